@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmshield top-level Makefile.
+#
+#   make deps    install what is missing (apt-get; idempotent)
+#   make         build vmshield.ko and all userspace programs
+#   make check   unit tests, DKMS test, then the guarded-host rig tests
+#   make demo    boot a guarded host and show what the module reports
+#   make bench   benchmarks (ratios against baselines run alongside)
+#   make style   checkpatch.pl on the kernel code
+#   make sparse  the module under sparse (C=2)
+#
+# The module is built with Kbuild (file Kbuild) against KDIR: by default the
+# headers of the newest kernel installed under /lib/modules, which need not
+# be the running kernel.
+
+REPO := $(CURDIR)
+BUILD := $(REPO)/build
+KVER ?= $(shell ls -1 /lib/modules 2>/dev/null | while read v; do \
+	  [ -e /lib/modules/$$v/build/Makefile ] && echo $$v; done | sort -V | tail -1)
+KDIR ?= /lib/modules/$(KVER)/build
+LINUX_SRC_TAR ?= $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
+KSFT_DIR := $(BUILD)/kselftest
+CHECKPATCH := $(BUILD)/linux-tools/scripts/checkpatch.pl
+
+export KVER KDIR
+
+.PHONY: all deps module userspace selftests check check-unit check-dkms \
+	check-rig demo bench style sparse clean help
+
+all: module userspace selftests
+
+help:
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@$(REPO)/scripts/install-deps.sh
+
+module:
+	@test -n "$(KVER)" || { echo "no kernel headers under /lib/modules: run 'make deps'" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(REPO) W=1 modules
+
+userspace:
+	$(MAKE) -C userspace all
+
+# kselftest_harness.h is taken at build time from Debian's linux-source-6.1
+# tarball, never copied into the tree; kselftest.h must come from the same tree.
+$(KSFT_DIR)/kselftest_harness.h:
+	@test -n "$(LINUX_SRC_TAR)" || { echo "linux-source-6.1 missing: run 'make deps'" >&2; exit 1; }
+	@mkdir -p $(KSFT_DIR)
+	tar -xJf $(LINUX_SRC_TAR) -C $(KSFT_DIR) --strip-components=4 \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h
+	@touch $@
+
+$(CHECKPATCH):
+	@mkdir -p $(BUILD)/linux-tools
+	tar -xJf $(LINUX_SRC_TAR) -C $(BUILD)/linux-tools --strip-components=1 \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	@touch $@
+
+selftests: $(KSFT_DIR)/kselftest_harness.h
+	$(MAKE) -C selftests/kmod BUILD=$(BUILD) KSFT_DIR=$(KSFT_DIR)
+
+check: deps all
+	@$(REPO)/scripts/check.sh
+
+bench: deps all
+	$(MAKE) -C userspace bench
+
+demo: deps all
+	@$(REPO)/scripts/demo.sh
+
+style: $(CHECKPATCH)
+	$(CHECKPATCH) --no-tree --strict --show-types \
+		-f kmod/*.c kmod/*.h core/*.c core/*.h include/uapi/linux/vmshield.h
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(REPO) C=2 W=1 modules
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(REPO) clean 2>/dev/null
+	-$(MAKE) -C userspace clean
+	rm -rf $(BUILD)

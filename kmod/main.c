@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - vmshield.ko: init and exit.
+ *
+ * Init is a straight ladder; each failing step unwinds the ones before it
+ * in reverse order. The crypto self-test runs first: a module whose
+ * primitives disagree with the published vectors refuses to load.
+ */
+#include <linux/module.h>
+#include <linux/init.h>
+#include "vmshield.h"
+#include "selftest.h"
+
+static bool vms_selftest_ok;
+
+bool vms_selftest_passed(void)
+{
+	return vms_selftest_ok;
+}
+
+static int __init vms_init(void)
+{
+	int ret;
+
+	ret = vms_core_selftest();
+	if (ret) {
+		pr_err("crypto self-test failed (%d): refusing to load\n", ret);
+		return -ENOTRECOVERABLE;
+	}
+	vms_selftest_ok = true;
+	pr_info("crypto self-test: pass\n");
+
+	ret = vms_enclave_init();
+	if (ret)
+		goto err_out;
+
+	ret = vms_dev_init();
+	if (ret)
+		goto err_enclave;
+
+	ret = vms_report_measure_if_changed();
+	if (ret)
+		goto err_dev;
+
+	pr_info("loaded, uapi %d, placement kernel\n", VMSHIELD_UAPI_VERSION);
+	return 0;
+
+err_dev:
+	vms_dev_exit();
+err_enclave:
+	vms_enclave_exit();
+err_out:
+	return ret;
+}
+
+static void __exit vms_exit(void)
+{
+	vms_dev_exit();
+	vms_enclave_exit();
+	vms_report_reset();
+	pr_info("unloaded, enclave identity wiped\n");
+}
+
+module_init(vms_init);
+module_exit(vms_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("vmshield guarded-host enclave for shielded VM keys");
+MODULE_AUTHOR("vmshield developers");
+MODULE_VERSION(VMSHIELD_VERSION);

@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install, with apt-get, every Debian 12 package vmshield builds, tests or
+# demos with. Idempotent: when everything is present it only checks (about
+# a second) and changes nothing.
+set -euo pipefail
+
+PACKAGES=(
+	build-essential pkg-config git kmod cpio xz-utils python3
+	linux-image-amd64 linux-headers-amd64 linux-source-6.1
+	dkms sparse dwarves
+	qemu-system-x86 qemu-utils seabios busybox-static
+	swtpm swtpm-tools libtpms-dev tpm2-tools libtss2-dev
+	libssl-dev openssl libkeyutils-dev keyutils
+	libcmocka-dev libmicrohttpd-dev libjansson-dev
+	libcurl4-openssl-dev libsqlite3-dev sqlite3
+	valgrind
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[[ "$st" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+	echo "deps: all ${#PACKAGES[@]} packages present"
+	exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "deps: missing packages: ${missing[*]}" >&2
+	echo "deps: run 'sudo make deps' (needs root for apt-get)" >&2
+	exit 1
+fi
+
+echo "deps: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "deps: done"
