@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: every test suite, each leaving TAP in build/tap/, then one
+# closing line counting all of them. Called by `make check` after `make deps
+# all`; a suite that dies without reporting counts as a failure.
+set -u
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+TAP="$REPO/build/tap"
+rm -rf "$TAP" && mkdir -p "$TAP"
+start=$(date +%s)
+
+# run_suite NAME CMD...: run CMD with TAP on stdout into $TAP/NAME.tap; if
+# CMD fails but its TAP shows no failure, record the failure ourselves.
+run_suite() {
+	local name=$1; shift
+	local out="$TAP/$name.tap" rc
+	echo "== $name: $*"
+	"$@" > >(tee "$out") 2>&1
+	rc=$?
+	sleep 0.2 # let tee flush
+	if ((rc != 0)) && ! grep -q '^not ok' "$out"; then
+		echo "not ok 1 $name exited with status $rc" | tee -a "$out"
+	fi
+	if ! grep -qE '^(not )?ok' "$out"; then
+		echo "not ok 1 $name reported no result" | tee -a "$out"
+	fi
+}
+
+run_suite unit make -s -C "$REPO/userspace" check
+run_suite dkms "$REPO/selftests/dkms/test.sh"
+run_suite rig-self "$REPO/selftests/vm/selftest_rig.sh"
+# Module tests in one guest; lockdown_test raises lockdown, so it runs last.
+run_suite rig-kmod "$REPO/selftests/vm/run" \
+	"$REPO/build/selftests/info_test" \
+	"$REPO/build/selftests/lockdown_test"
+
+echo "== summary ($(( $(date +%s) - start )) s)"
+grep -h '^# rig: boot-to-tests' "$TAP"/rig-kmod.tap 2>/dev/null | tail -1
+# unit suites may leave one TAP file per test binary; count those instead
+# of the combined unit stream when they exist
+files=()
+if compgen -G "$REPO/build/tap/unit-*.tap" >/dev/null; then
+	files+=("$REPO"/build/tap/unit-*.tap)
+	grep -q '^not ok 1 unit ' "$TAP/unit.tap" && files+=("$TAP/unit.tap")
+else
+	files+=("$TAP/unit.tap")
+fi
+files+=("$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap")
+exec "$REPO/scripts/tap-summary.sh" "${files[@]}"
