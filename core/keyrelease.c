@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keyrelease.c - build, parse and open key-release blobs (version 1).
+ *
+ * Parsing is strict and finishes before any crypto runs, so malformed
+ * input never reaches X25519 or the AEAD; every error has its own errno.
+ */
+#include "keyrelease.h"
+#include "kat_hooks.h"
+#include "hpke.h"
+
+#define OFF_MAGIC	0
+#define OFF_VERSION	4
+#define OFF_FLAGS	6
+#define OFF_VM_ID	8
+#define OFF_KEY_ID	24
+#define OFF_POLICY	40
+#define OFF_LIFETIME	44
+#define OFF_NDIGESTS	48
+#define OFF_RESERVED	50
+#define OFF_ENCLAVE_PK	52
+#define OFF_ENC		84
+#define OFF_DIGESTS	VMS_KR_HDR_LEN
+
+static const u8 kr_info[] = VMS_KR_INFO;
+#define KR_INFO_LEN	(sizeof(kr_info) - 1)	/* no NUL */
+
+size_t vms_kr_size(unsigned int n_digests)
+{
+	if (n_digests > VMS_KR_MAX_DIGESTS)
+		return 0;
+	return VMS_KR_MIN_LEN + (size_t)n_digests * VMS_KR_DIGEST_LEN;
+}
+
+/* The binding rules shared by build and parse. */
+static int check_binding(u32 policy, u32 lifetime_s, unsigned int n_digests)
+{
+	if (policy != VMS_KR_POLICY_ENCRYPTION_SUPPORTED &&
+	    policy != VMS_KR_POLICY_SHIELDED)
+		return -EINVAL;
+	if (lifetime_s == 0 || lifetime_s > VMS_KR_MAX_LIFETIME)
+		return -EINVAL;
+	if (n_digests > VMS_KR_MAX_DIGESTS)
+		return -EINVAL;
+	/* A shielded key is served only to an approved worker: need one. */
+	if (policy == VMS_KR_POLICY_SHIELDED && n_digests == 0)
+		return -EINVAL;
+	return 0;
+}
+
+int vms_kr_build_kat(const struct vms_kr_binding *b, const u8 enclave_pk[32],
+		     const u8 tk[VMS_TK_LEN], const u8 skE[32],
+		     u8 *out, size_t outlen)
+{
+	struct vms_hpke_ctx c;
+	size_t size, aadlen;
+	int ret;
+
+	if (!b || !enclave_pk || !tk || !out ||
+	    (b->n_digests && !b->digests))
+		return -EINVAL;
+	ret = check_binding(b->policy, b->lifetime_s, b->n_digests);
+	if (ret)
+		return ret;
+	size = vms_kr_size(b->n_digests);
+	if (outlen < size)
+		return -ENOSPC;
+	aadlen = size - VMS_KR_CT_LEN;
+
+	memcpy(out + OFF_MAGIC, VMS_KR_MAGIC, 4);
+	vms_put_be16(out + OFF_VERSION, VMS_KR_VERSION);
+	vms_put_be16(out + OFF_FLAGS, 0);
+	memcpy(out + OFF_VM_ID, b->vm_id, VMS_KR_ID_LEN);
+	memcpy(out + OFF_KEY_ID, b->key_id, VMS_KR_ID_LEN);
+	vms_put_be32(out + OFF_POLICY, b->policy);
+	vms_put_be32(out + OFF_LIFETIME, b->lifetime_s);
+	vms_put_be16(out + OFF_NDIGESTS, b->n_digests);
+	vms_put_be16(out + OFF_RESERVED, 0);
+	memcpy(out + OFF_ENCLAVE_PK, enclave_pk, 32);
+	if (b->n_digests)
+		memcpy(out + OFF_DIGESTS, b->digests,
+		       (size_t)b->n_digests * VMS_KR_DIGEST_LEN);
+
+	/* enc lands in place; the aad (everything before ct) is then whole. */
+	ret = vms_hpke_setup_base_s(&c, out + OFF_ENC, enclave_pk, kr_info,
+				    KR_INFO_LEN, VMS_HPKE_AEAD_AES256GCM, skE);
+	if (!ret)
+		ret = vms_hpke_seal(&c, out, aadlen, tk, VMS_TK_LEN,
+				    out + aadlen);
+	vms_hpke_ctx_wipe(&c);
+	if (ret)
+		memset(out, 0, size);
+	return ret;
+}
+
+int vms_kr_build(const struct vms_kr_binding *b, const u8 enclave_pk[32],
+		 const u8 tk[VMS_TK_LEN], u8 *out, size_t outlen)
+{
+	return vms_kr_build_kat(b, enclave_pk, tk, NULL, out, outlen);
+}
+
+int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
+		 struct vms_kr_view *v)
+{
+	unsigned int n;
+	size_t size;
+	int ret;
+
+	if (!b)
+		return -EINVAL;
+	memset(b, 0, sizeof(*b));
+	if (v)
+		memset(v, 0, sizeof(*v));
+	if (!blob)
+		return -EINVAL;
+	if (len < VMS_KR_HDR_LEN)
+		return -EMSGSIZE;
+	if (memcmp(blob + OFF_MAGIC, VMS_KR_MAGIC, 4))
+		return -EILSEQ;
+	if (vms_get_be16(blob + OFF_VERSION) != VMS_KR_VERSION)
+		return -EPROTONOSUPPORT;
+	if (vms_get_be16(blob + OFF_FLAGS) & ~VMS_KR_FLAGS_ALL)
+		return -EINVAL;
+	if (vms_get_be16(blob + OFF_RESERVED))
+		return -EINVAL;
+	n = vms_get_be16(blob + OFF_NDIGESTS);
+	ret = check_binding(vms_get_be32(blob + OFF_POLICY),
+			    vms_get_be32(blob + OFF_LIFETIME), n);
+	if (ret)
+		return ret;
+	size = vms_kr_size(n);
+	if (len != size)
+		return -EMSGSIZE;
+
+	memcpy(b->vm_id, blob + OFF_VM_ID, VMS_KR_ID_LEN);
+	memcpy(b->key_id, blob + OFF_KEY_ID, VMS_KR_ID_LEN);
+	b->policy = vms_get_be32(blob + OFF_POLICY);
+	b->lifetime_s = vms_get_be32(blob + OFF_LIFETIME);
+	b->n_digests = (u16)n;
+	b->digests = n ? blob + OFF_DIGESTS : NULL;
+	if (v) {
+		v->enclave_pk = blob + OFF_ENCLAVE_PK;
+		v->enc = blob + OFF_ENC;
+		v->aadlen = size - VMS_KR_CT_LEN;
+		v->ct = blob + v->aadlen;
+	}
+	return 0;
+}
+
+int vms_kr_open(const u8 *blob, size_t len,
+		const u8 skR[32], const u8 pkR[32],
+		const u8 *want_vm_id, const u8 *want_key_id,
+		struct vms_kr_binding *b, u8 tk[VMS_TK_LEN])
+{
+	struct vms_hpke_ctx c;
+	struct vms_kr_view v;
+	u8 tmp[VMS_TK_LEN];
+	int ret;
+
+	if (!b)
+		return -EINVAL;
+	if (!skR || !pkR || !tk) {
+		memset(b, 0, sizeof(*b));
+		return -EINVAL;
+	}
+	ret = vms_kr_parse(blob, len, b, &v);
+	if (ret)
+		return ret;
+	/* Cheap, public checks first: they need no secret. */
+	if (memcmp(v.enclave_pk, pkR, 32)) {
+		ret = -ENOKEY;
+		goto out;
+	}
+	if ((want_vm_id && memcmp(b->vm_id, want_vm_id, VMS_KR_ID_LEN)) ||
+	    (want_key_id && memcmp(b->key_id, want_key_id, VMS_KR_ID_LEN))) {
+		ret = -EKEYREJECTED;
+		goto out;
+	}
+
+	ret = vms_hpke_setup_base_r(&c, v.enc, skR, kr_info, KR_INFO_LEN,
+				    VMS_HPKE_AEAD_AES256GCM);
+	if (!ret)
+		ret = vms_hpke_open(&c, blob, v.aadlen, v.ct, VMS_KR_CT_LEN,
+				    tmp);
+	vms_hpke_ctx_wipe(&c);
+	/* @tk sees the TK only once it authenticated. */
+	if (!ret)
+		memcpy(tk, tmp, VMS_TK_LEN);
+	vms_prim_wipe(tmp, sizeof(tmp));
+out:
+	if (ret)
+		memset(b, 0, sizeof(*b));
+	return ret;
+}
