@@ -10,9 +10,17 @@
 #include <linux/uaccess.h>
 #include <linux/module.h>
 #include <linux/compat.h>
+#include <linux/key.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
 #include "vmshield.h"
+#include "sealedstate.h"
+#include "keyrelease.h"
 
 static_assert(sizeof(struct vmshield_info) == 96);
+static_assert(sizeof(struct vmshield_seal) == 64);
+static_assert(VMSHIELD_SEAL_OVERHEAD == VMS_SS_OVERHEAD);
+static_assert(VMSHIELD_MAX_STATE_LEN == VMS_SS_MAX_PAYLOAD);
 
 static bool vms_u64_all_zero(const __u64 *v, size_t n)
 {
@@ -55,9 +63,146 @@ static long vms_ioc_get_info(void __user *uarg)
 	if (vms_report_ima_recorded())
 		info.facts |= VMSHIELD_FACT_IMA_MEASURED;
 	vms_enclave_public_key(info.enclave_pk);
-	info.max_state_len = 0;	/* no SEAL/UNSEAL in this UAPI version */
+	info.max_state_len = VMSHIELD_MAX_STATE_LEN;
 
 	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Resolve @serial with the caller's credentials; the caller needs Read
+ * permission ("may use": the type has no read operation). The key comes
+ * back with its semaphore held for reading, so revocation waits for us.
+ */
+static struct key *vms_key_get(s32 serial)
+{
+	key_ref_t ref;
+	struct key *key;
+	int ret;
+
+	ref = lookup_user_key(serial, 0, KEY_NEED_READ);
+	if (IS_ERR(ref)) {
+		ret = PTR_ERR(ref);
+		return ERR_PTR(ret == -EKEYREVOKED || ret == -EKEYEXPIRED ||
+			       ret == -EACCES ? ret : -ENOKEY);
+	}
+	key = key_ref_to_ptr(ref);
+	if (key->type != &vms_key_type) {
+		key_put(key);
+		return ERR_PTR(-EINVAL);
+	}
+	down_read(&key->sem);
+	ret = key_validate(key);
+	if (!ret && !key->payload.data[0])
+		ret = -EKEYREVOKED;
+	if (ret) {
+		up_read(&key->sem);
+		key_put(key);
+		return ERR_PTR(ret);
+	}
+	return key;
+}
+
+static void vms_key_release(struct key *key)
+{
+	up_read(&key->sem);
+	key_put(key);
+}
+
+/* Shielded keys: approved worker only, and only on a kernel-locked host. */
+static int vms_may_use(struct vms_vmkey *vk)
+{
+	struct vms_vmkey_info info;
+	struct vms_isolation iso;
+
+	vms_enclave_key_info(vk, &info);
+	if (info.policy == VMS_KR_POLICY_SHIELDED) {
+		vms_isolation_read(&iso);
+		if (iso.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
+			return -EKEYREJECTED;
+	}
+	return vms_worker_check(vk);
+}
+
+static long vms_ioc_seal(void __user *uarg, bool seal)
+{
+	struct vmshield_seal arg;
+	struct key *key;
+	u8 *in = NULL, *out = NULL;
+	size_t need = 0, max_in;
+	u64 gen = 0;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~VMSHIELD_SEAL_FLAGS_ALL ||
+	    !vms_u64_all_zero(arg.reserved, ARRAY_SIZE(arg.reserved)))
+		return -EINVAL;
+	/* lengths are capped before anything is allocated */
+	max_in = seal ? VMSHIELD_MAX_STATE_LEN :
+		 VMSHIELD_MAX_STATE_LEN + VMSHIELD_SEAL_OVERHEAD;
+	if (arg.in_len > max_in)
+		return -EMSGSIZE;
+	if (!seal && arg.in_len < VMSHIELD_SEAL_OVERHEAD)
+		return -EMSGSIZE;
+
+	key = vms_key_get(arg.key_serial);
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	ret = vms_may_use(key->payload.data[0]);
+	if (ret)
+		goto out_key;
+
+	need = seal ? vms_ss_size(arg.in_len) :
+	       arg.in_len - VMSHIELD_SEAL_OVERHEAD;
+	if (arg.out_len < need) {
+		ret = -ENOSPC;
+		goto out_key;
+	}
+
+	ret = -ENOMEM;
+	in = kvmalloc(max_t(size_t, arg.in_len, 1), GFP_KERNEL);
+	out = kvmalloc(max_t(size_t, need, 1), GFP_KERNEL);
+	if (!in || !out)
+		goto out_free;
+	ret = -EFAULT;
+	if (copy_from_user(in, u64_to_user_ptr(arg.in_ptr), arg.in_len))
+		goto out_free;
+
+	if (seal) {
+		gen = arg.generation;
+		ret = vms_enclave_seal(key->payload.data[0], gen, in,
+				       arg.in_len, out, need);
+	} else {
+		ret = vms_enclave_unseal(key->payload.data[0], in, arg.in_len,
+					 out, need, &gen);
+	}
+	if (ret)
+		goto out_free;
+	ret = -EFAULT;
+	if (copy_to_user(u64_to_user_ptr(arg.out_ptr), out, need))
+		goto out_free;
+	ret = 0;
+out_free:
+	/* state is secret both ways: plaintext in one, plaintext out the other */
+	if (in)
+		kvfree_sensitive(in, max_t(size_t, arg.in_len, 1));
+	if (out)
+		kvfree_sensitive(out, max_t(size_t, need, 1));
+out_key:
+	vms_key_release(key);
+	if (ret == -ENOSPC) {
+		arg.out_len = need;
+		if (copy_to_user(uarg, &arg, sizeof(arg)))
+			return -EFAULT;
+		return -ENOSPC;
+	}
+	if (ret)
+		return ret;
+	arg.out_len = need;
+	arg.generation = gen;
+	if (copy_to_user(uarg, &arg, sizeof(arg)))
 		return -EFAULT;
 	return 0;
 }
@@ -69,6 +214,10 @@ static long vms_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case VMSHIELD_IOC_GET_INFO:
 		return vms_ioc_get_info(uarg);
+	case VMSHIELD_IOC_SEAL:
+		return vms_ioc_seal(uarg, true);
+	case VMSHIELD_IOC_UNSEAL:
+		return vms_ioc_seal(uarg, false);
 	}
 	return -ENOTTY;
 }

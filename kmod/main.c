@@ -34,9 +34,13 @@ static int __init vms_init(void)
 	if (ret)
 		goto err_out;
 
-	ret = vms_dev_init();
+	ret = vms_keytype_init();
 	if (ret)
 		goto err_enclave;
+
+	ret = vms_dev_init();
+	if (ret)
+		goto err_keytype;
 
 	ret = vms_report_measure_if_changed();
 	if (ret)
@@ -47,6 +51,8 @@ static int __init vms_init(void)
 
 err_dev:
 	vms_dev_exit();
+err_keytype:
+	vms_keytype_exit();
 err_enclave:
 	vms_enclave_exit();
 err_out:
@@ -56,9 +62,12 @@ err_out:
 static void __exit vms_exit(void)
 {
 	vms_dev_exit();
+	vms_keytype_exit();
 	vms_enclave_exit();
 	vms_report_reset();
-	pr_info("unloaded, enclave identity wiped\n");
+	pr_info("unloaded: %lld vm keys created, %lld wiped; enclave identity wiped\n",
+		(long long)atomic64_read(&vms_keys_created),
+		(long long)atomic64_read(&vms_keys_wiped));
 }
 
 module_init(vms_init);

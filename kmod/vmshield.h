@@ -13,6 +13,8 @@
 #define VMSHIELD_KMOD_H
 
 #include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/key-type.h>
 #include <linux/vmshield.h>
 
 /* What the kernel can prove about how well the enclave is isolated. */
@@ -35,11 +37,49 @@ int vms_report_measure_if_changed(void);
 bool vms_report_ima_recorded(void);
 void vms_report_reset(void);
 
-/* Enclave (placement kernel). */
+/*
+ * Enclave (placement kernel). This is the whole interface the key type and
+ * the ioctls use, so another placement can provide the same functions.
+ * A struct vms_vmkey is opaque outside enclave.c; it holds what a released
+ * transport key became (never the TK itself) and lives in the secret slab.
+ */
+struct vms_vmkey;
+
+struct vms_vmkey_info {
+	u8 vm_id[16];
+	u8 key_id[16];
+	u32 policy;		/* VMS_KR_POLICY_* */
+	u32 lifetime_s;
+	u64 expires_ns;		/* boot-time clock */
+	u64 seals;
+	u32 unseal_failures;
+	bool dead;		/* failed closed */
+};
+
 int vms_enclave_init(void);
 void vms_enclave_exit(void);
 void vms_enclave_public_key(u8 pk[32]);
 bool vms_selftest_passed(void);
+int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
+			     struct vms_vmkey **out);
+void vms_enclave_destroy(struct vms_vmkey *key);
+void vms_enclave_kill(struct vms_vmkey *key);
+void vms_enclave_key_info(struct vms_vmkey *key, struct vms_vmkey_info *info);
+bool vms_enclave_key_digest_approved(struct vms_vmkey *key, const u8 d[32]);
+int vms_enclave_seal(struct vms_vmkey *key, u64 generation,
+		     const u8 *pt, size_t ptlen, u8 *out, size_t outlen);
+int vms_enclave_unseal(struct vms_vmkey *key, const u8 *blob, size_t len,
+		       u8 *out, size_t outlen, u64 *generation);
+/* debug counters, printed at unload: every key created must be wiped */
+extern atomic64_t vms_keys_created, vms_keys_wiped;
+
+/* The "vmshield" key type. */
+extern struct key_type vms_key_type;
+int vms_keytype_init(void);
+void vms_keytype_exit(void);
+
+/* Worker identity: may the current task use a shielded key? */
+int vms_worker_check(struct vms_vmkey *key);
 
 /* /dev/vmshield */
 int vms_dev_init(void);

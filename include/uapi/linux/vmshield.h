@@ -25,6 +25,15 @@
  *
  * The ioctl magic 0xB9 is unassigned in the kernel's ioctl-number.rst.
  *
+ * Keys: a VM's transport key enters the module as a key of type
+ * "vmshield": add_key("vmshield", "vm:<uuid>", release_blob, len, ring).
+ * The module opens the key-release blob inside its enclave; the key has no
+ * read operation. add_key errors: EMSGSIZE/EILSEQ/EPROTONOSUPPORT/EINVAL
+ * (malformed blob), ENOKEY (released to another enclave), EKEYREJECTED
+ * (description's VM id differs from the blob's, or a shielded key on a host
+ * below kernel-locked), EBADMSG (tampered), EINVAL (description not
+ * "vm:<uuid>"). See Documentation/uapi.md.
+ *
  * VMSHIELD_IOC_GET_INFO - describe the enclave and the isolation it has.
  *
  *	Argument: struct vmshield_info (in: flags, reserved; out: the rest).
@@ -34,6 +43,56 @@
  *	Return: 0 on success, else -1 with errno:
  *	 EFAULT - @arg is not a valid user pointer.
  *	 EINVAL - @flags has an unknown bit, or a reserved field is not zero.
+ *
+ * VMSHIELD_IOC_SEAL - seal vTPM state under a loaded VM key.
+ *
+ *	Argument: struct vmshield_seal. @key_serial names a key of type
+ *	"vmshield" (added with add_key(2), see Documentation/uapi.md), looked
+ *	up with the caller's credentials; the caller needs Read permission on
+ *	it (the module never returns key bytes; Read means "may use").
+ *	@in_ptr/@in_len: the plaintext state (at most @max_state_len).
+ *	@generation: recorded in the sealed blob's header.
+ *	@out_ptr/@out_len: buffer for the sealed blob; on success @out_len is
+ *	set to the bytes written.
+ *	Context: process context; sleeps.
+ *
+ *	Return: 0 on success, else -1 with errno:
+ *	 EFAULT       - a pointer is not valid user memory.
+ *	 EINVAL       - unknown @flags bit, reserved field not zero, or
+ *	                @key_serial is not a vmshield key.
+ *	 EMSGSIZE     - @in_len is over @max_state_len.
+ *	 ENOSPC       - @out_len is too small: @out_len is set to the size
+ *	                needed (the only failure that writes the argument
+ *	                back) and nothing is written to the output buffer.
+ *	 ENOKEY       - no such key, or not visible to the caller.
+ *	 EACCES       - no Read permission on the key; or, for a shielded
+ *	                key, the caller's executable is not an approved worker
+ *	                (its IMA SHA-256 digest is not in the key's release).
+ *	 EPERM        - shielded key and the caller is dumpable: call
+ *	                prctl(PR_SET_DUMPABLE, 0) first.
+ *	 EKEYREJECTED - shielded key and the host is below kernel-locked.
+ *	 EKEYEXPIRED  - the key's lifetime is over (boot-time clock).
+ *	 EKEYREVOKED  - the key was revoked, or failed closed after an error.
+ *	 EDQUOT       - the key reached its seal limit: have it released again.
+ *	 ENOMEM       - out of memory.
+ *
+ * VMSHIELD_IOC_UNSEAL - open a sealed blob under a loaded VM key.
+ *
+ *	Argument: struct vmshield_seal, as for SEAL with in = the sealed blob
+ *	(at most @max_state_len + VMSHIELD_SEAL_OVERHEAD bytes) and out = the
+ *	plaintext. On success @out_len is the plaintext length and
+ *	@generation the generation recorded in the blob. Nothing is written
+ *	to the output buffer unless the blob authenticated.
+ *
+ *	Return: 0 on success, else -1 with errno: as for SEAL, plus
+ *	 EMSGSIZE        - blob truncated, trailing bytes, or over the cap.
+ *	 EILSEQ          - not a sealed-state blob (bad magic).
+ *	 EPROTONOSUPPORT - unknown sealed-state version.
+ *	 EINVAL          - unknown header flags (also as for SEAL).
+ *	 EKEYREJECTED    - the blob belongs to another VM or key id (also as
+ *	                   for SEAL).
+ *	 EBADMSG         - authentication failed: the blob was altered or
+ *	                   sealed under another key. Counted per key.
  */
 #ifndef _UAPI_LINUX_VMSHIELD_H
 #define _UAPI_LINUX_VMSHIELD_H
@@ -102,7 +161,35 @@ struct vmshield_info {
 	__u64 reserved[4];
 };
 
+#define VMSHIELD_SEAL_FLAGS_ALL		0U	/* no input flag defined yet */
+#define VMSHIELD_SEAL_OVERHEAD		96	/* sealed blob = state + this */
+#define VMSHIELD_MAX_STATE_LEN		(16U << 20)
+
+/**
+ * struct vmshield_seal - argument of VMSHIELD_IOC_SEAL and _UNSEAL
+ * @key_serial:	in: serial of a "vmshield" key (key_serial_t).
+ * @flags:	in: must be 0.
+ * @generation:	SEAL in: generation to record; UNSEAL out: the recorded one.
+ * @in_ptr:	in: user address of the input.
+ * @in_len:	in: input length in bytes.
+ * @out_ptr:	in: user address of the output buffer.
+ * @out_len:	in: its size; out: bytes written, or the size needed (ENOSPC).
+ * @reserved:	in: must be 0.
+ */
+struct vmshield_seal {
+	__s32 key_serial;
+	__u32 flags;
+	__u64 generation;
+	__u64 in_ptr;
+	__u64 in_len;
+	__u64 out_ptr;
+	__u64 out_len;
+	__u64 reserved[2];
+};
+
 #define VMSHIELD_IOC_MAGIC	0xB9
 #define VMSHIELD_IOC_GET_INFO	_IOWR(VMSHIELD_IOC_MAGIC, 0x00, struct vmshield_info)
+#define VMSHIELD_IOC_SEAL	_IOWR(VMSHIELD_IOC_MAGIC, 0x01, struct vmshield_seal)
+#define VMSHIELD_IOC_UNSEAL	_IOWR(VMSHIELD_IOC_MAGIC, 0x02, struct vmshield_seal)
 
 #endif /* _UAPI_LINUX_VMSHIELD_H */

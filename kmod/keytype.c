@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keytype.c - the "vmshield" key type: a released transport key, as a
+ * kernel key.
+ *
+ *   add_key("vmshield", "vm:<uuid>", release_blob, len, keyring)
+ *
+ * opens the key-release blob inside the enclave (preparse) and keeps only
+ * what the enclave made of it. Keyrings give handles, permissions, quotas,
+ * revocation, timeouts and keyctl visibility. There is no read and no
+ * update operation: nobody gets the bytes back, and a key is replaced by
+ * adding a new release, never edited.
+ */
+#include <linux/key-type.h>
+#include <linux/uuid.h>
+#include <linux/seq_file.h>
+#include <linux/timekeeping.h>
+#include "vmshield.h"
+#include "keyrelease.h"
+
+#define VMS_DESC_PREFIX "vm:"
+
+/* "vm:" followed by a canonical UUID, e.g. vm:0f8fad5b-d9cb-469f-a165-70867728950e */
+static int vms_desc_vm_id(const char *desc, u8 vm_id[16])
+{
+	uuid_t u;
+
+	if (!desc || strncmp(desc, VMS_DESC_PREFIX, 3) ||
+	    strlen(desc) != 3 + UUID_STRING_LEN)
+		return -EINVAL;
+	if (uuid_parse(desc + 3, &u))
+		return -EINVAL;
+	memcpy(vm_id, u.b, 16);
+	return 0;
+}
+
+static int vms_key_vet_description(const char *desc)
+{
+	u8 vm_id[16];
+
+	return vms_desc_vm_id(desc, vm_id);
+}
+
+static int vms_key_preparse(struct key_preparsed_payload *prep)
+{
+	struct vms_vmkey *vk;
+	struct vms_vmkey_info info;
+	u8 vm_id[16];
+	int ret;
+
+	if (!prep->data || prep->datalen < VMS_KR_MIN_LEN ||
+	    prep->datalen > VMS_KR_MAX_LEN)
+		return -EMSGSIZE;
+	ret = vms_desc_vm_id(prep->orig_description, vm_id);
+	if (ret)
+		return ret;
+	ret = vms_enclave_open_release(prep->data, prep->datalen, vm_id, &vk);
+	if (ret)
+		return ret;
+
+	vms_enclave_key_info(vk, &info);
+	prep->payload.data[0] = vk;
+	prep->quotalen = 1024;	/* about the size of the enclave's object */
+	/*
+	 * Keyring expiry is wall-clock based; it lets keyctl show and garbage
+	 * collection see the lifetime. The enclave's own check (boot-time
+	 * clock) is what enforces it.
+	 */
+	prep->expiry = ktime_get_real_seconds() + info.lifetime_s;
+	return 0;
+}
+
+static void vms_key_free_preparse(struct key_preparsed_payload *prep)
+{
+	vms_enclave_destroy(prep->payload.data[0]);
+	prep->payload.data[0] = NULL;
+}
+
+static int vms_key_instantiate(struct key *key,
+			       struct key_preparsed_payload *prep)
+{
+	/* take ownership so free_preparse does not wipe it */
+	key->payload.data[0] = prep->payload.data[0];
+	prep->payload.data[0] = NULL;
+	return 0;
+}
+
+/* Revocation wipes at once; the object is freed by destroy later. */
+static void vms_key_revoke(struct key *key)
+{
+	struct vms_vmkey *vk = key->payload.data[0];
+
+	if (vk)
+		vms_enclave_kill(vk);
+}
+
+static void vms_key_destroy(struct key *key)
+{
+	vms_enclave_destroy(key->payload.data[0]);
+	key->payload.data[0] = NULL;
+}
+
+static void vms_key_describe(const struct key *key, struct seq_file *m)
+{
+	struct vms_vmkey *vk = key->payload.data[0];
+	struct vms_vmkey_info info;
+
+	seq_puts(m, key->description);
+	if (!vk || !key_is_positive(key))
+		return;
+	vms_enclave_key_info(vk, &info);
+	seq_printf(m, ": %s key %16phN seals %llu unseal_failures %u%s",
+		   info.policy == VMS_KR_POLICY_SHIELDED ? "shielded" :
+		   "encryption-supported", info.key_id, info.seals,
+		   info.unseal_failures, info.dead ? " failed-closed" : "");
+}
+
+struct key_type vms_key_type = {
+	.name = "vmshield",
+	.vet_description = vms_key_vet_description,
+	.preparse = vms_key_preparse,
+	.free_preparse = vms_key_free_preparse,
+	.instantiate = vms_key_instantiate,
+	.revoke = vms_key_revoke,
+	.destroy = vms_key_destroy,
+	.describe = vms_key_describe,
+	/* no .read, no .update: see the comment at the top */
+};
+
+int vms_keytype_init(void)
+{
+	return register_key_type(&vms_key_type);
+}
+
+void vms_keytype_exit(void)
+{
+	/* garbage-collects (and so wipes) every key of the type */
+	unregister_key_type(&vms_key_type);
+}
