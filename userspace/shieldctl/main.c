@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - shieldctl: the tenant and admin CLI. Dispatches the first
+ * argument to a command family; a new family is one line in the table.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "shieldctl.h"
+
+static const struct shieldctl_family families[] = {
+	{ "crypto", "key pairs, HPKE, key releases and sealed state (low level)",
+	  shieldctl_crypto_main },
+};
+
+#define N_FAMILIES (sizeof(families) / sizeof(families[0]))
+
+int shieldctl_fail(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "shieldctl %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: shieldctl COMMAND [ARGS...]\n\nCommands:\n");
+	for (i = 0; i < N_FAMILIES; i++)
+		fprintf(f, "  %-10s %s\n", families[i].name, families[i].summary);
+	fprintf(f, "\nRun 'shieldctl COMMAND --help' for a command's help.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < N_FAMILIES; i++)
+		if (!strcmp(argv[1], families[i].name))
+			return families[i].main(argc - 1, argv + 1);
+	fprintf(stderr,
+		"shieldctl: unknown command '%s'; run 'shieldctl --help' for the list\n",
+		argv[1]);
+	return 1;
+}

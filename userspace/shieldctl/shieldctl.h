@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * shieldctl.h - what main.c dispatches to, and the helpers every command
+ * family shares: error reporting and cleanup attributes.
+ */
+#ifndef SHIELDCTL_H
+#define SHIELDCTL_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <openssl/crypto.h>
+
+/* A command family: `shieldctl NAME ...` runs main(argc, argv) with
+ * argv[0] = NAME. Returns the process exit code. */
+struct shieldctl_family {
+	const char *name;
+	const char *summary;
+	int (*main)(int argc, char **argv);
+};
+
+int shieldctl_crypto_main(int argc, char **argv);
+
+/*
+ * Print "shieldctl WHAT: message" to stderr; returns 1, the exit code of
+ * every failure. Never pass key material.
+ */
+int shieldctl_fail(const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A heap secret wiped and freed when it goes out of scope. */
+struct secret_buf {
+	uint8_t *p;
+	size_t len;
+};
+
+static inline void secret_buf_free(struct secret_buf *s)
+{
+	if (s->p)
+		OPENSSL_clear_free(s->p, s->len ? s->len : 1);
+	s->p = NULL;
+	s->len = 0;
+}
+
+/* A 32-byte key on the stack, wiped when it goes out of scope. */
+struct key32 {
+	uint8_t b[32];
+};
+
+static inline void key32_wipe(struct key32 *k)
+{
+	OPENSSL_cleanse(k, sizeof(*k));
+}
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+#define _cleanup_secret_	__attribute__((cleanup(secret_buf_free)))
+#define _cleanup_key32_		__attribute__((cleanup(key32_wipe)))
+#define _cleanup_free_		__attribute__((cleanup(freep)))
+
+#endif /* SHIELDCTL_H */
