@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_keyrelease.c - key-release blobs: round trips, the known answer,
+ * and every kind of bad input refused with its documented errno while the
+ * TK output stays untouched.
+ */
+#include "testutil.h"
+#include "hpke.h"
+#include "keyrelease.h"
+#include "kat_hooks.h"
+#include "selftest_vectors.h"
+
+/* The enclave: RFC 9180 A.1's recipient key pair. */
+#define SKR (vms_hpke_a1.sk_rm)
+#define PKR (vms_hpke_a1.pk_rm)
+
+static const u8 tk_fixed[32] = "TK-for-selftest-only-not-a-key!!";
+static u8 digests[VMS_KR_MAX_DIGESTS][32];
+
+static void binding(struct vms_kr_binding *b, u32 policy, unsigned int n)
+{
+	memset(b, 0, sizeof(*b));
+	memcpy(b->vm_id, t_vm_id, 16);
+	memcpy(b->key_id, t_key_id, 16);
+	b->policy = policy;
+	b->lifetime_s = 3600;
+	b->n_digests = (u16)n;
+	b->digests = digests[0];
+}
+
+/* A valid shielded blob with one digest (196 bytes) in @blob. */
+static size_t build_one(u8 *blob, size_t cap)
+{
+	struct vms_kr_binding b;
+
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, cap), 0);
+	return vms_kr_size(1);
+}
+
+/* Open @blob expecting @err; TK and binding must show nothing. */
+static void expect_open(const u8 *blob, size_t len, const u8 *vm,
+			const u8 *key, int err)
+{
+	struct vms_kr_binding b;
+	u8 tk[32];
+
+	memset(tk, PATTERN, sizeof(tk));
+	memset(&b, PATTERN, sizeof(b));
+	assert_int_equal(vms_kr_open(blob, len, SKR, PKR, vm, key, &b, tk),
+			 err);
+	assert_true(t_all(tk, sizeof(tk), PATTERN));
+	assert_true(t_all(&b, sizeof(b), 0));
+}
+
+static void test_sizes(void **state)
+{
+	(void)state;
+	assert_int_equal(vms_kr_size(0), 164);
+	assert_int_equal(vms_kr_size(1), 196);
+	assert_int_equal(vms_kr_size(16), 164 + 512);
+	assert_int_equal(vms_kr_size(17), 0);
+}
+
+static void round_trip(u32 policy, unsigned int n)
+{
+	u8 blob[VMS_KR_MAX_LEN], tk[32], out[32];
+	struct vms_kr_binding b, got;
+	u8 sk[32], pk[32], ikm[32];
+
+	t_random(ikm, sizeof(ikm));
+	t_random(tk, sizeof(tk));
+	t_random(digests, sizeof(digests));
+	assert_int_equal(vms_hpke_derive_keypair(ikm, 32, sk, pk), 0);
+	binding(&b, policy, n);
+	assert_int_equal(vms_kr_build(&b, pk, tk, blob, sizeof(blob)), 0);
+	assert_int_equal(vms_kr_open(blob, vms_kr_size(n), sk, pk, t_vm_id,
+				     t_key_id, &got, out), 0);
+	assert_memory_equal(out, tk, 32);
+	assert_memory_equal(got.vm_id, t_vm_id, 16);
+	assert_memory_equal(got.key_id, t_key_id, 16);
+	assert_int_equal(got.policy, policy);
+	assert_int_equal(got.lifetime_s, 3600);
+	assert_int_equal(got.n_digests, n);
+	if (n)
+		assert_memory_equal(got.digests, digests, 32 * n);
+	/* The binding is the blob's own bytes, big-endian, where specified. */
+	assert_memory_equal(blob, "VMKR\0\1\0\0", 8);
+	assert_memory_equal(blob + 52, pk, 32);
+}
+
+static void test_round_trip_shielded(void **state)
+{
+	(void)state;
+	round_trip(VMS_KR_POLICY_SHIELDED, 1);
+	round_trip(VMS_KR_POLICY_SHIELDED, 16);
+}
+
+static void test_round_trip_encryption_supported(void **state)
+{
+	(void)state;
+	round_trip(VMS_KR_POLICY_ENCRYPTION_SUPPORTED, 0);
+	round_trip(VMS_KR_POLICY_ENCRYPTION_SUPPORTED, 3);
+}
+
+/* Same blob as core/selftest_kat.h, from the public API. */
+static void test_known_answer(void **state)
+{
+	u8 blob[196], again[196];
+	struct vms_kr_binding b;
+	static const u8 dg[32] = {
+		0xd7, 0xa8, 0xfb, 0xb3, 0x07, 0xd7, 0x80, 0x94,
+		0x69, 0xca, 0x9a, 0xbc, 0xb0, 0x08, 0x2e, 0x4f,
+		0x8d, 0x56, 0x51, 0xe4, 0x6d, 0x3c, 0xdb, 0x76,
+		0x2d, 0x02, 0xd0, 0xbf, 0x37, 0xc9, 0xe5, 0x92,
+	};
+
+	(void)state;
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	b.digests = dg;
+	assert_int_equal(vms_kr_build_kat(&b, PKR, tk_fixed,
+					  vms_hpke_a1.sk_em, blob,
+					  sizeof(blob)), 0);
+	/* Deterministic with a fixed ephemeral key; enc is A.1's pkEm. */
+	assert_memory_equal(blob + 84, vms_hpke_a1.enc, 32);
+	assert_int_equal(vms_kr_build_kat(&b, PKR, tk_fixed,
+					  vms_hpke_a1.sk_em, again,
+					  sizeof(again)), 0);
+	assert_memory_equal(blob, again, sizeof(blob));
+	/* A random ephemeral key gives another blob. */
+	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, again, sizeof(again)),
+			 0);
+	assert_memory_not_equal(blob + 84, again + 84, 32);
+}
+
+/*
+ * The errno a single flipped bit must produce, from the layout: the parse
+ * and binding checks come first, then the addressing, then the AEAD.
+ */
+static int flip_errno(size_t off, unsigned int bit, int want_ids)
+{
+	u32 v;
+
+	if (off < 4)
+		return -EILSEQ;
+	if (off < 6)
+		return -EPROTONOSUPPORT;
+	if (off < 8)
+		return -EINVAL;				/* flags */
+	if (off < 40)
+		return want_ids ? -EKEYREJECTED : -EBADMSG;
+	if (off < 44)
+		return -EINVAL;		/* policy 2 -> 0, 3, 6, ...: none valid */
+	if (off < 48) {
+		v = 3600u ^ (1u << (8 * (47 - off) + bit));
+		return v >= 1 && v <= VMS_KR_MAX_LIFETIME ? -EBADMSG : -EINVAL;
+	}
+	if (off < 50) {
+		v = 1u ^ (1u << (8 * (49 - off) + bit));
+		if (v == 0 || v > VMS_KR_MAX_DIGESTS)
+			return -EINVAL;		/* shielded needs one; max 16 */
+		return -EMSGSIZE;		/* valid count, wrong length */
+	}
+	if (off < 52)
+		return -EINVAL;				/* reserved */
+	if (off < 84)
+		return -ENOKEY;				/* enclave_pk */
+	return -EBADMSG;		/* enc, digests, ct: authenticated */
+}
+
+static void flip_all(int want_ids)
+{
+	u8 blob[196], bad[196], tk[32];
+	size_t len = build_one(blob, sizeof(blob)), i;
+	struct vms_kr_binding b;
+
+	for (i = 0; i < len * 8; i++) {
+		memcpy(bad, blob, len);
+		bad[i / 8] ^= (u8)(1u << (i % 8));
+		expect_open(bad, len, want_ids ? t_vm_id : NULL,
+			    want_ids ? t_key_id : NULL,
+			    flip_errno(i / 8, i % 8, want_ids));
+	}
+	/* And the untouched blob still opens. */
+	assert_int_equal(vms_kr_open(blob, len, SKR, PKR, NULL, NULL, &b, tk),
+			 0);
+}
+
+static void test_every_bit_flip(void **state)
+{
+	(void)state;
+	flip_all(1);
+}
+
+static void test_every_bit_flip_no_expected_ids(void **state)
+{
+	(void)state;
+	flip_all(0);
+}
+
+static void test_truncated(void **state)
+{
+	u8 blob[196];
+	size_t len = build_one(blob, sizeof(blob)), n;
+
+	(void)state;
+	/* Every length below the full size, header or not. */
+	for (n = 0; n < len; n++)
+		expect_open(blob, n, t_vm_id, t_key_id, -EMSGSIZE);
+}
+
+static void test_trailing_bytes(void **state)
+{
+	u8 blob[200];
+	size_t len = build_one(blob, sizeof(blob));
+
+	(void)state;
+	blob[len] = 0;
+	expect_open(blob, len + 1, t_vm_id, t_key_id, -EMSGSIZE);
+	expect_open(blob, len + 4, t_vm_id, t_key_id, -EMSGSIZE);
+}
+
+static void test_unknown_version(void **state)
+{
+	u8 blob[196];
+	size_t len = build_one(blob, sizeof(blob));
+
+	(void)state;
+	vms_put_be16(blob + 4, 2);
+	expect_open(blob, len, t_vm_id, t_key_id, -EPROTONOSUPPORT);
+	vms_put_be16(blob + 4, 0);
+	expect_open(blob, len, t_vm_id, t_key_id, -EPROTONOSUPPORT);
+}
+
+static void test_unknown_flags(void **state)
+{
+	u8 blob[196];
+	size_t len = build_one(blob, sizeof(blob));
+
+	(void)state;
+	vms_put_be16(blob + 6, 0x8000);
+	expect_open(blob, len, t_vm_id, t_key_id, -EINVAL);
+}
+
+static void test_nonzero_reserved(void **state)
+{
+	u8 blob[196];
+	size_t len = build_one(blob, sizeof(blob));
+
+	(void)state;
+	vms_put_be16(blob + 50, 1);
+	expect_open(blob, len, t_vm_id, t_key_id, -EINVAL);
+}
+
+static void test_bad_binding_values(void **state)
+{
+	u8 blob[196], bad[196];
+	size_t len = build_one(blob, sizeof(blob));
+	static const u32 bad_policy[] = { 0, 3, 0xffffffff };
+	static const u32 bad_life[] = { 0, VMS_KR_MAX_LIFETIME + 1,
+					0xffffffff };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_LEN(bad_policy); i++) {
+		memcpy(bad, blob, len);
+		vms_put_be32(bad + 40, bad_policy[i]);
+		expect_open(bad, len, NULL, NULL, -EINVAL);
+	}
+	for (i = 0; i < ARRAY_LEN(bad_life); i++) {
+		memcpy(bad, blob, len);
+		vms_put_be32(bad + 44, bad_life[i]);
+		expect_open(bad, len, NULL, NULL, -EINVAL);
+	}
+	/* Too many digests, and shielded with none. */
+	memcpy(bad, blob, len);
+	vms_put_be16(bad + 48, 17);
+	expect_open(bad, len, NULL, NULL, -EINVAL);
+	memcpy(bad, blob, len);
+	vms_put_be16(bad + 48, 0);
+	expect_open(bad, len, NULL, NULL, -EINVAL);
+}
+
+static void test_wrong_vm_id(void **state)
+{
+	u8 blob[196];
+	size_t len = build_one(blob, sizeof(blob));
+
+	(void)state;
+	expect_open(blob, len, t_other_id, t_key_id, -EKEYREJECTED);
+}
+
+static void test_wrong_key_id(void **state)
+{
+	u8 blob[196];
+	size_t len = build_one(blob, sizeof(blob));
+
+	(void)state;
+	expect_open(blob, len, t_vm_id, t_other_id, -EKEYREJECTED);
+}
+
+/* Released to another enclave: refused before any crypto. */
+static void test_other_enclave(void **state)
+{
+	u8 blob[196], sk[32], pk[32], ikm[32], tk[32];
+	struct vms_kr_binding b;
+	size_t len = build_one(blob, sizeof(blob));
+
+	(void)state;
+	t_random(ikm, sizeof(ikm));
+	assert_int_equal(vms_hpke_derive_keypair(ikm, 32, sk, pk), 0);
+	memset(tk, PATTERN, sizeof(tk));
+	assert_int_equal(vms_kr_open(blob, len, sk, pk, NULL, NULL, &b, tk),
+			 -ENOKEY);
+	assert_true(t_all(tk, sizeof(tk), PATTERN));
+	/* Lying about pkR does not help: the AEAD still refuses. */
+	assert_int_equal(vms_kr_open(blob, len, sk, PKR, NULL, NULL, &b, tk),
+			 -EBADMSG);
+	assert_true(t_all(tk, sizeof(tk), PATTERN));
+}
+
+static void test_low_order_enc(void **state)
+{
+	u8 blob[196];
+	size_t len = build_one(blob, sizeof(blob));
+
+	(void)state;
+	memcpy(blob + 84, t_zero32, 32);
+	expect_open(blob, len, t_vm_id, t_key_id, -EINVAL);
+	memcpy(blob + 84, t_low_order, 32);
+	expect_open(blob, len, t_vm_id, t_key_id, -EINVAL);
+}
+
+static void test_build_low_order_enclave_pk(void **state)
+{
+	u8 blob[196];
+	struct vms_kr_binding b;
+
+	(void)state;
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	memset(blob, PATTERN, sizeof(blob));
+	assert_int_equal(vms_kr_build(&b, t_zero32, tk_fixed, blob,
+				      sizeof(blob)), -EINVAL);
+	assert_true(t_all(blob, sizeof(blob), 0));
+	assert_int_equal(vms_kr_build(&b, t_low_order, tk_fixed, blob,
+				      sizeof(blob)), -EINVAL);
+	assert_true(t_all(blob, sizeof(blob), 0));
+}
+
+static void test_build_refuses_bad_binding(void **state)
+{
+	u8 blob[VMS_KR_MAX_LEN + 32];
+	struct vms_kr_binding b;
+
+	(void)state;
+	memset(blob, PATTERN, sizeof(blob));
+	binding(&b, VMS_KR_POLICY_SHIELDED, 0);
+	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, sizeof(blob)),
+			 -EINVAL);
+	binding(&b, 7, 1);
+	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, sizeof(blob)),
+			 -EINVAL);
+	binding(&b, VMS_KR_POLICY_SHIELDED, 17);
+	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, sizeof(blob)),
+			 -EINVAL);
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	b.lifetime_s = 0;
+	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, sizeof(blob)),
+			 -EINVAL);
+	b.lifetime_s = VMS_KR_MAX_LIFETIME + 1;
+	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, sizeof(blob)),
+			 -EINVAL);
+	/* Too small an output: -ENOSPC and nothing written. */
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, 195), -ENOSPC);
+	assert_true(t_all(blob, sizeof(blob), PATTERN));
+}
+
+static void test_parse_only(void **state)
+{
+	u8 blob[196];
+	size_t len = build_one(blob, sizeof(blob));
+	struct vms_kr_binding b;
+	struct vms_kr_view v;
+
+	(void)state;
+	assert_int_equal(vms_kr_parse(blob, len, &b, &v), 0);
+	assert_ptr_equal(v.enclave_pk, blob + 52);
+	assert_ptr_equal(v.enc, blob + 84);
+	assert_ptr_equal(v.ct, blob + 148);
+	assert_int_equal(v.aadlen, 148);
+	assert_ptr_equal(b.digests, blob + 116);
+	memcpy(blob, "VMSS", 4);
+	assert_int_equal(vms_kr_parse(blob, len, &b, &v), -EILSEQ);
+	assert_true(t_all(&b, sizeof(b), 0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_round_trip_shielded),
+		cmocka_unit_test(test_round_trip_encryption_supported),
+		cmocka_unit_test(test_known_answer),
+		cmocka_unit_test(test_every_bit_flip),
+		cmocka_unit_test(test_every_bit_flip_no_expected_ids),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_trailing_bytes),
+		cmocka_unit_test(test_unknown_version),
+		cmocka_unit_test(test_unknown_flags),
+		cmocka_unit_test(test_nonzero_reserved),
+		cmocka_unit_test(test_bad_binding_values),
+		cmocka_unit_test(test_wrong_vm_id),
+		cmocka_unit_test(test_wrong_key_id),
+		cmocka_unit_test(test_other_enclave),
+		cmocka_unit_test(test_low_order_enc),
+		cmocka_unit_test(test_build_low_order_enclave_pk),
+		cmocka_unit_test(test_build_refuses_bad_binding),
+		cmocka_unit_test(test_parse_only),
+	};
+
+	return cmocka_run_group_tests_name("keyrelease", tests, NULL, NULL);
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * testutil.c - shared test helpers, including the stack scanner behind the
+ * "secrets are wiped" tests.
+ */
+#include <stdlib.h>
+
+#include <openssl/rand.h>
+
+#include "testutil.h"
+
+const u8 t_vm_id[16] = {
+	0x6f, 0x1c, 0x2a, 0x5e, 0x93, 0x0d, 0x4b, 0x71,
+	0x8a, 0x42, 0x0c, 0x5d, 0xe1, 0x77, 0x30, 0x9b,
+};
+const u8 t_key_id[16] = {
+	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+	0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+};
+const u8 t_other_id[16] = {
+	0x6f, 0x1c, 0x2a, 0x5e, 0x93, 0x0d, 0x4b, 0x71,
+	0x8a, 0x42, 0x0c, 0x5d, 0xe1, 0x77, 0x30, 0x9c,
+};
+const u8 t_low_order[32] = {
+	0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae,
+	0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
+	0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd,
+	0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00,
+};
+const u8 t_zero32[32];
+
+int t_all(const void *p, size_t len, u8 v)
+{
+	const u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != v)
+			return 0;
+	return 1;
+}
+
+void *t_malloc(size_t len)
+{
+	void *p = malloc(len ? len : 1);
+
+	assert_non_null(p);
+	return p;
+}
+
+void t_random(void *p, size_t len)
+{
+	assert_int_equal(RAND_bytes(p, (int)len), 1);
+}
+
+/* Keep the compiler from dropping stores to a buffer it thinks is dead. */
+#define T_BARRIER(p) __asm__ volatile("" : : "r"(p) : "memory")
+
+__attribute__((noinline)) void t_stack_clear(void)
+{
+	u8 buf[T_STACK_SCAN];
+
+	memset(buf, 0, sizeof(buf));
+	T_BARRIER(buf);
+}
+
+/*
+ * The pad puts @op's frames well below the slots the scanner's own call
+ * will reuse, so scanning cannot overwrite what it is looking for.
+ */
+__attribute__((noinline)) void t_stack_run(void (*op)(void))
+{
+	u8 pad[1024];
+
+	memset(pad, 0, sizeof(pad));
+	T_BARRIER(pad);
+	op();
+	T_BARRIER(pad);
+}
+
+/*
+ * Reads the stack below @top (the caller's frame) directly: the bytes the
+ * last call left there. Deliberately a plain byte loop with no calls.
+ */
+__attribute__((noinline)) int t_stack_has(const u8 *top, const u8 *needle,
+					  size_t n)
+{
+	const volatile u8 *lo = (const volatile u8 *)
+		((uintptr_t)top - T_STACK_SCAN + 2048);
+	const volatile u8 *p;
+	size_t i;
+
+	for (p = lo; p + n <= (const volatile u8 *)top; p++) {
+		for (i = 0; i < n && p[i] == needle[i]; i++)
+			;
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
