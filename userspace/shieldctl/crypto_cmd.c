@@ -65,7 +65,7 @@ static int parse_args(const char *what, const struct option *opts, int argc,
 	optind = 0;	/* full re-initialisation of GNU getopt */
 	for (;;) {
 		idx = -1;
-		c = getopt_long(argc, argv, "+h", opts, &idx);
+		c = getopt_long(argc, argv, "+:h", opts, &idx);
 		if (c == -1)
 			break;
 		switch (c) {

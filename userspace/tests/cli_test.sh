@@ -1,0 +1,143 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# cli_test.sh SHIELDCTL - drive `shieldctl crypto ...` end to end: round
+# trips, and failures that must exit 1 with a message, print no secret and
+# leave no output file. Prints TAP on stdout; exits 1 if any test failed.
+set -u
+S=${1:?usage: cli_test.sh path/to/shieldctl}
+T=$(mktemp -d "${TMPDIR:-/tmp}/vms-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { # NAME CONDITION... (its output is kept off the TAP stream)
+	name=$1; shift
+	if "$@" >check.out 2>&1; then ok "$name"; else nok "$name" "failed: $*" "$(cat check.out)"; fi
+}
+# fails NAME PATTERN OUTFILE CMD...: exit 1, PATTERN on stderr, no OUTFILE
+fails() {
+	name=$1 pat=$2 outf=$3; shift 3
+	"$@" >out.txt 2>err.txt; rc=$?
+	if [ $rc -ne 1 ]; then nok "$name" "exit $rc, want 1" "$(cat err.txt)"; return; fi
+	if ! grep -q -- "$pat" err.txt; then nok "$name" "stderr lacks '$pat'" "$(cat err.txt)"; return; fi
+	if [ "$outf" != - ] && [ -e "$outf" ]; then nok "$name" "$outf was left behind"; return; fi
+	if ls -A | grep -q '\.tmp-'; then nok "$name" "temporary file left behind"; return; fi
+	ok "$name"
+}
+hex() { od -An -tx1 -v "$1" | tr -d ' \n'; }
+
+VM=6f1c2a5e-930d-4b71-8a42-0c5de177309b
+KID=00112233445566778899aabbccddeeff
+DG=$(printf worker | sha256sum | cut -c1-64)
+head -c 32 /dev/urandom > tk
+head -c 100000 /dev/urandom > state
+: > empty
+
+# ---- keys ----
+check "keygen raw" $S crypto keygen --private e.key --public e.pub
+check "raw keys are 32 bytes, private 0600" \
+	test "$(wc -c < e.key)" = 32 -a "$(wc -c < e.pub)" = 32 -a "$(stat -c %a e.key)" = 600
+check "keygen pem" $S crypto keygen --private p.key --public p.pub --format pem
+if command -v openssl >/dev/null; then
+	check "openssl reads the PEM private key" sh -c 'openssl pkey -in p.key -noout -text | grep -q X25519'
+	check "PEM public matches openssl's derivation" sh -c 'openssl pkey -in p.key -pubout | cmp -s - p.pub'
+fi
+cp e.key e.key.orig
+fails "keygen refuses to overwrite" "already exists" - $S crypto keygen --private e.key --public new.pub
+check "  ... and left the old key and no public key" sh -c 'cmp -s e.key e.key.orig && test ! -e new.pub'
+check "keygen --force replaces" $S crypto keygen --private e.key --public e.pub --force
+check "  ... with a new key" sh -c '! cmp -s e.key e.key.orig'
+fails "keygen bad format" "raw or pem" - $S crypto keygen --private x.key --public x.pub --format der
+$S crypto keygen --private o.key --public o.pub >/dev/null 2>&1
+
+# ---- hpke ----
+for aead in aes128gcm aes256gcm; do
+	check "hpke-seal $aead" $S crypto hpke-seal --public e.pub --in state --out h.$aead --info 0a0b --aad cafe --aead $aead
+	check "hpke-seal output is enc||ct||tag" test "$(wc -c < h.$aead)" = $((100000 + 48))
+	check "hpke-open $aead round trip" sh -c "$S crypto hpke-open --private e.key --in h.$aead --out h.$aead.out --info 0a0b --aad cafe --aead $aead && cmp -s state h.$aead.out"
+done
+check "hpke with PEM keys, empty file" sh -c "$S crypto hpke-seal --public p.pub --in empty --out hp && $S crypto hpke-open --private p.key --in hp --out hp.out && cmp -s empty hp.out"
+fails "hpke-open wrong aad" "decryption failed" h.bad $S crypto hpke-open --private e.key --in h.aes256gcm --out h.bad --info 0a0b --aad caff
+fails "hpke-open wrong info" "decryption failed" h.bad $S crypto hpke-open --private e.key --in h.aes256gcm --out h.bad --aad cafe
+fails "hpke-open wrong aead" "decryption failed" h.bad $S crypto hpke-open --private e.key --in h.aes256gcm --out h.bad --info 0a0b --aad cafe --aead aes128gcm
+fails "hpke-open wrong key" "decryption failed" h.bad $S crypto hpke-open --private o.key --in h.aes256gcm --out h.bad --info 0a0b --aad cafe
+fails "hpke-seal bad hex" "hex digits" h.bad $S crypto hpke-seal --public e.pub --in state --out h.bad --aad abc
+printf '\340\353\172\174\073\101\270\256\026\126\343\372\361\237\304\152\332\011\215\353\234\062\261\375\206\142\005\026\137\111\270\000' > low.pub
+check "low-order key file is 32 bytes" test "$(wc -c < low.pub)" = 32
+fails "hpke-seal to a low-order public key" "low order" h.bad $S crypto hpke-seal --public low.pub --in state --out h.bad
+fails "hpke-seal with a non-key file" "not a key file" h.bad $S crypto hpke-seal --public state --in state --out h.bad
+fails "hpke-open of a short file" "too short" h.bad $S crypto hpke-open --private e.key --in empty --out h.bad
+
+# ---- key release ----
+check "release-build shielded" $S crypto release-build --vm-id $VM --key-id $KID --policy shielded --lifetime 3600 --worker-digest $DG --enclave-public e.pub --tk tk --out rel
+check "release is 164 + 32 bytes" test "$(wc -c < rel)" = 196
+$S crypto release-open --enclave-private e.key --in rel --tk-out tk.out --vm-id $VM --key-id $KID > open.txt 2> open.err
+check "release-open recovers the TK" cmp -s tk tk.out
+check "release-open TK file is 0600" test "$(stat -c %a tk.out)" = 600
+check "release-open prints the binding" sh -c "grep -q 'vm_id: $VM' open.txt && grep -q 'policy: shielded' open.txt && grep -q 'worker_digest: $DG' open.txt && grep -q 'lifetime_s: 3600' open.txt"
+check "release-open prints no secret" sh -c "! grep -qi '$(hex tk)' open.txt open.err"
+check "release with PEM enclave key, encryption-supported" sh -c "$S crypto release-build --vm-id $VM --key-id $KID --policy encryption-supported --lifetime 60 --enclave-public p.pub --tk tk --out relp && $S crypto release-open --enclave-private p.key --in relp --tk-out tkp.out >/dev/null && cmp -s tk tkp.out"
+fails "release-open refuses to overwrite the TK file" "already exists" - $S crypto release-open --enclave-private e.key --in rel --tk-out tk.out
+fails "release-open for another enclave" "another enclave" tk.bad $S crypto release-open --enclave-private o.key --in rel --tk-out tk.bad
+fails "release-open wrong vm id" "another VM" tk.bad $S crypto release-open --enclave-private e.key --in rel --tk-out tk.bad --vm-id 6f1c2a5e-930d-4b71-8a42-0c5de177309c
+fails "release-open wrong key id" "another VM or key id" tk.bad $S crypto release-open --enclave-private e.key --in rel --tk-out tk.bad --key-id 00112233445566778899aabbccddee00
+cp rel rel.bad; printf '\001' | dd of=rel.bad bs=1 seek=195 conv=notrunc 2>/dev/null
+fails "release-open tampered" "authentication" tk.bad $S crypto release-open --enclave-private e.key --in rel.bad --tk-out tk.bad
+head -c 100 rel > rel.short
+fails "release-open truncated" "wrong length" tk.bad $S crypto release-open --enclave-private e.key --in rel.short --tk-out tk.bad
+cat rel tk > rel.long
+fails "release-open trailing bytes" "wrong length" tk.bad $S crypto release-open --enclave-private e.key --in rel.long --tk-out tk.bad
+head -c 196 state > notrel
+fails "release-open not a release" "bad magic" tk.bad $S crypto release-open --enclave-private e.key --in notrel --tk-out tk.bad
+fails "release-open of a large file" "wrong length" tk.bad $S crypto release-open --enclave-private e.key --in state --tk-out tk.bad
+fails "release-build shielded without digest" "at least one --worker-digest" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy shielded --lifetime 3600 --enclave-public e.pub --tk tk --out rel.bad2
+fails "release-build lifetime 0" "1..604800" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy shielded --lifetime 0 --worker-digest $DG --enclave-public e.pub --tk tk --out rel.bad2
+fails "release-build lifetime over 7 days" "1..604800" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy shielded --lifetime 604801 --worker-digest $DG --enclave-public e.pub --tk tk --out rel.bad2
+fails "release-build bad policy" "--policy must be" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy none --lifetime 60 --enclave-public e.pub --tk tk --out rel.bad2
+fails "release-build bad uuid" "not a UUID" rel.bad2 $S crypto release-build --vm-id 6f1c2a5e930d4b718a420c5de177309b --key-id $KID --policy encryption-supported --lifetime 60 --enclave-public e.pub --tk tk --out rel.bad2
+fails "release-build bad digest" "64 hex digits" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy shielded --lifetime 60 --worker-digest abcd --enclave-public e.pub --tk tk --out rel.bad2
+fails "release-build TK of wrong size" "exactly 32 bytes" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy encryption-supported --lifetime 60 --enclave-public e.pub --tk state --out rel.bad2
+fails "release-build missing option" "missing --tk" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy encryption-supported --lifetime 60 --enclave-public e.pub --out rel.bad2
+fails "release-build low-order enclave key" "invalid X25519" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy encryption-supported --lifetime 60 --enclave-public low.pub --tk tk --out rel.bad2
+
+# ---- sealed state ----
+check "state-seal" sh -c "$S crypto state-seal --tk tk --vm-id $VM --key-id $KID --generation 7 --in state --out st.sealed > seal.txt"
+check "sealed size is payload + 96" test "$(wc -c < st.sealed)" = $((100000 + 96))
+$S crypto state-unseal --tk tk --vm-id $VM --key-id $KID --in st.sealed --out st.out > unseal.txt 2>&1
+check "state-unseal round trip" cmp -s state st.out
+check "state-unseal reports the generation" grep -q "generation 7" unseal.txt
+check "state-unseal output is 0600" test "$(stat -c %a st.out)" = 600
+check "state seal/unseal of an empty file" sh -c "$S crypto state-seal --tk tk --vm-id $VM --key-id $KID --generation 0 --in empty --out e.sealed >/dev/null && $S crypto state-unseal --tk tk --vm-id $VM --key-id $KID --in e.sealed --out e.out >/dev/null && cmp -s empty e.out && test \$(wc -c < e.sealed) = 96"
+cp st.sealed st.prev
+check "state-seal replaces the output atomically" sh -c "$S crypto state-seal --tk tk --vm-id $VM --key-id $KID --generation 8 --in state --out st.sealed >/dev/null && ! cmp -s st.sealed st.prev && ! ls -A | grep -q '\.tmp-'"
+cp st.sealed st.bad; printf '\377' | dd of=st.bad bs=1 seek=500 conv=notrunc 2>/dev/null
+fails "state-unseal tampered" "authentication" st.bad.out $S crypto state-unseal --tk tk --vm-id $VM --key-id $KID --in st.bad --out st.bad.out
+fails "state-unseal wrong vm id" "another VM" st.bad.out $S crypto state-unseal --tk tk --vm-id 6f1c2a5e-930d-4b71-8a42-0c5de177309c --key-id $KID --in st.sealed --out st.bad.out
+fails "state-unseal wrong key id" "another VM or key id" st.bad.out $S crypto state-unseal --tk tk --vm-id $VM --key-id 00112233445566778899aabbccddee00 --in st.sealed --out st.bad.out
+fails "state-unseal wrong TK" "authentication" st.bad.out $S crypto state-unseal --tk o.key --vm-id $VM --key-id $KID --in st.sealed --out st.bad.out
+head -c 50 st.sealed > st.short
+fails "state-unseal truncated" "wrong length" st.bad.out $S crypto state-unseal --tk tk --vm-id $VM --key-id $KID --in st.short --out st.bad.out
+cp st.out st.keep
+fails "state-unseal failure keeps an existing output" "authentication" - $S crypto state-unseal --tk tk --vm-id $VM --key-id $KID --in st.bad --out st.out
+check "  ... unchanged" cmp -s st.out st.keep
+fails "state-seal bad generation" "--generation must be" st.bad.out $S crypto state-seal --tk tk --vm-id $VM --key-id $KID --generation -1 --in state --out st.bad.out
+fails "state-seal missing input" "cannot read" st.bad.out $S crypto state-seal --tk tk --vm-id $VM --key-id $KID --generation 1 --in nosuch --out st.bad.out
+
+# ---- usage ----
+for sub in keygen hpke-seal hpke-open release-build release-open state-seal state-unseal selftest; do
+	check "$sub --help" sh -c "$S crypto $sub --help | grep -q '^Usage: shieldctl crypto $sub'"
+done
+check "shieldctl --help lists crypto" sh -c "$S --help | grep -q crypto"
+check "crypto --help lists subcommands" sh -c "$S crypto --help | grep -q release-open"
+fails "unknown command" "unknown command" - $S frobnicate
+fails "unknown subcommand" "unknown subcommand" - $S crypto frobnicate
+fails "unknown option" "unknown option" - $S crypto keygen --frob
+fails "missing option value" "needs a value" - $S crypto keygen --private
+fails "stray argument" "unexpected argument" - $S crypto selftest extra
+check "selftest" sh -c "$S crypto selftest | grep -q passed"
+
+echo "1..$n"
+exit $failed
