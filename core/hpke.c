@@ -76,15 +76,15 @@ static int labeled_extract(const struct suite *s, const u8 *salt,
  */
 static int labeled_expand(const struct suite *s, const u8 prk[32],
 			  const char *label, const struct vms_buf *info,
-			  unsigned int ninfo, u8 *out, size_t L)
+			  unsigned int ninfo, u8 *out, size_t len)
 {
 	struct vms_buf parts[6];
 	unsigned int i, np = 0;
 	u8 lbuf[2];
 
-	if (L > VMS_HKDF_MAX_OKM || ninfo > 2)
+	if (len > VMS_HKDF_MAX_OKM || ninfo > 2)
 		return -EINVAL;
-	vms_put_be16(lbuf, (u16)L);
+	vms_put_be16(lbuf, (u16)len);
 	parts[np].p = lbuf;
 	parts[np++].len = sizeof(lbuf);
 	parts[np].p = hpke_v1;
@@ -95,7 +95,7 @@ static int labeled_expand(const struct suite *s, const u8 prk[32],
 	parts[np++].len = strlen(label);
 	for (i = 0; i < ninfo; i++)
 		parts[np++] = info[i];
-	return vms_hkdf_expand(prk, parts, np, out, L);
+	return vms_hkdf_expand(prk, parts, np, out, len);
 }
 
 int vms_hpke_derive_keypair(const u8 *ikm, size_t ikmlen,
@@ -356,17 +356,17 @@ int vms_hpke_open(struct vms_hpke_ctx *c, const u8 *aad, size_t aadlen,
 
 int vms_hpke_export(const struct vms_hpke_ctx *c,
 		    const u8 *exporter_context, size_t ctxlen,
-		    u8 *out, size_t L)
+		    u8 *out, size_t len)
 {
 	struct vms_buf ctxb = { exporter_context, ctxlen };
 	struct suite s;
 
 	if (!c || !c->keylen || !out || (ctxlen && !exporter_context) ||
-	    L > VMS_HPKE_MAX_EXPORT)
+	    len > VMS_HPKE_MAX_EXPORT)
 		return -EINVAL;
 	hpke_suite(&s, c->aead_id);
 	return labeled_expand(&s, c->exporter_secret, "sec", &ctxb,
-			      ctxlen ? 1 : 0, out, L);
+			      ctxlen ? 1 : 0, out, len);
 }
 
 void vms_hpke_ctx_wipe(struct vms_hpke_ctx *c)

@@ -90,10 +90,10 @@ int vms_hpke_seal(struct vms_hpke_ctx *c, const u8 *aad, size_t aadlen,
 int vms_hpke_open(struct vms_hpke_ctx *c, const u8 *aad, size_t aadlen,
 		  const u8 *ct, size_t ctlen, u8 *out);
 
-/* Export (RFC 9180 5.3): @L <= VMS_HPKE_MAX_EXPORT. */
+/* Export (RFC 9180 5.3): @len (the RFC's L) <= VMS_HPKE_MAX_EXPORT. */
 int vms_hpke_export(const struct vms_hpke_ctx *c,
 		    const u8 *exporter_context, size_t ctxlen,
-		    u8 *out, size_t L);
+		    u8 *out, size_t len);
 
 void vms_hpke_ctx_wipe(struct vms_hpke_ctx *c);
 
