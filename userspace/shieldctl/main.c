@@ -12,6 +12,8 @@
 static const struct shieldctl_family families[] = {
 	{ "crypto", "key pairs, HPKE, key releases and sealed state (low level)",
 	  shieldctl_crypto_main },
+	{ "host", "what vmshield.ko on this host reports (isolation, enclave key)",
+	  shieldctl_host_main },
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))

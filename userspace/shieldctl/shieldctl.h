@@ -20,6 +20,7 @@ struct shieldctl_family {
 };
 
 int shieldctl_crypto_main(int argc, char **argv);
+int shieldctl_host_main(int argc, char **argv);
 
 /*
  * Print "shieldctl WHAT: message" to stderr; returns 1, the exit code of
