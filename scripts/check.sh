@@ -27,12 +27,17 @@ run_suite() {
 }
 
 run_suite unit make -s -C "$REPO/userspace" check
+run_suite static "$REPO/scripts/static-check.sh"
 run_suite dkms "$REPO/selftests/dkms/test.sh"
 run_suite rig-self "$REPO/selftests/vm/selftest_rig.sh"
-# Module tests in one guest; lockdown_test raises lockdown, so it runs last.
-run_suite rig-kmod "$REPO/selftests/vm/run" \
-	"$REPO/build/selftests/info_test" \
-	"$REPO/build/selftests/lockdown_test"
+# Module tests in one guest, in the order selftests/kmod/TESTS gives
+# (lockdown only goes up and unloading ends the module's life, so order
+# matters).
+kmod_tests=()
+while read -r t; do
+	[[ -z "$t" || "$t" == \#* ]] || kmod_tests+=("$REPO/build/selftests/$t")
+done < "$REPO/selftests/kmod/TESTS"
+run_suite rig-kmod "$REPO/selftests/vm/run" --timeout 1200 "${kmod_tests[@]}"
 
 echo "== summary ($(( $(date +%s) - start )) s)"
 grep -h '^# rig: boot-to-tests' "$TAP"/rig-kmod.tap 2>/dev/null | tail -1
@@ -45,5 +50,5 @@ if compgen -G "$REPO/build/tap/unit-*.tap" >/dev/null; then
 else
 	files+=("$TAP/unit.tap")
 fi
-files+=("$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap")
+files+=("$TAP/static.tap" "$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap")
 exec "$REPO/scripts/tap-summary.sh" "${files[@]}"

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Kernel-style checks as TAP: checkpatch.pl (from Debian's linux-source-6.1)
+# on every kernel-side file must report 0 errors and 0 warnings, and a
+# sparse build (C=2) of the module must print no diagnostic.
+set -u
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+make -s "$REPO/build/linux-tools/scripts/checkpatch.pl" >/dev/null
+CP=$REPO/build/linux-tools/scripts/checkpatch.pl
+files=(kmod/*.c kmod/*.h core/*.c core/*.h include/uapi/linux/vmshield.h)
+echo "TAP version 13"
+echo "1..$(( ${#files[@]} + 1 ))"
+n=0
+for f in "${files[@]}"; do
+	n=$((n + 1))
+	out=$("$CP" --no-tree --show-types --terse -f "$f" 2>&1)
+	if grep -qE '(ERROR|WARNING):' <<<"$out"; then
+		echo "not ok $n checkpatch $f"
+		grep -E '(ERROR|WARNING):' <<<"$out" | sed 's/^/# /'
+	else
+		echo "ok $n checkpatch $f"
+	fi
+done
+n=$((n + 1))
+KDIR=${KDIR:-/lib/modules/$(ls -1 /lib/modules | sort -V | tail -1)/build}
+touch kmod/*.c core/*.c
+diag=$(make -s -C "$KDIR" M="$REPO" C=2 W=1 modules 2>&1 |
+	grep -vE '^(make|  (CC|LD|MODPOST|BTF|CHECK))|Skipping BTF' || true)
+if [[ -n "$diag" ]]; then
+	echo "not ok $n sparse/W=1 build of vmshield.ko is clean"
+	sed 's/^/# /' <<<"$diag"
+else
+	echo "ok $n sparse/W=1 build of vmshield.ko is clean"
+fi
