@@ -23,8 +23,6 @@ LINUX_SRC_TAR ?= $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 KSFT_DIR := $(BUILD)/kselftest
 CHECKPATCH := $(BUILD)/linux-tools/scripts/checkpatch.pl
 
-export KVER KDIR
-
 .PHONY: all deps module userspace selftests check check-unit check-dkms \
 	check-rig demo bench style sparse clean help
 
@@ -64,13 +62,18 @@ $(CHECKPATCH):
 selftests: $(KSFT_DIR)/kselftest_harness.h
 	$(MAKE) -C selftests/kmod BUILD=$(BUILD) KSFT_DIR=$(KSFT_DIR)
 
-check: deps all
+# deps first, then a fresh make: KVER and the tarball path are found at
+# parse time, and on a fresh machine they only exist after `make deps`.
+check: deps
+	@$(MAKE) --no-print-directory all
 	@$(REPO)/scripts/check.sh
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	$(MAKE) -C userspace bench
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@$(REPO)/scripts/demo.sh
 
 style: $(CHECKPATCH)
