@@ -20,10 +20,24 @@
 #   dmesg.txt              the kernel log after all tests
 #   done                   written last: the guest finished normally
 #
-# init.sh powers the guest off when this script returns.
+# This script is PID 1.  It must never simply exit (the kernel would panic):
+# every way out goes through power_off, which uses sysrq so that no binary
+# is needed and nothing in the guest can delay it.
 
 RUN=${1:?usage: guest.sh RUNDIR}
 OUT=$RUN/out
+
+power_off() {
+	trap - EXIT
+	# Wait on a FIFO with the read builtin, not sleep(1): once the power-off
+	# starts, virtio (and with it the 9p root holding every binary) goes away.
+	mkfifo /tmp/.rig-poweroff 2>/dev/null && exec 9<>/tmp/.rig-poweroff
+	echo o >/proc/sysrq-trigger
+	while :; do
+		read -r -t 60 -u 9 _ 2>/dev/null || sleep 1 2>/dev/null
+	done
+}
+trap power_off EXIT
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export LANG=C.UTF-8
@@ -35,7 +49,7 @@ say() { echo "rig-guest: $*" >/dev/console; }
 uptime_s() { local u _; read -r u _ </proc/uptime; echo "$u"; }
 
 # shellcheck source=/dev/null
-source "$RUN/guest.conf" || { say "cannot read $RUN/guest.conf"; exit 1; }
+source "$RUN/guest.conf" || { say "cannot read $RUN/guest.conf"; power_off; }
 
 uptime_s >"$OUT/guest-start"
 echo vmshield-rig >/proc/sys/kernel/hostname
@@ -115,7 +129,7 @@ if [[ $RIG_MODE == shell ]]; then
 	cd /tmp || exit 1
 	# A real controlling tty gives job control and Ctrl-C to the shell.
 	setsid --ctty --wait /bin/bash -l </dev/ttyS0 >/dev/ttyS0 2>&1
-	exit 0
+	power_off
 fi
 
 # --- tests -----------------------------------------------------------------
@@ -149,6 +163,5 @@ dmesg >"$OUT/dmesg.txt" 2>&1
 [[ -r /sys/kernel/security/ima/ascii_runtime_measurements ]] &&
 	wc -l </sys/kernel/security/ima/ascii_runtime_measurements >"$OUT/ima-count"
 uptime_s >"$OUT/done"
-sync
 say "done"
-exit 0
+power_off

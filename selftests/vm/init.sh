@@ -15,8 +15,8 @@
 #   4. tmpfs on /tmp and /run, /proc /sys /dev bound into the new root,
 #      securityfs for lockdown/IMA/TPM event logs, devpts for shells;
 #   5. configure 10.0.2.15/24 via 10.0.2.2 (QEMU user networking);
-#   6. move the 9p root onto / and run selftests/vm/guest.sh there (chroot),
-#      then power off whatever happens.
+#   6. move the 9p root onto /, chroot there and exec selftests/vm/guest.sh
+#      as PID 1 (it powers the guest off when done).
 #
 # Parameters come from the kernel command line (rig_mode, rig_run, rig_guest).
 # Every step logs "rig-init: ..." to the serial console so a failed boot can be
@@ -119,18 +119,14 @@ fi
 
 log "switching root (uptime=$(cut -d' ' -f1 /proc/uptime))"
 [ -n "$RIG_GUEST" ] && [ -f "$NEWROOT$RIG_GUEST" ] || die "guest script '$RIG_GUEST' not found"
-# Like switch_root, but in a child: move the 9p root (with everything mounted
-# under it) onto / and chroot there, so paths in the guest -- and in IMA's
-# measurement list -- are the outer machine's paths (/usr/bin/..., not
-# /newroot/usr/bin/...).  PID 1 keeps its own root, the initramfs, so it can
-# still power off with busybox whatever the guest script does.
-(
-	cd "$NEWROOT" || exit 1
-	mount --move . / || exit 1
-	exec chroot . /bin/bash "$RIG_GUEST" "$RIG_RUN"
-)
-log "guest script exited with status $?"
-
-sync
-poweroff -f
-sleep 1000
+# What switch_root does: move the 9p root (with everything mounted under it)
+# onto / and chroot there, so paths in the guest -- and in IMA's measurement
+# list -- are the outer machine's paths (/usr/bin/..., not /newroot/...).
+# It must be PID 1 that chroots: PID 1 shares its fs_struct with the kernel
+# threads, so the kernel's own request_module() (the crypto API loading
+# gcm(aes) and friends on demand) then finds /sbin/modprobe and the shared
+# /lib/modules.  guest.sh becomes PID 1 and powers the guest off when done.
+cd "$NEWROOT" || die "cd $NEWROOT"
+mount --move . / || die "cannot move the 9p root onto /"
+exec chroot . /bin/bash "$RIG_GUEST" "$RIG_RUN"
+die "cannot exec /bin/bash $RIG_GUEST in the 9p root"
