@@ -1,0 +1,165 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests of the guarded-host rig itself (selftests/vm/run), TAP 13 output.
+# Each scenario boots a guest with --no-module and checks that the rig's
+# verdict, exit status and messages are right, and that it leaves no QEMU or
+# swtpm behind (every such process carries the run dir in its command line).
+#
+#   selftests/vm/selftest_rig.sh           all scenarios (about 8 boots)
+#
+# Exit: 0 all passed, 1 something failed, 4 the rig cannot run here (skip).
+
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+RIG=$HERE/run
+T=$HERE/rigtests
+CACHE=${RIG_CACHE:-$(cd "$HERE/../.." && pwd)/build/rig}
+PLAN=37
+
+WORK=$(mktemp -d /tmp/selftest_rig.XXXXXX)
+BGPID=
+cleanup() {
+	# A rig we started in the background for the signal test.
+	[[ -n $BGPID ]] && kill -TERM "$BGPID" 2>/dev/null && wait "$BGPID" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+N=0
+FAILS=0
+# check DESCRIPTION COMMAND...: one TAP line; on failure show the rig's output.
+check() {
+	local desc=$1
+	shift
+	N=$((N + 1))
+	if "$@"; then
+		echo "ok $N $desc"
+	else
+		echo "not ok $N $desc"
+		FAILS=$((FAILS + 1))
+		if [[ -s $WORK/out ]]; then
+			echo "# rig exit status $RC after ${SECS}s; its output:"
+			sed 's/^/#   /' "$WORK/out" "$WORK/err" | tail -n 40
+		fi
+	fi
+}
+
+# rig ARGS...: run the rig, set RC, SECS, RUNDIR; output in $WORK/out, err.
+rig() {
+	local t0=$SECONDS
+	"$RIG" "$@" >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	SECS=$((SECONDS - t0))
+	RUNDIR=$(sed -n 's/^# rig: run dir //p' "$WORK/out" | head -n 1)
+	[[ -n $RUNDIR ]] || RUNDIR=$(sed -n 's/.*, run dir //p' "$WORK/err" | head -n 1)
+	if [[ $RC == 4 ]]; then
+		echo "1..0 # SKIP rig cannot run here: $(head -n 1 "$WORK/err")"
+		exit 4
+	fi
+}
+
+has() { grep -qE -- "$1" "$WORK/out"; }
+hasnt() { ! grep -qE -- "$1" "$WORK/out"; }
+rc_is() { [[ $RC == "$1" ]]; }
+rc_not() { [[ $RC != "$1" ]]; }
+lt() { (($1 < $2)); }
+
+# Nothing the run started is alive: no process mentions its run dir, and the
+# pid files were cleaned up.
+nothing_left() {
+	[[ -n $RUNDIR && -d $RUNDIR ]] || return 1
+	! pgrep -f -- "$RUNDIR" >/dev/null &&
+		[[ ! -e $RUNDIR/qemu.pid && ! -e $RUNDIR/swtpm.pid ]]
+}
+
+echo "TAP version 13"
+echo "1..$PLAN"
+
+# --- argument errors: no boot, exit 2, Bail out ---------------------------------
+rig --no-module --bogus-option "$T/pass.sh"
+check "unknown option: exit 2 with 'Bail out!'" eval 'rc_is 2 && has "^Bail out!"'
+cp "$T/pass.sh" "$WORK/pass.sh"
+rig --no-module "$WORK/pass.sh"
+check "test under /tmp (hidden in the guest) is refused" eval 'rc_is 2 && has "not visible in the guest"'
+rig --module /nonexistent/vmshield.ko "$T/pass.sh"
+check "missing module is refused before booting" eval 'rc_is 2 && has "not found"'
+
+# --- (a) a passing program passes; skips and --env -------------------------------
+rig --no-module --env "RIG_SELFTEST_VALUE=hello world" "$T/pass.sh" "$T/skip.sh" "$T/env.sh"
+check "(a) passing run exits 0" rc_is 0
+check "(a) subtests flattened as 'ok N pass.sh: ...'" has '^ok [0-9]+ pass.sh: /dev/tpm0 and /dev/tpmrm0$'
+check "(a) guest has TPM event log and IMA list" eval 'has "^ok [0-9]+ pass.sh: TPM event log" && has "^ok [0-9]+ pass.sh: IMA ascii_runtime"'
+check "(a) nothing is 'not ok'" hasnt '^not ok'
+check "(a) exit 4 reported as '# SKIP' with its reason" has '^ok [0-9]+ skip.sh # SKIP nothing to test here$'
+check "(a) --env reaches the test, cwd is its dir" eval 'has "^ok [0-9]+ env.sh: --env passed through" && has "^ok [0-9]+ env.sh: cwd is"'
+check "(a) plan matches the result lines" eval '[[ $(grep -cE "^(not )?ok [0-9]+" "$WORK/out") == $(sed -n "s/^1\.\.//p" "$WORK/out") ]]'
+check "(a) reports boot-to-tests time and accelerator" eval 'has "^# rig: boot-to-tests [0-9]+\.[0-9] s" && has "^# rig: accel (tcg|kvm)"'
+check "(a) TAP saved per test in out/" eval '[[ -s $RUNDIR/out/pass.sh.tap && -s $RUNDIR/out/dmesg.txt ]]'
+check "(a) nothing left running" nothing_left
+
+# --- (b) a failing program fails the run; KVM probe fallback ---------------------
+# The probe is forced on a fake device with a too-short timeout, so it fails
+# on any machine and must fall back to TCG instead of hanging.
+rm -f "$CACHE/kvm-probe_dev_null"
+RIG_KVM_DEV=/dev/null RIG_KVM_PROBE_TIMEOUT=0.5 rig --no-module --tap-out "$WORK/tap" "$T/fail.sh"
+check "(b) failing run exits non-zero" rc_not 0
+check "(b) failing subtest is 'not ok'" has '^not ok [0-9]+ fail.sh: this one fails on purpose$'
+check "(b) passing subtest of it still 'ok'" has '^ok [0-9]+ fail.sh: this one passes$'
+check "(b) --tap-out holds the same TAP" cmp -s "$WORK/out" "$WORK/tap"
+check "(b) failed KVM probe falls back to TCG" has '^# rig: accel tcg \(probe boot failed'
+check "(b) nothing left running" nothing_left
+
+# --- (c) a hanging test is stopped by --test-timeout; the run goes on ------------
+rig --no-module --test-timeout 5 "$T/hang.sh" "$T/pass.sh" "$T/warn.sh"
+check "(c) hanging test reported 'timed out after 5s'" has '^not ok [0-9]+ hang.sh: timed out after 5s$'
+check "(c) it was stopped within the timeout (+5 s kill grace)" \
+	eval 'secs=$(sed -n "s/^# ---- hang.sh: exit [0-9]* after \([0-9]*\).*/\1/p" "$WORK/out"); [[ -n $secs ]] && lt "$secs" 11'
+check "(c) the next test still ran and passed" has '^ok [0-9]+ pass.sh: results share writable$'
+check "(c) a WARNING in dmesg fails 'dmesg clean' and is shown" eval 'has "^not ok [0-9]+ dmesg clean$" && has "^#.*WARNING: .*injected by the rig self-test"'
+check "(c) run exits non-zero" rc_not 0
+check "(c) nothing left running" nothing_left
+
+# --- (d) the guest dies mid-test ---------------------------------------------------
+rig --no-module "$T/poweroff.sh" "$T/pass.sh"
+check "(d) power-off mid-test: 'guest did not finish'" has '^not ok [0-9]+ guest did not finish: '
+check "(d) the running test is blamed, the next one not run" \
+	eval 'has "^not ok [0-9]+ poweroff.sh: guest stopped while it was running" && has "^not ok [0-9]+ pass.sh: not run"'
+check "(d) serial console tail is shown" has '^# last 30 lines of the serial console'
+check "(d) run exits non-zero, nothing left running" eval 'rc_not 0 && nothing_left'
+
+rig --no-module "$T/panic.sh"
+check "(d) kernel panic mid-test: reported with the panic message" \
+	has '^not ok [0-9]+ guest did not finish: Kernel panic - not syncing: sysrq triggered crash'
+check "(d) a panic stops the guest at once (no whole-run timeout)" eval 'rc_not 0 && lt "$SECS" 120 && hasnt "whole-run timeout"'
+check "(d) nothing left running after the panic" nothing_left
+
+# --- whole-run timeout ---------------------------------------------------------------
+rig --no-module --timeout 40 "$T/hang.sh"
+check "whole-run timeout: guest killed and reported" has '^not ok [0-9]+ guest did not finish: whole-run timeout \(40s\) expired'
+check "whole-run timeout: the rig returned in time" eval 'rc_not 0 && lt "$SECS" 60'
+check "whole-run timeout: nothing left running" nothing_left
+
+# --- (e) the rig itself is interrupted -------------------------------------------------
+"$RIG" --no-module "$T/hang.sh" >"$WORK/out" 2>"$WORK/err" &
+BGPID=$!
+for ((i = 0; i < 600; i++)); do
+	RUNDIR=$(sed -n 's/.*, run dir //p' "$WORK/err" | head -n 1)
+	[[ -n $RUNDIR && -e $RUNDIR/out/hang.sh.started ]] && break
+	sleep 0.2
+done
+kill -TERM "$BGPID"
+wait "$BGPID"
+RC=$?
+SECS=0
+BGPID=
+check "(e) SIGTERM during a test: rig exits 143" rc_is 143
+check "(e) SIGTERM: QEMU and swtpm stopped, pid files gone" nothing_left
+
+if [[ $N != "$PLAN" ]]; then
+	echo "not ok $((N + 1)) selftest_rig.sh ran $N checks but planned $PLAN"
+	FAILS=$((FAILS + 1))
+fi
+echo "# $((N - FAILS)) of $N checks passed"
+[[ $FAILS == 0 ]]
