@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kp.c - key protectors: CMS SignedData (owner guardian) over a CMS
+ * EnvelopedData of the transport key (each authorised guardian).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/objects.h>
+
+#include "keyrelease.h"
+#include "vms_cleanup.h"
+#include "vms_kp.h"
+#include "vms_oids.h"
+#include "vms_x509.h"
+
+enum { A_VERSION, A_VM_ID, A_KEY_ID, A_POLICY, A_CONTENT, N_OBJ };
+static const char *const obj_oid[N_OBJ] = {
+	VMS_OID_KP_VERSION, VMS_OID_KP_VM_ID, VMS_OID_KP_KEY_ID,
+	VMS_OID_KP_POLICY, VMS_OID_KP_CONTENT,
+};
+static ASN1_OBJECT *obj[N_OBJ];
+static pthread_once_t obj_once = PTHREAD_ONCE_INIT;
+
+static void obj_init(void)
+{
+	int i;
+
+	for (i = 0; i < N_OBJ; i++)
+		obj[i] = OBJ_txt2obj(obj_oid[i], 1);
+}
+
+/* A parsed, verified KP. */
+struct kp {
+	CMS_ContentInfo *sd;	/* the SignedData */
+	CMS_ContentInfo *env;	/* the EnvelopedData inside */
+	X509 *signer;		/* borrowed from sd */
+	struct vms_kp_info info;
+};
+
+static void kp_free(struct kp *k)
+{
+	CMS_ContentInfo_free(k->sd);
+	CMS_ContentInfo_free(k->env);
+	memset(k, 0, sizeof(*k));
+}
+
+static CMS_ContentInfo *d2i_exact(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *c;
+
+	if (!der || len == 0 || len > VMS_KP_MAX_LEN)
+		return NULL;
+	c = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	if (c && p != der + len) {
+		CMS_ContentInfo_free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+static ASN1_TYPE *single_attr(CMS_SignerInfo *si, int which, int type)
+{
+	int i = CMS_signed_get_attr_by_OBJ(si, obj[which], -1);
+	X509_ATTRIBUTE *a;
+	ASN1_TYPE *t;
+
+	if (i < 0 || CMS_signed_get_attr_by_OBJ(si, obj[which], i) >= 0)
+		return NULL;
+	a = CMS_signed_get_attr(si, i);
+	if (!a || X509_ATTRIBUTE_count(a) != 1)
+		return NULL;
+	t = X509_ATTRIBUTE_get0_type(a, 0);
+	return t && t->type == type ? t : NULL;
+}
+
+static int attr_octets(CMS_SignerInfo *si, int which, uint8_t out[16])
+{
+	ASN1_TYPE *t = single_attr(si, which, V_ASN1_OCTET_STRING);
+
+	if (!t || ASN1_STRING_length(t->value.octet_string) != 16)
+		return -EINVAL;
+	memcpy(out, ASN1_STRING_get0_data(t->value.octet_string), 16);
+	return 0;
+}
+
+static int attr_int(CMS_SignerInfo *si, int which, long *out)
+{
+	ASN1_TYPE *t = single_attr(si, which, V_ASN1_INTEGER);
+
+	if (!t || !ASN1_INTEGER_get_int64((int64_t *)out, t->value.integer))
+		return -EINVAL;
+	return 0;
+}
+
+static unsigned int count_recipients(CMS_ContentInfo *env)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(env);
+	unsigned int n = 0;
+	int i;
+
+	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
+		CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
+
+		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE)
+			n += (unsigned int)sk_CMS_RecipientEncryptedKey_num(
+				CMS_RecipientInfo_kari_get0_reks(ri));
+		else
+			n++;
+	}
+	return n;
+}
+
+static int kp_open(const uint8_t *der, size_t len, struct kp *k)
+{
+	_cleanup_(BIO_free_allp) BIO *out = NULL;
+	STACK_OF(CMS_SignerInfo) *sis;
+	CMS_SignerInfo *si;
+	const ASN1_OBJECT *ctype;
+	long version, policy;
+	const unsigned char *p;
+	char *content;
+	long clen;
+
+	pthread_once(&obj_once, obj_init);
+	memset(k, 0, sizeof(*k));
+	k->sd = d2i_exact(der, len);
+	if (!k->sd || OBJ_obj2nid(CMS_get0_type(k->sd)) != NID_pkcs7_signed)
+		goto malformed;
+	ctype = CMS_get0_eContentType(k->sd);
+	if (!ctype || OBJ_cmp(ctype, obj[A_CONTENT]))
+		goto malformed;
+	sis = CMS_get0_SignerInfos(k->sd);
+	if (sk_CMS_SignerInfo_num(sis) != 1)
+		goto malformed;
+	si = sk_CMS_SignerInfo_value(sis, 0);
+	if (attr_int(si, A_VERSION, &version) || version != VMS_KP_VERSION ||
+	    attr_octets(si, A_VM_ID, k->info.vm_id) ||
+	    attr_octets(si, A_KEY_ID, k->info.key_id) ||
+	    attr_int(si, A_POLICY, &policy) ||
+	    (policy != VMS_KR_POLICY_ENCRYPTION_SUPPORTED &&
+	     policy != VMS_KR_POLICY_SHIELDED))
+		goto malformed;
+	k->info.policy = (uint32_t)policy;
+
+	out = BIO_new(BIO_s_mem());
+	if (!out) {
+		kp_free(k);
+		return -ENOMEM;
+	}
+	if (CMS_verify(k->sd, NULL, NULL, NULL, out,
+		       CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
+		ERR_clear_error();
+		kp_free(k);
+		return -EBADMSG;
+	}
+	CMS_SignerInfo_get0_algs(si, NULL, &k->signer, NULL, NULL);
+	if (!k->signer ||
+	    vms_cert_subject_cn(k->signer, k->info.owner, sizeof(k->info.owner)) ||
+	    vms_cert_fingerprint(k->signer, k->info.owner_fpr))
+		goto malformed;
+	clen = BIO_get_mem_data(out, &content);
+	p = (const unsigned char *)content;
+	k->env = clen > 0 ? d2i_exact(p, (size_t)clen) : NULL;
+	if (!k->env || OBJ_obj2nid(CMS_get0_type(k->env)) != NID_pkcs7_enveloped)
+		goto malformed;
+	k->info.n_recipients = count_recipients(k->env);
+	if (!k->info.n_recipients)
+		goto malformed;
+	return 0;
+malformed:
+	ERR_clear_error();
+	kp_free(k);
+	return -EINVAL;
+}
+
+int vms_kp_verify(const uint8_t *der, size_t len, struct vms_kp_info *info)
+{
+	struct kp k;
+	int r = kp_open(der, len, &k);
+
+	if (!r)
+		*info = k.info;
+	kp_free(&k);
+	return r;
+}
+
+static int is_recipient(CMS_ContentInfo *env, X509 *cert)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(env);
+	int i, j;
+
+	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
+		CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
+
+		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE) {
+			STACK_OF(CMS_RecipientEncryptedKey) *reks =
+				CMS_RecipientInfo_kari_get0_reks(ri);
+
+			for (j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks); j++)
+				if (!CMS_RecipientEncryptedKey_cert_cmp(
+					sk_CMS_RecipientEncryptedKey_value(reks, j), cert))
+					return 1;
+		} else if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS) {
+			if (!CMS_RecipientInfo_ktri_cert_cmp(ri, cert))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int decrypt_tk(CMS_ContentInfo *env, const struct vms_guardian *g,
+		      uint8_t tk[32])
+{
+	_cleanup_(BIO_free_allp) BIO *out = BIO_new(BIO_s_secmem());
+	char *p;
+	long n;
+
+	if (!out)
+		return -ENOMEM;
+	if (CMS_decrypt(env, g->enc_key, g->enc_cert, NULL, out, CMS_BINARY) != 1) {
+		ERR_clear_error();
+		return -EKEYREJECTED;
+	}
+	n = BIO_get_mem_data(out, &p);
+	if (n != 32)
+		return -EKEYREJECTED;
+	memcpy(tk, p, 32);
+	return 0;	/* the secmem BIO is cleared when freed */
+}
+
+int vms_kp_unwrap_any(const uint8_t *der, size_t len,
+		      const struct vms_guardian *const *gs, size_t n,
+		      struct vms_kp_info *info, uint8_t tk[32])
+{
+	struct kp k;
+	size_t i;
+	int r = kp_open(der, len, &k);
+
+	if (r)
+		return r;
+	*info = k.info;
+	r = -ENOKEY;
+	for (i = 0; i < n && r == -ENOKEY; i++)
+		if (gs[i]->enc_key && is_recipient(k.env, gs[i]->enc_cert))
+			r = decrypt_tk(k.env, gs[i], tk);
+	kp_free(&k);
+	return r;
+}
+
+int vms_kp_unwrap(const uint8_t *der, size_t len, const struct vms_guardian *g,
+		  struct vms_kp_info *info, uint8_t tk[32])
+{
+	return vms_kp_unwrap_any(der, len, &g, 1, info, tk);
+}
+
+static int build_envelope(STACK_OF(X509) *recips, const uint8_t tk[32],
+			  uint8_t **der, int *derlen)
+{
+	_cleanup_(BIO_free_allp) BIO *in = BIO_new_mem_buf(tk, 32);
+	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *env = NULL;
+
+	if (!in)
+		return -ENOMEM;
+	env = CMS_encrypt(recips, in, EVP_aes_256_cbc(), CMS_BINARY);
+	if (!env) {
+		ERR_clear_error();
+		return -EINVAL;	/* e.g. a certificate that cannot receive */
+	}
+	*der = NULL;
+	*derlen = i2d_CMS_ContentInfo(env, der);
+	return *derlen > 0 ? 0 : -ENOMEM;
+}
+
+static int add_octets(CMS_SignerInfo *si, int which, const uint8_t v[16])
+{
+	return CMS_signed_add1_attr_by_OBJ(si, obj[which], V_ASN1_OCTET_STRING,
+					   v, 16) ? 0 : -ENOMEM;
+}
+
+static int add_int(CMS_SignerInfo *si, int which, long v)
+{
+	ASN1_INTEGER *i = ASN1_INTEGER_new();
+	int ok = i && ASN1_INTEGER_set(i, v) &&
+		 CMS_signed_add1_attr_by_OBJ(si, obj[which], V_ASN1_INTEGER, i, -1);
+
+	ASN1_INTEGER_free(i);
+	return ok ? 0 : -ENOMEM;
+}
+
+/* Sign a KP over @recips (which must include the owner's enc cert). */
+static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
+		    const uint8_t vm_id[16], const uint8_t key_id[16],
+		    uint32_t policy, const uint8_t tk[32], uint8_t **der,
+		    size_t *derlen)
+{
+	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *sd = NULL;
+	_cleanup_(BIO_free_allp) BIO *content = NULL;
+	_cleanup_ossl_ uint8_t *env = NULL;
+	unsigned char *out = NULL;
+	CMS_SignerInfo *si;
+	int envlen, n, i, r;
+
+	pthread_once(&obj_once, obj_init);
+	*der = NULL;
+	if (!owner->sign_key || !owner->sign_cert)
+		return -ENOKEY;
+	if (policy != VMS_KR_POLICY_ENCRYPTION_SUPPORTED &&
+	    policy != VMS_KR_POLICY_SHIELDED)
+		return -EINVAL;
+	if (sk_X509_num(recips) < 1 || sk_X509_num(recips) > VMS_KP_MAX_RECIPIENTS)
+		return -E2BIG;
+	r = build_envelope(recips, tk, &env, &envlen);
+	if (r)
+		return r;
+	sd = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_BINARY);
+	if (!sd || !CMS_set1_eContentType(sd, obj[A_CONTENT]))
+		return -ENOMEM;
+	si = CMS_add1_signer(sd, owner->sign_cert, owner->sign_key,
+			     EVP_sha256(), CMS_BINARY);
+	if (!si)
+		return -EKEYREJECTED;
+	r = add_int(si, A_VERSION, VMS_KP_VERSION);
+	if (!r)
+		r = add_octets(si, A_VM_ID, vm_id);
+	if (!r)
+		r = add_octets(si, A_KEY_ID, key_id);
+	if (!r)
+		r = add_int(si, A_POLICY, (long)policy);
+	if (r)
+		return r;
+	for (i = 0; i < sk_X509_num(recips); i++)
+		if (!CMS_add1_cert(sd, sk_X509_value(recips, i)))
+			ERR_clear_error();	/* already present */
+	content = BIO_new_mem_buf(env, envlen);
+	if (!content || CMS_final(sd, content, NULL, CMS_BINARY) != 1)
+		return -EIO;
+	n = i2d_CMS_ContentInfo(sd, &out);
+	if (n <= 0)
+		return -ENOMEM;
+	*der = malloc((size_t)n);
+	if (*der)
+		memcpy(*der, out, (size_t)n);
+	OPENSSL_free(out);
+	*derlen = (size_t)n;
+	return *der ? 0 : -ENOMEM;
+}
+
+static int stack_has(STACK_OF(X509) *sk, X509 *c)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(sk); i++)
+		if (!X509_cmp(sk_X509_value(sk, i), c))
+			return 1;
+	return 0;
+}
+
+int vms_kp_create(const struct vms_guardian *owner, X509 *const *others,
+		  size_t n_others, const uint8_t vm_id[16],
+		  const uint8_t key_id[16], uint32_t policy,
+		  const uint8_t tk[32], uint8_t **der, size_t *derlen)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	size_t i;
+	int r = -ENOMEM;
+
+	if (!sk)
+		return -ENOMEM;
+	if (!owner->enc_cert || !sk_X509_push(sk, owner->enc_cert))
+		goto out;
+	for (i = 0; i < n_others; i++)
+		if (!stack_has(sk, others[i]) && !sk_X509_push(sk, others[i]))
+			goto out;
+	r = kp_build(owner, sk, vm_id, key_id, policy, tk, der, derlen);
+out:
+	sk_X509_free(sk);	/* borrowed certificates */
+	return r;
+}
+
+/* Recipient certificates carried in the KP (all certs but the signer's). */
+static STACK_OF(X509) *kp_recipient_certs(struct kp *k)
+{
+	STACK_OF(X509) *all = CMS_get1_certs(k->sd), *out = sk_X509_new_null();
+
+	while (all && out && sk_X509_num(all)) {
+		X509 *c = sk_X509_shift(all);
+
+		if (X509_cmp(c, k->signer) && !stack_has(out, c) &&
+		    is_recipient(k->env, c) && sk_X509_push(out, c))
+			continue;
+		X509_free(c);
+	}
+	sk_X509_pop_free(all, X509_free);
+	return out;
+}
+
+int vms_kp_recipients(const uint8_t *der, size_t len, STACK_OF(X509) **out)
+{
+	struct kp k;
+	int r = kp_open(der, len, &k);
+
+	*out = NULL;
+	if (r)
+		return r;
+	*out = kp_recipient_certs(&k);
+	kp_free(&k);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int kp_change(const uint8_t *der, size_t len,
+		     const struct vms_guardian *owner, X509 *enc_cert, int add,
+		     uint8_t **out, size_t *outlen)
+{
+	_cleanup_(vms_x509_stack_freep) STACK_OF(X509) *recips = NULL;
+	struct kp k;
+	uint8_t tk[32];
+	int r, i;
+
+	*out = NULL;
+	r = kp_open(der, len, &k);
+	if (r)
+		return r;
+	if (!owner->sign_cert || X509_cmp(k.signer, owner->sign_cert)) {
+		kp_free(&k);
+		return -EPERM;
+	}
+	if (!owner->enc_key || !is_recipient(k.env, owner->enc_cert)) {
+		kp_free(&k);
+		return -ENOKEY;
+	}
+	r = decrypt_tk(k.env, owner, tk);
+	recips = r ? NULL : kp_recipient_certs(&k);
+	if (!r && !recips)
+		r = -ENOMEM;
+	if (!r && add) {
+		if (stack_has(recips, enc_cert))
+			r = -EEXIST;
+		else if (!X509_up_ref(enc_cert) || !sk_X509_push(recips, enc_cert))
+			r = -ENOMEM;
+	} else if (!r) {
+		r = -ENOENT;
+		if (!X509_cmp(enc_cert, owner->enc_cert))
+			r = -EINVAL;	/* the owner stays a recipient */
+		for (i = 0; r == -ENOENT && i < sk_X509_num(recips); i++)
+			if (!X509_cmp(sk_X509_value(recips, i), enc_cert)) {
+				X509_free(sk_X509_delete(recips, i));
+				r = 0;
+			}
+	}
+	if (!r)
+		r = kp_build(owner, recips, k.info.vm_id, k.info.key_id,
+			     k.info.policy, tk, out, outlen);
+	OPENSSL_cleanse(tk, sizeof(tk));
+	kp_free(&k);
+	return r;
+}
+
+int vms_kp_grant(const uint8_t *der, size_t len,
+		 const struct vms_guardian *owner, X509 *enc_cert,
+		 uint8_t **out, size_t *outlen)
+{
+	return kp_change(der, len, owner, enc_cert, 1, out, outlen);
+}
+
+int vms_kp_revoke(const uint8_t *der, size_t len,
+		  const struct vms_guardian *owner, X509 *enc_cert,
+		  uint8_t **out, size_t *outlen)
+{
+	return kp_change(der, len, owner, enc_cert, 0, out, outlen);
+}

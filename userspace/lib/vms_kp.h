@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vms_kp.h - key protectors (KP), version 1.
+ *
+ * A KP is a DER CMS ContentInfo (`openssl cms -cmsout -print -inform DER`):
+ *
+ *   SignedData, one SignerInfo by the owner guardian's signing certificate
+ *     eContentType   = VMS_OID_KP_CONTENT
+ *     eContent       = DER ContentInfo of an EnvelopedData: the 32-byte
+ *                      transport key (TK), AES-256-CBC, its key agreed
+ *                      (ECDH P-256, RFC 5753) with each authorised
+ *                      guardian's encryption certificate
+ *     signed attrs   = contentType, messageDigest, signingTime, and
+ *                      kpVersion (INTEGER 1), vmId (OCTET STRING 16),
+ *                      keyId (OCTET STRING 16), policy (INTEGER 1|2)
+ *     certificates   = the owner's signing certificate and every
+ *                      authorised guardian's encryption certificate (so a
+ *                      grant or revoke can rebuild the recipient list)
+ *
+ * The owner signature covers the envelope (via messageDigest) and the
+ * binding attributes; changing either breaks it. Grant and revoke need the
+ * owner's signing key (a new signature) and its encryption key (to recover
+ * the TK for the new envelope): the owner is always a recipient.
+ *
+ * Errors: -EINVAL malformed (not CMS, not a v1 KP, bad attribute),
+ * -EBADMSG owner signature does not verify, -ENOKEY the guardian is not a
+ * recipient, -EKEYREJECTED the envelope does not open with its key,
+ * -EPERM (grant/revoke) the guardian given is not the owner.
+ */
+#ifndef VMS_KP_H
+#define VMS_KP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/cms.h>
+
+#include "vms_guardian.h"
+
+#define VMS_KP_VERSION		1
+#define VMS_KP_MAX_LEN		(256 * 1024)
+#define VMS_KP_MAX_RECIPIENTS	64
+
+struct vms_kp_info {
+	uint8_t vm_id[16];
+	uint8_t key_id[16];
+	uint32_t policy;		/* VMS_KR_POLICY_* */
+	char owner[VMS_GUARDIAN_NAME_MAX + 1];
+	char owner_fpr[65];		/* SHA-256 of the owner signing cert */
+	unsigned int n_recipients;
+};
+
+/* A new KP: owner signs, the TK goes to the owner and each of @others. */
+int vms_kp_create(const struct vms_guardian *owner, X509 *const *others,
+		  size_t n_others, const uint8_t vm_id[16],
+		  const uint8_t key_id[16], uint32_t policy,
+		  const uint8_t tk[32], uint8_t **der, size_t *derlen);
+
+/* Parse and verify the owner signature; fills @info. No key needed. */
+int vms_kp_verify(const uint8_t *der, size_t len, struct vms_kp_info *info);
+
+/*
+ * Verify, then find @g (encryption cert and key) among the recipients and
+ * unwrap the TK. @tk is written only on success.
+ */
+int vms_kp_unwrap(const uint8_t *der, size_t len, const struct vms_guardian *g,
+		  struct vms_kp_info *info, uint8_t tk[32]);
+
+/* The same, trying each of @gs in turn; -ENOKEY when none is listed. */
+int vms_kp_unwrap_any(const uint8_t *der, size_t len,
+		      const struct vms_guardian *const *gs, size_t n,
+		      struct vms_kp_info *info, uint8_t tk[32]);
+
+/* Encryption certificates of the recipients (free with
+ * sk_X509_pop_free(.., X509_free)). */
+int vms_kp_recipients(const uint8_t *der, size_t len, STACK_OF(X509) **out);
+
+/* New KP with @enc_cert added to / removed from the recipients. */
+int vms_kp_grant(const uint8_t *der, size_t len,
+		 const struct vms_guardian *owner, X509 *enc_cert,
+		 uint8_t **out, size_t *outlen);
+int vms_kp_revoke(const uint8_t *der, size_t len,
+		  const struct vms_guardian *owner, X509 *enc_cert,
+		  uint8_t **out, size_t *outlen);
+
+#endif /* VMS_KP_H */

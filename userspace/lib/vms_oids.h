@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vms_oids.h - vmshield's private OID arc.
+ *
+ * Arc: 2.25.212576768317686907703832469953166166086, the ITU-T X.667 OID of
+ * UUID 9feccbde-250f-4d7a-aefc-29182723c846 (a private arc that needs no
+ * registration). Under it:
+ *   .1.x  health certificate extensions (Documentation/hgs-protocol.md)
+ *   .2.x  key protector signed attributes
+ */
+#ifndef VMS_OIDS_H
+#define VMS_OIDS_H
+
+#define VMS_OID_ARC "2.25.212576768317686907703832469953166166086"
+
+/* Health certificate extensions (all non-critical, DER values). */
+#define VMS_OID_HC_MODE		VMS_OID_ARC ".1.1"	/* UTF8String "host-key" */
+#define VMS_OID_HC_LEVEL	VMS_OID_ARC ".1.2"	/* UTF8String isolation level */
+#define VMS_OID_HC_POLICIES	VMS_OID_ARC ".1.3"	/* UTF8String, comma list */
+#define VMS_OID_HC_ISSUED	VMS_OID_ARC ".1.4"	/* GeneralizedTime */
+#define VMS_OID_HC_HOSTKEY	VMS_OID_ARC ".1.5"	/* UTF8String SHA-256 hex of host SPKI */
+#define VMS_OID_HC_BINDING	VMS_OID_ARC ".1.6"	/* UTF8String "host-key-only" */
+#define VMS_OID_HC_FACTS	VMS_OID_ARC ".1.7"	/* UTF8String report facts */
+
+/* Key protector signed attributes (CMS SignerInfo). */
+#define VMS_OID_KP_VERSION	VMS_OID_ARC ".2.1"	/* INTEGER 1 */
+#define VMS_OID_KP_VM_ID	VMS_OID_ARC ".2.2"	/* OCTET STRING (16) */
+#define VMS_OID_KP_KEY_ID	VMS_OID_ARC ".2.3"	/* OCTET STRING (16) */
+#define VMS_OID_KP_POLICY	VMS_OID_ARC ".2.4"	/* INTEGER 1|2 */
+#define VMS_OID_KP_CONTENT	VMS_OID_ARC ".2.10"	/* eContentType: DER EnvelopedData ContentInfo */
+
+#endif /* VMS_OIDS_H */

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_hgslib.c - the HGS protocol library: strict base64, isolation
+ * report parsing, host-key attestation signatures, health certificates,
+ * guardians and key protectors (create, unwrap, tamper, grant, revoke).
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <linux/vmshield.h>
+#include <openssl/cms.h>
+
+#include "keyrelease.h"
+#include "vms_b64.h"
+#include "vms_cleanup.h"
+#include "vms_guardian.h"
+#include "vms_hgs_attest.h"
+#include "vms_hgs_cert.h"
+#include "vms_hgs_reason.h"
+#include "vms_kp.h"
+#include "vms_x509.h"
+
+static void test_b64(void **state)
+{
+	static const char *const bad[] = { "A", "AB=", "A===", "AB C", "AB\nC",
+					   "ABC=D===", "AB==AB==", "AF==", "ABD=" };
+	const uint8_t in[5] = { 0xfb, 0xff, 0x00, 0x01, 0x02 };
+	uint8_t *out;
+	size_t n, i, len;
+	char *s;
+
+	(void)state;
+	for (len = 0; len <= 5; len++) {
+		s = vms_b64_encode(in, len);
+		assert_non_null(s);
+		assert_int_equal(strlen(s), vms_b64_encoded_len(len));
+		assert_int_equal(vms_b64_decode(s, strlen(s), 5, &out, &n), 0);
+		assert_int_equal(n, len);
+		assert_memory_equal(out, in, len);
+		free(out);
+		free(s);
+	}
+	for (i = 0; i < ARRAY_LEN(bad); i++)
+		assert_int_equal(vms_b64_decode(bad[i], strlen(bad[i]), 100,
+						&out, &n), -EINVAL);
+	assert_int_equal(vms_b64_decode("AAAAAAAA", 8, 5, &out, &n), -EMSGSIZE);
+}
+
+static const char report_locked[] =
+	"vmshield-report v1 placement=kernel level=kernel-locked lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=0101010101010101010101010101010101010101010101010101010101010101";
+
+static void test_report(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=0101010101010101010101010101010101010101010101010101010101010101",
+		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=01010101",
+		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=0101010101010101010101010101010101010101010101010101010101010101 ",
+		"vmshield-report v1 placement=kernel  level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=0101010101010101010101010101010101010101010101010101010101010101",
+		"vmshield-report v1 placement=kernel level=kernel-locked lockdown=integrity sig_enforced=1 module_sig_ok=1 enclave_pk=0101010101010101010101010101010101010101010101010101010101010101",
+		"vmshield-report v1 placement=kernel level=kernel-open lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=0101010101010101010101010101010101010101010101010101010101010101",
+		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=2 module_sig_ok=0 enclave_pk=0101010101010101010101010101010101010101010101010101010101010101",
+	};
+	struct vms_isolation_report r;
+	char buf[VMS_REPORT_MAX];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(vms_report_parse(report_locked, strlen(report_locked), &r), 0);
+	assert_int_equal(r.level, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	assert_int_equal(r.lockdown, VMSHIELD_LOCKDOWN_CONFIDENTIALITY);
+	assert_true(t_all(r.enclave_pk, 32, 1));
+	assert_int_equal(vms_report_format_text(&r, buf, sizeof(buf)),
+			 (int)strlen(report_locked));
+	assert_string_equal(buf, report_locked);
+	for (i = 0; i < ARRAY_LEN(bad); i++)
+		assert_int_equal(vms_report_parse(bad[i], strlen(bad[i]), &r), -EINVAL);
+}
+
+static void attest_roundtrip(EVP_PKEY *k)
+{
+	uint8_t nonce[32], pk[32], *sig;
+	size_t siglen;
+
+	t_random(nonce, sizeof(nonce));
+	t_random(pk, sizeof(pk));
+	assert_int_equal(vms_attest_sign(k, nonce, pk, report_locked,
+					 strlen(report_locked), &sig, &siglen), 0);
+	assert_int_equal(vms_attest_verify(k, nonce, pk, report_locked,
+					   strlen(report_locked), sig, siglen), 0);
+	nonce[0] ^= 1;
+	assert_int_equal(vms_attest_verify(k, nonce, pk, report_locked,
+					   strlen(report_locked), sig, siglen), -EBADMSG);
+	nonce[0] ^= 1;
+	pk[31] ^= 0x80;
+	assert_int_equal(vms_attest_verify(k, nonce, pk, report_locked,
+					   strlen(report_locked), sig, siglen), -EBADMSG);
+	free(sig);
+}
+
+static void test_attest_sig(void **state)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *ed = vms_pkey_gen_ed25519();
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *ec = vms_pkey_gen_p256();
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *ec384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+
+	(void)state;
+	assert_true(vms_pkey_is_host_key_type(ed));
+	assert_true(vms_pkey_is_host_key_type(ec));
+	assert_false(vms_pkey_is_host_key_type(ec384));
+	attest_roundtrip(ed);
+	attest_roundtrip(ec);
+}
+
+static void test_health_cert(void **state)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *sk = vms_pkey_gen_p256();
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *sk2 = vms_pkey_gen_p256();
+	_cleanup_(X509_freep) X509 *signer = NULL, *other = NULL, *c = NULL;
+	struct vms_health_cert_info in = { 0 }, out;
+	time_t now = time(NULL);
+
+	(void)state;
+	signer = vms_cert_self_signed(sk, "signer", 10, VMS_CERT_CA);
+	other = vms_cert_self_signed(sk2, "signer", 10, VMS_CERT_CA);
+	assert_non_null(signer);
+	strcpy(in.host, "host01");
+	strcpy(in.mode, VMS_HC_MODE_HOST_KEY);
+	strcpy(in.binding, VMS_HC_BINDING_HOST_KEY);
+	strcpy(in.policies, "registered-host,nonce-fresh");
+	strcpy(in.facts, "lockdown=none");
+	strcpy(in.host_key_fpr, "ab");
+	in.level = VMSHIELD_ISOLATION_KERNEL_OPEN;
+	t_random(in.enclave_pk, 32);
+	in.issued = now;
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 28800, 600, &c), 0);
+	assert_int_equal(vms_health_cert_parse(c, &out), 0);
+	assert_string_equal(out.host, "host01");
+	assert_string_equal(out.mode, "host-key");
+	assert_string_equal(out.policies, in.policies);
+	assert_int_equal(out.level, VMSHIELD_ISOLATION_KERNEL_OPEN);
+	assert_memory_equal(out.enclave_pk, in.enclave_pk, 32);
+	assert_int_equal(out.issued, now);
+	assert_int_equal(out.not_after, now + 28800 + 600);
+	assert_int_equal(out.not_before, now - 600);
+	assert_int_equal(vms_health_cert_verify(c, signer, now), 0);
+	assert_int_equal(vms_health_cert_verify(c, other, now), -EKEYREJECTED);
+	assert_int_equal(vms_health_cert_verify(c, signer, now + 28800 + 601), -EKEYEXPIRED);
+	assert_int_equal(vms_health_cert_verify(c, signer, now - 601), -EKEYEXPIRED);
+	/* A signer certificate is not a health certificate. */
+	assert_int_equal(vms_health_cert_parse(signer, &out), -EINVAL);
+	strcpy(in.host, "bad/name");
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 28800, 600, &c), -EINVAL);
+}
+
+static const uint8_t vm[16] = "VM-0123456789ab", kid[16] = "KEY-0123456789a";
+
+struct kpfix {
+	struct vms_guardian owner, hgs, other;
+	uint8_t tk[32];
+	uint8_t *kp;
+	size_t len;
+};
+
+static int kp_setup(void **state)
+{
+	struct kpfix *f = t_malloc(sizeof(*f));
+
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(vms_guardian_new("owner", 30, &f->owner), 0);
+	assert_int_equal(vms_guardian_new("hgs", 30, &f->hgs), 0);
+	assert_int_equal(vms_guardian_new("other", 30, &f->other), 0);
+	t_random(f->tk, 32);
+	assert_int_equal(vms_kp_create(&f->owner, &f->hgs.enc_cert, 1, vm, kid,
+				       VMS_KR_POLICY_SHIELDED, f->tk, &f->kp,
+				       &f->len), 0);
+	*state = f;
+	return 0;
+}
+
+static int kp_teardown(void **state)
+{
+	struct kpfix *f = *state;
+
+	vms_guardian_free(&f->owner);
+	vms_guardian_free(&f->hgs);
+	vms_guardian_free(&f->other);
+	free(f->kp);
+	free(f);
+	return 0;
+}
+
+static void test_kp_unwrap(void **state)
+{
+	struct kpfix *f = *state;
+	struct vms_kp_info info;
+	uint8_t tk[32];
+
+	assert_int_equal(vms_kp_verify(f->kp, f->len, &info), 0);
+	assert_memory_equal(info.vm_id, vm, 16);
+	assert_memory_equal(info.key_id, kid, 16);
+	assert_int_equal(info.policy, VMS_KR_POLICY_SHIELDED);
+	assert_string_equal(info.owner, "owner");
+	assert_int_equal(info.n_recipients, 2);
+	assert_int_equal(vms_kp_unwrap(f->kp, f->len, &f->hgs, &info, tk), 0);
+	assert_memory_equal(tk, f->tk, 32);
+	assert_int_equal(vms_kp_unwrap(f->kp, f->len, &f->owner, &info, tk), 0);
+	assert_memory_equal(tk, f->tk, 32);
+	memset(tk, PATTERN, 32);
+	assert_int_equal(vms_kp_unwrap(f->kp, f->len, &f->other, &info, tk), -ENOKEY);
+	assert_true(t_all(tk, 32, PATTERN));
+}
+
+static void test_kp_tamper(void **state)
+{
+	struct kpfix *f = *state;
+	struct vms_kp_info info;
+	uint8_t *copy = t_malloc(f->len), tk[32];
+	size_t i, step = f->len / 97 + 1;
+	int r, bad = 0, malformed = 0;
+
+	/* Flip a bit at many offsets: never a TK, never a crash. */
+	for (i = 0; i < f->len; i += step) {
+		memcpy(copy, f->kp, f->len);
+		copy[i] ^= 0x04;
+		memset(tk, PATTERN, 32);
+		r = vms_kp_unwrap(copy, f->len, &f->hgs, &info, tk);
+		if (r == 0) {
+			/* only a harmless encoding change may pass */
+			assert_memory_equal(tk, f->tk, 32);
+			continue;
+		}
+		assert_true(t_all(tk, 32, PATTERN));
+		bad += r == -EBADMSG;
+		malformed += r == -EINVAL;
+	}
+	assert_true(bad > 0);
+	assert_true(malformed > 0);
+	/* Truncations are malformed. */
+	for (i = 0; i < f->len; i += step)
+		assert_int_equal(vms_kp_verify(f->kp, i, &info), -EINVAL);
+	free(copy);
+}
+
+static void test_kp_grant_revoke(void **state)
+{
+	struct kpfix *f = *state;
+	struct vms_kp_info info;
+	uint8_t *g, *rv, *x, tk[32];
+	size_t glen, rvlen, xlen;
+	STACK_OF(X509) *sk;
+
+	assert_int_equal(vms_kp_grant(f->kp, f->len, &f->owner, f->other.enc_cert,
+				      &g, &glen), 0);
+	assert_int_equal(vms_kp_unwrap(g, glen, &f->other, &info, tk), 0);
+	assert_memory_equal(tk, f->tk, 32);
+	assert_int_equal(info.n_recipients, 3);
+	assert_int_equal(vms_kp_recipients(g, glen, &sk), 0);
+	assert_int_equal(sk_X509_num(sk), 3);
+	sk_X509_pop_free(sk, X509_free);
+	/* Granting twice, or by someone who is not the owner, is refused. */
+	assert_int_equal(vms_kp_grant(g, glen, &f->owner, f->other.enc_cert,
+				      &x, &xlen), -EEXIST);
+	assert_int_equal(vms_kp_grant(f->kp, f->len, &f->hgs, f->other.enc_cert,
+				      &x, &xlen), -EPERM);
+	assert_int_equal(vms_kp_revoke(g, glen, &f->owner, f->hgs.enc_cert,
+				       &rv, &rvlen), 0);
+	assert_int_equal(vms_kp_unwrap(rv, rvlen, &f->hgs, &info, tk), -ENOKEY);
+	assert_int_equal(vms_kp_unwrap(rv, rvlen, &f->other, &info, tk), 0);
+	assert_int_equal(vms_kp_revoke(rv, rvlen, &f->owner, f->owner.enc_cert,
+				       &x, &xlen), -EINVAL);
+	assert_int_equal(vms_kp_revoke(rv, rvlen, &f->owner, f->hgs.enc_cert,
+				       &x, &xlen), -ENOENT);
+	free(g);
+	free(rv);
+}
+
+static void test_guardian_files(void **state)
+{
+	char dir[] = "/tmp/vms-guardian.XXXXXX", path[64], pub[64];
+	struct vms_guardian g, r;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/g", dir);
+	snprintf(pub, sizeof(pub), "%s/g.pub", dir);
+	assert_int_equal(vms_guardian_new("tenant-a", 30, &g), 0);
+	assert_int_equal(vms_guardian_write(path, &g, 1, "pw", 0), 0);
+	assert_int_equal(vms_guardian_write(pub, &g, 0, NULL, 0), 0);
+	assert_int_equal(vms_guardian_read(path, "pw", &r), 0);
+	assert_string_equal(r.name, "tenant-a");
+	assert_non_null(r.enc_key);
+	assert_non_null(r.sign_key);
+	assert_int_equal(X509_cmp(r.enc_cert, g.enc_cert), 0);
+	vms_guardian_free(&r);
+	assert_int_equal(vms_guardian_read(path, "wrong", &r), -EKEYREJECTED);
+	assert_int_equal(vms_guardian_read(pub, NULL, &r), 0);
+	assert_null(r.enc_key);
+	vms_guardian_free(&r);
+	vms_guardian_free(&g);
+	unlink(path);
+	unlink(pub);
+	rmdir(dir);
+}
+
+static void test_reasons(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < HGS_R__MAX; i++) {
+		assert_int_equal(vms_hgs_reason_from_name(vms_hgs_reason_name(i)), i);
+		assert_true(vms_hgs_reason_http(i) >= 200);
+		assert_non_null(vms_hgs_reason_message(i));
+	}
+	assert_int_equal(vms_hgs_reason_from_name("Nope"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_b64),
+		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_attest_sig),
+		cmocka_unit_test(test_health_cert),
+		cmocka_unit_test_setup_teardown(test_kp_unwrap, kp_setup, kp_teardown),
+		cmocka_unit_test_setup_teardown(test_kp_tamper, kp_setup, kp_teardown),
+		cmocka_unit_test_setup_teardown(test_kp_grant_revoke, kp_setup, kp_teardown),
+		cmocka_unit_test(test_guardian_files),
+		cmocka_unit_test(test_reasons),
+	};
+
+	return cmocka_run_group_tests_name("hgslib", tests, NULL, NULL);
+}
