@@ -6,7 +6,7 @@
 # verdict, exit status and messages are right, and that it leaves no QEMU or
 # swtpm behind (every such process carries the run dir in its command line).
 #
-#   selftests/vm/selftest_rig.sh           all scenarios (about 8 boots)
+#   selftests/vm/selftest_rig.sh           all scenarios (9 boots, ~2-3 min)
 #
 # Exit: 0 all passed, 1 something failed, 4 the rig cannot run here (skip).
 
@@ -16,7 +16,7 @@ HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 RIG=$HERE/run
 T=$HERE/rigtests
 CACHE=${RIG_CACHE:-$(cd "$HERE/../.." && pwd)/build/rig}
-PLAN=37
+PLAN=42
 
 WORK=$(mktemp -d /tmp/selftest_rig.XXXXXX)
 BGPID=
@@ -134,6 +134,25 @@ check "(d) kernel panic mid-test: reported with the panic message" \
 	has '^not ok [0-9]+ guest did not finish: Kernel panic - not syncing: sysrq triggered crash'
 check "(d) a panic stops the guest at once (no whole-run timeout)" eval 'rc_not 0 && lt "$SECS" 120 && hasnt "whole-run timeout"'
 check "(d) nothing left running after the panic" nothing_left
+
+# --- the module fails to load: every test fails with the reason ---------------------
+# A module init.sh has already loaded cannot be inserted again ("File exists").
+KV=$(for k in /boot/vmlinuz-*; do v=${k#/boot/vmlinuz-}; [[ -d /lib/modules/$v/kernel ]] && echo "$v"; done | sort -V | tail -n 1)
+LOADED_KO=$(ls /lib/modules/"$KV"/kernel/fs/9p/9p.ko* /lib/modules/"$KV"/kernel/drivers/net/virtio_net.ko* 2>/dev/null | head -n 1)
+if [[ -n $LOADED_KO ]]; then
+	rig --module "$LOADED_KO" --lockdown integrity "$T/pass.sh" "$T/env.sh"
+	check "module load failure: 'not ok N load ...' with the insmod error" has '^not ok [0-9]+ load 9p.ko: insmod .* failed: .*File exists|^not ok [0-9]+ load virtio_net.ko: insmod .* failed: .*File exists'
+	check "module load failure: every test 'not ok ... failed to load'" \
+		eval 'has "^not ok [0-9]+ pass.sh: not run: .* failed to load: " && has "^not ok [0-9]+ env.sh: not run: .* failed to load: "'
+	check "module load failure: dmesg tail shown, run fails" eval 'has "^#   --- dmesg tail ---" && rc_not 0'
+	check "--lockdown integrity raised at runtime" has '^ok [0-9]+ lockdown integrity$'
+	check "module load failure: nothing left running" nothing_left
+else
+	for d in "load failure reported" "tests fail with the reason" "dmesg tail shown" "--lockdown" "nothing left"; do
+		N=$((N + 1))
+		echo "ok $N module load failure: $d # SKIP no loadable copy of an already-loaded module for $KV"
+	done
+fi
 
 # --- whole-run timeout ---------------------------------------------------------------
 rig --no-module --timeout 40 "$T/hang.sh"
