@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * admin.c - the admin API (only ever reached on the admin socket, by a
+ * peer whose uid is root or in admin_uids; http.c checks that). Every
+ * change is audited with who (uid, pid), what and when in the same
+ * transaction; refusals are audited too. After a change the in-memory
+ * snapshot is reloaded, so it applies to the next request.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hgsd.h"
+#include "vms_cleanup.h"
+#include "vms_hex.h"
+#include "vms_hgs_attest.h"
+#include "vms_hgs_cert.h"
+#include "vms_x509.h"
+#include "vmshield.h"
+
+#define HOST_KEY_PEM_MAX 1024
+
+/* Map a store result to an answer, reloading the snapshot on success. */
+static void finish(struct hgsd *h, struct answer *a, int r, json_t *ok)
+{
+	switch (r) {
+	case 0:
+		if (state_reload(h)) {
+			json_decref(ok);
+			answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+			return;
+		}
+		answer_ok(a, ok);
+		return;
+	case -EEXIST:
+		json_object_set_new(ok, "unchanged", json_true());
+		answer_ok(a, ok);
+		return;
+	}
+	json_decref(ok);
+	switch (r) {
+	case -EKEYREJECTED:
+		answer_fail(a, HGS_R_HOST_KEY_CONFLICT, NULL);
+		break;
+	case -ENOENT:
+		answer_fail(a, HGS_R_NO_SUCH_OBJECT, NULL);
+		break;
+	case -ENOSPC:
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "at most 16 worker digests can be enabled at once (the key-release limit)");
+		break;
+	default:
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+	}
+}
+
+static const char *host_name(struct request *rq, struct answer *a)
+{
+	const char *name = req_str(rq, a, "name", VMS_HOST_NAME_MAX);
+
+	if (name && !vms_host_name_valid(name)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'name' must match [A-Za-z0-9._-]{1,64}");
+		return NULL;
+	}
+	return name;
+}
+
+static void host_add(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = NULL;
+	_cleanup_(vms_freep) char *pem = NULL;
+	const char *name, *key;
+	char fpr[VMS_FPR_HEX_LEN];
+
+	if (!(name = host_name(rq, a)) ||
+	    !(key = req_str(rq, a, "public_key", HOST_KEY_PEM_MAX)))
+		return;
+	if (vms_pkey_from_pem(key, strlen(key), &k) || !vms_pkey_is_host_key_type(k)) {
+		store_audit(h->st, rq->who, "host-add", name, "refused-key-type");
+		answer_fail(a, HGS_R_HOST_KEY_UNSUPPORTED, NULL);
+		return;
+	}
+	if (vms_pkey_fingerprint(k, fpr) || vms_pkey_to_pem(k, &pem)) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	finish(h, a, store_host_add(h->st, name, vms_pkey_type_name(k), pem, fpr, rq->who),
+	       json_pack("{s:s, s:s, s:s}", "name", name, "key_alg", vms_pkey_type_name(k),
+			 "key_fpr", fpr));
+	if (a->reason == HGS_PASSED)
+		log_info("admin", "who=\"%s\" action=host-add host=%s key_fpr=%s", rq->who, name, fpr);
+}
+
+static void host_simple(struct hgsd *h, struct request *rq, struct answer *a,
+			const char *action)
+{
+	const char *name = host_name(rq, a);
+	int r;
+
+	if (!name)
+		return;
+	if (!strcmp(action, "remove"))
+		r = store_host_remove(h->st, name, rq->who);
+	else
+		r = store_host_set_enabled(h->st, name, !strcmp(action, "enable"), rq->who);
+	finish(h, a, r, json_pack("{s:s}", "name", name));
+	log_info("admin", "who=\"%s\" action=host-%s host=%s result=%s", rq->who, action,
+		 name, vms_hgs_reason_name(a->reason));
+}
+
+static int valid_setting(const char *name, const char *value, char *norm, size_t len)
+{
+	char *end;
+	long long t;
+
+	if (!strcmp(name, "min_isolation_level"))
+		return vms_isolation_from_name(value) < 0 ? -EINVAL :
+			(snprintf(norm, len, "%s", value), 0);
+	if (!strcmp(name, "require_module_sig"))
+		return strcmp(value, "0") && strcmp(value, "1") ? -EINVAL :
+			(snprintf(norm, len, "%s", value), 0);
+	if (!strcmp(name, "revocation_cutoff")) {
+		if (!strcmp(value, "now")) {
+			/* Certificates issued in this very second are cut too. */
+			snprintf(norm, len, "%lld", (long long)time(NULL) + 1);
+			return 0;
+		}
+		errno = 0;
+		t = strtoll(value, &end, 10);
+		if (errno || *end || !*value || t < 0)
+			return -EINVAL;
+		snprintf(norm, len, "%lld", t);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void policy_set(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *name, *value;
+	char norm[32];
+	int r;
+
+	if (!(name = req_str(rq, a, "name", 64)) || !(value = req_str(rq, a, "value", 64)))
+		return;
+	r = valid_setting(name, value, norm, sizeof(norm));
+	if (r == -ENOENT) {
+		answer_fail(a, HGS_R_NO_SUCH_OBJECT,
+			    "policies: min_isolation_level, require_module_sig, revocation_cutoff");
+		return;
+	}
+	if (r) {
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "min_isolation_level: kernel-open|kernel-locked|hypervisor; "
+			    "require_module_sig: 0|1; revocation_cutoff: now|unix seconds");
+		return;
+	}
+	finish(h, a, store_setting_set(h->st, name, norm, rq->who),
+	       json_pack("{s:s, s:s}", "name", name, "value", norm));
+	log_info("admin", "who=\"%s\" action=policy-set %s=%s result=%s", rq->who, name, norm,
+		 vms_hgs_reason_name(a->reason));
+}
+
+static const char *digest_arg(struct request *rq, struct answer *a)
+{
+	static __thread char lower[65];
+	const char *d = req_str(rq, a, "digest", 64);
+	uint8_t raw[32];
+
+	if (!d)
+		return NULL;
+	if (vms_hex_decode_exact(d, raw, 32)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'digest' must be a SHA-256 (64 hex digits)");
+		return NULL;
+	}
+	vms_hex_encode(raw, 32, lower);
+	return lower;
+}
+
+static void worker_add(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *d = digest_arg(rq, a), *desc = "";
+	json_t *v = rq->body ? json_object_get(rq->body, "description") : NULL;
+
+	if (!d)
+		return;
+	if (v && !(desc = req_str(rq, a, "description", 200)))
+		return;
+	finish(h, a, store_worker_add(h->st, d, desc, rq->who), json_pack("{s:s}", "digest", d));
+	log_info("admin", "who=\"%s\" action=worker-add digest=%s result=%s", rq->who, d,
+		 vms_hgs_reason_name(a->reason));
+}
+
+static void worker_enable(struct hgsd *h, struct request *rq, struct answer *a, int en)
+{
+	const char *d = digest_arg(rq, a);
+
+	if (!d)
+		return;
+	finish(h, a, store_worker_set_enabled(h->st, d, en, rq->who),
+	       json_pack("{s:s}", "digest", d));
+	log_info("admin", "who=\"%s\" action=worker-%s digest=%s result=%s", rq->who,
+		 en ? "enable" : "disable", d, vms_hgs_reason_name(a->reason));
+}
+
+static void guardian_add(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *name = host_name(rq, a);
+	int r;
+
+	if (!name)
+		return;
+	r = keys_add_guardian(h, name, rq->who);
+	if (r == -EEXIST) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "a guardian of that name exists");
+		return;
+	}
+	finish(h, a, r, json_pack("{s:s}", "name", name));
+	log_info("admin", "who=\"%s\" action=guardian-add guardian=%s result=%s", rq->who,
+		 name, vms_hgs_reason_name(a->reason));
+}
+
+static void guardian_primary(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *name = host_name(rq, a);
+	unsigned int i;
+	int r;
+
+	if (!name)
+		return;
+	r = store_guardian_set_primary(h->st, name, rq->who);
+	if (!r) {
+		pthread_rwlock_wrlock(&h->lock);
+		for (i = 0; i < h->n_guardians; i++)
+			h->guardians[i].primary = !strcmp(h->guardians[i].g.name, name);
+		pthread_rwlock_unlock(&h->lock);
+	}
+	finish(h, a, r, json_pack("{s:s}", "name", name));
+}
+
+static json_t *policy_json(struct hgsd *h)
+{
+	struct policy p;
+	json_t *d = json_array();
+	char hex[65];
+	unsigned int i;
+
+	state_policy(h, &p);
+	for (i = 0; i < p.n_digests; i++) {
+		vms_hex_encode(p.digests[i], 32, hex);
+		json_array_append_new(d, json_string(hex));
+	}
+	return json_pack("{s:s, s:b, s:I, s:I, s:o, s:s}",
+			 "min_isolation_level", vms_isolation_name(p.min_isolation_level),
+			 "require_module_sig", p.require_module_sig,
+			 "revocation_cutoff", (json_int_t)p.revocation_cutoff,
+			 "worker_policy_version", (json_int_t)p.worker_policy_version,
+			 "enabled_worker_digests", d,
+			 "shielded_requires", "kernel-locked");
+}
+
+static void status(struct hgsd *h, struct answer *a)
+{
+	long hosts = 0, enabled = 0;
+	json_t *gs = json_array();
+	unsigned int i;
+
+	store_count(h->st, "SELECT COUNT(*) FROM hosts", &hosts);
+	store_count(h->st, "SELECT COUNT(*) FROM hosts WHERE enabled = 1", &enabled);
+	pthread_rwlock_rdlock(&h->lock);
+	for (i = 0; i < h->n_guardians; i++)
+		json_array_append_new(gs, json_pack("{s:s, s:b}", "name",
+						    h->guardians[i].g.name, "primary",
+						    h->guardians[i].primary));
+	pthread_rwlock_unlock(&h->lock);
+	answer_ok(a, json_pack("{s:s, s:i, s:I, s:{s:I, s:I}, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:o}",
+		"service", "hgsd",
+		"schema_version", store_schema_version(h->st),
+		"uptime_s", (json_int_t)(time(NULL) - h->started),
+		"hosts", "registered", (json_int_t)hosts, "enabled", (json_int_t)enabled,
+		"guardians", gs,
+		"policy", policy_json(h),
+		"counters",
+		"attestations_passed", (json_int_t)__atomic_load_n(&h->attest_ok, __ATOMIC_RELAXED),
+		"attestations_failed", (json_int_t)__atomic_load_n(&h->attest_fail, __ATOMIC_RELAXED),
+		"releases_passed", (json_int_t)__atomic_load_n(&h->release_ok, __ATOMIC_RELAXED),
+		"releases_failed", (json_int_t)__atomic_load_n(&h->release_fail, __ATOMIC_RELAXED),
+		"recent_attestations", store_query(h->st,
+			"SELECT at, host, result, detail FROM events WHERE kind = 'attest' ORDER BY id DESC LIMIT ?", 10),
+		"recent_releases", store_query(h->st,
+			"SELECT at, host, result, detail FROM events WHERE kind = 'release' ORDER BY id DESC LIMIT ?", 10)));
+}
+
+static void list(struct answer *a, const char *key, json_t *rows)
+{
+	if (!rows) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	answer_ok(a, json_pack("{s:o}", key, rows));
+}
+
+void handle_admin(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *p = rq->url + strlen("/v1/admin/");
+	int get = !strcmp(rq->method, "GET"), post = !strcmp(rq->method, "POST");
+
+	if (get && !strcmp(p, "status"))
+		status(h, a);
+	else if (get && !strcmp(p, "hosts"))
+		list(a, "hosts", store_query(h->st,
+			"SELECT name, key_alg, key_fpr, enabled, added_at, updated_at FROM hosts ORDER BY name", 0));
+	else if (post && !strcmp(p, "hosts/add"))
+		host_add(h, rq, a);
+	else if (post && !strcmp(p, "hosts/enable"))
+		host_simple(h, rq, a, "enable");
+	else if (post && !strcmp(p, "hosts/disable"))
+		host_simple(h, rq, a, "disable");
+	else if (post && !strcmp(p, "hosts/remove"))
+		host_simple(h, rq, a, "remove");
+	else if (get && !strcmp(p, "policy"))
+		answer_ok(a, json_pack("{s:o}", "policy", policy_json(h)));
+	else if (post && !strcmp(p, "policy/set"))
+		policy_set(h, rq, a);
+	else if (get && !strcmp(p, "workers"))
+		list(a, "workers", store_query(h->st,
+			"SELECT id, digest, description, enabled, added_at, updated_at FROM workers ORDER BY id", 0));
+	else if (post && !strcmp(p, "workers/add"))
+		worker_add(h, rq, a);
+	else if (post && !strcmp(p, "workers/enable"))
+		worker_enable(h, rq, a, 1);
+	else if (post && !strcmp(p, "workers/disable"))
+		worker_enable(h, rq, a, 0);
+	else if (get && !strcmp(p, "guardians"))
+		list(a, "guardians", store_query(h->st,
+			"SELECT name, is_primary, enabled, created_at, certificates FROM guardians ORDER BY name", 0));
+	else if (post && !strcmp(p, "guardians/add"))
+		guardian_add(h, rq, a);
+	else if (post && !strcmp(p, "guardians/primary"))
+		guardian_primary(h, rq, a);
+	else if (get && !strcmp(p, "audit"))
+		list(a, "audit", store_query(h->st,
+			"SELECT id, at, who, action, detail, result FROM audit ORDER BY id DESC LIMIT ?", 200));
+	else if (get && !strcmp(p, "events"))
+		list(a, "events", store_query(h->st,
+			"SELECT id, at, kind, host, result, detail FROM events ORDER BY id DESC LIMIT ?", 200));
+	else
+		answer_fail(a, HGS_R_UNKNOWN_ENDPOINT, NULL);
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * attest.c - host-key mode attestation.
+ *
+ *   POST /v1/attest/nonce  {}  ->  {session, nonce, expires_in}
+ *   POST /v1/attest        {session, nonce, host, enclave_pk, report,
+ *                           signature}  ->  {health_certificate, ...}
+ *
+ * Checks, in order: request shape; the nonce (issued here, to this
+ * session, unused, unexpired: it is spent by this attempt whatever the
+ * outcome); the host (registered, enabled); the signature by its
+ * registered key over the evidence; the report (well formed, naming the
+ * enclave key sent); the policies (min_isolation_level,
+ * require_module_sig). Then a health certificate is issued whose
+ * extensions say that the enclave binding rests on the host key alone.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/vmshield.h>
+#include <openssl/rand.h>
+
+#include "hgsd.h"
+#include "vms_b64.h"
+#include "vms_cleanup.h"
+#include "vms_hex.h"
+#include "vms_hgs_attest.h"
+#include "vms_hgs_cert.h"
+#include "vms_x509.h"
+#include "vmshield.h"
+
+void handle_nonce(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	uint8_t session[16], nonce[32];
+	char shex[33];
+	char *nb64;
+	json_t *o;
+	int r;
+
+	(void)rq;
+	if (RAND_bytes(session, sizeof(session)) != 1) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	r = nonce_issue(h->nonces, session, nonce);
+	if (r) {
+		if (r == -EBUSY)
+			log_warn("nonce", "msg=\"nonce table full\" max_nonces=%u", h->cfg.max_nonces);
+		answer_fail(a, r == -EBUSY ? HGS_R_BUSY : HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	vms_hex_encode(session, sizeof(session), shex);
+	nb64 = vms_b64_encode(nonce, sizeof(nonce));
+	o = json_pack("{s:s, s:s, s:I}", "session", shex, "nonce", nb64 ? nb64 : "",
+		      "expires_in", (json_int_t)h->cfg.nonce_ttl_s);
+	free(nb64);
+	if (!o)
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+	else
+		answer_ok(a, o);
+}
+
+static void policies_passed(const struct policy *p, const struct vms_isolation_report *rep,
+			    char *out, size_t len)
+{
+	snprintf(out, len,
+		 "host-registered,host-key-signature,nonce-fresh,report-consistent,"
+		 "min-isolation-level=%s%s",
+		 vms_isolation_name(p->min_isolation_level),
+		 p->require_module_sig && rep->module_sig_ok ? ",module-signature" : "");
+}
+
+static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq,
+				  struct answer *a, const char **host_out,
+				  X509 **cert_out)
+{
+	_cleanup_(vms_freep) uint8_t *nonce = NULL, *sig = NULL;
+	struct vms_health_cert_info info = { 0 };
+	struct vms_isolation_report rep;
+	struct host_entry host = { 0 };
+	const char *host_name, *report;
+	uint8_t session[16], pk[32];
+	size_t nlen, siglen;
+	enum vms_hgs_reason r;
+	struct policy pol;
+	int err;
+
+	if (req_hex(rq, a, "session", session, sizeof(session)) ||
+	    req_b64(rq, a, "nonce", VMS_NONCE_LEN, &nonce, &nlen) ||
+	    !(host_name = req_str(rq, a, "host", VMS_HOST_NAME_MAX)) ||
+	    req_hex(rq, a, "enclave_pk", pk, sizeof(pk)) ||
+	    !(report = req_str(rq, a, "report", VMS_REPORT_MAX)) ||
+	    req_b64(rq, a, "signature", 256, &sig, &siglen))
+		return a->reason;
+	if (nlen != VMS_NONCE_LEN) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'nonce' must be 32 bytes");
+		return a->reason;
+	}
+	if (!vms_host_name_valid(host_name)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'host' must match [A-Za-z0-9._-]{1,64}");
+		return a->reason;
+	}
+	*host_out = host_name;
+
+	r = nonce_consume(h->nonces, session, nonce);
+	if (r != HGS_PASSED)
+		return r;
+	if (state_host(h, host_name, &host))
+		return HGS_R_HOST_NOT_REGISTERED;
+	if (!host.enabled) {
+		host_entry_release(&host);
+		return HGS_R_HOST_DISABLED;
+	}
+	err = vms_attest_verify(host.key, nonce, pk, report, strlen(report), sig, siglen);
+	snprintf(info.host_key_fpr, sizeof(info.host_key_fpr), "%s", host.fpr);
+	host_entry_release(&host);
+	if (err)
+		return HGS_R_HOST_SIGNATURE_INVALID;
+	if (vms_report_parse(report, strlen(report), &rep))
+		return HGS_R_REPORT_MALFORMED;
+	if (CRYPTO_memcmp(rep.enclave_pk, pk, 32))
+		return HGS_R_ENCLAVE_KEY_MISMATCH;
+	state_policy(h, &pol);
+	if (rep.level < pol.min_isolation_level)
+		return HGS_R_ISOLATION_LEVEL_TOO_LOW;
+	if (pol.require_module_sig && !rep.module_sig_ok)
+		return HGS_R_MODULE_SIGNATURE_NOT_VERIFIED;
+
+	snprintf(info.host, sizeof(info.host), "%s", host_name);
+	strcpy(info.mode, VMS_HC_MODE_HOST_KEY);
+	strcpy(info.binding, VMS_HC_BINDING_HOST_KEY);
+	info.level = rep.level;
+	policies_passed(&pol, &rep, info.policies, sizeof(info.policies));
+	snprintf(info.facts, sizeof(info.facts),
+		 "placement=kernel lockdown=%s sig_enforced=%d module_sig_ok=%d",
+		 vms_lockdown_level_name(rep.lockdown), rep.sig_enforced, rep.module_sig_ok);
+	memcpy(info.enclave_pk, pk, 32);
+	info.issued = time(NULL);
+	if (vms_health_cert_issue(h->signer_key, h->signer_cert, &info,
+				  h->cfg.cert_validity_s, h->cfg.cert_margin_s, cert_out))
+		return HGS_R_INTERNAL_ERROR;
+	return HGS_PASSED;
+}
+
+void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	_cleanup_(X509_freep) X509 *cert = NULL;
+	_cleanup_(vms_freep) uint8_t *der = NULL;
+	_cleanup_(vms_freep) char *b64 = NULL;
+	const char *host = NULL;
+	char hbuf[80], fpr[VMS_FPR_HEX_LEN];
+	enum vms_hgs_reason r;
+	size_t len;
+
+	r = attest(h, rq, a, &host, &cert);
+	if (r == HGS_PASSED && vms_cert_to_der(cert, &der, &len))
+		r = HGS_R_INTERNAL_ERROR;
+	if (r == HGS_PASSED)
+		b64 = vms_b64_encode(der, len);
+	if (r == HGS_PASSED && !b64)
+		r = HGS_R_INTERNAL_ERROR;
+	if (r != HGS_PASSED) {
+		if (a->reason == HGS_PASSED)
+			answer_fail(a, r, NULL);
+		__atomic_fetch_add(&h->attest_fail, 1, __ATOMIC_RELAXED);
+		if (host)
+			store_event(h->st, "attest", host, vms_hgs_reason_name(a->reason), "");
+		if (h->cfg.log_requests)
+			log_info("attest", "host=%s result=%s", log_safe(host, hbuf, sizeof(hbuf)),
+				 vms_hgs_reason_name(a->reason));
+		return;
+	}
+	__atomic_fetch_add(&h->attest_ok, 1, __ATOMIC_RELAXED);
+	vms_cert_fingerprint(cert, fpr);
+	store_event(h->st, "attest", host, "Passed", fpr);
+	if (h->cfg.log_requests)
+		log_info("attest", "host=%s result=Passed cert_sha256=%s", host, fpr);
+	{
+		struct vms_health_cert_info info;
+
+		vms_health_cert_parse(cert, &info);
+		answer_ok(a, json_pack("{s:s, s:I, s:I, s:s, s:s}",
+				       "health_certificate", b64,
+				       "not_before", (json_int_t)info.not_before,
+				       "not_after", (json_int_t)info.not_after,
+				       "isolation_level", vms_isolation_name(info.level),
+				       "attestation_mode", info.mode));
+	}
+}

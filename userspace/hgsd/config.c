@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * config.c - hgsd.conf: "key = value" lines, '#' comments, blank lines.
+ * Unknown keys and malformed values are errors (a typo must not silently
+ * weaken a setting). Documentation/hgs-admin-guide.md lists every key.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hgsd.h"
+#include "vms_fileio.h"
+
+void config_defaults(struct hgsd_config *c, const char *dir)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", dir);
+	strcpy(c->listen_address, "127.0.0.1");
+	c->port = 8443;
+	snprintf(c->port_file, sizeof(c->port_file), "%s/hgsd.port", dir);
+	snprintf(c->admin_socket, sizeof(c->admin_socket), "%s/admin.sock", dir);
+	c->admin_uids[0] = 0;
+	c->n_admin_uids = 1;
+	c->threads = 2;
+	c->max_connections = 512;
+	c->max_connections_per_ip = 256;
+	c->connection_timeout_s = 15;
+	c->max_body_bytes = 65536;
+	c->max_nonces = 100000;
+	c->nonce_ttl_s = 60;
+	c->cert_validity_s = 8 * 3600;
+	c->cert_margin_s = 600;
+	c->release_lifetime_s = 8 * 3600;
+	c->log_requests = 1;
+	snprintf(c->master_key_file, sizeof(c->master_key_file),
+		 "%s/keys/master.key", dir);
+	snprintf(c->db_file, sizeof(c->db_file), "%s/hgsd.db", dir);
+}
+
+static int parse_uint(const char *v, unsigned long min, unsigned long max,
+		      unsigned long *out)
+{
+	char *end;
+	unsigned long x;
+
+	if (!*v || *v == '-' || *v == '+')
+		return -EINVAL;
+	errno = 0;
+	x = strtoul(v, &end, 10);
+	if (errno || *end || x < min || x > max)
+		return -EINVAL;
+	*out = x;
+	return 0;
+}
+
+static int set_path(char *dst, size_t len, const char *v)
+{
+	if (v[0] != '/' || strlen(v) >= len)
+		return -EINVAL;
+	strcpy(dst, v);
+	return 0;
+}
+
+static int parse_uids(struct hgsd_config *c, const char *v)
+{
+	char buf[256], *save = NULL, *tok;
+	unsigned long x;
+
+	if (strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, v);
+	c->n_admin_uids = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (c->n_admin_uids == HGSD_MAX_ADMIN_UIDS ||
+		    parse_uint(tok, 0, UINT_MAX - 1, &x))
+			return -EINVAL;
+		c->admin_uids[c->n_admin_uids++] = (unsigned int)x;
+	}
+	return c->n_admin_uids ? 0 : -EINVAL;
+}
+
+static int set_key(struct hgsd_config *c, const char *k, const char *v)
+{
+	unsigned long x = 0;
+	int r;
+
+#define UINT_KEY(name, field, min, max)					\
+	if (!strcmp(k, name)) {						\
+		r = parse_uint(v, min, max, &x);			\
+		if (!r)							\
+			c->field = x;					\
+		return r;						\
+	}
+	UINT_KEY("port", port, 0, 65535)
+	UINT_KEY("threads", threads, 1, 64)
+	UINT_KEY("max_connections", max_connections, 4, 65536)
+	UINT_KEY("max_connections_per_ip", max_connections_per_ip, 1, 65536)
+	UINT_KEY("connection_timeout_s", connection_timeout_s, 1, 3600)
+	UINT_KEY("max_body_bytes", max_body_bytes, 1024, 16 << 20)
+	UINT_KEY("max_nonces", max_nonces, 16, 10000000)
+	UINT_KEY("nonce_ttl_s", nonce_ttl_s, 1, 3600)
+	UINT_KEY("cert_validity_s", cert_validity_s, 60, 7 * 86400)
+	UINT_KEY("cert_margin_s", cert_margin_s, 0, 86400)
+	UINT_KEY("release_lifetime_s", release_lifetime_s, 1, VMS_KR_MAX_LIFETIME)
+	UINT_KEY("log_requests", log_requests, 0, 1)
+#undef UINT_KEY
+	if (!strcmp(k, "listen_address")) {
+		/* Only numeric IPv4 here; loopback is the default. */
+		if (strlen(v) >= sizeof(c->listen_address) ||
+		    strspn(v, "0123456789.") != strlen(v))
+			return -EINVAL;
+		strcpy(c->listen_address, v);
+		return 0;
+	}
+	if (!strcmp(k, "state_dir"))
+		return set_path(c->state_dir, sizeof(c->state_dir), v);
+	if (!strcmp(k, "port_file"))
+		return set_path(c->port_file, sizeof(c->port_file), v);
+	if (!strcmp(k, "admin_socket"))
+		return set_path(c->admin_socket, 108, v);
+	if (!strcmp(k, "master_key_file"))
+		return set_path(c->master_key_file, sizeof(c->master_key_file), v);
+	if (!strcmp(k, "db_file"))
+		return set_path(c->db_file, sizeof(c->db_file), v);
+	if (!strcmp(k, "admin_uids"))
+		return parse_uids(c, v);
+	return -ENOENT;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		*--e = 0;
+	return s;
+}
+
+int config_load(const char *path, struct hgsd_config *c)
+{
+	char line[HGSD_PATH_MAX + 64], *k, *v, *eq;
+	unsigned int lineno = 0;
+	FILE *f = fopen(path, "re");
+	int r = 0;
+
+	if (!f) {
+		fprintf(stderr, "hgsd: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (!r && fgets(line, sizeof(line), f)) {
+		lineno++;
+		k = trim(line);
+		if (!*k || *k == '#')
+			continue;
+		eq = strchr(k, '=');
+		if (!eq) {
+			fprintf(stderr, "hgsd: %s:%u: expected 'key = value'\n", path, lineno);
+			r = -EINVAL;
+			break;
+		}
+		*eq = 0;
+		v = trim(eq + 1);
+		k = trim(k);
+		r = set_key(c, k, v);
+		if (r == -ENOENT)
+			fprintf(stderr, "hgsd: %s:%u: unknown key '%s'\n", path, lineno, k);
+		else if (r)
+			fprintf(stderr, "hgsd: %s:%u: bad value for '%s'\n", path, lineno, k);
+		if (r)
+			r = -EINVAL;
+	}
+	fclose(f);
+	return r;
+}
+
+int config_write_default(const char *path, const struct hgsd_config *c)
+{
+	char buf[8 * HGSD_PATH_MAX];
+	int n;
+
+	n = snprintf(buf, sizeof(buf),
+		"# hgsd.conf - written by 'hgsd --init'. Every key is documented in\n"
+		"# Documentation/hgs-admin-guide.md. 'key = value'; '#' starts a comment.\n"
+		"state_dir = %s\n"
+		"db_file = %s\n"
+		"master_key_file = %s\n"
+		"# HTTPS (attestation, KPS). Loopback only unless you change it.\n"
+		"listen_address = %s\n"
+		"port = %u\n"
+		"port_file = %s\n"
+		"threads = %u\n"
+		"max_connections = %u\n"
+		"max_connections_per_ip = %u\n"
+		"connection_timeout_s = %u\n"
+		"max_body_bytes = %zu\n"
+		"# Admin API: a Unix socket, root (and admin_uids) only.\n"
+		"admin_socket = %s\n"
+		"admin_uids = 0\n"
+		"# Attestation and key release.\n"
+		"max_nonces = %u\n"
+		"nonce_ttl_s = %u\n"
+		"cert_validity_s = %ld\n"
+		"cert_margin_s = %ld\n"
+		"release_lifetime_s = %u\n"
+		"log_requests = %d\n",
+		c->state_dir, c->db_file, c->master_key_file, c->listen_address,
+		c->port, c->port_file, c->threads, c->max_connections,
+		c->max_connections_per_ip, c->connection_timeout_s,
+		c->max_body_bytes, c->admin_socket, c->max_nonces,
+		c->nonce_ttl_s, c->cert_validity_s, c->cert_margin_s,
+		c->release_lifetime_s, c->log_requests);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	return vms_write_file_atomic(path, buf, (size_t)n, 0600, VMS_WRITE_NOCLOBBER);
+}

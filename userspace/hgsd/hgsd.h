@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hgsd.h - the Host Guardian Service daemon: what its parts share.
+ *
+ *   main.c     command line: --init, -c (run), status
+ *   config.c   hgsd.conf
+ *   keys.c     service keys: create at --init, load (decrypt) at start
+ *   store.c    SQLite store: schema, migrations, hosts, policy, workers,
+ *              guardians, audit, events
+ *   state.c    the in-memory snapshot of hosts, policy and workers that
+ *              request handlers read (reloaded after every admin change)
+ *   nonce.c    attestation nonces (single use, TTL, bound to a session)
+ *   http.c     libmicrohttpd: HTTPS listener, admin socket, request
+ *              bodies, JSON answers, routing
+ *   attest.c   POST /v1/attest/nonce, POST /v1/attest
+ *   kps.c      POST /v1/kps/release
+ *   admin.c    /v1/admin/... (admin socket only)
+ *   log.c      structured log lines (key=value) on stderr
+ */
+#ifndef HGSD_H
+#define HGSD_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "vms_guardian.h"
+#include "vms_hgs_reason.h"
+#include "keyrelease.h"
+
+#define HGSD_PATH_MAX	4096
+#define HGSD_MAX_GUARDIANS 16
+#define HGSD_MAX_ADMIN_UIDS 16
+
+/* ---- configuration ---- */
+struct hgsd_config {
+	char state_dir[HGSD_PATH_MAX];
+	char listen_address[64];
+	unsigned int port;
+	char port_file[HGSD_PATH_MAX];
+	char admin_socket[HGSD_PATH_MAX];
+	unsigned int admin_uids[HGSD_MAX_ADMIN_UIDS];
+	unsigned int n_admin_uids;
+	unsigned int threads;
+	unsigned int max_connections;
+	unsigned int max_connections_per_ip;
+	unsigned int connection_timeout_s;
+	size_t max_body_bytes;
+	unsigned int max_nonces;
+	unsigned int nonce_ttl_s;
+	long cert_validity_s;
+	long cert_margin_s;
+	unsigned int release_lifetime_s;
+	int log_requests;
+	char master_key_file[HGSD_PATH_MAX];
+	char db_file[HGSD_PATH_MAX];
+};
+
+void config_defaults(struct hgsd_config *c, const char *state_dir);
+/* Parse @path; on error prints "path:line: message" and returns -EINVAL. */
+int config_load(const char *path, struct hgsd_config *c);
+int config_write_default(const char *path, const struct hgsd_config *c);
+
+/* ---- logging ---- */
+void hlog(const char *level, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define log_info(ev, ...)	hlog("info", ev, __VA_ARGS__)
+#define log_warn(ev, ...)	hlog("warning", ev, __VA_ARGS__)
+#define log_err(ev, ...)	hlog("error", ev, __VA_ARGS__)
+/* A value safe for a key=value line: no spaces/quotes/control chars. */
+const char *log_safe(const char *s, char *buf, size_t len);
+
+/* ---- store ---- */
+struct store;
+int store_open(const char *path, struct store **out);
+void store_close(struct store *st);
+int store_schema_version(struct store *st);
+
+/* Results of mutations: 0, or -EEXIST (same), -EKEYREJECTED (conflict),
+ * -ENOENT (no such object), -EIO. */
+int store_host_add(struct store *st, const char *name, const char *alg,
+		   const char *pem, const char *fpr, const char *who);
+int store_host_set_enabled(struct store *st, const char *name, int enabled,
+			   const char *who);
+int store_host_remove(struct store *st, const char *name, const char *who);
+int store_setting_set(struct store *st, const char *name, const char *value,
+		      const char *who);
+int store_setting_get(struct store *st, const char *name, char *out, size_t len);
+int store_worker_add(struct store *st, const char *digest, const char *desc,
+		     const char *who);
+int store_worker_set_enabled(struct store *st, const char *digest, int enabled,
+			     const char *who);
+int store_guardian_add(struct store *st, const char *name, const char *pem,
+		       int primary, const char *who);
+int store_guardian_set_primary(struct store *st, const char *name,
+			       const char *who);
+int store_audit(struct store *st, const char *who, const char *action,
+		const char *detail, const char *result);
+void store_event(struct store *st, const char *kind, const char *host,
+		 const char *substatus, const char *detail);
+/* Rows of a query as a JSON array of objects (column name -> value). */
+json_t *store_query(struct store *st, const char *sql, long limit);
+int store_count(struct store *st, const char *sql, long *out);
+
+/* ---- in-memory state (snapshot) ---- */
+struct host_entry {
+	char name[65];
+	char alg[16];
+	char fpr[65];
+	int enabled;
+	EVP_PKEY *key;
+};
+
+struct policy {
+	unsigned int min_isolation_level;	/* VMSHIELD_ISOLATION_* */
+	int require_module_sig;
+	time_t revocation_cutoff;		/* 0 = none */
+	unsigned int worker_policy_version;
+	unsigned int n_digests;
+	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
+};
+
+struct hgs_guardian {
+	struct vms_guardian g;
+	int primary;
+};
+
+struct hgsd {
+	struct hgsd_config cfg;
+	struct store *st;
+	/* service keys, read-only after start */
+	EVP_PKEY *signer_key;
+	X509 *signer_cert;
+	char *tls_key_pem;	/* only until the HTTPS daemon has it */
+	size_t tls_key_len;
+	char *tls_cert_pem;
+	struct hgs_guardian guardians[HGSD_MAX_GUARDIANS];
+	unsigned int n_guardians;
+	const struct vms_guardian *guardian_ptrs[HGSD_MAX_GUARDIANS];
+	/* snapshot */
+	pthread_rwlock_t lock;
+	struct host_entry *hosts;
+	size_t n_hosts;
+	struct policy pol;
+	/* nonces */
+	struct nonce_table *nonces;
+	/* counters */
+	unsigned long attest_ok, attest_fail, release_ok, release_fail;
+	time_t started;
+};
+
+int state_reload(struct hgsd *h);
+void state_free(struct hgsd *h);
+/* Copy of the host's entry (key referenced); -ENOENT if unknown. */
+int state_host(struct hgsd *h, const char *name, struct host_entry *out);
+void host_entry_release(struct host_entry *e);
+void state_policy(struct hgsd *h, struct policy *out);
+
+/* ---- keys ---- */
+int keys_init(const char *dir, struct hgsd_config *cfg);
+int keys_load(struct hgsd *h);
+void keys_free(struct hgsd *h);
+int keys_add_guardian(struct hgsd *h, const char *name, const char *who);
+
+/* ---- nonces ---- */
+struct nonce_table;
+int nonce_table_new(unsigned int max, unsigned int ttl_s, struct nonce_table **out);
+void nonce_table_free(struct nonce_table *t);
+/* Issue a nonce bound to @session; -EBUSY when the table is full. */
+int nonce_issue(struct nonce_table *t, const uint8_t session[16],
+		uint8_t nonce[32]);
+/* Consume: HGS_PASSED or a NONCE_* reason. */
+enum vms_hgs_reason nonce_consume(struct nonce_table *t,
+				  const uint8_t session[16],
+				  const uint8_t nonce[32]);
+
+/* ---- requests ---- */
+struct request {
+	const char *method;
+	const char *url;
+	json_t *body;		/* parsed POST body, or NULL */
+	int admin;		/* arrived on the admin socket */
+	char who[64];		/* admin: "uid=N pid=N" */
+	unsigned int peer_uid;
+};
+
+/* A handler returns a JSON answer (status + fields) and its reason. */
+struct answer {
+	enum vms_hgs_reason reason;
+	const char *detail;	/* optional extra for InvalidRequest etc. */
+	json_t *json;		/* fields to add to the answer (may be NULL) */
+};
+
+void answer_fail(struct answer *a, enum vms_hgs_reason r, const char *detail);
+void answer_ok(struct answer *a, json_t *fields);
+
+/* Field helpers: on a bad field they fill @a (InvalidRequest) and fail. */
+const char *req_str(struct request *rq, struct answer *a, const char *field,
+		    size_t maxlen);
+int req_b64(struct request *rq, struct answer *a, const char *field,
+	    size_t max, uint8_t **out, size_t *outlen);
+int req_hex(struct request *rq, struct answer *a, const char *field,
+	    uint8_t *out, size_t len);
+
+void handle_nonce(struct hgsd *h, struct request *rq, struct answer *a);
+void handle_attest(struct hgsd *h, struct request *rq, struct answer *a);
+void handle_release(struct hgsd *h, struct request *rq, struct answer *a);
+void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a);
+void handle_admin(struct hgsd *h, struct request *rq, struct answer *a);
+
+int http_start(struct hgsd *h);
+void http_stop(struct hgsd *h);
+
+#endif /* HGSD_H */

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kps.c - the key protection service.
+ *
+ *   POST /v1/kps/release {health_certificate, key_protector, vm_id}
+ *     -> {key_release, vm_id, key_id, policy, lifetime_s,
+ *         worker_policy_version, worker_digests}
+ *
+ * Checks, in order: request shape; the certificate (DER, issued by this
+ * HGS's attestation signer, within its validity, not issued before the
+ * revocation cut-off, a vmshield health certificate); its host (still
+ * registered with the same key, enabled); the KP (owner signature,
+ * one of this HGS's guardians among its recipients, the envelope opens);
+ * the VM id; the policy (shielded needs kernel-locked and at least one
+ * approved worker digest). Only then is the TK wrapped to the enclave key
+ * of the certificate (vms_kr_build). Every refusal wipes the TK, if it
+ * was unwrapped, and releases nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/vmshield.h>
+
+#include "hgsd.h"
+#include "vms_b64.h"
+#include "vms_cleanup.h"
+#include "vms_hex.h"
+#include "vms_hgs_cert.h"
+#include "vms_kp.h"
+#include "vms_x509.h"
+#include "vmshield.h"
+
+#define CERT_MAX 8192
+
+static enum vms_hgs_reason check_cert(struct hgsd *h, const uint8_t *der, size_t len,
+				      const struct policy *pol, time_t now,
+				      struct vms_health_cert_info *info)
+{
+	_cleanup_(X509_freep) X509 *c = NULL;
+	struct host_entry host;
+	int r;
+
+	if (vms_cert_from_der(der, len, &c))
+		return HGS_R_CERT_MALFORMED;
+	r = vms_health_cert_verify(c, h->signer_cert, now);
+	if (r == -EKEYEXPIRED)
+		return HGS_R_CERT_EXPIRED;
+	if (r)
+		return HGS_R_CERT_UNTRUSTED_SIGNER;
+	if (vms_health_cert_parse(c, info))
+		return HGS_R_CERT_MALFORMED;
+	if (pol->revocation_cutoff && info->issued < pol->revocation_cutoff)
+		return HGS_R_CERT_REVOKED;
+	if (state_host(h, info->host, &host))
+		return HGS_R_HOST_NOT_REGISTERED;
+	r = host.enabled ? (strcmp(host.fpr, info->host_key_fpr) ? 2 : 0) : 1;
+	host_entry_release(&host);
+	if (r == 1)
+		return HGS_R_HOST_DISABLED;
+	if (r == 2)
+		return HGS_R_HOST_KEY_CHANGED;
+	return HGS_PASSED;
+}
+
+static enum vms_hgs_reason unwrap(struct hgsd *h, const uint8_t *kp, size_t len,
+				  struct vms_kp_info *info, uint8_t tk[32])
+{
+	int r;
+
+	pthread_rwlock_rdlock(&h->lock);
+	r = vms_kp_unwrap_any(kp, len, h->guardian_ptrs, h->n_guardians, info, tk);
+	pthread_rwlock_unlock(&h->lock);
+	switch (r) {
+	case 0: return HGS_PASSED;
+	case -EINVAL: return HGS_R_KP_MALFORMED;
+	case -EBADMSG: return HGS_R_KP_SIGNATURE_INVALID;
+	case -ENOKEY: return HGS_R_KP_NOT_FOR_THIS_HGS;
+	case -EKEYREJECTED: return HGS_R_KP_UNWRAP_FAILED;
+	default: return HGS_R_INTERNAL_ERROR;
+	}
+}
+
+struct release_out {
+	uint8_t blob[VMS_KR_MAX_LEN];
+	size_t len;
+	struct vms_kp_info kp;
+	struct vms_health_cert_info cert;
+	unsigned int lifetime, worker_version, n_digests;
+};
+
+static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
+				   struct answer *a, struct release_out *out)
+{
+	_cleanup_(vms_freep) uint8_t *cert = NULL, *kp = NULL;
+	struct vms_kr_binding b = { 0 };
+	const char *vm_str;
+	uint8_t vm_id[16], tk[32];
+	size_t certlen, kplen;
+	enum vms_hgs_reason r;
+	struct policy pol;
+	time_t now = time(NULL);
+	long remaining;
+	int err;
+
+	if (req_b64(rq, a, "health_certificate", CERT_MAX, &cert, &certlen) ||
+	    req_b64(rq, a, "key_protector", VMS_KP_MAX_LEN, &kp, &kplen) ||
+	    !(vm_str = req_str(rq, a, "vm_id", 36)))
+		return a->reason;
+	if (vms_uuid_parse(vm_str, vm_id)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'vm_id' must be a UUID");
+		return a->reason;
+	}
+	state_policy(h, &pol);
+	r = check_cert(h, cert, certlen, &pol, now, &out->cert);
+	if (r != HGS_PASSED)
+		return r;
+	r = unwrap(h, kp, kplen, &out->kp, tk);
+	if (r != HGS_PASSED)
+		return r;
+	if (memcmp(out->kp.vm_id, vm_id, 16))
+		r = HGS_R_VM_ID_MISMATCH;
+	else if (out->kp.policy == VMS_KR_POLICY_SHIELDED &&
+		 out->cert.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
+		r = HGS_R_ISOLATION_INSUFFICIENT_FOR_POLICY;
+	else if (out->kp.policy == VMS_KR_POLICY_SHIELDED && !pol.n_digests)
+		r = HGS_R_NO_APPROVED_WORKER;
+	remaining = (long)(out->cert.not_after - now);
+	if (r == HGS_PASSED && remaining < 1)
+		r = HGS_R_CERT_EXPIRED;
+	if (r == HGS_PASSED) {
+		memcpy(b.vm_id, vm_id, 16);
+		memcpy(b.key_id, out->kp.key_id, 16);
+		b.policy = out->kp.policy;
+		b.lifetime_s = h->cfg.release_lifetime_s;
+		if ((long)b.lifetime_s > remaining)
+			b.lifetime_s = (u32)remaining;
+		b.n_digests = (u16)pol.n_digests;
+		b.digests = pol.digests[0];
+		out->len = vms_kr_size(b.n_digests);
+		err = vms_kr_build(&b, out->cert.enclave_pk, tk, out->blob, sizeof(out->blob));
+		if (err)
+			r = HGS_R_INTERNAL_ERROR;
+		out->lifetime = b.lifetime_s;
+		out->worker_version = pol.worker_policy_version;
+		out->n_digests = pol.n_digests;
+	}
+	OPENSSL_cleanse(tk, sizeof(tk));
+	return r;
+}
+
+void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	struct release_out out;
+	enum vms_hgs_reason r;
+	char vm[VMS_UUID_STR_LEN], kid[33], hbuf[80], detail[128];
+	char *b64;
+
+	memset(&out, 0, sizeof(out));
+	r = release(h, rq, a, &out);
+	if (r != HGS_PASSED) {
+		if (a->reason == HGS_PASSED)
+			answer_fail(a, r, NULL);
+		__atomic_fetch_add(&h->release_fail, 1, __ATOMIC_RELAXED);
+		store_event(h->st, "release", out.cert.host[0] ? out.cert.host : "-",
+			    vms_hgs_reason_name(a->reason), "");
+		if (h->cfg.log_requests)
+			log_info("release", "host=%s result=%s",
+				 log_safe(out.cert.host, hbuf, sizeof(hbuf)),
+				 vms_hgs_reason_name(a->reason));
+		return;
+	}
+	vms_uuid_format(out.kp.vm_id, vm);
+	vms_hex_encode(out.kp.key_id, 16, kid);
+	b64 = vms_b64_encode(out.blob, out.len);
+	if (!b64) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	__atomic_fetch_add(&h->release_ok, 1, __ATOMIC_RELAXED);
+	snprintf(detail, sizeof(detail), "vm_id=%s key_id=%s policy=%u lifetime_s=%u", vm,
+		 kid, out.kp.policy, out.lifetime);
+	store_event(h->st, "release", out.cert.host, "Passed", detail);
+	if (h->cfg.log_requests)
+		log_info("release", "host=%s result=Passed %s", out.cert.host, detail);
+	answer_ok(a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
+			       "key_release", b64, "vm_id", vm, "key_id", kid,
+			       "policy", out.kp.policy == VMS_KR_POLICY_SHIELDED ?
+			       "shielded" : "encryption-supported",
+			       "lifetime_s", (json_int_t)out.lifetime,
+			       "worker_policy_version", (json_int_t)out.worker_version,
+			       "worker_digests", (json_int_t)out.n_digests));
+	free(b64);
+}
+
+void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	_cleanup_(vms_freep) char *signer = NULL;
+	json_t *gs = json_array(), *o;
+	unsigned int i;
+
+	(void)rq;
+	if (!gs || vms_cert_to_pem(h->signer_cert, &signer)) {
+		json_decref(gs);
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	pthread_rwlock_rdlock(&h->lock);
+	for (i = 0; i < h->n_guardians; i++) {
+		char *pem = NULL;
+
+		if (vms_guardian_to_pem(&h->guardians[i].g, &pem))
+			continue;
+		json_array_append_new(gs, json_pack("{s:s, s:b, s:s}",
+				"name", h->guardians[i].g.name,
+				"primary", h->guardians[i].primary,
+				"certificates", pem));
+		free(pem);
+	}
+	pthread_rwlock_unlock(&h->lock);
+	o = json_pack("{s:i, s:s, s:o, s:[s]}", "protocol_version", 1,
+		      "signer_certificate", signer, "guardians", gs,
+		      "attestation_modes", "host-key");
+	if (!o)
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+	else
+		answer_ok(a, o);
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - hgsd, the Host Guardian Service daemon.
+ *
+ *   hgsd --init DIR [--port N]   create service keys, store and config
+ *   hgsd -c DIR/hgsd.conf        run (until SIGTERM/SIGINT)
+ *   hgsd status [-c CONF]        ask a running hgsd (admin socket)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/limits.h>
+
+#include "hgsd.h"
+#include "vms_hgs_client.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hgsd --init DIR [--port N]   create a new HGS in DIR\n"
+		"       hgsd -c DIR/hgsd.conf        run it\n"
+		"       hgsd status [-c CONF]        status of a running hgsd (admin socket)\n\n"
+		"hgsd is the Host Guardian Service: attestation (host-key mode), health\n"
+		"certificates, key release (KPS) and the admin API. See\n"
+		"Documentation/hgs-admin-guide.md and Documentation/hgs-protocol.md.\n");
+}
+
+static int do_init(const char *dir, const char *port)
+{
+	struct hgsd_config cfg;
+	char abs[PATH_MAX];
+	int r;
+
+	if (!realpath(dir, abs)) {
+		if (errno != ENOENT)
+			return fprintf(stderr, "hgsd --init: %s: %s\n", dir, strerror(errno)), 1;
+		/* Not there yet: create it, then resolve. */
+		if (mkdir(dir, 0700) < 0 || !realpath(dir, abs))
+			return fprintf(stderr, "hgsd --init: %s: %s\n", dir, strerror(errno)), 1;
+	}
+	config_defaults(&cfg, abs);
+	if (port) {
+		char *end;
+		unsigned long p = strtoul(port, &end, 10);
+
+		if (*end || !*port || p > 65535)
+			return fprintf(stderr, "hgsd --init: bad --port '%s'\n", port), 1;
+		cfg.port = (unsigned int)p;
+	}
+	r = keys_init(abs, &cfg);
+	if (r == -EEXIST)
+		return fprintf(stderr, "hgsd --init: %s already holds an HGS (keys/ exists); refusing to overwrite it\n", abs), 1;
+	if (r)
+		return fprintf(stderr, "hgsd --init: %s: %s\n", abs, strerror(-r)), 1;
+	printf("initialised HGS in %s\n"
+	       "  config:             %s/hgsd.conf\n"
+	       "  attestation signer: %s/signer.pem (hosts and KPS trust this)\n"
+	       "  HTTPS certificate:  %s/tls.pem (clients pin this)\n"
+	       "  guardian:           hgs-guardian-1 (tenants fetch it: shieldctl guardian import)\n"
+	       "run: hgsd -c %s/hgsd.conf\n", abs, abs, abs, abs, abs);
+	return 0;
+}
+
+static int run(const char *conf)
+{
+	struct hgsd *h = calloc(1, sizeof(*h));
+	char dir[HGSD_PATH_MAX];
+	const char *slash;
+	sigset_t set;
+	int sig = 0, r;
+
+	if (!h)
+		return 1;
+	slash = strrchr(conf, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - conf) : 1,
+		 slash ? conf : ".");
+	config_defaults(&h->cfg, dir);
+	if (config_load(conf, &h->cfg))
+		return 1;
+	pthread_rwlock_init(&h->lock, NULL);
+	h->started = time(NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* before any thread starts */
+	signal(SIGPIPE, SIG_IGN);
+
+	r = store_open(h->cfg.db_file, &h->st);
+	if (!r)
+		r = keys_load(h);
+	if (!r)
+		r = state_reload(h);
+	if (!r)
+		r = nonce_table_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->nonces);
+	if (!r)
+		r = http_start(h);
+	if (r) {
+		log_err("start", "error=\"%s\"", strerror(-r));
+	} else {
+		log_info("started", "version=1 schema=%d hosts=%zu guardians=%u",
+			 store_schema_version(h->st), h->n_hosts, h->n_guardians);
+		sigwait(&set, &sig);
+		log_info("stopping", "signal=%d", sig);
+		http_stop(h);
+	}
+	nonce_table_free(h->nonces);
+	state_free(h);
+	keys_free(h);
+	store_close(h->st);
+	pthread_rwlock_destroy(&h->lock);
+	free(h);
+	return r ? 1 : 0;
+}
+
+static int status(const char *conf)
+{
+	struct hgsd_config cfg;
+	struct vms_hgs_client *c;
+	json_t *resp = NULL;
+	long http;
+	char *s;
+	int r;
+
+	config_defaults(&cfg, "/var/lib/hgsd");
+	if (conf && config_load(conf, &cfg))
+		return 1;
+	r = vms_hgs_client_open(&c, NULL, NULL, cfg.admin_socket);
+	if (!r)
+		r = vms_hgs_call(c, "/v1/admin/status", NULL, &http, &resp);
+	if (r) {
+		fprintf(stderr, "hgsd status: %s: %s (is hgsd running? are you root?)\n",
+			cfg.admin_socket, c ? vms_hgs_client_error(c) : strerror(-r));
+		vms_hgs_client_close(c);
+		return 1;
+	}
+	vms_hgs_client_close(c);
+	s = json_dumps(resp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", s ? s : "{}");
+	free(s);
+	r = http == 200 ? 0 : 1;
+	json_decref(resp);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "init", required_argument, NULL, 'i' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *init = NULL, *port = NULL, *conf = NULL;
+	int c, is_status = 0;
+
+	if (argc > 1 && !strcmp(argv[1], "status")) {
+		is_status = 1;
+		argv++;
+		argc--;
+	}
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': init = optarg; break;
+		case 'p': port = optarg; break;
+		case 'c': conf = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hgsd: unexpected argument '%s'\n", argv[optind]);
+		return 1;
+	}
+	if (is_status)
+		return status(conf);
+	umask(0077);	/* the store, keys and sockets are for this user only */
+	if (init && !conf)
+		return do_init(init, port);
+	if (conf && !init && !port)
+		return run(conf);
+	usage(stderr);
+	return 1;
+}

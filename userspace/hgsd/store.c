@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * store.c - the HGS store: one SQLite file in WAL mode.
+ *
+ * Two connections: "admin" (synchronous=FULL: an acknowledged admin change
+ * is on disk) and "log" (synchronous=NORMAL: attestation and release
+ * events; a power cut may lose the last few, a process crash loses none).
+ * Each is used under its own mutex. The schema is versioned with
+ * PRAGMA user_version and migrated forward on open, in one transaction
+ * per step; a newer schema than this binary knows is refused.
+ * Every admin change and its audit row commit in the same transaction.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "hgsd.h"
+
+struct store {
+	sqlite3 *db;		/* admin changes, reads */
+	sqlite3 *log;		/* events */
+	pthread_mutex_t lock, log_lock;
+};
+
+/* Schema migrations: migrations[i] takes user_version i to i + 1. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE hosts ("
+	"  name TEXT PRIMARY KEY, key_alg TEXT NOT NULL, public_key TEXT NOT NULL,"
+	"  key_fpr TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
+	"  added_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE workers ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, digest TEXT NOT NULL UNIQUE,"
+	"  description TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
+	"  added_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE TABLE guardians ("
+	"  name TEXT PRIMARY KEY, certificates TEXT NOT NULL,"
+	"  is_primary INTEGER NOT NULL DEFAULT 0, enabled INTEGER NOT NULL DEFAULT 1,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+	"  who TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL,"
+	"  result TEXT NOT NULL);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL, host TEXT NOT NULL, result TEXT NOT NULL,"
+	"  detail TEXT NOT NULL);"
+	"CREATE INDEX events_kind ON events(kind, id);"
+	"INSERT INTO settings VALUES ('min_isolation_level', 'kernel-open', strftime('%s','now'));"
+	"INSERT INTO settings VALUES ('require_module_sig', '0', strftime('%s','now'));"
+	"INSERT INTO settings VALUES ('revocation_cutoff', '0', strftime('%s','now'));"
+	"INSERT INTO settings VALUES ('worker_policy_version', '0', strftime('%s','now'));",
+};
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+
+	if (rc != SQLITE_OK) {
+		log_err("store", "sql_error=\"%s\"", err ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int user_version(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int migrate(sqlite3 *db)
+{
+	char sql[64];
+	int v = user_version(db), r;
+
+	if (v < 0)
+		return -EIO;
+	if (v > SCHEMA_VERSION) {
+		log_err("store", "schema_version=%d supported=%d msg=\"store is newer than this hgsd\"",
+			v, SCHEMA_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	for (; v < SCHEMA_VERSION; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		r = exec(db, "BEGIN IMMEDIATE");
+		if (!r)
+			r = exec(db, migrations[v]);
+		if (!r)
+			r = exec(db, sql);
+		if (!r)
+			r = exec(db, "COMMIT");
+		if (r) {
+			exec(db, "ROLLBACK");
+			return r;
+		}
+		log_info("store", "migrated_to=%d", v + 1);
+	}
+	return 0;
+}
+
+static int open_conn(const char *path, const char *sync, sqlite3 **out)
+{
+	char sql[128];
+	int rc;
+
+	rc = sqlite3_open_v2(path, out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		log_err("store", "path=%s error=\"%s\"", path, sqlite3_errstr(rc));
+		sqlite3_close(*out);
+		*out = NULL;
+		return -EIO;
+	}
+	sqlite3_busy_timeout(*out, 5000);
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
+		 sync);
+	return exec(*out, sql);
+}
+
+int store_open(const char *path, struct store **out)
+{
+	struct store *st = calloc(1, sizeof(*st));
+	int r;
+
+	*out = NULL;
+	if (!st)
+		return -ENOMEM;
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutex_init(&st->log_lock, NULL);
+	r = open_conn(path, "FULL", &st->db);
+	if (!r)
+		r = migrate(st->db);
+	if (!r)
+		r = open_conn(path, "NORMAL", &st->log);
+	if (r) {
+		store_close(st);
+		return r;
+	}
+	*out = st;
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	sqlite3_close(st->log);
+	pthread_mutex_destroy(&st->lock);
+	pthread_mutex_destroy(&st->log_lock);
+	free(st);
+}
+
+int store_schema_version(struct store *st)
+{
+	int v;
+
+	pthread_mutex_lock(&st->lock);
+	v = user_version(st->db);
+	pthread_mutex_unlock(&st->lock);
+	return v;
+}
+
+/* Prepare @sql and bind the text arguments (NULL-terminated list). */
+static sqlite3_stmt *prep(sqlite3 *db, const char *sql, const char *const *args)
+{
+	sqlite3_stmt *s;
+	int i;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_err("store", "sql_error=\"%s\"", sqlite3_errmsg(db));
+		return NULL;
+	}
+	for (i = 0; args && args[i]; i++)
+		sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_TRANSIENT);
+	return s;
+}
+
+/* Run one statement; returns rows changed or -EIO. */
+static int run(sqlite3 *db, const char *sql, const char *const *args)
+{
+	sqlite3_stmt *s = prep(db, sql, args);
+	int rc;
+
+	if (!s)
+		return -EIO;
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_err("store", "sql_error=\"%s\"", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	return sqlite3_changes(db);
+}
+
+/* First column of the first row as text into @out; -ENOENT if no row. */
+static int query_text(sqlite3 *db, const char *sql, const char *const *args,
+		      char *out, size_t len)
+{
+	sqlite3_stmt *s = prep(db, sql, args);
+	const unsigned char *t;
+	int rc, r = -ENOENT;
+
+	if (!s)
+		return -EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		t = sqlite3_column_text(s, 0);
+		snprintf(out, len, "%s", t ? (const char *)t : "");
+		r = 0;
+	} else if (rc != SQLITE_DONE) {
+		r = -EIO;
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+static void now_text(char buf[24])
+{
+	snprintf(buf, 24, "%lld", (long long)time(NULL));
+}
+
+static int audit_row(sqlite3 *db, const char *who, const char *action,
+		     const char *detail, const char *result)
+{
+	char now[24];
+	const char *args[] = { now, who, action, detail, result, NULL };
+
+	now_text(now);
+	return run(db, "INSERT INTO audit(at, who, action, detail, result) VALUES (?,?,?,?,?)",
+		   args) == 1 ? 0 : -EIO;
+}
+
+/*
+ * A change: BEGIN IMMEDIATE, @fn, the audit row, COMMIT. @fn returns 0 or
+ * a negative errno; a refusal (-EEXIST etc.) is audited too, in its own
+ * transaction, and nothing else changes.
+ */
+typedef int (*change_fn)(sqlite3 *db, const void *arg);
+
+static const char *result_name(int r)
+{
+	switch (r) {
+	case 0: return "ok";
+	case -EEXIST: return "unchanged";
+	case -EKEYREJECTED: return "refused-conflict";
+	case -ENOENT: return "refused-no-such-object";
+	case -ENOSPC: return "refused-limit";
+	default: return "error";
+	}
+}
+
+static int change(struct store *st, const char *who, const char *action,
+		  const char *detail, change_fn fn, const void *arg)
+{
+	int r, a;
+
+	pthread_mutex_lock(&st->lock);
+	r = exec(st->db, "BEGIN IMMEDIATE");
+	if (!r) {
+		r = fn(st->db, arg);
+		if (r) {
+			exec(st->db, "ROLLBACK");
+			/* audit the refusal alone */
+			a = exec(st->db, "BEGIN IMMEDIATE");
+			if (!a)
+				a = audit_row(st->db, who, action, detail, result_name(r));
+			exec(st->db, a ? "ROLLBACK" : "COMMIT");
+		} else {
+			r = audit_row(st->db, who, action, detail, "ok");
+			if (!r)
+				r = exec(st->db, "COMMIT");
+			if (r)
+				exec(st->db, "ROLLBACK");
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+int store_audit(struct store *st, const char *who, const char *action,
+		const char *detail, const char *result)
+{
+	int r;
+
+	pthread_mutex_lock(&st->lock);
+	r = audit_row(st->db, who, action, detail, result);
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+struct host_arg {
+	const char *name, *alg, *pem, *fpr;
+	int enabled;
+};
+
+static int host_add_fn(sqlite3 *db, const void *p)
+{
+	const struct host_arg *h = p;
+	const char *args[] = { h->name, NULL };
+	char fpr[80], now[24];
+	int r;
+
+	r = query_text(db, "SELECT key_fpr FROM hosts WHERE name = ?", args,
+		       fpr, sizeof(fpr));
+	if (r == 0)
+		return strcmp(fpr, h->fpr) ? -EKEYREJECTED : -EEXIST;
+	if (r != -ENOENT)
+		return r;
+	now_text(now);
+	{
+		const char *ins[] = { h->name, h->alg, h->pem, h->fpr, now, now, NULL };
+
+		return run(db, "INSERT INTO hosts(name, key_alg, public_key, key_fpr, enabled, added_at, updated_at) "
+			   "VALUES (?,?,?,?,1,?,?)", ins) == 1 ? 0 : -EIO;
+	}
+}
+
+int store_host_add(struct store *st, const char *name, const char *alg,
+		   const char *pem, const char *fpr, const char *who)
+{
+	struct host_arg h = { name, alg, pem, fpr, 1 };
+	char detail[200];
+
+	snprintf(detail, sizeof(detail), "host=%s key_alg=%s key_fpr=%s", name, alg, fpr);
+	return change(st, who, "host-add", detail, host_add_fn, &h);
+}
+
+static int host_enable_fn(sqlite3 *db, const void *p)
+{
+	const struct host_arg *h = p;
+	char now[24];
+	const char *args[] = { h->enabled ? "1" : "0", now, h->name, NULL };
+	int n;
+
+	now_text(now);
+	n = run(db, "UPDATE hosts SET enabled = ?, updated_at = ? WHERE name = ?", args);
+	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
+}
+
+int store_host_set_enabled(struct store *st, const char *name, int enabled,
+			   const char *who)
+{
+	struct host_arg h = { name, NULL, NULL, NULL, enabled };
+	char detail[100];
+
+	snprintf(detail, sizeof(detail), "host=%s", name);
+	return change(st, who, enabled ? "host-enable" : "host-disable", detail,
+		      host_enable_fn, &h);
+}
+
+static int host_remove_fn(sqlite3 *db, const void *p)
+{
+	const struct host_arg *h = p;
+	const char *args[] = { h->name, NULL };
+	int n = run(db, "DELETE FROM hosts WHERE name = ?", args);
+
+	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
+}
+
+int store_host_remove(struct store *st, const char *name, const char *who)
+{
+	struct host_arg h = { name, NULL, NULL, NULL, 0 };
+	char detail[100];
+
+	snprintf(detail, sizeof(detail), "host=%s", name);
+	return change(st, who, "host-remove", detail, host_remove_fn, &h);
+}
+
+struct kv_arg {
+	const char *a, *b;
+	int flag;
+};
+
+static int setting_fn(sqlite3 *db, const void *p)
+{
+	const struct kv_arg *kv = p;
+	char now[24];
+	const char *args[] = { kv->b, now, kv->a, NULL };
+	int n;
+
+	now_text(now);
+	n = run(db, "UPDATE settings SET value = ?, updated_at = ? WHERE name = ?", args);
+	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
+}
+
+int store_setting_set(struct store *st, const char *name, const char *value,
+		      const char *who)
+{
+	struct kv_arg kv = { name, value, 0 };
+	char detail[200];
+
+	snprintf(detail, sizeof(detail), "%s=%s", name, value);
+	return change(st, who, "policy-set", detail, setting_fn, &kv);
+}
+
+int store_setting_get(struct store *st, const char *name, char *out, size_t len)
+{
+	const char *args[] = { name, NULL };
+	int r;
+
+	pthread_mutex_lock(&st->lock);
+	r = query_text(st->db, "SELECT value FROM settings WHERE name = ?", args, out, len);
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+static int bump_worker_version(sqlite3 *db)
+{
+	char now[24];
+	const char *args[] = { now, NULL };
+
+	now_text(now);
+	return run(db, "UPDATE settings SET value = CAST(value AS INTEGER) + 1, updated_at = ? "
+		   "WHERE name = 'worker_policy_version'", args) == 1 ? 0 : -EIO;
+}
+
+static int enabled_workers(sqlite3 *db, long *n)
+{
+	char buf[24];
+	int r = query_text(db, "SELECT COUNT(*) FROM workers WHERE enabled = 1", NULL,
+			   buf, sizeof(buf));
+
+	*n = r ? 0 : atol(buf);
+	return r;
+}
+
+static int worker_add_fn(sqlite3 *db, const void *p)
+{
+	const struct kv_arg *kv = p;
+	const char *q[] = { kv->a, NULL };
+	char now[24], buf[8];
+	const char *args[] = { kv->a, kv->b, now, now, NULL };
+	long n;
+	int r;
+
+	if (!query_text(db, "SELECT 1 FROM workers WHERE digest = ?", q, buf, sizeof(buf)))
+		return -EEXIST;
+	r = enabled_workers(db, &n);
+	if (r)
+		return r;
+	if (n >= VMS_KR_MAX_DIGESTS)
+		return -ENOSPC;
+	now_text(now);
+	if (run(db, "INSERT INTO workers(digest, description, enabled, added_at, updated_at) "
+		"VALUES (?,?,1,?,?)", args) != 1)
+		return -EIO;
+	return bump_worker_version(db);
+}
+
+int store_worker_add(struct store *st, const char *digest, const char *desc,
+		     const char *who)
+{
+	struct kv_arg kv = { digest, desc, 0 };
+	char detail[200];
+
+	snprintf(detail, sizeof(detail), "digest=%s", digest);
+	return change(st, who, "worker-add", detail, worker_add_fn, &kv);
+}
+
+static int worker_enable_fn(sqlite3 *db, const void *p)
+{
+	const struct kv_arg *kv = p;
+	char now[24];
+	const char *args[] = { kv->flag ? "1" : "0", now, kv->a, kv->flag ? "0" : "1", NULL };
+	long n;
+	int r;
+
+	if (kv->flag) {
+		r = enabled_workers(db, &n);
+		if (r)
+			return r;
+		if (n >= VMS_KR_MAX_DIGESTS)
+			return -ENOSPC;
+	}
+	now_text(now);
+	r = run(db, "UPDATE workers SET enabled = ?, updated_at = ? WHERE digest = ? AND enabled = ?",
+		args);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		const char *q[] = { kv->a, NULL };
+		char buf[8];
+
+		return query_text(db, "SELECT 1 FROM workers WHERE digest = ?", q,
+				  buf, sizeof(buf)) ? -ENOENT : -EEXIST;
+	}
+	return bump_worker_version(db);
+}
+
+int store_worker_set_enabled(struct store *st, const char *digest, int enabled,
+			     const char *who)
+{
+	struct kv_arg kv = { digest, NULL, enabled };
+	char detail[200];
+
+	snprintf(detail, sizeof(detail), "digest=%s", digest);
+	return change(st, who, enabled ? "worker-enable" : "worker-disable", detail,
+		      worker_enable_fn, &kv);
+}
+
+static int guardian_add_fn(sqlite3 *db, const void *p)
+{
+	const struct kv_arg *kv = p;
+	char now[24];
+	const char *args[] = { kv->a, kv->b, kv->flag ? "1" : "0", now, NULL };
+
+	now_text(now);
+	return run(db, "INSERT INTO guardians(name, certificates, is_primary, enabled, created_at) "
+		   "VALUES (?,?,?,1,?)", args) == 1 ? 0 : -EEXIST;
+}
+
+int store_guardian_add(struct store *st, const char *name, const char *pem,
+		       int primary, const char *who)
+{
+	struct kv_arg kv = { name, pem, primary };
+	char detail[120];
+
+	snprintf(detail, sizeof(detail), "guardian=%s primary=%d", name, primary);
+	return change(st, who, "guardian-add", detail, guardian_add_fn, &kv);
+}
+
+static int guardian_primary_fn(sqlite3 *db, const void *p)
+{
+	const struct kv_arg *kv = p;
+	const char *args[] = { kv->a, NULL };
+
+	if (run(db, "UPDATE guardians SET is_primary = 0", NULL) < 0)
+		return -EIO;
+	return run(db, "UPDATE guardians SET is_primary = 1 WHERE name = ?", args) == 1 ?
+		0 : -ENOENT;
+}
+
+int store_guardian_set_primary(struct store *st, const char *name, const char *who)
+{
+	struct kv_arg kv = { name, NULL, 0 };
+	char detail[120];
+
+	snprintf(detail, sizeof(detail), "guardian=%s", name);
+	return change(st, who, "guardian-primary", detail, guardian_primary_fn, &kv);
+}
+
+void store_event(struct store *st, const char *kind, const char *host,
+		 const char *result, const char *detail)
+{
+	char now[24];
+	const char *args[] = { now, kind, host ? host : "-", result, detail ? detail : "", NULL };
+
+	now_text(now);
+	pthread_mutex_lock(&st->log_lock);
+	run(st->log, "INSERT INTO events(at, kind, host, result, detail) VALUES (?,?,?,?,?)", args);
+	pthread_mutex_unlock(&st->log_lock);
+}
+
+json_t *store_query(struct store *st, const char *sql, long limit)
+{
+	json_t *arr = json_array();
+	sqlite3_stmt *s;
+	int i, n, rc;
+
+	if (!arr)
+		return NULL;
+	pthread_mutex_lock(&st->lock);
+	s = prep(st->db, sql, NULL);
+	if (s && limit > 0 && sqlite3_bind_parameter_count(s) == 1)
+		sqlite3_bind_int64(s, 1, limit);
+	while (s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *row = json_object();
+
+		n = sqlite3_column_count(s);
+		for (i = 0; row && i < n; i++) {
+			const char *name = sqlite3_column_name(s, i);
+
+			switch (sqlite3_column_type(s, i)) {
+			case SQLITE_INTEGER:
+				json_object_set_new(row, name,
+					json_integer(sqlite3_column_int64(s, i)));
+				break;
+			case SQLITE_NULL:
+				json_object_set_new(row, name, json_null());
+				break;
+			default:
+				json_object_set_new(row, name,
+					json_string((const char *)sqlite3_column_text(s, i)));
+			}
+		}
+		json_array_append_new(arr, row);
+	}
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+	return arr;
+}
+
+int store_count(struct store *st, const char *sql, long *out)
+{
+	char buf[32];
+	int r;
+
+	pthread_mutex_lock(&st->lock);
+	r = query_text(st->db, sql, NULL, buf, sizeof(buf));
+	pthread_mutex_unlock(&st->lock);
+	*out = r ? 0 : atol(buf);
+	return r;
+}
