@@ -37,9 +37,12 @@ static struct MHD_Daemon *public_d, *admin_d;
 static struct listener public_l, admin_l;
 static int admin_fd = -1;
 
+/* How much of an oversized body is read and thrown away before hanging up. */
+#define DISCARD_FACTOR 64
+
 struct conn_ctx {
 	char *buf;
-	size_t len, cap;
+	size_t len, cap, discarded;
 	int too_large;
 };
 
@@ -256,10 +259,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			return MHD_NO;
 		*con_cls = c;
 		if (cl && strtoull(cl, NULL, 10) > h->cfg.max_body_bytes) {
-			/* Refuse before reading a byte of it. */
 			c->too_large = 1;
-			answer_fail(&a, HGS_R_REQUEST_TOO_LARGE, NULL);
-			return send_answer(conn, &a);
+			/* A client waiting for "100 Continue" gets the 413 before
+			 * it sends a byte of the body. */
+			if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							MHD_HTTP_HEADER_EXPECT)) {
+				answer_fail(&a, HGS_R_REQUEST_TOO_LARGE, NULL);
+				return send_answer(conn, &a);
+			}
 		}
 		return MHD_YES;
 	}
@@ -267,8 +274,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		if (c->too_large)
-			return MHD_YES;
+		if (c->too_large) {
+			/* Discard (so the client can read our 413), but not for
+			 * ever: past DISCARD_FACTOR x the cap, drop the connection. */
+			c->discarded += n;
+			return c->discarded > DISCARD_FACTOR * h->cfg.max_body_bytes ?
+				MHD_NO : MHD_YES;
+		}
 		if (c->len + n > h->cfg.max_body_bytes) {
 			c->too_large = 1;
 			free(c->buf);

@@ -1,0 +1,1035 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_hgsd.c - hgsd end to end: a real hgsd on 127.0.0.1 (a free port
+ * it picks), started and stopped here, driven over HTTPS with libcurl and
+ * over its admin socket.
+ *
+ *   happy path: register, attest, `openssl verify` the certificate,
+ *     release a TK for a KP, open it with the enclave key (vms_kr_open);
+ *   every refusal of the issue with its exact reason code, nothing
+ *     released; bad input (4xx, service stays up, memory bounded);
+ *   crash safety: kill -9 during a stream of registrations and releases,
+ *     restart, every acknowledged registration is there.
+ * Only 127.0.0.1 is ever contacted; every loop is bounded in count and time.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/vmshield.h>
+#include <openssl/cms.h>
+#include <openssl/pem.h>
+
+#include "keyrelease.h"
+#include "vms_b64.h"
+#include "vms_cleanup.h"
+#include "vms_fileio.h"
+#include "vms_guardian.h"
+#include "vms_hex.h"
+#include "vms_hgs_attest.h"
+#include "vms_hgs_cert.h"
+#include "vms_hgs_client.h"
+#include "vms_keyfile.h"
+#include "vms_kp.h"
+#include "vms_x509.h"
+
+#define VM1 "6f1c2a5e-930d-4b71-8a42-0c5de177309b"
+#define VM2 "0b7a3c1e-1111-4222-8333-944455556666"
+
+static char dir[64], conf[128], hgsd_bin[4096];
+static pid_t hgsd_pid = -1;
+static unsigned int port;
+static struct vms_hgs_client *cli, *adm;
+static struct vms_guardian hgs_g;	/* public: from /v1/metadata */
+static struct vms_guardian owner;	/* the tenant */
+static uint8_t digest1[32];
+
+/* ---------- the daemon ---------- */
+
+static int run_cmd(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void start_hgsd(void)
+{
+	char pf[128], log[128], buf[16];
+	int i, fd;
+
+	snprintf(pf, sizeof(pf), "%s/hgsd.port", dir);
+	snprintf(log, sizeof(log), "%s/hgsd.log", dir);
+	unlink(pf);
+	hgsd_pid = fork();
+	assert_true(hgsd_pid >= 0);
+	if (hgsd_pid == 0) {
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, 2);
+			dup2(fd, 1);
+		}
+		execl(hgsd_bin, "hgsd", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200; i++) {	/* at most 10 s */
+		fd = open(pf, O_RDONLY);
+		if (fd >= 0) {
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+			close(fd);
+			if (n > 0) {
+				buf[n] = 0;
+				port = (unsigned int)atoi(buf);
+				break;
+			}
+		}
+		usleep(50000);
+	}
+	assert_true(port > 0);
+	{
+		char url[64], ca[128], sock[128];
+
+		snprintf(url, sizeof(url), "https://127.0.0.1:%u", port);
+		snprintf(ca, sizeof(ca), "%s/tls.pem", dir);
+		snprintf(sock, sizeof(sock), "%s/admin.sock", dir);
+		assert_int_equal(vms_hgs_client_open(&cli, url, ca, NULL), 0);
+		assert_int_equal(vms_hgs_client_open(&adm, NULL, NULL, sock), 0);
+	}
+}
+
+static void stop_hgsd(int sig)
+{
+	int st;
+
+	vms_hgs_client_close(cli);
+	vms_hgs_client_close(adm);
+	cli = adm = NULL;
+	if (hgsd_pid > 0) {
+		kill(hgsd_pid, sig);
+		waitpid(hgsd_pid, &st, 0);
+	}
+	hgsd_pid = -1;
+	port = 0;
+}
+
+/* ---------- calls ---------- */
+
+/* POST (@req, consumed) or GET (@req NULL); checks HTTP and substatus. */
+static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req,
+		    long want_http, const char *want_sub)
+{
+	json_t *resp = NULL;
+	long http = 0;
+	int r = vms_hgs_call(c, path, req, &http, &resp);
+
+	json_decref(req);
+	if (r)
+		fail_msg("%s: transport error %d: %s", path, r, vms_hgs_client_error(c));
+	if (http != want_http || strcmp(vms_hgs_substatus(resp), want_sub)) {
+		char *s = json_dumps(resp, JSON_COMPACT);
+
+		fail_msg("%s: got HTTP %ld %s, want %ld %s", path, http, s ? s : "?",
+			 want_http, want_sub);
+	}
+	return resp;
+}
+
+static void call_ok(struct vms_hgs_client *c, const char *path, json_t *req)
+{
+	json_decref(call(c, path, req, 200, "Passed"));
+}
+
+static char *pem_of_pubkey(EVP_PKEY *k)
+{
+	char *pem = NULL;
+
+	assert_int_equal(vms_pkey_to_pem(k, &pem), 0);
+	return pem;
+}
+
+static void add_host(const char *name, EVP_PKEY *k)
+{
+	char *pem = pem_of_pubkey(k);
+
+	call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", name,
+						       "public_key", pem));
+	free(pem);
+}
+
+static void admin_name(const char *path, const char *name)
+{
+	call_ok(adm, path, json_pack("{s:s}", "name", name));
+}
+
+static void set_policy(const char *name, const char *value)
+{
+	call_ok(adm, "/v1/admin/policy/set", json_pack("{s:s, s:s}", "name", name,
+							"value", value));
+}
+
+/* ---------- a guarded host ---------- */
+
+struct host {
+	const char *name;
+	EVP_PKEY *key;
+	uint8_t esk[32], epk[32];
+	unsigned int level;
+};
+
+static void host_new(struct host *h, const char *name, int ed25519, unsigned int level)
+{
+	memset(h, 0, sizeof(*h));
+	h->name = name;
+	h->key = ed25519 ? vms_pkey_gen_ed25519() : vms_pkey_gen_p256();
+	assert_non_null(h->key);
+	assert_int_equal(vms_x25519_keygen(h->esk, h->epk), 0);
+	h->level = level;
+}
+
+static void host_free(struct host *h)
+{
+	EVP_PKEY_free(h->key);
+	OPENSSL_cleanse(h->esk, 32);
+}
+
+static void report_of(const struct host *h, const uint8_t *pk, char *buf, size_t len)
+{
+	struct vms_isolation_report r = { 0 };
+
+	r.placement = VMSHIELD_PLACEMENT_KERNEL;
+	r.level = h->level;
+	r.lockdown = h->level == VMSHIELD_ISOLATION_KERNEL_LOCKED ?
+		VMSHIELD_LOCKDOWN_CONFIDENTIALITY : VMSHIELD_LOCKDOWN_NONE;
+	r.sig_enforced = h->level == VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	r.module_sig_ok = 1;
+	memcpy(r.enclave_pk, pk, 32);
+	assert_true(vms_report_format_text(&r, buf, len) > 0);
+}
+
+struct nonce {
+	char session[33];
+	char b64[64];
+	uint8_t raw[32];
+};
+
+static void get_nonce(struct nonce *n)
+{
+	json_t *r = call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
+	uint8_t *raw;
+	size_t len;
+
+	snprintf(n->session, sizeof(n->session), "%s",
+		 json_string_value(json_object_get(r, "session")));
+	snprintf(n->b64, sizeof(n->b64), "%s", json_string_value(json_object_get(r, "nonce")));
+	assert_int_equal(vms_b64_decode(n->b64, strlen(n->b64), 32, &raw, &len), 0);
+	assert_int_equal(len, 32);
+	memcpy(n->raw, raw, 32);
+	free(raw);
+	json_decref(r);
+}
+
+/* The attestation request, signed by @signer over (@n, @pk, @report). */
+static json_t *attest_req(const struct host *h, EVP_PKEY *signer, const struct nonce *n,
+			  const char *session, const uint8_t *pk, const char *report)
+{
+	char pkhex[65], *sig64;
+	uint8_t *sig;
+	size_t siglen;
+	json_t *req;
+
+	assert_int_equal(vms_attest_sign(signer, n->raw, pk, report, strlen(report),
+					 &sig, &siglen), 0);
+	sig64 = vms_b64_encode(sig, siglen);
+	vms_hex_encode(pk, 32, pkhex);
+	req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session", session,
+			"nonce", n->b64, "host", h->name, "enclave_pk", pkhex,
+			"report", report, "signature", sig64);
+	free(sig);
+	free(sig64);
+	return req;
+}
+
+/* Attest @h; returns the health certificate (base64 DER, malloc'd). */
+static char *attest(const struct host *h)
+{
+	char report[VMS_REPORT_MAX], *cert;
+	struct nonce n;
+	json_t *r;
+
+	get_nonce(&n);
+	report_of(h, h->epk, report, sizeof(report));
+	r = call(cli, "/v1/attest", attest_req(h, h->key, &n, n.session, h->epk, report),
+		 200, "Passed");
+	cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
+	json_decref(r);
+	return cert;
+}
+
+static void attest_expect(const struct host *h, const char *sub, long http)
+{
+	char report[VMS_REPORT_MAX];
+	struct nonce n;
+
+	get_nonce(&n);
+	report_of(h, h->epk, report, sizeof(report));
+	json_decref(call(cli, "/v1/attest",
+			 attest_req(h, h->key, &n, n.session, h->epk, report), http, sub));
+}
+
+/* ---------- key protectors ---------- */
+
+static char *make_kp(const char *vm, uint32_t policy, const struct vms_guardian *to,
+		     uint8_t tk[32])
+{
+	uint8_t vm_id[16], key_id[16], *der;
+	size_t len;
+	char *b64;
+
+	assert_int_equal(vms_uuid_parse(vm, vm_id), 0);
+	t_random(key_id, 16);
+	t_random(tk, 32);
+	assert_int_equal(vms_kp_create(&owner, to ? &to->enc_cert : NULL, to ? 1 : 0,
+				       vm_id, key_id, policy, tk, &der, &len), 0);
+	b64 = vms_b64_encode(der, len);
+	free(der);
+	return b64;
+}
+
+static json_t *release_req(const char *cert, const char *kp, const char *vm)
+{
+	return json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
+			 "key_protector", kp, "vm_id", vm);
+}
+
+static void release_ok(const char *cert, const char *kp, const char *vm)
+{
+	json_decref(call(cli, "/v1/kps/release", release_req(cert, kp, vm), 200, "Passed"));
+}
+
+static void release_expect(const char *cert, const char *kp, const char *vm,
+			   long http, const char *sub)
+{
+	json_t *r = call(cli, "/v1/kps/release", release_req(cert, kp, vm), http, sub);
+
+	assert_null(json_object_get(r, "key_release"));	/* nothing released */
+	json_decref(r);
+}
+
+/* ---------- setup ---------- */
+
+static int group_setup(void **state)
+{
+	const char *bin = getenv("HGSD_BIN");
+	char cmd[4200];
+	FILE *f;
+	json_t *md, *g;
+
+	(void)state;
+	snprintf(hgsd_bin, sizeof(hgsd_bin), "%s", bin ? bin : "../build/bin/hgsd");
+	snprintf(dir, sizeof(dir), "/tmp/vms-hgsd.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "%s --init %s/hgs --port 0 >/dev/null 2>&1", hgsd_bin, dir);
+	if (run_cmd(cmd))
+		return -1;
+	strcat(dir, "/hgs");
+	snprintf(conf, sizeof(conf), "%s/hgsd.conf", dir);
+	f = fopen(conf, "a");
+	if (!f)
+		return -1;
+	fprintf(f, "nonce_ttl_s = 2\nthreads = 2\n");
+	fclose(f);
+	start_hgsd();
+	/* The tenant: an owner guardian, and HGS's guardian from metadata. */
+	if (vms_guardian_new("tenant-owner", 30, &owner))
+		return -1;
+	md = call(cli, "/v1/metadata", NULL, 200, "Passed");
+	g = json_array_get(json_object_get(md, "guardians"), 0);
+	{
+		const char *pem = json_string_value(json_object_get(g, "certificates"));
+
+		if (!pem || vms_guardian_from_pem(pem, strlen(pem), NULL, &hgs_g))
+			return -1;
+	}
+	json_decref(md);
+	t_random(digest1, 32);
+	{
+		char hex[65];
+
+		vms_hex_encode(digest1, 32, hex);
+		call_ok(adm, "/v1/admin/workers/add",
+			json_pack("{s:s, s:s}", "digest", hex, "description", "qemu 8.2"));
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	stop_hgsd(SIGTERM);
+	vms_guardian_free(&owner);
+	vms_guardian_free(&hgs_g);
+	if (getenv("HGSD_KEEP"))
+		return 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 4), dir);
+	run_cmd(cmd);
+	return 0;
+}
+
+/* ---------- tests ---------- */
+
+static void test_metadata(void **state)
+{
+	json_t *md = call(cli, "/v1/metadata", NULL, 200, "Passed");
+	char path[128];
+	uint8_t *pem;
+	size_t len;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/signer.pem", dir);
+	assert_int_equal(vms_read_file(path, 65536, &pem, &len), 0);
+	assert_int_equal(strlen(json_string_value(json_object_get(md, "signer_certificate"))), len);
+	assert_memory_equal(json_string_value(json_object_get(md, "signer_certificate")), pem, len);
+	assert_int_equal(json_array_size(json_object_get(md, "guardians")), 1);
+	free(pem);
+	json_decref(md);
+	json_decref(call(cli, "/v1/health", NULL, 200, "Passed"));
+}
+
+static void test_admin_needs_credentials(void **state)
+{
+	char sock[128];
+	pid_t pid;
+	int st;
+
+	(void)state;
+	/* Over HTTPS: no admin, whatever the client says. */
+	json_decref(call(cli, "/v1/admin/status", NULL, 403, "AdminCredentialsRequired"));
+	json_decref(call(cli, "/v1/admin/hosts/add",
+			 json_pack("{s:s, s:s}", "name", "x", "public_key", "x"),
+			 403, "AdminCredentialsRequired"));
+	/* On the socket, as a user who is not an admin. */
+	snprintf(sock, sizeof(sock), "%s/admin.sock", dir);
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	/* Let the other user reach the socket at all (dirs are 0700). */
+	{
+		char top[64];
+
+		snprintf(top, sizeof(top), "%.*s", (int)(strlen(dir) - 4), dir);
+		assert_int_equal(chmod(top, 0711), 0);
+		assert_int_equal(chmod(dir, 0711), 0);
+	}
+	assert_int_equal(chmod(sock, 0666), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct vms_hgs_client *c;
+		json_t *r = NULL;
+		long http = 0;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		if (vms_hgs_client_open(&c, NULL, NULL, sock) ||
+		    vms_hgs_call(c, "/v1/admin/status", NULL, &http, &r))
+			_exit(3);
+		_exit(http == 403 && !strcmp(vms_hgs_substatus(r), "AdminNotAuthorized") ? 0 : 4);
+	}
+	waitpid(pid, &st, 0);
+	chmod(sock, 0600);
+	chmod(dir, 0700);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* The refusal is audited. */
+	{
+		json_t *a = call(adm, "/v1/admin/audit", NULL, 200, "Passed");
+		json_t *row = json_array_get(json_object_get(a, "audit"), 0);
+
+		assert_string_equal(json_string_value(json_object_get(row, "action")), "denied");
+		assert_non_null(strstr(json_string_value(json_object_get(row, "who")), "uid=65534"));
+		json_decref(a);
+	}
+}
+
+static void test_host_registration(void **state)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k1 = vms_pkey_gen_ed25519();
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k2 = vms_pkey_gen_p256();
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	char *p1 = pem_of_pubkey(k1), *p2 = pem_of_pubkey(k2), *pr = pem_of_pubkey(rsa);
+	json_t *r;
+
+	(void)state;
+	call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", "reg01", "public_key", p1));
+	r = call(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", "reg01", "public_key", p1),
+		 200, "Passed");
+	assert_true(json_is_true(json_object_get(r, "unchanged")));
+	json_decref(r);
+	/* Re-registration with another key: refused until removed. */
+	json_decref(call(adm, "/v1/admin/hosts/add",
+			 json_pack("{s:s, s:s}", "name", "reg01", "public_key", p2),
+			 409, "HostKeyConflict"));
+	json_decref(call(adm, "/v1/admin/hosts/add",
+			 json_pack("{s:s, s:s}", "name", "reg02", "public_key", pr),
+			 400, "HostKeyTypeUnsupported"));
+	json_decref(call(adm, "/v1/admin/hosts/add",
+			 json_pack("{s:s, s:s}", "name", "bad name", "public_key", p1),
+			 400, "InvalidRequest"));
+	json_decref(call(adm, "/v1/admin/hosts/disable", json_pack("{s:s}", "name", "nohost"),
+			 404, "NoSuchObject"));
+	admin_name("/v1/admin/hosts/disable", "reg01");
+	admin_name("/v1/admin/hosts/enable", "reg01");
+	admin_name("/v1/admin/hosts/remove", "reg01");
+	call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", "reg01", "public_key", p2));
+	r = call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(json_object_get(r, "hosts"), 0), "key_alg")), "ecdsa-p256");
+	json_decref(r);
+	admin_name("/v1/admin/hosts/remove", "reg01");
+	free(p1);
+	free(p2);
+	free(pr);
+}
+
+static void check_cert_with_openssl(const char *b64)
+{
+	char path[128], cmd[512];
+	uint8_t *der;
+	size_t len;
+	_cleanup_(X509_freep) X509 *c = NULL;
+
+	assert_int_equal(vms_b64_decode(b64, strlen(b64), 8192, &der, &len), 0);
+	assert_int_equal(vms_cert_from_der(der, len, &c), 0);
+	free(der);
+	snprintf(path, sizeof(path), "%s/../health.pem", dir);
+	assert_int_equal(vms_cert_write(path, c), 0);
+	snprintf(cmd, sizeof(cmd), "openssl verify -CAfile %s/signer.pem %s >/dev/null 2>&1",
+		 dir, path);
+	assert_int_equal(run_cmd(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl x509 -in %s -noout -text 2>/dev/null | grep -q 'X25519'", path);
+	assert_int_equal(run_cmd(cmd), 0);
+}
+
+static void test_happy_path(void **state)
+{
+	struct host h, p;
+	char *cert, *kp, b64tk[1];
+	uint8_t tk[32], tk2[32], vm_id[16], *blob;
+	struct vms_kr_binding b;
+	json_t *r;
+	size_t len;
+
+	(void)state;
+	(void)b64tk;
+	host_new(&h, "host01", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	add_host(h.name, h.key);
+	cert = attest(&h);
+	check_cert_with_openssl(cert);
+
+	kp = make_kp(VM1, VMS_KR_POLICY_SHIELDED, &hgs_g, tk);
+	r = call(cli, "/v1/kps/release", release_req(cert, kp, VM1), 200, "Passed");
+	assert_string_equal(json_string_value(json_object_get(r, "policy")), "shielded");
+	{
+		const char *rel = json_string_value(json_object_get(r, "key_release"));
+
+		assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_MAX_LEN, &blob, &len), 0);
+	}
+	assert_int_equal(vms_uuid_parse(VM1, vm_id), 0);
+	/* The enclave opens it: TK, binding, lifetime, worker digests. */
+	assert_int_equal(vms_kr_open(blob, len, h.esk, h.epk, vm_id, NULL, &b, tk2), 0);
+	assert_memory_equal(tk, tk2, 32);
+	assert_int_equal(b.policy, VMS_KR_POLICY_SHIELDED);
+	assert_true(b.lifetime_s > 0 && b.lifetime_s <= 8 * 3600 + 600);
+	assert_int_equal(b.n_digests, 1);
+	assert_memory_equal(b.digests, digest1, 32);
+	/* Addressed to this enclave only. */
+	{
+		uint8_t osk[32], opk[32];
+
+		assert_int_equal(vms_x25519_keygen(osk, opk), 0);
+		assert_int_equal(vms_kr_open(blob, len, osk, opk, NULL, NULL, &b, tk2), -ENOKEY);
+	}
+	free(blob);
+	json_decref(r);
+	free(kp);
+	free(cert);
+
+	/* An ECDSA P-256 host key, an encryption-supported VM on kernel-open. */
+	host_new(&p, "host02", 0, VMSHIELD_ISOLATION_KERNEL_OPEN);
+	add_host(p.name, p.key);
+	cert = attest(&p);
+	check_cert_with_openssl(cert);
+	kp = make_kp(VM2, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, &hgs_g, tk);
+	r = call(cli, "/v1/kps/release", release_req(cert, kp, VM2), 200, "Passed");
+	json_decref(r);
+	free(kp);
+	free(cert);
+	host_free(&h);
+	host_free(&p);
+	/* The events are recorded for the admin. */
+	r = call(adm, "/v1/admin/status", NULL, 200, "Passed");
+	assert_true(json_array_size(json_object_get(r, "recent_releases")) >= 2);
+	json_decref(r);
+}
+
+static void test_attest_refusals(void **state)
+{
+	struct host h, stranger;
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *wrong = vms_pkey_gen_ed25519();
+	char report[VMS_REPORT_MAX];
+	struct nonce n, n2;
+	json_t *req;
+	uint8_t other_pk[32];
+
+	(void)state;
+	host_new(&h, "host10", 1, VMSHIELD_ISOLATION_KERNEL_OPEN);
+	host_new(&stranger, "stranger", 1, VMSHIELD_ISOLATION_KERNEL_OPEN);
+	add_host(h.name, h.key);
+	report_of(&h, h.epk, report, sizeof(report));
+
+	attest_expect(&stranger, "HostNotRegistered", 403);
+
+	get_nonce(&n);	/* wrong signature */
+	json_decref(call(cli, "/v1/attest", attest_req(&h, wrong, &n, n.session, h.epk, report),
+			 403, "HostSignatureInvalid"));
+
+	get_nonce(&n);	/* replayed nonce */
+	req = attest_req(&h, h.key, &n, n.session, h.epk, report);
+	json_incref(req);
+	json_decref(call(cli, "/v1/attest", req, 200, "Passed"));
+	json_decref(call(cli, "/v1/attest", req, 403, "NonceReplayed"));
+
+	get_nonce(&n);	/* nonce of another session */
+	get_nonce(&n2);
+	json_decref(call(cli, "/v1/attest", attest_req(&h, h.key, &n, n2.session, h.epk, report),
+			 403, "NonceSessionMismatch"));
+
+	n.raw[0] ^= 1;	/* never issued */
+	{
+		char *b = vms_b64_encode(n.raw, 32);
+
+		snprintf(n.b64, sizeof(n.b64), "%s", b);
+		free(b);
+	}
+	json_decref(call(cli, "/v1/attest", attest_req(&h, h.key, &n, n.session, h.epk, report),
+			 403, "NonceUnknown"));
+
+	get_nonce(&n);	/* expired nonce (nonce_ttl_s = 2 in this test's config) */
+	sleep(3);
+	json_decref(call(cli, "/v1/attest", attest_req(&h, h.key, &n, n.session, h.epk, report),
+			 403, "NonceExpired"));
+
+	get_nonce(&n);	/* the report names another enclave key */
+	t_random(other_pk, 32);
+	json_decref(call(cli, "/v1/attest", attest_req(&h, h.key, &n, n.session, other_pk, report),
+			 403, "EnclaveKeyMismatch"));
+
+	get_nonce(&n);	/* malformed report (signed, so only the parse can fail) */
+	json_decref(call(cli, "/v1/attest",
+			 attest_req(&h, h.key, &n, n.session, h.epk, "vmshield-report v1 nonsense"),
+			 400, "IsolationReportMalformed"));
+
+	set_policy("min_isolation_level", "kernel-locked");
+	attest_expect(&h, "IsolationLevelTooLow", 403);
+	set_policy("min_isolation_level", "kernel-open");
+
+	admin_name("/v1/admin/hosts/disable", h.name);
+	attest_expect(&h, "HostDisabled", 403);
+	admin_name("/v1/admin/hosts/enable", h.name);
+	free(attest(&h));
+	host_free(&h);
+	host_free(&stranger);
+}
+
+/* A health certificate for @h signed with @key/@cert, issued at @issued. */
+static char *forge_cert(const struct host *h, EVP_PKEY *key, X509 *cert, time_t issued,
+			long validity)
+{
+	struct vms_health_cert_info in = { 0 };
+	_cleanup_(X509_freep) X509 *c = NULL;
+	uint8_t *der;
+	size_t len;
+	char *b64;
+
+	snprintf(in.host, sizeof(in.host), "%s", h->name);
+	strcpy(in.mode, VMS_HC_MODE_HOST_KEY);
+	strcpy(in.binding, VMS_HC_BINDING_HOST_KEY);
+	strcpy(in.policies, "test");
+	strcpy(in.facts, "test");
+	assert_int_equal(vms_pkey_fingerprint(h->key, in.host_key_fpr), 0);
+	in.level = h->level;
+	memcpy(in.enclave_pk, h->epk, 32);
+	in.issued = issued;
+	assert_int_equal(vms_health_cert_issue(key, cert, &in, validity, 60, &c), 0);
+	assert_int_equal(vms_cert_to_der(c, &der, &len), 0);
+	b64 = vms_b64_encode(der, len);
+	free(der);
+	return b64;
+}
+
+static void load_signer(EVP_PKEY **key, X509 **cert)
+{
+	char path[160], pw[65];
+
+	snprintf(path, sizeof(path), "%s/keys/master.key", dir);
+	assert_int_equal(vms_read_file_exact(path, (uint8_t *)pw, 64), 0);
+	pw[64] = 0;
+	snprintf(path, sizeof(path), "%s/keys/signer.key", dir);
+	assert_int_equal(vms_pkey_read_private(path, pw, key), 0);
+	snprintf(path, sizeof(path), "%s/signer.pem", dir);
+	assert_int_equal(vms_cert_read(path, cert), 0);
+}
+
+/* Flip a byte of the encrypted content inside the KP's envelope. */
+static char *tamper_envelope(const char *kp64)
+{
+	uint8_t *der, *hit;
+	size_t len;
+	const unsigned char *p;
+	CMS_ContentInfo *cms;
+	ASN1_OCTET_STRING **content;
+	char *out;
+
+	assert_int_equal(vms_b64_decode(kp64, strlen(kp64), VMS_KP_MAX_LEN, &der, &len), 0);
+	p = der;
+	cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	assert_non_null(cms);
+	content = CMS_get0_content(cms);
+	assert_non_null(content);
+	hit = memmem(der, len, ASN1_STRING_get0_data(*content), (size_t)ASN1_STRING_length(*content));
+	assert_non_null(hit);
+	hit[ASN1_STRING_length(*content) - 5] ^= 0x01;	/* inside the ciphertext */
+	CMS_ContentInfo_free(cms);
+	out = vms_b64_encode(der, len);
+	free(der);
+	return out;
+}
+
+static char *tamper_signature(const char *kp64)
+{
+	uint8_t *der;
+	size_t len;
+	char *out;
+
+	assert_int_equal(vms_b64_decode(kp64, strlen(kp64), VMS_KP_MAX_LEN, &der, &len), 0);
+	der[len - 1] ^= 0x01;	/* the last byte of the ECDSA signature's s */
+	out = vms_b64_encode(der, len);
+	free(der);
+	return out;
+}
+
+static void test_release_refusals(void **state)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *skey = NULL, *rogue = vms_pkey_gen_p256();
+	_cleanup_(X509_freep) X509 *scert = NULL, *rogue_cert = NULL;
+	struct vms_guardian other_hgs;
+	struct host h, lo;
+	char *cert, *old, *forged, *kp, *kp_other, *bad, *lo_cert, *kp_es;
+	uint8_t tk[32];
+	char hex[65];
+
+	(void)state;
+	host_new(&h, "host20", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	add_host(h.name, h.key);
+	cert = attest(&h);
+	kp = make_kp(VM1, VMS_KR_POLICY_SHIELDED, &hgs_g, tk);
+
+	/* Certificate: expired, unknown signer, malformed. */
+	load_signer(&skey, &scert);
+	old = forge_cert(&h, skey, scert, time(NULL) - 20 * 3600, 8 * 3600);
+	release_expect(old, kp, VM1, 403, "HealthCertificateExpired");
+	rogue_cert = vms_cert_self_signed(rogue, "vmshield HGS attestation signer", 1, VMS_CERT_CA);
+	forged = forge_cert(&h, rogue, rogue_cert, time(NULL), 3600);
+	release_expect(forged, kp, VM1, 403, "HealthCertificateUntrustedSigner");
+	free(forged);
+	forged = forge_cert(&h, skey, scert, time(NULL), 3600);	/* the real signer */
+	release_ok(forged, kp, VM1);
+	free(forged);
+
+	/* KP: another HGS's, tampered signature, tampered envelope, other VM. */
+	assert_int_equal(vms_guardian_new("other-hgs", 30, &other_hgs), 0);
+	kp_other = make_kp(VM1, VMS_KR_POLICY_SHIELDED, &other_hgs, tk);
+	release_expect(cert, kp_other, VM1, 403, "KeyProtectorNotForThisHgs");
+	bad = tamper_signature(kp);
+	release_expect(cert, bad, VM1, 403, "KeyProtectorSignatureInvalid");
+	free(bad);
+	bad = tamper_envelope(kp);
+	release_expect(cert, bad, VM1, 403, "KeyProtectorSignatureInvalid");
+	free(bad);
+	release_expect(cert, kp, VM2, 403, "VmIdMismatch");
+
+	/* Shielded KP, kernel-open certificate. */
+	host_new(&lo, "host21", 1, VMSHIELD_ISOLATION_KERNEL_OPEN);
+	add_host(lo.name, lo.key);
+	lo_cert = attest(&lo);
+	release_expect(lo_cert, kp, VM1, 403, "IsolationLevelInsufficientForPolicy");
+	kp_es = make_kp(VM1, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, &hgs_g, tk);
+	json_decref(call(cli, "/v1/kps/release", release_req(lo_cert, kp_es, VM1), 200, "Passed"));
+
+	/* No enabled worker digest: shielded refused. */
+	vms_hex_encode(digest1, 32, hex);
+	call_ok(adm, "/v1/admin/workers/disable", json_pack("{s:s}", "digest", hex));
+	release_expect(cert, kp, VM1, 403, "NoApprovedWorker");
+	call_ok(adm, "/v1/admin/workers/enable", json_pack("{s:s}", "digest", hex));
+	json_decref(call(cli, "/v1/kps/release", release_req(cert, kp, VM1), 200, "Passed"));
+
+	/* Host disabled, then removed: effective on the next release. */
+	admin_name("/v1/admin/hosts/disable", h.name);
+	release_expect(cert, kp, VM1, 403, "HostDisabled");
+	admin_name("/v1/admin/hosts/enable", h.name);
+	admin_name("/v1/admin/hosts/remove", h.name);
+	release_expect(cert, kp, VM1, 403, "HostNotRegistered");
+	{	/* re-registered with another key: old certificates are void */
+		struct host h2;
+
+		host_new(&h2, "host20", 0, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+		add_host(h2.name, h2.key);
+		release_expect(cert, kp, VM1, 403, "HostKeyChanged");
+		host_free(&h2);
+	}
+
+	/* Revocation cut-off: certificates issued before it are refused. */
+	release_ok(lo_cert, kp_es, VM1);
+	set_policy("revocation_cutoff", "now");
+	release_expect(lo_cert, kp_es, VM1, 403, "HealthCertificateRevoked");
+	sleep(1);
+	{
+		char *fresh;
+
+		/* wait past the cut-off second, then attest again */
+		sleep(1);
+		fresh = attest(&lo);
+		json_decref(call(cli, "/v1/kps/release", release_req(fresh, kp_es, VM1), 200, "Passed"));
+		free(fresh);
+	}
+	set_policy("revocation_cutoff", "0");
+
+	vms_guardian_free(&other_hgs);
+	free(old);
+	free(kp);
+	free(kp_other);
+	free(kp_es);
+	free(cert);
+	free(lo_cert);
+	host_free(&h);
+	host_free(&lo);
+}
+
+static long rss_kb(void)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)hgsd_pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmRSS:", 6))
+			kb = atol(line + 6);
+	fclose(f);
+	return kb;
+}
+
+static void raw_expect(const char *path, const void *body, size_t len, long want_http,
+		       const char *want_sub)
+{
+	json_t *resp = NULL;
+	long http = 0;
+	int r = vms_hgs_call_raw(cli, path, body, len, &http, &resp);
+
+	if (r)
+		fail_msg("%s: transport error %s", path, vms_hgs_client_error(cli));
+	if (http != want_http || strcmp(vms_hgs_substatus(resp), want_sub))
+		fail_msg("%s: HTTP %ld %s, want %ld %s", path, http, vms_hgs_substatus(resp),
+			 want_http, want_sub);
+	json_decref(resp);
+}
+
+static void test_bad_input(void **state)
+{
+	static const char *const bodies[] = {
+		"{", "[]", "\"x\"", "{\"a\":1,\"a\":2}", "", "{\"session\":5}",
+		"{\"session\":\"00\",\"nonce\":[],\"host\":{}}",
+	};
+	size_t big = 1 << 20, i, n;
+	char *huge = t_malloc(big), *deep;
+	long before, after;
+	struct host h;
+	char *cert, *kp, *trunc;
+	uint8_t tk[32];
+
+	(void)state;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+		raw_expect("/v1/attest", bodies[i], strlen(bodies[i]), 400, "InvalidRequest");
+	/* wrong types, invalid base64, bad UUID */
+	json_decref(call(cli, "/v1/kps/release",
+			 json_pack("{s:i, s:s, s:s}", "health_certificate", 1,
+				   "key_protector", "AAAA", "vm_id", VM1),
+			 400, "InvalidRequest"));
+	json_decref(call(cli, "/v1/kps/release",
+			 json_pack("{s:s, s:s, s:s}", "health_certificate", "not base64!",
+				   "key_protector", "AAAA", "vm_id", VM1),
+			 400, "InvalidRequest"));
+	json_decref(call(cli, "/v1/kps/release",
+			 json_pack("{s:s, s:s, s:s}", "health_certificate", "AAAA",
+				   "key_protector", "AAAA", "vm_id", "nope"),
+			 400, "InvalidRequest"));
+	/* deep nesting inside the size cap */
+	n = 60000;
+	deep = t_malloc(n + 1);
+	memset(deep, '[', n);
+	deep[n] = 0;
+	raw_expect("/v1/attest", deep, n, 400, "InvalidRequest");
+	free(deep);
+	/* truncated DER and CMS */
+	host_new(&h, "host30", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	add_host(h.name, h.key);
+	cert = attest(&h);
+	kp = make_kp(VM1, VMS_KR_POLICY_SHIELDED, &hgs_g, tk);
+	trunc = strdup(cert);
+	trunc[strlen(trunc) / 2 / 4 * 4] = 0;
+	release_expect(trunc, kp, VM1, 400, "HealthCertificateMalformed");
+	free(trunc);
+	trunc = strdup(kp);
+	trunc[strlen(trunc) / 2 / 4 * 4] = 0;
+	release_expect(cert, trunc, VM1, 400, "KeyProtectorMalformed");
+	free(trunc);
+	/* unknown endpoint, wrong method */
+	json_decref(call(cli, "/v1/nothing", NULL, 404, "UnknownEndpoint"));
+	json_decref(call(cli, "/v1/attest", NULL, 405, "MethodNotAllowed"));
+	/* huge bodies: refused, memory stays bounded */
+	memset(huge, 'a', big);
+	raw_expect("/v1/attest", huge, big, 413, "RequestTooLarge");
+	before = rss_kb();
+	for (i = 0; i < 50; i++)
+		raw_expect("/v1/kps/release", huge, big, 413, "RequestTooLarge");
+	after = rss_kb();
+	print_message("# hgsd RSS %ld kB before, %ld kB after 50 x 1 MiB bodies\n", before, after);
+	assert_true(after - before < 8 * 1024);
+	/* still serving */
+	json_decref(call(cli, "/v1/health", NULL, 200, "Passed"));
+	json_decref(call(cli, "/v1/kps/release", release_req(cert, kp, VM1), 200, "Passed"));
+	free(huge);
+	free(cert);
+	free(kp);
+	host_free(&h);
+}
+
+/*
+ * kill -9 during a stream of registrations and releases; every
+ * registration the child saw acknowledged must be there after restart.
+ */
+static void test_crash_safety(void **state)
+{
+	int fds[2], st, acked = 0, found = 0;
+	char line[80], *cert, *kp;
+	struct host h;
+	uint8_t tk[32];
+	pid_t child;
+	FILE *in;
+	json_t *r, *hosts, *row;
+	size_t i;
+
+	(void)state;
+	host_new(&h, "host40", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	add_host(h.name, h.key);
+	cert = attest(&h);
+	kp = make_kp(VM1, VMS_KR_POLICY_SHIELDED, &hgs_g, tk);
+	assert_int_equal(pipe(fds), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = vms_pkey_gen_ed25519();
+		char *pem = pem_of_pubkey(k), name[32];
+		time_t end = time(NULL) + 20;
+		json_t *resp;
+		long http;
+		int j;
+
+		close(fds[0]);
+		for (j = 0; j < 3000 && time(NULL) < end; j++) {
+			snprintf(name, sizeof(name), "crash-%04d", j);
+			if (vms_hgs_call(adm, "/v1/admin/hosts/add",
+					 json_pack("{s:s, s:s}", "name", name, "public_key", pem),
+					 &http, &resp))
+				break;	/* hgsd is gone */
+			if (http == 200)
+				dprintf(fds[1], "%s\n", name);
+			json_decref(resp);
+			if (j % 4 == 0 && !vms_hgs_call(cli, "/v1/kps/release",
+							release_req(cert, kp, VM1), &http, &resp))
+				json_decref(resp);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	in = fdopen(fds[0], "r");
+	while (acked < 40 && fgets(line, sizeof(line), in))
+		acked++;
+	kill(hgsd_pid, SIGKILL);
+	while (fgets(line, sizeof(line), in))
+		acked++;
+	fclose(in);
+	waitpid(child, &st, 0);
+	stop_hgsd(SIGKILL);
+	print_message("# %d registrations acknowledged before kill -9\n", acked);
+	assert_true(acked >= 40);
+
+	start_hgsd();
+	r = call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	hosts = json_object_get(r, "hosts");
+	json_array_foreach(hosts, i, row)
+		found += !strncmp(json_string_value(json_object_get(row, "name")), "crash-", 6);
+	print_message("# %d crash-* hosts in the store after restart\n", found);
+	/* acked ones are all there; one more may have committed unacknowledged */
+	assert_true(found >= acked && found <= acked + 1);
+	{	/* and they are the first N in order */
+		for (i = 0; i < (size_t)acked; i++) {
+			char name[32];
+			int seen = 0;
+			size_t j;
+
+			snprintf(name, sizeof(name), "crash-%04zu", i);
+			json_array_foreach(hosts, j, row)
+				seen |= !strcmp(json_string_value(json_object_get(row, "name")), name);
+			assert_true(seen);
+		}
+	}
+	json_decref(r);
+	/* the service works after the restart */
+	json_decref(call(cli, "/v1/kps/release", release_req(cert, kp, VM1), 200, "Passed"));
+	free(cert);
+	free(kp);
+	host_free(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_metadata),
+		cmocka_unit_test(test_admin_needs_credentials),
+		cmocka_unit_test(test_host_registration),
+		cmocka_unit_test(test_happy_path),
+		cmocka_unit_test(test_attest_refusals),
+		cmocka_unit_test(test_release_refusals),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_crash_safety),
+	};
+
+	return cmocka_run_group_tests_name("hgsd", tests, group_setup, group_teardown);
+}
