@@ -14,6 +14,12 @@ static const struct shieldctl_family families[] = {
 	  shieldctl_crypto_main },
 	{ "host", "what vmshield.ko on this host reports (isolation, enclave key)",
 	  shieldctl_host_main },
+	{ "hgs", "HGS administration: hosts, policy, worker digests, guardians, audit",
+	  shieldctl_hgs_main },
+	{ "guardian", "guardians: create, export, import an HGS's guardian",
+	  shieldctl_guardian_main },
+	{ "kp", "key protectors: create, grant, revoke, show",
+	  shieldctl_kp_main },
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))

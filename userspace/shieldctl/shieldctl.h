@@ -21,6 +21,31 @@ struct shieldctl_family {
 
 int shieldctl_crypto_main(int argc, char **argv);
 int shieldctl_host_main(int argc, char **argv);
+int shieldctl_hgs_main(int argc, char **argv);
+int shieldctl_guardian_main(int argc, char **argv);
+int shieldctl_kp_main(int argc, char **argv);
+
+/*
+ * The option parser of the hgs, guardian and kp families (hgs_cmd.c):
+ * "--name value" / "--flag" options from @opts (NULL-terminated), the
+ * rest positional (exactly @npos of them, into @pos). @vals[i] is the
+ * value of opts[i] (the last one for a multi option; NULL if absent).
+ * Returns 0, or 1 after printing what is wrong.
+ */
+struct shieldctl_opt {
+	const char *name;
+	int has_value;
+	int multi;
+};
+
+/* guardian_cmd.c: first line of a password file (NULL path: ""). */
+int shieldctl_read_password(const char *path, char *out, size_t len);
+/* guardian_cmd.c: a guardian-file error for people. */
+const char *shieldctl_guardian_strerror(int r);
+
+int shieldctl_opts(const char *what, int argc, char **argv,
+		   const struct shieldctl_opt *opts, const char **vals,
+		   const char **pos, int npos);
 
 /*
  * Print "shieldctl WHAT: message" to stderr; returns 1, the exit code of

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hgs_cmd.c - `shieldctl hgs ...`: the HGS admin CLI, over hgsd's admin
+ * socket (root, or a uid in hgsd.conf's admin_uids). Also the small option
+ * parser that the hgs, guardian and kp families share.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "shieldctl.h"
+#include "vms_fileio.h"
+#include "vms_hex.h"
+#include "vms_hgs_client.h"
+
+#define DEFAULT_SOCKET "/var/lib/hgsd/admin.sock"
+
+int shieldctl_opts(const char *what, int argc, char **argv,
+		   const struct shieldctl_opt *opts, const char **vals,
+		   const char **pos, int npos)
+{
+	int i, j, np = 0;
+
+	for (i = 0; opts[i].name; i++)
+		vals[i] = NULL;
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2)) {
+			if (np == npos)
+				return shieldctl_fail(what, "unexpected argument '%s'", argv[i]);
+			pos[np++] = argv[i];
+			continue;
+		}
+		for (j = 0; opts[j].name && strcmp(opts[j].name, argv[i] + 2); j++)
+			;
+		if (!opts[j].name)
+			return shieldctl_fail(what, "unknown option '%s'; see 'shieldctl %s --help'",
+					      argv[i], what);
+		if (!opts[j].has_value) {
+			vals[j] = "1";
+			continue;
+		}
+		if (i + 1 >= argc)
+			return shieldctl_fail(what, "option '%s' needs a value", argv[i]);
+		if (vals[j] && !opts[j].multi)
+			return shieldctl_fail(what, "option '%s' given twice", argv[i]);
+		vals[j] = argv[++i];
+	}
+	if (np < npos)
+		return shieldctl_fail(what, "missing argument; see 'shieldctl %s --help'", what);
+	return 0;
+}
+
+/* Call the admin API; prints the failure and returns 1, or 0 with *resp. */
+static int admin_call(const char *what, const char *sock, const char *path,
+		      json_t *req, json_t **resp)
+{
+	struct vms_hgs_client *c;
+	long http = 0;
+	int r;
+
+	*resp = NULL;
+	r = vms_hgs_client_open(&c, NULL, NULL, sock);
+	if (r) {
+		json_decref(req);
+		return shieldctl_fail(what, "%s", strerror(-r));
+	}
+	r = vms_hgs_call(c, path, req, &http, resp);
+	json_decref(req);
+	if (r) {
+		r = shieldctl_fail(what, "cannot reach hgsd at %s: %s (is it running? are you an HGS admin?)",
+				   sock, vms_hgs_client_error(c));
+		vms_hgs_client_close(c);
+		return r;
+	}
+	vms_hgs_client_close(c);
+	if (http != 200) {
+		const char *detail = json_string_value(json_object_get(*resp, "detail"));
+
+		r = shieldctl_fail(what, "%s: %s%s%s", vms_hgs_substatus(*resp),
+				   json_string_value(json_object_get(*resp, "message")),
+				   detail ? " - " : "", detail ? detail : "");
+		json_decref(*resp);
+		*resp = NULL;
+		return r;
+	}
+	return 0;
+}
+
+static void print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+	printf("%s\n", s ? s : "null");
+	free(s);
+}
+
+static void print_rows(json_t *rows, const char *const *cols)
+{
+	size_t i;
+	int c;
+	json_t *row;
+
+	for (c = 0; cols[c]; c++)
+		printf("%s%s", c ? "\t" : "", cols[c]);
+	printf("\n");
+	json_array_foreach(rows, i, row) {
+		for (c = 0; cols[c]; c++) {
+			json_t *v = json_object_get(row, cols[c]);
+
+			if (json_is_string(v))
+				printf("%s%s", c ? "\t" : "", json_string_value(v));
+			else
+				printf("%s%lld", c ? "\t" : "", (long long)json_integer_value(v));
+		}
+		printf("\n");
+	}
+}
+
+/* pos[0] is @a and, when @b is given, pos[1] is @b. */
+static int is_cmd(const char *const *pos, const char *a, const char *b)
+{
+	if (strcmp(pos[0], a))
+		return 0;
+	return !b || (pos[1] && !strcmp(pos[1], b));
+}
+
+static void hgs_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: shieldctl hgs [--socket PATH] [--json] COMMAND\n\n"
+		"HGS administration over hgsd's admin socket (default %s,\n"
+		"or $HGSD_ADMIN_SOCKET). Every change is audited by hgsd.\n\n"
+		"  status                          service, policy, counters, recent events\n"
+		"  host list\n"
+		"  host add NAME --key PUBKEY.pem  register a host key (Ed25519 or ECDSA P-256)\n"
+		"  host disable|enable|remove NAME\n"
+		"  policy show\n"
+		"  policy set NAME VALUE           min_isolation_level kernel-open|kernel-locked\n"
+		"                                  require_module_sig 0|1\n"
+		"                                  revocation_cutoff now|UNIX-SECONDS|0\n"
+		"  worker list\n"
+		"  worker add (DIGEST | --file BINARY) [--description TEXT]\n"
+		"  worker disable|enable DIGEST\n"
+		"  guardian list | guardian add NAME | guardian primary NAME\n"
+		"  audit | events                  recent admin actions / attestations and releases\n",
+		DEFAULT_SOCKET);
+}
+
+static int file_digest(const char *path, char hex[65])
+{
+	uint8_t *data, md[32];
+	size_t len;
+	int r = vms_read_file(path, (size_t)1 << 31, &data, &len);
+
+	if (r)
+		return r;
+	r = EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL) ? 0 : -EIO;
+	free(data);
+	if (!r)
+		vms_hex_encode(md, 32, hex);
+	return r;
+}
+
+int shieldctl_hgs_main(int argc, char **argv)
+{
+	static const struct shieldctl_opt opts[] = {
+		{ "socket", 1, 0 }, { "json", 0, 0 }, { "key", 1, 0 }, { "file", 1, 0 },
+		{ "description", 1, 0 }, { "help", 0, 0 }, { NULL, 0, 0 },
+	};
+	enum { O_SOCKET, O_JSON, O_KEY, O_FILE, O_DESC, O_HELP };
+	const char *v[7], *pos[4] = { 0 }, *sock, *what = "hgs";
+	char path[128], hex[65];
+	json_t *resp = NULL, *req = NULL;
+	int np, i, r;
+
+	/* positional words: up to 4 */
+	for (np = 0, i = 1; i < argc; i++)
+		if (strncmp(argv[i], "--", 2))
+			np++;
+		else if (strcmp(argv[i], "--json") && strcmp(argv[i], "--help"))
+			i++;
+	if (np > 4)
+		return shieldctl_fail(what, "too many arguments; see 'shieldctl hgs --help'");
+	if (shieldctl_opts(what, argc - 1, argv + 1, opts, v, pos, np))
+		return 1;
+	if (v[O_HELP] || np == 0) {
+		hgs_usage(np ? stdout : (v[O_HELP] ? stdout : stderr));
+		return v[O_HELP] ? 0 : 1;
+	}
+	sock = v[O_SOCKET] ? v[O_SOCKET] : getenv("HGSD_ADMIN_SOCKET");
+	if (!sock)
+		sock = DEFAULT_SOCKET;
+
+#define IS(a, b) is_cmd(pos, a, b)
+	if (IS("status", NULL) && np == 1) {
+		r = admin_call("hgs status", sock, "/v1/admin/status", NULL, &resp);
+	} else if (IS("host", "list") && np == 2) {
+		r = admin_call("hgs host list", sock, "/v1/admin/hosts", NULL, &resp);
+		if (!r && !v[O_JSON]) {
+			static const char *const cols[] = { "name", "key_alg", "enabled", "key_fpr", NULL };
+
+			print_rows(json_object_get(resp, "hosts"), cols);
+			json_decref(resp);
+			return 0;
+		}
+	} else if (IS("host", "add") && np == 3) {
+		uint8_t *pem;
+		size_t len;
+
+		if (!v[O_KEY])
+			return shieldctl_fail("hgs host add", "missing --key PUBKEY.pem");
+		r = vms_read_file(v[O_KEY], 16384, &pem, &len);
+		if (r)
+			return shieldctl_fail("hgs host add", "%s: %s", v[O_KEY], strerror(-r));
+		req = json_pack("{s:s, s:s%}", "name", pos[2], "public_key", (char *)pem, len);
+		free(pem);
+		r = admin_call("hgs host add", sock, "/v1/admin/hosts/add", req, &resp);
+		if (!r && !v[O_JSON]) {
+			printf("host %s registered (%s, key sha256 %s)%s\n", pos[2],
+			       json_string_value(json_object_get(resp, "key_alg")),
+			       json_string_value(json_object_get(resp, "key_fpr")),
+			       json_is_true(json_object_get(resp, "unchanged")) ? " - already was" : "");
+			json_decref(resp);
+			return 0;
+		}
+	} else if ((IS("host", "disable") || IS("host", "enable") || IS("host", "remove")) &&
+		   np == 3) {
+		snprintf(path, sizeof(path), "/v1/admin/hosts/%s", pos[1]);
+		r = admin_call("hgs host", sock, path, json_pack("{s:s}", "name", pos[2]), &resp);
+		if (!r && !v[O_JSON]) {
+			printf("host %s: %sd\n", pos[2], pos[1]);
+			json_decref(resp);
+			return 0;
+		}
+	} else if (IS("policy", "show") && np == 2) {
+		r = admin_call("hgs policy show", sock, "/v1/admin/policy", NULL, &resp);
+	} else if (IS("policy", "set") && np == 4) {
+		r = admin_call("hgs policy set", sock, "/v1/admin/policy/set",
+			       json_pack("{s:s, s:s}", "name", pos[2], "value", pos[3]), &resp);
+	} else if (IS("worker", "list") && np == 2) {
+		r = admin_call("hgs worker list", sock, "/v1/admin/workers", NULL, &resp);
+		if (!r && !v[O_JSON]) {
+			static const char *const cols[] = { "id", "enabled", "digest", "description", NULL };
+
+			print_rows(json_object_get(resp, "workers"), cols);
+			json_decref(resp);
+			return 0;
+		}
+	} else if (IS("worker", "add") && (np == 3 || (np == 2 && v[O_FILE]))) {
+		if (v[O_FILE]) {
+			r = file_digest(v[O_FILE], hex);
+			if (r)
+				return shieldctl_fail("hgs worker add", "%s: %s", v[O_FILE], strerror(-r));
+		}
+		r = admin_call("hgs worker add", sock, "/v1/admin/workers/add",
+			       json_pack("{s:s, s:s}", "digest", v[O_FILE] ? hex : pos[2],
+					 "description", v[O_DESC] ? v[O_DESC] :
+					 (v[O_FILE] ? v[O_FILE] : "")), &resp);
+	} else if ((IS("worker", "enable") || IS("worker", "disable")) && np == 3) {
+		snprintf(path, sizeof(path), "/v1/admin/workers/%s", pos[1]);
+		r = admin_call("hgs worker", sock, path, json_pack("{s:s}", "digest", pos[2]), &resp);
+	} else if (IS("guardian", "list") && np == 2) {
+		r = admin_call("hgs guardian list", sock, "/v1/admin/guardians", NULL, &resp);
+		if (!r && !v[O_JSON]) {
+			static const char *const cols[] = { "name", "is_primary", "enabled", "created_at", NULL };
+
+			print_rows(json_object_get(resp, "guardians"), cols);
+			json_decref(resp);
+			return 0;
+		}
+	} else if ((IS("guardian", "add") || IS("guardian", "primary")) && np == 3) {
+		snprintf(path, sizeof(path), "/v1/admin/guardians/%s", pos[1]);
+		r = admin_call("hgs guardian", sock, path, json_pack("{s:s}", "name", pos[2]), &resp);
+	} else if (IS("audit", NULL) && np == 1) {
+		r = admin_call("hgs audit", sock, "/v1/admin/audit", NULL, &resp);
+	} else if (IS("events", NULL) && np == 1) {
+		r = admin_call("hgs events", sock, "/v1/admin/events", NULL, &resp);
+	} else {
+		hgs_usage(stderr);
+		return 1;
+	}
+#undef IS
+	if (r)
+		return r;
+	print_json(resp);
+	json_decref(resp);
+	return 0;
+}

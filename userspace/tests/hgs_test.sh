@@ -1,0 +1,129 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# hgs_test.sh SHIELDCTL HGSD - the HGS command line end to end: hgsd --init
+# and run on 127.0.0.1 (a free port), `shieldctl hgs` admin commands,
+# `shieldctl guardian` and `shieldctl kp`, and what `openssl cms` / `openssl
+# x509` make of our files. Prints TAP; exits 1 if any test failed.
+set -u
+S=${1:?usage: hgs_test.sh shieldctl hgsd}
+H=${2:?usage: hgs_test.sh shieldctl hgsd}
+abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+S=$(abspath "$S")
+H=$(abspath "$H")
+T=$(mktemp -d "${TMPDIR:-/tmp}/vms-hgs.XXXXXX")
+PID=
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+cd "$T" || exit 1
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { name=$1; shift
+	if "$@" >check.out 2>&1; then ok "$name"; else nok "$name" "failed: $*" "$(cat check.out)"; fi; }
+# fails NAME PATTERN CMD...: exit 1 and PATTERN on stderr
+fails() { name=$1 pat=$2; shift 2
+	"$@" >out.txt 2>err.txt; rc=$?
+	if [ $rc -ne 1 ]; then nok "$name" "exit $rc, want 1" "$(cat err.txt)"; return; fi
+	if ! grep -q -- "$pat" err.txt; then nok "$name" "stderr lacks '$pat'" "$(cat err.txt)"; return; fi
+	ok "$name"; }
+
+# ---- hgsd ----
+check "hgsd --init" "$H" --init "$T/hgs" --port 0
+fails "hgsd --init refuses an existing HGS" "already holds" "$H" --init "$T/hgs"
+check "master key and private keys are 0600" sh -c \
+	"test \$(stat -c %a $T/hgs/keys/master.key) = 600 -a \$(stat -c %a $T/hgs/keys/signer.key) = 600"
+check "private keys are encrypted at rest" grep -q "ENCRYPTED PRIVATE KEY" "$T/hgs/keys/signer.key"
+"$H" -c "$T/hgs/hgsd.conf" 2>"$T/hgsd.log" &
+PID=$!
+i=0
+while [ ! -s "$T/hgs/hgsd.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+PORT=$(cat "$T/hgs/hgsd.port" 2>/dev/null)
+check "hgsd listens" test -n "$PORT"
+if [ -z "$PORT" ]; then echo "Bail out! hgsd did not start: $(cat "$T/hgsd.log")"; exit 1; fi
+URL="https://127.0.0.1:$PORT"
+export HGSD_ADMIN_SOCKET="$T/hgs/admin.sock"
+check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 1'"
+check "log lines are key=value" grep -q "^hgsd ts=.* level=info event=listening address=127.0.0.1" "$T/hgsd.log"
+check "the signer certificate is a CA openssl reads" sh -c \
+	"openssl x509 -in '$T/hgs/signer.pem' -noout -text | grep -q 'CA:TRUE'"
+
+# ---- admin ----
+openssl genpkey -algorithm ed25519 -out host1.key 2>/dev/null
+openssl pkey -in host1.key -pubout -out host1.pub
+openssl genpkey -algorithm ec -pkeyopt ec_paramgen_curve:P-256 -out host2.key 2>/dev/null
+openssl pkey -in host2.key -pubout -out host2.pub
+openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:2048 -out rsa.key 2>/dev/null
+openssl pkey -in rsa.key -pubout -out rsa.pub
+check "hgs host add (Ed25519)" sh -c "$S hgs host add host1 --key host1.pub | grep -q 'ed25519'"
+check "hgs host add again, same key" sh -c "$S hgs host add host1 --key host1.pub | grep -q 'already'"
+fails "hgs host add with another key: HostKeyConflict" "HostKeyConflict" $S hgs host add host1 --key host2.pub
+fails "hgs host add RSA: HostKeyTypeUnsupported" "HostKeyTypeUnsupported" $S hgs host add host3 --key rsa.pub
+check "hgs host add (P-256)" $S hgs host add host2 --key host2.pub
+check "hgs host disable" $S hgs host disable host2
+check "hgs host list shows it disabled" sh -c "$S hgs host list | grep -q '^host2	ecdsa-p256	0	'"
+check "hgs host enable" $S hgs host enable host2
+check "hgs host remove" $S hgs host remove host2
+fails "hgs host remove unknown: NoSuchObject" "NoSuchObject" $S hgs host remove host2
+check "hgs policy set min_isolation_level" $S hgs policy set min_isolation_level kernel-locked
+check "hgs policy show" sh -c "$S hgs policy show | grep -q '\"min_isolation_level\": \"kernel-locked\"'"
+fails "hgs policy set bad value" "InvalidRequest" $S hgs policy set min_isolation_level high
+check "hgs worker add --file" $S hgs worker add --file /bin/true --description coreutils-true
+DG=$(sha256sum /bin/true | cut -c1-64)
+check "hgs worker list shows the digest" sh -c "$S hgs worker list | grep -q $DG"
+check "hgs worker disable" $S hgs worker disable "$DG"
+check "worker policy version counts changes" sh -c "$S hgs policy show | grep -q '\"worker_policy_version\": 2'"
+check "hgs audit records who did what" sh -c "$S hgs audit | grep -q '\"action\": \"host-remove\"'"
+check "hgs audit names the admin uid" sh -c "$S hgs audit | grep -q '\"who\": \"uid=$(id -u) pid='"
+check "hgs guardian add (rotation)" $S hgs guardian add hgs-guardian-2
+check "hgs guardian list" sh -c "$S hgs guardian list | grep -q '^hgs-guardian-2	0	1'"
+fails "admin over HTTPS is refused" "AdminCredentialsRequired" \
+	env HGSD_ADMIN_SOCKET=/nonexistent sh -c "curl -s --cacert '$T/hgs/tls.pem' '$URL/v1/admin/status' >&2; exit 1"
+fails "hgs without a reachable socket" "cannot reach hgsd" $S hgs --socket "$T/none.sock" status
+
+# ---- guardians ----
+check "guardian new" $S guardian new --name owner --out owner.guardian
+check "guardian file is 0600" test "$(stat -c %a owner.guardian)" = 600
+check "guardian export" $S guardian export --in owner.guardian --out owner.pub
+check "exported guardian has no key" sh -c "! grep -q 'PRIVATE KEY' owner.pub"
+check "guardian import from HGS" $S guardian import --url "$URL" --ca "$T/hgs/tls.pem" --out hgs.pub
+check "imported guardian is the primary" sh -c "$S guardian show --in hgs.pub | grep -q 'guardian: hgs-guardian-1'"
+fails "guardian import needs the right CA" "import" $S guardian import --url "$URL" --ca "$T/hgs/signer.pem" --out x.pub
+check "guardian new other" $S guardian new --name other --out other.guardian
+$S guardian export --in other.guardian --out other.pub >/dev/null
+printf 'pw-for-test\n' > pw
+check "guardian new with a password" $S guardian new --name enc --out enc.guardian --password-file pw
+fails "encrypted guardian without its password" "wrong password" $S guardian show --in enc.guardian
+
+# ---- key protectors ----
+VM=6f1c2a5e-930d-4b71-8a42-0c5de177309b
+check "kp new" $S kp new --owner owner.guardian --guardian hgs.pub --vm-id $VM --policy shielded --out vm.kp --tk-out vm.tk
+check "kp show" sh -c "$S kp show --in vm.kp | grep -q 'policy: shielded'"
+check "kp show lists the HGS guardian" sh -c "$S kp show --in vm.kp | grep -q 'guardian: hgs-guardian-1'"
+check "openssl cms parses the KP" sh -c "openssl cms -cmsout -print -inform DER -in vm.kp | grep -q 'signedData'"
+check "openssl cms verifies the owner signature" \
+	openssl cms -verify -noverify -binary -inform DER -in vm.kp -out env.der
+check "the envelope is CMS EnvelopedData with key agreement" sh -c \
+	"openssl cms -cmsout -print -inform DER -in env.der | grep -q 'kari'"
+check "openssl cms decrypts the TK with the owner's key" sh -c \
+	"openssl cms -decrypt -binary -inform DER -in env.der -recip owner.guardian -inkey owner.guardian -out tk.out && cmp -s tk.out vm.tk"
+check "kp grant" $S kp grant --in vm.kp --owner owner.guardian --guardian other.pub --out vm2.kp
+check "granted KP lists 3 guardians" sh -c "$S kp show --in vm2.kp | grep -q 'guardians: 3'"
+fails "kp grant twice" "already granted" $S kp grant --in vm2.kp --owner owner.guardian --guardian other.pub --out vm3.kp
+fails "kp grant by a non-owner" "not the key protector's owner" $S kp grant --in vm.kp --owner other.guardian --guardian other.pub --out vm3.kp
+check "kp revoke" $S kp revoke --in vm2.kp --owner owner.guardian --guardian hgs.pub --out vm4.kp
+check "revoked KP lists 2 guardians" sh -c "$S kp show --in vm4.kp | grep -q 'guardians: 2'"
+fails "kp revoke the owner" "owner cannot be revoked" $S kp revoke --in vm4.kp --owner owner.guardian --guardian owner.pub --out vm5.kp
+cp vm.kp bad.kp
+printf '\001' | dd of=bad.kp bs=1 seek=$(( $(wc -c < vm.kp) - 1 )) conv=notrunc 2>/dev/null
+fails "kp show detects tampering" "altered" $S kp show --in bad.kp
+fails "kp new needs a policy" "needs --policy" $S kp new --owner owner.guardian --vm-id $VM --out x.kp
+check "no output left by failures" sh -c "! ls x.kp vm3.kp vm5.kp 2>/dev/null"
+
+kill "$PID" && wait "$PID"
+check "hgsd stops on SIGTERM" grep -q "event=stopping" "$T/hgsd.log"
+PID=
+check "no private key material in the log" sh -c "! grep -q 'PRIVATE\|BEGIN' '$T/hgsd.log'"
+echo "1..$n"
+exit $failed
