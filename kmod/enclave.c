@@ -37,6 +37,10 @@ struct vms_vmkey {
 	u8 digests[VMS_KR_MAX_DIGESTS][VMS_KR_DIGEST_LEN];
 	atomic_t unseal_failures;
 	bool dead;		/* failed closed; set under seal_lock */
+	/* public copies, never wiped before destroy: read without seal_lock */
+	u8 vm_id[VMS_KR_ID_LEN];
+	u8 key_id[VMS_KR_ID_LEN];
+	u64 expires_ns;
 };
 
 static struct kmem_cache *vms_secret_cache;
@@ -178,6 +182,9 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 		goto err;
 	key->policy = b.policy;
 	key->lifetime_s = b.lifetime_s;
+	memcpy(key->vm_id, b.vm_id, sizeof(key->vm_id));
+	memcpy(key->key_id, b.key_id, sizeof(key->key_id));
+	key->expires_ns = key->sk.expires_ns;
 	key->n_digests = b.n_digests;
 	memcpy(key->digests, b.digests, (size_t)b.n_digests * VMS_KR_DIGEST_LEN);
 	memzero_explicit(tk, sizeof(tk));
@@ -207,20 +214,25 @@ void vms_enclave_kill(struct vms_vmkey *key)
 {
 	mutex_lock(&key->seal_lock);
 	vms_seal_key_wipe(&key->sk);
-	key->dead = true;
+	WRITE_ONCE(key->dead, true);
 	mutex_unlock(&key->seal_lock);
 }
 
+/*
+ * Lockless, so it may run in atomic context: the key type's describe calls
+ * it for /proc/keys under key_serial_lock (a spinlock) and RCU, where
+ * taking seal_lock could sleep. The ids, policy and expiry never change
+ * after open; seals and dead are single words, read once (a racing seal
+ * shows the count before or after it).
+ */
 void vms_enclave_key_info(struct vms_vmkey *key, struct vms_vmkey_info *info)
 {
 	memset(info, 0, sizeof(*info));
-	mutex_lock(&key->seal_lock);
-	memcpy(info->vm_id, key->sk.vm_id, sizeof(info->vm_id));
-	memcpy(info->key_id, key->sk.key_id, sizeof(info->key_id));
-	info->expires_ns = key->sk.expires_ns;
-	info->seals = key->sk.seals;
-	info->dead = key->dead;
-	mutex_unlock(&key->seal_lock);
+	memcpy(info->vm_id, key->vm_id, sizeof(info->vm_id));
+	memcpy(info->key_id, key->key_id, sizeof(info->key_id));
+	info->expires_ns = key->expires_ns;
+	info->seals = READ_ONCE(key->sk.seals);
+	info->dead = READ_ONCE(key->dead);
 	info->policy = key->policy;
 	info->lifetime_s = key->lifetime_s;
 	info->unseal_failures = atomic_read(&key->unseal_failures);
@@ -266,7 +278,7 @@ int vms_enclave_seal(struct vms_vmkey *key, u64 generation,
 	if (ret && ret != -EKEYEXPIRED && ret != -EDQUOT && ret != -ENOSPC &&
 	    ret != -EMSGSIZE) {
 		vms_seal_key_wipe(&key->sk);
-		key->dead = true;
+		WRITE_ONCE(key->dead, true);
 		pr_warn("key failed closed after seal error %d\n", ret);
 	}
 out:
@@ -291,7 +303,7 @@ int vms_enclave_unseal(struct vms_vmkey *key, const u8 *blob, size_t len,
 		int n = atomic_inc_return(&key->unseal_failures);
 
 		pr_warn_ratelimited("unseal authentication failure #%d on key %16phN\n",
-				    n, key->sk.key_id);
+				    n, key->key_id);
 	}
 	return ret;
 }

@@ -82,6 +82,13 @@ static int vms_key_instantiate(struct key *key,
 	/* take ownership so free_preparse does not wipe it */
 	key->payload.data[0] = prep->payload.data[0];
 	prep->payload.data[0] = NULL;
+	/*
+	 * add_key() grants the possessor Read only to types with a read
+	 * operation, and SEAL/UNSEAL need Read ("may use"): grant it here, or
+	 * a fresh key could not be used without keyctl setperm. The key is
+	 * not linked anywhere yet, so nobody else can be changing its perm.
+	 */
+	key->perm |= KEY_POS_READ;
 	return 0;
 }
 

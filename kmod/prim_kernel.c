@@ -110,9 +110,13 @@ static unsigned int vms_sg_pages(const void *p, size_t len)
 	return (offset_in_page(start) + len + PAGE_SIZE - 1) >> PAGE_SHIFT;
 }
 
-/* Append [p, p + len) to @sg starting at entry @i; returns next entry. */
-static unsigned int vms_sg_add(struct scatterlist *sg, unsigned int i,
-			       const u8 *p, size_t len)
+/*
+ * Fill entries from @sg on with [p, p + len), one per page. The table may
+ * be chained (sg_alloc_table() chains past SG_MAX_SINGLE_ALLOC entries,
+ * i.e. for buffers over about 508 KiB), so walk it with sg_next(), never
+ * by index.
+ */
+static void vms_sg_add(struct scatterlist *sg, const u8 *p, size_t len)
 {
 	while (len) {
 		size_t off = offset_in_page(p);
@@ -120,11 +124,11 @@ static unsigned int vms_sg_add(struct scatterlist *sg, unsigned int i,
 		struct page *page = is_vmalloc_addr(p) ?
 				    vmalloc_to_page(p) : virt_to_page(p);
 
-		sg_set_page(&sg[i++], page, n, off);
+		sg_set_page(sg, page, n, off);
+		sg = sg_next(sg);
 		p += n;
 		len -= n;
 	}
-	return i;
 }
 
 /*
@@ -173,14 +177,14 @@ static int vms_gcm_run(bool enc, const u8 *key, size_t keylen,
 	n = vms_sg_pages(in, inlen);
 	if (sg_alloc_table(&src, 1 + n, GFP_KERNEL))
 		goto out;
-	sg_set_buf(&src.sgl[0], abuf, aadlen);
-	vms_sg_add(src.sgl, 1, in, inlen);
+	sg_set_buf(src.sgl, abuf, aadlen);
+	vms_sg_add(sg_next(src.sgl), in, inlen);
 
 	n = vms_sg_pages(bounce ? bounce : out, outlen);
 	if (sg_alloc_table(&dst, 1 + n, GFP_KERNEL))
 		goto out;
-	sg_set_buf(&dst.sgl[0], abuf, aadlen);
-	vms_sg_add(dst.sgl, 1, bounce ? bounce : out, outlen);
+	sg_set_buf(dst.sgl, abuf, aadlen);
+	vms_sg_add(sg_next(dst.sgl), bounce ? bounce : out, outlen);
 
 	memcpy(iv, nonce, sizeof(iv));
 	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG |

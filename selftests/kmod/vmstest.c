@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmstest.c - see vmstest.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include "vmstest.h"
+
+#define SYSLOG_ACTION_READ_ALL		3
+#define SYSLOG_ACTION_SIZE_BUFFER	10
+
+void vt_random(void *p, size_t len)
+{
+	if (RAND_bytes(p, (int)len) != 1)
+		abort();
+}
+
+void vt_hex(const void *p, size_t len, char *out)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+	out[2 * len] = '\0';
+}
+
+int vt_fill_pattern(void *p, size_t len, unsigned int seed)
+{
+	uint8_t *b = p;
+	uint32_t x = seed * 2654435761u + 1;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		b[i] = (uint8_t)x;
+	}
+	return 0;
+}
+
+uint64_t vt_boot_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int vt_vm_new(struct vt_vm *vm, uint32_t policy, uint32_t lifetime_s)
+{
+	const uint8_t *u;
+
+	memset(vm, 0, sizeof(*vm));
+	vt_random(vm->tk, sizeof(vm->tk));
+	vt_random(vm->vm_id, sizeof(vm->vm_id));
+	vt_random(vm->key_id, sizeof(vm->key_id));
+	vm->policy = policy;
+	vm->lifetime_s = lifetime_s;
+	u = vm->vm_id;
+	snprintf(vm->desc, sizeof(vm->desc),
+		 "vm:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+		 u[10], u[11], u[12], u[13], u[14], u[15]);
+	return 0;
+}
+
+int vt_release_build(const struct vt_vm *vm, const uint8_t enclave_pk[32],
+		     const uint8_t *digests, unsigned int n,
+		     struct vt_release *rel)
+{
+	struct vms_kr_binding b = {
+		.policy = vm->policy,
+		.lifetime_s = vm->lifetime_s,
+		.n_digests = (u16)n,
+		.digests = digests,
+	};
+	int ret;
+
+	memcpy(b.vm_id, vm->vm_id, sizeof(b.vm_id));
+	memcpy(b.key_id, vm->key_id, sizeof(b.key_id));
+	rel->len = vms_kr_size(n);
+	if (!rel->len)
+		return -EINVAL;
+	ret = vms_kr_build(&b, enclave_pk, vm->tk, rel->blob, sizeof(rel->blob));
+	if (ret)
+		rel->len = 0;
+	return ret;
+}
+
+long vt_add_raw(const char *desc, const void *blob, size_t len,
+		key_serial_t ring)
+{
+	key_serial_t s = add_key("vmshield", desc, blob, len, ring);
+
+	return s < 0 ? -errno : s;
+}
+
+long vt_add(const char *desc, const struct vt_release *rel, key_serial_t ring)
+{
+	return vt_add_raw(desc, rel->blob, rel->len, ring);
+}
+
+int vt_open_dev(void)
+{
+	int fd = open("/dev/vmshield", O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int vt_enclave_pk(int fd, uint8_t pk[32])
+{
+	struct vmshield_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (ioctl(fd, VMSHIELD_IOC_GET_INFO, &info))
+		return -errno;
+	memcpy(pk, info.enclave_pk, 32);
+	return 0;
+}
+
+int vt_seal(int fd, key_serial_t serial, uint64_t generation,
+	    const void *in, size_t inlen, void *out, size_t *outlen)
+{
+	struct vmshield_seal a = {
+		.key_serial = serial,
+		.generation = generation,
+		.in_ptr = (uintptr_t)in,
+		.in_len = inlen,
+		.out_ptr = (uintptr_t)out,
+		.out_len = *outlen,
+	};
+	int ret = ioctl(fd, VMSHIELD_IOC_SEAL, &a) ? -errno : 0;
+
+	if (!ret || ret == -ENOSPC)
+		*outlen = a.out_len;
+	return ret;
+}
+
+int vt_unseal(int fd, key_serial_t serial, const void *in, size_t inlen,
+	      void *out, size_t *outlen, uint64_t *generation)
+{
+	struct vmshield_seal a = {
+		.key_serial = serial,
+		.in_ptr = (uintptr_t)in,
+		.in_len = inlen,
+		.out_ptr = (uintptr_t)out,
+		.out_len = *outlen,
+	};
+	int ret = ioctl(fd, VMSHIELD_IOC_UNSEAL, &a) ? -errno : 0;
+
+	if (!ret || ret == -ENOSPC)
+		*outlen = a.out_len;
+	if (!ret && generation)
+		*generation = a.generation;
+	return ret;
+}
+
+static int vt_seal_key(const struct vt_vm *vm, struct vms_seal_key *k)
+{
+	/* lifetime 0: no expiry (userspace tools only) */
+	return vms_seal_key_init(k, vm->tk, vm->vm_id, vm->key_id, 0, 0);
+}
+
+int vt_us_seal(const struct vt_vm *vm, uint64_t generation,
+	       const void *pt, size_t ptlen, void *out, size_t outlen)
+{
+	struct vms_seal_key k;
+	int ret = vt_seal_key(vm, &k);
+
+	if (!ret)
+		ret = vms_ss_seal(&k, 0, generation, pt, ptlen, out, outlen);
+	vms_seal_key_wipe(&k);
+	return ret;
+}
+
+int vt_us_unseal(const struct vt_vm *vm, const void *blob, size_t len,
+		 void *out, size_t outlen, uint64_t *generation)
+{
+	struct vms_seal_key k;
+	int ret = vt_seal_key(vm, &k);
+
+	if (!ret)
+		ret = vms_ss_unseal(&k, 0, blob, len, out, outlen, generation);
+	vms_seal_key_wipe(&k);
+	return ret;
+}
+
+long vt_new_ring(const char *name)
+{
+	key_serial_t s = add_key("keyring", name, NULL, 0,
+				 KEY_SPEC_PROCESS_KEYRING);
+
+	return s < 0 ? -errno : s;
+}
+
+int vt_proc_keys_line(key_serial_t serial, char *line, size_t size)
+{
+	FILE *f = fopen("/proc/keys", "r");
+	char want[16];
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	snprintf(want, sizeof(want), "%08x ", (unsigned int)serial);
+	while (fgets(line, (int)size, f)) {
+		if (!strncmp(line, want, 9)) {
+			line[strcspn(line, "\n")] = '\0';
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	if (ret)
+		line[0] = '\0';
+	return ret;
+}
+
+int vt_key_counters(key_serial_t serial, uint64_t *seals,
+		    unsigned int *unseal_failures)
+{
+	char line[1024];
+	const char *p;
+	int ret = vt_proc_keys_line(serial, line, sizeof(line));
+
+	if (ret)
+		return ret;
+	p = strstr(line, " seals ");
+	if (!p || sscanf(p, " seals %" SCNu64 " unseal_failures %u", seals,
+			 unseal_failures) != 2)
+		return -EPROTO;
+	return 0;
+}
+
+char *vt_dmesg(void)
+{
+	int size = klogctl(SYSLOG_ACTION_SIZE_BUFFER, NULL, 0);
+	char *buf;
+	int n;
+
+	if (size <= 0)
+		size = 1 << 20;
+	buf = malloc((size_t)size + 1);
+	if (!buf)
+		return NULL;
+	n = klogctl(SYSLOG_ACTION_READ_ALL, buf, size);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+void vt_sha256(const void *p, size_t len, uint8_t out[32])
+{
+	unsigned int n = 32;
+
+	if (EVP_Digest(p, len, out, &n, EVP_sha256(), NULL) != 1)
+		abort();
+}
+
+int vt_sha256_file(const char *path, uint8_t out[32])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t buf[65536];
+	unsigned int n = 32;
+	ssize_t r;
+	int fd, ret = 0;
+
+	if (!ctx)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		EVP_MD_CTX_free(ctx);
+		return -errno;
+	}
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		ret = -EIO;
+	while (!ret && (r = read(fd, buf, sizeof(buf))) != 0) {
+		if (r < 0)
+			ret = -errno;
+		else if (EVP_DigestUpdate(ctx, buf, (size_t)r) != 1)
+			ret = -EIO;
+	}
+	if (!ret && EVP_DigestFinal_ex(ctx, out, &n) != 1)
+		ret = -EIO;
+	close(fd);
+	EVP_MD_CTX_free(ctx);
+	return ret;
+}
+
+static const char *vt_level_name(uint32_t level)
+{
+	switch (level) {
+	case VMSHIELD_ISOLATION_KERNEL_OPEN:
+		return "kernel-open";
+	case VMSHIELD_ISOLATION_KERNEL_LOCKED:
+		return "kernel-locked";
+	case VMSHIELD_ISOLATION_HYPERVISOR:
+		return "hypervisor";
+	}
+	return "unknown";
+}
+
+static const char *vt_lockdown_name(uint32_t lockdown)
+{
+	switch (lockdown) {
+	case VMSHIELD_LOCKDOWN_NONE:
+		return "none";
+	case VMSHIELD_LOCKDOWN_INTEGRITY:
+		return "integrity";
+	case VMSHIELD_LOCKDOWN_CONFIDENTIALITY:
+		return "confidentiality";
+	}
+	return "unknown";
+}
+
+int vt_report_text(const struct vmshield_info *info, char *buf, size_t size)
+{
+	char pk[65];
+	int n;
+
+	vt_hex(info->enclave_pk, 32, pk);
+	n = snprintf(buf, size,
+		     "vmshield-report v1 placement=kernel level=%s lockdown=%s sig_enforced=%d module_sig_ok=%d enclave_pk=%s",
+		     vt_level_name(info->isolation_level),
+		     vt_lockdown_name(info->lockdown),
+		     !!(info->facts & VMSHIELD_FACT_SIG_ENFORCED),
+		     !!(info->facts & VMSHIELD_FACT_MODULE_SIG_OK), pk);
+	return n < 0 || (size_t)n >= size ? -EOVERFLOW : n;
+}
+
+int vt_ima_count_digest(const uint8_t d[32], const char *name)
+{
+	FILE *f = fopen("/sys/kernel/security/ima/ascii_runtime_measurements",
+			"r");
+	char want[160], hex[65], line[1024];
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	vt_hex(d, 32, hex);
+	/* ima-ng: PCR template-hash ima-ng algo:digest name */
+	snprintf(want, sizeof(want), " ima-ng sha256:%s %s\n", hex, name);
+	while (fgets(line, sizeof(line), f)) {
+		size_t l = strlen(line), w = strlen(want);
+
+		if (l >= w && !strcmp(line + l - w, want) &&
+		    !strncmp(line, "10 ", 3))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+bool vt_mem_has_window(const void *hay, size_t haylen,
+		       const void *needle, size_t nlen, size_t win)
+{
+	const uint8_t *n = needle;
+	size_t off;
+
+	if (win > nlen)
+		win = nlen;
+	for (off = 0; off + win <= nlen; off++)
+		if (memmem(hay, haylen, n + off, win))
+			return true;
+	return false;
+}
