@@ -16,10 +16,10 @@
 #include "vms_oids.h"
 #include "vms_x509.h"
 
-enum { A_VERSION, A_VM_ID, A_KEY_ID, A_POLICY, A_CONTENT, N_OBJ };
+enum { A_VERSION, A_VM_ID, A_KEY_ID, A_POLICY, A_RECIPS, A_CONTENT, N_OBJ };
 static const char *const obj_oid[N_OBJ] = {
 	VMS_OID_KP_VERSION, VMS_OID_KP_VM_ID, VMS_OID_KP_KEY_ID,
-	VMS_OID_KP_POLICY, VMS_OID_KP_CONTENT,
+	VMS_OID_KP_POLICY, VMS_OID_KP_RECIPIENTS, VMS_OID_KP_CONTENT,
 };
 static ASN1_OBJECT *obj[N_OBJ];
 static pthread_once_t obj_once = PTHREAD_ONCE_INIT;
@@ -291,6 +291,24 @@ static int add_int(CMS_SignerInfo *si, int which, long v)
 	return ok ? 0 : -ENOMEM;
 }
 
+/* The recipientCerts attribute: one OCTET STRING (cert DER) per recipient. */
+static int add_recipient_certs(CMS_SignerInfo *si, STACK_OF(X509) *recips)
+{
+	X509_ATTRIBUTE *a = X509_ATTRIBUTE_create_by_OBJ(NULL, obj[A_RECIPS], 0, NULL, 0);
+	int i, n, ok = a != NULL;
+
+	for (i = 0; ok && i < sk_X509_num(recips); i++) {
+		unsigned char *der = NULL;
+
+		n = i2d_X509(sk_X509_value(recips, i), &der);
+		ok = n > 0 && X509_ATTRIBUTE_set1_data(a, V_ASN1_OCTET_STRING, der, n);
+		OPENSSL_free(der);
+	}
+	ok = ok && CMS_signed_add1_attr(si, a);
+	X509_ATTRIBUTE_free(a);
+	return ok ? 0 : -ENOMEM;
+}
+
 /* Sign a KP over @recips (which must include the owner's enc cert). */
 static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 		    const uint8_t vm_id[16], const uint8_t key_id[16],
@@ -302,7 +320,7 @@ static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 	_cleanup_ossl_ uint8_t *env = NULL;
 	unsigned char *out = NULL;
 	CMS_SignerInfo *si;
-	int envlen, n, i, r;
+	int envlen, n, r;
 
 	pthread_once(&obj_once, obj_init);
 	*der = NULL;
@@ -332,9 +350,9 @@ static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 		r = add_int(si, A_POLICY, (long)policy);
 	if (r)
 		return r;
-	for (i = 0; i < sk_X509_num(recips); i++)
-		if (!CMS_add1_cert(sd, sk_X509_value(recips, i)))
-			ERR_clear_error();	/* already present */
+	r = add_recipient_certs(si, recips);
+	if (r)
+		return r;
 	content = BIO_new_mem_buf(env, envlen);
 	if (!content || CMS_final(sd, content, NULL, CMS_BINARY) != 1)
 		return -EIO;
@@ -381,20 +399,28 @@ out:
 	return r;
 }
 
-/* Recipient certificates carried in the KP (all certs but the signer's). */
+/* Recipient certificates carried in the KP's recipientCerts attribute
+ * (signed, so they are the owner's list); only actual recipients count. */
 static STACK_OF(X509) *kp_recipient_certs(struct kp *k)
 {
-	STACK_OF(X509) *all = CMS_get1_certs(k->sd), *out = sk_X509_new_null();
+	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(k->sd), 0);
+	int idx = CMS_signed_get_attr_by_OBJ(si, obj[A_RECIPS], -1);
+	X509_ATTRIBUTE *a = idx >= 0 ? CMS_signed_get_attr(si, idx) : NULL;
+	STACK_OF(X509) *out = sk_X509_new_null();
+	int i;
 
-	while (all && out && sk_X509_num(all)) {
-		X509 *c = sk_X509_shift(all);
+	for (i = 0; a && out && i < X509_ATTRIBUTE_count(a); i++) {
+		ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(a, i);
+		X509 *c = NULL;
 
-		if (X509_cmp(c, k->signer) && !stack_has(out, c) &&
-		    is_recipient(k->env, c) && sk_X509_push(out, c))
+		if (!t || t->type != V_ASN1_OCTET_STRING ||
+		    vms_cert_from_der(ASN1_STRING_get0_data(t->value.octet_string),
+				      (size_t)ASN1_STRING_length(t->value.octet_string), &c))
+			continue;
+		if (!stack_has(out, c) && is_recipient(k->env, c) && sk_X509_push(out, c))
 			continue;
 		X509_free(c);
 	}
-	sk_X509_pop_free(all, X509_free);
 	return out;
 }
 

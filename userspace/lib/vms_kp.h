@@ -12,10 +12,13 @@
  *                      guardian's encryption certificate
  *     signed attrs   = contentType, messageDigest, signingTime, and
  *                      kpVersion (INTEGER 1), vmId (OCTET STRING 16),
- *                      keyId (OCTET STRING 16), policy (INTEGER 1|2)
- *     certificates   = the owner's signing certificate and every
- *                      authorised guardian's encryption certificate (so a
- *                      grant or revoke can rebuild the recipient list)
+ *                      keyId (OCTET STRING 16), policy (INTEGER 1|2),
+ *                      recipientCerts (one value per authorised guardian:
+ *                      an OCTET STRING holding its encryption certificate's
+ *                      DER, so a grant or revoke can rebuild the envelope;
+ *                      kept out of `certificates` so that KPS does not
+ *                      pay for parsing them on every release)
+ *     certificates   = the owner's signing certificate
  *
  * The owner signature covers the envelope (via messageDigest) and the
  * binding attributes; changing either breaks it. Grant and revoke need the

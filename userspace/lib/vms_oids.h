@@ -27,6 +27,7 @@
 #define VMS_OID_KP_VM_ID	VMS_OID_ARC ".2.2"	/* OCTET STRING (16) */
 #define VMS_OID_KP_KEY_ID	VMS_OID_ARC ".2.3"	/* OCTET STRING (16) */
 #define VMS_OID_KP_POLICY	VMS_OID_ARC ".2.4"	/* INTEGER 1|2 */
+#define VMS_OID_KP_RECIPIENTS	VMS_OID_ARC ".2.5"	/* SET OF OCTET STRING (DER certs) */
 #define VMS_OID_KP_CONTENT	VMS_OID_ARC ".2.10"	/* eContentType: DER EnvelopedData ContentInfo */
 
 #endif /* VMS_OIDS_H */

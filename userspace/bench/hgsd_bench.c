@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hgsd_bench.c - KPS key releases and host-key attestations per second
+ * through a real hgsd (HTTPS keep-alive, one server thread pinned to one
+ * core, concurrent clients on the other cores), each reported against
+ * the raw crypto cost of the same work timed in this process:
+ *   release:     certificate verify + parse, KP verify + unwrap (CMS,
+ *                ECDH P-256), key-release build (HPKE seal)
+ *   attestation: host signature verify (Ed25519), report parse,
+ *                health certificate issue (ECDSA P-256 sign)
+ * Ratio = end-to-end rate / crypto-only rate (1.0 = no overhead beyond
+ * the crypto). Not a test: prints figures, asserts nothing about time.
+ * Talks only to 127.0.0.1; every phase is bounded in time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/vmshield.h>
+
+#include "keyrelease.h"
+#include "vms_b64.h"
+#include "vms_fileio.h"
+#include "vms_guardian.h"
+#include "vms_hex.h"
+#include "vms_hgs_attest.h"
+#include "vms_hgs_cert.h"
+#include "vms_hgs_client.h"
+#include "vms_keyfile.h"
+#include "vms_kp.h"
+#include "vms_x509.h"
+
+#define E2E_SECONDS	3.0
+#define CRYPTO_SECONDS	1.5
+#define VM "6f1c2a5e-930d-4b71-8a42-0c5de177309b"
+
+static char dir[64], url[64], ca[128], sock[128];
+static pid_t hgsd_pid;
+static EVP_PKEY *host_key;
+static uint8_t esk[32], epk[32];
+static char *cert_b64, *kp_b64;
+static uint8_t *cert_der, *kp_der;
+static size_t cert_len, kp_len;
+static char report[VMS_REPORT_MAX];
+static unsigned int ncpu;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "hgsd bench: %s failed\n", what);
+	if (hgsd_pid > 0)
+		kill(hgsd_pid, SIGTERM);
+	exit(1);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void pin_all_but_0(void)
+{
+	cpu_set_t set;
+	unsigned int i;
+
+	CPU_ZERO(&set);
+	for (i = ncpu > 1 ? 1 : 0; i < ncpu; i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req)
+{
+	json_t *resp = NULL;
+	long http;
+
+	if (vms_hgs_call(c, path, req, &http, &resp) || http != 200) {
+		fprintf(stderr, "%s: %s\n", path, resp ? vms_hgs_substatus(resp) :
+			vms_hgs_client_error(c));
+		die(path);
+	}
+	json_decref(req);
+	return resp;
+}
+
+static void start_hgsd(const char *bin)
+{
+	char cmd[4300], pf[128], buf[16];
+	FILE *f;
+	int i, fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/vms-hgsbench.XXXXXX");
+	if (!mkdtemp(dir))
+		die("mkdtemp");
+	snprintf(cmd, sizeof(cmd), "%s --init %s/hgs --port 0 >/dev/null 2>&1", bin, dir);
+	if (system(cmd))
+		die("hgsd --init");
+	strcat(dir, "/hgs");
+	snprintf(cmd, sizeof(cmd), "%s/hgsd.conf", dir);
+	f = fopen(cmd, "a");
+	if (!f)
+		die("config");
+	fprintf(f, "threads = 1\nlog_requests = 0\n");
+	fclose(f);
+	hgsd_pid = fork();
+	if (hgsd_pid == 0) {
+		pin(0);		/* the service gets one core */
+		fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 2);
+		execl(bin, "hgsd", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	snprintf(pf, sizeof(pf), "%s/hgsd.port", dir);
+	for (i = 0; i < 200; i++) {
+		fd = open(pf, O_RDONLY);
+		if (fd >= 0) {
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+			close(fd);
+			if (n > 0) {
+				buf[n] = 0;
+				break;
+			}
+		}
+		usleep(50000);
+	}
+	if (i == 200)
+		die("hgsd start");
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", atoi(buf));
+	snprintf(ca, sizeof(ca), "%s/tls.pem", dir);
+	snprintf(sock, sizeof(sock), "%s/admin.sock", dir);
+}
+
+static void stop_hgsd(void)
+{
+	char cmd[128];
+	int st;
+
+	kill(hgsd_pid, SIGTERM);
+	waitpid(hgsd_pid, &st, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 4), dir);
+	if (system(cmd))
+		fprintf(stderr, "hgsd bench: could not remove %s\n", dir);
+}
+
+/* ---------- the service-side crypto, in this process ---------- */
+
+static struct vms_guardian hgs_guardian;
+static const struct vms_guardian *hgs_gs[1] = { &hgs_guardian };
+static EVP_PKEY *signer_key;
+static X509 *signer_cert;
+
+static void load_service_keys(void)
+{
+	char path[160], pw[65];
+
+	snprintf(path, sizeof(path), "%s/keys/master.key", dir);
+	if (vms_read_file_exact(path, (uint8_t *)pw, 64))
+		die("master key");
+	pw[64] = 0;
+	snprintf(path, sizeof(path), "%s/keys/signer.key", dir);
+	if (vms_pkey_read_private(path, pw, &signer_key))
+		die("signer key");
+	snprintf(path, sizeof(path), "%s/signer.pem", dir);
+	if (vms_cert_read(path, &signer_cert))
+		die("signer cert");
+	snprintf(path, sizeof(path), "%s/keys/guardian-hgs-guardian-1.pem", dir);
+	if (vms_guardian_read(path, pw, &hgs_guardian))
+		die("guardian");
+	OPENSSL_cleanse(pw, sizeof(pw));
+}
+
+static void crypto_release(void)
+{
+	struct vms_health_cert_info info;
+	struct vms_kp_info kpi;
+	struct vms_kr_binding b = { 0 };
+	uint8_t tk[32], blob[VMS_KR_MAX_LEN], digest[32] = { 1 };
+	X509 *c;
+
+	if (vms_cert_from_der(cert_der, cert_len, &c) ||
+	    vms_health_cert_verify(c, signer_cert, time(NULL)) ||
+	    vms_health_cert_parse(c, &info))
+		die("crypto: cert");
+	X509_free(c);
+	if (vms_kp_unwrap_any(kp_der, kp_len, hgs_gs, 1, &kpi, tk))
+		die("crypto: kp");
+	memcpy(b.vm_id, kpi.vm_id, 16);
+	memcpy(b.key_id, kpi.key_id, 16);
+	b.policy = kpi.policy;
+	b.lifetime_s = 3600;
+	b.n_digests = 1;
+	b.digests = digest;
+	if (vms_kr_build(&b, info.enclave_pk, tk, blob, sizeof(blob)))
+		die("crypto: build");
+	OPENSSL_cleanse(tk, 32);
+}
+
+static void crypto_attest(void)
+{
+	struct vms_isolation_report rep;
+	struct vms_health_cert_info info = { 0 };
+	uint8_t nonce[32], *sig;
+	size_t siglen;
+	X509 *c;
+	static uint8_t fixed_nonce[32];
+	static uint8_t *fixed_sig;
+	static size_t fixed_len;
+
+	/* the host's signature is made once, outside the timing */
+	if (!fixed_sig && vms_attest_sign(host_key, fixed_nonce, epk, report, strlen(report),
+					  &fixed_sig, &fixed_len))
+		die("sign");
+	memcpy(nonce, fixed_nonce, 32);
+	sig = fixed_sig;
+	siglen = fixed_len;
+	if (vms_attest_verify(host_key, nonce, epk, report, strlen(report), sig, siglen) ||
+	    vms_report_parse(report, strlen(report), &rep))
+		die("crypto: attest verify");
+	strcpy(info.host, "bench-host");
+	strcpy(info.mode, VMS_HC_MODE_HOST_KEY);
+	strcpy(info.binding, VMS_HC_BINDING_HOST_KEY);
+	strcpy(info.policies, "host-registered,host-key-signature,nonce-fresh");
+	strcpy(info.facts, "lockdown=confidentiality");
+	strcpy(info.host_key_fpr, "00");
+	info.level = rep.level;
+	memcpy(info.enclave_pk, rep.enclave_pk, 32);
+	info.issued = time(NULL);
+	if (vms_health_cert_issue(signer_key, signer_cert, &info, 28800, 600, &c))
+		die("crypto: issue");
+	X509_free(c);
+}
+
+static void crypto_cert(void)
+{
+	struct vms_health_cert_info info;
+	X509 *c;
+
+	if (vms_cert_from_der(cert_der, cert_len, &c) ||
+	    vms_health_cert_verify(c, signer_cert, time(NULL)) ||
+	    vms_health_cert_parse(c, &info))
+		die("crypto: cert");
+	X509_free(c);
+}
+
+static void crypto_kp(void)
+{
+	struct vms_kp_info kpi;
+	uint8_t tk[32];
+
+	if (vms_kp_unwrap_any(kp_der, kp_len, hgs_gs, 1, &kpi, tk))
+		die("crypto: kp");
+}
+
+static void crypto_kr(void)
+{
+	struct vms_kr_binding b = { 0 };
+	uint8_t tk[32] = { 0 }, blob[VMS_KR_MAX_LEN], digest[32] = { 1 };
+
+	b.policy = 2;
+	b.lifetime_s = 3600;
+	b.n_digests = 1;
+	b.digests = digest;
+	if (vms_kr_build(&b, epk, tk, blob, sizeof(blob)))
+		die("crypto: build");
+}
+
+static double crypto_rate(void (*fn)(void))
+{
+	double t0 = now_s(), t;
+	unsigned long n = 0;
+
+	fn();	/* warm up */
+	do {
+		fn();
+		n++;
+		t = now_s() - t0;
+	} while (t < CRYPTO_SECONDS);
+	return (double)n / t;
+}
+
+/* ---------- end to end ---------- */
+
+struct worker {
+	pthread_t t;
+	int attest;
+	unsigned long done;
+	double deadline;
+	int failed;
+};
+
+static void *client(void *arg)
+{
+	struct worker *w = arg;
+	struct vms_hgs_client *c;
+	json_t *req, *resp;
+	long http;
+
+	if (vms_hgs_client_open(&c, url, ca, NULL)) {
+		w->failed = 1;
+		return NULL;
+	}
+	while (now_s() < w->deadline) {
+		if (!w->attest) {
+			req = json_pack("{s:s, s:s, s:s}", "health_certificate", cert_b64,
+					"key_protector", kp_b64, "vm_id", VM);
+		} else {
+			char pkhex[65], *sig64;
+			const char *nb, *session;
+			uint8_t *nonce, *sig;
+			size_t nlen, slen;
+
+			resp = NULL;
+			if (vms_hgs_call(c, "/v1/attest/nonce", json_object(), &http, &resp) ||
+			    http != 200) {
+				w->failed = 1;
+				json_decref(resp);
+				break;
+			}
+			nb = json_string_value(json_object_get(resp, "nonce"));
+			session = json_string_value(json_object_get(resp, "session"));
+			if (vms_b64_decode(nb, strlen(nb), 32, &nonce, &nlen) ||
+			    vms_attest_sign(host_key, nonce, epk, report, strlen(report), &sig, &slen))
+				die("client sign");
+			sig64 = vms_b64_encode(sig, slen);
+			vms_hex_encode(epk, 32, pkhex);
+			req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session", session,
+					"nonce", nb, "host", "bench-host", "enclave_pk", pkhex,
+					"report", report, "signature", sig64);
+			free(nonce);
+			free(sig);
+			free(sig64);
+			json_decref(resp);
+		}
+		resp = NULL;
+		if (vms_hgs_call(c, w->attest ? "/v1/attest" : "/v1/kps/release", req, &http,
+				 &resp) || http != 200) {
+			w->failed = 1;
+			json_decref(req);
+			json_decref(resp);
+			break;
+		}
+		json_decref(req);
+		json_decref(resp);
+		w->done++;
+	}
+	vms_hgs_client_close(c);
+	return NULL;
+}
+
+static double e2e_rate(int attest, unsigned int nclients)
+{
+	struct worker w[16];
+	unsigned long total = 0;
+	double t0, t;
+	unsigned int i;
+
+	memset(w, 0, sizeof(w));
+	t0 = now_s();
+	for (i = 0; i < nclients; i++) {
+		w[i].attest = attest;
+		w[i].deadline = t0 + E2E_SECONDS;
+		pthread_create(&w[i].t, NULL, client, &w[i]);
+	}
+	for (i = 0; i < nclients; i++) {
+		pthread_join(w[i].t, NULL);
+		if (w[i].failed)
+			die(attest ? "attestation stream" : "release stream");
+		total += w[i].done;
+	}
+	t = now_s() - t0;
+	return (double)total / t;
+}
+
+int main(void)
+{
+	const char *bin = getenv("HGSD_BIN");
+	struct vms_hgs_client *adm, *c;
+	struct vms_guardian owner, hgs_pub;
+	struct vms_isolation_report rep = { 0 };
+	unsigned int nclients;
+	uint8_t vm_id[16], key_id[16] = { 7 }, tk[32] = { 9 }, digest[32];
+	char hex[65], *pem;
+	double cr, er, ca_, ea;
+	json_t *r;
+
+	ncpu = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
+	nclients = ncpu > 1 ? 4 : 2;
+	start_hgsd(bin ? bin : "../build/bin/hgsd");
+	pin_all_but_0();
+	if (vms_hgs_client_open(&adm, NULL, NULL, sock) ||
+	    vms_hgs_client_open(&c, url, ca, NULL))
+		die("clients");
+
+	/* a registered kernel-locked host, an approved worker, a shielded KP */
+	host_key = vms_pkey_gen_ed25519();
+	if (!host_key || vms_x25519_keygen(esk, epk) || vms_pkey_to_pem(host_key, &pem))
+		die("host keys");
+	json_decref(call(adm, "/v1/admin/hosts/add",
+			 json_pack("{s:s, s:s}", "name", "bench-host", "public_key", pem)));
+	free(pem);
+	memset(digest, 0x42, 32);
+	vms_hex_encode(digest, 32, hex);
+	json_decref(call(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex)));
+	rep.placement = VMSHIELD_PLACEMENT_KERNEL;
+	rep.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	rep.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	rep.sig_enforced = 1;
+	rep.module_sig_ok = 1;
+	memcpy(rep.enclave_pk, epk, 32);
+	vms_report_format_text(&rep, report, sizeof(report));
+	r = call(c, "/v1/metadata", NULL);
+	{
+		const char *g = json_string_value(json_object_get(
+			json_array_get(json_object_get(r, "guardians"), 0), "certificates"));
+
+		if (!g || vms_guardian_from_pem(g, strlen(g), NULL, &hgs_pub))
+			die("metadata");
+	}
+	json_decref(r);
+	if (vms_guardian_new("bench-owner", 30, &owner) || vms_uuid_parse(VM, vm_id) ||
+	    vms_kp_create(&owner, &hgs_pub.enc_cert, 1, vm_id, key_id, VMS_KR_POLICY_SHIELDED,
+			  tk, &kp_der, &kp_len))
+		die("kp");
+	kp_b64 = vms_b64_encode(kp_der, kp_len);
+	{
+		json_t *n = call(c, "/v1/attest/nonce", json_object()), *req;
+		const char *nb = json_string_value(json_object_get(n, "nonce"));
+		uint8_t *nonce, *sig;
+		size_t nlen, slen;
+		char pkhex[65], *sig64;
+
+		if (vms_b64_decode(nb, strlen(nb), 32, &nonce, &nlen) ||
+		    vms_attest_sign(host_key, nonce, epk, report, strlen(report), &sig, &slen))
+			die("attest");
+		sig64 = vms_b64_encode(sig, slen);
+		vms_hex_encode(epk, 32, pkhex);
+		req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session",
+				json_string_value(json_object_get(n, "session")), "nonce", nb,
+				"host", "bench-host", "enclave_pk", pkhex, "report", report,
+				"signature", sig64);
+		r = call(c, "/v1/attest", req);
+		cert_b64 = strdup(json_string_value(json_object_get(r, "health_certificate")));
+		json_decref(r);
+		json_decref(n);
+		free(nonce);
+		free(sig);
+		free(sig64);
+	}
+	if (vms_b64_decode(cert_b64, strlen(cert_b64), 8192, &cert_der, &cert_len))
+		die("cert");
+	json_decref(call(c, "/v1/kps/release", json_pack("{s:s, s:s, s:s}",
+		"health_certificate", cert_b64, "key_protector", kp_b64, "vm_id", VM)));
+	vms_hgs_client_close(c);
+	load_service_keys();
+
+	/* crypto-only on the server's core, then end to end */
+	pin(0);
+	cr = crypto_rate(crypto_release);
+	ca_ = crypto_rate(crypto_attest);
+	pin_all_but_0();
+	er = e2e_rate(0, nclients);
+	ea = e2e_rate(1, nclients);
+
+	printf("hgsd (1 service thread on 1 core, %u keep-alive HTTPS clients on %u other core%s):\n",
+	       nclients, ncpu > 1 ? ncpu - 1 : 1, ncpu > 2 ? "s" : "");
+	printf("  key release:  end-to-end %8.0f /s   crypto-only %8.0f /s   ratio %.2f\n",
+	       er, cr, er / cr);
+	printf("  attestation:  end-to-end %8.0f /s   crypto-only %8.0f /s   ratio %.2f\n",
+	       ea, ca_, ea / ca_);
+	if (getenv("HGSD_BENCH_DETAIL"))
+		printf("  release parts: cert %.0f/s  kp %.0f/s  kr %.0f/s\n",
+		       crypto_rate(crypto_cert), crypto_rate(crypto_kp), crypto_rate(crypto_kr));
+	printf("  (release crypto = cert verify + KP verify/unwrap + HPKE seal;\n"
+	       "   attestation crypto = Ed25519 verify + report parse + certificate issue;\n"
+	       "   an attestation end to end is two requests: nonce, then evidence)\n");
+
+	vms_hgs_client_close(adm);
+	vms_guardian_free(&owner);
+	vms_guardian_free(&hgs_pub);
+	vms_guardian_free(&hgs_guardian);
+	stop_hgsd();
+	return 0;
+}
