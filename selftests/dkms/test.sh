@@ -20,6 +20,8 @@
 # touched).
 
 set -u -o pipefail
+# Checks are strings eval'd later, so single quotes are intended.
+# shellcheck disable=SC2016
 
 REPO=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 # What the module build needs (see Kbuild); overridable for other layouts.
