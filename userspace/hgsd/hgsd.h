@@ -55,6 +55,7 @@ struct hgsd_config {
 	long cert_validity_s;
 	long cert_margin_s;
 	unsigned int release_lifetime_s;
+	unsigned int cert_cache_entries;
 	int log_requests;
 	char master_key_file[HGSD_PATH_MAX];
 	char db_file[HGSD_PATH_MAX];
@@ -209,6 +210,8 @@ int req_hex(struct request *rq, struct answer *a, const char *field,
 void handle_nonce(struct hgsd *h, struct request *rq, struct answer *a);
 void handle_attest(struct hgsd *h, struct request *rq, struct answer *a);
 void handle_release(struct hgsd *h, struct request *rq, struct answer *a);
+int kps_init(struct hgsd *h);
+void kps_free(void);
 void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a);
 void handle_admin(struct hgsd *h, struct request *rq, struct answer *a);
 

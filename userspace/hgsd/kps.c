@@ -16,7 +16,9 @@
  * of the certificate (vms_kr_build). Every refusal wipes the TK, if it
  * was unwrapped, and releases nothing.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,14 +35,92 @@
 
 #define CERT_MAX 8192
 
-static enum vms_hgs_reason check_cert(struct hgsd *h, const uint8_t *der, size_t len,
-				      const struct policy *pol, time_t now,
-				      struct vms_health_cert_info *info)
+/*
+ * The verified-certificate cache: a host presents the same health
+ * certificate for every VM it starts (hundreds after a reboot), so the
+ * result of parsing it and checking the signer's signature is kept,
+ * keyed by the SHA-256 of the whole DER (no secret: certificates are
+ * public). A hit still checks the validity window against the current
+ * time, the revocation cut-off and the host's registration, exactly as a
+ * miss does. Direct-mapped, cert_cache_entries slots (0 = off).
+ */
+struct cert_slot {
+	uint8_t hash[32];
+	int used;
+	struct vms_health_cert_info info;
+};
+
+static struct cert_slot *cache;
+static size_t cache_n;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int kps_init(struct hgsd *h)
+{
+	cache_n = h->cfg.cert_cache_entries;
+	if (!cache_n)
+		return 0;
+	cache = calloc(cache_n, sizeof(*cache));
+	return cache ? 0 : -ENOMEM;
+}
+
+void kps_free(void)
+{
+	free(cache);
+	cache = NULL;
+	cache_n = 0;
+}
+
+static size_t slot_of(const uint8_t hash[32])
+{
+	uint64_t x;
+
+	memcpy(&x, hash, sizeof(x));
+	return (size_t)(x % cache_n);
+}
+
+static int cache_get(const uint8_t hash[32], struct vms_health_cert_info *info)
+{
+	struct cert_slot *sl;
+	int hit = 0;
+
+	if (!cache_n)
+		return 0;
+	sl = &cache[slot_of(hash)];
+	pthread_mutex_lock(&cache_lock);
+	if (sl->used && !memcmp(sl->hash, hash, 32)) {
+		*info = sl->info;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return hit;
+}
+
+static void cache_put(const uint8_t hash[32], const struct vms_health_cert_info *info)
+{
+	struct cert_slot *sl;
+
+	if (!cache_n)
+		return;
+	sl = &cache[slot_of(hash)];
+	pthread_mutex_lock(&cache_lock);
+	memcpy(sl->hash, hash, 32);
+	sl->info = *info;
+	sl->used = 1;
+	pthread_mutex_unlock(&cache_lock);
+}
+
+static enum vms_hgs_reason verify_cert(struct hgsd *h, const uint8_t *der, size_t len,
+				       time_t now, struct vms_health_cert_info *info)
 {
 	_cleanup_(X509_freep) X509 *c = NULL;
-	struct host_entry host;
+	uint8_t hash[32];
 	int r;
 
+	if (cache_n && !EVP_Digest(der, len, hash, NULL, EVP_sha256(), NULL))
+		return HGS_R_INTERNAL_ERROR;
+	if (cache_get(hash, info))
+		return now >= info->not_before && now <= info->not_after ?
+			HGS_PASSED : HGS_R_CERT_EXPIRED;
 	if (vms_cert_from_der(der, len, &c))
 		return HGS_R_CERT_MALFORMED;
 	r = vms_health_cert_verify(c, h->signer_cert, now);
@@ -50,6 +130,21 @@ static enum vms_hgs_reason check_cert(struct hgsd *h, const uint8_t *der, size_t
 		return HGS_R_CERT_UNTRUSTED_SIGNER;
 	if (vms_health_cert_parse(c, info))
 		return HGS_R_CERT_MALFORMED;
+	cache_put(hash, info);
+	return HGS_PASSED;
+}
+
+static enum vms_hgs_reason check_cert(struct hgsd *h, const uint8_t *der, size_t len,
+				      const struct policy *pol, time_t now,
+				      struct vms_health_cert_info *info)
+{
+	enum vms_hgs_reason rr;
+	struct host_entry host;
+	int r;
+
+	rr = verify_cert(h, der, len, now, info);
+	if (rr != HGS_PASSED)
+		return rr;
 	if (pol->revocation_cutoff && info->issued < pol->revocation_cutoff)
 		return HGS_R_CERT_REVOKED;
 	if (state_host(h, info->host, &host))

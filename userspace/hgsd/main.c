@@ -100,6 +100,8 @@ static int run(const char *conf)
 	if (!r)
 		r = nonce_table_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->nonces);
 	if (!r)
+		r = kps_init(h);
+	if (!r)
 		r = http_start(h);
 	if (r) {
 		log_err("start", "error=\"%s\"", strerror(-r));
@@ -110,6 +112,7 @@ static int run(const char *conf)
 		log_info("stopping", "signal=%d", sig);
 		http_stop(h);
 	}
+	kps_free();
 	nonce_table_free(h->nonces);
 	state_free(h);
 	keys_free(h);

@@ -20,10 +20,18 @@
 
 #include "hgsd.h"
 
+struct event;
+
 struct store {
 	sqlite3 *db;		/* admin changes, reads */
-	sqlite3 *log;		/* events */
+	sqlite3 *log;		/* events, written by the writer thread */
 	pthread_mutex_t lock, log_lock;
+	pthread_cond_t log_cond;
+	pthread_t writer;
+	int writer_started, stopping;
+	struct event *events;	/* queued, under log_lock */
+	size_t n_events, cap_events;
+	unsigned long dropped;
 };
 
 /* Schema migrations: migrations[i] takes user_version i to i + 1. */
@@ -58,6 +66,8 @@ static const char *const migrations[] = {
 	"INSERT INTO settings VALUES ('worker_policy_version', '0', strftime('%s','now'));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static void *event_writer(void *arg);
 
 static int exec(sqlite3 *db, const char *sql)
 {
@@ -150,6 +160,11 @@ int store_open(const char *path, struct store **out)
 		r = migrate(st->db);
 	if (!r)
 		r = open_conn(path, "NORMAL", &st->log);
+	if (!r) {
+		pthread_cond_init(&st->log_cond, NULL);
+		r = -pthread_create(&st->writer, NULL, event_writer, st);
+		st->writer_started = !r;
+	}
 	if (r) {
 		store_close(st);
 		return r;
@@ -162,6 +177,15 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	if (st->writer_started) {
+		pthread_mutex_lock(&st->log_lock);
+		st->stopping = 1;
+		pthread_cond_signal(&st->log_cond);
+		pthread_mutex_unlock(&st->log_lock);
+		pthread_join(st->writer, NULL);	/* flushes what is queued */
+		pthread_cond_destroy(&st->log_cond);
+	}
+	free(st->events);
 	sqlite3_close(st->db);
 	sqlite3_close(st->log);
 	pthread_mutex_destroy(&st->lock);
@@ -558,15 +582,118 @@ int store_guardian_set_primary(struct store *st, const char *name, const char *w
 	return change(st, who, "guardian-primary", detail, guardian_primary_fn, &kv);
 }
 
+/*
+ * Events (attestations, releases) are queued and written by a background
+ * thread, up to EVENT_BATCH rows per transaction every EVENT_FLUSH_MS:
+ * the request path never waits for SQLite. The queue is bounded; when it
+ * is full, events are counted as dropped (and logged once per flush)
+ * rather than blocking service. A kill -9 loses at most the last flush
+ * interval of events; admin changes are written synchronously, never
+ * queued.
+ */
+#define EVENT_QUEUE_MAX	16384
+#define EVENT_FLUSH_MS	200
+
+struct event {
+	time_t at;
+	char kind[8];
+	char host[65];
+	char result[48];
+	char detail[128];
+};
+
+static void flush_events(struct store *st)
+{
+	struct event *batch;
+	size_t n, i;
+	unsigned long dropped;
+	sqlite3_stmt *s = NULL;
+
+	pthread_mutex_lock(&st->log_lock);
+	batch = st->events;
+	n = st->n_events;
+	dropped = st->dropped;
+	st->events = NULL;
+	st->n_events = 0;
+	st->cap_events = 0;
+	st->dropped = 0;
+	pthread_mutex_unlock(&st->log_lock);
+	if (dropped)
+		log_warn("store", "events_dropped=%lu msg=\"event queue full\"", dropped);
+	if (!n) {
+		free(batch);
+		return;
+	}
+	if (exec(st->log, "BEGIN") == 0 &&
+	    sqlite3_prepare_v2(st->log, "INSERT INTO events(at, kind, host, result, detail) "
+			       "VALUES (?,?,?,?,?)", -1, &s, NULL) == SQLITE_OK) {
+		for (i = 0; i < n; i++) {
+			sqlite3_bind_int64(s, 1, batch[i].at);
+			sqlite3_bind_text(s, 2, batch[i].kind, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 3, batch[i].host, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 4, batch[i].result, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 5, batch[i].detail, -1, SQLITE_STATIC);
+			sqlite3_step(s);
+			sqlite3_reset(s);
+		}
+		sqlite3_finalize(s);
+		exec(st->log, "COMMIT");
+	}
+	free(batch);
+}
+
+static void *event_writer(void *arg)
+{
+	struct store *st = arg;
+	struct timespec ts;
+	int stop = 0;
+
+	while (!stop) {
+		pthread_mutex_lock(&st->log_lock);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += EVENT_FLUSH_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (!st->stopping)
+			pthread_cond_timedwait(&st->log_cond, &st->log_lock, &ts);
+		stop = st->stopping;
+		pthread_mutex_unlock(&st->log_lock);
+		flush_events(st);
+	}
+	return NULL;
+}
+
 void store_event(struct store *st, const char *kind, const char *host,
 		 const char *result, const char *detail)
 {
-	char now[24];
-	const char *args[] = { now, kind, host ? host : "-", result, detail ? detail : "", NULL };
+	struct event *e;
 
-	now_text(now);
 	pthread_mutex_lock(&st->log_lock);
-	run(st->log, "INSERT INTO events(at, kind, host, result, detail) VALUES (?,?,?,?,?)", args);
+	if (st->n_events == EVENT_QUEUE_MAX) {
+		st->dropped++;
+		pthread_mutex_unlock(&st->log_lock);
+		return;
+	}
+	if (st->n_events == st->cap_events) {
+		size_t cap = st->cap_events ? st->cap_events * 2 : 256;
+		struct event *ne = realloc(st->events, cap * sizeof(*ne));
+
+		if (!ne) {
+			st->dropped++;
+			pthread_mutex_unlock(&st->log_lock);
+			return;
+		}
+		st->events = ne;
+		st->cap_events = cap;
+	}
+	e = &st->events[st->n_events++];
+	e->at = time(NULL);
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	snprintf(e->host, sizeof(e->host), "%s", host ? host : "-");
+	snprintf(e->result, sizeof(e->result), "%s", result);
+	snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
 	pthread_mutex_unlock(&st->log_lock);
 }
 
