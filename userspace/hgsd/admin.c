@@ -212,7 +212,16 @@ static void guardian_add(struct hgsd *h, struct request *rq, struct answer *a)
 
 	if (!name)
 		return;
-	r = keys_add_guardian(h, name, rq->who);
+	{
+		char *pem = NULL;
+
+		r = keyproc_add_guardian(name, &pem);
+		if (!r)
+			r = store_guardian_add(h->st, name, pem, 0, rq->who);
+		if (!r)
+			r = keys_add_public_guardian(h, pem);
+		free(pem);
+	}
 	if (r == -EEXIST) {
 		answer_fail(a, HGS_R_INVALID_REQUEST, "a guardian of that name exists");
 		return;

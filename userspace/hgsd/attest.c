@@ -73,7 +73,8 @@ static void policies_passed(const struct policy *p, const struct vms_isolation_r
 
 static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq,
 				  struct answer *a, const char **host_out,
-				  X509 **cert_out)
+				  struct vms_health_cert_info *info_out,
+				  uint8_t **der, size_t *len)
 {
 	_cleanup_(vms_freep) uint8_t *nonce = NULL, *sig = NULL;
 	struct vms_health_cert_info info = { 0 };
@@ -137,29 +138,29 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq,
 		 vms_lockdown_level_name(rep.lockdown), rep.sig_enforced, rep.module_sig_ok);
 	memcpy(info.enclave_pk, pk, 32);
 	info.issued = time(NULL);
-	if (vms_health_cert_issue(h->signer_key, h->signer_cert, &info,
-				  h->cfg.cert_validity_s, h->cfg.cert_margin_s, cert_out))
+	*info_out = info;
+	if (keyproc_issue(&info, h->cfg.cert_validity_s, h->cfg.cert_margin_s, der, len))
 		return HGS_R_INTERNAL_ERROR;
 	return HGS_PASSED;
 }
 
 void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_(X509_freep) X509 *cert = NULL;
-	_cleanup_(vms_freep) uint8_t *der = NULL;
+	_cleanup_ossl_ uint8_t *der = NULL;
 	_cleanup_(vms_freep) char *b64 = NULL;
+	struct vms_health_cert_info info;
 	const char *host = NULL;
 	char hbuf[80], fpr[VMS_FPR_HEX_LEN];
+	uint8_t md[32];
 	enum vms_hgs_reason r;
-	size_t len;
+	size_t len = 0;
 
-	r = attest(h, rq, a, &host, &cert);
-	if (r == HGS_PASSED && vms_cert_to_der(cert, &der, &len))
-		r = HGS_R_INTERNAL_ERROR;
-	if (r == HGS_PASSED)
+	r = attest(h, rq, a, &host, &info, &der, &len);
+	if (r == HGS_PASSED) {
 		b64 = vms_b64_encode(der, len);
-	if (r == HGS_PASSED && !b64)
-		r = HGS_R_INTERNAL_ERROR;
+		if (!b64 || !EVP_Digest(der, len, md, NULL, EVP_sha256(), NULL))
+			r = HGS_R_INTERNAL_ERROR;
+	}
 	if (r != HGS_PASSED) {
 		if (a->reason == HGS_PASSED)
 			answer_fail(a, r, NULL);
@@ -172,19 +173,16 @@ void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
 		return;
 	}
 	__atomic_fetch_add(&h->attest_ok, 1, __ATOMIC_RELAXED);
-	vms_cert_fingerprint(cert, fpr);
+	vms_hex_encode(md, sizeof(md), fpr);
 	store_event(h->st, "attest", host, "Passed", fpr);
 	if (h->cfg.log_requests)
-		log_info("attest", "host=%s result=Passed cert_sha256=%s", host, fpr);
-	{
-		struct vms_health_cert_info info;
-
-		vms_health_cert_parse(cert, &info);
-		answer_ok(a, json_pack("{s:s, s:I, s:I, s:s, s:s}",
-				       "health_certificate", b64,
-				       "not_before", (json_int_t)info.not_before,
-				       "not_after", (json_int_t)info.not_after,
-				       "isolation_level", vms_isolation_name(info.level),
-				       "attestation_mode", info.mode));
-	}
+		log_info("attest", "host=%s result=Passed level=%s cert_sha256=%s", host,
+			 vms_isolation_name(info.level), fpr);
+	answer_ok(a, json_pack("{s:s, s:I, s:I, s:s, s:s}",
+			       "health_certificate", b64,
+			       "not_before", (json_int_t)(info.issued - h->cfg.cert_margin_s),
+			       "not_after", (json_int_t)(info.issued + h->cfg.cert_validity_s +
+							 h->cfg.cert_margin_s),
+			       "isolation_level", vms_isolation_name(info.level),
+			       "attestation_mode", info.mode));
 }

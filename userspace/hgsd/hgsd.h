@@ -21,6 +21,7 @@
 #define HGSD_H
 
 #include <pthread.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -29,6 +30,8 @@
 #include <openssl/x509.h>
 
 #include "vms_guardian.h"
+#include "vms_hgs_cert.h"
+#include "vms_kp.h"
 #include "vms_hgs_reason.h"
 #include "keyrelease.h"
 
@@ -163,9 +166,43 @@ void state_policy(struct hgsd *h, struct policy *out);
 
 /* ---- keys ---- */
 int keys_init(const char *dir, struct hgsd_config *cfg);
+/* Key process: decrypt everything. */
 int keys_load(struct hgsd *h);
+/* Key process: a new guardian, held in memory and written encrypted;
+ * its public PEM in *pem. */
+int keys_new_guardian_held(struct hgsd *h, const char *name, char **pem);
+/* Network process: signer certificate and public guardians only. */
+int keys_load_public(struct hgsd *h);
+/* Network process: append a public guardian (after the store has it). */
+int keys_add_public_guardian(struct hgsd *h, const char *pem);
 void keys_free(struct hgsd *h);
-int keys_add_guardian(struct hgsd *h, const char *name, const char *who);
+
+/* ---- key process (keyproc.c) ---- */
+struct keyproc_release_req {
+	uint8_t vm_id[16];
+	uint8_t enclave_pk[32];
+	uint32_t level;			/* the certificate's */
+	uint32_t lifetime_s;
+	uint32_t n_digests;
+	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
+};
+
+struct keyproc_release_rep {
+	int32_t reason;			/* enum vms_hgs_reason */
+	uint32_t blob_len;
+	struct vms_kp_info info;
+	uint8_t blob[VMS_KR_MAX_LEN];
+};
+
+int keyproc_start(struct hgsd *h);
+void keyproc_stop(void);
+pid_t keyproc_pid(void);
+int keyproc_issue(const struct vms_health_cert_info *in, long validity_s,
+		  long margin_s, uint8_t **der, size_t *len);	/* OPENSSL_free */
+enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
+				    const uint8_t *kp, size_t kplen,
+				    struct keyproc_release_rep *rep);
+int keyproc_add_guardian(const char *name, char **pem);
 
 /* ---- nonces ---- */
 struct nonce_table;

@@ -252,30 +252,22 @@ int keys_load(struct hgsd *h)
 	return r;
 }
 
-int keys_add_guardian(struct hgsd *h, const char *name, const char *who)
+int keys_new_guardian_held(struct hgsd *h, const char *name, char **pem)
 {
 	char pw[PASSWORD_LEN + 1];
 	struct vms_guardian g;
-	char *pem = NULL;
 	int r;
 
+	*pem = NULL;
 	if (h->n_guardians >= HGSD_MAX_GUARDIANS)
 		return -ENOSPC;
 	r = read_password(h->cfg.master_key_file, pw);
 	if (r)
 		return r;
-	r = new_guardian(&h->cfg, pw, name, &g, &pem);
+	r = new_guardian(&h->cfg, pw, name, &g, pem);
 	OPENSSL_cleanse(pw, sizeof(pw));
-	if (r == -EEXIST)
-		return r;
 	if (r)
 		return r;
-	r = store_guardian_add(h->st, name, pem, 0, who);
-	free(pem);
-	if (r) {
-		vms_guardian_free(&g);
-		return r;
-	}
 	pthread_rwlock_wrlock(&h->lock);
 	h->guardians[h->n_guardians].g = g;
 	h->guardians[h->n_guardians].primary = 0;
@@ -283,6 +275,67 @@ int keys_add_guardian(struct hgsd *h, const char *name, const char *who)
 	h->n_guardians++;
 	pthread_rwlock_unlock(&h->lock);
 	return 0;
+}
+
+int keys_add_public_guardian(struct hgsd *h, const char *pem)
+{
+	struct vms_guardian g;
+	int r;
+
+	r = vms_guardian_from_pem(pem, strlen(pem), NULL, &g);
+	if (r)
+		return r;
+	pthread_rwlock_wrlock(&h->lock);
+	if (h->n_guardians == HGSD_MAX_GUARDIANS) {
+		pthread_rwlock_unlock(&h->lock);
+		vms_guardian_free(&g);
+		return -ENOSPC;
+	}
+	h->guardians[h->n_guardians].g = g;
+	h->guardians[h->n_guardians].primary = 0;
+	h->guardian_ptrs[h->n_guardians] = &h->guardians[h->n_guardians].g;
+	h->n_guardians++;
+	pthread_rwlock_unlock(&h->lock);
+	return 0;
+}
+
+int keys_load_public(struct hgsd *h)
+{
+	json_t *rows = store_query(h->st, "SELECT name, certificates, is_primary FROM guardians "
+				   "WHERE enabled = 1 ORDER BY is_primary DESC, name", 0);
+	char path[HGSD_PATH_MAX];
+	json_t *row;
+	size_t i;
+	int r;
+
+	if (!rows)
+		return -ENOMEM;
+	r = path_join(path, sizeof(path), h->cfg.state_dir, "signer.pem");
+	if (!r)
+		r = vms_cert_read(path, &h->signer_cert);
+	if (!r)
+		r = path_join(path, sizeof(path), h->cfg.state_dir, "tls.pem");
+	if (!r) {
+		_cleanup_(X509_freep) X509 *tls = NULL;
+
+		r = vms_cert_read(path, &tls);
+		if (!r)
+			r = vms_cert_to_pem(tls, &h->tls_cert_pem);
+	}
+	json_array_foreach(rows, i, row) {
+		const char *pem = json_string_value(json_object_get(row, "certificates"));
+
+		if (r)
+			break;
+		r = keys_add_public_guardian(h, pem ? pem : "");
+		if (!r)
+			h->guardians[h->n_guardians - 1].primary =
+				(int)json_integer_value(json_object_get(row, "is_primary"));
+	}
+	json_decref(rows);
+	if (r)
+		log_err("keys", "what=public error=\"%s\"", strerror(-r));
+	return r;
 }
 
 void keys_free(struct hgsd *h)

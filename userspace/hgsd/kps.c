@@ -158,28 +158,8 @@ static enum vms_hgs_reason check_cert(struct hgsd *h, const uint8_t *der, size_t
 	return HGS_PASSED;
 }
 
-static enum vms_hgs_reason unwrap(struct hgsd *h, const uint8_t *kp, size_t len,
-				  struct vms_kp_info *info, uint8_t tk[32])
-{
-	int r;
-
-	pthread_rwlock_rdlock(&h->lock);
-	r = vms_kp_unwrap_any(kp, len, h->guardian_ptrs, h->n_guardians, info, tk);
-	pthread_rwlock_unlock(&h->lock);
-	switch (r) {
-	case 0: return HGS_PASSED;
-	case -EINVAL: return HGS_R_KP_MALFORMED;
-	case -EBADMSG: return HGS_R_KP_SIGNATURE_INVALID;
-	case -ENOKEY: return HGS_R_KP_NOT_FOR_THIS_HGS;
-	case -EKEYREJECTED: return HGS_R_KP_UNWRAP_FAILED;
-	default: return HGS_R_INTERNAL_ERROR;
-	}
-}
-
 struct release_out {
-	uint8_t blob[VMS_KR_MAX_LEN];
-	size_t len;
-	struct vms_kp_info kp;
+	struct keyproc_release_rep rep;
 	struct vms_health_cert_info cert;
 	unsigned int lifetime, worker_version, n_digests;
 };
@@ -188,21 +168,20 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 				   struct answer *a, struct release_out *out)
 {
 	_cleanup_(vms_freep) uint8_t *cert = NULL, *kp = NULL;
-	struct vms_kr_binding b = { 0 };
+	struct keyproc_release_req krq;
 	const char *vm_str;
-	uint8_t vm_id[16], tk[32];
 	size_t certlen, kplen;
 	enum vms_hgs_reason r;
 	struct policy pol;
 	time_t now = time(NULL);
 	long remaining;
-	int err;
 
+	memset(&krq, 0, sizeof(krq));
 	if (req_b64(rq, a, "health_certificate", CERT_MAX, &cert, &certlen) ||
 	    req_b64(rq, a, "key_protector", VMS_KP_MAX_LEN, &kp, &kplen) ||
 	    !(vm_str = req_str(rq, a, "vm_id", 36)))
 		return a->reason;
-	if (vms_uuid_parse(vm_str, vm_id)) {
+	if (vms_uuid_parse(vm_str, krq.vm_id)) {
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'vm_id' must be a UUID");
 		return a->reason;
 	}
@@ -210,37 +189,21 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 	r = check_cert(h, cert, certlen, &pol, now, &out->cert);
 	if (r != HGS_PASSED)
 		return r;
-	r = unwrap(h, kp, kplen, &out->kp, tk);
-	if (r != HGS_PASSED)
-		return r;
-	if (memcmp(out->kp.vm_id, vm_id, 16))
-		r = HGS_R_VM_ID_MISMATCH;
-	else if (out->kp.policy == VMS_KR_POLICY_SHIELDED &&
-		 out->cert.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
-		r = HGS_R_ISOLATION_INSUFFICIENT_FOR_POLICY;
-	else if (out->kp.policy == VMS_KR_POLICY_SHIELDED && !pol.n_digests)
-		r = HGS_R_NO_APPROVED_WORKER;
 	remaining = (long)(out->cert.not_after - now);
-	if (r == HGS_PASSED && remaining < 1)
-		r = HGS_R_CERT_EXPIRED;
-	if (r == HGS_PASSED) {
-		memcpy(b.vm_id, vm_id, 16);
-		memcpy(b.key_id, out->kp.key_id, 16);
-		b.policy = out->kp.policy;
-		b.lifetime_s = h->cfg.release_lifetime_s;
-		if ((long)b.lifetime_s > remaining)
-			b.lifetime_s = (u32)remaining;
-		b.n_digests = (u16)pol.n_digests;
-		b.digests = pol.digests[0];
-		out->len = vms_kr_size(b.n_digests);
-		err = vms_kr_build(&b, out->cert.enclave_pk, tk, out->blob, sizeof(out->blob));
-		if (err)
-			r = HGS_R_INTERNAL_ERROR;
-		out->lifetime = b.lifetime_s;
-		out->worker_version = pol.worker_policy_version;
-		out->n_digests = pol.n_digests;
-	}
-	OPENSSL_cleanse(tk, sizeof(tk));
+	if (remaining < 1)
+		return HGS_R_CERT_EXPIRED;
+	/* The key process unwraps, checks VM id and policy, and wraps. */
+	memcpy(krq.enclave_pk, out->cert.enclave_pk, 32);
+	krq.level = out->cert.level;
+	krq.lifetime_s = h->cfg.release_lifetime_s;
+	if ((long)krq.lifetime_s > remaining)
+		krq.lifetime_s = (uint32_t)remaining;
+	krq.n_digests = pol.n_digests;
+	memcpy(krq.digests, pol.digests, sizeof(krq.digests));
+	r = keyproc_release(&krq, kp, kplen, &out->rep);
+	out->lifetime = krq.lifetime_s;
+	out->worker_version = pol.worker_policy_version;
+	out->n_digests = pol.n_digests;
 	return r;
 }
 
@@ -265,22 +228,22 @@ void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
 				 vms_hgs_reason_name(a->reason));
 		return;
 	}
-	vms_uuid_format(out.kp.vm_id, vm);
-	vms_hex_encode(out.kp.key_id, 16, kid);
-	b64 = vms_b64_encode(out.blob, out.len);
+	vms_uuid_format(out.rep.info.vm_id, vm);
+	vms_hex_encode(out.rep.info.key_id, 16, kid);
+	b64 = vms_b64_encode(out.rep.blob, out.rep.blob_len);
 	if (!b64) {
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 		return;
 	}
 	__atomic_fetch_add(&h->release_ok, 1, __ATOMIC_RELAXED);
 	snprintf(detail, sizeof(detail), "vm_id=%s key_id=%s policy=%u lifetime_s=%u", vm,
-		 kid, out.kp.policy, out.lifetime);
+		 kid, out.rep.info.policy, out.lifetime);
 	store_event(h->st, "release", out.cert.host, "Passed", detail);
 	if (h->cfg.log_requests)
 		log_info("release", "host=%s result=Passed %s", out.cert.host, detail);
 	answer_ok(a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
 			       "key_release", b64, "vm_id", vm, "key_id", kid,
-			       "policy", out.kp.policy == VMS_KR_POLICY_SHIELDED ?
+			       "policy", out.rep.info.policy == VMS_KR_POLICY_SHIELDED ?
 			       "shielded" : "encryption-supported",
 			       "lifetime_s", (json_int_t)out.lifetime,
 			       "worker_policy_version", (json_int_t)out.worker_version,

@@ -89,12 +89,17 @@ static int run(const char *conf)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);	/* the key process died */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* before any thread starts */
 	signal(SIGPIPE, SIG_IGN);
 
-	r = store_open(h->cfg.db_file, &h->st);
+	/* The key process first: it migrates the store and decrypts the
+	 * keys; this process never sees them (keyproc.c). */
+	r = keyproc_start(h);
 	if (!r)
-		r = keys_load(h);
+		r = store_open(h->cfg.db_file, &h->st);
+	if (!r)
+		r = keys_load_public(h);
 	if (!r)
 		r = state_reload(h);
 	if (!r)
@@ -109,10 +114,14 @@ static int run(const char *conf)
 		log_info("started", "version=1 schema=%d hosts=%zu guardians=%u",
 			 store_schema_version(h->st), h->n_hosts, h->n_guardians);
 		sigwait(&set, &sig);
-		log_info("stopping", "signal=%d", sig);
+		if (sig == SIGCHLD)
+			log_err("stopping", "msg=\"the key process exited\"");
+		else
+			log_info("stopping", "signal=%d", sig);
 		http_stop(h);
 	}
 	kps_free();
+	keyproc_stop();
 	nonce_table_free(h->nonces);
 	state_free(h);
 	keys_free(h);

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keyproc.c - privilege separation for the service keys (sshd-style).
+ *
+ * At start hgsd forks a key process before it opens any network socket.
+ * Only the key process decrypts and holds the private keys (attestation
+ * signer, guardians); the network process, which parses every untrusted
+ * request, holds public certificates and the TLS key only, and asks the
+ * key process through a narrow interface:
+ *
+ *   ISSUE         sign a health certificate for checked evidence
+ *   RELEASE       verify and unwrap a KP, check it against the binding
+ *                 the network process supplies (VM id, certificate level,
+ *                 worker digests), build the key release; the transport
+ *                 key never leaves the key process
+ *   ADD_GUARDIAN  create a guardian (rotation); returns its certificates
+ *
+ * plus, once at start, the decrypted TLS key for libmicrohttpd.
+ * Framing over one socketpair (SOCK_STREAM) per network thread:
+ *   request  u32 length | u32 op | payload
+ *   answer   u32 length | i32 status | payload
+ * Both processes are non-dumpable; the key process dies with its parent
+ * (PR_SET_PDEATHSIG) and the parent stops when the key process dies.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/vmshield.h>
+#include <openssl/crypto.h>
+
+#include "hgsd.h"
+#include "vms_cleanup.h"
+#include "vms_hgs_cert.h"
+#include "vms_kp.h"
+#include "vms_x509.h"
+
+#define MSG_MAX		(VMS_KP_MAX_LEN + 4096)
+#define MAX_CHANNELS	72
+
+enum { OP_ISSUE = 1, OP_RELEASE = 2, OP_ADD_GUARDIAN = 3 };
+
+struct channel {
+	int fd;
+	pthread_mutex_t lock;
+};
+
+/* The key process's state (its copy of struct hgsd). */
+struct hgsd *keyproc_hgsd;
+
+static struct channel channels[MAX_CHANNELS];
+static unsigned int n_channels;
+static unsigned int next_channel;
+static pid_t child = -1;
+
+/* ---------- framing ---------- */
+
+static int write_all(int fd, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	ssize_t n;
+
+	while (len) {
+		n = send(fd, b, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t len)
+{
+	uint8_t *b = p;
+	ssize_t n;
+
+	while (len) {
+		n = recv(fd, b, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Send a frame: u32 length | u32 word | two payload parts. */
+static int send_frame(int fd, uint32_t word, const void *a, size_t alen,
+		      const void *b, size_t blen)
+{
+	uint32_t hdr[2] = { (uint32_t)(4 + alen + blen), word };
+	int r;
+
+	if (alen + blen > MSG_MAX)
+		return -EMSGSIZE;
+	r = write_all(fd, hdr, sizeof(hdr));
+	if (!r && alen)
+		r = write_all(fd, a, alen);
+	if (!r && blen)
+		r = write_all(fd, b, blen);
+	return r;
+}
+
+/* Receive a frame into a new buffer (OPENSSL_clear_free it). */
+static int recv_frame(int fd, uint32_t *word, uint8_t **payload, size_t *len)
+{
+	uint32_t hdr[2];
+	int r;
+
+	*payload = NULL;
+	r = read_all(fd, hdr, sizeof(hdr));
+	if (r)
+		return r;
+	if (hdr[0] < 4 || hdr[0] - 4 > MSG_MAX)
+		return -EMSGSIZE;
+	*word = hdr[1];
+	*len = hdr[0] - 4;
+	*payload = OPENSSL_malloc(*len ? *len : 1);
+	if (!*payload)
+		return -ENOMEM;
+	r = read_all(fd, *payload, *len);
+	if (r) {
+		OPENSSL_clear_free(*payload, *len ? *len : 1);
+		*payload = NULL;
+	}
+	return r;
+}
+
+/* ---------- the key process ---------- */
+
+struct issue_req {
+	struct vms_health_cert_info info;
+	long validity_s, margin_s;
+};
+
+static int do_issue(struct hgsd *h, int fd, const uint8_t *p, size_t len)
+{
+	_cleanup_(X509_freep) X509 *c = NULL;
+	_cleanup_(vms_freep) uint8_t *der = NULL;
+	struct issue_req rq;
+	size_t dlen = 0;
+	int r;
+
+	if (len != sizeof(rq))
+		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
+	memcpy(&rq, p, sizeof(rq));
+	rq.info.host[sizeof(rq.info.host) - 1] = 0;
+	r = vms_health_cert_issue(h->signer_key, h->signer_cert, &rq.info,
+				  rq.validity_s, rq.margin_s, &c);
+	if (!r)
+		r = vms_cert_to_der(c, &der, &dlen);
+	return send_frame(fd, (uint32_t)r, der, r ? 0 : dlen, NULL, 0);
+}
+
+static enum vms_hgs_reason unwrap_reason(int r)
+{
+	switch (r) {
+	case 0: return HGS_PASSED;
+	case -EINVAL: return HGS_R_KP_MALFORMED;
+	case -EBADMSG: return HGS_R_KP_SIGNATURE_INVALID;
+	case -ENOKEY: return HGS_R_KP_NOT_FOR_THIS_HGS;
+	case -EKEYREJECTED: return HGS_R_KP_UNWRAP_FAILED;
+	default: return HGS_R_INTERNAL_ERROR;
+	}
+}
+
+static int do_release(struct hgsd *h, int fd, const uint8_t *p, size_t len)
+{
+	struct keyproc_release_req rq;
+	struct keyproc_release_rep rep;
+	struct vms_kr_binding b = { 0 };
+	uint8_t tk[32];
+	int r;
+
+	memset(&rep, 0, sizeof(rep));
+	if (len < sizeof(rq))
+		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
+	memcpy(&rq, p, sizeof(rq));
+	if (rq.n_digests > VMS_KR_MAX_DIGESTS)
+		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
+	pthread_rwlock_rdlock(&h->lock);
+	r = vms_kp_unwrap_any(p + sizeof(rq), len - sizeof(rq), h->guardian_ptrs,
+			      h->n_guardians, &rep.info, tk);
+	pthread_rwlock_unlock(&h->lock);
+	rep.reason = unwrap_reason(r);
+	if (rep.reason == HGS_PASSED) {
+		if (memcmp(rep.info.vm_id, rq.vm_id, 16))
+			rep.reason = HGS_R_VM_ID_MISMATCH;
+		else if (rep.info.policy == VMS_KR_POLICY_SHIELDED &&
+			 rq.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
+			rep.reason = HGS_R_ISOLATION_INSUFFICIENT_FOR_POLICY;
+		else if (rep.info.policy == VMS_KR_POLICY_SHIELDED && !rq.n_digests)
+			rep.reason = HGS_R_NO_APPROVED_WORKER;
+	}
+	if (rep.reason == HGS_PASSED) {
+		memcpy(b.vm_id, rq.vm_id, 16);
+		memcpy(b.key_id, rep.info.key_id, 16);
+		b.policy = rep.info.policy;
+		b.lifetime_s = rq.lifetime_s;
+		b.n_digests = (u16)rq.n_digests;
+		b.digests = rq.digests[0];
+		rep.blob_len = (uint32_t)vms_kr_size(b.n_digests);
+		if (vms_kr_build(&b, rq.enclave_pk, tk, rep.blob, sizeof(rep.blob)))
+			rep.reason = HGS_R_INTERNAL_ERROR;
+	}
+	OPENSSL_cleanse(tk, sizeof(tk));
+	if (rep.reason != HGS_PASSED)
+		rep.blob_len = 0;
+	return send_frame(fd, 0, &rep, sizeof(rep), NULL, 0);
+}
+
+static int do_add_guardian(struct hgsd *h, int fd, const uint8_t *p, size_t len)
+{
+	char name[VMS_GUARDIAN_NAME_MAX + 1], *pem = NULL;
+	int r;
+
+	if (!len || len > VMS_GUARDIAN_NAME_MAX || memchr(p, 0, len))
+		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
+	memcpy(name, p, len);
+	name[len] = 0;
+	r = keys_new_guardian_held(h, name, &pem);
+	r = send_frame(fd, (uint32_t)r, pem, pem ? strlen(pem) : 0, NULL, 0);
+	free(pem);
+	return r;
+}
+
+static void *serve(void *arg)
+{
+	struct hgsd *h = keyproc_hgsd;
+	int fd = (int)(intptr_t)arg, r = 0;
+
+	while (!r) {
+		uint8_t *p;
+		uint32_t op;
+		size_t len;
+
+		r = recv_frame(fd, &op, &p, &len);
+		if (r)
+			break;
+		switch (op) {
+		case OP_ISSUE: r = do_issue(h, fd, p, len); break;
+		case OP_RELEASE: r = do_release(h, fd, p, len); break;
+		case OP_ADD_GUARDIAN: r = do_add_guardian(h, fd, p, len); break;
+		default: r = -EPROTO;
+		}
+		OPENSSL_clear_free(p, len ? len : 1);
+	}
+	/* The network process is gone (or spoke nonsense): so are we. */
+	_exit(r == -EPIPE ? 0 : 1);
+	return NULL;
+}
+
+static void key_process(struct hgsd *h, int *fds, unsigned int n, int tls_fd)
+{
+	pthread_t t;
+	unsigned int i;
+	int r;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_UNBLOCK, &all, NULL);	/* the parent blocked them */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(1);
+	keyproc_hgsd = h;
+	r = store_open(h->cfg.db_file, &h->st);	/* migrates a new/old store */
+	if (!r)
+		r = keys_load(h);
+	store_close(h->st);
+	h->st = NULL;
+	if (r) {
+		send_frame(tls_fd, (uint32_t)r, NULL, 0, NULL, 0);
+		_exit(1);
+	}
+	/* The TLS key goes to the network side; the rest stays here. */
+	r = send_frame(tls_fd, 0, h->tls_key_pem, h->tls_key_len, NULL, 0);
+	OPENSSL_clear_free(h->tls_key_pem, h->tls_key_len + 1);
+	h->tls_key_pem = NULL;
+	close(tls_fd);
+	if (r)
+		_exit(1);
+	log_info("keyproc", "pid=%d channels=%u msg=\"holding the service keys\"", (int)getpid(), n);
+	for (i = 1; i < n; i++)
+		if (pthread_create(&t, NULL, serve, (void *)(intptr_t)fds[i]))
+			_exit(1);
+	serve((void *)(intptr_t)fds[0]);
+}
+
+int keyproc_start(struct hgsd *h)
+{
+	int fds[MAX_CHANNELS][2], tls[2], i, r;
+	unsigned int n = h->cfg.threads + 2;	/* pool + admin thread + spare */
+	uint8_t *pem;
+	uint32_t status;
+	size_t len;
+
+	if (n > MAX_CHANNELS)
+		n = MAX_CHANNELS;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tls) < 0)
+		return -errno;
+	for (i = 0; i < (int)n; i++)
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds[i]) < 0)
+			return -errno;
+	prctl(PR_SET_DUMPABLE, 0);
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (child == 0) {
+		int kfds[MAX_CHANNELS];
+
+		close(tls[0]);
+		for (i = 0; i < (int)n; i++) {
+			close(fds[i][0]);
+			kfds[i] = fds[i][1];
+		}
+		key_process(h, kfds, n, tls[1]);
+		_exit(0);
+	}
+	close(tls[1]);
+	for (i = 0; i < (int)n; i++) {
+		close(fds[i][1]);
+		channels[i].fd = fds[i][0];
+		pthread_mutex_init(&channels[i].lock, NULL);
+	}
+	n_channels = n;
+	r = recv_frame(tls[0], &status, &pem, &len);
+	close(tls[0]);
+	if (r || status) {
+		if (!r)
+			OPENSSL_clear_free(pem, len ? len : 1);
+		log_err("keyproc", "msg=\"the key process could not load the service keys\"");
+		keyproc_stop();
+		return r ? r : (int)status;
+	}
+	/* libmicrohttpd wants a NUL-terminated PEM. */
+	h->tls_key_pem = OPENSSL_malloc(len + 1);
+	if (!h->tls_key_pem) {
+		OPENSSL_clear_free(pem, len ? len : 1);
+		return -ENOMEM;
+	}
+	memcpy(h->tls_key_pem, pem, len);
+	h->tls_key_pem[len] = 0;
+	h->tls_key_len = len;
+	OPENSSL_clear_free(pem, len ? len : 1);
+	return 0;
+}
+
+pid_t keyproc_pid(void)
+{
+	return child;
+}
+
+void keyproc_stop(void)
+{
+	unsigned int i;
+	int st;
+
+	for (i = 0; i < n_channels; i++)
+		close(channels[i].fd);
+	n_channels = 0;
+	if (child > 0) {
+		kill(child, SIGTERM);
+		waitpid(child, &st, 0);
+	}
+	child = -1;
+}
+
+/* ---------- the network side ---------- */
+
+static __thread int my_channel = -1;
+
+/* One round trip on this thread's channel. */
+static int call(uint32_t op, const void *a, size_t alen, const void *b, size_t blen,
+		int32_t *status, uint8_t **out, size_t *outlen)
+{
+	struct channel *c;
+	uint32_t word;
+	int r;
+
+	if (!n_channels)
+		return -ENOTCONN;
+	if (my_channel < 0)
+		my_channel = (int)(__atomic_fetch_add(&next_channel, 1, __ATOMIC_RELAXED) %
+				   n_channels);
+	c = &channels[my_channel];
+	pthread_mutex_lock(&c->lock);
+	r = send_frame(c->fd, op, a, alen, b, blen);
+	if (!r)
+		r = recv_frame(c->fd, &word, out, outlen);
+	pthread_mutex_unlock(&c->lock);
+	if (r) {
+		log_err("keyproc", "error=\"%s\" msg=\"key process unreachable\"", strerror(-r));
+		return r;
+	}
+	*status = (int32_t)word;
+	return 0;
+}
+
+int keyproc_issue(const struct vms_health_cert_info *in, long validity_s, long margin_s,
+		  uint8_t **der, size_t *len)
+{
+	struct issue_req rq;
+	int32_t st;
+	int r;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.info = *in;
+	rq.validity_s = validity_s;
+	rq.margin_s = margin_s;
+	r = call(OP_ISSUE, &rq, sizeof(rq), NULL, 0, &st, der, len);
+	if (!r && st) {
+		OPENSSL_free(*der);
+		*der = NULL;
+		r = st;
+	}
+	return r;
+}
+
+enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
+				    const uint8_t *kp, size_t kplen,
+				    struct keyproc_release_rep *rep)
+{
+	uint8_t *p;
+	size_t len;
+	int32_t st;
+
+	if (call(OP_RELEASE, rq, sizeof(*rq), kp, kplen, &st, &p, &len))
+		return HGS_R_INTERNAL_ERROR;
+	if (st || len != sizeof(*rep)) {
+		OPENSSL_clear_free(p, len ? len : 1);
+		return HGS_R_INTERNAL_ERROR;
+	}
+	memcpy(rep, p, sizeof(*rep));
+	OPENSSL_clear_free(p, len);
+	if ((unsigned int)rep->reason >= HGS_R__MAX || rep->blob_len > sizeof(rep->blob))
+		return HGS_R_INTERNAL_ERROR;
+	return (enum vms_hgs_reason)rep->reason;
+}
+
+int keyproc_add_guardian(const char *name, char **pem)
+{
+	uint8_t *p;
+	size_t len;
+	int32_t st;
+	int r;
+
+	*pem = NULL;
+	r = call(OP_ADD_GUARDIAN, name, strlen(name), NULL, 0, &st, &p, &len);
+	if (r)
+		return r;
+	if (!st) {
+		*pem = malloc(len + 1);
+		if (*pem) {
+			memcpy(*pem, p, len);
+			(*pem)[len] = 0;
+		}
+	}
+	OPENSSL_free(p);
+	return st ? st : (*pem ? 0 : -ENOMEM);
+}
