@@ -2,11 +2,15 @@
 /*
  * lockdown_test - raising lockdown to confidentiality at run time changes
  * what the module reports, closes /proc/kcore, and is measured into IMA.
- * Lockdown only goes up, so the rig runs this test last.
+ * Lockdown only goes up, so the rig runs this test after every test that
+ * needs an unlocked host (see TESTS). It also shows that a shielded key
+ * release is refused below confidentiality and loads once lockdown holds,
+ * while an encryption-supported key works at either level.
  */
 #include <errno.h>
 #include <unistd.h>
 #include "common.h"
+#include "vmstest.h"
 #include "kselftest_harness.h"
 
 #define LOCKDOWN "/sys/kernel/security/lockdown"
@@ -36,8 +40,28 @@ static int raise_lockdown(const char *level)
 	return n == (ssize_t)strlen(level) ? 0 : -errno;
 }
 
+/* SEAL then UNSEAL 100 bytes: 0 or the first -errno. */
+static int round_trip(int fd, key_serial_t key)
+{
+	uint8_t pt[100], blob[196], back[100];
+	size_t n = sizeof(blob), m = sizeof(back);
+	int ret;
+
+	vt_fill_pattern(pt, sizeof(pt), 1);
+	ret = vt_seal(fd, key, 1, pt, sizeof(pt), blob, &n);
+	if (!ret)
+		ret = vt_unseal(fd, key, blob, n, back, &m, NULL);
+	if (!ret && memcmp(pt, back, sizeof(pt)))
+		ret = -EBADE;
+	return ret;
+}
+
 TEST(confidentiality_changes_report_and_closes_kcore)
 {
+	struct vt_vm shielded, es;
+	struct vt_release rel_sh, rel_es;
+	uint8_t digest[32];
+	long k_es, k_sh;
 	struct vmshield_info before, after;
 	int fd, ima_before, ima_after;
 
@@ -49,6 +73,20 @@ TEST(confidentiality_changes_report_and_closes_kcore)
 	ASSERT_EQ(VMSHIELD_ISOLATION_KERNEL_OPEN, before.isolation_level);
 	EXPECT_EQ(0, read_kcore_byte());
 	ima_before = vms_ima_count("vmshield-report");
+
+	/* below confidentiality: shielded refused, encryption-supported fine */
+	ASSERT_GT(keyctl_join_session_keyring(NULL), 0);
+	ASSERT_EQ(0, vt_sha256_file("/proc/self/exe", digest));
+	vt_vm_new(&shielded, VMS_KR_POLICY_SHIELDED, 3600);
+	ASSERT_EQ(0, vt_release_build(&shielded, before.enclave_pk, digest, 1,
+				      &rel_sh));
+	EXPECT_EQ(-EKEYREJECTED, vt_add(shielded.desc, &rel_sh,
+					KEY_SPEC_SESSION_KEYRING));
+	vt_vm_new(&es, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, 3600);
+	ASSERT_EQ(0, vt_release_build(&es, before.enclave_pk, NULL, 0, &rel_es));
+	k_es = vt_add(es.desc, &rel_es, KEY_SPEC_SESSION_KEYRING);
+	ASSERT_GT(k_es, 0);
+	EXPECT_EQ(0, round_trip(fd, (key_serial_t)k_es));
 
 	ASSERT_EQ(0, raise_lockdown("confidentiality"));
 
@@ -66,6 +104,15 @@ TEST(confidentiality_changes_report_and_closes_kcore)
 	}
 	/* the level never goes down */
 	EXPECT_NE(0, raise_lockdown("none"));
+
+	/* the same shielded release now loads; the earlier key still works */
+	k_sh = vt_add(shielded.desc, &rel_sh, KEY_SPEC_SESSION_KEYRING);
+	EXPECT_GT(k_sh, 0) TH_LOG("shielded add_key: %s", strerror((int)-k_sh));
+	EXPECT_EQ(0, round_trip(fd, (key_serial_t)k_es));
+	/* a dumpable caller is not a worker (locked_test covers the rest) */
+	if (k_sh > 0)
+		EXPECT_EQ(-EPERM, round_trip(fd, (key_serial_t)k_sh));
+	keyctl_clear(KEY_SPEC_SESSION_KEYRING);
 	close(fd);
 }
 

@@ -342,27 +342,83 @@ int vt_report_text(const struct vmshield_info *info, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -EOVERFLOW : n;
 }
 
-int vt_ima_count_digest(const uint8_t d[32], const char *name)
+/* Decode lower/upper-case hex; the byte count, or -1. */
+static long vt_unhex(const char *h, uint8_t *out, size_t max)
+{
+	size_t n = strlen(h), i;
+	unsigned int v;
+
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		if (sscanf(h + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return (long)(n / 2);
+}
+
+/*
+ * Walk the IMA list for PCR 10 entries with digest @d and event name
+ * @name: how many there are, and the first one's line number. Critical
+ * data is recorded with the ima-buf template ("10 <template hash> ima-buf
+ * sha256:<digest> <name> <hex of the buffer>"; the built-in critical_data
+ * policy asks for it) or, with a custom policy, ima-ng (no buffer). When
+ * the buffer is there, it must hash to the digest too.
+ */
+static int vt_ima_scan(const uint8_t d[32], const char *name, int *first)
 {
 	FILE *f = fopen("/sys/kernel/security/ima/ascii_runtime_measurements",
 			"r");
-	char want[160], hex[65], line[1024];
-	int n = 0;
+	char want[80], hex[65], line[2048];
+	char pcr[8], th[130], tmpl[32], dig[90], ev[256], buf[1024];
+	uint8_t raw[512], bd[32];
+	int n = 0, no = 0, k;
+	long bl;
 
+	*first = -ENOENT;
 	if (!f)
 		return -errno;
 	vt_hex(d, 32, hex);
-	/* ima-ng: PCR template-hash ima-ng algo:digest name */
-	snprintf(want, sizeof(want), " ima-ng sha256:%s %s\n", hex, name);
+	snprintf(want, sizeof(want), "sha256:%s", hex);
 	while (fgets(line, sizeof(line), f)) {
-		size_t l = strlen(line), w = strlen(want);
-
-		if (l >= w && !strcmp(line + l - w, want) &&
-		    !strncmp(line, "10 ", 3))
-			n++;
+		no++;
+		buf[0] = '\0';
+		k = sscanf(line, "%7s %129s %31s %89s %255s %1023s", pcr, th,
+			   tmpl, dig, ev, buf);
+		if (k < 5 || strcmp(pcr, "10") || strcmp(dig, want) ||
+		    strcmp(ev, name))
+			continue;
+		if (!strcmp(tmpl, "ima-buf")) {
+			bl = vt_unhex(buf, raw, sizeof(raw));
+			if (bl < 0)
+				continue;
+			vt_sha256(raw, (size_t)bl, bd);
+			if (memcmp(bd, d, 32))
+				continue;
+		} else if (strcmp(tmpl, "ima-ng")) {
+			continue;
+		}
+		if (!n)
+			*first = no;
+		n++;
 	}
 	fclose(f);
 	return n;
+}
+
+int vt_ima_count_digest(const uint8_t d[32], const char *name)
+{
+	int first;
+
+	return vt_ima_scan(d, name, &first);
+}
+
+int vt_ima_line_of(const uint8_t d[32], const char *name)
+{
+	int first, n = vt_ima_scan(d, name, &first);
+
+	return n < 0 ? n : first;
 }
 
 bool vt_mem_has_window(const void *hay, size_t haylen,

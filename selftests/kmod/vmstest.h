@@ -87,9 +87,15 @@ void vt_sha256(const void *p, size_t len, uint8_t out[32]);
  * The report text the module measures into IMA (kmod/isolation.c
  * vms_report_format), rebuilt from what GET_INFO says.
  */
+#define VMS_REPORT_TEXT_MAX 256
 int vt_report_text(const struct vmshield_info *info, char *buf, size_t size);
-/* Count IMA lines "... ima-ng sha256:<hex of d> vmshield-report"; -errno. */
+/*
+ * Count PCR 10 entries "10 <th> ima-buf sha256:<hex of d> <name> <buffer>"
+ * (or ima-ng, no buffer; a buffer must hash to @d); or -errno.
+ */
 int vt_ima_count_digest(const uint8_t d[32], const char *name);
+/* 1-based number of the first such line; -ENOENT when there is none. */
+int vt_ima_line_of(const uint8_t d[32], const char *name);
 
 /* Does @hay contain any @win-byte window of @needle? */
 bool vt_mem_has_window(const void *hay, size_t haylen,

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locked_test - shielded keys on a kernel-locked host: worker identity.
+ *
+ * Runs after lockdown_test raised lockdown to confidentiality (the rig runs
+ * TESTS in order; lockdown only goes up). A shielded key is served only to
+ * an approved worker: a non-dumpable process whose executable's IMA
+ * SHA-256 digest is in the key's release. This test is such a worker for
+ * the releases it builds with its own digest (sha256 of /proc/self/exe,
+ * which is what IMA's ima_file_hash() gives for it), and execs
+ * seal_helper as "another program". Also checks the IMA entry of the
+ * kernel-locked report.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include "common.h"
+#include "vmstest.h"
+#include "kselftest_harness.h"
+
+#define LIFETIME 3600
+
+FIXTURE(locked) {
+	int fd;
+	struct vmshield_info info;
+	uint8_t self_digest[32];
+	uint8_t helper_digest[32];
+	char helper[PATH_MAX];
+};
+
+FIXTURE_SETUP(locked)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	self->fd = open(VMSHIELD_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(self->fd, 0);
+	ASSERT_EQ(0, vms_get_info(self->fd, &self->info));
+	if (self->info.isolation_level != VMSHIELD_ISOLATION_KERNEL_LOCKED)
+		SKIP(return, "host is not kernel-locked: run after lockdown_test");
+	/* a session keyring of our own, which exec'd helpers inherit */
+	ASSERT_GT(keyctl_join_session_keyring(NULL), 0);
+	ASSERT_EQ(0, vt_sha256_file("/proc/self/exe", self->self_digest));
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ASSERT_GT(n, 0);
+	exe[n] = '\0';
+	snprintf(self->helper, sizeof(self->helper), "%s/seal_helper",
+		 dirname(exe));
+	ASSERT_EQ(0, vt_sha256_file(self->helper, self->helper_digest))
+		TH_LOG("%s missing", self->helper);
+}
+
+FIXTURE_TEARDOWN(locked)
+{
+	keyctl_clear(KEY_SPEC_SESSION_KEYRING);
+	close(self->fd);
+}
+
+/* Add a release of @vm approving @digests: the serial, or -errno. */
+static long add_release(struct vt_vm *vm, const uint8_t pk[32],
+			const uint8_t *digests, unsigned int n)
+{
+	struct vt_release rel;
+	int ret = vt_release_build(vm, pk, digests, n, &rel);
+
+	if (ret)
+		return ret;
+	return vt_add(vm->desc, &rel, KEY_SPEC_SESSION_KEYRING);
+}
+
+/* Run seal_helper on @serial with @opts; its exit status (an errno). */
+static int run_helper(const char *helper, key_serial_t serial,
+		      const char *opt1, const char *opt2)
+{
+	char s[32];
+	pid_t pid;
+	int st;
+
+	snprintf(s, sizeof(s), "%d", serial);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char *argv[] = { (char *)helper, s, (char *)opt1, (char *)opt2,
+				 NULL };
+
+		if (!opt1)
+			argv[2] = NULL;
+		else if (!opt2)
+			argv[3] = NULL;
+		execv(helper, argv);
+		_exit(126);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+static bool all_byte(const void *p, size_t n, uint8_t v)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] != v)
+			return false;
+	return true;
+}
+
+/* SEAL then UNSEAL; the first errno, or 0 (and the plaintext checked). */
+static int seal_and_unseal(int fd, key_serial_t k, const struct vt_vm *vm)
+{
+	uint8_t pt[500], blob[596], out[600];
+	size_t n = sizeof(blob), m = sizeof(out);
+	uint64_t gen = 0;
+	int ret;
+
+	vt_fill_pattern(pt, sizeof(pt), 21);
+	memset(blob, 0xa5, sizeof(blob));
+	ret = vt_seal(fd, k, 7, pt, sizeof(pt), blob, &n);
+	if (ret) {
+		/* refused: nothing was written */
+		if (!all_byte(blob, sizeof(blob), 0xa5) || n != sizeof(blob))
+			return -EBADE;
+		/* UNSEAL is refused the same way (blob from userspace) */
+		if (vt_us_seal(vm, 7, pt, sizeof(pt), blob, sizeof(blob)))
+			return -EBADE;
+		memset(out, 0xa5, sizeof(out));
+		if (vt_unseal(fd, k, blob, sizeof(blob), out, &m, NULL) != ret)
+			return -EBADE;
+		if (!all_byte(out, sizeof(out), 0xa5) || m != sizeof(out))
+			return -EBADE;
+		return ret;
+	}
+	ret = vt_unseal(fd, k, blob, n, out, &m, &gen);
+	if (ret)
+		return ret;
+	if (m != sizeof(pt) || gen != 7 || memcmp(out, pt, m))
+		return -EBADE;
+	/* and the blob is the real thing: userspace opens it with the TK */
+	memset(out, 0, sizeof(out));
+	if (vt_us_unseal(vm, blob, n, out, sizeof(out), &gen) ||
+	    memcmp(out, pt, sizeof(pt)))
+		return -EBADE;
+	return 0;
+}
+
+TEST_F(locked, shielded_key_loads_on_kernel_locked_host)
+{
+	char line[1024];
+	struct vt_vm vm;
+	long k;
+
+	vt_vm_new(&vm, VMS_KR_POLICY_SHIELDED, LIFETIME);
+	k = add_release(&vm, self->info.enclave_pk, self->self_digest, 1);
+	ASSERT_GT(k, 0) TH_LOG("add_key: %s", strerror((int)-k));
+	ASSERT_EQ(0, vt_proc_keys_line((key_serial_t)k, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(line, ": shielded key ")) TH_LOG("%s", line);
+}
+
+TEST_F(locked, unapproved_executable_is_eacces_even_nondumpable)
+{
+	uint8_t others[2][32];
+	struct vt_vm vm;
+	long k;
+
+	vt_random(others, sizeof(others));
+	vt_vm_new(&vm, VMS_KR_POLICY_SHIELDED, LIFETIME);
+	k = add_release(&vm, self->info.enclave_pk, &others[0][0], 2);
+	ASSERT_GT(k, 0);
+	ASSERT_EQ(0, prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+	EXPECT_EQ(-EACCES, seal_and_unseal(self->fd, (key_serial_t)k, &vm));
+	/* another program, also non-dumpable, and also unapproved */
+	EXPECT_EQ(EACCES, run_helper(self->helper, (key_serial_t)k,
+				     "--nondumpable", NULL));
+}
+
+TEST_F(locked, approved_but_dumpable_is_eperm)
+{
+	uint64_t seals;
+	unsigned int f;
+	struct vt_vm vm;
+	long k;
+
+	vt_vm_new(&vm, VMS_KR_POLICY_SHIELDED, LIFETIME);
+	k = add_release(&vm, self->info.enclave_pk, self->self_digest, 1);
+	ASSERT_GT(k, 0);
+	ASSERT_EQ(1, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+	EXPECT_EQ(-EPERM, seal_and_unseal(self->fd, (key_serial_t)k, &vm));
+	ASSERT_EQ(0, vt_key_counters((key_serial_t)k, &seals, &f));
+	EXPECT_EQ(0, seals);
+	/* the same process, once non-dumpable, is served */
+	ASSERT_EQ(0, prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+	EXPECT_EQ(0, seal_and_unseal(self->fd, (key_serial_t)k, &vm));
+}
+
+TEST_F(locked, approved_and_nondumpable_is_served)
+{
+	uint8_t digests[3][32];
+	uint64_t seals;
+	unsigned int f;
+	struct vt_vm vm;
+	long k;
+
+	/* our digest among others, not first */
+	vt_random(digests, sizeof(digests));
+	memcpy(digests[2], self->self_digest, 32);
+	vt_vm_new(&vm, VMS_KR_POLICY_SHIELDED, LIFETIME);
+	k = add_release(&vm, self->info.enclave_pk, &digests[0][0], 3);
+	ASSERT_GT(k, 0);
+	ASSERT_EQ(0, prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+	EXPECT_EQ(0, seal_and_unseal(self->fd, (key_serial_t)k, &vm));
+	ASSERT_EQ(0, vt_key_counters((key_serial_t)k, &seals, &f));
+	EXPECT_EQ(1, seals);
+	/* the helper is another program: not approved for this key */
+	EXPECT_EQ(EACCES, run_helper(self->helper, (key_serial_t)k,
+				     "--nondumpable", NULL));
+}
+
+TEST_F(locked, approval_is_per_executable)
+{
+	struct vt_vm vm;
+	long k;
+
+	/* a key approving only the helper */
+	vt_vm_new(&vm, VMS_KR_POLICY_SHIELDED, LIFETIME);
+	k = add_release(&vm, self->info.enclave_pk, self->helper_digest, 1);
+	ASSERT_GT(k, 0);
+	EXPECT_EQ(0, run_helper(self->helper, (key_serial_t)k,
+				"--nondumpable", NULL));
+	EXPECT_EQ(EPERM, run_helper(self->helper, (key_serial_t)k, NULL,
+				    NULL));
+	/* and not this program, dumpable or not */
+	EXPECT_EQ(-EPERM, seal_and_unseal(self->fd, (key_serial_t)k, &vm));
+	ASSERT_EQ(0, prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+	EXPECT_EQ(-EACCES, seal_and_unseal(self->fd, (key_serial_t)k, &vm));
+	/* keyring access is still needed, approved or not */
+	EXPECT_EQ(EACCES, run_helper(self->helper, (key_serial_t)k,
+				     "--nondumpable", "--new-session"));
+}
+
+TEST_F(locked, encryption_supported_key_serves_any_caller_with_access)
+{
+	struct vt_vm vm;
+	long k;
+
+	vt_vm_new(&vm, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, LIFETIME);
+	k = add_release(&vm, self->info.enclave_pk, NULL, 0);
+	ASSERT_GT(k, 0);
+	EXPECT_EQ(0, seal_and_unseal(self->fd, (key_serial_t)k, &vm));
+	EXPECT_EQ(0, run_helper(self->helper, (key_serial_t)k, NULL, NULL));
+	EXPECT_EQ(0, run_helper(self->helper, (key_serial_t)k,
+				"--nondumpable", NULL));
+	ASSERT_EQ(0, prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+	EXPECT_EQ(0, seal_and_unseal(self->fd, (key_serial_t)k, &vm));
+	/* without keyring access (key not possessed, no User Read): no */
+	EXPECT_EQ(EACCES, run_helper(self->helper, (key_serial_t)k,
+				     "--new-session", NULL));
+}
+
+TEST_F(locked, kernel_locked_report_is_measured)
+{
+	struct vmshield_info open_info = self->info;
+	char text[VMS_REPORT_TEXT_MAX];
+	uint8_t d_locked[32], d_open[32];
+	int n;
+
+	ASSERT_GT(vt_report_text(&self->info, text, sizeof(text)), 0);
+	EXPECT_NE(NULL, strstr(text, " level=kernel-locked lockdown=confidentiality sig_enforced=1 "));
+	vt_sha256(text, strlen(text), d_locked);
+	n = vt_ima_count_digest(d_locked, "vmshield-report");
+	if (n == -ENOENT)
+		SKIP(return, "IMA list not available");
+	EXPECT_EQ(1, n) TH_LOG("no IMA entry for: %s", text);
+	EXPECT_TRUE(self->info.facts & VMSHIELD_FACT_IMA_MEASURED);
+
+	/* the kernel-open report of the same enclave key came before it */
+	open_info.isolation_level = VMSHIELD_ISOLATION_KERNEL_OPEN;
+	open_info.lockdown = VMSHIELD_LOCKDOWN_NONE;
+	open_info.facts &= ~VMSHIELD_FACT_SIG_ENFORCED;
+	ASSERT_GT(vt_report_text(&open_info, text, sizeof(text)), 0);
+	vt_sha256(text, strlen(text), d_open);
+	EXPECT_EQ(1, vt_ima_count_digest(d_open, "vmshield-report"))
+		TH_LOG("no IMA entry for: %s", text);
+	EXPECT_LT(vt_ima_line_of(d_open, "vmshield-report"),
+		  vt_ima_line_of(d_locked, "vmshield-report"));
+}
+
+TEST_HARNESS_MAIN
