@@ -157,6 +157,40 @@ while kill -0 "$PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); 
 check "hgsd stops when its key process dies" grep -q 'the key process exited' "$T/hgsd2.log"
 wait "$PID" 2>/dev/null
 PID=
+# ---- configuration and store checks ----
+"$H" --init "$T/h2" --port 0 >/dev/null 2>&1
+cp "$T/h2/hgsd.conf" "$T/h2/good.conf"
+echo "nonce_ttl = 5" >> "$T/h2/hgsd.conf"
+fails "an unknown config key stops hgsd with file:line" "hgsd.conf:[0-9]*: unknown key 'nonce_ttl'" "$H" -c "$T/h2/hgsd.conf"
+cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
+echo "max_body_bytes = lots" >> "$T/h2/hgsd.conf"
+fails "a bad config value stops hgsd" "bad value for 'max_body_bytes'" "$H" -c "$T/h2/hgsd.conf"
+cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
+chmod 644 "$T/h2/keys/master.key"
+fails "a readable master key stops hgsd" "must not be readable" "$H" -c "$T/h2/hgsd.conf"
+chmod 600 "$T/h2/keys/master.key"
+if command -v python3 >/dev/null; then
+	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()" "$T/h2/hgsd.db"
+	fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
+	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=1'); c.commit()" "$T/h2/hgsd.db"
+fi
+# A bounded nonce table: the 17th outstanding nonce is refused (503 Busy).
+printf 'max_nonces = 16\nnonce_ttl_s = 30\n' >> "$T/h2/hgsd.conf"
+rm -f "$T/h2/hgsd.port"
+"$H" -c "$T/h2/hgsd.conf" 2>"$T/hgsd3.log" &
+PID=$!
+i=0
+while [ ! -s "$T/h2/hgsd.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+URL2="https://127.0.0.1:$(cat "$T/h2/hgsd.port")"
+busy=0
+for j in $(seq 1 20); do
+	curl -s --cacert "$T/h2/tls.pem" -X POST -d '{}' "$URL2/v1/attest/nonce" | grep -q '"substatus":"Busy"' && busy=$((busy + 1))
+done
+check "nonces are bounded (4 of 20 refused with Busy)" test "$busy" = 4
+check "hgsd still serves after the nonce flood" sh -c "curl -s --cacert '$T/h2/tls.pem' '$URL2/v1/health' | grep -q Passed"
+kill "$PID" && wait "$PID"
+PID=
+
 check "no private key material in the log" sh -c "! grep -q 'PRIVATE\|BEGIN' '$T/hgsd.log'"
 echo "1..$n"
 exit $failed

@@ -23,6 +23,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <linux/vmshield.h>
 #include <openssl/cms.h>
@@ -346,7 +350,7 @@ static int group_setup(void **state)
 	f = fopen(conf, "a");
 	if (!f)
 		return -1;
-	fprintf(f, "nonce_ttl_s = 2\nthreads = 2\n");
+	fprintf(f, "nonce_ttl_s = 2\nthreads = 2\nconnection_timeout_s = 2\n");
 	fclose(f);
 	start_hgsd();
 	/* The tenant: an owner guardian, and HGS's guardian from metadata. */
@@ -943,6 +947,56 @@ static void test_bad_input(void **state)
 }
 
 /*
+ * Slow and half-open clients: 60 connections that never finish a TLS
+ * handshake (or send half a request) do not keep others out, and hgsd
+ * closes them after connection_timeout_s (2 s in this test's config).
+ */
+static void test_slow_clients(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fds[60], i, closed = 0;
+	double t0;
+	struct timespec ts;
+
+	(void)state;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < 60; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(fds[i] >= 0);
+		assert_int_equal(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+		if (i % 2)	/* half a TLS record header */
+			assert_int_equal(write(fds[i], "\x16\x03", 2), 2);
+	}
+	/* a real client is still served, at once */
+	json_decref(call(cli, "/v1/health", NULL, 200, "Passed"));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	for (i = 0; i < 60; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+		char buf[256];
+		int k;
+
+		/* each must be closed by the server within ~2 s + slack (it
+		 * may send a TLS alert first) */
+		for (k = 0; k < 8; k++) {
+			if (poll(&p, 1, 6000) != 1)
+				break;
+			if (read(fds[i], buf, sizeof(buf)) <= 0) {
+				closed++;
+				break;
+			}
+		}
+		close(fds[i]);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	print_message("# %d/60 idle connections closed by hgsd after %.1f s\n", closed,
+		      (double)ts.tv_sec + ts.tv_nsec / 1e9 - t0);
+	assert_int_equal(closed, 60);
+	json_decref(call(cli, "/v1/health", NULL, 200, "Passed"));
+}
+
+/*
  * kill -9 during a stream of registrations and releases; every
  * registration the child saw acknowledged must be there after restart.
  */
@@ -1040,6 +1094,7 @@ int main(void)
 		cmocka_unit_test(test_attest_refusals),
 		cmocka_unit_test(test_release_refusals),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_slow_clients),
 		cmocka_unit_test(test_crash_safety),
 	};
 
