@@ -34,6 +34,7 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	c->cert_margin_s = 600;
 	c->release_lifetime_s = 8 * 3600;
 	c->cert_cache_entries = 1024;
+	c->kp_cache_entries = 4096;
 	c->log_requests = 1;
 	snprintf(c->master_key_file, sizeof(c->master_key_file),
 		 "%s/keys/master.key", dir);
@@ -106,6 +107,7 @@ static int set_key(struct hgsd_config *c, const char *k, const char *v)
 	UINT_KEY("cert_margin_s", cert_margin_s, 0, 86400)
 	UINT_KEY("release_lifetime_s", release_lifetime_s, 1, VMS_KR_MAX_LIFETIME)
 	UINT_KEY("cert_cache_entries", cert_cache_entries, 0, 1 << 20)
+	UINT_KEY("kp_cache_entries", kp_cache_entries, 0, 1 << 20)
 	UINT_KEY("log_requests", log_requests, 0, 1)
 #undef UINT_KEY
 	if (!strcmp(k, "listen_address")) {
@@ -212,13 +214,16 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		"release_lifetime_s = %u\n"
 		"# Verified health certificates remembered (0 = verify every time).\n"
 		"cert_cache_entries = %u\n"
+		"# Verified key protectors remembered (signature only; 0 = off).\n"
+		"kp_cache_entries = %u\n"
 		"log_requests = %d\n",
 		c->state_dir, c->db_file, c->master_key_file, c->listen_address,
 		c->port, c->port_file, c->threads, c->max_connections,
 		c->max_connections_per_ip, c->connection_timeout_s,
 		c->max_body_bytes, c->admin_socket, c->max_nonces,
 		c->nonce_ttl_s, c->cert_validity_s, c->cert_margin_s,
-		c->release_lifetime_s, c->cert_cache_entries, c->log_requests);
+		c->release_lifetime_s, c->cert_cache_entries, c->kp_cache_entries,
+		c->log_requests);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -ENAMETOOLONG;
 	return vms_write_file_atomic(path, buf, (size_t)n, 0600, VMS_WRITE_NOCLOBBER);

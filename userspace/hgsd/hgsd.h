@@ -59,6 +59,7 @@ struct hgsd_config {
 	long cert_margin_s;
 	unsigned int release_lifetime_s;
 	unsigned int cert_cache_entries;
+	unsigned int kp_cache_entries;
 	int log_requests;
 	char master_key_file[HGSD_PATH_MAX];
 	char db_file[HGSD_PATH_MAX];

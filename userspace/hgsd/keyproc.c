@@ -34,6 +34,7 @@
 
 #include <linux/vmshield.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "hgsd.h"
 #include "vms_cleanup.h"
@@ -175,6 +176,67 @@ static enum vms_hgs_reason unwrap_reason(int r)
 	}
 }
 
+/*
+ * The verified-KP cache (key process): SHA-256 of a KP's DER -> its
+ * binding and its envelope, remembered once the owner signature has been
+ * verified. A VM's KP comes back at every start and migration; a hit
+ * skips parsing the SignedData and checking the signature, never the
+ * unwrap (the TK is not cached). No secret is kept: the envelope is
+ * ciphertext. Direct-mapped, kp_cache_entries slots (0 = off).
+ */
+struct kp_slot {
+	uint8_t hash[32];
+	struct vms_kp_info info;
+	uint8_t *env;
+	size_t env_len;
+};
+
+static struct kp_slot *kp_cache;
+static size_t kp_cache_n;
+static pthread_mutex_t kp_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int verified_envelope(const uint8_t *kp, size_t len, struct vms_kp_info *info,
+			     uint8_t **env, size_t *env_len)
+{
+	uint8_t hash[32];
+	struct kp_slot *sl = NULL;
+	int r;
+
+	if (kp_cache_n) {
+		uint64_t x;
+
+		if (!EVP_Digest(kp, len, hash, NULL, EVP_sha256(), NULL))
+			return -EIO;
+		memcpy(&x, hash, sizeof(x));
+		sl = &kp_cache[x % kp_cache_n];
+		pthread_mutex_lock(&kp_cache_lock);
+		if (sl->env && !memcmp(sl->hash, hash, 32)) {
+			*info = sl->info;
+			*env = malloc(sl->env_len);
+			if (*env)
+				memcpy(*env, sl->env, sl->env_len);
+			*env_len = sl->env_len;
+			pthread_mutex_unlock(&kp_cache_lock);
+			return *env ? 0 : -ENOMEM;
+		}
+		pthread_mutex_unlock(&kp_cache_lock);
+	}
+	r = vms_kp_verify_envelope(kp, len, info, env, env_len);
+	if (r || !sl)
+		return r;
+	pthread_mutex_lock(&kp_cache_lock);
+	free(sl->env);
+	sl->env = malloc(*env_len);
+	if (sl->env) {
+		memcpy(sl->env, *env, *env_len);
+		memcpy(sl->hash, hash, 32);
+		sl->info = *info;
+		sl->env_len = *env_len;
+	}
+	pthread_mutex_unlock(&kp_cache_lock);
+	return 0;
+}
+
 static int do_release(struct hgsd *h, int fd, const uint8_t *p, size_t len)
 {
 	struct keyproc_release_req rq;
@@ -189,10 +251,19 @@ static int do_release(struct hgsd *h, int fd, const uint8_t *p, size_t len)
 	memcpy(&rq, p, sizeof(rq));
 	if (rq.n_digests > VMS_KR_MAX_DIGESTS)
 		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
-	pthread_rwlock_rdlock(&h->lock);
-	r = vms_kp_unwrap_any(p + sizeof(rq), len - sizeof(rq), h->guardian_ptrs,
-			      h->n_guardians, &rep.info, tk);
-	pthread_rwlock_unlock(&h->lock);
+	{
+		uint8_t *env = NULL;
+		size_t env_len = 0;
+
+		r = verified_envelope(p + sizeof(rq), len - sizeof(rq), &rep.info, &env, &env_len);
+		if (!r) {
+			pthread_rwlock_rdlock(&h->lock);
+			r = vms_kp_unwrap_envelope(env, env_len, h->guardian_ptrs,
+						   h->n_guardians, tk);
+			pthread_rwlock_unlock(&h->lock);
+		}
+		free(env);
+	}
 	rep.reason = unwrap_reason(r);
 	if (rep.reason == HGS_PASSED) {
 		if (memcmp(rep.info.vm_id, rq.vm_id, 16))
@@ -290,7 +361,12 @@ static void key_process(struct hgsd *h, int *fds, unsigned int n, int tls_fd)
 	close(tls_fd);
 	if (r)
 		_exit(1);
-	log_info("keyproc", "pid=%d channels=%u msg=\"holding the service keys\"", (int)getpid(), n);
+	kp_cache_n = h->cfg.kp_cache_entries;
+	kp_cache = kp_cache_n ? calloc(kp_cache_n, sizeof(*kp_cache)) : NULL;
+	if (kp_cache_n && !kp_cache)
+		_exit(1);
+	log_info("keyproc", "pid=%d channels=%u kp_cache_entries=%zu msg=\"holding the service keys\"",
+		 (int)getpid(), n, kp_cache_n);
 	for (i = 1; i < n; i++)
 		if (pthread_create(&t, NULL, serve, (void *)(intptr_t)fds[i]))
 			_exit(1);

@@ -251,6 +251,49 @@ int vms_kp_unwrap_any(const uint8_t *der, size_t len,
 	return r;
 }
 
+int vms_kp_verify_envelope(const uint8_t *der, size_t len, struct vms_kp_info *info,
+			   uint8_t **env, size_t *envlen)
+{
+	unsigned char *p = NULL;
+	struct kp k;
+	int n, r = kp_open(der, len, &k);
+
+	*env = NULL;
+	if (r)
+		return r;
+	*info = k.info;
+	n = i2d_CMS_ContentInfo(k.env, &p);
+	kp_free(&k);
+	if (n <= 0)
+		return -ENOMEM;
+	*env = malloc((size_t)n);
+	if (*env)
+		memcpy(*env, p, (size_t)n);
+	OPENSSL_free(p);
+	*envlen = (size_t)n;
+	return *env ? 0 : -ENOMEM;
+}
+
+int vms_kp_unwrap_envelope(const uint8_t *env, size_t envlen,
+			   const struct vms_guardian *const *gs, size_t n,
+			   uint8_t tk[32])
+{
+	CMS_ContentInfo *e = d2i_exact(env, envlen);
+	size_t i;
+	int r = -ENOKEY;
+
+	if (!e || OBJ_obj2nid(CMS_get0_type(e)) != NID_pkcs7_enveloped) {
+		CMS_ContentInfo_free(e);
+		ERR_clear_error();
+		return -EINVAL;
+	}
+	for (i = 0; i < n && r == -ENOKEY; i++)
+		if (gs[i]->enc_key && is_recipient(e, gs[i]->enc_cert))
+			r = decrypt_tk(e, gs[i], tk);
+	CMS_ContentInfo_free(e);
+	return r;
+}
+
 int vms_kp_unwrap(const uint8_t *der, size_t len, const struct vms_guardian *g,
 		  struct vms_kp_info *info, uint8_t tk[32])
 {

@@ -74,6 +74,17 @@ int vms_kp_unwrap_any(const uint8_t *der, size_t len,
 		      const struct vms_guardian *const *gs, size_t n,
 		      struct vms_kp_info *info, uint8_t tk[32]);
 
+/*
+ * The two halves of vms_kp_unwrap_any(), for a caller that remembers
+ * verified KPs (KPS): verify the KP and return its EnvelopedData (DER, no
+ * secret; free()); later, unwrap the TK from such an envelope.
+ */
+int vms_kp_verify_envelope(const uint8_t *der, size_t len, struct vms_kp_info *info,
+			   uint8_t **env, size_t *envlen);
+int vms_kp_unwrap_envelope(const uint8_t *env, size_t envlen,
+			   const struct vms_guardian *const *gs, size_t n,
+			   uint8_t tk[32]);
+
 /* Encryption certificates of the recipients (free with
  * sk_X509_pop_free(.., X509_free)). */
 int vms_kp_recipients(const uint8_t *der, size_t len, STACK_OF(X509) **out);
