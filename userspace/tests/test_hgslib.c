@@ -214,6 +214,28 @@ static void test_kp_unwrap(void **state)
 	assert_true(t_all(tk, 32, PATTERN));
 }
 
+static void test_kp_envelope_halves(void **state)
+{
+	struct kpfix *f = *state;
+	const struct vms_guardian *gs[2] = { &f->other, &f->hgs };
+	struct vms_kp_info info;
+	uint8_t *env, tk[32];
+	size_t len;
+
+	assert_int_equal(vms_kp_verify_envelope(f->kp, f->len, &info, &env, &len), 0);
+	assert_int_equal(info.policy, VMS_KR_POLICY_SHIELDED);
+	assert_int_equal(vms_kp_unwrap_envelope(env, len, gs, 2, tk), 0);
+	assert_memory_equal(tk, f->tk, 32);
+	assert_int_equal(vms_kp_unwrap_envelope(env, len, gs, 1, tk), -ENOKEY);
+	assert_int_equal(vms_kp_unwrap_envelope(env, len / 2, gs, 2, tk), -EINVAL);
+	free(env);
+	/* a tampered KP yields no envelope */
+	f->kp[f->len - 1] ^= 1;
+	assert_int_equal(vms_kp_verify_envelope(f->kp, f->len, &info, &env, &len), -EBADMSG);
+	assert_null(env);
+	f->kp[f->len - 1] ^= 1;
+}
+
 static void test_kp_tamper(void **state)
 {
 	struct kpfix *f = *state;
@@ -327,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_attest_sig),
 		cmocka_unit_test(test_health_cert),
 		cmocka_unit_test_setup_teardown(test_kp_unwrap, kp_setup, kp_teardown),
+		cmocka_unit_test_setup_teardown(test_kp_envelope_halves, kp_setup, kp_teardown),
 		cmocka_unit_test_setup_teardown(test_kp_tamper, kp_setup, kp_teardown),
 		cmocka_unit_test_setup_teardown(test_kp_grant_revoke, kp_setup, kp_teardown),
 		cmocka_unit_test(test_guardian_files),
