@@ -193,6 +193,9 @@ TEST_F(keys, describe_shows_binding_never_key_bytes)
 	EXPECT_TRUE(all_byte(buf, sizeof(buf), 0x5a));
 	EXPECT_EQ(-1, keyctl_read(self->key, NULL, 0));
 	EXPECT_EQ(EOPNOTSUPP, errno);
+	/* no Write: an update is refused before the type is asked */
+	EXPECT_EQ(-1, keyctl_update(self->key, self->rel.blob, self->rel.len));
+	EXPECT_EQ(EACCES, errno);
 	/* even with every permission bit granted */
 	ASSERT_EQ(0, keyctl_setperm(self->key, 0x3f3f3f3f));
 	EXPECT_EQ(-1, keyctl_read(self->key, buf, sizeof(buf)));
@@ -213,6 +216,7 @@ TEST_F(keys, fresh_key_is_usable_by_its_possessor)
 	/* Read ("may use") for the possessor, without any keyctl setperm */
 	ASSERT_GT(keyctl_describe(self->key, desc, sizeof(desc)), 0);
 	ASSERT_EQ(1, sscanf(desc, "vmshield;%*u;%*u;%x;", &perm));
+	EXPECT_EQ(0x3b010000, perm) TH_LOG("perm %08x", perm);
 	EXPECT_TRUE(perm & KEY_POS_READ) TH_LOG("perm %08x", perm);
 	EXPECT_FALSE(perm & KEY_USR_READ) TH_LOG("perm %08x", perm);
 	EXPECT_FALSE(perm & KEY_OTH_ALL) TH_LOG("perm %08x", perm);
@@ -991,6 +995,8 @@ TEST_F_TIMEOUT(clock, lifetime_is_on_boot_clock_not_wall_clock, 60)
 		usleep(50000);
 	/* the keyring (wall clock) still thinks the key is valid ... */
 	EXPECT_GT(keyctl_describe((key_serial_t)key, desc, sizeof(desc)), 0);
+	/* ... and even a longer keyring timeout changes nothing */
+	EXPECT_EQ(0, keyctl_set_timeout((key_serial_t)key, 3600));
 	/* ... but the enclave (boot clock) does not serve it */
 	n = sizeof(blob);
 	EXPECT_EQ(-EKEYEXPIRED, vt_seal(self->fd, (key_serial_t)key, 2, pt,
