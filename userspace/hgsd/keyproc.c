@@ -156,7 +156,13 @@ static int do_issue(struct hgsd *h, int fd, const uint8_t *p, size_t len)
 	if (len != sizeof(rq))
 		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
 	memcpy(&rq, p, sizeof(rq));
+	/* Whatever the network side sent, every string ends inside its field. */
 	rq.info.host[sizeof(rq.info.host) - 1] = 0;
+	rq.info.mode[sizeof(rq.info.mode) - 1] = 0;
+	rq.info.binding[sizeof(rq.info.binding) - 1] = 0;
+	rq.info.policies[sizeof(rq.info.policies) - 1] = 0;
+	rq.info.facts[sizeof(rq.info.facts) - 1] = 0;
+	rq.info.host_key_fpr[sizeof(rq.info.host_key_fpr) - 1] = 0;
 	r = vms_health_cert_issue(h->signer_key, h->signer_cert, &rq.info,
 				  rq.validity_s, rq.margin_s, &c);
 	if (!r)
