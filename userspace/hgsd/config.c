@@ -124,6 +124,13 @@ static int set_key(struct hgsd_config *c, const char *k, const char *v)
 		return set_path(c->port_file, sizeof(c->port_file), v);
 	if (!strcmp(k, "admin_socket"))
 		return set_path(c->admin_socket, 108, v);
+	if (!strcmp(k, "admin_client_ca")) {
+		if (!*v) {
+			c->admin_client_ca[0] = 0;
+			return 0;
+		}
+		return set_path(c->admin_client_ca, sizeof(c->admin_client_ca), v);
+	}
 	if (!strcmp(k, "master_key_file"))
 		return set_path(c->master_key_file, sizeof(c->master_key_file), v);
 	if (!strcmp(k, "db_file"))
@@ -206,6 +213,9 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		"# Admin API: a Unix socket, root (and admin_uids) only.\n"
 		"admin_socket = %s\n"
 		"admin_uids = 0\n"
+		"# Admin over HTTPS: a CA (PEM) whose client certificates are admins.\n"
+		"# Empty: the admin socket is the only admin path.\n"
+		"admin_client_ca =\n"
 		"# Attestation and key release.\n"
 		"max_nonces = %u\n"
 		"nonce_ttl_s = %u\n"

@@ -46,6 +46,7 @@ struct hgsd_config {
 	unsigned int port;
 	char port_file[HGSD_PATH_MAX];
 	char admin_socket[HGSD_PATH_MAX];
+	char admin_client_ca[HGSD_PATH_MAX];	/* "" = no admin over HTTPS */
 	unsigned int admin_uids[HGSD_MAX_ADMIN_UIDS];
 	unsigned int n_admin_uids;
 	unsigned int threads;
@@ -143,6 +144,7 @@ struct hgsd {
 	char *tls_key_pem;	/* only until the HTTPS daemon has it */
 	size_t tls_key_len;
 	char *tls_cert_pem;
+	char *admin_ca_pem;	/* trust for admin client certificates */
 	struct hgs_guardian guardians[HGSD_MAX_GUARDIANS];
 	unsigned int n_guardians;
 	const struct vms_guardian *guardian_ptrs[HGSD_MAX_GUARDIANS];

@@ -21,12 +21,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 
 #include "hgsd.h"
 #include "vms_b64.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
+#include "vms_x509.h"
 
 struct listener {
 	struct hgsd *h;
@@ -169,6 +172,40 @@ static int peer_is_admin(struct hgsd *h, struct MHD_Connection *conn,
 	return 0;
 }
 
+/*
+ * Admin over HTTPS: the client presented a certificate that chains to
+ * admin_client_ca (GnuTLS checked chain, validity and usage). The audit
+ * names it by CN and certificate SHA-256.
+ */
+static int tls_client_is_admin(struct hgsd *h, struct MHD_Connection *conn,
+			       struct request *rq)
+{
+	const union MHD_ConnectionInfo *ci;
+	const gnutls_datum_t *peers;
+	unsigned int status = 1, n = 0;
+	char cn[80], fpr[VMS_FPR_HEX_LEN];
+	X509 *c = NULL;
+
+	if (!h->admin_ca_pem)
+		return 0;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return 0;
+	peers = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
+	if (!peers || !n ||
+	    gnutls_certificate_verify_peers2((gnutls_session_t)ci->tls_session, &status) < 0 ||
+	    status)
+		return 0;
+	if (vms_cert_from_der(peers[0].data, peers[0].size, &c))
+		return 0;
+	if (vms_cert_subject_cn(c, cn, sizeof(cn)))
+		strcpy(cn, "?");
+	vms_cert_fingerprint(c, fpr);
+	X509_free(c);
+	snprintf(rq->who, sizeof(rq->who), "cert=%.20s sha256=%.16s", cn, fpr);
+	return 1;
+}
+
 static void route_request(struct hgsd *h, struct MHD_Connection *conn,
 			  struct request *rq, struct answer *a)
 {
@@ -177,7 +214,11 @@ static void route_request(struct hgsd *h, struct MHD_Connection *conn,
 
 	if (!strncmp(rq->url, "/v1/admin/", 10)) {
 		if (!rq->admin) {
-			answer_fail(a, HGS_R_ADMIN_CREDENTIALS_REQUIRED, NULL);
+			if (!tls_client_is_admin(h, conn, rq)) {
+				answer_fail(a, HGS_R_ADMIN_CREDENTIALS_REQUIRED, NULL);
+				return;
+			}
+			handle_admin(h, rq, a);
 			return;
 		}
 		if (!peer_is_admin(h, conn, rq)) {
@@ -410,6 +451,9 @@ static int write_port_file(struct hgsd *h, unsigned int port)
 	return vms_write_file_atomic(h->cfg.port_file, buf, (size_t)n, 0644, 0);
 }
 
+/* An empty MHD_OPTION_ARRAY: a no-op in the variadic option list. */
+static struct MHD_OptionItem empty_options[] = { { MHD_OPTION_END, 0, NULL } };
+
 int http_start(struct hgsd *h)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -436,6 +480,10 @@ int http_start(struct hgsd *h)
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)h->cfg.connection_timeout_s,
 		MHD_OPTION_HTTPS_MEM_KEY, h->tls_key_pem,
 		MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert_pem,
+		/* with a trust list, libmicrohttpd asks clients for a certificate
+		 * (optional: hosts and tenants need none) */
+		h->admin_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_ARRAY,
+		h->admin_ca_pem ? (void *)h->admin_ca_pem : (void *)empty_options,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 		MHD_OPTION_END);

@@ -322,6 +322,25 @@ int keys_load_public(struct hgsd *h)
 		if (!r)
 			r = vms_cert_to_pem(tls, &h->tls_cert_pem);
 	}
+	if (!r && h->cfg.admin_client_ca[0]) {
+		uint8_t *ca;
+		size_t calen;
+
+		r = vms_read_file(h->cfg.admin_client_ca, 1 << 20, &ca, &calen);
+		if (!r) {
+			h->admin_ca_pem = malloc(calen + 1);
+			if (h->admin_ca_pem) {
+				memcpy(h->admin_ca_pem, ca, calen);
+				h->admin_ca_pem[calen] = 0;
+			}
+			free(ca);
+			r = h->admin_ca_pem && strstr(h->admin_ca_pem, "BEGIN CERTIFICATE") ?
+				0 : -EINVAL;
+		}
+		if (r)
+			log_err("keys", "admin_client_ca=%s error=\"%s\"", h->cfg.admin_client_ca,
+				strerror(-r));
+	}
 	json_array_foreach(rows, i, row) {
 		const char *pem = json_string_value(json_object_get(row, "certificates"));
 
@@ -347,6 +366,7 @@ void keys_free(struct hgsd *h)
 	if (h->tls_key_pem)
 		OPENSSL_clear_free(h->tls_key_pem, h->tls_key_len + 1);
 	free(h->tls_cert_pem);
+	free(h->admin_ca_pem);
 	for (i = 0; i < h->n_guardians; i++)
 		vms_guardian_free(&h->guardians[i].g);
 	h->n_guardians = 0;

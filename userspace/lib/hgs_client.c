@@ -97,6 +97,15 @@ int vms_hgs_client_open(struct vms_hgs_client **out, const char *base_url,
 	return 0;
 }
 
+int vms_hgs_client_use_cert(struct vms_hgs_client *c, const char *cert,
+			    const char *key)
+{
+	if (curl_easy_setopt(c->curl, CURLOPT_SSLCERT, cert) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_SSLKEY, key) != CURLE_OK)
+		return -EINVAL;
+	return 0;
+}
+
 void vms_hgs_client_close(struct vms_hgs_client *c)
 {
 	if (!c)

@@ -21,6 +21,10 @@ struct vms_hgs_client;
 int vms_hgs_client_open(struct vms_hgs_client **out, const char *base_url,
 			const char *cafile, const char *unix_socket);
 void vms_hgs_client_close(struct vms_hgs_client *c);
+/* Present a client certificate (PEM files) over HTTPS: hgsd's admin API
+ * accepts certificates issued by its admin_client_ca. */
+int vms_hgs_client_use_cert(struct vms_hgs_client *c, const char *cert,
+			    const char *key);
 
 /*
  * GET (@req NULL) or POST @req (JSON) to @path. On 0, *http is the HTTP

@@ -53,6 +53,9 @@ int shieldctl_opts(const char *what, int argc, char **argv,
 	return 0;
 }
 
+/* Admin over HTTPS with a client certificate, when --url is given. */
+static const char *https_url, *https_ca, *https_cert, *https_key;
+
 /* Call the admin API; prints the failure and returns 1, or 0 with *resp. */
 static int admin_call(const char *what, const char *sock, const char *path,
 		      json_t *req, json_t **resp)
@@ -62,7 +65,15 @@ static int admin_call(const char *what, const char *sock, const char *path,
 	int r;
 
 	*resp = NULL;
-	r = vms_hgs_client_open(&c, NULL, NULL, sock);
+	if (https_url) {
+		r = vms_hgs_client_open(&c, https_url, https_ca, NULL);
+		if (!r && https_cert)
+			r = vms_hgs_client_use_cert(c, https_cert, https_key ? https_key : https_cert);
+		if (!r)
+			sock = https_url;
+	} else {
+		r = vms_hgs_client_open(&c, NULL, NULL, sock);
+	}
 	if (r) {
 		json_decref(req);
 		return shieldctl_fail(what, "%s", strerror(-r));
@@ -130,9 +141,11 @@ static int is_cmd(const char *const *pos, const char *a, const char *b)
 static void hgs_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: shieldctl hgs [--socket PATH] [--json] COMMAND\n\n"
+		"Usage: shieldctl hgs [--socket PATH | --url URL --ca TLS.pem --cert C --tls-key K]\n"
+		"                     [--json] COMMAND\n\n"
 		"HGS administration over hgsd's admin socket (default %s,\n"
-		"or $HGSD_ADMIN_SOCKET). Every change is audited by hgsd.\n\n"
+		"or $HGSD_ADMIN_SOCKET), or over HTTPS with an admin client certificate\n"
+		"(hgsd.conf admin_client_ca). Every change is audited by hgsd.\n\n"
 		"  status                          service, policy, counters, recent events\n"
 		"  host list\n"
 		"  host add NAME --key PUBKEY.pem  register a host key (Ed25519 or ECDSA P-256)\n"
@@ -168,10 +181,11 @@ int shieldctl_hgs_main(int argc, char **argv)
 {
 	static const struct shieldctl_opt opts[] = {
 		{ "socket", 1, 0 }, { "json", 0, 0 }, { "key", 1, 0 }, { "file", 1, 0 },
-		{ "description", 1, 0 }, { "help", 0, 0 }, { NULL, 0, 0 },
+		{ "description", 1, 0 }, { "help", 0, 0 }, { "url", 1, 0 }, { "ca", 1, 0 },
+		{ "cert", 1, 0 }, { "tls-key", 1, 0 }, { NULL, 0, 0 },
 	};
-	enum { O_SOCKET, O_JSON, O_KEY, O_FILE, O_DESC, O_HELP };
-	const char *v[7], *pos[4] = { 0 }, *sock, *what = "hgs";
+	enum { O_SOCKET, O_JSON, O_KEY, O_FILE, O_DESC, O_HELP, O_URL, O_CA, O_CERT, O_TLSKEY };
+	const char *v[11], *pos[4] = { 0 }, *sock, *what = "hgs";
 	char path[128], hex[65];
 	json_t *resp = NULL, *req = NULL;
 	int np, i, r;
@@ -190,6 +204,10 @@ int shieldctl_hgs_main(int argc, char **argv)
 		hgs_usage(np ? stdout : (v[O_HELP] ? stdout : stderr));
 		return v[O_HELP] ? 0 : 1;
 	}
+	https_url = v[O_URL];
+	https_ca = v[O_CA];
+	https_cert = v[O_CERT];
+	https_key = v[O_TLSKEY];
 	sock = v[O_SOCKET] ? v[O_SOCKET] : getenv("HGSD_ADMIN_SOCKET");
 	if (!sock)
 		sock = DEFAULT_SOCKET;

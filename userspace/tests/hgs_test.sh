@@ -174,6 +174,18 @@ if command -v python3 >/dev/null; then
 	fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
 	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=1'); c.commit()" "$T/h2/hgsd.db"
 fi
+# Admin over HTTPS: client certificates from an admin CA.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout adminca.key \
+	-out adminca.pem -subj "/CN=hgs admin CA" -days 2 \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout admin.key \
+	-out admin.csr -subj "/CN=alice" 2>/dev/null
+printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > admin.ext
+openssl x509 -req -in admin.csr -CA adminca.pem -CAkey adminca.key -CAcreateserial \
+	-out admin.pem -days 1 -extfile admin.ext 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout rogue.key \
+	-out rogue.pem -subj "/CN=alice" -days 1 2>/dev/null
+printf 'admin_client_ca = %s\n' "$T/adminca.pem" >> "$T/h2/hgsd.conf"
 # A bounded nonce table: the 17th outstanding nonce is refused (503 Busy).
 printf 'max_nonces = 16\nnonce_ttl_s = 30\n' >> "$T/h2/hgsd.conf"
 rm -f "$T/h2/hgsd.port"
@@ -187,6 +199,16 @@ for j in $(seq 1 20); do
 	curl -s --cacert "$T/h2/tls.pem" -X POST -d '{}' "$URL2/v1/attest/nonce" | grep -q '"substatus":"Busy"' && busy=$((busy + 1))
 done
 check "nonces are bounded (4 of 20 refused with Busy)" test "$busy" = 4
+A2="--url $URL2 --ca $T/h2/tls.pem"
+check "admin over HTTPS with an admin client certificate" \
+	sh -c "$S hgs $A2 --cert admin.pem --tls-key admin.key status | grep -q schema_version"
+check "admin over HTTPS: host add" $S hgs $A2 --cert admin.pem --tls-key admin.key host add h2host --key host1.pub
+check "the audit names the certificate" \
+	sh -c "$S hgs --socket '$T/h2/admin.sock' audit | grep -q 'cert=alice sha256='"
+fails "admin over HTTPS without a certificate" "AdminCredentialsRequired" $S hgs $A2 status
+fails "admin over HTTPS with a certificate of another CA" "AdminCredentialsRequired" \
+	$S hgs $A2 --cert rogue.pem --tls-key rogue.key status
+check "hosts need no client certificate" sh -c "curl -s --cacert '$T/h2/tls.pem' '$URL2/v1/health' | grep -q Passed"
 check "hgsd still serves after the nonce flood" sh -c "curl -s --cacert '$T/h2/tls.pem' '$URL2/v1/health' | grep -q Passed"
 kill "$PID" && wait "$PID"
 PID=
