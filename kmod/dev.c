@@ -12,6 +12,7 @@
 #include <linux/compat.h>
 #include <linux/key.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 #include "vmshield.h"
 #include "sealedstate.h"
@@ -158,6 +159,17 @@ static long vms_ioc_seal(void __user *uarg, bool seal)
 	       arg.in_len - VMSHIELD_SEAL_OVERHEAD;
 	if (arg.out_len < need) {
 		ret = -ENOSPC;
+		goto out_key;
+	}
+	/*
+	 * Bad input changes nothing: an output buffer that cannot be written
+	 * would otherwise fail only at the end, with a nonce spent and part of
+	 * the result written. Probe it first, without writing to it (only a
+	 * concurrent munmap can still make the final copy fail).
+	 */
+	if (need && fault_in_safe_writeable(u64_to_user_ptr(arg.out_ptr),
+					    need)) {
+		ret = -EFAULT;
 		goto out_key;
 	}
 

@@ -482,7 +482,8 @@ TEST_F(keys, bad_pointers_are_efault)
 	uint8_t pt[200], blob[200 + 96], out[400], *two, *none, *ro;
 	size_t outlen = sizeof(blob);
 	struct vmshield_seal a, copy;
-	unsigned int c, v;
+	uint64_t seals0, seals1;
+	unsigned int c, v, f;
 
 	vt_fill_pattern(pt, sizeof(pt), 4);
 	ASSERT_EQ(0, vt_seal(self->fd, self->key, 1, pt, sizeof(pt), blob,
@@ -527,17 +528,27 @@ TEST_F(keys, bad_pointers_are_efault)
 			EXPECT_EQ(0, memcmp(&a, &copy, sizeof(a)));
 			EXPECT_TRUE(all_byte(out, sizeof(out), 0xa5));
 		}
-		/* output pointers: the argument is not written back */
+		/*
+		 * output pointers: refused before any work, so the argument is
+		 * not written back, the writable part of a partly mapped
+		 * buffer is untouched and no nonce is spent
+		 */
 		for (v = 0; v < 4; v++) {
 			void *bad = v == 0 ? NULL : v == 1 ? (void *)none :
 				    v == 2 ? (void *)(two + pg - 64) :
 				    (void *)ro;
 
+			memset(two + pg - 64, 0xa5, 64);
+			ASSERT_EQ(0, vt_key_counters(self->key, &seals0, &f));
 			a = mkarg(self->key, in, inlen, bad, sizeof(out));
 			copy = a;
 			EXPECT_EQ(-1, ioctl(self->fd, cmd, &a));
 			EXPECT_EQ(EFAULT, errno) TH_LOG("cmd %u out %u", c, v);
 			EXPECT_EQ(0, memcmp(&a, &copy, sizeof(a)));
+			EXPECT_TRUE(all_byte(two + pg - 64, 64, 0xa5))
+				TH_LOG("cmd %u out %u: partly written", c, v);
+			ASSERT_EQ(0, vt_key_counters(self->key, &seals1, &f));
+			EXPECT_EQ(seals0, seals1) TH_LOG("cmd %u out %u", c, v);
 		}
 	}
 	EXPECT_TRUE(all_byte(ro, pg, 0));
