@@ -279,6 +279,8 @@ static int do_release(struct hgsd *h, int fd, const uint8_t *p, size_t len)
 			rep.reason = HGS_R_ISOLATION_INSUFFICIENT_FOR_POLICY;
 		else if (rep.info.policy == VMS_KR_POLICY_SHIELDED && !rq.n_digests)
 			rep.reason = HGS_R_NO_APPROVED_WORKER;
+		else if (rep.info.min_attestation > rq.attest_mode)
+			rep.reason = HGS_R_ATTESTATION_MODE_INSUFFICIENT;
 	}
 	if (rep.reason == HGS_PASSED) {
 		memcpy(b.vm_id, rq.vm_id, 16);

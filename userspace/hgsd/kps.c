@@ -195,6 +195,8 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 	/* The key process unwraps, checks VM id and policy, and wraps. */
 	memcpy(krq.enclave_pk, out->cert.enclave_pk, 32);
 	krq.level = out->cert.level;
+	krq.attest_mode = !strcmp(out->cert.mode, "tpm") ? VMS_KP_ATTEST_TPM :
+			  VMS_KP_ATTEST_HOST_KEY;
 	krq.lifetime_s = h->cfg.release_lifetime_s;
 	if ((long)krq.lifetime_s > remaining)
 		krq.lifetime_s = (uint32_t)remaining;

@@ -72,6 +72,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the VM's policy (shielded) needs an isolation level of kernel-locked or higher; raise the host's lockdown and attest again, or run the VM on another host" },
 	[HGS_R_NO_APPROVED_WORKER] = { "NoApprovedWorker", 403,
 		"a shielded release needs at least one enabled worker digest; the HGS admin must add one (shieldctl hgs worker add)" },
+	[HGS_R_ATTESTATION_MODE_INSUFFICIENT] = { "AttestationModeInsufficient", 403,
+		"the key protector demands a stronger attestation mode (e.g. tpm) than the health certificate's (host-key); attest the host in that mode" },
 	[HGS_R_ADMIN_CREDENTIALS_REQUIRED] = { "AdminCredentialsRequired", 403,
 		"admin operations are only served on the local admin socket, to an authorised user" },
 	[HGS_R_ADMIN_NOT_AUTHORIZED] = { "AdminNotAuthorized", 403,

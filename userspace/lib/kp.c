@@ -16,10 +16,11 @@
 #include "vms_oids.h"
 #include "vms_x509.h"
 
-enum { A_VERSION, A_VM_ID, A_KEY_ID, A_POLICY, A_RECIPS, A_CONTENT, N_OBJ };
+enum { A_VERSION, A_VM_ID, A_KEY_ID, A_POLICY, A_RECIPS, A_MINATT, A_CONTENT, N_OBJ };
 static const char *const obj_oid[N_OBJ] = {
 	VMS_OID_KP_VERSION, VMS_OID_KP_VM_ID, VMS_OID_KP_KEY_ID,
-	VMS_OID_KP_POLICY, VMS_OID_KP_RECIPIENTS, VMS_OID_KP_CONTENT,
+	VMS_OID_KP_POLICY, VMS_OID_KP_RECIPIENTS, VMS_OID_KP_MIN_ATTESTATION,
+	VMS_OID_KP_CONTENT,
 };
 static ASN1_OBJECT *obj[N_OBJ];
 static pthread_once_t obj_once = PTHREAD_ONCE_INIT;
@@ -145,6 +146,15 @@ static int kp_open(const uint8_t *der, size_t len, struct kp *k)
 	     policy != VMS_KR_POLICY_SHIELDED))
 		goto malformed;
 	k->info.policy = (uint32_t)policy;
+	/* Optional: absent means any attestation mode (host-key) will do. */
+	if (CMS_signed_get_attr_by_OBJ(si, obj[A_MINATT], -1) >= 0) {
+		long m;
+
+		if (attr_int(si, A_MINATT, &m) || m < VMS_KP_ATTEST_HOST_KEY ||
+		    m > VMS_KP_ATTEST_TPM)
+			goto malformed;
+		k->info.min_attestation = (uint32_t)m;
+	}
 
 	out = BIO_new(BIO_s_mem());
 	if (!out) {
@@ -354,10 +364,11 @@ static int add_recipient_certs(CMS_SignerInfo *si, STACK_OF(X509) *recips)
 
 /* Sign a KP over @recips (which must include the owner's enc cert). */
 static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
-		    const uint8_t vm_id[16], const uint8_t key_id[16],
-		    uint32_t policy, const uint8_t tk[32], uint8_t **der,
-		    size_t *derlen)
+		    const struct vms_kp_info *bind, const uint8_t tk[32],
+		    uint8_t **der, size_t *derlen)
 {
+	const uint8_t *vm_id = bind->vm_id, *key_id = bind->key_id;
+	uint32_t policy = bind->policy;
 	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *sd = NULL;
 	_cleanup_(BIO_free_allp) BIO *content = NULL;
 	_cleanup_ossl_ uint8_t *env = NULL;
@@ -371,6 +382,8 @@ static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 		return -ENOKEY;
 	if (policy != VMS_KR_POLICY_ENCRYPTION_SUPPORTED &&
 	    policy != VMS_KR_POLICY_SHIELDED)
+		return -EINVAL;
+	if (bind->min_attestation > VMS_KP_ATTEST_TPM)
 		return -EINVAL;
 	if (sk_X509_num(recips) < 1 || sk_X509_num(recips) > VMS_KP_MAX_RECIPIENTS)
 		return -E2BIG;
@@ -391,6 +404,8 @@ static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 		r = add_octets(si, A_KEY_ID, key_id);
 	if (!r)
 		r = add_int(si, A_POLICY, (long)policy);
+	if (!r && bind->min_attestation)
+		r = add_int(si, A_MINATT, (long)bind->min_attestation);
 	if (r)
 		return r;
 	r = add_recipient_certs(si, recips);
@@ -425,6 +440,17 @@ int vms_kp_create(const struct vms_guardian *owner, X509 *const *others,
 		  const uint8_t key_id[16], uint32_t policy,
 		  const uint8_t tk[32], uint8_t **der, size_t *derlen)
 {
+	struct vms_kp_info bind = { .policy = policy };
+
+	memcpy(bind.vm_id, vm_id, 16);
+	memcpy(bind.key_id, key_id, 16);
+	return vms_kp_create_ex(owner, others, n_others, &bind, tk, der, derlen);
+}
+
+int vms_kp_create_ex(const struct vms_guardian *owner, X509 *const *others,
+		     size_t n_others, const struct vms_kp_info *bind,
+		     const uint8_t tk[32], uint8_t **der, size_t *derlen)
+{
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	size_t i;
 	int r = -ENOMEM;
@@ -436,7 +462,7 @@ int vms_kp_create(const struct vms_guardian *owner, X509 *const *others,
 	for (i = 0; i < n_others; i++)
 		if (!stack_has(sk, others[i]) && !sk_X509_push(sk, others[i]))
 			goto out;
-	r = kp_build(owner, sk, vm_id, key_id, policy, tk, der, derlen);
+	r = kp_build(owner, sk, bind, tk, der, derlen);
 out:
 	sk_X509_free(sk);	/* borrowed certificates */
 	return r;
@@ -521,8 +547,7 @@ static int kp_change(const uint8_t *der, size_t len,
 			}
 	}
 	if (!r)
-		r = kp_build(owner, recips, k.info.vm_id, k.info.key_id,
-			     k.info.policy, tk, out, outlen);
+		r = kp_build(owner, recips, &k.info, tk, out, outlen);
 	OPENSSL_cleanse(tk, sizeof(tk));
 	kp_free(&k);
 	return r;

@@ -13,6 +13,8 @@
  *     signed attrs   = contentType, messageDigest, signingTime, and
  *                      kpVersion (INTEGER 1), vmId (OCTET STRING 16),
  *                      keyId (OCTET STRING 16), policy (INTEGER 1|2),
+ *                      optionally minAttestation (INTEGER 1 host-key,
+ *                      2 tpm: KPS refuses certificates of a weaker mode),
  *                      recipientCerts (one value per authorised guardian:
  *                      an OCTET STRING holding its encryption certificate's
  *                      DER, so a grant or revoke can rebuild the envelope;
@@ -41,6 +43,12 @@
 #include "vms_guardian.h"
 
 #define VMS_KP_VERSION		1
+
+/* The weakest attestation mode whose health certificates may receive the
+ * KP's key (optional attribute minAttestation; absent = host-key). */
+#define VMS_KP_ATTEST_ANY	0	/* attribute absent */
+#define VMS_KP_ATTEST_HOST_KEY	1
+#define VMS_KP_ATTEST_TPM	2
 #define VMS_KP_MAX_LEN		(256 * 1024)
 #define VMS_KP_MAX_RECIPIENTS	64
 
@@ -48,6 +56,7 @@ struct vms_kp_info {
 	uint8_t vm_id[16];
 	uint8_t key_id[16];
 	uint32_t policy;		/* VMS_KR_POLICY_* */
+	uint32_t min_attestation;	/* VMS_KP_ATTEST_* */
 	char owner[VMS_GUARDIAN_NAME_MAX + 1];
 	char owner_fpr[65];		/* SHA-256 of the owner signing cert */
 	unsigned int n_recipients;
@@ -58,6 +67,12 @@ int vms_kp_create(const struct vms_guardian *owner, X509 *const *others,
 		  size_t n_others, const uint8_t vm_id[16],
 		  const uint8_t key_id[16], uint32_t policy,
 		  const uint8_t tk[32], uint8_t **der, size_t *derlen);
+
+/* The same with every binding field of @bind (vm_id, key_id, policy,
+ * min_attestation); grant and revoke keep them. */
+int vms_kp_create_ex(const struct vms_guardian *owner, X509 *const *others,
+		     size_t n_others, const struct vms_kp_info *bind,
+		     const uint8_t tk[32], uint8_t **der, size_t *derlen);
 
 /* Parse and verify the owner signature; fills @info. No key needed. */
 int vms_kp_verify(const uint8_t *der, size_t len, struct vms_kp_info *info);

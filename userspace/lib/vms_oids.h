@@ -28,6 +28,7 @@
 #define VMS_OID_KP_KEY_ID	VMS_OID_ARC ".2.3"	/* OCTET STRING (16) */
 #define VMS_OID_KP_POLICY	VMS_OID_ARC ".2.4"	/* INTEGER 1|2 */
 #define VMS_OID_KP_RECIPIENTS	VMS_OID_ARC ".2.5"	/* SET OF OCTET STRING (DER certs) */
+#define VMS_OID_KP_MIN_ATTESTATION VMS_OID_ARC ".2.6"	/* INTEGER 1 host-key, 2 tpm (optional) */
 #define VMS_OID_KP_CONTENT	VMS_OID_ARC ".2.10"	/* eContentType: DER EnvelopedData ContentInfo */
 
 #endif /* VMS_OIDS_H */

@@ -33,6 +33,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: shieldctl kp new --owner GUARDIAN --vm-id UUID --policy shielded|encryption-supported\n"
 		"                        --out KP [--guardian PUB]... [--tk TK | --tk-out TK]\n"
+		"                        [--min-attestation host-key|tpm]\n"
 		"       shieldctl kp grant  --in KP --owner GUARDIAN --guardian PUB --out NEW\n"
 		"       shieldctl kp revoke --in KP --owner GUARDIAN --guardian PUB --out NEW\n"
 		"       shieldctl kp show --in KP\n"
@@ -93,6 +94,7 @@ static int show(const char *what, const char *path)
 	printf("key_protector: %s\nversion: 1\nsignature: valid\n", path);
 	printf("vm_id: %s\nkey_id: %s\npolicy: %s\n", vm, kid,
 	       info.policy == VMS_KR_POLICY_SHIELDED ? "shielded" : "encryption-supported");
+	printf("min_attestation: %s\n", info.min_attestation == VMS_KP_ATTEST_TPM ? "tpm" : "host-key");
 	printf("owner: %s (signing certificate sha256 %s)\n", info.owner, info.owner_fpr);
 	printf("guardians: %u\n", info.n_recipients);
 	for (i = 0; i < sk_X509_num(sk); i++) {
@@ -112,12 +114,15 @@ int shieldctl_kp_main(int argc, char **argv)
 	static const struct shieldctl_opt opts[] = {
 		{ "owner", 1, 0 }, { "guardian", 1, 1 }, { "vm-id", 1, 0 }, { "policy", 1, 0 },
 		{ "out", 1, 0 }, { "in", 1, 0 }, { "tk", 1, 0 }, { "tk-out", 1, 0 },
-		{ "password-file", 1, 0 }, { "help", 0, 0 }, { NULL, 0, 0 },
+		{ "password-file", 1, 0 }, { "help", 0, 0 }, { "min-attestation", 1, 0 },
+		{ NULL, 0, 0 },
 	};
-	enum { O_OWNER, O_GUARDIAN, O_VM, O_POLICY, O_OUT, O_IN, O_TK, O_TKOUT, O_PW, O_HELP };
+	enum { O_OWNER, O_GUARDIAN, O_VM, O_POLICY, O_OUT, O_IN, O_TK, O_TKOUT, O_PW, O_HELP,
+	       O_MINATT };
 	struct vms_guardian owner, gs[MAX_GUARDIANS];
 	X509 *certs[MAX_GUARDIANS];
-	const char *v[11], *pos[1], *gpaths[MAX_GUARDIANS], *what;
+	const char *v[12], *pos[1], *gpaths[MAX_GUARDIANS], *what;
+	uint32_t min_att = VMS_KP_ATTEST_ANY;
 	unsigned int ng = 0, i;
 	uint8_t vm_id[16], key_id[16], *der = NULL, *in = NULL;
 	size_t len = 0, inlen;
@@ -171,6 +176,12 @@ int shieldctl_kp_main(int argc, char **argv)
 			return shieldctl_fail(what, "needs --policy shielded|encryption-supported");
 		if (v[O_TK] && v[O_TKOUT])
 			return shieldctl_fail(what, "give --tk or --tk-out, not both");
+		if (v[O_MINATT] && !strcmp(v[O_MINATT], "host-key"))
+			min_att = VMS_KP_ATTEST_HOST_KEY;
+		else if (v[O_MINATT] && !strcmp(v[O_MINATT], "tpm"))
+			min_att = VMS_KP_ATTEST_TPM;
+		else if (v[O_MINATT])
+			return shieldctl_fail(what, "--min-attestation is host-key or tpm");
 	} else {
 		if (!v[O_IN] || ng != 1)
 			return shieldctl_fail(what, "needs --in KP and one --guardian PUB");
@@ -207,8 +218,13 @@ int shieldctl_kp_main(int argc, char **argv)
 			r = vms_prim_random(tk.b, 32);
 		if (!r)
 			r = vms_prim_random(key_id, 16);
-		if (!r)
-			r = vms_kp_create(&owner, certs, ng, vm_id, key_id, policy, tk.b, &der, &len);
+		if (!r) {
+			struct vms_kp_info bind = { .policy = policy, .min_attestation = min_att };
+
+			memcpy(bind.vm_id, vm_id, 16);
+			memcpy(bind.key_id, key_id, 16);
+			r = vms_kp_create_ex(&owner, certs, ng, &bind, tk.b, &der, &len);
+		}
 		if (!r && v[O_TKOUT])
 			r = vms_write_file_atomic(v[O_TKOUT], tk.b, 32, 0600, VMS_WRITE_NOCLOBBER);
 	} else {

@@ -101,6 +101,8 @@ fails "encrypted guardian without its password" "wrong password" $S guardian sho
 VM=6f1c2a5e-930d-4b71-8a42-0c5de177309b
 check "kp new" $S kp new --owner owner.guardian --guardian hgs.pub --vm-id $VM --policy shielded --out vm.kp --tk-out vm.tk
 check "kp show" sh -c "$S kp show --in vm.kp | grep -q 'policy: shielded'"
+check "kp new --min-attestation tpm" sh -c "$S kp new --owner owner.guardian --guardian hgs.pub --vm-id $VM --policy shielded --min-attestation tpm --out tpm.kp >/dev/null && $S kp show --in tpm.kp | grep -q 'min_attestation: tpm'"
+fails "kp new --min-attestation with a bad mode" "host-key or tpm" $S kp new --owner owner.guardian --vm-id $VM --policy shielded --min-attestation strong --out x.kp
 check "kp show lists the HGS guardian" sh -c "$S kp show --in vm.kp | grep -q 'guardian: hgs-guardian-1'"
 check "openssl cms parses the KP" sh -c "openssl cms -cmsout -print -inform DER -in vm.kp | grep -q 'signedData'"
 check "openssl cms verifies the owner signature" \

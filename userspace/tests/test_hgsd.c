@@ -1020,6 +1020,35 @@ static void test_refuse_shielded_on_kernel_open(void **state)
 	rel_free(&r);
 }
 
+static void test_refuse_kp_demanding_tpm(void **state)
+{
+	struct vms_kp_info bind = { .policy = VMS_KR_POLICY_SHIELDED,
+				    .min_attestation = VMS_KP_ATTEST_TPM };
+	struct rel r;
+	uint8_t tk[32], *der;
+	size_t len;
+	char *kp;
+
+	(void)state;
+	rel_new(&r, "host32", VMSHIELD_ISOLATION_KERNEL_LOCKED, VMS_KR_POLICY_SHIELDED);
+	assert_int_equal(vms_uuid_parse(VM1, bind.vm_id), 0);
+	t_random(bind.key_id, 16);
+	t_random(tk, 32);
+	assert_int_equal(vms_kp_create_ex(&owner, &hgs_g.enc_cert, 1, &bind, tk, &der, &len), 0);
+	kp = vms_b64_encode(der, len);
+	/* host-key certificates are not enough for this KP */
+	release_expect(r.cert, kp, VM1, 403, "AttestationModeInsufficient");
+	bind.min_attestation = VMS_KP_ATTEST_HOST_KEY;
+	free(der);
+	free(kp);
+	assert_int_equal(vms_kp_create_ex(&owner, &hgs_g.enc_cert, 1, &bind, tk, &der, &len), 0);
+	kp = vms_b64_encode(der, len);
+	release_ok(r.cert, kp, VM1);
+	free(der);
+	free(kp);
+	rel_free(&r);
+}
+
 static void test_refuse_no_approved_worker(void **state)
 {
 	struct rel r;
@@ -1337,6 +1366,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_vm_id_mismatch),
 		cmocka_unit_test(test_refuse_shielded_on_kernel_open),
 		cmocka_unit_test(test_refuse_no_approved_worker),
+		cmocka_unit_test(test_refuse_kp_demanding_tpm),
 		cmocka_unit_test(test_bad_json),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_huge_bodies),

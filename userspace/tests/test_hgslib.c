@@ -298,6 +298,23 @@ static void test_kp_grant_revoke(void **state)
 				       &x, &xlen), -ENOENT);
 	free(g);
 	free(rv);
+	{	/* grant keeps an optional minAttestation */
+		struct vms_kp_info bind = { .policy = VMS_KR_POLICY_ENCRYPTION_SUPPORTED,
+					    .min_attestation = VMS_KP_ATTEST_TPM };
+		uint8_t *k1, *k2;
+		size_t l1, l2;
+
+		memcpy(bind.vm_id, vm, 16);
+		memcpy(bind.key_id, kid, 16);
+		assert_int_equal(vms_kp_create_ex(&f->owner, NULL, 0, &bind, f->tk, &k1, &l1), 0);
+		assert_int_equal(vms_kp_grant(k1, l1, &f->owner, f->hgs.enc_cert, &k2, &l2), 0);
+		assert_int_equal(vms_kp_verify(k2, l2, &info), 0);
+		assert_int_equal(info.min_attestation, VMS_KP_ATTEST_TPM);
+		assert_int_equal(vms_kp_verify(f->kp, f->len, &info), 0);
+		assert_int_equal(info.min_attestation, VMS_KP_ATTEST_ANY);
+		free(k1);
+		free(k2);
+	}
 }
 
 static void test_guardian_files(void **state)
