@@ -70,7 +70,7 @@ check: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	$(MAKE) -C userspace bench
+	@$(REPO)/scripts/bench.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -21,14 +21,22 @@
 #define VMS_DESC_PREFIX "vm:"
 
 /* "vm:" followed by a canonical UUID, e.g. vm:0f8fad5b-d9cb-469f-a165-70867728950e */
+/*
+ * Lower-case hex only: one VM must have one description, or "vm:ABC..."
+ * and "vm:abc..." would be two keys for the same VM in one keyring.
+ */
 static int vms_desc_vm_id(const char *desc, u8 vm_id[16])
 {
+	char canon[UUID_STRING_LEN + 1];
 	uuid_t u;
 
 	if (!desc || strncmp(desc, VMS_DESC_PREFIX, 3) ||
 	    strlen(desc) != 3 + UUID_STRING_LEN)
 		return -EINVAL;
 	if (uuid_parse(desc + 3, &u))
+		return -EINVAL;
+	snprintf(canon, sizeof(canon), "%pUb", &u);
+	if (strcmp(canon, desc + 3))
 		return -EINVAL;
 	memcpy(vm_id, u.b, 16);
 	return 0;

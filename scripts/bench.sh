@@ -1,0 +1,16 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: userspace benchmarks (formats, HPKE, hgsd), then the module's
+# SEAL/UNSEAL against OpenSSL inside a guarded host. Every figure is a ratio
+# against a baseline measured in the same run; nothing here is a test.
+set -o pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+make -s -C "$REPO/userspace" bench || exit 1
+echo "== module: SEAL/UNSEAL through /dev/vmshield vs OpenSSL, in the guarded host"
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+"$REPO/selftests/vm/run" --timeout 600 --test-timeout 500 \
+	"$REPO/build/selftests/bench_seal" >"$out" 2>&1
+rc=$?
+grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
+((rc == 0)) || { echo "bench: module benchmark failed (rig exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }
