@@ -838,6 +838,36 @@ static char *tamper_signature(const char *kp64)
 	return out;
 }
 
+static void test_refuse_reregistration_other_key(void **state)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k1 = vms_pkey_gen_ed25519();
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k2 = vms_pkey_gen_ed25519();
+	char *p2 = pem_of_pubkey(k2);
+	json_t *r;
+
+	(void)state;
+	add_host("host19", k1);
+	json_decref(call(adm, "/v1/admin/hosts/add",
+			 json_pack("{s:s, s:s}", "name", "host19", "public_key", p2),
+			 409, "HostKeyConflict"));
+	/* the registration is unchanged: still the first key */
+	r = call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	{
+		char fpr[VMS_FPR_HEX_LEN];
+		json_t *row;
+		size_t i;
+		int seen = 0;
+
+		assert_int_equal(vms_pkey_fingerprint(k1, fpr), 0);
+		json_array_foreach(json_object_get(r, "hosts"), i, row)
+			if (!strcmp(json_string_value(json_object_get(row, "name")), "host19"))
+				seen = !strcmp(json_string_value(json_object_get(row, "key_fpr")), fpr);
+		assert_true(seen);
+	}
+	json_decref(r);
+	free(p2);
+}
+
 /* ---------- key-release refusals, one test each ---------- */
 
 /* A registered host, its certificate, and a KP for VM1 with @policy. */
@@ -1355,6 +1385,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_malformed_report),
 		cmocka_unit_test(test_refuse_isolation_level_too_low),
 		cmocka_unit_test(test_refuse_disabled_host_attest),
+		cmocka_unit_test(test_refuse_reregistration_other_key),
 		cmocka_unit_test(test_refuse_cert_expired),
 		cmocka_unit_test(test_refuse_cert_unknown_signer),
 		cmocka_unit_test(test_refuse_cert_before_cutoff),
