@@ -9,8 +9,9 @@
 #
 # It copies Kbuild, dkms.conf, kmod/, core/ and include/ (git-tracked and
 # untracked-but-not-ignored files when in a git checkout) to
-# /usr/src/<name>-<version>, runs `dkms add` and `dkms build -k KVER`, checks
-# the built module with modinfo, then `dkms remove --all` and deletes the
+# /usr/src/<name>-<version>, runs `dkms add`, `dkms build -k KVER` and
+# `dkms install -k KVER`, checks the module with modinfo and that modprobe
+# would find the installed one, then `dkms remove --all` and deletes the
 # source dir -- on every exit path -- and checks that nothing is left in
 # /var/lib/dkms or /usr/src.  Signing keys, which dkms would otherwise create
 # as /var/lib/dkms/mok.{key,pub}, go to a temporary directory.
@@ -107,7 +108,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..12"
 echo "# $NAME/$VER for kernel $KVER (running: $(uname -r)); sources from $REPO"
 
 # --- copy the sources as a package would ship them --------------------------------
@@ -158,9 +159,24 @@ check "modinfo vermagic is for $KVER" eval '[[ -n $KO && $(modf vermagic) == "$K
 check "modinfo version: $VER (same as dkms.conf)" eval '[[ -n $KO && $(modf version) == "$VER" ]]'
 [[ -n $KO ]] && echo "# license: $(modf license); signer: $(modf signer)"
 
+# --- install into the target kernel's tree, as a host admin would ----------------------
+
+# Debian's dkms puts modules in /updates/dkms whatever DEST_MODULE_LOCATION says.
+INSTALLED=/lib/modules/$KVER/updates/dkms/$MODNAME.ko
+if dkms install -m "$NAME" -v "$VER" -k "$KVER" >"$WORK/install.log" 2>&1; then
+	ok "dkms install -k $KVER"
+else
+	not_ok "dkms install -k $KVER"
+	comment_file "$WORK/install.log" 15
+fi
+check "modprobe would load the installed module ($INSTALLED)" \
+	eval '[[ $(modinfo -k "$KVER" -F filename "$MODNAME" 2>/dev/null) == "$INSTALLED"* ]]'
+
 # --- remove, and check nothing is left -------------------------------------------------
 
 cleanup
+check "uninstalled: no $MODNAME module left for $KVER" \
+	eval '! modinfo -k "$KVER" "$MODNAME" >/dev/null 2>&1 && ! ls "$INSTALLED"* >/dev/null 2>&1'
 no_trace() {
 	! dkms status -m "$NAME" 2>/dev/null | grep -q . &&
 		[[ ! -e $SRC && ! -e $TREE/$VER ]] &&
