@@ -82,8 +82,10 @@ static int run(const char *conf)
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - conf) : 1,
 		 slash ? conf : ".");
 	config_defaults(&h->cfg, dir);
-	if (config_load(conf, &h->cfg))
+	if (config_load(conf, &h->cfg)) {
+		free(h);
 		return 1;
+	}
 	pthread_rwlock_init(&h->lock, NULL);
 	h->started = time(NULL);
 	sigemptyset(&set);

@@ -24,13 +24,18 @@ def main():
         if len(fields) < 2 or "w" not in fields[1]:
             continue
         lo, hi = (int(x, 16) for x in fields[0].split("-"))
-        try:
-            mem.seek(lo)
-            data = mem.read(hi - lo)
-        except (OSError, OverflowError, ValueError):
+        if hi - lo > (1 << 32):  # e.g. a sanitizer's shadow: not heap
             continue
-        if any(n in data for n in needles):
-            return 0
+        # Read in chunks, overlapping by the needle length.
+        step = 16 << 20
+        for off in range(lo, hi, step):
+            try:
+                mem.seek(off)
+                data = mem.read(min(step + 64, hi - off))
+            except (OSError, OverflowError, ValueError, MemoryError):
+                continue
+            if any(n in data for n in needles):
+                return 0
     return 1
 
 

@@ -153,7 +153,10 @@ static void test_health_cert(void **state)
 	/* A signer certificate is not a health certificate. */
 	assert_int_equal(vms_health_cert_parse(signer, &out), -EINVAL);
 	strcpy(in.host, "bad/name");
+	X509_free(c);
+	c = NULL;
 	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 28800, 600, &c), -EINVAL);
+	assert_null(c);
 }
 
 static const uint8_t vm[16] = "VM-0123456789ab", kid[16] = "KEY-0123456789a";
