@@ -94,7 +94,7 @@ check "(a) passing run exits 0" rc_is 0
 check "(a) subtests flattened as 'ok N pass.sh: ...'" has '^ok [0-9]+ pass.sh: /dev/tpm0 and /dev/tpmrm0$'
 check "(a) guest has TPM event log and IMA list" eval 'has "^ok [0-9]+ pass.sh: TPM event log" && has "^ok [0-9]+ pass.sh: IMA ascii_runtime"'
 check "(a) nothing is 'not ok'" hasnt '^not ok'
-check "(a) exit 4 reported as '# SKIP' with its reason" has '^ok [0-9]+ skip.sh # SKIP nothing to test here$'
+check "(a) exit 4 reported as a SKIP directive with its reason" has '^ok [0-9]+ skip.sh # SKIP nothing to test here$'
 check "(a) --env reaches the test, cwd is its dir" eval 'has "^ok [0-9]+ env.sh: --env passed through" && has "^ok [0-9]+ env.sh: cwd is"'
 check "(a) plan matches the result lines" eval '[[ $(grep -cE "^(not )?ok [0-9]+" "$WORK/out") == $(sed -n "s/^1\.\.//p" "$WORK/out") ]]'
 check "(a) reports boot-to-tests time and accelerator" eval 'has "^# rig: boot-to-tests [0-9]+\.[0-9] s" && has "^# rig: accel (tcg|kvm)"'
