@@ -46,6 +46,7 @@ RIG_MODE=test
 RIG_RUN=
 RIG_GUEST=
 RIG_ROOTCACHE=none
+RIG_KEEP=
 set -f
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
@@ -53,6 +54,7 @@ for arg in $(cat /proc/cmdline); do
 	rig_run=*)   RIG_RUN=${arg#rig_run=} ;;
 	rig_guest=*) RIG_GUEST=${arg#rig_guest=} ;;
 	rig_rootcache=*) RIG_ROOTCACHE=${arg#rig_rootcache=} ;;
+	rig_keep=*)  RIG_KEEP=${arg#rig_keep=} ;;
 	esac
 done
 
@@ -96,8 +98,20 @@ mount -t 9p -o "$P9OPTS,rw" rigout "$NEWROOT$RIG_RUN/out" ||
 # event log at /sys/kernel/security.
 mount -t securityfs securityfs /sys/kernel/security || log "securityfs mount failed"
 
+# The repository may live under /tmp or /run on the outer machine (CI clones
+# wherever it likes): keep that one tree, with the results share inside it,
+# visible through the guest's own tmpfs.
+if [ -n "$RIG_KEEP" ]; then
+	mkdir -p /keep && mount -o rbind "$NEWROOT$RIG_KEEP" /keep ||
+		die "cannot hold $RIG_KEEP"
+fi
 mount -t tmpfs -o mode=1777 tmpfs "$NEWROOT/tmp" || die "tmpfs /tmp"
 mount -t tmpfs -o mode=755 tmpfs "$NEWROOT/run" || die "tmpfs /run"
+if [ -n "$RIG_KEEP" ]; then
+	mkdir -p "$NEWROOT$RIG_KEEP" && mount --move /keep "$NEWROOT$RIG_KEEP" ||
+		die "cannot keep $RIG_KEEP visible"
+	log "kept $RIG_KEEP visible over the guest's tmpfs"
+fi
 mount -o bind /proc "$NEWROOT/proc" || die "bind /proc"
 mount -o rbind /sys "$NEWROOT/sys" || die "bind /sys"
 mount -o bind /dev "$NEWROOT/dev" || die "bind /dev"

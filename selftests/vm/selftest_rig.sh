@@ -18,7 +18,7 @@ HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 RIG=$HERE/run
 T=$HERE/rigtests
 CACHE=${RIG_CACHE:-$(cd "$HERE/../.." && pwd)/build/rig}
-PLAN=42
+PLAN=44
 
 WORK=$(mktemp -d /tmp/selftest_rig.XXXXXX)
 BGPID=
@@ -179,6 +179,19 @@ SECS=0
 BGPID=
 check "(e) SIGTERM during a test: rig exits 143" rc_is 143
 check "(e) SIGTERM: QEMU and swtpm stopped, pid files gone" nothing_left
+
+# --- (f) a repository under /tmp (CI may clone there) stays visible ----------------
+# The guest mounts its own tmpfs on /tmp; the rig keeps the repo tree visible.
+TMPREPO=$(mktemp -d /tmp/rig-selftest-repo.XXXXXX)
+cp -r "$HERE/.." "$TMPREPO/selftests"
+RIG_SAVED=$RIG
+RIG=$TMPREPO/selftests/vm/run
+rig --no-module "$TMPREPO/selftests/vm/rigtests/pass.sh"
+check "(f) repo under /tmp: its test runs and passes" \
+	eval 'rc_is 0 && has "^ok [0-9]+ pass.sh: results share writable$"'
+check "(f) repo under /tmp: nothing left running" nothing_left
+RIG=$RIG_SAVED
+rm -rf "$TMPREPO"
 
 if [[ $N != "$PLAN" ]]; then
 	echo "not ok $((N + 1)) selftest_rig.sh ran $N checks but planned $PLAN"
