@@ -66,21 +66,3 @@ const char *vms_lockdown_level_name(unsigned int lockdown)
 	}
 	return "unknown";
 }
-
-const char *vms_dev_strerror(int err)
-{
-	switch (-err) {
-	case ENOENT:
-		return "/dev/vmshield does not exist: load the module (modprobe vmshield)";
-	case EACCES:
-	case EPERM:
-		return "permission denied on /dev/vmshield: run as root";
-	case ENOTTY:
-		return "the loaded vmshield module does not know this command: update the module or the tools so they match";
-	case EINVAL:
-		return "the module refused the request as malformed (a tools bug: report it)";
-	case EFAULT:
-		return "bad buffer address (a tools bug: report it)";
-	}
-	return strerror(-err);
-}

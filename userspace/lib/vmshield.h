@@ -7,6 +7,9 @@
 #ifndef LIBVMSHIELD_H
 #define LIBVMSHIELD_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <keyutils.h>
 #include <linux/vmshield.h>
 
 #define VMS_DEVICE_PATH "/dev/" VMSHIELD_DEVICE_NAME
@@ -23,7 +26,86 @@ const char *vms_placement_name(unsigned int placement);
 const char *vms_isolation_name(unsigned int level);
 const char *vms_lockdown_level_name(unsigned int lockdown);
 
-/* A message for an error returned by the vms_dev_* calls. */
+/*
+ * VM keys (the "vmshield" key type, Documentation/uapi.md). Link with
+ * -lkeyutils.
+ *
+ * The description of a VM's key is "vm:" and its id as a lower-case
+ * canonical UUID: VMS_KEY_DESC_LEN bytes with the NUL.
+ */
+#define VMS_KEY_DESC_LEN	40
+/* Write "vm:<uuid>" of @vm_id into @buf: 0, -EINVAL, or -ENOSPC. */
+int vms_dev_key_desc(const uint8_t vm_id[16], char *buf, size_t size);
+/* The same from a UUID string (either case in, lower case out). */
+int vms_dev_key_desc_uuid(const char *uuid, char *buf, size_t size);
+
+/*
+ * Load the key release @release (@len bytes, as KPS returned it) for VM
+ * @vm_id into @ring (a keyring serial or a KEY_SPEC_* value) with
+ * add_key("vmshield", "vm:<uuid>", ...). A key already in @ring for the
+ * same VM is replaced. Returns the new key's serial (> 0) or -errno.
+ */
+key_serial_t vms_dev_key_load(const uint8_t vm_id[16], const void *release,
+			      size_t len, key_serial_t ring);
+/* The same with the VM id as a UUID string. */
+key_serial_t vms_dev_key_load_uuid(const char *uuid, const void *release,
+				   size_t len, key_serial_t ring);
+/* Revoke @key: the enclave wipes it at once. 0 or -errno. */
+int vms_dev_key_revoke(key_serial_t key);
+/* Unlink @key from @ring. 0 or -errno. */
+int vms_dev_key_unlink(key_serial_t key, key_serial_t ring);
+
+/*
+ * VMSHIELD_IOC_SEAL: seal @len bytes of @state under @key, recording
+ * @generation. On success *@blob is a new buffer of *@blob_len bytes
+ * (free() it, or vms_dev_free()). 0 or -errno.
+ */
+int vms_dev_seal(int fd, key_serial_t key, uint64_t generation,
+		 const void *state, size_t len, uint8_t **blob,
+		 size_t *blob_len);
+/*
+ * VMSHIELD_IOC_UNSEAL: open @blob under @key. On success *@state is a new
+ * buffer of *@state_len bytes holding the plaintext: release it with
+ * vms_dev_free(), which wipes it. @generation (may be NULL) receives the
+ * recorded generation. 0 or -errno; on failure *@state is NULL.
+ */
+int vms_dev_unseal(int fd, key_serial_t key, const void *blob, size_t len,
+		   uint8_t **state, size_t *state_len, uint64_t *generation);
+/* Wipe @len bytes at @p and free it (NULL is fine). */
+void vms_dev_free(void *p, size_t len);
+
+/*
+ * Write a sealed blob to @path atomically (temporary file, fsync, rename,
+ * fsync of the directory; mode 0600): after a crash @path holds the old
+ * blob or the new one, never a torn mix. 0 or -errno.
+ */
+int vms_dev_write_sealed(const char *path, const void *blob, size_t len);
+/* Seal @state and write the blob to @path atomically. 0 or -errno. */
+int vms_dev_seal_to_file(int fd, key_serial_t key, uint64_t generation,
+			 const void *state, size_t len, const char *path);
+/* Read the sealed blob at @path and unseal it, as vms_dev_unseal(). */
+int vms_dev_unseal_file(int fd, key_serial_t key, const char *path,
+			uint8_t **state, size_t *state_len,
+			uint64_t *generation);
+
+/* What a call was doing, for a precise error message. */
+enum vms_op {
+	VMS_OP_ANY = 0,		/* unknown: a message that covers every case */
+	VMS_OP_OPEN,		/* vms_dev_open */
+	VMS_OP_INFO,		/* vms_dev_get_info */
+	VMS_OP_KEY_LOAD,	/* vms_dev_key_load (add_key) */
+	VMS_OP_KEY_DROP,	/* vms_dev_key_revoke / _unlink */
+	VMS_OP_SEAL,		/* vms_dev_seal, vms_dev_seal_to_file */
+	VMS_OP_UNSEAL,		/* vms_dev_unseal, vms_dev_unseal_file */
+	VMS_OP_FILE,		/* reading or writing a sealed-state file */
+};
+
+/*
+ * A message for an error (negative or positive errno) returned by a
+ * vms_dev_* call while doing @op: what is wrong and what to do. Never NULL.
+ */
+const char *vms_dev_op_strerror(enum vms_op op, int err);
+/* The same for an unknown operation: vms_dev_op_strerror(VMS_OP_ANY, err). */
 const char *vms_dev_strerror(int err);
 
 #endif /* LIBVMSHIELD_H */

@@ -34,11 +34,11 @@ static int host_info(int json)
 
 	fd = vms_dev_open();
 	if (fd < 0)
-		return shieldctl_fail("host info", "%s", vms_dev_strerror(fd));
+		return shieldctl_fail("host info", "%s", vms_dev_op_strerror(VMS_OP_OPEN, fd));
 	r = vms_dev_get_info(fd, &info);
 	vms_dev_close(fd);
 	if (r < 0)
-		return shieldctl_fail("host info", "%s", vms_dev_strerror(r));
+		return shieldctl_fail("host info", "%s", vms_dev_op_strerror(VMS_OP_INFO, r));
 
 	for (i = 0; i < sizeof(info.enclave_pk); i++)
 		snprintf(pk + 2 * i, 3, "%02x", info.enclave_pk[i]);
