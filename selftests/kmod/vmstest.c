@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include "vmstest.h"
+#include "vmshield.h"	/* libvmshield: the level and lockdown names */
 
 #define SYSLOG_ACTION_READ_ALL		3
 #define SYSLOG_ACTION_SIZE_BUFFER	10
@@ -301,32 +302,6 @@ int vt_sha256_file(const char *path, uint8_t out[32])
 	return ret;
 }
 
-static const char *vt_level_name(uint32_t level)
-{
-	switch (level) {
-	case VMSHIELD_ISOLATION_KERNEL_OPEN:
-		return "kernel-open";
-	case VMSHIELD_ISOLATION_KERNEL_LOCKED:
-		return "kernel-locked";
-	case VMSHIELD_ISOLATION_HYPERVISOR:
-		return "hypervisor";
-	}
-	return "unknown";
-}
-
-static const char *vt_lockdown_name(uint32_t lockdown)
-{
-	switch (lockdown) {
-	case VMSHIELD_LOCKDOWN_NONE:
-		return "none";
-	case VMSHIELD_LOCKDOWN_INTEGRITY:
-		return "integrity";
-	case VMSHIELD_LOCKDOWN_CONFIDENTIALITY:
-		return "confidentiality";
-	}
-	return "unknown";
-}
-
 int vt_report_text(const struct vmshield_info *info, char *buf, size_t size)
 {
 	char pk[65];
@@ -335,8 +310,8 @@ int vt_report_text(const struct vmshield_info *info, char *buf, size_t size)
 	vt_hex(info->enclave_pk, 32, pk);
 	n = snprintf(buf, size,
 		     "vmshield-report v1 placement=kernel level=%s lockdown=%s sig_enforced=%d module_sig_ok=%d enclave_pk=%s",
-		     vt_level_name(info->isolation_level),
-		     vt_lockdown_name(info->lockdown),
+		     vms_isolation_name(info->isolation_level),
+		     vms_lockdown_level_name(info->lockdown),
 		     !!(info->facts & VMSHIELD_FACT_SIG_ENFORCED),
 		     !!(info->facts & VMSHIELD_FACT_MODULE_SIG_OK), pk);
 	return n < 0 || (size_t)n >= size ? -EOVERFLOW : n;
