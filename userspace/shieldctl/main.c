@@ -20,6 +20,7 @@ static const struct shieldctl_family families[] = {
 	  shieldctl_guardian_main },
 	{ "kp", "key protectors: create, grant, revoke, show",
 	  shieldctl_kp_main },
+	{ "diagnose", "check this guarded host and say what to fix", shieldctl_diagnose_main },
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
