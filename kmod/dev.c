@@ -118,11 +118,11 @@ static int vms_may_use(struct vms_vmkey *vk)
 	struct vms_isolation iso;
 
 	vms_enclave_key_info(vk, &info);
-	if (info.policy == VMS_KR_POLICY_SHIELDED) {
-		vms_isolation_read(&iso);
-		if (iso.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
-			return -EKEYREJECTED;
-	}
+	if (info.policy != VMS_KR_POLICY_SHIELDED)
+		return 0;	/* encryption-supported: keyring access suffices */
+	vms_isolation_read(&iso);
+	if (iso.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
+		return -EKEYREJECTED;
 	return vms_worker_check(vk);
 }
 

@@ -78,7 +78,7 @@ extern struct key_type vms_key_type;
 int vms_keytype_init(void);
 void vms_keytype_exit(void);
 
-/* Worker identity: may the current task use a shielded key? */
+/* Worker identity, for shielded keys: may the current task use it? */
 int vms_worker_check(struct vms_vmkey *key);
 
 /* /dev/vmshield */

@@ -16,7 +16,6 @@
 #include <linux/rcupdate.h>
 #include <linux/hash_info.h>
 #include "vmshield.h"
-#include "keyrelease.h"
 
 /* get_mm_exe_file() is not exported on 6.1: take the reference ourselves */
 static struct file *vms_current_exe(void)
@@ -34,16 +33,12 @@ static struct file *vms_current_exe(void)
 	return exe;
 }
 
+/* Called for shielded keys only: may the current task use @key? */
 int vms_worker_check(struct vms_vmkey *key)
 {
-	struct vms_vmkey_info info;
 	struct file *exe;
 	u8 digest[32];
 	int algo;
-
-	vms_enclave_key_info(key, &info);
-	if (info.policy != VMS_KR_POLICY_SHIELDED)
-		return 0;	/* encryption-supported: keyring access suffices */
 
 	if (!current->mm || get_dumpable(current->mm) != SUID_DUMP_DISABLE)
 		return -EPERM;
