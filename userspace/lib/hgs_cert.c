@@ -115,21 +115,6 @@ static int add_time_ext(X509 *c, time_t t)
 	return r;
 }
 
-static int add_std_ext(X509 *c, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-	int ok;
-
-	X509V3_set_ctx(&ctx, issuer, c, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	if (!ext)
-		return -EINVAL;
-	ok = X509_add_ext(c, ext, -1);
-	X509_EXTENSION_free(ext);
-	return ok ? 0 : -ENOMEM;
-}
-
 int vms_health_cert_issue(EVP_PKEY *signer_key, X509 *signer_cert,
 			  const struct vms_health_cert_info *in,
 			  long validity_s, long margin_s, X509 **out)
@@ -159,9 +144,9 @@ int vms_health_cert_issue(EVP_PKEY *signer_key, X509 *signer_cert,
 	    !X509_set_issuer_name(c, X509_get_subject_name(signer_cert)) ||
 	    !X509_set_pubkey(c, pk))
 		return -ENOMEM;
-	r |= add_std_ext(c, signer_cert, NID_basic_constraints, "critical,CA:FALSE");
-	r |= add_std_ext(c, signer_cert, NID_key_usage, "critical,keyAgreement");
-	r |= add_std_ext(c, signer_cert, NID_authority_key_identifier, "keyid:always");
+	r |= vms_cert_add_ext(c, signer_cert, NID_basic_constraints, "critical,CA:FALSE");
+	r |= vms_cert_add_ext(c, signer_cert, NID_key_usage, "critical,keyAgreement");
+	r |= vms_cert_add_ext(c, signer_cert, NID_authority_key_identifier, "keyid:always");
 	r |= add_utf8_ext(c, EXT_MODE, in->mode);
 	r |= add_utf8_ext(c, EXT_LEVEL, vms_isolation_name(in->level));
 	r |= add_utf8_ext(c, EXT_POLICIES, in->policies);

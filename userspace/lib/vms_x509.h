@@ -67,6 +67,8 @@ int vms_cert_to_der(X509 *c, uint8_t **out, size_t *outlen); /* free() */
 
 /* A random positive 128-bit serial number. */
 int vms_cert_set_random_serial(X509 *c);
+/* Add a standard extension given in openssl.cnf syntax ("critical,CA:FALSE"). */
+int vms_cert_add_ext(X509 *c, X509 *issuer, int nid, const char *value);
 
 /* The subject's CN into @out (NUL-terminated); -EINVAL if none/too long. */
 int vms_cert_subject_cn(X509 *c, char *out, size_t outlen);

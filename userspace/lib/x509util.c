@@ -64,14 +64,14 @@ const char *vms_pkey_type_name(EVP_PKEY *k)
 	}
 }
 
-static int bio_to_buf(BIO *bio, uint8_t **out, size_t *outlen, int secure)
+static int bio_to_buf(BIO *bio, uint8_t **out, size_t *outlen)
 {
 	char *p;
 	long n = BIO_get_mem_data(bio, &p);
 
 	if (n <= 0)
 		return -EIO;
-	*out = secure ? OPENSSL_secure_malloc((size_t)n + 1) : malloc((size_t)n + 1);
+	*out = malloc((size_t)n + 1);
 	if (!*out)
 		return -ENOMEM;
 	memcpy(*out, p, (size_t)n);
@@ -90,7 +90,7 @@ int vms_pkey_private_pem(EVP_PKEY *k, char **out, size_t *outlen)
 		return -ENOMEM;
 	if (!PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL))
 		return -EIO;
-	r = bio_to_buf(bio, &buf, outlen, 0);
+	r = bio_to_buf(bio, &buf, outlen);
 	*out = (char *)buf;
 	return r;
 }
@@ -113,7 +113,7 @@ int vms_pkey_write_private(const char *path, EVP_PKEY *k,
 		ok = PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL);
 	if (!ok)
 		return -EIO;
-	r = bio_to_buf(bio, &buf, &len, 0);
+	r = bio_to_buf(bio, &buf, &len);
 	if (r)
 		return r;
 	r = vms_write_file_atomic(path, buf, len, 0600, flags);
@@ -157,20 +157,40 @@ int vms_pkey_from_pem(const char *pem, size_t len, EVP_PKEY **out)
 	return *out ? 0 : -EINVAL;
 }
 
-int vms_pkey_to_pem(EVP_PKEY *k, char **out)
+/*
+ * The text a PEM writer left in @bio (@written is the writer's result), as
+ * a NUL-terminated string the caller free()s. Public material only.
+ */
+static int pem_take(BIO *bio, int written, char **out)
 {
-	_cleanup_(BIO_free_allp) BIO *bio = BIO_new(BIO_s_mem());
 	uint8_t *buf = NULL;
 	size_t len;
 	int r;
 
-	if (!bio)
-		return -ENOMEM;
-	if (!PEM_write_bio_PUBKEY(bio, k))
+	*out = NULL;
+	if (!written)
 		return -EIO;
-	r = bio_to_buf(bio, &buf, &len, 0);
+	r = bio_to_buf(bio, &buf, &len);
 	*out = (char *)buf;
 	return r;
+}
+
+/* Write public PEM text (from @r, @pem of a *_to_pem call) atomically. */
+static int pem_write_public(const char *path, int r, const char *pem)
+{
+	if (r)
+		return r;
+	return vms_write_file_atomic(path, pem, strlen(pem),
+				     vms_public_file_mode(), 0);
+}
+
+int vms_pkey_to_pem(EVP_PKEY *k, char **out)
+{
+	_cleanup_(BIO_free_allp) BIO *bio = BIO_new(BIO_s_mem());
+
+	if (!bio)
+		return -ENOMEM;
+	return pem_take(bio, PEM_write_bio_PUBKEY(bio, k), out);
 }
 
 int vms_pkey_write_public(const char *path, EVP_PKEY *k)
@@ -178,10 +198,7 @@ int vms_pkey_write_public(const char *path, EVP_PKEY *k)
 	_cleanup_(vms_freep) char *pem = NULL;
 	int r = vms_pkey_to_pem(k, &pem);
 
-	if (r)
-		return r;
-	return vms_write_file_atomic(path, pem, strlen(pem),
-				     vms_public_file_mode(), 0);
+	return pem_write_public(path, r, pem);
 }
 
 static int sha256_hex(const uint8_t *p, size_t len, char out[VMS_FPR_HEX_LEN])
@@ -214,13 +231,13 @@ int vms_cert_fingerprint(X509 *c, char out[VMS_FPR_HEX_LEN])
 	return sha256_hex(der, (size_t)n, out);
 }
 
-static int add_ext(X509 *c, int nid, const char *value)
+int vms_cert_add_ext(X509 *c, X509 *issuer, int nid, const char *value)
 {
 	X509V3_CTX ctx;
 	X509_EXTENSION *ext;
 	int ok;
 
-	X509V3_set_ctx(&ctx, c, c, NULL, NULL, 0);
+	X509V3_set_ctx(&ctx, issuer, c, NULL, NULL, 0);
 	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
 	if (!ext)
 		return -EINVAL;
@@ -267,25 +284,25 @@ X509 *vms_cert_self_signed(EVP_PKEY *key, const char *cn, long days,
 					(const unsigned char *)cn, -1, -1, 0) ||
 	    !X509_set_issuer_name(c, name) || !X509_set_pubkey(c, key))
 		return NULL;
-	r |= add_ext(c, NID_subject_key_identifier, "hash");
+	r |= vms_cert_add_ext(c, c, NID_subject_key_identifier, "hash");
 	switch (kind) {
 	case VMS_CERT_CA:
-		r |= add_ext(c, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
-		r |= add_ext(c, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature");
+		r |= vms_cert_add_ext(c, c, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+		r |= vms_cert_add_ext(c, c, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature");
 		break;
 	case VMS_CERT_ENCRYPTION:
-		r |= add_ext(c, NID_basic_constraints, "critical,CA:FALSE");
-		r |= add_ext(c, NID_key_usage, "critical,keyAgreement,keyEncipherment");
+		r |= vms_cert_add_ext(c, c, NID_basic_constraints, "critical,CA:FALSE");
+		r |= vms_cert_add_ext(c, c, NID_key_usage, "critical,keyAgreement,keyEncipherment");
 		break;
 	case VMS_CERT_SIGNING:
-		r |= add_ext(c, NID_basic_constraints, "critical,CA:FALSE");
-		r |= add_ext(c, NID_key_usage, "critical,digitalSignature,nonRepudiation");
+		r |= vms_cert_add_ext(c, c, NID_basic_constraints, "critical,CA:FALSE");
+		r |= vms_cert_add_ext(c, c, NID_key_usage, "critical,digitalSignature,nonRepudiation");
 		break;
 	case VMS_CERT_TLS_SERVER:
-		r |= add_ext(c, NID_basic_constraints, "critical,CA:FALSE");
-		r |= add_ext(c, NID_key_usage, "critical,digitalSignature,keyCertSign");
-		r |= add_ext(c, NID_ext_key_usage, "serverAuth");
-		r |= add_ext(c, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+		r |= vms_cert_add_ext(c, c, NID_basic_constraints, "critical,CA:FALSE");
+		r |= vms_cert_add_ext(c, c, NID_key_usage, "critical,digitalSignature,keyCertSign");
+		r |= vms_cert_add_ext(c, c, NID_ext_key_usage, "serverAuth");
+		r |= vms_cert_add_ext(c, c, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
 		break;
 	}
 	if (r)
@@ -299,17 +316,10 @@ X509 *vms_cert_self_signed(EVP_PKEY *key, const char *cn, long days,
 int vms_cert_to_pem(X509 *c, char **out)
 {
 	_cleanup_(BIO_free_allp) BIO *bio = BIO_new(BIO_s_mem());
-	uint8_t *buf = NULL;
-	size_t len;
-	int r;
 
 	if (!bio)
 		return -ENOMEM;
-	if (!PEM_write_bio_X509(bio, c))
-		return -EIO;
-	r = bio_to_buf(bio, &buf, &len, 0);
-	*out = (char *)buf;
-	return r;
+	return pem_take(bio, PEM_write_bio_X509(bio, c), out);
 }
 
 int vms_cert_write(const char *path, X509 *c)
@@ -317,10 +327,7 @@ int vms_cert_write(const char *path, X509 *c)
 	_cleanup_(vms_freep) char *pem = NULL;
 	int r = vms_cert_to_pem(c, &pem);
 
-	if (r)
-		return r;
-	return vms_write_file_atomic(path, pem, strlen(pem),
-				     vms_public_file_mode(), 0);
+	return pem_write_public(path, r, pem);
 }
 
 int vms_cert_from_pem(const char *pem, size_t len, X509 **out)
