@@ -204,19 +204,15 @@ out_free:
 		kvfree_sensitive(out, max_t(size_t, need, 1));
 out_key:
 	vms_key_release(key);
-	if (ret == -ENOSPC) {
-		arg.out_len = need;
-		if (copy_to_user(uarg, &arg, sizeof(arg)))
-			return -EFAULT;
-		return -ENOSPC;
-	}
-	if (ret)
+	/* written back on success, and on ENOSPC to say the size needed */
+	if (ret && ret != -ENOSPC)
 		return ret;
 	arg.out_len = need;
-	arg.generation = gen;
+	if (!ret)
+		arg.generation = gen;
 	if (copy_to_user(uarg, &arg, sizeof(arg)))
 		return -EFAULT;
-	return 0;
+	return ret;
 }
 
 static long vms_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
