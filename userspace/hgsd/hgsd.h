@@ -168,7 +168,9 @@ void host_entry_release(struct host_entry *e);
 void state_policy(struct hgsd *h, struct policy *out);
 
 /* ---- keys ---- */
-int keys_init(const char *dir, struct hgsd_config *cfg);
+/* @tls_san: subjectAltName of the HTTPS certificate (NULL: localhost and
+ * 127.0.0.1). */
+int keys_init(const char *dir, struct hgsd_config *cfg, const char *tls_san);
 /* Key process: decrypt everything. */
 int keys_load(struct hgsd *h);
 /* Key process: a new guardian, held in memory and written encrypted;

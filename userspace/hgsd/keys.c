@@ -88,7 +88,7 @@ static int new_guardian(const struct hgsd_config *c, const char *pw,
 
 static int init_signer(const char *dir, const char *pw, const char *keyname,
 		       const char *certname, const char *cn,
-		       enum vms_cert_kind kind, long days)
+		       enum vms_cert_kind kind, long days, const char *san)
 {
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = vms_pkey_gen_p256();
 	_cleanup_(X509_freep) X509 *c = NULL;
@@ -97,7 +97,7 @@ static int init_signer(const char *dir, const char *pw, const char *keyname,
 
 	if (!k)
 		return -ENOMEM;
-	c = vms_cert_self_signed(k, cn, days, kind);
+	c = vms_cert_self_signed_san(k, cn, days, kind, san);
 	if (!c)
 		return -ENOMEM;
 	r = path_join(kp, sizeof(kp), dir, keyname);
@@ -110,7 +110,7 @@ static int init_signer(const char *dir, const char *pw, const char *keyname,
 	return r;
 }
 
-int keys_init(const char *dir, struct hgsd_config *cfg)
+int keys_init(const char *dir, struct hgsd_config *cfg, const char *tls_san)
 {
 	char keys[HGSD_PATH_MAX], path[HGSD_PATH_MAX], pw[PASSWORD_LEN + 1];
 	uint8_t raw[PASSWORD_LEN / 2];
@@ -134,10 +134,11 @@ int keys_init(const char *dir, struct hgsd_config *cfg)
 				  VMS_WRITE_NOCLOBBER);
 	if (!r)
 		r = init_signer(dir, pw, "keys/signer.key", "signer.pem",
-				"vmshield HGS attestation signer", VMS_CERT_CA, 3650);
+				"vmshield HGS attestation signer", VMS_CERT_CA, 3650,
+				NULL);
 	if (!r)
 		r = init_signer(dir, pw, "keys/tls.key", "tls.pem", "localhost",
-				VMS_CERT_TLS_SERVER, 825);
+				VMS_CERT_TLS_SERVER, 825, tls_san);
 	if (!r)
 		r = new_guardian(cfg, pw, "hgs-guardian-1", &g, &pem);
 	OPENSSL_cleanse(pw, sizeof(pw));

@@ -6,6 +6,8 @@
  *   hgsd -c DIR/hgsd.conf        run (until SIGTERM/SIGINT)
  *   hgsd status [-c CONF]        ask a running hgsd (admin socket)
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -20,11 +22,16 @@
 
 #include "hgsd.h"
 #include "vms_hgs_client.h"
+#include "vms_x509.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hgsd --init DIR [--port N]   create a new HGS in DIR\n"
+		"Usage: hgsd --init DIR [--port N] [--tls-name NAME]...\n"
+		"                                    create a new HGS in DIR; NAME (a DNS\n"
+		"                                    name or an IP address, repeatable) is\n"
+		"                                    added to the HTTPS certificate, which\n"
+		"                                    always names localhost and 127.0.0.1\n"
 		"       hgsd -c DIR/hgsd.conf        run it\n"
 		"       hgsd status [-c CONF]        status of a running hgsd (admin socket)\n\n"
 		"hgsd is the Host Guardian Service: attestation (host-key mode), health\n"
@@ -32,7 +39,7 @@ static void usage(FILE *f)
 		"Documentation/hgs-admin-guide.md and Documentation/hgs-protocol.md.\n");
 }
 
-static int do_init(const char *dir, const char *port)
+static int do_init(const char *dir, const char *port, const char *tls_san)
 {
 	struct hgsd_config cfg;
 	char abs[PATH_MAX];
@@ -54,7 +61,7 @@ static int do_init(const char *dir, const char *port)
 			return fprintf(stderr, "hgsd --init: bad --port '%s'\n", port), 1;
 		cfg.port = (unsigned int)p;
 	}
-	r = keys_init(abs, &cfg);
+	r = keys_init(abs, &cfg, tls_san);
 	if (r == -EEXIST)
 		return fprintf(stderr, "hgsd --init: %s already holds an HGS (keys/ exists); refusing to overwrite it\n", abs), 1;
 	if (r)
@@ -163,11 +170,40 @@ static int status(const char *conf)
 	return r;
 }
 
+/* Append @name to the subjectAltName list @san as DNS: or IP:. */
+static int add_tls_name(char *san, size_t size, const char *name)
+{
+	unsigned char ip[16];
+	size_t i, len = strlen(name);
+	const char *kind = "DNS";
+
+	if (inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1)
+		kind = "IP";
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr(".-:", name[i]))
+			break;
+	if (!len || len > 253 || i < len) {
+		fprintf(stderr, "hgsd --init: bad --tls-name '%s' (a DNS name or an IP address)\n", name);
+		return -EINVAL;
+	}
+	if (strlen(san) + len + 6 >= size) {
+		fprintf(stderr, "hgsd --init: too many --tls-name values\n");
+		return -ENOSPC;
+	}
+	strcat(san, ",");
+	strcat(san, kind);
+	strcat(san, ":");
+	strcat(san, name);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	char san[1024] = VMS_TLS_DEFAULT_SAN;
 	static const struct option opts[] = {
 		{ "init", required_argument, NULL, 'i' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "tls-name", required_argument, NULL, 'n' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -184,6 +220,10 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'i': init = optarg; break;
 		case 'p': port = optarg; break;
+		case 'n':
+			if (add_tls_name(san, sizeof(san), optarg))
+				return 1;
+			break;
 		case 'c': conf = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
@@ -197,7 +237,7 @@ int main(int argc, char **argv)
 		return status(conf);
 	umask(0077);	/* the store, keys and sockets are for this user only */
 	if (init && !conf)
-		return do_init(init, port);
+		return do_init(init, port, san);
 	if (conf && !init && !port)
 		return run(conf);
 	usage(stderr);

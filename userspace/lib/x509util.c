@@ -267,6 +267,12 @@ int vms_cert_set_random_serial(X509 *c)
 X509 *vms_cert_self_signed(EVP_PKEY *key, const char *cn, long days,
 			   enum vms_cert_kind kind)
 {
+	return vms_cert_self_signed_san(key, cn, days, kind, NULL);
+}
+
+X509 *vms_cert_self_signed_san(EVP_PKEY *key, const char *cn, long days,
+			       enum vms_cert_kind kind, const char *san)
+{
 	_cleanup_(X509_freep) X509 *c = X509_new();
 	const EVP_MD *md;
 	X509_NAME *name;
@@ -302,7 +308,8 @@ X509 *vms_cert_self_signed(EVP_PKEY *key, const char *cn, long days,
 		r |= vms_cert_add_ext(c, c, NID_basic_constraints, "critical,CA:FALSE");
 		r |= vms_cert_add_ext(c, c, NID_key_usage, "critical,digitalSignature,keyCertSign");
 		r |= vms_cert_add_ext(c, c, NID_ext_key_usage, "serverAuth");
-		r |= vms_cert_add_ext(c, c, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+		r |= vms_cert_add_ext(c, c, NID_subject_alt_name,
+				      san ? san : VMS_TLS_DEFAULT_SAN);
 		break;
 	}
 	if (r)

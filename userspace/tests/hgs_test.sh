@@ -32,6 +32,10 @@ fails() { name=$1 pat=$2; shift 2
 
 # ---- hgsd ----
 check "hgsd --init" "$H" --init "$T/hgs" --port 0
+check "hgsd --init --tls-name adds names to the HTTPS certificate" sh -c \
+	"'$H' --init '$T/hsan' --tls-name 10.0.2.2 --tls-name hgs.example.org >/dev/null 2>&1 &&
+	 openssl x509 -in '$T/hsan/tls.pem' -noout -ext subjectAltName | grep -q 'DNS:localhost, IP Address:127.0.0.1, IP Address:10.0.2.2, DNS:hgs.example.org'"
+fails "hgsd --init refuses a bad --tls-name" "bad --tls-name" "$H" --init "$T/hbad" --tls-name "a b"
 fails "hgsd --init refuses an existing HGS" "already holds" "$H" --init "$T/hgs"
 check "master key and private keys are 0600" sh -c \
 	"test \$(stat -c %a $T/hgs/keys/master.key) = 600 -a \$(stat -c %a $T/hgs/keys/signer.key) = 600"
