@@ -55,6 +55,7 @@ for arg in $(cat /proc/cmdline); do
 	rig_guest=*) RIG_GUEST=${arg#rig_guest=} ;;
 	rig_rootcache=*) RIG_ROOTCACHE=${arg#rig_rootcache=} ;;
 	rig_keep=*)  RIG_KEEP=${arg#rig_keep=} ;;
+	rig_share=*) RIG_SHARE=${arg#rig_share=} ;;
 	esac
 done
 
@@ -93,6 +94,12 @@ fi
 [ -d "$NEWROOT$RIG_RUN/out" ] || die "run dir $RIG_RUN/out not visible through 9p"
 mount -t 9p -o "$P9OPTS,rw" rigout "$NEWROOT$RIG_RUN/out" ||
 	die "cannot mount results share (tag rigout)"
+# run --share DIR: a writable outer directory at the same path
+if [ -n "$RIG_SHARE" ]; then
+	mount -t 9p -o "$P9OPTS,rw,cache=none" rigshare "$NEWROOT$RIG_SHARE" ||
+		die "cannot mount shared directory $RIG_SHARE (tag rigshare)"
+	log "shared $RIG_SHARE read-write"
+fi
 
 # securityfs before binding /sys, so the chroot sees lockdown, IMA and the TPM
 # event log at /sys/kernel/security.

@@ -18,9 +18,10 @@ HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 RIG=$HERE/run
 T=$HERE/rigtests
 CACHE=${RIG_CACHE:-$(cd "$HERE/../.." && pwd)/build/rig}
-PLAN=44
+PLAN=46
 
 WORK=$(mktemp -d /tmp/selftest_rig.XXXXXX)
+mkdir -p "$WORK/tmpshare"
 BGPID=
 cleanup() {
 	# A rig we started in the background for the signal test.
@@ -89,7 +90,13 @@ rig --module /nonexistent/vmshield.ko "$T/pass.sh"
 check "missing module is refused before booting" eval 'rc_is 2 && has "not found"'
 
 # --- (a) a passing program passes; skips and --env -------------------------------
-rig --no-module --env "RIG_SELFTEST_VALUE=hello world" "$T/pass.sh" "$T/skip.sh" "$T/env.sh"
+rig --no-module --share "$WORK/tmpshare" "$T/pass.sh"
+check "--share under /tmp (hidden in the guest) is refused" eval 'rc_is 2 && has "not visible in the guest"'
+mkdir -p "$CACHE"
+SHARE=$(mktemp -d "$CACHE/selftest-share.XXXXXX")
+echo "outer says hi" >"$SHARE/from-outer"
+rig --no-module --env "RIG_SELFTEST_VALUE=hello world" --env "RIG_SELFTEST_SHARE=$SHARE" --share "$SHARE" \
+	"$T/pass.sh" "$T/skip.sh" "$T/env.sh" "$T/share.sh"
 check "(a) passing run exits 0" rc_is 0
 check "(a) subtests flattened as 'ok N pass.sh: ...'" has '^ok [0-9]+ pass.sh: /dev/tpm0 and /dev/tpmrm0$'
 check "(a) guest has TPM event log and IMA list" eval 'has "^ok [0-9]+ pass.sh: TPM event log" && has "^ok [0-9]+ pass.sh: IMA ascii_runtime"'
@@ -99,6 +106,8 @@ check "(a) --env reaches the test, cwd is its dir" eval 'has "^ok [0-9]+ env.sh:
 check "(a) plan matches the result lines" eval '[[ $(grep -cE "^(not )?ok [0-9]+" "$WORK/out") == $(sed -n "s/^1\.\.//p" "$WORK/out") ]]'
 check "(a) reports boot-to-tests time and accelerator" eval 'has "^# rig: boot-to-tests [0-9]+\.[0-9] s" && has "^# rig: accel (tcg|kvm)"'
 check "(a) TAP saved per test in out/" eval '[[ -s $RUNDIR/out/pass.sh.tap && -s $RUNDIR/out/dmesg.txt ]]'
+check "(a) --share: the guest reads and writes the outer directory" eval 'has "^ok [0-9]+ share.sh: shared directory is writable" && [[ $(cat "$SHARE/from-guest") == "guest says hi" ]]'
+rm -rf "$SHARE"
 check "(a) nothing left running" nothing_left
 
 # --- (b) a failing program fails the run; KVM probe fallback ---------------------
