@@ -197,11 +197,17 @@ static long vms_ioc_seal(void __user *uarg, bool seal)
 		goto out_free;
 	ret = 0;
 out_free:
-	/* state is secret both ways: plaintext in one, plaintext out the other */
+	/*
+	 * Only the plaintext side is secret (SEAL's input, UNSEAL's output):
+	 * wipe that one; a sealed blob is not, and wiping it would cost one
+	 * more pass over up to 16 MiB.
+	 */
 	if (in)
-		kvfree_sensitive(in, max_t(size_t, arg.in_len, 1));
+		seal ? kvfree_sensitive(in, max_t(size_t, arg.in_len, 1)) :
+		       kvfree(in);
 	if (out)
-		kvfree_sensitive(out, max_t(size_t, need, 1));
+		seal ? kvfree(out) :
+		       kvfree_sensitive(out, max_t(size_t, need, 1));
 out_key:
 	vms_key_release(key);
 	/* written back on success, and on ENOSPC to say the size needed */
