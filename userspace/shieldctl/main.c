@@ -21,6 +21,8 @@ static const struct shieldctl_family families[] = {
 	{ "kp", "key protectors: create, grant, revoke, show",
 	  shieldctl_kp_main },
 	{ "diagnose", "check this guarded host and say what to fix", shieldctl_diagnose_main },
+	{ "tpm", "this host's TPM for TPM-mode attestation: EK, AK, quote, activate",
+	  shieldctl_tpm_main },
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))

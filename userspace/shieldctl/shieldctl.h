@@ -25,6 +25,7 @@ int shieldctl_hgs_main(int argc, char **argv);
 int shieldctl_guardian_main(int argc, char **argv);
 int shieldctl_kp_main(int argc, char **argv);
 int shieldctl_diagnose_main(int argc, char **argv);
+int shieldctl_tpm_main(int argc, char **argv);
 
 /*
  * The option parser of the hgs, guardian and kp families (hgs_cmd.c):
