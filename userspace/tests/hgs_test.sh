@@ -17,18 +17,7 @@ cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null;
 trap cleanup EXIT
 cd "$T" || exit 1
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { name=$1; shift
-	if "$@" >check.out 2>&1; then ok "$name"; else nok "$name" "failed: $*" "$(cat check.out)"; fi; }
-# fails NAME PATTERN CMD...: exit 1 and PATTERN on stderr
-fails() { name=$1 pat=$2; shift 2
-	"$@" >out.txt 2>err.txt; rc=$?
-	if [ $rc -ne 1 ]; then nok "$name" "exit $rc, want 1" "$(cat err.txt)"; return; fi
-	if ! grep -q -- "$pat" err.txt; then nok "$name" "stderr lacks '$pat'" "$(cat err.txt)"; return; fi
-	ok "$name"; }
+. "$HERE/tap.sh"
 
 # ---- hgsd ----
 check "hgsd --init" "$H" --init "$T/hgs" --port 0

@@ -9,6 +9,7 @@
 set -u
 S=${1:?usage: tpm_test.sh shieldctl}
 S=$(cd "$(dirname "$S")" && pwd)/$(basename "$S")
+TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/vms-tpm.XXXXXX")
 PIDS=""
 cleanup() {
@@ -18,18 +19,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$T" || exit 1
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { name=$1; shift
-	if "$@" >check.out 2>&1; then ok "$name"; else nok "$name" "failed: $*" "$(tail -n 5 check.out)"; fi; }
-# fails NAME PATTERN CMD...: exit 1, PATTERN on stderr
-fails() { name=$1 pat=$2; shift 2
-	"$@" >out.txt 2>err.txt; rc=$?
-	if [ $rc -ne 1 ]; then nok "$name" "exit $rc, want 1" "$(cat err.txt)"; return; fi
-	if ! grep -q -- "$pat" err.txt; then nok "$name" "stderr lacks '$pat'" "$(cat err.txt)"; return; fi
-	ok "$name"; }
+. "$TESTS_DIR/tap.sh"
 
 for t in swtpm swtpm_setup tpm2_checkquote tpm2_makecredential tpm2_pcrread xxd; do
 	command -v $t >/dev/null || { echo "1..0 # SKIP $t not installed (make deps)"; exit 0; }

@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0
+# tap.sh - TAP helpers the shell tests source (POSIX sh). They run in the
+# test's scratch directory (check.out, out.txt and err.txt land there).
+#   ok NAME / nok NAME [DETAIL...]   one result line
+#   check NAME CMD...                ok if CMD exits 0
+#   fails NAME PATTERN CMD...        ok if CMD exits 1 with PATTERN on stderr
+# End with: echo "1..$n"; exit $failed
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { name=$1; shift
+	if "$@" >check.out 2>&1; then ok "$name"; else nok "$name" "failed: $*" "$(tail -n 20 check.out)"; fi; }
+fails() { name=$1 pat=$2; shift 2
+	"$@" >out.txt 2>err.txt; rc=$?
+	if [ $rc -ne 1 ]; then nok "$name" "exit $rc, want 1" "$(cat err.txt)"; return; fi
+	if ! grep -q -- "$pat" err.txt; then nok "$name" "stderr lacks '$pat'" "$(cat err.txt)"; return; fi
+	ok "$name"; }
