@@ -451,6 +451,15 @@ static int write_port_file(struct hgsd *h, unsigned int port)
 	return vms_write_file_atomic(h->cfg.port_file, buf, (size_t)n, 0644, 0);
 }
 
+/*
+ * TLS 1.2 and 1.3 only, AEAD ciphers only (GnuTLS priority syntax); the
+ * rest of GnuTLS's NORMAL set (its key exchanges, ECDHE first, and
+ * session tickets for cheap reconnects) as it is.
+ */
+#define HGSD_TLS_PRIORITIES \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:" \
+	"+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:-RSA:-DHE-RSA"
+
 /* An empty MHD_OPTION_ARRAY: a no-op in the variadic option list. */
 static struct MHD_OptionItem empty_options[] = { { MHD_OPTION_END, 0, NULL } };
 
@@ -480,6 +489,7 @@ int http_start(struct hgsd *h)
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)h->cfg.connection_timeout_s,
 		MHD_OPTION_HTTPS_MEM_KEY, h->tls_key_pem,
 		MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert_pem,
+		MHD_OPTION_HTTPS_PRIORITIES, HGSD_TLS_PRIORITIES,
 		/* with a trust list, libmicrohttpd asks clients for a certificate
 		 * (optional: hosts and tenants need none) */
 		h->admin_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_ARRAY,
