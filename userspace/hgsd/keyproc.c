@@ -121,24 +121,49 @@ static int send_frame(int fd, uint32_t word, const void *a, size_t alen,
 	return 0;
 }
 
-/* Receive a frame into a new buffer (OPENSSL_clear_free it). */
+/*
+ * Receive a frame into a new buffer (OPENSSL_clear_free it). Frames are
+ * strictly request/answer on a channel, so at most one is ever in flight:
+ * the first recv() takes the header and, usually, the whole payload (one
+ * syscall instead of two); bytes beyond the frame are a protocol error.
+ */
+#define FIRST_READ	16384
+
 static int recv_frame(int fd, uint32_t *word, uint8_t **payload, size_t *len)
 {
+	static __thread uint8_t first[FIRST_READ];
 	uint32_t hdr[2];
+	size_t got = 0, have;
+	ssize_t n;
 	int r;
 
 	*payload = NULL;
-	r = read_all(fd, hdr, sizeof(hdr));
-	if (r)
-		return r;
-	if (hdr[0] < 4 || hdr[0] - 4 > MSG_MAX)
-		return -EMSGSIZE;
+	while (got < sizeof(hdr)) {
+		n = recv(fd, first + got, sizeof(first) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			OPENSSL_cleanse(first, got);
+			return -EPIPE;
+		}
+		got += (size_t)n;
+	}
+	memcpy(hdr, first, sizeof(hdr));
+	have = got - sizeof(hdr);
+	if (hdr[0] < 4 || hdr[0] - 4 > MSG_MAX || have > hdr[0] - 4) {
+		OPENSSL_cleanse(first, got);
+		return hdr[0] < 4 || hdr[0] - 4 > MSG_MAX ? -EMSGSIZE : -EPROTO;
+	}
 	*word = hdr[1];
 	*len = hdr[0] - 4;
 	*payload = OPENSSL_malloc(*len ? *len : 1);
-	if (!*payload)
+	if (!*payload) {
+		OPENSSL_cleanse(first, got);
 		return -ENOMEM;
-	r = read_all(fd, *payload, *len);
+	}
+	memcpy(*payload, first + sizeof(hdr), have);
+	OPENSSL_cleanse(first, got);
+	r = read_all(fd, *payload + have, *len - have);
 	if (r) {
 		OPENSSL_clear_free(*payload, *len ? *len : 1);
 		*payload = NULL;
