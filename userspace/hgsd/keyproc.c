@@ -14,6 +14,8 @@
  *                 worker digests), build the key release; the transport
  *                 key never leaves the key process
  *   ADD_GUARDIAN  create a guardian (rotation); returns its certificates
+ *   GUARDIAN_DROP forget a guardian (disabled): its private keys are freed
+ *   GUARDIAN_LOAD load a guardian again from its key file (enabled)
  *
  * plus, once at start, the decrypted TLS key for libmicrohttpd.
  * Framing over one socketpair (SOCK_STREAM) per network thread:
@@ -46,7 +48,10 @@
 #define MSG_MAX		(VMS_KP_MAX_LEN + 4096)
 #define MAX_CHANNELS	72
 
-enum { OP_ISSUE = 1, OP_RELEASE = 2, OP_ADD_GUARDIAN = 3 };
+enum {
+	OP_ISSUE = 1, OP_RELEASE = 2, OP_ADD_GUARDIAN = 3,
+	OP_GUARDIAN_DROP = 4, OP_GUARDIAN_LOAD = 5,
+};
 
 struct channel {
 	int fd;
@@ -347,6 +352,42 @@ static int do_add_guardian(struct hgsd *h, int fd, const uint8_t *p, size_t len)
 	return r;
 }
 
+/*
+ * GUARDIAN_DROP: payload = name. GUARDIAN_LOAD: name, NUL, the public PEM
+ * the store publishes for it (the key file must match).
+ */
+static int do_guardian(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, size_t len)
+{
+	char name[VMS_GUARDIAN_NAME_MAX + 1], *pem = NULL;
+	const uint8_t *nul = memchr(p, 0, len);
+	size_t nlen = nul ? (size_t)(nul - p) : len;
+	int r = 0;
+
+	if (!nlen || nlen > VMS_GUARDIAN_NAME_MAX || (op == OP_GUARDIAN_LOAD) != !!nul)
+		r = -EINVAL;
+	if (!r) {
+		memcpy(name, p, nlen);
+		name[nlen] = 0;
+	}
+	if (!r && op == OP_GUARDIAN_LOAD) {
+		pem = malloc(len - nlen);
+		if (!pem)
+			r = -ENOMEM;
+		else {
+			memcpy(pem, nul + 1, len - nlen - 1);
+			pem[len - nlen - 1] = 0;
+		}
+	}
+
+	/* (the verified-KP cache needs no flush: a hit is still unwrapped,
+	 * and only with the guardians held now) */
+	if (!r)
+		r = op == OP_GUARDIAN_DROP ? keys_guardian_drop(h, name) :
+			keys_guardian_load_held(h, name, pem);
+	free(pem);
+	return send_frame(fd, (uint32_t)r, NULL, 0, NULL, 0);
+}
+
 static void *serve(void *arg)
 {
 	struct hgsd *h = keyproc_hgsd;
@@ -364,6 +405,8 @@ static void *serve(void *arg)
 		case OP_ISSUE: r = do_issue(h, fd, p, len); break;
 		case OP_RELEASE: r = do_release(h, fd, p, len); break;
 		case OP_ADD_GUARDIAN: r = do_add_guardian(h, fd, p, len); break;
+		case OP_GUARDIAN_DROP:
+		case OP_GUARDIAN_LOAD: r = do_guardian(h, fd, op, p, len); break;
 		default: r = -EPROTO;
 		}
 		OPENSSL_clear_free(p, len ? len : 1);
@@ -395,6 +438,27 @@ static void key_process(struct hgsd *h, int *fds, unsigned int n, int tls_fd)
 		send_frame(tls_fd, (uint32_t)r, NULL, 0, NULL, 0);
 		_exit(1);
 	}
+	kp_cache_n = h->cfg.kp_cache_entries;
+	kp_cache = kp_cache_n ? calloc(kp_cache_n, sizeof(*kp_cache)) : NULL;
+	if (kp_cache_n && !kp_cache)
+		r = -ENOMEM;
+	for (i = 1; !r && i < n; i++)
+		r = -pthread_create(&t, NULL, serve, (void *)(intptr_t)fds[i]);
+	/* Everything it will ever need is open and running: confine it. */
+	if (!r && h->cfg.keyproc_seccomp) {
+		r = keyproc_confine();
+		if (r)
+			log_err("keyproc", "error=\"%s\" msg=\"cannot confine the key process "
+				"(seccomp); set keyproc_seccomp = 0 to run it unconfined\"",
+				strerror(r < 0 ? -r : r));
+	}
+	if (r) {
+		send_frame(tls_fd, (uint32_t)(r < 0 ? r : -r), NULL, 0, NULL, 0);
+		_exit(1);
+	}
+	log_info("keyproc", "pid=%d channels=%u kp_cache_entries=%zu seccomp=%s "
+		 "msg=\"holding the service keys\"", (int)getpid(), n, kp_cache_n,
+		 h->cfg.keyproc_seccomp ? "on" : "off");
 	/* The TLS key goes to the network side; the rest stays here. */
 	r = send_frame(tls_fd, 0, h->tls_key_pem, h->tls_key_len, NULL, 0);
 	OPENSSL_clear_free(h->tls_key_pem, h->tls_key_len + 1);
@@ -402,15 +466,6 @@ static void key_process(struct hgsd *h, int *fds, unsigned int n, int tls_fd)
 	close(tls_fd);
 	if (r)
 		_exit(1);
-	kp_cache_n = h->cfg.kp_cache_entries;
-	kp_cache = kp_cache_n ? calloc(kp_cache_n, sizeof(*kp_cache)) : NULL;
-	if (kp_cache_n && !kp_cache)
-		_exit(1);
-	log_info("keyproc", "pid=%d channels=%u kp_cache_entries=%zu msg=\"holding the service keys\"",
-		 (int)getpid(), n, kp_cache_n);
-	for (i = 1; i < n; i++)
-		if (pthread_create(&t, NULL, serve, (void *)(intptr_t)fds[i]))
-			_exit(1);
 	serve((void *)(intptr_t)fds[0]);
 }
 
@@ -476,6 +531,28 @@ int keyproc_start(struct hgsd *h)
 pid_t keyproc_pid(void)
 {
 	return child;
+}
+
+void keyproc_report_exit(void)
+{
+	int st = 0;
+
+	if (child <= 0 || waitpid(child, &st, WNOHANG) != child) {
+		log_err("stopping", "msg=\"the key process exited\"");
+		return;
+	}
+	child = -1;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+		log_err("stopping", "signal=SIGSYS msg=\"the key process exited: killed by its "
+			"seccomp filter (a system call outside its allow-list); hgsd stops "
+			"rather than serve without keys - report this, or set keyproc_seccomp = 0 "
+			"to run it unconfined\"");
+	else if (WIFSIGNALED(st))
+		log_err("stopping", "signal=%d msg=\"the key process exited: killed by a signal\"",
+			WTERMSIG(st));
+	else
+		log_err("stopping", "status=%d msg=\"the key process exited\"",
+			WEXITSTATUS(st));
 }
 
 void keyproc_stop(void)
@@ -563,6 +640,31 @@ enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
 	if ((unsigned int)rep->reason >= HGS_R__MAX || rep->blob_len > sizeof(rep->blob))
 		return HGS_R_INTERNAL_ERROR;
 	return (enum vms_hgs_reason)rep->reason;
+}
+
+static int guardian_call(uint32_t op, const char *name, const char *pem)
+{
+	uint8_t *p;
+	size_t len;
+	int32_t st;
+	int r;
+
+	r = call(op, name, strlen(name) + (pem ? 1 : 0), pem, pem ? strlen(pem) : 0,
+		 &st, &p, &len);
+	if (r)
+		return r;
+	OPENSSL_free(p);
+	return st;
+}
+
+int keyproc_guardian_drop(const char *name)
+{
+	return guardian_call(OP_GUARDIAN_DROP, name, NULL);
+}
+
+int keyproc_guardian_load(const char *name, const char *pem)
+{
+	return guardian_call(OP_GUARDIAN_LOAD, name, pem);
 }
 
 int keyproc_add_guardian(const char *name, char **pem)
