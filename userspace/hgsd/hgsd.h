@@ -5,6 +5,8 @@
  *   main.c     command line: --init, -c (run), status
  *   config.c   hgsd.conf
  *   keys.c     service keys: create at --init, load (decrypt) at start
+ *   keyproc.c  the key process (privilege separation) and its interface
+ *   keyproc_confine.c  its no_new_privs + seccomp allow-list
  *   store.c    SQLite store: schema, migrations, hosts, policy, workers,
  *              guardians, audit, events
  *   state.c    the in-memory snapshot of hosts, policy and workers that
