@@ -891,6 +891,27 @@ static long prune_chunk(struct store *st, const char *table, const char *rule,
 	return n;
 }
 
+/* The id of the row with @n newer rows (-1: fewer rows; -EIO). */
+static sqlite3_int64 nth_newest_id(struct store *st, const char *table, unsigned long n)
+{
+	char sql[128];
+	sqlite3_stmt *s;
+	sqlite3_int64 id = -1;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s ORDER BY id DESC LIMIT 1 OFFSET ?", table);
+	if (sqlite3_prepare_v2(st->log, sql, -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)n);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		id = -EIO;
+	sqlite3_finalize(s);
+	return id;
+}
+
 /* Prune one table by both rules; returns rows deleted or -EIO. */
 static long prune_table(struct store *st, const char *table, unsigned int max_age_days,
 			unsigned long max_rows)
@@ -910,20 +931,21 @@ static long prune_table(struct store *st, const char *table, unsigned int max_ag
 			return n;
 	}
 	if (max_rows) {
-		char sql[128];
-		sqlite3_stmt *s;
-		sqlite3_int64 last = -1;
+		/* The audit keeps room for the pruning's own row: otherwise a
+		 * full audit table would lose one real row per pass. */
+		unsigned long keep = max_rows - (strcmp(table, "audit") ? 0 : 1);
+		sqlite3_int64 over, last;
 
-		/* the id of the newest row that must go: max_rows newer ones stay */
-		snprintf(sql, sizeof(sql), "SELECT id FROM %s ORDER BY id DESC LIMIT 1 OFFSET ?", table);
-		if (sqlite3_prepare_v2(st->log, sql, -1, &s, NULL) != SQLITE_OK)
-			return -EIO;
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)max_rows);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			last = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
 		snprintf(rule, sizeof(rule), "max_rows=%lu", max_rows);
-		if (last >= 0) {
+		over = nth_newest_id(st, table, max_rows);
+		if (over == -EIO)
+			return -EIO;
+		if (over >= 0) {	/* more than max_rows rows */
+			last = keep ? nth_newest_id(st, table, keep) : over;
+			if (last == -EIO)
+				return -EIO;
+			if (!keep)	/* audit_max_rows = 1: only the pruning's row stays */
+				last = (sqlite3_int64)1 << 62;
 			do {
 				n = prune_chunk(st, table, rule, "id <= ?", last);
 				total += n > 0 ? n : 0;
