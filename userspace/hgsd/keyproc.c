@@ -239,11 +239,17 @@ static struct kp_slot *kp_cache;
 static size_t kp_cache_n;
 static pthread_mutex_t kp_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int verified_envelope(const uint8_t *kp, size_t len, struct vms_kp_info *info,
-			     uint8_t **env, size_t *env_len)
+/*
+ * Verify (or find verified) and unwrap: a hit unwraps the remembered
+ * envelope; a miss verifies and unwraps in one parse
+ * (vms_kp_unwrap_any_env) and remembers the envelope it verified.
+ */
+static int unwrap_kp(struct hgsd *h, const uint8_t *kp, size_t len,
+		     struct vms_kp_info *info, uint8_t tk[32])
 {
-	uint8_t hash[32];
+	uint8_t hash[32], *env = NULL;
 	struct kp_slot *sl = NULL;
+	size_t env_len = 0;
 	int r;
 
 	if (kp_cache_n) {
@@ -256,29 +262,35 @@ static int verified_envelope(const uint8_t *kp, size_t len, struct vms_kp_info *
 		pthread_mutex_lock(&kp_cache_lock);
 		if (sl->env && !memcmp(sl->hash, hash, 32)) {
 			*info = sl->info;
-			*env = malloc(sl->env_len);
-			if (*env)
-				memcpy(*env, sl->env, sl->env_len);
-			*env_len = sl->env_len;
-			pthread_mutex_unlock(&kp_cache_lock);
-			return *env ? 0 : -ENOMEM;
+			env = malloc(sl->env_len);
+			if (env)
+				memcpy(env, sl->env, sl->env_len);
+			env_len = sl->env_len;
 		}
 		pthread_mutex_unlock(&kp_cache_lock);
+		if (env) {
+			pthread_rwlock_rdlock(&h->lock);
+			r = vms_kp_unwrap_envelope(env, env_len, h->guardian_ptrs,
+						   h->n_guardians, tk);
+			pthread_rwlock_unlock(&h->lock);
+			free(env);
+			return r;
+		}
 	}
-	r = vms_kp_verify_envelope(kp, len, info, env, env_len);
-	if (r || !sl)
-		return r;
-	pthread_mutex_lock(&kp_cache_lock);
-	free(sl->env);
-	sl->env = malloc(*env_len);
-	if (sl->env) {
-		memcpy(sl->env, *env, *env_len);
+	pthread_rwlock_rdlock(&h->lock);
+	r = vms_kp_unwrap_any_env(kp, len, h->guardian_ptrs, h->n_guardians, info, tk,
+				  sl ? &env : NULL, &env_len);
+	pthread_rwlock_unlock(&h->lock);
+	if (env) {
+		pthread_mutex_lock(&kp_cache_lock);
+		free(sl->env);
+		sl->env = env;		/* ciphertext only: no secret cached */
+		sl->env_len = env_len;
 		memcpy(sl->hash, hash, 32);
 		sl->info = *info;
-		sl->env_len = *env_len;
+		pthread_mutex_unlock(&kp_cache_lock);
 	}
-	pthread_mutex_unlock(&kp_cache_lock);
-	return 0;
+	return r;
 }
 
 static int do_release(struct hgsd *h, int fd, const uint8_t *p, size_t len)
@@ -295,19 +307,7 @@ static int do_release(struct hgsd *h, int fd, const uint8_t *p, size_t len)
 	memcpy(&rq, p, sizeof(rq));
 	if (rq.n_digests > VMS_KR_MAX_DIGESTS)
 		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
-	{
-		uint8_t *env = NULL;
-		size_t env_len = 0;
-
-		r = verified_envelope(p + sizeof(rq), len - sizeof(rq), &rep.info, &env, &env_len);
-		if (!r) {
-			pthread_rwlock_rdlock(&h->lock);
-			r = vms_kp_unwrap_envelope(env, env_len, h->guardian_ptrs,
-						   h->n_guardians, tk);
-			pthread_rwlock_unlock(&h->lock);
-		}
-		free(env);
-	}
+	r = unwrap_kp(h, p + sizeof(rq), len - sizeof(rq), &rep.info, tk);
 	rep.reason = unwrap_reason(r);
 	if (rep.reason == HGS_PASSED) {
 		if (memcmp(rep.info.vm_id, rq.vm_id, 16))
