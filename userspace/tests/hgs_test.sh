@@ -184,6 +184,7 @@ PID=
 # A system call outside the key process's allow-list kills it (SIGSYS),
 # and hgsd stops saying why: make it call getppid() through gdb.
 if command -v gdb >/dev/null && [ "$(id -u)" = 0 ]; then
+	: > "$T/hgsd4.log"
 	"$H" -c "$T/hgs/hgsd.conf" 2>"$T/hgsd4.log" &
 	PID=$!
 	i=0
@@ -211,6 +212,22 @@ fails "a bad config value stops hgsd" "bad value for 'max_body_bytes'" "$H" -c "
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "retention_interval_s = 0" >> "$T/h2/hgsd.conf"
 fails "retention_interval_s = 0 is refused" "bad value for 'retention_interval_s'" "$H" -c "$T/h2/hgsd.conf"
+cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
+echo "keyproc_seccomp = 2" >> "$T/h2/hgsd.conf"
+fails "keyproc_seccomp must be 0 or 1" "bad value for 'keyproc_seccomp'" "$H" -c "$T/h2/hgsd.conf"
+cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
+echo "keyproc_seccomp = 0" >> "$T/h2/hgsd.conf"
+rm -f "$T/h2/hgsd.port"
+: > "$T/hgsd5.log"
+"$H" -c "$T/h2/hgsd.conf" 2>"$T/hgsd5.log" &
+PID=$!
+i=0
+while ! grep -q "event=started" "$T/hgsd5.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+KPID=$(pgrep -P "$PID" -x hgsd | head -1)
+check "keyproc_seccomp = 0 runs the key process unconfined, and says so" sh -c \
+	"grep -q '^Seccomp:[[:space:]]*0' /proc/$KPID/status && grep -q 'seccomp=off' '$T/hgsd5.log'"
+kill "$PID" && wait "$PID"
+PID=
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "events_max_rows = -5" >> "$T/h2/hgsd.conf"
 fails "a negative events_max_rows is refused" "bad value for 'events_max_rows'" "$H" -c "$T/h2/hgsd.conf"
@@ -268,10 +285,14 @@ check "hosts need no client certificate" sh -c "curl -s --cacert '$T/h2/tls.pem'
 SOCK2="--socket $T/h2/admin.sock"
 ALICE=$(openssl x509 -in admin.pem -noout -fingerprint -sha256 | sed 's/.*=//')
 ALICE_HEX=$(echo "$ALICE" | tr -d : | tr 'A-F' 'a-f')
-check "hgs admin-cert list shows the certificate seen" \
-	sh -c "$S hgs $SOCK2 admin-cert list | grep -q '^$ALICE_HEX	seen	alice'"
+$S hgs $SOCK2 admin-cert list > certs-before.txt
+check "hgs admin-cert list shows the certificate seen" grep -q "^$ALICE_HEX	seen	alice" certs-before.txt
 fails "hgs admin-cert revoke refuses a malformed fingerprint" "InvalidRequest" \
 	$S hgs $SOCK2 admin-cert revoke 12:34
+fails "hgs admin-cert allow refuses a fingerprint that is not hex" "InvalidRequest" \
+	$S hgs $SOCK2 admin-cert allow "$(echo "$ALICE_HEX" | tr 'a-f' 'x')"
+check "refused admin-cert changes leave the list as it was" \
+	sh -c "$S hgs $SOCK2 admin-cert list | cmp -s - certs-before.txt"
 check "hgs admin-cert revoke (openssl's AB:CD:.. form)" $S hgs $SOCK2 admin-cert revoke "$ALICE"
 fails "a revoked admin certificate is refused with its own reason" "AdminCertificateRevoked" \
 	$S hgs $A2 --cert admin.pem --tls-key admin.key status
