@@ -379,8 +379,10 @@ static int do_guardian(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, si
 		}
 	}
 
-	/* (the verified-KP cache needs no flush: a hit is still unwrapped,
-	 * and only with the guardians held now) */
+	/*
+	 * The verified-KP cache needs no flush: a hit is still unwrapped,
+	 * and only with the guardians held now.
+	 */
 	if (!r)
 		r = op == OP_GUARDIAN_DROP ? keys_guardian_drop(h, name) :
 			keys_guardian_load_held(h, name, pem);

@@ -373,8 +373,10 @@ void keys_free(struct hgsd *h)
 	h->n_guardians = 0;
 }
 
-/* Forget guardian @name (either process); its private keys, if held, are
- * freed with it. The primary stays first in the array. */
+/*
+ * Forget guardian @name (either process); its private keys, if held, are
+ * freed with it. The primary stays first in the array.
+ */
 int keys_guardian_drop(struct hgsd *h, const char *name)
 {
 	unsigned int i, j;

@@ -931,8 +931,10 @@ static long prune_table(struct store *st, const char *table, unsigned int max_ag
 			return n;
 	}
 	if (max_rows) {
-		/* The audit keeps room for the pruning's own row: otherwise a
-		 * full audit table would lose one real row per pass. */
+		/*
+		 * The audit keeps room for the pruning's own row: otherwise a
+		 * full audit table would lose one real row per pass.
+		 */
 		unsigned long keep = max_rows - (strcmp(table, "audit") ? 0 : 1);
 		sqlite3_int64 over, last;
 
