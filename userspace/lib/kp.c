@@ -180,8 +180,10 @@ static int kp_open(const uint8_t *der, size_t len, struct kp *k)
 	k->env = clen > 0 ? d2i_exact(p, (size_t)clen) : NULL;
 	if (!k->env || OBJ_obj2nid(CMS_get0_type(k->env)) != NID_pkcs7_enveloped)
 		goto malformed;
-	/* keep the signed bytes: a caller that caches the envelope needs no
-	 * re-encoding (and gets exactly what the owner signed) */
+	/*
+	 * Keep the signed bytes: a caller that caches the envelope needs no
+	 * re-encoding (and gets exactly what the owner signed).
+	 */
 	k->env_der = malloc((size_t)clen);
 	if (!k->env_der) {
 		kp_free(k);
@@ -289,8 +291,10 @@ int vms_kp_unwrap_any_env(const uint8_t *der, size_t len,
 	*info = k.info;
 	r = unwrap_with(k.env, gs, n, tk);
 	if (env && r != -EINVAL && r != -ENOMEM) {
-		/* verified: the envelope is worth remembering even if none of
-		 * @gs opens it (the next attempt may hold another guardian) */
+		/*
+		 * Verified: the envelope is worth remembering even if none of
+		 * @gs opens it (the next attempt may hold another guardian).
+		 */
 		*env = k.env_der;
 		*envlen = k.env_len;
 		k.env_der = NULL;
