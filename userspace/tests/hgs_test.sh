@@ -240,6 +240,28 @@ if command -v python3 >/dev/null; then
 	fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
 	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=2'); c.commit()" "$T/h2/hgsd.db"
 fi
+# A schema-1 store (as the previous hgsd left it: two workers, one
+# disabled, worker_policy_version 3) is migrated to 2 at start: the
+# history starts from the set in force.
+"$H" --init "$T/h3" --port 0 >/dev/null 2>&1
+D1=$(printf 'a%.0s' $(seq 64)); D2=$(printf 'b%.0s' $(seq 64))
+sqlite3 "$T/h3/hgsd.db" "DROP TABLE admin_certs; DROP TABLE worker_history;
+	DELETE FROM settings WHERE name = 'admin_cert_allow_list';
+	UPDATE settings SET value = '3' WHERE name = 'worker_policy_version';
+	INSERT INTO workers(digest, description, enabled, added_at, updated_at) VALUES ('$D1', '', 1, 1, 1), ('$D2', '', 0, 1, 1);
+	PRAGMA user_version = 1;"
+: > "$T/hgsd6.log"
+"$H" -c "$T/h3/hgsd.conf" 2>"$T/hgsd6.log" &
+PID=$!
+i=0
+while ! grep -q "event=started" "$T/hgsd6.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "a schema-1 store is migrated to schema 2" grep -q "event=store migrated_to=2" "$T/hgsd6.log"
+check "the migrated history starts at the version in force, with its digests" sh -c \
+	"$S hgs --socket '$T/h3/admin.sock' worker history 3 | tr '\n' ' ' | grep -qx '$D1 '"
+check "the migrated store has the new policy, off" sh -c \
+	"$S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"admin_cert_allow_list\": false'"
+kill "$PID" && wait "$PID"
+PID=
 # Admin over HTTPS: client certificates from an admin CA.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout adminca.key \
 	-out adminca.pem -subj "/CN=hgs admin CA" -days 2 \
