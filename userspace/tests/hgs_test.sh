@@ -351,6 +351,21 @@ check "retention pruning is audited" sh -c "$S hgs $SOCK2 audit | grep -q '\"act
 check "retention keeps audit_max_rows audit rows (the pruning's own included)" \
 	sh -c "for k in \$(seq 1 40); do $S hgs $SOCK2 host disable nobody >/dev/null 2>&1; done; sleep 2.5; \
 	       test \$(sqlite3 '$T/h2/hgsd.db' 'SELECT COUNT(*) FROM audit') -le 30"
+# ... and by age: an event 100 days old and an audit row 800 days old
+# (defaults: 90 and 730 days) are gone at the next pass.
+OLD=$(( $(date +%s) - 100 * 86400 )); OLDER=$(( $(date +%s) - 800 * 86400 ))
+sqlite3 -cmd ".timeout 5000" "$T/h2/hgsd.db" "
+	INSERT INTO events(at, kind, host, result, detail) VALUES ($OLD, 'release', 'old-host', 'Passed', '');
+	INSERT INTO audit(at, who, action, detail, result) VALUES ($OLDER, 'test', 'ancient', '', 'ok');"
+i=0
+while [ $i -lt 50 ] && [ "$(sqlite3 -cmd ".timeout 5000" "$T/h2/hgsd.db" "SELECT COUNT(*) FROM events WHERE host = 'old-host'")" != 0 ]; do
+	sleep 0.2; i=$((i + 1))
+done
+check "retention prunes events past events_max_age_days" \
+	test "$(sqlite3 "$T/h2/hgsd.db" "SELECT COUNT(*) FROM events WHERE host = 'old-host'")" = 0
+check "retention prunes audit rows past audit_max_age_days, and audits that" sh -c \
+	"test \$(sqlite3 '$T/h2/hgsd.db' \"SELECT COUNT(*) FROM audit WHERE action = 'ancient'\") = 0 &&
+	 sqlite3 '$T/h2/hgsd.db' \"SELECT detail FROM audit WHERE action = 'retention-prune'\" | grep -q 'table=audit rule=max_age_days=730'"
 PR="SELECT COUNT(*) FROM audit WHERE action = 'retention-prune'"
 p1=$(sqlite3 "$T/h2/hgsd.db" "$PR"); sleep 2.5; p2=$(sqlite3 "$T/h2/hgsd.db" "$PR")
 check "a full audit table is not churned (no pruning when nothing is over)" test "$p1" = "$p2"
