@@ -13,8 +13,8 @@ PACKAGES=(
 	swtpm swtpm-tools libtpms-dev tpm2-tools libtss2-dev
 	libssl-dev openssl libkeyutils-dev keyutils
 	libcmocka-dev libmicrohttpd-dev libjansson-dev
-	libcurl4-openssl-dev libsqlite3-dev sqlite3
-	valgrind python3-cryptography curl procps xxd
+	libcurl4-openssl-dev libsqlite3-dev sqlite3 libseccomp-dev
+	valgrind python3-cryptography curl procps xxd gdb
 )
 
 missing=()

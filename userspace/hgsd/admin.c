@@ -118,7 +118,7 @@ static int valid_setting(const char *name, const char *value, char *norm, size_t
 	if (!strcmp(name, "min_isolation_level"))
 		return vms_isolation_from_name(value) < 0 ? -EINVAL :
 			(snprintf(norm, len, "%s", value), 0);
-	if (!strcmp(name, "require_module_sig"))
+	if (!strcmp(name, "require_module_sig") || !strcmp(name, "admin_cert_allow_list"))
 		return strcmp(value, "0") && strcmp(value, "1") ? -EINVAL :
 			(snprintf(norm, len, "%s", value), 0);
 	if (!strcmp(name, "revocation_cutoff")) {
@@ -148,13 +148,15 @@ static void policy_set(struct hgsd *h, struct request *rq, struct answer *a)
 	r = valid_setting(name, value, norm, sizeof(norm));
 	if (r == -ENOENT) {
 		answer_fail(a, HGS_R_NO_SUCH_OBJECT,
-			    "policies: min_isolation_level, require_module_sig, revocation_cutoff");
+			    "policies: min_isolation_level, require_module_sig, revocation_cutoff, "
+			    "admin_cert_allow_list");
 		return;
 	}
 	if (r) {
 		answer_fail(a, HGS_R_INVALID_REQUEST,
 			    "min_isolation_level: kernel-open|kernel-locked|hypervisor; "
-			    "require_module_sig: 0|1; revocation_cutoff: now|unix seconds");
+			    "require_module_sig: 0|1; revocation_cutoff: now|unix seconds; "
+			    "admin_cert_allow_list: 0|1");
 		return;
 	}
 	finish(h, a, store_setting_set(h->st, name, norm, rq->who),
@@ -240,6 +242,10 @@ static void guardian_primary(struct hgsd *h, struct request *rq, struct answer *
 	if (!name)
 		return;
 	r = store_guardian_set_primary(h->st, name, rq->who);
+	if (r == -EPERM) {
+		answer_fail(a, HGS_R_GUARDIAN_PROTECTED, "enable the guardian before making it primary");
+		return;
+	}
 	if (!r) {
 		pthread_rwlock_wrlock(&h->lock);
 		for (i = 0; i < h->n_guardians; i++)
@@ -247,6 +253,158 @@ static void guardian_primary(struct hgsd *h, struct request *rq, struct answer *
 		pthread_rwlock_unlock(&h->lock);
 	}
 	finish(h, a, r, json_pack("{s:s}", "name", name));
+}
+
+/*
+ * Guardians: disable (the key process forgets it, metadata stops showing
+ * it; never the primary, never the last enabled one), enable (the key
+ * process loads it again from its key file, which must match the
+ * certificates in the store), remove (a disabled, non-primary one: its
+ * row goes, its key file is renamed keys/removed-guardian-NAME-TIME.pem).
+ */
+static void guardian_refused(struct answer *a, int r)
+{
+	if (r == -EPERM)
+		answer_fail(a, HGS_R_GUARDIAN_PROTECTED,
+			    "the primary guardian and the last enabled guardian stay enabled");
+	else if (r == -EBUSY)
+		answer_fail(a, HGS_R_GUARDIAN_PROTECTED, "disable the guardian before removing it");
+}
+
+static void guardian_disable(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *name = host_name(rq, a);
+	int r;
+
+	if (!name)
+		return;
+	r = store_guardian_set_enabled(h->st, name, 0, rq->who);
+	if (!r) {
+		/* the store says disabled: from now on neither process uses it */
+		int k = keyproc_guardian_drop(name);
+
+		if (k && k != -ENOENT) {
+			log_err("admin", "guardian=%s error=\"%s\" msg=\"the key process did not "
+				"drop the guardian; restart hgsd\"", name, strerror(k < 0 ? -k : k));
+			r = -EIO;
+		}
+		keys_drop_public_guardian(h, name);
+	}
+	if (r == -EPERM || r == -EBUSY)
+		guardian_refused(a, r);
+	else
+		finish(h, a, r, json_pack("{s:s, s:b}", "name", name, "enabled", 0));
+	log_info("admin", "who=\"%s\" action=guardian-disable guardian=%s result=%s", rq->who,
+		 name, vms_hgs_reason_name(a->reason));
+}
+
+static void guardian_enable(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *name = host_name(rq, a);
+	char *pem = NULL;
+	int r, enabled = 0;
+
+	if (!name)
+		return;
+	r = store_guardian_pem(h->st, name, &pem, &enabled);
+	if (r == -ENOENT || (!r && enabled)) {
+		/* nothing to load: the store audits "no such" or "unchanged" */
+		r = store_guardian_set_enabled(h->st, name, 1, rq->who);
+	} else if (!r) {
+		r = keyproc_guardian_load(name, pem);
+		if (r) {
+			log_err("admin", "guardian=%s error=\"%s\" msg=\"the key process cannot "
+				"load the guardian's key file\"", name, strerror(r < 0 ? -r : r));
+			store_audit(h->st, rq->who, "guardian-enable", name, "error-key-file");
+			free(pem);
+			answer_fail(a, HGS_R_INTERNAL_ERROR,
+				    "the guardian's key file cannot be loaded (see the hgsd log)");
+			return;
+		}
+		r = store_guardian_set_enabled(h->st, name, 1, rq->who);
+		if (r)
+			keyproc_guardian_drop(name);
+		else
+			r = keys_add_public_guardian(h, pem);
+	}
+	free(pem);
+	finish(h, a, r, json_pack("{s:s, s:b}", "name", name, "enabled", 1));
+	log_info("admin", "who=\"%s\" action=guardian-enable guardian=%s result=%s", rq->who,
+		 name, vms_hgs_reason_name(a->reason));
+}
+
+static void guardian_remove(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *name = host_name(rq, a);
+	char moved[HGSD_PATH_MAX] = "";
+	int r;
+
+	if (!name)
+		return;
+	r = store_guardian_remove(h->st, name, rq->who);
+	if (!r && keys_retire_guardian_file(h, name, moved, sizeof(moved))) {
+		log_warn("admin", "guardian=%s msg=\"removed; its key file could not be renamed\"",
+			 name);
+		moved[0] = 0;
+	}
+	if (r == -EPERM || r == -EBUSY)
+		guardian_refused(a, r);
+	else
+		finish(h, a, r, json_pack("{s:s, s:s}", "name", name, "key_file", moved));
+	log_info("admin", "who=\"%s\" action=guardian-remove guardian=%s key_file=%s result=%s",
+		 rq->who, name, moved[0] ? moved : "-", vms_hgs_reason_name(a->reason));
+}
+
+/* Admin client certificates: allow (the allow list) or revoke, by SHA-256. */
+static void admin_cert_set(struct hgsd *h, struct request *rq, struct answer *a,
+			   const char *state)
+{
+	const char *f = req_str(rq, a, "sha256", 64);
+	uint8_t raw[32];
+	char lower[65];
+	int r;
+
+	if (!f)
+		return;
+	if (vms_hex_decode_exact(f, raw, 32)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "field 'sha256' must be the certificate's SHA-256 (64 hex digits)");
+		return;
+	}
+	vms_hex_encode(raw, 32, lower);
+	r = store_admin_cert_set(h->st, lower, state, rq->who);
+	if (r == -EPERM)
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "this certificate is revoked, for good: issue the admin a new one");
+	else
+		finish(h, a, r, json_pack("{s:s, s:s}", "sha256", lower, "state", state));
+	log_info("admin", "who=\"%s\" action=admin-cert-%s sha256=%s result=%s", rq->who,
+		 !strcmp(state, "revoked") ? "revoke" : "allow", lower,
+		 vms_hgs_reason_name(a->reason));
+}
+
+/* Every version of the worker policy with its digest set. */
+static void worker_history(struct hgsd *h, struct answer *a)
+{
+	json_t *rows = store_query(h->st, "SELECT version, at, who, change, digests "
+				   "FROM worker_history ORDER BY version DESC", 0), *row;
+	size_t i;
+
+	if (!rows) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	json_array_foreach(rows, i, row) {
+		const char *d = json_string_value(json_object_get(row, "digests"));
+		json_t *arr = json_array();
+		char buf[VMS_KR_MAX_DIGESTS * 65 + 1], *save = NULL, *tok;
+
+		snprintf(buf, sizeof(buf), "%s", d ? d : "");
+		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			json_array_append_new(arr, json_string(tok));
+		json_object_set_new(row, "digests", arr);
+	}
+	answer_ok(a, json_pack("{s:o}", "history", rows));
 }
 
 static json_t *policy_json(struct hgsd *h)
@@ -261,9 +419,10 @@ static json_t *policy_json(struct hgsd *h)
 		vms_hex_encode(p.digests[i], 32, hex);
 		json_array_append_new(d, json_string(hex));
 	}
-	return json_pack("{s:s, s:b, s:I, s:I, s:o, s:s}",
+	return json_pack("{s:s, s:b, s:b, s:I, s:I, s:o, s:s}",
 			 "min_isolation_level", vms_isolation_name(p.min_isolation_level),
 			 "require_module_sig", p.require_module_sig,
+			 "admin_cert_allow_list", p.admin_cert_allow_list,
 			 "revocation_cutoff", (json_int_t)p.revocation_cutoff,
 			 "worker_policy_version", (json_int_t)p.worker_policy_version,
 			 "enabled_worker_digests", d,
@@ -349,6 +508,22 @@ void handle_admin(struct hgsd *h, struct request *rq, struct answer *a)
 		guardian_add(h, rq, a);
 	else if (post && !strcmp(p, "guardians/primary"))
 		guardian_primary(h, rq, a);
+	else if (post && !strcmp(p, "guardians/disable"))
+		guardian_disable(h, rq, a);
+	else if (post && !strcmp(p, "guardians/enable"))
+		guardian_enable(h, rq, a);
+	else if (post && !strcmp(p, "guardians/remove"))
+		guardian_remove(h, rq, a);
+	else if (get && !strcmp(p, "workers/history"))
+		worker_history(h, a);
+	else if (get && !strcmp(p, "admin-certs"))
+		list(a, "admin_certs", store_query(h->st,
+			"SELECT fpr AS sha256, subject, state, first_seen, last_seen, updated_at "
+			"FROM admin_certs ORDER BY COALESCE(first_seen, updated_at), fpr", 0));
+	else if (post && !strcmp(p, "admin-certs/revoke"))
+		admin_cert_set(h, rq, a, "revoked");
+	else if (post && !strcmp(p, "admin-certs/allow"))
+		admin_cert_set(h, rq, a, "allowed");
 	else if (get && !strcmp(p, "audit"))
 		list(a, "audit", store_query(h->st,
 			"SELECT id, at, who, action, detail, result FROM audit ORDER BY id DESC LIMIT ?", 200));

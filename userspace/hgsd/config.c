@@ -36,6 +36,12 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	c->cert_cache_entries = 1024;
 	c->kp_cache_entries = 4096;
 	c->log_requests = 1;
+	c->events_max_age_days = 90;
+	c->events_max_rows = 1000000;
+	c->audit_max_age_days = 730;
+	c->audit_max_rows = 1000000;
+	c->retention_interval_s = 3600;
+	c->keyproc_seccomp = 1;
 	snprintf(c->master_key_file, sizeof(c->master_key_file),
 		 "%s/keys/master.key", dir);
 	snprintf(c->db_file, sizeof(c->db_file), "%s/hgsd.db", dir);
@@ -109,6 +115,12 @@ static int set_key(struct hgsd_config *c, const char *k, const char *v)
 	UINT_KEY("cert_cache_entries", cert_cache_entries, 0, 1 << 20)
 	UINT_KEY("kp_cache_entries", kp_cache_entries, 0, 1 << 20)
 	UINT_KEY("log_requests", log_requests, 0, 1)
+	UINT_KEY("events_max_age_days", events_max_age_days, 0, 36500)
+	UINT_KEY("events_max_rows", events_max_rows, 0, 1000000000)
+	UINT_KEY("audit_max_age_days", audit_max_age_days, 0, 36500)
+	UINT_KEY("audit_max_rows", audit_max_rows, 0, 1000000000)
+	UINT_KEY("retention_interval_s", retention_interval_s, 1, 86400)
+	UINT_KEY("keyproc_seccomp", keyproc_seccomp, 0, 1)
 #undef UINT_KEY
 	if (!strcmp(k, "listen_address")) {
 		/* Only numeric IPv4 here; loopback is the default. */
@@ -226,14 +238,25 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		"cert_cache_entries = %u\n"
 		"# Verified key protectors remembered (signature only; 0 = off).\n"
 		"kp_cache_entries = %u\n"
-		"log_requests = %d\n",
+		"log_requests = %d\n"
+		"# Retention of events and audit rows (0 = no limit of that kind);\n"
+		"# pruning runs every retention_interval_s and is itself audited.\n"
+		"events_max_age_days = %u\n"
+		"events_max_rows = %lu\n"
+		"audit_max_age_days = %u\n"
+		"audit_max_rows = %lu\n"
+		"retention_interval_s = %u\n"
+		"# Confine the key process with a seccomp allow-list (1 = on).\n"
+		"keyproc_seccomp = %d\n",
 		c->state_dir, c->db_file, c->master_key_file, c->listen_address,
 		c->port, c->port_file, c->threads, c->max_connections,
 		c->max_connections_per_ip, c->connection_timeout_s,
 		c->max_body_bytes, c->admin_socket, c->max_nonces,
 		c->nonce_ttl_s, c->cert_validity_s, c->cert_margin_s,
 		c->release_lifetime_s, c->cert_cache_entries, c->kp_cache_entries,
-		c->log_requests);
+		c->log_requests, c->events_max_age_days, c->events_max_rows,
+		c->audit_max_age_days, c->audit_max_rows, c->retention_interval_s,
+		c->keyproc_seccomp);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -ENAMETOOLONG;
 	return vms_write_file_atomic(path, buf, (size_t)n, 0600, VMS_WRITE_NOCLOBBER);

@@ -5,6 +5,8 @@
  *   main.c     command line: --init, -c (run), status
  *   config.c   hgsd.conf
  *   keys.c     service keys: create at --init, load (decrypt) at start
+ *   keyproc.c  the key process (privilege separation) and its interface
+ *   keyproc_confine.c  its no_new_privs + seccomp allow-list
  *   store.c    SQLite store: schema, migrations, hosts, policy, workers,
  *              guardians, audit, events
  *   state.c    the in-memory snapshot of hosts, policy and workers that
@@ -62,6 +64,13 @@ struct hgsd_config {
 	unsigned int cert_cache_entries;
 	unsigned int kp_cache_entries;
 	int log_requests;
+	/* retention (store.c): 0 = no limit of that kind */
+	unsigned int events_max_age_days;
+	unsigned long events_max_rows;
+	unsigned int audit_max_age_days;
+	unsigned long audit_max_rows;
+	unsigned int retention_interval_s;
+	int keyproc_seccomp;		/* confine the key process (keyproc_confine.c) */
 	char master_key_file[HGSD_PATH_MAX];
 	char db_file[HGSD_PATH_MAX];
 };
@@ -82,6 +91,14 @@ const char *log_safe(const char *s, char *buf, size_t len);
 
 /* ---- store ---- */
 struct store;
+
+struct retention {
+	unsigned int events_max_age_days;
+	unsigned long events_max_rows;
+	unsigned int audit_max_age_days;
+	unsigned long audit_max_rows;
+	unsigned int interval_s;	/* 0: never prune */
+};
 int store_open(const char *path, struct store **out);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
@@ -104,6 +121,21 @@ int store_guardian_add(struct store *st, const char *name, const char *pem,
 		       int primary, const char *who);
 int store_guardian_set_primary(struct store *st, const char *name,
 			       const char *who);
+/* -EPERM: the primary, or the last enabled one; -EBUSY: remove an enabled one. */
+int store_guardian_set_enabled(struct store *st, const char *name, int enabled,
+			       const char *who);
+int store_guardian_remove(struct store *st, const char *name, const char *who);
+/* A guardian's public PEM (free()) and whether it is enabled. */
+int store_guardian_pem(struct store *st, const char *name, char **pem, int *enabled);
+/* Record an admin client certificate; its state ("seen", "allowed",
+ * "revoked") in @state. */
+int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject,
+			  char *state, size_t len);
+/* @state "allowed" or "revoked"; -EPERM: it is revoked (for good). */
+int store_admin_cert_set(struct store *st, const char *fpr, const char *state,
+			 const char *who);
+/* Prune events and audit rows from now on, in the event writer thread. */
+void store_set_retention(struct store *st, const struct retention *r);
 int store_audit(struct store *st, const char *who, const char *action,
 		const char *detail, const char *result);
 void store_event(struct store *st, const char *kind, const char *host,
@@ -126,6 +158,7 @@ struct policy {
 	int require_module_sig;
 	time_t revocation_cutoff;		/* 0 = none */
 	unsigned int worker_policy_version;
+	int admin_cert_allow_list;		/* only allowed admin certificates */
 	unsigned int n_digests;
 	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
 };
@@ -203,12 +236,27 @@ struct keyproc_release_rep {
 int keyproc_start(struct hgsd *h);
 void keyproc_stop(void);
 pid_t keyproc_pid(void);
+/* The key process exited: reap it and log why (a seccomp kill by name). */
+void keyproc_report_exit(void);
 int keyproc_issue(const struct vms_health_cert_info *in, long validity_s,
 		  long margin_s, uint8_t **der, size_t *len);	/* OPENSSL_free */
 enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
 				    const uint8_t *kp, size_t kplen,
 				    struct keyproc_release_rep *rep);
 int keyproc_add_guardian(const char *name, char **pem);
+/* Drop guardian @name from the key process (its keys wiped), or load it
+ * again from its key file; -ENOENT if unknown. */
+int keyproc_guardian_drop(const char *name);
+int keyproc_guardian_load(const char *name, const char *pem);
+/* Key process side, keys.c. */
+int keys_guardian_drop(struct hgsd *h, const char *name);
+int keys_guardian_load_held(struct hgsd *h, const char *name, const char *pem);
+/* Network side, keys.c: drop a public guardian / rename a removed
+ * guardian's key file out of the way (keys/removed-NAME-TIME.pem). */
+int keys_drop_public_guardian(struct hgsd *h, const char *name);
+int keys_retire_guardian_file(struct hgsd *h, const char *name, char *out, size_t len);
+/* Confine the key process once it is set up (keyproc_confine.c). */
+int keyproc_confine(void);
 
 /* ---- nonces ---- */
 struct nonce_table;

@@ -174,36 +174,51 @@ static int peer_is_admin(struct hgsd *h, struct MHD_Connection *conn,
 
 /*
  * Admin over HTTPS: the client presented a certificate that chains to
- * admin_client_ca (GnuTLS checked chain, validity and usage). The audit
- * names it by CN and certificate SHA-256.
+ * admin_client_ca (GnuTLS checked chain, validity and usage). Then, by
+ * the SHA-256 of that certificate (recorded in the store as "seen" the
+ * first time): a revoked one is refused, and with admin_cert_allow_list
+ * on, so is one not explicitly allowed. The audit names it by CN and
+ * fingerprint. Returns HGS_PASSED or the reason to refuse.
  */
-static int tls_client_is_admin(struct hgsd *h, struct MHD_Connection *conn,
-			       struct request *rq)
+static enum vms_hgs_reason tls_client_admin(struct hgsd *h, struct MHD_Connection *conn,
+					    struct request *rq)
 {
 	const union MHD_ConnectionInfo *ci;
 	const gnutls_datum_t *peers;
 	unsigned int status = 1, n = 0;
-	char cn[80], fpr[VMS_FPR_HEX_LEN];
+	char cn[80], fpr[VMS_FPR_HEX_LEN], state[16], safe_cn[80];
+	struct policy pol;
 	X509 *c = NULL;
 
 	if (!h->admin_ca_pem)
-		return 0;
+		return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
-		return 0;
+		return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
 	peers = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
 	if (!peers || !n ||
 	    gnutls_certificate_verify_peers2((gnutls_session_t)ci->tls_session, &status) < 0 ||
 	    status)
-		return 0;
+		return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
 	if (vms_cert_from_der(peers[0].data, peers[0].size, &c))
-		return 0;
+		return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
 	if (vms_cert_subject_cn(c, cn, sizeof(cn)))
 		strcpy(cn, "?");
-	vms_cert_fingerprint(c, fpr);
+	if (vms_cert_fingerprint(c, fpr)) {
+		X509_free(c);
+		return HGS_R_INTERNAL_ERROR;
+	}
 	X509_free(c);
-	snprintf(rq->who, sizeof(rq->who), "cert=%.20s sha256=%.16s", cn, fpr);
-	return 1;
+	log_safe(cn, safe_cn, sizeof(safe_cn));
+	snprintf(rq->who, sizeof(rq->who), "cert=%.20s sha256=%.16s", safe_cn, fpr);
+	if (store_admin_cert_seen(h->st, fpr, safe_cn, state, sizeof(state)))
+		return HGS_R_INTERNAL_ERROR;	/* fail closed */
+	if (!strcmp(state, "revoked"))
+		return HGS_R_ADMIN_CERT_REVOKED;
+	state_policy(h, &pol);
+	if (pol.admin_cert_allow_list && strcmp(state, "allowed"))
+		return HGS_R_ADMIN_CERT_NOT_ALLOWED;
+	return HGS_PASSED;
 }
 
 static void route_request(struct hgsd *h, struct MHD_Connection *conn,
@@ -214,8 +229,15 @@ static void route_request(struct hgsd *h, struct MHD_Connection *conn,
 
 	if (!strncmp(rq->url, "/v1/admin/", 10)) {
 		if (!rq->admin) {
-			if (!tls_client_is_admin(h, conn, rq)) {
-				answer_fail(a, HGS_R_ADMIN_CREDENTIALS_REQUIRED, NULL);
+			enum vms_hgs_reason r = tls_client_admin(h, conn, rq);
+
+			if (r == HGS_R_ADMIN_CERT_REVOKED || r == HGS_R_ADMIN_CERT_NOT_ALLOWED)
+				store_audit(h->st, rq->who, "denied", rq->url,
+					    r == HGS_R_ADMIN_CERT_REVOKED ?
+					    "refused-certificate-revoked" :
+					    "refused-certificate-not-allowed");
+			if (r != HGS_PASSED) {
+				answer_fail(a, r, NULL);
 				return;
 			}
 			handle_admin(h, rq, a);
@@ -451,6 +473,15 @@ static int write_port_file(struct hgsd *h, unsigned int port)
 	return vms_write_file_atomic(h->cfg.port_file, buf, (size_t)n, 0644, 0);
 }
 
+/*
+ * TLS 1.2 and 1.3 only, AEAD ciphers only (GnuTLS priority syntax); the
+ * rest of GnuTLS's NORMAL set (its key exchanges, ECDHE first, and
+ * session tickets for cheap reconnects) as it is.
+ */
+#define HGSD_TLS_PRIORITIES \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:" \
+	"+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:-RSA:-DHE-RSA"
+
 /* An empty MHD_OPTION_ARRAY: a no-op in the variadic option list. */
 static struct MHD_OptionItem empty_options[] = { { MHD_OPTION_END, 0, NULL } };
 
@@ -480,6 +511,7 @@ int http_start(struct hgsd *h)
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)h->cfg.connection_timeout_s,
 		MHD_OPTION_HTTPS_MEM_KEY, h->tls_key_pem,
 		MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert_pem,
+		MHD_OPTION_HTTPS_PRIORITIES, HGSD_TLS_PRIORITIES,
 		/* with a trust list, libmicrohttpd asks clients for a certificate
 		 * (optional: hosts and tenants need none) */
 		h->admin_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_ARRAY,

@@ -14,6 +14,8 @@
  *                 worker digests), build the key release; the transport
  *                 key never leaves the key process
  *   ADD_GUARDIAN  create a guardian (rotation); returns its certificates
+ *   GUARDIAN_DROP forget a guardian (disabled): its private keys are freed
+ *   GUARDIAN_LOAD load a guardian again from its key file (enabled)
  *
  * plus, once at start, the decrypted TLS key for libmicrohttpd.
  * Framing over one socketpair (SOCK_STREAM) per network thread:
@@ -29,6 +31,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,7 +48,10 @@
 #define MSG_MAX		(VMS_KP_MAX_LEN + 4096)
 #define MAX_CHANNELS	72
 
-enum { OP_ISSUE = 1, OP_RELEASE = 2, OP_ADD_GUARDIAN = 3 };
+enum {
+	OP_ISSUE = 1, OP_RELEASE = 2, OP_ADD_GUARDIAN = 3,
+	OP_GUARDIAN_DROP = 4, OP_GUARDIAN_LOAD = 5,
+};
 
 struct channel {
 	int fd;
@@ -61,23 +67,6 @@ static unsigned int next_channel;
 static pid_t child = -1;
 
 /* ---------- framing ---------- */
-
-static int write_all(int fd, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	ssize_t n;
-
-	while (len) {
-		n = send(fd, b, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EPIPE;
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int read_all(int fd, void *p, size_t len)
 {
@@ -96,41 +85,90 @@ static int read_all(int fd, void *p, size_t len)
 	return 0;
 }
 
-/* Send a frame: u32 length | u32 word | two payload parts. */
+/*
+ * Send a frame: u32 length | u32 word | two payload parts, in one
+ * sendmsg(): the peer wakes once, with the whole frame to read, instead
+ * of once per part (on one core every extra wake-up is a context switch).
+ */
 static int send_frame(int fd, uint32_t word, const void *a, size_t alen,
 		      const void *b, size_t blen)
 {
 	uint32_t hdr[2] = { (uint32_t)(4 + alen + blen), word };
-	int r;
+	struct iovec iov[3] = {
+		{ .iov_base = hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = (void *)a, .iov_len = alen },
+		{ .iov_base = (void *)b, .iov_len = blen },
+	};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 3 };
+	ssize_t n;
+	size_t left = sizeof(hdr) + alen + blen;
 
 	if (alen + blen > MSG_MAX)
 		return -EMSGSIZE;
-	r = write_all(fd, hdr, sizeof(hdr));
-	if (!r && alen)
-		r = write_all(fd, a, alen);
-	if (!r && blen)
-		r = write_all(fd, b, blen);
-	return r;
+	while (left) {
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		left -= (size_t)n;
+		/* a short write (frames over the socket buffer): skip what went */
+		while (mh.msg_iovlen && (size_t)n >= mh.msg_iov->iov_len) {
+			n -= (ssize_t)mh.msg_iov->iov_len;
+			mh.msg_iov++;
+			mh.msg_iovlen--;
+		}
+		if (mh.msg_iovlen) {
+			mh.msg_iov->iov_base = (uint8_t *)mh.msg_iov->iov_base + n;
+			mh.msg_iov->iov_len -= (size_t)n;
+		}
+	}
+	return 0;
 }
 
-/* Receive a frame into a new buffer (OPENSSL_clear_free it). */
+/*
+ * Receive a frame into a new buffer (OPENSSL_clear_free it). Frames are
+ * strictly request/answer on a channel, so at most one is ever in flight:
+ * the first recv() takes the header and, usually, the whole payload (one
+ * syscall instead of two); bytes beyond the frame are a protocol error.
+ */
+#define FIRST_READ	16384
+
 static int recv_frame(int fd, uint32_t *word, uint8_t **payload, size_t *len)
 {
+	static __thread uint8_t first[FIRST_READ];
 	uint32_t hdr[2];
+	size_t got = 0, have;
+	ssize_t n;
 	int r;
 
 	*payload = NULL;
-	r = read_all(fd, hdr, sizeof(hdr));
-	if (r)
-		return r;
-	if (hdr[0] < 4 || hdr[0] - 4 > MSG_MAX)
-		return -EMSGSIZE;
+	while (got < sizeof(hdr)) {
+		n = recv(fd, first + got, sizeof(first) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			OPENSSL_cleanse(first, got);
+			return -EPIPE;
+		}
+		got += (size_t)n;
+	}
+	memcpy(hdr, first, sizeof(hdr));
+	have = got - sizeof(hdr);
+	if (hdr[0] < 4 || hdr[0] - 4 > MSG_MAX || have > hdr[0] - 4) {
+		OPENSSL_cleanse(first, got);
+		return hdr[0] < 4 || hdr[0] - 4 > MSG_MAX ? -EMSGSIZE : -EPROTO;
+	}
 	*word = hdr[1];
 	*len = hdr[0] - 4;
 	*payload = OPENSSL_malloc(*len ? *len : 1);
-	if (!*payload)
+	if (!*payload) {
+		OPENSSL_cleanse(first, got);
 		return -ENOMEM;
-	r = read_all(fd, *payload, *len);
+	}
+	memcpy(*payload, first + sizeof(hdr), have);
+	OPENSSL_cleanse(first, got);
+	r = read_all(fd, *payload + have, *len - have);
 	if (r) {
 		OPENSSL_clear_free(*payload, *len ? *len : 1);
 		*payload = NULL;
@@ -201,11 +239,17 @@ static struct kp_slot *kp_cache;
 static size_t kp_cache_n;
 static pthread_mutex_t kp_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int verified_envelope(const uint8_t *kp, size_t len, struct vms_kp_info *info,
-			     uint8_t **env, size_t *env_len)
+/*
+ * Verify (or find verified) and unwrap: a hit unwraps the remembered
+ * envelope; a miss verifies and unwraps in one parse
+ * (vms_kp_unwrap_any_env) and remembers the envelope it verified.
+ */
+static int unwrap_kp(struct hgsd *h, const uint8_t *kp, size_t len,
+		     struct vms_kp_info *info, uint8_t tk[32])
 {
-	uint8_t hash[32];
+	uint8_t hash[32], *env = NULL;
 	struct kp_slot *sl = NULL;
+	size_t env_len = 0;
 	int r;
 
 	if (kp_cache_n) {
@@ -218,29 +262,35 @@ static int verified_envelope(const uint8_t *kp, size_t len, struct vms_kp_info *
 		pthread_mutex_lock(&kp_cache_lock);
 		if (sl->env && !memcmp(sl->hash, hash, 32)) {
 			*info = sl->info;
-			*env = malloc(sl->env_len);
-			if (*env)
-				memcpy(*env, sl->env, sl->env_len);
-			*env_len = sl->env_len;
-			pthread_mutex_unlock(&kp_cache_lock);
-			return *env ? 0 : -ENOMEM;
+			env = malloc(sl->env_len);
+			if (env)
+				memcpy(env, sl->env, sl->env_len);
+			env_len = sl->env_len;
 		}
 		pthread_mutex_unlock(&kp_cache_lock);
+		if (env) {
+			pthread_rwlock_rdlock(&h->lock);
+			r = vms_kp_unwrap_envelope(env, env_len, h->guardian_ptrs,
+						   h->n_guardians, tk);
+			pthread_rwlock_unlock(&h->lock);
+			free(env);
+			return r;
+		}
 	}
-	r = vms_kp_verify_envelope(kp, len, info, env, env_len);
-	if (r || !sl)
-		return r;
-	pthread_mutex_lock(&kp_cache_lock);
-	free(sl->env);
-	sl->env = malloc(*env_len);
-	if (sl->env) {
-		memcpy(sl->env, *env, *env_len);
+	pthread_rwlock_rdlock(&h->lock);
+	r = vms_kp_unwrap_any_env(kp, len, h->guardian_ptrs, h->n_guardians, info, tk,
+				  sl ? &env : NULL, &env_len);
+	pthread_rwlock_unlock(&h->lock);
+	if (env) {
+		pthread_mutex_lock(&kp_cache_lock);
+		free(sl->env);
+		sl->env = env;		/* ciphertext only: no secret cached */
+		sl->env_len = env_len;
 		memcpy(sl->hash, hash, 32);
 		sl->info = *info;
-		sl->env_len = *env_len;
+		pthread_mutex_unlock(&kp_cache_lock);
 	}
-	pthread_mutex_unlock(&kp_cache_lock);
-	return 0;
+	return r;
 }
 
 static int do_release(struct hgsd *h, int fd, const uint8_t *p, size_t len)
@@ -257,19 +307,7 @@ static int do_release(struct hgsd *h, int fd, const uint8_t *p, size_t len)
 	memcpy(&rq, p, sizeof(rq));
 	if (rq.n_digests > VMS_KR_MAX_DIGESTS)
 		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
-	{
-		uint8_t *env = NULL;
-		size_t env_len = 0;
-
-		r = verified_envelope(p + sizeof(rq), len - sizeof(rq), &rep.info, &env, &env_len);
-		if (!r) {
-			pthread_rwlock_rdlock(&h->lock);
-			r = vms_kp_unwrap_envelope(env, env_len, h->guardian_ptrs,
-						   h->n_guardians, tk);
-			pthread_rwlock_unlock(&h->lock);
-		}
-		free(env);
-	}
+	r = unwrap_kp(h, p + sizeof(rq), len - sizeof(rq), &rep.info, tk);
 	rep.reason = unwrap_reason(r);
 	if (rep.reason == HGS_PASSED) {
 		if (memcmp(rep.info.vm_id, rq.vm_id, 16))
@@ -314,6 +352,44 @@ static int do_add_guardian(struct hgsd *h, int fd, const uint8_t *p, size_t len)
 	return r;
 }
 
+/*
+ * GUARDIAN_DROP: payload = name. GUARDIAN_LOAD: name, NUL, the public PEM
+ * the store publishes for it (the key file must match).
+ */
+static int do_guardian(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, size_t len)
+{
+	char name[VMS_GUARDIAN_NAME_MAX + 1], *pem = NULL;
+	const uint8_t *nul = memchr(p, 0, len);
+	size_t nlen = nul ? (size_t)(nul - p) : len;
+	int r = 0;
+
+	if (!nlen || nlen > VMS_GUARDIAN_NAME_MAX || (op == OP_GUARDIAN_LOAD) != !!nul)
+		r = -EINVAL;
+	if (!r) {
+		memcpy(name, p, nlen);
+		name[nlen] = 0;
+	}
+	if (!r && op == OP_GUARDIAN_LOAD) {
+		pem = malloc(len - nlen);
+		if (!pem)
+			r = -ENOMEM;
+		else {
+			memcpy(pem, nul + 1, len - nlen - 1);
+			pem[len - nlen - 1] = 0;
+		}
+	}
+
+	/*
+	 * The verified-KP cache needs no flush: a hit is still unwrapped,
+	 * and only with the guardians held now.
+	 */
+	if (!r)
+		r = op == OP_GUARDIAN_DROP ? keys_guardian_drop(h, name) :
+			keys_guardian_load_held(h, name, pem);
+	free(pem);
+	return send_frame(fd, (uint32_t)r, NULL, 0, NULL, 0);
+}
+
 static void *serve(void *arg)
 {
 	struct hgsd *h = keyproc_hgsd;
@@ -331,6 +407,8 @@ static void *serve(void *arg)
 		case OP_ISSUE: r = do_issue(h, fd, p, len); break;
 		case OP_RELEASE: r = do_release(h, fd, p, len); break;
 		case OP_ADD_GUARDIAN: r = do_add_guardian(h, fd, p, len); break;
+		case OP_GUARDIAN_DROP:
+		case OP_GUARDIAN_LOAD: r = do_guardian(h, fd, op, p, len); break;
 		default: r = -EPROTO;
 		}
 		OPENSSL_clear_free(p, len ? len : 1);
@@ -362,6 +440,27 @@ static void key_process(struct hgsd *h, int *fds, unsigned int n, int tls_fd)
 		send_frame(tls_fd, (uint32_t)r, NULL, 0, NULL, 0);
 		_exit(1);
 	}
+	kp_cache_n = h->cfg.kp_cache_entries;
+	kp_cache = kp_cache_n ? calloc(kp_cache_n, sizeof(*kp_cache)) : NULL;
+	if (kp_cache_n && !kp_cache)
+		r = -ENOMEM;
+	for (i = 1; !r && i < n; i++)
+		r = -pthread_create(&t, NULL, serve, (void *)(intptr_t)fds[i]);
+	/* Everything it will ever need is open and running: confine it. */
+	if (!r && h->cfg.keyproc_seccomp) {
+		r = keyproc_confine();
+		if (r)
+			log_err("keyproc", "error=\"%s\" msg=\"cannot confine the key process "
+				"(seccomp); set keyproc_seccomp = 0 to run it unconfined\"",
+				strerror(r < 0 ? -r : r));
+	}
+	if (r) {
+		send_frame(tls_fd, (uint32_t)(r < 0 ? r : -r), NULL, 0, NULL, 0);
+		_exit(1);
+	}
+	log_info("keyproc", "pid=%d channels=%u kp_cache_entries=%zu seccomp=%s "
+		 "msg=\"holding the service keys\"", (int)getpid(), n, kp_cache_n,
+		 h->cfg.keyproc_seccomp ? "on" : "off");
 	/* The TLS key goes to the network side; the rest stays here. */
 	r = send_frame(tls_fd, 0, h->tls_key_pem, h->tls_key_len, NULL, 0);
 	OPENSSL_clear_free(h->tls_key_pem, h->tls_key_len + 1);
@@ -369,15 +468,6 @@ static void key_process(struct hgsd *h, int *fds, unsigned int n, int tls_fd)
 	close(tls_fd);
 	if (r)
 		_exit(1);
-	kp_cache_n = h->cfg.kp_cache_entries;
-	kp_cache = kp_cache_n ? calloc(kp_cache_n, sizeof(*kp_cache)) : NULL;
-	if (kp_cache_n && !kp_cache)
-		_exit(1);
-	log_info("keyproc", "pid=%d channels=%u kp_cache_entries=%zu msg=\"holding the service keys\"",
-		 (int)getpid(), n, kp_cache_n);
-	for (i = 1; i < n; i++)
-		if (pthread_create(&t, NULL, serve, (void *)(intptr_t)fds[i]))
-			_exit(1);
 	serve((void *)(intptr_t)fds[0]);
 }
 
@@ -443,6 +533,28 @@ int keyproc_start(struct hgsd *h)
 pid_t keyproc_pid(void)
 {
 	return child;
+}
+
+void keyproc_report_exit(void)
+{
+	int st = 0;
+
+	if (child <= 0 || waitpid(child, &st, WNOHANG) != child) {
+		log_err("stopping", "msg=\"the key process exited\"");
+		return;
+	}
+	child = -1;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+		log_err("stopping", "signal=SIGSYS msg=\"the key process exited: killed by its "
+			"seccomp filter (a system call outside its allow-list); hgsd stops "
+			"rather than serve without keys - report this, or set keyproc_seccomp = 0 "
+			"to run it unconfined\"");
+	else if (WIFSIGNALED(st))
+		log_err("stopping", "signal=%d msg=\"the key process exited: killed by a signal\"",
+			WTERMSIG(st));
+	else
+		log_err("stopping", "status=%d msg=\"the key process exited\"",
+			WEXITSTATUS(st));
 }
 
 void keyproc_stop(void)
@@ -530,6 +642,31 @@ enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
 	if ((unsigned int)rep->reason >= HGS_R__MAX || rep->blob_len > sizeof(rep->blob))
 		return HGS_R_INTERNAL_ERROR;
 	return (enum vms_hgs_reason)rep->reason;
+}
+
+static int guardian_call(uint32_t op, const char *name, const char *pem)
+{
+	uint8_t *p;
+	size_t len;
+	int32_t st;
+	int r;
+
+	r = call(op, name, strlen(name) + (pem ? 1 : 0), pem, pem ? strlen(pem) : 0,
+		 &st, &p, &len);
+	if (r)
+		return r;
+	OPENSSL_free(p);
+	return st;
+}
+
+int keyproc_guardian_drop(const char *name)
+{
+	return guardian_call(OP_GUARDIAN_DROP, name, NULL);
+}
+
+int keyproc_guardian_load(const char *name, const char *pem)
+{
+	return guardian_call(OP_GUARDIAN_LOAD, name, pem);
 }
 
 int keyproc_add_guardian(const char *name, char **pem)

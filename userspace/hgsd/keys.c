@@ -372,3 +372,114 @@ void keys_free(struct hgsd *h)
 		vms_guardian_free(&h->guardians[i].g);
 	h->n_guardians = 0;
 }
+
+/*
+ * Forget guardian @name (either process); its private keys, if held, are
+ * freed with it. The primary stays first in the array.
+ */
+int keys_guardian_drop(struct hgsd *h, const char *name)
+{
+	unsigned int i, j;
+	struct vms_guardian g;
+
+	pthread_rwlock_wrlock(&h->lock);
+	for (i = 0; i < h->n_guardians; i++)
+		if (!strcmp(h->guardians[i].g.name, name))
+			break;
+	if (i == h->n_guardians) {
+		pthread_rwlock_unlock(&h->lock);
+		return -ENOENT;
+	}
+	g = h->guardians[i].g;
+	for (j = i; j + 1 < h->n_guardians; j++)
+		h->guardians[j] = h->guardians[j + 1];
+	h->n_guardians--;
+	for (j = 0; j < h->n_guardians; j++)
+		h->guardian_ptrs[j] = &h->guardians[j].g;
+	pthread_rwlock_unlock(&h->lock);
+	vms_guardian_free(&g);
+	return 0;
+}
+
+int keys_drop_public_guardian(struct hgsd *h, const char *name)
+{
+	return keys_guardian_drop(h, name);
+}
+
+/*
+ * Key process: load guardian @name again from its key file (it was
+ * enabled), after checking that the file holds the certificates the
+ * store publishes (@pem).
+ */
+int keys_guardian_load_held(struct hgsd *h, const char *name, const char *pem)
+{
+	char pw[PASSWORD_LEN + 1], path[HGSD_PATH_MAX];
+	struct vms_guardian g, pub;
+	unsigned int i;
+	int r;
+
+	pthread_rwlock_rdlock(&h->lock);
+	for (i = 0; i < h->n_guardians; i++)
+		if (!strcmp(h->guardians[i].g.name, name))
+			break;
+	r = i < h->n_guardians ? -EEXIST :
+		h->n_guardians >= HGSD_MAX_GUARDIANS ? -ENOSPC : 0;
+	pthread_rwlock_unlock(&h->lock);
+	if (r)
+		return r;
+	r = guardian_path(&h->cfg, name, path, sizeof(path));
+	if (r)
+		return r;
+	r = read_password(h->cfg.master_key_file, pw);
+	if (r)
+		return r;
+	r = vms_guardian_read(path, pw, &g);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	if (r)
+		return r;
+	if (!g.enc_key || !g.sign_key)
+		r = -ENOKEY;
+	if (!r)
+		r = vms_guardian_from_pem(pem, strlen(pem), NULL, &pub) ? -EINVAL : 0;
+	if (!r) {
+		if (X509_cmp(pub.enc_cert, g.enc_cert) || X509_cmp(pub.sign_cert, g.sign_cert))
+			r = -EKEYREJECTED;
+		vms_guardian_free(&pub);
+	}
+	if (r) {
+		vms_guardian_free(&g);
+		return r;
+	}
+	pthread_rwlock_wrlock(&h->lock);
+	if (h->n_guardians >= HGSD_MAX_GUARDIANS) {
+		pthread_rwlock_unlock(&h->lock);
+		vms_guardian_free(&g);
+		return -ENOSPC;
+	}
+	h->guardians[h->n_guardians].g = g;
+	h->guardians[h->n_guardians].primary = 0;
+	h->guardian_ptrs[h->n_guardians] = &h->guardians[h->n_guardians].g;
+	h->n_guardians++;
+	pthread_rwlock_unlock(&h->lock);
+	return 0;
+}
+
+/*
+ * A removed guardian's key file is renamed, not deleted: deleting it
+ * destroys every VM key protected only to that guardian, which is the
+ * admin's decision to take (shred the file), not hgsd's.
+ */
+int keys_retire_guardian_file(struct hgsd *h, const char *name, char *out, size_t len)
+{
+	char path[HGSD_PATH_MAX];
+	int r = guardian_path(&h->cfg, name, path, sizeof(path));
+
+	if (r)
+		return r;
+	if ((size_t)snprintf(out, len, "%s/keys/removed-guardian-%s-%lld.pem", h->cfg.state_dir,
+			     name, (long long)time(NULL)) >= len)
+		return -ENAMETOOLONG;
+	if (rename(path, out) < 0)
+		return -errno;
+	return 0;
+}

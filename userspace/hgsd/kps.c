@@ -158,6 +158,41 @@ static enum vms_hgs_reason check_cert(struct hgsd *h, const uint8_t *der, size_t
 	return HGS_PASSED;
 }
 
+/*
+ * KeyProtectorNotForThisHgs, made precise: if one of the KP's recipients
+ * is a guardian of this HGS that an admin disabled, say so. Only on that
+ * failure path; compares certificates, decrypts nothing.
+ */
+static enum vms_hgs_reason not_for_us_reason(struct hgsd *h, const uint8_t *kp, size_t len)
+{
+	json_t *rows = store_query(h->st, "SELECT certificates FROM guardians WHERE enabled = 0", 0);
+	enum vms_hgs_reason r = HGS_R_KP_NOT_FOR_THIS_HGS;
+	STACK_OF(X509) *rc = NULL;
+	json_t *row;
+	size_t i;
+	int j;
+
+	if (!rows || !json_array_size(rows) || vms_kp_recipients(kp, len, &rc)) {
+		json_decref(rows);
+		return r;
+	}
+	json_array_foreach(rows, i, row) {
+		const char *pem = json_string_value(json_object_get(row, "certificates"));
+		struct vms_guardian g;
+
+		if (r != HGS_R_KP_NOT_FOR_THIS_HGS || !pem ||
+		    vms_guardian_from_pem(pem, strlen(pem), NULL, &g))
+			continue;
+		for (j = 0; j < sk_X509_num(rc); j++)
+			if (!X509_cmp(sk_X509_value(rc, j), g.enc_cert))
+				r = HGS_R_KP_GUARDIAN_DISABLED;
+		vms_guardian_free(&g);
+	}
+	sk_X509_pop_free(rc, X509_free);
+	json_decref(rows);
+	return r;
+}
+
 struct release_out {
 	struct keyproc_release_rep rep;
 	struct vms_health_cert_info cert;
@@ -203,6 +238,8 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 	krq.n_digests = pol.n_digests;
 	memcpy(krq.digests, pol.digests, sizeof(krq.digests));
 	r = keyproc_release(&krq, kp, kplen, &out->rep);
+	if (r == HGS_R_KP_NOT_FOR_THIS_HGS)
+		r = not_for_us_reason(h, kp, kplen);
 	out->lifetime = krq.lifetime_s;
 	out->worker_version = pol.worker_policy_version;
 	out->n_digests = pol.n_digests;

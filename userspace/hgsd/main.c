@@ -115,8 +115,18 @@ static int run(const char *conf)
 		r = nonce_table_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->nonces);
 	if (!r)
 		r = kps_init(h);
-	if (!r)
+	if (!r) {
+		struct retention ret = {
+			.events_max_age_days = h->cfg.events_max_age_days,
+			.events_max_rows = h->cfg.events_max_rows,
+			.audit_max_age_days = h->cfg.audit_max_age_days,
+			.audit_max_rows = h->cfg.audit_max_rows,
+			.interval_s = h->cfg.retention_interval_s,
+		};
+
+		store_set_retention(h->st, &ret);
 		r = http_start(h);
+	}
 	if (r) {
 		log_err("start", "error=\"%s\"", strerror(-r));
 	} else {
@@ -124,7 +134,7 @@ static int run(const char *conf)
 			 store_schema_version(h->st), h->n_hosts, h->n_guardians);
 		sigwait(&set, &sig);
 		if (sig == SIGCHLD)
-			log_err("stopping", "msg=\"the key process exited\"");
+			keyproc_report_exit();
 		else
 			log_info("stopping", "signal=%d", sig);
 		http_stop(h);

@@ -82,6 +82,9 @@ static int load_policy(struct store *st, struct policy *p)
 	if (store_setting_get(st, "worker_policy_version", v, sizeof(v)))
 		return -EIO;
 	p->worker_policy_version = (unsigned int)atol(v);
+	if (store_setting_get(st, "admin_cert_allow_list", v, sizeof(v)))
+		return -EIO;
+	p->admin_cert_allow_list = !strcmp(v, "1");
 	rows = store_query(st, "SELECT digest FROM workers WHERE enabled = 1 ORDER BY id", 0);
 	if (!rows)
 		return -ENOMEM;

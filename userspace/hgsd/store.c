@@ -32,6 +32,8 @@ struct store {
 	struct event *events;	/* queued, under log_lock */
 	size_t n_events, cap_events;
 	unsigned long dropped;
+	struct retention ret;	/* under log_lock */
+	struct timespec next_prune;
 };
 
 /* Schema migrations: migrations[i] takes user_version i to i + 1. */
@@ -64,6 +66,20 @@ static const char *const migrations[] = {
 	"INSERT INTO settings VALUES ('require_module_sig', '0', strftime('%s','now'));"
 	"INSERT INTO settings VALUES ('revocation_cutoff', '0', strftime('%s','now'));"
 	"INSERT INTO settings VALUES ('worker_policy_version', '0', strftime('%s','now'));",
+	/* 1 -> 2: admin certificates, worker policy history */
+	"CREATE TABLE admin_certs ("
+	"  fpr TEXT PRIMARY KEY, subject TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('seen', 'allowed', 'revoked')),"
+	"  first_seen INTEGER, last_seen INTEGER, updated_at INTEGER NOT NULL);"
+	"CREATE TABLE worker_history ("
+	"  version INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL,"
+	"  change TEXT NOT NULL, digests TEXT NOT NULL);"
+	"INSERT INTO worker_history SELECT CAST(s.value AS INTEGER), strftime('%s','now'),"
+	"  'migration', 'baseline',"
+	"  COALESCE((SELECT group_concat(digest, ',') FROM"
+	"    (SELECT digest FROM workers WHERE enabled = 1 ORDER BY id)), '')"
+	"  FROM settings s WHERE s.name = 'worker_policy_version';"
+	"INSERT INTO settings VALUES ('admin_cert_allow_list', '0', strftime('%s','now'));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -288,6 +304,8 @@ static const char *result_name(int r)
 	case -EKEYREJECTED: return "refused-conflict";
 	case -ENOENT: return "refused-no-such-object";
 	case -ENOSPC: return "refused-limit";
+	case -EPERM: return "refused-protected";
+	case -EBUSY: return "refused-still-enabled";
 	default: return "error";
 	}
 }
@@ -412,6 +430,7 @@ int store_host_remove(struct store *st, const char *name, const char *who)
 struct kv_arg {
 	const char *a, *b;
 	int flag;
+	const char *who, *action;	/* worker changes: for their history row */
 };
 
 static int setting_fn(sqlite3 *db, const void *p)
@@ -429,7 +448,7 @@ static int setting_fn(sqlite3 *db, const void *p)
 int store_setting_set(struct store *st, const char *name, const char *value,
 		      const char *who)
 {
-	struct kv_arg kv = { name, value, 0 };
+	struct kv_arg kv = { name, value, 0, NULL, NULL };
 	char detail[200];
 
 	snprintf(detail, sizeof(detail), "%s=%s", name, value);
@@ -447,14 +466,25 @@ int store_setting_get(struct store *st, const char *name, char *out, size_t len)
 	return r;
 }
 
-static int bump_worker_version(sqlite3 *db)
+/*
+ * A worker change: the next worker_policy_version, and its history row
+ * (the enabled digest set it stands for), in the change's transaction.
+ */
+static int bump_worker_version(sqlite3 *db, const struct kv_arg *kv)
 {
-	char now[24];
+	char now[24], change_text[100];
 	const char *args[] = { now, NULL };
+	const char *hist[] = { now, kv->who, change_text, NULL };
 
 	now_text(now);
-	return run(db, "UPDATE settings SET value = CAST(value AS INTEGER) + 1, updated_at = ? "
-		   "WHERE name = 'worker_policy_version'", args) == 1 ? 0 : -EIO;
+	snprintf(change_text, sizeof(change_text), "%s %s", kv->action, kv->a);
+	if (run(db, "UPDATE settings SET value = CAST(value AS INTEGER) + 1, updated_at = ? "
+		"WHERE name = 'worker_policy_version'", args) != 1)
+		return -EIO;
+	return run(db, "INSERT INTO worker_history(version, at, who, change, digests) "
+		   "SELECT CAST(value AS INTEGER), ?, ?, ?, COALESCE((SELECT group_concat(digest, ',') "
+		   "FROM (SELECT digest FROM workers WHERE enabled = 1 ORDER BY id)), '') "
+		   "FROM settings WHERE name = 'worker_policy_version'", hist) == 1 ? 0 : -EIO;
 }
 
 static int enabled_workers(sqlite3 *db, long *n)
@@ -487,13 +517,13 @@ static int worker_add_fn(sqlite3 *db, const void *p)
 	if (run(db, "INSERT INTO workers(digest, description, enabled, added_at, updated_at) "
 		"VALUES (?,?,1,?,?)", args) != 1)
 		return -EIO;
-	return bump_worker_version(db);
+	return bump_worker_version(db, kv);
 }
 
 int store_worker_add(struct store *st, const char *digest, const char *desc,
 		     const char *who)
 {
-	struct kv_arg kv = { digest, desc, 0 };
+	struct kv_arg kv = { digest, desc, 0, who, "add" };
 	char detail[200];
 
 	snprintf(detail, sizeof(detail), "digest=%s", digest);
@@ -527,19 +557,21 @@ static int worker_enable_fn(sqlite3 *db, const void *p)
 		return query_text(db, "SELECT 1 FROM workers WHERE digest = ?", q,
 				  buf, sizeof(buf)) ? -ENOENT : -EEXIST;
 	}
-	return bump_worker_version(db);
+	return bump_worker_version(db, kv);
 }
 
 int store_worker_set_enabled(struct store *st, const char *digest, int enabled,
 			     const char *who)
 {
-	struct kv_arg kv = { digest, NULL, enabled };
+	struct kv_arg kv = { digest, NULL, enabled, who, enabled ? "enable" : "disable" };
 	char detail[200];
 
 	snprintf(detail, sizeof(detail), "digest=%s", digest);
 	return change(st, who, enabled ? "worker-enable" : "worker-disable", detail,
 		      worker_enable_fn, &kv);
 }
+
+static int guardian_row(sqlite3 *db, const char *name, int *primary, int *enabled);
 
 static int guardian_add_fn(sqlite3 *db, const void *p)
 {
@@ -555,7 +587,7 @@ static int guardian_add_fn(sqlite3 *db, const void *p)
 int store_guardian_add(struct store *st, const char *name, const char *pem,
 		       int primary, const char *who)
 {
-	struct kv_arg kv = { name, pem, primary };
+	struct kv_arg kv = { name, pem, primary, NULL, NULL };
 	char detail[120];
 
 	snprintf(detail, sizeof(detail), "guardian=%s primary=%d", name, primary);
@@ -566,6 +598,13 @@ static int guardian_primary_fn(sqlite3 *db, const void *p)
 {
 	const struct kv_arg *kv = p;
 	const char *args[] = { kv->a, NULL };
+	int primary, enabled, r;
+
+	r = guardian_row(db, kv->a, &primary, &enabled);
+	if (r)
+		return r;
+	if (!enabled)
+		return -EPERM;	/* a disabled guardian cannot be the one tenants import */
 
 	if (run(db, "UPDATE guardians SET is_primary = 0", NULL) < 0)
 		return -EIO;
@@ -575,11 +614,171 @@ static int guardian_primary_fn(sqlite3 *db, const void *p)
 
 int store_guardian_set_primary(struct store *st, const char *name, const char *who)
 {
-	struct kv_arg kv = { name, NULL, 0 };
+	struct kv_arg kv = { name, NULL, 0, NULL, NULL };
 	char detail[120];
 
 	snprintf(detail, sizeof(detail), "guardian=%s", name);
 	return change(st, who, "guardian-primary", detail, guardian_primary_fn, &kv);
+}
+
+/*
+ * Guardians: disable (never the primary, never the last enabled one),
+ * enable, remove (only a disabled one; never the primary). -EPERM for
+ * the protected cases, -EBUSY to remove an enabled one.
+ */
+static int guardian_row(sqlite3 *db, const char *name, int *primary, int *enabled)
+{
+	const char *args[] = { name, NULL };
+	char buf[8];
+	int r = query_text(db, "SELECT is_primary || enabled FROM guardians WHERE name = ?",
+			   args, buf, sizeof(buf));
+
+	if (r)
+		return r;
+	*primary = buf[0] == '1';
+	*enabled = buf[1] == '1';
+	return 0;
+}
+
+static int guardian_enable_fn(sqlite3 *db, const void *p)
+{
+	const struct kv_arg *kv = p;
+	char buf[24];
+	const char *args[] = { kv->flag ? "1" : "0", kv->a, NULL };
+	int primary, enabled, r;
+
+	r = guardian_row(db, kv->a, &primary, &enabled);
+	if (r)
+		return r;
+	if (enabled == kv->flag)
+		return -EEXIST;
+	if (!kv->flag) {
+		if (primary)
+			return -EPERM;
+		r = query_text(db, "SELECT COUNT(*) FROM guardians WHERE enabled = 1", NULL,
+			       buf, sizeof(buf));
+		if (r)
+			return r;
+		if (atol(buf) <= 1)
+			return -EPERM;
+	}
+	return run(db, "UPDATE guardians SET enabled = ? WHERE name = ?", args) == 1 ? 0 : -EIO;
+}
+
+int store_guardian_set_enabled(struct store *st, const char *name, int enabled,
+			       const char *who)
+{
+	struct kv_arg kv = { name, NULL, enabled, NULL, NULL };
+	char detail[120];
+
+	snprintf(detail, sizeof(detail), "guardian=%s", name);
+	return change(st, who, enabled ? "guardian-enable" : "guardian-disable", detail,
+		      guardian_enable_fn, &kv);
+}
+
+static int guardian_remove_fn(sqlite3 *db, const void *p)
+{
+	const struct kv_arg *kv = p;
+	const char *args[] = { kv->a, NULL };
+	int primary, enabled, r;
+
+	r = guardian_row(db, kv->a, &primary, &enabled);
+	if (r)
+		return r;
+	if (primary)
+		return -EPERM;
+	if (enabled)
+		return -EBUSY;
+	return run(db, "DELETE FROM guardians WHERE name = ?", args) == 1 ? 0 : -EIO;
+}
+
+int store_guardian_remove(struct store *st, const char *name, const char *who)
+{
+	struct kv_arg kv = { name, NULL, 0, NULL, NULL };
+	char detail[120];
+
+	snprintf(detail, sizeof(detail), "guardian=%s", name);
+	return change(st, who, "guardian-remove", detail, guardian_remove_fn, &kv);
+}
+
+/*
+ * Admin client certificates, by the SHA-256 of their DER: every one that
+ * reaches the admin API over HTTPS is recorded ('seen'); an admin may
+ * 'allow' (the allow list, enforced when admin_cert_allow_list = 1) or
+ * 'revoke' one. A revoked certificate stays revoked.
+ */
+int store_guardian_pem(struct store *st, const char *name, char **pem, int *enabled)
+{
+	const char *args[] = { name, NULL };
+	sqlite3_stmt *s;
+	int r = -ENOENT;
+
+	*pem = NULL;
+	pthread_mutex_lock(&st->lock);
+	s = prep(st->db, "SELECT certificates, enabled FROM guardians WHERE name = ?", args);
+	if (!s)
+		r = -EIO;
+	else if (sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 0);
+
+		*enabled = sqlite3_column_int(s, 1);
+		*pem = t ? strdup((const char *)t) : NULL;
+		r = *pem ? 0 : -ENOMEM;
+	}
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject,
+			  char *state, size_t len)
+{
+	char now[24];
+	const char *ins[] = { fpr, subject, now, now, now, NULL };
+	const char *q[] = { fpr, NULL };
+	int r;
+
+	now_text(now);
+	pthread_mutex_lock(&st->lock);
+	r = run(st->db, "INSERT INTO admin_certs(fpr, subject, state, first_seen, last_seen, updated_at) "
+		"VALUES (?,?,'seen',?,?,?) ON CONFLICT(fpr) DO UPDATE SET "
+		"last_seen = excluded.last_seen, first_seen = COALESCE(first_seen, excluded.first_seen), "
+		"subject = CASE WHEN subject = '' THEN excluded.subject ELSE subject END", ins);
+	if (r >= 0)
+		r = query_text(st->db, "SELECT state FROM admin_certs WHERE fpr = ?", q, state, len);
+	pthread_mutex_unlock(&st->lock);
+	return r < 0 ? r : 0;
+}
+
+static int admin_cert_fn(sqlite3 *db, const void *p)
+{
+	const struct kv_arg *kv = p;	/* a = fpr, b = new state */
+	const char *q[] = { kv->a, NULL };
+	char now[24], cur[16];
+	const char *ins[] = { kv->a, kv->b, now, kv->b, now, NULL };
+	int r;
+
+	r = query_text(db, "SELECT state FROM admin_certs WHERE fpr = ?", q, cur, sizeof(cur));
+	if (r && r != -ENOENT)
+		return r;
+	if (!r && !strcmp(cur, kv->b))
+		return -EEXIST;
+	if (!r && !strcmp(cur, "revoked"))
+		return -EPERM;
+	now_text(now);
+	return run(db, "INSERT INTO admin_certs(fpr, subject, state, updated_at) VALUES (?,'',?,?) "
+		   "ON CONFLICT(fpr) DO UPDATE SET state = ?, updated_at = ?", ins) == 1 ? 0 : -EIO;
+}
+
+int store_admin_cert_set(struct store *st, const char *fpr, const char *state,
+			 const char *who)
+{
+	struct kv_arg kv = { fpr, state, 0, NULL, NULL };
+	char detail[100];
+
+	snprintf(detail, sizeof(detail), "sha256=%s", fpr);
+	return change(st, who, !strcmp(state, "revoked") ? "admin-cert-revoke" :
+		      "admin-cert-allow", detail, admin_cert_fn, &kv);
 }
 
 /*
@@ -642,6 +841,166 @@ static void flush_events(struct store *st)
 	free(batch);
 }
 
+/*
+ * Retention: events and audit rows past max age or beyond max rows are
+ * deleted by the writer thread, oldest first, PRUNE_CHUNK rows per
+ * transaction (so an admin change never waits long for the write lock;
+ * requests never wait for SQLite at all), each chunk committed with its
+ * own audit row naming the table, the rule and the count.
+ */
+#define PRUNE_CHUNK	10000
+
+static long prune_chunk(struct store *st, const char *table, const char *rule,
+			const char *where_sql, sqlite3_int64 arg)
+{
+	char sql[256], detail[128], now[24], n_text[24];
+	const char *audit_args[] = { now, detail, NULL };
+	sqlite3_stmt *s;
+	long n;
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id IN (SELECT id FROM %s WHERE %s "
+		 "ORDER BY id LIMIT %d)", table, table, where_sql, PRUNE_CHUNK);
+	if (exec(st->log, "BEGIN IMMEDIATE"))
+		return -EIO;
+	if (sqlite3_prepare_v2(st->log, sql, -1, &s, NULL) != SQLITE_OK) {
+		exec(st->log, "ROLLBACK");
+		return -EIO;
+	}
+	sqlite3_bind_int64(s, 1, arg);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		exec(st->log, "ROLLBACK");
+		return -EIO;
+	}
+	sqlite3_finalize(s);
+	n = sqlite3_changes(st->log);
+	if (n > 0) {
+		now_text(now);
+		snprintf(n_text, sizeof(n_text), "%ld", n);
+		snprintf(detail, sizeof(detail), "table=%s rule=%s rows=%s", table, rule, n_text);
+		if (run(st->log, "INSERT INTO audit(at, who, action, detail, result) "
+			"VALUES (?, 'hgsd retention', 'retention-prune', ?, 'ok')", audit_args) != 1) {
+			exec(st->log, "ROLLBACK");
+			return -EIO;
+		}
+	}
+	if (exec(st->log, "COMMIT")) {
+		exec(st->log, "ROLLBACK");
+		return -EIO;
+	}
+	return n;
+}
+
+/* The id of the row with @n newer rows (-1: fewer rows; -EIO). */
+static sqlite3_int64 nth_newest_id(struct store *st, const char *table, unsigned long n)
+{
+	char sql[128];
+	sqlite3_stmt *s;
+	sqlite3_int64 id = -1;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s ORDER BY id DESC LIMIT 1 OFFSET ?", table);
+	if (sqlite3_prepare_v2(st->log, sql, -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)n);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		id = -EIO;
+	sqlite3_finalize(s);
+	return id;
+}
+
+/* Prune one table by both rules; returns rows deleted or -EIO. */
+static long prune_table(struct store *st, const char *table, unsigned int max_age_days,
+			unsigned long max_rows)
+{
+	long total = 0, n;
+	char rule[48];
+
+	if (max_age_days) {
+		sqlite3_int64 cut = (sqlite3_int64)time(NULL) - (sqlite3_int64)max_age_days * 86400;
+
+		snprintf(rule, sizeof(rule), "max_age_days=%u", max_age_days);
+		do {
+			n = prune_chunk(st, table, rule, "at < ?", cut);
+			total += n > 0 ? n : 0;
+		} while (n == PRUNE_CHUNK);
+		if (n < 0)
+			return n;
+	}
+	if (max_rows) {
+		/*
+		 * The audit keeps room for the pruning's own row: otherwise a
+		 * full audit table would lose one real row per pass.
+		 */
+		unsigned long keep = max_rows - (strcmp(table, "audit") ? 0 : 1);
+		sqlite3_int64 over, last;
+
+		snprintf(rule, sizeof(rule), "max_rows=%lu", max_rows);
+		over = nth_newest_id(st, table, max_rows);
+		if (over == -EIO)
+			return -EIO;
+		if (over >= 0) {	/* more than max_rows rows */
+			last = keep ? nth_newest_id(st, table, keep) : over;
+			if (last == -EIO)
+				return -EIO;
+			if (!keep)	/* audit_max_rows = 1: only the pruning's row stays */
+				last = (sqlite3_int64)1 << 62;
+			do {
+				n = prune_chunk(st, table, rule, "id <= ?", last);
+				total += n > 0 ? n : 0;
+			} while (n == PRUNE_CHUNK);
+			if (n < 0)
+				return n;
+		}
+	}
+	return total;
+}
+
+static void prune(struct store *st)
+{
+	struct retention r;
+	long ev, au;
+
+	pthread_mutex_lock(&st->log_lock);
+	r = st->ret;
+	pthread_mutex_unlock(&st->log_lock);
+	ev = prune_table(st, "events", r.events_max_age_days, r.events_max_rows);
+	au = prune_table(st, "audit", r.audit_max_age_days, r.audit_max_rows);
+	if (ev < 0 || au < 0)
+		log_err("retention", "msg=\"pruning failed; will retry at the next interval\"");
+	else if (ev || au)
+		log_info("retention", "events_pruned=%ld audit_pruned=%ld", ev, au);
+}
+
+static int prune_due(struct store *st)
+{
+	struct timespec now;
+	int due;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&st->log_lock);
+	due = st->ret.interval_s &&
+	      (now.tv_sec > st->next_prune.tv_sec ||
+	       (now.tv_sec == st->next_prune.tv_sec && now.tv_nsec >= st->next_prune.tv_nsec));
+	if (due) {
+		st->next_prune = now;
+		st->next_prune.tv_sec += st->ret.interval_s;
+	}
+	pthread_mutex_unlock(&st->log_lock);
+	return due;
+}
+
+void store_set_retention(struct store *st, const struct retention *r)
+{
+	pthread_mutex_lock(&st->log_lock);
+	st->ret = *r;
+	clock_gettime(CLOCK_MONOTONIC, &st->next_prune);	/* first pass now */
+	pthread_mutex_unlock(&st->log_lock);
+}
+
 static void *event_writer(void *arg)
 {
 	struct store *st = arg;
@@ -661,6 +1020,8 @@ static void *event_writer(void *arg)
 		stop = st->stopping;
 		pthread_mutex_unlock(&st->log_lock);
 		flush_events(st);
+		if (!stop && prune_due(st))
+			prune(st);
 	}
 	return NULL;
 }

@@ -84,6 +84,14 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"host keys must be Ed25519 or ECDSA P-256 public keys in PEM (SubjectPublicKeyInfo)" },
 	[HGS_R_NO_SUCH_OBJECT] = { "NoSuchObject", 404,
 		"no host, worker digest or setting of that name" },
+	[HGS_R_ADMIN_CERT_REVOKED] = { "AdminCertificateRevoked", 403,
+		"this admin client certificate was revoked by an HGS admin (shieldctl hgs admin-cert list); use another admin certificate or the admin socket" },
+	[HGS_R_ADMIN_CERT_NOT_ALLOWED] = { "AdminCertificateNotAllowed", 403,
+		"admin_cert_allow_list is on and this admin client certificate is not on the allow list; an HGS admin must allow it (shieldctl hgs admin-cert allow SHA256)" },
+	[HGS_R_KP_GUARDIAN_DISABLED] = { "KeyProtectorGuardianDisabled", 403,
+		"the key protector names a guardian of this HGS that is disabled; the HGS admin must enable it (shieldctl hgs guardian enable), or the tenant must grant an enabled guardian" },
+	[HGS_R_GUARDIAN_PROTECTED] = { "GuardianProtected", 409,
+		"the primary guardian and the last enabled guardian cannot be disabled or removed, and a guardian must be disabled before it is removed" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

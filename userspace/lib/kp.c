@@ -37,6 +37,8 @@ static void obj_init(void)
 struct kp {
 	CMS_ContentInfo *sd;	/* the SignedData */
 	CMS_ContentInfo *env;	/* the EnvelopedData inside */
+	uint8_t *env_der;	/* ... as the signature covers it (malloc) */
+	size_t env_len;
 	X509 *signer;		/* borrowed from sd */
 	struct vms_kp_info info;
 };
@@ -45,6 +47,7 @@ static void kp_free(struct kp *k)
 {
 	CMS_ContentInfo_free(k->sd);
 	CMS_ContentInfo_free(k->env);
+	free(k->env_der);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -177,6 +180,17 @@ static int kp_open(const uint8_t *der, size_t len, struct kp *k)
 	k->env = clen > 0 ? d2i_exact(p, (size_t)clen) : NULL;
 	if (!k->env || OBJ_obj2nid(CMS_get0_type(k->env)) != NID_pkcs7_enveloped)
 		goto malformed;
+	/*
+	 * Keep the signed bytes: a caller that caches the envelope needs no
+	 * re-encoding (and gets exactly what the owner signed).
+	 */
+	k->env_der = malloc((size_t)clen);
+	if (!k->env_der) {
+		kp_free(k);
+		return -ENOMEM;
+	}
+	memcpy(k->env_der, content, (size_t)clen);
+	k->env_len = (size_t)clen;
 	k->info.n_recipients = count_recipients(k->env);
 	if (!k->info.n_recipients)
 		goto malformed;
@@ -242,21 +256,49 @@ static int decrypt_tk(CMS_ContentInfo *env, const struct vms_guardian *g,
 	return 0;	/* the secmem BIO is cleared when freed */
 }
 
+/* Unwrap with the first of @gs the envelope lists (-ENOKEY: none). */
+static int unwrap_with(CMS_ContentInfo *env, const struct vms_guardian *const *gs, size_t n,
+		       uint8_t tk[32])
+{
+	size_t i;
+	int r = -ENOKEY;
+
+	for (i = 0; i < n && r == -ENOKEY; i++)
+		if (gs[i]->enc_key && is_recipient(env, gs[i]->enc_cert))
+			r = decrypt_tk(env, gs[i], tk);
+	return r;
+}
+
 int vms_kp_unwrap_any(const uint8_t *der, size_t len,
 		      const struct vms_guardian *const *gs, size_t n,
 		      struct vms_kp_info *info, uint8_t tk[32])
 {
+	return vms_kp_unwrap_any_env(der, len, gs, n, info, tk, NULL, NULL);
+}
+
+int vms_kp_unwrap_any_env(const uint8_t *der, size_t len,
+			  const struct vms_guardian *const *gs, size_t n,
+			  struct vms_kp_info *info, uint8_t tk[32],
+			  uint8_t **env, size_t *envlen)
+{
 	struct kp k;
-	size_t i;
 	int r = kp_open(der, len, &k);
 
+	if (env)
+		*env = NULL;
 	if (r)
 		return r;
 	*info = k.info;
-	r = -ENOKEY;
-	for (i = 0; i < n && r == -ENOKEY; i++)
-		if (gs[i]->enc_key && is_recipient(k.env, gs[i]->enc_cert))
-			r = decrypt_tk(k.env, gs[i], tk);
+	r = unwrap_with(k.env, gs, n, tk);
+	if (env && r != -EINVAL && r != -ENOMEM) {
+		/*
+		 * Verified: the envelope is worth remembering even if none of
+		 * @gs opens it (the next attempt may hold another guardian).
+		 */
+		*env = k.env_der;
+		*envlen = k.env_len;
+		k.env_der = NULL;
+	}
 	kp_free(&k);
 	return r;
 }
@@ -264,24 +306,18 @@ int vms_kp_unwrap_any(const uint8_t *der, size_t len,
 int vms_kp_verify_envelope(const uint8_t *der, size_t len, struct vms_kp_info *info,
 			   uint8_t **env, size_t *envlen)
 {
-	unsigned char *p = NULL;
 	struct kp k;
-	int n, r = kp_open(der, len, &k);
+	int r = kp_open(der, len, &k);
 
 	*env = NULL;
 	if (r)
 		return r;
 	*info = k.info;
-	n = i2d_CMS_ContentInfo(k.env, &p);
+	*env = k.env_der;
+	*envlen = k.env_len;
+	k.env_der = NULL;
 	kp_free(&k);
-	if (n <= 0)
-		return -ENOMEM;
-	*env = malloc((size_t)n);
-	if (*env)
-		memcpy(*env, p, (size_t)n);
-	OPENSSL_free(p);
-	*envlen = (size_t)n;
-	return *env ? 0 : -ENOMEM;
+	return 0;
 }
 
 int vms_kp_unwrap_envelope(const uint8_t *env, size_t envlen,
@@ -289,17 +325,14 @@ int vms_kp_unwrap_envelope(const uint8_t *env, size_t envlen,
 			   uint8_t tk[32])
 {
 	CMS_ContentInfo *e = d2i_exact(env, envlen);
-	size_t i;
-	int r = -ENOKEY;
+	int r;
 
 	if (!e || OBJ_obj2nid(CMS_get0_type(e)) != NID_pkcs7_enveloped) {
 		CMS_ContentInfo_free(e);
 		ERR_clear_error();
 		return -EINVAL;
 	}
-	for (i = 0; i < n && r == -ENOKEY; i++)
-		if (gs[i]->enc_key && is_recipient(e, gs[i]->enc_cert))
-			r = decrypt_tk(e, gs[i], tk);
+	r = unwrap_with(e, gs, n, tk);
 	CMS_ContentInfo_free(e);
 	return r;
 }

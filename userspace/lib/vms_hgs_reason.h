@@ -54,6 +54,11 @@ enum vms_hgs_reason {
 	HGS_R_HOST_KEY_CONFLICT,
 	HGS_R_HOST_KEY_UNSUPPORTED,
 	HGS_R_NO_SUCH_OBJECT,
+	/* added with the admin gaps (append only: the numbering is shared) */
+	HGS_R_ADMIN_CERT_REVOKED,
+	HGS_R_ADMIN_CERT_NOT_ALLOWED,
+	HGS_R_KP_GUARDIAN_DISABLED,
+	HGS_R_GUARDIAN_PROTECTED,
 	HGS_R__MAX,
 };
 

@@ -100,6 +100,16 @@ int vms_kp_unwrap_envelope(const uint8_t *env, size_t envlen,
 			   const struct vms_guardian *const *gs, size_t n,
 			   uint8_t tk[32]);
 
+/*
+ * vms_kp_unwrap_any() that also hands back the verified envelope (as
+ * vms_kp_verify_envelope() would; free()) whenever the KP verified, even
+ * if none of @gs opens it: one parse for a caller that caches envelopes.
+ */
+int vms_kp_unwrap_any_env(const uint8_t *der, size_t len,
+			  const struct vms_guardian *const *gs, size_t n,
+			  struct vms_kp_info *info, uint8_t tk[32],
+			  uint8_t **env, size_t *envlen);
+
 /* Encryption certificates of the recipients (free with
  * sk_X509_pop_free(.., X509_free)). */
 int vms_kp_recipients(const uint8_t *der, size_t len, STACK_OF(X509) **out);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -154,10 +155,19 @@ static void hgs_usage(FILE *f)
 		"  policy set NAME VALUE           min_isolation_level kernel-open|kernel-locked\n"
 		"                                  require_module_sig 0|1\n"
 		"                                  revocation_cutoff now|UNIX-SECONDS|0\n"
+		"                                  admin_cert_allow_list 0|1 (1: only allowed\n"
+		"                                  admin certificates may use the admin API)\n"
 		"  worker list\n"
 		"  worker add (DIGEST | --file BINARY) [--description TEXT]\n"
 		"  worker disable|enable DIGEST\n"
+		"  worker history [VERSION]        every worker policy version and its digests\n"
 		"  guardian list | guardian add NAME | guardian primary NAME\n"
+		"  guardian disable|enable NAME    a disabled guardian unwraps no KP and is not\n"
+		"                                  in metadata (never the primary or the last)\n"
+		"  guardian remove NAME            a disabled one; its key file is kept, renamed\n"
+		"  admin-cert list                 admin client certificates seen, allowed, revoked\n"
+		"  admin-cert revoke|allow SHA256  by the certificate's SHA-256 (openssl x509\n"
+		"                                  -noout -fingerprint -sha256); revoked is final\n"
 		"  audit | events                  recent admin actions / attestations and releases\n",
 		DEFAULT_SOCKET);
 }
@@ -280,6 +290,91 @@ int shieldctl_hgs_main(int argc, char **argv)
 	} else if ((IS("worker", "enable") || IS("worker", "disable")) && np == 3) {
 		snprintf(path, sizeof(path), "/v1/admin/workers/%s", pos[1]);
 		r = admin_call("hgs worker", sock, path, json_pack("{s:s}", "digest", pos[2]), &resp);
+	} else if (IS("worker", "history") && (np == 2 || np == 3)) {
+		char *end = NULL;
+		long want = np == 3 ? strtol(pos[2], &end, 10) : -1;
+
+		if (np == 3 && (!*pos[2] || *end || want < 0))
+			return shieldctl_fail("hgs worker history", "VERSION must be a number");
+		r = admin_call("hgs worker history", sock, "/v1/admin/workers/history", NULL, &resp);
+		if (!r && (np == 3 || !v[O_JSON])) {
+			json_t *rows = json_object_get(resp, "history"), *row, *d;
+			size_t k, j;
+			int found = 0;
+
+			if (np == 2)
+				printf("version\tat\twho\tchange\tdigests\n");
+			json_array_foreach(rows, k, row) {
+				long ver = (long)json_integer_value(json_object_get(row, "version"));
+
+				if (np == 3 && ver != want)
+					continue;
+				found = 1;
+				if (np == 3 && v[O_JSON]) {
+					print_json(row);
+					break;
+				}
+				if (np == 3) {
+					json_array_foreach(json_object_get(row, "digests"), j, d)
+						printf("%s\n", json_string_value(d));
+					break;
+				}
+				printf("%ld\t%lld\t%s\t%s\t%zu\n", ver,
+				       (long long)json_integer_value(json_object_get(row, "at")),
+				       json_string_value(json_object_get(row, "who")),
+				       json_string_value(json_object_get(row, "change")),
+				       json_array_size(json_object_get(row, "digests")));
+			}
+			json_decref(resp);
+			if (np == 3 && !found)
+				return shieldctl_fail("hgs worker history",
+						      "no worker policy version %ld", want);
+			return 0;
+		}
+	} else if (IS("admin-cert", "list") && np == 2) {
+		r = admin_call("hgs admin-cert list", sock, "/v1/admin/admin-certs", NULL, &resp);
+		if (!r && !v[O_JSON]) {
+			static const char *const cols[] = { "sha256", "state", "subject", "last_seen", NULL };
+
+			print_rows(json_object_get(resp, "admin_certs"), cols);
+			json_decref(resp);
+			return 0;
+		}
+	} else if ((IS("admin-cert", "revoke") || IS("admin-cert", "allow")) && np == 3) {
+		char fpr[128];
+		size_t k, o = 0;
+
+		/* as openssl prints it (AB:CD:...) or plain hex */
+		for (k = 0; pos[2][k] && o + 1 < sizeof(fpr); k++)
+			if (pos[2][k] != ':')
+				fpr[o++] = pos[2][k];
+		fpr[o] = 0;
+		snprintf(path, sizeof(path), "/v1/admin/admin-certs/%s", pos[1]);
+		r = admin_call("hgs admin-cert", sock, path, json_pack("{s:s}", "sha256", fpr),
+			       &resp);
+		if (!r && !v[O_JSON]) {
+			printf("admin certificate %s: %s%s\n",
+			       json_string_value(json_object_get(resp, "sha256")),
+			       json_string_value(json_object_get(resp, "state")),
+			       json_is_true(json_object_get(resp, "unchanged")) ? " - already was" : "");
+			json_decref(resp);
+			return 0;
+		}
+	} else if ((IS("guardian", "disable") || IS("guardian", "enable") ||
+		    IS("guardian", "remove")) && np == 3) {
+		snprintf(path, sizeof(path), "/v1/admin/guardians/%s", pos[1]);
+		r = admin_call("hgs guardian", sock, path, json_pack("{s:s}", "name", pos[2]), &resp);
+		if (!r && !v[O_JSON]) {
+			const char *kf = json_string_value(json_object_get(resp, "key_file"));
+
+			printf("guardian %s: %s%s%s%s\n", pos[2],
+			       IS("guardian", "remove") ? "removed" :
+			       IS("guardian", "enable") ? "enabled" : "disabled",
+			       json_is_true(json_object_get(resp, "unchanged")) ? " - already was" : "",
+			       kf && *kf ? "; key file kept as " : "", kf && *kf ? kf : "");
+			json_decref(resp);
+			return 0;
+		}
 	} else if (IS("guardian", "list") && np == 2) {
 		r = admin_call("hgs guardian list", sock, "/v1/admin/guardians", NULL, &resp);
 		if (!r && !v[O_JSON]) {

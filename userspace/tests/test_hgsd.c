@@ -1280,6 +1280,196 @@ static void test_slow_clients(void **state)
 	json_decref(call(cli, "/v1/health", NULL, 200, "Passed"));
 }
 
+/* ---------- admin gaps: guardians, worker history ---------- */
+
+/* The guardians metadata publishes, by name, comma-separated, in @out. */
+static void metadata_guardians(char *out, size_t len)
+{
+	json_t *md = call(cli, "/v1/metadata", NULL, 200, "Passed"), *g;
+	size_t i;
+
+	out[0] = 0;
+	json_array_foreach(json_object_get(md, "guardians"), i, g) {
+		strncat(out, json_string_value(json_object_get(g, "name")), len - strlen(out) - 2);
+		strcat(out, ",");
+	}
+	json_decref(md);
+}
+
+/* "enabled" of guardian @name in the admin list (-1: not listed). */
+static int guardian_enabled(const char *name)
+{
+	json_t *r = call(adm, "/v1/admin/guardians", NULL, 200, "Passed"), *g;
+	int en = -1;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "guardians"), i, g)
+		if (!strcmp(json_string_value(json_object_get(g, "name")), name))
+			en = (int)json_integer_value(json_object_get(g, "enabled"));
+	json_decref(r);
+	return en;
+}
+
+static void guardian_expect(const char *action, const char *name, long http, const char *sub)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/v1/admin/guardians/%s", action);
+	json_decref(call(adm, path, json_pack("{s:s}", "name", name), http, sub));
+}
+
+static void test_guardian_disable_enable_remove(void **state)
+{
+	struct vms_guardian g2;
+	struct rel r;
+	char *kp2, names[256], path[256], *pem = NULL;
+	uint8_t tk[32];
+	json_t *md, *g;
+	size_t i;
+	struct stat stt;
+
+	(void)state;
+	rel_new(&r, "host50", VMSHIELD_ISOLATION_KERNEL_LOCKED, VMS_KR_POLICY_SHIELDED);
+	admin_name("/v1/admin/guardians/add", "hgs-g2");
+	md = call(cli, "/v1/metadata", NULL, 200, "Passed");
+	json_array_foreach(json_object_get(md, "guardians"), i, g)
+		if (!strcmp(json_string_value(json_object_get(g, "name")), "hgs-g2"))
+			pem = strdup(json_string_value(json_object_get(g, "certificates")));
+	json_decref(md);
+	assert_non_null(pem);
+	assert_int_equal(vms_guardian_from_pem(pem, strlen(pem), NULL, &g2), 0);
+	free(pem);
+	kp2 = make_kp(VM1, VMS_KR_POLICY_SHIELDED, &g2, tk);	/* owner + hgs-g2 only */
+	release_ok(r.cert, kp2, VM1);
+
+	/* the primary, and a guardian still enabled, are protected */
+	guardian_expect("disable", "hgs-guardian-1", 409, "GuardianProtected");
+	guardian_expect("remove", "hgs-g2", 409, "GuardianProtected");
+	guardian_expect("disable", "no-such-guardian", 404, "NoSuchObject");
+	guardian_expect("disable", "bad name!", 400, "InvalidRequest");
+	assert_int_equal(guardian_enabled("hgs-guardian-1"), 1);
+	assert_int_equal(guardian_enabled("hgs-g2"), 1);
+	release_ok(r.cert, kp2, VM1);
+
+	/* disabled: no unwrap, its own reason, gone from metadata */
+	guardian_expect("disable", "hgs-g2", 200, "Passed");
+	assert_int_equal(guardian_enabled("hgs-g2"), 0);
+	release_expect(r.cert, kp2, VM1, 403, "KeyProtectorGuardianDisabled");
+	release_ok(r.cert, r.kp, VM1);		/* the primary still unwraps */
+	metadata_guardians(names, sizeof(names));
+	assert_string_equal(names, "hgs-guardian-1,");
+	/* now hgs-guardian-1 is the last enabled one (and the primary) */
+	guardian_expect("disable", "hgs-guardian-1", 409, "GuardianProtected");
+	guardian_expect("primary", "hgs-g2", 409, "GuardianProtected");
+	assert_int_equal(guardian_enabled("hgs-guardian-1"), 1);
+
+	/* a restart keeps it disabled (the key process does not load it) */
+	stop_hgsd(SIGTERM);
+	start_hgsd();
+	release_expect(r.cert, kp2, VM1, 403, "KeyProtectorGuardianDisabled");
+	metadata_guardians(names, sizeof(names));
+	assert_string_equal(names, "hgs-guardian-1,");
+
+	/* enabled again: loaded from its key file, unwraps again */
+	guardian_expect("enable", "hgs-g2", 200, "Passed");
+	release_ok(r.cert, kp2, VM1);
+	metadata_guardians(names, sizeof(names));
+	assert_non_null(strstr(names, "hgs-g2,"));
+
+	/* removed (after disabling): unknown from then on, key file kept */
+	guardian_expect("disable", "hgs-g2", 200, "Passed");
+	guardian_expect("remove", "hgs-g2", 200, "Passed");
+	assert_int_equal(guardian_enabled("hgs-g2"), -1);
+	release_expect(r.cert, kp2, VM1, 403, "KeyProtectorNotForThisHgs");
+	snprintf(path, sizeof(path), "%s/keys/guardian-hgs-g2.pem", dir);
+	assert_int_equal(stat(path, &stt), -1);
+	snprintf(path, sizeof(path), "ls %s/keys/removed-guardian-hgs-g2-*.pem >/dev/null 2>&1", dir);
+	assert_int_equal(run_cmd(path), 0);
+	guardian_expect("remove", "hgs-g2", 404, "NoSuchObject");
+	/* every step is in the audit, refusals included */
+	{
+		json_t *a = call(adm, "/v1/admin/audit", NULL, 200, "Passed"), *row;
+		int disable_ok = 0, refused = 0, removed = 0;
+
+		json_array_foreach(json_object_get(a, "audit"), i, row) {
+			const char *act = json_string_value(json_object_get(row, "action"));
+			const char *res = json_string_value(json_object_get(row, "result"));
+
+			disable_ok += !strcmp(act, "guardian-disable") && !strcmp(res, "ok");
+			refused += !strcmp(act, "guardian-disable") && !strcmp(res, "refused-protected");
+			removed += !strcmp(act, "guardian-remove") && !strcmp(res, "ok");
+		}
+		assert_int_equal(disable_ok, 2);
+		assert_int_equal(refused, 2);
+		assert_int_equal(removed, 1);
+		json_decref(a);
+	}
+	vms_guardian_free(&g2);
+	free(kp2);
+	rel_free(&r);
+}
+
+/* The digest set of worker policy version @v in the history (NULL: none). */
+static json_t *history_digests(json_t *hist, long v)
+{
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(json_object_get(hist, "history"), i, row)
+		if (json_integer_value(json_object_get(row, "version")) == v)
+			return json_object_get(row, "digests");
+	return NULL;
+}
+
+static void test_worker_history(void **state)
+{
+	uint8_t d2[32];
+	char hex1[65], hex2[65];
+	json_t *pol, *hist, *d;
+	long v0, v;
+
+	(void)state;
+	pol = call(adm, "/v1/admin/policy", NULL, 200, "Passed");
+	v0 = (long)json_integer_value(json_object_get(json_object_get(pol, "policy"),
+						      "worker_policy_version"));
+	json_decref(pol);
+	vms_hex_encode(digest1, 32, hex1);
+	t_random(d2, 32);
+	vms_hex_encode(d2, 32, hex2);
+	call_ok(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex2));
+	call_ok(adm, "/v1/admin/workers/disable", json_pack("{s:s}", "digest", hex1));
+	/* refusals change nothing: not a version, not a history row */
+	json_decref(call(adm, "/v1/admin/workers/disable", json_pack("{s:s}", "digest", "xyz"),
+			 400, "InvalidRequest"));
+	call_ok(adm, "/v1/admin/workers/enable", json_pack("{s:s}", "digest", hex1));
+	hist = call(adm, "/v1/admin/workers/history", NULL, 200, "Passed");
+	/* every version from 0 to now, each with the set it stood for */
+	for (v = 0; v <= v0 + 3; v++)
+		assert_non_null(history_digests(hist, v));
+	assert_null(history_digests(hist, v0 + 4));
+	d = history_digests(hist, v0);
+	assert_int_equal(json_array_size(d), 1);
+	assert_string_equal(json_string_value(json_array_get(d, 0)), hex1);
+	d = history_digests(hist, v0 + 1);
+	assert_int_equal(json_array_size(d), 2);
+	assert_string_equal(json_string_value(json_array_get(d, 1)), hex2);
+	d = history_digests(hist, v0 + 2);
+	assert_int_equal(json_array_size(d), 1);
+	assert_string_equal(json_string_value(json_array_get(d, 0)), hex2);
+	d = history_digests(hist, v0 + 3);
+	assert_int_equal(json_array_size(d), 2);
+	/* the newest version is what a release carries now */
+	{
+		json_t *row = json_array_get(json_object_get(hist, "history"), 0);
+
+		assert_int_equal(json_integer_value(json_object_get(row, "version")), v0 + 3);
+		assert_non_null(strstr(json_string_value(json_object_get(row, "change")), "enable"));
+	}
+	json_decref(hist);
+	/* back to the setup's policy for the tests after this one */
+	call_ok(adm, "/v1/admin/workers/disable", json_pack("{s:s}", "digest", hex2));
+}
+
 /*
  * kill -9 during a stream of registrations and releases; every
  * registration the child saw acknowledged must be there after restart.
@@ -1405,6 +1595,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_base64),
 		cmocka_unit_test(test_truncated_der_and_cms),
 		cmocka_unit_test(test_slow_clients),
+		cmocka_unit_test(test_guardian_disable_enable_remove),
+		cmocka_unit_test(test_worker_history),
 		cmocka_unit_test(test_crash_safety),
 	};
 

@@ -239,6 +239,47 @@ static void test_kp_envelope_halves(void **state)
 	f->kp[f->len - 1] ^= 1;
 }
 
+/* One parse: verify, unwrap and hand back the envelope the halves use. */
+static void test_kp_unwrap_any_env(void **state)
+{
+	struct kpfix *f = *state;
+	const struct vms_guardian *gs[2] = { &f->other, &f->hgs };
+	struct vms_kp_info info;
+	uint8_t *env, *env2, tk[32];
+	size_t len, len2;
+
+	assert_int_equal(vms_kp_unwrap_any_env(f->kp, f->len, gs, 2, &info, tk, &env, &len), 0);
+	assert_memory_equal(tk, f->tk, 32);
+	assert_memory_equal(info.vm_id, vm, 16);
+	/* the same bytes vms_kp_verify_envelope() gives, and they open alike */
+	assert_int_equal(vms_kp_verify_envelope(f->kp, f->len, &info, &env2, &len2), 0);
+	assert_int_equal(len, len2);
+	assert_memory_equal(env, env2, len);
+	memset(tk, PATTERN, 32);
+	assert_int_equal(vms_kp_unwrap_envelope(env, len, gs, 2, tk), 0);
+	assert_memory_equal(tk, f->tk, 32);
+	free(env);
+	free(env2);
+	/* verified but not for these guardians: -ENOKEY, envelope still given */
+	memset(tk, PATTERN, 32);
+	assert_int_equal(vms_kp_unwrap_any_env(f->kp, f->len, gs, 1, &info, tk, &env, &len),
+			 -ENOKEY);
+	assert_non_null(env);
+	assert_true(t_all(tk, 32, PATTERN));
+	free(env);
+	/* tampered: no envelope, no key */
+	f->kp[f->len - 1] ^= 1;
+	assert_int_equal(vms_kp_unwrap_any_env(f->kp, f->len, gs, 2, &info, tk, &env, &len),
+			 -EBADMSG);
+	assert_null(env);
+	assert_true(t_all(tk, 32, PATTERN));
+	f->kp[f->len - 1] ^= 1;
+	/* truncated: malformed */
+	assert_int_equal(vms_kp_unwrap_any_env(f->kp, f->len / 2, gs, 2, &info, tk, &env, &len),
+			 -EINVAL);
+	assert_null(env);
+}
+
 static void test_kp_tamper(void **state)
 {
 	struct kpfix *f = *state;
@@ -370,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_health_cert),
 		cmocka_unit_test_setup_teardown(test_kp_unwrap, kp_setup, kp_teardown),
 		cmocka_unit_test_setup_teardown(test_kp_envelope_halves, kp_setup, kp_teardown),
+		cmocka_unit_test_setup_teardown(test_kp_unwrap_any_env, kp_setup, kp_teardown),
 		cmocka_unit_test_setup_teardown(test_kp_tamper, kp_setup, kp_teardown),
 		cmocka_unit_test_setup_teardown(test_kp_grant_revoke, kp_setup, kp_teardown),
 		cmocka_unit_test(test_guardian_files),
