@@ -14,7 +14,7 @@ PACKAGES=(
 	libssl-dev openssl libkeyutils-dev keyutils
 	libcmocka-dev libmicrohttpd-dev libjansson-dev
 	libcurl4-openssl-dev libsqlite3-dev sqlite3
-	valgrind python3-cryptography curl procps
+	valgrind python3-cryptography curl procps jq util-linux
 )
 
 missing=()
