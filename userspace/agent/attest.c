@@ -389,6 +389,16 @@ int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
 	s->last_ok = !r;
 	if (r) {
 		s->failures++;
+		if (s->cert_b64 && s->info.not_after - time(NULL) <
+		    (time_t)a->cfg.cert_min_remaining_s) {
+			char why[sizeof(f->message)];
+
+			snprintf(why, sizeof(why), "%s", f->message);
+			snprintf(f->message, sizeof(f->message), "the health "
+				 "certificate has expired (or has under %u s "
+				 "left) and renewing it failed: %s",
+				 a->cfg.cert_min_remaining_s, why);
+		}
 		s->last_fail = *f;
 		/* keep a still-valid certificate; try again soon */
 		if (s->renew_at > time(NULL) + RETRY_AFTER_FAIL_S || !s->cert_b64)

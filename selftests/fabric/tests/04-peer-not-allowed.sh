@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Who may talk to the agent: root and members of socket_group (4242 here).
+# The socket is 0660 root:4242; a process outside the group cannot connect;
+# even when an admin opens the socket's mode, the agent's SO_PEERCRED check
+# refuses it (logged). A member gets its key, owned by its uid, and can
+# use it.
+. "$(dirname "$0")/lib.sh"
+plan 8
+
+NOBODY=(setpriv --reuid 65534 --regid 65534 --clear-groups)
+MEMBER=(setpriv --reuid 65534 --regid 65534 --groups 4242)
+
+check "the agent starts with socket_group = 4242" eval 'start_agent agent-group && wait_state valid 90'
+check "socket is 0660 root:4242" test "$(stat -c '%a %u:%g' "$SOCK")" = "660 0:4242"
+# a worker group owns the device too, as on a real host
+chgrp 4242 /dev/vmshield && chmod 0660 /dev/vmshield
+
+OUT=$("${NOBODY[@]}" "$WORKER" --vm "$(uuid_of peer)" --kp "$F/vms/peer.kp" 2>&1)
+RC=$?
+echo "$OUT" | diag
+check "outside the group: cannot connect (EACCES)" test "$RC" = 1 -a -n "$(echo "$OUT" | grep 'errno=13')"
+
+chmod 0666 "$SOCK"	# a careless admin
+OUT=$("${NOBODY[@]}" "$WORKER" --vm "$(uuid_of peer)" --kp "$F/vms/peer.kp" 2>&1)
+RC=$?
+echo "$OUT" | diag
+check "socket opened up: the agent still refuses the peer (PeerNotAllowed)" \
+	test "$RC" = 1 -a -n "$(echo "$OUT" | grep 'substatus=PeerNotAllowed')"
+check "the refusal is logged with the peer's uid" grep -q 'event=peer_refused uid=65534' "$AGENT_LOG"
+check "no key was loaded for that peer" no_key peer
+chmod 0660 "$SOCK"
+
+OUT=$("${MEMBER[@]}" "$WORKER" --vm "$(uuid_of member)" --kp "$F/vms/member.kp" \
+	--unseal "$F/vms/member.sealed" --expect "$F/vms/member.plain" --roundtrip 2>&1)
+RC=$?
+echo "$OUT" | diag
+check "a member of socket_group gets its key and seals/unseals with it" \
+	test "$RC" = 0 -a -n "$(echo "$OUT" | grep 'unseal matches')" -a -n "$(echo "$OUT" | grep 'roundtrip ok')"
+line=$(grep " vmshield *vm:$(uuid_of member)" /proc/keys)
+echo "$line" | diag
+check "the key belongs to the member's uid (65534)" \
+	test "$(echo "$line" | awk '{ print $6 }')" = 65534
+chmod 0600 /dev/vmshield; chgrp 0 /dev/vmshield
+finish
