@@ -396,7 +396,7 @@ int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
 			snprintf(why, sizeof(why), "%s", f->message);
 			snprintf(f->message, sizeof(f->message), "the health "
 				 "certificate has expired (or has under %u s "
-				 "left) and renewing it failed: %s",
+				 "left) and renewing it failed: %.400s",
 				 a->cfg.cert_min_remaining_s, why);
 		}
 		s->last_fail = *f;
