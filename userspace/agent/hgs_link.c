@@ -65,11 +65,16 @@ static void client_give(struct agent *a, unsigned int u,
 	vms_hgs_client_close(c);
 }
 
+/* Count every attempt; log only when a URL changes state (a storm of
+ * retries must not flood the journal). */
 static void note(struct agent *a, unsigned int u, int ok, const char *err)
 {
 	struct hgs_url_stat *s = &a->url_stat[u];
+	int was_down, now_down;
+	char safe[300];
 
 	pthread_mutex_lock(&a->link_lock);
+	was_down = s->last_fail > s->last_ok;
 	if (ok) {
 		s->last_ok = time(NULL);
 		s->ok++;
@@ -78,7 +83,13 @@ static void note(struct agent *a, unsigned int u, int ok, const char *err)
 		s->failed++;
 		snprintf(s->last_error, sizeof(s->last_error), "%s", err);
 	}
+	now_down = !ok;
 	pthread_mutex_unlock(&a->link_lock);
+	if (now_down && !was_down)
+		log_warn("hgs_unreachable", "url=%s error=\"%s\"", a->cfg.urls[u],
+			 log_safe(err, safe, sizeof(safe)));
+	else if (!now_down && was_down)
+		log_info("hgs_reachable", "url=%s", a->cfg.urls[u]);
 }
 
 static double random_unit(void)
@@ -106,7 +117,6 @@ int hgs_run(struct agent *a, double deadline, hgs_exchange_fn fn, void *arg,
 	    char *err, size_t errlen)
 {
 	unsigned int round, u;
-	char safe[300];
 	int r;
 
 	snprintf(err, errlen, "no attempt was made before the deadline");
@@ -138,9 +148,6 @@ int hgs_run(struct agent *a, double deadline, hgs_exchange_fn fn, void *arg,
 				return r;
 			}
 			note(a, u, 0, err);
-			log_warn("hgs_unreachable", "url=%s round=%u error=\"%s\"",
-				 a->cfg.urls[u], round,
-				 log_safe(err, safe, sizeof(safe)));
 		}
 		{
 			double s = backoff_s(&a->cfg, round);

@@ -15,14 +15,17 @@ check "the agent starts with socket_group = 4242" eval 'start_agent agent-group 
 check "socket is 0660 root:4242" test "$(stat -c '%a %u:%g' "$SOCK")" = "660 0:4242"
 # a worker group owns the device too, as on a real host
 chgrp 4242 /dev/vmshield && chmod 0660 /dev/vmshield
+# the shared dir is root-only: give uid 65534 copies of its VMs' files
+V=/tmp/peer-vms.$$
+mkdir -m 0755 -p "$V" && cp "$F"/vms/peer.* "$F"/vms/member.* "$V"/ && chmod 0644 "$V"/*
 
-OUT=$("${NOBODY[@]}" "$WORKER" --vm "$(uuid_of peer)" --kp "$F/vms/peer.kp" 2>&1)
+OUT=$("${NOBODY[@]}" "$WORKER" --vm "$(uuid_of peer)" --kp "$V/peer.kp" 2>&1)
 RC=$?
 echo "$OUT" | diag
 check "outside the group: cannot connect (EACCES)" test "$RC" = 1 -a -n "$(echo "$OUT" | grep 'errno=13')"
 
 chmod 0666 "$SOCK"	# a careless admin
-OUT=$("${NOBODY[@]}" "$WORKER" --vm "$(uuid_of peer)" --kp "$F/vms/peer.kp" 2>&1)
+OUT=$("${NOBODY[@]}" "$WORKER" --vm "$(uuid_of peer)" --kp "$V/peer.kp" 2>&1)
 RC=$?
 echo "$OUT" | diag
 check "socket opened up: the agent still refuses the peer (PeerNotAllowed)" \
@@ -31,8 +34,8 @@ check "the refusal is logged with the peer's uid" grep -q 'event=peer_refused ui
 check "no key was loaded for that peer" no_key peer
 chmod 0660 "$SOCK"
 
-OUT=$("${MEMBER[@]}" "$WORKER" --vm "$(uuid_of member)" --kp "$F/vms/member.kp" \
-	--unseal "$F/vms/member.sealed" --expect "$F/vms/member.plain" --roundtrip 2>&1)
+OUT=$("${MEMBER[@]}" "$WORKER" --vm "$(uuid_of member)" --kp "$V/member.kp" \
+	--unseal "$V/member.sealed" --expect "$V/member.plain" --roundtrip 2>&1)
 RC=$?
 echo "$OUT" | diag
 check "a member of socket_group gets its key and seals/unseals with it" \
@@ -42,4 +45,5 @@ echo "$line" | diag
 check "the key belongs to the member's uid (65534)" \
 	test "$(echo "$line" | awk '{ print $6 }')" = 65534
 chmod 0600 /dev/vmshield; chgrp 0 /dev/vmshield
+rm -rf "$V"
 finish

@@ -13,10 +13,12 @@ check "HGS stops (control channel)" ctl hgs-stop
 down_at=$(date +%s)
 D=/tmp/storm.$$
 mkdir -p "$D"
+pids=()
 for i in $(seq 1 "$N"); do
 	( "$WORKER" --vm "$(uuid_of storm$i)" --kp "$F/vms/storm$i.kp" \
 		--unseal "$F/vms/storm$i.sealed" --expect "$F/vms/storm$i.plain" \
 		>"$D/$i.out" 2>&1; echo $? >"$D/$i.rc" ) &
+	pids+=($!)
 done
 sleep 8
 check "while HGS is down no VM got an answer yet" test -z "$(ls "$D"/*.rc 2>/dev/null)"
@@ -26,7 +28,7 @@ check "status: the primary URL is unreachable, the certificate still valid" \
 	test "$(echo "$st" | jq -r '"\(.hgs[0].state) \(.attestation.state)"')" = "unreachable valid"
 while [ $(($(date +%s) - down_at)) -lt 30 ]; do sleep 1; done
 check "HGS starts again after 30 s" ctl hgs-start
-wait
+wait "${pids[@]}"
 good=0
 for i in $(seq 1 "$N"); do
 	rc=$(cat "$D/$i.rc" 2>/dev/null)
