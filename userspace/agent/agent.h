@@ -13,6 +13,7 @@
  *   request.c   the socket protocol: parse a request line, build answers
  *   server.c    the Unix socket: peer checks, a thread per connection
  *   status.c    what `hgs-agent status` shows (daemon and client side)
+ *   lifecycle.c the stop flag, interruptible sleeps, the monotonic clock
  *   log.c       structured log lines on stderr
  *   main.c      command line, start and stop
  *
@@ -250,6 +251,9 @@ struct agent {
 	unsigned int n_clients;
 };
 
+/* lifecycle.c */
+void agent_lifecycle_init(struct agent *a);
+void agent_request_stop(struct agent *a);
 int agent_stopping(struct agent *a);
 /* Sleep up to @seconds, waking early when stopping; 1 if stopping. */
 int agent_sleep(struct agent *a, double seconds);

@@ -40,66 +40,6 @@ static void usage(FILE *f)
 		AGENT_DEFAULT_CONF);
 }
 
-double agent_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-int agent_stopping(struct agent *a)
-{
-	int s;
-
-	pthread_mutex_lock(&a->stop_lock);
-	s = a->stopping;
-	pthread_mutex_unlock(&a->stop_lock);
-	return s;
-}
-
-int agent_sleep(struct agent *a, double seconds)
-{
-	double until = agent_now() + (seconds > 0 ? seconds : 0);
-	struct timespec ts;
-	int s;
-
-	ts.tv_sec = (time_t)until;
-	ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
-	pthread_mutex_lock(&a->stop_lock);
-	while (!a->stopping &&
-	       pthread_cond_timedwait(&a->stop_cond, &a->stop_lock, &ts) != ETIMEDOUT)
-		;
-	s = a->stopping;
-	pthread_mutex_unlock(&a->stop_lock);
-	return s;
-}
-
-static void stop_init(struct agent *a)
-{
-	pthread_condattr_t ca;
-
-	pthread_mutex_init(&a->stop_lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&a->stop_cond, &ca);
-	pthread_condattr_destroy(&ca);
-	pthread_mutex_init(&a->clients_lock, NULL);
-	a->listen_fd = -1;
-}
-
-static void request_stop(struct agent *a)
-{
-	pthread_mutex_lock(&a->stop_lock);
-	a->stopping = 1;
-	pthread_cond_broadcast(&a->stop_cond);
-	pthread_mutex_unlock(&a->stop_lock);
-	/* wake attestation waiters so they see the stop */
-	pthread_mutex_lock(&a->att.lock);
-	pthread_cond_broadcast(&a->att.changed);
-	pthread_mutex_unlock(&a->att.lock);
-}
-
 static int run(struct agent *a)
 {
 	pthread_t srv, ren;
@@ -115,6 +55,13 @@ static int run(struct agent *a)
 		return 1;
 	}
 	vms_pkey_fingerprint(a->host_key, a->host_key_fpr);
+	if (access(a->cfg.ca_file, R_OK)) {
+		log_err("config", "hgs_ca_file=%s error=\"%s\" hint=\"HGS's HTTPS "
+			"certificate is always verified against this file: copy "
+			"HGS's tls.pem (or its CA) here\"", a->cfg.ca_file,
+			strerror(errno));
+		return 1;
+	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -128,7 +75,7 @@ static int run(struct agent *a)
 	if (pthread_create(&srv, NULL, server_thread, a))
 		return 1;
 	if (pthread_create(&ren, NULL, attest_renew_thread, a)) {
-		request_stop(a);
+		agent_request_stop(a);
 		pthread_join(srv, NULL);
 		return 1;
 	}
@@ -143,7 +90,7 @@ static int run(struct agent *a)
 		break;
 	}
 	log_info("stopping", "signal=%d", sig);
-	request_stop(a);
+	agent_request_stop(a);
 	pthread_join(srv, NULL);
 	server_close(a);
 	pthread_join(ren, NULL);
@@ -199,7 +146,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	stop_init(&a);
+	agent_lifecycle_init(&a);
 	agent_config_defaults(&a.cfg);
 	if (agent_config_load(conf, &a.cfg, err, sizeof(err))) {
 		fprintf(stderr, "hgs-agent: %s\n", err);
