@@ -6,7 +6,7 @@
 # refuses it (logged). A member gets its key, owned by its uid, and can
 # use it.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 9
 
 NOBODY=(setpriv --reuid 65534 --regid 65534 --clear-groups)
 MEMBER=(setpriv --reuid 65534 --regid 65534 --groups 4242)
@@ -40,10 +40,13 @@ RC=$?
 echo "$OUT" | diag
 check "a member of socket_group gets its key and seals/unseals with it" \
 	test "$RC" = 0 -a -n "$(echo "$OUT" | grep 'unseal matches')" -a -n "$(echo "$OUT" | grep 'roundtrip ok')"
-line=$(grep " vmshield *vm:$(uuid_of member)" /proc/keys)
-echo "$line" | diag
-check "the key belongs to the member's uid (65534)" \
-	test "$(echo "$line" | awk '{ print $6 }')" = 65534
+serial=$(echo "$OUT" | sed -n 's/^released serial=\([0-9]*\) .*/\1/p')
+desc=$("${MEMBER[@]}" keyctl rdescribe "$serial" 2>&1)
+echo "key $serial: $desc" | diag
+check "the key belongs to the member's uid (the kernel says: $desc)" \
+	test "$(echo "$desc" | cut -d';' -f1,2,5)" = "vmshield;65534;vm:$(uuid_of member)"
+check "status lists it with the member's uid" \
+	test "$(status_q ".keys.loaded_keys[] | select(.vm_id == \"$(uuid_of member)\") | .uid")" = 65534
 chmod 0600 /dev/vmshield; chgrp 0 /dev/vmshield
 rm -rf "$V"
 finish
