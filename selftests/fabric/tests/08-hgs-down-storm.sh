@@ -41,8 +41,8 @@ for i in $(seq 1 "$N"); do
 	fi
 done
 check "all $N VMs got their own key once HGS was back ($good/$N)" test "$good" = "$N"
-uuids=$(for i in $(seq 1 "$N"); do uuid_of storm$i; done)
-listed=$(status_q '.keys.loaded_keys[].vm_id' | grep -cFx -f <(echo "$uuids"))
+for i in $(seq 1 "$N"); do uuid_of storm$i; done >"$D/uuids"
+listed=$(status_q '.keys.loaded_keys[].vm_id' | grep -cFx -f "$D/uuids")
 check "the agent is alive and lists the $N keys ($listed)" test "$listed" = "$N"
 stop_agent
 rc=$?
