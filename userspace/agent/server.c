@@ -70,6 +70,7 @@ int server_open(struct agent *a)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = a->cfg.socket_path;
 	struct stat st;
+	mode_t old_mask;
 	int fd, r;
 
 	a->socket_gid = 0;
@@ -97,8 +98,10 @@ int server_open(struct agent *a)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    chmod(path, a->cfg.socket_group[0] ? 0660 : 0600) ||
+	old_mask = umask(0177);	/* no moment with a wider mode */
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (r || chmod(path, a->cfg.socket_group[0] ? 0660 : 0600) ||
 	    chown(path, 0, a->socket_gid) || listen(fd, 256)) {
 		r = -errno;
 		log_err("socket", "path=\"%s\" error=\"%s\"", path, strerror(-r));
@@ -235,6 +238,12 @@ static json_t *dispatch(struct conn *c, const char *line, size_t len)
 		ans = release_for_peer(c->a, &rq, c->cred.uid, c->cred.gid);
 		break;
 	case AGENT_OP_ATTEST:
+		/* renewing on demand costs HGS work: root only */
+		if (c->cred.uid != 0) {
+			ans = fail_answer("PeerNotAllowed", -EACCES,
+					  "only root may ask the agent to attest now");
+			break;
+		}
 		if (attest_get_cert(c->a, 1, agent_now() + c->a->cfg.request_deadline_s,
 				    &b64, &f)) {
 			ans = agent_answer_fail(&f);

@@ -16,13 +16,19 @@
 
 json_t *status_build(struct agent *a)
 {
-	json_t *o = json_pack("{s:s, s:{s:s, s:i, s:I, s:s, s:s, s:i}}",
+	unsigned int clients;
+	json_t *o;
+
+	pthread_mutex_lock(&a->clients_lock);
+	clients = a->n_clients;
+	pthread_mutex_unlock(&a->clients_lock);
+	o = json_pack("{s:s, s:{s:s, s:i, s:I, s:s, s:s, s:i}}",
 			      "status", "Passed", "agent",
 			      "host_name", a->cfg.host_name, "pid", (int)getpid(),
 			      "uptime_s", (json_int_t)(time(NULL) - a->started),
 			      "host_key_sha256", a->host_key_fpr,
 			      "socket", a->cfg.socket_path,
-			      "clients", (int)a->n_clients);
+			      "clients", (int)clients);
 
 	if (!o)
 		return NULL;
