@@ -75,9 +75,9 @@ status_q() { status_json | jq -r "$1"; }
 # wait_state STATE [SECONDS]
 wait_state() {
 	local i
-	for i in $(seq 1 "$((${2:-60} * 5))"); do
+	for i in $(seq 1 "$((${2:-60} * 2))"); do
 		[ "$(status_q .attestation.state 2>/dev/null)" = "$1" ] && return 0
-		sleep 0.2
+		sleep 0.5
 	done
 	status_json | diag
 	return 1
