@@ -119,7 +119,7 @@ int vms_agent_call(const char *socket_path, const char *request, char **answer)
 		return r;
 	}
 	buf[len] = 0;
-	*strchr(buf, '\n') = 0;
+	*(char *)memchr(buf, '\n', len) = 0;
 	*answer = buf;
 	return 0;
 }
