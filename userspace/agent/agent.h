@@ -111,6 +111,7 @@ struct hgs_url_stat {
 	time_t last_ok, last_fail;
 	char last_error[256];
 	unsigned long ok, failed;
+	int down;		/* the last attempt failed */
 };
 
 /*

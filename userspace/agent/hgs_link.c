@@ -74,7 +74,8 @@ static void note(struct agent *a, unsigned int u, int ok, const char *err)
 	char safe[300];
 
 	pthread_mutex_lock(&a->link_lock);
-	was_down = s->last_fail > s->last_ok;
+	was_down = s->down;
+	s->down = !ok;
 	if (ok) {
 		s->last_ok = time(NULL);
 		s->ok++;
@@ -191,7 +192,7 @@ json_t *hgs_link_status(struct agent *a)
 	for (u = 0; u < a->cfg.n_urls; u++) {
 		struct hgs_url_stat *s = &a->url_stat[u];
 		const char *state = !s->last_ok && !s->last_fail ? "unknown" :
-			s->last_ok >= s->last_fail ? "reachable" : "unreachable";
+			s->down ? "unreachable" : "reachable";
 
 		json_array_append_new(arr, json_pack(
 			"{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}",

@@ -335,6 +335,42 @@ static void test_daemon_init_output(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* --export-key prints the public key --init wrote; --check-config passes;
+ * a broken config stops every command with its line number. */
+static void test_cli(void **state)
+{
+	const char *bin = getenv("AGENT_BIN") ? getenv("AGENT_BIN") : "../build/bin/hgs-agent";
+	char cmd[512], path[160];
+	uint8_t *a = NULL, *b = NULL;
+	size_t alen, blen;
+	FILE *f;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s --export-key -c %s > %s/export.pem", bin, conf, dir);
+	assert_int_equal(run_cmd(cmd), 0);
+	snprintf(path, sizeof(path), "%s/export.pem", dir);
+	assert_int_equal(vms_read_file(path, 4096, &a, &alen), 0);
+	snprintf(path, sizeof(path), "%s/state/host.pub.pem", dir);
+	assert_int_equal(vms_read_file(path, 4096, &b, &blen), 0);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(a, b, alen);
+	free(a);
+	free(b);
+	snprintf(cmd, sizeof(cmd), "%s --check-config -c %s >/dev/null", bin, conf);
+	assert_int_equal(run_cmd(cmd), 0);
+	snprintf(path, sizeof(path), "%s/bad.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "host_name = h\nhgs_url = https://127.0.0.1:9\nhgs_ca_file = /x\n"
+		"hgs_verify = 0\n");
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s --check-config -c %s 2>&1 | grep -q "
+		 "'bad.conf:4: unknown key .hgs_verify.'", bin, path);
+	assert_int_equal(run_cmd(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s status -c %s >/dev/null 2>&1", bin, path);
+	assert_int_equal(run_cmd(cmd), 2);
+}
+
 static void test_daemon_bad_requests(void **state)
 {
 	static const char *const lines[] = {
@@ -424,6 +460,7 @@ int main(void)
 	};
 	const struct CMUnitTest daemon[] = {
 		cmocka_unit_test(test_daemon_init_output),
+		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_daemon_bad_requests),
 		cmocka_unit_test(test_daemon_status_and_release),
 		cmocka_unit_test(test_daemon_not_running),
