@@ -15,7 +15,8 @@ D=/tmp/storm.$$
 mkdir -p "$D"
 pids=()
 for i in $(seq 1 "$N"); do
-	( "$WORKER" --vm "$(uuid_of storm$i)" --kp "$F/vms/storm$i.kp" \
+	read -r u <"$F/vms/storm$i.uuid"
+	( "$WORKER" --vm "$u" --kp "$F/vms/storm$i.kp" \
 		--unseal "$F/vms/storm$i.sealed" --expect "$F/vms/storm$i.plain" \
 		>"$D/$i.out" 2>&1; echo $? >"$D/$i.rc" ) &
 	pids+=($!)
@@ -29,19 +30,22 @@ check "status: the primary URL is unreachable, the certificate still valid" \
 while [ $(($(date +%s) - down_at)) -lt 30 ]; do sleep 1; done
 check "HGS starts again after 30 s" ctl hgs-start
 wait "${pids[@]}"
+# builtins only: process start-up is slow in a TCG guest
 good=0
+: >"$D/uuids"
 for i in $(seq 1 "$N"); do
-	rc=$(cat "$D/$i.rc" 2>/dev/null)
-	if [ "$rc" = 0 ] && grep -q "vm=$(uuid_of storm$i) " "$D/$i.out" &&
-	   grep -q 'unseal matches' "$D/$i.out"; then
+	rc=
+	read -r rc <"$D/$i.rc"
+	read -r u <"$F/vms/storm$i.uuid"
+	echo "$u" >>"$D/uuids"
+	out=$(<"$D/$i.out")
+	if [ "$rc" = 0 ] && [[ $out == *"vm=$u "* && $out == *"unseal matches"* ]]; then
 		good=$((good + 1))
 	else
-		echo "VM storm$i: rc=$rc" | diag
-		diag <"$D/$i.out"
+		echo "VM storm$i: rc=$rc $out" | diag
 	fi
 done
 check "all $N VMs got their own key once HGS was back ($good/$N)" test "$good" = "$N"
-for i in $(seq 1 "$N"); do uuid_of storm$i; done >"$D/uuids"
 listed=$(status_q '.keys.loaded_keys[].vm_id' | grep -cFx -f "$D/uuids")
 check "the agent is alive and lists the $N keys ($listed)" test "$listed" = "$N"
 stop_agent

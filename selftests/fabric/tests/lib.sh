@@ -85,7 +85,7 @@ wait_state() {
 
 # --- the worker ----------------------------------------------------------------
 
-uuid_of() { cat "$F/vms/$1.uuid"; }
+uuid_of() { local u; read -r u <"$F/vms/$1.uuid"; echo "$u"; }
 
 # worker VM [ARGS...]: release VM's key through the agent, unseal the blob
 # the tenant sealed for it; output in $OUT, exit code in $RC.
