@@ -38,6 +38,7 @@ while read -r t; do
 	[[ -z "$t" || "$t" == \#* ]] || kmod_tests+=("$REPO/build/selftests/$t")
 done < "$REPO/selftests/kmod/TESTS"
 run_suite rig-kmod "$REPO/selftests/vm/run" --timeout 1200 "${kmod_tests[@]}"
+run_suite fabric "$REPO/selftests/fabric/run"
 
 echo "== summary ($(( $(date +%s) - start )) s)"
 grep -h '^# rig: boot-to-tests' "$TAP"/rig-kmod.tap 2>/dev/null | tail -1
@@ -50,5 +51,5 @@ if compgen -G "$REPO/build/tap/unit-*.tap" >/dev/null; then
 else
 	files+=("$TAP/unit.tap")
 fi
-files+=("$TAP/static.tap" "$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap")
+files+=("$TAP/static.tap" "$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap" "$TAP/fabric.tap")
 exec "$REPO/scripts/tap-summary.sh" "${files[@]}"

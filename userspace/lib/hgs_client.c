@@ -106,6 +106,17 @@ int vms_hgs_client_use_cert(struct vms_hgs_client *c, const char *cert,
 	return 0;
 }
 
+int vms_hgs_client_set_timeout(struct vms_hgs_client *c, long connect_ms,
+			       long total_ms)
+{
+	if (connect_ms <= 0 || total_ms <= 0)
+		return -EINVAL;
+	if (curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, total_ms) != CURLE_OK)
+		return -EINVAL;
+	return 0;
+}
+
 void vms_hgs_client_close(struct vms_hgs_client *c)
 {
 	if (!c)

@@ -26,6 +26,11 @@ void vms_hgs_client_close(struct vms_hgs_client *c);
 int vms_hgs_client_use_cert(struct vms_hgs_client *c, const char *cert,
 			    const char *key);
 
+/* Time limits of the next calls (default 10 s to connect, 60 s in all);
+ * the agent sets them from its request deadline. 0 or -EINVAL. */
+int vms_hgs_client_set_timeout(struct vms_hgs_client *c, long connect_ms,
+			       long total_ms);
+
 /*
  * GET (@req NULL) or POST @req (JSON) to @path. On 0, *http is the HTTP
  * status and *resp the JSON answer (json_decref it). Errors: -ECONNREFUSED

@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# HGS goes down for 30 s while N (20) VMs ask for their keys at once: the
+# agent retries with backoff, keeps its still-valid certificate, and once
+# HGS is back every VM gets its own key (each worker opens the state its
+# tenant sealed: a wrong key cannot), and the agent did not crash.
+. "$(dirname "$0")/lib.sh"
+N=$(cat "$F/vms/storm.count")
+plan 8
+
+check "the agent starts and attests" eval 'start_agent agent && wait_state valid 90'
+check "HGS stops (control channel)" ctl hgs-stop
+down_at=$(date +%s)
+D=/tmp/storm.$$
+mkdir -p "$D"
+pids=()
+for i in $(seq 1 "$N"); do
+	read -r u <"$F/vms/storm$i.uuid"
+	( "$WORKER" --vm "$u" --kp "$F/vms/storm$i.kp" \
+		--unseal "$F/vms/storm$i.sealed" --expect "$F/vms/storm$i.plain" \
+		>"$D/$i.out" 2>&1; echo $? >"$D/$i.rc" ) &
+	pids+=($!)
+done
+sleep 8
+check "while HGS is down no VM got an answer yet" test -z "$(ls "$D"/*.rc 2>/dev/null)"
+st=$(status_json)
+echo "$st" | jq -c '.hgs[0]' | diag
+check "status: the primary URL is unreachable, the certificate still valid" \
+	test "$(echo "$st" | jq -r '"\(.hgs[0].state) \(.attestation.state)"')" = "unreachable valid"
+while [ $(($(date +%s) - down_at)) -lt 30 ]; do sleep 1; done
+check "HGS starts again after 30 s" ctl hgs-start
+wait "${pids[@]}"
+# builtins only: process start-up is slow in a TCG guest
+good=0
+: >"$D/uuids"
+for i in $(seq 1 "$N"); do
+	rc=
+	read -r rc <"$D/$i.rc"
+	read -r u <"$F/vms/storm$i.uuid"
+	echo "$u" >>"$D/uuids"
+	out=$(<"$D/$i.out")
+	if [ "$rc" = 0 ] && [[ $out == *"vm=$u "* && $out == *"unseal matches"* ]]; then
+		good=$((good + 1))
+	else
+		echo "VM storm$i: rc=$rc $out" | diag
+	fi
+done
+check "all $N VMs got their own key once HGS was back ($good/$N)" test "$good" = "$N"
+listed=$(status_q '.keys.loaded_keys[].vm_id' | grep -cFx -f "$D/uuids")
+check "the agent is alive and lists the $N keys ($listed)" test "$listed" = "$N"
+stop_agent
+rc=$?
+check "and stops cleanly (exit $rc)" test $rc = 0
+rm -rf "$D"
+finish

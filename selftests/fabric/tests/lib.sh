@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-2.0
+# lib.sh - sourced by every guest-side fabric test: TAP helpers, starting
+# and stopping hgs-agent, the fabric worker, and the control channel to the
+# outer driver (README.md). Paths come from the rig's --env: FABRIC_DIR
+# (the shared dir) and FABRIC_REPO.
+
+set -u
+F=${FABRIC_DIR:?FABRIC_DIR is not set: run this through selftests/fabric/run}
+R=${FABRIC_REPO:?FABRIC_REPO is not set}
+AGENT=$R/build/bin/hgs-agent
+WORKER=$R/build/selftests/fabric/fabric_worker
+SOCK=/run/vmshield/agent.sock
+PIDFILE=/run/fabric-agent.pid
+TEST=$(basename "$0" .sh)
+
+T_N=0
+T_FAILED=0
+plan() { echo "TAP version 13"; echo "1..$1"; }
+ok() { T_N=$((T_N + 1)); echo "ok $T_N $*"; }
+nok() { T_N=$((T_N + 1)); T_FAILED=1; echo "not ok $T_N $*"; }
+# check DESCRIPTION CMD...: ok when CMD succeeds
+check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+diag() { sed 's/^/# /'; }
+
+# --- hgs-agent ---------------------------------------------------------------
+
+AGENT_PID=
+AGENT_CONF=
+AGENT_LOG=
+
+# start_agent CONF-NAME: run hgs-agent -c $F/CONF-NAME.conf in the
+# background (its own session: timeout(1) must not kill it, stop_agent
+# does), wait until it answers on its socket.
+start_agent() {
+	local i
+	if [ -s "$PIDFILE" ]; then	# one left by a test that died
+		kill -TERM "$(cat "$PIDFILE")" 2>/dev/null
+		sleep 1
+	fi
+	AGENT_CONF=$F/$1.conf
+	AGENT_LOG=$F/$1.$TEST.log
+	setsid "$AGENT" -c "$AGENT_CONF" >>"$AGENT_LOG" 2>&1 </dev/null &
+	AGENT_PID=$!
+	echo "$AGENT_PID" >"$PIDFILE"
+	for i in $(seq 1 300); do
+		"$AGENT" status -c "$AGENT_CONF" >/dev/null 2>&1 && return 0
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "hgs-agent did not come up; its log:" | diag
+	tail -20 "$AGENT_LOG" | diag
+	return 1
+}
+
+# stop_agent: SIGTERM, wait; 0 when it exited 0 within 30 s.
+stop_agent() {
+	local i rc
+	[ -n "$AGENT_PID" ] || return 0
+	kill -TERM "$AGENT_PID" 2>/dev/null
+	for i in $(seq 1 300); do
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$AGENT_PID"
+	rc=$?
+	AGENT_PID=
+	rm -f "$PIDFILE"
+	return $rc
+}
+
+status_json() { "$AGENT" status --json -c "$AGENT_CONF"; }
+# jq over the status: status_q '.attestation.state'
+status_q() { status_json | jq -r "$1"; }
+
+# wait_state STATE [SECONDS]
+wait_state() {
+	local i
+	for i in $(seq 1 "$((${2:-60} * 2))"); do
+		[ "$(status_q .attestation.state 2>/dev/null)" = "$1" ] && return 0
+		sleep 0.5
+	done
+	status_json | diag
+	return 1
+}
+
+# --- the worker ----------------------------------------------------------------
+
+uuid_of() { local u; read -r u <"$F/vms/$1.uuid"; echo "$u"; }
+
+# worker VM [ARGS...]: release VM's key through the agent, unseal the blob
+# the tenant sealed for it; output in $OUT, exit code in $RC.
+worker() {
+	local vm=$1
+	shift
+	OUT=$("$WORKER" --vm "$(uuid_of "$vm")" --kp "$F/vms/$vm.kp" \
+		--unseal "$F/vms/$vm.sealed" --expect "$F/vms/$vm.plain" "$@" 2>&1)
+	RC=$?
+	echo "$OUT" | diag
+}
+
+# has_key VM: a vmshield key for VM is in /proc/keys
+has_key() { grep -q " vmshield *vm:$(uuid_of "$1")" /proc/keys; }
+no_key() { ! has_key "$1"; }
+
+# --- control channel to the outer driver -----------------------------------------
+
+# ctl ACTION: ask the outer side to act (hgs-stop, hgs-start, host-disable,
+# host-enable); 0 when it answered "ok".
+ctl() {
+	local id="$TEST.$$.$RANDOM" i ans
+	echo "$1" >"$F/ctl/$id.tmp" && mv "$F/ctl/$id.tmp" "$F/ctl/$id.req"
+	for i in $(seq 1 600); do
+		if [ -f "$F/ctl/$id.ans" ]; then
+			ans=$(cat "$F/ctl/$id.ans")
+			rm -f "$F/ctl/$id.ans"
+			echo "control: $1 -> $ans" | diag
+			[ "$ans" = ok ]
+			return
+		fi
+		sleep 0.1
+	done
+	echo "control: $1 -> no answer in 60 s" | diag
+	return 1
+}
+
+# end the test: stop the agent (if running) and exit with the verdict
+finish() {
+	[ -n "$AGENT_PID" ] && stop_agent
+	exit "$T_FAILED"
+}

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * agent.h - hgs-agent, the guarded host's helper: what its parts share.
+ *
+ *   config.c    hgs-agent.conf (key = value, strict, line numbers)
+ *   hostkey.c   the host key: --init, --export-key, load at start
+ *   hgs_link.c  talking to HGS: primary then fallback URLs, backoff with
+ *               jitter inside a deadline, per-URL reachability
+ *   attest.c    the health certificate: attest, cache, renew; one
+ *               attestation at a time
+ *   release.c   key release for a worker: KPS, load into the module, hand
+ *               the key to the peer's uid
+ *   request.c   the socket protocol: parse a request line, build answers
+ *   server.c    the Unix socket: peer checks, a thread per connection
+ *   status.c    what `hgs-agent status` shows (daemon and client side)
+ *   lifecycle.c the stop flag, interruptible sleeps, the monotonic clock
+ *   log.c       structured log lines on stderr
+ *   main.c      command line, start and stop
+ *
+ * Documentation/agent.md is the reference.
+ */
+#ifndef HGS_AGENT_H
+#define HGS_AGENT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <keyutils.h>
+#include <openssl/evp.h>
+
+#include "vms_agent_client.h"
+#include "vms_hgs_cert.h"
+
+#define AGENT_PATH_MAX		1024
+#define AGENT_URL_MAX		512
+#define AGENT_MAX_URLS		8
+#define AGENT_SOCKET_PATH_MAX	108	/* sun_path */
+#define AGENT_DEFAULT_CONF	"/etc/vmshield/hgs-agent.conf"
+#define AGENT_DEFAULT_STATE	"/var/lib/hgs-agent"
+#define AGENT_HOST_KEY_FILE	"host.key"
+#define AGENT_HOST_PUB_FILE	"host.pub.pem"
+#define AGENT_CERT_FILE		"health.pem"
+#define AGENT_KP_MAX		(64u << 10)	/* largest KP accepted */
+#define AGENT_LINE_MAX		(128u << 10)	/* largest request line */
+
+/* ---- configuration ---- */
+struct agent_config {
+	char host_name[VMS_HOST_NAME_MAX + 1];
+	char urls[AGENT_MAX_URLS][AGENT_URL_MAX];	/* [0] is hgs_url */
+	unsigned int n_urls;
+	char ca_file[AGENT_PATH_MAX];
+	char state_dir[AGENT_PATH_MAX];
+	char socket_path[AGENT_SOCKET_PATH_MAX];
+	char socket_group[64];		/* "" = root only (mode 0600) */
+	unsigned int renew_interval_s;
+	unsigned int renew_jitter_s;
+	unsigned int renew_fraction_pct;	/* of the certificate's lifetime */
+	unsigned int cert_min_remaining_s;	/* use a cached cert only above */
+	unsigned int retry_initial_ms;
+	unsigned int retry_max_ms;
+	unsigned int request_deadline_s;
+	unsigned int attempt_timeout_s;		/* one HTTPS call */
+	unsigned int max_clients;		/* connections served at once */
+};
+
+void agent_config_defaults(struct agent_config *c);
+/*
+ * Parse @path over the defaults. On error writes "path:line: message" into
+ * @err and returns -EINVAL (-errno when the file cannot be read); @c is
+ * then unchanged.
+ */
+int agent_config_load(const char *path, struct agent_config *c, char *err,
+		      size_t errlen);
+/* The same from text (tests; @name stands for the path in errors). */
+int agent_config_parse(const char *text, const char *name,
+		       struct agent_config *c, char *err, size_t errlen);
+
+/* ---- logging ---- */
+void alog(const char *level, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define log_info(ev, ...)	alog("info", ev, __VA_ARGS__)
+#define log_warn(ev, ...)	alog("warning", ev, __VA_ARGS__)
+#define log_err(ev, ...)	alog("error", ev, __VA_ARGS__)
+/* @s made safe for a quoted value: no quotes, backslashes, control chars. */
+const char *log_safe(const char *s, char *buf, size_t len);
+
+/* ---- why something failed, for the answer and the log ---- */
+struct agent_fail {
+	char source[16];	/* "agent", "attestation", "kps", "module" */
+	char substatus[64];	/* HGS's substatus, or the agent's own */
+	char message[512];	/* what to do */
+	int err;		/* negative errno for the client */
+};
+void agent_fail_set(struct agent_fail *f, const char *source,
+		    const char *substatus, int err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* ---- host key ---- */
+int hostkey_init(const struct agent_config *c);
+int hostkey_export(const struct agent_config *c);
+int hostkey_load(const struct agent_config *c, EVP_PKEY **out);
+
+/* ---- HGS ---- */
+struct agent;
+struct vms_hgs_client;
+
+struct hgs_url_stat {
+	time_t last_ok, last_fail;
+	char last_error[256];
+	unsigned long ok, failed;
+	int down;		/* the last attempt failed */
+};
+
+/*
+ * One exchange with one HGS. Returns 0 when HGS answered (the callback
+ * looked at the answer), -EAGAIN to try the next URL (transport error,
+ * Busy, 5xx) with a reason in @err, or another -errno to stop.
+ */
+typedef int (*hgs_exchange_fn)(struct vms_hgs_client *c, void *arg,
+			       char *err, size_t errlen);
+
+int hgs_link_init(struct agent *a);
+void hgs_link_free(struct agent *a);
+/*
+ * Run @fn against the primary URL, then each fallback; when all fail,
+ * back off (exponential, full jitter) and go round again until @deadline
+ * (CLOCK_MONOTONIC seconds). 0, -ETIMEDOUT (last error in @err),
+ * -ESHUTDOWN (stopping), or what @fn returned.
+ */
+int hgs_run(struct agent *a, double deadline, hgs_exchange_fn fn, void *arg,
+	    char *err, size_t errlen);
+json_t *hgs_link_status(struct agent *a);
+/* POST for an exchange: 0 with HGS's answer (4xx included), or -EAGAIN
+ * (transport error, HTTP 5xx such as Busy) with the reason in @err. */
+int hgs_post(struct vms_hgs_client *c, const char *path, json_t *req,
+	     long *http, json_t **resp, char *err, size_t errlen);
+
+/* ---- attestation ---- */
+struct attest_state {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	int running;			/* an attestation is in flight */
+	unsigned long generation;	/* bumped after each attempt */
+	char *cert_b64;			/* the cached health certificate */
+	struct vms_health_cert_info info;
+	time_t renew_at;
+	time_t last_attempt, last_success;
+	int last_ok;
+	struct agent_fail last_fail;
+	unsigned long attempts, failures;
+};
+
+int attest_init(struct agent *a);
+void attest_free(struct agent *a);
+/*
+ * A health certificate good for the current enclave key and isolation
+ * level with at least cert_min_remaining_s left: the cached one, or a new
+ * attestation (@force: always a new one, or the result of one that started
+ * after this call). *@b64 is malloc'd. 0 or -errno with @f filled.
+ */
+int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
+		    struct agent_fail *f);
+/* The renewal thread's body. */
+void *attest_renew_thread(void *arg);
+json_t *attest_status(struct agent *a);
+
+/* ---- loaded keys ---- */
+struct loaded_key {
+	key_serial_t serial;
+	char vm_id[37];
+	char key_id[33];
+	char policy[24];
+	uid_t uid;
+	time_t expires;
+};
+
+/* ---- requests (socket protocol) ---- */
+enum agent_op {
+	AGENT_OP_RELEASE = 1,
+	AGENT_OP_STATUS,
+	AGENT_OP_ATTEST,
+};
+
+struct agent_request {
+	enum agent_op op;
+	char vm_id[37];			/* lower case */
+	uint8_t *kp;			/* DER, malloc'd */
+	size_t kp_len;
+	unsigned int deadline_s;	/* 0 = the configured one */
+};
+
+/*
+ * Parse one request line. 0, or -EINVAL with a message in @err (no
+ * request data in it beyond a field name). agent_request_free() after.
+ */
+int agent_request_parse(const char *line, size_t len, struct agent_request *rq,
+			char *err, size_t errlen);
+void agent_request_free(struct agent_request *rq);
+json_t *agent_answer_fail(const struct agent_fail *f);
+
+/* ---- key release ---- */
+int release_init(struct agent *a);
+void release_free(struct agent *a);
+json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
+			 uid_t uid, gid_t gid);
+json_t *release_status(struct agent *a);
+
+/* ---- socket server ---- */
+int server_open(struct agent *a);
+void *server_thread(void *arg);
+void server_close(struct agent *a);
+
+/* ---- status ---- */
+json_t *status_build(struct agent *a);
+/* `hgs-agent status`: ask the daemon, print. Exit code. */
+int status_command(const struct agent_config *c, const char *conf, int json);
+
+/* ---- the daemon ---- */
+struct agent {
+	struct agent_config cfg;
+	EVP_PKEY *host_key;
+	char host_key_fpr[65];
+	time_t started;
+
+	/* stop: set once, with stop_cond broadcast */
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	int stopping;
+
+	/* hgs_link.c */
+	pthread_mutex_t link_lock;
+	struct hgs_url_stat url_stat[AGENT_MAX_URLS];
+	struct vms_hgs_client *idle[AGENT_MAX_URLS][8];
+	unsigned int n_idle[AGENT_MAX_URLS];
+
+	struct attest_state att;
+
+	/* release.c */
+	pthread_mutex_t keys_lock;
+	key_serial_t ring;
+	struct loaded_key *keys;
+	size_t n_keys, cap_keys;
+	unsigned long releases_ok, releases_failed;
+
+	/* server.c */
+	int listen_fd;
+	gid_t socket_gid;
+	pthread_mutex_t clients_lock;
+	unsigned int n_clients;
+};
+
+/* lifecycle.c */
+void agent_lifecycle_init(struct agent *a);
+void agent_request_stop(struct agent *a);
+int agent_stopping(struct agent *a);
+/* Sleep up to @seconds, waking early when stopping; 1 if stopping. */
+int agent_sleep(struct agent *a, double seconds);
+double agent_now(void);		/* CLOCK_MONOTONIC, seconds */
+
+#endif /* HGS_AGENT_H */

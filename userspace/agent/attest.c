@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * attest.c - the health certificate: attestation in host-key mode, the
+ * cached certificate, renewal.
+ *
+ * Attesting: read the enclave key and isolation report from /dev/vmshield
+ * (GET_INFO), fetch a nonce from HGS, sign (nonce, enclave key, report)
+ * with the host key (vms_attest_sign), post it, keep the certificate.
+ * Nonce and attestation go to the same HGS (nonces are per server).
+ *
+ * A cached certificate is used only while it names the module's current
+ * enclave key and isolation level and has cert_min_remaining_s left;
+ * otherwise the caller attests. One attestation runs at a time (the
+ * "running" flag is the gate; no lock is held across the network calls):
+ * callers that need one while it runs wait for its result. A failed
+ * attestation never drops a certificate that is still valid.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "vmshield.h"
+#include "vms_b64.h"
+#include "vms_cleanup.h"
+#include "vms_fileio.h"
+#include "vms_hex.h"
+#include "vms_hgs_attest.h"
+#include "vms_hgs_client.h"
+#include "vms_hgs_reason.h"
+#include "vms_x509.h"
+
+#define CERT_DER_MAX	(16u << 10)
+#define RETRY_AFTER_FAIL_S 30
+
+struct module_view {
+	uint8_t pk[32];
+	unsigned int level;
+	char report[VMS_REPORT_MAX];
+};
+
+static int read_module(struct module_view *m, struct agent_fail *f)
+{
+	struct vms_isolation_report rep = { 0 };
+	struct vmshield_info info;
+	int fd, r;
+
+	fd = vms_dev_open();
+	if (fd < 0) {
+		agent_fail_set(f, "module", "ModuleUnavailable", fd,
+			       "cannot open %s: %s", VMS_DEVICE_PATH,
+			       vms_dev_op_strerror(VMS_OP_OPEN, fd));
+		return fd;
+	}
+	r = vms_dev_get_info(fd, &info);
+	vms_dev_close(fd);
+	if (r) {
+		agent_fail_set(f, "module", "ModuleUnavailable", r,
+			       "GET_INFO failed: %s",
+			       vms_dev_op_strerror(VMS_OP_INFO, r));
+		return r;
+	}
+	rep.placement = info.placement;
+	rep.level = info.isolation_level;
+	rep.lockdown = info.lockdown;
+	rep.sig_enforced = !!(info.facts & VMSHIELD_FACT_SIG_ENFORCED);
+	rep.module_sig_ok = !!(info.facts & VMSHIELD_FACT_MODULE_SIG_OK);
+	memcpy(rep.enclave_pk, info.enclave_pk, 32);
+	r = vms_report_format_text(&rep, m->report, sizeof(m->report));
+	if (r < 0) {
+		agent_fail_set(f, "module", "ModuleUnavailable", r,
+			       "the module's isolation report cannot be written");
+		return r;
+	}
+	memcpy(m->pk, info.enclave_pk, 32);
+	m->level = info.isolation_level;
+	return 0;
+}
+
+/* Caller holds att.lock. */
+static int cert_usable(struct agent *a, const struct module_view *m)
+{
+	const struct attest_state *s = &a->att;
+	time_t now = time(NULL);
+
+	return s->cert_b64 && !memcmp(s->info.enclave_pk, m->pk, 32) &&
+	       s->info.level == m->level && s->info.not_before <= now + 60 &&
+	       s->info.not_after - now >= (time_t)a->cfg.cert_min_remaining_s;
+}
+
+/* ---------- one attestation exchange with one HGS ---------- */
+
+struct attest_ex {
+	struct agent *a;
+	const struct module_view *m;
+	long http;
+	json_t *answer;
+};
+
+static int attest_exchange(struct vms_hgs_client *c, void *arg, char *err,
+			   size_t errlen)
+{
+	struct attest_ex *x = arg;
+	_cleanup_(vms_freep) uint8_t *nonce = NULL, *sig = NULL;
+	_cleanup_(vms_freep) char *sig64 = NULL;
+	const char *session, *nonce64;
+	char pkhex[65];
+	size_t nlen, siglen;
+	json_t *resp = NULL, *req;
+	int r;
+
+	req = json_object();
+	r = hgs_post(c, "/v1/attest/nonce", req, &x->http, &resp, err, errlen);
+	json_decref(req);
+	if (r)
+		return r;
+	if (strcmp(vms_hgs_substatus(resp), "Passed")) {
+		x->answer = resp;
+		return 0;
+	}
+	session = json_string_value(json_object_get(resp, "session"));
+	nonce64 = json_string_value(json_object_get(resp, "nonce"));
+	if (!session || !nonce64 ||
+	    vms_b64_decode(nonce64, strlen(nonce64), VMS_NONCE_LEN, &nonce, &nlen) ||
+	    nlen != VMS_NONCE_LEN) {
+		json_decref(resp);
+		snprintf(err, errlen, "HGS sent a malformed nonce answer");
+		return -EAGAIN;
+	}
+	r = vms_attest_sign(x->a->host_key, nonce, x->m->pk, x->m->report,
+			    strlen(x->m->report), &sig, &siglen);
+	sig64 = r ? NULL : vms_b64_encode(sig, siglen);
+	if (!sig64) {
+		json_decref(resp);
+		snprintf(err, errlen, "signing the evidence failed");
+		return r ? r : -ENOMEM;
+	}
+	vms_hex_encode(x->m->pk, 32, pkhex);
+	req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session", session,
+			"nonce", nonce64, "host", x->a->cfg.host_name,
+			"enclave_pk", pkhex, "report", x->m->report,
+			"signature", sig64);
+	json_decref(resp);
+	resp = NULL;
+	if (!req)
+		return -ENOMEM;
+	r = hgs_post(c, "/v1/attest", req, &x->http, &resp, err, errlen);
+	json_decref(req);
+	if (r)
+		return r;
+	x->answer = resp;
+	return 0;
+}
+
+/* ---------- the certificate ---------- */
+
+static int cert_decode(const char *b64, struct vms_health_cert_info *info)
+{
+	_cleanup_(vms_freep) uint8_t *der = NULL;
+	_cleanup_(X509_freep) X509 *c = NULL;
+	size_t len;
+	int r;
+
+	r = vms_b64_decode(b64, strlen(b64), CERT_DER_MAX, &der, &len);
+	if (!r)
+		r = vms_cert_from_der(der, len, &c);
+	if (!r)
+		r = vms_health_cert_parse(c, info);
+	return r;
+}
+
+static void schedule_renewal(struct agent *a)
+{
+	struct attest_state *s = &a->att;
+	time_t issued = s->info.issued ? s->info.issued : s->info.not_before;
+	long life = (long)(s->info.not_after - issued), after, jitter = 0;
+	uint32_t rnd = 0;
+
+	after = life * (long)a->cfg.renew_fraction_pct / 100;
+	if (after > (long)a->cfg.renew_interval_s)
+		after = a->cfg.renew_interval_s;
+	if (a->cfg.renew_jitter_s && getrandom(&rnd, sizeof(rnd), 0) == sizeof(rnd))
+		jitter = (long)(rnd % (a->cfg.renew_jitter_s + 1));
+	/* jitter only brings renewal forward, never past the interval */
+	after -= jitter < after / 2 ? jitter : after / 2;
+	s->renew_at = issued + after;
+	if (s->renew_at < time(NULL) + 5)
+		s->renew_at = time(NULL) + 5;
+}
+
+static void save_cert(struct agent *a, const char *b64)
+{
+	char path[AGENT_PATH_MAX + 32];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir, AGENT_CERT_FILE);
+	r = vms_write_file_atomic(path, b64, strlen(b64), 0600, 0);
+	if (r)
+		log_warn("cert_cache", "path=\"%s\" error=\"%s\"", path, strerror(-r));
+}
+
+/* The certificate cached by a previous run, if any (checked before use). */
+static void load_cert(struct agent *a)
+{
+	char path[AGENT_PATH_MAX + 32];
+	uint8_t *buf = NULL;
+	size_t len;
+	char *b64;
+
+	snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir, AGENT_CERT_FILE);
+	if (vms_read_file(path, CERT_DER_MAX * 2, &buf, &len))
+		return;
+	b64 = realloc(buf, len + 1);
+	if (!b64) {
+		free(buf);
+		return;
+	}
+	b64[len] = 0;
+	if (cert_decode(b64, &a->att.info)) {
+		memset(&a->att.info, 0, sizeof(a->att.info));
+		free(b64);
+		return;
+	}
+	a->att.cert_b64 = b64;
+	schedule_renewal(a);
+}
+
+/* What an HGS refusal means for this host, with the command to fix it. */
+static void refusal(struct agent *a, json_t *resp, long http,
+		    struct agent_fail *f)
+{
+	const char *sub = vms_hgs_substatus(resp);
+	const char *msg = json_string_value(json_object_get(resp, "message"));
+	int code = vms_hgs_reason_from_name(sub);
+
+	if (code == HGS_R_HOST_NOT_REGISTERED)
+		agent_fail_set(f, "attestation", sub, -EACCES,
+			       "HGS does not know host '%s': ask the HGS admin to "
+			       "run 'shieldctl hgs host add %s --key %s/%s'",
+			       a->cfg.host_name, a->cfg.host_name,
+			       a->cfg.state_dir, AGENT_HOST_PUB_FILE);
+	else if (code == HGS_R_HOST_DISABLED)
+		agent_fail_set(f, "attestation", sub, -EACCES,
+			       "HGS has disabled host '%s': the HGS admin "
+			       "re-enables it with 'shieldctl hgs host enable %s'",
+			       a->cfg.host_name, a->cfg.host_name);
+	else
+		agent_fail_set(f, "attestation", sub[0] == '?' ? "BadAnswer" : sub,
+			       -EACCES, "HGS refused the attestation (HTTP %ld): %s",
+			       http, msg ? msg : "no message");
+}
+
+static int do_attest(struct agent *a, const struct module_view *m,
+		     double deadline, char **b64_out,
+		     struct vms_health_cert_info *info, struct agent_fail *f)
+{
+	struct attest_ex x = { .a = a, .m = m };
+	const char *b64;
+	char err[300];
+	int r;
+
+	r = hgs_run(a, deadline, attest_exchange, &x, err, sizeof(err));
+	if (r == -ETIMEDOUT || r == -ESHUTDOWN) {
+		agent_fail_set(f, "attestation", "HgsUnreachable", -ETIMEDOUT,
+			       "no HGS answered before the deadline (last error: "
+			       "%s); check the network and that hgsd runs at %s "
+			       "(or the fallbacks)", err, a->cfg.urls[0]);
+		return -ETIMEDOUT;
+	}
+	if (r) {
+		agent_fail_set(f, "attestation", "AgentError", r,
+			       "attestation could not be prepared: %s", err);
+		return r;
+	}
+	if (strcmp(vms_hgs_substatus(x.answer), "Passed")) {
+		refusal(a, x.answer, x.http, f);
+		json_decref(x.answer);
+		return -EACCES;
+	}
+	b64 = json_string_value(json_object_get(x.answer, "health_certificate"));
+	if (!b64 || cert_decode(b64, info) || memcmp(info->enclave_pk, m->pk, 32) ||
+	    strcmp(info->host, a->cfg.host_name)) {
+		json_decref(x.answer);
+		agent_fail_set(f, "attestation", "BadAnswer", -EPROTO,
+			       "HGS answered with a certificate that is not for "
+			       "this host and enclave key: check hgs_url points "
+			       "at your HGS");
+		return -EPROTO;
+	}
+	*b64_out = strdup(b64);
+	json_decref(x.answer);
+	if (!*b64_out)
+		return -ENOMEM;
+	log_info("attested", "host=%s level=%s not_after=%ld",
+		 a->cfg.host_name, vms_isolation_name(info->level),
+		 (long)info->not_after);
+	return 0;
+}
+
+/* ---------- the gate ---------- */
+
+int attest_init(struct agent *a)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&a->att.lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->att.changed, &ca);
+	pthread_condattr_destroy(&ca);
+	load_cert(a);
+	return 0;
+}
+
+void attest_free(struct agent *a)
+{
+	free(a->att.cert_b64);
+	a->att.cert_b64 = NULL;
+	pthread_cond_destroy(&a->att.changed);
+	pthread_mutex_destroy(&a->att.lock);
+}
+
+static void to_timespec(double t, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)t;
+	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
+}
+
+int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
+		    struct agent_fail *f)
+{
+	struct attest_state *s = &a->att;
+	struct vms_health_cert_info info;
+	struct module_view m;
+	unsigned long gen0;
+	char *fresh = NULL, safe[600];
+	int r;
+
+	*b64 = NULL;
+	r = read_module(&m, f);
+	if (r)
+		return r;
+	pthread_mutex_lock(&s->lock);
+	gen0 = s->generation;
+	for (;;) {
+		if (cert_usable(a, &m) && (!force || s->generation != gen0)) {
+			*b64 = strdup(s->cert_b64);
+			pthread_mutex_unlock(&s->lock);
+			return *b64 ? 0 : -ENOMEM;
+		}
+		/* an attempt finished while we waited, and failed: share it */
+		if (s->generation != gen0 && !s->running && !s->last_ok) {
+			*f = s->last_fail;
+			pthread_mutex_unlock(&s->lock);
+			return f->err ? f->err : -EACCES;
+		}
+		if (!s->running)
+			break;
+		{
+			struct timespec ts;
+
+			to_timespec(deadline, &ts);
+			if (pthread_cond_timedwait(&s->changed, &s->lock, &ts) ==
+			    ETIMEDOUT) {
+				pthread_mutex_unlock(&s->lock);
+				agent_fail_set(f, "attestation", "HgsUnreachable",
+					       -ETIMEDOUT, "the attestation in "
+					       "progress did not finish before "
+					       "the deadline");
+				return -ETIMEDOUT;
+			}
+		}
+	}
+	s->running = 1;
+	pthread_mutex_unlock(&s->lock);
+
+	memset(&info, 0, sizeof(info));
+	r = do_attest(a, &m, deadline, &fresh, &info, f);
+
+	pthread_mutex_lock(&s->lock);
+	s->running = 0;
+	s->generation++;
+	s->attempts++;
+	s->last_attempt = time(NULL);
+	s->last_ok = !r;
+	if (r) {
+		s->failures++;
+		if (s->cert_b64 && s->info.not_after - time(NULL) <
+		    (time_t)a->cfg.cert_min_remaining_s) {
+			char why[sizeof(f->message)];
+
+			snprintf(why, sizeof(why), "%s", f->message);
+			snprintf(f->message, sizeof(f->message), "the health "
+				 "certificate has expired (or has under %u s "
+				 "left) and renewing it failed: %.400s",
+				 a->cfg.cert_min_remaining_s, why);
+		}
+		s->last_fail = *f;
+		/* keep a still-valid certificate; try again soon */
+		if (s->renew_at > time(NULL) + RETRY_AFTER_FAIL_S || !s->cert_b64)
+			s->renew_at = time(NULL) + RETRY_AFTER_FAIL_S;
+		log_warn("attest_failed", "host=%s substatus=%s error=\"%s\"",
+			 a->cfg.host_name, f->substatus,
+			 log_safe(f->message, safe, sizeof(safe)));
+	} else {
+		memset(&s->last_fail, 0, sizeof(s->last_fail));
+		free(s->cert_b64);
+		s->cert_b64 = fresh;
+		s->info = info;
+		s->last_success = s->last_attempt;
+		schedule_renewal(a);
+		save_cert(a, fresh);
+		*b64 = strdup(fresh);
+		if (!*b64)
+			r = -ENOMEM;
+	}
+	pthread_cond_broadcast(&s->changed);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+void *attest_renew_thread(void *arg)
+{
+	struct agent *a = arg;
+	struct agent_fail f;
+	int first = 1, r;
+	char *b64;
+
+	while (!agent_stopping(a)) {
+		if (!first) {
+			time_t at, now = time(NULL);
+
+			pthread_mutex_lock(&a->att.lock);
+			at = a->att.renew_at;
+			pthread_mutex_unlock(&a->att.lock);
+			if (at > now) {
+				if (agent_sleep(a, at - now < 60 ? (double)(at - now) : 60))
+					break;
+				continue;
+			}
+		}
+		/* at start a cached certificate will do; later, renew */
+		memset(&f, 0, sizeof(f));
+		r = attest_get_cert(a, !first, agent_now() + a->cfg.request_deadline_s,
+				    &b64, &f);
+		first = 0;
+		if (!r) {
+			free(b64);
+		} else if (!strcmp(f.source, "module")) {
+			log_err("module", "substatus=%s error=\"%s\"", f.substatus,
+				f.message);
+			pthread_mutex_lock(&a->att.lock);
+			a->att.renew_at = time(NULL) + RETRY_AFTER_FAIL_S;
+			pthread_mutex_unlock(&a->att.lock);
+		}
+	}
+	return NULL;
+}
+
+json_t *attest_status(struct agent *a)
+{
+	struct attest_state *s = &a->att;
+	struct module_view m;
+	struct agent_fail f;
+	time_t now = time(NULL);
+	const char *state;
+	json_t *o, *cert = json_null();
+	int mod_ok = !read_module(&m, &f);
+
+	pthread_mutex_lock(&s->lock);
+	if (s->running)
+		state = "attesting";
+	else if (!s->cert_b64)
+		state = s->attempts ? "failed" : "not-attested";
+	else if (s->info.not_after <= now)
+		state = "expired";
+	else if (mod_ok && (memcmp(s->info.enclave_pk, m.pk, 32) ||
+			    s->info.level != m.level))
+		state = "stale";	/* the module changed since */
+	else
+		state = "valid";
+	if (s->cert_b64) {
+		char pkhex[65];
+
+		vms_hex_encode(s->info.enclave_pk, 32, pkhex);
+		cert = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s}",
+				 "subject_cn", s->info.host,
+				 "isolation_level", vms_isolation_name(s->info.level),
+				 "attestation_mode", s->info.mode,
+				 "not_before", (json_int_t)s->info.not_before,
+				 "not_after", (json_int_t)s->info.not_after,
+				 "seconds_left", (json_int_t)(s->info.not_after - now),
+				 "renew_at", (json_int_t)s->renew_at,
+				 "enclave_pk", pkhex, "binding", s->info.binding);
+	}
+	o = json_pack("{s:s, s:o, s:I, s:I, s:I, s:I, s:b}", "state", state,
+		      "certificate", cert ? cert : json_null(),
+		      "attempts", (json_int_t)s->attempts,
+		      "failures", (json_int_t)s->failures,
+		      "last_attempt", (json_int_t)s->last_attempt,
+		      "last_success", (json_int_t)s->last_success,
+		      "last_ok", s->last_ok);
+	if (s->attempts && !s->last_ok)
+		json_object_set_new(o, "last_error", json_pack(
+			"{s:s, s:s, s:s}", "source", s->last_fail.source,
+			"substatus", s->last_fail.substatus,
+			"message", s->last_fail.message));
+	pthread_mutex_unlock(&s->lock);
+	json_object_set_new(o, "module", mod_ok ?
+		json_pack("{s:s, s:s}", "isolation_level",
+			  vms_isolation_name(m.level), "report", m.report) :
+		json_pack("{s:s}", "error", f.message));
+	return o;
+}

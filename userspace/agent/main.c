@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - hgs-agent's command line, start and stop.
+ *
+ *   hgs-agent [-c FILE]                 run (foreground; systemd unit)
+ *   hgs-agent --init [-c FILE]          make the host key
+ *   hgs-agent --export-key [-c FILE]    print the public host key (PEM)
+ *   hgs-agent --check-config [-c FILE]  parse the configuration and exit
+ *   hgs-agent status [--json] [-c FILE] ask the running daemon
+ *
+ * SIGTERM/SIGINT stop it: no new connections, in-flight requests give up
+ * their retries, the socket is removed.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "vms_x509.h"
+
+#define STOP_WAIT_S 15
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hgs-agent [-c FILE]                  run the agent\n"
+		"       hgs-agent --init [-c FILE]           create the host key\n"
+		"       hgs-agent --export-key [-c FILE]     print the public host key\n"
+		"       hgs-agent --check-config [-c FILE]   check the configuration\n"
+		"       hgs-agent status [--json] [-c FILE]  what the running agent knows\n"
+		"\n"
+		"The guarded host's helper: attests to HGS (host-key mode), keeps\n"
+		"the health certificate fresh, asks KPS for VM keys on behalf of\n"
+		"local VM workers and loads them into vmshield.ko. Configuration:\n"
+		"%s (-c FILE); Documentation/agent.md has every key.\n",
+		AGENT_DEFAULT_CONF);
+}
+
+static int run(struct agent *a)
+{
+	pthread_t srv, ren;
+	sigset_t set;
+	int r, sig, i;
+
+	a->started = time(NULL);
+	r = hostkey_load(&a->cfg, &a->host_key);
+	if (r) {
+		log_err("host_key", "state_dir=%s error=\"%s\" hint=\"run 'hgs-agent "
+			"--init' and have the HGS admin register the key\"",
+			a->cfg.state_dir, strerror(-r));
+		return 1;
+	}
+	vms_pkey_fingerprint(a->host_key, a->host_key_fpr);
+	if (access(a->cfg.ca_file, R_OK)) {
+		log_err("config", "hgs_ca_file=%s error=\"%s\" hint=\"HGS's HTTPS "
+			"certificate is always verified against this file: copy "
+			"HGS's tls.pem (or its CA) here\"", a->cfg.ca_file,
+			strerror(errno));
+		return 1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (hgs_link_init(a) || attest_init(a) || release_init(a) || server_open(a))
+		return 1;
+	log_info("started", "host=%s urls=%u primary=%s host_key_sha256=%s",
+		 a->cfg.host_name, a->cfg.n_urls, a->cfg.urls[0], a->host_key_fpr);
+	if (pthread_create(&srv, NULL, server_thread, a))
+		return 1;
+	if (pthread_create(&ren, NULL, attest_renew_thread, a)) {
+		agent_request_stop(a);
+		pthread_join(srv, NULL);
+		return 1;
+	}
+	for (;;) {
+		if (sigwait(&set, &sig))
+			continue;
+		if (sig == SIGHUP) {
+			log_info("sighup", "note=\"configuration is read at start: "
+				 "restart the agent to apply changes\"");
+			continue;
+		}
+		break;
+	}
+	log_info("stopping", "signal=%d", sig);
+	agent_request_stop(a);
+	pthread_join(srv, NULL);
+	server_close(a);
+	pthread_join(ren, NULL);
+	for (i = 0; i < STOP_WAIT_S * 10; i++) {
+		unsigned int n;
+
+		pthread_mutex_lock(&a->clients_lock);
+		n = a->n_clients;
+		pthread_mutex_unlock(&a->clients_lock);
+		if (!n)
+			break;
+		usleep(100000);
+	}
+	if (i == STOP_WAIT_S * 10) {
+		/* threads still inside a call: leave memory to the exit */
+		log_warn("stopped", "clients_left=%u", a->n_clients);
+		return 0;
+	}
+	release_free(a);
+	attest_free(a);
+	hgs_link_free(a);
+	EVP_PKEY_free(a->host_key);
+	log_info("stopped", "clean=1");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct agent a;
+	const char *conf = AGENT_DEFAULT_CONF;
+	enum { RUN, INIT, EXPORT, CHECK, STATUS } mode = RUN;
+	int i, json = 0;
+	char err[512];
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			conf = argv[++i];
+		else if (!strcmp(argv[i], "--init") && mode == RUN)
+			mode = INIT;
+		else if (!strcmp(argv[i], "--export-key") && mode == RUN)
+			mode = EXPORT;
+		else if (!strcmp(argv[i], "--check-config") && mode == RUN)
+			mode = CHECK;
+		else if (!strcmp(argv[i], "status") && mode == RUN)
+			mode = STATUS;
+		else if (!strcmp(argv[i], "--json") && mode == STATUS)
+			json = 1;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	agent_lifecycle_init(&a);
+	agent_config_defaults(&a.cfg);
+	if (agent_config_load(conf, &a.cfg, err, sizeof(err))) {
+		fprintf(stderr, "hgs-agent: %s\n", err);
+		return 2;
+	}
+	switch (mode) {
+	case INIT:
+		return hostkey_init(&a.cfg) ? 1 : 0;
+	case EXPORT:
+		return hostkey_export(&a.cfg) ? 1 : 0;
+	case CHECK:
+		printf("%s: ok (host %s, %u HGS URL(s))\n", conf, a.cfg.host_name,
+		       a.cfg.n_urls);
+		return 0;
+	case STATUS:
+		return status_command(&a.cfg, conf, json);
+	default:
+		return run(&a);
+	}
+}

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * release.c - a key release for a worker: health certificate (attest if
+ * needed) -> POST /v1/kps/release with the worker's KP -> the returned
+ * blob, still wrapped to the enclave key, goes into vmshield.ko with
+ * add_key (vms_dev_key_load_uuid). The transport key (TK) never exists in
+ * the agent: only the enclave can open the blob.
+ *
+ * Keyring decision (Documentation/agent.md section 5): the agent adds the
+ * key to its own keyring ("vmshield-agent", linked from its process
+ * keyring), then gives it to the requesting peer (SO_PEERCRED): owner uid
+ * = the peer's uid, permissions = possessor View/Read/Search/Link/Setattr
+ * plus user View/Read/Search/Link. The peer can then use the key by serial
+ * and link it into its own session keyring (the client library does), so
+ * it survives an agent restart; processes of other uids get EACCES.
+ * Shielded keys are in any case served only to an approved worker.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "vmshield.h"
+#include "vms_b64.h"
+#include "vms_cleanup.h"
+#include "vms_hgs_client.h"
+#include "vms_hgs_reason.h"
+
+#define RELEASE_MAX	4096	/* a v1 release is at most 676 bytes */
+
+#define PEER_KEY_PERM	(KEY_POS_VIEW | KEY_POS_READ | KEY_POS_SEARCH | \
+			 KEY_POS_LINK | KEY_POS_SETATTR | KEY_USR_VIEW | \
+			 KEY_USR_READ | KEY_USR_SEARCH | KEY_USR_LINK)
+
+int release_init(struct agent *a)
+{
+	pthread_mutex_init(&a->keys_lock, NULL);
+	a->ring = add_key("keyring", "vmshield-agent", NULL, 0,
+			  KEY_SPEC_PROCESS_KEYRING);
+	if (a->ring < 0) {
+		int r = -errno;
+
+		log_err("keyring", "error=\"cannot create the agent keyring: %s\"",
+			strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+void release_free(struct agent *a)
+{
+	free(a->keys);
+	a->keys = NULL;
+	a->n_keys = a->cap_keys = 0;
+	pthread_mutex_destroy(&a->keys_lock);
+}
+
+struct kps_ex {
+	json_t *req;
+	long http;
+	json_t *answer;
+};
+
+static int kps_exchange(struct vms_hgs_client *c, void *arg, char *err,
+			size_t errlen)
+{
+	struct kps_ex *x = arg;
+
+	return hgs_post(c, "/v1/kps/release", x->req, &x->http, &x->answer,
+			err, errlen);
+}
+
+/* KPS refusals that a fresh certificate may cure: attest and retry once. */
+static int cert_refusal(const char *sub)
+{
+	switch (vms_hgs_reason_from_name(sub)) {
+	case HGS_R_CERT_EXPIRED:
+	case HGS_R_CERT_REVOKED:
+	case HGS_R_CERT_UNTRUSTED_SIGNER:
+	case HGS_R_HOST_KEY_CHANGED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void kps_refusal(struct agent *a, const struct agent_request *rq,
+			json_t *resp, long http, struct agent_fail *f)
+{
+	const char *sub = vms_hgs_substatus(resp);
+	const char *msg = json_string_value(json_object_get(resp, "message"));
+	int code = vms_hgs_reason_from_name(sub);
+
+	switch (code) {
+	case HGS_R_HOST_DISABLED:
+	case HGS_R_HOST_NOT_REGISTERED:
+		agent_fail_set(f, "kps", sub, -EACCES,
+			       "HGS no longer honours host '%s' (%s): the HGS "
+			       "admin checks 'shieldctl hgs host list' and runs "
+			       "'shieldctl hgs host enable %s' (or re-registers it)",
+			       a->cfg.host_name, msg ? msg : sub,
+			       a->cfg.host_name);
+		break;
+	case HGS_R_KP_NOT_FOR_THIS_HGS:
+		agent_fail_set(f, "kps", sub, -EACCES,
+			       "the key protector of VM %s does not list this "
+			       "HGS's guardian: the VM's owner runs 'shieldctl kp "
+			       "grant' with the guardian from 'shieldctl guardian "
+			       "import'", rq->vm_id);
+		break;
+	case HGS_R_ISOLATION_INSUFFICIENT_FOR_POLICY:
+		agent_fail_set(f, "kps", sub, -EACCES,
+			       "VM %s is shielded and needs a kernel-locked host: "
+			       "raise lockdown to confidentiality with module "
+			       "signatures enforced ('shieldctl diagnose' says "
+			       "what is missing); the agent re-attests by itself",
+			       rq->vm_id);
+		break;
+	default:
+		agent_fail_set(f, "kps", sub[0] == '?' ? "BadAnswer" : sub,
+			       -EACCES, "KPS refused the key release for VM %s "
+			       "(HTTP %ld): %s", rq->vm_id, http,
+			       msg ? msg : "no message");
+	}
+}
+
+/* 0 with *@answer Passed, or -errno with @f filled. */
+static int ask_kps(struct agent *a, const struct agent_request *rq,
+		   double deadline, json_t **answer, struct agent_fail *f)
+{
+	_cleanup_(vms_freep) char *kp64 = vms_b64_encode(rq->kp, rq->kp_len);
+	struct kps_ex x = { 0 };
+	char err[300], *cert = NULL;
+	int r, attempt;
+
+	*answer = NULL;
+	if (!kp64)
+		return -ENOMEM;
+	for (attempt = 0; attempt < 2; attempt++) {
+		r = attest_get_cert(a, attempt, deadline, &cert, f);
+		if (r)
+			return r;
+		x.req = json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
+				  "key_protector", kp64, "vm_id", rq->vm_id);
+		free(cert);
+		if (!x.req)
+			return -ENOMEM;
+		x.answer = NULL;
+		r = hgs_run(a, deadline, kps_exchange, &x, err, sizeof(err));
+		json_decref(x.req);
+		if (r == -ETIMEDOUT || r == -ESHUTDOWN) {
+			agent_fail_set(f, "kps", "HgsUnreachable", -ETIMEDOUT,
+				       "no KPS answered before the deadline (last "
+				       "error: %s); the VM can start once HGS is "
+				       "reachable again at %s or a fallback URL",
+				       err, a->cfg.urls[0]);
+			return -ETIMEDOUT;
+		}
+		if (r) {
+			agent_fail_set(f, "agent", "AgentError", r,
+				       "the key release could not be sent: %s", err);
+			return r;
+		}
+		if (!strcmp(vms_hgs_substatus(x.answer), "Passed")) {
+			*answer = x.answer;
+			return 0;
+		}
+		if (!attempt && cert_refusal(vms_hgs_substatus(x.answer))) {
+			log_info("reattest", "vm=%s reason=%s", rq->vm_id,
+				 vms_hgs_substatus(x.answer));
+			json_decref(x.answer);
+			continue;
+		}
+		kps_refusal(a, rq, x.answer, x.http, f);
+		json_decref(x.answer);
+		return -EACCES;
+	}
+	return -EACCES;	/* not reached */
+}
+
+static void remember(struct agent *a, const struct loaded_key *k)
+{
+	time_t now = time(NULL);
+	size_t i, j;
+
+	pthread_mutex_lock(&a->keys_lock);
+	/* forget expired keys and the previous key of the same VM */
+	for (i = j = 0; i < a->n_keys; i++)
+		if (a->keys[i].expires > now && strcmp(a->keys[i].vm_id, k->vm_id))
+			a->keys[j++] = a->keys[i];
+	a->n_keys = j;
+	if (a->n_keys == a->cap_keys) {
+		size_t cap = a->cap_keys ? a->cap_keys * 2 : 64;
+		struct loaded_key *nk = realloc(a->keys, cap * sizeof(*nk));
+
+		if (nk) {
+			a->keys = nk;
+			a->cap_keys = cap;
+		}
+	}
+	if (a->n_keys < a->cap_keys)
+		a->keys[a->n_keys++] = *k;
+	a->releases_ok++;
+	pthread_mutex_unlock(&a->keys_lock);
+}
+
+/* Give @key to the peer; on failure revoke it (nothing half done). */
+static int give_to_peer(struct agent *a, key_serial_t key, uid_t uid,
+			struct agent_fail *f)
+{
+	int r = 0;
+
+	if (keyctl_setperm(key, PEER_KEY_PERM) < 0 ||
+	    (uid != 0 && keyctl_chown(key, uid, (gid_t)-1) < 0))
+		r = -errno;
+	if (!r)
+		return 0;
+	vms_dev_key_revoke(key);
+	vms_dev_key_unlink(key, a->ring);
+	agent_fail_set(f, "agent", "KeyHandoverFailed", r,
+		       "the key was loaded but could not be given to uid %u "
+		       "(%s)%s; it was revoked", (unsigned int)uid, strerror(-r),
+		       r == -EDQUOT ? ": that user's key quota is full "
+		       "(/proc/sys/kernel/keys/maxkeys, maxbytes)" : "");
+	return r;
+}
+
+json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
+			 uid_t uid, gid_t gid)
+{
+	unsigned int dl = a->cfg.request_deadline_s;
+	_cleanup_(vms_freep) uint8_t *blob = NULL;
+	struct loaded_key lk = { 0 };
+	struct agent_fail f = { 0 };
+	const char *b64, *vm, *kid, *pol;
+	json_t *ans = NULL;
+	key_serial_t key;
+	json_int_t life;
+	size_t len;
+	int r;
+
+	(void)gid;
+	if (rq->deadline_s && rq->deadline_s < dl)
+		dl = rq->deadline_s;
+	r = ask_kps(a, rq, agent_now() + dl, &ans, &f);
+	if (r)
+		goto failed;
+	b64 = json_string_value(json_object_get(ans, "key_release"));
+	vm = json_string_value(json_object_get(ans, "vm_id"));
+	kid = json_string_value(json_object_get(ans, "key_id"));
+	pol = json_string_value(json_object_get(ans, "policy"));
+	life = json_integer_value(json_object_get(ans, "lifetime_s"));
+	if (!b64 || !vm || strcmp(vm, rq->vm_id) || !kid || strlen(kid) != 32 ||
+	    !pol || life <= 0 ||
+	    vms_b64_decode(b64, strlen(b64), RELEASE_MAX, &blob, &len)) {
+		agent_fail_set(&f, "kps", "BadAnswer", -EPROTO,
+			       "KPS's answer is not a key release for VM %s: "
+			       "check hgs_url points at your HGS", rq->vm_id);
+		r = -EPROTO;
+		goto failed;
+	}
+	key = vms_dev_key_load_uuid(rq->vm_id, blob, len, a->ring);
+	if (key < 0) {
+		agent_fail_set(&f, "module", "KeyLoadFailed", key,
+			       "vmshield.ko refused the key release for VM %s: %s",
+			       rq->vm_id, vms_dev_op_strerror(VMS_OP_KEY_LOAD, key));
+		r = key;
+		goto failed;
+	}
+	r = give_to_peer(a, key, uid, &f);
+	if (r)
+		goto failed;
+	lk.serial = key;
+	snprintf(lk.vm_id, sizeof(lk.vm_id), "%s", rq->vm_id);
+	snprintf(lk.key_id, sizeof(lk.key_id), "%s", kid);
+	snprintf(lk.policy, sizeof(lk.policy), "%s", pol);
+	lk.uid = uid;
+	lk.expires = time(NULL) + (time_t)life;
+	remember(a, &lk);
+	log_info("released", "vm=%s key_id=%s policy=%s serial=%d uid=%u "
+		 "lifetime_s=%lld", lk.vm_id, lk.key_id, lk.policy, key,
+		 (unsigned int)uid, (long long)life);
+	{
+		json_t *out = json_pack("{s:s, s:i, s:s, s:s, s:s, s:I}",
+					"status", "Passed", "key_serial", key,
+					"vm_id", lk.vm_id, "key_id", lk.key_id,
+					"policy", lk.policy, "lifetime_s", life);
+
+		json_decref(ans);
+		return out;
+	}
+failed:
+	json_decref(ans);
+	pthread_mutex_lock(&a->keys_lock);
+	a->releases_failed++;
+	pthread_mutex_unlock(&a->keys_lock);
+	{
+		char safe[600];
+
+		log_warn("release_failed", "vm=%s uid=%u source=%s substatus=%s "
+			 "error=\"%s\"", rq->vm_id, (unsigned int)uid, f.source,
+			 f.substatus, log_safe(f.message, safe, sizeof(safe)));
+	}
+	return agent_answer_fail(&f);
+}
+
+json_t *release_status(struct agent *a)
+{
+	json_t *arr = json_array(), *o;
+	time_t now = time(NULL);
+	size_t i;
+
+	pthread_mutex_lock(&a->keys_lock);
+	for (i = 0; i < a->n_keys; i++) {
+		const struct loaded_key *k = &a->keys[i];
+
+		if (k->expires <= now)
+			continue;
+		json_array_append_new(arr, json_pack(
+			"{s:i, s:s, s:s, s:s, s:I, s:I}", "serial", k->serial,
+			"vm_id", k->vm_id, "key_id", k->key_id, "policy",
+			k->policy, "uid", (json_int_t)k->uid,
+			"expires", (json_int_t)k->expires));
+	}
+	o = json_pack("{s:o, s:I, s:I}", "loaded_keys", arr,
+		      "releases_ok", (json_int_t)a->releases_ok,
+		      "releases_failed", (json_int_t)a->releases_failed);
+	pthread_mutex_unlock(&a->keys_lock);
+	return o;
+}

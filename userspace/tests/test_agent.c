@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_agent.c - hgs-agent's configuration and socket protocol parsers,
+ * every bad input refused with a clear error and no change of state; and
+ * the real daemon (build/bin/hgs-agent, AGENT_BIN) on a socket under
+ * /tmp, driven with the worker's client library: bad requests, status,
+ * the not-running message, and a release on a machine without
+ * vmshield.ko failing with what to do. The end-to-end flows with a module
+ * and HGS are in selftests/fabric/.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "agent.h"
+#include "vms_agent_client.h"
+#include "vms_fileio.h"
+
+#define GOOD "host_name = h1\nhgs_url = https://hgs.example:8443\n" \
+	     "hgs_ca_file = /etc/vmshield/hgs-ca.pem\n"
+
+/* ---------- configuration ---------- */
+
+static void parse_ok(const char *text, struct agent_config *c)
+{
+	char err[512] = "";
+
+	agent_config_defaults(c);
+	if (agent_config_parse(text, "t.conf", c, err, sizeof(err)))
+		fail_msg("unexpected error: %s", err);
+}
+
+static void test_config_defaults_and_keys(void **state)
+{
+	struct agent_config c;
+
+	(void)state;
+	parse_ok(GOOD, &c);
+	assert_string_equal(c.host_name, "h1");
+	assert_int_equal(c.n_urls, 1);
+	assert_string_equal(c.urls[0], "https://hgs.example:8443");
+	assert_string_equal(c.socket_path, "/run/vmshield/agent.sock");
+	assert_string_equal(c.state_dir, "/var/lib/hgs-agent");
+	assert_int_equal(c.renew_interval_s, 8 * 3600);
+	assert_string_equal(c.socket_group, "");
+
+	parse_ok(GOOD "# comment\n\n  renew_interval_s = 3600 \n"
+		 "renew_jitter_s=0\nrequest_deadline_s = 30\nsocket_group = kvm\n"
+		 "hgs_fallback_url = https://b:1, https://c:2\n"
+		 "hgs_fallback_url = https://d\nsocket = /run/x.sock\r\n", &c);
+	assert_int_equal(c.renew_interval_s, 3600);
+	assert_int_equal(c.renew_jitter_s, 0);
+	assert_int_equal(c.request_deadline_s, 30);
+	assert_string_equal(c.socket_group, "kvm");
+	assert_string_equal(c.socket_path, "/run/x.sock");
+	assert_int_equal(c.n_urls, 4);
+	assert_string_equal(c.urls[1], "https://b:1");
+	assert_string_equal(c.urls[2], "https://c:2");
+	assert_string_equal(c.urls[3], "https://d");
+}
+
+/* Each bad file: an error naming the line (or key), and @c unchanged. */
+static void test_config_bad(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ GOOD "bogus = 1\n", "t.conf:4: unknown key 'bogus'" },
+		{ GOOD "no equals sign\n", "t.conf:4: expected 'key = value'" },
+		{ GOOD "host_name = h2\n", "t.conf:4: 'host_name' given twice" },
+		{ GOOD "renew_interval_s = 10\n", "t.conf:4: bad value for 'renew_interval_s'" },
+		{ GOOD "renew_interval_s = -5\n", "t.conf:4: bad value" },
+		{ GOOD "renew_interval_s = 12h\n", "t.conf:4: bad value" },
+		{ GOOD "renew_interval_s = 99999999999999999999\n", "t.conf:4: bad value" },
+		{ GOOD "request_deadline_s =\n", "t.conf:4: bad value" },
+		{ GOOD "state_dir = relative/dir\n", "t.conf:4: bad value for 'state_dir'" },
+		{ GOOD "socket = /run/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
+		  "t.conf:4: bad value for 'socket'" },
+		{ GOOD "socket_group = a b\n", "t.conf:4: bad value for 'socket_group'" },
+		{ GOOD "hgs_fallback_url = http://plain:80\n", "t.conf:4: bad value for 'hgs_fallback_url'" },
+		{ GOOD "hgs_fallback_url = https://a/path\n", "t.conf:4: bad value" },
+		{ GOOD "hgs_fallback_url = https://u@a\n", "t.conf:4: bad value" },
+		{ GOOD "hgs_fallback_url = ,\n", "t.conf:4: bad value" },
+		{ GOOD "hgs_fallback_url = https://1,https://2,https://3,https://4,"
+		  "https://5,https://6,https://7,https://8\n", "t.conf:4: bad value" },
+		{ "host_name = h1\nhgs_url = http://hgs:80\n", "t.conf:2: bad value for 'hgs_url'" },
+		{ "host_name = bad name\n", "t.conf:1: bad value for 'host_name'" },
+		{ "host_name = ..\n", "t.conf:1: bad value for 'host_name'" },
+		{ "hgs_url = https://a\nhgs_ca_file = /x\n", "'host_name' is required" },
+		{ "host_name = h\nhgs_ca_file = /x\n", "'hgs_url' is required" },
+		{ "host_name = h\nhgs_url = https://a\n", "'hgs_ca_file' is required" },
+		{ GOOD "retry_initial_ms = 5000\nretry_max_ms = 100\n", "retry_max_ms is below" },
+		{ GOOD "max_clients = 0\n", "t.conf:4: bad value for 'max_clients'" },
+	};
+	struct agent_config c, before;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		char err[512] = "";
+
+		agent_config_defaults(&c);
+		strcpy(c.state_dir, "/untouched");
+		before = c;
+		if (agent_config_parse(bad[i].text, "t.conf", &c, err,
+				       sizeof(err)) != -EINVAL)
+			fail_msg("case %u was accepted", i);
+		if (!strstr(err, bad[i].want))
+			fail_msg("case %u: error '%s' lacks '%s'", i, err, bad[i].want);
+		assert_memory_equal(&c, &before, sizeof(c));
+	}
+}
+
+static void test_config_file_errors(void **state)
+{
+	struct agent_config c;
+	char err[512], path[] = "/tmp/vms-agent-conf.XXXXXX";
+	int fd;
+
+	(void)state;
+	agent_config_defaults(&c);
+	assert_int_equal(agent_config_load("/nonexistent/hgs-agent.conf", &c, err,
+					   sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/hgs-agent.conf"));
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, GOOD "x\0y = 1\n", sizeof(GOOD) + 7), (ssize_t)sizeof(GOOD) + 7);
+	close(fd);
+	assert_int_equal(agent_config_load(path, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "NUL"));
+	unlink(path);
+}
+
+/* ---------- requests ---------- */
+
+#define VM "6F1C2A5E-930D-4B71-8A42-0C5DE177309B"
+
+static void test_request_ok(void **state)
+{
+	struct agent_request rq;
+	char err[256], line[256];
+
+	(void)state;
+	snprintf(line, sizeof(line), "{\"op\":\"release\",\"vm_id\":\"%s\","
+		 "\"key_protector\":\"AQID\",\"deadline_s\":30}", VM);
+	assert_int_equal(agent_request_parse(line, strlen(line), &rq, err, sizeof(err)), 0);
+	assert_int_equal(rq.op, AGENT_OP_RELEASE);
+	assert_string_equal(rq.vm_id, "6f1c2a5e-930d-4b71-8a42-0c5de177309b");
+	assert_int_equal(rq.kp_len, 3);
+	assert_int_equal(rq.kp[2], 3);
+	assert_int_equal(rq.deadline_s, 30);
+	agent_request_free(&rq);
+	assert_null(rq.kp);
+	assert_int_equal(agent_request_parse("{\"op\":\"status\"}", 15, &rq, err,
+					     sizeof(err)), 0);
+	assert_int_equal(rq.op, AGENT_OP_STATUS);
+	assert_int_equal(agent_request_parse("{\"op\":\"attest\"}", 15, &rq, err,
+					     sizeof(err)), 0);
+	assert_int_equal(rq.op, AGENT_OP_ATTEST);
+}
+
+static void test_request_bad(void **state)
+{
+	static const struct {
+		const char *line, *want;
+	} bad[] = {
+		{ "", "not valid JSON" },
+		{ "{", "not valid JSON" },
+		{ "[1]", "must be a JSON object" },
+		{ "{}", "field 'op' must be a string" },
+		{ "{\"op\":1}", "field 'op' must be a string" },
+		{ "{\"op\":\"reboot\"}", "unknown op" },
+		{ "{\"op\":\"status\",\"x\":1}", "unknown field 'x'" },
+		{ "{\"op\":\"status\",\"op\":\"status\"}", "not valid JSON" },
+		{ "{\"op\":\"release\"}", "field 'vm_id' must be a string" },
+		{ "{\"op\":\"release\",\"vm_id\":\"vm01\",\"key_protector\":\"AQID\"}",
+		  "'vm_id' is not a UUID" },
+		{ "{\"op\":\"release\",\"vm_id\":\"" VM "\"}", "field 'key_protector' must be a string" },
+		{ "{\"op\":\"release\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQI\"}",
+		  "not strict base64" },
+		{ "{\"op\":\"release\",\"vm_id\":\"" VM "\",\"key_protector\":\"\"}",
+		  "not strict base64" },
+		{ "{\"op\":\"release\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQ ID\"}",
+		  "not strict base64" },
+		{ "{\"op\":\"release\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"deadline_s\":0}",
+		  "'deadline_s' must be" },
+		{ "{\"op\":\"release\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"deadline_s\":\"9\"}",
+		  "'deadline_s' must be" },
+		{ "{\"op\":\"release\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"tk\":\"AQID\"}",
+		  "unknown field 'tk'" },
+	};
+	struct agent_request rq;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		char err[256] = "";
+
+		assert_int_equal(agent_request_parse(bad[i].line, strlen(bad[i].line),
+						     &rq, err, sizeof(err)), -EINVAL);
+		if (!strstr(err, bad[i].want))
+			fail_msg("case %u: error '%s' lacks '%s'", i, err, bad[i].want);
+		assert_null(rq.kp);
+		assert_int_equal(rq.op, 0);
+	}
+}
+
+static void test_request_kp_too_large(void **state)
+{
+	size_t n = (AGENT_KP_MAX / 3 + 2) * 4;
+	char *line = t_malloc(n + 128), err[256];
+	struct agent_request rq;
+	int len;
+
+	(void)state;
+	len = sprintf(line, "{\"op\":\"release\",\"vm_id\":\"%s\",\"key_protector\":\"", VM);
+	memset(line + len, 'A', n);
+	strcpy(line + len + n, "\"}");
+	assert_int_equal(agent_request_parse(line, strlen(line), &rq, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "larger than"));
+	assert_null(rq.kp);
+	free(line);
+}
+
+/* ---------- the daemon ---------- */
+
+static char dir[64], conf[128], sock[128], log_path[128];
+static pid_t agent_pid = -1;
+
+static int run_cmd(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int daemon_setup(void **state)
+{
+	const char *bin = getenv("AGENT_BIN");
+	char cmd[512];
+	FILE *f;
+	int i;
+
+	(void)state;
+	if (!bin)
+		bin = "../build/bin/hgs-agent";
+	snprintf(dir, sizeof(dir), "/tmp/vms-agent.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(conf, sizeof(conf), "%s/agent.conf", dir);
+	snprintf(sock, sizeof(sock), "%s/agent.sock", dir);
+	snprintf(log_path, sizeof(log_path), "%s/agent.log", dir);
+	f = fopen(conf, "w");
+	if (!f)
+		return -1;
+	/* port 9 on loopback: nothing listens; no other address is used */
+	fprintf(f, "host_name = unit-host\nhgs_url = https://127.0.0.1:9\n"
+		"hgs_ca_file = %s/ca.pem\nstate_dir = %s/state\nsocket = %s\n"
+		"request_deadline_s = 2\nretry_initial_ms = 50\nretry_max_ms = 200\n",
+		dir, dir, sock);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s/ca.pem", dir);
+	f = fopen(cmd, "w");	/* never used: nothing is contacted */
+	if (!f)
+		return -1;
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s --init -c %s > %s/init.out 2>&1", bin, conf, dir);
+	if (run_cmd(cmd))
+		return -1;
+	/* a second --init refuses to replace the host key */
+	snprintf(cmd, sizeof(cmd), "%s --init -c %s >/dev/null 2>&1", bin, conf);
+	if (run_cmd(cmd) != 1)
+		return -1;
+	agent_pid = fork();
+	if (agent_pid == 0) {
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		dup2(fd, 2);
+		execl(bin, "hgs-agent", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100; i++) {
+		struct stat st;
+
+		if (!stat(sock, &st))
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
+static int daemon_teardown(void **state)
+{
+	char cmd[128];
+	int st;
+
+	(void)state;
+	if (agent_pid > 0) {
+		kill(agent_pid, SIGTERM);
+		waitpid(agent_pid, &st, 0);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	run_cmd(cmd);
+	return 0;
+}
+
+static void test_daemon_init_output(void **state)
+{
+	char path[160], want[256];
+	uint8_t *out = NULL;
+	size_t len;
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/init.out", dir);
+	assert_int_equal(vms_read_file(path, 1 << 16, &out, &len), 0);
+	out = realloc(out, len + 1);
+	out[len] = 0;
+	snprintf(want, sizeof(want), "shieldctl hgs host add unit-host --key %s/state/host.pub.pem", dir);
+	assert_non_null(strstr((char *)out, want));
+	free(out);
+	snprintf(path, sizeof(path), "%s/state/host.key", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+/* --export-key prints the public key --init wrote; --check-config passes;
+ * a broken config stops every command with its line number. */
+static void test_cli(void **state)
+{
+	const char *bin = getenv("AGENT_BIN") ? getenv("AGENT_BIN") : "../build/bin/hgs-agent";
+	char cmd[512], path[160];
+	uint8_t *a = NULL, *b = NULL;
+	size_t alen, blen;
+	FILE *f;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s --export-key -c %s > %s/export.pem", bin, conf, dir);
+	assert_int_equal(run_cmd(cmd), 0);
+	snprintf(path, sizeof(path), "%s/export.pem", dir);
+	assert_int_equal(vms_read_file(path, 4096, &a, &alen), 0);
+	snprintf(path, sizeof(path), "%s/state/host.pub.pem", dir);
+	assert_int_equal(vms_read_file(path, 4096, &b, &blen), 0);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(a, b, alen);
+	free(a);
+	free(b);
+	snprintf(cmd, sizeof(cmd), "%s --check-config -c %s >/dev/null", bin, conf);
+	assert_int_equal(run_cmd(cmd), 0);
+	snprintf(path, sizeof(path), "%s/bad.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "host_name = h\nhgs_url = https://127.0.0.1:9\nhgs_ca_file = /x\n"
+		"hgs_verify = 0\n");
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s --check-config -c %s 2>&1 | grep -q "
+		 "'bad.conf:4: unknown key .hgs_verify.'", bin, path);
+	assert_int_equal(run_cmd(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s status -c %s >/dev/null 2>&1", bin, path);
+	assert_int_equal(run_cmd(cmd), 2);
+}
+
+static void test_daemon_bad_requests(void **state)
+{
+	static const char *const lines[] = {
+		"not json", "{\"op\":\"release\",\"vm_id\":\"x\"}", "{\"op\":\"nope\"}",
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_LEN(lines); i++) {
+		char *ans = NULL;
+		json_t *o;
+
+		assert_int_equal(vms_agent_call(sock, lines[i], &ans), 0);
+		o = json_loads(ans, 0, NULL);
+		assert_non_null(o);
+		assert_string_equal(json_string_value(json_object_get(o, "status")), "Failed");
+		assert_string_equal(json_string_value(json_object_get(o, "substatus")),
+				    "InvalidRequest");
+		assert_int_equal(json_integer_value(json_object_get(o, "errno")), EINVAL);
+		json_decref(o);
+		free(ans);
+	}
+	/* a request with a newline inside is refused by the client itself */
+	{
+		char *ans = NULL;
+
+		assert_int_equal(vms_agent_call(sock, "{}\n{}", &ans), -EINVAL);
+		assert_null(ans);
+	}
+}
+
+static void test_daemon_status_and_release(void **state)
+{
+	struct vms_agent_answer ans;
+	key_serial_t key = 123;
+	char *text = NULL;
+	json_t *st;
+	const uint8_t kp[3] = { 1, 2, 3 };
+
+	(void)state;
+	assert_int_equal(vms_agent_status(sock, &text), 0);
+	st = json_loads(text, 0, NULL);
+	assert_non_null(st);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(st, "agent"),
+							      "host_name")), "unit-host");
+	/* no vmshield.ko here: the module error is in the status */
+	assert_non_null(json_object_get(json_object_get(json_object_get(st, "attestation"),
+							"module"), "error"));
+	json_decref(st);
+	free(text);
+
+	/* bad arguments never reach the agent */
+	assert_int_equal(vms_agent_release(sock, "vm01", kp, 3, &key, &ans), -EINVAL);
+	assert_int_equal(key, 0);
+	assert_int_equal(vms_agent_release(sock, VM, NULL, 3, &key, &ans), -EINVAL);
+	/* a release without the module: refused with what to do, no key */
+	assert_int_equal(vms_agent_release(sock, VM, kp, 3, &key, &ans), -ENOENT);
+	assert_int_equal(key, 0);
+	assert_string_equal(ans.status, "Failed");
+	assert_string_equal(ans.source, "module");
+	assert_string_equal(ans.substatus, "ModuleUnavailable");
+	assert_non_null(strstr(ans.message, "/dev/vmshield"));
+}
+
+static void test_daemon_not_running(void **state)
+{
+	struct vms_agent_answer ans;
+	key_serial_t key;
+	char path[160];
+	const uint8_t kp[3] = { 1, 2, 3 };
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/none.sock", dir);
+	assert_int_equal(vms_agent_release(path, VM, kp, 3, &key, &ans), -ENOENT);
+	assert_string_equal(ans.status, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest parse[] = {
+		cmocka_unit_test(test_config_defaults_and_keys),
+		cmocka_unit_test(test_config_bad),
+		cmocka_unit_test(test_config_file_errors),
+		cmocka_unit_test(test_request_ok),
+		cmocka_unit_test(test_request_bad),
+		cmocka_unit_test(test_request_kp_too_large),
+	};
+	const struct CMUnitTest daemon[] = {
+		cmocka_unit_test(test_daemon_init_output),
+		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_daemon_bad_requests),
+		cmocka_unit_test(test_daemon_status_and_release),
+		cmocka_unit_test(test_daemon_not_running),
+	};
+	int r = cmocka_run_group_tests_name("agent_parse", parse, NULL, NULL);
+
+	return r | cmocka_run_group_tests_name("agent_daemon", daemon, daemon_setup,
+					       daemon_teardown);
+}
