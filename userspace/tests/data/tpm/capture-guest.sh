@@ -26,7 +26,7 @@ rm -f host.txt ./*.bin ./*.pub ./*.name ./*.ctx ./*.attest ./*.sig ./*.pcrs ./*.
 # The module measures a changed report (lockdown raised by the rig after
 # load) when it is next asked: ask it, so the list holds the current one.
 repo=$(cd "$(dirname "$0")/../../../.." && pwd)
-"$repo/build/bin/shieldctl" host >host.txt 2>&1 || true
+"$repo/build/bin/shieldctl" host info >host.txt 2>&1 || true
 # Warm up: run every tool once so that IMA has measured them all before the
 # quote (tcb policy measures an executable at its first run only).
 for t in cp cat python3 tpm2_pcrread tpm2_quote tpm2_createek tpm2_createak \
@@ -76,9 +76,9 @@ PY
 qd=$(cat qualifying.txt)
 sel=sha256:0,1,2,3,4,5,6,7,10
 step "quote RSA over $sel" tpm2_quote -c ak_rsa.ctx -l $sel -q "$qd" \
-	-g sha256 -m quote_rsa.attest -s quote_rsa.sig -o quote_rsa.pcrs
+	-g sha256 -F values -m quote_rsa.attest -s quote_rsa.sig -o quote_rsa.pcrs
 step "quote ECC over $sel" tpm2_quote -c ak_ecc.ctx -l $sel -q "$qd" \
-	-g sha256 -m quote_ecc.attest -s quote_ecc.sig -o quote_ecc.pcrs
+	-g sha256 -F values -m quote_ecc.attest -s quote_ecc.sig -o quote_ecc.pcrs
 # Read the lists right after the quotes: everything they hold up to the
 # quote is covered; entries added later are not (the verifier replays the
 # prefix that reaches the quoted PCR 10).
