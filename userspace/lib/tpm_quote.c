@@ -169,14 +169,20 @@ vms_tpm_quote_verify(const struct vms_tpm_key *ak,
 	int ret;
 
 	memset(&a, 0, sizeof(a));
-	if (!ak || !ak->pkey || !attest || alen > VMS_QUOTE_MAX_BYTES ||
-	    Tss2_MU_TPMS_ATTEST_Unmarshal(attest, alen, &off, &a) ||
-	    off != alen || parse_sig(sig, slen, &s))
+	if (!ak || !ak->pkey || !attest || alen > VMS_QUOTE_MAX_BYTES)
+		return HGS_R_TPM_QUOTE_MALFORMED;
+	/* magic and type first, so that another structure says what it is */
+	if (Tss2_MU_UINT32_Unmarshal(attest, alen, &off, &a.magic) ||
+	    Tss2_MU_TPM2_ST_Unmarshal(attest, alen, &off, &a.type))
 		return HGS_R_TPM_QUOTE_MALFORMED;
 	if (a.magic != TPM2_GENERATED_VALUE)
 		return HGS_R_TPM_QUOTE_MAGIC_INVALID;
 	if (a.type != TPM2_ST_ATTEST_QUOTE)
 		return HGS_R_TPM_QUOTE_TYPE_INVALID;
+	off = 0;
+	if (Tss2_MU_TPMS_ATTEST_Unmarshal(attest, alen, &off, &a) ||
+	    off != alen || parse_sig(sig, slen, &s))
+		return HGS_R_TPM_QUOTE_MALFORMED;
 	ret = verify_sig(ak, &s, attest, alen);
 	if (ret == -ENOTSUP)
 		return HGS_R_TPM_QUOTE_SCHEME_UNSUPPORTED;

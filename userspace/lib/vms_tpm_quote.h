@@ -12,9 +12,10 @@
  * by this hash, which userspace chooses.
  *
  * vms_tpm_quote_verify checks, in this order, each with its own reason:
- * the attest structure parses with nothing after it (TpmQuoteMalformed);
  * magic == TPM_GENERATED_VALUE (TpmQuoteMagicInvalid); type ==
- * TPM_ST_ATTEST_QUOTE (TpmQuoteTypeInvalid); the signature is the AK's
+ * TPM_ST_ATTEST_QUOTE (TpmQuoteTypeInvalid); the attest structure and
+ * the signature parse with nothing after them (TpmQuoteMalformed); the
+ * signature is the AK's
  * own scheme, RSASSA-SHA256 or ECDSA-SHA256 (TpmQuoteSchemeUnsupported)
  * and verifies over the attest bytes (TpmQuoteSignatureInvalid);
  * extraData == the expected qualifying data
