@@ -99,7 +99,17 @@ static int parse_template(struct vms_ima_entry *e, uint8_t *data,
 	return c.left ? -EBADMSG : 0;
 }
 
-static int parse_entry(struct cur *c, struct vms_ima_entry *e)
+/* One context for the whole list: a fresh one per entry costs more. */
+static int digest(EVP_MD_CTX *md, const EVP_MD *alg, const void *d,
+		  size_t len, uint8_t *out)
+{
+	return EVP_DigestInit_ex(md, alg, NULL) &&
+	       EVP_DigestUpdate(md, d, len) &&
+	       EVP_DigestFinal_ex(md, out, NULL) ? 0 : -ENOMEM;
+}
+
+static int parse_entry(struct cur *c, struct vms_ima_entry *e,
+		       EVP_MD_CTX *md)
 {
 	uint8_t *sha1, *tname, *data, d1[20];
 	uint32_t nlen, dlen;
@@ -120,9 +130,8 @@ static int parse_entry(struct cur *c, struct vms_ima_entry *e)
 		return -ENOTSUP;
 	if (parse_template(e, data, dlen))
 		return -EBADMSG;
-	if (!EVP_Digest(data, dlen, e->template_sha256, NULL, EVP_sha256(),
-			NULL) ||
-	    !EVP_Digest(data, dlen, d1, NULL, EVP_sha1(), NULL))
+	if (digest(md, EVP_sha256(), data, dlen, e->template_sha256) ||
+	    digest(md, EVP_sha1(), data, dlen, d1))
 		return -ENOMEM;
 	/* A violation lists a zero digest and extends all-ones. */
 	if (all_zero(sha1, 20)) {
@@ -143,6 +152,7 @@ void vms_ima_log_free(struct vms_ima_log *log)
 
 int vms_ima_log_parse(const uint8_t *buf, size_t len, struct vms_ima_log *log)
 {
+	EVP_MD_CTX *md;
 	struct cur c;
 	size_t cap = 0;
 	int ret = 0;
@@ -152,9 +162,14 @@ int vms_ima_log_parse(const uint8_t *buf, size_t len, struct vms_ima_log *log)
 		return -EBADMSG;
 	if (len > VMS_IMA_MAX_BYTES)
 		return -E2BIG;
+	md = EVP_MD_CTX_new();
 	log->copy = malloc(len);
-	if (!log->copy)
+	if (!log->copy || !md) {
+		EVP_MD_CTX_free(md);
+		free(log->copy);
+		log->copy = NULL;
 		return -ENOMEM;
+	}
 	memcpy(log->copy, buf, len);
 	c.p = log->copy;
 	c.left = len;
@@ -175,11 +190,12 @@ int vms_ima_log_parse(const uint8_t *buf, size_t len, struct vms_ima_log *log)
 			cap = ncap;
 		}
 		memset(&log->e[log->n], 0, sizeof(log->e[0]));
-		ret = parse_entry(&c, &log->e[log->n]);
+		ret = parse_entry(&c, &log->e[log->n], md);
 		if (ret)
 			break;
 		log->n++;
 	}
+	EVP_MD_CTX_free(md);
 	if (ret)
 		vms_ima_log_free(log);
 	return ret;
@@ -188,20 +204,28 @@ int vms_ima_log_parse(const uint8_t *buf, size_t len, struct vms_ima_log *log)
 int vms_ima_log_replay(const struct vms_ima_log *log, const uint8_t pcr10[32],
 		       size_t *covered)
 {
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t pcr[64];
+	int ret = -EBADMSG;
 	size_t i;
 
+	if (!md)
+		return -ENOMEM;
 	memset(pcr, 0, 32);
 	for (i = 0; i < log->n; i++) {
 		memcpy(pcr + 32, log->e[i].template_sha256, 32);
-		if (!EVP_Digest(pcr, 64, pcr, NULL, EVP_sha256(), NULL))
-			return -ENOMEM;
+		if (digest(md, EVP_sha256(), pcr, 64, pcr)) {
+			ret = -ENOMEM;
+			break;
+		}
 		if (!memcmp(pcr, pcr10, 32)) {
 			*covered = i + 1;
-			return 0;
+			ret = 0;
+			break;
 		}
 	}
-	return -EBADMSG;
+	EVP_MD_CTX_free(md);
+	return ret;
 }
 
 int vms_ima_log_find_report(const struct vms_ima_log *log, size_t covered)
