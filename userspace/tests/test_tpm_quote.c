@@ -400,6 +400,7 @@ static void ak_template_checked(void **state)
 	free(pub);
 	/* the real AK without restricted, or without fixedTPM */
 	pub = t_tpm_read("ak_rsa.pub", &len);
+	memset(&p, 0, sizeof(p));
 	assert_int_equal(0, Tss2_MU_TPM2B_PUBLIC_Unmarshal(pub, len, &off, &p));
 	p.publicArea.objectAttributes &= ~TPMA_OBJECT_RESTRICTED;
 	off = 0;
@@ -418,9 +419,30 @@ static void ak_template_checked(void **state)
 	free(pub);
 }
 
+static void tpm_reason_codes_distinct(void **state)
+{
+	int i, j;
+
+	(void)state;
+	/* every TPM-mode code: its own name, advice, and an HTTP status */
+	for (i = HGS_R_TPM_EK_NOT_REGISTERED; i < HGS_R__MAX; i++) {
+		const char *n = vms_hgs_reason_name(i);
+		unsigned int h = vms_hgs_reason_http(i);
+
+		assert_int_equal(i, vms_hgs_reason_from_name(n));
+		assert_true(strlen(vms_hgs_reason_message(i)) > 20);
+		assert_true(h == 400 || h == 403 || h == 409);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(n, vms_hgs_reason_name(j));
+	}
+	/* appended: the codes before them keep their numbers */
+	assert_int_equal(HGS_R_NO_SUCH_OBJECT + 1, HGS_R_TPM_EK_NOT_REGISTERED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(tpm_reason_codes_distinct),
 		cmocka_unit_test(qualifying_data_matches_capture),
 		cmocka_unit_test(rsa_quote_verifies),
 		cmocka_unit_test(ecc_quote_verifies),
