@@ -3,10 +3,11 @@
  * tpm_bench.c - TPM-mode attestation verifications per second on one
  * core, on the rig's captured evidence (userspace/tests/data/tpm/), as a
  * ratio to the raw AK signature verification rate in the same run.
- * One verification = AK load (TPM2B_PUBLIC) + quote verify + boot event
- * log parse and replay against the quoted PCRs + baseline compare + IMA
- * list parse and replay to PCR 10 with the report binding + policy
- * evaluation (allowlist of every measured file, approved module).
+ * One verification = AK load (TPM2B_PUBLIC) + vms_tpm_attest_verify:
+ * quote verify + counters + boot event log parse and replay against the
+ * quoted PCRs + baseline compare + IMA list parse and replay to PCR 10
+ * with the report binding + policy evaluation (allowlist of every
+ * measured file, approved module).
  * Not a test: prints figures, asserts nothing about time.
  */
 #include <limits.h>
@@ -19,6 +20,7 @@
 #include <linux/vmshield.h>
 
 #include "vms_ima_log.h"
+#include "vms_tpm_attest.h"
 #include "vms_tpm_baseline.h"
 #include "vms_tpm_eventlog.h"
 #include "vms_tpm_policy.h"
@@ -126,10 +128,12 @@ static void load(struct input *in, const char *ak, const char *q)
 		die("qualifying data");
 }
 
-/* One full TPM-mode verification of @cur; dies if any step refuses. */
+/*
+ * One full TPM-mode verification of @cur as hgsd will run it (AK load
+ * from its TPM2B_PUBLIC, then vms_tpm_attest_verify); dies on a refusal.
+ */
 static void verify_all(void)
 {
-	char detail[VMS_POLICY_DETAIL_MAX];
 	struct vms_tpm_policy p = {
 		.min_lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY,
 		.module_digests = (const uint8_t (*)[32])module_digest,
@@ -137,34 +141,27 @@ static void verify_all(void)
 		.allowlist = (const uint8_t (*)[32])allow,
 		.n_allowlist = n_allow,
 	};
-	struct vms_isolation_report r;
-	struct vms_baseline_diff d;
-	struct vms_tpm_eventlog boot;
-	struct vms_tpm_clock c;
-	struct vms_ima_log ima;
+	struct vms_tpm_evidence ev = {
+		.attest = cur->attest, .attest_len = cur->alen,
+		.sig = cur->sig, .sig_len = cur->slen,
+		.pcr = (const uint8_t (*)[32])cur->pcr,
+		.event_log = cur->bios, .event_log_len = cur->blen,
+		.ima_log = cur->ima, .ima_log_len = cur->ilen,
+		.nonce = cur->nonce, .enclave_pk = cur->pk,
+		.report = (char *)cur->report, .report_len = cur->rlen,
+	};
+	struct vms_tpm_verifier v = {
+		.pcr_mask = 0x4ff, .policy = &p, .baselines = &baseline,
+		.n_baselines = 1, .hw_class = "qemu",
+	};
+	struct vms_tpm_verdict out;
 	struct vms_tpm_key ak;
-	size_t covered;
 
-	if (vms_tpm_ak_load(cur->ak, cur->aklen, &ak) != HGS_PASSED ||
-	    vms_tpm_quote_verify(&ak, cur->attest, cur->alen, cur->sig,
-				 cur->slen, cur->qd, 0x4ff, cur->pcr, &c) !=
-	    HGS_PASSED)
-		die("quote verify");
+	if (vms_tpm_ak_load(cur->ak, cur->aklen, &ak) != HGS_PASSED)
+		die("AK load");
+	if (vms_tpm_attest_verify(&ak, &ev, &v, &out) != HGS_PASSED)
+		die(vms_hgs_reason_name(out.reason));
 	vms_tpm_key_free(&ak);
-	if (vms_tpm_eventlog_parse(cur->bios, cur->blen, &boot) ||
-	    vms_tpm_eventlog_check_pcrs(&boot, 0xff, cur->pcr, NULL) ||
-	    vms_baseline_compare(&baseline, &boot, &d) != HGS_PASSED)
-		die("event log");
-	if (vms_ima_log_parse(cur->ima, cur->ilen, &ima) ||
-	    vms_tpm_bind_report(&ima, cur->pcr[10], cur->pk,
-				(char *)cur->report, cur->rlen, &covered,
-				&r) != HGS_PASSED)
-		die("IMA binding");
-	if (vms_tpm_policy_evaluate(&p, &r, &ima, covered, &boot, detail) !=
-	    HGS_PASSED)
-		die("policy");
-	vms_ima_log_free(&ima);
-	vms_tpm_eventlog_free(&boot);
 }
 
 static void sig_only(void)
