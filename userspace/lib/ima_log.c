@@ -99,7 +99,30 @@ static int parse_template(struct vms_ima_entry *e, uint8_t *data,
 	return c.left ? -EBADMSG : 0;
 }
 
-/* One context for the whole list: a fresh one per entry costs more. */
+/*
+ * One context and explicitly fetched algorithms for the whole list: a
+ * fresh context and an implicit fetch per entry cost more than the hash.
+ */
+struct hashers {
+	EVP_MD_CTX *ctx;
+	EVP_MD *sha256, *sha1;
+};
+
+static int hashers_init(struct hashers *h)
+{
+	h->ctx = EVP_MD_CTX_new();
+	h->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	h->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	return h->ctx && h->sha256 && h->sha1 ? 0 : -ENOMEM;
+}
+
+static void hashers_free(struct hashers *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->sha256);
+	EVP_MD_free(h->sha1);
+}
+
 static int digest(EVP_MD_CTX *md, const EVP_MD *alg, const void *d,
 		  size_t len, uint8_t *out)
 {
@@ -109,7 +132,7 @@ static int digest(EVP_MD_CTX *md, const EVP_MD *alg, const void *d,
 }
 
 static int parse_entry(struct cur *c, struct vms_ima_entry *e,
-		       EVP_MD_CTX *md)
+		       struct hashers *h)
 {
 	uint8_t *sha1, *tname, *data, d1[20];
 	uint32_t nlen, dlen;
@@ -130,8 +153,8 @@ static int parse_entry(struct cur *c, struct vms_ima_entry *e,
 		return -ENOTSUP;
 	if (parse_template(e, data, dlen))
 		return -EBADMSG;
-	if (digest(md, EVP_sha256(), data, dlen, e->template_sha256) ||
-	    digest(md, EVP_sha1(), data, dlen, d1))
+	if (digest(h->ctx, h->sha256, data, dlen, e->template_sha256) ||
+	    digest(h->ctx, h->sha1, data, dlen, d1))
 		return -ENOMEM;
 	/* A violation lists a zero digest and extends all-ones. */
 	if (all_zero(sha1, 20)) {
@@ -152,7 +175,7 @@ void vms_ima_log_free(struct vms_ima_log *log)
 
 int vms_ima_log_parse(const uint8_t *buf, size_t len, struct vms_ima_log *log)
 {
-	EVP_MD_CTX *md;
+	struct hashers h = { NULL, NULL, NULL };
 	struct cur c;
 	size_t cap = 0;
 	int ret = 0;
@@ -162,10 +185,9 @@ int vms_ima_log_parse(const uint8_t *buf, size_t len, struct vms_ima_log *log)
 		return -EBADMSG;
 	if (len > VMS_IMA_MAX_BYTES)
 		return -E2BIG;
-	md = EVP_MD_CTX_new();
 	log->copy = malloc(len);
-	if (!log->copy || !md) {
-		EVP_MD_CTX_free(md);
+	if (!log->copy || hashers_init(&h)) {
+		hashers_free(&h);
 		free(log->copy);
 		log->copy = NULL;
 		return -ENOMEM;
@@ -190,12 +212,12 @@ int vms_ima_log_parse(const uint8_t *buf, size_t len, struct vms_ima_log *log)
 			cap = ncap;
 		}
 		memset(&log->e[log->n], 0, sizeof(log->e[0]));
-		ret = parse_entry(&c, &log->e[log->n], md);
+		ret = parse_entry(&c, &log->e[log->n], &h);
 		if (ret)
 			break;
 		log->n++;
 	}
-	EVP_MD_CTX_free(md);
+	hashers_free(&h);
 	if (ret)
 		vms_ima_log_free(log);
 	return ret;
@@ -204,17 +226,19 @@ int vms_ima_log_parse(const uint8_t *buf, size_t len, struct vms_ima_log *log)
 int vms_ima_log_replay(const struct vms_ima_log *log, const uint8_t pcr10[32],
 		       size_t *covered)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct hashers h = { NULL, NULL, NULL };
 	uint8_t pcr[64];
 	int ret = -EBADMSG;
 	size_t i;
 
-	if (!md)
+	if (hashers_init(&h)) {
+		hashers_free(&h);
 		return -ENOMEM;
+	}
 	memset(pcr, 0, 32);
 	for (i = 0; i < log->n; i++) {
 		memcpy(pcr + 32, log->e[i].template_sha256, 32);
-		if (digest(md, EVP_sha256(), pcr, 64, pcr)) {
+		if (digest(h.ctx, h.sha256, pcr, 64, pcr)) {
 			ret = -ENOMEM;
 			break;
 		}
@@ -224,7 +248,7 @@ int vms_ima_log_replay(const struct vms_ima_log *log, const uint8_t pcr10[32],
 			break;
 		}
 	}
-	EVP_MD_CTX_free(md);
+	hashers_free(&h);
 	return ret;
 }
 
