@@ -230,7 +230,8 @@ int vms_tpm_make_credential(const struct vms_tpm_key *ek,
 	*id = *es_out = NULL;
 	if (!secret || slen == 0 || slen > VMS_CREDENTIAL_MAX)
 		return -EINVAL;
-	if (!ek || !ek->pkey || !(bits = ek_aes_bits(&ek->pub)))
+	bits = ek && ek->pkey ? ek_aes_bits(&ek->pub) : 0;
+	if (!bits)
 		return -ENOTSUP;
 	memset(&es, 0, sizeof(es));
 	ret = ek->pub.type == TPM2_ALG_RSA ? seed_rsa(ek, seed.b, &es) :

@@ -53,8 +53,10 @@ static void setup(struct afix *f)
 		assert_int_equal(1, sscanf(k + 11 + 2 * i, "%2x", &b));
 		f->pk[i] = (uint8_t)b;
 	}
-	/* baselines: the reference (captured from this very log), a
-	 * disabled one and one of another class */
+	/*
+	 * baselines: the reference (captured from this very log), a
+	 * disabled one and one of another class
+	 */
 	assert_int_equal(0, vms_tpm_eventlog_parse(f->bios, f->blen, &boot));
 	assert_int_equal(0, vms_baseline_capture(&boot, "ref", "q35", 1,
 						 &f->base[0]));

@@ -451,7 +451,7 @@ static void boot_differing_from_baseline_refused(void **state)
 
 static void bad_baselines_refused(void **state)
 {
-	static const char *bad[] = {
+	static const char *const bad[] = {
 		"[]",
 		"{\"format\":\"vmshield-boot-baseline v2\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a b\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[]}",
