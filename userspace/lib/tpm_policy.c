@@ -40,6 +40,20 @@ enum vms_hgs_reason vms_tpm_bind_report(const struct vms_ima_log *ima,
 	return HGS_PASSED;
 }
 
+/*
+ * A file name from the host's IMA list, fit for a detail line: at most
+ * @len - 1 bytes, anything but printable ASCII shown as '?'.
+ */
+static const char *printable(const char *name, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < len; i++)
+		out[i] = name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
+	out[i] = 0;
+	return out;
+}
+
 static int digest_in(const uint8_t (*set)[32], size_t n, const uint8_t *d)
 {
 	size_t i;
@@ -89,7 +103,7 @@ static enum vms_hgs_reason check_allowlist(const struct vms_tpm_policy *p,
 					   const struct vms_ima_log *ima,
 					   size_t covered, char *detail)
 {
-	char hex[65];
+	char hex[65], name[121], algo[16];
 	size_t i;
 
 	for (i = 0; i < covered; i++) {
@@ -103,8 +117,9 @@ static enum vms_hgs_reason check_allowlist(const struct vms_tpm_policy *p,
 		vms_hex_encode(e->digest, e->digest_len > 32 ? 32 :
 			       e->digest_len, hex);
 		snprintf(detail, VMS_POLICY_DETAIL_MAX,
-			 "IMA entry %zu: %.120s %s:%s not in the allowlist",
-			 i, e->name, e->algo, hex);
+			 "IMA entry %zu: %s %s:%s not in the allowlist", i,
+			 printable(e->name, name, sizeof(name)),
+			 printable(e->algo, algo, sizeof(algo)), hex);
 		return HGS_R_POLICY_EXECUTABLE_NOT_ALLOWED;
 	}
 	return HGS_PASSED;
@@ -114,6 +129,7 @@ static enum vms_hgs_reason check_appraisal(const struct vms_ima_log *ima,
 					   size_t covered, char *detail)
 {
 	size_t i, files = 0;
+	char name[161];
 
 	for (i = 0; i < covered; i++) {
 		const struct vms_ima_entry *e = &ima->e[i];
@@ -123,8 +139,8 @@ static enum vms_hgs_reason check_appraisal(const struct vms_ima_log *ima,
 		files++;
 		if (e->tmpl != VMS_IMA_SIG || e->sig_len == 0) {
 			snprintf(detail, VMS_POLICY_DETAIL_MAX,
-				 "IMA entry %zu: %.160s carries no IMA signature",
-				 i, e->name);
+				 "IMA entry %zu: %s carries no IMA signature",
+				 i, printable(e->name, name, sizeof(name)));
 			return HGS_R_POLICY_IMA_APPRAISAL_NOT_PROVEN;
 		}
 	}
