@@ -147,6 +147,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the IMA list does not prove signature appraisal (every measured file must carry an IMA signature, template ima-sig)" },
 	[HGS_R_POLICY_SECURE_BOOT_NOT_PROVEN] = { "PolicySecureBootNotProven", 403,
 		"the boot event log does not show UEFI Secure Boot enabled" },
+	[HGS_R_TPM_EK_CERT_INVALID] = { "TpmEkCertificateInvalid", 400,
+		"the EK certificate is not DER X.509 or does not certify the EK sent; send the certificate from the TPM's EK certificate NV index" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

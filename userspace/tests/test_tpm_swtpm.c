@@ -5,7 +5,8 @@
  * Our MakeCredential blob must activate (TPM2_ActivateCredential) for an
  * AK in that TPM, for RSA and ECC EKs, and must not for another name,
  * another EK or a tampered blob; fresh quotes verify; a genuine
- * TPM-signed attestation that is not a quote is refused as such.
+ * TPM-signed attestation that is not a quote is refused as such; the EK
+ * certificates swtpm_setup made under a local CA chain to its root.
  */
 #include "testutil.h"
 
@@ -22,10 +23,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include "tpm_data.h"
 #include "vms_tpm_credential.h"
+#include "vms_tpm_ekcert.h"
 #include "vms_tpm_public.h"
 #include "vms_tpm_quote.h"
 
@@ -109,6 +113,33 @@ static int port_open(int port)
 	return ok;
 }
 
+static int write_text(const char *name, const char *text)
+{
+	FILE *f = fopen(name, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static int write_ca_config(void)
+{
+	char conf[1024];
+
+	snprintf(conf, sizeof(conf),
+		 "statedir = %s/ca\nsigningkey = %s/ca/signkey.pem\n"
+		 "issuercert = %s/ca/issuercert.pem\n"
+		 "certserial = %s/ca/certserial\n", dir, dir, dir, dir);
+	if (mkdir("ca", 0700) || write_text("localca.conf", conf))
+		return -1;
+	snprintf(conf, sizeof(conf),
+		 "create_certs_tool = swtpm_localca\n"
+		 "create_certs_tool_config = %s/localca.conf\n"
+		 "active_pcr_banks = sha256\n", dir);
+	return write_text("setup.conf", conf);
+}
+
 static int group_setup(void **state)
 {
 	char tcti[128], state_arg[256], srv[96], ctrl[96];
@@ -117,7 +148,11 @@ static int group_setup(void **state)
 	(void)state;
 	if (!mkdtemp(dir) || chdir(dir))
 		return -1;
-	if (run("swtpm_setup --tpm2 --createek --tpmstate %s", dir)) {
+	/* EK certificates from a local CA (swtpm_localca) made here */
+	if (write_ca_config())
+		return -1;
+	if (run("swtpm_setup --tpm2 --createek --create-ek-cert --tpmstate %s --config %s/setup.conf",
+		dir, dir)) {
 		fprintf(stderr, "# swtpm_setup failed: see %s/tools.log\n", dir);
 		return -1;
 	}
@@ -146,7 +181,9 @@ static int group_setup(void **state)
 	setenv("TPM2TOOLS_TCTI", tcti, 1);
 	/* EKs (RSA and ECC, default templates) and an RSA AK under the RSA EK */
 	/* no resource manager: flush transient objects after each step */
-	if (run("tpm2_createek -c ek.ctx -G rsa -u ek.pub") ||
+	/* swtpm's ECC EK certificate is for its P-384 EK: RSA only here */
+	if (run("tpm2_nvread 0x1c00002 -o ekcert_rsa.der") ||
+	    run("tpm2_createek -c ek.ctx -G rsa -u ek.pub") ||
 	    run("tpm2_flushcontext -t") ||
 	    run("tpm2_createek -c ek_ecc.ctx -G ecc -u ek_ecc.pub") ||
 	    run("tpm2_flushcontext -t") ||
@@ -454,6 +491,86 @@ static void certify_attestation_is_not_a_quote(void **state)
 	vms_tpm_key_free(&ak);
 }
 
+static X509_STORE *store_of(const char *pem)
+{
+	X509_STORE *st = X509_STORE_new();
+
+	assert_non_null(st);
+	assert_int_equal(1, X509_STORE_load_file(st, pem));
+	return st;
+}
+
+static STACK_OF(X509) *chain_of(const char *pem)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	X509 *x;
+	FILE *f = fopen(pem, "r");
+
+	assert_non_null(f);
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(x);
+	assert_true(sk_X509_push(sk, x) > 0);
+	return sk;
+}
+
+static void ek_certificate_chains_to_root(void **state)
+{
+	struct vms_tpm_key ek, ek_ecc;
+	STACK_OF(X509) *inter = chain_of("ca/issuercert.pem");
+	X509_STORE *roots = store_of("ca/swtpm-localca-rootca-cert.pem");
+	uint8_t *rsa;
+	size_t rl;
+
+	(void)state;
+	load_key("ek.pub", &ek, 0);
+	load_key("ek_ecc.pub", &ek_ecc, 0);
+	rsa = slurp("ekcert_rsa.der", &rl);
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_ek_cert_verify(rsa, rl, roots, inter, &ek));
+	/* the RSA EK's certificate presented with the ECC EK */
+	assert_int_equal(HGS_R_TPM_EK_CERT_INVALID,
+			 vms_tpm_ek_cert_verify(rsa, rl, roots, inter, &ek_ecc));
+	/* without the intermediate the chain does not reach the root */
+	assert_int_equal(HGS_R_TPM_EK_NOT_REGISTERED,
+			 vms_tpm_ek_cert_verify(rsa, rl, roots, NULL, &ek));
+	/* a signature bit flipped */
+	rsa[rl - 5] ^= 1;
+	assert_int_equal(HGS_R_TPM_EK_NOT_REGISTERED,
+			 vms_tpm_ek_cert_verify(rsa, rl, roots, inter, &ek));
+	/* not DER, trailing bytes */
+	assert_int_equal(HGS_R_TPM_EK_CERT_INVALID,
+			 vms_tpm_ek_cert_verify(rsa, 10, roots, inter, &ek));
+	free(rsa);
+	X509_STORE_free(roots);
+	sk_X509_pop_free(inter, X509_free);
+	vms_tpm_key_free(&ek_ecc);
+	vms_tpm_key_free(&ek);
+}
+
+static void ek_certificate_from_other_root_refused(void **state)
+{
+	X509_STORE *roots = store_of("ca/issuercert.pem");
+	X509_STORE *other = X509_STORE_new();
+	struct vms_tpm_key ek;
+	uint8_t *rsa;
+	size_t rl;
+
+	(void)state;
+	load_key("ek.pub", &ek, 0);
+	rsa = slurp("ekcert_rsa.der", &rl);
+	/* an empty trust store: no manufacturer root configured */
+	assert_int_equal(HGS_R_TPM_EK_NOT_REGISTERED,
+			 vms_tpm_ek_cert_verify(rsa, rl, other, NULL, &ek));
+	/* the intermediate alone is not a root (it is not self-signed) */
+	assert_int_equal(HGS_R_TPM_EK_NOT_REGISTERED,
+			 vms_tpm_ek_cert_verify(rsa, rl, roots, NULL, &ek));
+	free(rsa);
+	X509_STORE_free(roots);
+	X509_STORE_free(other);
+	vms_tpm_key_free(&ek);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +582,8 @@ int main(void)
 		cmocka_unit_test(bad_credential_input_refused),
 		cmocka_unit_test(fresh_quotes_verify_and_clock_advances),
 		cmocka_unit_test(certify_attestation_is_not_a_quote),
+		cmocka_unit_test(ek_certificate_chains_to_root),
+		cmocka_unit_test(ek_certificate_from_other_root_refused),
 	};
 
 	return cmocka_run_group_tests_name("tpm_swtpm", tests, group_setup,
