@@ -4,9 +4,10 @@
 #
 #   make deps    install what is missing (apt-get; idempotent)
 #   make         build vmshield.ko and all userspace programs
-#   make check   unit tests, DKMS test, then the guarded-host rig tests
+#   make check   unit tests, fuzzing (bounded), DKMS test, then the rig tests
 #   make demo    boot a guarded host and show what the module reports
 #   make bench   benchmarks (ratios against baselines run alongside)
+#   make fuzz    build the libFuzzer harnesses (scripts/fuzz.sh runs them)
 #   make style   checkpatch.pl on the kernel code
 #   make sparse  the module under sparse (C=2)
 #
@@ -24,12 +25,12 @@ KSFT_DIR := $(BUILD)/kselftest
 CHECKPATCH := $(BUILD)/linux-tools/scripts/checkpatch.pl
 
 .PHONY: all deps module userspace selftests check check-unit check-dkms \
-	check-rig demo bench style sparse clean help
+	check-rig demo bench fuzz style sparse clean help
 
 all: module userspace selftests
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/scripts/install-deps.sh
@@ -72,6 +73,9 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@$(REPO)/scripts/bench.sh
+
+fuzz:
+	$(MAKE) -C userspace fuzz
 
 demo: deps
 	@$(MAKE) --no-print-directory all

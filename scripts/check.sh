@@ -28,6 +28,7 @@ run_suite() {
 
 run_suite unit make -s -C "$REPO/userspace" check
 run_suite static "$REPO/scripts/static-check.sh"
+run_suite fuzz "$REPO/scripts/fuzz.sh"
 run_suite dkms "$REPO/selftests/dkms/test.sh"
 run_suite rig-self "$REPO/selftests/vm/selftest_rig.sh"
 # Module tests in one guest, in the order selftests/kmod/TESTS gives
@@ -51,5 +52,5 @@ if compgen -G "$REPO/build/tap/unit-*.tap" >/dev/null; then
 else
 	files+=("$TAP/unit.tap")
 fi
-files+=("$TAP/static.tap" "$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap" "$TAP/fabric.tap")
+files+=("$TAP/static.tap" "$TAP/fuzz.tap" "$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap" "$TAP/fabric.tap")
 exec "$REPO/scripts/tap-summary.sh" "${files[@]}"

@@ -15,6 +15,7 @@ PACKAGES=(
 	libcmocka-dev libmicrohttpd-dev libjansson-dev
 	libcurl4-openssl-dev libsqlite3-dev sqlite3 libseccomp-dev
 	valgrind python3-cryptography curl procps xxd gdb jq util-linux
+	clang-14 libclang-rt-14-dev
 )
 
 missing=()

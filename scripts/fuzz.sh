@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run the libFuzzer harnesses of userspace/fuzz/ for a bounded time each,
+# seeded from the captured rig artifacts; TAP on stdout, one test per
+# harness. FUZZ_SECONDS (default 20) per harness; arguments name harnesses
+# (default: all). Builds them first (make -C userspace fuzz).
+set -u
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+OUT="$REPO/build/fuzz"
+mkdir -p "$OUT"
+DATA="$REPO/userspace/tests/data/tpm"
+SECS=${FUZZ_SECONDS:-20}
+
+echo "TAP version 13"
+if ! make -s -C "$REPO/userspace" fuzz >"$OUT.build.log" 2>&1; then
+	echo "1..1"
+	echo "not ok 1 build the fuzz harnesses (see build/fuzz.build.log)"
+	exit 1
+fi
+
+# seeds per harness
+seeds() {
+	case $1 in
+	fuzz_eventlog) echo "$DATA/bios_measurements.bin" ;;
+	fuzz_ima) echo "$DATA/ima_measurements.bin" ;;
+	fuzz_tpm2b) ls "$DATA"/*.pub "$DATA"/*.attest "$DATA"/*.sig ;;
+	esac
+}
+
+if (($# > 0)); then names=("$@"); else
+	names=()
+	for b in "$OUT"/fuzz_*; do
+		[[ -x $b && $b != *.log ]] && names+=("${b##*/}")
+	done
+fi
+echo "1..${#names[@]}"
+n=0 fail=0
+for name in "${names[@]}"; do
+	n=$((n + 1))
+	bin="$OUT/$name"
+	corpus="$OUT/corpus-$name"
+	log="$OUT/$name.log"
+	mkdir -p "$corpus"
+	if [[ ! -x $bin ]]; then
+		echo "not ok $n $name: no such harness"
+		fail=1
+		continue
+	fi
+	# seeds go into the corpus once; the corpus then grows run by run
+	while read -r s; do
+		[[ -n $s ]] && cp -n "$s" "$corpus/seed-${s##*/}"
+	done < <(seeds "$name")
+	echo "# $name: ${SECS}s, corpus $(ls "$corpus" | wc -l) inputs"
+	"$bin" -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10 \
+		-print_final_stats=1 -artifact_prefix="$OUT/crash-$name-" \
+		"$corpus" >"$log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	if ((rc == 0)); then
+		echo "ok $n $name: ${execs:-?} runs in ${SECS}s, no crash"
+	else
+		echo "not ok $n $name: exit $rc, see $log"
+		grep -m1 -E '^(==[0-9]+==ERROR|SUMMARY)' "$log" | sed 's/^/# /'
+		ls "$OUT"/crash-"$name"-* 2>/dev/null | sed 's/^/# artifact: /'
+		fail=1
+	fi
+done
+exit $fail

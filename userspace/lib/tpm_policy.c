@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tpm_policy.c - the enclave key binding and the code-integrity and
+ * hardening policies of TPM mode. What each proves: vms_tpm_policy.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "vms_hex.h"
+#include "vms_tpm_policy.h"
+#include <linux/vmshield.h>
+
+enum vms_hgs_reason vms_tpm_bind_report(const struct vms_ima_log *ima,
+					const uint8_t pcr10[32],
+					const uint8_t enclave_pk[32],
+					const char *report, size_t rlen,
+					size_t *covered,
+					struct vms_isolation_report *r)
+{
+	const struct vms_ima_entry *e;
+	int idx;
+
+	if (vms_ima_log_replay(ima, pcr10, covered))
+		return HGS_R_IMA_LOG_REPLAY_MISMATCH;
+	idx = vms_ima_log_find_report(ima, *covered);
+	if (idx == -ENOENT)
+		return HGS_R_IMA_REPORT_ENTRY_MISSING;
+	if (idx < 0)
+		return HGS_R_IMA_LOG_MALFORMED;
+	e = &ima->e[idx];
+	if (e->buf_len != rlen || memcmp(e->buf, report, rlen))
+		return HGS_R_IMA_REPORT_MISMATCH;
+	if (vms_report_parse(report, rlen, r))
+		return HGS_R_REPORT_MALFORMED;
+	if (CRYPTO_memcmp(r->enclave_pk, enclave_pk, 32))
+		return HGS_R_IMA_REPORT_MISMATCH;
+	return HGS_PASSED;
+}
+
+/*
+ * A file name from the host's IMA list, fit for a detail line: at most
+ * @len - 1 bytes, anything but printable ASCII shown as '?'.
+ */
+static const char *printable(const char *name, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < len; i++)
+		out[i] = name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
+	out[i] = 0;
+	return out;
+}
+
+static int digest_in(const uint8_t (*set)[32], size_t n, const uint8_t *d)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(set[i], d, 32))
+			return 1;
+	return 0;
+}
+
+static int is_sha256(const struct vms_ima_entry *e)
+{
+	return !strcmp(e->algo, "sha256") && e->digest_len == 32;
+}
+
+static int is_vmshield_ko(const char *name)
+{
+	const char *base = strrchr(name, '/');
+
+	base = base ? base + 1 : name;
+	return !strcmp(base, "vmshield.ko") || !strcmp(base, "vmshield.ko.xz") ||
+	       !strcmp(base, "vmshield.ko.zst");
+}
+
+static enum vms_hgs_reason check_module(const struct vms_tpm_policy *p,
+					const struct vms_ima_log *ima,
+					size_t covered, char *detail)
+{
+	size_t i;
+
+	for (i = 0; i < covered; i++) {
+		const struct vms_ima_entry *e = &ima->e[i];
+
+		if (vms_ima_entry_is_file(e) && is_vmshield_ko(e->name) &&
+		    is_sha256(e) &&
+		    digest_in(p->module_digests, p->n_module_digests,
+			      e->digest))
+			return HGS_PASSED;
+	}
+	snprintf(detail, VMS_POLICY_DETAIL_MAX,
+		 "no vmshield.ko with an approved digest among %zu quoted IMA entries",
+		 covered);
+	return HGS_R_POLICY_MODULE_NOT_MEASURED;
+}
+
+static enum vms_hgs_reason check_allowlist(const struct vms_tpm_policy *p,
+					   const struct vms_ima_log *ima,
+					   size_t covered, char *detail)
+{
+	char hex[65], name[121], algo[16];
+	size_t i;
+
+	for (i = 0; i < covered; i++) {
+		const struct vms_ima_entry *e = &ima->e[i];
+
+		if (!vms_ima_entry_is_file(e))
+			continue;
+		if (is_sha256(e) &&
+		    digest_in(p->allowlist, p->n_allowlist, e->digest))
+			continue;
+		vms_hex_encode(e->digest, e->digest_len > 32 ? 32 :
+			       e->digest_len, hex);
+		snprintf(detail, VMS_POLICY_DETAIL_MAX,
+			 "IMA entry %zu: %s %s:%s not in the allowlist", i,
+			 printable(e->name, name, sizeof(name)),
+			 printable(e->algo, algo, sizeof(algo)), hex);
+		return HGS_R_POLICY_EXECUTABLE_NOT_ALLOWED;
+	}
+	return HGS_PASSED;
+}
+
+static enum vms_hgs_reason check_appraisal(const struct vms_ima_log *ima,
+					   size_t covered, char *detail)
+{
+	size_t i, files = 0;
+	char name[161];
+
+	for (i = 0; i < covered; i++) {
+		const struct vms_ima_entry *e = &ima->e[i];
+
+		if (!vms_ima_entry_is_file(e))
+			continue;
+		files++;
+		if (e->tmpl != VMS_IMA_SIG || e->sig_len == 0) {
+			snprintf(detail, VMS_POLICY_DETAIL_MAX,
+				 "IMA entry %zu: %s carries no IMA signature",
+				 i, printable(e->name, name, sizeof(name)));
+			return HGS_R_POLICY_IMA_APPRAISAL_NOT_PROVEN;
+		}
+	}
+	if (!files) {
+		snprintf(detail, VMS_POLICY_DETAIL_MAX,
+			 "no measured files in the quoted IMA list");
+		return HGS_R_POLICY_IMA_APPRAISAL_NOT_PROVEN;
+	}
+	return HGS_PASSED;
+}
+
+enum vms_hgs_reason
+vms_tpm_policy_evaluate(const struct vms_tpm_policy *p,
+			const struct vms_isolation_report *r,
+			const struct vms_ima_log *ima, size_t covered,
+			const struct vms_tpm_eventlog *boot, char *detail)
+{
+	enum vms_hgs_reason ret;
+
+	detail[0] = 0;
+	if (covered > ima->n)
+		return HGS_R_INTERNAL_ERROR;
+	if (r->lockdown < p->min_lockdown) {
+		snprintf(detail, VMS_POLICY_DETAIL_MAX,
+			 "measured lockdown level %u, policy needs %u",
+			 r->lockdown, p->min_lockdown);
+		return HGS_R_POLICY_LOCKDOWN_INSUFFICIENT;
+	}
+	if (p->require_module_sig && (!r->sig_enforced || !r->module_sig_ok)) {
+		snprintf(detail, VMS_POLICY_DETAIL_MAX,
+			 "measured sig_enforced=%d module_sig_ok=%d",
+			 r->sig_enforced, r->module_sig_ok);
+		return HGS_R_POLICY_MODULE_SIG_NOT_ENFORCED;
+	}
+	if (p->module_digests) {
+		ret = check_module(p, ima, covered, detail);
+		if (ret != HGS_PASSED)
+			return ret;
+	}
+	if (p->allowlist) {
+		ret = check_allowlist(p, ima, covered, detail);
+		if (ret != HGS_PASSED)
+			return ret;
+	}
+	if (p->require_ima_appraisal) {
+		ret = check_appraisal(ima, covered, detail);
+		if (ret != HGS_PASSED)
+			return ret;
+	}
+	if (p->require_secure_boot && (!boot || boot->secure_boot != 1)) {
+		snprintf(detail, VMS_POLICY_DETAIL_MAX,
+			 "the boot event log %s",
+			 boot && boot->secure_boot == 0 ?
+			 "shows SecureBoot disabled" :
+			 "does not show the SecureBoot variable");
+		return HGS_R_POLICY_SECURE_BOOT_NOT_PROVEN;
+	}
+	return HGS_PASSED;
+}

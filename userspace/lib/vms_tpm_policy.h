@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vms_tpm_policy.h - what TPM mode certifies about a host, from evidence
+ * the TPM covers: the enclave key binding (the module's own IMA entry)
+ * and the code-integrity and hardening policies.
+ *
+ * Binding (vms_tpm_bind_report): the IMA list must replay to the quoted
+ * PCR 10 (ImaLogReplayMismatch); within the replayed prefix the module's
+ * latest "vmshield-report" entry must exist (ImaReportEntryMissing) and
+ * its buffer must be exactly the report the host sent, naming the
+ * enclave key sent (ImaReportMismatch). Only then is that key certified:
+ * root can choose the quote's qualifying data, but cannot add an entry
+ * to the kernel's list without the replay breaking.
+ *
+ * Policies (vms_tpm_policy_evaluate), each its own reason, in this order:
+ *  lockdown at least min_lockdown, from the measured report
+ *    (PolicyLockdownInsufficient);
+ *  module signatures enforced and vmshield.ko's verified, from the
+ *    measured report (PolicyModuleSigNotEnforced);
+ *  a loaded vmshield.ko whose digest is approved, from the IMA list
+ *    (PolicyModuleNotMeasured);
+ *  every measured file's digest in the runtime allowlist
+ *    (PolicyExecutableNotAllowed; the detail names the first other one);
+ *  IMA appraisal with signatures: every measured file carries an IMA
+ *    signature, template ima-sig (PolicyImaAppraisalNotProven);
+ *  Secure Boot enabled as the boot log's SecureBoot variable shows
+ *    (PolicySecureBootNotProven).
+ * Each check runs only if the policy asks for it.
+ */
+#ifndef VMS_TPM_POLICY_H
+#define VMS_TPM_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vms_hgs_attest.h"
+#include "vms_hgs_reason.h"
+#include "vms_ima_log.h"
+#include "vms_tpm_eventlog.h"
+
+#define VMS_POLICY_DETAIL_MAX	256
+
+struct vms_tpm_policy {
+	unsigned int min_lockdown;		/* VMSHIELD_LOCKDOWN_* */
+	int require_module_sig;
+	/* approved vmshield.ko SHA-256 digests; NULL: not checked */
+	const uint8_t (*module_digests)[32];
+	size_t n_module_digests;
+	/* runtime allowlist of file SHA-256 digests; NULL: not checked */
+	const uint8_t (*allowlist)[32];
+	size_t n_allowlist;
+	int require_ima_appraisal;
+	int require_secure_boot;
+};
+
+/*
+ * Bind the report to the quoted PCR 10. On HGS_PASSED, *@covered is the
+ * number of IMA entries the quote covers and @r the parsed report.
+ */
+enum vms_hgs_reason vms_tpm_bind_report(const struct vms_ima_log *ima,
+					const uint8_t pcr10[32],
+					const uint8_t enclave_pk[32],
+					const char *report, size_t rlen,
+					size_t *covered,
+					struct vms_isolation_report *r);
+
+/* @detail (VMS_POLICY_DETAIL_MAX) says what failed, for the admin. */
+enum vms_hgs_reason
+vms_tpm_policy_evaluate(const struct vms_tpm_policy *p,
+			const struct vms_isolation_report *r,
+			const struct vms_ima_log *ima, size_t covered,
+			const struct vms_tpm_eventlog *boot, char *detail);
+
+#endif /* VMS_TPM_POLICY_H */

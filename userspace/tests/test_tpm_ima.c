@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_tpm_ima - the IMA measurement list, the module's report entry and
+ * the TPM-mode policies, on the rig's real list (data/tpm/
+ * ima_measurements.bin, vmshield.ko loaded, lockdown raised): it replays
+ * to the PCR 10 the TPM quoted, the latest vmshield-report entry names
+ * the enclave key, and each policy failure has its own reason.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+
+#include <linux/vmshield.h>
+#include <openssl/evp.h>
+
+#include "tpm_data.h"
+#include "vms_hgs_attest.h"
+#include "vms_ima_log.h"
+#include "vms_tpm_eventlog.h"
+#include "vms_tpm_policy.h"
+
+struct ifix {
+	uint8_t *raw, *report, *bios;
+	size_t len, rlen, blen;
+	struct vms_ima_log log;
+	uint8_t pcr[VMS_TPM_PCRS][32];
+	uint8_t pk[32];
+};
+
+static void load(struct ifix *f)
+{
+	const char *k;
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	f->raw = t_tpm_read("ima_measurements.bin", &f->len);
+	f->report = t_tpm_read("report.txt", &f->rlen);
+	f->bios = t_tpm_read("bios_measurements.bin", &f->blen);
+	t_tpm_quote_pcrs("quote_rsa.pcrs", f->pcr);
+	assert_int_equal(0, vms_ima_log_parse(f->raw, f->len, &f->log));
+	k = strstr((char *)f->report, "enclave_pk=");
+	assert_non_null(k);
+	for (i = 0; i < 32; i++) {
+		unsigned int b;
+
+		assert_int_equal(1, sscanf(k + 11 + 2 * i, "%2x", &b));
+		f->pk[i] = (uint8_t)b;
+	}
+}
+
+static void unload(struct ifix *f)
+{
+	vms_ima_log_free(&f->log);
+	free(f->raw);
+	free(f->report);
+	free(f->bios);
+}
+
+/* Byte offset and length of each record of the raw list. */
+static size_t raw_records(const uint8_t *b, size_t len, size_t *off,
+			  size_t *sz, size_t max)
+{
+	size_t p = 0, n = 0;
+
+	while (p < len) {
+		uint32_t nl, dl;
+
+		assert_true(n < max);
+		memcpy(&nl, b + p + 24, 4);
+		memcpy(&dl, b + p + 28 + nl, 4);
+		off[n] = p;
+		sz[n] = 32 + nl + dl;
+		p += sz[n++];
+	}
+	assert_int_equal(p, len);
+	return n;
+}
+
+static void extend(uint8_t pcr[32], const uint8_t d[32])
+{
+	uint8_t in[64];
+
+	memcpy(in, pcr, 32);
+	memcpy(in + 32, d, 32);
+	EVP_Digest(in, 64, pcr, NULL, EVP_sha256(), NULL);
+}
+
+static void real_list_replays_to_quoted_pcr10(void **state)
+{
+	uint8_t ecc[VMS_TPM_PCRS][32];
+	size_t covered = 0, covered_ecc = 0;
+	struct ifix f;
+
+	(void)state;
+	load(&f);
+	assert_true(f.log.n > 50);
+	assert_int_equal(0, strcmp(f.log.e[0].name, "boot_aggregate"));
+	/*
+	 * The kernel's SHA-256 bank rule (SHA-256 over the template data as
+	 * listed) meets the real TPM's PCR 10 at the RSA quote...
+	 */
+	assert_int_equal(0, vms_ima_log_replay(&f.log, f.pcr[10], &covered));
+	assert_true(covered > 50 && covered < f.log.n);
+	/* ...and, a few entries later, at the ECC quote taken after it */
+	t_tpm_quote_pcrs("quote_ecc.pcrs", ecc);
+	assert_int_equal(0, vms_ima_log_replay(&f.log, ecc[10], &covered_ecc));
+	assert_true(covered_ecc > covered);
+	unload(&f);
+}
+
+static void report_entry_binds_enclave_key(void **state)
+{
+	struct vms_isolation_report r;
+	size_t covered;
+	struct ifix f;
+	int idx;
+
+	(void)state;
+	load(&f);
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_bind_report(&f.log, f.pcr[10], f.pk,
+					     (char *)f.report, f.rlen,
+					     &covered, &r));
+	assert_memory_equal(f.pk, r.enclave_pk, 32);
+	assert_int_equal(VMSHIELD_ISOLATION_KERNEL_LOCKED, r.level);
+	assert_int_equal(VMSHIELD_LOCKDOWN_CONFIDENTIALITY, r.lockdown);
+	idx = vms_ima_log_find_report(&f.log, covered);
+	assert_true(idx > 0);
+	assert_string_equal("vmshield-report", f.log.e[idx].name);
+	unload(&f);
+}
+
+static void other_enclave_key_refused(void **state)
+{
+	struct vms_isolation_report r;
+	size_t covered;
+	struct ifix f;
+	char *other;
+
+	(void)state;
+	load(&f);
+	f.pk[0] ^= 1;
+	assert_int_equal(HGS_R_IMA_REPORT_MISMATCH,
+			 vms_tpm_bind_report(&f.log, f.pcr[10], f.pk,
+					     (char *)f.report, f.rlen,
+					     &covered, &r));
+	f.pk[0] ^= 1;
+	/* a report naming another key, with that key sent */
+	other = strdup((char *)f.report);
+	other[f.rlen - 1] = other[f.rlen - 1] == '0' ? '1' : '0';
+	assert_int_equal(HGS_R_IMA_REPORT_MISMATCH,
+			 vms_tpm_bind_report(&f.log, f.pcr[10], f.pk, other,
+					     f.rlen, &covered, &r));
+	free(other);
+	unload(&f);
+}
+
+static void older_report_refused(void **state)
+{
+	struct vms_isolation_report r;
+	size_t covered, i;
+	struct ifix f;
+	int first = -1;
+
+	(void)state;
+	load(&f);
+	/* the report measured at load (kernel-open) is in the list too */
+	for (i = 0; i < f.log.n && first < 0; i++)
+		if (f.log.e[i].buf &&
+		    !strcmp(f.log.e[i].name, "vmshield-report"))
+			first = (int)i;
+	assert_true(first >= 0);
+	assert_int_not_equal(first, vms_ima_log_find_report(&f.log, f.log.n));
+	assert_int_equal(HGS_R_IMA_REPORT_MISMATCH,
+			 vms_tpm_bind_report(&f.log, f.pcr[10], f.pk,
+					     (const char *)f.log.e[first].buf,
+					     f.log.e[first].buf_len, &covered,
+					     &r));
+	unload(&f);
+}
+
+static void list_not_replaying_refused(void **state)
+{
+	struct vms_isolation_report r;
+	size_t off[512], sz[512], n, covered;
+	struct vms_ima_log other;
+	uint8_t pcr10[32], *b;
+	struct ifix f;
+
+	(void)state;
+	load(&f);
+	/* PCR 10 extended outside the list (root writing to the TPM) */
+	memcpy(pcr10, f.pcr[10], 32);
+	extend(pcr10, f.pk);
+	assert_int_equal(HGS_R_IMA_LOG_REPLAY_MISMATCH,
+			 vms_tpm_bind_report(&f.log, pcr10, f.pk,
+					     (char *)f.report, f.rlen,
+					     &covered, &r));
+	/* two entries swapped */
+	n = raw_records(f.raw, f.len, off, sz, 512);
+	b = t_malloc(f.len);
+	memcpy(b, f.raw, f.len);
+	memcpy(b + off[5], f.raw + off[6], sz[6]);
+	memcpy(b + off[5] + sz[6], f.raw + off[5], sz[5]);
+	assert_int_equal(0, vms_ima_log_parse(b, f.len, &other));
+	assert_int_equal(HGS_R_IMA_LOG_REPLAY_MISMATCH,
+			 vms_tpm_bind_report(&other, f.pcr[10], f.pk,
+					     (char *)f.report, f.rlen,
+					     &covered, &r));
+	vms_ima_log_free(&other);
+	/* an entry dropped from the middle */
+	memcpy(b, f.raw, off[7]);
+	memcpy(b + off[7], f.raw + off[8], f.len - off[8]);
+	assert_int_equal(0, vms_ima_log_parse(b, f.len - sz[7], &other));
+	assert_int_equal(HGS_R_IMA_LOG_REPLAY_MISMATCH,
+			 vms_tpm_bind_report(&other, f.pcr[10], f.pk,
+					     (char *)f.report, f.rlen,
+					     &covered, &r));
+	vms_ima_log_free(&other);
+	/* the list cut before the quote */
+	assert_int_equal(0, vms_ima_log_parse(f.raw, off[n / 3], &other));
+	assert_int_equal(HGS_R_IMA_LOG_REPLAY_MISMATCH,
+			 vms_tpm_bind_report(&other, f.pcr[10], f.pk,
+					     (char *)f.report, f.rlen,
+					     &covered, &r));
+	vms_ima_log_free(&other);
+	free(b);
+	unload(&f);
+}
+
+static void report_entry_outside_quote_refused(void **state)
+{
+	struct vms_isolation_report r;
+	uint8_t pcr10[32];
+	size_t i, covered;
+	struct ifix f;
+
+	(void)state;
+	load(&f);
+	/* a quote taken before the module loaded: its prefix has no entry */
+	memset(pcr10, 0, 32);
+	for (i = 0; i < 20; i++)
+		extend(pcr10, f.log.e[i].template_sha256);
+	assert_int_equal(HGS_R_IMA_REPORT_ENTRY_MISSING,
+			 vms_tpm_bind_report(&f.log, pcr10, f.pk,
+					     (char *)f.report, f.rlen,
+					     &covered, &r));
+	assert_int_equal(20, covered);
+	unload(&f);
+}
+
+static void malformed_lists_refused(void **state)
+{
+	size_t off[512], sz[512], n, cut, j;
+	struct vms_ima_log other;
+	struct ifix f;
+	uint8_t *b;
+
+	(void)state;
+	load(&f);
+	n = raw_records(f.raw, f.len, off, sz, 512);
+	/* every truncation inside the first records */
+	for (cut = 1; cut < off[4]; cut++) {
+		int boundary = 0;
+
+		for (j = 0; j < 4; j++)
+			boundary |= cut == off[j];
+		if (boundary)
+			continue;
+		assert_int_equal(-EBADMSG, vms_ima_log_parse(f.raw, cut,
+							     &other));
+		assert_null(other.e);
+	}
+	b = t_malloc(f.len);
+	/* the listed SHA-1 template digest does not match the data */
+	memcpy(b, f.raw, f.len);
+	b[off[3] + 4] ^= 1;
+	assert_int_equal(-EBADMSG, vms_ima_log_parse(b, f.len, &other));
+	/* a file digest altered (the listed template digest then differs) */
+	memcpy(b, f.raw, f.len);
+	b[off[3] + sz[3] - 10] ^= 1;
+	assert_int_equal(-EBADMSG, vms_ima_log_parse(b, f.len, &other));
+	/* a PCR other than 10 */
+	memcpy(b, f.raw, f.len);
+	b[off[2]] = 11;
+	assert_int_equal(-EBADMSG, vms_ima_log_parse(b, f.len, &other));
+	/* a template we do not read ("ima-ng" -> "ima-nx") */
+	memcpy(b, f.raw, f.len);
+	assert_memory_equal(b + off[2] + 28, "ima-ng", 6);
+	b[off[2] + 33] = 'x';
+	assert_int_equal(-ENOTSUP, vms_ima_log_parse(b, f.len, &other));
+	/* a field length running past its record */
+	memcpy(b, f.raw, f.len);
+	b[off[2] + 28 + 6 + 4 + 3] = 0x40;
+	assert_int_equal(-EBADMSG, vms_ima_log_parse(b, f.len, &other));
+	assert_int_equal(-EBADMSG, vms_ima_log_parse(NULL, 0, &other));
+	(void)n;
+	free(b);
+	unload(&f);
+}
+
+static void violation_extends_all_ones(void **state)
+{
+	size_t off[512], sz[512];
+	struct vms_ima_log other;
+	struct ifix f;
+	uint8_t *b, ones[32];
+
+	(void)state;
+	load(&f);
+	raw_records(f.raw, f.len, off, sz, 512);
+	b = t_malloc(f.len);
+	memcpy(b, f.raw, f.len);
+	memset(b + off[4] + 4, 0, 20);
+	assert_int_equal(0, vms_ima_log_parse(b, f.len, &other));
+	memset(ones, 0xff, 32);
+	assert_true(other.e[4].violation);
+	assert_memory_equal(ones, other.e[4].template_sha256, 32);
+	assert_false(vms_ima_entry_is_file(&other.e[4]));
+	vms_ima_log_free(&other);
+	free(b);
+	unload(&f);
+}
+
+/* The evidence a TPM-mode attestation of the captured host would carry. */
+struct evidence {
+	struct ifix f;
+	struct vms_isolation_report r;
+	struct vms_tpm_eventlog boot;
+	size_t covered;
+	uint8_t (*files)[32];
+	size_t n_files;
+	uint8_t module[1][32];
+};
+
+static void evidence_load(struct evidence *e)
+{
+	size_t i;
+	int have_module = 0;
+
+	memset(e, 0, sizeof(*e));
+	load(&e->f);
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_bind_report(&e->f.log, e->f.pcr[10], e->f.pk,
+					     (char *)e->f.report, e->f.rlen,
+					     &e->covered, &e->r));
+	assert_int_equal(0, vms_tpm_eventlog_parse(e->f.bios, e->f.blen,
+						   &e->boot));
+	e->files = t_malloc(e->covered * 32);
+	for (i = 0; i < e->covered; i++) {
+		const struct vms_ima_entry *x = &e->f.log.e[i];
+		const char *base = strrchr(x->name, '/');
+
+		if (!vms_ima_entry_is_file(x))
+			continue;
+		memcpy(e->files[e->n_files++], x->digest, 32);
+		if (base && !strcmp(base, "/vmshield.ko")) {
+			memcpy(e->module[0], x->digest, 32);
+			have_module = 1;
+		}
+	}
+	assert_true(have_module);
+}
+
+static void evidence_free(struct evidence *e)
+{
+	free(e->files);
+	vms_tpm_eventlog_free(&e->boot);
+	unload(&e->f);
+}
+
+static struct vms_tpm_policy full_policy(struct evidence *e)
+{
+	struct vms_tpm_policy p = {
+		.min_lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY,
+		.module_digests = (const uint8_t (*)[32])e->module,
+		.n_module_digests = 1,
+		.allowlist = (const uint8_t (*)[32])e->files,
+		.n_allowlist = e->n_files,
+	};
+	return p;
+}
+
+static void policies_pass_on_captured_host(void **state)
+{
+	char detail[VMS_POLICY_DETAIL_MAX];
+	struct vms_tpm_policy p;
+	struct evidence e;
+
+	(void)state;
+	evidence_load(&e);
+	p = full_policy(&e);
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	evidence_free(&e);
+}
+
+static void lockdown_below_policy_refused(void **state)
+{
+	char detail[VMS_POLICY_DETAIL_MAX];
+	struct vms_isolation_report open;
+	struct vms_tpm_policy p;
+	struct evidence e;
+	size_t i;
+
+	(void)state;
+	evidence_load(&e);
+	p = full_policy(&e);
+	/* the report the module measured at load, before lockdown */
+	for (i = 0; i < e.covered; i++)
+		if (e.f.log.e[i].buf &&
+		    !strcmp(e.f.log.e[i].name, "vmshield-report"))
+			break;
+	assert_int_equal(0, vms_report_parse((char *)e.f.log.e[i].buf,
+					     e.f.log.e[i].buf_len, &open));
+	assert_int_equal(HGS_R_POLICY_LOCKDOWN_INSUFFICIENT,
+			 vms_tpm_policy_evaluate(&p, &open, &e.f.log,
+						 e.covered, &e.boot, detail));
+	assert_non_null(strstr(detail, "lockdown"));
+	evidence_free(&e);
+}
+
+static void module_signature_policy_refused(void **state)
+{
+	char detail[VMS_POLICY_DETAIL_MAX];
+	struct vms_tpm_policy p;
+	struct evidence e;
+
+	(void)state;
+	evidence_load(&e);
+	p = full_policy(&e);
+	p.require_module_sig = 1;
+	/* the rig's module is unsigned: module_sig_ok=0 in the report */
+	assert_int_equal(0, e.r.module_sig_ok);
+	assert_int_equal(HGS_R_POLICY_MODULE_SIG_NOT_ENFORCED,
+			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	evidence_free(&e);
+}
+
+static void unapproved_module_refused(void **state)
+{
+	char detail[VMS_POLICY_DETAIL_MAX];
+	struct vms_tpm_policy p;
+	struct evidence e;
+
+	(void)state;
+	evidence_load(&e);
+	p = full_policy(&e);
+	e.module[0][0] ^= 1;
+	assert_int_equal(HGS_R_POLICY_MODULE_NOT_MEASURED,
+			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	evidence_free(&e);
+}
+
+static void executable_outside_allowlist_refused(void **state)
+{
+	char detail[VMS_POLICY_DETAIL_MAX];
+	struct vms_tpm_policy p;
+	struct evidence e;
+	size_t i;
+
+	(void)state;
+	evidence_load(&e);
+	p = full_policy(&e);
+	/* approve everything but /usr/bin/bash */
+	for (i = 0; i < e.covered; i++)
+		if (!strcmp(e.f.log.e[i].name, "/usr/bin/bash"))
+			break;
+	assert_true(i < e.covered);
+	for (size_t j = 0; j < e.n_files; j++)
+		if (!memcmp(e.files[j], e.f.log.e[i].digest, 32))
+			e.files[j][0] ^= 0xff;
+	assert_int_equal(HGS_R_POLICY_EXECUTABLE_NOT_ALLOWED,
+			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	assert_non_null(strstr(detail, "/usr/bin/bash"));
+	evidence_free(&e);
+}
+
+static void appraisal_not_proven_refused(void **state)
+{
+	char detail[VMS_POLICY_DETAIL_MAX];
+	struct vms_tpm_policy p;
+	struct evidence e;
+
+	(void)state;
+	evidence_load(&e);
+	p = full_policy(&e);
+	p.require_ima_appraisal = 1;
+	/* the rig measures with ima-ng: no signatures in the list */
+	assert_int_equal(HGS_R_POLICY_IMA_APPRAISAL_NOT_PROVEN,
+			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	evidence_free(&e);
+}
+
+/* One ima-sig record for @name with a @siglen-byte signature field. */
+static size_t ima_sig_record(uint8_t *out, const char *name, size_t siglen)
+{
+	uint8_t data[256], *p = data;
+	uint32_t v;
+	size_t nlen = strlen(name) + 1;
+
+	v = 7 + 1 + 32;			/* "sha256:" NUL digest */
+	memcpy(p, &v, 4);
+	memcpy(p + 4, "sha256:", 8);
+	memset(p + 12, 0x5a, 32);
+	p += 4 + v;
+	v = (uint32_t)nlen;
+	memcpy(p, &v, 4);
+	memcpy(p + 4, name, nlen);
+	p += 4 + nlen;
+	v = (uint32_t)siglen;
+	memcpy(p, &v, 4);
+	memset(p + 4, 0x03, siglen);
+	p += 4 + siglen;
+	v = 10;
+	memcpy(out, &v, 4);
+	EVP_Digest(data, (size_t)(p - data), out + 4, NULL, EVP_sha1(), NULL);
+	v = 7;
+	memcpy(out + 24, &v, 4);
+	memcpy(out + 28, "ima-sig", 7);
+	v = (uint32_t)(p - data);
+	memcpy(out + 35, &v, 4);
+	memcpy(out + 39, data, v);
+	return 39 + v;
+}
+
+static void appraisal_proven_by_signed_entries(void **state)
+{
+	char detail[VMS_POLICY_DETAIL_MAX];
+	struct vms_isolation_report r = { .lockdown = 2 };
+	struct vms_tpm_policy p = { .require_ima_appraisal = 1 };
+	struct vms_ima_log log;
+	uint8_t buf[1024];
+	size_t len;
+
+	(void)state;
+	len = ima_sig_record(buf, "/usr/bin/qemu-system-x86_64", 10);
+	len += ima_sig_record(buf + len, "/usr/lib/vmshield/worker", 12);
+	assert_int_equal(0, vms_ima_log_parse(buf, len, &log));
+	assert_int_equal(VMS_IMA_SIG, log.e[1].tmpl);
+	assert_int_equal(12, log.e[1].sig_len);
+	assert_int_equal(HGS_PASSED, vms_tpm_policy_evaluate(&p, &r, &log,
+			 log.n, NULL, detail));
+	vms_ima_log_free(&log);
+	/* one unsigned file is enough to refuse */
+	len = ima_sig_record(buf, "/usr/bin/qemu-system-x86_64", 10);
+	len += ima_sig_record(buf + len, "/tmp/evil", 0);
+	assert_int_equal(0, vms_ima_log_parse(buf, len, &log));
+	assert_int_equal(HGS_R_POLICY_IMA_APPRAISAL_NOT_PROVEN,
+			 vms_tpm_policy_evaluate(&p, &r, &log, log.n, NULL,
+						 detail));
+	assert_non_null(strstr(detail, "/tmp/evil"));
+	vms_ima_log_free(&log);
+}
+
+static void secure_boot_not_proven_refused(void **state)
+{
+	char detail[VMS_POLICY_DETAIL_MAX];
+	struct vms_tpm_policy p;
+	struct evidence e;
+
+	(void)state;
+	evidence_load(&e);
+	p = full_policy(&e);
+	p.require_secure_boot = 1;
+	/* SeaBIOS: the log has no SecureBoot variable */
+	assert_int_equal(HGS_R_POLICY_SECURE_BOOT_NOT_PROVEN,
+			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	e.boot.secure_boot = 1;	/* as a UEFI log with SecureBoot=1 reads */
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	evidence_free(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(real_list_replays_to_quoted_pcr10),
+		cmocka_unit_test(report_entry_binds_enclave_key),
+		cmocka_unit_test(other_enclave_key_refused),
+		cmocka_unit_test(older_report_refused),
+		cmocka_unit_test(list_not_replaying_refused),
+		cmocka_unit_test(report_entry_outside_quote_refused),
+		cmocka_unit_test(malformed_lists_refused),
+		cmocka_unit_test(violation_extends_all_ones),
+		cmocka_unit_test(policies_pass_on_captured_host),
+		cmocka_unit_test(lockdown_below_policy_refused),
+		cmocka_unit_test(module_signature_policy_refused),
+		cmocka_unit_test(unapproved_module_refused),
+		cmocka_unit_test(executable_outside_allowlist_refused),
+		cmocka_unit_test(appraisal_not_proven_refused),
+		cmocka_unit_test(appraisal_proven_by_signed_entries),
+		cmocka_unit_test(secure_boot_not_proven_refused),
+	};
+
+	return cmocka_run_group_tests_name("tpm_ima", tests, NULL, NULL);
+}
