@@ -123,8 +123,9 @@ check "a worker killed after a seal: its last seal (generation $RUNGEN) resumes 
 BGPID=$!
 for _ in $(seq 200); do grep -q "sealed generation" "$DIR/bg.out" && break; sleep 0.1; done
 w resume --vm "${VM[1]}" --state "$S1" --key "${KEY[1]}"
+rc=$?
 check "a second worker on the same state file is refused (in use)" \
-	eval '(($? != 0)) && has "in use by another vmshield-worker"'
+	eval '((rc != 0)) && has "in use by another vmshield-worker"'
 wait "$BGPID"
 check "the first worker finished its 30 seals undisturbed" test $? -eq 0
 LASTGEN=$(sed -n 's/.*sealed orderly state generation \([0-9]*\).*/\1/p' "$DIR/bg.out")
@@ -170,9 +171,10 @@ check "the real state file is still good after all that" \
 # --- who may unseal ----------------------------------------------------------
 cp "$WORKER" "$DIR/copied-worker" && printf '\0' >>"$DIR/copied-worker"
 diag <<<"copied worker digest $(sha256 "$DIR/copied-worker")"
-refused "a copy of the worker with another digest is not an approved worker (EACCES)" \
+WORKER=$DIR/copied-worker refused \
+	"a copy of the worker with another digest is not an approved worker (EACCES)" \
 	"$S1" "not an approved worker" \
-	"$DIR/copied-worker" resume --vm "${VM[1]}" --state "$S1" --key "${KEY[1]}"
+	resume --vm "${VM[1]}" --state "$S1" --key "${KEY[1]}"
 p() { "$PROBE" "$@" >"$OUT" 2>&1; local rc=$?; diag <"$OUT"; return $rc; }
 p "${KEY[1]}" "$S1"
 check "another root program (non-dumpable) cannot unseal VM01's state: EACCES" test $? -eq 13
@@ -182,8 +184,9 @@ check "another root program, dumpable, cannot either (EACCES or EPERM)" eval '((
 w provision --vm "${VM[3]}" --state "$S3" --key "${KEY[3]}" --nv-text "VM03"
 check "provision VM03 (release approves the worker and unseal_probe)" test $? -eq 0
 p "${KEY[3]}" "$S3" --dumpable
+rc=$?
 check "an approved program that is dumpable is refused: EPERM, and told to call prctl" \
-	eval '(($? == 1)) && has "prctl(PR_SET_DUMPABLE, 0)"'
+	eval '((rc == 1)) && has "prctl(PR_SET_DUMPABLE, 0)"'
 p "${KEY[3]}" "$S3"
 check "the same program non-dumpable is served (the refusal was dumpability)" test $? -eq 0
 w resume --vm "${VM[3]}" --state "$S3" --key "${KEY[3]}" --expect VM03
