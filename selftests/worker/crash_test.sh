@@ -113,6 +113,7 @@ for ((i = 1; i <= ROUNDS; i++)); do
 		gen=${BASH_REMATCH[1]} ctr=${BASH_REMATCH[2]}
 		echo "crash $i/$ROUNDS: state gen $gen unsealed ok (counter $ctr >= acked $ACK_CTR); killed QEMU after $seals seals" >&2
 		report OK "crash $i/$ROUNDS: state gen $gen unsealed ok, killed after $seals seals"
+		rm -f "$SHARE/$tag.rig"	# keep the rig log of failed rounds only
 	else
 		report FAIL "crash $i/$ROUNDS: ${r:-no result} (killed: $killed; see $SHARE/$tag.*)"
 	fi
@@ -120,7 +121,6 @@ for ((i = 1; i <= ROUNDS; i++)); do
 	if [[ $last =~ sealed\ generation\ ([0-9]+)\ counter\ ([0-9]+) ]]; then
 		ACK_GEN=${BASH_REMATCH[1]} ACK_CTR=${BASH_REMATCH[2]}
 	fi
-	rm -f "$SHARE/$tag.rig"	# keep the guest's own files, drop the rig log
 done
 echo "# $ROUNDS crashes in $(( $(date +%s) - start )) s" >&2
 

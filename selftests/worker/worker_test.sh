@@ -162,7 +162,7 @@ refused "a truncated file is refused" "$DIR/truncated" "truncated" \
 head -c 40 "$S1" >"$DIR/short"
 refused "a file shorter than a header is refused" "$DIR/short" "truncated" \
 	resume --vm "${VM[1]}" --state "$DIR/short" --key "${KEY[1]}"
-refused "the generation-7 copy offered after generation $LASTGEN: rollback refused" \
+refused "an older copy offered after generation $LASTGEN was sealed: rollback refused" \
 	"$DIR/orderly.copy" "refusing a rollback" \
 	resume --vm "${VM[1]}" --state "$DIR/orderly.copy" --key "${KEY[1]}" --min-generation "$LASTGEN"
 check "the real state file is still good after all that" \
