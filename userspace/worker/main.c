@@ -164,19 +164,19 @@ static int opt_allowed(enum cmd c, int opt)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	uint64_t v;
-	int c;
+	int c, idx = 0;
 
 	o->reseal_ms = 1000;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", long_opts, &idx)) != -1) {
 		if (c == 'h') {
 			usage_cmd(stdout, o->cmd);
 			return 1;
 		}
 		if (c == '?' || !opt_allowed(o->cmd, c)) {
 			if (c != '?')
-				fprintf(stderr, "worker: %s does not take %s\n",
-					cmd_names[o->cmd], argv[optind - 1]);
+				fprintf(stderr, "worker: %s does not take --%s\n",
+					cmd_names[o->cmd], long_opts[idx].name);
 			usage_cmd(stderr, o->cmd);
 			return -EINVAL;
 		}
