@@ -131,6 +131,23 @@ check "the first worker finished its 30 seals undisturbed" test $? -eq 0
 LASTGEN=$(sed -n 's/.*sealed orderly state generation \([0-9]*\).*/\1/p' "$DIR/bg.out")
 diag <<<"last generation $LASTGEN"
 
+w status --state "$S1"
+check "status: key=value header of VM01's file, generation $LASTGEN, no worker" \
+	eval 'has "vm=${VM[1]} " && has "generation=$LASTGEN " && has "worker=none"'
+"$WORKER" run --vm "${VM[1]}" --state "$S1" --key "${KEY[1]}" --reseal-every 60000 >"$DIR/bg.out" 2>&1 &
+BGPID=$!
+for _ in $(seq 200); do grep -q "sealed generation" "$DIR/bg.out" && break; sleep 0.1; done
+w status --state "$S1"
+check "status while a worker runs says worker=running" has "worker=running"
+kill -TERM "$BGPID"; wait "$BGPID"
+rc=$?
+check "SIGTERM: the worker stops with an orderly seal" \
+	eval '((rc == 0)) && grep -q "stop requested" "$DIR/bg.out" && grep -q "sealed orderly state" "$DIR/bg.out"'
+LASTGEN=$(sed -n 's/.*sealed orderly state generation \([0-9]*\).*/\1/p' "$DIR/bg.out")
+echo "not sealed" >"$DIR/notsealed"
+refused "status of a file that is not sealed state says so" "$DIR/notsealed" "not a sealed-state file" \
+	status --state "$DIR/notsealed"
+
 # --- another VM's state ------------------------------------------------------
 w provision --vm "${VM[2]}" --state "$S2" --key "${KEY[2]}" --nv-text "VM02 tag"
 check "provision VM02" test $? -eq 0

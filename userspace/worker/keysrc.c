@@ -11,6 +11,8 @@
 #include "keysrc.h"
 #include "vmshield.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Search the keyrings this process possesses, as request_key would. */
 static key_serial_t search_own_keyrings(const char *desc)
 {
@@ -21,7 +23,7 @@ static key_serial_t search_own_keyrings(const char *desc)
 	size_t i;
 	long k;
 
-	for (i = 0; i < sizeof(rings) / sizeof(rings[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(rings); i++) {
 		k = keyctl_search(rings[i], "vmshield", desc, 0);
 		if (k > 0)
 			return (key_serial_t)k;

@@ -5,6 +5,7 @@
  * sealed by vmshield.ko under the VM's key and written atomically.
  *
  *   vmshield-worker provision|resume|run --vm UUID --state FILE KEY ...
+ *   vmshield-worker status --state FILE
  *
  * Documentation/worker.md says what each command does and what every
  * failure means.
@@ -46,7 +47,7 @@ __attribute__((constructor(101))) static void worker_undumpable(void)
 		dumpable_error = errno;
 }
 
-enum cmd { CMD_PROVISION, CMD_RESUME, CMD_RUN };
+enum cmd { CMD_PROVISION, CMD_RESUME, CMD_RUN, CMD_STATUS };
 
 struct opts {
 	enum cmd cmd;
@@ -62,7 +63,9 @@ struct opts {
 	int no_persistent_key;
 };
 
-static const char *const cmd_names[] = { "provision", "resume", "run" };
+static const char *const cmd_names[] = {
+	"provision", "resume", "run", "status",
+};
 
 static void usage_cmd(FILE *f, enum cmd c)
 {
@@ -90,9 +93,15 @@ static void usage_cmd(FILE *f, enum cmd c)
 "0x01500017, seal the state with the next generation and replace FILE\n"
 "atomically, printing one line per seal. Stops after N seals (default: on\n"
 "SIGTERM or SIGINT) with Shutdown(STATE) and a last, orderly seal.\n",
+	[CMD_STATUS] =
+"Usage: vmshield-worker status --state FILE\n\n"
+"Show a sealed-state file's header (VM id, key id, generation, size) and\n"
+"whether a worker is serving it, as key=value. Needs no key; unseals nothing.\n",
 	};
 
 	fputs(text[c], f);
+	if (c == CMD_STATUS)
+		return;
 	fputs("\nKEY is one of:\n"
 	      "  --key SERIAL          the serial of the VM's vmshield key\n"
 	      "  --key-desc vm:UUID    search this process's keyrings for it\n"
@@ -109,7 +118,8 @@ static void usage(FILE *f)
 	      "Commands:\n"
 	      "  provision   a fresh vTPM for a new VM, sealed as generation 1\n"
 	      "  resume      unseal, start the vTPM, show what it holds\n"
-	      "  run         resume, then change and reseal the vTPM periodically\n\n"
+	      "  run         resume, then change and reseal the vTPM periodically\n"
+	      "  status      a state file's header and whether a worker serves it\n\n"
 	      "vmshield-worker COMMAND --help shows a command's options.\n"
 	      "See Documentation/worker.md.\n", f);
 }
@@ -125,8 +135,10 @@ static int parse_u64(const char *s, uint64_t *out)
 	return errno || *end ? -EINVAL : 0;
 }
 
-enum { OPT_VM = 256, OPT_STATE, OPT_KEY, OPT_KEY_DESC, OPT_NV_TEXT,
-       OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY };
+enum {
+	OPT_VM = 256, OPT_STATE, OPT_KEY, OPT_KEY_DESC, OPT_NV_TEXT,
+	OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY,
+};
 
 static const struct option long_opts[] = {
 	{ "vm", required_argument, NULL, OPT_VM },
@@ -155,8 +167,10 @@ static int opt_allowed(enum cmd c, int opt)
 		return c != CMD_PROVISION;
 	case OPT_RESEAL: case OPT_COUNT:
 		return c == CMD_RUN;
-	default:
+	case OPT_STATE:
 		return 1;
+	default:
+		return c != CMD_STATUS;
 	}
 }
 
@@ -181,8 +195,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return -EINVAL;
 		}
 		switch (c) {
-		case OPT_VM: o->vm = optarg; break;
-		case OPT_STATE: o->state = optarg; break;
+		case OPT_VM:
+			o->vm = optarg;
+			break;
+		case OPT_STATE:
+			o->state = optarg;
+			break;
 		case OPT_KEY:
 			if (parse_u64(optarg, &v) || !v || v > INT32_MAX) {
 				fprintf(stderr, "worker: --key wants a key serial (a positive number), got '%s'\n",
@@ -196,9 +214,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->key.kind = WORKER_KEY_DESC;
 			o->key.desc = optarg;
 			break;
-		case OPT_NV_TEXT: o->nv_text = optarg; break;
-		case OPT_EXPECT: o->expect = optarg; break;
-		case OPT_NO_PKEY: o->no_persistent_key = 1; break;
+		case OPT_NV_TEXT:
+			o->nv_text = optarg;
+			break;
+		case OPT_EXPECT:
+			o->expect = optarg;
+			break;
+		case OPT_NO_PKEY:
+			o->no_persistent_key = 1;
+			break;
 		case OPT_MIN_GEN:
 			if (parse_u64(optarg, &o->min_generation)) {
 				fprintf(stderr, "worker: --min-generation wants a number, got '%s'\n",
@@ -225,6 +249,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "worker: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->cmd == CMD_STATUS) {
+		if (o->state)
+			return 0;
+		fprintf(stderr, "worker: status needs --state FILE\n");
+		usage_cmd(stderr, o->cmd);
 		return -EINVAL;
 	}
 	if (!o->vm || !o->state || o->key.kind == WORKER_KEY_NONE) {
@@ -386,8 +417,10 @@ static int resume_vtpm(const struct opts *o, struct statefile *sf,
 	struct vts_view v;
 	int r;
 
-	/* The blob's header first: another VM's or an old file is refused
-	 * before any key or the module is touched. */
+	/*
+	 * The blob's header first: another VM's or an old file is refused
+	 * before any key or the module is touched.
+	 */
 	r = statefile_check(sf, o->vm_id, o->min_generation);
 	if (r)
 		return r;
@@ -409,8 +442,10 @@ static int resume_vtpm(const struct opts *o, struct statefile *sf,
 			o->state, strerror(-r));
 		return r;
 	}
-	/* An orderly state resumes with its volatile part; after an
-	 * unclean stop the vTPM restarts from NV, as after a power loss. */
+	/*
+	 * An orderly state resumes with its volatile part; after an
+	 * unclean stop the vTPM restarts from NV, as after a power loss.
+	 */
 	if (v.flags & VTS_F_ORDERLY)
 		r = vtpm_start_from(v.perm, v.perm_len, v.vol, v.vol_len);
 	else
@@ -483,6 +518,7 @@ static int cmd_resume(const struct opts *o, struct statefile *sf)
 	return r;
 }
 
+/* volatile sig_atomic_t: what C allows a signal handler to set */
 static volatile sig_atomic_t stop_requested;
 
 static void on_stop_signal(int sig)
@@ -558,6 +594,30 @@ static int cmd_run(const struct opts *o, struct statefile *sf)
 	return r;
 }
 
+/* key=value lines, for people and scripts alike */
+static int cmd_status(const struct opts *o)
+{
+	char vm[VMS_UUID_STR_LEN], kid[2 * 16 + 1];
+	struct vms_ss_header h;
+	size_t len = 0;
+	int in_use, r;
+
+	r = statefile_peek(o->state, &h, &len, &in_use);
+	if (r) {
+		fprintf(stderr, "worker: %s: %s\n", o->state,
+			vms_dev_op_strerror(r == -ENOENT || r == -EACCES ||
+					    r == -EISDIR ? VMS_OP_FILE :
+					    VMS_OP_UNSEAL, r));
+		return r;
+	}
+	vms_uuid_format(h.vm_id, vm);
+	vms_hex_encode(h.key_id, sizeof(h.key_id), kid);
+	printf("state=%s vm=%s key_id=%s generation=%" PRIu64
+	       " bytes=%zu worker=%s\n", o->state, vm, kid, h.generation, len,
+	       in_use ? "running" : "none");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -578,10 +638,10 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	for (o.cmd = CMD_PROVISION; o.cmd <= CMD_RUN; o.cmd++)
+	for (o.cmd = CMD_PROVISION; o.cmd <= CMD_STATUS; o.cmd++)
 		if (!strcmp(argv[1], cmd_names[o.cmd]))
 			break;
-	if (o.cmd > CMD_RUN) {
+	if (o.cmd > CMD_STATUS) {
 		fprintf(stderr, "worker: unknown command '%s'\n", argv[1]);
 		usage(stderr);
 		return 2;
@@ -589,6 +649,8 @@ int main(int argc, char **argv)
 	r = parse_opts(argc - 1, argv + 1, &o);
 	if (r)
 		return r > 0 ? 0 : 2;
+	if (o.cmd == CMD_STATUS)
+		return cmd_status(&o) ? 1 : 0;
 	lock_memory();
 	/* One worker per state file; stale temporaries of a crashed one go. */
 	r = statefile_open(&sf, o.state);
@@ -603,6 +665,8 @@ int main(int argc, char **argv)
 		break;
 	case CMD_RUN:
 		r = cmd_run(&o, &sf);
+		break;
+	case CMD_STATUS:
 		break;
 	}
 	statefile_close(&sf);

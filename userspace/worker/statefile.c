@@ -168,3 +168,29 @@ int statefile_unseal(struct statefile *sf, int fd, key_serial_t key,
 	       *generation, len);
 	return 0;
 }
+
+int statefile_peek(const char *path, struct vms_ss_header *hdr,
+		   size_t *len, int *in_use)
+{
+	char lock[PATH_MAX];
+	uint8_t *blob = NULL;
+	int fd, r;
+
+	*in_use = 0;
+	r = sibling(path, ".lock", lock, sizeof(lock));
+	if (r)
+		return r;
+	fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+			*in_use = 1;
+		close(fd);	/* drops a lock we may have taken */
+	}
+	r = vms_read_file(path, VMSHIELD_MAX_STATE_LEN +
+			  VMSHIELD_SEAL_OVERHEAD + 1, &blob, len);
+	if (r)
+		return r;
+	r = vms_ss_parse(blob, *len, hdr);
+	free(blob);
+	return r;
+}

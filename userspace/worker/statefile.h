@@ -45,4 +45,11 @@ int statefile_check(struct statefile *sf, const uint8_t vm_id[16],
 int statefile_unseal(struct statefile *sf, int fd, key_serial_t key,
 		     struct vms_secret *out, uint64_t *generation);
 
+/*
+ * For `status`: read and parse @path's header without taking the lock;
+ * *@in_use is 1 when a worker holds the lock. 0 or -errno (not printed).
+ */
+int statefile_peek(const char *path, struct vms_ss_header *hdr,
+		   size_t *len, int *in_use);
+
 #endif /* VMS_WORKER_STATEFILE_H */

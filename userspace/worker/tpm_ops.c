@@ -41,8 +41,10 @@ int tpm_open(struct tpm_session *s)
 {
 	TSS2_RC rc;
 
-	/* tpm2-tss logs every TPM error; ours are expected ("is it there?")
-	 * or reported by us. TSS2_LOG set by the caller still wins. */
+	/*
+	 * tpm2-tss logs every TPM error; ours are expected ("is it there?")
+	 * or reported by us. TSS2_LOG set by the caller still wins.
+	 */
 	setenv("TSS2_LOG", "all+NONE", 0);
 	s->esys = NULL;
 	s->tcti = vtpm_tcti_new();

@@ -23,6 +23,8 @@
 
 #include "vtpm.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* The three state names libtpms uses, and our copy of each. */
 static const char *const nv_names[] = {
 	TPM_PERMANENT_ALL_NAME, TPM_VOLATILESTATE_NAME, TPM_SAVESTATE_NAME,
@@ -34,7 +36,7 @@ static struct vms_secret *nv_slot(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(nv_names) / sizeof(nv_names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(nv_names); i++)
 		if (!strcmp(name, nv_names[i]))
 			return &nv_bufs[i];
 	return NULL;
@@ -196,6 +198,6 @@ void vtpm_stop(void)
 	if (vtpm_running)
 		TPMLIB_Terminate();
 	vtpm_running = 0;
-	for (i = 0; i < sizeof(nv_bufs) / sizeof(nv_bufs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(nv_bufs); i++)
 		vms_secret_free(&nv_bufs[i]);
 }
