@@ -144,7 +144,7 @@ rc=$?
 check "SIGTERM: the worker stops with an orderly seal" \
 	eval '((rc == 0)) && grep -q "stop requested" "$DIR/bg.out" && grep -q "sealed orderly state" "$DIR/bg.out"'
 LASTGEN=$(sed -n 's/.*sealed orderly state generation \([0-9]*\).*/\1/p' "$DIR/bg.out")
-echo "not sealed" >"$DIR/notsealed"
+head -c 300 /dev/zero | tr "\\0" x >"$DIR/notsealed"
 refused "status of a file that is not sealed state says so" "$DIR/notsealed" "not a sealed-state file" \
 	status --state "$DIR/notsealed"
 
