@@ -63,6 +63,7 @@ $(CHECKPATCH):
 selftests: $(KSFT_DIR)/kselftest_harness.h
 	$(MAKE) -C selftests/kmod BUILD=$(BUILD) KSFT_DIR=$(KSFT_DIR)
 	$(MAKE) -C selftests/fabric BUILD=$(BUILD)
+	$(MAKE) -C selftests/worker BUILD=$(BUILD)
 
 # deps first, then a fresh make: KVER and the tarball path are found at
 # parse time, and on a fresh machine they only exist after `make deps`.

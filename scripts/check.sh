@@ -40,6 +40,8 @@ while read -r t; do
 done < "$REPO/selftests/kmod/TESTS"
 run_suite rig-kmod "$REPO/selftests/vm/run" --timeout 1200 "${kmod_tests[@]}"
 run_suite fabric "$REPO/selftests/fabric/run"
+run_suite worker "$REPO/selftests/worker/run.sh"
+run_suite worker-crash env CRASH_ROUNDS="${CRASH_ROUNDS:-5}" "$REPO/selftests/worker/crash_test.sh"
 
 echo "== summary ($(( $(date +%s) - start )) s)"
 grep -h '^# rig: boot-to-tests' "$TAP"/rig-kmod.tap 2>/dev/null | tail -1
@@ -53,4 +55,5 @@ else
 	files+=("$TAP/unit.tap")
 fi
 files+=("$TAP/static.tap" "$TAP/fuzz.tap" "$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap" "$TAP/fabric.tap")
+files+=("$TAP/worker.tap" "$TAP/worker-crash.tap")
 exec "$REPO/scripts/tap-summary.sh" "${files[@]}"

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+# selftests/worker/lib.sh - shell helpers the worker tests share (sourced):
+# TAP output, and key releases for the running enclave built the way KPS
+# builds them (shieldctl crypto release-build), loaded as vmshield keys.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORKER=${WORKER:-$REPO/build/bin/vmshield-worker}
+SHIELDCTL=${SHIELDCTL:-$REPO/build/bin/shieldctl}
+PROBE=${PROBE:-$REPO/build/selftests/worker/unseal_probe}
+
+T_N=0
+T_FAILED=0
+ok() { T_N=$((T_N + 1)); echo "ok $T_N $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N $*"; }
+# check DESCRIPTION COMMAND...: ok if COMMAND succeeds
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+diag() { sed 's/^/# /'; }
+
+sha256() { sha256sum "$1" | cut -c1-64; }
+
+# The enclave's public key (raw 32 bytes) into $1; fails unless the host
+# is kernel-locked when $2 is "locked".
+enclave_public() {
+	local json pk
+	json=$("$SHIELDCTL" host info --json) || return 1
+	if [[ ${2:-} == locked && $json != *'"isolation_level":"kernel-locked"'* ]]; then
+		echo "# host is not kernel-locked: $json"
+		return 1
+	fi
+	pk=$(sed -n 's/.*"enclave_pk":"\([0-9a-f]\{64\}\)".*/\1/p' <<<"$json")
+	[[ -n $pk ]] || return 1
+	xxd -r -p <<<"$pk" >"$1"
+}
+
+# make_release OUT VM_UUID KEY_ID TK_FILE POLICY ENCLAVE_PUB [DIGEST...]
+make_release() {
+	local out=$1 vm=$2 kid=$3 tk=$4 policy=$5 pub=$6 d args=()
+	shift 6
+	for d in "$@"; do args+=(--worker-digest "$d"); done
+	"$SHIELDCTL" crypto release-build --vm-id "$vm" --key-id "$kid" \
+		--policy "$policy" --lifetime 3600 "${args[@]}" \
+		--enclave-public "$pub" --tk "$tk" --out "$out" >/dev/null
+}
+
+# load_release VM_UUID RELEASE: add it to the session keyring, print the serial.
+load_release() {
+	keyctl padd vmshield "vm:$1" @s <"$2"
+}
+
+new_uuid() { cat /proc/sys/kernel/random/uuid; }
+new_key_id() { head -c 16 /dev/urandom | xxd -p; }

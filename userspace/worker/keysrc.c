@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keysrc.c - resolving the VM's key (see keysrc.h). A key of the wrong
+ * type or for another VM is refused here, before the module is asked.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keysrc.h"
+#include "vmshield.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Search the keyrings this process possesses, as request_key would. */
+static key_serial_t search_own_keyrings(const char *desc)
+{
+	static const key_serial_t rings[] = {
+		KEY_SPEC_THREAD_KEYRING, KEY_SPEC_PROCESS_KEYRING,
+		KEY_SPEC_SESSION_KEYRING,
+	};
+	size_t i;
+	long k;
+
+	for (i = 0; i < ARRAY_SIZE(rings); i++) {
+		k = keyctl_search(rings[i], "vmshield", desc, 0);
+		if (k > 0)
+			return (key_serial_t)k;
+	}
+	return -ENOKEY;
+}
+
+/* Is @serial a "vmshield" key described @want? 0, or -errno (printed). */
+static int check_key(key_serial_t serial, const char *want)
+{
+	char *d = NULL, *type_end, *desc;
+	int i, r = 0;
+
+	if (keyctl_describe_alloc(serial, &d) < 0) {
+		r = -errno;
+		fprintf(stderr, "worker: key %d: %s\n", serial,
+			vms_dev_op_strerror(VMS_OP_UNSEAL, r));
+		return r;
+	}
+	/* "type;uid;gid;perm;description" */
+	type_end = strchr(d, ';');
+	desc = d;
+	for (i = 0; i < 4 && desc; i++) {
+		desc = strchr(desc, ';');
+		if (desc)
+			desc++;
+	}
+	if (!type_end || !desc) {
+		r = -EINVAL;
+		fprintf(stderr, "worker: key %d: unreadable description\n",
+			serial);
+	} else if ((size_t)(type_end - d) != strlen("vmshield") ||
+		   strncmp(d, "vmshield", type_end - d)) {
+		r = -EINVAL;
+		fprintf(stderr, "worker: key %d is of type '%.*s', not a vmshield key: pass the serial of the VM's key release\n",
+			serial, (int)(type_end - d), d);
+	} else if (strcmp(desc, want)) {
+		r = -EKEYREJECTED;
+		fprintf(stderr, "worker: key %d is '%s', not this VM's key '%s': refusing (nothing changed)\n",
+			serial, desc, want);
+	}
+	free(d);
+	return r;
+}
+
+key_serial_t worker_key_acquire(const struct worker_key_source *src,
+				const uint8_t vm_id[16])
+{
+	char want[VMS_KEY_DESC_LEN], given[VMS_KEY_DESC_LEN];
+	key_serial_t serial;
+	int r;
+
+	r = vms_dev_key_desc(vm_id, want, sizeof(want));
+	if (r)
+		return r;
+	switch (src->kind) {
+	case WORKER_KEY_SERIAL:
+		serial = src->serial;
+		break;
+	case WORKER_KEY_DESC:
+		/* accept either case of the UUID, as the library does */
+		if (strncmp(src->desc, "vm:", 3) ||
+		    vms_dev_key_desc_uuid(src->desc + 3, given, sizeof(given))) {
+			fprintf(stderr, "worker: --key-desc wants vm:UUID, got '%s'\n",
+				src->desc);
+			return -EINVAL;
+		}
+		if (strcmp(given, want)) {
+			fprintf(stderr, "worker: --key-desc %s names another VM than --vm (%s): refusing\n",
+				given, want);
+			return -EKEYREJECTED;
+		}
+		serial = search_own_keyrings(want);
+		if (serial < 0) {
+			fprintf(stderr, "worker: no vmshield key '%s' in this process's keyrings: load the VM's key release first (keyctl padd vmshield %s @s < RELEASE)\n",
+				want, want);
+			return serial;
+		}
+		break;
+	default:
+		fprintf(stderr, "worker: no key given: pass --key SERIAL or --key-desc vm:UUID\n");
+		return -EINVAL;
+	}
+	r = check_key(serial, want);
+	return r ? r : serial;
+}

@@ -1,0 +1,674 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - vmshield-worker: the reference VM worker. It runs a VM's vTPM
+ * (libtpms, in process), and keeps the vTPM's state only as sealed state:
+ * sealed by vmshield.ko under the VM's key and written atomically.
+ *
+ *   vmshield-worker provision|resume|run --vm UUID --state FILE KEY ...
+ *   vmshield-worker status --state FILE
+ *
+ * Documentation/worker.md says what each command does and what every
+ * failure means.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include <libtpms/tpm_library.h>
+#include <openssl/rand.h>
+
+#include "keysrc.h"
+#include "statefile.h"
+#include "tpm_ops.h"
+#include "tpm_state.h"
+#include "vms_hex.h"
+#include "vmshield.h"
+#include "vtpm.h"
+
+static int dumpable_error;
+
+/*
+ * Non-dumpable before main() runs: no core dump, no ptrace by other
+ * processes of the same user, no /proc/PID/mem, and the module serves
+ * shielded keys only to non-dumpable workers.
+ */
+__attribute__((constructor(101))) static void worker_undumpable(void)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		dumpable_error = errno;
+}
+
+enum cmd { CMD_PROVISION, CMD_RESUME, CMD_RUN, CMD_STATUS };
+
+struct opts {
+	enum cmd cmd;
+	const char *vm;
+	uint8_t vm_id[16];
+	const char *state;
+	struct worker_key_source key;
+	const char *nv_text;
+	const char *expect;
+	uint64_t min_generation;
+	long reseal_ms;
+	uint64_t count;
+	int no_persistent_key;
+};
+
+static const char *const cmd_names[] = {
+	"provision", "resume", "run", "status",
+};
+
+static void usage_cmd(FILE *f, enum cmd c)
+{
+	static const char *const text[] = {
+	[CMD_PROVISION] =
+"Usage: vmshield-worker provision --vm UUID --state FILE KEY\n"
+"                                 [--nv-text TEXT] [--no-persistent-key]\n\n"
+"Create a fresh TPM 2.0 for the VM (manufacture, Startup(CLEAR)), define NV\n"
+"index 0x01500016 holding TEXT (default: a random tag, printed), an NV\n"
+"counter 0x01500017 and a persistent ECC storage key 0x81000001 (its name is\n"
+"printed), then Shutdown(STATE), seal the permanent and volatile state with\n"
+"generation 1 and write FILE atomically. FILE must not exist yet.\n",
+	[CMD_RESUME] =
+"Usage: vmshield-worker resume --vm UUID --state FILE KEY\n"
+"                              [--expect TEXT] [--min-generation N]\n\n"
+"Unseal FILE, load it into a fresh libtpms, Startup(STATE) (Startup(CLEAR)\n"
+"after an unclean stop), read NV index 0x01500016, the counter and the\n"
+"persistent key back and print them. With --expect, exit 1 unless the NV\n"
+"index holds TEXT. Does not write FILE.\n",
+	[CMD_RUN] =
+"Usage: vmshield-worker run --vm UUID --state FILE KEY\n"
+"                           [--reseal-every MS] [--count N] [--min-generation N]\n\n"
+"What a running VM's worker does: resume the vTPM from FILE, then every MS\n"
+"milliseconds (default 1000; 0 = as fast as possible) increment NV counter\n"
+"0x01500017, seal the state with the next generation and replace FILE\n"
+"atomically, printing one line per seal. Stops after N seals (default: on\n"
+"SIGTERM or SIGINT) with Shutdown(STATE) and a last, orderly seal.\n",
+	[CMD_STATUS] =
+"Usage: vmshield-worker status --state FILE\n\n"
+"Show a sealed-state file's header (VM id, key id, generation, size) and\n"
+"whether a worker is serving it, as key=value. Needs no key; unseals nothing.\n",
+	};
+
+	fputs(text[c], f);
+	if (c == CMD_STATUS)
+		return;
+	fputs("\nKEY is one of:\n"
+	      "  --key SERIAL          the serial of the VM's vmshield key\n"
+	      "  --key-desc vm:UUID    search this process's keyrings for it\n"
+	      "\n  --min-generation N    refuse a sealed state older than generation N\n"
+	      "                        (a rollback to a superseded file)\n"
+	      "  -h, --help            this help\n", f);
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: vmshield-worker COMMAND --vm UUID --state FILE KEY [OPTIONS]\n\n"
+	      "The reference VM worker of vmshield: runs a VM's vTPM (libtpms) and\n"
+	      "keeps its state only sealed by vmshield.ko under the VM's key.\n\n"
+	      "Commands:\n"
+	      "  provision   a fresh vTPM for a new VM, sealed as generation 1\n"
+	      "  resume      unseal, start the vTPM, show what it holds\n"
+	      "  run         resume, then change and reseal the vTPM periodically\n"
+	      "  status      a state file's header and whether a worker serves it\n\n"
+	      "vmshield-worker COMMAND --help shows a command's options.\n"
+	      "See Documentation/worker.md.\n", f);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	*out = strtoull(s, &end, 10);
+	return errno || *end ? -EINVAL : 0;
+}
+
+enum {
+	OPT_VM = 256, OPT_STATE, OPT_KEY, OPT_KEY_DESC, OPT_NV_TEXT,
+	OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY,
+};
+
+static const struct option long_opts[] = {
+	{ "vm", required_argument, NULL, OPT_VM },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "key-desc", required_argument, NULL, OPT_KEY_DESC },
+	{ "nv-text", required_argument, NULL, OPT_NV_TEXT },
+	{ "expect", required_argument, NULL, OPT_EXPECT },
+	{ "min-generation", required_argument, NULL, OPT_MIN_GEN },
+	{ "reseal-every", required_argument, NULL, OPT_RESEAL },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "no-persistent-key", no_argument, NULL, OPT_NO_PKEY },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Which options each command takes. */
+static int opt_allowed(enum cmd c, int opt)
+{
+	switch (opt) {
+	case OPT_NV_TEXT: case OPT_NO_PKEY:
+		return c == CMD_PROVISION;
+	case OPT_EXPECT:
+		return c == CMD_RESUME;
+	case OPT_MIN_GEN:
+		return c != CMD_PROVISION;
+	case OPT_RESEAL: case OPT_COUNT:
+		return c == CMD_RUN;
+	case OPT_STATE:
+		return 1;
+	default:
+		return c != CMD_STATUS;
+	}
+}
+
+/* 0, 1 (help printed: exit 0) or -EINVAL (message printed: exit 2). */
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	uint64_t v;
+	int c, idx = 0;
+
+	o->reseal_ms = 1000;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", long_opts, &idx)) != -1) {
+		if (c == 'h') {
+			usage_cmd(stdout, o->cmd);
+			return 1;
+		}
+		if (c == '?' || !opt_allowed(o->cmd, c)) {
+			if (c != '?')
+				fprintf(stderr, "worker: %s does not take --%s\n",
+					cmd_names[o->cmd], long_opts[idx].name);
+			usage_cmd(stderr, o->cmd);
+			return -EINVAL;
+		}
+		switch (c) {
+		case OPT_VM:
+			o->vm = optarg;
+			break;
+		case OPT_STATE:
+			o->state = optarg;
+			break;
+		case OPT_KEY:
+			if (parse_u64(optarg, &v) || !v || v > INT32_MAX) {
+				fprintf(stderr, "worker: --key wants a key serial (a positive number), got '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->key.kind = WORKER_KEY_SERIAL;
+			o->key.serial = (key_serial_t)v;
+			break;
+		case OPT_KEY_DESC:
+			o->key.kind = WORKER_KEY_DESC;
+			o->key.desc = optarg;
+			break;
+		case OPT_NV_TEXT:
+			o->nv_text = optarg;
+			break;
+		case OPT_EXPECT:
+			o->expect = optarg;
+			break;
+		case OPT_NO_PKEY:
+			o->no_persistent_key = 1;
+			break;
+		case OPT_MIN_GEN:
+			if (parse_u64(optarg, &o->min_generation)) {
+				fprintf(stderr, "worker: --min-generation wants a number, got '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_RESEAL:
+			if (parse_u64(optarg, &v) || v > 86400000) {
+				fprintf(stderr, "worker: --reseal-every wants milliseconds (0..86400000), got '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->reseal_ms = (long)v;
+			break;
+		case OPT_COUNT:
+			if (parse_u64(optarg, &o->count) || !o->count) {
+				fprintf(stderr, "worker: --count wants a positive number, got '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "worker: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->cmd == CMD_STATUS) {
+		if (o->state)
+			return 0;
+		fprintf(stderr, "worker: status needs --state FILE\n");
+		usage_cmd(stderr, o->cmd);
+		return -EINVAL;
+	}
+	if (!o->vm || !o->state || o->key.kind == WORKER_KEY_NONE) {
+		fprintf(stderr, "worker: %s needs --vm UUID, --state FILE and --key SERIAL or --key-desc vm:UUID\n",
+			cmd_names[o->cmd]);
+		usage_cmd(stderr, o->cmd);
+		return -EINVAL;
+	}
+	if (vms_uuid_parse(o->vm, o->vm_id)) {
+		fprintf(stderr, "worker: --vm wants a UUID (8-4-4-4-12 hex digits), got '%s'\n",
+			o->vm);
+		return -EINVAL;
+	}
+	if (o->nv_text && (!*o->nv_text ||
+			   strlen(o->nv_text) > WORKER_NV_TAG_MAX)) {
+		fprintf(stderr, "worker: --nv-text wants 1 to %d bytes\n",
+			WORKER_NV_TAG_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Lock memory so plaintext TPM state never reaches swap (if we may). */
+static void lock_memory(void)
+{
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) == 0) {
+		printf("worker: memory locked (no plaintext vTPM state in swap)\n");
+		return;
+	}
+	fprintf(stderr, "worker: warning: cannot lock memory (mlockall: %s): plaintext vTPM state could be swapped out; run as root or raise RLIMIT_MEMLOCK\n",
+		strerror(errno));
+}
+
+/* Seal @c (a container) as @generation into the state file. */
+static int seal_container(int fd, key_serial_t key, const struct opts *o,
+			  uint64_t generation, const struct vms_secret *c)
+{
+	int r = vms_dev_seal_to_file(fd, key, generation, c->p, c->len,
+				     o->state);
+
+	if (r) {
+		/* errnos only the write of the file gives */
+		enum vms_op op = r == -ENOSPC || r == -EIO || r == -EROFS ||
+				 r == -ENOENT || r == -ENOTDIR ?
+				 VMS_OP_FILE : VMS_OP_SEAL;
+
+		fprintf(stderr, "worker: seal generation %" PRIu64 " to %s: %s\n",
+			generation, o->state, vms_dev_op_strerror(op, r));
+	}
+	return r;
+}
+
+/* Shutdown(STATE), then seal permanent + volatile state as orderly. */
+static int seal_orderly(struct tpm_session *s, int fd, key_serial_t key,
+			const struct opts *o, uint64_t generation)
+{
+	_cleanup_vms_secret_ struct vms_secret perm = { 0 }, vol = { 0 },
+						    c = { 0 };
+	int r;
+
+	r = tpm_shutdown_state(s);
+	if (!r)
+		r = vtpm_get_state(TPMLIB_STATE_PERMANENT, &perm);
+	if (!r)
+		r = vtpm_get_state(TPMLIB_STATE_VOLATILE, &vol);
+	if (!r)
+		r = vts_build(VTS_F_ORDERLY, perm.p, perm.len, vol.p, vol.len,
+			      &c);
+	if (!r)
+		r = seal_container(fd, key, o, generation, &c);
+	if (!r)
+		printf("worker: sealed orderly state generation %" PRIu64
+		       " (%zu bytes) to %s\n", generation,
+		       c.len + VMSHIELD_SEAL_OVERHEAD, o->state);
+	return r;
+}
+
+static void random_tag(const struct opts *o, char *buf, size_t size)
+{
+	uint8_t rnd[8];
+	char hex[17];
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		memset(rnd, 0, sizeof(rnd));	/* a tag, not a secret */
+	vms_hex_encode(rnd, sizeof(rnd), hex);
+	snprintf(buf, size, "vmshield %s %s", o->vm, hex);
+}
+
+static int cmd_provision(const struct opts *o, struct statefile *sf)
+{
+	struct tpm_session s = { 0 };
+	char tag[WORKER_NV_TAG_MAX + 1], name[2 * 68 + 1];
+	key_serial_t key;
+	uint64_t counter = 0;
+	int fd, r;
+
+	r = statefile_must_not_exist(sf);
+	if (r)
+		return r;
+	key = worker_key_acquire(&o->key, o->vm_id);
+	if (key < 0)
+		return key;
+	fd = vms_dev_open();
+	if (fd < 0) {
+		fprintf(stderr, "worker: %s\n", vms_dev_op_strerror(VMS_OP_OPEN, fd));
+		return fd;
+	}
+	r = vtpm_start_fresh();
+	if (!r)
+		r = tpm_open(&s);
+	if (r)
+		goto out;
+	r = tpm_startup(&s, TPM2_SU_CLEAR);
+	if (r)
+		goto out;
+	printf("worker: manufactured a fresh TPM 2.0 for VM %s (libtpms %u.%u.%u)\n",
+	       o->vm, TPMLIB_GetVersion() >> 16, TPMLIB_GetVersion() >> 8 & 0xff,
+	       TPMLIB_GetVersion() & 0xff);
+	if (o->nv_text)
+		snprintf(tag, sizeof(tag), "%s", o->nv_text);
+	else
+		random_tag(o, tag, sizeof(tag));
+	r = tpm_nv_define_text(&s, WORKER_NV_TAG, tag, strlen(tag));
+	if (r)
+		goto out;
+	printf("worker: NV index 0x%08x holds '%s'\n", WORKER_NV_TAG, tag);
+	r = tpm_nv_define_counter(&s, WORKER_NV_COUNTER);
+	if (!r)
+		r = tpm_nv_read_counter(&s, WORKER_NV_COUNTER, &counter);
+	if (r)
+		goto out;
+	printf("worker: NV counter 0x%08x = %" PRIu64 "\n", WORKER_NV_COUNTER,
+	       counter);
+	if (!o->no_persistent_key) {
+		r = tpm_persist_primary(&s, WORKER_PERSISTENT_KEY, name,
+					sizeof(name));
+		if (r)
+			goto out;
+		printf("worker: persistent key 0x%08x name %s\n",
+		       WORKER_PERSISTENT_KEY, name);
+	}
+	r = seal_orderly(&s, fd, key, o, 1);
+out:
+	tpm_close(&s);
+	vtpm_stop();
+	vms_dev_close(fd);
+	return r;
+}
+
+/*
+ * Unseal the state file and start the vTPM from it. On success *@fd, *@key
+ * and *@generation are set and the vTPM runs with @s open.
+ */
+static int resume_vtpm(const struct opts *o, struct statefile *sf,
+		       struct tpm_session *s, int *fd, key_serial_t *key,
+		       uint64_t *generation)
+{
+	_cleanup_vms_secret_ struct vms_secret state = { 0 };
+	struct vts_view v;
+	int r;
+
+	/*
+	 * The blob's header first: another VM's or an old file is refused
+	 * before any key or the module is touched.
+	 */
+	r = statefile_check(sf, o->vm_id, o->min_generation);
+	if (r)
+		return r;
+	*key = worker_key_acquire(&o->key, o->vm_id);
+	if (*key < 0)
+		return *key;
+	*fd = vms_dev_open();
+	if (*fd < 0) {
+		fprintf(stderr, "worker: %s\n",
+			vms_dev_op_strerror(VMS_OP_OPEN, *fd));
+		return *fd;
+	}
+	r = statefile_unseal(sf, *fd, *key, &state, generation);
+	if (r)
+		return r;
+	r = vts_parse(state.p, state.len, &v);
+	if (r) {
+		fprintf(stderr, "worker: %s: the unsealed state is not a vmshield-worker vTPM state (%s): it was sealed by another program\n",
+			o->state, strerror(-r));
+		return r;
+	}
+	/*
+	 * An orderly state resumes with its volatile part; after an
+	 * unclean stop the vTPM restarts from NV, as after a power loss.
+	 */
+	if (v.flags & VTS_F_ORDERLY)
+		r = vtpm_start_from(v.perm, v.perm_len, v.vol, v.vol_len);
+	else
+		r = vtpm_start_from(v.perm, v.perm_len, NULL, 0);
+	if (!r)
+		r = tpm_open(s);
+	if (r)
+		return r;
+	r = -EAGAIN;
+	if (v.flags & VTS_F_ORDERLY)
+		r = tpm_startup(s, TPM2_SU_STATE);
+	if (!r) {
+		printf("worker: vTPM resumed with Startup(STATE)\n");
+	} else if (r == -EAGAIN) {
+		r = tpm_startup(s, TPM2_SU_CLEAR);
+		if (!r)
+			printf("worker: vTPM restarted with Startup(CLEAR): the state was sealed while running (the VM stopped uncleanly)\n");
+	}
+	return r;
+}
+
+static int show_vtpm(const struct opts *o, struct tpm_session *s)
+{
+	char tag[WORKER_NV_TAG_MAX + 1], name[2 * 68 + 1];
+	uint64_t counter;
+	int r;
+
+	r = tpm_nv_read_text(s, WORKER_NV_TAG, tag, sizeof(tag));
+	if (r == -ENOENT)
+		fprintf(stderr, "worker: NV index 0x%08x is not defined: this vTPM was not provisioned by vmshield-worker\n",
+			WORKER_NV_TAG);
+	if (r)
+		return r;
+	printf("worker: NV index 0x%08x holds '%s'\n", WORKER_NV_TAG, tag);
+	r = tpm_nv_read_counter(s, WORKER_NV_COUNTER, &counter);
+	if (r && r != -ENOENT)
+		return r;
+	if (!r)
+		printf("worker: NV counter 0x%08x = %" PRIu64 "\n",
+		       WORKER_NV_COUNTER, counter);
+	r = tpm_persistent_name(s, WORKER_PERSISTENT_KEY, name, sizeof(name));
+	if (r && r != -ENOENT)
+		return r;
+	if (!r)
+		printf("worker: persistent key 0x%08x name %s\n",
+		       WORKER_PERSISTENT_KEY, name);
+	if (o->expect && strcmp(o->expect, tag)) {
+		fprintf(stderr, "worker: NV index 0x%08x holds '%s', expected '%s': this is not the vTPM state you expected\n",
+			WORKER_NV_TAG, tag, o->expect);
+		return -EBADE;
+	}
+	if (o->expect)
+		printf("worker: NV content matches --expect\n");
+	return 0;
+}
+
+static int cmd_resume(const struct opts *o, struct statefile *sf)
+{
+	struct tpm_session s = { 0 };
+	key_serial_t key = 0;
+	uint64_t generation = 0;
+	int fd = -1, r;
+
+	r = resume_vtpm(o, sf, &s, &fd, &key, &generation);
+	if (!r)
+		r = show_vtpm(o, &s);
+	tpm_close(&s);
+	vtpm_stop();
+	vms_dev_close(fd);
+	return r;
+}
+
+/* volatile sig_atomic_t: what C allows a signal handler to set */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	/* a stop signal interrupts it (no SA_RESTART) */
+	if (ms > 0 && !stop_requested)
+		nanosleep(&ts, NULL);
+}
+
+/* One periodic seal of a running vTPM: its permanent state as is. */
+static int seal_running(struct tpm_session *s, int fd, key_serial_t key,
+			const struct opts *o, uint64_t generation)
+{
+	_cleanup_vms_secret_ struct vms_secret perm = { 0 }, c = { 0 };
+	uint64_t counter;
+	int r;
+
+	r = tpm_nv_increment(s, WORKER_NV_COUNTER, &counter);
+	if (!r)
+		r = vtpm_get_state(TPMLIB_STATE_PERMANENT, &perm);
+	if (!r)
+		r = vts_build(0, perm.p, perm.len, NULL, 0, &c);
+	if (!r)
+		r = seal_container(fd, key, o, generation, &c);
+	if (!r)
+		printf("worker: sealed generation %" PRIu64 " counter %" PRIu64
+		       " (%zu bytes)\n", generation, counter,
+		       c.len + VMSHIELD_SEAL_OVERHEAD);
+	return r;
+}
+
+static int cmd_run(const struct opts *o, struct statefile *sf)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	struct tpm_session s = { 0 };
+	key_serial_t key = 0;
+	uint64_t generation = 0, n;
+	int fd = -1, r;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	r = resume_vtpm(o, sf, &s, &fd, &key, &generation);
+	if (!r)
+		r = show_vtpm(o, &s);
+	for (n = 0; !r && !stop_requested && (!o->count || n < o->count); n++) {
+		if (generation == UINT64_MAX) {
+			fprintf(stderr, "worker: generation counter exhausted\n");
+			r = -EOVERFLOW;
+			break;
+		}
+		r = seal_running(&s, fd, key, o, ++generation);
+		if (!r && (!o->count || n + 1 < o->count))
+			sleep_ms(o->reseal_ms);
+	}
+	if (!r) {
+		if (stop_requested)
+			printf("worker: stop requested after %" PRIu64 " seals\n",
+			       n);
+		r = seal_orderly(&s, fd, key, o, ++generation);
+	}
+	tpm_close(&s);
+	vtpm_stop();
+	vms_dev_close(fd);
+	return r;
+}
+
+/* key=value lines, for people and scripts alike */
+static int cmd_status(const struct opts *o)
+{
+	char vm[VMS_UUID_STR_LEN], kid[2 * 16 + 1];
+	struct vms_ss_header h;
+	size_t len = 0;
+	int in_use, r;
+
+	r = statefile_peek(o->state, &h, &len, &in_use);
+	if (r) {
+		fprintf(stderr, "worker: %s: %s\n", o->state,
+			vms_dev_op_strerror(r == -ENOENT || r == -EACCES ||
+					    r == -EISDIR ? VMS_OP_FILE :
+					    VMS_OP_UNSEAL, r));
+		return r;
+	}
+	vms_uuid_format(h.vm_id, vm);
+	vms_hex_encode(h.key_id, sizeof(h.key_id), kid);
+	printf("state=%s vm=%s key_id=%s generation=%" PRIu64
+	       " bytes=%zu worker=%s\n", o->state, vm, kid, h.generation, len,
+	       in_use ? "running" : "none");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct statefile sf;
+	int r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (dumpable_error || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		fprintf(stderr, "worker: cannot make the process non-dumpable (%s): refusing to handle vTPM state\n",
+			strerror(dumpable_error ? dumpable_error : EPERM));
+		return 1;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (o.cmd = CMD_PROVISION; o.cmd <= CMD_STATUS; o.cmd++)
+		if (!strcmp(argv[1], cmd_names[o.cmd]))
+			break;
+	if (o.cmd > CMD_STATUS) {
+		fprintf(stderr, "worker: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	r = parse_opts(argc - 1, argv + 1, &o);
+	if (r)
+		return r > 0 ? 0 : 2;
+	if (o.cmd == CMD_STATUS)
+		return cmd_status(&o) ? 1 : 0;
+	lock_memory();
+	/* One worker per state file; stale temporaries of a crashed one go. */
+	r = statefile_open(&sf, o.state);
+	if (r)
+		return 1;
+	switch (o.cmd) {
+	case CMD_PROVISION:
+		r = cmd_provision(&o, &sf);
+		break;
+	case CMD_RESUME:
+		r = cmd_resume(&o, &sf);
+		break;
+	case CMD_RUN:
+		r = cmd_run(&o, &sf);
+		break;
+	case CMD_STATUS:
+		break;
+	}
+	statefile_close(&sf);
+	return r ? 1 : 0;
+}
