@@ -66,7 +66,7 @@ cert=$D/agent-state/health.pem
 if [[ $DEMO_PHASE == poweron ]]; then
 	step 2 "hgs-agent asks HGS for a nonce and signs it with the host key, together with the enclave key ${pk:0:16}... and the module's isolation report (level=$level)"
 	policies=$(openssl x509 -in "$cert" -noout -text 2>/dev/null |
-		grep -A1 '2.25.212576768317686907703832469953166166086.1.3' | tail -1 | sed 's/^ *\.*//')
+		grep -A1 '2.25.212576768317686907703832469953166166086.1.3' | tail -1 | sed 's/^[^a-z]*//')
 	step 3 "HGS checks the evidence: ${policies:-see the hgsd log}"
 	step 4 "HGS returns a health certificate: $(openssl x509 -in "$cert" -noout -subject 2>/dev/null | sed 's/^subject=//'), key = the enclave key, valid until $(openssl x509 -in "$cert" -noout -enddate 2>/dev/null | sed 's/notAfter=//')"
 else
@@ -95,7 +95,8 @@ sed 's/^/demo:     /' "$D/worker.out" >>"$D/progress"
 check "VM01's vTPM resumed with the tenant's tag" test $rc = 0
 check "the tag came out of the vTPM" grep -qF "$(cat "$D/vm01.tag")" "$D/worker.out"
 say "and the same state to a program that is not the registered worker (root, non-dumpable, same key):"
-key=$(keyctl search @s vmshield "vm:$VM" 2>/dev/null)
+key=$("$AGENT" status --json -c "$CONF" 2>/dev/null |
+	json ".keys.loaded_keys[] | select(.vm_id==\"$VM\") | .serial" | tail -1)
 out=$("$REPO/build/selftests/worker/unseal_probe" "$key" "$D/vm01.vtpm" 2>&1)
 rc=$?
 say "  unseal_probe: $(echo "$out" | tail -1)"

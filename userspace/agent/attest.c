@@ -192,13 +192,37 @@ static void schedule_renewal(struct agent *a)
 		s->renew_at = time(NULL) + 5;
 }
 
+#define PEM_BEGIN "-----BEGIN CERTIFICATE-----\n"
+#define PEM_END "-----END CERTIFICATE-----\n"
+
+/*
+ * Cache the certificate as PEM (so `openssl x509 -in health.pem` reads
+ * it): the standard base64 of its DER, 64 characters a line.
+ */
 static void save_cert(struct agent *a, const char *b64)
 {
 	char path[AGENT_PATH_MAX + 32];
+	size_t len = strlen(b64), i, o = 0;
+	char *pem = malloc(sizeof(PEM_BEGIN) + len + len / 64 + 2 +
+			   sizeof(PEM_END));
 	int r;
 
+	if (!pem)
+		return;
+	memcpy(pem, PEM_BEGIN, strlen(PEM_BEGIN));
+	o = strlen(PEM_BEGIN);
+	for (i = 0; i < len; i += 64) {
+		size_t n = len - i < 64 ? len - i : 64;
+
+		memcpy(pem + o, b64 + i, n);
+		o += n;
+		pem[o++] = '\n';
+	}
+	memcpy(pem + o, PEM_END, strlen(PEM_END));
+	o += strlen(PEM_END);
 	snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir, AGENT_CERT_FILE);
-	r = vms_write_file_atomic(path, b64, strlen(b64), 0600, 0);
+	r = vms_write_file_atomic(path, pem, o, 0600, 0);
+	free(pem);
 	if (r)
 		log_warn("cert_cache", "path=\"%s\" error=\"%s\"", path, strerror(-r));
 }
@@ -214,13 +238,23 @@ static void load_cert(struct agent *a)
 	snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir, AGENT_CERT_FILE);
 	if (vms_read_file(path, CERT_DER_MAX * 2, &buf, &len))
 		return;
-	b64 = realloc(buf, len + 1);
+	b64 = malloc(len + 1);
 	if (!b64) {
 		free(buf);
 		return;
 	}
-	b64[len] = 0;
-	if (cert_decode(b64, &a->att.info)) {
+	/* the base64 between the PEM lines, joined; anything else: attest */
+	b64[0] = 0;
+	if (len > strlen(PEM_BEGIN) && !memcmp(buf, PEM_BEGIN, strlen(PEM_BEGIN))) {
+		size_t i, o = 0;
+
+		for (i = strlen(PEM_BEGIN); i < len && buf[i] != '-'; i++)
+			if (buf[i] != '\n')
+				b64[o++] = (char)buf[i];
+		b64[o] = 0;
+	}
+	free(buf);
+	if (!b64[0] || cert_decode(b64, &a->att.info)) {
 		memset(&a->att.info, 0, sizeof(a->att.info));
 		free(b64);
 		return;

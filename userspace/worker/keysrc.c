@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "keysrc.h"
+#include "vms_agent_client.h"
+#include "vms_fileio.h"
 #include "vmshield.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -69,6 +71,48 @@ static int check_key(key_serial_t serial, const char *want)
 	return r;
 }
 
+/*
+ * Ask hgs-agent for the VM's key: it attests if it must, sends KPS its
+ * health certificate and @kp_file, loads the released (still wrapped)
+ * key into the module and gives it to us. The TK never passes through
+ * here; what we hold is a key serial.
+ */
+static key_serial_t from_agent(const struct worker_key_source *src,
+			       const char *uuid)
+{
+	struct vms_agent_answer ans;
+	key_serial_t serial = 0;
+	uint8_t *kp = NULL;
+	size_t len = 0;
+	int r;
+
+	r = vms_read_file(src->kp_file, 64u << 10, &kp, &len);
+	if (r) {
+		fprintf(stderr, "worker: cannot read the key protector %s: %s\n",
+			src->kp_file, strerror(-r));
+		return r;
+	}
+	printf("worker: asking hgs-agent for VM %s's key (key protector %s, %zu bytes)\n",
+	       uuid, src->kp_file, len);
+	fflush(stdout);
+	r = vms_agent_release(src->socket, uuid, kp, len, &serial, &ans);
+	free(kp);
+	if (r) {
+		if (ans.status[0])
+			fprintf(stderr, "worker: no key for VM %s: %s (%s%s%s)\n",
+				uuid, ans.message, ans.source,
+				ans.substatus[0] ? " " : "", ans.substatus);
+		else
+			fprintf(stderr, "worker: no key for VM %s: hgs-agent at %s: %s (is hgs-agent running? Documentation/agent.md)\n",
+				uuid, src->socket ? src->socket : VMS_AGENT_SOCKET,
+				strerror(-r));
+		return r;
+	}
+	printf("worker: hgs-agent loaded VM %s's key into vmshield.ko: serial %d, policy %s, the enclave serves it for %u s\n",
+	       uuid, serial, ans.policy, ans.lifetime_s);
+	return serial;
+}
+
 key_serial_t worker_key_acquire(const struct worker_key_source *src,
 				const uint8_t vm_id[16])
 {
@@ -103,8 +147,14 @@ key_serial_t worker_key_acquire(const struct worker_key_source *src,
 			return serial;
 		}
 		break;
+	case WORKER_KEY_AGENT:
+		/* @want is "vm:<uuid>": the agent takes the bare UUID */
+		serial = from_agent(src, want + 3);
+		if (serial < 0)
+			return serial;
+		break;
 	default:
-		fprintf(stderr, "worker: no key given: pass --key SERIAL or --key-desc vm:UUID\n");
+		fprintf(stderr, "worker: no key given: pass --kp FILE (hgs-agent), --key SERIAL or --key-desc vm:UUID\n");
 		return -EINVAL;
 	}
 	r = check_key(serial, want);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * keysrc.h - where vmshield-worker gets the VM's key: the one function
- * that turns a key source (a serial, a keyring search, later the agent)
+ * that turns a key source (a serial, a keyring search, or hgs-agent)
  * into the serial of a "vmshield" key for this VM.
  */
 #ifndef VMS_WORKER_KEYSRC_H
@@ -14,12 +14,15 @@ enum worker_key_kind {
 	WORKER_KEY_NONE = 0,
 	WORKER_KEY_SERIAL,	/* --key SERIAL */
 	WORKER_KEY_DESC,	/* --key-desc vm:UUID, searched in our keyrings */
+	WORKER_KEY_AGENT,	/* --kp FILE [--agent SOCKET]: hgs-agent releases it */
 };
 
 struct worker_key_source {
 	enum worker_key_kind kind;
 	key_serial_t serial;
 	const char *desc;
+	const char *kp_file;	/* WORKER_KEY_AGENT: the VM's key protector */
+	const char *socket;	/* WORKER_KEY_AGENT: NULL for the default */
 };
 
 /*

@@ -27,6 +27,7 @@
 #include <openssl/rand.h>
 
 #include "keysrc.h"
+#include "vms_agent_client.h"
 #include "statefile.h"
 #include "tpm_ops.h"
 #include "tpm_state.h"
@@ -105,6 +106,9 @@ static void usage_cmd(FILE *f, enum cmd c)
 	fputs("\nKEY is one of:\n"
 	      "  --key SERIAL          the serial of the VM's vmshield key\n"
 	      "  --key-desc vm:UUID    search this process's keyrings for it\n"
+	      "  --kp FILE             ask hgs-agent to release it from the VM's key\n"
+	      "                        protector (what a worker does in production)\n"
+	      "  --agent SOCKET        hgs-agent's socket (default " VMS_AGENT_SOCKET ")\n"
 	      "\n  --min-generation N    refuse a sealed state older than generation N\n"
 	      "                        (a rollback to a superseded file)\n"
 	      "  -h, --help            this help\n", f);
@@ -138,6 +142,7 @@ static int parse_u64(const char *s, uint64_t *out)
 enum {
 	OPT_VM = 256, OPT_STATE, OPT_KEY, OPT_KEY_DESC, OPT_NV_TEXT,
 	OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY,
+	OPT_KP, OPT_AGENT,
 };
 
 static const struct option long_opts[] = {
@@ -145,6 +150,8 @@ static const struct option long_opts[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "key-desc", required_argument, NULL, OPT_KEY_DESC },
+	{ "kp", required_argument, NULL, OPT_KP },
+	{ "agent", required_argument, NULL, OPT_AGENT },
 	{ "nv-text", required_argument, NULL, OPT_NV_TEXT },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "min-generation", required_argument, NULL, OPT_MIN_GEN },
@@ -214,6 +221,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->key.kind = WORKER_KEY_DESC;
 			o->key.desc = optarg;
 			break;
+		case OPT_KP:
+			o->key.kind = WORKER_KEY_AGENT;
+			o->key.kp_file = optarg;
+			break;
+		case OPT_AGENT:
+			o->key.socket = optarg;
+			break;
 		case OPT_NV_TEXT:
 			o->nv_text = optarg;
 			break;
@@ -258,8 +272,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		usage_cmd(stderr, o->cmd);
 		return -EINVAL;
 	}
+	if (o->key.socket && o->key.kind != WORKER_KEY_AGENT) {
+		fprintf(stderr, "worker: --agent goes with --kp FILE (the key protector hgs-agent releases the key from)\n");
+		return -EINVAL;
+	}
 	if (!o->vm || !o->state || o->key.kind == WORKER_KEY_NONE) {
-		fprintf(stderr, "worker: %s needs --vm UUID, --state FILE and --key SERIAL or --key-desc vm:UUID\n",
+		fprintf(stderr, "worker: %s needs --vm UUID, --state FILE and --kp FILE, --key SERIAL or --key-desc vm:UUID\n",
 			cmd_names[o->cmd]);
 		usage_cmd(stderr, o->cmd);
 		return -EINVAL;
