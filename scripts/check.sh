@@ -41,7 +41,7 @@ done < "$REPO/selftests/kmod/TESTS"
 run_suite rig-kmod "$REPO/selftests/vm/run" --timeout 1200 "${kmod_tests[@]}"
 run_suite fabric "$REPO/selftests/fabric/run"
 run_suite worker "$REPO/selftests/worker/run.sh"
-run_suite worker-crash env CRASH_ROUNDS="${CRASH_ROUNDS:-5}" "$REPO/selftests/worker/crash_test.sh"
+run_suite worker-crash env CRASH_ROUNDS="${CRASH_ROUNDS:-50}" "$REPO/selftests/worker/crash_test.sh"
 
 echo "== summary ($(( $(date +%s) - start )) s)"
 grep -h '^# rig: boot-to-tests' "$TAP"/rig-kmod.tap 2>/dev/null | tail -1
