@@ -28,6 +28,7 @@
 #include "vms_cleanup.h"
 #include "vms_fileio.h"
 #include "vms_hgs_cert.h"
+#include "vms_agent_client.h"
 #include "vms_hgs_client.h"
 #include "vms_x509.h"
 
@@ -64,10 +65,14 @@ static const struct diag_paths diag_default_paths = {
  */
 typedef int (*diag_get_info_fn)(const char *dev, struct vmshield_info *info,
 				enum vms_op *op);
+/* hgs-agent's status (JSON text, malloc'ed) from @socket: 0 or -errno. */
+typedef int (*diag_agent_status_fn)(const char *socket, char **json);
 
 struct diag_env {
 	struct diag_paths paths;
 	diag_get_info_fn get_info;
+	diag_agent_status_fn agent_status;
+	const char *agent_socket;	/* --agent (default VMS_AGENT_SOCKET) */
 	const char *hgs_url;		/* --hgs (NULL: skip) */
 	const char *cacert;		/* --cacert */
 	const char *cert;		/* --cert (NULL: skip) */
@@ -452,15 +457,89 @@ static long diag_find_process(const char *proc, const char *name)
 	return pid;
 }
 
+/* What the agent says of its certificate and of each HGS URL. */
+static void check_agent_status(struct diag_run *d, json_t *st)
+{
+	json_t *att = json_object_get(st, "attestation");
+	json_t *cert = json_object_get(att, "certificate");
+	json_t *err = json_object_get(att, "last_error");
+	const char *state = json_string_value(json_object_get(att, "state"));
+	const char *msg = json_string_value(json_object_get(err, "message"));
+	json_t *urls = json_object_get(st, "hgs"), *u;
+	size_t i, up = 0;
+
+	if (state && !strcmp(state, "valid")) {
+		diag_report(d, DIAG_OK, "attestation", NULL,
+			    "health certificate for %s, %s, %s mode, %lld s left",
+			    json_string_value(json_object_get(cert, "subject_cn")) ?: "?",
+			    json_string_value(json_object_get(cert, "isolation_level")) ?: "?",
+			    json_string_value(json_object_get(cert, "attestation_mode")) ?: "?",
+			    (long long)json_integer_value(json_object_get(cert, "seconds_left")));
+	} else {
+		diag_report(d, DIAG_FAIL, "attestation",
+			    msg ? msg : "see hgs-agent status and its log (Documentation/agent.md, troubleshooting)",
+			    "hgs-agent has no valid health certificate (state %s%s%s)",
+			    state ? state : "unknown",
+			    json_string_value(json_object_get(err, "substatus")) ? ", " : "",
+			    json_string_value(json_object_get(err, "substatus")) ?: "");
+	}
+	json_array_foreach(urls, i, u) {
+		const char *url = json_string_value(json_object_get(u, "url"));
+		const char *ust = json_string_value(json_object_get(u, "state"));
+
+		if (ust && !strcmp(ust, "reachable")) {
+			up++;
+			diag_report(d, DIAG_OK, "hgs via agent", NULL, "%s (%s) reachable",
+				    url ?: "?",
+				    json_string_value(json_object_get(u, "role")) ?: "?");
+		} else {
+			diag_report(d, DIAG_WARN, "hgs via agent", NULL, "%s %s: %s",
+				    url ?: "?", ust ?: "not tried yet",
+				    json_string_value(json_object_get(u, "last_error")) ?: "");
+		}
+	}
+	if (json_array_size(urls) && !up)
+		diag_report(d, DIAG_FAIL, "hgs via agent",
+			    "check the network, the firewall and that hgsd runs at hgs_url (hgs-agent.conf)",
+			    "none of the agent's %zu HGS URLs answered", json_array_size(urls));
+}
+
 static void check_agent(struct diag_run *d)
 {
-	long pid = diag_find_process(d->env->paths.proc, "hgs-agent");
+	const struct diag_env *env = d->env;
+	long pid = diag_find_process(env->paths.proc, "hgs-agent");
+	const char *sock = env->agent_socket ? env->agent_socket : VMS_AGENT_SOCKET;
+	json_error_t jerr;
+	char *text = NULL;
+	json_t *st;
+	int r;
 
-	if (pid)
-		diag_report(d, DIAG_OK, "hgs-agent", NULL, "running (pid %ld)", pid);
-	else
-		diag_report(d, DIAG_SKIP, "hgs-agent", NULL,
-			    "not installed (no hgs-agent process; the agent is not built yet in this project)");
+	if (!pid) {
+		diag_report(d, DIAG_FAIL, "hgs-agent",
+			    "start it: systemctl start hgs-agent (or hgs-agent -c /etc/vmshield/hgs-agent.conf); Documentation/agent.md",
+			    "not running: no VM can get its key");
+		return;
+	}
+	r = env->agent_status(sock, &text);
+	if (r) {
+		diag_report(d, DIAG_FAIL, "hgs-agent",
+			    "check its log (journalctl -u hgs-agent) and its socket setting; restart it",
+			    "running (pid %ld) but does not answer on %s: %s", pid,
+			    sock, strerror(-r));
+		return;
+	}
+	st = json_loads(text, 0, &jerr);
+	free(text);
+	if (!json_is_object(st)) {
+		diag_report(d, DIAG_FAIL, "hgs-agent", "restart it and report the bug",
+			    "running (pid %ld) but its status is not JSON", pid);
+		json_decref(st);
+		return;
+	}
+	diag_report(d, DIAG_OK, "hgs-agent", NULL, "running (pid %ld), answers on %s, %zu VM keys loaded",
+		    pid, sock, json_array_size(json_object_get(json_object_get(st, "keys"), "loaded_keys")));
+	check_agent_status(d, st);
+	json_decref(st);
 }
 
 static void check_hgs(struct diag_run *d)
@@ -548,7 +627,7 @@ static void check_cert(struct diag_run *d)
 	strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (env->now > hc.not_after || env->now < hc.not_before) {
 		diag_report(d, DIAG_FAIL, "health cert",
-			    "attest again (restart hgs-agent once it exists) to get a fresh certificate; check the host clock",
+			    "restart hgs-agent (it attests at start) and check the host clock",
 			    "CN=%s, %s %s", hc.host,
 			    env->now > hc.not_after ? "expired" : "not yet valid, expires", exp);
 		return;
@@ -617,13 +696,16 @@ static int diag_run_checks(const struct diag_env *env, FILE *out)
 static void diagnose_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: shieldctl diagnose [--hgs URL [--cacert FILE]] [--cert FILE] [--json]\n\n"
+		"Usage: shieldctl diagnose [--hgs URL [--cacert FILE]] [--cert FILE]\n"
+		"                          [--agent SOCKET] [--json]\n\n"
 		"Check that this guarded host can run shielded VMs and print, for each\n"
 		"check, [ ok ], [FAIL], [warn] or [skip], what it found and, for every\n"
 		"failure, what to do next. Checks: vmshield module loaded, crypto\n"
 		"self-test, isolation level, lockdown, module signature enforcement,\n"
 		"vmshield.ko's signature, IMA measurement of the report, Yama\n"
-		"ptrace_scope, kdump, TPM, hgs-agent running, and optionally:\n\n"
+		"ptrace_scope, kdump, TPM, hgs-agent running and, asked over its socket,\n"
+		"whether it holds a valid health certificate and reaches HGS; optionally:\n\n"
+		"  --agent SOCKET hgs-agent's socket (default " VMS_AGENT_SOCKET ")\n"
 		"  --hgs URL      HGS reachable: GET URL/v1/health over verified HTTPS\n"
 		"  --cacert FILE  the CA of hgsd's TLS certificate (default: system CAs)\n"
 		"  --cert FILE    health certificate (PEM or DER): not expired and issued\n"
@@ -638,6 +720,7 @@ int shieldctl_diagnose_main(int argc, char **argv)
 	struct diag_env env = {
 		.paths = diag_default_paths,
 		.get_info = diag_real_get_info,
+		.agent_status = vms_agent_status,
 		.now = time(NULL),
 	};
 	int i;
@@ -658,6 +741,8 @@ int shieldctl_diagnose_main(int argc, char **argv)
 			val = &env.cacert;
 		} else if (!strcmp(a, "--cert")) {
 			val = &env.cert;
+		} else if (!strcmp(a, "--agent")) {
+			val = &env.agent_socket;
 		} else {
 			fprintf(stderr, "shieldctl diagnose: unknown argument '%s'\n\n", a);
 			diagnose_usage(stderr);

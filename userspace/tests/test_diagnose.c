@@ -39,6 +39,26 @@ static int fake_get_info(const char *dev, struct vmshield_info *info, enum vms_o
 	return 0;
 }
 
+/* The status hgs-agent answers (Documentation/agent.md, "status"). */
+#define AGENT_OK "{\"status\":\"Passed\",\"agent\":{\"host_name\":\"host01\"}," \
+	"\"attestation\":{\"state\":\"valid\",\"certificate\":{\"subject_cn\":\"host01\"," \
+	"\"isolation_level\":\"kernel-locked\",\"attestation_mode\":\"host-key\",\"seconds_left\":25200}}," \
+	"\"hgs\":[{\"url\":\"https://hgs1:8443\",\"role\":\"primary\",\"state\":\"reachable\"}," \
+	"{\"url\":\"https://hgs2:8443\",\"role\":\"fallback\",\"state\":\"unreachable\",\"last_error\":\"Connection refused\"}]," \
+	"\"keys\":{\"loaded_keys\":[{\"serial\":1},{\"serial\":2}]}}"
+static const char *fake_agent_json;
+static int fake_agent_rc;
+static char fake_agent_sock[256];
+
+static int fake_agent_status(const char *sock, char **json)
+{
+	snprintf(fake_agent_sock, sizeof(fake_agent_sock), "%s", sock);
+	if (fake_agent_rc)
+		return fake_agent_rc;
+	*json = strdup(fake_agent_json);
+	return *json ? 0 : -ENOMEM;
+}
+
 static void put(const struct fake *f, const char *rel, const char *content)
 {
 	char path[512], *slash;
@@ -93,6 +113,9 @@ static int fake_setup(void **state)
 	f->env.paths.tpm = at(f, 8, "dev/tpm0");
 	f->env.paths.proc = at(f, 9, "proc");
 	f->env.get_info = fake_get_info;
+	f->env.agent_status = fake_agent_status;
+	fake_agent_json = AGENT_OK;
+	fake_agent_rc = 0;
 	f->env.now = time(NULL);
 
 	put(f, "sys/module/vmshield", NULL);
@@ -199,6 +222,11 @@ static void test_good_host(void **state)
 	assert_line(f, "[ ok ]", "kdump", "no crash kernel loaded");
 	assert_line(f, "[ ok ]", "tpm", "tpmrm0");
 	assert_line(f, "[ ok ]", "hgs-agent", "pid 4242");
+	assert_line(f, "[ ok ]", "hgs-agent", "2 VM keys loaded");
+	assert_string_equal(fake_agent_sock, VMS_AGENT_SOCKET);
+	assert_line(f, "[ ok ]", "attestation", "health certificate for host01, kernel-locked, host-key mode, 25200 s left");
+	assert_line(f, "[ ok ]", "hgs via agent", "https://hgs1:8443 (primary) reachable");
+	assert_line(f, "[warn]", "hgs via agent", "https://hgs2:8443 unreachable: Connection refused");
 	assert_line(f, "[skip]", "hgs", "no --hgs");
 	assert_line(f, "[skip]", "health cert", "no --cert");
 	assert_non_null(strstr(f->out, "0 checks failed"));
@@ -339,8 +367,36 @@ static void test_tpm_and_agent(void **state)
 	drop(f, "proc/4242/comm");
 	run(f);
 	assert_line(f, "[warn]", "tpm", "host-key attestation works without one");
-	assert_true(has_line(f, "[skip]", "hgs-agent", "not installed"));
-	assert_int_equal(f->failures, 0);
+	assert_true(has_line(f, "[FAIL]", "hgs-agent", "not running"));
+	assert_non_null(strstr(f->out, "systemctl start hgs-agent"));
+	assert_int_equal(f->failures, 1);
+}
+
+/* What the agent says over its socket, good and bad. */
+static void test_agent_status(void **state)
+{
+	struct fake *f = *state;
+
+	fake_agent_rc = -ECONNREFUSED;
+	run(f);
+	assert_true(has_line(f, "[FAIL]", "hgs-agent", "does not answer on " VMS_AGENT_SOCKET));
+	assert_null(strstr(f->out, "attestation"));
+	assert_int_equal(f->failures, 1);
+
+	fake_agent_rc = 0;
+	fake_agent_json = "{\"attestation\":{\"state\":\"failed\",\"last_error\":{\"source\":\"attestation\","
+			  "\"substatus\":\"HostNotRegistered\",\"message\":\"register this host: shieldctl hgs host add\"}},"
+			  "\"hgs\":[{\"url\":\"https://hgs1:8443\",\"role\":\"primary\",\"state\":\"unreachable\",\"last_error\":\"timeout\"}]}";
+	run(f);
+	assert_true(has_line(f, "[FAIL]", "attestation", "no valid health certificate (state failed, HostNotRegistered)"));
+	assert_non_null(strstr(f->out, "register this host: shieldctl hgs host add"));
+	assert_true(has_line(f, "[FAIL]", "hgs via agent", "none of the agent's 1 HGS URLs answered"));
+	assert_int_equal(f->failures, 2);
+
+	fake_agent_json = "not json";
+	run(f);
+	assert_true(has_line(f, "[FAIL]", "hgs-agent", "status is not JSON"));
+	assert_int_equal(f->failures, 1);
 }
 
 /* Write a health certificate for @pk, issued at @issued, to @rel. */
@@ -396,7 +452,7 @@ static void test_health_cert(void **state)
 	write_cert(f, "hc.der", fake_info.enclave_pk, f->env.now - 86400, 1);
 	run(f);
 	assert_line(f, "[FAIL]", "health cert", "CN=host01, expired");
-	assert_line(f, "[FAIL]", "health cert", "-> attest again");
+	assert_line(f, "[FAIL]", "health cert", "-> restart hgs-agent");
 	assert_int_equal(f->failures, 1);
 
 	memset(other, 0x17, sizeof(other));
@@ -453,7 +509,8 @@ static void test_json(void **state)
 	assert_int_equal(json_integer_value(json_object_get(o, "failures")), 1);
 	assert_true(json_is_false(json_object_get(o, "ok")));
 	checks = json_object_get(o, "checks");
-	assert_int_equal(json_array_size(checks), 13);
+	/* 13 checks, + the agent's certificate and its two HGS URLs */
+	assert_int_equal(json_array_size(checks), 16);
 	json_array_foreach(checks, i, c) {
 		const char *st = json_string_value(json_object_get(c, "status"));
 
@@ -524,6 +581,7 @@ int main(void)
 		T(test_ptrace_scope),
 		T(test_kdump),
 		T(test_tpm_and_agent),
+		T(test_agent_status),
 		T(test_health_cert),
 		T(test_hgs_unreachable),
 		T(test_json),

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `shieldctl diagnose` on a real guarded host (kernel-locked, the agent
+# attested): each check's status, and with the agent stopped, the failure
+# and what to do. The rig's module is unsigned, so the signature checks
+# fail here, with their fix.
+. "$(dirname "$0")/lib.sh"
+plan 9
+SH=$R/build/bin/shieldctl
+
+# status NAME: the status of the first check named NAME in $J
+status() { echo "$J" | jq -r --arg n "$1" '[.checks[] | select(.name==$n)][0].status'; }
+
+check "the agent starts and attests" eval 'start_agent agent && wait_state valid 90'
+J=$("$SH" diagnose --json --hgs "$HGS_URL" --cacert "$F/hgs-tls.pem" \
+	--cert "$F/agent-state/health.pem")
+echo "$J" | jq -c '.checks[] | [.name, .status, .found]' | diag
+check "module, isolation and lockdown are ok (kernel-locked)" \
+	eval '[ "$(status module)$(status isolation)$(status lockdown)" = okokok ]'
+check "hgs-agent is running and answers" test "$(status hgs-agent)" = ok
+check "the agent holds a valid certificate and reaches HGS" \
+	eval '[ "$(status attestation)$(status "hgs via agent")" = okok ]'
+check "HGS answers directly, and the cached certificate is for this enclave" \
+	eval '[ "$(status hgs)$(status "health cert")" = okok ]'
+check "the unsigned rig module fails the signature check, with a fix" \
+	eval '[ "$(status "module signature")" = fail ] && echo "$J" | jq -e ".checks[] | select(.name==\"module signature\") | .fix | test(\"sign\")" >/dev/null'
+stop_agent
+J=$("$SH" diagnose --json)
+rc=$?
+check "with the agent stopped: exit 1" test $rc = 1
+check "... hgs-agent fails, and the fix says how to start it" \
+	eval '[ "$(status hgs-agent)" = fail ] && echo "$J" | jq -e ".checks[] | select(.name==\"hgs-agent\") | .fix | test(\"systemctl start hgs-agent\")" >/dev/null'
+check "... no secret in the output (no key material: only hex of public keys)" \
+	eval '! echo "$J" | grep -qi "private\|BEGIN"'
+finish
