@@ -190,8 +190,10 @@ static int kps_release(struct vm *v, struct vms_hgs_client *c)
 	return r;
 }
 
-/* End to end: the agent releases and loads the key, then this VM's state
- * unseals to the tenant's plaintext. */
+/*
+ * End to end: the agent releases and loads the key, then this VM's state
+ * unseals to the tenant's plaintext.
+ */
 static int vm_start(struct vm *v, struct vms_hgs_client *c)
 {
 	struct vms_agent_answer ans;
