@@ -1,10 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench: userspace benchmarks (formats, HPKE, hgsd), then the module's
-# SEAL/UNSEAL against OpenSSL inside a guarded host. Every figure is a ratio
-# against a baseline measured in the same run; nothing here is a test.
+# SEAL/UNSEAL against OpenSSL inside a guarded host, then the boot storm
+# (selftests/fabric/run --bench: BENCH_STORM_VMS VMs, default 200, through
+# hgs-agent against KPS-only releases). Every figure is a ratio against a
+# baseline measured in the same run; nothing here is a test.
 set -o pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+BENCH_STORM_VMS=${BENCH_STORM_VMS:-200}
 make -s -C "$REPO/userspace" bench || exit 1
 echo "== module: SEAL/UNSEAL through /dev/vmshield vs OpenSSL, in the guarded host"
 out=$(mktemp)
@@ -14,3 +17,8 @@ trap 'rm -f "$out"' EXIT
 rc=$?
 grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
 ((rc == 0)) || { echo "bench: module benchmark failed (rig exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }
+echo "== boot storm: $BENCH_STORM_VMS VMs started through hgs-agent vs KPS-only releases, in the guarded host"
+"$REPO/selftests/fabric/run" --bench --bench-vms "$BENCH_STORM_VMS" >"$out" 2>&1
+rc=$?
+grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
+((rc == 0)) || { echo "bench: boot-storm benchmark failed (exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }
