@@ -72,7 +72,7 @@ static char bios[4200], imal[4200], baseline_json_path[4200];
 /* Run a command (space-separated, no quoting) in @dir; its exit status. */
 static int run(const char *fmt, ...)
 {
-	char cmd[8192], *argv[64], *save = NULL, *tok;
+	char cmd[16384], *argv[64], *save = NULL, *tok;
 	posix_spawn_file_actions_t fa;
 	va_list ap;
 	int n = 0, st;
@@ -955,6 +955,62 @@ static void bad_bodies_refused(void **state)
 	json_decref(attest_as("host-a", 200, "Passed"));
 }
 
+/* The admin CLI over the same hgsd: capture, add, list, register by EK. */
+static void shieldctl_admin_commands(void **state)
+{
+	const char *bin = getenv("SHIELDCTL_BIN");
+	char sctl[4200], sock[128], cmd[16384];
+	uint8_t *ek;
+	size_t len;
+	json_t *r, *b;
+	size_t i;
+	int found = 0;
+
+	(void)state;
+	if (!realpath(bin ? bin : "../build/bin/shieldctl", sctl))
+		skip();
+	snprintf(sock, sizeof(sock), "%s/hgs/admin.sock", dir);
+	setenv("HGSD_ADMIN_SOCKET", sock, 1);
+	snprintf(cmd, sizeof(cmd), "%s hgs baseline capture --log %s --name cli-base --class cli "
+		 "--version 3 --out cli.json", sctl, bios);
+	assert_int_equal(run("%s", cmd), 0);
+	/* a file that is not an event log: refused, nothing written */
+	snprintf(cmd, sizeof(cmd), "%s hgs baseline capture --log %s --name x --class cli "
+		 "--out bad.json", sctl, imal);
+	assert_int_not_equal(run("%s", cmd), 0);
+	assert_int_equal(access("bad.json", F_OK), -1);
+	snprintf(cmd, sizeof(cmd), "%s hgs baseline add cli.json", sctl);
+	assert_int_equal(run("%s", cmd), 0);
+	r = call(adm, "/v1/admin/baselines", NULL, 200, "Passed");
+	json_array_foreach(json_object_get(r, "baselines"), i, b)
+		if (!strcmp(json_string_value(json_object_get(b, "name")), "cli-base"))
+			found = json_integer_value(json_object_get(b, "version")) == 3 &&
+				json_integer_value(json_object_get(b, "events")) > 0;
+	json_decref(r);
+	assert_true(found);
+	/* register a host by EK from the file `shieldctl tpm ek` writes */
+	assert_int_equal(vms_host_tpm_ek_public(tpm, &ek, &len), 0);
+	assert_int_equal(vms_write_file_atomic("ek.pub", ek, len, 0644, 0), 0);
+	free(ek);
+	snprintf(cmd, sizeof(cmd), "%s hgs host add host-cli --ek ek.pub --class cli", sctl);
+	assert_int_equal(run("%s", cmd), 0);
+	json_decref(attest_as("host-cli", 200, "Passed"));
+	/* the rig's EK for it: refused */
+	snprintf(cmd, sizeof(cmd), "%s hgs host add host-cli --ek %s/ek_rsa.pub", sctl, data);
+	assert_int_not_equal(run("%s", cmd), 0);
+	/* a module digest from sha256sum output */
+	assert_int_equal(write_text("mods.txt", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff  vmshield.ko\n"), 0);
+	snprintf(cmd, sizeof(cmd), "%s hgs tpm-digest add --kind module mods.txt", sctl);
+	assert_int_equal(run("%s", cmd), 0);
+	assert_int_equal(write_text("bad.txt", "nothex  x\n"), 0);
+	snprintf(cmd, sizeof(cmd), "%s hgs tpm-digest add --kind module bad.txt", sctl);
+	assert_int_not_equal(run("%s", cmd), 0);
+	/* with the module-digest policy on, that digest is not the rig's module */
+	set_policy("tpm_check_module_digest", "1");
+	json_decref(attest_as("host-cli", 403, "PolicyModuleNotMeasured"));
+	set_policy("tpm_check_module_digest", "0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -971,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(runtime_allowlist),
 		cmocka_unit_test(ek_certificate_pins_the_ek),
 		cmocka_unit_test(bad_bodies_refused),
+		cmocka_unit_test(shieldctl_admin_commands),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
