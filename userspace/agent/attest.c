@@ -286,9 +286,17 @@ static void refusal(struct agent *a, json_t *resp, long http,
 {
 	const char *sub = vms_hgs_substatus(resp);
 	const char *msg = json_string_value(json_object_get(resp, "message"));
+	const char *detail = json_string_value(json_object_get(resp, "detail"));
 	int code = vms_hgs_reason_from_name(sub);
 
-	if (code == HGS_R_HOST_NOT_REGISTERED)
+	if (a->cfg.attestation_mode == AGENT_MODE_TPM &&
+	    (code == HGS_R_HOST_NOT_REGISTERED || code == HGS_R_TPM_EK_NOT_REGISTERED))
+		agent_fail_set(f, "attestation", sub, -EACCES,
+			       "HGS does not know this TPM as host '%s': run 'hgs-agent "
+			       "identity --out ek.pub' and ask the HGS admin to run "
+			       "'shieldctl hgs host add %s --ek ek.pub --class CLASS'",
+			       a->cfg.host_name, a->cfg.host_name);
+	else if (code == HGS_R_HOST_NOT_REGISTERED)
 		agent_fail_set(f, "attestation", sub, -EACCES,
 			       "HGS does not know host '%s': ask the HGS admin to "
 			       "run 'shieldctl hgs host add %s --key %s/%s'",
@@ -301,8 +309,9 @@ static void refusal(struct agent *a, json_t *resp, long http,
 			       a->cfg.host_name, a->cfg.host_name);
 	else
 		agent_fail_set(f, "attestation", sub[0] == '?' ? "BadAnswer" : sub,
-			       -EACCES, "HGS refused the attestation (HTTP %ld): %s",
-			       http, msg ? msg : "no message");
+			       -EACCES, "HGS refused the attestation (HTTP %ld): %s%s%s",
+			       http, msg ? msg : "no message", detail ? " - " : "",
+			       detail ? detail : "");
 }
 
 static int do_attest(struct agent *a, const struct module_view *m,
