@@ -13,6 +13,7 @@ plan 10
 grep -q '\[confidentiality\]' /sys/kernel/security/lockdown ||
 	echo confidentiality >/sys/kernel/security/lockdown
 C=$F/agent-tpm.conf
+mkdir -p /run/hgs-agent-tpm
 out=$("$AGENT" identity --out "$F/tpm/ek.pub" -c "$C" 2>&1)
 rc=$?
 echo "$out" | diag
