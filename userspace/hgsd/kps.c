@@ -317,9 +317,9 @@ void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a)
 		free(pem);
 	}
 	pthread_rwlock_unlock(&h->lock);
-	o = json_pack("{s:i, s:s, s:o, s:[s]}", "protocol_version", 1,
+	o = json_pack("{s:i, s:s, s:o, s:[s, s]}", "protocol_version", 1,
 		      "signer_certificate", signer, "guardians", gs,
-		      "attestation_modes", "host-key");
+		      "attestation_modes", "host-key", "tpm");
 	if (!o)
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 	else
