@@ -9,6 +9,12 @@
 plan 5
 
 A=$F/tpm/allow.txt
+# an executable nobody will approve, made now (chmod and xxd are measured
+# and approved with the rest) but run only later: IMA measures at exec
+# (on the 9p share: measured; tmpfs is not)
+X=$F/tpm/unapproved-$$.sh
+printf '#!/bin/sh\necho unapproved %s\n' "$(head -c 8 /dev/urandom | xxd -p)" >"$X"
+chmod +x "$X"
 # every file measured so far (ima-ng: "10 H ima-ng sha256:D PATH"), plus
 # the control channel's answer ("ok\n"), which this host reads after
 awk '$3 == "ima-ng" && $4 ~ /^sha256:/ { print substr($4, 8) "  " $5 }' \
@@ -22,10 +28,7 @@ check "the agent attests with the allowlist on" \
 	eval 'fresh_start && wait_state valid 150'
 stop_agent
 
-# an executable nobody approved (on the 9p share: measured; tmpfs is not)
-X=$F/tpm/unapproved-$$.sh
-printf '#!/bin/sh\necho unapproved %s\n' "$(head -c 8 /dev/urandom | xxd -p)" >"$X"
-chmod +x "$X"
+# ... then root runs it
 "$X" | diag
 check "after an unapproved executable ran, the attestation fails" \
 	eval 'fresh_start && wait_state failed 150'
