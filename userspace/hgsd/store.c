@@ -1061,7 +1061,7 @@ struct event {
 	char kind[8];
 	char host[65];
 	char result[48];
-	char detail[128];
+	char detail[320];	/* TPM mode: a baseline difference names two digests */
 };
 
 static void flush_events(struct store *st)
