@@ -4,6 +4,7 @@
  *
  *   config.c    hgs-agent.conf (key = value, strict, line numbers)
  *   hostkey.c   the host key: --init, --export-key, load at start
+ *   identity.c  TPM mode: the EK for registration (`hgs-agent identity`)
  *   hgs_link.c  talking to HGS: primary then fallback URLs, backoff with
  *               jitter inside a deadline, per-URL reachability
  *   attest.c    the health certificate: attest, cache, renew; one
@@ -64,7 +65,15 @@ struct agent_config {
 	unsigned int request_deadline_s;
 	unsigned int attempt_timeout_s;		/* one HTTPS call */
 	unsigned int max_clients;		/* connections served at once */
+	int attestation_mode;			/* AGENT_MODE_* */
+	char tpm_tcti[256];			/* tpm2-tss TCTI */
+	char bios_log[AGENT_PATH_MAX];		/* TPM mode: boot event log */
+	char ima_log[AGENT_PATH_MAX];		/* TPM mode: IMA list */
 };
+
+#define AGENT_MODE_HOST_KEY	0
+#define AGENT_MODE_TPM		1
+const char *agent_mode_name(int mode);
 
 void agent_config_defaults(struct agent_config *c);
 /*
@@ -102,6 +111,9 @@ void agent_fail_set(struct agent_fail *f, const char *source,
 int hostkey_init(const struct agent_config *c);
 int hostkey_export(const struct agent_config *c);
 int hostkey_load(const struct agent_config *c, EVP_PKEY **out);
+/* TPM mode: `hgs-agent identity`: the EK public (TPM2B_PUBLIC) to @out,
+ * or its fingerprint and what to tell the HGS admin. */
+int tpm_identity(const struct agent_config *c, const char *out);
 
 /* ---- HGS ---- */
 struct agent;

@@ -4,9 +4,14 @@
  * cached certificate, renewal.
  *
  * Attesting: read the enclave key and isolation report from /dev/vmshield
- * (GET_INFO), fetch a nonce from HGS, sign (nonce, enclave key, report)
- * with the host key (vms_attest_sign), post it, keep the certificate.
- * Nonce and attestation go to the same HGS (nonces are per server).
+ * (GET_INFO), then
+ *  host-key mode: fetch a nonce from HGS, sign (nonce, enclave key,
+ *    report) with the host key (vms_attest_sign), post it;
+ *  TPM mode: the challenge / ActivateCredential / Quote / logs exchange of
+ *    vms_hgs_attest_tpm() over the TPM at tpm_tcti, opened for the
+ *    attestation and closed after it;
+ * and keep the certificate. Challenge (or nonce) and attestation go to
+ * the same HGS (they are per server).
  *
  * A cached certificate is used only while it names the module's current
  * enclave key and isolation level and has cert_min_remaining_s left;
@@ -32,6 +37,8 @@
 #include "vms_hgs_attest.h"
 #include "vms_hgs_client.h"
 #include "vms_hgs_reason.h"
+#include "vms_hgs_tpm_client.h"
+#include "vms_host_tpm.h"
 #include "vms_x509.h"
 
 #define CERT_DER_MAX	(16u << 10)
@@ -101,6 +108,48 @@ struct attest_ex {
 	json_t *answer;
 };
 
+/* TPM mode: one exchange (vms_hgs_tpm_client.h) with one HGS. */
+static int attest_exchange_tpm(struct vms_hgs_client *c, struct attest_ex *x,
+			       char *err, size_t errlen)
+{
+	const struct agent_config *cfg = &x->a->cfg;
+	struct vms_tpm_attest_input in = {
+		.host = cfg->host_name, .enclave_pk = x->m->pk, .report = x->m->report,
+		.event_log_path = cfg->bios_log, .ima_log_path = cfg->ima_log,
+	};
+	struct vms_host_tpm *t;
+	char terr[128];
+	json_t *resp = NULL;
+	int r;
+
+	r = vms_host_tpm_open(&t, cfg->tpm_tcti);
+	if (r) {
+		/* not a network problem: another URL will not help */
+		snprintf(err, errlen, "cannot open the TPM at %s: %s (is the TPM there, "
+			 "and is the agent root or in the tss group?)", cfg->tpm_tcti,
+			 strerror(-r));
+		return r;
+	}
+	r = vms_hgs_attest_tpm(c, t, &in, &x->http, &resp, terr);
+	vms_host_tpm_close(t);
+	if (r == -EIO || r == -ENOENT || r == -EACCES || r == -ENOMEM || r == -EBADMSG) {
+		snprintf(err, errlen, "%s", terr[0] ? terr : strerror(-r));
+		/* a malformed challenge may be one server's fault: try the next */
+		return r == -EBADMSG ? -EAGAIN : r;
+	}
+	if (r) {
+		snprintf(err, errlen, "%s", vms_hgs_client_error(c));
+		return -EAGAIN;
+	}
+	if (x->http >= 500) {
+		snprintf(err, errlen, "HTTP %ld %s", x->http, vms_hgs_substatus(resp));
+		json_decref(resp);
+		return -EAGAIN;
+	}
+	x->answer = resp;
+	return 0;
+}
+
 static int attest_exchange(struct vms_hgs_client *c, void *arg, char *err,
 			   size_t errlen)
 {
@@ -113,6 +162,8 @@ static int attest_exchange(struct vms_hgs_client *c, void *arg, char *err,
 	json_t *resp = NULL, *req;
 	int r;
 
+	if (x->a->cfg.attestation_mode == AGENT_MODE_TPM)
+		return attest_exchange_tpm(c, x, err, errlen);
 	req = json_object();
 	r = hgs_post(c, "/v1/attest/nonce", req, &x->http, &resp, err, errlen);
 	json_decref(req);
@@ -269,9 +320,17 @@ static void refusal(struct agent *a, json_t *resp, long http,
 {
 	const char *sub = vms_hgs_substatus(resp);
 	const char *msg = json_string_value(json_object_get(resp, "message"));
+	const char *detail = json_string_value(json_object_get(resp, "detail"));
 	int code = vms_hgs_reason_from_name(sub);
 
-	if (code == HGS_R_HOST_NOT_REGISTERED)
+	if (a->cfg.attestation_mode == AGENT_MODE_TPM &&
+	    (code == HGS_R_HOST_NOT_REGISTERED || code == HGS_R_TPM_EK_NOT_REGISTERED))
+		agent_fail_set(f, "attestation", sub, -EACCES,
+			       "HGS does not know this TPM as host '%s': run 'hgs-agent "
+			       "identity --out ek.pub' and ask the HGS admin to run "
+			       "'shieldctl hgs host add %s --ek ek.pub --class CLASS'",
+			       a->cfg.host_name, a->cfg.host_name);
+	else if (code == HGS_R_HOST_NOT_REGISTERED)
 		agent_fail_set(f, "attestation", sub, -EACCES,
 			       "HGS does not know host '%s': ask the HGS admin to "
 			       "run 'shieldctl hgs host add %s --key %s/%s'",
@@ -284,8 +343,9 @@ static void refusal(struct agent *a, json_t *resp, long http,
 			       a->cfg.host_name, a->cfg.host_name);
 	else
 		agent_fail_set(f, "attestation", sub[0] == '?' ? "BadAnswer" : sub,
-			       -EACCES, "HGS refused the attestation (HTTP %ld): %s",
-			       http, msg ? msg : "no message");
+			       -EACCES, "HGS refused the attestation (HTTP %ld): %s%s%s",
+			       http, msg ? msg : "no message", detail ? " - " : "",
+			       detail ? detail : "");
 }
 
 static int do_attest(struct agent *a, const struct module_view *m,

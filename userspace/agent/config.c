@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "agent.h"
+#include "vms_hgs_tpm_client.h"
+#include "vms_host_tpm.h"
 #include "vms_fileio.h"
 
 #define CONF_MAX	(64u << 10)
@@ -32,6 +34,15 @@ void agent_config_defaults(struct agent_config *c)
 	c->request_deadline_s = 120;
 	c->attempt_timeout_s = 20;
 	c->max_clients = 256;
+	c->attestation_mode = AGENT_MODE_HOST_KEY;
+	strcpy(c->tpm_tcti, VMS_HOST_TPM_DEFAULT_TCTI);
+	strcpy(c->bios_log, VMS_BIOS_LOG_PATH);
+	strcpy(c->ima_log, VMS_IMA_LOG_PATH);
+}
+
+const char *agent_mode_name(int mode)
+{
+	return mode == AGENT_MODE_TPM ? "tpm" : "host-key";
 }
 
 static int parse_uint(const char *v, unsigned long min, unsigned long max,
@@ -108,7 +119,7 @@ static const char *const keys[] = {
 	"socket", "socket_group", "renew_interval_s", "renew_jitter_s",
 	"renew_fraction_pct", "cert_min_remaining_s", "retry_initial_ms",
 	"retry_max_ms", "request_deadline_s", "attempt_timeout_s",
-	"max_clients",
+	"max_clients", "attestation_mode", "tpm_tcti", "tpm_event_log", "tpm_ima_log",
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -178,6 +189,32 @@ static int set_key(struct agent_config *c, unsigned int *n_fallback,
 	if (!strcmp(k, "socket")) {
 		*why = "must be an absolute path shorter than 108 bytes";
 		return set_path(c->socket_path, sizeof(c->socket_path), v);
+	}
+	if (!strcmp(k, "attestation_mode")) {
+		*why = "must be host-key or tpm";
+		if (!strcmp(v, "host-key"))
+			c->attestation_mode = AGENT_MODE_HOST_KEY;
+		else if (!strcmp(v, "tpm"))
+			c->attestation_mode = AGENT_MODE_TPM;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	if (!strcmp(k, "tpm_tcti")) {
+		*why = "must be a tpm2-tss TCTI such as device:/dev/tpmrm0 or "
+		       "swtpm:host=127.0.0.1,port=2321 (at most 255 characters)";
+		if (!*v || strlen(v) >= sizeof(c->tpm_tcti) || strpbrk(v, " \t\"\\"))
+			return -EINVAL;
+		strcpy(c->tpm_tcti, v);
+		return 0;
+	}
+	if (!strcmp(k, "tpm_event_log")) {
+		*why = "must be an absolute path";
+		return set_path(c->bios_log, sizeof(c->bios_log), v);
+	}
+	if (!strcmp(k, "tpm_ima_log")) {
+		*why = "must be an absolute path";
+		return set_path(c->ima_log, sizeof(c->ima_log), v);
 	}
 	if (!strcmp(k, "socket_group")) {
 		*why = "must be a group name or number (empty: root only)";

@@ -5,6 +5,7 @@
  *   hgs-agent [-c FILE]                 run (foreground; systemd unit)
  *   hgs-agent --init [-c FILE]          make the host key
  *   hgs-agent --export-key [-c FILE]    print the public host key (PEM)
+ *   hgs-agent identity [--out F] [-c FILE]  TPM mode: the EK to register
  *   hgs-agent --check-config [-c FILE]  parse the configuration and exit
  *   hgs-agent status [--json] [-c FILE] ask the running daemon
  *
@@ -30,10 +31,13 @@ static void usage(FILE *f)
 		"Usage: hgs-agent [-c FILE]                  run the agent\n"
 		"       hgs-agent --init [-c FILE]           create the host key\n"
 		"       hgs-agent --export-key [-c FILE]     print the public host key\n"
+		"       hgs-agent identity [--out EK.pub] [-c FILE]\n"
+		"                                            TPM mode: the TPM's EK (what the HGS\n"
+		"                                            admin registers with host add --ek)\n"
 		"       hgs-agent --check-config [-c FILE]   check the configuration\n"
 		"       hgs-agent status [--json] [-c FILE]  what the running agent knows\n"
 		"\n"
-		"The guarded host's helper: attests to HGS (host-key mode), keeps\n"
+		"The guarded host's helper: attests to HGS (host-key or TPM mode), keeps\n"
 		"the health certificate fresh, asks KPS for VM keys on behalf of\n"
 		"local VM workers and loads them into vmshield.ko. Configuration:\n"
 		"%s (-c FILE); Documentation/agent.md has every key.\n",
@@ -47,14 +51,19 @@ static int run(struct agent *a)
 	int r, sig, i;
 
 	a->started = time(NULL);
-	r = hostkey_load(&a->cfg, &a->host_key);
-	if (r) {
-		log_err("host_key", "state_dir=%s error=\"%s\" hint=\"run 'hgs-agent "
-			"--init' and have the HGS admin register the key\"",
-			a->cfg.state_dir, strerror(-r));
-		return 1;
+	if (a->cfg.attestation_mode == AGENT_MODE_TPM) {
+		/* the TPM is the identity: no host key needed */
+		snprintf(a->host_key_fpr, sizeof(a->host_key_fpr), "-");
+	} else {
+		r = hostkey_load(&a->cfg, &a->host_key);
+		if (r) {
+			log_err("host_key", "state_dir=%s error=\"%s\" hint=\"run 'hgs-agent "
+				"--init' and have the HGS admin register the key\"",
+				a->cfg.state_dir, strerror(-r));
+			return 1;
+		}
+		vms_pkey_fingerprint(a->host_key, a->host_key_fpr);
 	}
-	vms_pkey_fingerprint(a->host_key, a->host_key_fpr);
 	if (access(a->cfg.ca_file, R_OK)) {
 		log_err("config", "hgs_ca_file=%s error=\"%s\" hint=\"HGS's HTTPS "
 			"certificate is always verified against this file: copy "
@@ -70,8 +79,11 @@ static int run(struct agent *a)
 	signal(SIGPIPE, SIG_IGN);
 	if (hgs_link_init(a) || attest_init(a) || release_init(a) || server_open(a))
 		return 1;
-	log_info("started", "host=%s urls=%u primary=%s host_key_sha256=%s",
-		 a->cfg.host_name, a->cfg.n_urls, a->cfg.urls[0], a->host_key_fpr);
+	log_info("started", "host=%s mode=%s urls=%u primary=%s host_key_sha256=%s%s%s",
+		 a->cfg.host_name, agent_mode_name(a->cfg.attestation_mode), a->cfg.n_urls,
+		 a->cfg.urls[0], a->host_key_fpr,
+		 a->cfg.attestation_mode == AGENT_MODE_TPM ? " tpm_tcti=" : "",
+		 a->cfg.attestation_mode == AGENT_MODE_TPM ? a->cfg.tpm_tcti : "");
 	if (pthread_create(&srv, NULL, server_thread, a))
 		return 1;
 	if (pthread_create(&ren, NULL, attest_renew_thread, a)) {
@@ -121,7 +133,8 @@ int main(int argc, char **argv)
 {
 	static struct agent a;
 	const char *conf = AGENT_DEFAULT_CONF;
-	enum { RUN, INIT, EXPORT, CHECK, STATUS } mode = RUN;
+	enum { RUN, INIT, EXPORT, CHECK, STATUS, IDENTITY } mode = RUN;
+	const char *out = NULL;
 	int i, json = 0;
 	char err[512];
 
@@ -138,6 +151,10 @@ int main(int argc, char **argv)
 			mode = STATUS;
 		else if (!strcmp(argv[i], "--json") && mode == STATUS)
 			json = 1;
+		else if (!strcmp(argv[i], "identity") && mode == RUN)
+			mode = IDENTITY;
+		else if (!strcmp(argv[i], "--out") && mode == IDENTITY && i + 1 < argc)
+			out = argv[++i];
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -158,11 +175,13 @@ int main(int argc, char **argv)
 	case EXPORT:
 		return hostkey_export(&a.cfg) ? 1 : 0;
 	case CHECK:
-		printf("%s: ok (host %s, %u HGS URL(s))\n", conf, a.cfg.host_name,
-		       a.cfg.n_urls);
+		printf("%s: ok (host %s, %u HGS URL(s), attestation mode %s)\n", conf,
+		       a.cfg.host_name, a.cfg.n_urls, agent_mode_name(a.cfg.attestation_mode));
 		return 0;
 	case STATUS:
 		return status_command(&a.cfg, conf, json);
+	case IDENTITY:
+		return tpm_identity(&a.cfg, out) ? 1 : 0;
 	default:
 		return run(&a);
 	}

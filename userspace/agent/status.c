@@ -22,10 +22,11 @@ json_t *status_build(struct agent *a)
 	pthread_mutex_lock(&a->clients_lock);
 	clients = a->n_clients;
 	pthread_mutex_unlock(&a->clients_lock);
-	o = json_pack("{s:s, s:{s:s, s:i, s:I, s:s, s:s, s:i}}",
+	o = json_pack("{s:s, s:{s:s, s:i, s:I, s:s, s:s, s:s, s:i}}",
 			      "status", "Passed", "agent",
 			      "host_name", a->cfg.host_name, "pid", (int)getpid(),
 			      "uptime_s", (json_int_t)(time(NULL) - a->started),
+			      "attestation_mode", agent_mode_name(a->cfg.attestation_mode),
 			      "host_key_sha256", a->host_key_fpr,
 			      "socket", a->cfg.socket_path,
 			      "clients", (int)clients);
@@ -76,7 +77,7 @@ static void print_human(json_t *st)
 
 	printf("hgs-agent: host %s, pid %lld, up %lld s\n", jstr(ag, "host_name"),
 	       (long long)jint(ag, "pid"), (long long)jint(ag, "uptime_s"));
-	printf("attestation:  %s\n", jstr(att, "state"));
+	printf("attestation:  %s (%s mode)\n", jstr(att, "state"), jstr(ag, "attestation_mode"));
 	if (json_is_object(cert)) {
 		json_int_t left = jint(cert, "seconds_left");
 

@@ -17,6 +17,8 @@
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
 #include "vms_hgs_cert.h"
+#include "vms_tpm_baseline.h"
+#include "vms_tpm_public.h"
 #include "vms_x509.h"
 #include "vmshield.h"
 
@@ -67,6 +69,60 @@ static const char *host_name(struct request *rq, struct answer *a)
 	return name;
 }
 
+/*
+ * TPM mode: register a host by its EK (ek_public: base64 of the
+ * TPM2B_PUBLIC `shieldctl tpm ek` writes) and its hardware class (which
+ * baselines apply). Another EK for a host that has one: TpmEkConflict.
+ */
+static void host_add_ek(struct hgsd *h, struct request *rq, struct answer *a,
+			const char *name)
+{
+	_cleanup_(vms_freep) uint8_t *ek = NULL;
+	_cleanup_(vms_freep) char *hex = NULL;
+	struct vms_tpm_key k = { 0 };
+	const char *cls = "default";
+	char fpr[65];
+	size_t len;
+	int r;
+
+	if (req_b64(rq, a, "ek_public", HGSD_EK_MAX, &ek, &len))
+		return;
+	if (json_object_get(rq->body, "hardware_class") &&
+	    !(cls = req_str(rq, a, "hardware_class", VMS_BASELINE_NAME_MAX)))
+		return;
+	if (!vms_host_name_valid(cls)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "field 'hardware_class' must match [A-Za-z0-9._-]{1,64}");
+		return;
+	}
+	if (vms_tpm_key_load(ek, len, &k)) {
+		store_audit(h->st, rq->who, "host-add-ek", name, "refused-key-type");
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "field 'ek_public' must be a TPM2B_PUBLIC (RSA-2048 or ECC P-256, "
+			    "SHA-256 Name), as `shieldctl tpm ek` writes it");
+		return;
+	}
+	vms_hex_encode(k.name + 2, 32, fpr);
+	vms_tpm_key_free(&k);
+	hex = malloc(2 * len + 1);
+	if (!hex) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	vms_hex_encode(ek, len, hex);
+	r = store_host_add_ek(h->st, name, hex, fpr, cls, rq->who);
+	if (r == -EKEYREJECTED) {
+		answer_fail(a, HGS_R_TPM_EK_CONFLICT,
+			    "this host is registered with another EK: remove it first if its TPM "
+			    "was really replaced");
+	} else {
+		finish(h, a, r, json_pack("{s:s, s:s, s:s}", "name", name, "ek_fpr", fpr,
+					  "hardware_class", cls));
+	}
+	log_info("admin", "who=\"%s\" action=host-add-ek host=%s ek_fpr=%s hardware_class=%s "
+		 "result=%s", rq->who, name, fpr, cls, vms_hgs_reason_name(a->reason));
+}
+
 static void host_add(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = NULL;
@@ -74,8 +130,13 @@ static void host_add(struct hgsd *h, struct request *rq, struct answer *a)
 	const char *name, *key;
 	char fpr[VMS_FPR_HEX_LEN];
 
-	if (!(name = host_name(rq, a)) ||
-	    !(key = req_str(rq, a, "public_key", HOST_KEY_PEM_MAX)))
+	if (!(name = host_name(rq, a)))
+		return;
+	if (json_object_get(rq->body, "ek_public") && !json_object_get(rq->body, "public_key")) {
+		host_add_ek(h, rq, a, name);
+		return;
+	}
+	if (!(key = req_str(rq, a, "public_key", HOST_KEY_PEM_MAX)))
 		return;
 	if (vms_pkey_from_pem(key, strlen(key), &k) || !vms_pkey_is_host_key_type(k)) {
 		store_audit(h->st, rq->who, "host-add", name, "refused-key-type");
@@ -114,6 +175,18 @@ static int valid_setting(const char *name, const char *value, char *norm, size_t
 {
 	char *end;
 	long long t;
+	uint32_t mask;
+
+	if (!strcmp(name, "tpm_pcrs")) {
+		if (tpm_pcrs_parse(value, &mask))
+			return -EINVAL;
+		tpm_pcrs_format(mask, norm, len);
+		return 0;
+	}
+	if (!strcmp(name, "tpm_check_module_digest") || !strcmp(name, "tpm_runtime_allowlist") ||
+	    !strcmp(name, "tpm_require_ima_appraisal") || !strcmp(name, "tpm_require_secure_boot"))
+		return strcmp(value, "0") && strcmp(value, "1") ? -EINVAL :
+			(snprintf(norm, len, "%s", value), 0);
 
 	if (!strcmp(name, "min_isolation_level"))
 		return vms_isolation_from_name(value) < 0 ? -EINVAL :
@@ -149,14 +222,16 @@ static void policy_set(struct hgsd *h, struct request *rq, struct answer *a)
 	if (r == -ENOENT) {
 		answer_fail(a, HGS_R_NO_SUCH_OBJECT,
 			    "policies: min_isolation_level, require_module_sig, revocation_cutoff, "
-			    "admin_cert_allow_list");
+			    "admin_cert_allow_list, tpm_pcrs, tpm_check_module_digest, "
+			    "tpm_runtime_allowlist, tpm_require_ima_appraisal, tpm_require_secure_boot");
 		return;
 	}
 	if (r) {
 		answer_fail(a, HGS_R_INVALID_REQUEST,
 			    "min_isolation_level: kernel-open|kernel-locked|hypervisor; "
 			    "require_module_sig: 0|1; revocation_cutoff: now|unix seconds; "
-			    "admin_cert_allow_list: 0|1");
+			    "admin_cert_allow_list: 0|1; tpm_pcrs: a list such as 0-7,10 that holds "
+			    "0-7 and 10 (PCRs below 24); tpm_*: 0|1");
 		return;
 	}
 	finish(h, a, store_setting_set(h->st, name, norm, rq->who),
@@ -383,6 +458,140 @@ static void admin_cert_set(struct hgsd *h, struct request *rq, struct answer *a,
 		 vms_hgs_reason_name(a->reason));
 }
 
+/* ---- TPM mode: baselines and digests ---- */
+
+/* {baseline: "<the JSON text shieldctl hgs baseline capture wrote>"} */
+static void baseline_add(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	static __thread char err[160];
+	struct vms_baseline b = { 0 };
+	const char *text = req_str(rq, a, "baseline", VMS_EVLOG_MAX_BYTES);
+	char e[128], sha[65];
+	uint8_t md[32];
+	char *canon;
+	int r;
+
+	if (!text)
+		return;
+	if (vms_baseline_from_json(text, strlen(text), &b, e)) {
+		snprintf(err, sizeof(err), "not a boot baseline: %s", e);
+		answer_fail(a, HGS_R_INVALID_REQUEST, err);
+		return;
+	}
+	/* store the canonical form: what the admin sees back is what is used */
+	canon = vms_baseline_to_json(&b);
+	if (!canon || !EVP_Digest(canon, strlen(canon), md, NULL, EVP_sha256(), NULL)) {
+		free(canon);
+		vms_baseline_free(&b);
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	vms_hex_encode(md, 32, sha);
+	r = store_baseline_add(h->st, b.name, b.version, b.hw_class, b.enabled, canon, sha,
+			       rq->who);
+	free(canon);
+	if (r == -EKEYREJECTED)
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "a different baseline of that name and version exists: raise the version");
+	else
+		finish(h, a, r, json_pack("{s:s, s:I, s:s, s:I, s:s}", "name", b.name,
+					  "version", (json_int_t)b.version,
+					  "hardware_class", b.hw_class,
+					  "events", (json_int_t)b.n, "sha256", sha));
+	log_info("admin", "who=\"%s\" action=baseline-add baseline=%s version=%u events=%zu result=%s",
+		 rq->who, b.name, b.version, b.n, vms_hgs_reason_name(a->reason));
+	vms_baseline_free(&b);
+}
+
+static void baseline_enable(struct hgsd *h, struct request *rq, struct answer *a, int en)
+{
+	const char *name = host_name(rq, a);
+
+	if (!name)
+		return;
+	finish(h, a, store_baseline_set_enabled(h->st, name, en, rq->who),
+	       json_pack("{s:s, s:b}", "name", name, "enabled", en));
+	log_info("admin", "who=\"%s\" action=baseline-%s baseline=%s result=%s", rq->who,
+		 en ? "enable" : "disable", name, vms_hgs_reason_name(a->reason));
+}
+
+#define TPM_DIGESTS_MAX	100000
+
+static const char *digest_kind(struct request *rq, struct answer *a)
+{
+	const char *k = req_str(rq, a, "kind", 16);
+
+	if (k && strcmp(k, "module") && strcmp(k, "allow")) {
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "field 'kind' is 'module' (approved vmshield.ko digests) or 'allow' "
+			    "(runtime allowlist)");
+		return NULL;
+	}
+	return k;
+}
+
+/* {kind, entries: [{digest, description}, ...]} in one audited change */
+static void tpm_digests_add(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *kind = digest_kind(rq, a);
+	json_t *arr = rq->body ? json_object_get(rq->body, "entries") : NULL, *e;
+	const char **dg = NULL, **ds = NULL;
+	char (*lower)[65] = NULL;
+	size_t i, n;
+	int r;
+
+	if (!kind)
+		return;
+	n = json_array_size(arr);
+	if (!json_is_array(arr) || !n || n > TPM_DIGESTS_MAX) {
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "field 'entries' must be a list of 1 to 100000 {digest, description}");
+		return;
+	}
+	dg = calloc(n, sizeof(*dg));
+	ds = calloc(n, sizeof(*ds));
+	lower = calloc(n, sizeof(*lower));
+	if (!dg || !ds || !lower) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		goto out;
+	}
+	json_array_foreach(arr, i, e) {
+		const char *d = json_string_value(json_object_get(e, "digest"));
+		const char *desc = json_string_value(json_object_get(e, "description"));
+		uint8_t raw[32];
+
+		if (!d || vms_hex_decode_exact(d, raw, 32) || (desc && strlen(desc) > 4096)) {
+			answer_fail(a, HGS_R_INVALID_REQUEST,
+				    "every entry needs 'digest' (SHA-256, 64 hex digits) and may "
+				    "have 'description' (at most 4096 characters)");
+			goto out;
+		}
+		vms_hex_encode(raw, 32, lower[i]);
+		dg[i] = lower[i];
+		ds[i] = desc ? desc : "";
+	}
+	r = store_tpm_digests_add(h->st, kind, dg, ds, n, rq->who);
+	finish(h, a, r, json_pack("{s:s, s:I}", "kind", kind, "entries", (json_int_t)n));
+	log_info("admin", "who=\"%s\" action=tpm-digests-add kind=%s entries=%zu result=%s",
+		 rq->who, kind, n, vms_hgs_reason_name(a->reason));
+out:
+	free(dg);
+	free(ds);
+	free(lower);
+}
+
+static void tpm_digest_remove(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *kind = digest_kind(rq, a), *d;
+
+	if (!kind || !(d = digest_arg(rq, a)))
+		return;
+	finish(h, a, store_tpm_digest_remove(h->st, kind, d, rq->who),
+	       json_pack("{s:s, s:s}", "kind", kind, "digest", d));
+	log_info("admin", "who=\"%s\" action=tpm-digest-remove kind=%s digest=%s result=%s",
+		 rq->who, kind, d, vms_hgs_reason_name(a->reason));
+}
+
 /* Every version of the worker policy with its digest set. */
 static void worker_history(struct hgsd *h, struct answer *a)
 {
@@ -407,6 +616,30 @@ static void worker_history(struct hgsd *h, struct answer *a)
 	answer_ok(a, json_pack("{s:o}", "history", rows));
 }
 
+static json_t *tpm_policy_json(struct hgsd *h)
+{
+	struct tpm_state *t = state_tpm_get(h);
+	char pcrs[64];
+	size_t i, enabled = 0;
+	json_t *o;
+
+	tpm_pcrs_format(t->pcr_mask, pcrs, sizeof(pcrs));
+	for (i = 0; i < t->n_baselines; i++)
+		enabled += t->baselines[i].enabled ? 1 : 0;
+	o = json_pack("{s:s, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I}",
+		      "pcrs", pcrs,
+		      "check_module_digest", t->check_module_digest,
+		      "runtime_allowlist", t->runtime_allowlist,
+		      "require_ima_appraisal", t->require_ima_appraisal,
+		      "require_secure_boot", t->require_secure_boot,
+		      "module_digests", (json_int_t)t->n_module_digests,
+		      "allowlist_digests", (json_int_t)t->n_allowlist,
+		      "baselines", (json_int_t)t->n_baselines,
+		      "baselines_enabled", (json_int_t)enabled);
+	state_tpm_put(t);
+	return o;
+}
+
 static json_t *policy_json(struct hgsd *h)
 {
 	struct policy p;
@@ -419,14 +652,15 @@ static json_t *policy_json(struct hgsd *h)
 		vms_hex_encode(p.digests[i], 32, hex);
 		json_array_append_new(d, json_string(hex));
 	}
-	return json_pack("{s:s, s:b, s:b, s:I, s:I, s:o, s:s}",
+	return json_pack("{s:s, s:b, s:b, s:I, s:I, s:o, s:s, s:o}",
 			 "min_isolation_level", vms_isolation_name(p.min_isolation_level),
 			 "require_module_sig", p.require_module_sig,
 			 "admin_cert_allow_list", p.admin_cert_allow_list,
 			 "revocation_cutoff", (json_int_t)p.revocation_cutoff,
 			 "worker_policy_version", (json_int_t)p.worker_policy_version,
 			 "enabled_worker_digests", d,
-			 "shielded_requires", "kernel-locked");
+			 "shielded_requires", "kernel-locked",
+			 "tpm", tpm_policy_json(h));
 }
 
 static void status(struct hgsd *h, struct answer *a)
@@ -470,6 +704,35 @@ static void list(struct answer *a, const char *key, json_t *rows)
 	answer_ok(a, json_pack("{s:o}", key, rows));
 }
 
+/* The baseline in use for @name (its latest version), as stored. */
+static void baseline_show(struct hgsd *h, struct answer *a, const char *name)
+{
+	struct tpm_state *t = state_tpm_get(h);
+	json_t *o = NULL;
+	int found = 0;
+	size_t i;
+
+	for (i = 0; i < t->n_baselines; i++) {
+		if (strcmp(t->baselines[i].name, name))
+			continue;
+		found = 1;
+		{
+			char *text = vms_baseline_to_json(&t->baselines[i]);
+
+			o = text ? json_loads(text, 0, NULL) : NULL;
+			free(text);
+		}
+		break;
+	}
+	state_tpm_put(t);
+	if (!found)
+		answer_fail(a, HGS_R_NO_SUCH_OBJECT, NULL);
+	else if (!o)
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+	else
+		answer_ok(a, json_pack("{s:o}", "baseline", o));
+}
+
 void handle_admin(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	const char *p = rq->url + strlen("/v1/admin/");
@@ -479,7 +742,30 @@ void handle_admin(struct hgsd *h, struct request *rq, struct answer *a)
 		status(h, a);
 	else if (get && !strcmp(p, "hosts"))
 		list(a, "hosts", store_query(h->st,
-			"SELECT name, key_alg, key_fpr, enabled, added_at, updated_at FROM hosts ORDER BY name", 0));
+			"SELECT name, key_alg, key_fpr, ek_fpr, hardware_class, enabled, added_at, "
+			"updated_at FROM hosts ORDER BY name", 0));
+	else if (get && !strcmp(p, "baselines"))
+		list(a, "baselines", store_query(h->st,
+			"SELECT b.name, b.version, b.hardware_class, b.enabled, b.sha256, b.added_at, "
+			"b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name) "
+			"AS in_use, json_array_length(json_extract(b.body, '$.events')) AS events "
+			"FROM baselines b ORDER BY b.name, b.version", 0));
+	else if (get && !strncmp(p, "baselines/show/", 15) && vms_host_name_valid(p + 15))
+		baseline_show(h, a, p + 15);
+	else if (post && !strcmp(p, "baselines/add"))
+		baseline_add(h, rq, a);
+	else if (post && !strcmp(p, "baselines/enable"))
+		baseline_enable(h, rq, a, 1);
+	else if (post && !strcmp(p, "baselines/disable"))
+		baseline_enable(h, rq, a, 0);
+	else if (get && !strcmp(p, "tpm/digests"))
+		list(a, "digests", store_query(h->st,
+			"SELECT kind, digest, description, added_at FROM tpm_digests "
+			"ORDER BY kind, digest", 0));
+	else if (post && !strcmp(p, "tpm/digests/add"))
+		tpm_digests_add(h, rq, a);
+	else if (post && !strcmp(p, "tpm/digests/remove"))
+		tpm_digest_remove(h, rq, a);
 	else if (post && !strcmp(p, "hosts/add"))
 		host_add(h, rq, a);
 	else if (post && !strcmp(p, "hosts/enable"))

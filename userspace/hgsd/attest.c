@@ -113,6 +113,12 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq,
 		host_entry_release(&host);
 		return HGS_R_HOST_DISABLED;
 	}
+	if (!host.key) {
+		/* registered by its EK only: TPM mode (/v1/attest/tpm) */
+		answer_fail(a, HGS_R_HOST_NOT_REGISTERED,
+			    "this host is registered by its TPM's EK only: attest in TPM mode");
+		return a->reason;
+	}
 	err = vms_attest_verify(host.key, nonce, pk, report, strlen(report), sig, siglen);
 	snprintf(info.host_key_fpr, sizeof(info.host_key_fpr), "%s", host.fpr);
 	host_entry_release(&host);

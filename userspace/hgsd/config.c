@@ -42,6 +42,7 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	c->audit_max_rows = 1000000;
 	c->retention_interval_s = 3600;
 	c->keyproc_seccomp = 1;
+	c->max_tpm_body_bytes = 4 << 20;
 	snprintf(c->master_key_file, sizeof(c->master_key_file),
 		 "%s/keys/master.key", dir);
 	snprintf(c->db_file, sizeof(c->db_file), "%s/hgsd.db", dir);
@@ -121,6 +122,7 @@ static int set_key(struct hgsd_config *c, const char *k, const char *v)
 	UINT_KEY("audit_max_rows", audit_max_rows, 0, 1000000000)
 	UINT_KEY("retention_interval_s", retention_interval_s, 1, 86400)
 	UINT_KEY("keyproc_seccomp", keyproc_seccomp, 0, 1)
+	UINT_KEY("max_tpm_body_bytes", max_tpm_body_bytes, 1024, 64 << 20)
 #undef UINT_KEY
 	if (!strcmp(k, "listen_address")) {
 		/* Only numeric IPv4 here; loopback is the default. */
@@ -147,6 +149,13 @@ static int set_key(struct hgsd_config *c, const char *k, const char *v)
 		return set_path(c->master_key_file, sizeof(c->master_key_file), v);
 	if (!strcmp(k, "db_file"))
 		return set_path(c->db_file, sizeof(c->db_file), v);
+	if (!strcmp(k, "tpm_ek_roots")) {
+		if (!*v) {
+			c->tpm_ek_roots[0] = 0;
+			return 0;
+		}
+		return set_path(c->tpm_ek_roots, sizeof(c->tpm_ek_roots), v);
+	}
 	if (!strcmp(k, "admin_uids"))
 		return parse_uids(c, v);
 	return -ENOENT;
@@ -247,7 +256,12 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		"audit_max_rows = %lu\n"
 		"retention_interval_s = %u\n"
 		"# Confine the key process with a seccomp allow-list (1 = on).\n"
-		"keyproc_seccomp = %d\n",
+		"keyproc_seccomp = %d\n"
+		"# TPM mode: requests carrying the boot event log and IMA list may\n"
+		"# be this large; EK certificates chaining to these CAs (a PEM file\n"
+		"# or a directory of them) are trusted for hosts without a registered EK.\n"
+		"max_tpm_body_bytes = %zu\n"
+		"tpm_ek_roots =\n",
 		c->state_dir, c->db_file, c->master_key_file, c->listen_address,
 		c->port, c->port_file, c->threads, c->max_connections,
 		c->max_connections_per_ip, c->connection_timeout_s,
@@ -256,7 +270,7 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		c->release_lifetime_s, c->cert_cache_entries, c->kp_cache_entries,
 		c->log_requests, c->events_max_age_days, c->events_max_rows,
 		c->audit_max_age_days, c->audit_max_rows, c->retention_interval_s,
-		c->keyproc_seccomp);
+		c->keyproc_seccomp, c->max_tpm_body_bytes);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -ENAMETOOLONG;
 	return vms_write_file_atomic(path, buf, (size_t)n, 0600, VMS_WRITE_NOCLOBBER);

@@ -15,6 +15,8 @@
  *   http.c     libmicrohttpd: HTTPS listener, admin socket, request
  *              bodies, JSON answers, routing
  *   attest.c   POST /v1/attest/nonce, POST /v1/attest
+ *   attest_tpm.c  TPM mode: POST /v1/attest/tpm/challenge, /v1/attest/tpm
+ *   tpm_session.c the credential challenges between those two calls
  *   kps.c      POST /v1/kps/release
  *   admin.c    /v1/admin/... (admin socket only)
  *   log.c      structured log lines (key=value) on stderr
@@ -36,6 +38,7 @@
 #include "vms_kp.h"
 #include "vms_hgs_reason.h"
 #include "keyrelease.h"
+#include "vms_tpm_baseline.h"
 
 #define HGSD_PATH_MAX	4096
 #define HGSD_MAX_GUARDIANS 16
@@ -73,6 +76,9 @@ struct hgsd_config {
 	int keyproc_seccomp;		/* confine the key process (keyproc_confine.c) */
 	char master_key_file[HGSD_PATH_MAX];
 	char db_file[HGSD_PATH_MAX];
+	/* TPM mode */
+	char tpm_ek_roots[HGSD_PATH_MAX];	/* "" = EKs by registration only */
+	size_t max_tpm_body_bytes;	/* /v1/attest/tpm: event log + IMA list */
 };
 
 void config_defaults(struct hgsd_config *c, const char *state_dir);
@@ -109,6 +115,27 @@ int store_host_add(struct store *st, const char *name, const char *alg,
 		   const char *pem, const char *fpr, const char *who);
 int store_host_set_enabled(struct store *st, const char *name, int enabled,
 			   const char *who);
+/* TPM mode: register @name's EK (hex of its TPM2B_PUBLIC; fingerprint =
+ * SHA-256 of its TPMT_PUBLIC, the Name's digest); -EKEYREJECTED for
+ * another EK than the registered one. */
+int store_host_add_ek(struct store *st, const char *name, const char *ek_hex,
+		      const char *ek_fpr, const char *hw_class, const char *who);
+int store_baseline_add(struct store *st, const char *name, long version,
+		       const char *hw_class, int enabled, const char *body,
+		       const char *sha, const char *who);
+int store_baseline_set_enabled(struct store *st, const char *name, int enabled,
+			       const char *who);
+/* @kind "module" (approved vmshield.ko digests) or "allow" (runtime
+ * allowlist); @digests lower-case hex. */
+int store_tpm_digests_add(struct store *st, const char *kind,
+			  const char *const *digests, const char *const *descs,
+			  size_t n, const char *who);
+int store_tpm_digest_remove(struct store *st, const char *kind, const char *digest,
+			    const char *who);
+int store_tpm_clock_get(struct store *st, const char *host, uint64_t *clock,
+			uint32_t *reset, uint32_t *restart);
+int store_tpm_clock_put(struct store *st, const char *host, uint64_t clock,
+			uint32_t reset, uint32_t restart);
 int store_host_remove(struct store *st, const char *name, const char *who);
 int store_setting_set(struct store *st, const char *name, const char *value,
 		      const char *who);
@@ -145,12 +172,19 @@ json_t *store_query(struct store *st, const char *sql, long limit);
 int store_count(struct store *st, const char *sql, long *out);
 
 /* ---- in-memory state (snapshot) ---- */
+#define HGSD_EK_MAX	640	/* a marshalled TPM2B_PUBLIC */
+
 struct host_entry {
 	char name[65];
 	char alg[16];
-	char fpr[65];
+	char fpr[65];		/* host key; "" when registered by EK only */
 	int enabled;
-	EVP_PKEY *key;
+	EVP_PKEY *key;		/* NULL when registered by EK only */
+	/* TPM mode: the registered EK (ek_len 0: none) */
+	uint8_t ek[HGSD_EK_MAX];
+	size_t ek_len;
+	char ek_fpr[65];
+	char hw_class[65];
 };
 
 struct policy {
@@ -186,8 +220,13 @@ struct hgsd {
 	struct host_entry *hosts;
 	size_t n_hosts;
 	struct policy pol;
+	/* TPM-mode policy, baselines, digests (refcounted, swapped on reload) */
+	struct tpm_state *tpm;
+	X509_STORE *ek_roots;		/* tpm_ek_roots; NULL = none */
+	pthread_mutex_t tpm_clock_lock;
 	/* nonces */
 	struct nonce_table *nonces;
+	struct tpm_sessions *tpm_sessions;
 	/* counters */
 	unsigned long attest_ok, attest_fail, release_ok, release_fail;
 	time_t started;
@@ -199,6 +238,25 @@ void state_free(struct hgsd *h);
 int state_host(struct hgsd *h, const char *name, struct host_entry *out);
 void host_entry_release(struct host_entry *e);
 void state_policy(struct hgsd *h, struct policy *out);
+
+/* TPM mode's part of the snapshot: read-only once built, shared. */
+struct tpm_state {
+	int refs;
+	uint32_t pcr_mask;
+	int check_module_digest, runtime_allowlist, require_ima_appraisal,
+	    require_secure_boot;
+	uint8_t (*module_digests)[32];
+	size_t n_module_digests;
+	uint8_t (*allowlist)[32];
+	size_t n_allowlist;
+	struct vms_baseline *baselines;	/* the latest version of each name */
+	size_t n_baselines;
+};
+struct tpm_state *state_tpm_get(struct hgsd *h);
+void state_tpm_put(struct tpm_state *t);
+/* "0-7,10" <-> mask; -EINVAL unless 0-7 and 10 are in and all are < 24. */
+int tpm_pcrs_parse(const char *s, uint32_t *mask);
+void tpm_pcrs_format(uint32_t mask, char *buf, size_t len);
 
 /* ---- keys ---- */
 /* @tls_san: subjectAltName of the HTTPS certificate (NULL: localhost and
@@ -270,6 +328,25 @@ enum vms_hgs_reason nonce_consume(struct nonce_table *t,
 				  const uint8_t session[16],
 				  const uint8_t nonce[32]);
 
+/* ---- TPM-mode challenges (tpm_session.c) ---- */
+struct tpm_challenge {
+	uint8_t session[16];
+	char host[65];
+	char ek_fpr[65];
+	uint8_t ak[HGSD_EK_MAX];	/* the AK's TPM2B_PUBLIC */
+	size_t ak_len;
+	uint8_t secret[32];		/* the credential: wiped when done */
+	uint32_t pcr_mask;
+};
+struct tpm_sessions;
+int tpm_sessions_new(unsigned int max, unsigned int ttl_s, struct tpm_sessions **out);
+void tpm_sessions_free(struct tpm_sessions *t);
+/* -EBUSY when full. */
+int tpm_sessions_put(struct tpm_sessions *t, const struct tpm_challenge *c);
+/* Take (and forget) the challenge of @session; -ENOENT if unknown or expired. */
+int tpm_sessions_take(struct tpm_sessions *t, const uint8_t session[16],
+		      struct tpm_challenge *out);
+
 /* ---- requests ---- */
 struct request {
 	const char *method;
@@ -300,6 +377,9 @@ int req_hex(struct request *rq, struct answer *a, const char *field,
 
 void handle_nonce(struct hgsd *h, struct request *rq, struct answer *a);
 void handle_attest(struct hgsd *h, struct request *rq, struct answer *a);
+void handle_tpm_challenge(struct hgsd *h, struct request *rq, struct answer *a);
+void handle_tpm_attest(struct hgsd *h, struct request *rq, struct answer *a);
+int tpm_roots_load(struct hgsd *h);
 void handle_release(struct hgsd *h, struct request *rq, struct answer *a);
 int kps_init(struct hgsd *h);
 void kps_free(void);

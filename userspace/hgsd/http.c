@@ -6,7 +6,9 @@
  *     (attestation, KPS) and tenants (metadata);
  *   HTTP on the admin Unix socket (mode 0600; every connection's peer
  *     credentials checked with SO_PEERCRED) for admins.
- * Bodies are collected up to max_body_bytes; anything longer is refused
+ * Bodies are collected up to max_body_bytes (max_tpm_body_bytes for
+ * POST /v1/attest/tpm, which carries the boot and IMA logs on the public
+ * listener only); anything longer is refused
  * with 413 without being kept. Every answer is JSON (status, substatus,
  * message) with the HTTP status of its reason code.
  */
@@ -45,7 +47,7 @@ static int admin_fd = -1;
 
 struct conn_ctx {
 	char *buf;
-	size_t len, cap, discarded;
+	size_t len, cap, discarded, limit;
 	int too_large;
 };
 
@@ -143,6 +145,8 @@ struct route {
 static const struct route routes[] = {
 	{ "POST", "/v1/attest/nonce", handle_nonce, 1 },
 	{ "POST", "/v1/attest", handle_attest, 1 },
+	{ "POST", "/v1/attest/tpm/challenge", handle_tpm_challenge, 1 },
+	{ "POST", "/v1/attest/tpm", handle_tpm_attest, 1 },
 	{ "POST", "/v1/kps/release", handle_release, 1 },
 	{ "GET", "/v1/metadata", handle_metadata, 0 },
 	{ "GET", "/v1/health", handle_health, 0 },
@@ -321,7 +325,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		if (!c)
 			return MHD_NO;
 		*con_cls = c;
-		if (cl && strtoull(cl, NULL, 10) > h->cfg.max_body_bytes) {
+		c->limit = !l->admin && !strcmp(url, "/v1/attest/tpm") ?
+			h->cfg.max_tpm_body_bytes : h->cfg.max_body_bytes;
+		if (cl && strtoull(cl, NULL, 10) > c->limit) {
 			c->too_large = 1;
 			/* A client waiting for "100 Continue" gets the 413 before
 			 * it sends a byte of the body. */
@@ -341,10 +347,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			/* Discard (so the client can read our 413), but not for
 			 * ever: past DISCARD_FACTOR x the cap, drop the connection. */
 			c->discarded += n;
-			return c->discarded > DISCARD_FACTOR * h->cfg.max_body_bytes ?
+			return c->discarded > DISCARD_FACTOR * c->limit ?
 				MHD_NO : MHD_YES;
 		}
-		if (c->len + n > h->cfg.max_body_bytes) {
+		if (c->len + n > c->limit) {
 			c->too_large = 1;
 			free(c->buf);
 			c->buf = NULL;

@@ -149,7 +149,9 @@ static enum vms_hgs_reason check_cert(struct hgsd *h, const uint8_t *der, size_t
 		return HGS_R_CERT_REVOKED;
 	if (state_host(h, info->host, &host))
 		return HGS_R_HOST_NOT_REGISTERED;
-	r = host.enabled ? (strcmp(host.fpr, info->host_key_fpr) ? 2 : 0) : 1;
+	/* a TPM-mode certificate names the EK's fingerprint */
+	r = host.enabled ? (strcmp(!strcmp(info->mode, "tpm") ? host.ek_fpr : host.fpr,
+				   info->host_key_fpr) ? 2 : 0) : 1;
 	host_entry_release(&host);
 	if (r == 1)
 		return HGS_R_HOST_DISABLED;
@@ -315,9 +317,9 @@ void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a)
 		free(pem);
 	}
 	pthread_rwlock_unlock(&h->lock);
-	o = json_pack("{s:i, s:s, s:o, s:[s]}", "protocol_version", 1,
+	o = json_pack("{s:i, s:s, s:o, s:[s, s]}", "protocol_version", 1,
 		      "signer_certificate", signer, "guardians", gs,
-		      "attestation_modes", "host-key");
+		      "attestation_modes", "host-key", "tpm");
 	if (!o)
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 	else

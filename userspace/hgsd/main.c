@@ -94,6 +94,7 @@ static int run(const char *conf)
 		return 1;
 	}
 	pthread_rwlock_init(&h->lock, NULL);
+	pthread_mutex_init(&h->tpm_clock_lock, NULL);
 	h->started = time(NULL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -113,6 +114,10 @@ static int run(const char *conf)
 		r = state_reload(h);
 	if (!r)
 		r = nonce_table_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->nonces);
+	if (!r)
+		r = tpm_sessions_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->tpm_sessions);
+	if (!r)
+		r = tpm_roots_load(h);
 	if (!r)
 		r = kps_init(h);
 	if (!r) {
@@ -142,10 +147,13 @@ static int run(const char *conf)
 	kps_free();
 	keyproc_stop();
 	nonce_table_free(h->nonces);
+	tpm_sessions_free(h->tpm_sessions);
+	X509_STORE_free(h->ek_roots);
 	state_free(h);
 	keys_free(h);
 	store_close(h->st);
 	pthread_rwlock_destroy(&h->lock);
+	pthread_mutex_destroy(&h->tpm_clock_lock);
 	free(h);
 	return r ? 1 : 0;
 }

@@ -26,8 +26,10 @@ static void hosts_free(struct host_entry *hosts, size_t n)
 
 static int load_hosts(struct store *st, struct host_entry **out, size_t *n)
 {
-	json_t *rows = store_query(st, "SELECT name, key_alg, public_key, key_fpr, enabled FROM hosts ORDER BY name", 0);
+	json_t *rows = store_query(st, "SELECT name, key_alg, public_key, key_fpr, enabled, "
+				   "ek_public, ek_fpr, hardware_class FROM hosts ORDER BY name", 0);
 	struct host_entry *hosts;
+	const char *ek;
 	size_t i;
 	json_t *row;
 
@@ -48,6 +50,20 @@ static int load_hosts(struct store *st, struct host_entry **out, size_t *n)
 		snprintf(hosts[i].fpr, sizeof(hosts[i].fpr), "%s",
 			 json_string_value(json_object_get(row, "key_fpr")));
 		hosts[i].enabled = (int)json_integer_value(json_object_get(row, "enabled"));
+		snprintf(hosts[i].ek_fpr, sizeof(hosts[i].ek_fpr), "%s",
+			 json_string_value(json_object_get(row, "ek_fpr")));
+		snprintf(hosts[i].hw_class, sizeof(hosts[i].hw_class), "%s",
+			 json_string_value(json_object_get(row, "hardware_class")));
+		ek = json_string_value(json_object_get(row, "ek_public"));
+		if (!ek || (*ek && vms_hex_decode(ek, hosts[i].ek, sizeof(hosts[i].ek),
+						  &hosts[i].ek_len))) {
+			log_err("state", "host=%s msg=\"stored EK unreadable\"", hosts[i].name);
+			hosts_free(hosts, i + 1);
+			json_decref(rows);
+			return -EIO;
+		}
+		if (pem && !*pem)	/* registered by its EK only */
+			continue;
 		if (!pem || vms_pkey_from_pem(pem, strlen(pem), &hosts[i].key)) {
 			log_err("state", "host=%s msg=\"stored host key unreadable\"", hosts[i].name);
 			hosts_free(hosts, i + 1);
@@ -101,9 +117,193 @@ static int load_policy(struct store *st, struct policy *p)
 	return 0;
 }
 
+int tpm_pcrs_parse(const char *s, uint32_t *mask)
+{
+	const uint32_t need = 0xffu | 1u << 10;
+	unsigned long a, b;
+	char *end;
+
+	*mask = 0;
+	while (*s) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		a = strtoul(s, &end, 10);
+		b = a;
+		if (*end == '-') {
+			s = end + 1;
+			if (*s < '0' || *s > '9')
+				return -EINVAL;
+			b = strtoul(s, &end, 10);
+		}
+		if (a > b || b > 23 || (*end && *end != ','))
+			return -EINVAL;
+		for (; a <= b; a++)
+			*mask |= 1u << a;
+		s = *end ? end + 1 : end;
+		if (*end && !*s)
+			return -EINVAL;
+	}
+	return (*mask & need) == need ? 0 : -EINVAL;
+}
+
+void tpm_pcrs_format(uint32_t mask, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i = 0, j;
+
+	buf[0] = 0;
+	while (i < 24) {
+		if (!(mask & 1u << i)) {
+			i++;
+			continue;
+		}
+		for (j = i; j + 1 < 24 && mask & 1u << (j + 1); j++)
+			;
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0,
+					j > i ? "%s%d-%d" : "%s%d", off ? "," : "", i, j);
+		i = j + 1;
+	}
+}
+
+static void tpm_state_free(struct tpm_state *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n_baselines; i++)
+		vms_baseline_free(&t->baselines[i]);
+	free(t->baselines);
+	free(t->module_digests);
+	free(t->allowlist);
+	free(t);
+}
+
+static int flag_setting(struct store *st, const char *name, int *out)
+{
+	char v[8];
+
+	if (store_setting_get(st, name, v, sizeof(v)))
+		return -EIO;
+	*out = !strcmp(v, "1");
+	return 0;
+}
+
+static int load_digests(struct store *st, const char *sql, uint8_t (**out)[32], size_t *n)
+{
+	json_t *rows = store_query(st, sql, 0), *row;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (!rows)
+		return -ENOMEM;
+	*out = calloc(json_array_size(rows) + 1, 32);
+	if (!*out) {
+		json_decref(rows);
+		return -ENOMEM;
+	}
+	json_array_foreach(rows, i, row) {
+		if (vms_hex_decode_exact(json_string_value(json_object_get(row, "digest")),
+					 (*out)[i], 32)) {
+			json_decref(rows);
+			return -EIO;
+		}
+	}
+	*n = json_array_size(rows);
+	json_decref(rows);
+	return 0;
+}
+
+/* The latest version of every baseline name (enabled or not). */
+static int load_baselines(struct store *st, struct tpm_state *t)
+{
+	json_t *rows = store_query(st, "SELECT b.name, b.enabled, b.body FROM baselines b "
+				   "WHERE b.version = (SELECT MAX(version) FROM baselines c "
+				   "WHERE c.name = b.name) ORDER BY b.name", 0), *row;
+	char err[128];
+	size_t i;
+
+	if (!rows)
+		return -ENOMEM;
+	t->baselines = calloc(json_array_size(rows) + 1, sizeof(*t->baselines));
+	if (!t->baselines) {
+		json_decref(rows);
+		return -ENOMEM;
+	}
+	json_array_foreach(rows, i, row) {
+		const char *body = json_string_value(json_object_get(row, "body"));
+
+		if (!body || vms_baseline_from_json(body, strlen(body), &t->baselines[i], err)) {
+			log_err("state", "baseline=%s msg=\"stored baseline unreadable\"",
+				json_string_value(json_object_get(row, "name")));
+			json_decref(rows);
+			return -EIO;
+		}
+		t->n_baselines = i + 1;
+		t->baselines[i].enabled = (int)json_integer_value(json_object_get(row, "enabled"));
+	}
+	json_decref(rows);
+	return 0;
+}
+
+static int load_tpm(struct store *st, struct tpm_state **out)
+{
+	struct tpm_state *t = calloc(1, sizeof(*t));
+	char v[128];
+	int r;
+
+	*out = NULL;
+	if (!t)
+		return -ENOMEM;
+	t->refs = 1;
+	r = store_setting_get(st, "tpm_pcrs", v, sizeof(v)) ? -EIO :
+		tpm_pcrs_parse(v, &t->pcr_mask);
+	if (!r)
+		r = flag_setting(st, "tpm_check_module_digest", &t->check_module_digest);
+	if (!r)
+		r = flag_setting(st, "tpm_runtime_allowlist", &t->runtime_allowlist);
+	if (!r)
+		r = flag_setting(st, "tpm_require_ima_appraisal", &t->require_ima_appraisal);
+	if (!r)
+		r = flag_setting(st, "tpm_require_secure_boot", &t->require_secure_boot);
+	if (!r)
+		r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'module' "
+				 "ORDER BY digest", &t->module_digests, &t->n_module_digests);
+	if (!r)
+		r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'allow' "
+				 "ORDER BY digest", &t->allowlist, &t->n_allowlist);
+	if (!r)
+		r = load_baselines(st, t);
+	if (r) {
+		tpm_state_free(t);
+		return r < 0 ? r : -EIO;
+	}
+	*out = t;
+	return 0;
+}
+
+struct tpm_state *state_tpm_get(struct hgsd *h)
+{
+	struct tpm_state *t;
+
+	pthread_rwlock_rdlock(&h->lock);
+	t = h->tpm;
+	__atomic_add_fetch(&t->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_rwlock_unlock(&h->lock);
+	return t;
+}
+
+void state_tpm_put(struct tpm_state *t)
+{
+	if (t && !__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
+		tpm_state_free(t);
+}
+
 int state_reload(struct hgsd *h)
 {
 	struct host_entry *hosts, *old;
+	struct tpm_state *tpm, *old_tpm;
 	size_t n, old_n;
 	struct policy p;
 	int r;
@@ -112,6 +312,8 @@ int state_reload(struct hgsd *h)
 	if (r)
 		return r;
 	r = load_policy(h->st, &p);
+	if (!r)
+		r = load_tpm(h->st, &tpm);
 	if (r) {
 		hosts_free(hosts, n);
 		return r;
@@ -119,11 +321,14 @@ int state_reload(struct hgsd *h)
 	pthread_rwlock_wrlock(&h->lock);
 	old = h->hosts;
 	old_n = h->n_hosts;
+	old_tpm = h->tpm;
 	h->hosts = hosts;
 	h->n_hosts = n;
 	h->pol = p;
+	h->tpm = tpm;
 	pthread_rwlock_unlock(&h->lock);
 	hosts_free(old, old_n);
+	state_tpm_put(old_tpm);
 	return 0;
 }
 
@@ -132,6 +337,8 @@ void state_free(struct hgsd *h)
 	hosts_free(h->hosts, h->n_hosts);
 	h->hosts = NULL;
 	h->n_hosts = 0;
+	state_tpm_put(h->tpm);
+	h->tpm = NULL;
 }
 
 int state_host(struct hgsd *h, const char *name, struct host_entry *out)
@@ -146,7 +353,8 @@ int state_host(struct hgsd *h, const char *name, struct host_entry *out)
 		c = strcmp(name, h->hosts[mid].name);
 		if (!c) {
 			*out = h->hosts[mid];
-			EVP_PKEY_up_ref(out->key);
+			if (out->key)
+				EVP_PKEY_up_ref(out->key);
 			r = 0;
 			break;
 		}

@@ -80,6 +80,31 @@ static const char *const migrations[] = {
 	"    (SELECT digest FROM workers WHERE enabled = 1 ORDER BY id)), '')"
 	"  FROM settings s WHERE s.name = 'worker_policy_version';"
 	"INSERT INTO settings VALUES ('admin_cert_allow_list', '0', strftime('%s','now'));",
+	/*
+	 * 2 -> 3: TPM mode. A host may be registered by its EK (the Name's
+	 * SHA-256 as its fingerprint) besides or instead of a host key
+	 * (public_key '' then); boot baselines, versioned per name; the
+	 * approved module digests and the runtime allowlist; each host's
+	 * last TPM clock and counters; the TPM policy settings.
+	 */
+	"ALTER TABLE hosts ADD COLUMN ek_public TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE hosts ADD COLUMN ek_fpr TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE hosts ADD COLUMN hardware_class TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE baselines ("
+	"  name TEXT NOT NULL, version INTEGER NOT NULL, hardware_class TEXT NOT NULL,"
+	"  enabled INTEGER NOT NULL DEFAULT 1, body TEXT NOT NULL, sha256 TEXT NOT NULL,"
+	"  added_at INTEGER NOT NULL, PRIMARY KEY (name, version));"
+	"CREATE TABLE tpm_digests ("
+	"  kind TEXT NOT NULL CHECK (kind IN ('module', 'allow')), digest TEXT NOT NULL,"
+	"  description TEXT NOT NULL, added_at INTEGER NOT NULL, PRIMARY KEY (kind, digest));"
+	"CREATE TABLE tpm_clock ("
+	"  host TEXT PRIMARY KEY, clock INTEGER NOT NULL, reset_count INTEGER NOT NULL,"
+	"  restart_count INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"INSERT INTO settings VALUES ('tpm_pcrs', '0-7,10', strftime('%s','now'));"
+	"INSERT INTO settings VALUES ('tpm_check_module_digest', '0', strftime('%s','now'));"
+	"INSERT INTO settings VALUES ('tpm_runtime_allowlist', '0', strftime('%s','now'));"
+	"INSERT INTO settings VALUES ('tpm_require_ima_appraisal', '0', strftime('%s','now'));"
+	"INSERT INTO settings VALUES ('tpm_require_secure_boot', '0', strftime('%s','now'));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -363,6 +388,14 @@ static int host_add_fn(sqlite3 *db, const void *p)
 
 	r = query_text(db, "SELECT key_fpr FROM hosts WHERE name = ?", args,
 		       fpr, sizeof(fpr));
+	if (r == 0 && !fpr[0]) {
+		/* registered by its EK only so far: add the host key */
+		const char *upd[] = { h->alg, h->pem, h->fpr, now, h->name, NULL };
+
+		now_text(now);
+		return run(db, "UPDATE hosts SET key_alg = ?, public_key = ?, key_fpr = ?, "
+			   "updated_at = ? WHERE name = ?", upd) == 1 ? 0 : -EIO;
+	}
 	if (r == 0)
 		return strcmp(fpr, h->fpr) ? -EKEYREJECTED : -EEXIST;
 	if (r != -ENOENT)
@@ -384,6 +417,234 @@ int store_host_add(struct store *st, const char *name, const char *alg,
 
 	snprintf(detail, sizeof(detail), "host=%s key_alg=%s key_fpr=%s", name, alg, fpr);
 	return change(st, who, "host-add", detail, host_add_fn, &h);
+}
+
+struct host_ek_arg {
+	const char *name, *ek_hex, *ek_fpr, *hw_class;
+};
+
+/*
+ * Register @name's EK: a new host (no host key), or the EK of a host
+ * registered by its host key. Another EK than the registered one is
+ * refused (-EKEYREJECTED, TpmEkConflict); the same one again is -EEXIST
+ * unless only the hardware class changes.
+ */
+static int host_ek_fn(sqlite3 *db, const void *p)
+{
+	const struct host_ek_arg *h = p;
+	const char *args[] = { h->name, NULL };
+	char fpr[80], cls[80], now[24];
+	int r;
+
+	now_text(now);
+	r = query_text(db, "SELECT ek_fpr FROM hosts WHERE name = ?", args, fpr, sizeof(fpr));
+	if (r == -ENOENT) {
+		const char *ins[] = { h->name, h->ek_hex, h->ek_fpr, h->hw_class, now, now, NULL };
+
+		return run(db, "INSERT INTO hosts(name, key_alg, public_key, key_fpr, ek_public, "
+			   "ek_fpr, hardware_class, enabled, added_at, updated_at) "
+			   "VALUES (?,'','','',?,?,?,1,?,?)", ins) == 1 ? 0 : -EIO;
+	}
+	if (r)
+		return r;
+	if (fpr[0] && strcmp(fpr, h->ek_fpr))
+		return -EKEYREJECTED;
+	r = query_text(db, "SELECT hardware_class FROM hosts WHERE name = ?", args, cls,
+		       sizeof(cls));
+	if (r)
+		return r;
+	if (fpr[0] && !strcmp(cls, h->hw_class))
+		return -EEXIST;
+	{
+		const char *upd[] = { h->ek_hex, h->ek_fpr, h->hw_class, now, h->name, NULL };
+
+		return run(db, "UPDATE hosts SET ek_public = ?, ek_fpr = ?, hardware_class = ?, "
+			   "updated_at = ? WHERE name = ?", upd) == 1 ? 0 : -EIO;
+	}
+}
+
+int store_host_add_ek(struct store *st, const char *name, const char *ek_hex,
+		      const char *ek_fpr, const char *hw_class, const char *who)
+{
+	struct host_ek_arg h = { name, ek_hex, ek_fpr, hw_class };
+	char detail[200];
+
+	snprintf(detail, sizeof(detail), "host=%s ek_fpr=%s hardware_class=%s", name, ek_fpr,
+		 hw_class);
+	return change(st, who, "host-add-ek", detail, host_ek_fn, &h);
+}
+
+struct baseline_arg {
+	const char *name, *hw_class, *body, *sha;
+	long version;
+	int enabled;
+};
+
+/* A (name, version) is written once: the same body again is -EEXIST,
+ * another body -EKEYREJECTED (add a new version instead). */
+static int baseline_add_fn(sqlite3 *db, const void *p)
+{
+	const struct baseline_arg *b = p;
+	char ver[24], now[24], sha[80];
+	const char *q[] = { b->name, ver, NULL };
+	const char *ins[] = { b->name, ver, b->hw_class, b->enabled ? "1" : "0", b->body,
+			      b->sha, now, NULL };
+	int r;
+
+	snprintf(ver, sizeof(ver), "%ld", b->version);
+	now_text(now);
+	r = query_text(db, "SELECT sha256 FROM baselines WHERE name = ? AND version = ?", q,
+		       sha, sizeof(sha));
+	if (!r)
+		return strcmp(sha, b->sha) ? -EKEYREJECTED : -EEXIST;
+	if (r != -ENOENT)
+		return r;
+	return run(db, "INSERT INTO baselines(name, version, hardware_class, enabled, body, "
+		   "sha256, added_at) VALUES (?,?,?,?,?,?,?)", ins) == 1 ? 0 : -EIO;
+}
+
+int store_baseline_add(struct store *st, const char *name, long version,
+		       const char *hw_class, int enabled, const char *body,
+		       const char *sha, const char *who)
+{
+	struct baseline_arg b = { name, hw_class, body, sha, version, enabled };
+	char detail[240];
+
+	snprintf(detail, sizeof(detail), "baseline=%s version=%ld hardware_class=%s sha256=%s",
+		 name, version, hw_class, sha);
+	return change(st, who, "baseline-add", detail, baseline_add_fn, &b);
+}
+
+static int baseline_enable_fn(sqlite3 *db, const void *p)
+{
+	const struct baseline_arg *b = p;
+	const char *args[] = { b->enabled ? "1" : "0", b->name, NULL };
+	int n = run(db, "UPDATE baselines SET enabled = ? WHERE name = ?", args);
+
+	return n < 0 ? n : n > 0 ? 0 : -ENOENT;
+}
+
+int store_baseline_set_enabled(struct store *st, const char *name, int enabled,
+			       const char *who)
+{
+	struct baseline_arg b = { name, NULL, NULL, NULL, 0, enabled };
+	char detail[100];
+
+	snprintf(detail, sizeof(detail), "baseline=%s", name);
+	return change(st, who, enabled ? "baseline-enable" : "baseline-disable", detail,
+		      baseline_enable_fn, &b);
+}
+
+struct digests_arg {
+	const char *kind;
+	const char *const *digests, *const *descs;
+	size_t n;
+};
+
+/* Add digests (lower-case hex) in one transaction; -EEXIST if all known. */
+static int digests_add_fn(sqlite3 *db, const void *p)
+{
+	const struct digests_arg *d = p;
+	char now[24];
+	size_t i, added = 0;
+	int n;
+
+	now_text(now);
+	for (i = 0; i < d->n; i++) {
+		const char *ins[] = { d->kind, d->digests[i], d->descs[i], now, NULL };
+
+		n = run(db, "INSERT OR IGNORE INTO tpm_digests(kind, digest, description, added_at) "
+			"VALUES (?,?,?,?)", ins);
+		if (n < 0)
+			return n;
+		added += (size_t)n;
+	}
+	return added ? 0 : -EEXIST;
+}
+
+int store_tpm_digests_add(struct store *st, const char *kind,
+			  const char *const *digests, const char *const *descs,
+			  size_t n, const char *who)
+{
+	struct digests_arg d = { kind, digests, descs, n };
+	char detail[120];
+
+	snprintf(detail, sizeof(detail), "kind=%s count=%zu first=%.16s", kind, n,
+		 n ? digests[0] : "-");
+	return change(st, who, "tpm-digests-add", detail, digests_add_fn, &d);
+}
+
+static int digest_remove_fn(sqlite3 *db, const void *p)
+{
+	const struct digests_arg *d = p;
+	const char *args[] = { d->kind, d->digests[0], NULL };
+	int n = run(db, "DELETE FROM tpm_digests WHERE kind = ? AND digest = ?", args);
+
+	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
+}
+
+int store_tpm_digest_remove(struct store *st, const char *kind, const char *digest,
+			    const char *who)
+{
+	const char *one[] = { digest };
+	struct digests_arg d = { kind, one, NULL, 1 };
+	char detail[120];
+
+	snprintf(detail, sizeof(detail), "kind=%s digest=%s", kind, digest);
+	return change(st, who, "tpm-digest-remove", detail, digest_remove_fn, &d);
+}
+
+/* The host's last TPM clock; -ENOENT before its first TPM attestation. */
+int store_tpm_clock_get(struct store *st, const char *host, uint64_t *clock,
+			uint32_t *reset, uint32_t *restart)
+{
+	const char *args[] = { host, NULL };
+	sqlite3_stmt *s;
+	int r = -ENOENT, rc;
+
+	pthread_mutex_lock(&st->lock);
+	s = prep(st->db, "SELECT clock, reset_count, restart_count FROM tpm_clock WHERE host = ?",
+		 args);
+	if (!s) {
+		r = -EIO;
+	} else {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			*clock = (uint64_t)sqlite3_column_int64(s, 0);
+			*reset = (uint32_t)sqlite3_column_int64(s, 1);
+			*restart = (uint32_t)sqlite3_column_int64(s, 2);
+			r = 0;
+		} else if (rc != SQLITE_DONE) {
+			r = -EIO;
+		}
+		sqlite3_finalize(s);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+int store_tpm_clock_put(struct store *st, const char *host, uint64_t clock,
+			uint32_t reset, uint32_t restart)
+{
+	sqlite3_stmt *s;
+	int r = -EIO;
+
+	pthread_mutex_lock(&st->lock);
+	s = prep(st->db, "INSERT INTO tpm_clock(host, clock, reset_count, restart_count, updated_at) "
+		 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(host) DO UPDATE SET clock = ?2, "
+		 "reset_count = ?3, restart_count = ?4, updated_at = ?5", NULL);
+	if (s) {
+		sqlite3_bind_text(s, 1, host, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)clock);
+		sqlite3_bind_int64(s, 3, reset);
+		sqlite3_bind_int64(s, 4, restart);
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
+		if (sqlite3_step(s) == SQLITE_DONE)
+			r = 0;
+		sqlite3_finalize(s);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return r;
 }
 
 static int host_enable_fn(sqlite3 *db, const void *p)
@@ -415,6 +676,8 @@ static int host_remove_fn(sqlite3 *db, const void *p)
 	const char *args[] = { h->name, NULL };
 	int n = run(db, "DELETE FROM hosts WHERE name = ?", args);
 
+	if (n == 1 && run(db, "DELETE FROM tpm_clock WHERE host = ?", args) < 0)
+		return -EIO;
 	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
 }
 
@@ -798,7 +1061,7 @@ struct event {
 	char kind[8];
 	char host[65];
 	char result[48];
-	char detail[128];
+	char detail[320];	/* TPM mode: a baseline difference names two digests */
 };
 
 static void flush_events(struct store *st)

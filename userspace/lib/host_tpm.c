@@ -261,9 +261,22 @@ int vms_host_tpm_activate(struct vms_host_tpm *t, const uint8_t *id_object,
 		r = tpm_fail(t, "PolicySecret", rc);
 		goto out;
 	}
+	/*
+	 * Without continueSession the TPM ends the session with the command
+	 * that succeeds; ESYS starts sessions with it set, and a long-lived
+	 * agent on a TPM without a resource manager would otherwise run out
+	 * of session slots (TPM_RC_SESSION_MEMORY).
+	 */
+	rc = Esys_TRSess_SetAttributes(t->esys, session, 0,
+				       TPMA_SESSION_CONTINUESESSION);
+	if (rc) {
+		r = tpm_fail(t, "TRSess_SetAttributes", rc);
+		goto out;
+	}
 	rc = Esys_ActivateCredential(t->esys, t->ak, t->ek, ESYS_TR_PASSWORD,
 				     session, ESYS_TR_NONE, &idobj, &sec, &out);
-	session = ESYS_TR_NONE;	/* a policy session ends with its use */
+	if (!rc)
+		session = ESYS_TR_NONE;	/* ended with its use */
 	if (rc) {
 		r = tpm_fail(t, "ActivateCredential", rc);
 		goto out;

@@ -13,9 +13,12 @@
 #include <openssl/evp.h>
 
 #include "shieldctl.h"
+#include "vms_b64.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
 #include "vms_hgs_client.h"
+#include "vms_tpm_baseline.h"
+#include "vms_tpm_eventlog.h"
 
 #define DEFAULT_SOCKET "/var/lib/hgsd/admin.sock"
 
@@ -150,6 +153,11 @@ static void hgs_usage(FILE *f)
 		"  status                          service, policy, counters, recent events\n"
 		"  host list\n"
 		"  host add NAME --key PUBKEY.pem  register a host key (Ed25519 or ECDSA P-256)\n"
+		"  host add NAME --ek EK.pub [--class CLASS]\n"
+		"                                  TPM mode: register the host's EK (the file\n"
+		"                                  `shieldctl tpm ek` writes) and its hardware\n"
+		"                                  class (default 'default'); another EK for a\n"
+		"                                  registered one is refused (TpmEkConflict)\n"
 		"  host disable|enable|remove NAME\n"
 		"  policy show\n"
 		"  policy set NAME VALUE           min_isolation_level kernel-open|kernel-locked\n"
@@ -157,6 +165,20 @@ static void hgs_usage(FILE *f)
 		"                                  revocation_cutoff now|UNIX-SECONDS|0\n"
 		"                                  admin_cert_allow_list 0|1 (1: only allowed\n"
 		"                                  admin certificates may use the admin API)\n"
+		"                                  tpm_pcrs LIST (default 0-7,10; must hold both)\n"
+		"                                  tpm_check_module_digest 0|1\n"
+		"                                  tpm_runtime_allowlist 0|1\n"
+		"                                  tpm_require_ima_appraisal 0|1\n"
+		"                                  tpm_require_secure_boot 0|1\n"
+		"  baseline capture --log BIOS_LOG --name NAME --class CLASS [--version N] --out F\n"
+		"                                  (local, no HGS) a boot baseline from a reference\n"
+		"                                  host's binary_bios_measurements\n"
+		"  baseline add FILE | baseline list | baseline show NAME\n"
+		"  baseline enable|disable NAME    the latest version of a name is the one used\n"
+		"  tpm-digest add --kind module|allow FILE\n"
+		"                                  approved vmshield.ko digests or the runtime\n"
+		"                                  allowlist, from `sha256sum` output lines\n"
+		"  tpm-digest list | tpm-digest remove --kind module|allow DIGEST\n"
 		"  worker list\n"
 		"  worker add (DIGEST | --file BINARY) [--description TEXT]\n"
 		"  worker disable|enable DIGEST\n"
@@ -187,15 +209,140 @@ static int file_digest(const char *path, char hex[65])
 	return r;
 }
 
+static int host_add_ek(const char *sock, const char *name, const char *ekfile,
+		       const char *cls, json_t **resp)
+{
+	uint8_t *ek;
+	size_t len;
+	char *b64;
+	json_t *req;
+	int r = vms_read_file(ekfile, 4096, &ek, &len);
+
+	if (r)
+		return shieldctl_fail("hgs host add", "%s: %s", ekfile, strerror(-r));
+	b64 = vms_b64_encode(ek, len);
+	free(ek);
+	req = json_pack("{s:s, s:s}", "name", name, "ek_public", b64 ? b64 : "");
+	free(b64);
+	if (req && cls)
+		json_object_set_new(req, "hardware_class", json_string(cls));
+	return admin_call("hgs host add", sock, "/v1/admin/hosts/add", req, resp);
+}
+
+/* Local: a reference host's boot event log -> a baseline file (JSON). */
+static int baseline_capture(const char *log, const char *name, const char *cls,
+			    const char *version, const char *out)
+{
+	const char *what = "hgs baseline capture";
+	struct vms_tpm_eventlog ev = { 0 };
+	struct vms_baseline b = { 0 };
+	unsigned long ver = 1;
+	uint8_t *buf;
+	char *text, *end;
+	size_t len;
+	int r;
+
+	if (!log || !name || !cls || !out)
+		return shieldctl_fail(what, "needs --log BIOS_LOG --name NAME --class CLASS --out FILE");
+	if (version) {
+		errno = 0;
+		ver = strtoul(version, &end, 10);
+		if (errno || *end || !*version || !ver || ver > 0x7fffffff)
+			return shieldctl_fail(what, "--version is a number from 1 to 2147483647");
+	}
+	r = vms_read_file(log, VMS_EVLOG_MAX_BYTES, &buf, &len);
+	if (r)
+		return shieldctl_fail(what, "%s: %s", log, strerror(-r));
+	r = vms_tpm_eventlog_parse(buf, len, &ev);
+	free(buf);
+	if (r)
+		return shieldctl_fail(what, "%s is not a TCG crypto-agile event log with a SHA-256 "
+				      "bank (%s): give the reference host's "
+				      "/sys/kernel/security/tpm0/binary_bios_measurements", log,
+				      strerror(-r));
+	r = vms_baseline_capture(&ev, name, cls, (uint32_t)ver, &b);
+	vms_tpm_eventlog_free(&ev);
+	if (r)
+		return shieldctl_fail(what, r == -EINVAL ?
+				      "--name and --class must match [A-Za-z0-9._-]{1,64}" :
+				      "cannot capture: %s", strerror(-r));
+	text = vms_baseline_to_json(&b);
+	if (!text) {
+		vms_baseline_free(&b);
+		return shieldctl_fail(what, "out of memory");
+	}
+	r = vms_write_file_atomic(out, text, strlen(text), vms_public_file_mode(), 0);
+	free(text);
+	if (r) {
+		vms_baseline_free(&b);
+		return shieldctl_fail(what, "cannot write %s: %s", out, strerror(-r));
+	}
+	printf("baseline %s version %u (class %s): %zu boot events of PCRs 0-7 written to %s\n",
+	       b.name, b.version, b.hw_class, b.n, out);
+	vms_baseline_free(&b);
+	return 0;
+}
+
+/* `sha256sum` output ("HEX  PATH" per line) -> {kind, entries}. */
+static json_t *digests_from_sha256sum(const char *what, const char *kind, const char *file)
+{
+	json_t *entries = json_array();
+	char line[4200];
+	unsigned long n = 0;
+	FILE *f = fopen(file, "r");
+
+	if (!f || !entries) {
+		json_decref(entries);
+		if (f)
+			fclose(f);
+		shieldctl_fail(what, "%s: %s", file, strerror(errno));
+		return NULL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t"), *path;
+		uint8_t raw[32];
+		char hex[65];
+
+		n++;
+		line[strcspn(line, "\n")] = 0;
+		if (!*p || *p == '#')
+			continue;
+		path = p + strcspn(p, " \t");
+		if (*path)
+			*path++ = 0;
+		path += strspn(path, " \t*");
+		if (vms_hex_decode_exact(p, raw, 32)) {
+			fclose(f);
+			json_decref(entries);
+			shieldctl_fail(what, "%s:%lu: not a SHA-256 digest (use sha256sum output)",
+				       file, n);
+			return NULL;
+		}
+		vms_hex_encode(raw, 32, hex);
+		json_array_append_new(entries, json_pack("{s:s, s:s}", "digest", hex,
+							 "description", path));
+	}
+	fclose(f);
+	if (!json_array_size(entries)) {
+		json_decref(entries);
+		shieldctl_fail(what, "%s holds no digest", file);
+		return NULL;
+	}
+	return json_pack("{s:s, s:o}", "kind", kind, "entries", entries);
+}
+
 int shieldctl_hgs_main(int argc, char **argv)
 {
 	static const struct shieldctl_opt opts[] = {
 		{ "socket", 1, 0 }, { "json", 0, 0 }, { "key", 1, 0 }, { "file", 1, 0 },
 		{ "description", 1, 0 }, { "help", 0, 0 }, { "url", 1, 0 }, { "ca", 1, 0 },
-		{ "cert", 1, 0 }, { "tls-key", 1, 0 }, { NULL, 0, 0 },
+		{ "cert", 1, 0 }, { "tls-key", 1, 0 }, { "ek", 1, 0 }, { "class", 1, 0 },
+		{ "log", 1, 0 }, { "name", 1, 0 }, { "version", 1, 0 }, { "out", 1, 0 },
+		{ "kind", 1, 0 }, { NULL, 0, 0 },
 	};
-	enum { O_SOCKET, O_JSON, O_KEY, O_FILE, O_DESC, O_HELP, O_URL, O_CA, O_CERT, O_TLSKEY };
-	const char *v[11], *pos[4] = { 0 }, *sock, *what = "hgs";
+	enum { O_SOCKET, O_JSON, O_KEY, O_FILE, O_DESC, O_HELP, O_URL, O_CA, O_CERT, O_TLSKEY,
+	       O_EK, O_CLASS, O_LOG, O_NAME, O_VERSION, O_OUT, O_KIND };
+	const char *v[18], *pos[4] = { 0 }, *sock, *what = "hgs";
 	char path[128], hex[65];
 	json_t *resp = NULL, *req = NULL;
 	int np, i, r;
@@ -234,6 +381,80 @@ int shieldctl_hgs_main(int argc, char **argv)
 			json_decref(resp);
 			return 0;
 		}
+	} else if (IS("host", "add") && np == 3 && v[O_EK]) {
+		r = host_add_ek(sock, pos[2], v[O_EK], v[O_CLASS], &resp);
+		if (!r && !v[O_JSON]) {
+			printf("host %s registered by its EK (sha256 %s, hardware class %s)%s\n",
+			       pos[2], json_string_value(json_object_get(resp, "ek_fpr")),
+			       json_string_value(json_object_get(resp, "hardware_class")),
+			       json_is_true(json_object_get(resp, "unchanged")) ? " - already was" : "");
+			json_decref(resp);
+			return 0;
+		}
+	} else if (IS("baseline", "capture") && np == 2) {
+		return baseline_capture(v[O_LOG], v[O_NAME], v[O_CLASS], v[O_VERSION], v[O_OUT]);
+	} else if (IS("baseline", "add") && np == 3) {
+		uint8_t *text;
+		size_t len;
+
+		r = vms_read_file(pos[2], VMS_EVLOG_MAX_BYTES, &text, &len);
+		if (r)
+			return shieldctl_fail("hgs baseline add", "%s: %s", pos[2], strerror(-r));
+		req = json_pack("{s:s%}", "baseline", (char *)text, len);
+		free(text);
+		r = admin_call("hgs baseline add", sock, "/v1/admin/baselines/add", req, &resp);
+		if (!r && !v[O_JSON]) {
+			printf("baseline %s version %lld (class %s, %lld events) %s\n",
+			       json_string_value(json_object_get(resp, "name")),
+			       (long long)json_integer_value(json_object_get(resp, "version")),
+			       json_string_value(json_object_get(resp, "hardware_class")),
+			       (long long)json_integer_value(json_object_get(resp, "events")),
+			       json_is_true(json_object_get(resp, "unchanged")) ? "already there" : "added");
+			json_decref(resp);
+			return 0;
+		}
+	} else if (IS("baseline", "list") && np == 2) {
+		r = admin_call("hgs baseline list", sock, "/v1/admin/baselines", NULL, &resp);
+		if (!r && !v[O_JSON]) {
+			static const char *const cols[] = { "name", "version", "hardware_class",
+							    "enabled", "in_use", "events", NULL };
+
+			print_rows(json_object_get(resp, "baselines"), cols);
+			json_decref(resp);
+			return 0;
+		}
+	} else if (IS("baseline", "show") && np == 3) {
+		snprintf(path, sizeof(path), "/v1/admin/baselines/show/%.64s", pos[2]);
+		r = admin_call("hgs baseline show", sock, path, NULL, &resp);
+	} else if ((IS("baseline", "enable") || IS("baseline", "disable")) && np == 3) {
+		snprintf(path, sizeof(path), "/v1/admin/baselines/%s", pos[1]);
+		r = admin_call("hgs baseline", sock, path, json_pack("{s:s}", "name", pos[2]), &resp);
+		if (!r && !v[O_JSON]) {
+			printf("baseline %s: %sd\n", pos[2], pos[1]);
+			json_decref(resp);
+			return 0;
+		}
+	} else if (IS("tpm-digest", "add") && np == 3) {
+		if (!v[O_KIND])
+			return shieldctl_fail("hgs tpm-digest add", "missing --kind module|allow");
+		req = digests_from_sha256sum("hgs tpm-digest add", v[O_KIND], pos[2]);
+		if (!req)
+			return 1;
+		r = admin_call("hgs tpm-digest add", sock, "/v1/admin/tpm/digests/add", req, &resp);
+	} else if (IS("tpm-digest", "list") && np == 2) {
+		r = admin_call("hgs tpm-digest list", sock, "/v1/admin/tpm/digests", NULL, &resp);
+		if (!r && !v[O_JSON]) {
+			static const char *const cols[] = { "kind", "digest", "description", NULL };
+
+			print_rows(json_object_get(resp, "digests"), cols);
+			json_decref(resp);
+			return 0;
+		}
+	} else if (IS("tpm-digest", "remove") && np == 3) {
+		if (!v[O_KIND])
+			return shieldctl_fail("hgs tpm-digest remove", "missing --kind module|allow");
+		r = admin_call("hgs tpm-digest remove", sock, "/v1/admin/tpm/digests/remove",
+			       json_pack("{s:s, s:s}", "kind", v[O_KIND], "digest", pos[2]), &resp);
 	} else if (IS("host", "add") && np == 3) {
 		uint8_t *pem;
 		size_t len;

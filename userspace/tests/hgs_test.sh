@@ -38,7 +38,7 @@ check "hgsd listens" test -n "$PORT"
 if [ -z "$PORT" ]; then echo "Bail out! hgsd did not start: $(cat "$T/hgsd.log")"; exit 1; fi
 URL="https://127.0.0.1:$PORT"
 export HGSD_ADMIN_SOCKET="$T/hgs/admin.sock"
-check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 2'"
+check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 3'"
 check "log lines are key=value" grep -q "^hgsd ts=.* level=info event=listening address=127.0.0.1" "$T/hgsd.log"
 check "the signer certificate is a CA openssl reads" sh -c \
 	"openssl x509 -in '$T/hgs/signer.pem' -noout -text | grep -q 'CA:TRUE'"
@@ -227,14 +227,19 @@ chmod 600 "$T/h2/keys/master.key"
 if command -v python3 >/dev/null; then
 	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()" "$T/h2/hgsd.db"
 	fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
-	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=2'); c.commit()" "$T/h2/hgsd.db"
+	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=3'); c.commit()" "$T/h2/hgsd.db"
 fi
 # A schema-1 store (as the previous hgsd left it: two workers, one
-# disabled, worker_policy_version 3) is migrated to 2 at start: the
+# disabled, worker_policy_version 3; made here by undoing schemas 3 and 2
+# on a new store) is migrated to 2 and 3 at start: the
 # history starts from the set in force.
 "$H" --init "$T/h3" --port 0 >/dev/null 2>&1
 D1=$(printf 'a%.0s' $(seq 64)); D2=$(printf 'b%.0s' $(seq 64))
 sqlite3 "$T/h3/hgsd.db" "DROP TABLE admin_certs; DROP TABLE worker_history;
+	DROP TABLE baselines; DROP TABLE tpm_digests; DROP TABLE tpm_clock;
+	ALTER TABLE hosts DROP COLUMN ek_public; ALTER TABLE hosts DROP COLUMN ek_fpr;
+	ALTER TABLE hosts DROP COLUMN hardware_class;
+	DELETE FROM settings WHERE name LIKE 'tpm_%';
 	DELETE FROM settings WHERE name = 'admin_cert_allow_list';
 	UPDATE settings SET value = '3' WHERE name = 'worker_policy_version';
 	INSERT INTO workers(digest, description, enabled, added_at, updated_at) VALUES ('$D1', '', 1, 1, 1), ('$D2', '', 0, 1, 1);
@@ -245,6 +250,11 @@ PID=$!
 i=0
 while ! grep -q "event=started" "$T/hgsd6.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 check "a schema-1 store is migrated to schema 2" grep -q "event=store migrated_to=2" "$T/hgsd6.log"
+check "... and on to schema 3 (TPM mode)" grep -q "event=store migrated_to=3" "$T/hgsd6.log"
+check "the migrated store has the TPM policy at its defaults" sh -c \
+	"$S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"pcrs\": \"0-7,10\"'"
+check "hosts of schema 1 keep their host keys and have no EK" sh -c \
+	"sqlite3 '$T/h3/hgsd.db' 'SELECT COUNT(*) FROM hosts WHERE ek_fpr != \"\"' | grep -qx 0"
 check "the migrated history starts at the version in force, with its digests" sh -c \
 	"$S hgs --socket '$T/h3/admin.sock' worker history 3 | tr '\n' ' ' | grep -qx '$D1 '"
 check "the migrated store has the new policy, off" sh -c \

@@ -67,6 +67,16 @@ static void test_config_defaults_and_keys(void **state)
 	assert_string_equal(c.urls[1], "https://b:1");
 	assert_string_equal(c.urls[2], "https://c:2");
 	assert_string_equal(c.urls[3], "https://d");
+	assert_int_equal(c.attestation_mode, AGENT_MODE_HOST_KEY);
+
+	/* TPM mode and its TPM */
+	parse_ok(GOOD "attestation_mode = tpm\ntpm_tcti = swtpm:host=127.0.0.1,port=2321\n"
+		 "tpm_event_log = /tmp/bios.bin\n", &c);
+	assert_int_equal(c.attestation_mode, AGENT_MODE_TPM);
+	assert_string_equal(c.tpm_tcti, "swtpm:host=127.0.0.1,port=2321");
+	assert_string_equal(c.bios_log, "/tmp/bios.bin");
+	assert_string_equal(c.ima_log,
+			    "/sys/kernel/security/ima/binary_runtime_measurements");
 }
 
 /* Each bad file: an error naming the line (or key), and @c unchanged. */
@@ -101,6 +111,9 @@ static void test_config_bad(void **state)
 		{ "host_name = h\nhgs_url = https://a\n", "'hgs_ca_file' is required" },
 		{ GOOD "retry_initial_ms = 5000\nretry_max_ms = 100\n", "retry_max_ms is below" },
 		{ GOOD "max_clients = 0\n", "t.conf:4: bad value for 'max_clients'" },
+		{ GOOD "attestation_mode = tmp\n", "t.conf:4: bad value for 'attestation_mode'" },
+		{ GOOD "tpm_tcti = a b\n", "t.conf:4: bad value for 'tpm_tcti'" },
+		{ GOOD "tpm_ima_log = ima\n", "t.conf:4: bad value for 'tpm_ima_log'" },
 	};
 	struct agent_config c, before;
 	unsigned int i;

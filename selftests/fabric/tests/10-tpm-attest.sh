@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# TPM mode end to end on the rig's real TPM (swtpm, SeaBIOS measured boot,
+# IMA): the agent prints the EK; unregistered, it is refused and says how
+# to register; the admin registers the EK and captures a baseline from
+# this very boot's event log (control channel: tpm-register-ek,
+# tpm-baseline-add); the agent attests in TPM mode (certificate mode tpm,
+# binding ima-entry, kernel-locked) and a KP that demands TPM mode is
+# released to the approved worker, whose sealed state opens.
+. "$(dirname "$0")/lib.sh"
+plan 10
+
+grep -q '\[confidentiality\]' /sys/kernel/security/lockdown ||
+	echo confidentiality >/sys/kernel/security/lockdown
+C=$F/agent-tpm.conf
+mkdir -p /run/hgs-agent-tpm
+out=$("$AGENT" identity --out "$F/tpm/ek.pub" -c "$C" 2>&1)
+rc=$?
+echo "$out" | diag
+check "hgs-agent identity writes the TPM's EK and says how to register it" \
+	test $rc = 0 -a -s "$F/tpm/ek.pub" \
+	-a -n "$(echo "$out" | grep -- 'shieldctl hgs host add fabric-tpm --ek')"
+
+check "the TPM-mode agent starts; unregistered, its attestation fails" \
+	eval 'start_agent agent-tpm && wait_state failed 120'
+st=$(status_json)
+echo "$st" | jq -c '.attestation.last_error' | diag
+check "status: HostNotRegistered, telling how to register the EK; mode tpm" \
+	test "$(echo "$st" | jq -r .attestation.last_error.substatus)" = HostNotRegistered \
+	-a -n "$(echo "$st" | jq -r .attestation.last_error.message | grep 'hgs-agent identity')" \
+	-a "$(echo "$st" | jq -r .agent.attestation_mode)" = tpm
+stop_agent
+
+check "the admin registers the EK (control channel)" ctl tpm-register-ek
+cp /sys/kernel/security/tpm0/binary_bios_measurements "$F/tpm/bios.bin"
+check "the admin captures this boot as the baseline and adds it" ctl tpm-baseline-add
+
+check "the agent attests in TPM mode" eval 'start_agent agent-tpm && wait_state valid 150'
+st=$(status_json)
+echo "$st" | jq -c '.attestation.certificate' | diag
+check "the certificate: fabric-tpm, kernel-locked, mode tpm, binding ima-entry" \
+	test "$(echo "$st" | jq -r '.attestation.certificate | "\(.subject_cn) \(.isolation_level) \(.attestation_mode) \(.binding)"')" \
+	= "fabric-tpm kernel-locked tpm ima-entry"
+check "it certifies the module's own enclave key" \
+	test "$(echo "$st" | jq -r .attestation.certificate.enclave_pk)" = \
+	"$(echo "$st" | jq -r .attestation.module.report | sed 's/.*enclave_pk=//')"
+worker tpm --roundtrip
+check "a KP that demands TPM mode: key released, the tenant's state opens, round trip" \
+	test "$RC" = 0 -a -n "$(echo "$OUT" | grep 'unseal matches')" \
+	-a -n "$(echo "$OUT" | grep 'roundtrip ok')"
+check "the agent logged a TPM-mode start" grep -q 'event=started host=fabric-tpm mode=tpm' "$AGENT_LOG"
+finish

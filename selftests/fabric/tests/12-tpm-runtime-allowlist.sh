@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The runtime allowlist (Keylime-style): the admin approves every file
+# this host's IMA list has measured so far and turns the policy on; the
+# agent attests. Then root runs an executable nobody approved: the next
+# attestation is refused (PolicyExecutableNotAllowed) and the detail
+# names the file. Needs 10-tpm-attest (EK registered, baseline).
+. "$(dirname "$0")/lib.sh"
+plan 5
+
+A=$F/tpm/allow.txt
+# an executable nobody will approve, made now (chmod and xxd are measured
+# and approved with the rest) but run only later: IMA measures at exec
+# (on the 9p share: measured; tmpfs is not)
+X=$F/tpm/unapproved-$$.sh
+printf '#!/bin/sh\necho unapproved %s\n' "$(head -c 8 /dev/urandom | xxd -p)" >"$X"
+chmod +x "$X"
+# every file measured so far (ima-ng: "10 H ima-ng sha256:D PATH"), plus
+# the control channel's answer ("ok\n"), which this host reads after
+awk '$3 == "ima-ng" && $4 ~ /^sha256:/ { print substr($4, 8) "  " $5 }' \
+	/sys/kernel/security/ima/ascii_runtime_measurements >"$A"
+printf 'ok\n' | sha256sum | sed 's/-$/control-answer/' >>"$A"
+# (this host never reads allow.txt itself: that would be a new measurement)
+# a fresh attestation each time: no cached certificate (on tmpfs)
+fresh_start() { rm -f /run/hgs-agent-tpm/health.pem; start_agent agent-tpm; }
+check "the admin approves them and turns the runtime allowlist on" ctl tpm-allowlist-on
+check "the agent attests with the allowlist on" \
+	eval 'fresh_start && wait_state valid 150'
+stop_agent
+
+# ... then root runs it
+"$X" | diag
+check "after an unapproved executable ran, the attestation fails" \
+	eval 'fresh_start && wait_state failed 150'
+st=$(status_json)
+echo "$st" | jq -c .attestation.last_error | diag
+check "PolicyExecutableNotAllowed, naming the file" \
+	test "$(echo "$st" | jq -r .attestation.last_error.substatus)" = PolicyExecutableNotAllowed \
+	-a -n "$(echo "$st" | jq -r .attestation.last_error.message | grep "unapproved-$$")"
+stop_agent
+check "the admin turns the allowlist off again" ctl tpm-allowlist-off
+finish

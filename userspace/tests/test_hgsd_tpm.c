@@ -1,0 +1,1077 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_hgsd_tpm.c - TPM-mode attestation end to end on the outer machine:
+ * a real hgsd on 127.0.0.1 and a real TPM 2.0 (swtpm, provisioned by
+ * swtpm_setup with an RSA EK and an EK certificate from a local CA made
+ * here), the host side through vms_host_tpm (tpm2-tss, swtpm TCTI) and
+ * vms_hgs_attest_tpm() - the code hgs-agent runs.
+ *
+ * The evidence is the rig's captured boot event log and IMA list
+ * (tests/data/tpm/): their events are extended into this swtpm's PCRs
+ * 0-7 and 10 first, so this TPM's quotes cover exactly those logs (the
+ * enclave key certified is the one the rig's module measured). Fresh
+ * quotes, fresh credentials, every time.
+ *
+ * Checked: the happy path (certificate mode tpm, binding ima-entry,
+ * `openssl verify`, a KPS release for a KP that demands TPM mode) and the
+ * refusals at this layer, each with its code: unregistered host and EK,
+ * EK conflict at registration, EK certificate chain (pinned) and another
+ * EK afterwards, credential not activated, replayed nonce, challenge of
+ * another host, no baseline, a baseline that differs (with the event
+ * named), qualifying data over another enclave key (IMA binding), a
+ * runtime allowlist that does not list every measured file, a PCR value
+ * flipped, a bad body. Only 127.0.0.1 is contacted.
+ */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+
+#include "vms_b64.h"
+#include "vms_fileio.h"
+#include "vms_guardian.h"
+#include "vms_hex.h"
+#include "vms_hgs_attest.h"
+#include "vms_hgs_cert.h"
+#include "vms_hgs_client.h"
+#include "vms_hgs_tpm_client.h"
+#include "vms_host_tpm.h"
+#include "vms_ima_log.h"
+#include "vms_kp.h"
+#include "vms_tpm_baseline.h"
+#include "vms_tpm_eventlog.h"
+#include "vms_tpm_quote.h"
+#include "keyrelease.h"
+#include "tpm_data.h"
+
+extern char **environ;
+
+static char dir[] = "/tmp/vms-hgsd-tpm-XXXXXX";
+static char hgsd_bin[4096], data[4096], tcti[128];
+static pid_t swtpm_pid = -1, hgsd_pid = -1;
+static struct vms_hgs_client *cli, *adm;
+static struct vms_host_tpm *tpm;
+static char report[VMS_REPORT_MAX + 1];
+static uint8_t enclave_pk[32];
+static char bios[4200], imal[4200], baseline_json_path[4200];
+
+/* ---------- processes ---------- */
+
+/* Run a command (space-separated, no quoting) in @dir; its exit status. */
+static int run(const char *fmt, ...)
+{
+	char cmd[16384], *argv[64], *save = NULL, *tok;
+	posix_spawn_file_actions_t fa;
+	va_list ap;
+	int n = 0, st;
+	pid_t pid;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	for (tok = strtok_r(cmd, " ", &save); tok && n < 63; tok = strtok_r(NULL, " ", &save))
+		argv[n++] = tok;
+	argv[n] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "tools.log", O_WRONLY | O_APPEND | O_CREAT, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		return 127;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (waitpid(pid, &st, 0) != pid)
+		return 127;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static int try_port(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t l = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(s, (struct sockaddr *)&a, &l))
+		port = -1;
+	else
+		port = ntohs(a.sin_port);
+	if (s >= 0)
+		close(s);
+	return port;
+}
+
+static int port_open(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int s = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	ok = s >= 0 && !connect(s, (struct sockaddr *)&a, sizeof(a));
+	if (s >= 0)
+		close(s);
+	return ok;
+}
+
+static int write_text(const char *name, const char *text)
+{
+	FILE *f = fopen(name, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static int start_swtpm(void)
+{
+	char conf[1024], srv[96], ctrl[96], st[256];
+	int port = -1, i;
+
+	snprintf(conf, sizeof(conf),
+		 "statedir = %s/ca\nsigningkey = %s/ca/signkey.pem\n"
+		 "issuercert = %s/ca/issuercert.pem\ncertserial = %s/ca/certserial\n",
+		 dir, dir, dir, dir);
+	if (mkdir("ca", 0700) || mkdir("tpm", 0700) || mkdir("roots", 0700) ||
+	    write_text("localca.conf", conf))
+		return -1;
+	snprintf(conf, sizeof(conf), "create_certs_tool = swtpm_localca\n"
+		 "create_certs_tool_config = %s/localca.conf\nactive_pcr_banks = sha256\n", dir);
+	if (write_text("setup.conf", conf) ||
+	    run("swtpm_setup --tpm2 --createek --create-ek-cert --tpmstate %s/tpm --config %s/setup.conf",
+		dir, dir))
+		return -1;
+	for (i = 0; i < 50 && port < 0; i++) {
+		port = try_port(0);
+		if (port <= 0 || port >= 65535 || try_port(port + 1) != port + 1)
+			port = -1;
+	}
+	if (port < 0)
+		return -1;
+	snprintf(srv, sizeof(srv), "type=tcp,port=%d,bindaddr=127.0.0.1", port);
+	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", port + 1);
+	snprintf(st, sizeof(st), "dir=%s/tpm", dir);
+	{
+		char *argv[] = { "swtpm", "socket", "--tpm2", "--server", srv, "--ctrl", ctrl,
+				 "--tpmstate", st, "--flags", "startup-clear", NULL };
+
+		if (posix_spawnp(&swtpm_pid, "swtpm", NULL, NULL, argv, environ))
+			return -1;
+	}
+	for (i = 0; i < 200 && !port_open(port); i++)
+		usleep(50 * 1000);
+	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%d", port);
+	setenv("TPM2TOOLS_TCTI", tcti, 1);
+	return port_open(port) ? 0 : -1;
+}
+
+static int start_hgsd(void)
+{
+	char pf[128], log[128], buf[16], url[64], ca[128], sock[128];
+	unsigned int port = 0;
+	int i, fd;
+
+	snprintf(pf, sizeof(pf), "%s/hgs/hgsd.port", dir);
+	snprintf(log, sizeof(log), "%s/hgsd.log", dir);
+	hgsd_pid = fork();
+	if (hgsd_pid < 0)
+		return -1;
+	if (hgsd_pid == 0) {
+		char conf[128];
+
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, 2);
+			dup2(fd, 1);
+		}
+		snprintf(conf, sizeof(conf), "%s/hgs/hgsd.conf", dir);
+		execl(hgsd_bin, "hgsd", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200 && !port; i++) {
+		fd = open(pf, O_RDONLY);
+		if (fd >= 0) {
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+			close(fd);
+			if (n > 0) {
+				buf[n] = 0;
+				port = (unsigned int)atoi(buf);
+			}
+		}
+		if (!port)
+			usleep(50000);
+	}
+	if (!port)
+		return -1;
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u", port);
+	snprintf(ca, sizeof(ca), "%s/hgs/tls.pem", dir);
+	snprintf(sock, sizeof(sock), "%s/hgs/admin.sock", dir);
+	if (vms_hgs_client_open(&cli, url, ca, NULL) ||
+	    vms_hgs_client_open(&adm, NULL, NULL, sock))
+		return -1;
+	return 0;
+}
+
+/* ---------- PCRs: make this TPM's PCRs those the captured logs show ---------- */
+
+static int extend(unsigned int pcr, const uint8_t d[32])
+{
+	char hex[65];
+
+	vms_hex_encode(d, 32, hex);
+	return run("tpm2_pcrextend %u:sha256=%s", pcr, hex);
+}
+
+static int replay_logs_into_tpm(void)
+{
+	struct vms_tpm_eventlog log = { 0 };
+	struct vms_ima_log ima = { 0 };
+	uint8_t *buf;
+	size_t len, i;
+	int r = -1;
+
+	if (vms_read_file(bios, VMS_EVLOG_MAX_BYTES, &buf, &len))
+		return -1;
+	if (vms_tpm_eventlog_parse(buf, len, &log)) {
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	for (i = 0; i < log.n_events; i++)
+		if (log.events[i].type != VMS_EV_NO_ACTION &&
+		    extend(log.events[i].pcr, log.events[i].sha256))
+			goto out;
+	if (vms_read_file(imal, VMS_IMA_MAX_BYTES, &buf, &len))
+		goto out;
+	if (vms_ima_log_parse(buf, len, &ima)) {
+		free(buf);
+		goto out;
+	}
+	free(buf);
+	for (i = 0; i < ima.n; i++)
+		if (extend(VMS_IMA_PCR, ima.e[i].template_sha256))
+			goto out;
+	r = 0;
+out:
+	vms_tpm_eventlog_free(&log);
+	vms_ima_log_free(&ima);
+	return r;
+}
+
+/* ---------- calls ---------- */
+
+static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req,
+		    long want_http, const char *want_sub)
+{
+	json_t *resp = NULL;
+	long http = 0;
+	int r = vms_hgs_call(c, path, req, &http, &resp);
+
+	json_decref(req);
+	if (r)
+		fail_msg("%s: transport error %d: %s", path, r, vms_hgs_client_error(c));
+	if (http != want_http || strcmp(vms_hgs_substatus(resp), want_sub)) {
+		char *s = json_dumps(resp, JSON_COMPACT);
+
+		fail_msg("%s: got HTTP %ld %s, want %ld %s", path, http, s ? s : "?",
+			 want_http, want_sub);
+	}
+	return resp;
+}
+
+static void call_ok(struct vms_hgs_client *c, const char *path, json_t *req)
+{
+	json_decref(call(c, path, req, 200, "Passed"));
+}
+
+static char *file_b64(const char *path)
+{
+	uint8_t *buf;
+	size_t len;
+	char *b;
+
+	assert_int_equal(vms_read_file(path, 1 << 20, &buf, &len), 0);
+	b = vms_b64_encode(buf, len);
+	free(buf);
+	return b;
+}
+
+static char *our_ek_b64(void)
+{
+	uint8_t *ek;
+	size_t len;
+	char *b;
+
+	assert_int_equal(vms_host_tpm_ek_public(tpm, &ek, &len), 0);
+	b = vms_b64_encode(ek, len);
+	free(ek);
+	return b;
+}
+
+static void register_ek(const char *host, const char *cls)
+{
+	char *ek = our_ek_b64();
+
+	call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s, s:s}", "name", host,
+						      "ek_public", ek, "hardware_class", cls));
+	free(ek);
+}
+
+static void set_policy(const char *name, const char *value)
+{
+	call_ok(adm, "/v1/admin/policy/set", json_pack("{s:s, s:s}", "name", name, "value", value));
+}
+
+/* The whole exchange as the agent runs it; the last answer. */
+static json_t *attest_as(const char *host, long want_http, const char *want_sub)
+{
+	struct vms_tpm_attest_input in = {
+		.host = host, .enclave_pk = enclave_pk, .report = report,
+		.event_log_path = bios, .ima_log_path = imal,
+	};
+	char err[128];
+	json_t *resp = NULL;
+	long http = 0;
+	int r = vms_hgs_attest_tpm(cli, tpm, &in, &http, &resp, err);
+
+	if (r)
+		fail_msg("attest: error %d (%s) %s", r, err, vms_hgs_client_error(cli));
+	if (http != want_http || strcmp(vms_hgs_substatus(resp), want_sub)) {
+		char *s = json_dumps(resp, JSON_COMPACT);
+
+		fail_msg("attest %s: got HTTP %ld %s, want %ld %s", host, http, s ? s : "?",
+			 want_http, want_sub);
+	}
+	return resp;
+}
+
+/*
+ * The same exchange by hand, so a test can change one thing in the final
+ * request before sending it (@mutate), or answer for another host.
+ */
+struct manual {
+	json_t *req;	/* the final request, ready to send */
+	uint8_t pk[32];
+};
+
+static void manual_build(const char *host, const uint8_t pk[32], const char *rep,
+			 struct manual *m)
+{
+	uint8_t *ek, *ak, *id, *es, *nonce, *att, *sig, *pcrs, *evl, *im, name[34], cred[64],
+		qd[32];
+	size_t ekl, akl, nl, idl, esl, nnl, al, sl, pl, evn, imn, credl = sizeof(cred);
+	json_t *ch, *crd, *v;
+	uint32_t mask = 0;
+	char pkhex[65];
+	char *b[8];
+	size_t i;
+
+	assert_int_equal(vms_host_tpm_ek_public(tpm, &ek, &ekl), 0);
+	assert_int_equal(vms_host_tpm_ak_public(tpm, &ak, &akl, name, &nl), 0);
+	b[0] = vms_b64_encode(ek, ekl);
+	b[1] = vms_b64_encode(ak, akl);
+	ch = call(cli, "/v1/attest/tpm/challenge",
+		  json_pack("{s:s, s:s, s:s}", "host", host, "ek_public", b[0], "ak_public", b[1]),
+		  200, "Passed");
+	free(b[0]);
+	free(b[1]);
+	crd = json_object_get(ch, "credential");
+	assert_int_equal(vms_b64_decode(json_string_value(json_object_get(ch, "nonce")), 44, 32,
+					&nonce, &nnl), 0);
+	{
+		const char *s1 = json_string_value(json_object_get(crd, "id_object"));
+		const char *s2 = json_string_value(json_object_get(crd, "secret"));
+
+		assert_int_equal(vms_b64_decode(s1, strlen(s1), 512, &id, &idl), 0);
+		assert_int_equal(vms_b64_decode(s2, strlen(s2), 512, &es, &esl), 0);
+	}
+	json_array_foreach(json_object_get(ch, "pcrs"), i, v)
+		mask |= 1u << json_integer_value(v);
+	assert_int_equal(vms_host_tpm_activate(tpm, id, idl, es, esl, cred, &credl), 0);
+	assert_int_equal(vms_tpm_qualifying_data(nonce, pk, rep, strlen(rep), qd), 0);
+	assert_int_equal(vms_host_tpm_quote(tpm, mask, qd, 32, &att, &al, &sig, &sl, &pcrs, &pl),
+			 0);
+	assert_true(al > 2 && (size_t)(att[0] << 8 | att[1]) == al - 2);	/* TPM2B */
+	memmove(att, att + 2, al - 2);
+	al -= 2;
+	assert_int_equal(vms_read_file(bios, VMS_EVLOG_MAX_BYTES, &evl, &evn), 0);
+	assert_int_equal(vms_read_file(imal, VMS_IMA_MAX_BYTES, &im, &imn), 0);
+	vms_hex_encode(pk, 32, pkhex);
+	b[0] = vms_b64_encode(nonce, nnl);
+	b[1] = vms_b64_encode(cred, credl);
+	b[2] = vms_b64_encode(att, al);
+	b[3] = vms_b64_encode(sig, sl);
+	b[4] = vms_b64_encode(pcrs, pl);
+	b[5] = vms_b64_encode(evl, evn);
+	b[6] = vms_b64_encode(im, imn);
+	m->req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+			   "session", json_string_value(json_object_get(ch, "session")),
+			   "host", host, "enclave_pk", pkhex, "report", rep,
+			   "nonce", b[0], "activated_credential", b[1], "attest", b[2],
+			   "signature", b[3], "pcr_values", b[4], "event_log", b[5],
+			   "ima_log", b[6]);
+	assert_non_null(m->req);
+	for (i = 0; i < 7; i++)
+		free(b[i]);
+	json_decref(ch);
+	free(ek);
+	free(ak);
+	free(id);
+	free(es);
+	free(nonce);
+	free(att);
+	free(sig);
+	free(pcrs);
+	free(evl);
+	free(im);
+}
+
+/* Flip one bit in base64 field @f of @req. */
+static void flip_b64(json_t *req, const char *f, size_t byte)
+{
+	const char *s = json_string_value(json_object_get(req, f));
+	uint8_t *p;
+	size_t n;
+	char *b;
+
+	assert_int_equal(vms_b64_decode(s, strlen(s), 1 << 24, &p, &n), 0);
+	assert_true(byte < n);
+	p[byte] ^= 0x01;
+	b = vms_b64_encode(p, n);
+	json_object_set_new(req, f, json_string(b));
+	free(b);
+	free(p);
+}
+
+static json_t *send_expect(json_t *req, long http, const char *sub)
+{
+	return call(cli, "/v1/attest/tpm", req, http, sub);
+}
+
+/* ---------- setup ---------- */
+
+static int group_setup(void **state)
+{
+	const char *bin = getenv("HGSD_BIN");
+	char cmd[8192], path[4200];
+	uint8_t *txt;
+	size_t len;
+	FILE *f;
+	struct vms_isolation_report rep;
+
+	(void)state;
+	snprintf(hgsd_bin, sizeof(hgsd_bin), "%s", bin ? bin : "../build/bin/hgsd");
+	if (hgsd_bin[0] != '/') {
+		if (!realpath(bin ? bin : "../build/bin/hgsd", cmd))
+			return -1;
+		snprintf(hgsd_bin, sizeof(hgsd_bin), "%.4000s", cmd);
+	}
+	t_tpm_path("", path, sizeof(path));
+	if (!realpath(path, data))
+		return -1;
+	snprintf(bios, sizeof(bios), "%s/bios_measurements.bin", data);
+	snprintf(imal, sizeof(imal), "%s/ima_measurements.bin", data);
+	snprintf(path, sizeof(path), "%s/report.txt", data);
+	if (vms_read_file(path, VMS_REPORT_MAX, &txt, &len))
+		return -1;
+	while (len && (txt[len - 1] == '\n'))
+		len--;
+	memcpy(report, txt, len);
+	report[len] = 0;
+	free(txt);
+	if (vms_report_parse(report, len, &rep))
+		return -1;
+	memcpy(enclave_pk, rep.enclave_pk, 32);
+
+	if (!mkdtemp(dir) || chdir(dir))
+		return -1;
+	if (start_swtpm()) {
+		fprintf(stderr, "# cannot start swtpm: see %s/tools.log\n", dir);
+		return -1;
+	}
+	if (replay_logs_into_tpm()) {
+		fprintf(stderr, "# replaying the captured logs into the swtpm failed\n");
+		return -1;
+	}
+	/* EK certificate roots: the local CA's root and its issuer */
+	if (run("cp ca/swtpm-localca-rootca-cert.pem ca/issuercert.pem roots/") ||
+	    run("tpm2_nvread 0x1c00002 -o ekcert_rsa.der"))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "%s --init %s/hgs --port 0", hgsd_bin, dir);
+	if (run("%s", cmd))
+		return -1;
+	snprintf(path, sizeof(path), "%s/hgs/hgsd.conf", dir);
+	f = fopen(path, "a");
+	if (!f)
+		return -1;
+	fprintf(f, "nonce_ttl_s = 30\nthreads = 2\ntpm_ek_roots = %s/roots\n", dir);
+	fclose(f);
+	if (start_hgsd()) {
+		fprintf(stderr, "# hgsd did not start: see %s/hgsd.log\n", dir);
+		return -1;
+	}
+	if (vms_host_tpm_open(&tpm, tcti))
+		return -1;
+	/* the reference baseline: this very boot, as an admin captures it */
+	{
+		struct vms_tpm_eventlog log = { 0 };
+		struct vms_baseline b = { 0 };
+		uint8_t *buf;
+		char *js;
+
+		if (vms_read_file(bios, VMS_EVLOG_MAX_BYTES, &buf, &len) ||
+		    vms_tpm_eventlog_parse(buf, len, &log))
+			return -1;
+		free(buf);
+		if (vms_baseline_capture(&log, "rig-seabios", "qemu-q35", 1, &b))
+			return -1;
+		js = vms_baseline_to_json(&b);
+		snprintf(baseline_json_path, sizeof(baseline_json_path), "%s/baseline.json", dir);
+		if (!js || write_text(baseline_json_path, js))
+			return -1;
+		free(js);
+		vms_baseline_free(&b);
+		vms_tpm_eventlog_free(&log);
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	vms_host_tpm_close(tpm);
+	vms_hgs_client_close(cli);
+	vms_hgs_client_close(adm);
+	if (hgsd_pid > 0) {
+		kill(hgsd_pid, SIGTERM);
+		waitpid(hgsd_pid, NULL, 0);
+	}
+	if (swtpm_pid > 0) {
+		kill(swtpm_pid, SIGTERM);
+		waitpid(swtpm_pid, NULL, 0);
+	}
+	if (!getenv("HGSD_KEEP"))
+		run("rm -rf %s", dir);
+	return 0;
+}
+
+static void add_baseline(void)
+{
+	uint8_t *txt;
+	size_t len;
+	char *s;
+
+	assert_int_equal(vms_read_file(baseline_json_path, 1 << 22, &txt, &len), 0);
+	s = strndup((const char *)txt, len);
+	free(txt);
+	call_ok(adm, "/v1/admin/baselines/add", json_pack("{s:s}", "baseline", s));
+	free(s);
+}
+
+/* ---------- tests (run in order: they build on each other) ---------- */
+
+static void unregistered_host_refused(void **state)
+{
+	(void)state;
+	json_decref(attest_as("nobody", 403, "HostNotRegistered"));
+}
+
+static void ek_registration_and_conflict(void **state)
+{
+	char path[4200], *other;
+
+	(void)state;
+	register_ek("host-a", "qemu-q35");
+	/* the same EK again: unchanged */
+	{
+		char *ek = our_ek_b64();
+		json_t *r = call(adm, "/v1/admin/hosts/add",
+				 json_pack("{s:s, s:s, s:s}", "name", "host-a", "ek_public", ek,
+					   "hardware_class", "qemu-q35"), 200, "Passed");
+
+		assert_true(json_is_true(json_object_get(r, "unchanged")));
+		json_decref(r);
+		free(ek);
+	}
+	/* another TPM's EK (the rig's) for the same host: TpmEkConflict, nothing changes */
+	snprintf(path, sizeof(path), "%s/ek_rsa.pub", data);
+	other = file_b64(path);
+	json_decref(call(adm, "/v1/admin/hosts/add",
+			 json_pack("{s:s, s:s}", "name", "host-a", "ek_public", other), 409,
+			 "TpmEkConflict"));
+	/* a host registered with the rig's EK: our TPM is not that one */
+	call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s, s:s}", "name", "host-other",
+						      "ek_public", other, "hardware_class", "qemu-q35"));
+	free(other);
+	json_decref(attest_as("host-other", 403, "TpmEkNotRegistered"));
+	/* not a TPM2B_PUBLIC */
+	json_decref(call(adm, "/v1/admin/hosts/add",
+			 json_pack("{s:s, s:s}", "name", "host-b", "ek_public", "AAAA"), 400,
+			 "InvalidRequest"));
+	{
+		json_t *hosts = call(adm, "/v1/admin/hosts", NULL, 200, "Passed"), *h;
+		size_t i;
+		int seen = 0;
+
+		json_array_foreach(json_object_get(hosts, "hosts"), i, h)
+			seen += !strcmp(json_string_value(json_object_get(h, "name")), "host-b");
+		assert_int_equal(seen, 0);
+		json_decref(hosts);
+	}
+}
+
+static void no_baseline_refused(void **state)
+{
+	(void)state;
+	json_decref(attest_as("host-a", 403, "TpmNoBaseline"));
+}
+
+static void happy_path(void **state)
+{
+	json_t *r, *st;
+	const char *cert;
+	uint8_t *der;
+	size_t len;
+	X509 *x;
+	struct vms_health_cert_info info;
+
+	(void)state;
+	add_baseline();
+	r = attest_as("host-a", 200, "Passed");
+	assert_string_equal(json_string_value(json_object_get(r, "attestation_mode")), "tpm");
+	assert_string_equal(json_string_value(json_object_get(r, "isolation_level")),
+			    "kernel-locked");
+	cert = json_string_value(json_object_get(r, "health_certificate"));
+	assert_int_equal(vms_b64_decode(cert, strlen(cert), 1 << 16, &der, &len), 0);
+	{
+		const uint8_t *p = der;
+
+		x = d2i_X509(NULL, &p, (long)len);
+	}
+	assert_non_null(x);
+	assert_int_equal(vms_health_cert_parse(x, &info), 0);
+	assert_string_equal(info.mode, "tpm");
+	assert_string_equal(info.binding, "ima-entry");
+	assert_memory_equal(info.enclave_pk, enclave_pk, 32);
+	assert_non_null(strstr(info.policies, "boot-baseline=rig-seabios.v1"));
+	assert_non_null(strstr(info.policies, "ima-binding"));
+	X509_free(x);
+	free(der);
+	/* `openssl verify` against the signer */
+	{
+		char p[128];
+		FILE *f = fopen("cert.der", "w");
+
+		assert_non_null(f);
+		assert_int_equal(vms_b64_decode(cert, strlen(cert), 1 << 16, &der, &len), 0);
+		fwrite(der, 1, len, f);
+		fclose(f);
+		free(der);
+		assert_int_equal(run("openssl x509 -inform der -in cert.der -out cert.pem"), 0);
+		snprintf(p, sizeof(p), "%s/hgs/signer.pem", dir);
+		assert_int_equal(run("openssl verify -CAfile %s cert.pem", p), 0);
+	}
+	/* the event log shows it (events are written in the background) */
+	{
+		int seen = 0, tries;
+
+		for (tries = 0; tries < 100 && !seen; tries++) {
+			st = call(adm, "/v1/admin/events", NULL, 200, "Passed");
+			seen = !strcmp(json_string_value(json_object_get(json_array_get(
+				json_object_get(st, "events"), 0), "result")), "Passed");
+			json_decref(st);
+			if (!seen)
+				usleep(100 * 1000);
+		}
+		assert_true(seen);
+	}
+	/* KPS: a KP that demands TPM mode is released to this certificate */
+	{
+		struct vms_guardian owner, hgs_g;
+		struct vms_kp_info bind = { .policy = VMS_KR_POLICY_SHIELDED,
+					    .min_attestation = VMS_KP_ATTEST_TPM };
+		json_t *md = call(cli, "/v1/metadata", NULL, 200, "Passed"), *rel;
+		const char *pem = json_string_value(json_object_get(
+			json_array_get(json_object_get(md, "guardians"), 0), "certificates"));
+		uint8_t tk[32], *kp;
+		size_t kplen;
+		char *kp64;
+
+		assert_int_equal(vms_guardian_new("tenant", 30, &owner), 0);
+		assert_int_equal(vms_guardian_from_pem(pem, strlen(pem), NULL, &hgs_g), 0);
+		assert_int_equal(vms_uuid_parse("6f1c2a5e-930d-4b71-8a42-0c5de177309b", bind.vm_id), 0);
+		t_random(bind.key_id, 16);
+		t_random(tk, 32);
+		assert_int_equal(vms_kp_create_ex(&owner, &hgs_g.enc_cert, 1, &bind, tk, &kp,
+						  &kplen), 0);
+		kp64 = vms_b64_encode(kp, kplen);
+		/* an approved worker is needed for a shielded release */
+		call_ok(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest",
+			"1111111111111111111111111111111111111111111111111111111111111111"));
+		rel = call(cli, "/v1/kps/release",
+			   json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
+				     "key_protector", kp64, "vm_id",
+				     "6f1c2a5e-930d-4b71-8a42-0c5de177309b"), 200, "Passed");
+		assert_non_null(json_object_get(rel, "key_release"));
+		json_decref(rel);
+		free(kp64);
+		free(kp);
+		json_decref(md);
+		vms_guardian_free(&owner);
+		vms_guardian_free(&hgs_g);
+	}
+	json_decref(r);
+}
+
+static void replayed_request_refused(void **state)
+{
+	struct manual m;
+	json_t *again;
+
+	(void)state;
+	manual_build("host-a", enclave_pk, report, &m);
+	again = json_deep_copy(m.req);
+	json_decref(send_expect(m.req, 200, "Passed"));
+	json_decref(send_expect(again, 403, "NonceReplayed"));
+}
+
+static void credential_not_activated_refused(void **state)
+{
+	struct manual m;
+
+	(void)state;
+	manual_build("host-a", enclave_pk, report, &m);
+	flip_b64(m.req, "activated_credential", 3);
+	json_decref(send_expect(m.req, 403, "TpmAkNotActivated"));
+}
+
+static void challenge_of_other_host_refused(void **state)
+{
+	struct manual m;
+
+	(void)state;
+	register_ek("host-c", "qemu-q35");
+	manual_build("host-c", enclave_pk, report, &m);
+	json_object_set_new(m.req, "host", json_string("host-a"));
+	json_decref(send_expect(m.req, 403, "NonceSessionMismatch"));
+}
+
+static void pcr_value_flip_refused(void **state)
+{
+	struct manual m;
+
+	(void)state;
+	manual_build("host-a", enclave_pk, report, &m);
+	flip_b64(m.req, "pcr_values", 40);
+	json_decref(send_expect(m.req, 403, "TpmQuotePcrDigestMismatch"));
+	manual_build("host-a", enclave_pk, report, &m);
+	flip_b64(m.req, "attest", 60);
+	json_decref(send_expect(m.req, 403, "TpmQuoteSignatureInvalid"));
+}
+
+/* Root's own key in the qualifying data: the quote is fresh and genuine,
+ * but the kernel's IMA entry names the module's key, not this one. */
+static void forged_enclave_key_refused(void **state)
+{
+	struct vms_isolation_report rep;
+	char forged[VMS_REPORT_MAX + 1];
+	uint8_t pk[32];
+	struct manual m;
+	json_t *r;
+
+	(void)state;
+	assert_int_equal(vms_report_parse(report, strlen(report), &rep), 0);
+	t_random(pk, 32);
+	memcpy(rep.enclave_pk, pk, 32);
+	assert_true(vms_report_format_text(&rep, forged, sizeof(forged)) > 0);
+	manual_build("host-a", pk, forged, &m);
+	r = send_expect(m.req, 403, "ImaReportMismatch");
+	json_decref(r);
+}
+
+static void baseline_mismatch_names_the_event(void **state)
+{
+	uint8_t *txt;
+	size_t len;
+	char *s, *p;
+	json_t *r;
+
+	(void)state;
+	/* version 2 of the baseline with one digest changed: it replaces v1 */
+	assert_int_equal(vms_read_file(baseline_json_path, 1 << 22, &txt, &len), 0);
+	s = strndup((const char *)txt, len);
+	free(txt);
+	p = strstr(s, "\"version\": 1");
+	if (!p)
+		p = strstr(s, "\"version\":1");
+	assert_non_null(p);
+	p = strchr(p, '1');
+	*p = '2';
+	p = strstr(s, "\"sha256\": \"");
+	if (!p)
+		p = strstr(s, "\"sha256\":\"");
+	assert_non_null(p);
+	p = strchr(p + 8, '"') + 1;
+	*p = *p == '0' ? '1' : '0';
+	call_ok(adm, "/v1/admin/baselines/add", json_pack("{s:s}", "baseline", s));
+	free(s);
+	r = attest_as("host-a", 403, "TpmBaselineMismatch");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")) ?
+			       json_string_value(json_object_get(r, "detail")) :
+			       json_string_value(json_object_get(r, "message")), "event 0"));
+	json_decref(r);
+	/* disabled: no baseline at all for the class */
+	call_ok(adm, "/v1/admin/baselines/disable", json_pack("{s:s}", "name", "rig-seabios"));
+	json_decref(attest_as("host-a", 403, "TpmNoBaseline"));
+	/* the right one under another name */
+	{
+		char cmd[8400];
+
+		snprintf(cmd, sizeof(cmd), "sed -i s/rig-seabios/rig-seabios-b/ %s",
+			 baseline_json_path);
+		assert_int_equal(run("%s", cmd), 0);
+	}
+	add_baseline();
+	json_decref(attest_as("host-a", 200, "Passed"));
+}
+
+static void runtime_allowlist(void **state)
+{
+	struct vms_ima_log ima = { 0 };
+	json_t *entries = json_array(), *r;
+	uint8_t *buf;
+	size_t len, i;
+	char hex[65];
+
+	(void)state;
+	set_policy("tpm_runtime_allowlist", "1");
+	r = attest_as("host-a", 403, "PolicyExecutableNotAllowed");
+	json_decref(r);
+	/* approve every file the quoted list measured */
+	assert_int_equal(vms_read_file(imal, VMS_IMA_MAX_BYTES, &buf, &len), 0);
+	assert_int_equal(vms_ima_log_parse(buf, len, &ima), 0);
+	free(buf);
+	for (i = 0; i < ima.n; i++) {
+		if (!vms_ima_entry_is_file(&ima.e[i]) || ima.e[i].digest_len != 32)
+			continue;
+		vms_hex_encode(ima.e[i].digest, 32, hex);
+		json_array_append_new(entries, json_pack("{s:s, s:s}", "digest", hex,
+							 "description", ima.e[i].name));
+	}
+	vms_ima_log_free(&ima);
+	call_ok(adm, "/v1/admin/tpm/digests/add", json_pack("{s:s, s:o}", "kind", "allow",
+							    "entries", entries));
+	json_decref(attest_as("host-a", 200, "Passed"));
+	set_policy("tpm_runtime_allowlist", "0");
+}
+
+/* A host without a registered EK, vouched for by its EK certificate. */
+static void ek_certificate_pins_the_ek(void **state)
+{
+	struct vms_tpm_attest_input in = {
+		.host = "host-cert", .enclave_pk = enclave_pk, .report = report,
+		.event_log_path = bios, .ima_log_path = imal,
+	};
+	uint8_t *cert;
+	size_t clen;
+	char err[128];
+	json_t *resp, *hosts, *h;
+	long http;
+	size_t i;
+	int pinned = 0;
+	char path[4200], *other;
+
+	(void)state;
+	/* registered by a host key only (as for host-key mode) */
+	{
+		EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		BIO *b = BIO_new(BIO_s_mem());
+		char *pem;
+		long n;
+
+		assert_non_null(k);
+		PEM_write_bio_PUBKEY(b, k);
+		n = BIO_get_mem_data(b, &pem);
+		call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s%}", "name", "host-cert",
+							      "public_key", pem, (size_t)n));
+		BIO_free(b);
+		EVP_PKEY_free(k);
+	}
+	/* without the certificate: not registered */
+	json_decref(attest_as("host-cert", 403, "TpmEkNotRegistered"));
+	assert_int_equal(vms_read_file("ekcert_rsa.der", 8192, &cert, &clen), 0);
+	/* a certificate of this TPM, for this EK: the EK is trusted and pinned
+	 * (class "default": no baseline, so the attestation itself stops there) */
+	in.ek_cert = cert;
+	in.ek_cert_len = clen;
+	assert_int_equal(vms_hgs_attest_tpm(cli, tpm, &in, &http, &resp, err), 0);
+	assert_string_equal(vms_hgs_substatus(resp), "TpmNoBaseline");
+	json_decref(resp);
+	hosts = call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	json_array_foreach(json_object_get(hosts, "hosts"), i, h)
+		if (!strcmp(json_string_value(json_object_get(h, "name")), "host-cert"))
+			pinned = strlen(json_string_value(json_object_get(h, "ek_fpr"))) == 64;
+	json_decref(hosts);
+	assert_true(pinned);
+	free(cert);
+	/* now another EK for that host is a conflict */
+	snprintf(path, sizeof(path), "%s/ek_rsa.pub", data);
+	other = file_b64(path);
+	json_decref(call(adm, "/v1/admin/hosts/add",
+			 json_pack("{s:s, s:s}", "name", "host-cert", "ek_public", other), 409,
+			 "TpmEkConflict"));
+	free(other);
+}
+
+static void bad_bodies_refused(void **state)
+{
+	json_t *req;
+
+	(void)state;
+	json_decref(call(cli, "/v1/attest/tpm/challenge", json_pack("{s:s}", "host", "host-a"),
+			 400, "InvalidRequest"));
+	json_decref(call(cli, "/v1/attest/tpm/challenge",
+			 json_pack("{s:s, s:s, s:s}", "host", "host-a", "ek_public", "!!",
+				   "ak_public", "AAAA"), 400, "InvalidRequest"));
+	/* the EK as the AK: not a restricted signing key */
+	{
+		char *ek = our_ek_b64();
+
+		json_decref(call(cli, "/v1/attest/tpm/challenge",
+				 json_pack("{s:s, s:s, s:s}", "host", "host-a", "ek_public", ek,
+					   "ak_public", ek), 400, "TpmAkInvalid"));
+		free(ek);
+	}
+	req = json_pack("{s:s}", "session", "00");
+	json_decref(call(cli, "/v1/attest/tpm", req, 400, "InvalidRequest"));
+	/* the service still answers */
+	json_decref(attest_as("host-a", 200, "Passed"));
+}
+
+/* The admin CLI over the same hgsd: capture, add, list, register by EK. */
+static void shieldctl_admin_commands(void **state)
+{
+	const char *bin = getenv("SHIELDCTL_BIN");
+	char sctl[4200], sock[128], cmd[16384];
+	uint8_t *ek;
+	size_t len;
+	json_t *r, *b;
+	size_t i;
+	int found = 0;
+
+	(void)state;
+	if (!realpath(bin ? bin : "../build/bin/shieldctl", sctl))
+		skip();
+	snprintf(sock, sizeof(sock), "%s/hgs/admin.sock", dir);
+	setenv("HGSD_ADMIN_SOCKET", sock, 1);
+	snprintf(cmd, sizeof(cmd), "%s hgs baseline capture --log %s --name cli-base --class cli "
+		 "--version 3 --out cli.json", sctl, bios);
+	assert_int_equal(run("%s", cmd), 0);
+	/* a file that is not an event log: refused, nothing written */
+	snprintf(cmd, sizeof(cmd), "%s hgs baseline capture --log %s --name x --class cli "
+		 "--out bad.json", sctl, imal);
+	assert_int_not_equal(run("%s", cmd), 0);
+	assert_int_equal(access("bad.json", F_OK), -1);
+	snprintf(cmd, sizeof(cmd), "%s hgs baseline add cli.json", sctl);
+	assert_int_equal(run("%s", cmd), 0);
+	r = call(adm, "/v1/admin/baselines", NULL, 200, "Passed");
+	json_array_foreach(json_object_get(r, "baselines"), i, b)
+		if (!strcmp(json_string_value(json_object_get(b, "name")), "cli-base"))
+			found = json_integer_value(json_object_get(b, "version")) == 3 &&
+				json_integer_value(json_object_get(b, "events")) > 0;
+	json_decref(r);
+	assert_true(found);
+	/* register a host by EK from the file `shieldctl tpm ek` writes */
+	assert_int_equal(vms_host_tpm_ek_public(tpm, &ek, &len), 0);
+	assert_int_equal(vms_write_file_atomic("ek.pub", ek, len, 0644, 0), 0);
+	free(ek);
+	snprintf(cmd, sizeof(cmd), "%s hgs host add host-cli --ek ek.pub --class cli", sctl);
+	assert_int_equal(run("%s", cmd), 0);
+	json_decref(attest_as("host-cli", 200, "Passed"));
+	/* the rig's EK for it: refused */
+	snprintf(cmd, sizeof(cmd), "%s hgs host add host-cli --ek %s/ek_rsa.pub", sctl, data);
+	assert_int_not_equal(run("%s", cmd), 0);
+	/* a module digest from sha256sum output */
+	assert_int_equal(write_text("mods.txt", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff  vmshield.ko\n"), 0);
+	snprintf(cmd, sizeof(cmd), "%s hgs tpm-digest add --kind module mods.txt", sctl);
+	assert_int_equal(run("%s", cmd), 0);
+	assert_int_equal(write_text("bad.txt", "nothex  x\n"), 0);
+	snprintf(cmd, sizeof(cmd), "%s hgs tpm-digest add --kind module bad.txt", sctl);
+	assert_int_not_equal(run("%s", cmd), 0);
+	/* with the module-digest policy on, that digest is not the rig's module */
+	set_policy("tpm_check_module_digest", "1");
+	json_decref(attest_as("host-cli", 403, "PolicyModuleNotMeasured"));
+	set_policy("tpm_check_module_digest", "0");
+}
+
+/* `hgs-agent identity` writes the same EK the TPM holds, for registration. */
+static void agent_identity_writes_the_ek(void **state)
+{
+	const char *bin = getenv("AGENT_BIN");
+	char agent[4200], conf[512], cmd[16384];
+	uint8_t *a, *b;
+	size_t al, bl;
+
+	(void)state;
+	if (!realpath(bin ? bin : "../build/bin/hgs-agent", agent))
+		skip();
+	snprintf(conf, sizeof(conf), "host_name = host-a\nhgs_url = https://127.0.0.1:1\n"
+		 "hgs_ca_file = %s/hgs/tls.pem\nattestation_mode = tpm\ntpm_tcti = %s\n",
+		 dir, tcti);
+	assert_int_equal(write_text("agent.conf", conf), 0);
+	snprintf(cmd, sizeof(cmd), "%s identity --out agent-ek.pub -c %s/agent.conf", agent, dir);
+	assert_int_equal(run("%s", cmd), 0);
+	assert_int_equal(vms_read_file("agent-ek.pub", 4096, &a, &al), 0);
+	assert_int_equal(vms_host_tpm_ek_public(tpm, &b, &bl), 0);
+	assert_int_equal(al, bl);
+	assert_memory_equal(a, b, al);
+	free(a);
+	free(b);
+	/* a TPM that is not there: a clear failure, no file */
+	snprintf(conf, sizeof(conf), "host_name = host-a\nhgs_url = https://127.0.0.1:1\n"
+		 "hgs_ca_file = %s/hgs/tls.pem\nattestation_mode = tpm\n"
+		 "tpm_tcti = swtpm:host=127.0.0.1,port=1\n", dir);
+	assert_int_equal(write_text("agent2.conf", conf), 0);
+	snprintf(cmd, sizeof(cmd), "%s identity --out none.pub -c %s/agent2.conf", agent, dir);
+	assert_int_not_equal(run("%s", cmd), 0);
+	assert_int_equal(access("none.pub", F_OK), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(unregistered_host_refused),
+		cmocka_unit_test(ek_registration_and_conflict),
+		cmocka_unit_test(no_baseline_refused),
+		cmocka_unit_test(happy_path),
+		cmocka_unit_test(replayed_request_refused),
+		cmocka_unit_test(credential_not_activated_refused),
+		cmocka_unit_test(challenge_of_other_host_refused),
+		cmocka_unit_test(pcr_value_flip_refused),
+		cmocka_unit_test(forged_enclave_key_refused),
+		cmocka_unit_test(baseline_mismatch_names_the_event),
+		cmocka_unit_test(runtime_allowlist),
+		cmocka_unit_test(ek_certificate_pins_the_ek),
+		cmocka_unit_test(bad_bodies_refused),
+		cmocka_unit_test(shieldctl_admin_commands),
+		cmocka_unit_test(agent_identity_writes_the_ek),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
