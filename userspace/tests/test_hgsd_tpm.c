@@ -693,9 +693,16 @@ static void happy_path(void **state)
 		int seen = 0, tries;
 
 		for (tries = 0; tries < 100 && !seen; tries++) {
+			json_t *ev;
+			size_t k;
+
 			st = call(adm, "/v1/admin/events", NULL, 200, "Passed");
-			seen = !strcmp(json_string_value(json_object_get(json_array_get(
-				json_object_get(st, "events"), 0), "result")), "Passed");
+			json_array_foreach(json_object_get(st, "events"), k, ev) {
+				const char *res = json_string_value(json_object_get(ev, "result"));
+				const char *hn = json_string_value(json_object_get(ev, "host"));
+
+				seen |= res && hn && !strcmp(res, "Passed") && !strcmp(hn, "host-a");
+			}
 			json_decref(st);
 			if (!seen)
 				usleep(100 * 1000);
