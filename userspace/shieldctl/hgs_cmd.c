@@ -375,7 +375,8 @@ int shieldctl_hgs_main(int argc, char **argv)
 	} else if (IS("host", "list") && np == 2) {
 		r = admin_call("hgs host list", sock, "/v1/admin/hosts", NULL, &resp);
 		if (!r && !v[O_JSON]) {
-			static const char *const cols[] = { "name", "key_alg", "enabled", "key_fpr", NULL };
+			static const char *const cols[] = { "name", "key_alg", "enabled", "key_fpr",
+							    "ek_fpr", "hardware_class", NULL };
 
 			print_rows(json_object_get(resp, "hosts"), cols);
 			json_decref(resp);

@@ -18,7 +18,8 @@
  * EK conflict at registration, EK certificate chain (pinned) and another
  * EK afterwards, credential not activated, replayed nonce, challenge of
  * another host, no baseline, a baseline that differs (with the event
- * named), qualifying data over another enclave key (IMA binding), a
+ * named), qualifying data over another enclave key (IMA binding), the
+ * stored reset count and clock ahead of the TPM (rolled back), a
  * runtime allowlist that does not list every measured file, a PCR value
  * flipped, a bad body. Only 127.0.0.1 is contacted.
  */
@@ -692,9 +693,16 @@ static void happy_path(void **state)
 		int seen = 0, tries;
 
 		for (tries = 0; tries < 100 && !seen; tries++) {
+			json_t *ev;
+			size_t k;
+
 			st = call(adm, "/v1/admin/events", NULL, 200, "Passed");
-			seen = !strcmp(json_string_value(json_object_get(json_array_get(
-				json_object_get(st, "events"), 0), "result")), "Passed");
+			json_array_foreach(json_object_get(st, "events"), k, ev) {
+				const char *res = json_string_value(json_object_get(ev, "result"));
+				const char *hn = json_string_value(json_object_get(ev, "host"));
+
+				seen |= res && hn && !strcmp(res, "Passed") && !strcmp(hn, "host-a");
+			}
 			json_decref(st);
 			if (!seen)
 				usleep(100 * 1000);
@@ -879,6 +887,45 @@ static void runtime_allowlist(void **state)
 							    "entries", entries));
 	json_decref(attest_as("host-a", 200, "Passed"));
 	set_policy("tpm_runtime_allowlist", "0");
+}
+
+/*
+ * The stored counters: a TPM whose reset count or clock is behind what HGS
+ * saw last (a rolled-back or replayed TPM state) is refused. The store is
+ * moved ahead with sqlite3, as a TPM cannot be moved back.
+ */
+static void counters_never_go_backwards(void **state)
+{
+	char db[4200];
+
+	(void)state;
+	snprintf(db, sizeof(db), "%s/hgs/hgsd.db", dir);
+	{
+		char *argv[] = { "sqlite3", db, NULL, NULL };
+		char sql[256];
+		pid_t pid;
+		int st;
+
+		snprintf(sql, sizeof(sql),
+			 "UPDATE tpm_clock SET reset_count = reset_count + 1 WHERE host = 'host-a'");
+		argv[2] = sql;
+		assert_int_equal(posix_spawnp(&pid, "sqlite3", NULL, NULL, argv, environ), 0);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFEXITED(st) && !WEXITSTATUS(st));
+		json_decref(attest_as("host-a", 403, "TpmResetCountWentBackwards"));
+		snprintf(sql, sizeof(sql),
+			 "UPDATE tpm_clock SET reset_count = reset_count - 1, clock = clock + 100000000 "
+			 "WHERE host = 'host-a'");
+		assert_int_equal(posix_spawnp(&pid, "sqlite3", NULL, NULL, argv, environ), 0);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFEXITED(st) && !WEXITSTATUS(st));
+		json_decref(attest_as("host-a", 403, "TpmClockWentBackwards"));
+		snprintf(sql, sizeof(sql),
+			 "UPDATE tpm_clock SET clock = clock - 100000000 WHERE host = 'host-a'");
+		assert_int_equal(posix_spawnp(&pid, "sqlite3", NULL, NULL, argv, environ), 0);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		json_decref(attest_as("host-a", 200, "Passed"));
+	}
 }
 
 /* A host without a registered EK, vouched for by its EK certificate. */
@@ -1067,6 +1114,7 @@ int main(void)
 		cmocka_unit_test(forged_enclave_key_refused),
 		cmocka_unit_test(baseline_mismatch_names_the_event),
 		cmocka_unit_test(runtime_allowlist),
+		cmocka_unit_test(counters_never_go_backwards),
 		cmocka_unit_test(ek_certificate_pins_the_ek),
 		cmocka_unit_test(bad_bodies_refused),
 		cmocka_unit_test(shieldctl_admin_commands),
