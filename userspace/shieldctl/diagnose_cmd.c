@@ -466,7 +466,7 @@ static void check_agent_status(struct diag_run *d, json_t *st)
 	const char *state = json_string_value(json_object_get(att, "state"));
 	const char *msg = json_string_value(json_object_get(err, "message"));
 	json_t *urls = json_object_get(st, "hgs"), *u;
-	size_t i, up = 0;
+	size_t i, down = 0;
 
 	if (state && !strcmp(state, "valid")) {
 		diag_report(d, DIAG_OK, "attestation", NULL,
@@ -488,17 +488,21 @@ static void check_agent_status(struct diag_run *d, json_t *st)
 		const char *ust = json_string_value(json_object_get(u, "state"));
 
 		if (ust && !strcmp(ust, "reachable")) {
-			up++;
 			diag_report(d, DIAG_OK, "hgs via agent", NULL, "%s (%s) reachable",
 				    url ?: "?",
 				    json_string_value(json_object_get(u, "role")) ?: "?");
-		} else {
-			diag_report(d, DIAG_WARN, "hgs via agent", NULL, "%s %s: %s",
-				    url ?: "?", ust ?: "not tried yet",
+		} else if (ust && !strcmp(ust, "unreachable")) {
+			down++;
+			diag_report(d, DIAG_WARN, "hgs via agent", NULL, "%s unreachable: %s",
+				    url ?: "?",
 				    json_string_value(json_object_get(u, "last_error")) ?: "");
+		} else {
+			/* a cached certificate: no need to talk to HGS yet */
+			diag_report(d, DIAG_SKIP, "hgs via agent", NULL,
+				    "%s not contacted since the agent started", url ?: "?");
 		}
 	}
-	if (json_array_size(urls) && !up)
+	if (json_array_size(urls) && down == json_array_size(urls))
 		diag_report(d, DIAG_FAIL, "hgs via agent",
 			    "check the network, the firewall and that hgsd runs at hgs_url (hgs-agent.conf)",
 			    "none of the agent's %zu HGS URLs answered", json_array_size(urls));

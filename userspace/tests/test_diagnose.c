@@ -393,6 +393,13 @@ static void test_agent_status(void **state)
 	assert_true(has_line(f, "[FAIL]", "hgs via agent", "none of the agent's 1 HGS URLs answered"));
 	assert_int_equal(f->failures, 2);
 
+	/* not contacted yet (a cached certificate): neither ok nor a failure */
+	fake_agent_json = "{\"attestation\":{\"state\":\"valid\",\"certificate\":{\"subject_cn\":\"host01\"}},"
+			  "\"hgs\":[{\"url\":\"https://hgs1:8443\",\"role\":\"primary\",\"state\":\"unknown\"}]}";
+	run(f);
+	assert_true(has_line(f, "[skip]", "hgs via agent", "https://hgs1:8443 not contacted since the agent started"));
+	assert_int_equal(f->failures, 0);
+
 	fake_agent_json = "not json";
 	run(f);
 	assert_true(has_line(f, "[FAIL]", "hgs-agent", "status is not JSON"));
