@@ -11,25 +11,15 @@
 #include <time.h>
 
 #include "agent.h"
+#include "vms_slog.h"
 
 void alog(const char *level, const char *event, const char *fmt, ...)
 {
-	char line[1024], ts[32];
-	struct tm tm;
-	time_t now = time(NULL);
 	va_list ap;
-	int n;
 
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof(line), "hgs-agent ts=%s level=%s event=%s ",
-		     ts, level, event);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return;
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	vms_slogv("hgs-agent", level, event, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s\n", line);
 }
 
 const char *log_safe(const char *s, char *buf, size_t len)
