@@ -46,6 +46,13 @@
 #define AGENT_CERT_FILE		"health.pem"
 #define AGENT_KP_MAX		(64u << 10)	/* largest KP accepted */
 #define AGENT_LINE_MAX		(128u << 10)	/* largest request line */
+/*
+ * Idle keep-alive HTTPS connections kept per HGS URL. A boot storm runs
+ * dozens of releases at once; with fewer kept, most of them paid a new TLS
+ * handshake each (the boot-storm bench: 12.9 VMs/s with 8 kept and 32
+ * workers, against 28.9 with 8 workers).
+ */
+#define AGENT_POOL_MAX		32
 
 /* ---- configuration ---- */
 struct agent_config {
@@ -245,7 +252,7 @@ struct agent {
 	/* hgs_link.c */
 	pthread_mutex_t link_lock;
 	struct hgs_url_stat url_stat[AGENT_MAX_URLS];
-	struct vms_hgs_client *idle[AGENT_MAX_URLS][8];
+	struct vms_hgs_client *idle[AGENT_MAX_URLS][AGENT_POOL_MAX];
 	unsigned int n_idle[AGENT_MAX_URLS];
 
 	struct attest_state att;

@@ -20,8 +20,6 @@
 #include "agent.h"
 #include "vms_hgs_client.h"
 
-#define POOL_MAX 8
-
 int hgs_link_init(struct agent *a)
 {
 	return -pthread_mutex_init(&a->link_lock, NULL);
@@ -57,7 +55,7 @@ static void client_give(struct agent *a, unsigned int u,
 			struct vms_hgs_client *c, int ok)
 {
 	pthread_mutex_lock(&a->link_lock);
-	if (ok && a->n_idle[u] < POOL_MAX) {
+	if (ok && a->n_idle[u] < AGENT_POOL_MAX) {
 		a->idle[u][a->n_idle[u]++] = c;
 		c = NULL;
 	}
