@@ -143,6 +143,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the quoted IMA list holds no vmshield-report entry of the module; IMA must record critical data (ima_policy=critical_data)" },
 	[HGS_R_IMA_REPORT_MISMATCH] = { "ImaReportMismatch", 403,
 		"the module's latest IMA entry does not name the enclave key and isolation report sent; send the running module's report" },
+	[HGS_R_IMA_REPORT_CONFLICT] = { "ImaReportConflict", 403,
+		"the quoted IMA list names more than one enclave key in this boot (an entry forged by extending PCR 10, or vmshield.ko reloaded); reboot the host and attest again" },
 	[HGS_R_POLICY_LOCKDOWN_INSUFFICIENT] = { "PolicyLockdownInsufficient", 403,
 		"the module's measured report shows kernel lockdown below the policy's level; boot with lockdown=confidentiality" },
 	[HGS_R_POLICY_MODULE_SIG_NOT_ENFORCED] = { "PolicyModuleSigNotEnforced", 403,

@@ -8,10 +8,43 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "vms_hex.h"
 #include "vms_tpm_policy.h"
 #include <linux/vmshield.h>
+
+/*
+ * The module makes one enclave key per load, so every report it measured
+ * in this boot names the same key. Root can extend PCR 10 by hand and
+ * append a forged report entry to the list it sends, and the list still
+ * replays; but the module's genuine entry is in the list too, and the two
+ * keys conflict. A reloaded module (a second key) is refused the same way.
+ */
+static enum vms_hgs_reason one_enclave_key(const struct vms_ima_log *ima,
+					   size_t covered,
+					   const uint8_t enclave_pk[32])
+{
+	struct vms_isolation_report other;
+	uint8_t d[32];
+	size_t i;
+
+	for (i = 0; i < covered; i++) {
+		const struct vms_ima_entry *e = &ima->e[i];
+
+		if (e->tmpl != VMS_IMA_BUF || e->violation ||
+		    strcmp(e->name, VMS_IMA_REPORT_EVENT))
+			continue;
+		if (strcmp(e->algo, "sha256") || e->digest_len != 32 ||
+		    !EVP_Digest(e->buf, e->buf_len, d, NULL, EVP_sha256(),
+				NULL) || memcmp(d, e->digest, 32))
+			return HGS_R_IMA_LOG_MALFORMED;
+		if (vms_report_parse((const char *)e->buf, e->buf_len, &other) ||
+		    CRYPTO_memcmp(other.enclave_pk, enclave_pk, 32))
+			return HGS_R_IMA_REPORT_CONFLICT;
+	}
+	return HGS_PASSED;
+}
 
 enum vms_hgs_reason vms_tpm_bind_report(const struct vms_ima_log *ima,
 					const uint8_t pcr10[32],
@@ -37,7 +70,7 @@ enum vms_hgs_reason vms_tpm_bind_report(const struct vms_ima_log *ima,
 		return HGS_R_REPORT_MALFORMED;
 	if (CRYPTO_memcmp(r->enclave_pk, enclave_pk, 32))
 		return HGS_R_IMA_REPORT_MISMATCH;
-	return HGS_PASSED;
+	return one_enclave_key(ima, *covered, enclave_pk);
 }
 
 /*

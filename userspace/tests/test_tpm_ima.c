@@ -228,6 +228,99 @@ static void list_not_replaying_refused(void **state)
 	unload(&f);
 }
 
+/*
+ * An ima-buf "vmshield-report" record as the kernel writes it, for
+ * @report: template data d-ng ("sha256:" NUL digest), n-ng, buf; the
+ * SHA-1 template digest in the record, the SHA-256 one in @tmpl256.
+ */
+static size_t forged_report_record(const char *report, uint8_t *out,
+				   uint8_t tmpl256[32])
+{
+	static const char tname[] = "ima-buf", ev[] = "vmshield-report";
+	uint32_t rlen = (uint32_t)strlen(report), u;
+	uint8_t data[1024];
+	size_t n = 0, o = 0;
+
+	u = 8 + 32;
+	memcpy(data + n, &u, 4);
+	memcpy(data + n + 4, "sha256:", 8);
+	EVP_Digest(report, rlen, data + n + 12, NULL, EVP_sha256(), NULL);
+	n += 4 + u;
+	u = sizeof(ev);
+	memcpy(data + n, &u, 4);
+	memcpy(data + n + 4, ev, u);
+	n += 4 + u;
+	memcpy(data + n, &rlen, 4);
+	memcpy(data + n + 4, report, rlen);
+	n += 4 + rlen;
+	u = VMS_IMA_PCR;
+	memcpy(out, &u, 4);
+	EVP_Digest(data, n, out + 4, NULL, EVP_sha1(), NULL);
+	EVP_Digest(data, n, tmpl256, NULL, EVP_sha256(), NULL);
+	o = 24;
+	u = sizeof(tname) - 1;
+	memcpy(out + o, &u, 4);
+	memcpy(out + o + 4, tname, u);
+	o += 4 + u;
+	u = (uint32_t)n;
+	memcpy(out + o, &u, 4);
+	memcpy(out + o + 4, data, n);
+	return o + 4 + n;
+}
+
+static void forged_entry_with_pcr10_extended_refused(void **state)
+{
+	size_t off[512], sz[512], covered, rec_len;
+	struct vms_isolation_report r;
+	uint8_t pcr10[32], t256[32], rogue[32], *b;
+	struct vms_ima_log forged;
+	char report[512], *k;
+	struct ifix f;
+	size_t i;
+
+	(void)state;
+	load(&f);
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_bind_report(&f.log, f.pcr[10], f.pk,
+					     (char *)f.report, f.rlen,
+					     &covered, &r));
+	raw_records(f.raw, f.len, off, sz, 512);
+	/*
+	 * Root's own key, a report naming it, the matching record appended
+	 * to the quoted prefix and extended into PCR 10 by hand: the list
+	 * replays and its latest report is root's...
+	 */
+	memset(rogue, 0x5a, 32);
+	assert_true(f.rlen < sizeof(report));
+	memcpy(report, f.report, f.rlen);
+	report[f.rlen] = 0;
+	k = strstr(report, "enclave_pk=");
+	assert_non_null(k);
+	for (i = 0; i < 32; i++)
+		sprintf(k + 11 + 2 * i, "%02x", rogue[i]);
+	b = t_malloc(off[covered] + 2048);
+	memcpy(b, f.raw, off[covered]);
+	rec_len = forged_report_record(report, b + off[covered], t256);
+	memcpy(pcr10, f.pcr[10], 32);
+	extend(pcr10, t256);
+	assert_int_equal(0, vms_ima_log_parse(b, off[covered] + rec_len,
+					      &forged));
+	assert_int_equal(covered + 1, forged.n);
+	assert_int_equal((int)covered, vms_ima_log_find_report(&forged,
+							       forged.n));
+	/* ...but the module's genuine entries name another key */
+	assert_int_equal(HGS_R_IMA_REPORT_CONFLICT,
+			 vms_tpm_bind_report(&forged, pcr10, rogue, report,
+					     strlen(report), &covered, &r));
+	/* the same list under the PCR 10 the TPM really has */
+	assert_int_equal(HGS_R_IMA_REPORT_MISMATCH,
+			 vms_tpm_bind_report(&forged, f.pcr[10], rogue, report,
+					     strlen(report), &covered, &r));
+	vms_ima_log_free(&forged);
+	free(b);
+	unload(&f);
+}
+
 static void report_entry_outside_quote_refused(void **state)
 {
 	struct vms_isolation_report r;
@@ -587,6 +680,7 @@ int main(void)
 		cmocka_unit_test(other_enclave_key_refused),
 		cmocka_unit_test(older_report_refused),
 		cmocka_unit_test(list_not_replaying_refused),
+		cmocka_unit_test(forged_entry_with_pcr10_extended_refused),
 		cmocka_unit_test(report_entry_outside_quote_refused),
 		cmocka_unit_test(malformed_lists_refused),
 		cmocka_unit_test(violation_extends_all_ones),
