@@ -18,7 +18,7 @@ HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 RIG=$HERE/run
 T=$HERE/rigtests
 CACHE=${RIG_CACHE:-$(cd "$HERE/../.." && pwd)/build/rig}
-PLAN=46
+PLAN=48
 
 WORK=$(mktemp -d /tmp/selftest_rig.XXXXXX)
 mkdir -p "$WORK/tmpshare"
@@ -86,6 +86,10 @@ check "unknown option: exit 2 with 'Bail out!'" eval 'rc_is 2 && has "^Bail out!
 cp "$T/pass.sh" "$WORK/pass.sh"
 rig --no-module "$WORK/pass.sh"
 check "test under /tmp (hidden in the guest) is refused" eval 'rc_is 2 && has "not visible in the guest"'
+rig --no-module --ima-policy 'tcb|everything' "$T/pass.sh"
+check "unknown built-in IMA policy is refused before booting" eval 'rc_is 2 && has "ima-policy wants"'
+rig --no-module --ima-template ima-xyz "$T/pass.sh"
+check "unknown IMA template is refused before booting" eval 'rc_is 2 && has "ima-template wants"'
 rig --module /nonexistent/vmshield.ko "$T/pass.sh"
 check "missing module is refused before booting" eval 'rc_is 2 && has "not found"'
 
