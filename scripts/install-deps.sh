@@ -9,7 +9,7 @@ PACKAGES=(
 	build-essential pkg-config git kmod cpio xz-utils python3
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	dkms sparse dwarves
-	qemu-system-x86 qemu-utils seabios busybox-static
+	qemu-system-x86 qemu-utils seabios ipxe-qemu busybox-static
 	swtpm swtpm-tools libtpms-dev tpm2-tools libtss2-dev ima-evm-utils attr
 	libssl-dev openssl libkeyutils-dev keyutils
 	libcmocka-dev libmicrohttpd-dev libjansson-dev
