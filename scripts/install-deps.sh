@@ -10,7 +10,7 @@ PACKAGES=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	dkms sparse dwarves
 	qemu-system-x86 qemu-utils seabios busybox-static
-	swtpm swtpm-tools libtpms-dev tpm2-tools libtss2-dev
+	swtpm swtpm-tools libtpms-dev tpm2-tools libtss2-dev ima-evm-utils
 	libssl-dev openssl libkeyutils-dev keyutils
 	libcmocka-dev libmicrohttpd-dev libjansson-dev
 	libcurl4-openssl-dev libsqlite3-dev sqlite3 libseccomp-dev
