@@ -23,7 +23,8 @@
  *    (PolicyExecutableNotAllowed; the detail names the first other one);
  *  IMA appraisal with signatures (vms_ima_sig.h), three steps: every key
  *    the list shows loaded into the IMA keyring is an approved one (by
- *    its certificate's SHA-256; PolicyImaKeyNotApproved), at least one
+ *    its certificate's SHA-256; PolicyImaKeyNotApproved; a key entry
+ *    whose digest is not its buffer's: ImaLogMalformed), at least one
  *    approved key was loaded, and every measured file carries a v2
  *    signature by a loaded approved key that verifies over its SHA-256
  *    digest (both PolicyImaAppraisalNotProven);
