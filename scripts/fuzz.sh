@@ -23,6 +23,7 @@ seeds() {
 	case $1 in
 	fuzz_eventlog) echo "$DATA/bios_measurements.bin" ;;
 	fuzz_ima) echo "$DATA/ima_measurements.bin" ;;
+	fuzz_ima_sig) ls "$DATA"/../ima/*.sig "$DATA"/../ima/*.der ;;
 	fuzz_tpm2b) ls "$DATA"/*.pub "$DATA"/*.attest "$DATA"/*.sig ;;
 	esac
 }

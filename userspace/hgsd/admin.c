@@ -592,6 +592,130 @@ static void tpm_digest_remove(struct hgsd *h, struct request *rq, struct answer 
 		 rq->who, kind, d, vms_hgs_reason_name(a->reason));
 }
 
+/* ---- TPM mode: approved IMA signing keys ---- */
+
+#define IMA_KEY_FILE_MAX	VMS_IMA_CERT_MAX
+
+/* The certificate sent (base64 of a PEM or DER file) as DER. */
+static int ima_cert_der(const uint8_t *in, size_t len, uint8_t **der, size_t *dlen)
+{
+	_cleanup_(X509_freep) X509 *x = NULL;
+
+	*der = NULL;
+	if (len > 10 && !memcmp(in, "-----BEGIN", 10)) {
+		if (vms_cert_from_pem((const char *)in, len, &x) ||
+		    vms_cert_to_der(x, der, dlen))
+			return -EBADMSG;
+		return 0;
+	}
+	*der = malloc(len ? len : 1);
+	if (!*der)
+		return -ENOMEM;
+	memcpy(*der, in, len);
+	*dlen = len;
+	return 0;
+}
+
+static const char *ima_key_refusal(int r)
+{
+	switch (r) {
+	case -ENOKEY:
+		return "the certificate has no subjectKeyIdentifier: the kernel names IMA keys by "
+		       "its last 4 bytes (evmctl writes them into each signature); reissue it "
+		       "with subjectKeyIdentifier=hash";
+	case -ENOTSUP:
+		return "the certificate's key is neither RSA nor EC: IMA signatures are RSA or "
+		       "ECDSA; give the certificate of the key you sign files with";
+	default:
+		return "field 'certificate' must be one X.509 certificate (PEM or DER, base64), "
+		       "the one loaded into the IMA keyring";
+	}
+}
+
+/* {certificate: base64 of a PEM or DER file, description?} */
+static void ima_key_add(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	_cleanup_(vms_freep) uint8_t *raw = NULL;
+	_cleanup_(vms_freep) uint8_t *der = NULL;
+	_cleanup_(vms_freep) char *hex = NULL;
+	_cleanup_(X509_freep) X509 *x = NULL;
+	json_t *v = rq->body ? json_object_get(rq->body, "description") : NULL;
+	const char *desc = "";
+	struct vms_ima_key k;
+	char fpr[65], keyid[9], subject[256];
+	size_t len, dlen = 0;
+	int r;
+
+	if (req_b64(rq, a, "certificate", IMA_KEY_FILE_MAX, &raw, &len))
+		return;
+	if (v && !(desc = req_str(rq, a, "description", 200)))
+		return;
+	r = ima_cert_der(raw, len, &der, &dlen);
+	if (!r)
+		r = vms_ima_key_from_der(der, dlen, &k);
+	if (r == -ENOMEM) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	if (r) {
+		store_audit(h->st, rq->who, "ima-key-add",
+			    r == -ENOKEY ? "no subjectKeyIdentifier" :
+			    r == -ENOTSUP ? "key type" : "not an X.509 certificate",
+			    "refused");
+		answer_fail(a, HGS_R_INVALID_REQUEST, ima_key_refusal(r));
+		log_info("admin", "who=\"%s\" action=ima-key-add result=InvalidRequest error=%d",
+			 rq->who, r);
+		return;
+	}
+	vms_hex_encode(k.fpr, 32, fpr);
+	snprintf(keyid, sizeof(keyid), "%08x", k.keyid);
+	{
+		const unsigned char *p = der;
+
+		x = d2i_X509(NULL, &p, (long)dlen);
+	}
+	if (!x || !X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject)))
+		subject[0] = 0;
+	hex = malloc(2 * dlen + 1);
+	if (!hex) {
+		vms_ima_key_free(&k);
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	vms_hex_encode(der, dlen, hex);
+	r = store_ima_key_add(h->st, fpr, keyid, k.type, subject, desc, hex, rq->who);
+	if (r == -EALREADY)
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "this IMA key is approved already (`shieldctl hgs ima-key list`)");
+	else
+		finish(h, a, r, json_pack("{s:s, s:s, s:s, s:s}", "sha256", fpr, "keyid",
+					  keyid, "key_type", k.type, "subject", subject));
+	log_info("admin", "who=\"%s\" action=ima-key-add sha256=%s keyid=%s result=%s",
+		 rq->who, fpr, keyid, vms_hgs_reason_name(a->reason));
+	vms_ima_key_free(&k);
+}
+
+static void ima_key_remove(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *f = req_str(rq, a, "sha256", 64);
+	uint8_t raw[32];
+	char lower[65];
+
+	if (!f)
+		return;
+	if (vms_hex_decode_exact(f, raw, 32)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "field 'sha256' must be the certificate's SHA-256 (64 hex digits), "
+			    "as `shieldctl hgs ima-key list` shows it");
+		return;
+	}
+	vms_hex_encode(raw, 32, lower);
+	finish(h, a, store_ima_key_remove(h->st, lower, rq->who),
+	       json_pack("{s:s}", "sha256", lower));
+	log_info("admin", "who=\"%s\" action=ima-key-remove sha256=%s result=%s", rq->who,
+		 lower, vms_hgs_reason_name(a->reason));
+}
+
 /* Every version of the worker policy with its digest set. */
 static void worker_history(struct hgsd *h, struct answer *a)
 {
@@ -626,7 +750,7 @@ static json_t *tpm_policy_json(struct hgsd *h)
 	tpm_pcrs_format(t->pcr_mask, pcrs, sizeof(pcrs));
 	for (i = 0; i < t->n_baselines; i++)
 		enabled += t->baselines[i].enabled ? 1 : 0;
-	o = json_pack("{s:s, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I}",
+	o = json_pack("{s:s, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I}",
 		      "pcrs", pcrs,
 		      "check_module_digest", t->check_module_digest,
 		      "runtime_allowlist", t->runtime_allowlist,
@@ -634,6 +758,7 @@ static json_t *tpm_policy_json(struct hgsd *h)
 		      "require_secure_boot", t->require_secure_boot,
 		      "module_digests", (json_int_t)t->n_module_digests,
 		      "allowlist_digests", (json_int_t)t->n_allowlist,
+		      "ima_keys", (json_int_t)t->n_ima_keys,
 		      "baselines", (json_int_t)t->n_baselines,
 		      "baselines_enabled", (json_int_t)enabled);
 	state_tpm_put(t);
@@ -766,6 +891,14 @@ void handle_admin(struct hgsd *h, struct request *rq, struct answer *a)
 		tpm_digests_add(h, rq, a);
 	else if (post && !strcmp(p, "tpm/digests/remove"))
 		tpm_digest_remove(h, rq, a);
+	else if (get && !strcmp(p, "tpm/ima-keys"))
+		list(a, "ima_keys", store_query(h->st,
+			"SELECT fpr AS sha256, keyid, key_type, subject, description, added_at "
+			"FROM ima_keys ORDER BY added_at, fpr", 0));
+	else if (post && !strcmp(p, "tpm/ima-keys/add"))
+		ima_key_add(h, rq, a);
+	else if (post && !strcmp(p, "tpm/ima-keys/remove"))
+		ima_key_remove(h, rq, a);
 	else if (post && !strcmp(p, "hosts/add"))
 		host_add(h, rq, a);
 	else if (post && !strcmp(p, "hosts/enable"))

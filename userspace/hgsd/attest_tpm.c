@@ -509,6 +509,9 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq, struct ans
 		tp.n_allowlist = tpm->n_allowlist;
 	}
 	tp.require_ima_appraisal = tpm->require_ima_appraisal;
+	/* none approved: the appraisal check fails closed */
+	tp.ima_keys = tpm->ima_keys;
+	tp.n_ima_keys = tpm->n_ima_keys;
 	tp.require_secure_boot = tpm->require_secure_boot;
 
 	e = store_tpm_clock_get(h->st, t.host, &prev.clock, &prev.reset_count,

@@ -37,6 +37,7 @@
 #include "vms_hgs_cert.h"
 #include "vms_kp.h"
 #include "vms_hgs_reason.h"
+#include "vms_ima_sig.h"
 #include "keyrelease.h"
 #include "vms_tpm_baseline.h"
 
@@ -132,6 +133,12 @@ int store_tpm_digests_add(struct store *st, const char *kind,
 			  size_t n, const char *who);
 int store_tpm_digest_remove(struct store *st, const char *kind, const char *digest,
 			    const char *who);
+/* An approved IMA signing key (certificate DER as hex); -EALREADY if that
+ * certificate is approved already (refused, audited as a duplicate). */
+int store_ima_key_add(struct store *st, const char *fpr, const char *keyid,
+		      const char *type, const char *subject, const char *desc,
+		      const char *cert_hex, const char *who);
+int store_ima_key_remove(struct store *st, const char *fpr, const char *who);
 int store_tpm_clock_get(struct store *st, const char *host, uint64_t *clock,
 			uint32_t *reset, uint32_t *restart);
 int store_tpm_clock_put(struct store *st, const char *host, uint64_t clock,
@@ -251,6 +258,8 @@ struct tpm_state {
 	size_t n_allowlist;
 	struct vms_baseline *baselines;	/* the latest version of each name */
 	size_t n_baselines;
+	struct vms_ima_key *ima_keys;	/* approved IMA signing keys */
+	size_t n_ima_keys;
 };
 struct tpm_state *state_tpm_get(struct hgsd *h);
 void state_tpm_put(struct tpm_state *t);

@@ -174,6 +174,9 @@ static void tpm_state_free(struct tpm_state *t)
 	for (i = 0; i < t->n_baselines; i++)
 		vms_baseline_free(&t->baselines[i]);
 	free(t->baselines);
+	for (i = 0; i < t->n_ima_keys; i++)
+		vms_ima_key_free(&t->ima_keys[i]);
+	free(t->ima_keys);
 	free(t->module_digests);
 	free(t->allowlist);
 	free(t);
@@ -247,6 +250,39 @@ static int load_baselines(struct store *st, struct tpm_state *t)
 	return 0;
 }
 
+/* The approved IMA signing keys, parsed once per snapshot. */
+static int load_ima_keys(struct store *st, struct tpm_state *t)
+{
+	json_t *rows = store_query(st, "SELECT fpr, cert FROM ima_keys ORDER BY fpr", 0), *row;
+	size_t i;
+
+	if (!rows)
+		return -ENOMEM;
+	t->ima_keys = calloc(json_array_size(rows) + 1, sizeof(*t->ima_keys));
+	if (!t->ima_keys) {
+		json_decref(rows);
+		return -ENOMEM;
+	}
+	json_array_foreach(rows, i, row) {
+		const char *hex = json_string_value(json_object_get(row, "cert"));
+		size_t len = hex ? strlen(hex) / 2 : 0;
+		uint8_t *der = len ? malloc(len) : NULL;
+		int r = der && !vms_hex_decode_exact(hex, der, len) ?
+			vms_ima_key_from_der(der, len, &t->ima_keys[i]) : -EIO;
+
+		free(der);
+		if (r) {
+			log_err("state", "ima_key=%.64s msg=\"stored IMA key unreadable\"",
+				json_string_value(json_object_get(row, "fpr")));
+			json_decref(rows);
+			return -EIO;
+		}
+		t->n_ima_keys = i + 1;
+	}
+	json_decref(rows);
+	return 0;
+}
+
 static int load_tpm(struct store *st, struct tpm_state **out)
 {
 	struct tpm_state *t = calloc(1, sizeof(*t));
@@ -275,6 +311,8 @@ static int load_tpm(struct store *st, struct tpm_state **out)
 				 "ORDER BY digest", &t->allowlist, &t->n_allowlist);
 	if (!r)
 		r = load_baselines(st, t);
+	if (!r)
+		r = load_ima_keys(st, t);
 	if (r) {
 		tpm_state_free(t);
 		return r < 0 ? r : -EIO;

@@ -105,6 +105,15 @@ static const char *const migrations[] = {
 	"INSERT INTO settings VALUES ('tpm_runtime_allowlist', '0', strftime('%s','now'));"
 	"INSERT INTO settings VALUES ('tpm_require_ima_appraisal', '0', strftime('%s','now'));"
 	"INSERT INTO settings VALUES ('tpm_require_secure_boot', '0', strftime('%s','now'));",
+	/*
+	 * 3 -> 4: the approved IMA signing keys (tpm_require_ima_appraisal):
+	 * each one's certificate (DER, hex), its SHA-256 as the key, the
+	 * keyid the kernel names it by (the SKID's last 4 bytes).
+	 */
+	"CREATE TABLE ima_keys ("
+	"  fpr TEXT PRIMARY KEY, keyid TEXT NOT NULL, key_type TEXT NOT NULL,"
+	"  subject TEXT NOT NULL, description TEXT NOT NULL, cert TEXT NOT NULL,"
+	"  added_at INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -331,6 +340,7 @@ static const char *result_name(int r)
 	case -ENOSPC: return "refused-limit";
 	case -EPERM: return "refused-protected";
 	case -EBUSY: return "refused-still-enabled";
+	case -EALREADY: return "refused-duplicate";
 	default: return "error";
 	}
 }
@@ -592,6 +602,58 @@ int store_tpm_digest_remove(struct store *st, const char *kind, const char *dige
 
 	snprintf(detail, sizeof(detail), "kind=%s digest=%s", kind, digest);
 	return change(st, who, "tpm-digest-remove", detail, digest_remove_fn, &d);
+}
+
+struct ima_key_arg {
+	const char *fpr, *keyid, *type, *subject, *desc, *cert_hex;
+};
+
+static int ima_key_add_fn(sqlite3 *db, const void *p)
+{
+	const struct ima_key_arg *k = p;
+	char now[24], have[8];
+	const char *q[] = { k->fpr, NULL };
+	const char *ins[] = { k->fpr, k->keyid, k->type, k->subject, k->desc,
+			      k->cert_hex, now, NULL };
+	int r;
+
+	r = query_text(db, "SELECT 1 FROM ima_keys WHERE fpr = ?", q, have, sizeof(have));
+	if (!r)
+		return -EALREADY;
+	if (r != -ENOENT)
+		return r;
+	now_text(now);
+	return run(db, "INSERT INTO ima_keys(fpr, keyid, key_type, subject, description, cert, "
+		   "added_at) VALUES (?,?,?,?,?,?,?)", ins) == 1 ? 0 : -EIO;
+}
+
+int store_ima_key_add(struct store *st, const char *fpr, const char *keyid,
+		      const char *type, const char *subject, const char *desc,
+		      const char *cert_hex, const char *who)
+{
+	struct ima_key_arg k = { fpr, keyid, type, subject, desc, cert_hex };
+	char detail[160];
+
+	snprintf(detail, sizeof(detail), "fpr=%s keyid=%s type=%s", fpr, keyid, type);
+	return change(st, who, "ima-key-add", detail, ima_key_add_fn, &k);
+}
+
+static int ima_key_remove_fn(sqlite3 *db, const void *p)
+{
+	const struct ima_key_arg *k = p;
+	const char *args[] = { k->fpr, NULL };
+	int n = run(db, "DELETE FROM ima_keys WHERE fpr = ?", args);
+
+	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
+}
+
+int store_ima_key_remove(struct store *st, const char *fpr, const char *who)
+{
+	struct ima_key_arg k = { .fpr = fpr };
+	char detail[100];
+
+	snprintf(detail, sizeof(detail), "fpr=%s", fpr);
+	return change(st, who, "ima-key-remove", detail, ima_key_remove_fn, &k);
 }
 
 /* The host's last TPM clock; -ENOENT before its first TPM attestation. */

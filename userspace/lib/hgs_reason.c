@@ -154,11 +154,13 @@ static const struct reason reasons[HGS_R__MAX] = {
 	[HGS_R_POLICY_EXECUTABLE_NOT_ALLOWED] = { "PolicyExecutableNotAllowed", 403,
 		"the IMA list shows a file whose digest is not in the runtime allowlist; the detail names it" },
 	[HGS_R_POLICY_IMA_APPRAISAL_NOT_PROVEN] = { "PolicyImaAppraisalNotProven", 403,
-		"the IMA list does not prove signature appraisal (every measured file must carry an IMA signature, template ima-sig)" },
+		"the IMA list does not prove signature appraisal: every measured file must carry an IMA signature (template ima-sig) that verifies with an approved IMA key the list shows loaded; the detail names the first file that does not" },
 	[HGS_R_POLICY_SECURE_BOOT_NOT_PROVEN] = { "PolicySecureBootNotProven", 403,
 		"the boot event log does not show UEFI Secure Boot enabled" },
 	[HGS_R_TPM_EK_CERT_INVALID] = { "TpmEkCertificateInvalid", 400,
 		"the EK certificate is not DER X.509 or does not certify the EK sent; send the certificate from the TPM's EK certificate NV index" },
+	[HGS_R_POLICY_IMA_KEY_NOT_APPROVED] = { "PolicyImaKeyNotApproved", 403,
+		"the IMA list shows a key loaded into the IMA keyring that HGS has not approved; if it is yours, approve it with `shieldctl hgs ima-key add CERT`, else find out who loaded it" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

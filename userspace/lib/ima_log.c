@@ -93,6 +93,7 @@ static int parse_template(struct vms_ima_entry *e, uint8_t *data,
 			e->buf = f;
 			e->buf_len = flen;
 		} else {
+			e->sig = f;
 			e->sig_len = flen;
 		}
 	}

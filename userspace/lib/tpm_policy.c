@@ -5,11 +5,13 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "vms_cleanup.h"
 #include "vms_hex.h"
 #include "vms_tpm_policy.h"
 #include <linux/vmshield.h>
@@ -158,22 +160,141 @@ static enum vms_hgs_reason check_allowlist(const struct vms_tpm_policy *p,
 	return HGS_PASSED;
 }
 
-static enum vms_hgs_reason check_appraisal(const struct vms_ima_log *ima,
+static int approved_key(const struct vms_tpm_policy *p, const uint8_t fpr[32])
+{
+	size_t j;
+
+	for (j = 0; j < p->n_ima_keys; j++)
+		if (!memcmp(p->ima_keys[j].fpr, fpr, 32))
+			return (int)j;
+	return -1;
+}
+
+/*
+ * Steps 1 and 2 of the appraisal check: every key the quoted list shows
+ * loaded into the IMA keyring is approved, and one at least was loaded.
+ * @loaded[j] is set for the approved keys seen.
+ */
+static enum vms_hgs_reason check_ima_keys(const struct vms_tpm_policy *p,
+					  const struct vms_ima_log *ima,
+					  size_t covered, uint8_t *loaded,
+					  char *detail)
+{
+	struct vms_ima_key k;
+	uint8_t fpr[32];
+	char hex[65], kid[64];
+	size_t i, n = 0;
+	int j;
+
+	for (i = 0; i < covered; i++) {
+		const struct vms_ima_entry *e = &ima->e[i];
+
+		if (!vms_ima_entry_is_ima_key(e))
+			continue;
+		if (vms_ima_buf_digest_check(e)) {
+			snprintf(detail, VMS_POLICY_DETAIL_MAX,
+				 "IMA entry %zu: keyring %s: the entry's digest is not the SHA-256 of the key it records",
+				 i, e->name);
+			return HGS_R_IMA_LOG_MALFORMED;
+		}
+		if (!EVP_Digest(e->buf, e->buf_len, fpr, NULL, EVP_sha256(),
+				NULL))
+			return HGS_R_INTERNAL_ERROR;
+		j = approved_key(p, fpr);
+		if (j >= 0) {
+			loaded[j] = 1;
+			n++;
+			continue;
+		}
+		if (vms_ima_key_from_der(e->buf, e->buf_len, &k)) {
+			snprintf(kid, sizeof(kid),
+				 "not an X.509 certificate with a subjectKeyIdentifier");
+		} else {
+			snprintf(kid, sizeof(kid), "keyid %08x", k.keyid);
+			vms_ima_key_free(&k);
+		}
+		vms_hex_encode(fpr, 32, hex);
+		snprintf(detail, VMS_POLICY_DETAIL_MAX,
+			 "IMA entry %zu: keyring %s: key sha256 %s (%s) is not an approved IMA key",
+			 i, e->name, hex, kid);
+		return HGS_R_POLICY_IMA_KEY_NOT_APPROVED;
+	}
+	if (!n) {
+		snprintf(detail, VMS_POLICY_DETAIL_MAX,
+			 "no approved IMA key was loaded into the IMA keyring (%zu approved, %zu quoted IMA entries)",
+			 p->n_ima_keys, covered);
+		return HGS_R_POLICY_IMA_APPRAISAL_NOT_PROVEN;
+	}
+	return HGS_PASSED;
+}
+
+/* Why @e's signature does not prove appraisal, or NULL if it does. */
+static const char *file_sig_problem(const struct vms_tpm_policy *p,
+				    const uint8_t *loaded,
+				    const struct vms_ima_entry *e,
+				    char *why, size_t len)
+{
+	struct vms_ima_sig s;
+	size_t j, candidates = 0;
+	char algo[16];
+	int r;
+
+	if (e->tmpl != VMS_IMA_SIG || e->sig_len == 0)
+		return "carries no IMA signature";
+	if (!is_sha256(e)) {
+		snprintf(why, len, "is measured with %s; only sha256 file digests are verified",
+			 printable(e->algo, algo, sizeof(algo)));
+		return why;
+	}
+	r = vms_ima_sig_parse(e->sig, e->sig_len, &s);
+	if (r == -ENOTSUP) {
+		snprintf(why, len, "is signed over %s; only sha256 is accepted (evmctl ima_sign --hashalgo sha256)",
+			 vms_ima_hash_name(s.hash_algo));
+		return why;
+	}
+	if (r)
+		return "carries a malformed signature (not an IMA v2 digital signature)";
+	for (j = 0; j < p->n_ima_keys; j++) {
+		if (!loaded[j] || p->ima_keys[j].keyid != s.keyid)
+			continue;
+		candidates++;
+		if (!vms_ima_sig_verify(&s, e->digest, p->ima_keys[j].pkey))
+			return NULL;
+	}
+	snprintf(why, len, candidates ?
+		 "has a signature by keyid %08x that does not verify" :
+		 "is signed by keyid %08x, which the list does not show loaded as an approved key",
+		 s.keyid);
+	return why;
+}
+
+static enum vms_hgs_reason check_appraisal(const struct vms_tpm_policy *p,
+					   const struct vms_ima_log *ima,
 					   size_t covered, char *detail)
 {
+	_cleanup_(vms_freep) uint8_t *loaded = NULL;
+	enum vms_hgs_reason ret;
 	size_t i, files = 0;
-	char name[161];
+	char name[81], why[128];
+	const char *bad;
 
+	loaded = calloc(p->n_ima_keys + 1, 1);
+	if (!loaded)
+		return HGS_R_INTERNAL_ERROR;
+	ret = check_ima_keys(p, ima, covered, loaded, detail);
+	if (ret != HGS_PASSED)
+		return ret;
 	for (i = 0; i < covered; i++) {
 		const struct vms_ima_entry *e = &ima->e[i];
 
 		if (!vms_ima_entry_is_file(e))
 			continue;
 		files++;
-		if (e->tmpl != VMS_IMA_SIG || e->sig_len == 0) {
+		bad = file_sig_problem(p, loaded, e, why, sizeof(why));
+		if (bad) {
 			snprintf(detail, VMS_POLICY_DETAIL_MAX,
-				 "IMA entry %zu: %s carries no IMA signature",
-				 i, printable(e->name, name, sizeof(name)));
+				 "IMA entry %zu: %s %s", i,
+				 printable(e->name, name, sizeof(name)), bad);
 			return HGS_R_POLICY_IMA_APPRAISAL_NOT_PROVEN;
 		}
 	}
@@ -219,7 +340,7 @@ vms_tpm_policy_evaluate(const struct vms_tpm_policy *p,
 			return ret;
 	}
 	if (p->require_ima_appraisal) {
-		ret = check_appraisal(ima, covered, detail);
+		ret = check_appraisal(p, ima, covered, detail);
 		if (ret != HGS_PASSED)
 			return ret;
 	}

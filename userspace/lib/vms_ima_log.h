@@ -47,7 +47,8 @@ struct vms_ima_entry {
 	const char *name;		/* NUL-terminated, inside the copy */
 	const uint8_t *buf;		/* ima-buf: the measured buffer */
 	uint32_t buf_len;
-	uint32_t sig_len;		/* ima-sig: length of the signature */
+	const uint8_t *sig;		/* ima-sig: security.ima, may be empty */
+	uint32_t sig_len;
 };
 
 struct vms_ima_log {

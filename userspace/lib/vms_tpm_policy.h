@@ -21,8 +21,13 @@
  *    (PolicyModuleNotMeasured);
  *  every measured file's digest in the runtime allowlist
  *    (PolicyExecutableNotAllowed; the detail names the first other one);
- *  IMA appraisal with signatures: every measured file carries an IMA
- *    signature, template ima-sig (PolicyImaAppraisalNotProven);
+ *  IMA appraisal with signatures (vms_ima_sig.h), three steps: every key
+ *    the list shows loaded into the IMA keyring is an approved one (by
+ *    its certificate's SHA-256; PolicyImaKeyNotApproved; a key entry
+ *    whose digest is not its buffer's: ImaLogMalformed), at least one
+ *    approved key was loaded, and every measured file carries a v2
+ *    signature by a loaded approved key that verifies over its SHA-256
+ *    digest (both PolicyImaAppraisalNotProven);
  *  Secure Boot enabled as the boot log's SecureBoot variable shows
  *    (PolicySecureBootNotProven).
  * Each check runs only if the policy asks for it.
@@ -36,6 +41,7 @@
 #include "vms_hgs_attest.h"
 #include "vms_hgs_reason.h"
 #include "vms_ima_log.h"
+#include "vms_ima_sig.h"
 #include "vms_tpm_eventlog.h"
 
 #define VMS_POLICY_DETAIL_MAX	256
@@ -50,6 +56,10 @@ struct vms_tpm_policy {
 	const uint8_t (*allowlist)[32];
 	size_t n_allowlist;
 	int require_ima_appraisal;
+	/* approved IMA signing keys (owned by the caller); none: nothing
+	 * can pass the appraisal check */
+	const struct vms_ima_key *ima_keys;
+	size_t n_ima_keys;
 	int require_secure_boot;
 };
 

@@ -179,6 +179,12 @@ static void hgs_usage(FILE *f)
 		"                                  approved vmshield.ko digests or the runtime\n"
 		"                                  allowlist, from `sha256sum` output lines\n"
 		"  tpm-digest list | tpm-digest remove --kind module|allow DIGEST\n"
+		"  ima-key add CERT [--description TEXT]\n"
+		"                                  approve an IMA signing key (its X.509\n"
+		"                                  certificate, PEM or DER, as loaded into the\n"
+		"                                  IMA keyring) for tpm_require_ima_appraisal\n"
+		"  ima-key list | ima-key remove SHA256\n"
+		"                                  by the certificate's SHA-256 (AB:CD:.. or hex)\n"
 		"  worker list\n"
 		"  worker add (DIGEST | --file BINARY) [--description TEXT]\n"
 		"  worker disable|enable DIGEST\n"
@@ -227,6 +233,32 @@ static int host_add_ek(const char *sock, const char *name, const char *ekfile,
 	if (req && cls)
 		json_object_set_new(req, "hardware_class", json_string(cls));
 	return admin_call("hgs host add", sock, "/v1/admin/hosts/add", req, resp);
+}
+
+/* An IMA signing key's certificate file (PEM or DER), sent as it is. */
+static int ima_key_add(const char *sock, const char *file, const char *desc,
+		       json_t **resp)
+{
+	const char *what = "hgs ima-key add";
+	uint8_t *cert;
+	size_t len;
+	char *b64;
+	json_t *req;
+	int r = vms_read_file(file, 16384, &cert, &len);
+
+	if (r)
+		return shieldctl_fail(what, "%s: %s (give the X.509 certificate, PEM or DER, of "
+				      "the key loaded into the hosts' IMA keyring)", file,
+				      strerror(-r));
+	b64 = vms_b64_encode(cert, len);
+	free(cert);
+	if (!b64)
+		return shieldctl_fail(what, "out of memory");
+	req = json_pack("{s:s}", "certificate", b64);
+	free(b64);
+	if (req && desc)
+		json_object_set_new(req, "description", json_string(desc));
+	return admin_call(what, sock, "/v1/admin/tpm/ima-keys/add", req, resp);
 }
 
 /* Local: a reference host's boot event log -> a baseline file (JSON). */
@@ -456,6 +488,48 @@ int shieldctl_hgs_main(int argc, char **argv)
 			return shieldctl_fail("hgs tpm-digest remove", "missing --kind module|allow");
 		r = admin_call("hgs tpm-digest remove", sock, "/v1/admin/tpm/digests/remove",
 			       json_pack("{s:s, s:s}", "kind", v[O_KIND], "digest", pos[2]), &resp);
+	} else if (IS("ima-key", "add") && np == 3) {
+		r = ima_key_add(sock, pos[2], v[O_DESC], &resp);
+		if (!r && !v[O_JSON]) {
+			printf("IMA key approved: sha256 %s keyid %s (%s, %s)\n",
+			       json_string_value(json_object_get(resp, "sha256")),
+			       json_string_value(json_object_get(resp, "keyid")),
+			       json_string_value(json_object_get(resp, "key_type")),
+			       json_string_value(json_object_get(resp, "subject")));
+			json_decref(resp);
+			return 0;
+		}
+	} else if (IS("ima-key", "list") && np == 2) {
+		r = admin_call("hgs ima-key list", sock, "/v1/admin/tpm/ima-keys", NULL, &resp);
+		if (!r && !v[O_JSON]) {
+			static const char *const cols[] = { "sha256", "keyid", "key_type", "subject",
+							    "description", NULL };
+
+			print_rows(json_object_get(resp, "ima_keys"), cols);
+			json_decref(resp);
+			return 0;
+		}
+	} else if (IS("ima-key", "remove") && np == 3) {
+		char fpr[128];
+		size_t k, o = 0;
+
+		/* as openssl prints it (AB:CD:...) or plain hex */
+		for (k = 0; pos[2][k] && o + 1 < sizeof(fpr); k++)
+			if (pos[2][k] != ':')
+				fpr[o++] = pos[2][k];
+		fpr[o] = 0;
+		r = admin_call("hgs ima-key remove", sock, "/v1/admin/tpm/ima-keys/remove",
+			       json_pack("{s:s}", "sha256", fpr), &resp);
+		if (!r && !v[O_JSON]) {
+			printf("IMA key %s removed: hosts that still load it fail "
+			       "PolicyImaKeyNotApproved\n",
+			       json_string_value(json_object_get(resp, "sha256")));
+			json_decref(resp);
+			return 0;
+		}
+	} else if (IS("ima-key", NULL)) {
+		return shieldctl_fail("hgs ima-key", "use 'ima-key add CERT [--description TEXT]', "
+				      "'ima-key list' or 'ima-key remove SHA256'");
 	} else if (IS("host", "add") && np == 3) {
 		uint8_t *pem;
 		size_t len;

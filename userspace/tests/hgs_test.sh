@@ -38,7 +38,7 @@ check "hgsd listens" test -n "$PORT"
 if [ -z "$PORT" ]; then echo "Bail out! hgsd did not start: $(cat "$T/hgsd.log")"; exit 1; fi
 URL="https://127.0.0.1:$PORT"
 export HGSD_ADMIN_SOCKET="$T/hgs/admin.sock"
-check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 3'"
+check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 4'"
 check "log lines are key=value" grep -q "^hgsd ts=.* level=info event=listening address=127.0.0.1" "$T/hgsd.log"
 check "the signer certificate is a CA openssl reads" sh -c \
 	"openssl x509 -in '$T/hgs/signer.pem' -noout -text | grep -q 'CA:TRUE'"
@@ -227,7 +227,7 @@ chmod 600 "$T/h2/keys/master.key"
 if command -v python3 >/dev/null; then
 	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()" "$T/h2/hgsd.db"
 	fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
-	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=3'); c.commit()" "$T/h2/hgsd.db"
+	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=4'); c.commit()" "$T/h2/hgsd.db"
 fi
 # A schema-1 store (as the previous hgsd left it: two workers, one
 # disabled, worker_policy_version 3; made here by undoing schemas 3 and 2
@@ -236,7 +236,7 @@ fi
 "$H" --init "$T/h3" --port 0 >/dev/null 2>&1
 D1=$(printf 'a%.0s' $(seq 64)); D2=$(printf 'b%.0s' $(seq 64))
 sqlite3 "$T/h3/hgsd.db" "DROP TABLE admin_certs; DROP TABLE worker_history;
-	DROP TABLE baselines; DROP TABLE tpm_digests; DROP TABLE tpm_clock;
+	DROP TABLE baselines; DROP TABLE tpm_digests; DROP TABLE tpm_clock; DROP TABLE ima_keys;
 	ALTER TABLE hosts DROP COLUMN ek_public; ALTER TABLE hosts DROP COLUMN ek_fpr;
 	ALTER TABLE hosts DROP COLUMN hardware_class;
 	DELETE FROM settings WHERE name LIKE 'tpm_%';
@@ -251,6 +251,7 @@ i=0
 while ! grep -q "event=started" "$T/hgsd6.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 check "a schema-1 store is migrated to schema 2" grep -q "event=store migrated_to=2" "$T/hgsd6.log"
 check "... and on to schema 3 (TPM mode)" grep -q "event=store migrated_to=3" "$T/hgsd6.log"
+check "... and on to schema 4 (IMA keys)" grep -q "event=store migrated_to=4" "$T/hgsd6.log"
 check "the migrated store has the TPM policy at its defaults" sh -c \
 	"$S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"pcrs\": \"0-7,10\"'"
 check "hosts of schema 1 keep their host keys and have no EK" sh -c \
@@ -259,6 +260,39 @@ check "the migrated history starts at the version in force, with its digests" sh
 	"$S hgs --socket '$T/h3/admin.sock' worker history 3 | tr '\n' ' ' | grep -qx '$D1 '"
 check "the migrated store has the new policy, off" sh -c \
 	"$S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"admin_cert_allow_list\": false'"
+kill "$PID" && wait "$PID"
+PID=
+# A schema-3 store (TPM mode, no IMA keys; made by undoing schema 4 on a
+# new store) with an approved module digest and the appraisal policy on:
+# migrated to 4 at start, its TPM state kept, no IMA key approved (so
+# appraisal fails closed until the admin approves one).
+"$H" --init "$T/h4" --port 0 >/dev/null 2>&1
+sqlite3 "$T/h4/hgsd.db" "DROP TABLE ima_keys;
+	INSERT INTO tpm_digests VALUES ('module', '$D1', 'vmshield.ko', 1);
+	UPDATE settings SET value = '1' WHERE name = 'tpm_require_ima_appraisal';
+	PRAGMA user_version = 3;"
+: > "$T/hgsd7.log"
+"$H" -c "$T/h4/hgsd.conf" 2>"$T/hgsd7.log" &
+PID=$!
+i=0
+while ! grep -q "event=started" "$T/hgsd7.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "a schema-3 store is migrated to schema 4 (and only that step)" sh -c \
+	"grep -q 'event=store migrated_to=4' '$T/hgsd7.log' && ! grep -q 'migrated_to=3' '$T/hgsd7.log'"
+check "... keeping its TPM digests and policy" sh -c \
+	"$S hgs --socket '$T/h4/admin.sock' tpm-digest list | grep -q '^module	$D1	vmshield.ko' &&
+	 $S hgs --socket '$T/h4/admin.sock' policy show | grep -q '\"require_ima_appraisal\": true'"
+check "... with no IMA key approved" sh -c \
+	"$S hgs --socket '$T/h4/admin.sock' --json ima-key list | grep -q '\"ima_keys\": \[\]'"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout imakey.key \
+	-out imakey.pem -subj "/CN=vendor IMA key" -days 2 2>/dev/null
+check "hgs ima-key add on the migrated store" sh -c \
+	"$S hgs --socket '$T/h4/admin.sock' ima-key add imakey.pem --description vendor | grep -q 'IMA key approved: sha256 .* (EC, '"
+check "hgs ima-key list shows it" sh -c \
+	"$S hgs --socket '$T/h4/admin.sock' ima-key list | grep -q 'EC	.*vendor IMA key	vendor'"
+fails "hgs ima-key add twice is refused" "approved already" $S hgs --socket "$T/h4/admin.sock" ima-key add imakey.pem
+fails "hgs ima-key add of a key file is refused" "must be one X.509 certificate" $S hgs --socket "$T/h4/admin.sock" ima-key add imakey.key
+check "hgsd status counts it" sh -c \
+	"$S hgs --socket '$T/h4/admin.sock' status | grep -q '\"ima_keys\": 1'"
 kill "$PID" && wait "$PID"
 PID=
 # Admin over HTTPS: client certificates from an admin CA.

@@ -21,7 +21,8 @@
  * named), qualifying data over another enclave key (IMA binding), the
  * stored reset count and clock ahead of the TPM (rolled back), a
  * runtime allowlist that does not list every measured file, a PCR value
- * flipped, a bad body. Only 127.0.0.1 is contacted.
+ * flipped, a bad body, IMA appraisal with approved IMA keys and the
+ * `shieldctl hgs ima-key` commands. Only 127.0.0.1 is contacted.
  */
 #include "testutil.h"
 
@@ -1067,6 +1068,197 @@ static void shieldctl_admin_commands(void **state)
 	set_policy("tpm_check_module_digest", "0");
 }
 
+/*
+ * The rig's list extended by one KEY_CHECK entry (a key loaded into the
+ * "_ima" keyring, ima-buf, its DER as the buffer), and this TPM's PCR 10
+ * extended by it, as the kernel does: from here on every attestation
+ * sends that list.
+ */
+static void load_ima_key_into_list(const char *der_path)
+{
+	static char longer[4200];
+	static const char tname[] = "ima-buf";
+	uint8_t *list, *der, *out, rec[4096], tmpl256[32];
+	size_t llen, dlen, n = 0, o;
+	uint32_t u;
+
+	assert_int_equal(vms_read_file(imal, VMS_IMA_MAX_BYTES, &list, &llen), 0);
+	assert_int_equal(vms_read_file(der_path, 2048, &der, &dlen), 0);
+	u = 8 + 32;
+	memcpy(rec, &u, 4);
+	memcpy(rec + 4, "sha256:", 8);
+	EVP_Digest(der, dlen, rec + 12, NULL, EVP_sha256(), NULL);
+	n = 4 + u;
+	u = 5;
+	memcpy(rec + n, &u, 4);
+	memcpy(rec + n + 4, "_ima", 5);
+	n += 4 + u;
+	u = (uint32_t)dlen;
+	memcpy(rec + n, &u, 4);
+	memcpy(rec + n + 4, der, dlen);
+	n += 4 + dlen;
+	free(der);
+	out = t_malloc(llen + 64 + n);
+	memcpy(out, list, llen);
+	free(list);
+	o = llen;
+	u = VMS_IMA_PCR;
+	memcpy(out + o, &u, 4);
+	EVP_Digest(rec, n, out + o + 4, NULL, EVP_sha1(), NULL);
+	o += 24;
+	u = sizeof(tname) - 1;
+	memcpy(out + o, &u, 4);
+	memcpy(out + o + 4, tname, u);
+	o += 4 + u;
+	u = (uint32_t)n;
+	memcpy(out + o, &u, 4);
+	memcpy(out + o + 4, rec, n);
+	o += 4 + n;
+	snprintf(longer, sizeof(longer), "%.100s/ima_with_key.bin", dir);
+	assert_int_equal(vms_write_file_atomic(longer, out, o, 0644, 0), 0);
+	free(out);
+	EVP_Digest(rec, n, tmpl256, NULL, EVP_sha256(), NULL);
+	assert_int_equal(extend(VMS_IMA_PCR, tmpl256), 0);
+	snprintf(imal, sizeof(imal), "%s", longer);
+}
+
+static size_t ima_keys_approved(void)
+{
+	json_t *r = call(adm, "/v1/admin/tpm/ima-keys", NULL, 200, "Passed");
+	size_t n = json_array_size(json_object_get(r, "ima_keys"));
+
+	json_decref(r);
+	return n;
+}
+
+static void attest_refused_with(const char *sub, const char *detail)
+{
+	json_t *r = attest_as("host-a", 403, sub);
+	const char *d = json_string_value(json_object_get(r, "detail"));
+
+	if (!d || !strstr(d, detail))
+		fail_msg("detail '%s', want '%s'", d ? d : "(none)", detail);
+	json_decref(r);
+}
+
+/*
+ * tpm_require_ima_appraisal against a real hgsd: fails closed with no
+ * approved key; a key the host's list shows loaded but HGS has not
+ * approved is named; once approved (`shieldctl hgs ima-key add`), the
+ * check moves on to the files, which the rig measured unsigned. The
+ * ima-key commands and their refusals, with no change of state.
+ */
+static void ima_appraisal_and_keys(void **state)
+{
+	const char *bin = getenv("SHIELDCTL_BIN");
+	char sctl[4200], sock[128], hex[65], colons[100], *b64;
+	uint8_t *der, fpr[32];
+	size_t len, i;
+	json_t *r;
+
+	(void)state;
+	if (!realpath(bin ? bin : "../build/bin/shieldctl", sctl))
+		skip();
+	snprintf(sock, sizeof(sock), "%s/hgs/admin.sock", dir);
+	setenv("HGSD_ADMIN_SOCKET", sock, 1);
+	set_policy("tpm_require_ima_appraisal", "1");
+	attest_refused_with("PolicyImaAppraisalNotProven",
+			    "no approved IMA key was loaded into the IMA keyring (0 approved");
+
+	assert_int_equal(run("openssl req -x509 -newkey rsa:2048 -nodes -keyout ima.key "
+			     "-out ima.pem -subj /CN=ima-signing -days 2"), 0);
+	assert_int_equal(run("openssl x509 -in ima.pem -outform DER -out ima.der"), 0);
+	assert_int_equal(run("openssl req -x509 -newkey rsa:2048 -nodes -keyout noskid.key "
+			     "-out noskid.pem -subj /CN=noskid -days 2 "
+			     "-addext subjectKeyIdentifier=none"), 0);
+	assert_int_equal(run("openssl req -x509 -newkey ed25519 -nodes -keyout ed.key "
+			     "-out ed.pem -subj /CN=ed -days 2"), 0);
+	assert_int_equal(vms_read_file("ima.der", 4096, &der, &len), 0);
+	EVP_Digest(der, len, fpr, NULL, EVP_sha256(), NULL);
+	free(der);
+	vms_hex_encode(fpr, 32, hex);
+	for (i = 0; i < 32; i++)
+		snprintf(colons + 3 * i, 4, "%02X%s", fpr[i], i < 31 ? ":" : "");
+
+	/* the host loads that key into its IMA keyring: not approved */
+	load_ima_key_into_list("ima.der");
+	attest_refused_with("PolicyImaKeyNotApproved", hex);
+	attest_refused_with("PolicyImaKeyNotApproved", "keyring _ima");
+
+	/* refusals change nothing */
+	assert_int_equal(write_text("notacert.pem", "hello\n"), 0);
+	assert_int_not_equal(run("%s hgs ima-key add notacert.pem", sctl), 0);
+	assert_int_not_equal(run("%s hgs ima-key add noskid.pem", sctl), 0);
+	assert_int_not_equal(run("%s hgs ima-key add ed.pem", sctl), 0);
+	assert_int_not_equal(run("%s hgs ima-key add missing.pem", sctl), 0);
+	assert_int_not_equal(run("%s hgs ima-key frobnicate", sctl), 0);
+	assert_int_equal(ima_keys_approved(), 0);
+	b64 = vms_b64_encode((const uint8_t *)"hello", 5);
+	r = call(adm, "/v1/admin/tpm/ima-keys/add", json_pack("{s:s}", "certificate", b64),
+		 400, "InvalidRequest");
+	free(b64);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")),
+			       "must be one X.509 certificate"));
+	json_decref(r);
+	b64 = file_b64("noskid.pem");
+	r = call(adm, "/v1/admin/tpm/ima-keys/add", json_pack("{s:s}", "certificate", b64),
+		 400, "InvalidRequest");
+	free(b64);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")),
+			       "no subjectKeyIdentifier"));
+	json_decref(r);
+
+	/* approve it (PEM); DER of the same certificate is a duplicate */
+	assert_int_equal(run("%s hgs ima-key add ima.pem --description rig-signing", sctl), 0);
+	assert_int_equal(ima_keys_approved(), 1);
+	r = call(adm, "/v1/admin/tpm/ima-keys", NULL, 200, "Passed");
+	assert_string_equal(hex, json_string_value(json_object_get(
+		json_array_get(json_object_get(r, "ima_keys"), 0), "sha256")));
+	assert_string_equal("rig-signing", json_string_value(json_object_get(
+		json_array_get(json_object_get(r, "ima_keys"), 0), "description")));
+	assert_string_equal("RSA", json_string_value(json_object_get(
+		json_array_get(json_object_get(r, "ima_keys"), 0), "key_type")));
+	json_decref(r);
+	assert_int_not_equal(run("%s hgs ima-key add ima.der", sctl), 0);
+	b64 = file_b64("ima.der");
+	json_decref(call(adm, "/v1/admin/tpm/ima-keys/add", json_pack("{s:s}", "certificate", b64),
+			 400, "InvalidRequest"));
+	free(b64);
+	assert_int_equal(ima_keys_approved(), 1);
+	r = call(adm, "/v1/admin/audit", NULL, 200, "Passed");
+	{
+		json_t *row;
+		int refused = 0, dup = 0, ok = 0;
+
+		json_array_foreach(json_object_get(r, "audit"), i, row) {
+			const char *act = json_string_value(json_object_get(row, "action"));
+			const char *res = json_string_value(json_object_get(row, "result"));
+
+			if (strcmp(act, "ima-key-add"))
+				continue;
+			refused += !strcmp(res, "refused");
+			dup += !strcmp(res, "refused-duplicate");
+			ok += !strcmp(res, "ok");
+		}
+		assert_int_equal(ok, 1);
+		assert_true(dup >= 2);
+		assert_true(refused >= 4);
+	}
+	json_decref(r);
+
+	/* approved and shown loaded: on to the files, measured unsigned */
+	attest_refused_with("PolicyImaAppraisalNotProven", "carries no IMA signature");
+
+	/* remove (as openssl prints the fingerprint): not approved again */
+	assert_int_equal(run("%s hgs ima-key remove %s", sctl, colons), 0);
+	assert_int_equal(ima_keys_approved(), 0);
+	assert_int_not_equal(run("%s hgs ima-key remove %s", sctl, hex), 0);
+	assert_int_not_equal(run("%s hgs ima-key remove nothex", sctl), 0);
+	attest_refused_with("PolicyImaKeyNotApproved", hex);
+	set_policy("tpm_require_ima_appraisal", "0");
+	json_decref(attest_as("host-a", 200, "Passed"));
+}
+
 /* `hgs-agent identity` writes the same EK the TPM holds, for registration. */
 static void agent_identity_writes_the_ek(void **state)
 {
@@ -1119,6 +1311,8 @@ int main(void)
 		cmocka_unit_test(bad_bodies_refused),
 		cmocka_unit_test(shieldctl_admin_commands),
 		cmocka_unit_test(agent_identity_writes_the_ek),
+		/* last: it extends PCR 10 and changes the list sent */
+		cmocka_unit_test(ima_appraisal_and_keys),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
