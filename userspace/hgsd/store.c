@@ -114,6 +114,8 @@ static const char *const migrations[] = {
 	"  fpr TEXT PRIMARY KEY, keyid TEXT NOT NULL, key_type TEXT NOT NULL,"
 	"  subject TEXT NOT NULL, description TEXT NOT NULL, cert TEXT NOT NULL,"
 	"  added_at INTEGER NOT NULL);",
+	/* 4 -> 5: certify the module's report at load (tpm_report_at_load) */
+	"INSERT INTO settings VALUES ('tpm_report_at_load', '0', strftime('%s','now'));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

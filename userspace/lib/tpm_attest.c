@@ -96,6 +96,8 @@ static enum vms_hgs_reason verify(const struct vms_tpm_key *ak,
 	r = vms_tpm_bind_report(ima, ev->pcr[VMS_IMA_PCR], ev->enclave_pk,
 				ev->report, ev->report_len, &covered,
 				&out->report);
+	if (r == HGS_PASSED && v->policy->report_at_load)
+		r = vms_tpm_first_report(ima, covered, &out->report);
 	if (r != HGS_PASSED)
 		return r;
 	return vms_tpm_policy_evaluate(v->policy, &out->report, ima, covered,

@@ -16,6 +16,12 @@
 #include "vms_tpm_policy.h"
 #include <linux/vmshield.h>
 
+static int is_report_entry(const struct vms_ima_entry *e)
+{
+	return e->tmpl == VMS_IMA_BUF && !e->violation &&
+	       !strcmp(e->name, VMS_IMA_REPORT_EVENT);
+}
+
 /*
  * The module makes one enclave key per load, so every report it measured
  * in this boot names the same key. Root can extend PCR 10 by hand and
@@ -34,8 +40,7 @@ static enum vms_hgs_reason one_enclave_key(const struct vms_ima_log *ima,
 	for (i = 0; i < covered; i++) {
 		const struct vms_ima_entry *e = &ima->e[i];
 
-		if (e->tmpl != VMS_IMA_BUF || e->violation ||
-		    strcmp(e->name, VMS_IMA_REPORT_EVENT))
+		if (!is_report_entry(e))
 			continue;
 		if (strcmp(e->algo, "sha256") || e->digest_len != 32 ||
 		    !EVP_Digest(e->buf, e->buf_len, d, NULL, EVP_sha256(),
@@ -73,6 +78,23 @@ enum vms_hgs_reason vms_tpm_bind_report(const struct vms_ima_log *ima,
 	if (CRYPTO_memcmp(r->enclave_pk, enclave_pk, 32))
 		return HGS_R_IMA_REPORT_MISMATCH;
 	return one_enclave_key(ima, *covered, enclave_pk);
+}
+
+enum vms_hgs_reason vms_tpm_first_report(const struct vms_ima_log *ima,
+					 size_t covered,
+					 struct vms_isolation_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < covered && i < ima->n; i++) {
+		const struct vms_ima_entry *e = &ima->e[i];
+
+		if (!is_report_entry(e))
+			continue;
+		return vms_report_parse((const char *)e->buf, e->buf_len, r) ?
+			HGS_R_REPORT_MALFORMED : HGS_PASSED;
+	}
+	return HGS_R_IMA_REPORT_ENTRY_MISSING;
 }
 
 /*

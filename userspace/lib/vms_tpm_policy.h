@@ -49,6 +49,14 @@
 struct vms_tpm_policy {
 	unsigned int min_lockdown;		/* VMSHIELD_LOCKDOWN_* */
 	int require_module_sig;
+	/*
+	 * Certify the report the module measured at load (the first of this
+	 * boot), not the latest: for hosts that boot locked (lockdown on the
+	 * measured command line, vmshield.ko loaded from the measured
+	 * initramfs), so a later report appended by root cannot raise what
+	 * is certified. tpm-attestation.md section 3.
+	 */
+	int report_at_load;
 	/* approved vmshield.ko SHA-256 digests; NULL: not checked */
 	const uint8_t (*module_digests)[32];
 	size_t n_module_digests;
@@ -73,6 +81,16 @@ enum vms_hgs_reason vms_tpm_bind_report(const struct vms_ima_log *ima,
 					const char *report, size_t rlen,
 					size_t *covered,
 					struct vms_isolation_report *r);
+
+/*
+ * The first "vmshield-report" entry among the first @covered, parsed into
+ * @r. Call after vms_tpm_bind_report() passed (which checked every such
+ * entry's digest and that all name one key). HGS_R_IMA_REPORT_ENTRY_MISSING
+ * or HGS_R_REPORT_MALFORMED otherwise.
+ */
+enum vms_hgs_reason vms_tpm_first_report(const struct vms_ima_log *ima,
+					 size_t covered,
+					 struct vms_isolation_report *r);
 
 /* @detail (VMS_POLICY_DETAIL_MAX) says what failed, for the admin. */
 enum vms_hgs_reason

@@ -142,6 +142,36 @@ static void captured_host_passes(void **state)
 	teardown(&f);
 }
 
+static void report_at_load_certifies_the_first_report(void **state)
+{
+	struct vms_tpm_verdict out;
+	struct afix f;
+
+	(void)state;
+	setup(&f);
+	/*
+	 * The captured host loaded the module before raising lockdown: its
+	 * first report is kernel-open, so with the report at load certified
+	 * the lockdown policy refuses...
+	 */
+	f.policy.report_at_load = 1;
+	assert_int_equal(HGS_R_POLICY_LOCKDOWN_INSUFFICIENT,
+			 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v, &out));
+	assert_non_null(strstr(out.detail, "lockdown"));
+	/* ...and without that policy the same report is certified, open */
+	f.policy.min_lockdown = VMSHIELD_LOCKDOWN_NONE;
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v, &out));
+	assert_int_equal(VMSHIELD_ISOLATION_KERNEL_OPEN, out.report.level);
+	assert_memory_equal(f.pk, out.report.enclave_pk, 32);
+	/* the default certifies the latest, kernel-locked */
+	f.policy.report_at_load = 0;
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v, &out));
+	assert_int_equal(VMSHIELD_ISOLATION_KERNEL_LOCKED, out.report.level);
+	teardown(&f);
+}
+
 static void each_stage_refuses_with_its_reason(void **state)
 {
 	struct vms_tpm_verdict out;
@@ -221,6 +251,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(captured_host_passes),
+		cmocka_unit_test(report_at_load_certifies_the_first_report),
 		cmocka_unit_test(each_stage_refuses_with_its_reason),
 	};
 

@@ -339,6 +339,14 @@ static void report_entry_outside_quote_refused(void **state)
 					     (char *)f.report, f.rlen,
 					     &covered, &r));
 	assert_int_equal(20, covered);
+	/* and no report at load to certify in it either */
+	assert_int_equal(HGS_R_IMA_REPORT_ENTRY_MISSING,
+			 vms_tpm_first_report(&f.log, 20, &r));
+	/* in the whole quoted list: the one measured at load, kernel-open */
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_first_report(&f.log, f.log.n, &r));
+	assert_int_equal(VMSHIELD_ISOLATION_KERNEL_OPEN, r.level);
+	assert_memory_equal(f.pk, r.enclave_pk, 32);
 	unload(&f);
 }
 
