@@ -78,6 +78,9 @@ check "hgs audit records who did what" sh -c "$S hgs audit | grep -q '\"action\"
 check "hgs audit names the admin uid" sh -c "$S hgs audit | grep -q '\"who\": \"uid=$(id -u) pid='"
 check "hgs guardian add (rotation)" $S hgs guardian add hgs-guardian-2
 check "hgs guardian list" sh -c "$S hgs guardian list | grep -q '^hgs-guardian-2	0	1'"
+check "hgs baseline list prints its columns" sh -c \
+	"$S hgs baseline list | grep -q '^name	version	hardware_class	enabled	in_use	events\$'"
+check "hgs baseline list --json is the answer" sh -c "$S hgs --json baseline list | grep -q '\"baselines\": \[\]'"
 check "hgs guardian disable" sh -c "$S hgs guardian disable hgs-guardian-2 | grep -q 'disabled'"
 check "a disabled guardian is not in metadata" sh -c \
 	"! curl -s --cacert '$T/hgs/tls.pem' '$URL/v1/metadata' | grep -q hgs-guardian-2"
