@@ -4,21 +4,16 @@
  * lines. Unknown keys, repeated keys (but hgs_fallback_url), malformed
  * values and missing required keys are errors with the line number: a typo
  * must not silently change where keys come from. Documentation/agent.md
- * lists every key.
+ * lists every key; lib/conf_parse.c reads the lines.
  */
 #include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
+#include "vms_conf_parse.h"
 #include "vms_hgs_tpm_client.h"
 #include "vms_host_tpm.h"
-#include "vms_fileio.h"
-
-#define CONF_MAX	(64u << 10)
 
 void agent_config_defaults(struct agent_config *c)
 {
@@ -43,30 +38,6 @@ void agent_config_defaults(struct agent_config *c)
 const char *agent_mode_name(int mode)
 {
 	return mode == AGENT_MODE_TPM ? "tpm" : "host-key";
-}
-
-static int parse_uint(const char *v, unsigned long min, unsigned long max,
-		      unsigned int *out)
-{
-	unsigned long x;
-	char *end;
-
-	if (*v < '0' || *v > '9')
-		return -EINVAL;
-	errno = 0;
-	x = strtoul(v, &end, 10);
-	if (errno || *end || x < min || x > max)
-		return -EINVAL;
-	*out = (unsigned int)x;
-	return 0;
-}
-
-static int set_path(char *dst, size_t len, const char *v)
-{
-	if (v[0] != '/' || strlen(v) >= len)
-		return -EINVAL;
-	strcpy(dst, v);
-	return 0;
 }
 
 /* https://HOST[:PORT] with no path, query, userinfo or whitespace. */
@@ -133,17 +104,38 @@ static int key_index(const char *k)
 	return -1;
 }
 
-/* 0, -EINVAL (bad value) with @why set. */
-static int set_key(struct agent_config *c, unsigned int *n_fallback,
-		   const char *k, const char *v, const char **why)
-{
-	int r;
+/* What one parse has seen so far. */
+struct agent_conf_parse {
+	struct agent_config *c;
+	unsigned int n_fallback;
+	unsigned int seen[N_KEYS];
+};
 
+static int set_uint(unsigned int *field, const char *v, unsigned long min,
+		    unsigned long max, char *why)
+{
+	unsigned long x;
+	int r = vms_conf_uint(v, min, max, &x, why);
+
+	if (!r)
+		*field = (unsigned int)x;
+	return r;
+}
+
+/* vms_conf_set_fn for hgs-agent.conf. */
+static int set_key(void *ctx, const char *k, const char *v, char *why)
+{
+	struct agent_conf_parse *p = ctx;
+	struct agent_config *c = p->c;
+	int r, idx = key_index(k);
+
+	if (idx < 0)
+		return -ENOENT;
+	if (p->seen[idx]++ && strcmp(k, "hgs_fallback_url"))
+		return -EEXIST;
 #define UINT_KEY(name, field, min, max)					\
-	if (!strcmp(k, name)) {						\
-		*why = "must be a whole number from " #min " to " #max;	\
-		return parse_uint(v, min, max, &c->field);		\
-	}
+	if (!strcmp(k, name))						\
+		return set_uint(&c->field, v, min, max, why);
 	UINT_KEY("renew_interval_s", renew_interval_s, 60, 604800)
 	UINT_KEY("renew_jitter_s", renew_jitter_s, 0, 86400)
 	UINT_KEY("renew_fraction_pct", renew_fraction_pct, 10, 95)
@@ -155,190 +147,132 @@ static int set_key(struct agent_config *c, unsigned int *n_fallback,
 	UINT_KEY("max_clients", max_clients, 1, 4096)
 #undef UINT_KEY
 	if (!strcmp(k, "host_name")) {
-		*why = "must be 1 to 64 of A-Z a-z 0-9 . _ - (as registered at HGS)";
 		if (!vms_host_name_valid(v))
-			return -EINVAL;
+			return vms_conf_bad(why, "must be 1 to 64 of A-Z a-z "
+					    "0-9 . _ - (as registered at HGS)");
 		strcpy(c->host_name, v);
 		return 0;
 	}
 	if (!strcmp(k, "hgs_url")) {
-		*why = "must be https://HOST[:PORT] (HTTPS only, no path)";
 		if (!url_valid(v))
-			return -EINVAL;
+			return vms_conf_bad(why, "must be https://HOST[:PORT] "
+					    "(HTTPS only, no path)");
 		strcpy(c->urls[0], v);
 		return 0;
 	}
 	if (!strcmp(k, "hgs_fallback_url")) {
-		*why = "must be a comma list of https://HOST[:PORT] (at most 7 "
-		       "fallbacks in all)";
-		r = add_urls(c, *n_fallback, v);
+		r = add_urls(c, p->n_fallback, v);
 		if (r < 0)
-			return r;
-		*n_fallback += (unsigned int)r;
-		c->n_urls = 1 + *n_fallback;
+			return vms_conf_bad(why, "must be a comma list of "
+					    "https://HOST[:PORT] (at most 7 "
+					    "fallbacks in all)");
+		p->n_fallback += (unsigned int)r;
+		c->n_urls = 1 + p->n_fallback;
 		return 0;
 	}
-	if (!strcmp(k, "hgs_ca_file")) {
-		*why = "must be an absolute path";
-		return set_path(c->ca_file, sizeof(c->ca_file), v);
-	}
-	if (!strcmp(k, "state_dir")) {
-		*why = "must be an absolute path";
-		return set_path(c->state_dir, sizeof(c->state_dir), v);
-	}
-	if (!strcmp(k, "socket")) {
-		*why = "must be an absolute path shorter than 108 bytes";
-		return set_path(c->socket_path, sizeof(c->socket_path), v);
-	}
+	if (!strcmp(k, "hgs_ca_file"))
+		return vms_conf_path(c->ca_file, sizeof(c->ca_file), v, why);
+	if (!strcmp(k, "state_dir"))
+		return vms_conf_path(c->state_dir, sizeof(c->state_dir), v, why);
+	if (!strcmp(k, "socket"))
+		return vms_conf_path(c->socket_path, sizeof(c->socket_path), v,
+				     why);
 	if (!strcmp(k, "attestation_mode")) {
-		*why = "must be host-key or tpm";
 		if (!strcmp(v, "host-key"))
 			c->attestation_mode = AGENT_MODE_HOST_KEY;
 		else if (!strcmp(v, "tpm"))
 			c->attestation_mode = AGENT_MODE_TPM;
 		else
-			return -EINVAL;
+			return vms_conf_bad(why, "must be host-key or tpm");
 		return 0;
 	}
 	if (!strcmp(k, "tpm_tcti")) {
-		*why = "must be a tpm2-tss TCTI such as device:/dev/tpmrm0 or "
-		       "swtpm:host=127.0.0.1,port=2321 (at most 255 characters)";
 		if (!*v || strlen(v) >= sizeof(c->tpm_tcti) || strpbrk(v, " \t\"\\"))
-			return -EINVAL;
+			return vms_conf_bad(why, "must be a tpm2-tss TCTI such "
+					    "as device:/dev/tpmrm0 or "
+					    "swtpm:host=127.0.0.1,port=2321 "
+					    "(at most 255 characters)");
 		strcpy(c->tpm_tcti, v);
 		return 0;
 	}
-	if (!strcmp(k, "tpm_event_log")) {
-		*why = "must be an absolute path";
-		return set_path(c->bios_log, sizeof(c->bios_log), v);
-	}
-	if (!strcmp(k, "tpm_ima_log")) {
-		*why = "must be an absolute path";
-		return set_path(c->ima_log, sizeof(c->ima_log), v);
-	}
+	if (!strcmp(k, "tpm_event_log"))
+		return vms_conf_path(c->bios_log, sizeof(c->bios_log), v, why);
+	if (!strcmp(k, "tpm_ima_log"))
+		return vms_conf_path(c->ima_log, sizeof(c->ima_log), v, why);
 	if (!strcmp(k, "socket_group")) {
-		*why = "must be a group name or number (empty: root only)";
 		if (parse_group(v))
-			return -EINVAL;
+			return vms_conf_bad(why, "must be a group name or number "
+					    "(empty: root only)");
 		strcpy(c->socket_group, v);
 		return 0;
 	}
 	return -ENOENT;
 }
 
-static char *trim(char *s)
+static int fail(char *err, size_t errlen, const char *what, const char *name)
 {
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = 0;
-	return s;
+	snprintf(err, errlen, "%s: %s", name, what);
+	return -EINVAL;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+/* The keys a file must give, and settings that depend on each other. */
+static int config_complete(struct agent_conf_parse *p, const char *name,
+			   char *err, size_t errlen)
 {
-	va_list ap;
+	struct agent_config *c = p->c;
 
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
+	if (!c->host_name[0])
+		return fail(err, errlen, "'host_name' is required (the name "
+			    "the HGS admin registers this host under)", name);
+	if (!c->urls[0][0])
+		return fail(err, errlen, "'hgs_url' is required "
+			    "(https://HGS:PORT)", name);
+	if (!c->ca_file[0])
+		return fail(err, errlen, "'hgs_ca_file' is required: the CA "
+			    "(or HGS tls.pem) that HGS's HTTPS certificate must "
+			    "chain to; it is always verified", name);
+	if (c->retry_max_ms < c->retry_initial_ms)
+		return fail(err, errlen, "retry_max_ms is below "
+			    "retry_initial_ms", name);
+	c->n_urls = 1 + p->n_fallback;
+	return 0;
+}
+
+/*
+ * Parse @text, or the file @path when @text is NULL, into a copy of @out;
+ * @out is written only when the whole file is good.
+ */
+static int config_read(const char *text, const char *path,
+		       struct agent_config *out, char *err, size_t errlen)
+{
+	struct agent_config c = *out;
+	struct agent_conf_parse p = { .c = &c };
+	const struct vms_conf_parser parser = {
+		.set = set_key, .ctx = &p, .doc = "Documentation/agent.md",
+	};
+	int r;
+
+	c.n_urls = 0;
+	c.urls[0][0] = 0;
+	if (text)
+		r = vms_conf_parse(&parser, text, path, err, errlen);
+	else
+		r = vms_conf_load(&parser, path, err, errlen);
+	if (!r)
+		r = config_complete(&p, path, err, errlen);
+	if (!r)
+		*out = c;
+	return r;
 }
 
 int agent_config_parse(const char *text, const char *name,
 		       struct agent_config *out, char *err, size_t errlen)
 {
-	struct agent_config c = *out;
-	unsigned int lineno = 0, n_fallback = 0, seen[N_KEYS] = { 0 };
-	const char *p = text, *why = "";
-	char line[AGENT_PATH_MAX * 2], *k, *v, *eq;
-	char safe[64];
-	int r, idx;
-
-	c.n_urls = 0;
-	c.urls[0][0] = 0;
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-
-		lineno++;
-		if (n >= sizeof(line))
-			return fail(err, errlen, "%s:%u: line too long", name, lineno);
-		memcpy(line, p, n);
-		line[n] = 0;
-		p += n + (p[n] == '\n');
-		if (strlen(line) != n)
-			return fail(err, errlen, "%s:%u: NUL byte in line", name, lineno);
-		k = trim(line);
-		if (!*k || *k == '#')
-			continue;
-		eq = strchr(k, '=');
-		if (!eq)
-			return fail(err, errlen, "%s:%u: expected 'key = value'",
-				    name, lineno);
-		*eq = 0;
-		v = trim(eq + 1);
-		k = trim(k);
-		idx = key_index(k);
-		if (idx < 0)
-			return fail(err, errlen, "%s:%u: unknown key '%s'", name,
-				    lineno, log_safe(k, safe, sizeof(safe)));
-		if (seen[idx]++ && strcmp(k, "hgs_fallback_url"))
-			return fail(err, errlen, "%s:%u: '%s' given twice", name,
-				    lineno, k);
-		r = set_key(&c, &n_fallback, k, v, &why);
-		if (r)
-			return fail(err, errlen, "%s:%u: bad value for '%s': %s",
-				    name, lineno, k, why);
-	}
-	if (!c.host_name[0])
-		return fail(err, errlen, "%s: 'host_name' is required (the name "
-			    "the HGS admin registers this host under)", name);
-	if (!c.urls[0][0])
-		return fail(err, errlen, "%s: 'hgs_url' is required "
-			    "(https://HGS:PORT)", name);
-	if (!c.ca_file[0])
-		return fail(err, errlen, "%s: 'hgs_ca_file' is required: the CA "
-			    "(or HGS tls.pem) that HGS's HTTPS certificate must "
-			    "chain to; it is always verified", name);
-	if (c.retry_max_ms < c.retry_initial_ms)
-		return fail(err, errlen, "%s: retry_max_ms is below "
-			    "retry_initial_ms", name);
-	c.n_urls = 1 + n_fallback;
-	*out = c;
-	return 0;
+	return config_read(text, name, out, err, errlen);
 }
 
 int agent_config_load(const char *path, struct agent_config *c, char *err,
 		      size_t errlen)
 {
-	uint8_t *buf = NULL;
-	size_t len;
-	char *text;
-	int r;
-
-	r = vms_read_file(path, CONF_MAX, &buf, &len);
-	if (r) {
-		snprintf(err, errlen, "%s: %s", path, r == -EFBIG ?
-			 "file too large" : strerror(-r));
-		return r;
-	}
-	text = realloc(buf, len + 1);
-	if (!text) {
-		free(buf);
-		return -ENOMEM;
-	}
-	text[len] = 0;
-	if (strlen(text) != len) {
-		free(text);
-		snprintf(err, errlen, "%s: contains a NUL byte", path);
-		return -EINVAL;
-	}
-	r = agent_config_parse(text, path, c, err, errlen);
-	free(text);
-	return r;
+	return config_read(NULL, path, c, err, errlen);
 }

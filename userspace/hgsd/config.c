@@ -2,7 +2,8 @@
 /*
  * config.c - hgsd.conf: "key = value" lines, '#' comments, blank lines.
  * Unknown keys and malformed values are errors (a typo must not silently
- * weaken a setting). Documentation/hgs-admin-guide.md lists every key.
+ * weaken a setting). Documentation/hgs-admin-guide.md lists every key;
+ * lib/conf_parse.c reads the lines. A key given twice: the last one holds.
  */
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "hgsd.h"
+#include "vms_conf_parse.h"
 #include "vms_fileio.h"
 
 void config_defaults(struct hgsd_config *c, const char *dir)
@@ -48,33 +50,10 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	snprintf(c->db_file, sizeof(c->db_file), "%s/hgsd.db", dir);
 }
 
-static int parse_uint(const char *v, unsigned long min, unsigned long max,
-		      unsigned long *out)
-{
-	char *end;
-	unsigned long x;
-
-	if (!*v || *v == '-' || *v == '+')
-		return -EINVAL;
-	errno = 0;
-	x = strtoul(v, &end, 10);
-	if (errno || *end || x < min || x > max)
-		return -EINVAL;
-	*out = x;
-	return 0;
-}
-
-static int set_path(char *dst, size_t len, const char *v)
-{
-	if (v[0] != '/' || strlen(v) >= len)
-		return -EINVAL;
-	strcpy(dst, v);
-	return 0;
-}
-
+/* A comma list of uids; blanks after a comma are list layout. */
 static int parse_uids(struct hgsd_config *c, const char *v)
 {
-	char buf[256], *save = NULL, *tok;
+	char buf[256], why[VMS_CONF_WHY_MAX], *save = NULL, *tok;
 	unsigned long x;
 
 	if (strlen(v) >= sizeof(buf))
@@ -82,22 +61,38 @@ static int parse_uids(struct hgsd_config *c, const char *v)
 	strcpy(buf, v);
 	c->n_admin_uids = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok += strspn(tok, " \t");
 		if (c->n_admin_uids == HGSD_MAX_ADMIN_UIDS ||
-		    parse_uint(tok, 0, UINT_MAX - 1, &x))
+		    vms_conf_uint(tok, 0, UINT_MAX - 1, &x, why))
 			return -EINVAL;
 		c->admin_uids[c->n_admin_uids++] = (unsigned int)x;
 	}
 	return c->n_admin_uids ? 0 : -EINVAL;
 }
 
-static int set_key(struct hgsd_config *c, const char *k, const char *v)
+/* An absolute path, or empty for none. */
+static int set_optional_path(char *dst, size_t size, const char *v, char *why)
 {
+	if (!*v) {
+		dst[0] = 0;
+		return 0;
+	}
+	if (vms_conf_path(dst, size, v, why))
+		return vms_conf_bad(why, "must be an absolute path shorter "
+				    "than %zu bytes, or empty for none", size);
+	return 0;
+}
+
+/* vms_conf_set_fn for hgsd.conf. */
+static int set_key(void *ctx, const char *k, const char *v, char *why)
+{
+	struct hgsd_config *c = ctx;
 	unsigned long x = 0;
 	int r;
 
 #define UINT_KEY(name, field, min, max)					\
 	if (!strcmp(k, name)) {						\
-		r = parse_uint(v, min, max, &x);			\
+		r = vms_conf_uint(v, min, max, &x, why);		\
 		if (!r)							\
 			c->field = x;					\
 		return r;						\
@@ -128,86 +123,50 @@ static int set_key(struct hgsd_config *c, const char *k, const char *v)
 		/* Only numeric IPv4 here; loopback is the default. */
 		if (strlen(v) >= sizeof(c->listen_address) ||
 		    strspn(v, "0123456789.") != strlen(v))
-			return -EINVAL;
+			return vms_conf_bad(why, "must be a numeric IPv4 "
+					    "address such as 127.0.0.1");
 		strcpy(c->listen_address, v);
 		return 0;
 	}
 	if (!strcmp(k, "state_dir"))
-		return set_path(c->state_dir, sizeof(c->state_dir), v);
+		return vms_conf_path(c->state_dir, sizeof(c->state_dir), v, why);
 	if (!strcmp(k, "port_file"))
-		return set_path(c->port_file, sizeof(c->port_file), v);
-	if (!strcmp(k, "admin_socket"))
-		return set_path(c->admin_socket, 108, v);
-	if (!strcmp(k, "admin_client_ca")) {
-		if (!*v) {
-			c->admin_client_ca[0] = 0;
-			return 0;
-		}
-		return set_path(c->admin_client_ca, sizeof(c->admin_client_ca), v);
-	}
+		return vms_conf_path(c->port_file, sizeof(c->port_file), v, why);
+	if (!strcmp(k, "admin_socket"))	/* sun_path */
+		return vms_conf_path(c->admin_socket, 108, v, why);
+	if (!strcmp(k, "admin_client_ca"))
+		return set_optional_path(c->admin_client_ca,
+					 sizeof(c->admin_client_ca), v, why);
 	if (!strcmp(k, "master_key_file"))
-		return set_path(c->master_key_file, sizeof(c->master_key_file), v);
+		return vms_conf_path(c->master_key_file,
+				     sizeof(c->master_key_file), v, why);
 	if (!strcmp(k, "db_file"))
-		return set_path(c->db_file, sizeof(c->db_file), v);
-	if (!strcmp(k, "tpm_ek_roots")) {
-		if (!*v) {
-			c->tpm_ek_roots[0] = 0;
-			return 0;
-		}
-		return set_path(c->tpm_ek_roots, sizeof(c->tpm_ek_roots), v);
+		return vms_conf_path(c->db_file, sizeof(c->db_file), v, why);
+	if (!strcmp(k, "tpm_ek_roots"))
+		return set_optional_path(c->tpm_ek_roots,
+					 sizeof(c->tpm_ek_roots), v, why);
+	if (!strcmp(k, "admin_uids")) {
+		if (parse_uids(c, v))
+			return vms_conf_bad(why, "must be a comma list of 1 to "
+					    "%d numeric uids, digits only",
+					    HGSD_MAX_ADMIN_UIDS);
+		return 0;
 	}
-	if (!strcmp(k, "admin_uids"))
-		return parse_uids(c, v);
 	return -ENOENT;
-}
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-			 e[-1] == '\r'))
-		*--e = 0;
-	return s;
 }
 
 int config_load(const char *path, struct hgsd_config *c)
 {
-	char line[HGSD_PATH_MAX + 64], *k, *v, *eq;
-	unsigned int lineno = 0;
-	FILE *f = fopen(path, "re");
-	int r = 0;
+	const struct vms_conf_parser parser = {
+		.set = set_key, .ctx = c,
+		.doc = "Documentation/hgs-admin-guide.md",
+	};
+	char err[512];
+	int r;
 
-	if (!f) {
-		fprintf(stderr, "hgsd: %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
-	while (!r && fgets(line, sizeof(line), f)) {
-		lineno++;
-		k = trim(line);
-		if (!*k || *k == '#')
-			continue;
-		eq = strchr(k, '=');
-		if (!eq) {
-			fprintf(stderr, "hgsd: %s:%u: expected 'key = value'\n", path, lineno);
-			r = -EINVAL;
-			break;
-		}
-		*eq = 0;
-		v = trim(eq + 1);
-		k = trim(k);
-		r = set_key(c, k, v);
-		if (r == -ENOENT)
-			fprintf(stderr, "hgsd: %s:%u: unknown key '%s'\n", path, lineno, k);
-		else if (r)
-			fprintf(stderr, "hgsd: %s:%u: bad value for '%s'\n", path, lineno, k);
-		if (r)
-			r = -EINVAL;
-	}
-	fclose(f);
+	r = vms_conf_load(&parser, path, err, sizeof(err));
+	if (r)
+		fprintf(stderr, "hgsd: %s\n", err);
 	return r;
 }
 

@@ -35,14 +35,6 @@ enum {
 	OPT_ENCLAVE_PRIVATE, OPT_TK, OPT_TK_OUT, OPT_GENERATION,
 };
 
-struct subcmd {
-	const char *name;
-	const char *summary;
-	const char *usage;
-	const struct option *options;
-	int (*run)(const char *what, int argc, char **argv);
-};
-
 /* Everything a subcommand may be given, parsed but not yet used. */
 struct args {
 	const char *private_path, *public_path, *in, *out, *tk, *tk_out;
@@ -53,6 +45,15 @@ struct args {
 	unsigned int n_digests;
 	int force;
 	int help;
+};
+
+/* The dispatcher parses @options and handles --help before @run. */
+struct subcmd {
+	const char *name;
+	const char *summary;
+	const char *usage;
+	const struct option *options;
+	int (*run)(const char *what, const struct args *a);
 };
 
 static int parse_args(const char *what, const struct option *opts, int argc,
@@ -266,27 +267,22 @@ static const struct option keygen_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int cmd_keygen(const char *what, int argc, char **argv)
+static int cmd_keygen(const char *what, const struct args *a)
 {
 	_cleanup_key32_ struct key32 sk;
 	enum vms_key_format fmt = VMS_KEY_RAW;
 	unsigned int flags;
 	uint8_t pk[32];
-	struct args a;
 	int ret;
 
-	if (parse_args(what, keygen_opts, argc, argv, &a))
+	if (need(what, a->private_path, "--private FILE") ||
+	    need(what, a->public_path, "--public FILE"))
 		return 1;
-	if (a.help)
-		return -1;
-	if (need(what, a.private_path, "--private FILE") ||
-	    need(what, a.public_path, "--public FILE"))
-		return 1;
-	if (a.format && !strcmp(a.format, "pem"))
+	if (a->format && !strcmp(a->format, "pem"))
 		fmt = VMS_KEY_PEM;
-	else if (a.format && strcmp(a.format, "raw"))
+	else if (a->format && strcmp(a->format, "raw"))
 		return shieldctl_fail(what, "--format must be raw or pem");
-	if (!strcmp(a.private_path, a.public_path))
+	if (!strcmp(a->private_path, a->public_path))
 		return shieldctl_fail(what,
 			"--private and --public must be different files");
 
@@ -294,20 +290,20 @@ static int cmd_keygen(const char *what, int argc, char **argv)
 	if (ret)
 		return shieldctl_fail(what, "key generation failed: %s",
 				      strerror(-ret));
-	flags = a.force ? 0 : VMS_WRITE_NOCLOBBER;
-	ret = vms_x25519_write_private(a.private_path, sk.b, fmt, flags);
+	flags = a->force ? 0 : VMS_WRITE_NOCLOBBER;
+	ret = vms_x25519_write_private(a->private_path, sk.b, fmt, flags);
 	if (ret)
 		return shieldctl_fail(what, "cannot write %s: %s",
-				      a.private_path, vms_file_strerror(ret));
-	ret = vms_x25519_write_public(a.public_path, pk, fmt, flags);
+				      a->private_path, vms_file_strerror(ret));
+	ret = vms_x25519_write_public(a->public_path, pk, fmt, flags);
 	if (ret) {
 		/* No half key pair left behind. */
-		unlink(a.private_path);
+		unlink(a->private_path);
 		return shieldctl_fail(what, "cannot write %s: %s",
-				      a.public_path, vms_file_strerror(ret));
+				      a->public_path, vms_file_strerror(ret));
 	}
 	printf("wrote X25519 private key %s and public key %s (%s)\n",
-	       a.private_path, a.public_path,
+	       a->private_path, a->public_path,
 	       fmt == VMS_KEY_PEM ? "PEM" : "raw");
 	return 0;
 }
@@ -343,7 +339,7 @@ static void hpke_ctx_cleanup(struct vms_hpke_ctx *c)
 
 #define _cleanup_hpke_ __attribute__((cleanup(hpke_ctx_cleanup)))
 
-static int cmd_hpke_seal(const char *what, int argc, char **argv)
+static int cmd_hpke_seal(const char *what, const struct args *a)
 {
 	_cleanup_hpke_ struct vms_hpke_ctx c = { 0 };
 	_cleanup_secret_ struct secret_buf pt = { 0 };
@@ -351,20 +347,15 @@ static int cmd_hpke_seal(const char *what, int argc, char **argv)
 	size_t infolen, aadlen, outlen;
 	uint8_t pk[32];
 	uint16_t aead = 0;
-	struct args a;
 	int ret;
 
-	if (parse_args(what, hpke_seal_opts, argc, argv, &a))
-		return 1;
-	if (a.help)
-		return -1;
-	if (need(what, a.public_path, "--public FILE") ||
-	    need(what, a.in, "--in FILE") || need(what, a.out, "--out FILE") ||
-	    parse_aead(what, a.aead, &aead) ||
-	    parse_hex_arg(what, "--info", a.info_hex, &info, &infolen) ||
-	    parse_hex_arg(what, "--aad", a.aad_hex, &aad, &aadlen) ||
-	    load_public(what, a.public_path, pk) ||
-	    read_input(what, a.in, HPKE_MAX_INPUT, &pt))
+	if (need(what, a->public_path, "--public FILE") ||
+	    need(what, a->in, "--in FILE") || need(what, a->out, "--out FILE") ||
+	    parse_aead(what, a->aead, &aead) ||
+	    parse_hex_arg(what, "--info", a->info_hex, &info, &infolen) ||
+	    parse_hex_arg(what, "--aad", a->aad_hex, &aad, &aadlen) ||
+	    load_public(what, a->public_path, pk) ||
+	    read_input(what, a->in, HPKE_MAX_INPUT, &pt))
 		return 1;
 
 	outlen = VMS_HPKE_ENC_LEN + pt.len + VMS_HPKE_TAG_LEN;
@@ -374,16 +365,16 @@ static int cmd_hpke_seal(const char *what, int argc, char **argv)
 	ret = vms_hpke_setup_base_s(&c, out, pk, info, infolen, aead, NULL);
 	if (ret)
 		return shieldctl_fail(what, "cannot encrypt to %s: %s",
-				      a.public_path, vms_hpke_strerror(ret));
+				      a->public_path, vms_hpke_strerror(ret));
 	ret = vms_hpke_seal(&c, aad, aadlen, pt.p, pt.len,
 			    out + VMS_HPKE_ENC_LEN);
 	if (ret)
 		return shieldctl_fail(what, "encryption failed: %s",
 				      vms_hpke_strerror(ret));
-	return write_output(what, a.out, out, outlen, 0, 0, 0);
+	return write_output(what, a->out, out, outlen, 0, 0, 0);
 }
 
-static int cmd_hpke_open(const char *what, int argc, char **argv)
+static int cmd_hpke_open(const char *what, const struct args *a)
 {
 	_cleanup_hpke_ struct vms_hpke_ctx c = { 0 };
 	_cleanup_key32_ struct key32 sk;
@@ -392,26 +383,21 @@ static int cmd_hpke_open(const char *what, int argc, char **argv)
 	_cleanup_free_ uint8_t *info = NULL, *aad = NULL;
 	size_t infolen, aadlen;
 	uint16_t aead = 0;
-	struct args a;
 	int ret;
 
-	if (parse_args(what, hpke_open_opts, argc, argv, &a))
-		return 1;
-	if (a.help)
-		return -1;
-	if (need(what, a.private_path, "--private FILE") ||
-	    need(what, a.in, "--in FILE") || need(what, a.out, "--out FILE") ||
-	    parse_aead(what, a.aead, &aead) ||
-	    parse_hex_arg(what, "--info", a.info_hex, &info, &infolen) ||
-	    parse_hex_arg(what, "--aad", a.aad_hex, &aad, &aadlen) ||
-	    read_input(what, a.in, HPKE_MAX_INPUT + VMS_HPKE_ENC_LEN +
+	if (need(what, a->private_path, "--private FILE") ||
+	    need(what, a->in, "--in FILE") || need(what, a->out, "--out FILE") ||
+	    parse_aead(what, a->aead, &aead) ||
+	    parse_hex_arg(what, "--info", a->info_hex, &info, &infolen) ||
+	    parse_hex_arg(what, "--aad", a->aad_hex, &aad, &aadlen) ||
+	    read_input(what, a->in, HPKE_MAX_INPUT + VMS_HPKE_ENC_LEN +
 		       VMS_HPKE_TAG_LEN, &in) ||
-	    load_private(what, a.private_path, sk.b))
+	    load_private(what, a->private_path, sk.b))
 		return 1;
 	if (in.len < VMS_HPKE_ENC_LEN + VMS_HPKE_TAG_LEN)
 		return shieldctl_fail(what,
 			"%s is too short to be HPKE output (enc || ciphertext || tag)",
-			a.in);
+			a->in);
 
 	pt.len = in.len - VMS_HPKE_ENC_LEN - VMS_HPKE_TAG_LEN;
 	pt.p = malloc(pt.len ? pt.len : 1);
@@ -419,14 +405,14 @@ static int cmd_hpke_open(const char *what, int argc, char **argv)
 		return shieldctl_fail(what, "out of memory");
 	ret = vms_hpke_setup_base_r(&c, in.p, sk.b, info, infolen, aead);
 	if (ret)
-		return shieldctl_fail(what, "cannot decrypt %s: %s", a.in,
+		return shieldctl_fail(what, "cannot decrypt %s: %s", a->in,
 				      vms_hpke_strerror(ret));
 	ret = vms_hpke_open(&c, aad, aadlen, in.p + VMS_HPKE_ENC_LEN,
 			    in.len - VMS_HPKE_ENC_LEN, pt.p);
 	if (ret)
-		return shieldctl_fail(what, "cannot decrypt %s: %s", a.in,
+		return shieldctl_fail(what, "cannot decrypt %s: %s", a->in,
 				      vms_hpke_strerror(ret));
-	return write_output(what, a.out, pt.p, pt.len, 1, 0, 0);
+	return write_output(what, a->out, pt.p, pt.len, 1, 0, 0);
 }
 
 /* ---- release-build / release-open ------------------------------------- */
@@ -467,7 +453,7 @@ static const char *policy_name(uint32_t policy)
 	}
 }
 
-static int cmd_release_build(const char *what, int argc, char **argv)
+static int cmd_release_build(const char *what, const struct args *a)
 {
 	_cleanup_key32_ struct key32 tk;
 	_cleanup_free_ uint8_t *blob = NULL;
@@ -476,45 +462,40 @@ static int cmd_release_build(const char *what, int argc, char **argv)
 	uint8_t pk[32];
 	uint64_t lifetime;
 	unsigned int i;
-	struct args a;
 	size_t len;
 	int ret;
 
-	if (parse_args(what, release_build_opts, argc, argv, &a))
+	if (parse_ids(what, a, b.vm_id, b.key_id) ||
+	    need(what, a->policy, "--policy shielded|encryption-supported") ||
+	    need(what, a->lifetime, "--lifetime SECONDS") ||
+	    need(what, a->enclave_public, "--enclave-public FILE") ||
+	    need(what, a->tk, "--tk FILE") || need(what, a->out, "--out FILE"))
 		return 1;
-	if (a.help)
-		return -1;
-	if (parse_ids(what, &a, b.vm_id, b.key_id) ||
-	    need(what, a.policy, "--policy shielded|encryption-supported") ||
-	    need(what, a.lifetime, "--lifetime SECONDS") ||
-	    need(what, a.enclave_public, "--enclave-public FILE") ||
-	    need(what, a.tk, "--tk FILE") || need(what, a.out, "--out FILE"))
-		return 1;
-	if (!strcmp(a.policy, "shielded"))
+	if (!strcmp(a->policy, "shielded"))
 		b.policy = VMS_KR_POLICY_SHIELDED;
-	else if (!strcmp(a.policy, "encryption-supported"))
+	else if (!strcmp(a->policy, "encryption-supported"))
 		b.policy = VMS_KR_POLICY_ENCRYPTION_SUPPORTED;
 	else
 		return shieldctl_fail(what,
 			"--policy must be shielded or encryption-supported");
-	if (parse_u64(a.lifetime, &lifetime) || lifetime < 1 ||
+	if (parse_u64(a->lifetime, &lifetime) || lifetime < 1 ||
 	    lifetime > VMS_KR_MAX_LIFETIME)
 		return shieldctl_fail(what,
 			"--lifetime must be 1..%d seconds (7 days)",
 			VMS_KR_MAX_LIFETIME);
 	b.lifetime_s = (uint32_t)lifetime;
-	for (i = 0; i < a.n_digests; i++)
-		if (vms_hex_decode_exact(a.digests[i], digests[i], 32))
+	for (i = 0; i < a->n_digests; i++)
+		if (vms_hex_decode_exact(a->digests[i], digests[i], 32))
 			return shieldctl_fail(what,
 				"--worker-digest #%u must be 64 hex digits (a SHA-256 of the worker executable)",
 				i + 1);
-	if (b.policy == VMS_KR_POLICY_SHIELDED && !a.n_digests)
+	if (b.policy == VMS_KR_POLICY_SHIELDED && !a->n_digests)
 		return shieldctl_fail(what,
 			"a shielded key release needs at least one --worker-digest (the approved VM worker's SHA-256)");
-	b.n_digests = (uint16_t)a.n_digests;
-	b.digests = a.n_digests ? digests[0] : NULL;
-	if (load_public(what, a.enclave_public, pk) ||
-	    load_tk(what, a.tk, tk.b))
+	b.n_digests = (uint16_t)a->n_digests;
+	b.digests = a->n_digests ? digests[0] : NULL;
+	if (load_public(what, a->enclave_public, pk) ||
+	    load_tk(what, a->tk, tk.b))
 		return 1;
 
 	len = vms_kr_size(b.n_digests);
@@ -525,10 +506,10 @@ static int cmd_release_build(const char *what, int argc, char **argv)
 	if (ret)
 		return shieldctl_fail(what, "cannot build the key release: %s",
 				      vms_kr_strerror(ret));
-	if (write_output(what, a.out, blob, len, 0, 0, 0))
+	if (write_output(what, a->out, blob, len, 0, 0, 0))
 		return 1;
 	printf("wrote key release %s (%zu bytes, %s, %u worker digests)\n",
-	       a.out, len, policy_name(b.policy), b.n_digests);
+	       a->out, len, policy_name(b.policy), b.n_digests);
 	return 0;
 }
 
@@ -552,51 +533,46 @@ static void print_binding(const char *path, const struct vms_kr_binding *b)
 	}
 }
 
-static int cmd_release_open(const char *what, int argc, char **argv)
+static int cmd_release_open(const char *what, const struct args *a)
 {
 	_cleanup_key32_ struct key32 sk;
 	_cleanup_key32_ struct key32 tk;
 	_cleanup_free_ uint8_t *blob = NULL;
 	uint8_t want_vm[16], want_key[16], pk[32];
 	struct vms_kr_binding b;
-	struct args a;
 	size_t len;
 	int ret;
 
-	if (parse_args(what, release_open_opts, argc, argv, &a))
+	if (need(what, a->enclave_private, "--enclave-private FILE") ||
+	    need(what, a->in, "--in FILE") || need(what, a->tk_out, "--tk-out FILE"))
 		return 1;
-	if (a.help)
-		return -1;
-	if (need(what, a.enclave_private, "--enclave-private FILE") ||
-	    need(what, a.in, "--in FILE") || need(what, a.tk_out, "--tk-out FILE"))
-		return 1;
-	if (a.vm_id && vms_uuid_parse(a.vm_id, want_vm))
-		return shieldctl_fail(what, "--vm-id '%s' is not a UUID", a.vm_id);
-	if (a.key_id && vms_hex_decode_exact(a.key_id, want_key, 16))
+	if (a->vm_id && vms_uuid_parse(a->vm_id, want_vm))
+		return shieldctl_fail(what, "--vm-id '%s' is not a UUID", a->vm_id);
+	if (a->key_id && vms_hex_decode_exact(a->key_id, want_key, 16))
 		return shieldctl_fail(what,
 			"--key-id must be 32 hex digits (16 bytes)");
-	ret = vms_read_file(a.in, VMS_KR_MAX_LEN + 1, &blob, &len);
+	ret = vms_read_file(a->in, VMS_KR_MAX_LEN + 1, &blob, &len);
 	if (ret == -EFBIG)
-		return shieldctl_fail(what, "%s: %s", a.in,
+		return shieldctl_fail(what, "%s: %s", a->in,
 				      vms_kr_strerror(-EMSGSIZE));
 	if (ret)
-		return shieldctl_fail(what, "cannot read %s: %s", a.in,
+		return shieldctl_fail(what, "cannot read %s: %s", a->in,
 				      strerror(-ret));
-	if (load_private(what, a.enclave_private, sk.b))
+	if (load_private(what, a->enclave_private, sk.b))
 		return 1;
 	ret = vms_prim_x25519_base(pk, sk.b);
 	if (ret)
 		return shieldctl_fail(what, "bad enclave private key: %s",
 				      strerror(-ret));
-	ret = vms_kr_open(blob, len, sk.b, pk, a.vm_id ? want_vm : NULL,
-			  a.key_id ? want_key : NULL, &b, tk.b);
+	ret = vms_kr_open(blob, len, sk.b, pk, a->vm_id ? want_vm : NULL,
+			  a->key_id ? want_key : NULL, &b, tk.b);
 	if (ret)
-		return shieldctl_fail(what, "%s: %s", a.in,
+		return shieldctl_fail(what, "%s: %s", a->in,
 				      vms_kr_strerror(ret));
-	if (write_output(what, a.tk_out, tk.b, sizeof(tk.b), 1, 1, a.force))
+	if (write_output(what, a->tk_out, tk.b, sizeof(tk.b), 1, 1, a->force))
 		return 1;
-	print_binding(a.in, &b);
-	printf("transport_key: written to %s\n", a.tk_out);
+	print_binding(a->in, &b);
+	printf("transport_key: written to %s\n", a->tk_out);
 	return 0;
 }
 
@@ -650,27 +626,22 @@ static int seal_key_from_args(const char *what, const struct args *a,
 	return 0;
 }
 
-static int cmd_state_seal(const char *what, int argc, char **argv)
+static int cmd_state_seal(const char *what, const struct args *a)
 {
 	_cleanup_seal_key_ struct vms_seal_key k = { 0 };
 	_cleanup_secret_ struct secret_buf pt = { 0 };
 	_cleanup_free_ uint8_t *blob = NULL;
 	uint64_t generation;
-	struct args a;
 	size_t len;
 	int ret;
 
-	if (parse_args(what, state_seal_opts, argc, argv, &a))
+	if (need(what, a->generation, "--generation N"))
 		return 1;
-	if (a.help)
-		return -1;
-	if (need(what, a.generation, "--generation N"))
-		return 1;
-	if (parse_u64(a.generation, &generation))
+	if (parse_u64(a->generation, &generation))
 		return shieldctl_fail(what,
 			"--generation must be a decimal number 0..2^64-1");
-	if (seal_key_from_args(what, &a, &k) ||
-	    read_input(what, a.in, VMS_SS_MAX_PAYLOAD, &pt))
+	if (seal_key_from_args(what, a, &k) ||
+	    read_input(what, a->in, VMS_SS_MAX_PAYLOAD, &pt))
 		return 1;
 
 	len = vms_ss_size(pt.len);
@@ -680,37 +651,32 @@ static int cmd_state_seal(const char *what, int argc, char **argv)
 	ret = vms_ss_seal(&k, boottime_ns(), generation, pt.p, pt.len, blob,
 			  len);
 	if (ret)
-		return shieldctl_fail(what, "cannot seal %s: %s", a.in,
+		return shieldctl_fail(what, "cannot seal %s: %s", a->in,
 				      vms_ss_strerror(ret));
-	if (write_output(what, a.out, blob, len, 0, 0, 0))
+	if (write_output(what, a->out, blob, len, 0, 0, 0))
 		return 1;
-	printf("sealed %zu bytes into %s (generation %llu)\n", pt.len, a.out,
+	printf("sealed %zu bytes into %s (generation %llu)\n", pt.len, a->out,
 	       (unsigned long long)generation);
 	return 0;
 }
 
-static int cmd_state_unseal(const char *what, int argc, char **argv)
+static int cmd_state_unseal(const char *what, const struct args *a)
 {
 	_cleanup_seal_key_ struct vms_seal_key k = { 0 };
 	_cleanup_secret_ struct secret_buf blob = { 0 };
 	_cleanup_secret_ struct secret_buf pt = { 0 };
 	uint64_t generation = 0;
-	struct args a;
 	int ret;
 
-	if (parse_args(what, state_unseal_opts, argc, argv, &a))
+	if (seal_key_from_args(what, a, &k))
 		return 1;
-	if (a.help)
-		return -1;
-	if (seal_key_from_args(what, &a, &k))
-		return 1;
-	ret = vms_read_file(a.in, VMS_SS_MAX_PAYLOAD + VMS_SS_OVERHEAD + 1,
+	ret = vms_read_file(a->in, VMS_SS_MAX_PAYLOAD + VMS_SS_OVERHEAD + 1,
 			    &blob.p, &blob.len);
 	if (ret == -EFBIG)
-		return shieldctl_fail(what, "%s: %s", a.in,
+		return shieldctl_fail(what, "%s: %s", a->in,
 				      vms_ss_strerror(-EMSGSIZE));
 	if (ret)
-		return shieldctl_fail(what, "cannot read %s: %s", a.in,
+		return shieldctl_fail(what, "cannot read %s: %s", a->in,
 				      strerror(-ret));
 	pt.len = blob.len > VMS_SS_OVERHEAD ? blob.len - VMS_SS_OVERHEAD : 0;
 	pt.p = malloc(pt.len ? pt.len : 1);
@@ -719,12 +685,12 @@ static int cmd_state_unseal(const char *what, int argc, char **argv)
 	ret = vms_ss_unseal(&k, boottime_ns(), blob.p, blob.len, pt.p, pt.len,
 			    &generation);
 	if (ret)
-		return shieldctl_fail(what, "%s: %s", a.in,
+		return shieldctl_fail(what, "%s: %s", a->in,
 				      vms_ss_strerror(ret));
-	if (write_output(what, a.out, pt.p, pt.len, 1, 0, 0))
+	if (write_output(what, a->out, pt.p, pt.len, 1, 0, 0))
 		return 1;
 	printf("unsealed %zu bytes into %s (generation %llu)\n", pt.len,
-	       a.out, (unsigned long long)generation);
+	       a->out, (unsigned long long)generation);
 	return 0;
 }
 
@@ -735,15 +701,11 @@ static const struct option selftest_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int cmd_selftest(const char *what, int argc, char **argv)
+static int cmd_selftest(const char *what, const struct args *a)
 {
-	struct args a;
 	int ret;
 
-	if (parse_args(what, selftest_opts, argc, argv, &a))
-		return 1;
-	if (a.help)
-		return -1;
+	(void)a;	/* --help only */
 	ret = vms_core_selftest();
 	if (ret)
 		return shieldctl_fail(what,
@@ -847,9 +809,9 @@ static void crypto_usage(FILE *f)
 
 int shieldctl_crypto_main(int argc, char **argv)
 {
+	struct args a;
 	char what[64];
 	size_t i;
-	int ret;
 
 	if (argc < 2) {
 		crypto_usage(stderr);
@@ -864,12 +826,13 @@ int shieldctl_crypto_main(int argc, char **argv)
 		if (strcmp(argv[1], subcmds[i].name))
 			continue;
 		snprintf(what, sizeof(what), "crypto %s", subcmds[i].name);
-		ret = subcmds[i].run(what, argc - 1, argv + 1);
-		if (ret < 0) {	/* --help */
+		if (parse_args(what, subcmds[i].options, argc - 1, argv + 1, &a))
+			return 1;
+		if (a.help) {
 			printf("Usage: shieldctl %s %s", what, subcmds[i].usage);
 			return 0;
 		}
-		return ret;
+		return subcmds[i].run(what, &a);
 	}
 	fprintf(stderr,
 		"shieldctl crypto: unknown subcommand '%s'; run 'shieldctl crypto --help'\n",

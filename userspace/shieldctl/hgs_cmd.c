@@ -142,6 +142,73 @@ static int is_cmd(const char *const *pos, const char *a, const char *b)
 	return !b || (pos[1] && !strcmp(pos[1], b));
 }
 
+/*
+ * `shieldctl hgs FAMILY list`: the admin path, the array its answer holds
+ * and the columns shown (--json: the whole answer).
+ */
+struct list_cmd {
+	const char *family, *path, *array;
+	const char *const cols[8];
+};
+
+static const struct list_cmd list_cmds[] = {
+	{ "host", "/v1/admin/hosts", "hosts",
+	  { "name", "key_alg", "enabled", "key_fpr", "ek_fpr",
+	    "hardware_class", NULL } },
+	{ "baseline", "/v1/admin/baselines", "baselines",
+	  { "name", "version", "hardware_class", "enabled", "in_use",
+	    "events", NULL } },
+	{ "tpm-digest", "/v1/admin/tpm/digests", "digests",
+	  { "kind", "digest", "description", NULL } },
+	{ "ima-key", "/v1/admin/tpm/ima-keys", "ima_keys",
+	  { "sha256", "keyid", "key_type", "subject", "description", NULL } },
+	{ "worker", "/v1/admin/workers", "workers",
+	  { "id", "enabled", "digest", "description", NULL } },
+	{ "admin-cert", "/v1/admin/admin-certs", "admin_certs",
+	  { "sha256", "state", "subject", "last_seen", NULL } },
+	{ "guardian", "/v1/admin/guardians", "guardians",
+	  { "name", "is_primary", "enabled", "created_at", NULL } },
+};
+
+static const struct list_cmd *list_cmd_of(const char *family)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(list_cmds) / sizeof(list_cmds[0]); i++)
+		if (!strcmp(list_cmds[i].family, family))
+			return &list_cmds[i];
+	return NULL;
+}
+
+static int list_command(const struct list_cmd *l, const char *sock, int json)
+{
+	json_t *resp;
+	char what[64];
+	int r;
+
+	snprintf(what, sizeof(what), "hgs %s list", l->family);
+	r = admin_call(what, sock, l->path, NULL, &resp);
+	if (r)
+		return r;
+	if (json)
+		print_json(resp);
+	else
+		print_rows(json_object_get(resp, l->array), l->cols);
+	json_decref(resp);
+	return 0;
+}
+
+/* An SHA-256 fingerprint as openssl prints it (AB:CD:...) or plain hex. */
+static void fingerprint_plain(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *in && o + 1 < size; in++)
+		if (*in != ':')
+			out[o++] = *in;
+	out[o] = 0;
+}
+
 static void hgs_usage(FILE *f)
 {
 	fprintf(f,
@@ -402,19 +469,11 @@ int shieldctl_hgs_main(int argc, char **argv)
 	if (!sock)
 		sock = DEFAULT_SOCKET;
 
+	if (np == 2 && !strcmp(pos[1], "list") && list_cmd_of(pos[0]))
+		return list_command(list_cmd_of(pos[0]), sock, !!v[O_JSON]);
 #define IS(a, b) is_cmd(pos, a, b)
 	if (IS("status", NULL) && np == 1) {
 		r = admin_call("hgs status", sock, "/v1/admin/status", NULL, &resp);
-	} else if (IS("host", "list") && np == 2) {
-		r = admin_call("hgs host list", sock, "/v1/admin/hosts", NULL, &resp);
-		if (!r && !v[O_JSON]) {
-			static const char *const cols[] = { "name", "key_alg", "enabled", "key_fpr",
-							    "ek_fpr", "hardware_class", NULL };
-
-			print_rows(json_object_get(resp, "hosts"), cols);
-			json_decref(resp);
-			return 0;
-		}
 	} else if (IS("host", "add") && np == 3 && v[O_EK]) {
 		r = host_add_ek(sock, pos[2], v[O_EK], v[O_CLASS], &resp);
 		if (!r && !v[O_JSON]) {
@@ -447,16 +506,6 @@ int shieldctl_hgs_main(int argc, char **argv)
 			json_decref(resp);
 			return 0;
 		}
-	} else if (IS("baseline", "list") && np == 2) {
-		r = admin_call("hgs baseline list", sock, "/v1/admin/baselines", NULL, &resp);
-		if (!r && !v[O_JSON]) {
-			static const char *const cols[] = { "name", "version", "hardware_class",
-							    "enabled", "in_use", "events", NULL };
-
-			print_rows(json_object_get(resp, "baselines"), cols);
-			json_decref(resp);
-			return 0;
-		}
 	} else if (IS("baseline", "show") && np == 3) {
 		snprintf(path, sizeof(path), "/v1/admin/baselines/show/%.64s", pos[2]);
 		r = admin_call("hgs baseline show", sock, path, NULL, &resp);
@@ -475,15 +524,6 @@ int shieldctl_hgs_main(int argc, char **argv)
 		if (!req)
 			return 1;
 		r = admin_call("hgs tpm-digest add", sock, "/v1/admin/tpm/digests/add", req, &resp);
-	} else if (IS("tpm-digest", "list") && np == 2) {
-		r = admin_call("hgs tpm-digest list", sock, "/v1/admin/tpm/digests", NULL, &resp);
-		if (!r && !v[O_JSON]) {
-			static const char *const cols[] = { "kind", "digest", "description", NULL };
-
-			print_rows(json_object_get(resp, "digests"), cols);
-			json_decref(resp);
-			return 0;
-		}
 	} else if (IS("tpm-digest", "remove") && np == 3) {
 		if (!v[O_KIND])
 			return shieldctl_fail("hgs tpm-digest remove", "missing --kind module|allow");
@@ -500,25 +540,10 @@ int shieldctl_hgs_main(int argc, char **argv)
 			json_decref(resp);
 			return 0;
 		}
-	} else if (IS("ima-key", "list") && np == 2) {
-		r = admin_call("hgs ima-key list", sock, "/v1/admin/tpm/ima-keys", NULL, &resp);
-		if (!r && !v[O_JSON]) {
-			static const char *const cols[] = { "sha256", "keyid", "key_type", "subject",
-							    "description", NULL };
-
-			print_rows(json_object_get(resp, "ima_keys"), cols);
-			json_decref(resp);
-			return 0;
-		}
 	} else if (IS("ima-key", "remove") && np == 3) {
 		char fpr[128];
-		size_t k, o = 0;
 
-		/* as openssl prints it (AB:CD:...) or plain hex */
-		for (k = 0; pos[2][k] && o + 1 < sizeof(fpr); k++)
-			if (pos[2][k] != ':')
-				fpr[o++] = pos[2][k];
-		fpr[o] = 0;
+		fingerprint_plain(pos[2], fpr, sizeof(fpr));
 		r = admin_call("hgs ima-key remove", sock, "/v1/admin/tpm/ima-keys/remove",
 			       json_pack("{s:s}", "sha256", fpr), &resp);
 		if (!r && !v[O_JSON]) {
@@ -565,15 +590,6 @@ int shieldctl_hgs_main(int argc, char **argv)
 	} else if (IS("policy", "set") && np == 4) {
 		r = admin_call("hgs policy set", sock, "/v1/admin/policy/set",
 			       json_pack("{s:s, s:s}", "name", pos[2], "value", pos[3]), &resp);
-	} else if (IS("worker", "list") && np == 2) {
-		r = admin_call("hgs worker list", sock, "/v1/admin/workers", NULL, &resp);
-		if (!r && !v[O_JSON]) {
-			static const char *const cols[] = { "id", "enabled", "digest", "description", NULL };
-
-			print_rows(json_object_get(resp, "workers"), cols);
-			json_decref(resp);
-			return 0;
-		}
 	} else if (IS("worker", "add") && (np == 3 || (np == 2 && v[O_FILE]))) {
 		if (v[O_FILE]) {
 			r = file_digest(v[O_FILE], hex);
@@ -628,24 +644,10 @@ int shieldctl_hgs_main(int argc, char **argv)
 						      "no worker policy version %ld", want);
 			return 0;
 		}
-	} else if (IS("admin-cert", "list") && np == 2) {
-		r = admin_call("hgs admin-cert list", sock, "/v1/admin/admin-certs", NULL, &resp);
-		if (!r && !v[O_JSON]) {
-			static const char *const cols[] = { "sha256", "state", "subject", "last_seen", NULL };
-
-			print_rows(json_object_get(resp, "admin_certs"), cols);
-			json_decref(resp);
-			return 0;
-		}
 	} else if ((IS("admin-cert", "revoke") || IS("admin-cert", "allow")) && np == 3) {
 		char fpr[128];
-		size_t k, o = 0;
 
-		/* as openssl prints it (AB:CD:...) or plain hex */
-		for (k = 0; pos[2][k] && o + 1 < sizeof(fpr); k++)
-			if (pos[2][k] != ':')
-				fpr[o++] = pos[2][k];
-		fpr[o] = 0;
+		fingerprint_plain(pos[2], fpr, sizeof(fpr));
 		snprintf(path, sizeof(path), "/v1/admin/admin-certs/%s", pos[1]);
 		r = admin_call("hgs admin-cert", sock, path, json_pack("{s:s}", "sha256", fpr),
 			       &resp);
@@ -669,15 +671,6 @@ int shieldctl_hgs_main(int argc, char **argv)
 			       IS("guardian", "enable") ? "enabled" : "disabled",
 			       json_is_true(json_object_get(resp, "unchanged")) ? " - already was" : "",
 			       kf && *kf ? "; key file kept as " : "", kf && *kf ? kf : "");
-			json_decref(resp);
-			return 0;
-		}
-	} else if (IS("guardian", "list") && np == 2) {
-		r = admin_call("hgs guardian list", sock, "/v1/admin/guardians", NULL, &resp);
-		if (!r && !v[O_JSON]) {
-			static const char *const cols[] = { "name", "is_primary", "enabled", "created_at", NULL };
-
-			print_rows(json_object_get(resp, "guardians"), cols);
 			json_decref(resp);
 			return 0;
 		}

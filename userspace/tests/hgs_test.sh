@@ -83,6 +83,9 @@ check "hgs audit records who did what" sh -c "$S hgs audit | grep -q '\"action\"
 check "hgs audit names the admin uid" sh -c "$S hgs audit | grep -q '\"who\": \"uid=$(id -u) pid='"
 check "hgs guardian add (rotation)" $S hgs guardian add hgs-guardian-2
 check "hgs guardian list" sh -c "$S hgs guardian list | grep -q '^hgs-guardian-2	0	1'"
+check "hgs baseline list prints its columns" sh -c \
+	"$S hgs baseline list | grep -q '^name	version	hardware_class	enabled	in_use	events\$'"
+check "hgs baseline list --json is the answer" sh -c "$S hgs --json baseline list | grep -q '\"baselines\": \[\]'"
 check "hgs guardian disable" sh -c "$S hgs guardian disable hgs-guardian-2 | grep -q 'disabled'"
 check "a disabled guardian is not in metadata" sh -c \
 	"! curl -s --cacert '$T/hgs/tls.pem' '$URL/v1/metadata' | grep -q hgs-guardian-2"
@@ -199,7 +202,7 @@ fi
 "$H" --init "$T/h2" --port 0 >/dev/null 2>&1
 cp "$T/h2/hgsd.conf" "$T/h2/good.conf"
 echo "nonce_ttl = 5" >> "$T/h2/hgsd.conf"
-fails "an unknown config key stops hgsd with file:line" "hgsd.conf:[0-9]*: unknown key 'nonce_ttl'" "$H" -c "$T/h2/hgsd.conf"
+fails "an unknown config key stops hgsd with file:line" "hgsd.conf:[0-9]*: unknown key 'nonce_ttl' (Documentation/hgs-admin-guide.md lists every key)" "$H" -c "$T/h2/hgsd.conf"
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "max_body_bytes = lots" >> "$T/h2/hgsd.conf"
 fails "a bad config value stops hgsd" "bad value for 'max_body_bytes'" "$H" -c "$T/h2/hgsd.conf"
@@ -225,6 +228,24 @@ PID=
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "events_max_rows = -5" >> "$T/h2/hgsd.conf"
 fails "a negative events_max_rows is refused" "bad value for 'events_max_rows'" "$H" -c "$T/h2/hgsd.conf"
+# Numbers are digits only, as in hgs-agent.conf (lib/conf_parse.c).
+cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
+printf 'max_nonces = \v100\n' >> "$T/h2/hgsd.conf"
+fails "a number with a leading blank is refused, saying digits only" \
+	"hgsd.conf:[0-9]*: bad value for 'max_nonces': must be a whole number from 16 to 10000000, digits only (no sign, space or unit)" \
+	"$H" -c "$T/h2/hgsd.conf"
+cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
+echo "threads = +2" >> "$T/h2/hgsd.conf"
+fails "a signed number is refused" "bad value for 'threads': must be a whole number from 1 to 64, digits only" "$H" -c "$T/h2/hgsd.conf"
+cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
+echo "nonce_ttl_s = 60s" >> "$T/h2/hgsd.conf"
+fails "a number with a unit is refused" "bad value for 'nonce_ttl_s': must be a whole number" "$H" -c "$T/h2/hgsd.conf"
+cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
+echo "admin_uids = 0, +1" >> "$T/h2/hgsd.conf"
+fails "a signed admin uid is refused" "bad value for 'admin_uids': must be a comma list" "$H" -c "$T/h2/hgsd.conf"
+cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
+echo "port_file = relative" >> "$T/h2/hgsd.conf"
+fails "a relative path is refused, saying what it must be" "bad value for 'port_file': must be an absolute path" "$H" -c "$T/h2/hgsd.conf"
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 chmod 644 "$T/h2/keys/master.key"
 fails "a readable master key stops hgsd" "must not be readable" "$H" -c "$T/h2/hgsd.conf"

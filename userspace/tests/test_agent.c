@@ -85,7 +85,8 @@ static void test_config_bad(void **state)
 	static const struct {
 		const char *text, *want;
 	} bad[] = {
-		{ GOOD "bogus = 1\n", "t.conf:4: unknown key 'bogus'" },
+		{ GOOD "bogus = 1\n", "t.conf:4: unknown key 'bogus' "
+		  "(Documentation/agent.md lists every key)" },
 		{ GOOD "no equals sign\n", "t.conf:4: expected 'key = value'" },
 		{ GOOD "host_name = h2\n", "t.conf:4: 'host_name' given twice" },
 		{ GOOD "renew_interval_s = 10\n", "t.conf:4: bad value for 'renew_interval_s'" },
@@ -93,6 +94,14 @@ static void test_config_bad(void **state)
 		{ GOOD "renew_interval_s = 12h\n", "t.conf:4: bad value" },
 		{ GOOD "renew_interval_s = 99999999999999999999\n", "t.conf:4: bad value" },
 		{ GOOD "request_deadline_s =\n", "t.conf:4: bad value" },
+		/* numbers are digits only: no sign, blank or unit */
+		{ GOOD "renew_interval_s = +3600\n", "t.conf:4: bad value for "
+		  "'renew_interval_s': must be a whole number from 60 to 604800, "
+		  "digits only (no sign, space or unit)" },
+		{ GOOD "renew_interval_s = \v3600\n", "t.conf:4: bad value for "
+		  "'renew_interval_s': must be a whole number" },
+		{ GOOD "max_clients = 8 clients\n", "t.conf:4: bad value for "
+		  "'max_clients': must be a whole number from 1 to 4096, digits only" },
 		{ GOOD "state_dir = relative/dir\n", "t.conf:4: bad value for 'state_dir'" },
 		{ GOOD "socket = /run/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
 		  "t.conf:4: bad value for 'socket'" },

@@ -15,7 +15,6 @@
 #include "testutil.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -32,6 +31,7 @@
 #include <openssl/cms.h>
 #include <openssl/pem.h>
 
+#include "hgsd_fixture.h"
 #include "keyrelease.h"
 #include "vms_b64.h"
 #include "vms_cleanup.h"
@@ -48,10 +48,9 @@
 #define VM1 "6f1c2a5e-930d-4b71-8a42-0c5de177309b"
 #define VM2 "0b7a3c1e-1111-4222-8333-944455556666"
 
-static char dir[64], conf[128], hgsd_bin[4096];
-static pid_t hgsd_pid = -1;
-static unsigned int port;
-static struct vms_hgs_client *cli, *adm;
+static char dir[64];	/* hgsd's state directory, .../hgs */
+static struct t_hgsd hgsd = { .pid = -1 };
+static struct vms_hgs_client *cli, *adm;	/* hgsd's, while it runs */
 static struct vms_guardian hgs_g;	/* public: from /v1/metadata */
 static struct vms_guardian owner;	/* the tenant */
 static uint8_t digest1[32];
@@ -67,89 +66,15 @@ static int run_cmd(const char *cmd)
 
 static void start_hgsd(void)
 {
-	char pf[128], log[128], buf[16];
-	int i, fd;
-
-	snprintf(pf, sizeof(pf), "%s/hgsd.port", dir);
-	snprintf(log, sizeof(log), "%s/hgsd.log", dir);
-	unlink(pf);
-	hgsd_pid = fork();
-	assert_true(hgsd_pid >= 0);
-	if (hgsd_pid == 0) {
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd >= 0) {
-			dup2(fd, 2);
-			dup2(fd, 1);
-		}
-		execl(hgsd_bin, "hgsd", "-c", conf, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 200; i++) {	/* at most 10 s */
-		fd = open(pf, O_RDONLY);
-		if (fd >= 0) {
-			ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-			close(fd);
-			if (n > 0) {
-				buf[n] = 0;
-				port = (unsigned int)atoi(buf);
-				break;
-			}
-		}
-		usleep(50000);
-	}
-	assert_true(port > 0);
-	{
-		char url[64], ca[128], sock[128];
-
-		snprintf(url, sizeof(url), "https://127.0.0.1:%u", port);
-		snprintf(ca, sizeof(ca), "%s/tls.pem", dir);
-		snprintf(sock, sizeof(sock), "%s/admin.sock", dir);
-		assert_int_equal(vms_hgs_client_open(&cli, url, ca, NULL), 0);
-		assert_int_equal(vms_hgs_client_open(&adm, NULL, NULL, sock), 0);
-	}
+	assert_int_equal(t_hgsd_start(&hgsd), 0);
+	cli = hgsd.cli;
+	adm = hgsd.adm;
 }
 
 static void stop_hgsd(int sig)
 {
-	int st;
-
-	vms_hgs_client_close(cli);
-	vms_hgs_client_close(adm);
+	t_hgsd_stop(&hgsd, sig);
 	cli = adm = NULL;
-	if (hgsd_pid > 0) {
-		kill(hgsd_pid, sig);
-		waitpid(hgsd_pid, &st, 0);
-	}
-	hgsd_pid = -1;
-	port = 0;
-}
-
-/* ---------- calls ---------- */
-
-/* POST (@req, consumed) or GET (@req NULL); checks HTTP and substatus. */
-static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req,
-		    long want_http, const char *want_sub)
-{
-	json_t *resp = NULL;
-	long http = 0;
-	int r = vms_hgs_call(c, path, req, &http, &resp);
-
-	json_decref(req);
-	if (r)
-		fail_msg("%s: transport error %d: %s", path, r, vms_hgs_client_error(c));
-	if (http != want_http || strcmp(vms_hgs_substatus(resp), want_sub)) {
-		char *s = json_dumps(resp, JSON_COMPACT);
-
-		fail_msg("%s: got HTTP %ld %s, want %ld %s", path, http, s ? s : "?",
-			 want_http, want_sub);
-	}
-	return resp;
-}
-
-static void call_ok(struct vms_hgs_client *c, const char *path, json_t *req)
-{
-	json_decref(call(c, path, req, 200, "Passed"));
 }
 
 static char *pem_of_pubkey(EVP_PKEY *k)
@@ -164,19 +89,19 @@ static void add_host(const char *name, EVP_PKEY *k)
 {
 	char *pem = pem_of_pubkey(k);
 
-	call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", name,
+	t_hgs_call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", name,
 						       "public_key", pem));
 	free(pem);
 }
 
 static void admin_name(const char *path, const char *name)
 {
-	call_ok(adm, path, json_pack("{s:s}", "name", name));
+	t_hgs_call_ok(adm, path, json_pack("{s:s}", "name", name));
 }
 
 static void set_policy(const char *name, const char *value)
 {
-	call_ok(adm, "/v1/admin/policy/set", json_pack("{s:s, s:s}", "name", name,
+	t_hgs_call_ok(adm, "/v1/admin/policy/set", json_pack("{s:s, s:s}", "name", name,
 							"value", value));
 }
 
@@ -227,7 +152,7 @@ struct nonce {
 
 static void get_nonce(struct nonce *n)
 {
-	json_t *r = call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
+	json_t *r = t_hgs_call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
 	uint8_t *raw;
 	size_t len;
 
@@ -271,7 +196,7 @@ static char *attest(const struct host *h)
 
 	get_nonce(&n);
 	report_of(h, h->epk, report, sizeof(report));
-	r = call(cli, "/v1/attest", attest_req(h, h->key, &n, n.session, h->epk, report),
+	r = t_hgs_call(cli, "/v1/attest", attest_req(h, h->key, &n, n.session, h->epk, report),
 		 200, "Passed");
 	cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
 	json_decref(r);
@@ -285,7 +210,7 @@ static void attest_expect(const struct host *h, const char *sub, long http)
 
 	get_nonce(&n);
 	report_of(h, h->epk, report, sizeof(report));
-	json_decref(call(cli, "/v1/attest",
+	json_decref(t_hgs_call(cli, "/v1/attest",
 			 attest_req(h, h->key, &n, n.session, h->epk, report), http, sub));
 }
 
@@ -316,13 +241,13 @@ static json_t *release_req(const char *cert, const char *kp, const char *vm)
 
 static void release_ok(const char *cert, const char *kp, const char *vm)
 {
-	json_decref(call(cli, "/v1/kps/release", release_req(cert, kp, vm), 200, "Passed"));
+	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(cert, kp, vm), 200, "Passed"));
 }
 
 static void release_expect(const char *cert, const char *kp, const char *vm,
 			   long http, const char *sub)
 {
-	json_t *r = call(cli, "/v1/kps/release", release_req(cert, kp, vm), http, sub);
+	json_t *r = t_hgs_call(cli, "/v1/kps/release", release_req(cert, kp, vm), http, sub);
 
 	assert_null(json_object_get(r, "key_release"));	/* nothing released */
 	json_decref(r);
@@ -332,31 +257,21 @@ static void release_expect(const char *cert, const char *kp, const char *vm,
 
 static int group_setup(void **state)
 {
-	const char *bin = getenv("HGSD_BIN");
-	char cmd[4200];
-	FILE *f;
 	json_t *md, *g;
 
 	(void)state;
-	snprintf(hgsd_bin, sizeof(hgsd_bin), "%s", bin ? bin : "../build/bin/hgsd");
 	snprintf(dir, sizeof(dir), "/tmp/vms-hgsd.XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
-	snprintf(cmd, sizeof(cmd), "%s --init %s/hgs --port 0 >/dev/null 2>&1", hgsd_bin, dir);
-	if (run_cmd(cmd))
-		return -1;
 	strcat(dir, "/hgs");
-	snprintf(conf, sizeof(conf), "%s/hgsd.conf", dir);
-	f = fopen(conf, "a");
-	if (!f)
+	if (t_hgsd_init(&hgsd, dir, "nonce_ttl_s = 2\nthreads = 2\n"
+			"connection_timeout_s = 2\n"))
 		return -1;
-	fprintf(f, "nonce_ttl_s = 2\nthreads = 2\nconnection_timeout_s = 2\n");
-	fclose(f);
 	start_hgsd();
 	/* The tenant: an owner guardian, and HGS's guardian from metadata. */
 	if (vms_guardian_new("tenant-owner", 30, &owner))
 		return -1;
-	md = call(cli, "/v1/metadata", NULL, 200, "Passed");
+	md = t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed");
 	g = json_array_get(json_object_get(md, "guardians"), 0);
 	{
 		const char *pem = json_string_value(json_object_get(g, "certificates"));
@@ -370,7 +285,7 @@ static int group_setup(void **state)
 		char hex[65];
 
 		vms_hex_encode(digest1, 32, hex);
-		call_ok(adm, "/v1/admin/workers/add",
+		t_hgs_call_ok(adm, "/v1/admin/workers/add",
 			json_pack("{s:s, s:s}", "digest", hex, "description", "qemu 8.2"));
 	}
 	return 0;
@@ -395,7 +310,7 @@ static int group_teardown(void **state)
 
 static void test_metadata(void **state)
 {
-	json_t *md = call(cli, "/v1/metadata", NULL, 200, "Passed");
+	json_t *md = t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed");
 	char path[128];
 	uint8_t *pem;
 	size_t len;
@@ -408,7 +323,7 @@ static void test_metadata(void **state)
 	assert_int_equal(json_array_size(json_object_get(md, "guardians")), 1);
 	free(pem);
 	json_decref(md);
-	json_decref(call(cli, "/v1/health", NULL, 200, "Passed"));
+	json_decref(t_hgs_call(cli, "/v1/health", NULL, 200, "Passed"));
 }
 
 static void test_admin_needs_credentials(void **state)
@@ -419,8 +334,8 @@ static void test_admin_needs_credentials(void **state)
 
 	(void)state;
 	/* Over HTTPS: no admin, whatever the client says. */
-	json_decref(call(cli, "/v1/admin/status", NULL, 403, "AdminCredentialsRequired"));
-	json_decref(call(cli, "/v1/admin/hosts/add",
+	json_decref(t_hgs_call(cli, "/v1/admin/status", NULL, 403, "AdminCredentialsRequired"));
+	json_decref(t_hgs_call(cli, "/v1/admin/hosts/add",
 			 json_pack("{s:s, s:s}", "name", "x", "public_key", "x"),
 			 403, "AdminCredentialsRequired"));
 	/* On the socket, as a user who is not an admin. */
@@ -458,7 +373,7 @@ static void test_admin_needs_credentials(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 	/* The refusal is audited. */
 	{
-		json_t *a = call(adm, "/v1/admin/audit", NULL, 200, "Passed");
+		json_t *a = t_hgs_call(adm, "/v1/admin/audit", NULL, 200, "Passed");
 		json_t *row = json_array_get(json_object_get(a, "audit"), 0);
 
 		assert_string_equal(json_string_value(json_object_get(row, "action")), "denied");
@@ -476,28 +391,28 @@ static void test_host_registration(void **state)
 	json_t *r;
 
 	(void)state;
-	call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", "reg01", "public_key", p1));
-	r = call(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", "reg01", "public_key", p1),
+	t_hgs_call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", "reg01", "public_key", p1));
+	r = t_hgs_call(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", "reg01", "public_key", p1),
 		 200, "Passed");
 	assert_true(json_is_true(json_object_get(r, "unchanged")));
 	json_decref(r);
 	/* Re-registration with another key: refused until removed. */
-	json_decref(call(adm, "/v1/admin/hosts/add",
+	json_decref(t_hgs_call(adm, "/v1/admin/hosts/add",
 			 json_pack("{s:s, s:s}", "name", "reg01", "public_key", p2),
 			 409, "HostKeyConflict"));
-	json_decref(call(adm, "/v1/admin/hosts/add",
+	json_decref(t_hgs_call(adm, "/v1/admin/hosts/add",
 			 json_pack("{s:s, s:s}", "name", "reg02", "public_key", pr),
 			 400, "HostKeyTypeUnsupported"));
-	json_decref(call(adm, "/v1/admin/hosts/add",
+	json_decref(t_hgs_call(adm, "/v1/admin/hosts/add",
 			 json_pack("{s:s, s:s}", "name", "bad name", "public_key", p1),
 			 400, "InvalidRequest"));
-	json_decref(call(adm, "/v1/admin/hosts/disable", json_pack("{s:s}", "name", "nohost"),
+	json_decref(t_hgs_call(adm, "/v1/admin/hosts/disable", json_pack("{s:s}", "name", "nohost"),
 			 404, "NoSuchObject"));
 	admin_name("/v1/admin/hosts/disable", "reg01");
 	admin_name("/v1/admin/hosts/enable", "reg01");
 	admin_name("/v1/admin/hosts/remove", "reg01");
-	call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", "reg01", "public_key", p2));
-	r = call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	t_hgs_call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", "reg01", "public_key", p2));
+	r = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
 	assert_string_equal(json_string_value(json_object_get(
 		json_array_get(json_object_get(r, "hosts"), 0), "key_alg")), "ecdsa-p256");
 	json_decref(r);
@@ -544,7 +459,7 @@ static void test_happy_path(void **state)
 	check_cert_with_openssl(cert);
 
 	kp = make_kp(VM1, VMS_KR_POLICY_SHIELDED, &hgs_g, tk);
-	r = call(cli, "/v1/kps/release", release_req(cert, kp, VM1), 200, "Passed");
+	r = t_hgs_call(cli, "/v1/kps/release", release_req(cert, kp, VM1), 200, "Passed");
 	assert_string_equal(json_string_value(json_object_get(r, "policy")), "shielded");
 	{
 		const char *rel = json_string_value(json_object_get(r, "key_release"));
@@ -577,7 +492,7 @@ static void test_happy_path(void **state)
 	cert = attest(&p);
 	check_cert_with_openssl(cert);
 	kp = make_kp(VM2, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, &hgs_g, tk);
-	r = call(cli, "/v1/kps/release", release_req(cert, kp, VM2), 200, "Passed");
+	r = t_hgs_call(cli, "/v1/kps/release", release_req(cert, kp, VM2), 200, "Passed");
 	json_decref(r);
 	free(kp);
 	free(cert);
@@ -590,7 +505,7 @@ static void test_happy_path(void **state)
 		for (i = 0; i < 30; i++) {
 			size_t n;
 
-			r = call(adm, "/v1/admin/status", NULL, 200, "Passed");
+			r = t_hgs_call(adm, "/v1/admin/status", NULL, 200, "Passed");
 			n = json_array_size(json_object_get(r, "recent_releases"));
 			json_decref(r);
 			if (n >= 2)
@@ -632,7 +547,7 @@ static void test_refuse_wrong_signature(void **state)
 	(void)state;
 	reg_host(&h, "host10", VMSHIELD_ISOLATION_KERNEL_OPEN, report);
 	get_nonce(&n);
-	json_decref(call(cli, "/v1/attest", attest_req(&h, wrong, &n, n.session, h.epk, report),
+	json_decref(t_hgs_call(cli, "/v1/attest", attest_req(&h, wrong, &n, n.session, h.epk, report),
 			 403, "HostSignatureInvalid"));
 	host_free(&h);
 }
@@ -649,8 +564,8 @@ static void test_refuse_replayed_nonce(void **state)
 	get_nonce(&n);
 	req = attest_req(&h, h.key, &n, n.session, h.epk, report);
 	json_incref(req);
-	json_decref(call(cli, "/v1/attest", req, 200, "Passed"));
-	json_decref(call(cli, "/v1/attest", req, 403, "NonceReplayed"));
+	json_decref(t_hgs_call(cli, "/v1/attest", req, 200, "Passed"));
+	json_decref(t_hgs_call(cli, "/v1/attest", req, 403, "NonceReplayed"));
 	host_free(&h);
 }
 
@@ -664,10 +579,10 @@ static void test_refuse_nonce_of_other_session(void **state)
 	reg_host(&h, "host12", VMSHIELD_ISOLATION_KERNEL_OPEN, report);
 	get_nonce(&n);
 	get_nonce(&n2);
-	json_decref(call(cli, "/v1/attest", attest_req(&h, h.key, &n, n2.session, h.epk, report),
+	json_decref(t_hgs_call(cli, "/v1/attest", attest_req(&h, h.key, &n, n2.session, h.epk, report),
 			 403, "NonceSessionMismatch"));
 	/* not spent: its own session can still use it */
-	json_decref(call(cli, "/v1/attest", attest_req(&h, h.key, &n, n.session, h.epk, report),
+	json_decref(t_hgs_call(cli, "/v1/attest", attest_req(&h, h.key, &n, n.session, h.epk, report),
 			 200, "Passed"));
 	host_free(&h);
 }
@@ -685,7 +600,7 @@ static void test_refuse_unknown_nonce(void **state)
 	b = vms_b64_encode(n.raw, 32);
 	snprintf(n.b64, sizeof(n.b64), "%s", b);
 	free(b);
-	json_decref(call(cli, "/v1/attest", attest_req(&h, h.key, &n, n.session, h.epk, report),
+	json_decref(t_hgs_call(cli, "/v1/attest", attest_req(&h, h.key, &n, n.session, h.epk, report),
 			 403, "NonceUnknown"));
 	host_free(&h);
 }
@@ -700,7 +615,7 @@ static void test_refuse_expired_nonce(void **state)
 	reg_host(&h, "host14", VMSHIELD_ISOLATION_KERNEL_OPEN, report);
 	get_nonce(&n);
 	sleep(3);	/* nonce_ttl_s = 2 in this test's config */
-	json_decref(call(cli, "/v1/attest", attest_req(&h, h.key, &n, n.session, h.epk, report),
+	json_decref(t_hgs_call(cli, "/v1/attest", attest_req(&h, h.key, &n, n.session, h.epk, report),
 			 403, "NonceExpired"));
 	host_free(&h);
 }
@@ -716,7 +631,7 @@ static void test_refuse_enclave_key_mismatch(void **state)
 	reg_host(&h, "host15", VMSHIELD_ISOLATION_KERNEL_OPEN, report);
 	get_nonce(&n);
 	t_random(other_pk, 32);
-	json_decref(call(cli, "/v1/attest", attest_req(&h, h.key, &n, n.session, other_pk, report),
+	json_decref(t_hgs_call(cli, "/v1/attest", attest_req(&h, h.key, &n, n.session, other_pk, report),
 			 403, "EnclaveKeyMismatch"));
 	host_free(&h);
 }
@@ -729,7 +644,7 @@ static void test_refuse_malformed_report(void **state)
 	(void)state;
 	reg_host(&h, "host16", VMSHIELD_ISOLATION_KERNEL_OPEN, NULL);
 	get_nonce(&n);	/* signed, so only the parse can fail */
-	json_decref(call(cli, "/v1/attest",
+	json_decref(t_hgs_call(cli, "/v1/attest",
 			 attest_req(&h, h.key, &n, n.session, h.epk, "vmshield-report v1 nonsense"),
 			 400, "IsolationReportMalformed"));
 	host_free(&h);
@@ -847,11 +762,11 @@ static void test_refuse_reregistration_other_key(void **state)
 
 	(void)state;
 	add_host("host19", k1);
-	json_decref(call(adm, "/v1/admin/hosts/add",
+	json_decref(t_hgs_call(adm, "/v1/admin/hosts/add",
 			 json_pack("{s:s, s:s}", "name", "host19", "public_key", p2),
 			 409, "HostKeyConflict"));
 	/* the registration is unchanged: still the first key */
-	r = call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	r = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
 	{
 		char fpr[VMS_FPR_HEX_LEN];
 		json_t *row;
@@ -1087,9 +1002,9 @@ static void test_refuse_no_approved_worker(void **state)
 	(void)state;
 	rel_new(&r, "host30", VMSHIELD_ISOLATION_KERNEL_LOCKED, VMS_KR_POLICY_SHIELDED);
 	vms_hex_encode(digest1, 32, hex);
-	call_ok(adm, "/v1/admin/workers/disable", json_pack("{s:s}", "digest", hex));
+	t_hgs_call_ok(adm, "/v1/admin/workers/disable", json_pack("{s:s}", "digest", hex));
 	release_expect(r.cert, r.kp, VM1, 403, "NoApprovedWorker");
-	call_ok(adm, "/v1/admin/workers/enable", json_pack("{s:s}", "digest", hex));
+	t_hgs_call_ok(adm, "/v1/admin/workers/enable", json_pack("{s:s}", "digest", hex));
 	release_ok(r.cert, r.kp, VM1);
 	rel_free(&r);
 }
@@ -1100,7 +1015,7 @@ static long rss_kb(void)
 	long kb = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)hgsd_pid);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)hgsd.pid);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -1139,26 +1054,26 @@ static void test_bad_json(void **state)
 	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
 		raw_expect("/v1/attest", bodies[i], strlen(bodies[i]), 400, "InvalidRequest");
 	raw_expect("/v1/kps/release", "{", 1, 400, "InvalidRequest");
-	json_decref(call(cli, "/v1/health", NULL, 200, "Passed"));
+	json_decref(t_hgs_call(cli, "/v1/health", NULL, 200, "Passed"));
 }
 
 static void test_wrong_types(void **state)
 {
 	(void)state;
 	raw_expect("/v1/attest", "{\"session\":5}", 13, 400, "InvalidRequest");
-	json_decref(call(cli, "/v1/attest",
+	json_decref(t_hgs_call(cli, "/v1/attest",
 			 json_pack("{s:s, s:[], s:{}}", "session", "00", "nonce", "host"),
 			 400, "InvalidRequest"));
-	json_decref(call(cli, "/v1/kps/release",
+	json_decref(t_hgs_call(cli, "/v1/kps/release",
 			 json_pack("{s:i, s:s, s:s}", "health_certificate", 1,
 				   "key_protector", "AAAA", "vm_id", VM1),
 			 400, "InvalidRequest"));
-	json_decref(call(cli, "/v1/kps/release",
+	json_decref(t_hgs_call(cli, "/v1/kps/release",
 			 json_pack("{s:s, s:s, s:s}", "health_certificate", "AAAA",
 				   "key_protector", "AAAA", "vm_id", "nope"),
 			 400, "InvalidRequest"));
-	json_decref(call(cli, "/v1/nothing", NULL, 404, "UnknownEndpoint"));
-	json_decref(call(cli, "/v1/attest", NULL, 405, "MethodNotAllowed"));
+	json_decref(t_hgs_call(cli, "/v1/nothing", NULL, 404, "UnknownEndpoint"));
+	json_decref(t_hgs_call(cli, "/v1/attest", NULL, 405, "MethodNotAllowed"));
 }
 
 static void test_huge_bodies(void **state)
@@ -1176,7 +1091,7 @@ static void test_huge_bodies(void **state)
 	after = rss_kb();
 	print_message("# hgsd RSS %ld kB before, %ld kB after 50 x 1 MiB bodies\n", before, after);
 	assert_true(after - before < 8 * 1024);
-	json_decref(call(cli, "/v1/health", NULL, 200, "Passed"));
+	json_decref(t_hgs_call(cli, "/v1/health", NULL, 200, "Passed"));
 	free(huge);
 }
 
@@ -1192,7 +1107,7 @@ static void test_deep_nesting(void **state)
 	memset(deep, '{', 1);
 	raw_expect("/v1/kps/release", deep, n, 400, "InvalidRequest");
 	free(deep);
-	json_decref(call(cli, "/v1/health", NULL, 200, "Passed"));
+	json_decref(t_hgs_call(cli, "/v1/health", NULL, 200, "Passed"));
 }
 
 static void test_invalid_base64(void **state)
@@ -1202,7 +1117,7 @@ static void test_invalid_base64(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		json_decref(call(cli, "/v1/kps/release",
+		json_decref(t_hgs_call(cli, "/v1/kps/release",
 				 json_pack("{s:s, s:s, s:s}", "health_certificate", bad[i],
 					   "key_protector", "AAAA", "vm_id", VM1),
 				 400, "InvalidRequest"));
@@ -1243,7 +1158,7 @@ static void test_slow_clients(void **state)
 	struct timespec ts;
 
 	(void)state;
-	sa.sin_port = htons((uint16_t)port);
+	sa.sin_port = htons((uint16_t)hgsd.port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (i = 0; i < 60; i++) {
 		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
@@ -1253,7 +1168,7 @@ static void test_slow_clients(void **state)
 			assert_int_equal(write(fds[i], "\x16\x03", 2), 2);
 	}
 	/* a real client is still served, at once */
-	json_decref(call(cli, "/v1/health", NULL, 200, "Passed"));
+	json_decref(t_hgs_call(cli, "/v1/health", NULL, 200, "Passed"));
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t0 = (double)ts.tv_sec + ts.tv_nsec / 1e9;
 	for (i = 0; i < 60; i++) {
@@ -1277,7 +1192,7 @@ static void test_slow_clients(void **state)
 	print_message("# %d/60 idle connections closed by hgsd after %.1f s\n", closed,
 		      (double)ts.tv_sec + ts.tv_nsec / 1e9 - t0);
 	assert_int_equal(closed, 60);
-	json_decref(call(cli, "/v1/health", NULL, 200, "Passed"));
+	json_decref(t_hgs_call(cli, "/v1/health", NULL, 200, "Passed"));
 }
 
 /* ---------- admin gaps: guardians, worker history ---------- */
@@ -1285,7 +1200,7 @@ static void test_slow_clients(void **state)
 /* The guardians metadata publishes, by name, comma-separated, in @out. */
 static void metadata_guardians(char *out, size_t len)
 {
-	json_t *md = call(cli, "/v1/metadata", NULL, 200, "Passed"), *g;
+	json_t *md = t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed"), *g;
 	size_t i;
 
 	out[0] = 0;
@@ -1299,7 +1214,7 @@ static void metadata_guardians(char *out, size_t len)
 /* "enabled" of guardian @name in the admin list (-1: not listed). */
 static int guardian_enabled(const char *name)
 {
-	json_t *r = call(adm, "/v1/admin/guardians", NULL, 200, "Passed"), *g;
+	json_t *r = t_hgs_call(adm, "/v1/admin/guardians", NULL, 200, "Passed"), *g;
 	int en = -1;
 	size_t i;
 
@@ -1315,7 +1230,7 @@ static void guardian_expect(const char *action, const char *name, long http, con
 	char path[64];
 
 	snprintf(path, sizeof(path), "/v1/admin/guardians/%s", action);
-	json_decref(call(adm, path, json_pack("{s:s}", "name", name), http, sub));
+	json_decref(t_hgs_call(adm, path, json_pack("{s:s}", "name", name), http, sub));
 }
 
 static void test_guardian_disable_enable_remove(void **state)
@@ -1331,7 +1246,7 @@ static void test_guardian_disable_enable_remove(void **state)
 	(void)state;
 	rel_new(&r, "host50", VMSHIELD_ISOLATION_KERNEL_LOCKED, VMS_KR_POLICY_SHIELDED);
 	admin_name("/v1/admin/guardians/add", "hgs-g2");
-	md = call(cli, "/v1/metadata", NULL, 200, "Passed");
+	md = t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed");
 	json_array_foreach(json_object_get(md, "guardians"), i, g)
 		if (!strcmp(json_string_value(json_object_get(g, "name")), "hgs-g2"))
 			pem = strdup(json_string_value(json_object_get(g, "certificates")));
@@ -1388,7 +1303,7 @@ static void test_guardian_disable_enable_remove(void **state)
 	guardian_expect("remove", "hgs-g2", 404, "NoSuchObject");
 	/* every step is in the audit, refusals included */
 	{
-		json_t *a = call(adm, "/v1/admin/audit", NULL, 200, "Passed"), *row;
+		json_t *a = t_hgs_call(adm, "/v1/admin/audit", NULL, 200, "Passed"), *row;
 		int disable_ok = 0, refused = 0, removed = 0;
 
 		json_array_foreach(json_object_get(a, "audit"), i, row) {
@@ -1429,20 +1344,20 @@ static void test_worker_history(void **state)
 	long v0, v;
 
 	(void)state;
-	pol = call(adm, "/v1/admin/policy", NULL, 200, "Passed");
+	pol = t_hgs_call(adm, "/v1/admin/policy", NULL, 200, "Passed");
 	v0 = (long)json_integer_value(json_object_get(json_object_get(pol, "policy"),
 						      "worker_policy_version"));
 	json_decref(pol);
 	vms_hex_encode(digest1, 32, hex1);
 	t_random(d2, 32);
 	vms_hex_encode(d2, 32, hex2);
-	call_ok(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex2));
-	call_ok(adm, "/v1/admin/workers/disable", json_pack("{s:s}", "digest", hex1));
+	t_hgs_call_ok(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex2));
+	t_hgs_call_ok(adm, "/v1/admin/workers/disable", json_pack("{s:s}", "digest", hex1));
 	/* refusals change nothing: not a version, not a history row */
-	json_decref(call(adm, "/v1/admin/workers/disable", json_pack("{s:s}", "digest", "xyz"),
+	json_decref(t_hgs_call(adm, "/v1/admin/workers/disable", json_pack("{s:s}", "digest", "xyz"),
 			 400, "InvalidRequest"));
-	call_ok(adm, "/v1/admin/workers/enable", json_pack("{s:s}", "digest", hex1));
-	hist = call(adm, "/v1/admin/workers/history", NULL, 200, "Passed");
+	t_hgs_call_ok(adm, "/v1/admin/workers/enable", json_pack("{s:s}", "digest", hex1));
+	hist = t_hgs_call(adm, "/v1/admin/workers/history", NULL, 200, "Passed");
 	/* every version from 0 to now, each with the set it stood for */
 	for (v = 0; v <= v0 + 3; v++)
 		assert_non_null(history_digests(hist, v));
@@ -1467,7 +1382,7 @@ static void test_worker_history(void **state)
 	}
 	json_decref(hist);
 	/* back to the setup's policy for the tests after this one */
-	call_ok(adm, "/v1/admin/workers/disable", json_pack("{s:s}", "digest", hex2));
+	t_hgs_call_ok(adm, "/v1/admin/workers/disable", json_pack("{s:s}", "digest", hex2));
 }
 
 /*
@@ -1521,7 +1436,7 @@ static void test_crash_safety(void **state)
 	in = fdopen(fds[0], "r");
 	while (acked < 40 && fgets(line, sizeof(line), in))
 		acked++;
-	kill(hgsd_pid, SIGKILL);
+	kill(hgsd.pid, SIGKILL);
 	while (fgets(line, sizeof(line), in))
 		acked++;
 	fclose(in);
@@ -1531,7 +1446,7 @@ static void test_crash_safety(void **state)
 	assert_true(acked >= 40);
 
 	start_hgsd();
-	r = call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	r = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
 	hosts = json_object_get(r, "hosts");
 	json_array_foreach(hosts, i, row)
 		found += !strncmp(json_string_value(json_object_get(row, "name")), "crash-", 6);
@@ -1552,7 +1467,7 @@ static void test_crash_safety(void **state)
 	}
 	json_decref(r);
 	/* the service works after the restart */
-	json_decref(call(cli, "/v1/kps/release", release_req(cert, kp, VM1), 200, "Passed"));
+	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(cert, kp, VM1), 200, "Passed"));
 	free(cert);
 	free(kp);
 	host_free(&h);

@@ -26,15 +26,10 @@
  */
 #include "testutil.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,180 +50,22 @@
 #include "vms_tpm_baseline.h"
 #include "vms_tpm_eventlog.h"
 #include "vms_tpm_quote.h"
+#include "hgsd_fixture.h"
 #include "keyrelease.h"
+#include "swtpm_fixture.h"
 #include "tpm_data.h"
 
 extern char **environ;
 
 static char dir[] = "/tmp/vms-hgsd-tpm-XXXXXX";
-static char hgsd_bin[4096], data[4096], tcti[128];
-static pid_t swtpm_pid = -1, hgsd_pid = -1;
-static struct vms_hgs_client *cli, *adm;
+static char data[4096];
+static struct t_swtpm swtpm = { .pid = -1 };
+static struct t_hgsd hgsd = { .pid = -1 };
+static struct vms_hgs_client *cli, *adm;	/* hgsd's, while it runs */
 static struct vms_host_tpm *tpm;
 static char report[VMS_REPORT_MAX + 1];
 static uint8_t enclave_pk[32];
 static char bios[4200], imal[4200], baseline_json_path[4200];
-
-/* ---------- processes ---------- */
-
-/* Run a command (space-separated, no quoting) in @dir; its exit status. */
-static int run(const char *fmt, ...)
-{
-	char cmd[16384], *argv[64], *save = NULL, *tok;
-	posix_spawn_file_actions_t fa;
-	va_list ap;
-	int n = 0, st;
-	pid_t pid;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	for (tok = strtok_r(cmd, " ", &save); tok && n < 63; tok = strtok_r(NULL, " ", &save))
-		argv[n++] = tok;
-	argv[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "tools.log", O_WRONLY | O_APPEND | O_CREAT, 0600);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) {
-		posix_spawn_file_actions_destroy(&fa);
-		return 127;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	if (waitpid(pid, &st, 0) != pid)
-		return 127;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-static int try_port(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t l = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
-	    getsockname(s, (struct sockaddr *)&a, &l))
-		port = -1;
-	else
-		port = ntohs(a.sin_port);
-	if (s >= 0)
-		close(s);
-	return port;
-}
-
-static int port_open(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int s = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	ok = s >= 0 && !connect(s, (struct sockaddr *)&a, sizeof(a));
-	if (s >= 0)
-		close(s);
-	return ok;
-}
-
-static int write_text(const char *name, const char *text)
-{
-	FILE *f = fopen(name, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
-static int start_swtpm(void)
-{
-	char conf[1024], srv[96], ctrl[96], st[256];
-	int port = -1, i;
-
-	snprintf(conf, sizeof(conf),
-		 "statedir = %s/ca\nsigningkey = %s/ca/signkey.pem\n"
-		 "issuercert = %s/ca/issuercert.pem\ncertserial = %s/ca/certserial\n",
-		 dir, dir, dir, dir);
-	if (mkdir("ca", 0700) || mkdir("tpm", 0700) || mkdir("roots", 0700) ||
-	    write_text("localca.conf", conf))
-		return -1;
-	snprintf(conf, sizeof(conf), "create_certs_tool = swtpm_localca\n"
-		 "create_certs_tool_config = %s/localca.conf\nactive_pcr_banks = sha256\n", dir);
-	if (write_text("setup.conf", conf) ||
-	    run("swtpm_setup --tpm2 --createek --create-ek-cert --tpmstate %s/tpm --config %s/setup.conf",
-		dir, dir))
-		return -1;
-	for (i = 0; i < 50 && port < 0; i++) {
-		port = try_port(0);
-		if (port <= 0 || port >= 65535 || try_port(port + 1) != port + 1)
-			port = -1;
-	}
-	if (port < 0)
-		return -1;
-	snprintf(srv, sizeof(srv), "type=tcp,port=%d,bindaddr=127.0.0.1", port);
-	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", port + 1);
-	snprintf(st, sizeof(st), "dir=%s/tpm", dir);
-	{
-		char *argv[] = { "swtpm", "socket", "--tpm2", "--server", srv, "--ctrl", ctrl,
-				 "--tpmstate", st, "--flags", "startup-clear", NULL };
-
-		if (posix_spawnp(&swtpm_pid, "swtpm", NULL, NULL, argv, environ))
-			return -1;
-	}
-	for (i = 0; i < 200 && !port_open(port); i++)
-		usleep(50 * 1000);
-	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%d", port);
-	setenv("TPM2TOOLS_TCTI", tcti, 1);
-	return port_open(port) ? 0 : -1;
-}
-
-static int start_hgsd(void)
-{
-	char pf[128], log[128], buf[16], url[64], ca[128], sock[128];
-	unsigned int port = 0;
-	int i, fd;
-
-	snprintf(pf, sizeof(pf), "%s/hgs/hgsd.port", dir);
-	snprintf(log, sizeof(log), "%s/hgsd.log", dir);
-	hgsd_pid = fork();
-	if (hgsd_pid < 0)
-		return -1;
-	if (hgsd_pid == 0) {
-		char conf[128];
-
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd >= 0) {
-			dup2(fd, 2);
-			dup2(fd, 1);
-		}
-		snprintf(conf, sizeof(conf), "%s/hgs/hgsd.conf", dir);
-		execl(hgsd_bin, "hgsd", "-c", conf, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 200 && !port; i++) {
-		fd = open(pf, O_RDONLY);
-		if (fd >= 0) {
-			ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-			close(fd);
-			if (n > 0) {
-				buf[n] = 0;
-				port = (unsigned int)atoi(buf);
-			}
-		}
-		if (!port)
-			usleep(50000);
-	}
-	if (!port)
-		return -1;
-	snprintf(url, sizeof(url), "https://127.0.0.1:%u", port);
-	snprintf(ca, sizeof(ca), "%s/hgs/tls.pem", dir);
-	snprintf(sock, sizeof(sock), "%s/hgs/admin.sock", dir);
-	if (vms_hgs_client_open(&cli, url, ca, NULL) ||
-	    vms_hgs_client_open(&adm, NULL, NULL, sock))
-		return -1;
-	return 0;
-}
 
 /* ---------- PCRs: make this TPM's PCRs those the captured logs show ---------- */
 
@@ -237,7 +74,7 @@ static int extend(unsigned int pcr, const uint8_t d[32])
 	char hex[65];
 
 	vms_hex_encode(d, 32, hex);
-	return run("tpm2_pcrextend %u:sha256=%s", pcr, hex);
+	return t_run("tpm2_pcrextend %u:sha256=%s", pcr, hex);
 }
 
 static int replay_logs_into_tpm(void)
@@ -278,30 +115,6 @@ out:
 
 /* ---------- calls ---------- */
 
-static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req,
-		    long want_http, const char *want_sub)
-{
-	json_t *resp = NULL;
-	long http = 0;
-	int r = vms_hgs_call(c, path, req, &http, &resp);
-
-	json_decref(req);
-	if (r)
-		fail_msg("%s: transport error %d: %s", path, r, vms_hgs_client_error(c));
-	if (http != want_http || strcmp(vms_hgs_substatus(resp), want_sub)) {
-		char *s = json_dumps(resp, JSON_COMPACT);
-
-		fail_msg("%s: got HTTP %ld %s, want %ld %s", path, http, s ? s : "?",
-			 want_http, want_sub);
-	}
-	return resp;
-}
-
-static void call_ok(struct vms_hgs_client *c, const char *path, json_t *req)
-{
-	json_decref(call(c, path, req, 200, "Passed"));
-}
-
 static char *file_b64(const char *path)
 {
 	uint8_t *buf;
@@ -330,14 +143,14 @@ static void register_ek(const char *host, const char *cls)
 {
 	char *ek = our_ek_b64();
 
-	call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s, s:s}", "name", host,
+	t_hgs_call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s, s:s}", "name", host,
 						      "ek_public", ek, "hardware_class", cls));
 	free(ek);
 }
 
 static void set_policy(const char *name, const char *value)
 {
-	call_ok(adm, "/v1/admin/policy/set", json_pack("{s:s, s:s}", "name", name, "value", value));
+	t_hgs_call_ok(adm, "/v1/admin/policy/set", json_pack("{s:s, s:s}", "name", name, "value", value));
 }
 
 /* The whole exchange as the agent runs it; the last answer. */
@@ -388,7 +201,7 @@ static void manual_build(const char *host, const uint8_t pk[32], const char *rep
 	assert_int_equal(vms_host_tpm_ak_public(tpm, &ak, &akl, name, &nl), 0);
 	b[0] = vms_b64_encode(ek, ekl);
 	b[1] = vms_b64_encode(ak, akl);
-	ch = call(cli, "/v1/attest/tpm/challenge",
+	ch = t_hgs_call(cli, "/v1/attest/tpm/challenge",
 		  json_pack("{s:s, s:s, s:s}", "host", host, "ek_public", b[0], "ak_public", b[1]),
 		  200, "Passed");
 	free(b[0]);
@@ -463,27 +276,19 @@ static void flip_b64(json_t *req, const char *f, size_t byte)
 
 static json_t *send_expect(json_t *req, long http, const char *sub)
 {
-	return call(cli, "/v1/attest/tpm", req, http, sub);
+	return t_hgs_call(cli, "/v1/attest/tpm", req, http, sub);
 }
 
 /* ---------- setup ---------- */
 
 static int group_setup(void **state)
 {
-	const char *bin = getenv("HGSD_BIN");
-	char cmd[8192], path[4200];
+	char conf[600], path[4200];
 	uint8_t *txt;
 	size_t len;
-	FILE *f;
 	struct vms_isolation_report rep;
 
 	(void)state;
-	snprintf(hgsd_bin, sizeof(hgsd_bin), "%s", bin ? bin : "../build/bin/hgsd");
-	if (hgsd_bin[0] != '/') {
-		if (!realpath(bin ? bin : "../build/bin/hgsd", cmd))
-			return -1;
-		snprintf(hgsd_bin, sizeof(hgsd_bin), "%.4000s", cmd);
-	}
 	t_tpm_path("", path, sizeof(path));
 	if (!realpath(path, data))
 		return -1;
@@ -501,34 +306,32 @@ static int group_setup(void **state)
 		return -1;
 	memcpy(enclave_pk, rep.enclave_pk, 32);
 
-	if (!mkdtemp(dir) || chdir(dir))
+	if (!mkdtemp(dir))
 		return -1;
-	if (start_swtpm()) {
-		fprintf(stderr, "# cannot start swtpm: see %s/tools.log\n", dir);
+	/* before chdir: a relative HGSD_BIN is the build tree's */
+	snprintf(path, sizeof(path), "%s/hgs", dir);
+	snprintf(conf, sizeof(conf),
+		 "nonce_ttl_s = 30\nthreads = 2\ntpm_ek_roots = %s/roots\n", dir);
+	if (t_hgsd_init(&hgsd, path, conf))
 		return -1;
-	}
+	if (chdir(dir) || mkdir("tpm", 0700) || mkdir("roots", 0700))
+		return -1;
+	snprintf(path, sizeof(path), "%s/tpm", dir);
+	if (t_swtpm_start(&swtpm, dir, path))
+		return -1;
 	if (replay_logs_into_tpm()) {
 		fprintf(stderr, "# replaying the captured logs into the swtpm failed\n");
 		return -1;
 	}
 	/* EK certificate roots: the local CA's root and its issuer */
-	if (run("cp ca/swtpm-localca-rootca-cert.pem ca/issuercert.pem roots/") ||
-	    run("tpm2_nvread 0x1c00002 -o ekcert_rsa.der"))
+	if (t_run("cp ca/swtpm-localca-rootca-cert.pem ca/issuercert.pem roots/") ||
+	    t_run("tpm2_nvread 0x1c00002 -o ekcert_rsa.der"))
 		return -1;
-	snprintf(cmd, sizeof(cmd), "%s --init %s/hgs --port 0", hgsd_bin, dir);
-	if (run("%s", cmd))
+	if (t_hgsd_start(&hgsd))
 		return -1;
-	snprintf(path, sizeof(path), "%s/hgs/hgsd.conf", dir);
-	f = fopen(path, "a");
-	if (!f)
-		return -1;
-	fprintf(f, "nonce_ttl_s = 30\nthreads = 2\ntpm_ek_roots = %s/roots\n", dir);
-	fclose(f);
-	if (start_hgsd()) {
-		fprintf(stderr, "# hgsd did not start: see %s/hgsd.log\n", dir);
-		return -1;
-	}
-	if (vms_host_tpm_open(&tpm, tcti))
+	cli = hgsd.cli;
+	adm = hgsd.adm;
+	if (vms_host_tpm_open(&tpm, swtpm.tcti))
 		return -1;
 	/* the reference baseline: this very boot, as an admin captures it */
 	{
@@ -545,7 +348,7 @@ static int group_setup(void **state)
 			return -1;
 		js = vms_baseline_to_json(&b);
 		snprintf(baseline_json_path, sizeof(baseline_json_path), "%s/baseline.json", dir);
-		if (!js || write_text(baseline_json_path, js))
+		if (!js || t_write_text(baseline_json_path, js))
 			return -1;
 		free(js);
 		vms_baseline_free(&b);
@@ -558,18 +361,10 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	vms_host_tpm_close(tpm);
-	vms_hgs_client_close(cli);
-	vms_hgs_client_close(adm);
-	if (hgsd_pid > 0) {
-		kill(hgsd_pid, SIGTERM);
-		waitpid(hgsd_pid, NULL, 0);
-	}
-	if (swtpm_pid > 0) {
-		kill(swtpm_pid, SIGTERM);
-		waitpid(swtpm_pid, NULL, 0);
-	}
+	t_hgsd_stop(&hgsd, SIGTERM);
+	t_swtpm_stop(&swtpm);
 	if (!getenv("HGSD_KEEP"))
-		run("rm -rf %s", dir);
+		t_run("rm -rf %s", dir);
 	return 0;
 }
 
@@ -582,7 +377,7 @@ static void add_baseline(void)
 	assert_int_equal(vms_read_file(baseline_json_path, 1 << 22, &txt, &len), 0);
 	s = strndup((const char *)txt, len);
 	free(txt);
-	call_ok(adm, "/v1/admin/baselines/add", json_pack("{s:s}", "baseline", s));
+	t_hgs_call_ok(adm, "/v1/admin/baselines/add", json_pack("{s:s}", "baseline", s));
 	free(s);
 }
 
@@ -603,7 +398,7 @@ static void ek_registration_and_conflict(void **state)
 	/* the same EK again: unchanged */
 	{
 		char *ek = our_ek_b64();
-		json_t *r = call(adm, "/v1/admin/hosts/add",
+		json_t *r = t_hgs_call(adm, "/v1/admin/hosts/add",
 				 json_pack("{s:s, s:s, s:s}", "name", "host-a", "ek_public", ek,
 					   "hardware_class", "qemu-q35"), 200, "Passed");
 
@@ -614,20 +409,20 @@ static void ek_registration_and_conflict(void **state)
 	/* another TPM's EK (the rig's) for the same host: TpmEkConflict, nothing changes */
 	snprintf(path, sizeof(path), "%s/ek_rsa.pub", data);
 	other = file_b64(path);
-	json_decref(call(adm, "/v1/admin/hosts/add",
+	json_decref(t_hgs_call(adm, "/v1/admin/hosts/add",
 			 json_pack("{s:s, s:s}", "name", "host-a", "ek_public", other), 409,
 			 "TpmEkConflict"));
 	/* a host registered with the rig's EK: our TPM is not that one */
-	call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s, s:s}", "name", "host-other",
+	t_hgs_call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s, s:s}", "name", "host-other",
 						      "ek_public", other, "hardware_class", "qemu-q35"));
 	free(other);
 	json_decref(attest_as("host-other", 403, "TpmEkNotRegistered"));
 	/* not a TPM2B_PUBLIC */
-	json_decref(call(adm, "/v1/admin/hosts/add",
+	json_decref(t_hgs_call(adm, "/v1/admin/hosts/add",
 			 json_pack("{s:s, s:s}", "name", "host-b", "ek_public", "AAAA"), 400,
 			 "InvalidRequest"));
 	{
-		json_t *hosts = call(adm, "/v1/admin/hosts", NULL, 200, "Passed"), *h;
+		json_t *hosts = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed"), *h;
 		size_t i;
 		int seen = 0;
 
@@ -685,9 +480,9 @@ static void happy_path(void **state)
 		fwrite(der, 1, len, f);
 		fclose(f);
 		free(der);
-		assert_int_equal(run("openssl x509 -inform der -in cert.der -out cert.pem"), 0);
+		assert_int_equal(t_run("openssl x509 -inform der -in cert.der -out cert.pem"), 0);
 		snprintf(p, sizeof(p), "%s/hgs/signer.pem", dir);
-		assert_int_equal(run("openssl verify -CAfile %s cert.pem", p), 0);
+		assert_int_equal(t_run("openssl verify -CAfile %s cert.pem", p), 0);
 	}
 	/* the event log shows it (events are written in the background) */
 	{
@@ -697,7 +492,7 @@ static void happy_path(void **state)
 			json_t *ev;
 			size_t k;
 
-			st = call(adm, "/v1/admin/events", NULL, 200, "Passed");
+			st = t_hgs_call(adm, "/v1/admin/events", NULL, 200, "Passed");
 			json_array_foreach(json_object_get(st, "events"), k, ev) {
 				const char *res = json_string_value(json_object_get(ev, "result"));
 				const char *hn = json_string_value(json_object_get(ev, "host"));
@@ -715,7 +510,7 @@ static void happy_path(void **state)
 		struct vms_guardian owner, hgs_g;
 		struct vms_kp_info bind = { .policy = VMS_KR_POLICY_SHIELDED,
 					    .min_attestation = VMS_KP_ATTEST_TPM };
-		json_t *md = call(cli, "/v1/metadata", NULL, 200, "Passed"), *rel;
+		json_t *md = t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed"), *rel;
 		const char *pem = json_string_value(json_object_get(
 			json_array_get(json_object_get(md, "guardians"), 0), "certificates"));
 		uint8_t tk[32], *kp;
@@ -731,9 +526,9 @@ static void happy_path(void **state)
 						  &kplen), 0);
 		kp64 = vms_b64_encode(kp, kplen);
 		/* an approved worker is needed for a shielded release */
-		call_ok(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest",
+		t_hgs_call_ok(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest",
 			"1111111111111111111111111111111111111111111111111111111111111111"));
-		rel = call(cli, "/v1/kps/release",
+		rel = t_hgs_call(cli, "/v1/kps/release",
 			   json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
 				     "key_protector", kp64, "vm_id",
 				     "6f1c2a5e-930d-4b71-8a42-0c5de177309b"), 200, "Passed");
@@ -838,7 +633,7 @@ static void baseline_mismatch_names_the_event(void **state)
 	assert_non_null(p);
 	p = strchr(p + 8, '"') + 1;
 	*p = *p == '0' ? '1' : '0';
-	call_ok(adm, "/v1/admin/baselines/add", json_pack("{s:s}", "baseline", s));
+	t_hgs_call_ok(adm, "/v1/admin/baselines/add", json_pack("{s:s}", "baseline", s));
 	free(s);
 	r = attest_as("host-a", 403, "TpmBaselineMismatch");
 	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")) ?
@@ -846,7 +641,7 @@ static void baseline_mismatch_names_the_event(void **state)
 			       json_string_value(json_object_get(r, "message")), "event 0"));
 	json_decref(r);
 	/* disabled: no baseline at all for the class */
-	call_ok(adm, "/v1/admin/baselines/disable", json_pack("{s:s}", "name", "rig-seabios"));
+	t_hgs_call_ok(adm, "/v1/admin/baselines/disable", json_pack("{s:s}", "name", "rig-seabios"));
 	json_decref(attest_as("host-a", 403, "TpmNoBaseline"));
 	/* the right one under another name */
 	{
@@ -854,7 +649,7 @@ static void baseline_mismatch_names_the_event(void **state)
 
 		snprintf(cmd, sizeof(cmd), "sed -i s/rig-seabios/rig-seabios-b/ %s",
 			 baseline_json_path);
-		assert_int_equal(run("%s", cmd), 0);
+		assert_int_equal(t_run("%s", cmd), 0);
 	}
 	add_baseline();
 	json_decref(attest_as("host-a", 200, "Passed"));
@@ -884,7 +679,7 @@ static void runtime_allowlist(void **state)
 							 "description", ima.e[i].name));
 	}
 	vms_ima_log_free(&ima);
-	call_ok(adm, "/v1/admin/tpm/digests/add", json_pack("{s:s, s:o}", "kind", "allow",
+	t_hgs_call_ok(adm, "/v1/admin/tpm/digests/add", json_pack("{s:s, s:o}", "kind", "allow",
 							    "entries", entries));
 	json_decref(attest_as("host-a", 200, "Passed"));
 	set_policy("tpm_runtime_allowlist", "0");
@@ -956,7 +751,7 @@ static void ek_certificate_pins_the_ek(void **state)
 		assert_non_null(k);
 		PEM_write_bio_PUBKEY(b, k);
 		n = BIO_get_mem_data(b, &pem);
-		call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s%}", "name", "host-cert",
+		t_hgs_call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s%}", "name", "host-cert",
 							      "public_key", pem, (size_t)n));
 		BIO_free(b);
 		EVP_PKEY_free(k);
@@ -971,7 +766,7 @@ static void ek_certificate_pins_the_ek(void **state)
 	assert_int_equal(vms_hgs_attest_tpm(cli, tpm, &in, &http, &resp, err), 0);
 	assert_string_equal(vms_hgs_substatus(resp), "TpmNoBaseline");
 	json_decref(resp);
-	hosts = call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	hosts = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
 	json_array_foreach(json_object_get(hosts, "hosts"), i, h)
 		if (!strcmp(json_string_value(json_object_get(h, "name")), "host-cert"))
 			pinned = strlen(json_string_value(json_object_get(h, "ek_fpr"))) == 64;
@@ -981,7 +776,7 @@ static void ek_certificate_pins_the_ek(void **state)
 	/* now another EK for that host is a conflict */
 	snprintf(path, sizeof(path), "%s/ek_rsa.pub", data);
 	other = file_b64(path);
-	json_decref(call(adm, "/v1/admin/hosts/add",
+	json_decref(t_hgs_call(adm, "/v1/admin/hosts/add",
 			 json_pack("{s:s, s:s}", "name", "host-cert", "ek_public", other), 409,
 			 "TpmEkConflict"));
 	free(other);
@@ -992,22 +787,22 @@ static void bad_bodies_refused(void **state)
 	json_t *req;
 
 	(void)state;
-	json_decref(call(cli, "/v1/attest/tpm/challenge", json_pack("{s:s}", "host", "host-a"),
+	json_decref(t_hgs_call(cli, "/v1/attest/tpm/challenge", json_pack("{s:s}", "host", "host-a"),
 			 400, "InvalidRequest"));
-	json_decref(call(cli, "/v1/attest/tpm/challenge",
+	json_decref(t_hgs_call(cli, "/v1/attest/tpm/challenge",
 			 json_pack("{s:s, s:s, s:s}", "host", "host-a", "ek_public", "!!",
 				   "ak_public", "AAAA"), 400, "InvalidRequest"));
 	/* the EK as the AK: not a restricted signing key */
 	{
 		char *ek = our_ek_b64();
 
-		json_decref(call(cli, "/v1/attest/tpm/challenge",
+		json_decref(t_hgs_call(cli, "/v1/attest/tpm/challenge",
 				 json_pack("{s:s, s:s, s:s}", "host", "host-a", "ek_public", ek,
 					   "ak_public", ek), 400, "TpmAkInvalid"));
 		free(ek);
 	}
 	req = json_pack("{s:s}", "session", "00");
-	json_decref(call(cli, "/v1/attest/tpm", req, 400, "InvalidRequest"));
+	json_decref(t_hgs_call(cli, "/v1/attest/tpm", req, 400, "InvalidRequest"));
 	/* the service still answers */
 	json_decref(attest_as("host-a", 200, "Passed"));
 }
@@ -1030,15 +825,15 @@ static void shieldctl_admin_commands(void **state)
 	setenv("HGSD_ADMIN_SOCKET", sock, 1);
 	snprintf(cmd, sizeof(cmd), "%s hgs baseline capture --log %s --name cli-base --class cli "
 		 "--version 3 --out cli.json", sctl, bios);
-	assert_int_equal(run("%s", cmd), 0);
+	assert_int_equal(t_run("%s", cmd), 0);
 	/* a file that is not an event log: refused, nothing written */
 	snprintf(cmd, sizeof(cmd), "%s hgs baseline capture --log %s --name x --class cli "
 		 "--out bad.json", sctl, imal);
-	assert_int_not_equal(run("%s", cmd), 0);
+	assert_int_not_equal(t_run("%s", cmd), 0);
 	assert_int_equal(access("bad.json", F_OK), -1);
 	snprintf(cmd, sizeof(cmd), "%s hgs baseline add cli.json", sctl);
-	assert_int_equal(run("%s", cmd), 0);
-	r = call(adm, "/v1/admin/baselines", NULL, 200, "Passed");
+	assert_int_equal(t_run("%s", cmd), 0);
+	r = t_hgs_call(adm, "/v1/admin/baselines", NULL, 200, "Passed");
 	json_array_foreach(json_object_get(r, "baselines"), i, b)
 		if (!strcmp(json_string_value(json_object_get(b, "name")), "cli-base"))
 			found = json_integer_value(json_object_get(b, "version")) == 3 &&
@@ -1050,18 +845,18 @@ static void shieldctl_admin_commands(void **state)
 	assert_int_equal(vms_write_file_atomic("ek.pub", ek, len, 0644, 0), 0);
 	free(ek);
 	snprintf(cmd, sizeof(cmd), "%s hgs host add host-cli --ek ek.pub --class cli", sctl);
-	assert_int_equal(run("%s", cmd), 0);
+	assert_int_equal(t_run("%s", cmd), 0);
 	json_decref(attest_as("host-cli", 200, "Passed"));
 	/* the rig's EK for it: refused */
 	snprintf(cmd, sizeof(cmd), "%s hgs host add host-cli --ek %s/ek_rsa.pub", sctl, data);
-	assert_int_not_equal(run("%s", cmd), 0);
+	assert_int_not_equal(t_run("%s", cmd), 0);
 	/* a module digest from sha256sum output */
-	assert_int_equal(write_text("mods.txt", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff  vmshield.ko\n"), 0);
+	assert_int_equal(t_write_text("mods.txt", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff  vmshield.ko\n"), 0);
 	snprintf(cmd, sizeof(cmd), "%s hgs tpm-digest add --kind module mods.txt", sctl);
-	assert_int_equal(run("%s", cmd), 0);
-	assert_int_equal(write_text("bad.txt", "nothex  x\n"), 0);
+	assert_int_equal(t_run("%s", cmd), 0);
+	assert_int_equal(t_write_text("bad.txt", "nothex  x\n"), 0);
 	snprintf(cmd, sizeof(cmd), "%s hgs tpm-digest add --kind module bad.txt", sctl);
-	assert_int_not_equal(run("%s", cmd), 0);
+	assert_int_not_equal(t_run("%s", cmd), 0);
 	/* with the module-digest policy on, that digest is not the rig's module */
 	set_policy("tpm_check_module_digest", "1");
 	json_decref(attest_as("host-cli", 403, "PolicyModuleNotMeasured"));
@@ -1124,7 +919,7 @@ static void load_ima_key_into_list(const char *der_path)
 
 static size_t ima_keys_approved(void)
 {
-	json_t *r = call(adm, "/v1/admin/tpm/ima-keys", NULL, 200, "Passed");
+	json_t *r = t_hgs_call(adm, "/v1/admin/tpm/ima-keys", NULL, 200, "Passed");
 	size_t n = json_array_size(json_object_get(r, "ima_keys"));
 
 	json_decref(r);
@@ -1165,13 +960,13 @@ static void ima_appraisal_and_keys(void **state)
 	attest_refused_with("PolicyImaAppraisalNotProven",
 			    "no approved IMA key was loaded into the IMA keyring (0 approved");
 
-	assert_int_equal(run("openssl req -x509 -newkey rsa:2048 -nodes -keyout ima.key "
+	assert_int_equal(t_run("openssl req -x509 -newkey rsa:2048 -nodes -keyout ima.key "
 			     "-out ima.pem -subj /CN=ima-signing -days 2"), 0);
-	assert_int_equal(run("openssl x509 -in ima.pem -outform DER -out ima.der"), 0);
-	assert_int_equal(run("openssl req -x509 -newkey rsa:2048 -nodes -keyout noskid.key "
+	assert_int_equal(t_run("openssl x509 -in ima.pem -outform DER -out ima.der"), 0);
+	assert_int_equal(t_run("openssl req -x509 -newkey rsa:2048 -nodes -keyout noskid.key "
 			     "-out noskid.pem -subj /CN=noskid -days 2 "
 			     "-addext subjectKeyIdentifier=none"), 0);
-	assert_int_equal(run("openssl req -x509 -newkey ed25519 -nodes -keyout ed.key "
+	assert_int_equal(t_run("openssl req -x509 -newkey ed25519 -nodes -keyout ed.key "
 			     "-out ed.pem -subj /CN=ed -days 2"), 0);
 	assert_int_equal(vms_read_file("ima.der", 4096, &der, &len), 0);
 	EVP_Digest(der, len, fpr, NULL, EVP_sha256(), NULL);
@@ -1186,22 +981,22 @@ static void ima_appraisal_and_keys(void **state)
 	attest_refused_with("PolicyImaKeyNotApproved", "keyring _ima");
 
 	/* refusals change nothing */
-	assert_int_equal(write_text("notacert.pem", "hello\n"), 0);
-	assert_int_not_equal(run("%s hgs ima-key add notacert.pem", sctl), 0);
-	assert_int_not_equal(run("%s hgs ima-key add noskid.pem", sctl), 0);
-	assert_int_not_equal(run("%s hgs ima-key add ed.pem", sctl), 0);
-	assert_int_not_equal(run("%s hgs ima-key add missing.pem", sctl), 0);
-	assert_int_not_equal(run("%s hgs ima-key frobnicate", sctl), 0);
+	assert_int_equal(t_write_text("notacert.pem", "hello\n"), 0);
+	assert_int_not_equal(t_run("%s hgs ima-key add notacert.pem", sctl), 0);
+	assert_int_not_equal(t_run("%s hgs ima-key add noskid.pem", sctl), 0);
+	assert_int_not_equal(t_run("%s hgs ima-key add ed.pem", sctl), 0);
+	assert_int_not_equal(t_run("%s hgs ima-key add missing.pem", sctl), 0);
+	assert_int_not_equal(t_run("%s hgs ima-key frobnicate", sctl), 0);
 	assert_int_equal(ima_keys_approved(), 0);
 	b64 = vms_b64_encode((const uint8_t *)"hello", 5);
-	r = call(adm, "/v1/admin/tpm/ima-keys/add", json_pack("{s:s}", "certificate", b64),
+	r = t_hgs_call(adm, "/v1/admin/tpm/ima-keys/add", json_pack("{s:s}", "certificate", b64),
 		 400, "InvalidRequest");
 	free(b64);
 	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")),
 			       "must be one X.509 certificate"));
 	json_decref(r);
 	b64 = file_b64("noskid.pem");
-	r = call(adm, "/v1/admin/tpm/ima-keys/add", json_pack("{s:s}", "certificate", b64),
+	r = t_hgs_call(adm, "/v1/admin/tpm/ima-keys/add", json_pack("{s:s}", "certificate", b64),
 		 400, "InvalidRequest");
 	free(b64);
 	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")),
@@ -1209,9 +1004,9 @@ static void ima_appraisal_and_keys(void **state)
 	json_decref(r);
 
 	/* approve it (PEM); DER of the same certificate is a duplicate */
-	assert_int_equal(run("%s hgs ima-key add ima.pem --description rig-signing", sctl), 0);
+	assert_int_equal(t_run("%s hgs ima-key add ima.pem --description rig-signing", sctl), 0);
 	assert_int_equal(ima_keys_approved(), 1);
-	r = call(adm, "/v1/admin/tpm/ima-keys", NULL, 200, "Passed");
+	r = t_hgs_call(adm, "/v1/admin/tpm/ima-keys", NULL, 200, "Passed");
 	assert_string_equal(hex, json_string_value(json_object_get(
 		json_array_get(json_object_get(r, "ima_keys"), 0), "sha256")));
 	assert_string_equal("rig-signing", json_string_value(json_object_get(
@@ -1219,13 +1014,13 @@ static void ima_appraisal_and_keys(void **state)
 	assert_string_equal("RSA", json_string_value(json_object_get(
 		json_array_get(json_object_get(r, "ima_keys"), 0), "key_type")));
 	json_decref(r);
-	assert_int_not_equal(run("%s hgs ima-key add ima.der", sctl), 0);
+	assert_int_not_equal(t_run("%s hgs ima-key add ima.der", sctl), 0);
 	b64 = file_b64("ima.der");
-	json_decref(call(adm, "/v1/admin/tpm/ima-keys/add", json_pack("{s:s}", "certificate", b64),
+	json_decref(t_hgs_call(adm, "/v1/admin/tpm/ima-keys/add", json_pack("{s:s}", "certificate", b64),
 			 400, "InvalidRequest"));
 	free(b64);
 	assert_int_equal(ima_keys_approved(), 1);
-	r = call(adm, "/v1/admin/audit", NULL, 200, "Passed");
+	r = t_hgs_call(adm, "/v1/admin/audit", NULL, 200, "Passed");
 	{
 		json_t *row;
 		int refused = 0, dup = 0, ok = 0;
@@ -1250,10 +1045,10 @@ static void ima_appraisal_and_keys(void **state)
 	attest_refused_with("PolicyImaAppraisalNotProven", "carries no IMA signature");
 
 	/* remove (as openssl prints the fingerprint): not approved again */
-	assert_int_equal(run("%s hgs ima-key remove %s", sctl, colons), 0);
+	assert_int_equal(t_run("%s hgs ima-key remove %s", sctl, colons), 0);
 	assert_int_equal(ima_keys_approved(), 0);
-	assert_int_not_equal(run("%s hgs ima-key remove %s", sctl, hex), 0);
-	assert_int_not_equal(run("%s hgs ima-key remove nothex", sctl), 0);
+	assert_int_not_equal(t_run("%s hgs ima-key remove %s", sctl, hex), 0);
+	assert_int_not_equal(t_run("%s hgs ima-key remove nothex", sctl), 0);
 	attest_refused_with("PolicyImaKeyNotApproved", hex);
 	set_policy("tpm_require_ima_appraisal", "0");
 	json_decref(attest_as("host-a", 200, "Passed"));
@@ -1272,10 +1067,10 @@ static void agent_identity_writes_the_ek(void **state)
 		skip();
 	snprintf(conf, sizeof(conf), "host_name = host-a\nhgs_url = https://127.0.0.1:1\n"
 		 "hgs_ca_file = %s/hgs/tls.pem\nattestation_mode = tpm\ntpm_tcti = %s\n",
-		 dir, tcti);
-	assert_int_equal(write_text("agent.conf", conf), 0);
+		 dir, swtpm.tcti);
+	assert_int_equal(t_write_text("agent.conf", conf), 0);
 	snprintf(cmd, sizeof(cmd), "%s identity --out agent-ek.pub -c %s/agent.conf", agent, dir);
-	assert_int_equal(run("%s", cmd), 0);
+	assert_int_equal(t_run("%s", cmd), 0);
 	assert_int_equal(vms_read_file("agent-ek.pub", 4096, &a, &al), 0);
 	assert_int_equal(vms_host_tpm_ek_public(tpm, &b, &bl), 0);
 	assert_int_equal(al, bl);
@@ -1286,9 +1081,9 @@ static void agent_identity_writes_the_ek(void **state)
 	snprintf(conf, sizeof(conf), "host_name = host-a\nhgs_url = https://127.0.0.1:1\n"
 		 "hgs_ca_file = %s/hgs/tls.pem\nattestation_mode = tpm\n"
 		 "tpm_tcti = swtpm:host=127.0.0.1,port=1\n", dir);
-	assert_int_equal(write_text("agent2.conf", conf), 0);
+	assert_int_equal(t_write_text("agent2.conf", conf), 0);
 	snprintf(cmd, sizeof(cmd), "%s identity --out none.pub -c %s/agent2.conf", agent, dir);
-	assert_int_not_equal(run("%s", cmd), 0);
+	assert_int_not_equal(t_run("%s", cmd), 0);
 	assert_int_equal(access("none.pub", F_OK), -1);
 }
 

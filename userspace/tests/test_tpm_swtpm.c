@@ -10,16 +10,8 @@
  */
 #include "testutil.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,168 +19,34 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "swtpm_fixture.h"
 #include "tpm_data.h"
 #include "vms_tpm_credential.h"
 #include "vms_tpm_ekcert.h"
 #include "vms_tpm_public.h"
 #include "vms_tpm_quote.h"
 
-extern char **environ;
-
 static char dir[] = "/tmp/vms-swtpm-XXXXXX";
-static pid_t swtpm_pid = -1;
-
-/* Run a command (space-separated, no quoting); its exit status. */
-static int run(const char *fmt, ...)
-{
-	char cmd[1024], *argv[32], *save = NULL, *tok;
-	posix_spawn_file_actions_t fa;
-	va_list ap;
-	int n = 0, st;
-	pid_t pid;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	for (tok = strtok_r(cmd, " ", &save); tok && n < 31;
-	     tok = strtok_r(NULL, " ", &save))
-		argv[n++] = tok;
-	argv[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "tools.log",
-					 O_WRONLY | O_APPEND | O_CREAT, 0600);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) {
-		posix_spawn_file_actions_destroy(&fa);
-		return 127;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	if (waitpid(pid, &st, 0) != pid)
-		return 127;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-/* Bind 127.0.0.1:@port (0: any) and return the port, or -1. */
-static int try_port(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t l = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
-	    getsockname(s, (struct sockaddr *)&a, &l))
-		port = -1;
-	else
-		port = ntohs(a.sin_port);
-	if (s >= 0)
-		close(s);
-	return port;
-}
-
-/* A free port P with P + 1 free too (the swtpm TCTI's control port). */
-static int free_port_pair(void)
-{
-	int i, p;
-
-	for (i = 0; i < 50; i++) {
-		p = try_port(0);
-		if (p > 0 && p < 65535 && try_port(p + 1) == p + 1)
-			return p;
-	}
-	return -1;
-}
-
-static int port_open(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int s = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	ok = s >= 0 && !connect(s, (struct sockaddr *)&a, sizeof(a));
-	if (s >= 0)
-		close(s);
-	return ok;
-}
-
-static int write_text(const char *name, const char *text)
-{
-	FILE *f = fopen(name, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
-static int write_ca_config(void)
-{
-	char conf[1024];
-
-	snprintf(conf, sizeof(conf),
-		 "statedir = %s/ca\nsigningkey = %s/ca/signkey.pem\n"
-		 "issuercert = %s/ca/issuercert.pem\n"
-		 "certserial = %s/ca/certserial\n", dir, dir, dir, dir);
-	if (mkdir("ca", 0700) || write_text("localca.conf", conf))
-		return -1;
-	snprintf(conf, sizeof(conf),
-		 "create_certs_tool = swtpm_localca\n"
-		 "create_certs_tool_config = %s/localca.conf\n"
-		 "active_pcr_banks = sha256\n", dir);
-	return write_text("setup.conf", conf);
-}
+static struct t_swtpm swtpm = { .pid = -1 };
 
 static int group_setup(void **state)
 {
-	char tcti[128], state_arg[256], srv[96], ctrl[96];
-	int port, cport, i;
-
 	(void)state;
 	if (!mkdtemp(dir) || chdir(dir))
 		return -1;
 	/* EK certificates from a local CA (swtpm_localca) made here */
-	if (write_ca_config())
+	if (t_swtpm_start(&swtpm, dir, dir))
 		return -1;
-	if (run("swtpm_setup --tpm2 --createek --create-ek-cert --tpmstate %s --config %s/setup.conf",
-		dir, dir)) {
-		fprintf(stderr, "# swtpm_setup failed: see %s/tools.log\n", dir);
-		return -1;
-	}
-	port = free_port_pair();
-	if (port < 0)
-		return -1;
-	cport = port + 1;
-	snprintf(srv, sizeof(srv), "type=tcp,port=%d,bindaddr=127.0.0.1", port);
-	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1",
-		 cport);
-	snprintf(state_arg, sizeof(state_arg), "dir=%s", dir);
-	{
-		char *argv[] = { "swtpm", "socket", "--tpm2", "--server", srv,
-				 "--ctrl", ctrl, "--tpmstate", state_arg,
-				 "--flags", "startup-clear", NULL };
-
-		if (posix_spawnp(&swtpm_pid, "swtpm", NULL, NULL, argv,
-				 environ))
-			return -1;
-	}
-	for (i = 0; i < 200 && !port_open(port); i++)
-		usleep(50 * 1000);
-	if (!port_open(port))
-		return -1;
-	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%d", port);
-	setenv("TPM2TOOLS_TCTI", tcti, 1);
 	/* EKs (RSA and ECC, default templates) and an RSA AK under the RSA EK */
 	/* no resource manager: flush transient objects after each step */
 	/* swtpm's ECC EK certificate is for its P-384 EK: RSA only here */
-	if (run("tpm2_nvread 0x1c00002 -o ekcert_rsa.der") ||
-	    run("tpm2_createek -c ek.ctx -G rsa -u ek.pub") ||
-	    run("tpm2_flushcontext -t") ||
-	    run("tpm2_createek -c ek_ecc.ctx -G ecc -u ek_ecc.pub") ||
-	    run("tpm2_flushcontext -t") ||
-	    run("tpm2_createak -C ek.ctx -c ak.ctx -G rsa -g sha256 -s rsassa -u ak.pub -n ak.name") ||
-	    run("tpm2_flushcontext -t")) {
+	if (t_run("tpm2_nvread 0x1c00002 -o ekcert_rsa.der") ||
+	    t_run("tpm2_createek -c ek.ctx -G rsa -u ek.pub") ||
+	    t_run("tpm2_flushcontext -t") ||
+	    t_run("tpm2_createek -c ek_ecc.ctx -G ecc -u ek_ecc.pub") ||
+	    t_run("tpm2_flushcontext -t") ||
+	    t_run("tpm2_createak -C ek.ctx -c ak.ctx -G rsa -g sha256 -s rsassa -u ak.pub -n ak.name") ||
+	    t_run("tpm2_flushcontext -t")) {
 		fprintf(stderr, "# tpm2-tools failed: see %s/tools.log\n", dir);
 		return -1;
 	}
@@ -198,13 +56,10 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	if (swtpm_pid > 0) {
-		kill(swtpm_pid, SIGTERM);
-		waitpid(swtpm_pid, NULL, 0);
-	}
+	t_swtpm_stop(&swtpm);
 	/* VMS_TPM_KEEP=1 keeps the TPM state and tools.log for a look */
 	if (chdir("/") == 0 && !getenv("VMS_TPM_KEEP"))
-		run("rm -rf %s", dir);
+		t_run("rm -rf %s", dir);
 	return 0;
 }
 
@@ -257,13 +112,13 @@ static int activate(const char *ek_ctx)
 	int rc;
 
 	unlink("act.out");
-	if (run("tpm2_startauthsession --policy-session -S session.ctx") ||
-	    run("tpm2_policysecret -S session.ctx -c e"))
+	if (t_run("tpm2_startauthsession --policy-session -S session.ctx") ||
+	    t_run("tpm2_policysecret -S session.ctx -c e"))
 		return -1;
-	rc = run("tpm2_activatecredential -c ak.ctx -C %s -i cred.out -o act.out -P session:session.ctx",
+	rc = t_run("tpm2_activatecredential -c ak.ctx -C %s -i cred.out -o act.out -P session:session.ctx",
 		 ek_ctx);
-	run("tpm2_flushcontext session.ctx");
-	run("tpm2_flushcontext -t");
+	t_run("tpm2_flushcontext session.ctx");
+	t_run("tpm2_flushcontext -t");
 	return rc;
 }
 
@@ -410,9 +265,9 @@ static void quote(const uint8_t qd[32], const char *out)
 
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", qd[i]);
-	assert_int_equal(0, run("tpm2_quote -c ak.ctx -l sha256:0,1,2,3,4,5,6,7,10 -q %s -g sha256 -F values -m %s.attest -s %s.sig -o %s.pcrs",
+	assert_int_equal(0, t_run("tpm2_quote -c ak.ctx -l sha256:0,1,2,3,4,5,6,7,10 -q %s -g sha256 -F values -m %s.attest -s %s.sig -o %s.pcrs",
 				hex, out, out, out));
-	run("tpm2_flushcontext -t");
+	t_run("tpm2_flushcontext -t");
 }
 
 static enum vms_hgs_reason verify_file(const struct vms_tpm_key *ak,
@@ -478,8 +333,8 @@ static void certify_attestation_is_not_a_quote(void **state)
 	(void)state;
 	load_key("ak.pub", &ak, 1);
 	/* TPM2_Certify of the AK by itself: TPM-generated, AK-signed */
-	assert_int_equal(0, run("tpm2_certify -c ak.ctx -C ak.ctx -g sha256 -o cert.attest -s cert.sig"));
-	run("tpm2_flushcontext -t");
+	assert_int_equal(0, t_run("tpm2_certify -c ak.ctx -C ak.ctx -g sha256 -o cert.attest -s cert.sig"));
+	t_run("tpm2_flushcontext -t");
 	a = slurp("cert.attest", &al);
 	s = slurp("cert.sig", &sl);
 	assert_int_equal(0, vms_tpm_signature_verify(&ak, a, al, s, sl));

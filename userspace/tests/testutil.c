@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * testutil.c - shared test helpers, including the stack scanner behind the
- * "secrets are wiped" tests.
+ * testutil.c - shared test helpers: fixed ids, running tools, and the
+ * stack scanner behind the "secrets are wiped" tests.
  */
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <openssl/rand.h>
 
@@ -28,6 +32,49 @@ const u8 t_low_order[32] = {
 	0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00,
 };
 const u8 t_zero32[32];
+
+extern char **environ;
+
+int t_run(const char *fmt, ...)
+{
+	char cmd[16384], *argv[64], *save = NULL, *tok;
+	posix_spawn_file_actions_t fa;
+	va_list ap;
+	int n = 0, st;
+	pid_t pid;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	for (tok = strtok_r(cmd, " ", &save); tok && n < 63;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[n++] = tok;
+	argv[n] = NULL;
+	if (!n)
+		return 127;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "tools.log",
+					 O_WRONLY | O_APPEND | O_CREAT, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		return 127;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (waitpid(pid, &st, 0) != pid)
+		return 127;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+int t_write_text(const char *name, const char *text)
+{
+	FILE *f = fopen(name, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
 
 int t_all(const void *p, size_t len, u8 v)
 {

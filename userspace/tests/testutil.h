@@ -34,6 +34,15 @@ void *t_malloc(size_t len);
 void t_random(void *p, size_t len);
 
 /*
+ * Run a command given as a format (split at spaces, no quoting) with its
+ * output appended to tools.log in the current directory; its exit status
+ * (127: could not start, 128: killed).
+ */
+int t_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Write @text to the file @name; 0 or -1. */
+int t_write_text(const char *name, const char *text);
+
+/*
  * Stack scanning, to show secrets do not outlive a call:
  *   const u8 *top = __builtin_frame_address(0);
  *   t_stack_clear();             zero the region below us

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hgsd_fixture.h - a real hgsd for the tests: the built binary (HGSD_BIN,
+ * else ../build/bin/hgsd) initialised into a scratch directory, started
+ * on 127.0.0.1 (a free port it picks), reached over HTTPS and over its
+ * admin socket, and stopped.
+ */
+#ifndef VMS_HGSD_FIXTURE_H
+#define VMS_HGSD_FIXTURE_H
+
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "vms_hgs_client.h"
+
+struct t_hgsd {
+	char bin[4096];		/* absolute path of hgsd */
+	char dir[512];		/* its state directory (hgsd --init) */
+	pid_t pid;		/* -1 when not running */
+	unsigned int port;	/* its HTTPS port while it runs */
+	struct vms_hgs_client *cli;	/* HTTPS, verified against tls.pem */
+	struct vms_hgs_client *adm;	/* the admin socket */
+};
+
+/*
+ * `hgsd --init @dir --port 0` (its output in @dir.init.log), then
+ * @conf_lines appended to @dir/hgsd.conf. A relative HGSD_BIN is taken
+ * from the current directory, so call this before any chdir(). 0, or -1
+ * with a line on stderr.
+ */
+int t_hgsd_init(struct t_hgsd *h, const char *dir, const char *conf_lines);
+/*
+ * Start it (stderr and stdout to @dir/hgsd.log), wait up to 10 s for its
+ * port file and open both clients. 0, or -1 with a line on stderr.
+ */
+int t_hgsd_start(struct t_hgsd *h);
+/* Close the clients and stop it with @sig (SIGTERM, or SIGKILL for a crash). */
+void t_hgsd_stop(struct t_hgsd *h, int sig);
+
+/*
+ * POST (@req, consumed) or GET (@req NULL) @path; fails the test unless
+ * the answer is @want_http with substatus @want_sub. The answer (decref it).
+ */
+json_t *t_hgs_call(struct vms_hgs_client *c, const char *path, json_t *req,
+		   long want_http, const char *want_sub);
+/* The same, wanting 200 Passed, the answer dropped. */
+void t_hgs_call_ok(struct vms_hgs_client *c, const char *path, json_t *req);
+
+#endif /* VMS_HGSD_FIXTURE_H */
