@@ -347,6 +347,7 @@ static unsigned int report_failures(const char *phase)
 
 struct agent_att {
 	long long attempts;
+	long long opened;	/* HTTPS connections the agent made, all URLs */
 	char state[32], level[32];
 };
 
@@ -368,6 +369,15 @@ static int agent_attestation(struct agent_att *a)
 		return -EPROTO;
 	}
 	a->attempts = json_integer_value(json_object_get(att, "attempts"));
+	{
+		json_t *u;
+		size_t i;
+
+		a->opened = 0;
+		json_array_foreach(json_object_get(j, "hgs"), i, u)
+			a->opened += json_integer_value(
+				json_object_get(u, "connections_opened"));
+	}
 	snprintf(a->state, sizeof(a->state), "%s",
 		 json_string_value(json_object_get(att, "state")) ?: "?");
 	snprintf(a->level, sizeof(a->level), "%s", json_string_value(
@@ -510,10 +520,11 @@ static int bench(void)
 		printf("# bench: agent status after the run: %s\n", strerror(-r));
 	else
 		printf("# bench: agent attested during the run: %s (attempts "
-		       "%lld -> %lld; now %s at %s)\n",
+		       "%lld -> %lld; now %s at %s); HTTPS connections it "
+		       "opened: %lld -> %lld\n",
 		       after.attempts != before.attempts ? "yes" : "no",
 		       before.attempts, after.attempts, after.state,
-		       after.level);
+		       after.level, before.opened, after.opened);
 	printf("# bench: boot storm N=%u: end to end %.1f VMs/s, KPS-only "
 	       "%.1f releases/s, ratio %.3f (concurrency %u threads)\n", B.n,
 	       x, y, x / y, B.threads);

@@ -130,6 +130,7 @@ struct hgs_url_stat {
 	time_t last_ok, last_fail;
 	char last_error[256];
 	unsigned long ok, failed;
+	unsigned long opened;	/* HTTPS connections made (handshakes) */
 	int down;		/* the last attempt failed */
 };
 

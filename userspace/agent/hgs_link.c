@@ -45,6 +45,7 @@ static int client_take(struct agent *a, unsigned int u,
 		pthread_mutex_unlock(&a->link_lock);
 		return 0;
 	}
+	a->url_stat[u].opened++;
 	pthread_mutex_unlock(&a->link_lock);
 	return vms_hgs_client_open(c, a->cfg.urls[u], a->cfg.ca_file, NULL);
 }
@@ -193,12 +194,13 @@ json_t *hgs_link_status(struct agent *a)
 			s->down ? "unreachable" : "reachable";
 
 		json_array_append_new(arr, json_pack(
-			"{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}",
+			"{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s}",
 			"url", a->cfg.urls[u], "role", u ? "fallback" : "primary",
 			"state", state, "last_success", (json_int_t)s->last_ok,
 			"last_failure", (json_int_t)s->last_fail,
 			"successes", (json_int_t)s->ok,
 			"failures", (json_int_t)s->failed,
+			"connections_opened", (json_int_t)s->opened,
 			"last_error", s->last_error));
 	}
 	pthread_mutex_unlock(&a->link_lock);
