@@ -28,6 +28,7 @@ run_suite() {
 
 run_suite unit make -s -C "$REPO/userspace" check
 run_suite static "$REPO/scripts/static-check.sh"
+run_suite systemd "$REPO/scripts/systemd-check.sh"
 run_suite fuzz "$REPO/scripts/fuzz.sh"
 run_suite dkms "$REPO/selftests/dkms/test.sh"
 run_suite rig-self "$REPO/selftests/vm/selftest_rig.sh"
@@ -54,6 +55,6 @@ if compgen -G "$REPO/build/tap/unit-*.tap" >/dev/null; then
 else
 	files+=("$TAP/unit.tap")
 fi
-files+=("$TAP/static.tap" "$TAP/fuzz.tap" "$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap" "$TAP/fabric.tap")
+files+=("$TAP/static.tap" "$TAP/systemd.tap" "$TAP/fuzz.tap" "$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap" "$TAP/fabric.tap")
 files+=("$TAP/worker.tap" "$TAP/worker-crash.tap")
 exec "$REPO/scripts/tap-summary.sh" "${files[@]}"

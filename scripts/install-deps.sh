@@ -14,7 +14,7 @@ PACKAGES=(
 	libssl-dev openssl libkeyutils-dev keyutils
 	libcmocka-dev libmicrohttpd-dev libjansson-dev
 	libcurl4-openssl-dev libsqlite3-dev sqlite3 libseccomp-dev
-	valgrind python3-cryptography curl procps xxd gdb jq util-linux
+	valgrind python3-cryptography curl procps xxd gdb jq util-linux systemd
 	clang-14 libclang-rt-14-dev
 )
 
