@@ -82,9 +82,18 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@$(REPO)/scripts/demo.sh
 
+# Userspace directories already in kernel style and the checkpatch types
+# userspace may use (Documentation/testing.md); scripts/static-check.sh
+# checks the same list.
+USTYLE_DIRS := userspace/examples userspace/worker userspace/fuzz
+USTYLE_IGNORE := VOLATILE,AVOID_EXTERNS
+
 style: $(CHECKPATCH)
 	$(CHECKPATCH) --no-tree --strict --show-types \
 		-f kmod/*.c kmod/*.h core/*.c core/*.h include/uapi/linux/vmshield.h
+	$(CHECKPATCH) --no-tree --show-types --ignore $(USTYLE_IGNORE) \
+		-f $(wildcard $(addsuffix /*.c,$(USTYLE_DIRS)) \
+		$(addsuffix /*.h,$(USTYLE_DIRS)))
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(REPO) C=2 W=1 modules
