@@ -255,7 +255,6 @@ int vms_ima_log_replay(const struct vms_ima_log *log, const uint8_t pcr10[32],
 
 int vms_ima_log_find_report(const struct vms_ima_log *log, size_t covered)
 {
-	uint8_t d[32];
 	size_t i;
 
 	if (covered > log->n)
@@ -266,13 +265,22 @@ int vms_ima_log_find_report(const struct vms_ima_log *log, size_t covered)
 		if (e->tmpl != VMS_IMA_BUF || e->violation ||
 		    strcmp(e->name, VMS_IMA_REPORT_EVENT))
 			continue;
-		if (strcmp(e->algo, "sha256") || e->digest_len != 32 ||
-		    !EVP_Digest(e->buf, e->buf_len, d, NULL, EVP_sha256(), NULL) ||
-		    memcmp(d, e->digest, 32))
+		if (vms_ima_buf_digest_check(e))
 			return -EBADMSG;
 		return (int)i;
 	}
 	return -ENOENT;
+}
+
+int vms_ima_buf_digest_check(const struct vms_ima_entry *e)
+{
+	uint8_t d[32];
+
+	if (strcmp(e->algo, "sha256") || e->digest_len != 32 ||
+	    !EVP_Digest(e->buf, e->buf_len, d, NULL, EVP_sha256(), NULL) ||
+	    memcmp(d, e->digest, 32))
+		return -EBADMSG;
+	return 0;
 }
 
 int vms_ima_entry_is_file(const struct vms_ima_entry *e)

@@ -127,14 +127,3 @@ int vms_ima_entry_is_ima_key(const struct vms_ima_entry *e)
 	return !e->violation && e->tmpl == VMS_IMA_BUF &&
 	       (!strcmp(e->name, "_ima") || !strcmp(e->name, ".ima"));
 }
-
-int vms_ima_buf_digest_check(const struct vms_ima_entry *e)
-{
-	uint8_t d[32];
-
-	if (strcmp(e->algo, "sha256") || e->digest_len != 32 ||
-	    !EVP_Digest(e->buf, e->buf_len, d, NULL, EVP_sha256(), NULL) ||
-	    memcmp(d, e->digest, 32))
-		return -EBADMSG;
-	return 0;
-}

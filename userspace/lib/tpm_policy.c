@@ -34,7 +34,6 @@ static enum vms_hgs_reason one_enclave_key(const struct vms_ima_log *ima,
 					   const uint8_t enclave_pk[32])
 {
 	struct vms_isolation_report other;
-	uint8_t d[32];
 	size_t i;
 
 	for (i = 0; i < covered; i++) {
@@ -42,9 +41,7 @@ static enum vms_hgs_reason one_enclave_key(const struct vms_ima_log *ima,
 
 		if (!is_report_entry(e))
 			continue;
-		if (strcmp(e->algo, "sha256") || e->digest_len != 32 ||
-		    !EVP_Digest(e->buf, e->buf_len, d, NULL, EVP_sha256(),
-				NULL) || memcmp(d, e->digest, 32))
+		if (vms_ima_buf_digest_check(e))
 			return HGS_R_IMA_LOG_MALFORMED;
 		if (vms_report_parse((const char *)e->buf, e->buf_len, &other) ||
 		    CRYPTO_memcmp(other.enclave_pk, enclave_pk, 32))

@@ -82,6 +82,9 @@ int vms_ima_log_replay(const struct vms_ima_log *log, const uint8_t pcr10[32],
  */
 int vms_ima_log_find_report(const struct vms_ima_log *log, size_t covered);
 
+/* 0 if @e's d-ng digest is SHA-256 of its buffer; -EBADMSG otherwise. */
+int vms_ima_buf_digest_check(const struct vms_ima_entry *e);
+
 /* 1 if @e measured a file (not boot_aggregate, not a buffer). */
 int vms_ima_entry_is_file(const struct vms_ima_entry *e);
 

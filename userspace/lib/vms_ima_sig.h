@@ -78,7 +78,5 @@ void vms_ima_key_free(struct vms_ima_key *k);
 /* 1 if @e records a key loaded into the IMA keyring ("_ima" or ".ima"). */
 int vms_ima_entry_is_ima_key(const struct vms_ima_entry *e);
 
-/* 0 if @e's d-ng digest is SHA-256 of its buffer; -EBADMSG otherwise. */
-int vms_ima_buf_digest_check(const struct vms_ima_entry *e);
 
 #endif /* VMS_IMA_SIG_H */
