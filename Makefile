@@ -85,7 +85,7 @@ demo: deps
 # Userspace directories already in kernel style and the checkpatch types
 # userspace may use (Documentation/testing.md); scripts/static-check.sh
 # checks the same list.
-USTYLE_DIRS := userspace/examples userspace/worker userspace/fuzz
+USTYLE_DIRS := userspace/examples userspace/worker userspace/fuzz userspace/agent
 USTYLE_IGNORE := VOLATILE,AVOID_EXTERNS
 
 # style: the gate make check applies (no ERROR, no WARNING); style-strict
@@ -96,7 +96,7 @@ style: $(CHECKPATCH)
 	$(CHECKPATCH) --no-tree --show-types \
 		-f kmod/*.c kmod/*.h core/*.c core/*.h include/uapi/linux/vmshield.h
 	$(CHECKPATCH) --no-tree --show-types --ignore $(USTYLE_IGNORE) \
-		-f $(wildcard $(addsuffix /*.c,$(USTYLE_DIRS)) \
+		--typedefsfile scripts/checkpatch-typedefs -f $(wildcard $(addsuffix /*.c,$(USTYLE_DIRS)) \
 		$(addsuffix /*.h,$(USTYLE_DIRS)))
 
 style-strict: $(CHECKPATCH)

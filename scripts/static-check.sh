@@ -12,9 +12,11 @@ files=(kmod/*.c kmod/*.h core/*.c core/*.h include/uapi/linux/vmshield.h)
 # Userspace follows the same style, minus the types listed in
 # Documentation/testing.md; only the directories already converted are
 # checked (USTYLE_DIRS in the top-level Makefile keeps the same list).
+# scripts/checkpatch-typedefs names the library types (X509, json_t...)
+# checkpatch cannot know are types.
 USTYLE_IGNORE=VOLATILE,AVOID_EXTERNS
 ufiles=()
-for d in userspace/examples userspace/worker userspace/fuzz; do
+for d in userspace/examples userspace/worker userspace/fuzz userspace/agent; do
 	for f in "$d"/*.c "$d"/*.h; do
 		[[ -e "$f" ]] && ufiles+=("$f")
 	done
@@ -37,7 +39,8 @@ for f in "${files[@]}"; do
 	check -f "$f"
 done
 for f in "${ufiles[@]}"; do
-	check --ignore "$USTYLE_IGNORE" -f "$f"
+	check --ignore "$USTYLE_IGNORE" \
+		--typedefsfile scripts/checkpatch-typedefs -f "$f"
 done
 n=$((n + 1))
 KDIR=${KDIR:-/lib/modules/$(ls -1 /lib/modules | sort -V | tail -1)/build}

@@ -33,6 +33,7 @@
 #include <openssl/evp.h>
 
 #include "vms_agent_client.h"
+#include "vms_compiler.h"
 #include "vms_hgs_cert.h"
 
 #define AGENT_PATH_MAX		1024
@@ -96,7 +97,7 @@ int agent_config_parse(const char *text, const char *name,
 
 /* ---- logging ---- */
 void alog(const char *level, const char *event, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	__printf(3, 4);
 #define log_info(ev, ...)	alog("info", ev, __VA_ARGS__)
 #define log_warn(ev, ...)	alog("warning", ev, __VA_ARGS__)
 #define log_err(ev, ...)	alog("error", ev, __VA_ARGS__)
@@ -112,14 +113,16 @@ struct agent_fail {
 };
 void agent_fail_set(struct agent_fail *f, const char *source,
 		    const char *substatus, int err, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+	__printf(5, 6);
 
 /* ---- host key ---- */
 int hostkey_init(const struct agent_config *c);
 int hostkey_export(const struct agent_config *c);
 int hostkey_load(const struct agent_config *c, EVP_PKEY **out);
-/* TPM mode: `hgs-agent identity`: the EK public (TPM2B_PUBLIC) to @out,
- * or its fingerprint and what to tell the HGS admin. */
+/*
+ * TPM mode: `hgs-agent identity`: the EK public (TPM2B_PUBLIC) to @out,
+ * or its fingerprint and what to tell the HGS admin.
+ */
 int tpm_identity(const struct agent_config *c, const char *out);
 
 /* ---- HGS ---- */
@@ -153,8 +156,10 @@ void hgs_link_free(struct agent *a);
 int hgs_run(struct agent *a, double deadline, hgs_exchange_fn fn, void *arg,
 	    char *err, size_t errlen);
 json_t *hgs_link_status(struct agent *a);
-/* POST for an exchange: 0 with HGS's answer (4xx included), or -EAGAIN
- * (transport error, HTTP 5xx such as Busy) with the reason in @err. */
+/*
+ * POST for an exchange: 0 with HGS's answer (4xx included), or -EAGAIN
+ * (transport error, HTTP 5xx such as Busy) with the reason in @err.
+ */
 int hgs_post(struct vms_hgs_client *c, const char *path, json_t *req,
 	     long *http, json_t **resp, char *err, size_t errlen);
 

@@ -125,8 +125,8 @@ static int attest_exchange_tpm(struct vms_hgs_client *c, struct attest_ex *x,
 	r = vms_host_tpm_open(&t, cfg->tpm_tcti);
 	if (r) {
 		/* not a network problem: another URL will not help */
-		snprintf(err, errlen, "cannot open the TPM at %s: %s (is the TPM there, "
-			 "and is the agent root or in the tss group?)", cfg->tpm_tcti,
+		snprintf(err, errlen, "cannot open the TPM at %s: %s (is the TPM there, and is the agent root or in the tss group?)",
+				      cfg->tpm_tcti,
 			 strerror(-r));
 		return r;
 	}
@@ -153,9 +153,9 @@ static int attest_exchange_tpm(struct vms_hgs_client *c, struct attest_ex *x,
 static int attest_exchange(struct vms_hgs_client *c, void *arg, char *err,
 			   size_t errlen)
 {
-	struct attest_ex *x = arg;
 	_cleanup_(vms_freep) uint8_t *nonce = NULL, *sig = NULL;
 	_cleanup_(vms_freep) char *sig64 = NULL;
+	struct attest_ex *x = arg;
 	const char *session, *nonce64;
 	char pkhex[65];
 	size_t nlen, siglen;
@@ -326,20 +326,16 @@ static void refusal(struct agent *a, json_t *resp, long http,
 	if (a->cfg.attestation_mode == AGENT_MODE_TPM &&
 	    (code == HGS_R_HOST_NOT_REGISTERED || code == HGS_R_TPM_EK_NOT_REGISTERED))
 		agent_fail_set(f, "attestation", sub, -EACCES,
-			       "HGS does not know this TPM as host '%s': run 'hgs-agent "
-			       "identity --out ek.pub' and ask the HGS admin to run "
-			       "'shieldctl hgs host add %s --ek ek.pub --class CLASS'",
+			       "HGS does not know this TPM as host '%s': run 'hgs-agent identity --out ek.pub' and ask the HGS admin to run 'shieldctl hgs host add %s --ek ek.pub --class CLASS'",
 			       a->cfg.host_name, a->cfg.host_name);
 	else if (code == HGS_R_HOST_NOT_REGISTERED)
 		agent_fail_set(f, "attestation", sub, -EACCES,
-			       "HGS does not know host '%s': ask the HGS admin to "
-			       "run 'shieldctl hgs host add %s --key %s/%s'",
+			       "HGS does not know host '%s': ask the HGS admin to run 'shieldctl hgs host add %s --key %s/%s'",
 			       a->cfg.host_name, a->cfg.host_name,
 			       a->cfg.state_dir, AGENT_HOST_PUB_FILE);
 	else if (code == HGS_R_HOST_DISABLED)
 		agent_fail_set(f, "attestation", sub, -EACCES,
-			       "HGS has disabled host '%s': the HGS admin "
-			       "re-enables it with 'shieldctl hgs host enable %s'",
+			       "HGS has disabled host '%s': the HGS admin re-enables it with 'shieldctl hgs host enable %s'",
 			       a->cfg.host_name, a->cfg.host_name);
 	else
 		agent_fail_set(f, "attestation", sub[0] == '?' ? "BadAnswer" : sub,
@@ -360,9 +356,8 @@ static int do_attest(struct agent *a, const struct module_view *m,
 	r = hgs_run(a, deadline, attest_exchange, &x, err, sizeof(err));
 	if (r == -ETIMEDOUT || r == -ESHUTDOWN) {
 		agent_fail_set(f, "attestation", "HgsUnreachable", -ETIMEDOUT,
-			       "no HGS answered before the deadline (last error: "
-			       "%s); check the network and that hgsd runs at %s "
-			       "(or the fallbacks)", err, a->cfg.urls[0]);
+			       "no HGS answered before the deadline (last error: %s); check the network and that hgsd runs at %s (or the fallbacks)",
+			       err, a->cfg.urls[0]);
 		return -ETIMEDOUT;
 	}
 	if (r) {
@@ -380,9 +375,7 @@ static int do_attest(struct agent *a, const struct module_view *m,
 	    strcmp(info->host, a->cfg.host_name)) {
 		json_decref(x.answer);
 		agent_fail_set(f, "attestation", "BadAnswer", -EPROTO,
-			       "HGS answered with a certificate that is not for "
-			       "this host and enclave key: check hgs_url points "
-			       "at your HGS");
+			       "HGS answered with a certificate that is not for this host and enclave key: check hgs_url points at your HGS");
 		return -EPROTO;
 	}
 	*b64_out = strdup(b64);
@@ -462,9 +455,7 @@ int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
 			    ETIMEDOUT) {
 				pthread_mutex_unlock(&s->lock);
 				agent_fail_set(f, "attestation", "HgsUnreachable",
-					       -ETIMEDOUT, "the attestation in "
-					       "progress did not finish before "
-					       "the deadline");
+					       -ETIMEDOUT, "the attestation in progress did not finish before the deadline");
 				return -ETIMEDOUT;
 			}
 		}
@@ -488,9 +479,7 @@ int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
 			char why[sizeof(f->message)];
 
 			snprintf(why, sizeof(why), "%s", f->message);
-			snprintf(f->message, sizeof(f->message), "the health "
-				 "certificate has expired (or has under %u s "
-				 "left) and renewing it failed: %.400s",
+			snprintf(f->message, sizeof(f->message), "the health certificate has expired (or has under %u s left) and renewing it failed: %.400s",
 				 a->cfg.cert_min_remaining_s, why);
 		}
 		s->last_fail = *f;

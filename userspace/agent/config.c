@@ -7,10 +7,12 @@
  * lists every key; lib/conf_parse.c reads the lines.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "agent.h"
+#include "vms_compiler.h"
 #include "vms_conf_parse.h"
 #include "vms_hgs_tpm_client.h"
 #include "vms_host_tpm.h"
@@ -80,8 +82,7 @@ static int parse_group(const char *v)
 	if (n >= 64)
 		return -EINVAL;
 	/* a name (as useradd allows) or a numeric gid */
-	return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789_-.") == n ? 0 : -EINVAL;
+	return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n ? 0 : -EINVAL;
 }
 
 /* Keys that may appear once; hgs_fallback_url may repeat. */
@@ -92,7 +93,7 @@ static const char *const keys[] = {
 	"retry_max_ms", "request_deadline_s", "attempt_timeout_s",
 	"max_clients", "attestation_mode", "tpm_tcti", "tpm_event_log", "tpm_ima_log",
 };
-#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+#define N_KEYS ARRAY_SIZE(keys)
 
 static int key_index(const char *k)
 {
@@ -122,50 +123,55 @@ static int set_uint(unsigned int *field, const char *v, unsigned long min,
 	return r;
 }
 
+/* The unsigned settings and their ranges. */
+static const struct uint_key {
+	const char *name;
+	size_t off;
+	unsigned long min, max;
+} uint_keys[] = {
+	{ "renew_interval_s", offsetof(struct agent_config, renew_interval_s), 60, 604800 },
+	{ "renew_jitter_s", offsetof(struct agent_config, renew_jitter_s), 0, 86400 },
+	{ "renew_fraction_pct", offsetof(struct agent_config, renew_fraction_pct), 10, 95 },
+	{ "cert_min_remaining_s", offsetof(struct agent_config, cert_min_remaining_s), 1, 86400 },
+	{ "retry_initial_ms", offsetof(struct agent_config, retry_initial_ms), 10, 600000 },
+	{ "retry_max_ms", offsetof(struct agent_config, retry_max_ms), 10, 3600000 },
+	{ "request_deadline_s", offsetof(struct agent_config, request_deadline_s), 1, 3600 },
+	{ "attempt_timeout_s", offsetof(struct agent_config, attempt_timeout_s), 1, 600 },
+	{ "max_clients", offsetof(struct agent_config, max_clients), 1, 4096 },
+};
+
 /* vms_conf_set_fn for hgs-agent.conf. */
 static int set_key(void *ctx, const char *k, const char *v, char *why)
 {
 	struct agent_conf_parse *p = ctx;
 	struct agent_config *c = p->c;
 	int r, idx = key_index(k);
+	size_t i;
 
 	if (idx < 0)
 		return -ENOENT;
 	if (p->seen[idx]++ && strcmp(k, "hgs_fallback_url"))
 		return -EEXIST;
-#define UINT_KEY(name, field, min, max)					\
-	if (!strcmp(k, name))						\
-		return set_uint(&c->field, v, min, max, why);
-	UINT_KEY("renew_interval_s", renew_interval_s, 60, 604800)
-	UINT_KEY("renew_jitter_s", renew_jitter_s, 0, 86400)
-	UINT_KEY("renew_fraction_pct", renew_fraction_pct, 10, 95)
-	UINT_KEY("cert_min_remaining_s", cert_min_remaining_s, 1, 86400)
-	UINT_KEY("retry_initial_ms", retry_initial_ms, 10, 600000)
-	UINT_KEY("retry_max_ms", retry_max_ms, 10, 3600000)
-	UINT_KEY("request_deadline_s", request_deadline_s, 1, 3600)
-	UINT_KEY("attempt_timeout_s", attempt_timeout_s, 1, 600)
-	UINT_KEY("max_clients", max_clients, 1, 4096)
-#undef UINT_KEY
+	for (i = 0; i < ARRAY_SIZE(uint_keys); i++)
+		if (!strcmp(k, uint_keys[i].name))
+			return set_uint((unsigned int *)((char *)c + uint_keys[i].off),
+					v, uint_keys[i].min, uint_keys[i].max, why);
 	if (!strcmp(k, "host_name")) {
 		if (!vms_host_name_valid(v))
-			return vms_conf_bad(why, "must be 1 to 64 of A-Z a-z "
-					    "0-9 . _ - (as registered at HGS)");
+			return vms_conf_bad(why, "must be 1 to 64 of A-Z a-z 0-9 . _ - (as registered at HGS)");
 		strcpy(c->host_name, v);
 		return 0;
 	}
 	if (!strcmp(k, "hgs_url")) {
 		if (!url_valid(v))
-			return vms_conf_bad(why, "must be https://HOST[:PORT] "
-					    "(HTTPS only, no path)");
+			return vms_conf_bad(why, "must be https://HOST[:PORT] (HTTPS only, no path)");
 		strcpy(c->urls[0], v);
 		return 0;
 	}
 	if (!strcmp(k, "hgs_fallback_url")) {
 		r = add_urls(c, p->n_fallback, v);
 		if (r < 0)
-			return vms_conf_bad(why, "must be a comma list of "
-					    "https://HOST[:PORT] (at most 7 "
-					    "fallbacks in all)");
+			return vms_conf_bad(why, "must be a comma list of https://HOST[:PORT] (at most 7 fallbacks in all)");
 		p->n_fallback += (unsigned int)r;
 		c->n_urls = 1 + p->n_fallback;
 		return 0;
@@ -188,10 +194,7 @@ static int set_key(void *ctx, const char *k, const char *v, char *why)
 	}
 	if (!strcmp(k, "tpm_tcti")) {
 		if (!*v || strlen(v) >= sizeof(c->tpm_tcti) || strpbrk(v, " \t\"\\"))
-			return vms_conf_bad(why, "must be a tpm2-tss TCTI such "
-					    "as device:/dev/tpmrm0 or "
-					    "swtpm:host=127.0.0.1,port=2321 "
-					    "(at most 255 characters)");
+			return vms_conf_bad(why, "must be a tpm2-tss TCTI such as device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321 (at most 255 characters)");
 		strcpy(c->tpm_tcti, v);
 		return 0;
 	}
@@ -201,8 +204,7 @@ static int set_key(void *ctx, const char *k, const char *v, char *why)
 		return vms_conf_path(c->ima_log, sizeof(c->ima_log), v, why);
 	if (!strcmp(k, "socket_group")) {
 		if (parse_group(v))
-			return vms_conf_bad(why, "must be a group name or number "
-					    "(empty: root only)");
+			return vms_conf_bad(why, "must be a group name or number (empty: root only)");
 		strcpy(c->socket_group, v);
 		return 0;
 	}
@@ -222,18 +224,15 @@ static int config_complete(struct agent_conf_parse *p, const char *name,
 	struct agent_config *c = p->c;
 
 	if (!c->host_name[0])
-		return fail(err, errlen, "'host_name' is required (the name "
-			    "the HGS admin registers this host under)", name);
+		return fail(err, errlen, "'host_name' is required (the name the HGS admin registers this host under)",
+					 name);
 	if (!c->urls[0][0])
-		return fail(err, errlen, "'hgs_url' is required "
-			    "(https://HGS:PORT)", name);
+		return fail(err, errlen, "'hgs_url' is required (https://HGS:PORT)", name);
 	if (!c->ca_file[0])
-		return fail(err, errlen, "'hgs_ca_file' is required: the CA "
-			    "(or HGS tls.pem) that HGS's HTTPS certificate must "
-			    "chain to; it is always verified", name);
+		return fail(err, errlen, "'hgs_ca_file' is required: the CA (or HGS tls.pem) that HGS's HTTPS certificate must chain to; it is always verified",
+					 name);
 	if (c->retry_max_ms < c->retry_initial_ms)
-		return fail(err, errlen, "retry_max_ms is below "
-			    "retry_initial_ms", name);
+		return fail(err, errlen, "retry_max_ms is below retry_initial_ms", name);
 	c->n_urls = 1 + p->n_fallback;
 	return 0;
 }

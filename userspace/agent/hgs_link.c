@@ -50,8 +50,10 @@ static int client_take(struct agent *a, unsigned int u,
 	return vms_hgs_client_open(c, a->cfg.urls[u], a->cfg.ca_file, NULL);
 }
 
-/* Keep a handle that worked; close one that failed (its connection may
- * be half dead). */
+/*
+ * Keep a handle that worked; close one that failed (its connection may
+ * be half dead).
+ */
 static void client_give(struct agent *a, unsigned int u,
 			struct vms_hgs_client *c, int ok)
 {
@@ -64,8 +66,10 @@ static void client_give(struct agent *a, unsigned int u,
 	vms_hgs_client_close(c);
 }
 
-/* Count every attempt; log only when a URL changes state (a storm of
- * retries must not flood the journal). */
+/*
+ * Count every attempt; log only when a URL changes state (a storm of
+ * retries must not flood the journal).
+ */
 static void note(struct agent *a, unsigned int u, int ok, const char *err)
 {
 	struct hgs_url_stat *s = &a->url_stat[u];

@@ -26,9 +26,9 @@ static void key_paths(const struct agent_config *c, char *priv, char *pub,
 
 int hostkey_init(const struct agent_config *c)
 {
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = NULL;
 	char priv[AGENT_PATH_MAX + 32], pub[AGENT_PATH_MAX + 32];
 	char fpr[VMS_FPR_HEX_LEN];
-	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = NULL;
 	int r;
 
 	key_paths(c, priv, pub, sizeof(priv));
@@ -39,10 +39,8 @@ int hostkey_init(const struct agent_config *c)
 		return r;
 	}
 	if (access(priv, F_OK) == 0) {
-		fprintf(stderr, "hgs-agent: %s exists: refusing to replace the "
-			"host key (HGS knows this host by it). To start over, "
-			"remove it and have the HGS admin re-register the new "
-			"key.\n", priv);
+		fprintf(stderr, "hgs-agent: %s exists: refusing to replace the host key (HGS knows this host by it). To start over, remove it and have the HGS admin re-register the new key.\n",
+				priv);
 		return -EEXIST;
 	}
 	k = vms_pkey_gen_ed25519();
@@ -81,8 +79,8 @@ int hostkey_load(const struct agent_config *c, EVP_PKEY **out)
 	if (stat(priv, &st))
 		return -errno;
 	if (st.st_mode & 077) {
-		log_err("host_key", "path=\"%s\" error=\"readable by others: "
-			"chmod 600 it (and consider it exposed)\"", priv);
+		log_err("host_key", "path=\"%s\" error=\"readable by others: chmod 600 it (and consider it exposed)\"",
+				    priv);
 		return -EPERM;
 	}
 	r = vms_pkey_read_private(priv, NULL, out);
@@ -101,8 +99,8 @@ int hostkey_export(const struct agent_config *c)
 	int r = hostkey_load(c, &k);
 
 	if (r) {
-		fprintf(stderr, "hgs-agent: no usable host key in %s (%s): run "
-			"'hgs-agent --init' first\n", c->state_dir, strerror(-r));
+		fprintf(stderr, "hgs-agent: no usable host key in %s (%s): run 'hgs-agent --init' first\n",
+				c->state_dir, strerror(-r));
 		return r;
 	}
 	r = vms_pkey_to_pem(k, &pem);

@@ -29,8 +29,8 @@ int tpm_identity(const struct agent_config *c, const char *out)
 
 	r = vms_host_tpm_open(&t, c->tpm_tcti);
 	if (r) {
-		fprintf(stderr, "hgs-agent identity: cannot open the TPM at %s: %s (is there a "
-			"TPM, and are you root?)\n", c->tpm_tcti, strerror(-r));
+		fprintf(stderr, "hgs-agent identity: cannot open the TPM at %s: %s (is there a TPM, and are you root?)\n",
+				c->tpm_tcti, strerror(-r));
 		return r;
 	}
 	r = vms_host_tpm_ek_public(t, &ek, &len);
@@ -64,7 +64,7 @@ int tpm_identity(const struct agent_config *c, const char *out)
 		       "  shieldctl hgs host add %s --ek %s --class HARDWARE_CLASS\n",
 		       out, c->host_name, out);
 	else
-		printf("write it with --out FILE for the HGS admin (shieldctl hgs host add %s "
-		       "--ek FILE)\n", c->host_name);
+		printf("write it with --out FILE for the HGS admin (shieldctl hgs host add %s --ek FILE)\n",
+		       c->host_name);
 	return 0;
 }

@@ -57,17 +57,15 @@ static int run(struct agent *a)
 	} else {
 		r = hostkey_load(&a->cfg, &a->host_key);
 		if (r) {
-			log_err("host_key", "state_dir=%s error=\"%s\" hint=\"run 'hgs-agent "
-				"--init' and have the HGS admin register the key\"",
+			log_err("host_key", "state_dir=%s error=\"%s\" hint=\"run 'hgs-agent --init' and have the HGS admin register the key\"",
 				a->cfg.state_dir, strerror(-r));
 			return 1;
 		}
 		vms_pkey_fingerprint(a->host_key, a->host_key_fpr);
 	}
 	if (access(a->cfg.ca_file, R_OK)) {
-		log_err("config", "hgs_ca_file=%s error=\"%s\" hint=\"HGS's HTTPS "
-			"certificate is always verified against this file: copy "
-			"HGS's tls.pem (or its CA) here\"", a->cfg.ca_file,
+		log_err("config", "hgs_ca_file=%s error=\"%s\" hint=\"HGS's HTTPS certificate is always verified against this file: copy HGS's tls.pem (or its CA) here\"",
+				  a->cfg.ca_file,
 			strerror(errno));
 		return 1;
 	}
@@ -95,8 +93,7 @@ static int run(struct agent *a)
 		if (sigwait(&set, &sig))
 			continue;
 		if (sig == SIGHUP) {
-			log_info("sighup", "note=\"configuration is read at start: "
-				 "restart the agent to apply changes\"");
+			log_info("sighup", "note=\"configuration is read at start: restart the agent to apply changes\"");
 			continue;
 		}
 		break;
@@ -155,13 +152,14 @@ int main(int argc, char **argv)
 			mode = IDENTITY;
 		else if (!strcmp(argv[i], "--out") && mode == IDENTITY && i + 1 < argc)
 			out = argv[++i];
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
+		else
+			break;
+	}
+	if (i < argc) {
+		int help = !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help");
+
+		usage(help ? stdout : stderr);
+		return help ? 0 : 2;
 	}
 	agent_lifecycle_init(&a);
 	agent_config_defaults(&a.cfg);

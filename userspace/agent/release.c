@@ -96,32 +96,25 @@ static void kps_refusal(struct agent *a, const struct agent_request *rq,
 	case HGS_R_HOST_DISABLED:
 	case HGS_R_HOST_NOT_REGISTERED:
 		agent_fail_set(f, "kps", sub, -EACCES,
-			       "HGS no longer honours host '%s' (%s): the HGS "
-			       "admin checks 'shieldctl hgs host list' and runs "
-			       "'shieldctl hgs host enable %s' (or re-registers it)",
+			       "HGS no longer honours host '%s' (%s): the HGS admin checks 'shieldctl hgs host list' and runs 'shieldctl hgs host enable %s' (or re-registers it)",
 			       a->cfg.host_name, msg ? msg : sub,
 			       a->cfg.host_name);
 		break;
 	case HGS_R_KP_NOT_FOR_THIS_HGS:
 		agent_fail_set(f, "kps", sub, -EACCES,
-			       "the key protector of VM %s does not list this "
-			       "HGS's guardian: the VM's owner runs 'shieldctl kp "
-			       "grant' with the guardian from 'shieldctl guardian "
-			       "import'", rq->vm_id);
+			       "the key protector of VM %s does not list this HGS's guardian: the VM's owner runs 'shieldctl kp grant' with the guardian from 'shieldctl guardian import'",
+			       rq->vm_id);
 		break;
 	case HGS_R_ISOLATION_INSUFFICIENT_FOR_POLICY:
 		agent_fail_set(f, "kps", sub, -EACCES,
-			       "VM %s is shielded and needs a kernel-locked host: "
-			       "raise lockdown to confidentiality with module "
-			       "signatures enforced ('shieldctl diagnose' says "
-			       "what is missing); the agent re-attests by itself",
+			       "VM %s is shielded and needs a kernel-locked host: raise lockdown to confidentiality with module signatures enforced ('shieldctl diagnose' says what is missing); the agent re-attests by itself",
 			       rq->vm_id);
 		break;
 	default:
 		agent_fail_set(f, "kps", sub[0] == '?' ? "BadAnswer" : sub,
-			       -EACCES, "KPS refused the key release for VM %s "
-			       "(HTTP %ld): %s", rq->vm_id, http,
-			       msg ? msg : "no message");
+			       -EACCES,
+			       "KPS refused the key release for VM %s (HTTP %ld): %s",
+			       rq->vm_id, http, msg ? msg : "no message");
 	}
 }
 
@@ -155,9 +148,7 @@ static int ask_kps(struct agent *a, const struct agent_request *rq,
 		json_decref(x.req);
 		if (r == -ETIMEDOUT || r == -ESHUTDOWN) {
 			agent_fail_set(f, "kps", "HgsUnreachable", -ETIMEDOUT,
-				       "no KPS answered before the deadline (last "
-				       "error: %s); the VM can start once HGS is "
-				       "reachable again at %s or a fallback URL",
+				       "no KPS answered before the deadline (last error: %s); the VM can start once HGS is reachable again at %s or a fallback URL",
 				       err, a->cfg.urls[0]);
 			return -ETIMEDOUT;
 		}
@@ -223,18 +214,17 @@ static int give_to_peer(struct agent *a, key_serial_t key, uid_t uid,
 	vms_dev_key_revoke(key);
 	vms_dev_key_unlink(key, a->ring);
 	agent_fail_set(f, "agent", "KeyHandoverFailed", r,
-		       "the key was loaded but could not be given to uid %u "
-		       "(%s)%s; it was revoked", (unsigned int)uid, strerror(-r),
-		       r == -EDQUOT ? ": that user's key quota is full "
-		       "(/proc/sys/kernel/keys/maxkeys, maxbytes)" : "");
+		       "the key was loaded but could not be given to uid %u (%s)%s; it was revoked",
+		       (unsigned int)uid, strerror(-r),
+		       r == -EDQUOT ? ": that user's key quota is full (/proc/sys/kernel/keys/maxkeys, maxbytes)" : "");
 	return r;
 }
 
 json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 			 uid_t uid, gid_t gid)
 {
-	unsigned int dl = a->cfg.request_deadline_s;
 	_cleanup_(vms_freep) uint8_t *blob = NULL;
+	unsigned int dl = a->cfg.request_deadline_s;
 	struct loaded_key lk = { 0 };
 	struct agent_fail f = { 0 };
 	const char *b64, *vm, *kid, *pol;
@@ -261,8 +251,8 @@ json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 	    !pol || life <= 0 ||
 	    vms_b64_decode(b64, strlen(b64), RELEASE_MAX, &blob, &len)) {
 		agent_fail_set(&f, "kps", "BadAnswer", -EPROTO,
-			       "KPS's answer is not a key release for VM %s: "
-			       "check hgs_url points at your HGS", rq->vm_id);
+			       "KPS's answer is not a key release for VM %s: check hgs_url points at your HGS",
+			       rq->vm_id);
 		r = -EPROTO;
 		goto failed;
 	}
@@ -285,11 +275,12 @@ json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 	lk.uid = uid;
 	lk.expires = time(NULL) + (time_t)life;
 	remember(a, &lk);
-	/* where a release's time goes: the health certificate (attesting
-	 * if needed), KPS, the module's HPKE open and keyring, the handover */
-	log_info("released", "vm=%s key_id=%s policy=%s serial=%d uid=%u "
-		 "lifetime_s=%lld cert_ms=%.1f kps_ms=%.1f load_ms=%.1f "
-		 "handover_ms=%.1f", lk.vm_id, lk.key_id, lk.policy, key,
+	/*
+	 * where a release's time goes: the health certificate (attesting
+	 * if needed), KPS, the module's HPKE open and keyring, the handover
+	 */
+	log_info("released", "vm=%s key_id=%s policy=%s serial=%d uid=%u lifetime_s=%lld cert_ms=%.1f kps_ms=%.1f load_ms=%.1f handover_ms=%.1f",
+			     lk.vm_id, lk.key_id, lk.policy, key,
 		 (unsigned int)uid, (long long)life, cert_s * 1e3,
 		 (t_kps - t0 - cert_s) * 1e3, (t_load - t_kps) * 1e3,
 		 (agent_now() - t_load) * 1e3);
@@ -310,8 +301,8 @@ failed:
 	{
 		char safe[600];
 
-		log_warn("release_failed", "vm=%s uid=%u source=%s substatus=%s "
-			 "error=\"%s\"", rq->vm_id, (unsigned int)uid, f.source,
+		log_warn("release_failed", "vm=%s uid=%u source=%s substatus=%s error=\"%s\"",
+					   rq->vm_id, (unsigned int)uid, f.source,
 			 f.substatus, log_safe(f.message, safe, sizeof(safe)));
 	}
 	return agent_answer_fail(&f);

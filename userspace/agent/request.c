@@ -17,7 +17,7 @@
 #include "vms_hex.h"
 
 static int bad(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	__printf(3, 4);
 static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -64,26 +64,22 @@ static int parse_release(json_t *o, struct agent_request *rq, char *err,
 	if (!json_is_string(vm))
 		return bad(err, errlen, "field 'vm_id' must be a string (a UUID)");
 	if (vms_uuid_parse(json_string_value(vm), id))
-		return bad(err, errlen, "field 'vm_id' is not a UUID "
-			   "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+		return bad(err, errlen, "field 'vm_id' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
 	vms_uuid_format(id, rq->vm_id);
 	if (!json_is_string(kp))
-		return bad(err, errlen, "field 'key_protector' must be a string "
-			   "(base64 of the KP file)");
+		return bad(err, errlen, "field 'key_protector' must be a string (base64 of the KP file)");
 	r = vms_b64_decode(json_string_value(kp), json_string_length(kp),
 			   AGENT_KP_MAX, &rq->kp, &rq->kp_len);
 	if (r == -EMSGSIZE)
-		return bad(err, errlen, "field 'key_protector' is larger than "
-			   "%u bytes", AGENT_KP_MAX);
+		return bad(err, errlen, "field 'key_protector' is larger than %u bytes",
+					AGENT_KP_MAX);
 	if (r || !rq->kp_len)
-		return bad(err, errlen, "field 'key_protector' is not strict "
-			   "base64 (RFC 4648, padded, no whitespace)");
+		return bad(err, errlen, "field 'key_protector' is not strict base64 (RFC 4648, padded, no whitespace)");
 	if (dl) {
 		json_int_t d = json_integer_value(dl);
 
 		if (!json_is_integer(dl) || d < 1 || d > 3600)
-			return bad(err, errlen, "field 'deadline_s' must be a "
-				   "whole number of seconds from 1 to 3600");
+			return bad(err, errlen, "field 'deadline_s' must be a whole number of seconds from 1 to 3600");
 		rq->deadline_s = (unsigned int)d;
 	}
 	rq->op = AGENT_OP_RELEASE;
@@ -113,8 +109,7 @@ int agent_request_parse(const char *line, size_t len, struct agent_request *rq,
 	}
 	op = json_string_value(json_object_get(o, "op"));
 	if (!op)
-		r = bad(err, errlen, "field 'op' must be a string: release, "
-			"status or attest");
+		r = bad(err, errlen, "field 'op' must be a string: release, status or attest");
 	else if (!strcmp(op, "release"))
 		r = parse_release(o, rq, err, errlen);
 	else if (!strcmp(op, "status") || !strcmp(op, "attest")) {

@@ -331,9 +331,7 @@ void *server_thread(void *arg)
 				 (int)c->cred.pid,
 				 a->cfg.socket_group[0] ? a->cfg.socket_group : "-");
 			refuse(a, fd, "PeerNotAllowed",
-			       "this process may not use hgs-agent: only root and "
-			       "members of the agent's socket_group may (see "
-			       "Documentation/agent.md); run the VM worker as such");
+			       "this process may not use hgs-agent: only root and members of the agent's socket_group may (see Documentation/agent.md); run the VM worker as such");
 			free(c);
 			continue;
 		}
@@ -342,8 +340,7 @@ void *server_thread(void *arg)
 			pthread_mutex_unlock(&a->clients_lock);
 			log_warn("busy", "clients=%u max_clients=%u", a->n_clients,
 				 a->cfg.max_clients);
-			refuse(a, fd, "AgentBusy", "the agent is serving max_clients "
-			       "requests: retry shortly, or raise max_clients");
+			refuse(a, fd, "AgentBusy", "the agent is serving max_clients requests: retry shortly, or raise max_clients");
 			free(c);
 			continue;
 		}
@@ -355,8 +352,7 @@ void *server_thread(void *arg)
 			pthread_mutex_lock(&a->clients_lock);
 			a->n_clients--;
 			pthread_mutex_unlock(&a->clients_lock);
-			refuse(a, fd, "AgentBusy", "the agent cannot start a thread: "
-			       "retry shortly");
+			refuse(a, fd, "AgentBusy", "the agent cannot start a thread: retry shortly");
 			free(c);
 		}
 		pthread_attr_destroy(&at);

@@ -128,8 +128,8 @@ int status_command(const struct agent_config *c, const char *conf, int json)
 
 	if (r == -ENOENT || r == -ECONNREFUSED) {
 		fprintf(stderr, "hgs-agent is not running (no daemon at %s).\n"
-			"Start it with 'systemctl start hgs-agent', or in the "
-			"foreground with 'hgs-agent -c %s'.\n", c->socket_path, conf);
+			"Start it with 'systemctl start hgs-agent', or in the foreground with 'hgs-agent -c %s'.\n",
+			c->socket_path, conf);
 		return 3;
 	}
 	if (r) {
