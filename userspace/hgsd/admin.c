@@ -628,6 +628,10 @@ static const char *ima_key_refusal(int r)
 	case -ENOTSUP:
 		return "the certificate's key is neither RSA nor EC: IMA signatures are RSA or "
 		       "ECDSA; give the certificate of the key you sign files with";
+	case -EKEYREJECTED:
+		return "the certificate's key is too weak to approve: IMA keys must be RSA of at "
+		       "least 2048 bits, or EC on P-256 or P-384; make a stronger signing key and "
+		       "sign the files with it";
 	default:
 		return "field 'certificate' must be one X.509 certificate (PEM or DER, base64), "
 		       "the one loaded into the IMA keyring";
@@ -644,7 +648,7 @@ static void ima_key_add(struct hgsd *h, struct request *rq, struct answer *a)
 	json_t *v = rq->body ? json_object_get(rq->body, "description") : NULL;
 	const char *desc = "";
 	struct vms_ima_key k;
-	char fpr[65], keyid[9], subject[256];
+	char fpr[65], keyid[9], subject[256], why[80] = "";
 	size_t len, dlen = 0;
 	int r;
 
@@ -655,6 +659,11 @@ static void ima_key_add(struct hgsd *h, struct request *rq, struct answer *a)
 	r = ima_cert_der(raw, len, &der, &dlen);
 	if (!r)
 		r = vms_ima_key_from_der(der, dlen, &k);
+	if (!r) {
+		r = vms_ima_key_strong_enough(&k, why, sizeof(why));
+		if (r)
+			vms_ima_key_free(&k);
+	}
 	if (r == -ENOMEM) {
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 		return;
@@ -662,7 +671,8 @@ static void ima_key_add(struct hgsd *h, struct request *rq, struct answer *a)
 	if (r) {
 		store_audit(h->st, rq->who, "ima-key-add",
 			    r == -ENOKEY ? "no subjectKeyIdentifier" :
-			    r == -ENOTSUP ? "key type" : "not an X.509 certificate",
+			    r == -ENOTSUP ? "key type" :
+			    r == -EKEYREJECTED ? why : "not an X.509 certificate",
 			    "refused");
 		answer_fail(a, HGS_R_INVALID_REQUEST, ima_key_refusal(r));
 		log_info("admin", "who=\"%s\" action=ima-key-add result=InvalidRequest error=%d",

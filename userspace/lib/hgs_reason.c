@@ -145,6 +145,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the module's latest IMA entry does not name the enclave key and isolation report sent; send the running module's report" },
 	[HGS_R_IMA_REPORT_CONFLICT] = { "ImaReportConflict", 403,
 		"the quoted IMA list names more than one enclave key in this boot (an entry forged by extending PCR 10, or vmshield.ko reloaded); reboot the host and attest again" },
+	[HGS_R_POLICY_IMA_VIOLATION] = { "PolicyImaViolation", 403,
+		"the quoted IMA list records a measurement violation: a file was measured while open for writing, so what ran is unknown; stop the writer the detail names, then reboot the host (the list keeps the entry until reboot)" },
 	[HGS_R_POLICY_LOCKDOWN_INSUFFICIENT] = { "PolicyLockdownInsufficient", 403,
 		"the module's measured report shows kernel lockdown below the policy's level; boot with lockdown=confidentiality" },
 	[HGS_R_POLICY_MODULE_SIG_NOT_ENFORCED] = { "PolicyModuleSigNotEnforced", 403,

@@ -5,9 +5,12 @@
  * Formats: vms_ima_sig.h.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/obj_mac.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -120,6 +123,27 @@ void vms_ima_key_free(struct vms_ima_key *k)
 {
 	EVP_PKEY_free(k->pkey);
 	memset(k, 0, sizeof(*k));
+}
+
+int vms_ima_key_strong_enough(const struct vms_ima_key *k, char *why,
+			      size_t len)
+{
+	char curve[64];
+	int bits = EVP_PKEY_get_bits(k->pkey);
+
+	if (EVP_PKEY_is_a(k->pkey, "RSA")) {
+		if (bits >= 2048)
+			return 0;
+		snprintf(why, len, "an RSA key of %d bits", bits);
+		return -EKEYREJECTED;
+	}
+	if (!EVP_PKEY_get_utf8_string_param(k->pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+					    curve, sizeof(curve), NULL))
+		snprintf(curve, sizeof(curve), "explicit parameters");
+	if (!strcmp(curve, SN_X9_62_prime256v1) || !strcmp(curve, SN_secp384r1))
+		return 0;
+	snprintf(why, len, "an EC key on %s", curve);
+	return -EKEYREJECTED;
 }
 
 int vms_ima_entry_is_ima_key(const struct vms_ima_entry *e)

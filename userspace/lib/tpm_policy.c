@@ -179,6 +179,31 @@ static enum vms_hgs_reason check_allowlist(const struct vms_tpm_policy *p,
 	return HGS_PASSED;
 }
 
+/*
+ * IMA lists a file it measured while the file was open for writing (or
+ * opened for writing while measured) as a violation: a zero digest, so
+ * nothing shows what actually ran. A runtime claim (allowlist, appraisal)
+ * cannot hold over such an entry: refuse it rather than skip it.
+ */
+static enum vms_hgs_reason check_violations(const struct vms_ima_log *ima,
+					    size_t covered, char *detail)
+{
+	char name[121];
+	size_t i;
+
+	for (i = 0; i < covered; i++) {
+		const struct vms_ima_entry *e = &ima->e[i];
+
+		if (!e->violation)
+			continue;
+		snprintf(detail, VMS_POLICY_DETAIL_MAX,
+			 "IMA entry %zu: %s was measured while open for writing (an IMA violation): its content is unknown",
+			 i, printable(e->name, name, sizeof(name)));
+		return HGS_R_POLICY_IMA_VIOLATION;
+	}
+	return HGS_PASSED;
+}
+
 static int approved_key(const struct vms_tpm_policy *p, const uint8_t fpr[32])
 {
 	size_t j;
@@ -350,6 +375,11 @@ vms_tpm_policy_evaluate(const struct vms_tpm_policy *p,
 	}
 	if (p->module_digests) {
 		ret = check_module(p, ima, covered, detail);
+		if (ret != HGS_PASSED)
+			return ret;
+	}
+	if (p->allowlist || p->require_ima_appraisal) {
+		ret = check_violations(ima, covered, detail);
 		if (ret != HGS_PASSED)
 			return ret;
 	}

@@ -75,6 +75,15 @@ struct vms_ima_key {
 int vms_ima_key_from_der(const uint8_t *der, size_t len, struct vms_ima_key *k);
 void vms_ima_key_free(struct vms_ima_key *k);
 
+/*
+ * Whether @k is strong enough to approve: RSA of at least 2048 bits, or
+ * EC on P-256 or P-384 (the curves the 6.1 kernel verifies IMA
+ * signatures with, P-192 excepted). 0, or -EKEYREJECTED with @why (at
+ * least 64 bytes) saying what the key is.
+ */
+int vms_ima_key_strong_enough(const struct vms_ima_key *k, char *why,
+			      size_t len);
+
 /* 1 if @e records a key loaded into the IMA keyring ("_ima" or ".ima"). */
 int vms_ima_entry_is_ima_key(const struct vms_ima_entry *e);
 

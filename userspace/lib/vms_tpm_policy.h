@@ -19,6 +19,9 @@
  *    measured report (PolicyModuleSigNotEnforced);
  *  a loaded vmshield.ko whose digest is approved, from the IMA list
  *    (PolicyModuleNotMeasured);
+ *  with the allowlist or appraisal asked for, no measurement violation
+ *    in the list (PolicyImaViolation: IMA records a zero digest for a
+ *    file measured while open for writing, so its content is unknown);
  *  every measured file's digest in the runtime allowlist
  *    (PolicyExecutableNotAllowed; the detail names the first other one);
  *  IMA appraisal with signatures (vms_ima_sig.h), three steps: every key

@@ -968,6 +968,8 @@ static void ima_appraisal_and_keys(void **state)
 			     "-addext subjectKeyIdentifier=none"), 0);
 	assert_int_equal(t_run("openssl req -x509 -newkey ed25519 -nodes -keyout ed.key "
 			     "-out ed.pem -subj /CN=ed -days 2"), 0);
+	assert_int_equal(t_run("openssl req -x509 -newkey rsa:1024 -nodes -keyout weak.key "
+			     "-out weak.pem -subj /CN=weak -days 2"), 0);
 	assert_int_equal(vms_read_file("ima.der", 4096, &der, &len), 0);
 	EVP_Digest(der, len, fpr, NULL, EVP_sha256(), NULL);
 	free(der);
@@ -985,6 +987,7 @@ static void ima_appraisal_and_keys(void **state)
 	assert_int_not_equal(t_run("%s hgs ima-key add notacert.pem", sctl), 0);
 	assert_int_not_equal(t_run("%s hgs ima-key add noskid.pem", sctl), 0);
 	assert_int_not_equal(t_run("%s hgs ima-key add ed.pem", sctl), 0);
+	assert_int_not_equal(t_run("%s hgs ima-key add weak.pem", sctl), 0);
 	assert_int_not_equal(t_run("%s hgs ima-key add missing.pem", sctl), 0);
 	assert_int_not_equal(t_run("%s hgs ima-key frobnicate", sctl), 0);
 	assert_int_equal(ima_keys_approved(), 0);
@@ -1002,6 +1005,14 @@ static void ima_appraisal_and_keys(void **state)
 	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")),
 			       "no subjectKeyIdentifier"));
 	json_decref(r);
+	b64 = file_b64("weak.pem");
+	r = t_hgs_call(adm, "/v1/admin/tpm/ima-keys/add", json_pack("{s:s}", "certificate", b64),
+		 400, "InvalidRequest");
+	free(b64);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")),
+			       "too weak to approve"));
+	json_decref(r);
+	assert_int_equal(ima_keys_approved(), 0);
 
 	/* approve it (PEM); DER of the same certificate is a duplicate */
 	assert_int_equal(t_run("%s hgs ima-key add ima.pem --description rig-signing", sctl), 0);

@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 
+#include "vms_compiler.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
 #include "vms_ima_log.h"
@@ -559,6 +560,48 @@ static void key_certificates_checked(void **state)
 	free(d);
 }
 
+/* Approval takes RSA >= 2048 and EC on P-256 or P-384 only. */
+static void key_strength_checked(void **state)
+{
+	static const struct {
+		const char *newkey, *why;	/* why: NULL if strong enough */
+	} c[] = {
+		{ "rsa:1024", "an RSA key of 1024 bits" },
+		{ "rsa:3072", NULL },
+		{ "ec -pkeyopt ec_paramgen_curve:P-192", "an EC key on prime192v1" },
+		{ "ec -pkeyopt ec_paramgen_curve:secp256k1", "an EC key on secp256k1" },
+		{ "ec -pkeyopt ec_paramgen_curve:P-384", NULL },
+	};
+	struct vms_ima_key k;
+	char why[80];
+	uint8_t *d;
+	size_t i, len;
+
+	(void)state;
+	why[0] = 0;
+	assert_int_equal(0, vms_ima_key_strong_enough(&key[K_RSA], why, sizeof(why)));
+	assert_int_equal(0, vms_ima_key_strong_enough(&key[K_EC], why, sizeof(why)));
+	assert_string_equal("", why);
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		run("openssl req -x509 -newkey %s -nodes -keyout %s/k%zu.key "
+		    "-out %s/k%zu.der -outform DER -subj /CN=k -days 2 2>/dev/null",
+		    c[i].newkey, dir, i, dir, i);
+		snprintf(why, sizeof(why), "k%zu.der", i);
+		read_file(why, &d, &len);
+		assert_int_equal(0, vms_ima_key_from_der(d, len, &k));
+		why[0] = 0;
+		if (c[i].why) {
+			assert_int_equal(-EKEYREJECTED,
+					 vms_ima_key_strong_enough(&k, why, sizeof(why)));
+			assert_string_equal(c[i].why, why);
+		} else {
+			assert_int_equal(0, vms_ima_key_strong_enough(&k, why, sizeof(why)));
+		}
+		vms_ima_key_free(&k);
+		free(d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -572,6 +615,7 @@ int main(void)
 		cmocka_unit_test(key_entry_digest_mismatch_refused),
 		cmocka_unit_test(sha1_refused),
 		cmocka_unit_test(key_certificates_checked),
+		cmocka_unit_test(key_strength_checked),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

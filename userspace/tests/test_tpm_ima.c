@@ -581,6 +581,44 @@ static void executable_outside_allowlist_refused(void **state)
 	evidence_free(&e);
 }
 
+/*
+ * A file measured while open for writing is listed as a violation (zero
+ * digest): a runtime claim cannot hold over it, whatever the allowlist
+ * says; without a runtime policy it certifies nothing and is let be.
+ */
+static void ima_violation_refused(void **state)
+{
+	char detail[VMS_POLICY_DETAIL_MAX];
+	struct vms_tpm_policy p;
+	struct evidence e;
+	size_t i;
+
+	(void)state;
+	evidence_load(&e);
+	for (i = 0; i < e.covered; i++)
+		if (!strcmp(e.f.log.e[i].name, "/usr/bin/bash"))
+			break;
+	assert_true(i < e.covered);
+	/* as the parser reads a violation (violation_extends_all_ones) */
+	e.f.log.e[i].violation = 1;
+	p = full_policy(&e);
+	assert_int_equal(HGS_R_POLICY_IMA_VIOLATION,
+			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	assert_non_null(strstr(detail, "/usr/bin/bash"));
+	assert_non_null(strstr(detail, "open for writing"));
+	p.allowlist = NULL;
+	p.require_ima_appraisal = 1;
+	assert_int_equal(HGS_R_POLICY_IMA_VIOLATION,
+			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	p.require_ima_appraisal = 0;
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	evidence_free(&e);
+}
+
 static void appraisal_not_proven_refused(void **state)
 {
 	char detail[VMS_POLICY_DETAIL_MAX];
@@ -695,6 +733,7 @@ int main(void)
 		cmocka_unit_test(module_signature_policy_refused),
 		cmocka_unit_test(unapproved_module_refused),
 		cmocka_unit_test(executable_outside_allowlist_refused),
+		cmocka_unit_test(ima_violation_refused),
 		cmocka_unit_test(appraisal_not_proven_refused),
 		cmocka_unit_test(appraisal_needs_verified_signatures),
 		cmocka_unit_test(secure_boot_not_proven_refused),

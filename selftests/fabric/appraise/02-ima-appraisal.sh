@@ -11,9 +11,12 @@
 # agent attests and the signed worker opens a TPM-only VM's state. Then
 # the kernel refuses an unsigned executable, and the attempt (measured,
 # no signature) fails the next attestation (PolicyImaAppraisalNotProven);
-# root's own key in _ima fails it too (PolicyImaKeyNotApproved).
+# root's own key in _ima fails it too (PolicyImaKeyNotApproved). Last, a
+# file mapped executable while root holds it open for writing: IMA lists
+# a violation (no digest), and the runtime policy refuses it before any
+# other (PolicyImaViolation).
 . "$(dirname "$0")/../tests/lib.sh"
-plan 13
+plan 15
 
 IMA_ASCII=/sys/kernel/security/ima/ascii_runtime_measurements
 SIGNED=/run/signed
@@ -98,5 +101,20 @@ check "root loads its own key into _ima; a tool it signed runs" "$SIGNED/root-to
 check "the next attestation fails: PolicyImaKeyNotApproved" \
 	eval 'fresh_start && wait_state failed 150 &&
 	      [ "$(last_error substatus)" = PolicyImaKeyNotApproved ]'
+last_error message | diag
+
+# root keeps a file open for writing while a loader maps it executable
+cp /bin/true "$SIGNED/held-open"
+exec 7>>"$SIGNED/held-open"
+/lib64/ld-linux-x86-64.so.2 "$SIGNED/held-open" 2>&1 | diag
+exec 7>&-
+violation=$(awk -v f="$SIGNED/held-open" '$5 == f && $2 ~ /^0+$/' "$IMA_ASCII")
+echo "$violation" | diag
+check "mapped executable while open for writing: IMA lists a violation (zero digest)" \
+	test -n "$violation"
+check "the next attestation fails: PolicyImaViolation, naming the file" \
+	eval 'fresh_start && wait_state failed 150 &&
+	      [ "$(last_error substatus)" = PolicyImaViolation ] &&
+	      last_error message | grep -q held-open'
 last_error message | diag
 finish
