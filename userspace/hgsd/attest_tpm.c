@@ -387,7 +387,7 @@ static int policies_passed(const struct tpm_state *tpm, const struct policy *pol
 	tpm_pcrs_format(tpm->pcr_mask, pcrs, sizeof(pcrs));
 	n = snprintf(out, len,
 		 "ek-registered,ak-activated,quote,nonce-fresh,pcrs=%s,boot-baseline=%s.v%u,"
-		 "ima-binding,min-isolation-level=%s%s%s%s%s%s%s",
+		 "ima-binding,min-isolation-level=%s%s%s%s%s%s%s%s",
 		 pcrs, v->baseline ? v->baseline->name : "-",
 		 v->baseline ? v->baseline->version : 0,
 		 vms_isolation_name(pol->min_isolation_level),
@@ -396,7 +396,10 @@ static int policies_passed(const struct tpm_state *tpm, const struct policy *pol
 		 tpm->runtime_allowlist ? ",runtime-allowlist" : "",
 		 tpm->require_ima_appraisal ? ",ima-appraisal" : "",
 		 tpm->require_secure_boot ? ",secure-boot" : "",
-		 tpm->report_at_load ? ",report-at-load" : "");
+		 tpm->report_at_load ? ",report-at-load" : "",
+		 tpm->allow_ima_violations && (tpm->runtime_allowlist ||
+					       tpm->require_ima_appraisal) ?
+		 ",ima-violations-allowed" : "");
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
@@ -501,6 +504,7 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq, struct ans
 		VMSHIELD_LOCKDOWN_CONFIDENTIALITY : VMSHIELD_LOCKDOWN_NONE;
 	tp.require_module_sig = pol.require_module_sig;
 	tp.report_at_load = tpm->report_at_load;
+	tp.allow_ima_violations = tpm->allow_ima_violations;
 	if (tpm->check_module_digest) {
 		/* an empty list approves nothing: fail closed */
 		tp.module_digests = (const uint8_t (*)[32])tpm->module_digests;

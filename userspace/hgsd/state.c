@@ -306,6 +306,8 @@ static int load_tpm(struct store *st, struct tpm_state **out)
 	if (!r)
 		r = flag_setting(st, "tpm_report_at_load", &t->report_at_load);
 	if (!r)
+		r = flag_setting(st, "tpm_allow_ima_violations", &t->allow_ima_violations);
+	if (!r)
 		r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'module' "
 				 "ORDER BY digest", &t->module_digests, &t->n_module_digests);
 	if (!r)

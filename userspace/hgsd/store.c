@@ -116,6 +116,8 @@ static const char *const migrations[] = {
 	"  added_at INTEGER NOT NULL);",
 	/* 4 -> 5: certify the module's report at load (tpm_report_at_load) */
 	"INSERT INTO settings VALUES ('tpm_report_at_load', '0', strftime('%s','now'));",
+	/* 5 -> 6: IMA violations fail the runtime policies unless allowed */
+	"INSERT INTO settings VALUES ('tpm_allow_ima_violations', '0', strftime('%s','now'));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

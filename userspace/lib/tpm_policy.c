@@ -378,7 +378,8 @@ vms_tpm_policy_evaluate(const struct vms_tpm_policy *p,
 		if (ret != HGS_PASSED)
 			return ret;
 	}
-	if (p->allowlist || p->require_ima_appraisal) {
+	if ((p->allowlist || p->require_ima_appraisal) &&
+	    !p->allow_ima_violations) {
 		ret = check_violations(ima, covered, detail);
 		if (ret != HGS_PASSED)
 			return ret;

@@ -21,7 +21,8 @@
  *    (PolicyModuleNotMeasured);
  *  with the allowlist or appraisal asked for, no measurement violation
  *    in the list (PolicyImaViolation: IMA records a zero digest for a
- *    file measured while open for writing, so its content is unknown);
+ *    file measured while open for writing, so its content is unknown),
+ *    unless allow_ima_violations;
  *  every measured file's digest in the runtime allowlist
  *    (PolicyExecutableNotAllowed; the detail names the first other one);
  *  IMA appraisal with signatures (vms_ima_sig.h), three steps: every key
@@ -67,6 +68,12 @@ struct vms_tpm_policy {
 	const uint8_t (*allowlist)[32];
 	size_t n_allowlist;
 	int require_ima_appraisal;
+	/*
+	 * Let IMA violations pass the allowlist and appraisal checks: for
+	 * IMA policies that measure the files root reads (tcb), where a log
+	 * read while written is one. Off: any violation fails them.
+	 */
+	int allow_ima_violations;
 	/* approved IMA signing keys (owned by the caller); none: nothing
 	 * can pass the appraisal check */
 	const struct vms_ima_key *ima_keys;

@@ -238,6 +238,7 @@ static void hgs_usage(FILE *f)
 		"                                  tpm_require_ima_appraisal 0|1\n"
 		"                                  tpm_require_secure_boot 0|1\n"
 		"                                  tpm_report_at_load 0|1\n"
+		"                                  tpm_allow_ima_violations 0|1\n"
 		"  baseline capture --log BIOS_LOG --name NAME --class CLASS [--version N] --out F\n"
 		"                                  (local, no HGS) a boot baseline from a reference\n"
 		"                                  host's binary_bios_measurements\n"

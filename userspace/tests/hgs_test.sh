@@ -38,7 +38,7 @@ check "hgsd listens" test -n "$PORT"
 if [ -z "$PORT" ]; then echo "Bail out! hgsd did not start: $(cat "$T/hgsd.log")"; exit 1; fi
 URL="https://127.0.0.1:$PORT"
 export HGSD_ADMIN_SOCKET="$T/hgs/admin.sock"
-check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 5'"
+check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 6'"
 check "log lines are key=value" grep -q "^hgsd ts=.* level=info event=listening address=127.0.0.1" "$T/hgsd.log"
 check "the signer certificate is a CA openssl reads" sh -c \
 	"openssl x509 -in '$T/hgs/signer.pem' -noout -text | grep -q 'CA:TRUE'"
@@ -68,6 +68,11 @@ check "policy show: report_at_load on" sh -c "$S hgs policy show | grep -q '\"re
 fails "tpm_report_at_load 2 is refused" "InvalidRequest" $S hgs policy set tpm_report_at_load 2
 check "... and the setting is unchanged" sh -c "$S hgs policy show | grep -q '\"report_at_load\": true'"
 check "hgs policy set tpm_report_at_load 0" $S hgs policy set tpm_report_at_load 0
+check "policy show: IMA violations refused by default" sh -c "$S hgs policy show | grep -q '\"allow_ima_violations\": false'"
+check "hgs policy set tpm_allow_ima_violations 1" $S hgs policy set tpm_allow_ima_violations 1
+fails "tpm_allow_ima_violations yes is refused" "InvalidRequest" $S hgs policy set tpm_allow_ima_violations yes
+check "... and the setting is unchanged" sh -c "$S hgs policy show | grep -q '\"allow_ima_violations\": true'"
+check "hgs policy set tpm_allow_ima_violations 0" $S hgs policy set tpm_allow_ima_violations 0
 check "hgs worker add --file" $S hgs worker add --file /bin/true --description coreutils-true
 DG=$(sha256sum /bin/true | cut -c1-64)
 check "hgs worker list shows the digest" sh -c "$S hgs worker list | grep -q $DG"
@@ -253,7 +258,7 @@ chmod 600 "$T/h2/keys/master.key"
 if command -v python3 >/dev/null; then
 	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()" "$T/h2/hgsd.db"
 	fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
-	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=5'); c.commit()" "$T/h2/hgsd.db"
+	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=6'); c.commit()" "$T/h2/hgsd.db"
 fi
 # A schema-1 store (as the previous hgsd left it: two workers, one
 # disabled, worker_policy_version 3; made here by undoing schemas 3 and 2
@@ -281,6 +286,9 @@ check "... and on to schema 4 (IMA keys)" grep -q "event=store migrated_to=4" "$
 check "... and on to schema 5 (tpm_report_at_load, off)" sh -c \
 	"grep -q 'event=store migrated_to=5' '$T/hgsd6.log' &&
 	 $S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"report_at_load\": false'"
+check "... and on to schema 6 (tpm_allow_ima_violations, off)" sh -c \
+	"grep -q 'event=store migrated_to=6' '$T/hgsd6.log' &&
+	 $S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"allow_ima_violations\": false'"
 check "the migrated store has the TPM policy at its defaults" sh -c \
 	"$S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"pcrs\": \"0-7,10\"'"
 check "hosts of schema 1 keep their host keys and have no EK" sh -c \
@@ -299,7 +307,7 @@ PID=
 sqlite3 "$T/h4/hgsd.db" "DROP TABLE ima_keys;
 	INSERT INTO tpm_digests VALUES ('module', '$D1', 'vmshield.ko', 1);
 	UPDATE settings SET value = '1' WHERE name = 'tpm_require_ima_appraisal';
-	DELETE FROM settings WHERE name = 'tpm_report_at_load';
+	DELETE FROM settings WHERE name IN ('tpm_report_at_load', 'tpm_allow_ima_violations');
 	PRAGMA user_version = 3;"
 : > "$T/hgsd7.log"
 "$H" -c "$T/h4/hgsd.conf" 2>"$T/hgsd7.log" &

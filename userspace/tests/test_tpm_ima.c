@@ -616,6 +616,12 @@ static void ima_violation_refused(void **state)
 	assert_int_equal(HGS_PASSED,
 			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
 						 &e.boot, detail));
+	/* the admin lets violations be: the allowlist skips the entry */
+	p = full_policy(&e);
+	p.allow_ima_violations = 1;
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
+						 &e.boot, detail));
 	evidence_free(&e);
 }
 
