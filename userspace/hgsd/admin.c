@@ -87,9 +87,11 @@ static void host_add_ek(struct hgsd *h, struct request *rq, struct answer *a,
 
 	if (req_b64(rq, a, "ek_public", HGSD_EK_MAX, &ek, &len))
 		return;
-	if (json_object_get(rq->body, "hardware_class") &&
-	    !(cls = req_str(rq, a, "hardware_class", VMS_BASELINE_NAME_MAX)))
-		return;
+	if (json_object_get(rq->body, "hardware_class")) {
+		cls = req_str(rq, a, "hardware_class", VMS_BASELINE_NAME_MAX);
+		if (!cls)
+			return;
+	}
 	if (!vms_host_name_valid(cls)) {
 		answer_fail(a, HGS_R_INVALID_REQUEST,
 			    "field 'hardware_class' must match [A-Za-z0-9._-]{1,64}");
@@ -98,8 +100,7 @@ static void host_add_ek(struct hgsd *h, struct request *rq, struct answer *a,
 	if (vms_tpm_key_load(ek, len, &k)) {
 		store_audit(h->st, rq->who, "host-add-ek", name, "refused-key-type");
 		answer_fail(a, HGS_R_INVALID_REQUEST,
-			    "field 'ek_public' must be a TPM2B_PUBLIC (RSA-2048 or ECC P-256, "
-			    "SHA-256 Name), as `shieldctl tpm ek` writes it");
+			    "field 'ek_public' must be a TPM2B_PUBLIC (RSA-2048 or ECC P-256, SHA-256 Name), as `shieldctl tpm ek` writes it");
 		return;
 	}
 	vms_hex_encode(k.name + 2, 32, fpr);
@@ -113,14 +114,13 @@ static void host_add_ek(struct hgsd *h, struct request *rq, struct answer *a,
 	r = store_host_add_ek(h->st, name, hex, fpr, cls, rq->who);
 	if (r == -EKEYREJECTED) {
 		answer_fail(a, HGS_R_TPM_EK_CONFLICT,
-			    "this host is registered with another EK: remove it first if its TPM "
-			    "was really replaced");
+			    "this host is registered with another EK: remove it first if its TPM was really replaced");
 	} else {
 		finish(h, a, r, json_pack("{s:s, s:s, s:s}", "name", name, "ek_fpr", fpr,
 					  "hardware_class", cls));
 	}
-	log_info("admin", "who=\"%s\" action=host-add-ek host=%s ek_fpr=%s hardware_class=%s "
-		 "result=%s", rq->who, name, fpr, cls, vms_hgs_reason_name(a->reason));
+	log_info("admin", "who=\"%s\" action=host-add-ek host=%s ek_fpr=%s hardware_class=%s result=%s",
+		 rq->who, name, fpr, cls, vms_hgs_reason_name(a->reason));
 }
 
 static void host_add(struct hgsd *h, struct request *rq, struct answer *a)
@@ -130,13 +130,15 @@ static void host_add(struct hgsd *h, struct request *rq, struct answer *a)
 	const char *name, *key;
 	char fpr[VMS_FPR_HEX_LEN];
 
-	if (!(name = host_name(rq, a)))
+	name = host_name(rq, a);
+	if (!name)
 		return;
 	if (json_object_get(rq->body, "ek_public") && !json_object_get(rq->body, "public_key")) {
 		host_add_ek(h, rq, a, name);
 		return;
 	}
-	if (!(key = req_str(rq, a, "public_key", HOST_KEY_PEM_MAX)))
+	key = req_str(rq, a, "public_key", HOST_KEY_PEM_MAX);
+	if (!key)
 		return;
 	if (vms_pkey_from_pem(key, strlen(key), &k) || !vms_pkey_is_host_key_type(k)) {
 		store_audit(h->st, rq->who, "host-add", name, "refused-key-type");
@@ -217,23 +219,23 @@ static void policy_set(struct hgsd *h, struct request *rq, struct answer *a)
 	char norm[32];
 	int r;
 
-	if (!(name = req_str(rq, a, "name", 64)) || !(value = req_str(rq, a, "value", 64)))
+	name = req_str(rq, a, "name", 64);
+	if (!name)
+		return;
+	value = req_str(rq, a, "value", 64);
+	if (!value)
 		return;
 	r = valid_setting(name, value, norm, sizeof(norm));
 	if (r == -ENOENT) {
 		answer_fail(a, HGS_R_NO_SUCH_OBJECT,
-			    "policies: min_isolation_level, require_module_sig, revocation_cutoff, "
-			    "admin_cert_allow_list, tpm_pcrs, tpm_check_module_digest, "
-			    "tpm_runtime_allowlist, tpm_require_ima_appraisal, tpm_require_secure_boot, "
-			    "tpm_report_at_load, tpm_allow_ima_violations");
+			    "policies: min_isolation_level, require_module_sig, revocation_cutoff, admin_cert_allow_list, tpm_pcrs, tpm_check_module_digest, tpm_runtime_allowlist, tpm_require_ima_appraisal, tpm_require_secure_boot, tpm_report_at_load, tpm_allow_ima_violations");
 		return;
 	}
 	if (r) {
 		answer_fail(a, HGS_R_INVALID_REQUEST,
 			    "min_isolation_level: kernel-open|kernel-locked|hypervisor; "
 			    "require_module_sig: 0|1; revocation_cutoff: now|unix seconds; "
-			    "admin_cert_allow_list: 0|1; tpm_pcrs: a list such as 0-7,10 that holds "
-			    "0-7 and 10 (PCRs below 24); tpm_*: 0|1");
+			    "admin_cert_allow_list: 0|1; tpm_pcrs: a list such as 0-7,10 that holds 0-7 and 10 (PCRs below 24); tpm_*: 0|1");
 		return;
 	}
 	finish(h, a, store_setting_set(h->st, name, norm, rq->who),
@@ -265,8 +267,11 @@ static void worker_add(struct hgsd *h, struct request *rq, struct answer *a)
 
 	if (!d)
 		return;
-	if (v && !(desc = req_str(rq, a, "description", 200)))
-		return;
+	if (v) {
+		desc = req_str(rq, a, "description", 200);
+		if (!desc)
+			return;
+	}
 	finish(h, a, store_worker_add(h->st, d, desc, rq->who), json_pack("{s:s}", "digest", d));
 	log_info("admin", "who=\"%s\" action=worker-add digest=%s result=%s", rq->who, d,
 		 vms_hgs_reason_name(a->reason));
@@ -361,8 +366,8 @@ static void guardian_disable(struct hgsd *h, struct request *rq, struct answer *
 		int k = keyproc_guardian_drop(name);
 
 		if (k && k != -ENOENT) {
-			log_err("admin", "guardian=%s error=\"%s\" msg=\"the key process did not "
-				"drop the guardian; restart hgsd\"", name, strerror(k < 0 ? -k : k));
+			log_err("admin", "guardian=%s error=\"%s\" msg=\"the key process did not drop the guardian; restart hgsd\"",
+				name, strerror(k < 0 ? -k : k));
 			r = -EIO;
 		}
 		keys_drop_public_guardian(h, name);
@@ -390,8 +395,8 @@ static void guardian_enable(struct hgsd *h, struct request *rq, struct answer *a
 	} else if (!r) {
 		r = keyproc_guardian_load(name, pem);
 		if (r) {
-			log_err("admin", "guardian=%s error=\"%s\" msg=\"the key process cannot "
-				"load the guardian's key file\"", name, strerror(r < 0 ? -r : r));
+			log_err("admin", "guardian=%s error=\"%s\" msg=\"the key process cannot load the guardian's key file\"",
+				name, strerror(r < 0 ? -r : r));
 			store_audit(h->st, rq->who, "guardian-enable", name, "error-key-file");
 			free(pem);
 			answer_fail(a, HGS_R_INTERNAL_ERROR,
@@ -525,8 +530,7 @@ static const char *digest_kind(struct request *rq, struct answer *a)
 
 	if (k && strcmp(k, "module") && strcmp(k, "allow")) {
 		answer_fail(a, HGS_R_INVALID_REQUEST,
-			    "field 'kind' is 'module' (approved vmshield.ko digests) or 'allow' "
-			    "(runtime allowlist)");
+			    "field 'kind' is 'module' (approved vmshield.ko digests) or 'allow' (runtime allowlist)");
 		return NULL;
 	}
 	return k;
@@ -564,8 +568,7 @@ static void tpm_digests_add(struct hgsd *h, struct request *rq, struct answer *a
 
 		if (!d || vms_hex_decode_exact(d, raw, 32) || (desc && strlen(desc) > 4096)) {
 			answer_fail(a, HGS_R_INVALID_REQUEST,
-				    "every entry needs 'digest' (SHA-256, 64 hex digits) and may "
-				    "have 'description' (at most 4096 characters)");
+				    "every entry needs 'digest' (SHA-256, 64 hex digits) and may have 'description' (at most 4096 characters)");
 			goto out;
 		}
 		vms_hex_encode(raw, 32, lower[i]);
@@ -586,7 +589,10 @@ static void tpm_digest_remove(struct hgsd *h, struct request *rq, struct answer 
 {
 	const char *kind = digest_kind(rq, a), *d;
 
-	if (!kind || !(d = digest_arg(rq, a)))
+	if (!kind)
+		return;
+	d = digest_arg(rq, a);
+	if (!d)
 		return;
 	finish(h, a, store_tpm_digest_remove(h->st, kind, d, rq->who),
 	       json_pack("{s:s, s:s}", "kind", kind, "digest", d));
@@ -622,19 +628,13 @@ static const char *ima_key_refusal(int r)
 {
 	switch (r) {
 	case -ENOKEY:
-		return "the certificate has no subjectKeyIdentifier: the kernel names IMA keys by "
-		       "its last 4 bytes (evmctl writes them into each signature); reissue it "
-		       "with subjectKeyIdentifier=hash";
+		return "the certificate has no subjectKeyIdentifier: the kernel names IMA keys by its last 4 bytes (evmctl writes them into each signature); reissue it with subjectKeyIdentifier=hash";
 	case -ENOTSUP:
-		return "the certificate's key is neither RSA nor EC: IMA signatures are RSA or "
-		       "ECDSA; give the certificate of the key you sign files with";
+		return "the certificate's key is neither RSA nor EC: IMA signatures are RSA or ECDSA; give the certificate of the key you sign files with";
 	case -EKEYREJECTED:
-		return "the certificate's key is too weak to approve: IMA keys must be RSA of at "
-		       "least 2048 bits, or EC on P-256 or P-384; make a stronger signing key and "
-		       "sign the files with it";
+		return "the certificate's key is too weak to approve: IMA keys must be RSA of at least 2048 bits, or EC on P-256 or P-384; make a stronger signing key and sign the files with it";
 	default:
-		return "field 'certificate' must be one X.509 certificate (PEM or DER, base64), "
-		       "the one loaded into the IMA keyring";
+		return "field 'certificate' must be one X.509 certificate (PEM or DER, base64), the one loaded into the IMA keyring";
 	}
 }
 
@@ -654,8 +654,11 @@ static void ima_key_add(struct hgsd *h, struct request *rq, struct answer *a)
 
 	if (req_b64(rq, a, "certificate", IMA_KEY_FILE_MAX, &raw, &len))
 		return;
-	if (v && !(desc = req_str(rq, a, "description", 200)))
-		return;
+	if (v) {
+		desc = req_str(rq, a, "description", 200);
+		if (!desc)
+			return;
+	}
 	r = ima_cert_der(raw, len, &der, &dlen);
 	if (!r)
 		r = vms_ima_key_from_der(der, dlen, &k);
@@ -717,8 +720,7 @@ static void ima_key_remove(struct hgsd *h, struct request *rq, struct answer *a)
 		return;
 	if (vms_hex_decode_exact(f, raw, 32)) {
 		answer_fail(a, HGS_R_INVALID_REQUEST,
-			    "field 'sha256' must be the certificate's SHA-256 (64 hex digits), "
-			    "as `shieldctl hgs ima-key list` shows it");
+			    "field 'sha256' must be the certificate's SHA-256 (64 hex digits), as `shieldctl hgs ima-key list` shows it");
 		return;
 	}
 	vms_hex_encode(raw, 32, lower);
@@ -729,10 +731,11 @@ static void ima_key_remove(struct hgsd *h, struct request *rq, struct answer *a)
 }
 
 /* Every version of the worker policy with its digest set. */
-static void worker_history(struct hgsd *h, struct answer *a)
+static void worker_history_show(struct hgsd *h, struct answer *a)
 {
-	json_t *rows = store_query(h->st, "SELECT version, at, who, change, digests "
-				   "FROM worker_history ORDER BY version DESC", 0), *row;
+	json_t *rows = store_query(h->st, "SELECT version, at, who, change, digests FROM worker_history ORDER BY version DESC",
+				   0);
+	json_t *row;
 	size_t i;
 
 	if (!rows) {
@@ -881,13 +884,13 @@ void handle_admin(struct hgsd *h, struct request *rq, struct answer *a)
 		status(h, a);
 	else if (get && !strcmp(p, "hosts"))
 		list(a, "hosts", store_query(h->st,
-			"SELECT name, key_alg, key_fpr, ek_fpr, hardware_class, enabled, added_at, "
-			"updated_at FROM hosts ORDER BY name", 0));
+			"SELECT name, key_alg, key_fpr, ek_fpr, hardware_class, enabled, added_at, updated_at FROM hosts ORDER BY name",
+			0));
 	else if (get && !strcmp(p, "baselines"))
 		list(a, "baselines", store_query(h->st,
-			"SELECT b.name, b.version, b.hardware_class, b.enabled, b.sha256, b.added_at, "
-			"b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name) "
-			"AS in_use, json_array_length(json_extract(b.body, '$.events')) AS events "
+			"SELECT b.name, b.version, b.hardware_class, b.enabled, b.sha256, b.added_at,\n"
+			"  b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name) AS in_use,\n"
+			"  json_array_length(json_extract(b.body, '$.events')) AS events\n"
 			"FROM baselines b ORDER BY b.name, b.version", 0));
 	else if (get && !strncmp(p, "baselines/show/", 15) && vms_host_name_valid(p + 15))
 		baseline_show(h, a, p + 15);
@@ -899,16 +902,16 @@ void handle_admin(struct hgsd *h, struct request *rq, struct answer *a)
 		baseline_enable(h, rq, a, 0);
 	else if (get && !strcmp(p, "tpm/digests"))
 		list(a, "digests", store_query(h->st,
-			"SELECT kind, digest, description, added_at FROM tpm_digests "
-			"ORDER BY kind, digest", 0));
+			"SELECT kind, digest, description, added_at FROM tpm_digests ORDER BY kind, digest",
+			0));
 	else if (post && !strcmp(p, "tpm/digests/add"))
 		tpm_digests_add(h, rq, a);
 	else if (post && !strcmp(p, "tpm/digests/remove"))
 		tpm_digest_remove(h, rq, a);
 	else if (get && !strcmp(p, "tpm/ima-keys"))
 		list(a, "ima_keys", store_query(h->st,
-			"SELECT fpr AS sha256, keyid, key_type, subject, description, added_at "
-			"FROM ima_keys ORDER BY added_at, fpr", 0));
+			"SELECT fpr AS sha256, keyid, key_type, subject, description, added_at FROM ima_keys ORDER BY added_at, fpr",
+			0));
 	else if (post && !strcmp(p, "tpm/ima-keys/add"))
 		ima_key_add(h, rq, a);
 	else if (post && !strcmp(p, "tpm/ima-keys/remove"))
@@ -948,11 +951,11 @@ void handle_admin(struct hgsd *h, struct request *rq, struct answer *a)
 	else if (post && !strcmp(p, "guardians/remove"))
 		guardian_remove(h, rq, a);
 	else if (get && !strcmp(p, "workers/history"))
-		worker_history(h, a);
+		worker_history_show(h, a);
 	else if (get && !strcmp(p, "admin-certs"))
 		list(a, "admin_certs", store_query(h->st,
-			"SELECT fpr AS sha256, subject, state, first_seen, last_seen, updated_at "
-			"FROM admin_certs ORDER BY COALESCE(first_seen, updated_at), fpr", 0));
+			"SELECT fpr AS sha256, subject, state, first_seen, last_seen, updated_at FROM admin_certs ORDER BY COALESCE(first_seen, updated_at), fpr",
+			0));
 	else if (post && !strcmp(p, "admin-certs/revoke"))
 		admin_cert_set(h, rq, a, "revoked");
 	else if (post && !strcmp(p, "admin-certs/allow"))

@@ -65,16 +65,15 @@ static void policies_passed(const struct policy *p, const struct vms_isolation_r
 			    char *out, size_t len)
 {
 	snprintf(out, len,
-		 "host-registered,host-key-signature,nonce-fresh,report-consistent,"
-		 "min-isolation-level=%s%s",
+		 "host-registered,host-key-signature,nonce-fresh,report-consistent,min-isolation-level=%s%s",
 		 vms_isolation_name(p->min_isolation_level),
 		 p->require_module_sig && rep->module_sig_ok ? ",module-signature" : "");
 }
 
-static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq,
-				  struct answer *a, const char **host_out,
-				  struct vms_health_cert_info *info_out,
-				  uint8_t **der, size_t *len)
+static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
+					   struct answer *a, const char **host_out,
+					   struct vms_health_cert_info *info_out,
+					   uint8_t **der, size_t *len)
 {
 	_cleanup_(vms_freep) uint8_t *nonce = NULL, *sig = NULL;
 	struct vms_health_cert_info info = { 0 };
@@ -88,11 +87,13 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq,
 	int err;
 
 	if (req_hex(rq, a, "session", session, sizeof(session)) ||
-	    req_b64(rq, a, "nonce", VMS_NONCE_LEN, &nonce, &nlen) ||
-	    !(host_name = req_str(rq, a, "host", VMS_HOST_NAME_MAX)) ||
-	    req_hex(rq, a, "enclave_pk", pk, sizeof(pk)) ||
-	    !(report = req_str(rq, a, "report", VMS_REPORT_MAX)) ||
-	    req_b64(rq, a, "signature", 256, &sig, &siglen))
+	    req_b64(rq, a, "nonce", VMS_NONCE_LEN, &nonce, &nlen))
+		return a->reason;
+	host_name = req_str(rq, a, "host", VMS_HOST_NAME_MAX);
+	if (!host_name || req_hex(rq, a, "enclave_pk", pk, sizeof(pk)))
+		return a->reason;
+	report = req_str(rq, a, "report", VMS_REPORT_MAX);
+	if (!report || req_b64(rq, a, "signature", 256, &sig, &siglen))
 		return a->reason;
 	if (nlen != VMS_NONCE_LEN) {
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'nonce' must be 32 bytes");
@@ -152,8 +153,8 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq,
 
 void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_ossl_ uint8_t *der = NULL;
 	_cleanup_(vms_freep) char *b64 = NULL;
+	_cleanup_ossl_ uint8_t *der = NULL;
 	struct vms_health_cert_info info;
 	const char *host = NULL;
 	char hbuf[80], fpr[VMS_FPR_HEX_LEN];
@@ -161,7 +162,7 @@ void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
 	enum vms_hgs_reason r;
 	size_t len = 0;
 
-	r = attest(h, rq, a, &host, &info, &der, &len);
+	r = attest_host_key(h, rq, a, &host, &info, &der, &len);
 	if (r == HGS_PASSED) {
 		b64 = vms_b64_encode(der, len);
 		if (!b64 || !EVP_Digest(der, len, md, NULL, EVP_sha256(), NULL))

@@ -207,7 +207,8 @@ static enum vms_hgs_reason challenge(struct hgsd *h, struct request *rq,
 	char *nb64 = NULL, *idb64 = NULL, *esb64 = NULL;
 	int err;
 
-	if (!(name = req_str(rq, a, "host", VMS_HOST_NAME_MAX)) ||
+	name = req_str(rq, a, "host", VMS_HOST_NAME_MAX);
+	if (!name ||
 	    req_b64(rq, a, "ek_public", HGSD_EK_MAX, &ekb, &eklen) ||
 	    req_b64(rq, a, "ak_public", HGSD_EK_MAX, &akb, &aklen))
 		return a->reason;
@@ -337,16 +338,20 @@ static void tpm_request_free(struct tpm_request *t)
 static int parse_request(struct request *rq, struct answer *a, struct tpm_request *t)
 {
 	if (req_hex(rq, a, "session", t->session, sizeof(t->session)) ||
-	    req_b64(rq, a, "nonce", VMS_NONCE_LEN, &t->nonce, &t->nlen) ||
-	    !(t->host = req_str(rq, a, "host", VMS_HOST_NAME_MAX)) ||
+	    req_b64(rq, a, "nonce", VMS_NONCE_LEN, &t->nonce, &t->nlen))
+		return -EINVAL;
+	t->host = req_str(rq, a, "host", VMS_HOST_NAME_MAX);
+	if (!t->host ||
 	    req_b64(rq, a, "activated_credential", 64, &t->cred, &t->clen) ||
 	    req_b64(rq, a, "attest", VMS_QUOTE_MAX_BYTES, &t->attest, &t->alen) ||
 	    req_b64(rq, a, "signature", VMS_QUOTE_MAX_BYTES, &t->sig, &t->slen) ||
 	    req_b64(rq, a, "pcr_values", VMS_TPM_PCRS * VMS_SHA256_LEN, &t->pcrs, &t->plen) ||
 	    req_b64(rq, a, "event_log", VMS_EVLOG_MAX_BYTES, &t->evlog, &t->evlen) ||
 	    req_b64(rq, a, "ima_log", VMS_IMA_MAX_BYTES, &t->ima, &t->imalen) ||
-	    req_hex(rq, a, "enclave_pk", t->pk, sizeof(t->pk)) ||
-	    !(t->report = req_str(rq, a, "report", VMS_REPORT_MAX)))
+	    req_hex(rq, a, "enclave_pk", t->pk, sizeof(t->pk)))
+		return -EINVAL;
+	t->report = req_str(rq, a, "report", VMS_REPORT_MAX);
+	if (!t->report)
 		return -EINVAL;
 	if (t->nlen != VMS_NONCE_LEN) {
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'nonce' must be 32 bytes");
@@ -386,8 +391,7 @@ static int policies_passed(const struct tpm_state *tpm, const struct policy *pol
 
 	tpm_pcrs_format(tpm->pcr_mask, pcrs, sizeof(pcrs));
 	n = snprintf(out, len,
-		 "ek-registered,ak-activated,quote,nonce-fresh,pcrs=%s,boot-baseline=%s.v%u,"
-		 "ima-binding,min-isolation-level=%s%s%s%s%s%s%s%s",
+		 "ek-registered,ak-activated,quote,nonce-fresh,pcrs=%s,boot-baseline=%s.v%u,ima-binding,min-isolation-level=%s%s%s%s%s%s%s%s",
 		 pcrs, v->baseline ? v->baseline->name : "-",
 		 v->baseline ? v->baseline->version : 0,
 		 vms_isolation_name(pol->min_isolation_level),
@@ -592,8 +596,8 @@ out:
 
 void handle_tpm_attest(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_ossl_ uint8_t *der = NULL;
 	_cleanup_(vms_freep) char *b64 = NULL;
+	_cleanup_ossl_ uint8_t *der = NULL;
 	struct vms_health_cert_info info;
 	const char *host = NULL;
 	/* the answer refers to it after we return */

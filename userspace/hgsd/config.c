@@ -7,11 +7,13 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hgsd.h"
+#include "vms_compiler.h"
 #include "vms_conf_parse.h"
 #include "vms_fileio.h"
 
@@ -78,8 +80,65 @@ static int set_optional_path(char *dst, size_t size, const char *v, char *why)
 		return 0;
 	}
 	if (vms_conf_path(dst, size, v, why))
-		return vms_conf_bad(why, "must be an absolute path shorter "
-				    "than %zu bytes, or empty for none", size);
+		return vms_conf_bad(why, "must be an absolute path shorter than %zu bytes, or empty for none",
+				    size);
+	return 0;
+}
+
+/*
+ * The numeric settings and their ranges. Their fields are unsigned int,
+ * int, long, unsigned long or size_t; every value in range fits each.
+ */
+#define UINT_KEY(name, field, min, max)					\
+	{ name, offsetof(struct hgsd_config, field),			\
+	  sizeof(((struct hgsd_config *)0)->field), min, max }
+static const struct uint_key {
+	const char *name;
+	size_t off, size;
+	unsigned long min, max;
+} uint_keys[] = {
+	UINT_KEY("port", port, 0, 65535),
+	UINT_KEY("threads", threads, 1, 64),
+	UINT_KEY("max_connections", max_connections, 4, 65536),
+	UINT_KEY("max_connections_per_ip", max_connections_per_ip, 1, 65536),
+	UINT_KEY("connection_timeout_s", connection_timeout_s, 1, 3600),
+	UINT_KEY("max_body_bytes", max_body_bytes, 1024, 16 << 20),
+	UINT_KEY("max_nonces", max_nonces, 16, 10000000),
+	UINT_KEY("nonce_ttl_s", nonce_ttl_s, 1, 3600),
+	UINT_KEY("cert_validity_s", cert_validity_s, 60, 7 * 86400),
+	UINT_KEY("cert_margin_s", cert_margin_s, 0, 86400),
+	UINT_KEY("release_lifetime_s", release_lifetime_s, 1, VMS_KR_MAX_LIFETIME),
+	UINT_KEY("cert_cache_entries", cert_cache_entries, 0, 1 << 20),
+	UINT_KEY("kp_cache_entries", kp_cache_entries, 0, 1 << 20),
+	UINT_KEY("log_requests", log_requests, 0, 1),
+	UINT_KEY("events_max_age_days", events_max_age_days, 0, 36500),
+	UINT_KEY("events_max_rows", events_max_rows, 0, 1000000000),
+	UINT_KEY("audit_max_age_days", audit_max_age_days, 0, 36500),
+	UINT_KEY("audit_max_rows", audit_max_rows, 0, 1000000000),
+	UINT_KEY("retention_interval_s", retention_interval_s, 1, 86400),
+	UINT_KEY("keyproc_seccomp", keyproc_seccomp, 0, 1),
+	UINT_KEY("max_tpm_body_bytes", max_tpm_body_bytes, 1024, 64 << 20),
+};
+#undef UINT_KEY
+
+/* Set the numeric setting @u from @v; the field's width decides the store. */
+static int set_uint_key(struct hgsd_config *c, const struct uint_key *u,
+			const char *v, char *why)
+{
+	char *field = (char *)c + u->off;
+	unsigned long x = 0;
+	unsigned int y;
+	int r;
+
+	r = vms_conf_uint(v, u->min, u->max, &x, why);
+	if (r)
+		return r;
+	if (u->size == sizeof(y)) {
+		y = (unsigned int)x;
+		memcpy(field, &y, sizeof(y));
+	} else {
+		memcpy(field, &x, sizeof(x));
+	}
 	return 0;
 }
 
@@ -87,44 +146,16 @@ static int set_optional_path(char *dst, size_t size, const char *v, char *why)
 static int set_key(void *ctx, const char *k, const char *v, char *why)
 {
 	struct hgsd_config *c = ctx;
-	unsigned long x = 0;
-	int r;
+	size_t i;
 
-#define UINT_KEY(name, field, min, max)					\
-	if (!strcmp(k, name)) {						\
-		r = vms_conf_uint(v, min, max, &x, why);		\
-		if (!r)							\
-			c->field = x;					\
-		return r;						\
-	}
-	UINT_KEY("port", port, 0, 65535)
-	UINT_KEY("threads", threads, 1, 64)
-	UINT_KEY("max_connections", max_connections, 4, 65536)
-	UINT_KEY("max_connections_per_ip", max_connections_per_ip, 1, 65536)
-	UINT_KEY("connection_timeout_s", connection_timeout_s, 1, 3600)
-	UINT_KEY("max_body_bytes", max_body_bytes, 1024, 16 << 20)
-	UINT_KEY("max_nonces", max_nonces, 16, 10000000)
-	UINT_KEY("nonce_ttl_s", nonce_ttl_s, 1, 3600)
-	UINT_KEY("cert_validity_s", cert_validity_s, 60, 7 * 86400)
-	UINT_KEY("cert_margin_s", cert_margin_s, 0, 86400)
-	UINT_KEY("release_lifetime_s", release_lifetime_s, 1, VMS_KR_MAX_LIFETIME)
-	UINT_KEY("cert_cache_entries", cert_cache_entries, 0, 1 << 20)
-	UINT_KEY("kp_cache_entries", kp_cache_entries, 0, 1 << 20)
-	UINT_KEY("log_requests", log_requests, 0, 1)
-	UINT_KEY("events_max_age_days", events_max_age_days, 0, 36500)
-	UINT_KEY("events_max_rows", events_max_rows, 0, 1000000000)
-	UINT_KEY("audit_max_age_days", audit_max_age_days, 0, 36500)
-	UINT_KEY("audit_max_rows", audit_max_rows, 0, 1000000000)
-	UINT_KEY("retention_interval_s", retention_interval_s, 1, 86400)
-	UINT_KEY("keyproc_seccomp", keyproc_seccomp, 0, 1)
-	UINT_KEY("max_tpm_body_bytes", max_tpm_body_bytes, 1024, 64 << 20)
-#undef UINT_KEY
+	for (i = 0; i < ARRAY_SIZE(uint_keys); i++)
+		if (!strcmp(k, uint_keys[i].name))
+			return set_uint_key(c, &uint_keys[i], v, why);
 	if (!strcmp(k, "listen_address")) {
 		/* Only numeric IPv4 here; loopback is the default. */
 		if (strlen(v) >= sizeof(c->listen_address) ||
 		    strspn(v, "0123456789.") != strlen(v))
-			return vms_conf_bad(why, "must be a numeric IPv4 "
-					    "address such as 127.0.0.1");
+			return vms_conf_bad(why, "must be a numeric IPv4 address such as 127.0.0.1");
 		strcpy(c->listen_address, v);
 		return 0;
 	}
@@ -147,8 +178,7 @@ static int set_key(void *ctx, const char *k, const char *v, char *why)
 					 sizeof(c->tpm_ek_roots), v, why);
 	if (!strcmp(k, "admin_uids")) {
 		if (parse_uids(c, v))
-			return vms_conf_bad(why, "must be a comma list of 1 to "
-					    "%d numeric uids, digits only",
+			return vms_conf_bad(why, "must be a comma list of 1 to %d numeric uids, digits only",
 					    HGSD_MAX_ADMIN_UIDS);
 		return 0;
 	}

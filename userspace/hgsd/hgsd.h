@@ -33,6 +33,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "vms_compiler.h"
 #include "vms_guardian.h"
 #include "vms_hgs_cert.h"
 #include "vms_kp.h"
@@ -89,7 +90,7 @@ int config_write_default(const char *path, const struct hgsd_config *c);
 
 /* ---- logging ---- */
 void hlog(const char *level, const char *event, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	__printf(3, 4);
 #define log_info(ev, ...)	hlog("info", ev, __VA_ARGS__)
 #define log_warn(ev, ...)	hlog("warning", ev, __VA_ARGS__)
 #define log_err(ev, ...)	hlog("error", ev, __VA_ARGS__)
@@ -110,15 +111,19 @@ int store_open(const char *path, struct store **out);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
 
-/* Results of mutations: 0, or -EEXIST (same), -EKEYREJECTED (conflict),
- * -ENOENT (no such object), -EIO. */
+/*
+ * Results of mutations: 0, or -EEXIST (same), -EKEYREJECTED (conflict),
+ * -ENOENT (no such object), -EIO.
+ */
 int store_host_add(struct store *st, const char *name, const char *alg,
 		   const char *pem, const char *fpr, const char *who);
 int store_host_set_enabled(struct store *st, const char *name, int enabled,
 			   const char *who);
-/* TPM mode: register @name's EK (hex of its TPM2B_PUBLIC; fingerprint =
+/*
+ * TPM mode: register @name's EK (hex of its TPM2B_PUBLIC; fingerprint =
  * SHA-256 of its TPMT_PUBLIC, the Name's digest); -EKEYREJECTED for
- * another EK than the registered one. */
+ * another EK than the registered one.
+ */
 int store_host_add_ek(struct store *st, const char *name, const char *ek_hex,
 		      const char *ek_fpr, const char *hw_class, const char *who);
 int store_baseline_add(struct store *st, const char *name, long version,
@@ -126,15 +131,19 @@ int store_baseline_add(struct store *st, const char *name, long version,
 		       const char *sha, const char *who);
 int store_baseline_set_enabled(struct store *st, const char *name, int enabled,
 			       const char *who);
-/* @kind "module" (approved vmshield.ko digests) or "allow" (runtime
- * allowlist); @digests lower-case hex. */
+/*
+ * @kind "module" (approved vmshield.ko digests) or "allow" (runtime
+ * allowlist); @digests lower-case hex.
+ */
 int store_tpm_digests_add(struct store *st, const char *kind,
 			  const char *const *digests, const char *const *descs,
 			  size_t n, const char *who);
 int store_tpm_digest_remove(struct store *st, const char *kind, const char *digest,
 			    const char *who);
-/* An approved IMA signing key (certificate DER as hex); -EALREADY if that
- * certificate is approved already (refused, audited as a duplicate). */
+/*
+ * An approved IMA signing key (certificate DER as hex); -EALREADY if that
+ * certificate is approved already (refused, audited as a duplicate).
+ */
 int store_ima_key_add(struct store *st, const char *fpr, const char *keyid,
 		      const char *type, const char *subject, const char *desc,
 		      const char *cert_hex, const char *who);
@@ -161,8 +170,10 @@ int store_guardian_set_enabled(struct store *st, const char *name, int enabled,
 int store_guardian_remove(struct store *st, const char *name, const char *who);
 /* A guardian's public PEM (free()) and whether it is enabled. */
 int store_guardian_pem(struct store *st, const char *name, char **pem, int *enabled);
-/* Record an admin client certificate; its state ("seen", "allowed",
- * "revoked") in @state. */
+/*
+ * Record an admin client certificate; its state ("seen", "allowed",
+ * "revoked") in @state.
+ */
 int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject,
 			  char *state, size_t len);
 /* @state "allowed" or "revoked"; -EPERM: it is revoked (for good). */
@@ -268,13 +279,17 @@ int tpm_pcrs_parse(const char *s, uint32_t *mask);
 void tpm_pcrs_format(uint32_t mask, char *buf, size_t len);
 
 /* ---- keys ---- */
-/* @tls_san: subjectAltName of the HTTPS certificate (NULL: localhost and
- * 127.0.0.1). */
+/*
+ * @tls_san: subjectAltName of the HTTPS certificate (NULL: localhost and
+ * 127.0.0.1).
+ */
 int keys_init(const char *dir, struct hgsd_config *cfg, const char *tls_san);
 /* Key process: decrypt everything. */
 int keys_load(struct hgsd *h);
-/* Key process: a new guardian, held in memory and written encrypted;
- * its public PEM in *pem. */
+/*
+ * Key process: a new guardian, held in memory and written encrypted;
+ * its public PEM in *pem.
+ */
 int keys_new_guardian_held(struct hgsd *h, const char *name, char **pem);
 /* Network process: signer certificate and public guardians only. */
 int keys_load_public(struct hgsd *h);
@@ -311,15 +326,19 @@ enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
 				    const uint8_t *kp, size_t kplen,
 				    struct keyproc_release_rep *rep);
 int keyproc_add_guardian(const char *name, char **pem);
-/* Drop guardian @name from the key process (its keys wiped), or load it
- * again from its key file; -ENOENT if unknown. */
+/*
+ * Drop guardian @name from the key process (its keys wiped), or load it
+ * again from its key file; -ENOENT if unknown.
+ */
 int keyproc_guardian_drop(const char *name);
 int keyproc_guardian_load(const char *name, const char *pem);
 /* Key process side, keys.c. */
 int keys_guardian_drop(struct hgsd *h, const char *name);
 int keys_guardian_load_held(struct hgsd *h, const char *name, const char *pem);
-/* Network side, keys.c: drop a public guardian / rename a removed
- * guardian's key file out of the way (keys/removed-NAME-TIME.pem). */
+/*
+ * Network side, keys.c: drop a public guardian / rename a removed
+ * guardian's key file out of the way (keys/removed-NAME-TIME.pem).
+ */
 int keys_drop_public_guardian(struct hgsd *h, const char *name);
 int keys_retire_guardian_file(struct hgsd *h, const char *name, char *out, size_t len);
 /* Confine the key process once it is set up (keyproc_confine.c). */

@@ -255,7 +255,7 @@ static void route_request(struct hgsd *h, struct MHD_Connection *conn,
 		handle_admin(h, rq, a);
 		return;
 	}
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(routes); i++) {
 		if (strcmp(rq->url, routes[i].path))
 			continue;
 		path_known = 1;
@@ -329,8 +329,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			h->cfg.max_tpm_body_bytes : h->cfg.max_body_bytes;
 		if (cl && strtoull(cl, NULL, 10) > c->limit) {
 			c->too_large = 1;
-			/* A client waiting for "100 Continue" gets the 413 before
-			 * it sends a byte of the body. */
+			/*
+			 * A client waiting for "100 Continue" gets the 413 before
+			 * it sends a byte of the body.
+			 */
 			if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							MHD_HTTP_HEADER_EXPECT)) {
 				answer_fail(&a, HGS_R_REQUEST_TOO_LARGE, NULL);
@@ -344,8 +346,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
 		*upload_data_size = 0;
 		if (c->too_large) {
-			/* Discard (so the client can read our 413), but not for
-			 * ever: past DISCARD_FACTOR x the cap, drop the connection. */
+			/*
+			 * Discard (so the client can read our 413), but not for
+			 * ever: past DISCARD_FACTOR x the cap, drop the connection.
+			 */
 			c->discarded += n;
 			return c->discarded > DISCARD_FACTOR * c->limit ?
 				MHD_NO : MHD_YES;
@@ -518,12 +522,14 @@ int http_start(struct hgsd *h)
 		MHD_OPTION_HTTPS_MEM_KEY, h->tls_key_pem,
 		MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert_pem,
 		MHD_OPTION_HTTPS_PRIORITIES, HGSD_TLS_PRIORITIES,
-		/* with a trust list, libmicrohttpd asks clients for a certificate
-		 * (optional: hosts and tenants need none) */
+		/*
+		 * with a trust list, libmicrohttpd asks clients for a certificate
+		 * (optional: hosts and tenants need none)
+		 */
 		h->admin_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_ARRAY,
 		h->admin_ca_pem ? (void *)h->admin_ca_pem : (void *)empty_options,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
 		MHD_OPTION_END);
 	if (!public_d) {
 		log_err("http", "address=%s port=%u msg=\"cannot start the HTTPS listener\"",
@@ -547,8 +553,8 @@ int http_start(struct hgsd *h)
 		on_request, &admin_l,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, admin_fd,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+		MHD_OPTION_CONNECTION_LIMIT, 64U,
+		MHD_OPTION_CONNECTION_TIMEOUT, 60U,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_END);
 	if (!admin_d) {

@@ -404,12 +404,21 @@ static void *serve(void *arg)
 		if (r)
 			break;
 		switch (op) {
-		case OP_ISSUE: r = do_issue(h, fd, p, len); break;
-		case OP_RELEASE: r = do_release(h, fd, p, len); break;
-		case OP_ADD_GUARDIAN: r = do_add_guardian(h, fd, p, len); break;
+		case OP_ISSUE:
+			r = do_issue(h, fd, p, len);
+			break;
+		case OP_RELEASE:
+			r = do_release(h, fd, p, len);
+			break;
+		case OP_ADD_GUARDIAN:
+			r = do_add_guardian(h, fd, p, len);
+			break;
 		case OP_GUARDIAN_DROP:
-		case OP_GUARDIAN_LOAD: r = do_guardian(h, fd, op, p, len); break;
-		default: r = -EPROTO;
+		case OP_GUARDIAN_LOAD:
+			r = do_guardian(h, fd, op, p, len);
+			break;
+		default:
+			r = -EPROTO;
 		}
 		OPENSSL_clear_free(p, len ? len : 1);
 	}
@@ -450,16 +459,15 @@ static void key_process(struct hgsd *h, int *fds, unsigned int n, int tls_fd)
 	if (!r && h->cfg.keyproc_seccomp) {
 		r = keyproc_confine();
 		if (r)
-			log_err("keyproc", "error=\"%s\" msg=\"cannot confine the key process "
-				"(seccomp); set keyproc_seccomp = 0 to run it unconfined\"",
+			log_err("keyproc", "error=\"%s\" msg=\"cannot confine the key process (seccomp); set keyproc_seccomp = 0 to run it unconfined\"",
 				strerror(r < 0 ? -r : r));
 	}
 	if (r) {
 		send_frame(tls_fd, (uint32_t)(r < 0 ? r : -r), NULL, 0, NULL, 0);
 		_exit(1);
 	}
-	log_info("keyproc", "pid=%d channels=%u kp_cache_entries=%zu seccomp=%s "
-		 "msg=\"holding the service keys\"", (int)getpid(), n, kp_cache_n,
+	log_info("keyproc", "pid=%d channels=%u kp_cache_entries=%zu seccomp=%s msg=\"holding the service keys\"",
+		 (int)getpid(), n, kp_cache_n,
 		 h->cfg.keyproc_seccomp ? "on" : "off");
 	/* The TLS key goes to the network side; the rest stays here. */
 	r = send_frame(tls_fd, 0, h->tls_key_pem, h->tls_key_len, NULL, 0);
@@ -545,10 +553,7 @@ void keyproc_report_exit(void)
 	}
 	child = -1;
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
-		log_err("stopping", "signal=SIGSYS msg=\"the key process exited: killed by its "
-			"seccomp filter (a system call outside its allow-list); hgsd stops "
-			"rather than serve without keys - report this, or set keyproc_seccomp = 0 "
-			"to run it unconfined\"");
+		log_err("stopping", "signal=SIGSYS msg=\"the key process exited: killed by its seccomp filter (a system call outside its allow-list); hgsd stops rather than serve without keys - report this, or set keyproc_seccomp = 0 to run it unconfined\"");
 	else if (WIFSIGNALED(st))
 		log_err("stopping", "signal=%d msg=\"the key process exited: killed by a signal\"",
 			WTERMSIG(st));

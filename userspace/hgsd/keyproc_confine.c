@@ -58,7 +58,7 @@ int keyproc_confine(void)
 	if (!ctx)
 		return -ENOMEM;
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);	/* every thread */
-	for (i = 0; !r && i < sizeof(allowed) / sizeof(allowed[0]); i++)
+	for (i = 0; !r && i < ARRAY_SIZE(allowed); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
 	if (!r)
 		r = seccomp_load(ctx);

@@ -159,8 +159,8 @@ int keys_init(const char *dir, struct hgsd_config *cfg, const char *tls_san)
 
 static int load_guardians(struct hgsd *h, const char *pw)
 {
-	json_t *rows = store_query(h->st, "SELECT name, certificates, is_primary FROM guardians "
-				   "WHERE enabled = 1 ORDER BY is_primary DESC, name", 0);
+	json_t *rows = store_query(h->st, "SELECT name, certificates, is_primary FROM guardians WHERE enabled = 1 ORDER BY is_primary DESC, name",
+				   0);
 	char path[HGSD_PATH_MAX];
 	json_t *row;
 	size_t i;
@@ -207,9 +207,9 @@ static int load_guardians(struct hgsd *h, const char *pw)
 
 int keys_load(struct hgsd *h)
 {
-	char pw[PASSWORD_LEN + 1], path[HGSD_PATH_MAX];
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *tls = NULL;
 	_cleanup_(X509_freep) X509 *tls_cert = NULL;
+	char pw[PASSWORD_LEN + 1], path[HGSD_PATH_MAX];
 	const char *dir = h->cfg.state_dir;
 	int r;
 
@@ -302,8 +302,8 @@ int keys_add_public_guardian(struct hgsd *h, const char *pem)
 
 int keys_load_public(struct hgsd *h)
 {
-	json_t *rows = store_query(h->st, "SELECT name, certificates, is_primary FROM guardians "
-				   "WHERE enabled = 1 ORDER BY is_primary DESC, name", 0);
+	json_t *rows = store_query(h->st, "SELECT name, certificates, is_primary FROM guardians WHERE enabled = 1 ORDER BY is_primary DESC, name",
+				   0);
 	char path[HGSD_PATH_MAX];
 	json_t *row;
 	size_t i;

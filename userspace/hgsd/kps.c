@@ -215,8 +215,10 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 
 	memset(&krq, 0, sizeof(krq));
 	if (req_b64(rq, a, "health_certificate", CERT_MAX, &cert, &certlen) ||
-	    req_b64(rq, a, "key_protector", VMS_KP_MAX_LEN, &kp, &kplen) ||
-	    !(vm_str = req_str(rq, a, "vm_id", 36)))
+	    req_b64(rq, a, "key_protector", VMS_KP_MAX_LEN, &kp, &kplen))
+		return a->reason;
+	vm_str = req_str(rq, a, "vm_id", 36);
+	if (!vm_str)
 		return a->reason;
 	if (vms_uuid_parse(vm_str, krq.vm_id)) {
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'vm_id' must be a UUID");

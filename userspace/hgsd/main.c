@@ -103,8 +103,10 @@ static int run(const char *conf)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* before any thread starts */
 	signal(SIGPIPE, SIG_IGN);
 
-	/* The key process first: it migrates the store and decrypts the
-	 * keys; this process never sees them (keyproc.c). */
+	/*
+	 * The key process first: it migrates the store and decrypts the
+	 * keys; this process never sees them (keyproc.c).
+	 */
 	r = keyproc_start(h);
 	if (!r)
 		r = store_open(h->cfg.db_file, &h->st);
@@ -158,7 +160,7 @@ static int run(const char *conf)
 	return r ? 1 : 0;
 }
 
-static int status(const char *conf)
+static int show_status(const char *conf)
 {
 	struct hgsd_config cfg;
 	struct vms_hgs_client *c;
@@ -236,15 +238,25 @@ int main(int argc, char **argv)
 	}
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': init = optarg; break;
-		case 'p': port = optarg; break;
+		case 'i':
+			init = optarg;
+			break;
+		case 'p':
+			port = optarg;
+			break;
 		case 'n':
 			if (add_tls_name(san, sizeof(san), optarg))
 				return 1;
 			break;
-		case 'c': conf = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 1;
+		case 'c':
+			conf = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
 		}
 	}
 	if (optind < argc) {
@@ -252,7 +264,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (is_status)
-		return status(conf);
+		return show_status(conf);
 	umask(0077);	/* the store, keys and sockets are for this user only */
 	if (init && !conf)
 		return do_init(init, port, san);

@@ -26,8 +26,8 @@ static void hosts_free(struct host_entry *hosts, size_t n)
 
 static int load_hosts(struct store *st, struct host_entry **out, size_t *n)
 {
-	json_t *rows = store_query(st, "SELECT name, key_alg, public_key, key_fpr, enabled, "
-				   "ek_public, ek_fpr, hardware_class FROM hosts ORDER BY name", 0);
+	json_t *rows = store_query(st, "SELECT name, key_alg, public_key, key_fpr, enabled, ek_public, ek_fpr, hardware_class FROM hosts ORDER BY name",
+				   0);
 	struct host_entry *hosts;
 	const char *ek;
 	size_t i;
@@ -85,8 +85,10 @@ static int load_policy(struct store *st, struct policy *p)
 	int x;
 
 	memset(p, 0, sizeof(*p));
-	if (store_setting_get(st, "min_isolation_level", v, sizeof(v)) ||
-	    (x = vms_isolation_from_name(v)) < 0)
+	if (store_setting_get(st, "min_isolation_level", v, sizeof(v)))
+		return -EIO;
+	x = vms_isolation_from_name(v);
+	if (x < 0)
 		return -EIO;
 	p->min_isolation_level = (unsigned int)x;
 	if (store_setting_get(st, "require_module_sig", v, sizeof(v)))
@@ -221,9 +223,10 @@ static int load_digests(struct store *st, const char *sql, uint8_t (**out)[32], 
 /* The latest version of every baseline name (enabled or not). */
 static int load_baselines(struct store *st, struct tpm_state *t)
 {
-	json_t *rows = store_query(st, "SELECT b.name, b.enabled, b.body FROM baselines b "
-				   "WHERE b.version = (SELECT MAX(version) FROM baselines c "
-				   "WHERE c.name = b.name) ORDER BY b.name", 0), *row;
+	json_t *rows = store_query(st, "SELECT b.name, b.enabled, b.body FROM baselines b\n"
+				   "WHERE b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name)\n"
+				   "ORDER BY b.name", 0);
+	json_t *row;
 	char err[128];
 	size_t i;
 
@@ -308,11 +311,11 @@ static int load_tpm(struct store *st, struct tpm_state **out)
 	if (!r)
 		r = flag_setting(st, "tpm_allow_ima_violations", &t->allow_ima_violations);
 	if (!r)
-		r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'module' "
-				 "ORDER BY digest", &t->module_digests, &t->n_module_digests);
+		r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'module' ORDER BY digest",
+				 &t->module_digests, &t->n_module_digests);
 	if (!r)
-		r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'allow' "
-				 "ORDER BY digest", &t->allowlist, &t->n_allowlist);
+		r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'allow' ORDER BY digest",
+				 &t->allowlist, &t->n_allowlist);
 	if (!r)
 		r = load_baselines(st, t);
 	if (!r)

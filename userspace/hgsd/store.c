@@ -39,47 +39,47 @@ struct store {
 /* Schema migrations: migrations[i] takes user_version i to i + 1. */
 static const char *const migrations[] = {
 	/* 0 -> 1 */
-	"CREATE TABLE hosts ("
-	"  name TEXT PRIMARY KEY, key_alg TEXT NOT NULL, public_key TEXT NOT NULL,"
-	"  key_fpr TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
-	"  added_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
-	"CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL,"
-	"  updated_at INTEGER NOT NULL);"
-	"CREATE TABLE workers ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT, digest TEXT NOT NULL UNIQUE,"
-	"  description TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
-	"  added_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
-	"CREATE TABLE guardians ("
-	"  name TEXT PRIMARY KEY, certificates TEXT NOT NULL,"
-	"  is_primary INTEGER NOT NULL DEFAULT 0, enabled INTEGER NOT NULL DEFAULT 1,"
-	"  created_at INTEGER NOT NULL);"
-	"CREATE TABLE audit ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
-	"  who TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL,"
-	"  result TEXT NOT NULL);"
-	"CREATE TABLE events ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
-	"  kind TEXT NOT NULL, host TEXT NOT NULL, result TEXT NOT NULL,"
-	"  detail TEXT NOT NULL);"
-	"CREATE INDEX events_kind ON events(kind, id);"
-	"INSERT INTO settings VALUES ('min_isolation_level', 'kernel-open', strftime('%s','now'));"
-	"INSERT INTO settings VALUES ('require_module_sig', '0', strftime('%s','now'));"
-	"INSERT INTO settings VALUES ('revocation_cutoff', '0', strftime('%s','now'));"
-	"INSERT INTO settings VALUES ('worker_policy_version', '0', strftime('%s','now'));",
+	"CREATE TABLE hosts (\n"
+	"  name TEXT PRIMARY KEY, key_alg TEXT NOT NULL, public_key TEXT NOT NULL,\n"
+	"  key_fpr TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,\n"
+	"  added_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);\n"
+	"CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL,\n"
+	"  updated_at INTEGER NOT NULL);\n"
+	"CREATE TABLE workers (\n"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, digest TEXT NOT NULL UNIQUE,\n"
+	"  description TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,\n"
+	"  added_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);\n"
+	"CREATE TABLE guardians (\n"
+	"  name TEXT PRIMARY KEY, certificates TEXT NOT NULL,\n"
+	"  is_primary INTEGER NOT NULL DEFAULT 0, enabled INTEGER NOT NULL DEFAULT 1,\n"
+	"  created_at INTEGER NOT NULL);\n"
+	"CREATE TABLE audit (\n"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,\n"
+	"  who TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL,\n"
+	"  result TEXT NOT NULL);\n"
+	"CREATE TABLE events (\n"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,\n"
+	"  kind TEXT NOT NULL, host TEXT NOT NULL, result TEXT NOT NULL,\n"
+	"  detail TEXT NOT NULL);\n"
+	"CREATE INDEX events_kind ON events(kind, id);\n"
+	"INSERT INTO settings VALUES ('min_isolation_level', 'kernel-open', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('require_module_sig', '0', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('revocation_cutoff', '0', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('worker_policy_version', '0', strftime('%s','now'));\n",
 	/* 1 -> 2: admin certificates, worker policy history */
-	"CREATE TABLE admin_certs ("
-	"  fpr TEXT PRIMARY KEY, subject TEXT NOT NULL,"
-	"  state TEXT NOT NULL CHECK (state IN ('seen', 'allowed', 'revoked')),"
-	"  first_seen INTEGER, last_seen INTEGER, updated_at INTEGER NOT NULL);"
-	"CREATE TABLE worker_history ("
-	"  version INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL,"
-	"  change TEXT NOT NULL, digests TEXT NOT NULL);"
-	"INSERT INTO worker_history SELECT CAST(s.value AS INTEGER), strftime('%s','now'),"
-	"  'migration', 'baseline',"
-	"  COALESCE((SELECT group_concat(digest, ',') FROM"
-	"    (SELECT digest FROM workers WHERE enabled = 1 ORDER BY id)), '')"
-	"  FROM settings s WHERE s.name = 'worker_policy_version';"
-	"INSERT INTO settings VALUES ('admin_cert_allow_list', '0', strftime('%s','now'));",
+	"CREATE TABLE admin_certs (\n"
+	"  fpr TEXT PRIMARY KEY, subject TEXT NOT NULL,\n"
+	"  state TEXT NOT NULL CHECK (state IN ('seen', 'allowed', 'revoked')),\n"
+	"  first_seen INTEGER, last_seen INTEGER, updated_at INTEGER NOT NULL);\n"
+	"CREATE TABLE worker_history (\n"
+	"  version INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL,\n"
+	"  change TEXT NOT NULL, digests TEXT NOT NULL);\n"
+	"INSERT INTO worker_history SELECT CAST(s.value AS INTEGER), strftime('%s','now'),\n"
+	"  'migration', 'baseline',\n"
+	"  COALESCE((SELECT group_concat(digest, ',') FROM\n"
+	"    (SELECT digest FROM workers WHERE enabled = 1 ORDER BY id)), '')\n"
+	"  FROM settings s WHERE s.name = 'worker_policy_version';\n"
+	"INSERT INTO settings VALUES ('admin_cert_allow_list', '0', strftime('%s','now'));\n",
 	/*
 	 * 2 -> 3: TPM mode. A host may be registered by its EK (the Name's
 	 * SHA-256 as its fingerprint) besides or instead of a host key
@@ -87,39 +87,39 @@ static const char *const migrations[] = {
 	 * approved module digests and the runtime allowlist; each host's
 	 * last TPM clock and counters; the TPM policy settings.
 	 */
-	"ALTER TABLE hosts ADD COLUMN ek_public TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE hosts ADD COLUMN ek_fpr TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE hosts ADD COLUMN hardware_class TEXT NOT NULL DEFAULT '';"
-	"CREATE TABLE baselines ("
-	"  name TEXT NOT NULL, version INTEGER NOT NULL, hardware_class TEXT NOT NULL,"
-	"  enabled INTEGER NOT NULL DEFAULT 1, body TEXT NOT NULL, sha256 TEXT NOT NULL,"
-	"  added_at INTEGER NOT NULL, PRIMARY KEY (name, version));"
-	"CREATE TABLE tpm_digests ("
-	"  kind TEXT NOT NULL CHECK (kind IN ('module', 'allow')), digest TEXT NOT NULL,"
-	"  description TEXT NOT NULL, added_at INTEGER NOT NULL, PRIMARY KEY (kind, digest));"
-	"CREATE TABLE tpm_clock ("
-	"  host TEXT PRIMARY KEY, clock INTEGER NOT NULL, reset_count INTEGER NOT NULL,"
-	"  restart_count INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
-	"INSERT INTO settings VALUES ('tpm_pcrs', '0-7,10', strftime('%s','now'));"
-	"INSERT INTO settings VALUES ('tpm_check_module_digest', '0', strftime('%s','now'));"
-	"INSERT INTO settings VALUES ('tpm_runtime_allowlist', '0', strftime('%s','now'));"
-	"INSERT INTO settings VALUES ('tpm_require_ima_appraisal', '0', strftime('%s','now'));"
-	"INSERT INTO settings VALUES ('tpm_require_secure_boot', '0', strftime('%s','now'));",
+	"ALTER TABLE hosts ADD COLUMN ek_public TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE hosts ADD COLUMN ek_fpr TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE hosts ADD COLUMN hardware_class TEXT NOT NULL DEFAULT '';\n"
+	"CREATE TABLE baselines (\n"
+	"  name TEXT NOT NULL, version INTEGER NOT NULL, hardware_class TEXT NOT NULL,\n"
+	"  enabled INTEGER NOT NULL DEFAULT 1, body TEXT NOT NULL, sha256 TEXT NOT NULL,\n"
+	"  added_at INTEGER NOT NULL, PRIMARY KEY (name, version));\n"
+	"CREATE TABLE tpm_digests (\n"
+	"  kind TEXT NOT NULL CHECK (kind IN ('module', 'allow')), digest TEXT NOT NULL,\n"
+	"  description TEXT NOT NULL, added_at INTEGER NOT NULL, PRIMARY KEY (kind, digest));\n"
+	"CREATE TABLE tpm_clock (\n"
+	"  host TEXT PRIMARY KEY, clock INTEGER NOT NULL, reset_count INTEGER NOT NULL,\n"
+	"  restart_count INTEGER NOT NULL, updated_at INTEGER NOT NULL);\n"
+	"INSERT INTO settings VALUES ('tpm_pcrs', '0-7,10', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('tpm_check_module_digest', '0', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('tpm_runtime_allowlist', '0', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('tpm_require_ima_appraisal', '0', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('tpm_require_secure_boot', '0', strftime('%s','now'));\n",
 	/*
 	 * 3 -> 4: the approved IMA signing keys (tpm_require_ima_appraisal):
 	 * each one's certificate (DER, hex), its SHA-256 as the key, the
 	 * keyid the kernel names it by (the SKID's last 4 bytes).
 	 */
-	"CREATE TABLE ima_keys ("
-	"  fpr TEXT PRIMARY KEY, keyid TEXT NOT NULL, key_type TEXT NOT NULL,"
-	"  subject TEXT NOT NULL, description TEXT NOT NULL, cert TEXT NOT NULL,"
-	"  added_at INTEGER NOT NULL);",
+	"CREATE TABLE ima_keys (\n"
+	"  fpr TEXT PRIMARY KEY, keyid TEXT NOT NULL, key_type TEXT NOT NULL,\n"
+	"  subject TEXT NOT NULL, description TEXT NOT NULL, cert TEXT NOT NULL,\n"
+	"  added_at INTEGER NOT NULL);\n",
 	/* 4 -> 5: certify the module's report at load (tpm_report_at_load) */
-	"INSERT INTO settings VALUES ('tpm_report_at_load', '0', strftime('%s','now'));",
+	"INSERT INTO settings VALUES ('tpm_report_at_load', '0', strftime('%s','now'));\n",
 	/* 5 -> 6: IMA violations fail the runtime policies unless allowed */
-	"INSERT INTO settings VALUES ('tpm_allow_ima_violations', '0', strftime('%s','now'));",
+	"INSERT INTO settings VALUES ('tpm_allow_ima_violations', '0', strftime('%s','now'));\n",
 };
-#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+#define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
 
 static void *event_writer(void *arg);
 
@@ -136,7 +136,7 @@ static int exec(sqlite3 *db, const char *sql)
 	return 0;
 }
 
-static int user_version(sqlite3 *db)
+static int schema_version(sqlite3 *db)
 {
 	sqlite3_stmt *s;
 	int v = -1;
@@ -152,7 +152,7 @@ static int user_version(sqlite3 *db)
 static int migrate(sqlite3 *db)
 {
 	char sql[64];
-	int v = user_version(db), r;
+	int v = schema_version(db), r;
 
 	if (v < 0)
 		return -EIO;
@@ -252,7 +252,7 @@ int store_schema_version(struct store *st)
 	int v;
 
 	pthread_mutex_lock(&st->lock);
-	v = user_version(st->db);
+	v = schema_version(st->db);
 	pthread_mutex_unlock(&st->lock);
 	return v;
 }
@@ -320,7 +320,7 @@ static int audit_row(sqlite3 *db, const char *who, const char *action,
 		     const char *detail, const char *result)
 {
 	char now[24];
-	const char *args[] = { now, who, action, detail, result, NULL };
+	const char *const args[] = { now, who, action, detail, result, NULL };
 
 	now_text(now);
 	return run(db, "INSERT INTO audit(at, who, action, detail, result) VALUES (?,?,?,?,?)",
@@ -396,7 +396,7 @@ struct host_arg {
 static int host_add_fn(sqlite3 *db, const void *p)
 {
 	const struct host_arg *h = p;
-	const char *args[] = { h->name, NULL };
+	const char *const args[] = { h->name, NULL };
 	char fpr[80], now[24];
 	int r;
 
@@ -404,11 +404,11 @@ static int host_add_fn(sqlite3 *db, const void *p)
 		       fpr, sizeof(fpr));
 	if (r == 0 && !fpr[0]) {
 		/* registered by its EK only so far: add the host key */
-		const char *upd[] = { h->alg, h->pem, h->fpr, now, h->name, NULL };
+		const char *const upd[] = { h->alg, h->pem, h->fpr, now, h->name, NULL };
 
 		now_text(now);
-		return run(db, "UPDATE hosts SET key_alg = ?, public_key = ?, key_fpr = ?, "
-			   "updated_at = ? WHERE name = ?", upd) == 1 ? 0 : -EIO;
+		return run(db, "UPDATE hosts SET key_alg = ?, public_key = ?, key_fpr = ?, updated_at = ? WHERE name = ?",
+			   upd) == 1 ? 0 : -EIO;
 	}
 	if (r == 0)
 		return strcmp(fpr, h->fpr) ? -EKEYREJECTED : -EEXIST;
@@ -416,10 +416,10 @@ static int host_add_fn(sqlite3 *db, const void *p)
 		return r;
 	now_text(now);
 	{
-		const char *ins[] = { h->name, h->alg, h->pem, h->fpr, now, now, NULL };
+		const char *const ins[] = { h->name, h->alg, h->pem, h->fpr, now, now, NULL };
 
-		return run(db, "INSERT INTO hosts(name, key_alg, public_key, key_fpr, enabled, added_at, updated_at) "
-			   "VALUES (?,?,?,?,1,?,?)", ins) == 1 ? 0 : -EIO;
+		return run(db, "INSERT INTO hosts(name, key_alg, public_key, key_fpr, enabled, added_at, updated_at) VALUES (?,?,?,?,1,?,?)",
+			   ins) == 1 ? 0 : -EIO;
 	}
 }
 
@@ -446,17 +446,17 @@ struct host_ek_arg {
 static int host_ek_fn(sqlite3 *db, const void *p)
 {
 	const struct host_ek_arg *h = p;
-	const char *args[] = { h->name, NULL };
+	const char *const args[] = { h->name, NULL };
 	char fpr[80], cls[80], now[24];
 	int r;
 
 	now_text(now);
 	r = query_text(db, "SELECT ek_fpr FROM hosts WHERE name = ?", args, fpr, sizeof(fpr));
 	if (r == -ENOENT) {
-		const char *ins[] = { h->name, h->ek_hex, h->ek_fpr, h->hw_class, now, now, NULL };
+		const char *const ins[] = { h->name, h->ek_hex, h->ek_fpr, h->hw_class, now, now, NULL };
 
-		return run(db, "INSERT INTO hosts(name, key_alg, public_key, key_fpr, ek_public, "
-			   "ek_fpr, hardware_class, enabled, added_at, updated_at) "
+		return run(db, "INSERT INTO hosts(name, key_alg, public_key, key_fpr, ek_public,\n"
+			   "  ek_fpr, hardware_class, enabled, added_at, updated_at)\n"
 			   "VALUES (?,'','','',?,?,?,1,?,?)", ins) == 1 ? 0 : -EIO;
 	}
 	if (r)
@@ -470,10 +470,10 @@ static int host_ek_fn(sqlite3 *db, const void *p)
 	if (fpr[0] && !strcmp(cls, h->hw_class))
 		return -EEXIST;
 	{
-		const char *upd[] = { h->ek_hex, h->ek_fpr, h->hw_class, now, h->name, NULL };
+		const char *const upd[] = { h->ek_hex, h->ek_fpr, h->hw_class, now, h->name, NULL };
 
-		return run(db, "UPDATE hosts SET ek_public = ?, ek_fpr = ?, hardware_class = ?, "
-			   "updated_at = ? WHERE name = ?", upd) == 1 ? 0 : -EIO;
+		return run(db, "UPDATE hosts SET ek_public = ?, ek_fpr = ?, hardware_class = ?, updated_at = ? WHERE name = ?",
+			   upd) == 1 ? 0 : -EIO;
 	}
 }
 
@@ -494,14 +494,16 @@ struct baseline_arg {
 	int enabled;
 };
 
-/* A (name, version) is written once: the same body again is -EEXIST,
- * another body -EKEYREJECTED (add a new version instead). */
+/*
+ * A (name, version) is written once: the same body again is -EEXIST,
+ * another body -EKEYREJECTED (add a new version instead).
+ */
 static int baseline_add_fn(sqlite3 *db, const void *p)
 {
 	const struct baseline_arg *b = p;
 	char ver[24], now[24], sha[80];
-	const char *q[] = { b->name, ver, NULL };
-	const char *ins[] = { b->name, ver, b->hw_class, b->enabled ? "1" : "0", b->body,
+	const char *const q[] = { b->name, ver, NULL };
+	const char *const ins[] = { b->name, ver, b->hw_class, b->enabled ? "1" : "0", b->body,
 			      b->sha, now, NULL };
 	int r;
 
@@ -513,8 +515,8 @@ static int baseline_add_fn(sqlite3 *db, const void *p)
 		return strcmp(sha, b->sha) ? -EKEYREJECTED : -EEXIST;
 	if (r != -ENOENT)
 		return r;
-	return run(db, "INSERT INTO baselines(name, version, hardware_class, enabled, body, "
-		   "sha256, added_at) VALUES (?,?,?,?,?,?,?)", ins) == 1 ? 0 : -EIO;
+	return run(db, "INSERT INTO baselines(name, version, hardware_class, enabled, body, sha256, added_at) VALUES (?,?,?,?,?,?,?)",
+		   ins) == 1 ? 0 : -EIO;
 }
 
 int store_baseline_add(struct store *st, const char *name, long version,
@@ -532,7 +534,7 @@ int store_baseline_add(struct store *st, const char *name, long version,
 static int baseline_enable_fn(sqlite3 *db, const void *p)
 {
 	const struct baseline_arg *b = p;
-	const char *args[] = { b->enabled ? "1" : "0", b->name, NULL };
+	const char *const args[] = { b->enabled ? "1" : "0", b->name, NULL };
 	int n = run(db, "UPDATE baselines SET enabled = ? WHERE name = ?", args);
 
 	return n < 0 ? n : n > 0 ? 0 : -ENOENT;
@@ -565,10 +567,10 @@ static int digests_add_fn(sqlite3 *db, const void *p)
 
 	now_text(now);
 	for (i = 0; i < d->n; i++) {
-		const char *ins[] = { d->kind, d->digests[i], d->descs[i], now, NULL };
+		const char *const ins[] = { d->kind, d->digests[i], d->descs[i], now, NULL };
 
-		n = run(db, "INSERT OR IGNORE INTO tpm_digests(kind, digest, description, added_at) "
-			"VALUES (?,?,?,?)", ins);
+		n = run(db, "INSERT OR IGNORE INTO tpm_digests(kind, digest, description, added_at) VALUES (?,?,?,?)",
+			ins);
 		if (n < 0)
 			return n;
 		added += (size_t)n;
@@ -591,7 +593,7 @@ int store_tpm_digests_add(struct store *st, const char *kind,
 static int digest_remove_fn(sqlite3 *db, const void *p)
 {
 	const struct digests_arg *d = p;
-	const char *args[] = { d->kind, d->digests[0], NULL };
+	const char *const args[] = { d->kind, d->digests[0], NULL };
 	int n = run(db, "DELETE FROM tpm_digests WHERE kind = ? AND digest = ?", args);
 
 	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
@@ -600,7 +602,7 @@ static int digest_remove_fn(sqlite3 *db, const void *p)
 int store_tpm_digest_remove(struct store *st, const char *kind, const char *digest,
 			    const char *who)
 {
-	const char *one[] = { digest };
+	const char *const one[] = { digest };
 	struct digests_arg d = { kind, one, NULL, 1 };
 	char detail[120];
 
@@ -616,8 +618,8 @@ static int ima_key_add_fn(sqlite3 *db, const void *p)
 {
 	const struct ima_key_arg *k = p;
 	char now[24], have[8];
-	const char *q[] = { k->fpr, NULL };
-	const char *ins[] = { k->fpr, k->keyid, k->type, k->subject, k->desc,
+	const char *const q[] = { k->fpr, NULL };
+	const char *const ins[] = { k->fpr, k->keyid, k->type, k->subject, k->desc,
 			      k->cert_hex, now, NULL };
 	int r;
 
@@ -627,8 +629,8 @@ static int ima_key_add_fn(sqlite3 *db, const void *p)
 	if (r != -ENOENT)
 		return r;
 	now_text(now);
-	return run(db, "INSERT INTO ima_keys(fpr, keyid, key_type, subject, description, cert, "
-		   "added_at) VALUES (?,?,?,?,?,?,?)", ins) == 1 ? 0 : -EIO;
+	return run(db, "INSERT INTO ima_keys(fpr, keyid, key_type, subject, description, cert, added_at) VALUES (?,?,?,?,?,?,?)",
+		   ins) == 1 ? 0 : -EIO;
 }
 
 int store_ima_key_add(struct store *st, const char *fpr, const char *keyid,
@@ -645,7 +647,7 @@ int store_ima_key_add(struct store *st, const char *fpr, const char *keyid,
 static int ima_key_remove_fn(sqlite3 *db, const void *p)
 {
 	const struct ima_key_arg *k = p;
-	const char *args[] = { k->fpr, NULL };
+	const char *const args[] = { k->fpr, NULL };
 	int n = run(db, "DELETE FROM ima_keys WHERE fpr = ?", args);
 
 	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
@@ -664,7 +666,7 @@ int store_ima_key_remove(struct store *st, const char *fpr, const char *who)
 int store_tpm_clock_get(struct store *st, const char *host, uint64_t *clock,
 			uint32_t *reset, uint32_t *restart)
 {
-	const char *args[] = { host, NULL };
+	const char *const args[] = { host, NULL };
 	sqlite3_stmt *s;
 	int r = -ENOENT, rc;
 
@@ -696,9 +698,9 @@ int store_tpm_clock_put(struct store *st, const char *host, uint64_t clock,
 	int r = -EIO;
 
 	pthread_mutex_lock(&st->lock);
-	s = prep(st->db, "INSERT INTO tpm_clock(host, clock, reset_count, restart_count, updated_at) "
-		 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(host) DO UPDATE SET clock = ?2, "
-		 "reset_count = ?3, restart_count = ?4, updated_at = ?5", NULL);
+	s = prep(st->db, "INSERT INTO tpm_clock(host, clock, reset_count, restart_count, updated_at)\n"
+		 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(host) DO UPDATE SET clock = ?2,\n"
+		 "  reset_count = ?3, restart_count = ?4, updated_at = ?5", NULL);
 	if (s) {
 		sqlite3_bind_text(s, 1, host, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 2, (sqlite3_int64)clock);
@@ -717,7 +719,7 @@ static int host_enable_fn(sqlite3 *db, const void *p)
 {
 	const struct host_arg *h = p;
 	char now[24];
-	const char *args[] = { h->enabled ? "1" : "0", now, h->name, NULL };
+	const char *const args[] = { h->enabled ? "1" : "0", now, h->name, NULL };
 	int n;
 
 	now_text(now);
@@ -739,7 +741,7 @@ int store_host_set_enabled(struct store *st, const char *name, int enabled,
 static int host_remove_fn(sqlite3 *db, const void *p)
 {
 	const struct host_arg *h = p;
-	const char *args[] = { h->name, NULL };
+	const char *const args[] = { h->name, NULL };
 	int n = run(db, "DELETE FROM hosts WHERE name = ?", args);
 
 	if (n == 1 && run(db, "DELETE FROM tpm_clock WHERE host = ?", args) < 0)
@@ -766,7 +768,7 @@ static int setting_fn(sqlite3 *db, const void *p)
 {
 	const struct kv_arg *kv = p;
 	char now[24];
-	const char *args[] = { kv->b, now, kv->a, NULL };
+	const char *const args[] = { kv->b, now, kv->a, NULL };
 	int n;
 
 	now_text(now);
@@ -786,7 +788,7 @@ int store_setting_set(struct store *st, const char *name, const char *value,
 
 int store_setting_get(struct store *st, const char *name, char *out, size_t len)
 {
-	const char *args[] = { name, NULL };
+	const char *const args[] = { name, NULL };
 	int r;
 
 	pthread_mutex_lock(&st->lock);
@@ -802,17 +804,17 @@ int store_setting_get(struct store *st, const char *name, char *out, size_t len)
 static int bump_worker_version(sqlite3 *db, const struct kv_arg *kv)
 {
 	char now[24], change_text[100];
-	const char *args[] = { now, NULL };
-	const char *hist[] = { now, kv->who, change_text, NULL };
+	const char *const args[] = { now, NULL };
+	const char *const hist[] = { now, kv->who, change_text, NULL };
 
 	now_text(now);
 	snprintf(change_text, sizeof(change_text), "%s %s", kv->action, kv->a);
-	if (run(db, "UPDATE settings SET value = CAST(value AS INTEGER) + 1, updated_at = ? "
-		"WHERE name = 'worker_policy_version'", args) != 1)
+	if (run(db, "UPDATE settings SET value = CAST(value AS INTEGER) + 1, updated_at = ? WHERE name = 'worker_policy_version'",
+		args) != 1)
 		return -EIO;
-	return run(db, "INSERT INTO worker_history(version, at, who, change, digests) "
-		   "SELECT CAST(value AS INTEGER), ?, ?, ?, COALESCE((SELECT group_concat(digest, ',') "
-		   "FROM (SELECT digest FROM workers WHERE enabled = 1 ORDER BY id)), '') "
+	return run(db, "INSERT INTO worker_history(version, at, who, change, digests)\n"
+		   "SELECT CAST(value AS INTEGER), ?, ?, ?, COALESCE((SELECT group_concat(digest, ',')\n"
+		   "  FROM (SELECT digest FROM workers WHERE enabled = 1 ORDER BY id)), '')\n"
 		   "FROM settings WHERE name = 'worker_policy_version'", hist) == 1 ? 0 : -EIO;
 }
 
@@ -829,9 +831,9 @@ static int enabled_workers(sqlite3 *db, long *n)
 static int worker_add_fn(sqlite3 *db, const void *p)
 {
 	const struct kv_arg *kv = p;
-	const char *q[] = { kv->a, NULL };
+	const char *const q[] = { kv->a, NULL };
 	char now[24], buf[8];
-	const char *args[] = { kv->a, kv->b, now, now, NULL };
+	const char *const args[] = { kv->a, kv->b, now, now, NULL };
 	long n;
 	int r;
 
@@ -843,8 +845,8 @@ static int worker_add_fn(sqlite3 *db, const void *p)
 	if (n >= VMS_KR_MAX_DIGESTS)
 		return -ENOSPC;
 	now_text(now);
-	if (run(db, "INSERT INTO workers(digest, description, enabled, added_at, updated_at) "
-		"VALUES (?,?,1,?,?)", args) != 1)
+	if (run(db, "INSERT INTO workers(digest, description, enabled, added_at, updated_at) VALUES (?,?,1,?,?)",
+		args) != 1)
 		return -EIO;
 	return bump_worker_version(db, kv);
 }
@@ -863,7 +865,7 @@ static int worker_enable_fn(sqlite3 *db, const void *p)
 {
 	const struct kv_arg *kv = p;
 	char now[24];
-	const char *args[] = { kv->flag ? "1" : "0", now, kv->a, kv->flag ? "0" : "1", NULL };
+	const char *const args[] = { kv->flag ? "1" : "0", now, kv->a, kv->flag ? "0" : "1", NULL };
 	long n;
 	int r;
 
@@ -880,7 +882,7 @@ static int worker_enable_fn(sqlite3 *db, const void *p)
 	if (r < 0)
 		return r;
 	if (r == 0) {
-		const char *q[] = { kv->a, NULL };
+		const char *const q[] = { kv->a, NULL };
 		char buf[8];
 
 		return query_text(db, "SELECT 1 FROM workers WHERE digest = ?", q,
@@ -906,11 +908,11 @@ static int guardian_add_fn(sqlite3 *db, const void *p)
 {
 	const struct kv_arg *kv = p;
 	char now[24];
-	const char *args[] = { kv->a, kv->b, kv->flag ? "1" : "0", now, NULL };
+	const char *const args[] = { kv->a, kv->b, kv->flag ? "1" : "0", now, NULL };
 
 	now_text(now);
-	return run(db, "INSERT INTO guardians(name, certificates, is_primary, enabled, created_at) "
-		   "VALUES (?,?,?,1,?)", args) == 1 ? 0 : -EEXIST;
+	return run(db, "INSERT INTO guardians(name, certificates, is_primary, enabled, created_at) VALUES (?,?,?,1,?)",
+		   args) == 1 ? 0 : -EEXIST;
 }
 
 int store_guardian_add(struct store *st, const char *name, const char *pem,
@@ -926,7 +928,7 @@ int store_guardian_add(struct store *st, const char *name, const char *pem,
 static int guardian_primary_fn(sqlite3 *db, const void *p)
 {
 	const struct kv_arg *kv = p;
-	const char *args[] = { kv->a, NULL };
+	const char *const args[] = { kv->a, NULL };
 	int primary, enabled, r;
 
 	r = guardian_row(db, kv->a, &primary, &enabled);
@@ -957,7 +959,7 @@ int store_guardian_set_primary(struct store *st, const char *name, const char *w
  */
 static int guardian_row(sqlite3 *db, const char *name, int *primary, int *enabled)
 {
-	const char *args[] = { name, NULL };
+	const char *const args[] = { name, NULL };
 	char buf[8];
 	int r = query_text(db, "SELECT is_primary || enabled FROM guardians WHERE name = ?",
 			   args, buf, sizeof(buf));
@@ -973,7 +975,7 @@ static int guardian_enable_fn(sqlite3 *db, const void *p)
 {
 	const struct kv_arg *kv = p;
 	char buf[24];
-	const char *args[] = { kv->flag ? "1" : "0", kv->a, NULL };
+	const char *const args[] = { kv->flag ? "1" : "0", kv->a, NULL };
 	int primary, enabled, r;
 
 	r = guardian_row(db, kv->a, &primary, &enabled);
@@ -1008,7 +1010,7 @@ int store_guardian_set_enabled(struct store *st, const char *name, int enabled,
 static int guardian_remove_fn(sqlite3 *db, const void *p)
 {
 	const struct kv_arg *kv = p;
-	const char *args[] = { kv->a, NULL };
+	const char *const args[] = { kv->a, NULL };
 	int primary, enabled, r;
 
 	r = guardian_row(db, kv->a, &primary, &enabled);
@@ -1038,7 +1040,7 @@ int store_guardian_remove(struct store *st, const char *name, const char *who)
  */
 int store_guardian_pem(struct store *st, const char *name, char **pem, int *enabled)
 {
-	const char *args[] = { name, NULL };
+	const char *const args[] = { name, NULL };
 	sqlite3_stmt *s;
 	int r = -ENOENT;
 
@@ -1063,16 +1065,16 @@ int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject
 			  char *state, size_t len)
 {
 	char now[24];
-	const char *ins[] = { fpr, subject, now, now, now, NULL };
-	const char *q[] = { fpr, NULL };
+	const char *const ins[] = { fpr, subject, now, now, now, NULL };
+	const char *const q[] = { fpr, NULL };
 	int r;
 
 	now_text(now);
 	pthread_mutex_lock(&st->lock);
-	r = run(st->db, "INSERT INTO admin_certs(fpr, subject, state, first_seen, last_seen, updated_at) "
-		"VALUES (?,?,'seen',?,?,?) ON CONFLICT(fpr) DO UPDATE SET "
-		"last_seen = excluded.last_seen, first_seen = COALESCE(first_seen, excluded.first_seen), "
-		"subject = CASE WHEN subject = '' THEN excluded.subject ELSE subject END", ins);
+	r = run(st->db, "INSERT INTO admin_certs(fpr, subject, state, first_seen, last_seen, updated_at)\n"
+		"VALUES (?,?,'seen',?,?,?) ON CONFLICT(fpr) DO UPDATE SET\n"
+		"  last_seen = excluded.last_seen, first_seen = COALESCE(first_seen, excluded.first_seen),\n"
+		"  subject = CASE WHEN subject = '' THEN excluded.subject ELSE subject END", ins);
 	if (r >= 0)
 		r = query_text(st->db, "SELECT state FROM admin_certs WHERE fpr = ?", q, state, len);
 	pthread_mutex_unlock(&st->lock);
@@ -1082,9 +1084,9 @@ int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject
 static int admin_cert_fn(sqlite3 *db, const void *p)
 {
 	const struct kv_arg *kv = p;	/* a = fpr, b = new state */
-	const char *q[] = { kv->a, NULL };
+	const char *const q[] = { kv->a, NULL };
 	char now[24], cur[16];
-	const char *ins[] = { kv->a, kv->b, now, kv->b, now, NULL };
+	const char *const ins[] = { kv->a, kv->b, now, kv->b, now, NULL };
 	int r;
 
 	r = query_text(db, "SELECT state FROM admin_certs WHERE fpr = ?", q, cur, sizeof(cur));
@@ -1095,8 +1097,8 @@ static int admin_cert_fn(sqlite3 *db, const void *p)
 	if (!r && !strcmp(cur, "revoked"))
 		return -EPERM;
 	now_text(now);
-	return run(db, "INSERT INTO admin_certs(fpr, subject, state, updated_at) VALUES (?,'',?,?) "
-		   "ON CONFLICT(fpr) DO UPDATE SET state = ?, updated_at = ?", ins) == 1 ? 0 : -EIO;
+	return run(db, "INSERT INTO admin_certs(fpr, subject, state, updated_at) VALUES (?,'',?,?) ON CONFLICT(fpr) DO UPDATE SET state = ?, updated_at = ?",
+		   ins) == 1 ? 0 : -EIO;
 }
 
 int store_admin_cert_set(struct store *st, const char *fpr, const char *state,
@@ -1153,8 +1155,8 @@ static void flush_events(struct store *st)
 		return;
 	}
 	if (exec(st->log, "BEGIN") == 0 &&
-	    sqlite3_prepare_v2(st->log, "INSERT INTO events(at, kind, host, result, detail) "
-			       "VALUES (?,?,?,?,?)", -1, &s, NULL) == SQLITE_OK) {
+	    sqlite3_prepare_v2(st->log, "INSERT INTO events(at, kind, host, result, detail) VALUES (?,?,?,?,?)",
+			       -1, &s, NULL) == SQLITE_OK) {
 		for (i = 0; i < n; i++) {
 			sqlite3_bind_int64(s, 1, batch[i].at);
 			sqlite3_bind_text(s, 2, batch[i].kind, -1, SQLITE_STATIC);
@@ -1183,12 +1185,12 @@ static long prune_chunk(struct store *st, const char *table, const char *rule,
 			const char *where_sql, sqlite3_int64 arg)
 {
 	char sql[256], detail[128], now[24], n_text[24];
-	const char *audit_args[] = { now, detail, NULL };
+	const char *const audit_args[] = { now, detail, NULL };
 	sqlite3_stmt *s;
 	long n;
 
-	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id IN (SELECT id FROM %s WHERE %s "
-		 "ORDER BY id LIMIT %d)", table, table, where_sql, PRUNE_CHUNK);
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id IN (SELECT id FROM %s WHERE %s ORDER BY id LIMIT %d)",
+		 table, table, where_sql, PRUNE_CHUNK);
 	if (exec(st->log, "BEGIN IMMEDIATE"))
 		return -EIO;
 	if (sqlite3_prepare_v2(st->log, sql, -1, &s, NULL) != SQLITE_OK) {
@@ -1207,8 +1209,8 @@ static long prune_chunk(struct store *st, const char *table, const char *rule,
 		now_text(now);
 		snprintf(n_text, sizeof(n_text), "%ld", n);
 		snprintf(detail, sizeof(detail), "table=%s rule=%s rows=%s", table, rule, n_text);
-		if (run(st->log, "INSERT INTO audit(at, who, action, detail, result) "
-			"VALUES (?, 'hgsd retention', 'retention-prune', ?, 'ok')", audit_args) != 1) {
+		if (run(st->log, "INSERT INTO audit(at, who, action, detail, result) VALUES (?, 'hgsd retention', 'retention-prune', ?, 'ok')",
+			audit_args) != 1) {
 			exec(st->log, "ROLLBACK");
 			return -EIO;
 		}

@@ -71,25 +71,63 @@ static int parse_args(const char *what, const struct option *opts, int argc,
 			break;
 		switch (c) {
 		case 'h':
-		case OPT_HELP: a->help = 1; break;
-		case OPT_PRIVATE: a->private_path = optarg; break;
-		case OPT_PUBLIC: a->public_path = optarg; break;
-		case OPT_FORMAT: a->format = optarg; break;
-		case OPT_FORCE: a->force = 1; break;
-		case OPT_IN: a->in = optarg; break;
-		case OPT_OUT: a->out = optarg; break;
-		case OPT_INFO: a->info_hex = optarg; break;
-		case OPT_AAD: a->aad_hex = optarg; break;
-		case OPT_AEAD: a->aead = optarg; break;
-		case OPT_VM_ID: a->vm_id = optarg; break;
-		case OPT_KEY_ID: a->key_id = optarg; break;
-		case OPT_POLICY: a->policy = optarg; break;
-		case OPT_LIFETIME: a->lifetime = optarg; break;
-		case OPT_ENCLAVE_PUBLIC: a->enclave_public = optarg; break;
-		case OPT_ENCLAVE_PRIVATE: a->enclave_private = optarg; break;
-		case OPT_TK: a->tk = optarg; break;
-		case OPT_TK_OUT: a->tk_out = optarg; break;
-		case OPT_GENERATION: a->generation = optarg; break;
+		case OPT_HELP:
+			a->help = 1;
+			break;
+		case OPT_PRIVATE:
+			a->private_path = optarg;
+			break;
+		case OPT_PUBLIC:
+			a->public_path = optarg;
+			break;
+		case OPT_FORMAT:
+			a->format = optarg;
+			break;
+		case OPT_FORCE:
+			a->force = 1;
+			break;
+		case OPT_IN:
+			a->in = optarg;
+			break;
+		case OPT_OUT:
+			a->out = optarg;
+			break;
+		case OPT_INFO:
+			a->info_hex = optarg;
+			break;
+		case OPT_AAD:
+			a->aad_hex = optarg;
+			break;
+		case OPT_AEAD:
+			a->aead = optarg;
+			break;
+		case OPT_VM_ID:
+			a->vm_id = optarg;
+			break;
+		case OPT_KEY_ID:
+			a->key_id = optarg;
+			break;
+		case OPT_POLICY:
+			a->policy = optarg;
+			break;
+		case OPT_LIFETIME:
+			a->lifetime = optarg;
+			break;
+		case OPT_ENCLAVE_PUBLIC:
+			a->enclave_public = optarg;
+			break;
+		case OPT_ENCLAVE_PRIVATE:
+			a->enclave_private = optarg;
+			break;
+		case OPT_TK:
+			a->tk = optarg;
+			break;
+		case OPT_TK_OUT:
+			a->tk_out = optarg;
+			break;
+		case OPT_GENERATION:
+			a->generation = optarg;
+			break;
 		case OPT_DIGEST:
 			if (a->n_digests == VMS_KR_MAX_DIGESTS)
 				return shieldctl_fail(what,
@@ -269,7 +307,7 @@ static const struct option keygen_opts[] = {
 
 static int cmd_keygen(const char *what, const struct args *a)
 {
-	_cleanup_key32_ struct key32 sk;
+	_cleanup_(key32_wipe) struct key32 sk;
 	enum vms_key_format fmt = VMS_KEY_RAW;
 	unsigned int flags;
 	uint8_t pk[32];
@@ -337,13 +375,11 @@ static void hpke_ctx_cleanup(struct vms_hpke_ctx *c)
 	vms_hpke_ctx_wipe(c);
 }
 
-#define _cleanup_hpke_ __attribute__((cleanup(hpke_ctx_cleanup)))
-
 static int cmd_hpke_seal(const char *what, const struct args *a)
 {
-	_cleanup_hpke_ struct vms_hpke_ctx c = { 0 };
-	_cleanup_secret_ struct secret_buf pt = { 0 };
-	_cleanup_free_ uint8_t *info = NULL, *aad = NULL, *out = NULL;
+	_cleanup_(hpke_ctx_cleanup) struct vms_hpke_ctx c = { 0 };
+	_cleanup_(secret_buf_free) struct secret_buf pt = { 0 };
+	_cleanup_(freep) uint8_t *info = NULL, *aad = NULL, *out = NULL;
 	size_t infolen, aadlen, outlen;
 	uint8_t pk[32];
 	uint16_t aead = 0;
@@ -376,11 +412,11 @@ static int cmd_hpke_seal(const char *what, const struct args *a)
 
 static int cmd_hpke_open(const char *what, const struct args *a)
 {
-	_cleanup_hpke_ struct vms_hpke_ctx c = { 0 };
-	_cleanup_key32_ struct key32 sk;
-	_cleanup_secret_ struct secret_buf in = { 0 };
-	_cleanup_secret_ struct secret_buf pt = { 0 };
-	_cleanup_free_ uint8_t *info = NULL, *aad = NULL;
+	_cleanup_(hpke_ctx_cleanup) struct vms_hpke_ctx c = { 0 };
+	_cleanup_(key32_wipe) struct key32 sk;
+	_cleanup_(secret_buf_free) struct secret_buf in = { 0 };
+	_cleanup_(secret_buf_free) struct secret_buf pt = { 0 };
+	_cleanup_(freep) uint8_t *info = NULL, *aad = NULL;
 	size_t infolen, aadlen;
 	uint16_t aead = 0;
 	int ret;
@@ -455,8 +491,8 @@ static const char *policy_name(uint32_t policy)
 
 static int cmd_release_build(const char *what, const struct args *a)
 {
-	_cleanup_key32_ struct key32 tk;
-	_cleanup_free_ uint8_t *blob = NULL;
+	_cleanup_(key32_wipe) struct key32 tk;
+	_cleanup_(freep) uint8_t *blob = NULL;
 	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
 	struct vms_kr_binding b = { 0 };
 	uint8_t pk[32];
@@ -535,9 +571,9 @@ static void print_binding(const char *path, const struct vms_kr_binding *b)
 
 static int cmd_release_open(const char *what, const struct args *a)
 {
-	_cleanup_key32_ struct key32 sk;
-	_cleanup_key32_ struct key32 tk;
-	_cleanup_free_ uint8_t *blob = NULL;
+	_cleanup_(key32_wipe) struct key32 sk;
+	_cleanup_(key32_wipe) struct key32 tk;
+	_cleanup_(freep) uint8_t *blob = NULL;
 	uint8_t want_vm[16], want_key[16], pk[32];
 	struct vms_kr_binding b;
 	size_t len;
@@ -604,13 +640,11 @@ static void seal_key_cleanup(struct vms_seal_key *k)
 	vms_seal_key_wipe(k);
 }
 
-#define _cleanup_seal_key_ __attribute__((cleanup(seal_key_cleanup)))
-
 /* Userspace tools use lifetime 0 (no expiry); see sealedstate.h. */
 static int seal_key_from_args(const char *what, const struct args *a,
 			      struct vms_seal_key *k)
 {
-	_cleanup_key32_ struct key32 tk;
+	_cleanup_(key32_wipe) struct key32 tk;
 	uint8_t vm[16], key[16];
 	int ret;
 
@@ -628,9 +662,9 @@ static int seal_key_from_args(const char *what, const struct args *a,
 
 static int cmd_state_seal(const char *what, const struct args *a)
 {
-	_cleanup_seal_key_ struct vms_seal_key k = { 0 };
-	_cleanup_secret_ struct secret_buf pt = { 0 };
-	_cleanup_free_ uint8_t *blob = NULL;
+	_cleanup_(seal_key_cleanup) struct vms_seal_key k = { 0 };
+	_cleanup_(secret_buf_free) struct secret_buf pt = { 0 };
+	_cleanup_(freep) uint8_t *blob = NULL;
 	uint64_t generation;
 	size_t len;
 	int ret;
@@ -662,9 +696,9 @@ static int cmd_state_seal(const char *what, const struct args *a)
 
 static int cmd_state_unseal(const char *what, const struct args *a)
 {
-	_cleanup_seal_key_ struct vms_seal_key k = { 0 };
-	_cleanup_secret_ struct secret_buf blob = { 0 };
-	_cleanup_secret_ struct secret_buf pt = { 0 };
+	_cleanup_(seal_key_cleanup) struct vms_seal_key k = { 0 };
+	_cleanup_(secret_buf_free) struct secret_buf blob = { 0 };
+	_cleanup_(secret_buf_free) struct secret_buf pt = { 0 };
 	uint64_t generation = 0;
 	int ret;
 
@@ -794,7 +828,7 @@ static const struct subcmd subcmds[] = {
 	  selftest_opts, cmd_selftest },
 };
 
-#define N_SUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
+#define N_SUBCMDS ARRAY_SIZE(subcmds)
 
 static void crypto_usage(FILE *f)
 {

@@ -120,7 +120,7 @@ static const char *const diag_words[] = {
 /* Record one check. @fix is what to do (required for DIAG_FAIL). */
 static void diag_report(struct diag_run *d, enum diag_status st,
 			const char *name, const char *fix, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+	__printf(5, 6);
 
 static void diag_report(struct diag_run *d, enum diag_status st,
 			const char *name, const char *fix, const char *fmt, ...)
@@ -184,7 +184,7 @@ static int diag_parse_lockdown(const char *s)
 					     "[confidentiality]" };
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (strstr(s, names[i]))
 			return (int)i;
 	return -1;
@@ -606,8 +606,8 @@ static int diag_read_cert(const char *path, X509 **out)
 
 static void check_cert(struct diag_run *d)
 {
-	const struct diag_env *env = d->env;
 	_cleanup_(X509_freep) X509 *x = NULL;
+	const struct diag_env *env = d->env;
 	struct vms_health_cert_info hc;
 	char exp[32];
 	struct tm tm;

@@ -174,7 +174,7 @@ static const struct list_cmd *list_cmd_of(const char *family)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(list_cmds) / sizeof(list_cmds[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(list_cmds); i++)
 		if (!strcmp(list_cmds[i].family, family))
 			return &list_cmds[i];
 	return NULL;
@@ -316,9 +316,8 @@ static int ima_key_add(const char *sock, const char *file, const char *desc,
 	int r = vms_read_file(file, 16384, &cert, &len);
 
 	if (r)
-		return shieldctl_fail(what, "%s: %s (give the X.509 certificate, PEM or DER, of "
-				      "the key loaded into the hosts' IMA keyring)", file,
-				      strerror(-r));
+		return shieldctl_fail(what, "%s: %s (give the X.509 certificate, PEM or DER, of the key loaded into the hosts' IMA keyring)",
+				      file, strerror(-r));
 	b64 = vms_b64_encode(cert, len);
 	free(cert);
 	if (!b64)
@@ -357,10 +356,8 @@ static int baseline_capture(const char *log, const char *name, const char *cls,
 	r = vms_tpm_eventlog_parse(buf, len, &ev);
 	free(buf);
 	if (r)
-		return shieldctl_fail(what, "%s is not a TCG crypto-agile event log with a SHA-256 "
-				      "bank (%s): give the reference host's "
-				      "/sys/kernel/security/tpm0/binary_bios_measurements", log,
-				      strerror(-r));
+		return shieldctl_fail(what, "%s is not a TCG crypto-agile event log with a SHA-256 bank (%s): give the reference host's /sys/kernel/security/tpm0/binary_bios_measurements",
+				      log, strerror(-r));
 	r = vms_baseline_capture(&ev, name, cls, (uint32_t)ver, &b);
 	vms_tpm_eventlog_free(&ev);
 	if (r)
@@ -548,15 +545,13 @@ int shieldctl_hgs_main(int argc, char **argv)
 		r = admin_call("hgs ima-key remove", sock, "/v1/admin/tpm/ima-keys/remove",
 			       json_pack("{s:s}", "sha256", fpr), &resp);
 		if (!r && !v[O_JSON]) {
-			printf("IMA key %s removed: hosts that still load it fail "
-			       "PolicyImaKeyNotApproved\n",
+			printf("IMA key %s removed: hosts that still load it fail PolicyImaKeyNotApproved\n",
 			       json_string_value(json_object_get(resp, "sha256")));
 			json_decref(resp);
 			return 0;
 		}
 	} else if (IS("ima-key", NULL)) {
-		return shieldctl_fail("hgs ima-key", "use 'ima-key add CERT [--description TEXT]', "
-				      "'ima-key list' or 'ima-key remove SHA256'");
+		return shieldctl_fail("hgs ima-key", "use 'ima-key add CERT [--description TEXT]', 'ima-key list' or 'ima-key remove SHA256'");
 	} else if (IS("host", "add") && np == 3) {
 		uint8_t *pem;
 		size_t len;

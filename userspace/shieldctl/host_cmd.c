@@ -44,10 +44,7 @@ static int host_info(int json)
 		snprintf(pk + 2 * i, 3, "%02x", info.enclave_pk[i]);
 
 	if (json) {
-		printf("{\"uapi_version\":%u,\"placement\":\"%s\",\"isolation_level\":\"%s\","
-		       "\"lockdown\":\"%s\",\"sig_enforced\":%s,\"module_sig_ok\":%s,"
-		       "\"selftest_ok\":%s,\"ima_measured\":%s,\"enclave_pk\":\"%s\","
-		       "\"max_state_len\":%u}\n",
+		printf("{\"uapi_version\":%u,\"placement\":\"%s\",\"isolation_level\":\"%s\",\"lockdown\":\"%s\",\"sig_enforced\":%s,\"module_sig_ok\":%s,\"selftest_ok\":%s,\"ima_measured\":%s,\"enclave_pk\":\"%s\",\"max_state_len\":%u}\n",
 		       info.uapi_version, vms_placement_name(info.placement),
 		       vms_isolation_name(info.isolation_level),
 		       vms_lockdown_level_name(info.lockdown),
@@ -70,8 +67,7 @@ static int host_info(int json)
 	printf("  %-22s %s\n", "enclave public key", pk);
 	printf("  %-22s %u bytes\n", "max vTPM state", info.max_state_len);
 	if (info.isolation_level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
-		printf("\nnote: shielded VM keys need kernel-locked: raise lockdown to "
-		       "confidentiality and enforce module signatures (Documentation/admin-guide.md)\n");
+		printf("\nnote: shielded VM keys need kernel-locked: raise lockdown to confidentiality and enforce module signatures (Documentation/admin-guide.md)\n");
 	return 0;
 }
 

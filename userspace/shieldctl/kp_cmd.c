@@ -119,6 +119,7 @@ int shieldctl_kp_main(int argc, char **argv)
 	};
 	enum { O_OWNER, O_GUARDIAN, O_VM, O_POLICY, O_OUT, O_IN, O_TK, O_TKOUT, O_PW, O_HELP,
 	       O_MINATT };
+	_cleanup_(key32_wipe) struct key32 tk;
 	struct vms_guardian owner, gs[MAX_GUARDIANS];
 	X509 *certs[MAX_GUARDIANS];
 	const char *v[12], *pos[1], *gpaths[MAX_GUARDIANS], *what;
@@ -129,7 +130,6 @@ int shieldctl_kp_main(int argc, char **argv)
 	uint32_t policy = 0;
 	char pw[256];
 	int r, a;
-	_cleanup_key32_ struct key32 tk;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);

@@ -25,7 +25,7 @@ static const struct shieldctl_family families[] = {
 	  shieldctl_tpm_main },
 };
 
-#define N_FAMILIES (sizeof(families) / sizeof(families[0]))
+#define N_FAMILIES ARRAY_SIZE(families)
 
 int shieldctl_fail(const char *what, const char *fmt, ...)
 {

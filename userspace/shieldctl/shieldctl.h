@@ -11,8 +11,13 @@
 
 #include <openssl/crypto.h>
 
-/* A command family: `shieldctl NAME ...` runs main(argc, argv) with
- * argv[0] = NAME. Returns the process exit code. */
+#include "vms_cleanup.h"
+#include "vms_compiler.h"
+
+/*
+ * A command family: `shieldctl NAME ...` runs main(argc, argv) with
+ * argv[0] = NAME. Returns the process exit code.
+ */
 struct shieldctl_family {
 	const char *name;
 	const char *summary;
@@ -54,7 +59,7 @@ int shieldctl_opts(const char *what, int argc, char **argv,
  * every failure. Never pass key material.
  */
 int shieldctl_fail(const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__printf(2, 3);
 
 /* A heap secret wiped and freed when it goes out of scope. */
 struct secret_buf {
@@ -84,9 +89,5 @@ static inline void freep(void *p)
 {
 	free(*(void **)p);
 }
-
-#define _cleanup_secret_	__attribute__((cleanup(secret_buf_free)))
-#define _cleanup_key32_		__attribute__((cleanup(key32_wipe)))
-#define _cleanup_free_		__attribute__((cleanup(freep)))
 
 #endif /* SHIELDCTL_H */

@@ -157,6 +157,20 @@ static int cmd_quote(struct vms_host_tpm *t, const char **v)
 	return r;
 }
 
+/* magic, version, TPM2B_ID_OBJECT, TPM2B_ENCRYPTED_SECRET */
+static int cred_file_split(const uint8_t *file, size_t len, size_t *idlen,
+			   size_t *seclen)
+{
+	if (len < 12 || be32(file) != CRED_FILE_MAGIC ||
+	    be32(file + 4) != CRED_FILE_VERSION)
+		return -EINVAL;
+	*idlen = 2 + ((size_t)file[8] << 8 | file[9]);
+	if (*idlen > len - 8 - 2)
+		return -EINVAL;
+	*seclen = 2 + ((size_t)file[8 + *idlen] << 8 | file[9 + *idlen]);
+	return *seclen == len - 8 - *idlen ? 0 : -EINVAL;
+}
+
 static int cmd_activate(struct vms_host_tpm *t, const char *in, const char *out)
 {
 	uint8_t *file = NULL, cred[64];
@@ -165,12 +179,7 @@ static int cmd_activate(struct vms_host_tpm *t, const char *in, const char *out)
 
 	if (r)
 		return shieldctl_fail("tpm activate", "cannot read %s: %s", in, strerror(-r));
-	/* magic, version, TPM2B_ID_OBJECT, TPM2B_ENCRYPTED_SECRET */
-	if (len < 12 || be32(file) != CRED_FILE_MAGIC ||
-	    be32(file + 4) != CRED_FILE_VERSION ||
-	    (idlen = 2 + ((size_t)file[8] << 8 | file[9])) > len - 8 - 2 ||
-	    (seclen = 2 + ((size_t)file[8 + idlen] << 8 | file[9 + idlen])) !=
-	    len - 8 - idlen) {
+	if (cred_file_split(file, len, &idlen, &seclen)) {
 		free(file);
 		return shieldctl_fail("tpm activate", "%s is not a credential file (tpm2_makecredential format)", in);
 	}
