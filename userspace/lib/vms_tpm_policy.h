@@ -64,8 +64,10 @@ struct vms_tpm_policy {
 	const uint8_t (*allowlist)[32];
 	size_t n_allowlist;
 	int require_ima_appraisal;
-	/* approved IMA signing keys (owned by the caller); none: nothing
-	 * can pass the appraisal check */
+	/*
+	 * approved IMA signing keys (owned by the caller); none: nothing
+	 * can pass the appraisal check
+	 */
 	const struct vms_ima_key *ima_keys;
 	size_t n_ima_keys;
 	int require_secure_boot;
