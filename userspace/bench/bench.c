@@ -22,6 +22,7 @@
 #include "hpke.h"
 #include "keyrelease.h"
 #include "sealedstate.h"
+#include "vms_compiler.h"
 
 /*
  * Each figure is the best of ROUNDS rounds of at least MIN_SECONDS, with
@@ -228,7 +229,7 @@ static void op_bare_open(void)
 	gcm_open(bare_ct, datalen, sealed, VMS_SS_HDR_LEN, plain);
 }
 
-static void setup(void)
+static void bench_setup(void)
 {
 	static const u8 vm[16] = { 1 }, key[16] = { 2 };
 	OSSL_PARAM params[2];
@@ -264,7 +265,6 @@ static void op_rand_iv(void)
 
 int main(void)
 {
-	static const size_t sizes[] = { 4096, 65536, 1 << 20 };
 	static void (*const hpke_ops[])(void) = {
 		op_hpke_seal, op_hpke_open, op_raw_x25519_derive,
 		op_raw_x25519_keygen, op_raw_hmac, op_raw_gcm_tk, op_rand_iv,
@@ -273,10 +273,11 @@ int main(void)
 		op_ss_seal, op_bare_seal, op_ss_unseal, op_bare_open,
 		op_bare_seal_iv,
 	};
+	static const size_t sizes[] = { 4096, 65536, 1 << 20 };
 	double h[7], raw_s, raw_r;
 	size_t i;
 
-	setup();
+	bench_setup();
 	printf("# vmshield format-core benchmark (OpenSSL %s), best of %d rounds\n",
 	       OpenSSL_version(OPENSSL_VERSION_STRING), ROUNDS);
 
@@ -292,21 +293,17 @@ int main(void)
 	raw_r = h[2] + h[3] + 8 * h[4] + h[5];
 
 	printf("\n## HPKE (X25519/HKDF-SHA256/AES-256-GCM, 32-byte TK, 148-byte aad)\n");
-	printf("raw primitives (direct OpenSSL): x25519 derive %.1f us, "
-	       "x25519 keygen %.1f us, hmac-sha256 %.2f us, "
-	       "aes-256-gcm(32 B) %.2f us, RAND_bytes %.2f us\n",
+	printf("raw primitives (direct OpenSSL): x25519 derive %.1f us, x25519 keygen %.1f us, hmac-sha256 %.2f us, aes-256-gcm(32 B) %.2f us, RAND_bytes %.2f us\n",
 	       h[2] * 1e6, h[3] * 1e6, h[4] * 1e6, h[5] * 1e6, h[6] * 1e6);
-	printf("hpke seal (setup_base_s + seal): %8.0f /s  %6.1f us  "
-	       "ratio to raw primitives %.3f\n",
+	printf("hpke seal (setup_base_s + seal): %8.0f /s  %6.1f us  ratio to raw primitives %.3f\n",
 	       1 / h[0], h[0] * 1e6, h[0] / raw_s);
-	printf("hpke open (setup_base_r + open): %8.0f /s  %6.1f us  "
-	       "ratio to raw primitives %.3f\n",
+	printf("hpke open (setup_base_r + open): %8.0f /s  %6.1f us  ratio to raw primitives %.3f\n",
 	       1 / h[1], h[1] * 1e6, h[1] / raw_r);
 
 	printf("\n## sealed state vs bare OpenSSL AES-256-GCM on the same data\n");
 	printf("%-8s %-7s %10s %10s %8s %9s\n", "size", "op", "MB/s",
 	       "bare MB/s", "ratio", "overhead");
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		double t[5];
 
 		datalen = sizes[i];
@@ -337,8 +334,7 @@ int main(void)
 		free(sealed);
 		free(bare_ct);
 	}
-	printf("# ratio = sealed-state MB/s / bare MB/s. Seal's fixed cost is one "
-	       "RAND_bytes (%.2f us), one HMAC (the blob key) and a GCM context;\n"
+	printf("# ratio = sealed-state MB/s / bare MB/s. Seal's fixed cost is one RAND_bytes (%.2f us), one HMAC (the blob key) and a GCM context;\n"
 	       "# target: overhead <= 10%% at 64 KiB and above\n", h[6] * 1e6);
 	vms_seal_key_wipe(&seal_key);
 	EVP_CIPHER_CTX_free(gcm_ctx);

@@ -267,8 +267,10 @@ static void crypto_attest(void)
 	X509_free(c);
 }
 
-/* What a release costs when both caches hit: two hashes, the envelope
- * unwrap (ECDH, key unwrap, AES) and the HPKE seal. */
+/*
+ * What a release costs when both caches hit: two hashes, the envelope
+ * unwrap (ECDH, key unwrap, AES) and the HPKE seal.
+ */
 static uint8_t *env_der;
 static size_t env_len;
 
@@ -427,7 +429,7 @@ struct worker {
 	int failed;
 };
 
-static void *client(void *arg)
+static void *client_thread(void *arg)
 {
 	struct worker *w = arg;
 	struct vms_hgs_client *c;
@@ -531,7 +533,7 @@ static double e2e_rate(int attest, unsigned int nclients)
 	for (i = 0; i < nclients; i++) {
 		w[i].attest = attest;
 		w[i].deadline = t0 + E2E_SECONDS;
-		pthread_create(&w[i].t, NULL, client, &w[i]);
+		pthread_create(&w[i].t, NULL, client_thread, &w[i]);
 	}
 	for (i = 0; i < nclients; i++) {
 		pthread_join(w[i].t, NULL);
@@ -657,8 +659,7 @@ int main(void)
 	printf("  attestation:  end-to-end %8.0f /s   crypto-only %8.0f /s   ratio %.2f\n",
 	       ea, ca_, ea / ca_);
 	printf("  key release, verified-certificate and verified-KP caches on (the default):\n"
-	       "                end-to-end %8.0f /s   crypto-only %8.0f /s   ratio %.2f"
-	       "   (%.2f x the uncached crypto-only rate)\n",
+	       "                end-to-end %8.0f /s   crypto-only %8.0f /s   ratio %.2f   (%.2f x the uncached crypto-only rate)\n",
 	       erc, crc, erc / crc, erc / cr);
 	if (getenv("HGSD_BENCH_DETAIL")) {
 		json_t *body = json_pack("{s:s, s:s, s:s}", "health_certificate", cert_b64,
@@ -669,15 +670,15 @@ int main(void)
 		pin(0);
 		printf("  release parts: cert %.0f/s  kp %.0f/s  kr %.0f/s\n",
 		       crypto_rate(crypto_cert), crypto_rate(crypto_kp), crypto_rate(crypto_kr));
-		printf("  request parts (per CPU-second, us each): JSON parse of the %zu-byte body "
-		       "(jansson) %.1f us, base64 decode %.1f us\n", strlen(release_body),
+		printf("  request parts (per CPU-second, us each): JSON parse of the %zu-byte body (jansson) %.1f us, base64 decode %.1f us\n",
+		       strlen(release_body),
 		       (crypto_rate(parse_release_body), 1e6 / last_crypto_cpu_rate),
 		       (crypto_rate(decode_release_fields), 1e6 / last_crypto_cpu_rate));
 		pin_all_but_0();
 		free(release_body);
 	}
-	printf("  hgsd CPU while serving (1.00 = its one core busy): release %.2f, "
-	       "attestation %.2f, cached release %.2f\n", ler, lea, lerc);
+	printf("  hgsd CPU while serving (1.00 = its one core busy): release %.2f, attestation %.2f, cached release %.2f\n",
+	       ler, lea, lerc);
 	printf("  per CPU-second, hgsd (network + key process) against crypto-only (the\n"
 	       "  one-core rates, independent of what else the shared cores run):\n"
 	       "    release        %6.0f /s   crypto-only %6.0f /s   ratio %.2f\n"

@@ -20,8 +20,10 @@
 #include "vms_hex.h"
 
 #define ANSWER_MAX	(1u << 20)
-/* The agent bounds every request by its own deadline; this only guards
- * against an agent that hangs. */
+/*
+ * The agent bounds every request by its own deadline; this only guards
+ * against an agent that hangs.
+ */
 #define CLIENT_WAIT_S	900
 
 static int connect_agent(const char *path)
@@ -76,8 +78,10 @@ int vms_agent_call(const char *socket_path, const char *request, char **answer)
 	r = write_all(fd, request, strlen(request));
 	if (!r)
 		r = write_all(fd, "\n", 1);
-	/* a refused peer is answered at once and the agent hangs up, maybe
-	 * before we finished writing: the answer is still there to read */
+	/*
+	 * a refused peer is answered at once and the agent hangs up, maybe
+	 * before we finished writing: the answer is still there to read
+	 */
 	if (r == -EPIPE || r == -ECONNRESET)
 		r = 0;
 	buf = malloc(cap);
@@ -206,8 +210,8 @@ int vms_agent_release_deadline(const char *socket_path, const char *vm_uuid,
 	if (keyctl_link((key_serial_t)key, KEY_SPEC_SESSION_KEYRING) < 0) {
 		r = -errno;
 		snprintf(ans->message, sizeof(ans->message),
-			 "the key was loaded but linking it into this process's "
-			 "session keyring failed (%s)", strerror(-r));
+			 "the key was loaded but linking it into this process's session keyring failed (%s)",
+			 strerror(-r));
 		return r;
 	}
 	*serial = (key_serial_t)key;

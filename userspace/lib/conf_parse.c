@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vms_compiler.h"
 #include "vms_conf_parse.h"
 #include "vms_fileio.h"
 
@@ -18,7 +19,7 @@
 #define KEY_SHOWN_MAX	48
 
 static int conf_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	__printf(3, 4);
 static int conf_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -74,19 +75,21 @@ static int parse_line(const struct vms_conf_parser *p, char *line,
 		return 0;
 	eq = strchr(k, '=');
 	if (!eq)
-		return conf_fail(err, errlen, "%s:%u: expected 'key = value' "
-				 "(or a '#' comment)", name, lineno);
+		return conf_fail(err, errlen,
+				 "%s:%u: expected 'key = value' (or a '#' comment)",
+				 name, lineno);
 	*eq = 0;
 	v = trim(eq + 1);
 	k = trim(k);
 	r = p->set(p->ctx, k, v, why);
 	if (r == -ENOENT)
-		return conf_fail(err, errlen, "%s:%u: unknown key '%s' (%s "
-				 "lists every key)", name, lineno,
-				 shown_key(k, shown), p->doc);
+		return conf_fail(err, errlen,
+				 "%s:%u: unknown key '%s' (%s lists every key)",
+				 name, lineno, shown_key(k, shown), p->doc);
 	if (r == -EEXIST)
-		return conf_fail(err, errlen, "%s:%u: '%s' given twice (keep "
-				 "one)", name, lineno, k);
+		return conf_fail(err, errlen,
+				 "%s:%u: '%s' given twice (keep one)",
+				 name, lineno, k);
 	if (r)
 		return conf_fail(err, errlen, "%s:%u: bad value for '%s': %s",
 				 name, lineno, k, why[0] ? why : "see the docs");
@@ -139,8 +142,9 @@ int vms_conf_load(const struct vms_conf_parser *p, const char *path,
 	text[len] = 0;
 	if (strlen(text) != len) {
 		free(text);
-		return conf_fail(err, errlen, "%s: contains a NUL byte (a "
-				 "config file is text)", path);
+		return conf_fail(err, errlen,
+				 "%s: contains a NUL byte (a config file is text)",
+				 path);
 	}
 	r = vms_conf_parse(p, text, path, err, errlen);
 	free(text);
@@ -162,15 +166,17 @@ int vms_conf_uint(const char *v, unsigned long min, unsigned long max,
 			return 0;
 		}
 	}
-	return vms_conf_bad(why, "must be a whole number from %lu to %lu, "
-			    "digits only (no sign, space or unit)", min, max);
+	return vms_conf_bad(why,
+			    "must be a whole number from %lu to %lu, digits only (no sign, space or unit)",
+			    min, max);
 }
 
 int vms_conf_path(char *dst, size_t size, const char *v, char *why)
 {
 	if (v[0] != '/' || strlen(v) >= size)
-		return vms_conf_bad(why, "must be an absolute path shorter "
-				    "than %zu bytes", size);
+		return vms_conf_bad(why,
+				    "must be an absolute path shorter than %zu bytes",
+				    size);
 	strcpy(dst, v);
 	return 0;
 }

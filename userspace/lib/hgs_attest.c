@@ -94,13 +94,16 @@ int vms_report_parse(const char *text, size_t len,
 	if (take(&p, end, "placement=", v, sizeof(v), 0) || strcmp(v, "kernel"))
 		return -EINVAL;
 	r->placement = VMSHIELD_PLACEMENT_KERNEL;
-	if (take(&p, end, "level=", v, sizeof(v), 0) ||
-	    (x = vms_isolation_from_name(v)) < 0 ||
-	    x == VMSHIELD_ISOLATION_HYPERVISOR)
+	if (take(&p, end, "level=", v, sizeof(v), 0))
+		return -EINVAL;
+	x = vms_isolation_from_name(v);
+	if (x < 0 || x == VMSHIELD_ISOLATION_HYPERVISOR)
 		return -EINVAL;
 	r->level = (unsigned int)x;
-	if (take(&p, end, "lockdown=", v, sizeof(v), 0) ||
-	    (x = lockdown_from_name(v)) < 0)
+	if (take(&p, end, "lockdown=", v, sizeof(v), 0))
+		return -EINVAL;
+	x = lockdown_from_name(v);
+	if (x < 0)
 		return -EINVAL;
 	r->lockdown = (unsigned int)x;
 	if (take(&p, end, "sig_enforced=", v, sizeof(v), 0) ||

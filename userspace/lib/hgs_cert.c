@@ -17,8 +17,10 @@
 #include "vms_x509.h"
 #include "vmshield.h"
 
-enum { EXT_MODE, EXT_LEVEL, EXT_POLICIES, EXT_ISSUED, EXT_HOSTKEY,
-       EXT_BINDING, EXT_FACTS, N_EXT };
+enum {
+	EXT_MODE, EXT_LEVEL, EXT_POLICIES, EXT_ISSUED, EXT_HOSTKEY,
+	EXT_BINDING, EXT_FACTS, N_EXT
+};
 
 static const char *const ext_oid[N_EXT] = {
 	VMS_OID_HC_MODE, VMS_OID_HC_LEVEL, VMS_OID_HC_POLICIES,
@@ -38,8 +40,10 @@ static void ext_init(void)
 	int i;
 
 	for (i = 0; i < N_EXT; i++) {
-		/* Register names so `openssl x509 -text` in this process and
-		 * our logs show them; other tools print the numeric OID. */
+		/*
+		 * Register names so `openssl x509 -text` in this process and
+		 * our logs show them; other tools print the numeric OID.
+		 */
 		if (OBJ_txt2nid(ext_oid[i]) == NID_undef)
 			OBJ_create(ext_oid[i], ext_sn[i], ext_sn[i]);
 		ext_obj[i] = OBJ_txt2obj(ext_oid[i], 1);

@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "vms_cleanup.h"
+#include "vms_compiler.h"
 #include "vms_ima_sig.h"
 
 int vms_ima_sig_parse(const uint8_t *x, size_t len, struct vms_ima_sig *s)
@@ -43,8 +44,7 @@ const char *vms_ima_hash_name(uint8_t algo)
 		"streebog512",
 	};
 
-	return algo < sizeof(names) / sizeof(names[0]) ? names[algo] :
-	       "unknown";
+	return algo < ARRAY_SIZE(names) ? names[algo] : "unknown";
 }
 
 int vms_ima_sig_verify(const struct vms_ima_sig *s, const uint8_t digest[32],

@@ -400,11 +400,11 @@ static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 		    const struct vms_kp_info *bind, const uint8_t tk[32],
 		    uint8_t **der, size_t *derlen)
 {
-	const uint8_t *vm_id = bind->vm_id, *key_id = bind->key_id;
-	uint32_t policy = bind->policy;
 	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *sd = NULL;
 	_cleanup_(BIO_free_allp) BIO *content = NULL;
 	_cleanup_ossl_ uint8_t *env = NULL;
+	const uint8_t *vm_id = bind->vm_id, *key_id = bind->key_id;
+	uint32_t policy = bind->policy;
 	unsigned char *out = NULL;
 	CMS_SignerInfo *si;
 	int envlen, n, r;
@@ -501,8 +501,10 @@ out:
 	return r;
 }
 
-/* Recipient certificates carried in the KP's recipientCerts attribute
- * (signed, so they are the owner's list); only actual recipients count. */
+/*
+ * Recipient certificates carried in the KP's recipientCerts attribute
+ * (signed, so they are the owner's list); only actual recipients count.
+ */
 static STACK_OF(X509) *kp_recipient_certs(struct kp *k)
 {
 	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(k->sd), 0);

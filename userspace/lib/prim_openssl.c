@@ -52,7 +52,7 @@ static void algs_load(void)
 static int algs_get(void)
 {
 	if (pthread_once(&algs_once, algs_load) || !algs.ok)
-		return -ENOSYS;
+		return -EOPNOTSUPP;
 	return 0;
 }
 
@@ -99,7 +99,7 @@ int vms_prim_hmac_sha256(const u8 *key, size_t keylen,
 	if (!out || (nparts && !parts) || (keylen && !key))
 		return -EINVAL;
 	if (algs_get())
-		return -ENOSYS;
+		return -EOPNOTSUPP;
 	if (!keylen) {
 		key = zero_key;
 		keylen = sizeof(zero_key);

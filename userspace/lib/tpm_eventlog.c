@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "vms_compiler.h"
 #include "vms_tpm_eventlog.h"
 
 #define TPM_ALG_SHA1	0x0004u
@@ -103,7 +104,7 @@ const char *vms_tpm_event_type_name(uint32_t type, char tmp[16])
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (names[i].t == type)
 			return names[i].n;
 	snprintf(tmp, 16, "EV_0x%08x", type);

@@ -55,8 +55,10 @@ struct vms_agent_answer {
 int vms_agent_release(const char *socket, const char *vm_uuid,
 		      const void *kp, size_t kp_len, key_serial_t *serial,
 		      struct vms_agent_answer *ans);
-/* The same with a deadline in seconds (0: the agent's request_deadline_s;
- * the agent never waits longer than its own). */
+/*
+ * The same with a deadline in seconds (0: the agent's request_deadline_s;
+ * the agent never waits longer than its own).
+ */
 int vms_agent_release_deadline(const char *socket, const char *vm_uuid,
 			       const void *kp, size_t kp_len,
 			       unsigned int deadline_s, key_serial_t *serial,
@@ -68,8 +70,10 @@ int vms_agent_release_deadline(const char *socket, const char *vm_uuid,
  */
 int vms_agent_status(const char *socket, char **json);
 
-/* One request line, one answer line (both JSON objects): the transport
- * the calls above use. *@answer is malloc'd. 0 or -errno. */
+/*
+ * One request line, one answer line (both JSON objects): the transport
+ * the calls above use. *@answer is malloc'd. 0 or -errno.
+ */
 int vms_agent_call(const char *socket, const char *request, char **answer);
 
 #endif /* VMS_AGENT_CLIENT_H */

@@ -15,8 +15,10 @@
 size_t vms_b64_encoded_len(size_t len);
 /* Encode into a new NUL-terminated string (free()); NULL on ENOMEM. */
 char *vms_b64_encode(const uint8_t *in, size_t len);
-/* Decode into a new buffer (free()); -EINVAL if not strict base64,
- * -EMSGSIZE if the decoded length would exceed @max. */
+/*
+ * Decode into a new buffer (free()); -EINVAL if not strict base64,
+ * -EMSGSIZE if the decoded length would exceed @max.
+ */
 int vms_b64_decode(const char *s, size_t slen, size_t max, uint8_t **out,
 		   size_t *outlen);
 

@@ -22,14 +22,15 @@
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
 /* Hand a pointer out of a cleanup variable's reach. */
-#define VMS_TAKE_PTR(p) __extension__ ({ __typeof__(p) _tp = (p); (p) = NULL; _tp; })
+#define VMS_TAKE_PTR(p) (__extension__ ({ __typeof__(p) _tp = (p); (p) = NULL; _tp; }))
 
-#define VMS_DEFINE_CLEANUP(type, func)			\
-	static inline void func##p(type **p)		\
-	{						\
-		if (*p)					\
-			func(*p);			\
-		*p = NULL;				\
+/* (__typeof__ so that checkpatch reads the parameter as a type.) */
+#define VMS_DEFINE_CLEANUP(type, func)				\
+	static inline void func##p(__typeof__(type) **p)	\
+	{							\
+		if (*p)						\
+			func(*p);				\
+		*p = NULL;					\
 	}
 
 VMS_DEFINE_CLEANUP(EVP_PKEY, EVP_PKEY_free)

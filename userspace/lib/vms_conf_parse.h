@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "vms_compiler.h"
+
 /* Room a setter has to say what a refused value must be. */
 #define VMS_CONF_WHY_MAX	192
 
@@ -50,7 +52,7 @@ int vms_conf_load(const struct vms_conf_parser *p, const char *path,
 
 /* Fill @why (VMS_CONF_WHY_MAX bytes) from @fmt; returns -EINVAL. */
 int vms_conf_bad(char *why, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__printf(2, 3);
 
 /*
  * A whole number from @min to @max: decimal digits only, so a sign, a

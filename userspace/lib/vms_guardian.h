@@ -37,8 +37,10 @@ void vms_guardian_free(struct vms_guardian *g);
 /* @with_keys 0 writes the public form. @password NULL: keys in the clear. */
 int vms_guardian_write(const char *path, const struct vms_guardian *g,
 		       int with_keys, const char *password, unsigned int flags);
-/* Reads either form; -EINVAL if the file is not a guardian,
- * -EKEYREJECTED for a wrong password or keys not matching the certs. */
+/*
+ * Reads either form; -EINVAL if the file is not a guardian,
+ * -EKEYREJECTED for a wrong password or keys not matching the certs.
+ */
 int vms_guardian_read(const char *path, const char *password,
 		      struct vms_guardian *g);
 int vms_guardian_from_pem(const char *pem, size_t len, const char *password,

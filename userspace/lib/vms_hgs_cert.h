@@ -3,8 +3,8 @@
  * vms_hgs_cert.h - the health certificate profile.
  *
  * X.509 v3, signed (ECDSA-SHA256) by the HGS attestation signer:
- *   issuer      = the signer certificate's subject
  *   subject     = O=vmshield guarded host, CN=<host name>
+ *   issuer      = the signer certificate's subject
  *   public key  = the enclave's X25519 key (id-X25519 SPKI, RFC 8410)
  *   notBefore   = issuance - margin; notAfter = issuance + validity + margin
  *   extensions  = basicConstraints CA:FALSE (critical), keyUsage

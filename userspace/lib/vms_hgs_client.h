@@ -21,13 +21,17 @@ struct vms_hgs_client;
 int vms_hgs_client_open(struct vms_hgs_client **out, const char *base_url,
 			const char *cafile, const char *unix_socket);
 void vms_hgs_client_close(struct vms_hgs_client *c);
-/* Present a client certificate (PEM files) over HTTPS: hgsd's admin API
- * accepts certificates issued by its admin_client_ca. */
+/*
+ * Present a client certificate (PEM files) over HTTPS: hgsd's admin API
+ * accepts certificates issued by its admin_client_ca.
+ */
 int vms_hgs_client_use_cert(struct vms_hgs_client *c, const char *cert,
 			    const char *key);
 
-/* Time limits of the next calls (default 10 s to connect, 60 s in all);
- * the agent sets them from its request deadline. 0 or -EINVAL. */
+/*
+ * Time limits of the next calls (default 10 s to connect, 60 s in all);
+ * the agent sets them from its request deadline. 0 or -EINVAL.
+ */
 int vms_hgs_client_set_timeout(struct vms_hgs_client *c, long connect_ms,
 			       long total_ms);
 

@@ -44,8 +44,10 @@
 
 #define VMS_KP_VERSION		1
 
-/* The weakest attestation mode whose health certificates may receive the
- * KP's key (optional attribute minAttestation; absent = host-key). */
+/*
+ * The weakest attestation mode whose health certificates may receive the
+ * KP's key (optional attribute minAttestation; absent = host-key).
+ */
 #define VMS_KP_ATTEST_ANY	0	/* attribute absent */
 #define VMS_KP_ATTEST_HOST_KEY	1
 #define VMS_KP_ATTEST_TPM	2
@@ -68,8 +70,10 @@ int vms_kp_create(const struct vms_guardian *owner, X509 *const *others,
 		  const uint8_t key_id[16], uint32_t policy,
 		  const uint8_t tk[32], uint8_t **der, size_t *derlen);
 
-/* The same with every binding field of @bind (vm_id, key_id, policy,
- * min_attestation); grant and revoke keep them. */
+/*
+ * The same with every binding field of @bind (vm_id, key_id, policy,
+ * min_attestation); grant and revoke keep them.
+ */
 int vms_kp_create_ex(const struct vms_guardian *owner, X509 *const *others,
 		     size_t n_others, const struct vms_kp_info *bind,
 		     const uint8_t tk[32], uint8_t **der, size_t *derlen);
@@ -110,8 +114,10 @@ int vms_kp_unwrap_any_env(const uint8_t *der, size_t len,
 			  struct vms_kp_info *info, uint8_t tk[32],
 			  uint8_t **env, size_t *envlen);
 
-/* Encryption certificates of the recipients (free with
- * sk_X509_pop_free(.., X509_free)). */
+/*
+ * Encryption certificates of the recipients (free with
+ * sk_X509_pop_free(.., X509_free)).
+ */
 int vms_kp_recipients(const uint8_t *der, size_t len, STACK_OF(X509) **out);
 
 /* New KP with @enc_cert added to / removed from the recipients. */

@@ -74,8 +74,10 @@ struct vms_tpm_policy {
 	 * read while written is one. Off: any violation fails them.
 	 */
 	int allow_ima_violations;
-	/* approved IMA signing keys (owned by the caller); none: nothing
-	 * can pass the appraisal check */
+	/*
+	 * approved IMA signing keys (owned by the caller); none: nothing
+	 * can pass the appraisal check
+	 */
 	const struct vms_ima_key *ima_keys;
 	size_t n_ima_keys;
 	int require_secure_boot;

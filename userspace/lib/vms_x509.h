@@ -59,8 +59,10 @@ X509 *vms_cert_self_signed(EVP_PKEY *key, const char *cn, long days,
 			   enum vms_cert_kind kind);
 /* The names a TLS server certificate carries unless told otherwise. */
 #define VMS_TLS_DEFAULT_SAN "DNS:localhost,IP:127.0.0.1"
-/* The same; a VMS_CERT_TLS_SERVER certificate gets subjectAltName @san
- * (OpenSSL syntax, "DNS:a,IP:b"; NULL: VMS_TLS_DEFAULT_SAN). */
+/*
+ * The same; a VMS_CERT_TLS_SERVER certificate gets subjectAltName @san
+ * (OpenSSL syntax, "DNS:a,IP:b"; NULL: VMS_TLS_DEFAULT_SAN).
+ */
 X509 *vms_cert_self_signed_san(EVP_PKEY *key, const char *cn, long days,
 			       enum vms_cert_kind kind, const char *san);
 
