@@ -78,15 +78,14 @@ static int parse_bit(const char *v, int *out)
 	return -EINVAL;
 }
 
-int vms_report_parse(const char *text, size_t len,
-		     struct vms_isolation_report *r)
+static int report_fields(const char *text, size_t len,
+			 struct vms_isolation_report *r)
 {
 	static const char head[] = "vmshield-report v1 ";
 	const char *p = text, *end = text + len;
 	char v[80];
 	int x;
 
-	memset(r, 0, sizeof(*r));
 	if (!text || len > VMS_REPORT_MAX || len < sizeof(head) - 1 ||
 	    memcmp(text, head, sizeof(head) - 1) || memchr(text, 0, len))
 		return -EINVAL;
@@ -118,11 +117,21 @@ int vms_report_parse(const char *text, size_t len,
 	/* The level must follow from the facts (DESIGN.md section 3). */
 	x = r->lockdown == VMSHIELD_LOCKDOWN_CONFIDENTIALITY && r->sig_enforced;
 	if (x != (r->level == VMSHIELD_ISOLATION_KERNEL_LOCKED))
-		goto bad;
+		return -EINVAL;
 	return 0;
-bad:
+}
+
+int vms_report_parse(const char *text, size_t len,
+		     struct vms_isolation_report *r)
+{
+	int ret;
+
 	memset(r, 0, sizeof(*r));
-	return -EINVAL;
+	ret = report_fields(text, len, r);
+	/* a refused report leaves nothing half-parsed behind */
+	if (ret)
+		memset(r, 0, sizeof(*r));
+	return ret;
 }
 
 int vms_report_format_text(const struct vms_isolation_report *r, char *buf,

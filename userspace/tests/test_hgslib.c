@@ -76,8 +76,12 @@ static void test_report(void **state)
 	assert_int_equal(vms_report_format_text(&r, buf, sizeof(buf)),
 			 (int)strlen(report_locked));
 	assert_string_equal(buf, report_locked);
-	for (i = 0; i < ARRAY_LEN(bad); i++)
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		memset(&r, 0xa5, sizeof(r));
 		assert_int_equal(vms_report_parse(bad[i], strlen(bad[i]), &r), -EINVAL);
+		/* nothing half-parsed is left (bad[2] fails at the last field) */
+		assert_true(t_all((const uint8_t *)&r, sizeof(r), 0));
+	}
 }
 
 static void attest_roundtrip(EVP_PKEY *k)
