@@ -85,7 +85,8 @@ demo: deps
 # Userspace directories already in kernel style and the checkpatch types
 # userspace may use (Documentation/testing.md); scripts/static-check.sh
 # checks the same list.
-USTYLE_DIRS := userspace/examples userspace/worker userspace/fuzz userspace/agent
+USTYLE_DIRS := userspace/examples userspace/worker userspace/fuzz userspace/agent \
+	userspace/tests
 USTYLE_IGNORE := VOLATILE,AVOID_EXTERNS
 
 # style: the gate make check applies (no ERROR, no WARNING); style-strict

@@ -16,7 +16,8 @@ files=(kmod/*.c kmod/*.h core/*.c core/*.h include/uapi/linux/vmshield.h)
 # checkpatch cannot know are types.
 USTYLE_IGNORE=VOLATILE,AVOID_EXTERNS
 ufiles=()
-for d in userspace/examples userspace/worker userspace/fuzz userspace/agent; do
+for d in userspace/examples userspace/worker userspace/fuzz userspace/agent \
+	userspace/tests; do
 	for f in "$d"/*.c "$d"/*.h; do
 		[[ -e "$f" ]] && ufiles+=("$f")
 	done
