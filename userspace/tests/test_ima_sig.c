@@ -50,7 +50,8 @@ static void run(const char *fmt, ...)
 	va_end(ap);
 	st = system(cmd);
 	if (st)
-		fail_msg("'%s' failed (%d); evmctl comes with ima-evm-utils (scripts/install-deps.sh)", cmd, st);
+		fail_msg("'%s' failed (%d); evmctl comes with ima-evm-utils (scripts/install-deps.sh)",
+			 cmd, st);
 }
 
 static void read_file(const char *name, uint8_t **out, size_t *len)
