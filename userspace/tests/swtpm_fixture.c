@@ -91,8 +91,8 @@ static int spawn_swtpm(struct t_swtpm *s, const char *state)
 {
 	char srv[96], ctrl[96], state_arg[512];
 	char *const argv[] = { "swtpm", "socket", "--tpm2", "--server", srv,
-			 "--ctrl", ctrl, "--tpmstate", state_arg,
-			 "--flags", "startup-clear", NULL };
+			       "--ctrl", ctrl, "--tpmstate", state_arg,
+			       "--flags", "startup-clear", NULL };
 
 	snprintf(srv, sizeof(srv), "type=tcp,port=%d,bindaddr=127.0.0.1",
 		 s->port);
