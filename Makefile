@@ -86,7 +86,8 @@ demo: deps
 # userspace may use (Documentation/testing.md); scripts/static-check.sh
 # checks the same list.
 USTYLE_DIRS := userspace/examples userspace/worker userspace/fuzz userspace/agent \
-	userspace/hgsd userspace/shieldctl userspace/lib userspace/bench
+	userspace/hgsd userspace/shieldctl userspace/lib userspace/bench \
+	userspace/tests selftests/kmod selftests/fabric selftests/worker
 USTYLE_IGNORE := VOLATILE,AVOID_EXTERNS
 
 # style: the gate make check applies (no ERROR, no WARNING); style-strict

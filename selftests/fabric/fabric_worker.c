@@ -54,7 +54,7 @@ static int check_unseal(int fd, key_serial_t key, const char *sealed,
 	return r;
 }
 
-static int roundtrip(int fd, key_serial_t key)
+static int seal_roundtrip(int fd, key_serial_t key)
 {
 	uint8_t state[4096], *blob = NULL, *back = NULL;
 	size_t blen, backlen;
@@ -103,20 +103,33 @@ int main(int argc, char **argv)
 	prctl(PR_SET_DUMPABLE, 0);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': sock = optarg; break;
-		case 'v': vm = optarg; break;
-		case 'k': kpf = optarg; break;
-		case 'd': deadline = (unsigned int)atoi(optarg); break;
-		case 'u': sealed = optarg; break;
-		case 'e': plain = optarg; break;
-		case 'r': rt = 1; break;
-		default: return 3;
+		case 's':
+			sock = optarg;
+			break;
+		case 'v':
+			vm = optarg;
+			break;
+		case 'k':
+			kpf = optarg;
+			break;
+		case 'd':
+			deadline = (unsigned int)atoi(optarg);
+			break;
+		case 'u':
+			sealed = optarg;
+			break;
+		case 'e':
+			plain = optarg;
+			break;
+		case 'r':
+			rt = 1;
+			break;
+		default:
+			return 3;
 		}
 	}
 	if (!vm || !kpf || !sealed != !plain) {
-		fprintf(stderr, "usage: fabric_worker --vm UUID --kp FILE "
-			"[--socket S] [--deadline S] [--unseal SEALED --expect "
-			"PLAIN] [--roundtrip]\n");
+		fprintf(stderr, "usage: fabric_worker --vm UUID --kp FILE [--socket S] [--deadline S] [--unseal SEALED --expect PLAIN] [--roundtrip]\n");
 		return 3;
 	}
 	r = vms_read_file(kpf, 1u << 20, &kp, &kplen);
@@ -143,7 +156,7 @@ int main(int argc, char **argv)
 	if (sealed)
 		rc = check_unseal(fd, key, sealed, plain);
 	if (!rc && rt)
-		rc = roundtrip(fd, key);
+		rc = seal_roundtrip(fd, key);
 	vms_dev_close(fd);
 	return rc;
 }

@@ -99,8 +99,8 @@ static int read_vm_file(unsigned int i, const char *ext, size_t max,
 	snprintf(path, sizeof(path), "%s/bench%u.%s", B.dir, i + 1, ext);
 	r = vms_read_file(path, max, out, len);
 	if (r)
-		fprintf(stderr, "storm_bench: %s: %s (made by selftests/fabric/"
-			"run --bench)\n", path, strerror(-r));
+		fprintf(stderr, "storm_bench: %s: %s (made by selftests/fabric/run --bench)\n",
+			path, strerror(-r));
 	return r;
 }
 
@@ -148,9 +148,8 @@ static int load_cert(void)
 		r = vms_cert_to_der(c, &der, &len);
 	X509_free(c);
 	if (r) {
-		fprintf(stderr, "storm_bench: %s: no health certificate (%s): "
-			"the agent writes it once it has attested\n", B.cert,
-			strerror(-r));
+		fprintf(stderr, "storm_bench: %s: no health certificate (%s): the agent writes it once it has attested\n",
+			B.cert, strerror(-r));
 		return r;
 	}
 	B.cert64 = vms_b64_encode(der, len);
@@ -389,7 +388,7 @@ static int agent_attestation(struct agent_att *a)
 
 /* ---------- main ---------- */
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr,
 		"usage: storm_bench --dir VMS-DIR --url HGS-URL --ca HGS-TLS.pem\n"
@@ -458,7 +457,7 @@ static void teardown(void)
 	free(B.cert64);
 }
 
-static int bench(void)
+static int run_bench(void)
 {
 	struct agent_att before, after;
 	unsigned int failed;
@@ -468,66 +467,60 @@ static int bench(void)
 
 	r = agent_attestation(&before);
 	if (r) {
-		fprintf(stderr, "storm_bench: hgs-agent status: %s (is the "
-			"agent running?)\n", strerror(-r));
+		fprintf(stderr, "storm_bench: hgs-agent status: %s (is the agent running?)\n",
+			strerror(-r));
 		return 2;
 	}
-	printf("# bench: boot storm: N=%u VMs, pool of %u threads for both "
-	       "phases, agent %s at %s\n", B.n, B.threads, before.state,
-	       before.level);
+	printf("# bench: boot storm: N=%u VMs, pool of %u threads for both phases, agent %s at %s\n",
+	       B.n, B.threads, before.state, before.level);
 	fflush(stdout);
 
 	cold = run_phase(kps_release, &failed);
 	if (cold < 0 || failed) {
 		report_failures("warm-up");
-		printf("# bench: boot storm FAILED: %u of %u KPS releases "
-		       "(warm-up) failed\n", failed, B.n);
+		printf("# bench: boot storm FAILED: %u of %u KPS releases (warm-up) failed\n",
+		       failed, B.n);
 		return 1;
 	}
-	printf("# bench: warm-up (cold hgsd caches, new connections): %.1f "
-	       "KPS releases/s\n", B.n / cold);
+	printf("# bench: warm-up (cold hgsd caches, new connections): %.1f KPS releases/s\n",
+	       B.n / cold);
 	fflush(stdout);
 
 	kps = run_phase(kps_release, &failed);
 	latencies(lat_kps, sizeof(lat_kps));
 	if (kps < 0 || failed) {
 		report_failures("KPS-only");
-		printf("# bench: boot storm FAILED: %u of %u KPS-only releases "
-		       "failed\n", failed, B.n);
+		printf("# bench: boot storm FAILED: %u of %u KPS-only releases failed\n",
+		       failed, B.n);
 		return 1;
 	}
 	y = B.n / kps;
-	printf("# bench: KPS-only: %u releases in %.2f s = %.1f releases/s "
-	       "(latency %s)\n", B.n, kps, y, lat_kps);
+	printf("# bench: KPS-only: %u releases in %.2f s = %.1f releases/s (latency %s)\n",
+	       B.n, kps, y, lat_kps);
 	fflush(stdout);
 
 	e2e = run_phase(vm_start, &failed);
 	latencies(lat_e2e, sizeof(lat_e2e));
 	if (e2e < 0 || failed) {
 		report_failures("end to end");
-		printf("# bench: boot storm FAILED: %u of %u VM starts failed "
-		       "(release + load + unseal)\n", failed, B.n);
+		printf("# bench: boot storm FAILED: %u of %u VM starts failed (release + load + unseal)\n",
+		       failed, B.n);
 		return 1;
 	}
 	x = B.n / e2e;
-	printf("# bench: end to end: %u VM starts (agent release + load + "
-	       "unseal, plaintext verified) in %.2f s = %.1f VMs/s (latency "
-	       "%s; %.0f%% of it in vms_agent_release)\n", B.n, e2e, x,
-	       lat_e2e, 100.0 * release_share());
+	printf("# bench: end to end: %u VM starts (agent release + load + unseal, plaintext verified) in %.2f s = %.1f VMs/s (latency %s; %.0f%% of it in vms_agent_release)\n",
+	       B.n, e2e, x, lat_e2e, 100.0 * release_share());
 
 	r = agent_attestation(&after);
 	if (r)
 		printf("# bench: agent status after the run: %s\n", strerror(-r));
 	else
-		printf("# bench: agent attested during the run: %s (attempts "
-		       "%lld -> %lld; now %s at %s); HTTPS connections it "
-		       "opened: %lld -> %lld\n",
+		printf("# bench: agent attested during the run: %s (attempts %lld -> %lld; now %s at %s); HTTPS connections it opened: %lld -> %lld\n",
 		       after.attempts != before.attempts ? "yes" : "no",
 		       before.attempts, after.attempts, after.state,
 		       after.level, before.opened, after.opened);
-	printf("# bench: boot storm N=%u: end to end %.1f VMs/s, KPS-only "
-	       "%.1f releases/s, ratio %.3f (concurrency %u threads)\n", B.n,
-	       x, y, x / y, B.threads);
+	printf("# bench: boot storm N=%u: end to end %.1f VMs/s, KPS-only %.1f releases/s, ratio %.3f (concurrency %u threads)\n",
+	       B.n, x, y, x / y, B.threads);
 	return 0;
 }
 
@@ -552,16 +545,34 @@ static int parse_args(int argc, char **argv)
 	B.threads = 32;
 	while (!r && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'D': B.dir = optarg; break;
-		case 'u': B.url = optarg; break;
-		case 'a': B.ca = optarg; break;
-		case 'c': B.cert = optarg; break;
-		case 's': B.sock = optarg; break;
-		case 'n': r = parse_uint(optarg, 1, MAX_VMS, &B.n); break;
-		case 't': r = parse_uint(optarg, 1, MAX_THREADS, &B.threads); break;
-		case 'd': r = parse_uint(optarg, 1, 3600, &B.deadline); break;
-		case 'h': return 1;
-		default: r = -EINVAL;
+		case 'D':
+			B.dir = optarg;
+			break;
+		case 'u':
+			B.url = optarg;
+			break;
+		case 'a':
+			B.ca = optarg;
+			break;
+		case 'c':
+			B.cert = optarg;
+			break;
+		case 's':
+			B.sock = optarg;
+			break;
+		case 'n':
+			r = parse_uint(optarg, 1, MAX_VMS, &B.n);
+			break;
+		case 't':
+			r = parse_uint(optarg, 1, MAX_THREADS, &B.threads);
+			break;
+		case 'd':
+			r = parse_uint(optarg, 1, 3600, &B.deadline);
+			break;
+		case 'h':
+			return 1;
+		default:
+			r = -EINVAL;
 		}
 	}
 	if (r || !B.dir || !B.url || !B.ca || !B.cert || optind != argc)
@@ -578,12 +589,12 @@ int main(int argc, char **argv)
 	prctl(PR_SET_DUMPABLE, 0);
 	r = parse_args(argc, argv);
 	if (r) {
-		usage();
+		print_usage();
 		return r > 0 ? 0 : 3;
 	}
 	r = setup();
 	if (!r)
-		r = bench();
+		r = run_bench();
 	else
 		r = 2;
 	teardown();

@@ -284,8 +284,10 @@ int main(void)
 		return 0;
 	}
 	vt_vm_new(&vm, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, 3600);
-	if (vt_enclave_pk(fd, pk) || vt_release_build(&vm, pk, NULL, 0, &rel) ||
-	    (serial = vt_add(vm.desc, &rel, KEY_SPEC_PROCESS_KEYRING)) < 0) {
+	serial = -1;
+	if (!vt_enclave_pk(fd, pk) && !vt_release_build(&vm, pk, NULL, 0, &rel))
+		serial = vt_add(vm.desc, &rel, KEY_SPEC_PROCESS_KEYRING);
+	if (serial < 0) {
 		printf("# bench: cannot load a key\n");
 		return 0;
 	}

@@ -47,7 +47,7 @@ static struct {
 	key_serial_t ring;
 	struct vt_vm vm[NSHARED];
 	struct vt_release rel[NSHARED];
-	_Atomic key_serial_t key[NSHARED];
+	atomic_int key[NSHARED];	/* key_serial_t */
 	uint8_t us_blob[NSHARED][US_LEN + 96];
 	uint8_t us_pt[US_LEN];
 	atomic_int shared_fd;

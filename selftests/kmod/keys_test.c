@@ -127,12 +127,12 @@ static size_t size_at(unsigned int i)
 {
 	uint32_t r;
 
-	if (i < sizeof(sizes) / sizeof(sizes[0]))
+	if (i < ARRAY_SIZE(sizes))
 		return sizes[i];
 	vt_random(&r, sizeof(r));
 	return r % (MIB + 1);
 }
-#define N_SIZES (sizeof(sizes) / sizeof(sizes[0]) + 6)
+#define N_SIZES (ARRAY_SIZE(sizes) + 6)
 
 TEST(crypto_selftest_ran_at_load)
 {
@@ -212,10 +212,12 @@ TEST_F(keys, fresh_key_is_usable_by_its_possessor)
 {
 	char desc[256];
 	unsigned int perm = 0;
+	int n;
 
 	/* Read ("may use") for the possessor, without any keyctl setperm */
 	ASSERT_GT(keyctl_describe(self->key, desc, sizeof(desc)), 0);
-	ASSERT_EQ(1, sscanf(desc, "vmshield;%*u;%*u;%x;", &perm));
+	n = sscanf(desc, "vmshield;%*u;%*u;%x;", &perm);
+	ASSERT_EQ(1, n);
 	EXPECT_EQ(0x3b010000, perm) TH_LOG("perm %08x", perm);
 	EXPECT_TRUE(perm & KEY_POS_READ) TH_LOG("perm %08x", perm);
 	EXPECT_FALSE(perm & KEY_USR_READ) TH_LOG("perm %08x", perm);
@@ -458,11 +460,22 @@ TEST_F(keys, unknown_flags_and_reserved_are_einval)
 				mkarg(self->key, pt, sizeof(pt), out,
 				      sizeof(out));
 			switch (v) {
-			case 0: a.flags = 1; break;
-			case 1: a.flags = 0x80000000u; break;
-			case 2: a.reserved[0] = 1; break;
-			case 3: a.reserved[1] = ~0ULL; break;
-			case 4: a.flags = ~0u; a.reserved[0] = 1; break;
+			case 0:
+				a.flags = 1;
+				break;
+			case 1:
+				a.flags = 0x80000000u;
+				break;
+			case 2:
+				a.reserved[0] = 1;
+				break;
+			case 3:
+				a.reserved[1] = ~0ULL;
+				break;
+			case 4:
+				a.flags = ~0u;
+				a.reserved[0] = 1;
+				break;
 			}
 			copy = a;
 			EXPECT_EQ(-1, ioctl(self->fd, cmds[c], &a));
@@ -574,7 +587,7 @@ TEST_F(keys, input_over_cap_is_emsgsize)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		memset(out, 0xa5, sizeof(out));
 		/* the length is refused before the pointer is looked at */
 		a = mkarg(self->key, (void *)16, cases[i].len, out,
@@ -735,14 +748,14 @@ TEST_F(keys, tampered_release_is_refused_with_its_errno)
 				      &digests[0][0], 2, &good));
 	ASSERT_EQ(164 + 64, good.len);
 
-	for (i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(flips); i++) {
 		bad = good;
 		bad.blob[flips[i].off] ^= flips[i].bit;
 		r = vt_add(vm.desc, &bad, self->ring);
 		EXPECT_EQ(-flips[i].err, r) TH_LOG("%s: got %s", flips[i].what,
 						   strerror((int)-r));
 	}
-	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
 		memcpy(big, good.blob, good.len);
 		r = vt_add_raw(vm.desc, lens[i] ? big : NULL, lens[i],
 			       self->ring);
@@ -760,8 +773,7 @@ TEST_F(keys, tampered_release_is_refused_with_its_errno)
 
 TEST_F(keys, bad_description_is_einval)
 {
-	char upper[48];
-	const char *bad[] = {
+	static const char *const bad[] = {
 		"vm:nope", "vm:", "", "nope", "VM:",
 		"xx:0f8fad5b-d9cb-469f-a165-70867728950e",
 		"vm:0f8fad5b-d9cb-469f-a165-70867728950",
@@ -770,10 +782,11 @@ TEST_F(keys, bad_description_is_einval)
 		"vm:0f8fad5b-d9cb-469f-a165-70867728950g",
 		"vm: 0f8fad5b-d9cb-469f-a165-70867728950",
 	};
+	char upper[48];
 	unsigned int i;
 	long r;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		r = vt_add(bad[i], &self->rel, self->ring);
 		EXPECT_EQ(-EINVAL, r) TH_LOG("'%s': %s", bad[i],
 					     strerror((int)-r));
@@ -898,7 +911,7 @@ TEST_F(keys, tampered_blob_is_refused_and_counted)
 	ASSERT_EQ(0, vt_seal(self->fd, self->key, 12, pt, sizeof(pt), blob,
 			     &outlen));
 	ASSERT_EQ(0, vt_key_counters(self->key, &s, &f0));
-	for (i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(flips); i++) {
 		memcpy(bad, blob, sizeof(blob));
 		bad[flips[i].off] ^= flips[i].bit;
 		memset(out, 0xa5, sizeof(out));

@@ -83,7 +83,7 @@ TEST_F_TIMEOUT(lib, seal_write_read_unseal_round_trip, 120)
 	static const size_t sizes[] = { 1, 4096, 100000, 1u << 20 };
 	size_t i;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		size_t len = sizes[i], blen, olen, flen;
 		uint8_t *st = malloc(len), *blob, *out, *file;
 		uint64_t gen = 0;

@@ -85,13 +85,10 @@ static int run_helper(const char *helper, key_serial_t serial,
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		char *argv[] = { (char *)helper, s, (char *)opt1, (char *)opt2,
-				 NULL };
+		/* a NULL @opt1 or @opt2 ends the list where it stands */
+		char *const argv[] = { (char *)helper, s, (char *)opt1,
+				       (char *)opt2, NULL };
 
-		if (!opt1)
-			argv[2] = NULL;
-		else if (!opt2)
-			argv[3] = NULL;
 		execv(helper, argv);
 		_exit(126);
 	}

@@ -91,7 +91,7 @@ TEST(rmmod_after_close_wipes_every_key)
 	unsigned long long created = 0, wiped = 0;
 	struct vt_release rel = { .len = 164 };
 	char *log, *p, *line = NULL;
-	int i, ret = -1;
+	int i, n, ret = -1;
 
 	/* the fd of the test before was closed when its process exited */
 	for (i = 0; i < 50; i++) {
@@ -113,8 +113,9 @@ TEST(rmmod_after_close_wipes_every_key)
 	     p = strstr(p + 1, "vmshield: unloaded: "))
 		line = p;
 	ASSERT_NE(NULL, line) TH_LOG("no 'vmshield: unloaded:' line in dmesg");
-	ASSERT_EQ(2, sscanf(line, "vmshield: unloaded: %llu vm keys created, %llu wiped",
-			    &created, &wiped)) TH_LOG("%.120s", line);
+	n = sscanf(line, "vmshield: unloaded: %llu vm keys created, %llu wiped",
+		   &created, &wiped);
+	ASSERT_EQ(2, n) TH_LOG("%.120s", line);
 	EXPECT_GT(created, 0);
 	EXPECT_EQ(created, wiped) TH_LOG("%.120s", line);
 	EXPECT_NE(NULL, strstr(line, "enclave identity wiped"));

@@ -90,9 +90,9 @@ static int write_setup_config(const char *dir)
 static int spawn_swtpm(struct t_swtpm *s, const char *state)
 {
 	char srv[96], ctrl[96], state_arg[512];
-	char *argv[] = { "swtpm", "socket", "--tpm2", "--server", srv,
-			 "--ctrl", ctrl, "--tpmstate", state_arg,
-			 "--flags", "startup-clear", NULL };
+	char *const argv[] = { "swtpm", "socket", "--tpm2", "--server", srv,
+			       "--ctrl", ctrl, "--tpmstate", state_arg,
+			       "--flags", "startup-clear", NULL };
 
 	snprintf(srv, sizeof(srv), "type=tcp,port=%d,bindaddr=127.0.0.1",
 		 s->port);
@@ -109,15 +109,14 @@ int t_swtpm_start(struct t_swtpm *s, const char *dir, const char *state)
 
 	s->pid = -1;
 	if (write_setup_config(dir) ||
-	    t_run("swtpm_setup --tpm2 --createek --create-ek-cert --tpmstate %s "
-		  "--config %s/setup.conf", state, dir)) {
+	    t_run("swtpm_setup --tpm2 --createek --create-ek-cert --tpmstate %s --config %s/setup.conf",
+		  state, dir)) {
 		fprintf(stderr, "# swtpm_setup failed: see %s/tools.log\n", dir);
 		return -1;
 	}
 	s->port = free_port_pair();
 	if (s->port < 0 || spawn_swtpm(s, state)) {
-		fprintf(stderr, "# cannot start swtpm (a free port pair on "
-			"127.0.0.1, swtpm on PATH?)\n");
+		fprintf(stderr, "# cannot start swtpm (a free port pair on 127.0.0.1, swtpm on PATH?)\n");
 		return -1;
 	}
 	for (i = 0; i < 200 && !port_open(s->port); i++)	/* 10 s */

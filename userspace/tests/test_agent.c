@@ -54,7 +54,7 @@ static void test_config_defaults_and_keys(void **state)
 	assert_int_equal(c.renew_interval_s, 8 * 3600);
 	assert_string_equal(c.socket_group, "");
 
-	parse_ok(GOOD "# comment\n\n  renew_interval_s = 3600 \n"
+	parse_ok(GOOD "# comment\n\n  renew_interval_s = 3600\x20\n"
 		 "renew_jitter_s=0\nrequest_deadline_s = 30\nsocket_group = kvm\n"
 		 "hgs_fallback_url = https://b:1, https://c:2\n"
 		 "hgs_fallback_url = https://d\nsocket = /run/x.sock\r\n", &c);
@@ -85,8 +85,7 @@ static void test_config_bad(void **state)
 	static const struct {
 		const char *text, *want;
 	} bad[] = {
-		{ GOOD "bogus = 1\n", "t.conf:4: unknown key 'bogus' "
-		  "(Documentation/agent.md lists every key)" },
+		{ GOOD "bogus = 1\n", "t.conf:4: unknown key 'bogus' (Documentation/agent.md lists every key)" },
 		{ GOOD "no equals sign\n", "t.conf:4: expected 'key = value'" },
 		{ GOOD "host_name = h2\n", "t.conf:4: 'host_name' given twice" },
 		{ GOOD "renew_interval_s = 10\n", "t.conf:4: bad value for 'renew_interval_s'" },
@@ -95,13 +94,9 @@ static void test_config_bad(void **state)
 		{ GOOD "renew_interval_s = 99999999999999999999\n", "t.conf:4: bad value" },
 		{ GOOD "request_deadline_s =\n", "t.conf:4: bad value" },
 		/* numbers are digits only: no sign, blank or unit */
-		{ GOOD "renew_interval_s = +3600\n", "t.conf:4: bad value for "
-		  "'renew_interval_s': must be a whole number from 60 to 604800, "
-		  "digits only (no sign, space or unit)" },
-		{ GOOD "renew_interval_s = \v3600\n", "t.conf:4: bad value for "
-		  "'renew_interval_s': must be a whole number" },
-		{ GOOD "max_clients = 8 clients\n", "t.conf:4: bad value for "
-		  "'max_clients': must be a whole number from 1 to 4096, digits only" },
+		{ GOOD "renew_interval_s = +3600\n", "t.conf:4: bad value for 'renew_interval_s': must be a whole number from 60 to 604800, digits only (no sign, space or unit)" },
+		{ GOOD "renew_interval_s = \v3600\n", "t.conf:4: bad value for 'renew_interval_s': must be a whole number" },
+		{ GOOD "max_clients = 8 clients\n", "t.conf:4: bad value for 'max_clients': must be a whole number from 1 to 4096, digits only" },
 		{ GOOD "state_dir = relative/dir\n", "t.conf:4: bad value for 'state_dir'" },
 		{ GOOD "socket = /run/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
 		  "t.conf:4: bad value for 'socket'" },
@@ -110,8 +105,7 @@ static void test_config_bad(void **state)
 		{ GOOD "hgs_fallback_url = https://a/path\n", "t.conf:4: bad value" },
 		{ GOOD "hgs_fallback_url = https://u@a\n", "t.conf:4: bad value" },
 		{ GOOD "hgs_fallback_url = ,\n", "t.conf:4: bad value" },
-		{ GOOD "hgs_fallback_url = https://1,https://2,https://3,https://4,"
-		  "https://5,https://6,https://7,https://8\n", "t.conf:4: bad value" },
+		{ GOOD "hgs_fallback_url = https://1,https://2,https://3,https://4,https://5,https://6,https://7,https://8\n", "t.conf:4: bad value" },
 		{ "host_name = h1\nhgs_url = http://hgs:80\n", "t.conf:2: bad value for 'hgs_url'" },
 		{ "host_name = bad name\n", "t.conf:1: bad value for 'host_name'" },
 		{ "host_name = ..\n", "t.conf:1: bad value for 'host_name'" },
@@ -128,7 +122,7 @@ static void test_config_bad(void **state)
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_LEN(bad); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		char err[512] = "";
 
 		agent_config_defaults(&c);
@@ -173,8 +167,9 @@ static void test_request_ok(void **state)
 	char err[256], line[256];
 
 	(void)state;
-	snprintf(line, sizeof(line), "{\"op\":\"release\",\"vm_id\":\"%s\","
-		 "\"key_protector\":\"AQID\",\"deadline_s\":30}", VM);
+	snprintf(line, sizeof(line),
+		 "{\"op\":\"release\",\"vm_id\":\"%s\",\"key_protector\":\"AQID\",\"deadline_s\":30}",
+		 VM);
 	assert_int_equal(agent_request_parse(line, strlen(line), &rq, err, sizeof(err)), 0);
 	assert_int_equal(rq.op, AGENT_OP_RELEASE);
 	assert_string_equal(rq.vm_id, "6f1c2a5e-930d-4b71-8a42-0c5de177309b");
@@ -225,7 +220,7 @@ static void test_request_bad(void **state)
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_LEN(bad); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		char err[256] = "";
 
 		assert_int_equal(agent_request_parse(bad[i].line, strlen(bad[i].line),
@@ -357,8 +352,10 @@ static void test_daemon_init_output(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 }
 
-/* --export-key prints the public key --init wrote; --check-config passes;
- * a broken config stops every command with its line number. */
+/*
+ * --export-key prints the public key --init wrote; --check-config passes;
+ * a broken config stops every command with its line number.
+ */
 static void test_cli(void **state)
 {
 	const char *bin = getenv("AGENT_BIN") ? getenv("AGENT_BIN") : "../build/bin/hgs-agent";
@@ -386,8 +383,9 @@ static void test_cli(void **state)
 	fprintf(f, "host_name = h\nhgs_url = https://127.0.0.1:9\nhgs_ca_file = /x\n"
 		"hgs_verify = 0\n");
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "%s --check-config -c %s 2>&1 | grep -q "
-		 "'bad.conf:4: unknown key .hgs_verify.'", bin, path);
+	snprintf(cmd, sizeof(cmd),
+		 "%s --check-config -c %s 2>&1 | grep -q 'bad.conf:4: unknown key .hgs_verify.'",
+		 bin, path);
 	assert_int_equal(run_cmd(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "%s status -c %s >/dev/null 2>&1", bin, path);
 	assert_int_equal(run_cmd(cmd), 2);
@@ -401,7 +399,7 @@ static void test_daemon_bad_requests(void **state)
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_LEN(lines); i++) {
+	for (i = 0; i < ARRAY_SIZE(lines); i++) {
 		char *ans = NULL;
 		json_t *o;
 

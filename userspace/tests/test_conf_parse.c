@@ -61,8 +61,7 @@ static void test_lines(void **state)
 	assert_int_equal(t.calls, 0);
 	/* an empty value reaches the setter as "" */
 	assert_int_equal(t_parse("path =\n", &t, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "t.conf:1: bad value for 'path': must be "
-			       "an absolute path shorter than 16 bytes"));
+	assert_non_null(strstr(err, "t.conf:1: bad value for 'path': must be an absolute path shorter than 16 bytes"));
 }
 
 /* Each bad file: its message, and nothing after the bad line applied. */
@@ -77,8 +76,7 @@ static void test_bad_lines(void **state)
 		  "t.conf:3: unknown key 'bogus' (the test lists every key)" },
 		{ "b\x01g = 1\npath = /x\n", "t.conf:1: unknown key 'b_g'" },
 		{ "n = 1\nn = 2\npath = /x\n", "t.conf:2: 'n' given twice (keep one)" },
-		{ "n = 101\npath = /x\n", "t.conf:1: bad value for 'n': must be a "
-		  "whole number from 0 to 100, digits only (no sign, space or unit)" },
+		{ "n = 101\npath = /x\n", "t.conf:1: bad value for 'n': must be a whole number from 0 to 100, digits only (no sign, space or unit)" },
 		{ "path = rel\r\npath = /x\n", "t.conf:1: bad value for 'path'" },
 		{ "path = /0123456789abcdef\npath = /x\n", "t.conf:1: bad value for 'path'" },
 	};
@@ -87,7 +85,7 @@ static void test_bad_lines(void **state)
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_LEN(bad); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (t_parse(bad[i].text, &t, err, sizeof(err)) != -EINVAL)
 			fail_msg("case %u was accepted", i);
 		if (!strstr(err, bad[i].want))
@@ -110,7 +108,7 @@ static void test_uint_strict(void **state)
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_LEN(bad); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		x = 12345;
 		why[0] = 0;
 		if (vms_conf_uint(bad[i], 0, 100, &x, why) != -EINVAL)
@@ -118,7 +116,7 @@ static void test_uint_strict(void **state)
 		assert_int_equal(x, 12345);
 		assert_non_null(strstr(why, "digits only (no sign, space or unit)"));
 	}
-	for (i = 0; i < ARRAY_LEN(good); i++) {
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
 		assert_int_equal(vms_conf_uint(good[i], 0, 100, &x, why), 0);
 		assert_int_equal(x, good_val[i]);
 	}

@@ -384,9 +384,7 @@ static void test_agent_status(void **state)
 	assert_int_equal(f->failures, 1);
 
 	fake_agent_rc = 0;
-	fake_agent_json = "{\"attestation\":{\"state\":\"failed\",\"last_error\":{\"source\":\"attestation\","
-			  "\"substatus\":\"HostNotRegistered\",\"message\":\"register this host: shieldctl hgs host add\"}},"
-			  "\"hgs\":[{\"url\":\"https://hgs1:8443\",\"role\":\"primary\",\"state\":\"unreachable\",\"last_error\":\"timeout\"}]}";
+	fake_agent_json = "{\"attestation\":{\"state\":\"failed\",\"last_error\":{\"source\":\"attestation\",\"substatus\":\"HostNotRegistered\",\"message\":\"register this host: shieldctl hgs host add\"}},\"hgs\":[{\"url\":\"https://hgs1:8443\",\"role\":\"primary\",\"state\":\"unreachable\",\"last_error\":\"timeout\"}]}";
 	run(f);
 	assert_true(has_line(f, "[FAIL]", "attestation", "no valid health certificate (state failed, HostNotRegistered)"));
 	assert_non_null(strstr(f->out, "register this host: shieldctl hgs host add"));
@@ -394,8 +392,7 @@ static void test_agent_status(void **state)
 	assert_int_equal(f->failures, 2);
 
 	/* not contacted yet (a cached certificate): neither ok nor a failure */
-	fake_agent_json = "{\"attestation\":{\"state\":\"valid\",\"certificate\":{\"subject_cn\":\"host01\"}},"
-			  "\"hgs\":[{\"url\":\"https://hgs1:8443\",\"role\":\"primary\",\"state\":\"unknown\"}]}";
+	fake_agent_json = "{\"attestation\":{\"state\":\"valid\",\"certificate\":{\"subject_cn\":\"host01\"}},\"hgs\":[{\"url\":\"https://hgs1:8443\",\"role\":\"primary\",\"state\":\"unknown\"}]}";
 	run(f);
 	assert_true(has_line(f, "[skip]", "hgs via agent", "https://hgs1:8443 not contacted since the agent started"));
 	assert_int_equal(f->failures, 0);

@@ -188,7 +188,7 @@ static json_t *attest_req(const struct host *h, EVP_PKEY *signer, const struct n
 }
 
 /* Attest @h; returns the health certificate (base64 DER, malloc'd). */
-static char *attest(const struct host *h)
+static char *attest_host(const struct host *h)
 {
 	char report[VMS_REPORT_MAX], *cert;
 	struct nonce n;
@@ -424,10 +424,10 @@ static void test_host_registration(void **state)
 
 static void check_cert_with_openssl(const char *b64)
 {
+	_cleanup_(X509_freep) X509 *c = NULL;
 	char path[128], cmd[512];
 	uint8_t *der;
 	size_t len;
-	_cleanup_(X509_freep) X509 *c = NULL;
 
 	assert_int_equal(vms_b64_decode(b64, strlen(b64), 8192, &der, &len), 0);
 	assert_int_equal(vms_cert_from_der(der, len, &c), 0);
@@ -455,7 +455,7 @@ static void test_happy_path(void **state)
 	(void)b64tk;
 	host_new(&h, "host01", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
 	add_host(h.name, h.key);
-	cert = attest(&h);
+	cert = attest_host(&h);
 	check_cert_with_openssl(cert);
 
 	kp = make_kp(VM1, VMS_KR_POLICY_SHIELDED, &hgs_g, tk);
@@ -489,7 +489,7 @@ static void test_happy_path(void **state)
 	/* An ECDSA P-256 host key, an encryption-supported VM on kernel-open. */
 	host_new(&p, "host02", 0, VMSHIELD_ISOLATION_KERNEL_OPEN);
 	add_host(p.name, p.key);
-	cert = attest(&p);
+	cert = attest_host(&p);
 	check_cert_with_openssl(cert);
 	kp = make_kp(VM2, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, &hgs_g, tk);
 	r = t_hgs_call(cli, "/v1/kps/release", release_req(cert, kp, VM2), 200, "Passed");
@@ -659,7 +659,7 @@ static void test_refuse_isolation_level_too_low(void **state)
 	set_policy("min_isolation_level", "kernel-locked");
 	attest_expect(&h, "IsolationLevelTooLow", 403);
 	set_policy("min_isolation_level", "kernel-open");
-	free(attest(&h));
+	free(attest_host(&h));
 	host_free(&h);
 }
 
@@ -672,7 +672,7 @@ static void test_refuse_disabled_host_attest(void **state)
 	admin_name("/v1/admin/hosts/disable", h.name);
 	attest_expect(&h, "HostDisabled", 403);
 	admin_name("/v1/admin/hosts/enable", h.name);
-	free(attest(&h));
+	free(attest_host(&h));
 	host_free(&h);
 }
 
@@ -680,8 +680,8 @@ static void test_refuse_disabled_host_attest(void **state)
 static char *forge_cert(const struct host *h, EVP_PKEY *key, X509 *cert, time_t issued,
 			long validity)
 {
-	struct vms_health_cert_info in = { 0 };
 	_cleanup_(X509_freep) X509 *c = NULL;
+	struct vms_health_cert_info in = { 0 };
 	uint8_t *der;
 	size_t len;
 	char *b64;
@@ -795,7 +795,7 @@ struct rel {
 static void rel_new(struct rel *r, const char *name, unsigned int level, uint32_t policy)
 {
 	reg_host(&r->h, name, level, NULL);
-	r->cert = attest(&r->h);
+	r->cert = attest_host(&r->h);
 	r->kp = make_kp(VM1, policy, &hgs_g, r->tk);
 }
 
@@ -855,7 +855,7 @@ static void test_refuse_cert_before_cutoff(void **state)
 	set_policy("revocation_cutoff", "now");
 	release_expect(r.cert, r.kp, VM1, 403, "HealthCertificateRevoked");
 	sleep(2);	/* past the cut-off second: a new certificate works */
-	fresh = attest(&r.h);
+	fresh = attest_host(&r.h);
 	release_ok(fresh, r.kp, VM1);
 	set_policy("revocation_cutoff", "0");
 	release_ok(r.cert, r.kp, VM1);
@@ -1051,7 +1051,7 @@ static void test_bad_json(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(bodies); i++)
 		raw_expect("/v1/attest", bodies[i], strlen(bodies[i]), 400, "InvalidRequest");
 	raw_expect("/v1/kps/release", "{", 1, 400, "InvalidRequest");
 	json_decref(t_hgs_call(cli, "/v1/health", NULL, 200, "Passed"));
@@ -1116,7 +1116,7 @@ static void test_invalid_base64(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		json_decref(t_hgs_call(cli, "/v1/kps/release",
 				 json_pack("{s:s, s:s, s:s}", "health_certificate", bad[i],
 					   "key_protector", "AAAA", "vm_id", VM1),
@@ -1176,8 +1176,10 @@ static void test_slow_clients(void **state)
 		char buf[256];
 		int k;
 
-		/* each must be closed by the server within ~2 s + slack (it
-		 * may send a TLS alert first) */
+		/*
+		 * each must be closed by the server within ~2 s + slack (it
+		 * may send a TLS alert first)
+		 */
 		for (k = 0; k < 8; k++) {
 			if (poll(&p, 1, 6000) != 1)
 				break;
@@ -1403,7 +1405,7 @@ static void test_crash_safety(void **state)
 	(void)state;
 	host_new(&h, "host40", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
 	add_host(h.name, h.key);
-	cert = attest(&h);
+	cert = attest_host(&h);
 	kp = make_kp(VM1, VMS_KR_POLICY_SHIELDED, &hgs_g, tk);
 	assert_int_equal(pipe(fds), 0);
 	child = fork();

@@ -57,7 +57,8 @@
 
 extern char **environ;
 
-static char dir[] = "/tmp/vms-hgsd-tpm-XXXXXX";
+/* mkdtemp() fills in the XXXXXX: not const */
+static char dir[] = { "/tmp/vms-hgsd-tpm-XXXXXX" };
 static char data[4096];
 static struct t_swtpm swtpm = { .pid = -1 };
 static struct t_hgsd hgsd = { .pid = -1 };
@@ -589,8 +590,10 @@ static void pcr_value_flip_refused(void **state)
 	json_decref(send_expect(m.req, 403, "TpmQuoteSignatureInvalid"));
 }
 
-/* Root's own key in the qualifying data: the quote is fresh and genuine,
- * but the kernel's IMA entry names the module's key, not this one. */
+/*
+ * Root's own key in the qualifying data: the quote is fresh and genuine,
+ * but the kernel's IMA entry names the module's key, not this one.
+ */
 static void forged_enclave_key_refused(void **state)
 {
 	struct vms_isolation_report rep;
@@ -697,21 +700,19 @@ static void counters_never_go_backwards(void **state)
 	(void)state;
 	snprintf(db, sizeof(db), "%s/hgs/hgsd.db", dir);
 	{
-		char *argv[] = { "sqlite3", db, NULL, NULL };
 		char sql[256];
+		char *const argv[] = { "sqlite3", db, sql, NULL };
 		pid_t pid;
 		int st;
 
 		snprintf(sql, sizeof(sql),
 			 "UPDATE tpm_clock SET reset_count = reset_count + 1 WHERE host = 'host-a'");
-		argv[2] = sql;
 		assert_int_equal(posix_spawnp(&pid, "sqlite3", NULL, NULL, argv, environ), 0);
 		assert_int_equal(waitpid(pid, &st, 0), pid);
 		assert_true(WIFEXITED(st) && !WEXITSTATUS(st));
 		json_decref(attest_as("host-a", 403, "TpmResetCountWentBackwards"));
 		snprintf(sql, sizeof(sql),
-			 "UPDATE tpm_clock SET reset_count = reset_count - 1, clock = clock + 100000000 "
-			 "WHERE host = 'host-a'");
+			 "UPDATE tpm_clock SET reset_count = reset_count - 1, clock = clock + 100000000 WHERE host = 'host-a'");
 		assert_int_equal(posix_spawnp(&pid, "sqlite3", NULL, NULL, argv, environ), 0);
 		assert_int_equal(waitpid(pid, &st, 0), pid);
 		assert_true(WIFEXITED(st) && !WEXITSTATUS(st));
@@ -759,8 +760,10 @@ static void ek_certificate_pins_the_ek(void **state)
 	/* without the certificate: not registered */
 	json_decref(attest_as("host-cert", 403, "TpmEkNotRegistered"));
 	assert_int_equal(vms_read_file("ekcert_rsa.der", 8192, &cert, &clen), 0);
-	/* a certificate of this TPM, for this EK: the EK is trusted and pinned
-	 * (class "default": no baseline, so the attestation itself stops there) */
+	/*
+	 * a certificate of this TPM, for this EK: the EK is trusted and pinned
+	 * (class "default": no baseline, so the attestation itself stops there)
+	 */
 	in.ek_cert = cert;
 	in.ek_cert_len = clen;
 	assert_int_equal(vms_hgs_attest_tpm(cli, tpm, &in, &http, &resp, err), 0);
@@ -823,12 +826,14 @@ static void shieldctl_admin_commands(void **state)
 		skip();
 	snprintf(sock, sizeof(sock), "%s/hgs/admin.sock", dir);
 	setenv("HGSD_ADMIN_SOCKET", sock, 1);
-	snprintf(cmd, sizeof(cmd), "%s hgs baseline capture --log %s --name cli-base --class cli "
-		 "--version 3 --out cli.json", sctl, bios);
+	snprintf(cmd, sizeof(cmd),
+		 "%s hgs baseline capture --log %s --name cli-base --class cli --version 3 --out cli.json",
+		 sctl, bios);
 	assert_int_equal(t_run("%s", cmd), 0);
 	/* a file that is not an event log: refused, nothing written */
-	snprintf(cmd, sizeof(cmd), "%s hgs baseline capture --log %s --name x --class cli "
-		 "--out bad.json", sctl, imal);
+	snprintf(cmd, sizeof(cmd),
+		 "%s hgs baseline capture --log %s --name x --class cli --out bad.json",
+		 sctl, imal);
 	assert_int_not_equal(t_run("%s", cmd), 0);
 	assert_int_equal(access("bad.json", F_OK), -1);
 	snprintf(cmd, sizeof(cmd), "%s hgs baseline add cli.json", sctl);
@@ -960,16 +965,11 @@ static void ima_appraisal_and_keys(void **state)
 	attest_refused_with("PolicyImaAppraisalNotProven",
 			    "no approved IMA key was loaded into the IMA keyring (0 approved");
 
-	assert_int_equal(t_run("openssl req -x509 -newkey rsa:2048 -nodes -keyout ima.key "
-			     "-out ima.pem -subj /CN=ima-signing -days 2"), 0);
+	assert_int_equal(t_run("openssl req -x509 -newkey rsa:2048 -nodes -keyout ima.key -out ima.pem -subj /CN=ima-signing -days 2"), 0);
 	assert_int_equal(t_run("openssl x509 -in ima.pem -outform DER -out ima.der"), 0);
-	assert_int_equal(t_run("openssl req -x509 -newkey rsa:2048 -nodes -keyout noskid.key "
-			     "-out noskid.pem -subj /CN=noskid -days 2 "
-			     "-addext subjectKeyIdentifier=none"), 0);
-	assert_int_equal(t_run("openssl req -x509 -newkey ed25519 -nodes -keyout ed.key "
-			     "-out ed.pem -subj /CN=ed -days 2"), 0);
-	assert_int_equal(t_run("openssl req -x509 -newkey rsa:1024 -nodes -keyout weak.key "
-			     "-out weak.pem -subj /CN=weak -days 2"), 0);
+	assert_int_equal(t_run("openssl req -x509 -newkey rsa:2048 -nodes -keyout noskid.key -out noskid.pem -subj /CN=noskid -days 2 -addext subjectKeyIdentifier=none"), 0);
+	assert_int_equal(t_run("openssl req -x509 -newkey ed25519 -nodes -keyout ed.key -out ed.pem -subj /CN=ed -days 2"), 0);
+	assert_int_equal(t_run("openssl req -x509 -newkey rsa:1024 -nodes -keyout weak.key -out weak.pem -subj /CN=weak -days 2"), 0);
 	assert_int_equal(vms_read_file("ima.der", 4096, &der, &len), 0);
 	EVP_Digest(der, len, fpr, NULL, EVP_sha256(), NULL);
 	free(der);

@@ -43,7 +43,7 @@ static void test_b64(void **state)
 		free(out);
 		free(s);
 	}
-	for (i = 0; i < ARRAY_LEN(bad); i++)
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(vms_b64_decode(bad[i], strlen(bad[i]), 100,
 						&out, &n), -EINVAL);
 	assert_int_equal(vms_b64_decode("AAAAAAAA", 8, 5, &out, &n), -EMSGSIZE);
@@ -76,7 +76,7 @@ static void test_report(void **state)
 	assert_int_equal(vms_report_format_text(&r, buf, sizeof(buf)),
 			 (int)strlen(report_locked));
 	assert_string_equal(buf, report_locked);
-	for (i = 0; i < ARRAY_LEN(bad); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		memset(&r, 0xa5, sizeof(r));
 		assert_int_equal(vms_report_parse(bad[i], strlen(bad[i]), &r), -EINVAL);
 		/* nothing half-parsed is left (bad[2] fails at the last field) */

@@ -81,7 +81,7 @@ static void test_a1_encryptions(void **state)
 	assert_int_equal(vms_hpke_setup_base_r(&r, A1->enc, A1->sk_rm,
 					       A1->info, sizeof(A1->info),
 					       VMS_HPKE_AEAD_AES128GCM), 0);
-	for (i = 0; i < ARRAY_LEN(A1->encs); i++) {
+	for (i = 0; i < ARRAY_SIZE(A1->encs); i++) {
 		const struct vms_hpke_enc_kat *e = &A1->encs[i];
 
 		s.seq = e->seq;
@@ -131,7 +131,7 @@ static void test_a1_exports(void **state)
 	assert_int_equal(vms_hpke_setup_base_r(&r, A1->enc, A1->sk_rm,
 					       A1->info, sizeof(A1->info),
 					       VMS_HPKE_AEAD_AES128GCM), 0);
-	for (i = 0; i < ARRAY_LEN(A1->exports); i++) {
+	for (i = 0; i < ARRAY_SIZE(A1->exports); i++) {
 		const struct vms_hpke_exp_kat *x = &A1->exports[i];
 
 		assert_int_equal(vms_hpke_export(&r, x->ctx, x->ctxlen, out,

@@ -51,8 +51,8 @@ static void run(const char *fmt, ...)
 	va_end(ap);
 	st = system(cmd);
 	if (st)
-		fail_msg("'%s' failed (%d); evmctl comes with ima-evm-utils "
-			 "(scripts/install-deps.sh)", cmd, st);
+		fail_msg("'%s' failed (%d); evmctl comes with ima-evm-utils (scripts/install-deps.sh)",
+			 cmd, st);
 }
 
 static void read_file(const char *name, uint8_t **out, size_t *len)
@@ -84,9 +84,7 @@ static int setup(void **state)
 			snprintf(extra, sizeof(extra),
 				 "-addext subjectKeyIdentifier=0102030405060708090a0b0c0d0e0f10%08x",
 				 key[K_RSA].keyid);
-		run("openssl req -x509 %s -nodes -keyout %s/%s.key -out %s/%s.pem "
-		    "-subj /CN=ima-%s -days 2 %s 2>/dev/null && "
-		    "openssl x509 -in %s/%s.pem -outform DER -out %s/%s.der",
+		run("openssl req -x509 %s -nodes -keyout %s/%s.key -out %s/%s.pem -subj /CN=ima-%s -days 2 %s 2>/dev/null && openssl x509 -in %s/%s.pem -outform DER -out %s/%s.der",
 		    req[i], dir, key_names[i], dir, key_names[i], key_names[i],
 		    extra, dir, key_names[i], dir, key_names[i]);
 		snprintf(name, sizeof(name), "%s.der", key_names[i]);
@@ -457,7 +455,7 @@ static void malformed_signature_refused(void **state)
 	assert_int_equal(0, vms_ima_sig_parse(a.sig, a.sig_len, &s));
 	assert_int_equal(key[K_RSA].keyid, s.keyid);
 	assert_int_equal(a.sig_len - VMS_IMA_SIG_HDR_LEN, s.sig_len);
-	for (i = 0; i < ARRAY_LEN(flips); i++) {
+	for (i = 0; i < ARRAY_SIZE(flips); i++) {
 		bad = a;
 		bad.sig[flips[i].off] ^= flips[i].xor;
 		assert_int_equal(-EBADMSG,
@@ -544,15 +542,13 @@ static void key_certificates_checked(void **state)
 	assert_int_equal(-EBADMSG, vms_ima_key_from_der(d, der_len[K_RSA] + 1, &k));
 	free(d);
 	/* no subjectKeyIdentifier: the kernel could not name it */
-	run("openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/noskid.key "
-	    "-out %s/noskid.der -outform DER -subj /CN=noskid -days 2 "
-	    "-addext subjectKeyIdentifier=none 2>/dev/null", dir, dir);
+	run("openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/noskid.key -out %s/noskid.der -outform DER -subj /CN=noskid -days 2 -addext subjectKeyIdentifier=none 2>/dev/null",
+	    dir, dir);
 	read_file("noskid.der", &d, &len);
 	assert_int_equal(-ENOKEY, vms_ima_key_from_der(d, len, &k));
 	free(d);
 	/* Ed25519: not a key type IMA signs with */
-	run("openssl req -x509 -newkey ed25519 -nodes -keyout %s/ed.key "
-	    "-out %s/ed.der -outform DER -subj /CN=ed -days 2 2>/dev/null",
+	run("openssl req -x509 -newkey ed25519 -nodes -keyout %s/ed.key -out %s/ed.der -outform DER -subj /CN=ed -days 2 2>/dev/null",
 	    dir, dir);
 	read_file("ed.der", &d, &len);
 	assert_int_equal(-ENOTSUP, vms_ima_key_from_der(d, len, &k));
@@ -583,8 +579,7 @@ static void key_strength_checked(void **state)
 	assert_int_equal(0, vms_ima_key_strong_enough(&key[K_EC], why, sizeof(why)));
 	assert_string_equal("", why);
 	for (i = 0; i < ARRAY_SIZE(c); i++) {
-		run("openssl req -x509 -newkey %s -nodes -keyout %s/k%zu.key "
-		    "-out %s/k%zu.der -outform DER -subj /CN=k -days 2 2>/dev/null",
+		run("openssl req -x509 -newkey %s -nodes -keyout %s/k%zu.key -out %s/k%zu.der -outform DER -subj /CN=k -days 2 2>/dev/null",
 		    c[i].newkey, dir, i, dir, i);
 		snprintf(why, sizeof(why), "k%zu.der", i);
 		read_file(why, &d, &len);

@@ -262,12 +262,12 @@ static void test_bad_binding_values(void **state)
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_LEN(bad_policy); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad_policy); i++) {
 		memcpy(bad, blob, len);
 		vms_put_be32(bad + 40, bad_policy[i]);
 		expect_open(bad, len, NULL, NULL, -EINVAL);
 	}
-	for (i = 0; i < ARRAY_LEN(bad_life); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad_life); i++) {
 		memcpy(bad, blob, len);
 		vms_put_be32(bad + 44, bad_life[i]);
 		expect_open(bad, len, NULL, NULL, -EINVAL);

@@ -227,7 +227,7 @@ static void test_every_documented_errno_has_a_message(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_LEN(documented); i++) {
+	for (i = 0; i < ARRAY_SIZE(documented); i++) {
 		const char *m = vms_dev_op_strerror(documented[i].op,
 						    -documented[i].err);
 
@@ -236,7 +236,7 @@ static void test_every_documented_errno_has_a_message(void **state)
 		assert_ptr_equal(m, vms_dev_op_strerror(documented[i].op,
 							documented[i].err));
 	}
-	for (i = 0; i < ARRAY_LEN(any_errs); i++)
+	for (i = 0; i < ARRAY_SIZE(any_errs); i++)
 		check_msg(vms_dev_strerror(-any_errs[i]), any_errs[i]);
 }
 

@@ -50,7 +50,7 @@ static void setup(struct afix *f)
 	for (i = 0; i < 32; i++) {
 		unsigned int b;
 
-		assert_int_equal(1, sscanf(k + 11 + 2 * i, "%2x", &b));
+		assert_true(sscanf(k + 11 + 2 * i, "%2x", &b) == 1);
 		f->pk[i] = (uint8_t)b;
 	}
 	/*

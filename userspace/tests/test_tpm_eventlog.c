@@ -457,8 +457,8 @@ static void bad_baselines_refused(void **state)
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a b\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":0,\"enabled\":true,\"events\":[]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[],\"extra\":1}",
-		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":8,\"type\":\"EV_SEPARATOR\",\"sha256\":\"" "0000000000000000000000000000000000000000000000000000000000000000\"}]}",
-		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":1,\"type\":\"EV_NO_ACTION\",\"sha256\":\"" "0000000000000000000000000000000000000000000000000000000000000000\"}]}",
+		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":8,\"type\":\"EV_SEPARATOR\",\"sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\"}]}",
+		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":1,\"type\":\"EV_NO_ACTION\",\"sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\"}]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":1,\"type\":\"EV_SEPARATOR\",\"sha256\":\"00\"}]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"name\":\"c\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[]}",
 	};
@@ -467,7 +467,7 @@ static void bad_baselines_refused(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_LEN(bad); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		err[0] = 0;
 		assert_int_equal(-EINVAL, vms_baseline_from_json(bad[i],
 				 strlen(bad[i]), &b, err));
@@ -476,7 +476,7 @@ static void bad_baselines_refused(void **state)
 	}
 	/* EV_0x names of unknown types are accepted and kept */
 	{
-		const char *ok = "{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":2,\"enabled\":false,\"events\":[{\"pcr\":1,\"type\":\"EV_0x0000abcd\",\"sha256\":\"" "00000000000000000000000000000000000000000000000000000000000000ff\"}]}";
+		const char *ok = "{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":2,\"enabled\":false,\"events\":[{\"pcr\":1,\"type\":\"EV_0x0000abcd\",\"sha256\":\"00000000000000000000000000000000000000000000000000000000000000ff\"}]}";
 
 		assert_int_equal(0, vms_baseline_from_json(ok, strlen(ok), &b,
 							   err));

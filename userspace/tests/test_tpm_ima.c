@@ -43,7 +43,7 @@ static void load(struct ifix *f)
 	for (i = 0; i < 32; i++) {
 		unsigned int b;
 
-		assert_int_equal(1, sscanf(k + 11 + 2 * i, "%2x", &b));
+		assert_true(sscanf(k + 11 + 2 * i, "%2x", &b) == 1);
 		f->pk[i] = (uint8_t)b;
 	}
 }
@@ -635,8 +635,10 @@ static void appraisal_not_proven_refused(void **state)
 	evidence_load(&e);
 	p = full_policy(&e);
 	p.require_ima_appraisal = 1;
-	/* the rig loads no IMA key and measures with ima-ng: no approved
-	 * key, no signature (test_ima_sig.c has the signed lists) */
+	/*
+	 * the rig loads no IMA key and measures with ima-ng: no approved
+	 * key, no signature (test_ima_sig.c has the signed lists)
+	 */
 	assert_int_equal(HGS_R_POLICY_IMA_APPRAISAL_NOT_PROVEN,
 			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
 						 &e.boot, detail));
@@ -686,8 +688,10 @@ static void appraisal_needs_verified_signatures(void **state)
 	size_t len;
 
 	(void)state;
-	/* signatures recorded (non-empty ima-sig fields) used to be enough;
-	 * now they must verify with an approved key the list shows loaded */
+	/*
+	 * signatures recorded (non-empty ima-sig fields) used to be enough;
+	 * now they must verify with an approved key the list shows loaded
+	 */
 	len = ima_sig_record(buf, "/usr/bin/qemu-system-x86_64", 10);
 	len += ima_sig_record(buf + len, "/usr/lib/vmshield/worker", 12);
 	assert_int_equal(0, vms_ima_log_parse(buf, len, &log));

@@ -26,7 +26,8 @@
 #include "vms_tpm_public.h"
 #include "vms_tpm_quote.h"
 
-static char dir[] = "/tmp/vms-swtpm-XXXXXX";
+/* mkdtemp() fills in the XXXXXX: not const */
+static char dir[] = { "/tmp/vms-swtpm-XXXXXX" };
 static struct t_swtpm swtpm = { .pid = -1 };
 
 static int group_setup(void **state)

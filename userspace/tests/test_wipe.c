@@ -39,7 +39,7 @@ static void assert_not_on_stack(const u8 *top, const u8 *s, size_t n)
 
 /* ---- positive control -------------------------------------------------- */
 
-static __attribute__((noinline)) void op_leak(void)
+static noinline void op_leak(void)
 {
 	u8 copy[32];
 
@@ -48,7 +48,7 @@ static __attribute__((noinline)) void op_leak(void)
 	/* deliberately not wiped */
 }
 
-static __attribute__((noinline)) void op_leak_then_wipe(void)
+static noinline void op_leak_then_wipe(void)
 {
 	u8 copy[32];
 
@@ -71,14 +71,14 @@ static void test_scanner_finds_unwiped_copy(void **state)
 
 /* ---- HPKE -------------------------------------------------------------- */
 
-static __attribute__((noinline)) void op_setup_r(void)
+static noinline void op_setup_r(void)
 {
 	g_ret = vms_hpke_setup_base_r(&g_ctx, A1->enc, A1->sk_rm, A1->info,
 				      sizeof(A1->info),
 				      VMS_HPKE_AEAD_AES128GCM);
 }
 
-static __attribute__((noinline)) void op_setup_s(void)
+static noinline void op_setup_s(void)
 {
 	g_ret = vms_hpke_setup_base_s(&g_ctx, g_buf, A1->pk_rm, A1->info,
 				      sizeof(A1->info),
@@ -116,7 +116,7 @@ static void test_setup_s_leaves_no_secret(void **state)
 	assert_not_on_stack(top, A1->sk_em, 32);	/* the ephemeral key */
 }
 
-static __attribute__((noinline)) void op_seal_open(void)
+static noinline void op_seal_open(void)
 {
 	g_ret = vms_hpke_setup_base_r(&g_ctx, A1->enc, A1->sk_rm, A1->info,
 				      sizeof(A1->info),
@@ -130,12 +130,12 @@ static __attribute__((noinline)) void op_seal_open(void)
 	vms_hpke_ctx_wipe(&g_ctx);
 }
 
-static __attribute__((noinline)) void op_encap(void)
+static noinline void op_encap(void)
 {
 	g_ret = vms_hpke_encap(g_secret[0], g_buf, A1->pk_rm, A1->sk_em);
 }
 
-static __attribute__((noinline)) void op_decap(void)
+static noinline void op_decap(void)
 {
 	g_ret = vms_hpke_decap(g_secret[0], A1->enc, A1->sk_rm);
 }
@@ -154,7 +154,7 @@ static void kem_labeled_extract(const char *label, const u8 *ikm, u8 out[32])
 	assert_int_equal(vms_hkdf_extract(NULL, 0, parts, 3, out), 0);
 }
 
-static __attribute__((noinline)) void op_derive(void)
+static noinline void op_derive(void)
 {
 	g_ret = vms_hpke_derive_keypair(A1->ikm_e, 32, g_buf, g_buf + 32);
 }
@@ -214,7 +214,7 @@ static void test_seal_export_leave_no_secret(void **state)
 
 static struct vms_kr_binding g_b;
 
-static __attribute__((noinline)) void op_kr_build(void)
+static noinline void op_kr_build(void)
 {
 	memset(&g_b, 0, sizeof(g_b));
 	g_b.policy = VMS_KR_POLICY_ENCRYPTION_SUPPORTED;
@@ -223,7 +223,7 @@ static __attribute__((noinline)) void op_kr_build(void)
 				 sizeof(g_buf));
 }
 
-static __attribute__((noinline)) void op_kr_open(void)
+static noinline void op_kr_open(void)
 {
 	g_ret = vms_kr_open(g_buf, vms_kr_size(0), A1->sk_rm, A1->pk_rm, NULL,
 			    NULL, &g_b, g_secret[0]);
@@ -272,18 +272,18 @@ static const u8 ss_nonce[24] = {
 	13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
 };
 
-static __attribute__((noinline)) void op_ss_init(void)
+static noinline void op_ss_init(void)
 {
 	g_ret = vms_seal_key_init(&g_key, tk_fixed, t_vm_id, t_key_id, 0, 0);
 }
 
-static __attribute__((noinline)) void op_ss_seal(void)
+static noinline void op_ss_seal(void)
 {
 	g_ret = vms_ss_seal_kat(&g_key, 0, 1, ss_nonce, tk_fixed, 32, g_buf,
 				sizeof(g_buf));
 }
 
-static __attribute__((noinline)) void op_ss_unseal(void)
+static noinline void op_ss_unseal(void)
 {
 	g_ret = vms_ss_unseal(&g_key, 0, g_buf, 32 + VMS_SS_OVERHEAD,
 			      g_buf + 512, 64, NULL);
@@ -326,7 +326,7 @@ static void test_sealed_state_leaves_no_secret(void **state)
 
 /* ---- HKDF --------------------------------------------------------------- */
 
-static __attribute__((noinline)) void op_hkdf(void)
+static noinline void op_hkdf(void)
 {
 	const struct vms_hkdf_kat *v = &vms_hkdf_kats[0];
 	struct vms_buf info = { v->info, v->infolen };
@@ -339,6 +339,7 @@ static void test_hkdf_leaves_no_block(void **state)
 {
 	const struct vms_hkdf_kat *v = &vms_hkdf_kats[0];
 	struct vms_buf info = { v->info, v->infolen };
+
 	SCAN_SETUP();
 
 	(void)state;

@@ -101,35 +101,38 @@ void t_random(void *p, size_t len)
 }
 
 /* Keep the compiler from dropping stores to a buffer it thinks is dead. */
-#define T_BARRIER(p) __asm__ volatile("" : : "r"(p) : "memory")
+static inline void t_barrier(const void *p)
+{
+	__asm__ volatile("" : : "r"(p) : "memory");
+}
 
-__attribute__((noinline)) void t_stack_clear(void)
+noinline void t_stack_clear(void)
 {
 	u8 buf[T_STACK_SCAN];
 
 	memset(buf, 0, sizeof(buf));
-	T_BARRIER(buf);
+	t_barrier(buf);
 }
 
 /*
  * The pad puts @op's frames well below the slots the scanner's own call
  * will reuse, so scanning cannot overwrite what it is looking for.
  */
-__attribute__((noinline)) void t_stack_run(void (*op)(void))
+noinline void t_stack_run(void (*op)(void))
 {
 	u8 pad[1024];
 
 	memset(pad, 0, sizeof(pad));
-	T_BARRIER(pad);
+	t_barrier(pad);
 	op();
-	T_BARRIER(pad);
+	t_barrier(pad);
 }
 
 /*
  * Reads the stack below @top (the caller's frame) directly: the bytes the
  * last call left there. Deliberately a plain byte loop with no calls.
  */
-__attribute__((noinline)) int t_stack_has(const u8 *top, const u8 *needle,
+noinline int t_stack_has(const u8 *top, const u8 *needle,
 					  size_t n)
 {
 	const volatile u8 *lo = (const volatile u8 *)

@@ -14,9 +14,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "vms_compiler.h"
 #include "vms_port.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* The kernel's name; glibc's <sys/cdefs.h> has the attribute. */
+#ifndef noinline
+#define noinline __attribute_noinline__
+#endif
+
 #define PATTERN 0xa5
 
 /* Fixed ids used across the tests. */
@@ -38,7 +43,7 @@ void t_random(void *p, size_t len);
  * output appended to tools.log in the current directory; its exit status
  * (127: could not start, 128: killed).
  */
-int t_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int t_run(const char *fmt, ...) __printf(1, 2);
 /* Write @text to the file @name; 0 or -1. */
 int t_write_text(const char *name, const char *text);
 
