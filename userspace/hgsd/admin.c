@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "hgsd.h"
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
 #include "vms_hgs_cert.h"

@@ -38,7 +38,7 @@
 
 #include "hgsd.h"
 #include "vms_b64.h"
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
 #include "vms_hgs_cert.h"

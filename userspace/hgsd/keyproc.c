@@ -40,7 +40,7 @@
 #include <openssl/evp.h>
 
 #include "hgsd.h"
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_hgs_cert.h"
 #include "vms_kp.h"
 #include "vms_x509.h"

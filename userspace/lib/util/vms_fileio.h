@@ -20,7 +20,7 @@
 
 /*
  * Read all of @path into a new buffer (free it with free(), or with
- * OPENSSL_clear_free() if it holds a secret). -EFBIG if it is longer than
+ * vms_wipe_free() if it holds a secret). -EFBIG if it is longer than
  * @max bytes. Returns 0 or a negative errno.
  */
 int vms_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen);

@@ -4,7 +4,7 @@
  */
 #include <openssl/x509.h>
 
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_tpm_ekcert.h"
 
 enum vms_hgs_reason vms_tpm_ek_cert_verify(const uint8_t *der, size_t len,

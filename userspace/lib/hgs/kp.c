@@ -11,7 +11,7 @@
 #include <openssl/objects.h>
 
 #include "keyrelease.h"
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_kp.h"
 #include "vms_oids.h"
 #include "vms_x509.h"

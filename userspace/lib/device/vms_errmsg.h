@@ -12,7 +12,7 @@ const char *vms_kr_strerror(int err);
 const char *vms_ss_strerror(int err);
 /* Errors of the HPKE calls (core/hpke.h). */
 const char *vms_hpke_strerror(int err);
-/* Errors of file and key-file helpers (lib/vms_fileio.h, vms_keyfile.h). */
+/* Errors of file and key-file helpers (lib/util/vms_fileio.h, vms_keyfile.h). */
 const char *vms_file_strerror(int err);
 
 #endif /* VMS_ERRMSG_H */

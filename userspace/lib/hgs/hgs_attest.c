@@ -9,7 +9,7 @@
 
 #include <linux/vmshield.h>
 
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
 #include "vms_x509.h"

@@ -15,7 +15,7 @@
 #include <openssl/rsa.h>
 #include <tss2/tss2_mu.h>
 
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_tpm_credential.h"
 
 #define SEED_LEN	32

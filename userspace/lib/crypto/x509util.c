@@ -12,7 +12,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
 #include "vms_x509.h"

@@ -10,7 +10,7 @@
 #include <openssl/pkcs12.h>
 #include <openssl/x509v3.h>
 
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_guardian.h"
 #include "vms_hgs_cert.h"

@@ -11,7 +11,7 @@
 #include <openssl/param_build.h>
 #include <tss2/tss2_mu.h>
 
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_tpm_public.h"
 
 VMS_DEFINE_CLEANUP(OSSL_PARAM_BLD, OSSL_PARAM_BLD_free)

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include <openssl/crypto.h>
-
+#include "vms_cleanup.h"
 #include "vmshield.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
@@ -83,7 +82,7 @@ int vms_dev_key_unlink(key_serial_t key, key_serial_t ring)
 void vms_dev_free(void *p, size_t len)
 {
 	if (p)
-		OPENSSL_clear_free(p, len);
+		vms_wipe_free(p, len);
 }
 
 /*

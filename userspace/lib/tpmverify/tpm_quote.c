@@ -11,7 +11,7 @@
 #include <openssl/rsa.h>
 #include <tss2/tss2_mu.h>
 
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_tpm_quote.h"
 
 VMS_DEFINE_CLEANUP(ECDSA_SIG, ECDSA_SIG_free)

@@ -10,7 +10,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_hgs_attest.h"
 #include "vms_hgs_cert.h"
 #include "vms_oids.h"

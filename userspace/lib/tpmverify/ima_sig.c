@@ -15,7 +15,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_compiler.h"
 #include "vms_ima_sig.h"
 

@@ -13,21 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
+#include "vms_cleanup.h"
 #include "vms_fileio.h"
-
-static void closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-
-#define _cleanup_close_ __attribute__((cleanup(closep)))
 
 int vms_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_fd_ int fd = -1;
 	size_t len = 0, cap;
 	uint8_t *buf, *nbuf;
 	struct stat st;
@@ -52,17 +43,17 @@ int vms_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen)
 	for (;;) {
 		if (len == cap) {
 			if (cap > max) {
-				OPENSSL_clear_free(buf, cap);
+				vms_wipe_free(buf, cap);
 				return -EFBIG;
 			}
 			/* Grow by copying, so no stale secret stays behind. */
 			nbuf = malloc(cap * 2);
 			if (!nbuf) {
-				OPENSSL_clear_free(buf, cap);
+				vms_wipe_free(buf, cap);
 				return -ENOMEM;
 			}
 			memcpy(nbuf, buf, len);
-			OPENSSL_clear_free(buf, cap);
+			vms_wipe_free(buf, cap);
 			buf = nbuf;
 			cap *= 2;
 		}
@@ -72,7 +63,7 @@ int vms_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen)
 		if (n < 0) {
 			int err = -errno;
 
-			OPENSSL_clear_free(buf, cap);
+			vms_wipe_free(buf, cap);
 			return err;
 		}
 		if (n == 0)
@@ -80,7 +71,7 @@ int vms_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen)
 		len += (size_t)n;
 	}
 	if (len > max) {
-		OPENSSL_clear_free(buf, cap);
+		vms_wipe_free(buf, cap);
 		return -EFBIG;
 	}
 	*out = buf;
@@ -103,7 +94,7 @@ int vms_read_file_exact(const char *path, uint8_t *buf, size_t len)
 		memcpy(buf, data, len);
 	else
 		ret = -EMSGSIZE;
-	OPENSSL_clear_free(data, got ? got : 1);
+	vms_wipe_free(data, got ? got : 1);
 	return ret;
 }
 
@@ -133,7 +124,7 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 
 static int fsync_dir(const char *dir)
 {
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_fd_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -144,7 +135,7 @@ int vms_write_file_atomic(const char *path, const void *data, size_t len,
 			  mode_t mode, unsigned int flags)
 {
 	char dirbuf[PATH_MAX], basebuf[PATH_MAX], tmp[PATH_MAX];
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_fd_ int fd = -1;
 	const char *dir, *base;
 	int ret;
 
