@@ -597,7 +597,7 @@ static void key_strength_checked(void **state)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(evmctl_signatures_verify),
@@ -613,5 +613,6 @@ int main(void)
 		cmocka_unit_test(key_strength_checked),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

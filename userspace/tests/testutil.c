@@ -66,6 +66,26 @@ int t_run(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+void t_test_filter(int argc, char **argv)
+{
+	static char glob[256];
+	const char *f = argc > 1 ? argv[1] : getenv("VMS_TEST_FILTER");
+
+	if (argc > 2 || (f && f[0] == '-')) {
+		fprintf(stderr, "usage: %s [TEST-NAME-GLOB]  (or VMS_TEST_FILTER=GLOB)\n",
+			argv[0]);
+		exit(2);
+	}
+	if (!f || !*f)
+		return;
+	if (strpbrk(f, "*?"))
+		snprintf(glob, sizeof(glob), "%s", f);
+	else
+		snprintf(glob, sizeof(glob), "*%s*", f);
+	/* cmocka keeps the pointer: glob is static */
+	cmocka_set_test_filter(glob);
+}
+
 int t_write_text(const char *name, const char *text)
 {
 	FILE *f = fopen(name, "w");
