@@ -150,7 +150,8 @@ static void put(uint8_t *b, size_t *o, const void *p, size_t n)
 	uint32_t u = (uint32_t)n;
 
 	memcpy(b + *o, &u, 4);
-	memcpy(b + *o + 4, p, n);
+	if (n)	/* an empty field may come as NULL: memcpy wants a pointer */
+		memcpy(b + *o + 4, p, n);
 	*o += 4 + n;
 }
 
