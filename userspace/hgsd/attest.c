@@ -21,7 +21,12 @@
 #include <linux/vmshield.h>
 #include <openssl/rand.h>
 
+#include "attest.h"
 #include "hgsd.h"
+#include "keyproc.h"
+#include "log.h"
+#include "nonce.h"
+#include "store.h"
 #include "vms_b64.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_hex.h"

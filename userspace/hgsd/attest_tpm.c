@@ -36,7 +36,13 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include "attest.h"
 #include "hgsd.h"
+#include "keyproc.h"
+#include "log.h"
+#include "nonce.h"
+#include "store.h"
+#include "tpm_session.h"
 #include "vms_b64.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_hex.h"
@@ -600,8 +606,7 @@ void handle_tpm_attest(struct hgsd *h, struct request *rq, struct answer *a)
 	_cleanup_ossl_ uint8_t *der = NULL;
 	struct vms_health_cert_info info;
 	const char *host = NULL;
-	/* the answer refers to it after we return */
-	static __thread char detail[VMS_POLICY_DETAIL_MAX];
+	char detail[VMS_POLICY_DETAIL_MAX];
 	char fpr[VMS_FPR_HEX_LEN];
 	uint8_t md[32];
 	enum vms_hgs_reason r;

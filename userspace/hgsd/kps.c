@@ -25,6 +25,10 @@
 #include <linux/vmshield.h>
 
 #include "hgsd.h"
+#include "keyproc.h"
+#include "kps.h"
+#include "log.h"
+#include "store.h"
 #include "vms_b64.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_hex.h"

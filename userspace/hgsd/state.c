@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "hgsd.h"
+#include "log.h"
+#include "state.h"
+#include "store.h"
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
 #include "vms_x509.h"

@@ -18,7 +18,10 @@
 
 #include <sqlite3.h>
 
-#include "hgsd.h"
+#include "keyrelease.h"
+#include "log.h"
+#include "store.h"
+#include "vms_compiler.h"
 
 struct event;
 
