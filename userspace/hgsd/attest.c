@@ -80,7 +80,7 @@ static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
 					   struct vms_health_cert_info *info_out,
 					   uint8_t **der, size_t *len)
 {
-	_cleanup_(vms_freep) uint8_t *nonce = NULL, *sig = NULL;
+	_cleanup_free_ uint8_t *nonce = NULL, *sig = NULL;
 	struct vms_health_cert_info info = { 0 };
 	struct vms_isolation_report rep;
 	struct host_entry host = { 0 };
@@ -158,7 +158,7 @@ static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
 
 void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_(vms_freep) char *b64 = NULL;
+	_cleanup_free_ char *b64 = NULL;
 	_cleanup_ossl_ uint8_t *der = NULL;
 	struct vms_health_cert_info info;
 	const char *host = NULL;

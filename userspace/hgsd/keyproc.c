@@ -190,7 +190,7 @@ struct issue_req {
 static int do_issue(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, size_t len)
 {
 	_cleanup_(X509_freep) X509 *c = NULL;
-	_cleanup_(vms_freep) uint8_t *der = NULL;
+	_cleanup_free_ uint8_t *der = NULL;
 	struct issue_req rq;
 	size_t dlen = 0;
 	int r;
