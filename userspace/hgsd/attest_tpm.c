@@ -444,6 +444,7 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq, struct ans
 	struct vms_tpm_policy tp = { 0 };
 	struct vms_tpm_verifier ver = { 0 };
 	struct vms_tpm_evidence ev = { 0 };
+	uint8_t ek_name[VMS_TPM_NAME_LEN];
 	struct vms_tpm_verdict v;
 	struct tpm_state *tpm = NULL;
 	enum vms_hgs_reason r;
@@ -545,6 +546,14 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq, struct ans
 	ev.enclave_pk = t.pk;
 	ev.report = t.report;
 	ev.report_len = strlen(t.report);
+	/* the EK's Name: SHA-256 nameAlg, then the fingerprint's digest */
+	ek_name[0] = TPM2_ALG_SHA256 >> 8;
+	ek_name[1] = TPM2_ALG_SHA256 & 0xff;
+	if (vms_hex_decode_exact(c.ek_fpr, ek_name + 2, VMS_TPM_NAME_LEN - 2)) {
+		r = HGS_R_INTERNAL_ERROR;
+		goto out;
+	}
+	ver.ek_name = ek_name;
 	ver.pcr_mask = c.pcr_mask;
 	ver.policy = &tp;
 	ver.baselines = tpm->baselines;

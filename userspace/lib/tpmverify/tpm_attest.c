@@ -45,6 +45,19 @@ static enum vms_hgs_reason check_baselines(const struct vms_tpm_verifier *v,
 	return HGS_R_TPM_BASELINE_MISMATCH;
 }
 
+static enum vms_hgs_reason check_signer(const struct vms_tpm_key *ak,
+					const struct vms_tpm_evidence *ev,
+					const struct vms_tpm_verifier *v)
+{
+	uint8_t signer[VMS_TPM_NAME_LEN];
+	size_t slen;
+
+	if (vms_tpm_quote_signer(ev->attest, ev->attest_len, signer,
+				 sizeof(signer), &slen))
+		return HGS_R_TPM_AK_HIERARCHY;
+	return vms_tpm_signer_check(ak, v->ek_name, signer, slen);
+}
+
 static enum vms_hgs_reason verify(const struct vms_tpm_key *ak,
 				  const struct vms_tpm_evidence *ev,
 				  const struct vms_tpm_verifier *v,
@@ -67,6 +80,10 @@ static enum vms_hgs_reason verify(const struct vms_tpm_key *ak,
 	r = vms_tpm_quote_verify(ak, ev->attest, ev->attest_len, ev->sig,
 				 ev->sig_len, qd, v->pcr_mask, ev->pcr,
 				 &out->clock);
+	if (r != HGS_PASSED)
+		return r;
+	/* before the counters: only an endorsement-hierarchy AK sees true ones */
+	r = check_signer(ak, ev, v);
 	if (r != HGS_PASSED)
 		return r;
 	r = vms_tpm_clock_check(v->prev, &out->clock);
