@@ -280,8 +280,13 @@ static void startup_locality_sets_pcr0(void **state)
 	free(r.buf);
 }
 
-/* Append an EV_EFI_VARIABLE_DRIVER_CONFIG SecureBoot=@on on PCR 7. */
-static uint8_t *with_secure_boot(const struct rawlog *r, int on, size_t *len)
+/*
+ * Append an EV_EFI_VARIABLE_DRIVER_CONFIG SecureBoot=@on on PCR 7; with
+ * @edit, the data then says the opposite while the digest stays that of
+ * @on (one byte of the log edited by root).
+ */
+static uint8_t *with_secure_boot_ex(const struct rawlog *r, int on, int edit,
+				    size_t *len)
 {
 	static const uint8_t guid[16] = {
 		0x61, 0xdf, 0xe4, 0x8b, 0xca, 0x93, 0xd2, 0x11,
@@ -315,8 +320,15 @@ static uint8_t *with_secure_boot(const struct rawlog *r, int on, size_t *len)
 	EVP_Digest(data, sizeof(data), p + 14, NULL, EVP_sha256(), NULL);
 	v = sizeof(data);
 	memcpy(p + 46, &v, 4);
+	if (edit)
+		data[52] = (uint8_t)!on;
 	memcpy(p + 50, data, sizeof(data));
 	return b;
+}
+
+static uint8_t *with_secure_boot(const struct rawlog *r, int on, size_t *len)
+{
+	return with_secure_boot_ex(r, on, 0, len);
 }
 
 static void secure_boot_variable_read(void **state)
@@ -337,6 +349,35 @@ static void secure_boot_variable_read(void **state)
 	assert_int_equal(0, vms_tpm_eventlog_parse(b, len, &log));
 	assert_int_equal(0, log.secure_boot);
 	vms_tpm_eventlog_free(&log);
+	free(b);
+	free(r.buf);
+}
+
+/*
+ * Issue 22 item 3: a SecureBoot=0 boot whose event data root edited to
+ * say 1. The digests are untouched, so the log still replays to the same
+ * PCR 7; the data no longer hashes to its digest and is not believed.
+ */
+static void secure_boot_edited_data_not_believed(void **state)
+{
+	struct vms_tpm_eventlog log, honest;
+	struct rawlog r;
+	uint8_t *b;
+	size_t len;
+
+	(void)state;
+	raw_load(&r);
+	b = with_secure_boot(&r, 0, &len);
+	assert_int_equal(0, vms_tpm_eventlog_parse(b, len, &honest));
+	free(b);
+	b = with_secure_boot_ex(&r, 0, 1, &len);
+	assert_int_equal(0, vms_tpm_eventlog_parse(b, len, &log));
+	assert_int_equal(VMS_SB_DATA_MISMATCH, log.secure_boot);
+	assert_int_equal(log.n_events - 1, log.secure_boot_event);
+	/* the edit is invisible to the replay: same PCR 7 as the honest log */
+	assert_memory_equal(honest.pcr[7], log.pcr[7], VMS_SHA256_LEN);
+	vms_tpm_eventlog_free(&log);
+	vms_tpm_eventlog_free(&honest);
 	free(b);
 	free(r.buf);
 }
@@ -496,6 +537,7 @@ int main(void)
 		cmocka_unit_test(malformed_logs_refused),
 		cmocka_unit_test(startup_locality_sets_pcr0),
 		cmocka_unit_test(secure_boot_variable_read),
+		cmocka_unit_test(secure_boot_edited_data_not_believed),
 		cmocka_unit_test(baseline_capture_roundtrip_compare),
 		cmocka_unit_test(boot_differing_from_baseline_refused),
 		cmocka_unit_test(bad_baselines_refused),

@@ -51,11 +51,23 @@ struct vms_tpm_eventlog {
 	/* PCR values of the SHA-256 bank after replaying every event. */
 	uint8_t pcr[VMS_TPM_PCRS][VMS_SHA256_LEN];
 	uint32_t pcr_touched;		/* bit i: PCR i extended at least once */
-	int secure_boot;		/* 1 on, 0 off, -1 the log does not say */
+	/*
+	 * 1 on, 0 off, -1 the log does not say, VMS_SB_DATA_MISMATCH: its
+	 * event's data does not hash to the event's digest, so the data
+	 * cannot be believed (secure_boot_event names that event)
+	 */
+	int secure_boot;
+	uint32_t secure_boot_event;
 };
 
+#define VMS_SB_DATA_MISMATCH	(-2)
+
 /*
- * Parse and replay @buf. 0, or -EBADMSG (malformed: the caller maps it to
+ * Parse and replay @buf. The data of an event HGS interprets (today the
+ * SecureBoot variable's EV_EFI_VARIABLE_DRIVER_CONFIG) counts only when
+ * its SHA-256 digest is the hash of that data (TCG PC Client PFP: the
+ * digest of UEFI_VARIABLE_DATA); replay uses the digests alone, so edited
+ * data would otherwise pass unseen. 0, or -EBADMSG (malformed: the caller maps it to
  * TpmEventLogMalformed), -ENOTSUP (no SHA-256 bank), -E2BIG (over the
  * bounds), -ENOMEM. On error @log is left empty.
  */
