@@ -612,6 +612,38 @@ static void forged_enclave_key_refused(void **state)
 	json_decref(r);
 }
 
+/*
+ * Issue 22 item 2: quoted PCRs beyond 0-7 are verified too. With PCRs
+ * 8-9 in the policy (a measuring boot loader's command line and initrd),
+ * the boot log must replay to their quoted values: this TPM's PCR 8
+ * extended with a value no event explains is refused with PCR 8 named. A
+ * PCR nothing can verify (16-23) cannot be put in the policy.
+ */
+static void unlogged_pcr_refused(void **state)
+{
+	uint8_t junk[32];
+	const char *detail;
+	json_t *r;
+
+	(void)state;
+	add_baseline();
+	set_policy("tpm_pcrs", "0-10");
+	json_decref(attest_as("host-a", 200, "Passed"));
+	json_decref(t_hgs_call(adm, "/v1/admin/policy/set",
+			       json_pack("{s:s, s:s}", "name", "tpm_pcrs", "value", "0-10,16"),
+			       400, "InvalidRequest"));
+	t_random(junk, sizeof(junk));
+	assert_int_equal(extend(8, junk), 0);
+	r = attest_as("host-a", 403, "TpmEventLogReplayMismatch");
+	detail = json_string_value(json_object_get(r, "detail"));
+	assert_non_null(detail);
+	assert_non_null(strstr(detail, "PCR 8 "));
+	json_decref(r);
+	/* PCR 8 is not quoted by the default policy: the host attests again */
+	set_policy("tpm_pcrs", "0-7,10");
+	json_decref(attest_as("host-a", 200, "Passed"));
+}
+
 static void baseline_mismatch_names_the_event(void **state)
 {
 	uint8_t *txt;
@@ -1109,6 +1141,7 @@ int main(void)
 		cmocka_unit_test(credential_not_activated_refused),
 		cmocka_unit_test(challenge_of_other_host_refused),
 		cmocka_unit_test(pcr_value_flip_refused),
+		cmocka_unit_test(unlogged_pcr_refused),
 		cmocka_unit_test(forged_enclave_key_refused),
 		cmocka_unit_test(baseline_mismatch_names_the_event),
 		cmocka_unit_test(runtime_allowlist),

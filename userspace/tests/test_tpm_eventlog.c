@@ -405,7 +405,8 @@ static void baseline_capture_roundtrip_compare(void **state)
 	assert_memory_equal(b.ev, back.ev, b.n * sizeof(*b.ev));
 	assert_string_equal("qemu-q35", back.hw_class);
 	assert_int_equal(1, back.version);
-	assert_int_equal(HGS_PASSED, vms_baseline_compare(&back, &log, &d));
+	assert_int_equal(HGS_PASSED, vms_baseline_compare(&back, &log, T_QUOTE_MASK,
+							   &d));
 	free(json);
 	vms_baseline_free(&back);
 	vms_baseline_free(&b);
@@ -435,7 +436,7 @@ static void boot_differing_from_baseline_refused(void **state)
 	mod[r.off[3] + 14] ^= 0xff;
 	assert_int_equal(0, vms_tpm_eventlog_parse(mod, r.len, &other));
 	assert_int_equal(HGS_R_TPM_BASELINE_MISMATCH,
-			 vms_baseline_compare(&b, &other, &d));
+			 vms_baseline_compare(&b, &other, T_QUOTE_MASK, &d));
 	assert_int_equal(VMS_DIFF_DIGEST, d.kind);
 	assert_int_equal(3, d.index);
 	assert_int_equal(other.events[3].pcr, d.found.pcr);
@@ -456,7 +457,7 @@ static void boot_differing_from_baseline_refused(void **state)
 	mod = raw_build(&r, order, &len);
 	assert_int_equal(0, vms_tpm_eventlog_parse(mod, len, &other));
 	assert_int_equal(HGS_R_TPM_BASELINE_MISMATCH,
-			 vms_baseline_compare(&b, &other, &d));
+			 vms_baseline_compare(&b, &other, T_QUOTE_MASK, &d));
 	assert_int_equal(0, d.index);
 	vms_tpm_eventlog_free(&other);
 	free(mod);
@@ -468,7 +469,7 @@ static void boot_differing_from_baseline_refused(void **state)
 	mod = raw_build(&r, order, &len);
 	assert_int_equal(0, vms_tpm_eventlog_parse(mod, len, &other));
 	assert_int_equal(HGS_R_TPM_BASELINE_MISMATCH,
-			 vms_baseline_compare(&b, &other, &d));
+			 vms_baseline_compare(&b, &other, T_QUOTE_MASK, &d));
 	assert_int_equal(VMS_DIFF_MISSING, d.kind);
 	assert_int_equal(b.n - 1, d.index);
 	vms_tpm_eventlog_free(&other);
@@ -479,7 +480,7 @@ static void boot_differing_from_baseline_refused(void **state)
 	mod = raw_build(&r, order, &len);
 	assert_int_equal(0, vms_tpm_eventlog_parse(mod, len, &other));
 	assert_int_equal(HGS_R_TPM_BASELINE_MISMATCH,
-			 vms_baseline_compare(&b, &other, &d));
+			 vms_baseline_compare(&b, &other, T_QUOTE_MASK, &d));
 	assert_int_equal(VMS_DIFF_EXTRA, d.kind);
 	assert_int_equal(b.n, d.index);
 	vms_tpm_eventlog_free(&other);
@@ -498,7 +499,8 @@ static void bad_baselines_refused(void **state)
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a b\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":0,\"enabled\":true,\"events\":[]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[],\"extra\":1}",
-		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":8,\"type\":\"EV_SEPARATOR\",\"sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\"}]}",
+		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":10,\"type\":\"EV_SEPARATOR\",\"sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\"}]}",
+		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":16,\"type\":\"EV_SEPARATOR\",\"sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\"}]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":1,\"type\":\"EV_NO_ACTION\",\"sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\"}]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":1,\"type\":\"EV_SEPARATOR\",\"sha256\":\"00\"}]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"name\":\"c\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[]}",

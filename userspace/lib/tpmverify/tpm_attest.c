@@ -28,7 +28,7 @@ static enum vms_hgs_reason check_baselines(const struct vms_tpm_verifier *v,
 		if (!b->enabled || !v->hw_class ||
 		    strcmp(b->hw_class, v->hw_class))
 			continue;
-		if (vms_baseline_compare(b, boot, &d) == HGS_PASSED) {
+		if (vms_baseline_compare(b, boot, v->pcr_mask, &d) == HGS_PASSED) {
 			out->baseline = b;
 			return HGS_PASSED;
 		}
@@ -71,7 +71,9 @@ static enum vms_hgs_reason verify(const struct vms_tpm_key *ak,
 	size_t covered;
 	int ret;
 
-	if ((v->pcr_mask & REQUIRED_PCRS) != REQUIRED_PCRS || !v->policy ||
+	/* a PCR nothing can verify must never be quoted, so never certified */
+	if ((v->pcr_mask & REQUIRED_PCRS) != REQUIRED_PCRS ||
+	    (v->pcr_mask & ~VMS_TPM_VERIFIABLE_PCRS) || !v->policy ||
 	    !ev->pcr || !ev->nonce || !ev->enclave_pk || !ev->report)
 		return HGS_R_INTERNAL_ERROR;
 	if (vms_tpm_qualifying_data(ev->nonce, ev->enclave_pk, ev->report,
@@ -95,8 +97,9 @@ static enum vms_hgs_reason verify(const struct vms_tpm_key *ak,
 		return HGS_R_INTERNAL_ERROR;
 	if (ret)
 		return HGS_R_TPM_EVENT_LOG_MALFORMED;
-	if (vms_tpm_eventlog_check_pcrs(boot, v->pcr_mask & 0xffu, ev->pcr,
-					&bad)) {
+	/* every quoted PCR but IMA's replays from the boot log */
+	if (vms_tpm_eventlog_check_pcrs(boot, v->pcr_mask & VMS_TPM_LOG_PCRS,
+					ev->pcr, &bad)) {
 		snprintf(out->detail, sizeof(out->detail),
 			 "PCR %u does not replay from the event log", bad);
 		return HGS_R_TPM_EVENT_LOG_REPLAY_MISMATCH;

@@ -28,6 +28,16 @@
 #define VMS_EVLOG_MAX_BANKS	8u
 #define VMS_EVLOG_DATA_SHORT	48u
 
+/*
+ * The PCRs a boot event log can vouch for: 0-9 and 11-15 (firmware, boot
+ * loader, kernel command line and initrd under a measuring loader, and
+ * what else the platform logs). PCR 10 is IMA's, vouched for by the IMA
+ * list; 16-23 (debug, locality, application) by nothing. HGS quotes only
+ * PCRs it can verify.
+ */
+#define VMS_TPM_LOG_PCRS	0xfbffu
+#define VMS_TPM_VERIFIABLE_PCRS	0xffffu
+
 /* Event types the checks name (TCG PC Client PFP, section 10.4.1). */
 #define VMS_EV_POST_CODE			0x00000001u
 #define VMS_EV_NO_ACTION			0x00000003u
