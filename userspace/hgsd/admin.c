@@ -115,6 +115,9 @@ static void host_add_ek(struct hgsd *h, struct request *rq, struct answer *a,
 	if (r == -EKEYREJECTED) {
 		answer_fail(a, HGS_R_TPM_EK_CONFLICT,
 			    "this host is registered with another EK: remove it first if its TPM was really replaced");
+	} else if (r == -EADDRINUSE) {
+		answer_fail(a, HGS_R_TPM_EK_IN_USE,
+			    "another host is registered with this EK (one TPM is one host): `shieldctl hgs host list` names it; remove that host first if the TPM really moved");
 	} else {
 		finish(h, a, r, json_pack("{s:s, s:s, s:s}", "name", name, "ek_fpr", fpr,
 					  "hardware_class", cls));

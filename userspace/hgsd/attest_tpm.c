@@ -172,6 +172,8 @@ static enum vms_hgs_reason check_ek(struct hgsd *h, struct request *rq,
 	free(hex);
 	if (err == -EKEYREJECTED)
 		return HGS_R_TPM_EK_CONFLICT;	/* an admin registered another meanwhile */
+	if (err == -EADDRINUSE)
+		return HGS_R_TPM_EK_IN_USE;	/* another host holds this TPM */
 	if ((err && err != -EEXIST) || state_reload(h))
 		return HGS_R_INTERNAL_ERROR;
 	log_info("attest-tpm", "host=%s ek_fpr=%s msg=\"EK certified by a configured root; pinned\"",

@@ -571,8 +571,12 @@ static void challenge_of_other_host_refused(void **state)
 	struct manual m;
 
 	(void)state;
+	/* one TPM is one host: lend host-a's TPM to host-c for the challenge */
+	t_hgs_call_ok(adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "host-a"));
 	register_ek("host-c", "qemu-q35");
 	manual_build("host-c", enclave_pk, report, &m);
+	t_hgs_call_ok(adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "host-c"));
+	register_ek("host-a", "qemu-q35");
 	json_object_set_new(m.req, "host", json_string("host-a"));
 	json_decref(send_expect(m.req, 403, "NonceSessionMismatch"));
 }
@@ -792,12 +796,37 @@ static void ek_certificate_pins_the_ek(void **state)
 	/* without the certificate: not registered */
 	json_decref(attest_as("host-cert", 403, "TpmEkNotRegistered"));
 	assert_int_equal(vms_read_file("ekcert_rsa.der", 8192, &cert, &clen), 0);
+	in.ek_cert = cert;
+	in.ek_cert_len = clen;
+	/*
+	 * Issue 22 item 4: this TPM is host-a's. Pinning it to host-cert by
+	 * its certificate, or registering it there by hand, would make one TPM
+	 * attest as two hosts: TpmEkInUse, and host-cert keeps no EK.
+	 */
+	assert_int_equal(vms_hgs_attest_tpm(cli, tpm, &in, &http, &resp, err), 0);
+	assert_string_equal(vms_hgs_substatus(resp), "TpmEkInUse");
+	assert_int_equal(http, 409);
+	json_decref(resp);
+	{
+		char *ek = our_ek_b64();
+
+		json_decref(t_hgs_call(adm, "/v1/admin/hosts/add",
+				 json_pack("{s:s, s:s}", "name", "host-cert", "ek_public", ek), 409,
+				 "TpmEkInUse"));
+		free(ek);
+	}
+	hosts = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	json_array_foreach(json_object_get(hosts, "hosts"), i, h)
+		if (!strcmp(json_string_value(json_object_get(h, "name")), "host-cert"))
+			pinned = strlen(json_string_value(json_object_get(h, "ek_fpr"))) != 0;
+	json_decref(hosts);
+	assert_false(pinned);
+	/* the TPM moves: host-a removed, now it can be pinned to host-cert */
+	t_hgs_call_ok(adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "host-a"));
 	/*
 	 * a certificate of this TPM, for this EK: the EK is trusted and pinned
 	 * (class "default": no baseline, so the attestation itself stops there)
 	 */
-	in.ek_cert = cert;
-	in.ek_cert_len = clen;
 	assert_int_equal(vms_hgs_attest_tpm(cli, tpm, &in, &http, &resp, err), 0);
 	assert_string_equal(vms_hgs_substatus(resp), "TpmNoBaseline");
 	json_decref(resp);
@@ -815,6 +844,9 @@ static void ek_certificate_pins_the_ek(void **state)
 			 json_pack("{s:s, s:s}", "name", "host-cert", "ek_public", other), 409,
 			 "TpmEkConflict"));
 	free(other);
+	/* and back to host-a, for the tests after this one */
+	t_hgs_call_ok(adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "host-cert"));
+	register_ek("host-a", "qemu-q35");
 }
 
 static void bad_bodies_refused(void **state)
@@ -882,6 +914,9 @@ static void shieldctl_admin_commands(void **state)
 	assert_int_equal(vms_write_file_atomic("ek.pub", ek, len, 0644, 0), 0);
 	free(ek);
 	snprintf(cmd, sizeof(cmd), "%s hgs host add host-cli --ek ek.pub --class cli", sctl);
+	/* host-a holds this TPM: refused (TpmEkInUse) until host-a is removed */
+	assert_int_not_equal(t_run("%s", cmd), 0);
+	t_hgs_call_ok(adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "host-a"));
 	assert_int_equal(t_run("%s", cmd), 0);
 	json_decref(attest_as("host-cli", 200, "Passed"));
 	/* the rig's EK for it: refused */
@@ -898,6 +933,9 @@ static void shieldctl_admin_commands(void **state)
 	set_policy("tpm_check_module_digest", "1");
 	json_decref(attest_as("host-cli", 403, "PolicyModuleNotMeasured"));
 	set_policy("tpm_check_module_digest", "0");
+	/* the TPM back to host-a for the tests after this one */
+	t_hgs_call_ok(adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "host-cli"));
+	register_ek("host-a", "qemu-q35");
 }
 
 /*
