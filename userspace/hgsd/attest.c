@@ -158,8 +158,8 @@ static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
 
 void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_free_ char *b64 = NULL;
 	_cleanup_ossl_ uint8_t *der = NULL;
+	_cleanup_free_ char *b64 = NULL;
 	struct vms_health_cert_info info;
 	const char *host = NULL;
 	char hbuf[80], fpr[VMS_FPR_HEX_LEN];
