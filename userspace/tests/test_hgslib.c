@@ -294,10 +294,10 @@ static void test_kp_unwrap_any_env(void **state)
  */
 static void test_kp_envelope_format(void **state)
 {
-	struct kpfix *f = *state;
-	const struct vms_guardian *gs[1] = { &f->hgs };
 	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *e = NULL;
 	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *sd = NULL;
+	struct kpfix *f = *state;
+	const struct vms_guardian *gs[1] = { &f->hgs };
 	STACK_OF(CMS_RecipientInfo) *ris;
 	CMS_RecipientInfo *ri;
 	struct vms_kp_info info;
