@@ -110,6 +110,11 @@ check "guardian import from HGS" $S guardian import --url "$URL" --ca "$T/hgs/tl
 check "imported guardian is the primary" sh -c "$S guardian show --in hgs.pub | grep -q 'guardian: hgs-guardian-1'"
 fails "guardian import needs the right CA" "import" $S guardian import --url "$URL" --ca "$T/hgs/signer.pem" --out x.pub
 check "guardian new other" $S guardian new --name other --out other.guardian
+# names become file names and arguments: a letter or digit first
+for bad in -rf .hidden _x ..; do
+	fails "guardian new --name $bad refused" "name" $S guardian new --name "$bad" --out bad.guardian
+done
+check "a refused guardian name wrote nothing" test ! -e bad.guardian
 $S guardian export --in other.guardian --out other.pub >/dev/null
 printf 'pw-for-test\n' > pw
 check "guardian new with a password" $S guardian new --name enc --out enc.guardian --password-file pw
