@@ -27,7 +27,7 @@ VMS_DEFINE_CLEANUP(CMS_ContentInfo, CMS_ContentInfo_free)
 VMS_DEFINE_CLEANUP(ASN1_OCTET_STRING, ASN1_OCTET_STRING_free)
 VMS_DEFINE_CLEANUP(ASN1_OBJECT, ASN1_OBJECT_free)
 
-/* OPENSSL_malloc'd memory (i2d_*, BIO data copies). */
+/* OPENSSL_malloc'd memory (i2d_*, PEM_read_bio's name/header/data). */
 static inline void vms_osslfreep(void *p)
 {
 	OPENSSL_free(*(void **)p);

@@ -244,7 +244,7 @@ static int decrypt_tk(CMS_ContentInfo *env, const struct vms_guardian *g,
 		      uint8_t tk[32])
 {
 	_cleanup_(BIO_free_allp) BIO *out = BIO_new(BIO_s_secmem());
-	_cleanup_vms_secret_ struct vms_secret pt = { 0 };
+	_cleanup_(vms_secret_free) struct vms_secret pt = { 0 };
 
 	if (!out)
 		return -ENOMEM;
@@ -584,7 +584,7 @@ static int kp_change(const uint8_t *der, size_t len,
 {
 	_cleanup_(vms_x509_stack_freep) STACK_OF(X509) *recips = NULL;
 	_cleanup_(kp_free) struct kp k = { 0 };
-	_cleanup_key32_ struct vms_key32 tk;
+	_cleanup_(vms_key32_wipe) struct vms_key32 tk;
 	int r;
 
 	*out = NULL;
