@@ -26,7 +26,11 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "config.h"
 #include "hgsd.h"
+#include "keys.h"
+#include "log.h"
+#include "store.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"

@@ -129,8 +129,15 @@ check "kp show lists the HGS guardian" sh -c "$S kp show --in vm.kp | grep -q 'g
 check "openssl cms parses the KP" sh -c "openssl cms -cmsout -print -inform DER -in vm.kp | grep -q 'signedData'"
 check "openssl cms verifies the owner signature" \
 	openssl cms -verify -noverify -binary -inform DER -in vm.kp -out env.der
-check "the envelope is CMS EnvelopedData with key agreement" sh -c \
-	"openssl cms -cmsout -print -inform DER -in env.der | grep -q 'kari'"
+check "the envelope is CMS AuthEnvelopedData with key agreement" sh -c \
+	"openssl cms -cmsout -print -inform DER -in env.der | grep -q 'kari' &&
+	 openssl cms -cmsout -print -inform DER -in env.der | grep -q 'id-smime-ct-authEnvelopedData'"
+check "the envelope uses AES-256-GCM and the SHA-256 KDF, no SHA-1 KDF, no CBC" sh -c \
+	"openssl cms -cmsout -print -inform DER -in env.der > env.txt &&
+	 grep -q 'aes-256-gcm' env.txt && grep -q 'dhSinglePass-stdDH-sha256kdf-scheme' env.txt &&
+	 ! grep -q 'sha1kdf\\|cbc' env.txt"
+check "the owner's signature advertises no S/MIME capabilities (des, rc2)" sh -c \
+	"! openssl cms -cmsout -print -inform DER -in vm.kp | grep -q 'S/MIME Capabilities'"
 check "openssl cms decrypts the TK with the owner's key" sh -c \
 	"openssl cms -decrypt -binary -inform DER -in env.der -recip owner.guardian -inkey owner.guardian -out tk.out && cmp -s tk.out vm.tk"
 check "kp grant" $S kp grant --in vm.kp --owner owner.guardian --guardian other.pub --out vm2.kp
