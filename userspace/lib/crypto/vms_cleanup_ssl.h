@@ -42,6 +42,13 @@ static inline void vms_x509_stack_freep(STACK_OF(X509) **p)
 	*p = NULL;
 }
 
+/* A stack of X509 that borrows its certificates: the list alone. */
+static inline void vms_x509_stack_borrowedp(STACK_OF(X509) **p)
+{
+	sk_X509_free(*p);
+	*p = NULL;
+}
+
 #define _cleanup_ossl_		_cleanup_(vms_osslfreep)
 
 #endif /* VMS_CLEANUP_SSL_H */

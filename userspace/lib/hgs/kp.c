@@ -533,18 +533,11 @@ int vms_kp_create(const struct vms_guardian *owner, X509 *const *others,
 	return vms_kp_create_ex(owner, others, n_others, &bind, tk, der, derlen);
 }
 
-/* A stack that borrows its certificates: frees the list alone. */
-static void borrowed_stack_freep(STACK_OF(X509) **sk)
-{
-	sk_X509_free(*sk);
-	*sk = NULL;
-}
-
 int vms_kp_create_ex(const struct vms_guardian *owner, X509 *const *others,
 		     size_t n_others, const struct vms_kp_info *bind,
 		     const uint8_t tk[32], uint8_t **der, size_t *derlen)
 {
-	_cleanup_(borrowed_stack_freep) STACK_OF(X509) *sk = sk_X509_new_null();
+	_cleanup_(vms_x509_stack_borrowedp) STACK_OF(X509) *sk = sk_X509_new_null();
 	size_t i;
 
 	if (!sk || !owner->enc_cert || !sk_X509_push(sk, owner->enc_cert))
