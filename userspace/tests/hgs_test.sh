@@ -119,6 +119,10 @@ $S guardian export --in other.guardian --out other.pub >/dev/null
 printf 'pw-for-test\n' > pw
 check "guardian new with a password" $S guardian new --name enc --out enc.guardian --password-file pw
 fails "encrypted guardian without its password" "wrong password" $S guardian show --in enc.guardian
+cp owner.guardian owner.before
+fails "guardian new never replaces a file, and says so" "cannot write owner.guardian: the file exists" \
+	$S guardian new --name owner2 --out owner.guardian
+check "  ... and left it as it was" cmp -s owner.guardian owner.before
 
 # ---- key protectors ----
 VM=6f1c2a5e-930d-4b71-8a42-0c5de177309b
@@ -152,7 +156,18 @@ cp vm.kp bad.kp
 printf '\001' | dd of=bad.kp bs=1 seek=$(( $(wc -c < vm.kp) - 1 )) conv=notrunc 2>/dev/null
 fails "kp show detects tampering" "altered" $S kp show --in bad.kp
 fails "kp new needs a policy" "needs --policy" $S kp new --owner owner.guardian --vm-id $VM --out x.kp
-check "no output left by failures" sh -c "! ls x.kp vm3.kp vm5.kp 2>/dev/null"
+fails "kp new names a missing --tk file" "cannot read --tk missing.tk" \
+	$S kp new --owner owner.guardian --vm-id $VM --policy shielded --tk missing.tk --out x.kp
+head -c 31 vm.tk > short.tk
+fails "kp new refuses a --tk of the wrong size" "must hold exactly 32 bytes" \
+	$S kp new --owner owner.guardian --vm-id $VM --policy shielded --tk short.tk --out x.kp
+fails "kp new never replaces a KP, and says which file" "cannot write vm.kp: the file exists" \
+	$S kp new --owner owner.guardian --vm-id $VM --policy shielded --out vm.kp --tk-out new.tk
+fails "kp new never replaces a --tk-out file" "cannot write --tk-out vm.tk: the file exists" \
+	$S kp new --owner owner.guardian --vm-id $VM --policy shielded --out x.kp --tk-out vm.tk
+fails "kp grant names a missing --in file" "cannot read missing.kp" \
+	$S kp grant --in missing.kp --owner owner.guardian --guardian other.pub --out vm3.kp
+check "no output left by failures" sh -c 'for f in x.kp vm3.kp vm5.kp new.tk; do test ! -e $f || exit 1; done'
 
 # ---- privilege separation ----
 KPID=$(pgrep -P "$PID" -x hgsd | head -1)

@@ -256,7 +256,7 @@ static int decrypt_tk(CMS_ContentInfo *env, const struct vms_guardian *g,
 		      uint8_t tk[32])
 {
 	_cleanup_(BIO_free_allp) BIO *out = BIO_new(BIO_s_secmem());
-	_cleanup_vms_secret_ struct vms_secret pt = { 0 };
+	_cleanup_(vms_secret_free) struct vms_secret pt = { 0 };
 
 	if (!out)
 		return -ENOMEM;
@@ -533,18 +533,11 @@ int vms_kp_create(const struct vms_guardian *owner, X509 *const *others,
 	return vms_kp_create_ex(owner, others, n_others, &bind, tk, der, derlen);
 }
 
-/* A stack that borrows its certificates: frees the list alone. */
-static void borrowed_stack_freep(STACK_OF(X509) **sk)
-{
-	sk_X509_free(*sk);
-	*sk = NULL;
-}
-
 int vms_kp_create_ex(const struct vms_guardian *owner, X509 *const *others,
 		     size_t n_others, const struct vms_kp_info *bind,
 		     const uint8_t tk[32], uint8_t **der, size_t *derlen)
 {
-	_cleanup_(borrowed_stack_freep) STACK_OF(X509) *sk = sk_X509_new_null();
+	_cleanup_(vms_x509_stack_borrowedp) STACK_OF(X509) *sk = sk_X509_new_null();
 	size_t i;
 
 	if (!sk || !owner->enc_cert || !sk_X509_push(sk, owner->enc_cert))
@@ -630,7 +623,7 @@ static int kp_change(const uint8_t *der, size_t len,
 {
 	_cleanup_(vms_x509_stack_freep) STACK_OF(X509) *recips = NULL;
 	_cleanup_(kp_free) struct kp k = { 0 };
-	_cleanup_key32_ struct vms_key32 tk;
+	_cleanup_(vms_key32_wipe) struct vms_key32 tk;
 	int r;
 
 	*out = NULL;
