@@ -37,9 +37,9 @@
 
 void handle_nonce(struct hgsd *h, struct request *rq, struct answer *a)
 {
+	_cleanup_free_ char *nb64 = NULL;
 	uint8_t session[16], nonce[32];
 	char shex[33];
-	char *nb64;
 	json_t *o;
 	int r;
 
@@ -59,7 +59,6 @@ void handle_nonce(struct hgsd *h, struct request *rq, struct answer *a)
 	nb64 = vms_b64_encode(nonce, sizeof(nonce));
 	o = json_pack("{s:s, s:s, s:I}", "session", shex, "nonce", nb64 ? nb64 : "",
 		      "expires_in", (json_int_t)h->cfg.nonce_ttl_s);
-	free(nb64);
 	if (!o)
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 	else
@@ -158,8 +157,8 @@ static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
 
 void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
 {
+	_cleanup_(vms_osslfreep) uint8_t *der = NULL;
 	_cleanup_free_ char *b64 = NULL;
-	_cleanup_ossl_ uint8_t *der = NULL;
 	struct vms_health_cert_info info;
 	const char *host = NULL;
 	char hbuf[80], fpr[VMS_FPR_HEX_LEN];

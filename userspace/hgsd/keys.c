@@ -49,8 +49,6 @@ static void password_wipe(struct password *pw)
 	OPENSSL_cleanse(pw, sizeof(*pw));
 }
 
-#define _cleanup_password_	_cleanup_(password_wipe)
-
 /* The password is the hex of 32 random bytes (a struct vms_key32). */
 _Static_assert(sizeof(((struct vms_key32 *)0)->b) * 2 == PASSWORD_LEN,
 	       "the master key is 32 bytes in hex");
@@ -166,9 +164,9 @@ static int init_signer(const char *dir, const char *pw, const char *keyname,
 static int create_keys(const char *dir, const struct hgsd_config *cfg, const char *tls_san,
 		       char **guardian_pem)
 {
-	_cleanup_key32_ struct vms_key32 raw;
-	_cleanup_password_ struct password pw;
 	_cleanup_(vms_guardian_free) struct vms_guardian g = { 0 };
+	_cleanup_(vms_key32_wipe) struct vms_key32 raw;
+	_cleanup_(password_wipe) struct password pw;
 	int r;
 
 	if (RAND_bytes(raw.b, sizeof(raw.b)) != 1)
@@ -390,7 +388,7 @@ static int load_tls(struct hgsd *h, const char *pw)
 
 int keys_load(struct hgsd *h)
 {
-	_cleanup_password_ struct password pw;
+	_cleanup_(password_wipe) struct password pw;
 	int r;
 
 	r = read_password(h->cfg.master_key_file, &pw);
@@ -413,7 +411,7 @@ int keys_load(struct hgsd *h)
 int keys_new_guardian_held(struct hgsd *h, const char *name, char **pem)
 {
 	_cleanup_(vms_guardian_free) struct vms_guardian g = { 0 };
-	_cleanup_password_ struct password pw;
+	_cleanup_(password_wipe) struct password pw;
 	int r;
 
 	*pem = NULL;
@@ -587,7 +585,7 @@ static int guardian_slot_free(struct hgsd *h, const char *name)
 int keys_guardian_load_held(struct hgsd *h, const char *name, const char *pem)
 {
 	_cleanup_(vms_guardian_free) struct vms_guardian g = { 0 };
-	_cleanup_password_ struct password pw;
+	_cleanup_(password_wipe) struct password pw;
 	int r;
 
 	r = guardian_slot_free(h, name);

@@ -212,7 +212,7 @@ static int run(const char *conf)
 
 static int show_status(const char *conf)
 {
-	_cleanup_free_ char *s = NULL;
+	_cleanup_(vms_freep) char *s = NULL;
 	_cleanup_json_ json_t *resp = NULL;
 	struct hgsd_config cfg;
 	struct vms_hgs_client *c = NULL;
