@@ -440,14 +440,85 @@ static void to_timespec(double t, struct timespec *ts)
 	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
 }
 
+/*
+ * Under att.lock: wait until this caller may attest (1), or has its
+ * answer (0: *@b64 the usable certificate; -errno: @f filled, the lock
+ * still held either way). @gen0: the generation when the caller came.
+ */
+static int wait_for_gate(struct agent *a, const struct module_view *m, int force,
+			 unsigned long gen0, double deadline, char **b64,
+			 struct agent_fail *f)
+{
+	struct attest_state *s = &a->att;
+	struct timespec ts;
+
+	to_timespec(deadline, &ts);
+	for (;;) {
+		if (cert_usable(a, m) && (!force || s->generation != gen0)) {
+			*b64 = strdup(s->cert_b64);
+			return *b64 ? 0 : -ENOMEM;
+		}
+		/* an attempt finished while we waited, and failed: share it */
+		if (s->generation != gen0 && !s->running && !s->last_ok) {
+			*f = s->last_fail;
+			return f->err ? f->err : -EACCES;
+		}
+		if (!s->running)
+			return 1;
+		if (pthread_cond_timedwait(&s->changed, &s->lock, &ts) == ETIMEDOUT) {
+			agent_fail_set(f, "attestation", "HgsUnreachable",
+				       -ETIMEDOUT, "the attestation in progress did not finish before the deadline");
+			return -ETIMEDOUT;
+		}
+	}
+}
+
+/* Under att.lock: a failed attempt; a still-valid certificate is kept. */
+static void attempt_failed(struct agent *a, struct agent_fail *f)
+{
+	struct attest_state *s = &a->att;
+	char safe[600];
+
+	s->failures++;
+	if (s->cert_b64 && s->info.not_after - time(NULL) <
+	    (time_t)a->cfg.cert_min_remaining_s) {
+		char why[sizeof(f->message)];
+
+		snprintf(why, sizeof(why), "%s", f->message);
+		snprintf(f->message, sizeof(f->message), "the health certificate has expired (or has under %u s left) and renewing it failed: %.400s",
+			 a->cfg.cert_min_remaining_s, why);
+	}
+	s->last_fail = *f;
+	/* keep a still-valid certificate; try again soon */
+	if (s->renew_at > time(NULL) + RETRY_AFTER_FAIL_S || !s->cert_b64)
+		s->renew_at = time(NULL) + RETRY_AFTER_FAIL_S;
+	log_warn("attest_failed", "host=%s substatus=%s error=\"%s\"",
+		 a->cfg.host_name, f->substatus,
+		 log_safe(f->message, safe, sizeof(safe)));
+}
+
+/* Under att.lock: the new certificate (@fresh, taken) is the one in use. */
+static void attempt_passed(struct agent *a, char *fresh,
+			   const struct vms_health_cert_info *info)
+{
+	struct attest_state *s = &a->att;
+
+	memset(&s->last_fail, 0, sizeof(s->last_fail));
+	free(s->cert_b64);
+	s->cert_b64 = fresh;
+	s->info = *info;
+	s->last_success = s->last_attempt;
+	schedule_renewal(a);
+	save_cert(a, fresh);
+}
+
 int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
 		    struct agent_fail *f)
 {
 	struct attest_state *s = &a->att;
 	struct vms_health_cert_info info;
 	struct module_view m;
-	unsigned long gen0;
-	char *fresh = NULL, safe[600];
+	char *fresh = NULL;
 	int r;
 
 	*b64 = NULL;
@@ -455,33 +526,10 @@ int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
 	if (r)
 		return r;
 	pthread_mutex_lock(&s->lock);
-	gen0 = s->generation;
-	for (;;) {
-		if (cert_usable(a, &m) && (!force || s->generation != gen0)) {
-			*b64 = strdup(s->cert_b64);
-			pthread_mutex_unlock(&s->lock);
-			return *b64 ? 0 : -ENOMEM;
-		}
-		/* an attempt finished while we waited, and failed: share it */
-		if (s->generation != gen0 && !s->running && !s->last_ok) {
-			*f = s->last_fail;
-			pthread_mutex_unlock(&s->lock);
-			return f->err ? f->err : -EACCES;
-		}
-		if (!s->running)
-			break;
-		{
-			struct timespec ts;
-
-			to_timespec(deadline, &ts);
-			if (pthread_cond_timedwait(&s->changed, &s->lock, &ts) ==
-			    ETIMEDOUT) {
-				pthread_mutex_unlock(&s->lock);
-				agent_fail_set(f, "attestation", "HgsUnreachable",
-					       -ETIMEDOUT, "the attestation in progress did not finish before the deadline");
-				return -ETIMEDOUT;
-			}
-		}
+	r = wait_for_gate(a, &m, force, s->generation, deadline, b64, f);
+	if (r <= 0) {
+		pthread_mutex_unlock(&s->lock);
+		return r;
 	}
 	s->running = 1;
 	pthread_mutex_unlock(&s->lock);
@@ -496,30 +544,9 @@ int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
 	s->last_attempt = time(NULL);
 	s->last_ok = !r;
 	if (r) {
-		s->failures++;
-		if (s->cert_b64 && s->info.not_after - time(NULL) <
-		    (time_t)a->cfg.cert_min_remaining_s) {
-			char why[sizeof(f->message)];
-
-			snprintf(why, sizeof(why), "%s", f->message);
-			snprintf(f->message, sizeof(f->message), "the health certificate has expired (or has under %u s left) and renewing it failed: %.400s",
-				 a->cfg.cert_min_remaining_s, why);
-		}
-		s->last_fail = *f;
-		/* keep a still-valid certificate; try again soon */
-		if (s->renew_at > time(NULL) + RETRY_AFTER_FAIL_S || !s->cert_b64)
-			s->renew_at = time(NULL) + RETRY_AFTER_FAIL_S;
-		log_warn("attest_failed", "host=%s substatus=%s error=\"%s\"",
-			 a->cfg.host_name, f->substatus,
-			 log_safe(f->message, safe, sizeof(safe)));
+		attempt_failed(a, f);
 	} else {
-		memset(&s->last_fail, 0, sizeof(s->last_fail));
-		free(s->cert_b64);
-		s->cert_b64 = fresh;
-		s->info = info;
-		s->last_success = s->last_attempt;
-		schedule_renewal(a);
-		save_cert(a, fresh);
+		attempt_passed(a, fresh, &info);
 		*b64 = strdup(fresh);
 		if (!*b64)
 			r = -ENOMEM;
