@@ -120,6 +120,9 @@ static void host_add_ek(struct hgsd *h, struct request *rq, struct answer *a,
 	if (r == -EKEYREJECTED) {
 		answer_fail(a, HGS_R_TPM_EK_CONFLICT,
 			    "this host is registered with another EK: remove it first if its TPM was really replaced");
+	} else if (r == -EADDRINUSE) {
+		answer_fail(a, HGS_R_TPM_EK_IN_USE,
+			    "another host is registered with this EK (one TPM is one host): `shieldctl hgs host list` names it; remove that host first if the TPM really moved");
 	} else {
 		finish(h, a, r, json_pack("{s:s, s:s, s:s}", "name", name, "ek_fpr", fpr,
 					  "hardware_class", cls));
@@ -240,7 +243,7 @@ static void policy_set(struct hgsd *h, struct request *rq, struct answer *a)
 		answer_fail(a, HGS_R_INVALID_REQUEST,
 			    "min_isolation_level: kernel-open|kernel-locked|hypervisor; "
 			    "require_module_sig: 0|1; revocation_cutoff: now|unix seconds; "
-			    "admin_cert_allow_list: 0|1; tpm_pcrs: a list such as 0-7,10 that holds 0-7 and 10 (PCRs below 24); tpm_*: 0|1");
+			    "admin_cert_allow_list: 0|1; tpm_pcrs: a list such as 0-7,10 that holds 0-7 and 10 (PCRs 0-15: 10 is checked by the IMA list, the others by the boot event log; 16-23 by nothing); tpm_*: 0|1");
 		return;
 	}
 	finish(h, a, store_setting_set(h->st, name, norm, rq->who),

@@ -198,6 +198,8 @@ static enum vms_hgs_reason pin_certified_ek(struct hgsd *h, const struct tpm_off
 			      "hgsd ek-certificate");
 	if (r == -EKEYREJECTED)
 		return HGS_R_TPM_EK_CONFLICT;	/* an admin registered another meanwhile */
+	if (r == -EADDRINUSE)
+		return HGS_R_TPM_EK_IN_USE;	/* another host holds this TPM */
 	if (r && r != -EEXIST) {
 		log_errno(r, "attest-tpm", "step=\"pinning the certified EK\" host=%s", o->host.name);
 		return HGS_R_INTERNAL_ERROR;
@@ -510,18 +512,20 @@ static void tpm_attempt_done(struct tpm_attempt *at)
 }
 
 /*
- * The nonce and the challenge are spent by this attempt, whatever its
- * outcome; the challenge must be this session's, for this host.
+ * The nonce and the challenge are spent by an attempt that presents the
+ * session's own nonce, whatever its outcome after that; the challenge
+ * must be this session's, for this host. An answer with a wrong nonce
+ * spends nothing, so the genuine answer still finds its challenge.
  */
 static enum vms_hgs_reason spend_challenge(struct hgsd *h, struct tpm_attempt *at,
 					   char *detail, size_t dlen)
 {
 	enum vms_hgs_reason r = nonce_consume(h->nonces, at->t.session, at->t.nonce);
-	int e = tpm_sessions_take(h->tpm_sessions, at->t.session, &at->c);
 
 	if (r != HGS_PASSED)
 		return r;
-	if (e)	/* a host-key nonce, or a challenge already taken */
+	/* a host-key nonce, or a challenge already taken */
+	if (tpm_sessions_take(h->tpm_sessions, at->t.session, &at->c))
 		return HGS_R_NONCE_SESSION_MISMATCH;
 	if (strcmp(at->c.host, at->t.host)) {
 		snprintf(detail, dlen, "the challenge was for another host");
@@ -625,6 +629,7 @@ static enum vms_hgs_reason verify_evidence(struct hgsd *h, struct tpm_attempt *a
 {
 	struct vms_tpm_clock prev = { 0 };
 	struct vms_tpm_verifier ver = { 0 };
+	uint8_t ek_name[VMS_TPM_NAME_LEN];
 	struct vms_tpm_evidence ev;
 	struct vms_tpm_policy tp;
 	enum vms_hgs_reason r;
@@ -638,6 +643,12 @@ static enum vms_hgs_reason verify_evidence(struct hgsd *h, struct tpm_attempt *a
 	if (e && e != -ENOENT)
 		return HGS_R_INTERNAL_ERROR;
 	evidence_of(at, &ev);
+	/* the registered EK's Name: SHA-256 nameAlg, then the fingerprint */
+	ek_name[0] = TPM2_ALG_SHA256 >> 8;
+	ek_name[1] = TPM2_ALG_SHA256 & 0xff;
+	if (vms_hex_decode_exact(at->c.ek_fpr, ek_name + 2, VMS_TPM_NAME_LEN - 2))
+		return HGS_R_INTERNAL_ERROR;
+	ver.ek_name = ek_name;
 	ver.pcr_mask = at->c.pcr_mask;
 	ver.policy = &tp;
 	ver.baselines = at->tpm->baselines;

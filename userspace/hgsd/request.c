@@ -61,10 +61,14 @@ const char *req_str(struct request *rq, struct answer *a, const char *field,
 		return NULL;
 	}
 	s = json_string_value(v);
-	if (json_string_length(v) > maxlen || strlen(s) != json_string_length(v)) {
+	if (json_string_length(v) > maxlen) {
 		answer_failf(a, HGS_R_INVALID_REQUEST,
-			     "field '%s' is too long or contains NUL (at most %zu)",
-			     field, maxlen);
+			     "field '%s' is too large (at most %zu characters)", field, maxlen);
+		return NULL;
+	}
+	if (strlen(s) != json_string_length(v)) {
+		answer_failf(a, HGS_R_INVALID_REQUEST, "field '%s' contains a NUL character",
+			     field);
 		return NULL;
 	}
 	return s;
@@ -80,7 +84,10 @@ int req_b64(struct request *rq, struct answer *a, const char *field,
 	if (!s)
 		return -EINVAL;
 	r = vms_b64_decode(s, strlen(s), max, out, outlen);
-	if (r)
+	if (r == -EMSGSIZE)
+		answer_failf(a, HGS_R_INVALID_REQUEST,
+			     "field '%s' is too large (at most %zu bytes once decoded)", field, max);
+	else if (r)
 		answer_failf(a, HGS_R_INVALID_REQUEST,
 			     "field '%s' is not valid base64 (RFC 4648, padded)", field);
 	return r;

@@ -19,6 +19,7 @@
 #include "vms_cleanup_json.h"
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
+#include "vms_tpm_eventlog.h"
 #include "vms_x509.h"
 
 static void hosts_free(struct host_entry *hosts, size_t n)
@@ -169,6 +170,9 @@ int tpm_pcrs_parse(const char *s, uint32_t *mask)
 		if (*end && !*s)
 			return -EINVAL;
 	}
+	/* only PCRs HGS can verify: 10 by IMA, the others by the boot log */
+	if (*mask & ~VMS_TPM_VERIFIABLE_PCRS)
+		return -EINVAL;
 	return (*mask & need) == need ? 0 : -EINVAL;
 }
 

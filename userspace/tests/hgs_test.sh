@@ -110,6 +110,11 @@ check "guardian import from HGS" $S guardian import --url "$URL" --ca "$T/hgs/tl
 check "imported guardian is the primary" sh -c "$S guardian show --in hgs.pub | grep -q 'guardian: hgs-guardian-1'"
 fails "guardian import needs the right CA" "import" $S guardian import --url "$URL" --ca "$T/hgs/signer.pem" --out x.pub
 check "guardian new other" $S guardian new --name other --out other.guardian
+# names become file names and arguments: a letter or digit first
+for bad in -rf .hidden _x ..; do
+	fails "guardian new --name $bad refused" "name" $S guardian new --name "$bad" --out bad.guardian
+done
+check "a refused guardian name wrote nothing" test ! -e bad.guardian
 $S guardian export --in other.guardian --out other.pub >/dev/null
 printf 'pw-for-test\n' > pw
 check "guardian new with a password" $S guardian new --name enc --out enc.guardian --password-file pw
@@ -125,8 +130,15 @@ check "kp show lists the HGS guardian" sh -c "$S kp show --in vm.kp | grep -q 'g
 check "openssl cms parses the KP" sh -c "openssl cms -cmsout -print -inform DER -in vm.kp | grep -q 'signedData'"
 check "openssl cms verifies the owner signature" \
 	openssl cms -verify -noverify -binary -inform DER -in vm.kp -out env.der
-check "the envelope is CMS EnvelopedData with key agreement" sh -c \
-	"openssl cms -cmsout -print -inform DER -in env.der | grep -q 'kari'"
+check "the envelope is CMS AuthEnvelopedData with key agreement" sh -c \
+	"openssl cms -cmsout -print -inform DER -in env.der | grep -q 'kari' &&
+	 openssl cms -cmsout -print -inform DER -in env.der | grep -q 'id-smime-ct-authEnvelopedData'"
+check "the envelope uses AES-256-GCM and the SHA-256 KDF, no SHA-1 KDF, no CBC" sh -c \
+	"openssl cms -cmsout -print -inform DER -in env.der > env.txt &&
+	 grep -q 'aes-256-gcm' env.txt && grep -q 'dhSinglePass-stdDH-sha256kdf-scheme' env.txt &&
+	 ! grep -q 'sha1kdf\\|cbc' env.txt"
+check "the owner's signature advertises no S/MIME capabilities (des, rc2)" sh -c \
+	"! openssl cms -cmsout -print -inform DER -in vm.kp | grep -q 'S/MIME Capabilities'"
 check "openssl cms decrypts the TK with the owner's key" sh -c \
 	"openssl cms -decrypt -binary -inform DER -in env.der -recip owner.guardian -inkey owner.guardian -out tk.out && cmp -s tk.out vm.tk"
 check "kp grant" $S kp grant --in vm.kp --owner owner.guardian --guardian other.pub --out vm2.kp
