@@ -581,7 +581,7 @@ static void test_cli(void **state)
 	assert_int_equal(sh(cmd), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
@@ -603,5 +603,6 @@ int main(void)
 		cmocka_unit_test(test_cli),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("diagnose", tests, NULL, NULL);
 }

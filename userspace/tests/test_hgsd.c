@@ -1556,7 +1556,7 @@ static void test_crash_safety(void **state)
 	host_free(&h);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metadata),
@@ -1600,5 +1600,6 @@ int main(void)
 		cmocka_unit_test(test_crash_safety),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("hgsd", tests, group_setup, group_teardown);
 }

@@ -498,7 +498,7 @@ static void test_reasons(void **state)
 	assert_int_equal(vms_hgs_reason_from_name("Nope"), -1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_b64),
@@ -516,5 +516,6 @@ int main(void)
 		cmocka_unit_test(test_reasons),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("hgslib", tests, NULL, NULL);
 }
