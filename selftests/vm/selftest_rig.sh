@@ -198,6 +198,9 @@ check "(e) SIGTERM: QEMU and swtpm stopped, pid files gone" nothing_left
 # The guest mounts its own tmpfs on /tmp; the rig keeps the repo tree visible.
 TMPREPO=$(mktemp -d /tmp/rig-selftest-repo.XXXXXX)
 cp -r "$HERE/.." "$TMPREPO/selftests"
+# the rig asks scripts/kernels.sh which kernel to boot
+mkdir -p "$TMPREPO/scripts"
+cp "$HERE/../../scripts/kernels.sh" "$TMPREPO/scripts/"
 RIG_SAVED=$RIG
 RIG=$TMPREPO/selftests/vm/run
 rig --no-module "$TMPREPO/selftests/vm/rigtests/pass.sh"
