@@ -72,7 +72,7 @@ $(CHECKPATCH):
 		linux-source-6.1/scripts/const_structs.checkpatch
 	@touch $@
 
-selftests: $(KSFT_DIR)/kselftest_harness.h
+selftests: userspace $(KSFT_DIR)/kselftest_harness.h
 	$(MAKE) -C selftests/kmod BUILD=$(BUILD) KSFT_DIR=$(KSFT_DIR)
 	$(MAKE) -C selftests/fabric BUILD=$(BUILD)
 	$(MAKE) -C selftests/worker BUILD=$(BUILD)
@@ -98,7 +98,7 @@ demo: deps
 # userspace may use (Documentation/testing.md); scripts/static-check.sh
 # checks the same list.
 USTYLE_DIRS := userspace/examples userspace/worker userspace/fuzz userspace/agent \
-	userspace/hgsd userspace/shieldctl userspace/lib userspace/bench \
+	userspace/hgsd userspace/shieldctl $(wildcard userspace/lib/*) userspace/bench \
 	userspace/tests selftests/kmod selftests/fabric selftests/worker
 USTYLE_IGNORE := VOLATILE,AVOID_EXTERNS
 

@@ -5,7 +5,7 @@
  * Each side implements exactly these functions once:
  *   kernel:    kmod/prim_kernel.c     (curve25519(), hmac(sha256) shash,
  *                                      gcm(aes) AEAD, get_random_bytes)
- *   userspace: userspace/lib/prim_openssl.c (OpenSSL 3 EVP)
+ *   userspace: userspace/lib/crypto/prim_openssl.c (OpenSSL 3 EVP)
  *
  * Conventions: every function returns 0 or a negative errno. On any error
  * the output buffers hold no secret (implementations wipe them). Nothing

@@ -17,7 +17,7 @@ files=(kmod/*.c kmod/*.h core/*.c core/*.h include/uapi/linux/vmshield.h)
 USTYLE_IGNORE=VOLATILE,AVOID_EXTERNS
 ufiles=()
 for d in userspace/examples userspace/worker userspace/fuzz userspace/agent \
-	userspace/hgsd userspace/shieldctl userspace/lib userspace/bench \
+	userspace/hgsd userspace/shieldctl userspace/lib/* userspace/bench \
 	userspace/tests selftests/kmod selftests/fabric selftests/worker; do
 	for f in "$d"/*.c "$d"/*.h; do
 		[[ -e "$f" ]] && ufiles+=("$f")

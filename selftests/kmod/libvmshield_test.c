@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libvmshield_test - libvmshield (userspace/lib/vmshield.h) against the
+ * libvmshield_test - libvmshield (userspace/lib/device/vmshield.h) against the
  * real module, as a VMM worker uses it: load a key release as a vmshield
  * key, seal state, write it atomically, read it back, unseal, compare; and
  * the errors the library returns, each mapped to its message.

@@ -31,7 +31,7 @@
 #include "agent.h"
 #include "vmshield.h"
 #include "vms_b64.h"
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"

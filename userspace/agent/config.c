@@ -4,7 +4,7 @@
  * lines. Unknown keys, repeated keys (but hgs_fallback_url), malformed
  * values and missing required keys are errors with the line number: a typo
  * must not silently change where keys come from. Documentation/agent.md
- * lists every key; lib/conf_parse.c reads the lines.
+ * lists every key; lib/util/conf_parse.c reads the lines.
  */
 #include <errno.h>
 #include <stddef.h>

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_errmsg.h"
 #include "vms_fileio.h"
 #include "vms_x509.h"

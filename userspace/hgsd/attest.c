@@ -21,9 +21,14 @@
 #include <linux/vmshield.h>
 #include <openssl/rand.h>
 
+#include "attest.h"
 #include "hgsd.h"
+#include "keyproc.h"
+#include "log.h"
+#include "nonce.h"
+#include "store.h"
 #include "vms_b64.h"
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
 #include "vms_hgs_cert.h"
@@ -75,7 +80,7 @@ static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
 					   struct vms_health_cert_info *info_out,
 					   uint8_t **der, size_t *len)
 {
-	_cleanup_(vms_freep) uint8_t *nonce = NULL, *sig = NULL;
+	_cleanup_free_ uint8_t *nonce = NULL, *sig = NULL;
 	struct vms_health_cert_info info = { 0 };
 	struct vms_isolation_report rep;
 	struct host_entry host = { 0 };
@@ -153,8 +158,8 @@ static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
 
 void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_(vms_freep) char *b64 = NULL;
 	_cleanup_ossl_ uint8_t *der = NULL;
+	_cleanup_free_ char *b64 = NULL;
 	struct vms_health_cert_info info;
 	const char *host = NULL;
 	char hbuf[80], fpr[VMS_FPR_HEX_LEN];

@@ -3,7 +3,7 @@
  * config.c - hgsd.conf: "key = value" lines, '#' comments, blank lines.
  * Unknown keys and malformed values are errors (a typo must not silently
  * weaken a setting). Documentation/hgs-admin-guide.md lists every key;
- * lib/conf_parse.c reads the lines. A key given twice: the last one holds.
+ * lib/util/conf_parse.c reads the lines. A key given twice: the last one holds.
  */
 #include <errno.h>
 #include <limits.h>
@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hgsd.h"
+#include "config.h"
+#include "keyrelease.h"
 #include "vms_compiler.h"
 #include "vms_conf_parse.h"
 #include "vms_fileio.h"

@@ -40,7 +40,11 @@
 #include <openssl/evp.h>
 
 #include "hgsd.h"
-#include "vms_cleanup.h"
+#include "keyproc.h"
+#include "keys.h"
+#include "log.h"
+#include "store.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_hgs_cert.h"
 #include "vms_kp.h"
 #include "vms_x509.h"
@@ -183,14 +187,15 @@ struct issue_req {
 	long validity_s, margin_s;
 };
 
-static int do_issue(struct hgsd *h, int fd, const uint8_t *p, size_t len)
+static int do_issue(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, size_t len)
 {
 	_cleanup_(X509_freep) X509 *c = NULL;
-	_cleanup_(vms_freep) uint8_t *der = NULL;
+	_cleanup_free_ uint8_t *der = NULL;
 	struct issue_req rq;
 	size_t dlen = 0;
 	int r;
 
+	(void)op;
 	if (len != sizeof(rq))
 		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
 	memcpy(&rq, p, sizeof(rq));
@@ -293,7 +298,7 @@ static int unwrap_kp(struct hgsd *h, const uint8_t *kp, size_t len,
 	return r;
 }
 
-static int do_release(struct hgsd *h, int fd, const uint8_t *p, size_t len)
+static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, size_t len)
 {
 	struct keyproc_release_req rq;
 	struct keyproc_release_rep rep;
@@ -301,6 +306,7 @@ static int do_release(struct hgsd *h, int fd, const uint8_t *p, size_t len)
 	uint8_t tk[32];
 	int r;
 
+	(void)op;
 	memset(&rep, 0, sizeof(rep));
 	if (len < sizeof(rq))
 		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
@@ -337,11 +343,13 @@ static int do_release(struct hgsd *h, int fd, const uint8_t *p, size_t len)
 	return send_frame(fd, 0, &rep, sizeof(rep), NULL, 0);
 }
 
-static int do_add_guardian(struct hgsd *h, int fd, const uint8_t *p, size_t len)
+static int do_add_guardian(struct hgsd *h, int fd, uint32_t op, const uint8_t *p,
+			   size_t len)
 {
 	char name[VMS_GUARDIAN_NAME_MAX + 1], *pem = NULL;
 	int r;
 
+	(void)op;
 	if (!len || len > VMS_GUARDIAN_NAME_MAX || memchr(p, 0, len))
 		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
 	memcpy(name, p, len);
@@ -390,6 +398,18 @@ static int do_guardian(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, si
 	return send_frame(fd, (uint32_t)r, NULL, 0, NULL, 0);
 }
 
+/* An operation: answer the request (@p, @len) on @fd; 0, or -EPIPE etc. */
+typedef int (*keyproc_op_fn)(struct hgsd *h, int fd, uint32_t op, const uint8_t *p,
+			     size_t len);
+
+static const keyproc_op_fn ops[] = {
+	[OP_ISSUE] = do_issue,
+	[OP_RELEASE] = do_release,
+	[OP_ADD_GUARDIAN] = do_add_guardian,
+	[OP_GUARDIAN_DROP] = do_guardian,
+	[OP_GUARDIAN_LOAD] = do_guardian,
+};
+
 static void *serve(void *arg)
 {
 	struct hgsd *h = keyproc_hgsd;
@@ -403,23 +423,8 @@ static void *serve(void *arg)
 		r = recv_frame(fd, &op, &p, &len);
 		if (r)
 			break;
-		switch (op) {
-		case OP_ISSUE:
-			r = do_issue(h, fd, p, len);
-			break;
-		case OP_RELEASE:
-			r = do_release(h, fd, p, len);
-			break;
-		case OP_ADD_GUARDIAN:
-			r = do_add_guardian(h, fd, p, len);
-			break;
-		case OP_GUARDIAN_DROP:
-		case OP_GUARDIAN_LOAD:
-			r = do_guardian(h, fd, op, p, len);
-			break;
-		default:
-			r = -EPROTO;
-		}
+		/* an unknown operation: the network side speaks nonsense */
+		r = op < ARRAY_SIZE(ops) && ops[op] ? ops[op](h, fd, op, p, len) : -EPROTO;
 		OPENSSL_clear_free(p, len ? len : 1);
 	}
 	/* The network process is gone (or spoke nonsense): so are we. */

@@ -19,7 +19,8 @@
 
 #include <seccomp.h>
 
-#include "hgsd.h"
+#include "keyproc.h"
+#include "vms_compiler.h"
 
 static const int allowed[] = {
 	/* channel I/O and logging */

@@ -26,8 +26,12 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "config.h"
 #include "hgsd.h"
-#include "vms_cleanup.h"
+#include "keys.h"
+#include "log.h"
+#include "store.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
 #include "vms_x509.h"

@@ -25,8 +25,12 @@
 #include <linux/vmshield.h>
 
 #include "hgsd.h"
+#include "keyproc.h"
+#include "kps.h"
+#include "log.h"
+#include "store.h"
 #include "vms_b64.h"
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_hex.h"
 #include "vms_hgs_cert.h"
 #include "vms_kp.h"
@@ -204,7 +208,7 @@ struct release_out {
 static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 				   struct answer *a, struct release_out *out)
 {
-	_cleanup_(vms_freep) uint8_t *cert = NULL, *kp = NULL;
+	_cleanup_free_ uint8_t *cert = NULL, *kp = NULL;
 	struct keyproc_release_req krq;
 	const char *vm_str;
 	size_t certlen, kplen;
@@ -296,7 +300,7 @@ void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
 
 void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_(vms_freep) char *signer = NULL;
+	_cleanup_free_ char *signer = NULL;
 	json_t *gs = json_array(), *o;
 	unsigned int i;
 

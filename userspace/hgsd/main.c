@@ -20,7 +20,18 @@
 
 #include <linux/limits.h>
 
+#include "attest.h"
+#include "config.h"
 #include "hgsd.h"
+#include "http.h"
+#include "keyproc.h"
+#include "keys.h"
+#include "kps.h"
+#include "log.h"
+#include "nonce.h"
+#include "state.h"
+#include "store.h"
+#include "tpm_session.h"
 #include "vms_hgs_client.h"
 #include "vms_x509.h"
 

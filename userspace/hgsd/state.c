@@ -11,8 +11,12 @@
 #include <string.h>
 
 #include "hgsd.h"
+#include "log.h"
+#include "state.h"
+#include "store.h"
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
+#include "vms_tpm_eventlog.h"
 #include "vms_x509.h"
 
 static void hosts_free(struct host_entry *hosts, size_t n)
@@ -145,6 +149,9 @@ int tpm_pcrs_parse(const char *s, uint32_t *mask)
 		if (*end && !*s)
 			return -EINVAL;
 	}
+	/* only PCRs HGS can verify: 10 by IMA, the others by the boot log */
+	if (*mask & ~VMS_TPM_VERIFIABLE_PCRS)
+		return -EINVAL;
 	return (*mask & need) == need ? 0 : -EINVAL;
 }
 

@@ -18,7 +18,10 @@
 
 #include <sqlite3.h>
 
-#include "hgsd.h"
+#include "keyrelease.h"
+#include "log.h"
+#include "store.h"
+#include "vms_compiler.h"
 
 struct event;
 
@@ -439,10 +442,22 @@ struct host_ek_arg {
 
 /*
  * Register @name's EK: a new host (no host key), or the EK of a host
- * registered by its host key. Another EK than the registered one is
- * refused (-EKEYREJECTED, TpmEkConflict); the same one again is -EEXIST
- * unless only the hardware class changes.
+ * registered by its host key. An EK another host holds (enabled or not)
+ * is refused (-EADDRINUSE, TpmEkInUse): one TPM is one host. Another EK
+ * than the registered one is refused (-EKEYREJECTED, TpmEkConflict); the
+ * same one again is -EEXIST unless only the hardware class changes. All
+ * of it inside change()'s one transaction.
  */
+/* Is @h's EK registered for another host? 1, or 0 (a failed query: 1). */
+static int ek_held_elsewhere(sqlite3 *db, const struct host_ek_arg *h)
+{
+	const char *const args[] = { h->ek_fpr, h->name, NULL };
+	char other[80];
+
+	return query_text(db, "SELECT name FROM hosts WHERE ek_fpr = ? AND name != ?", args,
+			  other, sizeof(other)) != -ENOENT;
+}
+
 static int host_ek_fn(sqlite3 *db, const void *p)
 {
 	const struct host_ek_arg *h = p;
@@ -452,6 +467,12 @@ static int host_ek_fn(sqlite3 *db, const void *p)
 
 	now_text(now);
 	r = query_text(db, "SELECT ek_fpr FROM hosts WHERE name = ?", args, fpr, sizeof(fpr));
+	if (r && r != -ENOENT)
+		return r;
+	if (!r && fpr[0] && strcmp(fpr, h->ek_fpr))
+		return -EKEYREJECTED;
+	if (ek_held_elsewhere(db, h))
+		return -EADDRINUSE;
 	if (r == -ENOENT) {
 		const char *const ins[] = { h->name, h->ek_hex, h->ek_fpr, h->hw_class, now, now, NULL };
 
@@ -459,10 +480,6 @@ static int host_ek_fn(sqlite3 *db, const void *p)
 			   "  ek_fpr, hardware_class, enabled, added_at, updated_at)\n"
 			   "VALUES (?,'','','',?,?,?,1,?,?)", ins) == 1 ? 0 : -EIO;
 	}
-	if (r)
-		return r;
-	if (fpr[0] && strcmp(fpr, h->ek_fpr))
-		return -EKEYREJECTED;
 	r = query_text(db, "SELECT hardware_class FROM hosts WHERE name = ?", args, cls,
 		       sizeof(cls));
 	if (r)

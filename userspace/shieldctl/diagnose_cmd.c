@@ -25,7 +25,7 @@
 
 #include "shieldctl.h"
 #include "vmshield.h"
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_hgs_cert.h"
 #include "vms_agent_client.h"

@@ -233,7 +233,7 @@ PID=
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "events_max_rows = -5" >> "$T/h2/hgsd.conf"
 fails "a negative events_max_rows is refused" "bad value for 'events_max_rows'" "$H" -c "$T/h2/hgsd.conf"
-# Numbers are digits only, as in hgs-agent.conf (lib/conf_parse.c).
+# Numbers are digits only, as in hgs-agent.conf (lib/util/conf_parse.c).
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 printf 'max_nonces = \v100\n' >> "$T/h2/hgsd.conf"
 fails "a number with a leading blank is refused, saying digits only" \

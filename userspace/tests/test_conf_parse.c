@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_conf_parse.c - the "key = value" reader hgsd and hgs-agent share
- * (lib/conf_parse.c): line numbers, comments, blanks and CRLF; every
+ * (lib/util/conf_parse.c): line numbers, comments, blanks and CRLF; every
  * malformed line refused with "FILE:LINE: what is wrong"; numbers strict
  * (no sign, space, unit); files with a NUL byte or too large refused.
  */

@@ -34,7 +34,7 @@
 #include "hgsd_fixture.h"
 #include "keyrelease.h"
 #include "vms_b64.h"
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_guardian.h"
 #include "vms_hex.h"

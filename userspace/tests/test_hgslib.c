@@ -15,7 +15,7 @@
 
 #include "keyrelease.h"
 #include "vms_b64.h"
-#include "vms_cleanup.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_guardian.h"
 #include "vms_hgs_attest.h"
 #include "vms_hgs_cert.h"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# tpm_test.sh SHIELDCTL - `shieldctl tpm` (userspace/lib/host_tpm.c) against
+# tpm_test.sh SHIELDCTL - `shieldctl tpm` (userspace/lib/hosttpm/host_tpm.c) against
 # a real TPM 2.0: swtpm (libtpms) on 127.0.0.1, provisioned with an EK by
 # swtpm_setup, reached through tpm2-tss's swtpm TCTI. The results are
 # checked with tpm2-tools, an independent implementation: tpm2_checkquote
