@@ -3,41 +3,53 @@
 # vmshield top-level Makefile.
 #
 #   make deps    install what is missing (apt-get; idempotent)
-#   make         build vmshield.ko and all userspace programs
-#   make check   unit tests, fuzzing (bounded), DKMS test, then the rig tests
+#   make         build vmshield.ko (for KVER) and all userspace programs
+#   make module-alt  vmshield.ko for the second kernel (KVER_ALT), in build/kmod/
+#   make check   unit tests, fuzzing (bounded), kbuild and DKMS tests (both
+#                kernels), then the rig tests (module tests on both kernels)
 #   make demo    boot a guarded host and show what the module reports
 #   make bench   benchmarks (ratios against baselines run alongside)
 #   make fuzz    build the libFuzzer harnesses (scripts/fuzz.sh runs them)
 #   make style   checkpatch.pl (the gate make check applies; style-strict: more advice)
 #   make sparse  the module under sparse (C=2)
 #
-# The module is built with Kbuild (file Kbuild) against KDIR: by default the
-# headers of the newest kernel installed under /lib/modules, which need not
-# be the running kernel.
+# The module is built with Kbuild (file Kbuild) against KDIR, the headers of
+# KVER, which need not be the running kernel. Two kernels are supported, and
+# scripts/kernels.sh picks them from what is installed: KVER, the main one
+# (make, make demo, the rig, the fabric tests), is the newest Debian 12 6.1;
+# KVER_ALT, the second one, the newest 6.12 (linux-image-6.12-amd64), is
+# built and tested only explicitly (make module-alt; make check's kbuild,
+# dkms and rig-kmod-alt suites). Either can be set on the command line.
 
 REPO := $(CURDIR)
 BUILD := $(REPO)/build
-KVER ?= $(shell ls -1 /lib/modules 2>/dev/null | while read v; do \
-	  [ -e /lib/modules/$$v/build/Makefile ] && echo $$v; done | sort -V | tail -1)
+KVER ?= $(shell $(REPO)/scripts/kernels.sh --headers main)
+KVER_ALT ?= $(shell $(REPO)/scripts/kernels.sh --headers alt)
 KDIR ?= /lib/modules/$(KVER)/build
 LINUX_SRC_TAR ?= $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 KSFT_DIR := $(BUILD)/kselftest
 CHECKPATCH := $(BUILD)/linux-tools/scripts/checkpatch.pl
 
-.PHONY: all deps module userspace selftests check check-unit check-dkms \
+.PHONY: all deps module module-alt userspace selftests check check-unit check-dkms \
 	check-rig demo bench fuzz style style-strict sparse clean help
 
 all: module userspace selftests
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,22p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/scripts/install-deps.sh
 
 module:
-	@test -n "$(KVER)" || { echo "no kernel headers under /lib/modules: run 'make deps'" >&2; exit 1; }
+	@test -n "$(KVER)" || { echo "no Debian 12 6.1 kernel headers under /lib/modules: run 'make deps'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(REPO) W=1 modules
+
+# In a copy of the sources (build/kmod/KVER_ALT/): objects of two kernels
+# never mix in the tree. Fails on any compiler warning.
+module-alt:
+	@test -n "$(KVER_ALT)" || { echo "no 6.12 kernel headers under /lib/modules: run 'make deps'" >&2; exit 1; }
+	@$(REPO)/scripts/kmod-build.sh $(KVER_ALT)
 
 userspace:
 	$(MAKE) -C userspace all

@@ -30,22 +30,24 @@ run_suite unit make -s -C "$REPO/userspace" check
 run_suite static "$REPO/scripts/static-check.sh"
 run_suite systemd "$REPO/scripts/systemd-check.sh"
 run_suite fuzz "$REPO/scripts/fuzz.sh"
+# The module on both kernels (scripts/kernels.sh: Debian 12's 6.1 and
+# 6.12): W=1 builds without a warning, then the DKMS cycle.
+run_suite kbuild "$REPO/selftests/dkms/kbuild.sh"
 run_suite dkms "$REPO/selftests/dkms/test.sh"
 run_suite rig-self "$REPO/selftests/vm/selftest_rig.sh"
 # Module tests in one guest, in the order selftests/kmod/TESTS gives
 # (lockdown only goes up and unloading ends the module's life, so order
-# matters).
-kmod_tests=()
-while read -r t; do
-	[[ -z "$t" || "$t" == \#* ]] || kmod_tests+=("$REPO/build/selftests/$t")
-done < "$REPO/selftests/kmod/TESTS"
-run_suite rig-kmod "$REPO/selftests/vm/run" --timeout 1200 "${kmod_tests[@]}"
+# matters): on the main kernel, then once more on the second one.
+run_suite rig-kmod "$REPO/selftests/kmod/run.sh" --kernel main
+run_suite rig-kmod-alt "$REPO/selftests/kmod/run.sh" --kernel alt
 run_suite fabric "$REPO/selftests/fabric/run"
 run_suite worker "$REPO/selftests/worker/run.sh"
 run_suite worker-crash env CRASH_ROUNDS="${CRASH_ROUNDS:-50}" "$REPO/selftests/worker/crash_test.sh"
 
 echo "== summary ($(( $(date +%s) - start )) s)"
-grep -h '^# rig: boot-to-tests' "$TAP"/rig-kmod.tap 2>/dev/null | tail -1
+for t in rig-kmod rig-kmod-alt; do
+	grep -h '^# rig: \(kernel\|boot-to-tests\|total\)' "$TAP/$t.tap" 2>/dev/null | sed "s/^# rig:/# $t:/"
+done
 # unit suites may leave one TAP file per test binary; count those instead
 # of the combined unit stream when they exist
 files=()
@@ -55,6 +57,7 @@ if compgen -G "$REPO/build/tap/unit-*.tap" >/dev/null; then
 else
 	files+=("$TAP/unit.tap")
 fi
-files+=("$TAP/static.tap" "$TAP/systemd.tap" "$TAP/fuzz.tap" "$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap" "$TAP/fabric.tap")
+files+=("$TAP/static.tap" "$TAP/systemd.tap" "$TAP/fuzz.tap" "$TAP/kbuild.tap" "$TAP/dkms.tap")
+files+=("$TAP/rig-self.tap" "$TAP/rig-kmod.tap" "$TAP/rig-kmod-alt.tap" "$TAP/fabric.tap")
 files+=("$TAP/worker.tap" "$TAP/worker-crash.tap")
 exec "$REPO/scripts/tap-summary.sh" "${files[@]}"
