@@ -928,6 +928,119 @@ static void test_failed_seal_is_never_acknowledged(void **state)
 	close(dfd);
 }
 
+/* --- a stock QEMU on serve: SeaBIOS measures into the vTPM ------------- */
+
+/* Start QEMU (firmware only: no disk) on sock_path; its pid. */
+static pid_t start_qemu(const char *biolog)
+{
+	char chr[300], dbg[300];
+	pid_t pid;
+
+	snprintf(chr, sizeof(chr), "socket,id=chrtpm,path=%s", sock_path);
+	snprintf(dbg, sizeof(dbg), "file,id=dbg,path=%s", biolog);
+	unlink(biolog);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		execlp("qemu-system-x86_64", "qemu-system-x86_64", "-M", "pc",
+		       "-accel", "tcg", "-m", "64", "-nodefaults",
+		       "-display", "none", "-no-reboot", "-chardev", chr,
+		       "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
+		       "-device", "tpm-tis,tpmdev=tpm0", "-chardev", dbg,
+		       "-device", "isa-debugcon,iobase=0x402,chardev=dbg",
+		       (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Wait (up to @secs) for SeaBIOS to give up booting: PCRs 0-7 are done. */
+static int wait_firmware_done(const char *biolog, int secs)
+{
+	uint8_t *log = NULL;
+	size_t len = 0;
+	int i, found = 0;
+
+	for (i = 0; i < secs * 10 && !found; i++) {
+		usleep(100000);
+		if (vms_read_file(biolog, 1 << 20, &log, &len))
+			continue;
+		found = memmem(log, len, "No bootable device", 18) != NULL;
+		free(log);
+		log = NULL;
+	}
+	return found;
+}
+
+/* PCR 0-7 (SHA-256) through a data channel of our own: 8 x 32 bytes. */
+static void read_pcrs(int fd, uint8_t pcrs[8][32])
+{
+	static const uint8_t pcr_read[] = {
+		0x80, 0x01, 0, 0, 0, 20, 0, 0, 0x01, 0x7e,
+		0, 0, 0, 1, 0, 0x0b, 3, 0xff, 0, 0,
+	};
+	uint8_t resp[512];
+	size_t rl = 0, i;
+	uint32_t res;
+	int dfd = set_datafd(fd, &res);
+
+	assert_int_equal(0, res);
+	assert_int_equal(0, tpm_cmd(dfd, pcr_read, sizeof(pcr_read), resp, &rl));
+	/* header 10, updateCounter 4, selection 10, count 4, 8 x (2 + 32) */
+	assert_int_equal(10 + 4 + 10 + 4 + 8 * 34, rl);
+	for (i = 0; i < 8; i++)
+		memcpy(pcrs[i], resp + 28 + i * 34 + 2, 32);
+	close(dfd);
+}
+
+static void test_qemu_boots_seabios_power_cycle(void **state)
+{
+	char biolog[300];
+	uint8_t first[8][32], second[8][32];
+	u64 g1, g2;
+	pid_t q;
+	int fd, i, st;
+
+	(void)state;
+	if (system("command -v qemu-system-x86_64 >/dev/null")) {
+		skip();
+		return;
+	}
+	snprintf(biolog, sizeof(biolog), "%s/bios.log", dir);
+	provision();
+	start_server(0);
+	/* boot 1: SeaBIOS finds the TPM, measures, finds nothing to boot */
+	q = start_qemu(biolog);
+	assert_true(wait_firmware_done(biolog, 60));
+	g1 = file_generation();
+	assert_true(g1 > 1);		/* Startup(CLEAR) and more were sealed */
+	kill(q, SIGKILL);		/* a pulled plug: no CMD_SHUTDOWN */
+	waitpid(q, &st, 0);
+	fd = ctrl_connect();
+	read_pcrs(fd, first);
+	for (i = 0; i < 8; i++)
+		assert_false(t_all(first[i], 32, 0));	/* all measured */
+	close(fd);
+	/* boot 2 on the same worker: PCRs reset and measured again */
+	q = start_qemu(biolog);
+	assert_true(wait_firmware_done(biolog, 60));
+	g2 = file_generation();
+	assert_true(g2 > g1);
+	kill(q, SIGKILL);
+	waitpid(q, &st, 0);
+	fd = ctrl_connect();
+	read_pcrs(fd, second);
+	/* the same firmware measured the same way: equal, not extended twice */
+	assert_memory_equal(first, second, sizeof(first));
+	assert_int_equal(0, ctrl_res(fd, CMD_SHUTDOWN, NULL, 0));
+	assert_int_equal(0, server_exit());
+	close(fd);
+}
+
 /* --- tpm2-tools: serve (TCP mode) against swtpm ------------------------ */
 
 static uint16_t free_port_pair(void)
@@ -1102,6 +1215,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_state_blobs_are_sealed, end_test),
 		cmocka_unit_test_teardown(test_abuse_control_messages, end_test),
 		cmocka_unit_test_teardown(test_failed_seal_is_never_acknowledged, end_test),
+		cmocka_unit_test_teardown(test_qemu_boots_seabios_power_cycle, end_test),
 		cmocka_unit_test_teardown(test_tpm2_tools_same_as_swtpm, end_test),
 	};
 
