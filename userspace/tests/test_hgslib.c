@@ -335,16 +335,26 @@ static void test_kp_envelope_format(void **state)
 	free(env);
 }
 
-/* data/kp/NAME next to the sources, found from the test binary's place. */
+/*
+ * data/kp/NAME next to the sources, found from the test binary's place
+ * (build/tests/ or, sanitized, build/asan/tests/).
+ */
 static void kp_data(const char *name, char *out, size_t len)
 {
+	static const char *const up[] = { "../..", "../../.." };
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t i;
 
 	assert_true(n > 0);
 	exe[n] = 0;
-	*strrchr(exe, '/') = 0;	/* <top>/build/tests/test_hgslib */
-	snprintf(out, len, "%s/../../userspace/tests/data/kp/%s", exe, name);
+	*strrchr(exe, '/') = 0;
+	for (i = 0; i < ARRAY_SIZE(up); i++) {
+		snprintf(out, len, "%s/%s/userspace/tests/data/kp/%s", exe, up[i], name);
+		if (!access(out, F_OK))
+			return;
+	}
+	fail_msg("data/kp/%s not found above %s", name, exe);
 }
 
 /*
