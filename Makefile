@@ -4,14 +4,16 @@
 #
 #   make deps          install what is missing (apt-get; idempotent)
 #   make, make all     build vmshield.ko, userspace and the selftests
-#   make module        vmshield.ko alone; make userspace, make selftests
+#   make module        vmshield.ko alone (KVER); make userspace, make selftests
+#   make module-alt    vmshield.ko for the second kernel (KVER_ALT), in build/kmod/
 #   make check         deps, the build, then the tiers check-unit, check-san,
 #                      check-rig and check-fabric; a summary with each tier's
 #                      time and the total (budget 15 min on 2 cores, no KVM)
 #   make check-unit    unit tests, checkpatch, systemd units, docs, fuzz corpus
 #                      replay (under a minute once built)
 #   make check-san     ASan+UBSan build: unit and hgsd tests, 20 s fuzzing each
-#   make check-rig     DKMS, sparse, the rig's own tests, module tests in the rig
+#   make check-rig     kbuild and DKMS (both kernels), sparse, the rig's own
+#                      tests, the module tests in the rig (both kernels)
 #   make check-fabric  fabric end to end, worker tests, crash test (5 rounds)
 #   make soak          crash test with 50 rounds, 10 min of fuzzing per harness
 #   make demo          boot a guarded host and show what the module reports
@@ -22,22 +24,26 @@
 #   make sparse        the module under sparse (C=2)
 #   make clean         remove every build output; make help: this text
 #
-# The module is built with Kbuild (file Kbuild) against KDIR: by default the
-# headers of the newest kernel installed under /lib/modules, which need not
-# be the running kernel.
+# The module is built with Kbuild (file Kbuild) against KDIR, the headers of
+# KVER, which need not be the running kernel. Two kernels are supported, and
+# scripts/kernels.sh picks them from what is installed: KVER, the main one
+# (make, make demo, the rig, the fabric tests), is the newest Debian 12 6.1;
+# KVER_ALT, the second one, the newest 6.12 (linux-image-6.12-amd64), is
+# built and tested only explicitly (make module-alt; make check's kbuild,
+# dkms and rig-kmod-alt suites). Either can be set on the command line.
 
 REPO := $(CURDIR)
 BUILD := $(REPO)/build
-KVER ?= $(shell ls -1 /lib/modules 2>/dev/null | while read v; do \
-	  [ -e /lib/modules/$$v/build/Makefile ] && echo $$v; done | sort -V | tail -1)
+KVER ?= $(shell $(REPO)/scripts/kernels.sh --headers main)
+KVER_ALT ?= $(shell $(REPO)/scripts/kernels.sh --headers alt)
 KDIR ?= /lib/modules/$(KVER)/build
 LINUX_SRC_TAR ?= $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 KSFT_DIR := $(BUILD)/kselftest
 CHECKPATCH := $(BUILD)/linux-tools/scripts/checkpatch.pl
 
-.PHONY: all deps module userspace selftests check check-unit check-san \
-	check-rig check-fabric soak demo bench fuzz style style-strict sparse \
-	clean help
+.PHONY: all deps module module-alt userspace selftests check check-unit \
+	check-san check-rig check-fabric soak demo bench fuzz style style-strict \
+	sparse clean help
 
 all: module userspace selftests
 
@@ -50,8 +56,14 @@ deps:
 	@$(REPO)/scripts/install-deps.sh
 
 module:
-	@test -n "$(KVER)" || { echo "no kernel headers under /lib/modules: run 'make deps'" >&2; exit 1; }
+	@test -n "$(KVER)" || { echo "no Debian 12 6.1 kernel headers under /lib/modules: run 'make deps'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(REPO) W=1 modules
+
+# In a copy of the sources (build/kmod/KVER_ALT/): objects of two kernels
+# never mix in the tree. Fails on any compiler warning.
+module-alt:
+	@test -n "$(KVER_ALT)" || { echo "no 6.12 kernel headers under /lib/modules: run 'make deps'" >&2; exit 1; }
+	@$(REPO)/scripts/kmod-build.sh $(KVER_ALT)
 
 userspace:
 	$(MAKE) -C userspace all

@@ -3,8 +3,13 @@
  * kat_hooks.h - deterministic variants of the two randomised operations,
  * for known-answer tests (vms_core_selftest() and the unit tests) ONLY.
  *
- * A fixed ephemeral key or a fixed nonce in production would break the
- * formats' security: never call these outside a self-test.
+ * Each is the production function (vms_kr_build(), vms_ss_seal()) with its
+ * one random input, the HPKE ephemeral key or the 24-byte nonce, given
+ * instead of drawn: the same checks, layout and crypto, so a known answer
+ * proves the production path. Production never calls them, and they refuse
+ * a NULL @skE / @nonce. A fixed ephemeral key or a fixed nonce in
+ * production would break the formats' security: never call these outside
+ * a self-test.
  */
 #ifndef VMS_KAT_HOOKS_H
 #define VMS_KAT_HOOKS_H

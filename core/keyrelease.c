@@ -48,12 +48,18 @@ static int check_binding(u32 policy, u32 lifetime_s, unsigned int n_digests)
 	return 0;
 }
 
-int vms_kr_build_kat(const struct vms_kr_binding *b, const u8 enclave_pk[32],
-		     const u8 tk[VMS_TK_LEN], const u8 skE[32],
-		     u8 *out, size_t outlen)
+/*
+ * A build in two steps around its one random input, the HPKE ephemeral
+ * key: begin checks the binding and writes every byte before enc; finish
+ * seals the TK with the context whose enc is in place. The production
+ * vms_kr_build() sets the context up with a fresh ephemeral key; the
+ * known-answer vms_kr_build_kat() (kat_hooks.h) with a fixed one, and is
+ * otherwise this same path.
+ */
+static int kr_build_begin(const struct vms_kr_binding *b,
+			  const u8 enclave_pk[32], const u8 tk[VMS_TK_LEN],
+			  u8 *out, size_t outlen)
 {
-	struct vms_hpke_ctx c;
-	size_t size, aadlen;
 	int ret;
 
 	if (!b || !enclave_pk || !tk || !out ||
@@ -62,10 +68,8 @@ int vms_kr_build_kat(const struct vms_kr_binding *b, const u8 enclave_pk[32],
 	ret = check_binding(b->policy, b->lifetime_s, b->n_digests);
 	if (ret)
 		return ret;
-	size = vms_kr_size(b->n_digests);
-	if (outlen < size)
+	if (outlen < vms_kr_size(b->n_digests))
 		return -ENOSPC;
-	aadlen = size - VMS_KR_CT_LEN;
 
 	memcpy(out + OFF_MAGIC, VMS_KR_MAGIC, 4);
 	vms_put_be16(out + OFF_VERSION, VMS_KR_VERSION);
@@ -80,14 +84,25 @@ int vms_kr_build_kat(const struct vms_kr_binding *b, const u8 enclave_pk[32],
 	if (b->n_digests)
 		memcpy(out + OFF_DIGESTS, b->digests,
 		       (size_t)b->n_digests * VMS_KR_DIGEST_LEN);
+	return 0;
+}
 
-	/* enc lands in place; the aad (everything before ct) is then whole. */
-	ret = vms_hpke_setup_base_s(&c, out + OFF_ENC, enclave_pk, kr_info,
-				    KR_INFO_LEN, VMS_HPKE_AEAD_AES256GCM, skE);
+/*
+ * @ret is the context setup's result. enc landed in place, so the aad
+ * (every byte before ct) is whole. Wipes @c; on error nothing of @out is
+ * left but zeros.
+ */
+static int kr_build_finish(struct vms_hpke_ctx *c, int ret,
+			   const struct vms_kr_binding *b,
+			   const u8 tk[VMS_TK_LEN], u8 *out)
+{
+	size_t size = vms_kr_size(b->n_digests);
+	size_t aadlen = size - VMS_KR_CT_LEN;
+
 	if (!ret)
-		ret = vms_hpke_seal(&c, out, aadlen, tk, VMS_TK_LEN,
+		ret = vms_hpke_seal(c, out, aadlen, tk, VMS_TK_LEN,
 				    out + aadlen);
-	vms_hpke_ctx_wipe(&c);
+	vms_hpke_ctx_wipe(c);
 	if (ret)
 		memset(out, 0, size);
 	return ret;
@@ -96,7 +111,33 @@ int vms_kr_build_kat(const struct vms_kr_binding *b, const u8 enclave_pk[32],
 int vms_kr_build(const struct vms_kr_binding *b, const u8 enclave_pk[32],
 		 const u8 tk[VMS_TK_LEN], u8 *out, size_t outlen)
 {
-	return vms_kr_build_kat(b, enclave_pk, tk, NULL, out, outlen);
+	struct vms_hpke_ctx c;
+	int ret;
+
+	ret = kr_build_begin(b, enclave_pk, tk, out, outlen);
+	if (ret)
+		return ret;
+	ret = vms_hpke_setup_base_s(&c, out + OFF_ENC, enclave_pk, kr_info,
+				    KR_INFO_LEN, VMS_HPKE_AEAD_AES256GCM, NULL);
+	return kr_build_finish(&c, ret, b, tk, out);
+}
+
+/* Known answers only (kat_hooks.h): vms_kr_build() with @skE for its draw. */
+int vms_kr_build_kat(const struct vms_kr_binding *b, const u8 enclave_pk[32],
+		     const u8 tk[VMS_TK_LEN], const u8 skE[32],
+		     u8 *out, size_t outlen)
+{
+	struct vms_hpke_ctx c;
+	int ret;
+
+	if (!skE)
+		return -EINVAL;
+	ret = kr_build_begin(b, enclave_pk, tk, out, outlen);
+	if (ret)
+		return ret;
+	ret = vms_hpke_setup_base_s(&c, out + OFF_ENC, enclave_pk, kr_info,
+				    KR_INFO_LEN, VMS_HPKE_AEAD_AES256GCM, skE);
+	return kr_build_finish(&c, ret, b, tk, out);
 }
 
 int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,

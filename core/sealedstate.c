@@ -86,20 +86,22 @@ static int blob_key(const struct vms_seal_key *k, const u8 *salt, u8 key[32])
 	return vms_hkdf_expand(k->prk, info, 4, key, 32);
 }
 
-int vms_ss_seal_kat(struct vms_seal_key *k, u64 now_ns, u64 generation,
-		    const u8 nonce[VMS_SS_NONCE_LEN],
-		    const u8 *pt, size_t ptlen, u8 *out, size_t outlen)
+/*
+ * A seal in two steps around its one random input, the nonce: begin checks
+ * the arguments and the key and counts the seal; finish writes the header
+ * around the nonce already at OFF_NONCE and encrypts. The production
+ * vms_ss_seal() draws the nonce between them; the known-answer
+ * vms_ss_seal_kat() (kat_hooks.h) puts a fixed one there instead and is
+ * otherwise this same path.
+ */
+static int ss_seal_begin(struct vms_seal_key *k, u64 now_ns,
+			 const u8 *pt, size_t ptlen, u8 *out, size_t outlen)
 {
-	u8 key[32];
-	size_t size;
-	int ret;
-
 	if (!k || !out || (ptlen && !pt))
 		return -EINVAL;
 	if (ptlen > VMS_SS_MAX_PAYLOAD)
 		return -EFBIG;
-	size = vms_ss_size(ptlen);
-	if (outlen < size)
+	if (outlen < vms_ss_size(ptlen))
 		return -ENOSPC;
 	if (key_expired(k, now_ns))
 		return -EKEYEXPIRED;
@@ -107,6 +109,15 @@ int vms_ss_seal_kat(struct vms_seal_key *k, u64 now_ns, u64 generation,
 		return -EDQUOT;
 	/* Counted before use: a nonce drawn is a nonce spent. */
 	k->seals++;
+	return 0;
+}
+
+/* On error nothing of @out is left but zeros. */
+static int ss_seal_finish(const struct vms_seal_key *k, u64 generation,
+			  const u8 *pt, size_t ptlen, u8 *out)
+{
+	u8 key[32];
+	int ret;
 
 	memcpy(out + OFF_MAGIC, VMS_SS_MAGIC, 4);
 	vms_put_be16(out + OFF_VERSION, VMS_SS_VERSION);
@@ -114,16 +125,9 @@ int vms_ss_seal_kat(struct vms_seal_key *k, u64 now_ns, u64 generation,
 	memcpy(out + OFF_VM_ID, k->vm_id, VMS_SS_ID_LEN);
 	memcpy(out + OFF_KEY_ID, k->key_id, VMS_SS_ID_LEN);
 	vms_put_be64(out + OFF_GENERATION, generation);
-	if (nonce) {
-		memcpy(out + OFF_NONCE, nonce, VMS_SS_NONCE_LEN);
-		ret = 0;
-	} else {
-		ret = vms_prim_random(out + OFF_NONCE, VMS_SS_NONCE_LEN);
-	}
 	vms_put_be64(out + OFF_PAYLOAD_LEN, (u64)ptlen);
 
-	if (!ret)
-		ret = blob_key(k, out + OFF_NONCE, key);
+	ret = blob_key(k, out + OFF_NONCE, key);
 	if (!ret)
 		ret = vms_prim_aead_seal(key, sizeof(key),
 					 out + OFF_NONCE + VMS_SS_SALT_LEN,
@@ -131,15 +135,40 @@ int vms_ss_seal_kat(struct vms_seal_key *k, u64 now_ns, u64 generation,
 					 out + OFF_CT);
 	vms_prim_wipe(key, sizeof(key));
 	if (ret)
-		memset(out, 0, size);
+		memset(out, 0, vms_ss_size(ptlen));
 	return ret;
 }
 
 int vms_ss_seal(struct vms_seal_key *k, u64 now_ns, u64 generation,
 		const u8 *pt, size_t ptlen, u8 *out, size_t outlen)
 {
-	return vms_ss_seal_kat(k, now_ns, generation, NULL, pt, ptlen,
-			       out, outlen);
+	int ret;
+
+	ret = ss_seal_begin(k, now_ns, pt, ptlen, out, outlen);
+	if (ret)
+		return ret;
+	ret = vms_prim_random(out + OFF_NONCE, VMS_SS_NONCE_LEN);
+	if (ret) {
+		memset(out, 0, vms_ss_size(ptlen));
+		return ret;
+	}
+	return ss_seal_finish(k, generation, pt, ptlen, out);
+}
+
+/* Known answers only (kat_hooks.h): vms_ss_seal() with @nonce for its draw. */
+int vms_ss_seal_kat(struct vms_seal_key *k, u64 now_ns, u64 generation,
+		    const u8 nonce[VMS_SS_NONCE_LEN],
+		    const u8 *pt, size_t ptlen, u8 *out, size_t outlen)
+{
+	int ret;
+
+	if (!nonce)
+		return -EINVAL;
+	ret = ss_seal_begin(k, now_ns, pt, ptlen, out, outlen);
+	if (ret)
+		return ret;
+	memcpy(out + OFF_NONCE, nonce, VMS_SS_NONCE_LEN);
+	return ss_seal_finish(k, generation, pt, ptlen, out);
 }
 
 int vms_ss_parse(const u8 *blob, size_t len, struct vms_ss_header *h)

@@ -126,99 +126,150 @@ static int vms_may_use(struct vms_vmkey *vk)
 	return vms_worker_check(vk);
 }
 
-static long vms_ioc_seal(void __user *uarg, bool seal)
-{
+/*
+ * One SEAL or UNSEAL in flight: the argument, the key it uses (held, its
+ * semaphore read-locked) and the two kernel buffers. Exactly one side is
+ * plaintext: SEAL's input, UNSEAL's output.
+ */
+struct vms_seal_op {
 	struct vmshield_seal arg;
 	struct key *key;
-	u8 *in = NULL, *out = NULL;
-	size_t need = 0, max_in;
-	u64 gen = 0;
+	u8 *in;
+	u8 *out;
+	size_t out_len;		/* bytes the result takes */
+	bool plaintext_in;	/* which buffer to wipe on free */
+};
+
+/*
+ * Copy in and check what SEAL and UNSEAL share: flags, reserved fields, and
+ * the input length, capped before anything is allocated.
+ */
+static int vms_seal_arg_get(struct vms_seal_op *op, void __user *uarg,
+			    size_t min_in, size_t max_in)
+{
+	struct vmshield_seal *arg = &op->arg;
+
+	if (copy_from_user(arg, uarg, sizeof(*arg)))
+		return -EFAULT;
+	if (arg->flags & ~VMSHIELD_SEAL_FLAGS_ALL ||
+	    !vms_u64_all_zero(arg->reserved, ARRAY_SIZE(arg->reserved)))
+		return -EINVAL;
+	if (arg->in_len > max_in || arg->in_len < min_in)
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * Everything between a checked argument and the enclave's work: the key
+ * (and may the caller use it), the output buffer's size and writability,
+ * the kernel buffers, the input copied in. On error op holds what
+ * vms_seal_op_end() must undo.
+ */
+static long vms_seal_op_start(struct vms_seal_op *op)
+{
+	struct vmshield_seal *arg = &op->arg;
+	struct key *key;
 	long ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags & ~VMSHIELD_SEAL_FLAGS_ALL ||
-	    !vms_u64_all_zero(arg.reserved, ARRAY_SIZE(arg.reserved)))
-		return -EINVAL;
-	/* lengths are capped before anything is allocated */
-	max_in = seal ? VMSHIELD_MAX_STATE_LEN :
-		 VMSHIELD_MAX_STATE_LEN + VMSHIELD_SEAL_OVERHEAD;
-	if (arg.in_len > max_in)
-		return -EMSGSIZE;
-	if (!seal && arg.in_len < VMSHIELD_SEAL_OVERHEAD)
-		return -EMSGSIZE;
-
-	key = vms_key_get(arg.key_serial);
+	key = vms_key_get(arg->key_serial);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
+	op->key = key;
 	ret = vms_may_use(key->payload.data[0]);
 	if (ret)
-		goto out_key;
-
-	need = seal ? vms_ss_size(arg.in_len) :
-	       arg.in_len - VMSHIELD_SEAL_OVERHEAD;
-	if (arg.out_len < need) {
-		ret = -ENOSPC;
-		goto out_key;
-	}
+		return ret;
+	if (arg->out_len < op->out_len)
+		return -ENOSPC;
 	/*
 	 * Bad input changes nothing: an output buffer that cannot be written
 	 * would otherwise fail only at the end, with a nonce spent and part of
 	 * the result written. Probe it first, without writing to it (only a
 	 * concurrent munmap can still make the final copy fail).
 	 */
-	if (need && fault_in_safe_writeable(u64_to_user_ptr(arg.out_ptr),
-					    need)) {
+	if (op->out_len &&
+	    fault_in_safe_writeable(u64_to_user_ptr(arg->out_ptr), op->out_len))
+		return -EFAULT;
+
+	op->in = kvmalloc(max_t(size_t, arg->in_len, 1), GFP_KERNEL);
+	op->out = kvmalloc(max_t(size_t, op->out_len, 1), GFP_KERNEL);
+	if (!op->in || !op->out)
+		return -ENOMEM;
+	if (copy_from_user(op->in, u64_to_user_ptr(arg->in_ptr), arg->in_len))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Copy the result out after the enclave's @ret, free the buffers (wiping
+ * the plaintext one: a sealed blob is not secret, and wiping it would cost
+ * one more pass over up to 16 MiB), release the key, and write the
+ * argument back: on success, and on ENOSPC to say the size needed.
+ */
+static long vms_seal_op_end(struct vms_seal_op *op, void __user *uarg,
+			    long ret)
+{
+	struct vmshield_seal *arg = &op->arg;
+	size_t in_size = max_t(size_t, arg->in_len, 1);
+	size_t out_size = max_t(size_t, op->out_len, 1);
+
+	if (!ret && copy_to_user(u64_to_user_ptr(arg->out_ptr), op->out,
+				 op->out_len))
 		ret = -EFAULT;
-		goto out_key;
-	}
+	if (op->in)
+		op->plaintext_in ? kvfree_sensitive(op->in, in_size) :
+				   kvfree(op->in);
+	if (op->out)
+		op->plaintext_in ? kvfree(op->out) :
+				   kvfree_sensitive(op->out, out_size);
+	if (op->key)
+		vms_key_release(op->key);
 
-	ret = -ENOMEM;
-	in = kvmalloc(max_t(size_t, arg.in_len, 1), GFP_KERNEL);
-	out = kvmalloc(max_t(size_t, need, 1), GFP_KERNEL);
-	if (!in || !out)
-		goto out_free;
-	ret = -EFAULT;
-	if (copy_from_user(in, u64_to_user_ptr(arg.in_ptr), arg.in_len))
-		goto out_free;
-
-	if (seal) {
-		gen = arg.generation;
-		ret = vms_enclave_seal(key->payload.data[0], gen, in,
-				       arg.in_len, out, need);
-	} else {
-		ret = vms_enclave_unseal(key->payload.data[0], in, arg.in_len,
-					 out, need, &gen);
-	}
-	if (ret)
-		goto out_free;
-	ret = -EFAULT;
-	if (copy_to_user(u64_to_user_ptr(arg.out_ptr), out, need))
-		goto out_free;
-	ret = 0;
-out_free:
-	/*
-	 * Only the plaintext side is secret (SEAL's input, UNSEAL's output):
-	 * wipe that one; a sealed blob is not, and wiping it would cost one
-	 * more pass over up to 16 MiB.
-	 */
-	if (in)
-		seal ? kvfree_sensitive(in, max_t(size_t, arg.in_len, 1)) :
-		       kvfree(in);
-	if (out)
-		seal ? kvfree(out) :
-		       kvfree_sensitive(out, max_t(size_t, need, 1));
-out_key:
-	vms_key_release(key);
-	/* written back on success, and on ENOSPC to say the size needed */
 	if (ret && ret != -ENOSPC)
 		return ret;
-	arg.out_len = need;
-	if (!ret)
-		arg.generation = gen;
-	if (copy_to_user(uarg, &arg, sizeof(arg)))
+	arg->out_len = op->out_len;
+	if (copy_to_user(uarg, arg, sizeof(*arg)))
 		return -EFAULT;
 	return ret;
+}
+
+/* SEAL: plaintext state in, a sealed blob out; the generation goes in it. */
+static long vms_ioc_seal(void __user *uarg)
+{
+	struct vms_seal_op op = { .plaintext_in = true };
+	long ret;
+
+	ret = vms_seal_arg_get(&op, uarg, 0, VMSHIELD_MAX_STATE_LEN);
+	if (ret)
+		return ret;
+	op.out_len = vms_ss_size(op.arg.in_len);
+	ret = vms_seal_op_start(&op);
+	if (!ret)
+		ret = vms_enclave_seal(op.key->payload.data[0],
+				       op.arg.generation, op.in, op.arg.in_len,
+				       op.out, op.out_len);
+	return vms_seal_op_end(&op, uarg, ret);
+}
+
+/* UNSEAL: a sealed blob in, plaintext state and its generation out. */
+static long vms_ioc_unseal(void __user *uarg)
+{
+	struct vms_seal_op op = { .plaintext_in = false };
+	u64 gen = 0;
+	long ret;
+
+	ret = vms_seal_arg_get(&op, uarg, VMSHIELD_SEAL_OVERHEAD,
+			       VMSHIELD_MAX_STATE_LEN + VMSHIELD_SEAL_OVERHEAD);
+	if (ret)
+		return ret;
+	op.out_len = op.arg.in_len - VMSHIELD_SEAL_OVERHEAD;
+	ret = vms_seal_op_start(&op);
+	if (!ret)
+		ret = vms_enclave_unseal(op.key->payload.data[0], op.in,
+					 op.arg.in_len, op.out, op.out_len,
+					 &gen);
+	if (!ret)
+		op.arg.generation = gen;
+	return vms_seal_op_end(&op, uarg, ret);
 }
 
 static long vms_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -229,9 +280,9 @@ static long vms_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case VMSHIELD_IOC_GET_INFO:
 		return vms_ioc_get_info(uarg);
 	case VMSHIELD_IOC_SEAL:
-		return vms_ioc_seal(uarg, true);
+		return vms_ioc_seal(uarg);
 	case VMSHIELD_IOC_UNSEAL:
-		return vms_ioc_seal(uarg, false);
+		return vms_ioc_unseal(uarg);
 	}
 	return -ENOTTY;
 }

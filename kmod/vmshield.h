@@ -5,9 +5,12 @@
  * One concern per file:
  *   main.c        module init/exit ladder
  *   dev.c         /dev/vmshield and the ioctl dispatch
- *   enclave.c     the enclave (placement "kernel"): identity key, report
+ *   enclave.c     the enclave (placement "kernel"): identity key, VM keys
+ *   keytype.c     the "vmshield" key type
+ *   worker.c      worker identity for shielded keys
  *   isolation.c   what the kernel proves about isolation; IMA measurement
  *   prim_kernel.c the crypto primitives of core/ on the kernel crypto API
+ *   compat.h      kernel API drift (probes in Kbuild.compat)
  */
 #ifndef VMSHIELD_KMOD_H
 #define VMSHIELD_KMOD_H

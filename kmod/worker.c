@@ -16,8 +16,9 @@
 #include <linux/rcupdate.h>
 #include <linux/hash_info.h>
 #include "vmshield.h"
+#include "compat.h"
 
-/* get_mm_exe_file() is not exported on 6.1: take the reference ourselves */
+/* get_mm_exe_file() is not exported (6.1, 6.12): take the reference here */
 static struct file *vms_current_exe(void)
 {
 	struct mm_struct *mm = current->mm;
@@ -26,9 +27,7 @@ static struct file *vms_current_exe(void)
 	if (!mm)
 		return NULL;
 	rcu_read_lock();
-	exe = rcu_dereference(mm->exe_file);
-	if (exe && !get_file_rcu(exe))
-		exe = NULL;
+	exe = vms_get_file_rcu(&mm->exe_file);
 	rcu_read_unlock();
 	return exe;
 }

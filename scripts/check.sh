@@ -7,8 +7,8 @@
 #           fuzz corpus replay                            make check-unit
 #   san     the unit and hgsd tests on the ASan+UBSan build, 20 s of
 #           fuzzing per harness                           make check-san
-#   rig     DKMS, sparse, the rig's own tests, the module tests in the rig
-#                                                         make check-rig
+#   rig     kbuild and DKMS (both kernels), sparse, the rig's own tests,
+#           the module tests in the rig (both kernels)    make check-rig
 #   fabric  fabric end to end, worker rig tests, crash test
 #           (CRASH_ROUNDS, default 5)                     make check-fabric
 #   soak    crash test with SOAK_CRASH_ROUNDS (50) boots, SOAK_FUZZ_SECONDS
@@ -79,20 +79,24 @@ tier_san() {
 }
 
 tier_rig() {
-	local t kmod_tests=()
+	local t
 
-	SUITES=(dkms sparse rig-self rig-kmod)
+	SUITES=(kbuild dkms sparse rig-self rig-kmod rig-kmod-alt)
+	# The module on both kernels (scripts/kernels.sh: Debian 12's 6.1 and
+	# 6.12): W=1 builds without a warning, then the DKMS cycle.
+	run_suite kbuild "$REPO/selftests/dkms/kbuild.sh"
 	run_suite dkms "$REPO/selftests/dkms/test.sh"
 	run_suite sparse "$REPO/scripts/static-check.sh" --sparse
 	run_suite rig-self "$REPO/selftests/vm/selftest_rig.sh"
 	# Module tests in one guest, in the order selftests/kmod/TESTS gives
 	# (lockdown only goes up and unloading ends the module's life, so
-	# order matters).
-	while read -r t; do
-		[[ -z "$t" || "$t" == \#* ]] || kmod_tests+=("$REPO/build/selftests/$t")
-	done < "$REPO/selftests/kmod/TESTS"
-	run_suite rig-kmod "$REPO/selftests/vm/run" --timeout 1200 "${kmod_tests[@]}"
-	grep -h '^# rig: boot-to-tests' "$TAP"/rig-kmod.tap 2>/dev/null | tail -1
+	# order matters): on the main kernel, then once more on the second one.
+	run_suite rig-kmod "$REPO/selftests/kmod/run.sh" --kernel main
+	run_suite rig-kmod-alt "$REPO/selftests/kmod/run.sh" --kernel alt
+	for t in rig-kmod rig-kmod-alt; do
+		grep -h '^# rig: \(kernel\|boot-to-tests\|total\)' "$TAP/$t.tap" 2>/dev/null |
+			sed "s/^# rig:/# $t:/"
+	done
 }
 
 tier_fabric() {

@@ -5,12 +5,19 @@
 # a second) and changes nothing.
 set -euo pipefail
 
+# Two kernels, image and headers, by their meta packages (newest point
+# release): Debian 12's own 6.1, the main target, and 6.12 from
+# bookworm-security, the second one (scripts/kernels.sh tells them apart;
+# the newest installed kernel is never taken to mean "the" kernel). On a
+# machine that boots with GRUB, installing 6.12 makes it the default at
+# the next reboot; the rig boots whichever it is told to, whatever runs.
 PACKAGES=(
 	build-essential pkg-config git kmod cpio xz-utils python3
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	dkms sparse dwarves
 	qemu-system-x86 qemu-utils seabios ipxe-qemu busybox-static
-	swtpm swtpm-tools libtpms-dev tpm2-tools libtss2-dev ima-evm-utils attr
+	swtpm swtpm-tools swtpm-dev libtpms-dev tpm2-tools libtss2-dev ima-evm-utils attr
 	libssl-dev openssl libkeyutils-dev keyutils
 	libcmocka-dev libmicrohttpd-dev libjansson-dev
 	libcurl4-openssl-dev libsqlite3-dev sqlite3 libseccomp-dev

@@ -99,7 +99,8 @@ for f in "${files[@]}" "${ufiles[@]}"; do
 done
 ((files_sparse)) || exit $failed
 n=$((n + 1))
-KDIR=${KDIR:-/lib/modules/$(ls -1 /lib/modules | sort -V | tail -1)/build}
+# sparse on the main kernel's headers (Debian 12's 6.1; scripts/kernels.sh)
+KDIR=${KDIR:-/lib/modules/$("$REPO/scripts/kernels.sh" --headers main)/build}
 touch kmod/*.c core/*.c
 diag=$(make -s -C "$KDIR" M="$REPO" C=2 W=1 modules 2>&1 |
 	grep -vE '^(make|  (CC|LD|MODPOST|BTF|CHECK))|Skipping BTF' || true)

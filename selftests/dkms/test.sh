@@ -2,19 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # DKMS packaging test (TAP 13): the tree's module sources, as DKMS would get
-# them from a package, are added, built for the target kernel (Debian's 6.1,
-# not the running kernel) and removed again.
+# them from a package, are added, built and installed for every supported
+# kernel (Debian 12's 6.1 and 6.12, whichever is running) and removed again.
 #
-#   selftests/dkms/test.sh            KVER=<version> to pick the kernel
+#   selftests/dkms/test.sh            KVER="<version> ..." to pick kernels
 #
-# It copies Kbuild, dkms.conf, kmod/, core/ and include/ (git-tracked and
-# untracked-but-not-ignored files when in a git checkout) to
-# /usr/src/<name>-<version>, runs `dkms add`, `dkms build -k KVER` and
-# `dkms install -k KVER`, checks the module with modinfo and that modprobe
-# would find the installed one, then `dkms remove --all` and deletes the
-# source dir -- on every exit path -- and checks that nothing is left in
-# /var/lib/dkms or /usr/src.  Signing keys, which dkms would otherwise create
-# as /var/lib/dkms/mok.{key,pub}, go to a temporary directory.
+# The kernels are those scripts/kernels.sh --headers all names (main, then
+# alt). It copies Kbuild, dkms.conf, kmod/, core/ and include/ (git-tracked
+# and untracked-but-not-ignored files when in a git checkout) to
+# /usr/src/<name>-<version>, runs `dkms add`, then for each kernel `dkms
+# build -k KVER` and `dkms install -k KVER`, checks the module with modinfo
+# and that modprobe would find the installed one, then `dkms remove --all`
+# and deletes the source dir -- on every exit path -- and checks that
+# nothing is left in /var/lib/dkms, /usr/src or any kernel's module tree.
+# Signing keys, which dkms would otherwise create as
+# /var/lib/dkms/mok.{key,pub}, go to a temporary directory.
 #
 # Exit: 0 pass, 1 fail, 4 skip (not root, no dkms, no headers, or this
 # name/version is already registered with DKMS: a real install is never
@@ -51,6 +53,11 @@ command -v dkms >/dev/null || skip_all "dkms not installed"
 command -v modinfo >/dev/null || skip_all "modinfo (kmod) not installed"
 [[ -r $REPO/dkms.conf ]] || skip_all "no dkms.conf in $REPO"
 
+# dkms_status ARGS...: what `dkms status ARGS` prints. Read whole, never
+# piped into grep -q: with pipefail, a grep that stops reading early makes
+# dkms die of SIGPIPE and the test take "registered" for "not registered".
+dkms_status() { dkms status "$@" 2>/dev/null || true; }
+
 conf_value() { sed -n "s/^$1=\"\{0,1\}\([^\"]*\)\"\{0,1\}[[:space:]]*$/\1/p" "$REPO/dkms.conf" | head -n 1; }
 NAME=$(conf_value PACKAGE_NAME)
 VER=$(conf_value PACKAGE_VERSION)
@@ -58,19 +65,17 @@ MODNAME=$(conf_value 'BUILT_MODULE_NAME\[0\]')
 MODNAME=${MODNAME:-$NAME}
 [[ -n $NAME && -n $VER ]] || skip_all "dkms.conf lacks PACKAGE_NAME or PACKAGE_VERSION"
 
-# The target kernel: KVER, else the newest one with headers (which need not
-# be -- and in CI is not -- the running kernel).
-if [[ -z ${KVER:-} ]]; then
-	KVER=$(for d in /lib/modules/*/build/Makefile; do
-		[[ -e $d ]] && basename "$(dirname "$(dirname "$d")")"
-	done | sort -V | tail -n 1)
-fi
-[[ -n $KVER && -e /lib/modules/$KVER/build/Makefile ]] ||
-	skip_all "no kernel headers under /lib/modules/${KVER:-*}/build"
+# The target kernels: KVER (a list), else every supported kernel with
+# headers (which need not be -- and in CI is not -- the running kernel).
+read -r -a KVERS <<<"${KVER:-$("$REPO/scripts/kernels.sh" --headers all | tr '\n' ' ')}"
+((${#KVERS[@]} > 0)) || skip_all "no supported kernel's headers installed (run 'make deps')"
+for k in "${KVERS[@]}"; do
+	[[ -e /lib/modules/$k/build/Makefile ]] || skip_all "no kernel headers under /lib/modules/$k/build"
+done
 
 SRC=/usr/src/$NAME-$VER
 TREE=/var/lib/dkms/$NAME
-if [[ -e $SRC || -e $TREE/$VER ]] || dkms status -m "$NAME" -v "$VER" 2>/dev/null | grep -q .; then
+if [[ -e $SRC || -e $TREE/$VER ]] || [[ -n $(dkms_status -m "$NAME" -v "$VER") ]]; then
 	skip_all "$NAME/$VER is already present in DKMS or $SRC; not touching a real install"
 fi
 TREE_EXISTED=0
@@ -89,7 +94,7 @@ CLEANED=0
 cleanup() {
 	[[ $CLEANED == 1 ]] && return
 	CLEANED=1
-	if dkms status -m "$NAME" -v "$VER" 2>/dev/null | grep -q .; then
+	if [[ -n $(dkms_status -m "$NAME" -v "$VER") ]]; then
 		dkms remove "$NAME/$VER" --all >"$WORK/remove.log" 2>&1 ||
 			{ echo "# dkms remove failed:"; comment_file "$WORK/remove.log"; }
 	fi
@@ -108,8 +113,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "TAP version 13"
-echo "1..12"
-echo "# $NAME/$VER for kernel $KVER (running: $(uname -r)); sources from $REPO"
+echo "1..$((3 + 9 * ${#KVERS[@]}))"
+echo "# $NAME/$VER for kernels ${KVERS[*]} (running: $(uname -r)); sources from $REPO"
 
 # --- copy the sources as a package would ship them --------------------------------
 
@@ -136,49 +141,55 @@ else
 	comment_file "$WORK/add.log"
 fi
 
-t0=$SECONDS
-if dkms build -m "$NAME" -v "$VER" -k "$KVER" >"$WORK/build.log" 2>&1; then
-	ok "dkms build -k $KVER ($((SECONDS - t0)) s)"
-else
-	not_ok "dkms build -k $KVER"
-	comment_file "$WORK/build.log" 15
-	echo "# make.log:"
-	comment_file "$TREE/$VER/build/make.log" 40
-fi
-
-check "dkms status says built for $KVER" \
-	eval 'dkms status -m "$NAME" -v "$VER" -k "$KVER" 2>/dev/null | grep -q "built\|installed"'
-
-KO=$(find "$TREE/$VER/$KVER" -name "$MODNAME.ko*" -type f 2>/dev/null | head -n 1)
-check "built module exists (${KO:-none})" test -n "$KO"
-
-# modinfo reads .ko and compressed .ko.xz/.ko.zst alike.
-modf() { modinfo -F "$1" "$KO" 2>/dev/null; }
-check "modinfo name: $MODNAME" eval '[[ -n $KO && $(modf name) == "$MODNAME" ]]'
-check "modinfo vermagic is for $KVER" eval '[[ -n $KO && $(modf vermagic) == "$KVER "* ]]'
-check "modinfo version: $VER (same as dkms.conf)" eval '[[ -n $KO && $(modf version) == "$VER" ]]'
-[[ -n $KO ]] && echo "# license: $(modf license); signer: $(modf signer)"
-
-# --- install into the target kernel's tree, as a host admin would ----------------------
-
 # Debian's dkms puts modules in /updates/dkms whatever DEST_MODULE_LOCATION says.
-INSTALLED=/lib/modules/$KVER/updates/dkms/$MODNAME.ko
-if dkms install -m "$NAME" -v "$VER" -k "$KVER" >"$WORK/install.log" 2>&1; then
-	ok "dkms install -k $KVER"
-else
-	not_ok "dkms install -k $KVER"
-	comment_file "$WORK/install.log" 15
-fi
-check "modprobe would load the installed module ($INSTALLED)" \
-	eval '[[ $(modinfo -k "$KVER" -F filename "$MODNAME" 2>/dev/null) == "$INSTALLED"* ]]'
+installed_ko() { echo "/lib/modules/$1/updates/dkms/$MODNAME.ko"; }
+
+for KVER in "${KVERS[@]}"; do
+	t0=$SECONDS
+	if dkms build -m "$NAME" -v "$VER" -k "$KVER" >"$WORK/build.log" 2>&1; then
+		ok "dkms build -k $KVER ($((SECONDS - t0)) s)"
+	else
+		not_ok "dkms build -k $KVER"
+		comment_file "$WORK/build.log" 15
+		echo "# make.log:"
+		comment_file "$TREE/$VER/build/make.log" 40
+	fi
+
+	check "dkms status says built for $KVER" \
+		eval '[[ $(dkms_status -m "$NAME" -v "$VER" -k "$KVER") =~ (built|installed) ]]'
+
+	KO=$(find "$TREE/$VER/$KVER" -name "$MODNAME.ko*" -type f 2>/dev/null | head -n 1)
+	check "built module exists (${KO:-none})" test -n "$KO"
+
+	# modinfo reads .ko and compressed .ko.xz/.ko.zst alike.
+	modf() { modinfo -F "$1" "$KO" 2>/dev/null; }
+	check "modinfo name: $MODNAME" eval '[[ -n $KO && $(modf name) == "$MODNAME" ]]'
+	check "modinfo vermagic is for $KVER" eval '[[ -n $KO && $(modf vermagic) == "$KVER "* ]]'
+	check "modinfo version: $VER (same as dkms.conf)" eval '[[ -n $KO && $(modf version) == "$VER" ]]'
+	[[ -n $KO ]] && echo "# license: $(modf license); signer: $(modf signer)"
+
+	# --- install into the kernel's tree, as a host admin would ---------------------
+	INSTALLED=$(installed_ko "$KVER")
+	if dkms install -m "$NAME" -v "$VER" -k "$KVER" >"$WORK/install.log" 2>&1; then
+		ok "dkms install -k $KVER"
+	else
+		not_ok "dkms install -k $KVER"
+		comment_file "$WORK/install.log" 15
+	fi
+	check "modprobe would load the installed module ($INSTALLED)" \
+		eval '[[ $(modinfo -k "$KVER" -F filename "$MODNAME" 2>/dev/null) == "$INSTALLED"* ]]'
+done
 
 # --- remove, and check nothing is left -------------------------------------------------
 
 cleanup
-check "uninstalled: no $MODNAME module left for $KVER" \
-	eval '! modinfo -k "$KVER" "$MODNAME" >/dev/null 2>&1 && ! ls "$INSTALLED"* >/dev/null 2>&1'
+for KVER in "${KVERS[@]}"; do
+	INSTALLED=$(installed_ko "$KVER")
+	check "uninstalled: no $MODNAME module left for $KVER" \
+		eval '! modinfo -k "$KVER" "$MODNAME" >/dev/null 2>&1 && ! ls "$INSTALLED"* >/dev/null 2>&1'
+done
 no_trace() {
-	! dkms status -m "$NAME" 2>/dev/null | grep -q . &&
+	[[ -z $(dkms_status -m "$NAME") ]] &&
 		[[ ! -e $SRC && ! -e $TREE/$VER ]] &&
 		[[ $TREE_EXISTED == 1 || ! -e $TREE ]] &&
 		[[ $MOK_EXISTED == 1 || ! -e /var/lib/dkms/mok.key ]]

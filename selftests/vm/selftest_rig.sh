@@ -154,7 +154,8 @@ check "(d) nothing left running after the panic" nothing_left
 
 # --- the module fails to load: every test fails with the reason ---------------------
 # A module init.sh has already loaded cannot be inserted again ("File exists").
-KV=$(for k in /boot/vmlinuz-*; do v=${k#/boot/vmlinuz-}; [[ -d /lib/modules/$v/kernel ]] && echo "$v"; done | sort -V | tail -n 1)
+# The kernel the rig boots by default (scripts/kernels.sh main).
+KV=$("$HERE/../../scripts/kernels.sh" --boot main || true)
 LOADED_KO=$(ls /lib/modules/"$KV"/kernel/fs/9p/9p.ko* /lib/modules/"$KV"/kernel/drivers/net/virtio_net.ko* 2>/dev/null | head -n 1)
 if [[ -n $LOADED_KO ]]; then
 	rig --module "$LOADED_KO" --lockdown integrity "$T/pass.sh" "$T/env.sh"
@@ -197,6 +198,9 @@ check "(e) SIGTERM: QEMU and swtpm stopped, pid files gone" nothing_left
 # The guest mounts its own tmpfs on /tmp; the rig keeps the repo tree visible.
 TMPREPO=$(mktemp -d /tmp/rig-selftest-repo.XXXXXX)
 cp -r "$HERE/.." "$TMPREPO/selftests"
+# the rig asks scripts/kernels.sh which kernel to boot
+mkdir -p "$TMPREPO/scripts"
+cp "$HERE/../../scripts/kernels.sh" "$TMPREPO/scripts/"
 RIG_SAVED=$RIG
 RIG=$TMPREPO/selftests/vm/run
 rig --no-module "$TMPREPO/selftests/vm/rigtests/pass.sh"

@@ -35,6 +35,7 @@
 #include "vms_agent_client.h"
 #include "vms_compiler.h"
 #include "vms_hgs_cert.h"
+#include "vms_slog.h"
 
 #define AGENT_PATH_MAX		1024
 #define AGENT_URL_MAX		512
@@ -101,8 +102,20 @@ void alog(const char *level, const char *event, const char *fmt, ...)
 #define log_info(ev, ...)	alog("info", ev, __VA_ARGS__)
 #define log_warn(ev, ...)	alog("warning", ev, __VA_ARGS__)
 #define log_err(ev, ...)	alog("error", ev, __VA_ARGS__)
-/* @s made safe for a quoted value: no quotes, backslashes, control chars. */
-const char *log_safe(const char *s, char *buf, size_t len);
+/*
+ * The error line of a step that failed, logged once where the context is
+ * known; returns @err (a negative errno) for the caller to hand on:
+ *	return log_errno(r, "cert_cache", "step=\"writing\" path=%s", path);
+ * writes ... level=error event=cert_cache step=... error="<strerror>".
+ */
+int alog_errno(int err, const char *event, const char *fmt, ...)
+	__printf(3, 4);
+#define log_errno(err, ev, ...)	alog_errno(err, ev, __VA_ARGS__)
+/*
+ * Untrusted text made safe for a value in double quotes (error="..."):
+ * vms_log_safe_quoted(), no quotes, backslashes or control characters.
+ */
+#define log_safe(s, buf, len)	vms_log_safe_quoted(s, buf, len)
 
 /* ---- why something failed, for the answer and the log ---- */
 struct agent_fail {

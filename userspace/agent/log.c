@@ -7,11 +7,8 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
-#include <time.h>
 
 #include "agent.h"
-#include "vms_slog.h"
 
 void alog(const char *level, const char *event, const char *fmt, ...)
 {
@@ -22,17 +19,14 @@ void alog(const char *level, const char *event, const char *fmt, ...)
 	va_end(ap);
 }
 
-const char *log_safe(const char *s, char *buf, size_t len)
+int alog_errno(int err, const char *event, const char *fmt, ...)
 {
-	size_t i;
+	va_list ap;
 
-	if (!s)
-		return "-";
-	for (i = 0; s[i] && i + 1 < len; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
-			  s[i] != '\\') ? s[i] : '_';
-	buf[i] = 0;
-	return i ? buf : "-";
+	va_start(ap, fmt);
+	err = vms_slog_errnov("hgs-agent", err, event, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 void agent_fail_set(struct agent_fail *f, const char *source,

@@ -42,6 +42,8 @@ static struct vms_baseline baseline;
 static uint8_t (*allow)[32], module_digest[1][32];
 static size_t n_allow;
 static struct vms_tpm_key ak_rsa, ak_ecc;
+/* the EK both captured AKs were made under */
+static uint8_t ek_name[VMS_TPM_NAME_LEN];
 
 static double now_s(void)
 {
@@ -152,7 +154,7 @@ static void verify_all(void)
 	};
 	struct vms_tpm_verifier v = {
 		.pcr_mask = 0x4ff, .policy = &p, .baselines = &baseline,
-		.n_baselines = 1, .hw_class = "qemu",
+		.n_baselines = 1, .hw_class = "qemu", .ek_name = ek_name,
 	};
 	struct vms_tpm_verdict out;
 	struct vms_tpm_key ak;
@@ -192,7 +194,7 @@ static void step_eventlog(void)
 
 	if (vms_tpm_eventlog_parse(cur->bios, cur->blen, &boot) ||
 	    vms_tpm_eventlog_check_pcrs(&boot, 0xff, cur->pcr, NULL) ||
-	    vms_baseline_compare(&baseline, &boot, &d) != HGS_PASSED)
+	    vms_baseline_compare(&baseline, &boot, 0x4ff, &d) != HGS_PASSED)
 		die("event log");
 	vms_tpm_eventlog_free(&boot);
 }
@@ -295,6 +297,7 @@ static void run(struct input *in, const char *what)
 
 int main(void)
 {
+	struct vms_tpm_key ek = { 0 };
 	size_t l;
 	uint8_t *b;
 
@@ -307,6 +310,12 @@ int main(void)
 	b = slurp("ak_ecc.pub", &l);
 	if (vms_tpm_ak_load(b, l, &ak_ecc) != HGS_PASSED)
 		die("AK load");
+	free(b);
+	b = slurp("ek_rsa.pub", &l);
+	if (vms_tpm_key_load(b, l, &ek))
+		die("EK load");
+	memcpy(ek_name, ek.name, sizeof(ek_name));
+	vms_tpm_key_free(&ek);
 	free(b);
 	setup_policy();
 	printf("# vmshield TPM-mode verification benchmark, one core, best of %d rounds\n",

@@ -12,7 +12,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "admin.h"
 #include "hgsd.h"
+#include "keyproc.h"
+#include "keys.h"
+#include "log.h"
+#include "store.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
@@ -77,8 +82,8 @@ static const char *host_name(struct request *rq, struct answer *a)
 static void host_add_ek(struct hgsd *h, struct request *rq, struct answer *a,
 			const char *name)
 {
-	_cleanup_(vms_freep) uint8_t *ek = NULL;
-	_cleanup_(vms_freep) char *hex = NULL;
+	_cleanup_free_ uint8_t *ek = NULL;
+	_cleanup_free_ char *hex = NULL;
 	struct vms_tpm_key k = { 0 };
 	const char *cls = "default";
 	char fpr[65];
@@ -115,6 +120,9 @@ static void host_add_ek(struct hgsd *h, struct request *rq, struct answer *a,
 	if (r == -EKEYREJECTED) {
 		answer_fail(a, HGS_R_TPM_EK_CONFLICT,
 			    "this host is registered with another EK: remove it first if its TPM was really replaced");
+	} else if (r == -EADDRINUSE) {
+		answer_fail(a, HGS_R_TPM_EK_IN_USE,
+			    "another host is registered with this EK (one TPM is one host): `shieldctl hgs host list` names it; remove that host first if the TPM really moved");
 	} else {
 		finish(h, a, r, json_pack("{s:s, s:s, s:s}", "name", name, "ek_fpr", fpr,
 					  "hardware_class", cls));
@@ -126,7 +134,7 @@ static void host_add_ek(struct hgsd *h, struct request *rq, struct answer *a,
 static void host_add(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = NULL;
-	_cleanup_(vms_freep) char *pem = NULL;
+	_cleanup_free_ char *pem = NULL;
 	const char *name, *key;
 	char fpr[VMS_FPR_HEX_LEN];
 
@@ -235,7 +243,7 @@ static void policy_set(struct hgsd *h, struct request *rq, struct answer *a)
 		answer_fail(a, HGS_R_INVALID_REQUEST,
 			    "min_isolation_level: kernel-open|kernel-locked|hypervisor; "
 			    "require_module_sig: 0|1; revocation_cutoff: now|unix seconds; "
-			    "admin_cert_allow_list: 0|1; tpm_pcrs: a list such as 0-7,10 that holds 0-7 and 10 (PCRs below 24); tpm_*: 0|1");
+			    "admin_cert_allow_list: 0|1; tpm_pcrs: a list such as 0-7,10 that holds 0-7 and 10 (PCRs 0-15: 10 is checked by the IMA list, the others by the boot event log; 16-23 by nothing); tpm_*: 0|1");
 		return;
 	}
 	finish(h, a, store_setting_set(h->st, name, norm, rq->who),
@@ -244,9 +252,9 @@ static void policy_set(struct hgsd *h, struct request *rq, struct answer *a)
 		 vms_hgs_reason_name(a->reason));
 }
 
-static const char *digest_arg(struct request *rq, struct answer *a)
+/* Field 'digest' (a SHA-256) in lower case into @lower; NULL if refused. */
+static const char *digest_arg(struct request *rq, struct answer *a, char lower[65])
 {
-	static __thread char lower[65];
 	const char *d = req_str(rq, a, "digest", 64);
 	uint8_t raw[32];
 
@@ -262,9 +270,11 @@ static const char *digest_arg(struct request *rq, struct answer *a)
 
 static void worker_add(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	const char *d = digest_arg(rq, a), *desc = "";
 	json_t *v = rq->body ? json_object_get(rq->body, "description") : NULL;
+	const char *d, *desc = "";
+	char lower[65];
 
+	d = digest_arg(rq, a, lower);
 	if (!d)
 		return;
 	if (v) {
@@ -279,7 +289,8 @@ static void worker_add(struct hgsd *h, struct request *rq, struct answer *a)
 
 static void worker_enable(struct hgsd *h, struct request *rq, struct answer *a, int en)
 {
-	const char *d = digest_arg(rq, a);
+	char lower[65];
+	const char *d = digest_arg(rq, a, lower);
 
 	if (!d)
 		return;
@@ -289,6 +300,33 @@ static void worker_enable(struct hgsd *h, struct request *rq, struct answer *a, 
 		 en ? "enable" : "disable", d, vms_hgs_reason_name(a->reason));
 }
 
+/*
+ * A new guardian: the key process creates it (its keys never leave that
+ * process), the store publishes its certificates, the network side
+ * serves them. -EEXIST: that name is taken.
+ */
+static int guardian_create(struct hgsd *h, const char *name, const char *who)
+{
+	_cleanup_free_ char *pem = NULL;
+	int r;
+
+	r = keyproc_add_guardian(name, &pem);
+	if (r == -EEXIST)
+		return r;
+	if (r)
+		return log_errno(r, "admin", "step=\"creating the guardian in the key process\" guardian=%s",
+				 name);
+	r = store_guardian_add(h->st, name, pem, 0, who);
+	if (r == -EEXIST)
+		return r;
+	if (r)
+		return log_errno(r, "admin", "step=\"storing the guardian\" guardian=%s", name);
+	r = keys_add_public_guardian(h, pem);
+	if (r)
+		return log_errno(r, "admin", "step=\"publishing the guardian\" guardian=%s", name);
+	return 0;
+}
+
 static void guardian_add(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	const char *name = host_name(rq, a);
@@ -296,16 +334,7 @@ static void guardian_add(struct hgsd *h, struct request *rq, struct answer *a)
 
 	if (!name)
 		return;
-	{
-		char *pem = NULL;
-
-		r = keyproc_add_guardian(name, &pem);
-		if (!r)
-			r = store_guardian_add(h->st, name, pem, 0, rq->who);
-		if (!r)
-			r = keys_add_public_guardian(h, pem);
-		free(pem);
-	}
+	r = guardian_create(h, name, rq->who);
 	if (r == -EEXIST) {
 		answer_fail(a, HGS_R_INVALID_REQUEST, "a guardian of that name exists");
 		return;
@@ -328,7 +357,7 @@ static void guardian_primary(struct hgsd *h, struct request *rq, struct answer *
 		answer_fail(a, HGS_R_GUARDIAN_PROTECTED, "enable the guardian before making it primary");
 		return;
 	}
-	if (!r) {
+	if (r == 0) {	/* metadata names the new primary from now on */
 		pthread_rwlock_wrlock(&h->lock);
 		for (i = 0; i < h->n_guardians; i++)
 			h->guardians[i].primary = !strcmp(h->guardians[i].g.name, name);
@@ -353,6 +382,23 @@ static void guardian_refused(struct answer *a, int r)
 		answer_fail(a, HGS_R_GUARDIAN_PROTECTED, "disable the guardian before removing it");
 }
 
+/*
+ * The store says @name is disabled: from now on neither process uses it.
+ * -EIO if the key process still holds it.
+ */
+static int guardian_forget(struct hgsd *h, const char *name)
+{
+	int r = keyproc_guardian_drop(name);
+
+	keys_drop_public_guardian(h, name);
+	if (r && r != -ENOENT) {
+		log_errno(r, "admin", "step=\"dropping the guardian in the key process\" guardian=%s msg=\"restart hgsd\"",
+			  name);
+		return -EIO;
+	}
+	return 0;
+}
+
 static void guardian_disable(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	const char *name = host_name(rq, a);
@@ -361,17 +407,8 @@ static void guardian_disable(struct hgsd *h, struct request *rq, struct answer *
 	if (!name)
 		return;
 	r = store_guardian_set_enabled(h->st, name, 0, rq->who);
-	if (!r) {
-		/* the store says disabled: from now on neither process uses it */
-		int k = keyproc_guardian_drop(name);
-
-		if (k && k != -ENOENT) {
-			log_err("admin", "guardian=%s error=\"%s\" msg=\"the key process did not drop the guardian; restart hgsd\"",
-				name, strerror(k < 0 ? -k : k));
-			r = -EIO;
-		}
-		keys_drop_public_guardian(h, name);
-	}
+	if (r == 0)
+		r = guardian_forget(h, name);
 	if (r == -EPERM || r == -EBUSY)
 		guardian_refused(a, r);
 	else
@@ -380,36 +417,50 @@ static void guardian_disable(struct hgsd *h, struct request *rq, struct answer *
 		 name, vms_hgs_reason_name(a->reason));
 }
 
+/*
+ * The key process holds @name again: mark it enabled in the store and
+ * serve its certificates (@pem); if the store refuses, the key process
+ * forgets it again.
+ */
+static int guardian_publish(struct hgsd *h, const char *who, const char *name,
+			    const char *pem)
+{
+	int r = store_guardian_set_enabled(h->st, name, 1, who);
+
+	if (r) {
+		keyproc_guardian_drop(name);
+		return r;
+	}
+	r = keys_add_public_guardian(h, pem);
+	if (r)
+		return log_errno(r, "admin", "step=\"publishing the guardian\" guardian=%s", name);
+	return 0;
+}
+
 static void guardian_enable(struct hgsd *h, struct request *rq, struct answer *a)
 {
+	_cleanup_free_ char *pem = NULL;
 	const char *name = host_name(rq, a);
-	char *pem = NULL;
 	int r, enabled = 0;
 
 	if (!name)
 		return;
 	r = store_guardian_pem(h->st, name, &pem, &enabled);
-	if (r == -ENOENT || (!r && enabled)) {
+	if (r == -ENOENT || (r == 0 && enabled)) {
 		/* nothing to load: the store audits "no such" or "unchanged" */
 		r = store_guardian_set_enabled(h->st, name, 1, rq->who);
-	} else if (!r) {
+	} else if (r == 0) {
 		r = keyproc_guardian_load(name, pem);
 		if (r) {
-			log_err("admin", "guardian=%s error=\"%s\" msg=\"the key process cannot load the guardian's key file\"",
-				name, strerror(r < 0 ? -r : r));
+			log_errno(r, "admin", "step=\"loading the guardian's key file in the key process\" guardian=%s",
+				  name);
 			store_audit(h->st, rq->who, "guardian-enable", name, "error-key-file");
-			free(pem);
 			answer_fail(a, HGS_R_INTERNAL_ERROR,
 				    "the guardian's key file cannot be loaded (see the hgsd log)");
 			return;
 		}
-		r = store_guardian_set_enabled(h->st, name, 1, rq->who);
-		if (r)
-			keyproc_guardian_drop(name);
-		else
-			r = keys_add_public_guardian(h, pem);
+		r = guardian_publish(h, rq->who, name, pem);
 	}
-	free(pem);
 	finish(h, a, r, json_pack("{s:s, s:b}", "name", name, "enabled", 1));
 	log_info("admin", "who=\"%s\" action=guardian-enable guardian=%s result=%s", rq->who,
 		 name, vms_hgs_reason_name(a->reason));
@@ -424,7 +475,7 @@ static void guardian_remove(struct hgsd *h, struct request *rq, struct answer *a
 	if (!name)
 		return;
 	r = store_guardian_remove(h->st, name, rq->who);
-	if (!r && keys_retire_guardian_file(h, name, moved, sizeof(moved))) {
+	if (r == 0 && keys_retire_guardian_file(h, name, moved, sizeof(moved))) {
 		log_warn("admin", "guardian=%s msg=\"removed; its key file could not be renamed\"",
 			 name);
 		moved[0] = 0;
@@ -470,33 +521,28 @@ static void admin_cert_set(struct hgsd *h, struct request *rq, struct answer *a,
 /* {baseline: "<the JSON text shieldctl hgs baseline capture wrote>"} */
 static void baseline_add(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	static __thread char err[160];
-	struct vms_baseline b = { 0 };
+	_cleanup_(vms_baseline_free) struct vms_baseline b = { 0 };
+	_cleanup_free_ char *canon = NULL;
 	const char *text = req_str(rq, a, "baseline", VMS_EVLOG_MAX_BYTES);
 	char e[128], sha[65];
 	uint8_t md[32];
-	char *canon;
 	int r;
 
 	if (!text)
 		return;
 	if (vms_baseline_from_json(text, strlen(text), &b, e)) {
-		snprintf(err, sizeof(err), "not a boot baseline: %s", e);
-		answer_fail(a, HGS_R_INVALID_REQUEST, err);
+		answer_failf(a, HGS_R_INVALID_REQUEST, "not a boot baseline: %s", e);
 		return;
 	}
 	/* store the canonical form: what the admin sees back is what is used */
 	canon = vms_baseline_to_json(&b);
 	if (!canon || !EVP_Digest(canon, strlen(canon), md, NULL, EVP_sha256(), NULL)) {
-		free(canon);
-		vms_baseline_free(&b);
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 		return;
 	}
 	vms_hex_encode(md, 32, sha);
 	r = store_baseline_add(h->st, b.name, b.version, b.hw_class, b.enabled, canon, sha,
 			       rq->who);
-	free(canon);
 	if (r == -EKEYREJECTED)
 		answer_fail(a, HGS_R_INVALID_REQUEST,
 			    "a different baseline of that name and version exists: raise the version");
@@ -507,7 +553,6 @@ static void baseline_add(struct hgsd *h, struct request *rq, struct answer *a)
 					  "events", (json_int_t)b.n, "sha256", sha));
 	log_info("admin", "who=\"%s\" action=baseline-add baseline=%s version=%u events=%zu result=%s",
 		 rq->who, b.name, b.version, b.n, vms_hgs_reason_name(a->reason));
-	vms_baseline_free(&b);
 }
 
 static void baseline_enable(struct hgsd *h, struct request *rq, struct answer *a, int en)
@@ -536,15 +581,38 @@ static const char *digest_kind(struct request *rq, struct answer *a)
 	return k;
 }
 
+/*
+ * The entries of a tpm/digests/add request: their digests in lower case
+ * (@lower, @dg) and descriptions (@ds), @n of each; -EINVAL for a bad one.
+ */
+static int digest_entries(json_t *arr, char (*lower)[65], const char **dg,
+			  const char **ds)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(arr, i, e) {
+		const char *d = json_string_value(json_object_get(e, "digest"));
+		const char *desc = json_string_value(json_object_get(e, "description"));
+		uint8_t raw[32];
+
+		if (!d || vms_hex_decode_exact(d, raw, 32) || (desc && strlen(desc) > 4096))
+			return -EINVAL;
+		vms_hex_encode(raw, 32, lower[i]);
+		dg[i] = lower[i];
+		ds[i] = desc ? desc : "";
+	}
+	return 0;
+}
+
 /* {kind, entries: [{digest, description}, ...]} in one audited change */
 static void tpm_digests_add(struct hgsd *h, struct request *rq, struct answer *a)
 {
+	_cleanup_free_ const char **dg = NULL, **ds = NULL;
+	_cleanup_free_ char (*lower)[65] = NULL;
 	const char *kind = digest_kind(rq, a);
-	json_t *arr = rq->body ? json_object_get(rq->body, "entries") : NULL, *e;
-	const char **dg = NULL, **ds = NULL;
-	char (*lower)[65] = NULL;
-	size_t i, n;
-	int r;
+	json_t *arr = rq->body ? json_object_get(rq->body, "entries") : NULL;
+	size_t n;
 
 	if (!kind)
 		return;
@@ -559,39 +627,27 @@ static void tpm_digests_add(struct hgsd *h, struct request *rq, struct answer *a
 	lower = calloc(n, sizeof(*lower));
 	if (!dg || !ds || !lower) {
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
-		goto out;
+		return;
 	}
-	json_array_foreach(arr, i, e) {
-		const char *d = json_string_value(json_object_get(e, "digest"));
-		const char *desc = json_string_value(json_object_get(e, "description"));
-		uint8_t raw[32];
-
-		if (!d || vms_hex_decode_exact(d, raw, 32) || (desc && strlen(desc) > 4096)) {
-			answer_fail(a, HGS_R_INVALID_REQUEST,
-				    "every entry needs 'digest' (SHA-256, 64 hex digits) and may have 'description' (at most 4096 characters)");
-			goto out;
-		}
-		vms_hex_encode(raw, 32, lower[i]);
-		dg[i] = lower[i];
-		ds[i] = desc ? desc : "";
+	if (digest_entries(arr, lower, dg, ds)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "every entry needs 'digest' (SHA-256, 64 hex digits) and may have 'description' (at most 4096 characters)");
+		return;
 	}
-	r = store_tpm_digests_add(h->st, kind, dg, ds, n, rq->who);
-	finish(h, a, r, json_pack("{s:s, s:I}", "kind", kind, "entries", (json_int_t)n));
+	finish(h, a, store_tpm_digests_add(h->st, kind, dg, ds, n, rq->who),
+	       json_pack("{s:s, s:I}", "kind", kind, "entries", (json_int_t)n));
 	log_info("admin", "who=\"%s\" action=tpm-digests-add kind=%s entries=%zu result=%s",
 		 rq->who, kind, n, vms_hgs_reason_name(a->reason));
-out:
-	free(dg);
-	free(ds);
-	free(lower);
 }
 
 static void tpm_digest_remove(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	const char *kind = digest_kind(rq, a), *d;
+	char lower[65];
 
 	if (!kind)
 		return;
-	d = digest_arg(rq, a);
+	d = digest_arg(rq, a, lower);
 	if (!d)
 		return;
 	finish(h, a, store_tpm_digest_remove(h->st, kind, d, rq->who),
@@ -638,16 +694,61 @@ static const char *ima_key_refusal(int r)
 	}
 }
 
+/*
+ * The certificate sent (@in, PEM or DER) as DER and as an approvable IMA
+ * key (@k; vms_ima_key_free() it): 0, -ENOMEM, or the reason to refuse it
+ * (ima_key_refusal(); @why says more for -EKEYREJECTED).
+ */
+static int ima_key_parse(const uint8_t *in, size_t len, uint8_t **der, size_t *dlen,
+			 struct vms_ima_key *k, char *why, size_t whylen)
+{
+	int r;
+
+	r = ima_cert_der(in, len, der, dlen);
+	if (r)
+		return r;
+	r = vms_ima_key_from_der(*der, *dlen, k);
+	if (r)
+		return r;
+	r = vms_ima_key_strong_enough(k, why, whylen);
+	if (r)
+		vms_ima_key_free(k);
+	return r;
+}
+
+/* The certificate's subject, one line ("" if it has none). */
+static void cert_subject(const uint8_t *der, size_t len, char *out, size_t outlen)
+{
+	_cleanup_(X509_freep) X509 *x = NULL;
+	const unsigned char *p = der;
+
+	x = d2i_X509(NULL, &p, (long)len);
+	if (!x || !X509_NAME_oneline(X509_get_subject_name(x), out, (int)outlen))
+		out[0] = 0;
+}
+
+/* An IMA key that cannot be approved: refused, audited, logged. */
+static void ima_key_refused(struct hgsd *h, struct request *rq, struct answer *a,
+			    int r, const char *why)
+{
+	store_audit(h->st, rq->who, "ima-key-add",
+		    r == -ENOKEY ? "no subjectKeyIdentifier" :
+		    r == -ENOTSUP ? "key type" :
+		    r == -EKEYREJECTED ? why : "not an X.509 certificate",
+		    "refused");
+	answer_fail(a, HGS_R_INVALID_REQUEST, ima_key_refusal(r));
+	log_info("admin", "who=\"%s\" action=ima-key-add result=InvalidRequest error=%d",
+		 rq->who, r);
+}
+
 /* {certificate: base64 of a PEM or DER file, description?} */
 static void ima_key_add(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_(vms_freep) uint8_t *raw = NULL;
-	_cleanup_(vms_freep) uint8_t *der = NULL;
-	_cleanup_(vms_freep) char *hex = NULL;
-	_cleanup_(X509_freep) X509 *x = NULL;
+	_cleanup_(vms_ima_key_free) struct vms_ima_key k = { 0 };
+	_cleanup_free_ uint8_t *raw = NULL, *der = NULL;
+	_cleanup_free_ char *hex = NULL;
 	json_t *v = rq->body ? json_object_get(rq->body, "description") : NULL;
 	const char *desc = "";
-	struct vms_ima_key k;
 	char fpr[65], keyid[9], subject[256], why[80] = "";
 	size_t len, dlen = 0;
 	int r;
@@ -659,41 +760,20 @@ static void ima_key_add(struct hgsd *h, struct request *rq, struct answer *a)
 		if (!desc)
 			return;
 	}
-	r = ima_cert_der(raw, len, &der, &dlen);
-	if (!r)
-		r = vms_ima_key_from_der(der, dlen, &k);
-	if (!r) {
-		r = vms_ima_key_strong_enough(&k, why, sizeof(why));
-		if (r)
-			vms_ima_key_free(&k);
-	}
+	r = ima_key_parse(raw, len, &der, &dlen, &k, why, sizeof(why));
 	if (r == -ENOMEM) {
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 		return;
 	}
 	if (r) {
-		store_audit(h->st, rq->who, "ima-key-add",
-			    r == -ENOKEY ? "no subjectKeyIdentifier" :
-			    r == -ENOTSUP ? "key type" :
-			    r == -EKEYREJECTED ? why : "not an X.509 certificate",
-			    "refused");
-		answer_fail(a, HGS_R_INVALID_REQUEST, ima_key_refusal(r));
-		log_info("admin", "who=\"%s\" action=ima-key-add result=InvalidRequest error=%d",
-			 rq->who, r);
+		ima_key_refused(h, rq, a, r, why);
 		return;
 	}
 	vms_hex_encode(k.fpr, 32, fpr);
 	snprintf(keyid, sizeof(keyid), "%08x", k.keyid);
-	{
-		const unsigned char *p = der;
-
-		x = d2i_X509(NULL, &p, (long)dlen);
-	}
-	if (!x || !X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject)))
-		subject[0] = 0;
+	cert_subject(der, dlen, subject, sizeof(subject));
 	hex = malloc(2 * dlen + 1);
 	if (!hex) {
-		vms_ima_key_free(&k);
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 		return;
 	}
@@ -707,7 +787,6 @@ static void ima_key_add(struct hgsd *h, struct request *rq, struct answer *a)
 					  keyid, "key_type", k.type, "subject", subject));
 	log_info("admin", "who=\"%s\" action=ima-key-add sha256=%s keyid=%s result=%s",
 		 rq->who, fpr, keyid, vms_hgs_reason_name(a->reason));
-	vms_ima_key_free(&k);
 }
 
 static void ima_key_remove(struct hgsd *h, struct request *rq, struct answer *a)
@@ -731,13 +810,14 @@ static void ima_key_remove(struct hgsd *h, struct request *rq, struct answer *a)
 }
 
 /* Every version of the worker policy with its digest set. */
-static void worker_history_show(struct hgsd *h, struct answer *a)
+static void worker_history_show(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	json_t *rows = store_query(h->st, "SELECT version, at, who, change, digests FROM worker_history ORDER BY version DESC",
 				   0);
 	json_t *row;
 	size_t i;
 
+	(void)rq;
 	if (!rows) {
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 		return;
@@ -805,26 +885,39 @@ static json_t *policy_json(struct hgsd *h)
 			 "tpm", tpm_policy_json(h));
 }
 
-static void status(struct hgsd *h, struct answer *a)
+static void policy_show(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	long hosts = 0, enabled = 0;
+	(void)rq;
+	answer_ok(a, json_pack("{s:o}", "policy", policy_json(h)));
+}
+
+static json_t *guardians_json(struct hgsd *h)
+{
 	json_t *gs = json_array();
 	unsigned int i;
 
-	store_count(h->st, "SELECT COUNT(*) FROM hosts", &hosts);
-	store_count(h->st, "SELECT COUNT(*) FROM hosts WHERE enabled = 1", &enabled);
 	pthread_rwlock_rdlock(&h->lock);
 	for (i = 0; i < h->n_guardians; i++)
 		json_array_append_new(gs, json_pack("{s:s, s:b}", "name",
 						    h->guardians[i].g.name, "primary",
 						    h->guardians[i].primary));
 	pthread_rwlock_unlock(&h->lock);
+	return gs;
+}
+
+static void status(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	long hosts = 0, enabled = 0;
+
+	(void)rq;
+	store_count(h->st, "SELECT COUNT(*) FROM hosts", &hosts);
+	store_count(h->st, "SELECT COUNT(*) FROM hosts WHERE enabled = 1", &enabled);
 	answer_ok(a, json_pack("{s:s, s:i, s:I, s:{s:I, s:I}, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:o}",
 		"service", "hgsd",
 		"schema_version", store_schema_version(h->st),
 		"uptime_s", (json_int_t)(time(NULL) - h->started),
 		"hosts", "registered", (json_int_t)hosts, "enabled", (json_int_t)enabled,
-		"guardians", gs,
+		"guardians", guardians_json(h),
 		"policy", policy_json(h),
 		"counters",
 		"attestations_passed", (json_int_t)__atomic_load_n(&h->attest_ok, __ATOMIC_RELAXED),
@@ -837,36 +930,38 @@ static void status(struct hgsd *h, struct answer *a)
 			"SELECT at, host, result, detail FROM events WHERE kind = 'release' ORDER BY id DESC LIMIT ?", 10)));
 }
 
-static void list(struct answer *a, const char *key, json_t *rows)
-{
-	if (!rows) {
-		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
-		return;
-	}
-	answer_ok(a, json_pack("{s:o}", key, rows));
-}
-
 /* The baseline in use for @name (its latest version), as stored. */
-static void baseline_show(struct hgsd *h, struct answer *a, const char *name)
+static json_t *baseline_json(struct hgsd *h, const char *name, int *found)
 {
+	_cleanup_free_ char *text = NULL;
 	struct tpm_state *t = state_tpm_get(h);
-	json_t *o = NULL;
-	int found = 0;
 	size_t i;
 
-	for (i = 0; i < t->n_baselines; i++) {
-		if (strcmp(t->baselines[i].name, name))
-			continue;
-		found = 1;
-		{
-			char *text = vms_baseline_to_json(&t->baselines[i]);
-
-			o = text ? json_loads(text, 0, NULL) : NULL;
-			free(text);
-		}
-		break;
+	*found = 0;
+	for (i = 0; i < t->n_baselines && strcmp(t->baselines[i].name, name); i++)
+		;
+	if (i < t->n_baselines) {
+		*found = 1;
+		text = vms_baseline_to_json(&t->baselines[i]);
 	}
 	state_tpm_put(t);
+	return text ? json_loads(text, 0, NULL) : NULL;
+}
+
+#define BASELINE_SHOW	"baselines/show/"
+
+/* GET baselines/show/NAME */
+static void baseline_show(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *name = rq->url + strlen(ADMIN_PREFIX BASELINE_SHOW);
+	json_t *o;
+	int found;
+
+	if (!vms_host_name_valid(name)) {
+		answer_fail(a, HGS_R_UNKNOWN_ENDPOINT, NULL);
+		return;
+	}
+	o = baseline_json(h, name, &found);
 	if (!found)
 		answer_fail(a, HGS_R_NO_SUCH_OBJECT, NULL);
 	else if (!o)
@@ -875,97 +970,159 @@ static void baseline_show(struct hgsd *h, struct answer *a, const char *name)
 		answer_ok(a, json_pack("{s:o}", "baseline", o));
 }
 
+/* ---- routing ---- */
+
+static void hosts_enable(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	host_simple(h, rq, a, "enable");
+}
+
+static void hosts_disable(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	host_simple(h, rq, a, "disable");
+}
+
+static void hosts_remove(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	host_simple(h, rq, a, "remove");
+}
+
+static void workers_enable(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	worker_enable(h, rq, a, 1);
+}
+
+static void workers_disable(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	worker_enable(h, rq, a, 0);
+}
+
+static void baselines_enable(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	baseline_enable(h, rq, a, 1);
+}
+
+static void baselines_disable(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	baseline_enable(h, rq, a, 0);
+}
+
+static void admin_cert_revoke(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	admin_cert_set(h, rq, a, "revoked");
+}
+
+static void admin_cert_allow(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	admin_cert_set(h, rq, a, "allowed");
+}
+
+/* GET PATH answers {KEY: the rows of SQL} (LIMIT ? = limit). */
+struct admin_list {
+	const char *path, *key, *sql;
+	long limit;
+};
+
+static const struct admin_list admin_lists[] = {
+	{ "hosts", "hosts",
+	  "SELECT name, key_alg, key_fpr, ek_fpr, hardware_class, enabled, added_at, updated_at FROM hosts ORDER BY name",
+	  0 },
+	{ "baselines", "baselines",
+	  "SELECT b.name, b.version, b.hardware_class, b.enabled, b.sha256, b.added_at,\n"
+	  "  b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name) AS in_use,\n"
+	  "  json_array_length(json_extract(b.body, '$.events')) AS events\n"
+	  "FROM baselines b ORDER BY b.name, b.version", 0 },
+	{ "tpm/digests", "digests",
+	  "SELECT kind, digest, description, added_at FROM tpm_digests ORDER BY kind, digest",
+	  0 },
+	{ "tpm/ima-keys", "ima_keys",
+	  "SELECT fpr AS sha256, keyid, key_type, subject, description, added_at FROM ima_keys ORDER BY added_at, fpr",
+	  0 },
+	{ "workers", "workers",
+	  "SELECT id, digest, description, enabled, added_at, updated_at FROM workers ORDER BY id",
+	  0 },
+	{ "guardians", "guardians",
+	  "SELECT name, is_primary, enabled, created_at, certificates FROM guardians ORDER BY name",
+	  0 },
+	{ "admin-certs", "admin_certs",
+	  "SELECT fpr AS sha256, subject, state, first_seen, last_seen, updated_at FROM admin_certs ORDER BY COALESCE(first_seen, updated_at), fpr",
+	  0 },
+	{ "audit", "audit",
+	  "SELECT id, at, who, action, detail, result FROM audit ORDER BY id DESC LIMIT ?", 200 },
+	{ "events", "events",
+	  "SELECT id, at, kind, host, result, detail FROM events ORDER BY id DESC LIMIT ?", 200 },
+};
+
+static void list(struct hgsd *h, struct answer *a, const struct admin_list *l)
+{
+	json_t *rows = store_query(h->st, l->sql, l->limit);
+
+	if (!rows) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	answer_ok(a, json_pack("{s:o}", l->key, rows));
+}
+
+/* METHOD PATH (under /v1/admin/; with @prefix, PATH starts the path). */
+struct admin_route {
+	const char *method, *path;
+	request_handler_fn fn;
+	int prefix;
+};
+
+static const struct admin_route admin_routes[] = {
+	{ "GET", "status", status, 0 },
+	{ "GET", "policy", policy_show, 0 },
+	{ "POST", "policy/set", policy_set, 0 },
+	{ "POST", "hosts/add", host_add, 0 },
+	{ "POST", "hosts/enable", hosts_enable, 0 },
+	{ "POST", "hosts/disable", hosts_disable, 0 },
+	{ "POST", "hosts/remove", hosts_remove, 0 },
+	{ "POST", "workers/add", worker_add, 0 },
+	{ "POST", "workers/enable", workers_enable, 0 },
+	{ "POST", "workers/disable", workers_disable, 0 },
+	{ "GET", "workers/history", worker_history_show, 0 },
+	{ "POST", "guardians/add", guardian_add, 0 },
+	{ "POST", "guardians/primary", guardian_primary, 0 },
+	{ "POST", "guardians/disable", guardian_disable, 0 },
+	{ "POST", "guardians/enable", guardian_enable, 0 },
+	{ "POST", "guardians/remove", guardian_remove, 0 },
+	{ "POST", "admin-certs/revoke", admin_cert_revoke, 0 },
+	{ "POST", "admin-certs/allow", admin_cert_allow, 0 },
+	{ "GET", BASELINE_SHOW, baseline_show, 1 },
+	{ "POST", "baselines/add", baseline_add, 0 },
+	{ "POST", "baselines/enable", baselines_enable, 0 },
+	{ "POST", "baselines/disable", baselines_disable, 0 },
+	{ "POST", "tpm/digests/add", tpm_digests_add, 0 },
+	{ "POST", "tpm/digests/remove", tpm_digest_remove, 0 },
+	{ "POST", "tpm/ima-keys/add", ima_key_add, 0 },
+	{ "POST", "tpm/ima-keys/remove", ima_key_remove, 0 },
+};
+
+static int route_matches(const struct admin_route *rt, const char *method, const char *p)
+{
+	if (strcmp(method, rt->method))
+		return 0;
+	return rt->prefix ? !strncmp(p, rt->path, strlen(rt->path)) : !strcmp(p, rt->path);
+}
+
 void handle_admin(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	const char *p = rq->url + strlen("/v1/admin/");
-	int get = !strcmp(rq->method, "GET"), post = !strcmp(rq->method, "POST");
+	const char *p = rq->url + strlen(ADMIN_PREFIX);
+	size_t i;
 
-	if (get && !strcmp(p, "status"))
-		status(h, a);
-	else if (get && !strcmp(p, "hosts"))
-		list(a, "hosts", store_query(h->st,
-			"SELECT name, key_alg, key_fpr, ek_fpr, hardware_class, enabled, added_at, updated_at FROM hosts ORDER BY name",
-			0));
-	else if (get && !strcmp(p, "baselines"))
-		list(a, "baselines", store_query(h->st,
-			"SELECT b.name, b.version, b.hardware_class, b.enabled, b.sha256, b.added_at,\n"
-			"  b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name) AS in_use,\n"
-			"  json_array_length(json_extract(b.body, '$.events')) AS events\n"
-			"FROM baselines b ORDER BY b.name, b.version", 0));
-	else if (get && !strncmp(p, "baselines/show/", 15) && vms_host_name_valid(p + 15))
-		baseline_show(h, a, p + 15);
-	else if (post && !strcmp(p, "baselines/add"))
-		baseline_add(h, rq, a);
-	else if (post && !strcmp(p, "baselines/enable"))
-		baseline_enable(h, rq, a, 1);
-	else if (post && !strcmp(p, "baselines/disable"))
-		baseline_enable(h, rq, a, 0);
-	else if (get && !strcmp(p, "tpm/digests"))
-		list(a, "digests", store_query(h->st,
-			"SELECT kind, digest, description, added_at FROM tpm_digests ORDER BY kind, digest",
-			0));
-	else if (post && !strcmp(p, "tpm/digests/add"))
-		tpm_digests_add(h, rq, a);
-	else if (post && !strcmp(p, "tpm/digests/remove"))
-		tpm_digest_remove(h, rq, a);
-	else if (get && !strcmp(p, "tpm/ima-keys"))
-		list(a, "ima_keys", store_query(h->st,
-			"SELECT fpr AS sha256, keyid, key_type, subject, description, added_at FROM ima_keys ORDER BY added_at, fpr",
-			0));
-	else if (post && !strcmp(p, "tpm/ima-keys/add"))
-		ima_key_add(h, rq, a);
-	else if (post && !strcmp(p, "tpm/ima-keys/remove"))
-		ima_key_remove(h, rq, a);
-	else if (post && !strcmp(p, "hosts/add"))
-		host_add(h, rq, a);
-	else if (post && !strcmp(p, "hosts/enable"))
-		host_simple(h, rq, a, "enable");
-	else if (post && !strcmp(p, "hosts/disable"))
-		host_simple(h, rq, a, "disable");
-	else if (post && !strcmp(p, "hosts/remove"))
-		host_simple(h, rq, a, "remove");
-	else if (get && !strcmp(p, "policy"))
-		answer_ok(a, json_pack("{s:o}", "policy", policy_json(h)));
-	else if (post && !strcmp(p, "policy/set"))
-		policy_set(h, rq, a);
-	else if (get && !strcmp(p, "workers"))
-		list(a, "workers", store_query(h->st,
-			"SELECT id, digest, description, enabled, added_at, updated_at FROM workers ORDER BY id", 0));
-	else if (post && !strcmp(p, "workers/add"))
-		worker_add(h, rq, a);
-	else if (post && !strcmp(p, "workers/enable"))
-		worker_enable(h, rq, a, 1);
-	else if (post && !strcmp(p, "workers/disable"))
-		worker_enable(h, rq, a, 0);
-	else if (get && !strcmp(p, "guardians"))
-		list(a, "guardians", store_query(h->st,
-			"SELECT name, is_primary, enabled, created_at, certificates FROM guardians ORDER BY name", 0));
-	else if (post && !strcmp(p, "guardians/add"))
-		guardian_add(h, rq, a);
-	else if (post && !strcmp(p, "guardians/primary"))
-		guardian_primary(h, rq, a);
-	else if (post && !strcmp(p, "guardians/disable"))
-		guardian_disable(h, rq, a);
-	else if (post && !strcmp(p, "guardians/enable"))
-		guardian_enable(h, rq, a);
-	else if (post && !strcmp(p, "guardians/remove"))
-		guardian_remove(h, rq, a);
-	else if (get && !strcmp(p, "workers/history"))
-		worker_history_show(h, a);
-	else if (get && !strcmp(p, "admin-certs"))
-		list(a, "admin_certs", store_query(h->st,
-			"SELECT fpr AS sha256, subject, state, first_seen, last_seen, updated_at FROM admin_certs ORDER BY COALESCE(first_seen, updated_at), fpr",
-			0));
-	else if (post && !strcmp(p, "admin-certs/revoke"))
-		admin_cert_set(h, rq, a, "revoked");
-	else if (post && !strcmp(p, "admin-certs/allow"))
-		admin_cert_set(h, rq, a, "allowed");
-	else if (get && !strcmp(p, "audit"))
-		list(a, "audit", store_query(h->st,
-			"SELECT id, at, who, action, detail, result FROM audit ORDER BY id DESC LIMIT ?", 200));
-	else if (get && !strcmp(p, "events"))
-		list(a, "events", store_query(h->st,
-			"SELECT id, at, kind, host, result, detail FROM events ORDER BY id DESC LIMIT ?", 200));
-	else
-		answer_fail(a, HGS_R_UNKNOWN_ENDPOINT, NULL);
+	for (i = 0; i < ARRAY_SIZE(admin_routes); i++) {
+		if (route_matches(&admin_routes[i], rq->method, p)) {
+			admin_routes[i].fn(h, rq, a);
+			return;
+		}
+	}
+	for (i = 0; !strcmp(rq->method, "GET") && i < ARRAY_SIZE(admin_lists); i++) {
+		if (!strcmp(p, admin_lists[i].path)) {
+			list(h, a, &admin_lists[i]);
+			return;
+		}
+	}
+	answer_fail(a, HGS_R_UNKNOWN_ENDPOINT, NULL);
 }

@@ -36,7 +36,13 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include "attest.h"
 #include "hgsd.h"
+#include "keyproc.h"
+#include "log.h"
+#include "nonce.h"
+#include "store.h"
+#include "tpm_session.h"
 #include "vms_b64.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_hex.h"
@@ -128,54 +134,162 @@ static void ek_fingerprint(const struct vms_tpm_key *ek, char out[65])
 
 /* ---- challenge ---- */
 
-static enum vms_hgs_reason check_ek(struct hgsd *h, struct request *rq,
-				    struct answer *a, const struct host_entry *host,
-				    const struct vms_tpm_key *ek, const char *fpr)
+/* What a challenge gathers: the request's keys, the host, the credential. */
+struct tpm_offer {
+	const char *name;		/* in the request body */
+	uint8_t *ekb, *akb, *id, *es;
+	size_t eklen, aklen, idl, esl;
+	struct vms_tpm_key ek, ak;
+	struct host_entry host;
+	struct tpm_challenge c;		/* its secret wiped when done */
+	char fpr[65];
+	uint8_t nonce[32];
+};
+
+static void tpm_offer_done(struct tpm_offer *o)
 {
-	_cleanup_(vms_freep) uint8_t *cert = NULL;
+	OPENSSL_cleanse(&o->c, sizeof(o->c));
+	free(o->ekb);
+	free(o->akb);
+	free(o->id);
+	free(o->es);
+	vms_tpm_key_free(&o->ek);
+	vms_tpm_key_free(&o->ak);
+	host_entry_release(&o->host);
+}
+
+/* {host, ek_public, ak_public}: shape, host name, EK type; else @a refused. */
+static enum vms_hgs_reason parse_challenge(struct request *rq, struct answer *a,
+					   struct tpm_offer *o)
+{
+	o->name = req_str(rq, a, "host", VMS_HOST_NAME_MAX);
+	if (!o->name ||
+	    req_b64(rq, a, "ek_public", HGSD_EK_MAX, &o->ekb, &o->eklen) ||
+	    req_b64(rq, a, "ak_public", HGSD_EK_MAX, &o->akb, &o->aklen))
+		return a->reason;
+	if (!vms_host_name_valid(o->name)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'host' must match [A-Za-z0-9._-]{1,64}");
+		return a->reason;
+	}
+	if (vms_tpm_key_load(o->ekb, o->eklen, &o->ek)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "field 'ek_public' must be a TPM2B_PUBLIC: RSA-2048 or ECC P-256, SHA-256 Name");
+		return a->reason;
+	}
+	ek_fingerprint(&o->ek, o->fpr);
+	return HGS_PASSED;
+}
+
+/*
+ * A host without a registered EK whose EK certificate chains to
+ * tpm_ek_roots: pin that EK to it, from now on this host is this TPM
+ * (audited).
+ */
+static enum vms_hgs_reason pin_certified_ek(struct hgsd *h, const struct tpm_offer *o)
+{
+	_cleanup_free_ char *hex = malloc(2 * o->eklen + 1);
+	int r;
+
+	if (!hex)
+		return HGS_R_INTERNAL_ERROR;
+	vms_hex_encode(o->ekb, o->eklen, hex);
+	r = store_host_add_ek(h->st, o->host.name, hex, o->fpr,
+			      o->host.hw_class[0] ? o->host.hw_class : "default",
+			      "hgsd ek-certificate");
+	if (r == -EKEYREJECTED)
+		return HGS_R_TPM_EK_CONFLICT;	/* an admin registered another meanwhile */
+	if (r == -EADDRINUSE)
+		return HGS_R_TPM_EK_IN_USE;	/* another host holds this TPM */
+	if (r && r != -EEXIST) {
+		log_errno(r, "attest-tpm", "step=\"pinning the certified EK\" host=%s", o->host.name);
+		return HGS_R_INTERNAL_ERROR;
+	}
+	r = state_reload(h);
+	if (r) {
+		log_errno(r, "attest-tpm", "step=\"reloading the snapshot\" host=%s", o->host.name);
+		return HGS_R_INTERNAL_ERROR;
+	}
+	log_info("attest-tpm", "host=%s ek_fpr=%s msg=\"EK certified by a configured root; pinned\"",
+		 o->host.name, o->fpr);
+	return HGS_PASSED;
+}
+
+/* The EK is the host's registered one, or one a configured root certifies. */
+static enum vms_hgs_reason check_ek(struct hgsd *h, struct request *rq,
+				    struct answer *a, const struct tpm_offer *o)
+{
+	_cleanup_free_ uint8_t *cert = NULL;
 	json_t *v = json_object_get(rq->body, "ek_certificate");
 	enum vms_hgs_reason r;
 	size_t clen;
-	char *hex;
-	int err;
 
-	if (host->ek_len)
-		return strcmp(host->ek_fpr, fpr) ? HGS_R_TPM_EK_NOT_REGISTERED : HGS_PASSED;
+	if (o->host.ek_len)
+		return strcmp(o->host.ek_fpr, o->fpr) ? HGS_R_TPM_EK_NOT_REGISTERED : HGS_PASSED;
 	/* No EK registered: a manufacturer certificate may vouch for it. */
 	if (!v || !h->ek_roots)
 		return HGS_R_TPM_EK_NOT_REGISTERED;
 	if (req_b64(rq, a, "ek_certificate", VMS_EKCERT_MAX_BYTES, &cert, &clen))
 		return a->reason;
-	r = vms_tpm_ek_cert_verify(cert, clen, h->ek_roots, NULL, ek);
+	r = vms_tpm_ek_cert_verify(cert, clen, h->ek_roots, NULL, &o->ek);
 	if (r != HGS_PASSED)
 		return r;
-	/* Pin it: from now on this host is this TPM (audited). */
-	hex = malloc(2 * HGSD_EK_MAX + 1);
-	if (!hex)
-		return HGS_R_INTERNAL_ERROR;
-	{
-		const uint8_t *pub = NULL;
-		size_t plen = 0;
-		uint8_t *raw = NULL;
+	return pin_certified_ek(h, o);
+}
 
-		if (req_b64(rq, a, "ek_public", HGSD_EK_MAX, &raw, &plen)) {
-			free(hex);
-			return a->reason;
-		}
-		pub = raw;
-		vms_hex_encode(pub, plen, hex);
-		free(raw);
-	}
-	err = store_host_add_ek(h->st, host->name, hex, fpr,
-				host->hw_class[0] ? host->hw_class : "default",
-				"hgsd ek-certificate");
-	free(hex);
-	if (err == -EKEYREJECTED)
-		return HGS_R_TPM_EK_CONFLICT;	/* an admin registered another meanwhile */
-	if ((err && err != -EEXIST) || state_reload(h))
+/* The host: registered, enabled, this EK; the AK: fit to quote. */
+static enum vms_hgs_reason check_host_tpm(struct hgsd *h, struct request *rq,
+					  struct answer *a, struct tpm_offer *o)
+{
+	enum vms_hgs_reason r;
+
+	if (state_host(h, o->name, &o->host))
+		return HGS_R_HOST_NOT_REGISTERED;
+	if (!o->host.enabled)
+		return HGS_R_HOST_DISABLED;
+	r = check_ek(h, rq, a, o);
+	if (r != HGS_PASSED)
+		return r;
+	return vms_tpm_ak_load(o->akb, o->aklen, &o->ak);
+}
+
+/* The nonce or the challenge could not be kept: Busy when a table is full. */
+static enum vms_hgs_reason not_remembered(struct hgsd *h, int r)
+{
+	if (r != -EBUSY)
 		return HGS_R_INTERNAL_ERROR;
-	log_info("attest-tpm", "host=%s ek_fpr=%s msg=\"EK certified by a configured root; pinned\"",
-		 host->name, fpr);
+	log_warn("nonce", "msg=\"nonce or TPM challenge table full\" max_nonces=%u",
+		 h->cfg.max_nonces);
+	return HGS_R_BUSY;
+}
+
+/*
+ * The credential: a secret only the EK's TPM, holding this AK, recovers;
+ * remembered with the session, the AK and the PCRs to quote, next to the
+ * session's nonce.
+ */
+static enum vms_hgs_reason make_challenge(struct hgsd *h, struct tpm_offer *o)
+{
+	struct tpm_challenge *c = &o->c;
+	struct tpm_state *tpm;
+	int r;
+
+	if (RAND_bytes(c->secret, sizeof(c->secret)) != 1 || RAND_bytes(c->session, 16) != 1 ||
+	    vms_tpm_make_credential(&o->ek, o->ak.name, c->secret, sizeof(c->secret),
+				    &o->id, &o->idl, &o->es, &o->esl))
+		return HGS_R_INTERNAL_ERROR;
+	snprintf(c->host, sizeof(c->host), "%s", o->name);
+	snprintf(c->ek_fpr, sizeof(c->ek_fpr), "%s", o->fpr);
+	memcpy(c->ak, o->akb, o->aklen);
+	c->ak_len = o->aklen;
+	tpm = state_tpm_get(h);
+	c->pcr_mask = tpm->pcr_mask;
+	state_tpm_put(tpm);
+	r = nonce_issue(h->nonces, c->session, o->nonce);
+	if (r)
+		return not_remembered(h, r);
+	r = tpm_sessions_put(h->tpm_sessions, c);
+	if (r)
+		return not_remembered(h, r);
 	return HGS_PASSED;
 }
 
@@ -190,97 +304,42 @@ static json_t *pcr_list(uint32_t mask)
 	return arr;
 }
 
+/* {session, nonce, credential: {id_object, secret}, pcrs, expires_in} */
+static json_t *challenge_json(struct hgsd *h, const struct tpm_offer *o)
+{
+	_cleanup_free_ char *nb64 = vms_b64_encode(o->nonce, sizeof(o->nonce));
+	_cleanup_free_ char *idb64 = vms_b64_encode(o->id, o->idl);
+	_cleanup_free_ char *esb64 = vms_b64_encode(o->es, o->esl);
+	char shex[33];
+
+	if (!nb64 || !idb64 || !esb64)
+		return NULL;
+	vms_hex_encode(o->c.session, 16, shex);
+	return json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:I}", "session", shex, "nonce", nb64,
+			 "credential", "id_object", idb64, "secret", esb64,
+			 "pcrs", pcr_list(o->c.pcr_mask),
+			 "expires_in", (json_int_t)h->cfg.nonce_ttl_s);
+}
+
 static enum vms_hgs_reason challenge(struct hgsd *h, struct request *rq,
 				     struct answer *a, const char **host_out,
 				     json_t **out)
 {
-	_cleanup_(vms_freep) uint8_t *ekb = NULL, *akb = NULL, *id = NULL, *es = NULL;
-	struct vms_tpm_key ek = { 0 }, ak = { 0 };
-	struct tpm_challenge c = { 0 };
-	struct host_entry host = { 0 };
-	struct tpm_state *tpm;
+	_cleanup_(tpm_offer_done) struct tpm_offer o = { 0 };
 	enum vms_hgs_reason r;
-	uint8_t nonce[32];
-	size_t eklen, aklen, idl, esl;
-	const char *name;
-	char fpr[65], shex[33];
-	char *nb64 = NULL, *idb64 = NULL, *esb64 = NULL;
-	int err;
 
-	name = req_str(rq, a, "host", VMS_HOST_NAME_MAX);
-	if (!name ||
-	    req_b64(rq, a, "ek_public", HGSD_EK_MAX, &ekb, &eklen) ||
-	    req_b64(rq, a, "ak_public", HGSD_EK_MAX, &akb, &aklen))
-		return a->reason;
-	if (!vms_host_name_valid(name)) {
-		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'host' must match [A-Za-z0-9._-]{1,64}");
-		return a->reason;
-	}
-	*host_out = name;
-	if (vms_tpm_key_load(ekb, eklen, &ek)) {
-		answer_fail(a, HGS_R_INVALID_REQUEST,
-			    "field 'ek_public' must be a TPM2B_PUBLIC: RSA-2048 or ECC P-256, SHA-256 Name");
-		return a->reason;
-	}
-	ek_fingerprint(&ek, fpr);
-	if (state_host(h, name, &host)) {
-		r = HGS_R_HOST_NOT_REGISTERED;
-		goto out;
-	}
-	if (!host.enabled) {
-		r = HGS_R_HOST_DISABLED;
-		goto out;
-	}
-	r = check_ek(h, rq, a, &host, &ek, fpr);
+	r = parse_challenge(rq, a, &o);
 	if (r != HGS_PASSED)
-		goto out;
-	r = vms_tpm_ak_load(akb, aklen, &ak);
+		return r;
+	*host_out = o.name;
+	r = check_host_tpm(h, rq, a, &o);
 	if (r != HGS_PASSED)
-		goto out;
-
-	/* The credential: a secret only the EK's TPM, holding this AK, recovers. */
-	if (RAND_bytes(c.secret, sizeof(c.secret)) != 1 || RAND_bytes(c.session, 16) != 1 ||
-	    vms_tpm_make_credential(&ek, ak.name, c.secret, sizeof(c.secret), &id, &idl,
-				    &es, &esl)) {
-		r = HGS_R_INTERNAL_ERROR;
-		goto out;
-	}
-	snprintf(c.host, sizeof(c.host), "%s", name);
-	snprintf(c.ek_fpr, sizeof(c.ek_fpr), "%s", fpr);
-	memcpy(c.ak, akb, aklen);
-	c.ak_len = aklen;
-	tpm = state_tpm_get(h);
-	c.pcr_mask = tpm->pcr_mask;
-	state_tpm_put(tpm);
-	err = nonce_issue(h->nonces, c.session, nonce);
-	if (!err)
-		err = tpm_sessions_put(h->tpm_sessions, &c);
-	if (err) {
-		if (err == -EBUSY)
-			log_warn("nonce", "msg=\"nonce or TPM challenge table full\" max_nonces=%u",
-				 h->cfg.max_nonces);
-		r = err == -EBUSY ? HGS_R_BUSY : HGS_R_INTERNAL_ERROR;
-		goto out;
-	}
-	vms_hex_encode(c.session, 16, shex);
-	nb64 = vms_b64_encode(nonce, sizeof(nonce));
-	idb64 = vms_b64_encode(id, idl);
-	esb64 = vms_b64_encode(es, esl);
-	*out = nb64 && idb64 && esb64 ?
-		json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:I}", "session", shex, "nonce", nb64,
-			  "credential", "id_object", idb64, "secret", esb64,
-			  "pcrs", pcr_list(c.pcr_mask),
-			  "expires_in", (json_int_t)h->cfg.nonce_ttl_s) : NULL;
-	r = *out ? HGS_PASSED : HGS_R_INTERNAL_ERROR;
-out:
-	OPENSSL_cleanse(&c, sizeof(c));
-	free(nb64);
-	free(idb64);
-	free(esb64);
-	host_entry_release(&host);
-	vms_tpm_key_free(&ek);
-	vms_tpm_key_free(&ak);
-	return r;
+		return r;
+	r = make_challenge(h, &o);
+	if (r != HGS_PASSED)
+		return r;
+	*out = challenge_json(h, &o);
+	return *out ? HGS_PASSED : HGS_R_INTERNAL_ERROR;
 }
 
 static void finish_fail(struct hgsd *h, struct answer *a, enum vms_hgs_reason r,
@@ -289,7 +348,7 @@ static void finish_fail(struct hgsd *h, struct answer *a, enum vms_hgs_reason r,
 	char hbuf[80], dbuf[160];
 
 	if (a->reason == HGS_PASSED)
-		answer_fail(a, r, detail && *detail ? detail : NULL);
+		answer_fail(a, r, detail);
 	__atomic_fetch_add(&h->attest_fail, 1, __ATOMIC_RELAXED);
 	if (host)
 		store_event(h->st, "attest", host, vms_hgs_reason_name(a->reason),
@@ -429,179 +488,247 @@ static enum vms_hgs_reason commit_clock(struct hgsd *h, const char *host,
 	return r;
 }
 
-static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq, struct answer *a,
-				  const char **host_out, char *detail, size_t dlen,
-				  struct vms_health_cert_info *info_out,
-				  uint8_t **der, size_t *len)
-{
-	uint8_t (*pcrv)[VMS_SHA256_LEN] = NULL;
-	struct vms_health_cert_info info = { 0 };
-	struct tpm_request t = { 0 };
-	struct tpm_challenge c = { 0 };
-	struct host_entry host = { 0 };
-	struct vms_tpm_key ak = { 0 };
-	struct vms_tpm_clock prev = { 0 };
-	struct vms_tpm_policy tp = { 0 };
-	struct vms_tpm_verifier ver = { 0 };
-	struct vms_tpm_evidence ev = { 0 };
-	struct vms_tpm_verdict v;
-	struct tpm_state *tpm = NULL;
-	enum vms_hgs_reason r;
+/* One attestation attempt: what it has gathered so far. */
+struct tpm_attempt {
+	struct tpm_request t;
+	struct tpm_challenge c;		/* its secret wiped when done */
+	struct host_entry host;
+	struct vms_tpm_key ak;
+	uint8_t (*pcr)[VMS_SHA256_LEN];
+	struct tpm_state *tpm;
 	struct policy pol;
-	int have_prev, e;
+	struct vms_tpm_verdict v;
+};
 
-	memset(&v, 0, sizeof(v));
-	if (parse_request(rq, a, &t)) {
-		tpm_request_free(&t);
-		return a->reason;
-	}
-	*host_out = t.host;
+static void tpm_attempt_done(struct tpm_attempt *at)
+{
+	OPENSSL_cleanse(&at->c, sizeof(at->c));
+	state_tpm_put(at->tpm);
+	free(at->pcr);
+	vms_tpm_key_free(&at->ak);
+	host_entry_release(&at->host);
+	/* the host name points into the request body, which outlives us */
+	tpm_request_free(&at->t);
+}
 
-	/* The nonce and the challenge are spent by this attempt. */
-	r = nonce_consume(h->nonces, t.session, t.nonce);
-	e = tpm_sessions_take(h->tpm_sessions, t.session, &c);
+/*
+ * The nonce and the challenge are spent by an attempt that presents the
+ * session's own nonce, whatever its outcome after that; the challenge
+ * must be this session's, for this host. An answer with a wrong nonce
+ * spends nothing, so the genuine answer still finds its challenge.
+ */
+static enum vms_hgs_reason spend_challenge(struct hgsd *h, struct tpm_attempt *at,
+					   char *detail, size_t dlen)
+{
+	enum vms_hgs_reason r = nonce_consume(h->nonces, at->t.session, at->t.nonce);
+
 	if (r != HGS_PASSED)
-		goto out;
-	if (e) {
-		/* a host-key nonce, or a challenge already taken */
-		r = HGS_R_NONCE_SESSION_MISMATCH;
-		goto out;
-	}
-	if (strcmp(c.host, t.host)) {
-		r = HGS_R_NONCE_SESSION_MISMATCH;
+		return r;
+	/* a host-key nonce, or a challenge already taken */
+	if (tpm_sessions_take(h->tpm_sessions, at->t.session, &at->c))
+		return HGS_R_NONCE_SESSION_MISMATCH;
+	if (strcmp(at->c.host, at->t.host)) {
 		snprintf(detail, dlen, "the challenge was for another host");
-		goto out;
+		return HGS_R_NONCE_SESSION_MISMATCH;
 	}
-	if (state_host(h, t.host, &host)) {
-		r = HGS_R_HOST_NOT_REGISTERED;
-		goto out;
-	}
-	if (!host.enabled) {
-		r = HGS_R_HOST_DISABLED;
-		goto out;
-	}
-	if (!host.ek_len || strcmp(host.ek_fpr, c.ek_fpr)) {
-		r = HGS_R_TPM_EK_NOT_REGISTERED;	/* changed since the challenge */
-		goto out;
-	}
-	r = vms_tpm_credential_check(c.secret, sizeof(c.secret), t.cred, t.clen);
-	if (r != HGS_PASSED)
-		goto out;
-	r = vms_tpm_ak_load(c.ak, c.ak_len, &ak);
-	if (r != HGS_PASSED)
-		goto out;
+	return HGS_PASSED;
+}
 
-	pcrv = calloc(VMS_TPM_PCRS, VMS_SHA256_LEN);
-	if (!pcrv) {
-		r = HGS_R_INTERNAL_ERROR;
-		goto out;
-	}
-	if (spread_pcrs(&t, c.pcr_mask, pcrv)) {
+/* The host is registered, enabled, with the EK the challenge was made to. */
+static enum vms_hgs_reason check_host_still(struct hgsd *h, struct tpm_attempt *at)
+{
+	if (state_host(h, at->t.host, &at->host))
+		return HGS_R_HOST_NOT_REGISTERED;
+	if (!at->host.enabled)
+		return HGS_R_HOST_DISABLED;
+	if (!at->host.ek_len || strcmp(at->host.ek_fpr, at->c.ek_fpr))
+		return HGS_R_TPM_EK_NOT_REGISTERED;	/* changed since the challenge */
+	return HGS_PASSED;
+}
+
+/* The credential came back (only that TPM could activate it), and its AK. */
+static enum vms_hgs_reason check_activation(struct tpm_attempt *at)
+{
+	enum vms_hgs_reason r;
+
+	r = vms_tpm_credential_check(at->c.secret, sizeof(at->c.secret), at->t.cred,
+				     at->t.clen);
+	if (r != HGS_PASSED)
+		return r;
+	return vms_tpm_ak_load(at->c.ak, at->c.ak_len, &at->ak);
+}
+
+/* The PCR values sent, one per PCR the challenge asked for. */
+static enum vms_hgs_reason read_pcrs(struct tpm_attempt *at, struct answer *a)
+{
+	at->pcr = calloc(VMS_TPM_PCRS, VMS_SHA256_LEN);
+	if (!at->pcr)
+		return HGS_R_INTERNAL_ERROR;
+	if (spread_pcrs(&at->t, at->c.pcr_mask, at->pcr)) {
 		answer_fail(a, HGS_R_INVALID_REQUEST,
 			    "field 'pcr_values' must hold 32 bytes per PCR asked for, in PCR order");
-		r = a->reason;
-		goto out;
+		return a->reason;
 	}
-	tpm = state_tpm_get(h);
-	state_policy(h, &pol);
-	tp.min_lockdown = pol.min_isolation_level >= VMSHIELD_ISOLATION_KERNEL_LOCKED ?
+	return HGS_PASSED;
+}
+
+/* The verifier's policy, from HGS's policy and TPM mode's snapshot. */
+static void tpm_policy_of(const struct policy *pol, const struct tpm_state *tpm,
+			  struct vms_tpm_policy *tp)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->min_lockdown = pol->min_isolation_level >= VMSHIELD_ISOLATION_KERNEL_LOCKED ?
 		VMSHIELD_LOCKDOWN_CONFIDENTIALITY : VMSHIELD_LOCKDOWN_NONE;
-	tp.require_module_sig = pol.require_module_sig;
-	tp.report_at_load = tpm->report_at_load;
-	tp.allow_ima_violations = tpm->allow_ima_violations;
+	tp->require_module_sig = pol->require_module_sig;
+	tp->report_at_load = tpm->report_at_load;
+	tp->allow_ima_violations = tpm->allow_ima_violations;
 	if (tpm->check_module_digest) {
 		/* an empty list approves nothing: fail closed */
-		tp.module_digests = (const uint8_t (*)[32])tpm->module_digests;
-		tp.n_module_digests = tpm->n_module_digests;
+		tp->module_digests = (const uint8_t (*)[32])tpm->module_digests;
+		tp->n_module_digests = tpm->n_module_digests;
 	}
 	if (tpm->runtime_allowlist) {
-		tp.allowlist = (const uint8_t (*)[32])tpm->allowlist;
-		tp.n_allowlist = tpm->n_allowlist;
+		tp->allowlist = (const uint8_t (*)[32])tpm->allowlist;
+		tp->n_allowlist = tpm->n_allowlist;
 	}
-	tp.require_ima_appraisal = tpm->require_ima_appraisal;
+	tp->require_ima_appraisal = tpm->require_ima_appraisal;
 	/* none approved: the appraisal check fails closed */
-	tp.ima_keys = tpm->ima_keys;
-	tp.n_ima_keys = tpm->n_ima_keys;
-	tp.require_secure_boot = tpm->require_secure_boot;
+	tp->ima_keys = tpm->ima_keys;
+	tp->n_ima_keys = tpm->n_ima_keys;
+	tp->require_secure_boot = tpm->require_secure_boot;
+}
 
-	e = store_tpm_clock_get(h->st, t.host, &prev.clock, &prev.reset_count,
+/* The request's quote, logs and report, as the verifier takes them. */
+static void evidence_of(const struct tpm_attempt *at, struct vms_tpm_evidence *ev)
+{
+	const struct tpm_request *t = &at->t;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->attest = t->attest;
+	ev->attest_len = t->alen;
+	ev->sig = t->sig;
+	ev->sig_len = t->slen;
+	ev->pcr = (const uint8_t (*)[VMS_SHA256_LEN])at->pcr;
+	ev->event_log = t->evlog;
+	ev->event_log_len = t->evlen;
+	ev->ima_log = t->ima;
+	ev->ima_log_len = t->imalen;
+	ev->nonce = t->nonce;
+	ev->enclave_pk = t->pk;
+	ev->report = t->report;
+	ev->report_len = strlen(t->report);
+}
+
+/*
+ * The quote, counters, boot log and baselines, IMA binding and policies
+ * (vms_tpm_attest_verify), then the isolation level of the report it
+ * certified (from the kernel's own IMA entry).
+ */
+static enum vms_hgs_reason verify_evidence(struct hgsd *h, struct tpm_attempt *at,
+					   char *detail, size_t dlen)
+{
+	struct vms_tpm_clock prev = { 0 };
+	struct vms_tpm_verifier ver = { 0 };
+	uint8_t ek_name[VMS_TPM_NAME_LEN];
+	struct vms_tpm_evidence ev;
+	struct vms_tpm_policy tp;
+	enum vms_hgs_reason r;
+	int e;
+
+	at->tpm = state_tpm_get(h);
+	state_policy(h, &at->pol);
+	tpm_policy_of(&at->pol, at->tpm, &tp);
+	e = store_tpm_clock_get(h->st, at->t.host, &prev.clock, &prev.reset_count,
 				&prev.restart_count);
-	if (e && e != -ENOENT) {
-		r = HGS_R_INTERNAL_ERROR;
-		goto out;
-	}
-	have_prev = !e;
-
-	ev.attest = t.attest;
-	ev.attest_len = t.alen;
-	ev.sig = t.sig;
-	ev.sig_len = t.slen;
-	ev.pcr = (const uint8_t (*)[VMS_SHA256_LEN])pcrv;
-	ev.event_log = t.evlog;
-	ev.event_log_len = t.evlen;
-	ev.ima_log = t.ima;
-	ev.ima_log_len = t.imalen;
-	ev.nonce = t.nonce;
-	ev.enclave_pk = t.pk;
-	ev.report = t.report;
-	ev.report_len = strlen(t.report);
-	ver.pcr_mask = c.pcr_mask;
+	if (e && e != -ENOENT)
+		return HGS_R_INTERNAL_ERROR;
+	evidence_of(at, &ev);
+	/* the registered EK's Name: SHA-256 nameAlg, then the fingerprint */
+	ek_name[0] = TPM2_ALG_SHA256 >> 8;
+	ek_name[1] = TPM2_ALG_SHA256 & 0xff;
+	if (vms_hex_decode_exact(at->c.ek_fpr, ek_name + 2, VMS_TPM_NAME_LEN - 2))
+		return HGS_R_INTERNAL_ERROR;
+	ver.ek_name = ek_name;
+	ver.pcr_mask = at->c.pcr_mask;
 	ver.policy = &tp;
-	ver.baselines = tpm->baselines;
-	ver.n_baselines = tpm->n_baselines;
-	ver.hw_class = host.hw_class;
-	ver.prev = have_prev ? &prev : NULL;
-	r = vms_tpm_attest_verify(&ak, &ev, &ver, &v);
+	ver.baselines = at->tpm->baselines;
+	ver.n_baselines = at->tpm->n_baselines;
+	ver.hw_class = at->host.hw_class;
+	ver.prev = e ? NULL : &prev;
+	r = vms_tpm_attest_verify(&at->ak, &ev, &ver, &at->v);
 	if (r != HGS_PASSED) {
-		snprintf(detail, dlen, "%s", v.detail);
-		goto out;
+		snprintf(detail, dlen, "%s", at->v.detail);
+		return r;
 	}
-	/* The certified report (from the kernel's own IMA entry). */
-	if (v.report.level < pol.min_isolation_level) {
-		r = HGS_R_ISOLATION_LEVEL_TOO_LOW;
-		goto out;
-	}
-	r = commit_clock(h, t.host, &v.clock);
-	if (r != HGS_PASSED)
-		goto out;
+	if (at->v.report.level < at->pol.min_isolation_level)
+		return HGS_R_ISOLATION_LEVEL_TOO_LOW;
+	return HGS_PASSED;
+}
 
-	snprintf(info.host, sizeof(info.host), "%s", t.host);
-	strcpy(info.mode, TPM_MODE);
-	strcpy(info.binding, TPM_BINDING);
-	snprintf(info.host_key_fpr, sizeof(info.host_key_fpr), "%s", host.ek_fpr);
-	info.level = v.report.level;
-	if (policies_passed(tpm, &pol, &v, info.policies, sizeof(info.policies))) {
-		r = HGS_R_INTERNAL_ERROR;
-		goto out;
-	}
-	snprintf(info.facts, sizeof(info.facts),
+/* The health certificate for what was verified, signed by the key process. */
+static enum vms_hgs_reason issue_cert(struct hgsd *h, const struct tpm_attempt *at,
+				      struct vms_health_cert_info *info,
+				      uint8_t **der, size_t *len)
+{
+	const struct vms_isolation_report *rep = &at->v.report;
+
+	memset(info, 0, sizeof(*info));
+	snprintf(info->host, sizeof(info->host), "%s", at->t.host);
+	strcpy(info->mode, TPM_MODE);
+	strcpy(info->binding, TPM_BINDING);
+	snprintf(info->host_key_fpr, sizeof(info->host_key_fpr), "%s", at->host.ek_fpr);
+	info->level = rep->level;
+	if (policies_passed(at->tpm, &at->pol, &at->v, info->policies, sizeof(info->policies)))
+		return HGS_R_INTERNAL_ERROR;
+	snprintf(info->facts, sizeof(info->facts),
 		 "placement=kernel lockdown=%s sig_enforced=%d module_sig_ok=%d",
-		 vms_lockdown_level_name(v.report.lockdown), v.report.sig_enforced,
-		 v.report.module_sig_ok);
-	memcpy(info.enclave_pk, v.report.enclave_pk, 32);
-	info.issued = time(NULL);
-	*info_out = info;
-	if (keyproc_issue(&info, h->cfg.cert_validity_s, h->cfg.cert_margin_s, der, len))
-		r = HGS_R_INTERNAL_ERROR;
-out:
-	OPENSSL_cleanse(&c, sizeof(c));
-	state_tpm_put(tpm);
-	free(pcrv);
-	vms_tpm_key_free(&ak);
-	host_entry_release(&host);
-	/* the host name points into the request body, which outlives us */
-	tpm_request_free(&t);
-	return r;
+		 vms_lockdown_level_name(rep->lockdown), rep->sig_enforced, rep->module_sig_ok);
+	memcpy(info->enclave_pk, rep->enclave_pk, 32);
+	info->issued = time(NULL);
+	if (keyproc_issue(info, h->cfg.cert_validity_s, h->cfg.cert_margin_s, der, len))
+		return HGS_R_INTERNAL_ERROR;
+	return HGS_PASSED;
+}
+
+static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq, struct answer *a,
+				  const char **host_out, char *detail, size_t dlen,
+				  struct vms_health_cert_info *info,
+				  uint8_t **der, size_t *len)
+{
+	_cleanup_(tpm_attempt_done) struct tpm_attempt at = { 0 };
+	enum vms_hgs_reason r;
+
+	if (parse_request(rq, a, &at.t))
+		return a->reason;
+	*host_out = at.t.host;
+	r = spend_challenge(h, &at, detail, dlen);
+	if (r != HGS_PASSED)
+		return r;
+	r = check_host_still(h, &at);
+	if (r != HGS_PASSED)
+		return r;
+	r = check_activation(&at);
+	if (r != HGS_PASSED)
+		return r;
+	r = read_pcrs(&at, a);
+	if (r != HGS_PASSED)
+		return r;
+	r = verify_evidence(h, &at, detail, dlen);
+	if (r != HGS_PASSED)
+		return r;
+	r = commit_clock(h, at.t.host, &at.v.clock);
+	if (r != HGS_PASSED)
+		return r;
+	return issue_cert(h, &at, info, der, len);
 }
 
 void handle_tpm_attest(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_(vms_freep) char *b64 = NULL;
-	_cleanup_ossl_ uint8_t *der = NULL;
+	_cleanup_(vms_osslfreep) uint8_t *der = NULL;
+	_cleanup_free_ char *b64 = NULL;
 	struct vms_health_cert_info info;
 	const char *host = NULL;
-	/* the answer refers to it after we return */
-	static __thread char detail[VMS_POLICY_DETAIL_MAX];
+	char detail[VMS_POLICY_DETAIL_MAX];
 	char fpr[VMS_FPR_HEX_LEN];
 	uint8_t md[32];
 	enum vms_hgs_reason r;

@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hgsd.h"
+#include "config.h"
+#include "keyrelease.h"
 #include "vms_compiler.h"
 #include "vms_conf_parse.h"
 #include "vms_fileio.h"

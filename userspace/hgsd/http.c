@@ -28,9 +28,14 @@
 #include <microhttpd.h>
 
 #include "hgsd.h"
-#include "vms_b64.h"
+#include "http.h"
+#include "log.h"
+#include "request.h"
+#include "routes.h"
+#include "store.h"
+#include "vms_cleanup_json.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
-#include "vms_hex.h"
 #include "vms_x509.h"
 
 struct listener {
@@ -51,106 +56,7 @@ struct conn_ctx {
 	int too_large;
 };
 
-void answer_fail(struct answer *a, enum vms_hgs_reason r, const char *detail)
-{
-	a->reason = r;
-	a->detail = detail;
-	json_decref(a->json);
-	a->json = NULL;
-}
-
-void answer_ok(struct answer *a, json_t *fields)
-{
-	a->reason = HGS_PASSED;
-	json_decref(a->json);
-	a->json = fields;
-}
-
-const char *req_str(struct request *rq, struct answer *a, const char *field,
-		    size_t maxlen)
-{
-	static __thread char detail[128];
-	json_t *v = rq->body ? json_object_get(rq->body, field) : NULL;
-	const char *s;
-
-	if (!v) {
-		snprintf(detail, sizeof(detail), "field '%s' is missing", field);
-		answer_fail(a, HGS_R_INVALID_REQUEST, detail);
-		return NULL;
-	}
-	if (!json_is_string(v)) {
-		snprintf(detail, sizeof(detail), "field '%s' must be a string", field);
-		answer_fail(a, HGS_R_INVALID_REQUEST, detail);
-		return NULL;
-	}
-	s = json_string_value(v);
-	if (json_string_length(v) > maxlen || strlen(s) != json_string_length(v)) {
-		snprintf(detail, sizeof(detail),
-			 "field '%s' is too long or contains NUL (at most %zu)", field, maxlen);
-		answer_fail(a, HGS_R_INVALID_REQUEST, detail);
-		return NULL;
-	}
-	return s;
-}
-
-int req_b64(struct request *rq, struct answer *a, const char *field,
-	    size_t max, uint8_t **out, size_t *outlen)
-{
-	static __thread char detail[128];
-	const char *s = req_str(rq, a, field, vms_b64_encoded_len(max));
-	int r;
-
-	*out = NULL;
-	if (!s)
-		return -EINVAL;
-	r = vms_b64_decode(s, strlen(s), max, out, outlen);
-	if (r) {
-		snprintf(detail, sizeof(detail), "field '%s' is not valid base64 (RFC 4648, padded)",
-			 field);
-		answer_fail(a, HGS_R_INVALID_REQUEST, detail);
-	}
-	return r;
-}
-
-int req_hex(struct request *rq, struct answer *a, const char *field,
-	    uint8_t *out, size_t len)
-{
-	static __thread char detail[128];
-	const char *s = req_str(rq, a, field, 2 * len);
-
-	if (!s)
-		return -EINVAL;
-	if (vms_hex_decode_exact(s, out, len)) {
-		snprintf(detail, sizeof(detail), "field '%s' must be %zu hex digits",
-			 field, 2 * len);
-		answer_fail(a, HGS_R_INVALID_REQUEST, detail);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static void handle_health(struct hgsd *h, struct request *rq, struct answer *a)
-{
-	(void)h;
-	(void)rq;
-	answer_ok(a, NULL);
-}
-
-struct route {
-	const char *method, *path;
-	void (*fn)(struct hgsd *h, struct request *rq, struct answer *a);
-	int public_only;
-};
-
-static const struct route routes[] = {
-	{ "POST", "/v1/attest/nonce", handle_nonce, 1 },
-	{ "POST", "/v1/attest", handle_attest, 1 },
-	{ "POST", "/v1/attest/tpm/challenge", handle_tpm_challenge, 1 },
-	{ "POST", "/v1/attest/tpm", handle_tpm_attest, 1 },
-	{ "POST", "/v1/kps/release", handle_release, 1 },
-	{ "GET", "/v1/metadata", handle_metadata, 0 },
-	{ "GET", "/v1/health", handle_health, 0 },
-};
+/* ---- who is an admin ---- */
 
 static int peer_is_admin(struct hgsd *h, struct MHD_Connection *conn,
 			 struct request *rq)
@@ -176,6 +82,27 @@ static int peer_is_admin(struct hgsd *h, struct MHD_Connection *conn,
 	return 0;
 }
 
+/* The client certificate GnuTLS verified, as X509; NULL: none or bad. */
+static X509 *tls_client_cert(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	const gnutls_datum_t *peers;
+	unsigned int status = 1, n = 0;
+	X509 *c = NULL;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return NULL;
+	peers = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
+	if (!peers || !n ||
+	    gnutls_certificate_verify_peers2((gnutls_session_t)ci->tls_session, &status) < 0 ||
+	    status)
+		return NULL;
+	if (vms_cert_from_der(peers[0].data, peers[0].size, &c))
+		return NULL;
+	return c;
+}
+
 /*
  * Admin over HTTPS: the client presented a certificate that chains to
  * admin_client_ca (GnuTLS checked chain, validity and usage). Then, by
@@ -187,32 +114,19 @@ static int peer_is_admin(struct hgsd *h, struct MHD_Connection *conn,
 static enum vms_hgs_reason tls_client_admin(struct hgsd *h, struct MHD_Connection *conn,
 					    struct request *rq)
 {
-	const union MHD_ConnectionInfo *ci;
-	const gnutls_datum_t *peers;
-	unsigned int status = 1, n = 0;
+	_cleanup_(X509_freep) X509 *c = NULL;
 	char cn[80], fpr[VMS_FPR_HEX_LEN], state[16], safe_cn[80];
 	struct policy pol;
-	X509 *c = NULL;
 
 	if (!h->admin_ca_pem)
 		return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	if (!ci || !ci->tls_session)
-		return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
-	peers = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
-	if (!peers || !n ||
-	    gnutls_certificate_verify_peers2((gnutls_session_t)ci->tls_session, &status) < 0 ||
-	    status)
-		return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
-	if (vms_cert_from_der(peers[0].data, peers[0].size, &c))
+	c = tls_client_cert(conn);
+	if (!c)
 		return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
 	if (vms_cert_subject_cn(c, cn, sizeof(cn)))
 		strcpy(cn, "?");
-	if (vms_cert_fingerprint(c, fpr)) {
-		X509_free(c);
+	if (vms_cert_fingerprint(c, fpr))
 		return HGS_R_INTERNAL_ERROR;
-	}
-	X509_free(c);
 	log_safe(cn, safe_cn, sizeof(safe_cn));
 	snprintf(rq->who, sizeof(rq->who), "cert=%.20s sha256=%.16s", safe_cn, fpr);
 	if (store_admin_cert_seen(h->st, fpr, safe_cn, state, sizeof(state)))
@@ -225,53 +139,41 @@ static enum vms_hgs_reason tls_client_admin(struct hgsd *h, struct MHD_Connectio
 	return HGS_PASSED;
 }
 
-static void route_request(struct hgsd *h, struct MHD_Connection *conn,
-			  struct request *rq, struct answer *a)
+/*
+ * The admin API is for root and admin_uids on the admin socket, and for
+ * admin client certificates over HTTPS. 1 if @rq's peer is an admin;
+ * else 0 with @a refused, and the refusal audited.
+ */
+static int admin_authorized(struct hgsd *h, struct MHD_Connection *conn,
+			    struct request *rq, struct answer *a)
 {
-	size_t i;
-	int path_known = 0;
+	enum vms_hgs_reason r;
 
-	if (!strncmp(rq->url, "/v1/admin/", 10)) {
-		if (!rq->admin) {
-			enum vms_hgs_reason r = tls_client_admin(h, conn, rq);
-
-			if (r == HGS_R_ADMIN_CERT_REVOKED || r == HGS_R_ADMIN_CERT_NOT_ALLOWED)
-				store_audit(h->st, rq->who, "denied", rq->url,
-					    r == HGS_R_ADMIN_CERT_REVOKED ?
-					    "refused-certificate-revoked" :
-					    "refused-certificate-not-allowed");
-			if (r != HGS_PASSED) {
-				answer_fail(a, r, NULL);
-				return;
-			}
-			handle_admin(h, rq, a);
-			return;
-		}
-		if (!peer_is_admin(h, conn, rq)) {
-			store_audit(h->st, rq->who, "denied", rq->url, "refused-not-authorized");
-			answer_fail(a, HGS_R_ADMIN_NOT_AUTHORIZED, NULL);
-			return;
-		}
-		handle_admin(h, rq, a);
-		return;
+	if (rq->admin) {
+		if (peer_is_admin(h, conn, rq))
+			return 1;
+		store_audit(h->st, rq->who, "denied", rq->url, "refused-not-authorized");
+		answer_fail(a, HGS_R_ADMIN_NOT_AUTHORIZED, NULL);
+		return 0;
 	}
-	for (i = 0; i < ARRAY_SIZE(routes); i++) {
-		if (strcmp(rq->url, routes[i].path))
-			continue;
-		path_known = 1;
-		if (strcmp(rq->method, routes[i].method))
-			continue;
-		if (rq->admin && routes[i].public_only)
-			break;
-		routes[i].fn(h, rq, a);
-		return;
+	r = tls_client_admin(h, conn, rq);
+	if (r == HGS_R_ADMIN_CERT_REVOKED || r == HGS_R_ADMIN_CERT_NOT_ALLOWED)
+		store_audit(h->st, rq->who, "denied", rq->url,
+			    r == HGS_R_ADMIN_CERT_REVOKED ?
+			    "refused-certificate-revoked" :
+			    "refused-certificate-not-allowed");
+	if (r != HGS_PASSED) {
+		answer_fail(a, r, NULL);
+		return 0;
 	}
-	answer_fail(a, path_known ? HGS_R_METHOD_NOT_ALLOWED : HGS_R_UNKNOWN_ENDPOINT, NULL);
+	return 1;
 }
+
+/* ---- one request ---- */
 
 static enum MHD_Result send_answer(struct MHD_Connection *conn, struct answer *a)
 {
-	json_t *o = a->json ? a->json : json_object();
+	_cleanup_json_ json_t *o = a->json ? a->json : json_object();
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	char *s;
@@ -284,11 +186,10 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct answer *a
 	if (a->reason != HGS_PASSED) {
 		json_object_set_new(o, "substatus", json_string(vms_hgs_reason_name(a->reason)));
 		json_object_set_new(o, "message", json_string(vms_hgs_reason_message(a->reason)));
-		if (a->detail)
+		if (a->detail[0])
 			json_object_set_new(o, "detail", json_string(a->detail));
 	}
 	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
 	if (!s)
 		return MHD_NO;
 	resp = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
@@ -303,113 +204,140 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct answer *a
 	return ret;
 }
 
+static enum MHD_Result refuse(struct MHD_Connection *conn, enum vms_hgs_reason r)
+{
+	struct answer a = ANSWER_INIT;
+
+	answer_fail(&a, r, NULL);
+	return send_answer(conn, &a);
+}
+
+/*
+ * The first call for a request: its headers are in. Choose the body cap
+ * of its route; a body announced larger is refused, before it is sent
+ * when the client waits for "100 Continue".
+ */
+static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *conn,
+				     const char *url, void **con_cls)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	struct conn_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return MHD_NO;
+	*con_cls = c;
+	c->limit = routes_body_limit(l->h, url, l->admin);
+	if (cl && strtoull(cl, NULL, 10) > c->limit) {
+		c->too_large = 1;
+		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT))
+			return refuse(conn, HGS_R_REQUEST_TOO_LARGE);
+	}
+	return MHD_YES;
+}
+
+/* Append @n bytes of body; MHD_NO when memory runs out. */
+static enum MHD_Result append_body(struct conn_ctx *c, const char *data, size_t n)
+{
+	if (c->len + n > c->cap) {
+		size_t cap = c->cap ? c->cap : 4096;
+		char *nb;
+
+		while (cap < c->len + n)
+			cap *= 2;
+		nb = realloc(c->buf, cap);
+		if (!nb)
+			return MHD_NO;
+		c->buf = nb;
+		c->cap = cap;
+	}
+	memcpy(c->buf + c->len, data, n);
+	c->len += n;
+	return MHD_YES;
+}
+
+/*
+ * A piece of the body. Past the cap it is not kept: it is discarded (so
+ * the client can read our 413), but not for ever: past DISCARD_FACTOR x
+ * the cap, the connection is dropped.
+ */
+static enum MHD_Result collect_body(struct conn_ctx *c, const char *data,
+				    size_t *size)
+{
+	size_t n = *size;
+
+	*size = 0;
+	if (c->too_large) {
+		c->discarded += n;
+		return c->discarded > DISCARD_FACTOR * c->limit ? MHD_NO : MHD_YES;
+	}
+	if (c->len + n > c->limit) {
+		c->too_large = 1;
+		free(c->buf);
+		c->buf = NULL;
+		c->len = c->cap = 0;
+		return MHD_YES;
+	}
+	return append_body(c, data, n);
+}
+
+/* A POST body must be one JSON object; 0, or -EINVAL with @a refused. */
+static int parse_body(const struct conn_ctx *c, struct request *rq, struct answer *a)
+{
+	json_error_t err;
+
+	rq->body = json_loadb(c->buf ? c->buf : "", c->len, JSON_REJECT_DUPLICATES, &err);
+	if (rq->body && json_is_object(rq->body))
+		return 0;
+	if (rq->body)
+		answer_fail(a, HGS_R_INVALID_REQUEST, "the body must be a JSON object");
+	else
+		answer_failf(a, HGS_R_INVALID_REQUEST, "malformed JSON at line %d column %d",
+			     err.line, err.column);
+	json_decref(rq->body);
+	rq->body = NULL;
+	return -EINVAL;
+}
+
+/* The whole request is in: parse, authorize, route, log, answer. */
+static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection *conn,
+				      const struct conn_ctx *c, const char *url,
+				      const char *method)
+{
+	struct hgsd *h = l->h;
+	struct answer a = ANSWER_INIT;
+	struct request rq = { .method = method, .url = url, .admin = l->admin };
+	char sbuf[80];
+
+	if (c->too_large)
+		return refuse(conn, HGS_R_REQUEST_TOO_LARGE);
+	if (strcmp(method, "POST") || !parse_body(c, &rq, &a)) {
+		if (!routes_is_admin(url) || admin_authorized(h, conn, &rq, &a)) {
+			rq.admin_ok = routes_is_admin(url);
+			routes_dispatch(h, &rq, &a);
+		}
+		json_decref(rq.body);
+	}
+	if (h->cfg.log_requests && a.reason != HGS_PASSED)
+		log_info("request", "method=%s path=%s result=%s", method,
+			 log_safe(url, sbuf, sizeof(sbuf)), vms_hgs_reason_name(a.reason));
+	return send_answer(conn, &a);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
 	struct listener *l = cls;
-	struct hgsd *h = l->h;
 	struct conn_ctx *c = *con_cls;
-	struct answer a = { HGS_PASSED, NULL, NULL };
-	struct request rq = { 0 };
-	enum MHD_Result ret;
-	char detail[96], sbuf[80];
 
 	(void)version;
-	if (!c) {
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-		c = calloc(1, sizeof(*c));
-		if (!c)
-			return MHD_NO;
-		*con_cls = c;
-		c->limit = !l->admin && !strcmp(url, "/v1/attest/tpm") ?
-			h->cfg.max_tpm_body_bytes : h->cfg.max_body_bytes;
-		if (cl && strtoull(cl, NULL, 10) > c->limit) {
-			c->too_large = 1;
-			/*
-			 * A client waiting for "100 Continue" gets the 413 before
-			 * it sends a byte of the body.
-			 */
-			if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							MHD_HTTP_HEADER_EXPECT)) {
-				answer_fail(&a, HGS_R_REQUEST_TOO_LARGE, NULL);
-				return send_answer(conn, &a);
-			}
-		}
-		return MHD_YES;
-	}
-	if (*upload_data_size) {
-		size_t n = *upload_data_size;
-
-		*upload_data_size = 0;
-		if (c->too_large) {
-			/*
-			 * Discard (so the client can read our 413), but not for
-			 * ever: past DISCARD_FACTOR x the cap, drop the connection.
-			 */
-			c->discarded += n;
-			return c->discarded > DISCARD_FACTOR * c->limit ?
-				MHD_NO : MHD_YES;
-		}
-		if (c->len + n > c->limit) {
-			c->too_large = 1;
-			free(c->buf);
-			c->buf = NULL;
-			c->len = c->cap = 0;
-			return MHD_YES;
-		}
-		if (c->len + n > c->cap) {
-			size_t cap = c->cap ? c->cap : 4096;
-			char *nb;
-
-			while (cap < c->len + n)
-				cap *= 2;
-			nb = realloc(c->buf, cap);
-			if (!nb)
-				return MHD_NO;
-			c->buf = nb;
-			c->cap = cap;
-		}
-		memcpy(c->buf + c->len, upload_data, n);
-		c->len += n;
-		return MHD_YES;
-	}
-	if (c->too_large) {
-		answer_fail(&a, HGS_R_REQUEST_TOO_LARGE, NULL);
-		return send_answer(conn, &a);
-	}
-	rq.method = method;
-	rq.url = url;
-	rq.admin = l->admin;
-	if (!strcmp(method, "POST")) {
-		json_error_t err;
-
-		rq.body = json_loadb(c->buf ? c->buf : "", c->len,
-				     JSON_REJECT_DUPLICATES, &err);
-		if (!rq.body || !json_is_object(rq.body)) {
-			if (rq.body)
-				snprintf(detail, sizeof(detail), "the body must be a JSON object");
-			else
-				snprintf(detail, sizeof(detail),
-					 "malformed JSON at line %d column %d", err.line, err.column);
-			json_decref(rq.body);
-			answer_fail(&a, HGS_R_INVALID_REQUEST, detail);
-			if (h->cfg.log_requests)
-				log_info("request", "method=%s path=%s result=InvalidRequest",
-					 method, log_safe(url, sbuf, sizeof(sbuf)));
-			return send_answer(conn, &a);
-		}
-	}
-	route_request(h, conn, &rq, &a);
-	json_decref(rq.body);
-	if (h->cfg.log_requests && a.reason != HGS_PASSED)
-		log_info("request", "method=%s path=%s result=%s", method,
-			 log_safe(url, sbuf, sizeof(sbuf)), vms_hgs_reason_name(a.reason));
-	ret = send_answer(conn, &a);
-	return ret;
+	if (!c)
+		return begin_request(l, conn, url, con_cls);
+	if (*upload_data_size)
+		return collect_body(c, upload_data, upload_data_size);
+	return answer_request(l, conn, c, url, method);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -437,10 +365,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = 0;
-	for (n = 0; msg[n]; n++)
-		safe[n] = msg[n] == '"' ? '\'' : (msg[n] < 0x20 ? ' ' : msg[n]);
-	safe[n] = 0;
-	log_warn("http", "msg=\"%s\"", safe);
+	log_warn("http", "msg=\"%s\"", vms_log_safe_quoted(msg, safe, sizeof(safe)));
 }
 
 static int open_admin_socket(const char *path)
@@ -495,12 +420,11 @@ static int write_port_file(struct hgsd *h, unsigned int port)
 /* An empty MHD_OPTION_ARRAY: a no-op in the variadic option list. */
 static struct MHD_OptionItem empty_options[] = { { MHD_OPTION_END, 0, NULL } };
 
-int http_start(struct hgsd *h)
+/* HTTPS on listen_address:port, for hosts and tenants; its port in *@port. */
+static int start_public(struct hgsd *h, unsigned int *port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	const union MHD_DaemonInfo *di;
-	unsigned int port;
-	int r;
 
 	if (inet_pton(AF_INET, h->cfg.listen_address, &sin.sin_addr) != 1) {
 		log_err("http", "listen_address=%s msg=\"not an IPv4 address\"", h->cfg.listen_address);
@@ -537,13 +461,17 @@ int http_start(struct hgsd *h)
 		return -EADDRINUSE;
 	}
 	di = MHD_get_daemon_info(public_d, MHD_DAEMON_INFO_BIND_PORT);
-	port = di ? di->port : h->cfg.port;
+	*port = di ? di->port : h->cfg.port;
+	return 0;
+}
 
+/* HTTP on the admin socket, for admins (their credentials checked per request). */
+static int start_admin(struct hgsd *h)
+{
 	admin_fd = open_admin_socket(h->cfg.admin_socket);
 	if (admin_fd < 0) {
 		log_err("http", "admin_socket=%s error=\"%s\"", h->cfg.admin_socket,
 			strerror(-admin_fd));
-		http_stop(h);
 		return admin_fd;
 	}
 	admin_l.h = h;
@@ -560,8 +488,23 @@ int http_start(struct hgsd *h)
 	if (!admin_d) {
 		log_err("http", "admin_socket=%s msg=\"cannot start the admin listener\"",
 			h->cfg.admin_socket);
-		http_stop(h);
 		return -EIO;
+	}
+	return 0;
+}
+
+int http_start(struct hgsd *h)
+{
+	unsigned int port = 0;
+	int r;
+
+	r = start_public(h, &port);
+	if (r)
+		return r;
+	r = start_admin(h);
+	if (r) {
+		http_stop(h);
+		return r;
 	}
 	r = write_port_file(h, port);
 	if (r)

@@ -20,7 +20,8 @@
 
 #include <seccomp.h>
 
-#include "hgsd.h"
+#include "keyproc.h"
+#include "vms_compiler.h"
 
 static const int allowed[] = {
 	/* channel I/O and logging */

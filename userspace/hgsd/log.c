@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * log.c - structured log lines on stderr:
+ * log.c - structured log lines on stderr (log.h):
  *   hgsd ts=2026-01-01T00:00:00Z level=info event=attest host=h1 ...
  * One line per event, written with a single call so threads do not
  * interleave. Callers never pass key material.
  */
 #include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
-#include <time.h>
 
-#include "hgsd.h"
-#include "vms_slog.h"
+#include "log.h"
 
 void hlog(const char *level, const char *event, const char *fmt, ...)
 {
@@ -22,15 +18,12 @@ void hlog(const char *level, const char *event, const char *fmt, ...)
 	va_end(ap);
 }
 
-const char *log_safe(const char *s, char *buf, size_t len)
+int hlog_errno(int err, const char *event, const char *fmt, ...)
 {
-	size_t i;
+	va_list ap;
 
-	if (!s)
-		return "-";
-	for (i = 0; s[i] && i + 1 < len; i++)
-		buf[i] = (s[i] > 0x20 && s[i] < 0x7f && s[i] != '"' &&
-			  s[i] != '=') ? s[i] : '_';
-	buf[i] = 0;
-	return i ? buf : "-";
+	va_start(ap, fmt);
+	err = vms_slog_errnov("hgsd", err, event, fmt, ap);
+	va_end(ap);
+	return err;
 }

@@ -19,7 +19,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "hgsd.h"
+#include "nonce.h"
 
 struct nonce {
 	uint8_t nonce[32];

@@ -17,7 +17,7 @@
 
 #include <openssl/crypto.h>
 
-#include "hgsd.h"
+#include "tpm_session.h"
 
 struct tpm_entry {
 	struct tpm_challenge c;

@@ -29,8 +29,6 @@ expect_needed() {
 
 expect_needed "example worker (device API) needs libc, libkeyutils and jansson only" \
 	"$B/examples/example_worker" 'lib(c|keyutils|jansson)\.so\.[0-9]+'
-expect_needed "unseal_probe (device API) needs libc and libkeyutils/jansson only" \
-	"$B/selftests/worker/unseal_probe" 'lib(c|keyutils|jansson)\.so\.[0-9]+'
 expect_needed "vmshield-worker needs no HGS server or client library" \
 	"$B/bin/vmshield-worker" 'lib(c|keyutils|jansson|crypto|tpms|tss2-esys|tss2-mu|tss2-rc)\.so\.[0-9]+'
 expect_needed "hgsd needs no TPM software stack beyond tss2-mu, no keyutils" \

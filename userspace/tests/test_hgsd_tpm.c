@@ -571,10 +571,33 @@ static void challenge_of_other_host_refused(void **state)
 	struct manual m;
 
 	(void)state;
+	/* one TPM is one host: lend host-a's TPM to host-c for the challenge */
+	t_hgs_call_ok(adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "host-a"));
 	register_ek("host-c", "qemu-q35");
 	manual_build("host-c", enclave_pk, report, &m);
+	t_hgs_call_ok(adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "host-c"));
+	register_ek("host-a", "qemu-q35");
 	json_object_set_new(m.req, "host", json_string("host-a"));
 	json_decref(send_expect(m.req, 403, "NonceSessionMismatch"));
+}
+
+/*
+ * Issue 22 item 5: an answer with the right session but a wrong nonce is
+ * refused and spends nothing; the genuine answer then passes (it used
+ * to meet a misleading NonceSessionMismatch).
+ */
+static void wrong_nonce_keeps_the_challenge(void **state)
+{
+	struct manual m;
+	json_t *bad;
+
+	(void)state;
+	manual_build("host-a", enclave_pk, report, &m);
+	bad = json_deep_copy(m.req);
+	assert_non_null(bad);
+	flip_b64(bad, "nonce", 7);
+	json_decref(send_expect(bad, 403, "NonceUnknown"));
+	json_decref(send_expect(m.req, 200, "Passed"));
 }
 
 static void pcr_value_flip_refused(void **state)
@@ -610,6 +633,38 @@ static void forged_enclave_key_refused(void **state)
 	manual_build("host-a", pk, forged, &m);
 	r = send_expect(m.req, 403, "ImaReportMismatch");
 	json_decref(r);
+}
+
+/*
+ * Issue 22 item 2: quoted PCRs beyond 0-7 are verified too. With PCRs
+ * 8-9 in the policy (a measuring boot loader's command line and initrd),
+ * the boot log must replay to their quoted values: this TPM's PCR 8
+ * extended with a value no event explains is refused with PCR 8 named. A
+ * PCR nothing can verify (16-23) cannot be put in the policy.
+ */
+static void unlogged_pcr_refused(void **state)
+{
+	uint8_t junk[32];
+	const char *detail;
+	json_t *r;
+
+	(void)state;
+	add_baseline();
+	set_policy("tpm_pcrs", "0-10");
+	json_decref(attest_as("host-a", 200, "Passed"));
+	json_decref(t_hgs_call(adm, "/v1/admin/policy/set",
+			       json_pack("{s:s, s:s}", "name", "tpm_pcrs", "value", "0-10,16"),
+			       400, "InvalidRequest"));
+	t_random(junk, sizeof(junk));
+	assert_int_equal(extend(8, junk), 0);
+	r = attest_as("host-a", 403, "TpmEventLogReplayMismatch");
+	detail = json_string_value(json_object_get(r, "detail"));
+	assert_non_null(detail);
+	assert_non_null(strstr(detail, "PCR 8 "));
+	json_decref(r);
+	/* PCR 8 is not quoted by the default policy: the host attests again */
+	set_policy("tpm_pcrs", "0-7,10");
+	json_decref(attest_as("host-a", 200, "Passed"));
 }
 
 static void baseline_mismatch_names_the_event(void **state)
@@ -760,12 +815,37 @@ static void ek_certificate_pins_the_ek(void **state)
 	/* without the certificate: not registered */
 	json_decref(attest_as("host-cert", 403, "TpmEkNotRegistered"));
 	assert_int_equal(vms_read_file("ekcert_rsa.der", 8192, &cert, &clen), 0);
+	in.ek_cert = cert;
+	in.ek_cert_len = clen;
+	/*
+	 * Issue 22 item 4: this TPM is host-a's. Pinning it to host-cert by
+	 * its certificate, or registering it there by hand, would make one TPM
+	 * attest as two hosts: TpmEkInUse, and host-cert keeps no EK.
+	 */
+	assert_int_equal(vms_hgs_attest_tpm(cli, tpm, &in, &http, &resp, err), 0);
+	assert_string_equal(vms_hgs_substatus(resp), "TpmEkInUse");
+	assert_int_equal(http, 409);
+	json_decref(resp);
+	{
+		char *ek = our_ek_b64();
+
+		json_decref(t_hgs_call(adm, "/v1/admin/hosts/add",
+				 json_pack("{s:s, s:s}", "name", "host-cert", "ek_public", ek), 409,
+				 "TpmEkInUse"));
+		free(ek);
+	}
+	hosts = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	json_array_foreach(json_object_get(hosts, "hosts"), i, h)
+		if (!strcmp(json_string_value(json_object_get(h, "name")), "host-cert"))
+			pinned = strlen(json_string_value(json_object_get(h, "ek_fpr"))) != 0;
+	json_decref(hosts);
+	assert_false(pinned);
+	/* the TPM moves: host-a removed, now it can be pinned to host-cert */
+	t_hgs_call_ok(adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "host-a"));
 	/*
 	 * a certificate of this TPM, for this EK: the EK is trusted and pinned
 	 * (class "default": no baseline, so the attestation itself stops there)
 	 */
-	in.ek_cert = cert;
-	in.ek_cert_len = clen;
 	assert_int_equal(vms_hgs_attest_tpm(cli, tpm, &in, &http, &resp, err), 0);
 	assert_string_equal(vms_hgs_substatus(resp), "TpmNoBaseline");
 	json_decref(resp);
@@ -783,6 +863,9 @@ static void ek_certificate_pins_the_ek(void **state)
 			 json_pack("{s:s, s:s}", "name", "host-cert", "ek_public", other), 409,
 			 "TpmEkConflict"));
 	free(other);
+	/* and back to host-a, for the tests after this one */
+	t_hgs_call_ok(adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "host-cert"));
+	register_ek("host-a", "qemu-q35");
 }
 
 static void bad_bodies_refused(void **state)
@@ -803,6 +886,31 @@ static void bad_bodies_refused(void **state)
 				 json_pack("{s:s, s:s, s:s}", "host", "host-a", "ek_public", ek,
 					   "ak_public", ek), 400, "TpmAkInvalid"));
 		free(ek);
+	}
+	/*
+	 * Issue 22 item 5: an over-length field says so (it used to read "not
+	 * valid base64"): 641 bytes encoded in 856 characters, the encoded
+	 * bound of 640 bytes, and 1000 bytes over the character bound.
+	 */
+	{
+		static const size_t sizes[] = { 641, 1000 };
+		uint8_t big[1000] = { 0 };
+		const char *detail;
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+			char *b64 = vms_b64_encode(big, sizes[k]);
+			json_t *r;
+
+			r = t_hgs_call(cli, "/v1/attest/tpm/challenge",
+				       json_pack("{s:s, s:s, s:s}", "host", "host-a", "ek_public", b64,
+						 "ak_public", "AAAA"), 400, "InvalidRequest");
+			detail = json_string_value(json_object_get(r, "detail"));
+			assert_non_null(detail);
+			assert_non_null(strstr(detail, "'ek_public' is too large"));
+			json_decref(r);
+			free(b64);
+		}
 	}
 	req = json_pack("{s:s}", "session", "00");
 	json_decref(t_hgs_call(cli, "/v1/attest/tpm", req, 400, "InvalidRequest"));
@@ -850,6 +958,9 @@ static void shieldctl_admin_commands(void **state)
 	assert_int_equal(vms_write_file_atomic("ek.pub", ek, len, 0644, 0), 0);
 	free(ek);
 	snprintf(cmd, sizeof(cmd), "%s hgs host add host-cli --ek ek.pub --class cli", sctl);
+	/* host-a holds this TPM: refused (TpmEkInUse) until host-a is removed */
+	assert_int_not_equal(t_run("%s", cmd), 0);
+	t_hgs_call_ok(adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "host-a"));
 	assert_int_equal(t_run("%s", cmd), 0);
 	json_decref(attest_as("host-cli", 200, "Passed"));
 	/* the rig's EK for it: refused */
@@ -866,6 +977,9 @@ static void shieldctl_admin_commands(void **state)
 	set_policy("tpm_check_module_digest", "1");
 	json_decref(attest_as("host-cli", 403, "PolicyModuleNotMeasured"));
 	set_policy("tpm_check_module_digest", "0");
+	/* the TPM back to host-a for the tests after this one */
+	t_hgs_call_ok(adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "host-cli"));
+	register_ek("host-a", "qemu-q35");
 }
 
 /*
@@ -1108,7 +1222,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(replayed_request_refused),
 		cmocka_unit_test(credential_not_activated_refused),
 		cmocka_unit_test(challenge_of_other_host_refused),
+		cmocka_unit_test(wrong_nonce_keeps_the_challenge),
 		cmocka_unit_test(pcr_value_flip_refused),
+		cmocka_unit_test(unlogged_pcr_refused),
 		cmocka_unit_test(forged_enclave_key_refused),
 		cmocka_unit_test(baseline_mismatch_names_the_event),
 		cmocka_unit_test(runtime_allowlist),

@@ -127,10 +127,17 @@ static void test_known_answer(void **state)
 					  vms_hpke_a1.sk_em, again,
 					  sizeof(again)), 0);
 	assert_memory_equal(blob, again, sizeof(blob));
-	/* A random ephemeral key gives another blob. */
+	/*
+	 * The production build is the same path with a fresh ephemeral key:
+	 * every byte before enc is the same, enc (and so ct) differs.
+	 */
 	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, again, sizeof(again)),
 			 0);
+	assert_memory_equal(blob, again, 84);
 	assert_memory_not_equal(blob + 84, again + 84, 32);
+	/* No fixed key, no fallback to a random one. */
+	assert_int_equal(vms_kr_build_kat(&b, PKR, tk_fixed, NULL, again,
+					  sizeof(again)), -EINVAL);
 }
 
 /*

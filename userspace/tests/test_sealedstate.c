@@ -191,6 +191,41 @@ static int flip_errno(size_t off)
 	return -EBADMSG;			/* ciphertext, tag */
 }
 
+/*
+ * The known-answer entry point is the production seal with its nonce
+ * given: same checks, same counting, same header; it never falls back to
+ * a random nonce.
+ */
+static void test_kat_is_the_production_path(void **state)
+{
+	static const u8 nonce[24] = { 1, 2, 3 };
+	u8 kat[SMALL_LEN], prod[SMALL_LEN];
+	struct vms_seal_key k;
+
+	(void)state;
+	key_init(&k);
+	assert_int_equal(vms_ss_seal_kat(&k, NOW, 9, NULL, payload_fixed,
+					 SMALL, kat, sizeof(kat)), -EINVAL);
+	assert_int_equal(k.seals, 0);
+	assert_int_equal(vms_ss_seal_kat(&k, NOW, 9, nonce, payload_fixed,
+					 SMALL, kat, sizeof(kat)), 0);
+	assert_int_equal(k.seals, 1);
+	assert_int_equal(vms_ss_seal(&k, NOW, 9, payload_fixed, SMALL, prod,
+				     sizeof(prod)), 0);
+	assert_int_equal(k.seals, 2);
+	/* Everything but the nonce (48..71) and what it keys is the same. */
+	assert_memory_equal(kat, prod, 48);
+	assert_memory_equal(kat + 72, prod + 72, 8);
+	assert_memory_not_equal(kat + 48, prod + 48, 24);
+	/* Both refuse alike once the key is spent. */
+	k.seals = VMS_SS_MAX_SEALS;
+	assert_int_equal(vms_ss_seal_kat(&k, NOW, 9, nonce, payload_fixed,
+					 SMALL, kat, sizeof(kat)), -EDQUOT);
+	assert_int_equal(vms_ss_seal(&k, NOW, 9, payload_fixed, SMALL, prod,
+				     sizeof(prod)), -EDQUOT);
+	vms_seal_key_wipe(&k);
+}
+
 static void test_every_bit_flip(void **state)
 {
 	u8 blob[SMALL_LEN], bad[SMALL_LEN];
@@ -419,6 +454,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_round_trip_max),
 		cmocka_unit_test(test_other_tk),
 		cmocka_unit_test(test_known_answer),
+		cmocka_unit_test(test_kat_is_the_production_path),
 		cmocka_unit_test(test_every_bit_flip),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_trailing_bytes),

@@ -18,6 +18,7 @@ struct afix {
 	uint8_t *attest, *sig, *bios, *ima, *report, *nonce;
 	size_t alen, slen, blen, ilen, rlen, nlen;
 	uint8_t pcr[VMS_TPM_PCRS][32], pk[32];
+	uint8_t ek_name[VMS_TPM_NAME_LEN];
 	struct vms_baseline base[3];
 	uint8_t (*files)[32];
 	uint8_t module[1][32];
@@ -29,6 +30,7 @@ struct afix {
 static void setup(struct afix *f)
 {
 	struct vms_tpm_eventlog boot;
+	struct vms_tpm_key ek = { 0 };
 	struct vms_ima_log ima;
 	const char *k;
 	uint8_t *pub;
@@ -37,6 +39,11 @@ static void setup(struct afix *f)
 	memset(f, 0, sizeof(*f));
 	pub = t_tpm_read("ak_rsa.pub", &len);
 	assert_int_equal(HGS_PASSED, vms_tpm_ak_load(pub, len, &f->ak));
+	free(pub);
+	pub = t_tpm_read("ek_rsa.pub", &len);
+	assert_int_equal(0, vms_tpm_key_load(pub, len, &ek));
+	memcpy(f->ek_name, ek.name, sizeof(f->ek_name));
+	vms_tpm_key_free(&ek);
 	free(pub);
 	f->attest = t_tpm_read("quote_rsa.attest", &f->alen);
 	f->sig = t_tpm_read("quote_rsa.sig", &f->slen);
@@ -96,6 +103,7 @@ static void setup(struct afix *f)
 	f->v = (struct vms_tpm_verifier) {
 		.pcr_mask = T_QUOTE_MASK, .policy = &f->policy,
 		.baselines = f->base, .n_baselines = 3, .hw_class = "q35",
+		.ek_name = f->ek_name,
 	};
 }
 
@@ -200,6 +208,28 @@ static void each_stage_refuses_with_its_reason(void **state)
 				 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v,
 						       &out));
 		f.v.prev = NULL;
+	}
+	/*
+	 * the AK judged against another EK: not its hierarchy, refused
+	 * before the counters are read (they would fail too)
+	 */
+	{
+		struct vms_tpm_clock later = { 1, 0, 0, 1 };
+
+		later.reset_count = out.clock.reset_count + 1;
+		f.v.prev = &later;
+		f.ek_name[5] ^= 1;
+		assert_int_equal(HGS_R_TPM_AK_HIERARCHY,
+				 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v,
+						       &out));
+		f.ek_name[5] ^= 1;
+		f.v.prev = NULL;
+		/* no EK to judge against: fail closed */
+		f.v.ek_name = NULL;
+		assert_int_equal(HGS_R_INTERNAL_ERROR,
+				 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v,
+						       &out));
+		f.v.ek_name = f.ek_name;
 	}
 	/* the event log does not replay (one event fewer) */
 	f.ev.event_log_len = f.blen - 50;

@@ -280,8 +280,13 @@ static void startup_locality_sets_pcr0(void **state)
 	free(r.buf);
 }
 
-/* Append an EV_EFI_VARIABLE_DRIVER_CONFIG SecureBoot=@on on PCR 7. */
-static uint8_t *with_secure_boot(const struct rawlog *r, int on, size_t *len)
+/*
+ * Append an EV_EFI_VARIABLE_DRIVER_CONFIG SecureBoot=@on on PCR 7; with
+ * @edit, the data then says the opposite while the digest stays that of
+ * @on (one byte of the log edited by root).
+ */
+static uint8_t *with_secure_boot_ex(const struct rawlog *r, int on, int edit,
+				    size_t *len)
 {
 	static const uint8_t guid[16] = {
 		0x61, 0xdf, 0xe4, 0x8b, 0xca, 0x93, 0xd2, 0x11,
@@ -315,8 +320,15 @@ static uint8_t *with_secure_boot(const struct rawlog *r, int on, size_t *len)
 	EVP_Digest(data, sizeof(data), p + 14, NULL, EVP_sha256(), NULL);
 	v = sizeof(data);
 	memcpy(p + 46, &v, 4);
+	if (edit)
+		data[52] = (uint8_t)!on;
 	memcpy(p + 50, data, sizeof(data));
 	return b;
+}
+
+static uint8_t *with_secure_boot(const struct rawlog *r, int on, size_t *len)
+{
+	return with_secure_boot_ex(r, on, 0, len);
 }
 
 static void secure_boot_variable_read(void **state)
@@ -337,6 +349,35 @@ static void secure_boot_variable_read(void **state)
 	assert_int_equal(0, vms_tpm_eventlog_parse(b, len, &log));
 	assert_int_equal(0, log.secure_boot);
 	vms_tpm_eventlog_free(&log);
+	free(b);
+	free(r.buf);
+}
+
+/*
+ * Issue 22 item 3: a SecureBoot=0 boot whose event data root edited to
+ * say 1. The digests are untouched, so the log still replays to the same
+ * PCR 7; the data no longer hashes to its digest and is not believed.
+ */
+static void secure_boot_edited_data_not_believed(void **state)
+{
+	struct vms_tpm_eventlog log, honest;
+	struct rawlog r;
+	uint8_t *b;
+	size_t len;
+
+	(void)state;
+	raw_load(&r);
+	b = with_secure_boot(&r, 0, &len);
+	assert_int_equal(0, vms_tpm_eventlog_parse(b, len, &honest));
+	free(b);
+	b = with_secure_boot_ex(&r, 0, 1, &len);
+	assert_int_equal(0, vms_tpm_eventlog_parse(b, len, &log));
+	assert_int_equal(VMS_SB_DATA_MISMATCH, log.secure_boot);
+	assert_int_equal(log.n_events - 1, log.secure_boot_event);
+	/* the edit is invisible to the replay: same PCR 7 as the honest log */
+	assert_memory_equal(honest.pcr[7], log.pcr[7], VMS_SHA256_LEN);
+	vms_tpm_eventlog_free(&log);
+	vms_tpm_eventlog_free(&honest);
 	free(b);
 	free(r.buf);
 }
@@ -364,7 +405,8 @@ static void baseline_capture_roundtrip_compare(void **state)
 	assert_memory_equal(b.ev, back.ev, b.n * sizeof(*b.ev));
 	assert_string_equal("qemu-q35", back.hw_class);
 	assert_int_equal(1, back.version);
-	assert_int_equal(HGS_PASSED, vms_baseline_compare(&back, &log, &d));
+	assert_int_equal(HGS_PASSED, vms_baseline_compare(&back, &log, T_QUOTE_MASK,
+							   &d));
 	free(json);
 	vms_baseline_free(&back);
 	vms_baseline_free(&b);
@@ -394,7 +436,7 @@ static void boot_differing_from_baseline_refused(void **state)
 	mod[r.off[3] + 14] ^= 0xff;
 	assert_int_equal(0, vms_tpm_eventlog_parse(mod, r.len, &other));
 	assert_int_equal(HGS_R_TPM_BASELINE_MISMATCH,
-			 vms_baseline_compare(&b, &other, &d));
+			 vms_baseline_compare(&b, &other, T_QUOTE_MASK, &d));
 	assert_int_equal(VMS_DIFF_DIGEST, d.kind);
 	assert_int_equal(3, d.index);
 	assert_int_equal(other.events[3].pcr, d.found.pcr);
@@ -415,7 +457,7 @@ static void boot_differing_from_baseline_refused(void **state)
 	mod = raw_build(&r, order, &len);
 	assert_int_equal(0, vms_tpm_eventlog_parse(mod, len, &other));
 	assert_int_equal(HGS_R_TPM_BASELINE_MISMATCH,
-			 vms_baseline_compare(&b, &other, &d));
+			 vms_baseline_compare(&b, &other, T_QUOTE_MASK, &d));
 	assert_int_equal(0, d.index);
 	vms_tpm_eventlog_free(&other);
 	free(mod);
@@ -427,7 +469,7 @@ static void boot_differing_from_baseline_refused(void **state)
 	mod = raw_build(&r, order, &len);
 	assert_int_equal(0, vms_tpm_eventlog_parse(mod, len, &other));
 	assert_int_equal(HGS_R_TPM_BASELINE_MISMATCH,
-			 vms_baseline_compare(&b, &other, &d));
+			 vms_baseline_compare(&b, &other, T_QUOTE_MASK, &d));
 	assert_int_equal(VMS_DIFF_MISSING, d.kind);
 	assert_int_equal(b.n - 1, d.index);
 	vms_tpm_eventlog_free(&other);
@@ -438,7 +480,7 @@ static void boot_differing_from_baseline_refused(void **state)
 	mod = raw_build(&r, order, &len);
 	assert_int_equal(0, vms_tpm_eventlog_parse(mod, len, &other));
 	assert_int_equal(HGS_R_TPM_BASELINE_MISMATCH,
-			 vms_baseline_compare(&b, &other, &d));
+			 vms_baseline_compare(&b, &other, T_QUOTE_MASK, &d));
 	assert_int_equal(VMS_DIFF_EXTRA, d.kind);
 	assert_int_equal(b.n, d.index);
 	vms_tpm_eventlog_free(&other);
@@ -457,7 +499,8 @@ static void bad_baselines_refused(void **state)
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a b\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":0,\"enabled\":true,\"events\":[]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[],\"extra\":1}",
-		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":8,\"type\":\"EV_SEPARATOR\",\"sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\"}]}",
+		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":10,\"type\":\"EV_SEPARATOR\",\"sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\"}]}",
+		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":16,\"type\":\"EV_SEPARATOR\",\"sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\"}]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":1,\"type\":\"EV_NO_ACTION\",\"sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\"}]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[{\"pcr\":1,\"type\":\"EV_SEPARATOR\",\"sha256\":\"00\"}]}",
 		"{\"format\":\"vmshield-boot-baseline v1\",\"name\":\"a\",\"name\":\"c\",\"hardware_class\":\"b\",\"version\":1,\"enabled\":true,\"events\":[]}",
@@ -496,6 +539,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(malformed_logs_refused),
 		cmocka_unit_test(startup_locality_sets_pcr0),
 		cmocka_unit_test(secure_boot_variable_read),
+		cmocka_unit_test(secure_boot_edited_data_not_believed),
 		cmocka_unit_test(baseline_capture_roundtrip_compare),
 		cmocka_unit_test(boot_differing_from_baseline_refused),
 		cmocka_unit_test(bad_baselines_refused),

@@ -719,6 +719,13 @@ static void secure_boot_not_proven_refused(void **state)
 	assert_int_equal(HGS_R_POLICY_SECURE_BOOT_NOT_PROVEN,
 			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
 						 &e.boot, detail));
+	/* a SecureBoot event whose data does not hash to its digest */
+	e.boot.secure_boot = VMS_SB_DATA_MISMATCH;
+	e.boot.secure_boot_event = 17;
+	assert_int_equal(HGS_R_POLICY_SECURE_BOOT_NOT_PROVEN,
+			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	assert_non_null(strstr(detail, "event 17 (SecureBoot variable)"));
 	e.boot.secure_boot = 1;	/* as a UEFI log with SecureBoot=1 reads */
 	assert_int_equal(HGS_PASSED,
 			 vms_tpm_policy_evaluate(&p, &e.r, &e.f.log, e.covered,

@@ -258,17 +258,39 @@ static void bad_credential_input_refused(void **state)
 	vms_tpm_key_free(&ek);
 }
 
-/* A fresh quote from this TPM, with qualifying data @qd. */
-static void quote(const uint8_t qd[32], const char *out)
+/* A fresh quote from this TPM by the key in @ctx, with qualifying data @qd. */
+static void quote_by(const char *ctx, const uint8_t qd[32], const char *out)
 {
 	char hex[65];
 	int i;
 
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", qd[i]);
-	assert_int_equal(0, t_run("tpm2_quote -c ak.ctx -l sha256:0,1,2,3,4,5,6,7,10 -q %s -g sha256 -F values -m %s.attest -s %s.sig -o %s.pcrs",
-				hex, out, out, out));
+	assert_int_equal(0, t_run("tpm2_quote -c %s -l sha256:0,1,2,3,4,5,6,7,10 -q %s -g sha256 -F values -m %s.attest -s %s.sig -o %s.pcrs",
+				ctx, hex, out, out, out));
 	t_run("tpm2_flushcontext -t");
+}
+
+static void quote(const uint8_t qd[32], const char *out)
+{
+	quote_by("ak.ctx", qd, out);
+}
+
+/* The quote @q's qualifiedSigner judged against @ak and the RSA EK. */
+static enum vms_hgs_reason signer_file(const struct vms_tpm_key *ak,
+				       const struct vms_tpm_key *ek, const char *q)
+{
+	uint8_t signer[64], *a;
+	enum vms_hgs_reason r;
+	char path[64];
+	size_t al, sl;
+
+	snprintf(path, sizeof(path), "%s.attest", q);
+	a = slurp(path, &al);
+	assert_int_equal(0, vms_tpm_quote_signer(a, al, signer, sizeof(signer), &sl));
+	r = vms_tpm_signer_check(ak, ek->name, signer, sl);
+	free(a);
+	return r;
 }
 
 static enum vms_hgs_reason verify_file(const struct vms_tpm_key *ak,
@@ -345,6 +367,49 @@ static void certify_attestation_is_not_a_quote(void **state)
 	free(a);
 	free(s);
 	vms_tpm_key_free(&ak);
+}
+
+/*
+ * Issue 22 item 1: an AK outside the endorsement hierarchy sees its TPM's
+ * resetCount and restartCount obfuscated, so counter rollback hides
+ * behind it. A child of the EK passes; a restricted signing key made in
+ * the owner hierarchy of the same TPM signs a quote that verifies as a
+ * quote, and is refused as a signer; its counters are not the TPM's.
+ */
+static void ak_outside_endorsement_hierarchy_refused(void **state)
+{
+	struct vms_tpm_clock c_ek, c_owner;
+	struct vms_tpm_key ak, owner, ek, ek_ecc;
+	uint8_t qd[32];
+
+	(void)state;
+	load_key("ak.pub", &ak, 1);
+	load_key("ek.pub", &ek, 0);
+	load_key("ek_ecc.pub", &ek_ecc, 0);
+	assert_int_equal(0, t_run("tpm2_createprimary -C o -G rsa2048:rsassa-sha256:null -g sha256 -a fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign -c owner_ak.ctx"));
+	assert_int_equal(0, t_run("tpm2_readpublic -c owner_ak.ctx -o owner_ak.pub"));
+	load_key("owner_ak.pub", &owner, 1);
+
+	assert_int_equal(1, RAND_bytes(qd, 32));
+	quote(qd, "qek");
+	quote_by("owner_ak.ctx", qd, "qowner");
+	t_run("tpm2_flushcontext -t");
+	assert_int_equal(HGS_PASSED, verify_file(&ak, "qek", qd, &c_ek));
+	assert_int_equal(HGS_PASSED, verify_file(&owner, "qowner", qd, &c_owner));
+	/* the attacker's view: the owner AK's counters are not the TPM's */
+	assert_true(c_owner.reset_count != c_ek.reset_count ||
+		    c_owner.restart_count != c_ek.restart_count);
+
+	assert_int_equal(HGS_PASSED, signer_file(&ak, &ek, "qek"));
+	assert_int_equal(HGS_R_TPM_AK_HIERARCHY, signer_file(&owner, &ek, "qowner"));
+	/* the EK child judged against another EK: not its hierarchy */
+	assert_int_equal(HGS_R_TPM_AK_HIERARCHY, signer_file(&ak, &ek_ecc, "qek"));
+	/* the owner quote claimed for the EK child's key */
+	assert_int_equal(HGS_R_TPM_AK_HIERARCHY, signer_file(&ak, &ek, "qowner"));
+	vms_tpm_key_free(&ak);
+	vms_tpm_key_free(&owner);
+	vms_tpm_key_free(&ek);
+	vms_tpm_key_free(&ek_ecc);
 }
 
 static X509_STORE *store_of(const char *pem)
@@ -438,6 +503,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(bad_credential_input_refused),
 		cmocka_unit_test(fresh_quotes_verify_and_clock_advances),
 		cmocka_unit_test(certify_attestation_is_not_a_quote),
+		cmocka_unit_test(ak_outside_endorsement_hierarchy_refused),
 		cmocka_unit_test(ek_certificate_chains_to_root),
 		cmocka_unit_test(ek_certificate_from_other_root_refused),
 	};

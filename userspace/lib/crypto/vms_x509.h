@@ -17,10 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #define VMS_FPR_HEX_LEN 65	/* 64 hex digits and a NUL */
+
+struct vms_secret;		/* vms_cleanup.h */
 
 /* What a self-signed certificate is for (sets its extensions). */
 enum vms_cert_kind {
@@ -42,7 +45,10 @@ int vms_pkey_write_private(const char *path, EVP_PKEY *k,
 			   const char *password, unsigned int flags);
 int vms_pkey_read_private(const char *path, const char *password,
 			  EVP_PKEY **out);
-/* PEM private key to a new secure-heap string (for libmicrohttpd). */
+/*
+ * PEM private key to a new string (for libmicrohttpd): malloc()ed like
+ * vms_bio_take_secret()'s, so wipe it with vms_wipe_free(*out, *outlen).
+ */
 int vms_pkey_private_pem(EVP_PKEY *k, char **out, size_t *outlen);
 
 /* SubjectPublicKeyInfo, PEM text <-> key. */
@@ -77,6 +83,20 @@ int vms_cert_to_der(X509 *c, uint8_t **out, size_t *outlen); /* free() */
 int vms_cert_set_random_serial(X509 *c);
 /* Add a standard extension given in openssl.cnf syntax ("critical,CA:FALSE"). */
 int vms_cert_add_ext(X509 *c, X509 *issuer, int nid, const char *value);
+
+/*
+ * What a writer left in the memory BIO @bio (BIO_s_mem() or, for key
+ * material, BIO_s_secmem()), taken out: copied into a new malloc()ed
+ * buffer with a NUL after the @outlen bytes (PEM text is a C string), and
+ * the BIO's own buffer cleared. The one way the userspace code turns a
+ * BIO into a buffer, so every such buffer has the same allocator:
+ *   vms_bio_take()         public bytes; free() them
+ *   vms_bio_take_secret()  key material, into a struct vms_secret that
+ *                          vms_secret_free() (_cleanup_vms_secret_) wipes
+ * -EIO if the BIO holds nothing, -ENOMEM; *@out is NULL on failure.
+ */
+int vms_bio_take(BIO *bio, uint8_t **out, size_t *outlen);
+int vms_bio_take_secret(BIO *bio, struct vms_secret *out);
 
 /* The subject's CN into @out (NUL-terminated); -EINVAL if none/too long. */
 int vms_cert_subject_cn(X509 *c, char *out, size_t outlen);

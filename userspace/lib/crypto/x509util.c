@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "vms_cleanup_ssl.h"
+#include "vms_compiler.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
 #include "vms_x509.h"
@@ -64,11 +65,13 @@ const char *vms_pkey_type_name(EVP_PKEY *k)
 	}
 }
 
-static int bio_to_buf(BIO *bio, uint8_t **out, size_t *outlen)
+int vms_bio_take(BIO *bio, uint8_t **out, size_t *outlen)
 {
 	char *p;
 	long n = BIO_get_mem_data(bio, &p);
 
+	*out = NULL;
+	*outlen = 0;
 	if (n <= 0)
 		return -EIO;
 	*out = malloc((size_t)n + 1);
@@ -77,30 +80,40 @@ static int bio_to_buf(BIO *bio, uint8_t **out, size_t *outlen)
 	memcpy(*out, p, (size_t)n);
 	(*out)[n] = 0;
 	*outlen = (size_t)n;
+	/* a writable memory BIO clears its buffer on reset */
+	(void)BIO_reset(bio);
 	return 0;
+}
+
+int vms_bio_take_secret(BIO *bio, struct vms_secret *out)
+{
+	return vms_bio_take(bio, &out->p, &out->len);
 }
 
 int vms_pkey_private_pem(EVP_PKEY *k, char **out, size_t *outlen)
 {
 	_cleanup_(BIO_free_allp) BIO *bio = BIO_new(BIO_s_secmem());
-	uint8_t *buf = NULL;
+	struct vms_secret pem = { 0 };
 	int r;
 
+	*out = NULL;
 	if (!bio)
 		return -ENOMEM;
 	if (!PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL))
 		return -EIO;
-	r = bio_to_buf(bio, &buf, outlen);
-	*out = (char *)buf;
-	return r;
+	r = vms_bio_take_secret(bio, &pem);
+	if (r)
+		return r;
+	*out = (char *)pem.p;
+	*outlen = pem.len;
+	return 0;
 }
 
 int vms_pkey_write_private(const char *path, EVP_PKEY *k,
 			   const char *password, unsigned int flags)
 {
 	_cleanup_(BIO_free_allp) BIO *bio = BIO_new(BIO_s_secmem());
-	uint8_t *buf = NULL;
-	size_t len = 0;
+	_cleanup_(vms_secret_free) struct vms_secret pem = { 0 };
 	int ok, r;
 
 	if (!bio)
@@ -113,33 +126,28 @@ int vms_pkey_write_private(const char *path, EVP_PKEY *k,
 		ok = PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL);
 	if (!ok)
 		return -EIO;
-	r = bio_to_buf(bio, &buf, &len);
+	r = vms_bio_take_secret(bio, &pem);
 	if (r)
 		return r;
-	r = vms_write_file_atomic(path, buf, len, 0600, flags);
-	OPENSSL_clear_free(buf, len + 1);
-	return r;
+	return vms_write_file_atomic(path, pem.p, pem.len, 0600, flags);
 }
 
 int vms_pkey_read_private(const char *path, const char *password,
 			  EVP_PKEY **out)
 {
 	_cleanup_(BIO_free_allp) BIO *bio = NULL;
-	uint8_t *data;
-	size_t len;
+	_cleanup_(vms_secret_free) struct vms_secret pem = { 0 };
 	int r;
 
 	*out = NULL;
-	r = vms_read_file(path, PEM_FILE_MAX, &data, &len);
+	r = vms_read_file(path, PEM_FILE_MAX, &pem.p, &pem.len);
 	if (r)
 		return r;
-	bio = BIO_new_mem_buf(data, (int)len);
-	if (bio)
-		*out = PEM_read_bio_PrivateKey(bio, NULL, NULL,
-					       (void *)(password ? password : ""));
-	OPENSSL_clear_free(data, len ? len : 1);
+	bio = BIO_new_mem_buf(pem.p, (int)pem.len);
 	if (!bio)
 		return -ENOMEM;
+	*out = PEM_read_bio_PrivateKey(bio, NULL, NULL,
+				       (void *)(password ? password : ""));
 	return *out ? 0 : -EKEYREJECTED;
 }
 
@@ -163,15 +171,15 @@ int vms_pkey_from_pem(const char *pem, size_t len, EVP_PKEY **out)
  */
 static int pem_take(BIO *bio, int written, char **out)
 {
-	uint8_t *buf = NULL;
+	uint8_t *text;
 	size_t len;
 	int r;
 
 	*out = NULL;
 	if (!written)
 		return -EIO;
-	r = bio_to_buf(bio, &buf, &len);
-	*out = (char *)buf;
+	r = vms_bio_take(bio, &text, &len);
+	*out = (char *)text;
 	return r;
 }
 
@@ -270,13 +278,76 @@ X509 *vms_cert_self_signed(EVP_PKEY *key, const char *cn, long days,
 	return vms_cert_self_signed_san(key, cn, days, kind, NULL);
 }
 
+/* A standard extension in openssl.cnf syntax; value NULL: the SAN given. */
+struct cert_ext {
+	int nid;
+	const char *value;
+};
+
+static const struct cert_ext ca_exts[] = {
+	{ NID_basic_constraints, "critical,CA:TRUE,pathlen:0" },
+	{ NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature" },
+};
+
+static const struct cert_ext encryption_exts[] = {
+	{ NID_basic_constraints, "critical,CA:FALSE" },
+	{ NID_key_usage, "critical,keyAgreement,keyEncipherment" },
+};
+
+static const struct cert_ext signing_exts[] = {
+	{ NID_basic_constraints, "critical,CA:FALSE" },
+	{ NID_key_usage, "critical,digitalSignature,nonRepudiation" },
+};
+
+static const struct cert_ext tls_server_exts[] = {
+	{ NID_basic_constraints, "critical,CA:FALSE" },
+	{ NID_key_usage, "critical,digitalSignature,keyCertSign" },
+	{ NID_ext_key_usage, "serverAuth" },
+	{ NID_subject_alt_name, NULL },
+};
+
+static int add_kind_exts(X509 *c, enum vms_cert_kind kind, const char *san)
+{
+	const struct cert_ext *e;
+	size_t i, n;
+	int r;
+
+	switch (kind) {
+	case VMS_CERT_CA:
+		e = ca_exts;
+		n = ARRAY_SIZE(ca_exts);
+		break;
+	case VMS_CERT_ENCRYPTION:
+		e = encryption_exts;
+		n = ARRAY_SIZE(encryption_exts);
+		break;
+	case VMS_CERT_SIGNING:
+		e = signing_exts;
+		n = ARRAY_SIZE(signing_exts);
+		break;
+	case VMS_CERT_TLS_SERVER:
+		e = tls_server_exts;
+		n = ARRAY_SIZE(tls_server_exts);
+		break;
+	default:
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		r = vms_cert_add_ext(c, c, e[i].nid,
+				     e[i].value ? e[i].value :
+				     san ? san : VMS_TLS_DEFAULT_SAN);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 X509 *vms_cert_self_signed_san(EVP_PKEY *key, const char *cn, long days,
 			       enum vms_cert_kind kind, const char *san)
 {
 	_cleanup_(X509_freep) X509 *c = X509_new();
 	const EVP_MD *md;
 	X509_NAME *name;
-	int r = 0;
 
 	if (!c || !X509_set_version(c, 2) || vms_cert_set_random_serial(c))
 		return NULL;
@@ -290,29 +361,8 @@ X509 *vms_cert_self_signed_san(EVP_PKEY *key, const char *cn, long days,
 					(const unsigned char *)cn, -1, -1, 0) ||
 	    !X509_set_issuer_name(c, name) || !X509_set_pubkey(c, key))
 		return NULL;
-	r |= vms_cert_add_ext(c, c, NID_subject_key_identifier, "hash");
-	switch (kind) {
-	case VMS_CERT_CA:
-		r |= vms_cert_add_ext(c, c, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
-		r |= vms_cert_add_ext(c, c, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature");
-		break;
-	case VMS_CERT_ENCRYPTION:
-		r |= vms_cert_add_ext(c, c, NID_basic_constraints, "critical,CA:FALSE");
-		r |= vms_cert_add_ext(c, c, NID_key_usage, "critical,keyAgreement,keyEncipherment");
-		break;
-	case VMS_CERT_SIGNING:
-		r |= vms_cert_add_ext(c, c, NID_basic_constraints, "critical,CA:FALSE");
-		r |= vms_cert_add_ext(c, c, NID_key_usage, "critical,digitalSignature,nonRepudiation");
-		break;
-	case VMS_CERT_TLS_SERVER:
-		r |= vms_cert_add_ext(c, c, NID_basic_constraints, "critical,CA:FALSE");
-		r |= vms_cert_add_ext(c, c, NID_key_usage, "critical,digitalSignature,keyCertSign");
-		r |= vms_cert_add_ext(c, c, NID_ext_key_usage, "serverAuth");
-		r |= vms_cert_add_ext(c, c, NID_subject_alt_name,
-				      san ? san : VMS_TLS_DEFAULT_SAN);
-		break;
-	}
-	if (r)
+	if (vms_cert_add_ext(c, c, NID_subject_key_identifier, "hash") ||
+	    add_kind_exts(c, kind, san))
 		return NULL;
 	md = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519 ? NULL : EVP_sha256();
 	if (!X509_sign(c, key, md))

@@ -58,12 +58,11 @@ static int write_key(BIO *bio, EVP_PKEY *k, const char *password)
 					     NULL) ? 0 : -EIO;
 }
 
+/* The guardian as PEM (certificates, then the keys if @with_keys). */
 static int guardian_pem(const struct vms_guardian *g, int with_keys,
-			const char *password, uint8_t **out, size_t *outlen)
+			const char *password, struct vms_secret *pem)
 {
 	_cleanup_(BIO_free_allp) BIO *bio = BIO_new(BIO_s_secmem());
-	char *p;
-	long n;
 
 	if (!bio)
 		return -ENOMEM;
@@ -77,44 +76,28 @@ static int guardian_pem(const struct vms_guardian *g, int with_keys,
 		    write_key(bio, g->sign_key, password))
 			return -EIO;
 	}
-	n = BIO_get_mem_data(bio, &p);
-	if (n <= 0)
-		return -EIO;
-	*out = OPENSSL_malloc((size_t)n + 1);
-	if (!*out)
-		return -ENOMEM;
-	memcpy(*out, p, (size_t)n);
-	(*out)[n] = 0;
-	*outlen = (size_t)n;
-	return 0;
+	return vms_bio_take_secret(bio, pem);
 }
 
 int vms_guardian_write(const char *path, const struct vms_guardian *g,
 		       int with_keys, const char *password, unsigned int flags)
 {
-	uint8_t *pem;
-	size_t len;
-	int r = guardian_pem(g, with_keys, password, &pem, &len);
+	_cleanup_(vms_secret_free) struct vms_secret pem = { 0 };
+	int r = guardian_pem(g, with_keys, password, &pem);
 
 	if (r)
 		return r;
-	r = vms_write_file_atomic(path, pem, len,
-				  with_keys ? 0600 : vms_public_file_mode(), flags);
-	OPENSSL_clear_free(pem, len + 1);
-	return r;
+	return vms_write_file_atomic(path, pem.p, pem.len,
+				     with_keys ? 0600 : vms_public_file_mode(), flags);
 }
 
 int vms_guardian_to_pem(const struct vms_guardian *g, char **out)
 {
-	uint8_t *pem;
-	size_t len;
-	int r = guardian_pem(g, 0, NULL, &pem, &len);
+	struct vms_secret pem = { 0 };	/* public: no keys */
+	int r = guardian_pem(g, 0, NULL, &pem);
 
-	if (r)
-		return r;
-	*out = strdup((char *)pem);
-	OPENSSL_free(pem);
-	return *out ? 0 : -ENOMEM;
+	*out = r ? NULL : (char *)pem.p;
+	return r;
 }
 
 static EVP_PKEY *decode_key(const char *name, const unsigned char *data,
@@ -165,11 +148,66 @@ static int place_key(struct vms_guardian *g, EVP_PKEY *k)
 	return 0;
 }
 
+/* One PEM block of a guardian file: a certificate or a private key. */
+static int add_block(struct vms_guardian *g, const char *name,
+		     const unsigned char *data, long dlen, const char *password,
+		     int *nkeys)
+{
+	if (!strcmp(name, PEM_STRING_X509)) {
+		const unsigned char *p = data;
+		X509 *c = d2i_X509(NULL, &p, dlen);
+		int r = c ? place_cert(g, c) : -EINVAL;
+
+		if (r)
+			X509_free(c);
+		return r;
+	}
+	if (!strcmp(name, PEM_STRING_PKCS8INF) || !strcmp(name, PEM_STRING_PKCS8)) {
+		EVP_PKEY *k = decode_key(name, data, dlen, password);
+		int r = k ? place_key(g, k) : -EKEYREJECTED;
+
+		if (r)
+			EVP_PKEY_free(k);
+		(*nkeys)++;
+		return r;
+	}
+	return -EINVAL;
+}
+
+/* Every block of @bio into @g, then the checks a whole guardian passes. */
+static int guardian_parse(BIO *bio, const char *password, struct vms_guardian *g)
+{
+	int r, nkeys = 0;
+
+	for (;;) {
+		char *name = NULL, *header = NULL;
+		unsigned char *data = NULL;
+		long dlen = 0;
+
+		if (!PEM_read_bio(bio, &name, &header, &data, &dlen))
+			break;	/* the end (or junk: the checks below refuse it) */
+		r = add_block(g, name, data, dlen, password, &nkeys);
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_clear_free(data, dlen > 0 ? (size_t)dlen : 1);
+		if (r)
+			return r;
+	}
+	if (!g->enc_cert || !g->sign_cert)
+		return -EINVAL;
+	if (nkeys && (!g->enc_key || !g->sign_key || nkeys != 2))
+		return -EKEYREJECTED;
+	if (vms_cert_subject_cn(g->enc_cert, g->name, sizeof(g->name)) ||
+	    !vms_host_name_valid(g->name))
+		return -EINVAL;
+	return 0;
+}
+
 int vms_guardian_from_pem(const char *pem, size_t len, const char *password,
 			  struct vms_guardian *g)
 {
 	_cleanup_(BIO_free_allp) BIO *bio = NULL;
-	int r = 0, nkeys = 0;
+	int r;
 
 	memset(g, 0, sizeof(*g));
 	if (!pem || !len || len > GUARDIAN_FILE_MAX)
@@ -177,43 +215,8 @@ int vms_guardian_from_pem(const char *pem, size_t len, const char *password,
 	bio = BIO_new_mem_buf(pem, (int)len);
 	if (!bio)
 		return -ENOMEM;
-	while (!r) {
-		char *name = NULL, *header = NULL;
-		unsigned char *data = NULL;
-		long dlen = 0;
-
-		if (!PEM_read_bio(bio, &name, &header, &data, &dlen))
-			break;
-		if (!strcmp(name, PEM_STRING_X509)) {
-			const unsigned char *p = data;
-			X509 *c = d2i_X509(NULL, &p, dlen);
-
-			r = c ? place_cert(g, c) : -EINVAL;
-			if (r)
-				X509_free(c);
-		} else if (!strcmp(name, PEM_STRING_PKCS8INF) ||
-			   !strcmp(name, PEM_STRING_PKCS8)) {
-			EVP_PKEY *k = decode_key(name, data, dlen, password);
-
-			r = k ? place_key(g, k) : -EKEYREJECTED;
-			if (r)
-				EVP_PKEY_free(k);
-			nkeys++;
-		} else {
-			r = -EINVAL;
-		}
-		OPENSSL_free(name);
-		OPENSSL_free(header);
-		OPENSSL_clear_free(data, dlen > 0 ? (size_t)dlen : 1);
-	}
+	r = guardian_parse(bio, password, g);
 	ERR_clear_error();
-	if (!r && (!g->enc_cert || !g->sign_cert))
-		r = -EINVAL;
-	if (!r && nkeys && (!g->enc_key || !g->sign_key || nkeys != 2))
-		r = -EKEYREJECTED;
-	if (!r && (vms_cert_subject_cn(g->enc_cert, g->name, sizeof(g->name)) ||
-		   !vms_host_name_valid(g->name)))
-		r = -EINVAL;
 	if (r)
 		vms_guardian_free(g);
 	return r;
@@ -222,15 +225,12 @@ int vms_guardian_from_pem(const char *pem, size_t len, const char *password,
 int vms_guardian_read(const char *path, const char *password,
 		      struct vms_guardian *g)
 {
-	uint8_t *data;
-	size_t len;
+	_cleanup_(vms_secret_free) struct vms_secret data = { 0 };
 	int r;
 
 	memset(g, 0, sizeof(*g));
-	r = vms_read_file(path, GUARDIAN_FILE_MAX, &data, &len);
+	r = vms_read_file(path, GUARDIAN_FILE_MAX, &data.p, &data.len);
 	if (r)
 		return r == -EFBIG ? -EINVAL : r;
-	r = vms_guardian_from_pem((const char *)data, len, password, g);
-	OPENSSL_clear_free(data, len ? len : 1);
-	return r;
+	return vms_guardian_from_pem((const char *)data.p, data.len, password, g);
 }

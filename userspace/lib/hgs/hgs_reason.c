@@ -161,6 +161,10 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the boot event log does not show UEFI Secure Boot enabled" },
 	[HGS_R_TPM_EK_CERT_INVALID] = { "TpmEkCertificateInvalid", 400,
 		"the EK certificate is not DER X.509 or does not certify the EK sent; send the certificate from the TPM's EK certificate NV index" },
+	[HGS_R_TPM_AK_HIERARCHY] = { "TpmAkNotInEndorsementHierarchy", 403,
+		"the quote's signer is not an AK in the registered EK's endorsement hierarchy (a primary there, or a child of the EK); a TPM hides its reset and restart counters from other keys, so rollback could not be seen: create the AK as hgs-agent does (an endorsement-hierarchy primary)" },
+	[HGS_R_TPM_EK_IN_USE] = { "TpmEkInUse", 409,
+		"another host is registered with this EK: one TPM attests as one host; the HGS admin must remove the other host first if the TPM really moved" },
 	[HGS_R_POLICY_IMA_KEY_NOT_APPROVED] = { "PolicyImaKeyNotApproved", 403,
 		"the IMA list shows a key loaded into the IMA keyring that HGS has not approved; if it is yours, approve it with `shieldctl hgs ima-key add CERT`, else find out who loaded it" },
 };

@@ -118,98 +118,114 @@ static unsigned int count_recipients(CMS_ContentInfo *env)
 	return n;
 }
 
+/* A KP that is not well-formed: nothing of OpenSSL's errors is kept. */
+static int malformed(void)
+{
+	ERR_clear_error();
+	return -EINVAL;
+}
+
+/* The signed attributes: version, VM id, key id, policy, attestation. */
+static int kp_read_binding(CMS_SignerInfo *si, struct vms_kp_info *info)
+{
+	long version, policy, m;
+
+	if (attr_int(si, A_VERSION, &version) || version != VMS_KP_VERSION ||
+	    attr_octets(si, A_VM_ID, info->vm_id) ||
+	    attr_octets(si, A_KEY_ID, info->key_id) ||
+	    attr_int(si, A_POLICY, &policy) ||
+	    (policy != VMS_KR_POLICY_ENCRYPTION_SUPPORTED &&
+	     policy != VMS_KR_POLICY_SHIELDED))
+		return -EINVAL;
+	info->policy = (uint32_t)policy;
+	/* Optional: absent means any attestation mode (host-key) will do. */
+	if (CMS_signed_get_attr_by_OBJ(si, obj[A_MINATT], -1) < 0)
+		return 0;
+	if (attr_int(si, A_MINATT, &m) || m < VMS_KP_ATTEST_HOST_KEY ||
+	    m > VMS_KP_ATTEST_TPM)
+		return -EINVAL;
+	info->min_attestation = (uint32_t)m;
+	return 0;
+}
+
+/*
+ * Parse @der into @k and verify the owner's signature: 0, -EINVAL
+ * (malformed), -EBADMSG (the signature does not verify), -ENOMEM. @k is
+ * the caller's to kp_free() whatever the result.
+ */
+/*
+ * AuthEnvelopedData with AES-GCM, what vms_kp_create writes; or the
+ * EnvelopedData (AES-256-CBC, SHA-1 KDF) of KPs made before it, still
+ * read so that no VM loses its key (Documentation/formats.md).
+ */
+static int envelope_type_ok(CMS_ContentInfo *env)
+{
+	int nid = OBJ_obj2nid(CMS_get0_type(env));
+
+	return nid == NID_id_smime_ct_authEnvelopedData || nid == NID_pkcs7_enveloped;
+}
+
 static int kp_open(const uint8_t *der, size_t len, struct kp *k)
 {
 	_cleanup_(BIO_free_allp) BIO *out = NULL;
 	STACK_OF(CMS_SignerInfo) *sis;
 	CMS_SignerInfo *si;
 	const ASN1_OBJECT *ctype;
-	long version, policy;
-	const unsigned char *p;
-	char *content;
-	long clen;
+	int r;
 
 	pthread_once(&obj_once, obj_init);
 	memset(k, 0, sizeof(*k));
 	k->sd = d2i_exact(der, len);
 	if (!k->sd || OBJ_obj2nid(CMS_get0_type(k->sd)) != NID_pkcs7_signed)
-		goto malformed;
+		return malformed();
 	ctype = CMS_get0_eContentType(k->sd);
 	if (!ctype || OBJ_cmp(ctype, obj[A_CONTENT]))
-		goto malformed;
+		return malformed();
 	sis = CMS_get0_SignerInfos(k->sd);
 	if (sk_CMS_SignerInfo_num(sis) != 1)
-		goto malformed;
+		return malformed();
 	si = sk_CMS_SignerInfo_value(sis, 0);
-	if (attr_int(si, A_VERSION, &version) || version != VMS_KP_VERSION ||
-	    attr_octets(si, A_VM_ID, k->info.vm_id) ||
-	    attr_octets(si, A_KEY_ID, k->info.key_id) ||
-	    attr_int(si, A_POLICY, &policy) ||
-	    (policy != VMS_KR_POLICY_ENCRYPTION_SUPPORTED &&
-	     policy != VMS_KR_POLICY_SHIELDED))
-		goto malformed;
-	k->info.policy = (uint32_t)policy;
-	/* Optional: absent means any attestation mode (host-key) will do. */
-	if (CMS_signed_get_attr_by_OBJ(si, obj[A_MINATT], -1) >= 0) {
-		long m;
-
-		if (attr_int(si, A_MINATT, &m) || m < VMS_KP_ATTEST_HOST_KEY ||
-		    m > VMS_KP_ATTEST_TPM)
-			goto malformed;
-		k->info.min_attestation = (uint32_t)m;
-	}
+	if (kp_read_binding(si, &k->info))
+		return malformed();
 
 	out = BIO_new(BIO_s_mem());
-	if (!out) {
-		kp_free(k);
+	if (!out)
 		return -ENOMEM;
-	}
 	if (CMS_verify(k->sd, NULL, NULL, NULL, out,
 		       CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
 		ERR_clear_error();
-		kp_free(k);
 		return -EBADMSG;
 	}
 	CMS_SignerInfo_get0_algs(si, NULL, &k->signer, NULL, NULL);
 	if (!k->signer ||
 	    vms_cert_subject_cn(k->signer, k->info.owner, sizeof(k->info.owner)) ||
 	    vms_cert_fingerprint(k->signer, k->info.owner_fpr))
-		goto malformed;
-	clen = BIO_get_mem_data(out, &content);
-	p = (const unsigned char *)content;
-	k->env = clen > 0 ? d2i_exact(p, (size_t)clen) : NULL;
-	if (!k->env || OBJ_obj2nid(CMS_get0_type(k->env)) != NID_pkcs7_enveloped)
-		goto malformed;
+		return malformed();
 	/*
 	 * Keep the signed bytes: a caller that caches the envelope needs no
 	 * re-encoding (and gets exactly what the owner signed).
 	 */
-	k->env_der = malloc((size_t)clen);
-	if (!k->env_der) {
-		kp_free(k);
-		return -ENOMEM;
-	}
-	memcpy(k->env_der, content, (size_t)clen);
-	k->env_len = (size_t)clen;
+	r = vms_bio_take(out, &k->env_der, &k->env_len);
+	if (r)
+		return r == -ENOMEM ? -ENOMEM : malformed();
+	k->env = d2i_exact(k->env_der, k->env_len);
+	if (!k->env || !envelope_type_ok(k->env))
+		return malformed();
 	k->info.n_recipients = count_recipients(k->env);
 	if (!k->info.n_recipients)
-		goto malformed;
+		return malformed();
 	return 0;
-malformed:
-	ERR_clear_error();
-	kp_free(k);
-	return -EINVAL;
 }
 
 int vms_kp_verify(const uint8_t *der, size_t len, struct vms_kp_info *info)
 {
-	struct kp k;
+	_cleanup_(kp_free) struct kp k = { 0 };
 	int r = kp_open(der, len, &k);
 
-	if (!r)
-		*info = k.info;
-	kp_free(&k);
-	return r;
+	if (r)
+		return r;
+	*info = k.info;
+	return 0;
 }
 
 static int is_recipient(CMS_ContentInfo *env, X509 *cert)
@@ -240,8 +256,7 @@ static int decrypt_tk(CMS_ContentInfo *env, const struct vms_guardian *g,
 		      uint8_t tk[32])
 {
 	_cleanup_(BIO_free_allp) BIO *out = BIO_new(BIO_s_secmem());
-	char *p;
-	long n;
+	_cleanup_(vms_secret_free) struct vms_secret pt = { 0 };
 
 	if (!out)
 		return -ENOMEM;
@@ -249,11 +264,12 @@ static int decrypt_tk(CMS_ContentInfo *env, const struct vms_guardian *g,
 		ERR_clear_error();
 		return -EKEYREJECTED;
 	}
-	n = BIO_get_mem_data(out, &p);
-	if (n != 32)
+	if (vms_bio_take_secret(out, &pt) == -ENOMEM)
+		return -ENOMEM;
+	if (pt.len != 32)
 		return -EKEYREJECTED;
-	memcpy(tk, p, 32);
-	return 0;	/* the secmem BIO is cleared when freed */
+	memcpy(tk, pt.p, 32);
+	return 0;
 }
 
 /* Unwrap with the first of @gs the envelope lists (-ENOKEY: none). */
@@ -281,7 +297,7 @@ int vms_kp_unwrap_any_env(const uint8_t *der, size_t len,
 			  struct vms_kp_info *info, uint8_t tk[32],
 			  uint8_t **env, size_t *envlen)
 {
-	struct kp k;
+	_cleanup_(kp_free) struct kp k = { 0 };
 	int r = kp_open(der, len, &k);
 
 	if (env)
@@ -295,28 +311,24 @@ int vms_kp_unwrap_any_env(const uint8_t *der, size_t len,
 		 * Verified: the envelope is worth remembering even if none of
 		 * @gs opens it (the next attempt may hold another guardian).
 		 */
-		*env = k.env_der;
+		*env = VMS_TAKE_PTR(k.env_der);
 		*envlen = k.env_len;
-		k.env_der = NULL;
 	}
-	kp_free(&k);
 	return r;
 }
 
 int vms_kp_verify_envelope(const uint8_t *der, size_t len, struct vms_kp_info *info,
 			   uint8_t **env, size_t *envlen)
 {
-	struct kp k;
+	_cleanup_(kp_free) struct kp k = { 0 };
 	int r = kp_open(der, len, &k);
 
 	*env = NULL;
 	if (r)
 		return r;
 	*info = k.info;
-	*env = k.env_der;
+	*env = VMS_TAKE_PTR(k.env_der);
 	*envlen = k.env_len;
-	k.env_der = NULL;
-	kp_free(&k);
 	return 0;
 }
 
@@ -324,17 +336,11 @@ int vms_kp_unwrap_envelope(const uint8_t *env, size_t envlen,
 			   const struct vms_guardian *const *gs, size_t n,
 			   uint8_t tk[32])
 {
-	CMS_ContentInfo *e = d2i_exact(env, envlen);
-	int r;
+	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *e = d2i_exact(env, envlen);
 
-	if (!e || OBJ_obj2nid(CMS_get0_type(e)) != NID_pkcs7_enveloped) {
-		CMS_ContentInfo_free(e);
-		ERR_clear_error();
-		return -EINVAL;
-	}
-	r = unwrap_with(e, gs, n, tk);
-	CMS_ContentInfo_free(e);
-	return r;
+	if (!e || !envelope_type_ok(e))
+		return malformed();
+	return unwrap_with(e, gs, n, tk);
 }
 
 int vms_kp_unwrap(const uint8_t *der, size_t len, const struct vms_guardian *g,
@@ -343,18 +349,51 @@ int vms_kp_unwrap(const uint8_t *der, size_t len, const struct vms_guardian *g,
 	return vms_kp_unwrap_any(der, len, &g, 1, info, tk);
 }
 
+/*
+ * The envelope: CMS AuthEnvelopedData (RFC 5083) with AES-256-GCM, one
+ * key-agreement recipient per guardian whose ECDH KDF is the X9.63 KDF
+ * over SHA-256 (dhSinglePass-stdDH-sha256kdf-scheme), not OpenSSL's
+ * SHA-1 default. OpenSSL 3's CMS_encrypt makes AuthEnvelopedData for an
+ * AEAD cipher; CMS_KEY_PARAM gives each recipient a key context to set
+ * the KDF on before CMS_final.
+ */
+static int add_guardian_recipient(CMS_ContentInfo *env, X509 *cert)
+{
+	CMS_RecipientInfo *ri = CMS_add1_recipient_cert(env, cert, CMS_KEY_PARAM);
+	EVP_PKEY_CTX *ctx;
+
+	if (!ri)
+		return -EINVAL;	/* e.g. a certificate that cannot receive */
+	if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_AGREE)
+		return -EINVAL;	/* guardians' encryption keys are P-256 */
+	ctx = CMS_RecipientInfo_get0_pkey_ctx(ri);
+	if (!ctx || EVP_PKEY_CTX_set_ecdh_kdf_md(ctx, EVP_sha256()) <= 0)
+		return -EINVAL;
+	return 0;
+}
+
 static int build_envelope(STACK_OF(X509) *recips, const uint8_t tk[32],
 			  uint8_t **der, int *derlen)
 {
 	_cleanup_(BIO_free_allp) BIO *in = BIO_new_mem_buf(tk, 32);
 	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *env = NULL;
+	int i, r;
 
 	if (!in)
 		return -ENOMEM;
-	env = CMS_encrypt(recips, in, EVP_aes_256_cbc(), CMS_BINARY);
-	if (!env) {
+	env = CMS_encrypt(NULL, NULL, EVP_aes_256_gcm(), CMS_BINARY | CMS_PARTIAL);
+	if (!env)
+		return -ENOMEM;
+	for (i = 0; i < sk_X509_num(recips); i++) {
+		r = add_guardian_recipient(env, sk_X509_value(recips, i));
+		if (r) {
+			ERR_clear_error();
+			return r;
+		}
+	}
+	if (CMS_final(env, in, NULL, CMS_BINARY) != 1) {
 		ERR_clear_error();
-		return -EINVAL;	/* e.g. a certificate that cannot receive */
+		return -EINVAL;
 	}
 	*der = NULL;
 	*derlen = i2d_CMS_ContentInfo(env, der);
@@ -395,6 +434,28 @@ static int add_recipient_certs(CMS_SignerInfo *si, STACK_OF(X509) *recips)
 	return ok ? 0 : -ENOMEM;
 }
 
+/* The signed attributes kp_read_binding() reads. */
+static int add_binding(CMS_SignerInfo *si, const struct vms_kp_info *bind)
+{
+	int r;
+
+	r = add_int(si, A_VERSION, VMS_KP_VERSION);
+	if (r)
+		return r;
+	r = add_octets(si, A_VM_ID, bind->vm_id);
+	if (r)
+		return r;
+	r = add_octets(si, A_KEY_ID, bind->key_id);
+	if (r)
+		return r;
+	r = add_int(si, A_POLICY, (long)bind->policy);
+	if (r)
+		return r;
+	if (!bind->min_attestation)
+		return 0;	/* absent: any mode */
+	return add_int(si, A_MINATT, (long)bind->min_attestation);
+}
+
 /* Sign a KP over @recips (which must include the owner's enc cert). */
 static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 		    const struct vms_kp_info *bind, const uint8_t tk[32],
@@ -403,7 +464,6 @@ static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *sd = NULL;
 	_cleanup_(BIO_free_allp) BIO *content = NULL;
 	_cleanup_ossl_ uint8_t *env = NULL;
-	const uint8_t *vm_id = bind->vm_id, *key_id = bind->key_id;
 	uint32_t policy = bind->policy;
 	unsigned char *out = NULL;
 	CMS_SignerInfo *si;
@@ -426,19 +486,12 @@ static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 	sd = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_BINARY);
 	if (!sd || !CMS_set1_eContentType(sd, obj[A_CONTENT]))
 		return -ENOMEM;
+	/* no SMIMECapabilities: they would advertise des-cbc and rc2-40 */
 	si = CMS_add1_signer(sd, owner->sign_cert, owner->sign_key,
-			     EVP_sha256(), CMS_BINARY);
+			     EVP_sha256(), CMS_BINARY | CMS_NOSMIMECAP);
 	if (!si)
 		return -EKEYREJECTED;
-	r = add_int(si, A_VERSION, VMS_KP_VERSION);
-	if (!r)
-		r = add_octets(si, A_VM_ID, vm_id);
-	if (!r)
-		r = add_octets(si, A_KEY_ID, key_id);
-	if (!r)
-		r = add_int(si, A_POLICY, (long)policy);
-	if (!r && bind->min_attestation)
-		r = add_int(si, A_MINATT, (long)bind->min_attestation);
+	r = add_binding(si, bind);
 	if (r)
 		return r;
 	r = add_recipient_certs(si, recips);
@@ -484,21 +537,15 @@ int vms_kp_create_ex(const struct vms_guardian *owner, X509 *const *others,
 		     size_t n_others, const struct vms_kp_info *bind,
 		     const uint8_t tk[32], uint8_t **der, size_t *derlen)
 {
-	STACK_OF(X509) *sk = sk_X509_new_null();
+	_cleanup_(vms_x509_stack_borrowedp) STACK_OF(X509) *sk = sk_X509_new_null();
 	size_t i;
-	int r = -ENOMEM;
 
-	if (!sk)
+	if (!sk || !owner->enc_cert || !sk_X509_push(sk, owner->enc_cert))
 		return -ENOMEM;
-	if (!owner->enc_cert || !sk_X509_push(sk, owner->enc_cert))
-		goto out;
 	for (i = 0; i < n_others; i++)
 		if (!stack_has(sk, others[i]) && !sk_X509_push(sk, others[i]))
-			goto out;
-	r = kp_build(owner, sk, bind, tk, der, derlen);
-out:
-	sk_X509_free(sk);	/* borrowed certificates */
-	return r;
+			return -ENOMEM;
+	return kp_build(owner, sk, bind, tk, der, derlen);
 }
 
 /*
@@ -530,15 +577,44 @@ static STACK_OF(X509) *kp_recipient_certs(struct kp *k)
 
 int vms_kp_recipients(const uint8_t *der, size_t len, STACK_OF(X509) **out)
 {
-	struct kp k;
+	_cleanup_(kp_free) struct kp k = { 0 };
 	int r = kp_open(der, len, &k);
 
 	*out = NULL;
 	if (r)
 		return r;
 	*out = kp_recipient_certs(&k);
-	kp_free(&k);
 	return *out ? 0 : -ENOMEM;
+}
+
+/* @recips with @enc_cert added: -EEXIST if it is there already. */
+static int recips_add(STACK_OF(X509) *recips, X509 *enc_cert)
+{
+	if (stack_has(recips, enc_cert))
+		return -EEXIST;
+	if (!X509_up_ref(enc_cert))	/* the stack's own reference */
+		return -ENOMEM;
+	if (!sk_X509_push(recips, enc_cert)) {
+		X509_free(enc_cert);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* @recips without @enc_cert: -ENOENT if absent; the owner stays (-EINVAL). */
+static int recips_remove(STACK_OF(X509) *recips, X509 *enc_cert,
+			 const struct vms_guardian *owner)
+{
+	int i;
+
+	if (!X509_cmp(enc_cert, owner->enc_cert))
+		return -EINVAL;
+	for (i = 0; i < sk_X509_num(recips); i++)
+		if (!X509_cmp(sk_X509_value(recips, i), enc_cert)) {
+			X509_free(sk_X509_delete(recips, i));
+			return 0;
+		}
+	return -ENOENT;
 }
 
 static int kp_change(const uint8_t *der, size_t len,
@@ -546,46 +622,29 @@ static int kp_change(const uint8_t *der, size_t len,
 		     uint8_t **out, size_t *outlen)
 {
 	_cleanup_(vms_x509_stack_freep) STACK_OF(X509) *recips = NULL;
-	struct kp k;
-	uint8_t tk[32];
-	int r, i;
+	_cleanup_(kp_free) struct kp k = { 0 };
+	_cleanup_(vms_key32_wipe) struct vms_key32 tk;
+	int r;
 
 	*out = NULL;
 	r = kp_open(der, len, &k);
 	if (r)
 		return r;
-	if (!owner->sign_cert || X509_cmp(k.signer, owner->sign_cert)) {
-		kp_free(&k);
+	if (!owner->sign_cert || X509_cmp(k.signer, owner->sign_cert))
 		return -EPERM;
-	}
-	if (!owner->enc_key || !is_recipient(k.env, owner->enc_cert)) {
-		kp_free(&k);
+	if (!owner->enc_key || !is_recipient(k.env, owner->enc_cert))
 		return -ENOKEY;
-	}
-	r = decrypt_tk(k.env, owner, tk);
-	recips = r ? NULL : kp_recipient_certs(&k);
-	if (!r && !recips)
-		r = -ENOMEM;
-	if (!r && add) {
-		if (stack_has(recips, enc_cert))
-			r = -EEXIST;
-		else if (!X509_up_ref(enc_cert) || !sk_X509_push(recips, enc_cert))
-			r = -ENOMEM;
-	} else if (!r) {
-		r = -ENOENT;
-		if (!X509_cmp(enc_cert, owner->enc_cert))
-			r = -EINVAL;	/* the owner stays a recipient */
-		for (i = 0; r == -ENOENT && i < sk_X509_num(recips); i++)
-			if (!X509_cmp(sk_X509_value(recips, i), enc_cert)) {
-				X509_free(sk_X509_delete(recips, i));
-				r = 0;
-			}
-	}
-	if (!r)
-		r = kp_build(owner, recips, &k.info, tk, out, outlen);
-	OPENSSL_cleanse(tk, sizeof(tk));
-	kp_free(&k);
-	return r;
+	r = decrypt_tk(k.env, owner, tk.b);
+	if (r)
+		return r;
+	recips = kp_recipient_certs(&k);
+	if (!recips)
+		return -ENOMEM;
+	r = add ? recips_add(recips, enc_cert) :
+		  recips_remove(recips, enc_cert, owner);
+	if (r)
+		return r;
+	return kp_build(owner, recips, &k.info, tk.b, out, outlen);
 }
 
 int vms_kp_grant(const uint8_t *der, size_t len,

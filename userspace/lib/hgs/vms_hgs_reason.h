@@ -103,6 +103,8 @@ enum vms_hgs_reason {
 	HGS_R_POLICY_IMA_KEY_NOT_APPROVED,	/* appended: codes never move */
 	HGS_R_IMA_REPORT_CONFLICT,		/* appended */
 	HGS_R_POLICY_IMA_VIOLATION,		/* appended */
+	HGS_R_TPM_AK_HIERARCHY,			/* appended */
+	HGS_R_TPM_EK_IN_USE,			/* appended */
 	HGS_R__MAX,
 };
 

@@ -12,6 +12,7 @@
 
 #include "vms_b64.h"
 #include "vms_cleanup.h"
+#include "vms_cleanup_json.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
 #include "vms_hgs_tpm_client.h"
@@ -60,113 +61,204 @@ static int json_set_b64(json_t *o, const char *name, const uint8_t *p, size_t le
 	return r;
 }
 
+/* One exchange: what it has gathered so far (the credential is wiped). */
+struct tpm_exchange {
+	struct vms_hgs_client *c;
+	struct vms_host_tpm *t;
+	const struct vms_tpm_attest_input *in;
+	char *tpm_err;			/* 128 bytes: which TPM step failed */
+	uint8_t *ek, *ak;		/* TPM2B_PUBLIC */
+	size_t eklen, aklen;
+	uint8_t name[34];		/* the AK's */
+	size_t namelen;
+	json_t *challenge;		/* HGS's answer to the challenge */
+	const char *session;		/* in it */
+	uint8_t *nonce, *id, *es;
+	size_t nlen, idl, esl;
+	uint32_t mask;			/* the PCRs to quote */
+	uint8_t cred[64];		/* the activated credential */
+	size_t credlen;
+	uint8_t *attest, *sig, *pcrs;
+	size_t alen, slen, plen;
+	uint8_t *evlog, *ima;
+	size_t evlen, imalen;
+};
+
+static void tpm_exchange_done(struct tpm_exchange *x)
+{
+	OPENSSL_cleanse(x->cred, sizeof(x->cred));
+	json_decref(x->challenge);
+	free(x->ek);
+	free(x->ak);
+	free(x->nonce);
+	free(x->id);
+	free(x->es);
+	free(x->attest);
+	free(x->sig);
+	free(x->pcrs);
+	free(x->evlog);
+	free(x->ima);
+}
+
+/* The TPM's EK and AK public areas (and the AK's Name). */
+static int read_identity(struct tpm_exchange *x)
+{
+	int r;
+
+	r = vms_host_tpm_ek_public(x->t, &x->ek, &x->eklen);
+	if (r) {
+		snprintf(x->tpm_err, 128, "reading the EK: %s", vms_host_tpm_error(x->t));
+		return r;
+	}
+	r = vms_host_tpm_ak_public(x->t, &x->ak, &x->aklen, x->name, &x->namelen);
+	if (r)
+		snprintf(x->tpm_err, 128, "reading the AK: %s", vms_host_tpm_error(x->t));
+	return r;
+}
+
+/* 1. POST /v1/attest/tpm/challenge {host, ek_public, ak_public[, ek_certificate]} */
+static int ask_challenge(struct tpm_exchange *x, long *http)
+{
+	_cleanup_json_ json_t *req = json_pack("{s:s}", "host", x->in->host);
+	const struct vms_tpm_attest_input *in = x->in;
+
+	if (!req || json_set_b64(req, "ek_public", x->ek, x->eklen) ||
+	    json_set_b64(req, "ak_public", x->ak, x->aklen) ||
+	    (in->ek_cert && json_set_b64(req, "ek_certificate", in->ek_cert, in->ek_cert_len)))
+		return -ENOMEM;
+	return vms_hgs_call(x->c, "/v1/attest/tpm/challenge", req, http, &x->challenge);
+}
+
+/* The challenge: session, nonce, the credential made to the EK, the PCRs. */
+static int parse_challenge(struct tpm_exchange *x)
+{
+	json_t *ch = x->challenge, *cred = json_object_get(ch, "credential");
+
+	x->session = json_string_value(json_object_get(ch, "session"));
+	if (!x->session ||
+	    field_b64(ch, "nonce", 32, &x->nonce, &x->nlen) || x->nlen != 32 ||
+	    field_b64(cred, "id_object", 512, &x->id, &x->idl) ||
+	    field_b64(cred, "secret", 512, &x->es, &x->esl) ||
+	    pcr_mask_of(json_object_get(ch, "pcrs"), &x->mask))
+		return -EBADMSG;
+	return 0;
+}
+
+/* 2. Activate: proves the AK lives in the TPM that holds the EK. */
+static int activate(struct tpm_exchange *x)
+{
+	int r;
+
+	x->credlen = sizeof(x->cred);
+	r = vms_host_tpm_activate(x->t, x->id, x->idl, x->es, x->esl, x->cred, &x->credlen);
+	if (r)
+		snprintf(x->tpm_err, 128, "ActivateCredential: %s", vms_host_tpm_error(x->t));
+	return r;
+}
+
+/*
+ * 3. Quote the PCRs asked for, qualified by the nonce, the enclave key
+ * and the report; HGS takes the TPMS_ATTEST itself, without its TPM2B size.
+ */
+static int quote(struct tpm_exchange *x)
+{
+	uint8_t qd[VMS_QUOTE_QD_LEN];
+	int r;
+
+	r = vms_tpm_qualifying_data(x->nonce, x->in->enclave_pk, x->in->report,
+				    strlen(x->in->report), qd);
+	if (r)
+		return r;
+	r = vms_host_tpm_quote(x->t, x->mask, qd, sizeof(qd), &x->attest, &x->alen,
+			       &x->sig, &x->slen, &x->pcrs, &x->plen);
+	if (r) {
+		snprintf(x->tpm_err, 128, "Quote: %s", vms_host_tpm_error(x->t));
+		return r;
+	}
+	if (x->alen < 2 || (size_t)(x->attest[0] << 8 | x->attest[1]) != x->alen - 2)
+		return -EBADMSG;
+	memmove(x->attest, x->attest + 2, x->alen - 2);
+	x->alen -= 2;
+	return 0;
+}
+
+static int read_log(struct tpm_exchange *x, const char *path, const char *dflt,
+		    size_t max, uint8_t **out, size_t *len)
+{
+	int r;
+
+	path = path ? path : dflt;
+	r = vms_read_file(path, max, out, len);
+	if (r)
+		snprintf(x->tpm_err, 128, "cannot read %s: %s", path, strerror(-r));
+	return r;
+}
+
+/* 4. The logs, read after the quote: they cover its PCRs. */
+static int read_logs(struct tpm_exchange *x)
+{
+	int r;
+
+	r = read_log(x, x->in->event_log_path, VMS_BIOS_LOG_PATH, VMS_EVLOG_MAX_BYTES,
+		     &x->evlog, &x->evlen);
+	if (r)
+		return r;
+	return read_log(x, x->in->ima_log_path, VMS_IMA_LOG_PATH, VMS_IMA_MAX_BYTES,
+			&x->ima, &x->imalen);
+}
+
+/* POST /v1/attest/tpm with the evidence; HGS's answer in *@resp. */
+static int send_evidence(struct tpm_exchange *x, long *http, json_t **resp)
+{
+	_cleanup_json_ json_t *req = NULL;
+	char pkhex[65];
+
+	vms_hex_encode(x->in->enclave_pk, 32, pkhex);
+	req = json_pack("{s:s, s:s, s:s, s:s}", "session", x->session, "host", x->in->host,
+			"enclave_pk", pkhex, "report", x->in->report);
+	if (!req || json_set_b64(req, "nonce", x->nonce, x->nlen) ||
+	    json_set_b64(req, "activated_credential", x->cred, x->credlen) ||
+	    json_set_b64(req, "attest", x->attest, x->alen) ||
+	    json_set_b64(req, "signature", x->sig, x->slen) ||
+	    json_set_b64(req, "pcr_values", x->pcrs, x->plen) ||
+	    json_set_b64(req, "event_log", x->evlog, x->evlen) ||
+	    json_set_b64(req, "ima_log", x->ima, x->imalen))
+		return -ENOMEM;
+	return vms_hgs_call(x->c, "/v1/attest/tpm", req, http, resp);
+}
+
 int vms_hgs_attest_tpm(struct vms_hgs_client *c, struct vms_host_tpm *t,
 		       const struct vms_tpm_attest_input *in, long *http,
 		       json_t **resp, char tpm_err[128])
 {
-	_cleanup_(vms_freep) uint8_t *ek = NULL, *ak = NULL, *id = NULL, *es = NULL,
-		*nonce = NULL, *attest = NULL, *sig = NULL, *pcrs = NULL, *evlog = NULL,
-		*ima = NULL;
-	size_t eklen, aklen, namelen, idl, esl, nlen, alen, slen, plen, evlen, imalen;
-	uint8_t name[34], cred[64], qd[VMS_QUOTE_QD_LEN];
-	size_t credlen = sizeof(cred);
-	const char *session, *path;
-	json_t *req = NULL, *ch = NULL;
-	char pkhex[65];
-	uint32_t mask;
+	_cleanup_(tpm_exchange_done) struct tpm_exchange x = {
+		.c = c, .t = t, .in = in, .tpm_err = tpm_err,
+	};
 	int r;
 
 	*resp = NULL;
 	tpm_err[0] = 0;
-	r = vms_host_tpm_ek_public(t, &ek, &eklen);
-	if (!r)
-		r = vms_host_tpm_ak_public(t, &ak, &aklen, name, &namelen);
-	if (r) {
-		snprintf(tpm_err, 128, "reading the EK and AK: %s", vms_host_tpm_error(t));
-		return r;
-	}
-
-	/* 1. challenge */
-	req = json_pack("{s:s}", "host", in->host);
-	if (!req || json_set_b64(req, "ek_public", ek, eklen) ||
-	    json_set_b64(req, "ak_public", ak, aklen) ||
-	    (in->ek_cert && json_set_b64(req, "ek_certificate", in->ek_cert, in->ek_cert_len))) {
-		json_decref(req);
-		return -ENOMEM;
-	}
-	r = vms_hgs_call(c, "/v1/attest/tpm/challenge", req, http, &ch);
-	json_decref(req);
+	r = read_identity(&x);
 	if (r)
 		return r;
-	if (strcmp(vms_hgs_substatus(ch), "Passed")) {
-		*resp = ch;
+	r = ask_challenge(&x, http);
+	if (r)
+		return r;
+	if (strcmp(vms_hgs_substatus(x.challenge), "Passed")) {
+		*resp = VMS_TAKE_PTR(x.challenge);	/* HGS refused: its answer */
 		return 0;
 	}
-	session = json_string_value(json_object_get(ch, "session"));
-	if (!session ||
-	    field_b64(ch, "nonce", 32, &nonce, &nlen) || nlen != 32 ||
-	    field_b64(json_object_get(ch, "credential"), "id_object", 512, &id, &idl) ||
-	    field_b64(json_object_get(ch, "credential"), "secret", 512, &es, &esl) ||
-	    pcr_mask_of(json_object_get(ch, "pcrs"), &mask)) {
-		json_decref(ch);
-		return -EBADMSG;
-	}
-
-	/* 2. activate: proves the AK lives in the TPM that holds the EK */
-	r = vms_host_tpm_activate(t, id, idl, es, esl, cred, &credlen);
-	if (r) {
-		snprintf(tpm_err, 128, "ActivateCredential: %s", vms_host_tpm_error(t));
-		json_decref(ch);
+	r = parse_challenge(&x);
+	if (r)
 		return r;
-	}
-
-	/* 3. quote, then 4. the logs (read after it: they cover its PCRs) */
-	r = vms_tpm_qualifying_data(nonce, in->enclave_pk, in->report, strlen(in->report), qd);
-	if (!r) {
-		r = vms_host_tpm_quote(t, mask, qd, sizeof(qd), &attest, &alen, &sig, &slen,
-				       &pcrs, &plen);
-		if (r)
-			snprintf(tpm_err, 128, "Quote: %s", vms_host_tpm_error(t));
-	}
-	/* HGS takes the TPMS_ATTEST itself: drop the TPM2B size */
-	if (!r && (alen < 2 || (size_t)(attest[0] << 8 | attest[1]) != alen - 2))
-		r = -EBADMSG;
-	if (!r) {
-		memmove(attest, attest + 2, alen - 2);
-		alen -= 2;
-	}
-	if (!r) {
-		path = in->event_log_path ? in->event_log_path : VMS_BIOS_LOG_PATH;
-		r = vms_read_file(path, VMS_EVLOG_MAX_BYTES, &evlog, &evlen);
-		if (!r) {
-			path = in->ima_log_path ? in->ima_log_path : VMS_IMA_LOG_PATH;
-			r = vms_read_file(path, VMS_IMA_MAX_BYTES, &ima, &imalen);
-		}
-		if (r)
-			snprintf(tpm_err, 128, "cannot read %s: %s", path, strerror(-r));
-	}
-	if (r) {
-		OPENSSL_cleanse(cred, sizeof(cred));
-		json_decref(ch);
+	r = activate(&x);
+	if (r)
 		return r;
-	}
-	vms_hex_encode(in->enclave_pk, 32, pkhex);
-	req = json_pack("{s:s, s:s, s:s, s:s}", "session", session, "host", in->host,
-			"enclave_pk", pkhex, "report", in->report);
-	json_decref(ch);	/* @session pointed into it */
-	if (!req || json_set_b64(req, "nonce", nonce, nlen) ||
-	    json_set_b64(req, "activated_credential", cred, credlen) ||
-	    json_set_b64(req, "attest", attest, alen) ||
-	    json_set_b64(req, "signature", sig, slen) ||
-	    json_set_b64(req, "pcr_values", pcrs, plen) ||
-	    json_set_b64(req, "event_log", evlog, evlen) ||
-	    json_set_b64(req, "ima_log", ima, imalen)) {
-		OPENSSL_cleanse(cred, sizeof(cred));
-		json_decref(req);
-		return -ENOMEM;
-	}
-	OPENSSL_cleanse(cred, sizeof(cred));
-	r = vms_hgs_call(c, "/v1/attest/tpm", req, http, resp);
-	json_decref(req);
-	return r;
+	r = quote(&x);
+	if (r)
+		return r;
+	r = read_logs(&x);
+	if (r)
+		return r;
+	return send_evidence(&x, http, resp);
 }

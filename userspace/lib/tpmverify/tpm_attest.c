@@ -28,7 +28,7 @@ static enum vms_hgs_reason check_baselines(const struct vms_tpm_verifier *v,
 		if (!b->enabled || !v->hw_class ||
 		    strcmp(b->hw_class, v->hw_class))
 			continue;
-		if (vms_baseline_compare(b, boot, &d) == HGS_PASSED) {
+		if (vms_baseline_compare(b, boot, v->pcr_mask, &d) == HGS_PASSED) {
 			out->baseline = b;
 			return HGS_PASSED;
 		}
@@ -45,6 +45,19 @@ static enum vms_hgs_reason check_baselines(const struct vms_tpm_verifier *v,
 	return HGS_R_TPM_BASELINE_MISMATCH;
 }
 
+static enum vms_hgs_reason check_signer(const struct vms_tpm_key *ak,
+					const struct vms_tpm_evidence *ev,
+					const struct vms_tpm_verifier *v)
+{
+	uint8_t signer[VMS_TPM_NAME_LEN];
+	size_t slen;
+
+	if (vms_tpm_quote_signer(ev->attest, ev->attest_len, signer,
+				 sizeof(signer), &slen))
+		return HGS_R_TPM_AK_HIERARCHY;
+	return vms_tpm_signer_check(ak, v->ek_name, signer, slen);
+}
+
 static enum vms_hgs_reason verify(const struct vms_tpm_key *ak,
 				  const struct vms_tpm_evidence *ev,
 				  const struct vms_tpm_verifier *v,
@@ -58,7 +71,9 @@ static enum vms_hgs_reason verify(const struct vms_tpm_key *ak,
 	size_t covered;
 	int ret;
 
-	if ((v->pcr_mask & REQUIRED_PCRS) != REQUIRED_PCRS || !v->policy ||
+	/* a PCR nothing can verify must never be quoted, so never certified */
+	if ((v->pcr_mask & REQUIRED_PCRS) != REQUIRED_PCRS ||
+	    (v->pcr_mask & ~VMS_TPM_VERIFIABLE_PCRS) || !v->policy ||
 	    !ev->pcr || !ev->nonce || !ev->enclave_pk || !ev->report)
 		return HGS_R_INTERNAL_ERROR;
 	if (vms_tpm_qualifying_data(ev->nonce, ev->enclave_pk, ev->report,
@@ -67,6 +82,10 @@ static enum vms_hgs_reason verify(const struct vms_tpm_key *ak,
 	r = vms_tpm_quote_verify(ak, ev->attest, ev->attest_len, ev->sig,
 				 ev->sig_len, qd, v->pcr_mask, ev->pcr,
 				 &out->clock);
+	if (r != HGS_PASSED)
+		return r;
+	/* before the counters: only an endorsement-hierarchy AK sees true ones */
+	r = check_signer(ak, ev, v);
 	if (r != HGS_PASSED)
 		return r;
 	r = vms_tpm_clock_check(v->prev, &out->clock);
@@ -78,8 +97,9 @@ static enum vms_hgs_reason verify(const struct vms_tpm_key *ak,
 		return HGS_R_INTERNAL_ERROR;
 	if (ret)
 		return HGS_R_TPM_EVENT_LOG_MALFORMED;
-	if (vms_tpm_eventlog_check_pcrs(boot, v->pcr_mask & 0xffu, ev->pcr,
-					&bad)) {
+	/* every quoted PCR but IMA's replays from the boot log */
+	if (vms_tpm_eventlog_check_pcrs(boot, v->pcr_mask & VMS_TPM_LOG_PCRS,
+					ev->pcr, &bad)) {
 		snprintf(out->detail, sizeof(out->detail),
 			 "PCR %u does not replay from the event log", bad);
 		return HGS_R_TPM_EVENT_LOG_REPLAY_MISMATCH;

@@ -31,9 +31,12 @@ static int name_ok(const char *s)
 	return 1;
 }
 
-static int in_baseline(const struct vms_tpm_event *e)
+/* An event on a PCR of @mask that the log can vouch for, and extended. */
+static int in_baseline(uint32_t pcr, uint32_t type, uint32_t mask)
 {
-	return e->pcr < 8 && e->type != VMS_EV_NO_ACTION;
+	mask &= VMS_TPM_LOG_PCRS;
+	return pcr < VMS_TPM_PCRS && (mask & 1u << pcr) &&
+	       type != VMS_EV_NO_ACTION;
 }
 
 void vms_baseline_free(struct vms_baseline *b)
@@ -58,7 +61,7 @@ int vms_baseline_capture(const struct vms_tpm_eventlog *log, const char *name,
 	for (i = 0; i < log->n_events; i++) {
 		const struct vms_tpm_event *e = &log->events[i];
 
-		if (!in_baseline(e))
+		if (!in_baseline(e->pcr, e->type, VMS_TPM_LOG_PCRS))
 			continue;
 		b->ev[b->n].pcr = e->pcr;
 		b->ev[b->n].type = e->type;
@@ -152,8 +155,9 @@ static int event_from_json(json_t *o, struct vms_baseline_event *e,
 	if (json_unpack_ex(o, &je, JSON_STRICT, "{s:I, s:s, s:s}", "pcr", &pcr,
 			   "type", &type, "sha256", &hex))
 		return fail(err, "an event is not {pcr, type, sha256}");
-	if (pcr < 0 || pcr > 7)
-		return fail(err, "an event's pcr is not 0-7");
+	if (pcr < 0 || pcr >= VMS_TPM_PCRS ||
+	    !(VMS_TPM_LOG_PCRS & 1u << pcr))
+		return fail(err, "an event's pcr is not one a boot log covers (0-9, 11-15)");
 	if (type_from_name(type, &e->type) || e->type == VMS_EV_NO_ACTION)
 		return fail(err, "an event's type is not a TCG event type");
 	if (strlen(hex) != 2 * VMS_SHA256_LEN ||
@@ -217,8 +221,18 @@ out:
 	return ret;
 }
 
+/* The next baseline event at or after @k on a PCR of @mask. */
+static size_t next_expected(const struct vms_baseline *b, size_t k,
+			    uint32_t mask)
+{
+	while (k < b->n && !in_baseline(b->ev[k].pcr, b->ev[k].type, mask))
+		k++;
+	return k;
+}
+
 enum vms_hgs_reason vms_baseline_compare(const struct vms_baseline *b,
 					 const struct vms_tpm_eventlog *log,
+					 uint32_t pcr_mask,
 					 struct vms_baseline_diff *d)
 {
 	size_t i, k = 0;
@@ -227,8 +241,9 @@ enum vms_hgs_reason vms_baseline_compare(const struct vms_baseline *b,
 	for (i = 0; i < log->n_events; i++) {
 		const struct vms_tpm_event *e = &log->events[i];
 
-		if (!in_baseline(e))
+		if (!in_baseline(e->pcr, e->type, pcr_mask))
 			continue;
+		k = next_expected(b, k, pcr_mask);
 		d->found.pcr = e->pcr;
 		d->found.type = e->type;
 		memcpy(d->found.sha256, e->sha256, VMS_SHA256_LEN);
@@ -246,6 +261,7 @@ enum vms_hgs_reason vms_baseline_compare(const struct vms_baseline *b,
 		}
 		k++;
 	}
+	k = next_expected(b, k, pcr_mask);
 	if (k < b->n) {
 		memset(&d->found, 0, sizeof(d->found));
 		d->expected = b->ev[k];

@@ -23,16 +23,6 @@
 VMS_DEFINE_CLEANUP(EVP_KDF_CTX, EVP_KDF_CTX_free)
 VMS_DEFINE_CLEANUP(EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)
 
-/* Wipes a fixed-size secret buffer at scope exit. */
-struct secret_buf {
-	uint8_t b[64];
-};
-
-static void secret_wipe(struct secret_buf *s)
-{
-	OPENSSL_cleanse(s->b, sizeof(s->b));
-}
-
 /* KDFa(SHA-256): SP 800-108 counter mode, HMAC, label || 0 || context. */
 static int kdfa(const uint8_t *key, size_t klen, const char *label,
 		const uint8_t *ctx, size_t clen, uint8_t *out, size_t olen)
@@ -128,7 +118,7 @@ static int seed_ecc(const struct vms_tpm_key *ek, uint8_t seed[SEED_LEN],
 {
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *eph = NULL;
 	_cleanup_(EVP_PKEY_CTX_freep) EVP_PKEY_CTX *c = NULL;
-	_cleanup_(secret_wipe) struct secret_buf z;
+	_cleanup_(vms_key32_wipe) struct vms_key32 z;
 	TPMS_ECC_POINT pt;
 	uint8_t raw[65];
 	size_t zlen = sizeof(z.b), rlen = sizeof(raw), off = 0;
@@ -176,17 +166,25 @@ static unsigned int ek_aes_bits(const TPMT_PUBLIC *p)
 	return s->keyBits.aes;
 }
 
-static int aes_cfb(const uint8_t *key, unsigned int bits, const uint8_t *in,
+/*
+ * AES-CFB with a zero IV over @hdr then @in (one stream): the credential
+ * is encrypted as a TPM2B without first copying the secret next to its
+ * size.
+ */
+static int aes_cfb(const uint8_t *key, unsigned int bits,
+		   const uint8_t *hdr, size_t hlen, const uint8_t *in,
 		   size_t len, uint8_t *out)
 {
 	_cleanup_(EVP_CIPHER_CTX_freep) EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	static const uint8_t iv[16];
-	int l1, l2;
+	int l1, l2, l3;
 
 	if (!c || !EVP_EncryptInit_ex(c, bits == 128 ? EVP_aes_128_cfb128() :
 				      EVP_aes_256_cfb128(), NULL, key, iv) ||
-	    !EVP_EncryptUpdate(c, out, &l1, in, (int)len) ||
-	    !EVP_EncryptFinal_ex(c, out + l1, &l2) || (size_t)(l1 + l2) != len)
+	    !EVP_EncryptUpdate(c, out, &l1, hdr, (int)hlen) ||
+	    !EVP_EncryptUpdate(c, out + l1, &l2, in, (int)len) ||
+	    !EVP_EncryptFinal_ex(c, out + l1 + l2, &l3) ||
+	    (size_t)(l1 + l2 + l3) != hlen + len)
 		return -ENOMEM;
 	return 0;
 }
@@ -219,10 +217,11 @@ int vms_tpm_make_credential(const struct vms_tpm_key *ek,
 			    uint8_t **id, size_t *id_len,
 			    uint8_t **es_out, size_t *es_len)
 {
-	_cleanup_(secret_wipe) struct secret_buf seed, sym, hkey, plain;
+	_cleanup_(vms_key32_wipe) struct vms_key32 seed, sym, hkey;
+	uint8_t hdr[2], *enc, mac[32];
+	uint8_t msg[2 + VMS_CREDENTIAL_MAX + VMS_TPM_NAME_LEN];
 	TPM2B_ENCRYPTED_SECRET es;
 	TPM2B_ID_OBJECT ido;
-	uint8_t *enc, mac[32];
 	unsigned int bits, maclen = sizeof(mac);
 	size_t plen = 2 + slen;
 	int ret;
@@ -243,22 +242,17 @@ int vms_tpm_make_credential(const struct vms_tpm_key *ek,
 	    kdfa(seed.b, SEED_LEN, "INTEGRITY", NULL, 0, hkey.b, 32))
 		return -ENOMEM;
 	/* TPM2B_DIGEST(secret), encrypted after the outer HMAC's TPM2B */
-	plain.b[0] = (uint8_t)(slen >> 8);
-	plain.b[1] = (uint8_t)slen;
-	memcpy(plain.b + 2, secret, slen);
+	hdr[0] = (uint8_t)(slen >> 8);
+	hdr[1] = (uint8_t)slen;
 	memset(&ido, 0, sizeof(ido));
 	enc = ido.credential + 2 + sizeof(mac);
-	if (aes_cfb(sym.b, bits, plain.b, plen, enc))
+	if (aes_cfb(sym.b, bits, hdr, sizeof(hdr), secret, slen, enc))
 		return -ENOMEM;
-	{
-		uint8_t msg[sizeof(plain.b) + VMS_TPM_NAME_LEN];
-
-		memcpy(msg, enc, plen);
-		memcpy(msg + plen, ak_name, VMS_TPM_NAME_LEN);
-		if (!HMAC(EVP_sha256(), hkey.b, 32, msg,
-			  plen + VMS_TPM_NAME_LEN, mac, &maclen))
-			return -ENOMEM;
-	}
+	memcpy(msg, enc, plen);
+	memcpy(msg + plen, ak_name, VMS_TPM_NAME_LEN);
+	if (!HMAC(EVP_sha256(), hkey.b, 32, msg, plen + VMS_TPM_NAME_LEN, mac,
+		  &maclen))
+		return -ENOMEM;
 	ido.credential[0] = 0;
 	ido.credential[1] = sizeof(mac);
 	memcpy(ido.credential + 2, mac, sizeof(mac));

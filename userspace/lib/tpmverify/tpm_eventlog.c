@@ -207,6 +207,17 @@ static int secure_boot_value(const uint8_t *d, uint32_t len)
 	return d[32 + 2 * nlen] == 1;
 }
 
+/* 1 if SHA-256(@data) is @digest, 0 if not, -ENOMEM. */
+static int data_matches_digest(const uint8_t *data, uint32_t size,
+			       const uint8_t digest[VMS_SHA256_LEN])
+{
+	uint8_t h[VMS_SHA256_LEN];
+
+	if (!EVP_Digest(data, size, h, NULL, EVP_sha256(), NULL))
+		return -ENOMEM;
+	return !memcmp(h, digest, VMS_SHA256_LEN);
+}
+
 static int parse_event2(struct cur *c, const struct bank *banks,
 			uint32_t nbanks, struct vms_tpm_eventlog *log,
 			struct vms_tpm_event *e)
@@ -252,8 +263,14 @@ static int parse_event2(struct cur *c, const struct bank *banks,
 	if (e->type == VMS_EV_EFI_VARIABLE_DRIVER_CONFIG && e->pcr == 7) {
 		int sb = secure_boot_value(data, size);
 
-		if (sb >= 0)
-			log->secure_boot = sb;
+		if (sb >= 0) {
+			int ret = data_matches_digest(data, size, e->sha256);
+
+			if (ret < 0)
+				return ret;
+			log->secure_boot = ret ? sb : VMS_SB_DATA_MISMATCH;
+			log->secure_boot_event = e->index;
+		}
 	}
 	log->pcr_touched |= 1u << e->pcr;
 	return extend(log->pcr[e->pcr], e->sha256);

@@ -395,11 +395,16 @@ vms_tpm_policy_evaluate(const struct vms_tpm_policy *p,
 			return ret;
 	}
 	if (p->require_secure_boot && (!boot || boot->secure_boot != 1)) {
-		snprintf(detail, VMS_POLICY_DETAIL_MAX,
-			 "the boot event log %s",
-			 boot && boot->secure_boot == 0 ?
-			 "shows SecureBoot disabled" :
-			 "does not show the SecureBoot variable");
+		if (boot && boot->secure_boot == VMS_SB_DATA_MISMATCH)
+			snprintf(detail, VMS_POLICY_DETAIL_MAX,
+				 "event %u (SecureBoot variable): its data does not hash to its digest; the log was edited",
+				 boot->secure_boot_event);
+		else
+			snprintf(detail, VMS_POLICY_DETAIL_MAX,
+				 "the boot event log %s",
+				 boot && boot->secure_boot == 0 ?
+				 "shows SecureBoot disabled" :
+				 "does not show the SecureBoot variable");
 		return HGS_R_POLICY_SECURE_BOOT_NOT_PROVEN;
 	}
 	return HGS_PASSED;

@@ -34,6 +34,53 @@ int vms_tpm_public_name(const TPMT_PUBLIC *pub, uint8_t name[VMS_TPM_NAME_LEN])
 	return 0;
 }
 
+int vms_tpm_qualified_name(const uint8_t *parent_qn, size_t plen,
+			   const uint8_t name[VMS_TPM_NAME_LEN],
+			   uint8_t out[VMS_TPM_NAME_LEN])
+{
+	uint8_t buf[2 * VMS_TPM_NAME_LEN];
+
+	if ((plen != 4 && plen != VMS_TPM_NAME_LEN) ||
+	    name[0] != (TPM2_ALG_SHA256 >> 8) || name[1] != (TPM2_ALG_SHA256 & 0xff))
+		return -ENOTSUP;
+	memcpy(buf, parent_qn, plen);
+	memcpy(buf + plen, name, VMS_TPM_NAME_LEN);
+	out[0] = name[0];
+	out[1] = name[1];
+	if (!EVP_Digest(buf, plen + VMS_TPM_NAME_LEN, out + 2, NULL,
+			EVP_sha256(), NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+enum vms_hgs_reason vms_tpm_signer_check(const struct vms_tpm_key *ak,
+					 const uint8_t ek_name[VMS_TPM_NAME_LEN],
+					 const uint8_t *signer, size_t slen)
+{
+	static const uint8_t rh_endorsement[4] = {
+		VMS_TPM_RH_ENDORSEMENT >> 24, (VMS_TPM_RH_ENDORSEMENT >> 16) & 0xff,
+		(VMS_TPM_RH_ENDORSEMENT >> 8) & 0xff, VMS_TPM_RH_ENDORSEMENT & 0xff,
+	};
+	uint8_t ek_qn[VMS_TPM_NAME_LEN], qn[VMS_TPM_NAME_LEN];
+
+	if (!ak || !ek_name || !signer)
+		return HGS_R_INTERNAL_ERROR;
+	if (slen != VMS_TPM_NAME_LEN)
+		return HGS_R_TPM_AK_HIERARCHY;
+	/* an endorsement-hierarchy primary */
+	if (vms_tpm_qualified_name(rh_endorsement, 4, ak->name, qn))
+		return HGS_R_INTERNAL_ERROR;
+	if (!memcmp(qn, signer, VMS_TPM_NAME_LEN))
+		return HGS_PASSED;
+	/* a child of the registered EK (itself an endorsement primary) */
+	if (vms_tpm_qualified_name(rh_endorsement, 4, ek_name, ek_qn) ||
+	    vms_tpm_qualified_name(ek_qn, VMS_TPM_NAME_LEN, ak->name, qn))
+		return HGS_R_INTERNAL_ERROR;
+	if (!memcmp(qn, signer, VMS_TPM_NAME_LEN))
+		return HGS_PASSED;
+	return HGS_R_TPM_AK_HIERARCHY;
+}
+
 static EVP_PKEY *pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
 {
 	_cleanup_(OSSL_PARAM_freep) OSSL_PARAM *params = NULL;

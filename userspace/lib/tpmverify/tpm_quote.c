@@ -213,6 +213,22 @@ vms_tpm_quote_verify(const struct vms_tpm_key *ak,
 	return HGS_PASSED;
 }
 
+int vms_tpm_quote_signer(const uint8_t *attest, size_t alen, uint8_t *out,
+			 size_t cap, size_t *olen)
+{
+	TPMS_ATTEST a;
+	size_t off = 0;
+
+	memset(&a, 0, sizeof(a));
+	if (!attest || alen > VMS_QUOTE_MAX_BYTES ||
+	    Tss2_MU_TPMS_ATTEST_Unmarshal(attest, alen, &off, &a) || off != alen ||
+	    a.qualifiedSigner.size > cap)
+		return -EBADMSG;
+	memcpy(out, a.qualifiedSigner.name, a.qualifiedSigner.size);
+	*olen = a.qualifiedSigner.size;
+	return 0;
+}
+
 enum vms_hgs_reason vms_tpm_clock_check(const struct vms_tpm_clock *prev,
 					const struct vms_tpm_clock *cur)
 {

@@ -43,6 +43,8 @@ struct vms_tpm_evidence {
 /* HGS's side: policy and stored state. */
 struct vms_tpm_verifier {
 	uint32_t pcr_mask;		/* must include 0-7 and 10 */
+	/* the registered EK's Name: the AK must be in its hierarchy */
+	const uint8_t *ek_name;		/* VMS_TPM_NAME_LEN */
 	const struct vms_tpm_policy *policy;
 	const struct vms_baseline *baselines;	/* all of them; filtered */
 	size_t n_baselines;

@@ -68,11 +68,16 @@ int vms_baseline_from_json(const char *text, size_t len,
 			   struct vms_baseline *b, char err[128]);
 
 /*
- * HGS_PASSED, or HGS_R_TPM_BASELINE_MISMATCH with @d naming the first
- * difference.
+ * Compare the events on the quoted PCRs @pcr_mask (those of them a boot
+ * log covers: VMS_TPM_LOG_PCRS), in order, on both sides; events on other
+ * PCRs are neither bound by the quote nor compared. A baseline records
+ * every PCR the log covers, so the policy's PCR list can grow without a
+ * new capture when the boot did not change. HGS_PASSED, or
+ * HGS_R_TPM_BASELINE_MISMATCH with @d naming the first difference.
  */
 enum vms_hgs_reason vms_baseline_compare(const struct vms_baseline *b,
 					 const struct vms_tpm_eventlog *log,
+					 uint32_t pcr_mask,
 					 struct vms_baseline_diff *d);
 /* One line for the admin: "event 3 (PCR 4 EV_IPL): expected ... found ...". */
 int vms_baseline_diff_format(const struct vms_baseline_diff *d, char *buf,

@@ -28,6 +28,16 @@
 #define VMS_EVLOG_MAX_BANKS	8u
 #define VMS_EVLOG_DATA_SHORT	48u
 
+/*
+ * The PCRs a boot event log can vouch for: 0-9 and 11-15 (firmware, boot
+ * loader, kernel command line and initrd under a measuring loader, and
+ * what else the platform logs). PCR 10 is IMA's, vouched for by the IMA
+ * list; 16-23 (debug, locality, application) by nothing. HGS quotes only
+ * PCRs it can verify.
+ */
+#define VMS_TPM_LOG_PCRS	0xfbffu
+#define VMS_TPM_VERIFIABLE_PCRS	0xffffu
+
 /* Event types the checks name (TCG PC Client PFP, section 10.4.1). */
 #define VMS_EV_POST_CODE			0x00000001u
 #define VMS_EV_NO_ACTION			0x00000003u
@@ -51,11 +61,23 @@ struct vms_tpm_eventlog {
 	/* PCR values of the SHA-256 bank after replaying every event. */
 	uint8_t pcr[VMS_TPM_PCRS][VMS_SHA256_LEN];
 	uint32_t pcr_touched;		/* bit i: PCR i extended at least once */
-	int secure_boot;		/* 1 on, 0 off, -1 the log does not say */
+	/*
+	 * 1 on, 0 off, -1 the log does not say, VMS_SB_DATA_MISMATCH: its
+	 * event's data does not hash to the event's digest, so the data
+	 * cannot be believed (secure_boot_event names that event)
+	 */
+	int secure_boot;
+	uint32_t secure_boot_event;
 };
 
+#define VMS_SB_DATA_MISMATCH	(-2)
+
 /*
- * Parse and replay @buf. 0, or -EBADMSG (malformed: the caller maps it to
+ * Parse and replay @buf. The data of an event HGS interprets (today the
+ * SecureBoot variable's EV_EFI_VARIABLE_DRIVER_CONFIG) counts only when
+ * its SHA-256 digest is the hash of that data (TCG PC Client PFP: the
+ * digest of UEFI_VARIABLE_DATA); replay uses the digests alone, so edited
+ * data would otherwise pass unseen. 0, or -EBADMSG (malformed: the caller maps it to
  * TpmEventLogMalformed), -ENOTSUP (no SHA-256 bank), -E2BIG (over the
  * bounds), -ENOMEM. On error @log is left empty.
  */

@@ -44,6 +44,31 @@ void vms_tpm_key_free(struct vms_tpm_key *k);
 enum vms_hgs_reason vms_tpm_ak_load(const uint8_t *tpm2b, size_t len,
 				    struct vms_tpm_key *ak);
 
+/* The endorsement hierarchy's handle: the Qualified Name of its primaries' parent. */
+#define VMS_TPM_RH_ENDORSEMENT	0x4000000Bu
+
+/*
+ * The Qualified Name of an object named @name whose parent's Qualified
+ * Name is @parent_qn (@plen bytes: a hierarchy's 4-byte handle, or a
+ * 34-byte Qualified Name): nameAlg || SHA-256(parent QN || Name), as the
+ * TPM puts it in TPMS_ATTEST.qualifiedSigner (TPM 2.0 Part 1, "Qualified
+ * Name"). SHA-256 names only: 0 or -ENOTSUP / -ENOMEM.
+ */
+int vms_tpm_qualified_name(const uint8_t *parent_qn, size_t plen,
+			   const uint8_t name[VMS_TPM_NAME_LEN],
+			   uint8_t out[VMS_TPM_NAME_LEN]);
+
+/*
+ * May a quote signed by @ak, with TPMS_ATTEST.qualifiedSigner @signer
+ * (@slen bytes), count for the TPM whose EK is named @ek_name? Only if
+ * the AK is in the endorsement hierarchy, where the TPM reports its true
+ * reset and restart counters: an endorsement primary, or a child of that
+ * EK. HGS_PASSED, HGS_R_TPM_AK_HIERARCHY or HGS_R_INTERNAL_ERROR.
+ */
+enum vms_hgs_reason vms_tpm_signer_check(const struct vms_tpm_key *ak,
+					 const uint8_t ek_name[VMS_TPM_NAME_LEN],
+					 const uint8_t *signer, size_t slen);
+
 /* Name of @pub (SHA-256 nameAlg only): 0 or -ENOTSUP / -EBADMSG. */
 int vms_tpm_public_name(const TPMT_PUBLIC *pub,
 			uint8_t name[VMS_TPM_NAME_LEN]);

@@ -64,6 +64,14 @@ vms_tpm_quote_verify(const struct vms_tpm_key *ak,
 		     const uint8_t pcr[VMS_TPM_PCRS][VMS_SHA256_LEN],
 		     struct vms_tpm_clock *clk);
 
+/*
+ * TPMS_ATTEST.qualifiedSigner of @attest (at most @cap bytes into @out,
+ * its length in @olen): 0 or -EBADMSG. Meaningful once
+ * vms_tpm_quote_verify passed; vms_tpm_signer_check judges it.
+ */
+int vms_tpm_quote_signer(const uint8_t *attest, size_t alen, uint8_t *out,
+			 size_t cap, size_t *olen);
+
 /* The signature alone (benchmark baseline): 0 or -EBADMSG/-ENOTSUP. */
 int vms_tpm_signature_verify(const struct vms_tpm_key *ak,
 			     const uint8_t *msg, size_t mlen,

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * keyproc.h - the key process (keyproc.c): privilege separation for the
+ * service keys. The network side asks it, through this narrow interface,
+ * to issue health certificates, to release keys and to add, drop or load
+ * guardians; keyproc_confine.c confines it once it is set up.
+ *
+ * Included by main.c (start, stop, exit), the handlers that need a
+ * private key (attest*.c: issue; kps.c: release; admin.c: guardians),
+ * keyproc.c and keyproc_confine.c.
+ */
+#ifndef HGSD_KEYPROC_H
+#define HGSD_KEYPROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "keyrelease.h"
+#include "vms_hgs_cert.h"
+#include "vms_hgs_reason.h"
+#include "vms_kp.h"
+
+struct hgsd;
+
+struct keyproc_release_req {
+	uint8_t vm_id[16];
+	uint8_t enclave_pk[32];
+	uint32_t level;			/* the certificate's */
+	uint32_t attest_mode;		/* the certificate's: VMS_KP_ATTEST_* */
+	uint32_t lifetime_s;
+	uint32_t n_digests;
+	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
+};
+
+struct keyproc_release_rep {
+	int32_t reason;			/* enum vms_hgs_reason */
+	uint32_t blob_len;
+	struct vms_kp_info info;
+	uint8_t blob[VMS_KR_MAX_LEN];
+};
+
+/* Fork the key process; it loads the keys and hands back the TLS key. */
+int keyproc_start(struct hgsd *h);
+void keyproc_stop(void);
+pid_t keyproc_pid(void);
+/* The key process exited: reap it and log why (a seccomp kill by name). */
+void keyproc_report_exit(void);
+int keyproc_issue(const struct vms_health_cert_info *in, long validity_s,
+		  long margin_s, uint8_t **der, size_t *len);	/* OPENSSL_free */
+enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
+				    const uint8_t *kp, size_t kplen,
+				    struct keyproc_release_rep *rep);
+int keyproc_add_guardian(const char *name, char **pem);
+/*
+ * Drop guardian @name from the key process (its keys wiped), or load it
+ * again from its key file; -ENOENT if unknown.
+ */
+int keyproc_guardian_drop(const char *name);
+int keyproc_guardian_load(const char *name, const char *pem);
+/* Confine the key process once it is set up (keyproc_confine.c). */
+int keyproc_confine(void);
+
+#endif /* HGSD_KEYPROC_H */

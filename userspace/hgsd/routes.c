@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * routes.c - which path goes to which handler. The public routes are a
+ * table (method, path, handler, whether the admin socket may use it,
+ * whether its body may carry the TPM logs); everything under /v1/admin/
+ * goes to the admin API (admin.c has its own table), only once http.c
+ * has authorized the peer. Unknown paths are UnknownEndpoint; a known
+ * path with another method is MethodNotAllowed.
+ */
+#include <string.h>
+
+#include "admin.h"
+#include "attest.h"
+#include "hgsd.h"
+#include "kps.h"
+#include "routes.h"
+
+static void handle_health(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	(void)h;
+	(void)rq;
+	answer_ok(a, NULL);
+}
+
+struct route {
+	const char *method, *path;
+	request_handler_fn fn;
+	int public_only;	/* not on the admin socket */
+	int tpm_body;		/* max_tpm_body_bytes: the event log and IMA list */
+};
+
+static const struct route routes[] = {
+	{ "POST", "/v1/attest/nonce", handle_nonce, 1, 0 },
+	{ "POST", "/v1/attest", handle_attest, 1, 0 },
+	{ "POST", "/v1/attest/tpm/challenge", handle_tpm_challenge, 1, 0 },
+	{ "POST", "/v1/attest/tpm", handle_tpm_attest, 1, 1 },
+	{ "POST", "/v1/kps/release", handle_release, 1, 0 },
+	{ "GET", "/v1/metadata", handle_metadata, 0, 0 },
+	{ "GET", "/v1/health", handle_health, 0, 0 },
+};
+
+int routes_is_admin(const char *url)
+{
+	return !strncmp(url, ADMIN_PREFIX, strlen(ADMIN_PREFIX));
+}
+
+size_t routes_body_limit(const struct hgsd *h, const char *url, int admin_listener)
+{
+	size_t i;
+
+	if (admin_listener)
+		return h->cfg.max_body_bytes;
+	for (i = 0; i < ARRAY_SIZE(routes); i++)
+		if (routes[i].tpm_body && !strcmp(url, routes[i].path))
+			return h->cfg.max_tpm_body_bytes;
+	return h->cfg.max_body_bytes;
+}
+
+void routes_dispatch(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	int path_known = 0;
+	size_t i;
+
+	if (routes_is_admin(rq->url)) {
+		if (rq->admin_ok)
+			handle_admin(h, rq, a);
+		else
+			answer_fail(a, HGS_R_ADMIN_NOT_AUTHORIZED, NULL);
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(routes); i++) {
+		if (strcmp(rq->url, routes[i].path))
+			continue;
+		path_known = 1;
+		if (strcmp(rq->method, routes[i].method))
+			continue;
+		if (rq->admin && routes[i].public_only)
+			break;
+		routes[i].fn(h, rq, a);
+		return;
+	}
+	answer_fail(a, path_known ? HGS_R_METHOD_NOT_ALLOWED : HGS_R_UNKNOWN_ENDPOINT, NULL);
+}

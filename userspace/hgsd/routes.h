@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * routes.h - which path goes to which handler (routes.c): the public
+ * routes table, the admin API under its prefix, and the body size each
+ * route accepts.
+ *
+ * Included by http.c (the only caller) and routes.c.
+ */
+#ifndef HGSD_ROUTES_H
+#define HGSD_ROUTES_H
+
+#include <stddef.h>
+
+#include "request.h"
+
+/* 1 if @url is the admin API's: http.c authorizes the peer first. */
+int routes_is_admin(const char *url);
+/* The largest body a request for @url may carry on this listener. */
+size_t routes_body_limit(const struct hgsd *h, const char *url, int admin_listener);
+/*
+ * Hand @rq to its handler, or answer UnknownEndpoint / MethodNotAllowed;
+ * an admin path without rq->admin_ok is refused (AdminNotAuthorized).
+ */
+void routes_dispatch(struct hgsd *h, struct request *rq, struct answer *a);
+
+#endif /* HGSD_ROUTES_H */

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * state.h - the in-memory snapshot request handlers read instead of the
+ * store (state.c): registered hosts, the policy, the enabled worker
+ * digests and TPM mode's policy, baselines, digests and IMA keys.
+ * Rebuilt from the store at start and after every admin change.
+ *
+ * Included by hgsd.h (struct hgsd holds the snapshot), by the request
+ * handlers (admin.c, attest*.c, kps.c), by http.c (the admin certificate
+ * allow list) and by tpm_session.h (HGSD_EK_MAX).
+ */
+#ifndef HGSD_STATE_H
+#define HGSD_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "keyrelease.h"
+#include "vms_ima_sig.h"
+#include "vms_tpm_baseline.h"
+
+#define HGSD_EK_MAX	640	/* a marshalled TPM2B_PUBLIC */
+
+struct hgsd;
+
+struct host_entry {
+	char name[65];
+	char alg[16];
+	char fpr[65];		/* host key; "" when registered by EK only */
+	int enabled;
+	EVP_PKEY *key;		/* NULL when registered by EK only */
+	/* TPM mode: the registered EK (ek_len 0: none) */
+	uint8_t ek[HGSD_EK_MAX];
+	size_t ek_len;
+	char ek_fpr[65];
+	char hw_class[65];
+};
+
+struct policy {
+	unsigned int min_isolation_level;	/* VMSHIELD_ISOLATION_* */
+	int require_module_sig;
+	time_t revocation_cutoff;		/* 0 = none */
+	unsigned int worker_policy_version;
+	int admin_cert_allow_list;		/* only allowed admin certificates */
+	unsigned int n_digests;
+	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
+};
+
+/* TPM mode's part of the snapshot: read-only once built, shared. */
+struct tpm_state {
+	int refs;
+	uint32_t pcr_mask;
+	int check_module_digest, runtime_allowlist, require_ima_appraisal,
+	    require_secure_boot, report_at_load, allow_ima_violations;
+	uint8_t (*module_digests)[32];
+	size_t n_module_digests;
+	uint8_t (*allowlist)[32];
+	size_t n_allowlist;
+	struct vms_baseline *baselines;	/* the latest version of each name */
+	size_t n_baselines;
+	struct vms_ima_key *ima_keys;	/* approved IMA signing keys */
+	size_t n_ima_keys;
+};
+
+int state_reload(struct hgsd *h);
+void state_free(struct hgsd *h);
+/* Copy of the host's entry (key referenced); -ENOENT if unknown. */
+int state_host(struct hgsd *h, const char *name, struct host_entry *out);
+void host_entry_release(struct host_entry *e);
+void state_policy(struct hgsd *h, struct policy *out);
+/* A reference to TPM mode's snapshot; state_tpm_put() it (NULL is fine). */
+struct tpm_state *state_tpm_get(struct hgsd *h);
+void state_tpm_put(struct tpm_state *t);
+/* "0-7,10" <-> mask; -EINVAL unless 0-7 and 10 are in and all are < 24. */
+int tpm_pcrs_parse(const char *s, uint32_t *mask);
+void tpm_pcrs_format(uint32_t mask, char *buf, size_t len);
+
+#endif /* HGSD_STATE_H */

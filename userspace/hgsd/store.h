@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * store.h - the HGS store (store.c): one SQLite file holding hosts,
+ * policy settings, worker digests and their history, guardians, TPM-mode
+ * baselines, digests, IMA keys and clocks, admin certificates, the audit
+ * and the event log; schema migrations; retention.
+ *
+ * Every admin change commits with its audit row. Included by main.c,
+ * keys.c (the guardians at --init and at start), state.c (the snapshot
+ * is read from here), the request handlers (admin.c, attest*.c, kps.c)
+ * and http.c (admin certificates, refusals audited).
+ */
+#ifndef HGSD_STORE_H
+#define HGSD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "vms_cleanup.h"
+
+struct store;
+
+struct retention {
+	unsigned int events_max_age_days;
+	unsigned long events_max_rows;
+	unsigned int audit_max_age_days;
+	unsigned long audit_max_rows;
+	unsigned int interval_s;	/* 0: never prune */
+};
+
+int store_open(const char *path, struct store **out);
+void store_close(struct store *st);
+VMS_DEFINE_CLEANUP(struct store, store_close)
+int store_schema_version(struct store *st);
+
+/*
+ * Results of mutations: 0, or -EEXIST (same), -EKEYREJECTED (conflict),
+ * -ENOENT (no such object), -EIO.
+ */
+int store_host_add(struct store *st, const char *name, const char *alg,
+		   const char *pem, const char *fpr, const char *who);
+int store_host_set_enabled(struct store *st, const char *name, int enabled,
+			   const char *who);
+/*
+ * TPM mode: register @name's EK (hex of its TPM2B_PUBLIC; fingerprint =
+ * SHA-256 of its TPMT_PUBLIC, the Name's digest); -EKEYREJECTED for
+ * another EK than the registered one.
+ */
+int store_host_add_ek(struct store *st, const char *name, const char *ek_hex,
+		      const char *ek_fpr, const char *hw_class, const char *who);
+int store_baseline_add(struct store *st, const char *name, long version,
+		       const char *hw_class, int enabled, const char *body,
+		       const char *sha, const char *who);
+int store_baseline_set_enabled(struct store *st, const char *name, int enabled,
+			       const char *who);
+/*
+ * @kind "module" (approved vmshield.ko digests) or "allow" (runtime
+ * allowlist); @digests lower-case hex.
+ */
+int store_tpm_digests_add(struct store *st, const char *kind,
+			  const char *const *digests, const char *const *descs,
+			  size_t n, const char *who);
+int store_tpm_digest_remove(struct store *st, const char *kind, const char *digest,
+			    const char *who);
+/*
+ * An approved IMA signing key (certificate DER as hex); -EALREADY if that
+ * certificate is approved already (refused, audited as a duplicate).
+ */
+int store_ima_key_add(struct store *st, const char *fpr, const char *keyid,
+		      const char *type, const char *subject, const char *desc,
+		      const char *cert_hex, const char *who);
+int store_ima_key_remove(struct store *st, const char *fpr, const char *who);
+int store_tpm_clock_get(struct store *st, const char *host, uint64_t *clock,
+			uint32_t *reset, uint32_t *restart);
+int store_tpm_clock_put(struct store *st, const char *host, uint64_t clock,
+			uint32_t reset, uint32_t restart);
+int store_host_remove(struct store *st, const char *name, const char *who);
+int store_setting_set(struct store *st, const char *name, const char *value,
+		      const char *who);
+int store_setting_get(struct store *st, const char *name, char *out, size_t len);
+int store_worker_add(struct store *st, const char *digest, const char *desc,
+		     const char *who);
+int store_worker_set_enabled(struct store *st, const char *digest, int enabled,
+			     const char *who);
+int store_guardian_add(struct store *st, const char *name, const char *pem,
+		       int primary, const char *who);
+int store_guardian_set_primary(struct store *st, const char *name,
+			       const char *who);
+/* -EPERM: the primary, or the last enabled one; -EBUSY: remove an enabled one. */
+int store_guardian_set_enabled(struct store *st, const char *name, int enabled,
+			       const char *who);
+int store_guardian_remove(struct store *st, const char *name, const char *who);
+/* A guardian's public PEM (free()) and whether it is enabled. */
+int store_guardian_pem(struct store *st, const char *name, char **pem, int *enabled);
+/*
+ * Record an admin client certificate; its state ("seen", "allowed",
+ * "revoked") in @state.
+ */
+int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject,
+			  char *state, size_t len);
+/* @state "allowed" or "revoked"; -EPERM: it is revoked (for good). */
+int store_admin_cert_set(struct store *st, const char *fpr, const char *state,
+			 const char *who);
+/* Prune events and audit rows from now on, in the event writer thread. */
+void store_set_retention(struct store *st, const struct retention *r);
+int store_audit(struct store *st, const char *who, const char *action,
+		const char *detail, const char *result);
+void store_event(struct store *st, const char *kind, const char *host,
+		 const char *substatus, const char *detail);
+/* Rows of a query as a JSON array of objects (column name -> value). */
+json_t *store_query(struct store *st, const char *sql, long limit);
+int store_count(struct store *st, const char *sql, long *out);
+
+#endif /* HGSD_STORE_H */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tpm_session.h - TPM mode's challenges (tpm_session.c): what HGS keeps
+ * between POST /v1/attest/tpm/challenge and POST /v1/attest/tpm;
+ * bounded, single use, expiring, credentials wiped.
+ *
+ * Included by main.c (the table's life) and attest_tpm.c.
+ */
+#ifndef HGSD_TPM_SESSION_H
+#define HGSD_TPM_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+struct tpm_challenge {
+	uint8_t session[16];
+	char host[65];
+	char ek_fpr[65];
+	uint8_t ak[HGSD_EK_MAX];	/* the AK's TPM2B_PUBLIC */
+	size_t ak_len;
+	uint8_t secret[32];		/* the credential: wiped when done */
+	uint32_t pcr_mask;
+};
+
+struct tpm_sessions;
+
+int tpm_sessions_new(unsigned int max, unsigned int ttl_s, struct tpm_sessions **out);
+void tpm_sessions_free(struct tpm_sessions *t);
+/* -EBUSY when full. */
+int tpm_sessions_put(struct tpm_sessions *t, const struct tpm_challenge *c);
+/* Take (and forget) the challenge of @session; -ENOENT if unknown or expired. */
+int tpm_sessions_take(struct tpm_sessions *t, const uint8_t session[16],
+		      struct tpm_challenge *out);
+
+#endif /* HGSD_TPM_SESSION_H */
