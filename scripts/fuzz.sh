@@ -5,7 +5,8 @@
 # harness. FUZZ_SECONDS (default 20) per harness; FUZZ_SECONDS=0 only
 # replays the seeds and the corpus gathered so far, once each (the smoke
 # test of make check-unit; make check-san fuzzes 20 s, make soak 600 s).
-# Arguments name harnesses (default: all). Builds them first (make -C
+# Arguments name harnesses (default: all); FUZZ_JOBS of them run at a
+# time (default: the number of CPUs). Builds them first (make -C
 # userspace fuzz).
 set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,17 +45,16 @@ if (($# > 0)); then names=("$@"); else
 	done
 fi
 echo "1..${#names[@]}"
-n=0 fail=0
-for name in "${names[@]}"; do
-	n=$((n + 1))
-	bin="$OUT/$name"
-	corpus="$OUT/corpus-$name"
-	log="$OUT/$name.log"
+
+# fuzz_one N NAME: run one harness; its TAP lines on stdout
+fuzz_one() {
+	local n=$1 name=$2 bin="$OUT/$2" corpus="$OUT/corpus-$2" log="$OUT/$2.log"
+	local rc execs s
+
 	mkdir -p "$corpus"
 	if [[ ! -x $bin ]]; then
 		echo "not ok $n $name: no such harness"
-		fail=1
-		continue
+		return
 	fi
 	# seeds go into the corpus once; the corpus then grows run by run
 	while read -r s; do
@@ -74,7 +74,25 @@ for name in "${names[@]}"; do
 		echo "not ok $n $name: exit $rc, see $log"
 		grep -m1 -E '^(==[0-9]+==ERROR|SUMMARY)' "$log" | sed 's/^/# /'
 		ls "$OUT"/crash-"$name"-* 2>/dev/null | sed 's/^/# artifact: /'
-		fail=1
 	fi
+}
+
+# FUZZ_JOBS harnesses at a time (each one is a single-threaded process);
+# their TAP is printed in order once all are done.
+jobs_max=${FUZZ_JOBS:-$(nproc)}
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+n=0 running=0
+for name in "${names[@]}"; do
+	n=$((n + 1))
+	if ((running >= jobs_max)); then wait -n; running=$((running - 1)); fi
+	fuzz_one "$n" "$name" >"$W/$n" &
+	running=$((running + 1))
+done
+wait
+fail=0
+for ((i = 1; i <= n; i++)); do
+	cat "$W/$i"
+	grep -q '^not ok' "$W/$i" && fail=1
 done
 exit $fail
