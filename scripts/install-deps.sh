@@ -17,7 +17,7 @@ PACKAGES=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	dkms sparse dwarves
 	qemu-system-x86 qemu-utils seabios ipxe-qemu busybox-static
-	swtpm swtpm-tools libtpms-dev tpm2-tools libtss2-dev ima-evm-utils attr
+	swtpm swtpm-tools swtpm-dev libtpms-dev tpm2-tools libtss2-dev ima-evm-utils attr
 	libssl-dev openssl libkeyutils-dev keyutils
 	libcmocka-dev libmicrohttpd-dev libjansson-dev
 	libcurl4-openssl-dev libsqlite3-dev sqlite3 libseccomp-dev

@@ -31,6 +31,7 @@
 #include "agent.h"
 #include "vmshield.h"
 #include "vms_b64.h"
+#include "vms_cleanup_json.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
@@ -112,9 +113,9 @@ static int attest_exchange_tpm(struct vms_hgs_client *c, struct attest_ex *x,
 		.host = cfg->host_name, .enclave_pk = x->m->pk, .report = x->m->report,
 		.event_log_path = cfg->bios_log, .ima_log_path = cfg->ima_log,
 	};
+	_cleanup_json_ json_t *resp = NULL;
 	struct vms_host_tpm *t;
 	char terr[128];
-	json_t *resp = NULL;
 	int r;
 
 	r = vms_host_tpm_open(&t, cfg->tpm_tcti);
@@ -138,68 +139,89 @@ static int attest_exchange_tpm(struct vms_hgs_client *c, struct attest_ex *x,
 	}
 	if (x->http >= 500) {
 		snprintf(err, errlen, "HTTP %ld %s", x->http, vms_hgs_substatus(resp));
-		json_decref(resp);
 		return -EAGAIN;
 	}
-	x->answer = resp;
+	x->answer = VMS_TAKE_PTR(resp);
+	return 0;
+}
+
+/* Host-key mode: a nonce from HGS, into @session (in *@resp) and @nonce. */
+static int ask_nonce(struct vms_hgs_client *c, struct attest_ex *x, json_t **resp,
+		     const char **session, uint8_t **nonce, char *err, size_t errlen)
+{
+	_cleanup_json_ json_t *req = json_object();
+	const char *nonce64;
+	size_t nlen;
+	int r;
+
+	r = hgs_post(c, "/v1/attest/nonce", req, &x->http, resp, err, errlen);
+	if (r)
+		return r;
+	if (strcmp(vms_hgs_substatus(*resp), "Passed"))
+		return 0;	/* HGS refused: the caller hands on its answer */
+	*session = json_string_value(json_object_get(*resp, "session"));
+	nonce64 = json_string_value(json_object_get(*resp, "nonce"));
+	if (!*session || !nonce64 ||
+	    vms_b64_decode(nonce64, strlen(nonce64), VMS_NONCE_LEN, nonce, &nlen) ||
+	    nlen != VMS_NONCE_LEN) {
+		snprintf(err, errlen, "HGS sent a malformed nonce answer");
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/* Host-key mode: the evidence (nonce, enclave key, report) signed, as base64. */
+static int sign_evidence(struct attest_ex *x, const uint8_t *nonce, char **sig64,
+			 char *err, size_t errlen)
+{
+	_cleanup_(vms_freep) uint8_t *sig = NULL;
+	size_t siglen;
+	int r;
+
+	r = vms_attest_sign(x->a->host_key, nonce, x->m->pk, x->m->report,
+			    strlen(x->m->report), &sig, &siglen);
+	*sig64 = r ? NULL : vms_b64_encode(sig, siglen);
+	if (!*sig64) {
+		snprintf(err, errlen, "signing the evidence failed");
+		return r ? r : -ENOMEM;
+	}
 	return 0;
 }
 
 static int attest_exchange(struct vms_hgs_client *c, void *arg, char *err,
 			   size_t errlen)
 {
-	_cleanup_(vms_freep) uint8_t *nonce = NULL, *sig = NULL;
+	_cleanup_(vms_freep) uint8_t *nonce = NULL;
 	_cleanup_(vms_freep) char *sig64 = NULL;
+	_cleanup_json_ json_t *resp = NULL;
 	struct attest_ex *x = arg;
-	const char *session, *nonce64;
+	const char *session = NULL;
+	json_t *req;
 	char pkhex[65];
-	size_t nlen, siglen;
-	json_t *resp = NULL, *req;
 	int r;
 
 	if (x->a->cfg.attestation_mode == AGENT_MODE_TPM)
 		return attest_exchange_tpm(c, x, err, errlen);
-	req = json_object();
-	r = hgs_post(c, "/v1/attest/nonce", req, &x->http, &resp, err, errlen);
-	json_decref(req);
+	r = ask_nonce(c, x, &resp, &session, &nonce, err, errlen);
 	if (r)
 		return r;
-	if (strcmp(vms_hgs_substatus(resp), "Passed")) {
-		x->answer = resp;
+	if (!session) {
+		x->answer = VMS_TAKE_PTR(resp);	/* HGS refused */
 		return 0;
 	}
-	session = json_string_value(json_object_get(resp, "session"));
-	nonce64 = json_string_value(json_object_get(resp, "nonce"));
-	if (!session || !nonce64 ||
-	    vms_b64_decode(nonce64, strlen(nonce64), VMS_NONCE_LEN, &nonce, &nlen) ||
-	    nlen != VMS_NONCE_LEN) {
-		json_decref(resp);
-		snprintf(err, errlen, "HGS sent a malformed nonce answer");
-		return -EAGAIN;
-	}
-	r = vms_attest_sign(x->a->host_key, nonce, x->m->pk, x->m->report,
-			    strlen(x->m->report), &sig, &siglen);
-	sig64 = r ? NULL : vms_b64_encode(sig, siglen);
-	if (!sig64) {
-		json_decref(resp);
-		snprintf(err, errlen, "signing the evidence failed");
-		return r ? r : -ENOMEM;
-	}
-	vms_hex_encode(x->m->pk, 32, pkhex);
-	req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session", session,
-			"nonce", nonce64, "host", x->a->cfg.host_name,
-			"enclave_pk", pkhex, "report", x->m->report,
-			"signature", sig64);
-	json_decref(resp);
-	resp = NULL;
-	if (!req)
-		return -ENOMEM;
-	r = hgs_post(c, "/v1/attest", req, &x->http, &resp, err, errlen);
-	json_decref(req);
+	r = sign_evidence(x, nonce, &sig64, err, errlen);
 	if (r)
 		return r;
-	x->answer = resp;
-	return 0;
+	vms_hex_encode(x->m->pk, 32, pkhex);
+	req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session", session,
+			"nonce", json_string_value(json_object_get(resp, "nonce")),
+			"host", x->a->cfg.host_name, "enclave_pk", pkhex,
+			"report", x->m->report, "signature", sig64);
+	if (!req)
+		return -ENOMEM;
+	r = hgs_post(c, "/v1/attest", req, &x->http, &x->answer, err, errlen);
+	json_decref(req);
+	return r;
 }
 
 /* ---------- the certificate ---------- */
@@ -212,11 +234,12 @@ static int cert_decode(const char *b64, struct vms_health_cert_info *info)
 	int r;
 
 	r = vms_b64_decode(b64, strlen(b64), CERT_DER_MAX, &der, &len);
-	if (!r)
-		r = vms_cert_from_der(der, len, &c);
-	if (!r)
-		r = vms_health_cert_parse(c, info);
-	return r;
+	if (r)
+		return r;
+	r = vms_cert_from_der(der, len, &c);
+	if (r)
+		return r;
+	return vms_health_cert_parse(c, info);
 }
 
 static void schedule_renewal(struct agent *a)
@@ -273,39 +296,40 @@ static void save_cert(struct agent *a, const char *b64)
 		log_warn("cert_cache", "path=\"%s\" error=\"%s\"", path, strerror(-r));
 }
 
+/* The base64 between the PEM lines of @buf, joined ("" if not a PEM). */
+static char *pem_body(const uint8_t *buf, size_t len)
+{
+	char *b64 = malloc(len + 1);
+	size_t i, o = 0;
+
+	if (!b64)
+		return NULL;
+	if (len > strlen(PEM_BEGIN) && !memcmp(buf, PEM_BEGIN, strlen(PEM_BEGIN)))
+		for (i = strlen(PEM_BEGIN); i < len && buf[i] != '-'; i++)
+			if (buf[i] != '\n')
+				b64[o++] = (char)buf[i];
+	b64[o] = 0;
+	return b64;
+}
+
 /* The certificate cached by a previous run, if any (checked before use). */
 static void load_cert(struct agent *a)
 {
+	_cleanup_(vms_freep) uint8_t *buf = NULL;
+	_cleanup_(vms_freep) char *b64 = NULL;
 	char path[AGENT_PATH_MAX + 32];
-	uint8_t *buf = NULL;
 	size_t len;
-	char *b64;
 
 	snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir, AGENT_CERT_FILE);
 	if (vms_read_file(path, CERT_DER_MAX * 2, &buf, &len))
 		return;
-	b64 = malloc(len + 1);
-	if (!b64) {
-		free(buf);
-		return;
-	}
-	/* the base64 between the PEM lines, joined; anything else: attest */
-	b64[0] = 0;
-	if (len > strlen(PEM_BEGIN) && !memcmp(buf, PEM_BEGIN, strlen(PEM_BEGIN))) {
-		size_t i, o = 0;
-
-		for (i = strlen(PEM_BEGIN); i < len && buf[i] != '-'; i++)
-			if (buf[i] != '\n')
-				b64[o++] = (char)buf[i];
-		b64[o] = 0;
-	}
-	free(buf);
-	if (!b64[0] || cert_decode(b64, &a->att.info)) {
+	/* anything but a health certificate: attest */
+	b64 = pem_body(buf, len);
+	if (!b64 || !b64[0] || cert_decode(b64, &a->att.info)) {
 		memset(&a->att.info, 0, sizeof(a->att.info));
-		free(b64);
 		return;
 	}
-	a->att.cert_b64 = b64;
+	a->att.cert_b64 = VMS_TAKE_PTR(b64);
 	schedule_renewal(a);
 }
 
@@ -343,12 +367,14 @@ static int do_attest(struct agent *a, const struct module_view *m,
 		     double deadline, char **b64_out,
 		     struct vms_health_cert_info *info, struct agent_fail *f)
 {
+	_cleanup_json_ json_t *answer = NULL;
 	struct attest_ex x = { .a = a, .m = m };
 	const char *b64;
 	char err[300];
 	int r;
 
 	r = hgs_run(a, deadline, attest_exchange, &x, err, sizeof(err));
+	answer = x.answer;
 	if (r == -ETIMEDOUT || r == -ESHUTDOWN) {
 		agent_fail_set(f, "attestation", "HgsUnreachable", -ETIMEDOUT,
 			       "no HGS answered before the deadline (last error: %s); check the network and that hgsd runs at %s (or the fallbacks)",
@@ -360,21 +386,18 @@ static int do_attest(struct agent *a, const struct module_view *m,
 			       "attestation could not be prepared: %s", err);
 		return r;
 	}
-	if (strcmp(vms_hgs_substatus(x.answer), "Passed")) {
-		refusal(a, x.answer, x.http, f);
-		json_decref(x.answer);
+	if (strcmp(vms_hgs_substatus(answer), "Passed")) {
+		refusal(a, answer, x.http, f);
 		return -EACCES;
 	}
-	b64 = json_string_value(json_object_get(x.answer, "health_certificate"));
+	b64 = json_string_value(json_object_get(answer, "health_certificate"));
 	if (!b64 || cert_decode(b64, info) || memcmp(info->enclave_pk, m->pk, 32) ||
 	    strcmp(info->host, a->cfg.host_name)) {
-		json_decref(x.answer);
 		agent_fail_set(f, "attestation", "BadAnswer", -EPROTO,
 			       "HGS answered with a certificate that is not for this host and enclave key: check hgs_url points at your HGS");
 		return -EPROTO;
 	}
 	*b64_out = strdup(b64);
-	json_decref(x.answer);
 	if (!*b64_out)
 		return -ENOMEM;
 	log_info("attested", "host=%s level=%s not_after=%ld",
@@ -412,14 +435,85 @@ static void to_timespec(double t, struct timespec *ts)
 	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
 }
 
+/*
+ * Under att.lock: wait until this caller may attest (1), or has its
+ * answer (0: *@b64 the usable certificate; -errno: @f filled, the lock
+ * still held either way). @gen0: the generation when the caller came.
+ */
+static int wait_for_gate(struct agent *a, const struct module_view *m, int force,
+			 unsigned long gen0, double deadline, char **b64,
+			 struct agent_fail *f)
+{
+	struct attest_state *s = &a->att;
+	struct timespec ts;
+
+	to_timespec(deadline, &ts);
+	for (;;) {
+		if (cert_usable(a, m) && (!force || s->generation != gen0)) {
+			*b64 = strdup(s->cert_b64);
+			return *b64 ? 0 : -ENOMEM;
+		}
+		/* an attempt finished while we waited, and failed: share it */
+		if (s->generation != gen0 && !s->running && !s->last_ok) {
+			*f = s->last_fail;
+			return f->err ? f->err : -EACCES;
+		}
+		if (!s->running)
+			return 1;
+		if (pthread_cond_timedwait(&s->changed, &s->lock, &ts) == ETIMEDOUT) {
+			agent_fail_set(f, "attestation", "HgsUnreachable",
+				       -ETIMEDOUT, "the attestation in progress did not finish before the deadline");
+			return -ETIMEDOUT;
+		}
+	}
+}
+
+/* Under att.lock: a failed attempt; a still-valid certificate is kept. */
+static void attempt_failed(struct agent *a, struct agent_fail *f)
+{
+	struct attest_state *s = &a->att;
+	char safe[600];
+
+	s->failures++;
+	if (s->cert_b64 && s->info.not_after - time(NULL) <
+	    (time_t)a->cfg.cert_min_remaining_s) {
+		char why[sizeof(f->message)];
+
+		snprintf(why, sizeof(why), "%s", f->message);
+		snprintf(f->message, sizeof(f->message), "the health certificate has expired (or has under %u s left) and renewing it failed: %.400s",
+			 a->cfg.cert_min_remaining_s, why);
+	}
+	s->last_fail = *f;
+	/* keep a still-valid certificate; try again soon */
+	if (s->renew_at > time(NULL) + RETRY_AFTER_FAIL_S || !s->cert_b64)
+		s->renew_at = time(NULL) + RETRY_AFTER_FAIL_S;
+	log_warn("attest_failed", "host=%s substatus=%s error=\"%s\"",
+		 a->cfg.host_name, f->substatus,
+		 log_safe(f->message, safe, sizeof(safe)));
+}
+
+/* Under att.lock: the new certificate (@fresh, taken) is the one in use. */
+static void attempt_passed(struct agent *a, char *fresh,
+			   const struct vms_health_cert_info *info)
+{
+	struct attest_state *s = &a->att;
+
+	memset(&s->last_fail, 0, sizeof(s->last_fail));
+	free(s->cert_b64);
+	s->cert_b64 = fresh;
+	s->info = *info;
+	s->last_success = s->last_attempt;
+	schedule_renewal(a);
+	save_cert(a, fresh);
+}
+
 int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
 		    struct agent_fail *f)
 {
 	struct attest_state *s = &a->att;
 	struct vms_health_cert_info info;
 	struct module_view m;
-	unsigned long gen0;
-	char *fresh = NULL, safe[600];
+	char *fresh = NULL;
 	int r;
 
 	*b64 = NULL;
@@ -427,33 +521,10 @@ int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
 	if (r)
 		return r;
 	pthread_mutex_lock(&s->lock);
-	gen0 = s->generation;
-	for (;;) {
-		if (cert_usable(a, &m) && (!force || s->generation != gen0)) {
-			*b64 = strdup(s->cert_b64);
-			pthread_mutex_unlock(&s->lock);
-			return *b64 ? 0 : -ENOMEM;
-		}
-		/* an attempt finished while we waited, and failed: share it */
-		if (s->generation != gen0 && !s->running && !s->last_ok) {
-			*f = s->last_fail;
-			pthread_mutex_unlock(&s->lock);
-			return f->err ? f->err : -EACCES;
-		}
-		if (!s->running)
-			break;
-		{
-			struct timespec ts;
-
-			to_timespec(deadline, &ts);
-			if (pthread_cond_timedwait(&s->changed, &s->lock, &ts) ==
-			    ETIMEDOUT) {
-				pthread_mutex_unlock(&s->lock);
-				agent_fail_set(f, "attestation", "HgsUnreachable",
-					       -ETIMEDOUT, "the attestation in progress did not finish before the deadline");
-				return -ETIMEDOUT;
-			}
-		}
+	r = wait_for_gate(a, &m, force, s->generation, deadline, b64, f);
+	if (r <= 0) {
+		pthread_mutex_unlock(&s->lock);
+		return r;
 	}
 	s->running = 1;
 	pthread_mutex_unlock(&s->lock);
@@ -468,30 +539,9 @@ int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
 	s->last_attempt = time(NULL);
 	s->last_ok = !r;
 	if (r) {
-		s->failures++;
-		if (s->cert_b64 && s->info.not_after - time(NULL) <
-		    (time_t)a->cfg.cert_min_remaining_s) {
-			char why[sizeof(f->message)];
-
-			snprintf(why, sizeof(why), "%s", f->message);
-			snprintf(f->message, sizeof(f->message), "the health certificate has expired (or has under %u s left) and renewing it failed: %.400s",
-				 a->cfg.cert_min_remaining_s, why);
-		}
-		s->last_fail = *f;
-		/* keep a still-valid certificate; try again soon */
-		if (s->renew_at > time(NULL) + RETRY_AFTER_FAIL_S || !s->cert_b64)
-			s->renew_at = time(NULL) + RETRY_AFTER_FAIL_S;
-		log_warn("attest_failed", "host=%s substatus=%s error=\"%s\"",
-			 a->cfg.host_name, f->substatus,
-			 log_safe(f->message, safe, sizeof(safe)));
+		attempt_failed(a, f);
 	} else {
-		memset(&s->last_fail, 0, sizeof(s->last_fail));
-		free(s->cert_b64);
-		s->cert_b64 = fresh;
-		s->info = info;
-		s->last_success = s->last_attempt;
-		schedule_renewal(a);
-		save_cert(a, fresh);
+		attempt_passed(a, fresh, &info);
 		*b64 = strdup(fresh);
 		if (!*b64)
 			r = -ENOMEM;
@@ -526,7 +576,7 @@ void *attest_renew_thread(void *arg)
 		r = attest_get_cert(a, !first, agent_now() + a->cfg.request_deadline_s,
 				    &b64, &f);
 		first = 0;
-		if (!r) {
+		if (r == 0) {
 			free(b64);
 		} else if (!strcmp(f.source, "module")) {
 			log_err("module", "substatus=%s error=\"%s\"", f.substatus,

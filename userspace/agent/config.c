@@ -118,9 +118,10 @@ static int set_uint(unsigned int *field, const char *v, unsigned long min,
 	unsigned long x;
 	int r = vms_conf_uint(v, min, max, &x, why);
 
-	if (!r)
-		*field = (unsigned int)x;
-	return r;
+	if (r)
+		return r;
+	*field = (unsigned int)x;
+	return 0;
 }
 
 /* The unsigned settings and their ranges. */
@@ -257,11 +258,13 @@ static int config_read(const char *text, const char *path,
 		r = vms_conf_parse(&parser, text, path, err, errlen);
 	else
 		r = vms_conf_load(&parser, path, err, errlen);
-	if (!r)
-		r = config_complete(&p, path, err, errlen);
-	if (!r)
-		*out = c;
-	return r;
+	if (r)
+		return r;
+	r = config_complete(&p, path, err, errlen);
+	if (r)
+		return r;
+	*out = c;
+	return 0;
 }
 
 int agent_config_parse(const char *text, const char *name,

@@ -204,13 +204,12 @@ static void remember(struct agent *a, const struct loaded_key *k)
 static int give_to_peer(struct agent *a, key_serial_t key, uid_t uid,
 			struct agent_fail *f)
 {
-	int r = 0;
+	int r;
 
-	if (keyctl_setperm(key, PEER_KEY_PERM) < 0 ||
-	    (uid != 0 && keyctl_chown(key, uid, (gid_t)-1) < 0))
-		r = -errno;
-	if (!r)
+	if (keyctl_setperm(key, PEER_KEY_PERM) == 0 &&
+	    (uid == 0 || keyctl_chown(key, uid, (gid_t)-1) == 0))
 		return 0;
+	r = -errno;
 	vms_dev_key_revoke(key);
 	vms_dev_key_unlink(key, a->ring);
 	agent_fail_set(f, "agent", "KeyHandoverFailed", r,

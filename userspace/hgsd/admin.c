@@ -357,7 +357,7 @@ static void guardian_primary(struct hgsd *h, struct request *rq, struct answer *
 		answer_fail(a, HGS_R_GUARDIAN_PROTECTED, "enable the guardian before making it primary");
 		return;
 	}
-	if (!r) {
+	if (r == 0) {	/* metadata names the new primary from now on */
 		pthread_rwlock_wrlock(&h->lock);
 		for (i = 0; i < h->n_guardians; i++)
 			h->guardians[i].primary = !strcmp(h->guardians[i].g.name, name);
@@ -608,10 +608,10 @@ static int digest_entries(json_t *arr, char (*lower)[65], const char **dg,
 /* {kind, entries: [{digest, description}, ...]} in one audited change */
 static void tpm_digests_add(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	const char *kind = digest_kind(rq, a);
-	json_t *arr = rq->body ? json_object_get(rq->body, "entries") : NULL;
 	_cleanup_free_ const char **dg = NULL, **ds = NULL;
 	_cleanup_free_ char (*lower)[65] = NULL;
+	const char *kind = digest_kind(rq, a);
+	json_t *arr = rq->body ? json_object_get(rq->body, "entries") : NULL;
 	size_t n;
 
 	if (!kind)
@@ -933,8 +933,8 @@ static void status(struct hgsd *h, struct request *rq, struct answer *a)
 /* The baseline in use for @name (its latest version), as stored. */
 static json_t *baseline_json(struct hgsd *h, const char *name, int *found)
 {
-	struct tpm_state *t = state_tpm_get(h);
 	_cleanup_free_ char *text = NULL;
+	struct tpm_state *t = state_tpm_get(h);
 	size_t i;
 
 	*found = 0;

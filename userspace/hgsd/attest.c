@@ -37,9 +37,9 @@
 
 void handle_nonce(struct hgsd *h, struct request *rq, struct answer *a)
 {
+	_cleanup_free_ char *nb64 = NULL;
 	uint8_t session[16], nonce[32];
 	char shex[33];
-	char *nb64;
 	json_t *o;
 	int r;
 
@@ -59,7 +59,6 @@ void handle_nonce(struct hgsd *h, struct request *rq, struct answer *a)
 	nb64 = vms_b64_encode(nonce, sizeof(nonce));
 	o = json_pack("{s:s, s:s, s:I}", "session", shex, "nonce", nb64 ? nb64 : "",
 		      "expires_in", (json_int_t)h->cfg.nonce_ttl_s);
-	free(nb64);
 	if (!o)
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 	else
@@ -75,90 +74,138 @@ static void policies_passed(const struct policy *p, const struct vms_isolation_r
 		 p->require_module_sig && rep->module_sig_ok ? ",module-signature" : "");
 }
 
-static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
-					   struct answer *a, const char **host_out,
-					   struct vms_health_cert_info *info_out,
-					   uint8_t **der, size_t *len)
-{
-	_cleanup_free_ uint8_t *nonce = NULL, *sig = NULL;
-	struct vms_health_cert_info info = { 0 };
-	struct vms_isolation_report rep;
-	struct host_entry host = { 0 };
-	const char *host_name, *report;
+/* A host-key attestation request, its binary fields decoded. */
+struct hk_request {
 	uint8_t session[16], pk[32];
+	uint8_t *nonce, *sig;
 	size_t nlen, siglen;
-	enum vms_hgs_reason r;
-	struct policy pol;
-	int err;
+	const char *host, *report;	/* in the request body */
+};
 
-	if (req_hex(rq, a, "session", session, sizeof(session)) ||
-	    req_b64(rq, a, "nonce", VMS_NONCE_LEN, &nonce, &nlen))
-		return a->reason;
-	host_name = req_str(rq, a, "host", VMS_HOST_NAME_MAX);
-	if (!host_name || req_hex(rq, a, "enclave_pk", pk, sizeof(pk)))
-		return a->reason;
-	report = req_str(rq, a, "report", VMS_REPORT_MAX);
-	if (!report || req_b64(rq, a, "signature", 256, &sig, &siglen))
-		return a->reason;
-	if (nlen != VMS_NONCE_LEN) {
+static void hk_request_free(struct hk_request *t)
+{
+	free(t->nonce);
+	free(t->sig);
+}
+
+/* {session, nonce, host, enclave_pk, report, signature}; else @a refused. */
+static int parse_hk_request(struct request *rq, struct answer *a, struct hk_request *t)
+{
+	if (req_hex(rq, a, "session", t->session, sizeof(t->session)) ||
+	    req_b64(rq, a, "nonce", VMS_NONCE_LEN, &t->nonce, &t->nlen))
+		return -EINVAL;
+	t->host = req_str(rq, a, "host", VMS_HOST_NAME_MAX);
+	if (!t->host || req_hex(rq, a, "enclave_pk", t->pk, sizeof(t->pk)))
+		return -EINVAL;
+	t->report = req_str(rq, a, "report", VMS_REPORT_MAX);
+	if (!t->report || req_b64(rq, a, "signature", 256, &t->sig, &t->siglen))
+		return -EINVAL;
+	if (t->nlen != VMS_NONCE_LEN) {
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'nonce' must be 32 bytes");
-		return a->reason;
+		return -EINVAL;
 	}
-	if (!vms_host_name_valid(host_name)) {
+	if (!vms_host_name_valid(t->host)) {
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'host' must match [A-Za-z0-9._-]{1,64}");
-		return a->reason;
+		return -EINVAL;
 	}
-	*host_out = host_name;
+	return 0;
+}
 
-	r = nonce_consume(h->nonces, session, nonce);
-	if (r != HGS_PASSED)
-		return r;
-	if (state_host(h, host_name, &host))
+/*
+ * The host (registered, enabled, by a host key) signed the evidence with
+ * its registered key; its fingerprint into @fpr.
+ */
+static enum vms_hgs_reason check_host_signature(struct hgsd *h, struct answer *a,
+						const struct hk_request *t, char *fpr,
+						size_t fprlen)
+{
+	struct host_entry host = { 0 };
+	enum vms_hgs_reason r = HGS_PASSED;
+
+	if (state_host(h, t->host, &host))
 		return HGS_R_HOST_NOT_REGISTERED;
 	if (!host.enabled) {
-		host_entry_release(&host);
-		return HGS_R_HOST_DISABLED;
-	}
-	if (!host.key) {
+		r = HGS_R_HOST_DISABLED;
+	} else if (!host.key) {
 		/* registered by its EK only: TPM mode (/v1/attest/tpm) */
 		answer_fail(a, HGS_R_HOST_NOT_REGISTERED,
 			    "this host is registered by its TPM's EK only: attest in TPM mode");
-		return a->reason;
+		r = a->reason;
+	} else if (vms_attest_verify(host.key, t->nonce, t->pk, t->report, strlen(t->report),
+				     t->sig, t->siglen)) {
+		r = HGS_R_HOST_SIGNATURE_INVALID;
 	}
-	err = vms_attest_verify(host.key, nonce, pk, report, strlen(report), sig, siglen);
-	snprintf(info.host_key_fpr, sizeof(info.host_key_fpr), "%s", host.fpr);
+	snprintf(fpr, fprlen, "%s", host.fpr);
 	host_entry_release(&host);
-	if (err)
-		return HGS_R_HOST_SIGNATURE_INVALID;
-	if (vms_report_parse(report, strlen(report), &rep))
-		return HGS_R_REPORT_MALFORMED;
-	if (CRYPTO_memcmp(rep.enclave_pk, pk, 32))
-		return HGS_R_ENCLAVE_KEY_MISMATCH;
-	state_policy(h, &pol);
-	if (rep.level < pol.min_isolation_level)
-		return HGS_R_ISOLATION_LEVEL_TOO_LOW;
-	if (pol.require_module_sig && !rep.module_sig_ok)
-		return HGS_R_MODULE_SIGNATURE_NOT_VERIFIED;
+	return r;
+}
 
-	snprintf(info.host, sizeof(info.host), "%s", host_name);
-	strcpy(info.mode, VMS_HC_MODE_HOST_KEY);
-	strcpy(info.binding, VMS_HC_BINDING_HOST_KEY);
-	info.level = rep.level;
-	policies_passed(&pol, &rep, info.policies, sizeof(info.policies));
-	snprintf(info.facts, sizeof(info.facts),
+/* The report: well formed, naming the enclave key sent, within the policy. */
+static enum vms_hgs_reason check_report(const struct hk_request *t, const struct policy *pol,
+					struct vms_isolation_report *rep)
+{
+	if (vms_report_parse(t->report, strlen(t->report), rep))
+		return HGS_R_REPORT_MALFORMED;
+	if (CRYPTO_memcmp(rep->enclave_pk, t->pk, 32))
+		return HGS_R_ENCLAVE_KEY_MISMATCH;
+	if (rep->level < pol->min_isolation_level)
+		return HGS_R_ISOLATION_LEVEL_TOO_LOW;
+	if (pol->require_module_sig && !rep->module_sig_ok)
+		return HGS_R_MODULE_SIGNATURE_NOT_VERIFIED;
+	return HGS_PASSED;
+}
+
+/* The health certificate (host-key binding), signed by the key process. */
+static enum vms_hgs_reason issue_cert(struct hgsd *h, const struct hk_request *t,
+				      const struct policy *pol,
+				      const struct vms_isolation_report *rep,
+				      struct vms_health_cert_info *info, uint8_t **der, size_t *len)
+{
+	snprintf(info->host, sizeof(info->host), "%s", t->host);
+	strcpy(info->mode, VMS_HC_MODE_HOST_KEY);
+	strcpy(info->binding, VMS_HC_BINDING_HOST_KEY);
+	info->level = rep->level;
+	policies_passed(pol, rep, info->policies, sizeof(info->policies));
+	snprintf(info->facts, sizeof(info->facts),
 		 "placement=kernel lockdown=%s sig_enforced=%d module_sig_ok=%d",
-		 vms_lockdown_level_name(rep.lockdown), rep.sig_enforced, rep.module_sig_ok);
-	memcpy(info.enclave_pk, pk, 32);
-	info.issued = time(NULL);
-	*info_out = info;
-	if (keyproc_issue(&info, h->cfg.cert_validity_s, h->cfg.cert_margin_s, der, len))
+		 vms_lockdown_level_name(rep->lockdown), rep->sig_enforced, rep->module_sig_ok);
+	memcpy(info->enclave_pk, t->pk, 32);
+	info->issued = time(NULL);
+	if (keyproc_issue(info, h->cfg.cert_validity_s, h->cfg.cert_margin_s, der, len))
 		return HGS_R_INTERNAL_ERROR;
 	return HGS_PASSED;
 }
 
+static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
+					   struct answer *a, const char **host_out,
+					   struct vms_health_cert_info *info,
+					   uint8_t **der, size_t *len)
+{
+	_cleanup_(hk_request_free) struct hk_request t = { 0 };
+	struct vms_isolation_report rep;
+	enum vms_hgs_reason r;
+	struct policy pol;
+
+	memset(info, 0, sizeof(*info));
+	if (parse_hk_request(rq, a, &t))
+		return a->reason;
+	*host_out = t.host;
+	r = nonce_consume(h->nonces, t.session, t.nonce);
+	if (r != HGS_PASSED)
+		return r;
+	r = check_host_signature(h, a, &t, info->host_key_fpr, sizeof(info->host_key_fpr));
+	if (r != HGS_PASSED)
+		return r;
+	state_policy(h, &pol);
+	r = check_report(&t, &pol, &rep);
+	if (r != HGS_PASSED)
+		return r;
+	return issue_cert(h, &t, &pol, &rep, info, der, len);
+}
+
 void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_ossl_ uint8_t *der = NULL;
+	_cleanup_(vms_osslfreep) uint8_t *der = NULL;
 	_cleanup_free_ char *b64 = NULL;
 	struct vms_health_cert_info info;
 	const char *host = NULL;

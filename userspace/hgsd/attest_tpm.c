@@ -252,6 +252,16 @@ static enum vms_hgs_reason check_host_tpm(struct hgsd *h, struct request *rq,
 	return vms_tpm_ak_load(o->akb, o->aklen, &o->ak);
 }
 
+/* The nonce or the challenge could not be kept: Busy when a table is full. */
+static enum vms_hgs_reason not_remembered(struct hgsd *h, int r)
+{
+	if (r != -EBUSY)
+		return HGS_R_INTERNAL_ERROR;
+	log_warn("nonce", "msg=\"nonce or TPM challenge table full\" max_nonces=%u",
+		 h->cfg.max_nonces);
+	return HGS_R_BUSY;
+}
+
 /*
  * The credential: a secret only the EK's TPM, holding this AK, recovers;
  * remembered with the session, the AK and the PCRs to quote, next to the
@@ -275,14 +285,12 @@ static enum vms_hgs_reason make_challenge(struct hgsd *h, struct tpm_offer *o)
 	c->pcr_mask = tpm->pcr_mask;
 	state_tpm_put(tpm);
 	r = nonce_issue(h->nonces, c->session, o->nonce);
-	if (!r)
-		r = tpm_sessions_put(h->tpm_sessions, c);
-	if (r == -EBUSY) {
-		log_warn("nonce", "msg=\"nonce or TPM challenge table full\" max_nonces=%u",
-			 h->cfg.max_nonces);
-		return HGS_R_BUSY;
-	}
-	return r ? HGS_R_INTERNAL_ERROR : HGS_PASSED;
+	if (r)
+		return not_remembered(h, r);
+	r = tpm_sessions_put(h->tpm_sessions, c);
+	if (r)
+		return not_remembered(h, r);
+	return HGS_PASSED;
 }
 
 static json_t *pcr_list(uint32_t mask)
@@ -716,7 +724,7 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq, struct ans
 
 void handle_tpm_attest(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_ossl_ uint8_t *der = NULL;
+	_cleanup_(vms_osslfreep) uint8_t *der = NULL;
 	_cleanup_free_ char *b64 = NULL;
 	struct vms_health_cert_info info;
 	const char *host = NULL;

@@ -420,12 +420,11 @@ static int write_port_file(struct hgsd *h, unsigned int port)
 /* An empty MHD_OPTION_ARRAY: a no-op in the variadic option list. */
 static struct MHD_OptionItem empty_options[] = { { MHD_OPTION_END, 0, NULL } };
 
-int http_start(struct hgsd *h)
+/* HTTPS on listen_address:port, for hosts and tenants; its port in *@port. */
+static int start_public(struct hgsd *h, unsigned int *port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	const union MHD_DaemonInfo *di;
-	unsigned int port;
-	int r;
 
 	if (inet_pton(AF_INET, h->cfg.listen_address, &sin.sin_addr) != 1) {
 		log_err("http", "listen_address=%s msg=\"not an IPv4 address\"", h->cfg.listen_address);
@@ -462,13 +461,17 @@ int http_start(struct hgsd *h)
 		return -EADDRINUSE;
 	}
 	di = MHD_get_daemon_info(public_d, MHD_DAEMON_INFO_BIND_PORT);
-	port = di ? di->port : h->cfg.port;
+	*port = di ? di->port : h->cfg.port;
+	return 0;
+}
 
+/* HTTP on the admin socket, for admins (their credentials checked per request). */
+static int start_admin(struct hgsd *h)
+{
 	admin_fd = open_admin_socket(h->cfg.admin_socket);
 	if (admin_fd < 0) {
 		log_err("http", "admin_socket=%s error=\"%s\"", h->cfg.admin_socket,
 			strerror(-admin_fd));
-		http_stop(h);
 		return admin_fd;
 	}
 	admin_l.h = h;
@@ -485,8 +488,23 @@ int http_start(struct hgsd *h)
 	if (!admin_d) {
 		log_err("http", "admin_socket=%s msg=\"cannot start the admin listener\"",
 			h->cfg.admin_socket);
-		http_stop(h);
 		return -EIO;
+	}
+	return 0;
+}
+
+int http_start(struct hgsd *h)
+{
+	unsigned int port = 0;
+	int r;
+
+	r = start_public(h, &port);
+	if (r)
+		return r;
+	r = start_admin(h);
+	if (r) {
+		http_stop(h);
+		return r;
 	}
 	r = write_port_file(h, port);
 	if (r)

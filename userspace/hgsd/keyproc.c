@@ -208,9 +208,16 @@ static int do_issue(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, size_
 	rq.info.host_key_fpr[sizeof(rq.info.host_key_fpr) - 1] = 0;
 	r = vms_health_cert_issue(h->signer_key, h->signer_cert, &rq.info,
 				  rq.validity_s, rq.margin_s, &c);
-	if (!r)
-		r = vms_cert_to_der(c, &der, &dlen);
-	return send_frame(fd, (uint32_t)r, der, r ? 0 : dlen, NULL, 0);
+	if (r) {
+		log_errno(r, "keyproc", "step=\"signing a health certificate\"");
+		return send_frame(fd, (uint32_t)r, NULL, 0, NULL, 0);
+	}
+	r = vms_cert_to_der(c, &der, &dlen);
+	if (r) {
+		log_errno(r, "keyproc", "step=\"writing a health certificate as DER\"");
+		return send_frame(fd, (uint32_t)r, NULL, 0, NULL, 0);
+	}
+	return send_frame(fd, 0, der, dlen, NULL, 0);
 }
 
 static enum vms_hgs_reason unwrap_reason(int r)
@@ -364,37 +371,42 @@ static int do_add_guardian(struct hgsd *h, int fd, uint32_t op, const uint8_t *p
  * GUARDIAN_DROP: payload = name. GUARDIAN_LOAD: name, NUL, the public PEM
  * the store publishes for it (the key file must match).
  */
-static int do_guardian(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, size_t len)
+static int guardian_payload(uint32_t op, const uint8_t *p, size_t len,
+			    char name[VMS_GUARDIAN_NAME_MAX + 1], char **pem)
 {
-	char name[VMS_GUARDIAN_NAME_MAX + 1], *pem = NULL;
 	const uint8_t *nul = memchr(p, 0, len);
 	size_t nlen = nul ? (size_t)(nul - p) : len;
-	int r = 0;
 
+	*pem = NULL;
 	if (!nlen || nlen > VMS_GUARDIAN_NAME_MAX || (op == OP_GUARDIAN_LOAD) != !!nul)
-		r = -EINVAL;
-	if (!r) {
-		memcpy(name, p, nlen);
-		name[nlen] = 0;
-	}
-	if (!r && op == OP_GUARDIAN_LOAD) {
-		pem = malloc(len - nlen);
-		if (!pem)
-			r = -ENOMEM;
-		else {
-			memcpy(pem, nul + 1, len - nlen - 1);
-			pem[len - nlen - 1] = 0;
-		}
-	}
+		return -EINVAL;
+	memcpy(name, p, nlen);
+	name[nlen] = 0;
+	if (op != OP_GUARDIAN_LOAD)
+		return 0;
+	*pem = malloc(len - nlen);
+	if (!*pem)
+		return -ENOMEM;
+	memcpy(*pem, nul + 1, len - nlen - 1);
+	(*pem)[len - nlen - 1] = 0;
+	return 0;
+}
 
+static int do_guardian(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, size_t len)
+{
+	_cleanup_free_ char *pem = NULL;
+	char name[VMS_GUARDIAN_NAME_MAX + 1];
+	int r;
+
+	r = guardian_payload(op, p, len, name, &pem);
+	if (r)
+		return send_frame(fd, (uint32_t)r, NULL, 0, NULL, 0);
 	/*
 	 * The verified-KP cache needs no flush: a hit is still unwrapped,
 	 * and only with the guardians held now.
 	 */
-	if (!r)
-		r = op == OP_GUARDIAN_DROP ? keys_guardian_drop(h, name) :
-			keys_guardian_load_held(h, name, pem);
-	free(pem);
+	r = op == OP_GUARDIAN_DROP ? keys_guardian_drop(h, name) :
+		keys_guardian_load_held(h, name, pem);
 	return send_frame(fd, (uint32_t)r, NULL, 0, NULL, 0);
 }
 
@@ -432,12 +444,51 @@ static void *serve(void *arg)
 	return NULL;
 }
 
+/* Open (and migrate) the store, decrypt the keys, close the store. */
+static int load_keys(struct hgsd *h)
+{
+	int r;
+
+	r = store_open(h->cfg.db_file, &h->st);	/* migrates a new/old store */
+	if (r)
+		return log_errno(r, "keyproc", "step=\"opening the store\" path=%s", h->cfg.db_file);
+	r = keys_load(h);
+	store_close(h->st);
+	h->st = NULL;
+	return r;
+}
+
+/* The verified-KP cache and a thread per channel but the first. */
+static int start_serving(struct hgsd *h, const int *fds, unsigned int n)
+{
+	unsigned int i;
+	pthread_t t;
+	int r;
+
+	kp_cache_n = h->cfg.kp_cache_entries;
+	kp_cache = kp_cache_n ? calloc(kp_cache_n, sizeof(*kp_cache)) : NULL;
+	if (kp_cache_n && !kp_cache)
+		return log_errno(-ENOMEM, "keyproc", "step=\"making the KP cache\" kp_cache_entries=%zu",
+				 kp_cache_n);
+	for (i = 1; i < n; i++) {
+		r = pthread_create(&t, NULL, serve, (void *)(intptr_t)fds[i]);
+		if (r)
+			return log_errno(-r, "keyproc", "step=\"starting a channel thread\"");
+	}
+	return 0;
+}
+
+/* Tell the network side why the key process cannot serve, and go. */
+static void key_process_fail(int tls_fd, int r)
+{
+	send_frame(tls_fd, (uint32_t)(r < 0 ? r : -r), NULL, 0, NULL, 0);
+	_exit(1);
+}
+
 static void key_process(struct hgsd *h, int *fds, unsigned int n, int tls_fd)
 {
-	pthread_t t;
-	unsigned int i;
-	int r;
 	sigset_t all;
+	int r;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_UNBLOCK, &all, NULL);	/* the parent blocked them */
@@ -445,31 +496,20 @@ static void key_process(struct hgsd *h, int *fds, unsigned int n, int tls_fd)
 	if (getppid() == 1)
 		_exit(1);
 	keyproc_hgsd = h;
-	r = store_open(h->cfg.db_file, &h->st);	/* migrates a new/old store */
-	if (!r)
-		r = keys_load(h);
-	store_close(h->st);
-	h->st = NULL;
-	if (r) {
-		send_frame(tls_fd, (uint32_t)r, NULL, 0, NULL, 0);
-		_exit(1);
-	}
-	kp_cache_n = h->cfg.kp_cache_entries;
-	kp_cache = kp_cache_n ? calloc(kp_cache_n, sizeof(*kp_cache)) : NULL;
-	if (kp_cache_n && !kp_cache)
-		r = -ENOMEM;
-	for (i = 1; !r && i < n; i++)
-		r = -pthread_create(&t, NULL, serve, (void *)(intptr_t)fds[i]);
+	r = load_keys(h);
+	if (r)
+		key_process_fail(tls_fd, r);
+	r = start_serving(h, fds, n);
+	if (r)
+		key_process_fail(tls_fd, r);
 	/* Everything it will ever need is open and running: confine it. */
-	if (!r && h->cfg.keyproc_seccomp) {
+	if (h->cfg.keyproc_seccomp) {
 		r = keyproc_confine();
-		if (r)
+		if (r) {
 			log_err("keyproc", "error=\"%s\" msg=\"cannot confine the key process (seccomp); set keyproc_seccomp = 0 to run it unconfined\"",
 				strerror(r < 0 ? -r : r));
-	}
-	if (r) {
-		send_frame(tls_fd, (uint32_t)(r < 0 ? r : -r), NULL, 0, NULL, 0);
-		_exit(1);
+			key_process_fail(tls_fd, r);
+		}
 	}
 	log_info("keyproc", "pid=%d channels=%u kp_cache_entries=%zu seccomp=%s msg=\"holding the service keys\"",
 		 (int)getpid(), n, kp_cache_n,
@@ -521,14 +561,16 @@ int keyproc_start(struct hgsd *h)
 		pthread_mutex_init(&channels[i].lock, NULL);
 	}
 	n_channels = n;
+	/* its first answer: the TLS key, or why it cannot serve */
 	r = recv_frame(tls[0], &status, &pem, &len);
 	close(tls[0]);
-	if (r || status) {
-		if (!r)
-			OPENSSL_clear_free(pem, len ? len : 1);
-		log_err("keyproc", "msg=\"the key process could not load the service keys\"");
+	if (r == 0 && status) {
+		OPENSSL_clear_free(pem, len ? len : 1);
+		r = (int32_t)status;
+	}
+	if (r) {
 		keyproc_stop();
-		return r ? r : (int)status;
+		return r;
 	}
 	/* libmicrohttpd wants a NUL-terminated PEM. */
 	h->tls_key_pem = OPENSSL_malloc(len + 1);
@@ -602,7 +644,7 @@ static int call(uint32_t op, const void *a, size_t alen, const void *b, size_t b
 	c = &channels[my_channel];
 	pthread_mutex_lock(&c->lock);
 	r = send_frame(c->fd, op, a, alen, b, blen);
-	if (!r)
+	if (r == 0)	/* the answer to what went */
 		r = recv_frame(c->fd, &word, out, outlen);
 	pthread_mutex_unlock(&c->lock);
 	if (r) {
@@ -625,12 +667,14 @@ int keyproc_issue(const struct vms_health_cert_info *in, long validity_s, long m
 	rq.validity_s = validity_s;
 	rq.margin_s = margin_s;
 	r = call(OP_ISSUE, &rq, sizeof(rq), NULL, 0, &st, der, len);
-	if (!r && st) {
+	if (r)
+		return r;
+	if (st) {
 		OPENSSL_free(*der);
 		*der = NULL;
-		r = st;
+		return st;
 	}
-	return r;
+	return 0;
 }
 
 enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,

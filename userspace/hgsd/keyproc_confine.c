@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 
 #include <seccomp.h>
@@ -47,6 +48,21 @@ static const int allowed[] = {
 	SCMP_SYS(renameat2), SCMP_SYS(unlink), SCMP_SYS(unlinkat),
 };
 
+#ifdef VMS_SANITIZED
+/*
+ * A sanitized build only (make -C userspace SAN=1, VMS_SANITIZED), never
+ * production: the ASan/UBSan runtime asks for the CPU count as it
+ * allocates, and a report reads the program's name (readlink), asks
+ * whether stderr is a terminal (ioctl TCGETS) and probes memory it dumps
+ * through a pipe. Without these the key process dies of SIGSYS instead
+ * of saying what the sanitizer found.
+ */
+static const int sanitizer_allowed[] = {
+	SCMP_SYS(sched_getaffinity), SCMP_SYS(readlink), SCMP_SYS(readlinkat),
+	SCMP_SYS(pipe), SCMP_SYS(pipe2),
+};
+#endif
+
 int keyproc_confine(void)
 {
 	scmp_filter_ctx ctx;
@@ -61,6 +77,13 @@ int keyproc_confine(void)
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);	/* every thread */
 	for (i = 0; !r && i < ARRAY_SIZE(allowed); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+#ifdef VMS_SANITIZED
+	for (i = 0; !r && i < ARRAY_SIZE(sanitizer_allowed); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sanitizer_allowed[i], 0);
+	if (!r)	/* isatty(2) only */
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_EQ, TCGETS));
+#endif
 	if (!r)
 		r = seccomp_load(ctx);
 	seccomp_release(ctx);

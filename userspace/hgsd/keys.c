@@ -31,6 +31,7 @@
 #include "keys.h"
 #include "log.h"
 #include "store.h"
+#include "vms_cleanup_json.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
@@ -38,29 +39,49 @@
 
 #define PASSWORD_LEN 64
 
+/* The master key file's password, wiped when it goes out of scope. */
+struct password {
+	char s[PASSWORD_LEN + 1];
+};
+
+static void password_wipe(struct password *pw)
+{
+	OPENSSL_cleanse(pw, sizeof(*pw));
+}
+
+/* The password is the hex of 32 random bytes (a struct vms_key32). */
+_Static_assert(sizeof(((struct vms_key32 *)0)->b) * 2 == PASSWORD_LEN,
+	       "the master key is 32 bytes in hex");
+
 static int path_join(char *out, size_t len, const char *dir, const char *name)
 {
 	int n = snprintf(out, len, "%s/%s", dir, name);
 
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	if (n < 0 || (size_t)n >= len)
+		return log_errno(-ENAMETOOLONG, "keys", "step=\"naming %s\" dir=%s", name, dir);
+	return 0;
 }
 
-static int read_password(const char *path, char pw[PASSWORD_LEN + 1])
+static int read_password(const char *path, struct password *pw)
 {
 	struct stat st;
 	int r;
 
 	if (stat(path, &st) < 0)
-		return -errno;
+		return log_errno(-errno, "keys", "step=\"finding the master key file\" path=%s",
+				 path);
 	if (st.st_mode & 0077) {
 		log_err("keys", "path=%s msg=\"master key file must not be readable by group or others (chmod 600)\"", path);
 		return -EPERM;
 	}
-	r = vms_read_file_exact(path, (uint8_t *)pw, PASSWORD_LEN);
-	pw[PASSWORD_LEN] = 0;
-	if (!r && strspn(pw, "0123456789abcdef") != PASSWORD_LEN)
-		r = -EINVAL;
-	return r;
+	r = vms_read_file_exact(path, (uint8_t *)pw->s, PASSWORD_LEN);
+	pw->s[PASSWORD_LEN] = 0;
+	if (r)
+		return log_errno(r, "keys", "step=\"reading the master key file\" path=%s", path);
+	if (strspn(pw->s, "0123456789abcdef") != PASSWORD_LEN)
+		return log_errno(-EINVAL, "keys", "step=\"reading the master key file\" path=%s msg=\"not 64 lower-case hex digits\"",
+				 path);
+	return 0;
 }
 
 static int guardian_path(const struct hgsd_config *c, const char *name,
@@ -68,10 +89,16 @@ static int guardian_path(const struct hgsd_config *c, const char *name,
 {
 	int n = snprintf(out, len, "%s/keys/guardian-%s.pem", c->state_dir, name);
 
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	if (n < 0 || (size_t)n >= len)
+		return log_errno(-ENAMETOOLONG, "keys", "step=\"naming the guardian's key file\" guardian=%s",
+				 name);
+	return 0;
 }
 
-/* Create guardian @name, write it encrypted; public PEM into *pem. */
+/*
+ * Create guardian @name, write it encrypted; public PEM into *pem.
+ * -EEXIST: its key file exists (not logged: the caller refuses the name).
+ */
 static int new_guardian(const struct hgsd_config *c, const char *pw,
 			const char *name, struct vms_guardian *g, char **pem)
 {
@@ -79,17 +106,30 @@ static int new_guardian(const struct hgsd_config *c, const char *pw,
 	int r;
 
 	r = guardian_path(c, name, path, sizeof(path));
-	if (!r)
-		r = vms_guardian_new(name, 3650, g);
-	if (!r)
-		r = vms_guardian_write(path, g, 1, pw, VMS_WRITE_NOCLOBBER);
-	if (!r)
-		r = vms_guardian_to_pem(g, pem);
 	if (r)
+		return r;
+	r = vms_guardian_new(name, 3650, g);
+	if (r) {
 		vms_guardian_free(g);
-	return r;
+		return log_errno(r, "keys", "step=\"creating the guardian's keys\" guardian=%s", name);
+	}
+	r = vms_guardian_write(path, g, 1, pw, VMS_WRITE_NOCLOBBER);
+	if (r) {
+		vms_guardian_free(g);
+		if (r == -EEXIST)
+			return r;
+		return log_errno(r, "keys", "step=\"writing the guardian's key file\" path=%s", path);
+	}
+	r = vms_guardian_to_pem(g, pem);
+	if (r) {
+		vms_guardian_free(g);
+		return log_errno(r, "keys", "step=\"writing the guardian's certificates\" guardian=%s",
+				 name);
+	}
+	return 0;
 }
 
+/* --init: a new P-256 key and its self-signed certificate, DIR/@keyname, DIR/@certname. */
 static int init_signer(const char *dir, const char *pw, const char *keyname,
 		       const char *certname, const char *cn,
 		       enum vms_cert_kind kind, long days, const char *san)
@@ -100,266 +140,377 @@ static int init_signer(const char *dir, const char *pw, const char *keyname,
 	int r;
 
 	if (!k)
-		return -ENOMEM;
+		return log_errno(-ENOMEM, "init", "step=\"generating the key\" key=%s", keyname);
 	c = vms_cert_self_signed_san(k, cn, days, kind, san);
 	if (!c)
-		return -ENOMEM;
+		return log_errno(-ENOMEM, "init", "step=\"making the certificate\" certificate=%s",
+				 certname);
 	r = path_join(kp, sizeof(kp), dir, keyname);
-	if (!r)
-		r = path_join(cp, sizeof(cp), dir, certname);
-	if (!r)
-		r = vms_pkey_write_private(kp, k, pw, VMS_WRITE_NOCLOBBER);
-	if (!r)
-		r = vms_cert_write(cp, c);
-	return r;
+	if (r)
+		return r;
+	r = path_join(cp, sizeof(cp), dir, certname);
+	if (r)
+		return r;
+	r = vms_pkey_write_private(kp, k, pw, VMS_WRITE_NOCLOBBER);
+	if (r)
+		return log_errno(r, "init", "step=\"writing the key\" path=%s", kp);
+	r = vms_cert_write(cp, c);
+	if (r)
+		return log_errno(r, "init", "step=\"writing the certificate\" path=%s", cp);
+	return 0;
+}
+
+/* --init: the master key, the signer, the HTTPS key, the first guardian. */
+static int create_keys(const char *dir, const struct hgsd_config *cfg, const char *tls_san,
+		       char **guardian_pem)
+{
+	_cleanup_(vms_guardian_free) struct vms_guardian g = { 0 };
+	_cleanup_(vms_key32_wipe) struct vms_key32 raw;
+	_cleanup_(password_wipe) struct password pw;
+	int r;
+
+	if (RAND_bytes(raw.b, sizeof(raw.b)) != 1)
+		return log_errno(-EIO, "init", "step=\"drawing the master key\"");
+	vms_hex_encode(raw.b, sizeof(raw.b), pw.s);
+	r = vms_write_file_atomic(cfg->master_key_file, pw.s, PASSWORD_LEN, 0600,
+				  VMS_WRITE_NOCLOBBER);
+	if (r)
+		return log_errno(r, "init", "step=\"writing the master key\" path=%s",
+				 cfg->master_key_file);
+	r = init_signer(dir, pw.s, "keys/signer.key", "signer.pem",
+			"vmshield HGS attestation signer", VMS_CERT_CA, 3650, NULL);
+	if (r)
+		return r;
+	r = init_signer(dir, pw.s, "keys/tls.key", "tls.pem", "localhost",
+			VMS_CERT_TLS_SERVER, 825, tls_san);
+	if (r)
+		return r;
+	return new_guardian(cfg, pw.s, "hgs-guardian-1", &g, guardian_pem);
+}
+
+/* --init: a new store that publishes the first guardian, the primary. */
+static int create_store(const struct hgsd_config *cfg, const char *guardian_pem)
+{
+	_cleanup_(store_closep) struct store *st = NULL;
+	int r;
+
+	r = store_open(cfg->db_file, &st);
+	if (r)
+		return log_errno(r, "init", "step=\"creating the store\" path=%s", cfg->db_file);
+	r = store_guardian_add(st, "hgs-guardian-1", guardian_pem, 1, "hgsd --init");
+	if (r)
+		return log_errno(r, "init", "step=\"storing the first guardian\" path=%s",
+				 cfg->db_file);
+	return 0;
 }
 
 int keys_init(const char *dir, struct hgsd_config *cfg, const char *tls_san)
 {
-	char keys[HGSD_PATH_MAX], path[HGSD_PATH_MAX], pw[PASSWORD_LEN + 1];
-	uint8_t raw[PASSWORD_LEN / 2];
-	struct vms_guardian g;
-	struct store *st = NULL;
-	char *pem = NULL;
+	_cleanup_free_ char *pem = NULL;
+	char keys[HGSD_PATH_MAX], path[HGSD_PATH_MAX];
 	int r;
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
+		return log_errno(-errno, "init", "step=\"creating the state directory\" path=%s", dir);
 	r = path_join(keys, sizeof(keys), dir, "keys");
 	if (r)
 		return r;
 	if (mkdir(keys, 0700) < 0)
 		return -errno;	/* EEXIST: refuse to re-initialise */
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return -EIO;
-	vms_hex_encode(raw, sizeof(raw), pw);
-	OPENSSL_cleanse(raw, sizeof(raw));
-	r = vms_write_file_atomic(cfg->master_key_file, pw, PASSWORD_LEN, 0600,
-				  VMS_WRITE_NOCLOBBER);
-	if (!r)
-		r = init_signer(dir, pw, "keys/signer.key", "signer.pem",
-				"vmshield HGS attestation signer", VMS_CERT_CA, 3650,
-				NULL);
-	if (!r)
-		r = init_signer(dir, pw, "keys/tls.key", "tls.pem", "localhost",
-				VMS_CERT_TLS_SERVER, 825, tls_san);
-	if (!r)
-		r = new_guardian(cfg, pw, "hgs-guardian-1", &g, &pem);
-	OPENSSL_cleanse(pw, sizeof(pw));
+	r = create_keys(dir, cfg, tls_san, &pem);
 	if (r)
 		return r;
-	vms_guardian_free(&g);
-	r = store_open(cfg->db_file, &st);
-	if (!r)
-		r = store_guardian_add(st, "hgs-guardian-1", pem, 1, "hgsd --init");
-	store_close(st);
-	free(pem);
-	if (!r)
-		r = path_join(path, sizeof(path), dir, "hgsd.conf");
-	if (!r)
-		r = config_write_default(path, cfg);
+	r = create_store(cfg, pem);
+	if (r)
+		return r;
+	r = path_join(path, sizeof(path), dir, "hgsd.conf");
+	if (r)
+		return r;
+	r = config_write_default(path, cfg);
+	if (r)
+		return log_errno(r, "init", "step=\"writing the configuration\" path=%s", path);
+	return 0;
+}
+
+/* DIR/@name's private key, decrypted with @pw. */
+static int read_private_key(const char *dir, const char *name, const char *pw,
+			    EVP_PKEY **k)
+{
+	char path[HGSD_PATH_MAX];
+	int r;
+
+	r = path_join(path, sizeof(path), dir, name);
+	if (r)
+		return r;
+	r = vms_pkey_read_private(path, pw, k);
+	if (r)
+		return log_errno(r, "keys", "step=\"reading the private key\" path=%s", path);
+	return 0;
+}
+
+/* DIR/@name's certificate. */
+static int read_certificate(const char *dir, const char *name, X509 **c)
+{
+	char path[HGSD_PATH_MAX];
+	int r;
+
+	r = path_join(path, sizeof(path), dir, name);
+	if (r)
+		return r;
+	r = vms_cert_read(path, c);
+	if (r)
+		return log_errno(r, "keys", "step=\"reading the certificate\" path=%s", path);
+	return 0;
+}
+
+/*
+ * Key process: guardian @name's key file, which must hold both private
+ * keys and the certificates the store publishes for it (@pem).
+ */
+static int read_held_guardian(const struct hgsd_config *c, const char *pw,
+			      const char *name, const char *pem, struct vms_guardian *g)
+{
+	_cleanup_(vms_guardian_free) struct vms_guardian pub = { 0 };
+	char path[HGSD_PATH_MAX];
+	int r;
+
+	r = guardian_path(c, name, path, sizeof(path));
+	if (r)
+		return r;
+	r = vms_guardian_read(path, pw, g);
+	if (r)
+		return log_errno(r, "keys", "step=\"reading the guardian's key file\" path=%s", path);
+	if (!g->enc_key || !g->sign_key)
+		r = log_errno(-ENOKEY, "keys", "step=\"finding the guardian's private keys\" path=%s",
+			      path);
+	else if (!pem || vms_guardian_from_pem(pem, strlen(pem), NULL, &pub))
+		r = log_errno(-EINVAL, "keys", "step=\"reading the guardian's published certificates\" guardian=%s",
+			      name);
+	else if (X509_cmp(pub.enc_cert, g->enc_cert) || X509_cmp(pub.sign_cert, g->sign_cert))
+		r = log_errno(-EKEYREJECTED, "keys", "step=\"matching the key file to the published certificates\" path=%s",
+			      path);
+	if (r)
+		vms_guardian_free(g);
 	return r;
 }
 
+/* Append @g (taken) to the guardians held; -ENOSPC when they are full. */
+static int guardian_append(struct hgsd *h, struct vms_guardian *g, int primary)
+{
+	pthread_rwlock_wrlock(&h->lock);
+	if (h->n_guardians >= HGSD_MAX_GUARDIANS) {
+		pthread_rwlock_unlock(&h->lock);
+		return -ENOSPC;
+	}
+	h->guardians[h->n_guardians].g = *g;
+	h->guardians[h->n_guardians].primary = primary;
+	h->guardian_ptrs[h->n_guardians] = &h->guardians[h->n_guardians].g;
+	h->n_guardians++;
+	pthread_rwlock_unlock(&h->lock);
+	memset(g, 0, sizeof(*g));
+	return 0;
+}
+
+#define SQL_ENABLED_GUARDIANS \
+	"SELECT name, certificates, is_primary FROM guardians WHERE enabled = 1 ORDER BY is_primary DESC, name"
+
+/* Key process: every enabled guardian, the primary first. */
 static int load_guardians(struct hgsd *h, const char *pw)
 {
-	json_t *rows = store_query(h->st, "SELECT name, certificates, is_primary FROM guardians WHERE enabled = 1 ORDER BY is_primary DESC, name",
-				   0);
-	char path[HGSD_PATH_MAX];
+	_cleanup_json_ json_t *rows = store_query(h->st, SQL_ENABLED_GUARDIANS, 0);
 	json_t *row;
 	size_t i;
-	int r = 0;
+	int r;
 
 	if (!rows)
-		return -ENOMEM;
+		return log_errno(-ENOMEM, "keys", "step=\"listing the guardians\"");
 	json_array_foreach(rows, i, row) {
-		struct hgs_guardian *hg = &h->guardians[h->n_guardians];
+		_cleanup_(vms_guardian_free) struct vms_guardian g = { 0 };
 		const char *name = json_string_value(json_object_get(row, "name"));
 		const char *pem = json_string_value(json_object_get(row, "certificates"));
-		struct vms_guardian pub;
+		int primary = (int)json_integer_value(json_object_get(row, "is_primary"));
 
-		if (h->n_guardians == HGSD_MAX_GUARDIANS) {
-			r = -E2BIG;
-			break;
-		}
-		r = guardian_path(&h->cfg, name, path, sizeof(path));
-		if (!r)
-			r = vms_guardian_read(path, pw, &hg->g);
-		if (!r && (!hg->g.enc_key || !hg->g.sign_key))
-			r = -ENOKEY;
-		/* The key file must match the certificates the store publishes. */
-		if (!r && !vms_guardian_from_pem(pem, strlen(pem), NULL, &pub)) {
-			if (X509_cmp(pub.enc_cert, hg->g.enc_cert) ||
-			    X509_cmp(pub.sign_cert, hg->g.sign_cert))
-				r = -EKEYREJECTED;
-			vms_guardian_free(&pub);
-		}
-		if (r) {
-			log_err("keys", "guardian=%s error=\"%s\"", name, strerror(-r));
-			vms_guardian_free(&hg->g);
-			break;
-		}
-		hg->primary = (int)json_integer_value(json_object_get(row, "is_primary"));
-		h->guardian_ptrs[h->n_guardians] = &hg->g;
-		h->n_guardians++;
+		if (!name)
+			return log_errno(-EIO, "keys", "step=\"listing the guardians\"");
+		r = read_held_guardian(&h->cfg, pw, name, pem, &g);
+		if (r)
+			return r;
+		r = guardian_append(h, &g, primary);
+		if (r)
+			return log_errno(-E2BIG, "keys", "step=\"holding the guardian\" guardian=%s max=%d",
+					 name, HGSD_MAX_GUARDIANS);
 	}
-	json_decref(rows);
-	if (!r && !h->n_guardians)
-		r = -ENOKEY;
-	return r;
+	if (!h->n_guardians)
+		return log_errno(-ENOKEY, "keys", "step=\"finding an enabled guardian\"");
+	return 0;
+}
+
+/* Key process: the attestation signer's key and certificate, a pair. */
+static int load_signer(struct hgsd *h, const char *pw)
+{
+	const char *dir = h->cfg.state_dir;
+	int r;
+
+	r = read_private_key(dir, "keys/signer.key", pw, &h->signer_key);
+	if (r)
+		return r;
+	r = read_certificate(dir, "signer.pem", &h->signer_cert);
+	if (r)
+		return r;
+	if (!X509_check_private_key(h->signer_cert, h->signer_key))
+		return log_errno(-EKEYREJECTED, "keys", "step=\"matching the signer key to signer.pem\" dir=%s",
+				 dir);
+	return 0;
+}
+
+/* Key process: the HTTPS key and certificate as PEM for libmicrohttpd. */
+static int load_tls(struct hgsd *h, const char *pw)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *tls = NULL;
+	_cleanup_(X509_freep) X509 *tls_cert = NULL;
+	const char *dir = h->cfg.state_dir;
+	int r;
+
+	r = read_private_key(dir, "keys/tls.key", pw, &tls);
+	if (r)
+		return r;
+	r = read_certificate(dir, "tls.pem", &tls_cert);
+	if (r)
+		return r;
+	r = vms_pkey_private_pem(tls, &h->tls_key_pem, &h->tls_key_len);
+	if (r)
+		return log_errno(r, "keys", "step=\"writing the HTTPS key as PEM\"");
+	r = vms_cert_to_pem(tls_cert, &h->tls_cert_pem);
+	if (r)
+		return log_errno(r, "keys", "step=\"writing the HTTPS certificate as PEM\"");
+	return 0;
 }
 
 int keys_load(struct hgsd *h)
 {
-	_cleanup_(EVP_PKEY_freep) EVP_PKEY *tls = NULL;
-	_cleanup_(X509_freep) X509 *tls_cert = NULL;
-	char pw[PASSWORD_LEN + 1], path[HGSD_PATH_MAX];
-	const char *dir = h->cfg.state_dir;
+	_cleanup_(password_wipe) struct password pw;
 	int r;
 
-	r = read_password(h->cfg.master_key_file, pw);
-	if (r) {
-		log_err("keys", "path=%s error=\"%s\"", h->cfg.master_key_file, strerror(-r));
-		return r;
-	}
-	r = path_join(path, sizeof(path), dir, "keys/signer.key");
-	if (!r)
-		r = vms_pkey_read_private(path, pw, &h->signer_key);
-	if (!r)
-		r = path_join(path, sizeof(path), dir, "signer.pem");
-	if (!r)
-		r = vms_cert_read(path, &h->signer_cert);
-	if (!r && !X509_check_private_key(h->signer_cert, h->signer_key))
-		r = -EKEYREJECTED;
+	r = read_password(h->cfg.master_key_file, &pw);
 	if (r)
-		log_err("keys", "what=signer error=\"%s\"", strerror(-r));
-	if (!r) {
-		r = path_join(path, sizeof(path), dir, "keys/tls.key");
-		if (!r)
-			r = vms_pkey_read_private(path, pw, &tls);
-		if (!r)
-			r = path_join(path, sizeof(path), dir, "tls.pem");
-		if (!r)
-			r = vms_cert_read(path, &tls_cert);
-		if (!r)
-			r = vms_pkey_private_pem(tls, &h->tls_key_pem, &h->tls_key_len);
-		if (!r)
-			r = vms_cert_to_pem(tls_cert, &h->tls_cert_pem);
-		if (r)
-			log_err("keys", "what=tls error=\"%s\"", strerror(-r));
-	}
-	if (!r)
-		r = load_guardians(h, pw);
-	OPENSSL_cleanse(pw, sizeof(pw));
-	if (!r)
-		log_info("keys", "signer=loaded guardians=%u primary=%s", h->n_guardians,
-			 h->guardians[0].g.name);
-	return r;
+		return r;
+	r = load_signer(h, pw.s);
+	if (r)
+		return r;
+	r = load_tls(h, pw.s);
+	if (r)
+		return r;
+	r = load_guardians(h, pw.s);
+	if (r)
+		return r;
+	log_info("keys", "signer=loaded guardians=%u primary=%s", h->n_guardians,
+		 h->guardians[0].g.name);
+	return 0;
 }
 
 int keys_new_guardian_held(struct hgsd *h, const char *name, char **pem)
 {
-	char pw[PASSWORD_LEN + 1];
-	struct vms_guardian g;
+	_cleanup_(vms_guardian_free) struct vms_guardian g = { 0 };
+	_cleanup_(password_wipe) struct password pw;
 	int r;
 
 	*pem = NULL;
 	if (h->n_guardians >= HGSD_MAX_GUARDIANS)
 		return -ENOSPC;
-	r = read_password(h->cfg.master_key_file, pw);
+	r = read_password(h->cfg.master_key_file, &pw);
 	if (r)
 		return r;
-	r = new_guardian(&h->cfg, pw, name, &g, pem);
-	OPENSSL_cleanse(pw, sizeof(pw));
+	r = new_guardian(&h->cfg, pw.s, name, &g, pem);
 	if (r)
 		return r;
-	pthread_rwlock_wrlock(&h->lock);
-	h->guardians[h->n_guardians].g = g;
-	h->guardians[h->n_guardians].primary = 0;
-	h->guardian_ptrs[h->n_guardians] = &h->guardians[h->n_guardians].g;
-	h->n_guardians++;
-	pthread_rwlock_unlock(&h->lock);
-	return 0;
+	r = guardian_append(h, &g, 0);
+	if (r) {
+		free(*pem);
+		*pem = NULL;
+	}
+	return r;
 }
 
 int keys_add_public_guardian(struct hgsd *h, const char *pem)
 {
-	struct vms_guardian g;
+	_cleanup_(vms_guardian_free) struct vms_guardian g = { 0 };
 	int r;
 
 	r = vms_guardian_from_pem(pem, strlen(pem), NULL, &g);
 	if (r)
 		return r;
-	pthread_rwlock_wrlock(&h->lock);
-	if (h->n_guardians == HGSD_MAX_GUARDIANS) {
-		pthread_rwlock_unlock(&h->lock);
-		vms_guardian_free(&g);
-		return -ENOSPC;
-	}
-	h->guardians[h->n_guardians].g = g;
-	h->guardians[h->n_guardians].primary = 0;
-	h->guardian_ptrs[h->n_guardians] = &h->guardians[h->n_guardians].g;
-	h->n_guardians++;
-	pthread_rwlock_unlock(&h->lock);
+	return guardian_append(h, &g, 0);
+}
+
+/* Network process: the admin client CA (PEM), when admin_client_ca is set. */
+static int load_admin_ca(struct hgsd *h)
+{
+	_cleanup_free_ uint8_t *ca = NULL;
+	const char *path = h->cfg.admin_client_ca;
+	size_t calen;
+	int r;
+
+	if (!path[0])
+		return 0;
+	r = vms_read_file(path, 1 << 20, &ca, &calen);
+	if (r)
+		return log_errno(r, "keys", "step=\"reading the admin client CA\" admin_client_ca=%s",
+				 path);
+	h->admin_ca_pem = malloc(calen + 1);
+	if (!h->admin_ca_pem)
+		return log_errno(-ENOMEM, "keys", "step=\"reading the admin client CA\" admin_client_ca=%s",
+				 path);
+	memcpy(h->admin_ca_pem, ca, calen);
+	h->admin_ca_pem[calen] = 0;
+	if (!strstr(h->admin_ca_pem, "BEGIN CERTIFICATE"))
+		return log_errno(-EINVAL, "keys", "step=\"reading the admin client CA\" admin_client_ca=%s msg=\"no PEM certificate in it\"",
+				 path);
 	return 0;
 }
 
-int keys_load_public(struct hgsd *h)
+/* Network process: the enabled guardians' certificates, the primary first. */
+static int load_public_guardians(struct hgsd *h)
 {
-	json_t *rows = store_query(h->st, "SELECT name, certificates, is_primary FROM guardians WHERE enabled = 1 ORDER BY is_primary DESC, name",
-				   0);
-	char path[HGSD_PATH_MAX];
+	_cleanup_json_ json_t *rows = store_query(h->st, SQL_ENABLED_GUARDIANS, 0);
 	json_t *row;
 	size_t i;
 	int r;
 
 	if (!rows)
-		return -ENOMEM;
-	r = path_join(path, sizeof(path), h->cfg.state_dir, "signer.pem");
-	if (!r)
-		r = vms_cert_read(path, &h->signer_cert);
-	if (!r)
-		r = path_join(path, sizeof(path), h->cfg.state_dir, "tls.pem");
-	if (!r) {
-		_cleanup_(X509_freep) X509 *tls = NULL;
-
-		r = vms_cert_read(path, &tls);
-		if (!r)
-			r = vms_cert_to_pem(tls, &h->tls_cert_pem);
-	}
-	if (!r && h->cfg.admin_client_ca[0]) {
-		uint8_t *ca;
-		size_t calen;
-
-		r = vms_read_file(h->cfg.admin_client_ca, 1 << 20, &ca, &calen);
-		if (!r) {
-			h->admin_ca_pem = malloc(calen + 1);
-			if (h->admin_ca_pem) {
-				memcpy(h->admin_ca_pem, ca, calen);
-				h->admin_ca_pem[calen] = 0;
-			}
-			free(ca);
-			r = h->admin_ca_pem && strstr(h->admin_ca_pem, "BEGIN CERTIFICATE") ?
-				0 : -EINVAL;
-		}
-		if (r)
-			log_err("keys", "admin_client_ca=%s error=\"%s\"", h->cfg.admin_client_ca,
-				strerror(-r));
-	}
+		return log_errno(-ENOMEM, "keys", "step=\"listing the guardians\"");
 	json_array_foreach(rows, i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
 		const char *pem = json_string_value(json_object_get(row, "certificates"));
 
-		if (r)
-			break;
 		r = keys_add_public_guardian(h, pem ? pem : "");
-		if (!r)
-			h->guardians[h->n_guardians - 1].primary =
-				(int)json_integer_value(json_object_get(row, "is_primary"));
+		if (r)
+			return log_errno(r, "keys", "step=\"reading the guardian's published certificates\" guardian=%s",
+					 name ? name : "-");
+		h->guardians[h->n_guardians - 1].primary =
+			(int)json_integer_value(json_object_get(row, "is_primary"));
 	}
-	json_decref(rows);
+	return 0;
+}
+
+int keys_load_public(struct hgsd *h)
+{
+	_cleanup_(X509_freep) X509 *tls = NULL;
+	const char *dir = h->cfg.state_dir;
+	int r;
+
+	r = read_certificate(dir, "signer.pem", &h->signer_cert);
 	if (r)
-		log_err("keys", "what=public error=\"%s\"", strerror(-r));
-	return r;
+		return r;
+	r = read_certificate(dir, "tls.pem", &tls);
+	if (r)
+		return r;
+	r = vms_cert_to_pem(tls, &h->tls_cert_pem);
+	if (r)
+		return log_errno(r, "keys", "step=\"writing the HTTPS certificate as PEM\"");
+	r = load_admin_ca(h);
+	if (r)
+		return r;
+	return load_public_guardians(h);
 }
 
 void keys_free(struct hgsd *h)
@@ -410,6 +561,22 @@ int keys_drop_public_guardian(struct hgsd *h, const char *name)
 	return keys_guardian_drop(h, name);
 }
 
+/* -EEXIST if guardian @name is held, -ENOSPC if no other fits. */
+static int guardian_slot_free(struct hgsd *h, const char *name)
+{
+	unsigned int i;
+	int r = 0;
+
+	pthread_rwlock_rdlock(&h->lock);
+	for (i = 0; i < h->n_guardians && !r; i++)
+		if (!strcmp(h->guardians[i].g.name, name))
+			r = -EEXIST;
+	if (r == 0 && h->n_guardians >= HGSD_MAX_GUARDIANS)
+		r = -ENOSPC;
+	pthread_rwlock_unlock(&h->lock);
+	return r;
+}
+
 /*
  * Key process: load guardian @name again from its key file (it was
  * enabled), after checking that the file holds the certificates the
@@ -417,55 +584,20 @@ int keys_drop_public_guardian(struct hgsd *h, const char *name)
  */
 int keys_guardian_load_held(struct hgsd *h, const char *name, const char *pem)
 {
-	char pw[PASSWORD_LEN + 1], path[HGSD_PATH_MAX];
-	struct vms_guardian g, pub;
-	unsigned int i;
+	_cleanup_(vms_guardian_free) struct vms_guardian g = { 0 };
+	_cleanup_(password_wipe) struct password pw;
 	int r;
 
-	pthread_rwlock_rdlock(&h->lock);
-	for (i = 0; i < h->n_guardians; i++)
-		if (!strcmp(h->guardians[i].g.name, name))
-			break;
-	r = i < h->n_guardians ? -EEXIST :
-		h->n_guardians >= HGSD_MAX_GUARDIANS ? -ENOSPC : 0;
-	pthread_rwlock_unlock(&h->lock);
+	r = guardian_slot_free(h, name);
 	if (r)
 		return r;
-	r = guardian_path(&h->cfg, name, path, sizeof(path));
+	r = read_password(h->cfg.master_key_file, &pw);
 	if (r)
 		return r;
-	r = read_password(h->cfg.master_key_file, pw);
+	r = read_held_guardian(&h->cfg, pw.s, name, pem, &g);
 	if (r)
 		return r;
-	r = vms_guardian_read(path, pw, &g);
-	OPENSSL_cleanse(pw, sizeof(pw));
-	if (r)
-		return r;
-	if (!g.enc_key || !g.sign_key)
-		r = -ENOKEY;
-	if (!r)
-		r = vms_guardian_from_pem(pem, strlen(pem), NULL, &pub) ? -EINVAL : 0;
-	if (!r) {
-		if (X509_cmp(pub.enc_cert, g.enc_cert) || X509_cmp(pub.sign_cert, g.sign_cert))
-			r = -EKEYREJECTED;
-		vms_guardian_free(&pub);
-	}
-	if (r) {
-		vms_guardian_free(&g);
-		return r;
-	}
-	pthread_rwlock_wrlock(&h->lock);
-	if (h->n_guardians >= HGSD_MAX_GUARDIANS) {
-		pthread_rwlock_unlock(&h->lock);
-		vms_guardian_free(&g);
-		return -ENOSPC;
-	}
-	h->guardians[h->n_guardians].g = g;
-	h->guardians[h->n_guardians].primary = 0;
-	h->guardian_ptrs[h->n_guardians] = &h->guardians[h->n_guardians].g;
-	h->n_guardians++;
-	pthread_rwlock_unlock(&h->lock);
-	return 0;
+	return guardian_append(h, &g, 0);
 }
 
 /*

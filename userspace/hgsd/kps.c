@@ -30,6 +30,7 @@
 #include "log.h"
 #include "store.h"
 #include "vms_b64.h"
+#include "vms_cleanup_json.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_hex.h"
 #include "vms_hgs_cert.h"
@@ -164,6 +165,20 @@ static enum vms_hgs_reason check_cert(struct hgsd *h, const uint8_t *der, size_t
 	return HGS_PASSED;
 }
 
+/* 1 if the guardian @pem (its encryption certificate) is among @rc. */
+static int guardian_among(const char *pem, STACK_OF(X509) *rc)
+{
+	_cleanup_(vms_guardian_free) struct vms_guardian g = { 0 };
+	int j;
+
+	if (vms_guardian_from_pem(pem, strlen(pem), NULL, &g))
+		return 0;
+	for (j = 0; j < sk_X509_num(rc); j++)
+		if (!X509_cmp(sk_X509_value(rc, j), g.enc_cert))
+			return 1;
+	return 0;
+}
+
 /*
  * KeyProtectorNotForThisHgs, made precise: if one of the KP's recipients
  * is a guardian of this HGS that an admin disabled, say so. Only on that
@@ -171,32 +186,21 @@ static enum vms_hgs_reason check_cert(struct hgsd *h, const uint8_t *der, size_t
  */
 static enum vms_hgs_reason not_for_us_reason(struct hgsd *h, const uint8_t *kp, size_t len)
 {
-	json_t *rows = store_query(h->st, "SELECT certificates FROM guardians WHERE enabled = 0", 0);
-	enum vms_hgs_reason r = HGS_R_KP_NOT_FOR_THIS_HGS;
-	STACK_OF(X509) *rc = NULL;
+	_cleanup_(vms_x509_stack_freep) STACK_OF(X509) *rc = NULL;
+	_cleanup_json_ json_t *rows = NULL;
 	json_t *row;
 	size_t i;
-	int j;
 
-	if (!rows || !json_array_size(rows) || vms_kp_recipients(kp, len, &rc)) {
-		json_decref(rows);
-		return r;
-	}
+	rows = store_query(h->st, "SELECT certificates FROM guardians WHERE enabled = 0", 0);
+	if (!rows || !json_array_size(rows) || vms_kp_recipients(kp, len, &rc))
+		return HGS_R_KP_NOT_FOR_THIS_HGS;
 	json_array_foreach(rows, i, row) {
 		const char *pem = json_string_value(json_object_get(row, "certificates"));
-		struct vms_guardian g;
 
-		if (r != HGS_R_KP_NOT_FOR_THIS_HGS || !pem ||
-		    vms_guardian_from_pem(pem, strlen(pem), NULL, &g))
-			continue;
-		for (j = 0; j < sk_X509_num(rc); j++)
-			if (!X509_cmp(sk_X509_value(rc, j), g.enc_cert))
-				r = HGS_R_KP_GUARDIAN_DISABLED;
-		vms_guardian_free(&g);
+		if (pem && guardian_among(pem, rc))
+			return HGS_R_KP_GUARDIAN_DISABLED;
 	}
-	sk_X509_pop_free(rc, X509_free);
-	json_decref(rows);
-	return r;
+	return HGS_R_KP_NOT_FOR_THIS_HGS;
 }
 
 struct release_out {
@@ -256,10 +260,10 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 
 void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
 {
+	_cleanup_free_ char *b64 = NULL;
 	struct release_out out;
 	enum vms_hgs_reason r;
 	char vm[VMS_UUID_STR_LEN], kid[33], hbuf[80], detail[128];
-	char *b64;
 
 	memset(&out, 0, sizeof(out));
 	r = release(h, rq, a, &out);
@@ -295,24 +299,17 @@ void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
 			       "lifetime_s", (json_int_t)out.lifetime,
 			       "worker_policy_version", (json_int_t)out.worker_version,
 			       "worker_digests", (json_int_t)out.n_digests));
-	free(b64);
 }
 
-void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a)
+/* The guardians tenants may protect keys to, the primary first. */
+static json_t *guardians_json(struct hgsd *h)
 {
-	_cleanup_free_ char *signer = NULL;
-	json_t *gs = json_array(), *o;
+	json_t *gs = json_array();
 	unsigned int i;
 
-	(void)rq;
-	if (!gs || vms_cert_to_pem(h->signer_cert, &signer)) {
-		json_decref(gs);
-		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
-		return;
-	}
 	pthread_rwlock_rdlock(&h->lock);
-	for (i = 0; i < h->n_guardians; i++) {
-		char *pem = NULL;
+	for (i = 0; gs && i < h->n_guardians; i++) {
+		_cleanup_free_ char *pem = NULL;
 
 		if (vms_guardian_to_pem(&h->guardians[i].g, &pem))
 			continue;
@@ -320,11 +317,24 @@ void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a)
 				"name", h->guardians[i].g.name,
 				"primary", h->guardians[i].primary,
 				"certificates", pem));
-		free(pem);
 	}
 	pthread_rwlock_unlock(&h->lock);
+	return gs;
+}
+
+void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	_cleanup_free_ char *signer = NULL;
+	json_t *o;
+
+	(void)rq;
+	if (vms_cert_to_pem(h->signer_cert, &signer)) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	/* "o" takes the list's reference, on failure too */
 	o = json_pack("{s:i, s:s, s:o, s:[s, s]}", "protocol_version", 1,
-		      "signer_certificate", signer, "guardians", gs,
+		      "signer_certificate", signer, "guardians", guardians_json(h),
 		      "attestation_modes", "host-key", "tpm");
 	if (!o)
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);

@@ -32,6 +32,7 @@
 #include "state.h"
 #include "store.h"
 #include "tpm_session.h"
+#include "vms_cleanup_json.h"
 #include "vms_hgs_client.h"
 #include "vms_x509.h"
 
@@ -86,77 +87,95 @@ static int do_init(const char *dir, const char *port, const char *tls_san)
 	return 0;
 }
 
-static int run(const char *conf)
+/*
+ * Everything hgsd serves with, in order. The key process first: it
+ * migrates the store and decrypts the keys; this process never sees them
+ * (keyproc.c). A step that fails is named, then hgsd stops.
+ */
+static int start(struct hgsd *h)
+{
+	const struct retention ret = {
+		.events_max_age_days = h->cfg.events_max_age_days,
+		.events_max_rows = h->cfg.events_max_rows,
+		.audit_max_age_days = h->cfg.audit_max_age_days,
+		.audit_max_rows = h->cfg.audit_max_rows,
+		.interval_s = h->cfg.retention_interval_s,
+	};
+	int r;
+
+	r = keyproc_start(h);
+	if (r)
+		return log_errno(r, "start", "step=\"starting the key process (it loads the service keys)\"");
+	r = store_open(h->cfg.db_file, &h->st);
+	if (r)
+		return log_errno(r, "start", "step=\"opening the store\" path=%s", h->cfg.db_file);
+	r = keys_load_public(h);
+	if (r)
+		return log_errno(r, "start", "step=\"loading the public keys\"");
+	r = state_reload(h);
+	if (r)
+		return log_errno(r, "start", "step=\"loading hosts and policy from the store\"");
+	r = nonce_table_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->nonces);
+	if (r)
+		return log_errno(r, "start", "step=\"making the nonce table\"");
+	r = tpm_sessions_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->tpm_sessions);
+	if (r)
+		return log_errno(r, "start", "step=\"making the TPM challenge table\"");
+	r = tpm_roots_load(h);
+	if (r)
+		return log_errno(r, "start", "step=\"loading the EK roots\"");
+	r = kps_init(h);
+	if (r)
+		return log_errno(r, "start", "step=\"making the certificate cache\"");
+	store_set_retention(h->st, &ret);
+	r = http_start(h);
+	if (r)
+		return log_errno(r, "start", "step=\"starting the listeners\"");
+	return 0;
+}
+
+/* Serve until SIGTERM, SIGINT or the key process's death (SIGCHLD). */
+static void serve(struct hgsd *h, const sigset_t *set)
+{
+	int sig = 0;
+
+	log_info("started", "version=1 schema=%d hosts=%zu guardians=%u",
+		 store_schema_version(h->st), h->n_hosts, h->n_guardians);
+	sigwait(set, &sig);
+	if (sig == SIGCHLD)
+		keyproc_report_exit();
+	else
+		log_info("stopping", "signal=%d", sig);
+	http_stop(h);
+}
+
+/* The daemon's context for @conf; NULL (said why) if it cannot be read. */
+static struct hgsd *hgsd_new(const char *conf)
 {
 	struct hgsd *h = calloc(1, sizeof(*h));
 	char dir[HGSD_PATH_MAX];
-	const char *slash;
-	sigset_t set;
-	int sig = 0, r;
+	const char *slash = strrchr(conf, '/');
 
-	if (!h)
-		return 1;
-	slash = strrchr(conf, '/');
+	if (!h) {
+		fprintf(stderr, "hgsd: %s\n", strerror(ENOMEM));
+		return NULL;
+	}
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - conf) : 1,
 		 slash ? conf : ".");
 	config_defaults(&h->cfg, dir);
 	if (config_load(conf, &h->cfg)) {
 		free(h);
-		return 1;
+		return NULL;
 	}
 	pthread_rwlock_init(&h->lock, NULL);
 	pthread_mutex_init(&h->tpm_clock_lock, NULL);
 	h->started = time(NULL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGCHLD);	/* the key process died */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* before any thread starts */
-	signal(SIGPIPE, SIG_IGN);
+	return h;
+}
 
-	/*
-	 * The key process first: it migrates the store and decrypts the
-	 * keys; this process never sees them (keyproc.c).
-	 */
-	r = keyproc_start(h);
-	if (!r)
-		r = store_open(h->cfg.db_file, &h->st);
-	if (!r)
-		r = keys_load_public(h);
-	if (!r)
-		r = state_reload(h);
-	if (!r)
-		r = nonce_table_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->nonces);
-	if (!r)
-		r = tpm_sessions_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->tpm_sessions);
-	if (!r)
-		r = tpm_roots_load(h);
-	if (!r)
-		r = kps_init(h);
-	if (!r) {
-		struct retention ret = {
-			.events_max_age_days = h->cfg.events_max_age_days,
-			.events_max_rows = h->cfg.events_max_rows,
-			.audit_max_age_days = h->cfg.audit_max_age_days,
-			.audit_max_rows = h->cfg.audit_max_rows,
-			.interval_s = h->cfg.retention_interval_s,
-		};
-
-		store_set_retention(h->st, &ret);
-		r = http_start(h);
-	}
-	if (r) {
-		log_err("start", "error=\"%s\"", strerror(-r));
-	} else {
-		log_info("started", "version=1 schema=%d hosts=%zu guardians=%u",
-			 store_schema_version(h->st), h->n_hosts, h->n_guardians);
-		sigwait(&set, &sig);
-		if (sig == SIGCHLD)
-			keyproc_report_exit();
-		else
-			log_info("stopping", "signal=%d", sig);
-		http_stop(h);
-	}
+/* Stop what start() started (any part of it), in reverse. */
+static void hgsd_free(struct hgsd *h)
+{
 	kps_free();
 	keyproc_stop();
 	nonce_table_free(h->nonces);
@@ -168,37 +187,58 @@ static int run(const char *conf)
 	pthread_rwlock_destroy(&h->lock);
 	pthread_mutex_destroy(&h->tpm_clock_lock);
 	free(h);
+}
+
+static int run(const char *conf)
+{
+	struct hgsd *h = hgsd_new(conf);
+	sigset_t set;
+	int r;
+
+	if (!h)
+		return 1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);	/* the key process died */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* before any thread starts */
+	signal(SIGPIPE, SIG_IGN);
+	r = start(h);
+	if (r == 0)
+		serve(h, &set);
+	hgsd_free(h);
 	return r ? 1 : 0;
 }
 
 static int show_status(const char *conf)
 {
+	_cleanup_(vms_freep) char *s = NULL;
+	_cleanup_json_ json_t *resp = NULL;
 	struct hgsd_config cfg;
-	struct vms_hgs_client *c;
-	json_t *resp = NULL;
+	struct vms_hgs_client *c = NULL;
 	long http;
-	char *s;
 	int r;
 
 	config_defaults(&cfg, "/var/lib/hgsd");
 	if (conf && config_load(conf, &cfg))
 		return 1;
 	r = vms_hgs_client_open(&c, NULL, NULL, cfg.admin_socket);
-	if (!r)
-		r = vms_hgs_call(c, "/v1/admin/status", NULL, &http, &resp);
 	if (r) {
 		fprintf(stderr, "hgsd status: %s: %s (is hgsd running? are you root?)\n",
 			cfg.admin_socket, c ? vms_hgs_client_error(c) : strerror(-r));
 		vms_hgs_client_close(c);
 		return 1;
 	}
+	r = vms_hgs_call(c, "/v1/admin/status", NULL, &http, &resp);
+	if (r)
+		fprintf(stderr, "hgsd status: %s: %s (is hgsd running? are you root?)\n",
+			cfg.admin_socket, vms_hgs_client_error(c));
 	vms_hgs_client_close(c);
+	if (r)
+		return 1;
 	s = json_dumps(resp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("%s\n", s ? s : "{}");
-	free(s);
-	r = http == 200 ? 0 : 1;
-	json_decref(resp);
-	return r;
+	return http == 200 ? 0 : 1;
 }
 
 /* Append @name to the subjectAltName list @san as DNS: or IP:. */

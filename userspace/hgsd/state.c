@@ -7,6 +7,8 @@
  * on the next request.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@
 #include "log.h"
 #include "state.h"
 #include "store.h"
+#include "vms_cleanup_json.h"
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
 #include "vms_tpm_eventlog.h"
@@ -28,99 +31,117 @@ static void hosts_free(struct host_entry *hosts, size_t n)
 	free(hosts);
 }
 
+/* One row of the hosts table into @e; -EIO (logged) if it is unreadable. */
+static int host_from_row(json_t *row, struct host_entry *e)
+{
+	const char *pem = json_string_value(json_object_get(row, "public_key"));
+	const char *ek = json_string_value(json_object_get(row, "ek_public"));
+
+	snprintf(e->name, sizeof(e->name), "%s",
+		 json_string_value(json_object_get(row, "name")));
+	snprintf(e->alg, sizeof(e->alg), "%s",
+		 json_string_value(json_object_get(row, "key_alg")));
+	snprintf(e->fpr, sizeof(e->fpr), "%s",
+		 json_string_value(json_object_get(row, "key_fpr")));
+	e->enabled = (int)json_integer_value(json_object_get(row, "enabled"));
+	snprintf(e->ek_fpr, sizeof(e->ek_fpr), "%s",
+		 json_string_value(json_object_get(row, "ek_fpr")));
+	snprintf(e->hw_class, sizeof(e->hw_class), "%s",
+		 json_string_value(json_object_get(row, "hardware_class")));
+	if (!ek || (*ek && vms_hex_decode(ek, e->ek, sizeof(e->ek), &e->ek_len))) {
+		log_err("state", "host=%s msg=\"stored EK unreadable\"", e->name);
+		return -EIO;
+	}
+	if (pem && !*pem)	/* registered by its EK only */
+		return 0;
+	if (!pem || vms_pkey_from_pem(pem, strlen(pem), &e->key)) {
+		log_err("state", "host=%s msg=\"stored host key unreadable\"", e->name);
+		return -EIO;
+	}
+	return 0;
+}
+
 static int load_hosts(struct store *st, struct host_entry **out, size_t *n)
 {
-	json_t *rows = store_query(st, "SELECT name, key_alg, public_key, key_fpr, enabled, ek_public, ek_fpr, hardware_class FROM hosts ORDER BY name",
-				   0);
+	_cleanup_json_ json_t *rows = store_query(st, "SELECT name, key_alg, public_key, key_fpr, enabled, ek_public, ek_fpr, hardware_class FROM hosts ORDER BY name",
+						  0);
 	struct host_entry *hosts;
-	const char *ek;
-	size_t i;
 	json_t *row;
+	size_t i;
 
 	if (!rows)
-		return -ENOMEM;
+		return log_errno(-ENOMEM, "state", "step=\"reading the hosts\"");
 	hosts = calloc(json_array_size(rows) + 1, sizeof(*hosts));
-	if (!hosts) {
-		json_decref(rows);
-		return -ENOMEM;
-	}
+	if (!hosts)
+		return log_errno(-ENOMEM, "state", "step=\"reading the hosts\"");
 	json_array_foreach(rows, i, row) {
-		const char *pem = json_string_value(json_object_get(row, "public_key"));
-
-		snprintf(hosts[i].name, sizeof(hosts[i].name), "%s",
-			 json_string_value(json_object_get(row, "name")));
-		snprintf(hosts[i].alg, sizeof(hosts[i].alg), "%s",
-			 json_string_value(json_object_get(row, "key_alg")));
-		snprintf(hosts[i].fpr, sizeof(hosts[i].fpr), "%s",
-			 json_string_value(json_object_get(row, "key_fpr")));
-		hosts[i].enabled = (int)json_integer_value(json_object_get(row, "enabled"));
-		snprintf(hosts[i].ek_fpr, sizeof(hosts[i].ek_fpr), "%s",
-			 json_string_value(json_object_get(row, "ek_fpr")));
-		snprintf(hosts[i].hw_class, sizeof(hosts[i].hw_class), "%s",
-			 json_string_value(json_object_get(row, "hardware_class")));
-		ek = json_string_value(json_object_get(row, "ek_public"));
-		if (!ek || (*ek && vms_hex_decode(ek, hosts[i].ek, sizeof(hosts[i].ek),
-						  &hosts[i].ek_len))) {
-			log_err("state", "host=%s msg=\"stored EK unreadable\"", hosts[i].name);
+		if (host_from_row(row, &hosts[i])) {
 			hosts_free(hosts, i + 1);
-			json_decref(rows);
-			return -EIO;
-		}
-		if (pem && !*pem)	/* registered by its EK only */
-			continue;
-		if (!pem || vms_pkey_from_pem(pem, strlen(pem), &hosts[i].key)) {
-			log_err("state", "host=%s msg=\"stored host key unreadable\"", hosts[i].name);
-			hosts_free(hosts, i + 1);
-			json_decref(rows);
 			return -EIO;
 		}
 	}
 	*out = hosts;
 	*n = json_array_size(rows);
-	json_decref(rows);
+	return 0;
+}
+
+/* Setting @name of the store into @v; -EIO (logged) if it cannot be read. */
+static int setting(struct store *st, const char *name, char *v, size_t len)
+{
+	int r = store_setting_get(st, name, v, len);
+
+	if (r)
+		return log_errno(r == -ENOENT ? -EIO : r, "state", "step=\"reading the setting\" setting=%s",
+				 name);
+	return 0;
+}
+
+/* The enabled worker digests, in the order they were added. */
+static int load_worker_digests(struct store *st, struct policy *p)
+{
+	_cleanup_json_ json_t *rows = store_query(st, "SELECT digest FROM workers WHERE enabled = 1 ORDER BY id",
+						  0);
+	json_t *row;
+	size_t i;
+
+	if (!rows)
+		return log_errno(-ENOMEM, "state", "step=\"reading the worker digests\"");
+	json_array_foreach(rows, i, row) {
+		if (p->n_digests == VMS_KR_MAX_DIGESTS ||
+		    vms_hex_decode_exact(json_string_value(json_object_get(row, "digest")),
+					 p->digests[p->n_digests], 32))
+			return log_errno(-EIO, "state", "step=\"reading the worker digests\" msg=\"more than %d, or one is not a SHA-256\"",
+					 VMS_KR_MAX_DIGESTS);
+		p->n_digests++;
+	}
 	return 0;
 }
 
 static int load_policy(struct store *st, struct policy *p)
 {
 	char v[64];
-	json_t *rows, *row;
-	size_t i;
 	int x;
 
 	memset(p, 0, sizeof(*p));
-	if (store_setting_get(st, "min_isolation_level", v, sizeof(v)))
+	if (setting(st, "min_isolation_level", v, sizeof(v)))
 		return -EIO;
 	x = vms_isolation_from_name(v);
 	if (x < 0)
-		return -EIO;
+		return log_errno(-EIO, "state", "step=\"reading the setting\" setting=min_isolation_level msg=\"not an isolation level\"");
 	p->min_isolation_level = (unsigned int)x;
-	if (store_setting_get(st, "require_module_sig", v, sizeof(v)))
+	if (setting(st, "require_module_sig", v, sizeof(v)))
 		return -EIO;
 	p->require_module_sig = !strcmp(v, "1");
-	if (store_setting_get(st, "revocation_cutoff", v, sizeof(v)))
+	if (setting(st, "revocation_cutoff", v, sizeof(v)))
 		return -EIO;
 	p->revocation_cutoff = (time_t)atoll(v);
-	if (store_setting_get(st, "worker_policy_version", v, sizeof(v)))
+	if (setting(st, "worker_policy_version", v, sizeof(v)))
 		return -EIO;
 	p->worker_policy_version = (unsigned int)atol(v);
-	if (store_setting_get(st, "admin_cert_allow_list", v, sizeof(v)))
+	if (setting(st, "admin_cert_allow_list", v, sizeof(v)))
 		return -EIO;
 	p->admin_cert_allow_list = !strcmp(v, "1");
-	rows = store_query(st, "SELECT digest FROM workers WHERE enabled = 1 ORDER BY id", 0);
-	if (!rows)
-		return -ENOMEM;
-	json_array_foreach(rows, i, row) {
-		if (p->n_digests == VMS_KR_MAX_DIGESTS ||
-		    vms_hex_decode_exact(json_string_value(json_object_get(row, "digest")),
-					 p->digests[p->n_digests], 32)) {
-			json_decref(rows);
-			return -EIO;
-		}
-		p->n_digests++;
-	}
-	json_decref(rows);
-	return 0;
+	return load_worker_digests(st, p);
 }
 
 int tpm_pcrs_parse(const char *s, uint32_t *mask)
@@ -191,147 +212,156 @@ static void tpm_state_free(struct tpm_state *t)
 	free(t);
 }
 
-static int flag_setting(struct store *st, const char *name, int *out)
-{
-	char v[8];
+VMS_DEFINE_CLEANUP(struct tpm_state, tpm_state_free)
 
-	if (store_setting_get(st, name, v, sizeof(v)))
+/* The 0/1 settings of TPM mode and the field each one sets. */
+static const struct {
+	const char *name;
+	size_t off;
+} tpm_flags[] = {
+	{ "tpm_check_module_digest", offsetof(struct tpm_state, check_module_digest) },
+	{ "tpm_runtime_allowlist", offsetof(struct tpm_state, runtime_allowlist) },
+	{ "tpm_require_ima_appraisal", offsetof(struct tpm_state, require_ima_appraisal) },
+	{ "tpm_require_secure_boot", offsetof(struct tpm_state, require_secure_boot) },
+	{ "tpm_report_at_load", offsetof(struct tpm_state, report_at_load) },
+	{ "tpm_allow_ima_violations", offsetof(struct tpm_state, allow_ima_violations) },
+};
+
+static int load_tpm_flags(struct store *st, struct tpm_state *t)
+{
+	char v[128];
+	size_t i;
+
+	if (setting(st, "tpm_pcrs", v, sizeof(v)))
 		return -EIO;
-	*out = !strcmp(v, "1");
+	if (tpm_pcrs_parse(v, &t->pcr_mask))
+		return log_errno(-EIO, "state", "step=\"reading the setting\" setting=tpm_pcrs msg=\"not a PCR list with 0-7 and 10\"");
+	for (i = 0; i < ARRAY_SIZE(tpm_flags); i++) {
+		if (setting(st, tpm_flags[i].name, v, sizeof(v)))
+			return -EIO;
+		*(int *)((char *)t + tpm_flags[i].off) = !strcmp(v, "1");
+	}
 	return 0;
 }
 
-static int load_digests(struct store *st, const char *sql, uint8_t (**out)[32], size_t *n)
+/* The digests (one SHA-256 each) of @kind ("module" or "allow"). */
+static int load_digests(struct store *st, const char *sql, const char *kind,
+			uint8_t (**out)[32], size_t *n)
 {
-	json_t *rows = store_query(st, sql, 0), *row;
+	_cleanup_json_ json_t *rows = store_query(st, sql, 0);
+	json_t *row;
 	size_t i;
 
 	*out = NULL;
 	*n = 0;
 	if (!rows)
-		return -ENOMEM;
+		return log_errno(-ENOMEM, "state", "step=\"reading the TPM digests\" kind=%s", kind);
 	*out = calloc(json_array_size(rows) + 1, 32);
-	if (!*out) {
-		json_decref(rows);
-		return -ENOMEM;
-	}
+	if (!*out)
+		return log_errno(-ENOMEM, "state", "step=\"reading the TPM digests\" kind=%s", kind);
 	json_array_foreach(rows, i, row) {
 		if (vms_hex_decode_exact(json_string_value(json_object_get(row, "digest")),
-					 (*out)[i], 32)) {
-			json_decref(rows);
-			return -EIO;
-		}
+					 (*out)[i], 32))
+			return log_errno(-EIO, "state", "step=\"reading the TPM digests\" kind=%s msg=\"one is not a SHA-256\"",
+					 kind);
 	}
 	*n = json_array_size(rows);
-	json_decref(rows);
 	return 0;
 }
 
 /* The latest version of every baseline name (enabled or not). */
 static int load_baselines(struct store *st, struct tpm_state *t)
 {
-	json_t *rows = store_query(st, "SELECT b.name, b.enabled, b.body FROM baselines b\n"
-				   "WHERE b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name)\n"
-				   "ORDER BY b.name", 0);
+	_cleanup_json_ json_t *rows = store_query(st, "SELECT b.name, b.enabled, b.body FROM baselines b\n"
+						  "WHERE b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name)\n"
+						  "ORDER BY b.name", 0);
 	json_t *row;
 	char err[128];
 	size_t i;
 
 	if (!rows)
-		return -ENOMEM;
+		return log_errno(-ENOMEM, "state", "step=\"reading the baselines\"");
 	t->baselines = calloc(json_array_size(rows) + 1, sizeof(*t->baselines));
-	if (!t->baselines) {
-		json_decref(rows);
-		return -ENOMEM;
-	}
+	if (!t->baselines)
+		return log_errno(-ENOMEM, "state", "step=\"reading the baselines\"");
 	json_array_foreach(rows, i, row) {
 		const char *body = json_string_value(json_object_get(row, "body"));
 
 		if (!body || vms_baseline_from_json(body, strlen(body), &t->baselines[i], err)) {
 			log_err("state", "baseline=%s msg=\"stored baseline unreadable\"",
 				json_string_value(json_object_get(row, "name")));
-			json_decref(rows);
 			return -EIO;
 		}
 		t->n_baselines = i + 1;
 		t->baselines[i].enabled = (int)json_integer_value(json_object_get(row, "enabled"));
 	}
-	json_decref(rows);
 	return 0;
+}
+
+/* A stored certificate (DER as hex) as an IMA key. */
+static int ima_key_from_hex(const char *hex, struct vms_ima_key *k)
+{
+	_cleanup_free_ uint8_t *der = NULL;
+	size_t len = hex ? strlen(hex) / 2 : 0;
+
+	der = len ? malloc(len) : NULL;
+	if (!der || vms_hex_decode_exact(hex, der, len))
+		return -EIO;
+	return vms_ima_key_from_der(der, len, k);
 }
 
 /* The approved IMA signing keys, parsed once per snapshot. */
 static int load_ima_keys(struct store *st, struct tpm_state *t)
 {
-	json_t *rows = store_query(st, "SELECT fpr, cert FROM ima_keys ORDER BY fpr", 0), *row;
+	_cleanup_json_ json_t *rows = store_query(st, "SELECT fpr, cert FROM ima_keys ORDER BY fpr", 0);
+	json_t *row;
 	size_t i;
 
 	if (!rows)
-		return -ENOMEM;
+		return log_errno(-ENOMEM, "state", "step=\"reading the IMA keys\"");
 	t->ima_keys = calloc(json_array_size(rows) + 1, sizeof(*t->ima_keys));
-	if (!t->ima_keys) {
-		json_decref(rows);
-		return -ENOMEM;
-	}
+	if (!t->ima_keys)
+		return log_errno(-ENOMEM, "state", "step=\"reading the IMA keys\"");
 	json_array_foreach(rows, i, row) {
-		const char *hex = json_string_value(json_object_get(row, "cert"));
-		size_t len = hex ? strlen(hex) / 2 : 0;
-		uint8_t *der = len ? malloc(len) : NULL;
-		int r = der && !vms_hex_decode_exact(hex, der, len) ?
-			vms_ima_key_from_der(der, len, &t->ima_keys[i]) : -EIO;
-
-		free(der);
-		if (r) {
+		if (ima_key_from_hex(json_string_value(json_object_get(row, "cert")),
+				     &t->ima_keys[i])) {
 			log_err("state", "ima_key=%.64s msg=\"stored IMA key unreadable\"",
 				json_string_value(json_object_get(row, "fpr")));
-			json_decref(rows);
 			return -EIO;
 		}
 		t->n_ima_keys = i + 1;
 	}
-	json_decref(rows);
 	return 0;
 }
 
+/* TPM mode's part of the snapshot: policy flags, digests, baselines, keys. */
 static int load_tpm(struct store *st, struct tpm_state **out)
 {
-	struct tpm_state *t = calloc(1, sizeof(*t));
-	char v[128];
+	_cleanup_(tpm_state_freep) struct tpm_state *t = calloc(1, sizeof(*t));
 	int r;
 
 	*out = NULL;
 	if (!t)
-		return -ENOMEM;
+		return log_errno(-ENOMEM, "state", "step=\"reading TPM mode's policy\"");
 	t->refs = 1;
-	r = store_setting_get(st, "tpm_pcrs", v, sizeof(v)) ? -EIO :
-		tpm_pcrs_parse(v, &t->pcr_mask);
-	if (!r)
-		r = flag_setting(st, "tpm_check_module_digest", &t->check_module_digest);
-	if (!r)
-		r = flag_setting(st, "tpm_runtime_allowlist", &t->runtime_allowlist);
-	if (!r)
-		r = flag_setting(st, "tpm_require_ima_appraisal", &t->require_ima_appraisal);
-	if (!r)
-		r = flag_setting(st, "tpm_require_secure_boot", &t->require_secure_boot);
-	if (!r)
-		r = flag_setting(st, "tpm_report_at_load", &t->report_at_load);
-	if (!r)
-		r = flag_setting(st, "tpm_allow_ima_violations", &t->allow_ima_violations);
-	if (!r)
-		r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'module' ORDER BY digest",
-				 &t->module_digests, &t->n_module_digests);
-	if (!r)
-		r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'allow' ORDER BY digest",
-				 &t->allowlist, &t->n_allowlist);
-	if (!r)
-		r = load_baselines(st, t);
-	if (!r)
-		r = load_ima_keys(st, t);
-	if (r) {
-		tpm_state_free(t);
-		return r < 0 ? r : -EIO;
-	}
-	*out = t;
+	r = load_tpm_flags(st, t);
+	if (r)
+		return r;
+	r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'module' ORDER BY digest",
+			 "module", &t->module_digests, &t->n_module_digests);
+	if (r)
+		return r;
+	r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'allow' ORDER BY digest",
+			 "allow", &t->allowlist, &t->n_allowlist);
+	if (r)
+		return r;
+	r = load_baselines(st, t);
+	if (r)
+		return r;
+	r = load_ima_keys(st, t);
+	if (r)
+		return r;
+	*out = VMS_TAKE_PTR(t);
 	return 0;
 }
 
@@ -354,22 +384,22 @@ void state_tpm_put(struct tpm_state *t)
 
 int state_reload(struct hgsd *h)
 {
-	struct host_entry *hosts, *old;
-	struct tpm_state *tpm, *old_tpm;
-	size_t n, old_n;
+	_cleanup_(tpm_state_freep) struct tpm_state *tpm = NULL;
+	struct host_entry *hosts = NULL, *old;
+	struct tpm_state *old_tpm;
+	size_t n = 0, old_n;
 	struct policy p;
 	int r;
 
+	r = load_policy(h->st, &p);
+	if (r)
+		return r;
+	r = load_tpm(h->st, &tpm);
+	if (r)
+		return r;
 	r = load_hosts(h->st, &hosts, &n);
 	if (r)
 		return r;
-	r = load_policy(h->st, &p);
-	if (!r)
-		r = load_tpm(h->st, &tpm);
-	if (r) {
-		hosts_free(hosts, n);
-		return r;
-	}
 	pthread_rwlock_wrlock(&h->lock);
 	old = h->hosts;
 	old_n = h->n_hosts;
@@ -377,7 +407,7 @@ int state_reload(struct hgsd *h)
 	h->hosts = hosts;
 	h->n_hosts = n;
 	h->pol = p;
-	h->tpm = tpm;
+	h->tpm = VMS_TAKE_PTR(tpm);
 	pthread_rwlock_unlock(&h->lock);
 	hosts_free(old, old_n);
 	state_tpm_put(old_tpm);

@@ -152,32 +152,37 @@ static int schema_version(sqlite3 *db)
 	return v;
 }
 
-static int migrate(sqlite3 *db)
+/* Schema @v to @v + 1, in one transaction. */
+static int migrate_one(sqlite3 *db, int v)
 {
 	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+	if (exec(db, "BEGIN IMMEDIATE"))
+		return log_errno(-EIO, "store", "step=\"beginning the migration\" to=%d", v + 1);
+	if (exec(db, migrations[v]) || exec(db, sql) || exec(db, "COMMIT")) {
+		exec(db, "ROLLBACK");
+		return log_errno(-EIO, "store", "step=\"migrating the schema\" to=%d", v + 1);
+	}
+	log_info("store", "migrated_to=%d", v + 1);
+	return 0;
+}
+
+static int migrate(sqlite3 *db)
+{
 	int v = schema_version(db), r;
 
 	if (v < 0)
-		return -EIO;
+		return log_errno(-EIO, "store", "step=\"reading the schema version\"");
 	if (v > SCHEMA_VERSION) {
 		log_err("store", "schema_version=%d supported=%d msg=\"store is newer than this hgsd\"",
 			v, SCHEMA_VERSION);
 		return -EPROTONOSUPPORT;
 	}
 	for (; v < SCHEMA_VERSION; v++) {
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		r = exec(db, "BEGIN IMMEDIATE");
-		if (!r)
-			r = exec(db, migrations[v]);
-		if (!r)
-			r = exec(db, sql);
-		if (!r)
-			r = exec(db, "COMMIT");
-		if (r) {
-			exec(db, "ROLLBACK");
+		r = migrate_one(db, v);
+		if (r)
 			return r;
-		}
-		log_info("store", "migrated_to=%d", v + 1);
 	}
 	return 0;
 }
@@ -204,7 +209,7 @@ static int open_conn(const char *path, const char *sync, sqlite3 **out)
 
 int store_open(const char *path, struct store **out)
 {
-	struct store *st = calloc(1, sizeof(*st));
+	_cleanup_(store_closep) struct store *st = calloc(1, sizeof(*st));
 	int r;
 
 	*out = NULL;
@@ -212,21 +217,21 @@ int store_open(const char *path, struct store **out)
 		return -ENOMEM;
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->log_lock, NULL);
+	pthread_cond_init(&st->log_cond, NULL);
 	r = open_conn(path, "FULL", &st->db);
-	if (!r)
-		r = migrate(st->db);
-	if (!r)
-		r = open_conn(path, "NORMAL", &st->log);
-	if (!r) {
-		pthread_cond_init(&st->log_cond, NULL);
-		r = -pthread_create(&st->writer, NULL, event_writer, st);
-		st->writer_started = !r;
-	}
-	if (r) {
-		store_close(st);
+	if (r)
 		return r;
-	}
-	*out = st;
+	r = migrate(st->db);
+	if (r)
+		return r;
+	r = open_conn(path, "NORMAL", &st->log);
+	if (r)
+		return r;
+	r = pthread_create(&st->writer, NULL, event_writer, st);
+	if (r)
+		return log_errno(-r, "store", "step=\"starting the event writer\"");
+	st->writer_started = 1;
+	*out = VMS_TAKE_PTR(st);
 	return 0;
 }
 
@@ -240,8 +245,8 @@ void store_close(struct store *st)
 		pthread_cond_signal(&st->log_cond);
 		pthread_mutex_unlock(&st->log_lock);
 		pthread_join(st->writer, NULL);	/* flushes what is queued */
-		pthread_cond_destroy(&st->log_cond);
 	}
+	pthread_cond_destroy(&st->log_cond);
 	free(st->events);
 	sqlite3_close(st->db);
 	sqlite3_close(st->log);
@@ -352,30 +357,44 @@ static const char *result_name(int r)
 	}
 }
 
+/* A refusal is audited alone, in its own transaction. */
+static void audit_refusal(sqlite3 *db, const char *who, const char *action,
+			  const char *detail, int r)
+{
+	if (exec(db, "BEGIN IMMEDIATE"))
+		return;
+	exec(db, audit_row(db, who, action, detail, result_name(r)) ? "ROLLBACK" : "COMMIT");
+}
+
+/* change(), under the store's lock. */
+static int change_locked(sqlite3 *db, const char *who, const char *action,
+			 const char *detail, change_fn fn, const void *arg)
+{
+	int r;
+
+	if (exec(db, "BEGIN IMMEDIATE"))
+		return log_errno(-EIO, "store", "step=\"beginning the change\" action=%s", action);
+	r = fn(db, arg);
+	if (r) {
+		exec(db, "ROLLBACK");
+		audit_refusal(db, who, action, detail, r);
+		return r;
+	}
+	if (audit_row(db, who, action, detail, "ok") || exec(db, "COMMIT")) {
+		exec(db, "ROLLBACK");
+		return log_errno(-EIO, "store", "step=\"committing the change with its audit row\" action=%s",
+				 action);
+	}
+	return 0;
+}
+
 static int change(struct store *st, const char *who, const char *action,
 		  const char *detail, change_fn fn, const void *arg)
 {
-	int r, a;
+	int r;
 
 	pthread_mutex_lock(&st->lock);
-	r = exec(st->db, "BEGIN IMMEDIATE");
-	if (!r) {
-		r = fn(st->db, arg);
-		if (r) {
-			exec(st->db, "ROLLBACK");
-			/* audit the refusal alone */
-			a = exec(st->db, "BEGIN IMMEDIATE");
-			if (!a)
-				a = audit_row(st->db, who, action, detail, result_name(r));
-			exec(st->db, a ? "ROLLBACK" : "COMMIT");
-		} else {
-			r = audit_row(st->db, who, action, detail, "ok");
-			if (!r)
-				r = exec(st->db, "COMMIT");
-			if (r)
-				exec(st->db, "ROLLBACK");
-		}
-	}
+	r = change_locked(st->db, who, action, detail, fn, arg);
 	pthread_mutex_unlock(&st->lock);
 	return r;
 }
@@ -528,7 +547,7 @@ static int baseline_add_fn(sqlite3 *db, const void *p)
 	now_text(now);
 	r = query_text(db, "SELECT sha256 FROM baselines WHERE name = ? AND version = ?", q,
 		       sha, sizeof(sha));
-	if (!r)
+	if (r == 0)	/* that name and version exist */
 		return strcmp(sha, b->sha) ? -EKEYREJECTED : -EEXIST;
 	if (r != -ENOENT)
 		return r;
@@ -641,7 +660,7 @@ static int ima_key_add_fn(sqlite3 *db, const void *p)
 	int r;
 
 	r = query_text(db, "SELECT 1 FROM ima_keys WHERE fpr = ?", q, have, sizeof(have));
-	if (!r)
+	if (r == 0)	/* approved already */
 		return -EALREADY;
 	if (r != -ENOENT)
 		return r;
@@ -1109,9 +1128,9 @@ static int admin_cert_fn(sqlite3 *db, const void *p)
 	r = query_text(db, "SELECT state FROM admin_certs WHERE fpr = ?", q, cur, sizeof(cur));
 	if (r && r != -ENOENT)
 		return r;
-	if (!r && !strcmp(cur, kv->b))
+	if (r == 0 && !strcmp(cur, kv->b))
 		return -EEXIST;
-	if (!r && !strcmp(cur, "revoked"))
+	if (r == 0 && !strcmp(cur, "revoked"))
 		return -EPERM;
 	now_text(now);
 	return run(db, "INSERT INTO admin_certs(fpr, subject, state, updated_at) VALUES (?,'',?,?) ON CONFLICT(fpr) DO UPDATE SET state = ?, updated_at = ?",

@@ -18,6 +18,8 @@
 
 #include <jansson.h>
 
+#include "vms_cleanup.h"
+
 struct store;
 
 struct retention {
@@ -30,6 +32,7 @@ struct retention {
 
 int store_open(const char *path, struct store **out);
 void store_close(struct store *st);
+VMS_DEFINE_CLEANUP(struct store, store_close)
 int store_schema_version(struct store *st);
 
 /*

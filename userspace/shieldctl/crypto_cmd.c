@@ -258,7 +258,7 @@ static int load_tk(const char *what, const char *path, uint8_t tk[32])
 }
 
 static int read_input(const char *what, const char *path, size_t max,
-		      struct secret_buf *buf)
+		      struct vms_secret *buf)
 {
 	int ret = vms_read_file(path, max, &buf->p, &buf->len);
 
@@ -307,7 +307,7 @@ static const struct option keygen_opts[] = {
 
 static int cmd_keygen(const char *what, const struct args *a)
 {
-	_cleanup_(key32_wipe) struct key32 sk;
+	_cleanup_(vms_key32_wipe) struct vms_key32 sk;
 	enum vms_key_format fmt = VMS_KEY_RAW;
 	unsigned int flags;
 	uint8_t pk[32];
@@ -370,16 +370,11 @@ static const struct option hpke_open_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void hpke_ctx_cleanup(struct vms_hpke_ctx *c)
-{
-	vms_hpke_ctx_wipe(c);
-}
-
 static int cmd_hpke_seal(const char *what, const struct args *a)
 {
-	_cleanup_(hpke_ctx_cleanup) struct vms_hpke_ctx c = { 0 };
-	_cleanup_(secret_buf_free) struct secret_buf pt = { 0 };
-	_cleanup_(freep) uint8_t *info = NULL, *aad = NULL, *out = NULL;
+	_cleanup_(vms_hpke_ctx_wipe) struct vms_hpke_ctx c = { 0 };
+	_cleanup_(vms_freep) uint8_t *info = NULL, *aad = NULL, *out = NULL;
+	_cleanup_(vms_secret_free) struct vms_secret pt = { 0 };
 	size_t infolen, aadlen, outlen;
 	uint8_t pk[32];
 	uint16_t aead = 0;
@@ -412,11 +407,11 @@ static int cmd_hpke_seal(const char *what, const struct args *a)
 
 static int cmd_hpke_open(const char *what, const struct args *a)
 {
-	_cleanup_(hpke_ctx_cleanup) struct vms_hpke_ctx c = { 0 };
-	_cleanup_(key32_wipe) struct key32 sk;
-	_cleanup_(secret_buf_free) struct secret_buf in = { 0 };
-	_cleanup_(secret_buf_free) struct secret_buf pt = { 0 };
-	_cleanup_(freep) uint8_t *info = NULL, *aad = NULL;
+	_cleanup_(vms_hpke_ctx_wipe) struct vms_hpke_ctx c = { 0 };
+	_cleanup_(vms_key32_wipe) struct vms_key32 sk;
+	_cleanup_(vms_secret_free) struct vms_secret in = { 0 };
+	_cleanup_(vms_secret_free) struct vms_secret pt = { 0 };
+	_cleanup_(vms_freep) uint8_t *info = NULL, *aad = NULL;
 	size_t infolen, aadlen;
 	uint16_t aead = 0;
 	int ret;
@@ -491,8 +486,8 @@ static const char *policy_name(uint32_t policy)
 
 static int cmd_release_build(const char *what, const struct args *a)
 {
-	_cleanup_(key32_wipe) struct key32 tk;
-	_cleanup_(freep) uint8_t *blob = NULL;
+	_cleanup_(vms_key32_wipe) struct vms_key32 tk;
+	_cleanup_(vms_freep) uint8_t *blob = NULL;
 	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
 	struct vms_kr_binding b = { 0 };
 	uint8_t pk[32];
@@ -571,9 +566,9 @@ static void print_binding(const char *path, const struct vms_kr_binding *b)
 
 static int cmd_release_open(const char *what, const struct args *a)
 {
-	_cleanup_(key32_wipe) struct key32 sk;
-	_cleanup_(key32_wipe) struct key32 tk;
-	_cleanup_(freep) uint8_t *blob = NULL;
+	_cleanup_(vms_key32_wipe) struct vms_key32 sk;
+	_cleanup_(vms_key32_wipe) struct vms_key32 tk;
+	_cleanup_(vms_freep) uint8_t *blob = NULL;
 	uint8_t want_vm[16], want_key[16], pk[32];
 	struct vms_kr_binding b;
 	size_t len;
@@ -635,16 +630,11 @@ static const struct option state_unseal_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void seal_key_cleanup(struct vms_seal_key *k)
-{
-	vms_seal_key_wipe(k);
-}
-
 /* Userspace tools use lifetime 0 (no expiry); see sealedstate.h. */
 static int seal_key_from_args(const char *what, const struct args *a,
 			      struct vms_seal_key *k)
 {
-	_cleanup_(key32_wipe) struct key32 tk;
+	_cleanup_(vms_key32_wipe) struct vms_key32 tk;
 	uint8_t vm[16], key[16];
 	int ret;
 
@@ -662,9 +652,9 @@ static int seal_key_from_args(const char *what, const struct args *a,
 
 static int cmd_state_seal(const char *what, const struct args *a)
 {
-	_cleanup_(seal_key_cleanup) struct vms_seal_key k = { 0 };
-	_cleanup_(secret_buf_free) struct secret_buf pt = { 0 };
-	_cleanup_(freep) uint8_t *blob = NULL;
+	_cleanup_(vms_seal_key_wipe) struct vms_seal_key k = { 0 };
+	_cleanup_(vms_secret_free) struct vms_secret pt = { 0 };
+	_cleanup_(vms_freep) uint8_t *blob = NULL;
 	uint64_t generation;
 	size_t len;
 	int ret;
@@ -696,9 +686,9 @@ static int cmd_state_seal(const char *what, const struct args *a)
 
 static int cmd_state_unseal(const char *what, const struct args *a)
 {
-	_cleanup_(seal_key_cleanup) struct vms_seal_key k = { 0 };
-	_cleanup_(secret_buf_free) struct secret_buf blob = { 0 };
-	_cleanup_(secret_buf_free) struct secret_buf pt = { 0 };
+	_cleanup_(vms_seal_key_wipe) struct vms_seal_key k = { 0 };
+	_cleanup_(vms_secret_free) struct vms_secret blob = { 0 };
+	_cleanup_(vms_secret_free) struct vms_secret pt = { 0 };
 	uint64_t generation = 0;
 	int ret;
 

@@ -604,6 +604,8 @@ static int diag_read_cert(const char *path, X509 **out)
 	return vms_cert_from_der(data, len, out);
 }
 
+#define FIX_CERT "attest again to get a new certificate from HGS, and pass that file (PEM or DER) to --cert"
+
 static void check_cert(struct diag_run *d)
 {
 	_cleanup_(X509_freep) X509 *x = NULL;
@@ -618,11 +620,15 @@ static void check_cert(struct diag_run *d)
 		return;
 	}
 	r = diag_read_cert(env->cert, &x);
-	if (!r)
-		r = vms_health_cert_parse(x, &hc);
 	if (r) {
-		diag_report(d, DIAG_FAIL, "health cert",
-			    "attest again to get a new certificate from HGS, and pass that file (PEM or DER) to --cert",
+		diag_report(d, DIAG_FAIL, "health cert", FIX_CERT,
+			    "%s is not a readable health certificate: %s", env->cert,
+			    r == -EINVAL ? "not an X.509 certificate (PEM or DER)" : strerror(-r));
+		return;
+	}
+	r = vms_health_cert_parse(x, &hc);
+	if (r) {
+		diag_report(d, DIAG_FAIL, "health cert", FIX_CERT,
 			    "%s is not a readable health certificate: %s", env->cert,
 			    r == -EINVAL ? "not a vmshield health certificate" : strerror(-r));
 		return;

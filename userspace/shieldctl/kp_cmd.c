@@ -1,23 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kp_cmd.c - `shieldctl kp ...`: key protectors.
- *
- *   new --owner G --vm-id UUID --policy P --out KP [--guardian PUB]...
- *       [--tk TKFILE | --tk-out TKFILE] [--password-file F]
- *   grant  --in KP --owner G --guardian PUB --out NEW [--password-file F]
- *   revoke --in KP --owner G --guardian PUB --out NEW [--password-file F]
- *   show   --in KP
+ * kp_cmd.c - `shieldctl kp ...`: key protectors. One function per
+ * subcommand; kp_cmds[] is the dispatch and the usage text.
  * A KP is DER CMS: `openssl cms -cmsout -print -inform DER -in KP` shows it.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
-#include <openssl/crypto.h>
 #include <openssl/x509.h>
 
 #include "keyrelease.h"
 #include "shieldctl.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_errmsg.h"
 #include "vms_fileio.h"
 #include "vms_guardian.h"
@@ -28,21 +24,31 @@
 
 #define MAX_GUARDIANS 16
 
-static void usage(FILE *f)
+/* The options of every kp subcommand (opts[] in shieldctl_kp_main). */
+enum {
+	O_OWNER, O_GUARDIAN, O_VM, O_POLICY, O_OUT, O_IN, O_TK, O_TKOUT, O_PW,
+	O_HELP, O_MINATT, N_OPTS
+};
+
+/* --guardian, which may be repeated (c->family). */
+struct kp_guardians {
+	const char *paths[MAX_GUARDIANS];
+	unsigned int n;
+};
+
+/* The owner guardian (with its keys) and the --guardian public ones. */
+struct kp_keys {
+	struct vms_guardian owner;
+	struct vms_guardian gs[MAX_GUARDIANS];
+	X509 *certs[MAX_GUARDIANS];	/* their encryption certificates */
+	unsigned int n;
+};
+
+static void kp_keys_free(struct kp_keys *k)
 {
-	fprintf(f,
-		"Usage: shieldctl kp new --owner GUARDIAN --vm-id UUID --policy shielded|encryption-supported\n"
-		"                        --out KP [--guardian PUB]... [--tk TK | --tk-out TK]\n"
-		"                        [--min-attestation host-key|tpm]\n"
-		"       shieldctl kp grant  --in KP --owner GUARDIAN --guardian PUB --out NEW\n"
-		"       shieldctl kp revoke --in KP --owner GUARDIAN --guardian PUB --out NEW\n"
-		"       shieldctl kp show --in KP\n"
-		"Options: --password-file F (the owner guardian's password).\n\n"
-		"A key protector holds the VM's transport key (TK), enveloped to the owner\n"
-		"and each guardian listed (e.g. an HGS's, from 'shieldctl guardian import'),\n"
-		"signed by the owner, with the VM id and policy. Grant and revoke need the\n"
-		"owner's full guardian. The file is DER CMS ('openssl cms -cmsout -print\n"
-		"-inform DER -in KP').\n");
+	while (k->n)
+		vms_guardian_free(&k->gs[--k->n]);
+	vms_guardian_free(&k->owner);
 }
 
 static const char *kp_strerror(int r)
@@ -65,30 +71,188 @@ static int load_pub(const char *what, const char *path, struct vms_guardian *g)
 	int r = vms_guardian_read(path, NULL, g);
 
 	if (r == -EKEYREJECTED)	/* a full guardian with encrypted keys: certs suffice */
-		r = shieldctl_fail(what, "%s: give the exported (public) guardian", path);
-	else if (r)
-		r = shieldctl_fail(what, "%s: %s", path, shieldctl_guardian_strerror(r));
+		return shieldctl_fail(what, "%s: give the exported (public) guardian", path);
+	if (r)
+		return shieldctl_fail(what, "%s: %s", path, shieldctl_guardian_strerror(r));
+	return 0;
+}
+
+/* The owner (--owner, --password-file) and each --guardian, or 1. */
+static int kp_keys_load(const struct shieldctl_call *c, struct kp_keys *k)
+{
+	_cleanup_(vms_secret_free) struct vms_secret pw = { 0 };
+	const struct kp_guardians *gp = c->family;
+	const char *owner = c->v[O_OWNER];
+	int r;
+
+	r = shieldctl_read_password(c->v[O_PW], &pw);
+	if (r)
+		return shieldctl_fail(c->what, "%s: cannot read the password", c->v[O_PW]);
+	r = vms_guardian_read(owner, (const char *)pw.p, &k->owner);
+	if (r)
+		return shieldctl_fail(c->what, "%s: %s", owner, shieldctl_guardian_strerror(r));
+	if (!k->owner.sign_key)
+		return shieldctl_fail(c->what, "%s: %s", owner,
+				      shieldctl_guardian_strerror(-ENOKEY));
+	for (k->n = 0; k->n < gp->n; k->n++) {
+		if (load_pub(c->what, gp->paths[k->n], &k->gs[k->n]))
+			return 1;
+		k->certs[k->n] = k->gs[k->n].enc_cert;
+	}
+	return 0;
+}
+
+/* Write the new KP (never over a file) and say so. */
+static int write_kp(const struct shieldctl_call *c, const uint8_t *der, size_t len)
+{
+	int r = vms_write_file_atomic(c->v[O_OUT], der, len, vms_public_file_mode(),
+				      VMS_WRITE_NOCLOBBER);
+
+	if (r)
+		return shieldctl_fail(c->what, "cannot write %s: %s", c->v[O_OUT],
+				      shieldctl_write_strerror(r));
+	printf("wrote key protector %s (%zu bytes)\n", c->v[O_OUT], len);
+	return 0;
+}
+
+static int needs_owner_out(const struct shieldctl_call *c)
+{
+	if (!c->v[O_OWNER] || !c->v[O_OUT])
+		return shieldctl_fail(c->what, "needs --owner and --out");
+	return 0;
+}
+
+/* The binding of a new KP from the command line, checked; or 1. */
+static int kp_new_binding(const struct shieldctl_call *c, struct vms_kp_info *b)
+{
+	const char *const *v = c->v;
+
+	memset(b, 0, sizeof(*b));
+	if (!v[O_VM] || vms_uuid_parse(v[O_VM], b->vm_id))
+		return shieldctl_fail(c->what, "needs --vm-id UUID");
+	if (v[O_POLICY] && !strcmp(v[O_POLICY], "shielded"))
+		b->policy = VMS_KR_POLICY_SHIELDED;
+	else if (v[O_POLICY] && !strcmp(v[O_POLICY], "encryption-supported"))
+		b->policy = VMS_KR_POLICY_ENCRYPTION_SUPPORTED;
+	else
+		return shieldctl_fail(c->what, "needs --policy shielded|encryption-supported");
+	if (v[O_TK] && v[O_TKOUT])
+		return shieldctl_fail(c->what, "give --tk or --tk-out, not both");
+	b->min_attestation = VMS_KP_ATTEST_ANY;
+	if (v[O_MINATT] && !strcmp(v[O_MINATT], "host-key"))
+		b->min_attestation = VMS_KP_ATTEST_HOST_KEY;
+	else if (v[O_MINATT] && !strcmp(v[O_MINATT], "tpm"))
+		b->min_attestation = VMS_KP_ATTEST_TPM;
+	else if (v[O_MINATT])
+		return shieldctl_fail(c->what, "--min-attestation is host-key or tpm");
+	return 0;
+}
+
+/* The transport key: --tk's 32 bytes, or a new random one; or 1. */
+static int kp_new_tk(const struct shieldctl_call *c, uint8_t tk[32])
+{
+	const char *path = c->v[O_TK];
+	int r;
+
+	if (!path) {
+		r = vms_prim_random(tk, 32);
+		if (r)
+			return shieldctl_fail(c->what, "cannot generate a transport key: %s",
+					      strerror(-r));
+		return 0;
+	}
+	r = vms_read_file_exact(path, tk, 32);
+	if (r == -EMSGSIZE)
+		return shieldctl_fail(c->what, "--tk %s must hold exactly 32 bytes (a transport key)",
+				      path);
+	if (r)
+		return shieldctl_fail(c->what, "cannot read --tk %s: %s", path, strerror(-r));
+	return 0;
+}
+
+static int kp_new(const struct shieldctl_call *c)
+{
+	_cleanup_(kp_keys_free) struct kp_keys k = { 0 };
+	_cleanup_(vms_key32_wipe) struct vms_key32 tk;
+	_cleanup_(vms_freep) uint8_t *der = NULL;
+	const char *tk_out = c->v[O_TKOUT];
+	struct vms_kp_info b;
+	size_t len = 0;
+	int r;
+
+	/* Validate every argument before touching a key. */
+	if (needs_owner_out(c) || kp_new_binding(c, &b) || kp_keys_load(c, &k) ||
+	    kp_new_tk(c, tk.b))
+		return 1;
+	r = vms_prim_random(b.key_id, 16);
+	if (r)
+		return shieldctl_fail(c->what, "cannot generate a key id: %s", strerror(-r));
+	r = vms_kp_create_ex(&k.owner, k.certs, k.n, &b, tk.b, &der, &len);
+	if (r)
+		return shieldctl_fail(c->what, "%s", kp_strerror(r));
+	if (tk_out) {
+		r = vms_write_file_atomic(tk_out, tk.b, 32, 0600, VMS_WRITE_NOCLOBBER);
+		if (r)
+			return shieldctl_fail(c->what, "cannot write --tk-out %s: %s", tk_out,
+					      shieldctl_write_strerror(r));
+	}
+	r = write_kp(c, der, len);
+	if (r && tk_out)
+		unlink(tk_out);	/* no transport key of a KP that was not written */
 	return r;
 }
 
-static int show(const char *what, const char *path)
+/* grant, revoke: the KP re-signed with one guardian more or less. */
+static int kp_change(const struct shieldctl_call *c)
 {
-	struct vms_kp_info info;
-	STACK_OF(X509) *sk = NULL;
+	_cleanup_(kp_keys_free) struct kp_keys k = { 0 };
+	_cleanup_(vms_freep) uint8_t *in = NULL, *der = NULL;
+	const struct kp_guardians *gp = c->family;
+	int grant = !strcmp(c->words[0], "grant");
+	size_t inlen, len = 0;
+	int r;
+
+	if (needs_owner_out(c))
+		return 1;
+	if (!c->v[O_IN] || gp->n != 1)
+		return shieldctl_fail(c->what, "needs --in KP and one --guardian PUB");
+	if (kp_keys_load(c, &k))
+		return 1;
+	if (!grant && !X509_cmp(k.certs[0], k.owner.enc_cert))
+		return shieldctl_fail(c->what, "the owner cannot be revoked: it stays a recipient so it can grant and revoke");
+	r = vms_read_file(c->v[O_IN], VMS_KP_MAX_LEN, &in, &inlen);
+	if (r)
+		return shieldctl_fail(c->what, "cannot read %s: %s", c->v[O_IN],
+				      vms_file_strerror(r));
+	r = grant ? vms_kp_grant(in, inlen, &k.owner, k.certs[0], &der, &len) :
+		    vms_kp_revoke(in, inlen, &k.owner, k.certs[0], &der, &len);
+	if (r)
+		return shieldctl_fail(c->what, "%s", kp_strerror(r));
+	return write_kp(c, der, len);
+}
+
+static int kp_show(const struct shieldctl_call *c)
+{
+	_cleanup_(vms_x509_stack_freep) STACK_OF(X509) *sk = NULL;
+	_cleanup_(vms_freep) uint8_t *der = NULL;
 	char vm[VMS_UUID_STR_LEN], kid[33], name[80], fpr[VMS_FPR_HEX_LEN];
-	uint8_t *der;
+	const char *path = c->v[O_IN];
+	struct vms_kp_info info;
 	size_t len;
 	int r, i;
 
+	if (!path)
+		return shieldctl_fail(c->what, "needs --in KP");
 	r = vms_read_file(path, VMS_KP_MAX_LEN, &der, &len);
 	if (r)
-		return shieldctl_fail(what, "%s: %s", path, vms_file_strerror(r));
+		return shieldctl_fail(c->what, "%s: %s", path, vms_file_strerror(r));
 	r = vms_kp_verify(der, len, &info);
-	if (!r)
-		r = vms_kp_recipients(der, len, &sk);
-	free(der);
 	if (r)
-		return shieldctl_fail(what, "%s: %s", path, kp_strerror(r));
+		return shieldctl_fail(c->what, "%s: %s", path, kp_strerror(r));
+	r = vms_kp_recipients(der, len, &sk);
+	if (r)
+		return shieldctl_fail(c->what, "%s: cannot list its guardians: %s", path,
+				      kp_strerror(r));
 	vms_uuid_format(info.vm_id, vm);
 	vms_hex_encode(info.key_id, 16, kid);
 	printf("key_protector: %s\nversion: 1\nsignature: valid\n", path);
@@ -98,152 +262,78 @@ static int show(const char *what, const char *path)
 	printf("owner: %s (signing certificate sha256 %s)\n", info.owner, info.owner_fpr);
 	printf("guardians: %u\n", info.n_recipients);
 	for (i = 0; i < sk_X509_num(sk); i++) {
-		X509 *c = sk_X509_value(sk, i);
+		X509 *x = sk_X509_value(sk, i);
 
-		if (vms_cert_subject_cn(c, name, sizeof(name)))
+		if (vms_cert_subject_cn(x, name, sizeof(name)))
 			strcpy(name, "?");
-		vms_cert_fingerprint(c, fpr);
+		vms_cert_fingerprint(x, fpr);
 		printf("guardian: %s (encryption certificate sha256 %s)\n", name, fpr);
 	}
-	sk_X509_pop_free(sk, X509_free);
 	return 0;
+}
+
+static const struct shieldctl_cmd kp_cmds[] = {
+	{ "new", "--owner GUARDIAN --vm-id UUID --policy shielded|encryption-supported\n"
+		 "--out KP [--guardian PUB]... [--tk TK | --tk-out TK]\n"
+		 "[--min-attestation host-key|tpm]",
+	  "a key protector for a VM: its transport key (new, or --tk)\n"
+	  "for the owner and each --guardian, signed by the owner",
+	  0, 0, kp_new },
+	{ "grant|revoke", "--in KP --owner GUARDIAN --guardian PUB --out NEW",
+	  "the key protector with one guardian more or less", 0, 0, kp_change },
+	{ "show", "--in KP", "check the owner's signature; print what it binds", 0, 0, kp_show },
+};
+
+static void usage(FILE *f)
+{
+	shieldctl_usage_synopses(f, "kp", kp_cmds, ARRAY_SIZE(kp_cmds));
+	fprintf(f, "Options: --password-file F (the owner guardian's password).\n\n");
+	shieldctl_usage_list(f, kp_cmds, ARRAY_SIZE(kp_cmds), 16, 0);
+	fprintf(f,
+		"\nA key protector holds the VM's transport key (TK), enveloped to the owner\n"
+		"and each guardian listed (e.g. an HGS's, from 'shieldctl guardian import'),\n"
+		"signed by the owner, with the VM id and policy. Grant and revoke need the\n"
+		"owner's full guardian. The file is DER CMS ('openssl cms -cmsout -print\n"
+		"-inform DER -in KP').\n");
 }
 
 int shieldctl_kp_main(int argc, char **argv)
 {
-	static const struct shieldctl_opt opts[] = {
-		{ "owner", 1, 0 }, { "guardian", 1, 1 }, { "vm-id", 1, 0 }, { "policy", 1, 0 },
-		{ "out", 1, 0 }, { "in", 1, 0 }, { "tk", 1, 0 }, { "tk-out", 1, 0 },
-		{ "password-file", 1, 0 }, { "help", 0, 0 }, { "min-attestation", 1, 0 },
-		{ NULL, 0, 0 },
+	static const struct shieldctl_opt opts[N_OPTS + 1] = {
+		[O_OWNER] = { "owner", 1, 0 }, [O_GUARDIAN] = { "guardian", 1, 1 },
+		[O_VM] = { "vm-id", 1, 0 }, [O_POLICY] = { "policy", 1, 0 },
+		[O_OUT] = { "out", 1, 0 }, [O_IN] = { "in", 1, 0 },
+		[O_TK] = { "tk", 1, 0 }, [O_TKOUT] = { "tk-out", 1, 0 },
+		[O_PW] = { "password-file", 1, 0 }, [O_HELP] = { "help", 0, 0 },
+		[O_MINATT] = { "min-attestation", 1, 0 }, [N_OPTS] = { NULL, 0, 0 },
 	};
-	enum { O_OWNER, O_GUARDIAN, O_VM, O_POLICY, O_OUT, O_IN, O_TK, O_TKOUT, O_PW, O_HELP,
-	       O_MINATT };
-	_cleanup_(key32_wipe) struct key32 tk;
-	struct vms_guardian owner, gs[MAX_GUARDIANS];
-	X509 *certs[MAX_GUARDIANS];
-	const char *v[12], *pos[1], *gpaths[MAX_GUARDIANS], *what;
-	uint32_t min_att = VMS_KP_ATTEST_ANY;
-	unsigned int ng = 0, i;
-	uint8_t vm_id[16], key_id[16], *der = NULL, *in = NULL;
-	size_t len = 0, inlen;
-	uint32_t policy = 0;
-	char pw[256];
-	int r, a;
+	struct kp_guardians gp = { .n = 0 };
+	const char *v[N_OPTS + 1], *pos[1];
+	struct shieldctl_call c;
+	char what[64];
+	int a;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2;
 	}
-	if (!strcmp(argv[1], "new"))
-		what = "kp new";
-	else if (!strcmp(argv[1], "grant"))
-		what = "kp grant";
-	else if (!strcmp(argv[1], "revoke"))
-		what = "kp revoke";
-	else if (!strcmp(argv[1], "show"))
-		what = "kp show";
-	else
+	if (!shieldctl_cmd_find(kp_cmds, ARRAY_SIZE(kp_cmds), "kp",
+				(const char *const *)argv + 1, 1, &c, what, sizeof(what)))
 		return shieldctl_fail("kp", "unknown command '%s'; see 'shieldctl kp --help'", argv[1]);
-	for (a = 2; a + 1 < argc; a++)
-		if (!strcmp(argv[a], "--guardian")) {
-			if (ng == MAX_GUARDIANS)
-				return shieldctl_fail(what, "at most %d --guardian", MAX_GUARDIANS);
-			gpaths[ng++] = argv[++a];
-		}
-	if (shieldctl_opts(what, argc - 2, argv + 2, opts, v, pos, 0))
+	for (a = 2; a + 1 < argc; a++) {
+		if (strcmp(argv[a], "--guardian"))
+			continue;
+		if (gp.n == MAX_GUARDIANS)
+			return shieldctl_fail(c.what, "at most %d --guardian", MAX_GUARDIANS);
+		gp.paths[gp.n++] = argv[++a];
+	}
+	if (shieldctl_opts(c.what, argc - 2, argv + 2, opts, v, pos, 0))
 		return 1;
 	if (v[O_HELP]) {
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "show")) {
-		if (!v[O_IN])
-			return shieldctl_fail(what, "needs --in KP");
-		return show(what, v[O_IN]);
-	}
-	/* Validate every argument before touching a key. */
-	if (!v[O_OWNER] || !v[O_OUT])
-		return shieldctl_fail(what, "needs --owner and --out");
-	if (!strcmp(argv[1], "new")) {
-		if (!v[O_VM] || vms_uuid_parse(v[O_VM], vm_id))
-			return shieldctl_fail(what, "needs --vm-id UUID");
-		if (v[O_POLICY] && !strcmp(v[O_POLICY], "shielded"))
-			policy = VMS_KR_POLICY_SHIELDED;
-		else if (v[O_POLICY] && !strcmp(v[O_POLICY], "encryption-supported"))
-			policy = VMS_KR_POLICY_ENCRYPTION_SUPPORTED;
-		else
-			return shieldctl_fail(what, "needs --policy shielded|encryption-supported");
-		if (v[O_TK] && v[O_TKOUT])
-			return shieldctl_fail(what, "give --tk or --tk-out, not both");
-		if (v[O_MINATT] && !strcmp(v[O_MINATT], "host-key"))
-			min_att = VMS_KP_ATTEST_HOST_KEY;
-		else if (v[O_MINATT] && !strcmp(v[O_MINATT], "tpm"))
-			min_att = VMS_KP_ATTEST_TPM;
-		else if (v[O_MINATT])
-			return shieldctl_fail(what, "--min-attestation is host-key or tpm");
-	} else {
-		if (!v[O_IN] || ng != 1)
-			return shieldctl_fail(what, "needs --in KP and one --guardian PUB");
-	}
-	r = shieldctl_read_password(v[O_PW], pw, sizeof(pw));
-	if (r)
-		return shieldctl_fail(what, "%s: cannot read the password", v[O_PW]);
-	r = vms_guardian_read(v[O_OWNER], pw[0] ? pw : NULL, &owner);
-	OPENSSL_cleanse(pw, sizeof(pw));
-	if (r)
-		return shieldctl_fail(what, "%s: %s", v[O_OWNER], shieldctl_guardian_strerror(r));
-	if (!owner.sign_key) {
-		vms_guardian_free(&owner);
-		return shieldctl_fail(what, "%s: %s", v[O_OWNER], shieldctl_guardian_strerror(-ENOKEY));
-	}
-	for (i = 0; i < ng; i++) {
-		if (load_pub(what, gpaths[i], &gs[i])) {
-			while (i--)
-				vms_guardian_free(&gs[i]);
-			vms_guardian_free(&owner);
-			return 1;
-		}
-		certs[i] = gs[i].enc_cert;
-	}
-	if (!strcmp(argv[1], "revoke") && !X509_cmp(certs[0], owner.enc_cert)) {
-		vms_guardian_free(&gs[0]);
-		vms_guardian_free(&owner);
-		return shieldctl_fail(what, "the owner cannot be revoked: it stays a recipient so it can grant and revoke");
-	}
-	if (!strcmp(argv[1], "new")) {
-		if (v[O_TK])
-			r = vms_read_file_exact(v[O_TK], tk.b, 32);
-		else
-			r = vms_prim_random(tk.b, 32);
-		if (!r)
-			r = vms_prim_random(key_id, 16);
-		if (!r) {
-			struct vms_kp_info bind = { .policy = policy, .min_attestation = min_att };
-
-			memcpy(bind.vm_id, vm_id, 16);
-			memcpy(bind.key_id, key_id, 16);
-			r = vms_kp_create_ex(&owner, certs, ng, &bind, tk.b, &der, &len);
-		}
-		if (!r && v[O_TKOUT])
-			r = vms_write_file_atomic(v[O_TKOUT], tk.b, 32, 0600, VMS_WRITE_NOCLOBBER);
-	} else {
-		r = vms_read_file(v[O_IN], VMS_KP_MAX_LEN, &in, &inlen);
-		if (!r)
-			r = !strcmp(argv[1], "grant") ?
-				vms_kp_grant(in, inlen, &owner, certs[0], &der, &len) :
-				vms_kp_revoke(in, inlen, &owner, certs[0], &der, &len);
-		free(in);
-	}
-	if (!r)
-		r = vms_write_file_atomic(v[O_OUT], der, len, vms_public_file_mode(),
-					  VMS_WRITE_NOCLOBBER);
-	free(der);
-	for (i = 0; i < ng; i++)
-		vms_guardian_free(&gs[i]);
-	vms_guardian_free(&owner);
-	if (r)
-		return shieldctl_fail(what, "%s", kp_strerror(r));
-	printf("wrote key protector %s (%zu bytes)\n", v[O_OUT], len);
-	return 0;
+	c.v = v;
+	c.family = &gp;
+	return c.cmd->run(&c);
 }

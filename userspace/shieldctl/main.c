@@ -3,6 +3,7 @@
  * main.c - shieldctl: the tenant and admin CLI. Dispatches the first
  * argument to a command family; a new family is one line in the table.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,13 @@ int shieldctl_fail(const char *what, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
+}
+
+const char *shieldctl_write_strerror(int r)
+{
+	if (r == -EEXIST)
+		return "the file exists; give another name (it is never replaced)";
+	return strerror(-r);
 }
 
 static void usage(FILE *f)

@@ -7,9 +7,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <openssl/crypto.h>
 
 #include "shieldctl.h"
 #include "vms_fileio.h"
@@ -19,26 +18,17 @@
 /* tpm2_makecredential's output file: magic, version, then the two TPM2Bs */
 #define CRED_FILE_MAGIC		0xBADCC0DEu
 #define CRED_FILE_VERSION	1u
+/* The largest credential ActivateCredential returns (a TPM2B_DIGEST). */
+#define CRED_MAX		64
 
-static void tpm_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: shieldctl tpm [--tcti TCTI] COMMAND\n\n"
-		"The guarded host's TPM, for TPM-mode attestation (tpm2-tss; TCTI\n"
-		"default " VMS_HOST_TPM_DEFAULT_TCTI ", e.g. swtpm:port=2321).\n"
-		"Files are in TPM wire format (tpm2-tools' \"tss\" format).\n\n"
-		"  ek --out FILE                 the EK public key (TPM2B_PUBLIC): what an\n"
-		"                                HGS admin registers as this host's identity\n"
-		"  ak --out FILE [--name-out F]  the attestation key (TPM2B_PUBLIC) and its Name\n"
-		"  quote --pcrs LIST --qualifying HEX --attest-out F --sig-out F --pcrs-out F\n"
-		"                                quote SHA-256 PCRs (e.g. 0,1,2,3,4,5,6,7,10)\n"
-		"                                with the AK; PCR values in PCR order, 32\n"
-		"                                bytes each\n"
-		"  activate --credential F --out F\n"
-		"                                ActivateCredential with the AK and the EK on\n"
-		"                                a credential made for them (tpm2_makecredential\n"
-		"                                file format); writes the credential (0600)\n");
-}
+/* The options of every tpm subcommand (opts[] in shieldctl_tpm_main). */
+enum {
+	O_TCTI, O_OUT, O_NAMEOUT, O_PCRS, O_QUALIFYING, O_ATTESTOUT, O_SIGOUT,
+	O_PCRSOUT, O_CREDENTIAL, N_OPTS
+};
+
+/* The host's TPM, closed when it goes out of scope. */
+VMS_DEFINE_CLEANUP(struct vms_host_tpm, vms_host_tpm_close)
 
 static int write_out(const char *what, const char *path, const void *p,
 		     size_t len, mode_t mode)
@@ -50,12 +40,12 @@ static int write_out(const char *what, const char *path, const void *p,
 	return 0;
 }
 
-static int tpm_open(const char *what, const char *tcti, struct vms_host_tpm **t)
+static int tpm_open(const struct shieldctl_call *c, struct vms_host_tpm **t)
 {
-	int r = vms_host_tpm_open(t, tcti);
+	const char *tcti = c->v[O_TCTI];
 
-	if (r)
-		return shieldctl_fail(what, "cannot reach the TPM through '%s': is there a TPM (/dev/tpmrm0) and are you root? For swtpm, check the port.",
+	if (vms_host_tpm_open(t, tcti))
+		return shieldctl_fail(c->what, "cannot reach the TPM through '%s': is there a TPM (/dev/tpmrm0) and are you root? For swtpm, check the port.",
 				      tcti ? tcti : VMS_HOST_TPM_DEFAULT_TCTI);
 	return 0;
 }
@@ -91,70 +81,86 @@ static uint32_t be32(const uint8_t *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
-static int cmd_ek(struct vms_host_tpm *t, const char *out)
-{
-	uint8_t *pub = NULL;
-	size_t len;
-	int r = vms_host_tpm_ek_public(t, &pub, &len);
+static int tpm_usage_error(const struct shieldctl_call *c);
 
+static int cmd_ek(const struct shieldctl_call *c)
+{
+	_cleanup_(vms_host_tpm_closep) struct vms_host_tpm *t = NULL;
+	_cleanup_(vms_freep) uint8_t *pub = NULL;
+	const char *out = c->v[O_OUT];
+	size_t len;
+	int r;
+
+	if (!out || c->v[O_PCRS])
+		return tpm_usage_error(c);
+	if (tpm_open(c, &t))
+		return 1;
+	r = vms_host_tpm_ek_public(t, &pub, &len);
 	if (r)
-		return tpm_error("tpm ek", t, r);
-	r = write_out("tpm ek", out, pub, len, vms_public_file_mode());
-	free(pub);
-	if (!r)
-		printf("EK public key (%zu bytes) written to %s\n", len, out);
-	return r;
+		return tpm_error(c->what, t, r);
+	if (write_out(c->what, out, pub, len, vms_public_file_mode()))
+		return 1;
+	printf("EK public key (%zu bytes) written to %s\n", len, out);
+	return 0;
 }
 
-static int cmd_ak(struct vms_host_tpm *t, const char *out, const char *name_out)
+static int cmd_ak(const struct shieldctl_call *c)
 {
-	uint8_t *pub = NULL, name[34];
+	_cleanup_(vms_host_tpm_closep) struct vms_host_tpm *t = NULL;
+	_cleanup_(vms_freep) uint8_t *pub = NULL;
+	const char *out = c->v[O_OUT], *name_out = c->v[O_NAMEOUT];
+	uint8_t name[34];
 	size_t len, nlen = 0;
 	char hex[69];
-	int r = vms_host_tpm_ak_public(t, &pub, &len, name, &nlen);
+	int r;
 
+	if (!out || c->v[O_PCRS])
+		return tpm_usage_error(c);
+	if (tpm_open(c, &t))
+		return 1;
+	r = vms_host_tpm_ak_public(t, &pub, &len, name, &nlen);
 	if (r)
-		return tpm_error("tpm ak", t, r);
-	r = write_out("tpm ak", out, pub, len, vms_public_file_mode());
-	free(pub);
-	if (!r && name_out)
-		r = write_out("tpm ak", name_out, name, nlen, vms_public_file_mode());
-	if (!r) {
-		vms_hex_encode(name, nlen, hex);
-		printf("AK public key (%zu bytes) written to %s; Name %s\n", len,
-		       out, hex);
-	}
-	return r;
+		return tpm_error(c->what, t, r);
+	if (write_out(c->what, out, pub, len, vms_public_file_mode()))
+		return 1;
+	if (name_out && write_out(c->what, name_out, name, nlen, vms_public_file_mode()))
+		return 1;
+	vms_hex_encode(name, nlen, hex);
+	printf("AK public key (%zu bytes) written to %s; Name %s\n", len, out, hex);
+	return 0;
 }
 
-static int cmd_quote(struct vms_host_tpm *t, const char **v)
+static int cmd_quote(const struct shieldctl_call *c)
 {
-	uint8_t q[64], *attest = NULL, *sig = NULL, *pcrs = NULL;
+	_cleanup_(vms_host_tpm_closep) struct vms_host_tpm *t = NULL;
+	_cleanup_(vms_freep) uint8_t *attest = NULL, *sig = NULL, *pcrs = NULL;
+	const char *const *v = c->v;
 	size_t qlen, alen, slen, plen;
+	uint8_t q[64];
 	uint32_t mask;
 	int r;
 
-	if (parse_pcrs(v[0], &mask))
-		return shieldctl_fail("tpm quote", "--pcrs wants a comma list of PCR numbers 0..%d, got '%s'",
-				      VMS_HOST_TPM_MAX_PCR, v[0]);
-	if (vms_hex_decode(v[1], q, sizeof(q), &qlen))
-		return shieldctl_fail("tpm quote", "--qualifying wants at most 64 bytes in hex");
+	if (!v[O_PCRS] || !v[O_QUALIFYING] || !v[O_ATTESTOUT] || !v[O_SIGOUT] ||
+	    !v[O_PCRSOUT])
+		return tpm_usage_error(c);
+	if (tpm_open(c, &t))
+		return 1;
+	if (parse_pcrs(v[O_PCRS], &mask))
+		return shieldctl_fail(c->what, "--pcrs wants a comma list of PCR numbers 0..%d, got '%s'",
+				      VMS_HOST_TPM_MAX_PCR, v[O_PCRS]);
+	if (vms_hex_decode(v[O_QUALIFYING], q, sizeof(q), &qlen))
+		return shieldctl_fail(c->what, "--qualifying wants at most 64 bytes in hex");
 	r = vms_host_tpm_quote(t, mask, q, qlen, &attest, &alen, &sig, &slen,
 			       &pcrs, &plen);
 	if (r)
-		return tpm_error("tpm quote", t, r);
-	r = write_out("tpm quote", v[2], attest, alen, vms_public_file_mode());
-	if (!r)
-		r = write_out("tpm quote", v[3], sig, slen, vms_public_file_mode());
-	if (!r)
-		r = write_out("tpm quote", v[4], pcrs, plen, vms_public_file_mode());
-	if (!r)
-		printf("quote over %d PCRs: attest %zu bytes, signature %zu bytes\n",
-		       __builtin_popcount(mask), alen, slen);
-	free(attest);
-	free(sig);
-	free(pcrs);
-	return r;
+		return tpm_error(c->what, t, r);
+	if (write_out(c->what, v[O_ATTESTOUT], attest, alen, vms_public_file_mode()) ||
+	    write_out(c->what, v[O_SIGOUT], sig, slen, vms_public_file_mode()) ||
+	    write_out(c->what, v[O_PCRSOUT], pcrs, plen, vms_public_file_mode()))
+		return 1;
+	printf("quote over %d PCRs: attest %zu bytes, signature %zu bytes\n",
+	       __builtin_popcount(mask), alen, slen);
+	return 0;
 }
 
 /* magic, version, TPM2B_ID_OBJECT, TPM2B_ENCRYPTED_SECRET */
@@ -171,42 +177,84 @@ static int cred_file_split(const uint8_t *file, size_t len, size_t *idlen,
 	return *seclen == len - 8 - *idlen ? 0 : -EINVAL;
 }
 
-static int cmd_activate(struct vms_host_tpm *t, const char *in, const char *out)
+static int cmd_activate(const struct shieldctl_call *c)
 {
-	uint8_t *file = NULL, cred[64];
-	size_t len, idlen, seclen, clen = sizeof(cred);
-	int r = vms_read_file(in, 4096, &file, &len);
+	_cleanup_(vms_host_tpm_closep) struct vms_host_tpm *t = NULL;
+	_cleanup_(vms_secret_free) struct vms_secret cred = { 0 };
+	_cleanup_(vms_freep) uint8_t *file = NULL;
+	const char *in = c->v[O_CREDENTIAL], *out = c->v[O_OUT];
+	size_t len, idlen, seclen, clen = CRED_MAX;
+	int r;
 
+	if (!in || !out)
+		return tpm_usage_error(c);
+	if (tpm_open(c, &t))
+		return 1;
+	r = vms_read_file(in, 4096, &file, &len);
 	if (r)
-		return shieldctl_fail("tpm activate", "cannot read %s: %s", in, strerror(-r));
-	if (cred_file_split(file, len, &idlen, &seclen)) {
-		free(file);
-		return shieldctl_fail("tpm activate", "%s is not a credential file (tpm2_makecredential format)", in);
-	}
+		return shieldctl_fail(c->what, "cannot read %s: %s", in, strerror(-r));
+	if (cred_file_split(file, len, &idlen, &seclen))
+		return shieldctl_fail(c->what, "%s is not a credential file (tpm2_makecredential format)", in);
+	cred.p = malloc(CRED_MAX);
+	if (!cred.p)
+		return shieldctl_fail(c->what, "out of memory");
+	cred.len = CRED_MAX;	/* all of it is wiped */
 	r = vms_host_tpm_activate(t, file + 8, idlen, file + 8 + idlen, seclen,
-				  cred, &clen);
-	free(file);
+				  cred.p, &clen);
 	if (r)
-		return tpm_error("tpm activate", t, r);
-	r = write_out("tpm activate", out, cred, clen, 0600);
-	OPENSSL_cleanse(cred, sizeof(cred));
-	if (!r)
-		printf("credential activated (%zu bytes) into %s\n", clen, out);
-	return r;
+		return tpm_error(c->what, t, r);
+	if (write_out(c->what, out, cred.p, clen, 0600))
+		return 1;
+	printf("credential activated (%zu bytes) into %s\n", clen, out);
+	return 0;
+}
+
+static const struct shieldctl_cmd tpm_cmds[] = {
+	{ "ek", "--out FILE",
+	  "the EK public key (TPM2B_PUBLIC): what an\n"
+	  "HGS admin registers as this host's identity", 0, 0, cmd_ek },
+	{ "ak", "--out FILE [--name-out F]", "the attestation key (TPM2B_PUBLIC) and its Name",
+	  0, 0, cmd_ak },
+	{ "quote", "--pcrs LIST --qualifying HEX --attest-out F --sig-out F --pcrs-out F",
+	  "quote SHA-256 PCRs (e.g. 0,1,2,3,4,5,6,7,10)\n"
+	  "with the AK; PCR values in PCR order, 32\n"
+	  "bytes each", 0, 0, cmd_quote },
+	{ "activate", "--credential F --out F",
+	  "ActivateCredential with the AK and the EK on\n"
+	  "a credential made for them (tpm2_makecredential\n"
+	  "file format); writes the credential (0600)", 0, 0, cmd_activate },
+};
+
+static void tpm_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: shieldctl tpm [--tcti TCTI] COMMAND\n\n"
+		"The guarded host's TPM, for TPM-mode attestation (tpm2-tss; TCTI\n"
+		"default " VMS_HOST_TPM_DEFAULT_TCTI ", e.g. swtpm:port=2321).\n"
+		"Files are in TPM wire format (tpm2-tools' \"tss\" format).\n\n");
+	shieldctl_usage_list(f, tpm_cmds, ARRAY_SIZE(tpm_cmds), 32, 1);
+}
+
+/* An unknown command, or one without the options it needs. */
+static int tpm_usage_error(const struct shieldctl_call *c)
+{
+	tpm_usage(stderr);
+	return shieldctl_fail("tpm", "unknown command '%s' or missing options", c->words[0]);
 }
 
 int shieldctl_tpm_main(int argc, char **argv)
 {
-	static const struct shieldctl_opt opts[] = {
-		{ "tcti", 1, 0 }, { "out", 1, 0 }, { "name-out", 1, 0 },
-		{ "pcrs", 1, 0 }, { "qualifying", 1, 0 }, { "attest-out", 1, 0 },
-		{ "sig-out", 1, 0 }, { "pcrs-out", 1, 0 }, { "credential", 1, 0 },
-		{ NULL, 0, 0 },
+	static const struct shieldctl_opt opts[N_OPTS + 1] = {
+		[O_TCTI] = { "tcti", 1, 0 }, [O_OUT] = { "out", 1, 0 },
+		[O_NAMEOUT] = { "name-out", 1, 0 }, [O_PCRS] = { "pcrs", 1, 0 },
+		[O_QUALIFYING] = { "qualifying", 1, 0 },
+		[O_ATTESTOUT] = { "attest-out", 1, 0 }, [O_SIGOUT] = { "sig-out", 1, 0 },
+		[O_PCRSOUT] = { "pcrs-out", 1, 0 },
+		[O_CREDENTIAL] = { "credential", 1, 0 }, [N_OPTS] = { NULL, 0, 0 },
 	};
-	const char *v[9] = { NULL }, *pos[1] = { NULL };
-	struct vms_host_tpm *t = NULL;
-	const char *cmd;
-	int r;
+	const char *v[N_OPTS + 1] = { NULL }, *pos[1] = { NULL };
+	struct shieldctl_call c = { .words = pos };
+	char what[64];
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		tpm_usage(argc < 2 ? stderr : stdout);
@@ -214,27 +262,9 @@ int shieldctl_tpm_main(int argc, char **argv)
 	}
 	if (shieldctl_opts("tpm", argc - 1, argv + 1, opts, v, pos, 1))
 		return 1;
-	cmd = pos[0];
-	if (!strcmp(cmd, "ek") && v[1] && !v[3]) {
-		r = tpm_open("tpm ek", v[0], &t);
-		if (!r)
-			r = cmd_ek(t, v[1]);
-	} else if (!strcmp(cmd, "ak") && v[1] && !v[3]) {
-		r = tpm_open("tpm ak", v[0], &t);
-		if (!r)
-			r = cmd_ak(t, v[1], v[2]);
-	} else if (!strcmp(cmd, "quote") && v[3] && v[4] && v[5] && v[6] && v[7]) {
-		r = tpm_open("tpm quote", v[0], &t);
-		if (!r)
-			r = cmd_quote(t, v + 3);
-	} else if (!strcmp(cmd, "activate") && v[8] && v[1]) {
-		r = tpm_open("tpm activate", v[0], &t);
-		if (!r)
-			r = cmd_activate(t, v[8], v[1]);
-	} else {
-		tpm_usage(stderr);
-		return shieldctl_fail("tpm", "unknown command '%s' or missing options", cmd);
-	}
-	vms_host_tpm_close(t);
-	return r;
+	if (!shieldctl_cmd_find(tpm_cmds, ARRAY_SIZE(tpm_cmds), "tpm", pos, 1, &c,
+				what, sizeof(what)))
+		return tpm_usage_error(&c);
+	c.v = v;
+	return c.cmd->run(&c);
 }

@@ -155,5 +155,36 @@ fails "missing option value" "needs a value" - $S crypto keygen --private
 fails "stray argument" "unexpected argument" - $S crypto selftest extra
 check "selftest" sh -c "$S crypto selftest | grep -q passed"
 
+# ---- the families' subcommand tables (no HGS, guardian or TPM needed) ----
+for f in hgs kp guardian tpm; do
+	check "$f --help exits 0 with its usage" sh -c "$S $f --help | grep -q '^Usage: shieldctl $f'"
+	fails "$f alone prints the usage and exits 1" "^Usage: shieldctl $f" - $S $f
+done
+check "hgs --help lists each word of a grouped line" sh -c \
+	"$S hgs --help | grep -q '^  host disable|enable|remove NAME\$'"
+check "kp --help has a line per subcommand" sh -c \
+	"$S kp --help | grep -q '^       shieldctl kp grant|revoke --in KP'"
+fails "hgs: an unknown subcommand gets the usage" "^Usage: shieldctl hgs" - $S hgs host frob h1
+fails "hgs: a known subcommand with a word too many gets the usage" "^Usage: shieldctl hgs" - \
+	$S hgs status extra
+fails "hgs: worker add without DIGEST or --file gets the usage" "^Usage: shieldctl hgs" - \
+	$S hgs worker add
+fails "hgs: an ima-key mistake lists the ima-key commands" \
+	"use 'ima-key add CERT \[--description TEXT\]', 'ima-key list' or 'ima-key remove SHA256'" - \
+	$S hgs ima-key frob
+fails "hgs: more than four words" "too many arguments" - $S hgs a b c d e
+fails "hgs: an unknown option" "unknown option '--frob'" - $S hgs --frob status
+fails "hgs: worker history wants a number" "VERSION must be a number" - $S hgs worker history x
+fails "hgs: tpm-digest add needs --kind" "missing --kind module|allow" - $S hgs tpm-digest add f
+fails "hgs: an unreachable socket is named" "cannot reach hgsd at $T/none.sock" - \
+	$S hgs --socket "$T/none.sock" policy show
+fails "kp: an unknown subcommand" "unknown command 'frob'" - $S kp frob
+fails "kp grant needs one --guardian" "needs --in KP and one --guardian PUB" - \
+	$S kp grant --in a --owner b --out c
+fails "guardian: an unknown subcommand" "unknown command 'frob'" - $S guardian frob
+fails "guardian show needs --in" "guardian show: needs --in" - $S guardian show
+fails "tpm: an unknown subcommand" "unknown command 'frob' or missing options" - $S tpm frob
+fails "tpm ek without --out" "unknown command 'ek' or missing options" - $S tpm ek
+
 echo "1..$n"
 exit $failed

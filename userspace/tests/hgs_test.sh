@@ -110,10 +110,19 @@ check "guardian import from HGS" $S guardian import --url "$URL" --ca "$T/hgs/tl
 check "imported guardian is the primary" sh -c "$S guardian show --in hgs.pub | grep -q 'guardian: hgs-guardian-1'"
 fails "guardian import needs the right CA" "import" $S guardian import --url "$URL" --ca "$T/hgs/signer.pem" --out x.pub
 check "guardian new other" $S guardian new --name other --out other.guardian
+# names become file names and arguments: a letter or digit first
+for bad in -rf .hidden _x ..; do
+	fails "guardian new --name $bad refused" "name" $S guardian new --name "$bad" --out bad.guardian
+done
+check "a refused guardian name wrote nothing" test ! -e bad.guardian
 $S guardian export --in other.guardian --out other.pub >/dev/null
 printf 'pw-for-test\n' > pw
 check "guardian new with a password" $S guardian new --name enc --out enc.guardian --password-file pw
 fails "encrypted guardian without its password" "wrong password" $S guardian show --in enc.guardian
+cp owner.guardian owner.before
+fails "guardian new never replaces a file, and says so" "cannot write owner.guardian: the file exists" \
+	$S guardian new --name owner2 --out owner.guardian
+check "  ... and left it as it was" cmp -s owner.guardian owner.before
 
 # ---- key protectors ----
 VM=6f1c2a5e-930d-4b71-8a42-0c5de177309b
@@ -125,8 +134,15 @@ check "kp show lists the HGS guardian" sh -c "$S kp show --in vm.kp | grep -q 'g
 check "openssl cms parses the KP" sh -c "openssl cms -cmsout -print -inform DER -in vm.kp | grep -q 'signedData'"
 check "openssl cms verifies the owner signature" \
 	openssl cms -verify -noverify -binary -inform DER -in vm.kp -out env.der
-check "the envelope is CMS EnvelopedData with key agreement" sh -c \
-	"openssl cms -cmsout -print -inform DER -in env.der | grep -q 'kari'"
+check "the envelope is CMS AuthEnvelopedData with key agreement" sh -c \
+	"openssl cms -cmsout -print -inform DER -in env.der | grep -q 'kari' &&
+	 openssl cms -cmsout -print -inform DER -in env.der | grep -q 'id-smime-ct-authEnvelopedData'"
+check "the envelope uses AES-256-GCM and the SHA-256 KDF, no SHA-1 KDF, no CBC" sh -c \
+	"openssl cms -cmsout -print -inform DER -in env.der > env.txt &&
+	 grep -q 'aes-256-gcm' env.txt && grep -q 'dhSinglePass-stdDH-sha256kdf-scheme' env.txt &&
+	 ! grep -q 'sha1kdf\\|cbc' env.txt"
+check "the owner's signature advertises no S/MIME capabilities (des, rc2)" sh -c \
+	"! openssl cms -cmsout -print -inform DER -in vm.kp | grep -q 'S/MIME Capabilities'"
 check "openssl cms decrypts the TK with the owner's key" sh -c \
 	"openssl cms -decrypt -binary -inform DER -in env.der -recip owner.guardian -inkey owner.guardian -out tk.out && cmp -s tk.out vm.tk"
 check "kp grant" $S kp grant --in vm.kp --owner owner.guardian --guardian other.pub --out vm2.kp
@@ -140,7 +156,18 @@ cp vm.kp bad.kp
 printf '\001' | dd of=bad.kp bs=1 seek=$(( $(wc -c < vm.kp) - 1 )) conv=notrunc 2>/dev/null
 fails "kp show detects tampering" "altered" $S kp show --in bad.kp
 fails "kp new needs a policy" "needs --policy" $S kp new --owner owner.guardian --vm-id $VM --out x.kp
-check "no output left by failures" sh -c "! ls x.kp vm3.kp vm5.kp 2>/dev/null"
+fails "kp new names a missing --tk file" "cannot read --tk missing.tk" \
+	$S kp new --owner owner.guardian --vm-id $VM --policy shielded --tk missing.tk --out x.kp
+head -c 31 vm.tk > short.tk
+fails "kp new refuses a --tk of the wrong size" "must hold exactly 32 bytes" \
+	$S kp new --owner owner.guardian --vm-id $VM --policy shielded --tk short.tk --out x.kp
+fails "kp new never replaces a KP, and says which file" "cannot write vm.kp: the file exists" \
+	$S kp new --owner owner.guardian --vm-id $VM --policy shielded --out vm.kp --tk-out new.tk
+fails "kp new never replaces a --tk-out file" "cannot write --tk-out vm.tk: the file exists" \
+	$S kp new --owner owner.guardian --vm-id $VM --policy shielded --out x.kp --tk-out vm.tk
+fails "kp grant names a missing --in file" "cannot read missing.kp" \
+	$S kp grant --in missing.kp --owner owner.guardian --guardian other.pub --out vm3.kp
+check "no output left by failures" sh -c 'for f in x.kp vm3.kp vm5.kp new.tk; do test ! -e $f || exit 1; done'
 
 # ---- privilege separation ----
 KPID=$(pgrep -P "$PID" -x hgsd | head -1)

@@ -468,7 +468,7 @@ static void test_daemon_not_running(void **state)
 	assert_string_equal(ans.status, "");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest parse[] = {
 		cmocka_unit_test(test_config_defaults_and_keys),
@@ -485,7 +485,10 @@ int main(void)
 		cmocka_unit_test(test_daemon_status_and_release),
 		cmocka_unit_test(test_daemon_not_running),
 	};
-	int r = cmocka_run_group_tests_name("agent_parse", parse, NULL, NULL);
+	int r;
+
+	t_test_filter(argc, argv);
+	r = cmocka_run_group_tests_name("agent_parse", parse, NULL, NULL);
 
 	return r | cmocka_run_group_tests_name("agent_daemon", daemon, daemon_setup,
 					       daemon_teardown);

@@ -169,7 +169,7 @@ static void test_load(void **state)
 	unlink(path);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines),
@@ -178,5 +178,6 @@ int main(void)
 		cmocka_unit_test(test_load),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("conf_parse", tests, NULL, NULL);
 }

@@ -475,7 +475,18 @@ static void test_health_cert(void **state)
 	snprintf(path, sizeof(path), "%s/junk.pem", f->root);
 	fake_info_rc = 0;
 	run(f);
-	assert_line(f, "[FAIL]", "health cert", "is not a readable health certificate");
+	assert_line(f, "[FAIL]", "health cert", "is not a readable health certificate: not an X.509 certificate");
+
+	/* An X.509 certificate, but not one HGS issued. */
+	{
+		_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = vms_pkey_gen_p256();
+		_cleanup_(X509_freep) X509 *x = vms_cert_self_signed(k, "x", 1, VMS_CERT_CA);
+
+		snprintf(path, sizeof(path), "%s/plain.pem", f->root);
+		assert_int_equal(vms_cert_write(path, x), 0);
+		run(f);
+		assert_line(f, "[FAIL]", "health cert", "not a vmshield health certificate");
+	}
 	snprintf(path, sizeof(path), "%s/missing.pem", f->root);
 	run(f);
 	assert_line(f, "[FAIL]", "health cert", "No such file");
@@ -570,7 +581,7 @@ static void test_cli(void **state)
 	assert_int_equal(sh(cmd), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
@@ -592,5 +603,6 @@ int main(void)
 		cmocka_unit_test(test_cli),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("diagnose", tests, NULL, NULL);
 }

@@ -1391,6 +1391,87 @@ static void test_worker_history(void **state)
  * kill -9 during a stream of registrations and releases; every
  * registration the child saw acknowledged must be there after restart.
  */
+/* @r's detail, which must contain @want. */
+static void detail_has(json_t *r, const char *want)
+{
+	const char *d = json_string_value(json_object_get(r, "detail"));
+
+	if (!d || !strstr(d, want))
+		fail_msg("detail '%s', wanted '%s'", d ? d : "(none)", want);
+	json_decref(r);
+}
+
+/*
+ * The admin API's table: a route answers only its own method, lists are
+ * GET only, baselines/show/ takes a valid name; the public routes refuse
+ * another method, and the admin socket's use of a host-only route. Each
+ * refusal carries its own detail (the answer owns it), refusal after
+ * refusal on the same connection.
+ */
+static void test_routes(void **state)
+{
+	(void)state;
+	json_decref(t_hgs_call(adm, "/v1/admin/hosts/add", NULL, 404, "UnknownEndpoint"));
+	json_decref(t_hgs_call(adm, "/v1/admin/hosts", json_object(), 404, "UnknownEndpoint"));
+	json_decref(t_hgs_call(adm, "/v1/admin/nothing", NULL, 404, "UnknownEndpoint"));
+	json_decref(t_hgs_call(adm, "/v1/admin/baselines/show/bad%21name", NULL, 404,
+			       "UnknownEndpoint"));
+	json_decref(t_hgs_call(adm, "/v1/admin/baselines/show/none-such", NULL, 404,
+			       "NoSuchObject"));
+	json_decref(t_hgs_call(adm, "/v1/admin/workers/history", NULL, 200, "Passed"));
+	json_decref(t_hgs_call(adm, "/v1/admin/audit", NULL, 200, "Passed"));
+	json_decref(t_hgs_call(adm, "/v1/attest/nonce", json_object(), 405, "MethodNotAllowed"));
+	json_decref(t_hgs_call(cli, "/v1/kps/release", NULL, 405, "MethodNotAllowed"));
+	detail_has(t_hgs_call(adm, "/v1/admin/hosts/add", json_object(), 400, "InvalidRequest"),
+		   "field 'name' is missing");
+	detail_has(t_hgs_call(adm, "/v1/admin/hosts/add", json_pack("{s:i}", "name", 7), 400,
+			      "InvalidRequest"),
+		   "field 'name' must be a string");
+	detail_has(t_hgs_call(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", "xyz"),
+			      400, "InvalidRequest"),
+		   "field 'digest' must be a SHA-256");
+	detail_has(t_hgs_call(adm, "/v1/admin/baselines/add",
+			      json_pack("{s:s}", "baseline", "{}"), 400, "InvalidRequest"),
+		   "not a boot baseline: ");
+	detail_has(t_hgs_call(cli, "/v1/attest", json_pack("{s:s}", "session", "zz"), 400,
+			      "InvalidRequest"),
+		   "field 'session' must be 32 hex digits");
+}
+
+/*
+ * hgsd refuses to start without its signer key, and its log names the
+ * step that failed and the file, in the key process and at start.
+ */
+static void test_start_failure_names_step(void **state)
+{
+	struct t_hgsd h2 = { .pid = -1 };
+	char d2[128], cmd[8192], path[256];
+	uint8_t *log;
+	size_t len;
+
+	(void)state;
+	snprintf(d2, sizeof(d2), "%.*s/broken", (int)(strlen(dir) - 4), dir);
+	assert_int_equal(t_hgsd_init(&h2, d2, ""), 0);
+	snprintf(path, sizeof(path), "%s/keys/signer.key", d2);
+	assert_int_equal(unlink(path), 0);
+	snprintf(cmd, sizeof(cmd), "timeout 30 %s -c %s/hgsd.conf 2>%s/start.log", h2.bin, d2, d2);
+	assert_int_equal(run_cmd(cmd), 1);
+	snprintf(cmd, sizeof(cmd), "%s/start.log", d2);
+	assert_int_equal(vms_read_file(cmd, 1 << 20, &log, &len), 0);
+	log = realloc(log, len + 1);
+	assert_non_null(log);
+	log[len] = 0;
+	snprintf(cmd, sizeof(cmd),
+		 "level=error event=keys step=\"reading the private key\" path=%s error=\"%s\"",
+		 path, strerror(ENOENT));
+	if (!strstr((char *)log, cmd))
+		fail_msg("no '%s' in:\n%s", cmd, (char *)log);
+	assert_non_null(strstr((char *)log,
+			       "level=error event=start step=\"starting the key process"));
+	assert_null(strstr((char *)log, "event=started"));
+	free(log);
+}
+
 static void test_crash_safety(void **state)
 {
 	int fds[2], st, acked = 0, found = 0;
@@ -1475,7 +1556,7 @@ static void test_crash_safety(void **state)
 	host_free(&h);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metadata),
@@ -1514,8 +1595,11 @@ int main(void)
 		cmocka_unit_test(test_slow_clients),
 		cmocka_unit_test(test_guardian_disable_enable_remove),
 		cmocka_unit_test(test_worker_history),
+		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_start_failure_names_step),
 		cmocka_unit_test(test_crash_safety),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("hgsd", tests, group_setup, group_teardown);
 }

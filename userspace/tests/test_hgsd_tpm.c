@@ -1212,7 +1212,7 @@ static void agent_identity_writes_the_ek(void **state)
 	assert_int_equal(access("none.pub", F_OK), -1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(unregistered_host_refused),
@@ -1237,5 +1237,6 @@ int main(void)
 		cmocka_unit_test(ima_appraisal_and_keys),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

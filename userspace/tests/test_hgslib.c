@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "keyrelease.h"
 #include "vms_b64.h"
 #include "vms_cleanup_ssl.h"
+#include "vms_fileio.h"
 #include "vms_guardian.h"
 #include "vms_hgs_attest.h"
 #include "vms_hgs_cert.h"
@@ -253,6 +255,106 @@ static void test_kp_unwrap_any_env(void **state)
 	assert_null(env);
 }
 
+/*
+ * The envelope is AuthEnvelopedData (AES-256-GCM) with the SHA-256 X9.63
+ * KDF, and the owner's signature carries no SMIMECapabilities (which
+ * would advertise des-cbc and rc2-40); a flipped bit in the GCM tag is
+ * refused and writes nothing.
+ */
+static void test_kp_envelope_format(void **state)
+{
+	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *e = NULL;
+	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *sd = NULL;
+	struct kpfix *f = *state;
+	const struct vms_guardian *gs[1] = { &f->hgs };
+	STACK_OF(CMS_RecipientInfo) *ris;
+	CMS_RecipientInfo *ri;
+	struct vms_kp_info info;
+	X509_ALGOR *alg = NULL;
+	const unsigned char *p;
+	uint8_t *env, tk[32];
+	size_t len;
+
+	assert_int_equal(vms_kp_verify_envelope(f->kp, f->len, &info, &env, &len), 0);
+	p = env;
+	e = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	assert_non_null(e);
+	assert_int_equal(OBJ_obj2nid(CMS_get0_type(e)), NID_id_smime_ct_authEnvelopedData);
+	ris = CMS_get0_RecipientInfos(e);
+	assert_int_equal(sk_CMS_RecipientInfo_num(ris), 2);
+	ri = sk_CMS_RecipientInfo_value(ris, 0);
+	assert_int_equal(CMS_RecipientInfo_type(ri), CMS_RECIPINFO_AGREE);
+	assert_int_equal(CMS_RecipientInfo_kari_get0_alg(ri, &alg, NULL), 1);
+	assert_int_equal(OBJ_obj2nid(alg->algorithm), NID_dhSinglePass_stdDH_sha256kdf_scheme);
+	/* no SMIMECapabilities among the owner's signed attributes */
+	p = f->kp;
+	sd = d2i_CMS_ContentInfo(NULL, &p, (long)f->len);
+	assert_non_null(sd);
+	assert_int_equal(CMS_signed_get_attr_by_NID(
+		sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(sd), 0), NID_SMIMECapabilities, -1),
+		-1);
+	/* the tag is the envelope's last bytes: one bit flipped, nothing opens */
+	env[len - 1] ^= 1;
+	memset(tk, PATTERN, 32);
+	assert_int_not_equal(vms_kp_unwrap_envelope(env, len, gs, 1, tk), 0);
+	assert_true(t_all(tk, 32, PATTERN));
+	env[len - 1] ^= 1;
+	assert_int_equal(vms_kp_unwrap_envelope(env, len, gs, 1, tk), 0);
+	assert_memory_equal(tk, f->tk, 32);
+	free(env);
+}
+
+/*
+ * data/kp/NAME next to the sources, found from the test binary's place
+ * (build/tests/ or, sanitized, build/asan/tests/).
+ */
+static void kp_data(const char *name, char *out, size_t len)
+{
+	static const char *const up[] = { "../..", "../../.." };
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t i;
+
+	assert_true(n > 0);
+	exe[n] = 0;
+	*strrchr(exe, '/') = 0;
+	for (i = 0; i < ARRAY_SIZE(up); i++) {
+		snprintf(out, len, "%s/%s/userspace/tests/data/kp/%s", exe, up[i], name);
+		if (!access(out, F_OK))
+			return;
+	}
+	fail_msg("data/kp/%s not found above %s", name, exe);
+}
+
+/*
+ * A KP made before the AuthEnvelopedData change (EnvelopedData,
+ * AES-256-CBC, SHA-1 KDF; data/kp/README.md) still verifies and opens:
+ * no VM loses its key.
+ */
+static void test_kp_legacy_envelope_read(void **state)
+{
+	struct vms_guardian g = { 0 };
+	struct vms_kp_info info;
+	char path[PATH_MAX + 64];
+	uint8_t *kp, *want, tk[32];
+	size_t len, wlen;
+
+	(void)state;
+	kp_data("legacy-owner.guardian", path, sizeof(path));
+	assert_int_equal(vms_guardian_read(path, NULL, &g), 0);
+	kp_data("legacy.kp", path, sizeof(path));
+	assert_int_equal(vms_read_file(path, 1 << 16, &kp, &len), 0);
+	kp_data("legacy.tk", path, sizeof(path));
+	assert_int_equal(vms_read_file(path, 32, &want, &wlen), 0);
+	assert_int_equal(wlen, 32);
+	assert_int_equal(vms_kp_unwrap(kp, len, &g, &info, tk), 0);
+	assert_memory_equal(tk, want, 32);
+	assert_int_equal(info.policy, VMS_KR_POLICY_SHIELDED);
+	vms_guardian_free(&g);
+	free(kp);
+	free(want);
+}
+
 static void test_kp_tamper(void **state)
 {
 	struct kpfix *f = *state;
@@ -375,7 +477,7 @@ static void test_reasons(void **state)
 	assert_int_equal(vms_hgs_reason_from_name("Nope"), -1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_b64),
@@ -385,10 +487,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kp_envelope_halves, kp_setup, kp_teardown),
 		cmocka_unit_test_setup_teardown(test_kp_unwrap_any_env, kp_setup, kp_teardown),
 		cmocka_unit_test_setup_teardown(test_kp_tamper, kp_setup, kp_teardown),
+		cmocka_unit_test_setup_teardown(test_kp_envelope_format, kp_setup, kp_teardown),
+		cmocka_unit_test(test_kp_legacy_envelope_read),
 		cmocka_unit_test_setup_teardown(test_kp_grant_revoke, kp_setup, kp_teardown),
 		cmocka_unit_test(test_guardian_files),
 		cmocka_unit_test(test_reasons),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("hgslib", tests, NULL, NULL);
 }

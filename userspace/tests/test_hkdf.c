@@ -73,7 +73,7 @@ static void test_expand_limits(void **state)
 	assert_int_equal(vms_hkdf_expand(v->prk, NULL, 0, okm, 0), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc5869_case1),
@@ -83,5 +83,6 @@ int main(void)
 		cmocka_unit_test(test_expand_limits),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("hkdf", tests, NULL, NULL);
 }

@@ -339,7 +339,7 @@ static void test_ctx_wipe_zeroes(void **state)
 	assert_int_equal(vms_hpke_export(&c, NULL, 0, out, 32), -EINVAL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a1_derive_keypair),
@@ -362,5 +362,6 @@ int main(void)
 		cmocka_unit_test(test_ctx_wipe_zeroes),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("hpke", tests, NULL, NULL);
 }

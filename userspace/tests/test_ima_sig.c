@@ -150,7 +150,8 @@ static void put(uint8_t *b, size_t *o, const void *p, size_t n)
 	uint32_t u = (uint32_t)n;
 
 	memcpy(b + *o, &u, 4);
-	memcpy(b + *o + 4, p, n);
+	if (n)	/* an empty field may come as NULL: memcpy wants a pointer */
+		memcpy(b + *o + 4, p, n);
 	*o += 4 + n;
 }
 
@@ -597,7 +598,7 @@ static void key_strength_checked(void **state)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(evmctl_signatures_verify),
@@ -613,5 +614,6 @@ int main(void)
 		cmocka_unit_test(key_strength_checked),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

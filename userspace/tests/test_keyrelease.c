@@ -402,7 +402,7 @@ static void test_parse_only(void **state)
 	assert_true(t_all(&b, sizeof(b), 0));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
@@ -426,5 +426,6 @@ int main(void)
 		cmocka_unit_test(test_parse_only),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("keyrelease", tests, NULL, NULL);
 }

@@ -282,7 +282,7 @@ static void test_messages_say_what_to_do(void **state)
 			    strerror(ETIMEDOUT));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_desc_is_lower_case_canonical),
@@ -295,5 +295,6 @@ int main(void)
 		cmocka_unit_test(test_messages_say_what_to_do),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("libvmshield", tests, NULL, NULL);
 }

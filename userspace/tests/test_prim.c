@@ -139,7 +139,7 @@ static void test_random_and_memneq(void **state)
 	assert_true(t_all(a, sizeof(a), 0));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_x25519_rfc7748),
@@ -150,5 +150,6 @@ int main(void)
 		cmocka_unit_test(test_random_and_memneq),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("prim", tests, NULL, NULL);
 }

@@ -443,7 +443,7 @@ static void test_seal_key_wipe(void **state)
 	assert_true(t_all(&k, sizeof(k), 0));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_0),
@@ -471,5 +471,6 @@ int main(void)
 		cmocka_unit_test(test_seal_key_wipe),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("sealedstate", tests, NULL, NULL);
 }

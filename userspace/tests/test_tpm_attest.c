@@ -277,7 +277,7 @@ static void each_stage_refuses_with_its_reason(void **state)
 	teardown(&f);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(captured_host_passes),
@@ -285,5 +285,6 @@ int main(void)
 		cmocka_unit_test(each_stage_refuses_with_its_reason),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("tpm_attest", tests, NULL, NULL);
 }

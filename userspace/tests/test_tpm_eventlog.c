@@ -529,7 +529,7 @@ static void bad_baselines_refused(void **state)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(real_log_replays_to_quoted_pcrs),
@@ -545,5 +545,6 @@ int main(void)
 		cmocka_unit_test(bad_baselines_refused),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("tpm_eventlog", tests, NULL, NULL);
 }

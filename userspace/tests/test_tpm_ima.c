@@ -733,7 +733,7 @@ static void secure_boot_not_proven_refused(void **state)
 	evidence_free(&e);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(real_list_replays_to_quoted_pcr10),
@@ -756,5 +756,6 @@ int main(void)
 		cmocka_unit_test(secure_boot_not_proven_refused),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("tpm_ima", tests, NULL, NULL);
 }

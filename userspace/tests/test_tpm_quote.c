@@ -439,7 +439,7 @@ static void tpm_reason_codes_distinct(void **state)
 	assert_int_equal(HGS_R_GUARDIAN_PROTECTED + 1, HGS_R_TPM_EK_NOT_REGISTERED);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tpm_reason_codes_distinct),
@@ -465,5 +465,6 @@ int main(void)
 		cmocka_unit_test(ak_template_checked),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("tpm_quote", tests, NULL, NULL);
 }

@@ -492,7 +492,7 @@ static void ek_certificate_from_other_root_refused(void **state)
 	vms_tpm_key_free(&ek);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(credential_activates_rsa_ek),
@@ -508,6 +508,7 @@ int main(void)
 		cmocka_unit_test(ek_certificate_from_other_root_refused),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("tpm_swtpm", tests, group_setup,
 					   group_teardown);
 }

@@ -356,7 +356,7 @@ static void test_hkdf_leaves_no_block(void **state)
 	assert_not_on_stack(top, g_secret[1], 32);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scanner_finds_unwiped_copy),
@@ -370,5 +370,6 @@ int main(void)
 		cmocka_unit_test(test_hkdf_leaves_no_block),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("wipe", tests, NULL, NULL);
 }

@@ -168,7 +168,7 @@ static void test_container_round_trip_and_refusals(void **state)
 	assert_int_equal(-EINVAL, vts_build(0x8000, perm, 1, NULL, 0, &c));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_content_survives_orderly_restart),
@@ -178,5 +178,6 @@ int main(void)
 		cmocka_unit_test(test_container_round_trip_and_refusals),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,6 +66,26 @@ int t_run(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+void t_test_filter(int argc, char **argv)
+{
+	static char glob[256];
+	const char *f = argc > 1 ? argv[1] : getenv("VMS_TEST_FILTER");
+
+	if (argc > 2 || (f && f[0] == '-')) {
+		fprintf(stderr, "usage: %s [TEST-NAME-GLOB]  (or VMS_TEST_FILTER=GLOB)\n",
+			argv[0]);
+		exit(2);
+	}
+	if (!f || !*f)
+		return;
+	if (strpbrk(f, "*?"))
+		snprintf(glob, sizeof(glob), "%s", f);
+	else
+		snprintf(glob, sizeof(glob), "*%s*", f);
+	/* cmocka keeps the pointer: glob is static */
+	cmocka_set_test_filter(glob);
+}
+
 int t_write_text(const char *name, const char *text)
 {
 	FILE *f = fopen(name, "w");
@@ -131,10 +151,22 @@ noinline void t_stack_run(void (*op)(void))
 /*
  * Reads the stack below @top (the caller's frame) directly: the bytes the
  * last call left there. Deliberately a plain byte loop with no calls.
+ *
+ * In a sanitized build (SAN=1) the test is skipped here, after the
+ * operation under test has run (so it ran under ASan and UBSan): what an
+ * instrumented build leaves on its stack says nothing about the code that
+ * ships, whose frames are laid out without redzones and whose copies go
+ * through glibc rather than the sanitizer's interceptors. Reading those
+ * redzones would also be an ASan error of its own. The check runs on the
+ * production build (make check-unit).
  */
 noinline int t_stack_has(const u8 *top, const u8 *needle,
 					  size_t n)
 {
+#ifdef VMS_SANITIZED
+	print_message("# skipped: stack residue is checked on the production build only (SAN=1 lays frames out differently)\n");
+	skip();
+#endif
 	const volatile u8 *lo = (const volatile u8 *)
 		((uintptr_t)top - T_STACK_SCAN + 2048);
 	const volatile u8 *p;

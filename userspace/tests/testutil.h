@@ -48,6 +48,15 @@ int t_run(const char *fmt, ...) __printf(1, 2);
 int t_write_text(const char *name, const char *text);
 
 /*
+ * Which tests of this binary run: main() calls t_test_filter(argc, argv)
+ * before cmocka_run_group_tests*(). The one argument, or else the
+ * environment's VMS_TEST_FILTER, is a cmocka glob ('*', '?') on the test
+ * names; a name without '*' or '?' matches the tests that contain it
+ * ("release" runs *release*). No argument and no variable: every test.
+ */
+void t_test_filter(int argc, char **argv);
+
+/*
  * Stack scanning, to show secrets do not outlive a call:
  *   const u8 *top = __builtin_frame_address(0);
  *   t_stack_clear();             zero the region below us

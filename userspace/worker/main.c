@@ -5,6 +5,7 @@
  * sealed by vmshield.ko under the VM's key and written atomically.
  *
  *   vmshield-worker provision|resume|run --vm UUID --state FILE KEY ...
+ *   vmshield-worker serve --vm UUID --state FILE KEY --ctrl ... [--server ...]
  *   vmshield-worker status --state FILE
  *
  * Documentation/worker.md says what each command does and what every
@@ -27,6 +28,8 @@
 #include <openssl/rand.h>
 
 #include "keysrc.h"
+#include "sealer_dev.h"
+#include "serve.h"
 #include "vms_agent_client.h"
 #include "statefile.h"
 #include "tpm_ops.h"
@@ -48,7 +51,7 @@ __attribute__((constructor(101))) static void worker_undumpable(void)
 		dumpable_error = errno;
 }
 
-enum cmd { CMD_PROVISION, CMD_RESUME, CMD_RUN, CMD_STATUS };
+enum cmd { CMD_PROVISION, CMD_RESUME, CMD_RUN, CMD_SERVE, CMD_STATUS };
 
 struct opts {
 	enum cmd cmd;
@@ -62,10 +65,11 @@ struct opts {
 	long reseal_ms;
 	uint64_t count;
 	int no_persistent_key;
+	struct serve_opts serve;
 };
 
 static const char *const cmd_names[] = {
-	"provision", "resume", "run", "status",
+	"provision", "resume", "run", "serve", "status",
 };
 
 static void usage_cmd(FILE *f, enum cmd c)
@@ -94,6 +98,20 @@ static void usage_cmd(FILE *f, enum cmd c)
 "0x01500017, seal the state with the next generation and replace FILE\n"
 "atomically, printing one line per seal. Stops after N seals (default: on\n"
 "SIGTERM or SIGINT) with Shutdown(STATE) and a last, orderly seal.\n",
+	[CMD_SERVE] =
+"Usage: vmshield-worker serve --vm UUID --state FILE KEY\n"
+"                             --ctrl type=unixio,path=PATH[,mode=0600][,uid=N][,gid=N]\n"
+"                             [--server type=tcp,port=N] [--flags not-need-init[,startup-clear]]\n"
+"                             [--terminate] [--min-generation N]\n"
+"       (or --ctrl type=tcp,port=N: control channel on 127.0.0.1)\n\n"
+"Serve the VM's vTPM to its VMM over swtpm's socket protocol, as QEMU's\n"
+"-tpmdev emulator and libvirt's <backend type='external'> expect: the control\n"
+"channel on --ctrl, the TPM commands on the socket QEMU passes with\n"
+"CMD_SET_DATAFD (or on 127.0.0.1:N with --server, for tpm2-tools' swtpm TCTI).\n"
+"Every change of the vTPM's state is sealed as the next generation and written\n"
+"to FILE atomically before the command is answered. Stops at CMD_SHUTDOWN,\n"
+"SIGTERM or SIGINT, or (--terminate) when the VMM closes the data channel.\n"
+"See Documentation/vmm-integration.md.\n",
 	[CMD_STATUS] =
 "Usage: vmshield-worker status --state FILE\n\n"
 "Show a sealed-state file's header (VM id, key id, generation, size) and\n"
@@ -123,6 +141,7 @@ static void usage(FILE *f)
 	      "  provision   a fresh vTPM for a new VM, sealed as generation 1\n"
 	      "  resume      unseal, start the vTPM, show what it holds\n"
 	      "  run         resume, then change and reseal the vTPM periodically\n"
+	      "  serve       serve the vTPM to QEMU or libvirt (swtpm's protocol)\n"
 	      "  status      a state file's header and whether a worker serves it\n\n"
 	      "vmshield-worker COMMAND --help shows a command's options.\n"
 	      "See Documentation/worker.md.\n", f);
@@ -142,7 +161,7 @@ static int parse_u64(const char *s, uint64_t *out)
 enum {
 	OPT_VM = 256, OPT_STATE, OPT_KEY, OPT_KEY_DESC, OPT_NV_TEXT,
 	OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY,
-	OPT_KP, OPT_AGENT,
+	OPT_KP, OPT_AGENT, OPT_CTRL, OPT_SERVER, OPT_FLAGS, OPT_TERMINATE,
 };
 
 static const struct option long_opts[] = {
@@ -158,6 +177,10 @@ static const struct option long_opts[] = {
 	{ "reseal-every", required_argument, NULL, OPT_RESEAL },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "no-persistent-key", no_argument, NULL, OPT_NO_PKEY },
+	{ "ctrl", required_argument, NULL, OPT_CTRL },
+	{ "server", required_argument, NULL, OPT_SERVER },
+	{ "flags", required_argument, NULL, OPT_FLAGS },
+	{ "terminate", no_argument, NULL, OPT_TERMINATE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -174,6 +197,8 @@ static int opt_allowed(enum cmd c, int opt)
 		return c != CMD_PROVISION;
 	case OPT_RESEAL: case OPT_COUNT:
 		return c == CMD_RUN;
+	case OPT_CTRL: case OPT_SERVER: case OPT_FLAGS: case OPT_TERMINATE:
+		return c == CMD_SERVE;
 	case OPT_STATE:
 		return 1;
 	default:
@@ -188,6 +213,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int c, idx = 0;
 
 	o->reseal_ms = 1000;
+	o->serve.io_timeout_ms = 5000;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", long_opts, &idx)) != -1) {
 		if (c == 'h') {
@@ -259,6 +285,25 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return -EINVAL;
 			}
 			break;
+		case OPT_CTRL:
+			if (serve_parse_ctrl(optarg, &o->serve.ctrl))
+				return -EINVAL;
+			break;
+		case OPT_SERVER:
+			if (serve_parse_server(optarg, &o->serve.data))
+				return -EINVAL;
+			if (o->serve.data.type != SERVE_EP_TCP) {
+				fprintf(stderr, "worker: --server takes type=tcp,port=N\n");
+				return -EINVAL;
+			}
+			break;
+		case OPT_FLAGS:
+			if (serve_parse_flags(optarg, &o->serve))
+				return -EINVAL;
+			break;
+		case OPT_TERMINATE:
+			o->serve.terminate = 1;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -285,6 +330,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	if (vms_uuid_parse(o->vm, o->vm_id)) {
 		fprintf(stderr, "worker: --vm wants a UUID (8-4-4-4-12 hex digits), got '%s'\n",
 			o->vm);
+		return -EINVAL;
+	}
+	if (o->cmd == CMD_SERVE && o->serve.ctrl.type == SERVE_EP_NONE) {
+		fprintf(stderr, "worker: serve needs --ctrl type=unixio,path=PATH (or type=tcp,port=N)\n");
+		usage_cmd(stderr, o->cmd);
 		return -EINVAL;
 	}
 	if (o->nv_text && (!*o->nv_text ||
@@ -335,20 +385,27 @@ static int seal_orderly(struct tpm_session *s, int fd, key_serial_t key,
 	int r;
 
 	r = tpm_shutdown_state(s);
-	if (!r)
-		r = vtpm_get_state(TPMLIB_STATE_PERMANENT, &perm);
-	if (!r)
-		r = vtpm_get_state(TPMLIB_STATE_VOLATILE, &vol);
-	if (!r)
-		r = vts_build(VTS_F_ORDERLY, perm.p, perm.len, vol.p, vol.len,
-			      &c);
-	if (!r)
-		r = seal_container(fd, key, o, generation, &c);
-	if (!r)
-		printf("worker: sealed orderly state generation %" PRIu64
-		       " (%zu bytes) to %s\n", generation,
-		       c.len + VMSHIELD_SEAL_OVERHEAD, o->state);
-	return r;
+	if (r)
+		return r;
+	r = vtpm_get_state(TPMLIB_STATE_PERMANENT, &perm);
+	if (r)
+		return r;
+	r = vtpm_get_state(TPMLIB_STATE_VOLATILE, &vol);
+	if (r)
+		return r;
+	r = vts_build(VTS_F_ORDERLY, perm.p, perm.len, vol.p, vol.len, &c);
+	if (r) {
+		fprintf(stderr, "worker: cannot build the state container: %s\n",
+			strerror(-r));
+		return r;
+	}
+	r = seal_container(fd, key, o, generation, &c);
+	if (r)
+		return r;
+	printf("worker: sealed orderly state generation %" PRIu64
+	       " (%zu bytes) to %s\n", generation,
+	       c.len + VMSHIELD_SEAL_OVERHEAD, o->state);
+	return 0;
 }
 
 static void random_tag(const struct opts *o, char *buf, size_t size)
@@ -423,16 +480,29 @@ out:
 	return r;
 }
 
-/*
- * Unseal the state file and start the vTPM from it. On success *@fd, *@key
- * and *@generation are set and the vTPM runs with @s open.
- */
-static int resume_vtpm(const struct opts *o, struct statefile *sf,
-		       struct tpm_session *s, int *fd, key_serial_t *key,
-		       uint64_t *generation)
+/* The VM's state as unsealed, and what it took to get it. */
+struct unsealed {
+	int fd;			/* /dev/vmshield */
+	key_serial_t key;
+	uint64_t generation;
+	struct vms_secret state;	/* the container (plaintext) */
+	struct vts_view v;		/* into @state */
+};
+
+static void unsealed_release(struct unsealed *u)
 {
-	_cleanup_vms_secret_ struct vms_secret state = { 0 };
-	struct vts_view v;
+	vms_secret_free(&u->state);
+	vms_dev_close(u->fd);
+	u->fd = -1;
+}
+
+/*
+ * Check the state file's header, get the VM's key, unseal the file and
+ * parse the container. On failure the step that failed was printed.
+ */
+static int unseal_state(const struct opts *o, struct statefile *sf,
+			struct unsealed *u)
+{
 	int r;
 
 	/*
@@ -442,46 +512,54 @@ static int resume_vtpm(const struct opts *o, struct statefile *sf,
 	r = statefile_check(sf, o->vm_id, o->min_generation);
 	if (r)
 		return r;
-	*key = worker_key_acquire(&o->key, o->vm_id);
-	if (*key < 0)
-		return *key;
-	*fd = vms_dev_open();
-	if (*fd < 0) {
+	u->key = worker_key_acquire(&o->key, o->vm_id);
+	if (u->key < 0)
+		return u->key;
+	u->fd = vms_dev_open();
+	if (u->fd < 0) {
 		fprintf(stderr, "worker: %s\n",
-			vms_dev_op_strerror(VMS_OP_OPEN, *fd));
-		return *fd;
+			vms_dev_op_strerror(VMS_OP_OPEN, u->fd));
+		return u->fd;
 	}
-	r = statefile_unseal(sf, *fd, *key, &state, generation);
+	r = statefile_unseal(sf, u->fd, u->key, &u->state, &u->generation);
 	if (r)
 		return r;
-	r = vts_parse(state.p, state.len, &v);
-	if (r) {
+	r = vts_parse(u->state.p, u->state.len, &u->v);
+	if (r)
 		fprintf(stderr, "worker: %s: the unsealed state is not a vmshield-worker vTPM state (%s): it was sealed by another program\n",
 			o->state, strerror(-r));
-		return r;
-	}
-	/*
-	 * An orderly state resumes with its volatile part; after an
-	 * unclean stop the vTPM restarts from NV, as after a power loss.
-	 */
-	if (v.flags & VTS_F_ORDERLY)
-		r = vtpm_start_from(v.perm, v.perm_len, v.vol, v.vol_len);
-	else
-		r = vtpm_start_from(v.perm, v.perm_len, NULL, 0);
-	if (!r)
-		r = tpm_open(s);
+	return r;
+}
+
+/*
+ * Start the vTPM from @u and send TPM2_Startup: STATE for an orderly
+ * state; after an unclean stop CLEAR, as after a power loss (the vTPM
+ * restarts from NV).
+ */
+static int start_vtpm(const struct unsealed *u, struct tpm_session *s)
+{
+	const struct vts_view *v = &u->v;
+	int orderly = v->flags & VTS_F_ORDERLY, r;
+
+	r = vtpm_start_from(v->perm, v->perm_len, orderly ? v->vol : NULL,
+			    orderly ? v->vol_len : 0);
 	if (r)
 		return r;
-	r = -EAGAIN;
-	if (v.flags & VTS_F_ORDERLY)
+	r = tpm_open(s);
+	if (r)
+		return r;
+	if (orderly) {
 		r = tpm_startup(s, TPM2_SU_STATE);
-	if (!r) {
-		printf("worker: vTPM resumed with Startup(STATE)\n");
-	} else if (r == -EAGAIN) {
-		r = tpm_startup(s, TPM2_SU_CLEAR);
-		if (!r)
-			printf("worker: vTPM restarted with Startup(CLEAR): the state was sealed while running (the VM stopped uncleanly)\n");
+		if (!r) {
+			printf("worker: vTPM resumed with Startup(STATE)\n");
+			return 0;
+		}
+		if (r != -EAGAIN)
+			return r;
 	}
+	r = tpm_startup(s, TPM2_SU_CLEAR);
+	if (!r)
+		printf("worker: vTPM restarted with Startup(CLEAR): the state was sealed while running (the VM stopped uncleanly)\n");
 	return r;
 }
 
@@ -522,17 +600,18 @@ static int show_vtpm(const struct opts *o, struct tpm_session *s)
 
 static int cmd_resume(const struct opts *o, struct statefile *sf)
 {
+	struct unsealed u = { .fd = -1 };
 	struct tpm_session s = { 0 };
-	key_serial_t key = 0;
-	uint64_t generation = 0;
-	int fd = -1, r;
+	int r;
 
-	r = resume_vtpm(o, sf, &s, &fd, &key, &generation);
+	r = unseal_state(o, sf, &u);
+	if (!r)
+		r = start_vtpm(&u, &s);
 	if (!r)
 		r = show_vtpm(o, &s);
 	tpm_close(&s);
 	vtpm_stop();
-	vms_dev_close(fd);
+	unsealed_release(&u);
 	return r;
 }
 
@@ -563,52 +642,126 @@ static int seal_running(struct tpm_session *s, int fd, key_serial_t key,
 	int r;
 
 	r = tpm_nv_increment(s, WORKER_NV_COUNTER, &counter);
-	if (!r)
-		r = vtpm_get_state(TPMLIB_STATE_PERMANENT, &perm);
-	if (!r)
-		r = vts_build(0, perm.p, perm.len, NULL, 0, &c);
-	if (!r)
-		r = seal_container(fd, key, o, generation, &c);
-	if (!r)
-		printf("worker: sealed generation %" PRIu64 " counter %" PRIu64
-		       " (%zu bytes)\n", generation, counter,
-		       c.len + VMSHIELD_SEAL_OVERHEAD);
-	return r;
+	if (r)
+		return r;
+	r = vtpm_get_state(TPMLIB_STATE_PERMANENT, &perm);
+	if (r)
+		return r;
+	r = vts_build(0, perm.p, perm.len, NULL, 0, &c);
+	if (r) {
+		fprintf(stderr, "worker: cannot build the state container: %s\n",
+			strerror(-r));
+		return r;
+	}
+	r = seal_container(fd, key, o, generation, &c);
+	if (r)
+		return r;
+	printf("worker: sealed generation %" PRIu64 " counter %" PRIu64
+	       " (%zu bytes)\n", generation, counter,
+	       c.len + VMSHIELD_SEAL_OVERHEAD);
+	return 0;
+}
+
+/* Seal the running vTPM every o->reseal_ms until told to stop. */
+static int reseal_loop(const struct opts *o, struct tpm_session *s,
+		       const struct unsealed *u, uint64_t *generation)
+{
+	uint64_t n;
+	int r;
+
+	for (n = 0; !stop_requested && (!o->count || n < o->count); n++) {
+		if (*generation == UINT64_MAX) {
+			fprintf(stderr, "worker: generation counter exhausted\n");
+			return -EOVERFLOW;
+		}
+		r = seal_running(s, u->fd, u->key, o, *generation + 1);
+		if (r)
+			return r;
+		++*generation;
+		if (!o->count || n + 1 < o->count)
+			sleep_ms(o->reseal_ms);
+	}
+	if (stop_requested)
+		printf("worker: stop requested after %" PRIu64 " seals\n", n);
+	return 0;
 }
 
 static int cmd_run(const struct opts *o, struct statefile *sf)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };
+	struct unsealed u = { .fd = -1 };
 	struct tpm_session s = { 0 };
-	key_serial_t key = 0;
-	uint64_t generation = 0, n;
-	int fd = -1, r;
+	uint64_t generation;
+	int r;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	r = resume_vtpm(o, sf, &s, &fd, &key, &generation);
+	r = unseal_state(o, sf, &u);
+	if (!r)
+		r = start_vtpm(&u, &s);
 	if (!r)
 		r = show_vtpm(o, &s);
-	for (n = 0; !r && !stop_requested && (!o->count || n < o->count); n++) {
-		if (generation == UINT64_MAX) {
-			fprintf(stderr, "worker: generation counter exhausted\n");
-			r = -EOVERFLOW;
-			break;
-		}
-		r = seal_running(&s, fd, key, o, ++generation);
-		if (!r && (!o->count || n + 1 < o->count))
-			sleep_ms(o->reseal_ms);
-	}
-	if (!r) {
-		if (stop_requested)
-			printf("worker: stop requested after %" PRIu64 " seals\n",
-			       n);
-		r = seal_orderly(&s, fd, key, o, ++generation);
-	}
+	generation = u.generation;
+	if (!r)
+		r = reseal_loop(o, &s, &u, &generation);
+	if (!r)
+		r = seal_orderly(&s, u.fd, u.key, o, generation + 1);
 	tpm_close(&s);
 	vtpm_stop();
-	vms_dev_close(fd);
+	unsealed_release(&u);
+	return r;
+}
+
+/*
+ * Load the unsealed state into the vTPM's NVRAM for serving: the
+ * permanent state, and the volatile state of a suspended vTPM (an
+ * orderly state's volatile part is not needed: TPM2_Shutdown(STATE)
+ * saved what Startup(STATE) needs in the permanent state).
+ */
+static int load_for_serving(const struct unsealed *u)
+{
+	const struct vts_view *v = &u->v;
+	int r;
+
+	r = vtpm_prepare();
+	if (r)
+		return r;
+	r = vtpm_nv_put(TPMLIB_STATE_PERMANENT, v->perm, v->perm_len);
+	if (!r && (v->flags & VTS_F_SUSPENDED))
+		r = vtpm_nv_put(TPMLIB_STATE_VOLATILE, v->vol, v->vol_len);
+	if (r)
+		fprintf(stderr, "worker: cannot load the vTPM state: %s\n",
+			strerror(-r));
+	return r;
+}
+
+static int cmd_serve(const struct opts *o, struct statefile *sf)
+{
+	struct unsealed u = { .fd = -1 };
+	struct dev_sealer sealer;
+	struct persist p = { .path = o->state };
+	struct vtpm_srv v;
+	int r;
+
+	r = unseal_state(o, sf, &u);
+	if (!r)
+		r = load_for_serving(&u);
+	if (!r) {
+		/* the plaintext now lives in the vTPM's NVRAM only */
+		vms_secret_free(&u.state);
+		dev_sealer_init(&sealer, u.fd, u.key);
+		p.sealer = &sealer.ops;
+		p.generation = u.generation;
+		p.has_volatile = !!(u.v.flags & VTS_F_SUSPENDED);
+		vtpm_srv_init(&v, &p, o->vm_id);
+		r = serve_run(&o->serve, &v);
+		vtpm_srv_release(&v);
+		printf("worker: served %" PRIu64 " TPM commands; %" PRIu64 " seals, state file at generation %" PRIu64 "\n",
+		       v.commands, p.writes, p.generation);
+	}
+	vtpm_stop();
+	unsealed_release(&u);
 	return r;
 }
 
@@ -683,6 +836,9 @@ int main(int argc, char **argv)
 		break;
 	case CMD_RUN:
 		r = cmd_run(&o, &sf);
+		break;
+	case CMD_SERVE:
+		r = cmd_serve(&o, &sf);
 		break;
 	case CMD_STATUS:
 		break;

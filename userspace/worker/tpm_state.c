@@ -41,7 +41,8 @@ int vts_build(uint16_t flags, const uint8_t *perm, size_t perm_len,
 	vms_secret_free(out);
 	if (!perm || !perm_len || perm_len > UINT32_MAX ||
 	    vol_len > UINT32_MAX || (vol_len && !vol) ||
-	    (flags & ~VTS_FLAGS_ALL))
+	    (flags & ~VTS_FLAGS_ALL) || flags == VTS_FLAGS_ALL ||
+	    ((flags & VTS_F_SUSPENDED) && !vol_len))
 		return -EINVAL;
 	len = VTS_HDR_LEN + perm_len + vol_len;
 	p = OPENSSL_malloc(len);
@@ -69,7 +70,8 @@ int vts_parse(const uint8_t *p, size_t len, struct vts_view *v)
 	if (get_be16(p + 4) != VTS_VERSION)
 		return -EPROTONOSUPPORT;
 	v->flags = get_be16(p + 6);
-	if (v->flags & ~VTS_FLAGS_ALL)
+	/* one of ORDERLY and SUSPENDED at most */
+	if ((v->flags & ~VTS_FLAGS_ALL) || v->flags == VTS_FLAGS_ALL)
 		return -EINVAL;
 	perm_len = get_be32(p + 8);
 	vol_len = get_be32(p + 12);
@@ -81,5 +83,43 @@ int vts_parse(const uint8_t *p, size_t len, struct vts_view *v)
 	v->perm_len = perm_len;
 	v->vol = vol_len ? p + VTS_HDR_LEN + perm_len : NULL;
 	v->vol_len = vol_len;
+	if ((v->flags & VTS_F_SUSPENDED) && !vol_len)
+		return -EMSGSIZE;
+	return 0;
+}
+
+int vsb_build(uint16_t type, const uint8_t *data, size_t len,
+	      struct vms_secret *out)
+{
+	uint8_t *p;
+
+	vms_secret_free(out);
+	if (len > UINT32_MAX || (len && !data))
+		return -EINVAL;
+	p = OPENSSL_malloc(VSB_HDR_LEN + len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, VSB_MAGIC, 4);
+	put_be16(p + 4, VSB_VERSION);
+	put_be16(p + 6, type);
+	put_be32(p + 8, (uint32_t)len);
+	if (len)
+		memcpy(p + VSB_HDR_LEN, data, len);
+	out->p = p;
+	out->len = VSB_HDR_LEN + len;
+	return 0;
+}
+
+int vsb_parse(const uint8_t *p, size_t len, struct vsb_view *v)
+{
+	if (len < VSB_HDR_LEN || memcmp(p, VSB_MAGIC, 4))
+		return -EILSEQ;
+	if (get_be16(p + 4) != VSB_VERSION)
+		return -EPROTONOSUPPORT;
+	if (get_be32(p + 8) != len - VSB_HDR_LEN)
+		return -EMSGSIZE;
+	v->type = get_be16(p + 6);
+	v->data = p + VSB_HDR_LEN;
+	v->len = len - VSB_HDR_LEN;
 	return 0;
 }

@@ -31,6 +31,10 @@ static const char *const nv_names[] = {
 };
 static struct vms_secret nv_bufs[3];
 static int vtpm_running;
+/* libtpms stored its permanent state since vtpm_nv_changed() last asked */
+static int perm_changed;
+/* the locality of the command being processed (the VMM sets it) */
+static TPM_MODIFIER_INDICATOR cur_locality;
 
 static struct vms_secret *nv_slot(const char *name)
 {
@@ -80,6 +84,8 @@ static TPM_RESULT nv_store(const unsigned char *data, uint32_t length,
 	vms_secret_free(s);
 	s->p = p;
 	s->len = length;
+	if (s == &nv_bufs[0])
+		perm_changed = 1;
 	return TPM_SUCCESS;
 }
 
@@ -95,15 +101,24 @@ static TPM_RESULT nv_delete(uint32_t tpm_number, const char *name,
 	return TPM_SUCCESS;
 }
 
+static TPM_RESULT io_getlocality(TPM_MODIFIER_INDICATOR *locality,
+				 uint32_t tpm_number)
+{
+	(void)tpm_number;
+	*locality = cur_locality;
+	return TPM_SUCCESS;
+}
+
 static struct libtpms_callbacks callbacks = {
 	.sizeOfStruct = sizeof(struct libtpms_callbacks),
 	.tpm_nvram_init = nv_init,
 	.tpm_nvram_loaddata = nv_load,
 	.tpm_nvram_storedata = nv_store,
 	.tpm_nvram_deletename = nv_delete,
+	.tpm_io_getlocality = io_getlocality,
 };
 
-static int vtpm_prepare(void)
+int vtpm_prepare(void)
 {
 	TPM_RESULT rc;
 
@@ -200,4 +215,114 @@ void vtpm_stop(void)
 	vtpm_running = 0;
 	for (i = 0; i < ARRAY_SIZE(nv_bufs); i++)
 		vms_secret_free(&nv_bufs[i]);
+	perm_changed = 0;
+	cur_locality = 0;
+}
+
+/* The NVRAM slot of a TPMLIB_STATE_* type. */
+static struct vms_secret *nv_slot_of(int type)
+{
+	switch (type) {
+	case TPMLIB_STATE_PERMANENT:
+		return &nv_bufs[0];
+	case TPMLIB_STATE_VOLATILE:
+		return &nv_bufs[1];
+	case TPMLIB_STATE_SAVE_STATE:
+		return &nv_bufs[2];
+	default:
+		return NULL;
+	}
+}
+
+int vtpm_nv_put(int type, const uint8_t *p, size_t len)
+{
+	struct vms_secret *s = nv_slot_of(type);
+	uint8_t *copy = NULL;
+
+	if (!s || len > UINT32_MAX || (len && !p))
+		return -EINVAL;
+	if (len) {
+		copy = OPENSSL_malloc(len);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, p, len);
+	}
+	vms_secret_free(s);
+	s->p = copy;
+	s->len = len;
+	return 0;
+}
+
+const struct vms_secret *vtpm_nv_get(int type)
+{
+	const struct vms_secret *s = nv_slot_of(type);
+
+	return s && s->p ? s : NULL;
+}
+
+int vtpm_init(void)
+{
+	TPM_RESULT rc;
+	int r;
+
+	if (vtpm_running)
+		vtpm_terminate();
+	r = vtpm_prepare();
+	if (r)
+		return r;
+	rc = TPMLIB_MainInit();
+	if (rc != TPM_SUCCESS) {
+		fprintf(stderr, "worker: libtpms: TPMLIB_MainInit failed (TPM_RESULT 0x%x): the TPM state is not usable by this libtpms\n",
+			rc);
+		return -EIO;
+	}
+	vtpm_running = 1;
+	return 0;
+}
+
+void vtpm_terminate(void)
+{
+	if (vtpm_running)
+		TPMLIB_Terminate();
+	vtpm_running = 0;
+}
+
+int vtpm_is_running(void)
+{
+	return vtpm_running;
+}
+
+int vtpm_nv_changed(void)
+{
+	int c = perm_changed;
+
+	perm_changed = 0;
+	return c;
+}
+
+void vtpm_set_locality(uint8_t locality)
+{
+	cur_locality = locality;
+}
+
+int vtpm_store_volatile(void)
+{
+	unsigned char *buf = NULL;
+	uint32_t len = 0;
+	TPM_RESULT rc;
+	int r;
+
+	rc = TPMLIB_VolatileAll_Store(&buf, &len);
+	if (rc != TPM_SUCCESS || !buf || !len) {
+		if (buf)
+			OPENSSL_cleanse(buf, len);
+		free(buf);
+		fprintf(stderr, "worker: libtpms: cannot take the TPM's volatile state (TPM_RESULT 0x%x)\n",
+			rc);
+		return -EIO;
+	}
+	r = vtpm_nv_put(TPMLIB_STATE_VOLATILE, buf, len);
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return r;
 }

@@ -60,7 +60,7 @@ static int pem_encode(const uint8_t key[32], int private, struct vms_secret *pem
 static int write_key(const char *path, const uint8_t key[32], int private,
 		     enum vms_key_format fmt, unsigned int flags)
 {
-	_cleanup_vms_secret_ struct vms_secret pem = { 0 };
+	_cleanup_(vms_secret_free) struct vms_secret pem = { 0 };
 	mode_t mode = private ? 0600 : vms_public_file_mode();
 	int ret;
 
@@ -110,8 +110,8 @@ static int pem_decode(const uint8_t *data, size_t len, int private,
 
 static int load_key(const char *path, int private, uint8_t key[32])
 {
+	_cleanup_(vms_secret_free) struct vms_secret data = { 0 };
 	static const char pem_start[] = "-----BEGIN ";
-	_cleanup_vms_secret_ struct vms_secret data = { 0 };
 	int ret;
 
 	ret = vms_read_file(path, KEYFILE_MAX, &data.p, &data.len);

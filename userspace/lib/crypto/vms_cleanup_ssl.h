@@ -27,7 +27,7 @@ VMS_DEFINE_CLEANUP(CMS_ContentInfo, CMS_ContentInfo_free)
 VMS_DEFINE_CLEANUP(ASN1_OCTET_STRING, ASN1_OCTET_STRING_free)
 VMS_DEFINE_CLEANUP(ASN1_OBJECT, ASN1_OBJECT_free)
 
-/* OPENSSL_malloc'd memory (i2d_*, BIO data copies). */
+/* OPENSSL_malloc'd memory (i2d_*, PEM_read_bio's name/header/data). */
 static inline void vms_osslfreep(void *p)
 {
 	OPENSSL_free(*(void **)p);
@@ -39,6 +39,13 @@ static inline void vms_x509_stack_freep(STACK_OF(X509) **p)
 {
 	if (*p)
 		sk_X509_pop_free(*p, X509_free);
+	*p = NULL;
+}
+
+/* A stack of X509 that borrows its certificates: the list alone. */
+static inline void vms_x509_stack_borrowedp(STACK_OF(X509) **p)
+{
+	sk_X509_free(*p);
 	*p = NULL;
 }
 

@@ -113,7 +113,7 @@ int vms_pkey_write_private(const char *path, EVP_PKEY *k,
 			   const char *password, unsigned int flags)
 {
 	_cleanup_(BIO_free_allp) BIO *bio = BIO_new(BIO_s_secmem());
-	_cleanup_vms_secret_ struct vms_secret pem = { 0 };
+	_cleanup_(vms_secret_free) struct vms_secret pem = { 0 };
 	int ok, r;
 
 	if (!bio)
@@ -136,7 +136,7 @@ int vms_pkey_read_private(const char *path, const char *password,
 			  EVP_PKEY **out)
 {
 	_cleanup_(BIO_free_allp) BIO *bio = NULL;
-	_cleanup_vms_secret_ struct vms_secret pem = { 0 };
+	_cleanup_(vms_secret_free) struct vms_secret pem = { 0 };
 	int r;
 
 	*out = NULL;

@@ -82,7 +82,7 @@ static int guardian_pem(const struct vms_guardian *g, int with_keys,
 int vms_guardian_write(const char *path, const struct vms_guardian *g,
 		       int with_keys, const char *password, unsigned int flags)
 {
-	_cleanup_vms_secret_ struct vms_secret pem = { 0 };
+	_cleanup_(vms_secret_free) struct vms_secret pem = { 0 };
 	int r = guardian_pem(g, with_keys, password, &pem);
 
 	if (r)
@@ -225,7 +225,7 @@ int vms_guardian_from_pem(const char *pem, size_t len, const char *password,
 int vms_guardian_read(const char *path, const char *password,
 		      struct vms_guardian *g)
 {
-	_cleanup_vms_secret_ struct vms_secret data = { 0 };
+	_cleanup_(vms_secret_free) struct vms_secret data = { 0 };
 	int r;
 
 	memset(g, 0, sizeof(*g));

@@ -50,18 +50,26 @@ static void ext_init(void)
 	}
 }
 
+static int is_alnum_ascii(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 int vms_host_name_valid(const char *name)
 {
 	size_t i, n = name ? strlen(name) : 0;
 
-	if (n == 0 || n > VMS_HOST_NAME_MAX || !strcmp(name, ".") ||
-	    !strcmp(name, ".."))
+	/*
+	 * A letter or digit first: such names become file names (guardians)
+	 * and command arguments, where "-rf" reads as an option and
+	 * ".hidden" hides.
+	 */
+	if (n == 0 || n > VMS_HOST_NAME_MAX || !is_alnum_ascii(name[0]))
 		return 0;
 	for (i = 0; i < n; i++) {
 		char c = name[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+		if (!is_alnum_ascii(c) && c != '.' && c != '_' && c != '-')
 			return 0;
 	}
 	return 1;

@@ -153,6 +153,18 @@ static int kp_read_binding(CMS_SignerInfo *si, struct vms_kp_info *info)
  * (malformed), -EBADMSG (the signature does not verify), -ENOMEM. @k is
  * the caller's to kp_free() whatever the result.
  */
+/*
+ * AuthEnvelopedData with AES-GCM, what vms_kp_create writes; or the
+ * EnvelopedData (AES-256-CBC, SHA-1 KDF) of KPs made before it, still
+ * read so that no VM loses its key (Documentation/formats.md).
+ */
+static int envelope_type_ok(CMS_ContentInfo *env)
+{
+	int nid = OBJ_obj2nid(CMS_get0_type(env));
+
+	return nid == NID_id_smime_ct_authEnvelopedData || nid == NID_pkcs7_enveloped;
+}
+
 static int kp_open(const uint8_t *der, size_t len, struct kp *k)
 {
 	_cleanup_(BIO_free_allp) BIO *out = NULL;
@@ -197,7 +209,7 @@ static int kp_open(const uint8_t *der, size_t len, struct kp *k)
 	if (r)
 		return r == -ENOMEM ? -ENOMEM : malformed();
 	k->env = d2i_exact(k->env_der, k->env_len);
-	if (!k->env || OBJ_obj2nid(CMS_get0_type(k->env)) != NID_pkcs7_enveloped)
+	if (!k->env || !envelope_type_ok(k->env))
 		return malformed();
 	k->info.n_recipients = count_recipients(k->env);
 	if (!k->info.n_recipients)
@@ -244,7 +256,7 @@ static int decrypt_tk(CMS_ContentInfo *env, const struct vms_guardian *g,
 		      uint8_t tk[32])
 {
 	_cleanup_(BIO_free_allp) BIO *out = BIO_new(BIO_s_secmem());
-	_cleanup_vms_secret_ struct vms_secret pt = { 0 };
+	_cleanup_(vms_secret_free) struct vms_secret pt = { 0 };
 
 	if (!out)
 		return -ENOMEM;
@@ -326,7 +338,7 @@ int vms_kp_unwrap_envelope(const uint8_t *env, size_t envlen,
 {
 	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *e = d2i_exact(env, envlen);
 
-	if (!e || OBJ_obj2nid(CMS_get0_type(e)) != NID_pkcs7_enveloped)
+	if (!e || !envelope_type_ok(e))
 		return malformed();
 	return unwrap_with(e, gs, n, tk);
 }
@@ -337,18 +349,51 @@ int vms_kp_unwrap(const uint8_t *der, size_t len, const struct vms_guardian *g,
 	return vms_kp_unwrap_any(der, len, &g, 1, info, tk);
 }
 
+/*
+ * The envelope: CMS AuthEnvelopedData (RFC 5083) with AES-256-GCM, one
+ * key-agreement recipient per guardian whose ECDH KDF is the X9.63 KDF
+ * over SHA-256 (dhSinglePass-stdDH-sha256kdf-scheme), not OpenSSL's
+ * SHA-1 default. OpenSSL 3's CMS_encrypt makes AuthEnvelopedData for an
+ * AEAD cipher; CMS_KEY_PARAM gives each recipient a key context to set
+ * the KDF on before CMS_final.
+ */
+static int add_guardian_recipient(CMS_ContentInfo *env, X509 *cert)
+{
+	CMS_RecipientInfo *ri = CMS_add1_recipient_cert(env, cert, CMS_KEY_PARAM);
+	EVP_PKEY_CTX *ctx;
+
+	if (!ri)
+		return -EINVAL;	/* e.g. a certificate that cannot receive */
+	if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_AGREE)
+		return -EINVAL;	/* guardians' encryption keys are P-256 */
+	ctx = CMS_RecipientInfo_get0_pkey_ctx(ri);
+	if (!ctx || EVP_PKEY_CTX_set_ecdh_kdf_md(ctx, EVP_sha256()) <= 0)
+		return -EINVAL;
+	return 0;
+}
+
 static int build_envelope(STACK_OF(X509) *recips, const uint8_t tk[32],
 			  uint8_t **der, int *derlen)
 {
 	_cleanup_(BIO_free_allp) BIO *in = BIO_new_mem_buf(tk, 32);
 	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *env = NULL;
+	int i, r;
 
 	if (!in)
 		return -ENOMEM;
-	env = CMS_encrypt(recips, in, EVP_aes_256_cbc(), CMS_BINARY);
-	if (!env) {
+	env = CMS_encrypt(NULL, NULL, EVP_aes_256_gcm(), CMS_BINARY | CMS_PARTIAL);
+	if (!env)
+		return -ENOMEM;
+	for (i = 0; i < sk_X509_num(recips); i++) {
+		r = add_guardian_recipient(env, sk_X509_value(recips, i));
+		if (r) {
+			ERR_clear_error();
+			return r;
+		}
+	}
+	if (CMS_final(env, in, NULL, CMS_BINARY) != 1) {
 		ERR_clear_error();
-		return -EINVAL;	/* e.g. a certificate that cannot receive */
+		return -EINVAL;
 	}
 	*der = NULL;
 	*derlen = i2d_CMS_ContentInfo(env, der);
@@ -441,8 +486,9 @@ static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 	sd = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_BINARY);
 	if (!sd || !CMS_set1_eContentType(sd, obj[A_CONTENT]))
 		return -ENOMEM;
+	/* no SMIMECapabilities: they would advertise des-cbc and rc2-40 */
 	si = CMS_add1_signer(sd, owner->sign_cert, owner->sign_key,
-			     EVP_sha256(), CMS_BINARY);
+			     EVP_sha256(), CMS_BINARY | CMS_NOSMIMECAP);
 	if (!si)
 		return -EKEYREJECTED;
 	r = add_binding(si, bind);
@@ -487,18 +533,11 @@ int vms_kp_create(const struct vms_guardian *owner, X509 *const *others,
 	return vms_kp_create_ex(owner, others, n_others, &bind, tk, der, derlen);
 }
 
-/* A stack that borrows its certificates: frees the list alone. */
-static void borrowed_stack_freep(STACK_OF(X509) **sk)
-{
-	sk_X509_free(*sk);
-	*sk = NULL;
-}
-
 int vms_kp_create_ex(const struct vms_guardian *owner, X509 *const *others,
 		     size_t n_others, const struct vms_kp_info *bind,
 		     const uint8_t tk[32], uint8_t **der, size_t *derlen)
 {
-	_cleanup_(borrowed_stack_freep) STACK_OF(X509) *sk = sk_X509_new_null();
+	_cleanup_(vms_x509_stack_borrowedp) STACK_OF(X509) *sk = sk_X509_new_null();
 	size_t i;
 
 	if (!sk || !owner->enc_cert || !sk_X509_push(sk, owner->enc_cert))
@@ -584,7 +623,7 @@ static int kp_change(const uint8_t *der, size_t len,
 {
 	_cleanup_(vms_x509_stack_freep) STACK_OF(X509) *recips = NULL;
 	_cleanup_(kp_free) struct kp k = { 0 };
-	_cleanup_key32_ struct vms_key32 tk;
+	_cleanup_(vms_key32_wipe) struct vms_key32 tk;
 	int r;
 
 	*out = NULL;

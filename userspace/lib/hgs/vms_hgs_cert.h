@@ -39,7 +39,7 @@ struct vms_health_cert_info {
 	time_t not_before, not_after;	/* filled by parse */
 };
 
-/* 1 when @name is a valid host name: [A-Za-z0-9._-]{1,64}, not "."/"..". */
+/* 1 when @name is a valid host or guardian name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
 int vms_host_name_valid(const char *name);
 
 /* Issue; @in->issued is the issuance time. */

@@ -15,12 +15,16 @@
 
 #include <jansson.h>
 
+#include "vms_cleanup.h"
+
 struct vms_hgs_client;
 
 /* @base_url "https://127.0.0.1:8443"; or @unix_socket with NULL url. */
 int vms_hgs_client_open(struct vms_hgs_client **out, const char *base_url,
 			const char *cafile, const char *unix_socket);
 void vms_hgs_client_close(struct vms_hgs_client *c);
+/* _cleanup_(vms_hgs_client_closep) struct vms_hgs_client *c = NULL; */
+VMS_DEFINE_CLEANUP(struct vms_hgs_client, vms_hgs_client_close)
 /*
  * Present a client certificate (PEM files) over HTTPS: hgsd's admin API
  * accepts certificates issued by its admin_client_ca.

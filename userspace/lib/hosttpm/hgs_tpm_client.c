@@ -106,10 +106,13 @@ static int read_identity(struct tpm_exchange *x)
 	int r;
 
 	r = vms_host_tpm_ek_public(x->t, &x->ek, &x->eklen);
-	if (!r)
-		r = vms_host_tpm_ak_public(x->t, &x->ak, &x->aklen, x->name, &x->namelen);
+	if (r) {
+		snprintf(x->tpm_err, 128, "reading the EK: %s", vms_host_tpm_error(x->t));
+		return r;
+	}
+	r = vms_host_tpm_ak_public(x->t, &x->ak, &x->aklen, x->name, &x->namelen);
 	if (r)
-		snprintf(x->tpm_err, 128, "reading the EK and AK: %s", vms_host_tpm_error(x->t));
+		snprintf(x->tpm_err, 128, "reading the AK: %s", vms_host_tpm_error(x->t));
 	return r;
 }
 

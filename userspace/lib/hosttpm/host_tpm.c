@@ -243,8 +243,9 @@ int vms_host_tpm_activate(struct vms_host_tpm *t, const uint8_t *id_object,
 						     &sec) || off != secret_len)
 		return -EINVAL;
 	r = ensure_ek(t);
-	if (!r)
-		r = ensure_ak(t);
+	if (r)
+		return r;
+	r = ensure_ak(t);
 	if (r)
 		return r;
 	/* the EK is used only through its policy: PolicySecret(endorsement) */

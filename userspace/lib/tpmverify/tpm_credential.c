@@ -118,7 +118,7 @@ static int seed_ecc(const struct vms_tpm_key *ek, uint8_t seed[SEED_LEN],
 {
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *eph = NULL;
 	_cleanup_(EVP_PKEY_CTX_freep) EVP_PKEY_CTX *c = NULL;
-	_cleanup_key32_ struct vms_key32 z;
+	_cleanup_(vms_key32_wipe) struct vms_key32 z;
 	TPMS_ECC_POINT pt;
 	uint8_t raw[65];
 	size_t zlen = sizeof(z.b), rlen = sizeof(raw), off = 0;
@@ -217,7 +217,7 @@ int vms_tpm_make_credential(const struct vms_tpm_key *ek,
 			    uint8_t **id, size_t *id_len,
 			    uint8_t **es_out, size_t *es_len)
 {
-	_cleanup_key32_ struct vms_key32 seed, sym, hkey;
+	_cleanup_(vms_key32_wipe) struct vms_key32 seed, sym, hkey;
 	uint8_t hdr[2], *enc, mac[32];
 	uint8_t msg[2 + VMS_CREDENTIAL_MAX + VMS_TPM_NAME_LEN];
 	TPM2B_ENCRYPTED_SECRET es;

@@ -3,7 +3,8 @@
  * vms_cleanup.h - cleanup attributes in the systemd style, for libc
  * objects and for secrets:
  *
- *	_cleanup_(vms_freep) char *s = NULL;
+ *	_cleanup_free_ char *s = NULL;
+ *	_cleanup_fclose_ FILE *f = fopen(path, "re");
  *	_cleanup_vms_secret_ struct vms_secret tk = { 0 };
  *	_cleanup_key32_ struct vms_key32 k;
  *
@@ -16,6 +17,7 @@
 #define VMS_CLEANUP_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +47,13 @@ static inline void vms_closep(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
+}
+
+static inline void vms_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+	*f = NULL;
 }
 
 /* Wipe @len bytes at @p (which may be NULL) and free it. */
@@ -81,6 +90,7 @@ static inline void vms_key32_wipe(struct vms_key32 *k)
 
 #define _cleanup_free_		_cleanup_(vms_freep)
 #define _cleanup_close_fd_	_cleanup_(vms_closep)
+#define _cleanup_fclose_	_cleanup_(vms_fclosep)
 #define _cleanup_vms_secret_	_cleanup_(vms_secret_free)
 #define _cleanup_key32_		_cleanup_(vms_key32_wipe)
 
