@@ -2,16 +2,27 @@
 #
 # vmshield top-level Makefile.
 #
-#   make deps    install what is missing (apt-get; idempotent)
-#   make         build vmshield.ko (for KVER) and all userspace programs
-#   make module-alt  vmshield.ko for the second kernel (KVER_ALT), in build/kmod/
-#   make check   unit tests, fuzzing (bounded), kbuild and DKMS tests (both
-#                kernels), then the rig tests (module tests on both kernels)
-#   make demo    boot a guarded host and show what the module reports
-#   make bench   benchmarks (ratios against baselines run alongside)
-#   make fuzz    build the libFuzzer harnesses (scripts/fuzz.sh runs them)
-#   make style   checkpatch.pl (the gate make check applies; style-strict: more advice)
-#   make sparse  the module under sparse (C=2)
+#   make deps          install what is missing (apt-get; idempotent)
+#   make, make all     build vmshield.ko, userspace and the selftests
+#   make module        vmshield.ko alone (KVER); make userspace, make selftests
+#   make module-alt    vmshield.ko for the second kernel (KVER_ALT), in build/kmod/
+#   make check         deps, the build, then the tiers check-unit, check-san,
+#                      check-rig and check-fabric; a summary with each tier's
+#                      time and the total (budget 15 min on 2 cores, no KVM)
+#   make check-unit    unit tests, checkpatch, systemd units, docs, fuzz corpus
+#                      replay (under a minute once built)
+#   make check-san     ASan+UBSan build: unit and hgsd tests, 20 s fuzzing each
+#   make check-rig     kbuild and DKMS (both kernels), sparse, the rig's own
+#                      tests, the module tests in the rig (both kernels)
+#   make check-fabric  fabric end to end, worker tests, crash test (5 rounds)
+#   make soak          crash test with 50 rounds, 10 min of fuzzing per harness
+#   make demo          boot a guarded host and show what the module reports
+#   make bench         benchmarks (ratios against baselines run alongside)
+#   make fuzz          build the libFuzzer harnesses (scripts/fuzz.sh runs them)
+#   make style         checkpatch.pl (the gate make check applies)
+#   make style-strict  and checkpatch's --strict advice on the kernel code
+#   make sparse        the module under sparse (C=2)
+#   make clean         remove every build output; make help: this text
 #
 # The module is built with Kbuild (file Kbuild) against KDIR, the headers of
 # KVER, which need not be the running kernel. Two kernels are supported, and
@@ -30,13 +41,16 @@ LINUX_SRC_TAR ?= $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 KSFT_DIR := $(BUILD)/kselftest
 CHECKPATCH := $(BUILD)/linux-tools/scripts/checkpatch.pl
 
-.PHONY: all deps module module-alt userspace selftests check check-unit check-dkms \
-	check-rig demo bench fuzz style style-strict sparse clean help
+.PHONY: all deps module module-alt userspace selftests check check-unit \
+	check-san check-rig check-fabric soak demo bench fuzz style style-strict \
+	sparse clean help
 
 all: module userspace selftests
 
+# help: the header above (its lines indented by three spaces)
 help:
-	@sed -n '3,22p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3p' Makefile | sed 's/^# //'
+	@sed -n 's/^#   /  /p' Makefile
 
 deps:
 	@$(REPO)/scripts/install-deps.sh
@@ -77,11 +91,42 @@ selftests: userspace $(KSFT_DIR)/kselftest_harness.h
 	$(MAKE) -C selftests/fabric BUILD=$(BUILD)
 	$(MAKE) -C selftests/worker BUILD=$(BUILD)
 
+# The test tiers (Documentation/testing.md, "Test tiers"): each builds
+# what it runs, then scripts/check.sh runs its suites with TAP into
+# build/tap/ and ends with "check-TIER: N passed, N failed, N skipped in
+# T s". The builds use every CPU (BUILD_JOBS).
+BUILD_JOBS ?= $(shell nproc)
+PMAKE := $(MAKE) --no-print-directory -j$(BUILD_JOBS)
+
+check-unit: $(CHECKPATCH)
+	@$(PMAKE) userspace fuzz
+	@$(REPO)/scripts/check.sh unit
+
+check-san:
+	@$(PMAKE) fuzz
+	@$(PMAKE) -C userspace SAN=1 all
+	@$(REPO)/scripts/check.sh san
+
+check-rig:
+	@$(PMAKE) all
+	@$(REPO)/scripts/check.sh rig
+
+check-fabric:
+	@$(PMAKE) all
+	@$(REPO)/scripts/check.sh fabric
+
+soak:
+	@$(PMAKE) all fuzz
+	@$(REPO)/scripts/check.sh soak
+
 # deps first, then a fresh make: KVER and the tarball path are found at
 # parse time, and on a fresh machine they only exist after `make deps`.
+# The summary counts the build in the total (VMS_CHECK_START).
 check: deps
-	@$(MAKE) --no-print-directory all
-	@$(REPO)/scripts/check.sh
+	@export VMS_CHECK_START=$$(date +%s); \
+	$(PMAKE) all fuzz $(CHECKPATCH) && \
+	$(PMAKE) -C userspace SAN=1 all && \
+	$(REPO)/scripts/check.sh unit san rig fabric
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -1,19 +1,42 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make check: every test suite, each leaving TAP in build/tap/, then one
-# closing line counting all of them. Called by `make check` after `make deps
-# all`; a suite that dies without reporting counts as a failure.
+# check.sh [TIER...] - the test tiers (Documentation/testing.md, "Test
+# tiers"), each a list of suites leaving TAP in build/tap/:
+#
+#   unit    unit tests (cmocka, shell), checkpatch, systemd units, docs,
+#           fuzz corpus replay                            make check-unit
+#   san     the unit and hgsd tests on the ASan+UBSan build, 20 s of
+#           fuzzing per harness                           make check-san
+#   rig     kbuild and DKMS (both kernels), sparse, the rig's own tests,
+#           the module tests in the rig (both kernels)    make check-rig
+#   fabric  fabric end to end, worker rig tests, crash test
+#           (CRASH_ROUNDS, default 5)                     make check-fabric
+#   soak    crash test with SOAK_CRASH_ROUNDS (50) boots, SOAK_FUZZ_SECONDS
+#           (600) of fuzzing per harness                  make soak
+#
+# Default: unit san rig fabric (make check). The Makefile builds first.
+# Each tier ends with "check-TIER: N passed, N failed, N skipped in T s";
+# with several tiers, every tier's line again, the build time when
+# VMS_CHECK_START (epoch seconds, set by make check) says when it began,
+# and the total line "check: N passed, N failed, N skipped in T s".
+# A suite that dies without reporting counts as a failure. Exit 1 if
+# anything failed.
 set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TAP="$REPO/build/tap"
-rm -rf "$TAP" && mkdir -p "$TAP"
-start=$(date +%s)
+mkdir -p "$TAP"
+
+# Suites that also leave one TAP file per test program (<suite>-*.tap):
+# those are counted instead of the suite's combined stream.
+PERPROG=" unit san "
 
 # run_suite NAME CMD...: run CMD with TAP on stdout into $TAP/NAME.tap; if
 # CMD fails but its TAP shows no failure, record the failure ourselves.
 run_suite() {
-	local name=$1; shift
-	local out="$TAP/$name.tap" rc
+	local name=$1 out="$TAP/$1.tap" rc t0=$(date +%s)
+	shift
+	rm -f "$out"
+	[[ $PERPROG == *" $name "* ]] && rm -f "$TAP/$name"-*.tap
 	echo "== $name: $*"
 	"$@" > >(tee "$out") 2>&1
 	rc=$?
@@ -24,40 +47,105 @@ run_suite() {
 	if ! grep -qE '^(not )?ok' "$out"; then
 		echo "not ok 1 $name reported no result" | tee -a "$out"
 	fi
+	echo "== $name: $(($(date +%s) - t0)) s"
 }
 
-run_suite unit make -s -C "$REPO/userspace" check
-run_suite static "$REPO/scripts/static-check.sh"
-run_suite systemd "$REPO/scripts/systemd-check.sh"
-run_suite fuzz "$REPO/scripts/fuzz.sh"
-# The module on both kernels (scripts/kernels.sh: Debian 12's 6.1 and
-# 6.12): W=1 builds without a warning, then the DKMS cycle.
-run_suite kbuild "$REPO/selftests/dkms/kbuild.sh"
-run_suite dkms "$REPO/selftests/dkms/test.sh"
-run_suite rig-self "$REPO/selftests/vm/selftest_rig.sh"
-# Module tests in one guest, in the order selftests/kmod/TESTS gives
-# (lockdown only goes up and unloading ends the module's life, so order
-# matters): on the main kernel, then once more on the second one.
-run_suite rig-kmod "$REPO/selftests/kmod/run.sh" --kernel main
-run_suite rig-kmod-alt "$REPO/selftests/kmod/run.sh" --kernel alt
-run_suite fabric "$REPO/selftests/fabric/run"
-run_suite worker "$REPO/selftests/worker/run.sh"
-run_suite worker-crash env CRASH_ROUNDS="${CRASH_ROUNDS:-50}" "$REPO/selftests/worker/crash_test.sh"
+# suite_files NAME...: the TAP files that count for these suites
+suite_files() {
+	local name
+	for name in "$@"; do
+		if [[ $PERPROG == *" $name "* ]] && compgen -G "$TAP/$name-*.tap" >/dev/null; then
+			ls "$TAP/$name"-*.tap
+			grep -q "^not ok 1 $name " "$TAP/$name.tap" 2>/dev/null && echo "$TAP/$name.tap"
+		else
+			echo "$TAP/$name.tap"
+		fi
+	done
+}
 
-echo "== summary ($(( $(date +%s) - start )) s)"
-for t in rig-kmod rig-kmod-alt; do
-	grep -h '^# rig: \(kernel\|boot-to-tests\|total\)' "$TAP/$t.tap" 2>/dev/null | sed "s/^# rig:/# $t:/"
+tier_unit() {
+	SUITES=(unit static systemd docs fuzz-replay)
+	run_suite unit make -s -C "$REPO/userspace" check
+	run_suite static "$REPO/scripts/static-check.sh" --checkpatch
+	run_suite systemd "$REPO/scripts/systemd-check.sh"
+	run_suite docs "$REPO/scripts/docs-check.py"
+	run_suite fuzz-replay env FUZZ_SECONDS=0 "$REPO/scripts/fuzz.sh"
+}
+
+tier_san() {
+	SUITES=(san fuzz)
+	run_suite san make -s -C "$REPO/userspace" SAN=1 check
+	run_suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" "$REPO/scripts/fuzz.sh"
+}
+
+tier_rig() {
+	local t
+
+	SUITES=(kbuild dkms sparse rig-self rig-kmod rig-kmod-alt)
+	# The module on both kernels (scripts/kernels.sh: Debian 12's 6.1 and
+	# 6.12): W=1 builds without a warning, then the DKMS cycle.
+	run_suite kbuild "$REPO/selftests/dkms/kbuild.sh"
+	run_suite dkms "$REPO/selftests/dkms/test.sh"
+	run_suite sparse "$REPO/scripts/static-check.sh" --sparse
+	run_suite rig-self "$REPO/selftests/vm/selftest_rig.sh"
+	# Module tests in one guest, in the order selftests/kmod/TESTS gives
+	# (lockdown only goes up and unloading ends the module's life, so
+	# order matters): on the main kernel, then once more on the second one.
+	run_suite rig-kmod "$REPO/selftests/kmod/run.sh" --kernel main
+	run_suite rig-kmod-alt "$REPO/selftests/kmod/run.sh" --kernel alt
+	for t in rig-kmod rig-kmod-alt; do
+		grep -h '^# rig: \(kernel\|boot-to-tests\|total\)' "$TAP/$t.tap" 2>/dev/null |
+			sed "s/^# rig:/# $t:/"
+	done
+}
+
+tier_fabric() {
+	SUITES=(fabric worker worker-crash)
+	run_suite fabric "$REPO/selftests/fabric/run"
+	run_suite worker "$REPO/selftests/worker/run.sh"
+	run_suite worker-crash env CRASH_ROUNDS="${CRASH_ROUNDS:-5}" \
+		"$REPO/selftests/worker/crash_test.sh"
+}
+
+tier_soak() {
+	SUITES=(soak-crash soak-fuzz)
+	run_suite soak-crash env CRASH_ROUNDS="${SOAK_CRASH_ROUNDS:-50}" \
+		"$REPO/selftests/worker/crash_test.sh"
+	run_suite soak-fuzz env FUZZ_SECONDS="${SOAK_FUZZ_SECONDS:-600}" \
+		"$REPO/scripts/fuzz.sh"
+}
+
+tiers=("$@")
+((${#tiers[@]})) || tiers=(unit san rig fabric)
+for t in "${tiers[@]}"; do
+	declare -F "tier_$t" >/dev/null || {
+		echo "usage: $0 [unit|san|rig|fabric|soak]..." >&2
+		exit 2
+	}
 done
-# unit suites may leave one TAP file per test binary; count those instead
-# of the combined unit stream when they exist
-files=()
-if compgen -G "$REPO/build/tap/unit-*.tap" >/dev/null; then
-	files+=("$REPO"/build/tap/unit-*.tap)
-	grep -q '^not ok 1 unit ' "$TAP/unit.tap" && files+=("$TAP/unit.tap")
-else
-	files+=("$TAP/unit.tap")
+
+start=$(date +%s)
+all_files=() lines=() failed=0
+for t in "${tiers[@]}"; do
+	t0=$(date +%s)
+	"tier_$t"
+	mapfile -t files < <(suite_files "${SUITES[@]}")
+	secs=$(($(date +%s) - t0))
+	echo "== check-$t summary"
+	summary=$("$REPO/scripts/tap-summary.sh" -l "check-$t" -t "$secs" "${files[@]}") || failed=1
+	echo "$summary"
+	lines+=("$(tail -n 1 <<<"$summary")")
+	all_files+=("${files[@]}")
+done
+
+((${#tiers[@]} > 1)) || exit $failed
+end=$(date +%s)
+echo "== summary"
+printf '%s\n' "${lines[@]}"
+since=$start
+if [[ ${VMS_CHECK_START:-} =~ ^[0-9]+$ ]] && ((VMS_CHECK_START <= start)); then
+	echo "build: $((start - VMS_CHECK_START)) s"
+	since=$VMS_CHECK_START
 fi
-files+=("$TAP/static.tap" "$TAP/systemd.tap" "$TAP/fuzz.tap" "$TAP/kbuild.tap" "$TAP/dkms.tap")
-files+=("$TAP/rig-self.tap" "$TAP/rig-kmod.tap" "$TAP/rig-kmod-alt.tap" "$TAP/fabric.tap")
-files+=("$TAP/worker.tap" "$TAP/worker-crash.tap")
-exec "$REPO/scripts/tap-summary.sh" "${files[@]}"
+"$REPO/scripts/tap-summary.sh" -q -l check -t "$((end - since))" "${all_files[@]}" || failed=1
+exit $failed

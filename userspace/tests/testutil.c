@@ -66,24 +66,35 @@ int t_run(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* A cmocka glob from @f: as is with '*' or '?', else *@f* (static @buf). */
+static const char *t_glob(const char *f, char *buf, size_t len)
+{
+	if (strpbrk(f, "*?"))
+		snprintf(buf, len, "%s", f);
+	else
+		snprintf(buf, len, "*%s*", f);
+	return buf;
+}
+
 void t_test_filter(int argc, char **argv)
 {
-	static char glob[256];
+	/* cmocka keeps the pointers: the globs are static */
+	static char run[256], skip[256];
 	const char *f = argc > 1 ? argv[1] : getenv("VMS_TEST_FILTER");
+	const char *s = getenv("VMS_TEST_SKIP");
 
 	if (argc > 2 || (f && f[0] == '-')) {
-		fprintf(stderr, "usage: %s [TEST-NAME-GLOB]  (or VMS_TEST_FILTER=GLOB)\n",
+		fprintf(stderr, "usage: %s [TEST-NAME-GLOB]  (or VMS_TEST_FILTER=GLOB; VMS_TEST_SKIP=GLOB)\n",
 			argv[0]);
 		exit(2);
 	}
-	if (!f || !*f)
-		return;
-	if (strpbrk(f, "*?"))
-		snprintf(glob, sizeof(glob), "%s", f);
-	else
-		snprintf(glob, sizeof(glob), "*%s*", f);
-	/* cmocka keeps the pointer: glob is static */
-	cmocka_set_test_filter(glob);
+	if (f && *f)
+		cmocka_set_test_filter(t_glob(f, run, sizeof(run)));
+	if (s && *s) {
+		cmocka_set_skip_filter(t_glob(s, skip, sizeof(skip)));
+		print_message("# not run here (VMS_TEST_SKIP): the tests matching %s\n",
+			      skip);
+	}
 }
 
 int t_write_text(const char *name, const char *text)

@@ -53,6 +53,8 @@ int t_write_text(const char *name, const char *text);
  * environment's VMS_TEST_FILTER, is a cmocka glob ('*', '?') on the test
  * names; a name without '*' or '?' matches the tests that contain it
  * ("release" runs *release*). No argument and no variable: every test.
+ * VMS_TEST_SKIP (same form) leaves the matching tests out, saying so in
+ * a TAP comment (the sanitizer tier's subset).
  */
 void t_test_filter(int argc, char **argv);
 
