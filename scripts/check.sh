@@ -43,6 +43,9 @@ run_suite rig-kmod "$REPO/selftests/vm/run" --timeout 1200 "${kmod_tests[@]}"
 run_suite fabric "$REPO/selftests/fabric/run"
 run_suite worker "$REPO/selftests/worker/run.sh"
 run_suite worker-crash env CRASH_ROUNDS="${CRASH_ROUNDS:-50}" "$REPO/selftests/worker/crash_test.sh"
+# the same through `vmshield-worker serve` (NV written through it), fewer rounds
+run_suite worker-crash-serve env CRASH_SERVE=1 CRASH_ROUNDS="${CRASH_SERVE_ROUNDS:-3}" \
+	CRASH_DIR="$REPO/build/worker-crash-serve" "$REPO/selftests/worker/crash_test.sh"
 
 echo "== summary ($(( $(date +%s) - start )) s)"
 grep -h '^# rig: boot-to-tests' "$TAP"/rig-kmod.tap 2>/dev/null | tail -1
@@ -56,5 +59,5 @@ else
 	files+=("$TAP/unit.tap")
 fi
 files+=("$TAP/static.tap" "$TAP/systemd.tap" "$TAP/fuzz.tap" "$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap" "$TAP/fabric.tap")
-files+=("$TAP/worker.tap" "$TAP/worker-crash.tap")
+files+=("$TAP/worker.tap" "$TAP/worker-crash.tap" "$TAP/worker-crash-serve.tap")
 exec "$REPO/scripts/tap-summary.sh" "${files[@]}"

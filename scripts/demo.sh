@@ -89,6 +89,7 @@ boot() {
 	TAIL_PID=$!
 	"$REPO/selftests/vm/run" --timeout 900 --test-timeout 800 --share "$S" \
 		--env "DEMO_DIR=$S" --env "DEMO_PHASE=$phase" --env "DEMO_VM=$VM01" \
+		--env "DEMO_VM_BOOT=${DEMO_VM_BOOT:-1}" \
 		"$REPO/scripts/demo-guest.sh" >"$W/rig-$phase.out" 2>&1 &
 	RIG_PID=$!
 	wait "$RIG_PID"

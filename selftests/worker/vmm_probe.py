@@ -8,10 +8,11 @@ the vTPM after (or instead of) a VM:
 
   vmm_probe.py SOCKET pcrs            PCR 0-7 (SHA-256), one hex line each
   vmm_probe.py SOCKET nvread INDEX N  N bytes of NV INDEX (its empty auth), raw
-  vmm_probe.py SOCKET nvwrite-loop INDEX COUNT
+  vmm_probe.py SOCKET nvwrite-loop INDEX COUNT [START]
                                       define INDEX (16 bytes) if needed, then
-                                      write "value <i>" COUNT times, printing
-                                      "acked <i>" after each answer
+                                      write "value <i>" for i = START (0) ..
+                                      START + COUNT - 1, printing "acked <i>"
+                                      after each answer
   vmm_probe.py SOCKET init            CMD_INIT and TPM2_Startup(CLEAR)
   vmm_probe.py SOCKET shutdown        CMD_SHUTDOWN
 
@@ -117,11 +118,11 @@ def nv_define(dsock, index, size):
     return rc
 
 
-def nvwrite_loop(dsock, index, count):
+def nvwrite_loop(dsock, index, count, start=0):
     rc = nv_define(dsock, index, 16)
     if rc not in (0, 0x14C):          # TPM_RC_NV_DEFINED
         raise OSError(f"TPM2_NV_DefineSpace: 0x{rc:x}")
-    for i in range(count):
+    for i in range(start, start + count):
         data = f"value {i}".encode().ljust(16, b"\0")
         body = (struct.pack(">II", OWNER, index) + PW_SESSION +
                 struct.pack(">H", len(data)) + data + struct.pack(">H", 0))
@@ -143,7 +144,8 @@ def main():
         elif what == "nvread":
             nvread(dsock, int(sys.argv[3], 0), int(sys.argv[4]))
         elif what == "nvwrite-loop":
-            nvwrite_loop(dsock, int(sys.argv[3], 0), int(sys.argv[4]))
+            nvwrite_loop(dsock, int(sys.argv[3], 0), int(sys.argv[4]),
+                         int(sys.argv[5]) if len(sys.argv) > 5 else 0)
         elif what == "init":
             res = ctrl(sock, CMD_INIT, struct.pack(">I", 0))
             if res:
