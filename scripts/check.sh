@@ -100,11 +100,14 @@ tier_rig() {
 }
 
 tier_fabric() {
-	SUITES=(fabric worker worker-crash)
+	SUITES=(fabric worker worker-crash worker-crash-serve)
 	run_suite fabric "$REPO/selftests/fabric/run"
 	run_suite worker "$REPO/selftests/worker/run.sh"
 	run_suite worker-crash env CRASH_ROUNDS="${CRASH_ROUNDS:-5}" \
 		"$REPO/selftests/worker/crash_test.sh"
+	# the same through `vmshield-worker serve` (NV written through it), fewer rounds
+	run_suite worker-crash-serve env CRASH_SERVE=1 CRASH_ROUNDS="${CRASH_SERVE_ROUNDS:-3}" \
+		CRASH_DIR="$REPO/build/worker-crash-serve" "$REPO/selftests/worker/crash_test.sh"
 }
 
 tier_soak() {
@@ -147,5 +150,11 @@ if [[ ${VMS_CHECK_START:-} =~ ^[0-9]+$ ]] && ((VMS_CHECK_START <= start)); then
 	echo "build: $((start - VMS_CHECK_START)) s"
 	since=$VMS_CHECK_START
 fi
+<<<<<<< HEAD
 "$REPO/scripts/tap-summary.sh" -q -l check -t "$((end - since))" "${all_files[@]}" || failed=1
 exit $failed
+=======
+files+=("$TAP/static.tap" "$TAP/systemd.tap" "$TAP/fuzz.tap" "$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap" "$TAP/fabric.tap")
+files+=("$TAP/worker.tap" "$TAP/worker-crash.tap" "$TAP/worker-crash-serve.tap")
+exec "$REPO/scripts/tap-summary.sh" "${files[@]}"
+>>>>>>> serve

@@ -419,12 +419,63 @@ static void random_tag(const struct opts *o, char *buf, size_t size)
 	snprintf(buf, size, "vmshield %s %s", o->vm, hex);
 }
 
+/* Manufacture and start a fresh TPM 2.0: its session is open after. */
+static int manufacture(const struct opts *o, struct tpm_session *s)
+{
+	int r;
+
+	r = vtpm_start_fresh();
+	if (r)
+		return r;
+	r = tpm_open(s);
+	if (r)
+		return r;
+	r = tpm_startup(s, TPM2_SU_CLEAR);
+	if (r)
+		return r;
+	printf("worker: manufactured a fresh TPM 2.0 for VM %s (libtpms %u.%u.%u)\n",
+	       o->vm, TPMLIB_GetVersion() >> 16, TPMLIB_GetVersion() >> 8 & 0xff,
+	       TPMLIB_GetVersion() & 0xff);
+	return 0;
+}
+
+/* What a VM's vTPM holds from the start: NV tag, counter, storage key. */
+static int put_provisioned_objects(const struct opts *o, struct tpm_session *s)
+{
+	char tag[WORKER_NV_TAG_MAX + 1], name[2 * 68 + 1];
+	uint64_t counter = 0;
+	int r;
+
+	if (o->nv_text)
+		snprintf(tag, sizeof(tag), "%s", o->nv_text);
+	else
+		random_tag(o, tag, sizeof(tag));
+	r = tpm_nv_define_text(s, WORKER_NV_TAG, tag, strlen(tag));
+	if (r)
+		return r;
+	printf("worker: NV index 0x%08x holds '%s'\n", WORKER_NV_TAG, tag);
+	r = tpm_nv_define_counter(s, WORKER_NV_COUNTER);
+	if (r)
+		return r;
+	r = tpm_nv_read_counter(s, WORKER_NV_COUNTER, &counter);
+	if (r)
+		return r;
+	printf("worker: NV counter 0x%08x = %" PRIu64 "\n", WORKER_NV_COUNTER,
+	       counter);
+	if (o->no_persistent_key)
+		return 0;
+	r = tpm_persist_primary(s, WORKER_PERSISTENT_KEY, name, sizeof(name));
+	if (r)
+		return r;
+	printf("worker: persistent key 0x%08x name %s\n", WORKER_PERSISTENT_KEY,
+	       name);
+	return 0;
+}
+
 static int cmd_provision(const struct opts *o, struct statefile *sf)
 {
 	struct tpm_session s = { 0 };
-	char tag[WORKER_NV_TAG_MAX + 1], name[2 * 68 + 1];
 	key_serial_t key;
-	uint64_t counter = 0;
 	int fd, r;
 
 	r = statefile_must_not_exist(sf);
@@ -438,42 +489,11 @@ static int cmd_provision(const struct opts *o, struct statefile *sf)
 		fprintf(stderr, "worker: %s\n", vms_dev_op_strerror(VMS_OP_OPEN, fd));
 		return fd;
 	}
-	r = vtpm_start_fresh();
+	r = manufacture(o, &s);
 	if (!r)
-		r = tpm_open(&s);
-	if (r)
-		goto out;
-	r = tpm_startup(&s, TPM2_SU_CLEAR);
-	if (r)
-		goto out;
-	printf("worker: manufactured a fresh TPM 2.0 for VM %s (libtpms %u.%u.%u)\n",
-	       o->vm, TPMLIB_GetVersion() >> 16, TPMLIB_GetVersion() >> 8 & 0xff,
-	       TPMLIB_GetVersion() & 0xff);
-	if (o->nv_text)
-		snprintf(tag, sizeof(tag), "%s", o->nv_text);
-	else
-		random_tag(o, tag, sizeof(tag));
-	r = tpm_nv_define_text(&s, WORKER_NV_TAG, tag, strlen(tag));
-	if (r)
-		goto out;
-	printf("worker: NV index 0x%08x holds '%s'\n", WORKER_NV_TAG, tag);
-	r = tpm_nv_define_counter(&s, WORKER_NV_COUNTER);
+		r = put_provisioned_objects(o, &s);
 	if (!r)
-		r = tpm_nv_read_counter(&s, WORKER_NV_COUNTER, &counter);
-	if (r)
-		goto out;
-	printf("worker: NV counter 0x%08x = %" PRIu64 "\n", WORKER_NV_COUNTER,
-	       counter);
-	if (!o->no_persistent_key) {
-		r = tpm_persist_primary(&s, WORKER_PERSISTENT_KEY, name,
-					sizeof(name));
-		if (r)
-			goto out;
-		printf("worker: persistent key 0x%08x name %s\n",
-		       WORKER_PERSISTENT_KEY, name);
-	}
-	r = seal_orderly(&s, fd, key, o, 1);
-out:
+		r = seal_orderly(&s, fd, key, o, 1);
 	tpm_close(&s);
 	vtpm_stop();
 	vms_dev_close(fd);
