@@ -150,11 +150,5 @@ if [[ ${VMS_CHECK_START:-} =~ ^[0-9]+$ ]] && ((VMS_CHECK_START <= start)); then
 	echo "build: $((start - VMS_CHECK_START)) s"
 	since=$VMS_CHECK_START
 fi
-<<<<<<< HEAD
 "$REPO/scripts/tap-summary.sh" -q -l check -t "$((end - since))" "${all_files[@]}" || failed=1
 exit $failed
-=======
-files+=("$TAP/static.tap" "$TAP/systemd.tap" "$TAP/fuzz.tap" "$TAP/dkms.tap" "$TAP/rig-self.tap" "$TAP/rig-kmod.tap" "$TAP/fabric.tap")
-files+=("$TAP/worker.tap" "$TAP/worker-crash.tap" "$TAP/worker-crash-serve.tap")
-exec "$REPO/scripts/tap-summary.sh" "${files[@]}"
->>>>>>> serve
