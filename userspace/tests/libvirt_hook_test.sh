@@ -8,7 +8,9 @@
 # encryption-supported domain the same are warnings; unmarked domains
 # pass), and the worker start (a stub worker: the agent's refusal reaches
 # the hook's stderr and fails the start; a worker whose socket comes up
-# lets it go on; release stops it). Prints TAP; exits 1 on a failure.
+# lets it go on; release stops it); and `vmshield-worker serve
+# --print-qemu-args` for people without libvirt. Prints TAP; exits 1 on a
+# failure.
 set -u
 TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
 HOOK=$TESTS_DIR/../worker/libvirt-hook.py
@@ -113,5 +115,18 @@ check "release stops it" hook clean.xml release end
 sleep 0.2
 # gone, or a zombie its new parent has not reaped yet
 check "the worker is gone" sh -c "! kill -0 $pid 2>/dev/null || grep -q ') Z ' /proc/$pid/stat"
+
+# --- without libvirt: the worker prints QEMU's arguments and the rules -----------
+W=$TESTS_DIR/../../build/bin/vmshield-worker
+if [ -x "$W" ]; then
+	"$W" serve --ctrl "type=unixio,path=$T/x.ctrl" --print-qemu-args >out.txt 2>err.txt
+	rc=$?
+	if [ $rc -eq 0 ] && grep -qF -- "-chardev socket,id=chrtpm,path=$T/x.ctrl -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0" out.txt &&
+	   grep -q "no -gdb" err.txt; then
+		ok "vmshield-worker serve --print-qemu-args: QEMU's TPM options and a shielded VM's rules"
+	else
+		nok "vmshield-worker serve --print-qemu-args" "exit $rc" "$(cat out.txt err.txt)"
+	fi
+fi
 echo "1..$n"
 exit $failed

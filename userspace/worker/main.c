@@ -65,6 +65,7 @@ struct opts {
 	long reseal_ms;
 	uint64_t count;
 	int no_persistent_key;
+	int print_qemu_args;
 	struct serve_opts serve;
 };
 
@@ -103,6 +104,7 @@ static void usage_cmd(FILE *f, enum cmd c)
 "                             --ctrl type=unixio,path=PATH[,mode=0600][,uid=N][,gid=N]\n"
 "                             [--server type=tcp,port=N] [--flags not-need-init[,startup-clear]]\n"
 "                             [--terminate] [--min-generation N]\n"
+"       vmshield-worker serve --ctrl type=unixio,path=PATH --print-qemu-args\n"
 "       (or --ctrl type=tcp,port=N: control channel on 127.0.0.1)\n\n"
 "Serve the VM's vTPM to its VMM over swtpm's socket protocol, as QEMU's\n"
 "-tpmdev emulator and libvirt's <backend type='external'> expect: the control\n"
@@ -111,6 +113,8 @@ static void usage_cmd(FILE *f, enum cmd c)
 "Every change of the vTPM's state is sealed as the next generation and written\n"
 "to FILE atomically before the command is answered. Stops at CMD_SHUTDOWN,\n"
 "SIGTERM or SIGINT, or (--terminate) when the VMM closes the data channel.\n"
+"--print-qemu-args prints the QEMU options for the socket, and what a shielded\n"
+"VM's QEMU command line must not have, and exits.\n"
 "See Documentation/vmm-integration.md.\n",
 	[CMD_STATUS] =
 "Usage: vmshield-worker status --state FILE\n\n"
@@ -162,6 +166,7 @@ enum {
 	OPT_VM = 256, OPT_STATE, OPT_KEY, OPT_KEY_DESC, OPT_NV_TEXT,
 	OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY,
 	OPT_KP, OPT_AGENT, OPT_CTRL, OPT_SERVER, OPT_FLAGS, OPT_TERMINATE,
+	OPT_QEMU_ARGS,
 };
 
 static const struct option long_opts[] = {
@@ -181,6 +186,7 @@ static const struct option long_opts[] = {
 	{ "server", required_argument, NULL, OPT_SERVER },
 	{ "flags", required_argument, NULL, OPT_FLAGS },
 	{ "terminate", no_argument, NULL, OPT_TERMINATE },
+	{ "print-qemu-args", no_argument, NULL, OPT_QEMU_ARGS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -198,6 +204,7 @@ static int opt_allowed(enum cmd c, int opt)
 	case OPT_RESEAL: case OPT_COUNT:
 		return c == CMD_RUN;
 	case OPT_CTRL: case OPT_SERVER: case OPT_FLAGS: case OPT_TERMINATE:
+	case OPT_QEMU_ARGS:
 		return c == CMD_SERVE;
 	case OPT_STATE:
 		return 1;
@@ -304,6 +311,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_TERMINATE:
 			o->serve.terminate = 1;
 			break;
+		case OPT_QEMU_ARGS:
+			o->print_qemu_args = 1;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -315,6 +325,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return 0;
 		fprintf(stderr, "worker: status needs --state FILE\n");
 		usage_cmd(stderr, o->cmd);
+		return -EINVAL;
+	}
+	if (o->cmd == CMD_SERVE && o->print_qemu_args) {
+		if (o->serve.ctrl.type == SERVE_EP_UNIX)
+			return 0;
+		fprintf(stderr, "worker: --print-qemu-args needs --ctrl type=unixio,path=PATH\n");
 		return -EINVAL;
 	}
 	if (o->key.socket && o->key.kind != WORKER_KEY_AGENT) {
@@ -809,6 +825,19 @@ static int cmd_status(const struct opts *o)
 	return 0;
 }
 
+/*
+ * What QEMU needs to use the worker's socket, and what a shielded VM's
+ * QEMU must not be given (the libvirt hook's rules, for people without
+ * libvirt: Documentation/vmm-integration.md section 6).
+ */
+static int print_qemu_args(const struct opts *o)
+{
+	printf("-chardev socket,id=chrtpm,path=%s -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0\n",
+	       o->serve.ctrl.path);
+	fprintf(stderr, "worker: for a shielded VM, QEMU must also have no -serial, -parallel, -monitor or -qmp beyond the management layer's own, no -gdb or -s, no display (-display none, no VNC or SPICE), and no other -chardev to the host\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -842,6 +871,8 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : 2;
 	if (o.cmd == CMD_STATUS)
 		return cmd_status(&o) ? 1 : 0;
+	if (o.cmd == CMD_SERVE && o.print_qemu_args)
+		return print_qemu_args(&o);
 	lock_memory();
 	/* One worker per state file; stale temporaries of a crashed one go. */
 	r = statefile_open(&sf, o.state);
