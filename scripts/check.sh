@@ -19,8 +19,9 @@
 # with several tiers, every tier's line again, the build time when
 # VMS_CHECK_START (epoch seconds, set by make check) says when it began,
 # and the total line "check: N passed, N failed, N skipped in T s".
-# A suite that dies without reporting counts as a failure. Exit 1 if
-# anything failed.
+# A suite that dies without reporting counts as a failure; one that exits
+# 4 (kselftest's skip) with a "1..0 # SKIP why" plan counts as one skip.
+# Exit 1 if anything failed.
 set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TAP="$REPO/build/tap"
@@ -41,7 +42,12 @@ run_suite() {
 	"$@" > >(tee "$out") 2>&1
 	rc=$?
 	sleep 0.2 # let tee flush
-	if ((rc != 0)) && ! grep -q '^not ok' "$out"; then
+	# exit 4 with a "1..0 # SKIP why" plan: the whole suite skipped
+	if ((rc == 4)) && ! grep -qE '^(not )?ok' "$out" &&
+	   grep -q '^1\.\.0 # SKIP' "$out"; then
+		echo "ok 1 $name # SKIP $(sed -n 's/^1\.\.0 # SKIP *//p' "$out" | head -1)" |
+			tee -a "$out"
+	elif ((rc != 0)) && ! grep -q '^not ok' "$out"; then
 		echo "not ok 1 $name exited with status $rc" | tee -a "$out"
 	fi
 	if ! grep -qE '^(not )?ok' "$out"; then
