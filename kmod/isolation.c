@@ -13,6 +13,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include "vmshield.h"
+#include "report.h"
 
 /*
  * security_locked_down(reason) is non-zero when the lockdown level is at
@@ -42,58 +43,27 @@ void vms_isolation_read(struct vms_isolation *iso)
 #else
 	iso->module_sig_ok = false;
 #endif
-	if (iso->lockdown == VMSHIELD_LOCKDOWN_CONFIDENTIALITY &&
-	    iso->sig_enforced)
-		iso->level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
-	else
-		iso->level = VMSHIELD_ISOLATION_KERNEL_OPEN;
-}
-
-const char *vms_isolation_level_name(u32 level)
-{
-	switch (level) {
-	case VMSHIELD_ISOLATION_KERNEL_OPEN:
-		return "kernel-open";
-	case VMSHIELD_ISOLATION_KERNEL_LOCKED:
-		return "kernel-locked";
-	case VMSHIELD_ISOLATION_HYPERVISOR:
-		return "hypervisor";
-	}
-	return "unknown";
-}
-
-const char *vms_lockdown_name(u32 lockdown)
-{
-	switch (lockdown) {
-	case VMSHIELD_LOCKDOWN_NONE:
-		return "none";
-	case VMSHIELD_LOCKDOWN_INTEGRITY:
-		return "integrity";
-	case VMSHIELD_LOCKDOWN_CONFIDENTIALITY:
-		return "confidentiality";
-	}
-	return "unknown";
+	iso->level = vms_isolation_level_of(iso->lockdown, iso->sig_enforced);
 }
 
 /*
- * The report is one line of text, so an HGS admin can read the IMA entry's
- * source and HGS can recompute its digest from what the agent sends:
- *   vmshield-report v1 placement=kernel level=<l> lockdown=<l>
- *   sig_enforced=<0|1> module_sig_ok=<0|1> enclave_pk=<64 hex>
+ * The report (core/report.h, Documentation/formats.md) of what the kernel
+ * proves now, for the enclave's current key.
  */
-int vms_report_format(char *buf, size_t len, const struct vms_isolation *iso,
-		      const u8 enclave_pk[32])
+static int vms_report_write(char *buf, size_t len)
 {
-	int n;
+	struct vms_isolation_report r = {
+		.placement = VMSHIELD_PLACEMENT_KERNEL,
+	};
+	struct vms_isolation iso;
 
-	n = snprintf(buf, len,
-		     "vmshield-report v1 placement=kernel level=%s lockdown=%s sig_enforced=%d module_sig_ok=%d enclave_pk=%32phN",
-		     vms_isolation_level_name(iso->level),
-		     vms_lockdown_name(iso->lockdown), iso->sig_enforced,
-		     iso->module_sig_ok, enclave_pk);
-	if (n < 0 || n >= len)
-		return -EOVERFLOW;
-	return n;
+	vms_isolation_read(&iso);
+	r.level = iso.level;
+	r.lockdown = iso.lockdown;
+	r.sig_enforced = iso.sig_enforced;
+	r.module_sig_ok = iso.module_sig_ok;
+	vms_enclave_public_key(r.enclave_pk);
+	return vms_report_format(&r, buf, len);
 }
 
 /* Last report handed to IMA; protects the two fields below it. */
@@ -109,17 +79,13 @@ static bool vms_report_recorded;
  */
 int vms_report_measure_if_changed(void)
 {
-	struct vms_isolation iso;
 	char *report;
-	u8 pk[32];
 	int len, ret = 0;
 
 	report = kzalloc(VMS_REPORT_MAX, GFP_KERNEL);
 	if (!report)
 		return -ENOMEM;
-	vms_isolation_read(&iso);
-	vms_enclave_public_key(pk);
-	len = vms_report_format(report, VMS_REPORT_MAX, &iso, pk);
+	len = vms_report_write(report, VMS_REPORT_MAX);
 	if (len < 0) {
 		ret = len;
 		goto out;

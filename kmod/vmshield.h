@@ -29,13 +29,8 @@ struct vms_isolation {
 };
 
 void vms_isolation_read(struct vms_isolation *iso);
-const char *vms_isolation_level_name(u32 level);
-const char *vms_lockdown_name(u32 lockdown);
 
-/* Report measured into IMA: a short canonical text (see isolation.c). */
-#define VMS_REPORT_MAX 256
-int vms_report_format(char *buf, size_t len, const struct vms_isolation *iso,
-		      const u8 enclave_pk[32]);
+/* The isolation report (core/report.h), measured into IMA when it changes. */
 int vms_report_measure_if_changed(void);
 bool vms_report_ima_recorded(void);
 void vms_report_reset(void);

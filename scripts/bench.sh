@@ -17,6 +17,13 @@ trap 'rm -f "$out"' EXIT
 rc=$?
 grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
 ((rc == 0)) || { echo "bench: module benchmark failed (rig exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }
+echo "== vTPM: commands per second through vmshield-worker serve vs swtpm, in the guarded host"
+make -s -C "$REPO/selftests/worker" >/dev/null || exit 1
+"$REPO/selftests/vm/run" --lockdown confidentiality --timeout 600 --test-timeout 500 \
+	"$REPO/selftests/worker/serve_bench.sh" >"$out" 2>&1
+rc=$?
+grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
+((rc == 0)) || { echo "bench: serve benchmark failed (rig exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }
 echo "== boot storm: $BENCH_STORM_VMS VMs started through hgs-agent vs KPS-only releases, in the guarded host"
 "$REPO/selftests/fabric/run" --bench --bench-vms "$BENCH_STORM_VMS" >"$out" 2>&1
 rc=$?

@@ -106,11 +106,14 @@ tier_rig() {
 }
 
 tier_fabric() {
-	SUITES=(fabric worker worker-crash)
+	SUITES=(fabric worker worker-crash worker-crash-serve)
 	run_suite fabric "$REPO/selftests/fabric/run"
 	run_suite worker "$REPO/selftests/worker/run.sh"
 	run_suite worker-crash env CRASH_ROUNDS="${CRASH_ROUNDS:-5}" \
 		"$REPO/selftests/worker/crash_test.sh"
+	# the same through `vmshield-worker serve` (NV written through it), fewer rounds
+	run_suite worker-crash-serve env CRASH_SERVE=1 CRASH_ROUNDS="${CRASH_SERVE_ROUNDS:-3}" \
+		CRASH_DIR="$REPO/build/worker-crash-serve" "$REPO/selftests/worker/crash_test.sh"
 }
 
 tier_soak() {

@@ -47,6 +47,74 @@ pk=$("$SHIELDCTL" host info --json | json .enclave_pk)
 say "lockdown raised to confidentiality: the module reports $level, enclave key ${pk:0:16}... (new every boot)"
 check "kernel-locked" test "$level" = kernel-locked
 
+
+# --- step 9: VM01 boots on its shielded vTPM ---------------------------------
+# A stock QEMU (inside the guarded host, double TCG) boots Debian's kernel
+# with a tiny busybox initramfs of ours; vmshield-worker serves VM01's vTPM
+# to it (the key again through hgs-agent). Inside the VM, /dev/tpm0: PCR
+# 0-7 as SeaBIOS measured them, and the tenant's NV tag read with
+# TPM2_NV_Read. (The demo VM prints on a serial console so you can see
+# it; the libvirt hook refuses a console on a real shielded VM.)
+inner_initramfs() {	# DIR: build $DIR/inner.cpio
+	local r=$1/root tag len
+	tag=$(cat "$D/vm01.tag")
+	len=${#tag}
+	mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev"
+	cp /bin/busybox "$r/bin/busybox"
+	# TPM2_NV_Read of index 0x01500016 (its empty auth), LEN bytes from 0
+	printf '\200\002\000\000\000\043\000\000\001\116\001\120\000\026\001\120\000\026\000\000\000\011\100\000\000\011\000\000\000\000\000'"$(printf '\\%03o\\%03o' $((len >> 8)) $((len & 255)))"'\000\000' >"$r/nvread.cmd"
+	echo "$len" >"$r/taglen"
+	cat >"$r/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+echo "vm01: Linux $(uname -r) up; TPM $(cat /sys/class/tpm/tpm0/tpm_version_major 2>/dev/null) at /dev/tpm0"
+for i in 0 1 2 3 4 5 6 7; do
+	echo "vm01: PCR $i sha256 $(cat /sys/class/tpm/tpm0/pcr-sha256/$i)"
+done
+exec 3<>/dev/tpm0
+cat /nvread.cmd >&3
+dd bs=4096 count=1 <&3 2>/dev/null >/resp
+echo "vm01: NV 0x01500016 holds '$(dd if=/resp bs=1 skip=16 count=$(cat /taglen) 2>/dev/null)'"
+exec 3>&-
+echo "vm01: done"
+poweroff -f
+INIT
+	chmod +x "$r/init"
+	(cd "$r" && find . | cpio -o -H newc 2>/dev/null) >"$1/inner.cpio"
+}
+
+boot_vm01() {
+	local run=/run/vmshield-demo ctrl kernel
+	mkdir -p "$run"
+	ctrl=$run/vm01.ctrl
+	kernel=/boot/vmlinuz-$(uname -r)
+	inner_initramfs "$run"
+	step 9 "the worker serves VM01's vTPM to a stock QEMU (swtpm's protocol); VM01 boots on it"
+	"$WORKER" serve --vm "$VM" --state "$D/vm01.vtpm" --agent "$SOCK" --kp "$D/vm01.kp" \
+		--ctrl "type=unixio,path=$ctrl" --terminate >"$D/serve.out" 2>&1 &
+	local wpid=$! t0=$SECONDS
+	for _ in $(seq 300); do [[ -S $ctrl ]] && break; sleep 0.1; done
+	check "vmshield-worker serve is up (VM01's key from hgs-agent)" test -S "$ctrl"
+	say "QEMU: -tpmdev emulator on $ctrl, -device tpm-tis, $kernel, a busybox initramfs"
+	timeout 400 qemu-system-x86_64 -M pc -accel tcg -m 256 -nodefaults -display none \
+		-no-reboot -chardev "socket,id=chrtpm,path=$ctrl" \
+		-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 \
+		-kernel "$kernel" -initrd "$run/inner.cpio" \
+		-append "console=ttyS0 quiet panic=-1" -serial "file:$run/console" \
+		</dev/null >"$run/qemu.out" 2>&1
+	wait "$wpid"
+	local rc=$?
+	tr -d '\r' <"$run/console" >"$run/console.txt"
+	grep '^vm01:' "$run/console.txt" | sed 's/^vm01: /VM01 says: /' | while read -r l; do say "$l"; done
+	say "VM01 powered off after $((SECONDS - t0)) s; QEMU sent CMD_SHUTDOWN and the worker ended (exit $rc)"
+	say "the worker sealed $(grep -c 'sealed generation' "$D/serve.out") changes while VM01 ran, each before answering; last: $(grep 'sealed generation' "$D/serve.out" | tail -1)"
+	check "VM01 read its tenant's NV tag through /dev/tpm0" grep -qF "holds '$(cat "$D/vm01.tag")'" "$run/console.txt"
+	check "SeaBIOS's measurements are in VM01's PCR 0-7" \
+		eval '[[ $(grep -c "PCR [0-7] sha256 [0-9A-Fa-f]\{64\}$" "$run/console.txt") == 8 ]] && ! grep -q "PCR [0-7] sha256 0\{64\}$" "$run/console.txt"'
+	check "the worker ended cleanly with VM01" test "$rc" = 0
+}
+
 if [[ $DEMO_PHASE == poweron ]]; then
 	step 1 "the worker is asked to start VM01 (shielded); its vTPM state on disk is sealed, it needs VM01's transport key (TK)"
 fi
@@ -101,4 +169,5 @@ out=$("$REPO/build/selftests/worker/unseal_probe" "$key" "$D/vm01.vtpm" 2>&1)
 rc=$?
 say "  unseal_probe: $(echo "$out" | tail -1)"
 check "another program cannot unseal VM01's state (EACCES)" test -n "$key" -a "$rc" = 13
+[[ ${DEMO_VM_BOOT:-1} == 1 ]] && boot_vm01
 finish

@@ -24,14 +24,7 @@ import re
 import subprocess
 import sys
 
-KNOWN_MISSES = {
-    # selftests/vm/rigtests/README.md does not list its programs yet
-    'selftests/vm/rigtests/env.sh', 'selftests/vm/rigtests/fail.sh',
-    'selftests/vm/rigtests/hang.sh', 'selftests/vm/rigtests/panic.sh',
-    'selftests/vm/rigtests/pass.sh', 'selftests/vm/rigtests/poweroff.sh',
-    'selftests/vm/rigtests/share.sh', 'selftests/vm/rigtests/skip.sh',
-    'selftests/vm/rigtests/warn.sh',
-}
+KNOWN_MISSES = set()
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

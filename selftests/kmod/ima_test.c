@@ -5,8 +5,8 @@
  * HGS certifies an enclave key only if it finds the module's own IMA entry
  * naming it (DESIGN.md section 3). The entry is a critical-data record
  * "10 <template hash> ima-buf sha256:<digest> vmshield-report <hex>" whose
- * digest is SHA-256 of the one-line report text (kmod/isolation.c,
- * vms_report_format). The rig's built-in critical_data policy records it with
+ * digest is SHA-256 of the one-line report text (core/report.c,
+ * vms_report_format(), which the module calls). The rig's built-in critical_data policy records it with
  * the ima-buf template, which also carries the text itself as hex: the
  * test checks that it hashes to the digest. This test rebuilds that text from GET_INFO alone, as
  * HGS would from what the agent sends, and finds its digest in the list.
@@ -40,7 +40,7 @@ FIXTURE_TEARDOWN(ima)
 
 TEST_F(ima, report_entry_matches_get_info)
 {
-	char text[VMS_REPORT_TEXT_MAX], pk[65];
+	char text[VMS_REPORT_MAX], pk[65];
 	uint8_t d[32];
 
 	ASSERT_GT(vt_report_text(&self->info, text, sizeof(text)), 0);
@@ -54,8 +54,8 @@ TEST_F(ima, report_entry_matches_get_info)
 
 TEST_F(ima, latest_report_entry_is_the_current_report)
 {
-	char text[VMS_REPORT_TEXT_MAX], line[2048], last[2048] = "";
-	char hex[65], want[128], texthex[2 * VMS_REPORT_TEXT_MAX + 1];
+	char text[VMS_REPORT_MAX], line[2048], last[2048] = "";
+	char hex[65], want[128], texthex[2 * VMS_REPORT_MAX + 1];
 	int lines = 0, last_no = 0;
 	uint8_t d[32];
 	FILE *f;
@@ -88,7 +88,7 @@ TEST_F(ima, latest_report_entry_is_the_current_report)
 TEST_F(ima, another_enclave_key_has_no_entry)
 {
 	struct vmshield_info forged = self->info;
-	char text[VMS_REPORT_TEXT_MAX];
+	char text[VMS_REPORT_MAX];
 	uint8_t d[32];
 
 	/* the same report naming another key: HGS would find nothing */
@@ -96,9 +96,11 @@ TEST_F(ima, another_enclave_key_has_no_entry)
 	ASSERT_GT(vt_report_text(&forged, text, sizeof(text)), 0);
 	vt_sha256(text, strlen(text), d);
 	EXPECT_EQ(0, vt_ima_count_digest(d, "vmshield-report"));
-	/* nor a report claiming a level the host does not have */
+	/* nor a report claiming a level (and its facts) the host does not have */
 	forged = self->info;
 	forged.isolation_level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	forged.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	forged.facts |= VMSHIELD_FACT_SIG_ENFORCED;
 	ASSERT_GT(vt_report_text(&forged, text, sizeof(text)), 0);
 	vt_sha256(text, strlen(text), d);
 	EXPECT_EQ(0, vt_ima_count_digest(d, "vmshield-report"));

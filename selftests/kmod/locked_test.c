@@ -262,7 +262,7 @@ TEST_F(locked, encryption_supported_key_serves_any_caller_with_access)
 TEST_F(locked, kernel_locked_report_is_measured)
 {
 	struct vmshield_info open_info = self->info;
-	char text[VMS_REPORT_TEXT_MAX];
+	char text[VMS_REPORT_MAX];
 	uint8_t d_locked[32], d_open[32];
 	int n;
 

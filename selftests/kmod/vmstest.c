@@ -15,7 +15,6 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include "vmstest.h"
-#include "vmshield.h"	/* libvmshield: the level and lockdown names */
 
 #define SYSLOG_ACTION_READ_ALL		3
 #define SYSLOG_ACTION_SIZE_BUFFER	10
@@ -304,17 +303,10 @@ int vt_sha256_file(const char *path, uint8_t out[32])
 
 int vt_report_text(const struct vmshield_info *info, char *buf, size_t size)
 {
-	char pk[65];
-	int n;
+	struct vms_isolation_report r;
 
-	vt_hex(info->enclave_pk, 32, pk);
-	n = snprintf(buf, size,
-		     "vmshield-report v1 placement=kernel level=%s lockdown=%s sig_enforced=%d module_sig_ok=%d enclave_pk=%s",
-		     vms_isolation_name(info->isolation_level),
-		     vms_lockdown_level_name(info->lockdown),
-		     !!(info->facts & VMSHIELD_FACT_SIG_ENFORCED),
-		     !!(info->facts & VMSHIELD_FACT_MODULE_SIG_OK), pk);
-	return n < 0 || (size_t)n >= size ? -EOVERFLOW : n;
+	vms_report_from_info(info, &r);
+	return vms_report_format(&r, buf, size);
 }
 
 /* Decode lower/upper-case hex; the byte count, or -1. */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <keyutils.h>
 #include <linux/vmshield.h>
+#include "report.h"	/* core/: the isolation report, VMS_REPORT_MAX */
 #include "keyrelease.h"
 #include "sealedstate.h"
 
@@ -84,10 +85,10 @@ int vt_sha256_file(const char *path, uint8_t out[32]);
 void vt_sha256(const void *p, size_t len, uint8_t out[32]);
 
 /*
- * The report text the module measures into IMA (kmod/isolation.c
- * vms_report_format), rebuilt from what GET_INFO says.
+ * The report text the module measures into IMA, written by the same
+ * core/report.c the module uses from what GET_INFO says: its length, or
+ * -EINVAL for facts no module would report, -ENOSPC.
  */
-#define VMS_REPORT_TEXT_MAX 256
 int vt_report_text(const struct vmshield_info *info, char *buf, size_t size);
 /*
  * Count PCR 10 entries "10 <th> ima-buf sha256:<hex of d> <name> <buffer>"

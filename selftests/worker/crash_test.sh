@@ -14,6 +14,12 @@
 # A seal counts as acknowledged once the worker printed it: it prints after
 # the rename and the directory fsync, so the file on disk is at least that
 # generation from then on.
+#
+# CRASH_SERVE=1 crashes `vmshield-worker serve` instead: each boot starts
+# serve, checks that NV holds at least the value the last boot's VMM saw
+# acknowledged, then writes NV through serve (vmm_probe.py) as fast as it
+# can until QEMU is killed; an NV write counts as acknowledged once its
+# answer came back ("acked N"): serve answers only after the seal.
 set -u -o pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 RUN=$REPO/selftests/vm/run
@@ -85,20 +91,28 @@ else
 	exit 1
 fi
 
-ACK_GEN=1 ACK_CTR=0
+ACK_GEN=1 ACK_CTR=0 ACK_VALUE=
+SERVE=${CRASH_SERVE:-0}
+# what a boot's worker prints for each acknowledged change
+if ((SERVE)); then ACKED="acked"; else ACKED="sealed generation"; fi
 start=$(date +%s)
 for ((i = 1; i <= ROUNDS; i++)); do
 	tag=round-$i
-	boot "$tag" round "CRASH_ACK_GEN=$ACK_GEN" "CRASH_ACK_COUNTER=$ACK_CTR"
+	if ((SERVE)); then
+		boot "$tag" serve-round "CRASH_ACK_GEN=$ACK_GEN" \
+			${ACK_VALUE:+"CRASH_ACK_VALUE=$ACK_VALUE"}
+	else
+		boot "$tag" round "CRASH_ACK_GEN=$ACK_GEN" "CRASH_ACK_COUNTER=$ACK_CTR"
+	fi
 	# wait for seals to be in flight (or for the guest to give up)
 	t0=$SECONDS
-	while ! grep -q "sealed generation" "$SHARE/$tag.worker" 2>/dev/null; do
+	while ! grep -q "$ACKED" "$SHARE/$tag.worker" 2>/dev/null; do
 		kill -0 "$RIG_PID" 2>/dev/null || break
 		((SECONDS - t0 < BOOT_WAIT)) || break
 		sleep 0.2
 	done
 	killed=no
-	if grep -q "sealed generation" "$SHARE/$tag.worker" 2>/dev/null; then
+	if grep -q "$ACKED" "$SHARE/$tag.worker" 2>/dev/null; then
 		sleep "0.$((RANDOM % 1000))"	# a random moment, seals in flight
 		if q=$(qemu_of "$RIG_PID"); then
 			kill -KILL "$q" && killed=yes
@@ -107,8 +121,20 @@ for ((i = 1; i <= ROUNDS; i++)); do
 	[[ $killed == yes ]] || kill -TERM "$RIG_PID" 2>/dev/null
 	wait "$RIG_PID"
 	r=$(result_of "$tag")
-	seals=$(grep -c "sealed generation" "$SHARE/$tag.worker" 2>/dev/null)
-	last=$(grep "sealed generation" "$SHARE/$tag.worker" 2>/dev/null | tail -1)
+	seals=$(grep -c "$ACKED" "$SHARE/$tag.worker" 2>/dev/null)
+	last=$(grep "$ACKED" "$SHARE/$tag.worker" 2>/dev/null | tail -1)
+	if ((SERVE)); then
+		if [[ $r =~ ^OK\ value\ (-?[0-9]+)\ generation\ ([0-9]+) && $killed == yes ]]; then
+			echo "crash $i/$ROUNDS (serve): NV value ${BASH_REMATCH[1]} >= acked ${ACK_VALUE:-none}, generation ${BASH_REMATCH[2]}; killed QEMU after $seals acknowledged NV writes" >&2
+			report OK "crash $i/$ROUNDS (serve): NV value ${BASH_REMATCH[1]} at least the acknowledged ${ACK_VALUE:-none}, killed after $seals writes"
+			ACK_GEN=${BASH_REMATCH[2]}
+			rm -f "$SHARE/$tag.rig"
+		else
+			report FAIL "crash $i/$ROUNDS (serve): ${r:-no result} (killed: $killed; see $SHARE/$tag.*)"
+		fi
+		[[ $last =~ acked\ ([0-9]+) ]] && ACK_VALUE=${BASH_REMATCH[1]}
+		continue
+	fi
 	if [[ $r =~ ^OK\ generation\ ([0-9]+)\ counter\ ([0-9]+) && $killed == yes ]]; then
 		gen=${BASH_REMATCH[1]} ctr=${BASH_REMATCH[2]}
 		# a temporary the previous kill tore mid-write, cleaned up now
@@ -129,6 +155,18 @@ done
 echo "# $ROUNDS crashes in $(( $(date +%s) - start )) s; $TORN boots found a write the kill had torn (the state file was intact)" >&2
 
 # --- a last boot verifies -------------------------------------------------------
+if ((SERVE)); then
+	boot final serve-verify "CRASH_ACK_GEN=$ACK_GEN" ${ACK_VALUE:+"CRASH_ACK_VALUE=$ACK_VALUE"}
+	wait "$RIG_PID"
+	r=$(result_of final)
+	if [[ $r =~ ^OK\ value\ ([0-9]+)\ generation\ ([0-9]+) ]]; then
+		report OK "final (serve): NV value ${BASH_REMATCH[1]} at least the acknowledged ${ACK_VALUE:-none}, generation ${BASH_REMATCH[2]}"
+	else
+		report FAIL "final (serve): ${r:-no result} (see $SHARE/final.*)"
+	fi
+	((FAILED == 0))
+	exit
+fi
 boot final verify "CRASH_ACK_GEN=$ACK_GEN" "CRASH_ACK_COUNTER=$ACK_CTR"
 wait "$RIG_PID"
 r=$(result_of final)

@@ -72,13 +72,8 @@ static int read_module(struct module_view *m, struct agent_fail *f)
 			       vms_dev_op_strerror(VMS_OP_INFO, r));
 		return r;
 	}
-	rep.placement = info.placement;
-	rep.level = info.isolation_level;
-	rep.lockdown = info.lockdown;
-	rep.sig_enforced = !!(info.facts & VMSHIELD_FACT_SIG_ENFORCED);
-	rep.module_sig_ok = !!(info.facts & VMSHIELD_FACT_MODULE_SIG_OK);
-	memcpy(rep.enclave_pk, info.enclave_pk, 32);
-	r = vms_report_format_text(&rep, m->report, sizeof(m->report));
+	vms_report_from_info(&info, &rep);
+	r = vms_report_format(&rep, m->report, sizeof(m->report));
 	if (r < 0) {
 		agent_fail_set(f, "module", "ModuleUnavailable", r,
 			       "the module's isolation report cannot be written");

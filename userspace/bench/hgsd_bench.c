@@ -585,7 +585,7 @@ int main(void)
 	rep.sig_enforced = 1;
 	rep.module_sig_ok = 1;
 	memcpy(rep.enclave_pk, epk, 32);
-	vms_report_format_text(&rep, report, sizeof(report));
+	vms_report_format(&rep, report, sizeof(report));
 	r = call(c, "/v1/metadata", NULL);
 	{
 		const char *g = json_string_value(json_object_get(

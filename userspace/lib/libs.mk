@@ -9,8 +9,11 @@
 # The libraries, bottom up (each folder's README says what is in it):
 #
 #   util       libvms-util.a     config, logging, file I/O, hex/base64  libc
-#   device     libvmshield.a     the device API a VMM worker links      util, keyutils, jansson
-#   crypto     libvms-crypto.a   core/ + its OpenSSL primitives, keys   util, OpenSSL
+#   device     libvmshield.a     the device API a VMM worker links,     util, keyutils, jansson
+#                                with core/report.c (isolation report,
+#                                names of GET_INFO's values)
+#   crypto     libvms-crypto.a   the rest of core/ + its OpenSSL        util, OpenSSL
+#                                primitives, keys
 #   hgs        libvms-hgs.a      certificates, KPs, guardians, reasons,  crypto, libcurl, jansson
 #                                report, evidence, the HTTPS client
 #   tpmverify  libvms-tpmverify.a event log, IMA, quote, policy checks  hgs, tss2-mu, jansson
@@ -42,9 +45,9 @@ CRYPTO_A	:= $(VMS_BUILD)/lib/libvms-crypto.a
 CRYPTO_INC	:= -I$(VMS_LIB)/crypto -I$(VMS_CORE) $(UTIL_INC) $(call vms_pc_cflags,libcrypto)
 CRYPTO_LINK	:= $(CRYPTO_A) $(UTIL_LINK) $(call vms_pc_libs,libcrypto) -lpthread
 
-# hgs_attest.c re-formats the isolation report with the device API's name
-# tables (device.c, no external dependency) until the report format moves
-# to core/.
+# The isolation report's format and name tables are core/report.c, which
+# libvmshield carries (it needs no primitive): hgs links the device archive
+# for it, and sees core/report.h through CRYPTO_INC.
 HGS_A		:= $(VMS_BUILD)/lib/libvms-hgs.a
 HGS_INC		:= -I$(VMS_LIB)/hgs -I$(VMS_LIB)/device $(UAPI_INC) $(CRYPTO_INC) \
 		   $(call vms_pc_cflags,libcurl jansson)

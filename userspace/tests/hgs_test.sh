@@ -153,7 +153,7 @@ check "kp revoke" $S kp revoke --in vm2.kp --owner owner.guardian --guardian hgs
 check "revoked KP lists 2 guardians" sh -c "$S kp show --in vm4.kp | grep -q 'guardians: 2'"
 fails "kp revoke the owner" "owner cannot be revoked" $S kp revoke --in vm4.kp --owner owner.guardian --guardian owner.pub --out vm5.kp
 cp vm.kp bad.kp
-printf '\001' | dd of=bad.kp bs=1 seek=$(( $(wc -c < vm.kp) - 1 )) conv=notrunc 2>/dev/null
+flip_byte bad.kp $(( $(wc -c < vm.kp) - 1 ))
 fails "kp show detects tampering" "altered" $S kp show --in bad.kp
 fails "kp new needs a policy" "needs --policy" $S kp new --owner owner.guardian --vm-id $VM --out x.kp
 fails "kp new names a missing --tk file" "cannot read --tk missing.tk" \

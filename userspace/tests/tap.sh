@@ -16,3 +16,10 @@ fails() { name=$1 pat=$2; shift 2
 	if [ $rc -ne 1 ]; then nok "$name" "exit $rc, want 1" "$(cat err.txt)"; return; fi
 	if ! grep -q -- "$pat" err.txt; then nok "$name" "stderr lacks '$pat'" "$(cat err.txt)"; return; fi
 	ok "$name"; }
+# flip_byte FILE OFFSET: XOR one byte of FILE with 1, so the file always
+# changes (writing a fixed value is no change when the byte already held it)
+flip_byte() {
+	fb_v=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	[ -n "$fb_v" ] || return 1
+	printf "\\$(printf %o $((fb_v ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}

@@ -141,7 +141,7 @@ static void report_of(const struct host *h, const uint8_t *pk, char *buf, size_t
 	r.sig_enforced = h->level == VMSHIELD_ISOLATION_KERNEL_LOCKED;
 	r.module_sig_ok = 1;
 	memcpy(r.enclave_pk, pk, 32);
-	assert_true(vms_report_format_text(&r, buf, len) > 0);
+	assert_true(vms_report_format(&r, buf, len) > 0);
 }
 
 struct nonce {

@@ -629,7 +629,7 @@ static void forged_enclave_key_refused(void **state)
 	assert_int_equal(vms_report_parse(report, strlen(report), &rep), 0);
 	t_random(pk, 32);
 	memcpy(rep.enclave_pk, pk, 32);
-	assert_true(vms_report_format_text(&rep, forged, sizeof(forged)) > 0);
+	assert_true(vms_report_format(&rep, forged, sizeof(forged)) > 0);
 	manual_build("host-a", pk, forged, &m);
 	r = send_expect(m.req, 403, "ImaReportMismatch");
 	json_decref(r);

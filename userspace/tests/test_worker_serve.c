@@ -1220,7 +1220,6 @@ int main(int argc, char **argv)
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

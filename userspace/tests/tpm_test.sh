@@ -75,7 +75,7 @@ check "tpm2_checkquote verifies the quote with the AK and qualifying data" \
 check "tpm2_checkquote refuses other qualifying data" sh -c \
 	"! tpm2_checkquote -u ak.pub -m q.msg -s q.sig -q ${Q}ff -g sha256"
 cp q.msg q.flip
-printf '\001' | dd of=q.flip bs=1 seek=40 conv=notrunc 2>/dev/null
+flip_byte q.flip 40
 check "tpm2_checkquote refuses a flipped bit in the attest structure" sh -c \
 	"! tpm2_checkquote -u ak.pub -m q.flip -s q.sig -q $Q -g sha256"
 "$S" tpm --tcti "$TB" ak --out akB.pub >/dev/null 2>&1

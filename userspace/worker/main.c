@@ -65,6 +65,7 @@ struct opts {
 	long reseal_ms;
 	uint64_t count;
 	int no_persistent_key;
+	int print_qemu_args;
 	struct serve_opts serve;
 };
 
@@ -103,6 +104,7 @@ static void usage_cmd(FILE *f, enum cmd c)
 "                             --ctrl type=unixio,path=PATH[,mode=0600][,uid=N][,gid=N]\n"
 "                             [--server type=tcp,port=N] [--flags not-need-init[,startup-clear]]\n"
 "                             [--terminate] [--min-generation N]\n"
+"       vmshield-worker serve --ctrl type=unixio,path=PATH --print-qemu-args\n"
 "       (or --ctrl type=tcp,port=N: control channel on 127.0.0.1)\n\n"
 "Serve the VM's vTPM to its VMM over swtpm's socket protocol, as QEMU's\n"
 "-tpmdev emulator and libvirt's <backend type='external'> expect: the control\n"
@@ -111,6 +113,8 @@ static void usage_cmd(FILE *f, enum cmd c)
 "Every change of the vTPM's state is sealed as the next generation and written\n"
 "to FILE atomically before the command is answered. Stops at CMD_SHUTDOWN,\n"
 "SIGTERM or SIGINT, or (--terminate) when the VMM closes the data channel.\n"
+"--print-qemu-args prints the QEMU options for the socket, and what a shielded\n"
+"VM's QEMU command line must not have, and exits.\n"
 "See Documentation/vmm-integration.md.\n",
 	[CMD_STATUS] =
 "Usage: vmshield-worker status --state FILE\n\n"
@@ -162,6 +166,7 @@ enum {
 	OPT_VM = 256, OPT_STATE, OPT_KEY, OPT_KEY_DESC, OPT_NV_TEXT,
 	OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY,
 	OPT_KP, OPT_AGENT, OPT_CTRL, OPT_SERVER, OPT_FLAGS, OPT_TERMINATE,
+	OPT_QEMU_ARGS,
 };
 
 static const struct option long_opts[] = {
@@ -181,6 +186,7 @@ static const struct option long_opts[] = {
 	{ "server", required_argument, NULL, OPT_SERVER },
 	{ "flags", required_argument, NULL, OPT_FLAGS },
 	{ "terminate", no_argument, NULL, OPT_TERMINATE },
+	{ "print-qemu-args", no_argument, NULL, OPT_QEMU_ARGS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -198,6 +204,7 @@ static int opt_allowed(enum cmd c, int opt)
 	case OPT_RESEAL: case OPT_COUNT:
 		return c == CMD_RUN;
 	case OPT_CTRL: case OPT_SERVER: case OPT_FLAGS: case OPT_TERMINATE:
+	case OPT_QEMU_ARGS:
 		return c == CMD_SERVE;
 	case OPT_STATE:
 		return 1;
@@ -304,6 +311,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_TERMINATE:
 			o->serve.terminate = 1;
 			break;
+		case OPT_QEMU_ARGS:
+			o->print_qemu_args = 1;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -315,6 +325,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return 0;
 		fprintf(stderr, "worker: status needs --state FILE\n");
 		usage_cmd(stderr, o->cmd);
+		return -EINVAL;
+	}
+	if (o->cmd == CMD_SERVE && o->print_qemu_args) {
+		if (o->serve.ctrl.type == SERVE_EP_UNIX)
+			return 0;
+		fprintf(stderr, "worker: --print-qemu-args needs --ctrl type=unixio,path=PATH\n");
 		return -EINVAL;
 	}
 	if (o->key.socket && o->key.kind != WORKER_KEY_AGENT) {
@@ -419,12 +435,63 @@ static void random_tag(const struct opts *o, char *buf, size_t size)
 	snprintf(buf, size, "vmshield %s %s", o->vm, hex);
 }
 
+/* Manufacture and start a fresh TPM 2.0: its session is open after. */
+static int manufacture(const struct opts *o, struct tpm_session *s)
+{
+	int r;
+
+	r = vtpm_start_fresh();
+	if (r)
+		return r;
+	r = tpm_open(s);
+	if (r)
+		return r;
+	r = tpm_startup(s, TPM2_SU_CLEAR);
+	if (r)
+		return r;
+	printf("worker: manufactured a fresh TPM 2.0 for VM %s (libtpms %u.%u.%u)\n",
+	       o->vm, TPMLIB_GetVersion() >> 16, TPMLIB_GetVersion() >> 8 & 0xff,
+	       TPMLIB_GetVersion() & 0xff);
+	return 0;
+}
+
+/* What a VM's vTPM holds from the start: NV tag, counter, storage key. */
+static int put_provisioned_objects(const struct opts *o, struct tpm_session *s)
+{
+	char tag[WORKER_NV_TAG_MAX + 1], name[2 * 68 + 1];
+	uint64_t counter = 0;
+	int r;
+
+	if (o->nv_text)
+		snprintf(tag, sizeof(tag), "%s", o->nv_text);
+	else
+		random_tag(o, tag, sizeof(tag));
+	r = tpm_nv_define_text(s, WORKER_NV_TAG, tag, strlen(tag));
+	if (r)
+		return r;
+	printf("worker: NV index 0x%08x holds '%s'\n", WORKER_NV_TAG, tag);
+	r = tpm_nv_define_counter(s, WORKER_NV_COUNTER);
+	if (r)
+		return r;
+	r = tpm_nv_read_counter(s, WORKER_NV_COUNTER, &counter);
+	if (r)
+		return r;
+	printf("worker: NV counter 0x%08x = %" PRIu64 "\n", WORKER_NV_COUNTER,
+	       counter);
+	if (o->no_persistent_key)
+		return 0;
+	r = tpm_persist_primary(s, WORKER_PERSISTENT_KEY, name, sizeof(name));
+	if (r)
+		return r;
+	printf("worker: persistent key 0x%08x name %s\n", WORKER_PERSISTENT_KEY,
+	       name);
+	return 0;
+}
+
 static int cmd_provision(const struct opts *o, struct statefile *sf)
 {
 	struct tpm_session s = { 0 };
-	char tag[WORKER_NV_TAG_MAX + 1], name[2 * 68 + 1];
 	key_serial_t key;
-	uint64_t counter = 0;
 	int fd, r;
 
 	r = statefile_must_not_exist(sf);
@@ -438,42 +505,11 @@ static int cmd_provision(const struct opts *o, struct statefile *sf)
 		fprintf(stderr, "worker: %s\n", vms_dev_op_strerror(VMS_OP_OPEN, fd));
 		return fd;
 	}
-	r = vtpm_start_fresh();
+	r = manufacture(o, &s);
 	if (!r)
-		r = tpm_open(&s);
-	if (r)
-		goto out;
-	r = tpm_startup(&s, TPM2_SU_CLEAR);
-	if (r)
-		goto out;
-	printf("worker: manufactured a fresh TPM 2.0 for VM %s (libtpms %u.%u.%u)\n",
-	       o->vm, TPMLIB_GetVersion() >> 16, TPMLIB_GetVersion() >> 8 & 0xff,
-	       TPMLIB_GetVersion() & 0xff);
-	if (o->nv_text)
-		snprintf(tag, sizeof(tag), "%s", o->nv_text);
-	else
-		random_tag(o, tag, sizeof(tag));
-	r = tpm_nv_define_text(&s, WORKER_NV_TAG, tag, strlen(tag));
-	if (r)
-		goto out;
-	printf("worker: NV index 0x%08x holds '%s'\n", WORKER_NV_TAG, tag);
-	r = tpm_nv_define_counter(&s, WORKER_NV_COUNTER);
+		r = put_provisioned_objects(o, &s);
 	if (!r)
-		r = tpm_nv_read_counter(&s, WORKER_NV_COUNTER, &counter);
-	if (r)
-		goto out;
-	printf("worker: NV counter 0x%08x = %" PRIu64 "\n", WORKER_NV_COUNTER,
-	       counter);
-	if (!o->no_persistent_key) {
-		r = tpm_persist_primary(&s, WORKER_PERSISTENT_KEY, name,
-					sizeof(name));
-		if (r)
-			goto out;
-		printf("worker: persistent key 0x%08x name %s\n",
-		       WORKER_PERSISTENT_KEY, name);
-	}
-	r = seal_orderly(&s, fd, key, o, 1);
-out:
+		r = seal_orderly(&s, fd, key, o, 1);
 	tpm_close(&s);
 	vtpm_stop();
 	vms_dev_close(fd);
@@ -789,6 +825,19 @@ static int cmd_status(const struct opts *o)
 	return 0;
 }
 
+/*
+ * What QEMU needs to use the worker's socket, and what a shielded VM's
+ * QEMU must not be given (the libvirt hook's rules, for people without
+ * libvirt: Documentation/vmm-integration.md section 6).
+ */
+static int print_qemu_args(const struct opts *o)
+{
+	printf("-chardev socket,id=chrtpm,path=%s -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0\n",
+	       o->serve.ctrl.path);
+	fprintf(stderr, "worker: for a shielded VM, QEMU must also have no -serial, -parallel, -monitor or -qmp beyond the management layer's own, no -gdb or -s, no display (-display none, no VNC or SPICE), and no other -chardev to the host\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -822,6 +871,8 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : 2;
 	if (o.cmd == CMD_STATUS)
 		return cmd_status(&o) ? 1 : 0;
+	if (o.cmd == CMD_SERVE && o.print_qemu_args)
+		return print_qemu_args(&o);
 	lock_memory();
 	/* One worker per state file; stale temporaries of a crashed one go. */
 	r = statefile_open(&sf, o.state);

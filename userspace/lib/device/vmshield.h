@@ -21,7 +21,13 @@ void vms_dev_close(int fd);
 /* VMSHIELD_IOC_GET_INFO */
 int vms_dev_get_info(int fd, struct vmshield_info *info);
 
-/* Names for the values in struct vmshield_info. */
+/*
+ * Names for the values in struct vmshield_info ("unknown" for a value
+ * without one). Defined once, with the isolation report that uses them,
+ * by core/report.c, which libvmshield carries; declared here with plain C
+ * types so a worker needs none of core/'s headers (test_report.c checks
+ * the two declarations agree).
+ */
 const char *vms_placement_name(unsigned int placement);
 const char *vms_isolation_name(unsigned int level);
 const char *vms_lockdown_level_name(unsigned int lockdown);

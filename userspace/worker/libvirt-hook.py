@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""libvirt-hook.py - libvirt's qemu hook for shielded VMs.
+
+Installed as /etc/libvirt/hooks/qemu (make install). libvirtd runs it as
+    qemu DOMAIN OPERATION SUB-OPERATION EXTRA    (domain XML on stdin)
+
+A domain is shielded when its <metadata> carries
+
+    <vmshield:vm xmlns:vmshield="urn:vmshield:domain:1">
+      <vmshield:policy>shielded</vmshield:policy>   (or encryption-supported)
+      <vmshield:kp>/var/lib/vmshield/vm01.kp</vmshield:kp>
+      <vmshield:state>/var/lib/vmshield/vm01.state</vmshield:state>
+    </vmshield:vm>
+
+At "prepare begin" the hook refuses to start a shielded domain that offers
+the host admin a way into the guest (a serial, console, parallel port or
+channel to the host, graphics, a gdb stub or extra monitor on the QEMU
+command line, a TPM backend other than the worker's socket); for an
+encryption-supported domain the same findings are warnings. It then
+starts `vmshield-worker serve`, which asks hgs-agent for the VM's key: a
+host that cannot attest fails the start with the agent's reason (libvirt
+shows the hook's stderr in `virsh start`'s error). At "release end" it
+stops a worker that is still running. Other domains and operations pass.
+
+The worker's control socket is /run/vmshield/<uuid>.ctrl; the domain's
+TPM must be
+    <tpm model='tpm-tis'><backend type='external'>
+      <source type='unix' mode='connect' path='/run/vmshield/<uuid>.ctrl'/>
+    </backend></tpm>
+
+Environment (tests): VMSHIELD_WORKER (the worker binary),
+VMSHIELD_RUN_DIR (instead of /run/vmshield), VMSHIELD_HOOK_CHECK_ONLY=1
+(check the XML, start nothing), VMSHIELD_QEMU_USER (who QEMU runs as,
+default libvirt-qemu), VMSHIELD_AGENT (hgs-agent's socket).
+Exit 0: go on; 1: refused (the reason on stderr).
+"""
+import os
+import pwd
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+NS = "urn:vmshield:domain:1"
+QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
+WORKER = os.environ.get("VMSHIELD_WORKER", "/usr/libexec/vmshield-worker")
+RUN_DIR = os.environ.get("VMSHIELD_RUN_DIR", "/run/vmshield")
+# QEMU command-line options that open a way into the guest
+RISKY_ARGS = {
+    "-gdb": "a gdb stub", "-s": "a gdb stub", "-monitor": "a monitor",
+    "-qmp": "a QMP monitor", "-serial": "a serial port",
+    "-chardev": "a character device to the host", "-vnc": "a VNC display",
+    "-spice": "a SPICE display", "-display": "a display",
+    "-device": None,    # checked by value below
+}
+
+
+def say(msg):
+    print(f"vmshield: {msg}", file=sys.stderr)
+
+
+def shielding(dom):
+    """(policy, kp, state) from the domain's metadata, or None."""
+    vm = dom.find(f"metadata/{{{NS}}}vm")
+    if vm is None:
+        return None
+    get = lambda tag: (vm.findtext(f"{{{NS}}}{tag}") or "").strip()
+    return get("policy"), get("kp"), get("state")
+
+
+def socket_path(uuid):
+    return os.path.join(RUN_DIR, f"{uuid}.ctrl")
+
+
+def findings(dom, uuid):
+    """What offers the host a way into the guest, one sentence each."""
+    out = []
+    devices = dom.find("devices")
+    devices = devices if devices is not None else ET.Element("devices")
+    for tag, what in (("serial", "a serial port"), ("console", "a console"),
+                      ("parallel", "a parallel port"),
+                      ("channel", "a channel")):
+        for d in devices.findall(tag):
+            out.append(f"<{tag} type='{d.get('type', '?')}'>: {what} to the host")
+    for g in devices.findall("graphics"):
+        out.append(f"<graphics type='{g.get('type', '?')}'>: the guest's screen and keyboard to the host")
+    tpms = devices.findall("tpm")
+    want = socket_path(uuid)
+    if not tpms:
+        out.append("no <tpm>: the VM needs its vTPM from vmshield-worker")
+    for t in tpms:
+        b = t.find("backend")
+        src = b.find("source") if b is not None else None
+        if b is None or b.get("type") != "external" or src is None or \
+                src.get("type") != "unix" or src.get("path") != want:
+            out.append(f"<tpm> backend is not vmshield-worker's socket: use <backend type='external'><source type='unix' mode='connect' path='{want}'/></backend>")
+    cmdline = dom.find(f"{{{QEMU_NS}}}commandline")
+    args = [a.get("value", "") for a in cmdline.findall(f"{{{QEMU_NS}}}arg")] \
+        if cmdline is not None else []
+    for i, a in enumerate(args):
+        if a in RISKY_ARGS and RISKY_ARGS[a]:
+            out.append(f"qemu:commandline '{a}': {RISKY_ARGS[a]}")
+        nxt = args[i + 1] if i + 1 < len(args) else ""
+        if a == "-device" and nxt.split(",")[0] in ("isa-debugcon",
+                                                    "pci-serial"):
+            out.append(f"qemu:commandline '-device {nxt}': a port to the host")
+    return out
+
+
+def qemu_ids():
+    user = os.environ.get("VMSHIELD_QEMU_USER", "libvirt-qemu")
+    try:
+        pw = pwd.getpwnam(user)
+        return pw.pw_uid, pw.pw_gid
+    except KeyError:
+        return None
+
+
+def start_worker(uuid, kp, state):
+    """Start serve; 0 when its socket is up, 1 with the worker's reason."""
+    os.makedirs(RUN_DIR, mode=0o700, exist_ok=True)
+    sock = socket_path(uuid)
+    ctrl = f"type=unixio,path={sock}"
+    ids = qemu_ids()
+    if ids:
+        ctrl += f",mode=0600,uid={ids[0]},gid={ids[1]}"
+    log = os.path.join(RUN_DIR, f"{uuid}.log")
+    args = [WORKER, "serve", "--vm", uuid, "--state", state, "--kp", kp,
+            "--ctrl", ctrl, "--terminate"]
+    if os.environ.get("VMSHIELD_AGENT"):
+        args += ["--agent", os.environ["VMSHIELD_AGENT"]]
+    with open(log, "ab") as f:
+        p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=f,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+    with open(os.path.join(RUN_DIR, f"{uuid}.pid"), "w") as f:
+        f.write(f"{p.pid}\n")
+    for _ in range(600):            # the agent may attest first
+        if os.path.exists(sock):
+            return 0
+        if p.poll() is not None:
+            break
+        time.sleep(0.1)
+    else:
+        p.kill()
+    lines = open(log, errors="replace").read().splitlines()
+    why = [l for l in lines if "no key" in l or "refus" in l or "cannot" in l]
+    say(f"cannot start the vTPM of {uuid}: " +
+        ((why or lines or ["the worker did not start"])[-1]))
+    return 1
+
+
+def stop_worker(uuid):
+    try:
+        pid = int(open(os.path.join(RUN_DIR, f"{uuid}.pid")).read())
+        os.kill(pid, 15)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def main():
+    if len(sys.argv) < 3:
+        return 0
+    op, sub = sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "-"
+    if (op, sub) not in (("prepare", "begin"), ("release", "end")):
+        return 0
+    try:
+        dom = ET.fromstring(sys.stdin.read())
+    except ET.ParseError as e:
+        say(f"cannot read the domain XML: {e}")
+        return 1
+    s = shielding(dom)
+    if s is None:
+        return 0
+    policy, kp, state = s
+    uuid = (dom.findtext("uuid") or "").strip().lower()
+    name = dom.findtext("name") or sys.argv[1]
+    if op == "release":
+        return stop_worker(uuid)
+    if policy not in ("shielded", "encryption-supported") or not kp or \
+            not state or not uuid:
+        say(f"domain {name}: vmshield metadata needs <policy> shielded or encryption-supported, <kp> and <state>, and the domain a <uuid>")
+        return 1
+    found = findings(dom, uuid)
+    for f in found:
+        say(f"domain {name} ({policy}): {f}" +
+            ("" if policy == "shielded" else " (warning)"))
+    if found and policy == "shielded":
+        say(f"refusing to start shielded domain {name}: remove what the lines above name")
+        return 1
+    if os.environ.get("VMSHIELD_HOOK_CHECK_ONLY") == "1":
+        return 0
+    return start_worker(uuid, kp, state)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
