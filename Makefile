@@ -14,8 +14,10 @@
 #   make check-san     ASan+UBSan build: unit and hgsd tests, 20 s fuzzing each
 #   make check-rig     kbuild and DKMS (both kernels), sparse, the rig's own
 #                      tests, the module tests in the rig (both kernels)
-#   make check-fabric  fabric end to end, worker tests, crash test (5 rounds)
-#   make soak          crash test with 50 rounds, 10 min of fuzzing per harness
+#   make check-fabric  fabric end to end, worker tests, crash tests (5 rounds;
+#                      3 through vmshield-worker serve)
+#   make soak          crash tests with 50 rounds each, 10 min of fuzzing per
+#                      harness
 #   make demo          boot a guarded host and show what the module reports
 #   make bench         benchmarks (ratios against baselines run alongside)
 #   make fuzz          build the libFuzzer harnesses (scripts/fuzz.sh runs them)

@@ -10,9 +10,11 @@
 #   rig     kbuild and DKMS (both kernels), sparse, the rig's own tests,
 #           the module tests in the rig (both kernels)    make check-rig
 #   fabric  fabric end to end, worker rig tests, crash test
-#           (CRASH_ROUNDS, default 5)                     make check-fabric
-#   soak    crash test with SOAK_CRASH_ROUNDS (50) boots, SOAK_FUZZ_SECONDS
-#           (600) of fuzzing per harness                  make soak
+#           (CRASH_ROUNDS, default 5), the same through serve
+#           (CRASH_SERVE_ROUNDS, default 3)               make check-fabric
+#   soak    crash tests with SOAK_CRASH_ROUNDS and SOAK_CRASH_SERVE_ROUNDS
+#           (50) boots, SOAK_FUZZ_SECONDS (600) of fuzzing per harness
+#                                                         make soak
 #
 # Default: unit san rig fabric (make check). The Makefile builds first.
 # Each tier ends with "check-TIER: N passed, N failed, N skipped in T s";
@@ -117,9 +119,12 @@ tier_fabric() {
 }
 
 tier_soak() {
-	SUITES=(soak-crash soak-fuzz)
+	SUITES=(soak-crash soak-crash-serve soak-fuzz)
 	run_suite soak-crash env CRASH_ROUNDS="${SOAK_CRASH_ROUNDS:-50}" \
 		"$REPO/selftests/worker/crash_test.sh"
+	run_suite soak-crash-serve env CRASH_SERVE=1 \
+		CRASH_ROUNDS="${SOAK_CRASH_SERVE_ROUNDS:-50}" \
+		CRASH_DIR="$REPO/build/worker-crash-serve" "$REPO/selftests/worker/crash_test.sh"
 	run_suite soak-fuzz env FUZZ_SECONDS="${SOAK_FUZZ_SECONDS:-600}" \
 		"$REPO/scripts/fuzz.sh"
 }
