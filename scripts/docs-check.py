@@ -12,6 +12,9 @@
   `tests/NN-*.sh`: NN stands for two digits). One test per README.
 * Every target of the top Makefile's .PHONY is in `make help`, as
   "make TARGET". One test.
+* Every cmocka test (userspace/tests/test_*.c) takes the test-name filter
+  userspace/tests/README.md promises: its main() calls t_test_filter().
+  One test.
 
 Misses already known (a folder another change is rewriting) are listed in
 KNOWN_MISSES and reported as TODO, not as failures; a listed file that is
@@ -105,6 +108,19 @@ def phony_targets():
     return sorted(targets)
 
 
+def tests_without_filter():
+    """userspace/tests/README.md: every cmocka binary takes a test-name
+    filter, i.e. every test_*.c's main() calls t_test_filter()."""
+    d = 'userspace/tests'
+    missing = []
+    for f in sorted(os.listdir(d)):
+        if f.startswith('test_') and f.endswith('.c'):
+            with open(os.path.join(d, f), encoding='utf-8') as fh:
+                if 't_test_filter(argc, argv);' not in fh.read():
+                    missing.append(f)
+    return missing
+
+
 def main():
     os.chdir(REPO)
     roots = code_roots()
@@ -124,7 +140,7 @@ def main():
             result[r][1 if f in KNOWN_MISSES else 0].append(os.path.basename(f))
 
     print('TAP version 13')
-    print('1..%d' % (len(order) + 1))
+    print('1..%d' % (len(order) + 2))
     failed = 0
     n = 0
     for r in order:
@@ -163,6 +179,16 @@ def main():
         failed = 1
     else:
         print('ok %d make help lists every .PHONY target (%d targets)' % (n, len(phony)))
+
+    n += 1
+    nofilter = tests_without_filter()
+    what = 'every userspace/tests/test_*.c takes the test-name filter (t_test_filter)'
+    if nofilter:
+        print('not ok %d %s' % (n, what))
+        print('# main() does not call t_test_filter(argc, argv): ' + ' '.join(nofilter))
+        failed = 1
+    else:
+        print('ok %d %s' % (n, what))
     return failed
 
 

@@ -470,7 +470,7 @@ static void test_libvmshield_names_are_the_core_ones(void **state)
 	assert_string_equal(f(VMSHIELD_ISOLATION_KERNEL_LOCKED), "kernel-locked");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writes_the_v1_line),
@@ -493,5 +493,6 @@ int main(void)
 		cmocka_unit_test(test_libvmshield_names_are_the_core_ones),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
 }

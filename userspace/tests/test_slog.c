@@ -138,7 +138,7 @@ static void test_errno_line(void **state)
 	assert_int_equal(strchr(line, '\n') - line, strlen(line) - 1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bare_value),
@@ -148,5 +148,6 @@ int main(void)
 		cmocka_unit_test(test_errno_line),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("slog", tests, NULL, NULL);
 }

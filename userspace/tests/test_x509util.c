@@ -193,7 +193,7 @@ static void test_cert_kinds(void **state)
 	assert_null(vms_cert_self_signed(k, "kind-test", 1, (enum vms_cert_kind)99));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bio_take_text),
@@ -205,5 +205,6 @@ int main(void)
 		cmocka_unit_test(test_cert_kinds),
 	};
 
+	t_test_filter(argc, argv);
 	return cmocka_run_group_tests_name("x509util", tests, NULL, NULL);
 }
