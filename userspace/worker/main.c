@@ -373,13 +373,24 @@ static void lock_memory(void)
 		strerror(errno));
 }
 
-/* Seal @c (a container) as @generation into the state file. */
+/*
+ * Build the state container (@flags, @perm, optional @vol) into @c and
+ * seal it as @generation into the state file.
+ */
 static int seal_container(int fd, key_serial_t key, const struct opts *o,
-			  uint64_t generation, const struct vms_secret *c)
+			  uint64_t generation, uint16_t flags,
+			  const struct vms_secret *perm,
+			  const struct vms_secret *vol, struct vms_secret *c)
 {
-	int r = vms_dev_seal_to_file(fd, key, generation, c->p, c->len,
-				     o->state);
+	int r = vts_build(flags, perm->p, perm->len, vol ? vol->p : NULL,
+			  vol ? vol->len : 0, c);
 
+	if (r) {
+		fprintf(stderr, "worker: cannot build the state container: %s\n",
+			strerror(-r));
+		return r;
+	}
+	r = vms_dev_seal_to_file(fd, key, generation, c->p, c->len, o->state);
 	if (r) {
 		/* errnos only the write of the file gives */
 		enum vms_op op = r == -ENOSPC || r == -EIO || r == -EROFS ||
@@ -409,13 +420,7 @@ static int seal_orderly(struct tpm_session *s, int fd, key_serial_t key,
 	r = vtpm_get_state(TPMLIB_STATE_VOLATILE, &vol);
 	if (r)
 		return r;
-	r = vts_build(VTS_F_ORDERLY, perm.p, perm.len, vol.p, vol.len, &c);
-	if (r) {
-		fprintf(stderr, "worker: cannot build the state container: %s\n",
-			strerror(-r));
-		return r;
-	}
-	r = seal_container(fd, key, o, generation, &c);
+	r = seal_container(fd, key, o, generation, VTS_F_ORDERLY, &perm, &vol, &c);
 	if (r)
 		return r;
 	printf("worker: sealed orderly state generation %" PRIu64
@@ -683,13 +688,7 @@ static int seal_running(struct tpm_session *s, int fd, key_serial_t key,
 	r = vtpm_get_state(TPMLIB_STATE_PERMANENT, &perm);
 	if (r)
 		return r;
-	r = vts_build(0, perm.p, perm.len, NULL, 0, &c);
-	if (r) {
-		fprintf(stderr, "worker: cannot build the state container: %s\n",
-			strerror(-r));
-		return r;
-	}
-	r = seal_container(fd, key, o, generation, &c);
+	r = seal_container(fd, key, o, generation, 0, &perm, NULL, &c);
 	if (r)
 		return r;
 	printf("worker: sealed generation %" PRIu64 " counter %" PRIu64
