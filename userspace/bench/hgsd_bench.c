@@ -127,7 +127,8 @@ static void start_hgsd(const char *bin, unsigned int cache)
 	f = fopen(cmd, "a");
 	if (!f)
 		die("config");
-	fprintf(f, "threads = 1\nlog_requests = 0\ncert_cache_entries = %u\nkp_cache_entries = %u\n",
+	fprintf(f, "threads = 1\nlog_requests = 0\nchallenge_rate_per_source = 0\n"
+		"cert_cache_entries = %u\nkp_cache_entries = %u\n",
 		cache, cache ? 4096 : 0);
 	fclose(f);
 	snprintf(pf, sizeof(pf), "%s/hgsd.port", dir);

@@ -2,14 +2,16 @@
 /*
  * attest.c - host-key mode attestation.
  *
- *   POST /v1/attest/nonce  {}  ->  {session, nonce, expires_in}
+ *   POST /v1/attest/nonce  {[host]}  ->  {session, nonce, expires_in}
  *   POST /v1/attest        {session, nonce, host, enclave_pk, report,
  *                           signature}  ->  {health_certificate, ...}
  *
  * Checks, in order: request shape; the nonce (issued here, to this
- * session, unused, unexpired: it is spent by this attempt whatever the
- * outcome); the host (registered, enabled); the signature by its
- * registered key over the evidence; the report (well formed, naming the
+ * session, for host-key mode and, if the nonce request named one, this
+ * host; unexpired, unspent); the host (registered, enabled); the
+ * signature by its registered key over the evidence, after which the
+ * nonce is spent whatever the outcome (nonce.c keeps nothing for a nonce
+ * until then); the report (well formed, naming the
  * enclave key sent); the policies (min_isolation_level,
  * require_module_sig). Then a health certificate is issued whose
  * extensions say that the enclave binding rests on the host key alone.
@@ -35,24 +37,34 @@
 #include "vms_x509.h"
 #include "vmshield.h"
 
+/* The nonce request's optional host: NULL if absent; -EINVAL with @a refused. */
+static int nonce_host(struct request *rq, struct answer *a, const char **host)
+{
+	*host = NULL;
+	if (!rq->body || !json_object_get(rq->body, "host"))
+		return 0;
+	*host = req_str(rq, a, "host", VMS_HOST_NAME_MAX);
+	if (!*host)
+		return -EINVAL;
+	if (!vms_host_name_valid(*host)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'host' must match [A-Za-z0-9._-]{1,64}");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 void handle_nonce(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	_cleanup_free_ char *nb64 = NULL;
 	uint8_t session[16], nonce[32];
+	const char *host;
 	char shex[33];
 	json_t *o;
-	int r;
 
-	(void)rq;
-	if (RAND_bytes(session, sizeof(session)) != 1) {
-		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+	if (nonce_host(rq, a, &host))
 		return;
-	}
-	r = nonce_issue(h->nonces, session, nonce);
-	if (r) {
-		if (r == -EBUSY)
-			log_warn("nonce", "msg=\"nonce table full\" max_nonces=%u", h->cfg.max_nonces);
-		answer_fail(a, r == -EBUSY ? HGS_R_BUSY : HGS_R_INTERNAL_ERROR, NULL);
+	if (nonce_issue(h->nonces, NONCE_MODE_HOST_KEY, host, session, nonce)) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 		return;
 	}
 	vms_hex_encode(session, sizeof(session), shex);
@@ -184,16 +196,23 @@ static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
 	_cleanup_(hk_request_free) struct hk_request t = { 0 };
 	struct vms_isolation_report rep;
 	enum vms_hgs_reason r;
+	const char *why;
 	struct policy pol;
 
 	memset(info, 0, sizeof(*info));
 	if (parse_hk_request(rq, a, &t))
 		return a->reason;
 	*host_out = t.host;
-	r = nonce_consume(h->nonces, t.session, t.nonce);
+	r = nonce_check(h->nonces, NONCE_MODE_HOST_KEY, t.host, t.session, t.nonce, &why);
+	if (r != HGS_PASSED) {
+		answer_fail(a, r, why);
+		return r;
+	}
+	r = check_host_signature(h, a, &t, info->host_key_fpr, sizeof(info->host_key_fpr));
 	if (r != HGS_PASSED)
 		return r;
-	r = check_host_signature(h, a, &t, info->host_key_fpr, sizeof(info->host_key_fpr));
+	/* genuine evidence: the nonce is spent, whatever the outcome now */
+	r = nonce_spend(h->nonces, t.session);
 	if (r != HGS_PASSED)
 		return r;
 	state_policy(h, &pol);

@@ -15,9 +15,10 @@
  * registered one, or, for a host without one, an EK certificate chaining
  * to tpm_ek_roots, which then pins that EK to the host), that the AK is a
  * restricted signing key that cannot leave its TPM, and makes a credential
- * to the EK for the AK's Name (MakeCredential). The attest call spends
- * the nonce and the challenge whatever the outcome, requires the
- * credential back (only that TPM could activate it), then runs
+ * to the EK for the AK's Name (MakeCredential); its nonce is bound to TPM
+ * mode and the host (nonce.c). The attest call checks the nonce, takes
+ * the challenge whatever the outcome, requires the credential back (only
+ * that TPM could activate it; then the nonce is spent), then runs
  * vms_tpm_attest_verify() (quote, counters, boot log and baselines, IMA
  * binding, policies) and the isolation-level policy. The host's clock and
  * counters are stored only after every check passed, under a lock that
@@ -252,12 +253,12 @@ static enum vms_hgs_reason check_host_tpm(struct hgsd *h, struct request *rq,
 	return vms_tpm_ak_load(o->akb, o->aklen, &o->ak);
 }
 
-/* The nonce or the challenge could not be kept: Busy when a table is full. */
+/* The challenge could not be kept: Busy when the table is full. */
 static enum vms_hgs_reason not_remembered(struct hgsd *h, int r)
 {
 	if (r != -EBUSY)
 		return HGS_R_INTERNAL_ERROR;
-	log_warn("nonce", "msg=\"nonce or TPM challenge table full\" max_nonces=%u",
+	log_warn("nonce", "msg=\"TPM challenge table full\" max_nonces=%u",
 		 h->cfg.max_nonces);
 	return HGS_R_BUSY;
 }
@@ -273,7 +274,9 @@ static enum vms_hgs_reason make_challenge(struct hgsd *h, struct tpm_offer *o)
 	struct tpm_state *tpm;
 	int r;
 
-	if (RAND_bytes(c->secret, sizeof(c->secret)) != 1 || RAND_bytes(c->session, 16) != 1 ||
+	if (nonce_issue(h->nonces, NONCE_MODE_TPM, o->name, c->session, o->nonce))
+		return HGS_R_INTERNAL_ERROR;
+	if (RAND_bytes(c->secret, sizeof(c->secret)) != 1 ||
 	    vms_tpm_make_credential(&o->ek, o->ak.name, c->secret, sizeof(c->secret),
 				    &o->id, &o->idl, &o->es, &o->esl))
 		return HGS_R_INTERNAL_ERROR;
@@ -284,9 +287,6 @@ static enum vms_hgs_reason make_challenge(struct hgsd *h, struct tpm_offer *o)
 	tpm = state_tpm_get(h);
 	c->pcr_mask = tpm->pcr_mask;
 	state_tpm_put(tpm);
-	r = nonce_issue(h->nonces, c->session, o->nonce);
-	if (r)
-		return not_remembered(h, r);
 	r = tpm_sessions_put(h->tpm_sessions, c);
 	if (r)
 		return not_remembered(h, r);
@@ -512,21 +512,27 @@ static void tpm_attempt_done(struct tpm_attempt *at)
 }
 
 /*
- * The nonce and the challenge are spent by an attempt that presents the
- * session's own nonce, whatever its outcome after that; the challenge
- * must be this session's, for this host. An answer with a wrong nonce
- * spends nothing, so the genuine answer still finds its challenge.
+ * The nonce: issued here for TPM mode and this host, unexpired, unspent
+ * (nonce.c; nothing is spent by a wrong one). Then the session's
+ * challenge is taken, whatever the outcome after that; the nonce itself
+ * is spent once the credential came back (check_activation).
  */
 static enum vms_hgs_reason spend_challenge(struct hgsd *h, struct tpm_attempt *at,
 					   char *detail, size_t dlen)
 {
-	enum vms_hgs_reason r = nonce_consume(h->nonces, at->t.session, at->t.nonce);
+	const char *why;
+	enum vms_hgs_reason r = nonce_check(h->nonces, NONCE_MODE_TPM, at->t.host,
+					    at->t.session, at->t.nonce, &why);
 
-	if (r != HGS_PASSED)
+	if (r != HGS_PASSED) {
+		snprintf(detail, dlen, "%s", why ? why : "");
 		return r;
-	/* a host-key nonce, or a challenge already taken */
-	if (tpm_sessions_take(h->tpm_sessions, at->t.session, &at->c))
+	}
+	/* a challenge already taken by an earlier answer, or forgotten */
+	if (tpm_sessions_take(h->tpm_sessions, at->t.session, &at->c)) {
+		snprintf(detail, dlen, "no challenge for this session: answered already, or replaced by newer challenges for this host");
 		return HGS_R_NONCE_SESSION_MISMATCH;
+	}
 	if (strcmp(at->c.host, at->t.host)) {
 		snprintf(detail, dlen, "the challenge was for another host");
 		return HGS_R_NONCE_SESSION_MISMATCH;
@@ -546,13 +552,19 @@ static enum vms_hgs_reason check_host_still(struct hgsd *h, struct tpm_attempt *
 	return HGS_PASSED;
 }
 
-/* The credential came back (only that TPM could activate it), and its AK. */
-static enum vms_hgs_reason check_activation(struct tpm_attempt *at)
+/*
+ * The credential came back (only that TPM could activate it): the nonce
+ * is spent; then its AK.
+ */
+static enum vms_hgs_reason check_activation(struct hgsd *h, struct tpm_attempt *at)
 {
 	enum vms_hgs_reason r;
 
 	r = vms_tpm_credential_check(at->c.secret, sizeof(at->c.secret), at->t.cred,
 				     at->t.clen);
+	if (r != HGS_PASSED)
+		return r;
+	r = nonce_spend(h->nonces, at->t.session);
 	if (r != HGS_PASSED)
 		return r;
 	return vms_tpm_ak_load(at->c.ak, at->c.ak_len, &at->ak);
@@ -707,7 +719,7 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq, struct ans
 	r = check_host_still(h, &at);
 	if (r != HGS_PASSED)
 		return r;
-	r = check_activation(&at);
+	r = check_activation(h, &at);
 	if (r != HGS_PASSED)
 		return r;
 	r = read_pcrs(&at, a);

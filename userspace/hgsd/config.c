@@ -35,6 +35,8 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	c->max_body_bytes = 65536;
 	c->max_nonces = 100000;
 	c->nonce_ttl_s = 60;
+	c->challenge_rate_per_source = 20;
+	c->challenge_burst_per_source = 100;
 	c->cert_validity_s = 8 * 3600;
 	c->cert_margin_s = 600;
 	c->release_lifetime_s = 8 * 3600;
@@ -106,6 +108,8 @@ static const struct uint_key {
 	UINT_KEY("max_body_bytes", max_body_bytes, 1024, 16 << 20),
 	UINT_KEY("max_nonces", max_nonces, 16, 10000000),
 	UINT_KEY("nonce_ttl_s", nonce_ttl_s, 1, 3600),
+	UINT_KEY("challenge_rate_per_source", challenge_rate_per_source, 0, 1000000),
+	UINT_KEY("challenge_burst_per_source", challenge_burst_per_source, 1, 1000000),
 	UINT_KEY("cert_validity_s", cert_validity_s, 60, 7 * 86400),
 	UINT_KEY("cert_margin_s", cert_margin_s, 0, 86400),
 	UINT_KEY("release_lifetime_s", release_lifetime_s, 1, VMS_KR_MAX_LIFETIME),
@@ -230,6 +234,10 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		"# Attestation and key release.\n"
 		"max_nonces = %u\n"
 		"nonce_ttl_s = %u\n"
+		"# Nonces and TPM challenges per second from one address (0 = no\n"
+		"# limit), in bursts of up to challenge_burst_per_source.\n"
+		"challenge_rate_per_source = %u\n"
+		"challenge_burst_per_source = %u\n"
 		"cert_validity_s = %ld\n"
 		"cert_margin_s = %ld\n"
 		"release_lifetime_s = %u\n"
@@ -256,7 +264,8 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		c->port, c->port_file, c->threads, c->max_connections,
 		c->max_connections_per_ip, c->connection_timeout_s,
 		c->max_body_bytes, c->admin_socket, c->max_nonces,
-		c->nonce_ttl_s, c->cert_validity_s, c->cert_margin_s,
+		c->nonce_ttl_s, c->challenge_rate_per_source,
+		c->challenge_burst_per_source, c->cert_validity_s, c->cert_margin_s,
 		c->release_lifetime_s, c->cert_cache_entries, c->kp_cache_entries,
 		c->log_requests, c->events_max_age_days, c->events_max_rows,
 		c->audit_max_age_days, c->audit_max_rows, c->retention_interval_s,

@@ -30,6 +30,8 @@ struct hgsd_config {
 	size_t max_body_bytes;
 	unsigned int max_nonces;
 	unsigned int nonce_ttl_s;
+	unsigned int challenge_rate_per_source;	/* per second; 0 = no limit */
+	unsigned int challenge_burst_per_source;
 	long cert_validity_s;
 	long cert_margin_s;
 	unsigned int release_lifetime_s;

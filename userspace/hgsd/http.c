@@ -299,6 +299,26 @@ static int parse_body(const struct conn_ctx *c, struct request *rq, struct answe
 	return -EINVAL;
 }
 
+/*
+ * The client's address into @src, IPv4 mapped into IPv6 and an IPv6
+ * client by its /64 (one site's addresses are one source); zero when
+ * unknown (the admin socket).
+ */
+static void client_source(struct MHD_Connection *conn, uint8_t src[16])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	memset(src, 0, 16);
+	if (sa && sa->sa_family == AF_INET) {
+		src[10] = src[11] = 0xff;
+		memcpy(src + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		memcpy(src, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
+	}
+}
+
 /* The whole request is in: parse, authorize, route, log, answer. */
 static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection *conn,
 				      const struct conn_ctx *c, const char *url,
@@ -311,6 +331,7 @@ static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection 
 
 	if (c->too_large)
 		return refuse(conn, HGS_R_REQUEST_TOO_LARGE);
+	client_source(conn, rq.src);
 	if (strcmp(method, "POST") || !parse_body(c, &rq, &a)) {
 		if (!routes_is_admin(url) || admin_authorized(h, conn, &rq, &a)) {
 			rq.admin_ok = routes_is_admin(url);

@@ -29,6 +29,7 @@
 #include "kps.h"
 #include "log.h"
 #include "nonce.h"
+#include "ratelimit.h"
 #include "state.h"
 #include "store.h"
 #include "tpm_session.h"
@@ -121,6 +122,10 @@ static int start(struct hgsd *h)
 	r = tpm_sessions_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->tpm_sessions);
 	if (r)
 		return log_errno(r, "start", "step=\"making the TPM challenge table\"");
+	r = ratelimit_new(h->cfg.challenge_rate_per_source, h->cfg.challenge_burst_per_source,
+			  &h->challenge_rate);
+	if (r)
+		return log_errno(r, "start", "step=\"making the per-source rate limits\"");
 	r = tpm_roots_load(h);
 	if (r)
 		return log_errno(r, "start", "step=\"loading the EK roots\"");
@@ -180,6 +185,7 @@ static void hgsd_free(struct hgsd *h)
 	keyproc_stop();
 	nonce_table_free(h->nonces);
 	tpm_sessions_free(h->tpm_sessions);
+	ratelimit_free(h->challenge_rate);
 	X509_STORE_free(h->ek_roots);
 	state_free(h);
 	keys_free(h);

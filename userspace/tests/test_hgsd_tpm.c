@@ -600,6 +600,42 @@ static void wrong_nonce_keeps_the_challenge(void **state)
 	json_decref(send_expect(m.req, 200, "Passed"));
 }
 
+/*
+ * Issue 22 item 5c: outstanding challenges are bounded per host (4): a
+ * fifth replaces the oldest, whose answer is then refused; memory grows
+ * with the hosts registered, not with what anonymous clients ask for.
+ */
+static void challenges_bounded_per_host(void **state)
+{
+	uint8_t *ek, *ak, name[34];
+	size_t ekl, akl, nl;
+	struct manual m;
+	char *b[2];
+	json_t *r;
+	int i;
+
+	(void)state;
+	manual_build("host-a", enclave_pk, report, &m);
+	assert_int_equal(vms_host_tpm_ek_public(tpm, &ek, &ekl), 0);
+	assert_int_equal(vms_host_tpm_ak_public(tpm, &ak, &akl, name, &nl), 0);
+	b[0] = vms_b64_encode(ek, ekl);
+	b[1] = vms_b64_encode(ak, akl);
+	for (i = 0; i < 4; i++)
+		json_decref(t_hgs_call(cli, "/v1/attest/tpm/challenge",
+				       json_pack("{s:s, s:s, s:s}", "host", "host-a",
+						 "ek_public", b[0], "ak_public", b[1]),
+				       200, "Passed"));
+	free(b[0]);
+	free(b[1]);
+	free(ek);
+	free(ak);
+	r = send_expect(m.req, 403, "NonceSessionMismatch");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")), "replaced"));
+	json_decref(r);
+	manual_build("host-a", enclave_pk, report, &m);
+	json_decref(send_expect(m.req, 200, "Passed"));
+}
+
 static void pcr_value_flip_refused(void **state)
 {
 	struct manual m;
@@ -1223,6 +1259,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(credential_not_activated_refused),
 		cmocka_unit_test(challenge_of_other_host_refused),
 		cmocka_unit_test(wrong_nonce_keeps_the_challenge),
+		cmocka_unit_test(challenges_bounded_per_host),
 		cmocka_unit_test(pcr_value_flip_refused),
 		cmocka_unit_test(unlogged_pcr_refused),
 		cmocka_unit_test(forged_enclave_key_refused),
