@@ -250,9 +250,12 @@ void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
 				 vms_hgs_reason_name(a->reason));
 		return;
 	}
-	__atomic_fetch_add(&h->attest_ok, 1, __ATOMIC_RELAXED);
 	vms_hex_encode(md, sizeof(md), fpr);
-	store_event(h->st, "attest", host, "Passed", fpr);
+	if (store_event_durable(h->st, "attest", host, "Passed", fpr)) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, STORE_NOT_RECORDED);
+		return;
+	}
+	__atomic_fetch_add(&h->attest_ok, 1, __ATOMIC_RELAXED);
 	if (h->cfg.log_requests)
 		log_info("attest", "host=%s result=Passed level=%s cert_sha256=%s", host,
 			 vms_isolation_name(info.level), fpr);

@@ -757,9 +757,12 @@ void handle_tpm_attest(struct hgsd *h, struct request *rq, struct answer *a)
 		finish_fail(h, a, r, host, "attest", detail);
 		return;
 	}
-	__atomic_fetch_add(&h->attest_ok, 1, __ATOMIC_RELAXED);
 	vms_hex_encode(md, sizeof(md), fpr);
-	store_event(h->st, "attest", host, "Passed", fpr);
+	if (store_event_durable(h->st, "attest", host, "Passed", fpr)) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, STORE_NOT_RECORDED);
+		return;
+	}
+	__atomic_fetch_add(&h->attest_ok, 1, __ATOMIC_RELAXED);
 	if (h->cfg.log_requests)
 		log_info("attest-tpm", "host=%s result=Passed mode=tpm level=%s cert_sha256=%s",
 			 host, vms_isolation_name(info.level), fpr);

@@ -102,8 +102,14 @@ static int start(struct hgsd *h)
 		.audit_max_rows = h->cfg.audit_max_rows,
 		.interval_s = h->cfg.retention_interval_s,
 	};
+	char why[4400];
 	int r;
 
+	r = store_preflight(h->cfg.db_file, why, sizeof(why));
+	if (r) {
+		log_err("start", "step=\"checking the store\" msg=\"%s\"", why);
+		return r;
+	}
 	r = keyproc_start(h);
 	if (r)
 		return log_errno(r, "start", "step=\"starting the key process (it loads the service keys)\"");

@@ -9,6 +9,7 @@
  * address (ratelimit.c): Busy past the limit. Unknown paths are UnknownEndpoint; a known
  * path with another method is MethodNotAllowed.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "admin.h"
@@ -16,13 +17,25 @@
 #include "hgsd.h"
 #include "kps.h"
 #include "ratelimit.h"
+#include "store.h"
 #include "routes.h"
 
+/*
+ * Up, and the store takes writes: else 503 Busy with what fails (the
+ * answers that need an audit record are refused meanwhile).
+ */
 static void handle_health(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	(void)h;
+	int r = store_health(h->st);
+
 	(void)rq;
-	answer_ok(a, NULL);
+	if (!r) {
+		answer_ok(a, json_pack("{s:s}", "store", "ok"));
+		return;
+	}
+	answer_failf(a, HGS_R_BUSY, "store failing: %s; certificates and key releases are refused",
+		     r == -ENOSPC ? "the disk is full" : r == -EROFS ? "read-only" :
+		     "write error");
 }
 
 struct route {

@@ -30,7 +30,15 @@ struct retention {
 	unsigned int interval_s;	/* 0: never prune */
 };
 
+/*
+ * Before anything starts: make the reserve (@path.reserve) and check that
+ * the store can be written. 0, or -EROFS / -ENOSPC / -errno with what is
+ * wrong in @why.
+ */
+int store_preflight(const char *path, char *why, size_t len);
 int store_open(const char *path, struct store **out);
+/* The last event write's outcome: 0, or -ENOSPC / -EROFS / -EIO. */
+int store_health(struct store *st);
 void store_close(struct store *st);
 VMS_DEFINE_CLEANUP(struct store, store_close)
 int store_schema_version(struct store *st);
@@ -109,6 +117,15 @@ int store_audit(struct store *st, const char *who, const char *action,
 		const char *detail, const char *result);
 void store_event(struct store *st, const char *kind, const char *host,
 		 const char *substatus, const char *detail);
+/*
+ * An event that records something about to be served, written before it
+ * is: 0 once committed, else -errno (then do not serve it).
+ */
+int store_event_durable(struct store *st, const char *kind, const char *host,
+			const char *substatus, const char *detail);
+/* The detail of what is refused when store_event_durable() failed. */
+#define STORE_NOT_RECORDED \
+	"the audit record could not be written (the store is failing: see /v1/health); nothing was issued"
 /* Rows of a query as a JSON array of objects (column name -> value). */
 json_t *store_query(struct store *st, const char *sql, long limit);
 int store_count(struct store *st, const char *sql, long *out);

@@ -10,15 +10,22 @@
  *     registered host attests throughout (its latency printed, never
  *     asserted: the machine is shared);
  *   nonces bound to their mode and host: a host-key nonce is refused by
- *     TPM mode, a nonce asked for one host is refused for another.
+ *     TPM mode, a nonce asked for one host is refused for another;
+ *   a failing store (root only: a 4 MiB tmpfs): with the disk full no
+ *     certificate is issued (its audit record cannot be written),
+ *     /v1/health says so, an admin still disables a host (the reserve),
+ *     and hgsd refuses to start on a full or read-only store, saying so.
  * Only 127.0.0.x is contacted; every loop is bounded in count and time.
  */
 #include "testutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +49,25 @@
 
 static char dir[64];	/* hgsd's state directory, .../hgs */
 static struct t_hgsd hgsd = { .pid = -1 };
+/* the failing-store test's hgsd and tmpfs: undone by the teardown too */
+static struct t_hgsd store_d = { .pid = -1 };
+static char store_top[64], store_mnt[128];
+
+static void store_cleanup(void)
+{
+	char cmd[256];
+
+	t_hgsd_stop(&store_d, SIGKILL);
+	if (store_mnt[0])
+		umount2(store_mnt, MNT_DETACH);
+	store_mnt[0] = 0;
+	if (store_top[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", store_top);
+		if (system(cmd))
+			fprintf(stderr, "# could not remove %s\n", store_top);
+	}
+	store_top[0] = 0;
+}
 
 static int run_cmd(const char *cmd)
 {
@@ -67,7 +93,7 @@ struct host {
 	char report[VMS_REPORT_MAX];
 };
 
-static void host_register(struct host *h, const char *name)
+static void host_register_on(struct t_hgsd *d, struct host *h, const char *name)
 {
 	struct vms_isolation_report r = { 0 };
 	uint8_t esk[32];
@@ -85,9 +111,14 @@ static void host_register(struct host *h, const char *name)
 	memcpy(r.enclave_pk, h->epk, 32);
 	assert_true(vms_report_format(&r, h->report, sizeof(h->report)) > 0);
 	assert_int_equal(vms_pkey_to_pem(h->key, &pem), 0);
-	t_hgs_call_ok(hgsd.adm, "/v1/admin/hosts/add",
+	t_hgs_call_ok(d->adm, "/v1/admin/hosts/add",
 		      json_pack("{s:s, s:s}", "name", name, "public_key", pem));
 	free(pem);
+}
+
+static void host_register(struct host *h, const char *name)
+{
+	host_register_on(&hgsd, h, name);
 }
 
 static void host_free(struct host *h)
@@ -240,6 +271,7 @@ static int group_teardown(void **state)
 
 	(void)state;
 	t_hgsd_stop(&hgsd, SIGTERM);
+	store_cleanup();
 	if (getenv("HGSD_KEEP"))
 		return 0;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 4), dir);
@@ -338,11 +370,116 @@ static void test_nonce_bound_to_host_and_mode(void **state)
 	host_free(&other);
 }
 
+/* ---------- a failing store ---------- */
+
+/* One attestation of @h on @d: the answer (decref it), checked as wanted. */
+static json_t *attest_on(struct t_hgsd *d, const struct host *h, long want_http,
+			 const char *want_sub)
+{
+	long http;
+	json_t *n = nonce_for(d->cli, NULL, &http), *r;
+
+	assert_int_equal(http, 200);
+	r = t_hgs_call(d->cli, "/v1/attest", attest_req(h, h->name, n), want_http, want_sub);
+	json_decref(n);
+	return r;
+}
+
+/* Fill the file system of @path until it refuses; bounded by its size. */
+static void fill_disk(const char *path)
+{
+	static const char block[65536];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), i;
+
+	assert_true(fd >= 0);
+	for (i = 0; i < 1024; i++)	/* at most 64 MiB: the tmpfs is 4 MiB */
+		if (write(fd, block, sizeof(block)) < (ssize_t)sizeof(block))
+			break;
+	fsync(fd);
+	close(fd);
+	assert_true(i < 1024);
+}
+
+/* hgsd -c @conf must refuse to start, its log naming @what. */
+static void start_refused(const char *conf, const char *log, const char *what)
+{
+	char cmd[8192], grep[2048];
+
+	snprintf(cmd, sizeof(cmd), "timeout 20 %s -c %s > %s 2>&1", hgsd.bin, conf, log);
+	assert_int_not_equal(run_cmd(cmd), 0);
+	snprintf(grep, sizeof(grep), "grep -q '%s' %s", what, log);
+	if (run_cmd(grep)) {
+		snprintf(cmd, sizeof(cmd), "cat %s >&2", log);
+		run_cmd(cmd);
+		fail_msg("hgsd's refusal does not say '%s'", what);
+	}
+}
+
+/*
+ * Issue 17 item 4 on a 4 MiB tmpfs: full disk, then read-only. Needs
+ * root (mount); skipped otherwise.
+ */
+static void test_store_fails_closed(void **state)
+{
+	char sdir[160], fill[200], conf[200], log[200], cmd[512];
+	struct t_hgsd *d = &store_d;
+	struct host h;
+	json_t *r;
+
+	(void)state;
+	snprintf(store_top, sizeof(store_top), "/tmp/vms-hgsfull.XXXXXX");
+	assert_non_null(mkdtemp(store_top));
+	snprintf(store_mnt, sizeof(store_mnt), "%s/mnt", store_top);
+	assert_int_equal(mkdir(store_mnt, 0700), 0);
+	if (geteuid() != 0 || mount("tmpfs", store_mnt, "tmpfs", 0, "size=4m,mode=0700")) {
+		store_mnt[0] = 0;
+		store_cleanup();
+		skip();
+	}
+	snprintf(sdir, sizeof(sdir), "%s/hgs", store_mnt);
+	snprintf(fill, sizeof(fill), "%s/fill", store_mnt);
+	snprintf(log, sizeof(log), "%s/start.log", store_top);
+	assert_int_equal(t_hgsd_init(d, sdir, "threads = 2\nlog_requests = 0\n"), 0);
+	assert_int_equal(t_hgsd_start(d), 0);
+	host_register_on(d, &h, "store1");
+	json_decref(attest_on(d, &h, 200, "Passed"));
+	json_decref(t_hgs_call(d->cli, "/v1/health", NULL, 200, "Passed"));
+
+	/* full: no certificate without its audit record; health says so */
+	fill_disk(fill);
+	r = attest_on(d, &h, 500, "InternalError");
+	assert_null(json_object_get(r, "health_certificate"));
+	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")),
+			       "audit record could not be written"));
+	json_decref(r);
+	r = t_hgs_call(d->cli, "/v1/health", NULL, 503, "Busy");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")), "disk is full"));
+	json_decref(r);
+	/* an admin can still take the host out of service: the reserve */
+	t_hgs_call_ok(d->adm, "/v1/admin/hosts/disable", json_pack("{s:s}", "name", "store1"));
+	json_decref(attest_on(d, &h, 403, "HostDisabled"));
+	t_hgsd_stop(d, SIGTERM);
+	host_free(&h);
+
+	/* start-up refuses a full store, saying so */
+	snprintf(conf, sizeof(conf), "%s/hgsd.conf", sdir);
+	start_refused(conf, log, "the disk is full");
+	/* and a read-only one (admin socket and port file elsewhere) */
+	unlink(fill);
+	snprintf(cmd, sizeof(cmd), "printf 'admin_socket = %s/a.sock\\nport_file = %s/port\\n' >> %s",
+		 store_top, store_top, conf);
+	assert_int_equal(run_cmd(cmd), 0);
+	assert_int_equal(mount(NULL, store_mnt, NULL, MS_REMOUNT | MS_RDONLY, "size=4m"), 0);
+	start_refused(conf, log, "read-only");
+	store_cleanup();
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nonce_flood_no_lockout),
 		cmocka_unit_test(test_nonce_bound_to_host_and_mode),
+		cmocka_unit_test(test_store_fails_closed),
 	};
 
 	t_test_filter(argc, argv);
