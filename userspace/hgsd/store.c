@@ -63,6 +63,7 @@ struct store {
 	struct timespec next_prune;
 	pthread_cond_t done_cond;	/* durable events: a batch was written */
 	int write_err;		/* the last event batch's outcome (atomic) */
+	size_t n_durable;	/* durable events queued, under log_lock */
 	char reserve[4200];	/* the reserve file ("" = none) */
 };
 
@@ -1379,6 +1380,7 @@ static void flush_events(struct store *st)
 	st->n_events = 0;
 	st->cap_events = 0;
 	st->dropped = 0;
+	st->n_durable = 0;
 	pthread_mutex_unlock(&st->log_lock);
 	if (dropped)
 		log_warn("store", "events_dropped=%lu msg=\"event queue full\"", dropped);
@@ -1574,7 +1576,8 @@ static void *event_writer(void *arg)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		if (!st->stopping)
+		/* a durable event queued meanwhile is written at once */
+		if (!st->stopping && !st->n_durable)
 			pthread_cond_timedwait(&st->log_cond, &st->log_lock, &ts);
 		stop = st->stopping;
 		pthread_mutex_unlock(&st->log_lock);
@@ -1630,6 +1633,7 @@ int store_event_durable(struct store *st, const char *kind, const char *host,
 	pthread_mutex_lock(&st->log_lock);
 	r = queue_event(st, kind, host, result, detail, &w);
 	if (!r) {
+		st->n_durable++;
 		pthread_cond_signal(&st->log_cond);	/* the writer goes now */
 		/* the writer always finishes a batch it took (even when stopping) */
 		while (!w.done)
