@@ -28,6 +28,7 @@ struct hgsd_config {
 	unsigned int max_connections_per_ip;
 	unsigned int connection_timeout_s;
 	size_t max_body_bytes;
+	size_t max_inflight_body_bytes;	/* all bodies being collected */
 	unsigned int max_nonces;
 	unsigned int nonce_ttl_s;
 	unsigned int challenge_rate_per_source;	/* per second; 0 = no limit */

@@ -9,8 +9,18 @@
  * Bodies are collected up to max_body_bytes (max_tpm_body_bytes for
  * POST /v1/attest/tpm, which carries the boot and IMA logs on the public
  * listener only); anything longer is refused
- * with 413 without being kept. Every answer is JSON (status, substatus,
- * message) with the HTTP status of its reason code.
+ * with 413 without being kept. Each body may hold max_body_bytes; what
+ * the large ones (TPM mode's logs) hold beyond that comes from one
+ * budget, max_inflight_body_bytes for all of them together: past it a
+ * request is refused with 503 Busy and its body is not kept, so the
+ * memory unfinished bodies hold is bounded (max_connections x
+ * max_body_bytes + the budget) and small requests are never refused
+ * for it. A request with two
+ * Content-Length headers, or Content-Length and Transfer-Encoding, is
+ * refused (request smuggling behind a proxy), and so is a path that
+ * decodes to a NUL or another control character (%00 would cut it).
+ * Every answer is JSON (status, substatus, message) with the HTTP status
+ * of its reason code.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -53,8 +64,17 @@ static int admin_fd = -1;
 struct conn_ctx {
 	char *buf;
 	size_t len, cap, discarded, limit;
+	size_t charged;		/* of cap, taken from inflight_bytes */
 	int too_large;
+	int busy;		/* max_inflight_body_bytes reached: not kept */
+	const char *bad;	/* refused before its body: why (static text) */
 };
+
+/* Bytes held beyond max_body_bytes by the bodies being collected, in all. */
+static size_t inflight_bytes;
+
+/* What unescape_path() leaves of a path that decoded to a control character. */
+#define BAD_PATH	"\x01"
 
 /* ---- who is an admin ---- */
 
@@ -217,6 +237,35 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, enum vms_hgs_reason r
  * of its route; a body announced larger is refused, before it is sent
  * when the client waits for "100 Continue".
  */
+/* Count the Content-Length headers (case-insensitive, as HTTP says). */
+static enum MHD_Result count_cl(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	unsigned int *n = cls;
+
+	(void)kind;
+	(void)value;
+	if (key && !strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		(*n)++;
+	return MHD_YES;
+}
+
+/* Framing and path that must be refused whatever the route; NULL if fine. */
+static const char *request_refusal(struct MHD_Connection *conn, const char *url)
+{
+	unsigned int n_cl = 0;
+
+	if (!strcmp(url, BAD_PATH))
+		return "the URL path holds %00 or another control character";
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_cl, &n_cl);
+	if (n_cl > 1)
+		return "more than one Content-Length header";
+	if (n_cl && MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		return "both Content-Length and Transfer-Encoding";
+	return NULL;
+}
+
 static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *conn,
 				     const char *url, void **con_cls)
 {
@@ -228,6 +277,9 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 		return MHD_NO;
 	*con_cls = c;
 	c->limit = routes_body_limit(l->h, url, l->admin);
+	c->bad = request_refusal(conn, url);
+	if (c->bad)
+		return MHD_YES;	/* answered once the request is in; nothing kept */
 	if (cl && strtoull(cl, NULL, 10) > c->limit) {
 		c->too_large = 1;
 		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT))
@@ -236,20 +288,46 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 	return MHD_YES;
 }
 
-/* Append @n bytes of body; MHD_NO when memory runs out. */
-static enum MHD_Result append_body(struct conn_ctx *c, const char *data, size_t n)
+/* Give back what @c's body took from the in-flight budget, and drop it. */
+static void release_body(struct conn_ctx *c)
+{
+	__atomic_fetch_sub(&inflight_bytes, c->charged, __ATOMIC_RELAXED);
+	free(c->buf);
+	c->buf = NULL;
+	c->len = c->cap = c->charged = 0;
+}
+
+/*
+ * Append @n bytes of body; MHD_NO when memory runs out. A buffer growing
+ * past max_body_bytes takes the excess from the in-flight budget; past
+ * the budget the body is dropped and the request will be refused (Busy).
+ */
+static enum MHD_Result append_body(struct hgsd *h, struct conn_ctx *c, const char *data,
+				   size_t n)
 {
 	if (c->len + n > c->cap) {
-		size_t cap = c->cap ? c->cap : 4096;
+		size_t cap = c->cap ? c->cap : 4096, charge, more;
 		char *nb;
 
 		while (cap < c->len + n)
 			cap *= 2;
+		charge = cap > h->cfg.max_body_bytes ? cap - h->cfg.max_body_bytes : 0;
+		more = charge - c->charged;
+		if (more && __atomic_add_fetch(&inflight_bytes, more, __ATOMIC_RELAXED) >
+		    h->cfg.max_inflight_body_bytes) {
+			__atomic_fetch_sub(&inflight_bytes, more, __ATOMIC_RELAXED);
+			release_body(c);
+			c->busy = 1;
+			return MHD_YES;
+		}
 		nb = realloc(c->buf, cap);
-		if (!nb)
+		if (!nb) {
+			__atomic_fetch_sub(&inflight_bytes, more, __ATOMIC_RELAXED);
 			return MHD_NO;
+		}
 		c->buf = nb;
 		c->cap = cap;
+		c->charged = charge;
 	}
 	memcpy(c->buf + c->len, data, n);
 	c->len += n;
@@ -261,24 +339,22 @@ static enum MHD_Result append_body(struct conn_ctx *c, const char *data, size_t 
  * the client can read our 413), but not for ever: past DISCARD_FACTOR x
  * the cap, the connection is dropped.
  */
-static enum MHD_Result collect_body(struct conn_ctx *c, const char *data,
+static enum MHD_Result collect_body(struct hgsd *h, struct conn_ctx *c, const char *data,
 				    size_t *size)
 {
 	size_t n = *size;
 
 	*size = 0;
-	if (c->too_large) {
+	if (c->too_large || c->busy || c->bad) {
 		c->discarded += n;
 		return c->discarded > DISCARD_FACTOR * c->limit ? MHD_NO : MHD_YES;
 	}
 	if (c->len + n > c->limit) {
 		c->too_large = 1;
-		free(c->buf);
-		c->buf = NULL;
-		c->len = c->cap = 0;
+		release_body(c);
 		return MHD_YES;
 	}
-	return append_body(c, data, n);
+	return append_body(h, c, data, n);
 }
 
 /* A POST body must be one JSON object; 0, or -EINVAL with @a refused. */
@@ -329,8 +405,16 @@ static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection 
 	struct request rq = { .method = method, .url = url, .admin = l->admin };
 	char sbuf[80];
 
+	if (c->bad) {
+		answer_fail(&a, HGS_R_INVALID_REQUEST, c->bad);
+		return send_answer(conn, &a);
+	}
 	if (c->too_large)
 		return refuse(conn, HGS_R_REQUEST_TOO_LARGE);
+	if (c->busy) {
+		answer_fail(&a, HGS_R_BUSY, "too many request bodies in flight: retry");
+		return send_answer(conn, &a);
+	}
 	client_source(conn, rq.src);
 	if (strcmp(method, "POST") || !parse_body(c, &rq, &a)) {
 		if (!routes_is_admin(url) || admin_authorized(h, conn, &rq, &a)) {
@@ -357,7 +441,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (!c)
 		return begin_request(l, conn, url, con_cls);
 	if (*upload_data_size)
-		return collect_body(c, upload_data, upload_data_size);
+		return collect_body(l->h, c, upload_data, upload_data_size);
 	return answer_request(l, conn, c, url, method);
 }
 
@@ -370,10 +454,53 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	(void)toe;
 	if (c) {
-		free(c->buf);
+		release_body(c);
 		free(c);
 	}
 	*con_cls = NULL;
+}
+
+static int hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * libmicrohttpd's unescaper, for paths and arguments: %HH decoded in
+ * place (anything else kept as it is). A result holding a NUL (which
+ * would cut the path: "/v1/health%00junk") or another control character
+ * becomes BAD_PATH, which request_refusal() refuses.
+ */
+static size_t unescape_path(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *in = s, *out = s;
+	int hi, lo, bad = 0;
+
+	(void)cls;
+	(void)conn;
+	while (*in) {
+		if (in[0] == '%' && (hi = hex_digit(in[1])) >= 0 && (lo = hex_digit(in[2])) >= 0) {
+			*out = (char)(hi << 4 | lo);
+			in += 3;
+		} else {
+			*out = *in++;
+		}
+		if ((unsigned char)*out < 0x20 || *out == 0x7f)
+			bad = 1;
+		out++;
+	}
+	*out = 0;
+	if (bad) {
+		strcpy(s, BAD_PATH);	/* shorter than any input that decoded to it */
+		return strlen(BAD_PATH);
+	}
+	return (size_t)(out - s);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -474,6 +601,7 @@ static int start_public(struct hgsd *h, unsigned int *port)
 		h->admin_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_ARRAY,
 		h->admin_ca_pem ? (void *)h->admin_ca_pem : (void *)empty_options,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, NULL,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
 		MHD_OPTION_END);
 	if (!public_d) {
@@ -505,6 +633,7 @@ static int start_admin(struct hgsd *h)
 		MHD_OPTION_CONNECTION_LIMIT, 64U,
 		MHD_OPTION_CONNECTION_TIMEOUT, 60U,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, NULL,
 		MHD_OPTION_END);
 	if (!admin_d) {
 		log_err("http", "admin_socket=%s msg=\"cannot start the admin listener\"",

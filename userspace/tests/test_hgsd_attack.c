@@ -11,6 +11,12 @@
  *     asserted: the machine is shared);
  *   nonces bound to their mode and host: a host-key nonce is refused by
  *     TPM mode, a nonce asked for one host is refused for another;
+ *   request framing (item 3): two Content-Length headers, Content-Length
+ *     with Transfer-Encoding, %00 in the path: refused (400);
+ *   unfinished bodies (item 3): 24 connections each holding an almost
+ *     complete 1 MiB body to /v1/attest/tpm; hgsd's RSS grows by less
+ *     than its in-flight budget allows (4 MiB here) plus slack, and a
+ *     registered host attests meanwhile;
  *   a failing store (root only: a 4 MiB tmpfs): with the disk full no
  *     certificate is issued (its audit record cannot be written),
  *     /v1/health says so, an admin still disables a host (the reserve),
@@ -30,8 +36,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <linux/vmshield.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include "hgsd_fixture.h"
 #include "vms_b64.h"
@@ -162,6 +173,19 @@ static json_t *attest_req(const struct host *h, const char *as_host, json_t *n)
 	return req;
 }
 
+/* One attestation of @h on @d: the answer (decref it), checked as wanted. */
+static json_t *attest_on(struct t_hgsd *d, const struct host *h, long want_http,
+			 const char *want_sub)
+{
+	long http;
+	json_t *n = nonce_for(d->cli, NULL, &http), *r;
+
+	assert_int_equal(http, 200);
+	r = t_hgs_call(d->cli, "/v1/attest", attest_req(h, h->name, n), want_http, want_sub);
+	json_decref(n);
+	return r;
+}
+
 /* ---------- the flood ---------- */
 
 struct flood {
@@ -246,6 +270,115 @@ static void flood_join(struct flood *f, int n, unsigned long *ok, unsigned long 
 	}
 }
 
+/* ---------- raw HTTPS, for what libcurl will not send ---------- */
+
+struct raw {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int fd;
+};
+
+/* A TLS connection to hgsd from @src (127.0.0.N); 0 or -1. */
+static int raw_open(struct raw *r, const char *src)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET }, me = { .sin_family = AF_INET };
+
+	memset(r, 0, sizeof(*r));
+	r->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (r->fd < 0)
+		return -1;
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	sa.sin_port = htons((uint16_t)hgsd.port);
+	inet_pton(AF_INET, src, &me.sin_addr);
+	r->ctx = SSL_CTX_new(TLS_client_method());
+	if (!r->ctx || bind(r->fd, (struct sockaddr *)&me, sizeof(me)) ||
+	    connect(r->fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -1;
+	/* loopback only, the server's identity is not what is tested here */
+	SSL_CTX_set_verify(r->ctx, SSL_VERIFY_NONE, NULL);
+	r->ssl = SSL_new(r->ctx);
+	if (!r->ssl || SSL_set_fd(r->ssl, r->fd) != 1 || SSL_connect(r->ssl) != 1)
+		return -1;
+	return 0;
+}
+
+static void raw_close(struct raw *r)
+{
+	if (r->ssl)
+		SSL_free(r->ssl);
+	SSL_CTX_free(r->ctx);
+	if (r->fd >= 0)
+		close(r->fd);
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}
+
+static int raw_send(struct raw *r, const void *buf, size_t len)
+{
+	size_t off = 0;
+	int n;
+
+	while (off < len) {
+		n = SSL_write(r->ssl, (const char *)buf + off, (int)(len - off));
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* The answer's HTTP status, its text in @out (up to @len - 1 bytes). */
+static long raw_answer(struct raw *r, char *out, size_t len)
+{
+	size_t off = 0;
+	long code = -1;
+	int n;
+
+	while (off + 1 < len) {
+		n = SSL_read(r->ssl, out + off, (int)(len - 1 - off));
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+		out[off] = 0;
+		if (strstr(out, "\r\n\r\n") && strchr(out, '}'))
+			break;
+	}
+	out[off] = 0;
+	if (sscanf(out, "HTTP/1.%*d %ld", &code) != 1)
+		return -1;
+	return code;
+}
+
+/* Send @req whole on a new connection from 127.0.0.2; the answer in @out. */
+static long raw_exchange(const char *req, char *out, size_t len)
+{
+	struct raw r;
+	long code;
+
+	assert_int_equal(raw_open(&r, "127.0.0.2"), 0);
+	assert_int_equal(raw_send(&r, req, strlen(req)), 0);
+	code = raw_answer(&r, out, len);
+	raw_close(&r);
+	return code;
+}
+
+static long hgsd_rss_kb(void)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)hgsd.pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmRSS:", 6))
+			kb = atol(line + 6);
+	fclose(f);
+	return kb;
+}
+
 /* ---------- setup ---------- */
 
 static int group_setup(void **state)
@@ -258,6 +391,7 @@ static int group_setup(void **state)
 	/* 16 nonces: the old table was full after 16 anonymous requests */
 	if (t_hgsd_init(&hgsd, dir, "max_nonces = 16\nnonce_ttl_s = 30\nthreads = 2\n"
 			"challenge_rate_per_source = 20\nchallenge_burst_per_source = 40\n"
+			"max_inflight_body_bytes = 4194304\nmax_tpm_body_bytes = 2097152\n"
 			"log_requests = 0\n"))
 		return -1;
 	if (t_hgsd_start(&hgsd))
@@ -370,20 +504,95 @@ static void test_nonce_bound_to_host_and_mode(void **state)
 	host_free(&other);
 }
 
-/* ---------- a failing store ---------- */
-
-/* One attestation of @h on @d: the answer (decref it), checked as wanted. */
-static json_t *attest_on(struct t_hgsd *d, const struct host *h, long want_http,
-			 const char *want_sub)
+/* Issue 17 item 3: framing that could smuggle a request, %00 in the path. */
+static void test_framing_refused(void **state)
 {
-	long http;
-	json_t *n = nonce_for(d->cli, NULL, &http), *r;
+	static const char *const bad[] = {
+		"POST /v1/attest/nonce HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n"
+		"Content-Length: 2\r\n\r\n{}",
+		"POST /v1/attest/nonce HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n"
+		"content-length: 30\r\n\r\n{}",
+		"POST /v1/attest/nonce HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+		"GET /v1/health%00 HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /v1/health%00junk HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /v1/admin/baselines/show/bl%00junk HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /v1/health%0a HTTP/1.1\r\nHost: h\r\n\r\n",
+	};
+	char out[4096];
+	size_t i;
 
-	assert_int_equal(http, 200);
-	r = t_hgs_call(d->cli, "/v1/attest", attest_req(h, h->name, n), want_http, want_sub);
-	json_decref(n);
-	return r;
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		long code = raw_exchange(bad[i], out, sizeof(out));
+
+		if (code != 400 || !strstr(out, "InvalidRequest"))
+			fail_msg("request %zu: want 400 InvalidRequest, got %ld: %s", i, code, out);
+	}
+	assert_non_null(strstr(out, "control character"));
+	/* the same requests, well formed, still pass */
+	assert_int_equal(raw_exchange("GET /v1/health HTTP/1.1\r\nHost: h\r\n\r\n",
+				      out, sizeof(out)), 200);
+	assert_int_equal(raw_exchange("POST /v1/attest/nonce HTTP/1.1\r\nHost: h\r\n"
+				      "Content-Length: 2\r\n\r\n{}", out, sizeof(out)), 200);
+	/* a literal "%00" in the path (%2500) is only an unknown path */
+	assert_int_equal(raw_exchange("GET /v1/health%2500 HTTP/1.1\r\nHost: h\r\n\r\n",
+				      out, sizeof(out)), 404);
 }
+
+#define HOLDERS		24
+#define HOLD_BYTES	(1 << 20)
+
+/*
+ * Issue 17 item 3: HOLDERS connections from three addresses each send an
+ * almost complete HOLD_BYTES body to /v1/attest/tpm and wait. hgsd keeps
+ * at most its in-flight budget (4 MiB) of them beyond max_body_bytes
+ * each; a registered host attests meanwhile; the holders then get Busy
+ * or (the ones within the budget) their answer.
+ */
+static void test_unfinished_bodies_bounded(void **state)
+{
+	static char chunk[65536];
+	struct raw r[HOLDERS];
+	char hdr[256], out[4096], src[16];
+	long before, during, code;
+	unsigned int busy = 0, i, j;
+	struct host h;
+
+	(void)state;
+	sleep(1);	/* 127.0.0.1's challenge bucket refills */
+	host_register(&h, "holder1");
+	memset(chunk, ' ', sizeof(chunk));
+	before = hgsd_rss_kb();
+	snprintf(hdr, sizeof(hdr), "POST /v1/attest/tpm HTTP/1.1\r\nHost: h\r\n"
+		 "Content-Length: %d\r\n\r\n", HOLD_BYTES);
+	for (i = 0; i < HOLDERS; i++) {
+		snprintf(src, sizeof(src), "127.0.0.%u", 2 + i % 3);
+		assert_int_equal(raw_open(&r[i], src), 0);
+		assert_int_equal(raw_send(&r[i], hdr, strlen(hdr)), 0);
+		for (j = 0; j < HOLD_BYTES / sizeof(chunk) - 1; j++)
+			assert_int_equal(raw_send(&r[i], chunk, sizeof(chunk)), 0);
+		assert_int_equal(raw_send(&r[i], chunk, sizeof(chunk) - 1), 0);
+	}
+	usleep(300000);		/* hgsd has read what was sent */
+	during = hgsd_rss_kb();
+	json_decref(attest_on(&hgsd, &h, 200, "Passed"));
+	for (i = 0; i < HOLDERS; i++) {
+		assert_int_equal(raw_send(&r[i], " ", 1), 0);
+		code = raw_answer(&r[i], out, sizeof(out));
+		if (code == 503 && strstr(out, "in flight"))
+			busy++;
+		raw_close(&r[i]);
+	}
+	print_message("# hgsd RSS %ld kB before, %ld kB with %d x %d-byte bodies held; %u of them refused Busy\n",
+		      before, during, HOLDERS, HOLD_BYTES, busy);
+	/* without the budget: >= 24 MiB; with it: 4 MiB + 64 KiB each + slack */
+	assert_true(during - before < 12 * 1024);
+	assert_true(busy >= HOLDERS - 4);
+	host_free(&h);
+}
+
+/* ---------- a failing store ---------- */
 
 /* Fill the file system of @path until it refuses; bounded by its size. */
 static void fill_disk(const char *path)
@@ -479,6 +688,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nonce_flood_no_lockout),
 		cmocka_unit_test(test_nonce_bound_to_host_and_mode),
+		cmocka_unit_test(test_framing_refused),
+		cmocka_unit_test(test_unfinished_bodies_bounded),
 		cmocka_unit_test(test_store_fails_closed),
 	};
 
