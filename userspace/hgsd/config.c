@@ -32,6 +32,8 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	c->max_connections = 512;
 	c->max_connections_per_ip = 256;
 	c->connection_timeout_s = 15;
+	c->header_timeout_s = 10;
+	c->body_timeout_s = 60;
 	c->max_body_bytes = 65536;
 	c->max_inflight_body_bytes = 64 << 20;
 	c->max_nonces = 100000;
@@ -106,6 +108,8 @@ static const struct uint_key {
 	UINT_KEY("max_connections", max_connections, 4, 65536),
 	UINT_KEY("max_connections_per_ip", max_connections_per_ip, 1, 65536),
 	UINT_KEY("connection_timeout_s", connection_timeout_s, 1, 3600),
+	UINT_KEY("header_timeout_s", header_timeout_s, 1, 3600),
+	UINT_KEY("body_timeout_s", body_timeout_s, 1, 3600),
 	UINT_KEY("max_body_bytes", max_body_bytes, 1024, 16 << 20),
 	UINT_KEY("max_inflight_body_bytes", max_inflight_body_bytes, 1 << 20, 1UL << 34),
 	UINT_KEY("max_nonces", max_nonces, 16, 10000000),

@@ -27,6 +27,8 @@ struct hgsd_config {
 	unsigned int max_connections;
 	unsigned int max_connections_per_ip;
 	unsigned int connection_timeout_s;
+	unsigned int header_timeout_s;	/* accept -> headers in (conn_guard.c) */
+	unsigned int body_timeout_s;	/* headers -> body in */
 	size_t max_body_bytes;
 	size_t max_inflight_body_bytes;	/* all bodies being collected */
 	unsigned int max_nonces;

@@ -2,8 +2,9 @@
 /*
  * http.c - the two listeners, over libmicrohttpd:
  *   HTTPS on listen_address:port (thread pool, keep-alive, a connection
- *     cap in total and per IP, an idle timeout, a body cap) for hosts
- *     (attestation, KPS) and tenants (metadata);
+ *     cap in total and per IP, an idle timeout, a body cap; deadlines for
+ *     headers and body and admission at the budget: conn_guard.c) for
+ *     hosts (attestation, KPS) and tenants (metadata);
  *   HTTP on the admin Unix socket (mode 0600; every connection's peer
  *     credentials checked with SO_PEERCRED) for admins.
  * Bodies are collected up to max_body_bytes (max_tpm_body_bytes for
@@ -38,6 +39,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
+#include "conn_guard.h"
 #include "hgsd.h"
 #include "http.h"
 #include "log.h"
@@ -276,6 +278,7 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 	if (!c)
 		return MHD_NO;
 	*con_cls = c;
+	conn_guard_headers_done(conn);
 	c->limit = routes_body_limit(l->h, url, l->admin);
 	c->bad = request_refusal(conn, url);
 	if (c->bad)
@@ -451,8 +454,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct conn_ctx *c = *con_cls;
 
 	(void)cls;
-	(void)conn;
 	(void)toe;
+	conn_guard_request_done(conn);
 	if (c) {
 		release_body(c);
 		free(c);
@@ -581,6 +584,8 @@ static int start_public(struct hgsd *h, unsigned int *port)
 		return -EINVAL;
 	}
 	sin.sin_port = htons((uint16_t)h->cfg.port);
+	if (conn_guard_start(h))
+		return -EAGAIN;
 	public_l.h = h;
 	public_l.admin = 0;
 	public_d = MHD_start_daemon(
@@ -590,7 +595,8 @@ static int start_public(struct hgsd *h, unsigned int *port)
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)h->cfg.threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)h->cfg.max_connections,
+		MHD_OPTION_CONNECTION_LIMIT, conn_guard_mhd_limit(h),
+		MHD_OPTION_NOTIFY_CONNECTION, conn_guard_notify, NULL,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)h->cfg.max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)h->cfg.connection_timeout_s,
 		MHD_OPTION_HTTPS_MEM_KEY, h->tls_key_pem,
@@ -670,6 +676,7 @@ void http_stop(struct hgsd *h)
 {
 	if (public_d)
 		MHD_stop_daemon(public_d);
+	conn_guard_stop();
 	if (admin_d) {
 		MHD_stop_daemon(admin_d);	/* closes the listen socket */
 		admin_fd = -1;

@@ -17,6 +17,11 @@
  *     complete 1 MiB body to /v1/attest/tpm; hgsd's RSS grows by less
  *     than its in-flight budget allows (4 MiB here) plus slack, and a
  *     registered host attests meanwhile;
+ *   slow clients (item 2): 90 connections from three addresses trickle a
+ *     TLS handshake, 6 more trickle their headers after it, one byte every
+ *     250 ms, past a budget of 48 connections; every one is closed by
+ *     hgsd within the test's window (header deadline 2 s here, and the
+ *     oldest evicted at the budget) while a registered host attests;
  *   a failing store (root only: a 4 MiB tmpfs): with the disk full no
  *     certificate is issued (its audit record cannot be written),
  *     /v1/health says so, an admin still disables a host (the reserve),
@@ -40,6 +45,7 @@
 #include <curl/curl.h>
 #include <linux/vmshield.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -392,6 +398,7 @@ static int group_setup(void **state)
 	if (t_hgsd_init(&hgsd, dir, "max_nonces = 16\nnonce_ttl_s = 30\nthreads = 2\n"
 			"challenge_rate_per_source = 20\nchallenge_burst_per_source = 40\n"
 			"max_inflight_body_bytes = 4194304\nmax_tpm_body_bytes = 2097152\n"
+			"max_connections = 48\nheader_timeout_s = 2\nbody_timeout_s = 4\n"
 			"log_requests = 0\n"))
 		return -1;
 	if (t_hgsd_start(&hgsd))
@@ -592,6 +599,129 @@ static void test_unfinished_bodies_bounded(void **state)
 	host_free(&h);
 }
 
+#define SLOW_RAW	90	/* trickle the TLS handshake */
+#define SLOW_TLS	6	/* trickle the headers after it */
+#define SLOW_N		(SLOW_RAW + SLOW_TLS)
+#define SLOW_SECONDS	8
+
+struct slow {
+	struct raw r;
+	double opened, closed;	/* closed 0: still open */
+};
+
+/* Has the server ended @s's connection? (readable with EOF, or an error) */
+static int slow_gone(struct slow *s)
+{
+	struct pollfd p = { .fd = s->r.fd, .events = POLLIN };
+	char b[256];
+
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if (p.revents & (POLLHUP | POLLERR))
+		return 1;
+	return recv(s->r.fd, b, sizeof(b), MSG_DONTWAIT) == 0;
+}
+
+/* One byte more from every slow client still open, every 250 ms. */
+static void *slow_run(void *arg)
+{
+	static const char hello[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
+	static const char hdr[] = "POST /v1/attest/nonce HTTP/1.1\r\nHost: h\r\nX-Slow: ";
+	struct slow *s = arg;
+	double end = now_s() + SLOW_SECONDS;
+	unsigned int step, i, open;
+	int n;
+
+	for (step = 0; now_s() < end; step++) {
+		for (i = 0, open = 0; i < SLOW_N; i++) {
+			if (s[i].closed)
+				continue;
+			if (slow_gone(&s[i])) {
+				s[i].closed = now_s();
+				continue;
+			}
+			open++;
+			if (i < SLOW_RAW) {
+				n = (int)send(s[i].r.fd, &hello[step % (sizeof(hello) - 1)], 1,
+					      MSG_NOSIGNAL);
+			} else {
+				n = SSL_write(s[i].r.ssl, &hdr[step % (sizeof(hdr) - 1)], 1);
+			}
+			if (n <= 0)
+				s[i].closed = now_s();
+		}
+		if (!open)
+			break;
+		usleep(250000);
+	}
+	return NULL;
+}
+
+/*
+ * Issue 17 item 2: SLOW_N slow clients from 127.0.0.2-4, past the
+ * connection budget (48), while a registered host attests from
+ * 127.0.0.1. Every attestation passes, and hgsd closes every slow client
+ * within SLOW_SECONDS (the header deadline is 2 s; the budget evicts the
+ * oldest first).
+ */
+static void test_slow_clients_closed(void **state)
+{
+	struct slow *s = calloc(SLOW_N, sizeof(*s));
+	double worst = 0, total = 0, life = 0;
+	unsigned int i, closed = 0;
+	char src[16];
+	pthread_t tid;
+	struct host h;
+	int k;
+
+	(void)state;
+	assert_non_null(s);
+	sleep(1);	/* 127.0.0.1's challenge bucket refills */
+	host_register(&h, "patient1");
+	for (i = 0; i < SLOW_N; i++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET }, me = { .sin_family = AF_INET };
+
+		snprintf(src, sizeof(src), "127.0.0.%u", 2 + i % 3);
+		if (i >= SLOW_RAW) {
+			assert_int_equal(raw_open(&s[i].r, src), 0);
+		} else {
+			s[i].r.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			assert_true(s[i].r.fd >= 0);
+			inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+			sa.sin_port = htons((uint16_t)hgsd.port);
+			inet_pton(AF_INET, src, &me.sin_addr);
+			assert_int_equal(bind(s[i].r.fd, (struct sockaddr *)&me, sizeof(me)), 0);
+			assert_int_equal(connect(s[i].r.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		}
+		s[i].opened = now_s();
+	}
+	assert_int_equal(pthread_create(&tid, NULL, slow_run, s), 0);
+	for (k = 0; k < 8; k++) {
+		double t0 = now_s(), dt;
+
+		json_decref(attest_on(&hgsd, &h, 200, "Passed"));
+		dt = now_s() - t0;
+		total += dt;
+		if (dt > worst)
+			worst = dt;
+		usleep(500000);
+	}
+	pthread_join(tid, NULL);
+	for (i = 0; i < SLOW_N; i++) {
+		if (s[i].closed) {
+			closed++;
+			if (s[i].closed - s[i].opened > life)
+				life = s[i].closed - s[i].opened;
+		}
+		raw_close(&s[i].r);
+	}
+	print_message("# %u of %d slow clients closed by hgsd, the longest after %.1f s; 8 attestations meanwhile: mean %.1f ms, worst %.1f ms\n",
+		      closed, SLOW_N, life, total * 1000 / 8, worst * 1000);
+	assert_int_equal(closed, SLOW_N);
+	free(s);
+	host_free(&h);
+}
+
 /* ---------- a failing store ---------- */
 
 /* Fill the file system of @path until it refuses; bounded by its size. */
@@ -690,6 +820,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_nonce_bound_to_host_and_mode),
 		cmocka_unit_test(test_framing_refused),
 		cmocka_unit_test(test_unfinished_bodies_bounded),
+		cmocka_unit_test(test_slow_clients_closed),
 		cmocka_unit_test(test_store_fails_closed),
 	};
 
