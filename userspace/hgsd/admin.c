@@ -207,7 +207,11 @@ static int valid_setting(const char *name, const char *value, char *norm, size_t
 			(snprintf(norm, len, "%s", value), 0);
 	if (!strcmp(name, "revocation_cutoff")) {
 		if (!strcmp(value, "now")) {
-			/* Certificates issued in this very second are cut too. */
+			/*
+			 * The next second: certificates issued in this one before
+			 * the cut are cut too, and the ones issued after it carry
+			 * the next second as their issue time (state_issue_time).
+			 */
 			snprintf(norm, len, "%lld", (long long)time(NULL) + 1);
 			return 0;
 		}

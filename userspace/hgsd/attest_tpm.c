@@ -696,7 +696,7 @@ static enum vms_hgs_reason issue_cert(struct hgsd *h, const struct tpm_attempt *
 		 "placement=kernel lockdown=%s sig_enforced=%d module_sig_ok=%d",
 		 vms_lockdown_level_name(rep->lockdown), rep->sig_enforced, rep->module_sig_ok);
 	memcpy(info->enclave_pk, rep->enclave_pk, 32);
-	info->issued = time(NULL);
+	info->issued = state_issue_time(h);
 	if (keyproc_issue(info, h->cfg.cert_validity_s, h->cfg.cert_margin_s, der, len))
 		return HGS_R_INTERNAL_ERROR;
 	return HGS_PASSED;

@@ -78,6 +78,26 @@ static size_t inflight_bytes;
 /* What unescape_path() leaves of a path that decoded to a control character. */
 #define BAD_PATH	"\x01"
 
+/*
+ * The client's address into @src, IPv4 mapped into IPv6 and an IPv6
+ * client by its /64 (one site's addresses are one source); zero when
+ * unknown (the admin socket).
+ */
+static void client_source(struct MHD_Connection *conn, uint8_t src[16])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	memset(src, 0, 16);
+	if (sa && sa->sa_family == AF_INET) {
+		src[10] = src[11] = 0xff;
+		memcpy(src + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		memcpy(src, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
+	}
+}
+
 /* ---- who is an admin ---- */
 
 static int peer_is_admin(struct hgsd *h, struct MHD_Connection *conn,
@@ -104,25 +124,78 @@ static int peer_is_admin(struct hgsd *h, struct MHD_Connection *conn,
 	return 0;
 }
 
-/* The client certificate GnuTLS verified, as X509; NULL: none or bad. */
-static X509 *tls_client_cert(struct MHD_Connection *conn)
+/* Why GnuTLS refused a client certificate (@status bits), for the log. */
+static const char *cert_status_why(unsigned int status)
+{
+	if (status & GNUTLS_CERT_EXPIRED)
+		return "expired";
+	if (status & GNUTLS_CERT_NOT_ACTIVATED)
+		return "not yet valid";
+	if (status & GNUTLS_CERT_SIGNATURE_FAILURE)
+		return "signature does not verify (forged or altered)";
+	if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA))
+		return "not issued by admin_client_ca";
+	if (status & GNUTLS_CERT_REVOKED)
+		return "revoked by its CA";
+	if (status & GNUTLS_CERT_INSECURE_ALGORITHM)
+		return "insecure signature algorithm";
+	if (status & GNUTLS_CERT_PURPOSE_MISMATCH)
+		return "not for client authentication";
+	return "not verified";
+}
+
+/*
+ * The client certificate GnuTLS verified, as X509; NULL: none or bad,
+ * with why in *@why (for the log only: the client gets one answer).
+ */
+static X509 *tls_client_cert(struct MHD_Connection *conn, const char **why)
 {
 	const union MHD_ConnectionInfo *ci;
 	const gnutls_datum_t *peers;
 	unsigned int status = 1, n = 0;
 	X509 *c = NULL;
 
+	*why = "no TLS session";
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
 		return NULL;
+	*why = "no client certificate";
 	peers = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
-	if (!peers || !n ||
-	    gnutls_certificate_verify_peers2((gnutls_session_t)ci->tls_session, &status) < 0 ||
-	    status)
+	if (!peers || !n)
 		return NULL;
+	if (gnutls_certificate_verify_peers2((gnutls_session_t)ci->tls_session, &status) < 0 ||
+	    status) {
+		*why = cert_status_why(status);
+		return NULL;
+	}
+	*why = "not a readable X.509 certificate";
 	if (vms_cert_from_der(peers[0].data, peers[0].size, &c))
 		return NULL;
 	return c;
+}
+
+/*
+ * An admin request over HTTPS without valid credentials: the log says
+ * why, the client gets AdminCredentialsRequired with what it needs.
+ */
+static enum vms_hgs_reason credentials_required(struct hgsd *h, struct MHD_Connection *conn,
+						struct request *rq, struct answer *a,
+						const char *why)
+{
+	char addr[INET6_ADDRSTRLEN] = "?", path[80];
+	uint8_t *s = rq->src;
+
+	client_source(conn, rq->src);
+	if (s[10] == 0xff && s[11] == 0xff)
+		inet_ntop(AF_INET, s + 12, addr, sizeof(addr));
+	else
+		inet_ntop(AF_INET6, s, addr, sizeof(addr));
+	log_warn("admin", "client=%s path=%s result=AdminCredentialsRequired why=\"%s\"", addr,
+		 log_safe(rq->url, path, sizeof(path)), why);
+	answer_fail(a, HGS_R_ADMIN_CREDENTIALS_REQUIRED, h->admin_ca_pem ?
+		    "admin operations over HTTPS need a valid admin client certificate issued by this HGS's admin_client_ca; or use the local admin socket" :
+		    NULL);
+	return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
 }
 
 /*
@@ -134,17 +207,19 @@ static X509 *tls_client_cert(struct MHD_Connection *conn)
  * fingerprint. Returns HGS_PASSED or the reason to refuse.
  */
 static enum vms_hgs_reason tls_client_admin(struct hgsd *h, struct MHD_Connection *conn,
-					    struct request *rq)
+					    struct request *rq, struct answer *a)
 {
 	_cleanup_(X509_freep) X509 *c = NULL;
 	char cn[80], fpr[VMS_FPR_HEX_LEN], state[16], safe_cn[80];
 	struct policy pol;
+	const char *why;
 
 	if (!h->admin_ca_pem)
-		return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
-	c = tls_client_cert(conn);
+		return credentials_required(h, conn, rq, a,
+					    "admin over HTTPS is off (no admin_client_ca)");
+	c = tls_client_cert(conn, &why);
 	if (!c)
-		return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
+		return credentials_required(h, conn, rq, a, why);
 	if (vms_cert_subject_cn(c, cn, sizeof(cn)))
 		strcpy(cn, "?");
 	if (vms_cert_fingerprint(c, fpr))
@@ -178,14 +253,15 @@ static int admin_authorized(struct hgsd *h, struct MHD_Connection *conn,
 		answer_fail(a, HGS_R_ADMIN_NOT_AUTHORIZED, NULL);
 		return 0;
 	}
-	r = tls_client_admin(h, conn, rq);
+	r = tls_client_admin(h, conn, rq, a);
 	if (r == HGS_R_ADMIN_CERT_REVOKED || r == HGS_R_ADMIN_CERT_NOT_ALLOWED)
 		store_audit(h->st, rq->who, "denied", rq->url,
 			    r == HGS_R_ADMIN_CERT_REVOKED ?
 			    "refused-certificate-revoked" :
 			    "refused-certificate-not-allowed");
 	if (r != HGS_PASSED) {
-		answer_fail(a, r, NULL);
+		if (a->reason == HGS_PASSED)
+			answer_fail(a, r, NULL);
 		return 0;
 	}
 	return 1;
@@ -376,26 +452,6 @@ static int parse_body(const struct conn_ctx *c, struct request *rq, struct answe
 	json_decref(rq->body);
 	rq->body = NULL;
 	return -EINVAL;
-}
-
-/*
- * The client's address into @src, IPv4 mapped into IPv6 and an IPv6
- * client by its /64 (one site's addresses are one source); zero when
- * unknown (the admin socket).
- */
-static void client_source(struct MHD_Connection *conn, uint8_t src[16])
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-
-	memset(src, 0, 16);
-	if (sa && sa->sa_family == AF_INET) {
-		src[10] = src[11] = 0xff;
-		memcpy(src + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa && sa->sa_family == AF_INET6) {
-		memcpy(src, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
-	}
 }
 
 /* The whole request is in: parse, authorize, route, log, answer. */

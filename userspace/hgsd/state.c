@@ -455,6 +455,15 @@ void host_entry_release(struct host_entry *e)
 	e->key = NULL;
 }
 
+time_t state_issue_time(struct hgsd *h)
+{
+	struct policy p;
+	time_t now = time(NULL);
+
+	state_policy(h, &p);
+	return p.revocation_cutoff == now + 1 ? p.revocation_cutoff : now;
+}
+
 void state_policy(struct hgsd *h, struct policy *out)
 {
 	pthread_rwlock_rdlock(&h->lock);

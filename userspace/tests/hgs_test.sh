@@ -401,6 +401,19 @@ check "the audit names the certificate" \
 fails "admin over HTTPS without a certificate" "AdminCredentialsRequired" $S hgs $A2 status
 fails "admin over HTTPS with a certificate of another CA" "AdminCredentialsRequired" \
 	$S hgs $A2 --cert rogue.pem --tls-key rogue.key status
+# A forged admin certificate: alice's with its CA signature altered.
+openssl x509 -in admin.pem -outform DER -out forged.der
+python3 -c 'import sys; b = bytearray(open("forged.der", "rb").read()); b[-1] ^= 1; open("forged.der", "wb").write(b)'
+openssl x509 -inform DER -in forged.der -out forged.pem 2>/dev/null
+fails "admin over HTTPS with a forged certificate" "AdminCredentialsRequired" \
+	$S hgs $A2 --cert forged.pem --tls-key admin.key status
+# Issue 17 item 8: one answer for the client, that names admin certificates;
+# the real reason for each in hgsd's log.
+check "the answer says what an admin over HTTPS needs" \
+	sh -c "$S hgs $A2 status 2>&1 | grep -q 'admin client certificate issued by'"
+check "the log says: no client certificate" grep -q 'result=AdminCredentialsRequired why="no client certificate"' "$T/hgsd3.log"
+check "the log says: another CA" grep -q 'why="not issued by admin_client_ca"' "$T/hgsd3.log"
+check "the log says: forged" grep -q 'why="signature does not verify (forged or altered)"' "$T/hgsd3.log"
 check "hosts need no client certificate" sh -c "curl -s --cacert '$T/h2/tls.pem' '$URL2/v1/health' | grep -q Passed"
 # Admin certificates: listed once seen, revoked by fingerprint, refused then.
 SOCK2="--socket $T/h2/admin.sock"
