@@ -38,6 +38,17 @@ check "hgsd listens" test -n "$PORT"
 if [ -z "$PORT" ]; then echo "Bail out! hgsd did not start: $(cat "$T/hgsd.log")"; exit 1; fi
 URL="https://127.0.0.1:$PORT"
 export HGSD_ADMIN_SOCKET="$T/hgs/admin.sock"
+# Issue 17 item 8: every file of the state directory has the mode the
+# admin guide (section 2) gives it.
+modes() {
+	for f in hgsd.conf:600 hgsd.db:600 hgsd.db.reserve:600 keys:700 keys/master.key:600 \
+		keys/signer.key:600 keys/tls.key:600 keys/guardian-hgs-guardian-1.pem:600 \
+		signer.pem:644 tls.pem:644 hgsd.port:644 admin.sock:600; do
+		m=$(stat -c %a "$T/hgs/${f%:*}") || return 1
+		[ "$m" = "${f#*:}" ] || { echo "# ${f%:*} is $m, not ${f#*:}"; return 1; }
+	done
+}
+check "the state directory's file modes are as documented" modes
 check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 6'"
 check "log lines are key=value" grep -q "^hgsd ts=.* level=info event=listening address=127.0.0.1" "$T/hgsd.log"
 check "the signer certificate is a CA openssl reads" sh -c \

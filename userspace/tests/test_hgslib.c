@@ -13,9 +13,12 @@
 
 #include <linux/vmshield.h>
 #include <openssl/cms.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 
 #include "keyrelease.h"
 #include "vms_b64.h"
+#include "vms_ecdsa.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_guardian.h"
@@ -88,6 +91,61 @@ static void test_attest_sig(void **state)
 	assert_false(vms_pkey_is_host_key_type(ec384));
 	attest_roundtrip(ed);
 	attest_roundtrip(ec);
+}
+
+/* The same signature with S := n - S (P-256's n): verifies in plain ECDSA. */
+static void high_s_twin(const uint8_t *sig, size_t len, uint8_t **out, size_t *outlen)
+{
+	const unsigned char *p = sig;
+	ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)len);
+	EC_GROUP *grp = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	BIGNUM *r2, *s2 = BN_new();
+	unsigned char *der = NULL;
+	int dlen;
+
+	assert_non_null(s);
+	assert_non_null(grp);
+	r2 = BN_dup(ECDSA_SIG_get0_r(s));
+	assert_true(BN_sub(s2, EC_GROUP_get0_order(grp), ECDSA_SIG_get0_s(s)));
+	assert_true(ECDSA_SIG_set0(s, r2, s2));
+	dlen = i2d_ECDSA_SIG(s, &der);
+	assert_true(dlen > 0);
+	*out = malloc((size_t)dlen);
+	memcpy(*out, der, (size_t)dlen);
+	*outlen = (size_t)dlen;
+	OPENSSL_free(der);
+	ECDSA_SIG_free(s);
+	EC_GROUP_free(grp);
+}
+
+/*
+ * Issue 17 item 8: ECDSA host-key signatures have one form. 32 P-256
+ * signatures (about half would have a high S unnormalised) all verify;
+ * the high-S twin of each, valid plain ECDSA, is refused.
+ */
+static void test_attest_sig_low_s(void **state)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = vms_pkey_gen_p256();
+	uint8_t nonce[VMS_NONCE_LEN], pk[32], *sig, *twin;
+	size_t slen, tlen;
+	int i;
+
+	(void)state;
+	assert_non_null(k);
+	t_random(nonce, sizeof(nonce));
+	t_random(pk, sizeof(pk));
+	for (i = 0; i < 32; i++) {
+		assert_int_equal(vms_attest_sign(k, nonce, pk, report_locked,
+						 strlen(report_locked), &sig, &slen), 0);
+		assert_int_equal(vms_ecdsa_check_low_s(k, sig, slen), 0);
+		assert_int_equal(vms_attest_verify(k, nonce, pk, report_locked,
+						   strlen(report_locked), sig, slen), 0);
+		high_s_twin(sig, slen, &twin, &tlen);
+		assert_int_equal(vms_attest_verify(k, nonce, pk, report_locked,
+						   strlen(report_locked), twin, tlen), -EBADMSG);
+		free(twin);
+		free(sig);
+	}
 }
 
 static void test_health_cert(void **state)
@@ -482,6 +540,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_b64),
 		cmocka_unit_test(test_attest_sig),
+		cmocka_unit_test(test_attest_sig_low_s),
 		cmocka_unit_test(test_health_cert),
 		cmocka_unit_test_setup_teardown(test_kp_unwrap, kp_setup, kp_teardown),
 		cmocka_unit_test_setup_teardown(test_kp_envelope_halves, kp_setup, kp_teardown),
