@@ -16,7 +16,7 @@
 #                      tests, the module tests in the rig (both kernels)
 #   make check-fabric  fabric end to end, worker tests, crash tests (5 rounds;
 #                      3 through vmshield-worker serve)
-#   make soak          crash tests with 50 rounds each, 10 min of fuzzing per
+#   make soak          crash tests with 50 rounds each, 10 million fuzz runs per
 #                      harness
 #   make demo          boot a guarded host and show what the module reports
 #   make bench         benchmarks (ratios against baselines run alongside)

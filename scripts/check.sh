@@ -5,7 +5,7 @@
 #
 #   unit    unit tests (cmocka, shell), checkpatch, systemd units, docs,
 #           fuzz corpus replay                            make check-unit
-#   san     the unit and hgsd tests on the ASan+UBSan build, 20 s of
+#   san     the unit and hgsd tests on the ASan+UBSan build, 10 s of
 #           fuzzing per harness                           make check-san
 #   rig     kbuild and DKMS (both kernels), sparse, the rig's own tests,
 #           the module tests in the rig (both kernels)    make check-rig
@@ -13,7 +13,8 @@
 #           (CRASH_ROUNDS, default 5), the same through serve
 #           (CRASH_SERVE_ROUNDS, default 3)               make check-fabric
 #   soak    crash tests with SOAK_CRASH_ROUNDS and SOAK_CRASH_SERVE_ROUNDS
-#           (50) boots, SOAK_FUZZ_SECONDS (600) of fuzzing per harness
+#           (50) boots, SOAK_FUZZ_RUNS (10 million) executions per
+#           fuzz harness
 #                                                         make soak
 #
 # Default: unit san rig fabric (make check). The Makefile builds first.
@@ -83,7 +84,7 @@ tier_unit() {
 tier_san() {
 	SUITES=(san fuzz)
 	run_suite san make -s -C "$REPO/userspace" SAN=1 check
-	run_suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" "$REPO/scripts/fuzz.sh"
+	run_suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-10}" "$REPO/scripts/fuzz.sh"
 }
 
 tier_rig() {
@@ -125,7 +126,7 @@ tier_soak() {
 	run_suite soak-crash-serve env CRASH_SERVE=1 \
 		CRASH_ROUNDS="${SOAK_CRASH_SERVE_ROUNDS:-50}" \
 		CRASH_DIR="$REPO/build/worker-crash-serve" "$REPO/selftests/worker/crash_test.sh"
-	run_suite soak-fuzz env FUZZ_SECONDS="${SOAK_FUZZ_SECONDS:-600}" \
+	run_suite soak-fuzz env FUZZ_RUNS="${SOAK_FUZZ_RUNS:-10000000}" \
 		"$REPO/scripts/fuzz.sh"
 }
 
