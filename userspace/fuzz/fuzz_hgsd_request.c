@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	rq.url = paths[data[0] % (sizeof(paths) / sizeof(paths[0]))];
+	rq.url = paths[data[0] % ARRAY_SIZE(paths)];
 	if (!strcmp(rq.url, "/v1/metadata") || !strcmp(rq.url, "/v1/health")) {
 		rq.method = "GET";
 	} else {
