@@ -5,6 +5,7 @@
  * weaken a setting). Documentation/hgs-admin-guide.md lists every key;
  * lib/util/conf_parse.c reads the lines. A key given twice: the last one holds.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -153,6 +154,30 @@ static int set_uint_key(struct hgsd_config *c, const struct uint_key *u,
 	return 0;
 }
 
+/* challenge_rate_exempt: "" or an IPv4 network A.B.C.D/N (host order). */
+static int set_exempt(struct hgsd_config *c, const char *v, char *why)
+{
+	char addr[INET_ADDRSTRLEN], *end;
+	const char *slash = strchr(v, '/');
+	struct in_addr in;
+	unsigned long n;
+
+	c->challenge_exempt_net = c->challenge_exempt_mask = 0;
+	if (!*v)
+		return 0;
+	if (!slash || (size_t)(slash - v) >= sizeof(addr) || !slash[1] ||
+	    strspn(slash + 1, "0123456789") != strlen(slash + 1))
+		return vms_conf_bad(why, "must be empty or an IPv4 network such as 10.0.0.0/8");
+	memcpy(addr, v, (size_t)(slash - v));
+	addr[slash - v] = 0;
+	n = strtoul(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, addr, &in) != 1 || n < 1 || n > 32)
+		return vms_conf_bad(why, "must be empty or an IPv4 network such as 10.0.0.0/8");
+	c->challenge_exempt_mask = n == 32 ? 0xffffffffu : ~(0xffffffffu >> n);
+	c->challenge_exempt_net = ntohl(in.s_addr) & c->challenge_exempt_mask;
+	return 0;
+}
+
 /* vms_conf_set_fn for hgsd.conf. */
 static int set_key(void *ctx, const char *k, const char *v, char *why)
 {
@@ -170,6 +195,8 @@ static int set_key(void *ctx, const char *k, const char *v, char *why)
 		strcpy(c->listen_address, v);
 		return 0;
 	}
+	if (!strcmp(k, "challenge_rate_exempt"))
+		return set_exempt(c, v, why);
 	if (!strcmp(k, "state_dir"))
 		return vms_conf_path(c->state_dir, sizeof(c->state_dir), v, why);
 	if (!strcmp(k, "port_file"))

@@ -10,6 +10,7 @@
 #define HGSD_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define HGSD_PATH_MAX		4096
 #define HGSD_MAX_ADMIN_UIDS	16
@@ -35,6 +36,8 @@ struct hgsd_config {
 	unsigned int nonce_ttl_s;
 	unsigned int challenge_rate_per_source;	/* per second; 0 = no limit */
 	unsigned int challenge_burst_per_source;
+	/* an IPv4 network whose clients the rate limit spares (mask 0: none) */
+	uint32_t challenge_exempt_net, challenge_exempt_mask;
 	long cert_validity_s;
 	long cert_margin_s;
 	unsigned int release_lifetime_s;

@@ -132,6 +132,8 @@ static int start(struct hgsd *h)
 			  &h->challenge_rate);
 	if (r)
 		return log_errno(r, "start", "step=\"making the per-source rate limits\"");
+	ratelimit_exempt_ipv4(h->challenge_rate, h->cfg.challenge_exempt_net,
+			      h->cfg.challenge_exempt_mask);
 	r = tpm_roots_load(h);
 	if (r)
 		return log_errno(r, "start", "step=\"loading the EK roots\"");

@@ -36,6 +36,7 @@ struct ratelimit {
 	pthread_mutex_t lock;
 	uint64_t k0, k1;
 	double rate, burst;
+	uint32_t exempt_net, exempt_mask;
 	struct bucket slots[RATELIMIT_SLOTS];
 };
 
@@ -131,13 +132,31 @@ static struct bucket *bucket_of(struct ratelimit *rl, const uint8_t src[16], uin
 	return b;
 }
 
+void ratelimit_exempt_ipv4(struct ratelimit *rl, uint32_t net, uint32_t mask)
+{
+	rl->exempt_net = net & mask;
+	rl->exempt_mask = mask;
+}
+
+/* Is @src an IPv4 client of the exempt network? */
+static int exempt(const struct ratelimit *rl, const uint8_t src[16])
+{
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint32_t a;
+
+	if (!rl->exempt_mask || memcmp(src, v4mapped, 12))
+		return 0;
+	a = (uint32_t)src[12] << 24 | (uint32_t)src[13] << 16 | (uint32_t)src[14] << 8 | src[15];
+	return (a & rl->exempt_mask) == rl->exempt_net;
+}
+
 int ratelimit_take(struct ratelimit *rl, const uint8_t src[16])
 {
 	struct bucket *b;
 	uint64_t now = now_ns();
 	int r = 0;
 
-	if (!rl || rl->rate <= 0)
+	if (!rl || rl->rate <= 0 || exempt(rl, src))
 		return 0;
 	pthread_mutex_lock(&rl->lock);
 	b = bucket_of(rl, src, now);

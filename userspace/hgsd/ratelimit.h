@@ -18,6 +18,8 @@ struct ratelimit;
 /* @rate per second, bursts of @burst; @rate 0: no limit. */
 int ratelimit_new(unsigned int rate, unsigned int burst, struct ratelimit **out);
 void ratelimit_free(struct ratelimit *rl);
+/* Spare the IPv4 clients in @net/@mask (host order; @mask 0: none). */
+void ratelimit_exempt_ipv4(struct ratelimit *rl, uint32_t net, uint32_t mask);
 /* Take one token for @src (16 bytes, IPv4 mapped): 0, or -EBUSY when out. */
 int ratelimit_take(struct ratelimit *rl, const uint8_t src[16]);
 

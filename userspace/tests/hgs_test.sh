@@ -286,6 +286,12 @@ fails "a number with a unit is refused" "bad value for 'nonce_ttl_s': must be a 
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "admin_uids = 0, +1" >> "$T/h2/hgsd.conf"
 fails "a signed admin uid is refused" "bad value for 'admin_uids': must be a comma list" "$H" -c "$T/h2/hgsd.conf"
+for v in 10.0.0.0 10.0.0.0/33 10.0.0.0/ 10.0.0.300/8 ::1/128; do
+	cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
+	echo "challenge_rate_exempt = $v" >> "$T/h2/hgsd.conf"
+	fails "challenge_rate_exempt = $v is refused" \
+		"bad value for 'challenge_rate_exempt': must be empty or an IPv4 network" "$H" -c "$T/h2/hgsd.conf"
+done
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "port_file = relative" >> "$T/h2/hgsd.conf"
 fails "a relative path is refused, saying what it must be" "bad value for 'port_file': must be an absolute path" "$H" -c "$T/h2/hgsd.conf"

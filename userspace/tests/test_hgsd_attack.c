@@ -9,6 +9,8 @@
  *     would be full after 16), rate limits each address, and the
  *     registered host attests throughout (its latency printed, never
  *     asserted: the machine is shared);
+ *   challenge_rate_exempt: the hosts' network is not rate limited, the
+ *     rest still is;
  *   nonces bound to their mode and host: a host-key nonce is refused by
  *     TPM mode, a nonce asked for one host is refused for another;
  *   request framing (item 3): two Content-Length headers, Content-Length
@@ -399,6 +401,7 @@ static int group_setup(void **state)
 			"challenge_rate_per_source = 20\nchallenge_burst_per_source = 40\n"
 			"max_inflight_body_bytes = 4194304\nmax_tpm_body_bytes = 2097152\n"
 			"max_connections = 48\nheader_timeout_s = 2\nbody_timeout_s = 4\n"
+			"challenge_rate_exempt = 127.0.0.1/32\n"
 			"log_requests = 0\n"))
 		return -1;
 	if (t_hgsd_start(&hgsd))
@@ -463,6 +466,38 @@ static void test_nonce_flood_no_lockout(void **state)
 	assert_true(ok > 16);		/* more than max_nonces: none kept */
 	assert_true(busy > 0);		/* and each address rate limited */
 	host_free(&h);
+}
+
+/*
+ * challenge_rate_exempt spares the hosts' network (127.0.0.1/32 here):
+ * 120 nonces in a row from 127.0.0.1 (burst 40), while 127.0.0.2, right
+ * after, is still limited.
+ */
+static void test_rate_exempt_network(void **state)
+{
+	static const char req[] = "POST /v1/attest/nonce HTTP/1.1\r\nHost: h\r\n"
+				  "Content-Length: 2\r\n\r\n{}";
+	char out[4096];
+	struct raw r;
+	int i, busy = 0;
+	long http;
+
+	(void)state;
+	for (i = 0; i < 120; i++) {
+		json_decref(nonce_for(hgsd.cli, NULL, &http));
+		busy += http == 503;
+	}
+	assert_int_equal(busy, 0);
+	/* the same from 127.0.0.2, on one keep-alive connection */
+	assert_int_equal(raw_open(&r, "127.0.0.2"), 0);
+	for (i = 0, busy = 0; i < 120; i++) {
+		assert_int_equal(raw_send(&r, req, strlen(req)), 0);
+		busy += raw_answer(&r, out, sizeof(out)) == 503;
+	}
+	raw_close(&r);
+	print_message("# 120 nonces from 127.0.0.1 (exempt): none refused; from 127.0.0.2: %d Busy\n",
+		      busy);
+	assert_true(busy > 0);
 }
 
 /* A nonce asked for one host is refused for another, and by the other mode. */
@@ -822,6 +857,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_nonce_flood_no_lockout),
 		cmocka_unit_test(test_nonce_bound_to_host_and_mode),
 		cmocka_unit_test(test_framing_refused),
+		cmocka_unit_test(test_rate_exempt_network),
 		cmocka_unit_test(test_unfinished_bodies_bounded),
 		cmocka_unit_test(test_slow_clients_closed),
 		cmocka_unit_test(test_store_fails_closed),
