@@ -123,7 +123,9 @@ worker_alive() { [[ -s /run/vmshield/$1.pid ]] && kill -0 "$(cat "/run/vmshield/
 
 grep -q '\[confidentiality\]' /sys/kernel/security/lockdown ||
 	echo confidentiality >/sys/kernel/security/lockdown
-check "libvirtd runs inside the guarded host (private namespace, tmpfs state)" start_libvirtd
+t0=$SECONDS
+start_libvirtd
+check "libvirtd runs inside the guarded host (private namespace, tmpfs state; $((SECONDS - t0)) s)" test $? = 0
 check "the agent starts and attests (kernel-locked)" eval 'start_agent agent && wait_state valid 90'
 
 uuid=$(uuid_of vt-shielded)
@@ -137,7 +139,7 @@ t0=$SECONDS
 out=$("${VIRSH[@]}" start vt-lv 2>&1)
 rc=$?
 echo "$out" | diag
-check "virsh start of a shielded domain on the worker's socket" test $rc = 0
+check "virsh start of a shielded domain on the worker's socket ($((SECONDS - t0)) s)" test $rc = 0
 check "the hook started vmshield-worker serve for it" worker_alive "$uuid"
 # SeaBIOS's TPM2_Startup is sealed before it is answered: the generation
 # of the state grows once the VM's firmware reached the vTPM.
