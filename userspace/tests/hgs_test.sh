@@ -201,8 +201,8 @@ PID=
 "$H" -c "$T/hgs/hgsd.conf" 2>"$T/hgsd2.log" &
 PID=$!
 i=0
-while [ -z "$(pgrep -P "$PID" -x hgsd)" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-sleep 0.3
+# (killed only once hgsd has started: before that it fails differently)
+while ! grep -q "event=started" "$T/hgsd2.log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 KPID=$(pgrep -P "$PID" -x hgsd | head -1)
 kill -9 "$KPID" 2>/dev/null
 i=0
