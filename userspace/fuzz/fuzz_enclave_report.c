@@ -6,7 +6,7 @@
  * must be the one canonical rendering of what it says, a refused one
  * leaves the output zeroed. The input is also tried as the signature of
  * a valid body for a fixed emulated platform key (strict DER, low-S),
- * and must never verify. Seeds: ../tests/data/enclave/.
+ * and must never verify. Seeds: ../tests/data/enclave-report/.
  */
 #include <errno.h>
 #include <stdint.h>
