@@ -1498,47 +1498,55 @@ struct platform_arg {
 	int enabled;
 };
 
+/* A new platform row (its id and name known to be free). */
+static int platform_insert(sqlite3 *db, const struct platform_arg *a)
+{
+	char now[24];
+	const char *const ins[] = { a->id, a->name, a->type, a->pem, a->programs, now, now, NULL };
+
+	now_text(now);
+	return run(db, "INSERT INTO platforms(platform_id, name, type, public_key, programs, enabled, added_at, updated_at) VALUES (?,?,?,?,?,1,?,?)",
+		   ins) == 1 ? 0 : -EIO;
+}
+
+/* The same name and key again: the approved programs may change. */
+static int platform_update_programs(sqlite3 *db, const struct platform_arg *a)
+{
+	const char *const by_id[] = { a->id, NULL };
+	char progs[STORE_PLATFORM_PROGRAMS_MAX], now[24];
+	const char *const upd[] = { a->programs, now, a->id, NULL };
+	int r;
+
+	r = query_text(db, "SELECT programs FROM platforms WHERE platform_id = ?", by_id, progs,
+		       sizeof(progs));
+	if (r)
+		return r;
+	if (!strcmp(progs, a->programs))
+		return -EEXIST;
+	now_text(now);
+	return run(db, "UPDATE platforms SET programs = ?, updated_at = ? WHERE platform_id = ?",
+		   upd) == 1 ? 0 : -EIO;
+}
+
 static int platform_add_fn(sqlite3 *db, const void *p)
 {
 	const struct platform_arg *a = p;
 	const char *const by_name[] = { a->name, NULL };
 	const char *const by_id[] = { a->id, NULL };
-	char id[80], progs[STORE_PLATFORM_PROGRAMS_MAX], now[24];
+	char have[80];
 	int r;
 
-	r = query_text(db, "SELECT platform_id FROM platforms WHERE name = ?", by_name, id,
-		       sizeof(id));
-	if (r == 0 && strcmp(id, a->id))
-		return -EKEYREJECTED;	/* the name holds another key */
-	if (r && r != -ENOENT)
-		return r;
-	now_text(now);
-	if (r == 0) {
-		/* same name, same key: the approved programs may change */
-		const char *const upd[] = { a->programs, now, a->id, NULL };
-
-		r = query_text(db, "SELECT programs FROM platforms WHERE platform_id = ?", by_id,
-			       progs, sizeof(progs));
-		if (r)
-			return r;
-		if (!strcmp(progs, a->programs))
-			return -EEXIST;
-		return run(db, "UPDATE platforms SET programs = ?, updated_at = ? WHERE platform_id = ?",
-			   upd) == 1 ? 0 : -EIO;
-	}
-	r = query_text(db, "SELECT name FROM platforms WHERE platform_id = ?", by_id, id,
-		       sizeof(id));
-	if (r == 0)
-		return -EADDRINUSE;	/* the key is registered under another name */
+	r = query_text(db, "SELECT platform_id FROM platforms WHERE name = ?", by_name, have,
+		       sizeof(have));
+	if (r == 0)	/* the name is taken: by this key, or another */
+		return strcmp(have, a->id) ? -EKEYREJECTED : platform_update_programs(db, a);
 	if (r != -ENOENT)
 		return r;
-	{
-		const char *const ins[] = { a->id, a->name, a->type, a->pem, a->programs,
-					    now, now, NULL };
-
-		return run(db, "INSERT INTO platforms(platform_id, name, type, public_key, programs, enabled, added_at, updated_at) VALUES (?,?,?,?,?,1,?,?)",
-			   ins) == 1 ? 0 : -EIO;
-	}
+	r = query_text(db, "SELECT name FROM platforms WHERE platform_id = ?", by_id, have,
+		       sizeof(have));
+	if (r == 0)
+		return -EADDRINUSE;	/* the key is registered under another name */
+	return r == -ENOENT ? platform_insert(db, a) : r;
 }
 
 int store_platform_add(struct store *st, const char *id, const char *name, const char *type,

@@ -596,6 +596,22 @@ static json_t *tpm_with_enclave_report(EVP_PKEY *plat, const uint8_t *named_key,
 	return ans;
 }
 
+/* The agent's hook: the enclave report for HGS's nonce, signed by @arg's key. */
+static int report_for_nonce(void *arg, const uint8_t nonce[32], uint8_t **body, size_t *blen,
+			    uint8_t **sig, size_t *slen)
+{
+	struct vms_enclave_report r;
+
+	t_er_facts(arg, &r);
+	memcpy(r.nonce, nonce, 32);
+	memcpy(r.enclave_key, enclave_pk, 32);
+	*body = t_malloc(VMS_ER_BODY_MAX + 1);
+	*sig = t_malloc(VMS_ER_SIG_MAX);
+	*blen = t_er_body(&r, (char *)*body, VMS_ER_BODY_MAX + 1);
+	*slen = t_er_sign(arg, *body, *blen, 0, *sig);
+	return 0;
+}
+
 static void enclave_report_in_tpm_mode(void **state)
 {
 	EVP_PKEY *plat = vms_pkey_gen_p256();
@@ -622,6 +638,22 @@ static void enclave_report_in_tpm_mode(void **state)
 	assert_non_null(strstr(json_string_value(json_object_get(a, "policies")),
 			       "enclave-report,platform=emulated"));
 	json_decref(a);
+	/* the client's hook (what hgs-agent will call) sends it too */
+	{
+		struct vms_tpm_attest_input in = {
+			.host = "host-a", .enclave_pk = enclave_pk, .report = report,
+			.event_log_path = bios, .ima_log_path = imal,
+			.enclave_report = report_for_nonce, .enclave_report_arg = plat,
+		};
+		char err[128];
+		long http = 0;
+
+		assert_int_equal(vms_hgs_attest_tpm(cli, tpm, &in, &http, &a, err), 0);
+		assert_int_equal(http, 200);
+		assert_string_equal(json_string_value(json_object_get(a, "placement")),
+				    "hypervisor");
+		json_decref(a);
+	}
 	/* without the report, the same host is kernel placement */
 	a = attest_as("host-a", 200, "Passed");
 	assert_string_equal(json_string_value(json_object_get(a, "placement")), "kernel");
