@@ -168,7 +168,7 @@ static enum vms_hgs_reason check_report(struct hgsd *h, struct answer *a,
 		r = enclave_check(h, a, &t->ev, t->nonce, t->pk, pol, er, pname);
 		if (r != HGS_PASSED)
 			return r;
-		level = VMSHIELD_ISOLATION_HYPERVISOR;
+		level = enclave_level(rep->level);
 	} else if (rep->placement == VMSHIELD_PLACEMENT_HYPERVISOR) {
 		return HGS_R_ENCLAVE_REPORT_MISSING;
 	}

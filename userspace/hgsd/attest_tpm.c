@@ -640,7 +640,7 @@ static enum vms_hgs_reason check_placement(struct hgsd *h, struct tpm_attempt *a
 				  &at->er, at->pname);
 		if (r != HGS_PASSED)
 			return r;
-		level = VMSHIELD_ISOLATION_HYPERVISOR;
+		level = enclave_level(rep->level);
 	} else if (rep->placement == VMSHIELD_PLACEMENT_HYPERVISOR) {
 		return HGS_R_ENCLAVE_REPORT_MISSING;
 	}

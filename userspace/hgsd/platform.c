@@ -253,6 +253,12 @@ enum vms_hgs_reason enclave_check(struct hgsd *h, struct answer *a,
 	return HGS_PASSED;
 }
 
+unsigned int enclave_level(unsigned int host_level)
+{
+	return host_level >= VMSHIELD_ISOLATION_KERNEL_LOCKED ? VMSHIELD_ISOLATION_HYPERVISOR :
+	       host_level;
+}
+
 void enclave_cert_info(const struct vms_enclave_report *er, const char *pname,
 		       const char *host_facts, struct vms_health_cert_info *info)
 {
@@ -263,7 +269,7 @@ void enclave_cert_info(const struct vms_enclave_report *er, const char *pname,
 	vms_hex_encode(er->program, 32, prog);
 	vms_hex_encode(er->boot_id, 16, boot);
 	info->placement = VMSHIELD_PLACEMENT_HYPERVISOR;
-	info->level = VMSHIELD_ISOLATION_HYPERVISOR;
+	info->level = enclave_level(info->level);
 	info->platform = er->platform;
 	snprintf(info->facts, sizeof(info->facts),
 		 "placement=hypervisor platform=%s platform_name=%s platform_id=%s program=%s boot_id=%s %s",

@@ -56,8 +56,17 @@ enum vms_hgs_reason enclave_check(struct hgsd *h, struct answer *a,
 				  char pname[65]);
 
 /*
- * Fill @info's placement, level, platform and the facts that name them for
- * a verified enclave report @er on platform @pname (the host's own facts,
+ * The isolation level a host earns with a verified enclave report: the
+ * keys are out of its kernel, but the kernel still decides who may use
+ * them (worker identity, DESIGN.md section 3), so `hypervisor` only when
+ * the host's own facts are `kernel-locked`; else the host's own level.
+ */
+unsigned int enclave_level(unsigned int host_level);
+
+/*
+ * Fill @info's placement, level (enclave_level() of the host's level
+ * already in @info->level), platform and the facts that name them for a
+ * verified enclave report @er on platform @pname (the host's own facts,
  * @host_facts, kept after them).
  */
 void enclave_cert_info(const struct vms_enclave_report *er, const char *pname,

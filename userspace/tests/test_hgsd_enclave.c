@@ -136,6 +136,7 @@ struct er_opts {
 	EVP_PKEY *signer;	/* default: plat */
 	EVP_PKEY *named;	/* whose platform id the body names; default: signer */
 	int other_nonce, other_key, high_s, garbage;
+	int host_open;		/* the host's own report: kernel-open */
 	const uint8_t *program;	/* default: program */
 };
 
@@ -186,9 +187,9 @@ static json_t *attest_hk(const struct host *h, const struct er_opts *o, long htt
 		assert_int_equal(vms_b64_decode(nb, strlen(nb), 32, &nonce, &nlen), 0);
 	}
 	rep.placement = VMSHIELD_PLACEMENT_KERNEL;
-	rep.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
-	rep.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
-	rep.sig_enforced = 1;
+	rep.level = o->host_open ? VMSHIELD_ISOLATION_KERNEL_OPEN : VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	rep.lockdown = o->host_open ? VMSHIELD_LOCKDOWN_NONE : VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	rep.sig_enforced = !o->host_open;
 	rep.module_sig_ok = 1;
 	memcpy(rep.enclave_pk, h->epk, 32);
 	assert_true(vms_report_format(&rep, report, sizeof(report)) > 0);
@@ -250,10 +251,10 @@ static void ensure_platform(void)
 	json_decref(platform_add("emulated", "rig", plat, progs, 200, "Passed"));
 }
 
-/* A KP for VM1 (shielded), optionally requiring the hypervisor placement. */
-static char *make_kp(uint32_t placement, uint32_t mask, uint8_t tk[32])
+/* A KP for VM1 (@policy), optionally requiring the hypervisor placement. */
+static char *make_kp_policy(uint32_t policy, uint32_t placement, uint32_t mask, uint8_t tk[32])
 {
-	struct vms_kp_info b = { .policy = VMS_KR_POLICY_SHIELDED,
+	struct vms_kp_info b = { .policy = policy,
 				 .min_placement = placement, .platform_mask = mask };
 	uint8_t *der;
 	size_t len;
@@ -266,6 +267,11 @@ static char *make_kp(uint32_t placement, uint32_t mask, uint8_t tk[32])
 	b64 = vms_b64_encode(der, len);
 	free(der);
 	return b64;
+}
+
+static char *make_kp(uint32_t placement, uint32_t mask, uint8_t tk[32])
+{
+	return make_kp_policy(VMS_KR_POLICY_SHIELDED, placement, mask, tk);
 }
 
 static json_t *release_kp(const char *cert, const char *kp, long http, const char *sub)
@@ -462,6 +468,40 @@ static void test_kp_requires_hypervisor(void **state)
 	host_free(&h);
 }
 
+/*
+ * The keys are out of the host kernel, but that kernel still decides who
+ * may use them: a host whose own facts are kernel-open gets the
+ * hypervisor placement and its own level, so no shielded key.
+ */
+static void test_hypervisor_on_unlocked_host(void **state)
+{
+	struct er_opts o = { .host_open = 1 };
+	struct vms_health_cert_info info;
+	struct host h;
+	char *cert, *kp;
+	uint8_t tk[32];
+
+	(void)state;
+	ensure_platform();
+	host_new(&h, "hv-open");
+	cert = attest_cert(&h, &o, &info);
+	assert_int_equal(info.placement, VMSHIELD_PLACEMENT_HYPERVISOR);
+	assert_int_equal(info.platform, VMS_PLATFORM_EMULATED);
+	assert_int_equal(info.level, VMSHIELD_ISOLATION_KERNEL_OPEN);
+	kp = make_kp(VMS_KP_PLACEMENT_HYPERVISOR, 0, tk);
+	json_decref(release_kp(cert, kp, 403, "IsolationLevelInsufficientForPolicy"));
+	free(kp);
+	kp = make_kp_policy(VMS_KR_POLICY_ENCRYPTION_SUPPORTED, VMS_KP_PLACEMENT_HYPERVISOR, 0, tk);
+	json_decref(release_kp(cert, kp, 200, "Passed"));
+	free(kp);
+	free(cert);
+	/* and min_isolation_level hypervisor refuses it */
+	set_policy("min_isolation_level", "hypervisor");
+	attest_expect(&h, &o, "IsolationLevelTooLow");
+	set_policy("min_isolation_level", "kernel-open");
+	host_free(&h);
+}
+
 static void test_refuse_unregistered_platform_key(void **state)
 {
 	struct er_opts o = { .signer = rogue };	/* names itself: not registered */
@@ -587,6 +627,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_off_by_default),
 		cmocka_unit_test(test_platform_admin),
 		cmocka_unit_test(test_kp_requires_hypervisor),
+		cmocka_unit_test(test_hypervisor_on_unlocked_host),
 		cmocka_unit_test(test_refuse_unregistered_platform_key),
 		cmocka_unit_test(test_refuse_report_signed_by_other_key),
 		cmocka_unit_test(test_refuse_report_other_nonce),

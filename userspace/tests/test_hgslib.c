@@ -189,9 +189,9 @@ static void test_health_cert_placement(void **state)
 	in.platform = VMS_PLATFORM_NONE;
 	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), -EINVAL);
 	in.platform = VMS_PLATFORM_EMULATED;
-	in.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
-	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), -EINVAL);
 	in.placement = VMSHIELD_PLACEMENT_KERNEL;
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), -EINVAL);
+	in.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
 	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), -EINVAL);
 	in.platform = VMS_PLATFORM__MAX;
 	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), -EINVAL);
@@ -199,6 +199,17 @@ static void test_health_cert_placement(void **state)
 	in.platform = VMS_PLATFORM_NONE;
 	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), -EINVAL);
 	assert_null(c);
+	/* the hypervisor placement on a host whose kernel is not locked */
+	in.placement = VMSHIELD_PLACEMENT_HYPERVISOR;
+	in.platform = VMS_PLATFORM_EMULATED;
+	in.level = VMSHIELD_ISOLATION_KERNEL_OPEN;
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), 0);
+	assert_int_equal(vms_health_cert_parse(c, &out), 0);
+	assert_int_equal(out.placement, VMSHIELD_PLACEMENT_HYPERVISOR);
+	assert_int_equal(out.level, VMSHIELD_ISOLATION_KERNEL_OPEN);
+	X509_free(c);
+	c = NULL;
+	in.platform = VMS_PLATFORM_NONE;
 	/* kernel placement (0 = unset is kernel): read back as kernel, none */
 	in.placement = 0;
 	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), 0);

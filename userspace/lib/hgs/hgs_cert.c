@@ -135,8 +135,9 @@ static unsigned int placement_of(const struct vms_health_cert_info *in)
 }
 
 /*
- * The hypervisor placement, the hypervisor level and a platform go
- * together; the kernel placement has none of them.
+ * The hypervisor placement and a platform go together; the hypervisor
+ * level needs them (the placement may come with a lower level: the host
+ * kernel's own facts still decide who may use the keys).
  */
 static int placement_check(const struct vms_health_cert_info *in)
 {
@@ -146,7 +147,7 @@ static int placement_check(const struct vms_health_cert_info *in)
 		return -EINVAL;
 	if (in->platform >= VMS_PLATFORM__MAX)
 		return -EINVAL;
-	if ((pl == VMSHIELD_PLACEMENT_HYPERVISOR) != (in->level == VMSHIELD_ISOLATION_HYPERVISOR) ||
+	if ((in->level == VMSHIELD_ISOLATION_HYPERVISOR && pl != VMSHIELD_PLACEMENT_HYPERVISOR) ||
 	    (pl == VMSHIELD_PLACEMENT_HYPERVISOR) != (in->platform != VMS_PLATFORM_NONE))
 		return -EINVAL;
 	return 0;
@@ -266,7 +267,7 @@ static int get_issued(X509 *c, time_t *out)
 /*
  * Placement and platform: both or neither (a certificate issued before
  * they existed is kernel placement, no platform). The hypervisor
- * placement, the hypervisor level and a platform go together.
+ * placement and a platform go together; the hypervisor level needs them.
  */
 static int get_placement(X509 *c, struct vms_health_cert_info *out)
 {
@@ -289,8 +290,8 @@ static int get_placement(X509 *c, struct vms_health_cert_info *out)
 		return -EINVAL;
 	out->placement = (unsigned int)x;
 	out->platform = (unsigned int)y;
-	if ((out->placement == VMSHIELD_PLACEMENT_HYPERVISOR) !=
-	    (out->level == VMSHIELD_ISOLATION_HYPERVISOR) ||
+	if ((out->level == VMSHIELD_ISOLATION_HYPERVISOR &&
+	     out->placement != VMSHIELD_PLACEMENT_HYPERVISOR) ||
 	    (out->placement == VMSHIELD_PLACEMENT_HYPERVISOR) != (y != VMS_PLATFORM_NONE))
 		return -EINVAL;
 	return 0;
