@@ -4,7 +4,8 @@
 # seeded from the captured rig artifacts; TAP on stdout, one test per
 # harness. FUZZ_SECONDS (default 20) per harness; FUZZ_SECONDS=0 only
 # replays the seeds and the corpus gathered so far, once each (the smoke
-# test of make check-unit; make check-san fuzzes 20 s, make soak 600 s).
+# test of make check-unit); FUZZ_BUDGET (below) shares a total wall time
+# out among them (make check-san: 40 s; make soak: 600 s each).
 # Arguments name harnesses (default: all); FUZZ_JOBS of them run at a
 # time (default: the number of CPUs). Builds them first (make -C
 # userspace fuzz).
@@ -47,6 +48,20 @@ if (($# > 0)); then names=("$@"); else
 fi
 echo "1..${#names[@]}"
 
+# FUZZ_JOBS harnesses at a time (each one is a single-threaded process);
+# their TAP is printed in order once all are done.
+jobs_max=${FUZZ_JOBS:-$(nproc)}
+# FUZZ_BUDGET=T (make check): T seconds of wall time for all of them
+# together (FUZZ_JOBS at a time), shared out evenly, at least 5 s each;
+# it overrides FUZZ_SECONDS, so adding a harness does not lengthen make
+# check (each harness gets less; make soak gives each its 600 s).
+if [[ ${FUZZ_BUDGET:-} =~ ^[0-9]+$ ]] && ((FUZZ_BUDGET > 0 && ${#names[@]} > 0)); then
+	waves=$(((${#names[@]} + jobs_max - 1) / jobs_max))
+	SECS=$((FUZZ_BUDGET / waves))
+	((SECS >= 5)) || SECS=5
+	limit=(-max_total_time="$SECS") what="${SECS}s"
+fi
+
 # fuzz_one N NAME: run one harness; its TAP lines on stdout
 fuzz_one() {
 	local n=$1 name=$2 bin="$OUT/$2" corpus="$OUT/corpus-$2" log="$OUT/$2.log"
@@ -78,9 +93,6 @@ fuzz_one() {
 	fi
 }
 
-# FUZZ_JOBS harnesses at a time (each one is a single-threaded process);
-# their TAP is printed in order once all are done.
-jobs_max=${FUZZ_JOBS:-$(nproc)}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 n=0 running=0
