@@ -4,9 +4,10 @@
 # seeded from the captured rig artifacts; TAP on stdout, one test per
 # harness. FUZZ_SECONDS (default 20) per harness; FUZZ_SECONDS=0 only
 # replays the seeds and the corpus gathered so far, once each (the smoke
-# test of make check-unit; make check-san fuzzes 10 s each). FUZZ_RUNS=N
-# instead runs each harness for N executions whatever the time (make soak:
-# 10 million). Each harness's line gives its executions and coverage.
+# test of make check-unit); FUZZ_BUDGET (below) shares a total wall time
+# out among them (make check-san: 40 s). FUZZ_RUNS=N instead runs each
+# harness for N executions whatever the time (make soak: 10 million).
+# Each harness's line gives its executions and coverage (edges).
 # Arguments name harnesses (default: all); FUZZ_JOBS of them run at a
 # time (default: the number of CPUs). Builds them first (make -C
 # userspace fuzz).
@@ -33,7 +34,7 @@ if ! make -s -C "$REPO/userspace" fuzz >"$OUT.build.log" 2>&1; then
 fi
 
 # seeds per harness: its corpus in the tree (userspace/fuzz/corpus/NAME/),
-# and for the TPM ones the captured rig artifacts
+# and the captured rig artifacts
 seeds() {
 	ls "$REPO/userspace/fuzz/corpus/$1"/* 2>/dev/null
 	case $1 in
@@ -42,6 +43,7 @@ seeds() {
 	fuzz_ima_sig) ls "$DATA"/../ima/*.sig "$DATA"/../ima/*.der ;;
 	fuzz_tpm2b) ls "$DATA"/*.pub "$DATA"/*.attest "$DATA"/*.sig ;;
 	fuzz_worker_ctrl) ls "$DATA"/../ctrl/*.bin ;;
+	fuzz_enclave_report) ls "$DATA"/../enclave-report/report-v1.* ;;
 	esac
 }
 
@@ -52,6 +54,20 @@ if (($# > 0)); then names=("$@"); else
 	done
 fi
 echo "1..${#names[@]}"
+
+# FUZZ_JOBS harnesses at a time (each one is a single-threaded process);
+# their TAP is printed in order once all are done.
+jobs_max=${FUZZ_JOBS:-$(nproc)}
+# FUZZ_BUDGET=T (make check): T seconds of wall time for all of them
+# together (FUZZ_JOBS at a time), shared out evenly, at least 5 s each;
+# it overrides FUZZ_SECONDS, so adding a harness does not lengthen make
+# check (each harness gets less; make soak gives each its 600 s).
+if [[ ${FUZZ_BUDGET:-} =~ ^[0-9]+$ ]] && ((FUZZ_BUDGET > 0 && ${#names[@]} > 0 && RUNS == 0)); then
+	waves=$(((${#names[@]} + jobs_max - 1) / jobs_max))
+	SECS=$((FUZZ_BUDGET / waves))
+	((SECS >= 5)) || SECS=5
+	limit=(-max_total_time="$SECS") what="${SECS}s"
+fi
 
 # fuzz_one N NAME: run one harness; its TAP lines on stdout
 fuzz_one() {
@@ -87,9 +103,6 @@ fuzz_one() {
 	fi
 }
 
-# FUZZ_JOBS harnesses at a time (each one is a single-threaded process);
-# their TAP is printed in order once all are done.
-jobs_max=${FUZZ_JOBS:-$(nproc)}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 n=0 running=0

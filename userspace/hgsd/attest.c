@@ -11,10 +11,13 @@
  * host; unexpired, unspent); the host (registered, enabled); the
  * signature by its registered key over the evidence, after which the
  * nonce is spent whatever the outcome (nonce.c keeps nothing for a nonce
- * until then); the report (well formed, naming the
- * enclave key sent); the policies (min_isolation_level,
+ * until then); the report (well formed, naming the enclave key sent);
+ * with an enclave report, the report (platform.c: registered platform,
+ * its signature, this nonce, the same enclave key, an approved program)
+ * and then the hypervisor placement; the policies (min_isolation_level,
  * require_module_sig). Then a health certificate is issued whose
- * extensions say that the enclave binding rests on the host key alone.
+ * extensions say that the enclave binding rests on the host key alone,
+ * and which placement and platform the enclave has.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +31,7 @@
 #include "keyproc.h"
 #include "log.h"
 #include "nonce.h"
+#include "platform.h"
 #include "store.h"
 #include "vms_b64.h"
 #include "vms_cleanup_ssl.h"
@@ -92,12 +96,14 @@ struct hk_request {
 	uint8_t *nonce, *sig;
 	size_t nlen, siglen;
 	const char *host, *report;	/* in the request body */
+	struct enclave_evidence ev;	/* optional: the hypervisor placement */
 };
 
 static void hk_request_free(struct hk_request *t)
 {
 	free(t->nonce);
 	free(t->sig);
+	enclave_evidence_free(&t->ev);
 }
 
 /* {session, nonce, host, enclave_pk, report, signature}; else @a refused. */
@@ -120,7 +126,7 @@ static int parse_hk_request(struct request *rq, struct answer *a, struct hk_requ
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'host' must match [A-Za-z0-9._-]{1,64}");
 		return -EINVAL;
 	}
-	return 0;
+	return enclave_evidence_parse(rq, a, &t->ev);
 }
 
 /*
@@ -152,15 +158,33 @@ static enum vms_hgs_reason check_host_signature(struct hgsd *h, struct answer *a
 	return r;
 }
 
-/* The report: well formed, naming the enclave key sent, within the policy. */
-static enum vms_hgs_reason check_report(const struct hk_request *t, const struct policy *pol,
-					struct vms_isolation_report *rep)
+/*
+ * The report: well formed, naming the enclave key sent; with an enclave
+ * report, that report verified (the level is then hypervisor); within
+ * the policy at the level earned.
+ */
+static enum vms_hgs_reason check_report(struct hgsd *h, struct answer *a,
+					const struct hk_request *t, const struct policy *pol,
+					struct vms_isolation_report *rep,
+					struct vms_enclave_report *er, char pname[65])
 {
+	enum vms_hgs_reason r;
+	unsigned int level;
+
 	if (vms_report_parse(t->report, strlen(t->report), rep))
 		return HGS_R_REPORT_MALFORMED;
 	if (CRYPTO_memcmp(rep->enclave_pk, t->pk, 32))
 		return HGS_R_ENCLAVE_KEY_MISMATCH;
-	if (rep->level < pol->min_isolation_level)
+	level = rep->level;
+	if (t->ev.present) {
+		r = enclave_check(h, a, &t->ev, t->nonce, t->pk, pol, er, pname);
+		if (r != HGS_PASSED)
+			return r;
+		level = enclave_level(rep->level);
+	} else if (rep->placement == VMSHIELD_PLACEMENT_HYPERVISOR) {
+		return HGS_R_ENCLAVE_REPORT_MISSING;
+	}
+	if (level < pol->min_isolation_level)
 		return HGS_R_ISOLATION_LEVEL_TOO_LOW;
 	if (pol->require_module_sig && !rep->module_sig_ok)
 		return HGS_R_MODULE_SIGNATURE_NOT_VERIFIED;
@@ -171,16 +195,22 @@ static enum vms_hgs_reason check_report(const struct hk_request *t, const struct
 static enum vms_hgs_reason issue_cert(struct hgsd *h, const struct hk_request *t,
 				      const struct policy *pol,
 				      const struct vms_isolation_report *rep,
+				      const struct vms_enclave_report *er, const char *pname,
 				      struct vms_health_cert_info *info, uint8_t **der, size_t *len)
 {
+	char host_facts[128];
+
 	snprintf(info->host, sizeof(info->host), "%s", t->host);
 	strcpy(info->mode, VMS_HC_MODE_HOST_KEY);
 	strcpy(info->binding, VMS_HC_BINDING_HOST_KEY);
 	info->level = rep->level;
+	info->placement = VMSHIELD_PLACEMENT_KERNEL;
 	policies_passed(pol, rep, info->policies, sizeof(info->policies));
-	snprintf(info->facts, sizeof(info->facts),
-		 "placement=kernel lockdown=%s sig_enforced=%d module_sig_ok=%d",
+	snprintf(host_facts, sizeof(host_facts), "lockdown=%s sig_enforced=%d module_sig_ok=%d",
 		 vms_lockdown_level_name(rep->lockdown), rep->sig_enforced, rep->module_sig_ok);
+	snprintf(info->facts, sizeof(info->facts), "placement=kernel %s", host_facts);
+	if (t->ev.present)
+		enclave_cert_info(er, pname, host_facts, info);
 	memcpy(info->enclave_pk, t->pk, 32);
 	info->issued = state_issue_time(h);
 	if (keyproc_issue(info, h->cfg.cert_validity_s, h->cfg.cert_margin_s, der, len))
@@ -195,9 +225,11 @@ static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
 {
 	_cleanup_(hk_request_free) struct hk_request t = { 0 };
 	struct vms_isolation_report rep;
+	struct vms_enclave_report er;
 	enum vms_hgs_reason r;
 	const char *why;
 	struct policy pol;
+	char pname[65];
 
 	memset(info, 0, sizeof(*info));
 	if (parse_hk_request(rq, a, &t))
@@ -216,10 +248,10 @@ static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
 	if (r != HGS_PASSED)
 		return r;
 	state_policy(h, &pol);
-	r = check_report(&t, &pol, &rep);
+	r = check_report(h, a, &t, &pol, &rep, &er, pname);
 	if (r != HGS_PASSED)
 		return r;
-	return issue_cert(h, &t, &pol, &rep, info, der, len);
+	return issue_cert(h, &t, &pol, &rep, &er, pname, info, der, len);
 }
 
 void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
@@ -259,11 +291,13 @@ void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
 	if (h->cfg.log_requests)
 		log_info("attest", "host=%s result=Passed level=%s cert_sha256=%s", host,
 			 vms_isolation_name(info.level), fpr);
-	answer_ok(a, json_pack("{s:s, s:I, s:I, s:s, s:s}",
+	answer_ok(a, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}",
 			       "health_certificate", b64,
 			       "not_before", (json_int_t)(info.issued - h->cfg.cert_margin_s),
 			       "not_after", (json_int_t)(info.issued + h->cfg.cert_validity_s +
 							 h->cfg.cert_margin_s),
 			       "isolation_level", vms_isolation_name(info.level),
-			       "attestation_mode", info.mode));
+			       "attestation_mode", info.mode,
+			       "placement", vms_placement_name(info.placement),
+			       "platform", vms_platform_name(info.platform)));
 }

@@ -42,6 +42,7 @@
 #include "keyproc.h"
 #include "log.h"
 #include "nonce.h"
+#include "platform.h"
 #include "store.h"
 #include "tpm_session.h"
 #include "vms_b64.h"
@@ -379,10 +380,12 @@ struct tpm_request {
 	uint8_t *nonce, *cred, *attest, *sig, *pcrs, *evlog, *ima;
 	size_t nlen, clen, alen, slen, plen, evlen, imalen;
 	const char *host, *report;
+	struct enclave_evidence ev;	/* optional: the hypervisor placement */
 };
 
 static void tpm_request_free(struct tpm_request *t)
 {
+	enclave_evidence_free(&t->ev);
 	free(t->nonce);
 	if (t->cred)
 		OPENSSL_cleanse(t->cred, t->clen);
@@ -420,7 +423,7 @@ static int parse_request(struct request *rq, struct answer *a, struct tpm_reques
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'host' must match [A-Za-z0-9._-]{1,64}");
 		return -EINVAL;
 	}
-	return 0;
+	return enclave_evidence_parse(rq, a, &t->ev);
 }
 
 /* "0..n" values in ascending PCR order -> indexed by PCR number. */
@@ -498,6 +501,8 @@ struct tpm_attempt {
 	struct tpm_state *tpm;
 	struct policy pol;
 	struct vms_tpm_verdict v;
+	struct vms_enclave_report er;	/* verified, when the request has one */
+	char pname[65];
 };
 
 static void tpm_attempt_done(struct tpm_attempt *at)
@@ -632,12 +637,37 @@ static void evidence_of(const struct tpm_attempt *at, struct vms_tpm_evidence *e
 }
 
 /*
+ * The enclave report, when there is one, against the enclave key the
+ * kernel's own IMA entry named; then the level earned against the policy.
+ */
+static enum vms_hgs_reason check_placement(struct hgsd *h, struct tpm_attempt *at,
+					   struct answer *a)
+{
+	const struct vms_isolation_report *rep = &at->v.report;
+	unsigned int level = rep->level;
+	enum vms_hgs_reason r;
+
+	if (at->t.ev.present) {
+		r = enclave_check(h, a, &at->t.ev, at->t.nonce, rep->enclave_pk, &at->pol,
+				  &at->er, at->pname);
+		if (r != HGS_PASSED)
+			return r;
+		level = enclave_level(rep->level);
+	} else if (rep->placement == VMSHIELD_PLACEMENT_HYPERVISOR) {
+		return HGS_R_ENCLAVE_REPORT_MISSING;
+	}
+	if (level < at->pol.min_isolation_level)
+		return HGS_R_ISOLATION_LEVEL_TOO_LOW;
+	return HGS_PASSED;
+}
+
+/*
  * The quote, counters, boot log and baselines, IMA binding and policies
- * (vms_tpm_attest_verify), then the isolation level of the report it
- * certified (from the kernel's own IMA entry).
+ * (vms_tpm_attest_verify), then the enclave report and the isolation
+ * level of the report it certified (from the kernel's own IMA entry).
  */
 static enum vms_hgs_reason verify_evidence(struct hgsd *h, struct tpm_attempt *at,
-					   char *detail, size_t dlen)
+					   struct answer *a, char *detail, size_t dlen)
 {
 	struct vms_tpm_clock prev = { 0 };
 	struct vms_tpm_verifier ver = { 0 };
@@ -672,9 +702,7 @@ static enum vms_hgs_reason verify_evidence(struct hgsd *h, struct tpm_attempt *a
 		snprintf(detail, dlen, "%s", at->v.detail);
 		return r;
 	}
-	if (at->v.report.level < at->pol.min_isolation_level)
-		return HGS_R_ISOLATION_LEVEL_TOO_LOW;
-	return HGS_PASSED;
+	return check_placement(h, at, a);
 }
 
 /* The health certificate for what was verified, signed by the key process. */
@@ -683,6 +711,7 @@ static enum vms_hgs_reason issue_cert(struct hgsd *h, const struct tpm_attempt *
 				      uint8_t **der, size_t *len)
 {
 	const struct vms_isolation_report *rep = &at->v.report;
+	char host_facts[128];
 
 	memset(info, 0, sizeof(*info));
 	snprintf(info->host, sizeof(info->host), "%s", at->t.host);
@@ -692,9 +721,12 @@ static enum vms_hgs_reason issue_cert(struct hgsd *h, const struct tpm_attempt *
 	info->level = rep->level;
 	if (policies_passed(at->tpm, &at->pol, &at->v, info->policies, sizeof(info->policies)))
 		return HGS_R_INTERNAL_ERROR;
-	snprintf(info->facts, sizeof(info->facts),
-		 "placement=kernel lockdown=%s sig_enforced=%d module_sig_ok=%d",
+	info->placement = VMSHIELD_PLACEMENT_KERNEL;
+	snprintf(host_facts, sizeof(host_facts), "lockdown=%s sig_enforced=%d module_sig_ok=%d",
 		 vms_lockdown_level_name(rep->lockdown), rep->sig_enforced, rep->module_sig_ok);
+	snprintf(info->facts, sizeof(info->facts), "placement=kernel %s", host_facts);
+	if (at->t.ev.present)
+		enclave_cert_info(&at->er, at->pname, host_facts, info);
 	memcpy(info->enclave_pk, rep->enclave_pk, 32);
 	info->issued = state_issue_time(h);
 	if (keyproc_issue(info, h->cfg.cert_validity_s, h->cfg.cert_margin_s, der, len))
@@ -725,7 +757,7 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq, struct ans
 	r = read_pcrs(&at, a);
 	if (r != HGS_PASSED)
 		return r;
-	r = verify_evidence(h, &at, detail, dlen);
+	r = verify_evidence(h, &at, a, detail, dlen);
 	if (r != HGS_PASSED)
 		return r;
 	r = commit_clock(h, at.t.host, &at.v.clock);
@@ -766,12 +798,14 @@ void handle_tpm_attest(struct hgsd *h, struct request *rq, struct answer *a)
 	if (h->cfg.log_requests)
 		log_info("attest-tpm", "host=%s result=Passed mode=tpm level=%s cert_sha256=%s",
 			 host, vms_isolation_name(info.level), fpr);
-	answer_ok(a, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s}",
+	answer_ok(a, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}",
 			       "health_certificate", b64,
 			       "not_before", (json_int_t)(info.issued - h->cfg.cert_margin_s),
 			       "not_after", (json_int_t)(info.issued + h->cfg.cert_validity_s +
 							 h->cfg.cert_margin_s),
 			       "isolation_level", vms_isolation_name(info.level),
 			       "attestation_mode", info.mode,
+			       "placement", vms_placement_name(info.placement),
+			       "platform", vms_platform_name(info.platform),
 			       "policies", info.policies));
 }

@@ -242,6 +242,8 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 	/* The key process unwraps, checks VM id and policy, and wraps. */
 	memcpy(krq.enclave_pk, out->cert.enclave_pk, 32);
 	krq.level = out->cert.level;
+	krq.placement = out->cert.placement;
+	krq.platform = out->cert.platform;
 	krq.attest_mode = !strcmp(out->cert.mode, "tpm") ? VMS_KP_ATTEST_TPM :
 			  VMS_KP_ATTEST_HOST_KEY;
 	krq.lifetime_s = h->cfg.release_lifetime_s;

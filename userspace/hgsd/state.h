@@ -45,6 +45,7 @@ struct policy {
 	time_t revocation_cutoff;		/* 0 = none */
 	unsigned int worker_policy_version;
 	int admin_cert_allow_list;		/* only allowed admin certificates */
+	unsigned int platform_types;		/* 1 << platform type a hypervisor claim may rest on */
 	unsigned int n_digests;
 	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
 };

@@ -149,6 +149,21 @@ static const char *const migrations[] = {
 	"INSERT INTO settings VALUES ('tpm_report_at_load', '0', strftime('%s','now'));\n",
 	/* 5 -> 6: IMA violations fail the runtime policies unless allowed */
 	"INSERT INTO settings VALUES ('tpm_allow_ima_violations', '0', strftime('%s','now'));\n",
+	/*
+	 * 6 -> 7: the hypervisor placement. Registered enclave platforms
+	 * (none at first: every hypervisor claim is refused until an admin
+	 * registers one), keyed by platform id = SHA-256 of the platform
+	 * key's DER SPKI; programs: approved enclave program digests, a
+	 * comma list ('' = any). platform_types: which platform types a
+	 * hypervisor claim may rest on.
+	 */
+	"CREATE TABLE platforms (\n"
+	"  platform_id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"
+	"  type TEXT NOT NULL CHECK (type IN ('emulated', 'sev-snp', 'nitro')),\n"
+	"  public_key TEXT NOT NULL, programs TEXT NOT NULL DEFAULT '',\n"
+	"  enabled INTEGER NOT NULL DEFAULT 1, added_at INTEGER NOT NULL,\n"
+	"  updated_at INTEGER NOT NULL);\n"
+	"INSERT INTO settings VALUES ('platform_types', 'emulated,sev-snp,nitro', strftime('%s','now'));\n",
 };
 #define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
 
@@ -1692,5 +1707,151 @@ int store_count(struct store *st, const char *sql, long *out)
 	r = query_text(st->db, sql, NULL, buf, sizeof(buf));
 	pthread_mutex_unlock(&st->lock);
 	*out = r ? 0 : atol(buf);
+	return r;
+}
+
+/* ---- enclave platforms (the hypervisor placement) ------------------------- */
+
+struct platform_arg {
+	const char *id, *name, *type, *pem, *programs;
+	int enabled;
+};
+
+/* A new platform row (its id and name known to be free). */
+static int platform_insert(sqlite3 *db, const struct platform_arg *a)
+{
+	char now[24];
+	const char *const ins[] = { a->id, a->name, a->type, a->pem, a->programs, now, now, NULL };
+
+	now_text(now);
+	return run(db, "INSERT INTO platforms(platform_id, name, type, public_key, programs, enabled, added_at, updated_at) VALUES (?,?,?,?,?,1,?,?)",
+		   ins) == 1 ? 0 : -EIO;
+}
+
+/* The same name and key again: the approved programs may change. */
+static int platform_update_programs(sqlite3 *db, const struct platform_arg *a)
+{
+	const char *const by_id[] = { a->id, NULL };
+	char progs[STORE_PLATFORM_PROGRAMS_MAX], now[24];
+	const char *const upd[] = { a->programs, now, a->id, NULL };
+	int r;
+
+	r = query_text(db, "SELECT programs FROM platforms WHERE platform_id = ?", by_id, progs,
+		       sizeof(progs));
+	if (r)
+		return r;
+	if (!strcmp(progs, a->programs))
+		return -EEXIST;
+	now_text(now);
+	return run(db, "UPDATE platforms SET programs = ?, updated_at = ? WHERE platform_id = ?",
+		   upd) == 1 ? 0 : -EIO;
+}
+
+static int platform_add_fn(sqlite3 *db, const void *p)
+{
+	const struct platform_arg *a = p;
+	const char *const by_name[] = { a->name, NULL };
+	const char *const by_id[] = { a->id, NULL };
+	char have[80];
+	int r;
+
+	r = query_text(db, "SELECT platform_id FROM platforms WHERE name = ?", by_name, have,
+		       sizeof(have));
+	if (r == 0)	/* the name is taken: by this key, or another */
+		return strcmp(have, a->id) ? -EKEYREJECTED : platform_update_programs(db, a);
+	if (r != -ENOENT)
+		return r;
+	r = query_text(db, "SELECT name FROM platforms WHERE platform_id = ?", by_id, have,
+		       sizeof(have));
+	if (r == 0)
+		return -EADDRINUSE;	/* the key is registered under another name */
+	return r == -ENOENT ? platform_insert(db, a) : r;
+}
+
+int store_platform_add(struct store *st, const char *id, const char *name, const char *type,
+		       const char *pem, const char *programs, const char *who)
+{
+	struct platform_arg a = { id, name, type, pem, programs, 1 };
+	char detail[200];
+
+	snprintf(detail, sizeof(detail), "platform=%s type=%s platform_id=%s programs=%s", name,
+		 type, id, programs[0] ? "listed" : "any");
+	return change(st, who, "platform-add", detail, platform_add_fn, &a);
+}
+
+static int platform_enable_fn(sqlite3 *db, const void *p)
+{
+	const struct platform_arg *a = p;
+	char now[24];
+	const char *const args[] = { a->enabled ? "1" : "0", now, a->name, NULL };
+	int n;
+
+	now_text(now);
+	n = run(db, "UPDATE platforms SET enabled = ?, updated_at = ? WHERE name = ?", args);
+	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
+}
+
+int store_platform_set_enabled(struct store *st, const char *name, int enabled, const char *who)
+{
+	struct platform_arg a = { .name = name, .enabled = enabled };
+	char detail[100];
+
+	snprintf(detail, sizeof(detail), "platform=%s", name);
+	return change(st, who, enabled ? "platform-enable" : "platform-disable", detail,
+		      platform_enable_fn, &a);
+}
+
+static int platform_remove_fn(sqlite3 *db, const void *p)
+{
+	const struct platform_arg *a = p;
+	const char *const args[] = { a->name, NULL };
+	int n = run(db, "DELETE FROM platforms WHERE name = ?", args);
+
+	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
+}
+
+int store_platform_remove(struct store *st, const char *name, const char *who)
+{
+	struct platform_arg a = { .name = name };
+	char detail[100];
+
+	snprintf(detail, sizeof(detail), "platform=%s", name);
+	return change(st, who, "platform-remove", detail, platform_remove_fn, &a);
+}
+
+static void column_text(sqlite3_stmt *s, int i, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+int store_platform_get(struct store *st, const char *id, struct store_platform *out)
+{
+	const char *const args[] = { id, NULL };
+	sqlite3_stmt *s;
+	int r = -ENOENT, rc;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&st->lock);
+	s = prep(st->db, "SELECT name, type, public_key, programs, enabled FROM platforms WHERE platform_id = ?",
+		 args);
+	if (!s) {
+		r = -EIO;
+	} else {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			column_text(s, 0, out->name, sizeof(out->name));
+			column_text(s, 1, out->type, sizeof(out->type));
+			column_text(s, 2, out->pem, sizeof(out->pem));
+			column_text(s, 3, out->programs, sizeof(out->programs));
+			out->enabled = sqlite3_column_int(s, 4) == 1;
+			r = 0;
+		} else if (rc != SQLITE_DONE) {
+			r = -EIO;
+		}
+		sqlite3_finalize(s);
+	}
+	pthread_mutex_unlock(&st->lock);
 	return r;
 }

@@ -111,6 +111,31 @@ int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject
 /* @state "allowed" or "revoked"; -EPERM: it is revoked (for good). */
 int store_admin_cert_set(struct store *st, const char *fpr, const char *state,
 			 const char *who);
+/*
+ * Enclave platforms (the hypervisor placement), keyed by platform id (64
+ * hex: SHA-256 of the platform key's DER SPKI); @programs a comma list of
+ * approved enclave program digests ('' = any). Add: 0; -EEXIST the same
+ * again; the same name and key with another program list replaces it
+ * (0); -EKEYREJECTED the name holds another key; -EADDRINUSE the key is
+ * registered under another name.
+ */
+#define STORE_PLATFORM_MAX_PROGRAMS	16
+#define STORE_PLATFORM_PROGRAMS_MAX	(STORE_PLATFORM_MAX_PROGRAMS * 65 + 1)
+struct store_platform {
+	char name[65];
+	char type[16];
+	char pem[1024];
+	char programs[STORE_PLATFORM_PROGRAMS_MAX];
+	int enabled;
+};
+
+int store_platform_add(struct store *st, const char *id, const char *name, const char *type,
+		       const char *pem, const char *programs, const char *who);
+int store_platform_set_enabled(struct store *st, const char *name, int enabled,
+			       const char *who);
+int store_platform_remove(struct store *st, const char *name, const char *who);
+/* The platform registered with @id; -ENOENT if none. */
+int store_platform_get(struct store *st, const char *id, struct store_platform *out);
 /* Prune events and audit rows from now on, in the event writer thread. */
 void store_set_retention(struct store *st, const struct retention *r);
 int store_audit(struct store *st, const char *who, const char *action,
