@@ -669,6 +669,7 @@ static int start_public(struct hgsd *h, unsigned int *port)
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
 		MHD_OPTION_END);
 	if (!public_d) {
+		conn_guard_stop();
 		log_err("http", "address=%s port=%u msg=\"cannot start the HTTPS listener\"",
 			h->cfg.listen_address, h->cfg.port);
 		return -EADDRINUSE;
