@@ -24,6 +24,14 @@
 #   make style         checkpatch.pl (the gate make check applies)
 #   make style-strict  and checkpatch's --strict advice on the kernel code
 #   make sparse        the module under sparse (C=2)
+#   make install       install the programs, libvmshield, units, man pages,
+#                      completion and selftests (DESTDIR, PREFIX, BINDIR,
+#                      SBINDIR, LIBDIR, LIBEXECDIR, SYSCONFDIR, MANDIR,
+#                      UNITDIR; CFLAGS, CPPFLAGS, LDFLAGS are appended)
+#   make install-dkms  the module's sources for DKMS, PREFIX/src/vmshield-VER
+#   make deb           the Debian packages into build/deb/ (dpkg-buildpackage)
+#   make check-pkg     packaging: make deb, apt-get install, DKMS, the installed
+#                      programs and selftests, apt-get purge (not in make check)
 #   make clean         remove every build output; make help: this text
 #
 # The module is built with Kbuild (file Kbuild) against KDIR, the headers of
@@ -45,7 +53,7 @@ CHECKPATCH := $(BUILD)/linux-tools/scripts/checkpatch.pl
 
 .PHONY: all deps module module-alt userspace selftests check check-unit \
 	check-san check-rig check-fabric soak demo bench fuzz style style-strict \
-	sparse clean help
+	sparse clean help install install-dkms deb check-pkg
 
 all: module userspace selftests
 
@@ -166,6 +174,41 @@ style-strict: $(CHECKPATCH)
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(REPO) C=2 W=1 modules
+
+# --- installing (Documentation/admin-guide.md, "Install") -------------------
+# The directories are userspace/install.mk's; the programs, libvmshield
+# and the libvirt hook are installed there, the rest here.
+PREFIX		?= /usr
+SBINDIR		?= $(PREFIX)/sbin
+LIBEXECDIR	?= $(PREFIX)/libexec
+DATADIR		?= $(PREFIX)/share
+UNITDIR		?= /lib/systemd/system
+DESTDIR		?=
+VMS_VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(REPO)/dkms.conf)
+DKMS_SRC	:= $(PREFIX)/src/vmshield-$(VMS_VERSION)
+SYSTEMD_FILES	:= userspace/hgsd/hgsd.service userspace/agent/hgs-agent.service
+export PREFIX SBINDIR LIBEXECDIR UNITDIR DESTDIR
+
+install: userspace selftests
+	$(MAKE) -C userspace install
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d \
+		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	for u in $(SYSTEMD_FILES); do \
+		sed 's#/usr/sbin/#$(SBINDIR)/#g' $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; done
+	install -m 0644 userspace/hgsd/hgsd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/hgsd.conf
+	install -m 0644 userspace/hgsd/hgsd.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/hgsd.conf
+	install -m 0644 userspace/agent/hgs-agent.tmpfiles \
+		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/hgs-agent.conf
+
+# The files selftests/dkms/test.sh copies too: the module's sources, no
+# build output.
+install-dkms:
+	install -d $(DESTDIR)$(DKMS_SRC)
+	find Kbuild dkms.conf kmod core include -type f \( -name '*.[ch]' -o -name 'Kbuild*' \
+		-o -name dkms.conf -o -name '*.md' \) -print0 | \
+		xargs -0 -r cp --parents -t $(DESTDIR)$(DKMS_SRC)
+	test -s $(DESTDIR)$(DKMS_SRC)/dkms.conf && test -s $(DESTDIR)$(DKMS_SRC)/Kbuild
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(REPO) clean 2>/dev/null
