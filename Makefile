@@ -29,6 +29,7 @@
 #                      SBINDIR, LIBDIR, LIBEXECDIR, SYSCONFDIR, MANDIR,
 #                      UNITDIR; CFLAGS, CPPFLAGS, LDFLAGS are appended)
 #   make install-dkms  the module's sources for DKMS, PREFIX/src/vmshield-VER
+#   make man           the man pages (man/*.scd, scdoc) into build/man/
 #   make deb           the Debian packages into build/deb/ (dpkg-buildpackage)
 #   make check-pkg     packaging: make deb, apt-get install, DKMS, the installed
 #                      programs and selftests, apt-get purge (not in make check)
@@ -53,7 +54,7 @@ CHECKPATCH := $(BUILD)/linux-tools/scripts/checkpatch.pl
 
 .PHONY: all deps module module-alt userspace selftests check check-unit \
 	check-san check-rig check-fabric soak demo bench fuzz style style-strict \
-	sparse clean help install install-dkms deb check-pkg
+	sparse clean help install install-dkms deb check-pkg man
 
 all: module userspace selftests
 
@@ -189,8 +190,35 @@ DKMS_SRC	:= $(PREFIX)/src/vmshield-$(VMS_VERSION)
 SYSTEMD_FILES	:= userspace/hgsd/hgsd.service userspace/agent/hgs-agent.service
 export PREFIX SBINDIR LIBEXECDIR UNITDIR DESTDIR
 
-install: userspace selftests
+MANDIR		?= $(PREFIX)/share/man
+MAN_SRCS	:= $(sort $(wildcard man/*.scd))
+MAN_PAGES	:= $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+KSFT_INSTALL	:= $(LIBEXECDIR)/vmshield/selftests
+KSFT_PROGS	:= $(shell grep -v '^\#' selftests/kmod/TESTS) seal_helper bench_seal
+COMPLETION_DIR	?= $(DATADIR)/bash-completion/completions
+
+# man pages: one scdoc source per program and shieldctl family, in man/
+man: $(MAN_PAGES)
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(@D)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+
+install: userspace selftests man
 	$(MAKE) -C userspace install
+	for m in $(MAN_PAGES); do s=$${m##*.}; \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m) || exit 1; done
+	install -D -m 0644 completion/shieldctl $(DESTDIR)$(COMPLETION_DIR)/shieldctl
+	for p in hgsd hgs-agent vmshield-worker; do \
+		ln -sf shieldctl $(DESTDIR)$(COMPLETION_DIR)/$$p || exit 1; done
+	install -d $(DESTDIR)$(KSFT_INSTALL)
+	install -m 0755 $(addprefix $(BUILD)/selftests/,$(KSFT_PROGS)) \
+		selftests/kmod/run_kselftest.sh $(DESTDIR)$(KSFT_INSTALL)/
+	install -m 0644 selftests/kmod/TESTS selftests/kmod/DESTRUCTIVE $(DESTDIR)$(KSFT_INSTALL)/
+	echo $(VMS_VERSION) > $(DESTDIR)$(KSFT_INSTALL)/VERSION
+	chmod 0644 $(DESTDIR)$(KSFT_INSTALL)/VERSION
+	install -d $(DESTDIR)$(SBINDIR)
+	ln -sf $(patsubst $(PREFIX)/%,../%,$(KSFT_INSTALL))/run_kselftest.sh \
+		$(DESTDIR)$(SBINDIR)/vmshield-selftests
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d \
 		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d
 	for u in $(SYSTEMD_FILES); do \

@@ -4,8 +4,8 @@
 # tiers"), each a list of suites leaving TAP in build/tap/:
 #
 #   unit    unit tests (cmocka, shell), checkpatch, systemd units, docs,
-#           fuzz corpus replay, make install into a DESTDIR
-#                                                         make check-unit
+#           fuzz corpus replay, make install into a DESTDIR, --help
+#           and man pages                                 make check-unit
 #   san     the unit and hgsd tests on the ASan+UBSan build, 20 s of
 #           fuzzing per harness                           make check-san
 #   rig     kbuild and DKMS (both kernels), sparse, the rig's own tests,
@@ -73,13 +73,14 @@ suite_files() {
 }
 
 tier_unit() {
-	SUITES=(unit static systemd docs fuzz-replay install)
+	SUITES=(unit static systemd docs fuzz-replay install man)
 	run_suite unit make -s -C "$REPO/userspace" check
 	run_suite static "$REPO/scripts/static-check.sh" --checkpatch
 	run_suite systemd "$REPO/scripts/systemd-check.sh"
 	run_suite docs "$REPO/scripts/docs-check.py"
 	run_suite fuzz-replay env FUZZ_SECONDS=0 "$REPO/scripts/fuzz.sh"
 	run_suite install "$REPO/scripts/install-test.sh"
+	run_suite man "$REPO/scripts/man-check.sh"
 }
 
 tier_san() {
