@@ -234,9 +234,31 @@ install: userspace selftests man
 install-dkms:
 	install -d $(DESTDIR)$(DKMS_SRC)
 	find Kbuild dkms.conf kmod core include -type f \( -name '*.[ch]' -o -name 'Kbuild*' \
-		-o -name dkms.conf -o -name '*.md' \) -print0 | \
+		-o -name dkms.conf \) -print0 | \
 		xargs -0 -r cp --parents -t $(DESTDIR)$(DKMS_SRC)
 	test -s $(DESTDIR)$(DKMS_SRC)/dkms.conf && test -s $(DESTDIR)$(DKMS_SRC)/Kbuild
+
+# The packages are built from a clean copy of the tree (the files git
+# tracks, and new ones not ignored) in build/deb/src/, never from this
+# tree's build/: no object built with other flags gets in. -b: binary
+# packages only, unsigned. DEB_JOBS builds in parallel (default 2).
+DEB_JOBS ?= 2
+DEB_SRC := $(BUILD)/deb/src/vmshield-$(VMS_VERSION)
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh_dkms >/dev/null || \
+		{ echo "dpkg-buildpackage or dh_dkms missing: run 'make deps'" >&2; exit 1; }
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - -cf - | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && DEB_BUILD_OPTIONS="parallel=$(DEB_JOBS)" \
+		dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	mv $(BUILD)/deb/src/*.deb $(BUILD)/deb/src/*.changes $(BUILD)/deb/src/*.buildinfo $(BUILD)/deb/
+	@ls -1 $(BUILD)/deb/*.deb
+
+check-pkg:
+	@$(REPO)/scripts/check.sh pkg
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(REPO) clean 2>/dev/null

@@ -5,7 +5,8 @@
 # about an unknown or misspelt directive and then ignores it, which for a
 # hardening line means silently running without it), and a copy with one
 # misspelt directive must be reported (the check can fail). The ExecStart
-# binary is pointed at the build, since nothing is installed here. The
+# binary is pointed at the build, since nothing is installed here, and
+# the man pages of Documentation= are looked up among the built ones. The
 # units cannot be started here: the rig and CI have no systemd as PID 1.
 # Then, for each unit: `systemd-analyze security --offline` exposure at
 # most 2.0 (printed), Type=notify, no ConditionPathExists (a missing
@@ -26,6 +27,12 @@ if ! command -v systemd-analyze >/dev/null; then
 	exit 1
 fi
 W=$(mktemp -d)
+# verify looks up the units' Documentation=man:... pages: the built ones
+make -s -C "$REPO" man >/dev/null 2>&1 || echo "# make man failed: the man: lookups will fail"
+for m in "$B"/man/*; do
+	mkdir -p "$W/man/man${m##*.}" && ln -s "$m" "$W/man/man${m##*.}/"
+done
+export MANPATH=$W/man
 trap '[[ -n ${LISTENER:-} ]] && kill "$LISTENER" 2>/dev/null; rm -rf "$W"' EXIT
 n=0
 # verify FILE: systemd-analyze's output (empty when the unit is clean)
