@@ -16,6 +16,9 @@
 #   soak    crash tests with SOAK_CRASH_ROUNDS and SOAK_CRASH_SERVE_ROUNDS
 #           (50) boots, SOAK_FUZZ_SECONDS (600) of fuzzing per harness
 #                                                         make soak
+#   pkg     the Debian packages built, linted, installed (DKMS for the
+#           main kernel), their module and selftests booted in the rig,
+#           purged, nothing left                          make check-pkg
 #
 # Default: unit san rig fabric (make check). The Makefile builds first.
 # Each tier ends with "check-TIER: N passed, N failed, N skipped in T s";
@@ -132,11 +135,18 @@ tier_soak() {
 		"$REPO/scripts/fuzz.sh"
 }
 
+# Not in make check (a Debian build, an install and a guest boot: about
+# N minutes, Documentation/testing.md): make check-pkg.
+tier_pkg() {
+	SUITES=(pkg)
+	run_suite pkg "$REPO/scripts/pkg-test.sh"
+}
+
 tiers=("$@")
 ((${#tiers[@]})) || tiers=(unit san rig fabric)
 for t in "${tiers[@]}"; do
 	declare -F "tier_$t" >/dev/null || {
-		echo "usage: $0 [unit|san|rig|fabric|soak]..." >&2
+		echo "usage: $0 [unit|san|rig|fabric|soak|pkg]..." >&2
 		exit 2
 	}
 done
