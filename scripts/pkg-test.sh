@@ -183,7 +183,7 @@ int main(void)
 C
 # shellcheck disable=SC2046 # the documented link line
 if cc -o "$W/prog" "$W/prog.c" $(pkg-config --cflags --libs libvmshield) >"$W/cc.log" 2>&1 &&
-	out=$("$W/prog" 2>&1) && ldd "$W/prog" | grep -q 'libvmshield.so.0 => /usr/lib/'; then
+	out=$("$W/prog" 2>&1) && ldd "$W/prog" | grep -Eq 'libvmshield.so.0 => /(usr/)?lib/'; then
 	ok "cc prog.c \$(pkg-config --cflags --libs libvmshield) links the installed library: $out"
 else
 	nok "cc prog.c \$(pkg-config --cflags --libs libvmshield) links the installed library" "$(cat "$W/cc.log")"
