@@ -119,6 +119,15 @@ done
 [[ -z $bad ]] && ok "vmshield-worker COMMAND --help: each exits 0, its options in the page" ||
 	nok "vmshield-worker COMMAND --help: each exits 0, its options in the page" "$bad"
 
+# the daemons' subcommands: --help after them is the usage too
+bad=""
+for c in "hgsd status" "hgs-agent status" "hgs-agent identity"; do
+	read -r p sub <<<"$c"
+	"$B/bin/$p" "$sub" --help >"$T/sub" 2>&1 && grep -q '^Usage:' "$T/sub" || bad+="'$c' "
+done
+[[ -z $bad ]] && ok "hgsd status, hgs-agent status, identity: --help exits 0" ||
+	nok "hgsd status, hgs-agent status, identity: --help exits 0" "failing: $bad"
+
 # --- the pages ---------------------------------------------------------------------
 stale=""
 for src in "$REPO"/man/*.scd; do
