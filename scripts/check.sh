@@ -136,7 +136,7 @@ tier_soak() {
 }
 
 # Not in make check (a Debian build, an install and a guest boot: about
-# N minutes, Documentation/testing.md): make check-pkg.
+# 11 minutes, Documentation/testing.md): make check-pkg.
 tier_pkg() {
 	SUITES=(pkg)
 	run_suite pkg "$REPO/scripts/pkg-test.sh"

@@ -11,7 +11,9 @@
 #   * a program built with exactly the documented link line,
 #     `cc prog.c $(pkg-config --cflags --libs libvmshield)`, against the
 #     DESTDIR's libvmshield.pc compiles, links libvmshield.so.0 and runs;
-#   * the libvirt hook finds the worker where it was installed.
+#   * the libvirt hook finds the worker where it was installed;
+#   * a second install with every directory set to another place puts
+#     everything there (units, hook and pkg-config file following).
 # Builds what make install needs first. Exits 1 on any failure.
 set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -155,6 +157,28 @@ if grep -q '"/usr/sbin/vmshield-worker"' "$hook" 2>/dev/null && python3 -m py_co
 	ok "the libvirt hook is installed and points at /usr/sbin/vmshield-worker"
 else
 	nok "the libvirt hook is installed and points at /usr/sbin/vmshield-worker"
+fi
+# --- every directory settable -------------------------------------------------------
+D2=$T/dest2
+if make -s -C "$REPO" install DESTDIR="$D2" PREFIX=/opt/vms BINDIR=/opt/vms/b SBINDIR=/opt/vms/sb \
+	LIBDIR=/opt/vms/l LIBEXECDIR=/opt/vms/x SYSCONFDIR=/opt/etc MANDIR=/opt/vms/m \
+	UNITDIR=/opt/units >"$T/install2.log" 2>&1; then
+	miss=""
+	for f in /opt/vms/b/shieldctl /opt/vms/sb/hgsd /opt/vms/sb/vmshield-worker \
+		/opt/vms/l/libvmshield.so.0 /opt/vms/l/pkgconfig/libvmshield.pc \
+		/opt/vms/x/vmshield/selftests/run_kselftest.sh /opt/etc/vmshield/hgs-agent.conf \
+		/opt/vms/m/man1/shieldctl.1 /opt/units/hgsd.service /opt/vms/sb/vmshield-selftests; do
+		[[ -e $D2$f ]] || miss+="$f "
+	done
+	grep -q '^ExecStart=/opt/vms/sb/hgsd ' "$D2/opt/units/hgsd.service" || miss+="(unit ExecStart) "
+	grep -q '"/opt/vms/sb/vmshield-worker"' "$D2/opt/etc/libvirt/hooks/qemu.d/vmshield" || miss+="(hook worker) "
+	grep -q '^libdir=/opt/vms/l$' "$D2/opt/vms/l/pkgconfig/libvmshield.pc" || miss+="(pc libdir) "
+	stray=$(cd "$D2" && find . -type f | grep -v '^\./opt/' | head -n 5)
+	[[ -z $miss && -z $stray ]] && ok "PREFIX, BINDIR, SBINDIR, LIBDIR, LIBEXECDIR, SYSCONFDIR, MANDIR, UNITDIR are honoured" ||
+		nok "PREFIX, BINDIR, SBINDIR, LIBDIR, LIBEXECDIR, SYSCONFDIR, MANDIR, UNITDIR are honoured" \
+			"missing: ${miss:-none}" "outside them: ${stray:-none}"
+else
+	nok "make install with every directory set" "$(tail -n 20 "$T/install2.log")"
 fi
 echo "1..$n"
 exit $failed
