@@ -26,6 +26,15 @@
 #   make style         checkpatch.pl (the gate make check applies)
 #   make style-strict  and checkpatch's --strict advice on the kernel code
 #   make sparse        the module under sparse (C=2)
+#   make install       install the programs, libvmshield, units, man pages,
+#                      completion and selftests (DESTDIR, PREFIX, BINDIR,
+#                      SBINDIR, LIBDIR, LIBEXECDIR, SYSCONFDIR, MANDIR,
+#                      UNITDIR; CFLAGS, CPPFLAGS, LDFLAGS are appended)
+#   make install-dkms  the module's sources for DKMS, PREFIX/src/vmshield-VER
+#   make man           the man pages (man/*.scd, scdoc) into build/man/
+#   make deb           the Debian packages into build/deb/ (dpkg-buildpackage)
+#   make check-pkg     packaging: make deb, apt-get install, DKMS, the installed
+#                      programs and selftests, apt-get purge (not in make check)
 #   make clean         remove every build output; make help: this text
 #
 # The module is built with Kbuild (file Kbuild) against KDIR, the headers of
@@ -46,8 +55,8 @@ KSFT_DIR := $(BUILD)/kselftest
 CHECKPATCH := $(BUILD)/linux-tools/scripts/checkpatch.pl
 
 .PHONY: all deps module module-alt userspace selftests check check-unit \
-	check-san check-rig check-rig-self check-fabric soak demo bench fuzz style style-strict \
-	sparse clean help
+	check-san check-rig check-rig-self check-fabric soak demo bench fuzz style \
+	style-strict sparse clean help install install-dkms deb check-pkg man
 
 all: module userspace selftests
 
@@ -172,6 +181,90 @@ style-strict: $(CHECKPATCH)
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(REPO) C=2 W=1 modules
+
+# --- installing (Documentation/admin-guide.md, "Install") -------------------
+# The directories are userspace/install.mk's; the programs, libvmshield
+# and the libvirt hook are installed there, the rest here.
+PREFIX		?= /usr
+SBINDIR		?= $(PREFIX)/sbin
+LIBEXECDIR	?= $(PREFIX)/libexec
+DATADIR		?= $(PREFIX)/share
+UNITDIR		?= /lib/systemd/system
+DESTDIR		?=
+VMS_VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(REPO)/dkms.conf)
+DKMS_SRC	:= $(PREFIX)/src/vmshield-$(VMS_VERSION)
+SYSTEMD_FILES	:= userspace/hgsd/hgsd.service userspace/agent/hgs-agent.service
+export PREFIX SBINDIR LIBEXECDIR UNITDIR DESTDIR
+
+MANDIR		?= $(PREFIX)/share/man
+MAN_SRCS	:= $(sort $(wildcard man/*.scd))
+MAN_PAGES	:= $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+KSFT_INSTALL	:= $(LIBEXECDIR)/vmshield/selftests
+KSFT_PROGS	:= $(shell grep -v '^\#' selftests/kmod/TESTS) seal_helper bench_seal
+COMPLETION_DIR	?= $(DATADIR)/bash-completion/completions
+
+# man pages: one scdoc source per program and shieldctl family, in man/
+man: $(MAN_PAGES)
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(@D)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+
+install: userspace selftests man
+	$(MAKE) -C userspace install
+	for m in $(MAN_PAGES); do s=$${m##*.}; \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m) || exit 1; done
+	install -D -m 0644 completion/shieldctl $(DESTDIR)$(COMPLETION_DIR)/shieldctl
+	for p in hgsd hgs-agent vmshield-worker; do \
+		ln -sf shieldctl $(DESTDIR)$(COMPLETION_DIR)/$$p || exit 1; done
+	install -d $(DESTDIR)$(KSFT_INSTALL)
+	install -m 0755 $(addprefix $(BUILD)/selftests/,$(KSFT_PROGS)) \
+		selftests/kmod/run_kselftest.sh $(DESTDIR)$(KSFT_INSTALL)/
+	install -m 0644 selftests/kmod/TESTS selftests/kmod/DESTRUCTIVE $(DESTDIR)$(KSFT_INSTALL)/
+	echo $(VMS_VERSION) > $(DESTDIR)$(KSFT_INSTALL)/VERSION
+	chmod 0644 $(DESTDIR)$(KSFT_INSTALL)/VERSION
+	install -d $(DESTDIR)$(SBINDIR)
+	ln -sf $(patsubst $(PREFIX)/%,../%,$(KSFT_INSTALL))/run_kselftest.sh \
+		$(DESTDIR)$(SBINDIR)/vmshield-selftests
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d \
+		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	for u in $(SYSTEMD_FILES); do \
+		sed 's#/usr/sbin/#$(SBINDIR)/#g' $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; done
+	install -m 0644 userspace/hgsd/hgsd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/hgsd.conf
+	install -m 0644 userspace/hgsd/hgsd.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/hgsd.conf
+	install -m 0644 userspace/agent/hgs-agent.tmpfiles \
+		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/hgs-agent.conf
+
+# The files selftests/dkms/test.sh copies too: the module's sources, no
+# build output.
+install-dkms:
+	install -d $(DESTDIR)$(DKMS_SRC)
+	find Kbuild dkms.conf kmod core include -type f \( -name '*.[ch]' -o -name 'Kbuild*' \
+		-o -name dkms.conf \) -print0 | \
+		xargs -0 -r cp --parents -t $(DESTDIR)$(DKMS_SRC)
+	test -s $(DESTDIR)$(DKMS_SRC)/dkms.conf && test -s $(DESTDIR)$(DKMS_SRC)/Kbuild
+
+# The packages are built from a clean copy of the tree (the files git
+# tracks, and new ones not ignored) in build/deb/src/, never from this
+# tree's build/: no object built with other flags gets in. -b: binary
+# packages only, unsigned. DEB_JOBS builds in parallel (default 2).
+DEB_JOBS ?= 2
+DEB_SRC := $(BUILD)/deb/src/vmshield-$(VMS_VERSION)
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh_dkms >/dev/null || \
+		{ echo "dpkg-buildpackage or dh_dkms missing: run 'make deps'" >&2; exit 1; }
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - -cf - | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && DEB_BUILD_OPTIONS="parallel=$(DEB_JOBS)" \
+		dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	mv $(BUILD)/deb/src/*.deb $(BUILD)/deb/src/*.changes $(BUILD)/deb/src/*.buildinfo $(BUILD)/deb/
+	@ls -1 $(BUILD)/deb/*.deb
+
+check-pkg:
+	@$(REPO)/scripts/check.sh pkg
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(REPO) clean 2>/dev/null

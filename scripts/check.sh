@@ -4,7 +4,8 @@
 # tiers"), each a list of suites leaving TAP in build/tap/:
 #
 #   unit    unit tests (cmocka, shell), checkpatch, systemd units, docs,
-#           fuzz corpus replay                            make check-unit
+#           fuzz corpus replay, make install into a DESTDIR, --help
+#           and man pages                                 make check-unit
 #   san     the unit and hgsd tests on the ASan+UBSan build, fuzzing
 #           (FUZZ_BUDGET, default 40 s of wall time for all
 #           harnesses together)                           make check-san
@@ -20,6 +21,9 @@
 #                                                         make soak
 #   rig-self  all of the rig's own tests (9 boots): run it when you
 #           change selftests/vm/                          make check-rig-self
+#   pkg     the Debian packages built, linted, installed (DKMS for the
+#           main kernel), their module and selftests booted in the rig,
+#           purged, nothing left                          make check-pkg
 #
 # Default: unit san rig fabric (make check). The Makefile builds first.
 # Each tier ends with "check-TIER: N passed, N failed, N skipped in T s";
@@ -77,12 +81,14 @@ suite_files() {
 }
 
 tier_unit() {
-	SUITES=(unit static systemd docs fuzz-replay)
+	SUITES=(unit static systemd docs fuzz-replay install man)
 	run_suite unit make -s -C "$REPO/userspace" check
 	run_suite static "$REPO/scripts/static-check.sh" --checkpatch
 	run_suite systemd "$REPO/scripts/systemd-check.sh"
 	run_suite docs "$REPO/scripts/docs-check.py"
 	run_suite fuzz-replay env FUZZ_SECONDS=0 FUZZ_BUDGET= "$REPO/scripts/fuzz.sh"
+	run_suite install "$REPO/scripts/install-test.sh"
+	run_suite man "$REPO/scripts/man-check.sh"
 }
 
 tier_san() {
@@ -145,11 +151,18 @@ tier_soak() {
 		"$REPO/scripts/fuzz.sh"
 }
 
+# Not in make check (a Debian build, an install and a guest boot: about
+# 11 minutes, Documentation/testing.md): make check-pkg.
+tier_pkg() {
+	SUITES=(pkg)
+	run_suite pkg "$REPO/scripts/pkg-test.sh"
+}
+
 tiers=("$@")
 ((${#tiers[@]})) || tiers=(unit san rig fabric)
 for t in "${tiers[@]}"; do
 	declare -F "tier_$t" >/dev/null || {
-		echo "usage: $0 [unit|san|rig|fabric|soak|rig-self]..." >&2
+		echo "usage: $0 [unit|san|rig|fabric|soak|rig-self|pkg]..." >&2
 		exit 2
 	}
 done

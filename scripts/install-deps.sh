@@ -8,7 +8,9 @@ set -euo pipefail
 # Two kernels, image and headers, by their meta packages (newest point
 # release): Debian 12's own 6.1, the main target, and 6.12 from
 # bookworm-security, the second one (scripts/kernels.sh tells them apart;
-# the newest installed kernel is never taken to mean "the" kernel). On a
+# the newest installed kernel is never taken to mean "the" kernel). The
+# packaging tools (debhelper, dh-dkms, lintian, devscripts' hardening-check,
+# scdoc for the man pages) are for make deb, make install and check-pkg. On a
 # machine that boots with GRUB, installing 6.12 makes it the default at
 # the next reboot; the rig boots whichever it is told to, whatever runs.
 PACKAGES=(
@@ -24,6 +26,7 @@ PACKAGES=(
 	valgrind python3-cryptography curl procps xxd gdb jq util-linux systemd
 	clang-14 libclang-rt-14-dev
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+	debhelper dh-dkms dpkg-dev fakeroot devscripts lintian scdoc
 )
 # libvirt without libvirt-daemon-system: no system-wide libvirtd, no users,
 # no networks; the fabric's libvirt test (selftests/fabric/tests/

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "vms_sdnotify.h"
 #include "vms_x509.h"
 
 #define STOP_WAIT_S 15
@@ -36,6 +37,8 @@ static void usage(FILE *f)
 		"                                            admin registers with host add --ek)\n"
 		"       hgs-agent --check-config [-c FILE]   check the configuration\n"
 		"       hgs-agent status [--json] [-c FILE]  what the running agent knows\n"
+		"       hgs-agent --version                  its version\n"
+		"Options: --log-level error|warning|notice|info|debug (default info)\n"
 		"\n"
 		"The guarded host's helper: attests to HGS (host-key or TPM mode), keeps\n"
 		"the health certificate fresh, asks KPS for VM keys on behalf of\n"
@@ -89,6 +92,8 @@ static int run(struct agent *a)
 		pthread_join(srv, NULL);
 		return 1;
 	}
+	if (vms_sd_notify("READY=1\nSTATUS=serving") < 0)
+		log_warn("start", "step=\"telling systemd it is ready\" notify_socket=unusable");
 	for (;;) {
 		if (sigwait(&set, &sig))
 			continue;
@@ -99,6 +104,7 @@ static int run(struct agent *a)
 		break;
 	}
 	log_info("stopping", "signal=%d", sig);
+	vms_sd_notify("STOPPING=1");
 	agent_request_stop(a);
 	pthread_join(srv, NULL);
 	server_close(a);
@@ -136,6 +142,17 @@ int main(int argc, char **argv)
 	char err[512];
 
 	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--version")) {
+			printf("hgs-agent %s\n", VMS_VERSION);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--log-level") && i + 1 < argc) {
+			if (vms_slog_set_level(argv[++i])) {
+				fprintf(stderr, "hgs-agent: unknown log level '%s'\n", argv[i]);
+				return 2;
+			}
+			continue;
+		}
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)
 			conf = argv[++i];
 		else if (!strcmp(argv[i], "--init") && mode == RUN)

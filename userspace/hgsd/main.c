@@ -35,6 +35,7 @@
 #include "tpm_session.h"
 #include "vms_cleanup_json.h"
 #include "vms_hgs_client.h"
+#include "vms_sdnotify.h"
 #include "vms_x509.h"
 
 static void usage(FILE *f)
@@ -46,7 +47,9 @@ static void usage(FILE *f)
 		"                                    added to the HTTPS certificate, which\n"
 		"                                    always names localhost and 127.0.0.1\n"
 		"       hgsd -c DIR/hgsd.conf        run it\n"
-		"       hgsd status [-c CONF]        status of a running hgsd (admin socket)\n\n"
+		"       hgsd status [-c CONF]        status of a running hgsd (admin socket)\n"
+		"       hgsd --version               its version\n"
+		"Options: --log-level error|warning|notice|info|debug (default info)\n\n"
 		"hgsd is the Host Guardian Service: attestation (host-key mode), health\n"
 		"certificates, key release (KPS) and the admin API. See\n"
 		"Documentation/hgs-admin-guide.md and Documentation/hgs-protocol.md.\n");
@@ -154,7 +157,10 @@ static void serve(struct hgsd *h, const sigset_t *set)
 
 	log_info("started", "version=1 schema=%d hosts=%zu guardians=%u",
 		 store_schema_version(h->st), h->n_hosts, h->n_guardians);
+	if (vms_sd_notify("READY=1\nSTATUS=serving") < 0)
+		log_warn("start", "step=\"telling systemd it is ready\" notify_socket=unusable");
 	sigwait(set, &sig);
+	vms_sd_notify("STOPPING=1");
 	if (sig == SIGCHLD)
 		keyproc_report_exit();
 	else
@@ -291,6 +297,8 @@ int main(int argc, char **argv)
 		{ "tls-name", required_argument, NULL, 'n' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "log-level", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *init = NULL, *port = NULL, *conf = NULL;
@@ -319,6 +327,15 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("hgsd %s\n", VMS_VERSION);
+			return 0;
+		case 'l':
+			if (vms_slog_set_level(optarg)) {
+				fprintf(stderr, "hgsd: unknown log level '%s'\n", optarg);
+				return 1;
+			}
+			break;
 		default:
 			usage(stderr);
 			return 1;

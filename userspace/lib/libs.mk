@@ -33,6 +33,13 @@ vms_pc_isystem	= $(patsubst -I%,-isystem %,$(call vms_pc_cflags,$(1)))
 
 UAPI_INC	:= -I$(VMS_TOP)/include/uapi
 
+# What every installed program is built with (scripts/install-test.sh
+# checks the ELF files): stack protector and clash protection, CET's
+# endbr64, fortified calls, full RELRO. dpkg-buildflags adds the same.
+VMS_HARDEN_CFLAGS := -fstack-protector-strong -fstack-clash-protection \
+		     -fcf-protection -D_FORTIFY_SOURCE=2
+VMS_HARDEN_LDFLAGS := -Wl,-z,relro -Wl,-z,now
+
 UTIL_A		:= $(VMS_BUILD)/lib/libvms-util.a
 UTIL_INC	:= -I$(VMS_LIB)/util
 UTIL_LINK	:= $(UTIL_A)

@@ -54,7 +54,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: shieldctl COMMAND [ARGS...]\n\nCommands:\n");
 	for (i = 0; i < N_FAMILIES; i++)
 		fprintf(f, "  %-10s %s\n", families[i].name, families[i].summary);
-	fprintf(f, "\nRun 'shieldctl COMMAND --help' for a command's help.\n");
+	fprintf(f, "\nRun 'shieldctl COMMAND --help' for a command's help;\n"
+		"'shieldctl --version' prints the version.\n");
 }
 
 int main(int argc, char **argv)
@@ -68,6 +69,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("shieldctl %s\n", VMS_VERSION);
 		return 0;
 	}
 	for (i = 0; i < N_FAMILIES; i++)

@@ -255,11 +255,18 @@ int shieldctl_tpm_main(int argc, char **argv)
 	const char *v[N_OPTS + 1] = { NULL }, *pos[1] = { NULL };
 	struct shieldctl_call c = { .words = pos };
 	char what[64];
+	int i;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		tpm_usage(argc < 2 ? stderr : stdout);
-		return argc < 2;
+	if (argc < 2) {
+		tpm_usage(stderr);
+		return 1;
 	}
+	/* "tpm --help", "tpm ek --help": one usage covers every command */
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			tpm_usage(stdout);
+			return 0;
+		}
 	if (shieldctl_opts("tpm", argc - 1, argv + 1, opts, v, pos, 1))
 		return 1;
 	if (!shieldctl_cmd_find(tpm_cmds, ARRAY_SIZE(tpm_cmds), "tpm", pos, 1, &c,

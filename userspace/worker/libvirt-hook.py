@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """libvirt-hook.py - libvirt's qemu hook for shielded VMs.
 
-Installed as /etc/libvirt/hooks/qemu (make install). libvirtd runs it as
+Installed as /etc/libvirt/hooks/qemu.d/vmshield (make install; libvirt runs
+every hook in qemu.d/ as it runs /etc/libvirt/hooks/qemu) as
     qemu DOMAIN OPERATION SUB-OPERATION EXTRA    (domain XML on stdin)
 
 A domain is shielded when its <metadata> carries

@@ -147,7 +147,8 @@ static void usage(FILE *f)
 	      "  run         resume, then change and reseal the vTPM periodically\n"
 	      "  serve       serve the vTPM to QEMU or libvirt (swtpm's protocol)\n"
 	      "  status      a state file's header and whether a worker serves it\n\n"
-	      "vmshield-worker COMMAND --help shows a command's options.\n"
+	      "vmshield-worker COMMAND --help shows a command's options;\n"
+	      "vmshield-worker --version the version.\n"
 	      "See Documentation/worker.md.\n", f);
 }
 
@@ -855,6 +856,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("vmshield-worker %s\n", VMS_VERSION);
 		return 0;
 	}
 	for (o.cmd = CMD_PROVISION; o.cmd <= CMD_STATUS; o.cmd++)

@@ -4,34 +4,102 @@
  * the line itself, the error line that names a failed step, and the one
  * way untrusted text becomes a log value.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "vms_compiler.h"
 #include "vms_slog.h"
 
-/* "PROG ts=... level=LEVEL event=EVENT " into @line; its length, or -1. */
+/* syslog priorities, as journald reads them from a "<N>" line prefix */
+static const struct {
+	const char *name;
+	int prio;
+} levels[] = {
+	{ "error", 3 }, { "warning", 4 }, { "notice", 5 }, { "info", 6 },
+	{ "debug", 7 },
+};
+
+static int max_prio = 6;	/* info and more severe */
+static int journal = -1;	/* stderr is the journal: not yet known */
+
+static int level_prio(const char *level)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(levels); i++)
+		if (!strcmp(levels[i].name, level))
+			return levels[i].prio;
+	return -1;
+}
+
+int vms_slog_set_level(const char *level)
+{
+	int prio = level_prio(level);
+
+	if (prio < 0)
+		return -EINVAL;
+	max_prio = prio;
+	return 0;
+}
+
+/*
+ * systemd sets $JOURNAL_STREAM to "DEV:INODE" of the stream it connects a
+ * service's stderr to; when stderr is still that stream, lines carry the
+ * "<N>" priority prefix (systemd.exec(5), SyslogLevelPrefix=).
+ */
+static int stderr_is_journal(void)
+{
+	const char *js;
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (journal >= 0)
+		return journal;
+	js = getenv("JOURNAL_STREAM");
+	journal = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+		  !fstat(2, &st) && st.st_dev == dev && st.st_ino == ino;
+	return journal;
+}
+
+/* "[<N>]PROG ts=... level=LEVEL event=EVENT " into @line; its length, or -1. */
 static int line_head(char *line, size_t size, const char *prog,
 		     const char *level, const char *event)
 {
-	char ts[32];
+	char ts[32], prefix[16] = "";
 	struct tm tm;
 	time_t now = time(NULL);
-	int n;
+	int n, prio = level_prio(level);
 
+	if (stderr_is_journal())
+		snprintf(prefix, sizeof(prefix), "<%d>", prio < 0 ? 6 : prio);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, size, "%s ts=%s level=%s event=%s ", prog, ts,
-		     level, event);
+	n = snprintf(line, size, "%s%s ts=%s level=%s event=%s ", prefix, prog,
+		     ts, level, event);
 	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+/* 1 when a line of @level is written (--log-level). */
+static int wanted(const char *level)
+{
+	int prio = level_prio(level);
+
+	return (prio < 0 ? 6 : prio) <= max_prio;
 }
 
 void vms_slogv(const char *prog, const char *level, const char *event,
 	       const char *fmt, va_list ap)
 {
 	char line[1024];
-	int n = line_head(line, sizeof(line), prog, level, event);
+	int n;
 
+	if (!wanted(level))
+		return;
+	n = line_head(line, sizeof(line), prog, level, event);
 	if (n < 0)
 		return;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);

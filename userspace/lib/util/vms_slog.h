@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vms_slog.h - one structured log line on stderr (the journal under
- * systemd), the format every vmshield daemon writes:
+ * systemd, with a "<N>" priority prefix), the format every vmshield
+ * daemon writes:
  *   PROG ts=2026-01-01T00:00:00Z level=info event=attest host=h1 ...
  * One fprintf per line, so lines from threads never interleave. Callers
  * never pass key material.
@@ -23,6 +24,16 @@
 
 void vms_slogv(const char *prog, const char *level, const char *event,
 	       const char *fmt, va_list ap);
+
+/*
+ * Levels, most severe first: error, warning, notice, info (the default
+ * threshold), debug. Lines less severe than the threshold @level sets
+ * are not written (--log-level); -EINVAL for an unknown name. Error lines
+ * are always at or above any threshold. When stderr is the journal
+ * ($JOURNAL_STREAM names it), every line starts with its syslog priority,
+ * "<3>" (error) .. "<7>" (debug), which journald takes as the priority.
+ */
+int vms_slog_set_level(const char *level);
 
 /*
  * An error line: level=error, the fields @fmt gives (the step that failed
