@@ -41,6 +41,7 @@ struct vms_vmkey {
 	u8 vm_id[VMS_KR_ID_LEN];
 	u8 key_id[VMS_KR_ID_LEN];
 	u64 expires_ns;
+	u8 opened[VMS_OPENED_LEN];	/* the release's digest (replay.c) */
 };
 
 static struct kmem_cache *vms_secret_cache;
@@ -141,23 +142,55 @@ static u64 vms_now_ns(void)
  * @vm_id: the VM id the key's description names; the blob must bind it.
  * @out: on success, the new VM key.
  *
+ * Everything that can be decided without the enclave's secret is decided
+ * first, in the order Documentation/uapi.md gives: the blob's structure,
+ * that it is addressed to us, the VM id, the policy against the isolation
+ * level, and that this load has not opened it before. Only then is the TK
+ * decrypted, so a policy refusal never depends on (or reveals anything
+ * about) the ciphertext.
+ *
  * Context: process context; sleeps. Return: 0 or the errno of
  * core/keyrelease.h; -EKEYREJECTED for a shielded release on a host below
- * kernel-locked.
+ * kernel-locked; -EALREADY for a release already opened during this load;
+ * -ENOSPC when the memory of opened releases is full.
  */
 int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 			     struct vms_vmkey **out)
 {
 	struct vms_kr_binding b;
+	struct vms_kr_view v;
 	struct vms_isolation iso;
 	struct vms_vmkey *key;
 	u8 tk[VMS_TK_LEN];
 	int ret;
 
-	key = kmem_cache_zalloc(vms_vmkey_cache, GFP_KERNEL);
+	ret = vms_kr_parse(blob, len, &b, &v);
+	if (ret)
+		return ret;
+	down_read(&vms_identity_lock);
+	if (!vms_identity)
+		ret = -ENODEV;
+	else if (crypto_memneq(v.enclave_pk, vms_identity->pk,
+			       CURVE25519_KEY_SIZE))
+		ret = -ENOKEY;
+	up_read(&vms_identity_lock);
+	if (ret)
+		return ret;
+	if (memcmp(b.vm_id, vm_id, VMS_KR_ID_LEN))
+		return -EKEYREJECTED;
+	vms_isolation_read(&iso);
+	if (b.policy == VMS_KR_POLICY_SHIELDED &&
+	    iso.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
+		return -EKEYREJECTED;
+
+	key = kmem_cache_zalloc(vms_vmkey_cache, GFP_KERNEL_ACCOUNT);
 	if (!key)
 		return -ENOMEM;
 	mutex_init(&key->seal_lock);
+	vms_opened_digest(blob, len, key->opened);
+	ret = vms_opened_check(key->opened);
+	if (ret)
+		goto err;
 
 	down_read(&vms_identity_lock);
 	if (vms_identity)
@@ -168,13 +201,6 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	up_read(&vms_identity_lock);
 	if (ret)
 		goto err;
-
-	vms_isolation_read(&iso);
-	if (b.policy == VMS_KR_POLICY_SHIELDED &&
-	    iso.level < VMSHIELD_ISOLATION_KERNEL_LOCKED) {
-		ret = -EKEYREJECTED;
-		goto err;
-	}
 
 	ret = vms_seal_key_init(&key->sk, tk, b.vm_id, b.key_id, b.lifetime_s,
 				vms_now_ns());
@@ -196,6 +222,18 @@ err:
 	memzero_explicit(key, sizeof(*key));
 	kmem_cache_free(vms_vmkey_cache, key);
 	return ret;
+}
+
+/*
+ * The key is about to be instantiated (every keyring check passed): record
+ * its release as opened. Done here, not when the release was opened, so a
+ * release the keyring then refused (quota, permission) can be added again,
+ * and under the record's lock, so of two racing adds of one release only
+ * one becomes a key. Return: 0, -EALREADY or -ENOSPC.
+ */
+int vms_enclave_commit(struct vms_vmkey *key)
+{
+	return vms_opened_record(key->opened);
 }
 
 /* Wipe and free; called by the key type's destroy and free_preparse. */

@@ -87,6 +87,12 @@ static void vms_key_free_preparse(struct key_preparsed_payload *prep)
 static int vms_key_instantiate(struct key *key,
 			       struct key_preparsed_payload *prep)
 {
+	int ret;
+
+	/* a release becomes a key once per load (replay.c) */
+	ret = vms_enclave_commit(prep->payload.data[0]);
+	if (ret)
+		return ret;
 	/* take ownership so free_preparse does not wipe it */
 	key->payload.data[0] = prep->payload.data[0];
 	prep->payload.data[0] = NULL;

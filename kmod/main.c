@@ -30,9 +30,13 @@ static int __init vms_init(void)
 	vms_selftest_ok = true;
 	pr_info("crypto self-test: pass\n");
 
-	ret = vms_enclave_init();
+	ret = vms_opened_init();
 	if (ret)
 		goto err_out;
+
+	ret = vms_enclave_init();
+	if (ret)
+		goto err_opened;
 
 	ret = vms_keytype_init();
 	if (ret)
@@ -55,6 +59,8 @@ err_keytype:
 	vms_keytype_exit();
 err_enclave:
 	vms_enclave_exit();
+err_opened:
+	vms_opened_exit();
 err_out:
 	return ret;
 }
@@ -64,6 +70,7 @@ static void __exit vms_exit(void)
 	vms_dev_exit();
 	vms_keytype_exit();
 	vms_enclave_exit();
+	vms_opened_exit();
 	vms_report_reset();
 	pr_info("unloaded: %lld vm keys created, %lld wiped; enclave identity wiped\n",
 		(long long)atomic64_read(&vms_keys_created),

@@ -9,6 +9,7 @@
  *   keytype.c     the "vmshield" key type
  *   worker.c      worker identity for shielded keys
  *   isolation.c   what the kernel proves about isolation; IMA measurement
+ *   replay.c      the releases opened during this load (each opens once)
  *   prim_kernel.c the crypto primitives of core/ on the kernel crypto API
  *   compat.h      kernel API drift (probes in Kbuild.compat)
  */
@@ -62,6 +63,7 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 			     struct vms_vmkey **out);
 void vms_enclave_destroy(struct vms_vmkey *key);
 void vms_enclave_kill(struct vms_vmkey *key);
+int vms_enclave_commit(struct vms_vmkey *key);
 void vms_enclave_key_info(struct vms_vmkey *key, struct vms_vmkey_info *info);
 bool vms_enclave_key_digest_approved(struct vms_vmkey *key, const u8 d[32]);
 int vms_enclave_seal(struct vms_vmkey *key, u64 generation,
@@ -70,6 +72,19 @@ int vms_enclave_unseal(struct vms_vmkey *key, const u8 *blob, size_t len,
 		       u8 *out, size_t outlen, u64 *generation);
 /* debug counters, printed at unload: every key created must be wiped */
 extern atomic64_t vms_keys_created, vms_keys_wiped;
+
+/*
+ * Releases opened during this load (replay.c): each release opens at most
+ * once per load; the memory is bounded and fails closed when full.
+ */
+#define VMS_OPENED_MAX	16384
+#define VMS_OPENED_LEN	16
+int vms_opened_init(void);
+void vms_opened_exit(void);
+void vms_opened_digest(const u8 *blob, size_t len, u8 d[VMS_OPENED_LEN]);
+int vms_opened_check(const u8 d[VMS_OPENED_LEN]);
+int vms_opened_record(const u8 d[VMS_OPENED_LEN]);
+unsigned int vms_opened_count(void);
 
 /* The "vmshield" key type. */
 extern struct key_type vms_key_type;
