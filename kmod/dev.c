@@ -37,6 +37,8 @@ static long vms_ioc_get_info(void __user *uarg)
 {
 	struct vmshield_info info = {};
 	struct vms_isolation iso;
+	u8 pk[VMSHIELD_X25519_LEN], pk2[VMSHIELD_X25519_LEN];
+	int ret, tries;
 
 	if (copy_from_user(&info, uarg, sizeof(info)))
 		return -EFAULT;
@@ -46,11 +48,24 @@ static long vms_ioc_get_info(void __user *uarg)
 	    !vms_u64_all_zero(info.reserved, ARRAY_SIZE(info.reserved)))
 		return -EINVAL;
 
-	/* A changed report (e.g. lockdown raised) is measured before use. */
-	vms_report_measure_if_changed();
-	vms_isolation_read(&iso);
+	/*
+	 * The identity at the current level (a new one if the level rose),
+	 * its report measured before anybody is shown it; the facts are the
+	 * ones the kernel proved when that identity was made.
+	 */
+	ret = vms_enclave_identity(pk, NULL);
+	for (tries = 0; !ret && tries < 3; tries++) {
+		vms_report_measure_if_changed();
+		ret = vms_enclave_identity(pk2, &iso);
+		if (ret || !memcmp(pk, pk2, sizeof(pk)))
+			break;
+		memcpy(pk, pk2, sizeof(pk));	/* rose meanwhile: again */
+	}
+	if (ret)
+		return ret;
 
 	memset(&info, 0, sizeof(info));
+	memcpy(info.enclave_pk, pk, sizeof(pk));
 	info.uapi_version = VMSHIELD_UAPI_VERSION;
 	info.placement = VMSHIELD_PLACEMENT_KERNEL;
 	info.isolation_level = iso.level;
@@ -63,7 +78,6 @@ static long vms_ioc_get_info(void __user *uarg)
 		info.facts |= VMSHIELD_FACT_SELFTEST_OK;
 	if (vms_report_ima_recorded())
 		info.facts |= VMSHIELD_FACT_IMA_MEASURED;
-	vms_enclave_public_key(info.enclave_pk);
 	info.max_state_len = VMSHIELD_MAX_STATE_LEN;
 
 	if (copy_to_user(uarg, &info, sizeof(info)))
@@ -132,7 +146,9 @@ static int vms_may_use(struct vms_vmkey *vk)
 	vms_enclave_key_info(vk, &info);
 	if (info.policy != VMS_KR_POLICY_SHIELDED)
 		return 0;	/* encryption-supported: keyring access suffices */
-	vms_isolation_read(&iso);
+	/* notices a rise (which drops this key) even without a GET_INFO */
+	if (vms_enclave_identity(NULL, &iso))
+		return -EKEYREJECTED;
 	if (iso.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
 		return -EKEYREJECTED;
 	return vms_worker_check(vk);

@@ -46,15 +46,16 @@ static int __init vms_init(void)
 	if (ret)
 		goto err_keytype;
 
-	ret = vms_report_measure_if_changed();
-	if (ret)
-		goto err_dev;
+	/*
+	 * No identity yet, so no report: the first GET_INFO or release makes
+	 * the identity at the level the kernel has then, and measures its
+	 * report (enclave.c, vms_enclave_identity()).
+	 */
+	vms_isolation_record_load();
 
 	pr_info("loaded, uapi %d, placement kernel\n", VMSHIELD_UAPI_VERSION);
 	return 0;
 
-err_dev:
-	vms_dev_exit();
 err_keytype:
 	vms_keytype_exit();
 err_enclave:

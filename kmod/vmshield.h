@@ -30,6 +30,9 @@ struct vms_isolation {
 };
 
 void vms_isolation_read(struct vms_isolation *iso);
+/* The level when the module was loaded (recorded by main.c's init). */
+void vms_isolation_record_load(void);
+u32 vms_isolation_level_at_load(void);
 
 /* The isolation report (core/report.h), measured into IMA when it changes. */
 int vms_report_measure_if_changed(void);
@@ -52,11 +55,14 @@ struct vms_vmkey_info {
 	u64 expires_ns;		/* boot-time clock */
 	u64 seals;
 	u32 unseal_failures;
+	u32 level;		/* VMSHIELD_ISOLATION_* the key was made at */
 	bool dead;		/* failed closed */
+	bool stale;		/* made under an identity since replaced */
 };
 
 int vms_enclave_init(void);
 void vms_enclave_exit(void);
+int vms_enclave_identity(u8 pk[32], struct vms_isolation *iso);
 void vms_enclave_public_key(u8 pk[32]);
 bool vms_selftest_passed(void);
 int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],

@@ -172,7 +172,7 @@ TEST_F(keys, describe_shows_binding_never_key_bytes)
 	ASSERT_EQ(0, vt_proc_keys_line(self->key, line, sizeof(line)));
 	vt_hex(self->vm.key_id, 16, idhex);
 	snprintf(want, sizeof(want),
-		 " vmshield  %s: encryption-supported key %s seals 0 unseal_failures 0",
+		 " vmshield  %s: encryption-supported key %s seals 0 unseal_failures 0 made_at kernel-open",
 		 self->vm.desc, idhex);
 	EXPECT_NE(NULL, strstr(line, want)) TH_LOG("/proc/keys: %s\nwant: %s",
 						    line, want);

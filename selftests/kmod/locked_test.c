@@ -275,16 +275,19 @@ TEST_F(locked, kernel_locked_report_is_measured)
 	EXPECT_EQ(1, n) TH_LOG("no IMA entry for: %s", text);
 	EXPECT_TRUE(self->info.facts & VMSHIELD_FACT_IMA_MEASURED);
 
-	/* the kernel-open report of the same enclave key came before it */
+	/*
+	 * no kernel-open report names this key: it was made after the rise
+	 * (issue 16, defect 1: a key is never certified above the lowest
+	 * level it lived at, and HGS refuses a key with a lower report)
+	 */
 	open_info.isolation_level = VMSHIELD_ISOLATION_KERNEL_OPEN;
 	open_info.lockdown = VMSHIELD_LOCKDOWN_NONE;
 	open_info.facts &= ~VMSHIELD_FACT_SIG_ENFORCED;
 	ASSERT_GT(vt_report_text(&open_info, text, sizeof(text)), 0);
 	vt_sha256(text, strlen(text), d_open);
-	EXPECT_EQ(1, vt_ima_count_digest(d_open, "vmshield-report"))
-		TH_LOG("no IMA entry for: %s", text);
-	EXPECT_LT(vt_ima_line_of(d_open, "vmshield-report"),
-		  vt_ima_line_of(d_locked, "vmshield-report"));
+	EXPECT_EQ(0, vt_ima_count_digest(d_open, "vmshield-report"))
+		TH_LOG("a kernel-open report names the kernel-locked key: %s",
+		       text);
 }
 
 TEST_HARNESS_MAIN
