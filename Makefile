@@ -17,7 +17,7 @@
 #   make check-fabric  fabric end to end, worker tests, crash tests (5 rounds;
 #                      3 through vmshield-worker serve)
 #   make soak          crash tests with 50 rounds each, 10 min of fuzzing per
-#                      harness
+#                      harness, 1000000 module ioctl fuzzer calls in the rig
 #   make demo          boot a guarded host and show what the module reports
 #   make bench         benchmarks (ratios against baselines run alongside)
 #   make fuzz          build the libFuzzer harnesses (scripts/fuzz.sh runs them)

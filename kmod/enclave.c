@@ -46,6 +46,7 @@ struct vms_vmkey {
 	u8 digests[VMS_KR_MAX_DIGESTS][VMS_KR_DIGEST_LEN];
 	atomic_t unseal_failures;
 	bool dead;		/* failed closed; set under seal_lock */
+	bool expired;		/* lifetime over, PRK wiped; under seal_lock */
 	/* public copies, never wiped before destroy: read without seal_lock */
 	u8 vm_id[VMS_KR_ID_LEN];
 	u8 key_id[VMS_KR_ID_LEN];
@@ -341,6 +342,23 @@ static void vms_enclave_drop_if_stale(struct vms_vmkey *key)
 	WRITE_ONCE(key->dead, true);
 }
 
+/*
+ * A key whose lifetime is over is wiped at its first use after that (on
+ * the boot clock), not only when the keyring garbage-collects it on the
+ * wall clock, which root can set back. -EKEYEXPIRED from then on.
+ * Caller holds seal_lock.
+ */
+static int vms_enclave_expire_if_due(struct vms_vmkey *key)
+{
+	if (key->expired)
+		return -EKEYEXPIRED;
+	if (key->dead || vms_now_ns() < key->expires_ns)
+		return 0;
+	vms_seal_key_wipe(&key->sk);
+	key->expired = true;
+	return -EKEYEXPIRED;
+}
+
 /* Fail closed: wipe the derived key; every later use gets -EKEYREVOKED. */
 void vms_enclave_kill(struct vms_vmkey *key)
 {
@@ -408,10 +426,18 @@ int vms_enclave_seal(struct vms_vmkey *key, u64 generation,
 		ret = -EKEYREVOKED;
 		goto out;
 	}
+	ret = vms_enclave_expire_if_due(key);
+	if (ret)
+		goto out;
 	ret = vms_ss_seal(&key->sk, vms_now_ns(), generation, pt, ptlen,
 			  out, outlen);
+	/*
+	 * Out of memory (the primitives allocate per call) is transient and
+	 * leaves the key as it was: no nonce was used. Anything else the
+	 * primitive did not foresee kills the key.
+	 */
 	if (ret && ret != -EKEYEXPIRED && ret != -EDQUOT && ret != -ENOSPC &&
-	    ret != -EMSGSIZE) {
+	    ret != -EMSGSIZE && ret != -ENOMEM) {
 		vms_seal_key_wipe(&key->sk);
 		WRITE_ONCE(key->dead, true);
 		pr_warn("key failed closed after seal error %d\n", ret);
@@ -431,6 +457,8 @@ int vms_enclave_unseal(struct vms_vmkey *key, const u8 *blob, size_t len,
 	vms_enclave_drop_if_stale(key);
 	if (key->dead)
 		ret = -EKEYREVOKED;
+	else if (key->expired || vms_enclave_expire_if_due(key))
+		ret = -EKEYEXPIRED;
 	else
 		ret = vms_ss_unseal(&key->sk, vms_now_ns(), blob, len, out,
 				    outlen, generation);

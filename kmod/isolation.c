@@ -112,13 +112,16 @@ int vms_report_measure_if_changed(void)
 	report = kzalloc(VMS_REPORT_MAX, GFP_KERNEL);
 	if (!report)
 		return -ENOMEM;
+	/*
+	 * Built under the lock, so two callers racing a level rise cannot
+	 * measure their reports in the opposite order of building them.
+	 */
+	mutex_lock(&vms_report_lock);
 	len = vms_report_write(report, VMS_REPORT_MAX);
 	if (len < 0) {
 		ret = len;
-		goto out;
+		goto out_unlock;
 	}
-
-	mutex_lock(&vms_report_lock);
 	if (strcmp(report, vms_report_last) != 0) {
 		ret = ima_measure_critical_data("vmshield", "vmshield-report",
 						report, len, false, NULL, 0);
@@ -132,8 +135,8 @@ int vms_report_measure_if_changed(void)
 				"not recorded by policy");
 		}
 	}
+out_unlock:
 	mutex_unlock(&vms_report_lock);
-out:
 	kfree(report);
 	return ret;
 }

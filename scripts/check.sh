@@ -13,7 +13,8 @@
 #           (CRASH_ROUNDS, default 5), the same through serve
 #           (CRASH_SERVE_ROUNDS, default 3)               make check-fabric
 #   soak    crash tests with SOAK_CRASH_ROUNDS and SOAK_CRASH_SERVE_ROUNDS
-#           (50) boots, SOAK_FUZZ_SECONDS (600) of fuzzing per harness
+#           (50) boots, SOAK_FUZZ_SECONDS (600) of fuzzing per harness,
+#           SOAK_KMOD_FUZZ_CALLS (1000000) ioctl fuzzer calls in the rig
 #                                                         make soak
 #
 # Default: unit san rig fabric (make check). The Makefile builds first.
@@ -119,7 +120,7 @@ tier_fabric() {
 }
 
 tier_soak() {
-	SUITES=(soak-crash soak-crash-serve soak-fuzz)
+	SUITES=(soak-crash soak-crash-serve soak-fuzz soak-kmod-fuzz)
 	run_suite soak-crash env CRASH_ROUNDS="${SOAK_CRASH_ROUNDS:-50}" \
 		"$REPO/selftests/worker/crash_test.sh"
 	run_suite soak-crash-serve env CRASH_SERVE=1 \
@@ -127,6 +128,13 @@ tier_soak() {
 		CRASH_DIR="$REPO/build/worker-crash-serve" "$REPO/selftests/worker/crash_test.sh"
 	run_suite soak-fuzz env FUZZ_SECONDS="${SOAK_FUZZ_SECONDS:-600}" \
 		"$REPO/scripts/fuzz.sh"
+	# the module's ioctl fuzzer (selftests/kmod/fuzz_test.c), alone in
+	# one guest of the main kernel: SOAK_KMOD_FUZZ_CALLS (1000000) calls
+	run_suite soak-kmod-fuzz "$REPO/selftests/vm/run" \
+		--kernel "$("$REPO/scripts/kernels.sh" --boot main)" \
+		--module "$REPO/vmshield.ko" --timeout 3600 \
+		--env VMS_FUZZ_CALLS="${SOAK_KMOD_FUZZ_CALLS:-1000000}" \
+		"$REPO/build/selftests/fuzz_test"
 }
 
 tiers=("$@")
