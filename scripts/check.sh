@@ -5,17 +5,22 @@
 #
 #   unit    unit tests (cmocka, shell), checkpatch, systemd units, docs,
 #           fuzz corpus replay                            make check-unit
-#   san     the unit and hgsd tests on the ASan+UBSan build, 20 s of
-#           fuzzing per harness                           make check-san
-#   rig     kbuild and DKMS (both kernels), sparse, the rig's own tests,
-#           the module tests in the rig (both kernels)    make check-rig
+#   san     the unit and hgsd tests on the ASan+UBSan build, fuzzing
+#           (FUZZ_BUDGET, default 40 s of wall time for all
+#           harnesses together)                           make check-san
+#   rig     kbuild and DKMS (both kernels), sparse, the rig's verdict
+#           tests (selftest_rig.sh --quick), the module tests in the
+#           rig (both kernels)                            make check-rig
 #   fabric  fabric end to end, worker rig tests, crash test
-#           (CRASH_ROUNDS, default 5), the same through serve
-#           (CRASH_SERVE_ROUNDS, default 3)               make check-fabric
-#   soak    crash tests with SOAK_CRASH_ROUNDS and SOAK_CRASH_SERVE_ROUNDS
-#           (50) boots, SOAK_FUZZ_SECONDS (600) of fuzzing per harness,
+#           (CRASH_ROUNDS, default 3), the same through serve
+#           (CRASH_SERVE_ROUNDS, default 2)               make check-fabric
+#   soak    all of the rig's own tests, crash tests with
+#           SOAK_CRASH_ROUNDS and SOAK_CRASH_SERVE_ROUNDS (50) boots,
+#           SOAK_FUZZ_RUNS (10 million) executions per fuzz harness,
 #           SOAK_KMOD_FUZZ_CALLS (1000000) ioctl fuzzer calls in the rig
 #                                                         make soak
+#   rig-self  all of the rig's own tests (9 boots): run it when you
+#           change selftests/vm/                          make check-rig-self
 #
 # Default: unit san rig fabric (make check). The Makefile builds first.
 # Each tier ends with "check-TIER: N passed, N failed, N skipped in T s";
@@ -78,13 +83,17 @@ tier_unit() {
 	run_suite static "$REPO/scripts/static-check.sh" --checkpatch
 	run_suite systemd "$REPO/scripts/systemd-check.sh"
 	run_suite docs "$REPO/scripts/docs-check.py"
-	run_suite fuzz-replay env FUZZ_SECONDS=0 "$REPO/scripts/fuzz.sh"
+	run_suite fuzz-replay env FUZZ_SECONDS=0 FUZZ_BUDGET= "$REPO/scripts/fuzz.sh"
 }
 
 tier_san() {
 	SUITES=(san fuzz)
 	run_suite san make -s -C "$REPO/userspace" SAN=1 check
-	run_suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" "$REPO/scripts/fuzz.sh"
+	if [[ -n ${FUZZ_SECONDS:-} ]]; then
+		run_suite fuzz env FUZZ_BUDGET= "$REPO/scripts/fuzz.sh"
+	else
+		run_suite fuzz env FUZZ_BUDGET="${FUZZ_BUDGET:-40}" "$REPO/scripts/fuzz.sh"
+	fi
 }
 
 tier_rig() {
@@ -96,7 +105,8 @@ tier_rig() {
 	run_suite kbuild "$REPO/selftests/dkms/kbuild.sh"
 	run_suite dkms "$REPO/selftests/dkms/test.sh"
 	run_suite sparse "$REPO/scripts/static-check.sh" --sparse
-	run_suite rig-self "$REPO/selftests/vm/selftest_rig.sh"
+	# the verdict scenarios; the robustness ones are in make soak
+	run_suite rig-self "$REPO/selftests/vm/selftest_rig.sh" --quick
 	# Module tests in one guest, in the order selftests/kmod/TESTS gives
 	# (lockdown only goes up and unloading ends the module's life, so
 	# order matters): on the main kernel, then once more on the second one.
@@ -112,21 +122,27 @@ tier_fabric() {
 	SUITES=(fabric worker worker-crash worker-crash-serve)
 	run_suite fabric "$REPO/selftests/fabric/run"
 	run_suite worker "$REPO/selftests/worker/run.sh"
-	run_suite worker-crash env CRASH_ROUNDS="${CRASH_ROUNDS:-5}" \
+	run_suite worker-crash env CRASH_ROUNDS="${CRASH_ROUNDS:-3}" \
 		"$REPO/selftests/worker/crash_test.sh"
 	# the same through `vmshield-worker serve` (NV written through it), fewer rounds
-	run_suite worker-crash-serve env CRASH_SERVE=1 CRASH_ROUNDS="${CRASH_SERVE_ROUNDS:-3}" \
+	run_suite worker-crash-serve env CRASH_SERVE=1 CRASH_ROUNDS="${CRASH_SERVE_ROUNDS:-2}" \
 		CRASH_DIR="$REPO/build/worker-crash-serve" "$REPO/selftests/worker/crash_test.sh"
 }
 
+tier_rig-self() {
+	SUITES=(rig-self-full)
+	run_suite rig-self-full "$REPO/selftests/vm/selftest_rig.sh"
+}
+
 tier_soak() {
-	SUITES=(soak-crash soak-crash-serve soak-fuzz soak-kmod-fuzz)
+	SUITES=(rig-self-full soak-crash soak-crash-serve soak-fuzz soak-kmod-fuzz)
+	run_suite rig-self-full "$REPO/selftests/vm/selftest_rig.sh"
 	run_suite soak-crash env CRASH_ROUNDS="${SOAK_CRASH_ROUNDS:-50}" \
 		"$REPO/selftests/worker/crash_test.sh"
 	run_suite soak-crash-serve env CRASH_SERVE=1 \
 		CRASH_ROUNDS="${SOAK_CRASH_SERVE_ROUNDS:-50}" \
 		CRASH_DIR="$REPO/build/worker-crash-serve" "$REPO/selftests/worker/crash_test.sh"
-	run_suite soak-fuzz env FUZZ_SECONDS="${SOAK_FUZZ_SECONDS:-600}" \
+	run_suite soak-fuzz env FUZZ_BUDGET= FUZZ_RUNS="${SOAK_FUZZ_RUNS:-10000000}" \
 		"$REPO/scripts/fuzz.sh"
 	# the module's ioctl fuzzer (selftests/kmod/fuzz_test.c), alone in
 	# one guest of the main kernel: SOAK_KMOD_FUZZ_CALLS (1000000) calls
@@ -141,7 +157,7 @@ tiers=("$@")
 ((${#tiers[@]})) || tiers=(unit san rig fabric)
 for t in "${tiers[@]}"; do
 	declare -F "tier_$t" >/dev/null || {
-		echo "usage: $0 [unit|san|rig|fabric|soak]..." >&2
+		echo "usage: $0 [unit|san|rig|fabric|soak|rig-self]..." >&2
 		exit 2
 	}
 done

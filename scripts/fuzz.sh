@@ -4,7 +4,10 @@
 # seeded from the captured rig artifacts; TAP on stdout, one test per
 # harness. FUZZ_SECONDS (default 20) per harness; FUZZ_SECONDS=0 only
 # replays the seeds and the corpus gathered so far, once each (the smoke
-# test of make check-unit; make check-san fuzzes 20 s, make soak 600 s).
+# test of make check-unit); FUZZ_BUDGET (below) shares a total wall time
+# out among them (make check-san: 40 s). FUZZ_RUNS=N instead runs each
+# harness for N executions whatever the time (make soak: 10 million).
+# Each harness's line gives its executions and coverage (edges).
 # Arguments name harnesses (default: all); FUZZ_JOBS of them run at a
 # time (default: the number of CPUs). Builds them first (make -C
 # userspace fuzz).
@@ -14,7 +17,10 @@ OUT="$REPO/build/fuzz"
 mkdir -p "$OUT"
 DATA="$REPO/userspace/tests/data/tpm"
 SECS=${FUZZ_SECONDS:-20}
-if ((SECS > 0)); then
+RUNS=${FUZZ_RUNS:-0}
+if ((RUNS > 0)); then
+	limit=(-runs="$RUNS") what="$RUNS runs"
+elif ((SECS > 0)); then
 	limit=(-max_total_time="$SECS") what="${SECS}s"
 else
 	limit=(-runs=0) what="replay"
@@ -27,14 +33,17 @@ if ! make -s -C "$REPO/userspace" fuzz >"$OUT.build.log" 2>&1; then
 	exit 1
 fi
 
-# seeds per harness
+# seeds per harness: its corpus in the tree (userspace/fuzz/corpus/NAME/),
+# and the captured rig artifacts
 seeds() {
+	ls "$REPO/userspace/fuzz/corpus/$1"/* 2>/dev/null
 	case $1 in
 	fuzz_eventlog) echo "$DATA/bios_measurements.bin" ;;
 	fuzz_ima) echo "$DATA/ima_measurements.bin" ;;
 	fuzz_ima_sig) ls "$DATA"/../ima/*.sig "$DATA"/../ima/*.der ;;
 	fuzz_tpm2b) ls "$DATA"/*.pub "$DATA"/*.attest "$DATA"/*.sig ;;
 	fuzz_worker_ctrl) ls "$DATA"/../ctrl/*.bin ;;
+	fuzz_enclave_report) ls "$DATA"/../enclave-report/report-v1.* ;;
 	esac
 }
 
@@ -46,10 +55,24 @@ if (($# > 0)); then names=("$@"); else
 fi
 echo "1..${#names[@]}"
 
+# FUZZ_JOBS harnesses at a time (each one is a single-threaded process);
+# their TAP is printed in order once all are done.
+jobs_max=${FUZZ_JOBS:-$(nproc)}
+# FUZZ_BUDGET=T (make check): T seconds of wall time for all of them
+# together (FUZZ_JOBS at a time), shared out evenly, at least 5 s each;
+# it overrides FUZZ_SECONDS, so adding a harness does not lengthen make
+# check (each harness gets less; make soak gives each its 600 s).
+if [[ ${FUZZ_BUDGET:-} =~ ^[0-9]+$ ]] && ((FUZZ_BUDGET > 0 && ${#names[@]} > 0 && RUNS == 0)); then
+	waves=$(((${#names[@]} + jobs_max - 1) / jobs_max))
+	SECS=$((FUZZ_BUDGET / waves))
+	((SECS >= 5)) || SECS=5
+	limit=(-max_total_time="$SECS") what="${SECS}s"
+fi
+
 # fuzz_one N NAME: run one harness; its TAP lines on stdout
 fuzz_one() {
 	local n=$1 name=$2 bin="$OUT/$2" corpus="$OUT/corpus-$2" log="$OUT/$2.log"
-	local rc execs s
+	local rc execs cov s
 
 	mkdir -p "$corpus"
 	if [[ ! -x $bin ]]; then
@@ -66,10 +89,13 @@ fuzz_one() {
 		"$corpus" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-	if ((rc == 0 && SECS == 0)); then
-		echo "ok $n $name: replayed ${execs:-?} inputs, no crash"
+	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | sed 's/cov: //')
+	if ((rc == 0 && RUNS > 0)); then
+		echo "ok $n $name: ${execs:-?} runs, coverage ${cov:-?} edges, no crash"
+	elif ((rc == 0 && SECS == 0)); then
+		echo "ok $n $name: replayed ${execs:-?} inputs, coverage ${cov:-?} edges, no crash"
 	elif ((rc == 0)); then
-		echo "ok $n $name: ${execs:-?} runs in ${SECS}s, no crash"
+		echo "ok $n $name: ${execs:-?} runs in ${SECS}s, coverage ${cov:-?} edges, no crash"
 	else
 		echo "not ok $n $name: exit $rc, see $log"
 		grep -m1 -E '^(==[0-9]+==ERROR|SUMMARY)' "$log" | sed 's/^/# /'
@@ -77,9 +103,6 @@ fuzz_one() {
 	fi
 }
 
-# FUZZ_JOBS harnesses at a time (each one is a single-threaded process);
-# their TAP is printed in order once all are done.
-jobs_max=${FUZZ_JOBS:-$(nproc)}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 n=0 running=0

@@ -23,7 +23,12 @@ PACKAGES=(
 	libcurl4-openssl-dev libsqlite3-dev sqlite3 libseccomp-dev
 	valgrind python3-cryptography curl procps xxd gdb jq util-linux systemd
 	clang-14 libclang-rt-14-dev
+	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 )
+# libvirt without libvirt-daemon-system: no system-wide libvirtd, no users,
+# no networks; the fabric's libvirt test (selftests/fabric/tests/
+# 05e-libvirt.sh) starts its own libvirtd inside the guarded host, in a
+# private mount namespace on tmpfs.
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -7,6 +7,13 @@
 # swtpm behind (every such process carries the run dir in its command line).
 #
 #   selftests/vm/selftest_rig.sh           all scenarios (9 boots, ~2-3 min)
+#   selftests/vm/selftest_rig.sh --quick   the verdict scenarios only: argument
+#                                          errors, pass, fail + dmesg WARN +
+#                                          KVM fallback, module load failure
+#                                          (3 boots; make check). The rest
+#                                          (timeouts, guest death, panic,
+#                                          signals, repo under /tmp) run in
+#                                          make soak and make check-rig-self.
 #
 # Exit: 0 all passed, 1 something failed, 4 the rig cannot run here (skip).
 
@@ -18,7 +25,17 @@ HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 RIG=$HERE/run
 T=$HERE/rigtests
 CACHE=${RIG_CACHE:-$(cd "$HERE/../.." && pwd)/build/rig}
-PLAN=48
+FULL=1
+case ${1:-} in
+--quick) FULL=0 ;;
+"") ;;
+*)
+	echo "usage: $0 [--quick]" >&2
+	exit 2
+	;;
+esac
+# 29 checks in the verdict scenarios, 20 more in the others
+PLAN=$((29 + 20 * FULL))
 
 WORK=$(mktemp -d /tmp/selftest_rig.XXXXXX)
 mkdir -p "$WORK/tmpshare"
@@ -118,39 +135,44 @@ check "(a) nothing left running" nothing_left
 # The probe is forced on a fake device with a too-short timeout, so it fails
 # on any machine and must fall back to TCG instead of hanging.
 rm -f "$CACHE/kvm-probe_dev_null"
-RIG_KVM_DEV=/dev/null RIG_KVM_PROBE_TIMEOUT=0.5 rig --no-module --tap-out "$WORK/tap" "$T/fail.sh"
+RIG_KVM_DEV=/dev/null RIG_KVM_PROBE_TIMEOUT=0.5 rig --no-module --tap-out "$WORK/tap" "$T/fail.sh" "$T/warn.sh"
 check "(b) failing run exits non-zero" rc_not 0
 check "(b) failing subtest is 'not ok'" has '^not ok [0-9]+ fail.sh: this one fails on purpose$'
 check "(b) passing subtest of it still 'ok'" has '^ok [0-9]+ fail.sh: this one passes$'
+check "(b) a WARNING in dmesg fails 'dmesg clean' and is shown" eval 'has "^not ok [0-9]+ dmesg clean$" && has "^#.*WARNING: .*injected by the rig self-test"'
 check "(b) --tap-out holds the same TAP" cmp -s "$WORK/out" "$WORK/tap"
 check "(b) failed KVM probe falls back to TCG" has '^# rig: accel tcg \(probe boot failed'
 check "(b) nothing left running" nothing_left
 
-# --- (c) a hanging test is stopped by --test-timeout; the run goes on ------------
-# 10 s, not less: pass.sh must finish inside the same per-test timeout even
-# on a loaded machine (it once took 5.9 s while other guests were running)
-rig --no-module --test-timeout 10 "$T/hang.sh" "$T/pass.sh" "$T/warn.sh"
-check "(c) hanging test reported 'timed out after 10s'" has '^not ok [0-9]+ hang.sh: timed out after 10s$'
-check "(c) it was stopped within the timeout (+5 s kill grace)" \
-	eval 'secs=$(sed -n "s/^# ---- hang.sh: exit [0-9]* after \([0-9]*\).*/\1/p" "$WORK/out"); [[ -n $secs ]] && lt "$secs" 16'
-check "(c) the next test still ran and passed" has '^ok [0-9]+ pass.sh: results share writable$'
-check "(c) a WARNING in dmesg fails 'dmesg clean' and is shown" eval 'has "^not ok [0-9]+ dmesg clean$" && has "^#.*WARNING: .*injected by the rig self-test"'
-check "(c) run exits non-zero" rc_not 0
-check "(c) nothing left running" nothing_left
+# --- the robustness scenarios (not with --quick) -----------------------------------
+robustness_c_d() {
+	# --- (c) a hanging test is stopped by --test-timeout; the run goes on ------------
+	# 10 s, not less: pass.sh must finish inside the same per-test timeout even
+	# on a loaded machine (it once took 5.9 s while other guests were running)
+	rig --no-module --test-timeout 10 "$T/hang.sh" "$T/pass.sh" "$T/warn.sh"
+	check "(c) hanging test reported 'timed out after 10s'" has '^not ok [0-9]+ hang.sh: timed out after 10s$'
+	check "(c) it was stopped within the timeout (+5 s kill grace)" \
+		eval 'secs=$(sed -n "s/^# ---- hang.sh: exit [0-9]* after \([0-9]*\).*/\1/p" "$WORK/out"); [[ -n $secs ]] && lt "$secs" 16'
+	check "(c) the next test still ran and passed" has '^ok [0-9]+ pass.sh: results share writable$'
+	check "(c) a WARNING in dmesg fails 'dmesg clean' and is shown" eval 'has "^not ok [0-9]+ dmesg clean$" && has "^#.*WARNING: .*injected by the rig self-test"'
+	check "(c) run exits non-zero" rc_not 0
+	check "(c) nothing left running" nothing_left
 
-# --- (d) the guest dies mid-test ---------------------------------------------------
-rig --no-module "$T/poweroff.sh" "$T/pass.sh"
-check "(d) power-off mid-test: 'guest did not finish'" has '^not ok [0-9]+ guest did not finish: '
-check "(d) the running test is blamed, the next one not run" \
-	eval 'has "^not ok [0-9]+ poweroff.sh: guest stopped while it was running" && has "^not ok [0-9]+ pass.sh: not run"'
-check "(d) serial console tail is shown" has '^# last 30 lines of the serial console'
-check "(d) run exits non-zero, nothing left running" eval 'rc_not 0 && nothing_left'
+	# --- (d) the guest dies mid-test ---------------------------------------------------
+	rig --no-module "$T/poweroff.sh" "$T/pass.sh"
+	check "(d) power-off mid-test: 'guest did not finish'" has '^not ok [0-9]+ guest did not finish: '
+	check "(d) the running test is blamed, the next one not run" \
+		eval 'has "^not ok [0-9]+ poweroff.sh: guest stopped while it was running" && has "^not ok [0-9]+ pass.sh: not run"'
+	check "(d) serial console tail is shown" has '^# last 30 lines of the serial console'
+	check "(d) run exits non-zero, nothing left running" eval 'rc_not 0 && nothing_left'
 
-rig --no-module "$T/panic.sh"
-check "(d) kernel panic mid-test: reported with the panic message" \
-	has '^not ok [0-9]+ guest did not finish: Kernel panic - not syncing: sysrq triggered crash'
-check "(d) a panic stops the guest at once (no whole-run timeout)" eval 'rc_not 0 && lt "$SECS" 120 && hasnt "whole-run timeout"'
-check "(d) nothing left running after the panic" nothing_left
+	rig --no-module "$T/panic.sh"
+	check "(d) kernel panic mid-test: reported with the panic message" \
+		has '^not ok [0-9]+ guest did not finish: Kernel panic - not syncing: sysrq triggered crash'
+	check "(d) a panic stops the guest at once (no whole-run timeout)" eval 'rc_not 0 && lt "$SECS" 120 && hasnt "whole-run timeout"'
+	check "(d) nothing left running after the panic" nothing_left
+}
+((FULL)) && robustness_c_d
 
 # --- the module fails to load: every test fails with the reason ---------------------
 # A module init.sh has already loaded cannot be inserted again ("File exists").
@@ -172,43 +194,46 @@ else
 	done
 fi
 
-# --- whole-run timeout ---------------------------------------------------------------
-rig --no-module --timeout 20 "$T/hang.sh"
-check "whole-run timeout: guest killed and reported" has '^not ok [0-9]+ guest did not finish: whole-run timeout \(20s\) expired'
-check "whole-run timeout: the rig returned in time" eval 'rc_not 0 && lt "$SECS" 40'
-check "whole-run timeout: nothing left running" nothing_left
+robustness_rest() {
+	# --- whole-run timeout ---------------------------------------------------------------
+	rig --no-module --timeout 20 "$T/hang.sh"
+	check "whole-run timeout: guest killed and reported" has '^not ok [0-9]+ guest did not finish: whole-run timeout \(20s\) expired'
+	check "whole-run timeout: the rig returned in time" eval 'rc_not 0 && lt "$SECS" 40'
+	check "whole-run timeout: nothing left running" nothing_left
 
-# --- (e) the rig itself is interrupted -------------------------------------------------
-"$RIG" --no-module "$T/hang.sh" >"$WORK/out" 2>"$WORK/err" &
-BGPID=$!
-for ((i = 0; i < 600; i++)); do
-	RUNDIR=$(sed -n 's/.*, run dir //p' "$WORK/err" | head -n 1)
-	[[ -n $RUNDIR && -e $RUNDIR/out/hang.sh.started ]] && break
-	sleep 0.2
-done
-kill -TERM "$BGPID"
-wait "$BGPID"
-RC=$?
-SECS=0
-BGPID=
-check "(e) SIGTERM during a test: rig exits 143" rc_is 143
-check "(e) SIGTERM: QEMU and swtpm stopped, pid files gone" nothing_left
+	# --- (e) the rig itself is interrupted -------------------------------------------------
+	"$RIG" --no-module "$T/hang.sh" >"$WORK/out" 2>"$WORK/err" &
+	BGPID=$!
+	for ((i = 0; i < 600; i++)); do
+		RUNDIR=$(sed -n 's/.*, run dir //p' "$WORK/err" | head -n 1)
+		[[ -n $RUNDIR && -e $RUNDIR/out/hang.sh.started ]] && break
+		sleep 0.2
+	done
+	kill -TERM "$BGPID"
+	wait "$BGPID"
+	RC=$?
+	SECS=0
+	BGPID=
+	check "(e) SIGTERM during a test: rig exits 143" rc_is 143
+	check "(e) SIGTERM: QEMU and swtpm stopped, pid files gone" nothing_left
 
-# --- (f) a repository under /tmp (CI may clone there) stays visible ----------------
-# The guest mounts its own tmpfs on /tmp; the rig keeps the repo tree visible.
-TMPREPO=$(mktemp -d /tmp/rig-selftest-repo.XXXXXX)
-cp -r "$HERE/.." "$TMPREPO/selftests"
-# the rig asks scripts/kernels.sh which kernel to boot
-mkdir -p "$TMPREPO/scripts"
-cp "$HERE/../../scripts/kernels.sh" "$TMPREPO/scripts/"
-RIG_SAVED=$RIG
-RIG=$TMPREPO/selftests/vm/run
-rig --no-module "$TMPREPO/selftests/vm/rigtests/pass.sh"
-check "(f) repo under /tmp: its test runs and passes" \
-	eval 'rc_is 0 && has "^ok [0-9]+ pass.sh: results share writable$"'
-check "(f) repo under /tmp: nothing left running" nothing_left
-RIG=$RIG_SAVED
-rm -rf "$TMPREPO"
+	# --- (f) a repository under /tmp (CI may clone there) stays visible ----------------
+	# The guest mounts its own tmpfs on /tmp; the rig keeps the repo tree visible.
+	TMPREPO=$(mktemp -d /tmp/rig-selftest-repo.XXXXXX)
+	cp -r "$HERE/.." "$TMPREPO/selftests"
+	# the rig asks scripts/kernels.sh which kernel to boot
+	mkdir -p "$TMPREPO/scripts"
+	cp "$HERE/../../scripts/kernels.sh" "$TMPREPO/scripts/"
+	RIG_SAVED=$RIG
+	RIG=$TMPREPO/selftests/vm/run
+	rig --no-module "$TMPREPO/selftests/vm/rigtests/pass.sh"
+	check "(f) repo under /tmp: its test runs and passes" \
+		eval 'rc_is 0 && has "^ok [0-9]+ pass.sh: results share writable$"'
+	check "(f) repo under /tmp: nothing left running" nothing_left
+	RIG=$RIG_SAVED
+	rm -rf "$TMPREPO"
+}
+((FULL)) && robustness_rest
 
 if [[ $N != "$PLAN" ]]; then
 	echo "not ok $((N + 1)) selftest_rig.sh ran $N checks but planned $PLAN"

@@ -145,11 +145,14 @@ static int attest_exchange_tpm(struct vms_hgs_client *c, struct attest_ex *x,
 	return 0;
 }
 
-/* Host-key mode: a nonce from HGS, into @session (in *@resp) and @nonce. */
+/*
+ * Host-key mode: a nonce from HGS, into @session (in *@resp) and @nonce;
+ * asked for this host, so that HGS binds it to the host (issue 17).
+ */
 static int ask_nonce(struct vms_hgs_client *c, struct attest_ex *x, json_t **resp,
 		     const char **session, uint8_t **nonce, char *err, size_t errlen)
 {
-	_cleanup_json_ json_t *req = json_object();
+	_cleanup_json_ json_t *req = json_pack("{s:s}", "host", x->a->cfg.host_name);
 	const char *nonce64;
 	size_t nlen;
 	int r;

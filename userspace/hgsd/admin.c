@@ -17,6 +17,7 @@
 #include "keyproc.h"
 #include "keys.h"
 #include "log.h"
+#include "platform.h"
 #include "store.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_hex.h"
@@ -202,12 +203,24 @@ static int valid_setting(const char *name, const char *value, char *norm, size_t
 	if (!strcmp(name, "min_isolation_level"))
 		return vms_isolation_from_name(value) < 0 ? -EINVAL :
 			(snprintf(norm, len, "%s", value), 0);
+	if (!strcmp(name, "platform_types")) {
+		unsigned int types;
+
+		if (platform_types_parse(value, &types))
+			return -EINVAL;
+		platform_types_format(types, norm, len);
+		return 0;
+	}
 	if (!strcmp(name, "require_module_sig") || !strcmp(name, "admin_cert_allow_list"))
 		return strcmp(value, "0") && strcmp(value, "1") ? -EINVAL :
 			(snprintf(norm, len, "%s", value), 0);
 	if (!strcmp(name, "revocation_cutoff")) {
 		if (!strcmp(value, "now")) {
-			/* Certificates issued in this very second are cut too. */
+			/*
+			 * The next second: certificates issued in this one before
+			 * the cut are cut too, and the ones issued after it carry
+			 * the next second as their issue time (state_issue_time).
+			 */
 			snprintf(norm, len, "%lld", (long long)time(NULL) + 1);
 			return 0;
 		}
@@ -236,14 +249,14 @@ static void policy_set(struct hgsd *h, struct request *rq, struct answer *a)
 	r = valid_setting(name, value, norm, sizeof(norm));
 	if (r == -ENOENT) {
 		answer_fail(a, HGS_R_NO_SUCH_OBJECT,
-			    "policies: min_isolation_level, require_module_sig, revocation_cutoff, admin_cert_allow_list, tpm_pcrs, tpm_check_module_digest, tpm_runtime_allowlist, tpm_require_ima_appraisal, tpm_require_secure_boot, tpm_report_at_load, tpm_allow_ima_violations");
+			    "policies: min_isolation_level, require_module_sig, revocation_cutoff, admin_cert_allow_list, platform_types, tpm_pcrs, tpm_check_module_digest, tpm_runtime_allowlist, tpm_require_ima_appraisal, tpm_require_secure_boot, tpm_report_at_load, tpm_allow_ima_violations");
 		return;
 	}
 	if (r) {
 		answer_fail(a, HGS_R_INVALID_REQUEST,
 			    "min_isolation_level: kernel-open|kernel-locked|hypervisor; "
 			    "require_module_sig: 0|1; revocation_cutoff: now|unix seconds; "
-			    "admin_cert_allow_list: 0|1; tpm_pcrs: a list such as 0-7,10 that holds 0-7 and 10 (PCRs 0-15: 10 is checked by the IMA list, the others by the boot event log; 16-23 by nothing); tpm_*: 0|1");
+			    "admin_cert_allow_list: 0|1; platform_types: a list of emulated, sev-snp, nitro; tpm_pcrs: a list such as 0-7,10 that holds 0-7 and 10 (PCRs 0-15: 10 is checked by the IMA list, the others by the boot event log; 16-23 by nothing); tpm_*: 0|1");
 		return;
 	}
 	finish(h, a, store_setting_set(h->st, name, norm, rq->who),
@@ -866,15 +879,16 @@ static json_t *policy_json(struct hgsd *h)
 {
 	struct policy p;
 	json_t *d = json_array();
-	char hex[65];
+	char hex[65], types[64];
 	unsigned int i;
 
 	state_policy(h, &p);
+	platform_types_format(p.platform_types, types, sizeof(types));
 	for (i = 0; i < p.n_digests; i++) {
 		vms_hex_encode(p.digests[i], 32, hex);
 		json_array_append_new(d, json_string(hex));
 	}
-	return json_pack("{s:s, s:b, s:b, s:I, s:I, s:o, s:s, s:o}",
+	return json_pack("{s:s, s:b, s:b, s:I, s:I, s:o, s:s, s:s, s:o}",
 			 "min_isolation_level", vms_isolation_name(p.min_isolation_level),
 			 "require_module_sig", p.require_module_sig,
 			 "admin_cert_allow_list", p.admin_cert_allow_list,
@@ -882,6 +896,7 @@ static json_t *policy_json(struct hgsd *h)
 			 "worker_policy_version", (json_int_t)p.worker_policy_version,
 			 "enabled_worker_digests", d,
 			 "shielded_requires", "kernel-locked",
+			 "platform_types", types,
 			 "tpm", tpm_policy_json(h));
 }
 
@@ -1038,6 +1053,9 @@ static const struct admin_list admin_lists[] = {
 	{ "tpm/ima-keys", "ima_keys",
 	  "SELECT fpr AS sha256, keyid, key_type, subject, description, added_at FROM ima_keys ORDER BY added_at, fpr",
 	  0 },
+	{ "platforms", "platforms",
+	  "SELECT name, type, platform_id, enabled, programs, added_at, updated_at FROM platforms ORDER BY name",
+	  0 },
 	{ "workers", "workers",
 	  "SELECT id, digest, description, enabled, added_at, updated_at FROM workers ORDER BY id",
 	  0 },
@@ -1098,6 +1116,10 @@ static const struct admin_route admin_routes[] = {
 	{ "POST", "tpm/digests/remove", tpm_digest_remove, 0 },
 	{ "POST", "tpm/ima-keys/add", ima_key_add, 0 },
 	{ "POST", "tpm/ima-keys/remove", ima_key_remove, 0 },
+	{ "POST", "platforms/add", handle_platform_add, 0 },
+	{ "POST", "platforms/enable", handle_platform_enable, 0 },
+	{ "POST", "platforms/disable", handle_platform_disable, 0 },
+	{ "POST", "platforms/remove", handle_platform_remove, 0 },
 };
 
 static int route_matches(const struct admin_route *rt, const char *method, const char *p)

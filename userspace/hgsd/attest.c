@@ -2,17 +2,22 @@
 /*
  * attest.c - host-key mode attestation.
  *
- *   POST /v1/attest/nonce  {}  ->  {session, nonce, expires_in}
+ *   POST /v1/attest/nonce  {[host]}  ->  {session, nonce, expires_in}
  *   POST /v1/attest        {session, nonce, host, enclave_pk, report,
  *                           signature}  ->  {health_certificate, ...}
  *
  * Checks, in order: request shape; the nonce (issued here, to this
- * session, unused, unexpired: it is spent by this attempt whatever the
- * outcome); the host (registered, enabled); the signature by its
- * registered key over the evidence; the report (well formed, naming the
- * enclave key sent); the policies (min_isolation_level,
+ * session, for host-key mode and, if the nonce request named one, this
+ * host; unexpired, unspent); the host (registered, enabled); the
+ * signature by its registered key over the evidence, after which the
+ * nonce is spent whatever the outcome (nonce.c keeps nothing for a nonce
+ * until then); the report (well formed, naming the enclave key sent);
+ * with an enclave report, the report (platform.c: registered platform,
+ * its signature, this nonce, the same enclave key, an approved program)
+ * and then the hypervisor placement; the policies (min_isolation_level,
  * require_module_sig). Then a health certificate is issued whose
- * extensions say that the enclave binding rests on the host key alone.
+ * extensions say that the enclave binding rests on the host key alone,
+ * and which placement and platform the enclave has.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +31,7 @@
 #include "keyproc.h"
 #include "log.h"
 #include "nonce.h"
+#include "platform.h"
 #include "store.h"
 #include "vms_b64.h"
 #include "vms_cleanup_ssl.h"
@@ -35,24 +41,34 @@
 #include "vms_x509.h"
 #include "vmshield.h"
 
+/* The nonce request's optional host: NULL if absent; -EINVAL with @a refused. */
+static int nonce_host(struct request *rq, struct answer *a, const char **host)
+{
+	*host = NULL;
+	if (!rq->body || !json_object_get(rq->body, "host"))
+		return 0;
+	*host = req_str(rq, a, "host", VMS_HOST_NAME_MAX);
+	if (!*host)
+		return -EINVAL;
+	if (!vms_host_name_valid(*host)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'host' must match [A-Za-z0-9._-]{1,64}");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 void handle_nonce(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	_cleanup_free_ char *nb64 = NULL;
 	uint8_t session[16], nonce[32];
+	const char *host;
 	char shex[33];
 	json_t *o;
-	int r;
 
-	(void)rq;
-	if (RAND_bytes(session, sizeof(session)) != 1) {
-		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+	if (nonce_host(rq, a, &host))
 		return;
-	}
-	r = nonce_issue(h->nonces, session, nonce);
-	if (r) {
-		if (r == -EBUSY)
-			log_warn("nonce", "msg=\"nonce table full\" max_nonces=%u", h->cfg.max_nonces);
-		answer_fail(a, r == -EBUSY ? HGS_R_BUSY : HGS_R_INTERNAL_ERROR, NULL);
+	if (nonce_issue(h->nonces, NONCE_MODE_HOST_KEY, host, session, nonce)) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 		return;
 	}
 	vms_hex_encode(session, sizeof(session), shex);
@@ -80,12 +96,14 @@ struct hk_request {
 	uint8_t *nonce, *sig;
 	size_t nlen, siglen;
 	const char *host, *report;	/* in the request body */
+	struct enclave_evidence ev;	/* optional: the hypervisor placement */
 };
 
 static void hk_request_free(struct hk_request *t)
 {
 	free(t->nonce);
 	free(t->sig);
+	enclave_evidence_free(&t->ev);
 }
 
 /* {session, nonce, host, enclave_pk, report, signature}; else @a refused. */
@@ -108,7 +126,7 @@ static int parse_hk_request(struct request *rq, struct answer *a, struct hk_requ
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'host' must match [A-Za-z0-9._-]{1,64}");
 		return -EINVAL;
 	}
-	return 0;
+	return enclave_evidence_parse(rq, a, &t->ev);
 }
 
 /*
@@ -140,15 +158,33 @@ static enum vms_hgs_reason check_host_signature(struct hgsd *h, struct answer *a
 	return r;
 }
 
-/* The report: well formed, naming the enclave key sent, within the policy. */
-static enum vms_hgs_reason check_report(const struct hk_request *t, const struct policy *pol,
-					struct vms_isolation_report *rep)
+/*
+ * The report: well formed, naming the enclave key sent; with an enclave
+ * report, that report verified (the level is then hypervisor); within
+ * the policy at the level earned.
+ */
+static enum vms_hgs_reason check_report(struct hgsd *h, struct answer *a,
+					const struct hk_request *t, const struct policy *pol,
+					struct vms_isolation_report *rep,
+					struct vms_enclave_report *er, char pname[65])
 {
+	enum vms_hgs_reason r;
+	unsigned int level;
+
 	if (vms_report_parse(t->report, strlen(t->report), rep))
 		return HGS_R_REPORT_MALFORMED;
 	if (CRYPTO_memcmp(rep->enclave_pk, t->pk, 32))
 		return HGS_R_ENCLAVE_KEY_MISMATCH;
-	if (rep->level < pol->min_isolation_level)
+	level = rep->level;
+	if (t->ev.present) {
+		r = enclave_check(h, a, &t->ev, t->nonce, t->pk, pol, er, pname);
+		if (r != HGS_PASSED)
+			return r;
+		level = enclave_level(rep->level);
+	} else if (rep->placement == VMSHIELD_PLACEMENT_HYPERVISOR) {
+		return HGS_R_ENCLAVE_REPORT_MISSING;
+	}
+	if (level < pol->min_isolation_level)
 		return HGS_R_ISOLATION_LEVEL_TOO_LOW;
 	if (pol->require_module_sig && !rep->module_sig_ok)
 		return HGS_R_MODULE_SIGNATURE_NOT_VERIFIED;
@@ -159,18 +195,24 @@ static enum vms_hgs_reason check_report(const struct hk_request *t, const struct
 static enum vms_hgs_reason issue_cert(struct hgsd *h, const struct hk_request *t,
 				      const struct policy *pol,
 				      const struct vms_isolation_report *rep,
+				      const struct vms_enclave_report *er, const char *pname,
 				      struct vms_health_cert_info *info, uint8_t **der, size_t *len)
 {
+	char host_facts[128];
+
 	snprintf(info->host, sizeof(info->host), "%s", t->host);
 	strcpy(info->mode, VMS_HC_MODE_HOST_KEY);
 	strcpy(info->binding, VMS_HC_BINDING_HOST_KEY);
 	info->level = rep->level;
+	info->placement = VMSHIELD_PLACEMENT_KERNEL;
 	policies_passed(pol, rep, info->policies, sizeof(info->policies));
-	snprintf(info->facts, sizeof(info->facts),
-		 "placement=kernel lockdown=%s sig_enforced=%d module_sig_ok=%d",
+	snprintf(host_facts, sizeof(host_facts), "lockdown=%s sig_enforced=%d module_sig_ok=%d",
 		 vms_lockdown_level_name(rep->lockdown), rep->sig_enforced, rep->module_sig_ok);
+	snprintf(info->facts, sizeof(info->facts), "placement=kernel %s", host_facts);
+	if (t->ev.present)
+		enclave_cert_info(er, pname, host_facts, info);
 	memcpy(info->enclave_pk, t->pk, 32);
-	info->issued = time(NULL);
+	info->issued = state_issue_time(h);
 	if (keyproc_issue(info, h->cfg.cert_validity_s, h->cfg.cert_margin_s, der, len))
 		return HGS_R_INTERNAL_ERROR;
 	return HGS_PASSED;
@@ -183,24 +225,33 @@ static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
 {
 	_cleanup_(hk_request_free) struct hk_request t = { 0 };
 	struct vms_isolation_report rep;
+	struct vms_enclave_report er;
 	enum vms_hgs_reason r;
+	const char *why;
 	struct policy pol;
+	char pname[65];
 
 	memset(info, 0, sizeof(*info));
 	if (parse_hk_request(rq, a, &t))
 		return a->reason;
 	*host_out = t.host;
-	r = nonce_consume(h->nonces, t.session, t.nonce);
-	if (r != HGS_PASSED)
+	r = nonce_check(h->nonces, NONCE_MODE_HOST_KEY, t.host, t.session, t.nonce, &why);
+	if (r != HGS_PASSED) {
+		answer_fail(a, r, why);
 		return r;
+	}
 	r = check_host_signature(h, a, &t, info->host_key_fpr, sizeof(info->host_key_fpr));
 	if (r != HGS_PASSED)
 		return r;
-	state_policy(h, &pol);
-	r = check_report(&t, &pol, &rep);
+	/* genuine evidence: the nonce is spent, whatever the outcome now */
+	r = nonce_spend(h->nonces, t.session);
 	if (r != HGS_PASSED)
 		return r;
-	return issue_cert(h, &t, &pol, &rep, info, der, len);
+	state_policy(h, &pol);
+	r = check_report(h, a, &t, &pol, &rep, &er, pname);
+	if (r != HGS_PASSED)
+		return r;
+	return issue_cert(h, &t, &pol, &rep, &er, pname, info, der, len);
 }
 
 void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
@@ -231,17 +282,22 @@ void handle_attest(struct hgsd *h, struct request *rq, struct answer *a)
 				 vms_hgs_reason_name(a->reason));
 		return;
 	}
-	__atomic_fetch_add(&h->attest_ok, 1, __ATOMIC_RELAXED);
 	vms_hex_encode(md, sizeof(md), fpr);
-	store_event(h->st, "attest", host, "Passed", fpr);
+	if (store_event_durable(h->st, "attest", host, "Passed", fpr)) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, STORE_NOT_RECORDED);
+		return;
+	}
+	__atomic_fetch_add(&h->attest_ok, 1, __ATOMIC_RELAXED);
 	if (h->cfg.log_requests)
 		log_info("attest", "host=%s result=Passed level=%s cert_sha256=%s", host,
 			 vms_isolation_name(info.level), fpr);
-	answer_ok(a, json_pack("{s:s, s:I, s:I, s:s, s:s}",
+	answer_ok(a, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}",
 			       "health_certificate", b64,
 			       "not_before", (json_int_t)(info.issued - h->cfg.cert_margin_s),
 			       "not_after", (json_int_t)(info.issued + h->cfg.cert_validity_s +
 							 h->cfg.cert_margin_s),
 			       "isolation_level", vms_isolation_name(info.level),
-			       "attestation_mode", info.mode));
+			       "attestation_mode", info.mode,
+			       "placement", vms_placement_name(info.placement),
+			       "platform", vms_platform_name(info.platform)));
 }

@@ -15,9 +15,10 @@
  * registered one, or, for a host without one, an EK certificate chaining
  * to tpm_ek_roots, which then pins that EK to the host), that the AK is a
  * restricted signing key that cannot leave its TPM, and makes a credential
- * to the EK for the AK's Name (MakeCredential). The attest call spends
- * the nonce and the challenge whatever the outcome, requires the
- * credential back (only that TPM could activate it), then runs
+ * to the EK for the AK's Name (MakeCredential); its nonce is bound to TPM
+ * mode and the host (nonce.c). The attest call checks the nonce, takes
+ * the challenge whatever the outcome, requires the credential back (only
+ * that TPM could activate it; then the nonce is spent), then runs
  * vms_tpm_attest_verify() (quote, counters, boot log and baselines, IMA
  * binding, policies) and the isolation-level policy. The host's clock and
  * counters are stored only after every check passed, under a lock that
@@ -41,6 +42,7 @@
 #include "keyproc.h"
 #include "log.h"
 #include "nonce.h"
+#include "platform.h"
 #include "store.h"
 #include "tpm_session.h"
 #include "vms_b64.h"
@@ -252,12 +254,12 @@ static enum vms_hgs_reason check_host_tpm(struct hgsd *h, struct request *rq,
 	return vms_tpm_ak_load(o->akb, o->aklen, &o->ak);
 }
 
-/* The nonce or the challenge could not be kept: Busy when a table is full. */
+/* The challenge could not be kept: Busy when the table is full. */
 static enum vms_hgs_reason not_remembered(struct hgsd *h, int r)
 {
 	if (r != -EBUSY)
 		return HGS_R_INTERNAL_ERROR;
-	log_warn("nonce", "msg=\"nonce or TPM challenge table full\" max_nonces=%u",
+	log_warn("nonce", "msg=\"TPM challenge table full\" max_nonces=%u",
 		 h->cfg.max_nonces);
 	return HGS_R_BUSY;
 }
@@ -273,7 +275,9 @@ static enum vms_hgs_reason make_challenge(struct hgsd *h, struct tpm_offer *o)
 	struct tpm_state *tpm;
 	int r;
 
-	if (RAND_bytes(c->secret, sizeof(c->secret)) != 1 || RAND_bytes(c->session, 16) != 1 ||
+	if (nonce_issue(h->nonces, NONCE_MODE_TPM, o->name, c->session, o->nonce))
+		return HGS_R_INTERNAL_ERROR;
+	if (RAND_bytes(c->secret, sizeof(c->secret)) != 1 ||
 	    vms_tpm_make_credential(&o->ek, o->ak.name, c->secret, sizeof(c->secret),
 				    &o->id, &o->idl, &o->es, &o->esl))
 		return HGS_R_INTERNAL_ERROR;
@@ -284,9 +288,6 @@ static enum vms_hgs_reason make_challenge(struct hgsd *h, struct tpm_offer *o)
 	tpm = state_tpm_get(h);
 	c->pcr_mask = tpm->pcr_mask;
 	state_tpm_put(tpm);
-	r = nonce_issue(h->nonces, c->session, o->nonce);
-	if (r)
-		return not_remembered(h, r);
 	r = tpm_sessions_put(h->tpm_sessions, c);
 	if (r)
 		return not_remembered(h, r);
@@ -379,10 +380,12 @@ struct tpm_request {
 	uint8_t *nonce, *cred, *attest, *sig, *pcrs, *evlog, *ima;
 	size_t nlen, clen, alen, slen, plen, evlen, imalen;
 	const char *host, *report;
+	struct enclave_evidence ev;	/* optional: the hypervisor placement */
 };
 
 static void tpm_request_free(struct tpm_request *t)
 {
+	enclave_evidence_free(&t->ev);
 	free(t->nonce);
 	if (t->cred)
 		OPENSSL_cleanse(t->cred, t->clen);
@@ -420,7 +423,7 @@ static int parse_request(struct request *rq, struct answer *a, struct tpm_reques
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'host' must match [A-Za-z0-9._-]{1,64}");
 		return -EINVAL;
 	}
-	return 0;
+	return enclave_evidence_parse(rq, a, &t->ev);
 }
 
 /* "0..n" values in ascending PCR order -> indexed by PCR number. */
@@ -498,6 +501,8 @@ struct tpm_attempt {
 	struct tpm_state *tpm;
 	struct policy pol;
 	struct vms_tpm_verdict v;
+	struct vms_enclave_report er;	/* verified, when the request has one */
+	char pname[65];
 };
 
 static void tpm_attempt_done(struct tpm_attempt *at)
@@ -512,21 +517,27 @@ static void tpm_attempt_done(struct tpm_attempt *at)
 }
 
 /*
- * The nonce and the challenge are spent by an attempt that presents the
- * session's own nonce, whatever its outcome after that; the challenge
- * must be this session's, for this host. An answer with a wrong nonce
- * spends nothing, so the genuine answer still finds its challenge.
+ * The nonce: issued here for TPM mode and this host, unexpired, unspent
+ * (nonce.c; nothing is spent by a wrong one). Then the session's
+ * challenge is taken, whatever the outcome after that; the nonce itself
+ * is spent once the credential came back (check_activation).
  */
 static enum vms_hgs_reason spend_challenge(struct hgsd *h, struct tpm_attempt *at,
 					   char *detail, size_t dlen)
 {
-	enum vms_hgs_reason r = nonce_consume(h->nonces, at->t.session, at->t.nonce);
+	const char *why;
+	enum vms_hgs_reason r = nonce_check(h->nonces, NONCE_MODE_TPM, at->t.host,
+					    at->t.session, at->t.nonce, &why);
 
-	if (r != HGS_PASSED)
+	if (r != HGS_PASSED) {
+		snprintf(detail, dlen, "%s", why ? why : "");
 		return r;
-	/* a host-key nonce, or a challenge already taken */
-	if (tpm_sessions_take(h->tpm_sessions, at->t.session, &at->c))
+	}
+	/* a challenge already taken by an earlier answer, or forgotten */
+	if (tpm_sessions_take(h->tpm_sessions, at->t.session, &at->c)) {
+		snprintf(detail, dlen, "no challenge for this session: answered already, or replaced by newer challenges for this host");
 		return HGS_R_NONCE_SESSION_MISMATCH;
+	}
 	if (strcmp(at->c.host, at->t.host)) {
 		snprintf(detail, dlen, "the challenge was for another host");
 		return HGS_R_NONCE_SESSION_MISMATCH;
@@ -546,13 +557,19 @@ static enum vms_hgs_reason check_host_still(struct hgsd *h, struct tpm_attempt *
 	return HGS_PASSED;
 }
 
-/* The credential came back (only that TPM could activate it), and its AK. */
-static enum vms_hgs_reason check_activation(struct tpm_attempt *at)
+/*
+ * The credential came back (only that TPM could activate it): the nonce
+ * is spent; then its AK.
+ */
+static enum vms_hgs_reason check_activation(struct hgsd *h, struct tpm_attempt *at)
 {
 	enum vms_hgs_reason r;
 
 	r = vms_tpm_credential_check(at->c.secret, sizeof(at->c.secret), at->t.cred,
 				     at->t.clen);
+	if (r != HGS_PASSED)
+		return r;
+	r = nonce_spend(h->nonces, at->t.session);
 	if (r != HGS_PASSED)
 		return r;
 	return vms_tpm_ak_load(at->c.ak, at->c.ak_len, &at->ak);
@@ -620,12 +637,37 @@ static void evidence_of(const struct tpm_attempt *at, struct vms_tpm_evidence *e
 }
 
 /*
+ * The enclave report, when there is one, against the enclave key the
+ * kernel's own IMA entry named; then the level earned against the policy.
+ */
+static enum vms_hgs_reason check_placement(struct hgsd *h, struct tpm_attempt *at,
+					   struct answer *a)
+{
+	const struct vms_isolation_report *rep = &at->v.report;
+	unsigned int level = rep->level;
+	enum vms_hgs_reason r;
+
+	if (at->t.ev.present) {
+		r = enclave_check(h, a, &at->t.ev, at->t.nonce, rep->enclave_pk, &at->pol,
+				  &at->er, at->pname);
+		if (r != HGS_PASSED)
+			return r;
+		level = enclave_level(rep->level);
+	} else if (rep->placement == VMSHIELD_PLACEMENT_HYPERVISOR) {
+		return HGS_R_ENCLAVE_REPORT_MISSING;
+	}
+	if (level < at->pol.min_isolation_level)
+		return HGS_R_ISOLATION_LEVEL_TOO_LOW;
+	return HGS_PASSED;
+}
+
+/*
  * The quote, counters, boot log and baselines, IMA binding and policies
- * (vms_tpm_attest_verify), then the isolation level of the report it
- * certified (from the kernel's own IMA entry).
+ * (vms_tpm_attest_verify), then the enclave report and the isolation
+ * level of the report it certified (from the kernel's own IMA entry).
  */
 static enum vms_hgs_reason verify_evidence(struct hgsd *h, struct tpm_attempt *at,
-					   char *detail, size_t dlen)
+					   struct answer *a, char *detail, size_t dlen)
 {
 	struct vms_tpm_clock prev = { 0 };
 	struct vms_tpm_verifier ver = { 0 };
@@ -660,9 +702,7 @@ static enum vms_hgs_reason verify_evidence(struct hgsd *h, struct tpm_attempt *a
 		snprintf(detail, dlen, "%s", at->v.detail);
 		return r;
 	}
-	if (at->v.report.level < at->pol.min_isolation_level)
-		return HGS_R_ISOLATION_LEVEL_TOO_LOW;
-	return HGS_PASSED;
+	return check_placement(h, at, a);
 }
 
 /* The health certificate for what was verified, signed by the key process. */
@@ -671,6 +711,7 @@ static enum vms_hgs_reason issue_cert(struct hgsd *h, const struct tpm_attempt *
 				      uint8_t **der, size_t *len)
 {
 	const struct vms_isolation_report *rep = &at->v.report;
+	char host_facts[128];
 
 	memset(info, 0, sizeof(*info));
 	snprintf(info->host, sizeof(info->host), "%s", at->t.host);
@@ -680,11 +721,14 @@ static enum vms_hgs_reason issue_cert(struct hgsd *h, const struct tpm_attempt *
 	info->level = rep->level;
 	if (policies_passed(at->tpm, &at->pol, &at->v, info->policies, sizeof(info->policies)))
 		return HGS_R_INTERNAL_ERROR;
-	snprintf(info->facts, sizeof(info->facts),
-		 "placement=kernel lockdown=%s sig_enforced=%d module_sig_ok=%d",
+	info->placement = VMSHIELD_PLACEMENT_KERNEL;
+	snprintf(host_facts, sizeof(host_facts), "lockdown=%s sig_enforced=%d module_sig_ok=%d",
 		 vms_lockdown_level_name(rep->lockdown), rep->sig_enforced, rep->module_sig_ok);
+	snprintf(info->facts, sizeof(info->facts), "placement=kernel %s", host_facts);
+	if (at->t.ev.present)
+		enclave_cert_info(&at->er, at->pname, host_facts, info);
 	memcpy(info->enclave_pk, rep->enclave_pk, 32);
-	info->issued = time(NULL);
+	info->issued = state_issue_time(h);
 	if (keyproc_issue(info, h->cfg.cert_validity_s, h->cfg.cert_margin_s, der, len))
 		return HGS_R_INTERNAL_ERROR;
 	return HGS_PASSED;
@@ -707,13 +751,13 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq, struct ans
 	r = check_host_still(h, &at);
 	if (r != HGS_PASSED)
 		return r;
-	r = check_activation(&at);
+	r = check_activation(h, &at);
 	if (r != HGS_PASSED)
 		return r;
 	r = read_pcrs(&at, a);
 	if (r != HGS_PASSED)
 		return r;
-	r = verify_evidence(h, &at, detail, dlen);
+	r = verify_evidence(h, &at, a, detail, dlen);
 	if (r != HGS_PASSED)
 		return r;
 	r = commit_clock(h, at.t.host, &at.v.clock);
@@ -745,18 +789,23 @@ void handle_tpm_attest(struct hgsd *h, struct request *rq, struct answer *a)
 		finish_fail(h, a, r, host, "attest", detail);
 		return;
 	}
-	__atomic_fetch_add(&h->attest_ok, 1, __ATOMIC_RELAXED);
 	vms_hex_encode(md, sizeof(md), fpr);
-	store_event(h->st, "attest", host, "Passed", fpr);
+	if (store_event_durable(h->st, "attest", host, "Passed", fpr)) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, STORE_NOT_RECORDED);
+		return;
+	}
+	__atomic_fetch_add(&h->attest_ok, 1, __ATOMIC_RELAXED);
 	if (h->cfg.log_requests)
 		log_info("attest-tpm", "host=%s result=Passed mode=tpm level=%s cert_sha256=%s",
 			 host, vms_isolation_name(info.level), fpr);
-	answer_ok(a, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s}",
+	answer_ok(a, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}",
 			       "health_certificate", b64,
 			       "not_before", (json_int_t)(info.issued - h->cfg.cert_margin_s),
 			       "not_after", (json_int_t)(info.issued + h->cfg.cert_validity_s +
 							 h->cfg.cert_margin_s),
 			       "isolation_level", vms_isolation_name(info.level),
 			       "attestation_mode", info.mode,
+			       "placement", vms_placement_name(info.placement),
+			       "platform", vms_platform_name(info.platform),
 			       "policies", info.policies));
 }

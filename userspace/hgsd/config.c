@@ -5,6 +5,7 @@
  * weaken a setting). Documentation/hgs-admin-guide.md lists every key;
  * lib/util/conf_parse.c reads the lines. A key given twice: the last one holds.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -32,9 +33,14 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	c->max_connections = 512;
 	c->max_connections_per_ip = 256;
 	c->connection_timeout_s = 15;
+	c->header_timeout_s = 10;
+	c->body_timeout_s = 60;
 	c->max_body_bytes = 65536;
+	c->max_inflight_body_bytes = 64 << 20;
 	c->max_nonces = 100000;
 	c->nonce_ttl_s = 60;
+	c->challenge_rate_per_source = 20;
+	c->challenge_burst_per_source = 100;
 	c->cert_validity_s = 8 * 3600;
 	c->cert_margin_s = 600;
 	c->release_lifetime_s = 8 * 3600;
@@ -103,9 +109,14 @@ static const struct uint_key {
 	UINT_KEY("max_connections", max_connections, 4, 65536),
 	UINT_KEY("max_connections_per_ip", max_connections_per_ip, 1, 65536),
 	UINT_KEY("connection_timeout_s", connection_timeout_s, 1, 3600),
+	UINT_KEY("header_timeout_s", header_timeout_s, 1, 3600),
+	UINT_KEY("body_timeout_s", body_timeout_s, 1, 3600),
 	UINT_KEY("max_body_bytes", max_body_bytes, 1024, 16 << 20),
+	UINT_KEY("max_inflight_body_bytes", max_inflight_body_bytes, 1 << 20, 1UL << 34),
 	UINT_KEY("max_nonces", max_nonces, 16, 10000000),
 	UINT_KEY("nonce_ttl_s", nonce_ttl_s, 1, 3600),
+	UINT_KEY("challenge_rate_per_source", challenge_rate_per_source, 0, 1000000),
+	UINT_KEY("challenge_burst_per_source", challenge_burst_per_source, 1, 1000000),
 	UINT_KEY("cert_validity_s", cert_validity_s, 60, 7 * 86400),
 	UINT_KEY("cert_margin_s", cert_margin_s, 0, 86400),
 	UINT_KEY("release_lifetime_s", release_lifetime_s, 1, VMS_KR_MAX_LIFETIME),
@@ -143,6 +154,30 @@ static int set_uint_key(struct hgsd_config *c, const struct uint_key *u,
 	return 0;
 }
 
+/* challenge_rate_exempt: "" or an IPv4 network A.B.C.D/N (host order). */
+static int set_exempt(struct hgsd_config *c, const char *v, char *why)
+{
+	char addr[INET_ADDRSTRLEN], *end;
+	const char *slash = strchr(v, '/');
+	struct in_addr in;
+	unsigned long n;
+
+	c->challenge_exempt_net = c->challenge_exempt_mask = 0;
+	if (!*v)
+		return 0;
+	if (!slash || (size_t)(slash - v) >= sizeof(addr) || !slash[1] ||
+	    strspn(slash + 1, "0123456789") != strlen(slash + 1))
+		return vms_conf_bad(why, "must be empty or an IPv4 network such as 10.0.0.0/8");
+	memcpy(addr, v, (size_t)(slash - v));
+	addr[slash - v] = 0;
+	n = strtoul(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, addr, &in) != 1 || n < 1 || n > 32)
+		return vms_conf_bad(why, "must be empty or an IPv4 network such as 10.0.0.0/8");
+	c->challenge_exempt_mask = n == 32 ? 0xffffffffu : ~(0xffffffffu >> n);
+	c->challenge_exempt_net = ntohl(in.s_addr) & c->challenge_exempt_mask;
+	return 0;
+}
+
 /* vms_conf_set_fn for hgsd.conf. */
 static int set_key(void *ctx, const char *k, const char *v, char *why)
 {
@@ -160,6 +195,8 @@ static int set_key(void *ctx, const char *k, const char *v, char *why)
 		strcpy(c->listen_address, v);
 		return 0;
 	}
+	if (!strcmp(k, "challenge_rate_exempt"))
+		return set_exempt(c, v, why);
 	if (!strcmp(k, "state_dir"))
 		return vms_conf_path(c->state_dir, sizeof(c->state_dir), v, why);
 	if (!strcmp(k, "port_file"))
@@ -230,6 +267,10 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		"# Attestation and key release.\n"
 		"max_nonces = %u\n"
 		"nonce_ttl_s = %u\n"
+		"# Nonces and TPM challenges per second from one address (0 = no\n"
+		"# limit), in bursts of up to challenge_burst_per_source.\n"
+		"challenge_rate_per_source = %u\n"
+		"challenge_burst_per_source = %u\n"
 		"cert_validity_s = %ld\n"
 		"cert_margin_s = %ld\n"
 		"release_lifetime_s = %u\n"
@@ -256,7 +297,8 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		c->port, c->port_file, c->threads, c->max_connections,
 		c->max_connections_per_ip, c->connection_timeout_s,
 		c->max_body_bytes, c->admin_socket, c->max_nonces,
-		c->nonce_ttl_s, c->cert_validity_s, c->cert_margin_s,
+		c->nonce_ttl_s, c->challenge_rate_per_source,
+		c->challenge_burst_per_source, c->cert_validity_s, c->cert_margin_s,
 		c->release_lifetime_s, c->cert_cache_entries, c->kp_cache_entries,
 		c->log_requests, c->events_max_age_days, c->events_max_rows,
 		c->audit_max_age_days, c->audit_max_rows, c->retention_interval_s,

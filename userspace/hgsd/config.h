@@ -10,6 +10,7 @@
 #define HGSD_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define HGSD_PATH_MAX		4096
 #define HGSD_MAX_ADMIN_UIDS	16
@@ -27,9 +28,16 @@ struct hgsd_config {
 	unsigned int max_connections;
 	unsigned int max_connections_per_ip;
 	unsigned int connection_timeout_s;
+	unsigned int header_timeout_s;	/* accept -> headers in (conn_guard.c) */
+	unsigned int body_timeout_s;	/* headers -> body in */
 	size_t max_body_bytes;
+	size_t max_inflight_body_bytes;	/* all bodies being collected */
 	unsigned int max_nonces;
 	unsigned int nonce_ttl_s;
+	unsigned int challenge_rate_per_source;	/* per second; 0 = no limit */
+	unsigned int challenge_burst_per_source;
+	/* an IPv4 network whose clients the rate limit spares (mask 0: none) */
+	uint32_t challenge_exempt_net, challenge_exempt_mask;
 	long cert_validity_s;
 	long cert_margin_s;
 	unsigned int release_lifetime_s;

@@ -44,6 +44,7 @@ struct hgsd {
 	/* nonces */
 	struct nonce_table *nonces;
 	struct tpm_sessions *tpm_sessions;
+	struct ratelimit *challenge_rate;	/* per source: nonces, TPM challenges */
 	/* counters */
 	unsigned long attest_ok, attest_fail, release_ok, release_fail;
 	time_t started;

@@ -2,15 +2,26 @@
 /*
  * http.c - the two listeners, over libmicrohttpd:
  *   HTTPS on listen_address:port (thread pool, keep-alive, a connection
- *     cap in total and per IP, an idle timeout, a body cap) for hosts
- *     (attestation, KPS) and tenants (metadata);
+ *     cap in total and per IP, an idle timeout, a body cap; deadlines for
+ *     headers and body and admission at the budget: conn_guard.c) for
+ *     hosts (attestation, KPS) and tenants (metadata);
  *   HTTP on the admin Unix socket (mode 0600; every connection's peer
  *     credentials checked with SO_PEERCRED) for admins.
  * Bodies are collected up to max_body_bytes (max_tpm_body_bytes for
  * POST /v1/attest/tpm, which carries the boot and IMA logs on the public
  * listener only); anything longer is refused
- * with 413 without being kept. Every answer is JSON (status, substatus,
- * message) with the HTTP status of its reason code.
+ * with 413 without being kept. Each body may hold max_body_bytes; what
+ * the large ones (TPM mode's logs) hold beyond that comes from one
+ * budget, max_inflight_body_bytes for all of them together: past it a
+ * request is refused with 503 Busy and its body is not kept, so the
+ * memory unfinished bodies hold is bounded (max_connections x
+ * max_body_bytes + the budget) and small requests are never refused
+ * for it. A request with two
+ * Content-Length headers, or Content-Length and Transfer-Encoding, is
+ * refused (request smuggling behind a proxy), and so is a path that
+ * decodes to a NUL or another control character (%00 would cut it).
+ * Every answer is JSON (status, substatus, message) with the HTTP status
+ * of its reason code.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -27,6 +39,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
+#include "conn_guard.h"
 #include "hgsd.h"
 #include "http.h"
 #include "log.h"
@@ -53,8 +66,37 @@ static int admin_fd = -1;
 struct conn_ctx {
 	char *buf;
 	size_t len, cap, discarded, limit;
+	size_t charged;		/* of cap, taken from inflight_bytes */
 	int too_large;
+	int busy;		/* max_inflight_body_bytes reached: not kept */
+	const char *bad;	/* refused before its body: why (static text) */
 };
+
+/* Bytes held beyond max_body_bytes by the bodies being collected, in all. */
+static size_t inflight_bytes;
+
+/* What unescape_path() leaves of a path that decoded to a control character. */
+#define BAD_PATH	"\x01"
+
+/*
+ * The client's address into @src, IPv4 mapped into IPv6 and an IPv6
+ * client by its /64 (one site's addresses are one source); zero when
+ * unknown (the admin socket).
+ */
+static void client_source(struct MHD_Connection *conn, uint8_t src[16])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	memset(src, 0, 16);
+	if (sa && sa->sa_family == AF_INET) {
+		src[10] = src[11] = 0xff;
+		memcpy(src + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		memcpy(src, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
+	}
+}
 
 /* ---- who is an admin ---- */
 
@@ -82,25 +124,78 @@ static int peer_is_admin(struct hgsd *h, struct MHD_Connection *conn,
 	return 0;
 }
 
-/* The client certificate GnuTLS verified, as X509; NULL: none or bad. */
-static X509 *tls_client_cert(struct MHD_Connection *conn)
+/* Why GnuTLS refused a client certificate (@status bits), for the log. */
+static const char *cert_status_why(unsigned int status)
+{
+	if (status & GNUTLS_CERT_EXPIRED)
+		return "expired";
+	if (status & GNUTLS_CERT_NOT_ACTIVATED)
+		return "not yet valid";
+	if (status & GNUTLS_CERT_SIGNATURE_FAILURE)
+		return "signature does not verify (forged or altered)";
+	if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA))
+		return "not issued by admin_client_ca";
+	if (status & GNUTLS_CERT_REVOKED)
+		return "revoked by its CA";
+	if (status & GNUTLS_CERT_INSECURE_ALGORITHM)
+		return "insecure signature algorithm";
+	if (status & GNUTLS_CERT_PURPOSE_MISMATCH)
+		return "not for client authentication";
+	return "not verified";
+}
+
+/*
+ * The client certificate GnuTLS verified, as X509; NULL: none or bad,
+ * with why in *@why (for the log only: the client gets one answer).
+ */
+static X509 *tls_client_cert(struct MHD_Connection *conn, const char **why)
 {
 	const union MHD_ConnectionInfo *ci;
 	const gnutls_datum_t *peers;
 	unsigned int status = 1, n = 0;
 	X509 *c = NULL;
 
+	*why = "no TLS session";
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
 		return NULL;
+	*why = "no client certificate";
 	peers = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
-	if (!peers || !n ||
-	    gnutls_certificate_verify_peers2((gnutls_session_t)ci->tls_session, &status) < 0 ||
-	    status)
+	if (!peers || !n)
 		return NULL;
+	if (gnutls_certificate_verify_peers2((gnutls_session_t)ci->tls_session, &status) < 0 ||
+	    status) {
+		*why = cert_status_why(status);
+		return NULL;
+	}
+	*why = "not a readable X.509 certificate";
 	if (vms_cert_from_der(peers[0].data, peers[0].size, &c))
 		return NULL;
 	return c;
+}
+
+/*
+ * An admin request over HTTPS without valid credentials: the log says
+ * why, the client gets AdminCredentialsRequired with what it needs.
+ */
+static enum vms_hgs_reason credentials_required(struct hgsd *h, struct MHD_Connection *conn,
+						struct request *rq, struct answer *a,
+						const char *why)
+{
+	char addr[INET6_ADDRSTRLEN] = "?", path[80];
+	uint8_t *s = rq->src;
+
+	client_source(conn, rq->src);
+	if (s[10] == 0xff && s[11] == 0xff)
+		inet_ntop(AF_INET, s + 12, addr, sizeof(addr));
+	else
+		inet_ntop(AF_INET6, s, addr, sizeof(addr));
+	log_warn("admin", "client=%s path=%s result=AdminCredentialsRequired why=\"%s\"", addr,
+		 log_safe(rq->url, path, sizeof(path)), why);
+	answer_fail(a, HGS_R_ADMIN_CREDENTIALS_REQUIRED, h->admin_ca_pem ?
+		    "admin operations over HTTPS need a valid admin client certificate issued by this HGS's admin_client_ca; or use the local admin socket" :
+		    NULL);
+	return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
 }
 
 /*
@@ -112,17 +207,19 @@ static X509 *tls_client_cert(struct MHD_Connection *conn)
  * fingerprint. Returns HGS_PASSED or the reason to refuse.
  */
 static enum vms_hgs_reason tls_client_admin(struct hgsd *h, struct MHD_Connection *conn,
-					    struct request *rq)
+					    struct request *rq, struct answer *a)
 {
 	_cleanup_(X509_freep) X509 *c = NULL;
 	char cn[80], fpr[VMS_FPR_HEX_LEN], state[16], safe_cn[80];
 	struct policy pol;
+	const char *why;
 
 	if (!h->admin_ca_pem)
-		return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
-	c = tls_client_cert(conn);
+		return credentials_required(h, conn, rq, a,
+					    "admin over HTTPS is off (no admin_client_ca)");
+	c = tls_client_cert(conn, &why);
 	if (!c)
-		return HGS_R_ADMIN_CREDENTIALS_REQUIRED;
+		return credentials_required(h, conn, rq, a, why);
 	if (vms_cert_subject_cn(c, cn, sizeof(cn)))
 		strcpy(cn, "?");
 	if (vms_cert_fingerprint(c, fpr))
@@ -156,14 +253,15 @@ static int admin_authorized(struct hgsd *h, struct MHD_Connection *conn,
 		answer_fail(a, HGS_R_ADMIN_NOT_AUTHORIZED, NULL);
 		return 0;
 	}
-	r = tls_client_admin(h, conn, rq);
+	r = tls_client_admin(h, conn, rq, a);
 	if (r == HGS_R_ADMIN_CERT_REVOKED || r == HGS_R_ADMIN_CERT_NOT_ALLOWED)
 		store_audit(h->st, rq->who, "denied", rq->url,
 			    r == HGS_R_ADMIN_CERT_REVOKED ?
 			    "refused-certificate-revoked" :
 			    "refused-certificate-not-allowed");
 	if (r != HGS_PASSED) {
-		answer_fail(a, r, NULL);
+		if (a->reason == HGS_PASSED)
+			answer_fail(a, r, NULL);
 		return 0;
 	}
 	return 1;
@@ -217,6 +315,35 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, enum vms_hgs_reason r
  * of its route; a body announced larger is refused, before it is sent
  * when the client waits for "100 Continue".
  */
+/* Count the Content-Length headers (case-insensitive, as HTTP says). */
+static enum MHD_Result count_cl(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	unsigned int *n = cls;
+
+	(void)kind;
+	(void)value;
+	if (key && !strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		(*n)++;
+	return MHD_YES;
+}
+
+/* Framing and path that must be refused whatever the route; NULL if fine. */
+static const char *request_refusal(struct MHD_Connection *conn, const char *url)
+{
+	unsigned int n_cl = 0;
+
+	if (!strcmp(url, BAD_PATH))
+		return "the URL path holds %00 or another control character";
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_cl, &n_cl);
+	if (n_cl > 1)
+		return "more than one Content-Length header";
+	if (n_cl && MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		return "both Content-Length and Transfer-Encoding";
+	return NULL;
+}
+
 static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *conn,
 				     const char *url, void **con_cls)
 {
@@ -227,7 +354,11 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 	if (!c)
 		return MHD_NO;
 	*con_cls = c;
+	conn_guard_headers_done(conn);
 	c->limit = routes_body_limit(l->h, url, l->admin);
+	c->bad = request_refusal(conn, url);
+	if (c->bad)
+		return MHD_YES;	/* answered once the request is in; nothing kept */
 	if (cl && strtoull(cl, NULL, 10) > c->limit) {
 		c->too_large = 1;
 		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT))
@@ -236,20 +367,46 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 	return MHD_YES;
 }
 
-/* Append @n bytes of body; MHD_NO when memory runs out. */
-static enum MHD_Result append_body(struct conn_ctx *c, const char *data, size_t n)
+/* Give back what @c's body took from the in-flight budget, and drop it. */
+static void release_body(struct conn_ctx *c)
+{
+	__atomic_fetch_sub(&inflight_bytes, c->charged, __ATOMIC_RELAXED);
+	free(c->buf);
+	c->buf = NULL;
+	c->len = c->cap = c->charged = 0;
+}
+
+/*
+ * Append @n bytes of body; MHD_NO when memory runs out. A buffer growing
+ * past max_body_bytes takes the excess from the in-flight budget; past
+ * the budget the body is dropped and the request will be refused (Busy).
+ */
+static enum MHD_Result append_body(struct hgsd *h, struct conn_ctx *c, const char *data,
+				   size_t n)
 {
 	if (c->len + n > c->cap) {
-		size_t cap = c->cap ? c->cap : 4096;
+		size_t cap = c->cap ? c->cap : 4096, charge, more;
 		char *nb;
 
 		while (cap < c->len + n)
 			cap *= 2;
+		charge = cap > h->cfg.max_body_bytes ? cap - h->cfg.max_body_bytes : 0;
+		more = charge - c->charged;
+		if (more && __atomic_add_fetch(&inflight_bytes, more, __ATOMIC_RELAXED) >
+		    h->cfg.max_inflight_body_bytes) {
+			__atomic_fetch_sub(&inflight_bytes, more, __ATOMIC_RELAXED);
+			release_body(c);
+			c->busy = 1;
+			return MHD_YES;
+		}
 		nb = realloc(c->buf, cap);
-		if (!nb)
+		if (!nb) {
+			__atomic_fetch_sub(&inflight_bytes, more, __ATOMIC_RELAXED);
 			return MHD_NO;
+		}
 		c->buf = nb;
 		c->cap = cap;
+		c->charged = charge;
 	}
 	memcpy(c->buf + c->len, data, n);
 	c->len += n;
@@ -261,24 +418,22 @@ static enum MHD_Result append_body(struct conn_ctx *c, const char *data, size_t 
  * the client can read our 413), but not for ever: past DISCARD_FACTOR x
  * the cap, the connection is dropped.
  */
-static enum MHD_Result collect_body(struct conn_ctx *c, const char *data,
+static enum MHD_Result collect_body(struct hgsd *h, struct conn_ctx *c, const char *data,
 				    size_t *size)
 {
 	size_t n = *size;
 
 	*size = 0;
-	if (c->too_large) {
+	if (c->too_large || c->busy || c->bad) {
 		c->discarded += n;
 		return c->discarded > DISCARD_FACTOR * c->limit ? MHD_NO : MHD_YES;
 	}
 	if (c->len + n > c->limit) {
 		c->too_large = 1;
-		free(c->buf);
-		c->buf = NULL;
-		c->len = c->cap = 0;
+		release_body(c);
 		return MHD_YES;
 	}
-	return append_body(c, data, n);
+	return append_body(h, c, data, n);
 }
 
 /* A POST body must be one JSON object; 0, or -EINVAL with @a refused. */
@@ -309,8 +464,17 @@ static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection 
 	struct request rq = { .method = method, .url = url, .admin = l->admin };
 	char sbuf[80];
 
+	if (c->bad) {
+		answer_fail(&a, HGS_R_INVALID_REQUEST, c->bad);
+		return send_answer(conn, &a);
+	}
 	if (c->too_large)
 		return refuse(conn, HGS_R_REQUEST_TOO_LARGE);
+	if (c->busy) {
+		answer_fail(&a, HGS_R_BUSY, "too many request bodies in flight: retry");
+		return send_answer(conn, &a);
+	}
+	client_source(conn, rq.src);
 	if (strcmp(method, "POST") || !parse_body(c, &rq, &a)) {
 		if (!routes_is_admin(url) || admin_authorized(h, conn, &rq, &a)) {
 			rq.admin_ok = routes_is_admin(url);
@@ -336,7 +500,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (!c)
 		return begin_request(l, conn, url, con_cls);
 	if (*upload_data_size)
-		return collect_body(c, upload_data, upload_data_size);
+		return collect_body(l->h, c, upload_data, upload_data_size);
 	return answer_request(l, conn, c, url, method);
 }
 
@@ -346,13 +510,58 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct conn_ctx *c = *con_cls;
 
 	(void)cls;
-	(void)conn;
 	(void)toe;
+	conn_guard_request_done(conn);
 	if (c) {
-		free(c->buf);
+		release_body(c);
 		free(c);
 	}
 	*con_cls = NULL;
+}
+
+static int hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * libmicrohttpd's unescaper, for paths and arguments: %HH decoded in
+ * place (anything else kept as it is). A result holding a NUL (which
+ * would cut the path: "/v1/health%00junk") or another control character
+ * becomes BAD_PATH, which request_refusal() refuses.
+ */
+static size_t unescape_path(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *in = s, *out = s;
+	int hi, lo, bad = 0;
+
+	(void)cls;
+	(void)conn;
+	while (*in) {
+		hi = in[0] == '%' ? hex_digit(in[1]) : -1;
+		lo = hi >= 0 ? hex_digit(in[2]) : -1;
+		if (lo >= 0) {
+			*out = (char)(hi << 4 | lo);
+			in += 3;
+		} else {
+			*out = *in++;
+		}
+		if ((unsigned char)*out < 0x20 || *out == 0x7f)
+			bad = 1;
+		out++;
+	}
+	*out = 0;
+	if (bad) {
+		strcpy(s, BAD_PATH);	/* shorter than any input that decoded to it */
+		return strlen(BAD_PATH);
+	}
+	return (size_t)(out - s);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -431,6 +640,8 @@ static int start_public(struct hgsd *h, unsigned int *port)
 		return -EINVAL;
 	}
 	sin.sin_port = htons((uint16_t)h->cfg.port);
+	if (conn_guard_start(h))
+		return -EAGAIN;
 	public_l.h = h;
 	public_l.admin = 0;
 	public_d = MHD_start_daemon(
@@ -440,7 +651,8 @@ static int start_public(struct hgsd *h, unsigned int *port)
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)h->cfg.threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)h->cfg.max_connections,
+		MHD_OPTION_CONNECTION_LIMIT, conn_guard_mhd_limit(h),
+		MHD_OPTION_NOTIFY_CONNECTION, conn_guard_notify, NULL,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)h->cfg.max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)h->cfg.connection_timeout_s,
 		MHD_OPTION_HTTPS_MEM_KEY, h->tls_key_pem,
@@ -453,9 +665,11 @@ static int start_public(struct hgsd *h, unsigned int *port)
 		h->admin_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_ARRAY,
 		h->admin_ca_pem ? (void *)h->admin_ca_pem : (void *)empty_options,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, NULL,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
 		MHD_OPTION_END);
 	if (!public_d) {
+		conn_guard_stop();
 		log_err("http", "address=%s port=%u msg=\"cannot start the HTTPS listener\"",
 			h->cfg.listen_address, h->cfg.port);
 		return -EADDRINUSE;
@@ -484,6 +698,7 @@ static int start_admin(struct hgsd *h)
 		MHD_OPTION_CONNECTION_LIMIT, 64U,
 		MHD_OPTION_CONNECTION_TIMEOUT, 60U,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, NULL,
 		MHD_OPTION_END);
 	if (!admin_d) {
 		log_err("http", "admin_socket=%s msg=\"cannot start the admin listener\"",
@@ -518,6 +733,7 @@ void http_stop(struct hgsd *h)
 {
 	if (public_d)
 		MHD_stop_daemon(public_d);
+	conn_guard_stop();
 	if (admin_d) {
 		MHD_stop_daemon(admin_d);	/* closes the listen socket */
 		admin_fd = -1;

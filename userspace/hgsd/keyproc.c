@@ -332,6 +332,11 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 			rep.reason = HGS_R_NO_APPROVED_WORKER;
 		else if (rep.info.min_attestation > rq.attest_mode)
 			rep.reason = HGS_R_ATTESTATION_MODE_INSUFFICIENT;
+		else if (rep.info.min_placement && rq.placement != VMSHIELD_PLACEMENT_HYPERVISOR)
+			rep.reason = HGS_R_PLACEMENT_NOT_ALLOWED;
+		else if (rep.info.platform_mask &&
+			 (rq.platform >= 32 || !(rep.info.platform_mask & (1u << rq.platform))))
+			rep.reason = HGS_R_PLATFORM_TYPE_NOT_ALLOWED;
 	}
 	if (rep.reason == HGS_PASSED) {
 		memcpy(b.vm_id, rq.vm_id, 16);

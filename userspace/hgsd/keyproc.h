@@ -28,6 +28,8 @@ struct keyproc_release_req {
 	uint8_t enclave_pk[32];
 	uint32_t level;			/* the certificate's */
 	uint32_t attest_mode;		/* the certificate's: VMS_KP_ATTEST_* */
+	uint32_t placement;		/* the certificate's: VMSHIELD_PLACEMENT_* */
+	uint32_t platform;		/* the certificate's: enum vms_platform_type */
 	uint32_t lifetime_s;
 	uint32_t n_digests;
 	uint8_t digests[VMS_KR_MAX_DIGESTS][32];

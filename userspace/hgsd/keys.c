@@ -157,6 +157,10 @@ static int init_signer(const char *dir, const char *pw, const char *keyname,
 	r = vms_cert_write(cp, c);
 	if (r)
 		return log_errno(r, "init", "step=\"writing the certificate\" path=%s", cp);
+	/* public: 0644 as documented, whatever hgsd's umask (0077) */
+	if (chmod(cp, 0644) < 0)
+		return log_errno(-errno, "init", "step=\"making the certificate readable\" path=%s",
+				 cp);
 	return 0;
 }
 

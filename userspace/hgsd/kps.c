@@ -242,6 +242,8 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 	/* The key process unwraps, checks VM id and policy, and wraps. */
 	memcpy(krq.enclave_pk, out->cert.enclave_pk, 32);
 	krq.level = out->cert.level;
+	krq.placement = out->cert.placement;
+	krq.platform = out->cert.platform;
 	krq.attest_mode = !strcmp(out->cert.mode, "tpm") ? VMS_KP_ATTEST_TPM :
 			  VMS_KP_ATTEST_HOST_KEY;
 	krq.lifetime_s = h->cfg.release_lifetime_s;
@@ -286,10 +288,13 @@ void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 		return;
 	}
-	__atomic_fetch_add(&h->release_ok, 1, __ATOMIC_RELAXED);
 	snprintf(detail, sizeof(detail), "vm_id=%s key_id=%s policy=%u lifetime_s=%u", vm,
 		 kid, out.rep.info.policy, out.lifetime);
-	store_event(h->st, "release", out.cert.host, "Passed", detail);
+	if (store_event_durable(h->st, "release", out.cert.host, "Passed", detail)) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, STORE_NOT_RECORDED);
+		return;
+	}
+	__atomic_fetch_add(&h->release_ok, 1, __ATOMIC_RELAXED);
 	if (h->cfg.log_requests)
 		log_info("release", "host=%s result=Passed %s", out.cert.host, detail);
 	answer_ok(a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}",

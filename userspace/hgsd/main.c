@@ -29,6 +29,7 @@
 #include "kps.h"
 #include "log.h"
 #include "nonce.h"
+#include "ratelimit.h"
 #include "state.h"
 #include "store.h"
 #include "tpm_session.h"
@@ -101,8 +102,14 @@ static int start(struct hgsd *h)
 		.audit_max_rows = h->cfg.audit_max_rows,
 		.interval_s = h->cfg.retention_interval_s,
 	};
+	char why[4400];
 	int r;
 
+	r = store_preflight(h->cfg.db_file, why, sizeof(why));
+	if (r) {
+		log_err("start", "step=\"checking the store\" msg=\"%s\"", why);
+		return r;
+	}
 	r = keyproc_start(h);
 	if (r)
 		return log_errno(r, "start", "step=\"starting the key process (it loads the service keys)\"");
@@ -121,6 +128,12 @@ static int start(struct hgsd *h)
 	r = tpm_sessions_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->tpm_sessions);
 	if (r)
 		return log_errno(r, "start", "step=\"making the TPM challenge table\"");
+	r = ratelimit_new(h->cfg.challenge_rate_per_source, h->cfg.challenge_burst_per_source,
+			  &h->challenge_rate);
+	if (r)
+		return log_errno(r, "start", "step=\"making the per-source rate limits\"");
+	ratelimit_exempt_ipv4(h->challenge_rate, h->cfg.challenge_exempt_net,
+			      h->cfg.challenge_exempt_mask);
 	r = tpm_roots_load(h);
 	if (r)
 		return log_errno(r, "start", "step=\"loading the EK roots\"");
@@ -180,6 +193,7 @@ static void hgsd_free(struct hgsd *h)
 	keyproc_stop();
 	nonce_table_free(h->nonces);
 	tpm_sessions_free(h->tpm_sessions);
+	ratelimit_free(h->challenge_rate);
 	X509_STORE_free(h->ek_roots);
 	state_free(h);
 	keys_free(h);

@@ -34,6 +34,7 @@ struct request {
 	int admin_ok;		/* http.c authorized the peer as an admin */
 	char who[64];		/* admin: "uid=N pid=N" or "cert=CN sha256=..." */
 	unsigned int peer_uid;
+	uint8_t src[16];	/* the client's address, IPv4 mapped (public listener) */
 };
 
 /*

@@ -4,22 +4,38 @@
  * table (method, path, handler, whether the admin socket may use it,
  * whether its body may carry the TPM logs); everything under /v1/admin/
  * goes to the admin API (admin.c has its own table), only once http.c
- * has authorized the peer. Unknown paths are UnknownEndpoint; a known
+ * has authorized the peer. The anonymous requests that make HGS work for
+ * a stranger (a nonce, a TPM challenge) are rate limited per source
+ * address (ratelimit.c): Busy past the limit. Unknown paths are UnknownEndpoint; a known
  * path with another method is MethodNotAllowed.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "admin.h"
 #include "attest.h"
 #include "hgsd.h"
 #include "kps.h"
+#include "ratelimit.h"
+#include "store.h"
 #include "routes.h"
 
+/*
+ * Up, and the store takes writes: else 503 Busy with what fails (the
+ * answers that need an audit record are refused meanwhile).
+ */
 static void handle_health(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	(void)h;
+	int r = store_health(h->st);
+
 	(void)rq;
-	answer_ok(a, NULL);
+	if (!r) {
+		answer_ok(a, json_pack("{s:s}", "store", "ok"));
+		return;
+	}
+	answer_failf(a, HGS_R_BUSY, "store failing: %s; certificates and key releases are refused",
+		     r == -ENOSPC ? "the disk is full" : r == -EROFS ? "read-only" :
+		     "write error");
 }
 
 struct route {
@@ -27,16 +43,17 @@ struct route {
 	request_handler_fn fn;
 	int public_only;	/* not on the admin socket */
 	int tpm_body;		/* max_tpm_body_bytes: the event log and IMA list */
+	int rate_limited;	/* anonymous work: challenge_rate_per_source */
 };
 
 static const struct route routes[] = {
-	{ "POST", "/v1/attest/nonce", handle_nonce, 1, 0 },
-	{ "POST", "/v1/attest", handle_attest, 1, 0 },
-	{ "POST", "/v1/attest/tpm/challenge", handle_tpm_challenge, 1, 0 },
-	{ "POST", "/v1/attest/tpm", handle_tpm_attest, 1, 1 },
-	{ "POST", "/v1/kps/release", handle_release, 1, 0 },
-	{ "GET", "/v1/metadata", handle_metadata, 0, 0 },
-	{ "GET", "/v1/health", handle_health, 0, 0 },
+	{ "POST", "/v1/attest/nonce", handle_nonce, 1, 0, 1 },
+	{ "POST", "/v1/attest", handle_attest, 1, 0, 0 },
+	{ "POST", "/v1/attest/tpm/challenge", handle_tpm_challenge, 1, 0, 1 },
+	{ "POST", "/v1/attest/tpm", handle_tpm_attest, 1, 1, 0 },
+	{ "POST", "/v1/kps/release", handle_release, 1, 0, 0 },
+	{ "GET", "/v1/metadata", handle_metadata, 0, 0, 0 },
+	{ "GET", "/v1/health", handle_health, 0, 0, 0 },
 };
 
 int routes_is_admin(const char *url)
@@ -76,6 +93,11 @@ void routes_dispatch(struct hgsd *h, struct request *rq, struct answer *a)
 			continue;
 		if (rq->admin && routes[i].public_only)
 			break;
+		if (routes[i].rate_limited && ratelimit_take(h->challenge_rate, rq->src)) {
+			answer_fail(a, HGS_R_BUSY,
+				    "too many challenges from this address: retry in a second");
+			return;
+		}
 		routes[i].fn(h, rq, a);
 		return;
 	}

@@ -14,6 +14,7 @@
 
 #include "hgsd.h"
 #include "log.h"
+#include "platform.h"
 #include "state.h"
 #include "store.h"
 #include "vms_cleanup_json.h"
@@ -141,6 +142,10 @@ static int load_policy(struct store *st, struct policy *p)
 	if (setting(st, "admin_cert_allow_list", v, sizeof(v)))
 		return -EIO;
 	p->admin_cert_allow_list = !strcmp(v, "1");
+	if (setting(st, "platform_types", v, sizeof(v)))
+		return -EIO;
+	if (platform_types_parse(v, &p->platform_types))
+		return log_errno(-EIO, "state", "step=\"reading the setting\" setting=platform_types msg=\"not a list of platform types\"");
 	return load_worker_digests(st, p);
 }
 
@@ -453,6 +458,15 @@ void host_entry_release(struct host_entry *e)
 {
 	EVP_PKEY_free(e->key);
 	e->key = NULL;
+}
+
+time_t state_issue_time(struct hgsd *h)
+{
+	struct policy p;
+	time_t now = time(NULL);
+
+	state_policy(h, &p);
+	return p.revocation_cutoff == now + 1 ? p.revocation_cutoff : now;
 }
 
 void state_policy(struct hgsd *h, struct policy *out)

@@ -45,6 +45,7 @@ struct policy {
 	time_t revocation_cutoff;		/* 0 = none */
 	unsigned int worker_policy_version;
 	int admin_cert_allow_list;		/* only allowed admin certificates */
+	unsigned int platform_types;		/* 1 << platform type a hypervisor claim may rest on */
 	unsigned int n_digests;
 	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
 };
@@ -71,6 +72,13 @@ void state_free(struct hgsd *h);
 int state_host(struct hgsd *h, const char *name, struct host_entry *out);
 void host_entry_release(struct host_entry *e);
 void state_policy(struct hgsd *h, struct policy *out);
+/*
+ * The issue time of a certificate made now: time(NULL), or the revocation
+ * cut-off when `revocation_cutoff now` was set within this second (the
+ * cut-off is then the next second, so that certificates issued before it
+ * in this second are cut and the ones issued after it are not).
+ */
+time_t state_issue_time(struct hgsd *h);
 /* A reference to TPM mode's snapshot; state_tpm_put() it (NULL is fine). */
 struct tpm_state *state_tpm_get(struct hgsd *h);
 void state_tpm_put(struct tpm_state *t);

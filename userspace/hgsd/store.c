@@ -9,12 +9,27 @@
  * PRAGMA user_version and migrated forward on open, in one transaction
  * per step; a newer schema than this binary knows is refused.
  * Every admin change and its audit row commit in the same transaction.
+ *
+ * Fail closed (issue 17 item 4): an event that records something served
+ * (a certificate issued, a key released) is written before it is served
+ * (store_event_durable: the writer thread commits it now, with whatever
+ * else is queued, and says whether it did); the last write's outcome is
+ * the store's health (store_health, /v1/health). store_preflight()
+ * refuses, before anything starts, a store that cannot be written (read
+ * only, full) and makes the reserve: a file next to the database
+ * (RESERVE_BYTES) deleted to make room when disabling or removing a host
+ * fails, so that an admin can always take a host out of service.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <sqlite3.h>
 
@@ -24,6 +39,15 @@
 #include "vms_compiler.h"
 
 struct event;
+
+/* A durable event's waiter: the writer thread says when and how it went. */
+struct ev_wait {
+	int done, err;
+};
+
+#define RESERVE_BYTES	(1 << 20)
+/* Free space hgsd wants at start, besides the reserve. */
+#define MIN_FREE_BYTES	(1 << 20)
 
 struct store {
 	sqlite3 *db;		/* admin changes, reads */
@@ -37,6 +61,10 @@ struct store {
 	unsigned long dropped;
 	struct retention ret;	/* under log_lock */
 	struct timespec next_prune;
+	pthread_cond_t done_cond;	/* durable events: a batch was written */
+	int write_err;		/* the last event batch's outcome (atomic) */
+	size_t n_durable;	/* durable events queued, under log_lock */
+	char reserve[4200];	/* the reserve file ("" = none) */
 };
 
 /* Schema migrations: migrations[i] takes user_version i to i + 1. */
@@ -121,6 +149,21 @@ static const char *const migrations[] = {
 	"INSERT INTO settings VALUES ('tpm_report_at_load', '0', strftime('%s','now'));\n",
 	/* 5 -> 6: IMA violations fail the runtime policies unless allowed */
 	"INSERT INTO settings VALUES ('tpm_allow_ima_violations', '0', strftime('%s','now'));\n",
+	/*
+	 * 6 -> 7: the hypervisor placement. Registered enclave platforms
+	 * (none at first: every hypervisor claim is refused until an admin
+	 * registers one), keyed by platform id = SHA-256 of the platform
+	 * key's DER SPKI; programs: approved enclave program digests, a
+	 * comma list ('' = any). platform_types: which platform types a
+	 * hypervisor claim may rest on.
+	 */
+	"CREATE TABLE platforms (\n"
+	"  platform_id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"
+	"  type TEXT NOT NULL CHECK (type IN ('emulated', 'sev-snp', 'nitro')),\n"
+	"  public_key TEXT NOT NULL, programs TEXT NOT NULL DEFAULT '',\n"
+	"  enabled INTEGER NOT NULL DEFAULT 1, added_at INTEGER NOT NULL,\n"
+	"  updated_at INTEGER NOT NULL);\n"
+	"INSERT INTO settings VALUES ('platform_types', 'emulated,sev-snp,nitro', strftime('%s','now'));\n",
 };
 #define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
 
@@ -137,6 +180,22 @@ static int exec(sqlite3 *db, const char *sql)
 		return -EIO;
 	}
 	return 0;
+}
+
+/* What the failing SQLite call on @db means, as an errno. */
+static int sql_errno(sqlite3 *db)
+{
+	switch (sqlite3_errcode(db) & 0xff) {
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return -EACCES;
+	default:
+		return -EIO;
+	}
 }
 
 static int schema_version(sqlite3 *db)
@@ -218,6 +277,8 @@ int store_open(const char *path, struct store **out)
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->log_lock, NULL);
 	pthread_cond_init(&st->log_cond, NULL);
+	pthread_cond_init(&st->done_cond, NULL);
+	snprintf(st->reserve, sizeof(st->reserve), "%s.reserve", path);
 	r = open_conn(path, "FULL", &st->db);
 	if (r)
 		return r;
@@ -247,12 +308,103 @@ void store_close(struct store *st)
 		pthread_join(st->writer, NULL);	/* flushes what is queued */
 	}
 	pthread_cond_destroy(&st->log_cond);
+	pthread_cond_destroy(&st->done_cond);
 	free(st->events);
 	sqlite3_close(st->db);
 	sqlite3_close(st->log);
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->log_lock);
 	free(st);
+}
+
+/* The reserve file, RESERVE_BYTES of real blocks; 0 or -errno. */
+static int make_reserve(const char *path)
+{
+	static const char zero[65536];
+	struct stat sb;
+	size_t done;
+	int fd, r = 0;
+
+	if (stat(path, &sb) == 0 && sb.st_size >= RESERVE_BYTES)
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	for (done = 0; done < RESERVE_BYTES && !r; done += sizeof(zero))
+		if (write(fd, zero, sizeof(zero)) != (ssize_t)sizeof(zero))
+			r = errno ? -errno : -ENOSPC;
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	if (r)
+		unlink(path);
+	return r;
+}
+
+/* A write that changes nothing, committed, then checkpointed into the file. */
+static int probe_write(sqlite3 *db)
+{
+	char sql[64];
+	int v = schema_version(db);
+
+	if (sqlite3_db_readonly(db, "main") == 1)
+		return -EROFS;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+	if (v < 0 || exec(db, "BEGIN IMMEDIATE"))
+		return sql_errno(db);
+	if (exec(db, sql) || exec(db, "COMMIT")) {
+		int r = sql_errno(db);
+
+		exec(db, "ROLLBACK");
+		return r;
+	}
+	if (exec(db, "PRAGMA wal_checkpoint(TRUNCATE)"))
+		return sql_errno(db);
+	return 0;
+}
+
+int store_preflight(const char *path, char *why, size_t len)
+{
+	char reserve[4200];
+	sqlite3 *db = NULL;
+	struct statvfs sv;
+	int r;
+
+	snprintf(reserve, sizeof(reserve), "%s.reserve", path);
+	if ((statvfs(path, &sv) == 0 && (sv.f_flag & ST_RDONLY)) ||
+	    (access(path, F_OK) == 0 && access(path, W_OK) < 0)) {
+		snprintf(why, len, "the store %s cannot be written: it is read-only", path);
+		return -EROFS;
+	}
+	r = make_reserve(reserve);
+	if (r) {
+		snprintf(why, len, "cannot make the store's %d-byte reserve %s: %s",
+			 RESERVE_BYTES, reserve, strerror(-r));
+		return r;
+	}
+	if (statvfs(reserve, &sv) == 0 && !(sv.f_flag & ST_RDONLY) &&
+	    (unsigned long long)sv.f_bavail * sv.f_frsize < MIN_FREE_BYTES) {
+		snprintf(why, len, "the disk is full: %llu KiB free where the store %s is, hgsd needs %d KiB besides its reserve",
+			 (unsigned long long)sv.f_bavail * sv.f_frsize / 1024, path,
+			 MIN_FREE_BYTES / 1024);
+		return -ENOSPC;
+	}
+	r = open_conn(path, "FULL", &db);
+	if (!r)
+		r = probe_write(db);
+	else
+		r = db ? sql_errno(db) : -EIO;
+	sqlite3_close(db);
+	if (r)
+		snprintf(why, len, "the store %s cannot be written: %s", path,
+			 r == -EROFS ? "it is read-only" :
+			 r == -ENOSPC ? "the disk is full" : strerror(-r));
+	return r;
+}
+
+int store_health(struct store *st)
+{
+	return __atomic_load_n(&st->write_err, __ATOMIC_RELAXED);
 }
 
 int store_schema_version(struct store *st)
@@ -763,6 +915,22 @@ static int host_enable_fn(sqlite3 *db, const void *p)
 	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
 }
 
+/*
+ * Taking a host out of service must not fail for want of space: when it
+ * does fail to write, the reserve is deleted and it is tried once more.
+ */
+static int change_reserved(struct store *st, const char *who, const char *action,
+			   const char *detail, change_fn fn, const void *arg)
+{
+	int r = change(st, who, action, detail, fn, arg);
+
+	if (r != -EIO || !st->reserve[0] || unlink(st->reserve) < 0)
+		return r;
+	log_warn("store", "action=%s reserve=%s msg=\"the change could not be written: the reserve was deleted to make room; free space and restart hgsd to make it again\"",
+		 action, st->reserve);
+	return change(st, who, action, detail, fn, arg);
+}
+
 int store_host_set_enabled(struct store *st, const char *name, int enabled,
 			   const char *who)
 {
@@ -770,8 +938,9 @@ int store_host_set_enabled(struct store *st, const char *name, int enabled,
 	char detail[100];
 
 	snprintf(detail, sizeof(detail), "host=%s", name);
-	return change(st, who, enabled ? "host-enable" : "host-disable", detail,
-		      host_enable_fn, &h);
+	if (!enabled)
+		return change_reserved(st, who, "host-disable", detail, host_enable_fn, &h);
+	return change(st, who, "host-enable", detail, host_enable_fn, &h);
 }
 
 static int host_remove_fn(sqlite3 *db, const void *p)
@@ -791,7 +960,7 @@ int store_host_remove(struct store *st, const char *name, const char *who)
 	char detail[100];
 
 	snprintf(detail, sizeof(detail), "host=%s", name);
-	return change(st, who, "host-remove", detail, host_remove_fn, &h);
+	return change_reserved(st, who, "host-remove", detail, host_remove_fn, &h);
 }
 
 struct kv_arg {
@@ -1166,14 +1335,57 @@ struct event {
 	char host[65];
 	char result[48];
 	char detail[320];	/* TPM mode: a baseline difference names two digests */
+	struct ev_wait *w;	/* a durable event's waiter, or NULL */
 };
+
+/* One batch in one transaction: 0 or -errno (nothing of it written). */
+static int write_batch(struct store *st, const struct event *batch, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	int r = 0;
+	size_t i;
+
+	if (exec(st->log, "BEGIN"))
+		return sql_errno(st->log);
+	if (sqlite3_prepare_v2(st->log, "INSERT INTO events(at, kind, host, result, detail) VALUES (?,?,?,?,?)",
+			       -1, &s, NULL) != SQLITE_OK)
+		r = sql_errno(st->log);
+	for (i = 0; i < n && !r; i++) {
+		sqlite3_bind_int64(s, 1, batch[i].at);
+		sqlite3_bind_text(s, 2, batch[i].kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, batch[i].host, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, batch[i].result, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, batch[i].detail, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			r = sql_errno(st->log);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (!r && exec(st->log, "COMMIT"))
+		r = sql_errno(st->log);
+	if (r)
+		exec(st->log, "ROLLBACK");
+	return r;
+}
+
+/* The store's health after a write: logged when it changes. */
+static void set_health(struct store *st, int r, size_t n)
+{
+	int prev = __atomic_exchange_n(&st->write_err, r, __ATOMIC_RELAXED);
+
+	if (r && !prev)
+		log_err("store", "events_lost=%zu error=\"%s\" msg=\"events cannot be written: certificates and releases are refused until they can\"",
+			n, strerror(-r));
+	else if (!r && prev)
+		log_info("store", "msg=\"events are written again\"");
+}
 
 static void flush_events(struct store *st)
 {
 	struct event *batch;
 	size_t n, i;
 	unsigned long dropped;
-	sqlite3_stmt *s = NULL;
+	int r;
 
 	pthread_mutex_lock(&st->log_lock);
 	batch = st->events;
@@ -1183,6 +1395,7 @@ static void flush_events(struct store *st)
 	st->n_events = 0;
 	st->cap_events = 0;
 	st->dropped = 0;
+	st->n_durable = 0;
 	pthread_mutex_unlock(&st->log_lock);
 	if (dropped)
 		log_warn("store", "events_dropped=%lu msg=\"event queue full\"", dropped);
@@ -1190,21 +1403,17 @@ static void flush_events(struct store *st)
 		free(batch);
 		return;
 	}
-	if (exec(st->log, "BEGIN") == 0 &&
-	    sqlite3_prepare_v2(st->log, "INSERT INTO events(at, kind, host, result, detail) VALUES (?,?,?,?,?)",
-			       -1, &s, NULL) == SQLITE_OK) {
-		for (i = 0; i < n; i++) {
-			sqlite3_bind_int64(s, 1, batch[i].at);
-			sqlite3_bind_text(s, 2, batch[i].kind, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 3, batch[i].host, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 4, batch[i].result, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 5, batch[i].detail, -1, SQLITE_STATIC);
-			sqlite3_step(s);
-			sqlite3_reset(s);
-		}
-		sqlite3_finalize(s);
-		exec(st->log, "COMMIT");
+	r = write_batch(st, batch, n);
+	set_health(st, r, n);
+	pthread_mutex_lock(&st->log_lock);
+	for (i = 0; i < n; i++) {
+		if (!batch[i].w)
+			continue;
+		batch[i].w->err = r;
+		batch[i].w->done = 1;
 	}
+	pthread_cond_broadcast(&st->done_cond);
+	pthread_mutex_unlock(&st->log_lock);
 	free(batch);
 }
 
@@ -1382,7 +1591,8 @@ static void *event_writer(void *arg)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		if (!st->stopping)
+		/* a durable event queued meanwhile is written at once */
+		if (!st->stopping && !st->n_durable)
 			pthread_cond_timedwait(&st->log_cond, &st->log_lock, &ts);
 		stop = st->stopping;
 		pthread_mutex_unlock(&st->log_lock);
@@ -1393,26 +1603,20 @@ static void *event_writer(void *arg)
 	return NULL;
 }
 
-void store_event(struct store *st, const char *kind, const char *host,
-		 const char *result, const char *detail)
+/* Under log_lock: queue an event; -EBUSY (full) or -ENOMEM. */
+static int queue_event(struct store *st, const char *kind, const char *host,
+		       const char *result, const char *detail, struct ev_wait *w)
 {
 	struct event *e;
 
-	pthread_mutex_lock(&st->log_lock);
-	if (st->n_events == EVENT_QUEUE_MAX) {
-		st->dropped++;
-		pthread_mutex_unlock(&st->log_lock);
-		return;
-	}
+	if (st->n_events == EVENT_QUEUE_MAX)
+		return -EBUSY;
 	if (st->n_events == st->cap_events) {
 		size_t cap = st->cap_events ? st->cap_events * 2 : 256;
 		struct event *ne = realloc(st->events, cap * sizeof(*ne));
 
-		if (!ne) {
-			st->dropped++;
-			pthread_mutex_unlock(&st->log_lock);
-			return;
-		}
+		if (!ne)
+			return -ENOMEM;
 		st->events = ne;
 		st->cap_events = cap;
 	}
@@ -1422,7 +1626,37 @@ void store_event(struct store *st, const char *kind, const char *host,
 	snprintf(e->host, sizeof(e->host), "%s", host ? host : "-");
 	snprintf(e->result, sizeof(e->result), "%s", result);
 	snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
+	e->w = w;
+	return 0;
+}
+
+void store_event(struct store *st, const char *kind, const char *host,
+		 const char *result, const char *detail)
+{
+	pthread_mutex_lock(&st->log_lock);
+	if (queue_event(st, kind, host, result, detail, NULL))
+		st->dropped++;
 	pthread_mutex_unlock(&st->log_lock);
+}
+
+int store_event_durable(struct store *st, const char *kind, const char *host,
+			const char *result, const char *detail)
+{
+	struct ev_wait w = { 0 };
+	int r;
+
+	pthread_mutex_lock(&st->log_lock);
+	r = queue_event(st, kind, host, result, detail, &w);
+	if (!r) {
+		st->n_durable++;
+		pthread_cond_signal(&st->log_cond);	/* the writer goes now */
+		/* the writer always finishes a batch it took (even when stopping) */
+		while (!w.done)
+			pthread_cond_wait(&st->done_cond, &st->log_lock);
+		r = w.err;
+	}
+	pthread_mutex_unlock(&st->log_lock);
+	return r;
 }
 
 json_t *store_query(struct store *st, const char *sql, long limit)
@@ -1473,5 +1707,151 @@ int store_count(struct store *st, const char *sql, long *out)
 	r = query_text(st->db, sql, NULL, buf, sizeof(buf));
 	pthread_mutex_unlock(&st->lock);
 	*out = r ? 0 : atol(buf);
+	return r;
+}
+
+/* ---- enclave platforms (the hypervisor placement) ------------------------- */
+
+struct platform_arg {
+	const char *id, *name, *type, *pem, *programs;
+	int enabled;
+};
+
+/* A new platform row (its id and name known to be free). */
+static int platform_insert(sqlite3 *db, const struct platform_arg *a)
+{
+	char now[24];
+	const char *const ins[] = { a->id, a->name, a->type, a->pem, a->programs, now, now, NULL };
+
+	now_text(now);
+	return run(db, "INSERT INTO platforms(platform_id, name, type, public_key, programs, enabled, added_at, updated_at) VALUES (?,?,?,?,?,1,?,?)",
+		   ins) == 1 ? 0 : -EIO;
+}
+
+/* The same name and key again: the approved programs may change. */
+static int platform_update_programs(sqlite3 *db, const struct platform_arg *a)
+{
+	const char *const by_id[] = { a->id, NULL };
+	char progs[STORE_PLATFORM_PROGRAMS_MAX], now[24];
+	const char *const upd[] = { a->programs, now, a->id, NULL };
+	int r;
+
+	r = query_text(db, "SELECT programs FROM platforms WHERE platform_id = ?", by_id, progs,
+		       sizeof(progs));
+	if (r)
+		return r;
+	if (!strcmp(progs, a->programs))
+		return -EEXIST;
+	now_text(now);
+	return run(db, "UPDATE platforms SET programs = ?, updated_at = ? WHERE platform_id = ?",
+		   upd) == 1 ? 0 : -EIO;
+}
+
+static int platform_add_fn(sqlite3 *db, const void *p)
+{
+	const struct platform_arg *a = p;
+	const char *const by_name[] = { a->name, NULL };
+	const char *const by_id[] = { a->id, NULL };
+	char have[80];
+	int r;
+
+	r = query_text(db, "SELECT platform_id FROM platforms WHERE name = ?", by_name, have,
+		       sizeof(have));
+	if (r == 0)	/* the name is taken: by this key, or another */
+		return strcmp(have, a->id) ? -EKEYREJECTED : platform_update_programs(db, a);
+	if (r != -ENOENT)
+		return r;
+	r = query_text(db, "SELECT name FROM platforms WHERE platform_id = ?", by_id, have,
+		       sizeof(have));
+	if (r == 0)
+		return -EADDRINUSE;	/* the key is registered under another name */
+	return r == -ENOENT ? platform_insert(db, a) : r;
+}
+
+int store_platform_add(struct store *st, const char *id, const char *name, const char *type,
+		       const char *pem, const char *programs, const char *who)
+{
+	struct platform_arg a = { id, name, type, pem, programs, 1 };
+	char detail[200];
+
+	snprintf(detail, sizeof(detail), "platform=%s type=%s platform_id=%s programs=%s", name,
+		 type, id, programs[0] ? "listed" : "any");
+	return change(st, who, "platform-add", detail, platform_add_fn, &a);
+}
+
+static int platform_enable_fn(sqlite3 *db, const void *p)
+{
+	const struct platform_arg *a = p;
+	char now[24];
+	const char *const args[] = { a->enabled ? "1" : "0", now, a->name, NULL };
+	int n;
+
+	now_text(now);
+	n = run(db, "UPDATE platforms SET enabled = ?, updated_at = ? WHERE name = ?", args);
+	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
+}
+
+int store_platform_set_enabled(struct store *st, const char *name, int enabled, const char *who)
+{
+	struct platform_arg a = { .name = name, .enabled = enabled };
+	char detail[100];
+
+	snprintf(detail, sizeof(detail), "platform=%s", name);
+	return change(st, who, enabled ? "platform-enable" : "platform-disable", detail,
+		      platform_enable_fn, &a);
+}
+
+static int platform_remove_fn(sqlite3 *db, const void *p)
+{
+	const struct platform_arg *a = p;
+	const char *const args[] = { a->name, NULL };
+	int n = run(db, "DELETE FROM platforms WHERE name = ?", args);
+
+	return n < 0 ? n : n == 1 ? 0 : -ENOENT;
+}
+
+int store_platform_remove(struct store *st, const char *name, const char *who)
+{
+	struct platform_arg a = { .name = name };
+	char detail[100];
+
+	snprintf(detail, sizeof(detail), "platform=%s", name);
+	return change(st, who, "platform-remove", detail, platform_remove_fn, &a);
+}
+
+static void column_text(sqlite3_stmt *s, int i, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+int store_platform_get(struct store *st, const char *id, struct store_platform *out)
+{
+	const char *const args[] = { id, NULL };
+	sqlite3_stmt *s;
+	int r = -ENOENT, rc;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&st->lock);
+	s = prep(st->db, "SELECT name, type, public_key, programs, enabled FROM platforms WHERE platform_id = ?",
+		 args);
+	if (!s) {
+		r = -EIO;
+	} else {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			column_text(s, 0, out->name, sizeof(out->name));
+			column_text(s, 1, out->type, sizeof(out->type));
+			column_text(s, 2, out->pem, sizeof(out->pem));
+			column_text(s, 3, out->programs, sizeof(out->programs));
+			out->enabled = sqlite3_column_int(s, 4) == 1;
+			r = 0;
+		} else if (rc != SQLITE_DONE) {
+			r = -EIO;
+		}
+		sqlite3_finalize(s);
+	}
+	pthread_mutex_unlock(&st->lock);
 	return r;
 }

@@ -30,7 +30,15 @@ struct retention {
 	unsigned int interval_s;	/* 0: never prune */
 };
 
+/*
+ * Before anything starts: make the reserve (@path.reserve) and check that
+ * the store can be written. 0, or -EROFS / -ENOSPC / -errno with what is
+ * wrong in @why.
+ */
+int store_preflight(const char *path, char *why, size_t len);
 int store_open(const char *path, struct store **out);
+/* The last event write's outcome: 0, or -ENOSPC / -EROFS / -EIO. */
+int store_health(struct store *st);
 void store_close(struct store *st);
 VMS_DEFINE_CLEANUP(struct store, store_close)
 int store_schema_version(struct store *st);
@@ -103,12 +111,46 @@ int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject
 /* @state "allowed" or "revoked"; -EPERM: it is revoked (for good). */
 int store_admin_cert_set(struct store *st, const char *fpr, const char *state,
 			 const char *who);
+/*
+ * Enclave platforms (the hypervisor placement), keyed by platform id (64
+ * hex: SHA-256 of the platform key's DER SPKI); @programs a comma list of
+ * approved enclave program digests ('' = any). Add: 0; -EEXIST the same
+ * again; the same name and key with another program list replaces it
+ * (0); -EKEYREJECTED the name holds another key; -EADDRINUSE the key is
+ * registered under another name.
+ */
+#define STORE_PLATFORM_MAX_PROGRAMS	16
+#define STORE_PLATFORM_PROGRAMS_MAX	(STORE_PLATFORM_MAX_PROGRAMS * 65 + 1)
+struct store_platform {
+	char name[65];
+	char type[16];
+	char pem[1024];
+	char programs[STORE_PLATFORM_PROGRAMS_MAX];
+	int enabled;
+};
+
+int store_platform_add(struct store *st, const char *id, const char *name, const char *type,
+		       const char *pem, const char *programs, const char *who);
+int store_platform_set_enabled(struct store *st, const char *name, int enabled,
+			       const char *who);
+int store_platform_remove(struct store *st, const char *name, const char *who);
+/* The platform registered with @id; -ENOENT if none. */
+int store_platform_get(struct store *st, const char *id, struct store_platform *out);
 /* Prune events and audit rows from now on, in the event writer thread. */
 void store_set_retention(struct store *st, const struct retention *r);
 int store_audit(struct store *st, const char *who, const char *action,
 		const char *detail, const char *result);
 void store_event(struct store *st, const char *kind, const char *host,
 		 const char *substatus, const char *detail);
+/*
+ * An event that records something about to be served, written before it
+ * is: 0 once committed, else -errno (then do not serve it).
+ */
+int store_event_durable(struct store *st, const char *kind, const char *host,
+			const char *substatus, const char *detail);
+/* The detail of what is refused when store_event_durable() failed. */
+#define STORE_NOT_RECORDED \
+	"the audit record could not be written (the store is failing: see /v1/health); nothing was issued"
 /* Rows of a query as a JSON array of objects (column name -> value). */
 json_t *store_query(struct store *st, const char *sql, long limit);
 int store_count(struct store *st, const char *sql, long *out);

@@ -5,9 +5,16 @@
  * EK it proved, the AK the credential was made for, the credential
  * itself and the PCRs asked for. Keyed by the session id (random), single
  * use (taken on the attest call, whatever its outcome), expiring with the
- * session's nonce (nonce_ttl_s, CLOCK_MONOTONIC). At most max_nonces
- * entries: when full of live challenges, a new one is refused (503), so
- * memory stays bounded. Credentials are wiped when dropped.
+ * session's nonce (nonce_ttl_s, CLOCK_MONOTONIC). Credentials are wiped
+ * when dropped.
+ *
+ * Bounded per host (issue 22 item 5c): a challenge is made only for a
+ * registered, enabled host and its own EK, and each host has at most
+ * TPM_CHALLENGES_PER_HOST outstanding: a new one replaces that host's
+ * oldest. Memory is then bounded by the hosts an admin registered, not
+ * by what anonymous clients ask for; one who knows a host's EK public
+ * can only churn that host's own challenges, at the per-source rate
+ * limit (routes.c). At most max_nonces entries in all (503 beyond).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +25,8 @@
 #include <openssl/crypto.h>
 
 #include "tpm_session.h"
+
+#define TPM_CHALLENGES_PER_HOST	4
 
 struct tpm_entry {
 	struct tpm_challenge c;
@@ -89,6 +98,29 @@ static void sweep(struct tpm_sessions *t, uint64_t now)
 	}
 }
 
+/*
+ * Under the lock: when @host already has TPM_CHALLENGES_PER_HOST
+ * challenges, forget its oldest (the list is newest first).
+ */
+static void drop_host_oldest(struct tpm_sessions *t, const char *host)
+{
+	struct tpm_entry **pp, **oldest = NULL, *e;
+	unsigned int n = 0;
+
+	for (pp = &t->head; (e = *pp); pp = &e->next) {
+		if (strcmp(e->c.host, host))
+			continue;
+		n++;
+		oldest = pp;
+	}
+	if (n < TPM_CHALLENGES_PER_HOST)
+		return;
+	e = *oldest;
+	*oldest = e->next;
+	entry_free(e);
+	t->count--;
+}
+
 int tpm_sessions_put(struct tpm_sessions *t, const struct tpm_challenge *c)
 {
 	struct tpm_entry *e = calloc(1, sizeof(*e));
@@ -101,6 +133,7 @@ int tpm_sessions_put(struct tpm_sessions *t, const struct tpm_challenge *c)
 	pthread_mutex_lock(&t->lock);
 	if (t->count >= t->max)
 		sweep(t, now);
+	drop_host_oldest(t, c->host);
 	if (t->count >= t->max) {
 		pthread_mutex_unlock(&t->lock);
 		entry_free(e);

@@ -30,13 +30,18 @@
 enum {
 	O_SOCKET, O_JSON, O_KEY, O_FILE, O_DESC, O_HELP, O_URL, O_CA, O_CERT,
 	O_TLSKEY, O_EK, O_CLASS, O_LOG, O_NAME, O_VERSION, O_OUT, O_KIND,
-	N_OPTS
+	O_TYPE, O_PROGRAM, N_OPTS
 };
+
+/* `platform add --program D` may be given this many times. */
+#define MAX_PROGRAMS 16
 
 /* Where the admin API is: hgsd's admin socket, or (--url) its HTTPS. */
 struct hgs_conn {
 	const char *sock;
 	const char *url, *ca, *cert, *key;
+	const char *programs[MAX_PROGRAMS];	/* every --program, in order */
+	unsigned int n_programs;
 };
 
 static void hgs_usage(FILE *f);
@@ -183,6 +188,8 @@ static const struct list_cmd list_cmds[] = {
 	  { "sha256", "state", "subject", "last_seen", NULL } },
 	{ "guardian", "/v1/admin/guardians", "guardians",
 	  { "name", "is_primary", "enabled", "created_at", NULL } },
+	{ "platform", "/v1/admin/platforms", "platforms",
+	  { "name", "type", "enabled", "platform_id", "programs", NULL } },
 };
 
 static const struct list_cmd *list_cmd_of(const char *family)
@@ -699,6 +706,67 @@ static int hgs_guardian_set(const struct shieldctl_call *c)
 			  json_pack("{s:s}", "name", c->args[0]), NULL);
 }
 
+/* ---- platform (the hypervisor placement) ----------------------------------------- */
+
+static void print_platform_added(const struct shieldctl_call *c, json_t *resp)
+{
+	json_int_t n = json_integer_value(json_object_get(resp, "programs"));
+
+	printf("platform %s registered (%s, platform_id %s, %s)%s\n", c->v[O_NAME],
+	       str_of(resp, "type"), str_of(resp, "platform_id"),
+	       n ? "approved programs listed" : "any enclave program",
+	       already(resp, " - already was"));
+	if (!strcmp(str_of(resp, "type") ? str_of(resp, "type") : "", "emulated"))
+		printf("note: an emulated platform is a key the outer machine holds; it proves the hypervisor placement only where that machine really is the hypervisor (a test rig), and certificates name it 'emulated'\n");
+}
+
+/* --type T --name N --key PUB.pem [--program SHA256]... */
+static int hgs_platform_add(const struct shieldctl_call *c)
+{
+	_cleanup_(vms_freep) uint8_t *pem = NULL;
+	const struct hgs_conn *h = c->family;
+	const char *what = "hgs platform add", *keyfile = c->v[O_KEY];
+	json_t *req, *progs;
+	unsigned int i;
+	size_t len;
+	int r;
+
+	if (!c->v[O_TYPE] || !c->v[O_NAME] || !keyfile)
+		return shieldctl_fail(what, "needs --type emulated --name NAME --key PLATFORM-PUBKEY.pem");
+	for (i = 0; i < h->n_programs; i++) {
+		uint8_t raw[32];
+
+		if (strlen(h->programs[i]) != 64 || vms_hex_decode_exact(h->programs[i], raw, 32))
+			return shieldctl_fail(what, "--program %s is not a SHA-256 digest (64 hex digits, e.g. from sha256sum vmshield-enclaved)",
+					      h->programs[i]);
+	}
+	r = vms_read_file(keyfile, 16384, &pem, &len);
+	if (r)
+		return shieldctl_fail(what, "cannot read --key %s: %s", keyfile, strerror(-r));
+	progs = json_array();
+	for (i = 0; progs && i < h->n_programs; i++)
+		json_array_append_new(progs, json_string(h->programs[i]));
+	req = json_pack("{s:s, s:s, s:s%, s:o*}", "type", c->v[O_TYPE], "name", c->v[O_NAME],
+			"public_key", (char *)pem, len, "programs", h->n_programs ? progs : NULL);
+	if (!h->n_programs)
+		json_decref(progs);
+	return admin_show(c, what, "/v1/admin/platforms/add", req, print_platform_added);
+}
+
+static void print_platform_state(const struct shieldctl_call *c, json_t *resp)
+{
+	(void)resp;
+	printf("platform %s: %sd\n", c->args[0], c->words[1]);
+}
+
+static int hgs_platform_state(const struct shieldctl_call *c)
+{
+	char path[128];
+
+	return admin_show(c, "hgs platform", verb_path(c, "platforms", path, sizeof(path)),
+			  json_pack("{s:s}", "name", c->args[0]), print_platform_state);
+}
+
 /* ---- the table ------------------------------------------------------------------ */
 
 #define LIST(family) { family " list", "", "", 0, 0, hgs_list }
@@ -716,7 +784,10 @@ static const struct shieldctl_cmd hgs_cmds[] = {
 	{ "host disable|enable|remove", "NAME", "", 1, 1, hgs_host_state },
 	{ "policy show", "", "", 0, 0, hgs_policy_show },
 	{ "policy set", "NAME VALUE",
-	  "min_isolation_level kernel-open|kernel-locked\n"
+	  "min_isolation_level kernel-open|kernel-locked|\n"
+	  "  hypervisor\n"
+	  "platform_types LIST (of emulated,sev-snp,nitro:\n"
+	  "  what a hypervisor claim may rest on)\n"
 	  "require_module_sig 0|1\n"
 	  "revocation_cutoff now|UNIX-SECONDS|0\n"
 	  "admin_cert_allow_list 0|1 (1: only allowed\n"
@@ -773,6 +844,15 @@ static const struct shieldctl_cmd hgs_cmds[] = {
 	  "by the certificate's SHA-256 (openssl x509\n"
 	  "-noout -fingerprint -sha256); revoked is final",
 	  1, 1, hgs_admin_cert_state },
+	{ "platform add", "--type emulated --name NAME --key PUBKEY.pem [--program SHA256]...",
+	  "register an enclave platform (hypervisor\n"
+	  "placement); its key signs enclave reports.\n"
+	  "--program (up to 16): the approved\n"
+	  "vmshield-enclaved digests (none: any).\n"
+	  "sev-snp and nitro: not in this build",
+	  0, 0, hgs_platform_add },
+	LIST("platform"),
+	{ "platform disable|enable|remove", "NAME", "", 1, 1, hgs_platform_state },
 	{ "audit", "", "recent admin actions", 0, 0, hgs_audit },
 	{ "events", "", "recent attestations and releases", 0, 0, hgs_events },
 };
@@ -827,6 +907,22 @@ static int count_words(int argc, char **argv)
 	return n;
 }
 
+/* Every --program value (shieldctl_opts() keeps only the last). */
+static int programs_of(int argc, char **argv, struct hgs_conn *h)
+{
+	int i;
+
+	for (i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--program"))
+			continue;
+		if (h->n_programs == MAX_PROGRAMS)
+			return shieldctl_fail("hgs platform add", "at most %d --program digests",
+					      MAX_PROGRAMS);
+		h->programs[h->n_programs++] = argv[++i];
+	}
+	return 0;
+}
+
 int shieldctl_hgs_main(int argc, char **argv)
 {
 	static const struct shieldctl_opt opts[N_OPTS + 1] = {
@@ -838,7 +934,8 @@ int shieldctl_hgs_main(int argc, char **argv)
 		[O_EK] = { "ek", 1, 0 }, [O_CLASS] = { "class", 1, 0 },
 		[O_LOG] = { "log", 1, 0 }, [O_NAME] = { "name", 1, 0 },
 		[O_VERSION] = { "version", 1, 0 }, [O_OUT] = { "out", 1, 0 },
-		[O_KIND] = { "kind", 1, 0 }, [N_OPTS] = { NULL, 0, 0 },
+		[O_KIND] = { "kind", 1, 0 }, [O_TYPE] = { "type", 1, 0 },
+		[O_PROGRAM] = { "program", 1, 1 }, [N_OPTS] = { NULL, 0, 0 },
 	};
 	const char *v[N_OPTS + 1], *pos[MAX_WORDS] = { 0 };
 	struct shieldctl_call c;
@@ -862,6 +959,8 @@ int shieldctl_hgs_main(int argc, char **argv)
 	};
 	if (!h.sock)
 		h.sock = DEFAULT_SOCKET;
+	if (programs_of(argc, argv, &h))
+		return 1;
 	if (!shieldctl_cmd_find(hgs_cmds, ARRAY_SIZE(hgs_cmds), "hgs", pos,
 				(unsigned int)np, &c, what, sizeof(what)))
 		return hgs_no_such_command(pos[0]);

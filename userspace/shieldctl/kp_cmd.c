@@ -14,6 +14,7 @@
 #include "keyrelease.h"
 #include "shieldctl.h"
 #include "vms_cleanup_ssl.h"
+#include "vms_enclave_report.h"
 #include "vms_errmsg.h"
 #include "vms_fileio.h"
 #include "vms_guardian.h"
@@ -27,7 +28,7 @@
 /* The options of every kp subcommand (opts[] in shieldctl_kp_main). */
 enum {
 	O_OWNER, O_GUARDIAN, O_VM, O_POLICY, O_OUT, O_IN, O_TK, O_TKOUT, O_PW,
-	O_HELP, O_MINATT, N_OPTS
+	O_HELP, O_MINATT, O_PLACEMENT, O_PLATFORMS, N_OPTS
 };
 
 /* --guardian, which may be repeated (c->family). */
@@ -122,6 +123,44 @@ static int needs_owner_out(const struct shieldctl_call *c)
 	return 0;
 }
 
+/* "emulated,nitro" -> mask of 1 << type; 0 if not such a list. */
+static uint32_t platform_mask_of(const char *s)
+{
+	char buf[64], *save = NULL, *tok;
+	uint32_t mask = 0;
+	int t;
+
+	if (strlen(s) >= sizeof(buf) || !*s || s[strlen(s) - 1] == ',')
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		t = vms_platform_from_name(tok);
+		if (t < 0)
+			return 0;
+		mask |= 1u << t;
+	}
+	return mask;
+}
+
+/* --require-placement hypervisor [--platform-types LIST]; or 1. */
+static int kp_new_placement(const struct shieldctl_call *c, struct vms_kp_info *b)
+{
+	const char *const *v = c->v;
+
+	if (v[O_PLACEMENT] && strcmp(v[O_PLACEMENT], "hypervisor"))
+		return shieldctl_fail(c->what, "--require-placement is hypervisor (without it, any placement)");
+	if (v[O_PLATFORMS] && !v[O_PLACEMENT])
+		return shieldctl_fail(c->what, "--platform-types needs --require-placement hypervisor");
+	if (v[O_PLACEMENT])
+		b->min_placement = VMS_KP_PLACEMENT_HYPERVISOR;
+	if (!v[O_PLATFORMS])
+		return 0;
+	b->platform_mask = platform_mask_of(v[O_PLATFORMS]);
+	if (!b->platform_mask)
+		return shieldctl_fail(c->what, "--platform-types is a comma list of emulated, sev-snp, nitro");
+	return 0;
+}
+
 /* The binding of a new KP from the command line, checked; or 1. */
 static int kp_new_binding(const struct shieldctl_call *c, struct vms_kp_info *b)
 {
@@ -145,7 +184,7 @@ static int kp_new_binding(const struct shieldctl_call *c, struct vms_kp_info *b)
 		b->min_attestation = VMS_KP_ATTEST_TPM;
 	else if (v[O_MINATT])
 		return shieldctl_fail(c->what, "--min-attestation is host-key or tpm");
-	return 0;
+	return kp_new_placement(c, b);
 }
 
 /* The transport key: --tk's 32 bytes, or a new random one; or 1. */
@@ -259,6 +298,16 @@ static int kp_show(const struct shieldctl_call *c)
 	printf("vm_id: %s\nkey_id: %s\npolicy: %s\n", vm, kid,
 	       info.policy == VMS_KR_POLICY_SHIELDED ? "shielded" : "encryption-supported");
 	printf("min_attestation: %s\n", info.min_attestation == VMS_KP_ATTEST_TPM ? "tpm" : "host-key");
+	printf("placement: %s\n", info.min_placement ? "hypervisor" : "any");
+	if (info.platform_mask) {
+		unsigned int t;
+
+		printf("platform_types:");
+		for (t = VMS_PLATFORM_EMULATED; t < VMS_PLATFORM__MAX; t++)
+			if (info.platform_mask & (1u << t))
+				printf(" %s", vms_platform_name(t));
+		printf("\n");
+	}
 	printf("owner: %s (signing certificate sha256 %s)\n", info.owner, info.owner_fpr);
 	printf("guardians: %u\n", info.n_recipients);
 	for (i = 0; i < sk_X509_num(sk); i++) {
@@ -275,7 +324,8 @@ static int kp_show(const struct shieldctl_call *c)
 static const struct shieldctl_cmd kp_cmds[] = {
 	{ "new", "--owner GUARDIAN --vm-id UUID --policy shielded|encryption-supported\n"
 		 "--out KP [--guardian PUB]... [--tk TK | --tk-out TK]\n"
-		 "[--min-attestation host-key|tpm]",
+		 "[--min-attestation host-key|tpm]\n"
+		 "[--require-placement hypervisor [--platform-types LIST]]",
 	  "a key protector for a VM: its transport key (new, or --tk)\n"
 	  "for the owner and each --guardian, signed by the owner",
 	  0, 0, kp_new },
@@ -305,7 +355,9 @@ int shieldctl_kp_main(int argc, char **argv)
 		[O_OUT] = { "out", 1, 0 }, [O_IN] = { "in", 1, 0 },
 		[O_TK] = { "tk", 1, 0 }, [O_TKOUT] = { "tk-out", 1, 0 },
 		[O_PW] = { "password-file", 1, 0 }, [O_HELP] = { "help", 0, 0 },
-		[O_MINATT] = { "min-attestation", 1, 0 }, [N_OPTS] = { NULL, 0, 0 },
+		[O_MINATT] = { "min-attestation", 1, 0 },
+		[O_PLACEMENT] = { "require-placement", 1, 0 },
+		[O_PLATFORMS] = { "platform-types", 1, 0 }, [N_OPTS] = { NULL, 0, 0 },
 	};
 	struct kp_guardians gp = { .n = 0 };
 	const char *v[N_OPTS + 1], *pos[1];

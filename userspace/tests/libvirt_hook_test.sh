@@ -63,6 +63,12 @@ hook() { python3 "$HOOK" vm01 "${2:-prepare}" "${3:-begin}" - <"$1"; }
 export VMSHIELD_HOOK_CHECK_ONLY=1
 domain shielded "" >clean.xml
 check "a shielded domain without a way into the guest may start" hook clean.xml
+hook clean.xml 2>err.txt
+check "... a domain without <acpi/> gets a warning: the firmware would not find the vTPM" \
+	grep -q "no <features><acpi/></features>: the firmware and the guest will not find the vTPM (warning)" err.txt
+sed 's|<devices>|<features><acpi/></features><devices>|' clean.xml >acpi.xml
+hook acpi.xml 2>err.txt
+check "... and with <acpi/> no warning at all" test ! -s err.txt
 domain shielded "<serial type='pty'><target port='0'/></serial><console type='pty'/>" >serial.xml
 fails "a serial console to the host is refused" "<serial type='pty'>: a serial port to the host" hook serial.xml
 fails "... and so is its console, and the refusal says so" "refusing to start shielded domain vm01" hook serial.xml

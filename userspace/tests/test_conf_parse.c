@@ -76,6 +76,7 @@ static void test_bad_lines(void **state)
 		  "t.conf:3: unknown key 'bogus' (the test lists every key)" },
 		{ "b\x01g = 1\npath = /x\n", "t.conf:1: unknown key 'b_g'" },
 		{ "n = 1\nn = 2\npath = /x\n", "t.conf:2: 'n' given twice (keep one)" },
+		{ " = 1\npath = /x\n", "t.conf:1: no key before '='" },	/* fuzz_conf */
 		{ "n = 101\npath = /x\n", "t.conf:1: bad value for 'n': must be a whole number from 0 to 100, digits only (no sign, space or unit)" },
 		{ "path = rel\r\npath = /x\n", "t.conf:1: bad value for 'path'" },
 		{ "path = /0123456789abcdef\npath = /x\n", "t.conf:1: bad value for 'path'" },

@@ -50,6 +50,8 @@
 #include "vms_tpm_baseline.h"
 #include "vms_tpm_eventlog.h"
 #include "vms_tpm_quote.h"
+#include "vms_x509.h"
+#include "enclave_testreport.h"
 #include "hgsd_fixture.h"
 #include "keyrelease.h"
 #include "swtpm_fixture.h"
@@ -556,6 +558,110 @@ static void replayed_request_refused(void **state)
 	json_decref(send_expect(again, 403, "NonceReplayed"));
 }
 
+/*
+ * TPM mode with an enclave report (the hypervisor placement): the quote
+ * and the module's IMA entry prove the host and name the enclave key; the
+ * report signed by a registered emulated platform must name the same key
+ * and this nonce. Refused without changing anything, then passed.
+ */
+static json_t *tpm_with_enclave_report(EVP_PKEY *plat, const uint8_t *named_key,
+				       long http, const char *sub)
+{
+	struct vms_enclave_report r;
+	char body[VMS_ER_BODY_MAX + 1], *b64b, *b64s;
+	uint8_t sig[VMS_ER_SIG_MAX], *nonce;
+	const char *nb;
+	struct manual m;
+	size_t blen, slen, nlen;
+	json_t *ans;
+
+	manual_build("host-a", enclave_pk, report, &m);
+	nb = json_string_value(json_object_get(m.req, "nonce"));
+	assert_int_equal(vms_b64_decode(nb, strlen(nb), 32, &nonce, &nlen), 0);
+	t_er_facts(plat, &r);
+	memcpy(r.nonce, nonce, 32);
+	memcpy(r.enclave_key, named_key, 32);
+	blen = t_er_body(&r, body, sizeof(body));
+	slen = t_er_sign(plat, body, blen, 0, sig);
+	b64b = vms_b64_encode((uint8_t *)body, blen);
+	b64s = vms_b64_encode(sig, slen);
+	json_object_set_new(m.req, "enclave_report", json_pack("{s:s, s:s}", "body", b64b,
+								"sig", b64s));
+	ans = send_expect(m.req, http, sub);
+	if (http != 200)
+		assert_null(json_object_get(ans, "health_certificate"));
+	free(b64b);
+	free(b64s);
+	free(nonce);
+	return ans;
+}
+
+/* The agent's hook: the enclave report for HGS's nonce, signed by @arg's key. */
+static int report_for_nonce(void *arg, const uint8_t nonce[32], uint8_t **body, size_t *blen,
+			    uint8_t **sig, size_t *slen)
+{
+	struct vms_enclave_report r;
+
+	t_er_facts(arg, &r);
+	memcpy(r.nonce, nonce, 32);
+	memcpy(r.enclave_key, enclave_pk, 32);
+	*body = t_malloc(VMS_ER_BODY_MAX + 1);
+	*sig = t_malloc(VMS_ER_SIG_MAX);
+	*blen = t_er_body(&r, (char *)*body, VMS_ER_BODY_MAX + 1);
+	*slen = t_er_sign(arg, *body, *blen, 0, *sig);
+	return 0;
+}
+
+static void enclave_report_in_tpm_mode(void **state)
+{
+	EVP_PKEY *plat = vms_pkey_gen_p256();
+	uint8_t other[32];
+	char *pem = NULL;
+	json_t *a;
+
+	(void)state;
+	assert_non_null(plat);
+	/* no platform registered: refused */
+	json_decref(tpm_with_enclave_report(plat, enclave_pk, 403, "EnclavePlatformUnknown"));
+	assert_int_equal(vms_pkey_to_pem(plat, &pem), 0);
+	t_hgs_call_ok(adm, "/v1/admin/platforms/add",
+		      json_pack("{s:s, s:s, s:s}", "type", "emulated", "name", "tpm-rig",
+				"public_key", pem));
+	free(pem);
+	/* a report naming another enclave key than the measured one */
+	t_random(other, 32);
+	json_decref(tpm_with_enclave_report(plat, other, 403, "EnclaveKeyMismatch"));
+	a = tpm_with_enclave_report(plat, enclave_pk, 200, "Passed");
+	assert_string_equal(json_string_value(json_object_get(a, "placement")), "hypervisor");
+	assert_string_equal(json_string_value(json_object_get(a, "platform")), "emulated");
+	assert_string_equal(json_string_value(json_object_get(a, "isolation_level")), "hypervisor");
+	assert_non_null(strstr(json_string_value(json_object_get(a, "policies")),
+			       "enclave-report,platform=emulated"));
+	json_decref(a);
+	/* the client's hook (what hgs-agent will call) sends it too */
+	{
+		struct vms_tpm_attest_input in = {
+			.host = "host-a", .enclave_pk = enclave_pk, .report = report,
+			.event_log_path = bios, .ima_log_path = imal,
+			.enclave_report = report_for_nonce, .enclave_report_arg = plat,
+		};
+		char err[128];
+		long http = 0;
+
+		assert_int_equal(vms_hgs_attest_tpm(cli, tpm, &in, &http, &a, err), 0);
+		assert_int_equal(http, 200);
+		assert_string_equal(json_string_value(json_object_get(a, "placement")),
+				    "hypervisor");
+		json_decref(a);
+	}
+	/* without the report, the same host is kernel placement */
+	a = attest_as("host-a", 200, "Passed");
+	assert_string_equal(json_string_value(json_object_get(a, "placement")), "kernel");
+	json_decref(a);
+	t_hgs_call_ok(adm, "/v1/admin/platforms/remove", json_pack("{s:s}", "name", "tpm-rig"));
+	EVP_PKEY_free(plat);
+}
+
 static void credential_not_activated_refused(void **state)
 {
 	struct manual m;
@@ -597,6 +703,42 @@ static void wrong_nonce_keeps_the_challenge(void **state)
 	assert_non_null(bad);
 	flip_b64(bad, "nonce", 7);
 	json_decref(send_expect(bad, 403, "NonceUnknown"));
+	json_decref(send_expect(m.req, 200, "Passed"));
+}
+
+/*
+ * Issue 22 item 5c: outstanding challenges are bounded per host (4): a
+ * fifth replaces the oldest, whose answer is then refused; memory grows
+ * with the hosts registered, not with what anonymous clients ask for.
+ */
+static void challenges_bounded_per_host(void **state)
+{
+	uint8_t *ek, *ak, name[34];
+	size_t ekl, akl, nl;
+	struct manual m;
+	char *b[2];
+	json_t *r;
+	int i;
+
+	(void)state;
+	manual_build("host-a", enclave_pk, report, &m);
+	assert_int_equal(vms_host_tpm_ek_public(tpm, &ek, &ekl), 0);
+	assert_int_equal(vms_host_tpm_ak_public(tpm, &ak, &akl, name, &nl), 0);
+	b[0] = vms_b64_encode(ek, ekl);
+	b[1] = vms_b64_encode(ak, akl);
+	for (i = 0; i < 4; i++)
+		json_decref(t_hgs_call(cli, "/v1/attest/tpm/challenge",
+				       json_pack("{s:s, s:s, s:s}", "host", "host-a",
+						 "ek_public", b[0], "ak_public", b[1]),
+				       200, "Passed"));
+	free(b[0]);
+	free(b[1]);
+	free(ek);
+	free(ak);
+	r = send_expect(m.req, 403, "NonceSessionMismatch");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")), "replaced"));
+	json_decref(r);
+	manual_build("host-a", enclave_pk, report, &m);
 	json_decref(send_expect(m.req, 200, "Passed"));
 }
 
@@ -1220,9 +1362,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(no_baseline_refused),
 		cmocka_unit_test(happy_path),
 		cmocka_unit_test(replayed_request_refused),
+		cmocka_unit_test(enclave_report_in_tpm_mode),
 		cmocka_unit_test(credential_not_activated_refused),
 		cmocka_unit_test(challenge_of_other_host_refused),
 		cmocka_unit_test(wrong_nonce_keeps_the_challenge),
+		cmocka_unit_test(challenges_bounded_per_host),
 		cmocka_unit_test(pcr_value_flip_refused),
 		cmocka_unit_test(unlogged_pcr_refused),
 		cmocka_unit_test(forged_enclave_key_refused),

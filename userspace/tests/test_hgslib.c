@@ -13,16 +13,21 @@
 
 #include <linux/vmshield.h>
 #include <openssl/cms.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 
 #include "keyrelease.h"
 #include "vms_b64.h"
+#include "vms_ecdsa.h"
 #include "vms_cleanup_ssl.h"
+#include "vms_enclave_report.h"
 #include "vms_fileio.h"
 #include "vms_guardian.h"
 #include "vms_hgs_attest.h"
 #include "vms_hgs_cert.h"
 #include "vms_hgs_reason.h"
 #include "vms_kp.h"
+#include "vms_oids.h"
 #include "vms_x509.h"
 
 static void test_b64(void **state)
@@ -90,6 +95,61 @@ static void test_attest_sig(void **state)
 	attest_roundtrip(ec);
 }
 
+/* The same signature with S := n - S (P-256's n): verifies in plain ECDSA. */
+static void high_s_twin(const uint8_t *sig, size_t len, uint8_t **out, size_t *outlen)
+{
+	const unsigned char *p = sig;
+	ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)len);
+	EC_GROUP *grp = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	BIGNUM *r2, *s2 = BN_new();
+	unsigned char *der = NULL;
+	int dlen;
+
+	assert_non_null(s);
+	assert_non_null(grp);
+	r2 = BN_dup(ECDSA_SIG_get0_r(s));
+	assert_true(BN_sub(s2, EC_GROUP_get0_order(grp), ECDSA_SIG_get0_s(s)));
+	assert_true(ECDSA_SIG_set0(s, r2, s2));
+	dlen = i2d_ECDSA_SIG(s, &der);
+	assert_true(dlen > 0);
+	*out = malloc((size_t)dlen);
+	memcpy(*out, der, (size_t)dlen);
+	*outlen = (size_t)dlen;
+	OPENSSL_free(der);
+	ECDSA_SIG_free(s);
+	EC_GROUP_free(grp);
+}
+
+/*
+ * Issue 17 item 8: ECDSA host-key signatures have one form. 32 P-256
+ * signatures (about half would have a high S unnormalised) all verify;
+ * the high-S twin of each, valid plain ECDSA, is refused.
+ */
+static void test_attest_sig_low_s(void **state)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = vms_pkey_gen_p256();
+	uint8_t nonce[VMS_NONCE_LEN], pk[32], *sig, *twin;
+	size_t slen, tlen;
+	int i;
+
+	(void)state;
+	assert_non_null(k);
+	t_random(nonce, sizeof(nonce));
+	t_random(pk, sizeof(pk));
+	for (i = 0; i < 32; i++) {
+		assert_int_equal(vms_attest_sign(k, nonce, pk, report_locked,
+						 strlen(report_locked), &sig, &slen), 0);
+		assert_int_equal(vms_ecdsa_check_low_s(k, sig, slen), 0);
+		assert_int_equal(vms_attest_verify(k, nonce, pk, report_locked,
+						   strlen(report_locked), sig, slen), 0);
+		high_s_twin(sig, slen, &twin, &tlen);
+		assert_int_equal(vms_attest_verify(k, nonce, pk, report_locked,
+						   strlen(report_locked), twin, tlen), -EBADMSG);
+		free(twin);
+		free(sig);
+	}
+}
+
 static void test_health_cert(void **state)
 {
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *sk = vms_pkey_gen_p256();
@@ -132,6 +192,98 @@ static void test_health_cert(void **state)
 	c = NULL;
 	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 28800, 600, &c), -EINVAL);
 	assert_null(c);
+}
+
+/* @c without the extensions named in @oids (NULL-terminated), re-signed. */
+static void drop_exts(X509 *c, EVP_PKEY *sk, const char *const *oids)
+{
+	for (; *oids; oids++) {
+		ASN1_OBJECT *o = OBJ_txt2obj(*oids, 1);
+		int i;
+
+		i = X509_get_ext_by_OBJ(c, o, -1);
+		assert_true(i >= 0);
+		X509_EXTENSION_free(X509_delete_ext(c, i));
+		ASN1_OBJECT_free(o);
+	}
+	assert_true(X509_sign(c, sk, EVP_sha256()) > 0);
+}
+
+/* Placement and platform: issued, read back, refused when they disagree. */
+static void test_health_cert_placement(void **state)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *sk = vms_pkey_gen_p256();
+	_cleanup_(X509_freep) X509 *signer = NULL;
+	static const char *const both[] = { VMS_OID_HC_PLACEMENT, VMS_OID_HC_PLATFORM, NULL };
+	static const char *const one[] = { VMS_OID_HC_PLATFORM, NULL };
+	struct vms_health_cert_info in = { 0 }, out;
+	X509 *c = NULL;
+
+	(void)state;
+	signer = vms_cert_self_signed(sk, "signer", 10, VMS_CERT_CA);
+	assert_non_null(signer);
+	strcpy(in.host, "hv01");
+	strcpy(in.mode, VMS_HC_MODE_HOST_KEY);
+	strcpy(in.binding, VMS_HC_BINDING_HOST_KEY);
+	strcpy(in.policies, "p");
+	strcpy(in.facts, "placement=hypervisor platform=emulated");
+	strcpy(in.host_key_fpr, "ab");
+	t_random(in.enclave_pk, 32);
+	in.issued = time(NULL);
+	in.level = VMSHIELD_ISOLATION_HYPERVISOR;
+	in.placement = VMSHIELD_PLACEMENT_HYPERVISOR;
+	in.platform = VMS_PLATFORM_EMULATED;
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), 0);
+	assert_int_equal(vms_health_cert_parse(c, &out), 0);
+	assert_int_equal(out.placement, VMSHIELD_PLACEMENT_HYPERVISOR);
+	assert_int_equal(out.platform, VMS_PLATFORM_EMULATED);
+	assert_int_equal(out.level, VMSHIELD_ISOLATION_HYPERVISOR);
+	/* without both extensions a hypervisor-level certificate is refused */
+	drop_exts(c, sk, both);
+	assert_int_equal(vms_health_cert_parse(c, &out), -EINVAL);
+	X509_free(c);
+	c = NULL;
+	/* what does not go together is not issued */
+	in.platform = VMS_PLATFORM_NONE;
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), -EINVAL);
+	in.platform = VMS_PLATFORM_EMULATED;
+	in.placement = VMSHIELD_PLACEMENT_KERNEL;
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), -EINVAL);
+	in.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), -EINVAL);
+	in.platform = VMS_PLATFORM__MAX;
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), -EINVAL);
+	in.placement = 7;
+	in.platform = VMS_PLATFORM_NONE;
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), -EINVAL);
+	assert_null(c);
+	/* the hypervisor placement on a host whose kernel is not locked */
+	in.placement = VMSHIELD_PLACEMENT_HYPERVISOR;
+	in.platform = VMS_PLATFORM_EMULATED;
+	in.level = VMSHIELD_ISOLATION_KERNEL_OPEN;
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), 0);
+	assert_int_equal(vms_health_cert_parse(c, &out), 0);
+	assert_int_equal(out.placement, VMSHIELD_PLACEMENT_HYPERVISOR);
+	assert_int_equal(out.level, VMSHIELD_ISOLATION_KERNEL_OPEN);
+	X509_free(c);
+	c = NULL;
+	in.platform = VMS_PLATFORM_NONE;
+	/* kernel placement (0 = unset is kernel): read back as kernel, none */
+	in.placement = 0;
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), 0);
+	assert_int_equal(vms_health_cert_parse(c, &out), 0);
+	assert_int_equal(out.placement, VMSHIELD_PLACEMENT_KERNEL);
+	assert_int_equal(out.platform, VMS_PLATFORM_NONE);
+	/* one of the two alone is refused; neither (an older certificate) is kernel */
+	drop_exts(c, sk, one);
+	assert_int_equal(vms_health_cert_parse(c, &out), -EINVAL);
+	X509_free(c);
+	c = NULL;
+	assert_int_equal(vms_health_cert_issue(sk, signer, &in, 600, 60, &c), 0);
+	drop_exts(c, sk, both);
+	assert_int_equal(vms_health_cert_parse(c, &out), 0);
+	assert_int_equal(out.placement, VMSHIELD_PLACEMENT_KERNEL);
+	X509_free(c);
 }
 
 static const uint8_t vm[16] = "VM-0123456789ab", kid[16] = "KEY-0123456789a";
@@ -436,6 +588,43 @@ static void test_kp_grant_revoke(void **state)
 	}
 }
 
+/* The optional placement and platformTypes attributes: kept, checked. */
+static void test_kp_placement(void **state)
+{
+	struct kpfix *f = *state;
+	struct vms_kp_info bind = { .policy = VMS_KR_POLICY_SHIELDED,
+				    .min_placement = VMS_KP_PLACEMENT_HYPERVISOR,
+				    .platform_mask = 1u << VMS_PLATFORM_SEV_SNP };
+	struct vms_kp_info info;
+	uint8_t *k1 = NULL, *k2 = NULL;
+	size_t l1, l2;
+
+	memcpy(bind.vm_id, vm, 16);
+	memcpy(bind.key_id, kid, 16);
+	assert_int_equal(vms_kp_create_ex(&f->owner, NULL, 0, &bind, f->tk, &k1, &l1), 0);
+	assert_int_equal(vms_kp_grant(k1, l1, &f->owner, f->hgs.enc_cert, &k2, &l2), 0);
+	assert_int_equal(vms_kp_verify(k2, l2, &info), 0);
+	assert_int_equal(info.min_placement, VMS_KP_PLACEMENT_HYPERVISOR);
+	assert_int_equal(info.platform_mask, 1u << VMS_PLATFORM_SEV_SNP);
+	free(k1);
+	free(k2);
+	/* a KP without them requires nothing */
+	assert_int_equal(vms_kp_verify(f->kp, f->len, &info), 0);
+	assert_int_equal(info.min_placement, VMS_KP_PLACEMENT_ANY);
+	assert_int_equal(info.platform_mask, 0);
+	/* not written: a mask alone, an unknown bit, a placement not hypervisor */
+	k1 = NULL;
+	bind.min_placement = 0;
+	assert_int_equal(vms_kp_create_ex(&f->owner, NULL, 0, &bind, f->tk, &k1, &l1), -EINVAL);
+	bind.min_placement = VMS_KP_PLACEMENT_HYPERVISOR;
+	bind.platform_mask = 1u;	/* "none" is not a platform */
+	assert_int_equal(vms_kp_create_ex(&f->owner, NULL, 0, &bind, f->tk, &k1, &l1), -EINVAL);
+	bind.platform_mask = 0;
+	bind.min_placement = 1;
+	assert_int_equal(vms_kp_create_ex(&f->owner, NULL, 0, &bind, f->tk, &k1, &l1), -EINVAL);
+	assert_null(k1);
+}
+
 static void test_guardian_files(void **state)
 {
 	char dir[] = "/tmp/vms-guardian.XXXXXX", path[64], pub[64];
@@ -482,6 +671,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_b64),
 		cmocka_unit_test(test_attest_sig),
+		cmocka_unit_test(test_attest_sig_low_s),
 		cmocka_unit_test(test_health_cert),
 		cmocka_unit_test_setup_teardown(test_kp_unwrap, kp_setup, kp_teardown),
 		cmocka_unit_test_setup_teardown(test_kp_envelope_halves, kp_setup, kp_teardown),
@@ -490,6 +680,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_kp_envelope_format, kp_setup, kp_teardown),
 		cmocka_unit_test(test_kp_legacy_envelope_read),
 		cmocka_unit_test_setup_teardown(test_kp_grant_revoke, kp_setup, kp_teardown),
+		cmocka_unit_test_setup_teardown(test_kp_placement, kp_setup, kp_teardown),
+		cmocka_unit_test(test_health_cert_placement),
 		cmocka_unit_test(test_guardian_files),
 		cmocka_unit_test(test_reasons),
 	};

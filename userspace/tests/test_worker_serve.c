@@ -1049,7 +1049,10 @@ static uint16_t free_port_pair(void)
 	uint16_t p;
 
 	for (i = 0; i < 50; i++) {
-		p = (uint16_t)(20000 + (rand() % 20000) * 2);
+		/* below Linux's ephemeral range (32768-60999): no client's
+		 * port can take it between this probe and the bind
+		 */
+		p = (uint16_t)(10000 + (rand() % 10000) * 2);
 		a = tcp_connect(p);
 		b = tcp_connect(p + 1);
 		if (a < 0 && b < 0)

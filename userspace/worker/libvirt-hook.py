@@ -182,6 +182,10 @@ def main():
             not state or not uuid:
         say(f"domain {name}: vmshield metadata needs <policy> shielded or encryption-supported, <kp> and <state>, and the domain a <uuid>")
         return 1
+    if dom.find("features/acpi") is None:
+        # libvirt then gives QEMU -no-acpi: no TPM2 table, so neither the
+        # firmware nor the guest finds the vTPM (a warning: nothing leaks)
+        say(f"domain {name}: no <features><acpi/></features>: the firmware and the guest will not find the vTPM (warning)")
     found = findings(dom, uuid)
     for f in found:
         say(f"domain {name} ({policy}): {f}" +

@@ -36,9 +36,12 @@ serial=$(status_q ".keys.loaded_keys[] | select(.vm_id==\"$uuid\") | .serial" | 
 check "keyctl cannot read the key (no read operation)" \
 	eval '! keyctl pipe "$serial" >/dev/null 2>&1 && ! keyctl print "$serial" >/dev/null 2>&1'
 # the scan can fail: a process holding the TK is found
-python3 -c 'import sys, time; k = bytes.fromhex(sys.argv[1]); time.sleep(30)' "$TK" &
+# (it says when it holds the key: a loaded machine may take seconds)
+rm -f "$F/hold.ready"
+python3 -c 'import sys, time; k = bytes.fromhex(sys.argv[1]); open(sys.argv[2], "w").write("1"); time.sleep(30)' \
+	"$TK" "$F/hold.ready" &
 hold=$!
-sleep 1
+for _ in $(seq 1 300); do [ -s "$F/hold.ready" ] && break; sleep 0.1; done
 python3 "$SCAN" "$hold" "$TK"
 check "the same scan finds the TK in a process that holds it" test $? = 0
 kill "$hold" 2>/dev/null

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vms_cleanup_ssl.h"
+#include "vms_ecdsa.h"
 #include "vms_hgs_attest.h"
 #include "vms_x509.h"
 
@@ -58,7 +59,9 @@ int vms_attest_sign(EVP_PKEY *host_key, const uint8_t nonce[VMS_NONCE_LEN],
 	*sig = malloc(slen);
 	if (!*sig)
 		return -ENOMEM;
-	if (EVP_DigestSign(ctx, *sig, &slen, msg, mlen) != 1) {
+	if (EVP_DigestSign(ctx, *sig, &slen, msg, mlen) != 1 ||
+	    (EVP_PKEY_get_base_id(host_key) == EVP_PKEY_EC &&
+	     vms_ecdsa_normalize(host_key, *sig, &slen))) {
 		free(*sig);
 		*sig = NULL;
 		return -EIO;
@@ -83,5 +86,9 @@ int vms_attest_verify(EVP_PKEY *host_pub, const uint8_t nonce[VMS_NONCE_LEN],
 		return r;
 	if (!ctx || EVP_DigestVerifyInit(ctx, NULL, host_md(host_pub), NULL, host_pub) != 1)
 		return -EIO;
+	/* ECDSA: one form only (low S, canonical DER) */
+	if (EVP_PKEY_get_base_id(host_pub) == EVP_PKEY_EC &&
+	    vms_ecdsa_check_low_s(host_pub, sig, siglen))
+		return -EBADMSG;
 	return EVP_DigestVerify(ctx, sig, siglen, msg, mlen) == 1 ? 0 : -EBADMSG;
 }

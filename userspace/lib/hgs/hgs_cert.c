@@ -15,22 +15,23 @@
 #include "vms_hgs_cert.h"
 #include "vms_oids.h"
 #include "vms_x509.h"
+#include "vms_enclave_report.h"
 #include "vmshield.h"
 
 enum {
 	EXT_MODE, EXT_LEVEL, EXT_POLICIES, EXT_ISSUED, EXT_HOSTKEY,
-	EXT_BINDING, EXT_FACTS, N_EXT
+	EXT_BINDING, EXT_FACTS, EXT_PLACEMENT, EXT_PLATFORM, N_EXT
 };
 
 static const char *const ext_oid[N_EXT] = {
 	VMS_OID_HC_MODE, VMS_OID_HC_LEVEL, VMS_OID_HC_POLICIES,
 	VMS_OID_HC_ISSUED, VMS_OID_HC_HOSTKEY, VMS_OID_HC_BINDING,
-	VMS_OID_HC_FACTS,
+	VMS_OID_HC_FACTS, VMS_OID_HC_PLACEMENT, VMS_OID_HC_PLATFORM,
 };
 static const char *const ext_sn[N_EXT] = {
 	"vmsAttestationMode", "vmsIsolationLevel", "vmsPoliciesPassed",
 	"vmsIssuanceTime", "vmsHostKeyFingerprint", "vmsEnclaveKeyBinding",
-	"vmsIsolationFacts",
+	"vmsIsolationFacts", "vmsEnclavePlacement", "vmsEnclavePlatform",
 };
 static ASN1_OBJECT *ext_obj[N_EXT];
 static pthread_once_t ext_once = PTHREAD_ONCE_INIT;
@@ -127,6 +128,31 @@ static int add_time_ext(X509 *c, time_t t)
 	return r;
 }
 
+/* 0 (unset) is the kernel placement, which has no platform. */
+static unsigned int placement_of(const struct vms_health_cert_info *in)
+{
+	return in->placement ? in->placement : VMSHIELD_PLACEMENT_KERNEL;
+}
+
+/*
+ * The hypervisor placement and a platform go together; the hypervisor
+ * level needs them (the placement may come with a lower level: the host
+ * kernel's own facts still decide who may use the keys).
+ */
+static int placement_check(const struct vms_health_cert_info *in)
+{
+	unsigned int pl = placement_of(in);
+
+	if (pl != VMSHIELD_PLACEMENT_KERNEL && pl != VMSHIELD_PLACEMENT_HYPERVISOR)
+		return -EINVAL;
+	if (in->platform >= VMS_PLATFORM__MAX)
+		return -EINVAL;
+	if ((in->level == VMSHIELD_ISOLATION_HYPERVISOR && pl != VMSHIELD_PLACEMENT_HYPERVISOR) ||
+	    (pl == VMSHIELD_PLACEMENT_HYPERVISOR) != (in->platform != VMS_PLATFORM_NONE))
+		return -EINVAL;
+	return 0;
+}
+
 int vms_health_cert_issue(EVP_PKEY *signer_key, X509 *signer_cert,
 			  const struct vms_health_cert_info *in,
 			  long validity_s, long margin_s, X509 **out)
@@ -138,7 +164,8 @@ int vms_health_cert_issue(EVP_PKEY *signer_key, X509 *signer_cert,
 
 	pthread_once(&ext_once, ext_init);
 	*out = NULL;
-	if (!vms_host_name_valid(in->host) || validity_s <= 0 || margin_s < 0)
+	if (!vms_host_name_valid(in->host) || validity_s <= 0 || margin_s < 0 ||
+	    placement_check(in))
 		return -EINVAL;
 	pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, in->enclave_pk, 32);
 	if (!c || !pk)
@@ -166,6 +193,8 @@ int vms_health_cert_issue(EVP_PKEY *signer_key, X509 *signer_cert,
 	r |= add_utf8_ext(c, EXT_HOSTKEY, in->host_key_fpr);
 	r |= add_utf8_ext(c, EXT_BINDING, in->binding);
 	r |= add_utf8_ext(c, EXT_FACTS, in->facts);
+	r |= add_utf8_ext(c, EXT_PLACEMENT, vms_placement_name(placement_of(in)));
+	r |= add_utf8_ext(c, EXT_PLATFORM, vms_platform_name(in->platform));
 	if (r)
 		return -ENOMEM;
 	if (!X509_sign(c, signer_key, EVP_sha256()))
@@ -235,6 +264,39 @@ static int get_issued(X509 *c, time_t *out)
 	return r;
 }
 
+/*
+ * Placement and platform: both or neither (a certificate issued before
+ * they existed is kernel placement, no platform). The hypervisor
+ * placement and a platform go together; the hypervisor level needs them.
+ */
+static int get_placement(X509 *c, struct vms_health_cert_info *out)
+{
+	int has_pl = X509_get_ext_by_OBJ(c, ext_obj[EXT_PLACEMENT], -1) >= 0;
+	int has_pf = X509_get_ext_by_OBJ(c, ext_obj[EXT_PLATFORM], -1) >= 0;
+	char pl[32], pf[32];
+	int x, y;
+
+	if (!has_pl && !has_pf) {
+		out->placement = VMSHIELD_PLACEMENT_KERNEL;
+		out->platform = VMS_PLATFORM_NONE;
+		return out->level == VMSHIELD_ISOLATION_HYPERVISOR ? -EINVAL : 0;
+	}
+	if (get_utf8(c, EXT_PLACEMENT, pl, sizeof(pl)) ||
+	    get_utf8(c, EXT_PLATFORM, pf, sizeof(pf)))
+		return -EINVAL;
+	x = vms_placement_from_name(pl);
+	y = strcmp(pf, "none") ? vms_platform_from_name(pf) : VMS_PLATFORM_NONE;
+	if (x < 0 || y < 0)
+		return -EINVAL;
+	out->placement = (unsigned int)x;
+	out->platform = (unsigned int)y;
+	if ((out->level == VMSHIELD_ISOLATION_HYPERVISOR &&
+	     out->placement != VMSHIELD_PLACEMENT_HYPERVISOR) ||
+	    (out->placement == VMSHIELD_PLACEMENT_HYPERVISOR) != (y != VMS_PLATFORM_NONE))
+		return -EINVAL;
+	return 0;
+}
+
 int vms_health_cert_parse(X509 *c, struct vms_health_cert_info *out)
 {
 	EVP_PKEY *pk;
@@ -263,6 +325,8 @@ int vms_health_cert_parse(X509 *c, struct vms_health_cert_info *out)
 	if (x < 0)
 		goto bad;
 	out->level = (unsigned int)x;
+	if (get_placement(c, out))
+		goto bad;
 	if (asn1_time_to_time_t(X509_get0_notBefore(c), &out->not_before) ||
 	    asn1_time_to_time_t(X509_get0_notAfter(c), &out->not_after))
 		goto bad;

@@ -16,11 +16,14 @@
 #include "vms_oids.h"
 #include "vms_x509.h"
 
-enum { A_VERSION, A_VM_ID, A_KEY_ID, A_POLICY, A_RECIPS, A_MINATT, A_CONTENT, N_OBJ };
+enum {
+	A_VERSION, A_VM_ID, A_KEY_ID, A_POLICY, A_RECIPS, A_MINATT, A_PLACEMENT,
+	A_PLATFORMS, A_CONTENT, N_OBJ
+};
 static const char *const obj_oid[N_OBJ] = {
 	VMS_OID_KP_VERSION, VMS_OID_KP_VM_ID, VMS_OID_KP_KEY_ID,
 	VMS_OID_KP_POLICY, VMS_OID_KP_RECIPIENTS, VMS_OID_KP_MIN_ATTESTATION,
-	VMS_OID_KP_CONTENT,
+	VMS_OID_KP_PLACEMENT, VMS_OID_KP_PLATFORMS, VMS_OID_KP_CONTENT,
 };
 static ASN1_OBJECT *obj[N_OBJ];
 static pthread_once_t obj_once = PTHREAD_ONCE_INIT;
@@ -125,6 +128,28 @@ static int malformed(void)
 	return -EINVAL;
 }
 
+/*
+ * Optional: the placement the KP requires (2, hypervisor) and, with it
+ * only, the platform types it accepts (a mask of 1 << type, no other bit).
+ */
+static int kp_read_placement(CMS_SignerInfo *si, struct vms_kp_info *info)
+{
+	long pl, mask;
+
+	if (CMS_signed_get_attr_by_OBJ(si, obj[A_PLACEMENT], -1) >= 0) {
+		if (attr_int(si, A_PLACEMENT, &pl) || pl != VMS_KP_PLACEMENT_HYPERVISOR)
+			return -EINVAL;
+		info->min_placement = (uint32_t)pl;
+	}
+	if (CMS_signed_get_attr_by_OBJ(si, obj[A_PLATFORMS], -1) < 0)
+		return 0;
+	if (!info->min_placement || attr_int(si, A_PLATFORMS, &mask) || mask <= 0 ||
+	    (mask & ~(long)VMS_KP_PLATFORMS_ALL))
+		return -EINVAL;
+	info->platform_mask = (uint32_t)mask;
+	return 0;
+}
+
 /* The signed attributes: version, VM id, key id, policy, attestation. */
 static int kp_read_binding(CMS_SignerInfo *si, struct vms_kp_info *info)
 {
@@ -139,13 +164,13 @@ static int kp_read_binding(CMS_SignerInfo *si, struct vms_kp_info *info)
 		return -EINVAL;
 	info->policy = (uint32_t)policy;
 	/* Optional: absent means any attestation mode (host-key) will do. */
-	if (CMS_signed_get_attr_by_OBJ(si, obj[A_MINATT], -1) < 0)
-		return 0;
-	if (attr_int(si, A_MINATT, &m) || m < VMS_KP_ATTEST_HOST_KEY ||
-	    m > VMS_KP_ATTEST_TPM)
-		return -EINVAL;
-	info->min_attestation = (uint32_t)m;
-	return 0;
+	if (CMS_signed_get_attr_by_OBJ(si, obj[A_MINATT], -1) >= 0) {
+		if (attr_int(si, A_MINATT, &m) || m < VMS_KP_ATTEST_HOST_KEY ||
+		    m > VMS_KP_ATTEST_TPM)
+			return -EINVAL;
+		info->min_attestation = (uint32_t)m;
+	}
+	return kp_read_placement(si, info);
 }
 
 /*
@@ -451,9 +476,17 @@ static int add_binding(CMS_SignerInfo *si, const struct vms_kp_info *bind)
 	r = add_int(si, A_POLICY, (long)bind->policy);
 	if (r)
 		return r;
-	if (!bind->min_attestation)
-		return 0;	/* absent: any mode */
-	return add_int(si, A_MINATT, (long)bind->min_attestation);
+	if (bind->min_attestation) {	/* absent: any mode */
+		r = add_int(si, A_MINATT, (long)bind->min_attestation);
+		if (r)
+			return r;
+	}
+	if (!bind->min_placement)
+		return 0;	/* absent: any placement */
+	r = add_int(si, A_PLACEMENT, (long)bind->min_placement);
+	if (r || !bind->platform_mask)
+		return r;	/* no mask: any platform type HGS accepts */
+	return add_int(si, A_PLATFORMS, (long)bind->platform_mask);
 }
 
 /* Sign a KP over @recips (which must include the owner's enc cert). */
@@ -477,6 +510,10 @@ static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 	    policy != VMS_KR_POLICY_SHIELDED)
 		return -EINVAL;
 	if (bind->min_attestation > VMS_KP_ATTEST_TPM)
+		return -EINVAL;
+	if ((bind->min_placement && bind->min_placement != VMS_KP_PLACEMENT_HYPERVISOR) ||
+	    (bind->platform_mask && !bind->min_placement) ||
+	    (bind->platform_mask & ~VMS_KP_PLATFORMS_ALL))
 		return -EINVAL;
 	if (sk_X509_num(recips) < 1 || sk_X509_num(recips) > VMS_KP_MAX_RECIPIENTS)
 		return -E2BIG;

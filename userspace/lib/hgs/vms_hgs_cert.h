@@ -10,7 +10,10 @@
  *   extensions  = basicConstraints CA:FALSE (critical), keyUsage
  *                 keyAgreement (critical), and under vms_oids.h's arc:
  *                 mode, isolation level, policies passed, issuance time,
- *                 host key fingerprint, enclave key binding, report facts.
+ *                 host key fingerprint, enclave key binding, report facts,
+ *                 placement (kernel|hypervisor) and platform type
+ *                 (none|emulated|sev-snp|nitro); parse takes a certificate
+ *                 without the last two as kernel placement, no platform.
  * `openssl x509 -text` shows it; `openssl verify -CAfile signer.pem` accepts it.
  */
 #ifndef VMS_HGS_CERT_H
@@ -31,8 +34,10 @@ struct vms_health_cert_info {
 	char mode[32];
 	char binding[32];
 	unsigned int level;		/* VMSHIELD_ISOLATION_* */
-	char policies[256];
-	char facts[128];
+	char policies[320];
+	char facts[384];
+	unsigned int placement;		/* VMSHIELD_PLACEMENT_* */
+	unsigned int platform;		/* enum vms_platform_type; NONE for kernel */
 	char host_key_fpr[65];
 	uint8_t enclave_pk[32];
 	time_t issued;

@@ -51,6 +51,15 @@
 #define VMS_KP_ATTEST_ANY	0	/* attribute absent */
 #define VMS_KP_ATTEST_HOST_KEY	1
 #define VMS_KP_ATTEST_TPM	2
+/*
+ * The placement a KP requires (optional attribute placement; absent =
+ * any) and, with it, the platform types it accepts (optional attribute
+ * platformTypes: a mask of 1 << enum vms_platform_type; absent = any
+ * type HGS's policy accepts).
+ */
+#define VMS_KP_PLACEMENT_ANY		0	/* attribute absent */
+#define VMS_KP_PLACEMENT_HYPERVISOR	2	/* VMSHIELD_PLACEMENT_HYPERVISOR */
+#define VMS_KP_PLATFORMS_ALL		0xeU	/* emulated, sev-snp, nitro */
 #define VMS_KP_MAX_LEN		(256 * 1024)
 #define VMS_KP_MAX_RECIPIENTS	64
 
@@ -59,6 +68,8 @@ struct vms_kp_info {
 	uint8_t key_id[16];
 	uint32_t policy;		/* VMS_KR_POLICY_* */
 	uint32_t min_attestation;	/* VMS_KP_ATTEST_* */
+	uint32_t min_placement;		/* VMS_KP_PLACEMENT_* */
+	uint32_t platform_mask;		/* 1 << platform type; 0: any */
 	char owner[VMS_GUARDIAN_NAME_MAX + 1];
 	char owner_fpr[65];		/* SHA-256 of the owner signing cert */
 	unsigned int n_recipients;
@@ -72,7 +83,8 @@ int vms_kp_create(const struct vms_guardian *owner, X509 *const *others,
 
 /*
  * The same with every binding field of @bind (vm_id, key_id, policy,
- * min_attestation); grant and revoke keep them.
+ * min_attestation, min_placement, platform_mask); grant and revoke keep
+ * them.
  */
 int vms_kp_create_ex(const struct vms_guardian *owner, X509 *const *others,
 		     size_t n_others, const struct vms_kp_info *bind,

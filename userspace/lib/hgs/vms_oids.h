@@ -21,6 +21,8 @@
 #define VMS_OID_HC_HOSTKEY	VMS_OID_ARC ".1.5"	/* UTF8String SHA-256 hex of host SPKI */
 #define VMS_OID_HC_BINDING	VMS_OID_ARC ".1.6"	/* UTF8String "host-key-only" */
 #define VMS_OID_HC_FACTS	VMS_OID_ARC ".1.7"	/* UTF8String report facts */
+#define VMS_OID_HC_PLACEMENT	VMS_OID_ARC ".1.8"	/* UTF8String kernel|hypervisor */
+#define VMS_OID_HC_PLATFORM	VMS_OID_ARC ".1.9"	/* UTF8String none|emulated|sev-snp|nitro */
 
 /* Key protector signed attributes (CMS SignerInfo). */
 #define VMS_OID_KP_VERSION	VMS_OID_ARC ".2.1"	/* INTEGER 1 */
@@ -29,6 +31,8 @@
 #define VMS_OID_KP_POLICY	VMS_OID_ARC ".2.4"	/* INTEGER 1|2 */
 #define VMS_OID_KP_RECIPIENTS	VMS_OID_ARC ".2.5"	/* SET OF OCTET STRING (DER certs) */
 #define VMS_OID_KP_MIN_ATTESTATION VMS_OID_ARC ".2.6"	/* INTEGER 1 host-key, 2 tpm (optional) */
+#define VMS_OID_KP_PLACEMENT	VMS_OID_ARC ".2.7"	/* INTEGER 2 hypervisor (optional) */
+#define VMS_OID_KP_PLATFORMS	VMS_OID_ARC ".2.8"	/* INTEGER mask 1 << platform type (optional) */
 #define VMS_OID_KP_CONTENT	VMS_OID_ARC ".2.10"	/* eContentType: DER EnvelopedData ContentInfo */
 
 #endif /* VMS_OIDS_H */

@@ -207,11 +207,32 @@ static int read_logs(struct tpm_exchange *x)
 			&x->ima, &x->imalen);
 }
 
+/* "enclave_report": {body, sig}, when the caller has one for this nonce. */
+static int add_enclave_report(struct tpm_exchange *x, json_t *req)
+{
+	_cleanup_free_ uint8_t *body = NULL, *sig = NULL;
+	size_t blen = 0, slen = 0;
+	json_t *o;
+	int r;
+
+	if (!x->in->enclave_report)
+		return 0;
+	r = x->in->enclave_report(x->in->enclave_report_arg, x->nonce, &body, &blen, &sig, &slen);
+	if (r)
+		return r;
+	o = json_object();
+	if (!o || json_object_set_new(req, "enclave_report", o) ||
+	    json_set_b64(o, "body", body, blen) || json_set_b64(o, "sig", sig, slen))
+		return -ENOMEM;
+	return 0;
+}
+
 /* POST /v1/attest/tpm with the evidence; HGS's answer in *@resp. */
 static int send_evidence(struct tpm_exchange *x, long *http, json_t **resp)
 {
 	_cleanup_json_ json_t *req = NULL;
 	char pkhex[65];
+	int r;
 
 	vms_hex_encode(x->in->enclave_pk, 32, pkhex);
 	req = json_pack("{s:s, s:s, s:s, s:s}", "session", x->session, "host", x->in->host,
@@ -224,6 +245,9 @@ static int send_evidence(struct tpm_exchange *x, long *http, json_t **resp)
 	    json_set_b64(req, "event_log", x->evlog, x->evlen) ||
 	    json_set_b64(req, "ima_log", x->ima, x->imalen))
 		return -ENOMEM;
+	r = add_enclave_report(x, req);
+	if (r)
+		return r;
 	return vms_hgs_call(x->c, "/v1/attest/tpm", req, http, resp);
 }
 

@@ -35,6 +35,16 @@ struct vms_tpm_attest_input {
 	const char *ima_log_path;	/* NULL: VMS_IMA_LOG_PATH */
 	const uint8_t *ek_cert;		/* optional EK certificate (DER) */
 	size_t ek_cert_len;
+	/*
+	 * Optional, the hypervisor placement: the enclave report signed for
+	 * HGS's nonce (Documentation/formats.md section 6), asked for once the
+	 * nonce is known, sent as "enclave_report". Fills malloc()ed @body
+	 * and @sig; 0, or a negative errno that stops the exchange. NULL: no
+	 * report (kernel placement).
+	 */
+	int (*enclave_report)(void *arg, const uint8_t nonce[32], uint8_t **body,
+			      size_t *blen, uint8_t **sig, size_t *slen);
+	void *enclave_report_arg;
 };
 
 /*

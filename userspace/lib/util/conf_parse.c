@@ -81,6 +81,8 @@ static int parse_line(const struct vms_conf_parser *p, char *line,
 	*eq = 0;
 	v = trim(eq + 1);
 	k = trim(k);
+	if (!*k)	/* found by fuzz_conf: "= value" reached the setter */
+		return conf_fail(err, errlen, "%s:%u: no key before '='", name, lineno);
 	r = p->set(p->ctx, k, v, why);
 	if (r == -ENOENT)
 		return conf_fail(err, errlen,
@@ -89,7 +91,7 @@ static int parse_line(const struct vms_conf_parser *p, char *line,
 	if (r == -EEXIST)
 		return conf_fail(err, errlen,
 				 "%s:%u: '%s' given twice (keep one)",
-				 name, lineno, k);
+				 name, lineno, shown_key(k, shown));
 	if (r)
 		return conf_fail(err, errlen, "%s:%u: bad value for '%s': %s",
 				 name, lineno, k, why[0] ? why : "see the docs");

@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_hgsd_enclave.c - the hypervisor placement on a real hgsd (127.0.0.1):
+ * enclave platforms registered by the admin (off by default), host
+ * evidence carrying an enclave report signed by an emulated platform key
+ * (made here with OpenSSL, reports built by enclave_testreport.c), health
+ * certificates naming placement and platform, and key protectors and HGS
+ * policy that require the hypervisor placement or some platform types.
+ *
+ * Every refusal is checked with its reason code and with nothing changed:
+ * no certificate issued, no key released, the platform table as it was.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/vmshield.h>
+
+#include "enclave_testreport.h"
+#include "hgsd_fixture.h"
+#include "keyrelease.h"
+#include "vms_b64.h"
+#include "vms_cleanup_ssl.h"
+#include "vms_enclave_report.h"
+#include "vms_guardian.h"
+#include "vms_hex.h"
+#include "vms_hgs_attest.h"
+#include "vms_hgs_cert.h"
+#include "vms_keyfile.h"
+#include "vms_kp.h"
+#include "vms_x509.h"
+
+#define VM1 "6f1c2a5e-930d-4b71-8a42-0c5de177309b"
+
+static char dir[64];
+static struct t_hgsd hgsd = { .pid = -1 };
+static struct vms_hgs_client *cli, *adm;
+static struct vms_guardian hgs_g, owner;
+static EVP_PKEY *plat;		/* the emulated platform's key (the outer machine's) */
+static EVP_PKEY *rogue;		/* a key nobody registered */
+static uint8_t program[32];	/* "sha256 of vmshield-enclaved" */
+
+/* ---------- helpers ---------- */
+
+static char *pem_of(EVP_PKEY *k)
+{
+	char *pem = NULL;
+
+	assert_int_equal(vms_pkey_to_pem(k, &pem), 0);
+	return pem;
+}
+
+static void set_policy(const char *name, const char *value)
+{
+	t_hgs_call_ok(adm, "/v1/admin/policy/set", json_pack("{s:s, s:s}", "name", name,
+							"value", value));
+}
+
+/* POST platforms/add: the answer, wanting @http / @sub. */
+static json_t *platform_add(const char *type, const char *name, EVP_PKEY *k,
+			    const char *const *progs, long http, const char *sub)
+{
+	char *pem = pem_of(k);
+	json_t *req = json_pack("{s:s, s:s, s:s}", "type", type, "name", name, "public_key", pem);
+	json_t *arr;
+
+	free(pem);
+	if (progs) {
+		arr = json_array();
+		for (; *progs; progs++)
+			json_array_append_new(arr, json_string(*progs));
+		json_object_set_new(req, "programs", arr);
+	}
+	return t_hgs_call(adm, "/v1/admin/platforms/add", req, http, sub);
+}
+
+/* The platform table as the admin sees it, serialised (to compare). */
+static char *platforms_now(void)
+{
+	json_t *r = t_hgs_call(adm, "/v1/admin/platforms", NULL, 200, "Passed");
+	char *s = json_dumps(json_object_get(r, "platforms"), JSON_SORT_KEYS);
+
+	json_decref(r);
+	assert_non_null(s);
+	return s;
+}
+
+static long audit_rows(const char *action, const char *result)
+{
+	json_t *r = t_hgs_call(adm, "/v1/admin/audit", NULL, 200, "Passed"), *row;
+	long n = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "audit"), i, row)
+		if (!strcmp(json_string_value(json_object_get(row, "action")), action) &&
+		    !strcmp(json_string_value(json_object_get(row, "result")), result))
+			n++;
+	json_decref(r);
+	return n;
+}
+
+struct host {
+	const char *name;
+	EVP_PKEY *key;
+	uint8_t esk[32], epk[32];
+};
+
+static void host_new(struct host *h, const char *name)
+{
+	char *pem;
+
+	memset(h, 0, sizeof(*h));
+	h->name = name;
+	h->key = vms_pkey_gen_ed25519();
+	assert_non_null(h->key);
+	assert_int_equal(vms_x25519_keygen(h->esk, h->epk), 0);
+	pem = pem_of(h->key);
+	t_hgs_call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", name,
+						       "public_key", pem));
+	free(pem);
+}
+
+static void host_free(struct host *h)
+{
+	EVP_PKEY_free(h->key);
+	OPENSSL_cleanse(h->esk, 32);
+}
+
+/* How the enclave report of an attestation is made (and forged). */
+struct er_opts {
+	int absent;		/* no enclave report: kernel placement */
+	EVP_PKEY *signer;	/* default: plat */
+	EVP_PKEY *named;	/* whose platform id the body names; default: signer */
+	int other_nonce, other_key, high_s, garbage;
+	int host_open;		/* the host's own report: kernel-open */
+	const uint8_t *program;	/* default: program */
+};
+
+static json_t *enclave_report_json(const struct er_opts *o, const uint8_t nonce[32],
+				   const uint8_t epk[32])
+{
+	EVP_PKEY *signer = o->signer ? o->signer : plat;
+	struct vms_enclave_report r;
+	char body[VMS_ER_BODY_MAX + 1], *b64b, *b64s;
+	uint8_t sig[VMS_ER_SIG_MAX];
+	size_t blen, slen;
+	json_t *j;
+
+	t_er_facts(o->named ? o->named : signer, &r);
+	memcpy(r.nonce, nonce, 32);
+	if (o->other_nonce)
+		r.nonce[5] ^= 0x40;
+	memcpy(r.enclave_key, epk, 32);
+	if (o->other_key)
+		t_random(r.enclave_key, 32);
+	memcpy(r.program, o->program ? o->program : program, 32);
+	blen = t_er_body(&r, body, sizeof(body));
+	if (o->garbage)
+		body[0] = 'X';
+	slen = t_er_sign(signer, body, blen, o->high_s, sig);
+	b64b = vms_b64_encode((uint8_t *)body, blen);
+	b64s = vms_b64_encode(sig, slen);
+	j = json_pack("{s:s, s:s}", "body", b64b, "sig", b64s);
+	free(b64b);
+	free(b64s);
+	return j;
+}
+
+/* Attest @h (host-key mode) with an enclave report made as @o says. */
+static json_t *attest_hk(const struct host *h, const struct er_opts *o, long http,
+			  const char *sub)
+{
+	struct vms_isolation_report rep = { 0 };
+	char report[VMS_REPORT_MAX], pkhex[65], *sig64;
+	uint8_t *nonce, *sig;
+	size_t nlen, siglen;
+	json_t *n, *req, *ans;
+
+	n = t_hgs_call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
+	{
+		const char *nb = json_string_value(json_object_get(n, "nonce"));
+
+		assert_int_equal(vms_b64_decode(nb, strlen(nb), 32, &nonce, &nlen), 0);
+	}
+	rep.placement = VMSHIELD_PLACEMENT_KERNEL;
+	rep.level = o->host_open ? VMSHIELD_ISOLATION_KERNEL_OPEN : VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	rep.lockdown = o->host_open ? VMSHIELD_LOCKDOWN_NONE : VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	rep.sig_enforced = !o->host_open;
+	rep.module_sig_ok = 1;
+	memcpy(rep.enclave_pk, h->epk, 32);
+	assert_true(vms_report_format(&rep, report, sizeof(report)) > 0);
+	assert_int_equal(vms_attest_sign(h->key, nonce, h->epk, report, strlen(report), &sig,
+					 &siglen), 0);
+	sig64 = vms_b64_encode(sig, siglen);
+	vms_hex_encode(h->epk, 32, pkhex);
+	req = json_pack("{s:O, s:O, s:s, s:s, s:s, s:s}", "session", json_object_get(n, "session"),
+			"nonce", json_object_get(n, "nonce"), "host", h->name,
+			"enclave_pk", pkhex, "report", report, "signature", sig64);
+	if (!o->absent)
+		json_object_set_new(req, "enclave_report", enclave_report_json(o, nonce, h->epk));
+	ans = t_hgs_call(cli, "/v1/attest", req, http, sub);
+	if (http != 200)
+		assert_null(json_object_get(ans, "health_certificate"));	/* nothing issued */
+	free(sig64);
+	free(sig);
+	free(nonce);
+	json_decref(n);
+	return ans;
+}
+
+static void attest_expect(const struct host *h, const struct er_opts *o, const char *sub)
+{
+	json_decref(attest_hk(h, o, 403, sub));
+}
+
+/* The certificate of a passed attestation (base64, malloc'd) and its profile. */
+static char *attest_cert(const struct host *h, const struct er_opts *o,
+			 struct vms_health_cert_info *info)
+{
+	json_t *a = attest_hk(h, o, 200, "Passed");
+	char *cert = strdup(json_string_value(json_object_get(a, "health_certificate")));
+	uint8_t *der;
+	size_t len;
+	X509 *x;
+
+	assert_non_null(cert);
+	assert_int_equal(vms_b64_decode(cert, strlen(cert), 8192, &der, &len), 0);
+	assert_int_equal(vms_cert_from_der(der, len, &x), 0);
+	assert_int_equal(vms_health_cert_parse(x, info), 0);
+	assert_string_equal(json_string_value(json_object_get(a, "placement")),
+			    vms_placement_name(info->placement));
+	assert_string_equal(json_string_value(json_object_get(a, "platform")),
+			    vms_platform_name(info->platform));
+	X509_free(x);
+	free(der);
+	json_decref(a);
+	return cert;
+}
+
+/* The rig's emulated platform, registered (again) with the approved program. */
+static void ensure_platform(void)
+{
+	char phex[65];
+	const char *progs[2] = { phex, NULL };
+
+	vms_hex_encode(program, 32, phex);
+	json_decref(platform_add("emulated", "rig", plat, progs, 200, "Passed"));
+}
+
+/* A KP for VM1 (@policy), optionally requiring the hypervisor placement. */
+static char *make_kp_policy(uint32_t policy, uint32_t placement, uint32_t mask, uint8_t tk[32])
+{
+	struct vms_kp_info b = { .policy = policy,
+				 .min_placement = placement, .platform_mask = mask };
+	uint8_t *der;
+	size_t len;
+	char *b64;
+
+	assert_int_equal(vms_uuid_parse(VM1, b.vm_id), 0);
+	t_random(b.key_id, 16);
+	t_random(tk, 32);
+	assert_int_equal(vms_kp_create_ex(&owner, &hgs_g.enc_cert, 1, &b, tk, &der, &len), 0);
+	b64 = vms_b64_encode(der, len);
+	free(der);
+	return b64;
+}
+
+static char *make_kp(uint32_t placement, uint32_t mask, uint8_t tk[32])
+{
+	return make_kp_policy(VMS_KR_POLICY_SHIELDED, placement, mask, tk);
+}
+
+static json_t *release_kp(const char *cert, const char *kp, long http, const char *sub)
+{
+	json_t *r = t_hgs_call(cli, "/v1/kps/release",
+			       json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
+					 "key_protector", kp, "vm_id", VM1), http, sub);
+
+	if (http != 200)
+		assert_null(json_object_get(r, "key_release"));	/* nothing released */
+	return r;
+}
+
+/* ---------- setup ---------- */
+
+static int group_setup(void **state)
+{
+	json_t *md;
+	const char *pem;
+	char hex[65];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/vms-hgsd-er.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	strcat(dir, "/hgs");
+	if (t_hgsd_init(&hgsd, dir, "threads = 2\n") || t_hgsd_start(&hgsd))
+		return -1;
+	cli = hgsd.cli;
+	adm = hgsd.adm;
+	if (vms_guardian_new("tenant-owner", 30, &owner))
+		return -1;
+	md = t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed");
+	pem = json_string_value(json_object_get(json_array_get(json_object_get(md, "guardians"), 0),
+						"certificates"));
+	if (!pem || vms_guardian_from_pem(pem, strlen(pem), NULL, &hgs_g))
+		return -1;
+	json_decref(md);
+	plat = vms_pkey_gen_p256();
+	rogue = vms_pkey_gen_p256();
+	if (!plat || !rogue)
+		return -1;
+	t_random(program, 32);
+	{
+		uint8_t worker[32];
+
+		t_random(worker, 32);
+		vms_hex_encode(worker, 32, hex);
+	}
+	t_hgs_call_ok(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex));
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	t_hgsd_stop(&hgsd, SIGTERM);
+	vms_guardian_free(&owner);
+	vms_guardian_free(&hgs_g);
+	EVP_PKEY_free(plat);
+	EVP_PKEY_free(rogue);
+	if (getenv("HGSD_KEEP"))
+		return 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 4), dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---------- tests (in order: the first runs before any platform exists) ---------- */
+
+/* Off by default: no platform registered, every hypervisor claim refused. */
+static void test_off_by_default(void **state)
+{
+	struct er_opts o = { 0 };
+	struct host h;
+	char *before;
+
+	(void)state;
+	before = platforms_now();
+	assert_string_equal(before, "[]");
+	host_new(&h, "hv-none");
+	attest_expect(&h, &o, "EnclavePlatformUnknown");
+	free(before);
+	host_free(&h);
+}
+
+static void test_platform_admin(void **state)
+{
+	static const char *const bad_prog[] = { "abc", NULL };
+	char phex[65], *before, *after;
+	const char *progs[2] = { phex, NULL }, *twice[3] = { NULL };
+	EVP_PKEY *ed = vms_pkey_gen_ed25519();
+	json_t *r;
+	long refused;
+
+	(void)state;
+	assert_non_null(ed);
+	vms_hex_encode(program, 32, phex);
+	r = platform_add("emulated", "rig", plat, progs, 200, "Passed");
+	assert_false(json_is_true(json_object_get(r, "unchanged")));
+	assert_int_equal(strlen(json_string_value(json_object_get(r, "platform_id"))), 64);
+	json_decref(r);
+	r = platform_add("emulated", "rig", plat, progs, 200, "Passed");
+	assert_true(json_is_true(json_object_get(r, "unchanged")));
+	json_decref(r);
+
+	before = platforms_now();
+	assert_non_null(strstr(before, "\"type\": \"emulated\""));
+	refused = audit_rows("platform-add", "refused-conflict");
+	/* the same name with another key; the same key under another name */
+	json_decref(platform_add("emulated", "rig", rogue, NULL, 409, "PlatformConflict"));
+	json_decref(platform_add("emulated", "rig2", plat, NULL, 409, "PlatformConflict"));
+	assert_true(audit_rows("platform-add", "refused-conflict") >= refused + 1);
+	/* unfit keys, types, names and programs */
+	json_decref(platform_add("emulated", "edkey", ed, NULL, 400, "InvalidRequest"));
+	json_decref(platform_add("sev-snp", "snp", plat, NULL, 403, "EnclavePlatformNotSupported"));
+	json_decref(platform_add("nitro", "nitro", plat, NULL, 403, "EnclavePlatformNotSupported"));
+	json_decref(platform_add("tdx", "tdx", plat, NULL, 400, "InvalidRequest"));
+	json_decref(platform_add("emulated", "bad name", rogue, NULL, 400, "InvalidRequest"));
+	json_decref(platform_add("emulated", "badprog", rogue, bad_prog, 400, "InvalidRequest"));
+	twice[0] = twice[1] = phex;
+	json_decref(platform_add("emulated", "twice", rogue, twice, 400, "InvalidRequest"));
+	after = platforms_now();
+	assert_string_equal(before, after);	/* nothing changed */
+	free(after);
+	/* enable/disable/remove of an unknown name */
+	json_decref(t_hgs_call(adm, "/v1/admin/platforms/disable",
+			       json_pack("{s:s}", "name", "nosuch"), 404, "NoSuchObject"));
+	json_decref(t_hgs_call(adm, "/v1/admin/platforms/remove",
+			       json_pack("{s:s}", "name", "nosuch"), 404, "NoSuchObject"));
+	after = platforms_now();
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+	EVP_PKEY_free(ed);
+}
+
+/* The decisive pair: a KP requiring hypervisor, kernel host vs hypervisor host. */
+static void test_kp_requires_hypervisor(void **state)
+{
+	struct er_opts kernel = { .absent = 1 }, hv = { 0 };
+	struct vms_health_cert_info ki, hi;
+	struct vms_kr_binding b;
+	struct host k, h;
+	char *kcert, *hcert, *kp;
+	uint8_t tk[32], tk2[32], vm_id[16], *blob;
+	const char *rel;
+	json_t *r;
+	size_t len;
+
+	(void)state;
+	ensure_platform();
+	host_new(&k, "kernel-host");
+	host_new(&h, "hv-host");
+	kcert = attest_cert(&k, &kernel, &ki);
+	assert_int_equal(ki.placement, VMSHIELD_PLACEMENT_KERNEL);
+	assert_int_equal(ki.platform, VMS_PLATFORM_NONE);
+	assert_int_equal(ki.level, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	hcert = attest_cert(&h, &hv, &hi);
+	assert_int_equal(hi.placement, VMSHIELD_PLACEMENT_HYPERVISOR);
+	assert_int_equal(hi.platform, VMS_PLATFORM_EMULATED);
+	assert_int_equal(hi.level, VMSHIELD_ISOLATION_HYPERVISOR);
+	assert_non_null(strstr(hi.facts, "placement=hypervisor platform=emulated"));
+	assert_non_null(strstr(hi.policies, "enclave-report,platform=emulated"));
+
+	kp = make_kp(VMS_KP_PLACEMENT_HYPERVISOR, 0, tk);
+	json_decref(release_kp(kcert, kp, 403, "PlacementNotAllowed"));
+	r = release_kp(hcert, kp, 200, "Passed");
+	rel = json_string_value(json_object_get(r, "key_release"));
+	assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_MAX_LEN, &blob, &len), 0);
+	assert_int_equal(vms_uuid_parse(VM1, vm_id), 0);
+	assert_int_equal(vms_kr_open(blob, len, h.esk, h.epk, vm_id, NULL, &b, tk2), 0);
+	assert_memory_equal(tk, tk2, 32);
+	free(blob);
+	json_decref(r);
+	free(kp);
+
+	/* a KP without the requirement goes to both */
+	kp = make_kp(0, 0, tk);
+	json_decref(release_kp(kcert, kp, 200, "Passed"));
+	json_decref(release_kp(hcert, kp, 200, "Passed"));
+	free(kp);
+	/* a KP accepting only nitro refuses the emulated platform */
+	kp = make_kp(VMS_KP_PLACEMENT_HYPERVISOR, 1u << VMS_PLATFORM_NITRO, tk);
+	json_decref(release_kp(hcert, kp, 403, "PlatformTypeNotAllowed"));
+	free(kp);
+	kp = make_kp(VMS_KP_PLACEMENT_HYPERVISOR, 1u << VMS_PLATFORM_EMULATED, tk);
+	json_decref(release_kp(hcert, kp, 200, "Passed"));
+	free(kp);
+	free(kcert);
+	free(hcert);
+	host_free(&k);
+	host_free(&h);
+}
+
+/*
+ * The keys are out of the host kernel, but that kernel still decides who
+ * may use them: a host whose own facts are kernel-open gets the
+ * hypervisor placement and its own level, so no shielded key.
+ */
+static void test_hypervisor_on_unlocked_host(void **state)
+{
+	struct er_opts o = { .host_open = 1 };
+	struct vms_health_cert_info info;
+	struct host h;
+	char *cert, *kp;
+	uint8_t tk[32];
+
+	(void)state;
+	ensure_platform();
+	host_new(&h, "hv-open");
+	cert = attest_cert(&h, &o, &info);
+	assert_int_equal(info.placement, VMSHIELD_PLACEMENT_HYPERVISOR);
+	assert_int_equal(info.platform, VMS_PLATFORM_EMULATED);
+	assert_int_equal(info.level, VMSHIELD_ISOLATION_KERNEL_OPEN);
+	kp = make_kp(VMS_KP_PLACEMENT_HYPERVISOR, 0, tk);
+	json_decref(release_kp(cert, kp, 403, "IsolationLevelInsufficientForPolicy"));
+	free(kp);
+	kp = make_kp_policy(VMS_KR_POLICY_ENCRYPTION_SUPPORTED, VMS_KP_PLACEMENT_HYPERVISOR, 0, tk);
+	json_decref(release_kp(cert, kp, 200, "Passed"));
+	free(kp);
+	free(cert);
+	/* and min_isolation_level hypervisor refuses it */
+	set_policy("min_isolation_level", "hypervisor");
+	attest_expect(&h, &o, "IsolationLevelTooLow");
+	set_policy("min_isolation_level", "kernel-open");
+	host_free(&h);
+}
+
+static void test_refuse_unregistered_platform_key(void **state)
+{
+	struct er_opts o = { .signer = rogue };	/* names itself: not registered */
+	struct host h;
+
+	(void)state;
+	ensure_platform();
+	host_new(&h, "hv-rogue");
+	attest_expect(&h, &o, "EnclavePlatformUnknown");
+	host_free(&h);
+}
+
+static void test_refuse_report_signed_by_other_key(void **state)
+{
+	struct er_opts o = { .signer = rogue, .named = plat };
+	struct er_opts hs = { .high_s = 1 };
+	struct host h;
+
+	(void)state;
+	ensure_platform();
+	host_new(&h, "hv-forged");
+	attest_expect(&h, &o, "EnclaveReportSignatureInvalid");
+	/* the registered key's own signature, with s flipped to n - s */
+	attest_expect(&h, &hs, "EnclaveReportSignatureInvalid");
+	host_free(&h);
+}
+
+static void test_refuse_report_other_nonce(void **state)
+{
+	struct er_opts o = { .other_nonce = 1 };
+	struct host h;
+
+	(void)state;
+	ensure_platform();
+	host_new(&h, "hv-nonce");
+	attest_expect(&h, &o, "EnclaveReportNonceMismatch");
+	host_free(&h);
+}
+
+static void test_refuse_report_other_enclave_key(void **state)
+{
+	struct er_opts o = { .other_key = 1 };
+	struct host h;
+
+	(void)state;
+	ensure_platform();
+	host_new(&h, "hv-key");
+	attest_expect(&h, &o, "EnclaveKeyMismatch");
+	host_free(&h);
+}
+
+static void test_refuse_unapproved_program(void **state)
+{
+	uint8_t other[32];
+	struct er_opts o = { .program = other };
+	struct host h;
+
+	(void)state;
+	ensure_platform();
+	t_random(other, 32);
+	host_new(&h, "hv-program");
+	attest_expect(&h, &o, "EnclaveProgramNotApproved");
+	host_free(&h);
+}
+
+static void test_refuse_malformed_report(void **state)
+{
+	struct er_opts o = { .garbage = 1 };
+	struct host h;
+	json_t *r;
+
+	(void)state;
+	ensure_platform();
+	host_new(&h, "hv-garbage");
+	json_decref(attest_hk(&h, &o, 400, "EnclaveReportMalformed"));
+	/* the field's shape: an object of exactly body and sig */
+	r = t_hgs_call(cli, "/v1/attest",
+		       json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "session",
+				 "00000000000000000000000000000000", "nonce",
+				 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "host", h.name,
+				 "enclave_pk",
+				 "0000000000000000000000000000000000000000000000000000000000000000",
+				 "report", "x", "signature", "AAAA", "enclave_report", "x"),
+		       400, "InvalidRequest");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")), "enclave_report"));
+	json_decref(r);
+	host_free(&h);
+}
+
+static void test_platform_disabled_and_policy(void **state)
+{
+	struct er_opts o = { 0 }, kernel = { .absent = 1 };
+	struct host h;
+
+	(void)state;
+	ensure_platform();
+	host_new(&h, "hv-policy");
+	t_hgs_call_ok(adm, "/v1/admin/platforms/disable", json_pack("{s:s}", "name", "rig"));
+	attest_expect(&h, &o, "EnclavePlatformDisabled");
+	t_hgs_call_ok(adm, "/v1/admin/platforms/enable", json_pack("{s:s}", "name", "rig"));
+	json_decref(attest_hk(&h, &o, 200, "Passed"));
+	/* HGS policy: only real platforms may back a hypervisor claim */
+	set_policy("platform_types", "sev-snp,nitro");
+	attest_expect(&h, &o, "PlatformTypeNotAllowed");
+	json_decref(t_hgs_call(adm, "/v1/admin/policy/set",
+			       json_pack("{s:s, s:s}", "name", "platform_types", "value", "tdx"),
+			       400, "InvalidRequest"));
+	set_policy("platform_types", "emulated,sev-snp,nitro");
+	/* HGS policy: the hypervisor placement for every host */
+	set_policy("min_isolation_level", "hypervisor");
+	attest_expect(&h, &kernel, "IsolationLevelTooLow");
+	json_decref(attest_hk(&h, &o, 200, "Passed"));
+	set_policy("min_isolation_level", "kernel-open");
+	/* removed: unknown again */
+	t_hgs_call_ok(adm, "/v1/admin/platforms/remove", json_pack("{s:s}", "name", "rig"));
+	attest_expect(&h, &o, "EnclavePlatformUnknown");
+	host_free(&h);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_off_by_default),
+		cmocka_unit_test(test_platform_admin),
+		cmocka_unit_test(test_kp_requires_hypervisor),
+		cmocka_unit_test(test_hypervisor_on_unlocked_host),
+		cmocka_unit_test(test_refuse_unregistered_platform_key),
+		cmocka_unit_test(test_refuse_report_signed_by_other_key),
+		cmocka_unit_test(test_refuse_report_other_nonce),
+		cmocka_unit_test(test_refuse_report_other_enclave_key),
+		cmocka_unit_test(test_refuse_unapproved_program),
+		cmocka_unit_test(test_refuse_malformed_report),
+		cmocka_unit_test(test_platform_disabled_and_policy),
+	};
+
+	t_test_filter(argc, argv);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
