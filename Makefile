@@ -19,7 +19,8 @@
 #   make check-fabric  fabric end to end, worker tests, crash tests (3 rounds;
 #                      2 through vmshield-worker serve)
 #   make soak          all the rig's own tests, crash tests with 50 rounds
-#                      each, 10 million fuzz executions per harness
+#                      each, 10 million fuzz executions per harness,
+#                      1000000 module ioctl fuzzer calls in the rig
 #   make demo          boot a guarded host and show what the module reports
 #   make bench         benchmarks (ratios against baselines run alongside)
 #   make fuzz          build the libFuzzer harnesses (scripts/fuzz.sh runs them)

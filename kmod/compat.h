@@ -40,4 +40,18 @@ static inline struct file *vms_get_file_rcu(struct file __rcu **slot)
 }
 #endif
 
+/*
+ * VMS_SLAB_NO_MERGE: the secret caches must not share slabs with any other
+ * cache (a merged cache would put key material next to objects of code
+ * that may copy them to userspace or free them wrongly). 6.5+ says so with
+ * SLAB_NO_MERGE; 6.1's slab_unmergeable() refuses to merge a cache with
+ * SLAB_NOLEAKTRACE (it is in SLAB_NEVER_MERGE), at the price of kmemleak
+ * not tracking these objects (the module's created == wiped count does).
+ */
+#ifdef VMS_HAVE_SLAB_NO_MERGE
+#define VMS_SLAB_NO_MERGE	SLAB_NO_MERGE
+#else
+#define VMS_SLAB_NO_MERGE	SLAB_NOLEAKTRACE
+#endif
+
 #endif /* VMSHIELD_COMPAT_H */

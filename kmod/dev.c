@@ -37,6 +37,8 @@ static long vms_ioc_get_info(void __user *uarg)
 {
 	struct vmshield_info info = {};
 	struct vms_isolation iso;
+	u8 pk[VMSHIELD_X25519_LEN], pk2[VMSHIELD_X25519_LEN];
+	int ret, tries;
 
 	if (copy_from_user(&info, uarg, sizeof(info)))
 		return -EFAULT;
@@ -46,11 +48,24 @@ static long vms_ioc_get_info(void __user *uarg)
 	    !vms_u64_all_zero(info.reserved, ARRAY_SIZE(info.reserved)))
 		return -EINVAL;
 
-	/* A changed report (e.g. lockdown raised) is measured before use. */
-	vms_report_measure_if_changed();
-	vms_isolation_read(&iso);
+	/*
+	 * The identity at the current level (a new one if the level rose),
+	 * its report measured before anybody is shown it; the facts are the
+	 * ones the kernel proved when that identity was made.
+	 */
+	ret = vms_enclave_identity(pk, NULL);
+	for (tries = 0; !ret && tries < 3; tries++) {
+		vms_report_measure_if_changed();
+		ret = vms_enclave_identity(pk2, &iso);
+		if (ret || !memcmp(pk, pk2, sizeof(pk)))
+			break;
+		memcpy(pk, pk2, sizeof(pk));	/* rose meanwhile: again */
+	}
+	if (ret)
+		return ret;
 
 	memset(&info, 0, sizeof(info));
+	memcpy(info.enclave_pk, pk, sizeof(pk));
 	info.uapi_version = VMSHIELD_UAPI_VERSION;
 	info.placement = VMSHIELD_PLACEMENT_KERNEL;
 	info.isolation_level = iso.level;
@@ -63,7 +78,6 @@ static long vms_ioc_get_info(void __user *uarg)
 		info.facts |= VMSHIELD_FACT_SELFTEST_OK;
 	if (vms_report_ima_recorded())
 		info.facts |= VMSHIELD_FACT_IMA_MEASURED;
-	vms_enclave_public_key(info.enclave_pk);
 	info.max_state_len = VMSHIELD_MAX_STATE_LEN;
 
 	if (copy_to_user(uarg, &info, sizeof(info)))
@@ -72,9 +86,13 @@ static long vms_ioc_get_info(void __user *uarg)
 }
 
 /*
- * Resolve @serial with the caller's credentials; the caller needs Read
- * permission ("may use": the type has no read operation). The key comes
- * back with its semaphore held for reading, so revocation waits for us.
+ * Resolve @serial with the caller's credentials, in the order uapi.md
+ * gives: a key the caller may at least view that is not a vmshield key is
+ * EINVAL whatever its other permissions; a vmshield key then needs Read
+ * ("may use": the type has no read operation). The key comes back with a
+ * reference only: no lock of the key is held while user memory is touched,
+ * so a caller parked on a page fault never holds up a revocation (the
+ * enclave's own lock, taken only around the crypto, orders the two).
  */
 static struct key *vms_key_get(s32 serial)
 {
@@ -82,32 +100,40 @@ static struct key *vms_key_get(s32 serial)
 	struct key *key;
 	int ret;
 
-	ref = lookup_user_key(serial, 0, KEY_NEED_READ);
-	if (IS_ERR(ref)) {
-		ret = PTR_ERR(ref);
-		return ERR_PTR(ret == -EKEYREVOKED || ret == -EKEYEXPIRED ||
-			       ret == -EACCES ? ret : -ENOKEY);
-	}
+	ref = lookup_user_key(serial, 0, KEY_NEED_VIEW);
+	if (IS_ERR(ref))
+		goto err;
 	key = key_ref_to_ptr(ref);
 	if (key->type != &vms_key_type) {
 		key_put(key);
 		return ERR_PTR(-EINVAL);
 	}
-	down_read(&key->sem);
-	ret = key_validate(key);
-	if (!ret && !key->payload.data[0])
-		ret = -EKEYREVOKED;
-	if (ret) {
-		up_read(&key->sem);
+	/* a second lookup for Read; the serial must still name this key */
+	ref = lookup_user_key(serial, 0, KEY_NEED_READ);
+	if (IS_ERR(ref)) {
 		key_put(key);
-		return ERR_PTR(ret);
+		goto err;
+	}
+	if (key_ref_to_ptr(ref) != key) {
+		key_ref_put(ref);
+		key_put(key);
+		return ERR_PTR(-ENOKEY);
+	}
+	key_ref_put(ref);
+	/* instantiated and not dead: payload.data[0] is set and stays */
+	if (!key->payload.data[0]) {
+		key_put(key);
+		return ERR_PTR(-EKEYREVOKED);
 	}
 	return key;
+err:
+	ret = PTR_ERR(ref);
+	return ERR_PTR(ret == -EKEYREVOKED || ret == -EKEYEXPIRED ||
+		       ret == -EACCES ? ret : -ENOKEY);
 }
 
 static void vms_key_release(struct key *key)
 {
-	up_read(&key->sem);
 	key_put(key);
 }
 
@@ -120,16 +146,18 @@ static int vms_may_use(struct vms_vmkey *vk)
 	vms_enclave_key_info(vk, &info);
 	if (info.policy != VMS_KR_POLICY_SHIELDED)
 		return 0;	/* encryption-supported: keyring access suffices */
-	vms_isolation_read(&iso);
+	/* notices a rise (which drops this key) even without a GET_INFO */
+	if (vms_enclave_identity(NULL, &iso))
+		return -EKEYREJECTED;
 	if (iso.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
 		return -EKEYREJECTED;
 	return vms_worker_check(vk);
 }
 
 /*
- * One SEAL or UNSEAL in flight: the argument, the key it uses (held, its
- * semaphore read-locked) and the two kernel buffers. Exactly one side is
- * plaintext: SEAL's input, UNSEAL's output.
+ * One SEAL or UNSEAL in flight: the argument, the key it uses (a reference,
+ * no lock) and the two kernel buffers. Exactly one side is plaintext:
+ * SEAL's input, UNSEAL's output.
  */
 struct vms_seal_op {
 	struct vmshield_seal arg;
@@ -161,11 +189,14 @@ static int vms_seal_arg_get(struct vms_seal_op *op, void __user *uarg,
 
 /*
  * Everything between a checked argument and the enclave's work: the key
- * (and may the caller use it), the output buffer's size and writability,
- * the kernel buffers, the input copied in. On error op holds what
- * vms_seal_op_end() must undo.
+ * (and may the caller use it), the output buffer's size, the writability
+ * of the argument and of the output buffer, the kernel buffers, the input
+ * copied in. Only a reference to the key is held here, never a lock, so
+ * the faults this may take (however long a userfaultfd handler makes
+ * them) block nobody else. On error op holds what vms_seal_op_end() must
+ * undo.
  */
-static long vms_seal_op_start(struct vms_seal_op *op)
+static long vms_seal_op_start(struct vms_seal_op *op, void __user *uarg)
 {
 	struct vmshield_seal *arg = &op->arg;
 	struct key *key;
@@ -181,17 +212,22 @@ static long vms_seal_op_start(struct vms_seal_op *op)
 	if (arg->out_len < op->out_len)
 		return -ENOSPC;
 	/*
-	 * Bad input changes nothing: an output buffer that cannot be written
-	 * would otherwise fail only at the end, with a nonce spent and part of
-	 * the result written. Probe it first, without writing to it (only a
-	 * concurrent munmap can still make the final copy fail).
+	 * Bad input changes nothing: an argument or output buffer that
+	 * cannot be written would otherwise fail only at the end, with a
+	 * nonce spent, the seal counter moved and (for UNSEAL) plaintext
+	 * written. Probe both first, without writing to them (only a
+	 * concurrent munmap or mprotect can still make the final copies fail).
 	 */
+	if (fault_in_safe_writeable(uarg, sizeof(*arg)))
+		return -EFAULT;
 	if (op->out_len &&
 	    fault_in_safe_writeable(u64_to_user_ptr(arg->out_ptr), op->out_len))
 		return -EFAULT;
 
-	op->in = kvmalloc(max_t(size_t, arg->in_len, 1), GFP_KERNEL);
-	op->out = kvmalloc(max_t(size_t, op->out_len, 1), GFP_KERNEL);
+	op->in = kvmalloc(max_t(size_t, arg->in_len, 1),
+			  GFP_KERNEL_ACCOUNT);
+	op->out = kvmalloc(max_t(size_t, op->out_len, 1),
+			   GFP_KERNEL_ACCOUNT);
 	if (!op->in || !op->out)
 		return -ENOMEM;
 	if (copy_from_user(op->in, u64_to_user_ptr(arg->in_ptr), arg->in_len))
@@ -212,6 +248,8 @@ static long vms_seal_op_end(struct vms_seal_op *op, void __user *uarg,
 	size_t in_size = max_t(size_t, arg->in_len, 1);
 	size_t out_size = max_t(size_t, op->out_len, 1);
 
+	if (op->key)
+		vms_key_release(op->key);
 	if (!ret && copy_to_user(u64_to_user_ptr(arg->out_ptr), op->out,
 				 op->out_len))
 		ret = -EFAULT;
@@ -221,8 +259,6 @@ static long vms_seal_op_end(struct vms_seal_op *op, void __user *uarg,
 	if (op->out)
 		op->plaintext_in ? kvfree(op->out) :
 				   kvfree_sensitive(op->out, out_size);
-	if (op->key)
-		vms_key_release(op->key);
 
 	if (ret && ret != -ENOSPC)
 		return ret;
@@ -242,7 +278,7 @@ static long vms_ioc_seal(void __user *uarg)
 	if (ret)
 		return ret;
 	op.out_len = vms_ss_size(op.arg.in_len);
-	ret = vms_seal_op_start(&op);
+	ret = vms_seal_op_start(&op, uarg);
 	if (!ret)
 		ret = vms_enclave_seal(op.key->payload.data[0],
 				       op.arg.generation, op.in, op.arg.in_len,
@@ -262,7 +298,7 @@ static long vms_ioc_unseal(void __user *uarg)
 	if (ret)
 		return ret;
 	op.out_len = op.arg.in_len - VMSHIELD_SEAL_OVERHEAD;
-	ret = vms_seal_op_start(&op);
+	ret = vms_seal_op_start(&op, uarg);
 	if (!ret)
 		ret = vms_enclave_unseal(op.key->payload.data[0], op.in,
 					 op.arg.in_len, op.out, op.out_len,

@@ -18,10 +18,19 @@
 #include "vmshield.h"
 #include "keyrelease.h"
 #include "sealedstate.h"
+#include "compat.h"
 
+/*
+ * The enclave's identity, and what the kernel proved when it was made:
+ * its level is the level the key has lived at, as the level never goes
+ * down (lockdown and signature enforcement only rise) and a rise makes a
+ * new identity (vms_enclave_identity()).
+ */
 struct vms_identity {
 	u8 sk[CURVE25519_KEY_SIZE];
 	u8 pk[CURVE25519_KEY_SIZE];
+	struct vms_isolation iso;	/* at creation */
+	u64 epoch;			/* 1 for the first identity of a load */
 };
 
 /*
@@ -37,10 +46,14 @@ struct vms_vmkey {
 	u8 digests[VMS_KR_MAX_DIGESTS][VMS_KR_DIGEST_LEN];
 	atomic_t unseal_failures;
 	bool dead;		/* failed closed; set under seal_lock */
+	bool expired;		/* lifetime over, PRK wiped; under seal_lock */
 	/* public copies, never wiped before destroy: read without seal_lock */
 	u8 vm_id[VMS_KR_ID_LEN];
 	u8 key_id[VMS_KR_ID_LEN];
 	u64 expires_ns;
+	u8 opened[VMS_OPENED_LEN];	/* the release's digest (replay.c) */
+	u64 epoch;		/* of the identity that opened the release */
+	u32 level;		/* that identity's level: the key's at creation */
 };
 
 static struct kmem_cache *vms_secret_cache;
@@ -48,56 +61,128 @@ static struct kmem_cache *vms_vmkey_cache;
 atomic64_t vms_keys_created = ATOMIC64_INIT(0);
 atomic64_t vms_keys_wiped = ATOMIC64_INIT(0);
 
-/* The identity is written once at init and read afterwards. */
+/*
+ * The current identity; replaced (never edited) when the level rises.
+ * vms_epoch is the current identity's epoch, so that a key opened under
+ * an earlier one can tell without the lock that it must not serve.
+ */
 static DECLARE_RWSEM(vms_identity_lock);
 static struct vms_identity *vms_identity;
+static atomic64_t vms_epoch = ATOMIC64_INIT(0);
 
-int vms_enclave_init(void)
+static void vms_identity_free(struct vms_identity *id)
+{
+	if (!id)
+		return;
+	memzero_explicit(id, sizeof(*id));
+	kmem_cache_free(vms_secret_cache, id);
+}
+
+/* A new X25519 identity made now, at @iso. */
+static struct vms_identity *vms_identity_new(const struct vms_isolation *iso)
 {
 	struct vms_identity *id;
 	int ret;
 
-	/* usersize 0: no byte of these objects may be copied to userspace */
+	/* Wait for the CRNG before generating a long-lived key. */
+	ret = wait_for_random_bytes();
+	if (ret)
+		return ERR_PTR(ret);
+	id = kmem_cache_zalloc(vms_secret_cache, GFP_KERNEL_ACCOUNT);
+	if (!id)
+		return ERR_PTR(-ENOMEM);
+	curve25519_generate_secret(id->sk);
+	if (!curve25519_generate_public(id->pk, id->sk)) {
+		vms_identity_free(id);
+		return ERR_PTR(-EKEYREJECTED);
+	}
+	id->iso = *iso;
+	return id;
+}
+
+/**
+ * vms_enclave_identity - the enclave's public key and the level it holds.
+ * @pk: if not NULL, gets the current identity's public key.
+ * @iso: if not NULL, gets what the kernel proved when it was made.
+ *
+ * A key is never certified above the lowest level it lived at. The
+ * identity is made at first use (not at load, so a host that raises
+ * lockdown right after loading the module never reports a key that lived
+ * open), and whenever the kernel's level is found higher than the level
+ * the current identity was made at, a new identity is made at the new
+ * level and the old one is wiped: every VM key opened under it stops
+ * serving (EKEYREVOKED), and releases made for it are refused (ENOKEY).
+ * Every report and GET_INFO names an identity with the level it was made
+ * at, never a level it reached later.
+ *
+ * Context: process context; sleeps. Return: 0 or a negative errno.
+ */
+int vms_enclave_identity(u8 pk[32], struct vms_isolation *iso)
+{
+	struct vms_identity *id, *old = NULL;
+	struct vms_isolation now;
+
+	vms_isolation_read(&now);
+	down_read(&vms_identity_lock);
+	id = vms_identity;
+	if (id && id->iso.level >= now.level) {
+		if (pk)
+			memcpy(pk, id->pk, CURVE25519_KEY_SIZE);
+		if (iso)
+			*iso = id->iso;
+		up_read(&vms_identity_lock);
+		return 0;
+	}
+	up_read(&vms_identity_lock);
+
+	id = vms_identity_new(&now);
+	if (IS_ERR(id))
+		return PTR_ERR(id);
+	down_write(&vms_identity_lock);
+	if (!vms_identity || vms_identity->iso.level < now.level) {
+		old = vms_identity;
+		id->epoch = atomic64_inc_return(&vms_epoch);
+		vms_identity = id;
+		if (old)
+			pr_info("level rose to %u: new enclave identity, keys of the old one dropped\n",
+				now.level);
+	} else {
+		old = id;	/* a racing caller made one at this level */
+	}
+	if (pk)
+		memcpy(pk, vms_identity->pk, CURVE25519_KEY_SIZE);
+	if (iso)
+		*iso = vms_identity->iso;
+	up_write(&vms_identity_lock);
+	vms_identity_free(old);
+	return 0;
+}
+
+int vms_enclave_init(void)
+{
+	int ret;
+
+	/*
+	 * usersize 0: no byte of these objects may be copied to userspace.
+	 * VMS_SLAB_NO_MERGE (compat.h): never shared with another cache.
+	 */
 	vms_secret_cache = kmem_cache_create("vmshield_secrets",
 					     sizeof(struct vms_identity), 0,
-					     SLAB_HWCACHE_ALIGN, NULL);
+					     SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT |
+					     VMS_SLAB_NO_MERGE, NULL);
 	if (!vms_secret_cache)
 		return -ENOMEM;
 	vms_vmkey_cache = kmem_cache_create("vmshield_vmkeys",
 					    sizeof(struct vms_vmkey), 0,
-					    SLAB_HWCACHE_ALIGN, NULL);
+					    SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT |
+					    VMS_SLAB_NO_MERGE, NULL);
 	if (!vms_vmkey_cache) {
 		ret = -ENOMEM;
 		goto err_cache;
 	}
-
-	id = kmem_cache_zalloc(vms_secret_cache, GFP_KERNEL);
-	if (!id) {
-		ret = -ENOMEM;
-		goto err_cache;
-	}
-
-	/* Wait for the CRNG before generating a long-lived key. */
-	ret = wait_for_random_bytes();
-	if (ret)
-		goto err_id;
-	curve25519_generate_secret(id->sk);
-	if (!curve25519_generate_public(id->pk, id->sk)) {
-		ret = -EKEYREJECTED;
-		goto err_id;
-	}
-
-	down_write(&vms_identity_lock);
-	vms_identity = id;
-	up_write(&vms_identity_lock);
 	return 0;
 
-err_id:
-	memzero_explicit(id, sizeof(*id));
-	kmem_cache_free(vms_secret_cache, id);
 err_cache:
-	kmem_cache_destroy(vms_vmkey_cache);
-	vms_vmkey_cache = NULL;
 	kmem_cache_destroy(vms_secret_cache);
 	vms_secret_cache = NULL;
 	return ret;
@@ -106,11 +191,8 @@ err_cache:
 void vms_enclave_exit(void)
 {
 	down_write(&vms_identity_lock);
-	if (vms_identity) {
-		memzero_explicit(vms_identity, sizeof(*vms_identity));
-		kmem_cache_free(vms_secret_cache, vms_identity);
-		vms_identity = NULL;
-	}
+	vms_identity_free(vms_identity);
+	vms_identity = NULL;
 	up_write(&vms_identity_lock);
 	kmem_cache_destroy(vms_vmkey_cache);
 	vms_vmkey_cache = NULL;
@@ -120,12 +202,8 @@ void vms_enclave_exit(void)
 
 void vms_enclave_public_key(u8 pk[32])
 {
-	down_read(&vms_identity_lock);
-	if (vms_identity)
-		memcpy(pk, vms_identity->pk, CURVE25519_KEY_SIZE);
-	else
+	if (vms_enclave_identity(pk, NULL))
 		memset(pk, 0, CURVE25519_KEY_SIZE);
-	up_read(&vms_identity_lock);
 }
 
 /* The clock for key lifetimes: boot time, which root cannot set. */
@@ -141,40 +219,71 @@ static u64 vms_now_ns(void)
  * @vm_id: the VM id the key's description names; the blob must bind it.
  * @out: on success, the new VM key.
  *
+ * Everything that can be decided without the enclave's secret is decided
+ * first, in the order Documentation/uapi.md gives: the blob's structure,
+ * that it is addressed to us, the VM id, the policy against the isolation
+ * level, and that this load has not opened it before. Only then is the TK
+ * decrypted, so a policy refusal never depends on (or reveals anything
+ * about) the ciphertext.
+ *
  * Context: process context; sleeps. Return: 0 or the errno of
  * core/keyrelease.h; -EKEYREJECTED for a shielded release on a host below
- * kernel-locked.
+ * kernel-locked; -EALREADY for a release already opened during this load;
+ * -ENOSPC when the memory of opened releases is full.
  */
 int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 			     struct vms_vmkey **out)
 {
 	struct vms_kr_binding b;
+	struct vms_kr_view v;
 	struct vms_isolation iso;
 	struct vms_vmkey *key;
 	u8 tk[VMS_TK_LEN];
 	int ret;
 
-	key = kmem_cache_zalloc(vms_vmkey_cache, GFP_KERNEL);
+	ret = vms_kr_parse(blob, len, &b, &v);
+	if (ret)
+		return ret;
+	/* the identity at the current level, made now if the level rose */
+	ret = vms_enclave_identity(NULL, &iso);
+	if (ret)
+		return ret;
+	down_read(&vms_identity_lock);
+	if (!vms_identity)
+		ret = -ENODEV;
+	else if (crypto_memneq(v.enclave_pk, vms_identity->pk,
+			       CURVE25519_KEY_SIZE))
+		ret = -ENOKEY;
+	up_read(&vms_identity_lock);
+	if (ret)
+		return ret;
+	if (memcmp(b.vm_id, vm_id, VMS_KR_ID_LEN))
+		return -EKEYREJECTED;
+	if (b.policy == VMS_KR_POLICY_SHIELDED &&
+	    iso.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
+		return -EKEYREJECTED;
+
+	key = kmem_cache_zalloc(vms_vmkey_cache, GFP_KERNEL_ACCOUNT);
 	if (!key)
 		return -ENOMEM;
 	mutex_init(&key->seal_lock);
-
-	down_read(&vms_identity_lock);
-	if (vms_identity)
-		ret = vms_kr_open(blob, len, vms_identity->sk, vms_identity->pk,
-				  vm_id, NULL, &b, tk);
-	else
-		ret = -ENODEV;
-	up_read(&vms_identity_lock);
+	vms_opened_digest(blob, len, key->opened);
+	ret = vms_opened_check(key->opened);
 	if (ret)
 		goto err;
 
-	vms_isolation_read(&iso);
-	if (b.policy == VMS_KR_POLICY_SHIELDED &&
-	    iso.level < VMSHIELD_ISOLATION_KERNEL_LOCKED) {
-		ret = -EKEYREJECTED;
-		goto err;
+	down_read(&vms_identity_lock);
+	if (vms_identity) {
+		ret = vms_kr_open(blob, len, vms_identity->sk, vms_identity->pk,
+				  vm_id, NULL, &b, tk);
+		key->epoch = vms_identity->epoch;
+		key->level = vms_identity->iso.level;
+	} else {
+		ret = -ENODEV;
 	}
+	up_read(&vms_identity_lock);
+	if (ret)
+		goto err;
 
 	ret = vms_seal_key_init(&key->sk, tk, b.vm_id, b.key_id, b.lifetime_s,
 				vms_now_ns());
@@ -198,6 +307,18 @@ err:
 	return ret;
 }
 
+/*
+ * The key is about to be instantiated (every keyring check passed): record
+ * its release as opened. Done here, not when the release was opened, so a
+ * release the keyring then refused (quota, permission) can be added again,
+ * and under the record's lock, so of two racing adds of one release only
+ * one becomes a key. Return: 0, -EALREADY or -ENOSPC.
+ */
+int vms_enclave_commit(struct vms_vmkey *key)
+{
+	return vms_opened_record(key->opened);
+}
+
 /* Wipe and free; called by the key type's destroy and free_preparse. */
 void vms_enclave_destroy(struct vms_vmkey *key)
 {
@@ -207,6 +328,35 @@ void vms_enclave_destroy(struct vms_vmkey *key)
 	memzero_explicit(key, sizeof(*key));
 	kmem_cache_free(vms_vmkey_cache, key);
 	atomic64_inc(&vms_keys_wiped);
+}
+
+/*
+ * A key opened under an identity that has since been replaced (the level
+ * rose) is dropped: wiped and dead, as if revoked. Caller holds seal_lock.
+ */
+static void vms_enclave_drop_if_stale(struct vms_vmkey *key)
+{
+	if (key->dead || key->epoch == atomic64_read(&vms_epoch))
+		return;
+	vms_seal_key_wipe(&key->sk);
+	WRITE_ONCE(key->dead, true);
+}
+
+/*
+ * A key whose lifetime is over is wiped at its first use after that (on
+ * the boot clock), not only when the keyring garbage-collects it on the
+ * wall clock, which root can set back. -EKEYEXPIRED from then on.
+ * Caller holds seal_lock.
+ */
+static int vms_enclave_expire_if_due(struct vms_vmkey *key)
+{
+	if (key->expired)
+		return -EKEYEXPIRED;
+	if (key->dead || vms_now_ns() < key->expires_ns)
+		return 0;
+	vms_seal_key_wipe(&key->sk);
+	key->expired = true;
+	return -EKEYEXPIRED;
 }
 
 /* Fail closed: wipe the derived key; every later use gets -EKEYREVOKED. */
@@ -236,6 +386,8 @@ void vms_enclave_key_info(struct vms_vmkey *key, struct vms_vmkey_info *info)
 	info->policy = key->policy;
 	info->lifetime_s = key->lifetime_s;
 	info->unseal_failures = atomic_read(&key->unseal_failures);
+	info->level = key->level;
+	info->stale = key->epoch != atomic64_read(&vms_epoch);
 }
 
 bool vms_enclave_key_digest_approved(struct vms_vmkey *key, const u8 d[32])
@@ -269,14 +421,23 @@ int vms_enclave_seal(struct vms_vmkey *key, u64 generation,
 	int ret;
 
 	mutex_lock(&key->seal_lock);
+	vms_enclave_drop_if_stale(key);
 	if (key->dead) {
 		ret = -EKEYREVOKED;
 		goto out;
 	}
+	ret = vms_enclave_expire_if_due(key);
+	if (ret)
+		goto out;
 	ret = vms_ss_seal(&key->sk, vms_now_ns(), generation, pt, ptlen,
 			  out, outlen);
+	/*
+	 * Out of memory (the primitives allocate per call) is transient and
+	 * leaves the key as it was: no nonce was used. Anything else the
+	 * primitive did not foresee kills the key.
+	 */
 	if (ret && ret != -EKEYEXPIRED && ret != -EDQUOT && ret != -ENOSPC &&
-	    ret != -EMSGSIZE) {
+	    ret != -EMSGSIZE && ret != -ENOMEM) {
 		vms_seal_key_wipe(&key->sk);
 		WRITE_ONCE(key->dead, true);
 		pr_warn("key failed closed after seal error %d\n", ret);
@@ -293,8 +454,11 @@ int vms_enclave_unseal(struct vms_vmkey *key, const u8 *blob, size_t len,
 
 	/* one lock for every use: a kill never races a use of the PRK */
 	mutex_lock(&key->seal_lock);
+	vms_enclave_drop_if_stale(key);
 	if (key->dead)
 		ret = -EKEYREVOKED;
+	else if (key->expired || vms_enclave_expire_if_due(key))
+		ret = -EKEYEXPIRED;
 	else
 		ret = vms_ss_unseal(&key->sk, vms_now_ns(), blob, len, out,
 				    outlen, generation);

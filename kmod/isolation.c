@@ -46,9 +46,34 @@ void vms_isolation_read(struct vms_isolation *iso)
 	iso->level = vms_isolation_level_of(iso->lockdown, iso->sig_enforced);
 }
 
+static u32 vms_load_level;
+
 /*
- * The report (core/report.h, Documentation/formats.md) of what the kernel
- * proves now, for the enclave's current key.
+ * The level when the module was loaded, kept for the log and for
+ * diagnosis: a kernel that was open after boot may have been changed
+ * while open, whatever it proves later (Documentation/architecture.md).
+ */
+void vms_isolation_record_load(void)
+{
+	struct vms_isolation iso;
+
+	vms_isolation_read(&iso);
+	vms_load_level = iso.level;
+	pr_info("loaded at isolation level %u (lockdown %u, signatures %s)\n",
+		iso.level, iso.lockdown,
+		iso.sig_enforced ? "enforced" : "not enforced");
+}
+
+u32 vms_isolation_level_at_load(void)
+{
+	return vms_load_level;
+}
+
+/*
+ * The report (core/report.h, Documentation/formats.md) for the enclave's
+ * current key, with the facts the kernel proved when that key was made:
+ * the level a key is reported at is the lowest it ever lived at, never a
+ * level the kernel reached later (a rise makes a new key first).
  */
 static int vms_report_write(char *buf, size_t len)
 {
@@ -56,13 +81,15 @@ static int vms_report_write(char *buf, size_t len)
 		.placement = VMSHIELD_PLACEMENT_KERNEL,
 	};
 	struct vms_isolation iso;
+	int ret;
 
-	vms_isolation_read(&iso);
+	ret = vms_enclave_identity(r.enclave_pk, &iso);
+	if (ret)
+		return ret;
 	r.level = iso.level;
 	r.lockdown = iso.lockdown;
 	r.sig_enforced = iso.sig_enforced;
 	r.module_sig_ok = iso.module_sig_ok;
-	vms_enclave_public_key(r.enclave_pk);
 	return vms_report_format(&r, buf, len);
 }
 
@@ -85,13 +112,16 @@ int vms_report_measure_if_changed(void)
 	report = kzalloc(VMS_REPORT_MAX, GFP_KERNEL);
 	if (!report)
 		return -ENOMEM;
+	/*
+	 * Built under the lock, so two callers racing a level rise cannot
+	 * measure their reports in the opposite order of building them.
+	 */
+	mutex_lock(&vms_report_lock);
 	len = vms_report_write(report, VMS_REPORT_MAX);
 	if (len < 0) {
 		ret = len;
-		goto out;
+		goto out_unlock;
 	}
-
-	mutex_lock(&vms_report_lock);
 	if (strcmp(report, vms_report_last) != 0) {
 		ret = ima_measure_critical_data("vmshield", "vmshield-report",
 						report, len, false, NULL, 0);
@@ -105,8 +135,8 @@ int vms_report_measure_if_changed(void)
 				"not recorded by policy");
 		}
 	}
+out_unlock:
 	mutex_unlock(&vms_report_lock);
-out:
 	kfree(report);
 	return ret;
 }

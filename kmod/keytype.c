@@ -87,6 +87,12 @@ static void vms_key_free_preparse(struct key_preparsed_payload *prep)
 static int vms_key_instantiate(struct key *key,
 			       struct key_preparsed_payload *prep)
 {
+	int ret;
+
+	/* a release becomes a key once per load (replay.c) */
+	ret = vms_enclave_commit(prep->payload.data[0]);
+	if (ret)
+		return ret;
 	/* take ownership so free_preparse does not wipe it */
 	key->payload.data[0] = prep->payload.data[0];
 	prep->payload.data[0] = NULL;
@@ -124,10 +130,14 @@ static void vms_key_describe(const struct key *key, struct seq_file *m)
 	if (!vk || !key_is_positive(key))
 		return;
 	vms_enclave_key_info(vk, &info);
-	seq_printf(m, ": %s key %16phN seals %llu unseal_failures %u%s",
+	seq_printf(m, ": %s key %16phN seals %llu unseal_failures %u made_at %s%s%s",
 		   info.policy == VMS_KR_POLICY_SHIELDED ? "shielded" :
 		   "encryption-supported", info.key_id, info.seals,
-		   info.unseal_failures, info.dead ? " failed-closed" : "");
+		   info.unseal_failures,
+		   info.level >= VMSHIELD_ISOLATION_KERNEL_LOCKED ?
+		   "kernel-locked" : "kernel-open",
+		   info.dead ? " failed-closed" : "",
+		   info.stale && !info.dead ? " dropped" : "");
 }
 
 struct key_type vms_key_type = {

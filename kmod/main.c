@@ -30,9 +30,13 @@ static int __init vms_init(void)
 	vms_selftest_ok = true;
 	pr_info("crypto self-test: pass\n");
 
-	ret = vms_enclave_init();
+	ret = vms_opened_init();
 	if (ret)
 		goto err_out;
+
+	ret = vms_enclave_init();
+	if (ret)
+		goto err_opened;
 
 	ret = vms_keytype_init();
 	if (ret)
@@ -42,19 +46,22 @@ static int __init vms_init(void)
 	if (ret)
 		goto err_keytype;
 
-	ret = vms_report_measure_if_changed();
-	if (ret)
-		goto err_dev;
+	/*
+	 * No identity yet, so no report: the first GET_INFO or release makes
+	 * the identity at the level the kernel has then, and measures its
+	 * report (enclave.c, vms_enclave_identity()).
+	 */
+	vms_isolation_record_load();
 
 	pr_info("loaded, uapi %d, placement kernel\n", VMSHIELD_UAPI_VERSION);
 	return 0;
 
-err_dev:
-	vms_dev_exit();
 err_keytype:
 	vms_keytype_exit();
 err_enclave:
 	vms_enclave_exit();
+err_opened:
+	vms_opened_exit();
 err_out:
 	return ret;
 }
@@ -64,6 +71,7 @@ static void __exit vms_exit(void)
 	vms_dev_exit();
 	vms_keytype_exit();
 	vms_enclave_exit();
+	vms_opened_exit();
 	vms_report_reset();
 	pr_info("unloaded: %lld vm keys created, %lld wiped; enclave identity wiped\n",
 		(long long)atomic64_read(&vms_keys_created),

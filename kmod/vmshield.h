@@ -9,6 +9,7 @@
  *   keytype.c     the "vmshield" key type
  *   worker.c      worker identity for shielded keys
  *   isolation.c   what the kernel proves about isolation; IMA measurement
+ *   replay.c      the releases opened during this load (each opens once)
  *   prim_kernel.c the crypto primitives of core/ on the kernel crypto API
  *   compat.h      kernel API drift (probes in Kbuild.compat)
  */
@@ -29,6 +30,9 @@ struct vms_isolation {
 };
 
 void vms_isolation_read(struct vms_isolation *iso);
+/* The level when the module was loaded (recorded by main.c's init). */
+void vms_isolation_record_load(void);
+u32 vms_isolation_level_at_load(void);
 
 /* The isolation report (core/report.h), measured into IMA when it changes. */
 int vms_report_measure_if_changed(void);
@@ -51,17 +55,21 @@ struct vms_vmkey_info {
 	u64 expires_ns;		/* boot-time clock */
 	u64 seals;
 	u32 unseal_failures;
+	u32 level;		/* VMSHIELD_ISOLATION_* the key was made at */
 	bool dead;		/* failed closed */
+	bool stale;		/* made under an identity since replaced */
 };
 
 int vms_enclave_init(void);
 void vms_enclave_exit(void);
+int vms_enclave_identity(u8 pk[32], struct vms_isolation *iso);
 void vms_enclave_public_key(u8 pk[32]);
 bool vms_selftest_passed(void);
 int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 			     struct vms_vmkey **out);
 void vms_enclave_destroy(struct vms_vmkey *key);
 void vms_enclave_kill(struct vms_vmkey *key);
+int vms_enclave_commit(struct vms_vmkey *key);
 void vms_enclave_key_info(struct vms_vmkey *key, struct vms_vmkey_info *info);
 bool vms_enclave_key_digest_approved(struct vms_vmkey *key, const u8 d[32]);
 int vms_enclave_seal(struct vms_vmkey *key, u64 generation,
@@ -70,6 +78,19 @@ int vms_enclave_unseal(struct vms_vmkey *key, const u8 *blob, size_t len,
 		       u8 *out, size_t outlen, u64 *generation);
 /* debug counters, printed at unload: every key created must be wiped */
 extern atomic64_t vms_keys_created, vms_keys_wiped;
+
+/*
+ * Releases opened during this load (replay.c): each release opens at most
+ * once per load; the memory is bounded and fails closed when full.
+ */
+#define VMS_OPENED_MAX	16384
+#define VMS_OPENED_LEN	16
+int vms_opened_init(void);
+void vms_opened_exit(void);
+void vms_opened_digest(const u8 *blob, size_t len, u8 d[VMS_OPENED_LEN]);
+int vms_opened_check(const u8 d[VMS_OPENED_LEN]);
+int vms_opened_record(const u8 d[VMS_OPENED_LEN]);
+unsigned int vms_opened_count(void);
 
 /* The "vmshield" key type. */
 extern struct key_type vms_key_type;

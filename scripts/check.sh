@@ -17,7 +17,8 @@
 #           (CRASH_SERVE_ROUNDS, default 2)               make check-fabric
 #   soak    all of the rig's own tests, crash tests with
 #           SOAK_CRASH_ROUNDS and SOAK_CRASH_SERVE_ROUNDS (50) boots,
-#           SOAK_FUZZ_RUNS (10 million) executions per fuzz harness
+#           SOAK_FUZZ_RUNS (10 million) executions per fuzz harness,
+#           SOAK_KMOD_FUZZ_CALLS (1000000) ioctl fuzzer calls in the rig
 #                                                         make soak
 #   rig-self  all of the rig's own tests (9 boots): run it when you
 #           change selftests/vm/                          make check-rig-self
@@ -140,7 +141,7 @@ tier_rig-self() {
 }
 
 tier_soak() {
-	SUITES=(rig-self-full soak-crash soak-crash-serve soak-fuzz)
+	SUITES=(rig-self-full soak-crash soak-crash-serve soak-fuzz soak-kmod-fuzz)
 	run_suite rig-self-full "$REPO/selftests/vm/selftest_rig.sh"
 	run_suite soak-crash env CRASH_ROUNDS="${SOAK_CRASH_ROUNDS:-50}" \
 		"$REPO/selftests/worker/crash_test.sh"
@@ -149,6 +150,13 @@ tier_soak() {
 		CRASH_DIR="$REPO/build/worker-crash-serve" "$REPO/selftests/worker/crash_test.sh"
 	run_suite soak-fuzz env FUZZ_BUDGET= FUZZ_RUNS="${SOAK_FUZZ_RUNS:-10000000}" \
 		"$REPO/scripts/fuzz.sh"
+	# the module's ioctl fuzzer (selftests/kmod/fuzz_test.c), alone in
+	# one guest of the main kernel: SOAK_KMOD_FUZZ_CALLS (1000000) calls
+	run_suite soak-kmod-fuzz "$REPO/selftests/vm/run" \
+		--kernel "$("$REPO/scripts/kernels.sh" --boot main)" \
+		--module "$REPO/vmshield.ko" --timeout 3600 \
+		--env VMS_FUZZ_CALLS="${SOAK_KMOD_FUZZ_CALLS:-1000000}" \
+		"$REPO/build/selftests/fuzz_test"
 }
 
 # Not in make check (a Debian build, an install and a guest boot: about

@@ -172,7 +172,7 @@ TEST_F(keys, describe_shows_binding_never_key_bytes)
 	ASSERT_EQ(0, vt_proc_keys_line(self->key, line, sizeof(line)));
 	vt_hex(self->vm.key_id, 16, idhex);
 	snprintf(want, sizeof(want),
-		 " vmshield  %s: encryption-supported key %s seals 0 unseal_failures 0",
+		 " vmshield  %s: encryption-supported key %s seals 0 unseal_failures 0 made_at kernel-open",
 		 self->vm.desc, idhex);
 	EXPECT_NE(NULL, strstr(line, want)) TH_LOG("/proc/keys: %s\nwant: %s",
 						    line, want);
@@ -799,7 +799,9 @@ TEST_F(keys, bad_description_is_einval)
 	r = vt_add(upper, &self->rel, self->ring);
 	EXPECT_EQ(-EINVAL, r) TH_LOG("%s: %s", upper, strerror((int)-r));
 	EXPECT_EQ(1, ring_count(self->ring));
-	/* and the canonical one still loads */
+	/* and the canonical one still loads (a new release: one opens once) */
+	ASSERT_EQ(0, vt_release_build(&self->vm, self->info.enclave_pk, NULL,
+				      0, &self->rel));
 	r = vt_add(self->vm.desc, &self->rel, self->ring);
 	EXPECT_GT(r, 0) TH_LOG("%s: %s", self->vm.desc, strerror((int)-r));
 }

@@ -4,8 +4,13 @@
  * what the module reports, closes /proc/kcore, and is measured into IMA.
  * Lockdown only goes up, so the rig runs this test after every test that
  * needs an unlocked host (see TESTS). It also shows that a shielded key
- * release is refused below confidentiality and loads once lockdown holds,
- * while an encryption-supported key works at either level.
+ * release is refused below confidentiality and loads once lockdown holds.
+ *
+ * A key is never reported above the lowest level it lived at (issue 16,
+ * defect 1): the rise makes a new enclave identity, so the key that lived
+ * at kernel-open is never the one reported kernel-locked; the keys opened
+ * under the old identity are dropped (EKEYREVOKED, "made_at kernel-open
+ * failed-closed" in /proc/keys) and releases made for it refused (ENOKEY).
  */
 #include <errno.h>
 #include <unistd.h>
@@ -64,6 +69,7 @@ TEST(confidentiality_changes_report_and_closes_kcore)
 	long k_es, k_sh;
 	struct vmshield_info before, after;
 	int fd, ima_before, ima_after;
+	char line[1024];
 
 	fd = open(VMSHIELD_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
@@ -94,8 +100,8 @@ TEST(confidentiality_changes_report_and_closes_kcore)
 	EXPECT_EQ(VMSHIELD_LOCKDOWN_CONFIDENTIALITY, after.lockdown);
 	EXPECT_EQ(VMSHIELD_ISOLATION_KERNEL_LOCKED, after.isolation_level);
 	EXPECT_TRUE(after.facts & VMSHIELD_FACT_SIG_ENFORCED);
-	/* the enclave identity does not change with the level */
-	EXPECT_EQ(0, memcmp(before.enclave_pk, after.enclave_pk, 32));
+	/* a new enclave identity: the old key lived at kernel-open */
+	EXPECT_NE(0, memcmp(before.enclave_pk, after.enclave_pk, 32));
 	EXPECT_EQ(-EPERM, read_kcore_byte());
 	if (ima_before >= 0) {
 		ima_after = vms_ima_count("vmshield-report");
@@ -105,10 +111,27 @@ TEST(confidentiality_changes_report_and_closes_kcore)
 	/* the level never goes down */
 	EXPECT_NE(0, raise_lockdown("none"));
 
-	/* the same shielded release now loads; the earlier key still works */
+	/*
+	 * the key opened under the old identity is dropped, and a release
+	 * made for the old identity is refused ...
+	 */
+	EXPECT_EQ(-EKEYREVOKED, round_trip(fd, (key_serial_t)k_es));
+	ASSERT_EQ(0, vt_proc_keys_line((key_serial_t)k_es, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(line, "made_at kernel-open failed-closed"))
+		TH_LOG("%s", line);
+	EXPECT_EQ(-ENOKEY, vt_add(shielded.desc, &rel_sh,
+				  KEY_SPEC_SESSION_KEYRING));
+	/* ... and one made for the new identity loads, made kernel-locked */
+	ASSERT_EQ(0, vt_release_build(&shielded, after.enclave_pk, digest, 1,
+				      &rel_sh));
 	k_sh = vt_add(shielded.desc, &rel_sh, KEY_SPEC_SESSION_KEYRING);
 	EXPECT_GT(k_sh, 0) TH_LOG("shielded add_key: %s", strerror((int)-k_sh));
-	EXPECT_EQ(0, round_trip(fd, (key_serial_t)k_es));
+	if (k_sh > 0) {
+		ASSERT_EQ(0, vt_proc_keys_line((key_serial_t)k_sh, line,
+					       sizeof(line)));
+		EXPECT_NE(NULL, strstr(line, "made_at kernel-locked"))
+			TH_LOG("%s", line);
+	}
 	/* a dumpable caller is not a worker (locked_test covers the rest) */
 	if (k_sh > 0)
 		EXPECT_EQ(-EPERM, round_trip(fd, (key_serial_t)k_sh));

@@ -16,7 +16,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include "common.h"
 #include "vmstest.h"
@@ -259,6 +261,69 @@ TEST_F(locked, encryption_supported_key_serves_any_caller_with_access)
 				     "--new-session", NULL));
 }
 
+enum image_abuse { IMAGE_TRACED, IMAGE_ANON_EXEC, IMAGE_CLEAN };
+
+/*
+ * In a forked child of this (approved) program, non-dumpable: become
+ * traced by the parent, or map anonymous executable memory, or nothing;
+ * then SEAL/UNSEAL with @k. The child's exit status: the errno (0 served).
+ */
+static int child_with(int fd, key_serial_t k, const struct vt_vm *vm,
+		      enum image_abuse how)
+{
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		void *p;
+
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+			_exit(125);
+		if (how == IMAGE_TRACED && ptrace(PTRACE_TRACEME, 0, 0, 0))
+			_exit(124);
+		if (how == IMAGE_ANON_EXEC) {
+			p = mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				_exit(123);
+		}
+		_exit(-seal_and_unseal(fd, k, vm));
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+TEST_F(locked, traced_worker_is_refused)
+{
+	struct vt_vm vm;
+	long k;
+
+	vt_vm_new(&vm, VMS_KR_POLICY_SHIELDED, LIFETIME);
+	k = add_release(&vm, self->info.enclave_pk, self->self_digest, 1);
+	ASSERT_GT(k, 0);
+	/* the same program, untraced, is served: the refusal is the trace */
+	EXPECT_EQ(0, child_with(self->fd, (key_serial_t)k, &vm, IMAGE_CLEAN));
+	EXPECT_EQ(EPERM, child_with(self->fd, (key_serial_t)k, &vm,
+				    IMAGE_TRACED));
+}
+
+TEST_F(locked, anonymous_executable_mapping_is_refused)
+{
+	struct vt_vm vm;
+	long k;
+
+	vt_vm_new(&vm, VMS_KR_POLICY_SHIELDED, LIFETIME);
+	k = add_release(&vm, self->info.enclave_pk, self->self_digest, 1);
+	ASSERT_GT(k, 0);
+	EXPECT_EQ(EACCES, child_with(self->fd, (key_serial_t)k, &vm,
+				     IMAGE_ANON_EXEC));
+	EXPECT_EQ(0, child_with(self->fd, (key_serial_t)k, &vm, IMAGE_CLEAN));
+}
+
 TEST_F(locked, kernel_locked_report_is_measured)
 {
 	struct vmshield_info open_info = self->info;
@@ -275,16 +340,19 @@ TEST_F(locked, kernel_locked_report_is_measured)
 	EXPECT_EQ(1, n) TH_LOG("no IMA entry for: %s", text);
 	EXPECT_TRUE(self->info.facts & VMSHIELD_FACT_IMA_MEASURED);
 
-	/* the kernel-open report of the same enclave key came before it */
+	/*
+	 * no kernel-open report names this key: it was made after the rise
+	 * (issue 16, defect 1: a key is never certified above the lowest
+	 * level it lived at, and HGS refuses a key with a lower report)
+	 */
 	open_info.isolation_level = VMSHIELD_ISOLATION_KERNEL_OPEN;
 	open_info.lockdown = VMSHIELD_LOCKDOWN_NONE;
 	open_info.facts &= ~VMSHIELD_FACT_SIG_ENFORCED;
 	ASSERT_GT(vt_report_text(&open_info, text, sizeof(text)), 0);
 	vt_sha256(text, strlen(text), d_open);
-	EXPECT_EQ(1, vt_ima_count_digest(d_open, "vmshield-report"))
-		TH_LOG("no IMA entry for: %s", text);
-	EXPECT_LT(vt_ima_line_of(d_open, "vmshield-report"),
-		  vt_ima_line_of(d_locked, "vmshield-report"));
+	EXPECT_EQ(0, vt_ima_count_digest(d_open, "vmshield-report"))
+		TH_LOG("a kernel-open report names the kernel-locked key: %s",
+		       text);
 }
 
 TEST_HARNESS_MAIN

@@ -41,6 +41,7 @@ struct diag_paths {
 	const char *ima_log;		/* IMA ascii measurement list */
 	const char *ptrace_scope;	/* Yama */
 	const char *kexec_crash;	/* 1 when a crash kernel is loaded */
+	const char *mok_key;		/* DKMS's MOK private key */
 	const char *tpmrm;
 	const char *tpm;
 	const char *proc;		/* for the hgs-agent process */
@@ -54,6 +55,7 @@ static const struct diag_paths diag_default_paths = {
 	.ima_log = "/sys/kernel/security/ima/ascii_runtime_measurements",
 	.ptrace_scope = "/proc/sys/kernel/yama/ptrace_scope",
 	.kexec_crash = "/sys/kernel/kexec_crash_loaded",
+	.mok_key = "/var/lib/dkms/mok.key",
 	.tpmrm = "/dev/tpmrm0",
 	.tpm = "/dev/tpm0",
 	.proc = "/proc",
@@ -417,6 +419,26 @@ static void check_kdump(struct diag_run *d)
 			    "a crash kernel is loaded: it could read enclave memory");
 }
 
+/*
+ * A module signing key on the guarded host lets root sign a module of its
+ * own that the kernel then trusts: kernel-locked no longer holds. DKMS
+ * keeps its MOK private key in /var/lib/dkms/mok.key.
+ */
+static void check_mok_key(struct diag_run *d)
+{
+	const char *path = d->env->paths.mok_key;
+
+	if (!path)
+		return;
+	if (access(path, F_OK) == 0)
+		diag_report(d, DIAG_WARN, "signing key", NULL,
+			    "%s is on this host: root can sign its own module with it; sign off the host (admin-guide.md) and remove it",
+			    path);
+	else
+		diag_report(d, DIAG_OK, "signing key", NULL,
+			    "no DKMS MOK private key on this host");
+}
+
 static void check_tpm(struct diag_run *d)
 {
 	const struct diag_paths *p = &d->env->paths;
@@ -679,6 +701,7 @@ static int diag_run_checks(const struct diag_env *env, FILE *out)
 	check_ima(&d);
 	check_ptrace(&d);
 	check_kdump(&d);
+	check_mok_key(&d);
 	check_tpm(&d);
 	check_agent(&d);
 	check_hgs(&d);

@@ -19,7 +19,7 @@
 
 struct fake {
 	char root[64];
-	char p[10][256];	/* storage for the diag_paths strings */
+	char p[11][256];	/* storage for the diag_paths strings */
 	struct diag_env env;
 	char *out;		/* output of the last run */
 	int failures;
@@ -112,6 +112,7 @@ static int fake_setup(void **state)
 	f->env.paths.tpmrm = at(f, 7, "dev/tpmrm0");
 	f->env.paths.tpm = at(f, 8, "dev/tpm0");
 	f->env.paths.proc = at(f, 9, "proc");
+	f->env.paths.mok_key = at(f, 10, "var/lib/dkms/mok.key");
 	f->env.get_info = fake_get_info;
 	f->env.agent_status = fake_agent_status;
 	fake_agent_json = AGENT_OK;
@@ -355,6 +356,19 @@ static void test_kdump(void **state)
 	assert_int_equal(f->failures, 0);
 }
 
+static void test_mok_key_on_host_warns(void **state)
+{
+	struct fake *f = *state;
+
+	run(f);
+	assert_line(f, "[ ok ]", "signing key", "no DKMS MOK private key");
+	put(f, "var/lib/dkms/mok.key", "-----BEGIN PRIVATE KEY-----\n");
+	run(f);
+	assert_line(f, "[warn]", "signing key", "root can sign its own module");
+	assert_int_equal(f->failures, 0);
+	drop(f, "var/lib/dkms/mok.key");
+}
+
 static void test_tpm_and_agent(void **state)
 {
 	struct fake *f = *state;
@@ -524,8 +538,8 @@ static void test_json(void **state)
 	assert_int_equal(json_integer_value(json_object_get(o, "failures")), 1);
 	assert_true(json_is_false(json_object_get(o, "ok")));
 	checks = json_object_get(o, "checks");
-	/* 13 checks, + the agent's certificate and its two HGS URLs */
-	assert_int_equal(json_array_size(checks), 16);
+	/* 14 checks, + the agent's certificate and its two HGS URLs */
+	assert_int_equal(json_array_size(checks), 17);
 	json_array_foreach(checks, i, c) {
 		const char *st = json_string_value(json_object_get(c, "status"));
 
@@ -595,6 +609,7 @@ int main(int argc, char **argv)
 		T(test_ima_log),
 		T(test_ptrace_scope),
 		T(test_kdump),
+		T(test_mok_key_on_host_warns),
 		T(test_tpm_and_agent),
 		T(test_agent_status),
 		T(test_health_cert),

@@ -31,7 +31,9 @@
  * read operation. add_key errors: EMSGSIZE/EILSEQ/EPROTONOSUPPORT/EINVAL
  * (malformed blob), ENOKEY (released to another enclave), EKEYREJECTED
  * (description's VM id differs from the blob's, or a shielded key on a host
- * below kernel-locked), EBADMSG (tampered), EINVAL (description not
+ * below kernel-locked), EALREADY (this release was already opened during
+ * this load: revocation is final), ENOSPC (the load's memory of opened
+ * releases is full: reload), EBADMSG (tampered), EINVAL (description not
  * "vm:<uuid>"). See Documentation/uapi.md.
  *
  * VMSHIELD_IOC_GET_INFO - describe the enclave and the isolation it has.
@@ -57,7 +59,9 @@
  *	Context: process context; sleeps.
  *
  *	Return: 0 on success, else -1 with errno:
- *	 EFAULT       - a pointer is not valid user memory.
+ *	 EFAULT       - a pointer is not valid user memory, or the argument
+ *	                or output buffer is not writable (checked before
+ *	                any work: nothing is written, no nonce spent).
  *	 EINVAL       - unknown @flags bit, reserved field not zero, or
  *	                @key_serial is not a vmshield key.
  *	 EMSGSIZE     - @in_len is over @max_state_len.
