@@ -36,6 +36,7 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	c->header_timeout_s = 10;
 	c->body_timeout_s = 60;
 	c->max_body_bytes = 65536;
+	c->max_admin_body_bytes = 32 << 20;
 	c->max_inflight_body_bytes = 64 << 20;
 	c->max_nonces = 100000;
 	c->nonce_ttl_s = 60;
@@ -112,6 +113,7 @@ static const struct uint_key {
 	UINT_KEY("header_timeout_s", header_timeout_s, 1, 3600),
 	UINT_KEY("body_timeout_s", body_timeout_s, 1, 3600),
 	UINT_KEY("max_body_bytes", max_body_bytes, 1024, 16 << 20),
+	UINT_KEY("max_admin_body_bytes", max_admin_body_bytes, 65536, 256 << 20),
 	UINT_KEY("max_inflight_body_bytes", max_inflight_body_bytes, 1 << 20, 1UL << 34),
 	UINT_KEY("max_nonces", max_nonces, 16, 10000000),
 	UINT_KEY("nonce_ttl_s", nonce_ttl_s, 1, 3600),

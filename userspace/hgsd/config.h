@@ -31,6 +31,7 @@ struct hgsd_config {
 	unsigned int header_timeout_s;	/* accept -> headers in (conn_guard.c) */
 	unsigned int body_timeout_s;	/* headers -> body in */
 	size_t max_body_bytes;
+	size_t max_admin_body_bytes;	/* the admin socket's (bulk digest lists) */
 	size_t max_inflight_body_bytes;	/* all bodies being collected */
 	unsigned int max_nonces;
 	unsigned int nonce_ttl_s;

@@ -65,8 +65,9 @@ size_t routes_body_limit(const struct hgsd *h, const char *url, int admin_listen
 {
 	size_t i;
 
+	/* root's (or admin_uids') socket: 100,000-line digest lists fit */
 	if (admin_listener)
-		return h->cfg.max_body_bytes;
+		return h->cfg.max_admin_body_bytes;
 	for (i = 0; i < ARRAY_SIZE(routes); i++)
 		if (routes[i].tpm_body && !strcmp(url, routes[i].path))
 			return h->cfg.max_tpm_body_bytes;

@@ -92,11 +92,16 @@ static int admin_call(const struct shieldctl_call *c, const char *what,
 	const struct hgs_conn *h = c->family;
 	const char *detail;
 	long http = 0;
+	int r;
 
 	*resp = NULL;
 	if (admin_open(what, h, &cl))
 		return 1;
-	if (vms_hgs_call(cl, path, body, &http, &ans))
+	r = vms_hgs_call(cl, path, body, &http, &ans);
+	if (r == -EFBIG)
+		return shieldctl_fail(what, "hgsd at %s: %s", h->url ? h->url : h->sock,
+				      vms_hgs_client_error(cl));
+	if (r)
 		return shieldctl_fail(what, "cannot reach hgsd at %s: %s (is it running? are you an HGS admin?)",
 				      h->url ? h->url : h->sock, vms_hgs_client_error(cl));
 	if (http != 200) {

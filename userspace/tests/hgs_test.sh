@@ -217,6 +217,19 @@ fails "kp new --require-placement kernel is refused" "--require-placement is hyp
 	$S kp new --owner owner.guardian --vm-id $VM --policy shielded --out x.kp --tk-out x.tk --require-placement kernel
 check "no output left by failures" sh -c 'for f in x.kp x.tk vm3.kp vm5.kp new.tk; do test ! -e $f || exit 1; done'
 
+# ---- bulk admin input (issue 19 item 6) ----
+# A `find /usr -type f -exec sha256sum` allow-list of 100,000 lines (10 MB)
+# goes through the admin socket in one request (max_admin_body_bytes) and
+# lists back; a typo'd line is named before anything is sent.
+awk 'BEGIN { for (i = 0; i < 100000; i++)
+	printf "%064x  /usr/lib/x86_64-linux-gnu/some/library/file-%06d.so\n", i + 1, i }' >bulk.txt
+check "100,000 sha256sum lines go through the admin socket in one request" sh -c \
+	"$S hgs tpm-digest add --kind allow bulk.txt >/dev/null && [ \$($S hgs tpm-digest list | grep -c '^allow	') -eq 100000 ]"
+sed '77777s/^./z/' bulk.txt >bulk-typo.txt
+fails "a typo in line 77,777 is named, before any size limit" "bulk-typo.txt:77777: not a SHA-256 digest" \
+	$S hgs tpm-digest add --kind allow bulk-typo.txt
+check "... and nothing was added by it" sh -c "[ \$($S hgs tpm-digest list | grep -c '^allow	') -eq 100000 ]"
+
 # ---- privilege separation ----
 KPID=$(pgrep -P "$PID" -x hgsd | head -1)
 check "the service keys live in a separate key process" test -n "$KPID"

@@ -12,7 +12,8 @@
 
 #include "vms_hgs_client.h"
 
-#define RESPONSE_MAX (16u << 20)
+/* the largest answer read: an admin list of 100,000 digests is ~20 MiB */
+#define RESPONSE_MAX (64u << 20)
 
 struct vms_hgs_client {
 	CURL *curl;
@@ -155,6 +156,11 @@ static int perform(struct vms_hgs_client *c, const char *path, const void *body,
 		curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
 	}
 	rc = curl_easy_perform(c->curl);
+	if (rc != CURLE_OK && c->overflow) {
+		snprintf(c->err, sizeof(c->err), "the answer is larger than %u MiB, more than this client reads",
+			 RESPONSE_MAX >> 20);
+		return -EFBIG;
+	}
 	if (rc != CURLE_OK) {
 		if (!c->err[0])
 			snprintf(c->err, sizeof(c->err), "%s", curl_easy_strerror(rc));

@@ -43,7 +43,8 @@ int vms_hgs_client_set_timeout(struct vms_hgs_client *c, long connect_ms,
  * GET (@req NULL) or POST @req (JSON) to @path. On 0, *http is the HTTP
  * status and *resp the JSON answer (json_decref it). Errors: -ECONNREFUSED
  * and other transport errors (vms_hgs_client_error() says which),
- * -EBADMSG when the answer is not a JSON object.
+ * -EBADMSG when the answer is not a JSON object, -EFBIG when it is over
+ * 64 MiB.
  */
 int vms_hgs_call(struct vms_hgs_client *c, const char *path, json_t *req,
 		 long *http, json_t **resp);
