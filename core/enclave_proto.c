@@ -405,7 +405,7 @@ int vms_ep_decode(const u8 *frame, size_t len, bool want_response,
 	type = vms_get_be16(frame + 6);
 	if (!!(type & VMS_EP_RESPONSE) != want_response)
 		return -EOPNOTSUPP;
-	type &= (u16)~VMS_EP_RESPONSE;
+	type &= 0x7fff;	/* without VMS_EP_RESPONSE */
 	if (!type || type > VMS_EP_TYPE_MAX)
 		return -EOPNOTSUPP;
 	m->type = type;

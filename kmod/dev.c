@@ -46,6 +46,13 @@ static long vms_ioc_get_info(void __user *uarg)
 	    !vms_u64_all_zero(info.reserved, ARRAY_SIZE(info.reserved)))
 		return -EINVAL;
 
+	/* placement hypervisor: ask the enclave for its key now */
+	if (vms_remote_active()) {
+		long ret = vms_remote_refresh();
+
+		if (ret)
+			return ret;
+	}
 	/* A changed report (e.g. lockdown raised) is measured before use. */
 	vms_report_measure_if_changed();
 	vms_isolation_read(&iso);
@@ -65,6 +72,7 @@ static long vms_ioc_get_info(void __user *uarg)
 		info.facts |= VMSHIELD_FACT_IMA_MEASURED;
 	vms_enclave_public_key(info.enclave_pk);
 	info.max_state_len = VMSHIELD_MAX_STATE_LEN;
+	vms_remote_info(&info);
 
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
@@ -283,6 +291,8 @@ static long vms_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return vms_ioc_seal(uarg);
 	case VMSHIELD_IOC_UNSEAL:
 		return vms_ioc_unseal(uarg);
+	case VMSHIELD_IOC_ENCLAVE_REPORT:
+		return vms_ioc_enclave_report(uarg);
 	}
 	return -ENOTTY;
 }

@@ -57,6 +57,8 @@ int vms_enclave_init(void)
 	struct vms_identity *id;
 	int ret;
 
+	if (vms_remote_active())
+		return 0;	/* no key of ours: the enclave is elsewhere */
 	/* usersize 0: no byte of these objects may be copied to userspace */
 	vms_secret_cache = kmem_cache_create("vmshield_secrets",
 					     sizeof(struct vms_identity), 0,
@@ -120,6 +122,10 @@ void vms_enclave_exit(void)
 
 void vms_enclave_public_key(u8 pk[32])
 {
+	if (vms_remote_active()) {
+		vms_remote_public_key(pk);
+		return;
+	}
 	down_read(&vms_identity_lock);
 	if (vms_identity)
 		memcpy(pk, vms_identity->pk, CURVE25519_KEY_SIZE);
@@ -154,6 +160,8 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	u8 tk[VMS_TK_LEN];
 	int ret;
 
+	if (vms_remote_active())
+		return vms_remote_open_release(blob, len, vm_id, out);
 	key = kmem_cache_zalloc(vms_vmkey_cache, GFP_KERNEL);
 	if (!key)
 		return -ENOMEM;
@@ -201,6 +209,10 @@ err:
 /* Wipe and free; called by the key type's destroy and free_preparse. */
 void vms_enclave_destroy(struct vms_vmkey *key)
 {
+	if (vms_remote_active()) {
+		vms_remote_destroy(key);
+		return;
+	}
 	if (!key)
 		return;
 	vms_seal_key_wipe(&key->sk);
@@ -212,6 +224,10 @@ void vms_enclave_destroy(struct vms_vmkey *key)
 /* Fail closed: wipe the derived key; every later use gets -EKEYREVOKED. */
 void vms_enclave_kill(struct vms_vmkey *key)
 {
+	if (vms_remote_active()) {
+		vms_remote_kill(key);
+		return;
+	}
 	mutex_lock(&key->seal_lock);
 	vms_seal_key_wipe(&key->sk);
 	WRITE_ONCE(key->dead, true);
@@ -227,6 +243,10 @@ void vms_enclave_kill(struct vms_vmkey *key)
  */
 void vms_enclave_key_info(struct vms_vmkey *key, struct vms_vmkey_info *info)
 {
+	if (vms_remote_active()) {
+		vms_remote_key_info(key, info);
+		return;
+	}
 	memset(info, 0, sizeof(*info));
 	memcpy(info->vm_id, key->vm_id, sizeof(info->vm_id));
 	memcpy(info->key_id, key->key_id, sizeof(info->key_id));
@@ -243,6 +263,8 @@ bool vms_enclave_key_digest_approved(struct vms_vmkey *key, const u8 d[32])
 	bool found = false;
 	unsigned int i;
 
+	if (vms_remote_active())
+		return vms_remote_key_digest_approved(key, d);
 	/* no early exit: the time taken does not say which entry matched */
 	for (i = 0; i < key->n_digests; i++)
 		found |= !crypto_memneq(key->digests[i], d, VMS_KR_DIGEST_LEN);
@@ -268,6 +290,8 @@ int vms_enclave_seal(struct vms_vmkey *key, u64 generation,
 {
 	int ret;
 
+	if (vms_remote_active())
+		return vms_remote_seal(key, generation, pt, ptlen, out, outlen);
 	mutex_lock(&key->seal_lock);
 	if (key->dead) {
 		ret = -EKEYREVOKED;
@@ -291,6 +315,8 @@ int vms_enclave_unseal(struct vms_vmkey *key, const u8 *blob, size_t len,
 {
 	int ret;
 
+	if (vms_remote_active())
+		return vms_remote_unseal(key, blob, len, out, outlen, generation);
 	/* one lock for every use: a kill never races a use of the PRK */
 	mutex_lock(&key->seal_lock);
 	if (key->dead)

@@ -30,9 +30,14 @@ static int __init vms_init(void)
 	vms_selftest_ok = true;
 	pr_info("crypto self-test: pass\n");
 
-	ret = vms_enclave_init();
+	/* the mailbox first: a bound device makes the placement hypervisor */
+	ret = vms_mailbox_init();
 	if (ret)
 		goto err_out;
+
+	ret = vms_enclave_init();
+	if (ret)
+		goto err_mailbox;
 
 	ret = vms_keytype_init();
 	if (ret)
@@ -46,7 +51,8 @@ static int __init vms_init(void)
 	if (ret)
 		goto err_dev;
 
-	pr_info("loaded, uapi %d, placement kernel\n", VMSHIELD_UAPI_VERSION);
+	pr_info("loaded, uapi %d, placement %s\n", VMSHIELD_UAPI_VERSION,
+		vms_remote_active() ? "hypervisor" : "kernel");
 	return 0;
 
 err_dev:
@@ -55,6 +61,8 @@ err_keytype:
 	vms_keytype_exit();
 err_enclave:
 	vms_enclave_exit();
+err_mailbox:
+	vms_mailbox_exit();
 err_out:
 	return ret;
 }
@@ -64,6 +72,8 @@ static void __exit vms_exit(void)
 	vms_dev_exit();
 	vms_keytype_exit();
 	vms_enclave_exit();
+	/* after the key type: destroying keys revokes them in the enclave */
+	vms_mailbox_exit();
 	vms_report_reset();
 	pr_info("unloaded: %lld vm keys created, %lld wiped; enclave identity wiped\n",
 		(long long)atomic64_read(&vms_keys_created),

@@ -179,7 +179,7 @@ int vms_enclave_handle(struct vms_enclave *e, const u8 *in, size_t inlen,
 		/* answer what we could read of the header, refusing it */
 		a.type = VMS_EP_PING;
 		if (inlen >= VMS_EP_HDR_LEN) {
-			u16 t = vms_get_be16(in + 6) & (u16)~VMS_EP_RESPONSE;
+			u16 t = vms_get_be16(in + 6) & 0x7fff;
 
 			if (t && t <= VMS_EP_TYPE_MAX)
 				a.type = t;
