@@ -58,7 +58,7 @@ int vms_enclave_init(void)
 	int ret;
 
 	if (vms_remote_active())
-		return 0;	/* no key of ours: the enclave is elsewhere */
+		return vms_remote_init();	/* the enclave is elsewhere */
 	/* usersize 0: no byte of these objects may be copied to userspace */
 	vms_secret_cache = kmem_cache_create("vmshield_secrets",
 					     sizeof(struct vms_identity), 0,

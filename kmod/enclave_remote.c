@@ -69,6 +69,19 @@ int vms_remote_refresh(void)
 	return ret;
 }
 
+/*
+ * At load: learn the enclave's key for the first isolation report. An
+ * enclave that is not up yet is no error: GET_INFO asks again.
+ */
+int vms_remote_init(void)
+{
+	int ret = vms_remote_refresh();
+
+	if (ret)
+		pr_warn("enclave not answering at load (%d): GET_INFO will ask again\n", ret);
+	return 0;
+}
+
 void vms_remote_public_key(u8 pk[32])
 {
 	spin_lock(&vms_remote_pk_lock);

@@ -98,6 +98,7 @@ void vms_mailbox_exit(void);
 int vms_mailbox_call(struct vms_ep_msg *q, struct vms_ep_msg *a, u8 **buf,
 		     size_t *buflen);
 void vms_mailbox_free(u8 *buf, size_t len);
+int vms_remote_init(void);
 int vms_remote_refresh(void);
 void vms_remote_public_key(u8 pk[32]);
 int vms_remote_open_release(const u8 *blob, size_t len, const u8 vm_id[16],

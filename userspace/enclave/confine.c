@@ -19,7 +19,8 @@ static const int vms_allowed[] = {
 	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime),
 	SCMP_SYS(getrandom), SCMP_SYS(futex), SCMP_SYS(brk), SCMP_SYS(munmap),
 	SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(rt_sigreturn),
-	SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit), SCMP_SYS(exit_group),
+	SCMP_SYS(rt_sigprocmask), SCMP_SYS(restart_syscall), /* after SIGSTOP */
+	SCMP_SYS(exit), SCMP_SYS(exit_group),
 	SCMP_SYS(accept4), SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(sendto),
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(sched_yield),
