@@ -313,6 +313,8 @@ TEST_F(hv, kcore_scan)
 	memset(&n, 0, sizeof(n));
 	vt_random(n.mask, sizeof(n.mask));
 	memcpy(n.pk, self->info.enclave_pk, 32);
+	/* a session keyring the child inherits, so this process possesses its key */
+	ASSERT_GT(keyctl_get_keyring_ID(KEY_SPEC_SESSION_KEYRING, 1), 0);
 	ASSERT_EQ(0, pipe(pfd));
 	pid = fork();
 	ASSERT_GE(pid, 0);
