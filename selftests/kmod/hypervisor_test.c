@@ -404,4 +404,37 @@ TEST_F(hv, enclave_faults_fail_closed)
 	EXPECT_EQ(-EKEYREVOKED, seal_unseal(self->fd, self->serial, NULL));
 }
 
+TEST_F(hv, garbage_answers_are_refused)
+{
+	struct vt_release rel;
+	struct vt_vm vm;
+	int i;
+
+	if (!hyp())
+		SKIP(return, "placement kernel");
+	ASSERT_EQ(0, enclave_ctl("garbage"));
+	/* every kind of garbage, several times: refused, nothing used */
+	for (i = 0; i < 10; i++) {
+		int r = seal_unseal(self->fd, self->serial, NULL);
+
+		EXPECT_TRUE(r == -EPROTO || r == -EHOSTDOWN) TH_LOG("seal: %d", r);
+	}
+	EXPECT_EQ(-1, ioctl(self->fd, VMSHIELD_IOC_GET_INFO, &(struct vmshield_info){ 0 }));
+	EXPECT_TRUE(errno == EPROTO || errno == EHOSTDOWN);
+	ASSERT_EQ(0, vt_vm_new(&vm, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, 600));
+	ASSERT_EQ(0, vt_release_build(&vm, self->info.enclave_pk, NULL, 0, &rel));
+	for (i = 0; i < 5; i++) {
+		long r = vt_add(vm.desc, &rel, KEY_SPEC_PROCESS_KEYRING);
+
+		EXPECT_TRUE(r == -EPROTO || r == -EHOSTDOWN) TH_LOG("add_key: %ld", r);
+	}
+	/* the real enclave back: a new key, working */
+	ASSERT_EQ(0, enclave_ctl("sane"));
+	ASSERT_EQ(0, vms_get_info(self->fd, &self->info));
+	ASSERT_EQ(0, vt_release_build(&vm, self->info.enclave_pk, NULL, 0, &rel));
+	self->serial = vt_add(vm.desc, &rel, KEY_SPEC_PROCESS_KEYRING);
+	ASSERT_GT(self->serial, 0);
+	EXPECT_EQ(0, seal_unseal(self->fd, self->serial, &vm));
+}
+
 TEST_HARNESS_MAIN
