@@ -287,7 +287,7 @@ static void make_key(int wfd, const uint8_t pk[32], const uint8_t mask[32])
 	_exit(write(wfd, &o, sizeof(o)) == sizeof(o) ? 0 : 1);
 }
 
-static bool init_on_free(void)
+static bool freed_pages_zeroed(void)
 {
 	char line[4096] = "";
 	FILE *f = fopen("/proc/cmdline", "r");
@@ -308,7 +308,7 @@ TEST_F(hv, kcore_scan)
 	int pfd[2], st;
 	pid_t pid;
 
-	if (!init_on_free())
+	if (!freed_pages_zeroed())
 		SKIP(return, "boot with init_on_free=1 (selftests/vm/run --append init_on_free=1)");
 	memset(&n, 0, sizeof(n));
 	vt_random(n.mask, sizeof(n.mask));
