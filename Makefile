@@ -160,7 +160,7 @@ demo: deps
 # Userspace directories already in kernel style and the checkpatch types
 # userspace may use (Documentation/testing.md); scripts/static-check.sh
 # checks the same list.
-USTYLE_DIRS := userspace/examples userspace/worker userspace/fuzz userspace/agent \
+USTYLE_DIRS := userspace/examples userspace/worker userspace/enclave userspace/fuzz userspace/agent \
 	userspace/hgsd userspace/shieldctl $(wildcard userspace/lib/*) userspace/bench \
 	userspace/tests selftests/kmod selftests/fabric selftests/worker
 USTYLE_IGNORE := VOLATILE,AVOID_EXTERNS

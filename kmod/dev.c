@@ -48,6 +48,12 @@ static long vms_ioc_get_info(void __user *uarg)
 	    !vms_u64_all_zero(info.reserved, ARRAY_SIZE(info.reserved)))
 		return -EINVAL;
 
+	/* placement hypervisor: ask the enclave for its key now */
+	if (vms_remote_active()) {
+		ret = vms_remote_refresh();
+		if (ret)
+			return ret;
+	}
 	/*
 	 * The identity at the current level (a new one if the level rose),
 	 * its report measured before anybody is shown it; the facts are the
@@ -79,6 +85,7 @@ static long vms_ioc_get_info(void __user *uarg)
 	if (vms_report_ima_recorded())
 		info.facts |= VMSHIELD_FACT_IMA_MEASURED;
 	info.max_state_len = VMSHIELD_MAX_STATE_LEN;
+	vms_remote_info(&info);
 
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
@@ -319,6 +326,8 @@ static long vms_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return vms_ioc_seal(uarg);
 	case VMSHIELD_IOC_UNSEAL:
 		return vms_ioc_unseal(uarg);
+	case VMSHIELD_IOC_ENCLAVE_REPORT:
+		return vms_ioc_enclave_report(uarg);
 	}
 	return -ENOTTY;
 }

@@ -123,6 +123,14 @@ int vms_enclave_identity(u8 pk[32], struct vms_isolation *iso)
 	struct vms_isolation now;
 
 	vms_isolation_read(&now);
+	if (vms_remote_active()) {
+		/* the key lives in the enclave, out of this kernel's reach */
+		if (pk)
+			vms_remote_public_key(pk);
+		if (iso)
+			*iso = now;
+		return 0;
+	}
 	down_read(&vms_identity_lock);
 	id = vms_identity;
 	if (id && id->iso.level >= now.level) {
@@ -162,6 +170,8 @@ int vms_enclave_init(void)
 {
 	int ret;
 
+	if (vms_remote_active())
+		return vms_remote_init();	/* the enclave is elsewhere */
 	/*
 	 * usersize 0: no byte of these objects may be copied to userspace.
 	 * VMS_SLAB_NO_MERGE (compat.h): never shared with another cache.
@@ -202,6 +212,10 @@ void vms_enclave_exit(void)
 
 void vms_enclave_public_key(u8 pk[32])
 {
+	if (vms_remote_active()) {
+		vms_remote_public_key(pk);
+		return;
+	}
 	if (vms_enclave_identity(pk, NULL))
 		memset(pk, 0, CURVE25519_KEY_SIZE);
 }
@@ -241,6 +255,8 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	u8 tk[VMS_TK_LEN];
 	int ret;
 
+	if (vms_remote_active())
+		return vms_remote_open_release(blob, len, vm_id, out);
 	ret = vms_kr_parse(blob, len, &b, &v);
 	if (ret)
 		return ret;
@@ -316,12 +332,18 @@ err:
  */
 int vms_enclave_commit(struct vms_vmkey *key)
 {
+	if (vms_remote_active())
+		return vms_remote_commit(key);
 	return vms_opened_record(key->opened);
 }
 
 /* Wipe and free; called by the key type's destroy and free_preparse. */
 void vms_enclave_destroy(struct vms_vmkey *key)
 {
+	if (vms_remote_active()) {
+		vms_remote_destroy(key);
+		return;
+	}
 	if (!key)
 		return;
 	vms_seal_key_wipe(&key->sk);
@@ -362,6 +384,10 @@ static int vms_enclave_expire_if_due(struct vms_vmkey *key)
 /* Fail closed: wipe the derived key; every later use gets -EKEYREVOKED. */
 void vms_enclave_kill(struct vms_vmkey *key)
 {
+	if (vms_remote_active()) {
+		vms_remote_kill(key);
+		return;
+	}
 	mutex_lock(&key->seal_lock);
 	vms_seal_key_wipe(&key->sk);
 	WRITE_ONCE(key->dead, true);
@@ -377,6 +403,10 @@ void vms_enclave_kill(struct vms_vmkey *key)
  */
 void vms_enclave_key_info(struct vms_vmkey *key, struct vms_vmkey_info *info)
 {
+	if (vms_remote_active()) {
+		vms_remote_key_info(key, info);
+		return;
+	}
 	memset(info, 0, sizeof(*info));
 	memcpy(info->vm_id, key->vm_id, sizeof(info->vm_id));
 	memcpy(info->key_id, key->key_id, sizeof(info->key_id));
@@ -395,6 +425,8 @@ bool vms_enclave_key_digest_approved(struct vms_vmkey *key, const u8 d[32])
 	bool found = false;
 	unsigned int i;
 
+	if (vms_remote_active())
+		return vms_remote_key_digest_approved(key, d);
 	/* no early exit: the time taken does not say which entry matched */
 	for (i = 0; i < key->n_digests; i++)
 		found |= !crypto_memneq(key->digests[i], d, VMS_KR_DIGEST_LEN);
@@ -420,6 +452,8 @@ int vms_enclave_seal(struct vms_vmkey *key, u64 generation,
 {
 	int ret;
 
+	if (vms_remote_active())
+		return vms_remote_seal(key, generation, pt, ptlen, out, outlen);
 	mutex_lock(&key->seal_lock);
 	vms_enclave_drop_if_stale(key);
 	if (key->dead) {
@@ -452,6 +486,8 @@ int vms_enclave_unseal(struct vms_vmkey *key, const u8 *blob, size_t len,
 {
 	int ret;
 
+	if (vms_remote_active())
+		return vms_remote_unseal(key, blob, len, out, outlen, generation);
 	/* one lock for every use: a kill never races a use of the PRK */
 	mutex_lock(&key->seal_lock);
 	vms_enclave_drop_if_stale(key);

@@ -34,9 +34,14 @@ static int __init vms_init(void)
 	if (ret)
 		goto err_out;
 
-	ret = vms_enclave_init();
+	/* the mailbox next: a bound device makes the placement hypervisor */
+	ret = vms_mailbox_init();
 	if (ret)
 		goto err_opened;
+
+	ret = vms_enclave_init();
+	if (ret)
+		goto err_mailbox;
 
 	ret = vms_keytype_init();
 	if (ret)
@@ -53,13 +58,16 @@ static int __init vms_init(void)
 	 */
 	vms_isolation_record_load();
 
-	pr_info("loaded, uapi %d, placement kernel\n", VMSHIELD_UAPI_VERSION);
+	pr_info("loaded, uapi %d, placement %s\n", VMSHIELD_UAPI_VERSION,
+		vms_remote_active() ? "hypervisor" : "kernel");
 	return 0;
 
 err_keytype:
 	vms_keytype_exit();
 err_enclave:
 	vms_enclave_exit();
+err_mailbox:
+	vms_mailbox_exit();
 err_opened:
 	vms_opened_exit();
 err_out:
@@ -71,6 +79,8 @@ static void __exit vms_exit(void)
 	vms_dev_exit();
 	vms_keytype_exit();
 	vms_enclave_exit();
+	/* after the key type: destroying keys revokes them in the enclave */
+	vms_mailbox_exit();
 	vms_opened_exit();
 	vms_report_reset();
 	pr_info("unloaded: %lld vm keys created, %lld wiped; enclave identity wiped\n",

@@ -11,6 +11,8 @@
  *   isolation.c   what the kernel proves about isolation; IMA measurement
  *   replay.c      the releases opened during this load (each opens once)
  *   prim_kernel.c the crypto primitives of core/ on the kernel crypto API
+ *   mailbox.c     placement hypervisor: the ivshmem mailbox PCI driver
+ *   enclave_remote.c placement hypervisor: the enclave as channel calls
  *   compat.h      kernel API drift (probes in Kbuild.compat)
  */
 #ifndef VMSHIELD_KMOD_H
@@ -103,5 +105,39 @@ int vms_worker_check(struct vms_vmkey *key);
 /* /dev/vmshield */
 int vms_dev_init(void);
 void vms_dev_exit(void);
+
+/*
+ * Placement hypervisor (enclave_remote.c, mailbox.c): when the mailbox
+ * device was bound at load, the enclave functions above become calls to
+ * vmshield-enclaved (Documentation/enclave-protocol.md); enclave.c
+ * dispatches to these at the top of each.
+ */
+struct vms_ep_msg;
+bool vms_remote_active(void);
+int vms_mailbox_init(void);
+void vms_mailbox_exit(void);
+int vms_mailbox_call(struct vms_ep_msg *q, struct vms_ep_msg *a, u8 **buf,
+		     size_t *buflen);
+void vms_mailbox_free(u8 *buf, size_t len);
+int vms_remote_init(void);
+int vms_remote_refresh(void);
+void vms_remote_public_key(u8 pk[32]);
+int vms_remote_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
+			    struct vms_vmkey **out);
+int vms_remote_commit(struct vms_vmkey *key);
+void vms_remote_destroy(struct vms_vmkey *key);
+void vms_remote_kill(struct vms_vmkey *key);
+void vms_remote_key_info(struct vms_vmkey *key, struct vms_vmkey_info *info);
+bool vms_remote_key_digest_approved(struct vms_vmkey *key, const u8 d[32]);
+int vms_remote_seal(struct vms_vmkey *key, u64 generation,
+		    const u8 *pt, size_t ptlen, u8 *out, size_t outlen);
+int vms_remote_unseal(struct vms_vmkey *key, const u8 *blob, size_t len,
+		      u8 *out, size_t outlen, u64 *generation);
+int vms_remote_report(const u8 nonce[32], u8 *body, u32 *body_len,
+		      u8 *sig, u32 *sig_len);
+/* GET_INFO's fields that differ in placement hypervisor (no-op in kernel) */
+void vms_remote_info(struct vmshield_info *info);
+/* VMSHIELD_IOC_ENCLAVE_REPORT (report_ioctl.c) */
+long vms_ioc_enclave_report(void __user *uarg);
 
 #endif /* VMSHIELD_KMOD_H */

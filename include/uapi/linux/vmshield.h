@@ -42,9 +42,23 @@
  *	Context: process context, any caller that can open the device.
  *	The report is computed by the kernel at the time of the call.
  *
+ *	In placement hypervisor (an enclave mailbox device was bound at load)
+ *	@placement is VMSHIELD_PLACEMENT_HYPERVISOR, @isolation_level
+ *	VMSHIELD_ISOLATION_HYPERVISOR, @enclave_pk the key the enclave
+ *	(vmshield-enclaved) answers now, @max_state_len its cap (1 MiB).
+ *
  *	Return: 0 on success, else -1 with errno:
- *	 EFAULT - @arg is not a valid user pointer.
- *	 EINVAL - @flags has an unknown bit, or a reserved field is not zero.
+ *	 EFAULT    - @arg is not a valid user pointer.
+ *	 EINVAL    - @flags has an unknown bit, or a reserved field is not zero.
+ *	 EHOSTDOWN - (placement hypervisor) the enclave did not answer within
+ *	             the module's bound (enclave_timeout_ms), or is not ready.
+ *	 EPROTO    - (placement hypervisor) the enclave's answer was malformed.
+ *
+ * In placement hypervisor every command and add_key() may also fail with
+ * EHOSTDOWN or EPROTO as above (the enclave is down, hung or answering
+ * garbage: nothing is used, no key state changes), and SEAL/UNSEAL with
+ * ENOBUFS (add_key: the enclave holds its maximum of keys) or EIO (the
+ * enclave failed internally). Documentation/enclave-protocol.md.
  *
  * VMSHIELD_IOC_SEAL - seal vTPM state under a loaded VM key.
  *
@@ -97,6 +111,22 @@
  *	                   for SEAL).
  *	 EBADMSG         - authentication failed: the blob was altered or
  *	                   sealed under another key. Counted per key.
+ *
+ * VMSHIELD_IOC_ENCLAVE_REPORT - the enclave's signed report for a nonce
+ *	(placement hypervisor; UAPI version 2).
+ *
+ *	Argument: struct vmshield_enclave_report. The enclave builds the
+ *	report (its public key, its program's digest, its boot id, the
+ *	platform id, @nonce) and the platform signs it; the agent sends both
+ *	to HGS. Context: process context; sleeps. Root only (the device).
+ *
+ *	Return: 0 on success, else -1 with errno:
+ *	 EFAULT     - @arg is not a valid user pointer.
+ *	 EINVAL     - @flags has an unknown bit, or a reserved field is not zero.
+ *	 EOPNOTSUPP - placement kernel (no platform signs for this enclave), or
+ *	              the enclave has no platform key.
+ *	 EHOSTDOWN  - the enclave did not answer within the bound.
+ *	 EPROTO     - the enclave's answer was malformed or too long.
  */
 #ifndef _UAPI_LINUX_VMSHIELD_H
 #define _UAPI_LINUX_VMSHIELD_H
@@ -104,12 +134,12 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define VMSHIELD_UAPI_VERSION		1
+#define VMSHIELD_UAPI_VERSION		2
 #define VMSHIELD_DEVICE_NAME		"vmshield"
 
 /* Where the enclave runs. */
 #define VMSHIELD_PLACEMENT_KERNEL	1	/* inside vmshield.ko */
-#define VMSHIELD_PLACEMENT_HYPERVISOR	2	/* in a hypervisor domain (future) */
+#define VMSHIELD_PLACEMENT_HYPERVISOR	2	/* in vmshield-enclaved, reached over a mailbox */
 
 /*
  * Isolation level the module claims, from weakest to strongest.
@@ -191,9 +221,40 @@ struct vmshield_seal {
 	__u64 reserved[2];
 };
 
+#define VMSHIELD_REPORT_NONCE_LEN	32
+#define VMSHIELD_REPORT_BODY_MAX	1024
+#define VMSHIELD_REPORT_SIG_MAX		72
+#define VMSHIELD_REPORT_FLAGS_ALL	0U	/* no input flag defined yet */
+
+/**
+ * struct vmshield_enclave_report - argument of VMSHIELD_IOC_ENCLAVE_REPORT
+ * @nonce:	in: the HGS nonce the report must carry.
+ * @flags:	in: must be 0.
+ * @body_len:	out: bytes of @body used.
+ * @sig_len:	out: bytes of @sig used.
+ * @reserved0:	in: must be 0.
+ * @body:	out: the report body, ASCII lines
+ *		(Documentation/enclave-protocol.md, "REPORT").
+ * @sig:	out: ECDSA P-256/SHA-256 signature over @body, DER, low-S, by
+ *		the platform attestation key.
+ * @reserved:	in: must be 0.
+ */
+struct vmshield_enclave_report {
+	__u8  nonce[VMSHIELD_REPORT_NONCE_LEN];
+	__u32 flags;
+	__u32 body_len;
+	__u32 sig_len;
+	__u32 reserved0;
+	__u8  body[VMSHIELD_REPORT_BODY_MAX];
+	__u8  sig[VMSHIELD_REPORT_SIG_MAX];
+	__u64 reserved[2];
+};
+
 #define VMSHIELD_IOC_MAGIC	0xB9
 #define VMSHIELD_IOC_GET_INFO	_IOWR(VMSHIELD_IOC_MAGIC, 0x00, struct vmshield_info)
 #define VMSHIELD_IOC_SEAL	_IOWR(VMSHIELD_IOC_MAGIC, 0x01, struct vmshield_seal)
 #define VMSHIELD_IOC_UNSEAL	_IOWR(VMSHIELD_IOC_MAGIC, 0x02, struct vmshield_seal)
+#define VMSHIELD_IOC_ENCLAVE_REPORT \
+	_IOWR(VMSHIELD_IOC_MAGIC, 0x03, struct vmshield_enclave_report)
 
 #endif /* _UAPI_LINUX_VMSHIELD_H */

@@ -29,3 +29,23 @@ int vms_dev_get_info(int fd, struct vmshield_info *info)
 		return -errno;
 	return 0;
 }
+
+int vms_dev_enclave_report(int fd, const uint8_t nonce[32],
+			   uint8_t body[VMSHIELD_REPORT_BODY_MAX], size_t *body_len,
+			   uint8_t sig[VMSHIELD_REPORT_SIG_MAX], size_t *sig_len)
+{
+	struct vmshield_enclave_report r;
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.nonce, nonce, sizeof(r.nonce));
+	if (ioctl(fd, VMSHIELD_IOC_ENCLAVE_REPORT, &r) < 0)
+		return -errno;
+	/* the module never says more than fits; check anyway */
+	if (r.body_len > sizeof(r.body) || r.sig_len > sizeof(r.sig))
+		return -EPROTO;
+	memcpy(body, r.body, r.body_len);
+	memcpy(sig, r.sig, r.sig_len);
+	*body_len = r.body_len;
+	*sig_len = r.sig_len;
+	return 0;
+}

@@ -418,6 +418,12 @@ static const char *any_msg(int e)
 		return open_msg(e);
 	case ENOSPC:
 		return "no space: an output buffer was too small (a library bug), or the disk is full";
+	case EHOSTDOWN:
+		return "the enclave (vmshield-enclaved, placement hypervisor) did not answer in time or is not running: check it on the machine that hosts it; nothing was used";
+	case EPROTO:
+		return "the enclave (placement hypervisor) answered something malformed: the call was refused; check vmshield-enclaved's log";
+	case EOPNOTSUPP:
+		return "not supported here: an enclave report needs placement hypervisor with a platform key";
 	}
 	return NULL;
 }

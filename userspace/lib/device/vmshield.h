@@ -22,6 +22,18 @@ void vms_dev_close(int fd);
 int vms_dev_get_info(int fd, struct vmshield_info *info);
 
 /*
+ * VMSHIELD_IOC_ENCLAVE_REPORT (placement hypervisor): the enclave's report
+ * for @nonce, signed by the platform. @body gets *@body_len bytes (at most
+ * VMSHIELD_REPORT_BODY_MAX; ASCII, not NUL-terminated), @sig *@sig_len
+ * bytes (DER ECDSA P-256, at most VMSHIELD_REPORT_SIG_MAX). 0 or a
+ * negative errno: -EOPNOTSUPP in placement kernel, -EHOSTDOWN when the
+ * enclave does not answer, -EPROTO when it answered garbage.
+ */
+int vms_dev_enclave_report(int fd, const uint8_t nonce[32],
+			   uint8_t body[VMSHIELD_REPORT_BODY_MAX], size_t *body_len,
+			   uint8_t sig[VMSHIELD_REPORT_SIG_MAX], size_t *sig_len);
+
+/*
  * Names for the values in struct vmshield_info ("unknown" for a value
  * without one). Defined once, with the isolation report that uses them,
  * by core/report.c, which libvmshield carries; declared here with plain C

@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hypervisor_test - the enclave placement as the rig booted it
+ * (selftests/vm/run --placement kernel|hypervisor; VMS_PLACEMENT says
+ * which), and the decisive secrecy test of issue 15.
+ *
+ *  - GET_INFO names the placement the rig set up (hypervisor: level
+ *    hypervisor, the 1 MiB cap);
+ *  - a release loads, state seals and unseals through the enclave, and the
+ *    blob opens in userspace with the TK (the enclave really used it);
+ *  - ENCLAVE_REPORT: a signed report naming the nonce and the enclave key
+ *    (hypervisor), EOPNOTSUPP (kernel);
+ *  - kcore_scan: at lockdown none, root reads all of RAM through
+ *    /proc/kcore and searches for the TK, the per-VM seal key (the HKDF
+ *    PRK the enclave derives from it) and the enclave's X25519 secret key
+ *    (32 bytes next to an occurrence of the public key whose X25519
+ *    product is that public key). Placement kernel is the positive
+ *    control: the PRK and the secret key must be found. Placement
+ *    hypervisor: none of them may be;
+ *  - enclave faults (hypervisor, through the rig's VMS_ENCLAVE_CTL lever):
+ *    hung (SIGSTOP) or killed, every call fails closed with EHOSTDOWN and
+ *    returns; resumed, it works again; restarted, old keys answer
+ *    EKEYREVOKED and GET_INFO names the new key.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include "common.h"
+#include "vmstest.h"
+#include "kselftest_harness.h"
+
+#define STATE_LEN 4096
+
+static bool hyp(void)
+{
+	const char *p = getenv("VMS_PLACEMENT");
+
+	return p && !strcmp(p, "hypervisor");
+}
+
+FIXTURE(hv) {
+	int fd;
+	struct vmshield_info info;
+	struct vt_vm vm;
+	long serial;
+};
+
+FIXTURE_SETUP(hv)
+{
+	struct vt_release rel;
+
+	self->fd = vt_open_dev();
+	ASSERT_GE(self->fd, 0);
+	ASSERT_EQ(0, vms_get_info(self->fd, &self->info));
+	ASSERT_EQ(0, vt_vm_new(&self->vm, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, 600));
+	ASSERT_EQ(0, vt_release_build(&self->vm, self->info.enclave_pk, NULL, 0, &rel));
+	self->serial = vt_add(self->vm.desc, &rel, KEY_SPEC_PROCESS_KEYRING);
+	ASSERT_GT(self->serial, 0) TH_LOG("add_key: %s", strerror((int)-self->serial));
+}
+
+FIXTURE_TEARDOWN(hv)
+{
+	close(self->fd);
+}
+
+static int seal_unseal(int fd, long serial, const struct vt_vm *vm)
+{
+	static uint8_t pt[STATE_LEN], blob[STATE_LEN + 96], back[STATE_LEN];
+	size_t n = sizeof(blob), m = sizeof(back);
+	uint64_t gen = 0;
+	int r;
+
+	vt_random(pt, sizeof(pt));
+	r = vt_seal(fd, (key_serial_t)serial, 5, pt, sizeof(pt), blob, &n);
+	if (r)
+		return r;
+	r = vt_unseal(fd, (key_serial_t)serial, blob, n, back, &m, &gen);
+	if (r)
+		return r;
+	if (m != sizeof(pt) || memcmp(back, pt, m) || gen != 5)
+		return -EBADE;
+	m = sizeof(back);
+	if (vm && vt_us_unseal(vm, blob, n, back, m, &gen))
+		return -EBADF;
+	return 0;
+}
+
+TEST_F(hv, placement_is_what_the_rig_set_up)
+{
+	if (hyp()) {
+		EXPECT_EQ(VMSHIELD_PLACEMENT_HYPERVISOR, self->info.placement);
+		EXPECT_EQ(VMSHIELD_ISOLATION_HYPERVISOR, self->info.isolation_level);
+		EXPECT_EQ(1U << 20, self->info.max_state_len);
+	} else {
+		EXPECT_EQ(VMSHIELD_PLACEMENT_KERNEL, self->info.placement);
+	}
+	EXPECT_FALSE(vms_all_zero(self->info.enclave_pk, 32));
+}
+
+TEST_F(hv, state_seals_and_unseals_through_the_enclave)
+{
+	EXPECT_EQ(0, seal_unseal(self->fd, self->serial, &self->vm));
+}
+
+TEST_F(hv, enclave_report)
+{
+	struct vmshield_enclave_report r;
+	char hex[65], line[80];
+
+	memset(&r, 0, sizeof(r));
+	vt_random(r.nonce, sizeof(r.nonce));
+	if (!hyp()) {
+		EXPECT_EQ(-1, ioctl(self->fd, VMSHIELD_IOC_ENCLAVE_REPORT, &r));
+		EXPECT_EQ(EOPNOTSUPP, errno);
+		return;
+	}
+	ASSERT_EQ(0, ioctl(self->fd, VMSHIELD_IOC_ENCLAVE_REPORT, &r)) TH_LOG("%s", strerror(errno));
+	ASSERT_LE(r.body_len, sizeof(r.body));
+	ASSERT_GE(r.sig_len, 8);
+	r.body[r.body_len - 1] = 0;	/* the last "\n" */
+	EXPECT_EQ(0, strncmp((char *)r.body, "vmshield-enclave-report v1\nplatform=emulated\n", 45));
+	vt_hex(r.nonce, 32, hex);
+	snprintf(line, sizeof(line), "\nnonce=%s\n", hex);
+	EXPECT_NE(NULL, strstr((char *)r.body, line));
+	vt_hex(self->info.enclave_pk, 32, hex);
+	snprintf(line, sizeof(line), "\nenclave_key=%s\n", hex);
+	EXPECT_NE(NULL, strstr((char *)r.body, line));
+	EXPECT_NE(NULL, strstr((char *)r.body, "\nplacement=hypervisor\n"));
+	/* reserved fields are checked */
+	r.reserved0 = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, VMSHIELD_IOC_ENCLAVE_REPORT, &r));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/*
+ * What the scan looks for, never in the clear in this process: the first
+ * byte of each secret and the rest XORed with a random mask. A child
+ * process made the secrets and exited; with init_on_free=1 its pages are
+ * zeroed when freed, so what the scan finds is live memory.
+ */
+struct needles {
+	uint8_t mask[32];
+	uint8_t tk0, prk0;
+	uint8_t tkm[32], prkm[32];
+	uint8_t pk[32];
+	bool tk_found, prk_found, sk_found;
+	unsigned int pk_hits;
+};
+
+static bool masked_at(const uint8_t *p, const uint8_t *end, uint8_t first,
+		      const uint8_t *masked, const uint8_t *mask)
+{
+	const uint8_t *q;
+	int i;
+
+	for (q = p; (q = memchr(q, first, (size_t)(end - q))); q++) {
+		if (end - q < 32)
+			return false;
+		for (i = 1; i < 32; i++)
+			if ((q[i] ^ mask[i]) != masked[i])
+				break;
+		if (i == 32)
+			return true;
+	}
+	return false;
+}
+
+static bool is_secret_of(const uint8_t cand[32], const uint8_t pk[32])
+{
+	uint8_t pub[32];
+	size_t len = sizeof(pub);
+	EVP_PKEY *k;
+	bool ok;
+
+	if (vms_all_zero(cand, 32))
+		return false;
+	k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, cand, 32);
+	if (!k)
+		return false;
+	ok = EVP_PKEY_get_raw_public_key(k, pub, &len) && !memcmp(pub, pk, 32);
+	EVP_PKEY_free(k);
+	return ok;
+}
+
+static void scan_chunk(struct needles *n, const uint8_t *p, size_t len, size_t lead)
+{
+	const uint8_t *q, *end = p + len;
+
+	if (masked_at(p, end, n->tk0, n->tkm, n->mask))
+		n->tk_found = true;
+	if (masked_at(p, end, n->prk0, n->prkm, n->mask))
+		n->prk_found = true;
+	for (q = p + lead; (q = memmem(q, (size_t)(end - q), n->pk, 32)); q++) {
+		const uint8_t *c;
+
+		n->pk_hits++;
+		/* the secret key within 256 bytes of the public one */
+		for (c = q - lead; c <= q + 256 && c + 32 <= end; c += 8)
+			if (c != q && is_secret_of(c, n->pk))
+				n->sk_found = true;
+	}
+}
+
+/* Read the RAM segments of /proc/kcore and scan them; 0 or -errno. */
+static int scan_kcore(struct needles *n, uint64_t *bytes)
+{
+	enum { CHUNK = 1 << 20, LEAD = 512 };
+	uint8_t *buf = malloc(CHUNK + LEAD);
+	Elf64_Ehdr eh;
+	int fd, i;
+
+	*bytes = 0;
+	fd = open("/proc/kcore", O_RDONLY);
+	if (fd < 0 || !buf)
+		return -errno;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
+		return -EIO;
+	for (i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		uint64_t off;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) != sizeof(ph))
+			return -EIO;
+		/*
+		 * RAM (the direct map), the kernel image and the modules area;
+		 * not the vmalloc and vmemmap windows (terabytes, and what
+		 * vmalloc holds here is plaintext state in transit, never a key)
+		 */
+		if (ph.p_type != PT_LOAD || ph.p_memsz > (4ULL << 30))
+			continue;
+		memset(buf, 0, LEAD);
+		for (off = 0; off < ph.p_memsz; off += CHUNK) {
+			size_t want = ph.p_memsz - off < CHUNK ? ph.p_memsz - off : CHUNK;
+			ssize_t got = pread(fd, buf + LEAD, want, (off_t)(ph.p_offset + off));
+
+			if (got <= 0)
+				break;
+			scan_chunk(n, buf, LEAD + (size_t)got, LEAD);
+			*bytes += (uint64_t)got;
+			memmove(buf, buf + (size_t)got, LEAD);
+		}
+	}
+	close(fd);
+	free(buf);
+	return 0;
+}
+
+struct child_out {
+	long serial;
+	uint8_t tk0, prk0;
+	uint8_t tkm[32], prkm[32];
+};
+
+/* The child: make a VM key, load it, hand over only masked needles. */
+static void make_key(int wfd, const uint8_t pk[32], const uint8_t mask[32])
+{
+	static const char salt[] = "vmshield sealed-state v1";
+	struct child_out o;
+	struct vt_release rel;
+	struct vt_vm vm;
+	uint8_t prk[32];
+	unsigned int len = 32;
+	int i;
+
+	memset(&o, 0, sizeof(o));
+	if (vt_vm_new(&vm, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, 600) ||
+	    vt_release_build(&vm, pk, NULL, 0, &rel))
+		_exit(1);
+	o.serial = vt_add(vm.desc, &rel, KEY_SPEC_SESSION_KEYRING);
+	if (!HMAC(EVP_sha256(), salt, (int)strlen(salt), vm.tk, 32, prk, &len))
+		_exit(1);
+	o.tk0 = vm.tk[0];
+	o.prk0 = prk[0];
+	for (i = 0; i < 32; i++) {
+		o.tkm[i] = vm.tk[i] ^ mask[i];
+		o.prkm[i] = prk[i] ^ mask[i];
+	}
+	OPENSSL_cleanse(&vm, sizeof(vm));
+	OPENSSL_cleanse(prk, sizeof(prk));
+	_exit(write(wfd, &o, sizeof(o)) == sizeof(o) ? 0 : 1);
+}
+
+static bool freed_pages_zeroed(void)
+{
+	char line[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	return strstr(line, "init_on_free=1") != NULL;
+}
+
+TEST_F(hv, kcore_scan)
+{
+	struct child_out o;
+	struct needles n;
+	uint64_t bytes;
+	int pfd[2], st;
+	pid_t pid;
+
+	if (!freed_pages_zeroed())
+		SKIP(return, "boot with init_on_free=1 (selftests/vm/run --append init_on_free=1)");
+	memset(&n, 0, sizeof(n));
+	vt_random(n.mask, sizeof(n.mask));
+	memcpy(n.pk, self->info.enclave_pk, 32);
+	/* a session keyring the child inherits, so this process possesses its key */
+	ASSERT_GT(keyctl_get_keyring_ID(KEY_SPEC_SESSION_KEYRING, 1), 0);
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		close(pfd[0]);
+		make_key(pfd[1], n.pk, n.mask);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(sizeof(o), read(pfd[0], &o, sizeof(o)));
+	close(pfd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_EQ(0, st);
+	ASSERT_GT(o.serial, 0);
+	n.tk0 = o.tk0;
+	n.prk0 = o.prk0;
+	memcpy(n.tkm, o.tkm, 32);
+	memcpy(n.prkm, o.prkm, 32);
+	/* the key is used: the seal key is derived and working */
+	ASSERT_EQ(0, seal_unseal(self->fd, o.serial, NULL));
+
+	ASSERT_EQ(0, scan_kcore(&n, &bytes)) TH_LOG("/proc/kcore: lockdown must be none");
+	TH_LOG("scanned %llu MiB: tk %d, seal key %d, enclave secret key %d, public key seen %u times",
+	       (unsigned long long)(bytes >> 20), n.tk_found, n.prk_found, n.sk_found, n.pk_hits);
+	ASSERT_GT(bytes, 64ULL << 20);
+	if (hyp()) {
+		EXPECT_FALSE(n.tk_found);
+		EXPECT_FALSE(n.prk_found);
+		EXPECT_FALSE(n.sk_found);
+	} else {
+		/* the positive control: the scan does find what the kernel holds */
+		EXPECT_TRUE(n.prk_found);
+		EXPECT_TRUE(n.sk_found);
+	}
+}
+
+/* Pull the rig's lever and wait for its acknowledgement. */
+static int enclave_ctl(const char *word)
+{
+	const char *ctl = getenv("VMS_ENCLAVE_CTL");
+	char ack[256], got[32] = "";
+	int i, fd;
+
+	snprintf(ack, sizeof(ack), "%s.ack", ctl);
+	unlink(ack);
+	fd = open(ctl, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, word, strlen(word)) != (ssize_t)strlen(word))
+		return -EIO;
+	close(fd);
+	for (i = 0; i < 300; i++) {
+		fd = open(ack, O_RDONLY);
+		if (fd >= 0) {
+			ssize_t r = read(fd, got, sizeof(got) - 1);
+
+			close(fd);
+			if (r > 0)
+				return 0;
+		}
+		usleep(100000);
+	}
+	return -ETIMEDOUT;
+}
+
+TEST_F(hv, enclave_faults_fail_closed)
+{
+	struct vmshield_info info;
+	uint8_t old_pk[32];
+
+	if (!hyp())
+		SKIP(return, "placement kernel");
+	ASSERT_EQ(0, seal_unseal(self->fd, self->serial, NULL));
+	/* hung: every call returns EHOSTDOWN (the bound), GET_INFO too */
+	ASSERT_EQ(0, enclave_ctl("stop"));
+	EXPECT_EQ(-EHOSTDOWN, seal_unseal(self->fd, self->serial, NULL));
+	EXPECT_EQ(-1, ioctl(self->fd, VMSHIELD_IOC_GET_INFO, &(struct vmshield_info){ 0 }));
+	EXPECT_EQ(EHOSTDOWN, errno);
+	/* resumed: the same key works again (late answers were ignored) */
+	ASSERT_EQ(0, enclave_ctl("cont"));
+	EXPECT_EQ(0, seal_unseal(self->fd, self->serial, NULL));
+	/* killed */
+	ASSERT_EQ(0, enclave_ctl("kill"));
+	EXPECT_EQ(-EHOSTDOWN, seal_unseal(self->fd, self->serial, NULL));
+	/* restarted: a new enclave key; the old key is gone for good */
+	memcpy(old_pk, self->info.enclave_pk, 32);
+	ASSERT_EQ(0, enclave_ctl("restart"));
+	ASSERT_EQ(0, vms_get_info(self->fd, &info));
+	EXPECT_NE(0, memcmp(old_pk, info.enclave_pk, 32));
+	EXPECT_EQ(-EKEYREVOKED, seal_unseal(self->fd, self->serial, NULL));
+}
+
+TEST_F(hv, garbage_answers_are_refused)
+{
+	struct vt_release rel;
+	struct vt_vm vm;
+	int i;
+
+	if (!hyp())
+		SKIP(return, "placement kernel");
+	ASSERT_EQ(0, enclave_ctl("garbage"));
+	/* every kind of garbage, several times: refused, nothing used */
+	for (i = 0; i < 10; i++) {
+		int r = seal_unseal(self->fd, self->serial, NULL);
+
+		EXPECT_TRUE(r == -EPROTO || r == -EHOSTDOWN) TH_LOG("seal: %d", r);
+	}
+	EXPECT_EQ(-1, ioctl(self->fd, VMSHIELD_IOC_GET_INFO, &(struct vmshield_info){ 0 }));
+	EXPECT_TRUE(errno == EPROTO || errno == EHOSTDOWN);
+	ASSERT_EQ(0, vt_vm_new(&vm, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, 600));
+	ASSERT_EQ(0, vt_release_build(&vm, self->info.enclave_pk, NULL, 0, &rel));
+	for (i = 0; i < 5; i++) {
+		long r = vt_add(vm.desc, &rel, KEY_SPEC_PROCESS_KEYRING);
+
+		EXPECT_TRUE(r == -EPROTO || r == -EHOSTDOWN) TH_LOG("add_key: %ld", r);
+	}
+	/* the real enclave back: a new key, working */
+	ASSERT_EQ(0, enclave_ctl("sane"));
+	ASSERT_EQ(0, vms_get_info(self->fd, &self->info));
+	ASSERT_EQ(0, vt_release_build(&vm, self->info.enclave_pk, NULL, 0, &rel));
+	self->serial = vt_add(vm.desc, &rel, KEY_SPEC_PROCESS_KEYRING);
+	ASSERT_GT(self->serial, 0);
+	EXPECT_EQ(0, seal_unseal(self->fd, self->serial, &vm));
+}
+
+TEST_HARNESS_MAIN

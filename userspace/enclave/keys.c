@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keys.c - the enclave's identity and the VM keys it holds: open a key
+ * release, keep the seal key it yields under a handle, revoke, expire
+ * (CLOCK_BOOTTIME of this machine, which the guarded host cannot set),
+ * and wipe everything at the end. The same rules as kmod/enclave.c.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "enclave.h"
+
+u64 vms_enclave_boottime_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts))
+		abort();	/* no clock: never guess an expiry */
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+int vms_enclave_init(struct vms_enclave *e)
+{
+	u8 prefix[4];
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	e->now_ns = vms_enclave_boottime_ns;
+	r = vms_prim_random(e->sk, sizeof(e->sk));
+	if (!r)
+		r = vms_prim_x25519_base(e->pk, e->sk);
+	if (!r)
+		r = vms_prim_random(e->boot_id, sizeof(e->boot_id));
+	if (!r)
+		r = vms_prim_random(prefix, sizeof(prefix));
+	if (r) {
+		vms_prim_wipe(e, sizeof(*e));
+		return r;
+	}
+	e->handle_prefix = vms_get_be32(prefix);
+	e->next_handle = 1;
+	return 0;
+}
+
+static void vms_ekey_free(struct vms_ekey *k)
+{
+	if (!k)
+		return;
+	vms_seal_key_wipe(&k->sk);
+	vms_prim_wipe(k, sizeof(*k));
+	free(k);
+}
+
+void vms_enclave_wipe(struct vms_enclave *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMS_ENCLAVE_MAX_KEYS; i++)
+		vms_ekey_free(e->keys[i]);
+	vms_prim_wipe(e->sk, sizeof(e->sk));
+	memset(e->keys, 0, sizeof(e->keys));
+	e->n_keys = 0;
+}
+
+/* The slot of a handle: its low 32 bits minus one, modulo the table. */
+static struct vms_ekey **vms_enclave_slot(struct vms_enclave *e, u64 handle)
+{
+	struct vms_ekey **s;
+
+	if ((u32)(handle >> 32) != e->handle_prefix || !(u32)handle)
+		return NULL;
+	s = &e->keys[((u32)handle - 1) % VMS_ENCLAVE_MAX_KEYS];
+	return *s && (*s)->handle == handle ? s : NULL;
+}
+
+struct vms_ekey *vms_enclave_find(struct vms_enclave *e, u64 handle)
+{
+	struct vms_ekey **s = vms_enclave_slot(e, handle);
+
+	return s ? *s : NULL;
+}
+
+/* Free the keys whose lifetime is over, so they do not hold slots. */
+static void vms_enclave_reap(struct vms_enclave *e, u64 now)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMS_ENCLAVE_MAX_KEYS; i++) {
+		struct vms_ekey *k = e->keys[i];
+
+		if (k && k->sk.expires_ns && now >= k->sk.expires_ns) {
+			vms_ekey_free(k);
+			e->keys[i] = NULL;
+			e->n_keys--;
+		}
+	}
+}
+
+int vms_enclave_load(struct vms_enclave *e, const u8 vm_id[16],
+		     const u8 *blob, size_t len, struct vms_ekey **out)
+{
+	struct vms_kr_binding b;
+	struct vms_ekey *k;
+	u8 tk[VMS_TK_LEN];
+	u64 now = e->now_ns();
+	unsigned int tries;
+	int r;
+
+	vms_enclave_reap(e, now);
+	if (e->n_keys >= VMS_ENCLAVE_MAX_KEYS)
+		return -ENOBUFS;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	r = vms_kr_open(blob, len, e->sk, e->pk, vm_id, NULL, &b, tk);
+	if (!r)
+		r = vms_seal_key_init(&k->sk, tk, b.vm_id, b.key_id,
+				      b.lifetime_s, now);
+	vms_prim_wipe(tk, sizeof(tk));
+	if (r) {
+		vms_ekey_free(k);
+		return r;
+	}
+	k->policy = b.policy;
+	k->lifetime_s = b.lifetime_s;
+	k->n_digests = b.n_digests;
+	memcpy(k->digests, b.digests, (size_t)b.n_digests * VMS_KR_DIGEST_LEN);
+
+	/* a free slot: the counter walks the table, skipping used slots */
+	for (tries = 0; tries < VMS_ENCLAVE_MAX_KEYS; tries++) {
+		u32 low = e->next_handle++;
+
+		if (!e->next_handle)
+			e->next_handle = 1;
+		if (!e->keys[(low - 1) % VMS_ENCLAVE_MAX_KEYS]) {
+			k->handle = (u64)e->handle_prefix << 32 | low;
+			e->keys[(low - 1) % VMS_ENCLAVE_MAX_KEYS] = k;
+			e->n_keys++;
+			*out = k;
+			return 0;
+		}
+	}
+	vms_ekey_free(k);
+	return -ENOBUFS;
+}
+
+int vms_enclave_revoke(struct vms_enclave *e, u64 handle)
+{
+	struct vms_ekey **s = vms_enclave_slot(e, handle);
+
+	if (!s)
+		return -EKEYREVOKED;
+	vms_ekey_free(*s);
+	*s = NULL;
+	e->n_keys--;
+	return 0;
+}
