@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # A boot that differs from the baseline: this boot has the NIC's iPXE
 # option ROM (rig --nic-rom), which SeaBIOS measures into PCR 2; boot 1
-# had none and 10-tpm-attest registered its log as the class's baseline.
+# had none and reboot/02-tpm-attest registered its log as the class's baseline.
 # The agent prints this boot's EK, the admin registers it (host
 # fabric-ima); the attestation is refused with TpmBaselineMismatch naming
 # the first event that differs (PCR 2, EV_EVENT_TAG). The admin approves
 # this boot as a baseline of its own and the agent attests.
-# Needs boot 1's 10-tpm-attest (the class's first baseline).
+# Needs boot 2's 02-tpm-attest (the class's first baseline).
 . "$(dirname "$0")/../tests/lib.sh"
 plan 6
 

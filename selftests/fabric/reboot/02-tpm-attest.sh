@@ -7,7 +7,7 @@
 # tpm-baseline-add); the agent attests in TPM mode (certificate mode tpm,
 # binding ima-entry, kernel-locked) and a KP that demands TPM mode is
 # released to the approved worker, whose sealed state opens.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../tests/lib.sh"
 plan 10
 
 grep -q '\[confidentiality\]' /sys/kernel/security/lockdown ||

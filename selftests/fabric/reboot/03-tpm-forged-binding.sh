@@ -4,11 +4,11 @@
 # tpm, curl) with an enclave key of its own in the qualifying data and a
 # report naming that key. The TPM quotes it faithfully, but the kernel's
 # own IMA entry names the module's key: HGS refuses with ImaReportMismatch
-# and certifies nothing. Needs 10-tpm-attest (EK registered, baseline).
+# and certifies nothing. Needs 02-tpm-attest (EK registered, baseline).
 # Root extending PCR 10 by hand as well needs a boot of its own (it breaks
 # PCR 10 for every later attestation): appraise/02-forged-pcr10.sh.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/tpmlib.sh"
+. "$(dirname "$0")/../tests/lib.sh"
+. "$(dirname "$0")/../tests/tpmlib.sh"
 plan 4
 
 check "HGS gives root a challenge for the registered EK; the TPM activates its credential" \

@@ -7,8 +7,8 @@
 # fails (PolicyImaViolation) until the admin lets violations be. Then the
 # agent attests. Then root runs an executable nobody approved: the next
 # attestation is refused (PolicyExecutableNotAllowed) and the detail
-# names the file. Needs 10-tpm-attest (EK registered, baseline).
-. "$(dirname "$0")/lib.sh"
+# names the file. Needs 02-tpm-attest (EK registered, baseline).
+. "$(dirname "$0")/../tests/lib.sh"
 plan 9
 
 A=$F/tpm/allow.txt
