@@ -150,7 +150,9 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@$(REPO)/scripts/bench.sh
 
-fuzz:
+# After userspace: both build the libraries, and two makes writing one
+# archive at once (make -j all fuzz) race (ld: cannot find libvms-util.a).
+fuzz: userspace
 	$(MAKE) -C userspace fuzz
 
 demo: deps
