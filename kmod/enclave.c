@@ -210,16 +210,6 @@ void vms_enclave_exit(void)
 	vms_secret_cache = NULL;
 }
 
-void vms_enclave_public_key(u8 pk[32])
-{
-	if (vms_remote_active()) {
-		vms_remote_public_key(pk);
-		return;
-	}
-	if (vms_enclave_identity(pk, NULL))
-		memset(pk, 0, CURVE25519_KEY_SIZE);
-}
-
 /* The clock for key lifetimes: boot time, which root cannot set. */
 static u64 vms_now_ns(void)
 {

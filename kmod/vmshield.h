@@ -65,7 +65,6 @@ struct vms_vmkey_info {
 int vms_enclave_init(void);
 void vms_enclave_exit(void);
 int vms_enclave_identity(u8 pk[32], struct vms_isolation *iso);
-void vms_enclave_public_key(u8 pk[32]);
 bool vms_selftest_passed(void);
 int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 			     struct vms_vmkey **out);

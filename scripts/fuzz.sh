@@ -18,13 +18,6 @@ mkdir -p "$OUT"
 DATA="$REPO/userspace/tests/data/tpm"
 SECS=${FUZZ_SECONDS:-20}
 RUNS=${FUZZ_RUNS:-0}
-if ((RUNS > 0)); then
-	limit=(-runs="$RUNS") what="$RUNS runs"
-elif ((SECS > 0)); then
-	limit=(-max_total_time="$SECS") what="${SECS}s"
-else
-	limit=(-runs=0) what="replay"
-fi
 
 echo "TAP version 13"
 if ! make -s -C "$REPO/userspace" fuzz >"$OUT.build.log" 2>&1; then
@@ -67,7 +60,13 @@ if [[ ${FUZZ_BUDGET:-} =~ ^[0-9]+$ ]] && ((FUZZ_BUDGET > 0 && ${#names[@]} > 0 &
 	waves=$(((${#names[@]} + jobs_max - 1) / jobs_max))
 	SECS=$((FUZZ_BUDGET / waves))
 	((SECS >= 5)) || SECS=5
+fi
+if ((RUNS > 0)); then
+	limit=(-runs="$RUNS") what="$RUNS runs"
+elif ((SECS > 0)); then
 	limit=(-max_total_time="$SECS") what="${SECS}s"
+else
+	limit=(-runs=0) what="replay"
 fi
 
 # fuzz_one N NAME: run one harness; its TAP lines on stdout
