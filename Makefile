@@ -7,14 +7,18 @@
 #   make module        vmshield.ko alone (KVER); make userspace, make selftests
 #   make module-alt    vmshield.ko for the second kernel (KVER_ALT), in build/kmod/
 #   make check         deps, the build, then the tiers check-unit, check-san,
-#                      check-rig and check-fabric; a summary with each tier's
-#                      time and the total (budget 15 min on 2 cores, no KVM)
-#   make check-unit    unit tests, checkpatch, systemd units, docs, fuzz corpus
-#                      replay (under a minute once built)
+#                      check-static, check-rig and check-fabric; a summary
+#                      with each tier's time and the total (budget 15 min
+#                      on 2 cores, no KVM)
+#   make check-unit    unit tests, systemd units, docs, fuzz corpus replay,
+#                      install, man pages (under a minute once built)
 #   make check-san     ASan+UBSan build: unit and hgsd tests, fuzzing (40 s
 #                      of wall time shared by all harnesses)
-#   make check-rig     kbuild and DKMS (both kernels), sparse, the rig's
-#                      verdict tests, the module tests in the rig (both kernels)
+#   make check-static  checkpatch on every file, the module's W=1 builds
+#                      (both kernels), sparse
+#   make check-rig     DKMS (both kernels), the rig's verdict tests, the
+#                      module tests in the rig (both kernels), placement
+#                      hypervisor
 #   make check-rig-self  all the rig's own tests (run it when selftests/vm changes)
 #   make check-fabric  fabric end to end, worker tests, crash tests (3 rounds;
 #                      2 through vmshield-worker serve)
@@ -56,7 +60,7 @@ KSFT_DIR := $(BUILD)/kselftest
 CHECKPATCH := $(BUILD)/linux-tools/scripts/checkpatch.pl
 
 .PHONY: all deps module module-alt userspace selftests check check-unit \
-	check-san check-rig check-rig-self check-fabric soak demo bench fuzz style \
+	check-san check-static check-rig check-rig-self check-fabric soak demo bench fuzz style \
 	style-strict sparse clean help install install-dkms deb check-pkg man
 
 all: module userspace selftests
@@ -112,9 +116,13 @@ selftests: userspace $(KSFT_DIR)/kselftest_harness.h
 BUILD_JOBS ?= $(shell nproc)
 PMAKE := $(MAKE) --no-print-directory -j$(BUILD_JOBS)
 
-check-unit: $(CHECKPATCH)
+check-unit:
 	@$(PMAKE) userspace fuzz
 	@$(REPO)/scripts/check.sh unit
+
+check-static: $(CHECKPATCH)
+	@$(PMAKE) module
+	@$(REPO)/scripts/check.sh static
 
 check-san:
 	@$(PMAKE) fuzz
@@ -144,7 +152,7 @@ check: deps
 	@export VMS_CHECK_START=$$(date +%s); \
 	$(PMAKE) all fuzz $(CHECKPATCH) && \
 	$(PMAKE) -C userspace SAN=1 all && \
-	$(REPO)/scripts/check.sh unit san rig fabric
+	$(REPO)/scripts/check.sh unit san static rig fabric
 
 bench: deps
 	@$(MAKE) --no-print-directory all

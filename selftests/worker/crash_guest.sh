@@ -17,9 +17,17 @@
 #              is there, then write NV through it (vmm_probe.py plays the
 #              guest's VMM) until QEMU is killed; "acked N" per answer
 #   serve-verify only that check
+#   both-provision, both-round, both-verify
+#              the two at once, each on its own state file (the worker's
+#              vm01.state, serve's vm01-serve.state): one kill of QEMU
+#              crashes both (make check: half the boots of running them
+#              one after the other)
 #
 # Results go to $CRASH_SHARE/CRASH_TAG.result (the guest may die before
-# its TAP is read); the worker's output to $CRASH_SHARE/CRASH_TAG.worker.
+# its TAP is read): "OK generation G counter C" for the worker, "OK value V
+# generation G" for serve; the worker's output to CRASH_TAG.worker, serve's
+# NV writes to CRASH_TAG.worker (serve alone) or CRASH_TAG.serve-worker
+# (both).
 set -u -o pipefail
 if [[ -z ${CRASH_SESSION:-} ]]; then
 	export CRASH_SESSION=1
@@ -34,7 +42,14 @@ T=$(mktemp -d)
 VMID=$(cat "$SHARE/vm.id") KEYID=$(cat "$SHARE/key.id") TEXT=$(cat "$SHARE/tag")
 STATE=$SHARE/vm01.state
 
-fail() { echo "FAIL $*" >>"$RES"; echo "not ok 1 $*"; echo "1..1"; exit 1; }
+TN=0
+pass() { TN=$((TN + 1)); echo "ok $TN $*"; }
+fail() {
+	echo "FAIL $*" >>"$RES"
+	echo "not ok $((TN + 1)) $*"
+	echo "1..$((TN + 1))"
+	exit 1
+}
 
 enclave_public "$T/enclave.pub" locked || fail "host is not kernel-locked"
 make_release "$T/rel" "$VMID" "$KEYID" "$SHARE/vm.tk" shielded "$T/enclave.pub" \
@@ -43,55 +58,87 @@ KEY=$(load_release "$VMID" "$T/rel") || fail "cannot load the key release"
 
 # --- through serve ---------------------------------------------------------------
 NV=0x01500020
-if [[ $MODE == serve-* ]]; then
-	SOCK=/run/crash-serve.ctrl PY=$REPO/selftests/worker/vmm_probe.py
-	"$WORKER" serve --vm "$VMID" --state "$STATE" --key "$KEY" \
-		--min-generation "${CRASH_ACK_GEN:-0}" \
-		--ctrl "type=unixio,path=$SOCK" >"$SHARE/$TAG.serve" 2>&1 &
-	for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.1; done
-	python3 "$PY" "$SOCK" init 2>>"$SHARE/$TAG.serve" ||
+# serve_part STATE ROUND ACKS: start serve on STATE, check the NV value the
+# last boot acknowledged; with ROUND=1 write NV through it, "acked N" per
+# answer into ACKS, in the background
+serve_part() {
+	local state=$1 round=$2 acks=$3 sock=/run/crash-serve.ctrl
+	local py=$REPO/selftests/worker/vmm_probe.py v n gen
+
+	"$WORKER" serve --vm "$VMID" --state "$state" --key "$KEY" \
+		--min-generation "${CRASH_SERVE_ACK_GEN:-${CRASH_ACK_GEN:-0}}" \
+		--ctrl "type=unixio,path=$sock" >"$SHARE/$TAG.serve" 2>&1 &
+	for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.1; done
+	python3 "$py" "$sock" init 2>>"$SHARE/$TAG.serve" ||
 		fail "serve: $(tail -1 "$SHARE/$TAG.serve")"
 	n=-1
 	if [[ -n ${CRASH_ACK_VALUE:-} ]]; then
-		v=$(python3 "$PY" "$SOCK" nvread $NV 16 2>>"$SHARE/$TAG.serve" | tr -d '\0')
+		v=$(python3 "$py" "$sock" nvread $NV 16 2>>"$SHARE/$TAG.serve" | tr -d '\0')
 		[[ $v =~ ^value\ ([0-9]+)$ ]] || fail "NV holds '$v', not a value"
 		n=${BASH_REMATCH[1]}
 		((n >= CRASH_ACK_VALUE)) ||
 			fail "NV holds value $n, below the acknowledged $CRASH_ACK_VALUE"
 	fi
-	gen=$("$WORKER" status --state "$STATE" | sed -n 's/.*generation=\([0-9]*\).*/\1/p')
+	gen=$("$WORKER" status --state "$state" | sed -n 's/.*generation=\([0-9]*\).*/\1/p')
 	echo "OK value $n generation $gen" >>"$RES"
-	echo "ok 1 through serve: NV value $n, generation $gen"
-	if [[ $MODE != serve-round ]]; then
-		python3 "$PY" "$SOCK" shutdown
-		echo "1..1"
-		exit 0
+	pass "through serve: NV value $n, generation $gen"
+	if ((!round)); then
+		python3 "$py" "$sock" shutdown
+		return 0
 	fi
-	exec python3 "$PY" "$SOCK" nvwrite-loop $NV 1000000 $((n + 1)) \
-		>"$SHARE/$TAG.worker" 2>&1
-fi
+	python3 "$py" "$sock" nvwrite-loop $NV 1000000 $((n + 1)) >"$acks" 2>&1 &
+}
 
-if [[ $MODE == provision ]]; then
-	"$WORKER" provision --vm "$VMID" --state "$STATE" --key "$KEY" \
-		--nv-text "$TEXT" >"$SHARE/$TAG.worker" 2>&1 ||
-		fail "provision: $(tail -1 "$SHARE/$TAG.worker")"
+# provision_part STATE OUT
+provision_part() {
+	"$WORKER" provision --vm "$VMID" --state "$1" --key "$KEY" \
+		--nv-text "$TEXT" >"$2" 2>&1 || fail "provision: $(tail -1 "$2")"
+}
+
+# worker_part ROUND: the last good state unseals, with the tag and a counter
+# of at least the acknowledged one; with ROUND=1 then seal as fast as
+# possible until the outer side kills QEMU
+worker_part() {
+	local round=$1 gen ctr
+
+	"$WORKER" resume --vm "$VMID" --state "$STATE" --key "$KEY" --expect "$TEXT" \
+		--min-generation "${CRASH_ACK_GEN:-0}" >"$SHARE/$TAG.verify" 2>&1 ||
+		fail "resume: $(grep -v 'memory locked' "$SHARE/$TAG.verify" | tail -1)"
+	gen=$(sed -n 's/.*unsealed state generation \([0-9]*\).*/\1/p' "$SHARE/$TAG.verify")
+	ctr=$(sed -n 's/.*NV counter 0x01500017 = \([0-9]*\)$/\1/p' "$SHARE/$TAG.verify")
+	[[ -n $gen && -n $ctr ]] || fail "resume printed no generation or counter"
+	(( ctr >= ${CRASH_ACK_COUNTER:-0} )) ||
+		fail "counter $ctr is below the acknowledged ${CRASH_ACK_COUNTER:-0}"
+	echo "OK generation $gen counter $ctr" >>"$RES"
+	pass "state generation $gen unsealed, counter $ctr"
+	((round)) || return 0
+	echo "1..$TN"
+	exec "$WORKER" run --vm "$VMID" --state "$STATE" --key "$KEY" \
+		--reseal-every 0 >"$SHARE/$TAG.worker" 2>&1
+}
+
+SSTATE=$SHARE/vm01-serve.state
+case $MODE in
+provision)
+	provision_part "$STATE" "$SHARE/$TAG.worker"
 	echo "OK provisioned generation 1" >>"$RES"
-	echo "ok 1 provisioned"; echo "1..1"
-	exit 0
-fi
-
-"$WORKER" resume --vm "$VMID" --state "$STATE" --key "$KEY" --expect "$TEXT" \
-	--min-generation "${CRASH_ACK_GEN:-0}" >"$SHARE/$TAG.verify" 2>&1 ||
-	fail "resume: $(grep -v 'memory locked' "$SHARE/$TAG.verify" | tail -1)"
-gen=$(sed -n 's/.*unsealed state generation \([0-9]*\).*/\1/p' "$SHARE/$TAG.verify")
-ctr=$(sed -n 's/.*NV counter 0x01500017 = \([0-9]*\)$/\1/p' "$SHARE/$TAG.verify")
-[[ -n $gen && -n $ctr ]] || fail "resume printed no generation or counter"
-((ctr >= ${CRASH_ACK_COUNTER:-0})) ||
-	fail "counter $ctr is below the acknowledged ${CRASH_ACK_COUNTER:-0}"
-echo "OK generation $gen counter $ctr" >>"$RES"
-echo "ok 1 state generation $gen unsealed, counter $ctr"
-[[ $MODE == round ]] || { echo "1..1"; exit 0; }
-
-# Seal as fast as possible until the outer side kills QEMU.
-exec "$WORKER" run --vm "$VMID" --state "$STATE" --key "$KEY" \
-	--reseal-every 0 >"$SHARE/$TAG.worker" 2>&1
+	pass provisioned ;;
+both-provision)
+	provision_part "$STATE" "$SHARE/$TAG.worker"
+	provision_part "$SSTATE" "$SHARE/$TAG.serve-worker"
+	echo "OK provisioned generation 1" >>"$RES"
+	pass "provisioned, both state files" ;;
+serve-round | serve-verify)
+	# serve alone keeps the worker's file name, as before
+	serve_part "$STATE" $([[ $MODE == serve-round ]] && echo 1 || echo 0) "$SHARE/$TAG.worker"
+	[[ $MODE == serve-round ]] && echo "1..$TN" && wait && exit 0 ;;
+round | verify)
+	worker_part $([[ $MODE == round ]] && echo 1 || echo 0) ;;
+both-round | both-verify)
+	r=$([[ $MODE == both-round ]] && echo 1 || echo 0)
+	serve_part "$SSTATE" "$r" "$SHARE/$TAG.serve-worker"
+	worker_part "$r" ;;
+*)
+	fail "unknown CRASH_MODE $MODE" ;;
+esac
+echo "1..$TN"

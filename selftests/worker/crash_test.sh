@@ -20,6 +20,9 @@
 # acknowledged, then writes NV through serve (vmm_probe.py) as fast as it
 # can until QEMU is killed; an NV write counts as acknowledged once its
 # answer came back ("acked N"): serve answers only after the seal.
+# CRASH_BOTH=1 does both in every boot, each on its own state file, and
+# kills QEMU once both have acknowledged a change (make check: one boot
+# crashes both, so the two need half the boots).
 set -u -o pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 RUN=$REPO/selftests/vm/run
@@ -35,8 +38,17 @@ for f in "$REPO/build/bin/vmshield-worker" "$REPO/build/bin/shieldctl" "$REPO/vm
 	[[ -e $f ]] || { echo "TAP version 13"; echo "1..0 # SKIP build first ($f missing)"; exit 4; }
 done
 
+SERVE=${CRASH_SERVE:-0} BOTH=${CRASH_BOTH:-0}
+# the parts each boot runs, and the modes crash_guest.sh knows them by
+if ((BOTH)); then
+	PARTS=(worker serve) PFX=both-
+elif ((SERVE)); then
+	PARTS=(serve) PFX=serve-
+else
+	PARTS=(worker) PFX=
+fi
 echo "TAP version 13"
-echo "1..$((ROUNDS + 2))"
+echo "1..$((1 + (ROUNDS + 1) * ${#PARTS[@]}))"
 rm -rf "$SHARE" && mkdir -p "$SHARE" || exit 1
 # The material KPS and the tenant hold: VM id, key id, TK, and a tag.
 cat /proc/sys/kernel/random/uuid >"$SHARE/vm.id"
@@ -79,10 +91,28 @@ qemu_of() {
 # The guest's last word in $SHARE/TAG.result.
 result_of() { tail -n 1 "$SHARE/$1.result" 2>/dev/null; }
 
+# The guest's result line for a part of boot $1 ("OK ..." or "FAIL ...").
+result_of() {	# TAG PART
+	local re='^OK generation'
+	[[ $2 == serve ]] && re='^OK value'
+	grep -m1 -E "$re|^FAIL" "$SHARE/$1.result" 2>/dev/null
+}
+# Where a part's acknowledgements go, and how they read.
+acks_of() {	# TAG PART
+	if [[ $2 == worker ]]; then
+		echo "$SHARE/$1.worker"
+	elif ((BOTH)); then
+		echo "$SHARE/$1.serve-worker"
+	else
+		echo "$SHARE/$1.worker"
+	fi
+}
+acked_word() { [[ $1 == serve ]] && echo acked || echo "sealed generation"; }
+
 # --- provision ---------------------------------------------------------------
-boot provision provision
+boot provision "${PFX/serve-/}provision"
 wait "$RIG_PID"
-r=$(result_of provision)
+r=$(grep -m1 -E '^(OK|FAIL)' "$SHARE/provision.result" 2>/dev/null)
 if [[ $r == OK* ]]; then
 	report OK "provision: VM01's vTPM sealed as generation 1"
 else
@@ -91,88 +121,101 @@ else
 	exit 1
 fi
 
-ACK_GEN=1 ACK_CTR=0 ACK_VALUE=
-SERVE=${CRASH_SERVE:-0}
-# what a boot's worker prints for each acknowledged change
-if ((SERVE)); then ACKED="acked"; else ACKED="sealed generation"; fi
+# what each part acknowledged last: the worker's generation and counter,
+# serve's generation and NV value
+ACK_GEN=1 ACK_CTR=0 SACK_GEN=1 ACK_VALUE=
+
+# the environment of a boot that checks what the last one acknowledged
+round_env() {
+	local e=()
+	if [[ " ${PARTS[*]} " == *" worker "* ]]; then
+		e+=("CRASH_ACK_GEN=$ACK_GEN" "CRASH_ACK_COUNTER=$ACK_CTR")
+		((BOTH)) && e+=("CRASH_SERVE_ACK_GEN=$SACK_GEN")
+	else
+		e+=("CRASH_ACK_GEN=$SACK_GEN")
+	fi
+	[[ -n $ACK_VALUE ]] && e+=("CRASH_ACK_VALUE=$ACK_VALUE")
+	printf '%s\n' "${e[@]}"
+}
+
+# check_part TAG PART WHAT KILLED: report the part's result of boot TAG; a
+# round's verdict needs the kill too
+check_part() {
+	local tag=$1 part=$2 what=$3 killed=$4 r acks seals last torn gen ctr
+
+	r=$(result_of "$tag" "$part")
+	acks=$(acks_of "$tag" "$part")
+	seals=$(grep -c "$(acked_word "$part")" "$acks" 2>/dev/null)
+	last=$(grep "$(acked_word "$part")" "$acks" 2>/dev/null | tail -1)
+	if [[ $part == serve ]]; then
+		if [[ $r =~ ^OK\ value\ (-?[0-9]+)\ generation\ ([0-9]+) && $killed != no ]]; then
+			report OK "$what (serve): NV value ${BASH_REMATCH[1]} at least the acknowledged ${ACK_VALUE:-none}, generation ${BASH_REMATCH[2]}${seals:+, killed after $seals writes}"
+			SACK_GEN=${BASH_REMATCH[2]}
+		else
+			report FAIL "$what (serve): ${r:-no result} (killed: $killed; see $SHARE/$tag.*)"
+		fi
+		[[ $last =~ acked\ ([0-9]+) ]] && ACK_VALUE=${BASH_REMATCH[1]}
+		return 0
+	fi
+	if [[ $r =~ ^OK\ generation\ ([0-9]+)\ counter\ ([0-9]+) && $killed != no ]]; then
+		gen=${BASH_REMATCH[1]} ctr=${BASH_REMATCH[2]}
+		# a temporary the previous kill tore mid-write, cleaned up now
+		torn=
+		grep -q "removed .*interrupted by a crash" "$SHARE/$tag.verify" 2>/dev/null &&
+			torn="; the last kill tore a write in flight" && TORN=$((TORN + 1))
+		echo "$what: state gen $gen unsealed ok (counter $ctr >= acked $ACK_CTR$torn)${seals:+; killed QEMU after $seals seals}" >&2
+		report OK "$what: state gen $gen unsealed ok (counter $ctr >= acked $ACK_CTR)${seals:+, killed after $seals seals}"
+	else
+		report FAIL "$what: ${r:-no result} (killed: $killed; see $SHARE/$tag.*)"
+	fi
+	# what the worker acknowledged before it died
+	if [[ $last =~ sealed\ generation\ ([0-9]+)\ counter\ ([0-9]+) ]]; then
+		ACK_GEN=${BASH_REMATCH[1]} ACK_CTR=${BASH_REMATCH[2]}
+	fi
+}
+
+# all_acked TAG: every part of boot TAG acknowledged at least one change
+all_acked() {
+	local p
+	for p in "${PARTS[@]}"; do
+		grep -q "$(acked_word "$p")" "$(acks_of "$1" "$p")" 2>/dev/null || return 1
+	done
+}
+
 start=$(date +%s)
 for ((i = 1; i <= ROUNDS; i++)); do
 	tag=round-$i
-	if ((SERVE)); then
-		boot "$tag" serve-round "CRASH_ACK_GEN=$ACK_GEN" \
-			${ACK_VALUE:+"CRASH_ACK_VALUE=$ACK_VALUE"}
-	else
-		boot "$tag" round "CRASH_ACK_GEN=$ACK_GEN" "CRASH_ACK_COUNTER=$ACK_CTR"
-	fi
-	# wait for seals to be in flight (or for the guest to give up)
+	mapfile -t env < <(round_env)
+	boot "$tag" "${PFX}round" "${env[@]}"
+	# wait for changes to be in flight (or for the guest to give up)
 	t0=$SECONDS
-	while ! grep -q "$ACKED" "$SHARE/$tag.worker" 2>/dev/null; do
+	while ! all_acked "$tag"; do
 		kill -0 "$RIG_PID" 2>/dev/null || break
 		((SECONDS - t0 < BOOT_WAIT)) || break
 		sleep 0.2
 	done
 	killed=no
-	if grep -q "$ACKED" "$SHARE/$tag.worker" 2>/dev/null; then
-		sleep "0.$((RANDOM % 1000))"	# a random moment, seals in flight
+	if all_acked "$tag"; then
+		sleep "0.$((RANDOM % 1000))"	# a random moment, changes in flight
 		if q=$(qemu_of "$RIG_PID"); then
 			kill -KILL "$q" && killed=yes
 		fi
 	fi
 	[[ $killed == yes ]] || kill -TERM "$RIG_PID" 2>/dev/null
 	wait "$RIG_PID"
-	r=$(result_of "$tag")
-	seals=$(grep -c "$ACKED" "$SHARE/$tag.worker" 2>/dev/null)
-	last=$(grep "$ACKED" "$SHARE/$tag.worker" 2>/dev/null | tail -1)
-	if ((SERVE)); then
-		if [[ $r =~ ^OK\ value\ (-?[0-9]+)\ generation\ ([0-9]+) && $killed == yes ]]; then
-			echo "crash $i/$ROUNDS (serve): NV value ${BASH_REMATCH[1]} >= acked ${ACK_VALUE:-none}, generation ${BASH_REMATCH[2]}; killed QEMU after $seals acknowledged NV writes" >&2
-			report OK "crash $i/$ROUNDS (serve): NV value ${BASH_REMATCH[1]} at least the acknowledged ${ACK_VALUE:-none}, killed after $seals writes"
-			ACK_GEN=${BASH_REMATCH[2]}
-			rm -f "$SHARE/$tag.rig"
-		else
-			report FAIL "crash $i/$ROUNDS (serve): ${r:-no result} (killed: $killed; see $SHARE/$tag.*)"
-		fi
-		[[ $last =~ acked\ ([0-9]+) ]] && ACK_VALUE=${BASH_REMATCH[1]}
-		continue
-	fi
-	if [[ $r =~ ^OK\ generation\ ([0-9]+)\ counter\ ([0-9]+) && $killed == yes ]]; then
-		gen=${BASH_REMATCH[1]} ctr=${BASH_REMATCH[2]}
-		# a temporary the previous kill tore mid-write, cleaned up now
-		torn=
-		grep -q "removed .*interrupted by a crash" "$SHARE/$tag.verify" &&
-			torn="; the last kill tore a write in flight" && TORN=$((TORN + 1))
-		echo "crash $i/$ROUNDS: state gen $gen unsealed ok (counter $ctr >= acked $ACK_CTR$torn); killed QEMU after $seals seals" >&2
-		report OK "crash $i/$ROUNDS: state gen $gen unsealed ok, killed after $seals seals"
-		rm -f "$SHARE/$tag.rig"	# keep the rig log of failed rounds only
-	else
-		report FAIL "crash $i/$ROUNDS: ${r:-no result} (killed: $killed; see $SHARE/$tag.*)"
-	fi
-	# what the worker acknowledged before it died
-	if [[ $last =~ sealed\ generation\ ([0-9]+)\ counter\ ([0-9]+) ]]; then
-		ACK_GEN=${BASH_REMATCH[1]} ACK_CTR=${BASH_REMATCH[2]}
-	fi
+	before=$FAILED
+	for p in "${PARTS[@]}"; do
+		check_part "$tag" "$p" "crash $i/$ROUNDS" "$killed"
+	done
+	((FAILED > before)) || rm -f "$SHARE/$tag.rig"	# keep the rig log of failed rounds only
 done
 echo "# $ROUNDS crashes in $(( $(date +%s) - start )) s; $TORN boots found a write the kill had torn (the state file was intact)" >&2
 
 # --- a last boot verifies -------------------------------------------------------
-if ((SERVE)); then
-	boot final serve-verify "CRASH_ACK_GEN=$ACK_GEN" ${ACK_VALUE:+"CRASH_ACK_VALUE=$ACK_VALUE"}
-	wait "$RIG_PID"
-	r=$(result_of final)
-	if [[ $r =~ ^OK\ value\ ([0-9]+)\ generation\ ([0-9]+) ]]; then
-		report OK "final (serve): NV value ${BASH_REMATCH[1]} at least the acknowledged ${ACK_VALUE:-none}, generation ${BASH_REMATCH[2]}"
-	else
-		report FAIL "final (serve): ${r:-no result} (see $SHARE/final.*)"
-	fi
-	((FAILED == 0))
-	exit
-fi
-boot final verify "CRASH_ACK_GEN=$ACK_GEN" "CRASH_ACK_COUNTER=$ACK_CTR"
+mapfile -t env < <(round_env)
+boot final "${PFX}verify" "${env[@]}"
 wait "$RIG_PID"
-r=$(result_of final)
-if [[ $r =~ ^OK\ generation\ ([0-9]+)\ counter\ ([0-9]+) ]]; then
-	report OK "final: state gen ${BASH_REMATCH[1]} unsealed ok (counter ${BASH_REMATCH[2]} >= acked $ACK_CTR)"
-else
-	report FAIL "final: ${r:-no result} (see $SHARE/final.*)"
-fi
+for p in "${PARTS[@]}"; do
+	check_part final "$p" final -
+done
 ((FAILED == 0))
