@@ -3,7 +3,9 @@
 # make bench: userspace benchmarks (formats, HPKE, hgsd), then the module's
 # SEAL/UNSEAL against OpenSSL inside a guarded host, then the boot storm
 # (selftests/fabric/run --bench: BENCH_STORM_VMS VMs, default 200, through
-# hgs-agent against KPS-only releases). Every figure is a ratio against a
+# hgs-agent against KPS-only releases), then the hypervisor placement's
+# mailbox against the kernel placement in one guest
+# (selftests/kmod/bench_placement.sh). Every figure is a ratio against a
 # baseline measured in the same run; nothing here is a test.
 set -o pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
