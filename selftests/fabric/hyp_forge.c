@@ -111,13 +111,14 @@ static int resign(struct evidence *e, int rename)
 static int ask_nonce(struct vms_hgs_client *c, const char *host, json_t **resp,
 		     const char **session, uint8_t nonce[32])
 {
-	json_t *req = json_pack("{s:s}", "host", host);
 	_cleanup_(vms_freep) uint8_t *raw = NULL;
 	const char *n64;
+	json_t *req;
 	long http;
 	size_t len;
 	int r;
 
+	req = json_pack("{s:s}", "host", host);
 	if (!req)
 		return -ENOMEM;
 	r = vms_hgs_call(c, "/v1/attest/nonce", req, &http, resp);
@@ -185,9 +186,9 @@ static int forge(struct evidence *e, enum forgery f)
 	}
 }
 
-static void usage(void)
+static void print_usage(void)
 {
-	fprintf(stderr, "usage: hyp_forge --url URL --ca CA.pem --host NAME --host-key KEY.pem --forge honest|other-signer|unregistered|other-nonce|other-key\n");
+	fprintf(stderr, "Usage: hyp_forge --url URL --ca CA.pem --host NAME --host-key KEY.pem --forge honest|other-signer|unregistered|other-nonce|other-key\n");
 }
 
 int main(int argc, char **argv)
@@ -196,9 +197,9 @@ int main(int argc, char **argv)
 		{ "url", 1, NULL, 'u' }, { "ca", 1, NULL, 'c' }, { "host", 1, NULL, 'h' },
 		{ "host-key", 1, NULL, 'k' }, { "forge", 1, NULL, 'f' }, { NULL, 0, NULL, 0 },
 	};
-	const char *url = NULL, *ca = NULL, *host = NULL, *keyfile = NULL, *session;
 	_cleanup_(vms_hgs_client_closep) struct vms_hgs_client *c = NULL;
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *hk = NULL;
+	const char *url = NULL, *ca = NULL, *host = NULL, *keyfile = NULL, *session;
 	json_t *nresp = NULL, *req, *resp = NULL;
 	struct evidence e = { 0 };
 	uint8_t rnonce[32];
@@ -208,20 +209,30 @@ int main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'u': url = optarg; break;
-		case 'c': ca = optarg; break;
-		case 'h': host = optarg; break;
-		case 'k': keyfile = optarg; break;
+		case 'u':
+			url = optarg;
+			break;
+		case 'c':
+			ca = optarg;
+			break;
+		case 'h':
+			host = optarg;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
 		case 'f':
 			for (i = 0; i < ARRAY_SIZE(forgery_names); i++)
 				if (!strcmp(optarg, forgery_names[i]))
 					f = (int)i;
 			break;
-		default: usage(); return 2;
+		default:
+			print_usage();
+			return 2;
 		}
 	}
 	if (!url || !ca || !host || !keyfile || f < 0) {
-		usage();
+		print_usage();
 		return 2;
 	}
 	r = vms_pkey_read_private(keyfile, NULL, &hk);
