@@ -31,3 +31,9 @@ echo "== boot storm: $BENCH_STORM_VMS VMs started through hgs-agent vs KPS-only 
 rc=$?
 grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
 ((rc == 0)) || { echo "bench: boot-storm benchmark failed (exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }
+echo "== placement hypervisor: release+load and SEAL/UNSEAL through the mailbox vs placement kernel, in one guarded host"
+"$REPO/selftests/vm/run" --placement hypervisor --timeout 600 --test-timeout 500 \
+	"$REPO/selftests/kmod/bench_placement.sh" >"$out" 2>&1
+rc=$?
+grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
+((rc == 0)) || { echo "bench: placement benchmark failed (rig exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }

@@ -4,9 +4,12 @@
 # domain; boot 4, last): vmshield-enclaved comes back with a new key and
 # new handles. The release made for the old key no longer opens; the
 # agent sees the new key, attests again (placement hypervisor, level
-# hypervisor) and the VM's key is released to the new enclave.
+# hypervisor) and the VM's key is released to the new enclave. TPM mode
+# after the restart is a known gap (a TODO line, not a failure): the
+# kernel's IMA list of this boot now names two enclave keys, which HGS's
+# TPM-mode check refuses (ImaReportConflict) until the host reboots.
 . "$(dirname "$0")/hyplib.sh"
-plan 7
+plan 8
 
 pk1=$(cat "$F/vms/hyp.enclave1.pk")
 check "the enclave restarts (the rig's lever)" enclave_ctl restart
@@ -27,4 +30,15 @@ check "the new certificate: placement hypervisor, platform emulated, level hyper
 	test "$cert" = "hypervisor emulated hypervisor"
 check "... naming the new key" \
 	eval 'pk2=$(status_q .attestation.certificate.enclave_pk); test -n "$pk2" -a "$pk2" != "$pk1"'
+stop_agent
+start_agent agent-hyp-tpm
+wait_q '.attestation | .attempts >= 1 and .state != "attesting"' true 120 >/dev/null
+sub=$(status_q '.attestation | if .last_ok then "Passed" else .last_error.substatus end')
+echo "TPM mode after the enclave restart: $sub" | diag
+T_N=$((T_N + 1))
+if [ "$sub" = Passed ]; then
+	echo "ok $T_N TPM mode attests after the enclave restart"
+else
+	echo "not ok $T_N TPM mode attests after the enclave restart # TODO refused ($sub): the IMA list names the old and the new enclave key (architecture.md)"
+fi
 finish
