@@ -517,10 +517,11 @@ static int do_attest(struct agent *a, const struct module_view *m,
 		return -EACCES;
 	}
 	b64 = json_string_value(json_object_get(answer, "health_certificate"));
+	/* another placement would never be reused (cert_usable): refuse it now */
 	if (!b64 || cert_decode(b64, info) || memcmp(info->enclave_pk, m->pk, 32) ||
-	    strcmp(info->host, a->cfg.host_name)) {
+	    strcmp(info->host, a->cfg.host_name) || info->placement != m->placement) {
 		agent_fail_set(f, "attestation", "BadAnswer", -EPROTO,
-			       "HGS answered with a certificate that is not for this host and enclave key: check hgs_url points at your HGS");
+			       "HGS answered with a certificate that is not for this host, enclave key and placement: check hgs_url points at your HGS");
 		return -EPROTO;
 	}
 	*b64_out = strdup(b64);
