@@ -132,13 +132,21 @@ void vms_report_from_info(const struct vmshield_info *info,
 	r->lockdown = info->lockdown;
 	r->sig_enforced = info->facts & VMSHIELD_FACT_SIG_ENFORCED;
 	r->module_sig_ok = info->facts & VMSHIELD_FACT_MODULE_SIG_OK;
+	/*
+	 * GET_INFO says "hypervisor" for the enclave's level; the report
+	 * carries the host kernel's own, as the module measures it: only
+	 * HGS, with the platform's report, lifts it to hypervisor.
+	 */
+	if (r->placement == VMSHIELD_PLACEMENT_HYPERVISOR)
+		r->level = vms_isolation_level_of(r->lockdown, r->sig_enforced);
 	memcpy(r->enclave_pk, info->enclave_pk, VMS_REPORT_PK_LEN);
 }
 
 /* The rules of report.h, shared by the writer and the parser. */
 static int report_check(const struct vms_isolation_report *r)
 {
-	if (r->placement != VMSHIELD_PLACEMENT_KERNEL)
+	if (r->placement != VMSHIELD_PLACEMENT_KERNEL &&
+	    r->placement != VMSHIELD_PLACEMENT_HYPERVISOR)
 		return -EINVAL;
 	if (!name_of(&lockdowns, r->lockdown))
 		return -EINVAL;

@@ -9,15 +9,20 @@
  * newline, these fields in this order with single spaces
  * (Documentation/formats.md, "The isolation report"):
  *
- *   vmshield-report v1 placement=kernel level=<kernel-open|kernel-locked>
+ *   vmshield-report v1 placement=<kernel|hypervisor>
+ *   level=<kernel-open|kernel-locked>
  *   lockdown=<none|integrity|confidentiality> sig_enforced=<0|1>
  *   module_sig_ok=<0|1> enclave_pk=<64 lower-case hex>
  *
  * The rules, enforced by the writer and the parser alike (so whatever one
  * writes the other reads back, and nothing else):
- *   - placement is kernel (the module's own report);
- *   - level is kernel-locked exactly when lockdown is confidentiality and
- *     sig_enforced is 1 (vms_isolation_level_of()), else kernel-open.
+ *   - placement is where the enclave key named lives: kernel (inside the
+ *     module) or hypervisor (the module reaches it through the mailbox);
+ *   - level is the host kernel's, in both placements: kernel-locked
+ *     exactly when lockdown is confidentiality and sig_enforced is 1
+ *     (vms_isolation_level_of()), else kernel-open. The level
+ *     "hypervisor" is never in a report: HGS earns it for the host from
+ *     the platform's enclave report.
  *
  * Errors (negative errno):
  *   -EMSGSIZE        (parse) @len of VMS_REPORT_MAX or more
@@ -37,7 +42,7 @@
 
 #define VMS_REPORT_MAGIC	"vmshield-report"
 #define VMS_REPORT_VERSION	1
-/* Bytes, NUL included, that hold any v1 report (the longest is 187). */
+/* Bytes, NUL included, that hold any v1 report (the longest is 191). */
 #define VMS_REPORT_MAX		256
 #define VMS_REPORT_PK_LEN	32
 

@@ -83,6 +83,10 @@ static int vms_report_write(char *buf, size_t len)
 	struct vms_isolation iso;
 	int ret;
 
+	/* the key named below lives in the enclave behind the mailbox */
+	if (vms_remote_active())
+		r.placement = VMSHIELD_PLACEMENT_HYPERVISOR;
+
 	ret = vms_enclave_identity(r.enclave_pk, &iso);
 	if (ret)
 		return ret;

@@ -3,7 +3,9 @@
 # make bench: userspace benchmarks (formats, HPKE, hgsd), then the module's
 # SEAL/UNSEAL against OpenSSL inside a guarded host, then the boot storm
 # (selftests/fabric/run --bench: BENCH_STORM_VMS VMs, default 200, through
-# hgs-agent against KPS-only releases). Every figure is a ratio against a
+# hgs-agent against KPS-only releases), then the hypervisor placement's
+# mailbox against the kernel placement in one guest
+# (selftests/kmod/bench_placement.sh). Every figure is a ratio against a
 # baseline measured in the same run; nothing here is a test.
 set -o pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,3 +31,9 @@ echo "== boot storm: $BENCH_STORM_VMS VMs started through hgs-agent vs KPS-only 
 rc=$?
 grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
 ((rc == 0)) || { echo "bench: boot-storm benchmark failed (exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }
+echo "== placement hypervisor: release+load and SEAL/UNSEAL through the mailbox vs placement kernel, in one guarded host"
+"$REPO/selftests/vm/run" --placement hypervisor --timeout 600 --test-timeout 500 \
+	"$REPO/selftests/kmod/bench_placement.sh" >"$out" 2>&1
+rc=$?
+grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
+((rc == 0)) || { echo "bench: placement benchmark failed (rig exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }

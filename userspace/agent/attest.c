@@ -10,6 +10,9 @@
  *  TPM mode: the challenge / ActivateCredential / Quote / logs exchange of
  *    vms_hgs_attest_tpm() over the TPM at tpm_tcti, opened for the
  *    attestation and closed after it;
+ * in placement hypervisor, either mode also sends the enclave report the
+ * platform signed for the same nonce (VMSHIELD_IOC_ENCLAVE_REPORT),
+ * checked here to name the enclave key the host's evidence names;
  * and keep the certificate. Challenge (or nonce) and attestation go to
  * the same HGS (they are per server).
  *
@@ -35,6 +38,7 @@
 #include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
+#include "vms_enclave_report.h"
 #include "vms_hgs_attest.h"
 #include "vms_hgs_client.h"
 #include "vms_hgs_reason.h"
@@ -47,9 +51,23 @@
 
 struct module_view {
 	uint8_t pk[32];
-	unsigned int level;
+	unsigned int placement;	/* VMSHIELD_PLACEMENT_* */
+	unsigned int level;	/* the level a certificate for it would carry */
 	char report[VMS_REPORT_MAX];
 };
+
+/*
+ * The level HGS certifies for @rep: the host kernel's, lifted to
+ * hypervisor by a verified enclave report on a kernel-locked host (as
+ * hgsd's enclave_level()), so a certificate that still fits is reused.
+ */
+static unsigned int cert_level_of(const struct vms_isolation_report *rep)
+{
+	if (rep->placement == VMSHIELD_PLACEMENT_HYPERVISOR &&
+	    rep->level >= VMSHIELD_ISOLATION_KERNEL_LOCKED)
+		return VMSHIELD_ISOLATION_HYPERVISOR;
+	return rep->level;
+}
 
 static int read_module(struct module_view *m, struct agent_fail *f)
 {
@@ -80,7 +98,8 @@ static int read_module(struct module_view *m, struct agent_fail *f)
 		return r;
 	}
 	memcpy(m->pk, info.enclave_pk, 32);
-	m->level = info.isolation_level;
+	m->placement = rep.placement;
+	m->level = cert_level_of(&rep);
 	return 0;
 }
 
@@ -91,8 +110,96 @@ static int cert_usable(struct agent *a, const struct module_view *m)
 	time_t now = time(NULL);
 
 	return s->cert_b64 && !memcmp(s->info.enclave_pk, m->pk, 32) &&
-	       s->info.level == m->level && s->info.not_before <= now + 60 &&
+	       s->info.level == m->level && s->info.placement == m->placement &&
+	       s->info.not_before <= now + 60 &&
 	       s->info.not_after - now >= (time_t)a->cfg.cert_min_remaining_s;
+}
+
+/* ---------- the enclave report (placement hypervisor) ---------- */
+
+/*
+ * The enclave's report for @nonce, signed by the platform, as the module
+ * hands it on: *@body and *@sig malloc()ed. It must name the enclave key
+ * the host's evidence names (@pk): an enclave restarted since GET_INFO
+ * has another key, and HGS would refuse the pair (EnclaveKeyMismatch);
+ * -ESTALE says so here first.
+ */
+static int enclave_report_for(const uint8_t pk[32], const uint8_t nonce[32],
+			      uint8_t **body, size_t *blen, uint8_t **sig,
+			      size_t *slen)
+{
+	uint8_t b[VMSHIELD_REPORT_BODY_MAX], sg[VMSHIELD_REPORT_SIG_MAX];
+	struct vms_enclave_report er;
+	int fd, r;
+
+	*body = *sig = NULL;
+	fd = vms_dev_open();
+	if (fd < 0)
+		return fd;
+	r = vms_dev_enclave_report(fd, nonce, b, blen, sg, slen);
+	vms_dev_close(fd);
+	if (r)
+		return r;
+	if (vms_enclave_report_parse(b, *blen, &er))
+		return -EPROTO;
+	if (memcmp(er.enclave_key, pk, 32) || memcmp(er.nonce, nonce, 32))
+		return -ESTALE;
+	*body = malloc(*blen);
+	*sig = malloc(*slen);
+	if (!*body || !*sig) {
+		free(*body);
+		free(*sig);
+		*body = *sig = NULL;
+		return -ENOMEM;
+	}
+	memcpy(*body, b, *blen);
+	memcpy(*sig, sg, *slen);
+	return 0;
+}
+
+static const char *enclave_report_strerror(int r)
+{
+	switch (r) {
+	case -ESTALE:
+		return "the enclave's key changed during the attestation (the enclave restarted): the next attempt uses its new key";
+	case -EHOSTDOWN:
+		return "the enclave does not answer (is vmshield-enclaved running on the platform?)";
+	case -EPROTO:
+		return "the enclave answered something that is not an enclave report";
+	case -EOPNOTSUPP:
+		return "the module is not in placement hypervisor any more, or the enclave has no platform key";
+	default:
+		return strerror(-r);
+	}
+}
+
+/* TPM mode's hook (vms_hgs_tpm_client.h): @arg is the module view. */
+static int tpm_enclave_report(void *arg, const uint8_t nonce[32], uint8_t **body,
+			      size_t *blen, uint8_t **sig, size_t *slen)
+{
+	const struct module_view *m = arg;
+
+	return enclave_report_for(m->pk, nonce, body, blen, sig, slen);
+}
+
+/* {"body": base64, "sig": base64} of the enclave report for @nonce. */
+static int enclave_report_json(const struct module_view *m, const uint8_t *nonce,
+			       json_t **out, char *err, size_t errlen)
+{
+	_cleanup_(vms_freep) uint8_t *body = NULL, *sig = NULL;
+	_cleanup_(vms_freep) char *b64 = NULL, *s64 = NULL;
+	size_t blen, slen;
+	int r;
+
+	r = enclave_report_for(m->pk, nonce, &body, &blen, &sig, &slen);
+	if (r) {
+		snprintf(err, errlen, "no enclave report: %s", enclave_report_strerror(r));
+		return r;
+	}
+	b64 = vms_b64_encode(body, blen);
+	s64 = vms_b64_encode(sig, slen);
+	*out = b64 && s64 ? json_pack("{s:s, s:s}", "body", b64, "sig", s64) : NULL;
+	return *out ? 0 : -ENOMEM;
 }
 
 /* ---------- one attestation exchange with one HGS ---------- */
@@ -118,6 +225,10 @@ static int attest_exchange_tpm(struct vms_hgs_client *c, struct attest_ex *x,
 	char terr[128];
 	int r;
 
+	if (x->m->placement == VMSHIELD_PLACEMENT_HYPERVISOR) {
+		in.enclave_report = tpm_enclave_report;
+		in.enclave_report_arg = (void *)x->m;
+	}
 	r = vms_host_tpm_open(&t, cfg->tpm_tcti);
 	if (r) {
 		/* not a network problem: another URL will not help */
@@ -132,6 +243,11 @@ static int attest_exchange_tpm(struct vms_hgs_client *c, struct attest_ex *x,
 		snprintf(err, errlen, "%s", terr[0] ? terr : strerror(-r));
 		/* a malformed challenge may be one server's fault: try the next */
 		return r == -EBADMSG ? -EAGAIN : r;
+	}
+	if (r == -ESTALE || r == -EHOSTDOWN || r == -EPROTO || r == -EOPNOTSUPP) {
+		/* the enclave report hook: the platform's side, not the network */
+		snprintf(err, errlen, "no enclave report: %s", enclave_report_strerror(r));
+		return r;
 	}
 	if (r) {
 		snprintf(err, errlen, "%s", vms_hgs_client_error(c));
@@ -196,7 +312,7 @@ static int attest_exchange(struct vms_hgs_client *c, void *arg, char *err,
 {
 	_cleanup_(vms_freep) uint8_t *nonce = NULL;
 	_cleanup_(vms_freep) char *sig64 = NULL;
-	_cleanup_json_ json_t *resp = NULL;
+	_cleanup_json_ json_t *resp = NULL, *er = NULL;
 	struct attest_ex *x = arg;
 	const char *session = NULL;
 	json_t *req;
@@ -215,13 +331,20 @@ static int attest_exchange(struct vms_hgs_client *c, void *arg, char *err,
 	r = sign_evidence(x, nonce, &sig64, err, errlen);
 	if (r)
 		return r;
+	if (x->m->placement == VMSHIELD_PLACEMENT_HYPERVISOR) {
+		r = enclave_report_json(x->m, nonce, &er, err, errlen);
+		if (r)
+			return r;
+	}
 	vms_hex_encode(x->m->pk, 32, pkhex);
 	req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session", session,
 			"nonce", json_string_value(json_object_get(resp, "nonce")),
 			"host", x->a->cfg.host_name, "enclave_pk", pkhex,
 			"report", x->m->report, "signature", sig64);
-	if (!req)
+	if (!req || (er && json_object_set_new(req, "enclave_report", VMS_TAKE_PTR(er)))) {
+		json_decref(req);
 		return -ENOMEM;
+	}
 	r = hgs_post(c, "/v1/attest", req, &x->http, &x->answer, err, errlen);
 	json_decref(req);
 	return r;
@@ -394,17 +517,19 @@ static int do_attest(struct agent *a, const struct module_view *m,
 		return -EACCES;
 	}
 	b64 = json_string_value(json_object_get(answer, "health_certificate"));
+	/* another placement would never be reused (cert_usable): refuse it now */
 	if (!b64 || cert_decode(b64, info) || memcmp(info->enclave_pk, m->pk, 32) ||
-	    strcmp(info->host, a->cfg.host_name)) {
+	    strcmp(info->host, a->cfg.host_name) || info->placement != m->placement) {
 		agent_fail_set(f, "attestation", "BadAnswer", -EPROTO,
-			       "HGS answered with a certificate that is not for this host and enclave key: check hgs_url points at your HGS");
+			       "HGS answered with a certificate that is not for this host, enclave key and placement: check hgs_url points at your HGS");
 		return -EPROTO;
 	}
 	*b64_out = strdup(b64);
 	if (!*b64_out)
 		return -ENOMEM;
-	log_info("attested", "host=%s level=%s not_after=%ld",
+	log_info("attested", "host=%s level=%s placement=%s platform=%s not_after=%ld",
 		 a->cfg.host_name, vms_isolation_name(info->level),
+		 vms_placement_name(info->placement), vms_platform_name(info->platform),
 		 (long)info->not_after);
 	return 0;
 }
@@ -610,7 +735,7 @@ json_t *attest_status(struct agent *a)
 	else if (s->info.not_after <= now)
 		state = "expired";
 	else if (mod_ok && (memcmp(s->info.enclave_pk, m.pk, 32) ||
-			    s->info.level != m.level))
+			    s->info.level != m.level || s->info.placement != m.placement))
 		state = "stale";	/* the module changed since */
 	else
 		state = "valid";
@@ -618,9 +743,11 @@ json_t *attest_status(struct agent *a)
 		char pkhex[65];
 
 		vms_hex_encode(s->info.enclave_pk, 32, pkhex);
-		cert = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s}",
+		cert = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s}",
 				 "subject_cn", s->info.host,
 				 "isolation_level", vms_isolation_name(s->info.level),
+				 "placement", vms_placement_name(s->info.placement),
+				 "platform", vms_platform_name(s->info.platform),
 				 "attestation_mode", s->info.mode,
 				 "not_before", (json_int_t)s->info.not_before,
 				 "not_after", (json_int_t)s->info.not_after,

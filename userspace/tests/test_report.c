@@ -22,6 +22,10 @@ static const char locked[] =
 	"vmshield-report v1 placement=kernel level=kernel-locked lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01;
 static const char open_none[] =
 	"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01;
+static const char hyp_locked[] =
+	"vmshield-report v1 placement=hypervisor level=kernel-locked lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01;
+static const char hyp_open[] =
+	"vmshield-report v1 placement=hypervisor level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01;
 
 static void report_locked(struct vms_isolation_report *r)
 {
@@ -94,11 +98,12 @@ static void test_longest_fits(void **state)
 
 	(void)state;
 	report_locked(&r);
-	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)), 187);
-	assert_true(187 < VMS_REPORT_MAX);
+	r.placement = VMSHIELD_PLACEMENT_HYPERVISOR;
+	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)), 191);
+	assert_true(191 < VMS_REPORT_MAX);
 	/* exactly enough room, and one byte less */
-	assert_int_equal(vms_report_format(&r, buf, 188), 187);
-	assert_int_equal(vms_report_format(&r, buf, 187), -ENOSPC);
+	assert_int_equal(vms_report_format(&r, buf, 192), 191);
+	assert_int_equal(vms_report_format(&r, buf, 191), -ENOSPC);
 }
 
 /* ---- round trips --------------------------------------------------------- */
@@ -110,18 +115,22 @@ static void test_round_trip_every_valid_report(void **state)
 		VMSHIELD_LOCKDOWN_NONE, VMSHIELD_LOCKDOWN_INTEGRITY,
 		VMSHIELD_LOCKDOWN_CONFIDENTIALITY,
 	};
+	static const u32 placements[] = {
+		VMSHIELD_PLACEMENT_KERNEL, VMSHIELD_PLACEMENT_HYPERVISOR,
+	};
 	struct vms_isolation_report r, back;
 	char buf[VMS_REPORT_MAX], again[VMS_REPORT_MAX];
 	unsigned int i, sig, ok, n = 0;
 	int len;
 
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(lockdowns); i++)
+	/* each placement with each lockdown level */
+	for (i = 0; i < ARRAY_SIZE(placements) * ARRAY_SIZE(lockdowns); i++)
 		for (sig = 0; sig < 2; sig++)
 			for (ok = 0; ok < 2; ok++) {
 				memset(&r, 0, sizeof(r));
-				r.placement = VMSHIELD_PLACEMENT_KERNEL;
-				r.lockdown = lockdowns[i];
+				r.placement = placements[i / ARRAY_SIZE(lockdowns)];
+				r.lockdown = lockdowns[i % ARRAY_SIZE(lockdowns)];
 				r.sig_enforced = sig;
 				r.module_sig_ok = ok;
 				r.level = vms_isolation_level_of(r.lockdown, sig);
@@ -137,7 +146,7 @@ static void test_round_trip_every_valid_report(void **state)
 				assert_string_equal(buf, again);
 				n++;
 			}
-	assert_int_equal(n, 12);
+	assert_int_equal(n, 24);
 }
 
 /*
@@ -304,8 +313,10 @@ static void test_contradicting_facts(void **state)
 		"vmshield-report v1 placement=kernel level=kernel-locked lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
 		/* kernel-open although both hold */
 		"vmshield-report v1 placement=kernel level=kernel-open lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01,
-		/* the module never claims the hypervisor placement or level */
-		"vmshield-report v1 placement=hypervisor level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
+		/* the same rule in the hypervisor placement */
+		"vmshield-report v1 placement=hypervisor level=kernel-locked lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
+		"vmshield-report v1 placement=hypervisor level=kernel-open lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01,
+		/* the level hypervisor is HGS's to give, never a report's */
 		"vmshield-report v1 placement=kernel level=hypervisor lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
 		"vmshield-report v1 placement=hypervisor level=hypervisor lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01,
 	};
@@ -335,9 +346,13 @@ static void test_writer_refuses(void **state)
 
 	(void)state;
 	report_locked(&r);
-	r.placement = VMSHIELD_PLACEMENT_HYPERVISOR;
-	expect_not_written(&r, -EINVAL);
 	r.placement = 0;
+	expect_not_written(&r, -EINVAL);
+	r.placement = 3;
+	expect_not_written(&r, -EINVAL);
+	report_locked(&r);
+	r.placement = VMSHIELD_PLACEMENT_HYPERVISOR;
+	r.level = VMSHIELD_ISOLATION_HYPERVISOR;
 	expect_not_written(&r, -EINVAL);
 
 	report_locked(&r);
@@ -392,6 +407,43 @@ static void test_from_info(void **state)
 	assert_true(r.module_sig_ok);
 	/* the module never says kernel-locked without sig_enforced */
 	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)), -EINVAL);
+}
+
+/*
+ * Placement hypervisor: GET_INFO's level is the enclave's ("hypervisor");
+ * the report says placement=hypervisor with the host kernel's own level,
+ * the same line the module measures into IMA.
+ */
+static void test_from_info_hypervisor(void **state)
+{
+	struct vmshield_info info;
+	struct vms_isolation_report r, back;
+	char buf[VMS_REPORT_MAX];
+
+	(void)state;
+	memset(&info, 0, sizeof(info));
+	info.placement = VMSHIELD_PLACEMENT_HYPERVISOR;
+	info.isolation_level = VMSHIELD_ISOLATION_HYPERVISOR;
+	info.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	info.facts = VMSHIELD_FACTS_ALL;
+	memset(info.enclave_pk, 1, sizeof(info.enclave_pk));
+	vms_report_from_info(&info, &r);
+	assert_int_equal(r.placement, VMSHIELD_PLACEMENT_HYPERVISOR);
+	assert_int_equal(r.level, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)),
+			 (int)strlen(hyp_locked));
+	assert_string_equal(buf, hyp_locked);
+	assert_int_equal(vms_report_parse(buf, strlen(buf), &back), 0);
+	assert_memory_equal(&r, &back, sizeof(r));
+
+	/* an open host kernel stays kernel-open in the report */
+	info.lockdown = VMSHIELD_LOCKDOWN_NONE;
+	info.facts = 0;
+	vms_report_from_info(&info, &r);
+	assert_int_equal(r.level, VMSHIELD_ISOLATION_KERNEL_OPEN);
+	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)),
+			 (int)strlen(hyp_open));
+	assert_string_equal(buf, hyp_open);
 }
 
 /* ---- the tables ------------------------------------------------------------------- */
@@ -487,6 +539,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_contradicting_facts),
 		cmocka_unit_test(test_writer_refuses),
 		cmocka_unit_test(test_from_info),
+		cmocka_unit_test(test_from_info_hypervisor),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_names_back_to_values),
 		cmocka_unit_test(test_level_of),
