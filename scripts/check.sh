@@ -17,7 +17,8 @@
 #   fabric  fabric end to end, worker rig tests, crash test
 #           (CRASH_ROUNDS, default 3, each crashing the worker and
 #           serve at once)                                make check-fabric
-#   soak    all of the rig's own tests, crash tests with
+#   soak    all of the rig's own tests, every fabric test (check-fabric
+#           leaves three of boot 4's out), crash tests with
 #           SOAK_CRASH_ROUNDS and SOAK_CRASH_SERVE_ROUNDS (50) boots,
 #           SOAK_FUZZ_RUNS (10 million) executions per fuzz harness,
 #           SOAK_KMOD_FUZZ_CALLS (1000000) ioctl fuzzer calls in the rig,
@@ -149,9 +150,15 @@ tier_rig() {
 	done
 }
 
+# the fabric tests only make soak runs (each costs 30-70 s of boot 4)
+FABRIC_SOAK_ONLY="02-hyp-reload 05-hyp-tpm 06-hyp-enclave-restart"
+
 tier_fabric() {
 	SUITES=(fabric worker worker-crash)
-	run_suite fabric "$REPO/selftests/fabric/run"
+	# boot 4 (placement hypervisor) without the module reload, TPM mode
+	# and enclave restart tests: make soak runs them (soak-fabric)
+	run_suite fabric env FABRIC_EXCEPT="${FABRIC_EXCEPT-$FABRIC_SOAK_ONLY}" \
+		"$REPO/selftests/fabric/run"
 	run_suite worker "$REPO/selftests/worker/run.sh"
 	# CRASH_ROUNDS boots, each crashing the worker sealing and
 	# `vmshield-worker serve` taking NV writes at once (CRASH_BOTH)
@@ -165,8 +172,9 @@ tier_rig-self() {
 }
 
 tier_soak() {
-	SUITES=(rig-self-full soak-crash soak-crash-serve soak-fuzz soak-kmod-fuzz)
+	SUITES=(rig-self-full soak-fabric soak-crash soak-crash-serve soak-fuzz soak-kmod-fuzz)
 	run_suite rig-self-full "$REPO/selftests/vm/selftest_rig.sh"
+	run_suite soak-fabric env FABRIC_EXCEPT= "$REPO/selftests/fabric/run"
 	run_suite soak-crash env CRASH_ROUNDS="${SOAK_CRASH_ROUNDS:-50}" \
 		"$REPO/selftests/worker/crash_test.sh"
 	run_suite soak-crash-serve env CRASH_SERVE=1 \
