@@ -45,11 +45,12 @@ static const char *remote_strerror(int err)
 }
 
 /* One call with @op; @in/@len in; the answer in r->out. */
-static int remote_call(struct vtpm_remote *r, uint32_t op, uint32_t ctrl,
-		       uint32_t arg, const uint8_t *in, size_t len,
-		       struct vmshield_vtpm *a)
+static int remote_call_gen(struct vtpm_remote *r, uint32_t op, uint64_t gen,
+			   uint32_t ctrl, uint32_t arg, const uint8_t *in,
+			   size_t len, struct vmshield_vtpm *a)
 {
 	memset(a, 0, sizeof(*a));
+	a->generation = gen;
 	a->key_serial = r->key;
 	a->op = op;
 	a->ctrl = ctrl;
@@ -59,6 +60,13 @@ static int remote_call(struct vtpm_remote *r, uint32_t op, uint32_t ctrl,
 	a->out_ptr = (uintptr_t)r->out;
 	a->out_len = VMSHIELD_VTPM_OUT_MIN;
 	return r->call(r, a);
+}
+
+static int remote_call(struct vtpm_remote *r, uint32_t op, uint32_t ctrl,
+		       uint32_t arg, const uint8_t *in, size_t len,
+		       struct vmshield_vtpm *a)
+{
+	return remote_call_gen(r, op, 0, ctrl, arg, in, len, a);
 }
 
 /*
@@ -81,7 +89,7 @@ static int remote_settle(struct vtpm_remote *r, struct vmshield_vtpm *a)
 	}
 	r->generation = gen;
 	r->stores++;
-	e = remote_call(r, VMSHIELD_VTPM_CONFIRM, 0, 0, NULL, 0, a);
+	e = remote_call_gen(r, VMSHIELD_VTPM_CONFIRM, gen, 0, 0, NULL, 0, a);
 	if (!e)
 		a->generation = gen;
 	else
