@@ -34,7 +34,9 @@
 #include "statefile.h"
 #include "tpm_ops.h"
 #include "tpm_state.h"
+#include "vms_fileio.h"
 #include "vms_hex.h"
+#include "vms_kp.h"
 #include "vmshield.h"
 #include "vtpm.h"
 
@@ -781,6 +783,33 @@ static int load_for_serving(const struct unsealed *u)
 }
 
 /*
+ * A key protector that requires the VM's vTPM in the enclave never gets a
+ * vTPM in this process (provision, resume, run, serve without
+ * --vtpm-in-enclave): refused before any key is asked for. A KP that
+ * cannot be read or verified here is left to the agent, which refuses it.
+ */
+static int kp_allows_local_vtpm(const struct opts *o)
+{
+	struct vms_kp_info info;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int r;
+
+	if (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave ||
+	    o->cmd == CMD_STATUS)
+		return 0;
+	r = vms_read_file(o->key.kp_file, VMS_KP_MAX_LEN, &der, &len);
+	if (!r)
+		r = vms_kp_verify(der, len, &info);
+	free(der);
+	if (r || !info.vtpm)
+		return 0;
+	fprintf(stderr, "worker: the key protector %s requires the VM's vTPM in the enclave: no vTPM runs in this process (use serve --vtpm-in-enclave on a host in the hypervisor placement)\n",
+		o->key.kp_file);
+	return -EPERM;
+}
+
+/*
  * serve --vtpm-in-enclave: the key and the device, the sealed state as
  * it is on disk (never unsealed here), and the enclave's vTPM behind the
  * same sockets.
@@ -923,6 +952,8 @@ int main(int argc, char **argv)
 		return cmd_status(&o) ? 1 : 0;
 	if (o.cmd == CMD_SERVE && o.print_qemu_args)
 		return print_qemu_args(&o);
+	if (kp_allows_local_vtpm(&o))
+		return 1;
 	lock_memory();
 	/* One worker per state file; stale temporaries of a crashed one go. */
 	r = statefile_open(&sf, o.state);
