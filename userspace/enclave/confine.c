@@ -25,8 +25,8 @@ static const int vms_allowed[] = {
 	SCMP_SYS(accept4), SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(sendto),
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(sched_yield),
-	/* the vTPMs (vtpm_spawn.c): a new process's socket from the spawner */
-	SCMP_SYS(recvmsg),
+	/* the vTPMs (vtpm_spawn.c): a new process's socket from the spawner, messages */
+	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
 };
 
 int vms_confine_memory(void)

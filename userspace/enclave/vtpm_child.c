@@ -35,7 +35,7 @@
 #define VMS_TPM_RC_FAILURE	0x101
 
 static const int vms_vc_allowed[] = {
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(sendto), SCMP_SYS(close),
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(sendmsg), SCMP_SYS(close),
 	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
 	SCMP_SYS(getrandom), SCMP_SYS(clock_gettime), SCMP_SYS(futex),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit),
@@ -123,7 +123,7 @@ static uint32_t vms_vc_command(const uint8_t *cmd, size_t len,
 			       struct vms_vc_answer *a)
 {
 	static unsigned char *resp;
-	static uint32_t resp_size;
+	static uint32_t resp_size, last_len;
 	static uint8_t failure[10];
 	unsigned char *copy;
 	uint32_t rlen = 0;
@@ -136,7 +136,9 @@ static uint32_t vms_vc_command(const uint8_t *cmd, size_t len,
 			return TPM_FAIL;
 		resp_size = VMS_VC_RESP_BUF;
 	}
-	OPENSSL_cleanse(resp, resp_size);
+	/* the last response only: libtpms writes no further than that */
+	OPENSSL_cleanse(resp, last_len);
+	last_len = 0;
 	if (vtpm_is_running() && len >= 10 && len <= VMS_EP_VTPM_MAX_CMD) {
 		copy = OPENSSL_malloc(len);
 		if (!copy)
@@ -145,6 +147,7 @@ static uint32_t vms_vc_command(const uint8_t *cmd, size_t len,
 		rc = TPMLIB_Process(&resp, &rlen, &resp_size, copy,
 				    (uint32_t)len);
 		OPENSSL_clear_free(copy, len);
+		last_len = rlen < resp_size ? rlen : resp_size;
 		if (rc == TPM_SUCCESS && rlen >= 10 && resp &&
 		    rlen <= VMS_EP_VTPM_MAX_CMD) {
 			a->resp = resp;

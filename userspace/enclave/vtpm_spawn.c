@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -24,37 +25,42 @@
 
 #include "vtpm_child.h"
 
-static int vms_vc_full_write(int fd, const uint8_t *p, size_t n)
+/*
+ * One message in one sendmsg (so the peer wakes once), continued where a
+ * short write stopped; MSG_NOSIGNAL: a dead peer is -EPIPE, not SIGPIPE.
+ */
+int vms_vc_write(int fd, const void *a, size_t alen, const void *b,
+		 size_t blen, const void *c, size_t clen)
 {
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+	uint32_t n = (uint32_t)(alen + blen + clen);
+	struct iovec iov[4] = {
+		{ .iov_base = &n, .iov_len = sizeof(n) },
+		{ .iov_base = (void *)a, .iov_len = alen },
+		{ .iov_base = (void *)b, .iov_len = blen },
+		{ .iov_base = (void *)c, .iov_len = clen },
+	};
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 4 };
+
+	if (alen + blen + clen > VMS_VC_MAX_MSG)
+		return -EMSGSIZE;
+	while (msg.msg_iovlen) {
+		ssize_t w = sendmsg(fd, &msg, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			return -EPIPE;
-		p += w;
-		n -= (size_t)w;
+		while (msg.msg_iovlen && (size_t)w >= msg.msg_iov->iov_len) {
+			w -= (ssize_t)msg.msg_iov->iov_len;
+			msg.msg_iov++;
+			msg.msg_iovlen--;
+		}
+		if (msg.msg_iovlen) {
+			msg.msg_iov->iov_base = (uint8_t *)msg.msg_iov->iov_base + w;
+			msg.msg_iov->iov_len -= (size_t)w;
+		}
 	}
 	return 0;
-}
-
-int vms_vc_write(int fd, const void *a, size_t alen, const void *b,
-		 size_t blen, const void *c, size_t clen)
-{
-	uint32_t n = (uint32_t)(alen + blen + clen);
-	int r;
-
-	if (alen + blen + clen > VMS_VC_MAX_MSG)
-		return -EMSGSIZE;
-	r = vms_vc_full_write(fd, (const uint8_t *)&n, sizeof(n));
-	if (!r && alen)
-		r = vms_vc_full_write(fd, a, alen);
-	if (!r && blen)
-		r = vms_vc_full_write(fd, b, blen);
-	if (!r && clen)
-		r = vms_vc_full_write(fd, c, clen);
-	return r;
 }
 
 /* Read @n bytes; -EPIPE at EOF, -ETIMEDOUT when nothing came in time. */

@@ -2,9 +2,9 @@
 /*
  * test_worker_remote.c - `vmshield-worker serve --vtpm-in-enclave`
  * without the module: the server (serve.c, vtpm_remote.c) runs in a child
- * process whose VMSHIELD_IOC_VTPM is a stand-in for vmshield.ko that
- * passes each call as a channel frame to a real vmshield-enclaved core
- * (handler.c, vtpm_mgr.c) with real vTPM processes (libtpms). The test
+ * process whose VMSHIELD_IOC_VTPM is a stand-in for vmshield.ko
+ * (vtpm_standin.c) that passes each call as a channel frame to a real
+ * vmshield-enclaved core with real vTPM processes (libtpms). The test
  * plays QEMU over swtpm's protocol:
  *
  *  - QEMU's sequence (caps, SET_DATAFD, INIT), TPM2_Startup, GetRandom,
@@ -35,6 +35,7 @@
 #include "vms_fileio.h"
 #include "vtpm_mgr.h"
 #include "vtpm_remote.h"
+#include "vtpm_standin.h"
 
 static const u8 tk[32] = "TK-for-the-worker-remote-tests!!";
 static char dir[64], state_path[256], sock_path[256];
@@ -42,82 +43,17 @@ static pid_t server;
 
 /* --- the server: the worker with a stand-in module and enclave ----------- */
 
-static struct vms_enclave enc;
-static u64 enc_handle, enc_seq;
-static u8 enc_in[VMS_EP_MAX_FRAME], enc_out[VMS_EP_MAX_FRAME];
-
-/* What vmshield.ko does for VMSHIELD_IOC_VTPM, minus the key checks. */
-static int standin_call(struct vtpm_remote *r, struct vmshield_vtpm *arg)
-{
-	static const u16 types[] = {
-		[VMSHIELD_VTPM_CREATE] = VMS_EP_VTPM_CREATE,
-		[VMSHIELD_VTPM_DESTROY] = VMS_EP_VTPM_DESTROY,
-		[VMSHIELD_VTPM_COMMAND] = VMS_EP_VTPM_COMMAND,
-		[VMSHIELD_VTPM_CONTROL] = VMS_EP_VTPM_CONTROL,
-		[VMSHIELD_VTPM_CONFIRM] = VMS_EP_VTPM_CONFIRM,
-		[VMSHIELD_VTPM_GET_STATE] = VMS_EP_VTPM_GET_STATE,
-	};
-	struct vms_ep_msg q = {
-		.type = types[arg->op], .req_id = ++enc_seq,
-		.handle = enc_handle, .generation = arg->generation,
-		.vtpm_op = arg->ctrl, .vtpm_arg = arg->arg,
-		.data = (const u8 *)(uintptr_t)arg->in_ptr,
-		.data_len = arg->in_len,
-	}, a;
-	size_t n, m;
-
-	(void)r;
-	if (vms_ep_encode(&q, enc_in, sizeof(enc_in), &n))
-		return -EINVAL;
-	vms_enclave_handle(&enc, enc_in, n, NULL, enc_out, sizeof(enc_out), &m);
-	if (vms_ep_decode(enc_out, m, true, &a))
-		return -EPROTO;
-	if (a.err)
-		return a.err;
-	if (a.data_len > arg->out_len)
-		return -EPROTO;
-	memcpy((u8 *)(uintptr_t)arg->out_ptr, a.data, a.data_len);
-	arg->generation = a.generation;
-	arg->result = a.vtpm_result;
-	arg->out_flags = a.vtpm_flags ? VMSHIELD_VTPM_STORE : 0;
-	arg->out_len = a.data_len;
-	return 0;
-}
-
-static void standin_enclave(void)
-{
-	struct vms_vtpm_mgr *m;
-	struct vms_ekey *k;
-	static u8 digest[32];
-	u8 blob[VMS_KR_MAX_LEN];
-	struct vms_kr_binding b;
-
-	if (vms_vtpm_mgr_start(&m) || vms_enclave_init(&enc))
-		_exit(3);
-	vms_vtpm_attach(&enc, m);
-	memset(&b, 0, sizeof(b));
-	memcpy(b.vm_id, t_vm_id, 16);
-	memcpy(b.key_id, t_key_id, 16);
-	b.policy = VMS_KR_POLICY_SHIELDED;
-	b.lifetime_s = 600;
-	b.n_digests = 1;
-	b.digests = digest;
-	if (vms_kr_build(&b, enc.pk, tk, blob, sizeof(blob)) ||
-	    vms_enclave_load(&enc, t_vm_id, blob, vms_kr_size(1), &k))
-		_exit(3);
-	enc_handle = k->handle;
-}
-
 static void run_server(void)
 {
 	struct serve_opts o = { .io_timeout_ms = 2000 };
-	struct vtpm_remote rem = { .call = standin_call, .fd = -1,
+	struct vtpm_remote rem = { .call = vtpm_standin_call, .fd = -1,
 				   .path = state_path };
 	uint8_t *blob = NULL;
 	size_t len = 0;
 	int r;
 
-	standin_enclave();
+	if (vtpm_standin_start(t_vm_id, t_key_id, tk))
+		_exit(3);
 	serve_parse_ctrl("type=unixio,path=/x", &o.ctrl);
 	strcpy(o.ctrl.path, sock_path);
 	vms_read_file(state_path, 1 << 24, &blob, &len);
