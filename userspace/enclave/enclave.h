@@ -50,6 +50,8 @@ struct vms_enclave {
 	int (*vtpm_request)(struct vms_enclave *e, const struct vms_ep_msg *q,
 			    struct vms_ep_msg *a, u8 **scratch,
 			    size_t *scratch_len);
+	/* after every request: stop the vTPMs of keys that are gone */
+	void (*vtpm_sweep)(struct vms_enclave *e);
 	u32 vtpms;		/* running vTPM processes */
 	u64 vtpm_crashes;	/* vTPM processes that died under us */
 	u64 (*now_ns)(void);	/* CLOCK_BOOTTIME; tests replace it */

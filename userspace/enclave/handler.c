@@ -215,5 +215,7 @@ int vms_enclave_handle(struct vms_enclave *e, const u8 *in, size_t inlen,
 		free(scratch);
 	}
 	vms_prim_wipe(text, sizeof(text));
+	if (e->vtpm_sweep)	/* a revoked or expired key's vTPM goes now */
+		e->vtpm_sweep(e);
 	return r ? r : ret;
 }

@@ -540,8 +540,32 @@ int vms_vtpm_request(struct vms_enclave *e, const struct vms_ep_msg *q,
 	return r;
 }
 
+/* Stop the vTPMs of keys revoked, expired or failed closed (fail closed). */
+static void vms_vtpm_sweep(struct vms_enclave *e)
+{
+	u64 now = e->now_ns();
+	unsigned int i;
+
+	for (i = 0; i < VMS_VTPM_MAX; i++) {
+		struct vms_vtpm *v = e->vtpm->v[i];
+		struct vms_ekey *k;
+
+		if (!v)
+			continue;
+		k = vms_enclave_find(e, v->handle);
+		if (k && !k->dead && (!k->sk.expires_ns || now < k->sk.expires_ns))
+			continue;
+		vms_elog("info", "vtpm-stop", "handle=%016llx reason=%s",
+			 (unsigned long long)v->handle,
+			 !k ? "key-gone" : k->dead ? "key-dead" : "key-expired");
+		vms_vtpm_free(e->vtpm, i);
+	}
+	vms_vtpm_count(e);
+}
+
 void vms_vtpm_attach(struct vms_enclave *e, struct vms_vtpm_mgr *m)
 {
 	e->vtpm = m;
 	e->vtpm_request = m ? vms_vtpm_request : NULL;
+	e->vtpm_sweep = m ? vms_vtpm_sweep : NULL;
 }

@@ -558,11 +558,18 @@ static void test_vtpm_abuse(void **state)
 		struct vms_ep_msg q = { .type = VMS_EP_REVOKE, .handle = h };
 		pid_t pid = vms_vtpm_pid(f->m, h);
 
+		int i;
+
 		assert_true(pid > 0);
 		assert_int_equal(call(f, &q, &a), 0);
+		/* at once, without another vTPM request: the process ends */
+		assert_int_equal(vms_vtpm_pid(f->m, h), 0);
+		for (i = 0; i < 100 && !kill(pid, 0); i++)
+			usleep(10000);
+		assert_int_equal(kill(pid, 0), -1);
+		assert_int_equal(errno, ESRCH);
 		assert_int_equal(vreq(f, VMS_EP_VTPM_COMMAND, h, 0, 0, 0, get_random8,
 				      sizeof(get_random8), &a), -ENOKEY);
-		assert_int_equal(vms_vtpm_pid(f->m, h), 0);
 	}
 	status_has(f, "vtpms=0\n");
 }
