@@ -195,7 +195,7 @@ static int vtpm_settled(struct __test_metadata *_metadata, int fd, long serial,
 				&self->disk_len, &self->generation, (a))
 
 /* A TPM command: its response code (the response in out[]), or -errno. */
-static long tpm(struct __test_metadata *_metadata, FIXTURE_DATA(vt) *self,
+static long tpm(struct __test_metadata *_metadata, struct _test_data_vt *self,
 		const uint8_t *c, size_t len)
 {
 	struct vmshield_vtpm a;
@@ -212,7 +212,7 @@ static long tpm(struct __test_metadata *_metadata, FIXTURE_DATA(vt) *self,
 	return get32(out + 6);
 }
 
-static void start(struct __test_metadata *_metadata, FIXTURE_DATA(vt) *self,
+static void start(struct __test_metadata *_metadata, struct _test_data_vt *self,
 		  bool from_disk)
 {
 	struct vmshield_vtpm a;

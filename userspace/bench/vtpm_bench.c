@@ -31,6 +31,7 @@
 #include "persist.h"
 #include "sealedstate.h"
 #include "vmshield.h"
+#include "vms_compiler.h"
 #include "vtpm.h"
 #include "vtpm_ctrl.h"
 #include "vtpm_remote.h"
@@ -273,7 +274,7 @@ int main(void)
 	printf("== vTPM: TPM commands per second, vmshield-worker's code both ways, same run: enclave path (channel + vTPM process; a changed state sealed, stored, confirmed) vs worker-local (libtpms in process; a changed state sealed, stored). QEMU's hop to the worker is in neither: the ratios are a lower bound\n");
 	printf("bench: vtpm channel PING %9.0f/s (the channel's own round trip)\n",
 	       rate(ping_cmd, NULL, 0, false));
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		size_t len = cmds[i].len ? *cmds[i].len : cmds[i].fixed;
 		double lr = rate(local_cmd, cmds[i].cmd, len, cmds[i].nv);
 		double er = rate(enclave_cmd, cmds[i].cmd, len, cmds[i].nv);

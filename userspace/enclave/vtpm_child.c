@@ -254,7 +254,7 @@ static uint32_t vms_vc_dispatch(const uint8_t *msg, size_t len,
 	return vms_vc_control(op, arg, a);
 }
 
-void vms_vtpm_child_main(int fd)
+_Noreturn void vms_vtpm_child_main(int fd)
 {
 	if (vms_vc_confine(fd))
 		_exit(127);

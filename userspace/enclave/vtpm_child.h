@@ -48,7 +48,7 @@ int vms_vtpm_spawner_start(int *fd, pid_t *pid);
 int vms_vtpm_spawn(int spawner_fd, int *fd, pid_t *pid);
 
 /* The vTPM process's life: confine, then serve @fd until EOF. */
-void vms_vtpm_child_main(int fd) __attribute__((noreturn));
+_Noreturn void vms_vtpm_child_main(int fd);
 
 /* Read or write one whole message (a length prefix, then its bytes). */
 int vms_vc_write(int fd, const void *a, size_t alen, const void *b,

@@ -162,8 +162,7 @@ answer:
 		close(sv[0]);
 }
 
-static void vms_spawner_main(int fd) __attribute__((noreturn));
-static void vms_spawner_main(int fd)
+static _Noreturn void vms_spawner_main(int fd)
 {
 	struct sigaction sa = { .sa_handler = SIG_IGN };
 	uint8_t req;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "enclave.h"
+#include "vms_compiler.h"
 #include "transport.h"
 #include "vtpm_mgr.h"
 #include "vtpm_standin.h"
@@ -124,7 +125,7 @@ int vtpm_standin_call(struct vtpm_remote *r, struct vmshield_vtpm *arg)
 	int e;
 
 	(void)r;
-	if (!arg->op || arg->op >= sizeof(types) / sizeof(types[0]))
+	if (!arg->op || arg->op >= ARRAY_SIZE(types))
 		return -EINVAL;
 	q.type = types[arg->op];
 	e = channel(&q, &a);
