@@ -65,16 +65,26 @@ static void vms_vtpm_drop_held(struct vms_vtpm *v)
 	v->held_result = 0;
 }
 
-/* End the process (the socket's EOF ends it; SIGKILL if it hangs). */
-static void vms_vtpm_stop_process(struct vms_vtpm *v)
+/*
+ * End the process: SIGKILL now (a revoked key's plaintext state goes at
+ * once, not after a long command), then the socket's EOF. A process known
+ * dead (EPIPE) is not signalled: its pid may already be another's.
+ */
+static void vms_vtpm_end(struct vms_vtpm *v, bool alive)
 {
 	if (v->fd >= 0) {
+		if (alive)
+			kill(v->pid, SIGKILL);
 		close(v->fd);
-		kill(v->pid, SIGKILL);
 	}
 	v->fd = -1;
 	v->pid = 0;
 	vms_vtpm_drop_held(v);
+}
+
+static void vms_vtpm_stop_process(struct vms_vtpm *v)
+{
+	vms_vtpm_end(v, true);
 }
 
 static void vms_vtpm_free(struct vms_vtpm_mgr *m, unsigned int i)
@@ -151,7 +161,7 @@ static void vms_vtpm_crashed(struct vms_enclave *e, struct vms_vtpm *v,
 {
 	vms_elog("warning", "vtpm-crash", "handle=%016llx pid=%ld error=%d",
 		 (unsigned long long)v->handle, (long)v->pid, -err);
-	vms_vtpm_stop_process(v);
+	vms_vtpm_end(v, err != -EPIPE);
 	v->crashed = true;
 	e->vtpm_crashes++;
 }
