@@ -8,6 +8,7 @@
 # on. Prints TAP on stdout; exits 1 if any test failed.
 set -u
 S=${1:?usage: vtpm_policy_test.sh path/to/shieldctl}
+S=$(cd "$(dirname "$S")" && pwd)/$(basename "$S")	# the test cds away
 W=$(dirname "$S")/vmshield-worker
 T=$(mktemp -d "${TMPDIR:-/tmp}/vms-vtpm-policy.XXXXXX")
 trap 'rm -rf "$T"' EXIT
