@@ -28,6 +28,11 @@ static const int vms_ep_errnos[VMS_EP_S_MAX + 1] = {
 	[VMS_EP_S_EIO] = -EIO,
 };
 
+/* the vTPM's codes, from VMS_EP_S_VTPM_FIRST */
+static const int vms_ep_vtpm_errnos[] = {
+	-EPIPE, -ENODEV, -EEXIST, -EBUSY, -ESTALE,
+};
+
 u32 vms_ep_status_of(int err)
 {
 	u32 i;
@@ -37,15 +42,28 @@ u32 vms_ep_status_of(int err)
 	for (i = 0; i <= VMS_EP_S_MAX; i++)
 		if (vms_ep_errnos[i] == err)
 			return i;
+	for (i = 0; i < sizeof(vms_ep_vtpm_errnos) / sizeof(int); i++)
+		if (vms_ep_vtpm_errnos[i] == err)
+			return VMS_EP_S_VTPM_FIRST + i;
 	return VMS_EP_S_EIO;
 }
 
 int vms_ep_errno_of(u32 status, int *err)
 {
+	if (status >= VMS_EP_S_VTPM_FIRST && status <= VMS_EP_S_VTPM_LAST) {
+		*err = vms_ep_vtpm_errnos[status - VMS_EP_S_VTPM_FIRST];
+		return 0;
+	}
 	if (status > VMS_EP_S_MAX)
 		return -EPROTO;
 	*err = vms_ep_errnos[status];
 	return 0;
+}
+
+bool vms_ep_type_known(u16 type)
+{
+	return (type && type <= VMS_EP_TYPE_MAX) ||
+	       (type >= VMS_EP_VTPM_FIRST && type <= VMS_EP_VTPM_LAST);
 }
 
 static bool vms_ep_zero(const u8 *p, size_t n)
@@ -73,12 +91,108 @@ static bool vms_ep_text_ok(const u8 *p, size_t n)
 	return true;
 }
 
+/* The data bound of a vTPM request of @type; -1: no data allowed. */
+static long vms_ep_vtpm_req_max(u16 type)
+{
+	switch (type) {
+	case VMS_EP_VTPM_CREATE:
+		return VMS_EP_MAX_STATE + VMS_SS_OVERHEAD;
+	case VMS_EP_VTPM_COMMAND:	/* the enclave checks the TPM's bound */
+		return VMS_EP_MAX_STATE;
+	default:
+		return -1;
+	}
+}
+
+/* Which request fields a vTPM type may set (the others must be zero). */
+static bool vms_ep_vtpm_req_ok(u16 type, u64 generation, u32 op, u32 arg,
+			       size_t data_len)
+{
+	long max = vms_ep_vtpm_req_max(type);
+
+	if (max < 0 ? data_len != 0 : data_len > (size_t)max)
+		return false;
+	if (type == VMS_EP_VTPM_COMMAND && !data_len)
+		return false;
+	if (type == VMS_EP_VTPM_CREATE && data_len &&
+	    !vms_ep_sealed_len_ok(data_len))
+		return false;
+	if (generation && type != VMS_EP_VTPM_CONFIRM)
+		return false;
+	if (type == VMS_EP_VTPM_CONTROL)
+		return op && op <= VMS_VTPM_CTRL_MAX;
+	return !op && !arg;
+}
+
+static size_t vms_ep_vtpm_payload_len(const struct vms_ep_msg *m, bool *ok)
+{
+	if (!m->response) {
+		*ok = vms_ep_vtpm_req_ok(m->type, m->generation, m->vtpm_op,
+					 m->vtpm_arg, m->data_len);
+		return VMS_EP_VTPM_REQ_LEN + m->data_len;
+	}
+	*ok = !(m->vtpm_flags & ~VMS_EP_VTPM_F_ALL) &&
+	      m->data_len <= VMS_EP_MAX_STATE + VMS_SS_OVERHEAD;
+	return VMS_EP_VTPM_RESP_LEN + m->data_len;
+}
+
+static void vms_ep_vtpm_encode(const struct vms_ep_msg *m, u8 *p)
+{
+	size_t hl = m->response ? VMS_EP_VTPM_RESP_LEN : VMS_EP_VTPM_REQ_LEN;
+
+	if (m->response) {
+		vms_put_be64(p, m->generation);
+		vms_put_be32(p + 8, m->vtpm_result);
+		vms_put_be32(p + 12, m->vtpm_flags);
+	} else {
+		vms_put_be64(p, m->handle);
+		vms_put_be64(p + 8, m->generation);
+		vms_put_be32(p + 16, m->vtpm_op);
+		vms_put_be32(p + 20, m->vtpm_arg);
+	}
+	if (m->data_len)
+		memcpy(p + hl, m->data, m->data_len);
+}
+
+static int vms_ep_vtpm_decode(const u8 *p, size_t n, struct vms_ep_msg *m)
+{
+	if (m->response) {
+		if (n < VMS_EP_VTPM_RESP_LEN)
+			return -EPROTO;
+		m->generation = vms_get_be64(p);
+		m->vtpm_result = vms_get_be32(p + 8);
+		m->vtpm_flags = vms_get_be32(p + 12);
+		m->data = p + VMS_EP_VTPM_RESP_LEN;
+		m->data_len = n - VMS_EP_VTPM_RESP_LEN;
+	} else {
+		if (n < VMS_EP_VTPM_REQ_LEN)
+			return -EPROTO;
+		m->handle = vms_get_be64(p);
+		m->generation = vms_get_be64(p + 8);
+		m->vtpm_op = vms_get_be32(p + 16);
+		m->vtpm_arg = vms_get_be32(p + 20);
+		m->data = p + VMS_EP_VTPM_REQ_LEN;
+		m->data_len = n - VMS_EP_VTPM_REQ_LEN;
+	}
+	if (!m->data_len)
+		m->data = NULL;
+	if (m->response ? (m->vtpm_flags & ~VMS_EP_VTPM_F_ALL) ||
+			  m->data_len > VMS_EP_MAX_STATE + VMS_SS_OVERHEAD :
+			  !vms_ep_vtpm_req_ok(m->type, m->generation,
+					      m->vtpm_op, m->vtpm_arg,
+					      m->data_len))
+		return -EPROTO;
+	return 0;
+}
+
 /* Payload length of @m, or 0 with *@ok false when out of range. */
 static size_t vms_ep_payload_len(const struct vms_ep_msg *m, bool *ok)
 {
 	*ok = true;
 	if (m->response && m->err)
 		return 0;
+	if (m->type >= VMS_EP_VTPM_FIRST)
+		return vms_ep_vtpm_payload_len(m, ok);
 	if (!m->response) {
 		switch (m->type) {
 		case VMS_EP_PING:
@@ -155,7 +269,7 @@ size_t vms_ep_size(const struct vms_ep_msg *m)
 	size_t n;
 	bool ok;
 
-	if (!m->type || m->type > VMS_EP_TYPE_MAX)
+	if (!vms_ep_type_known(m->type))
 		return 0;
 	if (m->data_len && !m->data)
 		return 0;
@@ -183,6 +297,10 @@ int vms_ep_encode(const struct vms_ep_msg *m, u8 *out, size_t cap,
 	*outlen = n;
 	if (m->response && m->err)
 		return 0;
+	if (m->type >= VMS_EP_VTPM_FIRST) {
+		vms_ep_vtpm_encode(m, p);
+		return 0;
+	}
 
 	if (!m->response) {
 		switch (m->type) {
@@ -406,7 +524,7 @@ int vms_ep_decode(const u8 *frame, size_t len, bool want_response,
 	if (!!(type & VMS_EP_RESPONSE) != want_response)
 		return -EOPNOTSUPP;
 	type &= 0x7fff;	/* without VMS_EP_RESPONSE */
-	if (!type || type > VMS_EP_TYPE_MAX)
+	if (!vms_ep_type_known(type))
 		return -EOPNOTSUPP;
 	m->type = type;
 	m->response = want_response;
@@ -415,12 +533,18 @@ int vms_ep_decode(const u8 *frame, size_t len, bool want_response,
 
 	if (!want_response) {
 		ret = status ? -EPROTO :
+		      type >= VMS_EP_VTPM_FIRST ?
+		      vms_ep_vtpm_decode(frame + VMS_EP_HDR_LEN,
+					 len - VMS_EP_HDR_LEN, m) :
 		      vms_ep_decode_req(frame + VMS_EP_HDR_LEN,
 					len - VMS_EP_HDR_LEN, m);
 	} else {
 		ret = vms_ep_errno_of(status, &m->err);
 		if (!ret && m->err)
 			ret = len != VMS_EP_HDR_LEN ? -EPROTO : 0;
+		else if (!ret && type >= VMS_EP_VTPM_FIRST)
+			ret = vms_ep_vtpm_decode(frame + VMS_EP_HDR_LEN,
+						 len - VMS_EP_HDR_LEN, m);
 		else if (!ret)
 			ret = vms_ep_decode_resp(frame + VMS_EP_HDR_LEN,
 						 len - VMS_EP_HDR_LEN, m);

@@ -87,6 +87,52 @@
 #define VMS_EP_S_MAX		17
 
 /*
+ * The vTPM inside the enclave (Documentation/vtpm-in-enclave.md): request
+ * types 16..21 and status codes 24..28. Every vTPM request carries
+ *   0 8 key handle  8 8 generation  16 4 op  20 4 arg  24 .. data
+ * and every successful vTPM response
+ *   0 8 generation  8 4 result (a TPM result code)  12 4 flags  16 .. data
+ * Fields a type does not use are zero; the data bounds are per type.
+ */
+#define VMS_EP_VTPM_CREATE	16	/* data: sealed vTPM state, or none */
+#define VMS_EP_VTPM_DESTROY	17
+#define VMS_EP_VTPM_COMMAND	18	/* data: one TPM command */
+#define VMS_EP_VTPM_CONTROL	19	/* op: VMS_VTPM_CTRL_*, arg */
+#define VMS_EP_VTPM_CONFIRM	20	/* generation: the one stored */
+#define VMS_EP_VTPM_GET_STATE	21	/* answer: the sealed state */
+#define VMS_EP_VTPM_FIRST	16
+#define VMS_EP_VTPM_LAST	21
+#define VMS_EP_VTPM_REQ_LEN	24
+#define VMS_EP_VTPM_RESP_LEN	16
+/* The largest TPM command or response the channel carries. */
+#define VMS_EP_VTPM_MAX_CMD	4096
+/*
+ * Response flag: the data is the vTPM's new sealed state of @generation;
+ * the command's own answer is held by the enclave until the host has
+ * stored that state and says so with VTPM_CONFIRM.
+ */
+#define VMS_EP_VTPM_F_STORE	0x1
+#define VMS_EP_VTPM_F_ALL	0x1
+
+/* VTPM_CONTROL's ops (swtpm's control commands, by meaning). */
+#define VMS_VTPM_CTRL_INIT		1	/* arg: 1 = delete volatile */
+#define VMS_VTPM_CTRL_SHUTDOWN		2
+#define VMS_VTPM_CTRL_LOCALITY		3	/* arg: 0..4 */
+#define VMS_VTPM_CTRL_CANCEL		4
+#define VMS_VTPM_CTRL_STORE_VOLATILE	5
+#define VMS_VTPM_CTRL_GET_ESTABLISHED	6	/* answer: 1 byte */
+#define VMS_VTPM_CTRL_RESET_ESTABLISHED	7	/* arg: locality */
+#define VMS_VTPM_CTRL_MAX		7
+
+#define VMS_EP_S_VTPM_FIRST	24
+#define VMS_EP_S_EPIPE		24	/* the vTPM's process died */
+#define VMS_EP_S_ENODEV		25	/* no vTPM for this key */
+#define VMS_EP_S_EEXIST		26	/* the key has a vTPM already */
+#define VMS_EP_S_EBUSY		27	/* an answer waits for VTPM_CONFIRM */
+#define VMS_EP_S_ESTALE		28	/* older than the enclave's generation */
+#define VMS_EP_S_VTPM_LAST	28
+
+/*
  * One frame, decoded or to encode. Which fields mean something depends on
  * @type (enclave-protocol.md has the table); pointers point into the frame
  * that was decoded, or at the caller's data for encoding.
@@ -118,7 +164,14 @@ struct vms_ep_msg {
 	size_t data_len;
 	const u8 *sig;		/* REPORT resp */
 	size_t sig_len;
+	u32 vtpm_op;		/* VTPM_* req: op */
+	u32 vtpm_arg;		/* VTPM_* req: arg */
+	u32 vtpm_result;	/* VTPM_* resp: TPM result code */
+	u32 vtpm_flags;		/* VTPM_* resp: VMS_EP_VTPM_F_* */
 };
+
+/* A request type this codec knows. */
+bool vms_ep_type_known(u16 type);
 
 /* The wire code of a negative errno (unknown ones become EIO), and back. */
 u32 vms_ep_status_of(int err);

@@ -101,7 +101,7 @@ static long vms_ioc_get_info(void __user *uarg)
  * so a caller parked on a page fault never holds up a revocation (the
  * enclave's own lock, taken only around the crypto, orders the two).
  */
-static struct key *vms_key_get(s32 serial)
+struct key *vms_key_get(s32 serial)
 {
 	key_ref_t ref;
 	struct key *key;
@@ -139,13 +139,13 @@ err:
 		       ret == -EACCES ? ret : -ENOKEY);
 }
 
-static void vms_key_release(struct key *key)
+void vms_key_release(struct key *key)
 {
 	key_put(key);
 }
 
 /* Shielded keys: approved worker only, and only on a kernel-locked host. */
-static int vms_may_use(struct vms_vmkey *vk)
+int vms_may_use(struct vms_vmkey *vk)
 {
 	struct vms_vmkey_info info;
 	struct vms_isolation iso;
@@ -328,6 +328,8 @@ static long vms_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return vms_ioc_unseal(uarg);
 	case VMSHIELD_IOC_ENCLAVE_REPORT:
 		return vms_ioc_enclave_report(uarg);
+	case VMSHIELD_IOC_VTPM:
+		return vms_ioc_vtpm(uarg);
 	}
 	return -ENOTTY;
 }

@@ -324,3 +324,9 @@ void vms_remote_info(struct vmshield_info *info)
 	info->isolation_level = VMSHIELD_ISOLATION_HYPERVISOR;
 	info->max_state_len = VMS_EP_MAX_STATE;
 }
+
+/* The key's handle in the enclave (vtpm_ioctl.c names the vTPM by it). */
+u64 vms_remote_handle(struct vms_vmkey *key)
+{
+	return vms_rkey(key)->handle;
+}

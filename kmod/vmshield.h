@@ -138,5 +138,12 @@ int vms_remote_report(const u8 nonce[32], u8 *body, u32 *body_len,
 void vms_remote_info(struct vmshield_info *info);
 /* VMSHIELD_IOC_ENCLAVE_REPORT (report_ioctl.c) */
 long vms_ioc_enclave_report(void __user *uarg);
+/* VMSHIELD_IOC_VTPM (vtpm_ioctl.c), and what it shares with dev.c */
+long vms_ioc_vtpm(void __user *uarg);
+struct key;
+struct key *vms_key_get(s32 serial);
+void vms_key_release(struct key *key);
+int vms_may_use(struct vms_vmkey *vk);
+u64 vms_remote_handle(struct vms_vmkey *key);
 
 #endif /* VMSHIELD_KMOD_H */

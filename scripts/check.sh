@@ -141,8 +141,10 @@ tier_rig() {
 		--except hypervisor_test --env VMS_STRESS_SECONDS=10
 	# placement hypervisor: the enclave on the outer machine, the same scan
 	# finds nothing (issue 15's decisive secrecy test)
+	# (vtpm_test first: the vTPM in the enclave, before the enclave faults)
 	run_suite rig-hyp "$REPO/selftests/vm/run" --placement hypervisor \
-		--append init_on_free=1 "$REPO/build/selftests/mailbox_abuse_test" \
+		--append init_on_free=1 "$REPO/build/selftests/vtpm_test" \
+		"$REPO/build/selftests/mailbox_abuse_test" \
 		"$REPO/build/selftests/hypervisor_test"
 	for t in rig-kmod rig-kmod-alt; do
 		grep -h '^# rig: \(kernel\|boot-to-tests\|total\)' "$TAP/$t.tap" 2>/dev/null |

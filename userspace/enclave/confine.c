@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 
@@ -24,6 +25,8 @@ static const int vms_allowed[] = {
 	SCMP_SYS(accept4), SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(sendto),
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(sched_yield),
+	/* the vTPMs (vtpm_spawn.c): a new process's socket from the spawner, messages */
+	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
 };
 
 int vms_confine_memory(void)
@@ -54,6 +57,10 @@ int vms_confine_syscalls(void)
 	/* malloc's mappings, never executable ones */
 	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 			     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	/* a hung vTPM process is killed; no other signal is sent */
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
+				     SCMP_A1(SCMP_CMP_EQ, SIGKILL));
 	if (!r)
 		r = seccomp_load(ctx);
 out:

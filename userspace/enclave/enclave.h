@@ -22,6 +22,7 @@
 #define VMS_ENCLAVE_PROG	"vmshield-enclaved"
 
 struct vms_attest;
+struct vms_vtpm_mgr;
 
 /* What a released TK became: the seal key, never the TK. */
 struct vms_ekey {
@@ -44,6 +45,15 @@ struct vms_enclave {
 	struct vms_ekey *keys[VMS_ENCLAVE_MAX_KEYS];
 	u32 n_keys;
 	struct vms_attest *attest;	/* NULL: REPORT answers EOPNOTSUPP */
+	/* the vTPMs (vtpm_mgr.h); NULL: VTPM_* requests answer EOPNOTSUPP */
+	struct vms_vtpm_mgr *vtpm;
+	int (*vtpm_request)(struct vms_enclave *e, const struct vms_ep_msg *q,
+			    struct vms_ep_msg *a, u8 **scratch,
+			    size_t *scratch_len);
+	/* after every request: stop the vTPMs of keys that are gone */
+	void (*vtpm_sweep)(struct vms_enclave *e);
+	u32 vtpms;		/* running vTPM processes */
+	u64 vtpm_crashes;	/* vTPM processes that died under us */
 	u64 (*now_ns)(void);	/* CLOCK_BOOTTIME; tests replace it */
 	u64 requests, refused, refused_logged;
 };

@@ -117,10 +117,13 @@ size_t vms_enclave_status(const struct vms_enclave *e, char *buf, size_t len)
 	vms_hex_encode(e->boot_id, 16, boot);
 	n = snprintf(buf, len,
 		     "state=ready\nenclave_key=%s\nboot_id=%s\nkeys=%u\n"
-		     "requests=%llu\nrefused=%llu\nattestation=%s\n",
+		     "requests=%llu\nrefused=%llu\nattestation=%s\n"
+		     "vtpm=%s\nvtpms=%u\nvtpm_crashes=%llu\n",
 		     pk, boot, e->n_keys, (unsigned long long)e->requests,
 		     (unsigned long long)e->refused,
-		     e->attest ? "emulated" : "none");
+		     e->attest ? "emulated" : "none",
+		     e->vtpm_request ? "on" : "off", e->vtpms,
+		     (unsigned long long)e->vtpm_crashes);
 	if (n < 0)
 		return 0;
 	return (size_t)n < len ? (size_t)n : len - 1;
@@ -157,6 +160,10 @@ static int vms_dispatch(struct vms_enclave *e, const struct vms_ep_msg *q,
 		a->data_len = vms_enclave_status(e, text, text_len);
 		return 0;
 	}
+	if (q->type >= VMS_EP_VTPM_FIRST && q->type <= VMS_EP_VTPM_LAST)
+		return e->vtpm_request ?
+		       e->vtpm_request(e, q, a, scratch, scratch_len) :
+		       -EOPNOTSUPP;
 	return -EOPNOTSUPP;
 }
 
@@ -181,7 +188,7 @@ int vms_enclave_handle(struct vms_enclave *e, const u8 *in, size_t inlen,
 		if (inlen >= VMS_EP_HDR_LEN) {
 			u16 t = vms_get_be16(in + 6) & 0x7fff;
 
-			if (t && t <= VMS_EP_TYPE_MAX)
+			if (vms_ep_type_known(t))
 				a.type = t;
 			a.req_id = vms_get_be64(in + 8);
 		}
@@ -208,5 +215,7 @@ int vms_enclave_handle(struct vms_enclave *e, const u8 *in, size_t inlen,
 		free(scratch);
 	}
 	vms_prim_wipe(text, sizeof(text));
+	if (e->vtpm_sweep)	/* a revoked or expired key's vTPM goes now */
+		e->vtpm_sweep(e);
 	return r ? r : ret;
 }

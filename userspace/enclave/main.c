@@ -21,6 +21,7 @@
 #include "attest.h"
 #include "confine.h"
 #include "transport.h"
+#include "vtpm_mgr.h"
 #include "vms_hex.h"
 
 static volatile sig_atomic_t vms_stop, vms_status;
@@ -73,6 +74,7 @@ static int vms_run(const char *mailbox, long vsock, const char *key,
 		   const char *run_dir)
 {
 	static struct vms_enclave e;
+	struct vms_vtpm_mgr *vtpm = NULL;
 	struct vms_transport *t = NULL;
 	struct sigaction sa = { .sa_handler = vms_on_signal };
 	char pk[65], boot[33], pid[65] = "-";
@@ -83,11 +85,19 @@ static int vms_run(const char *mailbox, long vsock, const char *key,
 		vms_elog("error", "start", "step=confine-memory error=%d", -r);
 		return r;
 	}
+	/* before any secret exists: every vTPM process is the spawner's copy */
+	r = vms_vtpm_mgr_start(&vtpm);
+	if (r) {
+		vms_elog("error", "start", "step=vtpm-spawner error=%d", -r);
+		return r;
+	}
 	r = vms_enclave_init(&e);
 	if (r) {
 		vms_elog("error", "start", "step=identity error=%d", -r);
+		vms_vtpm_mgr_stop(vtpm);
 		return r;
 	}
+	vms_vtpm_attach(&e, vtpm);
 	if (key) {
 		r = vms_attest_load(key, "/proc/self/exe", &e.attest);
 		if (!r)
@@ -147,6 +157,7 @@ out:
 	if (t)
 		t->close(t);
 	vms_attest_free(e.attest);
+	vms_vtpm_mgr_stop(e.vtpm);
 	vms_enclave_wipe(&e);
 	return r;
 }

@@ -332,6 +332,8 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 			rep.reason = HGS_R_NO_APPROVED_WORKER;
 		else if (rep.info.min_attestation > rq.attest_mode)
 			rep.reason = HGS_R_ATTESTATION_MODE_INSUFFICIENT;
+		else if (rep.info.vtpm && rq.placement != VMSHIELD_PLACEMENT_HYPERVISOR)
+			rep.reason = HGS_R_VTPM_IN_ENCLAVE_UNAVAILABLE;
 		else if (rep.info.min_placement && rq.placement != VMSHIELD_PLACEMENT_HYPERVISOR)
 			rep.reason = HGS_R_PLACEMENT_NOT_ALLOWED;
 		else if (rep.info.platform_mask &&

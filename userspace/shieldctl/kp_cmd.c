@@ -28,7 +28,7 @@
 /* The options of every kp subcommand (opts[] in shieldctl_kp_main). */
 enum {
 	O_OWNER, O_GUARDIAN, O_VM, O_POLICY, O_OUT, O_IN, O_TK, O_TKOUT, O_PW,
-	O_HELP, O_MINATT, O_PLACEMENT, O_PLATFORMS, N_OPTS
+	O_HELP, O_MINATT, O_PLACEMENT, O_PLATFORMS, O_VTPM, N_OPTS
 };
 
 /* --guardian, which may be repeated (c->family). */
@@ -142,7 +142,10 @@ static uint32_t platform_mask_of(const char *s)
 	return mask;
 }
 
-/* --require-placement hypervisor [--platform-types LIST]; or 1. */
+/*
+ * --require-placement hypervisor [--platform-types LIST]
+ * [--require-vtpm-in-enclave]; or 1.
+ */
 static int kp_new_placement(const struct shieldctl_call *c, struct vms_kp_info *b)
 {
 	const char *const *v = c->v;
@@ -151,8 +154,12 @@ static int kp_new_placement(const struct shieldctl_call *c, struct vms_kp_info *
 		return shieldctl_fail(c->what, "--require-placement is hypervisor (without it, any placement)");
 	if (v[O_PLATFORMS] && !v[O_PLACEMENT])
 		return shieldctl_fail(c->what, "--platform-types needs --require-placement hypervisor");
+	if (v[O_VTPM] && !v[O_PLACEMENT])
+		return shieldctl_fail(c->what, "--require-vtpm-in-enclave needs --require-placement hypervisor");
 	if (v[O_PLACEMENT])
 		b->min_placement = VMS_KP_PLACEMENT_HYPERVISOR;
+	if (v[O_VTPM])
+		b->vtpm = VMS_KP_VTPM_IN_ENCLAVE;
 	if (!v[O_PLATFORMS])
 		return 0;
 	b->platform_mask = platform_mask_of(v[O_PLATFORMS]);
@@ -299,6 +306,7 @@ static int kp_show(const struct shieldctl_call *c)
 	       info.policy == VMS_KR_POLICY_SHIELDED ? "shielded" : "encryption-supported");
 	printf("min_attestation: %s\n", info.min_attestation == VMS_KP_ATTEST_TPM ? "tpm" : "host-key");
 	printf("placement: %s\n", info.min_placement ? "hypervisor" : "any");
+	printf("vtpm: %s\n", info.vtpm ? "in-enclave" : "any");
 	if (info.platform_mask) {
 		unsigned int t;
 
@@ -325,7 +333,8 @@ static const struct shieldctl_cmd kp_cmds[] = {
 	{ "new", "--owner GUARDIAN --vm-id UUID --policy shielded|encryption-supported\n"
 		 "--out KP [--guardian PUB]... [--tk TK | --tk-out TK]\n"
 		 "[--min-attestation host-key|tpm]\n"
-		 "[--require-placement hypervisor [--platform-types LIST]]",
+		 "[--require-placement hypervisor [--platform-types LIST]\n"
+		 " [--require-vtpm-in-enclave]]",
 	  "a key protector for a VM: its transport key (new, or --tk)\n"
 	  "for the owner and each --guardian, signed by the owner",
 	  0, 0, kp_new },
@@ -357,7 +366,8 @@ int shieldctl_kp_main(int argc, char **argv)
 		[O_PW] = { "password-file", 1, 0 }, [O_HELP] = { "help", 0, 0 },
 		[O_MINATT] = { "min-attestation", 1, 0 },
 		[O_PLACEMENT] = { "require-placement", 1, 0 },
-		[O_PLATFORMS] = { "platform-types", 1, 0 }, [N_OPTS] = { NULL, 0, 0 },
+		[O_PLATFORMS] = { "platform-types", 1, 0 },
+		[O_VTPM] = { "require-vtpm-in-enclave", 0, 0 }, [N_OPTS] = { NULL, 0, 0 },
 	};
 	struct kp_guardians gp = { .n = 0 };
 	const char *v[N_OPTS + 1], *pos[1];

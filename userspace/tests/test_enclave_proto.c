@@ -511,6 +511,83 @@ static void test_random_payloads(void **state)
 	}
 }
 
+/* The vTPM frames (types 16..21, codes 24..28): round trips and refusals. */
+static void test_vtpm_frames(void **state)
+{
+	static const int errs[] = { -EPIPE, -ENODEV, -EEXIST, -EBUSY, -ESTALE };
+	static const u8 cmd[12] = { 0x80, 0x01, 0, 0, 0, 12, 0, 0, 1, 0x7b, 0, 8 };
+	struct vms_ep_msg q = { .type = VMS_EP_VTPM_COMMAND, .req_id = 9,
+				.handle = 0x1122334455667788ull, .data = cmd,
+				.data_len = sizeof(cmd) }, m;
+	unsigned int i;
+	size_t n;
+	int e;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(errs); i++) {
+		assert_int_equal(vms_ep_status_of(errs[i]), VMS_EP_S_VTPM_FIRST + i);
+		assert_int_equal(vms_ep_errno_of(VMS_EP_S_VTPM_FIRST + i, &e), 0);
+		assert_int_equal(e, errs[i]);
+	}
+	assert_int_equal(vms_ep_errno_of(VMS_EP_S_VTPM_LAST + 1, &e), -EPROTO);
+
+	n = enc(&q);
+	assert_int_equal(n, VMS_EP_HDR_LEN + VMS_EP_VTPM_REQ_LEN + sizeof(cmd));
+	dec(n, false, 0, &m);
+	assert_int_equal(m.type, VMS_EP_VTPM_COMMAND);
+	assert_true(m.handle == q.handle);
+	assert_int_equal(m.data_len, sizeof(cmd));
+	assert_memory_equal(m.data, cmd, sizeof(cmd));
+	/* a generation on a COMMAND, an op on it: reserved, refused */
+	vms_put_be64(frame + VMS_EP_HDR_LEN + 8, 1);
+	dec(n, false, -EPROTO, &m);
+	n = enc(&q);
+	vms_put_be32(frame + VMS_EP_HDR_LEN + 16, 1);
+	dec(n, false, -EPROTO, &m);
+	/* an empty COMMAND; a CONTROL with op 0 or past the last */
+	q.data_len = 0;
+	q.data = NULL;
+	assert_int_equal(vms_ep_size(&q), 0);
+	q.type = VMS_EP_VTPM_CONTROL;
+	q.vtpm_op = VMS_VTPM_CTRL_MAX + 1;
+	assert_int_equal(vms_ep_size(&q), 0);
+	q.vtpm_op = VMS_VTPM_CTRL_LOCALITY;
+	q.vtpm_arg = 3;
+	dec(enc(&q), false, 0, &m);
+	assert_int_equal(m.vtpm_op, VMS_VTPM_CTRL_LOCALITY);
+	assert_int_equal(m.vtpm_arg, 3);
+	/* CREATE's data is a sealed state or nothing */
+	q = (struct vms_ep_msg){ .type = VMS_EP_VTPM_CREATE, .data = big,
+				 .data_len = VMS_SS_OVERHEAD - 1 };
+	assert_int_equal(vms_ep_size(&q), 0);
+	q.data_len = VMS_SS_OVERHEAD;
+	dec(enc(&q), false, 0, &m);
+	/* a response: generation, result, the one known flag, data */
+	q = (struct vms_ep_msg){ .type = VMS_EP_VTPM_COMMAND, .response = true,
+				 .generation = 42, .vtpm_result = 0x101,
+				 .vtpm_flags = VMS_EP_VTPM_F_STORE, .data = cmd,
+				 .data_len = sizeof(cmd) };
+	n = enc(&q);
+	dec(n, true, 0, &m);
+	assert_true(m.generation == 42);
+	assert_int_equal(m.vtpm_result, 0x101);
+	assert_int_equal(m.vtpm_flags, VMS_EP_VTPM_F_STORE);
+	vms_put_be32(frame + VMS_EP_HDR_LEN + 12, 2);	/* unknown flag */
+	dec(n, true, -EPROTO, &m);
+	/* an error answer of a vTPM type carries nothing */
+	q = (struct vms_ep_msg){ .type = VMS_EP_VTPM_CONFIRM, .response = true,
+				 .err = -ESTALE };
+	n = enc(&q);
+	assert_int_equal(n, VMS_EP_HDR_LEN);
+	dec(n, true, 0, &m);
+	assert_int_equal(m.err, -ESTALE);
+	/* types between the two ranges are unknown */
+	q = (struct vms_ep_msg){ .type = VMS_EP_VTPM_FIRST - 1 };
+	assert_int_equal(vms_ep_size(&q), 0);
+	q.type = VMS_EP_VTPM_LAST + 1;
+	assert_int_equal(vms_ep_size(&q), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +601,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_malformed_requests),
 		cmocka_unit_test(test_malformed_responses),
 		cmocka_unit_test(test_random_payloads),
+		cmocka_unit_test(test_vtpm_frames),
 	};
 
 	t_test_filter(argc, argv);

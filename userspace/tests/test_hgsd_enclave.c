@@ -272,6 +272,25 @@ static char *make_kp_policy(uint32_t policy, uint32_t placement, uint32_t mask, 
 	return b64;
 }
 
+/* A KP for VM1 requiring its vTPM in the enclave (and so hypervisor). */
+static char *make_kp_vtpm(uint8_t tk[32])
+{
+	struct vms_kp_info b = { .policy = VMS_KR_POLICY_SHIELDED,
+				 .min_placement = VMS_KP_PLACEMENT_HYPERVISOR,
+				 .vtpm = VMS_KP_VTPM_IN_ENCLAVE };
+	uint8_t *der;
+	size_t len;
+	char *b64;
+
+	assert_int_equal(vms_uuid_parse(VM1, b.vm_id), 0);
+	t_random(b.key_id, 16);
+	t_random(tk, 32);
+	assert_int_equal(vms_kp_create_ex(&owner, &hgs_g.enc_cert, 1, &b, tk, &der, &len), 0);
+	b64 = vms_b64_encode(der, len);
+	free(der);
+	return b64;
+}
+
 static char *make_kp(uint32_t placement, uint32_t mask, uint8_t tk[32])
 {
 	return make_kp_policy(VMS_KR_POLICY_SHIELDED, placement, mask, tk);
@@ -451,6 +470,12 @@ static void test_kp_requires_hypervisor(void **state)
 	assert_memory_equal(tk, tk2, 32);
 	free(blob);
 	json_decref(r);
+	free(kp);
+
+	/* vtpm-in-enclave: refused to the kernel placement with its own reason */
+	kp = make_kp_vtpm(tk);
+	json_decref(release_kp(kcert, kp, 403, "VtpmInEnclaveUnavailable"));
+	json_decref(release_kp(hcert, kp, 200, "Passed"));
 	free(kp);
 
 	/* a KP without the requirement goes to both */

@@ -623,6 +623,24 @@ static void test_kp_placement(void **state)
 	bind.min_placement = 1;
 	assert_int_equal(vms_kp_create_ex(&f->owner, NULL, 0, &bind, f->tk, &k1, &l1), -EINVAL);
 	assert_null(k1);
+
+	/* vtpm-in-enclave: kept through grant; only with placement hypervisor */
+	bind.min_placement = VMS_KP_PLACEMENT_HYPERVISOR;
+	bind.vtpm = VMS_KP_VTPM_IN_ENCLAVE;
+	assert_int_equal(vms_kp_create_ex(&f->owner, NULL, 0, &bind, f->tk, &k1, &l1), 0);
+	assert_int_equal(vms_kp_grant(k1, l1, &f->owner, f->hgs.enc_cert, &k2, &l2), 0);
+	assert_int_equal(vms_kp_verify(k2, l2, &info), 0);
+	assert_int_equal(info.vtpm, VMS_KP_VTPM_IN_ENCLAVE);
+	assert_int_equal(info.min_placement, VMS_KP_PLACEMENT_HYPERVISOR);
+	free(k1);
+	free(k2);
+	k1 = NULL;
+	bind.min_placement = 0;
+	assert_int_equal(vms_kp_create_ex(&f->owner, NULL, 0, &bind, f->tk, &k1, &l1), -EINVAL);
+	bind.min_placement = VMS_KP_PLACEMENT_HYPERVISOR;
+	bind.vtpm = 2;
+	assert_int_equal(vms_kp_create_ex(&f->owner, NULL, 0, &bind, f->tk, &k1, &l1), -EINVAL);
+	assert_null(k1);
 }
 
 static void test_guardian_files(void **state)

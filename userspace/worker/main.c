@@ -34,7 +34,9 @@
 #include "statefile.h"
 #include "tpm_ops.h"
 #include "tpm_state.h"
+#include "vms_fileio.h"
 #include "vms_hex.h"
+#include "vms_kp.h"
 #include "vmshield.h"
 #include "vtpm.h"
 
@@ -66,6 +68,7 @@ struct opts {
 	uint64_t count;
 	int no_persistent_key;
 	int print_qemu_args;
+	int vtpm_in_enclave;
 	struct serve_opts serve;
 };
 
@@ -103,7 +106,7 @@ static void usage_cmd(FILE *f, enum cmd c)
 "Usage: vmshield-worker serve --vm UUID --state FILE KEY\n"
 "                             --ctrl type=unixio,path=PATH[,mode=0600][,uid=N][,gid=N]\n"
 "                             [--server type=tcp,port=N] [--flags not-need-init[,startup-clear]]\n"
-"                             [--terminate] [--min-generation N]\n"
+"                             [--terminate] [--min-generation N] [--vtpm-in-enclave]\n"
 "       vmshield-worker serve --ctrl type=unixio,path=PATH --print-qemu-args\n"
 "       (or --ctrl type=tcp,port=N: control channel on 127.0.0.1)\n\n"
 "Serve the VM's vTPM to its VMM over swtpm's socket protocol, as QEMU's\n"
@@ -115,6 +118,9 @@ static void usage_cmd(FILE *f, enum cmd c)
 "SIGTERM or SIGINT, or (--terminate) when the VMM closes the data channel.\n"
 "--print-qemu-args prints the QEMU options for the socket, and what a shielded\n"
 "VM's QEMU command line must not have, and exits.\n"
+"--vtpm-in-enclave (placement hypervisor): the vTPM runs in the enclave and\n"
+"the worker forwards to it; FILE holds its state sealed by the enclave (a\n"
+"new vTPM when FILE does not exist). See Documentation/vtpm-in-enclave.md.\n"
 "See Documentation/vmm-integration.md.\n",
 	[CMD_STATUS] =
 "Usage: vmshield-worker status --state FILE\n\n"
@@ -167,7 +173,7 @@ enum {
 	OPT_VM = 256, OPT_STATE, OPT_KEY, OPT_KEY_DESC, OPT_NV_TEXT,
 	OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY,
 	OPT_KP, OPT_AGENT, OPT_CTRL, OPT_SERVER, OPT_FLAGS, OPT_TERMINATE,
-	OPT_QEMU_ARGS,
+	OPT_QEMU_ARGS, OPT_VTPM_ENCLAVE,
 };
 
 static const struct option long_opts[] = {
@@ -188,6 +194,7 @@ static const struct option long_opts[] = {
 	{ "flags", required_argument, NULL, OPT_FLAGS },
 	{ "terminate", no_argument, NULL, OPT_TERMINATE },
 	{ "print-qemu-args", no_argument, NULL, OPT_QEMU_ARGS },
+	{ "vtpm-in-enclave", no_argument, NULL, OPT_VTPM_ENCLAVE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -205,7 +212,7 @@ static int opt_allowed(enum cmd c, int opt)
 	case OPT_RESEAL: case OPT_COUNT:
 		return c == CMD_RUN;
 	case OPT_CTRL: case OPT_SERVER: case OPT_FLAGS: case OPT_TERMINATE:
-	case OPT_QEMU_ARGS:
+	case OPT_QEMU_ARGS: case OPT_VTPM_ENCLAVE:
 		return c == CMD_SERVE;
 	case OPT_STATE:
 		return 1;
@@ -314,6 +321,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_QEMU_ARGS:
 			o->print_qemu_args = 1;
+			break;
+		case OPT_VTPM_ENCLAVE:
+			o->vtpm_in_enclave = 1;
 			break;
 		}
 	}
@@ -772,6 +782,69 @@ static int load_for_serving(const struct unsealed *u)
 	return r;
 }
 
+/*
+ * A key protector that requires the VM's vTPM in the enclave never gets a
+ * vTPM in this process (provision, resume, run, serve without
+ * --vtpm-in-enclave): refused before any key is asked for. A KP that
+ * cannot be read or verified here is left to the agent, which refuses it.
+ */
+static int kp_allows_local_vtpm(const struct opts *o)
+{
+	struct vms_kp_info info;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int r;
+
+	if (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave ||
+	    o->cmd == CMD_STATUS)
+		return 0;
+	r = vms_read_file(o->key.kp_file, VMS_KP_MAX_LEN, &der, &len);
+	if (!r)
+		r = vms_kp_verify(der, len, &info);
+	free(der);
+	if (r || !info.vtpm)
+		return 0;
+	fprintf(stderr, "worker: the key protector %s requires the VM's vTPM in the enclave: no vTPM runs in this process (use serve --vtpm-in-enclave on a host in the hypervisor placement)\n",
+		o->key.kp_file);
+	return -EPERM;
+}
+
+/*
+ * serve --vtpm-in-enclave: the key and the device, the sealed state as
+ * it is on disk (never unsealed here), and the enclave's vTPM behind the
+ * same sockets.
+ */
+static int cmd_serve_remote(const struct opts *o, struct statefile *sf)
+{
+	struct vtpm_remote rem = { .fd = -1, .path = o->state };
+	struct serve_opts so = o->serve;
+	int fresh = access(o->state, F_OK) && errno == ENOENT, r;
+
+	r = fresh ? 0 : statefile_check(sf, o->vm_id, o->min_generation);
+	if (r)
+		return r;
+	rem.key = worker_key_acquire(&o->key, o->vm_id);
+	if (rem.key < 0)
+		return rem.key;
+	rem.fd = vms_dev_open();
+	if (rem.fd < 0) {
+		fprintf(stderr, "worker: %s\n",
+			vms_dev_op_strerror(VMS_OP_OPEN, rem.fd));
+		return rem.fd;
+	}
+	r = vtpm_remote_start(&rem, fresh ? NULL : sf->blob,
+			      fresh ? 0 : sf->len);
+	if (!r) {
+		so.remote = &rem;
+		r = serve_run(&so, NULL);
+		printf("worker: forwarded %" PRIu64 " TPM commands to the enclave; %" PRIu64 " sealed states stored, state file at generation %" PRIu64 "\n",
+		       rem.commands, rem.stores, rem.generation);
+	}
+	vtpm_remote_stop(&rem);
+	vms_dev_close(rem.fd);
+	return r;
+}
+
 static int cmd_serve(const struct opts *o, struct statefile *sf)
 {
 	struct unsealed u = { .fd = -1 };
@@ -780,6 +853,8 @@ static int cmd_serve(const struct opts *o, struct statefile *sf)
 	struct vtpm_srv v;
 	int r;
 
+	if (o->vtpm_in_enclave)
+		return cmd_serve_remote(o, sf);
 	r = unseal_state(o, sf, &u);
 	if (!r)
 		r = load_for_serving(&u);
@@ -877,6 +952,8 @@ int main(int argc, char **argv)
 		return cmd_status(&o) ? 1 : 0;
 	if (o.cmd == CMD_SERVE && o.print_qemu_args)
 		return print_qemu_args(&o);
+	if (kp_allows_local_vtpm(&o))
+		return 1;
 	lock_memory();
 	/* One worker per state file; stale temporaries of a crashed one go. */
 	r = statefile_open(&sf, o.state);

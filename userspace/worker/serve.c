@@ -467,7 +467,9 @@ static int ctrl_handle(struct server *s, struct conn *c)
 	} else if (req.cmd == CMD_SET_DATAFD) {
 		r.head_len = ctrl_reply_res(r.head, set_datafd(s, c));
 	} else {
-		ret = vtpm_srv_control(s->v, &req, &r);
+		ret = s->o->remote ?
+		      vtpm_remote_control(s->o->remote, &req, &r) :
+		      vtpm_srv_control(s->v, &req, &r);
 		if (ret && ret != -ESHUTDOWN) {
 			s->done = ret;	/* not sealed: no answer (fail closed) */
 			return ret;
@@ -516,6 +518,12 @@ static void ctrl_event(struct server *s, short revents)
 
 /* --- the data channel ----------------------------------------------------- */
 
+/* The largest TPM command: the enclave's bound, or libtpms' buffer. */
+static uint32_t max_command(const struct server *s)
+{
+	return s->o->remote ? VMSHIELD_VTPM_MAX_CMD : vtpm_srv_max_command();
+}
+
 static void data_refuse(struct server *s, struct conn *c, uint32_t size)
 {
 	uint8_t err[10];
@@ -523,7 +531,7 @@ static void data_refuse(struct server *s, struct conn *c, uint32_t size)
 
 	vtpm_srv_error_response(err, TPM2_RC_COMMAND_SIZE);
 	fprintf(stderr, "worker: data channel: a TPM command of %u bytes (at most %u): refused\n",
-		size, vtpm_srv_max_command());
+		size, max_command(s));
 	if (write_all(c->fd, err, sizeof(err), s->o->io_timeout_ms) ||
 	    size < 10 || size > DATA_DRAIN_MAX) {
 		conn_close(c);	/* no way to find the next command */
@@ -546,19 +554,25 @@ static int data_commands(struct server *s, struct conn *c)
 
 	while (c->fd >= 0 && c->len >= 10 && !s->done) {
 		size = ctrl_get_be32(c->buf + 2);
-		if (size < 10 || size > vtpm_srv_max_command()) {
+		if (size < 10 || size > max_command(s)) {
 			data_refuse(s, c, size);
 			continue;
 		}
 		if (c->len < size)
 			return 0;
-		r = vtpm_srv_command(s->v, c->buf, size, &resp, &resp_len);
+		r = s->o->remote ?
+		    vtpm_remote_command(s->o->remote, c->buf, size, &resp,
+					&resp_len) :
+		    vtpm_srv_command(s->v, c->buf, size, &resp, &resp_len);
 		if (r) {
 			s->done = r;	/* not sealed: no answer */
 			return r;
 		}
 		r = write_all(c->fd, resp, resp_len, s->o->io_timeout_ms);
-		vtpm_srv_wipe_response(s->v);
+		if (s->o->remote)
+			OPENSSL_cleanse(s->o->remote->resp, resp_len);
+		else
+			vtpm_srv_wipe_response(s->v);
 		OPENSSL_cleanse(c->buf, size);
 		memmove(c->buf, c->buf + size, c->len - size);
 		c->len -= size;
@@ -740,7 +754,8 @@ int serve_run(const struct serve_opts *o, struct vtpm_srv *v)
 	install_signals();
 	r = open_listeners(&s);
 	if (!r && o->not_need_init)
-		r = vtpm_srv_start_now(v, o->startup_clear);
+		r = o->remote ? vtpm_remote_start_now(o->remote, o->startup_clear) :
+		    vtpm_srv_start_now(v, o->startup_clear);
 	if (r) {
 		close_all(&s);
 		return r;
@@ -755,5 +770,6 @@ int serve_run(const struct serve_opts *o, struct vtpm_srv *v)
 		fprintf(stderr, "worker: a change of the vTPM's state could not be sealed: stopped without answering it (the state file holds the last acknowledged state)\n");
 		return s.done;
 	}
-	return vtpm_srv_flush(v, "(at exit)");
+	/* in the enclave every change was stored before it was answered */
+	return o->remote ? 0 : vtpm_srv_flush(v, "(at exit)");
 }

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 
 #include "vtpm_ctrl.h"
+#include "vtpm_remote.h"
 
 enum serve_ep_type { SERVE_EP_NONE = 0, SERVE_EP_UNIX, SERVE_EP_TCP };
 
@@ -32,6 +33,8 @@ struct serve_opts {
 	int startup_clear;		/* --flags startup-clear */
 	int terminate;			/* --terminate */
 	int io_timeout_ms;		/* a stalled client is dropped after */
+	/* --vtpm-in-enclave: forward to the enclave's vTPM, not @v's */
+	struct vtpm_remote *remote;
 };
 
 /*

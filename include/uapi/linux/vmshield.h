@@ -134,7 +134,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define VMSHIELD_UAPI_VERSION		2
+#define VMSHIELD_UAPI_VERSION		4
 #define VMSHIELD_DEVICE_NAME		"vmshield"
 
 /* Where the enclave runs. */
@@ -256,5 +256,114 @@ struct vmshield_enclave_report {
 #define VMSHIELD_IOC_UNSEAL	_IOWR(VMSHIELD_IOC_MAGIC, 0x02, struct vmshield_seal)
 #define VMSHIELD_IOC_ENCLAVE_REPORT \
 	_IOWR(VMSHIELD_IOC_MAGIC, 0x03, struct vmshield_enclave_report)
+
+/*
+ * VMSHIELD_IOC_VTPM (UAPI 4) - the VM's vTPM inside the enclave
+ * (Documentation/vtpm-in-enclave.md). Placement hypervisor only: the vTPM
+ * runs in vmshield-enclaved, its state is sealed there under a key derived
+ * from the VM's key, and only sealed state and TPM traffic pass here.
+ *
+ *	Argument: struct vmshield_vtpm. @op says what:
+ *	 CREATE    - start the VM's vTPM: from the sealed state at @in (as a
+ *	             STORE output or GET_STATE gave it), or a new TPM when
+ *	             @in_len is 0 (its first state is then a STORE output).
+ *	 DESTROY   - stop it (its sealed state stays the caller's).
+ *	 COMMAND   - one TPM command at @in (10..VMSHIELD_VTPM_MAX_CMD bytes);
+ *	             its response goes to @out.
+ *	 CONTROL   - @ctrl (VMSHIELD_VTPM_CTRL_*) with @arg; @result is the
+ *	             TPM result code; GET_ESTABLISHED writes one byte to @out.
+ *	 CONFIRM   - the sealed state of @generation is stored: @out gets the
+ *	             answer held for it (COMMAND's response, CONTROL's result).
+ *	 GET_STATE - the current state, sealed again (a state blob for
+ *	             migration), of the current @generation.
+ *	When the command changed the vTPM's state, @out_flags has
+ *	VMSHIELD_VTPM_STORE: @out is then the new sealed state of
+ *	@generation, to be written to disk (atomically) before CONFIRM; the
+ *	vTPM answers nothing else (EBUSY) until then.
+ *	@out_len must be at least VMSHIELD_VTPM_OUT_MIN for every op but
+ *	DESTROY (a state to store is never lost to a short buffer).
+ *	Context: process context; the key's rules are SEAL's (a shielded key:
+ *	an approved worker on a kernel-locked host).
+ *
+ *	Return: 0 on success, with @generation, @result, @out_flags and
+ *	@out_len written back; else -1 with errno:
+ *	 EOPNOTSUPP  - placement kernel: there is no vTPM in the enclave.
+ *	 EINVAL      - unknown @op or @ctrl, a @flags bit, a reserved field,
+ *	               or a field the @op does not take is not zero; CONFIRM
+ *	               with no answer waiting.
+ *	 EMSGSIZE    - @in_len over the @op's bound (or a command under 10).
+ *	 ENOSPC      - @out_len below VMSHIELD_VTPM_OUT_MIN (nothing done).
+ *	 ENOKEY, EKEYREVOKED, EKEYEXPIRED, EACCES, EKEYREJECTED - the key, as
+ *	               for SEAL (a key the enclave no longer holds: its vTPM
+ *	               is stopped).
+ *	 ENODEV      - the key has no running vTPM.
+ *	 EEXIST      - CREATE: the key has a running vTPM.
+ *	 EPIPE       - the vTPM's process died (CREATE it again from the
+ *	               last stored state).
+ *	 EBUSY       - a sealed state waits for its CONFIRM.
+ *	 ESTALE      - CREATE: the state is older than the enclave's
+ *	               generation for this key; CONFIRM: another generation.
+ *	 EILSEQ, EBADMSG, EPROTONOSUPPORT - CREATE: not a sealed state, or
+ *	               not this VM's vTPM state.
+ *	 ENOBUFS     - the enclave runs its maximum of vTPMs.
+ *	 EHOSTDOWN, EPROTO, EIO, ENOMEM - the enclave or channel failed.
+ *	 EFAULT      - a pointer is not valid.
+ */
+#define VMSHIELD_VTPM_CREATE		1
+#define VMSHIELD_VTPM_DESTROY		2
+#define VMSHIELD_VTPM_COMMAND		3
+#define VMSHIELD_VTPM_CONTROL		4
+#define VMSHIELD_VTPM_CONFIRM		5
+#define VMSHIELD_VTPM_GET_STATE		6
+
+#define VMSHIELD_VTPM_CTRL_INIT			1	/* @arg 1: drop volatile */
+#define VMSHIELD_VTPM_CTRL_SHUTDOWN		2
+#define VMSHIELD_VTPM_CTRL_LOCALITY		3	/* @arg 0..4 */
+#define VMSHIELD_VTPM_CTRL_CANCEL		4
+#define VMSHIELD_VTPM_CTRL_STORE_VOLATILE	5
+#define VMSHIELD_VTPM_CTRL_GET_ESTABLISHED	6
+#define VMSHIELD_VTPM_CTRL_RESET_ESTABLISHED	7	/* @arg locality */
+
+#define VMSHIELD_VTPM_STORE		(1U << 0)	/* @out_flags */
+#define VMSHIELD_VTPM_FLAGS_ALL		0U	/* no input flag defined yet */
+#define VMSHIELD_VTPM_MAX_CMD		4096
+#define VMSHIELD_VTPM_MAX_STATE		(1U << 20)
+#define VMSHIELD_VTPM_OUT_MIN		(VMSHIELD_VTPM_MAX_STATE + VMSHIELD_SEAL_OVERHEAD)
+
+/**
+ * struct vmshield_vtpm - argument of VMSHIELD_IOC_VTPM
+ * @key_serial:	in: serial of the VM's "vmshield" key.
+ * @op:		in: VMSHIELD_VTPM_*.
+ * @generation:	CONFIRM in: the generation stored; out: the state's generation.
+ * @ctrl:	CONTROL in: VMSHIELD_VTPM_CTRL_*; else 0.
+ * @arg:	CONTROL in: its argument; else 0.
+ * @result:	out: the TPM result code (CONTROL; CONFIRM of a CONTROL).
+ * @flags:	in: must be 0.
+ * @out_flags:	out: VMSHIELD_VTPM_STORE or 0.
+ * @reserved0:	in: must be 0.
+ * @in_ptr:	in: user address of the input (CREATE, COMMAND).
+ * @in_len:	in: its length (else 0).
+ * @out_ptr:	in: user address of the output buffer.
+ * @out_len:	in: its size; out: bytes written.
+ * @reserved:	in: must be 0.
+ */
+struct vmshield_vtpm {
+	__s32 key_serial;
+	__u32 op;
+	__u64 generation;
+	__u32 ctrl;
+	__u32 arg;
+	__u32 result;
+	__u32 flags;
+	__u32 out_flags;
+	__u32 reserved0;
+	__u64 in_ptr;
+	__u64 in_len;
+	__u64 out_ptr;
+	__u64 out_len;
+	__u64 reserved[2];
+};
+
+#define VMSHIELD_IOC_VTPM	_IOWR(VMSHIELD_IOC_MAGIC, 0x10, struct vmshield_vtpm)
 
 #endif /* _UAPI_LINUX_VMSHIELD_H */

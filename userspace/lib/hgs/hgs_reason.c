@@ -190,6 +190,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the key protector requires the hypervisor placement and the health certificate shows the kernel placement; attest a host whose enclave runs in a platform-isolated domain" },
 	[HGS_R_PLATFORM_CONFLICT] = { "PlatformConflict", 409,
 		"a platform of this name is registered with another key, or this key under another name; remove it first if the key really changed" },
+	[HGS_R_VTPM_IN_ENCLAVE_UNAVAILABLE] = { "VtpmInEnclaveUnavailable", 403,
+		"the key protector requires the VM's vTPM in the enclave and the health certificate shows a host that cannot run it there (kernel placement); attest a host in the hypervisor placement" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

@@ -18,12 +18,13 @@
 
 enum {
 	A_VERSION, A_VM_ID, A_KEY_ID, A_POLICY, A_RECIPS, A_MINATT, A_PLACEMENT,
-	A_PLATFORMS, A_CONTENT, N_OBJ
+	A_PLATFORMS, A_CONTENT, A_VTPM, N_OBJ
 };
 static const char *const obj_oid[N_OBJ] = {
 	VMS_OID_KP_VERSION, VMS_OID_KP_VM_ID, VMS_OID_KP_KEY_ID,
 	VMS_OID_KP_POLICY, VMS_OID_KP_RECIPIENTS, VMS_OID_KP_MIN_ATTESTATION,
 	VMS_OID_KP_PLACEMENT, VMS_OID_KP_PLATFORMS, VMS_OID_KP_CONTENT,
+	VMS_OID_KP_VTPM,
 };
 static ASN1_OBJECT *obj[N_OBJ];
 static pthread_once_t obj_once = PTHREAD_ONCE_INIT;
@@ -134,12 +135,19 @@ static int malformed(void)
  */
 static int kp_read_placement(CMS_SignerInfo *si, struct vms_kp_info *info)
 {
-	long pl, mask;
+	long pl, mask, vtpm;
 
 	if (CMS_signed_get_attr_by_OBJ(si, obj[A_PLACEMENT], -1) >= 0) {
 		if (attr_int(si, A_PLACEMENT, &pl) || pl != VMS_KP_PLACEMENT_HYPERVISOR)
 			return -EINVAL;
 		info->min_placement = (uint32_t)pl;
+	}
+	/* vtpm-in-enclave: only where there is an enclave outside the host */
+	if (CMS_signed_get_attr_by_OBJ(si, obj[A_VTPM], -1) >= 0) {
+		if (!info->min_placement || attr_int(si, A_VTPM, &vtpm) ||
+		    vtpm != VMS_KP_VTPM_IN_ENCLAVE)
+			return -EINVAL;
+		info->vtpm = (uint32_t)vtpm;
 	}
 	if (CMS_signed_get_attr_by_OBJ(si, obj[A_PLATFORMS], -1) < 0)
 		return 0;
@@ -484,6 +492,8 @@ static int add_binding(CMS_SignerInfo *si, const struct vms_kp_info *bind)
 	if (!bind->min_placement)
 		return 0;	/* absent: any placement */
 	r = add_int(si, A_PLACEMENT, (long)bind->min_placement);
+	if (!r && bind->vtpm)
+		r = add_int(si, A_VTPM, (long)bind->vtpm);
 	if (r || !bind->platform_mask)
 		return r;	/* no mask: any platform type HGS accepts */
 	return add_int(si, A_PLATFORMS, (long)bind->platform_mask);
@@ -513,6 +523,8 @@ static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 		return -EINVAL;
 	if ((bind->min_placement && bind->min_placement != VMS_KP_PLACEMENT_HYPERVISOR) ||
 	    (bind->platform_mask && !bind->min_placement) ||
+	    (bind->vtpm && (!bind->min_placement ||
+			    bind->vtpm != VMS_KP_VTPM_IN_ENCLAVE)) ||
 	    (bind->platform_mask & ~VMS_KP_PLATFORMS_ALL))
 		return -EINVAL;
 	if (sk_X509_num(recips) < 1 || sk_X509_num(recips) > VMS_KP_MAX_RECIPIENTS)

@@ -60,6 +60,12 @@
 #define VMS_KP_PLACEMENT_ANY		0	/* attribute absent */
 #define VMS_KP_PLACEMENT_HYPERVISOR	2	/* VMSHIELD_PLACEMENT_HYPERVISOR */
 #define VMS_KP_PLATFORMS_ALL		0xeU	/* emulated, sev-snp, nitro */
+/*
+ * vtpm-in-enclave (optional attribute vtpmInEnclave, INTEGER 1; only with
+ * placement hypervisor): the VM's vTPM runs in the enclave, never in host
+ * userspace (Documentation/vtpm-in-enclave.md).
+ */
+#define VMS_KP_VTPM_IN_ENCLAVE		1
 #define VMS_KP_MAX_LEN		(256 * 1024)
 #define VMS_KP_MAX_RECIPIENTS	64
 
@@ -70,6 +76,7 @@ struct vms_kp_info {
 	uint32_t min_attestation;	/* VMS_KP_ATTEST_* */
 	uint32_t min_placement;		/* VMS_KP_PLACEMENT_* */
 	uint32_t platform_mask;		/* 1 << platform type; 0: any */
+	uint32_t vtpm;			/* VMS_KP_VTPM_IN_ENCLAVE or 0 */
 	char owner[VMS_GUARDIAN_NAME_MAX + 1];
 	char owner_fpr[65];		/* SHA-256 of the owner signing cert */
 	unsigned int n_recipients;
@@ -83,7 +90,7 @@ int vms_kp_create(const struct vms_guardian *owner, X509 *const *others,
 
 /*
  * The same with every binding field of @bind (vm_id, key_id, policy,
- * min_attestation, min_placement, platform_mask); grant and revoke keep
+ * min_attestation, min_placement, platform_mask, vtpm); grant and revoke keep
  * them.
  */
 int vms_kp_create_ex(const struct vms_guardian *owner, X509 *const *others,

@@ -33,6 +33,7 @@
 #define VMS_OID_KP_MIN_ATTESTATION VMS_OID_ARC ".2.6"	/* INTEGER 1 host-key, 2 tpm (optional) */
 #define VMS_OID_KP_PLACEMENT	VMS_OID_ARC ".2.7"	/* INTEGER 2 hypervisor (optional) */
 #define VMS_OID_KP_PLATFORMS	VMS_OID_ARC ".2.8"	/* INTEGER mask 1 << platform type (optional) */
+#define VMS_OID_KP_VTPM		VMS_OID_ARC ".2.9"	/* INTEGER 1 vtpm-in-enclave (optional) */
 #define VMS_OID_KP_CONTENT	VMS_OID_ARC ".2.10"	/* eContentType: DER EnvelopedData ContentInfo */
 
 #endif /* VMS_OIDS_H */

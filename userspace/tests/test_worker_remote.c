@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_worker_remote.c - `vmshield-worker serve --vtpm-in-enclave`
+ * without the module: the server (serve.c, vtpm_remote.c) runs in a child
+ * process whose VMSHIELD_IOC_VTPM is a stand-in for vmshield.ko
+ * (vtpm_standin.c) that passes each call as a channel frame to a real
+ * vmshield-enclaved core with real vTPM processes (libtpms). The test
+ * plays QEMU over swtpm's protocol:
+ *
+ *  - QEMU's sequence (caps, SET_DATAFD, INIT), TPM2_Startup, GetRandom,
+ *    NV define/write/read: the same answers as a local vTPM;
+ *  - a new vTPM's first state and every NV change reach the state file
+ *    (sealed: the NV tag is not in it) before they are answered;
+ *  - the server SIGKILLed and started again from the state file: the NV
+ *    tag is read back (nothing acknowledged lost);
+ *  - a TPM command over the enclave's bound and the commands this mode
+ *    does not have (hashing, state blobs): refused, the server serving.
+ */
+#include "testutil.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <tss2/tss2_tpm2_types.h>
+
+#include "ctrl_proto.h"
+#include "enclave.h"
+#include "sealedstate.h"
+#include "serve.h"
+#include "vms_fileio.h"
+#include "vtpm_mgr.h"
+#include "vtpm_remote.h"
+#include "vtpm_standin.h"
+
+static const u8 tk[32] = "TK-for-the-worker-remote-tests!!";
+static char dir[64], state_path[256], sock_path[256];
+static pid_t server;
+
+/* --- the server: the worker with a stand-in module and enclave ----------- */
+
+static void run_server(void)
+{
+	struct serve_opts o = { .io_timeout_ms = 2000 };
+	struct vtpm_remote rem = { .call = vtpm_standin_call, .fd = -1,
+				   .path = state_path };
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	int r;
+
+	if (vtpm_standin_start(t_vm_id, t_key_id, tk))
+		_exit(3);
+	serve_parse_ctrl("type=unixio,path=/x", &o.ctrl);
+	strcpy(o.ctrl.path, sock_path);
+	vms_read_file(state_path, 1 << 24, &blob, &len);
+	r = vtpm_remote_start(&rem, blob, len);
+	free(blob);
+	if (r)
+		_exit(4);
+	o.remote = &rem;
+	r = serve_run(&o, NULL);
+	vtpm_remote_stop(&rem);
+	_exit(r ? 1 : 0);
+}
+
+static void start_server(void)
+{
+	struct stat st;
+	int i;
+
+	unlink(sock_path);
+	fflush(NULL);
+	server = fork();
+	assert_true(server >= 0);
+	if (!server)
+		run_server();
+	for (i = 0; i < 500 && stat(sock_path, &st); i++)
+		usleep(10000);
+	assert_int_equal(0, stat(sock_path, &st));
+}
+
+static int server_exit(void)
+{
+	int st, i;
+
+	for (i = 0; i < 500; i++) {
+		if (waitpid(server, &st, WNOHANG) == server) {
+			server = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		}
+		usleep(10000);
+	}
+	kill(server, SIGKILL);
+	waitpid(server, &st, 0);
+	server = 0;
+	return -1;
+}
+
+static void kill_server(void)
+{
+	int st;
+
+	if (server > 0) {
+		kill(server, SIGKILL);
+		waitpid(server, &st, 0);
+	}
+	server = 0;
+}
+
+/* --- the client: QEMU ------------------------------------------------------ */
+
+static size_t read_n(int fd, void *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len && poll(&p, 1, 5000) == 1) {
+		n = read(fd, (uint8_t *)buf + got, len - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
+
+static void send_all(int fd, const void *p, size_t len)
+{
+	assert_int_equal((ssize_t)len, send(fd, p, len, MSG_NOSIGNAL));
+}
+
+static int ctrl_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	strcpy(sa.sun_path, sock_path);
+	assert_int_equal(0, connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	return fd;
+}
+
+static void ctrl(int fd, uint32_t cmd, const void *body, size_t blen,
+		 void *reply, size_t rlen)
+{
+	uint8_t msg[64];
+
+	ctrl_put_be32(msg, cmd);
+	if (blen)
+		memcpy(msg + 4, body, blen);
+	send_all(fd, msg, 4 + blen);
+	assert_int_equal(rlen, read_n(fd, reply, rlen));
+}
+
+static uint32_t ctrl_res(int fd, uint32_t cmd, const void *body, size_t blen)
+{
+	uint8_t r[4];
+
+	ctrl(fd, cmd, body, blen, r, 4);
+	return ctrl_get_be32(r);
+}
+
+static int set_datafd(int fd)
+{
+	uint8_t code[4], r[4];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = { .iov_base = code, .iov_len = 4 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = c.buf, .msg_controllen = sizeof(c.buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	int sv[2];
+
+	assert_int_equal(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ctrl_put_be32(code, CMD_SET_DATAFD);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &sv[1], sizeof(int));
+	assert_int_equal(4, sendmsg(fd, &m, 0));
+	close(sv[1]);
+	assert_int_equal(4, read_n(fd, r, 4));
+	assert_int_equal(0, ctrl_get_be32(r));
+	return sv[0];
+}
+
+static long tpm_cmd(int dfd, const uint8_t *cmd, size_t len, uint8_t *resp,
+		    size_t *rlen)
+{
+	uint8_t buf[4096];
+	uint32_t size;
+
+	send_all(dfd, cmd, len);
+	if (read_n(dfd, buf, 10) != 10)
+		return -1;
+	size = ctrl_get_be32(buf + 2);
+	if (size < 10 || size > sizeof(buf) ||
+	    read_n(dfd, buf + 10, size - 10) != size - 10)
+		return -1;
+	if (resp) {
+		memcpy(resp, buf, size);
+		*rlen = size;
+	}
+	return ctrl_get_be32(buf + 6);
+}
+
+static const uint8_t cmd_startup_clear[] = {
+	0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x44, 0, 0,
+};
+static const uint8_t cmd_get_random8[] = {
+	0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x7b, 0, 8,
+};
+static const uint8_t pw[] = { 0, 0, 0, 9, 0x40, 0, 0, 9, 0, 0, 0, 0, 0 };
+#define NV_INDEX	0x01500016
+static const char nv_tag[] = "tenant-NV-tag-in-the-enclave-71";	/* 31 */
+
+static size_t nv_cmd(uint8_t *b, uint32_t cc, bool define, bool write)
+{
+	size_t n = 10;
+
+	b[0] = 0x80;
+	b[1] = 0x02;
+	ctrl_put_be32(b + 6, cc);
+	ctrl_put_be32(b + n, 0x40000001);
+	n += 4;
+	if (!define) {
+		ctrl_put_be32(b + n, NV_INDEX);
+		n += 4;
+	}
+	memcpy(b + n, pw, sizeof(pw));
+	n += sizeof(pw);
+	if (define) {
+		static const uint8_t pub[] = {
+			0, 0, 0, 14, 0x01, 0x50, 0, 0x16, 0, 0x0b,
+			0, 0x06, 0, 0x06, 0, 0, 0, 31,
+		};
+
+		memcpy(b + n, pub, sizeof(pub));
+		n += sizeof(pub);
+	} else if (write) {
+		b[n++] = 0;
+		b[n++] = 31;
+		memcpy(b + n, nv_tag, 31);
+		n += 31;
+		b[n++] = 0;
+		b[n++] = 0;
+	} else {
+		b[n++] = 0;
+		b[n++] = 31;
+		b[n++] = 0;
+		b[n++] = 0;
+	}
+	ctrl_put_be32(b + 2, (uint32_t)n);
+	return n;
+}
+
+static u64 file_generation(void)
+{
+	struct vms_ss_header h;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	u64 g = 0;
+
+	if (!vms_read_file(state_path, 1 << 24, &blob, &len) &&
+	    !vms_ss_parse(blob, len, &h)) {
+		g = h.generation;
+		/* sealed: the tenant's tag is never in it */
+		assert_null(memmem(blob, len, nv_tag, sizeof(nv_tag) - 1));
+	}
+	free(blob);
+	return g;
+}
+
+static void nv_reads_tag(int dfd)
+{
+	uint8_t c[128], r[256];
+	size_t n;
+
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x14e, false, false), r, &n));
+	assert_int_equal(31, (r[14] << 8) | r[15]);
+	assert_memory_equal(r + 16, nv_tag, 31);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/vms-remote-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(state_path, sizeof(state_path), "%s/vtpm.sealed", dir);
+	snprintf(sock_path, sizeof(sock_path), "%s/ctrl.sock", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	kill_server();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(0, system(cmd));
+	return 0;
+}
+
+/* --- tests ------------------------------------------------------------------ */
+
+static void test_remote_qemu_sequence(void **state)
+{
+	uint8_t caps[8], c[128], r[256];
+	uint64_t cap;
+	size_t n;
+	u64 g;
+	int fd, dfd;
+
+	(void)state;
+	start_server();
+	/* the new vTPM's first state is on disk before anything is served */
+	assert_true(file_generation() >= 1);
+	fd = ctrl_connect();
+	ctrl(fd, CMD_GET_CAPABILITY, NULL, 0, caps, sizeof(caps));
+	cap = (uint64_t)ctrl_get_be32(caps) << 32 | ctrl_get_be32(caps + 4);
+	assert_true(cap & PTM_CAP_INIT);
+	assert_false(cap & PTM_CAP_HASHING);
+	assert_false(cap & PTM_CAP_GET_STATEBLOB);
+	dfd = set_datafd(fd);
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
+				    NULL, NULL));
+	assert_int_equal(0, tpm_cmd(dfd, cmd_get_random8, sizeof(cmd_get_random8), r, &n));
+	assert_int_equal(20, n);
+
+	g = file_generation();
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x12a, true, false), NULL, NULL));
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
+	/* both changes were stored before they were answered */
+	assert_true(file_generation() >= g + 2);
+	nv_reads_tag(dfd);
+
+	/* a locality out of range: the TPM's answer, nothing else */
+	assert_int_not_equal(0, ctrl_res(fd, CMD_SET_LOCALITY, "\x05\0\0\0", 4));
+	/* what this mode has not: refused, the server still serving */
+	assert_int_equal(TPM_BAD_ORDINAL, ctrl_res(fd, CMD_HASH_START, NULL, 0));
+	nv_reads_tag(dfd);
+
+	assert_int_equal(0, ctrl_res(fd, CMD_SHUTDOWN, NULL, 0));
+	assert_int_equal(0, server_exit());
+	close(dfd);
+	close(fd);
+}
+
+static void test_remote_restart_keeps_state(void **state)
+{
+	uint8_t c[128];
+	int fd, dfd;
+	u64 g;
+
+	(void)state;
+	start_server();
+	fd = ctrl_connect();
+	dfd = set_datafd(fd);
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
+				    NULL, NULL));
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x12a, true, false), NULL, NULL));
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
+	g = file_generation();
+	close(dfd);
+	close(fd);
+	/* the host kills the worker (and with it this enclave stand-in) */
+	kill_server();
+
+	start_server();
+	assert_int_equal(g, file_generation());
+	fd = ctrl_connect();
+	dfd = set_datafd(fd);
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
+				    NULL, NULL));
+	nv_reads_tag(dfd);
+	close(dfd);
+	close(fd);
+}
+
+static void test_remote_oversized_command(void **state)
+{
+	static uint8_t big[VMSHIELD_VTPM_MAX_CMD + 16];
+	uint8_t r[16];
+	int fd, dfd;
+
+	(void)state;
+	start_server();
+	fd = ctrl_connect();
+	dfd = set_datafd(fd);
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	memcpy(big, cmd_get_random8, sizeof(cmd_get_random8));
+	ctrl_put_be32(big + 2, sizeof(big));
+	send_all(dfd, big, sizeof(big));
+	assert_int_equal(10, read_n(dfd, r, 10));
+	assert_int_equal(TPM2_RC_COMMAND_SIZE, ctrl_get_be32(r + 6));
+	/* the next command is served */
+	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
+				    NULL, NULL));
+	close(dfd);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_remote_qemu_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_restart_keeps_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_oversized_command, setup, teardown),
+	};
+
+	t_test_filter(argc, argv);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtpm_remote.c - swtpm's protocol forwarded to the vTPM in the enclave
+ * (vtpm_remote.h). Replies keep swtpm's result codes and sizes; what
+ * differs from the local vTPM (no HASH_* commands, no state blobs yet)
+ * is in Documentation/vtpm-in-enclave.md.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <libtpms/tpm_library.h>
+#include <openssl/crypto.h>
+#include <tss2/tss2_tpm2_types.h>
+
+#include "vmshield.h"
+#include "vms_fileio.h"
+#include "vtpm_remote.h"
+
+int vtpm_remote_ioctl(struct vtpm_remote *r, struct vmshield_vtpm *arg)
+{
+	return ioctl(r->fd, VMSHIELD_IOC_VTPM, arg) ? -errno : 0;
+}
+
+static const char *remote_strerror(int err)
+{
+	switch (-err) {
+	case EOPNOTSUPP:
+		return "the module is in placement kernel: there is no vTPM in an enclave on this host";
+	case EPIPE:
+		return "the vTPM's process in the enclave died (it is re-created from the stored state at the next CMD_INIT)";
+	case ENODEV:
+		return "the enclave runs no vTPM for this VM";
+	case ESTALE:
+		return "the sealed vTPM state is older than the enclave's generation for this VM (a rollback)";
+	case EBADMSG:
+	case EILSEQ:
+		return "the state file is not this VM's vTPM state sealed in the enclave";
+	default:
+		return strerror(-err);
+	}
+}
+
+/* One call with @op; @in/@len in; the answer in r->out. */
+static int remote_call_gen(struct vtpm_remote *r, uint32_t op, uint64_t gen,
+			   uint32_t ctrl, uint32_t arg, const uint8_t *in,
+			   size_t len, struct vmshield_vtpm *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->generation = gen;
+	a->key_serial = r->key;
+	a->op = op;
+	a->ctrl = ctrl;
+	a->arg = arg;
+	a->in_ptr = (uintptr_t)in;
+	a->in_len = len;
+	a->out_ptr = (uintptr_t)r->out;
+	a->out_len = VMSHIELD_VTPM_OUT_MIN;
+	return r->call(r, a);
+}
+
+static int remote_call(struct vtpm_remote *r, uint32_t op, uint32_t ctrl,
+		       uint32_t arg, const uint8_t *in, size_t len,
+		       struct vmshield_vtpm *a)
+{
+	return remote_call_gen(r, op, 0, ctrl, arg, in, len, a);
+}
+
+/*
+ * A STORE answer: write the sealed state atomically, then CONFIRM; @a
+ * then holds the confirmed answer. Anything else passes. -errno when the
+ * state could not be stored or confirmed (fail closed).
+ */
+static int remote_settle(struct vtpm_remote *r, struct vmshield_vtpm *a)
+{
+	uint64_t gen = a->generation;
+	int e;
+
+	if (!(a->out_flags & VMSHIELD_VTPM_STORE))
+		return 0;
+	e = vms_dev_write_sealed(r->path, r->out, a->out_len);
+	if (e) {
+		fprintf(stderr, "worker: write generation %" PRIu64 " to %s: %s\n",
+			gen, r->path, strerror(-e));
+		return e;
+	}
+	r->generation = gen;
+	r->stores++;
+	e = remote_call_gen(r, VMSHIELD_VTPM_CONFIRM, gen, 0, 0, NULL, 0, a);
+	if (!e)
+		a->generation = gen;
+	else
+		fprintf(stderr, "worker: confirm generation %" PRIu64 ": %s\n",
+			gen, remote_strerror(e));
+	return e;
+}
+
+static int remote_create(struct vtpm_remote *r, const uint8_t *blob,
+			 size_t len)
+{
+	struct vmshield_vtpm a;
+	int e = remote_call(r, VMSHIELD_VTPM_CREATE, 0, 0, blob, len, &a);
+
+	if (!e) {
+		r->generation = a.generation;
+		e = remote_settle(r, &a);
+	}
+	if (e)
+		fprintf(stderr, "worker: cannot start the vTPM in the enclave: %s\n",
+			remote_strerror(e));
+	else
+		printf("worker: vTPM started in the enclave (%s, generation %" PRIu64 ")\n",
+		       len ? "from the sealed state" : "new", r->generation);
+	return e;
+}
+
+int vtpm_remote_start(struct vtpm_remote *r, const uint8_t *blob, size_t len)
+{
+	r->out = malloc(VMSHIELD_VTPM_OUT_MIN);
+	if (!r->out)
+		return -ENOMEM;
+	if (!r->call)
+		r->call = vtpm_remote_ioctl;
+	return remote_create(r, blob, len);
+}
+
+void vtpm_remote_stop(struct vtpm_remote *r)
+{
+	struct vmshield_vtpm a;
+
+	if (r->out)
+		remote_call(r, VMSHIELD_VTPM_DESTROY, 0, 0, NULL, 0, &a);
+	free(r->out);	/* sealed state or TPM traffic, never the TPM's state */
+	r->out = NULL;
+	OPENSSL_cleanse(r->resp, sizeof(r->resp));
+}
+
+/* After a crash or a lost vTPM: again from what is on disk. */
+static int remote_recreate(struct vtpm_remote *r)
+{
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	int e;
+
+	e = vms_read_file(r->path, VMSHIELD_VTPM_OUT_MIN, &blob, &len);
+	if (e) {
+		fprintf(stderr, "worker: %s: %s\n", r->path, strerror(-e));
+		return e;
+	}
+	e = remote_create(r, blob, len);
+	free(blob);
+	return e;
+}
+
+static uint32_t remote_ctrl(struct vtpm_remote *r, uint32_t ctrl,
+			    uint32_t arg, int *fatal, uint8_t *byte)
+{
+	struct vmshield_vtpm a;
+	int e = remote_call(r, VMSHIELD_VTPM_CONTROL, ctrl, arg, NULL, 0, &a);
+
+	if ((e == -EPIPE || e == -ENODEV) && ctrl == VMSHIELD_VTPM_CTRL_INIT &&
+	    !remote_recreate(r))
+		e = remote_call(r, VMSHIELD_VTPM_CONTROL, ctrl, arg, NULL, 0, &a);
+	if (!e && (a.out_flags & VMSHIELD_VTPM_STORE)) {
+		/* a state that was not stored must not be acknowledged */
+		*fatal = remote_settle(r, &a);
+		if (*fatal)
+			return TPM_FAIL;
+	}
+	if (e) {
+		fprintf(stderr, "worker: control %u in the enclave: %s\n", ctrl,
+			remote_strerror(e));
+		return TPM_FAIL;
+	}
+	if (byte)
+		*byte = a.out_len ? r->out[0] : 0;
+	return a.result;
+}
+
+static void remote_info(const struct ctrl_req *req, struct ctrl_reply *rep)
+{
+	char *text = TPMLIB_GetInfo((enum TPMLIB_InfoFlags)req->u.info.flags);
+	size_t total, len;
+
+	if (!text) {
+		rep->head_len = ctrl_reply_res(rep->head, TPM_SIZE);
+		return;
+	}
+	total = strlen(text) + 1;
+	if (req->u.info.offset >= total - 1) {
+		rep->head_len = ctrl_reply_res(rep->head, TPM_BAD_PARAMETER);
+	} else {
+		len = total - req->u.info.offset;
+		if (len > PTM_GETINFO_SIZE)
+			len = PTM_GETINFO_SIZE;
+		rep->head_len = ctrl_reply_info(rep->head, 0, text,
+						(uint32_t)total,
+						req->u.info.offset,
+						(uint32_t)len);
+	}
+	free(text);
+}
+
+/* The capabilities of this mode: the local ones without hashing and blobs. */
+#define REMOTE_CAPS	(CTRL_CAPS & ~(uint64_t)(PTM_CAP_HASHING | \
+			 PTM_CAP_GET_STATEBLOB | PTM_CAP_SET_STATEBLOB))
+
+int vtpm_remote_control(struct vtpm_remote *r, const struct ctrl_req *req,
+			struct ctrl_reply *rep)
+{
+	uint32_t res = TPM_BAD_ORDINAL;
+	uint8_t bit = 0;
+	int fatal = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	switch (req->cmd) {
+	case CMD_GET_CAPABILITY:
+		rep->head_len = ctrl_reply_caps(rep->head, REMOTE_CAPS);
+		return 0;
+	case CMD_GET_CONFIG:	/* state is sealed, in the enclave */
+		rep->head_len = ctrl_reply_config(rep->head, 0,
+						  PTM_CONFIG_FLAG_FILE_KEY |
+						  PTM_CONFIG_FLAG_MIGRATION_KEY);
+		return 0;
+	case CMD_SET_BUFFERSIZE:
+		/* the enclave's TPM takes VMSHIELD_VTPM_MAX_CMD, no more */
+		rep->head_len = req->u.buffersize &&
+				req->u.buffersize < VMSHIELD_VTPM_MAX_CMD ?
+			ctrl_reply_res(rep->head, TPM_BAD_PARAMETER) :
+			ctrl_reply_buffersize(rep->head, 0,
+					      VMSHIELD_VTPM_MAX_CMD,
+					      VMSHIELD_VTPM_MAX_CMD,
+					      VMSHIELD_VTPM_MAX_CMD);
+		return 0;
+	case CMD_GET_INFO:
+		remote_info(req, rep);
+		return 0;
+	case CMD_INIT:
+		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_INIT,
+				  req->u.init_flags & PTM_INIT_FLAG_DELETE_VOLATILE ?
+				  1 : 0, &fatal, NULL);
+		break;
+	case CMD_STOP:
+	case CMD_SHUTDOWN:
+		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_SHUTDOWN, 0, &fatal, NULL);
+		break;
+	case CMD_SET_LOCALITY:
+		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_LOCALITY, req->u.loc,
+				  &fatal, NULL);
+		break;
+	case CMD_CANCEL_TPM_CMD:
+		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_CANCEL, 0, &fatal, NULL);
+		break;
+	case CMD_STORE_VOLATILE:
+		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_STORE_VOLATILE, 0, &fatal,
+				  NULL);
+		break;
+	case CMD_GET_TPMESTABLISHED:
+		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_GET_ESTABLISHED, 0, &fatal,
+				  &bit);
+		if (fatal)
+			return fatal;
+		rep->head_len = ctrl_reply_established(rep->head, res, bit);
+		return 0;
+	case CMD_RESET_TPMESTABLISHED:
+		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_RESET_ESTABLISHED,
+				  req->u.loc, &fatal, NULL);
+		break;
+#ifdef PTM_CAP_LOCK_STORAGE
+	case CMD_LOCK_STORAGE:
+		res = 0;
+		break;
+#endif
+	default:
+		/* HASH_*, GET/SET_STATEBLOB: not in this mode (documented) */
+		fprintf(stderr, "worker: %s: not available with the vTPM in the enclave\n",
+			ctrl_cmd_name(req->cmd));
+		break;
+	}
+	if (fatal)
+		return fatal;
+	rep->head_len = ctrl_reply_res(rep->head, res);
+	return req->cmd == CMD_SHUTDOWN ? -ESHUTDOWN : 0;
+}
+
+int vtpm_remote_command(struct vtpm_remote *r, const uint8_t *cmd,
+			size_t len, const uint8_t **resp, size_t *resp_len)
+{
+	struct vmshield_vtpm a;
+	int e = remote_call(r, VMSHIELD_VTPM_COMMAND, 0, 0, cmd, len, &a);
+
+	if (!e && (a.out_flags & VMSHIELD_VTPM_STORE)) {
+		e = remote_settle(r, &a);
+		if (e)
+			return e;	/* not stored: not answered */
+	}
+	if (!e && (a.out_len < 10 || a.out_len > sizeof(r->resp)))
+		e = -EPROTO;
+	if (e) {
+		fprintf(stderr, "worker: TPM command in the enclave: %s\n",
+			remote_strerror(e));
+		/* no TPM to answer: TPM_RC_FAILURE, as swtpm does */
+		vtpm_srv_error_response(r->resp, TPM2_RC_FAILURE);
+		*resp = r->resp;
+		*resp_len = 10;
+		return 0;
+	}
+	memcpy(r->resp, r->out, a.out_len);
+	OPENSSL_cleanse(r->out, a.out_len);
+	r->commands++;
+	*resp = r->resp;
+	*resp_len = a.out_len;
+	return 0;
+}
+
+int vtpm_remote_start_now(struct vtpm_remote *r, int startup_clear)
+{
+	static const uint8_t startup[] = {
+		0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x44, 0, 0	/* CLEAR */
+	};
+	const uint8_t *resp;
+	size_t len;
+	int fatal = 0, e;
+
+	if (remote_ctrl(r, VMSHIELD_VTPM_CTRL_INIT, 0, &fatal, NULL))
+		return fatal ? fatal : -EIO;
+	if (!startup_clear)
+		return 0;
+	e = vtpm_remote_command(r, startup, sizeof(startup), &resp, &len);
+	if (!e && ctrl_get_be32(resp + 6)) {
+		fprintf(stderr, "worker: TPM2_Startup(CLEAR) failed: 0x%x\n",
+			ctrl_get_be32(resp + 6));
+		e = -EIO;
+	}
+	return e;
+}
