@@ -50,7 +50,8 @@
 #define VMS_EP_UNSEAL		6
 #define VMS_EP_REPORT		7
 #define VMS_EP_STATUS		8
-#define VMS_EP_TYPE_MAX		8
+#define VMS_EP_RELEASE_CHALLENGE 9	/* release format v2 */
+#define VMS_EP_TYPE_MAX		9
 #define VMS_EP_RESPONSE		0x8000
 
 /* Bounds. */
@@ -64,6 +65,7 @@
 #define VMS_EP_STATUS_MAX	1024	/* STATUS text */
 #define VMS_EP_INFO_LEN		64
 #define VMS_EP_LOAD_RESP_LEN	56	/* before the digests */
+#define VMS_EP_CHALLENGE_RESP_LEN 40	/* challenge, its issue time */
 
 /* Status codes on the wire, each one errno (enclave-protocol.md). */
 #define VMS_EP_S_OK		0
@@ -84,7 +86,12 @@
 #define VMS_EP_S_EPROTO		15
 #define VMS_EP_S_EOPNOTSUPP	16
 #define VMS_EP_S_EIO		17
-#define VMS_EP_S_MAX		17
+/* release challenges (release format v2) */
+#define VMS_EP_S_ESTALE		18
+#define VMS_EP_S_ETIME		19
+#define VMS_EP_S_EPERM		20
+#define VMS_EP_S_EBUSY		21
+#define VMS_EP_S_MAX		21
 
 /*
  * One frame, decoded or to encode. Which fields mean something depends on
@@ -118,6 +125,9 @@ struct vms_ep_msg {
 	size_t data_len;
 	const u8 *sig;		/* REPORT resp */
 	size_t sig_len;
+	const u8 *kps_pk;	/* RELEASE_CHALLENGE req: 32 bytes */
+	const u8 *challenge;	/* RELEASE_CHALLENGE resp: 32 bytes */
+	u64 challenge_ns;	/* RELEASE_CHALLENGE resp */
 };
 
 /* The wire code of a negative errno (unknown ones become EIO), and back. */
