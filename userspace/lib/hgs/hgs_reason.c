@@ -190,6 +190,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the key protector requires the hypervisor placement and the health certificate shows the kernel placement; attest a host whose enclave runs in a platform-isolated domain" },
 	[HGS_R_PLATFORM_CONFLICT] = { "PlatformConflict", 409,
 		"a platform of this name is registered with another key, or this key under another name; remove it first if the key really changed" },
+	[HGS_R_ENCLAVE_CHALLENGE_REQUIRED] = { "EnclaveChallengeRequired", 400,
+		"a key release answers one enclave challenge: get one from the module (VMSHIELD_IOC_RELEASE_CHALLENGE, naming kps_public_key from this answer) and send it as enclave_challenge and challenge_ns" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)
