@@ -244,19 +244,19 @@ static u64 vms_now_ns(void)
  * Everything that can be decided without the enclave's secret is decided
  * first, in the order Documentation/uapi.md gives: the blob's structure,
  * that it is addressed to us, that it names the KPS key this identity
- * accepts, the VM id, the policy against the isolation level, that its
- * challenge is pending, that it has not expired, and that this load has
- * not opened it before. Only then is the TK decrypted (HPKE auth mode:
+ * accepts, the VM id, the policy against the isolation level, that this
+ * load has not opened it before, that its challenge is pending, and that
+ * it has not expired. Only then is the TK decrypted (HPKE auth mode:
  * only KPS could have made it), so a refusal never depends on (or reveals
  * anything about) the ciphertext.
  *
  * Context: process context; sleeps. Return: 0 or the errno of
  * core/keyrelease.h; -EPERM for another KPS key (or none set yet);
  * -EKEYREJECTED for a shielded release on a host below kernel-locked;
- * -ESTALE / -ETIME for a challenge that is not pending / too old;
- * -EKEYEXPIRED for a release whose expiry has passed; -EALREADY for a
- * release already opened during this load; -ENOSPC when the memory of
- * opened releases is full.
+ * -EALREADY for a release already opened during this load; -ENOSPC when
+ * the memory of opened releases is full; -ESTALE / -ETIME for a challenge
+ * that is not pending / too old; -EKEYEXPIRED for a release whose expiry
+ * has passed.
  */
 int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 			     struct vms_vmkey **out)
@@ -300,20 +300,23 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	if (b.policy == VMS_KR_POLICY_SHIELDED &&
 	    iso.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
 		return -EKEYREJECTED;
-	ret = vms_challenge_check(epoch, b.challenge, b.challenge_ns, false);
-	if (ret)
-		return ret;
-	if (vms_now_ns() >= b.not_after_ns)
-		return -EKEYEXPIRED;
 
 	key = kmem_cache_zalloc(vms_vmkey_cache, GFP_KERNEL_ACCOUNT);
 	if (!key)
 		return -ENOMEM;
 	mutex_init(&key->seal_lock);
+	/* a release this load opened before: EALREADY, whatever else holds */
 	vms_opened_digest(blob, len, key->opened);
 	ret = vms_opened_check(key->opened);
 	if (ret)
 		goto err;
+	ret = vms_challenge_check(epoch, b.challenge, b.challenge_ns, false);
+	if (ret)
+		goto err;
+	if (vms_now_ns() >= b.not_after_ns) {
+		ret = -EKEYEXPIRED;
+		goto err;
+	}
 
 	down_read(&vms_identity_lock);
 	if (vms_identity && vms_identity->epoch == epoch) {
