@@ -310,7 +310,7 @@ TEST_F(abuse, tampered_shielded_release_on_open_host_is_ekeyrejected)
 	uint8_t digest[32];
 	struct vt_vm vm;
 	struct vt_release rel;
-	size_t offs[] = { 84, 116, 116 + 32, 116 + 32 + 47 };
+	size_t offs[] = { 84, 204, 204 + 32, 204 + 32 + 47 };
 	unsigned int i;
 	long r;
 
