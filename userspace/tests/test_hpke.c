@@ -404,6 +404,7 @@ static void load_auth_kat(struct auth_kat *k)
 	char path[PATH_MAX + 64], line[512], a[64], b[80], c[128];
 	unsigned int seen = 0, ne = 0, nx = 0;
 	unsigned long long seq;
+	int got;
 	FILE *f;
 
 	memset(k, 0, sizeof(*k));
@@ -428,16 +429,17 @@ static void load_auth_kat(struct auth_kat *k)
 		field(line, "pt", k->pt, 29, &seen);
 		if (!strncmp(line, "enc_", 4)) {
 			assert_true(ne < ARRAY_SIZE(k->encs));
-			assert_int_equal(sscanf(line, "enc_%*u: %llu %63s %127s",
-						&seq, a, c), 3);
+			got = sscanf(line, "enc_%*u: %llu %63s %127s", &seq, a,
+				     c);
+			assert_int_equal(got, 3);
 			k->encs[ne].seq = seq;
 			k->encs[ne].aadlen = unhex(a, k->encs[ne].aad, 9);
 			assert_int_equal(unhex(c, k->encs[ne].ct, 45), 45);
 			ne++;
 		} else if (!strncmp(line, "exp_", 4)) {
 			assert_true(nx < ARRAY_SIZE(k->exps));
-			assert_int_equal(sscanf(line, "exp_%*u: %63s %79s", a, b),
-					 2);
+			got = sscanf(line, "exp_%*u: %63s %79s", a, b);
+			assert_int_equal(got, 2);
 			k->exps[nx].ctxlen = strcmp(a, "-") ?
 					     unhex(a, k->exps[nx].ctx, 11) : 0;
 			assert_int_equal(unhex(b, k->exps[nx].value, 32), 32);
