@@ -44,10 +44,16 @@ int vms_challenge_issue(u64 epoch, const u8 kps_pk[32], u8 out[32],
 			u64 *issued_ns)
 {
 	static const u8 zero[VMSHIELD_X25519_LEN];
-	u64 now = ktime_get_boottime_ns();
+	u64 now;
 	int ret;
 
 	mutex_lock(&vms_chal_lock);
+	/*
+	 * Read under the lock: a time read before it could be older than a
+	 * challenge another caller issued meanwhile, which would then look
+	 * aged (issued in the future) and be dropped while still pending.
+	 */
+	now = ktime_get_boottime_ns();
 	vms_chal_follow(epoch);
 	if (!crypto_memneq(vms_kps_pk, zero, sizeof(zero)))
 		memcpy(vms_kps_pk, kps_pk, sizeof(vms_kps_pk));
