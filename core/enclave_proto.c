@@ -26,11 +26,15 @@ static const int vms_ep_errnos[VMS_EP_S_MAX + 1] = {
 	[VMS_EP_S_EPROTO] = -EPROTO,
 	[VMS_EP_S_EOPNOTSUPP] = -EOPNOTSUPP,
 	[VMS_EP_S_EIO] = -EIO,
+	[VMS_EP_S_ESTALE] = -ESTALE,
+	[VMS_EP_S_ETIME] = -ETIME,
+	[VMS_EP_S_EPERM] = -EPERM,
+	[VMS_EP_S_EBUSY] = -EBUSY,
 };
 
 /* the vTPM's codes, from VMS_EP_S_VTPM_FIRST */
 static const int vms_ep_vtpm_errnos[] = {
-	-EPIPE, -ENODEV, -EEXIST, -EBUSY, -ESTALE,
+	-EPIPE, -ENODEV, -EEXIST,
 };
 
 u32 vms_ep_status_of(int err)
@@ -218,6 +222,10 @@ static size_t vms_ep_payload_len(const struct vms_ep_msg *m, bool *ok)
 			if (!m->nonce)
 				break;
 			return VMS_EP_NONCE_LEN;
+		case VMS_EP_RELEASE_CHALLENGE:
+			if (!m->kps_pk)
+				break;
+			return VMS_KR_CHALLENGE_LEN;
 		}
 		*ok = false;
 		return 0;
@@ -259,6 +267,10 @@ static size_t vms_ep_payload_len(const struct vms_ep_msg *m, bool *ok)
 		    !vms_ep_text_ok(m->data, m->data_len))
 			break;
 		return m->data_len;
+	case VMS_EP_RELEASE_CHALLENGE:
+		if (!m->challenge)
+			break;
+		return VMS_EP_CHALLENGE_RESP_LEN;
 	}
 	*ok = false;
 	return 0;
@@ -324,6 +336,9 @@ int vms_ep_encode(const struct vms_ep_msg *m, u8 *out, size_t cap,
 		case VMS_EP_REPORT:
 			memcpy(p, m->nonce, VMS_EP_NONCE_LEN);
 			break;
+		case VMS_EP_RELEASE_CHALLENGE:
+			memcpy(p, m->kps_pk, VMS_KR_CHALLENGE_LEN);
+			break;
 		}
 		return 0;
 	}
@@ -364,6 +379,10 @@ int vms_ep_encode(const struct vms_ep_msg *m, u8 *out, size_t cap,
 		memset(p + 4, 0, 4);
 		memcpy(p + 8, m->data, m->data_len);
 		memcpy(p + 8 + m->data_len, m->sig, m->sig_len);
+		break;
+	case VMS_EP_RELEASE_CHALLENGE:
+		memcpy(p, m->challenge, VMS_KR_CHALLENGE_LEN);
+		vms_put_be64(p + VMS_KR_CHALLENGE_LEN, m->challenge_ns);
 		break;
 	}
 	return 0;
@@ -424,6 +443,11 @@ static int vms_ep_decode_req(const u8 *p, size_t n, struct vms_ep_msg *m)
 		if (n != VMS_EP_NONCE_LEN)
 			return -EPROTO;
 		m->nonce = p;
+		return 0;
+	case VMS_EP_RELEASE_CHALLENGE:
+		if (n != VMS_KR_CHALLENGE_LEN)
+			return -EPROTO;
+		m->kps_pk = p;
 		return 0;
 	}
 	return -EOPNOTSUPP;
@@ -499,6 +523,12 @@ static int vms_ep_decode_resp(const u8 *p, size_t n, struct vms_ep_msg *m)
 			return -EPROTO;
 		m->data = p;
 		m->data_len = n;
+		return 0;
+	case VMS_EP_RELEASE_CHALLENGE:
+		if (n != VMS_EP_CHALLENGE_RESP_LEN)
+			return -EPROTO;
+		m->challenge = p;
+		m->challenge_ns = vms_get_be64(p + VMS_KR_CHALLENGE_LEN);
 		return 0;
 	}
 	return -EOPNOTSUPP;

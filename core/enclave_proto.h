@@ -50,7 +50,8 @@
 #define VMS_EP_UNSEAL		6
 #define VMS_EP_REPORT		7
 #define VMS_EP_STATUS		8
-#define VMS_EP_TYPE_MAX		8
+#define VMS_EP_RELEASE_CHALLENGE 9	/* release format v2 */
+#define VMS_EP_TYPE_MAX		9
 #define VMS_EP_RESPONSE		0x8000
 
 /* Bounds. */
@@ -64,6 +65,7 @@
 #define VMS_EP_STATUS_MAX	1024	/* STATUS text */
 #define VMS_EP_INFO_LEN		64
 #define VMS_EP_LOAD_RESP_LEN	56	/* before the digests */
+#define VMS_EP_CHALLENGE_RESP_LEN 40	/* challenge, its issue time */
 
 /* Status codes on the wire, each one errno (enclave-protocol.md). */
 #define VMS_EP_S_OK		0
@@ -84,11 +86,16 @@
 #define VMS_EP_S_EPROTO		15
 #define VMS_EP_S_EOPNOTSUPP	16
 #define VMS_EP_S_EIO		17
-#define VMS_EP_S_MAX		17
+/* release challenges (release format v2) */
+#define VMS_EP_S_ESTALE		18
+#define VMS_EP_S_ETIME		19
+#define VMS_EP_S_EPERM		20
+#define VMS_EP_S_EBUSY		21
+#define VMS_EP_S_MAX		21
 
 /*
  * The vTPM inside the enclave (Documentation/vtpm-in-enclave.md): request
- * types 16..21 and status codes 24..28. Every vTPM request carries
+ * types 16..21 and status codes 24..26 (and 18, 21). Every vTPM request carries
  *   0 8 key handle  8 8 generation  16 4 op  20 4 arg  24 .. data
  * and every successful vTPM response
  *   0 8 generation  8 4 result (a TPM result code)  12 4 flags  16 .. data
@@ -124,13 +131,16 @@
 #define VMS_VTPM_CTRL_RESET_ESTABLISHED	7	/* arg: locality */
 #define VMS_VTPM_CTRL_MAX		7
 
+/*
+ * The vTPM's own codes; its EBUSY (an answer waits for VTPM_CONFIRM) and
+ * ESTALE (older than the enclave's generation) are the shared codes 21
+ * and 18 above.
+ */
 #define VMS_EP_S_VTPM_FIRST	24
 #define VMS_EP_S_EPIPE		24	/* the vTPM's process died */
 #define VMS_EP_S_ENODEV		25	/* no vTPM for this key */
 #define VMS_EP_S_EEXIST		26	/* the key has a vTPM already */
-#define VMS_EP_S_EBUSY		27	/* an answer waits for VTPM_CONFIRM */
-#define VMS_EP_S_ESTALE		28	/* older than the enclave's generation */
-#define VMS_EP_S_VTPM_LAST	28
+#define VMS_EP_S_VTPM_LAST	26
 
 /*
  * One frame, decoded or to encode. Which fields mean something depends on
@@ -168,6 +178,9 @@ struct vms_ep_msg {
 	u32 vtpm_arg;		/* VTPM_* req: arg */
 	u32 vtpm_result;	/* VTPM_* resp: TPM result code */
 	u32 vtpm_flags;		/* VTPM_* resp: VMS_EP_VTPM_F_* */
+	const u8 *kps_pk;	/* RELEASE_CHALLENGE req: 32 bytes */
+	const u8 *challenge;	/* RELEASE_CHALLENGE resp: 32 bytes */
+	u64 challenge_ns;	/* RELEASE_CHALLENGE resp */
 };
 
 /* A request type this codec knows. */

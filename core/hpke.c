@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hpke.c - RFC 9180 base mode over the primitive interface.
+ * hpke.c - RFC 9180 base and auth modes over the primitive interface.
  *
  * Each function keeps its secrets in small stack buffers and wipes them on
  * every exit path; the only secrets that outlive a call are the ones the
@@ -122,22 +122,29 @@ int vms_hpke_derive_keypair(const u8 *ikm, size_t ikmlen,
 	return ret;
 }
 
-/* ExtractAndExpand(dh, kem_context = enc || pkR) (RFC 9180 4.1) */
-static int kem_extract_and_expand(const u8 dh[32], const u8 enc[32],
-				  const u8 pkR[32], u8 ss[32])
+/*
+ * ExtractAndExpand(dh, kem_context) (RFC 9180 4.1): kem_context is
+ * enc || pkR in base mode, enc || pkR || pkS in auth mode (@pkS non-NULL,
+ * and then @dh is the two DH outputs, 64 bytes).
+ */
+static int kem_extract_and_expand(const u8 *dh, size_t dhlen,
+				  const u8 enc[32], const u8 pkR[32],
+				  const u8 *pkS, u8 ss[32])
 {
-	struct vms_buf kem_context[2] = {
-		{ enc, VMS_HPKE_ENC_LEN },
-		{ pkR, VMS_HPKE_PK_LEN },
-	};
+	u8 ctx[3 * VMS_HPKE_PK_LEN];
+	struct vms_buf kem_context = { ctx, pkS ? sizeof(ctx) : 64 };
 	struct suite s;
 	u8 prk[32];
 	int ret;
 
+	memcpy(ctx, enc, VMS_HPKE_ENC_LEN);
+	memcpy(ctx + 32, pkR, VMS_HPKE_PK_LEN);
+	if (pkS)
+		memcpy(ctx + 64, pkS, VMS_HPKE_PK_LEN);
 	kem_suite(&s);
-	ret = labeled_extract(&s, NULL, 0, "eae_prk", dh, 32, prk);
+	ret = labeled_extract(&s, NULL, 0, "eae_prk", dh, dhlen, prk);
 	if (!ret)
-		ret = labeled_expand(&s, prk, "shared_secret", kem_context, 2,
+		ret = labeled_expand(&s, prk, "shared_secret", &kem_context, 1,
 				     ss, VMS_HPKE_SECRET_LEN);
 	vms_prim_wipe(prk, sizeof(prk));
 	return ret;
@@ -167,7 +174,8 @@ int vms_hpke_encap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
 	if (!ret)
 		ret = vms_prim_x25519(dh, ske, pkR);
 	if (!ret)
-		ret = kem_extract_and_expand(dh, pke, pkR, shared_secret);
+		ret = kem_extract_and_expand(dh, 32, pke, pkR, NULL,
+					     shared_secret);
 	if (!ret)
 		memcpy(enc, pke, VMS_HPKE_ENC_LEN);
 	else
@@ -192,16 +200,18 @@ int vms_hpke_decap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
 	if (!ret)
 		ret = vms_prim_x25519_base(pkr, skR);
 	if (!ret)
-		ret = kem_extract_and_expand(dh, enc, pkr, shared_secret);
+		ret = kem_extract_and_expand(dh, 32, enc, pkr, NULL,
+					     shared_secret);
 	if (ret)
 		vms_prim_wipe(shared_secret, VMS_HPKE_SECRET_LEN);
 	vms_prim_wipe(dh, sizeof(dh));
 	return ret;
 }
 
-int vms_hpke_key_schedule(struct vms_hpke_ctx *c,
-			  const u8 shared_secret[VMS_HPKE_SECRET_LEN],
-			  const u8 *info, size_t infolen, u16 aead_id)
+/* KeySchedule for @mode (base or auth: psk and psk_id empty in both) */
+static int key_schedule_mode(struct vms_hpke_ctx *c, u8 mode,
+			     const u8 shared_secret[VMS_HPKE_SECRET_LEN],
+			     const u8 *info, size_t infolen, u16 aead_id)
 {
 	/* key_schedule_context = mode || psk_id_hash || info_hash */
 	u8 ksc[1 + 2 * VMS_HPKE_SECRET_LEN];
@@ -218,8 +228,8 @@ int vms_hpke_key_schedule(struct vms_hpke_ctx *c,
 		return -EINVAL;
 
 	hpke_suite(&s, aead_id);
-	ksc[0] = VMS_HPKE_MODE_BASE;
-	/* Base mode: psk and psk_id are empty. */
+	ksc[0] = mode;
+	/* Base and auth modes: psk and psk_id are empty. */
 	ret = labeled_extract(&s, NULL, 0, "psk_id_hash", NULL, 0, ksc + 1);
 	if (!ret)
 		ret = labeled_extract(&s, NULL, 0, "info_hash", info, infolen,
@@ -246,6 +256,14 @@ int vms_hpke_key_schedule(struct vms_hpke_ctx *c,
 	c->keylen = (u8)keylen;
 	c->seq = 0;
 	return 0;
+}
+
+int vms_hpke_key_schedule(struct vms_hpke_ctx *c,
+			  const u8 shared_secret[VMS_HPKE_SECRET_LEN],
+			  const u8 *info, size_t infolen, u16 aead_id)
+{
+	return key_schedule_mode(c, VMS_HPKE_MODE_BASE, shared_secret, info,
+				 infolen, aead_id);
 }
 
 int vms_hpke_setup_base_s(struct vms_hpke_ctx *c, u8 enc[VMS_HPKE_ENC_LEN],
@@ -287,6 +305,124 @@ int vms_hpke_setup_base_r(struct vms_hpke_ctx *c,
 	ret = vms_hpke_decap(ss, enc, skR);
 	if (!ret)
 		ret = vms_hpke_key_schedule(c, ss, info, infolen, aead_id);
+	vms_prim_wipe(ss, sizeof(ss));
+	return ret;
+}
+
+/*
+ * AuthEncap (RFC 9180 5.1.3): dh = DH(skE, pkR) || DH(skS, pkR), and the
+ * sender's public key joins the KEM context, so only the holder of skS
+ * can make a shared secret the recipient accepts as from pkS.
+ */
+int vms_hpke_auth_encap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
+			u8 enc[VMS_HPKE_ENC_LEN], const u8 pkR[VMS_HPKE_PK_LEN],
+			const u8 skS[VMS_HPKE_SK_LEN], const u8 *skE)
+{
+	u8 ske[VMS_HPKE_SK_LEN];
+	u8 pke[VMS_HPKE_PK_LEN];
+	u8 pks[VMS_HPKE_PK_LEN];
+	u8 dh[64];
+	int ret;
+
+	if (!shared_secret || !enc || !pkR || !skS)
+		return -EINVAL;
+	if (skE) {
+		memcpy(ske, skE, sizeof(ske));
+		ret = 0;
+	} else {
+		ret = vms_prim_random(ske, sizeof(ske));
+	}
+	if (!ret)
+		ret = vms_prim_x25519_base(pke, ske);
+	if (!ret)
+		ret = vms_prim_x25519_base(pks, skS);
+	/* -EINVAL here when pkR is all-zero or of low order. */
+	if (!ret)
+		ret = vms_prim_x25519(dh, ske, pkR);
+	if (!ret)
+		ret = vms_prim_x25519(dh + 32, skS, pkR);
+	if (!ret)
+		ret = kem_extract_and_expand(dh, sizeof(dh), pke, pkR, pks,
+					     shared_secret);
+	if (!ret)
+		memcpy(enc, pke, VMS_HPKE_ENC_LEN);
+	else
+		vms_prim_wipe(shared_secret, VMS_HPKE_SECRET_LEN);
+	vms_prim_wipe(ske, sizeof(ske));
+	vms_prim_wipe(dh, sizeof(dh));
+	return ret;
+}
+
+/* AuthDecap: dh = DH(skR, enc) || DH(skR, pkS). */
+int vms_hpke_auth_decap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
+			const u8 enc[VMS_HPKE_ENC_LEN],
+			const u8 skR[VMS_HPKE_SK_LEN],
+			const u8 pkS[VMS_HPKE_PK_LEN])
+{
+	u8 pkr[VMS_HPKE_PK_LEN];
+	u8 dh[64];
+	int ret;
+
+	if (!shared_secret || !enc || !skR || !pkS)
+		return -EINVAL;
+	/* -EINVAL here when enc or pkS is all-zero or of low order. */
+	ret = vms_prim_x25519(dh, skR, enc);
+	if (!ret)
+		ret = vms_prim_x25519(dh + 32, skR, pkS);
+	if (!ret)
+		ret = vms_prim_x25519_base(pkr, skR);
+	if (!ret)
+		ret = kem_extract_and_expand(dh, sizeof(dh), enc, pkr, pkS,
+					     shared_secret);
+	if (ret)
+		vms_prim_wipe(shared_secret, VMS_HPKE_SECRET_LEN);
+	vms_prim_wipe(dh, sizeof(dh));
+	return ret;
+}
+
+int vms_hpke_setup_auth_s(struct vms_hpke_ctx *c, u8 enc[VMS_HPKE_ENC_LEN],
+			  const u8 pkR[VMS_HPKE_PK_LEN],
+			  const u8 skS[VMS_HPKE_SK_LEN],
+			  const u8 *info, size_t infolen, u16 aead_id,
+			  const u8 *skE)
+{
+	u8 ss[VMS_HPKE_SECRET_LEN];
+	u8 e[VMS_HPKE_ENC_LEN];
+	int ret;
+
+	if (!c || !enc)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	if (aead_keylen(aead_id) < 0)
+		return -EINVAL;
+	ret = vms_hpke_auth_encap(ss, e, pkR, skS, skE);
+	if (!ret)
+		ret = key_schedule_mode(c, VMS_HPKE_MODE_AUTH, ss, info,
+					infolen, aead_id);
+	vms_prim_wipe(ss, sizeof(ss));
+	if (!ret)
+		memcpy(enc, e, sizeof(e));
+	return ret;
+}
+
+int vms_hpke_setup_auth_r(struct vms_hpke_ctx *c,
+			  const u8 enc[VMS_HPKE_ENC_LEN],
+			  const u8 skR[VMS_HPKE_SK_LEN],
+			  const u8 pkS[VMS_HPKE_PK_LEN],
+			  const u8 *info, size_t infolen, u16 aead_id)
+{
+	u8 ss[VMS_HPKE_SECRET_LEN];
+	int ret;
+
+	if (!c)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	if (aead_keylen(aead_id) < 0)
+		return -EINVAL;
+	ret = vms_hpke_auth_decap(ss, enc, skR, pkS);
+	if (!ret)
+		ret = key_schedule_mode(c, VMS_HPKE_MODE_AUTH, ss, info,
+					infolen, aead_id);
 	vms_prim_wipe(ss, sizeof(ss));
 	return ret;
 }

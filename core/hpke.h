@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hpke.h - RFC 9180 HPKE, base mode only, with one KEM and one KDF:
+ * hpke.h - RFC 9180 HPKE, base and auth modes, with one KEM and one KDF:
  *   KEM  DHKEM(X25519, HKDF-SHA256)  kem_id  0x0020
  *   KDF  HKDF-SHA256                 kdf_id  0x0001
  *   AEAD AES-128-GCM 0x0001 (the RFC 9180 A.1 test suite),
  *        AES-256-GCM 0x0002 (what vmshield's key release uses).
  *
  * Errors (negative errno): -EINVAL for a bad argument, an unknown AEAD id,
- * or a low-order/all-zero X25519 public key (pkR or enc); -EBADMSG when a
+ * or a low-order/all-zero X25519 public key (pkR, enc or pkS); -EBADMSG when a
  * ciphertext does not authenticate; -EOVERFLOW when a context's sequence
  * number is exhausted; otherwise what the primitive returned.
  */
@@ -22,6 +22,7 @@
 #define VMS_HPKE_AEAD_AES256GCM		0x0002
 
 #define VMS_HPKE_MODE_BASE		0x00
+#define VMS_HPKE_MODE_AUTH		0x02
 #define VMS_HPKE_SK_LEN			32	/* Nsk */
 #define VMS_HPKE_PK_LEN			32	/* Npk */
 #define VMS_HPKE_ENC_LEN		32	/* Nenc */
@@ -72,6 +73,29 @@ int vms_hpke_setup_base_s(struct vms_hpke_ctx *c, u8 enc[VMS_HPKE_ENC_LEN],
 int vms_hpke_setup_base_r(struct vms_hpke_ctx *c,
 			  const u8 enc[VMS_HPKE_ENC_LEN],
 			  const u8 skR[VMS_HPKE_SK_LEN],
+			  const u8 *info, size_t infolen, u16 aead_id);
+
+/*
+ * Auth mode (RFC 9180 5.1.3): the sender proves it holds the static key
+ * skS whose public half pkS the recipient names. AuthEncap/AuthDecap, and
+ * SetupAuthS/SetupAuthR. @skE as for vms_hpke_encap().
+ */
+int vms_hpke_auth_encap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
+			u8 enc[VMS_HPKE_ENC_LEN], const u8 pkR[VMS_HPKE_PK_LEN],
+			const u8 skS[VMS_HPKE_SK_LEN], const u8 *skE);
+int vms_hpke_auth_decap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
+			const u8 enc[VMS_HPKE_ENC_LEN],
+			const u8 skR[VMS_HPKE_SK_LEN],
+			const u8 pkS[VMS_HPKE_PK_LEN]);
+int vms_hpke_setup_auth_s(struct vms_hpke_ctx *c, u8 enc[VMS_HPKE_ENC_LEN],
+			  const u8 pkR[VMS_HPKE_PK_LEN],
+			  const u8 skS[VMS_HPKE_SK_LEN],
+			  const u8 *info, size_t infolen, u16 aead_id,
+			  const u8 *skE);
+int vms_hpke_setup_auth_r(struct vms_hpke_ctx *c,
+			  const u8 enc[VMS_HPKE_ENC_LEN],
+			  const u8 skR[VMS_HPKE_SK_LEN],
+			  const u8 pkS[VMS_HPKE_PK_LEN],
 			  const u8 *info, size_t infolen, u16 aead_id);
 
 /*

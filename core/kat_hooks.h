@@ -18,8 +18,8 @@
 #include "sealedstate.h"
 
 int vms_kr_build_kat(const struct vms_kr_binding *b, const u8 enclave_pk[32],
-		     const u8 tk[VMS_TK_LEN], const u8 skE[32],
-		     u8 *out, size_t outlen);
+		     const u8 kps_sk[32], const u8 tk[VMS_TK_LEN],
+		     const u8 skE[32], u8 *out, size_t outlen);
 
 int vms_ss_seal_kat(struct vms_seal_key *k, u64 now_ns, u64 generation,
 		    const u8 nonce[VMS_SS_NONCE_LEN],

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * keyrelease.c - build, parse and open key-release blobs (version 1).
+ * keyrelease.c - build, parse and open key-release blobs (version 2).
  *
  * Parsing is strict and finishes before any crypto runs, so malformed
  * input never reaches X25519 or the AEAD; every error has its own errno.
+ * Version 1 (HPKE base mode, no challenge) is refused: anyone who knew an
+ * enclave's public key could make one, and it could be replayed.
  */
 #include "keyrelease.h"
 #include "kat_hooks.h"
@@ -20,7 +22,14 @@
 #define OFF_RESERVED	50
 #define OFF_ENCLAVE_PK	52
 #define OFF_ENC		84
+#define OFF_KPS_PK	116
+#define OFF_CHALLENGE	148
+#define OFF_CHAL_NS	180
+#define OFF_NOT_AFTER	188
+#define OFF_ISSUED_AT	196
 #define OFF_DIGESTS	VMS_KR_HDR_LEN
+
+#define NSEC_PER_S	1000000000ULL
 
 static const u8 kr_info[] = VMS_KR_INFO;
 #define KR_INFO_LEN	(sizeof(kr_info) - 1)	/* no NUL */
@@ -32,8 +41,22 @@ size_t vms_kr_size(unsigned int n_digests)
 	return VMS_KR_MIN_LEN + (size_t)n_digests * VMS_KR_DIGEST_LEN;
 }
 
+/*
+ * The expiry a challenge and a lifetime give, or 0 when it would not fit
+ * in 64 bits (no enclave clock gets there: refused as malformed).
+ */
+static u64 kr_not_after(u64 challenge_ns, u32 lifetime_s)
+{
+	u64 span = (u64)lifetime_s * NSEC_PER_S;
+
+	if (challenge_ns > (u64)-1 - span)
+		return 0;
+	return challenge_ns + span;
+}
+
 /* The binding rules shared by build and parse. */
-static int check_binding(u32 policy, u32 lifetime_s, unsigned int n_digests)
+static int check_binding(u32 policy, u32 lifetime_s, unsigned int n_digests,
+			 u64 issued_at)
 {
 	if (policy != VMS_KR_POLICY_ENCRYPTION_SUPPORTED &&
 	    policy != VMS_KR_POLICY_SHIELDED)
@@ -45,29 +68,37 @@ static int check_binding(u32 policy, u32 lifetime_s, unsigned int n_digests)
 	/* A shielded key is served only to an approved worker: need one. */
 	if (policy == VMS_KR_POLICY_SHIELDED && n_digests == 0)
 		return -EINVAL;
+	/* KPS always says when it released: 0 is a blob nobody issued. */
+	if (issued_at == 0)
+		return -EINVAL;
 	return 0;
 }
 
 /*
  * A build in two steps around its one random input, the HPKE ephemeral
- * key: begin checks the binding and writes every byte before enc; finish
- * seals the TK with the context whose enc is in place. The production
- * vms_kr_build() sets the context up with a fresh ephemeral key; the
- * known-answer vms_kr_build_kat() (kat_hooks.h) with a fixed one, and is
- * otherwise this same path.
+ * key: begin checks the binding and writes every byte but enc (written by
+ * the context's setup) and ct; finish seals the TK with the context whose
+ * enc is in place. The production vms_kr_build() sets the context up with
+ * a fresh ephemeral key; the known-answer vms_kr_build_kat() (kat_hooks.h)
+ * with a fixed one, and is otherwise this same path.
  */
 static int kr_build_begin(const struct vms_kr_binding *b,
-			  const u8 enclave_pk[32], const u8 tk[VMS_TK_LEN],
-			  u8 *out, size_t outlen)
+			  const u8 enclave_pk[32], const u8 kps_sk[32],
+			  const u8 tk[VMS_TK_LEN], u8 *out, size_t outlen)
 {
+	u64 not_after;
 	int ret;
 
-	if (!b || !enclave_pk || !tk || !out ||
+	if (!b || !enclave_pk || !kps_sk || !tk || !out ||
 	    (b->n_digests && !b->digests))
 		return -EINVAL;
-	ret = check_binding(b->policy, b->lifetime_s, b->n_digests);
+	ret = check_binding(b->policy, b->lifetime_s, b->n_digests,
+			    b->issued_at);
 	if (ret)
 		return ret;
+	not_after = kr_not_after(b->challenge_ns, b->lifetime_s);
+	if (!not_after)
+		return -EINVAL;
 	if (outlen < vms_kr_size(b->n_digests))
 		return -ENOSPC;
 
@@ -81,6 +112,15 @@ static int kr_build_begin(const struct vms_kr_binding *b,
 	vms_put_be16(out + OFF_NDIGESTS, b->n_digests);
 	vms_put_be16(out + OFF_RESERVED, 0);
 	memcpy(out + OFF_ENCLAVE_PK, enclave_pk, 32);
+	ret = vms_prim_x25519_base(out + OFF_KPS_PK, kps_sk);
+	if (ret) {
+		memset(out, 0, vms_kr_size(b->n_digests));
+		return ret;
+	}
+	memcpy(out + OFF_CHALLENGE, b->challenge, VMS_KR_CHALLENGE_LEN);
+	vms_put_be64(out + OFF_CHAL_NS, b->challenge_ns);
+	vms_put_be64(out + OFF_NOT_AFTER, not_after);
+	vms_put_be64(out + OFF_ISSUED_AT, b->issued_at);
 	if (b->n_digests)
 		memcpy(out + OFF_DIGESTS, b->digests,
 		       (size_t)b->n_digests * VMS_KR_DIGEST_LEN);
@@ -109,34 +149,37 @@ static int kr_build_finish(struct vms_hpke_ctx *c, int ret,
 }
 
 int vms_kr_build(const struct vms_kr_binding *b, const u8 enclave_pk[32],
-		 const u8 tk[VMS_TK_LEN], u8 *out, size_t outlen)
+		 const u8 kps_sk[32], const u8 tk[VMS_TK_LEN],
+		 u8 *out, size_t outlen)
 {
 	struct vms_hpke_ctx c;
 	int ret;
 
-	ret = kr_build_begin(b, enclave_pk, tk, out, outlen);
+	ret = kr_build_begin(b, enclave_pk, kps_sk, tk, out, outlen);
 	if (ret)
 		return ret;
-	ret = vms_hpke_setup_base_s(&c, out + OFF_ENC, enclave_pk, kr_info,
-				    KR_INFO_LEN, VMS_HPKE_AEAD_AES256GCM, NULL);
+	ret = vms_hpke_setup_auth_s(&c, out + OFF_ENC, enclave_pk, kps_sk,
+				    kr_info, KR_INFO_LEN,
+				    VMS_HPKE_AEAD_AES256GCM, NULL);
 	return kr_build_finish(&c, ret, b, tk, out);
 }
 
 /* Known answers only (kat_hooks.h): vms_kr_build() with @skE for its draw. */
 int vms_kr_build_kat(const struct vms_kr_binding *b, const u8 enclave_pk[32],
-		     const u8 tk[VMS_TK_LEN], const u8 skE[32],
-		     u8 *out, size_t outlen)
+		     const u8 kps_sk[32], const u8 tk[VMS_TK_LEN],
+		     const u8 skE[32], u8 *out, size_t outlen)
 {
 	struct vms_hpke_ctx c;
 	int ret;
 
 	if (!skE)
 		return -EINVAL;
-	ret = kr_build_begin(b, enclave_pk, tk, out, outlen);
+	ret = kr_build_begin(b, enclave_pk, kps_sk, tk, out, outlen);
 	if (ret)
 		return ret;
-	ret = vms_hpke_setup_base_s(&c, out + OFF_ENC, enclave_pk, kr_info,
-				    KR_INFO_LEN, VMS_HPKE_AEAD_AES256GCM, skE);
+	ret = vms_hpke_setup_auth_s(&c, out + OFF_ENC, enclave_pk, kps_sk,
+				    kr_info, KR_INFO_LEN,
+				    VMS_HPKE_AEAD_AES256GCM, skE);
 	return kr_build_finish(&c, ret, b, tk, out);
 }
 
@@ -145,6 +188,7 @@ int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
 {
 	unsigned int n;
 	size_t size;
+	u64 not_after;
 	int ret;
 
 	if (!b)
@@ -154,21 +198,29 @@ int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
 		memset(v, 0, sizeof(*v));
 	if (!blob)
 		return -EINVAL;
-	if (len < VMS_KR_HDR_LEN)
+	/* magic and version first: a v1 blob is named as such, not as short */
+	if (len < OFF_FLAGS)
 		return -EMSGSIZE;
 	if (memcmp(blob + OFF_MAGIC, VMS_KR_MAGIC, 4))
 		return -EILSEQ;
 	if (vms_get_be16(blob + OFF_VERSION) != VMS_KR_VERSION)
 		return -EPROTONOSUPPORT;
+	if (len < VMS_KR_HDR_LEN)
+		return -EMSGSIZE;
 	if (vms_get_be16(blob + OFF_FLAGS) & ~VMS_KR_FLAGS_ALL)
 		return -EINVAL;
 	if (vms_get_be16(blob + OFF_RESERVED))
 		return -EINVAL;
 	n = vms_get_be16(blob + OFF_NDIGESTS);
 	ret = check_binding(vms_get_be32(blob + OFF_POLICY),
-			    vms_get_be32(blob + OFF_LIFETIME), n);
+			    vms_get_be32(blob + OFF_LIFETIME), n,
+			    vms_get_be64(blob + OFF_ISSUED_AT));
 	if (ret)
 		return ret;
+	not_after = kr_not_after(vms_get_be64(blob + OFF_CHAL_NS),
+				 vms_get_be32(blob + OFF_LIFETIME));
+	if (!not_after || not_after != vms_get_be64(blob + OFF_NOT_AFTER))
+		return -EINVAL;
 	size = vms_kr_size(n);
 	if (len != size)
 		return -EMSGSIZE;
@@ -179,9 +231,14 @@ int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
 	b->lifetime_s = vms_get_be32(blob + OFF_LIFETIME);
 	b->n_digests = (u16)n;
 	b->digests = n ? blob + OFF_DIGESTS : NULL;
+	memcpy(b->challenge, blob + OFF_CHALLENGE, VMS_KR_CHALLENGE_LEN);
+	b->challenge_ns = vms_get_be64(blob + OFF_CHAL_NS);
+	b->not_after_ns = not_after;
+	b->issued_at = vms_get_be64(blob + OFF_ISSUED_AT);
 	if (v) {
 		v->enclave_pk = blob + OFF_ENCLAVE_PK;
 		v->enc = blob + OFF_ENC;
+		v->kps_pk = blob + OFF_KPS_PK;
 		v->aadlen = size - VMS_KR_CT_LEN;
 		v->ct = blob + v->aadlen;
 	}
@@ -189,7 +246,7 @@ int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
 }
 
 int vms_kr_open(const u8 *blob, size_t len,
-		const u8 skR[32], const u8 pkR[32],
+		const u8 skR[32], const u8 pkR[32], const u8 kps_pk[32],
 		const u8 *want_vm_id, const u8 *want_key_id,
 		struct vms_kr_binding *b, u8 tk[VMS_TK_LEN])
 {
@@ -200,7 +257,7 @@ int vms_kr_open(const u8 *blob, size_t len,
 
 	if (!b)
 		return -EINVAL;
-	if (!skR || !pkR || !tk) {
+	if (!skR || !pkR || !kps_pk || !tk) {
 		memset(b, 0, sizeof(*b));
 		return -EINVAL;
 	}
@@ -212,14 +269,19 @@ int vms_kr_open(const u8 *blob, size_t len,
 		ret = -ENOKEY;
 		goto out;
 	}
+	if (memcmp(v.kps_pk, kps_pk, 32)) {
+		ret = -EPERM;
+		goto out;
+	}
 	if ((want_vm_id && memcmp(b->vm_id, want_vm_id, VMS_KR_ID_LEN)) ||
 	    (want_key_id && memcmp(b->key_id, want_key_id, VMS_KR_ID_LEN))) {
 		ret = -EKEYREJECTED;
 		goto out;
 	}
 
-	ret = vms_hpke_setup_base_r(&c, v.enc, skR, kr_info, KR_INFO_LEN,
-				    VMS_HPKE_AEAD_AES256GCM);
+	/* auth mode: only the holder of the KPS key's secret made this */
+	ret = vms_hpke_setup_auth_r(&c, v.enc, skR, kps_pk, kr_info,
+				    KR_INFO_LEN, VMS_HPKE_AEAD_AES256GCM);
 	if (!ret)
 		ret = vms_hpke_open(&c, blob, v.aadlen, v.ct, VMS_KR_CT_LEN,
 				    tmp);

@@ -1,37 +1,48 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * keyrelease.h - the key-release blob (version 1): a VM's transport key
- * (TK) wrapped by KPS with HPKE to one enclave's X25519 public key, with
- * the binding (VM id, key id, policy, lifetime, approved worker digests)
- * authenticated as the AEAD's associated data.
+ * keyrelease.h - the key-release blob (version 2): a VM's transport key
+ * (TK) wrapped by KPS with HPKE auth mode from KPS's static X25519 key to
+ * one enclave's X25519 public key, for one challenge that enclave issued,
+ * with the binding (VM id, key id, policy, lifetime, challenge, expiry,
+ * approved worker digests) authenticated as the AEAD's associated data.
  *
  * Layout (all integers big-endian; Documentation/formats.md):
  *   0    4    magic "VMKR"
- *   4    2    version = 1
- *   6    2    flags = 0
+ *   4    2    version = 2
+ *   6    2    flags = 0 (none defined; room for the TK roll)
  *   8    16   vm_id
  *   24   16   key_id
  *   40   4    policy (1 encryption-supported, 2 shielded)
  *   44   4    lifetime_s (1 .. 604800)
  *   48   2    n_digests (0 .. 16; shielded needs >= 1)
  *   50   2    reserved = 0
- *   52   32   enclave_pk
+ *   52   32   enclave_pk (recipient)
  *   84   32   enc
- *   116  32*n worker digests (SHA-256)
- *   116+32n 48 ct = HPKE seal of the TK (aad = every byte before ct)
- *   total 164 + 32*n
+ *   116  32   kps_pk (sender: the KPS key the enclave accepts)
+ *   148  32   challenge (issued by the enclave, single use)
+ *   180  8    challenge_ns (the enclave's clock when it issued it)
+ *   188  8    not_after_ns = challenge_ns + lifetime_s * 10^9
+ *   196  8    issued_at (KPS's wall clock, Unix seconds; audit only)
+ *   204  32*n worker digests (SHA-256)
+ *   204+32n 48 ct = HPKE seal of the TK (aad = every byte before ct)
+ *   total 252 + 32*n
  *
  * Errors (negative errno), in the order they are checked:
  *   -EMSGSIZE        length wrong (truncated, trailing bytes)
  *   -EILSEQ          bad magic
- *   -EPROTONOSUPPORT unknown version
+ *   -EPROTONOSUPPORT unknown version (version 1 included: unauthenticated)
  *   -EINVAL          unknown flag, reserved != 0, unknown policy, lifetime 0
  *                    or too long, too many digests, shielded with none,
- *                    low-order/all-zero enc or enclave_pk
+ *                    not_after_ns not challenge_ns + lifetime, issued_at 0,
+ *                    low-order/all-zero enc, enclave_pk or kps_pk
  *   -ENOKEY          released to another enclave (enclave_pk is not ours)
+ *   -EPERM           made by another sender (kps_pk is not the KPS key the
+ *                    enclave accepts)
  *   -EKEYREJECTED    VM id or key id differs from what the caller expects
- *   -EBADMSG         authentication failed (tampered or wrong key)
+ *   -EBADMSG         authentication failed (tampered, forged, wrong key)
  *   -ENOSPC          (build) output buffer too small
+ * The challenge itself (issued, unused, young enough) is the enclave's
+ * check, between the public checks and the decryption.
  */
 #ifndef VMS_KEYRELEASE_H
 #define VMS_KEYRELEASE_H
@@ -39,29 +50,31 @@
 #include "vms_prim.h"
 
 #define VMS_KR_MAGIC			"VMKR"
-#define VMS_KR_VERSION			1
-#define VMS_KR_FLAGS_ALL		0x0000	/* no flag defined in v1 */
+#define VMS_KR_VERSION			2
+#define VMS_KR_FLAGS_ALL		0x0000	/* no flag defined in v2 */
 #define VMS_KR_POLICY_ENCRYPTION_SUPPORTED	1
 #define VMS_KR_POLICY_SHIELDED		2
 #define VMS_KR_MAX_LIFETIME		604800	/* 7 days, in seconds */
 #define VMS_KR_MAX_DIGESTS		16
 #define VMS_KR_DIGEST_LEN		32
 #define VMS_KR_ID_LEN			16
+#define VMS_KR_CHALLENGE_LEN		32
 #define VMS_TK_LEN			32
-#define VMS_KR_HDR_LEN			116	/* bytes before the digests */
+#define VMS_KR_HDR_LEN			204	/* bytes before the digests */
 #define VMS_KR_CT_LEN			(VMS_TK_LEN + VMS_GCM_TAG_LEN)
 #define VMS_KR_MIN_LEN			(VMS_KR_HDR_LEN + VMS_KR_CT_LEN)
 #define VMS_KR_MAX_LEN			(VMS_KR_MIN_LEN + \
 					 VMS_KR_MAX_DIGESTS * VMS_KR_DIGEST_LEN)
 /* HPKE info: the ASCII label, no NUL. */
-#define VMS_KR_INFO			"vmshield key-release v1"
+#define VMS_KR_INFO			"vmshield key-release v2"
 
 /*
  * The binding a key release carries. @digests points at @n_digests
  * consecutive 32-byte SHA-256 values: the caller's array for
  * vms_kr_build(), and the blob itself after vms_kr_parse()/vms_kr_open()
  * (valid only as long as the blob is). Keeping the digests out of the
- * struct keeps it small enough for a kernel stack.
+ * struct keeps it small enough for a kernel stack. @not_after_ns is
+ * computed by build (challenge_ns + lifetime) and checked by parse.
  */
 struct vms_kr_binding {
 	u8 vm_id[VMS_KR_ID_LEN];
@@ -70,12 +83,17 @@ struct vms_kr_binding {
 	u32 lifetime_s;
 	u16 n_digests;
 	const u8 *digests;
+	u8 challenge[VMS_KR_CHALLENGE_LEN];
+	u64 challenge_ns;
+	u64 not_after_ns;
+	u64 issued_at;
 };
 
 /* Where the pieces of a parsed blob are (pointers into the blob). */
 struct vms_kr_view {
 	const u8 *enclave_pk;
 	const u8 *enc;
+	const u8 *kps_pk;
 	const u8 *ct;
 	size_t aadlen;		/* bytes before ct */
 };
@@ -84,13 +102,15 @@ struct vms_kr_view {
 size_t vms_kr_size(unsigned int n_digests);
 
 /*
- * vms_kr_build - wrap @tk for the enclave whose public key is @enclave_pk.
- * Writes exactly vms_kr_size(b->n_digests) bytes. Errors: -EINVAL (binding
- * out of range, low-order @enclave_pk), -ENOSPC (@outlen too small; nothing
- * written), primitive errors. On error nothing of @out is left but zeros.
+ * vms_kr_build - wrap @tk from the KPS key @kps_sk for the enclave whose
+ * public key is @enclave_pk and the challenge in @b. Writes exactly
+ * vms_kr_size(b->n_digests) bytes. Errors: -EINVAL (binding out of range,
+ * low-order @enclave_pk), -ENOSPC (@outlen too small; nothing written),
+ * primitive errors. On error nothing of @out is left but zeros.
  */
 int vms_kr_build(const struct vms_kr_binding *b, const u8 enclave_pk[32],
-		 const u8 tk[VMS_TK_LEN], u8 *out, size_t outlen);
+		 const u8 kps_sk[32], const u8 tk[VMS_TK_LEN],
+		 u8 *out, size_t outlen);
 
 /*
  * vms_kr_parse - strict structural check of a blob, no crypto. Fills @b
@@ -100,12 +120,13 @@ int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
 		 struct vms_kr_view *v);
 
 /*
- * vms_kr_open - parse, check the blob is addressed to (@skR, @pkR) and, when
- * non-NULL, to @want_vm_id / @want_key_id, then open it. On success fills
- * @b and @tk. On any error @tk is not written and @b is zeroed.
+ * vms_kr_open - parse, check the blob is addressed to (@skR, @pkR), made
+ * by @kps_pk and, when non-NULL, for @want_vm_id / @want_key_id, then open
+ * it. On success fills @b and @tk. On any error @tk is not written and @b
+ * is zeroed.
  */
 int vms_kr_open(const u8 *blob, size_t len,
-		const u8 skR[32], const u8 pkR[32],
+		const u8 skR[32], const u8 pkR[32], const u8 kps_pk[32],
 		const u8 *want_vm_id, const u8 *want_key_id,
 		struct vms_kr_binding *b, u8 tk[VMS_TK_LEN]);
 

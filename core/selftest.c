@@ -175,30 +175,39 @@ static int selftest_keyrelease(void)
 		.lifetime_s = 3600,
 		.n_digests = 1,
 		.digests = st_digest,
+		.challenge_ns = 5000000000ULL,
+		.issued_at = 1764892800,
 	};
+	const u8 *kps_pk = v->pk_em;
 	u8 blob[sizeof(st_kr_kat)];
 	u8 tk[32];
 	int ret;
 
 	memcpy(b.vm_id, st_vm_id, 16);
 	memcpy(b.key_id, st_key_id, 16);
-	/* The A.1 recipient plays the enclave, its sender key the KPS. */
-	ret = vms_kr_build_kat(&b, v->pk_rm, st_tk, v->sk_em, blob,
+	memcpy(b.challenge, st_kr_challenge, sizeof(b.challenge));
+	/*
+	 * The A.1 recipient plays the enclave, A.1's skEm the KPS key, and
+	 * A.1's ikmE (any 32 bytes are an X25519 key) the ephemeral key.
+	 */
+	ret = vms_kr_build_kat(&b, v->pk_rm, v->sk_em, st_tk, v->ikm_e, blob,
 			       sizeof(blob));
 	ret = st_check(ret, blob, st_kr_kat, sizeof(blob));
 	if (!ret)
 		ret = vms_kr_open(blob, sizeof(blob), v->sk_rm, v->pk_rm,
-				  st_vm_id, st_key_id, &b, tk);
+				  kps_pk, st_vm_id, st_key_id, &b, tk);
 	ret = st_check(ret, tk, st_tk, 32);
 	if (!ret && (b.policy != VMS_KR_POLICY_SHIELDED ||
 		     b.lifetime_s != 3600 || b.n_digests != 1 ||
-		     memcmp(b.digests, st_digest, 32)))
+		     memcmp(b.digests, st_digest, 32) ||
+		     memcmp(b.challenge, st_kr_challenge, 32) ||
+		     b.not_after_ns != 3605000000000ULL))
 		ret = -EBADE;
 	/* Fail closed: one flipped bit must not open. */
 	if (!ret) {
 		blob[sizeof(blob) - 1] ^= 1;
 		if (vms_kr_open(blob, sizeof(blob), v->sk_rm, v->pk_rm,
-				NULL, NULL, &b, tk) != -EBADMSG)
+				kps_pk, NULL, NULL, &b, tk) != -EBADMSG)
 			ret = -EBADE;
 	}
 	vms_prim_wipe(tk, sizeof(tk));

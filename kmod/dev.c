@@ -330,6 +330,8 @@ static long vms_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return vms_ioc_enclave_report(uarg);
 	case VMSHIELD_IOC_VTPM:
 		return vms_ioc_vtpm(uarg);
+	case VMSHIELD_IOC_RELEASE_CHALLENGE:
+		return vms_ioc_release_challenge(uarg);
 	}
 	return -ENOTTY;
 }

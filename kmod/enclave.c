@@ -52,6 +52,8 @@ struct vms_vmkey {
 	u8 key_id[VMS_KR_ID_LEN];
 	u64 expires_ns;
 	u8 opened[VMS_OPENED_LEN];	/* the release's digest (replay.c) */
+	u8 challenge[VMS_KR_CHALLENGE_LEN];	/* used up at commit */
+	u64 challenge_ns;
 	u64 epoch;		/* of the identity that opened the release */
 	u32 level;		/* that identity's level: the key's at creation */
 };
@@ -166,6 +168,22 @@ int vms_enclave_identity(u8 pk[32], struct vms_isolation *iso)
 	return 0;
 }
 
+/*
+ * vms_enclave_epoch - the current identity's epoch (made now if need be):
+ * what the release challenges and the accepted KPS key belong to.
+ */
+int vms_enclave_epoch(u64 *epoch)
+{
+	int ret = vms_enclave_identity(NULL, NULL);
+
+	if (ret)
+		return ret;
+	down_read(&vms_identity_lock);
+	*epoch = vms_identity ? vms_identity->epoch : 0;
+	up_read(&vms_identity_lock);
+	return *epoch ? 0 : -ENODEV;
+}
+
 int vms_enclave_init(void)
 {
 	int ret;
@@ -225,15 +243,20 @@ static u64 vms_now_ns(void)
  *
  * Everything that can be decided without the enclave's secret is decided
  * first, in the order Documentation/uapi.md gives: the blob's structure,
- * that it is addressed to us, the VM id, the policy against the isolation
- * level, and that this load has not opened it before. Only then is the TK
- * decrypted, so a policy refusal never depends on (or reveals anything
- * about) the ciphertext.
+ * that it is addressed to us, that it names the KPS key this identity
+ * accepts, the VM id, the policy against the isolation level, that this
+ * load has not opened it before, that its challenge is pending, and that
+ * it has not expired. Only then is the TK decrypted (HPKE auth mode:
+ * only KPS could have made it), so a refusal never depends on (or reveals
+ * anything about) the ciphertext.
  *
  * Context: process context; sleeps. Return: 0 or the errno of
- * core/keyrelease.h; -EKEYREJECTED for a shielded release on a host below
- * kernel-locked; -EALREADY for a release already opened during this load;
- * -ENOSPC when the memory of opened releases is full.
+ * core/keyrelease.h; -EPERM for another KPS key (or none set yet);
+ * -EKEYREJECTED for a shielded release on a host below kernel-locked;
+ * -EALREADY for a release already opened during this load; -ENOSPC when
+ * the memory of opened releases is full; -ESTALE / -ETIME for a challenge
+ * that is not pending / too old; -EKEYEXPIRED for a release whose expiry
+ * has passed.
  */
 int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 			     struct vms_vmkey **out)
@@ -242,7 +265,9 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	struct vms_kr_view v;
 	struct vms_isolation iso;
 	struct vms_vmkey *key;
+	u8 kps_pk[CURVE25519_KEY_SIZE];
 	u8 tk[VMS_TK_LEN];
+	u64 epoch = 0;
 	int ret;
 
 	if (vms_remote_active())
@@ -260,7 +285,14 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	else if (crypto_memneq(v.enclave_pk, vms_identity->pk,
 			       CURVE25519_KEY_SIZE))
 		ret = -ENOKEY;
+	else
+		epoch = vms_identity->epoch;
 	up_read(&vms_identity_lock);
+	if (ret)
+		return ret;
+	ret = vms_challenge_kps(epoch, kps_pk);
+	if (!ret && crypto_memneq(v.kps_pk, kps_pk, sizeof(kps_pk)))
+		ret = -EPERM;
 	if (ret)
 		return ret;
 	if (memcmp(b.vm_id, vm_id, VMS_KR_ID_LEN))
@@ -273,26 +305,35 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	if (!key)
 		return -ENOMEM;
 	mutex_init(&key->seal_lock);
+	/* a release this load opened before: EALREADY, whatever else holds */
 	vms_opened_digest(blob, len, key->opened);
 	ret = vms_opened_check(key->opened);
 	if (ret)
 		goto err;
+	ret = vms_challenge_check(epoch, b.challenge, b.challenge_ns, false);
+	if (ret)
+		goto err;
+	if (vms_now_ns() >= b.not_after_ns) {
+		ret = -EKEYEXPIRED;
+		goto err;
+	}
 
 	down_read(&vms_identity_lock);
-	if (vms_identity) {
+	if (vms_identity && vms_identity->epoch == epoch) {
 		ret = vms_kr_open(blob, len, vms_identity->sk, vms_identity->pk,
-				  vm_id, NULL, &b, tk);
+				  kps_pk, vm_id, NULL, &b, tk);
 		key->epoch = vms_identity->epoch;
 		key->level = vms_identity->iso.level;
 	} else {
-		ret = -ENODEV;
+		ret = -ENOKEY;	/* the identity changed meanwhile */
 	}
 	up_read(&vms_identity_lock);
 	if (ret)
 		goto err;
 
+	/* the lifetime runs from the challenge, on this same clock */
 	ret = vms_seal_key_init(&key->sk, tk, b.vm_id, b.key_id, b.lifetime_s,
-				vms_now_ns());
+				b.challenge_ns);
 	if (ret)
 		goto err;
 	key->policy = b.policy;
@@ -302,6 +343,8 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	key->expires_ns = key->sk.expires_ns;
 	key->n_digests = b.n_digests;
 	memcpy(key->digests, b.digests, (size_t)b.n_digests * VMS_KR_DIGEST_LEN);
+	memcpy(key->challenge, b.challenge, sizeof(key->challenge));
+	key->challenge_ns = b.challenge_ns;
 	memzero_explicit(tk, sizeof(tk));
 	atomic64_inc(&vms_keys_created);
 	*out = key;
@@ -314,16 +357,23 @@ err:
 }
 
 /*
- * The key is about to be instantiated (every keyring check passed): record
- * its release as opened. Done here, not when the release was opened, so a
- * release the keyring then refused (quota, permission) can be added again,
- * and under the record's lock, so of two racing adds of one release only
- * one becomes a key. Return: 0, -EALREADY or -ENOSPC.
+ * The key is about to be instantiated (every keyring check passed): use
+ * up its challenge and record its release as opened. Done here, not when
+ * the release was opened, so a release the keyring then refused (quota,
+ * permission) can be added again while its challenge is pending, and
+ * under the table's lock, so of two racing adds of one release only one
+ * becomes a key. Return: 0, -ESTALE, -ETIME, -EALREADY or -ENOSPC.
  */
 int vms_enclave_commit(struct vms_vmkey *key)
 {
+	int ret;
+
 	if (vms_remote_active())
 		return vms_remote_commit(key);
+	ret = vms_challenge_check(key->epoch, key->challenge,
+				  key->challenge_ns, true);
+	if (ret)
+		return ret;
 	return vms_opened_record(key->opened);
 }
 

@@ -90,6 +90,24 @@ void vms_remote_public_key(u8 pk[32])
 	spin_unlock(&vms_remote_pk_lock);
 }
 
+/* RELEASE_CHALLENGE: the enclave sets or confirms the KPS key and issues. */
+int vms_remote_challenge(const u8 kps_pk[32], u8 out[32], u64 *issued_ns)
+{
+	struct vms_ep_msg q = { .type = VMS_EP_RELEASE_CHALLENGE }, a;
+	size_t blen;
+	u8 *buf;
+	int ret;
+
+	q.kps_pk = kps_pk;
+	ret = vms_remote_call(&q, &a, &buf, &blen);
+	if (!ret) {
+		memcpy(out, a.challenge, VMS_KR_CHALLENGE_LEN);
+		*issued_ns = a.challenge_ns;
+	}
+	vms_mailbox_free(buf, blen);
+	return ret;
+}
+
 static void vms_remote_revoke(u64 handle)
 {
 	struct vms_ep_msg q = { .type = VMS_EP_REVOKE, .handle = handle }, a;

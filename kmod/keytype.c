@@ -15,6 +15,7 @@
 #include <linux/uuid.h>
 #include <linux/seq_file.h>
 #include <linux/timekeeping.h>
+#include <linux/math64.h>
 #include "vmshield.h"
 #include "keyrelease.h"
 
@@ -53,6 +54,7 @@ static int vms_key_preparse(struct key_preparsed_payload *prep)
 {
 	struct vms_vmkey *vk;
 	struct vms_vmkey_info info;
+	u64 now, left;
 	u8 vm_id[16];
 	int ret;
 
@@ -72,9 +74,14 @@ static int vms_key_preparse(struct key_preparsed_payload *prep)
 	/*
 	 * Keyring expiry is wall-clock based; it lets keyctl show and garbage
 	 * collection see the lifetime. The enclave's own check (boot-time
-	 * clock) is what enforces it.
+	 * clock) is what enforces it. The lifetime ran from the release's
+	 * challenge (format v2), so what is left of it is what counts here,
+	 * rounded up.
 	 */
-	prep->expiry = ktime_get_real_seconds() + info.lifetime_s;
+	now = ktime_get_boottime_ns();
+	left = info.expires_ns > now ?
+	       div_u64(info.expires_ns - now + NSEC_PER_SEC - 1, NSEC_PER_SEC) : 1;
+	prep->expiry = ktime_get_real_seconds() + left;
 	return 0;
 }
 

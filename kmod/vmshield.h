@@ -10,6 +10,7 @@
  *   worker.c      worker identity for shielded keys
  *   isolation.c   what the kernel proves about isolation; IMA measurement
  *   replay.c      the releases opened during this load (each opens once)
+ *   challenge.c   release challenges and the accepted KPS key
  *   prim_kernel.c the crypto primitives of core/ on the kernel crypto API
  *   mailbox.c     placement hypervisor: the ivshmem mailbox PCI driver
  *   enclave_remote.c placement hypervisor: the enclave as channel calls
@@ -92,6 +93,19 @@ void vms_opened_digest(const u8 *blob, size_t len, u8 d[VMS_OPENED_LEN]);
 int vms_opened_check(const u8 d[VMS_OPENED_LEN]);
 int vms_opened_record(const u8 d[VMS_OPENED_LEN]);
 unsigned int vms_opened_count(void);
+
+/*
+ * Release challenges (challenge.c): per enclave identity (@epoch), the
+ * one KPS key releases may come from and the pending challenges.
+ */
+int vms_enclave_epoch(u64 *epoch);
+int vms_challenge_issue(u64 epoch, const u8 kps_pk[32], u8 out[32],
+			u64 *issued_ns);
+int vms_challenge_kps(u64 epoch, u8 kps_pk[32]);
+int vms_challenge_check(u64 epoch, const u8 c[32], u64 issued_ns,
+			bool consume);
+long vms_ioc_release_challenge(void __user *uarg);
+int vms_remote_challenge(const u8 kps_pk[32], u8 out[32], u64 *issued_ns);
 
 /* The "vmshield" key type. */
 extern struct key_type vms_key_type;

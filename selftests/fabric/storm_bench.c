@@ -167,8 +167,12 @@ static int kps_release(struct vm *v, struct vms_hgs_client *c)
 	long http = 0;
 	int r;
 
-	req = json_pack("{s:s, s:s, s:s}", "health_certificate", B.cert64,
-			"key_protector", v->kp64, "vm_id", v->uuid);
+	/* KPS-only: the challenge is bound, not checked (no enclave here) */
+	req = json_pack("{s:s, s:s, s:s, s:s, s:i}", "health_certificate", B.cert64,
+			"key_protector", v->kp64, "vm_id", v->uuid,
+			"enclave_challenge",
+			"c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00",
+			"challenge_ns", 1);
 	if (!req)
 		return -ENOMEM;
 	r = vms_hgs_call(c, "/v1/kps/release", req, &http, &resp);

@@ -13,6 +13,17 @@
  *  - replays: a release opens once per load, whether its key is live,
  *    revoked, expired or unlinked (EALREADY).
  *
+ * and what issue 17 found (release format v2), from the attacker's side:
+ *
+ *  - a release built by someone who knows only the enclave's public key
+ *    (and KPS's): EPERM under their own key, EBADMSG naming KPS's;
+ *  - the enclave's KPS key is set once: another one gets EPERM;
+ *  - a release for a challenge the enclave never issued: ESTALE;
+ *  - a release added after its absolute expiry (challenge time +
+ *    lifetime): EKEYEXPIRED; each with no key made. (A challenge older
+ *    than 300 s, ETIME, is tested on a fake clock: test_challenge,
+ *    test_enclave.)
+ *
  * Runs on an unlocked (kernel-open) host, after keys_test.
  */
 #include <errno.h>
@@ -299,7 +310,7 @@ TEST_F(abuse, tampered_shielded_release_on_open_host_is_ekeyrejected)
 	uint8_t digest[32];
 	struct vt_vm vm;
 	struct vt_release rel;
-	size_t offs[] = { 84, 116, 116 + 32, 116 + 32 + 47 };
+	size_t offs[] = { 84, 204, 204 + 32, 204 + 32 + 47 };
 	unsigned int i;
 	long r;
 
@@ -420,6 +431,75 @@ TEST_F(abuse, release_the_keyring_refused_can_still_be_added)
 	EXPECT_GT(r, 0) TH_LOG("add after a refusal: %s", strerror((int)-r));
 	/* and now it has been opened */
 	EXPECT_EQ(-EALREADY, vt_add(vm.desc, &rel, self->ring));
+}
+
+/* No key of @desc in the test's keyring. */
+static bool no_key(key_serial_t ring, const char *desc)
+{
+	return keyctl_search(ring, "vmshield", desc, 0) == -1;
+}
+
+TEST_F(abuse, forged_release_refused)
+{
+	uint8_t forger[32], kps_pk[32];
+	struct vt_vm vm;
+	struct vt_release rel;
+
+	vt_random(forger, sizeof(forger));
+	vt_vm_new(&vm, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, LIFETIME);
+	ASSERT_EQ(0, vt_release_build_from(&vm, self->info.enclave_pk, forger,
+					   NULL, 0, &rel));
+	EXPECT_EQ(-EPERM, vt_add(vm.desc, &rel, self->ring));
+	/* naming KPS's key does not help: auth mode needs its secret */
+	ASSERT_EQ(0, vms_prim_x25519_base(kps_pk, vt_kps_sk));
+	memcpy(rel.blob + 116, kps_pk, 32);
+	EXPECT_EQ(-EBADMSG, vt_add(vm.desc, &rel, self->ring));
+	EXPECT_TRUE(no_key(self->ring, vm.desc));
+}
+
+TEST_F(abuse, kps_key_is_set_once)
+{
+	uint8_t other[32], c[32];
+	uint64_t ns = 0;
+
+	vt_random(other, sizeof(other));
+	EXPECT_EQ(-EPERM, vt_challenge(other, c, &ns));
+	/* the accepted key still gets challenges */
+	EXPECT_EQ(0, vt_challenge(vt_kps_sk, c, &ns));
+	EXPECT_NE(0, ns);
+}
+
+TEST_F(abuse, release_for_unissued_challenge_refused)
+{
+	struct vt_vm vm;
+	struct vt_release rel;
+
+	vt_vm_new(&vm, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, LIFETIME);
+	ASSERT_EQ(0, vt_release_build(&vm, self->info.enclave_pk, NULL, 0,
+				      &rel));
+	rel.blob[148] ^= 1;	/* a challenge this enclave never issued */
+	EXPECT_EQ(-ESTALE, vt_add(vm.desc, &rel, self->ring));
+	EXPECT_TRUE(no_key(self->ring, vm.desc));
+	/* the untouched release still loads: its challenge is pending */
+	rel.blob[148] ^= 1;
+	EXPECT_GT(vt_add(vm.desc, &rel, self->ring), 0);
+}
+
+TEST_F(abuse, release_past_its_expiry_refused)
+{
+	struct vt_vm vm;
+	struct vt_release rel;
+	uint64_t t0;
+
+	vt_vm_new(&vm, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, 1);
+	t0 = vt_boot_ms();
+	ASSERT_EQ(0, vt_release_build(&vm, self->info.enclave_pk, NULL, 0,
+				      &rel));
+	while (vt_boot_ms() < t0 + 1300)
+		usleep(50000);
+	/* its lifetime ran from the challenge, not from the add */
+	EXPECT_EQ(-EKEYEXPIRED, vt_add(vm.desc, &rel, self->ring));
+	EXPECT_TRUE(no_key(self->ring, vm.desc));
 }
 
 TEST_HARNESS_MAIN

@@ -46,7 +46,7 @@ static struct {
 static const int documented[] = {
 	0, EFAULT, EINVAL, EMSGSIZE, ENOSPC, ENOKEY, EACCES, EPERM,
 	EKEYREJECTED, EKEYEXPIRED, EKEYREVOKED, EDQUOT, EILSEQ,
-	EPROTONOSUPPORT, EBADMSG, ENOMEM, ENOTTY, EINTR,
+	EPROTONOSUPPORT, EBADMSG, ENOMEM, ENOTTY, EINTR, EBUSY,
 };
 
 static int is_documented(int e)
@@ -130,6 +130,7 @@ static int one_call(int fd, unsigned int *seed, uint8_t *in, uint8_t *out,
 		_IOWR(VMSHIELD_IOC_MAGIC, 0x03, struct vmshield_seal),
 		_IOWR(VMSHIELD_IOC_MAGIC, 0xff, __u64),
 		_IOWR(0xAE, 0x01, struct vmshield_seal),
+		VMSHIELD_IOC_RELEASE_CHALLENGE,	/* random bytes as the KPS key */
 	};
 	union {
 		struct vmshield_info info;

@@ -724,20 +724,25 @@ TEST_F(keys, tampered_release_is_refused_with_its_errno)
 		{ 43, 0x01, EINVAL, "policy 1 -> 0" },
 		{ 43, 0x02, EINVAL, "policy 1 -> 3" },
 		{ 44, 0x80, EINVAL, "lifetime too long" },
-		{ 47, 0x01, EBADMSG, "lifetime +1 s" },
+		{ 47, 0x01, EINVAL, "lifetime +1 s (expiry no longer agrees)" },
 		{ 49, 0x04, EMSGSIZE, "n_digests 2 -> 6" },
 		{ 49, 0x10, EINVAL, "n_digests over 16" },
 		{ 51, 0x01, EINVAL, "reserved" },
 		{ 60, 0x04, ENOKEY, "enclave_pk" },
 		{ 84, 0x01, EBADMSG, "enc" },
 		{ 100, 0x40, EBADMSG, "enc (middle)" },
-		{ 116, 0x01, EBADMSG, "first digest" },
-		{ 116 + 63, 0x80, EBADMSG, "second digest" },
-		{ 116 + 64, 0x01, EBADMSG, "ct" },
-		{ 116 + 64 + 40, 0x08, EBADMSG, "tag" },
-		{ 116 + 64 + 47, 0x80, EBADMSG, "tag (last byte)" },
+		{ 116, 0x01, EPERM, "kps_pk (another sender)" },
+		{ 150, 0x20, ESTALE, "challenge (never issued)" },
+		{ 183, 0x01, EINVAL, "challenge_ns" },
+		{ 190, 0x01, EINVAL, "not_after_ns" },
+		{ 199, 0x01, EBADMSG, "issued_at" },
+		{ 204, 0x01, EBADMSG, "first digest" },
+		{ 204 + 63, 0x80, EBADMSG, "second digest" },
+		{ 204 + 64, 0x01, EBADMSG, "ct" },
+		{ 204 + 64 + 40, 0x08, EBADMSG, "tag" },
+		{ 204 + 64 + 47, 0x80, EBADMSG, "tag (last byte)" },
 	};
-	size_t lens[] = { 0, 1, 115, 116, 163, 164 + 64 - 1, 164 + 64 + 1,
+	size_t lens[] = { 0, 1, 203, 204, 251, 252 + 64 - 1, 252 + 64 + 1,
 			  VMS_KR_MAX_LEN + 1, 4096 };
 	uint8_t big[4096] = { 0 };
 	unsigned int i;
@@ -746,7 +751,7 @@ TEST_F(keys, tampered_release_is_refused_with_its_errno)
 	vt_vm_new(&vm, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, LIFETIME);
 	ASSERT_EQ(0, vt_release_build(&vm, self->info.enclave_pk,
 				      &digests[0][0], 2, &good));
-	ASSERT_EQ(164 + 64, good.len);
+	ASSERT_EQ(252 + 64, good.len);
 
 	for (i = 0; i < ARRAY_SIZE(flips); i++) {
 		bad = good;

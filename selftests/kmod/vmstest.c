@@ -76,15 +76,38 @@ int vt_vm_new(struct vt_vm *vm, uint32_t policy, uint32_t lifetime_s)
 	return 0;
 }
 
-int vt_release_build(const struct vt_vm *vm, const uint8_t enclave_pk[32],
-		     const uint8_t *digests, unsigned int n,
-		     struct vt_release *rel)
+/* The tests' KPS key: what the enclave is told to accept, once per load. */
+const uint8_t vt_kps_sk[32] = "vmshield-selftest-KPS-key-only!!";
+
+int vt_challenge(const uint8_t kps_sk[32], uint8_t c[32], uint64_t *ns)
+{
+	struct vmshield_release_challenge a;
+	int fd = vt_open_dev(), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	memset(&a, 0, sizeof(a));
+	ret = vms_prim_x25519_base(a.kps_pk, kps_sk);
+	if (!ret && ioctl(fd, VMSHIELD_IOC_RELEASE_CHALLENGE, &a))
+		ret = -errno;
+	close(fd);
+	if (!ret) {
+		memcpy(c, a.challenge, 32);
+		*ns = a.challenge_ns;
+	}
+	return ret;
+}
+
+int vt_release_build_from(const struct vt_vm *vm, const uint8_t enclave_pk[32],
+			  const uint8_t kps_sk[32], const uint8_t *digests,
+			  unsigned int n, struct vt_release *rel)
 {
 	struct vms_kr_binding b = {
 		.policy = vm->policy,
 		.lifetime_s = vm->lifetime_s,
 		.n_digests = (u16)n,
 		.digests = digests,
+		.issued_at = (uint64_t)time(NULL),
 	};
 	int ret;
 
@@ -93,10 +116,25 @@ int vt_release_build(const struct vt_vm *vm, const uint8_t enclave_pk[32],
 	rel->len = vms_kr_size(n);
 	if (!rel->len)
 		return -EINVAL;
-	ret = vms_kr_build(&b, enclave_pk, vm->tk, rel->blob, sizeof(rel->blob));
+	/* as the agent does: the enclave's challenge, naming the KPS key */
+	ret = vt_challenge(vt_kps_sk, b.challenge, &b.challenge_ns);
+	if (ret) {
+		rel->len = 0;
+		return ret;
+	}
+	ret = vms_kr_build(&b, enclave_pk, kps_sk, vm->tk, rel->blob,
+			   sizeof(rel->blob));
 	if (ret)
 		rel->len = 0;
 	return ret;
+}
+
+int vt_release_build(const struct vt_vm *vm, const uint8_t enclave_pk[32],
+		     const uint8_t *digests, unsigned int n,
+		     struct vt_release *rel)
+{
+	return vt_release_build_from(vm, enclave_pk, vt_kps_sk, digests, n,
+				     rel);
 }
 
 long vt_add_raw(const char *desc, const void *blob, size_t len,

@@ -44,6 +44,17 @@ int vt_release_build(const struct vt_vm *vm, const uint8_t enclave_pk[32],
 		     const uint8_t *digests, unsigned int n,
 		     struct vt_release *rel);
 
+/*
+ * Release format v2: the tests' KPS key, a challenge from the enclave
+ * naming it (VMSHIELD_IOC_RELEASE_CHALLENGE), and a release from another
+ * sender key (the forger's view). vt_release_build() is from vt_kps_sk.
+ */
+extern const uint8_t vt_kps_sk[32];
+int vt_challenge(const uint8_t kps_sk[32], uint8_t c[32], uint64_t *ns);
+int vt_release_build_from(const struct vt_vm *vm, const uint8_t enclave_pk[32],
+			  const uint8_t kps_sk[32], const uint8_t *digests,
+			  unsigned int n, struct vt_release *rel);
+
 /* add_key("vmshield", @desc, rel, ring): the serial or -errno. */
 long vt_add(const char *desc, const struct vt_release *rel, key_serial_t ring);
 long vt_add_raw(const char *desc, const void *blob, size_t len,

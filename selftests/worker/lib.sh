@@ -7,6 +7,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORKER=${WORKER:-$REPO/build/bin/vmshield-worker}
 SHIELDCTL=${SHIELDCTL:-$REPO/build/bin/shieldctl}
 PROBE=${PROBE:-$REPO/build/selftests/worker/unseal_probe}
+CHALLENGE=${CHALLENGE:-$REPO/build/selftests/worker/release_challenge}
 
 T_N=0
 T_FAILED=0
@@ -33,13 +34,23 @@ enclave_public() {
 }
 
 # make_release OUT VM_UUID KEY_ID TK_FILE POLICY ENCLAVE_PUB [DIGEST...]
+# As KPS does (release format v2): from the tests' KPS key (made once per
+# boot in the guest's own /tmp, so every test of a boot names the same key:
+# the enclave takes only the first it is told), for a fresh challenge.
 make_release() {
-	local out=$1 vm=$2 kid=$3 tk=$4 policy=$5 pub=$6 d args=()
+	local out=$1 vm=$2 kid=$3 tk=$4 policy=$5 pub=$6 d args=() kps ch
 	shift 6
 	for d in "$@"; do args+=(--worker-digest "$d"); done
+	kps=${KPS_KEY:-/tmp/vmshield-tests-kps}
+	[[ -s $kps.pub ]] ||
+		"$SHIELDCTL" crypto keygen --private "$kps.key" --public "$kps.pub" >/dev/null ||
+		return 1
+	ch=$("$CHALLENGE" "$kps.pub") || return 1
 	"$SHIELDCTL" crypto release-build --vm-id "$vm" --key-id "$kid" \
 		--policy "$policy" --lifetime 3600 "${args[@]}" \
-		--enclave-public "$pub" --tk "$tk" --out "$out" >/dev/null
+		--enclave-public "$pub" --kps-private "$kps.key" \
+		--challenge "${ch% *}" --challenge-ns "${ch#* }" \
+		--tk "$tk" --out "$out" >/dev/null
 }
 
 # load_release VM_UUID RELEASE: add it to the session keyring, print the serial.

@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * release.c - a key release for a worker: health certificate (attest if
- * needed) -> POST /v1/kps/release with the worker's KP -> the returned
- * blob, still wrapped to the enclave key, goes into vmshield.ko with
- * add_key (vms_dev_key_load_uuid). The transport key (TK) never exists in
- * the agent: only the enclave can open the blob.
+ * needed) -> a fresh challenge from the enclave (VMSHIELD_IOC_RELEASE_
+ * CHALLENGE, naming KPS's key) -> POST /v1/kps/release with the worker's
+ * KP and the challenge -> the returned blob (release format v2: from the
+ * KPS key, for that challenge, still wrapped to the enclave key) goes into
+ * vmshield.ko with add_key (vms_dev_key_load_uuid). The transport key
+ * (TK) never exists in the agent: only the enclave can open the blob.
+ *
+ * KPS's key: learned from KPS's answers (kps_public_key; the first request
+ * of an agent carries no challenge and is answered EnclaveChallengeRequired
+ * with the key) and kept for the agent's life. The enclave takes the first
+ * key it is told per identity and no other (Documentation/formats.md).
  *
  * Keyring decision (Documentation/agent.md section 5): the agent adds the
  * key to its own keyring ("vmshield-agent", linked from its process
@@ -19,15 +26,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "vmshield.h"
 #include "vms_b64.h"
 #include "vms_cleanup.h"
+#include "vms_hex.h"
 #include "vms_hgs_client.h"
 #include "vms_hgs_reason.h"
 
-#define RELEASE_MAX	4096	/* a v1 release is at most 676 bytes */
+#define RELEASE_MAX	4096	/* a v2 release is at most 764 bytes */
 
 #define PEER_KEY_PERM	(KEY_POS_VIEW | KEY_POS_READ | KEY_POS_SEARCH | \
 			 KEY_POS_LINK | KEY_POS_SETATTR | KEY_USR_VIEW | \
@@ -54,6 +63,71 @@ void release_free(struct agent *a)
 	a->keys = NULL;
 	a->n_keys = a->cap_keys = 0;
 	pthread_mutex_destroy(&a->keys_lock);
+}
+
+/* KPS's key, as its answers name it (all agent threads share it). */
+static pthread_mutex_t kps_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t kps_pk[32];
+static int kps_known;
+
+/*
+ * Learn (or check) KPS's key from an answer: 0, or -EPROTO with @f filled
+ * when the answer has none or names another one than before.
+ */
+static int kps_key_from(json_t *answer, struct agent_fail *f)
+{
+	const char *hex = json_string_value(json_object_get(answer, "kps_public_key"));
+	uint8_t pk[32];
+	int r = 0;
+
+	if (!hex || vms_hex_decode_exact(hex, pk, sizeof(pk))) {
+		agent_fail_set(f, "kps", "BadAnswer", -EPROTO,
+			       "KPS's answer names no kps_public_key: hgsd is older than the agent (release format v2 needs both)");
+		return -EPROTO;
+	}
+	pthread_mutex_lock(&kps_lock);
+	if (!kps_known) {
+		memcpy(kps_pk, pk, sizeof(pk));
+		kps_known = 1;
+	} else if (memcmp(kps_pk, pk, sizeof(pk))) {
+		r = -EPROTO;
+	}
+	pthread_mutex_unlock(&kps_lock);
+	if (r)
+		agent_fail_set(f, "kps", "KpsKeyChanged", r,
+			       "KPS now names another KPS key than before (its signer key changed?): the enclave accepts only the first; restart the agent after reloading vmshield.ko");
+	return r;
+}
+
+/* A fresh challenge from the enclave, naming KPS's key; 0 or -errno. */
+static int enclave_challenge(uint8_t c[32], uint64_t *ns, struct agent_fail *f)
+{
+	uint8_t pk[32];
+	int fd, r;
+
+	pthread_mutex_lock(&kps_lock);
+	memcpy(pk, kps_pk, sizeof(pk));
+	pthread_mutex_unlock(&kps_lock);
+	fd = vms_dev_open();
+	if (fd < 0) {
+		agent_fail_set(f, "module", "ModuleUnavailable", fd,
+			       "cannot open /dev/vmshield for a release challenge: %s",
+			       vms_dev_op_strerror(VMS_OP_OPEN, fd));
+		return fd;
+	}
+	r = vms_dev_release_challenge(fd, pk, c, ns);
+	close(fd);
+	if (r == -EPERM)
+		agent_fail_set(f, "module", "KpsKeyMismatch", r,
+			       "the enclave accepts releases from another KPS key than this HGS's: someone named it first; reload vmshield.ko (a new enclave identity) and attest again");
+	else if (r == -ENOTTY)
+		agent_fail_set(f, "module", "ModuleTooOld", r,
+			       "vmshield.ko does not issue release challenges (UAPI < 3): install the module that matches this agent");
+	else if (r)
+		agent_fail_set(f, "module", "ChallengeFailed", r,
+			       "the enclave issued no release challenge: %s",
+			       strerror(-r));
+	return r;
 }
 
 struct kps_ex {
@@ -118,6 +192,31 @@ static void kps_refusal(struct agent *a, const struct agent_request *rq,
 	}
 }
 
+/* The release request: with the enclave's challenge once KPS's key is known. */
+static json_t *kps_request(const char *cert, const char *kp64, const char *vm,
+			   struct agent_fail *f, int *err)
+{
+	uint8_t c[32];
+	uint64_t ns;
+	char hex[65];
+	int known;
+
+	*err = 0;
+	pthread_mutex_lock(&kps_lock);
+	known = kps_known;
+	pthread_mutex_unlock(&kps_lock);
+	if (!known)
+		return json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
+				 "key_protector", kp64, "vm_id", vm);
+	*err = enclave_challenge(c, &ns, f);
+	if (*err)
+		return NULL;
+	vms_hex_encode(c, sizeof(c), hex);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I}", "health_certificate", cert,
+			 "key_protector", kp64, "vm_id", vm, "enclave_challenge", hex,
+			 "challenge_ns", (json_int_t)ns);
+}
+
 /* 0 with *@answer Passed, or -errno with @f filled. */
 static int ask_kps(struct agent *a, const struct agent_request *rq,
 		   double deadline, json_t **answer, double *cert_s,
@@ -126,23 +225,24 @@ static int ask_kps(struct agent *a, const struct agent_request *rq,
 	_cleanup_(vms_freep) char *kp64 = vms_b64_encode(rq->kp, rq->kp_len);
 	struct kps_ex x = { 0 };
 	char err[300], *cert = NULL;
-	int r, attempt;
+	int r, attempt, reattested = 0, learned = 0;
 
 	*answer = NULL;
 	if (!kp64)
 		return -ENOMEM;
-	for (attempt = 0; attempt < 2; attempt++) {
+	/* at most: a re-attestation, and learning KPS's key, once each */
+	for (attempt = 0; attempt < 3; attempt++) {
 		double t = agent_now();
+		const char *sub;
 
-		r = attest_get_cert(a, attempt, deadline, &cert, f);
+		r = attest_get_cert(a, reattested, deadline, &cert, f);
 		*cert_s += agent_now() - t;
 		if (r)
 			return r;
-		x.req = json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
-				  "key_protector", kp64, "vm_id", rq->vm_id);
+		x.req = kps_request(cert, kp64, rq->vm_id, f, &r);
 		free(cert);
 		if (!x.req)
-			return -ENOMEM;
+			return r ? r : -ENOMEM;
 		x.answer = NULL;
 		r = hgs_run(a, deadline, kps_exchange, &x, err, sizeof(err));
 		json_decref(x.req);
@@ -157,13 +257,30 @@ static int ask_kps(struct agent *a, const struct agent_request *rq,
 				       "the key release could not be sent: %s", err);
 			return r;
 		}
-		if (!strcmp(vms_hgs_substatus(x.answer), "Passed")) {
+		sub = vms_hgs_substatus(x.answer);
+		if (!strcmp(sub, "Passed")) {
+			r = kps_key_from(x.answer, f);
+			if (r) {
+				json_decref(x.answer);
+				return r;
+			}
 			*answer = x.answer;
 			return 0;
 		}
-		if (!attempt && cert_refusal(vms_hgs_substatus(x.answer))) {
-			log_info("reattest", "vm=%s reason=%s", rq->vm_id,
-				 vms_hgs_substatus(x.answer));
+		if (!learned && vms_hgs_reason_from_name(sub) ==
+		    HGS_R_ENCLAVE_CHALLENGE_REQUIRED) {
+			learned = 1;
+			r = kps_key_from(x.answer, f);
+			json_decref(x.answer);
+			if (r)
+				return r;
+			log_info("kps_key", "vm=%s msg=\"learned KPS's key; asking the enclave for a challenge\"",
+				 rq->vm_id);
+			continue;
+		}
+		if (!reattested && cert_refusal(sub)) {
+			reattested = 1;
+			log_info("reattest", "vm=%s reason=%s", rq->vm_id, sub);
 			json_decref(x.answer);
 			continue;
 		}
@@ -171,7 +288,9 @@ static int ask_kps(struct agent *a, const struct agent_request *rq,
 		json_decref(x.answer);
 		return -EACCES;
 	}
-	return -EACCES;	/* not reached */
+	agent_fail_set(f, "kps", "BadAnswer", -EPROTO,
+		       "KPS kept asking for an enclave challenge for VM %s", rq->vm_id);
+	return -EPROTO;
 }
 
 static void remember(struct agent *a, const struct loaded_key *k)

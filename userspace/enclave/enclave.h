@@ -17,6 +17,7 @@
 #include "enclave_proto.h"
 #include "keyrelease.h"
 #include "sealedstate.h"
+#include "challenge.h"
 
 #define VMS_ENCLAVE_MAX_KEYS	1024
 #define VMS_ENCLAVE_PROG	"vmshield-enclaved"
@@ -56,6 +57,10 @@ struct vms_enclave {
 	u64 vtpm_crashes;	/* vTPM processes that died under us */
 	u64 (*now_ns)(void);	/* CLOCK_BOOTTIME; tests replace it */
 	u64 requests, refused, refused_logged;
+	/* release format v2: the one KPS key (set once), pending challenges */
+	u8 kps_pk[32];
+	bool kps_set;
+	struct vms_chal_table chal;
 };
 
 /* Generate the identity; 0 or a negative errno. */
@@ -67,6 +72,8 @@ void vms_enclave_wipe(struct vms_enclave *e);
 int vms_enclave_load(struct vms_enclave *e, const u8 vm_id[16],
 		     const u8 *blob, size_t len, struct vms_ekey **out);
 int vms_enclave_revoke(struct vms_enclave *e, u64 handle);
+int vms_enclave_challenge(struct vms_enclave *e, const u8 kps_pk[32],
+			  u8 out[32], u64 *issued_ns);
 struct vms_ekey *vms_enclave_find(struct vms_enclave *e, u64 handle);
 
 /*

@@ -159,6 +159,10 @@ static int vms_dispatch(struct vms_enclave *e, const struct vms_ep_msg *q,
 		a->data = (const u8 *)text;
 		a->data_len = vms_enclave_status(e, text, text_len);
 		return 0;
+	case VMS_EP_RELEASE_CHALLENGE:
+		a->challenge = (const u8 *)text;
+		return vms_enclave_challenge(e, q->kps_pk, (u8 *)text,
+					     &a->challenge_ns);
 	}
 	if (q->type >= VMS_EP_VTPM_FIRST && q->type <= VMS_EP_VTPM_LAST)
 		return e->vtpm_request ?

@@ -96,6 +96,62 @@ static void vms_enclave_reap(struct vms_enclave *e, u64 now)
 	}
 }
 
+/*
+ * RELEASE_CHALLENGE: the first call of this identity sets the KPS key it
+ * accepts releases from, for good; every call must name that key. Then a
+ * fresh single-use challenge on this machine's clock.
+ */
+int vms_enclave_challenge(struct vms_enclave *e, const u8 kps_pk[32],
+			  u8 out[32], u64 *issued_ns)
+{
+	static const u8 zero[32];
+	u64 now = e->now_ns();
+	int r;
+
+	if (!vms_prim_memneq(kps_pk, zero, sizeof(zero)))
+		return -EINVAL;
+	if (!e->kps_set) {
+		memcpy(e->kps_pk, kps_pk, sizeof(e->kps_pk));
+		e->kps_set = true;
+		vms_elog("info", "kps-key", "kps_pk=%02x%02x%02x%02x... set for this identity",
+			 kps_pk[0], kps_pk[1], kps_pk[2], kps_pk[3]);
+	} else if (vms_prim_memneq(e->kps_pk, kps_pk, sizeof(e->kps_pk))) {
+		return -EPERM;
+	}
+	r = vms_chal_issue(&e->chal, now, out);
+	if (!r)
+		*issued_ns = now;
+	return r;
+}
+
+/*
+ * The public checks of a v2 release, in the module's order
+ * (kmod/enclave.c): addressed to us, from our KPS key, for this VM, for a
+ * pending challenge, not expired. No secret is touched.
+ */
+static int vms_release_precheck(struct vms_enclave *e, const u8 vm_id[16],
+				const u8 *blob, size_t len, u64 now)
+{
+	struct vms_kr_binding b;
+	struct vms_kr_view v;
+	int r = vms_kr_parse(blob, len, &b, &v);
+
+	if (r)
+		return r;
+	if (vms_prim_memneq(v.enclave_pk, e->pk, 32))
+		return -ENOKEY;
+	if (!e->kps_set || vms_prim_memneq(v.kps_pk, e->kps_pk, 32))
+		return -EPERM;
+	if (memcmp(b.vm_id, vm_id, VMS_KR_ID_LEN))
+		return -EKEYREJECTED;
+	r = vms_chal_check(&e->chal, now, b.challenge, b.challenge_ns, 0);
+	if (r)
+		return r;
+	if (now >= b.not_after_ns)
+		return -EKEYEXPIRED;
+	return 0;
+}
+
 int vms_enclave_load(struct vms_enclave *e, const u8 vm_id[16],
 		     const u8 *blob, size_t len, struct vms_ekey **out)
 {
@@ -107,16 +163,25 @@ int vms_enclave_load(struct vms_enclave *e, const u8 vm_id[16],
 	int r;
 
 	vms_enclave_reap(e, now);
+	r = vms_release_precheck(e, vm_id, blob, len, now);
+	if (r)
+		return r;
 	if (e->n_keys >= VMS_ENCLAVE_MAX_KEYS)
 		return -ENOBUFS;
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
-	r = vms_kr_open(blob, len, e->sk, e->pk, vm_id, NULL, &b, tk);
+	r = vms_kr_open(blob, len, e->sk, e->pk, e->kps_pk, vm_id, NULL, &b,
+			tk);
+	/* the lifetime runs from the challenge, on this same clock */
 	if (!r)
 		r = vms_seal_key_init(&k->sk, tk, b.vm_id, b.key_id,
-				      b.lifetime_s, now);
+				      b.lifetime_s, b.challenge_ns);
 	vms_prim_wipe(tk, sizeof(tk));
+	/* authenticated: its challenge is used up, so it loads only once */
+	if (!r)
+		r = vms_chal_check(&e->chal, now, b.challenge, b.challenge_ns,
+				   1);
 	if (r) {
 		vms_ekey_free(k);
 		return r;

@@ -35,10 +35,11 @@ static void fuzz_init(void)
 {
 	static const u8 tk[32] = "TK-for-the-fuzz-harness-only!!!!";
 	static const u8 digest[32] = "worker-digest-for-fuzzing-only!!";
+	static const u8 kps_sk[32] = "KPS-key-for-the-fuzz-harness-!!!";
 	struct vms_kr_binding b = { .policy = VMS_KR_POLICY_SHIELDED,
 				    .lifetime_s = 3600, .n_digests = 1,
-				    .digests = digest };
-	u8 blob[VMS_KR_MAX_LEN];
+				    .digests = digest, .issued_at = 1 };
+	u8 blob[VMS_KR_MAX_LEN], kps_pk[32];
 	struct vms_ekey *k;
 
 	if (vms_enclave_init(&e))
@@ -46,7 +47,10 @@ static void fuzz_init(void)
 	e.handle_prefix = 0x01020304;
 	memset(b.vm_id, 0x11, 16);
 	memset(b.key_id, 0x22, 16);
-	if (vms_kr_build(&b, e.pk, tk, blob, sizeof(blob)) ||
+	/* as the agent does: name KPS's key, get a challenge, release for it */
+	if (vms_prim_x25519_base(kps_pk, kps_sk) ||
+	    vms_enclave_challenge(&e, kps_pk, b.challenge, &b.challenge_ns) ||
+	    vms_kr_build(&b, e.pk, kps_sk, tk, blob, sizeof(blob)) ||
 	    vms_enclave_load(&e, b.vm_id, blob, vms_kr_size(1), &k) ||
 	    k->handle != 0x0102030400000001ull)
 		abort();

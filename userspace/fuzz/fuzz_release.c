@@ -20,6 +20,7 @@ static void release(const uint8_t *data, size_t size)
 {
 	static const struct vms_kr_binding zero;
 	static const u8 sk[32] = { 1, 2, 3 }, pk[32] = { 4, 5, 6 };
+	static const u8 kps_pk[32] = { 9, 8, 7 };
 	struct vms_kr_binding b;
 	struct vms_kr_view v;
 	u8 tk[VMS_TK_LEN], untouched[VMS_TK_LEN];
@@ -27,12 +28,14 @@ static void release(const uint8_t *data, size_t size)
 	if (vms_kr_parse(data, size, &b, &v)) {
 		if (memcmp(&b, &zero, sizeof(b)))
 			abort();
-	} else if (b.n_digests > VMS_KR_MAX_DIGESTS || b.lifetime_s > VMS_KR_MAX_LIFETIME) {
+	} else if (b.n_digests > VMS_KR_MAX_DIGESTS || b.lifetime_s > VMS_KR_MAX_LIFETIME ||
+		   b.not_after_ns != b.challenge_ns + (u64)b.lifetime_s * 1000000000ull ||
+		   !b.issued_at) {
 		abort();
 	}
 	memset(tk, 0x5a, sizeof(tk));
 	memcpy(untouched, tk, sizeof(tk));
-	if (vms_kr_open(data, size, sk, pk, NULL, NULL, &b, tk) &&
+	if (vms_kr_open(data, size, sk, pk, kps_pk, NULL, NULL, &b, tk) &&
 	    memcmp(tk, untouched, sizeof(tk)))
 		abort();	/* @tk written on a refusal */
 }

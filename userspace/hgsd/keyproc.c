@@ -16,6 +16,8 @@
  *   ADD_GUARDIAN  create a guardian (rotation); returns its certificates
  *   GUARDIAN_DROP forget a guardian (disabled): its private keys are freed
  *   GUARDIAN_LOAD load a guardian again from its key file (enabled)
+ *   KPS_KEY       the public half of the KPS key (X25519), the static
+ *                 sender key of every release (HPKE auth mode)
  *
  * plus, once at start, the decrypted TLS key for libmicrohttpd.
  * Framing over one socketpair (SOCK_STREAM) per network thread:
@@ -25,6 +27,7 @@
  * (PR_SET_PDEATHSIG) and the parent stops when the key process dies.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +36,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/vmshield.h>
@@ -40,6 +44,8 @@
 #include <openssl/evp.h>
 
 #include "hgsd.h"
+#include "hkdf.h"
+#include "hpke.h"
 #include "keyproc.h"
 #include "keys.h"
 #include "log.h"
@@ -54,8 +60,18 @@
 
 enum {
 	OP_ISSUE = 1, OP_RELEASE = 2, OP_ADD_GUARDIAN = 3,
-	OP_GUARDIAN_DROP = 4, OP_GUARDIAN_LOAD = 5,
+	OP_GUARDIAN_DROP = 4, OP_GUARDIAN_LOAD = 5, OP_KPS_KEY = 6,
 };
+
+/*
+ * The KPS key (key process only): X25519, derived from the attestation
+ * signer's private key with HKDF under its own label, so it needs no file
+ * of its own, every node of a cluster sharing the signer has the same one,
+ * and it changes exactly when the signer does (Documentation/formats.md,
+ * "Who may release").
+ */
+#define KPS_KEY_LABEL	"vmshield KPS release key v1"
+static uint8_t kps_sk[32], kps_pk[32];
 
 struct channel {
 	int fd;
@@ -347,8 +363,16 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 		b.lifetime_s = rq.lifetime_s;
 		b.n_digests = (u16)rq.n_digests;
 		b.digests = rq.digests[0];
+		memcpy(b.challenge, rq.challenge, sizeof(b.challenge));
+		b.challenge_ns = rq.challenge_ns;
+		b.issued_at = (u64)time(NULL);
 		rep.blob_len = (uint32_t)vms_kr_size(b.n_digests);
-		if (vms_kr_build(&b, rq.enclave_pk, tk, rep.blob, sizeof(rep.blob)))
+		/* an expiry that overflows the enclave's clock: not a challenge */
+		r = vms_kr_build(&b, rq.enclave_pk, kps_sk, tk, rep.blob,
+				 sizeof(rep.blob));
+		if (r == -EINVAL)
+			rep.reason = HGS_R_INVALID_REQUEST;
+		else if (r)
 			rep.reason = HGS_R_INTERNAL_ERROR;
 	}
 	OPENSSL_cleanse(tk, sizeof(tk));
@@ -417,6 +441,40 @@ static int do_guardian(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, si
 	return send_frame(fd, (uint32_t)r, NULL, 0, NULL, 0);
 }
 
+static int do_kps_key(struct hgsd *h, int fd, uint32_t op, const uint8_t *p,
+		      size_t len)
+{
+	(void)h;
+	(void)op;
+	(void)p;
+	if (len)
+		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
+	return send_frame(fd, 0, kps_pk, sizeof(kps_pk), NULL, 0);
+}
+
+/* The KPS key from the signer's private key (see KPS_KEY_LABEL). */
+static int kps_key_derive(struct hgsd *h)
+{
+	struct vms_buf ikm;
+	uint8_t *der = NULL, prk[32];
+	int len, r;
+
+	len = i2d_PrivateKey(h->signer_key, &der);
+	if (len <= 0)
+		return log_errno(-EINVAL, "keyproc", "step=\"deriving the KPS key\" error=\"the signer key cannot be encoded\"");
+	ikm.p = der;
+	ikm.len = (size_t)len;
+	r = vms_hkdf_extract((const u8 *)KPS_KEY_LABEL, strlen(KPS_KEY_LABEL),
+			     &ikm, 1, prk);
+	OPENSSL_clear_free(der, (size_t)len);
+	if (!r)
+		r = vms_hpke_derive_keypair(prk, sizeof(prk), kps_sk, kps_pk);
+	OPENSSL_cleanse(prk, sizeof(prk));
+	if (r)
+		return log_errno(r, "keyproc", "step=\"deriving the KPS key\"");
+	return 0;
+}
+
 /* An operation: answer the request (@p, @len) on @fd; 0, or -EPIPE etc. */
 typedef int (*keyproc_op_fn)(struct hgsd *h, int fd, uint32_t op, const uint8_t *p,
 			     size_t len);
@@ -427,6 +485,7 @@ static const keyproc_op_fn ops[] = {
 	[OP_ADD_GUARDIAN] = do_add_guardian,
 	[OP_GUARDIAN_DROP] = do_guardian,
 	[OP_GUARDIAN_LOAD] = do_guardian,
+	[OP_KPS_KEY] = do_kps_key,
 };
 
 static void *serve(void *arg)
@@ -504,6 +563,8 @@ static void key_process(struct hgsd *h, int *fds, unsigned int n, int tls_fd)
 		_exit(1);
 	keyproc_hgsd = h;
 	r = load_keys(h);
+	if (!r)
+		r = kps_key_derive(h);
 	if (r)
 		key_process_fail(tls_fd, r);
 	r = start_serving(h, fds, n);
@@ -750,4 +811,32 @@ int keyproc_add_guardian(const char *name, char **pem)
 	}
 	OPENSSL_free(p);
 	return st ? st : (*pem ? 0 : -ENOMEM);
+}
+
+int keyproc_kps_public_key(uint8_t pk[32])
+{
+	static uint8_t cached[32];
+	static int have;
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	uint8_t *p;
+	size_t len;
+	int32_t st;
+	int r = 0;
+
+	pthread_mutex_lock(&lock);
+	if (!have) {
+		r = call(OP_KPS_KEY, NULL, 0, NULL, 0, &st, &p, &len);
+		if (!r) {
+			if (st || len != sizeof(cached))
+				r = st ? st : -EPROTO;
+			else
+				memcpy(cached, p, sizeof(cached));
+			have = !r;
+			OPENSSL_free(p);
+		}
+	}
+	if (!r)
+		memcpy(pk, cached, sizeof(cached));
+	pthread_mutex_unlock(&lock);
+	return r;
 }

@@ -33,6 +33,9 @@ struct keyproc_release_req {
 	uint32_t lifetime_s;
 	uint32_t n_digests;
 	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
+	/* release format v2: the enclave's challenge and its issue time */
+	uint8_t challenge[VMS_KR_CHALLENGE_LEN];
+	uint64_t challenge_ns;
 };
 
 struct keyproc_release_rep {
@@ -54,6 +57,11 @@ enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
 				    const uint8_t *kp, size_t kplen,
 				    struct keyproc_release_rep *rep);
 int keyproc_add_guardian(const char *name, char **pem);
+/*
+ * The KPS key's public half (X25519): the sender of every key release,
+ * the one key an enclave accepts releases from. 0 or -errno.
+ */
+int keyproc_kps_public_key(uint8_t pk[32]);
 /*
  * Drop guardian @name from the key process (its keys wiped), or load it
  * again from its key file; -ENOENT if unknown.

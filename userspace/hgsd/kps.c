@@ -2,9 +2,17 @@
 /*
  * kps.c - the key protection service.
  *
- *   POST /v1/kps/release {health_certificate, key_protector, vm_id}
+ *   POST /v1/kps/release {health_certificate, key_protector, vm_id,
+ *                         enclave_challenge, challenge_ns}
  *     -> {key_release, vm_id, key_id, policy, lifetime_s,
- *         worker_policy_version, worker_digests}
+ *         worker_policy_version, worker_digests, kps_public_key}
+ *
+ * Release format v2: the release is made with HPKE auth mode from the KPS
+ * key (keyproc.c) and answers the enclave challenge the agent got from the
+ * module (VMSHIELD_IOC_RELEASE_CHALLENGE) with its issue time on the
+ * enclave's clock. A request without a challenge is refused
+ * (EnclaveChallengeRequired); every answer names kps_public_key, the one
+ * key the agent tells the enclave to accept.
  *
  * Checks, in order: request shape; the certificate (DER, issued by this
  * HGS's attestation signer, within its validity, not issued before the
@@ -203,6 +211,46 @@ static enum vms_hgs_reason not_for_us_reason(struct hgsd *h, const uint8_t *kp, 
 	return HGS_R_KP_NOT_FOR_THIS_HGS;
 }
 
+/*
+ * The enclave challenge a v2 release answers: 64 hex digits and the
+ * enclave's clock at issue (ns, an integer). Without one there is nothing
+ * to bind the release to: EnclaveChallengeRequired (the agent then asks
+ * its module for one, naming kps_public_key from this answer).
+ */
+static enum vms_hgs_reason req_challenge(struct request *rq, struct answer *a,
+					 struct keyproc_release_req *krq)
+{
+	json_t *c = json_object_get(rq->body, "enclave_challenge");
+	json_t *ns = json_object_get(rq->body, "challenge_ns");
+
+	if (!c && !ns) {
+		answer_fail(a, HGS_R_ENCLAVE_CHALLENGE_REQUIRED, NULL);
+		return a->reason;
+	}
+	if (req_hex(rq, a, "enclave_challenge", krq->challenge,
+		    sizeof(krq->challenge)))
+		return a->reason;
+	if (!json_is_integer(ns) || json_integer_value(ns) < 0) {
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "field 'challenge_ns' must be a non-negative integer");
+		return a->reason;
+	}
+	krq->challenge_ns = (uint64_t)json_integer_value(ns);
+	return HGS_PASSED;
+}
+
+/* kps_public_key, in every release answer (hex); NULL if unavailable. */
+static json_t *kps_key_json(void)
+{
+	uint8_t pk[32];
+	char hex[65];
+
+	if (keyproc_kps_public_key(pk))
+		return NULL;
+	vms_hex_encode(pk, sizeof(pk), hex);
+	return json_string(hex);
+}
+
 struct release_out {
 	struct keyproc_release_rep rep;
 	struct vms_health_cert_info cert;
@@ -232,6 +280,9 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'vm_id' must be a UUID");
 		return a->reason;
 	}
+	r = req_challenge(rq, a, &krq);
+	if (r != HGS_PASSED)
+		return r;
 	state_policy(h, &pol);
 	r = check_cert(h, cert, certlen, &pol, now, &out->cert);
 	if (r != HGS_PASSED)
@@ -272,6 +323,14 @@ void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
 	if (r != HGS_PASSED) {
 		if (a->reason == HGS_PASSED)
 			answer_fail(a, r, NULL);
+		if (r == HGS_R_ENCLAVE_CHALLENGE_REQUIRED) {
+			json_t *k = kps_key_json();
+
+			if (k) {
+				json_decref(a->json);
+				a->json = json_pack("{s:o}", "kps_public_key", k);
+			}
+		}
 		__atomic_fetch_add(&h->release_fail, 1, __ATOMIC_RELAXED);
 		store_event(h->st, "release", out.cert.host[0] ? out.cert.host : "-",
 			    vms_hgs_reason_name(a->reason), "");
@@ -297,13 +356,14 @@ void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
 	__atomic_fetch_add(&h->release_ok, 1, __ATOMIC_RELAXED);
 	if (h->cfg.log_requests)
 		log_info("release", "host=%s result=Passed %s", out.cert.host, detail);
-	answer_ok(a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
+	answer_ok(a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o*}",
 			       "key_release", b64, "vm_id", vm, "key_id", kid,
 			       "policy", out.rep.info.policy == VMS_KR_POLICY_SHIELDED ?
 			       "shielded" : "encryption-supported",
 			       "lifetime_s", (json_int_t)out.lifetime,
 			       "worker_policy_version", (json_int_t)out.worker_version,
-			       "worker_digests", (json_int_t)out.n_digests));
+			       "worker_digests", (json_int_t)out.n_digests,
+			       "kps_public_key", kps_key_json()));
 }
 
 /* The guardians tenants may protect keys to, the primary first. */
@@ -338,9 +398,10 @@ void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a)
 		return;
 	}
 	/* "o" takes the list's reference, on failure too */
-	o = json_pack("{s:i, s:s, s:o, s:[s, s]}", "protocol_version", 1,
+	o = json_pack("{s:i, s:s, s:o, s:[s, s], s:o*}", "protocol_version", 1,
 		      "signer_certificate", signer, "guardians", guardians_json(h),
-		      "attestation_modes", "host-key", "tpm");
+		      "attestation_modes", "host-key", "tpm",
+		      "kps_public_key", kps_key_json());
 	if (!o)
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 	else

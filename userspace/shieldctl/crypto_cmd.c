@@ -33,12 +33,14 @@ enum {
 	OPT_IN, OPT_OUT, OPT_INFO, OPT_AAD, OPT_AEAD, OPT_VM_ID, OPT_KEY_ID,
 	OPT_POLICY, OPT_LIFETIME, OPT_DIGEST, OPT_ENCLAVE_PUBLIC,
 	OPT_ENCLAVE_PRIVATE, OPT_TK, OPT_TK_OUT, OPT_GENERATION,
+	OPT_KPS_PRIVATE, OPT_KPS_PUBLIC, OPT_CHALLENGE, OPT_CHALLENGE_NS,
 };
 
 /* Everything a subcommand may be given, parsed but not yet used. */
 struct args {
 	const char *private_path, *public_path, *in, *out, *tk, *tk_out;
 	const char *enclave_public, *enclave_private;
+	const char *kps_private, *kps_public, *challenge, *challenge_ns;
 	const char *info_hex, *aad_hex, *aead, *format, *policy;
 	const char *vm_id, *key_id, *lifetime, *generation;
 	const char *digests[VMS_KR_MAX_DIGESTS + 1];
@@ -115,6 +117,18 @@ static int parse_args(const char *what, const struct option *opts, int argc,
 			break;
 		case OPT_ENCLAVE_PUBLIC:
 			a->enclave_public = optarg;
+			break;
+		case OPT_KPS_PRIVATE:
+			a->kps_private = optarg;
+			break;
+		case OPT_KPS_PUBLIC:
+			a->kps_public = optarg;
+			break;
+		case OPT_CHALLENGE:
+			a->challenge = optarg;
+			break;
+		case OPT_CHALLENGE_NS:
+			a->challenge_ns = optarg;
 			break;
 		case OPT_ENCLAVE_PRIVATE:
 			a->enclave_private = optarg;
@@ -455,6 +469,9 @@ static const struct option release_build_opts[] = {
 	{ "lifetime", required_argument, NULL, OPT_LIFETIME },
 	{ "worker-digest", required_argument, NULL, OPT_DIGEST },
 	{ "enclave-public", required_argument, NULL, OPT_ENCLAVE_PUBLIC },
+	{ "kps-private", required_argument, NULL, OPT_KPS_PRIVATE },
+	{ "challenge", required_argument, NULL, OPT_CHALLENGE },
+	{ "challenge-ns", required_argument, NULL, OPT_CHALLENGE_NS },
 	{ "tk", required_argument, NULL, OPT_TK },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -463,6 +480,7 @@ static const struct option release_build_opts[] = {
 
 static const struct option release_open_opts[] = {
 	{ "enclave-private", required_argument, NULL, OPT_ENCLAVE_PRIVATE },
+	{ "kps-public", required_argument, NULL, OPT_KPS_PUBLIC },
 	{ "in", required_argument, NULL, OPT_IN },
 	{ "tk-out", required_argument, NULL, OPT_TK_OUT },
 	{ "vm-id", required_argument, NULL, OPT_VM_ID },
@@ -487,6 +505,7 @@ static const char *policy_name(uint32_t policy)
 static int cmd_release_build(const char *what, const struct args *a)
 {
 	_cleanup_(vms_key32_wipe) struct vms_key32 tk;
+	_cleanup_(vms_key32_wipe) struct vms_key32 kps;
 	_cleanup_(vms_freep) uint8_t *blob = NULL;
 	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
 	struct vms_kr_binding b = { 0 };
@@ -500,8 +519,18 @@ static int cmd_release_build(const char *what, const struct args *a)
 	    need(what, a->policy, "--policy shielded|encryption-supported") ||
 	    need(what, a->lifetime, "--lifetime SECONDS") ||
 	    need(what, a->enclave_public, "--enclave-public FILE") ||
+	    need(what, a->kps_private, "--kps-private FILE") ||
 	    need(what, a->tk, "--tk FILE") || need(what, a->out, "--out FILE"))
 		return 1;
+	/* the enclave's challenge; a tool's release may name a random one */
+	if (a->challenge ? vms_hex_decode_exact(a->challenge, b.challenge, 32) :
+	    vms_prim_random(b.challenge, sizeof(b.challenge)))
+		return shieldctl_fail(what,
+			"--challenge must be 64 hex digits (from VMSHIELD_IOC_RELEASE_CHALLENGE)");
+	if (a->challenge_ns && parse_u64(a->challenge_ns, &b.challenge_ns))
+		return shieldctl_fail(what,
+			"--challenge-ns must be the enclave's clock at the challenge, in ns");
+	b.issued_at = (uint64_t)time(NULL);
 	if (!strcmp(a->policy, "shielded"))
 		b.policy = VMS_KR_POLICY_SHIELDED;
 	else if (!strcmp(a->policy, "encryption-supported"))
@@ -526,6 +555,7 @@ static int cmd_release_build(const char *what, const struct args *a)
 	b.n_digests = (uint16_t)a->n_digests;
 	b.digests = a->n_digests ? digests[0] : NULL;
 	if (load_public(what, a->enclave_public, pk) ||
+	    load_private(what, a->kps_private, kps.b) ||
 	    load_tk(what, a->tk, tk.b))
 		return 1;
 
@@ -533,7 +563,7 @@ static int cmd_release_build(const char *what, const struct args *a)
 	blob = malloc(len);
 	if (!blob)
 		return shieldctl_fail(what, "out of memory");
-	ret = vms_kr_build(&b, pk, tk.b, blob, len);
+	ret = vms_kr_build(&b, pk, kps.b, tk.b, blob, len);
 	if (ret)
 		return shieldctl_fail(what, "cannot build the key release: %s",
 				      vms_kr_strerror(ret));
@@ -557,6 +587,11 @@ static void print_binding(const char *path, const struct vms_kr_binding *b)
 	printf("key_id: %s\n", hex);
 	printf("policy: %s\n", policy_name(b->policy));
 	printf("lifetime_s: %u\n", b->lifetime_s);
+	vms_hex_encode(b->challenge, 32, hex);
+	printf("challenge: %s\n", hex);
+	printf("challenge_ns: %llu\n", (unsigned long long)b->challenge_ns);
+	printf("not_after_ns: %llu\n", (unsigned long long)b->not_after_ns);
+	printf("issued_at: %llu\n", (unsigned long long)b->issued_at);
 	printf("worker_digests: %u\n", b->n_digests);
 	for (i = 0; i < b->n_digests; i++) {
 		vms_hex_encode(b->digests + 32 * i, 32, hex);
@@ -569,12 +604,13 @@ static int cmd_release_open(const char *what, const struct args *a)
 	_cleanup_(vms_key32_wipe) struct vms_key32 sk;
 	_cleanup_(vms_key32_wipe) struct vms_key32 tk;
 	_cleanup_(vms_freep) uint8_t *blob = NULL;
-	uint8_t want_vm[16], want_key[16], pk[32];
+	uint8_t want_vm[16], want_key[16], pk[32], kps_pk[32];
 	struct vms_kr_binding b;
 	size_t len;
 	int ret;
 
 	if (need(what, a->enclave_private, "--enclave-private FILE") ||
+	    need(what, a->kps_public, "--kps-public FILE") ||
 	    need(what, a->in, "--in FILE") || need(what, a->tk_out, "--tk-out FILE"))
 		return 1;
 	if (a->vm_id && vms_uuid_parse(a->vm_id, want_vm))
@@ -589,13 +625,14 @@ static int cmd_release_open(const char *what, const struct args *a)
 	if (ret)
 		return shieldctl_fail(what, "cannot read %s: %s", a->in,
 				      strerror(-ret));
-	if (load_private(what, a->enclave_private, sk.b))
+	if (load_private(what, a->enclave_private, sk.b) ||
+	    load_public(what, a->kps_public, kps_pk))
 		return 1;
 	ret = vms_prim_x25519_base(pk, sk.b);
 	if (ret)
 		return shieldctl_fail(what, "bad enclave private key: %s",
 				      strerror(-ret));
-	ret = vms_kr_open(blob, len, sk.b, pk, a->vm_id ? want_vm : NULL,
+	ret = vms_kr_open(blob, len, sk.b, pk, kps_pk, a->vm_id ? want_vm : NULL,
 			  a->key_id ? want_key : NULL, &b, tk.b);
 	if (ret)
 		return shieldctl_fail(what, "%s: %s", a->in,
@@ -776,9 +813,10 @@ static const struct subcmd subcmds[] = {
 	{ "release-build", "wrap a transport key for an enclave (what KPS does)",
 	  "--vm-id UUID --key-id HEX --policy shielded|encryption-supported\n"
 	  "          --lifetime SECONDS [--worker-digest HEX]... --enclave-public FILE\n"
+	  "          --kps-private FILE [--challenge HEX] [--challenge-ns N]\n"
 	  "          --tk FILE --out FILE\n"
 	  "\n"
-	  "Build a version 1 key release (Documentation/formats.md).\n"
+	  "Build a version 2 key release (Documentation/formats.md).\n"
 	  "  --vm-id UUID         the VM (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)\n"
 	  "  --key-id HEX         the key id, 32 hex digits\n"
 	  "  --policy P           shielded (needs a worker digest) or\n"
@@ -787,15 +825,20 @@ static const struct subcmd subcmds[] = {
 	  "  --worker-digest HEX  SHA-256 of an approved worker executable, 64 hex\n"
 	  "                       digits; repeat for up to 16\n"
 	  "  --enclave-public F   the enclave's X25519 public key (raw or PEM)\n"
+	  "  --kps-private F      the sender: a KPS X25519 private key (raw or PEM)\n"
+	  "  --challenge HEX      the enclave's challenge, 64 hex digits (default:\n"
+	  "                       random, which no enclave will have issued)\n"
+	  "  --challenge-ns N     the enclave's clock at the challenge (default 0)\n"
 	  "  --tk FILE            the transport key, exactly 32 bytes\n"
 	  "  --out FILE           the key release, replaced atomically\n",
 	  release_build_opts, cmd_release_build },
 	{ "release-open", "open a key release with the enclave private key",
-	  "--enclave-private FILE --in FILE --tk-out FILE [--vm-id UUID]\n"
-	  "          [--key-id HEX] [--force]\n"
+	  "--enclave-private FILE --kps-public FILE --in FILE --tk-out FILE\n"
+	  "          [--vm-id UUID] [--key-id HEX] [--force]\n"
 	  "\n"
 	  "Check and open a key release as the enclave does; print its binding\n"
 	  "and write the transport key (32 bytes, mode 0600) to --tk-out.\n"
+	  "  --kps-public F     the KPS key the release must come from\n"
 	  "  --vm-id, --key-id  refuse a release for another VM or key id\n"
 	  "  --force            replace an existing --tk-out file\n",
 	  release_open_opts, cmd_release_open },

@@ -181,19 +181,54 @@ static int call(struct fix *f, struct vms_ep_msg *q, struct vms_ep_msg *a)
 static const u8 tk[32] = "TK-for-the-enclave-tests-only!!!";
 static u8 digest[32] = "worker-digest-for-the-tests-only";
 
-static size_t make_release(const u8 pk[32], u32 lifetime, u8 *blob)
+/* KPS's key for these tests (the enclave is told to accept it). */
+static const u8 kps_sk[32] = "KPS-sender-key-for-tests-only!!!";
+
+/* RELEASE_CHALLENGE over the channel, naming @kps_pk. */
+static int challenge(struct fix *f, const u8 kps_pk[32], u8 c[32], u64 *ns)
+{
+	struct vms_ep_msg q = { .type = VMS_EP_RELEASE_CHALLENGE }, a;
+	int r;
+
+	q.kps_pk = kps_pk;
+	r = call(f, &q, &a);
+	if (!r) {
+		memcpy(c, a.challenge, 32);
+		*ns = a.challenge_ns;
+	}
+	return r;
+}
+
+/*
+ * A v2 release to @pk from the KPS key @sender, for a challenge this
+ * enclave just issued (KPS's key named to it, as the agent does).
+ */
+static size_t make_release_from(struct fix *f, const u8 pk[32],
+				const u8 sender[32], u32 lifetime, u8 *blob)
 {
 	struct vms_kr_binding b;
+	u8 kps_pk[32];
 
 	memset(&b, 0, sizeof(b));
+	assert_int_equal(vms_prim_x25519_base(kps_pk, kps_sk), 0);
+	assert_int_equal(challenge(f, kps_pk, b.challenge, &b.challenge_ns),
+			 0);
 	memcpy(b.vm_id, t_vm_id, 16);
 	memcpy(b.key_id, t_key_id, 16);
 	b.policy = VMS_KR_POLICY_SHIELDED;
 	b.lifetime_s = lifetime;
 	b.n_digests = 1;
 	b.digests = digest;
-	assert_int_equal(vms_kr_build(&b, pk, tk, blob, VMS_KR_MAX_LEN), 0);
+	b.issued_at = 1764892800;
+	assert_int_equal(vms_kr_build(&b, pk, sender, tk, blob,
+				      VMS_KR_MAX_LEN), 0);
 	return vms_kr_size(1);
+}
+
+static size_t make_release(struct fix *f, const u8 pk[32], u32 lifetime,
+			   u8 *blob)
+{
+	return make_release_from(f, pk, kps_sk, lifetime, blob);
 }
 
 static int load(struct fix *f, const u8 *vm, const u8 *blob, size_t len, u64 *h)
@@ -219,7 +254,7 @@ static int load_ok(struct fix *f, u64 *h)
 {
 	u8 blob[VMS_KR_MAX_LEN];
 
-	return load(f, t_vm_id, blob, make_release(f->e.pk, 60, blob), h);
+	return load(f, t_vm_id, blob, make_release(f, f->e.pk, 60, blob), h);
 }
 
 static int seal(struct fix *f, u64 h, const u8 *pt, size_t n, u8 *out, size_t *outlen)
@@ -318,10 +353,10 @@ static void test_release_refused(void **state)
 	/* released to another enclave */
 	t_random(other_sk, 32);
 	assert_int_equal(vms_prim_x25519_base(other_pk, other_sk), 0);
-	n = make_release(other_pk, 60, blob);
+	n = make_release(f, other_pk, 60, blob);
 	assert_int_equal(load(f, t_vm_id, blob, n, &h), -ENOKEY);
 	/* the key description names another VM */
-	n = make_release(f->e.pk, 60, blob);
+	n = make_release(f, f->e.pk, 60, blob);
 	assert_int_equal(load(f, t_other_id, blob, n, &h), -EKEYREJECTED);
 	/* tampered */
 	blob[n - 1] ^= 1;
@@ -331,6 +366,65 @@ static void test_release_refused(void **state)
 	blob[0] = 'X';
 	assert_int_equal(load(f, t_vm_id, blob, n, &h), -EILSEQ);
 	assert_int_equal(h, 0);
+	assert_int_equal(n_keys(f), 0);
+}
+
+/*
+ * Release format v2 in the enclave program: the attacker's-view refusals
+ * of Documentation/formats.md, each leaving no key behind.
+ */
+static void test_release_v2_refusals(void **state)
+{
+	struct fix *f = *state;
+	u8 blob[VMS_KR_MAX_LEN], other_sk[32], other_pk[32], c[32];
+	size_t n;
+	u64 h = 0, ns;
+
+	t_random(other_sk, 32);
+	assert_int_equal(vms_prim_x25519_base(other_pk, other_sk), 0);
+	/* made by someone who knows only the enclave's public key */
+	n = make_release_from(f, f->e.pk, other_sk, 60, blob);
+	assert_int_equal(load(f, t_vm_id, blob, n, &h), -EPERM);
+	/* the KPS key is set once: another one is refused */
+	assert_int_equal(challenge(f, other_pk, c, &ns), -EPERM);
+	/* loads once: the same release again finds its challenge used */
+	n = make_release(f, f->e.pk, 60, blob);
+	assert_int_equal(load(f, t_vm_id, blob, n, &h), 0);
+	assert_int_equal(n_keys(f), 1);
+	assert_int_equal(load(f, t_vm_id, blob, n, &h), -ESTALE);
+	assert_int_equal(n_keys(f), 1);
+	/* a challenge older than 300 s */
+	n = make_release(f, f->e.pk, 600, blob);
+	fake_now += VMS_CHAL_MAX_AGE_NS + 1;
+	assert_int_equal(load(f, t_vm_id, blob, n, &h), -ETIME);
+	/* a release whose absolute expiry passed before it was added */
+	n = make_release(f, f->e.pk, 1, blob);
+	fake_now += 2000000000ull;
+	assert_int_equal(load(f, t_vm_id, blob, n, &h), -EKEYEXPIRED);
+	/* the refusals consumed nothing: that challenge is still pending */
+	assert_int_equal(vms_chal_live(&f->e.chal, fake_now), 1);
+	/* and made no key (the 60 s key of above has expired and gone) */
+	assert_int_equal(n_keys(f), 0);
+}
+
+/* A captured release is useless after the enclave restarted. */
+static void test_release_replayed_after_restart(void **state)
+{
+	struct fix *f = *state;
+	u8 blob[VMS_KR_MAX_LEN];
+	size_t n;
+	u64 h = 0;
+
+	n = make_release(f, f->e.pk, 60, blob);
+	vms_enclave_wipe(&f->e);
+	{
+		struct vms_attest *a = f->e.attest;
+
+		assert_int_equal(vms_enclave_init(&f->e), 0);
+		f->e.attest = a;
+		f->e.now_ns = fake_clock;
+	}
+	assert_int_equal(load(f, t_vm_id, blob, n, &h), -ENOKEY);
 	assert_int_equal(n_keys(f), 0);
 }
 
@@ -619,6 +713,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_load_seal_unseal, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_release_refused, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry, setup_stream, teardown),
+		cmocka_unit_test_setup_teardown(test_release_v2_refusals, setup_stream, teardown),
+		cmocka_unit_test_setup_teardown(test_release_replayed_after_restart, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_seal_limit, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_restarted_enclave, setup_stream, teardown),

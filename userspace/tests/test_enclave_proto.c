@@ -64,7 +64,8 @@ static void test_status_table(void **state)
 	static const int errs[] = { 0, -EINVAL, -EMSGSIZE, -EILSEQ,
 		-EPROTONOSUPPORT, -ENOKEY, -EKEYREJECTED, -EBADMSG,
 		-EKEYEXPIRED, -EKEYREVOKED, -EDQUOT, -ENOSPC, -ENOMEM,
-		-ENOBUFS, -EFBIG, -EPROTO, -EOPNOTSUPP, -EIO };
+		-ENOBUFS, -EFBIG, -EPROTO, -EOPNOTSUPP, -EIO,
+		-ESTALE, -ETIME, -EPERM, -EBUSY };
 	unsigned int i;
 	int e;
 
@@ -100,6 +101,7 @@ static void test_requests_round_trip(void **state)
 		m.generation = 42;
 		m.vm_id = vm;
 		m.nonce = nonce;
+		m.kps_pk = pk;
 		m.data = big;
 		if (t == VMS_EP_LOAD_RELEASE)
 			m.data_len = VMS_KR_MAX_LEN;
@@ -123,6 +125,8 @@ static void test_requests_round_trip(void **state)
 			assert_memory_equal(d.vm_id, vm, 16);
 		if (t == VMS_EP_REPORT)
 			assert_memory_equal(d.nonce, nonce, 32);
+		if (t == VMS_EP_RELEASE_CHALLENGE)
+			assert_memory_equal(d.kps_pk, pk, 32);
 		/* a request is not a response */
 		dec(n, true, -EOPNOTSUPP, &d);
 	}
@@ -187,6 +191,26 @@ static void test_responses_round_trip(void **state)
 	assert_int_equal(d.data_len, strlen(text));
 	assert_int_equal(d.sig_len, 71);
 	assert_memory_equal(d.sig, big, 71);
+
+	/* RELEASE_CHALLENGE: the challenge and the enclave's clock */
+	memset(&m, 0, sizeof(m));
+	m.response = true;
+	m.type = VMS_EP_RELEASE_CHALLENGE;
+	m.challenge = nonce;
+	m.challenge_ns = 0x0102030405060708ULL;
+	n = enc(&m);
+	assert_int_equal(n, VMS_EP_HDR_LEN + VMS_EP_CHALLENGE_RESP_LEN);
+	dec(n, true, 0, &d);
+	assert_memory_equal(d.challenge, nonce, 32);
+	assert_true(d.challenge_ns == 0x0102030405060708ULL);
+	/* and its error answers: a refused or exhausted challenge */
+	memset(&m, 0, sizeof(m));
+	m.response = true;
+	m.type = VMS_EP_RELEASE_CHALLENGE;
+	m.err = -EPERM;
+	n = enc(&m);
+	dec(n, true, 0, &d);
+	assert_int_equal(d.err, -EPERM);
 
 	memset(&m, 0, sizeof(m));
 	m.response = true;
@@ -511,10 +535,10 @@ static void test_random_payloads(void **state)
 	}
 }
 
-/* The vTPM frames (types 16..21, codes 24..28): round trips and refusals. */
+/* The vTPM frames (types 16..21, codes 24..26): round trips and refusals. */
 static void test_vtpm_frames(void **state)
 {
-	static const int errs[] = { -EPIPE, -ENODEV, -EEXIST, -EBUSY, -ESTALE };
+	static const int errs[] = { -EPIPE, -ENODEV, -EEXIST };
 	static const u8 cmd[12] = { 0x80, 0x01, 0, 0, 0, 12, 0, 0, 1, 0x7b, 0, 8 };
 	struct vms_ep_msg q = { .type = VMS_EP_VTPM_COMMAND, .req_id = 9,
 				.handle = 0x1122334455667788ull, .data = cmd,
@@ -530,6 +554,9 @@ static void test_vtpm_frames(void **state)
 		assert_int_equal(e, errs[i]);
 	}
 	assert_int_equal(vms_ep_errno_of(VMS_EP_S_VTPM_LAST + 1, &e), -EPROTO);
+	/* the vTPM's EBUSY and ESTALE travel as the shared codes */
+	assert_int_equal(vms_ep_status_of(-EBUSY), VMS_EP_S_EBUSY);
+	assert_int_equal(vms_ep_status_of(-ESTALE), VMS_EP_S_ESTALE);
 
 	n = enc(&q);
 	assert_int_equal(n, VMS_EP_HDR_LEN + VMS_EP_VTPM_REQ_LEN + sizeof(cmd));

@@ -233,10 +233,25 @@ static char *make_kp(const char *vm, uint32_t policy, const struct vms_guardian 
 	return b64;
 }
 
+/* The enclave challenge the releases of these tests answer (any value: KPS binds it, the enclave checks it). */
+#define T_CHALLENGE	"c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
+#define T_CHALLENGE_NS	5000000000LL
+
 static json_t *release_req(const char *cert, const char *kp, const char *vm)
 {
-	return json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
-			 "key_protector", kp, "vm_id", vm);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I}", "health_certificate", cert,
+			 "key_protector", kp, "vm_id", vm,
+			 "enclave_challenge", T_CHALLENGE,
+			 "challenge_ns", (json_int_t)T_CHALLENGE_NS);
+}
+
+/* The KPS key an answer names (every release answer does). */
+static void answer_kps_pk(json_t *r, uint8_t pk[32])
+{
+	const char *hex = json_string_value(json_object_get(r, "kps_public_key"));
+
+	assert_non_null(hex);
+	assert_int_equal(vms_hex_decode_exact(hex, pk, 32), 0);
 }
 
 static void release_ok(const char *cert, const char *kp, const char *vm)
@@ -442,11 +457,55 @@ static void check_cert_with_openssl(const char *b64)
 	assert_int_equal(run_cmd(cmd), 0);
 }
 
+/*
+ * Release format v2: a request without an enclave challenge releases
+ * nothing and tells the agent which KPS key to name to its enclave (the
+ * same the metadata publishes); a malformed challenge is refused.
+ */
+static void test_release_needs_challenge(void **state)
+{
+	uint8_t pk1[32], pk2[32];
+	struct host h;
+	char *cert, *kp;
+	uint8_t tk[32];
+	json_t *r;
+
+	(void)state;
+	host_new(&h, "host-chal", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	add_host(h.name, h.key);
+	cert = attest_host(&h);
+	kp = make_kp(VM1, VMS_KR_POLICY_SHIELDED, &hgs_g, tk);
+	r = t_hgs_call(cli, "/v1/kps/release",
+		       json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
+				 "key_protector", kp, "vm_id", VM1),
+		       400, "EnclaveChallengeRequired");
+	assert_null(json_object_get(r, "key_release"));
+	answer_kps_pk(r, pk1);
+	json_decref(r);
+	r = t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed");
+	answer_kps_pk(r, pk2);
+	assert_memory_equal(pk1, pk2, 32);
+	json_decref(r);
+	json_decref(t_hgs_call(cli, "/v1/kps/release",
+			       json_pack("{s:s, s:s, s:s, s:s, s:I}", "health_certificate", cert,
+					 "key_protector", kp, "vm_id", VM1,
+					 "enclave_challenge", "abcd", "challenge_ns", 1),
+			       400, "InvalidRequest"));
+	json_decref(t_hgs_call(cli, "/v1/kps/release",
+			       json_pack("{s:s, s:s, s:s, s:s, s:I}", "health_certificate", cert,
+					 "key_protector", kp, "vm_id", VM1,
+					 "enclave_challenge", "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00", "challenge_ns", -1),
+			       400, "InvalidRequest"));
+	free(kp);
+	free(cert);
+	host_free(&h);
+}
+
 static void test_happy_path(void **state)
 {
 	struct host h, p;
 	char *cert, *kp, b64tk[1];
-	uint8_t tk[32], tk2[32], vm_id[16], *blob;
+	uint8_t tk[32], tk2[32], vm_id[16], kps_pk[32], ch[32], *blob;
 	struct vms_kr_binding b;
 	json_t *r;
 	size_t len;
@@ -467,19 +526,34 @@ static void test_happy_path(void **state)
 		assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_MAX_LEN, &blob, &len), 0);
 	}
 	assert_int_equal(vms_uuid_parse(VM1, vm_id), 0);
+	answer_kps_pk(r, kps_pk);
 	/* The enclave opens it: TK, binding, lifetime, worker digests. */
-	assert_int_equal(vms_kr_open(blob, len, h.esk, h.epk, vm_id, NULL, &b, tk2), 0);
+	assert_int_equal(vms_kr_open(blob, len, h.esk, h.epk, kps_pk, vm_id, NULL, &b, tk2), 0);
 	assert_memory_equal(tk, tk2, 32);
+	/* made for the enclave's challenge, its lifetime from that moment */
+	assert_int_equal(vms_hex_decode_exact(T_CHALLENGE, ch, 32), 0);
+	assert_memory_equal(b.challenge, ch, 32);
+	assert_true(b.challenge_ns == T_CHALLENGE_NS);
+	assert_true(b.not_after_ns == T_CHALLENGE_NS + b.lifetime_s * 1000000000ull);
+	assert_true(b.issued_at >= (uint64_t)time(NULL) - 60 && b.issued_at <= (uint64_t)time(NULL));
 	assert_int_equal(b.policy, VMS_KR_POLICY_SHIELDED);
 	assert_true(b.lifetime_s > 0 && b.lifetime_s <= 8 * 3600 + 600);
 	assert_int_equal(b.n_digests, 1);
 	assert_memory_equal(b.digests, digest1, 32);
+	/* only KPS's key opens it: a release is authenticated */
+	{
+		uint8_t other[32];
+
+		memcpy(other, kps_pk, 32);
+		other[0] ^= 1;
+		assert_int_equal(vms_kr_open(blob, len, h.esk, h.epk, other, NULL, NULL, &b, tk2), -EPERM);
+	}
 	/* Addressed to this enclave only. */
 	{
 		uint8_t osk[32], opk[32];
 
 		assert_int_equal(vms_x25519_keygen(osk, opk), 0);
-		assert_int_equal(vms_kr_open(blob, len, osk, opk, NULL, NULL, &b, tk2), -ENOKEY);
+		assert_int_equal(vms_kr_open(blob, len, osk, opk, kps_pk, NULL, NULL, &b, tk2), -ENOKEY);
 	}
 	free(blob);
 	json_decref(r);
@@ -1564,6 +1638,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_admin_needs_credentials),
 		cmocka_unit_test(test_host_registration),
 		cmocka_unit_test(test_happy_path),
+		cmocka_unit_test(test_release_needs_challenge),
 		cmocka_unit_test(test_refuse_unregistered_host),
 		cmocka_unit_test(test_refuse_wrong_signature),
 		cmocka_unit_test(test_refuse_replayed_nonce),

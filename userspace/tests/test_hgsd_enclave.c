@@ -299,8 +299,10 @@ static char *make_kp(uint32_t placement, uint32_t mask, uint8_t tk[32])
 static json_t *release_kp(const char *cert, const char *kp, long http, const char *sub)
 {
 	json_t *r = t_hgs_call(cli, "/v1/kps/release",
-			       json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
-					 "key_protector", kp, "vm_id", VM1), http, sub);
+			       json_pack("{s:s, s:s, s:s, s:s, s:i}", "health_certificate", cert,
+					 "key_protector", kp, "vm_id", VM1,
+					 "enclave_challenge", "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00",
+					 "challenge_ns", 1), http, sub);
 
 	if (http != 200)
 		assert_null(json_object_get(r, "key_release"));	/* nothing released */
@@ -466,7 +468,15 @@ static void test_kp_requires_hypervisor(void **state)
 	rel = json_string_value(json_object_get(r, "key_release"));
 	assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_MAX_LEN, &blob, &len), 0);
 	assert_int_equal(vms_uuid_parse(VM1, vm_id), 0);
-	assert_int_equal(vms_kr_open(blob, len, h.esk, h.epk, vm_id, NULL, &b, tk2), 0);
+	{
+		const char *hex = json_string_value(json_object_get(r, "kps_public_key"));
+		uint8_t kps_pk[32];
+
+		assert_non_null(hex);
+		assert_int_equal(vms_hex_decode_exact(hex, kps_pk, 32), 0);
+		assert_int_equal(vms_kr_open(blob, len, h.esk, h.epk, kps_pk, vm_id, NULL,
+					     &b, tk2), 0);
+	}
 	assert_memory_equal(tk, tk2, 32);
 	free(blob);
 	json_decref(r);

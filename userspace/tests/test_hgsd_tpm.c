@@ -532,9 +532,11 @@ static void happy_path(void **state)
 		t_hgs_call_ok(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest",
 			"1111111111111111111111111111111111111111111111111111111111111111"));
 		rel = t_hgs_call(cli, "/v1/kps/release",
-			   json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
+			   json_pack("{s:s, s:s, s:s, s:s, s:i}", "health_certificate", cert,
 				     "key_protector", kp64, "vm_id",
-				     "6f1c2a5e-930d-4b71-8a42-0c5de177309b"), 200, "Passed");
+				     "6f1c2a5e-930d-4b71-8a42-0c5de177309b",
+				     "enclave_challenge", "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00",
+				     "challenge_ns", 1), 200, "Passed");
 		assert_non_null(json_object_get(rel, "key_release"));
 		json_decref(rel);
 		free(kp64);

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_hpke.c - HPKE base mode against RFC 9180 A.1, round trips with
- * random keys for both AEADs, and refusal of bad keys and ciphertexts.
+ * test_hpke.c - HPKE base mode against RFC 9180 A.1, auth mode against
+ * A.1.3 (data/hpke/rfc9180-a1-auth.txt), round trips with random keys for
+ * both AEADs, and refusal of bad keys and ciphertexts.
  */
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
 #include "testutil.h"
 #include "hpke.h"
 #include "selftest.h"
@@ -339,6 +343,235 @@ static void test_ctx_wipe_zeroes(void **state)
 	assert_int_equal(vms_hpke_export(&c, NULL, 0, out, 32), -EINVAL);
 }
 
+/*
+ * RFC 9180 A.1.3 (auth mode), read from data/hpke/rfc9180-a1-auth.txt
+ * next to the sources, found from the test binary's place (build/tests/
+ * or, sanitized, build/asan/tests/).
+ */
+struct auth_kat {
+	u8 info[20], sk_em[32], pk_em[32], sk_rm[32], pk_rm[32];
+	u8 ikm_s[32], sk_sm[32], pk_sm[32], enc[32], ss[32];
+	u8 key[16], base_nonce[12], exporter_secret[32], pt[29];
+	struct { u64 seq; u8 aad[9]; size_t aadlen; u8 ct[45]; } encs[6];
+	struct { u8 ctx[11]; size_t ctxlen; u8 value[32]; } exps[3];
+};
+
+static size_t unhex(const char *h, u8 *out, size_t max)
+{
+	size_t n = 0;
+	unsigned int b;
+
+	while (h[0] && h[1] && n < max && sscanf(h, "%2x", &b) == 1) {
+		out[n++] = (u8)b;
+		h += 2;
+	}
+	return n;
+}
+
+static void auth_kat_path(char *out, size_t len)
+{
+	static const char *const up[] = { "../..", "../../.." };
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t i;
+
+	assert_true(n > 0);
+	exe[n] = 0;
+	*strrchr(exe, '/') = 0;
+	for (i = 0; i < ARRAY_SIZE(up); i++) {
+		snprintf(out, len, "%s/%s/userspace/tests/data/hpke/rfc9180-a1-auth.txt",
+			 exe, up[i]);
+		if (!access(out, F_OK))
+			return;
+	}
+	fail_msg("data/hpke/rfc9180-a1-auth.txt not found above %s", exe);
+}
+
+/* One fixed-size field: the file must give exactly @len bytes. */
+static void field(const char *line, const char *name, u8 *out, size_t len,
+		  unsigned int *seen)
+{
+	size_t nl = strlen(name);
+
+	if (strncmp(line, name, nl) || line[nl] != ':' || line[nl + 1] != ' ')
+		return;
+	assert_int_equal(unhex(line + nl + 2, out, len), len);
+	(*seen)++;
+}
+
+static void load_auth_kat(struct auth_kat *k)
+{
+	char path[PATH_MAX + 64], line[512], a[64], b[80], c[128];
+	unsigned int seen = 0, ne = 0, nx = 0;
+	unsigned long long seq;
+	int got;
+	FILE *f;
+
+	memset(k, 0, sizeof(*k));
+	auth_kat_path(path, sizeof(path));
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		field(line, "info", k->info, 20, &seen);
+		field(line, "skEm", k->sk_em, 32, &seen);
+		field(line, "pkEm", k->pk_em, 32, &seen);
+		field(line, "skRm", k->sk_rm, 32, &seen);
+		field(line, "pkRm", k->pk_rm, 32, &seen);
+		field(line, "ikmS", k->ikm_s, 32, &seen);
+		field(line, "skSm", k->sk_sm, 32, &seen);
+		field(line, "pkSm", k->pk_sm, 32, &seen);
+		field(line, "enc", k->enc, 32, &seen);
+		field(line, "shared_secret", k->ss, 32, &seen);
+		field(line, "key", k->key, 16, &seen);
+		field(line, "base_nonce", k->base_nonce, 12, &seen);
+		field(line, "exporter_secret", k->exporter_secret, 32, &seen);
+		field(line, "pt", k->pt, 29, &seen);
+		if (!strncmp(line, "enc_", 4)) {
+			assert_true(ne < ARRAY_SIZE(k->encs));
+			got = sscanf(line, "enc_%*u: %llu %63s %127s", &seq, a,
+				     c);
+			assert_int_equal(got, 3);
+			k->encs[ne].seq = seq;
+			k->encs[ne].aadlen = unhex(a, k->encs[ne].aad, 9);
+			assert_int_equal(unhex(c, k->encs[ne].ct, 45), 45);
+			ne++;
+		} else if (!strncmp(line, "exp_", 4)) {
+			assert_true(nx < ARRAY_SIZE(k->exps));
+			got = sscanf(line, "exp_%*u: %63s %79s", a, b);
+			assert_int_equal(got, 2);
+			k->exps[nx].ctxlen = strcmp(a, "-") ?
+					     unhex(a, k->exps[nx].ctx, 11) : 0;
+			assert_int_equal(unhex(b, k->exps[nx].value, 32), 32);
+			nx++;
+		}
+	}
+	fclose(f);
+	assert_int_equal(seen, 14);
+	assert_int_equal(ne, 6);
+	assert_int_equal(nx, 3);
+}
+
+static void test_a1_auth_derive_sender(void **state)
+{
+	struct auth_kat k;
+	u8 sk[32], pk[32];
+
+	(void)state;
+	load_auth_kat(&k);
+	assert_int_equal(vms_hpke_derive_keypair(k.ikm_s, 32, sk, pk), 0);
+	assert_memory_equal(sk, k.sk_sm, 32);
+	assert_memory_equal(pk, k.pk_sm, 32);
+}
+
+static void test_a1_auth_encap_decap(void **state)
+{
+	struct auth_kat k;
+	u8 ss[32], enc[32];
+
+	(void)state;
+	load_auth_kat(&k);
+	assert_int_equal(vms_hpke_auth_encap(ss, enc, k.pk_rm, k.sk_sm,
+					     k.sk_em), 0);
+	assert_memory_equal(enc, k.enc, 32);
+	assert_memory_equal(ss, k.ss, 32);
+	memset(ss, 0, sizeof(ss));
+	assert_int_equal(vms_hpke_auth_decap(ss, k.enc, k.sk_rm, k.pk_sm), 0);
+	assert_memory_equal(ss, k.ss, 32);
+	/* another sender's key gives another secret: the sender is bound */
+	assert_int_equal(vms_hpke_auth_decap(ss, k.enc, k.sk_rm, k.pk_rm), 0);
+	assert_memory_not_equal(ss, k.ss, 32);
+	/* a low-order sender key is refused, and nothing is left behind */
+	assert_int_equal(vms_hpke_auth_decap(ss, k.enc, k.sk_rm, t_low_order),
+			 -EINVAL);
+	assert_true(t_all(ss, 32, 0));
+}
+
+static void test_a1_auth_encryptions(void **state)
+{
+	struct vms_hpke_ctx s, r;
+	struct auth_kat k;
+	u8 enc[32], buf[45];
+	unsigned int i;
+
+	(void)state;
+	load_auth_kat(&k);
+	assert_int_equal(vms_hpke_setup_auth_s(&s, enc, k.pk_rm, k.sk_sm,
+					       k.info, sizeof(k.info),
+					       VMS_HPKE_AEAD_AES128GCM,
+					       k.sk_em), 0);
+	assert_memory_equal(enc, k.enc, 32);
+	assert_memory_equal(s.key, k.key, 16);
+	assert_memory_equal(s.base_nonce, k.base_nonce, 12);
+	assert_memory_equal(s.exporter_secret, k.exporter_secret, 32);
+	assert_int_equal(vms_hpke_setup_auth_r(&r, k.enc, k.sk_rm, k.pk_sm,
+					       k.info, sizeof(k.info),
+					       VMS_HPKE_AEAD_AES128GCM), 0);
+	assert_memory_equal(r.key, k.key, 16);
+	for (i = 0; i < ARRAY_SIZE(k.encs); i++) {
+		s.seq = k.encs[i].seq;
+		assert_int_equal(vms_hpke_seal(&s, k.encs[i].aad,
+					       k.encs[i].aadlen, k.pt,
+					       sizeof(k.pt), buf), 0);
+		assert_memory_equal(buf, k.encs[i].ct, 45);
+		r.seq = k.encs[i].seq;
+		memset(buf, 0, sizeof(buf));
+		assert_int_equal(vms_hpke_open(&r, k.encs[i].aad,
+					       k.encs[i].aadlen, k.encs[i].ct,
+					       45, buf), 0);
+		assert_memory_equal(buf, k.pt, sizeof(k.pt));
+	}
+	for (i = 0; i < ARRAY_SIZE(k.exps); i++) {
+		assert_int_equal(vms_hpke_export(&r, k.exps[i].ctx,
+						 k.exps[i].ctxlen, buf, 32), 0);
+		assert_memory_equal(buf, k.exps[i].value, 32);
+	}
+	vms_hpke_ctx_wipe(&s);
+	vms_hpke_ctx_wipe(&r);
+}
+
+/*
+ * What auth mode is for: a recipient that names the sender refuses a
+ * message made in base mode (anyone with pkR can make one) and one made
+ * by another sender's key.
+ */
+static void test_auth_refuses_other_senders(void **state)
+{
+	struct vms_hpke_ctx s, r;
+	struct auth_kat k;
+	u8 enc[32], ct[32 + 16], pt[32];
+
+	(void)state;
+	load_auth_kat(&k);
+	/* base mode to the same recipient */
+	assert_int_equal(vms_hpke_setup_base_s(&s, enc, k.pk_rm, k.info,
+					       sizeof(k.info),
+					       VMS_HPKE_AEAD_AES256GCM, NULL), 0);
+	assert_int_equal(vms_hpke_seal(&s, NULL, 0, k.sk_rm, 32, ct), 0);
+	vms_hpke_ctx_wipe(&s);
+	assert_int_equal(vms_hpke_setup_auth_r(&r, enc, k.sk_rm, k.pk_sm,
+					       k.info, sizeof(k.info),
+					       VMS_HPKE_AEAD_AES256GCM), 0);
+	memset(pt, 0, sizeof(pt));
+	assert_int_equal(vms_hpke_open(&r, NULL, 0, ct, sizeof(ct), pt),
+			 -EBADMSG);
+	assert_true(t_all(pt, 32, 0));
+	vms_hpke_ctx_wipe(&r);
+	/* auth mode, but under the ephemeral key A.1.3 uses as sender */
+	assert_int_equal(vms_hpke_setup_auth_s(&s, enc, k.pk_rm, k.sk_em,
+					       k.info, sizeof(k.info),
+					       VMS_HPKE_AEAD_AES256GCM, NULL), 0);
+	assert_int_equal(vms_hpke_seal(&s, NULL, 0, k.sk_rm, 32, ct), 0);
+	vms_hpke_ctx_wipe(&s);
+	assert_int_equal(vms_hpke_setup_auth_r(&r, enc, k.sk_rm, k.pk_sm,
+					       k.info, sizeof(k.info),
+					       VMS_HPKE_AEAD_AES256GCM), 0);
+	assert_int_equal(vms_hpke_open(&r, NULL, 0, ct, sizeof(ct), pt),
+			 -EBADMSG);
+	assert_true(t_all(pt, 32, 0));
+	vms_hpke_ctx_wipe(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +593,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_open_tampered),
 		cmocka_unit_test(test_seq_overflow_refused),
 		cmocka_unit_test(test_ctx_wipe_zeroes),
+		cmocka_unit_test(test_a1_auth_derive_sender),
+		cmocka_unit_test(test_a1_auth_encap_decap),
+		cmocka_unit_test(test_a1_auth_encryptions),
+		cmocka_unit_test(test_auth_refuses_other_senders),
 	};
 
 	t_test_filter(argc, argv);

@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_keyrelease.c - key-release blobs: round trips, the known answer,
- * and every kind of bad input refused with its documented errno while the
- * TK output stays untouched.
+ * test_keyrelease.c - key-release blobs (v2): round trips, the known
+ * answer, forgeries by anyone without the KPS key, and every kind of bad
+ * input refused with its documented errno while the TK output stays
+ * untouched.
  */
 #include "testutil.h"
 #include "hpke.h"
 #include "keyrelease.h"
 #include "kat_hooks.h"
 #include "selftest_vectors.h"
+#include "selftest_kat.h"
 
 /* The enclave: RFC 9180 A.1's recipient key pair. */
 #define SKR (vms_hpke_a1.sk_rm)
 #define PKR (vms_hpke_a1.pk_rm)
+/* KPS's static key (the sender): A.1's ephemeral key pair, as selftest.c. */
+#define SKS (vms_hpke_a1.sk_em)
+#define PKS (vms_hpke_a1.pk_em)
+#define ISSUED_AT 1764892800ULL
+#define CHAL_NS 5000000000ULL
 
 static const u8 tk_fixed[32] = "TK-for-selftest-only-not-a-key!!";
 static u8 digests[VMS_KR_MAX_DIGESTS][32];
@@ -26,15 +33,18 @@ static void binding(struct vms_kr_binding *b, u32 policy, unsigned int n)
 	b->lifetime_s = 3600;
 	b->n_digests = (u16)n;
 	b->digests = digests[0];
+	memset(b->challenge, 0xc5, sizeof(b->challenge));
+	b->challenge_ns = CHAL_NS;
+	b->issued_at = ISSUED_AT;
 }
 
-/* A valid shielded blob with one digest (196 bytes) in @blob. */
+/* A valid shielded blob with one digest (284 bytes) in @blob. */
 static size_t build_one(u8 *blob, size_t cap)
 {
 	struct vms_kr_binding b;
 
 	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
-	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, cap), 0);
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob, cap), 0);
 	return vms_kr_size(1);
 }
 
@@ -47,8 +57,8 @@ static void expect_open(const u8 *blob, size_t len, const u8 *vm,
 
 	memset(tk, PATTERN, sizeof(tk));
 	memset(&b, PATTERN, sizeof(b));
-	assert_int_equal(vms_kr_open(blob, len, SKR, PKR, vm, key, &b, tk),
-			 err);
+	assert_int_equal(vms_kr_open(blob, len, SKR, PKR, PKS, vm, key, &b,
+				     tk), err);
 	assert_true(t_all(tk, sizeof(tk), PATTERN));
 	assert_true(t_all(&b, sizeof(b), 0));
 }
@@ -56,9 +66,9 @@ static void expect_open(const u8 *blob, size_t len, const u8 *vm,
 static void test_sizes(void **state)
 {
 	(void)state;
-	assert_int_equal(vms_kr_size(0), 164);
-	assert_int_equal(vms_kr_size(1), 196);
-	assert_int_equal(vms_kr_size(16), 164 + 512);
+	assert_int_equal(vms_kr_size(0), 252);
+	assert_int_equal(vms_kr_size(1), 284);
+	assert_int_equal(vms_kr_size(16), 252 + 512);
 	assert_int_equal(vms_kr_size(17), 0);
 }
 
@@ -66,16 +76,20 @@ static void round_trip(u32 policy, unsigned int n)
 {
 	u8 blob[VMS_KR_MAX_LEN], tk[32], out[32];
 	struct vms_kr_binding b, got;
-	u8 sk[32], pk[32], ikm[32];
+	u8 sk[32], pk[32], ikm[32], kps_sk[32], kps_pk[32];
 
+	t_random(ikm, sizeof(ikm));
+	assert_int_equal(vms_hpke_derive_keypair(ikm, 32, kps_sk, kps_pk), 0);
 	t_random(ikm, sizeof(ikm));
 	t_random(tk, sizeof(tk));
 	t_random(digests, sizeof(digests));
 	assert_int_equal(vms_hpke_derive_keypair(ikm, 32, sk, pk), 0);
 	binding(&b, policy, n);
-	assert_int_equal(vms_kr_build(&b, pk, tk, blob, sizeof(blob)), 0);
-	assert_int_equal(vms_kr_open(blob, vms_kr_size(n), sk, pk, t_vm_id,
-				     t_key_id, &got, out), 0);
+	t_random(b.challenge, sizeof(b.challenge));
+	assert_int_equal(vms_kr_build(&b, pk, kps_sk, tk, blob, sizeof(blob)),
+			 0);
+	assert_int_equal(vms_kr_open(blob, vms_kr_size(n), sk, pk, kps_pk,
+				     t_vm_id, t_key_id, &got, out), 0);
 	assert_memory_equal(out, tk, 32);
 	assert_memory_equal(got.vm_id, t_vm_id, 16);
 	assert_memory_equal(got.key_id, t_key_id, 16);
@@ -84,9 +98,16 @@ static void round_trip(u32 policy, unsigned int n)
 	assert_int_equal(got.n_digests, n);
 	if (n)
 		assert_memory_equal(got.digests, digests, 32 * n);
+	assert_memory_equal(got.challenge, b.challenge, 32);
+	assert_int_equal(got.challenge_ns, CHAL_NS);
+	assert_int_equal(got.not_after_ns, CHAL_NS + 3600ULL * 1000000000ULL);
+	assert_int_equal(got.issued_at, ISSUED_AT);
 	/* The binding is the blob's own bytes, big-endian, where specified. */
-	assert_memory_equal(blob, "VMKR\0\1\0\0", 8);
+	assert_memory_equal(blob, "VMKR\0\2\0\0", 8);
 	assert_memory_equal(blob + 52, pk, 32);
+	assert_memory_equal(blob + 116, kps_pk, 32);
+	assert_memory_equal(blob + 148, b.challenge, 32);
+	assert_int_equal(vms_get_be64(blob + 188), got.not_after_ns);
 }
 
 static void test_round_trip_shielded(void **state)
@@ -106,7 +127,7 @@ static void test_round_trip_encryption_supported(void **state)
 /* Same blob as core/selftest_kat.h, from the public API. */
 static void test_known_answer(void **state)
 {
-	u8 blob[196], again[196];
+	u8 blob[284], again[284];
 	struct vms_kr_binding b;
 	static const u8 dg[32] = {
 		0xd7, 0xa8, 0xfb, 0xb3, 0x07, 0xd7, 0x80, 0x94,
@@ -118,25 +139,27 @@ static void test_known_answer(void **state)
 	(void)state;
 	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
 	b.digests = dg;
-	assert_int_equal(vms_kr_build_kat(&b, PKR, tk_fixed,
-					  vms_hpke_a1.sk_em, blob,
+	memcpy(b.challenge, st_kr_challenge, 32);
+	assert_int_equal(vms_kr_build_kat(&b, PKR, SKS, tk_fixed,
+					  vms_hpke_a1.ikm_e, blob,
 					  sizeof(blob)), 0);
-	/* Deterministic with a fixed ephemeral key; enc is A.1's pkEm. */
-	assert_memory_equal(blob + 84, vms_hpke_a1.enc, 32);
-	assert_int_equal(vms_kr_build_kat(&b, PKR, tk_fixed,
-					  vms_hpke_a1.sk_em, again,
+	/* The module's load-time known answer, which Python reproduces. */
+	assert_memory_equal(blob, st_kr_kat, sizeof(blob));
+	assert_int_equal(vms_kr_build_kat(&b, PKR, SKS, tk_fixed,
+					  vms_hpke_a1.ikm_e, again,
 					  sizeof(again)), 0);
 	assert_memory_equal(blob, again, sizeof(blob));
 	/*
 	 * The production build is the same path with a fresh ephemeral key:
 	 * every byte before enc is the same, enc (and so ct) differs.
 	 */
-	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, again, sizeof(again)),
-			 0);
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, again,
+				      sizeof(again)), 0);
 	assert_memory_equal(blob, again, 84);
 	assert_memory_not_equal(blob + 84, again + 84, 32);
+	assert_memory_equal(blob + 116, again + 116, 284 - 116 - 48);
 	/* No fixed key, no fallback to a random one. */
-	assert_int_equal(vms_kr_build_kat(&b, PKR, tk_fixed, NULL, again,
+	assert_int_equal(vms_kr_build_kat(&b, PKR, SKS, tk_fixed, NULL, again,
 					  sizeof(again)), -EINVAL);
 }
 
@@ -158,10 +181,8 @@ static int flip_errno(size_t off, unsigned int bit, int want_ids)
 		return want_ids ? -EKEYREJECTED : -EBADMSG;
 	if (off < 44)
 		return -EINVAL;		/* policy 2 -> 0, 3, 6, ...: none valid */
-	if (off < 48) {
-		v = 3600u ^ (1u << (8 * (47 - off) + bit));
-		return v >= 1 && v <= VMS_KR_MAX_LIFETIME ? -EBADMSG : -EINVAL;
-	}
+	if (off < 48)
+		return -EINVAL;	/* lifetime: out of range or not_after differs */
 	if (off < 50) {
 		v = 1u ^ (1u << (8 * (49 - off) + bit));
 		if (v == 0 || v > VMS_KR_MAX_DIGESTS)
@@ -172,12 +193,20 @@ static int flip_errno(size_t off, unsigned int bit, int want_ids)
 		return -EINVAL;				/* reserved */
 	if (off < 84)
 		return -ENOKEY;				/* enclave_pk */
-	return -EBADMSG;		/* enc, digests, ct: authenticated */
+	if (off < 116)
+		return -EBADMSG;			/* enc */
+	if (off < 148)
+		return -EPERM;				/* kps_pk */
+	if (off < 180)
+		return -EBADMSG;			/* challenge */
+	if (off < 196)
+		return -EINVAL;	/* challenge_ns, not_after_ns: must agree */
+	return -EBADMSG;	/* issued_at, digests, ct: authenticated */
 }
 
 static void flip_all(int want_ids)
 {
-	u8 blob[196], bad[196], tk[32];
+	u8 blob[284], bad[284], tk[32];
 	size_t len = build_one(blob, sizeof(blob)), i;
 	struct vms_kr_binding b;
 
@@ -189,8 +218,8 @@ static void flip_all(int want_ids)
 			    flip_errno(i / 8, i % 8, want_ids));
 	}
 	/* And the untouched blob still opens. */
-	assert_int_equal(vms_kr_open(blob, len, SKR, PKR, NULL, NULL, &b, tk),
-			 0);
+	assert_int_equal(vms_kr_open(blob, len, SKR, PKR, PKS, NULL, NULL, &b,
+				     tk), 0);
 }
 
 static void test_every_bit_flip(void **state)
@@ -207,7 +236,7 @@ static void test_every_bit_flip_no_expected_ids(void **state)
 
 static void test_truncated(void **state)
 {
-	u8 blob[196];
+	u8 blob[284];
 	size_t len = build_one(blob, sizeof(blob)), n;
 
 	(void)state;
@@ -218,7 +247,7 @@ static void test_truncated(void **state)
 
 static void test_trailing_bytes(void **state)
 {
-	u8 blob[200];
+	u8 blob[290];
 	size_t len = build_one(blob, sizeof(blob));
 
 	(void)state;
@@ -229,19 +258,23 @@ static void test_trailing_bytes(void **state)
 
 static void test_unknown_version(void **state)
 {
-	u8 blob[196];
+	u8 blob[284];
 	size_t len = build_one(blob, sizeof(blob));
 
 	(void)state;
-	vms_put_be16(blob + 4, 2);
+	vms_put_be16(blob + 4, 3);
 	expect_open(blob, len, t_vm_id, t_key_id, -EPROTONOSUPPORT);
+	/* v1 (base mode, no challenge) is over: refused as a version */
+	vms_put_be16(blob + 4, 1);
+	expect_open(blob, len, t_vm_id, t_key_id, -EPROTONOSUPPORT);
+	expect_open(blob, 164, t_vm_id, t_key_id, -EPROTONOSUPPORT);
 	vms_put_be16(blob + 4, 0);
 	expect_open(blob, len, t_vm_id, t_key_id, -EPROTONOSUPPORT);
 }
 
 static void test_unknown_flags(void **state)
 {
-	u8 blob[196];
+	u8 blob[284];
 	size_t len = build_one(blob, sizeof(blob));
 
 	(void)state;
@@ -251,7 +284,7 @@ static void test_unknown_flags(void **state)
 
 static void test_nonzero_reserved(void **state)
 {
-	u8 blob[196];
+	u8 blob[284];
 	size_t len = build_one(blob, sizeof(blob));
 
 	(void)state;
@@ -261,7 +294,7 @@ static void test_nonzero_reserved(void **state)
 
 static void test_bad_binding_values(void **state)
 {
-	u8 blob[196], bad[196];
+	u8 blob[284], bad[284];
 	size_t len = build_one(blob, sizeof(blob));
 	static const u32 bad_policy[] = { 0, 3, 0xffffffff };
 	static const u32 bad_life[] = { 0, VMS_KR_MAX_LIFETIME + 1,
@@ -290,7 +323,7 @@ static void test_bad_binding_values(void **state)
 
 static void test_wrong_vm_id(void **state)
 {
-	u8 blob[196];
+	u8 blob[284];
 	size_t len = build_one(blob, sizeof(blob));
 
 	(void)state;
@@ -299,7 +332,7 @@ static void test_wrong_vm_id(void **state)
 
 static void test_wrong_key_id(void **state)
 {
-	u8 blob[196];
+	u8 blob[284];
 	size_t len = build_one(blob, sizeof(blob));
 
 	(void)state;
@@ -309,7 +342,7 @@ static void test_wrong_key_id(void **state)
 /* Released to another enclave: refused before any crypto. */
 static void test_other_enclave(void **state)
 {
-	u8 blob[196], sk[32], pk[32], ikm[32], tk[32];
+	u8 blob[284], sk[32], pk[32], ikm[32], tk[32];
 	struct vms_kr_binding b;
 	size_t len = build_one(blob, sizeof(blob));
 
@@ -317,18 +350,18 @@ static void test_other_enclave(void **state)
 	t_random(ikm, sizeof(ikm));
 	assert_int_equal(vms_hpke_derive_keypair(ikm, 32, sk, pk), 0);
 	memset(tk, PATTERN, sizeof(tk));
-	assert_int_equal(vms_kr_open(blob, len, sk, pk, NULL, NULL, &b, tk),
-			 -ENOKEY);
+	assert_int_equal(vms_kr_open(blob, len, sk, pk, PKS, NULL, NULL, &b,
+				     tk), -ENOKEY);
 	assert_true(t_all(tk, sizeof(tk), PATTERN));
 	/* Lying about pkR does not help: the AEAD still refuses. */
-	assert_int_equal(vms_kr_open(blob, len, sk, PKR, NULL, NULL, &b, tk),
-			 -EBADMSG);
+	assert_int_equal(vms_kr_open(blob, len, sk, PKR, PKS, NULL, NULL, &b,
+				     tk), -EBADMSG);
 	assert_true(t_all(tk, sizeof(tk), PATTERN));
 }
 
 static void test_low_order_enc(void **state)
 {
-	u8 blob[196];
+	u8 blob[284];
 	size_t len = build_one(blob, sizeof(blob));
 
 	(void)state;
@@ -338,18 +371,33 @@ static void test_low_order_enc(void **state)
 	expect_open(blob, len, t_vm_id, t_key_id, -EINVAL);
 }
 
+/* An enclave told to accept a low-order KPS key accepts nothing. */
+static void test_low_order_kps_pk(void **state)
+{
+	struct vms_kr_binding b;
+	u8 blob[284], tk[32];
+	size_t len = build_one(blob, sizeof(blob));
+
+	(void)state;
+	memcpy(blob + 116, t_low_order, 32);
+	memset(tk, PATTERN, sizeof(tk));
+	assert_int_equal(vms_kr_open(blob, len, SKR, PKR, t_low_order, NULL,
+				     NULL, &b, tk), -EINVAL);
+	assert_true(t_all(tk, sizeof(tk), PATTERN));
+}
+
 static void test_build_low_order_enclave_pk(void **state)
 {
-	u8 blob[196];
+	u8 blob[284];
 	struct vms_kr_binding b;
 
 	(void)state;
 	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
 	memset(blob, PATTERN, sizeof(blob));
-	assert_int_equal(vms_kr_build(&b, t_zero32, tk_fixed, blob,
+	assert_int_equal(vms_kr_build(&b, t_zero32, SKS, tk_fixed, blob,
 				      sizeof(blob)), -EINVAL);
 	assert_true(t_all(blob, sizeof(blob), 0));
-	assert_int_equal(vms_kr_build(&b, t_low_order, tk_fixed, blob,
+	assert_int_equal(vms_kr_build(&b, t_low_order, SKS, tk_fixed, blob,
 				      sizeof(blob)), -EINVAL);
 	assert_true(t_all(blob, sizeof(blob), 0));
 }
@@ -362,30 +410,44 @@ static void test_build_refuses_bad_binding(void **state)
 	(void)state;
 	memset(blob, PATTERN, sizeof(blob));
 	binding(&b, VMS_KR_POLICY_SHIELDED, 0);
-	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, sizeof(blob)),
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob,
+				      sizeof(blob)),
 			 -EINVAL);
 	binding(&b, 7, 1);
-	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, sizeof(blob)),
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob,
+				      sizeof(blob)),
 			 -EINVAL);
 	binding(&b, VMS_KR_POLICY_SHIELDED, 17);
-	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, sizeof(blob)),
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob,
+				      sizeof(blob)),
 			 -EINVAL);
 	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
 	b.lifetime_s = 0;
-	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, sizeof(blob)),
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob,
+				      sizeof(blob)),
 			 -EINVAL);
 	b.lifetime_s = VMS_KR_MAX_LIFETIME + 1;
-	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, sizeof(blob)),
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob,
+				      sizeof(blob)),
 			 -EINVAL);
 	/* Too small an output: -ENOSPC and nothing written. */
 	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
-	assert_int_equal(vms_kr_build(&b, PKR, tk_fixed, blob, 195), -ENOSPC);
+	b.issued_at = 0;
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob,
+				      sizeof(blob)), -EINVAL);
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	b.challenge_ns = (u64)-1 - 1000;	/* expiry would not fit */
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob,
+				      sizeof(blob)), -EINVAL);
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob, 283),
+			 -ENOSPC);
 	assert_true(t_all(blob, sizeof(blob), PATTERN));
 }
 
 static void test_parse_only(void **state)
 {
-	u8 blob[196];
+	u8 blob[284];
 	size_t len = build_one(blob, sizeof(blob));
 	struct vms_kr_binding b;
 	struct vms_kr_view v;
@@ -394,12 +456,53 @@ static void test_parse_only(void **state)
 	assert_int_equal(vms_kr_parse(blob, len, &b, &v), 0);
 	assert_ptr_equal(v.enclave_pk, blob + 52);
 	assert_ptr_equal(v.enc, blob + 84);
-	assert_ptr_equal(v.ct, blob + 148);
-	assert_int_equal(v.aadlen, 148);
-	assert_ptr_equal(b.digests, blob + 116);
+	assert_ptr_equal(v.kps_pk, blob + 116);
+	assert_ptr_equal(v.ct, blob + 236);
+	assert_int_equal(v.aadlen, 236);
+	assert_ptr_equal(b.digests, blob + 204);
 	memcpy(blob, "VMSS", 4);
 	assert_int_equal(vms_kr_parse(blob, len, &b, &v), -EILSEQ);
 	assert_true(t_all(&b, sizeof(b), 0));
+}
+
+/*
+ * The forgery of issue 17: someone who knows only the enclave's public key
+ * (and KPS's public key) builds a release. Made under their own key and
+ * naming it, it is from another sender (-EPERM); naming KPS's key, it does
+ * not authenticate (-EBADMSG): auth mode needs KPS's secret.
+ */
+static void test_forged_without_kps_key(void **state)
+{
+	u8 blob[284], ikm[32], fsk[32], fpk[32];
+	struct vms_kr_binding b;
+	size_t len = vms_kr_size(1);
+
+	(void)state;
+	t_random(ikm, sizeof(ikm));
+	assert_int_equal(vms_hpke_derive_keypair(ikm, 32, fsk, fpk), 0);
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	assert_int_equal(vms_kr_build(&b, PKR, fsk, tk_fixed, blob,
+				      sizeof(blob)), 0);
+	expect_open(blob, len, t_vm_id, t_key_id, -EPERM);
+	memcpy(blob + 116, PKS, 32);
+	expect_open(blob, len, t_vm_id, t_key_id, -EBADMSG);
+}
+
+/* challenge_ns and not_after_ns must agree with the lifetime. */
+static void test_expiry_fields_agree(void **state)
+{
+	u8 blob[284];
+	size_t len = build_one(blob, sizeof(blob));
+
+	(void)state;
+	vms_put_be64(blob + 188, vms_get_be64(blob + 188) + 1);
+	expect_open(blob, len, NULL, NULL, -EINVAL);
+	build_one(blob, sizeof(blob));
+	vms_put_be64(blob + 180, (u64)-1);
+	expect_open(blob, len, NULL, NULL, -EINVAL);
+	build_one(blob, sizeof(blob));
+	vms_put_be64(blob + 196, 0);		/* issued_at 0 */
+	expect_open(blob, len, NULL, NULL, -EINVAL);
 }
 
 int main(int argc, char **argv)
@@ -424,6 +527,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_build_low_order_enclave_pk),
 		cmocka_unit_test(test_build_refuses_bad_binding),
 		cmocka_unit_test(test_parse_only),
+		cmocka_unit_test(test_low_order_kps_pk),
+		cmocka_unit_test(test_forged_without_kps_key),
+		cmocka_unit_test(test_expiry_fields_agree),
 	};
 
 	t_test_filter(argc, argv);

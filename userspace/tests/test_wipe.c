@@ -213,20 +213,24 @@ static void test_seal_export_leave_no_secret(void **state)
 /* ---- key release ------------------------------------------------------ */
 
 static struct vms_kr_binding g_b;
+/* the KPS key: A.1's ikmR stands in (any 32 bytes are an X25519 key) */
+#define KPS_SK	(A1->ikm_r)
+static u8 g_kps_pk[32];
 
 static noinline void op_kr_build(void)
 {
 	memset(&g_b, 0, sizeof(g_b));
 	g_b.policy = VMS_KR_POLICY_ENCRYPTION_SUPPORTED;
 	g_b.lifetime_s = 60;
-	g_ret = vms_kr_build_kat(&g_b, A1->pk_rm, tk_fixed, A1->sk_em, g_buf,
-				 sizeof(g_buf));
+	g_b.issued_at = 1;
+	g_ret = vms_kr_build_kat(&g_b, A1->pk_rm, KPS_SK, tk_fixed, A1->sk_em,
+				 g_buf, sizeof(g_buf));
 }
 
 static noinline void op_kr_open(void)
 {
-	g_ret = vms_kr_open(g_buf, vms_kr_size(0), A1->sk_rm, A1->pk_rm, NULL,
-			    NULL, &g_b, g_secret[0]);
+	g_ret = vms_kr_open(g_buf, vms_kr_size(0), A1->sk_rm, A1->pk_rm,
+			    g_kps_pk, NULL, NULL, &g_b, g_secret[0]);
 }
 
 /* The key-release suite's own key schedule, computed beforehand. */
@@ -234,8 +238,9 @@ static void kr_schedule_secrets(void)
 {
 	static const char info[] = VMS_KR_INFO;
 
-	assert_int_equal(vms_hpke_setup_base_r(&g_ctx, A1->enc, A1->sk_rm,
-					       (const u8 *)info,
+	assert_int_equal(vms_prim_x25519_base(g_kps_pk, KPS_SK), 0);
+	assert_int_equal(vms_hpke_setup_auth_r(&g_ctx, A1->enc, A1->sk_rm,
+					       g_kps_pk, (const u8 *)info,
 					       sizeof(info) - 1,
 					       VMS_HPKE_AEAD_AES256GCM), 0);
 	memcpy(g_secret[1], g_ctx.key, 32);
@@ -253,6 +258,7 @@ static void test_kr_build_open_leave_no_secret(void **state)
 	assert_int_equal(g_ret, 0);
 	assert_not_on_stack(top, tk_fixed, 32);
 	assert_not_on_stack(top, A1->sk_em, 32);
+	assert_not_on_stack(top, KPS_SK, 32);
 	assert_not_on_stack(top, g_secret[1], 32);
 	assert_not_on_stack(top, g_secret[2], 32);
 

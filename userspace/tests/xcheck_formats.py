@@ -4,7 +4,8 @@
 pyca/cryptography), used to cross-check the C format core:
 
   xcheck_formats.py kat SELFTEST_KAT_H      recompute core/selftest_kat.h
-  xcheck_formats.py open-release BLOB SK    print the TK of a key release
+  xcheck_formats.py hpke-auth VECTORS       check RFC 9180 A.1.3 (auth mode)
+  xcheck_formats.py open-release BLOB SK KPS_PK   print the TK of a key release
   xcheck_formats.py seal-state TK VM KEY GEN IN OUT   write a sealed blob
 Exit 0 on success, 1 on a mismatch, 77 when pyca/cryptography is missing.
 """
@@ -59,42 +60,84 @@ def pub(sk):
     return X25519PrivateKey.from_private_bytes(sk).public_key().public_bytes_raw()
 
 
-def schedule(dh, enc, pk_r, info, aead):
-    ss = lexpand(KEM, lextract(KEM, b"", b"eae_prk", dh), b"shared_secret",
-                 enc + pk_r, 32)
+def dh(sk, pk):
+    return X25519PrivateKey.from_private_bytes(sk).exchange(
+        X25519PublicKey.from_public_bytes(pk))
+
+
+def schedule(dhv, enc, pk_r, info, aead, pk_s=b""):
+    """Base mode (pk_s empty) or auth mode (RFC 9180 5.1.3)."""
+    ss = lexpand(KEM, lextract(KEM, b"", b"eae_prk", dhv), b"shared_secret",
+                 enc + pk_r + pk_s, 32)
     s = suite(aead)
-    ksc = (b"\0" + lextract(s, b"", b"psk_id_hash", b"") +
+    ksc = (bytes([2 if pk_s else 0]) + lextract(s, b"", b"psk_id_hash", b"") +
            lextract(s, b"", b"info_hash", info))
     secret = lextract(s, ss, b"secret", b"")
     nk = 16 if aead == 1 else 32
-    return lexpand(s, secret, b"key", ksc, nk), lexpand(s, secret, b"base_nonce", ksc, 12)
+    return (lexpand(s, secret, b"key", ksc, nk),
+            lexpand(s, secret, b"base_nonce", ksc, 12),
+            lexpand(s, secret, b"exp", ksc, 32))
 
 
-KR_INFO = b"vmshield key-release v1"
+KR_INFO = b"vmshield key-release v2"
 
 
-def kr_build(vm, kid, policy, life, digests, pk_r, tk, sk_e):
-    enc = pub(sk_e)
-    dh = X25519PrivateKey.from_private_bytes(sk_e).exchange(
-        X25519PublicKey.from_public_bytes(pk_r))
-    key, nonce = schedule(dh, enc, pk_r, KR_INFO, 2)
-    hdr = (b"VMKR" + struct.pack(">HH", 1, 0) + vm + kid +
+def kr_build(vm, kid, policy, life, digests, pk_r, tk, sk_e, sk_s, chal,
+             chal_ns, issued_at):
+    enc, pk_s = pub(sk_e), pub(sk_s)
+    key, nonce, _ = schedule(dh(sk_e, pk_r) + dh(sk_s, pk_r), enc, pk_r,
+                             KR_INFO, 2, pk_s)
+    hdr = (b"VMKR" + struct.pack(">HH", 2, 0) + vm + kid +
            struct.pack(">IIHH", policy, life, len(digests), 0) + pk_r + enc +
+           pk_s + chal +
+           struct.pack(">QQQ", chal_ns, chal_ns + life * 10**9, issued_at) +
            b"".join(digests))
     return hdr + AESGCM(key).encrypt(nonce, tk, hdr)
 
 
-def kr_open(blob, sk_r):
-    assert blob[:4] == b"VMKR" and struct.unpack(">HH", blob[4:8]) == (1, 0)
+def kr_open(blob, sk_r, pk_s):
+    assert blob[:4] == b"VMKR" and struct.unpack(">HH", blob[4:8]) == (2, 0)
+    life = struct.unpack(">I", blob[44:48])[0]
     n = struct.unpack(">H", blob[48:50])[0]
-    assert len(blob) == 164 + 32 * n
+    assert len(blob) == 252 + 32 * n
     pk_r, enc = blob[52:84], blob[84:116]
-    assert pk_r == pub(sk_r)
-    dh = X25519PrivateKey.from_private_bytes(sk_r).exchange(
-        X25519PublicKey.from_public_bytes(enc))
-    key, nonce = schedule(dh, enc, pk_r, KR_INFO, 2)
-    aad_len = 116 + 32 * n
+    assert pk_r == pub(sk_r) and blob[116:148] == pk_s
+    chal_ns, not_after = struct.unpack(">QQ", blob[180:196])
+    assert not_after == chal_ns + life * 10**9
+    key, nonce, _ = schedule(dh(sk_r, enc) + dh(sk_r, pk_s), enc, pk_r,
+                             KR_INFO, 2, pk_s)
+    aad_len = 204 + 32 * n
     return AESGCM(key).decrypt(nonce, blob[aad_len:], blob[:aad_len])
+
+
+def hpke_auth(path):
+    """RFC 9180 A.1.3 from the test data: this code, not the C, checks it."""
+    v, encs, exps = {}, [], []
+    for line in open(path):
+        if line.startswith("#") or ": " not in line:
+            continue
+        k, val = line.strip().split(": ", 1)
+        if k.startswith("enc_"):
+            encs.append(val.split())
+        elif k.startswith("exp_"):
+            exps.append(val.split())
+        else:
+            v[k] = val
+    h = {k: bytes.fromhex(x) for k, x in v.items() if k not in
+         ("mode", "kem_id", "kdf_id", "aead_id")}
+    ok = pub(h["skSm"]) == h["pkSm"] and pub(h["skEm"]) == h["enc"]
+    key, nonce, exp = schedule(dh(h["skEm"], h["pkRm"]) + dh(h["skSm"], h["pkRm"]),
+                               h["enc"], h["pkRm"], h["info"], 1, h["pkSm"])
+    ok &= key == h["key"] and nonce == h["base_nonce"]
+    ok &= exp == h["exporter_secret"]
+    for seq, aad, ct in encs:
+        nn = bytes(a ^ b for a, b in zip(nonce, int(seq).to_bytes(12, "big")))
+        ok &= AESGCM(key).encrypt(nn, h["pt"], bytes.fromhex(aad)) == bytes.fromhex(ct)
+    s = suite(1)
+    for ctx, val in exps:
+        c = b"" if ctx == "-" else bytes.fromhex(ctx)
+        ok &= lexpand(s, exp, b"sec", c, 32) == bytes.fromhex(val)
+    return ok and len(encs) == 6 and len(exps) == 3
 
 
 def ss_seal(tk, vm, kid, gen, pt, nonce):
@@ -118,7 +161,12 @@ def kat(path):
     kid = bytes.fromhex("00112233445566778899aabbccddeeff")
     tk = b"TK-for-selftest-only-not-a-key!!"
     dg = bytes.fromhex("d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592")
-    ok = c_array(text, "st_kr_kat") == kr_build(vm, kid, 2, 3600, [dg], a1_pk_r, tk, a1_sk_e)
+    a1_ikm_e = bytes.fromhex("7268600d403fce431561aef583ee1613527cff655c1343f29812e66706df3234")
+    # core/selftest.c: the A.1 recipient plays the enclave, A.1's skEm the
+    # KPS key, A.1's ikmE the ephemeral key
+    ok = c_array(text, "st_kr_kat") == kr_build(
+        vm, kid, 2, 3600, [dg], a1_pk_r, tk, a1_ikm_e, a1_sk_e,
+        c_array(text, "st_kr_challenge"), 5 * 10**9, 1764892800)
     ok &= c_array(text, "st_ss_kat") == ss_seal(tk, vm, kid, 7, b"vTPM state bytes",
                                                bytes(range(1, 25)))
     return ok
@@ -127,9 +175,12 @@ def kat(path):
 def main(argv):
     if argv[1] == "kat":
         return 0 if kat(argv[2]) else 1
+    if argv[1] == "hpke-auth":
+        return 0 if hpke_auth(argv[2]) else 1
     if argv[1] == "open-release":
         blob = open(argv[2], "rb").read()
-        print(kr_open(blob, open(argv[3], "rb").read()).hex())
+        print(kr_open(blob, open(argv[3], "rb").read(),
+                      open(argv[4], "rb").read()).hex())
         return 0
     if argv[1] == "seal-state":
         tk = open(argv[2], "rb").read()

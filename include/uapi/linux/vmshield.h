@@ -127,6 +127,34 @@
  *	              the enclave has no platform key.
  *	 EHOSTDOWN  - the enclave did not answer within the bound.
  *	 EPROTO     - the enclave's answer was malformed or too long.
+ *
+ * VMSHIELD_IOC_RELEASE_CHALLENGE - a fresh challenge for one key release
+ *	(UAPI version 3).
+ *	Argument: struct vmshield_release_challenge. @kps_pk names the KPS
+ *	key (X25519) the enclave accepts releases from. The first call for
+ *	an enclave identity sets it, once; every later call must name the
+ *	same key. The enclave then issues a 32-byte random @challenge and
+ *	@challenge_ns, its own clock at issue (boot time in placement kernel,
+ *	vmshield-enclaved's CLOCK_BOOTTIME in placement hypervisor). The
+ *	agent sends both to KPS with the release request; the release (format
+ *	v2) carries them, and add_key() accepts it only while the challenge
+ *	is pending: issued by this identity, not used, at most 300 s old. A
+ *	key's lifetime runs from @challenge_ns. Context: process context;
+ *	sleeps. Root only (the device).
+ *	Return: 0 on success, else -1 with errno:
+ *	 EFAULT    - @arg is not a valid user pointer.
+ *	 EINVAL    - @flags has an unknown bit, a reserved field is not zero,
+ *	             or @kps_pk is all-zero.
+ *	 EPERM     - this enclave identity already accepts another KPS key
+ *	             (it changes only with the identity: reload the module).
+ *	 EBUSY     - 64 challenges are pending: one must be used or age out.
+ *	 EHOSTDOWN, EPROTO - (placement hypervisor) as above.
+ * add_key() errors of release format v2, besides those above: EPERM (the
+ * release was made by another KPS key than the one the enclave accepts, or
+ * no KPS key was set yet), ESTALE (its challenge was not issued by this
+ * enclave identity, was already used, or the release names another issue
+ * time), ETIME (its challenge is older than 300 s), EKEYEXPIRED (its
+ * absolute expiry, challenge time + lifetime, has passed).
  */
 #ifndef _UAPI_LINUX_VMSHIELD_H
 #define _UAPI_LINUX_VMSHIELD_H
@@ -250,12 +278,36 @@ struct vmshield_enclave_report {
 	__u64 reserved[2];
 };
 
+#define VMSHIELD_CHALLENGE_LEN		32
+#define VMSHIELD_CHALLENGE_FLAGS_ALL	0U	/* no input flag defined yet */
+
+/**
+ * struct vmshield_release_challenge - argument of
+ *	VMSHIELD_IOC_RELEASE_CHALLENGE
+ * @kps_pk:		in: the KPS key the enclave accepts releases from.
+ * @challenge:		out: the fresh challenge.
+ * @challenge_ns:	out: the enclave's clock when it issued it.
+ * @flags:		in: must be 0.
+ * @reserved0:		in: must be 0.
+ * @reserved:		in: must be 0.
+ */
+struct vmshield_release_challenge {
+	__u8  kps_pk[VMSHIELD_X25519_LEN];
+	__u8  challenge[VMSHIELD_CHALLENGE_LEN];
+	__u64 challenge_ns;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
 #define VMSHIELD_IOC_MAGIC	0xB9
 #define VMSHIELD_IOC_GET_INFO	_IOWR(VMSHIELD_IOC_MAGIC, 0x00, struct vmshield_info)
 #define VMSHIELD_IOC_SEAL	_IOWR(VMSHIELD_IOC_MAGIC, 0x01, struct vmshield_seal)
 #define VMSHIELD_IOC_UNSEAL	_IOWR(VMSHIELD_IOC_MAGIC, 0x02, struct vmshield_seal)
 #define VMSHIELD_IOC_ENCLAVE_REPORT \
 	_IOWR(VMSHIELD_IOC_MAGIC, 0x03, struct vmshield_enclave_report)
+#define VMSHIELD_IOC_RELEASE_CHALLENGE \
+	_IOWR(VMSHIELD_IOC_MAGIC, 0x04, struct vmshield_release_challenge)
 
 /*
  * VMSHIELD_IOC_VTPM (UAPI 4) - the VM's vTPM inside the enclave

@@ -30,6 +30,20 @@ int vms_dev_get_info(int fd, struct vmshield_info *info)
 	return 0;
 }
 
+int vms_dev_release_challenge(int fd, const uint8_t kps_pk[32],
+			      uint8_t challenge[32], uint64_t *challenge_ns)
+{
+	struct vmshield_release_challenge c;
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.kps_pk, kps_pk, sizeof(c.kps_pk));
+	if (ioctl(fd, VMSHIELD_IOC_RELEASE_CHALLENGE, &c) < 0)
+		return -errno;
+	memcpy(challenge, c.challenge, sizeof(c.challenge));
+	*challenge_ns = c.challenge_ns;
+	return 0;
+}
+
 int vms_dev_enclave_report(int fd, const uint8_t nonce[32],
 			   uint8_t body[VMSHIELD_REPORT_BODY_MAX], size_t *body_len,
 			   uint8_t sig[VMSHIELD_REPORT_SIG_MAX], size_t *sig_len)

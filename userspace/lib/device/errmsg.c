@@ -16,15 +16,17 @@ const char *vms_kr_strerror(int err)
 	case -EILSEQ:
 		return "this is not a key release (bad magic); check the file";
 	case -EPROTONOSUPPORT:
-		return "the key release has a version this tool does not support; update vmshield";
+		return "the key release has a version this tool does not support (version 1 releases are refused: unauthenticated); update vmshield and KPS";
 	case -EINVAL:
-		return "the key release or its binding is malformed (unknown flag or policy, lifetime out of 1..604800 s, more than 16 worker digests, shielded without a worker digest, or an invalid X25519 key)";
+		return "the key release or its binding is malformed (unknown flag or policy, lifetime out of 1..604800 s, more than 16 worker digests, shielded without a worker digest, expiry not challenge time + lifetime, no issue time, or an invalid X25519 key)";
 	case -ENOKEY:
 		return "the key release is for another enclave (its enclave public key is not this one); have KPS release it to this enclave";
+	case -EPERM:
+		return "the key release was made by another KPS key than the one this enclave accepts; only your HGS's KPS can release to it";
 	case -EKEYREJECTED:
 		return "the key release is for another VM or key id than expected; check --vm-id/--key-id";
 	case -EBADMSG:
-		return "the key release failed authentication (tampered, or not for this enclave key); fetch it again";
+		return "the key release failed authentication (tampered, forged without the KPS key, or not for this enclave key); fetch it again";
 	case -ENOSPC:
 		return "output buffer too small (internal error)";
 	default:

@@ -270,7 +270,7 @@ static const char *key_load_msg(int e)
 	case EILSEQ:
 		return "this is not a key release (bad magic): pass the blob the key protection service returned";
 	case EPROTONOSUPPORT:
-		return "the key release has a version this module does not know: update the module or ask for a version 1 release";
+		return "the key release has a version this module does not know (version 1 releases are refused: they were not authenticated): update hgsd and the agent so KPS makes version 2 releases";
 	case ENOKEY:
 		return "the key release was made for another enclave (the module was reloaded since): attest again and have the key released to the current enclave key";
 	case EKEYREJECTED:
@@ -289,6 +289,16 @@ static const char *key_load_msg(int e)
 		return "the kernel is out of memory: free memory and retry";
 	case EFAULT:
 		return "bad buffer address (a tools bug: report it)";
+	case EPERM:
+		return "the key release was made by another KPS key than the one this enclave accepts (or none was named yet): only the HGS the enclave's report names can release keys to it";
+	case ESTALE:
+		return "the key release answers no pending challenge of this enclave (already used, made for another enclave identity, or never issued): a release loads once; ask KPS for a new one";
+	case ETIME:
+		return "the key release answers a challenge older than 300 s: ask KPS for a new release with a fresh challenge";
+	case EKEYEXPIRED:
+		return "the key release expired before it was added (its lifetime runs from the enclave's challenge): ask KPS for a new one";
+	case EALREADY:
+		return "this key release was already opened during this load of the module: revocation is final; ask KPS for a new release";
 	}
 	return NULL;
 }

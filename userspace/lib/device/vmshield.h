@@ -34,6 +34,17 @@ int vms_dev_enclave_report(int fd, const uint8_t nonce[32],
 			   uint8_t sig[VMSHIELD_REPORT_SIG_MAX], size_t *sig_len);
 
 /*
+ * VMSHIELD_IOC_RELEASE_CHALLENGE (UAPI 3): name the KPS key the enclave
+ * accepts releases from (set once per enclave identity) and get a fresh
+ * single-use challenge and the enclave's clock at issue, for one release
+ * request. 0 or a negative errno: -EPERM (the enclave accepts another KPS
+ * key), -EBUSY (64 challenges pending), -EINVAL, -ENOTTY (a module before
+ * UAPI 3), -EHOSTDOWN/-EPROTO (placement hypervisor).
+ */
+int vms_dev_release_challenge(int fd, const uint8_t kps_pk[32],
+			      uint8_t challenge[32], uint64_t *challenge_ns);
+
+/*
  * Names for the values in struct vmshield_info ("unknown" for a value
  * without one). Defined once, with the isolation report that uses them,
  * by core/report.c, which libvmshield carries; declared here with plain C

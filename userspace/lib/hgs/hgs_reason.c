@@ -192,6 +192,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"a platform of this name is registered with another key, or this key under another name; remove it first if the key really changed" },
 	[HGS_R_VTPM_IN_ENCLAVE_UNAVAILABLE] = { "VtpmInEnclaveUnavailable", 403,
 		"the key protector requires the VM's vTPM in the enclave and the health certificate shows a host that cannot run it there (kernel placement); attest a host in the hypervisor placement" },
+	[HGS_R_ENCLAVE_CHALLENGE_REQUIRED] = { "EnclaveChallengeRequired", 400,
+		"a key release answers one enclave challenge: get one from the module (VMSHIELD_IOC_RELEASE_CHALLENGE, naming kps_public_key from this answer) and send it as enclave_challenge and challenge_ns" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

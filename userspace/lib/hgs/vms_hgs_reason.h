@@ -121,6 +121,7 @@ enum vms_hgs_reason {
 	HGS_R_PLACEMENT_NOT_ALLOWED,
 	HGS_R_PLATFORM_CONFLICT,
 	HGS_R_VTPM_IN_ENCLAVE_UNAVAILABLE,	/* appended: vtpm-in-enclave.md */
+	HGS_R_ENCLAVE_CHALLENGE_REQUIRED,
 	HGS_R__MAX,
 };
 
