@@ -123,22 +123,37 @@ static int call(struct fix *f, struct vms_ep_msg *q, struct vms_ep_msg *a)
 static const u8 tk[32] = "TK-for-the-enclave-vtpm-tests!!!";
 static const u8 vm_b[16] = "the-other-vm-id!";
 
+/* KPS's key for these tests: the enclave accepts releases from it. */
+static const u8 kps_sk[32] = "KPS-sender-key-for-vtpm-tests!!!";
+
+/*
+ * A release format v2 for @vm, as KPS makes it: for a challenge the
+ * enclave just issued, from the KPS key it was told to accept.
+ */
 static int load(struct fix *f, const u8 vm[16], u64 *h)
 {
 	struct vms_ep_msg q = { .type = VMS_EP_LOAD_RELEASE }, a;
+	struct vms_ep_msg cq = { .type = VMS_EP_RELEASE_CHALLENGE }, ca;
 	static u8 digest[32] = "worker-digest-for-the-tests-only";
 	u8 blob[VMS_KR_MAX_LEN];
 	struct vms_kr_binding b;
+	u8 kps_pk[32];
 	int r;
 
 	memset(&b, 0, sizeof(b));
+	assert_int_equal(vms_prim_x25519_base(kps_pk, kps_sk), 0);
+	cq.kps_pk = kps_pk;
+	assert_int_equal(call(f, &cq, &ca), 0);
+	memcpy(b.challenge, ca.challenge, 32);
+	b.challenge_ns = ca.challenge_ns;
+	b.issued_at = 1764892800;
 	memcpy(b.vm_id, vm, 16);
 	memcpy(b.key_id, t_key_id, 16);
 	b.policy = VMS_KR_POLICY_SHIELDED;
 	b.lifetime_s = 600;
 	b.n_digests = 1;
 	b.digests = digest;
-	assert_int_equal(vms_kr_build(&b, f->e.pk, tk, blob, sizeof(blob)), 0);
+	assert_int_equal(vms_kr_build(&b, f->e.pk, kps_sk, tk, blob, sizeof(blob)), 0);
 	q.vm_id = vm;
 	q.data = blob;
 	q.data_len = vms_kr_size(1);

@@ -40,7 +40,8 @@ int vtpm_standin_start(const uint8_t vm_id[16], const uint8_t key_id[16],
 	struct vms_kr_binding b = { .policy = VMS_KR_POLICY_SHIELDED,
 				    .lifetime_s = 3600, .n_digests = 1,
 				    .digests = digest };
-	uint8_t blob[VMS_KR_MAX_LEN];
+	static const uint8_t kps_sk[32] = "KPS-sender-key-for-the-stand-in!";
+	uint8_t blob[VMS_KR_MAX_LEN], kps_pk[32];
 	struct vms_ekey *k;
 	int sv[2], r;
 
@@ -56,7 +57,12 @@ int vtpm_standin_start(const uint8_t vm_id[16], const uint8_t key_id[16],
 	vms_vtpm_attach(&enc, mgr);
 	memcpy(b.vm_id, vm_id, 16);
 	memcpy(b.key_id, key_id, 16);
-	r = vms_kr_build(&b, enc.pk, tk, blob, sizeof(blob));
+	/* release format v2: from KPS's key, for a challenge of this enclave */
+	r = vms_prim_x25519_base(kps_pk, kps_sk);
+	if (!r)
+		r = vms_enclave_challenge(&enc, kps_pk, b.challenge, &b.challenge_ns);
+	if (!r)
+		r = vms_kr_build(&b, enc.pk, kps_sk, tk, blob, sizeof(blob));
 	if (!r)
 		r = vms_enclave_load(&enc, vm_id, blob, vms_kr_size(1), &k);
 	if (r)
