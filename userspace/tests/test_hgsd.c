@@ -1473,6 +1473,62 @@ static void test_start_failure_names_step(void **state)
 	free(log);
 }
 
+/* The log of a start that must fail: exit status 1 and @want in start.log. */
+static void start_must_fail(const struct t_hgsd *h2, const char *want)
+{
+	char cmd[8192];
+	uint8_t *log;
+	size_t len;
+
+	snprintf(cmd, sizeof(cmd), "timeout 30 %s -c %s/hgsd.conf 2>%s/start.log",
+		 h2->bin, h2->dir, h2->dir);
+	assert_int_equal(run_cmd(cmd), 1);
+	snprintf(cmd, sizeof(cmd), "%s/start.log", h2->dir);
+	assert_int_equal(vms_read_file(cmd, 1 << 20, &log, &len), 0);
+	log = realloc(log, len + 1);
+	assert_non_null(log);
+	log[len] = 0;
+	if (!strstr((char *)log, want))
+		fail_msg("no '%s' in:\n%s", want, (char *)log);
+	assert_null(strstr((char *)log, "event=started"));
+	free(log);
+}
+
+/*
+ * One listener per port: a second hgsd on the running one's port, or on
+ * its admin socket, refuses to start and says which and what to do; the
+ * running one keeps both (no SO_REUSEPORT split, no socket taken over).
+ */
+static void test_second_hgsd_on_busy_port(void **state)
+{
+	struct t_hgsd h2 = { .pid = -1 };
+	char d2[128], conf[1024], want[1024];
+	json_t *r;
+
+	(void)state;
+	snprintf(d2, sizeof(d2), "%.*s/busyport", (int)(strlen(dir) - 4), dir);
+	snprintf(conf, sizeof(conf), "port = %u\n", hgsd.port);
+	assert_int_equal(t_hgsd_init(&h2, d2, conf), 0);
+	snprintf(want, sizeof(want),
+		 "level=error event=http address=127.0.0.1 port=%u msg=\"the port is in use by another process (another hgsd?): stop it, or set port in hgsd.conf to a free one\"",
+		 hgsd.port);
+	start_must_fail(&h2, want);
+
+	snprintf(d2, sizeof(d2), "%.*s/busysock", (int)(strlen(dir) - 4), dir);
+	snprintf(conf, sizeof(conf), "admin_socket = %s/admin.sock\n", hgsd.dir);
+	assert_int_equal(t_hgsd_init(&h2, d2, conf), 0);
+	snprintf(want, sizeof(want),
+		 "level=error event=http admin_socket=%s/admin.sock msg=\"another process (another hgsd?) serves this admin socket",
+		 hgsd.dir);
+	start_must_fail(&h2, want);
+
+	/* the running hgsd still serves both, every connection its own */
+	for (int i = 0; i < 8; i++)
+		json_decref(t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed"));
+	r = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	json_decref(r);
+}
+
 static void test_crash_safety(void **state)
 {
 	int fds[2], st, acked = 0, found = 0;
@@ -1598,6 +1654,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_worker_history),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_start_failure_names_step),
+		cmocka_unit_test(test_second_hgsd_on_busy_port),
 		cmocka_unit_test(test_crash_safety),
 	};
 
