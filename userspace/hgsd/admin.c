@@ -825,8 +825,7 @@ static void ima_key_remove(struct hgsd *h, struct request *rq, struct answer *a)
 /* Every version of the worker policy with its digest set. */
 static void worker_history_show(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	json_t *rows = store_query(h->st, "SELECT version, at, who, change, digests FROM worker_history ORDER BY version DESC",
-				   0);
+	json_t *rows = store_list(h->st, STORE_LIST_WORKER_HISTORY, 0);
 	json_t *row;
 	size_t i;
 
@@ -925,8 +924,7 @@ static void status(struct hgsd *h, struct request *rq, struct answer *a)
 	long hosts = 0, enabled = 0;
 
 	(void)rq;
-	store_count(h->st, "SELECT COUNT(*) FROM hosts", &hosts);
-	store_count(h->st, "SELECT COUNT(*) FROM hosts WHERE enabled = 1", &enabled);
+	store_host_counts(h->st, &hosts, &enabled);
 	answer_ok(a, json_pack("{s:s, s:i, s:I, s:{s:I, s:I}, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:o}",
 		"service", "hgsd",
 		"schema_version", store_schema_version(h->st),
@@ -939,10 +937,8 @@ static void status(struct hgsd *h, struct request *rq, struct answer *a)
 		"attestations_failed", (json_int_t)__atomic_load_n(&h->attest_fail, __ATOMIC_RELAXED),
 		"releases_passed", (json_int_t)__atomic_load_n(&h->release_ok, __ATOMIC_RELAXED),
 		"releases_failed", (json_int_t)__atomic_load_n(&h->release_fail, __ATOMIC_RELAXED),
-		"recent_attestations", store_query(h->st,
-			"SELECT at, host, result, detail FROM events WHERE kind = 'attest' ORDER BY id DESC LIMIT ?", 10),
-		"recent_releases", store_query(h->st,
-			"SELECT at, host, result, detail FROM events WHERE kind = 'release' ORDER BY id DESC LIMIT ?", 10)));
+		"recent_attestations", store_list(h->st, STORE_LIST_RECENT_ATTESTATIONS, 0),
+		"recent_releases", store_list(h->st, STORE_LIST_RECENT_RELEASES, 0)));
 }
 
 /* The baseline in use for @name (its latest version), as stored. */
@@ -1032,48 +1028,28 @@ static void admin_cert_allow(struct hgsd *h, struct request *rq, struct answer *
 	admin_cert_set(h, rq, a, "allowed");
 }
 
-/* GET PATH answers {KEY: the rows of SQL} (LIMIT ? = limit). */
+/* GET PATH answers {KEY: the store's list} (store.h). */
 struct admin_list {
-	const char *path, *key, *sql;
-	long limit;
+	const char *path, *key;
+	enum store_list which;
 };
 
 static const struct admin_list admin_lists[] = {
-	{ "hosts", "hosts",
-	  "SELECT name, key_alg, key_fpr, ek_fpr, hardware_class, enabled, added_at, updated_at FROM hosts ORDER BY name",
-	  0 },
-	{ "baselines", "baselines",
-	  "SELECT b.name, b.version, b.hardware_class, b.enabled, b.sha256, b.added_at,\n"
-	  "  b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name) AS in_use,\n"
-	  "  json_array_length(json_extract(b.body, '$.events')) AS events\n"
-	  "FROM baselines b ORDER BY b.name, b.version", 0 },
-	{ "tpm/digests", "digests",
-	  "SELECT kind, digest, description, added_at FROM tpm_digests ORDER BY kind, digest",
-	  0 },
-	{ "tpm/ima-keys", "ima_keys",
-	  "SELECT fpr AS sha256, keyid, key_type, subject, description, added_at FROM ima_keys ORDER BY added_at, fpr",
-	  0 },
-	{ "platforms", "platforms",
-	  "SELECT name, type, platform_id, enabled, programs, added_at, updated_at FROM platforms ORDER BY name",
-	  0 },
-	{ "workers", "workers",
-	  "SELECT id, digest, description, enabled, added_at, updated_at FROM workers ORDER BY id",
-	  0 },
-	{ "guardians", "guardians",
-	  "SELECT name, is_primary, enabled, created_at, certificates FROM guardians ORDER BY name",
-	  0 },
-	{ "admin-certs", "admin_certs",
-	  "SELECT fpr AS sha256, subject, state, first_seen, last_seen, updated_at FROM admin_certs ORDER BY COALESCE(first_seen, updated_at), fpr",
-	  0 },
-	{ "audit", "audit",
-	  "SELECT id, at, who, action, detail, result FROM audit ORDER BY id DESC LIMIT ?", 200 },
-	{ "events", "events",
-	  "SELECT id, at, kind, host, result, detail FROM events ORDER BY id DESC LIMIT ?", 200 },
+	{ "hosts", "hosts", STORE_LIST_HOSTS },
+	{ "baselines", "baselines", STORE_LIST_BASELINES },
+	{ "tpm/digests", "digests", STORE_LIST_TPM_DIGESTS },
+	{ "tpm/ima-keys", "ima_keys", STORE_LIST_IMA_KEYS },
+	{ "platforms", "platforms", STORE_LIST_PLATFORMS },
+	{ "workers", "workers", STORE_LIST_WORKERS },
+	{ "guardians", "guardians", STORE_LIST_GUARDIANS },
+	{ "admin-certs", "admin_certs", STORE_LIST_ADMIN_CERTS },
+	{ "audit", "audit", STORE_LIST_AUDIT },
+	{ "events", "events", STORE_LIST_EVENTS },
 };
 
 static void list(struct hgsd *h, struct answer *a, const struct admin_list *l)
 {
-	json_t *rows = store_query(h->st, l->sql, l->limit);
+	json_t *rows = store_list(h->st, l->which, 0);
 
 	if (!rows) {
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);

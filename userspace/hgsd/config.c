@@ -180,6 +180,30 @@ static int set_exempt(struct hgsd_config *c, const char *v, char *why)
 	return 0;
 }
 
+/* store = sqlite | postgresql:CONNINFO (the value is not shown: a password). */
+static int set_store(struct hgsd_config *c, const char *v, char *why)
+{
+	if (!strcmp(v, "sqlite")) {
+		c->store[0] = 0;
+		return 0;
+	}
+	if ((strncmp(v, "postgresql:", 11) || !v[11]) || strlen(v) >= sizeof(c->store))
+		return vms_conf_bad(why, "must be sqlite (the file db_file) or postgresql:CONNINFO (libpq's connection string, up to %zu characters)",
+				    sizeof(c->store) - 1);
+	strcpy(c->store, v);
+	return 0;
+}
+
+const char *config_store(const struct hgsd_config *c)
+{
+	return c->store[0] ? c->store : c->db_file;
+}
+
+const char *config_store_shown(const struct hgsd_config *c)
+{
+	return c->store[0] ? "postgresql" : c->db_file;
+}
+
 /* vms_conf_set_fn for hgsd.conf. */
 static int set_key(void *ctx, const char *k, const char *v, char *why)
 {
@@ -213,6 +237,8 @@ static int set_key(void *ctx, const char *k, const char *v, char *why)
 				     sizeof(c->master_key_file), v, why);
 	if (!strcmp(k, "db_file"))
 		return vms_conf_path(c->db_file, sizeof(c->db_file), v, why);
+	if (!strcmp(k, "store"))
+		return set_store(c, v, why);
 	if (!strcmp(k, "tpm_ek_roots"))
 		return set_optional_path(c->tpm_ek_roots,
 					 sizeof(c->tpm_ek_roots), v, why);
@@ -249,6 +275,9 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		"# hgsd.conf - written by 'hgsd --init'. Every key is documented in\n"
 		"# Documentation/hgs-admin-guide.md. 'key = value'; '#' starts a comment.\n"
 		"state_dir = %s\n"
+		"# The store: sqlite (the file db_file) or postgresql:CONNINFO for a\n"
+		"# cluster of hgsd nodes (Documentation/hgs-cluster.md).\n"
+		"store = %s\n"
 		"db_file = %s\n"
 		"master_key_file = %s\n"
 		"# HTTPS (attestation, KPS). Loopback only unless you change it.\n"
@@ -295,7 +324,7 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		"# or a directory of them) are trusted for hosts without a registered EK.\n"
 		"max_tpm_body_bytes = %zu\n"
 		"tpm_ek_roots =\n",
-		c->state_dir, c->db_file, c->master_key_file, c->listen_address,
+		c->state_dir, c->store[0] ? c->store : "sqlite", c->db_file, c->master_key_file, c->listen_address,
 		c->port, c->port_file, c->threads, c->max_connections,
 		c->max_connections_per_ip, c->connection_timeout_s,
 		c->max_body_bytes, c->admin_socket, c->max_nonces,

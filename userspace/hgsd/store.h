@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * store.h - the HGS store (store.c): one SQLite file holding hosts,
- * policy settings, worker digests and their history, guardians, TPM-mode
+ * store.h - the HGS store (store.c, store_lists.c): hosts, policy
+ * settings, worker digests and their history, guardians, TPM-mode
  * baselines, digests, IMA keys and clocks, admin certificates, the audit
- * and the event log; schema migrations; retention.
+ * and the event log; schema migrations; retention. On SQLite (one file)
+ * or PostgreSQL (a cluster of nodes): store_open()'s target picks it
+ * (store_db.h); no SQL text outside hgsd/store*.c.
  *
  * Every admin change commits with its audit row. Included by main.c,
  * keys.c (the guardians at --init and at start), state.c (the snapshot
@@ -35,8 +37,12 @@ struct retention {
  * the store can be written. 0, or -EROFS / -ENOSPC / -errno with what is
  * wrong in @why.
  */
-int store_preflight(const char *path, char *why, size_t len);
-int store_open(const char *path, struct store **out);
+int store_preflight(const char *target, char *why, size_t len);
+/*
+ * @target: a path (SQLite), "sqlite:PATH" or "postgresql:CONNINFO"
+ * (libpq's key=value connection string).
+ */
+int store_open(const char *target, struct store **out);
 /* The last event write's outcome: 0, or -ENOSPC / -EROFS / -EIO. */
 int store_health(struct store *st);
 void store_close(struct store *st);
@@ -151,8 +157,39 @@ int store_event_durable(struct store *st, const char *kind, const char *host,
 /* The detail of what is refused when store_event_durable() failed. */
 #define STORE_NOT_RECORDED \
 	"the audit record could not be written (the store is failing: see /v1/health); nothing was issued"
-/* Rows of a query as a JSON array of objects (column name -> value). */
-json_t *store_query(struct store *st, const char *sql, long limit);
-int store_count(struct store *st, const char *sql, long *out);
+/*
+ * The store's lists (store_lists.c), each a JSON array of objects (column
+ * name -> value), or NULL if the store cannot be read. @limit: the most
+ * rows for the lists that have a limit (audit, events, recent ones; 0:
+ * their default), ignored by the others.
+ */
+enum store_list {
+	STORE_LIST_HOSTS,		/* admin: hosts, without their keys */
+	STORE_LIST_BASELINES,		/* admin: every version, in_use, events */
+	STORE_LIST_TPM_DIGESTS,
+	STORE_LIST_IMA_KEYS,
+	STORE_LIST_PLATFORMS,
+	STORE_LIST_WORKERS,
+	STORE_LIST_GUARDIANS,
+	STORE_LIST_ADMIN_CERTS,
+	STORE_LIST_AUDIT,		/* newest first */
+	STORE_LIST_EVENTS,		/* newest first */
+	STORE_LIST_WORKER_HISTORY,	/* newest first */
+	STORE_LIST_RECENT_ATTESTATIONS,
+	STORE_LIST_RECENT_RELEASES,
+	STORE_LIST_HOST_KEYS,		/* the snapshot: hosts with their keys */
+	STORE_LIST_ENABLED_WORKER_DIGESTS,	/* in the order they were added */
+	STORE_LIST_TPM_MODULE_DIGESTS,
+	STORE_LIST_TPM_ALLOWLIST,
+	STORE_LIST_BASELINES_IN_USE,	/* each name's latest version */
+	STORE_LIST_IMA_KEY_CERTS,
+	STORE_LIST_ENABLED_GUARDIANS,	/* the primary first */
+	STORE_LIST_DISABLED_GUARDIAN_CERTS,
+	STORE_LIST_COUNT
+};
+
+json_t *store_list(struct store *st, enum store_list which, long limit);
+/* How many hosts are registered, and enabled; 0 or -errno. */
+int store_host_counts(struct store *st, long *registered, long *enabled);
 
 #endif /* HGSD_STORE_H */
