@@ -54,6 +54,7 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	c->audit_max_rows = 1000000;
 	c->retention_interval_s = 3600;
 	c->keyproc_seccomp = 1;
+	c->change_poll_ms = 200;
 	c->max_tpm_body_bytes = 4 << 20;
 	snprintf(c->master_key_file, sizeof(c->master_key_file),
 		 "%s/keys/master.key", dir);
@@ -131,6 +132,7 @@ static const struct uint_key {
 	UINT_KEY("audit_max_rows", audit_max_rows, 0, 1000000000),
 	UINT_KEY("retention_interval_s", retention_interval_s, 1, 86400),
 	UINT_KEY("keyproc_seccomp", keyproc_seccomp, 0, 1),
+	UINT_KEY("change_poll_ms", change_poll_ms, 20, 60000),
 	UINT_KEY("max_tpm_body_bytes", max_tpm_body_bytes, 1024, 64 << 20),
 };
 #undef UINT_KEY

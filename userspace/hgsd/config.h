@@ -52,6 +52,7 @@ struct hgsd_config {
 	unsigned long audit_max_rows;
 	unsigned int retention_interval_s;
 	int keyproc_seccomp;		/* confine the key process (keyproc_confine.c) */
+	unsigned int change_poll_ms;	/* change_feed.c: how often the store is read */
 	char master_key_file[HGSD_PATH_MAX];
 	char db_file[HGSD_PATH_MAX];
 	/*

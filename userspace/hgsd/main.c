@@ -31,6 +31,7 @@
 #include "nonce.h"
 #include "ratelimit.h"
 #include "state.h"
+#include "change_feed.h"
 #include "store.h"
 #include "tpm_session.h"
 #include "vms_cleanup_json.h"
@@ -130,15 +131,23 @@ static int start(struct hgsd *h)
 	r = keys_load_public(h);
 	if (r)
 		return log_errno(r, "start", "step=\"loading the public keys\"");
+	/* the feed's position first: a change made meanwhile is reloaded again */
+	r = change_feed_start(h);
+	if (r)
+		return log_errno(r, "start", "step=\"following the store's change feed\"");
 	r = state_reload(h);
 	if (r)
 		return log_errno(r, "start", "step=\"loading hosts and policy from the store\"");
 	r = nonce_table_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->nonces);
 	if (r)
 		return log_errno(r, "start", "step=\"making the nonce table\"");
+	r = nonce_table_share(h->nonces, h->st);
+	if (r)
+		return log_errno(r, "start", "step=\"reading the nodes' shared nonce key from the store\"");
 	r = tpm_sessions_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->tpm_sessions);
 	if (r)
 		return log_errno(r, "start", "step=\"making the TPM challenge table\"");
+	tpm_sessions_share(h->tpm_sessions, h->st);
 	r = ratelimit_new(h->cfg.challenge_rate_per_source, h->cfg.challenge_burst_per_source,
 			  &h->challenge_rate);
 	if (r)
@@ -203,6 +212,7 @@ static struct hgsd *hgsd_new(const char *conf)
 /* Stop what start() started (any part of it), in reverse. */
 static void hgsd_free(struct hgsd *h)
 {
+	change_feed_stop();
 	kps_free();
 	keyproc_stop();
 	nonce_table_free(h->nonces);

@@ -35,6 +35,7 @@ static void handle_health(struct hgsd *h, struct request *rq, struct answer *a)
 	}
 	answer_failf(a, HGS_R_BUSY, "store failing: %s; certificates and key releases are refused",
 		     r == -ENOSPC ? "the disk is full" : r == -EROFS ? "read-only" :
+		     r == -ECONNRESET || r == -ECONNREFUSED ? "the database cannot be reached" :
 		     "write error");
 }
 

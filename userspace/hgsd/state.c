@@ -7,6 +7,7 @@
  * on the next request.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,7 +385,26 @@ void state_tpm_put(struct tpm_state *t)
 		tpm_state_free(t);
 }
 
+/*
+ * Reloads one at a time (an admin change's and the change feed's): a
+ * slower reload that read the store earlier must not install its older
+ * snapshot over a newer one.
+ */
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int reload(struct hgsd *h);
+
 int state_reload(struct hgsd *h)
+{
+	int r;
+
+	pthread_mutex_lock(&reload_lock);
+	r = reload(h);
+	pthread_mutex_unlock(&reload_lock);
+	return r;
+}
+
+static int reload(struct hgsd *h)
 {
 	_cleanup_(tpm_state_freep) struct tpm_state *tpm = NULL;
 	struct host_entry *hosts = NULL, *old;

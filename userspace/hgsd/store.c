@@ -62,6 +62,13 @@ struct store {
 };
 
 static void *event_writer(void *arg);
+static void set_health(struct store *st, int r, size_t n);
+
+void store_note_failure(struct store *st, int r)
+{
+	if (r && r != -EEXIST && r != -ENOENT && r != -EBUSY)
+		set_health(st, r, 0);
+}
 
 const struct db_ops *store_backend(const char *target, const char **rest)
 {
@@ -280,6 +287,41 @@ static int query_text(struct db *db, const char *sql, const char *const *args,
 	return 0;
 }
 
+int store_db_run(struct db *db, const char *sql, const char *const *args)
+{
+	return run(db, sql, args);
+}
+
+int store_db_row(struct db *db, const char *sql, const char *const *args, json_t **row)
+{
+	return query_row(db, sql, args, row);
+}
+
+int store_db_begin(struct db *db)
+{
+	return db_begin(db);
+}
+
+int store_db_end(struct db *db, int r)
+{
+	if (!r)
+		r = exec(db, "COMMIT");
+	if (r)
+		exec(db, "ROLLBACK");
+	return r;
+}
+
+struct db *store_lock(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	return st->db;
+}
+
+void store_unlock(struct store *st)
+{
+	pthread_mutex_unlock(&st->lock);
+}
+
 /* Column @name of @row as an integer (0 if absent or NULL). */
 static long long col_int(json_t *row, const char *name)
 {
@@ -346,6 +388,12 @@ static int change_locked(struct db *db, const char *who, const char *action,
 		exec(db, "ROLLBACK");
 		audit_refusal(db, who, action, detail, r);
 		return r;
+	}
+	/* the change feed: every node reloads its snapshot (change_feed.c) */
+	if (run(db, "UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE name = 'change_seq'",
+		NULL) != 1) {
+		exec(db, "ROLLBACK");
+		return log_errno(-EIO, "store", "step=\"bumping the change feed\" action=%s", action);
 	}
 	if (audit_row(db, who, action, detail, "ok") || exec(db, "COMMIT")) {
 		exec(db, "ROLLBACK");

@@ -192,4 +192,38 @@ json_t *store_list(struct store *st, enum store_list which, long limit);
 /* How many hosts are registered, and enabled; 0 or -errno. */
 int store_host_counts(struct store *st, long *registered, long *enabled);
 
+/*
+ * What the nodes of a cluster share (store_shared.c): the same on both
+ * backends. Times are wall-clock milliseconds (store_now_ms()).
+ */
+long long store_now_ms(void);
+/* A 32-byte secret every node reads the same (made by the first to ask). */
+int store_shared_secret(struct store *st, const char *name, uint8_t out[32]);
+/* Spend a nonce's session once: 0, -EEXIST (spent already, on any node), -errno. */
+int store_nonce_spend(struct store *st, const uint8_t session[16], long long expires_ms);
+
+/* A TPM challenge between the challenge call and the attest call. */
+#define STORE_AK_HEX_MAX	(2 * 1024 + 1)
+struct store_challenge {
+	uint8_t session[16];
+	char host[65];
+	char ek_fpr[65];
+	char ak_hex[STORE_AK_HEX_MAX];	/* the AK's TPM2B_PUBLIC */
+	char secret_hex[65];		/* the credential: wiped when done */
+	unsigned int pcr_mask;
+	long long expires_ms;
+};
+
+/*
+ * Keep @c; a host with @per_host challenges loses its oldest; -EBUSY
+ * when @max are outstanding.
+ */
+int store_challenge_put(struct store *st, const struct store_challenge *c,
+			unsigned int per_host, unsigned int max);
+/* Take (delete) @session's challenge: 0, -ENOENT if unknown or expired. */
+int store_challenge_take(struct store *st, const uint8_t session[16],
+			 struct store_challenge *out);
+/* The change feed: bumped by every admin change (change_feed.c watches it). */
+int store_change_seq(struct store *st, long long *seq);
+
 #endif /* HGSD_STORE_H */

@@ -76,4 +76,19 @@ int store_dialect_pg(struct store *st);
 json_t *store_rows(struct store *st, const char *sql, long limit);
 int store_count(struct store *st, const char *sql, long *out);
 
+/*
+ * For the other store*.c files: the admin connection under the store's
+ * lock, one statement (rows changed, or -errno), the first row (-ENOENT
+ * if none), a write transaction and its end (commit if @r is 0, else
+ * roll back).
+ */
+struct db *store_lock(struct store *st);
+void store_unlock(struct store *st);
+int store_db_run(struct db *db, const char *sql, const char *const *args);
+int store_db_row(struct db *db, const char *sql, const char *const *args, json_t **row);
+int store_db_begin(struct db *db);
+int store_db_end(struct db *db, int r);
+/* A write of the shared state failed (-errno): the store's health says so. */
+void store_note_failure(struct store *st, int r);
+
 #endif /* HGSD_STORE_DB_H */

@@ -106,6 +106,22 @@ const char *const store_migrations_sqlite[] = {
 	"  enabled INTEGER NOT NULL DEFAULT 1, added_at INTEGER NOT NULL,\n"
 	"  updated_at INTEGER NOT NULL);\n"
 	"INSERT INTO settings VALUES ('platform_types', 'emulated,sev-snp,nitro', strftime('%s','now'));\n",
+	/*
+	 * 7 -> 8: what the nodes of a cluster share (store_shared.c): secrets
+	 * made by the first node that needs them (the nonce MAC key), spent
+	 * nonces until they expire, TPM challenges between the challenge and
+	 * the attest call, and the change feed's sequence number (every admin
+	 * change bumps it; every node reloads its snapshot when it moves).
+	 */
+	"CREATE TABLE shared_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+	"CREATE TABLE spent_nonces (session TEXT PRIMARY KEY, expires INTEGER NOT NULL);\n"
+	"CREATE INDEX spent_nonces_expires ON spent_nonces(expires);\n"
+	"CREATE TABLE tpm_challenges (\n"
+	"  session TEXT PRIMARY KEY, host TEXT NOT NULL, ek_fpr TEXT NOT NULL,\n"
+	"  ak TEXT NOT NULL, secret TEXT NOT NULL, pcr_mask INTEGER NOT NULL,\n"
+	"  created INTEGER NOT NULL, expires INTEGER NOT NULL);\n"
+	"CREATE INDEX tpm_challenges_host ON tpm_challenges(host, created);\n"
+	"INSERT INTO settings VALUES ('change_seq', '0', strftime('%s','now'));\n",
 };
 
 /*
@@ -191,6 +207,16 @@ const char *const store_migrations_pg[] = {
 	"  enabled INTEGER NOT NULL DEFAULT 1, added_at BIGINT NOT NULL,\n"
 	"  updated_at BIGINT NOT NULL);\n"
 	"INSERT INTO settings VALUES ('platform_types', 'emulated,sev-snp,nitro', " PG_NOW ");\n",
+	/* 7 -> 8 */
+	"CREATE TABLE shared_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+	"CREATE TABLE spent_nonces (session TEXT PRIMARY KEY, expires BIGINT NOT NULL);\n"
+	"CREATE INDEX spent_nonces_expires ON spent_nonces(expires);\n"
+	"CREATE TABLE tpm_challenges (\n"
+	"  session TEXT PRIMARY KEY, host TEXT NOT NULL, ek_fpr TEXT NOT NULL,\n"
+	"  ak TEXT NOT NULL, secret TEXT NOT NULL, pcr_mask BIGINT NOT NULL,\n"
+	"  created BIGINT NOT NULL, expires BIGINT NOT NULL);\n"
+	"CREATE INDEX tpm_challenges_host ON tpm_challenges(host, created);\n"
+	"INSERT INTO settings VALUES ('change_seq', '0', " PG_NOW ");\n",
 };
 
 const int store_schema_latest = (int)ARRAY_SIZE(store_migrations_sqlite);

@@ -70,19 +70,27 @@ struct t_pg *t_hgsd_pg(void)
 	return &pg;
 }
 
-int t_hgsd_store(char *out, size_t len)
+int t_hgsd_on_pg(void)
 {
 	const char *which = getenv("HGSD_TEST_STORE");
-	char name[32], conninfo[900];
+
+	return which && !strcmp(which, "postgresql");
+}
+
+int t_hgsd_store(char *out, size_t len, char name[32])
+{
+	const char *which = getenv("HGSD_TEST_STORE");
+	char conninfo[900];
 
 	out[0] = 0;
+	name[0] = 0;
 	if (!which || !strcmp(which, "sqlite"))
 		return 0;
 	if (strcmp(which, "postgresql")) {
 		fprintf(stderr, "# HGSD_TEST_STORE=%s: sqlite or postgresql\n", which);
 		return -1;
 	}
-	snprintf(name, sizeof(name), "hgsd_%u", ++n_databases);
+	snprintf(name, 32, "hgsd_%u", ++n_databases);
 	if (!t_hgsd_pg() || t_pg_createdb(&pg, name, conninfo, sizeof(conninfo)))
 		return -1;
 	snprintf(out, len, "postgresql:%s", conninfo);
@@ -103,7 +111,7 @@ int t_hgsd_init(struct t_hgsd *h, const char *dir, const char *conf_lines)
 		return -1;
 	strcpy(h->dir, dir);
 	snprintf(log, sizeof(log), "%s.init.log", dir);
-	if (t_hgsd_store(store, sizeof(store)))
+	if (t_hgsd_store(store, sizeof(store), h->pg_db))
 		return -1;
 	pid = spawn_hgsd(h, log, "--init", dir, "--port", "0", store[0] ? "--store" : NULL,
 			 store[0] ? store : NULL);
@@ -146,6 +154,7 @@ int t_hgsd_start(struct t_hgsd *h)
 	snprintf(log, sizeof(log), "%s/hgsd.log", h->dir);
 	snprintf(conf, sizeof(conf), "%s/hgsd.conf", h->dir);
 	unlink(pf);
+	h->port = 0;	/* a restart: wait for the new port file */
 	h->pid = spawn_hgsd(h, log, "-c", conf, NULL, NULL, NULL, NULL);
 	if (h->pid < 0)
 		return -1;
@@ -178,6 +187,26 @@ void t_hgsd_stop(struct t_hgsd *h, int sig)
 	}
 	h->pid = -1;
 	h->port = 0;
+}
+
+int t_hgsd_sql(const struct t_hgsd *h, const char *sql)
+{
+	char db[600];
+	char *const argv[] = { "/usr/bin/sqlite3", db, (char *)sql, NULL };
+	pid_t pid;
+	int st;
+
+	if (h->pg_db[0])
+		return t_pg_sql(&pg, h->pg_db, sql);
+	snprintf(db, sizeof(db), "%s/hgsd.db", h->dir);
+	pid = fork();
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -1;
 }
 
 json_t *t_hgs_call(struct vms_hgs_client *c, const char *path, json_t *req,

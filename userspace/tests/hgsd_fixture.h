@@ -22,6 +22,7 @@ struct t_hgsd {
 	unsigned int port;	/* its HTTPS port while it runs */
 	struct vms_hgs_client *cli;	/* HTTPS, verified against tls.pem */
 	struct vms_hgs_client *adm;	/* the admin socket */
+	char pg_db[32];		/* its PostgreSQL database, "" on SQLite */
 };
 
 /*
@@ -30,7 +31,11 @@ struct t_hgsd {
  * database on this process's PostgreSQL (pg_fixture.h, started at the
  * first call, stopped at exit). 0, or -1 with a line on stderr.
  */
-int t_hgsd_store(char *out, size_t len);
+int t_hgsd_store(char *out, size_t len, char db[32]);
+/* Run @sql on @h's store (sqlite3 or psql), behind its back: 0 or -1. */
+int t_hgsd_sql(const struct t_hgsd *h, const char *sql);
+/* Whether this process's hgsds run on PostgreSQL (HGSD_TEST_STORE). */
+int t_hgsd_on_pg(void);
 /* This process's PostgreSQL (started now if need be), or NULL. */
 struct t_pg *t_hgsd_pg(void);
 
