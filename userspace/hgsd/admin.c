@@ -1018,6 +1018,73 @@ static void baselines_disable(struct hgsd *h, struct request *rq, struct answer 
 	baseline_enable(h, rq, a, 0);
 }
 
+/* {sha256, role}: admin (everything) or reviewer (read only). */
+static void admin_cert_role(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *f = req_str(rq, a, "sha256", 64), *role = f ? req_str(rq, a, "role", 16) : NULL;
+	uint8_t raw[32];
+	char lower[65];
+	int r;
+
+	if (!role)
+		return;
+	if (vms_hex_decode_exact(f, raw, 32)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "field 'sha256' must be the certificate's SHA-256 (64 hex digits)");
+		return;
+	}
+	if (strcmp(role, "admin") && strcmp(role, "reviewer")) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'role' must be admin or reviewer");
+		return;
+	}
+	vms_hex_encode(raw, 32, lower);
+	r = store_admin_cert_role(h->st, lower, role, rq->who);
+	finish(h, a, r, json_pack("{s:s, s:s}", "sha256", lower, "role", role));
+	log_info("admin", "who=\"%s\" action=admin-cert-role sha256=%s role=%s result=%s",
+		 rq->who, lower, role, vms_hgs_reason_name(a->reason));
+}
+
+/*
+ * GET audit?since=ID&limit=N: the rows after ID, oldest first, with
+ * their node and hashes (shieldctl hgs audit verify pages through them);
+ * without arguments the newest 200, newest first.
+ */
+static int arg_number(struct request *rq, struct answer *a, const char *name,
+		      long long min, long long max, long long *out)
+{
+	const char *v = json_string_value(json_object_get(rq->args, name));
+	char *end;
+
+	if (!v)
+		return 0;
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	if (!*v || *end || errno || *out < min || *out > max) {
+		answer_failf(a, HGS_R_INVALID_REQUEST, "argument '%s' must be a number from %lld to %lld",
+			     name, min, max);
+		return -1;
+	}
+	return 1;
+}
+
+static void audit_show(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	long long since = 0, limit = 1000;
+	int s = arg_number(rq, a, "since", 0, INT64_MAX, &since);
+	int l = s < 0 ? -1 : arg_number(rq, a, "limit", 1, 10000, &limit);
+	json_t *rows;
+
+	if (s < 0 || l < 0)
+		return;
+	rows = s || l ? store_audit_since(h->st, since, (long)limit) :
+	       store_list(h->st, STORE_LIST_AUDIT, 0);
+	if (!rows) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	answer_ok(a, json_pack("{s:o}", "audit", rows));
+}
+
 static void admin_cert_revoke(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	admin_cert_set(h, rq, a, "revoked");
@@ -1043,7 +1110,6 @@ static const struct admin_list admin_lists[] = {
 	{ "workers", "workers", STORE_LIST_WORKERS },
 	{ "guardians", "guardians", STORE_LIST_GUARDIANS },
 	{ "admin-certs", "admin_certs", STORE_LIST_ADMIN_CERTS },
-	{ "audit", "audit", STORE_LIST_AUDIT },
 	{ "events", "events", STORE_LIST_EVENTS },
 };
 
@@ -1084,6 +1150,8 @@ static const struct admin_route admin_routes[] = {
 	{ "POST", "guardians/remove", guardian_remove, 0 },
 	{ "POST", "admin-certs/revoke", admin_cert_revoke, 0 },
 	{ "POST", "admin-certs/allow", admin_cert_allow, 0 },
+	{ "POST", "admin-certs/role", admin_cert_role, 0 },
+	{ "GET", "audit", audit_show, 0 },
 	{ "GET", BASELINE_SHOW, baseline_show, 1 },
 	{ "POST", "baselines/add", baseline_add, 0 },
 	{ "POST", "baselines/enable", baselines_enable, 0 },
@@ -1105,10 +1173,30 @@ static int route_matches(const struct admin_route *rt, const char *method, const
 	return rt->prefix ? !strncmp(p, rt->path, strlen(rt->path)) : !strcmp(p, rt->path);
 }
 
+/*
+ * Roles: every GET reads, every POST changes something. A reviewer may
+ * read; a change needs the admin role, and its refusal says so and is
+ * audited.
+ */
+static int role_allows(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	if (rq->role == ADMIN_ROLE_ADMIN ||
+	    (rq->role == ADMIN_ROLE_REVIEWER && !strcmp(rq->method, "GET")))
+		return 1;
+	store_audit(h->st, rq->who, "denied", rq->url, "refused-missing-role-admin");
+	answer_failf(a, HGS_R_ADMIN_NOT_AUTHORIZED,
+		     "this changes HGS and needs the admin role; %s has the %s role (read only)",
+		     rq->who, rq->role == ADMIN_ROLE_REVIEWER ? "reviewer" : "no");
+	return 0;
+}
+
 void handle_admin(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	const char *p = rq->url + strlen(ADMIN_PREFIX);
 	size_t i;
+
+	if (!role_allows(h, rq, a))
+		return;
 
 	for (i = 0; i < ARRAY_SIZE(admin_routes); i++) {
 		if (route_matches(&admin_routes[i], rq->method, p)) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "keyrelease.h"
@@ -29,6 +30,8 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	snprintf(c->admin_socket, sizeof(c->admin_socket), "%s/admin.sock", dir);
 	c->admin_uids[0] = 0;
 	c->n_admin_uids = 1;
+	if (gethostname(c->node_name, sizeof(c->node_name) - 1) || !c->node_name[0])
+		strcpy(c->node_name, "hgsd");
 	c->threads = 2;
 	c->max_connections = 512;
 	c->max_connections_per_ip = 256;
@@ -61,8 +64,8 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	snprintf(c->db_file, sizeof(c->db_file), "%s/hgsd.db", dir);
 }
 
-/* A comma list of uids; blanks after a comma are list layout. */
-static int parse_uids(struct hgsd_config *c, const char *v)
+/* A comma list of uids into @uids (@n of them); blanks after a comma are list layout. */
+static int parse_uid_list(unsigned int *uids, unsigned int *n, const char *v)
 {
 	char buf[256], why[VMS_CONF_WHY_MAX], *save = NULL, *tok;
 	unsigned long x;
@@ -70,15 +73,20 @@ static int parse_uids(struct hgsd_config *c, const char *v)
 	if (strlen(v) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, v);
-	c->n_admin_uids = 0;
+	*n = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		tok += strspn(tok, " \t");
-		if (c->n_admin_uids == HGSD_MAX_ADMIN_UIDS ||
+		if (*n == HGSD_MAX_ADMIN_UIDS ||
 		    vms_conf_uint(tok, 0, UINT_MAX - 1, &x, why))
 			return -EINVAL;
-		c->admin_uids[c->n_admin_uids++] = (unsigned int)x;
+		uids[(*n)++] = (unsigned int)x;
 	}
-	return c->n_admin_uids ? 0 : -EINVAL;
+	return *n ? 0 : -EINVAL;
+}
+
+static int parse_uids(struct hgsd_config *c, const char *v)
+{
+	return parse_uid_list(c->admin_uids, &c->n_admin_uids, v);
 }
 
 /* An absolute path, or empty for none. */
@@ -244,6 +252,21 @@ static int set_key(void *ctx, const char *k, const char *v, char *why)
 	if (!strcmp(k, "tpm_ek_roots"))
 		return set_optional_path(c->tpm_ek_roots,
 					 sizeof(c->tpm_ek_roots), v, why);
+	if (!strcmp(k, "reviewer_uids")) {
+		c->n_reviewer_uids = 0;
+		if (*v && parse_uid_list(c->reviewer_uids, &c->n_reviewer_uids, v))
+			return vms_conf_bad(why, "must be empty or a comma list of 1 to %d numeric uids, digits only",
+					    HGSD_MAX_ADMIN_UIDS);
+		return 0;
+	}
+	if (!strcmp(k, "node_name")) {
+		if (!*v || strlen(v) >= sizeof(c->node_name) ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(v))
+			return vms_conf_bad(why, "must be 1 to %zu letters, digits, '.', '-' or '_'",
+					    sizeof(c->node_name) - 1);
+		strcpy(c->node_name, v);
+		return 0;
+	}
 	if (!strcmp(k, "admin_uids")) {
 		if (parse_uids(c, v))
 			return vms_conf_bad(why, "must be a comma list of 1 to %d numeric uids, digits only",

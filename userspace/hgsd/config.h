@@ -24,6 +24,10 @@ struct hgsd_config {
 	char admin_client_ca[HGSD_PATH_MAX];	/* "" = no admin over HTTPS */
 	unsigned int admin_uids[HGSD_MAX_ADMIN_UIDS];
 	unsigned int n_admin_uids;
+	/* uids with the reviewer role on the admin socket: read only */
+	unsigned int reviewer_uids[HGSD_MAX_ADMIN_UIDS];
+	unsigned int n_reviewer_uids;
+	char node_name[65];		/* in audit rows; default the host name */
 	unsigned int threads;
 	unsigned int max_connections;
 	unsigned int max_connections_per_ip;

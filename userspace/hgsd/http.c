@@ -98,6 +98,28 @@ static void client_source(struct MHD_Connection *conn, uint8_t src[16])
 	}
 }
 
+/* One query-string argument into the object @cls (the last of a name holds). */
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *value)
+{
+	(void)kind;
+	if (key && strlen(key) < 64 && value && strlen(value) < 256)
+		json_object_set_new(cls, key, json_string(value));
+	return MHD_YES;
+}
+
+/* The query string's arguments (GET /v1/admin/audit?since=N&limit=N), or NULL. */
+static json_t *query_args(struct MHD_Connection *conn)
+{
+	json_t *o = json_object();
+
+	if (o && MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, o) > 64) {
+		json_decref(o);
+		return json_object();	/* more than 64: none kept */
+	}
+	return o;
+}
+
 /* ---- who is an admin ---- */
 
 static int peer_is_admin(struct hgsd *h, struct MHD_Connection *conn,
@@ -116,11 +138,17 @@ static int peer_is_admin(struct hgsd *h, struct MHD_Connection *conn,
 	rq->peer_uid = cred.uid;
 	snprintf(rq->who, sizeof(rq->who), "uid=%u pid=%d", (unsigned int)cred.uid,
 		 (int)cred.pid);
+	rq->role = ADMIN_ROLE_ADMIN;
 	if (cred.uid == 0)
 		return 1;
 	for (i = 0; i < h->cfg.n_admin_uids; i++)
 		if (h->cfg.admin_uids[i] == cred.uid)
 			return 1;
+	rq->role = ADMIN_ROLE_REVIEWER;
+	for (i = 0; i < h->cfg.n_reviewer_uids; i++)
+		if (h->cfg.reviewer_uids[i] == cred.uid)
+			return 1;
+	rq->role = ADMIN_ROLE_NONE;
 	return 0;
 }
 
@@ -210,7 +238,7 @@ static enum vms_hgs_reason tls_client_admin(struct hgsd *h, struct MHD_Connectio
 					    struct request *rq, struct answer *a)
 {
 	_cleanup_(X509_freep) X509 *c = NULL;
-	char cn[80], fpr[VMS_FPR_HEX_LEN], state[16], safe_cn[80];
+	char cn[80], fpr[VMS_FPR_HEX_LEN], state[16], role[16], safe_cn[80];
 	struct policy pol;
 	const char *why;
 
@@ -226,8 +254,12 @@ static enum vms_hgs_reason tls_client_admin(struct hgsd *h, struct MHD_Connectio
 		return HGS_R_INTERNAL_ERROR;
 	log_safe(cn, safe_cn, sizeof(safe_cn));
 	snprintf(rq->who, sizeof(rq->who), "cert=%.20s sha256=%.16s", safe_cn, fpr);
-	if (store_admin_cert_seen(h->st, fpr, safe_cn, state, sizeof(state)))
+	if (store_admin_cert_seen(h->st, fpr, safe_cn, state, sizeof(state), role, sizeof(role)))
 		return HGS_R_INTERNAL_ERROR;	/* fail closed */
+	rq->role = !strcmp(role, "admin") ? ADMIN_ROLE_ADMIN :
+		   !strcmp(role, "reviewer") ? ADMIN_ROLE_REVIEWER : ADMIN_ROLE_NONE;
+	if (rq->role == ADMIN_ROLE_NONE)
+		return HGS_R_ADMIN_NOT_AUTHORIZED;
 	if (!strcmp(state, "revoked"))
 		return HGS_R_ADMIN_CERT_REVOKED;
 	state_policy(h, &pol);
@@ -475,13 +507,17 @@ static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection 
 		return send_answer(conn, &a);
 	}
 	client_source(conn, rq.src);
-	if (strcmp(method, "POST") || !parse_body(c, &rq, &a)) {
+	rq.args = query_args(conn);
+	if (!rq.args) {
+		answer_fail(&a, HGS_R_INTERNAL_ERROR, NULL);
+	} else if (strcmp(method, "POST") || !parse_body(c, &rq, &a)) {
 		if (!routes_is_admin(url) || admin_authorized(h, conn, &rq, &a)) {
 			rq.admin_ok = routes_is_admin(url);
 			routes_dispatch(h, &rq, &a);
 		}
 		json_decref(rq.body);
 	}
+	json_decref(rq.args);
 	if (h->cfg.log_requests && a.reason != HGS_PASSED)
 		log_info("request", "method=%s path=%s result=%s", method,
 			 log_safe(url, sbuf, sizeof(sbuf)), vms_hgs_reason_name(a.reason));

@@ -202,6 +202,7 @@ static int create_store(const struct hgsd_config *cfg, const char *guardian_pem)
 	if (r)
 		return log_errno(r, "init", "step=\"creating the store\" store=%s",
 				 config_store_shown(cfg));
+	store_set_node(st, cfg->node_name);
 	r = store_guardian_add(st, "hgs-guardian-1", guardian_pem, 1, "hgsd --init");
 	if (r)
 		return log_errno(r, "init", "step=\"storing the first guardian\" store=%s",

@@ -128,6 +128,7 @@ static int start(struct hgsd *h)
 	if (r)
 		return log_errno(r, "start", "step=\"opening the store\" store=%s",
 				 config_store_shown(&h->cfg));
+	store_set_node(h->st, h->cfg.node_name);
 	r = keys_load_public(h);
 	if (r)
 		return log_errno(r, "start", "step=\"loading the public keys\"");

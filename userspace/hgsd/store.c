@@ -33,6 +33,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_db.h"
+#include "vms_audit_chain.h"
 #include "vms_compiler.h"
 
 struct event;
@@ -333,15 +334,40 @@ static void now_text(char buf[24])
 	snprintf(buf, 24, "%lld", (long long)time(NULL));
 }
 
+/* This node's name in the audit rows it writes (store_set_node()). */
+static char node_name[65];
+
+void store_set_node(struct store *st, const char *name)
+{
+	(void)st;
+	snprintf(node_name, sizeof(node_name), "%s", name);
+}
+
+/*
+ * An audit row, chained to the one before (vms_audit_chain.h). Inside a
+ * write transaction, which every writer serialises on, so no two rows
+ * ever claim the same predecessor.
+ */
 static int audit_row(struct db *db, const char *who, const char *action,
 		     const char *detail, const char *result)
 {
-	char now[24];
-	const char *const args[] = { now, who, action, detail, result, NULL };
+	char now[24], prev[VMS_AUDIT_HASH_HEX] = "", hash[VMS_AUDIT_HASH_HEX];
+	const char *const args[] = { now, node_name, who, action, detail, result, prev, hash,
+				     NULL };
+	struct vms_audit_row row = { .node = node_name, .who = who, .action = action,
+				     .detail = detail, .result = result, .prev_hash = prev };
+	int r;
 
-	now_text(now);
-	return run(db, "INSERT INTO audit(at, who, action, detail, result) VALUES (?,?,?,?,?)",
-		   args) == 1 ? 0 : -EIO;
+	row.at = (long long)time(NULL);
+	snprintf(now, sizeof(now), "%lld", row.at);
+	r = query_text(db, "SELECT hash FROM audit ORDER BY id DESC LIMIT 1", NULL, prev,
+		       sizeof(prev));
+	if (r && r != -ENOENT)
+		return r;
+	if (vms_audit_row_hash(&row, hash))
+		return -EIO;
+	return run(db, "INSERT INTO audit(at, node, who, action, detail, result, prev_hash, hash)\n"
+		   "VALUES (?,?,?,?,?,?,?,?)", args) == 1 ? 0 : -EIO;
 }
 
 /*
@@ -420,7 +446,9 @@ int store_audit(struct store *st, const char *who, const char *action,
 	int r;
 
 	pthread_mutex_lock(&st->lock);
-	r = audit_row(st->db, who, action, detail, result);
+	r = db_begin(st->db);
+	if (!r)
+		r = store_db_end(st->db, audit_row(st->db, who, action, detail, result));
 	pthread_mutex_unlock(&st->lock);
 	return r;
 }
@@ -1122,7 +1150,7 @@ int store_guardian_pem(struct store *st, const char *name, char **pem, int *enab
 }
 
 int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject,
-			  char *state, size_t len)
+			  char *state, size_t len, char *role, size_t role_len)
 {
 	char now[24];
 	const char *const ins[] = { fpr, subject, now, now, now, NULL };
@@ -1137,6 +1165,9 @@ int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject
 		"  subject = CASE WHEN subject = '' THEN excluded.subject ELSE subject END", ins);
 	if (r >= 0)
 		r = query_text(st->db, "SELECT state FROM admin_certs WHERE fpr = ?", q, state, len);
+	if (r >= 0)
+		r = query_text(st->db, "SELECT role FROM admin_certs WHERE fpr = ?", q, role,
+			       role_len);
 	pthread_mutex_unlock(&st->lock);
 	return r < 0 ? r : 0;
 }
@@ -1159,6 +1190,34 @@ static int admin_cert_fn(struct db *db, const void *p)
 	now_text(now);
 	return run(db, "INSERT INTO admin_certs(fpr, subject, state, updated_at) VALUES (?,'',?,?) ON CONFLICT(fpr) DO UPDATE SET state = ?, updated_at = ?",
 		   ins) == 1 ? 0 : -EIO;
+}
+
+static int admin_cert_role_fn(struct db *db, const void *p)
+{
+	const struct kv_arg *kv = p;	/* a = fpr, b = role */
+	const char *const q[] = { kv->a, NULL };
+	char now[24], cur[16];
+	const char *const upd[] = { kv->b, now, kv->a, NULL };
+	int r;
+
+	r = query_text(db, "SELECT role FROM admin_certs WHERE fpr = ?", q, cur, sizeof(cur));
+	if (r)
+		return r;	/* -ENOENT: a certificate never seen */
+	if (!strcmp(cur, kv->b))
+		return -EEXIST;
+	now_text(now);
+	return run(db, "UPDATE admin_certs SET role = ?, updated_at = ? WHERE fpr = ?", upd) == 1 ?
+		0 : -EIO;
+}
+
+int store_admin_cert_role(struct store *st, const char *fpr, const char *role,
+			  const char *who)
+{
+	struct kv_arg kv = { fpr, role, 0, NULL, NULL };
+	char detail[120];
+
+	snprintf(detail, sizeof(detail), "sha256=%s role=%s", fpr, role);
+	return change(st, who, "admin-cert-role", detail, admin_cert_role_fn, &kv);
 }
 
 int store_admin_cert_set(struct store *st, const char *fpr, const char *state,
@@ -1278,8 +1337,7 @@ static void flush_events(struct store *st)
 static long prune_chunk(struct store *st, const char *table, const char *rule,
 			const char *where_sql, long long arg)
 {
-	char sql[256], detail[128], now[24], arg_text[24];
-	const char *const audit_args[] = { now, detail, NULL };
+	char sql[256], detail[128], arg_text[24];
 	const char *const args[] = { arg_text, NULL };
 	long n;
 
@@ -1294,10 +1352,8 @@ static long prune_chunk(struct store *st, const char *table, const char *rule,
 		return -EIO;
 	}
 	if (n > 0) {
-		now_text(now);
 		snprintf(detail, sizeof(detail), "table=%s rule=%s rows=%ld", table, rule, n);
-		if (run(st->log, "INSERT INTO audit(at, who, action, detail, result) VALUES (?, 'hgsd retention', 'retention-prune', ?, 'ok')",
-			audit_args) != 1) {
+		if (audit_row(st->log, "hgsd retention", "retention-prune", detail, "ok")) {
 			exec(st->log, "ROLLBACK");
 			return -EIO;
 		}

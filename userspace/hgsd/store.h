@@ -110,10 +110,13 @@ int store_guardian_remove(struct store *st, const char *name, const char *who);
 int store_guardian_pem(struct store *st, const char *name, char **pem, int *enabled);
 /*
  * Record an admin client certificate; its state ("seen", "allowed",
- * "revoked") in @state.
+ * "revoked") in @state, its role ("admin", "reviewer") in @role.
  */
 int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject,
-			  char *state, size_t len);
+			  char *state, size_t len, char *role, size_t role_len);
+/* @role "admin" or "reviewer"; -ENOENT for a certificate never seen. */
+int store_admin_cert_role(struct store *st, const char *fpr, const char *role,
+			  const char *who);
 /* @state "allowed" or "revoked"; -EPERM: it is revoked (for good). */
 int store_admin_cert_set(struct store *st, const char *fpr, const char *state,
 			 const char *who);
@@ -144,8 +147,16 @@ int store_platform_remove(struct store *st, const char *name, const char *who);
 int store_platform_get(struct store *st, const char *id, struct store_platform *out);
 /* Prune events and audit rows from now on, in the event writer thread. */
 void store_set_retention(struct store *st, const struct retention *r);
+/* The node name audit rows carry (node_name, default the host name). */
+void store_set_node(struct store *st, const char *name);
+/* An audit row, chained to the previous one (lib/hgs/vms_audit_chain.h). */
 int store_audit(struct store *st, const char *who, const char *action,
 		const char *detail, const char *result);
+/*
+ * Audit rows with an id above @since, oldest first, at most @limit
+ * (1 - 10000), with their node and hashes: the chain, page by page.
+ */
+json_t *store_audit_since(struct store *st, long long since, long limit);
 void store_event(struct store *st, const char *kind, const char *host,
 		 const char *substatus, const char *detail);
 /*

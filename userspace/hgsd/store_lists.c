@@ -42,9 +42,9 @@ static const struct list_sql lists[STORE_LIST_COUNT] = {
 	[STORE_LIST_GUARDIANS] = {
 		"SELECT name, is_primary, enabled, created_at, certificates FROM guardians ORDER BY name" },
 	[STORE_LIST_ADMIN_CERTS] = {
-		"SELECT fpr AS sha256, subject, state, first_seen, last_seen, updated_at FROM admin_certs ORDER BY COALESCE(first_seen, updated_at), fpr" },
+		"SELECT fpr AS sha256, subject, state, role, first_seen, last_seen, updated_at FROM admin_certs ORDER BY COALESCE(first_seen, updated_at), fpr" },
 	[STORE_LIST_AUDIT] = {
-		"SELECT id, at, who, action, detail, result FROM audit ORDER BY id DESC LIMIT CAST(? AS INTEGER)", NULL, 200 },
+		"SELECT id, at, node, who, action, detail, result FROM audit ORDER BY id DESC LIMIT CAST(? AS INTEGER)", NULL, 200 },
 	[STORE_LIST_EVENTS] = {
 		"SELECT id, at, kind, host, result, detail FROM events ORDER BY id DESC LIMIT CAST(? AS INTEGER)", NULL, 200 },
 	[STORE_LIST_WORKER_HISTORY] = {
@@ -83,6 +83,26 @@ json_t *store_list(struct store *st, enum store_list which, long limit)
 	l = &lists[which];
 	sql = store_dialect_pg(st) && l->pg ? l->pg : l->common;
 	return store_rows(st, sql, l->limit ? (limit > 0 ? limit : l->limit) : 0);
+}
+
+json_t *store_audit_since(struct store *st, long long since, long limit)
+{
+	char s[24], n[24];
+	const char *const args[] = { s, n, NULL };
+	json_t *rows = NULL;
+	struct db *db;
+	int r;
+
+	if (limit < 1 || limit > 10000)
+		return NULL;
+	snprintf(s, sizeof(s), "%lld", since);
+	snprintf(n, sizeof(n), "%ld", limit);
+	db = store_lock(st);
+	r = db->ops->query(db, "SELECT id, at, node, who, action, detail, result, prev_hash, hash\n"
+			   "FROM audit WHERE id > CAST(? AS INTEGER) ORDER BY id LIMIT CAST(? AS INTEGER)",
+			   args, &rows, NULL);
+	store_unlock(st);
+	return r ? NULL : rows;
 }
 
 int store_host_counts(struct store *st, long *registered, long *enabled)

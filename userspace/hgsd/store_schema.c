@@ -122,6 +122,18 @@ const char *const store_migrations_sqlite[] = {
 	"  created INTEGER NOT NULL, expires INTEGER NOT NULL);\n"
 	"CREATE INDEX tpm_challenges_host ON tpm_challenges(host, created);\n"
 	"INSERT INTO settings VALUES ('change_seq', '0', strftime('%s','now'));\n",
+	/*
+	 * 8 -> 9: roles and a tamper-evident audit. Admin certificates carry
+	 * a role (admin: everything; reviewer: read only); every audit row
+	 * names the node that wrote it and carries the previous row's hash
+	 * and its own (lib/hgs/audit_chain.c). Rows from before have none:
+	 * the chain starts at the first row that has one.
+	 */
+	"ALTER TABLE admin_certs ADD COLUMN role TEXT NOT NULL DEFAULT 'admin'\n"
+	"  CHECK (role IN ('admin', 'reviewer'));\n"
+	"ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';\n",
 };
 
 /*
@@ -217,6 +229,12 @@ const char *const store_migrations_pg[] = {
 	"  created BIGINT NOT NULL, expires BIGINT NOT NULL);\n"
 	"CREATE INDEX tpm_challenges_host ON tpm_challenges(host, created);\n"
 	"INSERT INTO settings VALUES ('change_seq', '0', " PG_NOW ");\n",
+	/* 8 -> 9 */
+	"ALTER TABLE admin_certs ADD COLUMN role TEXT NOT NULL DEFAULT 'admin'\n"
+	"  CHECK (role IN ('admin', 'reviewer'));\n"
+	"ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';\n",
 };
 
 const int store_schema_latest = (int)ARRAY_SIZE(store_migrations_sqlite);

@@ -265,7 +265,7 @@ static int group_setup(void **state)
 		return -1;
 	strcat(dir, "/hgs");
 	if (t_hgsd_init(&hgsd, dir, "nonce_ttl_s = 2\nthreads = 2\n"
-			"connection_timeout_s = 2\n"))
+			"connection_timeout_s = 2\nreviewer_uids = 65533\nnode_name = node-t\n"))
 		return -1;
 	start_hgsd();
 	/* The tenant: an owner guardian, and HGS's guardian from metadata. */
@@ -1529,6 +1529,181 @@ static void test_second_hgsd_on_busy_port(void **state)
 	json_decref(r);
 }
 
+/* The admin API's reads and writes, for the role tests. */
+static const char *const reads[] = {
+	"status", "policy", "hosts", "baselines", "tpm/digests", "tpm/ima-keys", "platforms",
+	"workers", "workers/history", "guardians", "admin-certs", "audit", "events",
+};
+static const char *const writes[] = {
+	"policy/set", "hosts/add", "hosts/enable", "hosts/disable", "hosts/remove",
+	"workers/add", "workers/enable", "workers/disable", "guardians/add",
+	"guardians/primary", "guardians/disable", "guardians/enable", "guardians/remove",
+	"admin-certs/revoke", "admin-certs/allow", "admin-certs/role", "baselines/add",
+	"baselines/enable", "baselines/disable", "tpm/digests/add", "tpm/digests/remove",
+	"tpm/ima-keys/add", "tpm/ima-keys/remove", "platforms/add", "platforms/enable",
+	"platforms/disable", "platforms/remove",
+};
+
+/* As uid 65533 (reviewer_uids): 0 if every read passes and every write is refused. */
+static int reviewer_child(const char *sock)
+{
+	struct vms_hgs_client *c;
+	char path[96];
+	size_t i;
+
+	if (setgid(65533) || setuid(65533) || vms_hgs_client_open(&c, NULL, NULL, sock))
+		return 2;
+	for (i = 0; i < ARRAY_SIZE(reads); i++) {
+		json_t *r = NULL;
+		long http = 0;
+
+		snprintf(path, sizeof(path), "/v1/admin/%s", reads[i]);
+		if (vms_hgs_call(c, path, NULL, &http, &r) || http != 200) {
+			fprintf(stderr, "# reviewer: GET %s: HTTP %ld\n", path, http);
+			return 3;
+		}
+		json_decref(r);
+	}
+	for (i = 0; i < ARRAY_SIZE(writes); i++) {
+		const char *detail;
+		json_t *r = NULL;
+		long http = 0;
+
+		snprintf(path, sizeof(path), "/v1/admin/%s", writes[i]);
+		if (vms_hgs_call(c, path, json_pack("{s:s, s:s}", "name", "host1", "value", "1"),
+				 &http, &r) || http != 403 ||
+		    strcmp(vms_hgs_substatus(r), "AdminNotAuthorized")) {
+			fprintf(stderr, "# reviewer: POST %s: HTTP %ld %s\n", path, http,
+				vms_hgs_substatus(r));
+			return 4;
+		}
+		detail = json_string_value(json_object_get(r, "detail"));
+		if (!detail || !strstr(detail, "needs the admin role") || !strstr(detail, "reviewer")) {
+			fprintf(stderr, "# reviewer: POST %s: detail '%s'\n", path,
+				detail ? detail : "");
+			return 5;
+		}
+		json_decref(r);
+	}
+	vms_hgs_client_close(c);
+	return 0;
+}
+
+/*
+ * A reviewer (reviewer_uids) reads everything and changes nothing: every
+ * write is refused naming the missing role, audited, and the store is
+ * as it was.
+ */
+static void test_reviewer_role(void **state)
+{
+	char sock[128], top[64];
+	json_t *before, *after, *a, *row;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	snprintf(sock, sizeof(sock), "%s/admin.sock", dir);
+	snprintf(top, sizeof(top), "%.*s", (int)(strlen(dir) - 4), dir);
+	before = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	assert_int_equal(chmod(top, 0711), 0);
+	assert_int_equal(chmod(dir, 0711), 0);
+	assert_int_equal(chmod(sock, 0666), 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(reviewer_child(sock));
+	waitpid(pid, &st, 0);
+	chmod(sock, 0600);
+	chmod(dir, 0700);
+	chmod(top, 0700);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	after = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	assert_true(json_equal(before, after));
+	json_decref(before);
+	json_decref(after);
+	a = t_hgs_call(adm, "/v1/admin/audit", NULL, 200, "Passed");
+	row = json_array_get(json_object_get(a, "audit"), 0);
+	assert_string_equal(json_string_value(json_object_get(row, "result")),
+			    "refused-missing-role-admin");
+	assert_non_null(strstr(json_string_value(json_object_get(row, "who")), "uid=65533"));
+	assert_string_equal(json_string_value(json_object_get(row, "node")), "node-t");
+	json_decref(a);
+}
+
+/* `shieldctl hgs audit verify`: its exit status, its output in @out. */
+static int audit_verify(char *out, size_t len)
+{
+	const char *bin = getenv("SHIELDCTL_BIN");
+	char cmd[1024], log[128];
+	uint8_t *text = NULL;
+	size_t n = 0;
+	int r;
+
+	snprintf(log, sizeof(log), "%.*s/verify.log", (int)(strlen(dir) - 4), dir);
+	snprintf(cmd, sizeof(cmd), "%s hgs --socket %s/admin.sock audit verify > %s 2>&1",
+		 bin ? bin : "../build/bin/shieldctl", dir, log);
+	r = run_cmd(cmd);
+	out[0] = 0;
+	if (!vms_read_file(log, 1 << 16, &text, &n)) {
+		snprintf(out, len, "%.*s", (int)n, (char *)text);
+		free(text);
+	}
+	return r;
+}
+
+/*
+ * The audit log is a hash chain: it verifies; a row edited behind
+ * hgsd's back is named; put back, the chain verifies again; a row
+ * removed is found at the row after it.
+ */
+static void test_audit_chain_verify(void **state)
+{
+	char out[4096], sql[1024], want[128], detail[512];
+	json_t *a, *row;
+	long long id;
+
+	(void)state;
+	assert_int_equal(audit_verify(out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "audit chain: "));
+	a = t_hgs_call(adm, "/v1/admin/audit?since=0&limit=2", NULL, 200, "Passed");
+	assert_int_equal(json_array_size(json_object_get(a, "audit")), 2);
+	row = json_array_get(json_object_get(a, "audit"), 1);	/* oldest first */
+	id = json_integer_value(json_object_get(row, "id"));
+	snprintf(detail, sizeof(detail), "%s", json_string_value(json_object_get(row, "detail")));
+	assert_int_equal(json_string_length(json_object_get(row, "hash")), 64);
+	assert_string_equal(json_string_value(json_object_get(row, "prev_hash")),
+			    json_string_value(json_object_get(json_array_get(
+				json_object_get(a, "audit"), 0), "hash")));
+	json_decref(a);
+
+	snprintf(sql, sizeof(sql), "UPDATE audit SET detail = 'nothing to see' WHERE id = %lld", id);
+	assert_int_equal(t_hgsd_sql(&hgsd, sql), 0);
+	assert_int_equal(audit_verify(out, sizeof(out)), 1);
+	snprintf(want, sizeof(want), "row %lld: its contents do not match its hash", id);
+	if (!strstr(out, want))
+		fail_msg("no '%s' in: %s", want, out);
+
+	snprintf(sql, sizeof(sql), "UPDATE audit SET detail = '%s' WHERE id = %lld", detail, id);
+	assert_null(strchr(detail, '\''));
+	assert_int_equal(t_hgsd_sql(&hgsd, sql), 0);
+	assert_int_equal(audit_verify(out, sizeof(out)), 0);
+
+	set_policy("require_module_sig", "0");	/* a row after it, whatever ran before */
+	snprintf(sql, sizeof(sql), "DELETE FROM audit WHERE id = %lld", id);
+	assert_int_equal(t_hgsd_sql(&hgsd, sql), 0);
+	assert_int_equal(audit_verify(out, sizeof(out)), 1);
+	snprintf(want, sizeof(want), "previous-row hash does not match row %lld", id - 1);
+	if (!strstr(out, want))
+		fail_msg("no '%s' in: %s", want, out);
+	/* bad arguments: refused by name */
+	json_decref(t_hgs_call(adm, "/v1/admin/audit?since=x", NULL, 400, "InvalidRequest"));
+	json_decref(t_hgs_call(adm, "/v1/admin/audit?limit=0", NULL, 400, "InvalidRequest"));
+}
+
 static void test_crash_safety(void **state)
 {
 	int fds[2], st, acked = 0, found = 0;
@@ -1655,6 +1830,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_start_failure_names_step),
 		cmocka_unit_test(test_second_hgsd_on_busy_port),
+		cmocka_unit_test(test_reviewer_role),
+		cmocka_unit_test(test_audit_chain_verify),
 		cmocka_unit_test(test_crash_safety),
 	};
 
