@@ -43,6 +43,7 @@ struct pg_db {
 	struct db base;
 	PGconn *c;
 	int down;	/* the connection was lost: said once, until it is back */
+	int durable;	/* commits wait for the WAL flush (admin changes) */
 };
 
 static PGconn *conn(struct db *db)
@@ -101,7 +102,8 @@ static int ensure_conn(struct pg_db *d)
 	if (d->down)
 		log_info("store", "backend=postgresql msg=\"the database is reachable again\"");
 	d->down = 0;
-	PQclear(PQexec(d->c, "SET client_min_messages = warning"));
+	PQclear(PQexec(d->c, d->durable ? "SET client_min_messages = warning" :
+			"SET client_min_messages = warning; SET synchronous_commit = off"));
 	return 0;
 }
 
@@ -293,11 +295,11 @@ static int pg_open(const char *target, int durable, struct db **out)
 	char msg[200];
 	int r;
 
-	(void)durable;	/* every commit is durable (synchronous_commit as configured) */
 	*out = NULL;
 	if (!d)
 		return -ENOMEM;
 	d->base.ops = &store_pg_ops;
+	d->durable = durable;
 	d->c = PQconnectdbParams(keys, vals, 1);
 	if (!d->c || PQstatus(d->c) != CONNECTION_OK) {
 		first_line(d->c ? PQerrorMessage(d->c) : "out of memory", msg, sizeof(msg));
@@ -312,6 +314,14 @@ static int pg_open(const char *target, int durable, struct db **out)
 		    "  one INTEGER PRIMARY KEY CHECK (one = 1), version INTEGER NOT NULL);\n"
 		    "INSERT INTO hgsd_schema VALUES (1, 0) ON CONFLICT DO NOTHING;\n"
 		    "SELECT pg_advisory_unlock(" WRITE_LOCK ");");
+	/*
+	 * The events connection commits without waiting for the WAL flush,
+	 * as SQLite's synchronous=NORMAL: a crash of the database machine may
+	 * lose the last few events, a crash of hgsd none (each is committed
+	 * before it is served). Admin changes wait for the flush.
+	 */
+	if (!r && !durable)
+		r = pg_exec(&d->base, "SET synchronous_commit = off");
 	if (r) {
 		pg_close(&d->base);
 		return r;
