@@ -1085,6 +1085,41 @@ static void audit_show(struct hgsd *h, struct request *rq, struct answer *a)
 	answer_ok(a, json_pack("{s:o}", "audit", rows));
 }
 
+/* GET backup: the store's state tables, one consistent snapshot. */
+static void backup_show(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	json_t *b = store_backup(h->st);
+
+	if (!b) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, "the store could not be read for a backup");
+		return;
+	}
+	answer_ok(a, json_pack("{s:o}", "backup", b));
+	log_info("admin", "who=\"%s\" action=backup result=Passed", rq->who);
+}
+
+/* POST restore {backup}: merged by the rules of store_backup.c. */
+static void restore(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	json_t *b = json_object_get(rq->body, "backup");
+	long added = 0;
+	int r;
+
+	if (!json_is_object(b)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'backup' must be what GET /v1/admin/backup answered");
+		return;
+	}
+	r = store_restore(h->st, b, rq->who, &added);
+	if (r == -EINVAL)
+		answer_fail(a, HGS_R_INVALID_REQUEST, "not an HGS backup (format vmshield-hgs-backup-1)");
+	else if (r == -EPROTONOSUPPORT)
+		answer_fail(a, HGS_R_INVALID_REQUEST, "the backup's schema is newer than this hgsd's: upgrade hgsd first");
+	else
+		finish(h, a, r, json_pack("{s:I}", "rows_added", (json_int_t)added));
+	log_info("admin", "who=\"%s\" action=restore rows_added=%ld result=%s", rq->who, added,
+		 vms_hgs_reason_name(a->reason));
+}
+
 static void admin_cert_revoke(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	admin_cert_set(h, rq, a, "revoked");
@@ -1152,6 +1187,8 @@ static const struct admin_route admin_routes[] = {
 	{ "POST", "admin-certs/allow", admin_cert_allow, 0 },
 	{ "POST", "admin-certs/role", admin_cert_role, 0 },
 	{ "GET", "audit", audit_show, 0 },
+	{ "GET", "backup", backup_show, 0 },
+	{ "POST", "restore", restore, 0 },
 	{ "GET", BASELINE_SHOW, baseline_show, 1 },
 	{ "POST", "baselines/add", baseline_add, 0 },
 	{ "POST", "baselines/enable", baselines_enable, 0 },

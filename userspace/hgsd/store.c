@@ -440,6 +440,12 @@ static int change(struct store *st, const char *who, const char *action,
 	return r;
 }
 
+int store_change(struct store *st, const char *who, const char *action,
+		 const char *detail, int (*fn)(struct db *db, const void *arg), const void *arg)
+{
+	return change(st, who, action, detail, fn, arg);
+}
+
 int store_audit(struct store *st, const char *who, const char *action,
 		const char *detail, const char *result)
 {

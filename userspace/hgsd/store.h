@@ -234,6 +234,16 @@ int store_challenge_put(struct store *st, const struct store_challenge *c,
 /* Take (delete) @session's challenge: 0, -ENOENT if unknown or expired. */
 int store_challenge_take(struct store *st, const uint8_t session[16],
 			 struct store_challenge *out);
+/*
+ * Backup and restore (store_backup.c, which says the rules): the state
+ * tables read in one consistent snapshot, as JSON; a restore merges one
+ * in a single admin change and never lowers a counter, never brings
+ * back a revoked host or certificate, never re-enables a spent nonce.
+ * Restore: 0, -EINVAL (not a backup), -EPROTONOSUPPORT (a newer
+ * schema), -errno; rows added in *@added.
+ */
+json_t *store_backup(struct store *st);
+int store_restore(struct store *st, json_t *backup, const char *who, long *added);
 /* The change feed: bumped by every admin change (change_feed.c watches it). */
 int store_change_seq(struct store *st, long long *seq);
 

@@ -88,6 +88,12 @@ int store_db_run(struct db *db, const char *sql, const char *const *args);
 int store_db_row(struct db *db, const char *sql, const char *const *args, json_t **row);
 int store_db_begin(struct db *db);
 int store_db_end(struct db *db, int r);
+/*
+ * An admin change (store.c): a write transaction, @fn, the change feed
+ * bumped, the audit row; a refusal (-EEXIST etc.) audited alone.
+ */
+int store_change(struct store *st, const char *who, const char *action,
+		 const char *detail, int (*fn)(struct db *db, const void *arg), const void *arg);
 /* A write of the shared state failed (-errno): the store's health says so. */
 void store_note_failure(struct store *st, int r);
 

@@ -317,6 +317,57 @@ static int hgs_audit_verify(const struct shieldctl_call *c)
 	return 0;
 }
 
+/* FILE: the store's state as JSON (0600), online and consistent. */
+static int hgs_backup(const struct shieldctl_call *c)
+{
+	_cleanup_(vms_json_decrefp) json_t *resp = NULL;
+	_cleanup_(vms_freep) char *text = NULL;
+	const char *what = "hgs backup";
+	json_t *b;
+	int r;
+
+	if (admin_call(c, what, "/v1/admin/backup", NULL, &resp))
+		return 1;
+	b = json_object_get(resp, "backup");
+	text = b ? json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (!text)
+		return shieldctl_fail(what, "hgsd's answer holds no backup");
+	r = vms_write_file_atomic(c->args[0], text, strlen(text), 0600, VMS_WRITE_NOCLOBBER);
+	if (r)
+		return shieldctl_fail(what, "cannot write %s: %s", c->args[0], strerror(-r));
+	printf("backup of schema %lld written to %s (%zu bytes)\n",
+	       (long long)json_integer_value(json_object_get(b, "schema_version")), c->args[0],
+	       strlen(text));
+	return 0;
+}
+
+static void print_restored(const struct shieldctl_call *c, json_t *resp)
+{
+	printf("restored %s: %lld rows added; counters kept at their highest, revocations kept, hosts the store did not hold come back disabled\n",
+	       c->args[0], (long long)json_integer_value(json_object_get(resp, "rows_added")));
+}
+
+/* FILE: merged into the store (hgsd's rules: nothing goes back). */
+static int hgs_restore(const struct shieldctl_call *c)
+{
+	_cleanup_(vms_freep) uint8_t *text = NULL;
+	const char *what = "hgs restore";
+	json_error_t err;
+	json_t *b;
+	size_t len;
+	int r;
+
+	r = vms_read_file(c->args[0], 256 << 20, &text, &len);
+	if (r)
+		return shieldctl_fail(what, "cannot read %s: %s", c->args[0], strerror(-r));
+	b = json_loadb((const char *)text, len, 0, &err);
+	if (!b)
+		return shieldctl_fail(what, "%s is not JSON (line %d: %s)", c->args[0], err.line,
+				      err.text);
+	return admin_show(c, what, "/v1/admin/restore", json_pack("{s:o}", "backup", b),
+			  print_restored);
+}
+
 static int hgs_events(const struct shieldctl_call *c)
 {
 	return admin_show(c, "hgs events", "/v1/admin/events", NULL, NULL);
@@ -956,6 +1007,15 @@ static const struct shieldctl_cmd hgs_cmds[] = {
 	  "an edited, removed or inserted row is named",
 	  0, 0, hgs_audit_verify },
 	{ "events", "", "recent attestations and releases", 0, 0, hgs_events },
+	{ "backup", "FILE",
+	  "the store's state, online and consistent, as\n"
+	  "JSON (0600; an existing FILE is kept)",
+	  1, 1, hgs_backup },
+	{ "restore", "FILE",
+	  "merge a backup into the store: counters never\n"
+	  "go down, revocations stay, spent nonces stay\n"
+	  "spent, hosts it lacks come back disabled",
+	  1, 1, hgs_restore },
 };
 
 #undef LIST

@@ -1704,6 +1704,147 @@ static void test_audit_chain_verify(void **state)
 	json_decref(t_hgs_call(adm, "/v1/admin/audit?limit=0", NULL, 400, "InvalidRequest"));
 }
 
+/* shieldctl hgs @verb @file: its exit status, its output in @out. */
+static int shieldctl_hgs(const char *verb, const char *file, char *out, size_t len)
+{
+	const char *bin = getenv("SHIELDCTL_BIN");
+	char cmd[1024], log[128];
+	uint8_t *text = NULL;
+	size_t n = 0;
+	int r;
+
+	snprintf(log, sizeof(log), "%.*s/shieldctl.log", (int)(strlen(dir) - 4), dir);
+	snprintf(cmd, sizeof(cmd), "%s hgs --socket %s/admin.sock %s %s > %s 2>&1",
+		 bin ? bin : "../build/bin/shieldctl", dir, verb, file, log);
+	r = run_cmd(cmd);
+	out[0] = 0;
+	if (!vms_read_file(log, 1 << 16, &text, &n)) {
+		snprintf(out, len, "%.*s", (int)n, (char *)text);
+		free(text);
+	}
+	return r;
+}
+
+/* Row @key = @value of table @table in a fresh backup (a new reference), or NULL. */
+static json_t *backup_row(const char *table, const char *key, const char *value)
+{
+	json_t *b = t_hgs_call(adm, "/v1/admin/backup", NULL, 200, "Passed"), *row, *found = NULL;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(json_object_get(b, "backup"), "tables"),
+					   table), i, row)
+		if (!strcmp(json_string_value(json_object_get(row, key)) ?: "", value))
+			found = json_incref(row);
+	json_decref(b);
+	return found;
+}
+
+static long long setting_of(const char *name)
+{
+	json_t *row = backup_row("settings", "name", name);
+	long long v;
+
+	assert_non_null(row);
+	v = atoll(json_string_value(json_object_get(row, "value")));
+	json_decref(row);
+	return v;
+}
+
+/*
+ * Backup, more changes, restore: a host revoked after the backup stays
+ * revoked, a host removed after it comes back disabled, counters (TPM
+ * clock, worker policy version, revocation cut-off) do not go back, a
+ * nonce spent after it stays spent, a revoked admin certificate stays
+ * revoked. A file that is not a backup changes nothing.
+ */
+static void test_backup_restore(void **state)
+{
+	static const char fpr[] =
+		"ab00000000000000000000000000000000000000000000000000000000000001";
+	char file[128], bad[128], out[4096], session[33];
+	long long wpv, cutoff;
+	struct host h1, h2, h3;
+	struct nonce n;
+	json_t *row;
+
+	(void)state;
+	snprintf(file, sizeof(file), "%.*s/hgs.backup", (int)(strlen(dir) - 4), dir);
+	snprintf(bad, sizeof(bad), "%.*s/not.backup", (int)(strlen(dir) - 4), dir);
+	host_new(&h1, "bk-keep", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	host_new(&h2, "bk-revoked", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	host_new(&h3, "bk-removed", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	add_host(h1.name, h1.key);
+	add_host(h2.name, h2.key);
+	add_host(h3.name, h3.key);
+	assert_int_equal(t_hgsd_sql(&hgsd, "INSERT INTO tpm_clock VALUES ('bk-keep', 1000, 5, 1, 0)"), 0);
+	unlink(file);
+	assert_int_equal(shieldctl_hgs("backup", file, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "backup of schema"));
+
+	/* after the backup */
+	admin_name("/v1/admin/hosts/disable", "bk-revoked");
+	admin_name("/v1/admin/hosts/remove", "bk-removed");
+	assert_int_equal(t_hgsd_sql(&hgsd, "UPDATE tpm_clock SET clock = 2000, reset_count = 6 WHERE host = 'bk-keep'"), 0);
+	{
+		char hex[65];
+		uint8_t d[32];
+
+		t_random(d, 32);
+		vms_hex_encode(d, 32, hex);
+		t_hgs_call_ok(adm, "/v1/admin/workers/add",
+			      json_pack("{s:s, s:s}", "digest", hex, "description", "after backup"));
+	}
+	set_policy("revocation_cutoff", "now");
+	t_hgs_call_ok(adm, "/v1/admin/admin-certs/revoke", json_pack("{s:s}", "sha256", fpr));
+	wpv = setting_of("worker_policy_version");
+	cutoff = setting_of("revocation_cutoff");
+	{
+		char report[VMS_REPORT_MAX];
+
+		get_nonce(&n);
+		report_of(&h1, h1.epk, report, sizeof(report));
+		json_decref(t_hgs_call(cli, "/v1/attest",
+				       attest_req(&h1, h1.key, &n, n.session, h1.epk, report), 200,
+				       "Passed"));
+		snprintf(session, sizeof(session), "%s", n.session);	/* hex */
+	}
+
+	/* a file that is not a backup: refused, nothing changes */
+	assert_int_equal(t_write_text(bad, "{\"tables\": {}}"), 0);
+	assert_int_equal(shieldctl_hgs("restore", bad, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "not an HGS backup"));
+
+	assert_int_equal(shieldctl_hgs("restore", file, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "rows added"));
+	row = backup_row("hosts", "name", "bk-revoked");
+	assert_int_equal(json_integer_value(json_object_get(row, "enabled")), 0);
+	json_decref(row);
+	row = backup_row("hosts", "name", "bk-removed");	/* back, but disabled */
+	assert_non_null(row);
+	assert_int_equal(json_integer_value(json_object_get(row, "enabled")), 0);
+	json_decref(row);
+	attest_expect(&h3, "HostDisabled", 403);
+	row = backup_row("hosts", "name", "bk-keep");
+	assert_int_equal(json_integer_value(json_object_get(row, "enabled")), 1);
+	json_decref(row);
+	row = backup_row("tpm_clock", "host", "bk-keep");
+	assert_int_equal(json_integer_value(json_object_get(row, "clock")), 2000);
+	assert_int_equal(json_integer_value(json_object_get(row, "reset_count")), 6);
+	json_decref(row);
+	assert_true(setting_of("worker_policy_version") == wpv);
+	assert_true(setting_of("revocation_cutoff") == cutoff);
+	row = backup_row("admin_certs", "fpr", fpr);
+	assert_string_equal(json_string_value(json_object_get(row, "state")), "revoked");
+	json_decref(row);
+	row = backup_row("spent_nonces", "session", session);
+	assert_non_null(row);
+	json_decref(row);
+	set_policy("revocation_cutoff", "0");
+	host_free(&h1);
+	host_free(&h2);
+	host_free(&h3);
+}
+
 static void test_crash_safety(void **state)
 {
 	int fds[2], st, acked = 0, found = 0;
@@ -1832,6 +1973,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_second_hgsd_on_busy_port),
 		cmocka_unit_test(test_reviewer_role),
 		cmocka_unit_test(test_audit_chain_verify),
+		cmocka_unit_test(test_backup_restore),
 		cmocka_unit_test(test_crash_safety),
 	};
 
