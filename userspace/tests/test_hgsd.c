@@ -1845,6 +1845,49 @@ static void test_backup_restore(void **state)
 	host_free(&h3);
 }
 
+/*
+ * POST /v1/host/status: what an agent polls. A certificate of an enabled
+ * host is honored; once the host is disabled (or the cut-off passes it)
+ * it is not, with the reason; a bad certificate is refused by name.
+ */
+static void test_host_status(void **state)
+{
+	struct host h;
+	json_t *r;
+	char *cert;
+
+	(void)state;
+	host_new(&h, "status-host", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	add_host(h.name, h.key);
+	cert = attest_host(&h);
+	r = t_hgs_call(cli, "/v1/host/status", json_pack("{s:s}", "health_certificate", cert),
+		       200, "Passed");
+	assert_string_equal(json_string_value(json_object_get(r, "host")), "status-host");
+	assert_true(json_is_true(json_object_get(r, "honored")));
+	json_decref(r);
+	admin_name("/v1/admin/hosts/disable", h.name);
+	json_decref(t_hgs_call(cli, "/v1/host/status",
+			       json_pack("{s:s}", "health_certificate", cert), 403, "HostDisabled"));
+	admin_name("/v1/admin/hosts/enable", h.name);
+	set_policy("revocation_cutoff", "now");
+	sleep(1);	/* the cut-off is in seconds: certificates issued before it */
+	json_decref(t_hgs_call(cli, "/v1/host/status",
+			       json_pack("{s:s}", "health_certificate", cert), 403,
+			       "HealthCertificateRevoked"));
+	set_policy("revocation_cutoff", "0");
+	json_decref(t_hgs_call(cli, "/v1/host/status",
+			       json_pack("{s:s}", "health_certificate", "AAAA"), 400,
+			       "HealthCertificateMalformed"));
+	detail_has(t_hgs_call(cli, "/v1/host/status", json_object(), 400, "InvalidRequest"),
+		   "field 'health_certificate' is missing");
+	/* hosts' endpoint: not on the admin socket */
+	json_decref(t_hgs_call(adm, "/v1/host/status",
+			       json_pack("{s:s}", "health_certificate", cert), 405,
+			       "MethodNotAllowed"));
+	free(cert);
+	host_free(&h);
+}
+
 static void test_crash_safety(void **state)
 {
 	int fds[2], st, acked = 0, found = 0;
@@ -1974,6 +2017,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reviewer_role),
 		cmocka_unit_test(test_audit_chain_verify),
 		cmocka_unit_test(test_backup_restore),
+		cmocka_unit_test(test_host_status),
 		cmocka_unit_test(test_crash_safety),
 	};
 
