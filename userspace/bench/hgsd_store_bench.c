@@ -94,8 +94,8 @@ static void init_node(struct node *n, int on_pg)
 			die("createdb");
 		snprintf(store, sizeof(store), "--store 'postgresql:%s'", conninfo);
 	}
-	snprintf(cmd, sizeof(cmd), "%s --init %s --port 0 %s >/dev/null 2>&1 && "
-		 "printf 'threads = 1\\nlog_requests = 0\\nchallenge_rate_per_source = 0\\n' >> %s/hgsd.conf",
+	snprintf(cmd, sizeof(cmd),
+		 "%s --init %s --port 0 %s >/dev/null 2>&1 && printf 'threads = 1\\nlog_requests = 0\\nchallenge_rate_per_source = 0\\n' >> %s/hgsd.conf",
 		 bin, n->dir, store, n->dir);
 	if (system(cmd))
 		die("hgsd --init");

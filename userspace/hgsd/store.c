@@ -1428,7 +1428,7 @@ static long prune_table(struct store *st, const char *table, unsigned int max_ag
 			if (last == -EIO)
 				return -EIO;
 			if (!keep)	/* audit_max_rows = 1: only the pruning's row stays */
-				last = (long long)1 << 62;
+				last = 1LL << 62;
 			do {
 				n = prune_chunk(st, table, rule, "id <= ?", last);
 				total += n > 0 ? n : 0;

@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "store_db.h"
+#include "vms_compiler.h"
 
 /* pg_advisory_xact_lock's key for write transactions: "hgsd". */
 #define WRITE_LOCK	"1751610212"
@@ -169,11 +170,10 @@ static int placeholders(const char *sql, char *out, size_t len)
 			out[o++] = *sql;
 			continue;
 		}
-		if (sql[1] >= '1' && sql[1] <= '9') {
-			snprintf(num, sizeof(num), "$");
-		} else {
+		if (sql[1] >= '1' && sql[1] <= '9')
+			snprintf(num, sizeof(num), "$");	/* ?N: its digits follow */
+		else
 			snprintf(num, sizeof(num), "$%d", ++n);
-		}
 		k = strlen(num);
 		if (o + k >= len)
 			return -E2BIG;
@@ -290,7 +290,7 @@ static int pg_open(const char *target, int durable, struct db **out)
 		"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
 		"keepalives_count", "application_name", "dbname", NULL
 	};
-	const char *vals[] = { "5", "1", "5", "2", "2", "hgsd", target, NULL };
+	const char *vals[ARRAY_SIZE(keys)] = { "5", "1", "5", "2", "2", "hgsd", NULL, NULL };
 	struct pg_db *d = calloc(1, sizeof(*d));
 	char msg[200];
 	int r;
@@ -300,6 +300,7 @@ static int pg_open(const char *target, int durable, struct db **out)
 		return -ENOMEM;
 	d->base.ops = &store_pg_ops;
 	d->durable = durable;
+	vals[6] = target;	/* dbname, expanded: the target's words override the defaults */
 	d->c = PQconnectdbParams(keys, vals, 1);
 	if (!d->c || PQstatus(d->c) != CONNECTION_OK) {
 		first_line(d->c ? PQerrorMessage(d->c) : "out of memory", msg, sizeof(msg));
