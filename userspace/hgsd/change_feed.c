@@ -8,7 +8,9 @@
  * notification sent while a node was reconnecting would be), and the
  * bound is the poll interval, which the cluster test measures. A read
  * is one indexed row; at the default 200 ms that is 5 small reads a
- * second per node. While the store cannot be read the last snapshot
+ * second per node. A snapshot records the sequence it was read at
+ * (state.c), so a change this node made, and reloaded for at once,
+ * is not reloaded a second time. While the store cannot be read the last snapshot
  * stays (releases and attestations then fail closed at their durable
  * event, store.c) and the failure is logged once.
  */
@@ -27,7 +29,6 @@ static pthread_t feed;
 static pthread_mutex_t feed_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t feed_cond = PTHREAD_COND_INITIALIZER;
 static int feed_running, feed_stop;
-static long long seen_seq;
 
 /* Wait @ms or until stopped; 1 if stopped. */
 static int wait_ms(unsigned int ms)
@@ -69,7 +70,8 @@ static void *follow(void *arg)
 		if (failing)
 			log_info("change-feed", "msg=\"reading the store's changes again\"");
 		failing = 0;
-		if (seq == seen_seq)
+		/* reloaded already at or after it (an admin change on this node) */
+		if (seq <= __atomic_load_n(&h->snapshot_seq, __ATOMIC_ACQUIRE))
 			continue;
 		/* reloaded as of at least seq: a change after the read is seen next time */
 		r = state_reload(h);
@@ -79,18 +81,14 @@ static void *follow(void *arg)
 			continue;
 		}
 		log_info("change-feed", "seq=%lld msg=\"snapshot reloaded\"", seq);
-		seen_seq = seq;
 	}
 	return NULL;
 }
 
 int change_feed_start(struct hgsd *h)
 {
-	int r = store_change_seq(h->st, &seen_seq);
+	int r = pthread_create(&feed, NULL, follow, h);
 
-	if (r)
-		return r;
-	r = pthread_create(&feed, NULL, follow, h);
 	if (r)
 		return -r;
 	feed_running = 1;

@@ -12,7 +12,7 @@
 
 struct hgsd;
 
-/* After the first state_reload(); 0 or -errno. */
+/* 0 or -errno. A snapshot records the sequence it was read at (state.c). */
 int change_feed_start(struct hgsd *h);
 void change_feed_stop(void);
 

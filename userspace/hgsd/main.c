@@ -132,7 +132,7 @@ static int start(struct hgsd *h)
 	r = keys_load_public(h);
 	if (r)
 		return log_errno(r, "start", "step=\"loading the public keys\"");
-	/* the feed's position first: a change made meanwhile is reloaded again */
+	/* reloads whenever the store's change sequence passes the snapshot's */
 	r = change_feed_start(h);
 	if (r)
 		return log_errno(r, "start", "step=\"following the store's change feed\"");

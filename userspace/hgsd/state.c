@@ -406,6 +406,7 @@ int state_reload(struct hgsd *h)
 
 static int reload(struct hgsd *h)
 {
+	long long seq = -1;
 	_cleanup_(tpm_state_freep) struct tpm_state *tpm = NULL;
 	struct host_entry *hosts = NULL, *old;
 	struct tpm_state *old_tpm;
@@ -413,6 +414,9 @@ static int reload(struct hgsd *h)
 	struct policy p;
 	int r;
 
+	/* the feed's position first: the snapshot is at least as new as it */
+	if (store_change_seq(h->st, &seq))
+		seq = -1;
 	r = load_policy(h->st, &p);
 	if (r)
 		return r;
@@ -431,6 +435,8 @@ static int reload(struct hgsd *h)
 	h->pol = p;
 	h->tpm = VMS_TAKE_PTR(tpm);
 	pthread_rwlock_unlock(&h->lock);
+	if (seq >= 0)
+		__atomic_store_n(&h->snapshot_seq, seq, __ATOMIC_RELEASE);
 	hosts_free(old, old_n);
 	state_tpm_put(old_tpm);
 	return 0;
