@@ -406,11 +406,11 @@ int state_reload(struct hgsd *h)
 
 static int reload(struct hgsd *h)
 {
-	long long seq = -1;
 	_cleanup_(tpm_state_freep) struct tpm_state *tpm = NULL;
 	struct host_entry *hosts = NULL, *old;
 	struct tpm_state *old_tpm;
 	size_t n = 0, old_n;
+	long long seq = -1;
 	struct policy p;
 	int r;
 
