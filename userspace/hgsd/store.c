@@ -47,7 +47,8 @@ struct store {
 	const struct db_ops *ops;
 	struct db *db;		/* admin changes, reads */
 	struct db *log;		/* events, written by the writer thread */
-	pthread_mutex_t lock, log_lock;
+	struct db *quick;	/* nonce spends, TPM challenges: as durable as events */
+	pthread_mutex_t lock, log_lock, quick_lock;
 	pthread_cond_t log_cond;
 	pthread_t writer;
 	int writer_started, stopping;
@@ -165,6 +166,7 @@ int store_open(const char *target, struct store **out)
 		return -ENOMEM;
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->log_lock, NULL);
+	pthread_mutex_init(&st->quick_lock, NULL);
 	pthread_cond_init(&st->log_cond, NULL);
 	pthread_cond_init(&st->done_cond, NULL);
 	st->ops = store_backend(target, &rest);
@@ -177,6 +179,8 @@ int store_open(const char *target, struct store **out)
 	if (r)
 		return r;
 	r = st->ops->open(rest, 0, &st->log);
+	if (!r)
+		r = st->ops->open(rest, 0, &st->quick);
 	if (r)
 		return r;
 	r = pthread_create(&st->writer, NULL, event_writer, st);
@@ -205,8 +209,11 @@ void store_close(struct store *st)
 		st->ops->close(st->db);
 	if (st->log)
 		st->ops->close(st->log);
+	if (st->quick)
+		st->ops->close(st->quick);
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->log_lock);
+	pthread_mutex_destroy(&st->quick_lock);
 	free(st);
 }
 
@@ -321,6 +328,17 @@ struct db *store_lock(struct store *st)
 void store_unlock(struct store *st)
 {
 	pthread_mutex_unlock(&st->lock);
+}
+
+struct db *store_lock_quick(struct store *st)
+{
+	pthread_mutex_lock(&st->quick_lock);
+	return st->quick;
+}
+
+void store_unlock_quick(struct store *st)
+{
+	pthread_mutex_unlock(&st->quick_lock);
 }
 
 /* Column @name of @row as an integer (0 if absent or NULL). */

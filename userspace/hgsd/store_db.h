@@ -84,6 +84,14 @@ int store_count(struct store *st, const char *sql, long *out);
  */
 struct db *store_lock(struct store *st);
 void store_unlock(struct store *st);
+/*
+ * The connection for the shared state written on the request path
+ * (nonce spends, TPM challenges): committed before the answer, as
+ * durable as events (SQLite synchronous=NORMAL, PostgreSQL
+ * synchronous_commit off), under its own lock.
+ */
+struct db *store_lock_quick(struct store *st);
+void store_unlock_quick(struct store *st);
 int store_db_run(struct db *db, const char *sql, const char *const *args);
 int store_db_row(struct db *db, const char *sql, const char *const *args, json_t **row);
 int store_db_begin(struct db *db);

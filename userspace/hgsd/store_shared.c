@@ -10,7 +10,11 @@
  *   - TPM challenges, taken (deleted and returned in one statement) by
  *     the attest call on whichever node it reaches: single use;
  *   - the change feed's sequence number (bumped by every admin change).
- * Times here are wall-clock milliseconds (nodes keep NTP time).
+ * Times here are wall-clock milliseconds (nodes keep NTP time). Spends
+ * and challenges go through the store's quick connection: committed
+ * before the answer, as durable as events (a crash of the database
+ * machine may lose the last few; then a nonce of the last few seconds
+ * could be replayed within its TTL).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,14 +83,14 @@ int store_nonce_spend(struct store *st, const uint8_t session[16], long long exp
 
 	vms_hex_encode(session, 16, hex);
 	int_text(expires_ms, exp);
-	db = store_lock(st);
+	db = store_lock_quick(st);
 	r = store_db_run(db, "INSERT INTO spent_nonces(session, expires) VALUES (?, ?) ON CONFLICT DO NOTHING",
 			 ins);
 	if (r >= 0 && !(__atomic_add_fetch(&spends, 1, __ATOMIC_RELAXED) % SWEEP_EVERY)) {
 		int_text((long long)time(NULL) * 1000, now);
 		store_db_run(db, "DELETE FROM spent_nonces WHERE expires < ?", sweep);
 	}
-	store_unlock(st);
+	store_unlock_quick(st);
 	if (r < 0) {
 		store_note_failure(st, r);
 		return r;
@@ -150,7 +154,7 @@ int store_challenge_put(struct store *st, const struct store_challenge *c,
 	int_text(store_now_ms(), created);
 	int_text(c->expires_ms, expires);
 	int_text(c->pcr_mask, mask);
-	db = store_lock(st);
+	db = store_lock_quick(st);
 	r = store_db_begin(db);
 	if (!r) {
 		r = challenge_room(db, c->host, per_host, max);
@@ -159,7 +163,7 @@ int store_challenge_put(struct store *st, const struct store_challenge *c,
 					 "VALUES (?,?,?,?,?,?,?,?)", ins) == 1 ? 0 : -EIO;
 		r = store_db_end(db, r);
 	}
-	store_unlock(st);
+	store_unlock_quick(st);
 	store_note_failure(st, r);
 	return r;
 }
@@ -187,11 +191,11 @@ int store_challenge_take(struct store *st, const uint8_t session[16],
 	int r;
 
 	vms_hex_encode(session, 16, hex);
-	db = store_lock(st);
+	db = store_lock_quick(st);
 	/* one statement: of two nodes taking it at once, one gets it */
 	r = store_db_row(db, "DELETE FROM tpm_challenges WHERE session = ?\n"
 			 "RETURNING host, ek_fpr, ak, secret, pcr_mask, expires", q, &row);
-	store_unlock(st);
+	store_unlock_quick(st);
 	if (r) {
 		store_note_failure(st, r);
 		return r;
