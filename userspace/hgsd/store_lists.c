@@ -21,56 +21,60 @@ struct list_sql {
 
 static const struct list_sql lists[STORE_LIST_COUNT] = {
 	[STORE_LIST_HOSTS] = {
-		"SELECT name, key_alg, key_fpr, ek_fpr, hardware_class, enabled, added_at, updated_at FROM hosts ORDER BY name" },
+		.common = "SELECT name, key_alg, key_fpr, ek_fpr, hardware_class, enabled, added_at, updated_at FROM hosts ORDER BY name" },
 	[STORE_LIST_BASELINES] = {
-		"SELECT b.name, b.version, b.hardware_class, b.enabled, b.sha256, b.added_at,\n"
+		.common = "SELECT b.name, b.version, b.hardware_class, b.enabled, b.sha256, b.added_at,\n"
 		"  b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name) AS in_use,\n"
 		"  json_array_length(json_extract(b.body, '$.events')) AS events\n"
 		"FROM baselines b ORDER BY b.name, b.version",
-		"SELECT b.name, b.version, b.hardware_class, b.enabled, b.sha256, b.added_at,\n"
+		.pg = "SELECT b.name, b.version, b.hardware_class, b.enabled, b.sha256, b.added_at,\n"
 		"  CASE WHEN b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name) THEN 1 ELSE 0 END AS in_use,\n"
 		"  json_array_length(b.body::json -> 'events') AS events\n"
 		"FROM baselines b ORDER BY b.name, b.version" },
 	[STORE_LIST_TPM_DIGESTS] = {
-		"SELECT kind, digest, description, added_at FROM tpm_digests ORDER BY kind, digest" },
+		.common = "SELECT kind, digest, description, added_at FROM tpm_digests ORDER BY kind, digest" },
 	[STORE_LIST_IMA_KEYS] = {
-		"SELECT fpr AS sha256, keyid, key_type, subject, description, added_at FROM ima_keys ORDER BY added_at, fpr" },
+		.common = "SELECT fpr AS sha256, keyid, key_type, subject, description, added_at FROM ima_keys ORDER BY added_at, fpr" },
 	[STORE_LIST_PLATFORMS] = {
-		"SELECT name, type, platform_id, enabled, programs, added_at, updated_at FROM platforms ORDER BY name" },
+		.common = "SELECT name, type, platform_id, enabled, programs, added_at, updated_at FROM platforms ORDER BY name" },
 	[STORE_LIST_WORKERS] = {
-		"SELECT id, digest, description, enabled, added_at, updated_at FROM workers ORDER BY id" },
+		.common = "SELECT id, digest, description, enabled, added_at, updated_at FROM workers ORDER BY id" },
 	[STORE_LIST_GUARDIANS] = {
-		"SELECT name, is_primary, enabled, created_at, certificates FROM guardians ORDER BY name" },
+		.common = "SELECT name, is_primary, enabled, created_at, certificates FROM guardians ORDER BY name" },
 	[STORE_LIST_ADMIN_CERTS] = {
-		"SELECT fpr AS sha256, subject, state, role, first_seen, last_seen, updated_at FROM admin_certs ORDER BY COALESCE(first_seen, updated_at), fpr" },
+		.common = "SELECT fpr AS sha256, subject, state, role, first_seen, last_seen, updated_at FROM admin_certs ORDER BY COALESCE(first_seen, updated_at), fpr" },
 	[STORE_LIST_AUDIT] = {
-		"SELECT id, at, node, who, action, detail, result FROM audit ORDER BY id DESC LIMIT CAST(? AS INTEGER)", NULL, 200 },
+		.common = "SELECT id, at, node, who, action, detail, result FROM audit ORDER BY id DESC LIMIT CAST(? AS INTEGER)",
+		.limit = 200 },
 	[STORE_LIST_EVENTS] = {
-		"SELECT id, at, kind, host, result, detail FROM events ORDER BY id DESC LIMIT CAST(? AS INTEGER)", NULL, 200 },
+		.common = "SELECT id, at, kind, host, result, detail FROM events ORDER BY id DESC LIMIT CAST(? AS INTEGER)",
+		.limit = 200 },
 	[STORE_LIST_WORKER_HISTORY] = {
-		"SELECT version, at, who, change, digests FROM worker_history ORDER BY version DESC" },
+		.common = "SELECT version, at, who, change, digests FROM worker_history ORDER BY version DESC" },
 	[STORE_LIST_RECENT_ATTESTATIONS] = {
-		"SELECT at, host, result, detail FROM events WHERE kind = 'attest' ORDER BY id DESC LIMIT CAST(? AS INTEGER)", NULL, 10 },
+		.common = "SELECT at, host, result, detail FROM events WHERE kind = 'attest' ORDER BY id DESC LIMIT CAST(? AS INTEGER)",
+		.limit = 10 },
 	[STORE_LIST_RECENT_RELEASES] = {
-		"SELECT at, host, result, detail FROM events WHERE kind = 'release' ORDER BY id DESC LIMIT CAST(? AS INTEGER)", NULL, 10 },
+		.common = "SELECT at, host, result, detail FROM events WHERE kind = 'release' ORDER BY id DESC LIMIT CAST(? AS INTEGER)",
+		.limit = 10 },
 	[STORE_LIST_HOST_KEYS] = {
-		"SELECT name, key_alg, public_key, key_fpr, enabled, ek_public, ek_fpr, hardware_class FROM hosts ORDER BY name" },
+		.common = "SELECT name, key_alg, public_key, key_fpr, enabled, ek_public, ek_fpr, hardware_class FROM hosts ORDER BY name" },
 	[STORE_LIST_ENABLED_WORKER_DIGESTS] = {
-		"SELECT digest FROM workers WHERE enabled = 1 ORDER BY id" },
+		.common = "SELECT digest FROM workers WHERE enabled = 1 ORDER BY id" },
 	[STORE_LIST_TPM_MODULE_DIGESTS] = {
-		"SELECT digest FROM tpm_digests WHERE kind = 'module' ORDER BY digest" },
+		.common = "SELECT digest FROM tpm_digests WHERE kind = 'module' ORDER BY digest" },
 	[STORE_LIST_TPM_ALLOWLIST] = {
-		"SELECT digest FROM tpm_digests WHERE kind = 'allow' ORDER BY digest" },
+		.common = "SELECT digest FROM tpm_digests WHERE kind = 'allow' ORDER BY digest" },
 	[STORE_LIST_BASELINES_IN_USE] = {
-		"SELECT b.name, b.enabled, b.body FROM baselines b\n"
+		.common = "SELECT b.name, b.enabled, b.body FROM baselines b\n"
 		"WHERE b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name)\n"
 		"ORDER BY b.name" },
 	[STORE_LIST_IMA_KEY_CERTS] = {
-		"SELECT fpr, cert FROM ima_keys ORDER BY fpr" },
+		.common = "SELECT fpr, cert FROM ima_keys ORDER BY fpr" },
 	[STORE_LIST_ENABLED_GUARDIANS] = {
-		"SELECT name, certificates, is_primary FROM guardians WHERE enabled = 1 ORDER BY is_primary DESC, name" },
+		.common = "SELECT name, certificates, is_primary FROM guardians WHERE enabled = 1 ORDER BY is_primary DESC, name" },
 	[STORE_LIST_DISABLED_GUARDIAN_CERTS] = {
-		"SELECT certificates FROM guardians WHERE enabled = 0" },
+		.common = "SELECT certificates FROM guardians WHERE enabled = 0" },
 };
 
 json_t *store_list(struct store *st, enum store_list which, long limit)
