@@ -27,7 +27,12 @@ PACKAGES=(
 	clang-14 libclang-rt-14-dev
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 	debhelper dh-dkms dpkg-dev fakeroot devscripts lintian scdoc
+	postgresql-15 libpq-dev
 )
+# postgresql-15 and libpq-dev: hgsd's PostgreSQL store (issue 18). The
+# tests start their own PostgreSQL (userspace/tests/pg_fixture.c) and never
+# use a system cluster, so none is made: postgresql-common reads
+# create_main_cluster from createcluster.conf when the package installs.
 # libvirt without libvirt-daemon-system: no system-wide libvirtd, no users,
 # no networks; the fabric's libvirt test (selftests/fabric/tests/
 # 05e-libvirt.sh) starts its own libvirtd inside the guarded host, in a
@@ -51,6 +56,14 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 echo "deps: installing ${#missing[@]} packages: ${missing[*]}"
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+	mkdir -p /etc/postgresql-common
+	conf=/etc/postgresql-common/createcluster.conf
+	if ! grep -qs '^create_main_cluster *= *false' "$conf"; then
+		echo "deps: $conf: create_main_cluster = false (no system-wide PostgreSQL)"
+		echo "create_main_cluster = false" >> "$conf"
+	fi
+fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -74,6 +74,7 @@ struct agent_config {
 	unsigned int request_deadline_s;
 	unsigned int attempt_timeout_s;		/* one HTTPS call */
 	unsigned int max_clients;		/* connections served at once */
+	unsigned int revocation_poll_s;		/* revocation.c; 0 = never ask */
 	int attestation_mode;			/* AGENT_MODE_* */
 	char tpm_tcti[256];			/* tpm2-tss TCTI */
 	char bios_log[AGENT_PATH_MAX];		/* TPM mode: boot event log */
@@ -245,6 +246,12 @@ void release_free(struct agent *a);
 json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 			 uid_t uid, gid_t gid);
 json_t *release_status(struct agent *a);
+
+/* ---- revocation (revocation.c) ---- */
+/* Ask HGS whether this host is revoked; if so revoke every loaded key: 1. */
+int revocation_check(struct agent *a);
+/* The polling thread's body (every revocation_poll_s; 0: returns at once). */
+void *revocation_thread(void *arg);
 
 /* ---- socket server ---- */
 int server_open(struct agent *a);

@@ -49,7 +49,7 @@ static void usage(FILE *f)
 
 static int run(struct agent *a)
 {
-	pthread_t srv, ren;
+	pthread_t srv, ren, rev;
 	sigset_t set;
 	int r, sig, i;
 
@@ -92,6 +92,12 @@ static int run(struct agent *a)
 		pthread_join(srv, NULL);
 		return 1;
 	}
+	if (pthread_create(&rev, NULL, revocation_thread, a)) {
+		agent_request_stop(a);
+		pthread_join(srv, NULL);
+		pthread_join(ren, NULL);
+		return 1;
+	}
 	if (vms_sd_notify("READY=1\nSTATUS=serving") < 0)
 		log_warn("start", "step=\"telling systemd it is ready\" notify_socket=unusable");
 	for (;;) {
@@ -109,6 +115,7 @@ static int run(struct agent *a)
 	pthread_join(srv, NULL);
 	server_close(a);
 	pthread_join(ren, NULL);
+	pthread_join(rev, NULL);
 	for (i = 0; i < STOP_WAIT_S * 10; i++) {
 		unsigned int n;
 

@@ -95,8 +95,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (keys_load_public(h) || state_reload(h) ||
 	    nonce_table_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->nonces) ||
 	    tpm_sessions_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->tpm_sessions) ||
+	    nonce_table_share(h->nonces, h->st) ||
 	    ratelimit_new(0, 1, &h->challenge_rate) || kps_init(h))
 		die("start");
+	tpm_sessions_share(h->tpm_sessions, h->st);
 	return 0;
 }
 

@@ -825,8 +825,7 @@ static void ima_key_remove(struct hgsd *h, struct request *rq, struct answer *a)
 /* Every version of the worker policy with its digest set. */
 static void worker_history_show(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	json_t *rows = store_query(h->st, "SELECT version, at, who, change, digests FROM worker_history ORDER BY version DESC",
-				   0);
+	json_t *rows = store_list(h->st, STORE_LIST_WORKER_HISTORY, 0);
 	json_t *row;
 	size_t i;
 
@@ -925,8 +924,7 @@ static void status(struct hgsd *h, struct request *rq, struct answer *a)
 	long hosts = 0, enabled = 0;
 
 	(void)rq;
-	store_count(h->st, "SELECT COUNT(*) FROM hosts", &hosts);
-	store_count(h->st, "SELECT COUNT(*) FROM hosts WHERE enabled = 1", &enabled);
+	store_host_counts(h->st, &hosts, &enabled);
 	answer_ok(a, json_pack("{s:s, s:i, s:I, s:{s:I, s:I}, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:o}",
 		"service", "hgsd",
 		"schema_version", store_schema_version(h->st),
@@ -939,10 +937,8 @@ static void status(struct hgsd *h, struct request *rq, struct answer *a)
 		"attestations_failed", (json_int_t)__atomic_load_n(&h->attest_fail, __ATOMIC_RELAXED),
 		"releases_passed", (json_int_t)__atomic_load_n(&h->release_ok, __ATOMIC_RELAXED),
 		"releases_failed", (json_int_t)__atomic_load_n(&h->release_fail, __ATOMIC_RELAXED),
-		"recent_attestations", store_query(h->st,
-			"SELECT at, host, result, detail FROM events WHERE kind = 'attest' ORDER BY id DESC LIMIT ?", 10),
-		"recent_releases", store_query(h->st,
-			"SELECT at, host, result, detail FROM events WHERE kind = 'release' ORDER BY id DESC LIMIT ?", 10)));
+		"recent_attestations", store_list(h->st, STORE_LIST_RECENT_ATTESTATIONS, 0),
+		"recent_releases", store_list(h->st, STORE_LIST_RECENT_RELEASES, 0)));
 }
 
 /* The baseline in use for @name (its latest version), as stored. */
@@ -1022,6 +1018,108 @@ static void baselines_disable(struct hgsd *h, struct request *rq, struct answer 
 	baseline_enable(h, rq, a, 0);
 }
 
+/* {sha256, role}: admin (everything) or reviewer (read only). */
+static void admin_cert_role(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *f = req_str(rq, a, "sha256", 64), *role = f ? req_str(rq, a, "role", 16) : NULL;
+	uint8_t raw[32];
+	char lower[65];
+	int r;
+
+	if (!role)
+		return;
+	if (vms_hex_decode_exact(f, raw, 32)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "field 'sha256' must be the certificate's SHA-256 (64 hex digits)");
+		return;
+	}
+	if (strcmp(role, "admin") && strcmp(role, "reviewer")) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'role' must be admin or reviewer");
+		return;
+	}
+	vms_hex_encode(raw, 32, lower);
+	r = store_admin_cert_role(h->st, lower, role, rq->who);
+	finish(h, a, r, json_pack("{s:s, s:s}", "sha256", lower, "role", role));
+	log_info("admin", "who=\"%s\" action=admin-cert-role sha256=%s role=%s result=%s",
+		 rq->who, lower, role, vms_hgs_reason_name(a->reason));
+}
+
+/*
+ * GET audit?since=ID&limit=N: the rows after ID, oldest first, with
+ * their node and hashes (shieldctl hgs audit verify pages through them);
+ * without arguments the newest 200, newest first.
+ */
+static int arg_number(struct request *rq, struct answer *a, const char *name,
+		      long long min, long long max, long long *out)
+{
+	const char *v = json_string_value(json_object_get(rq->args, name));
+	char *end;
+
+	if (!v)
+		return 0;
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	if (!*v || *end || errno || *out < min || *out > max) {
+		answer_failf(a, HGS_R_INVALID_REQUEST, "argument '%s' must be a number from %lld to %lld",
+			     name, min, max);
+		return -1;
+	}
+	return 1;
+}
+
+static void audit_show(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	long long since = 0, limit = 1000;
+	int s = arg_number(rq, a, "since", 0, INT64_MAX, &since);
+	int l = s < 0 ? -1 : arg_number(rq, a, "limit", 1, 10000, &limit);
+	json_t *rows;
+
+	if (s < 0 || l < 0)
+		return;
+	rows = s || l ? store_audit_since(h->st, since, (long)limit) :
+	       store_list(h->st, STORE_LIST_AUDIT, 0);
+	if (!rows) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+		return;
+	}
+	answer_ok(a, json_pack("{s:o}", "audit", rows));
+}
+
+/* GET backup: the store's state tables, one consistent snapshot. */
+static void backup_show(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	json_t *b = store_backup(h->st);
+
+	if (!b) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, "the store could not be read for a backup");
+		return;
+	}
+	answer_ok(a, json_pack("{s:o}", "backup", b));
+	log_info("admin", "who=\"%s\" action=backup result=Passed", rq->who);
+}
+
+/* POST restore {backup}: merged by the rules of store_backup.c. */
+static void restore(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	json_t *b = json_object_get(rq->body, "backup");
+	long added = 0;
+	int r;
+
+	if (!json_is_object(b)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'backup' must be what GET /v1/admin/backup answered");
+		return;
+	}
+	r = store_restore(h->st, b, rq->who, &added);
+	if (r == -EINVAL)
+		answer_fail(a, HGS_R_INVALID_REQUEST, "not an HGS backup (format vmshield-hgs-backup-1)");
+	else if (r == -EPROTONOSUPPORT)
+		answer_fail(a, HGS_R_INVALID_REQUEST, "the backup's schema is newer than this hgsd's: upgrade hgsd first");
+	else
+		finish(h, a, r, json_pack("{s:I}", "rows_added", (json_int_t)added));
+	log_info("admin", "who=\"%s\" action=restore rows_added=%ld result=%s", rq->who, added,
+		 vms_hgs_reason_name(a->reason));
+}
+
 static void admin_cert_revoke(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	admin_cert_set(h, rq, a, "revoked");
@@ -1032,48 +1130,27 @@ static void admin_cert_allow(struct hgsd *h, struct request *rq, struct answer *
 	admin_cert_set(h, rq, a, "allowed");
 }
 
-/* GET PATH answers {KEY: the rows of SQL} (LIMIT ? = limit). */
+/* GET PATH answers {KEY: the store's list} (store.h). */
 struct admin_list {
-	const char *path, *key, *sql;
-	long limit;
+	const char *path, *key;
+	enum store_list which;
 };
 
 static const struct admin_list admin_lists[] = {
-	{ "hosts", "hosts",
-	  "SELECT name, key_alg, key_fpr, ek_fpr, hardware_class, enabled, added_at, updated_at FROM hosts ORDER BY name",
-	  0 },
-	{ "baselines", "baselines",
-	  "SELECT b.name, b.version, b.hardware_class, b.enabled, b.sha256, b.added_at,\n"
-	  "  b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name) AS in_use,\n"
-	  "  json_array_length(json_extract(b.body, '$.events')) AS events\n"
-	  "FROM baselines b ORDER BY b.name, b.version", 0 },
-	{ "tpm/digests", "digests",
-	  "SELECT kind, digest, description, added_at FROM tpm_digests ORDER BY kind, digest",
-	  0 },
-	{ "tpm/ima-keys", "ima_keys",
-	  "SELECT fpr AS sha256, keyid, key_type, subject, description, added_at FROM ima_keys ORDER BY added_at, fpr",
-	  0 },
-	{ "platforms", "platforms",
-	  "SELECT name, type, platform_id, enabled, programs, added_at, updated_at FROM platforms ORDER BY name",
-	  0 },
-	{ "workers", "workers",
-	  "SELECT id, digest, description, enabled, added_at, updated_at FROM workers ORDER BY id",
-	  0 },
-	{ "guardians", "guardians",
-	  "SELECT name, is_primary, enabled, created_at, certificates FROM guardians ORDER BY name",
-	  0 },
-	{ "admin-certs", "admin_certs",
-	  "SELECT fpr AS sha256, subject, state, first_seen, last_seen, updated_at FROM admin_certs ORDER BY COALESCE(first_seen, updated_at), fpr",
-	  0 },
-	{ "audit", "audit",
-	  "SELECT id, at, who, action, detail, result FROM audit ORDER BY id DESC LIMIT ?", 200 },
-	{ "events", "events",
-	  "SELECT id, at, kind, host, result, detail FROM events ORDER BY id DESC LIMIT ?", 200 },
+	{ "hosts", "hosts", STORE_LIST_HOSTS },
+	{ "baselines", "baselines", STORE_LIST_BASELINES },
+	{ "tpm/digests", "digests", STORE_LIST_TPM_DIGESTS },
+	{ "tpm/ima-keys", "ima_keys", STORE_LIST_IMA_KEYS },
+	{ "platforms", "platforms", STORE_LIST_PLATFORMS },
+	{ "workers", "workers", STORE_LIST_WORKERS },
+	{ "guardians", "guardians", STORE_LIST_GUARDIANS },
+	{ "admin-certs", "admin_certs", STORE_LIST_ADMIN_CERTS },
+	{ "events", "events", STORE_LIST_EVENTS },
 };
 
 static void list(struct hgsd *h, struct answer *a, const struct admin_list *l)
 {
-	json_t *rows = store_query(h->st, l->sql, l->limit);
+	json_t *rows = store_list(h->st, l->which, 0);
 
 	if (!rows) {
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
@@ -1108,6 +1185,10 @@ static const struct admin_route admin_routes[] = {
 	{ "POST", "guardians/remove", guardian_remove, 0 },
 	{ "POST", "admin-certs/revoke", admin_cert_revoke, 0 },
 	{ "POST", "admin-certs/allow", admin_cert_allow, 0 },
+	{ "POST", "admin-certs/role", admin_cert_role, 0 },
+	{ "GET", "audit", audit_show, 0 },
+	{ "GET", "backup", backup_show, 0 },
+	{ "POST", "restore", restore, 0 },
 	{ "GET", BASELINE_SHOW, baseline_show, 1 },
 	{ "POST", "baselines/add", baseline_add, 0 },
 	{ "POST", "baselines/enable", baselines_enable, 0 },
@@ -1129,10 +1210,30 @@ static int route_matches(const struct admin_route *rt, const char *method, const
 	return rt->prefix ? !strncmp(p, rt->path, strlen(rt->path)) : !strcmp(p, rt->path);
 }
 
+/*
+ * Roles: every GET reads, every POST changes something. A reviewer may
+ * read; a change needs the admin role, and its refusal says so and is
+ * audited.
+ */
+static int role_allows(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	if (rq->role == ADMIN_ROLE_ADMIN ||
+	    (rq->role == ADMIN_ROLE_REVIEWER && !strcmp(rq->method, "GET")))
+		return 1;
+	store_audit(h->st, rq->who, "denied", rq->url, "refused-missing-role-admin");
+	answer_failf(a, HGS_R_ADMIN_NOT_AUTHORIZED,
+		     "this changes HGS and needs the admin role; %s has the %s role (read only)",
+		     rq->who, rq->role == ADMIN_ROLE_REVIEWER ? "reviewer" : "no");
+	return 0;
+}
+
 void handle_admin(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	const char *p = rq->url + strlen(ADMIN_PREFIX);
 	size_t i;
+
+	if (!role_allows(h, rq, a))
+		return;
 
 	for (i = 0; i < ARRAY_SIZE(admin_routes); i++) {
 		if (route_matches(&admin_routes[i], rq->method, p)) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "keyrelease.h"
@@ -29,6 +30,8 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	snprintf(c->admin_socket, sizeof(c->admin_socket), "%s/admin.sock", dir);
 	c->admin_uids[0] = 0;
 	c->n_admin_uids = 1;
+	if (gethostname(c->node_name, sizeof(c->node_name) - 1) || !c->node_name[0])
+		strcpy(c->node_name, "hgsd");
 	c->threads = 2;
 	c->max_connections = 512;
 	c->max_connections_per_ip = 256;
@@ -54,14 +57,15 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	c->audit_max_rows = 1000000;
 	c->retention_interval_s = 3600;
 	c->keyproc_seccomp = 1;
+	c->change_poll_ms = 200;
 	c->max_tpm_body_bytes = 4 << 20;
 	snprintf(c->master_key_file, sizeof(c->master_key_file),
 		 "%s/keys/master.key", dir);
 	snprintf(c->db_file, sizeof(c->db_file), "%s/hgsd.db", dir);
 }
 
-/* A comma list of uids; blanks after a comma are list layout. */
-static int parse_uids(struct hgsd_config *c, const char *v)
+/* A comma list of uids into @uids (@n of them); blanks after a comma are list layout. */
+static int parse_uid_list(unsigned int *uids, unsigned int *n, const char *v)
 {
 	char buf[256], why[VMS_CONF_WHY_MAX], *save = NULL, *tok;
 	unsigned long x;
@@ -69,15 +73,20 @@ static int parse_uids(struct hgsd_config *c, const char *v)
 	if (strlen(v) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, v);
-	c->n_admin_uids = 0;
+	*n = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		tok += strspn(tok, " \t");
-		if (c->n_admin_uids == HGSD_MAX_ADMIN_UIDS ||
+		if (*n == HGSD_MAX_ADMIN_UIDS ||
 		    vms_conf_uint(tok, 0, UINT_MAX - 1, &x, why))
 			return -EINVAL;
-		c->admin_uids[c->n_admin_uids++] = (unsigned int)x;
+		uids[(*n)++] = (unsigned int)x;
 	}
-	return c->n_admin_uids ? 0 : -EINVAL;
+	return *n ? 0 : -EINVAL;
+}
+
+static int parse_uids(struct hgsd_config *c, const char *v)
+{
+	return parse_uid_list(c->admin_uids, &c->n_admin_uids, v);
 }
 
 /* An absolute path, or empty for none. */
@@ -131,6 +140,7 @@ static const struct uint_key {
 	UINT_KEY("audit_max_rows", audit_max_rows, 0, 1000000000),
 	UINT_KEY("retention_interval_s", retention_interval_s, 1, 86400),
 	UINT_KEY("keyproc_seccomp", keyproc_seccomp, 0, 1),
+	UINT_KEY("change_poll_ms", change_poll_ms, 20, 60000),
 	UINT_KEY("max_tpm_body_bytes", max_tpm_body_bytes, 1024, 64 << 20),
 };
 #undef UINT_KEY
@@ -180,6 +190,30 @@ static int set_exempt(struct hgsd_config *c, const char *v, char *why)
 	return 0;
 }
 
+/* store = sqlite | postgresql:CONNINFO (the value is not shown: a password). */
+static int set_store(struct hgsd_config *c, const char *v, char *why)
+{
+	if (!strcmp(v, "sqlite")) {
+		c->store[0] = 0;
+		return 0;
+	}
+	if ((strncmp(v, "postgresql:", 11) || !v[11]) || strlen(v) >= sizeof(c->store))
+		return vms_conf_bad(why, "must be sqlite (the file db_file) or postgresql:CONNINFO (libpq's connection string, up to %zu characters)",
+				    sizeof(c->store) - 1);
+	strcpy(c->store, v);
+	return 0;
+}
+
+const char *config_store(const struct hgsd_config *c)
+{
+	return c->store[0] ? c->store : c->db_file;
+}
+
+const char *config_store_shown(const struct hgsd_config *c)
+{
+	return c->store[0] ? "postgresql" : c->db_file;
+}
+
 /* vms_conf_set_fn for hgsd.conf. */
 static int set_key(void *ctx, const char *k, const char *v, char *why)
 {
@@ -213,9 +247,26 @@ static int set_key(void *ctx, const char *k, const char *v, char *why)
 				     sizeof(c->master_key_file), v, why);
 	if (!strcmp(k, "db_file"))
 		return vms_conf_path(c->db_file, sizeof(c->db_file), v, why);
+	if (!strcmp(k, "store"))
+		return set_store(c, v, why);
 	if (!strcmp(k, "tpm_ek_roots"))
 		return set_optional_path(c->tpm_ek_roots,
 					 sizeof(c->tpm_ek_roots), v, why);
+	if (!strcmp(k, "reviewer_uids")) {
+		c->n_reviewer_uids = 0;
+		if (*v && parse_uid_list(c->reviewer_uids, &c->n_reviewer_uids, v))
+			return vms_conf_bad(why, "must be empty or a comma list of 1 to %d numeric uids, digits only",
+					    HGSD_MAX_ADMIN_UIDS);
+		return 0;
+	}
+	if (!strcmp(k, "node_name")) {
+		if (!*v || strlen(v) >= sizeof(c->node_name) ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(v))
+			return vms_conf_bad(why, "must be 1 to %zu letters, digits, '.', '-' or '_'",
+					    sizeof(c->node_name) - 1);
+		strcpy(c->node_name, v);
+		return 0;
+	}
 	if (!strcmp(k, "admin_uids")) {
 		if (parse_uids(c, v))
 			return vms_conf_bad(why, "must be a comma list of 1 to %d numeric uids, digits only",
@@ -249,6 +300,9 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		"# hgsd.conf - written by 'hgsd --init'. Every key is documented in\n"
 		"# Documentation/hgs-admin-guide.md. 'key = value'; '#' starts a comment.\n"
 		"state_dir = %s\n"
+		"# The store: sqlite (the file db_file) or postgresql:CONNINFO for a\n"
+		"# cluster of hgsd nodes (Documentation/hgs-cluster.md).\n"
+		"store = %s\n"
 		"db_file = %s\n"
 		"master_key_file = %s\n"
 		"# HTTPS (attestation, KPS). Loopback only unless you change it.\n"
@@ -295,7 +349,7 @@ int config_write_default(const char *path, const struct hgsd_config *c)
 		"# or a directory of them) are trusted for hosts without a registered EK.\n"
 		"max_tpm_body_bytes = %zu\n"
 		"tpm_ek_roots =\n",
-		c->state_dir, c->db_file, c->master_key_file, c->listen_address,
+		c->state_dir, c->store[0] ? c->store : "sqlite", c->db_file, c->master_key_file, c->listen_address,
 		c->port, c->port_file, c->threads, c->max_connections,
 		c->max_connections_per_ip, c->connection_timeout_s,
 		c->max_body_bytes, c->admin_socket, c->max_nonces,

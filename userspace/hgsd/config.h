@@ -24,6 +24,10 @@ struct hgsd_config {
 	char admin_client_ca[HGSD_PATH_MAX];	/* "" = no admin over HTTPS */
 	unsigned int admin_uids[HGSD_MAX_ADMIN_UIDS];
 	unsigned int n_admin_uids;
+	/* uids with the reviewer role on the admin socket: read only */
+	unsigned int reviewer_uids[HGSD_MAX_ADMIN_UIDS];
+	unsigned int n_reviewer_uids;
+	char node_name[65];		/* in audit rows; default the host name */
 	unsigned int threads;
 	unsigned int max_connections;
 	unsigned int max_connections_per_ip;
@@ -52,8 +56,14 @@ struct hgsd_config {
 	unsigned long audit_max_rows;
 	unsigned int retention_interval_s;
 	int keyproc_seccomp;		/* confine the key process (keyproc_confine.c) */
+	unsigned int change_poll_ms;	/* change_feed.c: how often the store is read */
 	char master_key_file[HGSD_PATH_MAX];
 	char db_file[HGSD_PATH_MAX];
+	/*
+	 * store = sqlite (db_file, the default) or postgresql:CONNINFO
+	 * (store_db.h); may hold a password: never logged.
+	 */
+	char store[1024];
 	/* TPM mode */
 	char tpm_ek_roots[HGSD_PATH_MAX];	/* "" = EKs by registration only */
 	size_t max_tpm_body_bytes;	/* /v1/attest/tpm: event log + IMA list */
@@ -63,5 +73,9 @@ void config_defaults(struct hgsd_config *c, const char *state_dir);
 /* Parse @path; on error prints "path:line: message" and returns -EINVAL. */
 int config_load(const char *path, struct hgsd_config *c);
 int config_write_default(const char *path, const struct hgsd_config *c);
+/* What store_open() takes: the PostgreSQL target, else db_file. */
+const char *config_store(const struct hgsd_config *c);
+/* The store as a log may show it: db_file's path, or "postgresql". */
+const char *config_store_shown(const struct hgsd_config *c);
 
 #endif /* HGSD_CONFIG_H */

@@ -39,6 +39,8 @@ struct hgsd {
 	struct policy pol;
 	/* TPM-mode policy, baselines, digests (refcounted, swapped on reload) */
 	struct tpm_state *tpm;
+	/* the change feed's sequence the snapshot was read at or after (atomic) */
+	long long snapshot_seq;
 	X509_STORE *ek_roots;		/* tpm_ek_roots; NULL = none */
 	pthread_mutex_t tpm_clock_lock;
 	/* nonces */

@@ -98,6 +98,28 @@ static void client_source(struct MHD_Connection *conn, uint8_t src[16])
 	}
 }
 
+/* One query-string argument into the object @cls (the last of a name holds). */
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *value)
+{
+	(void)kind;
+	if (key && strlen(key) < 64 && value && strlen(value) < 256)
+		json_object_set_new(cls, key, json_string(value));
+	return MHD_YES;
+}
+
+/* The query string's arguments (GET /v1/admin/audit?since=N&limit=N), or NULL. */
+static json_t *query_args(struct MHD_Connection *conn)
+{
+	json_t *o = json_object();
+
+	if (o && MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, o) > 64) {
+		json_decref(o);
+		return json_object();	/* more than 64: none kept */
+	}
+	return o;
+}
+
 /* ---- who is an admin ---- */
 
 static int peer_is_admin(struct hgsd *h, struct MHD_Connection *conn,
@@ -116,11 +138,17 @@ static int peer_is_admin(struct hgsd *h, struct MHD_Connection *conn,
 	rq->peer_uid = cred.uid;
 	snprintf(rq->who, sizeof(rq->who), "uid=%u pid=%d", (unsigned int)cred.uid,
 		 (int)cred.pid);
+	rq->role = ADMIN_ROLE_ADMIN;
 	if (cred.uid == 0)
 		return 1;
 	for (i = 0; i < h->cfg.n_admin_uids; i++)
 		if (h->cfg.admin_uids[i] == cred.uid)
 			return 1;
+	rq->role = ADMIN_ROLE_REVIEWER;
+	for (i = 0; i < h->cfg.n_reviewer_uids; i++)
+		if (h->cfg.reviewer_uids[i] == cred.uid)
+			return 1;
+	rq->role = ADMIN_ROLE_NONE;
 	return 0;
 }
 
@@ -210,7 +238,7 @@ static enum vms_hgs_reason tls_client_admin(struct hgsd *h, struct MHD_Connectio
 					    struct request *rq, struct answer *a)
 {
 	_cleanup_(X509_freep) X509 *c = NULL;
-	char cn[80], fpr[VMS_FPR_HEX_LEN], state[16], safe_cn[80];
+	char cn[80], fpr[VMS_FPR_HEX_LEN], state[16], role[16], safe_cn[80];
 	struct policy pol;
 	const char *why;
 
@@ -226,8 +254,12 @@ static enum vms_hgs_reason tls_client_admin(struct hgsd *h, struct MHD_Connectio
 		return HGS_R_INTERNAL_ERROR;
 	log_safe(cn, safe_cn, sizeof(safe_cn));
 	snprintf(rq->who, sizeof(rq->who), "cert=%.20s sha256=%.16s", safe_cn, fpr);
-	if (store_admin_cert_seen(h->st, fpr, safe_cn, state, sizeof(state)))
+	if (store_admin_cert_seen(h->st, fpr, safe_cn, state, sizeof(state), role, sizeof(role)))
 		return HGS_R_INTERNAL_ERROR;	/* fail closed */
+	rq->role = !strcmp(role, "admin") ? ADMIN_ROLE_ADMIN :
+		   !strcmp(role, "reviewer") ? ADMIN_ROLE_REVIEWER : ADMIN_ROLE_NONE;
+	if (rq->role == ADMIN_ROLE_NONE)
+		return HGS_R_ADMIN_NOT_AUTHORIZED;
 	if (!strcmp(state, "revoked"))
 		return HGS_R_ADMIN_CERT_REVOKED;
 	state_policy(h, &pol);
@@ -475,13 +507,17 @@ static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection 
 		return send_answer(conn, &a);
 	}
 	client_source(conn, rq.src);
-	if (strcmp(method, "POST") || !parse_body(c, &rq, &a)) {
+	rq.args = query_args(conn);
+	if (!rq.args) {
+		answer_fail(&a, HGS_R_INTERNAL_ERROR, NULL);
+	} else if (strcmp(method, "POST") || !parse_body(c, &rq, &a)) {
 		if (!routes_is_admin(url) || admin_authorized(h, conn, &rq, &a)) {
 			rq.admin_ok = routes_is_admin(url);
 			routes_dispatch(h, &rq, &a);
 		}
 		json_decref(rq.body);
 	}
+	json_decref(rq.args);
 	if (h->cfg.log_requests && a.reason != HGS_PASSED)
 		log_info("request", "method=%s path=%s result=%s", method,
 			 log_safe(url, sbuf, sizeof(sbuf)), vms_hgs_reason_name(a.reason));
@@ -577,6 +613,18 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("http", "msg=\"%s\"", vms_log_safe_quoted(msg, safe, sizeof(safe)));
 }
 
+/* Whether a process accepts connections on the socket at @sa. */
+static int admin_socket_live(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), live;
+
+	if (fd < 0)
+		return 0;
+	live = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+	close(fd);
+	return live;
+}
+
 static int open_admin_socket(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -589,6 +637,8 @@ static int open_admin_socket(const char *path)
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			return -EEXIST;
+		if (admin_socket_live(&sa))
+			return -EADDRINUSE;	/* never take a running hgsd's socket */
 		unlink(path);	/* a stale socket of a previous run */
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -629,19 +679,57 @@ static int write_port_file(struct hgsd *h, unsigned int port)
 /* An empty MHD_OPTION_ARRAY: a no-op in the variadic option list. */
 static struct MHD_OptionItem empty_options[] = { { MHD_OPTION_END, 0, NULL } };
 
+/*
+ * The public listening socket, bound here rather than by libmicrohttpd so
+ * that a port already in use is an error that says so. SO_REUSEADDR only
+ * (a restart may bind over connections in TIME_WAIT); never SO_REUSEPORT,
+ * which would let a second hgsd bind the same port and silently take half
+ * of the connections. The socket, or -errno.
+ */
+static int open_public_socket(const struct sockaddr_in *sin)
+{
+	int fd, one = 1, r;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (const struct sockaddr *)sin, sizeof(*sin)) < 0 ||
+	    listen(fd, 128) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 /* HTTPS on listen_address:port, for hosts and tenants; its port in *@port. */
 static int start_public(struct hgsd *h, unsigned int *port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	const union MHD_DaemonInfo *di;
+	int fd;
 
 	if (inet_pton(AF_INET, h->cfg.listen_address, &sin.sin_addr) != 1) {
 		log_err("http", "listen_address=%s msg=\"not an IPv4 address\"", h->cfg.listen_address);
 		return -EINVAL;
 	}
 	sin.sin_port = htons((uint16_t)h->cfg.port);
-	if (conn_guard_start(h))
+	fd = open_public_socket(&sin);
+	if (fd == -EADDRINUSE) {
+		log_err("http", "address=%s port=%u msg=\"the port is in use by another process (another hgsd?): stop it, or set port in hgsd.conf to a free one\"",
+			h->cfg.listen_address, h->cfg.port);
+		return fd;
+	}
+	if (fd < 0) {
+		log_err("http", "address=%s port=%u step=\"binding the HTTPS port\" error=\"%s\"",
+			h->cfg.listen_address, h->cfg.port, strerror(-fd));
+		return fd;
+	}
+	if (conn_guard_start(h)) {
+		close(fd);
 		return -EAGAIN;
+	}
 	public_l.h = h;
 	public_l.admin = 0;
 	public_d = MHD_start_daemon(
@@ -649,7 +737,7 @@ static int start_public(struct hgsd *h, unsigned int *port)
 		MHD_USE_EPOLL,
 		(uint16_t)h->cfg.port, NULL, NULL, on_request, &public_l,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)h->cfg.threads,
 		MHD_OPTION_CONNECTION_LIMIT, conn_guard_mhd_limit(h),
 		MHD_OPTION_NOTIFY_CONNECTION, conn_guard_notify, NULL,
@@ -666,9 +754,9 @@ static int start_public(struct hgsd *h, unsigned int *port)
 		h->admin_ca_pem ? (void *)h->admin_ca_pem : (void *)empty_options,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, NULL,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
 		MHD_OPTION_END);
 	if (!public_d) {
+		close(fd);
 		conn_guard_stop();
 		log_err("http", "address=%s port=%u msg=\"cannot start the HTTPS listener\"",
 			h->cfg.listen_address, h->cfg.port);
@@ -683,6 +771,11 @@ static int start_public(struct hgsd *h, unsigned int *port)
 static int start_admin(struct hgsd *h)
 {
 	admin_fd = open_admin_socket(h->cfg.admin_socket);
+	if (admin_fd == -EADDRINUSE) {
+		log_err("http", "admin_socket=%s msg=\"another process (another hgsd?) serves this admin socket: stop it, or set admin_socket in hgsd.conf\"",
+			h->cfg.admin_socket);
+		return admin_fd;
+	}
 	if (admin_fd < 0) {
 		log_err("http", "admin_socket=%s error=\"%s\"", h->cfg.admin_socket,
 			strerror(-admin_fd));

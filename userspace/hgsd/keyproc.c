@@ -515,9 +515,10 @@ static int load_keys(struct hgsd *h)
 {
 	int r;
 
-	r = store_open(h->cfg.db_file, &h->st);	/* migrates a new/old store */
+	r = store_open(config_store(&h->cfg), &h->st);	/* migrates a new/old store */
 	if (r)
-		return log_errno(r, "keyproc", "step=\"opening the store\" path=%s", h->cfg.db_file);
+		return log_errno(r, "keyproc", "step=\"opening the store\" store=%s",
+				 config_store_shown(&h->cfg));
 	r = keys_load(h);
 	store_close(h->st);
 	h->st = NULL;

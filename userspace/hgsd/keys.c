@@ -198,13 +198,15 @@ static int create_store(const struct hgsd_config *cfg, const char *guardian_pem)
 	_cleanup_(store_closep) struct store *st = NULL;
 	int r;
 
-	r = store_open(cfg->db_file, &st);
+	r = store_open(config_store(cfg), &st);
 	if (r)
-		return log_errno(r, "init", "step=\"creating the store\" path=%s", cfg->db_file);
+		return log_errno(r, "init", "step=\"creating the store\" store=%s",
+				 config_store_shown(cfg));
+	store_set_node(st, cfg->node_name);
 	r = store_guardian_add(st, "hgs-guardian-1", guardian_pem, 1, "hgsd --init");
 	if (r)
-		return log_errno(r, "init", "step=\"storing the first guardian\" path=%s",
-				 cfg->db_file);
+		return log_errno(r, "init", "step=\"storing the first guardian\" store=%s",
+				 config_store_shown(cfg));
 	return 0;
 }
 
@@ -315,13 +317,10 @@ static int guardian_append(struct hgsd *h, struct vms_guardian *g, int primary)
 	return 0;
 }
 
-#define SQL_ENABLED_GUARDIANS \
-	"SELECT name, certificates, is_primary FROM guardians WHERE enabled = 1 ORDER BY is_primary DESC, name"
-
 /* Key process: every enabled guardian, the primary first. */
 static int load_guardians(struct hgsd *h, const char *pw)
 {
-	_cleanup_json_ json_t *rows = store_query(h->st, SQL_ENABLED_GUARDIANS, 0);
+	_cleanup_json_ json_t *rows = store_list(h->st, STORE_LIST_ENABLED_GUARDIANS, 0);
 	json_t *row;
 	size_t i;
 	int r;
@@ -475,7 +474,7 @@ static int load_admin_ca(struct hgsd *h)
 /* Network process: the enabled guardians' certificates, the primary first. */
 static int load_public_guardians(struct hgsd *h)
 {
-	_cleanup_json_ json_t *rows = store_query(h->st, SQL_ENABLED_GUARDIANS, 0);
+	_cleanup_json_ json_t *rows = store_list(h->st, STORE_LIST_ENABLED_GUARDIANS, 0);
 	json_t *row;
 	size_t i;
 	int r;

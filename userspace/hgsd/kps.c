@@ -199,7 +199,7 @@ static enum vms_hgs_reason not_for_us_reason(struct hgsd *h, const uint8_t *kp, 
 	json_t *row;
 	size_t i;
 
-	rows = store_query(h->st, "SELECT certificates FROM guardians WHERE enabled = 0", 0);
+	rows = store_list(h->st, STORE_LIST_DISABLED_GUARDIAN_CERTS, 0);
 	if (!rows || !json_array_size(rows) || vms_kp_recipients(kp, len, &rc))
 		return HGS_R_KP_NOT_FOR_THIS_HGS;
 	json_array_foreach(rows, i, row) {

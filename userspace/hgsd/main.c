@@ -2,7 +2,7 @@
 /*
  * main.c - hgsd, the Host Guardian Service daemon.
  *
- *   hgsd --init DIR [--port N]   create service keys, store and config
+ *   hgsd --init DIR [--port N] [--store T]   create service keys, store and config
  *   hgsd -c DIR/hgsd.conf        run (until SIGTERM/SIGINT)
  *   hgsd status [-c CONF]        ask a running hgsd (admin socket)
  */
@@ -31,6 +31,7 @@
 #include "nonce.h"
 #include "ratelimit.h"
 #include "state.h"
+#include "change_feed.h"
 #include "store.h"
 #include "tpm_session.h"
 #include "vms_cleanup_json.h"
@@ -41,7 +42,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hgsd --init DIR [--port N] [--tls-name NAME]...\n"
+		"Usage: hgsd --init DIR [--port N] [--store postgresql:CONNINFO] [--tls-name NAME]...\n"
 		"                                    create a new HGS in DIR; NAME (a DNS\n"
 		"                                    name or an IP address, repeatable) is\n"
 		"                                    added to the HTTPS certificate, which\n"
@@ -55,7 +56,8 @@ static void usage(FILE *f)
 		"Documentation/hgs-admin-guide.md and Documentation/hgs-protocol.md.\n");
 }
 
-static int do_init(const char *dir, const char *port, const char *tls_san)
+static int do_init(const char *dir, const char *port, const char *store,
+		   const char *tls_san)
 {
 	struct hgsd_config cfg;
 	char abs[PATH_MAX];
@@ -76,6 +78,12 @@ static int do_init(const char *dir, const char *port, const char *tls_san)
 		if (*end || !*port || p > 65535)
 			return fprintf(stderr, "hgsd --init: bad --port '%s'\n", port), 1;
 		cfg.port = (unsigned int)p;
+	}
+	if (store) {
+		if (strncmp(store, "postgresql:", 11) || !store[11] ||
+		    strlen(store) >= sizeof(cfg.store))
+			return fprintf(stderr, "hgsd --init: bad --store (postgresql:CONNINFO)\n"), 1;
+		strcpy(cfg.store, store);
 	}
 	r = keys_init(abs, &cfg, tls_san);
 	if (r == -EEXIST)
@@ -108,7 +116,7 @@ static int start(struct hgsd *h)
 	char why[4400];
 	int r;
 
-	r = store_preflight(h->cfg.db_file, why, sizeof(why));
+	r = store_preflight(config_store(&h->cfg), why, sizeof(why));
 	if (r) {
 		log_err("start", "step=\"checking the store\" msg=\"%s\"", why);
 		return r;
@@ -116,21 +124,31 @@ static int start(struct hgsd *h)
 	r = keyproc_start(h);
 	if (r)
 		return log_errno(r, "start", "step=\"starting the key process (it loads the service keys)\"");
-	r = store_open(h->cfg.db_file, &h->st);
+	r = store_open(config_store(&h->cfg), &h->st);
 	if (r)
-		return log_errno(r, "start", "step=\"opening the store\" path=%s", h->cfg.db_file);
+		return log_errno(r, "start", "step=\"opening the store\" store=%s",
+				 config_store_shown(&h->cfg));
+	store_set_node(h->st, h->cfg.node_name);
 	r = keys_load_public(h);
 	if (r)
 		return log_errno(r, "start", "step=\"loading the public keys\"");
+	/* reloads whenever the store's change sequence passes the snapshot's */
+	r = change_feed_start(h);
+	if (r)
+		return log_errno(r, "start", "step=\"following the store's change feed\"");
 	r = state_reload(h);
 	if (r)
 		return log_errno(r, "start", "step=\"loading hosts and policy from the store\"");
 	r = nonce_table_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->nonces);
 	if (r)
 		return log_errno(r, "start", "step=\"making the nonce table\"");
+	r = nonce_table_share(h->nonces, h->st);
+	if (r)
+		return log_errno(r, "start", "step=\"reading the nodes' shared nonce key from the store\"");
 	r = tpm_sessions_new(h->cfg.max_nonces, h->cfg.nonce_ttl_s, &h->tpm_sessions);
 	if (r)
 		return log_errno(r, "start", "step=\"making the TPM challenge table\"");
+	tpm_sessions_share(h->tpm_sessions, h->st);
 	r = ratelimit_new(h->cfg.challenge_rate_per_source, h->cfg.challenge_burst_per_source,
 			  &h->challenge_rate);
 	if (r)
@@ -195,6 +213,7 @@ static struct hgsd *hgsd_new(const char *conf)
 /* Stop what start() started (any part of it), in reverse. */
 static void hgsd_free(struct hgsd *h)
 {
+	change_feed_stop();
 	kps_free();
 	keyproc_stop();
 	nonce_table_free(h->nonces);
@@ -294,6 +313,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "init", required_argument, NULL, 'i' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "store", required_argument, NULL, 's' },
 		{ "tls-name", required_argument, NULL, 'n' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -301,7 +321,7 @@ int main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *init = NULL, *port = NULL, *conf = NULL;
+	const char *init = NULL, *port = NULL, *conf = NULL, *store = NULL;
 	int c, is_status = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "status")) {
@@ -316,6 +336,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			port = optarg;
+			break;
+		case 's':
+			store = optarg;
 			break;
 		case 'n':
 			if (add_tls_name(san, sizeof(san), optarg))
@@ -349,8 +372,8 @@ int main(int argc, char **argv)
 		return show_status(conf);
 	umask(0077);	/* the store, keys and sockets are for this user only */
 	if (init && !conf)
-		return do_init(init, port, san);
-	if (conf && !init && !port)
+		return do_init(init, port, store, san);
+	if (conf && !init && !port && !store)
 		return run(conf);
 	usage(stderr);
 	return 1;

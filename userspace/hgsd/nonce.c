@@ -20,8 +20,16 @@
  * time + TTL, after which the nonce is refused as expired anyway. Only
  * attestations whose signature or credential checked out reach the
  * cache, so only registered hosts can fill it; at most max_spent entries,
- * beyond which a spend is Busy. A restart makes a new key: outstanding
- * nonces become unknown, as before.
+ * beyond which a spend is Busy.
+ *
+ * Shared (nonce_table_share(), what hgsd does): the key is the store's
+ * (made by the first node, store_shared.c), so a nonce issued by one
+ * node of a cluster is checked by any other; the issue time is wall
+ * clock (nodes keep NTP time: up to CLOCK_SKEW_MS ahead is accepted);
+ * and a spend is also recorded in the store, once: a nonce spent on
+ * one node is a replay on every other. The local cache still answers
+ * a replay at this node without asking the store. Not shared (the unit
+ * tests of this file alone): a key of this process, CLOCK_MONOTONIC.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -35,9 +43,12 @@
 #include <openssl/rand.h>
 
 #include "nonce.h"
+#include "store.h"
 
 #define NONCE_FLAG_HOST		0x01
 #define TAG_LEN			16
+/* How far ahead of this node's clock another node's may be. */
+#define CLOCK_SKEW_MS		2000
 
 static const char tag_label[] = "vmshield hgs nonce v1";
 static const char host_label[] = "vmshield hgs nonce host v1";
@@ -55,13 +66,14 @@ struct nonce_table {
 	size_t nbuckets;	/* power of two */
 	size_t count, max, sweep_at;
 	uint64_t ttl_ms;
+	struct store *st;	/* shared: the key, the clock and spends */
 };
 
-static uint64_t now_ms(void)
+static uint64_t now_ms(const struct nonce_table *t)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(t->st ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
 }
 
@@ -85,6 +97,15 @@ int nonce_table_new(unsigned int max_spent, unsigned int ttl_s, struct nonce_tab
 	t->ttl_ms = (uint64_t)ttl_s * 1000ull;
 	*out = t;
 	return 0;
+}
+
+int nonce_table_share(struct nonce_table *t, struct store *st)
+{
+	int r = store_shared_secret(st, "nonce-key", t->key);
+
+	if (!r)
+		t->st = st;
+	return r;
 }
 
 void nonce_table_free(struct nonce_table *t)
@@ -142,7 +163,7 @@ static uint64_t session_time(const uint8_t s[16])
 int nonce_issue(struct nonce_table *t, enum nonce_mode mode, const char *host,
 		uint8_t session[16], uint8_t nonce[32])
 {
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(t);
 	int i;
 
 	session[0] = (uint8_t)mode;
@@ -181,13 +202,13 @@ enum vms_hgs_reason nonce_check(struct nonce_table *t, enum nonce_mode mode,
 				const uint8_t nonce[32], const char **why)
 {
 	uint8_t want[TAG_LEN];
-	uint64_t issued = session_time(session), now = now_ms();
+	uint64_t issued = session_time(session), now = now_ms(t);
 	int spent;
 
 	*why = NULL;
 	if (tag(t, tag_label, session, NULL, want))
 		return HGS_R_INTERNAL_ERROR;
-	if (CRYPTO_memcmp(want, nonce, TAG_LEN) || issued > now) {
+	if (CRYPTO_memcmp(want, nonce, TAG_LEN) || issued > now + (t->st ? CLOCK_SKEW_MS : 0)) {
 		*why = "not a nonce this HGS issued to this session";
 		return HGS_R_NONCE_UNKNOWN;
 	}
@@ -197,7 +218,7 @@ enum vms_hgs_reason nonce_check(struct nonce_table *t, enum nonce_mode mode,
 			"a host-key-mode nonce: use it with /v1/attest";
 		return HGS_R_NONCE_SESSION_MISMATCH;
 	}
-	if (now - issued > t->ttl_ms)
+	if (now > issued && now - issued > t->ttl_ms)
 		return HGS_R_NONCE_EXPIRED;
 	if (tag(t, host_label, session, session[1] & NONCE_FLAG_HOST ? host : NULL, want))
 		return HGS_R_INTERNAL_ERROR;
@@ -230,7 +251,7 @@ static void sweep_bucket(struct nonce_table *t, size_t b, uint64_t now)
 enum vms_hgs_reason nonce_spend(struct nonce_table *t, const uint8_t session[16])
 {
 	struct spent *n = malloc(sizeof(*n));
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(t);
 	enum vms_hgs_reason r = HGS_PASSED;
 	size_t b;
 
@@ -258,6 +279,16 @@ enum vms_hgs_reason nonce_spend(struct nonce_table *t, const uint8_t session[16]
 	}
 	pthread_mutex_unlock(&t->lock);
 	free(n);
+	if (r == HGS_PASSED && t->st) {
+		/* the store says whether another node spent it first */
+		int e = store_nonce_spend(t->st, session,
+					  (long long)(session_time(session) + t->ttl_ms));
+
+		if (e == -EEXIST)
+			r = HGS_R_NONCE_REPLAYED;
+		else if (e)
+			r = HGS_R_INTERNAL_ERROR;	/* fail closed: not recorded */
+	}
 	return r;
 }
 

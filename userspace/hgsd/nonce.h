@@ -30,6 +30,13 @@ struct nonce_table;
 int nonce_table_new(unsigned int max_spent, unsigned int ttl_s, struct nonce_table **out);
 void nonce_table_free(struct nonce_table *t);
 /*
+ * Share the nonces of every node on @st (nonce.c says how): the key is
+ * the store's, the clock wall time, every spend recorded there. 0 or
+ * -errno (the store cannot be read: do not serve).
+ */
+struct store;
+int nonce_table_share(struct nonce_table *t, struct store *st);
+/*
  * A new session id and its nonce for @mode and @host (NULL: not known
  * yet). Keeps nothing; 0 or -EIO (no randomness).
  */
@@ -45,8 +52,9 @@ enum vms_hgs_reason nonce_check(struct nonce_table *t, enum nonce_mode mode,
 				const uint8_t nonce[32], const char **why);
 /*
  * Spend a checked nonce, once its evidence has been verified:
- * HGS_PASSED, NonceReplayed (spent meanwhile) or Busy (the replay cache
- * is full of live entries: only attestations that passed fill it).
+ * HGS_PASSED, NonceReplayed (spent meanwhile, here or on another node),
+ * Busy (the replay cache is full of live entries: only attestations that
+ * passed fill it) or InternalError (shared: the store failed; refused).
  */
 enum vms_hgs_reason nonce_spend(struct nonce_table *t, const uint8_t session[16]);
 /* Entries in the replay cache (for /v1/health and the tests). */

@@ -26,12 +26,21 @@
 
 struct hgsd;
 
+/* What an admin credential may do (http.c decides, admin.c enforces). */
+enum admin_role {
+	ADMIN_ROLE_NONE = 0,
+	ADMIN_ROLE_REVIEWER,	/* read only: every GET */
+	ADMIN_ROLE_ADMIN,	/* everything */
+};
+
 struct request {
 	const char *method;
 	const char *url;
 	json_t *body;		/* parsed POST body, or NULL */
 	int admin;		/* arrived on the admin socket */
 	int admin_ok;		/* http.c authorized the peer as an admin */
+	enum admin_role role;	/* admin_ok: what it may do */
+	json_t *args;		/* the query string's arguments (name -> string) */
 	char who[64];		/* admin: "uid=N pid=N" or "cert=CN sha256=..." */
 	unsigned int peer_uid;
 	uint8_t src[16];	/* the client's address, IPv4 mapped (public listener) */

@@ -15,6 +15,7 @@
 #include "admin.h"
 #include "attest.h"
 #include "hgsd.h"
+#include "host_status.h"
 #include "kps.h"
 #include "ratelimit.h"
 #include "store.h"
@@ -35,6 +36,7 @@ static void handle_health(struct hgsd *h, struct request *rq, struct answer *a)
 	}
 	answer_failf(a, HGS_R_BUSY, "store failing: %s; certificates and key releases are refused",
 		     r == -ENOSPC ? "the disk is full" : r == -EROFS ? "read-only" :
+		     r == -ECONNRESET || r == -ECONNREFUSED ? "the database cannot be reached" :
 		     "write error");
 }
 
@@ -54,6 +56,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/kps/release", handle_release, 1, 0, 0 },
 	{ "GET", "/v1/metadata", handle_metadata, 0, 0, 0 },
 	{ "GET", "/v1/health", handle_health, 0, 0, 0 },
+	{ "POST", "/v1/host/status", handle_host_status, 1, 0, 0 },
 };
 
 int routes_is_admin(const char *url)

@@ -7,6 +7,7 @@
  * on the next request.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,8 +65,7 @@ static int host_from_row(json_t *row, struct host_entry *e)
 
 static int load_hosts(struct store *st, struct host_entry **out, size_t *n)
 {
-	_cleanup_json_ json_t *rows = store_query(st, "SELECT name, key_alg, public_key, key_fpr, enabled, ek_public, ek_fpr, hardware_class FROM hosts ORDER BY name",
-						  0);
+	_cleanup_json_ json_t *rows = store_list(st, STORE_LIST_HOST_KEYS, 0);
 	struct host_entry *hosts;
 	json_t *row;
 	size_t i;
@@ -100,8 +100,8 @@ static int setting(struct store *st, const char *name, char *v, size_t len)
 /* The enabled worker digests, in the order they were added. */
 static int load_worker_digests(struct store *st, struct policy *p)
 {
-	_cleanup_json_ json_t *rows = store_query(st, "SELECT digest FROM workers WHERE enabled = 1 ORDER BY id",
-						  0);
+	_cleanup_json_ json_t *rows = store_list(st, STORE_LIST_ENABLED_WORKER_DIGESTS,
+						 0);
 	json_t *row;
 	size_t i;
 
@@ -250,10 +250,10 @@ static int load_tpm_flags(struct store *st, struct tpm_state *t)
 }
 
 /* The digests (one SHA-256 each) of @kind ("module" or "allow"). */
-static int load_digests(struct store *st, const char *sql, const char *kind,
+static int load_digests(struct store *st, enum store_list which, const char *kind,
 			uint8_t (**out)[32], size_t *n)
 {
-	_cleanup_json_ json_t *rows = store_query(st, sql, 0);
+	_cleanup_json_ json_t *rows = store_list(st, which, 0);
 	json_t *row;
 	size_t i;
 
@@ -277,9 +277,7 @@ static int load_digests(struct store *st, const char *sql, const char *kind,
 /* The latest version of every baseline name (enabled or not). */
 static int load_baselines(struct store *st, struct tpm_state *t)
 {
-	_cleanup_json_ json_t *rows = store_query(st, "SELECT b.name, b.enabled, b.body FROM baselines b\n"
-						  "WHERE b.version = (SELECT MAX(version) FROM baselines c WHERE c.name = b.name)\n"
-						  "ORDER BY b.name", 0);
+	_cleanup_json_ json_t *rows = store_list(st, STORE_LIST_BASELINES_IN_USE, 0);
 	json_t *row;
 	char err[128];
 	size_t i;
@@ -318,7 +316,7 @@ static int ima_key_from_hex(const char *hex, struct vms_ima_key *k)
 /* The approved IMA signing keys, parsed once per snapshot. */
 static int load_ima_keys(struct store *st, struct tpm_state *t)
 {
-	_cleanup_json_ json_t *rows = store_query(st, "SELECT fpr, cert FROM ima_keys ORDER BY fpr", 0);
+	_cleanup_json_ json_t *rows = store_list(st, STORE_LIST_IMA_KEY_CERTS, 0);
 	json_t *row;
 	size_t i;
 
@@ -352,11 +350,11 @@ static int load_tpm(struct store *st, struct tpm_state **out)
 	r = load_tpm_flags(st, t);
 	if (r)
 		return r;
-	r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'module' ORDER BY digest",
+	r = load_digests(st, STORE_LIST_TPM_MODULE_DIGESTS,
 			 "module", &t->module_digests, &t->n_module_digests);
 	if (r)
 		return r;
-	r = load_digests(st, "SELECT digest FROM tpm_digests WHERE kind = 'allow' ORDER BY digest",
+	r = load_digests(st, STORE_LIST_TPM_ALLOWLIST,
 			 "allow", &t->allowlist, &t->n_allowlist);
 	if (r)
 		return r;
@@ -387,15 +385,38 @@ void state_tpm_put(struct tpm_state *t)
 		tpm_state_free(t);
 }
 
+/*
+ * Reloads one at a time (an admin change's and the change feed's): a
+ * slower reload that read the store earlier must not install its older
+ * snapshot over a newer one.
+ */
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int reload(struct hgsd *h);
+
 int state_reload(struct hgsd *h)
+{
+	int r;
+
+	pthread_mutex_lock(&reload_lock);
+	r = reload(h);
+	pthread_mutex_unlock(&reload_lock);
+	return r;
+}
+
+static int reload(struct hgsd *h)
 {
 	_cleanup_(tpm_state_freep) struct tpm_state *tpm = NULL;
 	struct host_entry *hosts = NULL, *old;
 	struct tpm_state *old_tpm;
 	size_t n = 0, old_n;
+	long long seq = -1;
 	struct policy p;
 	int r;
 
+	/* the feed's position first: the snapshot is at least as new as it */
+	if (store_change_seq(h->st, &seq))
+		seq = -1;
 	r = load_policy(h->st, &p);
 	if (r)
 		return r;
@@ -414,6 +435,8 @@ int state_reload(struct hgsd *h)
 	h->pol = p;
 	h->tpm = VMS_TAKE_PTR(tpm);
 	pthread_rwlock_unlock(&h->lock);
+	if (seq >= 0)
+		__atomic_store_n(&h->snapshot_seq, seq, __ATOMIC_RELEASE);
 	hosts_free(old, old_n);
 	state_tpm_put(old_tpm);
 	return 0;

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * store.c - the HGS store: one SQLite file in WAL mode.
+ * store.c - the HGS store, over a backend (store_db.h): SQLite (one file,
+ * the default) or PostgreSQL (a cluster of hgsd nodes on one database).
  *
- * Two connections: "admin" (synchronous=FULL: an acknowledged admin change
- * is on disk) and "log" (synchronous=NORMAL: attestation and release
- * events; a power cut may lose the last few, a process crash loses none).
- * Each is used under its own mutex. The schema is versioned with
- * PRAGMA user_version and migrated forward on open, in one transaction
- * per step; a newer schema than this binary knows is refused.
+ * Two connections: "admin" (durable: an acknowledged admin change is on
+ * disk) and "log" (attestation and release events; with SQLite a power
+ * cut may lose the last few, a process crash loses none). Each is used
+ * under its own mutex. The schema is versioned (store_schema.c) and
+ * migrated forward on open, in one transaction per step; a newer schema
+ * than this binary knows is refused.
  * Every admin change and its audit row commit in the same transaction.
  *
  * Fail closed (issue 17 item 4): an event that records something served
@@ -16,26 +17,23 @@
  * else is queued, and says whether it did); the last write's outcome is
  * the store's health (store_health, /v1/health). store_preflight()
  * refuses, before anything starts, a store that cannot be written (read
- * only, full) and makes the reserve: a file next to the database
- * (RESERVE_BYTES) deleted to make room when disabling or removing a host
+ * only, full, unreachable); with SQLite it makes the reserve: a file next
+ * to the database deleted to make room when disabling or removing a host
  * fails, so that an admin can always take a host out of service.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-
-#include <sqlite3.h>
 
 #include "keyrelease.h"
 #include "log.h"
 #include "store.h"
+#include "store_db.h"
+#include "vms_audit_chain.h"
 #include "vms_compiler.h"
 
 struct event;
@@ -45,14 +43,12 @@ struct ev_wait {
 	int done, err;
 };
 
-#define RESERVE_BYTES	(1 << 20)
-/* Free space hgsd wants at start, besides the reserve. */
-#define MIN_FREE_BYTES	(1 << 20)
-
 struct store {
-	sqlite3 *db;		/* admin changes, reads */
-	sqlite3 *log;		/* events, written by the writer thread */
-	pthread_mutex_t lock, log_lock;
+	const struct db_ops *ops;
+	struct db *db;		/* admin changes, reads */
+	struct db *log;		/* events, written by the writer thread */
+	struct db *quick;	/* nonce spends, TPM challenges: as durable as events */
+	pthread_mutex_t lock, log_lock, quick_lock;
 	pthread_cond_t log_cond;
 	pthread_t writer;
 	int writer_started, stopping;
@@ -67,159 +63,71 @@ struct store {
 	char reserve[4200];	/* the reserve file ("" = none) */
 };
 
-/* Schema migrations: migrations[i] takes user_version i to i + 1. */
-static const char *const migrations[] = {
-	/* 0 -> 1 */
-	"CREATE TABLE hosts (\n"
-	"  name TEXT PRIMARY KEY, key_alg TEXT NOT NULL, public_key TEXT NOT NULL,\n"
-	"  key_fpr TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,\n"
-	"  added_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);\n"
-	"CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL,\n"
-	"  updated_at INTEGER NOT NULL);\n"
-	"CREATE TABLE workers (\n"
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT, digest TEXT NOT NULL UNIQUE,\n"
-	"  description TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,\n"
-	"  added_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);\n"
-	"CREATE TABLE guardians (\n"
-	"  name TEXT PRIMARY KEY, certificates TEXT NOT NULL,\n"
-	"  is_primary INTEGER NOT NULL DEFAULT 0, enabled INTEGER NOT NULL DEFAULT 1,\n"
-	"  created_at INTEGER NOT NULL);\n"
-	"CREATE TABLE audit (\n"
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,\n"
-	"  who TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL,\n"
-	"  result TEXT NOT NULL);\n"
-	"CREATE TABLE events (\n"
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,\n"
-	"  kind TEXT NOT NULL, host TEXT NOT NULL, result TEXT NOT NULL,\n"
-	"  detail TEXT NOT NULL);\n"
-	"CREATE INDEX events_kind ON events(kind, id);\n"
-	"INSERT INTO settings VALUES ('min_isolation_level', 'kernel-open', strftime('%s','now'));\n"
-	"INSERT INTO settings VALUES ('require_module_sig', '0', strftime('%s','now'));\n"
-	"INSERT INTO settings VALUES ('revocation_cutoff', '0', strftime('%s','now'));\n"
-	"INSERT INTO settings VALUES ('worker_policy_version', '0', strftime('%s','now'));\n",
-	/* 1 -> 2: admin certificates, worker policy history */
-	"CREATE TABLE admin_certs (\n"
-	"  fpr TEXT PRIMARY KEY, subject TEXT NOT NULL,\n"
-	"  state TEXT NOT NULL CHECK (state IN ('seen', 'allowed', 'revoked')),\n"
-	"  first_seen INTEGER, last_seen INTEGER, updated_at INTEGER NOT NULL);\n"
-	"CREATE TABLE worker_history (\n"
-	"  version INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL,\n"
-	"  change TEXT NOT NULL, digests TEXT NOT NULL);\n"
-	"INSERT INTO worker_history SELECT CAST(s.value AS INTEGER), strftime('%s','now'),\n"
-	"  'migration', 'baseline',\n"
-	"  COALESCE((SELECT group_concat(digest, ',') FROM\n"
-	"    (SELECT digest FROM workers WHERE enabled = 1 ORDER BY id)), '')\n"
-	"  FROM settings s WHERE s.name = 'worker_policy_version';\n"
-	"INSERT INTO settings VALUES ('admin_cert_allow_list', '0', strftime('%s','now'));\n",
-	/*
-	 * 2 -> 3: TPM mode. A host may be registered by its EK (the Name's
-	 * SHA-256 as its fingerprint) besides or instead of a host key
-	 * (public_key '' then); boot baselines, versioned per name; the
-	 * approved module digests and the runtime allowlist; each host's
-	 * last TPM clock and counters; the TPM policy settings.
-	 */
-	"ALTER TABLE hosts ADD COLUMN ek_public TEXT NOT NULL DEFAULT '';\n"
-	"ALTER TABLE hosts ADD COLUMN ek_fpr TEXT NOT NULL DEFAULT '';\n"
-	"ALTER TABLE hosts ADD COLUMN hardware_class TEXT NOT NULL DEFAULT '';\n"
-	"CREATE TABLE baselines (\n"
-	"  name TEXT NOT NULL, version INTEGER NOT NULL, hardware_class TEXT NOT NULL,\n"
-	"  enabled INTEGER NOT NULL DEFAULT 1, body TEXT NOT NULL, sha256 TEXT NOT NULL,\n"
-	"  added_at INTEGER NOT NULL, PRIMARY KEY (name, version));\n"
-	"CREATE TABLE tpm_digests (\n"
-	"  kind TEXT NOT NULL CHECK (kind IN ('module', 'allow')), digest TEXT NOT NULL,\n"
-	"  description TEXT NOT NULL, added_at INTEGER NOT NULL, PRIMARY KEY (kind, digest));\n"
-	"CREATE TABLE tpm_clock (\n"
-	"  host TEXT PRIMARY KEY, clock INTEGER NOT NULL, reset_count INTEGER NOT NULL,\n"
-	"  restart_count INTEGER NOT NULL, updated_at INTEGER NOT NULL);\n"
-	"INSERT INTO settings VALUES ('tpm_pcrs', '0-7,10', strftime('%s','now'));\n"
-	"INSERT INTO settings VALUES ('tpm_check_module_digest', '0', strftime('%s','now'));\n"
-	"INSERT INTO settings VALUES ('tpm_runtime_allowlist', '0', strftime('%s','now'));\n"
-	"INSERT INTO settings VALUES ('tpm_require_ima_appraisal', '0', strftime('%s','now'));\n"
-	"INSERT INTO settings VALUES ('tpm_require_secure_boot', '0', strftime('%s','now'));\n",
-	/*
-	 * 3 -> 4: the approved IMA signing keys (tpm_require_ima_appraisal):
-	 * each one's certificate (DER, hex), its SHA-256 as the key, the
-	 * keyid the kernel names it by (the SKID's last 4 bytes).
-	 */
-	"CREATE TABLE ima_keys (\n"
-	"  fpr TEXT PRIMARY KEY, keyid TEXT NOT NULL, key_type TEXT NOT NULL,\n"
-	"  subject TEXT NOT NULL, description TEXT NOT NULL, cert TEXT NOT NULL,\n"
-	"  added_at INTEGER NOT NULL);\n",
-	/* 4 -> 5: certify the module's report at load (tpm_report_at_load) */
-	"INSERT INTO settings VALUES ('tpm_report_at_load', '0', strftime('%s','now'));\n",
-	/* 5 -> 6: IMA violations fail the runtime policies unless allowed */
-	"INSERT INTO settings VALUES ('tpm_allow_ima_violations', '0', strftime('%s','now'));\n",
-	/*
-	 * 6 -> 7: the hypervisor placement. Registered enclave platforms
-	 * (none at first: every hypervisor claim is refused until an admin
-	 * registers one), keyed by platform id = SHA-256 of the platform
-	 * key's DER SPKI; programs: approved enclave program digests, a
-	 * comma list ('' = any). platform_types: which platform types a
-	 * hypervisor claim may rest on.
-	 */
-	"CREATE TABLE platforms (\n"
-	"  platform_id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"
-	"  type TEXT NOT NULL CHECK (type IN ('emulated', 'sev-snp', 'nitro')),\n"
-	"  public_key TEXT NOT NULL, programs TEXT NOT NULL DEFAULT '',\n"
-	"  enabled INTEGER NOT NULL DEFAULT 1, added_at INTEGER NOT NULL,\n"
-	"  updated_at INTEGER NOT NULL);\n"
-	"INSERT INTO settings VALUES ('platform_types', 'emulated,sev-snp,nitro', strftime('%s','now'));\n",
-};
-#define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
-
 static void *event_writer(void *arg);
+static void set_health(struct store *st, int r, size_t n);
 
-static int exec(sqlite3 *db, const char *sql)
+void store_note_failure(struct store *st, int r)
 {
-	char *err = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	if (r && r != -EEXIST && r != -ENOENT && r != -EBUSY)
+		set_health(st, r, 0);
+}
 
-	if (rc != SQLITE_OK) {
-		log_err("store", "sql_error=\"%s\"", err ? err : sqlite3_errstr(rc));
-		sqlite3_free(err);
-		return -EIO;
+const struct db_ops *store_backend(const char *target, const char **rest)
+{
+	static const struct {
+		const char *prefix;
+		const struct db_ops *ops;
+	} schemes[] = {
+		{ "postgresql:", &store_pg_ops },
+		{ "postgres:", &store_pg_ops },
+		{ "sqlite:", &store_sqlite_ops },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(schemes); i++) {
+		size_t n = strlen(schemes[i].prefix);
+
+		if (!strncmp(target, schemes[i].prefix, n)) {
+			*rest = target + n;
+			return schemes[i].ops;
+		}
 	}
-	return 0;
+	*rest = target;
+	return &store_sqlite_ops;
 }
 
-/* What the failing SQLite call on @db means, as an errno. */
-static int sql_errno(sqlite3 *db)
+static int exec(struct db *db, const char *sql)
 {
-	switch (sqlite3_errcode(db) & 0xff) {
-	case SQLITE_FULL:
-		return -ENOSPC;
-	case SQLITE_READONLY:
-		return -EROFS;
-	case SQLITE_CANTOPEN:
-	case SQLITE_PERM:
-		return -EACCES;
-	default:
-		return -EIO;
-	}
+	return db->ops->exec(db, sql);
 }
 
-static int schema_version(sqlite3 *db)
+static int db_begin(struct db *db)
 {
-	sqlite3_stmt *s;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return -EIO;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
+	return db->ops->begin(db);
 }
 
-/* Schema @v to @v + 1, in one transaction. */
-static int migrate_one(sqlite3 *db, int v)
+static const char *const *migrations_of(const struct db_ops *ops)
 {
-	char sql[64];
+	return ops->pg ? store_migrations_pg : store_migrations_sqlite;
+}
 
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-	if (exec(db, "BEGIN IMMEDIATE"))
+/*
+ * Schema @v to @v + 1, in one transaction; another node that migrated
+ * meanwhile (a write transaction is serialised) leaves nothing to do.
+ */
+static int migrate_one(struct db *db, int v)
+{
+	int now;
+
+	if (db_begin(db))
 		return log_errno(-EIO, "store", "step=\"beginning the migration\" to=%d", v + 1);
-	if (exec(db, migrations[v]) || exec(db, sql) || exec(db, "COMMIT")) {
+	now = db->ops->schema_version(db);
+	if (now > v) {
+		exec(db, "ROLLBACK");
+		return 0;
+	}
+	if (now != v || exec(db, migrations_of(db->ops)[v]) ||
+	    db->ops->set_schema_version(db, v + 1) || exec(db, "COMMIT")) {
 		exec(db, "ROLLBACK");
 		return log_errno(-EIO, "store", "step=\"migrating the schema\" to=%d", v + 1);
 	}
@@ -227,48 +135,30 @@ static int migrate_one(sqlite3 *db, int v)
 	return 0;
 }
 
-static int migrate(sqlite3 *db)
+static int migrate(struct db *db)
 {
-	int v = schema_version(db), r;
+	int v = db->ops->schema_version(db), r;
 
 	if (v < 0)
 		return log_errno(-EIO, "store", "step=\"reading the schema version\"");
-	if (v > SCHEMA_VERSION) {
+	if (v > store_schema_latest) {
 		log_err("store", "schema_version=%d supported=%d msg=\"store is newer than this hgsd\"",
-			v, SCHEMA_VERSION);
+			v, store_schema_latest);
 		return -EPROTONOSUPPORT;
 	}
-	for (; v < SCHEMA_VERSION; v++) {
+	for (; v < store_schema_latest; v++) {
 		r = migrate_one(db, v);
 		if (r)
 			return r;
+		v = db->ops->schema_version(db) - 1;
 	}
 	return 0;
 }
 
-static int open_conn(const char *path, const char *sync, sqlite3 **out)
-{
-	char sql[128];
-	int rc;
-
-	rc = sqlite3_open_v2(path, out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		log_err("store", "path=%s error=\"%s\"", path, sqlite3_errstr(rc));
-		sqlite3_close(*out);
-		*out = NULL;
-		return -EIO;
-	}
-	sqlite3_busy_timeout(*out, 5000);
-	snprintf(sql, sizeof(sql),
-		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
-		 sync);
-	return exec(*out, sql);
-}
-
-int store_open(const char *path, struct store **out)
+int store_open(const char *target, struct store **out)
 {
 	_cleanup_(store_closep) struct store *st = calloc(1, sizeof(*st));
+	const char *rest;
 	int r;
 
 	*out = NULL;
@@ -276,16 +166,21 @@ int store_open(const char *path, struct store **out)
 		return -ENOMEM;
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->log_lock, NULL);
+	pthread_mutex_init(&st->quick_lock, NULL);
 	pthread_cond_init(&st->log_cond, NULL);
 	pthread_cond_init(&st->done_cond, NULL);
-	snprintf(st->reserve, sizeof(st->reserve), "%s.reserve", path);
-	r = open_conn(path, "FULL", &st->db);
+	st->ops = store_backend(target, &rest);
+	if (!st->ops->pg)
+		snprintf(st->reserve, sizeof(st->reserve), "%s.reserve", rest);
+	r = st->ops->open(rest, 1, &st->db);
 	if (r)
 		return r;
 	r = migrate(st->db);
 	if (r)
 		return r;
-	r = open_conn(path, "NORMAL", &st->log);
+	r = st->ops->open(rest, 0, &st->log);
+	if (!r)
+		r = st->ops->open(rest, 0, &st->quick);
 	if (r)
 		return r;
 	r = pthread_create(&st->writer, NULL, event_writer, st);
@@ -310,96 +205,24 @@ void store_close(struct store *st)
 	pthread_cond_destroy(&st->log_cond);
 	pthread_cond_destroy(&st->done_cond);
 	free(st->events);
-	sqlite3_close(st->db);
-	sqlite3_close(st->log);
+	if (st->db)
+		st->ops->close(st->db);
+	if (st->log)
+		st->ops->close(st->log);
+	if (st->quick)
+		st->ops->close(st->quick);
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->log_lock);
+	pthread_mutex_destroy(&st->quick_lock);
 	free(st);
 }
 
-/* The reserve file, RESERVE_BYTES of real blocks; 0 or -errno. */
-static int make_reserve(const char *path)
+int store_preflight(const char *target, char *why, size_t len)
 {
-	static const char zero[65536];
-	struct stat sb;
-	size_t done;
-	int fd, r = 0;
+	const char *rest;
+	const struct db_ops *ops = store_backend(target, &rest);
 
-	if (stat(path, &sb) == 0 && sb.st_size >= RESERVE_BYTES)
-		return 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	for (done = 0; done < RESERVE_BYTES && !r; done += sizeof(zero))
-		if (write(fd, zero, sizeof(zero)) != (ssize_t)sizeof(zero))
-			r = errno ? -errno : -ENOSPC;
-	if (!r && fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	if (r)
-		unlink(path);
-	return r;
-}
-
-/* A write that changes nothing, committed, then checkpointed into the file. */
-static int probe_write(sqlite3 *db)
-{
-	char sql[64];
-	int v = schema_version(db);
-
-	if (sqlite3_db_readonly(db, "main") == 1)
-		return -EROFS;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
-	if (v < 0 || exec(db, "BEGIN IMMEDIATE"))
-		return sql_errno(db);
-	if (exec(db, sql) || exec(db, "COMMIT")) {
-		int r = sql_errno(db);
-
-		exec(db, "ROLLBACK");
-		return r;
-	}
-	if (exec(db, "PRAGMA wal_checkpoint(TRUNCATE)"))
-		return sql_errno(db);
-	return 0;
-}
-
-int store_preflight(const char *path, char *why, size_t len)
-{
-	char reserve[4200];
-	sqlite3 *db = NULL;
-	struct statvfs sv;
-	int r;
-
-	snprintf(reserve, sizeof(reserve), "%s.reserve", path);
-	if ((statvfs(path, &sv) == 0 && (sv.f_flag & ST_RDONLY)) ||
-	    (access(path, F_OK) == 0 && access(path, W_OK) < 0)) {
-		snprintf(why, len, "the store %s cannot be written: it is read-only", path);
-		return -EROFS;
-	}
-	r = make_reserve(reserve);
-	if (r) {
-		snprintf(why, len, "cannot make the store's %d-byte reserve %s: %s",
-			 RESERVE_BYTES, reserve, strerror(-r));
-		return r;
-	}
-	if (statvfs(reserve, &sv) == 0 && !(sv.f_flag & ST_RDONLY) &&
-	    (unsigned long long)sv.f_bavail * sv.f_frsize < MIN_FREE_BYTES) {
-		snprintf(why, len, "the disk is full: %llu KiB free where the store %s is, hgsd needs %d KiB besides its reserve",
-			 (unsigned long long)sv.f_bavail * sv.f_frsize / 1024, path,
-			 MIN_FREE_BYTES / 1024);
-		return -ENOSPC;
-	}
-	r = open_conn(path, "FULL", &db);
-	if (!r)
-		r = probe_write(db);
-	else
-		r = db ? sql_errno(db) : -EIO;
-	sqlite3_close(db);
-	if (r)
-		snprintf(why, len, "the store %s cannot be written: %s", path,
-			 r == -EROFS ? "it is read-only" :
-			 r == -ENOSPC ? "the disk is full" : strerror(-r));
-	return r;
+	return ops->preflight(rest, why, len);
 }
 
 int store_health(struct store *st)
@@ -407,68 +230,121 @@ int store_health(struct store *st)
 	return __atomic_load_n(&st->write_err, __ATOMIC_RELAXED);
 }
 
+int store_dialect_pg(struct store *st)
+{
+	return st->ops->pg;
+}
+
 int store_schema_version(struct store *st)
 {
 	int v;
 
 	pthread_mutex_lock(&st->lock);
-	v = schema_version(st->db);
+	v = st->ops->schema_version(st->db);
 	pthread_mutex_unlock(&st->lock);
 	return v;
 }
 
-/* Prepare @sql and bind the text arguments (NULL-terminated list). */
-static sqlite3_stmt *prep(sqlite3 *db, const char *sql, const char *const *args)
+/* Run one statement; returns rows changed or -errno. */
+static int run(struct db *db, const char *sql, const char *const *args)
 {
-	sqlite3_stmt *s;
-	int i;
+	long n = 0;
+	int r = db->ops->query(db, sql, args, NULL, &n);
 
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		log_err("store", "sql_error=\"%s\"", sqlite3_errmsg(db));
-		return NULL;
-	}
-	for (i = 0; args && args[i]; i++)
-		sqlite3_bind_text(s, i + 1, args[i], -1, SQLITE_TRANSIENT);
-	return s;
+	return r ? r : (int)n;
 }
 
-/* Run one statement; returns rows changed or -EIO. */
-static int run(sqlite3 *db, const char *sql, const char *const *args)
+/* A column's value as text ("" for NULL). */
+static void value_text(json_t *v, char *out, size_t len)
 {
-	sqlite3_stmt *s = prep(db, sql, args);
-	int rc;
-
-	if (!s)
-		return -EIO;
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		log_err("store", "sql_error=\"%s\"", sqlite3_errmsg(db));
-		return -EIO;
-	}
-	return sqlite3_changes(db);
+	if (json_is_integer(v))
+		snprintf(out, len, "%lld", (long long)json_integer_value(v));
+	else
+		snprintf(out, len, "%s", json_is_string(v) ? json_string_value(v) : "");
 }
 
-/* First column of the first row as text into @out; -ENOENT if no row. */
-static int query_text(sqlite3 *db, const char *sql, const char *const *args,
+/* The first row of @sql (NULL if none: -ENOENT); 0 or -errno. */
+static int query_row(struct db *db, const char *sql, const char *const *args, json_t **row)
+{
+	json_t *rows = NULL;
+	int r = db->ops->query(db, sql, args, &rows, NULL);
+
+	*row = NULL;
+	if (r)
+		return r;
+	if (!json_array_size(rows)) {
+		json_decref(rows);
+		return -ENOENT;
+	}
+	*row = json_incref(json_array_get(rows, 0));
+	json_decref(rows);
+	return 0;
+}
+
+/* The only column of the first row as text into @out; -ENOENT if no row. */
+static int query_text(struct db *db, const char *sql, const char *const *args,
 		      char *out, size_t len)
 {
-	sqlite3_stmt *s = prep(db, sql, args);
-	const unsigned char *t;
-	int rc, r = -ENOENT;
+	json_t *row;
+	int r = query_row(db, sql, args, &row);
 
-	if (!s)
-		return -EIO;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		t = sqlite3_column_text(s, 0);
-		snprintf(out, len, "%s", t ? (const char *)t : "");
-		r = 0;
-	} else if (rc != SQLITE_DONE) {
-		r = -EIO;
-	}
-	sqlite3_finalize(s);
+	if (r)
+		return r;
+	value_text(json_object_iter_value(json_object_iter(row)), out, len);
+	json_decref(row);
+	return 0;
+}
+
+int store_db_run(struct db *db, const char *sql, const char *const *args)
+{
+	return run(db, sql, args);
+}
+
+int store_db_row(struct db *db, const char *sql, const char *const *args, json_t **row)
+{
+	return query_row(db, sql, args, row);
+}
+
+int store_db_begin(struct db *db)
+{
+	return db_begin(db);
+}
+
+int store_db_end(struct db *db, int r)
+{
+	if (!r)
+		r = exec(db, "COMMIT");
+	if (r)
+		exec(db, "ROLLBACK");
 	return r;
+}
+
+struct db *store_lock(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	return st->db;
+}
+
+void store_unlock(struct store *st)
+{
+	pthread_mutex_unlock(&st->lock);
+}
+
+struct db *store_lock_quick(struct store *st)
+{
+	pthread_mutex_lock(&st->quick_lock);
+	return st->quick;
+}
+
+void store_unlock_quick(struct store *st)
+{
+	pthread_mutex_unlock(&st->quick_lock);
+}
+
+/* Column @name of @row as an integer (0 if absent or NULL). */
+static long long col_int(json_t *row, const char *name)
+{
+	return json_integer_value(json_object_get(row, name));
 }
 
 static void now_text(char buf[24])
@@ -476,23 +352,48 @@ static void now_text(char buf[24])
 	snprintf(buf, 24, "%lld", (long long)time(NULL));
 }
 
-static int audit_row(sqlite3 *db, const char *who, const char *action,
-		     const char *detail, const char *result)
-{
-	char now[24];
-	const char *const args[] = { now, who, action, detail, result, NULL };
+/* This node's name in the audit rows it writes (store_set_node()). */
+static char node_name[65];
 
-	now_text(now);
-	return run(db, "INSERT INTO audit(at, who, action, detail, result) VALUES (?,?,?,?,?)",
-		   args) == 1 ? 0 : -EIO;
+void store_set_node(struct store *st, const char *name)
+{
+	(void)st;
+	snprintf(node_name, sizeof(node_name), "%s", name);
 }
 
 /*
- * A change: BEGIN IMMEDIATE, @fn, the audit row, COMMIT. @fn returns 0 or
+ * An audit row, chained to the one before (vms_audit_chain.h). Inside a
+ * write transaction, which every writer serialises on, so no two rows
+ * ever claim the same predecessor.
+ */
+static int audit_row(struct db *db, const char *who, const char *action,
+		     const char *detail, const char *result)
+{
+	char now[24], prev[VMS_AUDIT_HASH_HEX] = "", hash[VMS_AUDIT_HASH_HEX];
+	const char *const args[] = { now, node_name, who, action, detail, result, prev, hash,
+				     NULL };
+	struct vms_audit_row row = { .node = node_name, .who = who, .action = action,
+				     .detail = detail, .result = result, .prev_hash = prev };
+	int r;
+
+	row.at = (long long)time(NULL);
+	snprintf(now, sizeof(now), "%lld", row.at);
+	r = query_text(db, "SELECT hash FROM audit ORDER BY id DESC LIMIT 1", NULL, prev,
+		       sizeof(prev));
+	if (r && r != -ENOENT)
+		return r;
+	if (vms_audit_row_hash(&row, hash))
+		return -EIO;
+	return run(db, "INSERT INTO audit(at, node, who, action, detail, result, prev_hash, hash)\n"
+		   "VALUES (?,?,?,?,?,?,?,?)", args) == 1 ? 0 : -EIO;
+}
+
+/*
+ * A change: a write transaction (db_begin), @fn, the audit row, COMMIT. @fn returns 0 or
  * a negative errno; a refusal (-EEXIST etc.) is audited too, in its own
  * transaction, and nothing else changes.
  */
-typedef int (*change_fn)(sqlite3 *db, const void *arg);
+typedef int (*change_fn)(struct db *db, const void *arg);
 
 static const char *result_name(int r)
 {
@@ -510,27 +411,33 @@ static const char *result_name(int r)
 }
 
 /* A refusal is audited alone, in its own transaction. */
-static void audit_refusal(sqlite3 *db, const char *who, const char *action,
+static void audit_refusal(struct db *db, const char *who, const char *action,
 			  const char *detail, int r)
 {
-	if (exec(db, "BEGIN IMMEDIATE"))
+	if (db_begin(db))
 		return;
 	exec(db, audit_row(db, who, action, detail, result_name(r)) ? "ROLLBACK" : "COMMIT");
 }
 
 /* change(), under the store's lock. */
-static int change_locked(sqlite3 *db, const char *who, const char *action,
+static int change_locked(struct db *db, const char *who, const char *action,
 			 const char *detail, change_fn fn, const void *arg)
 {
 	int r;
 
-	if (exec(db, "BEGIN IMMEDIATE"))
+	if (db_begin(db))
 		return log_errno(-EIO, "store", "step=\"beginning the change\" action=%s", action);
 	r = fn(db, arg);
 	if (r) {
 		exec(db, "ROLLBACK");
 		audit_refusal(db, who, action, detail, r);
 		return r;
+	}
+	/* the change feed: every node reloads its snapshot (change_feed.c) */
+	if (run(db, "UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE name = 'change_seq'",
+		NULL) != 1) {
+		exec(db, "ROLLBACK");
+		return log_errno(-EIO, "store", "step=\"bumping the change feed\" action=%s", action);
 	}
 	if (audit_row(db, who, action, detail, "ok") || exec(db, "COMMIT")) {
 		exec(db, "ROLLBACK");
@@ -551,13 +458,21 @@ static int change(struct store *st, const char *who, const char *action,
 	return r;
 }
 
+int store_change(struct store *st, const char *who, const char *action,
+		 const char *detail, int (*fn)(struct db *db, const void *arg), const void *arg)
+{
+	return change(st, who, action, detail, fn, arg);
+}
+
 int store_audit(struct store *st, const char *who, const char *action,
 		const char *detail, const char *result)
 {
 	int r;
 
 	pthread_mutex_lock(&st->lock);
-	r = audit_row(st->db, who, action, detail, result);
+	r = db_begin(st->db);
+	if (!r)
+		r = store_db_end(st->db, audit_row(st->db, who, action, detail, result));
 	pthread_mutex_unlock(&st->lock);
 	return r;
 }
@@ -567,7 +482,7 @@ struct host_arg {
 	int enabled;
 };
 
-static int host_add_fn(sqlite3 *db, const void *p)
+static int host_add_fn(struct db *db, const void *p)
 {
 	const struct host_arg *h = p;
 	const char *const args[] = { h->name, NULL };
@@ -620,7 +535,7 @@ struct host_ek_arg {
  * of it inside change()'s one transaction.
  */
 /* Is @h's EK registered for another host? 1, or 0 (a failed query: 1). */
-static int ek_held_elsewhere(sqlite3 *db, const struct host_ek_arg *h)
+static int ek_held_elsewhere(struct db *db, const struct host_ek_arg *h)
 {
 	const char *const args[] = { h->ek_fpr, h->name, NULL };
 	char other[80];
@@ -629,7 +544,7 @@ static int ek_held_elsewhere(sqlite3 *db, const struct host_ek_arg *h)
 			  other, sizeof(other)) != -ENOENT;
 }
 
-static int host_ek_fn(sqlite3 *db, const void *p)
+static int host_ek_fn(struct db *db, const void *p)
 {
 	const struct host_ek_arg *h = p;
 	const char *const args[] = { h->name, NULL };
@@ -686,7 +601,7 @@ struct baseline_arg {
  * A (name, version) is written once: the same body again is -EEXIST,
  * another body -EKEYREJECTED (add a new version instead).
  */
-static int baseline_add_fn(sqlite3 *db, const void *p)
+static int baseline_add_fn(struct db *db, const void *p)
 {
 	const struct baseline_arg *b = p;
 	char ver[24], now[24], sha[80];
@@ -719,7 +634,7 @@ int store_baseline_add(struct store *st, const char *name, long version,
 	return change(st, who, "baseline-add", detail, baseline_add_fn, &b);
 }
 
-static int baseline_enable_fn(sqlite3 *db, const void *p)
+static int baseline_enable_fn(struct db *db, const void *p)
 {
 	const struct baseline_arg *b = p;
 	const char *const args[] = { b->enabled ? "1" : "0", b->name, NULL };
@@ -746,7 +661,7 @@ struct digests_arg {
 };
 
 /* Add digests (lower-case hex) in one transaction; -EEXIST if all known. */
-static int digests_add_fn(sqlite3 *db, const void *p)
+static int digests_add_fn(struct db *db, const void *p)
 {
 	const struct digests_arg *d = p;
 	char now[24];
@@ -757,7 +672,8 @@ static int digests_add_fn(sqlite3 *db, const void *p)
 	for (i = 0; i < d->n; i++) {
 		const char *const ins[] = { d->kind, d->digests[i], d->descs[i], now, NULL };
 
-		n = run(db, "INSERT OR IGNORE INTO tpm_digests(kind, digest, description, added_at) VALUES (?,?,?,?)",
+		n = run(db, "INSERT INTO tpm_digests(kind, digest, description, added_at) VALUES (?,?,?,?)\n"
+			"ON CONFLICT DO NOTHING",
 			ins);
 		if (n < 0)
 			return n;
@@ -778,7 +694,7 @@ int store_tpm_digests_add(struct store *st, const char *kind,
 	return change(st, who, "tpm-digests-add", detail, digests_add_fn, &d);
 }
 
-static int digest_remove_fn(sqlite3 *db, const void *p)
+static int digest_remove_fn(struct db *db, const void *p)
 {
 	const struct digests_arg *d = p;
 	const char *const args[] = { d->kind, d->digests[0], NULL };
@@ -802,7 +718,7 @@ struct ima_key_arg {
 	const char *fpr, *keyid, *type, *subject, *desc, *cert_hex;
 };
 
-static int ima_key_add_fn(sqlite3 *db, const void *p)
+static int ima_key_add_fn(struct db *db, const void *p)
 {
 	const struct ima_key_arg *k = p;
 	char now[24], have[8];
@@ -832,7 +748,7 @@ int store_ima_key_add(struct store *st, const char *fpr, const char *keyid,
 	return change(st, who, "ima-key-add", detail, ima_key_add_fn, &k);
 }
 
-static int ima_key_remove_fn(sqlite3 *db, const void *p)
+static int ima_key_remove_fn(struct db *db, const void *p)
 {
 	const struct ima_key_arg *k = p;
 	const char *const args[] = { k->fpr, NULL };
@@ -855,55 +771,43 @@ int store_tpm_clock_get(struct store *st, const char *host, uint64_t *clock,
 			uint32_t *reset, uint32_t *restart)
 {
 	const char *const args[] = { host, NULL };
-	sqlite3_stmt *s;
-	int r = -ENOENT, rc;
+	json_t *row;
+	int r;
 
 	pthread_mutex_lock(&st->lock);
-	s = prep(st->db, "SELECT clock, reset_count, restart_count FROM tpm_clock WHERE host = ?",
-		 args);
-	if (!s) {
-		r = -EIO;
-	} else {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			*clock = (uint64_t)sqlite3_column_int64(s, 0);
-			*reset = (uint32_t)sqlite3_column_int64(s, 1);
-			*restart = (uint32_t)sqlite3_column_int64(s, 2);
-			r = 0;
-		} else if (rc != SQLITE_DONE) {
-			r = -EIO;
-		}
-		sqlite3_finalize(s);
-	}
+	r = query_row(st->db, "SELECT clock, reset_count, restart_count FROM tpm_clock WHERE host = ?",
+		      args, &row);
 	pthread_mutex_unlock(&st->lock);
-	return r;
+	if (r)
+		return r;
+	*clock = (uint64_t)col_int(row, "clock");
+	*reset = (uint32_t)col_int(row, "reset_count");
+	*restart = (uint32_t)col_int(row, "restart_count");
+	json_decref(row);
+	return 0;
 }
 
 int store_tpm_clock_put(struct store *st, const char *host, uint64_t clock,
 			uint32_t reset, uint32_t restart)
 {
-	sqlite3_stmt *s;
-	int r = -EIO;
+	char c[24], rs[16], rt[16], now[24];
+	const char *const args[] = { host, c, rs, rt, now, NULL };
+	int r;
 
+	snprintf(c, sizeof(c), "%lld", (long long)clock);
+	snprintf(rs, sizeof(rs), "%u", reset);
+	snprintf(rt, sizeof(rt), "%u", restart);
+	now_text(now);
 	pthread_mutex_lock(&st->lock);
-	s = prep(st->db, "INSERT INTO tpm_clock(host, clock, reset_count, restart_count, updated_at)\n"
-		 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(host) DO UPDATE SET clock = ?2,\n"
-		 "  reset_count = ?3, restart_count = ?4, updated_at = ?5", NULL);
-	if (s) {
-		sqlite3_bind_text(s, 1, host, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)clock);
-		sqlite3_bind_int64(s, 3, reset);
-		sqlite3_bind_int64(s, 4, restart);
-		sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
-		if (sqlite3_step(s) == SQLITE_DONE)
-			r = 0;
-		sqlite3_finalize(s);
-	}
+	r = run(st->db, "INSERT INTO tpm_clock(host, clock, reset_count, restart_count, updated_at)\n"
+		"VALUES (?, ?, ?, ?, ?) ON CONFLICT(host) DO UPDATE SET clock = excluded.clock,\n"
+		"  reset_count = excluded.reset_count, restart_count = excluded.restart_count,\n"
+		"  updated_at = excluded.updated_at", args);
 	pthread_mutex_unlock(&st->lock);
-	return r;
+	return r == 1 ? 0 : r < 0 ? r : -EIO;
 }
 
-static int host_enable_fn(sqlite3 *db, const void *p)
+static int host_enable_fn(struct db *db, const void *p)
 {
 	const struct host_arg *h = p;
 	char now[24];
@@ -943,7 +847,7 @@ int store_host_set_enabled(struct store *st, const char *name, int enabled,
 	return change(st, who, "host-enable", detail, host_enable_fn, &h);
 }
 
-static int host_remove_fn(sqlite3 *db, const void *p)
+static int host_remove_fn(struct db *db, const void *p)
 {
 	const struct host_arg *h = p;
 	const char *const args[] = { h->name, NULL };
@@ -969,7 +873,7 @@ struct kv_arg {
 	const char *who, *action;	/* worker changes: for their history row */
 };
 
-static int setting_fn(sqlite3 *db, const void *p)
+static int setting_fn(struct db *db, const void *p)
 {
 	const struct kv_arg *kv = p;
 	char now[24];
@@ -1006,7 +910,7 @@ int store_setting_get(struct store *st, const char *name, char *out, size_t len)
  * A worker change: the next worker_policy_version, and its history row
  * (the enabled digest set it stands for), in the change's transaction.
  */
-static int bump_worker_version(sqlite3 *db, const struct kv_arg *kv)
+static int bump_worker_version(struct db *db, const struct kv_arg *kv)
 {
 	char now[24], change_text[100];
 	const char *const args[] = { now, NULL };
@@ -1017,13 +921,18 @@ static int bump_worker_version(sqlite3 *db, const struct kv_arg *kv)
 	if (run(db, "UPDATE settings SET value = CAST(value AS INTEGER) + 1, updated_at = ? WHERE name = 'worker_policy_version'",
 		args) != 1)
 		return -EIO;
-	return run(db, "INSERT INTO worker_history(version, at, who, change, digests)\n"
+	return run(db, db->ops->pg ?
+		   "INSERT INTO worker_history(version, at, who, change, digests)\n"
+		   "SELECT CAST(value AS INTEGER), CAST(? AS BIGINT), ?, ?, COALESCE((SELECT string_agg(digest, ',' ORDER BY id)\n"
+		   "  FROM workers WHERE enabled = 1), '')\n"
+		   "FROM settings WHERE name = 'worker_policy_version'" :
+		   "INSERT INTO worker_history(version, at, who, change, digests)\n"
 		   "SELECT CAST(value AS INTEGER), ?, ?, ?, COALESCE((SELECT group_concat(digest, ',')\n"
 		   "  FROM (SELECT digest FROM workers WHERE enabled = 1 ORDER BY id)), '')\n"
 		   "FROM settings WHERE name = 'worker_policy_version'", hist) == 1 ? 0 : -EIO;
 }
 
-static int enabled_workers(sqlite3 *db, long *n)
+static int enabled_workers(struct db *db, long *n)
 {
 	char buf[24];
 	int r = query_text(db, "SELECT COUNT(*) FROM workers WHERE enabled = 1", NULL,
@@ -1033,7 +942,7 @@ static int enabled_workers(sqlite3 *db, long *n)
 	return r;
 }
 
-static int worker_add_fn(sqlite3 *db, const void *p)
+static int worker_add_fn(struct db *db, const void *p)
 {
 	const struct kv_arg *kv = p;
 	const char *const q[] = { kv->a, NULL };
@@ -1066,7 +975,7 @@ int store_worker_add(struct store *st, const char *digest, const char *desc,
 	return change(st, who, "worker-add", detail, worker_add_fn, &kv);
 }
 
-static int worker_enable_fn(sqlite3 *db, const void *p)
+static int worker_enable_fn(struct db *db, const void *p)
 {
 	const struct kv_arg *kv = p;
 	char now[24];
@@ -1107,9 +1016,9 @@ int store_worker_set_enabled(struct store *st, const char *digest, int enabled,
 		      worker_enable_fn, &kv);
 }
 
-static int guardian_row(sqlite3 *db, const char *name, int *primary, int *enabled);
+static int guardian_row(struct db *db, const char *name, int *primary, int *enabled);
 
-static int guardian_add_fn(sqlite3 *db, const void *p)
+static int guardian_add_fn(struct db *db, const void *p)
 {
 	const struct kv_arg *kv = p;
 	char now[24];
@@ -1130,7 +1039,7 @@ int store_guardian_add(struct store *st, const char *name, const char *pem,
 	return change(st, who, "guardian-add", detail, guardian_add_fn, &kv);
 }
 
-static int guardian_primary_fn(sqlite3 *db, const void *p)
+static int guardian_primary_fn(struct db *db, const void *p)
 {
 	const struct kv_arg *kv = p;
 	const char *const args[] = { kv->a, NULL };
@@ -1162,21 +1071,22 @@ int store_guardian_set_primary(struct store *st, const char *name, const char *w
  * enable, remove (only a disabled one; never the primary). -EPERM for
  * the protected cases, -EBUSY to remove an enabled one.
  */
-static int guardian_row(sqlite3 *db, const char *name, int *primary, int *enabled)
+static int guardian_row(struct db *db, const char *name, int *primary, int *enabled)
 {
 	const char *const args[] = { name, NULL };
-	char buf[8];
-	int r = query_text(db, "SELECT is_primary || enabled FROM guardians WHERE name = ?",
-			   args, buf, sizeof(buf));
+	json_t *row;
+	int r = query_row(db, "SELECT is_primary, enabled FROM guardians WHERE name = ?", args,
+			  &row);
 
 	if (r)
 		return r;
-	*primary = buf[0] == '1';
-	*enabled = buf[1] == '1';
+	*primary = col_int(row, "is_primary") == 1;
+	*enabled = col_int(row, "enabled") == 1;
+	json_decref(row);
 	return 0;
 }
 
-static int guardian_enable_fn(sqlite3 *db, const void *p)
+static int guardian_enable_fn(struct db *db, const void *p)
 {
 	const struct kv_arg *kv = p;
 	char buf[24];
@@ -1212,7 +1122,7 @@ int store_guardian_set_enabled(struct store *st, const char *name, int enabled,
 		      guardian_enable_fn, &kv);
 }
 
-static int guardian_remove_fn(sqlite3 *db, const void *p)
+static int guardian_remove_fn(struct db *db, const void *p)
 {
 	const struct kv_arg *kv = p;
 	const char *const args[] = { kv->a, NULL };
@@ -1246,28 +1156,25 @@ int store_guardian_remove(struct store *st, const char *name, const char *who)
 int store_guardian_pem(struct store *st, const char *name, char **pem, int *enabled)
 {
 	const char *const args[] = { name, NULL };
-	sqlite3_stmt *s;
-	int r = -ENOENT;
+	json_t *row;
+	int r;
 
 	*pem = NULL;
 	pthread_mutex_lock(&st->lock);
-	s = prep(st->db, "SELECT certificates, enabled FROM guardians WHERE name = ?", args);
-	if (!s)
-		r = -EIO;
-	else if (sqlite3_step(s) == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(s, 0);
-
-		*enabled = sqlite3_column_int(s, 1);
-		*pem = t ? strdup((const char *)t) : NULL;
-		r = *pem ? 0 : -ENOMEM;
-	}
-	sqlite3_finalize(s);
+	r = query_row(st->db, "SELECT certificates, enabled FROM guardians WHERE name = ?", args,
+		      &row);
 	pthread_mutex_unlock(&st->lock);
-	return r;
+	if (r)
+		return r;
+	*enabled = (int)col_int(row, "enabled");
+	*pem = json_string_value(json_object_get(row, "certificates")) ?
+	       strdup(json_string_value(json_object_get(row, "certificates"))) : NULL;
+	json_decref(row);
+	return *pem ? 0 : -ENOMEM;
 }
 
 int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject,
-			  char *state, size_t len)
+			  char *state, size_t len, char *role, size_t role_len)
 {
 	char now[24];
 	const char *const ins[] = { fpr, subject, now, now, now, NULL };
@@ -1282,11 +1189,14 @@ int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject
 		"  subject = CASE WHEN subject = '' THEN excluded.subject ELSE subject END", ins);
 	if (r >= 0)
 		r = query_text(st->db, "SELECT state FROM admin_certs WHERE fpr = ?", q, state, len);
+	if (r >= 0)
+		r = query_text(st->db, "SELECT role FROM admin_certs WHERE fpr = ?", q, role,
+			       role_len);
 	pthread_mutex_unlock(&st->lock);
 	return r < 0 ? r : 0;
 }
 
-static int admin_cert_fn(sqlite3 *db, const void *p)
+static int admin_cert_fn(struct db *db, const void *p)
 {
 	const struct kv_arg *kv = p;	/* a = fpr, b = new state */
 	const char *const q[] = { kv->a, NULL };
@@ -1304,6 +1214,34 @@ static int admin_cert_fn(sqlite3 *db, const void *p)
 	now_text(now);
 	return run(db, "INSERT INTO admin_certs(fpr, subject, state, updated_at) VALUES (?,'',?,?) ON CONFLICT(fpr) DO UPDATE SET state = ?, updated_at = ?",
 		   ins) == 1 ? 0 : -EIO;
+}
+
+static int admin_cert_role_fn(struct db *db, const void *p)
+{
+	const struct kv_arg *kv = p;	/* a = fpr, b = role */
+	const char *const q[] = { kv->a, NULL };
+	char now[24], cur[16];
+	const char *const upd[] = { kv->b, now, kv->a, NULL };
+	int r;
+
+	r = query_text(db, "SELECT role FROM admin_certs WHERE fpr = ?", q, cur, sizeof(cur));
+	if (r)
+		return r;	/* -ENOENT: a certificate never seen */
+	if (!strcmp(cur, kv->b))
+		return -EEXIST;
+	now_text(now);
+	return run(db, "UPDATE admin_certs SET role = ?, updated_at = ? WHERE fpr = ?", upd) == 1 ?
+		0 : -EIO;
+}
+
+int store_admin_cert_role(struct store *st, const char *fpr, const char *role,
+			  const char *who)
+{
+	struct kv_arg kv = { fpr, role, 0, NULL, NULL };
+	char detail[120];
+
+	snprintf(detail, sizeof(detail), "sha256=%s role=%s", fpr, role);
+	return change(st, who, "admin-cert-role", detail, admin_cert_role_fn, &kv);
 }
 
 int store_admin_cert_set(struct store *st, const char *fpr, const char *state,
@@ -1341,28 +1279,22 @@ struct event {
 /* One batch in one transaction: 0 or -errno (nothing of it written). */
 static int write_batch(struct store *st, const struct event *batch, size_t n)
 {
-	sqlite3_stmt *s = NULL;
-	int r = 0;
+	char at[24];
 	size_t i;
+	int r;
 
-	if (exec(st->log, "BEGIN"))
-		return sql_errno(st->log);
-	if (sqlite3_prepare_v2(st->log, "INSERT INTO events(at, kind, host, result, detail) VALUES (?,?,?,?,?)",
-			       -1, &s, NULL) != SQLITE_OK)
-		r = sql_errno(st->log);
+	r = exec(st->log, "BEGIN");
 	for (i = 0; i < n && !r; i++) {
-		sqlite3_bind_int64(s, 1, batch[i].at);
-		sqlite3_bind_text(s, 2, batch[i].kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, batch[i].host, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, batch[i].result, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, batch[i].detail, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			r = sql_errno(st->log);
-		sqlite3_reset(s);
+		const char *const args[] = { at, batch[i].kind, batch[i].host, batch[i].result,
+					     batch[i].detail, NULL };
+
+		snprintf(at, sizeof(at), "%lld", (long long)batch[i].at);
+		r = run(st->log, "INSERT INTO events(at, kind, host, result, detail) VALUES (?,?,?,?,?)",
+			args);
+		r = r == 1 ? 0 : r < 0 ? r : -EIO;
 	}
-	sqlite3_finalize(s);
-	if (!r && exec(st->log, "COMMIT"))
-		r = sql_errno(st->log);
+	if (!r)
+		r = exec(st->log, "COMMIT");
 	if (r)
 		exec(st->log, "ROLLBACK");
 	return r;
@@ -1427,35 +1359,25 @@ static void flush_events(struct store *st)
 #define PRUNE_CHUNK	10000
 
 static long prune_chunk(struct store *st, const char *table, const char *rule,
-			const char *where_sql, sqlite3_int64 arg)
+			const char *where_sql, long long arg)
 {
-	char sql[256], detail[128], now[24], n_text[24];
-	const char *const audit_args[] = { now, detail, NULL };
-	sqlite3_stmt *s;
+	char sql[256], detail[128], arg_text[24];
+	const char *const args[] = { arg_text, NULL };
 	long n;
 
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id IN (SELECT id FROM %s WHERE %s ORDER BY id LIMIT %d)",
 		 table, table, where_sql, PRUNE_CHUNK);
-	if (exec(st->log, "BEGIN IMMEDIATE"))
+	snprintf(arg_text, sizeof(arg_text), "%lld", arg);
+	if (db_begin(st->log))
 		return -EIO;
-	if (sqlite3_prepare_v2(st->log, sql, -1, &s, NULL) != SQLITE_OK) {
+	n = run(st->log, sql, args);
+	if (n < 0) {
 		exec(st->log, "ROLLBACK");
 		return -EIO;
 	}
-	sqlite3_bind_int64(s, 1, arg);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		sqlite3_finalize(s);
-		exec(st->log, "ROLLBACK");
-		return -EIO;
-	}
-	sqlite3_finalize(s);
-	n = sqlite3_changes(st->log);
 	if (n > 0) {
-		now_text(now);
-		snprintf(n_text, sizeof(n_text), "%ld", n);
-		snprintf(detail, sizeof(detail), "table=%s rule=%s rows=%s", table, rule, n_text);
-		if (run(st->log, "INSERT INTO audit(at, who, action, detail, result) VALUES (?, 'hgsd retention', 'retention-prune', ?, 'ok')",
-			audit_args) != 1) {
+		snprintf(detail, sizeof(detail), "table=%s rule=%s rows=%ld", table, rule, n);
+		if (audit_row(st->log, "hgsd retention", "retention-prune", detail, "ok")) {
 			exec(st->log, "ROLLBACK");
 			return -EIO;
 		}
@@ -1468,23 +1390,24 @@ static long prune_chunk(struct store *st, const char *table, const char *rule,
 }
 
 /* The id of the row with @n newer rows (-1: fewer rows; -EIO). */
-static sqlite3_int64 nth_newest_id(struct store *st, const char *table, unsigned long n)
+static long long nth_newest_id(struct store *st, const char *table, unsigned long n)
 {
-	char sql[128];
-	sqlite3_stmt *s;
-	sqlite3_int64 id = -1;
-	int rc;
+	char sql[128], n_text[24];
+	const char *const args[] = { n_text, NULL };
+	json_t *row;
+	long long id;
+	int r;
 
-	snprintf(sql, sizeof(sql), "SELECT id FROM %s ORDER BY id DESC LIMIT 1 OFFSET ?", table);
-	if (sqlite3_prepare_v2(st->log, sql, -1, &s, NULL) != SQLITE_OK)
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s ORDER BY id DESC LIMIT 1 OFFSET CAST(? AS INTEGER)",
+		 table);
+	snprintf(n_text, sizeof(n_text), "%lu", n);
+	r = query_row(st->log, sql, args, &row);
+	if (r == -ENOENT)
+		return -1;
+	if (r)
 		return -EIO;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)n);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE)
-		id = -EIO;
-	sqlite3_finalize(s);
+	id = col_int(row, "id");
+	json_decref(row);
 	return id;
 }
 
@@ -1496,7 +1419,7 @@ static long prune_table(struct store *st, const char *table, unsigned int max_ag
 	char rule[48];
 
 	if (max_age_days) {
-		sqlite3_int64 cut = (sqlite3_int64)time(NULL) - (sqlite3_int64)max_age_days * 86400;
+		long long cut = (long long)time(NULL) - (long long)max_age_days * 86400;
 
 		snprintf(rule, sizeof(rule), "max_age_days=%u", max_age_days);
 		do {
@@ -1512,7 +1435,7 @@ static long prune_table(struct store *st, const char *table, unsigned int max_ag
 		 * full audit table would lose one real row per pass.
 		 */
 		unsigned long keep = max_rows - (strcmp(table, "audit") ? 0 : 1);
-		sqlite3_int64 over, last;
+		long long over, last;
 
 		snprintf(rule, sizeof(rule), "max_rows=%lu", max_rows);
 		over = nth_newest_id(st, table, max_rows);
@@ -1523,7 +1446,7 @@ static long prune_table(struct store *st, const char *table, unsigned int max_ag
 			if (last == -EIO)
 				return -EIO;
 			if (!keep)	/* audit_max_rows = 1: only the pruning's row stays */
-				last = (sqlite3_int64)1 << 62;
+				last = 1LL << 62;
 			do {
 				n = prune_chunk(st, table, rule, "id <= ?", last);
 				total += n > 0 ? n : 0;
@@ -1659,43 +1582,18 @@ int store_event_durable(struct store *st, const char *kind, const char *host,
 	return r;
 }
 
-json_t *store_query(struct store *st, const char *sql, long limit)
+json_t *store_rows(struct store *st, const char *sql, long limit)
 {
-	json_t *arr = json_array();
-	sqlite3_stmt *s;
-	int i, n, rc;
+	char lim[24];
+	const char *const args[] = { lim, NULL };
+	json_t *rows = NULL;
+	int r;
 
-	if (!arr)
-		return NULL;
+	snprintf(lim, sizeof(lim), "%ld", limit);
 	pthread_mutex_lock(&st->lock);
-	s = prep(st->db, sql, NULL);
-	if (s && limit > 0 && sqlite3_bind_parameter_count(s) == 1)
-		sqlite3_bind_int64(s, 1, limit);
-	while (s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *row = json_object();
-
-		n = sqlite3_column_count(s);
-		for (i = 0; row && i < n; i++) {
-			const char *name = sqlite3_column_name(s, i);
-
-			switch (sqlite3_column_type(s, i)) {
-			case SQLITE_INTEGER:
-				json_object_set_new(row, name,
-					json_integer(sqlite3_column_int64(s, i)));
-				break;
-			case SQLITE_NULL:
-				json_object_set_new(row, name, json_null());
-				break;
-			default:
-				json_object_set_new(row, name,
-					json_string((const char *)sqlite3_column_text(s, i)));
-			}
-		}
-		json_array_append_new(arr, row);
-	}
-	sqlite3_finalize(s);
+	r = st->ops->query(st->db, sql, limit > 0 ? args : NULL, &rows, NULL);
 	pthread_mutex_unlock(&st->lock);
-	return arr;
+	return r ? NULL : rows;
 }
 
 int store_count(struct store *st, const char *sql, long *out)
@@ -1718,7 +1616,7 @@ struct platform_arg {
 };
 
 /* A new platform row (its id and name known to be free). */
-static int platform_insert(sqlite3 *db, const struct platform_arg *a)
+static int platform_insert(struct db *db, const struct platform_arg *a)
 {
 	char now[24];
 	const char *const ins[] = { a->id, a->name, a->type, a->pem, a->programs, now, now, NULL };
@@ -1729,7 +1627,7 @@ static int platform_insert(sqlite3 *db, const struct platform_arg *a)
 }
 
 /* The same name and key again: the approved programs may change. */
-static int platform_update_programs(sqlite3 *db, const struct platform_arg *a)
+static int platform_update_programs(struct db *db, const struct platform_arg *a)
 {
 	const char *const by_id[] = { a->id, NULL };
 	char progs[STORE_PLATFORM_PROGRAMS_MAX], now[24];
@@ -1747,7 +1645,7 @@ static int platform_update_programs(sqlite3 *db, const struct platform_arg *a)
 		   upd) == 1 ? 0 : -EIO;
 }
 
-static int platform_add_fn(sqlite3 *db, const void *p)
+static int platform_add_fn(struct db *db, const void *p)
 {
 	const struct platform_arg *a = p;
 	const char *const by_name[] = { a->name, NULL };
@@ -1779,7 +1677,7 @@ int store_platform_add(struct store *st, const char *id, const char *name, const
 	return change(st, who, "platform-add", detail, platform_add_fn, &a);
 }
 
-static int platform_enable_fn(sqlite3 *db, const void *p)
+static int platform_enable_fn(struct db *db, const void *p)
 {
 	const struct platform_arg *a = p;
 	char now[24];
@@ -1801,7 +1699,7 @@ int store_platform_set_enabled(struct store *st, const char *name, int enabled, 
 		      platform_enable_fn, &a);
 }
 
-static int platform_remove_fn(sqlite3 *db, const void *p)
+static int platform_remove_fn(struct db *db, const void *p)
 {
 	const struct platform_arg *a = p;
 	const char *const args[] = { a->name, NULL };
@@ -1819,39 +1717,30 @@ int store_platform_remove(struct store *st, const char *name, const char *who)
 	return change(st, who, "platform-remove", detail, platform_remove_fn, &a);
 }
 
-static void column_text(sqlite3_stmt *s, int i, char *out, size_t len)
+/* Text column @name of @row into @out ("" if NULL). */
+static void column_text(json_t *row, const char *name, char *out, size_t len)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	snprintf(out, len, "%s", t ? (const char *)t : "");
+	value_text(json_object_get(row, name), out, len);
 }
 
 int store_platform_get(struct store *st, const char *id, struct store_platform *out)
 {
 	const char *const args[] = { id, NULL };
-	sqlite3_stmt *s;
-	int r = -ENOENT, rc;
+	json_t *row;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&st->lock);
-	s = prep(st->db, "SELECT name, type, public_key, programs, enabled FROM platforms WHERE platform_id = ?",
-		 args);
-	if (!s) {
-		r = -EIO;
-	} else {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			column_text(s, 0, out->name, sizeof(out->name));
-			column_text(s, 1, out->type, sizeof(out->type));
-			column_text(s, 2, out->pem, sizeof(out->pem));
-			column_text(s, 3, out->programs, sizeof(out->programs));
-			out->enabled = sqlite3_column_int(s, 4) == 1;
-			r = 0;
-		} else if (rc != SQLITE_DONE) {
-			r = -EIO;
-		}
-		sqlite3_finalize(s);
-	}
+	r = query_row(st->db, "SELECT name, type, public_key, programs, enabled FROM platforms WHERE platform_id = ?",
+		      args, &row);
 	pthread_mutex_unlock(&st->lock);
-	return r;
+	if (r)
+		return r;
+	column_text(row, "name", out->name, sizeof(out->name));
+	column_text(row, "type", out->type, sizeof(out->type));
+	column_text(row, "public_key", out->pem, sizeof(out->pem));
+	column_text(row, "programs", out->programs, sizeof(out->programs));
+	out->enabled = col_int(row, "enabled") == 1;
+	json_decref(row);
+	return 0;
 }

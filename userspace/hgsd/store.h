@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * store.h - the HGS store (store.c): one SQLite file holding hosts,
- * policy settings, worker digests and their history, guardians, TPM-mode
+ * store.h - the HGS store (store.c, store_lists.c): hosts, policy
+ * settings, worker digests and their history, guardians, TPM-mode
  * baselines, digests, IMA keys and clocks, admin certificates, the audit
- * and the event log; schema migrations; retention.
+ * and the event log; schema migrations; retention. On SQLite (one file)
+ * or PostgreSQL (a cluster of nodes): store_open()'s target picks it
+ * (store_db.h); no SQL text outside hgsd/store*.c.
  *
  * Every admin change commits with its audit row. Included by main.c,
  * keys.c (the guardians at --init and at start), state.c (the snapshot
@@ -35,8 +37,12 @@ struct retention {
  * the store can be written. 0, or -EROFS / -ENOSPC / -errno with what is
  * wrong in @why.
  */
-int store_preflight(const char *path, char *why, size_t len);
-int store_open(const char *path, struct store **out);
+int store_preflight(const char *target, char *why, size_t len);
+/*
+ * @target: a path (SQLite), "sqlite:PATH" or "postgresql:CONNINFO"
+ * (libpq's key=value connection string).
+ */
+int store_open(const char *target, struct store **out);
 /* The last event write's outcome: 0, or -ENOSPC / -EROFS / -EIO. */
 int store_health(struct store *st);
 void store_close(struct store *st);
@@ -104,10 +110,13 @@ int store_guardian_remove(struct store *st, const char *name, const char *who);
 int store_guardian_pem(struct store *st, const char *name, char **pem, int *enabled);
 /*
  * Record an admin client certificate; its state ("seen", "allowed",
- * "revoked") in @state.
+ * "revoked") in @state, its role ("admin", "reviewer") in @role.
  */
 int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject,
-			  char *state, size_t len);
+			  char *state, size_t len, char *role, size_t role_len);
+/* @role "admin" or "reviewer"; -ENOENT for a certificate never seen. */
+int store_admin_cert_role(struct store *st, const char *fpr, const char *role,
+			  const char *who);
 /* @state "allowed" or "revoked"; -EPERM: it is revoked (for good). */
 int store_admin_cert_set(struct store *st, const char *fpr, const char *state,
 			 const char *who);
@@ -138,8 +147,16 @@ int store_platform_remove(struct store *st, const char *name, const char *who);
 int store_platform_get(struct store *st, const char *id, struct store_platform *out);
 /* Prune events and audit rows from now on, in the event writer thread. */
 void store_set_retention(struct store *st, const struct retention *r);
+/* The node name audit rows carry (node_name, default the host name). */
+void store_set_node(struct store *st, const char *name);
+/* An audit row, chained to the previous one (lib/hgs/vms_audit_chain.h). */
 int store_audit(struct store *st, const char *who, const char *action,
 		const char *detail, const char *result);
+/*
+ * Audit rows with an id above @since, oldest first, at most @limit
+ * (1 - 10000), with their node and hashes: the chain, page by page.
+ */
+json_t *store_audit_since(struct store *st, long long since, long limit);
 void store_event(struct store *st, const char *kind, const char *host,
 		 const char *substatus, const char *detail);
 /*
@@ -151,8 +168,83 @@ int store_event_durable(struct store *st, const char *kind, const char *host,
 /* The detail of what is refused when store_event_durable() failed. */
 #define STORE_NOT_RECORDED \
 	"the audit record could not be written (the store is failing: see /v1/health); nothing was issued"
-/* Rows of a query as a JSON array of objects (column name -> value). */
-json_t *store_query(struct store *st, const char *sql, long limit);
-int store_count(struct store *st, const char *sql, long *out);
+/*
+ * The store's lists (store_lists.c), each a JSON array of objects (column
+ * name -> value), or NULL if the store cannot be read. @limit: the most
+ * rows for the lists that have a limit (audit, events, recent ones; 0:
+ * their default), ignored by the others.
+ */
+enum store_list {
+	STORE_LIST_HOSTS,		/* admin: hosts, without their keys */
+	STORE_LIST_BASELINES,		/* admin: every version, in_use, events */
+	STORE_LIST_TPM_DIGESTS,
+	STORE_LIST_IMA_KEYS,
+	STORE_LIST_PLATFORMS,
+	STORE_LIST_WORKERS,
+	STORE_LIST_GUARDIANS,
+	STORE_LIST_ADMIN_CERTS,
+	STORE_LIST_AUDIT,		/* newest first */
+	STORE_LIST_EVENTS,		/* newest first */
+	STORE_LIST_WORKER_HISTORY,	/* newest first */
+	STORE_LIST_RECENT_ATTESTATIONS,
+	STORE_LIST_RECENT_RELEASES,
+	STORE_LIST_HOST_KEYS,		/* the snapshot: hosts with their keys */
+	STORE_LIST_ENABLED_WORKER_DIGESTS,	/* in the order they were added */
+	STORE_LIST_TPM_MODULE_DIGESTS,
+	STORE_LIST_TPM_ALLOWLIST,
+	STORE_LIST_BASELINES_IN_USE,	/* each name's latest version */
+	STORE_LIST_IMA_KEY_CERTS,
+	STORE_LIST_ENABLED_GUARDIANS,	/* the primary first */
+	STORE_LIST_DISABLED_GUARDIAN_CERTS,
+	STORE_LIST_COUNT
+};
+
+json_t *store_list(struct store *st, enum store_list which, long limit);
+/* How many hosts are registered, and enabled; 0 or -errno. */
+int store_host_counts(struct store *st, long *registered, long *enabled);
+
+/*
+ * What the nodes of a cluster share (store_shared.c): the same on both
+ * backends. Times are wall-clock milliseconds (store_now_ms()).
+ */
+long long store_now_ms(void);
+/* A 32-byte secret every node reads the same (made by the first to ask). */
+int store_shared_secret(struct store *st, const char *name, uint8_t out[32]);
+/* Spend a nonce's session once: 0, -EEXIST (spent already, on any node), -errno. */
+int store_nonce_spend(struct store *st, const uint8_t session[16], long long expires_ms);
+
+/* A TPM challenge between the challenge call and the attest call. */
+#define STORE_AK_HEX_MAX	(2 * 1024 + 1)
+struct store_challenge {
+	uint8_t session[16];
+	char host[65];
+	char ek_fpr[65];
+	char ak_hex[STORE_AK_HEX_MAX];	/* the AK's TPM2B_PUBLIC */
+	char secret_hex[65];		/* the credential: wiped when done */
+	unsigned int pcr_mask;
+	long long expires_ms;
+};
+
+/*
+ * Keep @c; a host with @per_host challenges loses its oldest; -EBUSY
+ * when @max are outstanding.
+ */
+int store_challenge_put(struct store *st, const struct store_challenge *c,
+			unsigned int per_host, unsigned int max);
+/* Take (delete) @session's challenge: 0, -ENOENT if unknown or expired. */
+int store_challenge_take(struct store *st, const uint8_t session[16],
+			 struct store_challenge *out);
+/*
+ * Backup and restore (store_backup.c, which says the rules): the state
+ * tables read in one consistent snapshot, as JSON; a restore merges one
+ * in a single admin change and never lowers a counter, never brings
+ * back a revoked host or certificate, never re-enables a spent nonce.
+ * Restore: 0, -EINVAL (not a backup), -EPROTONOSUPPORT (a newer
+ * schema), -errno; rows added in *@added.
+ */
+json_t *store_backup(struct store *st);
+int store_restore(struct store *st, json_t *backup, const char *who, long *added);
+/* The change feed: bumped by every admin change (change_feed.c watches it). */
+int store_change_seq(struct store *st, long long *seq);
 
 #endif /* HGSD_STORE_H */

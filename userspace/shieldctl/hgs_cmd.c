@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "shieldctl.h"
+#include "vms_audit_chain.h"
 #include "vms_b64.h"
 #include "vms_cleanup_json.h"
 #include "vms_fileio.h"
@@ -248,6 +249,123 @@ static int hgs_status(const struct shieldctl_call *c)
 static int hgs_audit(const struct shieldctl_call *c)
 {
 	return admin_show(c, "hgs audit", "/v1/admin/audit", NULL, NULL);
+}
+
+/*
+ * One page of the chain after @since: each row's hash recomputed and
+ * linked to the one before (@prev: its hash, "" before the chain began).
+ * 0 with the last id in *@since (unchanged: no more rows), or 1 said why.
+ */
+static int verify_page(const struct shieldctl_call *c, long long *since, char *prev,
+		       unsigned long *n, unsigned long *before)
+{
+	_cleanup_(vms_json_decrefp) json_t *resp = NULL;
+	const char *what = "hgs audit verify";
+	char path[96], hash[VMS_AUDIT_HASH_HEX];
+	json_t *row;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/v1/admin/audit?since=%lld&limit=1000", *since);
+	if (admin_call(c, what, path, NULL, &resp))
+		return 1;
+	json_array_foreach(json_object_get(resp, "audit"), i, row) {
+		long long id = json_integer_value(json_object_get(row, "id"));
+		struct vms_audit_row r = {
+			.at = json_integer_value(json_object_get(row, "at")),
+			.node = str_of(row, "node"), .who = str_of(row, "who"),
+			.action = str_of(row, "action"), .detail = str_of(row, "detail"),
+			.result = str_of(row, "result"), .prev_hash = str_of(row, "prev_hash"),
+		};
+		const char *have = str_of(row, "hash");
+
+		if (!have || !r.prev_hash)
+			return shieldctl_fail(what, "row %lld: no hash fields (an hgsd before schema 9?)", id);
+		if (!*have) {	/* written before the chain began (schema < 9) */
+			if (*n)
+				return shieldctl_fail(what, "row %lld: no hash after the chain began: inserted or edited", id);
+			(*before)++;
+			*since = id;
+			continue;
+		}
+		if (*n && strcmp(r.prev_hash, prev))
+			return shieldctl_fail(what, "row %lld: its previous-row hash does not match row %lld's: a row was removed, inserted or edited there",
+					      id, *since);
+		if (vms_audit_row_hash(&r, hash))
+			return shieldctl_fail(what, "row %lld: cannot hash it", id);
+		if (strcmp(hash, have))
+			return shieldctl_fail(what, "row %lld: its contents do not match its hash: the row was edited", id);
+		snprintf(prev, VMS_AUDIT_HASH_HEX, "%s", have);
+		(*n)++;
+		*since = id;
+	}
+	return 0;
+}
+
+static int hgs_audit_verify(const struct shieldctl_call *c)
+{
+	char prev[VMS_AUDIT_HASH_HEX] = "";
+	unsigned long n = 0, before = 0;
+	long long since = 0, last;
+
+	do {
+		last = since;
+		if (verify_page(c, &since, prev, &n, &before))
+			return 1;
+	} while (since != last);
+	printf("audit chain: %lu rows verified, up to row %lld%s\n", n, since,
+	       before ? " (older rows, from before the chain, carry no hash)" : "");
+	return 0;
+}
+
+/* FILE: the store's state as JSON (0600), online and consistent. */
+static int hgs_backup(const struct shieldctl_call *c)
+{
+	_cleanup_(vms_json_decrefp) json_t *resp = NULL;
+	_cleanup_(vms_freep) char *text = NULL;
+	const char *what = "hgs backup";
+	json_t *b;
+	int r;
+
+	if (admin_call(c, what, "/v1/admin/backup", NULL, &resp))
+		return 1;
+	b = json_object_get(resp, "backup");
+	text = b ? json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (!text)
+		return shieldctl_fail(what, "hgsd's answer holds no backup");
+	r = vms_write_file_atomic(c->args[0], text, strlen(text), 0600, VMS_WRITE_NOCLOBBER);
+	if (r)
+		return shieldctl_fail(what, "cannot write %s: %s", c->args[0], strerror(-r));
+	printf("backup of schema %lld written to %s (%zu bytes)\n",
+	       (long long)json_integer_value(json_object_get(b, "schema_version")), c->args[0],
+	       strlen(text));
+	return 0;
+}
+
+static void print_restored(const struct shieldctl_call *c, json_t *resp)
+{
+	printf("restored %s: %lld rows added; counters kept at their highest, revocations kept, hosts the store did not hold come back disabled\n",
+	       c->args[0], (long long)json_integer_value(json_object_get(resp, "rows_added")));
+}
+
+/* FILE: merged into the store (hgsd's rules: nothing goes back). */
+static int hgs_restore(const struct shieldctl_call *c)
+{
+	_cleanup_(vms_freep) uint8_t *text = NULL;
+	const char *what = "hgs restore";
+	json_error_t err;
+	json_t *b;
+	size_t len;
+	int r;
+
+	r = vms_read_file(c->args[0], 256 << 20, &text, &len);
+	if (r)
+		return shieldctl_fail(what, "cannot read %s: %s", c->args[0], strerror(-r));
+	b = json_loadb((const char *)text, len, 0, &err);
+	if (!b)
+		return shieldctl_fail(what, "%s is not JSON (line %d: %s)", c->args[0], err.line,
+				      err.text);
+	return admin_show(c, what, "/v1/admin/restore", json_pack("{s:o}", "backup", b),
+			  print_restored);
 }
 
 static int hgs_events(const struct shieldctl_call *c)
@@ -694,6 +812,27 @@ static void print_guardian_state(const struct shieldctl_call *c, json_t *resp)
 }
 
 /* disable, enable, remove: says what became of the guardian. */
+static void print_admin_cert_role(const struct shieldctl_call *c, json_t *resp)
+{
+	(void)c;
+	printf("admin certificate %s: role %s%s\n", str_of(resp, "sha256"),
+	       str_of(resp, "role"), already(resp, " - already was"));
+}
+
+/* SHA256 admin|reviewer */
+static int hgs_admin_cert_role(const struct shieldctl_call *c)
+{
+	char fpr[128];
+
+	fingerprint_plain(c->args[0], fpr, sizeof(fpr));
+	if (strcmp(c->args[1], "admin") && strcmp(c->args[1], "reviewer"))
+		return shieldctl_fail("hgs admin-cert role", "the role is admin or reviewer, not '%s'",
+				      c->args[1]);
+	return admin_show(c, "hgs admin-cert role", "/v1/admin/admin-certs/role",
+			  json_pack("{s:s, s:s}", "sha256", fpr, "role", c->args[1]),
+			  print_admin_cert_role);
+}
+
 static int hgs_guardian_state(const struct shieldctl_call *c)
 {
 	char path[128];
@@ -849,6 +988,10 @@ static const struct shieldctl_cmd hgs_cmds[] = {
 	  "by the certificate's SHA-256 (openssl x509\n"
 	  "-noout -fingerprint -sha256); revoked is final",
 	  1, 1, hgs_admin_cert_state },
+	{ "admin-cert role", "SHA256 admin|reviewer",
+	  "what the certificate may do: admin (all) or\n"
+	  "reviewer (read only)",
+	  2, 2, hgs_admin_cert_role },
 	{ "platform add", "--type emulated --name NAME --key PUBKEY.pem [--program SHA256]...",
 	  "register an enclave platform (hypervisor\n"
 	  "placement); its key signs enclave reports.\n"
@@ -859,7 +1002,20 @@ static const struct shieldctl_cmd hgs_cmds[] = {
 	LIST("platform"),
 	{ "platform disable|enable|remove", "NAME", "", 1, 1, hgs_platform_state },
 	{ "audit", "", "recent admin actions", 0, 0, hgs_audit },
+	{ "audit verify", "",
+	  "check the audit log's hash chain, every row:\n"
+	  "an edited, removed or inserted row is named",
+	  0, 0, hgs_audit_verify },
 	{ "events", "", "recent attestations and releases", 0, 0, hgs_events },
+	{ "backup", "FILE",
+	  "the store's state, online and consistent, as\n"
+	  "JSON (0600; an existing FILE is kept)",
+	  1, 1, hgs_backup },
+	{ "restore", "FILE",
+	  "merge a backup into the store: counters never\n"
+	  "go down, revocations stay, spent nonces stay\n"
+	  "spent, hosts it lacks come back disabled",
+	  1, 1, hgs_restore },
 };
 
 #undef LIST

@@ -49,7 +49,7 @@ modes() {
 	done
 }
 check "the state directory's file modes are as documented" modes
-check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 7'"
+check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 9'"
 check "log lines are key=value" grep -q "^hgsd ts=.* level=info event=listening address=127.0.0.1" "$T/hgsd.log"
 check "the signer certificate is a CA openssl reads" sh -c \
 	"openssl x509 -in '$T/hgs/signer.pem' -noout -text | grep -q 'CA:TRUE'"
@@ -352,7 +352,7 @@ chmod 600 "$T/h2/keys/master.key"
 if command -v python3 >/dev/null; then
 	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()" "$T/h2/hgsd.db"
 	fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
-	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=7'); c.commit()" "$T/h2/hgsd.db"
+	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=9'); c.commit()" "$T/h2/hgsd.db"
 fi
 # A schema-1 store (as the previous hgsd left it: two workers, one
 # disabled, worker_policy_version 3; made here by undoing schemas 3 and 2
@@ -367,6 +367,10 @@ sqlite3 "$T/h3/hgsd.db" "DROP TABLE admin_certs; DROP TABLE worker_history;
 	DELETE FROM settings WHERE name LIKE 'tpm_%';
 	DELETE FROM settings WHERE name = 'admin_cert_allow_list';
 	DROP TABLE platforms; DELETE FROM settings WHERE name = 'platform_types';
+	DROP TABLE shared_secrets; DROP TABLE spent_nonces; DROP TABLE tpm_challenges;
+	DELETE FROM settings WHERE name = 'change_seq';
+	ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN prev_hash;
+	ALTER TABLE audit DROP COLUMN hash;
 	UPDATE settings SET value = '3' WHERE name = 'worker_policy_version';
 	INSERT INTO workers(digest, description, enabled, added_at, updated_at) VALUES ('$D1', '', 1, 1, 1), ('$D2', '', 0, 1, 1);
 	PRAGMA user_version = 1;"
@@ -388,6 +392,10 @@ check "... and on to schema 7 (no enclave platform, every platform type)" sh -c 
 	"grep -q 'event=store migrated_to=7' '$T/hgsd6.log' &&
 	 $S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"platform_types\": \"emulated,sev-snp,nitro\"' &&
 	 [ \$($S hgs --socket '$T/h3/admin.sock' platform list | grep -c .) -eq 1 ]"
+check "... and on to schema 8 (what cluster nodes share) and 9 (roles, the audit chain)" sh -c \
+	"grep -q 'event=store migrated_to=8' '$T/hgsd6.log' &&
+	 grep -q 'event=store migrated_to=9' '$T/hgsd6.log' &&
+	 $S hgs --socket '$T/h3/admin.sock' audit verify | grep -q 'audit chain: '"
 check "the migrated store has the TPM policy at its defaults" sh -c \
 	"$S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"pcrs\": \"0-7,10\"'"
 check "hosts of schema 1 keep their host keys and have no EK" sh -c \
@@ -408,6 +416,11 @@ sqlite3 "$T/h4/hgsd.db" "DROP TABLE ima_keys;
 	UPDATE settings SET value = '1' WHERE name = 'tpm_require_ima_appraisal';
 	DELETE FROM settings WHERE name IN ('tpm_report_at_load', 'tpm_allow_ima_violations');
 	DROP TABLE platforms; DELETE FROM settings WHERE name = 'platform_types';
+	DROP TABLE shared_secrets; DROP TABLE spent_nonces; DROP TABLE tpm_challenges;
+	DELETE FROM settings WHERE name = 'change_seq';
+	ALTER TABLE admin_certs DROP COLUMN role;
+	ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN prev_hash;
+	ALTER TABLE audit DROP COLUMN hash;
 	PRAGMA user_version = 3;"
 : > "$T/hgsd7.log"
 "$H" -c "$T/h4/hgsd.conf" 2>"$T/hgsd7.log" &

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hgsd_fixture.h"
+#include "pg_fixture.h"
 
 /* HGSD_BIN (as make check sets it), else the build tree's, made absolute. */
 static int find_bin(struct t_hgsd *h)
@@ -34,7 +35,7 @@ static int find_bin(struct t_hgsd *h)
 /* Fork and exec hgsd with @args..., output appended to @log. */
 static pid_t spawn_hgsd(const struct t_hgsd *h, const char *log,
 			const char *a1, const char *a2, const char *a3,
-			const char *a4)
+			const char *a4, const char *a5, const char *a6)
 {
 	pid_t pid = fork();
 	int fd;
@@ -46,13 +47,59 @@ static pid_t spawn_hgsd(const struct t_hgsd *h, const char *log,
 		dup2(fd, 2);
 		dup2(fd, 1);
 	}
-	execl(h->bin, "hgsd", a1, a2, a3, a4, (char *)NULL);
+	execl(h->bin, "hgsd", a1, a2, a3, a4, a5, a6, (char *)NULL);
 	_exit(127);
+}
+
+/* The PostgreSQL of this test process, started at the first hgsd on it. */
+static struct t_pg pg = { .watchdog = -1 };
+static unsigned int n_databases;
+
+static void stop_pg(void)
+{
+	t_pg_stop(&pg);
+}
+
+struct t_pg *t_hgsd_pg(void)
+{
+	if (pg.watchdog > 0)
+		return &pg;
+	if (t_pg_start(&pg))
+		return NULL;
+	atexit(stop_pg);
+	return &pg;
+}
+
+int t_hgsd_on_pg(void)
+{
+	const char *which = getenv("HGSD_TEST_STORE");
+
+	return which && !strcmp(which, "postgresql");
+}
+
+int t_hgsd_store(char *out, size_t len, char name[32])
+{
+	const char *which = getenv("HGSD_TEST_STORE");
+	char conninfo[900];
+
+	out[0] = 0;
+	name[0] = 0;
+	if (!which || !strcmp(which, "sqlite"))
+		return 0;
+	if (strcmp(which, "postgresql")) {
+		fprintf(stderr, "# HGSD_TEST_STORE=%s: sqlite or postgresql\n", which);
+		return -1;
+	}
+	snprintf(name, 32, "hgsd_%u", ++n_databases);
+	if (!t_hgsd_pg() || t_pg_createdb(&pg, name, conninfo, sizeof(conninfo)))
+		return -1;
+	snprintf(out, len, "postgresql:%s", conninfo);
+	return 0;
 }
 
 int t_hgsd_init(struct t_hgsd *h, const char *dir, const char *conf_lines)
 {
-	char log[600], conf[600];
+	char log[600], conf[600], store[1024];
 	pid_t pid;
 	FILE *f;
 	int st;
@@ -64,7 +111,10 @@ int t_hgsd_init(struct t_hgsd *h, const char *dir, const char *conf_lines)
 		return -1;
 	strcpy(h->dir, dir);
 	snprintf(log, sizeof(log), "%s.init.log", dir);
-	pid = spawn_hgsd(h, log, "--init", dir, "--port", "0");
+	if (t_hgsd_store(store, sizeof(store), h->pg_db))
+		return -1;
+	pid = spawn_hgsd(h, log, "--init", dir, "--port", "0", store[0] ? "--store" : NULL,
+			 store[0] ? store : NULL);
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
 	    WEXITSTATUS(st)) {
 		fprintf(stderr, "# hgsd --init failed: see %s\n", log);
@@ -104,7 +154,8 @@ int t_hgsd_start(struct t_hgsd *h)
 	snprintf(log, sizeof(log), "%s/hgsd.log", h->dir);
 	snprintf(conf, sizeof(conf), "%s/hgsd.conf", h->dir);
 	unlink(pf);
-	h->pid = spawn_hgsd(h, log, "-c", conf, NULL, NULL);
+	h->port = 0;	/* a restart: wait for the new port file */
+	h->pid = spawn_hgsd(h, log, "-c", conf, NULL, NULL, NULL, NULL);
 	if (h->pid < 0)
 		return -1;
 	for (i = 0; i < 200 && !h->port; i++) {	/* at most 10 s */
@@ -136,6 +187,26 @@ void t_hgsd_stop(struct t_hgsd *h, int sig)
 	}
 	h->pid = -1;
 	h->port = 0;
+}
+
+int t_hgsd_sql(const struct t_hgsd *h, const char *sql)
+{
+	char db[600];
+	char *const argv[] = { "/usr/bin/sqlite3", db, (char *)sql, NULL };
+	pid_t pid;
+	int st;
+
+	if (h->pg_db[0])
+		return t_pg_sql(&pg, h->pg_db, sql);
+	snprintf(db, sizeof(db), "%s/hgsd.db", h->dir);
+	pid = fork();
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -1;
 }
 
 json_t *t_hgs_call(struct vms_hgs_client *c, const char *path, json_t *req,

@@ -3,7 +3,8 @@
  * hgsd_fixture.h - a real hgsd for the tests: the built binary (HGSD_BIN,
  * else ../build/bin/hgsd) initialised into a scratch directory, started
  * on 127.0.0.1 (a free port it picks), reached over HTTPS and over its
- * admin socket, and stopped.
+ * admin socket, and stopped. HGSD_TEST_STORE=postgresql puts its store
+ * on a private PostgreSQL (pg_fixture.h) instead of SQLite.
  */
 #ifndef VMS_HGSD_FIXTURE_H
 #define VMS_HGSD_FIXTURE_H
@@ -21,10 +22,25 @@ struct t_hgsd {
 	unsigned int port;	/* its HTTPS port while it runs */
 	struct vms_hgs_client *cli;	/* HTTPS, verified against tls.pem */
 	struct vms_hgs_client *adm;	/* the admin socket */
+	char pg_db[32];		/* its PostgreSQL database, "" on SQLite */
 };
 
 /*
- * `hgsd --init @dir --port 0` (its output in @dir.init.log), then
+ * The store a new hgsd gets: "" (SQLite, in its directory) unless
+ * HGSD_TEST_STORE=postgresql, then "postgresql:CONNINFO" of a new
+ * database on this process's PostgreSQL (pg_fixture.h, started at the
+ * first call, stopped at exit). 0, or -1 with a line on stderr.
+ */
+int t_hgsd_store(char *out, size_t len, char db[32]);
+/* Run @sql on @h's store (sqlite3 or psql), behind its back: 0 or -1. */
+int t_hgsd_sql(const struct t_hgsd *h, const char *sql);
+/* Whether this process's hgsds run on PostgreSQL (HGSD_TEST_STORE). */
+int t_hgsd_on_pg(void);
+/* This process's PostgreSQL (started now if need be), or NULL. */
+struct t_pg *t_hgsd_pg(void);
+
+/*
+ * `hgsd --init @dir --port 0` (with t_hgsd_store()'s --store; its output in @dir.init.log), then
  * @conf_lines appended to @dir/hgsd.conf. A relative HGSD_BIN is taken
  * from the current directory, so call this before any chdir(). 0, or -1
  * with a line on stderr.

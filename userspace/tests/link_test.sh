@@ -32,7 +32,7 @@ expect_needed "example worker (device API) needs libc, libkeyutils and jansson o
 expect_needed "vmshield-worker needs no HGS server or client library" \
 	"$B/bin/vmshield-worker" 'lib(c|keyutils|jansson|crypto|tpms|tss2-esys|tss2-mu|tss2-rc)\.so\.[0-9]+'
 expect_needed "hgsd needs no TPM software stack beyond tss2-mu, no keyutils" \
-	"$B/bin/hgsd" 'lib(c|crypto|curl|jansson|microhttpd|gnutls|sqlite3|seccomp|tss2-mu)\.so\.[0-9]+'
+	"$B/bin/hgsd" 'lib(c|crypto|curl|jansson|microhttpd|gnutls|sqlite3|pq|seccomp|tss2-mu)\.so\.[0-9]+'
 expect_needed "shieldctl needs no server library (microhttpd, SQLite, GnuTLS, seccomp)" \
 	"$B/bin/shieldctl" 'lib(c|crypto|curl|jansson|keyutils|tss2-[a-z]+)\.so\.[0-9]+'
 

@@ -280,7 +280,7 @@ static int group_setup(void **state)
 		return -1;
 	strcat(dir, "/hgs");
 	if (t_hgsd_init(&hgsd, dir, "nonce_ttl_s = 2\nthreads = 2\n"
-			"connection_timeout_s = 2\n"))
+			"connection_timeout_s = 2\nreviewer_uids = 65533\nnode_name = node-t\n"))
 		return -1;
 	start_hgsd();
 	/* The tenant: an owner guardian, and HGS's guardian from metadata. */
@@ -1547,6 +1547,421 @@ static void test_start_failure_names_step(void **state)
 	free(log);
 }
 
+/* The log of a start that must fail: exit status 1 and @want in start.log. */
+static void start_must_fail(const struct t_hgsd *h2, const char *want)
+{
+	char cmd[8192];
+	uint8_t *log;
+	size_t len;
+
+	snprintf(cmd, sizeof(cmd), "timeout 30 %s -c %s/hgsd.conf 2>%s/start.log",
+		 h2->bin, h2->dir, h2->dir);
+	assert_int_equal(run_cmd(cmd), 1);
+	snprintf(cmd, sizeof(cmd), "%s/start.log", h2->dir);
+	assert_int_equal(vms_read_file(cmd, 1 << 20, &log, &len), 0);
+	log = realloc(log, len + 1);
+	assert_non_null(log);
+	log[len] = 0;
+	if (!strstr((char *)log, want))
+		fail_msg("no '%s' in:\n%s", want, (char *)log);
+	assert_null(strstr((char *)log, "event=started"));
+	free(log);
+}
+
+/*
+ * One listener per port: a second hgsd on the running one's port, or on
+ * its admin socket, refuses to start and says which and what to do; the
+ * running one keeps both (no SO_REUSEPORT split, no socket taken over).
+ */
+static void test_second_hgsd_on_busy_port(void **state)
+{
+	struct t_hgsd h2 = { .pid = -1 };
+	char d2[128], conf[1024], want[1024];
+	json_t *r;
+
+	(void)state;
+	snprintf(d2, sizeof(d2), "%.*s/busyport", (int)(strlen(dir) - 4), dir);
+	snprintf(conf, sizeof(conf), "port = %u\n", hgsd.port);
+	assert_int_equal(t_hgsd_init(&h2, d2, conf), 0);
+	snprintf(want, sizeof(want),
+		 "level=error event=http address=127.0.0.1 port=%u msg=\"the port is in use by another process (another hgsd?): stop it, or set port in hgsd.conf to a free one\"",
+		 hgsd.port);
+	start_must_fail(&h2, want);
+
+	snprintf(d2, sizeof(d2), "%.*s/busysock", (int)(strlen(dir) - 4), dir);
+	snprintf(conf, sizeof(conf), "admin_socket = %s/admin.sock\n", hgsd.dir);
+	assert_int_equal(t_hgsd_init(&h2, d2, conf), 0);
+	snprintf(want, sizeof(want),
+		 "level=error event=http admin_socket=%s/admin.sock msg=\"another process (another hgsd?) serves this admin socket",
+		 hgsd.dir);
+	start_must_fail(&h2, want);
+
+	/* the running hgsd still serves both, every connection its own */
+	for (int i = 0; i < 8; i++)
+		json_decref(t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed"));
+	r = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	json_decref(r);
+}
+
+/* The admin API's reads and writes, for the role tests. */
+static const char *const reads[] = {
+	"status", "policy", "hosts", "baselines", "tpm/digests", "tpm/ima-keys", "platforms",
+	"workers", "workers/history", "guardians", "admin-certs", "audit", "events",
+};
+static const char *const writes[] = {
+	"policy/set", "hosts/add", "hosts/enable", "hosts/disable", "hosts/remove",
+	"workers/add", "workers/enable", "workers/disable", "guardians/add",
+	"guardians/primary", "guardians/disable", "guardians/enable", "guardians/remove",
+	"admin-certs/revoke", "admin-certs/allow", "admin-certs/role", "baselines/add",
+	"baselines/enable", "baselines/disable", "tpm/digests/add", "tpm/digests/remove",
+	"tpm/ima-keys/add", "tpm/ima-keys/remove", "platforms/add", "platforms/enable",
+	"platforms/disable", "platforms/remove",
+};
+
+/* As uid 65533 (reviewer_uids): 0 if every read passes and every write is refused. */
+static int reviewer_child(const char *sock)
+{
+	struct vms_hgs_client *c;
+	char path[96];
+	size_t i;
+
+	if (setgid(65533) || setuid(65533) || vms_hgs_client_open(&c, NULL, NULL, sock))
+		return 2;
+	for (i = 0; i < ARRAY_SIZE(reads); i++) {
+		json_t *r = NULL;
+		long http = 0;
+
+		snprintf(path, sizeof(path), "/v1/admin/%s", reads[i]);
+		if (vms_hgs_call(c, path, NULL, &http, &r) || http != 200) {
+			fprintf(stderr, "# reviewer: GET %s: HTTP %ld\n", path, http);
+			return 3;
+		}
+		json_decref(r);
+	}
+	for (i = 0; i < ARRAY_SIZE(writes); i++) {
+		const char *detail;
+		json_t *r = NULL;
+		long http = 0;
+
+		snprintf(path, sizeof(path), "/v1/admin/%s", writes[i]);
+		if (vms_hgs_call(c, path, json_pack("{s:s, s:s}", "name", "host1", "value", "1"),
+				 &http, &r) || http != 403 ||
+		    strcmp(vms_hgs_substatus(r), "AdminNotAuthorized")) {
+			fprintf(stderr, "# reviewer: POST %s: HTTP %ld %s\n", path, http,
+				vms_hgs_substatus(r));
+			return 4;
+		}
+		detail = json_string_value(json_object_get(r, "detail"));
+		if (!detail || !strstr(detail, "needs the admin role") || !strstr(detail, "reviewer")) {
+			fprintf(stderr, "# reviewer: POST %s: detail '%s'\n", path,
+				detail ? detail : "");
+			return 5;
+		}
+		json_decref(r);
+	}
+	vms_hgs_client_close(c);
+	return 0;
+}
+
+/*
+ * A reviewer (reviewer_uids) reads everything and changes nothing: every
+ * write is refused naming the missing role, audited, and the store is
+ * as it was.
+ */
+static void test_reviewer_role(void **state)
+{
+	char sock[128], top[64];
+	json_t *before, *after, *a, *row;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	snprintf(sock, sizeof(sock), "%s/admin.sock", dir);
+	snprintf(top, sizeof(top), "%.*s", (int)(strlen(dir) - 4), dir);
+	before = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	assert_int_equal(chmod(top, 0711), 0);
+	assert_int_equal(chmod(dir, 0711), 0);
+	assert_int_equal(chmod(sock, 0666), 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(reviewer_child(sock));
+	waitpid(pid, &st, 0);
+	chmod(sock, 0600);
+	chmod(dir, 0700);
+	chmod(top, 0700);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	after = t_hgs_call(adm, "/v1/admin/hosts", NULL, 200, "Passed");
+	assert_true(json_equal(before, after));
+	json_decref(before);
+	json_decref(after);
+	a = t_hgs_call(adm, "/v1/admin/audit", NULL, 200, "Passed");
+	row = json_array_get(json_object_get(a, "audit"), 0);
+	assert_string_equal(json_string_value(json_object_get(row, "result")),
+			    "refused-missing-role-admin");
+	assert_non_null(strstr(json_string_value(json_object_get(row, "who")), "uid=65533"));
+	assert_string_equal(json_string_value(json_object_get(row, "node")), "node-t");
+	json_decref(a);
+}
+
+/* `shieldctl hgs audit verify`: its exit status, its output in @out. */
+static int audit_verify(char *out, size_t len)
+{
+	const char *bin = getenv("SHIELDCTL_BIN");
+	char cmd[1024], log[128];
+	uint8_t *text = NULL;
+	size_t n = 0;
+	int r;
+
+	snprintf(log, sizeof(log), "%.*s/verify.log", (int)(strlen(dir) - 4), dir);
+	snprintf(cmd, sizeof(cmd), "%s hgs --socket %s/admin.sock audit verify > %s 2>&1",
+		 bin ? bin : "../build/bin/shieldctl", dir, log);
+	r = run_cmd(cmd);
+	out[0] = 0;
+	if (!vms_read_file(log, 1 << 16, &text, &n)) {
+		snprintf(out, len, "%.*s", (int)n, (char *)text);
+		free(text);
+	}
+	return r;
+}
+
+/*
+ * The audit log is a hash chain: it verifies; a row edited behind
+ * hgsd's back is named; put back, the chain verifies again; a row
+ * removed is found at the row after it.
+ */
+static void test_audit_chain_verify(void **state)
+{
+	char out[4096], sql[1024], want[128], detail[512];
+	json_t *a, *row;
+	long long id;
+
+	(void)state;
+	assert_int_equal(audit_verify(out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "audit chain: "));
+	a = t_hgs_call(adm, "/v1/admin/audit?since=0&limit=2", NULL, 200, "Passed");
+	assert_int_equal(json_array_size(json_object_get(a, "audit")), 2);
+	row = json_array_get(json_object_get(a, "audit"), 1);	/* oldest first */
+	id = json_integer_value(json_object_get(row, "id"));
+	snprintf(detail, sizeof(detail), "%s", json_string_value(json_object_get(row, "detail")));
+	assert_int_equal(json_string_length(json_object_get(row, "hash")), 64);
+	assert_string_equal(json_string_value(json_object_get(row, "prev_hash")),
+			    json_string_value(json_object_get(json_array_get(
+				json_object_get(a, "audit"), 0), "hash")));
+	json_decref(a);
+
+	snprintf(sql, sizeof(sql), "UPDATE audit SET detail = 'nothing to see' WHERE id = %lld", id);
+	assert_int_equal(t_hgsd_sql(&hgsd, sql), 0);
+	assert_int_equal(audit_verify(out, sizeof(out)), 1);
+	snprintf(want, sizeof(want), "row %lld: its contents do not match its hash", id);
+	if (!strstr(out, want))
+		fail_msg("no '%s' in: %s", want, out);
+
+	snprintf(sql, sizeof(sql), "UPDATE audit SET detail = '%s' WHERE id = %lld", detail, id);
+	assert_null(strchr(detail, '\''));
+	assert_int_equal(t_hgsd_sql(&hgsd, sql), 0);
+	assert_int_equal(audit_verify(out, sizeof(out)), 0);
+
+	set_policy("require_module_sig", "0");	/* a row after it, whatever ran before */
+	snprintf(sql, sizeof(sql), "DELETE FROM audit WHERE id = %lld", id);
+	assert_int_equal(t_hgsd_sql(&hgsd, sql), 0);
+	assert_int_equal(audit_verify(out, sizeof(out)), 1);
+	snprintf(want, sizeof(want), "previous-row hash does not match row %lld", id - 1);
+	if (!strstr(out, want))
+		fail_msg("no '%s' in: %s", want, out);
+	/* bad arguments: refused by name */
+	json_decref(t_hgs_call(adm, "/v1/admin/audit?since=x", NULL, 400, "InvalidRequest"));
+	json_decref(t_hgs_call(adm, "/v1/admin/audit?limit=0", NULL, 400, "InvalidRequest"));
+}
+
+/* shieldctl hgs @verb @file: its exit status, its output in @out. */
+static int shieldctl_hgs(const char *verb, const char *file, char *out, size_t len)
+{
+	const char *bin = getenv("SHIELDCTL_BIN");
+	char cmd[1024], log[128];
+	uint8_t *text = NULL;
+	size_t n = 0;
+	int r;
+
+	snprintf(log, sizeof(log), "%.*s/shieldctl.log", (int)(strlen(dir) - 4), dir);
+	snprintf(cmd, sizeof(cmd), "%s hgs --socket %s/admin.sock %s %s > %s 2>&1",
+		 bin ? bin : "../build/bin/shieldctl", dir, verb, file, log);
+	r = run_cmd(cmd);
+	out[0] = 0;
+	if (!vms_read_file(log, 1 << 16, &text, &n)) {
+		snprintf(out, len, "%.*s", (int)n, (char *)text);
+		free(text);
+	}
+	return r;
+}
+
+/* Row @key = @value of table @table in a fresh backup (a new reference), or NULL. */
+static json_t *backup_row(const char *table, const char *key, const char *value)
+{
+	json_t *b = t_hgs_call(adm, "/v1/admin/backup", NULL, 200, "Passed"), *row, *found = NULL;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(json_object_get(b, "backup"), "tables"),
+					   table), i, row)
+		if (!strcmp(json_string_value(json_object_get(row, key)) ?: "", value))
+			found = json_incref(row);
+	json_decref(b);
+	return found;
+}
+
+static long long setting_of(const char *name)
+{
+	json_t *row = backup_row("settings", "name", name);
+	long long v;
+
+	assert_non_null(row);
+	v = atoll(json_string_value(json_object_get(row, "value")));
+	json_decref(row);
+	return v;
+}
+
+/*
+ * Backup, more changes, restore: a host revoked after the backup stays
+ * revoked, a host removed after it comes back disabled, counters (TPM
+ * clock, worker policy version, revocation cut-off) do not go back, a
+ * nonce spent after it stays spent, a revoked admin certificate stays
+ * revoked. A file that is not a backup changes nothing.
+ */
+static void test_backup_restore(void **state)
+{
+	static const char fpr[] =
+		"ab00000000000000000000000000000000000000000000000000000000000001";
+	char file[128], bad[128], out[4096], session[33];
+	long long wpv, cutoff;
+	struct host h1, h2, h3;
+	struct nonce n;
+	json_t *row;
+
+	(void)state;
+	snprintf(file, sizeof(file), "%.*s/hgs.backup", (int)(strlen(dir) - 4), dir);
+	snprintf(bad, sizeof(bad), "%.*s/not.backup", (int)(strlen(dir) - 4), dir);
+	host_new(&h1, "bk-keep", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	host_new(&h2, "bk-revoked", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	host_new(&h3, "bk-removed", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	add_host(h1.name, h1.key);
+	add_host(h2.name, h2.key);
+	add_host(h3.name, h3.key);
+	assert_int_equal(t_hgsd_sql(&hgsd, "INSERT INTO tpm_clock VALUES ('bk-keep', 1000, 5, 1, 0)"), 0);
+	unlink(file);
+	assert_int_equal(shieldctl_hgs("backup", file, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "backup of schema"));
+
+	/* after the backup */
+	admin_name("/v1/admin/hosts/disable", "bk-revoked");
+	admin_name("/v1/admin/hosts/remove", "bk-removed");
+	assert_int_equal(t_hgsd_sql(&hgsd, "UPDATE tpm_clock SET clock = 2000, reset_count = 6 WHERE host = 'bk-keep'"), 0);
+	{
+		char hex[65];
+		uint8_t d[32];
+
+		t_random(d, 32);
+		vms_hex_encode(d, 32, hex);
+		t_hgs_call_ok(adm, "/v1/admin/workers/add",
+			      json_pack("{s:s, s:s}", "digest", hex, "description", "after backup"));
+	}
+	set_policy("revocation_cutoff", "now");
+	t_hgs_call_ok(adm, "/v1/admin/admin-certs/revoke", json_pack("{s:s}", "sha256", fpr));
+	wpv = setting_of("worker_policy_version");
+	cutoff = setting_of("revocation_cutoff");
+	{
+		char report[VMS_REPORT_MAX];
+
+		get_nonce(&n);
+		report_of(&h1, h1.epk, report, sizeof(report));
+		json_decref(t_hgs_call(cli, "/v1/attest",
+				       attest_req(&h1, h1.key, &n, n.session, h1.epk, report), 200,
+				       "Passed"));
+		snprintf(session, sizeof(session), "%s", n.session);	/* hex */
+	}
+
+	/* a file that is not a backup: refused, nothing changes */
+	assert_int_equal(t_write_text(bad, "{\"tables\": {}}"), 0);
+	assert_int_equal(shieldctl_hgs("restore", bad, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "not an HGS backup"));
+
+	assert_int_equal(shieldctl_hgs("restore", file, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "rows added"));
+	row = backup_row("hosts", "name", "bk-revoked");
+	assert_int_equal(json_integer_value(json_object_get(row, "enabled")), 0);
+	json_decref(row);
+	row = backup_row("hosts", "name", "bk-removed");	/* back, but disabled */
+	assert_non_null(row);
+	assert_int_equal(json_integer_value(json_object_get(row, "enabled")), 0);
+	json_decref(row);
+	attest_expect(&h3, "HostDisabled", 403);
+	row = backup_row("hosts", "name", "bk-keep");
+	assert_int_equal(json_integer_value(json_object_get(row, "enabled")), 1);
+	json_decref(row);
+	row = backup_row("tpm_clock", "host", "bk-keep");
+	assert_int_equal(json_integer_value(json_object_get(row, "clock")), 2000);
+	assert_int_equal(json_integer_value(json_object_get(row, "reset_count")), 6);
+	json_decref(row);
+	assert_true(setting_of("worker_policy_version") == wpv);
+	assert_true(setting_of("revocation_cutoff") == cutoff);
+	row = backup_row("admin_certs", "fpr", fpr);
+	assert_string_equal(json_string_value(json_object_get(row, "state")), "revoked");
+	json_decref(row);
+	row = backup_row("spent_nonces", "session", session);
+	assert_non_null(row);
+	json_decref(row);
+	set_policy("revocation_cutoff", "0");
+	host_free(&h1);
+	host_free(&h2);
+	host_free(&h3);
+}
+
+/*
+ * POST /v1/host/status: what an agent polls. A certificate of an enabled
+ * host is honored; once the host is disabled (or the cut-off passes it)
+ * it is not, with the reason; a bad certificate is refused by name.
+ */
+static void test_host_status(void **state)
+{
+	struct host h;
+	json_t *r;
+	char *cert;
+
+	(void)state;
+	host_new(&h, "status-host", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	add_host(h.name, h.key);
+	cert = attest_host(&h);
+	r = t_hgs_call(cli, "/v1/host/status", json_pack("{s:s}", "health_certificate", cert),
+		       200, "Passed");
+	assert_string_equal(json_string_value(json_object_get(r, "host")), "status-host");
+	assert_true(json_is_true(json_object_get(r, "honored")));
+	json_decref(r);
+	admin_name("/v1/admin/hosts/disable", h.name);
+	json_decref(t_hgs_call(cli, "/v1/host/status",
+			       json_pack("{s:s}", "health_certificate", cert), 403, "HostDisabled"));
+	admin_name("/v1/admin/hosts/enable", h.name);
+	set_policy("revocation_cutoff", "now");
+	sleep(1);	/* the cut-off is in seconds: certificates issued before it */
+	json_decref(t_hgs_call(cli, "/v1/host/status",
+			       json_pack("{s:s}", "health_certificate", cert), 403,
+			       "HealthCertificateRevoked"));
+	set_policy("revocation_cutoff", "0");
+	json_decref(t_hgs_call(cli, "/v1/host/status",
+			       json_pack("{s:s}", "health_certificate", "AAAA"), 400,
+			       "HealthCertificateMalformed"));
+	detail_has(t_hgs_call(cli, "/v1/host/status", json_object(), 400, "InvalidRequest"),
+		   "field 'health_certificate' is missing");
+	/* hosts' endpoint: not on the admin socket */
+	json_decref(t_hgs_call(adm, "/v1/host/status",
+			       json_pack("{s:s}", "health_certificate", cert), 405,
+			       "MethodNotAllowed"));
+	free(cert);
+	host_free(&h);
+}
+
 static void test_crash_safety(void **state)
 {
 	int fds[2], st, acked = 0, found = 0;
@@ -1673,6 +2088,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_worker_history),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_start_failure_names_step),
+		cmocka_unit_test(test_second_hgsd_on_busy_port),
+		cmocka_unit_test(test_reviewer_role),
+		cmocka_unit_test(test_audit_chain_verify),
+		cmocka_unit_test(test_backup_restore),
+		cmocka_unit_test(test_host_status),
 		cmocka_unit_test(test_crash_safety),
 	};
 

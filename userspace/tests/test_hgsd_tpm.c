@@ -890,38 +890,20 @@ static void runtime_allowlist(void **state)
 /*
  * The stored counters: a TPM whose reset count or clock is behind what HGS
  * saw last (a rolled-back or replayed TPM state) is refused. The store is
- * moved ahead with sqlite3, as a TPM cannot be moved back.
+ * moved ahead behind hgsd's back (t_hgsd_sql), as a TPM cannot be moved back.
  */
 static void counters_never_go_backwards(void **state)
 {
-	char db[4200];
-
 	(void)state;
-	snprintf(db, sizeof(db), "%s/hgs/hgsd.db", dir);
-	{
-		char sql[256];
-		char *const argv[] = { "sqlite3", db, sql, NULL };
-		pid_t pid;
-		int st;
-
-		snprintf(sql, sizeof(sql),
-			 "UPDATE tpm_clock SET reset_count = reset_count + 1 WHERE host = 'host-a'");
-		assert_int_equal(posix_spawnp(&pid, "sqlite3", NULL, NULL, argv, environ), 0);
-		assert_int_equal(waitpid(pid, &st, 0), pid);
-		assert_true(WIFEXITED(st) && !WEXITSTATUS(st));
-		json_decref(attest_as("host-a", 403, "TpmResetCountWentBackwards"));
-		snprintf(sql, sizeof(sql),
-			 "UPDATE tpm_clock SET reset_count = reset_count - 1, clock = clock + 100000000 WHERE host = 'host-a'");
-		assert_int_equal(posix_spawnp(&pid, "sqlite3", NULL, NULL, argv, environ), 0);
-		assert_int_equal(waitpid(pid, &st, 0), pid);
-		assert_true(WIFEXITED(st) && !WEXITSTATUS(st));
-		json_decref(attest_as("host-a", 403, "TpmClockWentBackwards"));
-		snprintf(sql, sizeof(sql),
-			 "UPDATE tpm_clock SET clock = clock - 100000000 WHERE host = 'host-a'");
-		assert_int_equal(posix_spawnp(&pid, "sqlite3", NULL, NULL, argv, environ), 0);
-		assert_int_equal(waitpid(pid, &st, 0), pid);
-		json_decref(attest_as("host-a", 200, "Passed"));
-	}
+	assert_int_equal(t_hgsd_sql(&hgsd,
+		"UPDATE tpm_clock SET reset_count = reset_count + 1 WHERE host = 'host-a'"), 0);
+	json_decref(attest_as("host-a", 403, "TpmResetCountWentBackwards"));
+	assert_int_equal(t_hgsd_sql(&hgsd,
+		"UPDATE tpm_clock SET reset_count = reset_count - 1, clock = clock + 100000000 WHERE host = 'host-a'"), 0);
+	json_decref(attest_as("host-a", 403, "TpmClockWentBackwards"));
+	assert_int_equal(t_hgsd_sql(&hgsd,
+		"UPDATE tpm_clock SET clock = clock - 100000000 WHERE host = 'host-a'"), 0);
+	json_decref(attest_as("host-a", 200, "Passed"));
 }
 
 /* A host without a registered EK, vouched for by its EK certificate. */
