@@ -16,7 +16,7 @@
 #           (both kernels), placement hypervisor          make check-rig
 #   fabric  fabric end to end, worker rig tests, crash test
 #           (CRASH_ROUNDS, default 3, each crashing the worker and
-#           serve at once)                                make check-fabric
+#           serve at once), hgsd's tests on PostgreSQL     make check-fabric
 #   soak    all of the rig's own tests, every fabric test (check-fabric
 #           leaves three of boot 4's out), crash tests with
 #           SOAK_CRASH_ROUNDS and SOAK_CRASH_SERVE_ROUNDS (50) boots,
@@ -45,7 +45,7 @@ mkdir -p "$TAP"
 
 # Suites that also leave one TAP file per test program (<suite>-*.tap):
 # those are counted instead of the suite's combined stream.
-PERPROG=" unit san "
+PERPROG=" unit san pg "
 
 # run_suite NAME CMD...: run CMD with TAP on stdout into $TAP/NAME.tap; if
 # CMD fails but its TAP shows no failure, record the failure ourselves.
@@ -156,7 +156,9 @@ tier_rig() {
 FABRIC_SOAK_ONLY="02-hyp-reload 05-hyp-tpm 06-hyp-enclave-restart"
 
 tier_fabric() {
-	SUITES=(fabric worker worker-crash)
+	SUITES=(fabric worker worker-crash pg)
+	# hgsd's test suites again on PostgreSQL (a private cluster each)
+	run_suite pg make -s -C "$REPO/userspace" check-pg
 	# boot 4 (placement hypervisor) without the module reload, TPM mode
 	# and enclave restart tests: make soak runs them (soak-fabric)
 	run_suite fabric env FABRIC_EXCEPT="${FABRIC_EXCEPT-$FABRIC_SOAK_ONLY}" \

@@ -283,6 +283,18 @@ static void test_nonce_issued_on_a_used_on_b_replay_on_c(void **state)
 }
 
 /*
+ * A release request (format v2: it answers an enclave challenge; any value
+ * does here, KPS binds it and only the enclave checks it).
+ */
+static json_t *release_req(const char *cert, const char *kp)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:I}", "health_certificate", cert,
+			 "key_protector", kp, "vm_id", VM1, "enclave_challenge",
+			 "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00",
+			 "challenge_ns", (json_int_t)5000000000LL);
+}
+
+/*
  * A host disabled at node A: node B refuses its attestation and its
  * releases within the bound (measured from A's answer; printed).
  */
@@ -300,16 +312,14 @@ static void test_revocation_on_a_enforced_by_b(void **state)
 	cert = cert_of(&h, 1);
 	kp = make_kp(VM1);
 	json_decref(t_hgs_call(node[1].cli, "/v1/kps/release",
-			       json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
-					 "key_protector", kp, "vm_id", VM1), 200, "Passed"));
+			       release_req(cert, kp), 200, "Passed"));
 	t_hgs_call_ok(node[0].adm, "/v1/admin/hosts/disable",
 		      json_pack("{s:s}", "name", h.name));
 	t0 = now_ms();
 	while (!refused && (waited = now_ms() - t0) < 5000) {
 		r = NULL;
 		assert_int_equal(vms_hgs_call(node[1].cli, "/v1/kps/release",
-					      json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
-							"key_protector", kp, "vm_id", VM1),
+					      release_req(cert, kp),
 					      &http, &r), 0);
 		refused = http == 403;
 		if (refused)
@@ -342,8 +352,7 @@ static int release_with_failover(int *at, const char *cert, const char *kp, doub
 		int e;
 
 		e = vms_hgs_call(node[*at].cli, "/v1/kps/release",
-				 json_pack("{s:s, s:s, s:s}", "health_certificate", cert,
-					   "key_protector", kp, "vm_id", VM1), &http, &r);
+				 release_req(cert, kp), &http, &r);
 		if (!e && http != 200)
 			print_message("# release at node %d: HTTP %ld %s\n", *at, http,
 				      vms_hgs_substatus(r));
