@@ -10,12 +10,12 @@
 #                      check-static, check-rig and check-fabric; a summary
 #                      with each tier's time and the total (budget 15 min
 #                      on 2 cores, no KVM)
-#   make check-unit    unit tests, systemd units, docs, fuzz corpus replay,
-#                      install, man pages (under a minute once built)
+#   make check-unit    unit tests, systemd units, docs, fuzz corpus replay
+#                      (under a minute once built)
 #   make check-san     ASan+UBSan build: unit and hgsd tests, fuzzing (40 s
 #                      of wall time shared by all harnesses)
-#   make check-static  checkpatch on every file, the module's W=1 builds
-#                      (both kernels), sparse
+#   make check-static  checkpatch on every file, make install and the man
+#                      pages, the module's W=1 builds (both kernels), sparse
 #   make check-rig     DKMS (both kernels), the rig's verdict tests, the
 #                      module tests in the rig (both kernels), placement
 #                      hypervisor
@@ -121,7 +121,7 @@ check-unit:
 	@$(REPO)/scripts/check.sh unit
 
 check-static: $(CHECKPATCH)
-	@$(PMAKE) module
+	@$(PMAKE) module userspace
 	@$(REPO)/scripts/check.sh static
 
 check-san:

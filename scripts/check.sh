@@ -4,10 +4,10 @@
 # tiers"), each a list of suites leaving TAP in build/tap/:
 #
 #   unit    unit tests (cmocka, shell), systemd units, docs, fuzz
-#           corpus replay, make install into a DESTDIR, --help and
-#           man pages                                     make check-unit
-#   static  checkpatch on every file, the W=1 module build on the
-#           second kernel, sparse + W=1 on the main one   make check-static
+#           corpus replay                                 make check-unit
+#   static  checkpatch on every file, make install into a DESTDIR,
+#           --help and man pages, the W=1 module build on the second
+#           kernel, sparse + W=1 on the main one          make check-static
 #   san     the unit and hgsd tests on the ASan+UBSan build, fuzzing
 #           (FUZZ_BUDGET, default 40 s of wall time for all
 #           harnesses together)                           make check-san
@@ -86,13 +86,11 @@ suite_files() {
 }
 
 tier_unit() {
-	SUITES=(unit systemd docs fuzz-replay install man)
+	SUITES=(unit systemd docs fuzz-replay)
 	run_suite unit make -s -C "$REPO/userspace" check
 	run_suite systemd "$REPO/scripts/systemd-check.sh"
 	run_suite docs "$REPO/scripts/docs-check.py"
 	run_suite fuzz-replay env FUZZ_SECONDS=0 FUZZ_BUDGET= "$REPO/scripts/fuzz.sh"
-	run_suite install "$REPO/scripts/install-test.sh"
-	run_suite man "$REPO/scripts/man-check.sh"
 }
 
 tier_san() {
@@ -112,8 +110,10 @@ tier_san() {
 tier_static() {
 	local alt
 
-	SUITES=(static kbuild sparse)
+	SUITES=(static install man kbuild sparse)
 	run_suite static "$REPO/scripts/static-check.sh" --checkpatch
+	run_suite install "$REPO/scripts/install-test.sh"
+	run_suite man "$REPO/scripts/man-check.sh"
 	alt=$("$REPO/scripts/kernels.sh" --headers alt 2>/dev/null) || alt=
 	run_suite kbuild env ${alt:+KVER="$alt"} "$REPO/selftests/dkms/kbuild.sh"
 	run_suite sparse "$REPO/scripts/static-check.sh" --sparse

@@ -140,7 +140,8 @@ int vtpm_standin_call(struct vtpm_remote *r, struct vmshield_vtpm *arg)
 		return e;
 	if (a.data_len > arg->out_len)
 		return -EPROTO;
-	memcpy((uint8_t *)(uintptr_t)arg->out_ptr, a.data, a.data_len);
+	if (a.data_len)	/* an empty answer may have no data pointer */
+		memcpy((uint8_t *)(uintptr_t)arg->out_ptr, a.data, a.data_len);
 	arg->generation = a.generation;
 	arg->result = a.vtpm_result;
 	arg->out_flags = a.vtpm_flags & VMS_EP_VTPM_F_STORE ? VMSHIELD_VTPM_STORE : 0;
