@@ -266,49 +266,6 @@ int vms_hpke_key_schedule(struct vms_hpke_ctx *c,
 				 infolen, aead_id);
 }
 
-int vms_hpke_setup_base_s(struct vms_hpke_ctx *c, u8 enc[VMS_HPKE_ENC_LEN],
-			  const u8 pkR[VMS_HPKE_PK_LEN],
-			  const u8 *info, size_t infolen, u16 aead_id,
-			  const u8 *skE)
-{
-	u8 ss[VMS_HPKE_SECRET_LEN];
-	u8 e[VMS_HPKE_ENC_LEN];
-	int ret;
-
-	if (!c || !enc)
-		return -EINVAL;
-	memset(c, 0, sizeof(*c));
-	if (aead_keylen(aead_id) < 0)
-		return -EINVAL;
-	ret = vms_hpke_encap(ss, e, pkR, skE);
-	if (!ret)
-		ret = vms_hpke_key_schedule(c, ss, info, infolen, aead_id);
-	vms_prim_wipe(ss, sizeof(ss));
-	if (!ret)
-		memcpy(enc, e, sizeof(e));
-	return ret;
-}
-
-int vms_hpke_setup_base_r(struct vms_hpke_ctx *c,
-			  const u8 enc[VMS_HPKE_ENC_LEN],
-			  const u8 skR[VMS_HPKE_SK_LEN],
-			  const u8 *info, size_t infolen, u16 aead_id)
-{
-	u8 ss[VMS_HPKE_SECRET_LEN];
-	int ret;
-
-	if (!c)
-		return -EINVAL;
-	memset(c, 0, sizeof(*c));
-	if (aead_keylen(aead_id) < 0)
-		return -EINVAL;
-	ret = vms_hpke_decap(ss, enc, skR);
-	if (!ret)
-		ret = vms_hpke_key_schedule(c, ss, info, infolen, aead_id);
-	vms_prim_wipe(ss, sizeof(ss));
-	return ret;
-}
-
 /*
  * AuthEncap (RFC 9180 5.1.3): dh = DH(skE, pkR) || DH(skS, pkR), and the
  * sender's public key joins the KEM context, so only the holder of skS
@@ -380,11 +337,13 @@ int vms_hpke_auth_decap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
 	return ret;
 }
 
-int vms_hpke_setup_auth_s(struct vms_hpke_ctx *c, u8 enc[VMS_HPKE_ENC_LEN],
-			  const u8 pkR[VMS_HPKE_PK_LEN],
-			  const u8 skS[VMS_HPKE_SK_LEN],
-			  const u8 *info, size_t infolen, u16 aead_id,
-			  const u8 *skE)
+/*
+ * The sender's and the recipient's setup: mode_auth when a static key of
+ * the sender is given (@skS, @pkS), else mode_base (RFC 9180 5.1.1, 5.1.3).
+ */
+static int setup_s(struct vms_hpke_ctx *c, u8 enc[VMS_HPKE_ENC_LEN],
+		   const u8 pkR[VMS_HPKE_PK_LEN], const u8 *skS,
+		   const u8 *info, size_t infolen, u16 aead_id, const u8 *skE)
 {
 	u8 ss[VMS_HPKE_SECRET_LEN];
 	u8 e[VMS_HPKE_ENC_LEN];
@@ -395,21 +354,22 @@ int vms_hpke_setup_auth_s(struct vms_hpke_ctx *c, u8 enc[VMS_HPKE_ENC_LEN],
 	memset(c, 0, sizeof(*c));
 	if (aead_keylen(aead_id) < 0)
 		return -EINVAL;
-	ret = vms_hpke_auth_encap(ss, e, pkR, skS, skE);
+	if (skS)
+		ret = vms_hpke_auth_encap(ss, e, pkR, skS, skE);
+	else
+		ret = vms_hpke_encap(ss, e, pkR, skE);
 	if (!ret)
-		ret = key_schedule_mode(c, VMS_HPKE_MODE_AUTH, ss, info,
-					infolen, aead_id);
+		ret = key_schedule_mode(c, skS ? VMS_HPKE_MODE_AUTH : VMS_HPKE_MODE_BASE,
+					ss, info, infolen, aead_id);
 	vms_prim_wipe(ss, sizeof(ss));
 	if (!ret)
 		memcpy(enc, e, sizeof(e));
 	return ret;
 }
 
-int vms_hpke_setup_auth_r(struct vms_hpke_ctx *c,
-			  const u8 enc[VMS_HPKE_ENC_LEN],
-			  const u8 skR[VMS_HPKE_SK_LEN],
-			  const u8 pkS[VMS_HPKE_PK_LEN],
-			  const u8 *info, size_t infolen, u16 aead_id)
+static int setup_r(struct vms_hpke_ctx *c, const u8 enc[VMS_HPKE_ENC_LEN],
+		   const u8 skR[VMS_HPKE_SK_LEN], const u8 *pkS,
+		   const u8 *info, size_t infolen, u16 aead_id)
 {
 	u8 ss[VMS_HPKE_SECRET_LEN];
 	int ret;
@@ -419,12 +379,61 @@ int vms_hpke_setup_auth_r(struct vms_hpke_ctx *c,
 	memset(c, 0, sizeof(*c));
 	if (aead_keylen(aead_id) < 0)
 		return -EINVAL;
-	ret = vms_hpke_auth_decap(ss, enc, skR, pkS);
+	if (pkS)
+		ret = vms_hpke_auth_decap(ss, enc, skR, pkS);
+	else
+		ret = vms_hpke_decap(ss, enc, skR);
 	if (!ret)
-		ret = key_schedule_mode(c, VMS_HPKE_MODE_AUTH, ss, info,
-					infolen, aead_id);
+		ret = key_schedule_mode(c, pkS ? VMS_HPKE_MODE_AUTH : VMS_HPKE_MODE_BASE,
+					ss, info, infolen, aead_id);
 	vms_prim_wipe(ss, sizeof(ss));
 	return ret;
+}
+
+int vms_hpke_setup_base_s(struct vms_hpke_ctx *c, u8 enc[VMS_HPKE_ENC_LEN],
+			  const u8 pkR[VMS_HPKE_PK_LEN],
+			  const u8 *info, size_t infolen, u16 aead_id,
+			  const u8 *skE)
+{
+	return setup_s(c, enc, pkR, NULL, info, infolen, aead_id, skE);
+}
+
+int vms_hpke_setup_base_r(struct vms_hpke_ctx *c,
+			  const u8 enc[VMS_HPKE_ENC_LEN],
+			  const u8 skR[VMS_HPKE_SK_LEN],
+			  const u8 *info, size_t infolen, u16 aead_id)
+{
+	return setup_r(c, enc, skR, NULL, info, infolen, aead_id);
+}
+
+int vms_hpke_setup_auth_s(struct vms_hpke_ctx *c, u8 enc[VMS_HPKE_ENC_LEN],
+			  const u8 pkR[VMS_HPKE_PK_LEN],
+			  const u8 skS[VMS_HPKE_SK_LEN],
+			  const u8 *info, size_t infolen, u16 aead_id,
+			  const u8 *skE)
+{
+	/* never base mode for a missing key: refuse, as the auth KEM would */
+	if (!skS) {
+		if (c)
+			memset(c, 0, sizeof(*c));
+		return -EINVAL;
+	}
+	return setup_s(c, enc, pkR, skS, info, infolen, aead_id, skE);
+}
+
+int vms_hpke_setup_auth_r(struct vms_hpke_ctx *c,
+			  const u8 enc[VMS_HPKE_ENC_LEN],
+			  const u8 skR[VMS_HPKE_SK_LEN],
+			  const u8 pkS[VMS_HPKE_PK_LEN],
+			  const u8 *info, size_t infolen, u16 aead_id)
+{
+	/* never base mode for a missing key: refuse, as the auth KEM would */
+	if (!pkS) {
+		if (c)
+			memset(c, 0, sizeof(*c));
+		return -EINVAL;
+	}
+	return setup_r(c, enc, skR, pkS, info, infolen, aead_id);
 }
 
 /* nonce = base_nonce XOR I2OSP(seq, Nn) (RFC 9180 5.2) */
