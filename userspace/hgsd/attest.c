@@ -176,6 +176,9 @@ static enum vms_hgs_reason check_report(struct hgsd *h, struct answer *a,
 	if (CRYPTO_memcmp(rep->enclave_pk, t->pk, 32))
 		return HGS_R_ENCLAVE_KEY_MISMATCH;
 	level = rep->level;
+	/* the two reports must agree on where the keys live */
+	if (t->ev.present && rep->placement != VMSHIELD_PLACEMENT_HYPERVISOR)
+		return HGS_R_ENCLAVE_REPORT_UNEXPECTED;
 	if (t->ev.present) {
 		r = enclave_check(h, a, &t->ev, t->nonce, t->pk, pol, er, pname);
 		if (r != HGS_PASSED)

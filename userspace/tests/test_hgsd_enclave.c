@@ -138,6 +138,7 @@ struct er_opts {
 	int other_nonce, other_key, high_s, garbage;
 	int host_open;		/* the host's own report: kernel-open */
 	int hyp_no_report;	/* placement=hypervisor, but no enclave report */
+	int kernel_with_report;	/* placement=kernel, yet an enclave report */
 	const uint8_t *program;	/* default: program */
 };
 
@@ -188,8 +189,8 @@ static json_t *attest_hk(const struct host *h, const struct er_opts *o, long htt
 		assert_int_equal(vms_b64_decode(nb, strlen(nb), 32, &nonce, &nlen), 0);
 	}
 	/* as vmshield.ko writes it: hypervisor when its enclave is remote */
-	rep.placement = o->absent && !o->hyp_no_report ? VMSHIELD_PLACEMENT_KERNEL :
-			VMSHIELD_PLACEMENT_HYPERVISOR;
+	rep.placement = (o->absent && !o->hyp_no_report) || o->kernel_with_report ?
+			VMSHIELD_PLACEMENT_KERNEL : VMSHIELD_PLACEMENT_HYPERVISOR;
 	rep.level = o->host_open ? VMSHIELD_ISOLATION_KERNEL_OPEN : VMSHIELD_ISOLATION_KERNEL_LOCKED;
 	rep.lockdown = o->host_open ? VMSHIELD_LOCKDOWN_NONE : VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
 	rep.sig_enforced = !o->host_open;
@@ -556,6 +557,22 @@ static void test_refuse_hypervisor_report_without_enclave_report(void **state)
 	host_free(&h);
 }
 
+/*
+ * The reverse: the module's report says placement kernel, yet a (valid)
+ * enclave report came with it: EnclaveReportUnexpected, no certificate.
+ */
+static void test_refuse_kernel_report_with_enclave_report(void **state)
+{
+	struct er_opts o = { .kernel_with_report = 1 };
+	struct host h;
+
+	(void)state;
+	ensure_platform();
+	host_new(&h, "kernel-with-report");
+	attest_expect(&h, &o, "EnclaveReportUnexpected");
+	host_free(&h);
+}
+
 static void test_refuse_unregistered_platform_key(void **state)
 {
 	struct er_opts o = { .signer = rogue };	/* names itself: not registered */
@@ -683,6 +700,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_kp_requires_hypervisor),
 		cmocka_unit_test(test_hypervisor_on_unlocked_host),
 		cmocka_unit_test(test_refuse_hypervisor_report_without_enclave_report),
+		cmocka_unit_test(test_refuse_kernel_report_with_enclave_report),
 		cmocka_unit_test(test_refuse_unregistered_platform_key),
 		cmocka_unit_test(test_refuse_report_signed_by_other_key),
 		cmocka_unit_test(test_refuse_report_other_nonce),

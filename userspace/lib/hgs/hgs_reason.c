@@ -194,6 +194,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the key protector requires the VM's vTPM in the enclave and the health certificate shows a host that cannot run it there (kernel placement); attest a host in the hypervisor placement" },
 	[HGS_R_ENCLAVE_CHALLENGE_REQUIRED] = { "EnclaveChallengeRequired", 400,
 		"a key release answers one enclave challenge: get one from the module (VMSHIELD_IOC_RELEASE_CHALLENGE, naming kps_public_key from this answer) and send it as enclave_challenge and challenge_ns" },
+	[HGS_R_ENCLAVE_REPORT_UNEXPECTED] = { "EnclaveReportUnexpected", 403,
+		"the host's isolation report says its enclave is inside the kernel (placement kernel), yet an enclave report came with it: the evidence disagrees about where the keys live; run an agent and a module of the same release" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)
