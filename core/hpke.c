@@ -150,13 +150,21 @@ static int kem_extract_and_expand(const u8 *dh, size_t dhlen,
 	return ret;
 }
 
-int vms_hpke_encap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
-		   u8 enc[VMS_HPKE_ENC_LEN], const u8 pkR[VMS_HPKE_PK_LEN],
-		   const u8 *skE)
+/*
+ * Encap, or AuthEncap when the sender's static key @skS is given (RFC 9180
+ * 4.1, 5.1.3): dh = DH(skE, pkR) [|| DH(skS, pkR)], and the sender's
+ * public key joins the KEM context, so only the holder of skS can make a
+ * shared secret the recipient accepts as from pkS.
+ */
+static int kem_encap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
+		     u8 enc[VMS_HPKE_ENC_LEN], const u8 pkR[VMS_HPKE_PK_LEN],
+		     const u8 *skS, const u8 *skE)
 {
 	u8 ske[VMS_HPKE_SK_LEN];
 	u8 pke[VMS_HPKE_PK_LEN];
-	u8 dh[32];
+	u8 pks[VMS_HPKE_PK_LEN];
+	u8 dh[64];
+	size_t dhlen = skS ? 64 : 32;
 	int ret;
 
 	if (!shared_secret || !enc || !pkR)
@@ -170,11 +178,15 @@ int vms_hpke_encap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
 	}
 	if (!ret)
 		ret = vms_prim_x25519_base(pke, ske);
+	if (!ret && skS)
+		ret = vms_prim_x25519_base(pks, skS);
 	/* -EINVAL here when pkR is all-zero or of low order. */
 	if (!ret)
 		ret = vms_prim_x25519(dh, ske, pkR);
+	if (!ret && skS)
+		ret = vms_prim_x25519(dh + 32, skS, pkR);
 	if (!ret)
-		ret = kem_extract_and_expand(dh, 32, pke, pkR, NULL,
+		ret = kem_extract_and_expand(dh, dhlen, pke, pkR, skS ? pks : NULL,
 					     shared_secret);
 	if (!ret)
 		memcpy(enc, pke, VMS_HPKE_ENC_LEN);
@@ -185,27 +197,45 @@ int vms_hpke_encap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
 	return ret;
 }
 
-int vms_hpke_decap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
-		   const u8 enc[VMS_HPKE_ENC_LEN],
-		   const u8 skR[VMS_HPKE_SK_LEN])
+/* Decap, or AuthDecap with @pkS: dh = DH(skR, enc) [|| DH(skR, pkS)]. */
+static int kem_decap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
+		     const u8 enc[VMS_HPKE_ENC_LEN],
+		     const u8 skR[VMS_HPKE_SK_LEN], const u8 *pkS)
 {
 	u8 pkr[VMS_HPKE_PK_LEN];
-	u8 dh[32];
+	u8 dh[64];
+	size_t dhlen = pkS ? 64 : 32;
 	int ret;
 
 	if (!shared_secret || !enc || !skR)
 		return -EINVAL;
-	/* -EINVAL here when enc is all-zero or of low order. */
+	/* -EINVAL here when enc (or pkS) is all-zero or of low order. */
 	ret = vms_prim_x25519(dh, skR, enc);
+	if (!ret && pkS)
+		ret = vms_prim_x25519(dh + 32, skR, pkS);
 	if (!ret)
 		ret = vms_prim_x25519_base(pkr, skR);
 	if (!ret)
-		ret = kem_extract_and_expand(dh, 32, enc, pkr, NULL,
+		ret = kem_extract_and_expand(dh, dhlen, enc, pkr, pkS,
 					     shared_secret);
 	if (ret)
 		vms_prim_wipe(shared_secret, VMS_HPKE_SECRET_LEN);
 	vms_prim_wipe(dh, sizeof(dh));
 	return ret;
+}
+
+int vms_hpke_encap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
+		   u8 enc[VMS_HPKE_ENC_LEN], const u8 pkR[VMS_HPKE_PK_LEN],
+		   const u8 *skE)
+{
+	return kem_encap(shared_secret, enc, pkR, NULL, skE);
+}
+
+int vms_hpke_decap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
+		   const u8 enc[VMS_HPKE_ENC_LEN],
+		   const u8 skR[VMS_HPKE_SK_LEN])
+{
+	return kem_decap(shared_secret, enc, skR, NULL);
 }
 
 /* KeySchedule for @mode (base or auth: psk and psk_id empty in both) */
@@ -266,75 +296,24 @@ int vms_hpke_key_schedule(struct vms_hpke_ctx *c,
 				 infolen, aead_id);
 }
 
-/*
- * AuthEncap (RFC 9180 5.1.3): dh = DH(skE, pkR) || DH(skS, pkR), and the
- * sender's public key joins the KEM context, so only the holder of skS
- * can make a shared secret the recipient accepts as from pkS.
- */
+/* AuthEncap and AuthDecap: the sender's static key is required. */
 int vms_hpke_auth_encap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
 			u8 enc[VMS_HPKE_ENC_LEN], const u8 pkR[VMS_HPKE_PK_LEN],
 			const u8 skS[VMS_HPKE_SK_LEN], const u8 *skE)
 {
-	u8 ske[VMS_HPKE_SK_LEN];
-	u8 pke[VMS_HPKE_PK_LEN];
-	u8 pks[VMS_HPKE_PK_LEN];
-	u8 dh[64];
-	int ret;
-
-	if (!shared_secret || !enc || !pkR || !skS)
+	if (!skS)
 		return -EINVAL;
-	if (skE) {
-		memcpy(ske, skE, sizeof(ske));
-		ret = 0;
-	} else {
-		ret = vms_prim_random(ske, sizeof(ske));
-	}
-	if (!ret)
-		ret = vms_prim_x25519_base(pke, ske);
-	if (!ret)
-		ret = vms_prim_x25519_base(pks, skS);
-	/* -EINVAL here when pkR is all-zero or of low order. */
-	if (!ret)
-		ret = vms_prim_x25519(dh, ske, pkR);
-	if (!ret)
-		ret = vms_prim_x25519(dh + 32, skS, pkR);
-	if (!ret)
-		ret = kem_extract_and_expand(dh, sizeof(dh), pke, pkR, pks,
-					     shared_secret);
-	if (!ret)
-		memcpy(enc, pke, VMS_HPKE_ENC_LEN);
-	else
-		vms_prim_wipe(shared_secret, VMS_HPKE_SECRET_LEN);
-	vms_prim_wipe(ske, sizeof(ske));
-	vms_prim_wipe(dh, sizeof(dh));
-	return ret;
+	return kem_encap(shared_secret, enc, pkR, skS, skE);
 }
 
-/* AuthDecap: dh = DH(skR, enc) || DH(skR, pkS). */
 int vms_hpke_auth_decap(u8 shared_secret[VMS_HPKE_SECRET_LEN],
 			const u8 enc[VMS_HPKE_ENC_LEN],
 			const u8 skR[VMS_HPKE_SK_LEN],
 			const u8 pkS[VMS_HPKE_PK_LEN])
 {
-	u8 pkr[VMS_HPKE_PK_LEN];
-	u8 dh[64];
-	int ret;
-
-	if (!shared_secret || !enc || !skR || !pkS)
+	if (!pkS)
 		return -EINVAL;
-	/* -EINVAL here when enc or pkS is all-zero or of low order. */
-	ret = vms_prim_x25519(dh, skR, enc);
-	if (!ret)
-		ret = vms_prim_x25519(dh + 32, skR, pkS);
-	if (!ret)
-		ret = vms_prim_x25519_base(pkr, skR);
-	if (!ret)
-		ret = kem_extract_and_expand(dh, sizeof(dh), enc, pkr, pkS,
-					     shared_secret);
-	if (ret)
-		vms_prim_wipe(shared_secret, VMS_HPKE_SECRET_LEN);
-	vms_prim_wipe(dh, sizeof(dh));
-	return ret;
+	return kem_decap(shared_secret, enc, skR, pkS);
 }
 
 /*
