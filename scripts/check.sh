@@ -31,6 +31,15 @@
 #           purged, nothing left                          make check-pkg
 #
 # Default: unit san static rig fabric (make check). The Makefile builds first.
+#
+# --lanes (make check): the tiers that boot no guest (unit, san, static,
+# and fabric's PostgreSQL suite as the tier pg) run in a second lane,
+# alongside the guest tiers (rig, fabric), their lines prefixed "[host] ".
+# That lane first builds what only it needs (the fuzzers and the ASan+UBSan
+# build: tier hostbuild). The guests are TCG and spend part of their time
+# waiting (timeouts, an HGS outage, the guest's own sleeps); the host tiers
+# fill it. Nothing the lanes share is rebuilt while the other lane runs
+# (the sparse and W=1 module builds use copies of their own).
 # Each tier ends with "check-TIER: N passed, N failed, N skipped in T s";
 # with several tiers, every tier's line again, the build time when
 # VMS_CHECK_START (epoch seconds, set by make check) says when it began,
@@ -86,11 +95,21 @@ suite_files() {
 }
 
 tier_unit() {
+	local side
+
 	SUITES=(unit systemd docs fuzz-replay)
+	# The three small suites (a few CPU-seconds, mostly waiting on
+	# systemd-analyze and process start-up) run beside the unit tests and
+	# are printed after them.
+	{
+		run_suite systemd "$REPO/scripts/systemd-check.sh"
+		run_suite docs "$REPO/scripts/docs-check.py"
+		run_suite fuzz-replay env FUZZ_SECONDS=0 FUZZ_BUDGET= "$REPO/scripts/fuzz.sh"
+	} >"$TAP/.unit-side.log" 2>&1 &
+	side=$!
 	run_suite unit make -s -C "$REPO/userspace" check
-	run_suite systemd "$REPO/scripts/systemd-check.sh"
-	run_suite docs "$REPO/scripts/docs-check.py"
-	run_suite fuzz-replay env FUZZ_SECONDS=0 FUZZ_BUDGET= "$REPO/scripts/fuzz.sh"
+	wait "$side"
+	cat "$TAP/.unit-side.log"
 }
 
 tier_san() {
@@ -155,10 +174,27 @@ tier_rig() {
 # the fabric tests only make soak runs (each costs 30-70 s of boot 4)
 FABRIC_SOAK_ONLY="02-hyp-reload 05-hyp-tpm 06-hyp-enclave-restart"
 
-tier_fabric() {
-	SUITES=(fabric worker worker-crash pg)
-	# hgsd's test suites again on PostgreSQL (a private cluster each)
+# hgsd's test suites again on PostgreSQL (a private cluster each): part of
+# the fabric tier, or a tier of its own in the host lane (--lanes)
+tier_pg() {
+	SUITES=(pg)
 	run_suite pg make -s -C "$REPO/userspace" check-pg
+}
+
+# --lanes: the builds only the host lane needs, while the guests boot
+tier_hostbuild() {
+	SUITES=(hostbuild)
+	run_suite hostbuild sh -c "make --no-print-directory -C '$REPO' -j$(nproc) fuzz >/dev/null &&
+		make --no-print-directory -C '$REPO/userspace' -j$(nproc) SAN=1 all >/dev/null &&
+		echo 'ok 1 the fuzzers and the ASan+UBSan build'"
+}
+
+tier_fabric() {
+	SUITES=(fabric worker worker-crash)
+	if ((!PG_IN_HOST_LANE)); then
+		SUITES+=(pg)
+		run_suite pg make -s -C "$REPO/userspace" check-pg
+	fi
 	# boot 4 (placement hypervisor) without the module reload, TPM mode
 	# and enclave restart tests: make soak runs them (soak-fabric)
 	run_suite fabric env FABRIC_EXCEPT="${FABRIC_EXCEPT-$FABRIC_SOAK_ONLY}" \
@@ -205,30 +241,83 @@ tier_pkg() {
 	run_suite pkg "$REPO/scripts/pkg-test.sh"
 }
 
+lanes=0
+if [[ ${1:-} == --lanes ]]; then
+	lanes=1
+	shift
+fi
 tiers=("$@")
 ((${#tiers[@]})) || tiers=(unit san static rig fabric)
 for t in "${tiers[@]}"; do
-	declare -F "tier_$t" >/dev/null || {
-		echo "usage: $0 [unit|san|static|rig|fabric|soak|rig-self|pkg]..." >&2
+	[[ $t != hostbuild ]] && declare -F "tier_$t" >/dev/null || {
+		echo "usage: $0 [--lanes] [unit|san|static|rig|fabric|pg|soak|rig-self|pkg]..." >&2
 		exit 2
 	}
 done
 
+# run_tiers TIER...: each tier in turn; its summary line, its TAP files
+# and whether it failed go to $TAP/.tier-TIER.* for the total below.
+run_tiers() {
+	local t t0 secs summary rc files
+
+	for t in "$@"; do
+		t0=$(date +%s)
+		"tier_$t"
+		mapfile -t files < <(suite_files "${SUITES[@]}")
+		secs=$(($(date +%s) - t0))
+		echo "== check-$t summary"
+		rc=0
+		summary=$("$REPO/scripts/tap-summary.sh" -l "check-$t" -t "$secs" "${files[@]}") || rc=1
+		echo "$summary"
+		tail -n 1 <<<"$summary" >"$TAP/.tier-$t.line"
+		printf '%s\n' "${files[@]}" >"$TAP/.tier-$t.files"
+		echo $rc >"$TAP/.tier-$t.rc"
+	done
+}
+
 start=$(date +%s)
+PG_IN_HOST_LANE=0
+order=("${tiers[@]}")
+rm -f "$TAP"/.tier-*
+if ((lanes)); then
+	host=(hostbuild) guest=()
+	for t in "${tiers[@]}"; do
+		case $t in
+		rig | fabric) guest+=("$t") ;;
+		*) host+=("$t") ;;
+		esac
+	done
+	if [[ " ${guest[*]} " == *" fabric "* ]]; then
+		PG_IN_HOST_LANE=1
+		host+=(pg)
+	fi
+	order=("${host[@]}" "${guest[@]}")
+	echo "== lanes: host ${host[*]}; guest ${guest[*]}"
+	# sed -u: whole lines, so the lanes' lines do not tear
+	run_tiers "${host[@]}" > >(sed -u 's/^/[host] /') 2>&1 &
+	host_pid=$!
+	run_tiers "${guest[@]}"
+	echo "== guest lane done in $(($(date +%s) - start)) s; waiting for the host lane"
+	wait "$host_pid"
+	sleep 0.2 # let sed flush
+else
+	run_tiers "${tiers[@]}"
+fi
+
 all_files=() lines=() failed=0
-for t in "${tiers[@]}"; do
-	t0=$(date +%s)
-	"tier_$t"
-	mapfile -t files < <(suite_files "${SUITES[@]}")
-	secs=$(($(date +%s) - t0))
-	echo "== check-$t summary"
-	summary=$("$REPO/scripts/tap-summary.sh" -l "check-$t" -t "$secs" "${files[@]}") || failed=1
-	echo "$summary"
-	lines+=("$(tail -n 1 <<<"$summary")")
-	all_files+=("${files[@]}")
+for t in "${order[@]}"; do
+	if [[ -f $TAP/.tier-$t.line ]]; then
+		lines+=("$(cat "$TAP/.tier-$t.line")")
+		mapfile -t files <"$TAP/.tier-$t.files"
+		all_files+=("${files[@]}")
+		[[ $(cat "$TAP/.tier-$t.rc") == 0 ]] || failed=1
+	else
+		lines+=("check-$t: did not finish")
+		failed=1
+	fi
 done
 
-((${#tiers[@]} > 1)) || exit $failed
+((${#order[@]} > 1)) || exit $failed
 end=$(date +%s)
 echo "== summary"
 printf '%s\n' "${lines[@]}"

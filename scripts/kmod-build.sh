@@ -3,7 +3,8 @@
 #
 # kmod-build.sh KVER [OUTDIR] - build vmshield.ko with W=1 against the
 # headers of kernel KVER (a release, or main/alt as scripts/kernels.sh
-# knows them) in OUTDIR (default build/kmod/KVER).
+# knows them) in OUTDIR (default build/kmod/KVER). KMOD_BUILD_ARGS adds
+# make arguments (static-check.sh --sparse: C=2).
 #
 # Kbuild puts objects next to the sources, so each kernel gets its own copy
 # of the module's sources (Kbuild, dkms.conf, kmod/, core/, include/: what
@@ -44,7 +45,8 @@ done < <(cd "$OUT" && find kmod core include -type f -name '*.[ch]' ! -name '*.m
 log=$OUT/build.log
 t0=$SECONDS
 rc=0
-make -C "/lib/modules/$KVER/build" M="$OUT" W=1 modules >"$log" 2>&1 || rc=$?
+# shellcheck disable=SC2086 # KMOD_BUILD_ARGS is a list of make words
+make -C "/lib/modules/$KVER/build" M="$OUT" W=1 ${KMOD_BUILD_ARGS:-} modules >"$log" 2>&1 || rc=$?
 warnings=$(grep -c 'warning:' "$log" || true)
 cat "$log" >&2
 if ((rc != 0)); then

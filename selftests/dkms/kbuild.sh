@@ -8,8 +8,9 @@
 #
 # The kernels are those scripts/kernels.sh --headers all names (Debian 12's
 # 6.1, then 6.12). Each is built by scripts/kmod-build.sh in its own copy of
-# the sources (build/kmod/VER/, which selftests/kmod/run.sh then boots), and
-# the feature probes of kmod/Kbuild.compat that held are printed, so a
+# the sources (build/kmod-check/VER/: not build/kmod/VER/, the copy that
+# selftests/kmod/run.sh boots, because make check runs this tier while
+# guests load that module), and the feature probes of kmod/Kbuild.compat that held are printed, so a
 # reader sees which side of each API change each kernel took.
 #
 # Exit: 0 pass, 1 fail, 4 skip (no supported kernel's headers installed).
@@ -29,7 +30,7 @@ FAILS=0
 for k in "${KVERS[@]}"; do
 	N=$((N + 1))
 	t0=$SECONDS
-	if out=$("$REPO/scripts/kmod-build.sh" "$k" 2>&1); then
+	if out=$("$REPO/scripts/kmod-build.sh" "$k" "$REPO/build/kmod-check/$k" 2>&1); then
 		echo "ok $N vmshield.ko for $k: W=1, no warnings ($((SECONDS - t0)) s)"
 	else
 		FAILS=$((FAILS + 1))
@@ -37,7 +38,7 @@ for k in "${KVERS[@]}"; do
 		grep -E 'warning:|error:' <<<"$out" | head -n 20 | sed 's/^/# /'
 		tail -n 3 <<<"$out" | sed 's/^/# /'
 	fi
-	probes=$(cat "$REPO/build/kmod/$k"/kmod/.*.o.cmd 2>/dev/null |
+	probes=$(cat "$REPO/build/kmod-check/$k"/kmod/.*.o.cmd 2>/dev/null |
 		grep -o -- '-DVMS_HAVE_[A-Z0-9_]*' | sort -u | sed 's/^-D//' | paste -sd ' ')
 	echo "# $k: probes that held: ${probes:-none}"
 done
