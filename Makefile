@@ -6,10 +6,11 @@
 #   make, make all     build vmshield.ko, userspace and the selftests
 #   make module        vmshield.ko alone (KVER); make userspace, make selftests
 #   make module-alt    vmshield.ko for the second kernel (KVER_ALT), in build/kmod/
-#   make check         deps, the build, then the tiers check-unit, check-san,
-#                      check-static, check-rig and check-fabric; a summary
-#                      with each tier's time and the total (budget 15 min
-#                      on 2 cores, no KVM)
+#   make check         deps, the build, then the tiers in two lanes: check-rig
+#                      and check-fabric in one, check-unit, check-san,
+#                      check-static and hgsd's PostgreSQL suites beside them;
+#                      a summary with each tier's time and the total (budget
+#                      15 min on 2 cores, no KVM)
 #   make check-unit    unit tests, systemd units, docs, fuzz corpus replay
 #                      (under a minute once built)
 #   make check-san     ASan+UBSan build: unit and hgsd tests, fuzzing (40 s
@@ -20,8 +21,9 @@
 #                      module tests in the rig (both kernels), placement
 #                      hypervisor
 #   make check-rig-self  all the rig's own tests (run it when selftests/vm changes)
-#   make check-fabric  fabric end to end, worker tests, crash tests (3 rounds;
-#                      2 through vmshield-worker serve)
+#   make check-fabric  fabric end to end, worker tests, crash tests (3 rounds,
+#                      each crashing the worker and vmshield-worker serve),
+#                      hgsd's suites on PostgreSQL
 #   make soak          all the rig's own tests, crash tests with 50 rounds
 #                      each, 10 million fuzz executions per harness,
 #                      1000000 module ioctl fuzzer calls in the rig
