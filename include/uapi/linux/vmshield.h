@@ -155,6 +155,10 @@
  * enclave identity, was already used, or the release names another issue
  * time), ETIME (its challenge is older than 300 s), EKEYEXPIRED (its
  * absolute expiry, challenge time + lifetime, has passed).
+ * A release with flag bit 1 (the KP requires the vTPM in the enclave):
+ * add_key() in placement kernel fails with EOPNOTSUPP; in placement
+ * hypervisor the key loads, and SEAL/UNSEAL with it fail with EOPNOTSUPP
+ * (its state is sealed only by the enclave's vTPM: VMSHIELD_IOC_VTPM).
  */
 #ifndef _UAPI_LINUX_VMSHIELD_H
 #define _UAPI_LINUX_VMSHIELD_H
