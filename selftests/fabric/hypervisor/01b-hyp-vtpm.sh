@@ -6,9 +6,11 @@
 #   * A VM whose KP requires the vTPM in the enclave (hyp-vtpm,
 #     encryption-supported, --require-vtpm-in-enclave): `vmshield-worker
 #     serve --vtpm-in-enclave` gets its key from the agent (the release
-#     carries flag bit 1: the enclave refuses SEAL/UNSEAL for it), and a
-#     stock QEMU inside this host boots SeaBIOS on it (firmware only):
-#     PCR 0-7 measured, read back through the worker.
+#     carries flag bit 1: the enclave refuses SEAL/UNSEAL for it); the
+#     tenant's NV tag is written into it, and a stock QEMU inside this
+#     host boots SeaBIOS on it from a one-sector disk (nvread_boot.S) that
+#     reads the tag inside the VM through the TPM's TIS registers: the tag
+#     read in the VM, PCR 0-7 measured (read back through the worker).
 #   * Inside that vTPM an NV index is extended with data the test picks,
 #     so its content, SHA-256(zeros || data), is NV content at rest that
 #     never crossed the host. The outer machine (the tenant, who holds the
@@ -20,12 +22,15 @@
 #   * Positive control: the same scan with the vTPM in the worker (local
 #     mode, hyp-local) finds its seeds and NV content in the worker.
 . "$(dirname "$0")/hyplib.sh"
-plan 12
+plan 13
 QEMU=${QEMU:-qemu-system-x86_64}
 VTPM=$R/build/bin/vmshield-worker
 PROBE=$R/selftests/worker/vmm_probe.py
 SCAN=$R/build/selftests/fabric/vtpm_scan
 NVX=0x01500030
+NVT=0x01500016
+BOOT=$R/build/selftests/fabric/nvread_boot.img
+TAG="tenant tag $(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 RUNDIR=$(mktemp -d /run/vms-hyp-vtpm.XXXXXX) || exit 1
 SERVE_PID= QEMU_PID=
 cleanup() {
@@ -89,22 +94,47 @@ check "the agent attests: placement hypervisor" \
 serve hyp-vtpm --vtpm-in-enclave
 check "serve --vtpm-in-enclave: the key released (vtpm-in-enclave KP), a new vTPM in the enclave, its state stored" \
 	eval 'grep -q "vTPM started in the enclave (new" "$F/hyp-vtpm.serve.log" && [[ -s $RUNDIR/hyp-vtpm.state ]]'
+# the tenant's tag into the vTPM; the boot sector gets its NV_Read
+python3 "$PROBE" "$SOCK" init 2>>"$F/hyp-vtpm.probe.err"
+PYTHONPATH=$R/selftests/worker python3 -c '
+import struct, sys, vmm_probe as p
+sock, d = p.connect(sys.argv[1])
+idx, tag = int(sys.argv[2], 0), sys.argv[3].encode()
+rc = p.nv_define(d, idx, len(tag))
+rc = rc or p.tpm(d, 0x137, struct.pack(">II", p.OWNER, idx) + p.PW_SESSION +
+                 struct.pack(">H", len(tag)) + tag + struct.pack(">H", 0), tag=0x8002)[0]
+if rc:
+    sys.exit(f"NV define/write: 0x{rc:x}")
+body = (struct.pack(">II", p.OWNER, idx) + p.PW_SESSION +
+        struct.pack(">HH", len(tag), 0))
+cmd = struct.pack(">HII", 0x8002, 10 + len(body), 0x14E) + body
+img = bytearray(open(sys.argv[4], "rb").read())
+img[0x180:0x180 + len(cmd)] = cmd
+open(sys.argv[5], "wb").write(img)
+' "$SOCK" "$NVT" "$TAG" "$BOOT" "$RUNDIR/boot.img" 2>>"$F/hyp-vtpm.probe.err"
 rm -f "$RUNDIR/bios.log"
 "$QEMU" -M pc -accel tcg -m 64 -nodefaults -display none -no-reboot \
 	-chardev "socket,id=chrtpm,path=$SOCK" \
 	-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 \
+	-drive "file=$RUNDIR/boot.img,format=raw,if=ide" \
 	-chardev "file,id=dbg,path=$RUNDIR/bios.log" -device isa-debugcon,iobase=0x402,chardev=dbg \
 	</dev/null >"$RUNDIR/qemu.out" 2>&1 &
 QEMU_PID=$!
 t0=$(date +%s)
 for _ in $(seq 1200); do
-	grep -q "No bootable device" "$RUNDIR/bios.log" 2>/dev/null && break
+	grep -q "vmshield-nvread-end" "$RUNDIR/bios.log" 2>/dev/null && break
 	kill -0 "$QEMU_PID" 2>/dev/null || break
 	sleep 0.1
 done
-check "a stock QEMU boots SeaBIOS on the vTPM in the enclave ($(($(date +%s) - t0)) s)" \
-	grep -q "No bootable device" "$RUNDIR/bios.log"
+check "a stock QEMU boots SeaBIOS on the vTPM in the enclave, then the boot sector ($(($(date +%s) - t0)) s)" \
+	grep -q "vmshield-nvread-end" "$RUNDIR/bios.log"
 check "SeaBIOS found a TPM 2.0 (ACPI TPM2 table)" grep -q 'table(324d5054)' "$RUNDIR/bios.log"
+resp=$(sed -n 's/^vmshield-nvread-response: \([0-9a-f]*\)$/\1/p' "$RUNDIR/bios.log")
+echo "NV_Read inside the VM: $resp" | diag
+hextag=$(printf '%s' "$TAG" | od -An -tx1 | tr -d ' \n')
+check "inside the VM, NV_Read of the tenant's index through the TIS: '$TAG'" \
+	eval '[[ ${resp:12:8} == 00000000 && $resp == *"$hextag"* ]]'
+cp "$RUNDIR/bios.log" "$F/hyp-vtpm.bios.log" 2>/dev/null
 kill -KILL "$QEMU_PID" 2>/dev/null
 wait "$QEMU_PID" 2>/dev/null
 QEMU_PID=
