@@ -363,7 +363,12 @@ struct vmshield_release_challenge {
  *	               not this VM's vTPM state.
  *	 ENOBUFS     - the enclave runs its maximum of vTPMs.
  *	 EHOSTDOWN, EPROTO, EIO, ENOMEM - the enclave or channel failed.
- *	 EFAULT      - a pointer is not valid.
+ *	 EFAULT      - a pointer is not valid (the argument and the first
+ *	               VMSHIELD_VTPM_MAX_CMD bytes of @out are checked
+ *	               before the call); or a sealed state to store could
+ *	               not be written to @out: the vTPM is then stopped
+ *	               (ENODEV until CREATE from the last stored state; no
+ *	               acknowledged change is lost).
  */
 #define VMSHIELD_VTPM_CREATE		1
 #define VMSHIELD_VTPM_DESTROY		2
