@@ -22,7 +22,7 @@
 #   * Positive control: the same scan with the vTPM in the worker (local
 #     mode, hyp-local) finds its seeds and NV content in the worker.
 . "$(dirname "$0")/hyplib.sh"
-plan 13
+plan 14
 QEMU=${QEMU:-qemu-system-x86_64}
 VTPM=$R/build/bin/vmshield-worker
 PROBE=$R/selftests/worker/vmm_probe.py
@@ -142,6 +142,13 @@ python3 "$PROBE" "$SOCK" pcrs >"$RUNDIR/pcrs" 2>>"$F/hyp-vtpm.probe.err"
 diag <"$RUNDIR/pcrs"
 check "PCR 0-7 read back through the worker: all eight measured by SeaBIOS" \
 	eval '[[ $(grep -c . "$RUNDIR/pcrs") == 8 ]] && ! grep -q " 0\{64\}$" "$RUNDIR/pcrs"'
+
+# the same VM's key on the worker-local path: SEAL/UNSEAL of the tenant's
+# sealed state through the module (fabric_worker), which a modified worker
+# would use to run a host-side vTPM: the enclave refuses (release flag bit 1)
+worker hyp-vtpm --roundtrip
+check "the vtpm-in-enclave key on the SEAL/UNSEAL path: the enclave refuses it (EOPNOTSUPP)" \
+	eval '((RC != 0)) && grep -q "unseal-failed errno=95 " <<<"$OUT"'
 
 # --- secrecy: the tenant's needles, host root's scan ---------------------------
 extend hyp-vtpm
