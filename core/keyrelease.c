@@ -92,6 +92,8 @@ static int kr_build_begin(const struct vms_kr_binding *b,
 	if (!b || !enclave_pk || !kps_sk || !tk || !out ||
 	    (b->n_digests && !b->digests))
 		return -EINVAL;
+	if (b->flags & ~VMS_KR_FLAGS_ALL)
+		return -EINVAL;
 	ret = check_binding(b->policy, b->lifetime_s, b->n_digests,
 			    b->issued_at);
 	if (ret)
@@ -104,7 +106,7 @@ static int kr_build_begin(const struct vms_kr_binding *b,
 
 	memcpy(out + OFF_MAGIC, VMS_KR_MAGIC, 4);
 	vms_put_be16(out + OFF_VERSION, VMS_KR_VERSION);
-	vms_put_be16(out + OFF_FLAGS, 0);
+	vms_put_be16(out + OFF_FLAGS, b->flags);
 	memcpy(out + OFF_VM_ID, b->vm_id, VMS_KR_ID_LEN);
 	memcpy(out + OFF_KEY_ID, b->key_id, VMS_KR_ID_LEN);
 	vms_put_be32(out + OFF_POLICY, b->policy);
@@ -225,6 +227,7 @@ int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
 	if (len != size)
 		return -EMSGSIZE;
 
+	b->flags = vms_get_be16(blob + OFF_FLAGS);
 	memcpy(b->vm_id, blob + OFF_VM_ID, VMS_KR_ID_LEN);
 	memcpy(b->key_id, blob + OFF_KEY_ID, VMS_KR_ID_LEN);
 	b->policy = vms_get_be32(blob + OFF_POLICY);

@@ -9,7 +9,7 @@
  * Layout (all integers big-endian; Documentation/formats.md):
  *   0    4    magic "VMKR"
  *   4    2    version = 2
- *   6    2    flags = 0 (none defined; room for the TK roll)
+ *   6    2    flags (bit 1: VMS_KR_F_VTPM_IN_ENCLAVE; others refused)
  *   8    16   vm_id
  *   24   16   key_id
  *   40   4    policy (1 encryption-supported, 2 shielded)
@@ -51,7 +51,13 @@
 
 #define VMS_KR_MAGIC			"VMKR"
 #define VMS_KR_VERSION			2
-#define VMS_KR_FLAGS_ALL		0x0000	/* no flag defined in v2 */
+/*
+ * Bit 1: the KP requires the VM's vTPM in the enclave; the enclave
+ * refuses SEAL/UNSEAL for such a key (-EOPNOTSUPP): its vTPM state is
+ * sealed only by the enclave's own vTPM (Documentation/vtpm-in-enclave.md).
+ */
+#define VMS_KR_F_VTPM_IN_ENCLAVE	0x0002
+#define VMS_KR_FLAGS_ALL		VMS_KR_F_VTPM_IN_ENCLAVE
 #define VMS_KR_POLICY_ENCRYPTION_SUPPORTED	1
 #define VMS_KR_POLICY_SHIELDED		2
 #define VMS_KR_MAX_LIFETIME		604800	/* 7 days, in seconds */
@@ -77,6 +83,7 @@
  * computed by build (challenge_ns + lifetime) and checked by parse.
  */
 struct vms_kr_binding {
+	u16 flags;		/* VMS_KR_F_* */
 	u8 vm_id[VMS_KR_ID_LEN];
 	u8 key_id[VMS_KR_ID_LEN];
 	u32 policy;

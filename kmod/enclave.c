@@ -275,6 +275,9 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	ret = vms_kr_parse(blob, len, &b, &v);
 	if (ret)
 		return ret;
+	/* its KP wants the vTPM in an enclave: this placement has none */
+	if (b.flags & VMS_KR_F_VTPM_IN_ENCLAVE)
+		return -EOPNOTSUPP;
 	/* the identity at the current level, made now if the level rose */
 	ret = vms_enclave_identity(NULL, &iso);
 	if (ret)

@@ -61,6 +61,18 @@ static int vms_vtpm_arg_check(const struct vmshield_vtpm *arg)
 	return 0;
 }
 
+/* DESTROY the vTPM of @handle; best effort (see vms_vtpm_call). */
+static void vms_vtpm_drop(u64 handle)
+{
+	struct vms_ep_msg q = { .type = VMS_EP_VTPM_DESTROY }, a;
+	size_t blen = 0;
+	u8 *buf = NULL;
+
+	q.handle = handle;
+	if (!vms_mailbox_call(&q, &a, &buf, &blen))
+		vms_mailbox_free(buf, blen);
+}
+
 /* One channel call; the answer copied to the user, the argument updated. */
 static long vms_vtpm_call(struct vmshield_vtpm *arg, u64 handle,
 			  const u8 *in)
@@ -82,8 +94,17 @@ static long vms_vtpm_call(struct vmshield_vtpm *arg, u64 handle,
 		ret = a.err;
 	if (!ret && a.data_len > arg->out_len)
 		ret = -EPROTO;	/* the enclave broke the bound */
-	if (!ret && a.data_len && copy_to_user(out, a.data, a.data_len))
+	if (!ret && a.data_len && copy_to_user(out, a.data, a.data_len)) {
 		ret = -EFAULT;
+		/*
+		 * A state to store that cannot be handed out: its answer stays
+		 * unacknowledged in the enclave, which would wait for a CONFIRM
+		 * that cannot come. Stop the vTPM: the worker creates it again
+		 * from the last stored state, nothing acknowledged is lost.
+		 */
+		if (a.vtpm_flags & VMS_EP_VTPM_F_STORE)
+			vms_vtpm_drop(handle);
+	}
 	if (!ret) {
 		arg->generation = a.generation;
 		arg->result = a.vtpm_result;
@@ -118,11 +139,16 @@ long vms_ioc_vtpm(void __user *uarg)
 	ret = vms_may_use(key->payload.data[0]);
 	if (ret)
 		goto out;
-	/* a STORE answer must not be lost to an unwritable argument */
+	/*
+	 * The argument, and the room any TPM response takes, writable before
+	 * the call. Not the whole 1 MiB a sealed state may need: walking it
+	 * cost more than the mailbox's round trip per command (make bench);
+	 * a state that cannot be copied out stops the vTPM instead.
+	 */
 	if (fault_in_safe_writeable(uarg, sizeof(arg)) ||
 	    (arg.out_len &&
 	     fault_in_safe_writeable(u64_to_user_ptr(arg.out_ptr),
-				     VMSHIELD_VTPM_OUT_MIN))) {
+				     VMSHIELD_VTPM_MAX_CMD))) {
 		ret = -EFAULT;
 		goto out;
 	}

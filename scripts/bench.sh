@@ -5,7 +5,9 @@
 # (selftests/fabric/run --bench: BENCH_STORM_VMS VMs, default 200, through
 # hgs-agent against KPS-only releases), then the hypervisor placement's
 # mailbox against the kernel placement in one guest
-# (selftests/kmod/bench_placement.sh). Every figure is a ratio against a
+# (selftests/kmod/bench_placement.sh), then TPM commands through the vTPM
+# in the enclave against the worker-local vTPM (selftests/kmod/bench_vtpm.sh).
+# Every figure is a ratio against a
 # baseline measured in the same run; nothing here is a test.
 set -o pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,3 +39,9 @@ echo "== placement hypervisor: release+load and SEAL/UNSEAL through the mailbox 
 rc=$?
 grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
 ((rc == 0)) || { echo "bench: placement benchmark failed (rig exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }
+echo "== vTPM in the enclave: TPM commands per second through the mailbox vs the worker-local vTPM, in one guarded host"
+"$REPO/selftests/vm/run" --placement hypervisor --timeout 600 --test-timeout 500 \
+	"$REPO/selftests/kmod/bench_vtpm.sh" >"$out" 2>&1
+rc=$?
+grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
+((rc == 0)) || { echo "bench: vTPM-in-enclave benchmark failed (rig exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }

@@ -14,13 +14,17 @@
  *    intact; the state file never holds the NV tag, and UNSEAL under the
  *    VM's key cannot open it; abuse (no vTPM, a second vTPM, an oversized
  *    command, nothing to confirm, a rollback, a command while a state
- *    waits, a revoked key) refused with the documented errno.
+ *    waits, a revoked key) refused with the documented errno; a state to
+ *    store that cannot be copied out (the output buffer unmapped past
+ *    the first 4 KiB the module probes): EFAULT, the vTPM stopped, and
+ *    re-created from the stored state with nothing acknowledged lost.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <openssl/sha.h>
 #include "common.h"
 #include "vmstest.h"
@@ -390,6 +394,41 @@ TEST_F(vt, abuse_is_refused)
 	a.in_ptr = (uintptr_t)get_random8;
 	a.in_len = sizeof(get_random8);
 	EXPECT_EQ(-EKEYREVOKED, vtpm(self->fd, &a));
+}
+
+TEST_F(vt, store_that_cannot_be_copied_out_loses_nothing)
+{
+	uint8_t c[128], *bad;
+	struct vmshield_vtpm a;
+	size_t page = 4096;
+
+	if (!hyp())
+		SKIP(return, "placement kernel");
+	start(_metadata, self, false);
+	ASSERT_EQ(0, tpm(_metadata, self, c, nv_cmd(c, 0)));
+	ASSERT_EQ(0, tpm(_metadata, self, c, nv_cmd(c, 1)));
+	/*
+	 * 4 KiB writable (what the module probes), then nothing; the state
+	 * with the running TPM's volatile part (its PCR banks alone are about
+	 * 4 KiB) cannot be copied out there
+	 */
+	bad = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, bad);
+	ASSERT_EQ(0, mprotect(bad + page, page, PROT_NONE));
+	arg_init(&a, self->serial, VMSHIELD_VTPM_CONTROL);
+	a.ctrl = VMSHIELD_VTPM_CTRL_STORE_VOLATILE;
+	a.out_ptr = (uintptr_t)bad;
+	EXPECT_EQ(-EFAULT, vtpm(self->fd, &a));
+	munmap(bad, 2 * page);
+	/* the vTPM was stopped rather than left waiting for a CONFIRM */
+	arg_init(&a, self->serial, VMSHIELD_VTPM_COMMAND);
+	a.in_ptr = (uintptr_t)get_random8;
+	a.in_len = sizeof(get_random8);
+	EXPECT_EQ(-ENODEV, vtpm(self->fd, &a));
+	/* again from the stored state: every acknowledged change is there */
+	start(_metadata, self, true);
+	ASSERT_EQ(0, tpm(_metadata, self, c, nv_cmd(c, 2)));
+	EXPECT_EQ(0, memcmp(out + 16, nv_tag, 32));
 }
 
 TEST_HARNESS_MAIN

@@ -33,6 +33,7 @@ struct vms_ekey {
 	u32 lifetime_s;
 	u16 n_digests;
 	bool dead;		/* revoked or failed closed */
+	bool vtpm_only;		/* release flag VMS_KR_F_VTPM_IN_ENCLAVE */
 	u32 unseal_failures;
 	u8 digests[VMS_KR_MAX_DIGESTS][VMS_KR_DIGEST_LEN];
 };

@@ -51,15 +51,27 @@ static bool vms_seal_err_benign(int r)
 	       r == -EMSGSIZE || r == -EFBIG;
 }
 
+/*
+ * A key whose KP requires the vTPM in the enclave (release flag bit 1)
+ * never seals or unseals for the host: its vTPM state is the enclave's
+ * vTPM's, so a host-side vTPM cannot be fed from it (vtpm-in-enclave.md).
+ */
+static int vms_seal_allowed(const struct vms_ekey *k)
+{
+	if (!k || k->dead)
+		return -EKEYREVOKED;
+	return k->vtpm_only ? -EOPNOTSUPP : 0;
+}
+
 static int vms_do_seal(struct vms_enclave *e, const struct vms_ep_msg *q,
 		       struct vms_ep_msg *a, u8 **scratch, size_t *scratch_len)
 {
 	struct vms_ekey *k = vms_enclave_find(e, q->handle);
 	size_t n = vms_ss_size(q->data_len);
-	int r;
+	int r = vms_seal_allowed(k);
 
-	if (!k || k->dead)
-		return -EKEYREVOKED;
+	if (r)
+		return r;
 	*scratch = malloc(n);
 	if (!*scratch)
 		return -ENOMEM;
@@ -85,10 +97,10 @@ static int vms_do_unseal(struct vms_enclave *e, const struct vms_ep_msg *q,
 {
 	struct vms_ekey *k = vms_enclave_find(e, q->handle);
 	size_t n = q->data_len - VMS_SS_OVERHEAD;
-	int r;
+	int r = vms_seal_allowed(k);
 
-	if (!k || k->dead)
-		return -EKEYREVOKED;
+	if (r)
+		return r;
 	*scratch = malloc(n ? n : 1);
 	if (!*scratch)
 		return -ENOMEM;

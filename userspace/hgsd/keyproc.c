@@ -360,6 +360,8 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 		memcpy(b.vm_id, rq.vm_id, 16);
 		memcpy(b.key_id, rep.info.key_id, 16);
 		b.policy = rep.info.policy;
+		/* release flag bit 1: the enclave refuses SEAL/UNSEAL for it */
+		b.flags |= rep.info.vtpm ? VMS_KR_F_VTPM_IN_ENCLAVE : 0;
 		b.lifetime_s = rq.lifetime_s;
 		b.n_digests = (u16)rq.n_digests;
 		b.digests = rq.digests[0];

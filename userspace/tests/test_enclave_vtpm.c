@@ -130,7 +130,7 @@ static const u8 kps_sk[32] = "KPS-sender-key-for-vtpm-tests!!!";
  * A release format v2 for @vm, as KPS makes it: for a challenge the
  * enclave just issued, from the KPS key it was told to accept.
  */
-static int load(struct fix *f, const u8 vm[16], u64 *h)
+static int load_flags(struct fix *f, const u8 vm[16], u16 flags, u64 *h)
 {
 	struct vms_ep_msg q = { .type = VMS_EP_LOAD_RELEASE }, a;
 	struct vms_ep_msg cq = { .type = VMS_EP_RELEASE_CHALLENGE }, ca;
@@ -141,6 +141,7 @@ static int load(struct fix *f, const u8 vm[16], u64 *h)
 	int r;
 
 	memset(&b, 0, sizeof(b));
+	b.flags = flags;
 	assert_int_equal(vms_prim_x25519_base(kps_pk, kps_sk), 0);
 	cq.kps_pk = kps_pk;
 	assert_int_equal(call(f, &cq, &ca), 0);
@@ -161,6 +162,11 @@ static int load(struct fix *f, const u8 vm[16], u64 *h)
 	if (!r)
 		*h = a.handle;
 	return r;
+}
+
+static int load(struct fix *f, const u8 vm[16], u64 *h)
+{
+	return load_flags(f, vm, 0, h);
 }
 
 /* One vTPM request; the answer's errno, @a decoded into f->resp. */
@@ -590,6 +596,50 @@ static void test_vtpm_abuse(void **state)
 }
 
 /* The vTPM process: seccomp on, no new privileges, not dumpable. */
+/*
+ * Release flag bit 1 (the KP requires the vTPM in the enclave): the
+ * enclave refuses SEAL and UNSEAL for the key (EOPNOTSUPP), so no
+ * host-side vTPM can be fed from it; the vTPM in the enclave works. The
+ * same VM's key without the bit seals (the control).
+ */
+static void test_vtpm_only_key_refuses_seal(void **state)
+{
+	struct fix *f = *state;
+	struct disk *d = &f->disk[0];
+	static const u8 plain[64] = "a host-side vTPM state";
+	struct vms_ep_msg q = { .type = VMS_EP_SEAL, .data = plain,
+				.data_len = sizeof(plain), .generation = 1 };
+	struct vms_ep_msg a;
+	u8 sealed[sizeof(plain) + VMS_SS_OVERHEAD], r[64];
+	u64 h, h_plain;
+	size_t n;
+
+	assert_int_equal(load(f, vm_b, &h_plain), 0);
+	q.handle = h_plain;
+	assert_int_equal(call(f, &q, &a), 0);
+	assert_int_equal(a.data_len, sizeof(sealed));
+	memcpy(sealed, a.data, sizeof(sealed));
+
+	assert_int_equal(load_flags(f, vm_b, VMS_KR_F_VTPM_IN_ENCLAVE, &h), 0);
+	q.handle = h;
+	assert_int_equal(call(f, &q, &a), -EOPNOTSUPP);
+	assert_int_equal(a.data_len, 0);
+	q.type = VMS_EP_UNSEAL;
+	q.data = sealed;
+	q.data_len = sizeof(sealed);
+	assert_int_equal(call(f, &q, &a), -EOPNOTSUPP);
+	assert_int_equal(a.data_len, 0);
+	/* refused, not failed closed: the key still runs its vTPM */
+	create(f, d, h, false);
+	startup(f, d, h);
+	assert_int_equal(tpm(f, d, h, get_random8, sizeof(get_random8), r, &n), 0);
+	assert_int_equal(n, 20);
+	/* and the key without the bit still opens what it sealed */
+	q.handle = h_plain;
+	assert_int_equal(call(f, &q, &a), 0);
+	assert_memory_equal(a.data, plain, sizeof(plain));
+}
+
 static void test_vtpm_process_confined(void **state)
 {
 	struct fix *f = *state;
@@ -625,6 +675,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_vtpm_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtpm_abuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtpm_process_confined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vtpm_only_key_refuses_seal, setup, teardown),
 	};
 
 	t_test_filter(argc, argv);

@@ -486,7 +486,14 @@ static void test_kp_requires_hypervisor(void **state)
 	/* vtpm-in-enclave: refused to the kernel placement with its own reason */
 	kp = make_kp_vtpm(tk);
 	json_decref(release_kp(kcert, kp, 403, "VtpmInEnclaveUnavailable"));
-	json_decref(release_kp(hcert, kp, 200, "Passed"));
+	r = release_kp(hcert, kp, 200, "Passed");
+	/* ... and the release carries it to the enclave: flag bit 1 */
+	rel = json_string_value(json_object_get(r, "key_release"));
+	assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_MAX_LEN, &blob, &len), 0);
+	assert_int_equal(vms_kr_parse(blob, len, &b, NULL), 0);
+	assert_int_equal(b.flags, VMS_KR_F_VTPM_IN_ENCLAVE);
+	free(blob);
+	json_decref(r);
 	free(kp);
 
 	/* a KP without the requirement goes to both */

@@ -175,6 +175,9 @@ static int flip_errno(size_t off, unsigned int bit, int want_ids)
 		return -EILSEQ;
 	if (off < 6)
 		return -EPROTONOSUPPORT;
+	/* a defined flag parses; the AEAD's aad then no longer matches */
+	if (off == 7 && ((1u << bit) & VMS_KR_FLAGS_ALL))
+		return -EBADMSG;
 	if (off < 8)
 		return -EINVAL;				/* flags */
 	if (off < 40)
@@ -280,6 +283,39 @@ static void test_unknown_flags(void **state)
 	(void)state;
 	vms_put_be16(blob + 6, 0x8000);
 	expect_open(blob, len, t_vm_id, t_key_id, -EINVAL);
+}
+
+/*
+ * Flag bit 1 (the KP requires the vTPM in the enclave): built, parsed and
+ * opened as it was set; an undefined bit is refused by build (nothing
+ * written) and by open.
+ */
+static void test_vtpm_in_enclave_flag(void **state)
+{
+	u8 blob[284], out[32];
+	struct vms_kr_binding b, got;
+
+	(void)state;
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	b.flags = VMS_KR_F_VTPM_IN_ENCLAVE;
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob,
+				      sizeof(blob)), 0);
+	assert_int_equal(vms_get_be16(blob + 6), 0x0002);
+	assert_int_equal(vms_kr_parse(blob, sizeof(blob), &got, NULL), 0);
+	assert_int_equal(got.flags, VMS_KR_F_VTPM_IN_ENCLAVE);
+	assert_int_equal(vms_kr_open(blob, sizeof(blob), SKR, PKR, PKS,
+				     t_vm_id, t_key_id, &got, out), 0);
+	assert_int_equal(got.flags, VMS_KR_F_VTPM_IN_ENCLAVE);
+	assert_memory_equal(out, tk_fixed, 32);
+	/* cleared by host root: the aad changed, the release does not open */
+	vms_put_be16(blob + 6, 0);
+	expect_open(blob, sizeof(blob), t_vm_id, t_key_id, -EBADMSG);
+	/* bit 2 is not defined: build refuses it and writes nothing */
+	memset(blob, PATTERN, sizeof(blob));
+	b.flags = 0x0004;
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob,
+				      sizeof(blob)), -EINVAL);
+	assert_true(t_all(blob, sizeof(blob), PATTERN));
 }
 
 static void test_nonzero_reserved(void **state)
@@ -518,6 +554,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_trailing_bytes),
 		cmocka_unit_test(test_unknown_version),
 		cmocka_unit_test(test_unknown_flags),
+		cmocka_unit_test(test_vtpm_in_enclave_flag),
 		cmocka_unit_test(test_nonzero_reserved),
 		cmocka_unit_test(test_bad_binding_values),
 		cmocka_unit_test(test_wrong_vm_id),

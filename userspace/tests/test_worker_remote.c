@@ -14,7 +14,12 @@
  *  - the server SIGKILLed and started again from the state file: the NV
  *    tag is read back (nothing acknowledged lost);
  *  - a TPM command over the enclave's bound and the commands this mode
- *    does not have (hashing, state blobs): refused, the server serving.
+ *    does not have (hashing): refused, the server serving;
+ *  - migration through swtpm's state blobs: GET_STATEBLOB hands out the
+ *    state sealed by the enclave (never the NV tag), a second server (a
+ *    new enclave with the same key, as on a destination) takes it with
+ *    SET_STATEBLOB and resumes with the tag; a plaintext, a tampered and
+ *    an older blob are refused with the state file unchanged.
  */
 #include "testutil.h"
 
@@ -328,7 +333,8 @@ static void test_remote_qemu_sequence(void **state)
 	cap = (uint64_t)ctrl_get_be32(caps) << 32 | ctrl_get_be32(caps + 4);
 	assert_true(cap & PTM_CAP_INIT);
 	assert_false(cap & PTM_CAP_HASHING);
-	assert_false(cap & PTM_CAP_GET_STATEBLOB);
+	assert_true(cap & PTM_CAP_GET_STATEBLOB);
+	assert_true(cap & PTM_CAP_SET_STATEBLOB);
 	dfd = set_datafd(fd);
 	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
 	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
@@ -411,12 +417,146 @@ static void test_remote_oversized_command(void **state)
 	close(fd);
 }
 
+/* GET_STATEBLOB of @type at @off: the result; the data into *@blob. */
+static uint32_t get_blob(int fd, uint32_t type, uint32_t off, uint8_t **blob,
+			 size_t *len, uint32_t *flags)
+{
+	uint8_t req[12], hdr[16];
+	uint32_t total, n;
+
+	ctrl_put_be32(req, 0);
+	ctrl_put_be32(req + 4, type);
+	ctrl_put_be32(req + 8, off);
+	ctrl(fd, CMD_GET_STATEBLOB, req, sizeof(req), hdr, sizeof(hdr));
+	*flags = ctrl_get_be32(hdr + 4);
+	total = ctrl_get_be32(hdr + 8);
+	n = ctrl_get_be32(hdr + 12);
+	assert_int_equal(total, n);
+	*blob = t_malloc(n ? n : 1);
+	assert_int_equal(n, read_n(fd, *blob, n));
+	*len = n;
+	return ctrl_get_be32(hdr);
+}
+
+static uint32_t set_blob(int fd, uint32_t type, uint32_t flags,
+			 const uint8_t *blob, size_t len)
+{
+	uint8_t *msg = t_malloc(16 + len), r[4];
+
+	ctrl_put_be32(msg, CMD_SET_STATEBLOB);
+	ctrl_put_be32(msg + 4, flags);
+	ctrl_put_be32(msg + 8, type);
+	ctrl_put_be32(msg + 12, (uint32_t)len);
+	memcpy(msg + 16, blob, len);
+	send_all(fd, msg, 16 + len);
+	free(msg);
+	assert_int_equal(4, read_n(fd, r, 4));
+	return ctrl_get_be32(r);
+}
+
+/* The state file's bytes are @want (unchanged by a refusal). */
+static void state_file_is(const uint8_t *want, size_t want_len)
+{
+	uint8_t *blob = NULL;
+	size_t len = 0;
+
+	assert_int_equal(0, vms_read_file(state_path, 1 << 24, &blob, &len));
+	assert_int_equal(want_len, len);
+	assert_memory_equal(want, blob, len);
+	free(blob);
+}
+
+static void test_remote_stateblob_migration(void **state)
+{
+	uint8_t c[128], r[64], *blob, *part, *none, *before;
+	size_t len, plen, nlen, blen, n;
+	uint32_t flags;
+	int fd, dfd;
+
+	(void)state;
+	/* the source: a vTPM with the tenant's tag, its state handed out */
+	snprintf(state_path, sizeof(state_path), "%s/source.sealed", dir);
+	start_server();
+	fd = ctrl_connect();
+	dfd = set_datafd(fd);
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
+				    NULL, NULL));
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x12a, true, false), NULL, NULL));
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
+	assert_int_equal(0, get_blob(fd, PTM_BLOB_TYPE_PERMANENT, 0, &blob, &len, &flags));
+	assert_int_equal(PTM_STATE_FLAG_ENCRYPTED, flags);
+	assert_true(len > VMS_SS_OVERHEAD);
+	assert_memory_equal(blob, "VMSS", 4);
+	assert_null(memmem(blob, len, nv_tag, sizeof(nv_tag) - 1));
+	/* a chunked read continues the same blob */
+	assert_int_equal(0, get_blob(fd, PTM_BLOB_TYPE_PERMANENT, 100, &part, &plen, &flags));
+	assert_int_equal(len - 100, plen);
+	assert_memory_equal(blob + 100, part, plen);
+	free(part);
+	/* the volatile state travels inside the permanent blob */
+	assert_int_equal(0, get_blob(fd, PTM_BLOB_TYPE_VOLATILE, 0, &none, &nlen, &flags));
+	assert_int_equal(0, nlen);
+	free(none);
+	/* a running TPM takes no state */
+	assert_int_equal(TPM_BAD_ORDINAL, set_blob(fd, PTM_BLOB_TYPE_PERMANENT,
+						   PTM_STATE_FLAG_ENCRYPTED, blob, len));
+	nv_reads_tag(dfd);
+	assert_int_equal(0, ctrl_res(fd, CMD_SHUTDOWN, NULL, 0));
+	assert_int_equal(0, server_exit());
+	close(dfd);
+	close(fd);
+
+	/* the destination: a new enclave with the same key, a new vTPM */
+	snprintf(state_path, sizeof(state_path), "%s/destination.sealed", dir);
+	start_server();
+	assert_int_equal(0, vms_read_file(state_path, 1 << 24, &before, &blen));
+	fd = ctrl_connect();
+	dfd = set_datafd(fd);
+	/* refused, the state file unchanged: plaintext, tampered, unknown type */
+	assert_int_equal(TPM_DECRYPT_ERROR, set_blob(fd, PTM_BLOB_TYPE_PERMANENT, 0, blob, len));
+	blob[len - 1] ^= 1;
+	assert_int_equal(TPM_DECRYPT_ERROR, set_blob(fd, PTM_BLOB_TYPE_PERMANENT,
+						     PTM_STATE_FLAG_ENCRYPTED, blob, len));
+	blob[len - 1] ^= 1;
+	assert_int_equal(TPM_BAD_PARAMETER, set_blob(fd, 7, PTM_STATE_FLAG_ENCRYPTED, blob, len));
+	state_file_is(before, blen);
+	/* QEMU's incoming sequence: the blobs, then CMD_INIT resumes */
+	assert_int_equal(0, set_blob(fd, PTM_BLOB_TYPE_PERMANENT, PTM_STATE_FLAG_ENCRYPTED,
+				     blob, len));
+	assert_int_equal(0, set_blob(fd, PTM_BLOB_TYPE_VOLATILE, PTM_STATE_FLAG_ENCRYPTED,
+				     blob, 0));
+	state_file_is(blob, len);
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	/* resumed as it ran (no TPM2_Startup): the tag is there */
+	nv_reads_tag(dfd);
+	/* a change (another NV value), then the migrated blob again: older */
+	n = nv_cmd(c, 0x137, false, true);
+	c[n - 3] ^= 1;		/* the value's last byte */
+	assert_int_equal(0, tpm_cmd(dfd, c, n, NULL, NULL));
+	assert_int_equal(0, ctrl_res(fd, CMD_STOP, NULL, 0));
+	free(before);
+	assert_int_equal(0, vms_read_file(state_path, 1 << 24, &before, &blen));
+	assert_int_equal(TPM_BAD_VERSION, set_blob(fd, PTM_BLOB_TYPE_PERMANENT,
+						   PTM_STATE_FLAG_ENCRYPTED, blob, len));
+	state_file_is(before, blen);
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	/* the vTPM runs on from its own state */
+	tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear), NULL, NULL);
+	assert_int_equal(0, tpm_cmd(dfd, cmd_get_random8, sizeof(cmd_get_random8), r, &n));
+	free(before);
+	free(blob);
+	close(dfd);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_remote_qemu_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_restart_keeps_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_oversized_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_stateblob_migration, setup, teardown),
 	};
 
 	t_test_filter(argc, argv);

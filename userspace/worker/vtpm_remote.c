@@ -2,8 +2,9 @@
 /*
  * vtpm_remote.c - swtpm's protocol forwarded to the vTPM in the enclave
  * (vtpm_remote.h). Replies keep swtpm's result codes and sizes; what
- * differs from the local vTPM (no HASH_* commands, no state blobs yet)
- * is in Documentation/vtpm-in-enclave.md.
+ * differs from the local vTPM (no HASH_* commands; state blobs sealed by
+ * the enclave, the volatile state inside the permanent blob) is in
+ * Documentation/vtpm-in-enclave.md.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -135,6 +136,9 @@ void vtpm_remote_stop(struct vtpm_remote *r)
 		remote_call(r, VMSHIELD_VTPM_DESTROY, 0, 0, NULL, 0, &a);
 	free(r->out);	/* sealed state or TPM traffic, never the TPM's state */
 	r->out = NULL;
+	free(r->blob);	/* sealed */
+	r->blob = NULL;
+	r->blob_len = 0;
 	OPENSSL_cleanse(r->resp, sizeof(r->resp));
 }
 
@@ -204,9 +208,108 @@ static void remote_info(const struct ctrl_req *req, struct ctrl_reply *rep)
 	free(text);
 }
 
-/* The capabilities of this mode: the local ones without hashing and blobs. */
-#define REMOTE_CAPS	(CTRL_CAPS & ~(uint64_t)(PTM_CAP_HASHING | \
-			 PTM_CAP_GET_STATEBLOB | PTM_CAP_SET_STATEBLOB))
+/*
+ * GET_STATEBLOB: the permanent blob is the whole vTPM state (the
+ * volatile part stored into it first, when the TPM runs) as the enclave
+ * seals it, VTPM_GET_STATE: ciphertext only, never plaintext. The
+ * volatile blob is empty (its content travels inside the permanent one);
+ * a TPM 2.0 has no save state (TPM_RETRY, as the local vTPM answers).
+ */
+static int remote_get_blob(struct vtpm_remote *r, const struct ctrl_req *req,
+			   struct ctrl_reply *rep)
+{
+	uint32_t type = req->u.get.type, off = req->u.get.offset, res = 0;
+	struct vmshield_vtpm a;
+	size_t len = 0;
+	int fatal = 0, e;
+
+	if (type != PTM_BLOB_TYPE_PERMANENT && type != PTM_BLOB_TYPE_VOLATILE &&
+	    type != PTM_BLOB_TYPE_SAVESTATE) {
+		rep->head_len = ctrl_reply_res(rep->head, TPM_BAD_PARAMETER);
+		return 0;
+	}
+	if (type == PTM_BLOB_TYPE_PERMANENT && (!off || !r->blob)) {
+		/* a TPM that is not running has nothing volatile: its result only */
+		remote_ctrl(r, VMSHIELD_VTPM_CTRL_STORE_VOLATILE, 0, &fatal, NULL);
+		if (fatal)
+			return fatal;
+		e = remote_call(r, VMSHIELD_VTPM_GET_STATE, 0, 0, NULL, 0, &a);
+		if (!e) {
+			free(r->blob);
+			r->blob = malloc(a.out_len);
+			e = r->blob ? 0 : -ENOMEM;
+		}
+		if (e) {
+			fprintf(stderr, "worker: CMD_GET_STATEBLOB: the enclave did not seal the state: %s\n",
+				remote_strerror(e));
+			rep->head_len = ctrl_reply_res(rep->head, TPM_FAIL);
+			return 0;
+		}
+		memcpy(r->blob, r->out, a.out_len);
+		r->blob_len = a.out_len;
+		printf("worker: CMD_GET_STATEBLOB: the vTPM state sealed by the enclave for migration (%zu bytes, generation %" PRIu64 ")\n",
+		       r->blob_len, (uint64_t)a.generation);
+	}
+	if (type == PTM_BLOB_TYPE_PERMANENT && off < r->blob_len)
+		len = r->blob_len - off;
+	if (type == PTM_BLOB_TYPE_SAVESTATE)
+		res = TPM_RETRY;	/* a TPM 2.0 has none, as the local vTPM says */
+	rep->head_len = ctrl_reply_getstate_hdr(rep->head, res,
+						res ? 0 : PTM_STATE_FLAG_ENCRYPTED,
+						(uint32_t)len, (uint32_t)len);
+	rep->tail = len ? r->blob + off : NULL;
+	rep->tail_len = len;
+	return 0;
+}
+
+/*
+ * SET_STATEBLOB: only a permanent blob sealed by an enclave for this VM's
+ * key, not older than what the enclave confirmed (it checks both): the
+ * vTPM is re-created from it, and it becomes the state file. Refused:
+ * the running vTPM is re-created from the state file, nothing changed.
+ */
+static uint32_t remote_set_blob(struct vtpm_remote *r,
+				const struct ctrl_req *req, int *fatal)
+{
+	struct vmshield_vtpm a;
+	int e;
+
+	if (r->running)
+		return TPM_BAD_ORDINAL;		/* stop the TPM first */
+	if (!(req->u.set.flags & PTM_STATE_FLAG_ENCRYPTED)) {
+		fprintf(stderr, "worker: CMD_SET_STATEBLOB: refusing a plaintext state blob: the vTPM in the enclave takes only blobs sealed by an enclave\n");
+		return TPM_DECRYPT_ERROR;
+	}
+	if (req->u.set.type == PTM_BLOB_TYPE_VOLATILE ||
+	    req->u.set.type == PTM_BLOB_TYPE_SAVESTATE)
+		return req->u.set.len ? TPM_BAD_PARAMETER : 0;
+	if (req->u.set.type != PTM_BLOB_TYPE_PERMANENT || !req->u.set.len)
+		return TPM_BAD_PARAMETER;
+	remote_call(r, VMSHIELD_VTPM_DESTROY, 0, 0, NULL, 0, &a);
+	e = remote_call(r, VMSHIELD_VTPM_CREATE, 0, 0, req->u.set.data,
+			req->u.set.len, &a);
+	if (e) {
+		fprintf(stderr, "worker: CMD_SET_STATEBLOB: refusing the state blob: %s\n",
+			remote_strerror(e));
+		*fatal = remote_recreate(r);
+		return e == -ESTALE ? TPM_BAD_VERSION : TPM_DECRYPT_ERROR;
+	}
+	/* the enclave runs it now: it is this VM's state, stored before the answer */
+	*fatal = vms_dev_write_sealed(r->path, req->u.set.data, req->u.set.len);
+	if (*fatal) {
+		fprintf(stderr, "worker: CMD_SET_STATEBLOB: write %s: %s\n", r->path,
+			strerror(-*fatal));
+		return TPM_FAIL;
+	}
+	r->generation = a.generation;
+	r->stores++;
+	printf("worker: CMD_SET_STATEBLOB: the vTPM in the enclave re-created from the migrated state (generation %" PRIu64 ")\n",
+	       r->generation);
+	return 0;
+}
+
+/* The capabilities of this mode: the local ones without hashing. */
+#define REMOTE_CAPS	(CTRL_CAPS & ~(uint64_t)PTM_CAP_HASHING)
 
 int vtpm_remote_control(struct vtpm_remote *r, const struct ctrl_req *req,
 			struct ctrl_reply *rep)
@@ -242,10 +345,12 @@ int vtpm_remote_control(struct vtpm_remote *r, const struct ctrl_req *req,
 		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_INIT,
 				  req->u.init_flags & PTM_INIT_FLAG_DELETE_VOLATILE ?
 				  1 : 0, &fatal, NULL);
+		r->running = !res;
 		break;
 	case CMD_STOP:
 	case CMD_SHUTDOWN:
 		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_SHUTDOWN, 0, &fatal, NULL);
+		r->running = 0;
 		break;
 	case CMD_SET_LOCALITY:
 		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_LOCALITY, req->u.loc,
@@ -269,13 +374,18 @@ int vtpm_remote_control(struct vtpm_remote *r, const struct ctrl_req *req,
 		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_RESET_ESTABLISHED,
 				  req->u.loc, &fatal, NULL);
 		break;
+	case CMD_GET_STATEBLOB:
+		return remote_get_blob(r, req, rep);
+	case CMD_SET_STATEBLOB:
+		res = remote_set_blob(r, req, &fatal);
+		break;
 #ifdef PTM_CAP_LOCK_STORAGE
 	case CMD_LOCK_STORAGE:
 		res = 0;
 		break;
 #endif
 	default:
-		/* HASH_*, GET/SET_STATEBLOB: not in this mode (documented) */
+		/* HASH_*: not in this mode (documented) */
 		fprintf(stderr, "worker: %s: not available with the vTPM in the enclave\n",
 			ctrl_cmd_name(req->cmd));
 		break;
@@ -327,6 +437,7 @@ int vtpm_remote_start_now(struct vtpm_remote *r, int startup_clear)
 
 	if (remote_ctrl(r, VMSHIELD_VTPM_CTRL_INIT, 0, &fatal, NULL))
 		return fatal ? fatal : -EIO;
+	r->running = 1;
 	if (!startup_clear)
 		return 0;
 	e = vtpm_remote_command(r, startup, sizeof(startup), &resp, &len);

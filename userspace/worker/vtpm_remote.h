@@ -27,6 +27,10 @@ struct vtpm_remote {
 	uint64_t stores;	/* sealed states written */
 	uint64_t commands;
 	uint8_t *out;		/* VMSHIELD_VTPM_OUT_MIN bytes */
+	/* the last GET_STATEBLOB blob (sealed by the enclave), for offset > 0 */
+	uint8_t *blob;
+	size_t blob_len;
+	int running;		/* CMD_INIT succeeded, no CMD_STOP since */
 	uint8_t resp[VMSHIELD_VTPM_MAX_CMD];
 };
 

@@ -155,6 +155,10 @@
  * enclave identity, was already used, or the release names another issue
  * time), ETIME (its challenge is older than 300 s), EKEYEXPIRED (its
  * absolute expiry, challenge time + lifetime, has passed).
+ * A release with flag bit 1 (the KP requires the vTPM in the enclave):
+ * add_key() in placement kernel fails with EOPNOTSUPP; in placement
+ * hypervisor the key loads, and SEAL/UNSEAL with it fail with EOPNOTSUPP
+ * (its state is sealed only by the enclave's vTPM: VMSHIELD_IOC_VTPM).
  */
 #ifndef _UAPI_LINUX_VMSHIELD_H
 #define _UAPI_LINUX_VMSHIELD_H
@@ -359,7 +363,12 @@ struct vmshield_release_challenge {
  *	               not this VM's vTPM state.
  *	 ENOBUFS     - the enclave runs its maximum of vTPMs.
  *	 EHOSTDOWN, EPROTO, EIO, ENOMEM - the enclave or channel failed.
- *	 EFAULT      - a pointer is not valid.
+ *	 EFAULT      - a pointer is not valid (the argument and the first
+ *	               VMSHIELD_VTPM_MAX_CMD bytes of @out are checked
+ *	               before the call); or a sealed state to store could
+ *	               not be written to @out: the vTPM is then stopped
+ *	               (ENODEV until CREATE from the last stored state; no
+ *	               acknowledged change is lost).
  */
 #define VMSHIELD_VTPM_CREATE		1
 #define VMSHIELD_VTPM_DESTROY		2
