@@ -42,6 +42,7 @@
 #include <linux/vmshield.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "hgsd.h"
 #include "hkdf.h"
@@ -321,11 +322,73 @@ static int unwrap_kp(struct hgsd *h, const uint8_t *kp, size_t len,
 	return r;
 }
 
+/*
+ * A KP KPS rolled holds its TK in the roll: only a roll signed by one of
+ * this HGS's guardians is ours (anyone can envelope a TK of their choice
+ * to a guardian's public certificate; only we sign rolls).
+ */
+static int roll_is_ours(struct hgsd *h, const struct vms_kp_info *info)
+{
+	char fpr[65];
+	unsigned int i;
+	int ours = 0;
+
+	if (!info->tk_version)
+		return 1;
+	pthread_rwlock_rdlock(&h->lock);
+	for (i = 0; i < h->n_guardians && !ours; i++)
+		ours = h->guardian_ptrs[i]->sign_cert &&
+		       !vms_cert_fingerprint(h->guardian_ptrs[i]->sign_cert, fpr) &&
+		       !strcmp(fpr, info->roll_signer_fpr);
+	pthread_rwlock_unlock(&h->lock);
+	return ours;
+}
+
+/*
+ * The roll: a fresh TK and key id, the KP rolled to them (signed by our
+ * first guardian that can sign) into *@kp_out, and the release of both
+ * TKs. The new TK is wiped here on every path.
+ */
+static enum vms_hgs_reason release_roll(struct hgsd *h, const uint8_t *kp, size_t kplen,
+					struct vms_kr_binding *b, const uint8_t *enclave_pk,
+					const uint8_t tk[32], struct keyproc_release_rep *rep,
+					uint8_t **kp_out, size_t *kp_out_len)
+{
+	_cleanup_(vms_key32_wipe) struct vms_key32 next;
+	const struct vms_guardian *g = NULL;
+	unsigned int i;
+	int r;
+
+	if (RAND_priv_bytes(next.b, sizeof(next.b)) != 1 ||
+	    RAND_bytes(rep->next_key_id, sizeof(rep->next_key_id)) != 1)
+		return HGS_R_INTERNAL_ERROR;
+	pthread_rwlock_rdlock(&h->lock);
+	for (i = 0; i < h->n_guardians && !g; i++)
+		if (h->guardian_ptrs[i]->sign_key)
+			g = h->guardian_ptrs[i];
+	r = g ? vms_kp_roll(kp, kplen, g, rep->next_key_id, rep->info.tk_version + 1, next.b,
+			    kp_out, kp_out_len) : -ENOKEY;
+	pthread_rwlock_unlock(&h->lock);
+	if (r) {
+		log_errno(r, "keyproc", "step=\"rolling the key protector\"");
+		return HGS_R_INTERNAL_ERROR;
+	}
+	b->flags = VMS_KR_FLAG_ROLL;
+	memcpy(b->next_key_id, rep->next_key_id, 16);
+	rep->blob_len = (uint32_t)vms_kr_roll_size(b->n_digests);
+	r = vms_kr_build_roll(b, enclave_pk, kps_sk, tk, next.b, rep->blob, sizeof(rep->blob));
+	if (r == -EINVAL)
+		return HGS_R_INVALID_REQUEST;
+	return r ? HGS_R_INTERNAL_ERROR : HGS_PASSED;
+}
+
 static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, size_t len)
 {
 	struct keyproc_release_req rq;
 	struct keyproc_release_rep rep;
 	struct vms_kr_binding b = { 0 };
+	_cleanup_free_ uint8_t *rolled = NULL;
+	size_t rolled_len = 0;
 	uint8_t tk[32];
 	int r;
 
@@ -339,7 +402,9 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 	r = unwrap_kp(h, p + sizeof(rq), len - sizeof(rq), &rep.info, tk);
 	rep.reason = unwrap_reason(r);
 	if (rep.reason == HGS_PASSED) {
-		if (memcmp(rep.info.vm_id, rq.vm_id, 16))
+		if (!roll_is_ours(h, &rep.info))
+			rep.reason = HGS_R_KP_NOT_FOR_THIS_HGS;
+		else if (memcmp(rep.info.vm_id, rq.vm_id, 16))
 			rep.reason = HGS_R_VM_ID_MISMATCH;
 		else if (rep.info.policy == VMS_KR_POLICY_SHIELDED &&
 			 rq.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
@@ -368,17 +433,24 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 		b.issued_at = (u64)time(NULL);
 		rep.blob_len = (uint32_t)vms_kr_size(b.n_digests);
 		/* an expiry that overflows the enclave's clock: not a challenge */
-		r = vms_kr_build(&b, rq.enclave_pk, kps_sk, tk, rep.blob,
-				 sizeof(rep.blob));
-		if (r == -EINVAL)
-			rep.reason = HGS_R_INVALID_REQUEST;
-		else if (r)
-			rep.reason = HGS_R_INTERNAL_ERROR;
+		if (rq.roll) {
+			rep.reason = release_roll(h, p + sizeof(rq), len - sizeof(rq), &b,
+						  rq.enclave_pk, tk, &rep, &rolled, &rolled_len);
+		} else {
+			r = vms_kr_build(&b, rq.enclave_pk, kps_sk, tk, rep.blob,
+					 sizeof(rep.blob));
+			if (r == -EINVAL)
+				rep.reason = HGS_R_INVALID_REQUEST;
+			else if (r)
+				rep.reason = HGS_R_INTERNAL_ERROR;
+		}
 	}
 	OPENSSL_cleanse(tk, sizeof(tk));
-	if (rep.reason != HGS_PASSED)
+	if (rep.reason != HGS_PASSED) {
 		rep.blob_len = 0;
-	return send_frame(fd, 0, &rep, sizeof(rep), NULL, 0);
+		rolled_len = 0;
+	}
+	return send_frame(fd, 0, &rep, sizeof(rep), rolled, rolled_len);
 }
 
 static int do_add_guardian(struct hgsd *h, int fd, uint32_t op, const uint8_t *p,
@@ -746,25 +818,48 @@ int keyproc_issue(const struct vms_health_cert_info *in, long validity_s, long m
 	return 0;
 }
 
-enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
-				    const uint8_t *kp, size_t kplen,
-				    struct keyproc_release_rep *rep)
+enum vms_hgs_reason keyproc_release_roll(const struct keyproc_release_req *rq,
+					 const uint8_t *kp, size_t kplen,
+					 struct keyproc_release_rep *rep,
+					 uint8_t **rolled, size_t *rolled_len)
 {
 	uint8_t *p;
-	size_t len;
+	size_t len, extra;
 	int32_t st;
 
+	if (rolled)
+		*rolled = NULL;
 	if (call(OP_RELEASE, rq, sizeof(*rq), kp, kplen, &st, &p, &len))
 		return HGS_R_INTERNAL_ERROR;
-	if (st || len != sizeof(*rep)) {
+	if (st || len < sizeof(*rep)) {
 		OPENSSL_clear_free(p, len ? len : 1);
 		return HGS_R_INTERNAL_ERROR;
 	}
 	memcpy(rep, p, sizeof(*rep));
+	extra = len - sizeof(*rep);
+	/* a roll's answer carries the rolled KP; nothing else carries more */
+	if (extra && rolled && rq->roll && rep->reason == HGS_PASSED) {
+		*rolled = malloc(extra);
+		if (*rolled) {
+			memcpy(*rolled, p + sizeof(*rep), extra);
+			*rolled_len = extra;
+		}
+	}
 	OPENSSL_clear_free(p, len);
 	if ((unsigned int)rep->reason >= HGS_R__MAX || rep->blob_len > sizeof(rep->blob))
 		return HGS_R_INTERNAL_ERROR;
+	if (rep->reason == HGS_PASSED && rq->roll && (!rolled || !*rolled))
+		return HGS_R_INTERNAL_ERROR;
+	if (!rq->roll && extra)
+		return HGS_R_INTERNAL_ERROR;
 	return (enum vms_hgs_reason)rep->reason;
+}
+
+enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
+				    const uint8_t *kp, size_t kplen,
+				    struct keyproc_release_rep *rep)
+{
+	return keyproc_release_roll(rq, kp, kplen, rep, NULL, NULL);
 }
 
 static int guardian_call(uint32_t op, const char *name, const char *pem)
