@@ -585,6 +585,51 @@ static void test_roll_openssl_cms(void **state)
 	free(kp0);
 }
 
+/* `shieldctl vm status`: its exit status, stdout and stderr in @out. */
+static int vm_status_cli(const char *vm, char *out, size_t len)
+{
+	const char *bin = getenv("SHIELDCTL_BIN");
+	char cmd[1024];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "%s vm --socket %s/admin.sock status %s 2>&1",
+		 bin ? bin : "../build/bin/shieldctl", dir, vm);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = 0;
+	return WEXITSTATUS(pclose(p));
+}
+
+/* HGS's view on the command line: the version, the pending roll, refusals. */
+static void test_roll_shieldctl_vm_status(void **state)
+{
+	const char *vm = "7a2b3c4d-1111-4222-8333-944455556607";
+	char out[2048];
+	uint8_t tk0[32];
+	struct rolled r1, r2;
+	char *kp0 = make_kp(vm, tk0);
+
+	(void)state;
+	roll_ok(&host_a, kp0, vm, &r1);
+	confirm(&host_a, vm, &r1, 0);
+	assert_int_equal(vm_status_cli(vm, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "tk_version: 1 "));
+	assert_non_null(strstr(out, "pending: none"));
+	assert_non_null(strstr(out, "to roll-a"));
+	roll_ok(&host_a, r1.kp, vm, &r2);
+	assert_int_equal(vm_status_cli(vm, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "pending: version 2"));
+	rolled_free(&r1);
+	rolled_free(&r2);
+	free(kp0);
+	assert_int_equal(vm_status_cli("not-a-vm", out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "shieldctl vm status: 'not-a-vm' is not a VM id"));
+	assert_int_equal(vm_status_cli("7a2b3c4d-1111-4222-8333-9444555566ff", out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "NoSuchObject"));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +639,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_roll_restore_keeps_newest),
 		cmocka_unit_test(test_roll_refusals),
 		cmocka_unit_test(test_roll_openssl_cms),
+		cmocka_unit_test(test_roll_shieldctl_vm_status),
 	};
 
 	t_test_filter(argc, argv);
