@@ -345,41 +345,31 @@ static int roll_is_ours(struct hgsd *h, const struct vms_kp_info *info)
 }
 
 /*
- * The roll: a fresh TK and key id, the KP rolled to them (signed by our
- * first guardian that can sign) into *@kp_out, and the release of both
- * TKs. The new TK is wiped here on every path.
+ * The roll, in one parse of the KP: a fresh TK and key id, the current
+ * TK unwrapped and the KP rolled to the new one (signed by our first
+ * guardian that can sign) into *@kp_out. The new TK is in @next for the
+ * release (the caller wipes it).
  */
-static enum vms_hgs_reason release_roll(struct hgsd *h, const uint8_t *kp, size_t kplen,
-					struct vms_kr_binding *b, const uint8_t *enclave_pk,
-					const uint8_t tk[32], struct keyproc_release_rep *rep,
-					uint8_t **kp_out, size_t *kp_out_len)
+static int unwrap_roll(struct hgsd *h, const uint8_t *kp, size_t kplen,
+		       struct keyproc_release_rep *rep, uint8_t tk[32], uint8_t next[32],
+		       uint8_t **kp_out, size_t *kp_out_len)
 {
-	_cleanup_(vms_key32_wipe) struct vms_key32 next;
 	const struct vms_guardian *g = NULL;
 	unsigned int i;
 	int r;
 
-	if (RAND_priv_bytes(next.b, sizeof(next.b)) != 1 ||
+	if (RAND_priv_bytes(next, 32) != 1 ||
 	    RAND_bytes(rep->next_key_id, sizeof(rep->next_key_id)) != 1)
-		return HGS_R_INTERNAL_ERROR;
+		return -EIO;
 	pthread_rwlock_rdlock(&h->lock);
 	for (i = 0; i < h->n_guardians && !g; i++)
 		if (h->guardian_ptrs[i]->sign_key)
 			g = h->guardian_ptrs[i];
-	r = g ? vms_kp_roll(kp, kplen, g, rep->next_key_id, rep->info.tk_version + 1, next.b,
-			    kp_out, kp_out_len) : -ENOKEY;
+	r = g ? vms_kp_unwrap_roll(kp, kplen, h->guardian_ptrs, h->n_guardians, g,
+				   rep->next_key_id, next, &rep->info, tk, kp_out,
+				   kp_out_len) : -ENOKEY;
 	pthread_rwlock_unlock(&h->lock);
-	if (r) {
-		log_errno(r, "keyproc", "step=\"rolling the key protector\"");
-		return HGS_R_INTERNAL_ERROR;
-	}
-	b->flags = VMS_KR_FLAG_ROLL;
-	memcpy(b->next_key_id, rep->next_key_id, 16);
-	rep->blob_len = (uint32_t)vms_kr_roll_size(b->n_digests);
-	r = vms_kr_build_roll(b, enclave_pk, kps_sk, tk, next.b, rep->blob, sizeof(rep->blob));
-	if (r == -EINVAL)
-		return HGS_R_INVALID_REQUEST;
-	return r ? HGS_R_INTERNAL_ERROR : HGS_PASSED;
+	return r;
 }
 
 static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, size_t len)
@@ -388,6 +378,7 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 	struct keyproc_release_rep rep;
 	struct vms_kr_binding b = { 0 };
 	_cleanup_free_ uint8_t *rolled = NULL;
+	_cleanup_(vms_key32_wipe) struct vms_key32 next;
 	size_t rolled_len = 0;
 	uint8_t tk[32];
 	int r;
@@ -399,7 +390,11 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 	memcpy(&rq, p, sizeof(rq));
 	if (rq.n_digests > VMS_KR_MAX_DIGESTS)
 		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
-	r = unwrap_kp(h, p + sizeof(rq), len - sizeof(rq), &rep.info, tk);
+	if (rq.roll)
+		r = unwrap_roll(h, p + sizeof(rq), len - sizeof(rq), &rep, tk, next.b,
+				&rolled, &rolled_len);
+	else
+		r = unwrap_kp(h, p + sizeof(rq), len - sizeof(rq), &rep.info, tk);
 	rep.reason = unwrap_reason(r);
 	if (rep.reason == HGS_PASSED) {
 		if (!roll_is_ours(h, &rep.info))
@@ -434,8 +429,15 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 		rep.blob_len = (uint32_t)vms_kr_size(b.n_digests);
 		/* an expiry that overflows the enclave's clock: not a challenge */
 		if (rq.roll) {
-			rep.reason = release_roll(h, p + sizeof(rq), len - sizeof(rq), &b,
-						  rq.enclave_pk, tk, &rep, &rolled, &rolled_len);
+			b.flags = VMS_KR_FLAG_ROLL;
+			memcpy(b.next_key_id, rep.next_key_id, 16);
+			rep.blob_len = (uint32_t)vms_kr_roll_size(b.n_digests);
+			r = vms_kr_build_roll(&b, rq.enclave_pk, kps_sk, tk, next.b, rep.blob,
+					      sizeof(rep.blob));
+			if (r == -EINVAL)
+				rep.reason = HGS_R_INVALID_REQUEST;
+			else if (r)
+				rep.reason = HGS_R_INTERNAL_ERROR;
 		} else {
 			r = vms_kr_build(&b, rq.enclave_pk, kps_sk, tk, rep.blob,
 					 sizeof(rep.blob));

@@ -326,6 +326,12 @@ static int unwrap_with(CMS_ContentInfo *env, const struct vms_guardian *const *g
 	return r;
 }
 
+int kp_unwrap_current(struct kp *k, const struct vms_guardian *const *gs, size_t n,
+		      uint8_t tk[32])
+{
+	return unwrap_with(current_env(k), gs, n, tk);
+}
+
 int vms_kp_unwrap_any(const uint8_t *der, size_t len,
 		      const struct vms_guardian *const *gs, size_t n,
 		      struct vms_kp_info *info, uint8_t tk[32])

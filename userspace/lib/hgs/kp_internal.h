@@ -49,6 +49,10 @@ int kp_build_envelope(STACK_OF(X509) *recips, const uint8_t tk[32],
 STACK_OF(X509) *kp_recipient_certs(struct kp *k);
 unsigned int kp_count_recipients(CMS_ContentInfo *env);
 
+/* The current TK (the roll's, else the owner's) with the first of @gs listed. */
+int kp_unwrap_current(struct kp *k, const struct vms_guardian *const *gs, size_t n,
+		      uint8_t tk[32]);
+
 /*
  * kp_roll.c: read the roll attribute of the owner's SignerInfo @si into
  * @k (0 when there is none): -EINVAL malformed, -EBADMSG its signature.

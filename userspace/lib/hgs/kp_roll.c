@@ -181,26 +181,22 @@ static int roll_attach(CMS_SignerInfo *si, const uint8_t *roll, int len)
 					     len) ? 0 : -ENOMEM;
 }
 
-int vms_kp_roll(const uint8_t *der, size_t len, const struct vms_guardian *signer,
-		const uint8_t key_id[16], uint64_t version, const uint8_t tk[32],
-		uint8_t **out, size_t *outlen)
+/* Roll the opened KP @k to (@key_id, @version, @tk) into *@out. */
+static int kp_roll_opened(struct kp *k, const struct vms_guardian *signer,
+			  const uint8_t key_id[16], uint64_t version, const uint8_t tk[32],
+			  uint8_t **out, size_t *outlen)
 {
 	_cleanup_(vms_x509_stack_freep) STACK_OF(X509) *recips = NULL;
-	_cleanup_(kp_free) struct kp k = { 0 };
 	_cleanup_ossl_ uint8_t *env = NULL, *roll = NULL;
 	unsigned char *enc = NULL;
 	CMS_SignerInfo *si;
 	int envlen, rolllen, n, r;
 
-	*out = NULL;
 	if (!version || version > (uint64_t)ROLL_MAX_VERSION)
 		return -EINVAL;
 	if (!signer || !signer->sign_key || !signer->sign_cert)
 		return -ENOKEY;
-	r = kp_open(der, len, &k);
-	if (r)
-		return r;
-	recips = kp_recipient_certs(&k);
+	recips = kp_recipient_certs(k);
 	if (!recips)
 		return -ENOMEM;
 	if (!sk_X509_num(recips))
@@ -208,14 +204,14 @@ int vms_kp_roll(const uint8_t *der, size_t len, const struct vms_guardian *signe
 	r = kp_build_envelope(recips, tk, &env, &envlen);
 	if (r)
 		return r;
-	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(k.sd), 0);
-	r = roll_sign(&k, si, signer, key_id, version, env, envlen, &roll, &rolllen);
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(k->sd), 0);
+	r = roll_sign(k, si, signer, key_id, version, env, envlen, &roll, &rolllen);
 	if (r)
 		return r;
 	r = roll_attach(si, roll, rolllen);
 	if (r)
 		return r;
-	n = i2d_CMS_ContentInfo(k.sd, &enc);
+	n = i2d_CMS_ContentInfo(k->sd, &enc);
 	if (n <= 0)
 		return -ENOMEM;
 	if ((size_t)n > VMS_KP_MAX_LEN) {	/* it would not be read back */
@@ -228,4 +224,42 @@ int vms_kp_roll(const uint8_t *der, size_t len, const struct vms_guardian *signe
 	OPENSSL_free(enc);
 	*outlen = (size_t)n;
 	return *out ? 0 : -ENOMEM;
+}
+
+int vms_kp_roll(const uint8_t *der, size_t len, const struct vms_guardian *signer,
+		const uint8_t key_id[16], uint64_t version, const uint8_t tk[32],
+		uint8_t **out, size_t *outlen)
+{
+	_cleanup_(kp_free) struct kp k = { 0 };
+	int r;
+
+	*out = NULL;
+	r = kp_open(der, len, &k);
+	if (r)
+		return r;
+	return kp_roll_opened(&k, signer, key_id, version, tk, out, outlen);
+}
+
+int vms_kp_unwrap_roll(const uint8_t *der, size_t len,
+		       const struct vms_guardian *const *gs, size_t n,
+		       const struct vms_guardian *signer, const uint8_t key_id[16],
+		       const uint8_t tk_next[32], struct vms_kp_info *info, uint8_t tk[32],
+		       uint8_t **out, size_t *outlen)
+{
+	_cleanup_(kp_free) struct kp k = { 0 };
+	_cleanup_(vms_key32_wipe) struct vms_key32 cur;
+	int r;
+
+	*out = NULL;
+	r = kp_open(der, len, &k);
+	if (r)
+		return r;
+	*info = k.info;
+	r = kp_unwrap_current(&k, gs, n, cur.b);
+	if (r)
+		return r;
+	r = kp_roll_opened(&k, signer, key_id, k.info.tk_version + 1, tk_next, out, outlen);
+	if (!r)
+		memcpy(tk, cur.b, 32);
+	return r;
 }

@@ -172,4 +172,16 @@ int vms_kp_roll(const uint8_t *der, size_t len, const struct vms_guardian *signe
 		const uint8_t key_id[16], uint64_t version, const uint8_t tk[32],
 		uint8_t **out, size_t *outlen);
 
+/*
+ * KPS's roll in one parse: verify @der, unwrap its current TK into @tk
+ * with the first of @gs it lists (as vms_kp_unwrap_any()), and roll it to
+ * @tk_next (key id @key_id, the next version) signed by @signer into
+ * *@out. @tk is written only when everything succeeded.
+ */
+int vms_kp_unwrap_roll(const uint8_t *der, size_t len,
+		       const struct vms_guardian *const *gs, size_t n,
+		       const struct vms_guardian *signer, const uint8_t key_id[16],
+		       const uint8_t tk_next[32], struct vms_kp_info *info, uint8_t tk[32],
+		       uint8_t **out, size_t *outlen);
+
 #endif /* VMS_KP_H */
