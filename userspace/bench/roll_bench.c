@@ -141,7 +141,7 @@ static void stop_hgsd(void)
 }
 
 /* A registered kernel-locked host with an approved worker; its certificate. */
-static void attest(struct vms_hgs_client *adm, struct vms_hgs_client *c)
+static void host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *c)
 {
 	struct vms_isolation_report rep = { 0 };
 	char report[VMS_REPORT_MAX], hex[65], *pem, *sig64;
@@ -291,7 +291,7 @@ int main(void)
 	if (vms_hgs_client_open(&adm, NULL, NULL, sock) ||
 	    vms_hgs_client_open(&c, url, ca, NULL))
 		die("clients");
-	attest(adm, c);
+	host_attest(adm, c);
 	r = call(c, "/v1/metadata", NULL);
 	{
 		const char *g = json_string_value(json_object_get(

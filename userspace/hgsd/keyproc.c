@@ -374,11 +374,11 @@ static int unwrap_roll(struct hgsd *h, const uint8_t *kp, size_t kplen,
 
 static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, size_t len)
 {
+	_cleanup_(vms_key32_wipe) struct vms_key32 next;
+	_cleanup_free_ uint8_t *rolled = NULL;
 	struct keyproc_release_req rq;
 	struct keyproc_release_rep rep;
 	struct vms_kr_binding b = { 0 };
-	_cleanup_free_ uint8_t *rolled = NULL;
-	_cleanup_(vms_key32_wipe) struct vms_key32 next;
 	size_t rolled_len = 0;
 	uint8_t tk[32];
 	int r;

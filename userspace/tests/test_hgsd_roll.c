@@ -214,7 +214,7 @@ static json_t *confirm_req(const struct host *h, const char *vm, uint64_t v, con
 }
 
 /* Confirm @r's next version; @unchanged: it was confirmed already. */
-static void confirm(const struct host *h, const char *vm, const struct rolled *r, int unchanged)
+static void confirm_roll(const struct host *h, const char *vm, const struct rolled *r, int unchanged)
 {
 	json_t *a = t_hgs_call(cli, "/v1/kps/confirm",
 			       confirm_req(h, vm, r->next_version, r->next_key_id), 200, "Passed");
@@ -328,8 +328,8 @@ static void test_roll_release_and_confirm(void **state)
 	/* until confirmed, the previous version stays releasable */
 	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&host_a, kp0, VM1, 0),
 			       200, "Passed"));
-	confirm(&host_a, VM1, &r1, 0);
-	confirm(&host_a, VM1, &r1, 1);	/* once: a second time changes nothing */
+	confirm_roll(&host_a, VM1, &r1, 0);
+	confirm_roll(&host_a, VM1, &r1, 1);	/* once: a second time changes nothing */
 	vm_expect(VM1, 1, 0);
 	release_expect(&host_a, kp0, VM1, 0, 403, "KeyProtectorSuperseded");
 	release_expect(&host_a, kp0, VM1, 1, 403, "KeyProtectorSuperseded");
@@ -337,7 +337,7 @@ static void test_roll_release_and_confirm(void **state)
 	roll_ok(&host_a, r1.kp, VM1, &r2);
 	assert_int_equal(r2.version, 1);
 	assert_memory_equal(r2.tk, r1.tk_next, 32);
-	confirm(&host_a, VM1, &r2, 0);
+	confirm_roll(&host_a, VM1, &r2, 0);
 	vm_expect(VM1, 2, 0);
 	release_expect(&host_a, r1.kp, VM1, 1, 403, "KeyProtectorSuperseded");
 	rolled_free(&r1);
@@ -370,7 +370,7 @@ static void test_roll_old_state_and_captured_release_fail_closed(void **state)
 	assert_int_equal(vms_ss_seal(&k_old, 0, 1, state_v0, sizeof(state_v0), blob, n0), 0);
 	assert_int_equal(vms_seal_key_init(&k_new, r1.tk_next, vm_id, r1.next_key_id, 0, 0), 0);
 	assert_int_equal(vms_ss_seal(&k_new, 0, 2, state_v1, sizeof(state_v1), blob1, n1), 0);
-	confirm(&host_a, VM2, &r1, 0);
+	confirm_roll(&host_a, VM2, &r1, 0);
 	vms_seal_key_wipe(&k_old);
 	vms_seal_key_wipe(&k_new);
 	/* next start: the current KP releases v1 and v2; the v0 file opens with neither */
@@ -404,7 +404,7 @@ static void test_roll_old_state_and_captured_release_fail_closed(void **state)
 		vms_seal_key_wipe(&k_old);
 	}
 	/* and the KP of the captured release's time is refused */
-	confirm(&host_a, VM2, &r2, 0);
+	confirm_roll(&host_a, VM2, &r2, 0);
 	release_expect(&host_a, kp0, VM2, 1, 403, "KeyProtectorSuperseded");
 	release_expect(&host_a, r1.kp, VM2, 1, 403, "KeyProtectorSuperseded");
 	rolled_free(&r1);
@@ -446,9 +446,9 @@ static void test_roll_crash_points(void **state)
 	vm_expect(VM3, 1, 2);
 	release_expect(&host_a, kp0, VM3, 1, 403, "KeyProtectorSuperseded");
 	/* a late confirmation of version 1 changes nothing */
-	confirm(&host_a, VM3, &r1, 1);
+	confirm_roll(&host_a, VM3, &r1, 1);
 	/* 4. after the confirmation */
-	confirm(&host_a, VM3, &r2, 0);
+	confirm_roll(&host_a, VM3, &r2, 0);
 	stop_hgsd(SIGKILL);
 	start_hgsd();
 	vm_expect(VM3, 2, 0);
@@ -471,10 +471,10 @@ static void test_roll_restore_keeps_newest(void **state)
 
 	(void)state;
 	roll_ok(&host_a, kp0, VM4, &r1);
-	confirm(&host_a, VM4, &r1, 0);
+	confirm_roll(&host_a, VM4, &r1, 0);
 	backup = t_hgs_call(adm, "/v1/admin/backup", NULL, 200, "Passed");
 	roll_ok(&host_a, r1.kp, VM4, &r2);
-	confirm(&host_a, VM4, &r2, 0);
+	confirm_roll(&host_a, VM4, &r2, 0);
 	vm_expect(VM4, 2, 0);
 	t_hgs_call_ok(adm, "/v1/admin/restore",
 		      json_pack("{s:O}", "backup", json_object_get(backup, "backup")));
@@ -539,7 +539,7 @@ static void test_roll_refusals(void **state)
 	json_decref(t_hgs_call(cli, "/v1/kps/confirm", req, 400, "InvalidRequest"));
 	vm_expect(VM5, 0, 1);
 	/* the real one still confirms */
-	confirm(&host_a, VM5, &r1, 0);
+	confirm_roll(&host_a, VM5, &r1, 0);
 	vm_expect(VM5, 1, 0);
 	json_decref(t_hgs_call(adm, "/v1/admin/vms/status/not-a-uuid", NULL, 400,
 			       "InvalidRequest"));
@@ -613,7 +613,7 @@ static void test_roll_shieldctl_vm_status(void **state)
 
 	(void)state;
 	roll_ok(&host_a, kp0, vm, &r1);
-	confirm(&host_a, vm, &r1, 0);
+	confirm_roll(&host_a, vm, &r1, 0);
 	assert_int_equal(vm_status_cli(vm, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "tk_version: 1 "));
 	assert_non_null(strstr(out, "pending: none"));

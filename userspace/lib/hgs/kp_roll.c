@@ -31,7 +31,7 @@
 #include "vms_cleanup_ssl.h"
 #include "vms_x509.h"
 
-#define ROLL_MAX_VERSION	((long)1 << 62)
+#define ROLL_MAX_VERSION	(1L << 62)
 
 /* SHA-256 of the owner's signature value: what a roll is bound to. */
 static int owner_sig_hash(CMS_SignerInfo *si, uint8_t out[32])
