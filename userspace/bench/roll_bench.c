@@ -149,7 +149,7 @@ static void host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *c)
 	uint8_t digest[32], *nonce, *sig;
 	size_t len, siglen;
 	const char *n64;
-	json_t *r;
+	json_t *nr, *r;
 
 	if (!key || vms_x25519_keygen(esk, epk) || vms_pkey_to_pem(key, &pem))
 		die("host keys");
@@ -167,18 +167,19 @@ static void host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *c)
 	memcpy(rep.enclave_pk, epk, 32);
 	if (vms_report_format(&rep, report, sizeof(report)) <= 0)
 		die("report");
-	r = call(c, "/v1/attest/nonce", json_object());
-	n64 = json_string_value(json_object_get(r, "nonce"));
+	nr = call(c, "/v1/attest/nonce", json_object());
+	n64 = json_string_value(json_object_get(nr, "nonce"));
 	if (!n64 || vms_b64_decode(n64, strlen(n64), 32, &nonce, &len) ||
 	    vms_attest_sign(key, nonce, epk, report, strlen(report), &sig, &siglen))
 		die("evidence");
 	sig64 = vms_b64_encode(sig, siglen);
 	vms_hex_encode(epk, 32, hex);
 	r = call(c, "/v1/attest", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-		 "session", json_string_value(json_object_get(r, "session")), "nonce", n64,
+		 "session", json_string_value(json_object_get(nr, "session")), "nonce", n64,
 		 "host", "bench-host", "enclave_pk", hex, "report", report, "signature", sig64));
 	cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
 	json_decref(r);
+	json_decref(nr);
 	free(nonce);
 	free(sig);
 	free(sig64);

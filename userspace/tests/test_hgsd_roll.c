@@ -93,7 +93,7 @@ static void host_attest(struct host *h)
 	const char *nonce64;
 	uint8_t *nonce, *sig;
 	size_t len, siglen;
-	json_t *r;
+	json_t *nr, *r;
 
 	h->key = vms_pkey_gen_p256();
 	assert_non_null(h->key);
@@ -102,8 +102,8 @@ static void host_attest(struct host *h)
 	t_hgs_call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", h->name,
 							   "public_key", pem));
 	free(pem);
-	r = t_hgs_call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
-	nonce64 = json_string_value(json_object_get(r, "nonce"));
+	nr = t_hgs_call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
+	nonce64 = json_string_value(json_object_get(nr, "nonce"));
 	assert_int_equal(vms_b64_decode(nonce64, strlen(nonce64), 32, &nonce, &len), 0);
 	report_of(h->epk, report, sizeof(report));
 	assert_int_equal(vms_attest_sign(h->key, nonce, h->epk, report, strlen(report),
@@ -112,11 +112,12 @@ static void host_attest(struct host *h)
 	vms_hex_encode(h->epk, 32, pkhex);
 	r = t_hgs_call(cli, "/v1/attest",
 		       json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-				 "session", json_string_value(json_object_get(r, "session")),
+				 "session", json_string_value(json_object_get(nr, "session")),
 				 "nonce", nonce64, "host", h->name, "enclave_pk", pkhex,
 				 "report", report, "signature", sig64), 200, "Passed");
 	h->cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
 	json_decref(r);
+	json_decref(nr);
 	free(nonce);
 	free(sig);
 	free(sig64);
