@@ -41,6 +41,25 @@ size_t vms_kr_size(unsigned int n_digests)
 	return VMS_KR_MIN_LEN + (size_t)n_digests * VMS_KR_DIGEST_LEN;
 }
 
+size_t vms_kr_roll_size(unsigned int n_digests)
+{
+	size_t n = vms_kr_size(n_digests);
+
+	return n ? n + VMS_KR_ROLL_EXTRA : 0;
+}
+
+/* The size a blob of @flags has, and the bytes its seals leave as aad. */
+static size_t kr_size(unsigned int n_digests, u16 flags)
+{
+	return flags & VMS_KR_FLAG_ROLL ? vms_kr_roll_size(n_digests) :
+	       vms_kr_size(n_digests);
+}
+
+static size_t kr_aadlen(size_t size, u16 flags)
+{
+	return size - VMS_KR_CT_LEN * (flags & VMS_KR_FLAG_ROLL ? 2 : 1);
+}
+
 /*
  * The expiry a challenge and a lifetime give, or 0 when it would not fit
  * in 64 bits (no enclave clock gets there: refused as malformed).
@@ -92,7 +111,7 @@ static int kr_build_begin(const struct vms_kr_binding *b,
 	if (!b || !enclave_pk || !kps_sk || !tk || !out ||
 	    (b->n_digests && !b->digests))
 		return -EINVAL;
-	if (b->flags & ~VMS_KR_FLAGS_ALL)
+	if (b->flags & ~(VMS_KR_FLAGS_ALL | VMS_KR_FLAG_ROLL))
 		return -EINVAL;
 	ret = check_binding(b->policy, b->lifetime_s, b->n_digests,
 			    b->issued_at);
@@ -101,7 +120,7 @@ static int kr_build_begin(const struct vms_kr_binding *b,
 	not_after = kr_not_after(b->challenge_ns, b->lifetime_s);
 	if (!not_after)
 		return -EINVAL;
-	if (outlen < vms_kr_size(b->n_digests))
+	if (outlen < kr_size(b->n_digests, b->flags))
 		return -ENOSPC;
 
 	memcpy(out + OFF_MAGIC, VMS_KR_MAGIC, 4);
@@ -116,7 +135,7 @@ static int kr_build_begin(const struct vms_kr_binding *b,
 	memcpy(out + OFF_ENCLAVE_PK, enclave_pk, 32);
 	ret = vms_prim_x25519_base(out + OFF_KPS_PK, kps_sk);
 	if (ret) {
-		memset(out, 0, vms_kr_size(b->n_digests));
+		memset(out, 0, kr_size(b->n_digests, b->flags));
 		return ret;
 	}
 	memcpy(out + OFF_CHALLENGE, b->challenge, VMS_KR_CHALLENGE_LEN);
@@ -126,6 +145,9 @@ static int kr_build_begin(const struct vms_kr_binding *b,
 	if (b->n_digests)
 		memcpy(out + OFF_DIGESTS, b->digests,
 		       (size_t)b->n_digests * VMS_KR_DIGEST_LEN);
+	if (b->flags & VMS_KR_FLAG_ROLL)
+		memcpy(out + OFF_DIGESTS + (size_t)b->n_digests * VMS_KR_DIGEST_LEN,
+		       b->next_key_id, VMS_KR_ID_LEN);
 	return 0;
 }
 
@@ -136,14 +158,18 @@ static int kr_build_begin(const struct vms_kr_binding *b,
  */
 static int kr_build_finish(struct vms_hpke_ctx *c, int ret,
 			   const struct vms_kr_binding *b,
-			   const u8 tk[VMS_TK_LEN], u8 *out)
+			   const u8 tk[VMS_TK_LEN], const u8 *tk_next, u8 *out)
 {
-	size_t size = vms_kr_size(b->n_digests);
-	size_t aadlen = size - VMS_KR_CT_LEN;
+	size_t size = kr_size(b->n_digests, b->flags);
+	size_t aadlen = kr_aadlen(size, b->flags);
 
 	if (!ret)
 		ret = vms_hpke_seal(c, out, aadlen, tk, VMS_TK_LEN,
 				    out + aadlen);
+	/* the roll's next TK: the same context, sequence number 1 */
+	if (!ret && tk_next)
+		ret = vms_hpke_seal(c, out, aadlen, tk_next, VMS_TK_LEN,
+				    out + aadlen + VMS_KR_CT_LEN);
 	vms_hpke_ctx_wipe(c);
 	if (ret)
 		memset(out, 0, size);
@@ -157,13 +183,33 @@ int vms_kr_build(const struct vms_kr_binding *b, const u8 enclave_pk[32],
 	struct vms_hpke_ctx c;
 	int ret;
 
+	if (b && (b->flags & VMS_KR_FLAG_ROLL))
+		return -EINVAL;	/* a roll is vms_kr_build_roll() */
 	ret = kr_build_begin(b, enclave_pk, kps_sk, tk, out, outlen);
 	if (ret)
 		return ret;
 	ret = vms_hpke_setup_auth_s(&c, out + OFF_ENC, enclave_pk, kps_sk,
 				    kr_info, KR_INFO_LEN,
 				    VMS_HPKE_AEAD_AES256GCM, NULL);
-	return kr_build_finish(&c, ret, b, tk, out);
+	return kr_build_finish(&c, ret, b, tk, NULL, out);
+}
+
+int vms_kr_build_roll(const struct vms_kr_binding *b, const u8 enclave_pk[32],
+		      const u8 kps_sk[32], const u8 tk[VMS_TK_LEN],
+		      const u8 tk_next[VMS_TK_LEN], u8 *out, size_t outlen)
+{
+	struct vms_hpke_ctx c;
+	int ret;
+
+	if (!b || !(b->flags & VMS_KR_FLAG_ROLL) || !tk_next)
+		return -EINVAL;
+	ret = kr_build_begin(b, enclave_pk, kps_sk, tk, out, outlen);
+	if (ret)
+		return ret;
+	ret = vms_hpke_setup_auth_s(&c, out + OFF_ENC, enclave_pk, kps_sk,
+				    kr_info, KR_INFO_LEN,
+				    VMS_HPKE_AEAD_AES256GCM, NULL);
+	return kr_build_finish(&c, ret, b, tk, tk_next, out);
 }
 
 /* Known answers only (kat_hooks.h): vms_kr_build() with @skE for its draw. */
@@ -174,7 +220,7 @@ int vms_kr_build_kat(const struct vms_kr_binding *b, const u8 enclave_pk[32],
 	struct vms_hpke_ctx c;
 	int ret;
 
-	if (!skE)
+	if (!skE || (b && (b->flags & VMS_KR_FLAG_ROLL)))
 		return -EINVAL;
 	ret = kr_build_begin(b, enclave_pk, kps_sk, tk, out, outlen);
 	if (ret)
@@ -182,12 +228,17 @@ int vms_kr_build_kat(const struct vms_kr_binding *b, const u8 enclave_pk[32],
 	ret = vms_hpke_setup_auth_s(&c, out + OFF_ENC, enclave_pk, kps_sk,
 				    kr_info, KR_INFO_LEN,
 				    VMS_HPKE_AEAD_AES256GCM, skE);
-	return kr_build_finish(&c, ret, b, tk, out);
+	return kr_build_finish(&c, ret, b, tk, NULL, out);
 }
 
-int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
-		 struct vms_kr_view *v)
+/*
+ * @flags: the roll bit this caller takes (0, or VMS_KR_FLAG_ROLL): the
+ * blob's flags must be exactly that plus any of VMS_KR_FLAGS_ALL.
+ */
+static int kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
+		    struct vms_kr_view *v, u16 flags)
 {
+	u16 wire_flags;
 	unsigned int n;
 	size_t size;
 	u64 not_after;
@@ -209,7 +260,8 @@ int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
 		return -EPROTONOSUPPORT;
 	if (len < VMS_KR_HDR_LEN)
 		return -EMSGSIZE;
-	if (vms_get_be16(blob + OFF_FLAGS) & ~VMS_KR_FLAGS_ALL)
+	wire_flags = vms_get_be16(blob + OFF_FLAGS);
+	if ((wire_flags & ~VMS_KR_FLAGS_ALL) != flags)
 		return -EINVAL;
 	if (vms_get_be16(blob + OFF_RESERVED))
 		return -EINVAL;
@@ -223,11 +275,11 @@ int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
 				 vms_get_be32(blob + OFF_LIFETIME));
 	if (!not_after || not_after != vms_get_be64(blob + OFF_NOT_AFTER))
 		return -EINVAL;
-	size = vms_kr_size(n);
+	size = kr_size(n, flags);
 	if (len != size)
 		return -EMSGSIZE;
 
-	b->flags = vms_get_be16(blob + OFF_FLAGS);
+	b->flags = wire_flags;
 	memcpy(b->vm_id, blob + OFF_VM_ID, VMS_KR_ID_LEN);
 	memcpy(b->key_id, blob + OFF_KEY_ID, VMS_KR_ID_LEN);
 	b->policy = vms_get_be32(blob + OFF_POLICY);
@@ -238,33 +290,53 @@ int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
 	b->challenge_ns = vms_get_be64(blob + OFF_CHAL_NS);
 	b->not_after_ns = not_after;
 	b->issued_at = vms_get_be64(blob + OFF_ISSUED_AT);
+	if (flags & VMS_KR_FLAG_ROLL)
+		memcpy(b->next_key_id, blob + OFF_DIGESTS + (size_t)n * VMS_KR_DIGEST_LEN,
+		       VMS_KR_ID_LEN);
 	if (v) {
 		v->enclave_pk = blob + OFF_ENCLAVE_PK;
 		v->enc = blob + OFF_ENC;
 		v->kps_pk = blob + OFF_KPS_PK;
-		v->aadlen = size - VMS_KR_CT_LEN;
+		v->aadlen = kr_aadlen(size, flags);
 		v->ct = blob + v->aadlen;
+		v->ct_next = flags & VMS_KR_FLAG_ROLL ? v->ct + VMS_KR_CT_LEN : NULL;
 	}
 	return 0;
 }
 
-int vms_kr_open(const u8 *blob, size_t len,
-		const u8 skR[32], const u8 pkR[32], const u8 kps_pk[32],
-		const u8 *want_vm_id, const u8 *want_key_id,
-		struct vms_kr_binding *b, u8 tk[VMS_TK_LEN])
+int vms_kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
+		 struct vms_kr_view *v)
+{
+	return kr_parse(blob, len, b, v, 0);
+}
+
+int vms_kr_parse_roll(const u8 *blob, size_t len, struct vms_kr_binding *b,
+		      struct vms_kr_view *v)
+{
+	return kr_parse(blob, len, b, v, VMS_KR_FLAG_ROLL);
+}
+
+/*
+ * Open a release of @flags; @tk_next (roll only) gets the next TK. Both
+ * outputs are written only once every seal authenticated.
+ */
+static int kr_open(const u8 *blob, size_t len, u16 flags,
+		   const u8 skR[32], const u8 pkR[32], const u8 kps_pk[32],
+		   const u8 *want_vm_id, const u8 *want_key_id,
+		   struct vms_kr_binding *b, u8 tk[VMS_TK_LEN], u8 *tk_next)
 {
 	struct vms_hpke_ctx c;
 	struct vms_kr_view v;
-	u8 tmp[VMS_TK_LEN];
+	u8 tmp[2 * VMS_TK_LEN];
 	int ret;
 
 	if (!b)
 		return -EINVAL;
-	if (!skR || !pkR || !kps_pk || !tk) {
+	if (!skR || !pkR || !kps_pk || !tk || (flags && !tk_next)) {
 		memset(b, 0, sizeof(*b));
 		return -EINVAL;
 	}
-	ret = vms_kr_parse(blob, len, b, &v);
+	ret = kr_parse(blob, len, b, &v, flags);
 	if (ret)
 		return ret;
 	/* Cheap, public checks first: they need no secret. */
@@ -288,13 +360,37 @@ int vms_kr_open(const u8 *blob, size_t len,
 	if (!ret)
 		ret = vms_hpke_open(&c, blob, v.aadlen, v.ct, VMS_KR_CT_LEN,
 				    tmp);
+	if (!ret && v.ct_next)
+		ret = vms_hpke_open(&c, blob, v.aadlen, v.ct_next,
+				    VMS_KR_CT_LEN, tmp + VMS_TK_LEN);
 	vms_hpke_ctx_wipe(&c);
-	/* @tk sees the TK only once it authenticated. */
-	if (!ret)
+	/* @tk (and @tk_next) see the keys only once both authenticated. */
+	if (!ret) {
 		memcpy(tk, tmp, VMS_TK_LEN);
+		if (v.ct_next)
+			memcpy(tk_next, tmp + VMS_TK_LEN, VMS_TK_LEN);
+	}
 	vms_prim_wipe(tmp, sizeof(tmp));
 out:
 	if (ret)
 		memset(b, 0, sizeof(*b));
 	return ret;
+}
+
+int vms_kr_open(const u8 *blob, size_t len,
+		const u8 skR[32], const u8 pkR[32], const u8 kps_pk[32],
+		const u8 *want_vm_id, const u8 *want_key_id,
+		struct vms_kr_binding *b, u8 tk[VMS_TK_LEN])
+{
+	return kr_open(blob, len, 0, skR, pkR, kps_pk, want_vm_id, want_key_id,
+		       b, tk, NULL);
+}
+
+int vms_kr_open_roll(const u8 *blob, size_t len,
+		     const u8 skR[32], const u8 pkR[32], const u8 kps_pk[32],
+		     const u8 *want_vm_id, struct vms_kr_binding *b,
+		     u8 tk[VMS_TK_LEN], u8 tk_next[VMS_TK_LEN])
+{
+	return kr_open(blob, len, VMS_KR_FLAG_ROLL, skR, pkR, kps_pk,
+		       want_vm_id, NULL, b, tk, tk_next);
 }

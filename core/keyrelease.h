@@ -9,7 +9,8 @@
  * Layout (all integers big-endian; Documentation/formats.md):
  *   0    4    magic "VMKR"
  *   4    2    version = 2
- *   6    2    flags (bit 1: VMS_KR_F_VTPM_IN_ENCLAVE; others refused)
+ *   6    2    flags: bit 0 VMS_KR_FLAG_ROLL (a TK roll: below), bit 1
+ *             VMS_KR_F_VTPM_IN_ENCLAVE; others refused
  *   8    16   vm_id
  *   24   16   key_id
  *   40   4    policy (1 encryption-supported, 2 shielded)
@@ -26,6 +27,15 @@
  *   204  32*n worker digests (SHA-256)
  *   204+32n 48 ct = HPKE seal of the TK (aad = every byte before ct)
  *   total 252 + 32*n
+ * With VMS_KR_FLAG_ROLL (issue 20, the TK roll) the release carries the
+ * VM's current TK and the next one, from one HPKE context:
+ *   204+32n 16 next_key_id (the key id of the next TK)
+ *   220+32n 48 ct = HPKE seal, sequence 0, of the current TK
+ *   268+32n 48 ct_next = HPKE seal, sequence 1, of the next TK
+ *   total 316 + 32*n; aad of both seals = every byte before ct.
+ * vms_kr_parse()/vms_kr_open() refuse the flag (-EINVAL), as every v2
+ * parser did before it was defined: only a caller that handles both keys
+ * (vms_kr_parse_roll()/vms_kr_open_roll()) accepts it.
  *
  * Errors (negative errno), in the order they are checked:
  *   -EMSGSIZE        length wrong (truncated, trailing bytes)
@@ -57,7 +67,11 @@
  * sealed only by the enclave's own vTPM (Documentation/vtpm-in-enclave.md).
  */
 #define VMS_KR_F_VTPM_IN_ENCLAVE	0x0002
+/* the flags every v2 parser and builder accepts */
 #define VMS_KR_FLAGS_ALL		VMS_KR_F_VTPM_IN_ENCLAVE
+/* bit 0: current TK + next TK (issue 20); only the vms_kr_*_roll() calls */
+#define VMS_KR_FLAG_ROLL		0x0001
+#define VMS_KR_ROLL_EXTRA		(VMS_KR_ID_LEN + VMS_KR_CT_LEN)
 #define VMS_KR_POLICY_ENCRYPTION_SUPPORTED	1
 #define VMS_KR_POLICY_SHIELDED		2
 #define VMS_KR_MAX_LIFETIME		604800	/* 7 days, in seconds */
@@ -71,6 +85,7 @@
 #define VMS_KR_MIN_LEN			(VMS_KR_HDR_LEN + VMS_KR_CT_LEN)
 #define VMS_KR_MAX_LEN			(VMS_KR_MIN_LEN + \
 					 VMS_KR_MAX_DIGESTS * VMS_KR_DIGEST_LEN)
+#define VMS_KR_ROLL_MAX_LEN		(VMS_KR_MAX_LEN + VMS_KR_ROLL_EXTRA)
 /* HPKE info: the ASCII label, no NUL. */
 #define VMS_KR_INFO			"vmshield key-release v2"
 
@@ -83,7 +98,7 @@
  * computed by build (challenge_ns + lifetime) and checked by parse.
  */
 struct vms_kr_binding {
-	u16 flags;		/* VMS_KR_F_* */
+	u16 flags;		/* VMS_KR_FLAG_ROLL, VMS_KR_F_VTPM_IN_ENCLAVE */
 	u8 vm_id[VMS_KR_ID_LEN];
 	u8 key_id[VMS_KR_ID_LEN];
 	u32 policy;
@@ -94,6 +109,8 @@ struct vms_kr_binding {
 	u64 challenge_ns;
 	u64 not_after_ns;
 	u64 issued_at;
+	/* with VMS_KR_FLAG_ROLL: the next TK's key id */
+	u8 next_key_id[VMS_KR_ID_LEN];
 };
 
 /* Where the pieces of a parsed blob are (pointers into the blob). */
@@ -103,10 +120,13 @@ struct vms_kr_view {
 	const u8 *kps_pk;
 	const u8 *ct;
 	size_t aadlen;		/* bytes before ct */
+	const u8 *ct_next;	/* roll only: the next TK's seal, else NULL */
 };
 
 /* Blob size for @n_digests, or 0 when @n_digests > VMS_KR_MAX_DIGESTS. */
 size_t vms_kr_size(unsigned int n_digests);
+/* The same for a roll release (VMS_KR_FLAG_ROLL). */
+size_t vms_kr_roll_size(unsigned int n_digests);
 
 /*
  * vms_kr_build - wrap @tk from the KPS key @kps_sk for the enclave whose
@@ -136,5 +156,22 @@ int vms_kr_open(const u8 *blob, size_t len,
 		const u8 skR[32], const u8 pkR[32], const u8 kps_pk[32],
 		const u8 *want_vm_id, const u8 *want_key_id,
 		struct vms_kr_binding *b, u8 tk[VMS_TK_LEN]);
+
+/*
+ * The TK roll (VMS_KR_FLAG_ROLL): build a release of @tk (the current TK,
+ * b->key_id) and @tk_next (the next one, b->next_key_id), b->flags must
+ * be VMS_KR_FLAG_ROLL; writes vms_kr_roll_size() bytes. Parse and open
+ * accept a roll release only (-EINVAL for one without the flag); open
+ * writes both keys, only once both authenticated.
+ */
+int vms_kr_build_roll(const struct vms_kr_binding *b, const u8 enclave_pk[32],
+		      const u8 kps_sk[32], const u8 tk[VMS_TK_LEN],
+		      const u8 tk_next[VMS_TK_LEN], u8 *out, size_t outlen);
+int vms_kr_parse_roll(const u8 *blob, size_t len, struct vms_kr_binding *b,
+		      struct vms_kr_view *v);
+int vms_kr_open_roll(const u8 *blob, size_t len,
+		     const u8 skR[32], const u8 pkR[32], const u8 kps_pk[32],
+		     const u8 *want_vm_id, struct vms_kr_binding *b,
+		     u8 tk[VMS_TK_LEN], u8 tk_next[VMS_TK_LEN]);
 
 #endif /* VMS_KEYRELEASE_H */

@@ -3,7 +3,8 @@
  * fuzz_release - libFuzzer harness: the key-release and sealed-state
  * parsers of core/ (keyrelease.c, sealedstate.c), as the module and the
  * worker run them on blobs from userspace: the structural parse, then
- * the full open/unseal under fixed keys. A refused blob leaves the
+ * the full open/unseal under fixed keys; the roll release (flag bit 0)
+ * through its own parser and opener. A refused blob leaves the
  * binding zeroed and no key written. Seeds: corpus/fuzz_release/ (real
  * releases and sealed states from the tests).
  */
@@ -40,6 +41,30 @@ static void release(const uint8_t *data, size_t size)
 		abort();	/* @tk written on a refusal */
 }
 
+/* The roll release (flag bit 0): the same rules, and neither key on a refusal. */
+static void release_roll(const uint8_t *data, size_t size)
+{
+	static const struct vms_kr_binding zero;
+	static const u8 sk[32] = { 1, 2, 3 }, pk[32] = { 4, 5, 6 };
+	static const u8 kps_pk[32] = { 9, 8, 7 };
+	struct vms_kr_binding b;
+	struct vms_kr_view v;
+	u8 tk[2][VMS_TK_LEN], untouched[2][VMS_TK_LEN];
+
+	if (vms_kr_parse_roll(data, size, &b, &v)) {
+		if (memcmp(&b, &zero, sizeof(b)))
+			abort();
+	} else if (b.flags != VMS_KR_FLAG_ROLL || !v.ct_next ||
+		   size != vms_kr_roll_size(b.n_digests)) {
+		abort();
+	}
+	memset(tk, 0x5a, sizeof(tk));
+	memcpy(untouched, tk, sizeof(tk));
+	if (vms_kr_open_roll(data, size, sk, pk, kps_pk, NULL, &b, tk[0], tk[1]) &&
+	    memcmp(tk, untouched, sizeof(tk)))
+		abort();	/* a key written on a refusal */
+}
+
 static void sealed(const uint8_t *data, size_t size)
 {
 	static const u8 tk[32] = { 7 }, id[VMS_SS_ID_LEN] = { 8 };
@@ -58,6 +83,7 @@ static void sealed(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	release(data, size);
+	release_roll(data, size);
 	sealed(data, size);
 	return 0;
 }

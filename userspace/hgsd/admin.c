@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "kps.h"
 #include "hgsd.h"
 #include "keyproc.h"
 #include "keys.h"
@@ -1201,6 +1202,7 @@ static const struct admin_route admin_routes[] = {
 	{ "POST", "platforms/enable", handle_platform_enable, 0 },
 	{ "POST", "platforms/disable", handle_platform_disable, 0 },
 	{ "POST", "platforms/remove", handle_platform_remove, 0 },
+	{ "GET", "vms/status/", handle_vm_status, 1 },
 };
 
 static int route_matches(const struct admin_route *rt, const char *method, const char *p)

@@ -42,6 +42,7 @@
 #include <linux/vmshield.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "hgsd.h"
 #include "hkdf.h"
@@ -321,11 +322,64 @@ static int unwrap_kp(struct hgsd *h, const uint8_t *kp, size_t len,
 	return r;
 }
 
+/*
+ * A KP KPS rolled holds its TK in the roll: only a roll signed by one of
+ * this HGS's guardians is ours (anyone can envelope a TK of their choice
+ * to a guardian's public certificate; only we sign rolls).
+ */
+static int roll_is_ours(struct hgsd *h, const struct vms_kp_info *info)
+{
+	char fpr[65];
+	unsigned int i;
+	int ours = 0;
+
+	if (!info->tk_version)
+		return 1;
+	pthread_rwlock_rdlock(&h->lock);
+	for (i = 0; i < h->n_guardians && !ours; i++)
+		ours = h->guardian_ptrs[i]->sign_cert &&
+		       !vms_cert_fingerprint(h->guardian_ptrs[i]->sign_cert, fpr) &&
+		       !strcmp(fpr, info->roll_signer_fpr);
+	pthread_rwlock_unlock(&h->lock);
+	return ours;
+}
+
+/*
+ * The roll, in one parse of the KP: a fresh TK and key id, the current
+ * TK unwrapped and the KP rolled to the new one (signed by our first
+ * guardian that can sign) into *@kp_out. The new TK is in @next for the
+ * release (the caller wipes it).
+ */
+static int unwrap_roll(struct hgsd *h, const uint8_t *kp, size_t kplen,
+		       struct keyproc_release_rep *rep, uint8_t tk[32], uint8_t next[32],
+		       uint8_t **kp_out, size_t *kp_out_len)
+{
+	const struct vms_guardian *g = NULL;
+	unsigned int i;
+	int r;
+
+	if (RAND_priv_bytes(next, 32) != 1 ||
+	    RAND_bytes(rep->next_key_id, sizeof(rep->next_key_id)) != 1)
+		return -EIO;
+	pthread_rwlock_rdlock(&h->lock);
+	for (i = 0; i < h->n_guardians && !g; i++)
+		if (h->guardian_ptrs[i]->sign_key)
+			g = h->guardian_ptrs[i];
+	r = g ? vms_kp_unwrap_roll(kp, kplen, h->guardian_ptrs, h->n_guardians, g,
+				   rep->next_key_id, next, &rep->info, tk, kp_out,
+				   kp_out_len) : -ENOKEY;
+	pthread_rwlock_unlock(&h->lock);
+	return r;
+}
+
 static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, size_t len)
 {
+	_cleanup_(vms_key32_wipe) struct vms_key32 next;
+	_cleanup_free_ uint8_t *rolled = NULL;
 	struct keyproc_release_req rq;
 	struct keyproc_release_rep rep;
 	struct vms_kr_binding b = { 0 };
+	size_t rolled_len = 0;
 	uint8_t tk[32];
 	int r;
 
@@ -336,10 +390,16 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 	memcpy(&rq, p, sizeof(rq));
 	if (rq.n_digests > VMS_KR_MAX_DIGESTS)
 		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
-	r = unwrap_kp(h, p + sizeof(rq), len - sizeof(rq), &rep.info, tk);
+	if (rq.roll)
+		r = unwrap_roll(h, p + sizeof(rq), len - sizeof(rq), &rep, tk, next.b,
+				&rolled, &rolled_len);
+	else
+		r = unwrap_kp(h, p + sizeof(rq), len - sizeof(rq), &rep.info, tk);
 	rep.reason = unwrap_reason(r);
 	if (rep.reason == HGS_PASSED) {
-		if (memcmp(rep.info.vm_id, rq.vm_id, 16))
+		if (!roll_is_ours(h, &rep.info))
+			rep.reason = HGS_R_KP_NOT_FOR_THIS_HGS;
+		else if (memcmp(rep.info.vm_id, rq.vm_id, 16))
 			rep.reason = HGS_R_VM_ID_MISMATCH;
 		else if (rep.info.policy == VMS_KR_POLICY_SHIELDED &&
 			 rq.level < VMSHIELD_ISOLATION_KERNEL_LOCKED)
@@ -370,17 +430,31 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 		b.issued_at = (u64)time(NULL);
 		rep.blob_len = (uint32_t)vms_kr_size(b.n_digests);
 		/* an expiry that overflows the enclave's clock: not a challenge */
-		r = vms_kr_build(&b, rq.enclave_pk, kps_sk, tk, rep.blob,
-				 sizeof(rep.blob));
-		if (r == -EINVAL)
-			rep.reason = HGS_R_INVALID_REQUEST;
-		else if (r)
-			rep.reason = HGS_R_INTERNAL_ERROR;
+		if (rq.roll) {
+			b.flags = VMS_KR_FLAG_ROLL;
+			memcpy(b.next_key_id, rep.next_key_id, 16);
+			rep.blob_len = (uint32_t)vms_kr_roll_size(b.n_digests);
+			r = vms_kr_build_roll(&b, rq.enclave_pk, kps_sk, tk, next.b, rep.blob,
+					      sizeof(rep.blob));
+			if (r == -EINVAL)
+				rep.reason = HGS_R_INVALID_REQUEST;
+			else if (r)
+				rep.reason = HGS_R_INTERNAL_ERROR;
+		} else {
+			r = vms_kr_build(&b, rq.enclave_pk, kps_sk, tk, rep.blob,
+					 sizeof(rep.blob));
+			if (r == -EINVAL)
+				rep.reason = HGS_R_INVALID_REQUEST;
+			else if (r)
+				rep.reason = HGS_R_INTERNAL_ERROR;
+		}
 	}
 	OPENSSL_cleanse(tk, sizeof(tk));
-	if (rep.reason != HGS_PASSED)
+	if (rep.reason != HGS_PASSED) {
 		rep.blob_len = 0;
-	return send_frame(fd, 0, &rep, sizeof(rep), NULL, 0);
+		rolled_len = 0;
+	}
+	return send_frame(fd, 0, &rep, sizeof(rep), rolled, rolled_len);
 }
 
 static int do_add_guardian(struct hgsd *h, int fd, uint32_t op, const uint8_t *p,
@@ -748,25 +822,48 @@ int keyproc_issue(const struct vms_health_cert_info *in, long validity_s, long m
 	return 0;
 }
 
-enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
-				    const uint8_t *kp, size_t kplen,
-				    struct keyproc_release_rep *rep)
+enum vms_hgs_reason keyproc_release_roll(const struct keyproc_release_req *rq,
+					 const uint8_t *kp, size_t kplen,
+					 struct keyproc_release_rep *rep,
+					 uint8_t **rolled, size_t *rolled_len)
 {
 	uint8_t *p;
-	size_t len;
+	size_t len, extra;
 	int32_t st;
 
+	if (rolled)
+		*rolled = NULL;
 	if (call(OP_RELEASE, rq, sizeof(*rq), kp, kplen, &st, &p, &len))
 		return HGS_R_INTERNAL_ERROR;
-	if (st || len != sizeof(*rep)) {
+	if (st || len < sizeof(*rep)) {
 		OPENSSL_clear_free(p, len ? len : 1);
 		return HGS_R_INTERNAL_ERROR;
 	}
 	memcpy(rep, p, sizeof(*rep));
+	extra = len - sizeof(*rep);
+	/* a roll's answer carries the rolled KP; nothing else carries more */
+	if (extra && rolled && rq->roll && rep->reason == HGS_PASSED) {
+		*rolled = malloc(extra);
+		if (*rolled) {
+			memcpy(*rolled, p + sizeof(*rep), extra);
+			*rolled_len = extra;
+		}
+	}
 	OPENSSL_clear_free(p, len);
 	if ((unsigned int)rep->reason >= HGS_R__MAX || rep->blob_len > sizeof(rep->blob))
 		return HGS_R_INTERNAL_ERROR;
+	if (rep->reason == HGS_PASSED && rq->roll && (!rolled || !*rolled))
+		return HGS_R_INTERNAL_ERROR;
+	if (!rq->roll && extra)
+		return HGS_R_INTERNAL_ERROR;
 	return (enum vms_hgs_reason)rep->reason;
+}
+
+enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
+				    const uint8_t *kp, size_t kplen,
+				    struct keyproc_release_rep *rep)
+{
+	return keyproc_release_roll(rq, kp, kplen, rep, NULL, NULL);
 }
 
 static int guardian_call(uint32_t op, const char *name, const char *pem)

@@ -36,13 +36,18 @@ struct keyproc_release_req {
 	/* release format v2: the enclave's challenge and its issue time */
 	uint8_t challenge[VMS_KR_CHALLENGE_LEN];
 	uint64_t challenge_ns;
+	/* the TK roll (issue 20): release the current TK and a new one */
+	uint32_t roll;
+	uint32_t reserved;
 };
 
 struct keyproc_release_rep {
 	int32_t reason;			/* enum vms_hgs_reason */
 	uint32_t blob_len;
 	struct vms_kp_info info;
-	uint8_t blob[VMS_KR_MAX_LEN];
+	uint8_t blob[VMS_KR_ROLL_MAX_LEN];
+	/* a roll: the next TK's key id; the rolled KP follows the reply */
+	uint8_t next_key_id[16];
 };
 
 /* Fork the key process; it loads the keys and hands back the TLS key. */
@@ -56,6 +61,14 @@ int keyproc_issue(const struct vms_health_cert_info *in, long validity_s,
 enum vms_hgs_reason keyproc_release(const struct keyproc_release_req *rq,
 				    const uint8_t *kp, size_t kplen,
 				    struct keyproc_release_rep *rep);
+/*
+ * The same; with @rq->roll, *@rolled gets the rolled KP (malloc; the
+ * new TK enveloped to the KP's guardians, signed by one of ours).
+ */
+enum vms_hgs_reason keyproc_release_roll(const struct keyproc_release_req *rq,
+					 const uint8_t *kp, size_t kplen,
+					 struct keyproc_release_rep *rep,
+					 uint8_t **rolled, size_t *rolled_len);
 int keyproc_add_guardian(const char *name, char **pem);
 /*
  * The KPS key's public half (X25519): the sender of every key release,

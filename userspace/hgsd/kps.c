@@ -23,6 +23,15 @@
  * approved worker digest). Only then is the TK wrapped to the enclave key
  * of the certificate (vms_kr_build). Every refusal wipes the TK, if it
  * was unwrapped, and releases nothing.
+ *
+ * The TK roll (issue 20, Documentation/migration.md "The TK roll"): HGS
+ * holds each VM's TK version (store_vm.c). A KP older than it is refused
+ * (KeyProtectorSuperseded); a release with "roll": true releases the
+ * current TK and a new one (release flag bit 0) and answers the rolled
+ * KP; the new version is pending until the host confirms it
+ *   POST /v1/kps/confirm {health_certificate, vm_id, tk_version, key_id}
+ * (or shows the rolled KP at its next release). The version moves in the
+ * same transaction that records the release.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,11 +41,13 @@
 
 #include <linux/vmshield.h>
 
+#include "admin.h"
 #include "hgsd.h"
 #include "keyproc.h"
 #include "kps.h"
 #include "log.h"
 #include "store.h"
+#include "store_vm.h"
 #include "vms_b64.h"
 #include "vms_cleanup_json.h"
 #include "vms_cleanup_ssl.h"
@@ -255,7 +266,25 @@ struct release_out {
 	struct keyproc_release_rep rep;
 	struct vms_health_cert_info cert;
 	unsigned int lifetime, worker_version, n_digests;
+	uint8_t *rolled;	/* the rolled KP (roll only; malloc) */
+	size_t rolled_len;
 };
+
+/* "roll": absent or false (a plain release), true (the TK roll). */
+static int req_roll(struct request *rq, struct answer *a, uint32_t *roll)
+{
+	json_t *v = json_object_get(rq->body, "roll");
+
+	*roll = 0;
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'roll' must be true or false");
+		return -EINVAL;
+	}
+	*roll = json_is_true(v);
+	return 0;
+}
 
 static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 				   struct answer *a, struct release_out *out)
@@ -283,6 +312,8 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 	r = req_challenge(rq, a, &krq);
 	if (r != HGS_PASSED)
 		return r;
+	if (req_roll(rq, a, &krq.roll))
+		return a->reason;
 	state_policy(h, &pol);
 	r = check_cert(h, cert, certlen, &pol, now, &out->cert);
 	if (r != HGS_PASSED)
@@ -302,7 +333,7 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 		krq.lifetime_s = (uint32_t)remaining;
 	krq.n_digests = pol.n_digests;
 	memcpy(krq.digests, pol.digests, sizeof(krq.digests));
-	r = keyproc_release(&krq, kp, kplen, &out->rep);
+	r = keyproc_release_roll(&krq, kp, kplen, &out->rep, &out->rolled, &out->rolled_len);
 	if (r == HGS_R_KP_NOT_FOR_THIS_HGS)
 		r = not_for_us_reason(h, kp, kplen);
 	out->lifetime = krq.lifetime_s;
@@ -311,16 +342,84 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 	return r;
 }
 
+/*
+ * Record the release (its event row) and, for a VM HGS holds a version
+ * of or a roll, check and move the version in the same transaction.
+ * HGS_PASSED, or the refusal (the answer is set).
+ */
+static enum vms_hgs_reason record_release(struct hgsd *h, struct answer *a,
+					  struct release_out *out, const char *vm,
+					  const char *detail, uint64_t *next_version)
+{
+	struct store_vm_key cur;
+	int r, roll = out->rolled != NULL;
+
+	*next_version = 0;
+	/* the common start of a VM never rolled: no row, one event (as before) */
+	if (!roll && !out->rep.info.tk_version &&
+	    store_vm_get(h->st, vm, &cur) == -ENOENT)
+		r = store_event_durable(h->st, "release", out->cert.host, "Passed", detail);
+	else
+		r = store_vm_release(h->st, vm, out->rep.info.tk_version, out->rep.info.key_id,
+				     roll, out->rep.next_key_id, out->cert.host, detail,
+				     next_version);
+	if (r == -ESTALE) {
+		answer_fail(a, HGS_R_KP_SUPERSEDED, NULL);
+		return a->reason;
+	}
+	if (r == -EAGAIN) {
+		answer_fail(a, HGS_R_BUSY, "this VM's key version changed meanwhile: retry");
+		return a->reason;
+	}
+	if (r) {
+		answer_fail(a, HGS_R_INTERNAL_ERROR, STORE_NOT_RECORDED);
+		return a->reason;
+	}
+	return HGS_PASSED;
+}
+
+static void release_refused(struct hgsd *h, struct answer *a, struct release_out *out)
+{
+	char hbuf[80];
+
+	__atomic_fetch_add(&h->release_fail, 1, __ATOMIC_RELAXED);
+	store_event(h->st, "release", out->cert.host[0] ? out->cert.host : "-",
+		    vms_hgs_reason_name(a->reason), "");
+	if (h->cfg.log_requests)
+		log_info("release", "host=%s result=%s",
+			 log_safe(out->cert.host, hbuf, sizeof(hbuf)),
+			 vms_hgs_reason_name(a->reason));
+}
+
+/* The answer's roll members: the rolled KP and its version and key id. */
+static json_t *roll_json(const struct release_out *out, uint64_t next_version)
+{
+	_cleanup_free_ char *kp = NULL;
+	char kid[33];
+
+	if (!out->rolled)
+		return NULL;
+	kp = vms_b64_encode(out->rolled, out->rolled_len);
+	if (!kp)
+		return NULL;
+	vms_hex_encode(out->rep.next_key_id, 16, kid);
+	return json_pack("{s:s, s:I, s:s}", "key_protector", kp,
+			 "next_tk_version", (json_int_t)next_version, "next_key_id", kid);
+}
+
 void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	_cleanup_free_ char *b64 = NULL;
 	struct release_out out;
 	enum vms_hgs_reason r;
-	char vm[VMS_UUID_STR_LEN], kid[33], hbuf[80], detail[128];
+	char vm[VMS_UUID_STR_LEN], kid[33], hbuf[80], detail[160];
+	uint64_t next_version;
+	json_t *o, *roll;
 
 	memset(&out, 0, sizeof(out));
 	r = release(h, rq, a, &out);
 	if (r != HGS_PASSED) {
+		free(out.rolled);
 		if (a->reason == HGS_PASSED)
 			answer_fail(a, r, NULL);
 		if (r == HGS_R_ENCLAVE_CHALLENGE_REQUIRED) {
@@ -331,39 +430,106 @@ void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
 				a->json = json_pack("{s:o}", "kps_public_key", k);
 			}
 		}
-		__atomic_fetch_add(&h->release_fail, 1, __ATOMIC_RELAXED);
-		store_event(h->st, "release", out.cert.host[0] ? out.cert.host : "-",
-			    vms_hgs_reason_name(a->reason), "");
-		if (h->cfg.log_requests)
-			log_info("release", "host=%s result=%s",
-				 log_safe(out.cert.host, hbuf, sizeof(hbuf)),
-				 vms_hgs_reason_name(a->reason));
+		release_refused(h, a, &out);
 		return;
 	}
 	vms_uuid_format(out.rep.info.vm_id, vm);
 	vms_hex_encode(out.rep.info.key_id, 16, kid);
 	b64 = vms_b64_encode(out.rep.blob, out.rep.blob_len);
 	if (!b64) {
+		free(out.rolled);
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 		return;
 	}
-	snprintf(detail, sizeof(detail), "vm_id=%s key_id=%s policy=%u lifetime_s=%u", vm,
-		 kid, out.rep.info.policy, out.lifetime);
-	if (store_event_durable(h->st, "release", out.cert.host, "Passed", detail)) {
-		answer_fail(a, HGS_R_INTERNAL_ERROR, STORE_NOT_RECORDED);
+	snprintf(detail, sizeof(detail), "vm_id=%s key_id=%s policy=%u lifetime_s=%u tk_version=%llu%s",
+		 vm, kid, out.rep.info.policy, out.lifetime,
+		 (unsigned long long)out.rep.info.tk_version, out.rolled ? " roll=1" : "");
+	if (record_release(h, a, &out, vm, detail, &next_version) != HGS_PASSED) {
+		free(out.rolled);
+		release_refused(h, a, &out);
 		return;
 	}
 	__atomic_fetch_add(&h->release_ok, 1, __ATOMIC_RELAXED);
 	if (h->cfg.log_requests)
-		log_info("release", "host=%s result=Passed %s", out.cert.host, detail);
-	answer_ok(a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o*}",
-			       "key_release", b64, "vm_id", vm, "key_id", kid,
-			       "policy", out.rep.info.policy == VMS_KR_POLICY_SHIELDED ?
-			       "shielded" : "encryption-supported",
-			       "lifetime_s", (json_int_t)out.lifetime,
-			       "worker_policy_version", (json_int_t)out.worker_version,
-			       "worker_digests", (json_int_t)out.n_digests,
-			       "kps_public_key", kps_key_json()));
+		log_info("release", "host=%s result=Passed %s", log_safe(out.cert.host, hbuf,
+			 sizeof(hbuf)), detail);
+	roll = roll_json(&out, next_version);
+	free(out.rolled);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o*, s:I}",
+		      "key_release", b64, "vm_id", vm, "key_id", kid,
+		      "policy", out.rep.info.policy == VMS_KR_POLICY_SHIELDED ?
+		      "shielded" : "encryption-supported",
+		      "lifetime_s", (json_int_t)out.lifetime,
+		      "worker_policy_version", (json_int_t)out.worker_version,
+		      "worker_digests", (json_int_t)out.n_digests,
+		      "kps_public_key", kps_key_json(),
+		      "tk_version", (json_int_t)out.rep.info.tk_version);
+	if (o && out.rolled_len && (!roll || json_object_update(o, roll))) {
+		/* released and recorded, but the rolled KP cannot be sent */
+		json_decref(o);
+		o = NULL;
+	}
+	json_decref(roll);
+	if (!o)
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+	else
+		answer_ok(a, o);
+}
+
+/*
+ * POST /v1/kps/confirm: the host re-sealed the VM's state under the
+ * rolled TK; the version it names becomes the acknowledged one (once).
+ */
+void handle_confirm(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	_cleanup_free_ uint8_t *cert = NULL;
+	struct vms_health_cert_info info;
+	struct policy pol;
+	enum vms_hgs_reason rr;
+	const char *vm_str;
+	uint8_t vm_id[16], key_id[16];
+	char vm[VMS_UUID_STR_LEN], hbuf[80];
+	json_t *ver = json_object_get(rq->body, "tk_version");
+	size_t certlen;
+	int r;
+
+	memset(&info, 0, sizeof(info));
+	if (req_b64(rq, a, "health_certificate", CERT_MAX, &cert, &certlen))
+		return;
+	vm_str = req_str(rq, a, "vm_id", 36);
+	if (!vm_str)
+		return;
+	if (vms_uuid_parse(vm_str, vm_id)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'vm_id' must be a UUID");
+		return;
+	}
+	if (!json_is_integer(ver) || json_integer_value(ver) < 1) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'tk_version' must be an integer >= 1");
+		return;
+	}
+	if (req_hex(rq, a, "key_id", key_id, sizeof(key_id)))
+		return;
+	state_policy(h, &pol);
+	rr = check_cert(h, cert, certlen, &pol, time(NULL), &info);
+	if (rr != HGS_PASSED) {
+		answer_fail(a, rr, NULL);
+		return;
+	}
+	vms_uuid_format(vm_id, vm);
+	r = store_vm_confirm(h->st, vm, (uint64_t)json_integer_value(ver), key_id, info.host);
+	if (r == -ESTALE || r == -EPERM || r == -ENOENT)
+		answer_fail(a, HGS_R_TK_ROLL_NOT_PENDING, NULL);
+	else if (r == -EAGAIN)
+		answer_fail(a, HGS_R_BUSY, "this VM's key version changed meanwhile: retry");
+	else if (r < 0)
+		answer_fail(a, HGS_R_INTERNAL_ERROR, STORE_NOT_RECORDED);
+	else
+		answer_ok(a, json_pack("{s:s, s:I, s:b}", "vm_id", vm, "tk_version",
+				       json_integer_value(ver), "unchanged", r == 1));
+	if (h->cfg.log_requests)
+		log_info("confirm", "host=%s vm_id=%s tk_version=%lld result=%s",
+			 log_safe(info.host, hbuf, sizeof(hbuf)), vm,
+			 (long long)json_integer_value(ver), vms_hgs_reason_name(a->reason));
 }
 
 /* The guardians tenants may protect keys to, the primary first. */
@@ -406,4 +572,33 @@ void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a)
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 	else
 		answer_ok(a, o);
+}
+
+#define VM_STATUS	"vms/status/"
+
+/*
+ * GET /v1/admin/vms/status/VM_ID (admin or reviewer): HGS's view of one
+ * VM's transport key: the acknowledged version and key id, a pending
+ * roll, the host and time of the last release, the rolls made and
+ * confirmed (a consistent VM has version == confirmed_rolls).
+ */
+void handle_vm_status(struct hgsd *h, struct request *rq, struct answer *a)
+{
+	const char *vm = rq->url + strlen(ADMIN_PREFIX VM_STATUS);
+	uint8_t id[16];
+	json_t *o;
+	int r;
+
+	if (strlen(vm) != 36 || vms_uuid_parse(vm, id)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "the VM id must be a UUID");
+		return;
+	}
+	o = store_vm_status(h->st, vm, &r);
+	if (r == -ENOENT)
+		answer_failf(a, HGS_R_NO_SUCH_OBJECT,
+			     "HGS has not rolled this VM's key (version 0: its owner's key protector)");
+	else if (!o)
+		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
+	else
+		answer_ok(a, json_pack("{s:o}", "vm", o));
 }

@@ -15,6 +15,10 @@
 int kps_init(struct hgsd *h);
 void kps_free(void);
 void handle_release(struct hgsd *h, struct request *rq, struct answer *a);
+/* POST /v1/kps/confirm: the host re-sealed under the rolled TK (issue 20). */
+void handle_confirm(struct hgsd *h, struct request *rq, struct answer *a);
+/* GET /v1/admin/vms/status/VM_ID: HGS's view of a VM's key (admin.c routes it). */
+void handle_vm_status(struct hgsd *h, struct request *rq, struct answer *a);
 void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a);
 
 #endif /* HGSD_KPS_H */

@@ -57,6 +57,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/metadata", handle_metadata, 0, 0, 0 },
 	{ "GET", "/v1/health", handle_health, 0, 0, 0 },
 	{ "POST", "/v1/host/status", handle_host_status, 1, 0, 0 },
+	{ "POST", "/v1/kps/confirm", handle_confirm, 1, 0, 0 },
 };
 
 int routes_is_admin(const char *url)

@@ -51,6 +51,8 @@ static const struct {
 	{ "platforms", "platform_id" },
 	{ "spent_nonces", "session" },
 	{ "audit", "id" },
+	{ "vm_keys", "vm_id" },
+	{ "vm_key_rolls", "vm_id, version, key_id" },
 };
 
 json_t *store_backup(struct store *st)
@@ -163,6 +165,16 @@ static const struct {
 	{ "platforms", "platform_id,name,type,public_key,programs,enabled,added_at,updated_at",
 	  "ON CONFLICT DO NOTHING", NULL },
 	{ "spent_nonces", "session,expires", "ON CONFLICT DO NOTHING", NULL },
+	/*
+	 * TK versions (issue 20): the higher version wins, with its key ids
+	 * and pending roll; an equal or lower one changes nothing.
+	 */
+	{ "vm_keys", "vm_id,version,key_id,pending_version,pending_key_id,host,released_at,confirmed_at,releases,updated_at",
+	  "ON CONFLICT(vm_id) DO UPDATE SET version = excluded.version, key_id = excluded.key_id,\n"
+	  "  pending_version = excluded.pending_version, pending_key_id = excluded.pending_key_id\n"
+	  "  WHERE excluded.version > vm_keys.version", NULL },
+	{ "vm_key_rolls", "vm_id,version,key_id,host,rolled_at,confirmed,confirmed_at",
+	  "ON CONFLICT DO NOTHING", NULL },
 };
 
 /* Settings that only go up: the larger of the store's and the backup's. */

@@ -134,6 +134,22 @@ const char *const store_migrations_sqlite[] = {
 	"ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';\n",
+	/*
+	 * The TK roll (issue 20, store_vm.c): each VM's acknowledged TK
+	 * version and its one pending roll; every roll, at most one
+	 * confirmed per version. Appended as one block (the lead numbers it).
+	 */
+	"CREATE TABLE vm_keys (\n"
+	"  vm_id TEXT PRIMARY KEY, version BIGINT NOT NULL, key_id TEXT NOT NULL,\n"
+	"  pending_version BIGINT NOT NULL DEFAULT 0, pending_key_id TEXT NOT NULL DEFAULT '',\n"
+	"  host TEXT NOT NULL, released_at BIGINT NOT NULL, confirmed_at BIGINT NOT NULL DEFAULT 0,\n"
+	"  releases BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL);\n"
+	"CREATE TABLE vm_key_rolls (\n"
+	"  vm_id TEXT NOT NULL, version BIGINT NOT NULL, key_id TEXT NOT NULL,\n"
+	"  host TEXT NOT NULL, rolled_at BIGINT NOT NULL, confirmed INTEGER NOT NULL DEFAULT 0,\n"
+	"  confirmed_at BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (vm_id, version, key_id));\n"
+	"CREATE UNIQUE INDEX vm_key_rolls_confirmed ON vm_key_rolls(vm_id, version)\n"
+	"  WHERE confirmed = 1;\n",
 };
 
 /*
@@ -235,6 +251,18 @@ const char *const store_migrations_pg[] = {
 	"ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';\n",
+	/* the TK roll (issue 20): as in SQLite */
+	"CREATE TABLE vm_keys (\n"
+	"  vm_id TEXT PRIMARY KEY, version BIGINT NOT NULL, key_id TEXT NOT NULL,\n"
+	"  pending_version BIGINT NOT NULL DEFAULT 0, pending_key_id TEXT NOT NULL DEFAULT '',\n"
+	"  host TEXT NOT NULL, released_at BIGINT NOT NULL, confirmed_at BIGINT NOT NULL DEFAULT 0,\n"
+	"  releases BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL);\n"
+	"CREATE TABLE vm_key_rolls (\n"
+	"  vm_id TEXT NOT NULL, version BIGINT NOT NULL, key_id TEXT NOT NULL,\n"
+	"  host TEXT NOT NULL, rolled_at BIGINT NOT NULL, confirmed INTEGER NOT NULL DEFAULT 0,\n"
+	"  confirmed_at BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (vm_id, version, key_id));\n"
+	"CREATE UNIQUE INDEX vm_key_rolls_confirmed ON vm_key_rolls(vm_id, version)\n"
+	"  WHERE confirmed = 1;\n",
 };
 
 const int store_schema_latest = (int)ARRAY_SIZE(store_migrations_sqlite);

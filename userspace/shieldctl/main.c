@@ -24,6 +24,8 @@ static const struct shieldctl_family families[] = {
 	{ "diagnose", "check this guarded host and say what to fix", shieldctl_diagnose_main },
 	{ "tpm", "this host's TPM for TPM-mode attestation: EK, AK, quote, activate",
 	  shieldctl_tpm_main },
+	{ "vm", "HGS's view of a shielded VM's transport key (version, last release)",
+	  shieldctl_vm_main },
 };
 
 #define N_FAMILIES ARRAY_SIZE(families)

@@ -25,6 +25,7 @@ struct shieldctl_family {
 int shieldctl_crypto_main(int argc, char **argv);
 int shieldctl_host_main(int argc, char **argv);
 int shieldctl_hgs_main(int argc, char **argv);
+int shieldctl_vm_main(int argc, char **argv);
 int shieldctl_guardian_main(int argc, char **argv);
 int shieldctl_kp_main(int argc, char **argv);
 int shieldctl_diagnose_main(int argc, char **argv);

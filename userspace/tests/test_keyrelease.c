@@ -541,6 +541,137 @@ static void test_expiry_fields_agree(void **state)
 	expect_open(blob, len, NULL, NULL, -EINVAL);
 }
 
+/* ---- the TK roll (VMS_KR_FLAG_ROLL, issue 20) ---- */
+
+static const u8 tk_next_fixed[32] = "the-next-TK-after-a-roll-0123456";
+static const u8 next_key_id[16] = "next-key-id-0001";
+
+/* A valid shielded roll release with one digest (348 bytes) in @blob. */
+static size_t build_roll(u8 *blob, size_t cap)
+{
+	struct vms_kr_binding b;
+
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	b.flags = VMS_KR_FLAG_ROLL;
+	memcpy(b.next_key_id, next_key_id, 16);
+	assert_int_equal(vms_kr_build_roll(&b, PKR, SKS, tk_fixed, tk_next_fixed,
+					   blob, cap), 0);
+	return vms_kr_roll_size(1);
+}
+
+/* Open a roll release expecting @err: neither key written, binding zero. */
+static void expect_open_roll(const u8 *blob, size_t len, int err)
+{
+	struct vms_kr_binding b;
+	u8 tk[32], tk2[32];
+
+	memset(tk, PATTERN, sizeof(tk));
+	memset(tk2, PATTERN, sizeof(tk2));
+	memset(&b, PATTERN, sizeof(b));
+	assert_int_equal(vms_kr_open_roll(blob, len, SKR, PKR, PKS, t_vm_id, &b,
+					  tk, tk2), err);
+	assert_true(t_all(tk, sizeof(tk), PATTERN));
+	assert_true(t_all(tk2, sizeof(tk2), PATTERN));
+	assert_true(t_all(&b, sizeof(b), 0));
+}
+
+static void test_roll_round_trip(void **state)
+{
+	u8 blob[VMS_KR_ROLL_MAX_LEN], tk[32], tk2[32];
+	struct vms_kr_binding b;
+	size_t len = build_roll(blob, sizeof(blob));
+
+	(void)state;
+	assert_int_equal(len, 252 + 32 + 64);
+	assert_int_equal(vms_kr_roll_size(0), 316);
+	assert_int_equal(vms_kr_roll_size(17), 0);
+	assert_int_equal(vms_get_be16(blob + 6), VMS_KR_FLAG_ROLL);
+	assert_int_equal(vms_kr_open_roll(blob, len, SKR, PKR, PKS, t_vm_id, &b,
+					  tk, tk2), 0);
+	assert_memory_equal(tk, tk_fixed, 32);
+	assert_memory_equal(tk2, tk_next_fixed, 32);
+	assert_memory_equal(b.key_id, t_key_id, 16);
+	assert_memory_equal(b.next_key_id, next_key_id, 16);
+	assert_int_equal(b.flags, VMS_KR_FLAG_ROLL);
+}
+
+/*
+ * A caller that does not handle the second key (the module and the
+ * enclave today) refuses a roll release before any crypto, and the roll
+ * opener refuses a plain one: neither is taken for the other.
+ */
+static void test_roll_not_taken_for_plain(void **state)
+{
+	u8 blob[VMS_KR_ROLL_MAX_LEN], plain[284];
+	struct vms_kr_binding b;
+	size_t len = build_roll(blob, sizeof(blob));
+	size_t plen = build_one(plain, sizeof(plain));
+
+	(void)state;
+	expect_open(blob, len, t_vm_id, t_key_id, -EINVAL);
+	assert_int_equal(vms_kr_parse(blob, len, &b, NULL), -EINVAL);
+	expect_open_roll(plain, plen, -EINVAL);
+	/* the flag set on a plain release: the roll layout does not fit */
+	vms_put_be16(plain + 6, VMS_KR_FLAG_ROLL);
+	expect_open_roll(plain, plen, -EMSGSIZE);
+	/* vms_kr_build() makes no roll; vms_kr_build_roll() nothing else */
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	b.flags = VMS_KR_FLAG_ROLL;
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob, sizeof(blob)), -EINVAL);
+	b.flags = 0;
+	assert_int_equal(vms_kr_build_roll(&b, PKR, SKS, tk_fixed, tk_next_fixed, blob,
+					   sizeof(blob)), -EINVAL);
+	b.flags = VMS_KR_FLAG_ROLL;
+	assert_int_equal(vms_kr_build_roll(&b, PKR, SKS, tk_fixed, tk_next_fixed, blob,
+					   vms_kr_roll_size(1) - 1), -ENOSPC);
+}
+
+/* Every bit of a roll release (next key id and both seals included) counts. */
+static void test_roll_every_bit_flip(void **state)
+{
+	u8 blob[VMS_KR_ROLL_MAX_LEN];
+	size_t len = build_roll(blob, sizeof(blob)), i;
+	int bit;
+
+	(void)state;
+	for (i = 0; i < len; i++)
+		for (bit = 0; bit < 8; bit++) {
+			struct vms_kr_binding b;
+			u8 tk[32], tk2[32];
+
+			blob[i] ^= (u8)(1 << bit);
+			memset(tk, PATTERN, sizeof(tk));
+			memset(tk2, PATTERN, sizeof(tk2));
+			assert_int_not_equal(vms_kr_open_roll(blob, len, SKR, PKR, PKS, NULL,
+							      &b, tk, tk2), 0);
+			assert_true(t_all(tk, sizeof(tk), PATTERN));
+			assert_true(t_all(tk2, sizeof(tk2), PATTERN));
+			blob[i] ^= (u8)(1 << bit);
+		}
+}
+
+static void test_roll_truncated_and_trailing(void **state)
+{
+	u8 blob[VMS_KR_ROLL_MAX_LEN + 1];
+	size_t len = build_roll(blob, sizeof(blob));
+
+	(void)state;
+	expect_open_roll(blob, len - 1, -EMSGSIZE);
+	expect_open_roll(blob, len - VMS_KR_CT_LEN, -EMSGSIZE);
+	blob[len] = 0;
+	expect_open_roll(blob, len + 1, -EMSGSIZE);
+	/* the two seals swapped: the sequence numbers tell them apart */
+	{
+		u8 tmp[VMS_KR_CT_LEN];
+		size_t ct = len - 2 * VMS_KR_CT_LEN;
+
+		memcpy(tmp, blob + ct, VMS_KR_CT_LEN);
+		memmove(blob + ct, blob + ct + VMS_KR_CT_LEN, VMS_KR_CT_LEN);
+		memcpy(blob + ct + VMS_KR_CT_LEN, tmp, VMS_KR_CT_LEN);
+		expect_open_roll(blob, len, -EBADMSG);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +698,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_low_order_kps_pk),
 		cmocka_unit_test(test_forged_without_kps_key),
 		cmocka_unit_test(test_expiry_fields_agree),
+		cmocka_unit_test(test_roll_round_trip),
+		cmocka_unit_test(test_roll_not_taken_for_plain),
+		cmocka_unit_test(test_roll_every_bit_flip),
+		cmocka_unit_test(test_roll_truncated_and_trailing),
 	};
 
 	t_test_filter(argc, argv);

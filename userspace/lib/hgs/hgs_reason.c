@@ -196,6 +196,10 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"a key release answers one enclave challenge: get one from the module (VMSHIELD_IOC_RELEASE_CHALLENGE, naming kps_public_key from this answer) and send it as enclave_challenge and challenge_ns" },
 	[HGS_R_ENCLAVE_REPORT_UNEXPECTED] = { "EnclaveReportUnexpected", 403,
 		"the host's isolation report says its enclave is inside the kernel (placement kernel), yet an enclave report came with it: the evidence disagrees about where the keys live; run an agent and a module of the same release" },
+	[HGS_R_KP_SUPERSEDED] = { "KeyProtectorSuperseded", 403,
+		"HGS has rolled this VM's transport key past the version this key protector holds: use the VM's newest key protector (the one the last start wrote); an older one, and state sealed under it, stay refused" },
+	[HGS_R_TK_ROLL_NOT_PENDING] = { "TkRollNotPending", 409,
+		"nothing to confirm: this version of the VM's transport key is not the roll HGS released to this host (superseded by a later start, or released to another host)" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

@@ -11,20 +11,18 @@
 #include <openssl/objects.h>
 
 #include "keyrelease.h"
+#include "kp_internal.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_kp.h"
 #include "vms_oids.h"
 #include "vms_x509.h"
 
-enum {
-	A_VERSION, A_VM_ID, A_KEY_ID, A_POLICY, A_RECIPS, A_MINATT, A_PLACEMENT,
-	A_PLATFORMS, A_CONTENT, A_VTPM, N_OBJ
-};
 static const char *const obj_oid[N_OBJ] = {
 	VMS_OID_KP_VERSION, VMS_OID_KP_VM_ID, VMS_OID_KP_KEY_ID,
 	VMS_OID_KP_POLICY, VMS_OID_KP_RECIPIENTS, VMS_OID_KP_MIN_ATTESTATION,
 	VMS_OID_KP_PLACEMENT, VMS_OID_KP_PLATFORMS, VMS_OID_KP_CONTENT,
-	VMS_OID_KP_VTPM,
+	VMS_OID_KP_VTPM, VMS_OID_KP_ROLL, VMS_OID_KP_ROLL_CONTENT,
+	VMS_OID_KP_TK_VERSION, VMS_OID_KP_OWNER_SIG,
 };
 static ASN1_OBJECT *obj[N_OBJ];
 static pthread_once_t obj_once = PTHREAD_ONCE_INIT;
@@ -37,25 +35,23 @@ static void obj_init(void)
 		obj[i] = OBJ_txt2obj(obj_oid[i], 1);
 }
 
-/* A parsed, verified KP. */
-struct kp {
-	CMS_ContentInfo *sd;	/* the SignedData */
-	CMS_ContentInfo *env;	/* the EnvelopedData inside */
-	uint8_t *env_der;	/* ... as the signature covers it (malloc) */
-	size_t env_len;
-	X509 *signer;		/* borrowed from sd */
-	struct vms_kp_info info;
-};
+ASN1_OBJECT *kp_obj(int which)
+{
+	pthread_once(&obj_once, obj_init);
+	return obj[which];
+}
 
-static void kp_free(struct kp *k)
+void kp_free(struct kp *k)
 {
 	CMS_ContentInfo_free(k->sd);
 	CMS_ContentInfo_free(k->env);
 	free(k->env_der);
+	CMS_ContentInfo_free(k->roll_env);
+	free(k->roll_env_der);
 	memset(k, 0, sizeof(*k));
 }
 
-static CMS_ContentInfo *d2i_exact(const uint8_t *der, size_t len)
+CMS_ContentInfo *kp_d2i_exact(const uint8_t *der, size_t len)
 {
 	const unsigned char *p = der;
 	CMS_ContentInfo *c;
@@ -85,17 +81,22 @@ static ASN1_TYPE *single_attr(CMS_SignerInfo *si, int which, int type)
 	return t && t->type == type ? t : NULL;
 }
 
-static int attr_octets(CMS_SignerInfo *si, int which, uint8_t out[16])
+int kp_attr_octets(CMS_SignerInfo *si, int which, uint8_t *out, int len)
 {
 	ASN1_TYPE *t = single_attr(si, which, V_ASN1_OCTET_STRING);
 
-	if (!t || ASN1_STRING_length(t->value.octet_string) != 16)
+	if (!t || ASN1_STRING_length(t->value.octet_string) != len)
 		return -EINVAL;
-	memcpy(out, ASN1_STRING_get0_data(t->value.octet_string), 16);
+	memcpy(out, ASN1_STRING_get0_data(t->value.octet_string), (size_t)len);
 	return 0;
 }
 
-static int attr_int(CMS_SignerInfo *si, int which, long *out)
+static int attr_octets(CMS_SignerInfo *si, int which, uint8_t out[16])
+{
+	return kp_attr_octets(si, which, out, 16);
+}
+
+int kp_attr_int(CMS_SignerInfo *si, int which, long *out)
 {
 	ASN1_TYPE *t = single_attr(si, which, V_ASN1_INTEGER);
 
@@ -104,7 +105,7 @@ static int attr_int(CMS_SignerInfo *si, int which, long *out)
 	return 0;
 }
 
-static unsigned int count_recipients(CMS_ContentInfo *env)
+unsigned int kp_count_recipients(CMS_ContentInfo *env)
 {
 	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(env);
 	unsigned int n = 0;
@@ -123,7 +124,7 @@ static unsigned int count_recipients(CMS_ContentInfo *env)
 }
 
 /* A KP that is not well-formed: nothing of OpenSSL's errors is kept. */
-static int malformed(void)
+int kp_malformed(void)
 {
 	ERR_clear_error();
 	return -EINVAL;
@@ -138,20 +139,20 @@ static int kp_read_placement(CMS_SignerInfo *si, struct vms_kp_info *info)
 	long pl, mask, vtpm;
 
 	if (CMS_signed_get_attr_by_OBJ(si, obj[A_PLACEMENT], -1) >= 0) {
-		if (attr_int(si, A_PLACEMENT, &pl) || pl != VMS_KP_PLACEMENT_HYPERVISOR)
+		if (kp_attr_int(si, A_PLACEMENT, &pl) || pl != VMS_KP_PLACEMENT_HYPERVISOR)
 			return -EINVAL;
 		info->min_placement = (uint32_t)pl;
 	}
 	/* vtpm-in-enclave: only where there is an enclave outside the host */
 	if (CMS_signed_get_attr_by_OBJ(si, obj[A_VTPM], -1) >= 0) {
-		if (!info->min_placement || attr_int(si, A_VTPM, &vtpm) ||
+		if (!info->min_placement || kp_attr_int(si, A_VTPM, &vtpm) ||
 		    vtpm != VMS_KP_VTPM_IN_ENCLAVE)
 			return -EINVAL;
 		info->vtpm = (uint32_t)vtpm;
 	}
 	if (CMS_signed_get_attr_by_OBJ(si, obj[A_PLATFORMS], -1) < 0)
 		return 0;
-	if (!info->min_placement || attr_int(si, A_PLATFORMS, &mask) || mask <= 0 ||
+	if (!info->min_placement || kp_attr_int(si, A_PLATFORMS, &mask) || mask <= 0 ||
 	    (mask & ~(long)VMS_KP_PLATFORMS_ALL))
 		return -EINVAL;
 	info->platform_mask = (uint32_t)mask;
@@ -163,17 +164,17 @@ static int kp_read_binding(CMS_SignerInfo *si, struct vms_kp_info *info)
 {
 	long version, policy, m;
 
-	if (attr_int(si, A_VERSION, &version) || version != VMS_KP_VERSION ||
+	if (kp_attr_int(si, A_VERSION, &version) || version != VMS_KP_VERSION ||
 	    attr_octets(si, A_VM_ID, info->vm_id) ||
 	    attr_octets(si, A_KEY_ID, info->key_id) ||
-	    attr_int(si, A_POLICY, &policy) ||
+	    kp_attr_int(si, A_POLICY, &policy) ||
 	    (policy != VMS_KR_POLICY_ENCRYPTION_SUPPORTED &&
 	     policy != VMS_KR_POLICY_SHIELDED))
 		return -EINVAL;
 	info->policy = (uint32_t)policy;
 	/* Optional: absent means any attestation mode (host-key) will do. */
 	if (CMS_signed_get_attr_by_OBJ(si, obj[A_MINATT], -1) >= 0) {
-		if (attr_int(si, A_MINATT, &m) || m < VMS_KP_ATTEST_HOST_KEY ||
+		if (kp_attr_int(si, A_MINATT, &m) || m < VMS_KP_ATTEST_HOST_KEY ||
 		    m > VMS_KP_ATTEST_TPM)
 			return -EINVAL;
 		info->min_attestation = (uint32_t)m;
@@ -198,7 +199,7 @@ static int envelope_type_ok(CMS_ContentInfo *env)
 	return nid == NID_id_smime_ct_authEnvelopedData || nid == NID_pkcs7_enveloped;
 }
 
-static int kp_open(const uint8_t *der, size_t len, struct kp *k)
+int kp_open(const uint8_t *der, size_t len, struct kp *k)
 {
 	_cleanup_(BIO_free_allp) BIO *out = NULL;
 	STACK_OF(CMS_SignerInfo) *sis;
@@ -208,18 +209,18 @@ static int kp_open(const uint8_t *der, size_t len, struct kp *k)
 
 	pthread_once(&obj_once, obj_init);
 	memset(k, 0, sizeof(*k));
-	k->sd = d2i_exact(der, len);
+	k->sd = kp_d2i_exact(der, len);
 	if (!k->sd || OBJ_obj2nid(CMS_get0_type(k->sd)) != NID_pkcs7_signed)
-		return malformed();
+		return kp_malformed();
 	ctype = CMS_get0_eContentType(k->sd);
 	if (!ctype || OBJ_cmp(ctype, obj[A_CONTENT]))
-		return malformed();
+		return kp_malformed();
 	sis = CMS_get0_SignerInfos(k->sd);
 	if (sk_CMS_SignerInfo_num(sis) != 1)
-		return malformed();
+		return kp_malformed();
 	si = sk_CMS_SignerInfo_value(sis, 0);
 	if (kp_read_binding(si, &k->info))
-		return malformed();
+		return kp_malformed();
 
 	out = BIO_new(BIO_s_mem());
 	if (!out)
@@ -233,21 +234,28 @@ static int kp_open(const uint8_t *der, size_t len, struct kp *k)
 	if (!k->signer ||
 	    vms_cert_subject_cn(k->signer, k->info.owner, sizeof(k->info.owner)) ||
 	    vms_cert_fingerprint(k->signer, k->info.owner_fpr))
-		return malformed();
+		return kp_malformed();
 	/*
 	 * Keep the signed bytes: a caller that caches the envelope needs no
 	 * re-encoding (and gets exactly what the owner signed).
 	 */
 	r = vms_bio_take(out, &k->env_der, &k->env_len);
 	if (r)
-		return r == -ENOMEM ? -ENOMEM : malformed();
-	k->env = d2i_exact(k->env_der, k->env_len);
+		return r == -ENOMEM ? -ENOMEM : kp_malformed();
+	k->env = kp_d2i_exact(k->env_der, k->env_len);
 	if (!k->env || !envelope_type_ok(k->env))
-		return malformed();
-	k->info.n_recipients = count_recipients(k->env);
+		return kp_malformed();
+	k->info.n_recipients = kp_count_recipients(k->env);
 	if (!k->info.n_recipients)
-		return malformed();
-	return 0;
+		return kp_malformed();
+	/* the TK roll KPS added, if any: from now on its envelope holds the TK */
+	return kp_roll_read(k, si);
+}
+
+/* The envelope that holds the current TK: the roll's, else the owner's. */
+static CMS_ContentInfo *current_env(struct kp *k)
+{
+	return k->roll_env ? k->roll_env : k->env;
 }
 
 int vms_kp_verify(const uint8_t *der, size_t len, struct vms_kp_info *info)
@@ -318,6 +326,12 @@ static int unwrap_with(CMS_ContentInfo *env, const struct vms_guardian *const *g
 	return r;
 }
 
+int kp_unwrap_current(struct kp *k, const struct vms_guardian *const *gs, size_t n,
+		      uint8_t tk[32])
+{
+	return unwrap_with(current_env(k), gs, n, tk);
+}
+
 int vms_kp_unwrap_any(const uint8_t *der, size_t len,
 		      const struct vms_guardian *const *gs, size_t n,
 		      struct vms_kp_info *info, uint8_t tk[32])
@@ -338,14 +352,19 @@ int vms_kp_unwrap_any_env(const uint8_t *der, size_t len,
 	if (r)
 		return r;
 	*info = k.info;
-	r = unwrap_with(k.env, gs, n, tk);
+	r = unwrap_with(current_env(&k), gs, n, tk);
 	if (env && r != -EINVAL && r != -ENOMEM) {
 		/*
 		 * Verified: the envelope is worth remembering even if none of
 		 * @gs opens it (the next attempt may hold another guardian).
 		 */
-		*env = VMS_TAKE_PTR(k.env_der);
-		*envlen = k.env_len;
+		if (k.roll_env) {
+			*env = VMS_TAKE_PTR(k.roll_env_der);
+			*envlen = k.roll_env_len;
+		} else {
+			*env = VMS_TAKE_PTR(k.env_der);
+			*envlen = k.env_len;
+		}
 	}
 	return r;
 }
@@ -360,8 +379,13 @@ int vms_kp_verify_envelope(const uint8_t *der, size_t len, struct vms_kp_info *i
 	if (r)
 		return r;
 	*info = k.info;
-	*env = VMS_TAKE_PTR(k.env_der);
-	*envlen = k.env_len;
+	if (k.roll_env) {
+		*env = VMS_TAKE_PTR(k.roll_env_der);
+		*envlen = k.roll_env_len;
+	} else {
+		*env = VMS_TAKE_PTR(k.env_der);
+		*envlen = k.env_len;
+	}
 	return 0;
 }
 
@@ -369,10 +393,10 @@ int vms_kp_unwrap_envelope(const uint8_t *env, size_t envlen,
 			   const struct vms_guardian *const *gs, size_t n,
 			   uint8_t tk[32])
 {
-	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *e = d2i_exact(env, envlen);
+	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *e = kp_d2i_exact(env, envlen);
 
 	if (!e || !envelope_type_ok(e))
-		return malformed();
+		return kp_malformed();
 	return unwrap_with(e, gs, n, tk);
 }
 
@@ -405,8 +429,8 @@ static int add_guardian_recipient(CMS_ContentInfo *env, X509 *cert)
 	return 0;
 }
 
-static int build_envelope(STACK_OF(X509) *recips, const uint8_t tk[32],
-			  uint8_t **der, int *derlen)
+int kp_build_envelope(STACK_OF(X509) *recips, const uint8_t tk[32],
+		      uint8_t **der, int *derlen)
 {
 	_cleanup_(BIO_free_allp) BIO *in = BIO_new_mem_buf(tk, 32);
 	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *env = NULL;
@@ -433,13 +457,18 @@ static int build_envelope(STACK_OF(X509) *recips, const uint8_t tk[32],
 	return *derlen > 0 ? 0 : -ENOMEM;
 }
 
-static int add_octets(CMS_SignerInfo *si, int which, const uint8_t v[16])
+int kp_add_octets(CMS_SignerInfo *si, int which, const uint8_t *v, int len)
 {
 	return CMS_signed_add1_attr_by_OBJ(si, obj[which], V_ASN1_OCTET_STRING,
-					   v, 16) ? 0 : -ENOMEM;
+					   v, len) ? 0 : -ENOMEM;
 }
 
-static int add_int(CMS_SignerInfo *si, int which, long v)
+static int add_octets(CMS_SignerInfo *si, int which, const uint8_t v[16])
+{
+	return kp_add_octets(si, which, v, 16);
+}
+
+int kp_add_int(CMS_SignerInfo *si, int which, long v)
 {
 	ASN1_INTEGER *i = ASN1_INTEGER_new();
 	int ok = i && ASN1_INTEGER_set(i, v) &&
@@ -472,7 +501,7 @@ static int add_binding(CMS_SignerInfo *si, const struct vms_kp_info *bind)
 {
 	int r;
 
-	r = add_int(si, A_VERSION, VMS_KP_VERSION);
+	r = kp_add_int(si, A_VERSION, VMS_KP_VERSION);
 	if (r)
 		return r;
 	r = add_octets(si, A_VM_ID, bind->vm_id);
@@ -481,22 +510,22 @@ static int add_binding(CMS_SignerInfo *si, const struct vms_kp_info *bind)
 	r = add_octets(si, A_KEY_ID, bind->key_id);
 	if (r)
 		return r;
-	r = add_int(si, A_POLICY, (long)bind->policy);
+	r = kp_add_int(si, A_POLICY, (long)bind->policy);
 	if (r)
 		return r;
 	if (bind->min_attestation) {	/* absent: any mode */
-		r = add_int(si, A_MINATT, (long)bind->min_attestation);
+		r = kp_add_int(si, A_MINATT, (long)bind->min_attestation);
 		if (r)
 			return r;
 	}
 	if (!bind->min_placement)
 		return 0;	/* absent: any placement */
-	r = add_int(si, A_PLACEMENT, (long)bind->min_placement);
+	r = kp_add_int(si, A_PLACEMENT, (long)bind->min_placement);
 	if (!r && bind->vtpm)
-		r = add_int(si, A_VTPM, (long)bind->vtpm);
+		r = kp_add_int(si, A_VTPM, (long)bind->vtpm);
 	if (r || !bind->platform_mask)
 		return r;	/* no mask: any platform type HGS accepts */
-	return add_int(si, A_PLATFORMS, (long)bind->platform_mask);
+	return kp_add_int(si, A_PLATFORMS, (long)bind->platform_mask);
 }
 
 /* Sign a KP over @recips (which must include the owner's enc cert). */
@@ -529,7 +558,7 @@ static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 		return -EINVAL;
 	if (sk_X509_num(recips) < 1 || sk_X509_num(recips) > VMS_KP_MAX_RECIPIENTS)
 		return -E2BIG;
-	r = build_envelope(recips, tk, &env, &envlen);
+	r = kp_build_envelope(recips, tk, &env, &envlen);
 	if (r)
 		return r;
 	sd = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_BINARY);
@@ -601,7 +630,7 @@ int vms_kp_create_ex(const struct vms_guardian *owner, X509 *const *others,
  * Recipient certificates carried in the KP's recipientCerts attribute
  * (signed, so they are the owner's list); only actual recipients count.
  */
-static STACK_OF(X509) *kp_recipient_certs(struct kp *k)
+STACK_OF(X509) *kp_recipient_certs(struct kp *k)
 {
 	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(k->sd), 0);
 	int idx = CMS_signed_get_attr_by_OBJ(si, obj[A_RECIPS], -1);
@@ -681,6 +710,13 @@ static int kp_change(const uint8_t *der, size_t len,
 		return r;
 	if (!owner->sign_cert || X509_cmp(k.signer, owner->sign_cert))
 		return -EPERM;
+	/*
+	 * A KP KPS rolled: its TK is in the roll, whose signer the owner
+	 * cannot check here yet (Documentation/formats.md, "What is not
+	 * built"); refused rather than guessed.
+	 */
+	if (k.roll_env)
+		return -EOPNOTSUPP;
 	if (!owner->enc_key || !is_recipient(k.env, owner->enc_cert))
 		return -ENOKEY;
 	r = decrypt_tk(k.env, owner, tk.b);

@@ -123,6 +123,8 @@ enum vms_hgs_reason {
 	HGS_R_VTPM_IN_ENCLAVE_UNAVAILABLE,	/* appended: vtpm-in-enclave.md */
 	HGS_R_ENCLAVE_CHALLENGE_REQUIRED,
 	HGS_R_ENCLAVE_REPORT_UNEXPECTED,
+	HGS_R_KP_SUPERSEDED,		/* appended: the TK roll (issue 20) */
+	HGS_R_TK_ROLL_NOT_PENDING,
 	HGS_R__MAX,
 };
 

@@ -27,6 +27,9 @@
  * owner's signing key (a new signature) and its encryption key (to recover
  * the TK for the new envelope): the owner is always a recipient.
  *
+ * KPS may add a TK roll as an unsigned attribute of the owner's
+ * SignerInfo (kp_roll.c, vms_kp_roll()): then the TK is the roll's.
+ *
  * Errors: -EINVAL malformed (not CMS, not a v1 KP, bad attribute),
  * -EBADMSG owner signature does not verify, -ENOKEY the guardian is not a
  * recipient, -EKEYREJECTED the envelope does not open with its key,
@@ -80,6 +83,14 @@ struct vms_kp_info {
 	char owner[VMS_GUARDIAN_NAME_MAX + 1];
 	char owner_fpr[65];		/* SHA-256 of the owner signing cert */
 	unsigned int n_recipients;
+	/*
+	 * The TK roll (issue 20): 0 for a KP as its owner made it; else the
+	 * version KPS rolled it to, @key_id is then the rolled TK's and
+	 * @roll_signer_fpr the SHA-256 of the signing certificate of the
+	 * guardian that signed the roll (KPS trusts only its own).
+	 */
+	uint64_t tk_version;
+	char roll_signer_fpr[65];
 };
 
 /* A new KP: owner signs, the TK goes to the owner and each of @others. */
@@ -146,5 +157,31 @@ int vms_kp_grant(const uint8_t *der, size_t len,
 int vms_kp_revoke(const uint8_t *der, size_t len,
 		  const struct vms_guardian *owner, X509 *enc_cert,
 		  uint8_t **out, size_t *outlen);
+
+/*
+ * vms_kp_roll - KPS's TK roll (Documentation/formats.md, "Key protector:
+ * the TK roll"): the KP @der with its roll replaced by a new one: @tk
+ * (key id @key_id, version @version >= 1) enveloped to every recipient
+ * the owner lists, signed by @signer (a guardian with its signing key),
+ * bound to the VM id and to the owner's signature. The owner's part is
+ * not changed: its signature still verifies. -EINVAL (@version 0, a
+ * malformed KP), -E2BIG (the result would exceed VMS_KP_MAX_LEN), -EBADMSG (the owner signature), -ENOKEY (@signer has no
+ * signing key), -ENOMEM.
+ */
+int vms_kp_roll(const uint8_t *der, size_t len, const struct vms_guardian *signer,
+		const uint8_t key_id[16], uint64_t version, const uint8_t tk[32],
+		uint8_t **out, size_t *outlen);
+
+/*
+ * KPS's roll in one parse: verify @der, unwrap its current TK into @tk
+ * with the first of @gs it lists (as vms_kp_unwrap_any()), and roll it to
+ * @tk_next (key id @key_id, the next version) signed by @signer into
+ * *@out. @tk is written only when everything succeeded.
+ */
+int vms_kp_unwrap_roll(const uint8_t *der, size_t len,
+		       const struct vms_guardian *const *gs, size_t n,
+		       const struct vms_guardian *signer, const uint8_t key_id[16],
+		       const uint8_t tk_next[32], struct vms_kp_info *info, uint8_t tk[32],
+		       uint8_t **out, size_t *outlen);
 
 #endif /* VMS_KP_H */

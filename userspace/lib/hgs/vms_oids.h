@@ -35,5 +35,10 @@
 #define VMS_OID_KP_PLATFORMS	VMS_OID_ARC ".2.8"	/* INTEGER mask 1 << platform type (optional) */
 #define VMS_OID_KP_VTPM		VMS_OID_ARC ".2.9"	/* INTEGER 1 vtpm-in-enclave (optional) */
 #define VMS_OID_KP_CONTENT	VMS_OID_ARC ".2.10"	/* eContentType: DER EnvelopedData ContentInfo */
+/* The TK roll (issue 20, Documentation/formats.md "Key protector, TK roll"). */
+#define VMS_OID_KP_ROLL		VMS_OID_ARC ".2.11"	/* unsigned attr of the owner: the roll (SignedData) */
+#define VMS_OID_KP_ROLL_CONTENT	VMS_OID_ARC ".2.12"	/* the roll's eContentType: AuthEnvelopedData DER */
+#define VMS_OID_KP_TK_VERSION	VMS_OID_ARC ".2.13"	/* the roll's signed attr: INTEGER >= 1 */
+#define VMS_OID_KP_OWNER_SIG	VMS_OID_ARC ".2.14"	/* the roll's signed attr: SHA-256 of the owner's signature */
 
 #endif /* VMS_OIDS_H */

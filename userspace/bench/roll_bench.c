@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * roll_bench.c - starts per second of N shielded VMs with the TK roll
+ * against the same starts without it, through a real hgsd on 127.0.0.1,
+ * in one run (issue 20; Documentation/migration.md "The TK roll"):
+ *   start:      release (KPS), the enclave's open (HPKE), the worker's
+ *               unseal of the VM's state (AES-256-GCM, 64 KiB)
+ *   start+roll: roll release (KPS: a new TK, the rolled KP, both TKs
+ *               sealed), the enclave's open of both, unseal, the re-seal
+ *               under the new TK, the confirmation (a store write)
+ * The two kinds alternate, VM by VM, over the same VMs. Ratio = rate with
+ * roll / rate without (target >= 0.8). Not a test: prints figures,
+ * asserts nothing about time. ROLL_BENCH_VMS VMs (default 40), 3 rounds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/vmshield.h>
+#include <openssl/rand.h>
+
+#include "keyrelease.h"
+#include "sealedstate.h"
+#include "vms_b64.h"
+#include "vms_guardian.h"
+#include "vms_hex.h"
+#include "vms_hgs_attest.h"
+#include "vms_hgs_client.h"
+#include "vms_keyfile.h"
+#include "vms_kp.h"
+#include "vms_x509.h"
+
+#define ROUNDS		3
+#define STATE_LEN	(64 * 1024)
+#define CHALLENGE	"c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
+
+static char dir[64], url[64], ca[128], sock[128];
+static pid_t hgsd_pid;
+static uint8_t esk[32], epk[32], kps_pk[32];
+static char *cert;
+
+struct vm {
+	char id[37];
+	uint8_t vm_id[16];
+	char *kp;		/* its current KP (base64) */
+	uint8_t *state;		/* its sealed state, under the current TK */
+	size_t state_len;
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "roll bench: %s failed\n", what);
+	if (hgsd_pid > 0)
+		kill(hgsd_pid, SIGTERM);
+	exit(1);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req)
+{
+	json_t *resp = NULL;
+	long http;
+
+	if (vms_hgs_call(c, path, req, &http, &resp) || http != 200) {
+		fprintf(stderr, "%s: %s\n", path, resp ? vms_hgs_substatus(resp) :
+			vms_hgs_client_error(c));
+		die(path);
+	}
+	json_decref(req);
+	return resp;
+}
+
+static void start_hgsd(const char *bin)
+{
+	char cmd[4300], pf[128], buf[16] = "";
+	FILE *f;
+	int i, fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/vms-rollbench.XXXXXX");
+	if (!mkdtemp(dir))
+		die("mkdtemp");
+	snprintf(cmd, sizeof(cmd), "%s --init %s/hgs --port 0 >/dev/null 2>&1", bin, dir);
+	if (system(cmd))
+		die("hgsd --init");
+	strcat(dir, "/hgs");
+	snprintf(cmd, sizeof(cmd), "%s/hgsd.conf", dir);
+	f = fopen(cmd, "a");
+	if (!f)
+		die("config");
+	fprintf(f, "threads = 2\nlog_requests = 0\nchallenge_rate_per_source = 0\n");
+	fclose(f);
+	snprintf(pf, sizeof(pf), "%s/hgsd.port", dir);
+	hgsd_pid = fork();
+	if (hgsd_pid == 0) {
+		fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 2);
+		execl(bin, "hgsd", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200 && !buf[0]; i++) {
+		fd = open(pf, O_RDONLY);
+		if (fd >= 0) {
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+			close(fd);
+			buf[n > 0 ? n : 0] = 0;
+		}
+		if (!buf[0])
+			usleep(50000);
+	}
+	if (!buf[0])
+		die("hgsd start");
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", atoi(buf));
+	snprintf(ca, sizeof(ca), "%s/tls.pem", dir);
+	snprintf(sock, sizeof(sock), "%s/admin.sock", dir);
+}
+
+static void stop_hgsd(void)
+{
+	char cmd[128];
+	int st;
+
+	kill(hgsd_pid, SIGTERM);
+	waitpid(hgsd_pid, &st, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 4), dir);
+	if (system(cmd))
+		fprintf(stderr, "roll bench: could not remove %s\n", dir);
+}
+
+/* A registered kernel-locked host with an approved worker; its certificate. */
+static void host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *c)
+{
+	struct vms_isolation_report rep = { 0 };
+	char report[VMS_REPORT_MAX], hex[65], *pem, *sig64;
+	EVP_PKEY *key = vms_pkey_gen_p256();
+	uint8_t digest[32], *nonce, *sig;
+	size_t len, siglen;
+	const char *n64;
+	json_t *nr, *r;
+
+	if (!key || vms_x25519_keygen(esk, epk) || vms_pkey_to_pem(key, &pem))
+		die("host keys");
+	json_decref(call(adm, "/v1/admin/hosts/add",
+			 json_pack("{s:s, s:s}", "name", "bench-host", "public_key", pem)));
+	free(pem);
+	memset(digest, 0x42, 32);
+	vms_hex_encode(digest, 32, hex);
+	json_decref(call(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex)));
+	rep.placement = VMSHIELD_PLACEMENT_KERNEL;
+	rep.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	rep.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	rep.sig_enforced = 1;
+	rep.module_sig_ok = 1;
+	memcpy(rep.enclave_pk, epk, 32);
+	if (vms_report_format(&rep, report, sizeof(report)) <= 0)
+		die("report");
+	nr = call(c, "/v1/attest/nonce", json_object());
+	n64 = json_string_value(json_object_get(nr, "nonce"));
+	if (!n64 || vms_b64_decode(n64, strlen(n64), 32, &nonce, &len) ||
+	    vms_attest_sign(key, nonce, epk, report, strlen(report), &sig, &siglen))
+		die("evidence");
+	sig64 = vms_b64_encode(sig, siglen);
+	vms_hex_encode(epk, 32, hex);
+	r = call(c, "/v1/attest", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+		 "session", json_string_value(json_object_get(nr, "session")), "nonce", n64,
+		 "host", "bench-host", "enclave_pk", hex, "report", report, "signature", sig64));
+	cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
+	json_decref(r);
+	json_decref(nr);
+	free(nonce);
+	free(sig);
+	free(sig64);
+	EVP_PKEY_free(key);
+}
+
+/* Seal @pt under @tk for @v (key id @kid) into v->state. */
+static void seal_state(struct vm *v, const uint8_t tk[32], const uint8_t kid[16],
+		       const uint8_t *pt)
+{
+	struct vms_seal_key k;
+
+	v->state_len = vms_ss_size(STATE_LEN);
+	if (!v->state)
+		v->state = malloc(v->state_len);
+	if (!v->state || vms_seal_key_init(&k, tk, v->vm_id, kid, 0, 0) ||
+	    vms_ss_seal(&k, 0, 1, pt, STATE_LEN, v->state, v->state_len))
+		die("seal");
+	vms_seal_key_wipe(&k);
+}
+
+static void unseal_state(const struct vm *v, const uint8_t tk[32], const uint8_t kid[16],
+			 uint8_t *pt)
+{
+	struct vms_seal_key k;
+
+	if (vms_seal_key_init(&k, tk, v->vm_id, kid, 0, 0) ||
+	    vms_ss_unseal(&k, 0, v->state, v->state_len, pt, STATE_LEN, NULL))
+		die("unseal");
+	vms_seal_key_wipe(&k);
+}
+
+static json_t *release_req(const struct vm *v, int roll)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "health_certificate", cert,
+			 "key_protector", v->kp, "vm_id", v->id, "enclave_challenge", CHALLENGE,
+			 "challenge_ns", (json_int_t)5000000000LL, "roll", roll);
+}
+
+static uint8_t *release_blob(json_t *r, size_t *len)
+{
+	const char *b = json_string_value(json_object_get(r, "key_release"));
+	uint8_t *blob;
+
+	if (!b || vms_b64_decode(b, strlen(b), VMS_KR_ROLL_MAX_LEN, &blob, len))
+		die("release answer");
+	return blob;
+}
+
+/* One start without the roll. */
+static void start_plain(struct vms_hgs_client *c, struct vm *v, uint8_t *pt)
+{
+	json_t *r = call(c, "/v1/kps/release", release_req(v, 0));
+	struct vms_kr_binding b;
+	uint8_t tk[32], *blob;
+	size_t len;
+
+	blob = release_blob(r, &len);
+	if (vms_kr_open(blob, len, esk, epk, kps_pk, v->vm_id, NULL, &b, tk))
+		die("open");
+	unseal_state(v, tk, b.key_id, pt);
+	OPENSSL_cleanse(tk, 32);
+	free(blob);
+	json_decref(r);
+}
+
+/* One start with the roll: re-seal under the new TK, confirm, keep the new KP. */
+static void start_roll(struct vms_hgs_client *c, struct vm *v, uint8_t *pt)
+{
+	json_t *r = call(c, "/v1/kps/release", release_req(v, 1));
+	struct vms_kr_binding b;
+	uint8_t tk[32], tk2[32], *blob;
+	char kid[33];
+	size_t len;
+
+	blob = release_blob(r, &len);
+	if (vms_kr_open_roll(blob, len, esk, epk, kps_pk, v->vm_id, &b, tk, tk2))
+		die("open roll");
+	unseal_state(v, tk, b.key_id, pt);
+	seal_state(v, tk2, b.next_key_id, pt);
+	OPENSSL_cleanse(tk, 32);
+	OPENSSL_cleanse(tk2, 32);
+	free(v->kp);
+	v->kp = strdup(json_string_value(json_object_get(r, "key_protector")));
+	vms_hex_encode(b.next_key_id, 16, kid);
+	json_decref(call(c, "/v1/kps/confirm", json_pack("{s:s, s:s, s:O, s:s}",
+			 "health_certificate", cert, "vm_id", v->id, "tk_version",
+			 json_object_get(r, "next_tk_version"), "key_id", kid)));
+	free(blob);
+	json_decref(r);
+}
+
+int main(void)
+{
+	const char *bin = getenv("HGSD_BIN"), *nv = getenv("ROLL_BENCH_VMS");
+	unsigned int n = nv ? (unsigned int)atoi(nv) : 40, i, round;
+	struct vms_hgs_client *adm, *c;
+	struct vms_guardian owner, hgs_pub;
+	double t, plain = 0, roll = 0;
+	uint8_t *pt = malloc(STATE_LEN);
+	struct vm *vms;
+	json_t *r;
+
+	if (!n || n > 10000)
+		n = 40;
+	vms = calloc(n, sizeof(*vms));
+	if (!pt || !vms)
+		die("memory");
+	start_hgsd(bin ? bin : "../build/bin/hgsd");
+	if (vms_hgs_client_open(&adm, NULL, NULL, sock) ||
+	    vms_hgs_client_open(&c, url, ca, NULL))
+		die("clients");
+	host_attest(adm, c);
+	r = call(c, "/v1/metadata", NULL);
+	{
+		const char *g = json_string_value(json_object_get(
+			json_array_get(json_object_get(r, "guardians"), 0), "certificates"));
+		const char *k = json_string_value(json_object_get(r, "kps_public_key"));
+
+		if (!g || !k || vms_guardian_from_pem(g, strlen(g), NULL, &hgs_pub) ||
+		    vms_hex_decode_exact(k, kps_pk, 32))
+			die("metadata");
+	}
+	json_decref(r);
+	if (vms_guardian_new("bench-owner", 30, &owner) || RAND_bytes(pt, STATE_LEN) != 1)
+		die("owner");
+	for (i = 0; i < n; i++) {
+		uint8_t key_id[16], tk[32], *der;
+		size_t len;
+
+		snprintf(vms[i].id, sizeof(vms[i].id), "7b000000-0000-4000-8000-%012x", i);
+		if (vms_uuid_parse(vms[i].id, vms[i].vm_id) || RAND_bytes(key_id, 16) != 1 ||
+		    RAND_bytes(tk, 32) != 1 ||
+		    vms_kp_create(&owner, &hgs_pub.enc_cert, 1, vms[i].vm_id, key_id,
+				  VMS_KR_POLICY_SHIELDED, tk, &der, &len))
+			die("key protector");
+		vms[i].kp = vms_b64_encode(der, len);
+		seal_state(&vms[i], tk, key_id, pt);
+		free(der);
+	}
+	/* interleaved VM by VM: a load that comes and goes hits both alike */
+	for (round = 0; round < ROUNDS; round++)
+		for (i = 0; i < n; i++) {
+			t = now_s();
+			start_plain(c, &vms[i], pt);
+			plain += now_s() - t;
+			t = now_s();
+			start_roll(c, &vms[i], pt);
+			roll += now_s() - t;
+		}
+	printf("bench: tk roll: %u VMs x %d rounds: starts/s without roll %.1f, with roll %.1f (release+open+unseal+re-seal+confirm): ratio %.2f (target >= 0.8)\n",
+	       n, ROUNDS, n * ROUNDS / plain, n * ROUNDS / roll, plain / roll);
+	for (i = 0; i < n; i++) {
+		free(vms[i].kp);
+		free(vms[i].state);
+	}
+	free(vms);
+	free(pt);
+	free(cert);
+	vms_guardian_free(&owner);
+	vms_guardian_free(&hgs_pub);
+	vms_hgs_client_close(adm);
+	vms_hgs_client_close(c);
+	stop_hgsd();
+	return 0;
+}

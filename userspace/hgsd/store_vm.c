@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * store_vm.c - each VM's transport-key version, held by HGS (issue 20;
+ * the protocol: Documentation/migration.md "The TK roll"), the same on
+ * SQLite and PostgreSQL:
+ *   vm_keys       one row per VM HGS has rolled: the acknowledged version
+ *                 and key id, at most one pending (rolled, unconfirmed)
+ *                 version, the host and time of the last release;
+ *   vm_key_rolls  every roll made, and whether the host confirmed it; at
+ *                 most one confirmed roll per (VM, version) (a unique
+ *                 index), so no version can be acknowledged twice.
+ * Every change runs in one write transaction, which both backends
+ * serialise with every other writer (SQLite BEGIN IMMEDIATE, PostgreSQL
+ * the store's advisory lock), together with the release's event row: the
+ * version moves exactly when the release is recorded, and a release
+ * whose record failed was never served.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "store.h"
+#include "store_db.h"
+#include "store_vm.h"
+#include "vms_hex.h"
+
+struct vm_row {
+	int found;
+	uint64_t version, pending;
+	uint8_t key_id[16], pending_key_id[16];
+	char host[65];
+};
+
+static void u64_text(uint64_t v, char out[24])
+{
+	snprintf(out, 24, "%llu", (unsigned long long)v);
+}
+
+static uint64_t row_u64(json_t *row, const char *name)
+{
+	json_int_t v = json_integer_value(json_object_get(row, name));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+/* @row's hex column @name as 16 bytes; an empty one as zeros. */
+static int row_id(json_t *row, const char *name, uint8_t out[16])
+{
+	const char *v = json_string_value(json_object_get(row, name));
+
+	memset(out, 0, 16);
+	if (!v)
+		return -EIO;
+	if (!*v)
+		return 0;
+	return vms_hex_decode_exact(v, out, 16) ? -EIO : 0;
+}
+
+/* Under the write transaction: @vm_id's row (found = 0 if none). */
+static int vm_read(struct db *db, const char *vm_id, struct vm_row *out)
+{
+	const char *const q[] = { vm_id, NULL };
+	json_t *row = NULL;
+	const char *h;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = store_db_row(db, "SELECT version, key_id, pending_version, pending_key_id, host\n"
+			 "FROM vm_keys WHERE vm_id = ?", q, &row);
+	if (r == -ENOENT)
+		return 0;
+	if (r)
+		return r;
+	out->found = 1;
+	out->version = row_u64(row, "version");
+	out->pending = row_u64(row, "pending_version");
+	h = json_string_value(json_object_get(row, "host"));
+	snprintf(out->host, sizeof(out->host), "%s", h ? h : "");
+	r = row_id(row, "key_id", out->key_id);
+	if (!r)
+		r = row_id(row, "pending_key_id", out->pending_key_id);
+	json_decref(row);
+	return r;
+}
+
+static int event_row(struct db *db, const char *host, const char *detail)
+{
+	char at[24];
+	const char *const ins[] = { at, "release", host, "Passed", detail, NULL };
+
+	snprintf(at, sizeof(at), "%lld", (long long)time(NULL));
+	return store_db_run(db, "INSERT INTO events(at, kind, host, result, detail) VALUES (?,?,?,?,?)",
+			    ins) == 1 ? 0 : -EIO;
+}
+
+/* Mark roll (@vm_id, @version, @key) confirmed. */
+static int roll_confirmed(struct db *db, const char *vm_id, uint64_t version,
+			  const uint8_t key[16])
+{
+	char v[24], kid[33], now[24];
+	const char *const a[] = { now, vm_id, v, kid, NULL };
+
+	u64_text(version, v);
+	vms_hex_encode(key, 16, kid);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	return store_db_run(db, "UPDATE vm_key_rolls SET confirmed = 1, confirmed_at = ?\n"
+			    "WHERE vm_id = ? AND version = ? AND key_id = ?", a) == 1 ? 0 : -EIO;
+}
+
+struct release_arg {
+	const char *vm_id, *host, *detail;
+	uint64_t kp_version;
+	const uint8_t *kp_key_id, *next_key_id;
+	int roll;
+	uint64_t *new_version;
+};
+
+/* Write @vm_id's row as @now_v/@now_key with pending @pend/@pend_key. */
+static int vm_write(struct db *db, const struct release_arg *a, const struct vm_row *old,
+		    uint64_t now_v, const uint8_t now_key[16], uint64_t pend,
+		    const uint8_t *pend_key, int confirmed)
+{
+	char v[24], p[24], ov[24], op[24], kid[33], pkid[33] = "", now[24];
+	const char *const upd[] = { v, kid, p, pkid, a->host, now, now, a->vm_id, ov, op, NULL };
+	const char *const ins[] = { a->vm_id, v, kid, p, pkid, a->host, now, now, NULL };
+	int r;
+
+	u64_text(now_v, v);
+	u64_text(pend, p);
+	u64_text(old->version, ov);
+	u64_text(old->pending, op);
+	vms_hex_encode(now_key, 16, kid);
+	if (pend_key)
+		vms_hex_encode(pend_key, 16, pkid);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	if (!old->found)
+		r = store_db_run(db, "INSERT INTO vm_keys(vm_id, version, key_id, pending_version,\n"
+				 "  pending_key_id, host, released_at, updated_at, releases, confirmed_at)\n"
+				 "VALUES (?,?,?,?,?,?,?,?,1,0) ON CONFLICT DO NOTHING", ins);
+	else if (confirmed)
+		r = store_db_run(db, "UPDATE vm_keys SET version = ?, key_id = ?, pending_version = ?,\n"
+				 "  pending_key_id = ?, host = ?, released_at = ?, confirmed_at = ?,\n"
+				 "  releases = releases + 1, updated_at = released_at\n"
+				 "WHERE vm_id = ? AND version = ? AND pending_version = ?", upd);
+	else
+		r = store_db_run(db, "UPDATE vm_keys SET version = ?, key_id = ?, pending_version = ?,\n"
+				 "  pending_key_id = ?, host = ?, released_at = ?, updated_at = ?,\n"
+				 "  releases = releases + 1\n"
+				 "WHERE vm_id = ? AND version = ? AND pending_version = ?", upd);
+	if (r < 0)
+		return r;
+	return r == 1 ? 0 : -EAGAIN;	/* another writer got there first */
+}
+
+static int roll_insert(struct db *db, const char *vm_id, uint64_t version,
+		       const uint8_t key[16], const char *host)
+{
+	char v[24], kid[33], now[24];
+	const char *const ins[] = { vm_id, v, kid, host, now, NULL };
+
+	u64_text(version, v);
+	vms_hex_encode(key, 16, kid);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	return store_db_run(db, "INSERT INTO vm_key_rolls(vm_id, version, key_id, host, rolled_at,\n"
+			    "  confirmed, confirmed_at) VALUES (?,?,?,?,?,0,0)", ins) == 1 ? 0 : -EIO;
+}
+
+static int release_txn(struct db *db, const struct release_arg *a)
+{
+	struct vm_row old;
+	uint64_t base;
+	const uint8_t *base_key;
+	int r, promote = 0;
+
+	r = vm_read(db, a->vm_id, &old);
+	if (r)
+		return r;
+	if (!old.found) {
+		/* never rolled: the owner's KP, version 0, is the current one */
+		old.version = 0;
+		memcpy(old.key_id, a->kp_key_id, 16);
+	}
+	if (a->kp_version == old.version && !memcmp(a->kp_key_id, old.key_id, 16)) {
+		base = old.version;
+	} else if (old.pending && a->kp_version == old.pending &&
+		   !memcmp(a->kp_key_id, old.pending_key_id, 16)) {
+		/* the host holds the rolled KP: it re-sealed, so it is acknowledged */
+		base = old.pending;
+		promote = 1;
+	} else {
+		return -ESTALE;
+	}
+	base_key = promote ? old.pending_key_id : old.key_id;
+	if (promote) {
+		r = roll_confirmed(db, a->vm_id, base, base_key);
+		if (r)
+			return r;
+	}
+	if (a->roll) {
+		*a->new_version = base + 1;
+		r = roll_insert(db, a->vm_id, base + 1, a->next_key_id, a->host);
+		if (!r)
+			r = vm_write(db, a, &old, base, base_key, base + 1, a->next_key_id, promote);
+	} else if (old.found) {
+		r = vm_write(db, a, &old, base, base_key, promote ? 0 : old.pending,
+			     promote ? NULL : old.pending_key_id, promote);
+	}
+	if (r)
+		return r;
+	return event_row(db, a->host, a->detail);
+}
+
+int store_vm_release(struct store *st, const char *vm_id, uint64_t kp_version,
+		     const uint8_t kp_key_id[16], int roll, const uint8_t next_key_id[16],
+		     const char *host, const char *detail, uint64_t *new_version)
+{
+	struct release_arg a = { vm_id, host, detail, kp_version, kp_key_id, next_key_id,
+				 roll, new_version };
+	struct db *db;
+	int r;
+
+	*new_version = 0;
+	if (roll && !next_key_id)
+		return -EINVAL;
+	db = store_lock(st);
+	r = store_db_begin(db);
+	if (!r)
+		r = store_db_end(db, release_txn(db, &a));
+	store_unlock(st);
+	if (r)
+		*new_version = 0;
+	if (r && r != -ESTALE && r != -EAGAIN)
+		store_note_failure(st, r);
+	return r;
+}
+
+struct confirm_arg {
+	const char *vm_id, *host;
+	uint64_t version;
+	const uint8_t *key_id;
+};
+
+static int confirm_txn(struct db *db, const struct confirm_arg *a)
+{
+	char v[24], kid[33], now[24];
+	const char *const upd[] = { v, kid, now, now, a->vm_id, v, kid, NULL };
+	struct vm_row old;
+	int r;
+
+	r = vm_read(db, a->vm_id, &old);
+	if (r)
+		return r;
+	if (!old.found)
+		return -ENOENT;
+	if (a->version == old.version && !memcmp(a->key_id, old.key_id, 16))
+		return 1;	/* confirmed already (or promoted by a release) */
+	if (!old.pending || a->version != old.pending ||
+	    memcmp(a->key_id, old.pending_key_id, 16))
+		return -ESTALE;
+	if (strcmp(a->host, old.host))
+		return -EPERM;
+	u64_text(a->version, v);
+	vms_hex_encode(a->key_id, 16, kid);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	r = store_db_run(db, "UPDATE vm_keys SET version = ?, key_id = ?, pending_version = 0,\n"
+			 "  pending_key_id = '', confirmed_at = ?, updated_at = ?\n"
+			 "WHERE vm_id = ? AND pending_version = ? AND pending_key_id = ?", upd);
+	if (r < 0)
+		return r;
+	if (r != 1)
+		return -EAGAIN;
+	return roll_confirmed(db, a->vm_id, a->version, a->key_id);
+}
+
+int store_vm_confirm(struct store *st, const char *vm_id, uint64_t version,
+		     const uint8_t key_id[16], const char *host)
+{
+	struct confirm_arg a = { vm_id, host, version, key_id };
+	struct db *db;
+	int r, done;
+
+	/*
+	 * The quick connection (as durable as events): a confirmation lost
+	 * with the database machine costs nothing but time, since the rolled
+	 * KP shown at the next start confirms the roll all the same; the
+	 * roll itself (store_vm_release) is committed durably before the new
+	 * TK is served.
+	 */
+	db = store_lock_quick(st);
+	r = store_db_begin(db);
+	if (!r) {
+		done = confirm_txn(db, &a);
+		/* 1 (already confirmed) changes nothing: roll back, answer 1 */
+		r = store_db_end(db, done < 0 ? done : done == 1 ? -EALREADY : 0);
+		if (r == -EALREADY)
+			r = 1;
+	}
+	store_unlock_quick(st);
+	if (r < 0 && r != -ESTALE && r != -EPERM && r != -ENOENT && r != -EAGAIN)
+		store_note_failure(st, r);
+	return r;
+}
+
+json_t *store_vm_status(struct store *st, const char *vm_id, int *r)
+{
+	const char *const q[] = { vm_id, NULL };
+	json_t *row = NULL;
+	struct db *db;
+
+	db = store_lock(st);
+	*r = store_db_row(db, "SELECT vm_id, version, key_id, pending_version, pending_key_id,\n"
+			  "  host, released_at, confirmed_at, releases,\n"
+			  "  (SELECT COUNT(*) FROM vm_key_rolls r WHERE r.vm_id = k.vm_id) AS rolls,\n"
+			  "  (SELECT COUNT(*) FROM vm_key_rolls r WHERE r.vm_id = k.vm_id\n"
+			  "   AND r.confirmed = 1) AS confirmed_rolls\n"
+			  "FROM vm_keys k WHERE vm_id = ?", q, &row);
+	store_unlock(st);
+	return *r ? NULL : row;
+}
+
+int store_vm_get(struct store *st, const char *vm_id, struct store_vm_key *out)
+{
+	const char *const q[] = { vm_id, NULL };
+	json_t *row = NULL;
+	struct db *db;
+	const char *h;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	db = store_lock(st);
+	r = store_db_row(db, "SELECT version, key_id, pending_version, pending_key_id, host,\n"
+			 "  released_at, confirmed_at, releases FROM vm_keys WHERE vm_id = ?", q, &row);
+	store_unlock(st);
+	if (r)
+		return r;
+	out->version = row_u64(row, "version");
+	out->pending_version = row_u64(row, "pending_version");
+	out->released_at = (long long)row_u64(row, "released_at");
+	out->confirmed_at = (long long)row_u64(row, "confirmed_at");
+	out->releases = (long long)row_u64(row, "releases");
+	h = json_string_value(json_object_get(row, "host"));
+	snprintf(out->host, sizeof(out->host), "%s", h ? h : "");
+	r = row_id(row, "key_id", out->key_id);
+	if (!r)
+		r = row_id(row, "pending_key_id", out->pending_key_id);
+	json_decref(row);
+	return r;
+}
+
+int store_vm_violations(struct store *st, long *bad)
+{
+	return store_count(st, "SELECT COUNT(*) AS n FROM vm_keys k WHERE\n"
+			   "  k.version <> (SELECT COUNT(*) FROM vm_key_rolls r WHERE r.vm_id = k.vm_id\n"
+			   "                AND r.confirmed = 1 AND r.version >= 1 AND r.version <= k.version)\n"
+			   "  OR EXISTS (SELECT 1 FROM vm_key_rolls r WHERE r.vm_id = k.vm_id\n"
+			   "             AND r.confirmed = 1 AND r.version > k.version)", bad);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * store_vm.h - each VM's transport-key version as HGS holds it
+ * (store_vm.c; issue 20, Documentation/migration.md "The TK roll"):
+ * the acknowledged version and key id, and at most one rolled version
+ * waiting for the host's confirmation. Same on both backends; in a
+ * cluster, in the shared database.
+ *
+ * Included by kps.c (release and confirmation), admin.c (vm status) and
+ * the tests' invariant check.
+ */
+#ifndef HGSD_STORE_VM_H
+#define HGSD_STORE_VM_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct store;
+
+struct store_vm_key {
+	uint64_t version;		/* acknowledged: the one the VM's state is under */
+	uint8_t key_id[16];
+	uint64_t pending_version;	/* rolled, not yet confirmed; 0: none */
+	uint8_t pending_key_id[16];
+	char host[65];			/* the host of the last release */
+	long long released_at;		/* Unix seconds */
+	long long confirmed_at;
+	long long releases;
+};
+
+/* @vm_id (UUID text): 0, -ENOENT (never rolled: version 0, the owner's KP), -errno. */
+int store_vm_get(struct store *st, const char *vm_id, struct store_vm_key *out);
+
+/*
+ * A release for @vm_id of the KP at version @kp_version with key id
+ * @kp_key_id, to @host; with @roll, the next version @next_key_id is
+ * recorded as pending. One transaction with the release's event row
+ * (@detail): the version moves exactly when the release is recorded.
+ *   - @kp_version is the acknowledged version (key id equal): released;
+ *     a roll replaces any earlier pending one (never confirmed: the host
+ *     lost it before it re-sealed);
+ *   - @kp_version is the pending version (key id equal): the host
+ *     re-sealed under it and did not confirm; showing the rolled KP
+ *     confirms it now (it becomes the acknowledged version);
+ *   - anything else: -ESTALE (superseded).
+ * A VM HGS never rolled is at version 0 with the owner's key id; a
+ * release without @roll of version 0 writes nothing.
+ * In *@new_version the version the release makes pending (roll) or 0.
+ * -EAGAIN: another node changed the row meanwhile (the caller refuses).
+ */
+int store_vm_release(struct store *st, const char *vm_id, uint64_t kp_version,
+		     const uint8_t kp_key_id[16], int roll, const uint8_t next_key_id[16],
+		     const char *host, const char *detail, uint64_t *new_version);
+
+/*
+ * The host confirms it re-sealed the VM's state under the pending
+ * version @version (key id @key_id): it becomes the acknowledged one and
+ * the previous version is released no more. 0; 1 if it was confirmed
+ * already (nothing changed); -ESTALE not the pending or current version;
+ * -EPERM another host than the one the roll was released to; -ENOENT no
+ * such VM.
+ */
+int store_vm_confirm(struct store *st, const char *vm_id, uint64_t version,
+		     const uint8_t key_id[16], const char *host);
+
+/* HGS's view of one VM, as JSON (shieldctl vm status), or NULL (-ENOENT in *@r). */
+json_t *store_vm_status(struct store *st, const char *vm_id, int *r);
+
+/*
+ * For the cluster tests (no version incremented twice): the number of
+ * VMs whose acknowledged version is not exactly the count of confirmed
+ * rolls 1..version, each confirmed once. 0 or -errno.
+ */
+int store_vm_violations(struct store *st, long *bad);
+
+#endif /* HGSD_STORE_VM_H */

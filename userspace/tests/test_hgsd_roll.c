@@ -1,0 +1,648 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_hgsd_roll.c - the transport-key roll and its freshness, held by a
+ * real hgsd (issue 20; Documentation/migration.md "The TK roll"): a roll
+ * release carries the current and the next TK and answers the rolled KP;
+ * an older KP is refused (KeyProtectorSuperseded); state sealed under an
+ * older TK does not open under the current one; hgsd killed (SIGKILL) at
+ * each step of the roll leaves exactly one valid version; a backup
+ * restored never lowers a version; a captured release is useless after
+ * the roll; a roll HGS did not sign is refused. The rolled KP is still
+ * inspected and verified by `openssl cms`. HGSD_TEST_STORE=postgresql runs
+ * the same against PostgreSQL.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/vmshield.h>
+
+#include "hgsd_fixture.h"
+#include "keyrelease.h"
+#include "sealedstate.h"
+#include "vms_b64.h"
+#include "vms_cleanup_ssl.h"
+#include "vms_fileio.h"
+#include "vms_guardian.h"
+#include "vms_hex.h"
+#include "vms_hgs_attest.h"
+#include "vms_hgs_client.h"
+#include "vms_keyfile.h"
+#include "vms_kp.h"
+#include "vms_x509.h"
+
+#define VM1 "7a2b3c4d-1111-4222-8333-944455556601"
+#define VM2 "7a2b3c4d-1111-4222-8333-944455556602"
+#define VM3 "7a2b3c4d-1111-4222-8333-944455556603"
+#define VM4 "7a2b3c4d-1111-4222-8333-944455556604"
+#define VM5 "7a2b3c4d-1111-4222-8333-944455556605"
+#define T_CHALLENGE	"c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
+#define T_CHALLENGE_NS	5000000000LL
+
+static char dir[64];
+static struct t_hgsd hgsd = { .pid = -1 };
+static struct vms_hgs_client *cli, *adm;
+static struct vms_guardian hgs_g;	/* public: from /v1/metadata */
+static struct vms_guardian owner;	/* the tenant */
+
+struct host {
+	const char *name;
+	EVP_PKEY *key;
+	uint8_t esk[32], epk[32];
+	char *cert;		/* its health certificate (base64) */
+};
+
+static struct host host_a = { .name = "roll-a" }, host_b = { .name = "roll-b" };
+
+/* ---------- hgsd, hosts, KPs ---------- */
+
+static void start_hgsd(void)
+{
+	assert_int_equal(t_hgsd_start(&hgsd), 0);
+	cli = hgsd.cli;
+	adm = hgsd.adm;
+}
+
+static void stop_hgsd(int sig)
+{
+	t_hgsd_stop(&hgsd, sig);
+	cli = adm = NULL;
+}
+
+static void report_of(const uint8_t *pk, char *buf, size_t len)
+{
+	struct vms_isolation_report r = { 0 };
+
+	r.placement = VMSHIELD_PLACEMENT_KERNEL;
+	r.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	r.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	r.sig_enforced = 1;
+	r.module_sig_ok = 1;
+	memcpy(r.enclave_pk, pk, 32);
+	assert_true(vms_report_format(&r, buf, len) > 0);
+}
+
+/* Register and attest @h (host-key mode); its certificate in h->cert. */
+static void host_attest(struct host *h)
+{
+	char report[VMS_REPORT_MAX], pkhex[65], *pem = NULL, *sig64;
+	const char *nonce64;
+	uint8_t *nonce, *sig;
+	size_t len, siglen;
+	json_t *nr, *r;
+
+	h->key = vms_pkey_gen_p256();
+	assert_non_null(h->key);
+	assert_int_equal(vms_x25519_keygen(h->esk, h->epk), 0);
+	assert_int_equal(vms_pkey_to_pem(h->key, &pem), 0);
+	t_hgs_call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", h->name,
+							   "public_key", pem));
+	free(pem);
+	nr = t_hgs_call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
+	nonce64 = json_string_value(json_object_get(nr, "nonce"));
+	assert_int_equal(vms_b64_decode(nonce64, strlen(nonce64), 32, &nonce, &len), 0);
+	report_of(h->epk, report, sizeof(report));
+	assert_int_equal(vms_attest_sign(h->key, nonce, h->epk, report, strlen(report),
+					 &sig, &siglen), 0);
+	sig64 = vms_b64_encode(sig, siglen);
+	vms_hex_encode(h->epk, 32, pkhex);
+	r = t_hgs_call(cli, "/v1/attest",
+		       json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+				 "session", json_string_value(json_object_get(nr, "session")),
+				 "nonce", nonce64, "host", h->name, "enclave_pk", pkhex,
+				 "report", report, "signature", sig64), 200, "Passed");
+	h->cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
+	json_decref(r);
+	json_decref(nr);
+	free(nonce);
+	free(sig);
+	free(sig64);
+}
+
+/* A shielded KP of @vm for the owner and HGS's guardian; its TK in @tk. */
+static char *make_kp(const char *vm, uint8_t tk[32])
+{
+	uint8_t vm_id[16], key_id[16], *der;
+	size_t len;
+	char *b64;
+
+	assert_int_equal(vms_uuid_parse(vm, vm_id), 0);
+	t_random(key_id, 16);
+	t_random(tk, 32);
+	assert_int_equal(vms_kp_create(&owner, &hgs_g.enc_cert, 1, vm_id, key_id,
+				       VMS_KR_POLICY_SHIELDED, tk, &der, &len), 0);
+	b64 = vms_b64_encode(der, len);
+	free(der);
+	return b64;
+}
+
+static json_t *release_req(const struct host *h, const char *kp, const char *vm, int roll)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "health_certificate", h->cert,
+			 "key_protector", kp, "vm_id", vm, "enclave_challenge", T_CHALLENGE,
+			 "challenge_ns", (json_int_t)T_CHALLENGE_NS, "roll", roll);
+}
+
+/* What the host keeps of a release: the keys its enclave opened, the new KP. */
+struct rolled {
+	uint8_t tk[32], tk_next[32], key_id[16], next_key_id[16];
+	uint64_t version, next_version;
+	char *kp;		/* the rolled KP (base64) */
+	uint8_t *blob;		/* the release itself, as captured */
+	size_t blob_len;
+};
+
+static void rolled_free(struct rolled *r)
+{
+	free(r->kp);
+	free(r->blob);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A roll release of @kp for @vm to @h: opened as its enclave would. */
+static void roll_ok(const struct host *h, const char *kp, const char *vm, struct rolled *out)
+{
+	json_t *r = t_hgs_call(cli, "/v1/kps/release", release_req(h, kp, vm, 1), 200, "Passed");
+	const char *rel = json_string_value(json_object_get(r, "key_release"));
+	const char *kps = json_string_value(json_object_get(r, "kps_public_key"));
+	struct vms_kr_binding b;
+	uint8_t kps_pk[32], vm_id[16];
+
+	memset(out, 0, sizeof(*out));
+	assert_non_null(rel);
+	assert_int_equal(vms_hex_decode_exact(kps, kps_pk, 32), 0);
+	assert_int_equal(vms_uuid_parse(vm, vm_id), 0);
+	assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_ROLL_MAX_LEN, &out->blob,
+					&out->blob_len), 0);
+	assert_int_equal(vms_kr_open_roll(out->blob, out->blob_len, h->esk, h->epk, kps_pk,
+					  vm_id, &b, out->tk, out->tk_next), 0);
+	memcpy(out->key_id, b.key_id, 16);
+	memcpy(out->next_key_id, b.next_key_id, 16);
+	out->version = (uint64_t)json_integer_value(json_object_get(r, "tk_version"));
+	out->next_version = (uint64_t)json_integer_value(json_object_get(r, "next_tk_version"));
+	assert_int_equal(out->next_version, out->version + 1);
+	out->kp = strdup(json_string_value(json_object_get(r, "key_protector")));
+	{
+		char kid[33];
+
+		vms_hex_encode(b.next_key_id, 16, kid);
+		assert_string_equal(kid, json_string_value(json_object_get(r, "next_key_id")));
+	}
+	json_decref(r);
+}
+
+static void release_expect(const struct host *h, const char *kp, const char *vm, int roll,
+			   long http, const char *sub)
+{
+	json_t *r = t_hgs_call(cli, "/v1/kps/release", release_req(h, kp, vm, roll), http, sub);
+
+	assert_null(json_object_get(r, "key_release"));
+	assert_null(json_object_get(r, "key_protector"));
+	json_decref(r);
+}
+
+static json_t *confirm_req(const struct host *h, const char *vm, uint64_t v, const uint8_t kid[16])
+{
+	char hex[33];
+
+	vms_hex_encode(kid, 16, hex);
+	return json_pack("{s:s, s:s, s:I, s:s}", "health_certificate", h->cert, "vm_id", vm,
+			 "tk_version", (json_int_t)v, "key_id", hex);
+}
+
+/* Confirm @r's next version; @unchanged: it was confirmed already. */
+static void confirm_roll(const struct host *h, const char *vm, const struct rolled *r, int unchanged)
+{
+	json_t *a = t_hgs_call(cli, "/v1/kps/confirm",
+			       confirm_req(h, vm, r->next_version, r->next_key_id), 200, "Passed");
+
+	assert_int_equal(json_is_true(json_object_get(a, "unchanged")), unchanged);
+	json_decref(a);
+}
+
+/*
+ * HGS's view: @version acknowledged, @pending pending (0: none), and the
+ * invariant the cluster test asks for: as many confirmed rolls as the
+ * version (no version acknowledged twice, none skipped).
+ */
+static void vm_expect(const char *vm, uint64_t version, uint64_t pending)
+{
+	char path[96];
+	json_t *r, *o;
+
+	snprintf(path, sizeof(path), "/v1/admin/vms/status/%s", vm);
+	r = t_hgs_call(adm, path, NULL, 200, "Passed");
+	o = json_object_get(r, "vm");
+	assert_int_equal(json_integer_value(json_object_get(o, "version")), version);
+	assert_int_equal(json_integer_value(json_object_get(o, "pending_version")), pending);
+	assert_int_equal(json_integer_value(json_object_get(o, "confirmed_rolls")), version);
+	json_decref(r);
+}
+
+/* ---------- setup ---------- */
+
+static int group_setup(void **state)
+{
+	uint8_t digest[32];
+	char hex[65];
+	json_t *md;
+	const char *pem;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/vms-hgsd-roll.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	strcat(dir, "/hgs");
+	if (t_hgsd_init(&hgsd, dir, "threads = 2\nconnection_timeout_s = 2\n"))
+		return -1;
+	start_hgsd();
+	if (vms_guardian_new("tenant-owner", 30, &owner))
+		return -1;
+	md = t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed");
+	pem = json_string_value(json_object_get(json_array_get(json_object_get(md, "guardians"), 0),
+						"certificates"));
+	if (!pem || vms_guardian_from_pem(pem, strlen(pem), NULL, &hgs_g))
+		return -1;
+	json_decref(md);
+	t_random(digest, 32);
+	vms_hex_encode(digest, 32, hex);
+	t_hgs_call_ok(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex));
+	host_attest(&host_a);
+	host_attest(&host_b);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	stop_hgsd(SIGTERM);
+	vms_guardian_free(&owner);
+	vms_guardian_free(&hgs_g);
+	EVP_PKEY_free(host_a.key);
+	EVP_PKEY_free(host_b.key);
+	free(host_a.cert);
+	free(host_b.cert);
+	if (getenv("HGSD_KEEP"))
+		return 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 4), dir);
+	return system(cmd) ? -1 : 0;
+}
+
+/* ---------- tests ---------- */
+
+/*
+ * A start with the roll: the release carries the KP's TK and a new one,
+ * the answer the rolled KP (which holds the new TK for the owner too);
+ * the host confirms once; from then on the older KP is superseded, with
+ * and without a roll, and the rolled one is the VM's key.
+ */
+static void test_roll_release_and_confirm(void **state)
+{
+	uint8_t tk0[32], vm_id[16], tk[32];
+	struct rolled r1, r2;
+	struct vms_kp_info info;
+	uint8_t *der;
+	size_t len;
+	char *kp0 = make_kp(VM1, tk0);
+
+	(void)state;
+	roll_ok(&host_a, kp0, VM1, &r1);
+	assert_int_equal(r1.version, 0);
+	assert_memory_equal(r1.tk, tk0, 32);
+	assert_memory_not_equal(r1.tk_next, tk0, 32);
+	vm_expect(VM1, 0, 1);
+	/* the rolled KP: the owner's part unchanged, the new TK inside */
+	assert_int_equal(vms_b64_decode(r1.kp, strlen(r1.kp), VMS_KP_MAX_LEN, &der, &len), 0);
+	assert_int_equal(vms_kp_unwrap(der, len, &owner, &info, tk), 0);
+	assert_memory_equal(tk, r1.tk_next, 32);
+	assert_int_equal(info.tk_version, 1);
+	assert_memory_equal(info.key_id, r1.next_key_id, 16);
+	assert_int_equal(vms_uuid_parse(VM1, vm_id), 0);
+	assert_memory_equal(info.vm_id, vm_id, 16);
+	free(der);
+	/* until confirmed, the previous version stays releasable */
+	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&host_a, kp0, VM1, 0),
+			       200, "Passed"));
+	confirm_roll(&host_a, VM1, &r1, 0);
+	confirm_roll(&host_a, VM1, &r1, 1);	/* once: a second time changes nothing */
+	vm_expect(VM1, 1, 0);
+	release_expect(&host_a, kp0, VM1, 0, 403, "KeyProtectorSuperseded");
+	release_expect(&host_a, kp0, VM1, 1, 403, "KeyProtectorSuperseded");
+	/* the rolled KP is the VM's key now, and rolls on */
+	roll_ok(&host_a, r1.kp, VM1, &r2);
+	assert_int_equal(r2.version, 1);
+	assert_memory_equal(r2.tk, r1.tk_next, 32);
+	confirm_roll(&host_a, VM1, &r2, 0);
+	vm_expect(VM1, 2, 0);
+	release_expect(&host_a, r1.kp, VM1, 1, 403, "KeyProtectorSuperseded");
+	rolled_free(&r1);
+	rolled_free(&r2);
+	free(kp0);
+}
+
+/*
+ * State sealed under an older TK does not open with what the current KP
+ * releases, and a release captured before the roll opens nothing sealed
+ * after it: the VM's state is only ever under the acknowledged version.
+ */
+static void test_roll_old_state_and_captured_release_fail_closed(void **state)
+{
+	struct vms_seal_key k_old, k_new;
+	uint8_t tk0[32], vm_id[16], blob[256], out[64];
+	const uint8_t state_v0[] = "vTPM state sealed under version 0";
+	const uint8_t state_v1[] = "vTPM state sealed under version 1";
+	uint8_t blob1[256];
+	struct rolled r1, r2;
+	struct vms_ss_header hdr;
+	char *kp0 = make_kp(VM2, tk0);
+	size_t n0 = vms_ss_size(sizeof(state_v0)), n1 = vms_ss_size(sizeof(state_v1));
+
+	(void)state;
+	assert_int_equal(vms_uuid_parse(VM2, vm_id), 0);
+	roll_ok(&host_a, kp0, VM2, &r1);	/* captured: r1.blob */
+	/* the worker: state under v0 (before), re-sealed under v1, confirmed */
+	assert_int_equal(vms_seal_key_init(&k_old, r1.tk, vm_id, r1.key_id, 0, 0), 0);
+	assert_int_equal(vms_ss_seal(&k_old, 0, 1, state_v0, sizeof(state_v0), blob, n0), 0);
+	assert_int_equal(vms_seal_key_init(&k_new, r1.tk_next, vm_id, r1.next_key_id, 0, 0), 0);
+	assert_int_equal(vms_ss_seal(&k_new, 0, 2, state_v1, sizeof(state_v1), blob1, n1), 0);
+	confirm_roll(&host_a, VM2, &r1, 0);
+	vms_seal_key_wipe(&k_old);
+	vms_seal_key_wipe(&k_new);
+	/* next start: the current KP releases v1 and v2; the v0 file opens with neither */
+	roll_ok(&host_a, r1.kp, VM2, &r2);
+	assert_int_equal(vms_seal_key_init(&k_new, r2.tk, vm_id, r2.key_id, 0, 0), 0);
+	assert_int_equal(vms_ss_parse(blob, n0, &hdr), 0);
+	memset(out, PATTERN, sizeof(out));
+	assert_int_equal(vms_ss_unseal(&k_new, 0, blob, n0, out, sizeof(out), NULL),
+			 -EKEYREJECTED);
+	assert_true(t_all(out, sizeof(out), PATTERN));
+	/* the v1 file opens: the last acknowledged content */
+	assert_int_equal(vms_ss_unseal(&k_new, 0, blob1, n1, out, sizeof(out), NULL), 0);
+	assert_memory_equal(out, state_v1, sizeof(state_v1));
+	vms_seal_key_wipe(&k_new);
+	/* the v0 file, even with its header's key id, under the current TK: the tag fails */
+	assert_int_equal(vms_seal_key_init(&k_new, r2.tk, vm_id, r1.key_id, 0, 0), 0);
+	assert_int_equal(vms_ss_unseal(&k_new, 0, blob, n0, out, sizeof(out), NULL), -EBADMSG);
+	vms_seal_key_wipe(&k_new);
+	/* the captured release: another enclave cannot open it at all */
+	{
+		struct vms_kr_binding b;
+		uint8_t a[32], c[32], kps_pk[32];
+
+		memcpy(kps_pk, r1.blob + 116, 32);
+		assert_int_equal(vms_kr_open_roll(r1.blob, r1.blob_len, host_b.esk, host_b.epk,
+						  kps_pk, vm_id, &b, a, c), -ENOKEY);
+		/* and the keys it held open nothing sealed after the roll */
+		assert_int_equal(vms_seal_key_init(&k_old, r1.tk, vm_id, r1.key_id, 0, 0), 0);
+		assert_int_equal(vms_ss_unseal(&k_old, 0, blob1, n1, out, sizeof(out), NULL),
+				 -EKEYREJECTED);
+		vms_seal_key_wipe(&k_old);
+	}
+	/* and the KP of the captured release's time is refused */
+	confirm_roll(&host_a, VM2, &r2, 0);
+	release_expect(&host_a, kp0, VM2, 1, 403, "KeyProtectorSuperseded");
+	release_expect(&host_a, r1.kp, VM2, 1, 403, "KeyProtectorSuperseded");
+	rolled_free(&r1);
+	rolled_free(&r2);
+	free(kp0);
+}
+
+/*
+ * hgsd killed (SIGKILL) at each step of the roll; the host (its agent
+ * and worker) keeps only what it had acknowledged. Each time the VM's
+ * last acknowledged key is released next time, and afterwards exactly
+ * one version is valid.
+ */
+static void test_roll_crash_points(void **state)
+{
+	uint8_t tk0[32];
+	struct rolled lost, r1, r2;
+	char *kp0 = make_kp(VM3, tk0);
+
+	(void)state;
+	/* 1. before the release: nothing changed */
+	stop_hgsd(SIGKILL);
+	start_hgsd();
+	/* 2. after the release, before the re-seal: the host lost the answer */
+	roll_ok(&host_a, kp0, VM3, &lost);
+	stop_hgsd(SIGKILL);
+	start_hgsd();
+	vm_expect(VM3, 0, 1);
+	roll_ok(&host_a, kp0, VM3, &r1);	/* v0 still opens: nothing bricked */
+	assert_memory_equal(r1.tk, tk0, 32);
+	vm_expect(VM3, 0, 1);
+	/* the lost roll was replaced: never two pending versions */
+	release_expect(&host_a, lost.kp, VM3, 1, 403, "KeyProtectorSuperseded");
+	/* 3. after the re-seal, before the confirmation: the host holds r1.kp */
+	stop_hgsd(SIGKILL);
+	start_hgsd();
+	roll_ok(&host_a, r1.kp, VM3, &r2);	/* showing it confirms version 1 */
+	assert_memory_equal(r2.tk, r1.tk_next, 32);
+	vm_expect(VM3, 1, 2);
+	release_expect(&host_a, kp0, VM3, 1, 403, "KeyProtectorSuperseded");
+	/* a late confirmation of version 1 changes nothing */
+	confirm_roll(&host_a, VM3, &r1, 1);
+	/* 4. after the confirmation */
+	confirm_roll(&host_a, VM3, &r2, 0);
+	stop_hgsd(SIGKILL);
+	start_hgsd();
+	vm_expect(VM3, 2, 0);
+	release_expect(&host_a, r1.kp, VM3, 1, 403, "KeyProtectorSuperseded");
+	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&host_a, r2.kp, VM3, 0),
+			       200, "Passed"));
+	rolled_free(&lost);
+	rolled_free(&r1);
+	rolled_free(&r2);
+	free(kp0);
+}
+
+/* A backup taken at version 1, restored at version 2: still version 2. */
+static void test_roll_restore_keeps_newest(void **state)
+{
+	uint8_t tk0[32];
+	struct rolled r1, r2;
+	char *kp0 = make_kp(VM4, tk0);
+	json_t *backup;
+
+	(void)state;
+	roll_ok(&host_a, kp0, VM4, &r1);
+	confirm_roll(&host_a, VM4, &r1, 0);
+	backup = t_hgs_call(adm, "/v1/admin/backup", NULL, 200, "Passed");
+	roll_ok(&host_a, r1.kp, VM4, &r2);
+	confirm_roll(&host_a, VM4, &r2, 0);
+	vm_expect(VM4, 2, 0);
+	t_hgs_call_ok(adm, "/v1/admin/restore",
+		      json_pack("{s:O}", "backup", json_object_get(backup, "backup")));
+	json_decref(backup);
+	vm_expect(VM4, 2, 0);
+	release_expect(&host_a, r1.kp, VM4, 1, 403, "KeyProtectorSuperseded");
+	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&host_a, r2.kp, VM4, 0),
+			       200, "Passed"));
+	rolled_free(&r1);
+	rolled_free(&r2);
+	free(kp0);
+}
+
+/*
+ * Bad input changes nothing: a roll that is not a boolean; a roll KPS did
+ * not sign (anyone can envelope a TK to HGS's public guardian); a
+ * confirmation from another host, of a version never rolled, for an
+ * unknown VM, malformed. The VM stays where it was.
+ */
+static void test_roll_refusals(void **state)
+{
+	struct vms_guardian mallory = { 0 };
+	uint8_t tk0[32], tk_evil[32], kid[16], *der, *forged;
+	size_t len, flen;
+	struct rolled r1;
+	char *kp0 = make_kp(VM5, tk0), *forged64;
+	json_t *req;
+
+	(void)state;
+	req = release_req(&host_a, kp0, VM5, 1);
+	json_object_set_new(req, "roll", json_string("yes"));
+	json_decref(t_hgs_call(cli, "/v1/kps/release", req, 400, "InvalidRequest"));
+	roll_ok(&host_a, kp0, VM5, &r1);
+	/* a forged roll: the host's own TK at the next version, signed by mallory */
+	assert_int_equal(vms_guardian_new("mallory", 30, &mallory), 0);
+	assert_int_equal(vms_b64_decode(kp0, strlen(kp0), VMS_KP_MAX_LEN, &der, &len), 0);
+	t_random(tk_evil, 32);
+	assert_int_equal(vms_kp_roll(der, len, &mallory, r1.next_key_id, 1, tk_evil, &forged,
+				     &flen), 0);
+	forged64 = vms_b64_encode(forged, flen);
+	release_expect(&host_a, forged64, VM5, 1, 403, "KeyProtectorNotForThisHgs");
+	release_expect(&host_a, forged64, VM5, 0, 403, "KeyProtectorNotForThisHgs");
+	/* confirmations that do not fit */
+	json_decref(t_hgs_call(cli, "/v1/kps/confirm",
+			       confirm_req(&host_b, VM5, r1.next_version, r1.next_key_id),
+			       409, "TkRollNotPending"));
+	json_decref(t_hgs_call(cli, "/v1/kps/confirm",
+			       confirm_req(&host_a, VM5, r1.next_version + 1, r1.next_key_id),
+			       409, "TkRollNotPending"));
+	t_random(kid, 16);
+	json_decref(t_hgs_call(cli, "/v1/kps/confirm",
+			       confirm_req(&host_a, VM5, r1.next_version, kid), 409,
+			       "TkRollNotPending"));
+	json_decref(t_hgs_call(cli, "/v1/kps/confirm",
+			       confirm_req(&host_a, "7a2b3c4d-1111-4222-8333-9444555566ff", 1,
+					   r1.next_key_id), 409, "TkRollNotPending"));
+	req = confirm_req(&host_a, VM5, r1.next_version, r1.next_key_id);
+	json_object_set_new(req, "tk_version", json_integer(0));
+	json_decref(t_hgs_call(cli, "/v1/kps/confirm", req, 400, "InvalidRequest"));
+	req = confirm_req(&host_a, VM5, r1.next_version, r1.next_key_id);
+	json_object_set_new(req, "key_id", json_string("zz"));
+	json_decref(t_hgs_call(cli, "/v1/kps/confirm", req, 400, "InvalidRequest"));
+	vm_expect(VM5, 0, 1);
+	/* the real one still confirms */
+	confirm_roll(&host_a, VM5, &r1, 0);
+	vm_expect(VM5, 1, 0);
+	json_decref(t_hgs_call(adm, "/v1/admin/vms/status/not-a-uuid", NULL, 400,
+			       "InvalidRequest"));
+	json_decref(t_hgs_call(adm, "/v1/admin/vms/status/7a2b3c4d-1111-4222-8333-9444555566ff",
+			       NULL, 404, "NoSuchObject"));
+	vms_guardian_free(&mallory);
+	free(der);
+	free(forged);
+	free(forged64);
+	rolled_free(&r1);
+	free(kp0);
+}
+
+/* The rolled KP with standard tools: the owner's signature still verifies. */
+static void test_roll_openssl_cms(void **state)
+{
+	char path[128], cmd[512], line[512];
+	uint8_t tk0[32], *der;
+	size_t len;
+	struct rolled r1;
+	char *kp0 = make_kp("7a2b3c4d-1111-4222-8333-944455556606", tk0);
+	FILE *p;
+	int seen = 0;
+
+	(void)state;
+	roll_ok(&host_a, kp0, "7a2b3c4d-1111-4222-8333-944455556606", &r1);
+	snprintf(path, sizeof(path), "%.*s/rolled.kp", (int)(strlen(dir) - 4), dir);
+	assert_int_equal(vms_b64_decode(r1.kp, strlen(r1.kp), VMS_KP_MAX_LEN, &der, &len), 0);
+	assert_int_equal(vms_write_file_atomic(path, der, len, 0600, 0), 0);
+	free(der);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl cms -verify -noverify -binary -inform DER -in %s -out %s.env >/dev/null 2>&1",
+		 path, path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "openssl cms -cmsout -print -inform DER -in %s", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p))
+		seen |= strstr(line, "unsignedAttrs") != NULL;
+	assert_int_equal(pclose(p), 0);
+	assert_true(seen);
+	rolled_free(&r1);
+	free(kp0);
+}
+
+/* `shieldctl vm status`: its exit status, stdout and stderr in @out. */
+static int vm_status_cli(const char *vm, char *out, size_t len)
+{
+	const char *bin = getenv("SHIELDCTL_BIN");
+	char cmd[1024];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "%s vm --socket %s/admin.sock status %s 2>&1",
+		 bin ? bin : "../build/bin/shieldctl", dir, vm);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = 0;
+	return WEXITSTATUS(pclose(p));
+}
+
+/* HGS's view on the command line: the version, the pending roll, refusals. */
+static void test_roll_shieldctl_vm_status(void **state)
+{
+	const char *vm = "7a2b3c4d-1111-4222-8333-944455556607";
+	char out[2048];
+	uint8_t tk0[32];
+	struct rolled r1, r2;
+	char *kp0 = make_kp(vm, tk0);
+
+	(void)state;
+	roll_ok(&host_a, kp0, vm, &r1);
+	confirm_roll(&host_a, vm, &r1, 0);
+	assert_int_equal(vm_status_cli(vm, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "tk_version: 1 "));
+	assert_non_null(strstr(out, "pending: none"));
+	assert_non_null(strstr(out, "to roll-a"));
+	roll_ok(&host_a, r1.kp, vm, &r2);
+	assert_int_equal(vm_status_cli(vm, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "pending: version 2"));
+	rolled_free(&r1);
+	rolled_free(&r2);
+	free(kp0);
+	assert_int_equal(vm_status_cli("not-a-vm", out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "shieldctl vm status: 'not-a-vm' is not a VM id"));
+	assert_int_equal(vm_status_cli("7a2b3c4d-1111-4222-8333-9444555566ff", out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "NoSuchObject"));
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roll_release_and_confirm),
+		cmocka_unit_test(test_roll_old_state_and_captured_release_fail_closed),
+		cmocka_unit_test(test_roll_crash_points),
+		cmocka_unit_test(test_roll_restore_keeps_newest),
+		cmocka_unit_test(test_roll_refusals),
+		cmocka_unit_test(test_roll_openssl_cms),
+		cmocka_unit_test(test_roll_shieldctl_vm_status),
+	};
+
+	t_test_filter(argc, argv);
+	return cmocka_run_group_tests_name("hgsd_roll", tests, group_setup, group_teardown);
+}
