@@ -360,7 +360,9 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 		memcpy(b.vm_id, rq.vm_id, 16);
 		memcpy(b.key_id, rep.info.key_id, 16);
 		b.policy = rep.info.policy;
-		b.lifetime_s = rq.lifetime_s;
+		/* the lifetime of the KP's policy: the revocation bound */
+		b.lifetime_s = b.policy == VMS_KR_POLICY_SHIELDED ?
+			       rq.lifetime_shielded_s : rq.lifetime_s;
 		b.n_digests = (u16)rq.n_digests;
 		b.digests = rq.digests[0];
 		memcpy(b.challenge, rq.challenge, sizeof(b.challenge));

@@ -134,6 +134,13 @@ const char *const store_migrations_sqlite[] = {
 	"ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';\n",
+	/*
+	 * 9 -> 10 (issue 18): the release lifetime per KP policy, in seconds,
+	 * shared by every node (hgs-cluster.md section 3a): shielded VMs 1 h,
+	 * encryption-supported 8 h (the health certificate's).
+	 */
+	"INSERT INTO settings VALUES ('release_lifetime_shielded_s', '3600', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('release_lifetime_encryption_supported_s', '28800', strftime('%s','now'));\n",
 };
 
 /*
@@ -235,6 +242,9 @@ const char *const store_migrations_pg[] = {
 	"ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';\n",
+	/* 9 -> 10 */
+	"INSERT INTO settings VALUES ('release_lifetime_shielded_s', '3600', " PG_NOW ");\n"
+	"INSERT INTO settings VALUES ('release_lifetime_encryption_supported_s', '28800', " PG_NOW ");\n",
 };
 
 const int store_schema_latest = (int)ARRAY_SIZE(store_migrations_sqlite);

@@ -79,6 +79,16 @@ int vms_dev_key_unlink(key_serial_t key, key_serial_t ring)
 	return keyctl_unlink(key, ring) < 0 ? -errno : 0;
 }
 
+key_serial_t vms_dev_key_current(const char *desc)
+{
+	long k;
+
+	if (!desc || strncmp(desc, "vm:", 3))
+		return -EINVAL;
+	k = keyctl_search(KEY_SPEC_USER_KEYRING, "vmshield", desc, 0);
+	return k < 0 ? -errno : (key_serial_t)k;
+}
+
 void vms_dev_free(void *p, size_t len)
 {
 	if (p)
