@@ -162,6 +162,7 @@ int main(int argc, char **argv)
 	int c, r, rt = 0, fd, rc = 0;
 
 	prctl(PR_SET_DUMPABLE, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* --hold's lines as they happen */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':

@@ -85,7 +85,8 @@ key_serial_t vms_dev_key_current(const char *desc)
 
 	if (!desc || strncmp(desc, "vm:", 3))
 		return -EINVAL;
-	k = keyctl_search(KEY_SPEC_USER_KEYRING, "vmshield", desc, 0);
+	/* linked into our session keyring: the next renewal unlinks it elsewhere */
+	k = keyctl_search(KEY_SPEC_USER_KEYRING, "vmshield", desc, KEY_SPEC_SESSION_KEYRING);
 	return k < 0 ? -errno : (key_serial_t)k;
 }
 

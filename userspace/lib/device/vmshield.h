@@ -88,7 +88,10 @@ int vms_dev_key_unlink(key_serial_t key, key_serial_t ring);
  * where hgs-agent links each key it loads and each renewal (a newer one
  * replaces the older's link; Documentation/agent.md section 3c): its
  * serial, or -errno (-ENOKEY none, -EKEYEXPIRED / -EKEYREVOKED: the
- * newest is expired or revoked, no renewal came).
+ * newest is expired or revoked, no renewal came). The key is linked into
+ * the caller's session keyring, so it lives while the caller uses it
+ * (the agent's next renewal unlinks it from the agent's keyring and the
+ * user keyring).
  */
 key_serial_t vms_dev_key_current(const char *desc);
 
