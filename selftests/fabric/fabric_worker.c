@@ -125,6 +125,8 @@ static int hold(int fd, key_serial_t key, const char *vm, unsigned int seconds)
 				switches++;
 				continue;
 			}
+			if (next == -EKEYREVOKED)
+				r = next;	/* its renewal came, and was revoked */
 		}
 		if (r) {
 			printf("seal-failed errno=%d at=%.1f message=%s\n", -r, t,

@@ -1203,8 +1203,10 @@ int store_admin_cert_seen(struct store *st, const char *fpr, const char *subject
 	pthread_mutex_lock(&st->lock);
 	r = run(st->db, "INSERT INTO admin_certs(fpr, subject, state, first_seen, last_seen, updated_at)\n"
 		"VALUES (?,?,'seen',?,?,?) ON CONFLICT(fpr) DO UPDATE SET\n"
-		"  last_seen = excluded.last_seen, first_seen = COALESCE(first_seen, excluded.first_seen),\n"
-		"  subject = CASE WHEN subject = '' THEN excluded.subject ELSE subject END", ins);
+		"  last_seen = excluded.last_seen,\n"
+		"  first_seen = COALESCE(admin_certs.first_seen, excluded.first_seen),\n"
+		"  subject = CASE WHEN admin_certs.subject = '' THEN excluded.subject\n"
+		"  ELSE admin_certs.subject END", ins);	/* qualified: PostgreSQL needs it */
 	if (r >= 0)
 		r = query_text(st->db, "SELECT state FROM admin_certs WHERE fpr = ?", q, state, len);
 	if (r >= 0)

@@ -12,16 +12,19 @@
 #include "vmshield.h"
 
 /*
- * @err from the module: if the key expired and the agent renewed it, take
- * the renewal (1: try again); else 0.
+ * *@err from the module: if the key expired and the agent renewed it, take
+ * the renewal (1: try again); else 0, with *@err -EKEYREVOKED when the
+ * renewal came and was revoked since (the cause to report).
  */
-static int follow_renewal(struct dev_sealer *d, int err)
+static int follow_renewal(struct dev_sealer *d, int *err)
 {
 	key_serial_t next;
 
-	if (err != -EKEYEXPIRED || !d->desc[0])
+	if (*err != -EKEYEXPIRED || !d->desc[0])
 		return 0;
 	next = vms_dev_key_current(d->desc);
+	if (next == -EKEYREVOKED)
+		*err = next;
 	if (next <= 0 || next == d->key)
 		return 0;
 	fprintf(stderr, "worker: key %d expired; taking its renewal, key %d\n", d->key, next);
@@ -37,7 +40,7 @@ static int dev_seal(struct sealer *s, uint64_t generation, const uint8_t *pt,
 
 	do
 		r = vms_dev_seal(d->fd, d->key, generation, pt, len, blob, blob_len);
-	while (follow_renewal(d, r));
+	while (follow_renewal(d, &r));
 	return r;
 }
 
@@ -53,7 +56,7 @@ static int dev_unseal(struct sealer *s, const uint8_t *blob, size_t len,
 	do
 		r = vms_dev_unseal(d->fd, d->key, blob, len, &state, &state_len,
 				   generation);
-	while (follow_renewal(d, r));
+	while (follow_renewal(d, &r));
 	if (r)
 		return r;
 	out->p = state;		/* malloc'ed: the wiping type frees it */

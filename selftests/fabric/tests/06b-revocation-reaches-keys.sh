@@ -8,7 +8,8 @@
 #     the renewal when its key expires: no seal fails.
 #  b) The agent polls HGS every 2 s (revocation_poll_s). The HGS admin
 #     disables the host: the agent revokes every key it loaded; the
-#     holding worker's SEAL fails with EKEYREVOKED within the documented
+#     holding worker's SEAL fails with EKEYREVOKED (its key revoked, or,
+#     when it expired meanwhile, the renewal it would take) within the documented
 #     bound (revocation_poll_s + one /v1/host/status call + one seal
 #     interval; 5 s here under TCG, measured from HGS's answer to the
 #     admin and printed) and /proc/keys shows the key revoked.
