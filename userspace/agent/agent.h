@@ -214,6 +214,11 @@ struct loaded_key {
 	char policy[24];
 	uid_t uid;
 	time_t expires;
+	/* renewal (release.c): the KP it was released for, when to renew */
+	uint8_t *kp;		/* malloc'd, freed with the entry */
+	size_t kp_len;
+	time_t renew_at;
+	int superseded;		/* a newer key of this VM replaced it */
 };
 
 /* ---- requests (socket protocol) ---- */
@@ -246,6 +251,18 @@ void release_free(struct agent *a);
 json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 			 uid_t uid, gid_t gid);
 json_t *release_status(struct agent *a);
+/*
+ * Renewal before expiry: every key that is its VM's newest is released
+ * again (a fresh enclave challenge, the same KP, the same peer uid) at
+ * two thirds of its lifetime, and linked into the peer's user keyring so
+ * its worker finds it (Documentation/agent.md section 3c). A refusal is
+ * retried until the old key expires. The number renewed.
+ */
+int release_renew_due(struct agent *a);
+/* The renewal thread's body: release_renew_due() every second. */
+void *release_renew_thread(void *arg);
+/* Forget every loaded key (already revoked or expired), under keys_lock. */
+void release_forget_all_locked(struct agent *a);
 
 /* ---- revocation (revocation.c) ---- */
 /* Ask HGS whether this host is revoked; if so revoke every loaded key: 1. */

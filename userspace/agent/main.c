@@ -49,7 +49,7 @@ static void usage(FILE *f)
 
 static int run(struct agent *a)
 {
-	pthread_t srv, ren, rev;
+	pthread_t srv, ren, rev, rnk;
 	sigset_t set;
 	int r, sig, i;
 
@@ -98,6 +98,13 @@ static int run(struct agent *a)
 		pthread_join(ren, NULL);
 		return 1;
 	}
+	if (pthread_create(&rnk, NULL, release_renew_thread, a)) {
+		agent_request_stop(a);
+		pthread_join(srv, NULL);
+		pthread_join(ren, NULL);
+		pthread_join(rev, NULL);
+		return 1;
+	}
 	if (vms_sd_notify("READY=1\nSTATUS=serving") < 0)
 		log_warn("start", "step=\"telling systemd it is ready\" notify_socket=unusable");
 	for (;;) {
@@ -116,6 +123,7 @@ static int run(struct agent *a)
 	server_close(a);
 	pthread_join(ren, NULL);
 	pthread_join(rev, NULL);
+	pthread_join(rnk, NULL);
 	for (i = 0; i < STOP_WAIT_S * 10; i++) {
 		unsigned int n;
 

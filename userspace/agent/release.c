@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -57,8 +59,18 @@ int release_init(struct agent *a)
 	return 0;
 }
 
+void release_forget_all_locked(struct agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_keys; i++)
+		free(a->keys[i].kp);
+	a->n_keys = 0;
+}
+
 void release_free(struct agent *a)
 {
+	release_forget_all_locked(a);
 	free(a->keys);
 	a->keys = NULL;
 	a->n_keys = a->cap_keys = 0;
@@ -293,16 +305,28 @@ static int ask_kps(struct agent *a, const struct agent_request *rq,
 	return -EPROTO;
 }
 
-static void remember(struct agent *a, const struct loaded_key *k)
+/*
+ * Keep @k (its KP is ours from now on). Expired keys are forgotten; the
+ * earlier keys of the same VM stay listed until they expire, so that a
+ * revocation reaches them too, but are no longer renewed.
+ */
+static void remember(struct agent *a, struct loaded_key *k)
 {
 	time_t now = time(NULL);
 	size_t i, j;
 
 	pthread_mutex_lock(&a->keys_lock);
-	/* forget expired keys and the previous key of the same VM */
-	for (i = j = 0; i < a->n_keys; i++)
-		if (a->keys[i].expires > now && strcmp(a->keys[i].vm_id, k->vm_id))
-			a->keys[j++] = a->keys[i];
+	for (i = j = 0; i < a->n_keys; i++) {
+		struct loaded_key *o = &a->keys[i];
+
+		if (o->expires <= now) {
+			free(o->kp);
+			continue;
+		}
+		if (!strcmp(o->vm_id, k->vm_id))
+			o->superseded = 1;
+		a->keys[j++] = *o;
+	}
 	a->n_keys = j;
 	if (a->n_keys == a->cap_keys) {
 		size_t cap = a->cap_keys ? a->cap_keys * 2 : 64;
@@ -313,10 +337,45 @@ static void remember(struct agent *a, const struct loaded_key *k)
 			a->cap_keys = cap;
 		}
 	}
-	if (a->n_keys < a->cap_keys)
+	if (a->n_keys < a->cap_keys) {
 		a->keys[a->n_keys++] = *k;
+	} else {
+		free(k->kp);	/* not renewed then; revoked with the module's keys */
+		log_warn("renewal", "vm=%s msg=\"no memory to track the key: it will not be renewed\"",
+			 k->vm_id);
+	}
+	k->kp = NULL;
 	a->releases_ok++;
 	pthread_mutex_unlock(&a->keys_lock);
+}
+
+/*
+ * Link @key into @uid's user keyring, where its worker looks for the
+ * newest key of its VM after a renewal (a link replaces the one of the
+ * same description). Another uid's keyring is reached by a child that
+ * becomes that uid; 0 or -errno (the key works without it, but the
+ * worker will not find its renewals).
+ */
+static int link_for_peer(key_serial_t key, uid_t uid)
+{
+	pid_t pid;
+	int st;
+
+	if (uid == geteuid())
+		return keyctl_link(key, KEY_SPEC_USER_KEYRING) ? -errno : 0;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		/* one thread here: the raw system calls, nothing else */
+		if (syscall(SYS_setresuid, uid, uid, uid) ||
+		    keyctl_link(key, KEY_SPEC_USER_KEYRING))
+			_exit(errno & 0x7f);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -errno;
+	return WIFEXITED(st) ? -WEXITSTATUS(st) : -ECHILD;
 }
 
 /* Give @key to the peer; on failure revoke it (nothing half done). */
@@ -392,6 +451,17 @@ json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 	snprintf(lk.policy, sizeof(lk.policy), "%s", pol);
 	lk.uid = uid;
 	lk.expires = time(NULL) + (time_t)life;
+	/* renewed at two thirds: a third of the lifetime left for retries */
+	lk.renew_at = time(NULL) + (time_t)(life * 2 / 3);
+	lk.kp = malloc(rq->kp_len);
+	if (lk.kp) {
+		memcpy(lk.kp, rq->kp, rq->kp_len);
+		lk.kp_len = rq->kp_len;
+	}
+	r = link_for_peer(key, uid);
+	if (r)
+		log_warn("renewal", "vm=%s serial=%d uid=%u error=\"%s\" msg=\"the key is not in the peer's user keyring: its worker will not find the renewed keys\"",
+			 rq->vm_id, key, (unsigned int)uid, strerror(-r));
 	remember(a, &lk);
 	/*
 	 * where a release's time goes: the health certificate (attesting
@@ -439,14 +509,95 @@ json_t *release_status(struct agent *a)
 		if (k->expires <= now)
 			continue;
 		json_array_append_new(arr, json_pack(
-			"{s:i, s:s, s:s, s:s, s:I, s:I}", "serial", k->serial,
+			"{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:b}", "serial", k->serial,
 			"vm_id", k->vm_id, "key_id", k->key_id, "policy",
 			k->policy, "uid", (json_int_t)k->uid,
-			"expires", (json_int_t)k->expires));
+			"expires", (json_int_t)k->expires,
+			"renew_at", (json_int_t)(k->superseded ? 0 : k->renew_at),
+			"superseded", k->superseded));
 	}
 	o = json_pack("{s:o, s:I, s:I}", "loaded_keys", arr,
 		      "releases_ok", (json_int_t)a->releases_ok,
 		      "releases_failed", (json_int_t)a->releases_failed);
 	pthread_mutex_unlock(&a->keys_lock);
 	return o;
+}
+
+/*
+ * The next key due for renewal: its VM's newest, unexpired, past its
+ * renew_at. Its renewal time moves on first (a refusal is retried after
+ * a quarter of what is left, not at once). 1 with @rq and @uid filled.
+ */
+static int next_due(struct agent *a, struct agent_request *rq, uid_t *uid,
+		    key_serial_t *old, time_t *expires)
+{
+	time_t now = time(NULL);
+	size_t i;
+	int found = 0;
+
+	pthread_mutex_lock(&a->keys_lock);
+	for (i = 0; i < a->n_keys && !found; i++) {
+		struct loaded_key *k = &a->keys[i];
+
+		if (k->superseded || !k->kp || k->expires <= now || k->renew_at > now)
+			continue;
+		rq->kp = malloc(k->kp_len);
+		if (!rq->kp)
+			break;
+		memcpy(rq->kp, k->kp, k->kp_len);
+		rq->kp_len = k->kp_len;
+		rq->op = AGENT_OP_RELEASE;
+		snprintf(rq->vm_id, sizeof(rq->vm_id), "%s", k->vm_id);
+		*uid = k->uid;
+		*old = k->serial;
+		*expires = k->expires;
+		k->renew_at = now + ((k->expires - now) / 4 > 1 ? (k->expires - now) / 4 : 1);
+		found = 1;
+	}
+	pthread_mutex_unlock(&a->keys_lock);
+	return found;
+}
+
+int release_renew_due(struct agent *a)
+{
+	struct agent_request rq;
+	key_serial_t old;
+	time_t expires;
+	int n = 0;
+	uid_t uid;
+
+	memset(&rq, 0, sizeof(rq));
+	while (!agent_stopping(a) && next_due(a, &rq, &uid, &old, &expires)) {
+		json_t *ans = release_for_peer(a, &rq, uid, (gid_t)-1);
+		const char *st = json_string_value(json_object_get(ans, "status"));
+
+		if (st && !strcmp(st, "Passed")) {
+			log_info("renewed", "vm=%s old_serial=%d serial=%lld uid=%u lifetime_s=%lld",
+				 rq.vm_id, old,
+				 (long long)json_integer_value(json_object_get(ans, "key_serial")),
+				 (unsigned int)uid,
+				 (long long)json_integer_value(json_object_get(ans, "lifetime_s")));
+			n++;
+		} else {
+			const char *sub = json_string_value(json_object_get(ans, "substatus"));
+
+			log_warn("renewal_refused", "vm=%s serial=%d substatus=%s expires_in_s=%lld msg=\"the key was not renewed: it expires unless a retry succeeds\"",
+				 rq.vm_id, old,
+				 sub ? sub : "?",
+				 (long long)(expires - time(NULL)));
+		}
+		json_decref(ans);
+		agent_request_free(&rq);
+		memset(&rq, 0, sizeof(rq));
+	}
+	return n;
+}
+
+void *release_renew_thread(void *arg)
+{
+	struct agent *a = arg;
+
+	while (!agent_sleep(a, 1.0))
+		release_renew_due(a);
+	return NULL;
 }

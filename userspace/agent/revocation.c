@@ -62,7 +62,7 @@ static size_t revoke_all(struct agent *a)
 		else
 			n++;
 	}
-	a->n_keys = 0;
+	release_forget_all_locked(a);
 	pthread_mutex_unlock(&a->keys_lock);
 	return n;
 }

@@ -188,7 +188,15 @@ static int valid_setting(const char *name, const char *value, char *norm, size_t
 	char *end;
 	long long t;
 	uint32_t mask;
+	unsigned int life;
 
+	if (!strcmp(name, "release_lifetime_shielded_s") ||
+	    !strcmp(name, "release_lifetime_encryption_supported_s")) {
+		if (release_lifetime_parse(value, &life))
+			return -EINVAL;
+		snprintf(norm, len, "%u", life);
+		return 0;
+	}
 	if (!strcmp(name, "tpm_pcrs")) {
 		if (tpm_pcrs_parse(value, &mask))
 			return -EINVAL;
@@ -250,14 +258,15 @@ static void policy_set(struct hgsd *h, struct request *rq, struct answer *a)
 	r = valid_setting(name, value, norm, sizeof(norm));
 	if (r == -ENOENT) {
 		answer_fail(a, HGS_R_NO_SUCH_OBJECT,
-			    "policies: min_isolation_level, require_module_sig, revocation_cutoff, admin_cert_allow_list, platform_types, tpm_pcrs, tpm_check_module_digest, tpm_runtime_allowlist, tpm_require_ima_appraisal, tpm_require_secure_boot, tpm_report_at_load, tpm_allow_ima_violations");
+			    "policies: min_isolation_level, require_module_sig, revocation_cutoff, admin_cert_allow_list, platform_types, release_lifetime_shielded_s, release_lifetime_encryption_supported_s, tpm_pcrs, tpm_check_module_digest, tpm_runtime_allowlist, tpm_require_ima_appraisal, tpm_require_secure_boot, tpm_report_at_load, tpm_allow_ima_violations");
 		return;
 	}
 	if (r) {
 		answer_fail(a, HGS_R_INVALID_REQUEST,
 			    "min_isolation_level: kernel-open|kernel-locked|hypervisor; "
 			    "require_module_sig: 0|1; revocation_cutoff: now|unix seconds; "
-			    "admin_cert_allow_list: 0|1; platform_types: a list of emulated, sev-snp, nitro; tpm_pcrs: a list such as 0-7,10 that holds 0-7 and 10 (PCRs 0-15: 10 is checked by the IMA list, the others by the boot event log; 16-23 by nothing); tpm_*: 0|1");
+			    "admin_cert_allow_list: 0|1; platform_types: a list of emulated, sev-snp, nitro; "
+			    "release_lifetime_*_s: seconds, 10..604800; tpm_pcrs: a list such as 0-7,10 that holds 0-7 and 10 (PCRs 0-15: 10 is checked by the IMA list, the others by the boot event log; 16-23 by nothing); tpm_*: 0|1");
 		return;
 	}
 	finish(h, a, store_setting_set(h->st, name, norm, rq->who),
@@ -888,7 +897,7 @@ static json_t *policy_json(struct hgsd *h)
 		vms_hex_encode(p.digests[i], 32, hex);
 		json_array_append_new(d, json_string(hex));
 	}
-	return json_pack("{s:s, s:b, s:b, s:I, s:I, s:o, s:s, s:s, s:o}",
+	return json_pack("{s:s, s:b, s:b, s:I, s:I, s:o, s:s, s:s, s:{s:I, s:I}, s:o}",
 			 "min_isolation_level", vms_isolation_name(p.min_isolation_level),
 			 "require_module_sig", p.require_module_sig,
 			 "admin_cert_allow_list", p.admin_cert_allow_list,
@@ -897,6 +906,9 @@ static json_t *policy_json(struct hgsd *h)
 			 "enabled_worker_digests", d,
 			 "shielded_requires", "kernel-locked",
 			 "platform_types", types,
+			 "release_lifetime_s",
+			 "shielded", (json_int_t)p.lifetime_shielded_s,
+			 "encryption_supported", (json_int_t)p.lifetime_encryption_supported_s,
 			 "tpm", tpm_policy_json(h));
 }
 

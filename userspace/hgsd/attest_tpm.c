@@ -526,15 +526,20 @@ static enum vms_hgs_reason spend_challenge(struct hgsd *h, struct tpm_attempt *a
 					   char *detail, size_t dlen)
 {
 	const char *why;
-	enum vms_hgs_reason r = nonce_check(h->nonces, NONCE_MODE_TPM, at->t.host,
-					    at->t.session, at->t.nonce, &why);
+	int r = nonce_check(h->nonces, NONCE_MODE_TPM, at->t.host, at->t.session, at->t.nonce,
+			    &why);
 
 	if (r != HGS_PASSED) {
 		snprintf(detail, dlen, "%s", why ? why : "");
 		return r;
 	}
 	/* a challenge already taken by an earlier answer, or forgotten */
-	if (tpm_sessions_take(h->tpm_sessions, at->t.session, &at->c)) {
+	r = tpm_sessions_take(h->tpm_sessions, at->t.session, &at->c);
+	if (r == -EALREADY) {	/* answered at this node or another: a replay */
+		snprintf(detail, dlen, "this challenge was answered already");
+		return HGS_R_NONCE_REPLAYED;
+	}
+	if (r) {
 		snprintf(detail, dlen, "no challenge for this session: answered already, or replaced by newer challenges for this host");
 		return HGS_R_NONCE_SESSION_MISMATCH;
 	}

@@ -422,7 +422,9 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 		b.policy = rep.info.policy;
 		/* release flag bit 1: the enclave refuses SEAL/UNSEAL for it */
 		b.flags |= rep.info.vtpm ? VMS_KR_F_VTPM_IN_ENCLAVE : 0;
-		b.lifetime_s = rq.lifetime_s;
+		/* the lifetime of the KP's policy: the revocation bound */
+		b.lifetime_s = b.policy == VMS_KR_POLICY_SHIELDED ?
+			       rq.lifetime_shielded_s : rq.lifetime_s;
 		b.n_digests = (u16)rq.n_digests;
 		b.digests = rq.digests[0];
 		memcpy(b.challenge, rq.challenge, sizeof(b.challenge));

@@ -30,7 +30,7 @@ struct keyproc_release_req {
 	uint32_t attest_mode;		/* the certificate's: VMS_KP_ATTEST_* */
 	uint32_t placement;		/* the certificate's: VMSHIELD_PLACEMENT_* */
 	uint32_t platform;		/* the certificate's: enum vms_platform_type */
-	uint32_t lifetime_s;
+	uint32_t lifetime_s;		/* encryption-supported KPs */
 	uint32_t n_digests;
 	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
 	/* release format v2: the enclave's challenge and its issue time */
@@ -38,6 +38,7 @@ struct keyproc_release_req {
 	uint64_t challenge_ns;
 	/* the TK roll (issue 20): release the current TK and a new one */
 	uint32_t roll;
+	uint32_t lifetime_shielded_s;	/* shielded KPs (issue 18: shorter) */
 	uint32_t reserved;
 };
 

@@ -286,6 +286,21 @@ static int req_roll(struct request *rq, struct answer *a, uint32_t *roll)
 	return 0;
 }
 
+/*
+ * A release's lifetime: its KP policy's (HGS policy, shared by the
+ * cluster), at most this node's release_lifetime_s and what is left of
+ * the health certificate.
+ */
+static uint32_t release_lifetime(const struct hgsd *h, const struct policy *pol,
+				 unsigned int kp_policy, long cert_remaining)
+{
+	long life = (long)policy_release_lifetime(pol, kp_policy);
+
+	if (life > (long)h->cfg.release_lifetime_s)
+		life = (long)h->cfg.release_lifetime_s;
+	return (uint32_t)(life > cert_remaining ? cert_remaining : life);
+}
+
 static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 				   struct answer *a, struct release_out *out)
 {
@@ -328,15 +343,15 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 	krq.platform = out->cert.platform;
 	krq.attest_mode = !strcmp(out->cert.mode, "tpm") ? VMS_KP_ATTEST_TPM :
 			  VMS_KP_ATTEST_HOST_KEY;
-	krq.lifetime_s = h->cfg.release_lifetime_s;
-	if ((long)krq.lifetime_s > remaining)
-		krq.lifetime_s = (uint32_t)remaining;
+	krq.lifetime_s = release_lifetime(h, &pol, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, remaining);
+	krq.lifetime_shielded_s = release_lifetime(h, &pol, VMS_KR_POLICY_SHIELDED, remaining);
 	krq.n_digests = pol.n_digests;
 	memcpy(krq.digests, pol.digests, sizeof(krq.digests));
 	r = keyproc_release_roll(&krq, kp, kplen, &out->rep, &out->rolled, &out->rolled_len);
 	if (r == HGS_R_KP_NOT_FOR_THIS_HGS)
 		r = not_for_us_reason(h, kp, kplen);
-	out->lifetime = krq.lifetime_s;
+	out->lifetime = out->rep.info.policy == VMS_KR_POLICY_SHIELDED ?
+			krq.lifetime_shielded_s : krq.lifetime_s;
 	out->worker_version = pol.worker_policy_version;
 	out->n_digests = pol.n_digests;
 	return r;

@@ -118,6 +118,39 @@ static int load_worker_digests(struct store *st, struct policy *p)
 	return 0;
 }
 
+/* A release lifetime setting: whole seconds in the range policy/set accepts. */
+static int load_lifetime(struct store *st, const char *name, unsigned int *out)
+{
+	char v[64];
+
+	if (setting(st, name, v, sizeof(v)))
+		return -EIO;
+	if (release_lifetime_parse(v, out))
+		return log_errno(-EIO, "state", "step=\"reading the setting\" setting=%s msg=\"not a lifetime in seconds (%u..%u)\"",
+				 name, RELEASE_LIFETIME_MIN_S, VMS_KR_MAX_LIFETIME);
+	return 0;
+}
+
+unsigned int policy_release_lifetime(const struct policy *p, unsigned int kp_policy)
+{
+	return kp_policy == VMS_KR_POLICY_SHIELDED ? p->lifetime_shielded_s :
+	       p->lifetime_encryption_supported_s;
+}
+
+int release_lifetime_parse(const char *s, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 7)
+		return -EINVAL;
+	v = strtoul(s, &end, 10);
+	if (v < RELEASE_LIFETIME_MIN_S || v > VMS_KR_MAX_LIFETIME)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
 static int load_policy(struct store *st, struct policy *p)
 {
 	char v[64];
@@ -146,6 +179,10 @@ static int load_policy(struct store *st, struct policy *p)
 		return -EIO;
 	if (platform_types_parse(v, &p->platform_types))
 		return log_errno(-EIO, "state", "step=\"reading the setting\" setting=platform_types msg=\"not a list of platform types\"");
+	if (load_lifetime(st, "release_lifetime_shielded_s", &p->lifetime_shielded_s) ||
+	    load_lifetime(st, "release_lifetime_encryption_supported_s",
+			  &p->lifetime_encryption_supported_s))
+		return -EIO;
 	return load_worker_digests(st, p);
 }
 

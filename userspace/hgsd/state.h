@@ -46,6 +46,8 @@ struct policy {
 	unsigned int worker_policy_version;
 	int admin_cert_allow_list;		/* only allowed admin certificates */
 	unsigned int platform_types;		/* 1 << platform type a hypervisor claim may rest on */
+	unsigned int lifetime_shielded_s;	/* a release's lifetime, per KP policy */
+	unsigned int lifetime_encryption_supported_s;
 	unsigned int n_digests;
 	uint8_t digests[VMS_KR_MAX_DIGESTS][32];
 };
@@ -85,5 +87,17 @@ void state_tpm_put(struct tpm_state *t);
 /* "0-7,10" <-> mask; -EINVAL unless 0-7 and 10 are in and all are < 24. */
 int tpm_pcrs_parse(const char *s, uint32_t *mask);
 void tpm_pcrs_format(uint32_t mask, char *buf, size_t len);
+
+/*
+ * The release lifetime per KP policy (issue 18): settings
+ * release_lifetime_shielded_s and release_lifetime_encryption_supported_s,
+ * shared by the cluster. A release lives for the smaller of its policy's
+ * lifetime, the node's release_lifetime_s and what is left of the health
+ * certificate (kps.c). Below 10 s a renewal could not keep up.
+ */
+#define RELEASE_LIFETIME_MIN_S	10
+unsigned int policy_release_lifetime(const struct policy *p, unsigned int kp_policy);
+/* Digits only, RELEASE_LIFETIME_MIN_S..VMS_KR_MAX_LIFETIME: 0 or -EINVAL. */
+int release_lifetime_parse(const char *s, unsigned int *out);
 
 #endif /* HGSD_STATE_H */

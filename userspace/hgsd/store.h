@@ -231,7 +231,11 @@ struct store_challenge {
  */
 int store_challenge_put(struct store *st, const struct store_challenge *c,
 			unsigned int per_host, unsigned int max);
-/* Take (delete) @session's challenge: 0, -ENOENT if unknown or expired. */
+/*
+ * Take (delete) @session's challenge: 0, -ENOENT if unknown or expired,
+ * -EALREADY when it is gone because its nonce was spent (answered at
+ * some node: a replay).
+ */
 int store_challenge_take(struct store *st, const uint8_t session[16],
 			 struct store_challenge *out);
 /*

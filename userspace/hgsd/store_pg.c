@@ -38,7 +38,9 @@
 #define OID_INT2	21
 #define OID_INT4	23
 
-#define MAX_ARGS	16
+/* a bulk insert's (store.c: 256 rows of 4) in one statement of at most MAX_SQL */
+#define MAX_ARGS	1024
+#define MAX_SQL		16384
 
 struct pg_db {
 	struct db base;
@@ -209,7 +211,7 @@ static int pg_query(struct db *db, const char *sql, const char *const *args,
 		    json_t **rows, long *changes)
 {
 	struct pg_db *d = (struct pg_db *)db;
-	char text[4096];
+	char text[MAX_SQL];
 	PGresult *res;
 	json_t *arr = NULL;
 	int i, n = 0, r;

@@ -135,9 +135,16 @@ const char *const store_migrations_sqlite[] = {
 	"ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';\n",
 	/*
-	 * The TK roll (issue 20, store_vm.c): each VM's acknowledged TK
+	 * 9 -> 10 (issue 18): the release lifetime per KP policy, in seconds,
+	 * shared by every node (hgs-cluster.md section 3a): shielded VMs 1 h,
+	 * encryption-supported 8 h (the health certificate's).
+	 */
+	"INSERT INTO settings VALUES ('release_lifetime_shielded_s', '3600', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('release_lifetime_encryption_supported_s', '28800', strftime('%s','now'));\n",
+	/*
+	 * 10 -> 11, the TK roll (issue 20, store_vm.c): each VM's acknowledged TK
 	 * version and its one pending roll; every roll, at most one
-	 * confirmed per version. Appended as one block (the lead numbers it).
+	 * confirmed per version.
 	 */
 	"CREATE TABLE vm_keys (\n"
 	"  vm_id TEXT PRIMARY KEY, version BIGINT NOT NULL, key_id TEXT NOT NULL,\n"
@@ -251,7 +258,10 @@ const char *const store_migrations_pg[] = {
 	"ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';\n",
-	/* the TK roll (issue 20): as in SQLite */
+	/* 9 -> 10 */
+	"INSERT INTO settings VALUES ('release_lifetime_shielded_s', '3600', " PG_NOW ");\n"
+	"INSERT INTO settings VALUES ('release_lifetime_encryption_supported_s', '28800', " PG_NOW ");\n",
+	/* 10 -> 11, the TK roll (issue 20): as in SQLite */
 	"CREATE TABLE vm_keys (\n"
 	"  vm_id TEXT PRIMARY KEY, version BIGINT NOT NULL, key_id TEXT NOT NULL,\n"
 	"  pending_version BIGINT NOT NULL DEFAULT 0, pending_key_id TEXT NOT NULL DEFAULT '',\n"

@@ -195,9 +195,17 @@ int store_challenge_take(struct store *st, const uint8_t session[16],
 	/* one statement: of two nodes taking it at once, one gets it */
 	r = store_db_row(db, "DELETE FROM tpm_challenges WHERE session = ?\n"
 			 "RETURNING host, ek_fpr, ak, secret, pcr_mask, expires", q, &row);
+	/* gone: a replay if its nonce was spent (the answer at another node) */
+	if (r == -ENOENT && store_db_row(db, "SELECT session FROM spent_nonces WHERE session = ?",
+					 q, &row) == 0) {
+		json_decref(row);
+		row = NULL;
+		r = -EALREADY;
+	}
 	store_unlock_quick(st);
 	if (r) {
-		store_note_failure(st, r);
+		if (r != -ENOENT && r != -EALREADY)
+			store_note_failure(st, r);
 		return r;
 	}
 	memcpy(out->session, session, 16);

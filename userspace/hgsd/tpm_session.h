@@ -37,7 +37,10 @@ void tpm_sessions_share(struct tpm_sessions *t, struct store *st);
  * with TPM_CHALLENGES_PER_HOST loses its oldest.
  */
 int tpm_sessions_put(struct tpm_sessions *t, const struct tpm_challenge *c);
-/* Take (and forget) the challenge of @session; -ENOENT if unknown or expired. */
+/*
+ * Take (and forget) the challenge of @session; -ENOENT if unknown or
+ * expired, -EALREADY if answered already (its nonce spent, on any node).
+ */
 int tpm_sessions_take(struct tpm_sessions *t, const uint8_t session[16],
 		      struct tpm_challenge *out);
 

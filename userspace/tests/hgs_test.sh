@@ -4,6 +4,8 @@
 # and run on 127.0.0.1 (a free port), `shieldctl hgs` admin commands,
 # `shieldctl guardian` and `shieldctl kp`, and what `openssl cms` / `openssl
 # x509` make of our files. Prints TAP; exits 1 if any test failed.
+# HGSD_TEST_STORE=postgresql: every hgsd on a private PostgreSQL (a
+# database each; tests/pg_serve.c, VMS_PG_SERVE), the same tests.
 set -u
 S=${1:?usage: hgs_test.sh shieldctl hgsd}
 H=${2:?usage: hgs_test.sh shieldctl hgsd}
@@ -13,14 +15,50 @@ H=$(abspath "$H")
 HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/vms-hgs.XXXXXX")
 PID=
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$T"; }
+PGPID=
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	[ -n "$PGPID" ] && exec 7>&- && wait "$PGPID" 2>/dev/null
+	rm -rf "$T"
+}
 trap cleanup EXIT
 cd "$T" || exit 1
 
 . "$HERE/tap.sh"
 
+# ---- the store: SQLite (hgsd's default) or PostgreSQL ----
+if [ "${HGSD_TEST_STORE:-sqlite}" = postgresql ]; then
+	mkfifo "$T/pg.in" "$T/pg.out" || exit 1
+	"${VMS_PG_SERVE:-$(dirname "$H")/../tests/pg_serve}" <"$T/pg.in" >"$T/pg.out" &
+	PGPID=$!
+	exec 7>"$T/pg.in" 8<"$T/pg.out"
+	PSQL=$(command -v psql || echo /usr/lib/postgresql/15/bin/psql)
+elif [ "${HGSD_TEST_STORE:-sqlite}" != sqlite ]; then
+	echo "Bail out! HGSD_TEST_STORE=$HGSD_TEST_STORE: sqlite or postgresql"; exit 1
+fi
+# init_hgsd DIR [ARGS...]: hgsd --init on this run's store (a new database)
+init_hgsd() {
+	ih_dir=$1; shift
+	if [ -z "$PGPID" ]; then "$H" --init "$ih_dir" "$@"; return; fi
+	echo "$(basename "$ih_dir")" >&7
+	read -r ih_store <&8
+	[ "$ih_store" != error ] || { echo "# no PostgreSQL database for $ih_dir" >&2; return 1; }
+	"$H" --init "$ih_dir" --store "$ih_store" "$@"
+}
+# db_sql DIR SQL: run SQL on DIR's store, rows as sqlite3 prints them
+db_sql() {
+	if [ -z "$PGPID" ]; then sqlite3 -cmd ".timeout 5000" "$1/hgsd.db" "$2"; return; fi
+	"$PSQL" "$(sed -n 's/^store = postgresql://p' "$1/hgsd.conf")" -X -q -A -t \
+		-v ON_ERROR_STOP=1 -c "$2"
+}
+# set_schema DIR N: the store's schema version, as an older hgsd left it
+set_schema() {
+	if [ -z "$PGPID" ]; then db_sql "$1" "PRAGMA user_version = $2"; return; fi
+	db_sql "$1" "UPDATE hgsd_schema SET version = $2"
+}
+
 # ---- hgsd ----
-check "hgsd --init" "$H" --init "$T/hgs" --port 0
+check "hgsd --init" init_hgsd "$T/hgs" --port 0
 check "hgsd --init --tls-name adds names to the HTTPS certificate" sh -c \
 	"'$H' --init '$T/hsan' --tls-name 10.0.2.2 --tls-name hgs.example.org >/dev/null 2>&1 &&
 	 openssl x509 -in '$T/hsan/tls.pem' -noout -ext subjectAltName | grep -q 'DNS:localhost, IP Address:127.0.0.1, IP Address:10.0.2.2, DNS:hgs.example.org'"
@@ -41,7 +79,9 @@ export HGSD_ADMIN_SOCKET="$T/hgs/admin.sock"
 # Issue 17 item 8: every file of the state directory has the mode the
 # admin guide (section 2) gives it.
 modes() {
-	for f in hgsd.conf:600 hgsd.db:600 hgsd.db.reserve:600 keys:700 keys/master.key:600 \
+	md_db="hgsd.db:600 hgsd.db.reserve:600"
+	[ -z "$PGPID" ] || md_db=	# the store is not a file
+	for f in hgsd.conf:600 $md_db keys:700 keys/master.key:600 \
 		keys/signer.key:600 keys/tls.key:600 keys/guardian-hgs-guardian-1.pem:600 \
 		signer.pem:644 tls.pem:644 hgsd.port:644 admin.sock:600; do
 		m=$(stat -c %a "$T/hgs/${f%:*}") || return 1
@@ -49,7 +89,7 @@ modes() {
 	done
 }
 check "the state directory's file modes are as documented" modes
-check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 9'"
+check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 11'"
 check "log lines are key=value" grep -q "^hgsd ts=.* level=info event=listening address=127.0.0.1" "$T/hgsd.log"
 check "the signer certificate is a CA openssl reads" sh -c \
 	"openssl x509 -in '$T/hgs/signer.pem' -noout -text | grep -q 'CA:TRUE'"
@@ -292,7 +332,7 @@ else
 	n=$((n + 1)); echo "ok $n # SKIP seccomp kill (needs gdb and root)"
 fi
 # ---- configuration and store checks ----
-"$H" --init "$T/h2" --port 0 >/dev/null 2>&1
+init_hgsd "$T/h2" --port 0 >/dev/null 2>&1
 cp "$T/h2/hgsd.conf" "$T/h2/good.conf"
 echo "nonce_ttl = 5" >> "$T/h2/hgsd.conf"
 fails "an unknown config key stops hgsd with file:line" "hgsd.conf:[0-9]*: unknown key 'nonce_ttl' (Documentation/hgs-admin-guide.md lists every key)" "$H" -c "$T/h2/hgsd.conf"
@@ -349,18 +389,16 @@ cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 chmod 644 "$T/h2/keys/master.key"
 fails "a readable master key stops hgsd" "must not be readable" "$H" -c "$T/h2/hgsd.conf"
 chmod 600 "$T/h2/keys/master.key"
-if command -v python3 >/dev/null; then
-	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()" "$T/h2/hgsd.db"
-	fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
-	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=9'); c.commit()" "$T/h2/hgsd.db"
-fi
+set_schema "$T/h2" 99
+fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
+set_schema "$T/h2" 11
 # A schema-1 store (as the previous hgsd left it: two workers, one
 # disabled, worker_policy_version 3; made here by undoing schemas 3 and 2
 # on a new store) is migrated to 2 and 3 at start: the
 # history starts from the set in force.
-"$H" --init "$T/h3" --port 0 >/dev/null 2>&1
+init_hgsd "$T/h3" --port 0 >/dev/null 2>&1
 D1=$(printf 'a%.0s' $(seq 64)); D2=$(printf 'b%.0s' $(seq 64))
-sqlite3 "$T/h3/hgsd.db" "DROP TABLE admin_certs; DROP TABLE worker_history;
+db_sql "$T/h3" "DROP TABLE admin_certs; DROP TABLE worker_history;
 	DROP TABLE baselines; DROP TABLE tpm_digests; DROP TABLE tpm_clock; DROP TABLE ima_keys;
 	ALTER TABLE hosts DROP COLUMN ek_public; ALTER TABLE hosts DROP COLUMN ek_fpr;
 	ALTER TABLE hosts DROP COLUMN hardware_class;
@@ -371,9 +409,11 @@ sqlite3 "$T/h3/hgsd.db" "DROP TABLE admin_certs; DROP TABLE worker_history;
 	DELETE FROM settings WHERE name = 'change_seq';
 	ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN prev_hash;
 	ALTER TABLE audit DROP COLUMN hash;
+	DELETE FROM settings WHERE name LIKE 'release_lifetime_%';
+	DROP TABLE vm_key_rolls; DROP TABLE vm_keys;
 	UPDATE settings SET value = '3' WHERE name = 'worker_policy_version';
-	INSERT INTO workers(digest, description, enabled, added_at, updated_at) VALUES ('$D1', '', 1, 1, 1), ('$D2', '', 0, 1, 1);
-	PRAGMA user_version = 1;"
+	INSERT INTO workers(digest, description, enabled, added_at, updated_at) VALUES ('$D1', '', 1, 1, 1), ('$D2', '', 0, 1, 1);"
+set_schema "$T/h3" 1
 : > "$T/hgsd6.log"
 "$H" -c "$T/h3/hgsd.conf" 2>"$T/hgsd6.log" &
 PID=$!
@@ -396,10 +436,19 @@ check "... and on to schema 8 (what cluster nodes share) and 9 (roles, the audit
 	"grep -q 'event=store migrated_to=8' '$T/hgsd6.log' &&
 	 grep -q 'event=store migrated_to=9' '$T/hgsd6.log' &&
 	 $S hgs --socket '$T/h3/admin.sock' audit verify | grep -q 'audit chain: '"
+check "... and on to schema 10 (release lifetimes per KP policy: 1 h shielded, 8 h otherwise)" sh -c \
+	"grep -q 'event=store migrated_to=10' '$T/hgsd6.log' &&
+	 $S hgs --socket '$T/h3/admin.sock' --json policy show |
+	 tr -d ' \n' | grep -q '\"release_lifetime_s\":{[^}]*\"shielded\":3600' &&
+	 $S hgs --socket '$T/h3/admin.sock' --json policy show |
+	 tr -d ' \n' | grep -q '\"release_lifetime_s\":{[^}]*\"encryption_supported\":28800'"
+nvk=$(db_sql "$T/h3" "SELECT COUNT(*) FROM vm_keys" 2>&1)
+check "... and on to schema 11 (the TK versions: none yet, $nvk rows)" sh -c \
+	"grep -q 'event=store migrated_to=11' '$T/hgsd6.log' && [ '$nvk' = 0 ]"
 check "the migrated store has the TPM policy at its defaults" sh -c \
 	"$S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"pcrs\": \"0-7,10\"'"
-check "hosts of schema 1 keep their host keys and have no EK" sh -c \
-	"sqlite3 '$T/h3/hgsd.db' 'SELECT COUNT(*) FROM hosts WHERE ek_fpr != \"\"' | grep -qx 0"
+check "hosts of schema 1 keep their host keys and have no EK" \
+	test "$(db_sql "$T/h3" "SELECT COUNT(*) FROM hosts WHERE ek_fpr <> ''")" = 0
 check "the migrated history starts at the version in force, with its digests" sh -c \
 	"$S hgs --socket '$T/h3/admin.sock' worker history 3 | tr '\n' ' ' | grep -qx '$D1 '"
 check "the migrated store has the new policy, off" sh -c \
@@ -410,8 +459,8 @@ PID=
 # new store) with an approved module digest and the appraisal policy on:
 # migrated to 4 at start, its TPM state kept, no IMA key approved (so
 # appraisal fails closed until the admin approves one).
-"$H" --init "$T/h4" --port 0 >/dev/null 2>&1
-sqlite3 "$T/h4/hgsd.db" "DROP TABLE ima_keys;
+init_hgsd "$T/h4" --port 0 >/dev/null 2>&1
+db_sql "$T/h4" "DROP TABLE ima_keys;
 	INSERT INTO tpm_digests VALUES ('module', '$D1', 'vmshield.ko', 1);
 	UPDATE settings SET value = '1' WHERE name = 'tpm_require_ima_appraisal';
 	DELETE FROM settings WHERE name IN ('tpm_report_at_load', 'tpm_allow_ima_violations');
@@ -421,7 +470,8 @@ sqlite3 "$T/h4/hgsd.db" "DROP TABLE ima_keys;
 	ALTER TABLE admin_certs DROP COLUMN role;
 	ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN prev_hash;
 	ALTER TABLE audit DROP COLUMN hash;
-	PRAGMA user_version = 3;"
+	DELETE FROM settings WHERE name LIKE 'release_lifetime_%';"
+set_schema "$T/h4" 3
 : > "$T/hgsd7.log"
 "$H" -c "$T/h4/hgsd.conf" 2>"$T/hgsd7.log" &
 PID=$!
@@ -546,26 +596,28 @@ while [ $i -lt 50 ]; do
 done
 check "retention keeps events_max_rows events" test "$ev" -le 5
 check "retention pruning is audited" sh -c "$S hgs $SOCK2 audit | grep -q '\"action\": \"retention-prune\"'"
+for k in $(seq 1 40); do $S hgs $SOCK2 host disable nobody >/dev/null 2>&1; done
+sleep 2.5
 check "retention keeps audit_max_rows audit rows (the pruning's own included)" \
-	sh -c "for k in \$(seq 1 40); do $S hgs $SOCK2 host disable nobody >/dev/null 2>&1; done; sleep 2.5; \
-	       test \$(sqlite3 '$T/h2/hgsd.db' 'SELECT COUNT(*) FROM audit') -le 30"
+	test "$(db_sql "$T/h2" 'SELECT COUNT(*) FROM audit')" -le 30
 # ... and by age: an event 100 days old and an audit row 800 days old
 # (defaults: 90 and 730 days) are gone at the next pass.
 OLD=$(( $(date +%s) - 100 * 86400 )); OLDER=$(( $(date +%s) - 800 * 86400 ))
-sqlite3 -cmd ".timeout 5000" "$T/h2/hgsd.db" "
+db_sql "$T/h2" "
 	INSERT INTO events(at, kind, host, result, detail) VALUES ($OLD, 'release', 'old-host', 'Passed', '');
 	INSERT INTO audit(at, who, action, detail, result) VALUES ($OLDER, 'test', 'ancient', '', 'ok');"
 i=0
-while [ $i -lt 50 ] && [ "$(sqlite3 -cmd ".timeout 5000" "$T/h2/hgsd.db" "SELECT COUNT(*) FROM events WHERE host = 'old-host'")" != 0 ]; do
+while [ $i -lt 50 ] && [ "$(db_sql "$T/h2" "SELECT COUNT(*) FROM events WHERE host = 'old-host'")" != 0 ]; do
 	sleep 0.2; i=$((i + 1))
 done
 check "retention prunes events past events_max_age_days" \
-	test "$(sqlite3 "$T/h2/hgsd.db" "SELECT COUNT(*) FROM events WHERE host = 'old-host'")" = 0
+	test "$(db_sql "$T/h2" "SELECT COUNT(*) FROM events WHERE host = 'old-host'")" = 0
+ancient=$(db_sql "$T/h2" "SELECT COUNT(*) FROM audit WHERE action = 'ancient'")
+db_sql "$T/h2" "SELECT detail FROM audit WHERE action = 'retention-prune'" > prunes.txt
 check "retention prunes audit rows past audit_max_age_days, and audits that" sh -c \
-	"test \$(sqlite3 '$T/h2/hgsd.db' \"SELECT COUNT(*) FROM audit WHERE action = 'ancient'\") = 0 &&
-	 sqlite3 '$T/h2/hgsd.db' \"SELECT detail FROM audit WHERE action = 'retention-prune'\" | grep -q 'table=audit rule=max_age_days=730'"
+	"test '$ancient' = 0 && grep -q 'table=audit rule=max_age_days=730' prunes.txt"
 PR="SELECT COUNT(*) FROM audit WHERE action = 'retention-prune'"
-p1=$(sqlite3 "$T/h2/hgsd.db" "$PR"); sleep 2.5; p2=$(sqlite3 "$T/h2/hgsd.db" "$PR")
+p1=$(db_sql "$T/h2" "$PR"); sleep 2.5; p2=$(db_sql "$T/h2" "$PR")
 check "a full audit table is not churned (no pruning when nothing is over)" test "$p1" = "$p2"
 check "hgsd still serves after the nonce flood" sh -c "curl -s --cacert '$T/h2/tls.pem' '$URL2/v1/health' | grep -q Passed"
 kill "$PID" && wait "$PID"

@@ -6,7 +6,9 @@
  * database (Documentation/hgs-cluster.md).
  *
  *   nonce_issued_on_a_used_on_b_replay_on_c   shared nonces, single use
+ *   tpm_challenge_on_a_answered_on_b_replay_on_c   TPM challenges too (swtpm)
  *   revocation_on_a_enforced_by_b             the bound, measured
+ *   release_lifetime_per_policy               set at A, released so by B
  *   kill_node_during_release_burst            clients move to the next URL
  *   database_down_fails_closed                stopped, then read-only
  *
@@ -16,8 +18,10 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,12 +31,19 @@
 #include "hgsd_fixture.h"
 #include "keyrelease.h"
 #include "pg_fixture.h"
+#include "swtpm_fixture.h"
+#include "tpm_data.h"
+#include "tpm_exchange.h"
 #include "vms_b64.h"
+#include "vms_fileio.h"
 #include "vms_guardian.h"
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
 #include "vms_hgs_client.h"
+#include "vms_host_tpm.h"
 #include "vms_kp.h"
+#include "vms_tpm_baseline.h"
+#include "vms_tpm_eventlog.h"
 #include "vms_x509.h"
 #include "vms_keyfile.h"
 
@@ -241,7 +252,7 @@ static char *cert_of(const struct host *h, int i)
 	return cert;
 }
 
-static char *make_kp(const char *vm)
+static char *make_kp_policy(const char *vm, uint32_t policy)
 {
 	uint8_t vm_id[16], key_id[16], tk[32], *der;
 	size_t len;
@@ -251,11 +262,16 @@ static char *make_kp(const char *vm)
 	t_random(key_id, 16);
 	t_random(tk, 32);
 	assert_int_equal(vms_kp_create(&owner, &hgs_g.enc_cert, 1, vm_id, key_id,
-				       VMS_KR_POLICY_SHIELDED, tk, &der, &len), 0);
+				       policy, tk, &der, &len), 0);
 	OPENSSL_cleanse(tk, sizeof(tk));
 	b64 = vms_b64_encode(der, len);
 	free(der);
 	return b64;
+}
+
+static char *make_kp(const char *vm)
+{
+	return make_kp_policy(vm, VMS_KR_POLICY_SHIELDED);
 }
 
 /* ---------- the tests ---------- */
@@ -281,6 +297,106 @@ static void test_nonce_issued_on_a_used_on_b_replay_on_c(void **state)
 	json_decref(t_hgs_call(node[1].cli, "/v1/attest", req, 403, "NonceReplayed"));
 	json_decref(n);
 	host_free(&h);
+}
+
+/* ---------- TPM mode: the challenge lives in the database ---------- */
+
+/* The rig's captured logs and the report its module measured. */
+struct tpm_capture {
+	char bios[PATH_MAX + 32], imal[PATH_MAX + 32];
+	char report[VMS_REPORT_MAX + 1];
+	uint8_t enclave_pk[32];
+};
+
+static void tpm_capture_load(struct tpm_capture *c)
+{
+	char path[PATH_MAX + 128], data[PATH_MAX], rpath[PATH_MAX + 32];
+	struct vms_isolation_report rep;
+	uint8_t *txt;
+	size_t len;
+
+	t_tpm_path("", path, sizeof(path));
+	assert_non_null(realpath(path, data));
+	snprintf(c->bios, sizeof(c->bios), "%s/bios_measurements.bin", data);
+	snprintf(c->imal, sizeof(c->imal), "%s/ima_measurements.bin", data);
+	snprintf(rpath, sizeof(rpath), "%s/report.txt", data);
+	assert_int_equal(vms_read_file(rpath, VMS_REPORT_MAX, &txt, &len), 0);
+	while (len && txt[len - 1] == '\n')
+		len--;
+	memcpy(c->report, txt, len);
+	c->report[len] = 0;
+	free(txt);
+	assert_int_equal(vms_report_parse(c->report, len, &rep), 0);
+	memcpy(c->enclave_pk, rep.enclave_pk, 32);
+}
+
+/* Register this TPM's EK and the captured boot as the baseline, at node A. */
+static void tpm_host_register(struct vms_host_tpm *tpm, const char *host, const char *bios)
+{
+	struct vms_tpm_eventlog log = { 0 };
+	struct vms_baseline b = { 0 };
+	uint8_t *buf;
+	size_t len;
+	char *ek64, *js;
+
+	assert_int_equal(vms_host_tpm_ek_public(tpm, &buf, &len), 0);
+	ek64 = vms_b64_encode(buf, len);
+	free(buf);
+	t_hgs_call_ok(node[0].adm, "/v1/admin/hosts/add",
+		      json_pack("{s:s, s:s, s:s}", "name", host, "ek_public", ek64,
+				"hardware_class", "qemu-q35"));
+	free(ek64);
+	assert_int_equal(vms_read_file(bios, VMS_EVLOG_MAX_BYTES, &buf, &len), 0);
+	assert_int_equal(vms_tpm_eventlog_parse(buf, len, &log), 0);
+	free(buf);
+	assert_int_equal(vms_baseline_capture(&log, "rig-seabios", "qemu-q35", 1, &b), 0);
+	js = vms_baseline_to_json(&b);
+	assert_non_null(js);
+	t_hgs_call_ok(node[0].adm, "/v1/admin/baselines/add", json_pack("{s:s}", "baseline", js));
+	free(js);
+	vms_baseline_free(&b);
+	vms_tpm_eventlog_free(&log);
+}
+
+/*
+ * TPM mode (a real swtpm whose PCRs replay the rig's captured logs): the
+ * challenge issued by node A is answered at node B (it is in the
+ * database, taken by one statement); the same answer at node C, and at
+ * A, is a replay.
+ */
+static void test_tpm_challenge_on_a_answered_on_b_replay_on_c(void **state)
+{
+	struct t_swtpm sw = { .pid = -1 };
+	struct tpm_capture cap;
+	struct vms_host_tpm *tpm = NULL;
+	char dir[128], tpmstate[160];
+	json_t *req, *r;
+
+	(void)state;
+	tpm_capture_load(&cap);
+	snprintf(dir, sizeof(dir), "%s/swtpm", top);
+	snprintf(tpmstate, sizeof(tpmstate), "%s/state", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mkdir(tpmstate, 0700), 0);
+	assert_int_equal(t_swtpm_start(&sw, dir, tpmstate), 0);
+	assert_int_equal(t_tpm_replay_logs(cap.bios, cap.imal), 0);
+	assert_int_equal(vms_host_tpm_open(&tpm, sw.tcti), 0);
+	tpm_host_register(tpm, "tpm-host", cap.bios);
+	usleep(REVOCATION_BOUND_MS * 1000);	/* B and C know the host and baseline */
+
+	req = t_tpm_answer(node[0].cli, tpm, "tpm-host", cap.enclave_pk, cap.report,
+			   cap.bios, cap.imal);
+	r = t_hgs_call(node[1].cli, "/v1/attest/tpm", json_deep_copy(req), 200, "Passed");
+	assert_string_equal(json_string_value(json_object_get(r, "attestation_mode")), "tpm");
+	json_decref(r);
+	json_decref(t_hgs_call(node[2].cli, "/v1/attest/tpm", json_deep_copy(req), 403,
+			       "NonceReplayed"));
+	json_decref(t_hgs_call(node[0].cli, "/v1/attest/tpm", req, 403, "NonceReplayed"));
+	print_message("# TPM challenge issued by node A, answered at node B: Passed; the replay at C and at A: NonceReplayed\n");
+
+	vms_host_tpm_close(tpm);
+	t_swtpm_stop(&sw);
+	t_hgs_call_ok(node[0].adm, "/v1/admin/hosts/remove", json_pack("{s:s}", "name", "tpm-host"));
 }
 
 /*
@@ -356,6 +472,101 @@ static void test_revocation_on_a_enforced_by_b(void **state)
 	}
 	free(cert);
 	free(kp);
+	host_free(&h);
+}
+
+/*
+ * The lifetime a release from node @i carries, in the blob itself (what
+ * the enclave enforces); the answer says the same.
+ */
+static unsigned int released_lifetime(int i, const char *cert, const char *kp)
+{
+	json_t *r = t_hgs_call(node[i].cli, "/v1/kps/release", release_req(cert, kp), 200,
+			       "Passed");
+	const char *b64 = json_string_value(json_object_get(r, "key_release"));
+	struct vms_kr_binding b;
+	uint8_t *blob;
+	size_t len;
+
+	assert_non_null(b64);
+	assert_int_equal(vms_b64_decode(b64, strlen(b64), 4096, &blob, &len), 0);
+	assert_int_equal(vms_kr_parse(blob, len, &b, NULL), 0);
+	assert_int_equal(b.lifetime_s, json_integer_value(json_object_get(r, "lifetime_s")));
+	assert_true(b.not_after_ns == b.challenge_ns + b.lifetime_s * 1000000000ull);
+	free(blob);
+	json_decref(r);
+	return b.lifetime_s;
+}
+
+static void set_policy_at(int i, const char *name, const char *value, long http,
+			  const char *sub)
+{
+	json_decref(t_hgs_call(node[i].adm, "/v1/admin/policy/set",
+			       json_pack("{s:s, s:s}", "name", name, "value", value), http, sub));
+}
+
+static json_int_t shown_lifetime(int i, const char *which)
+{
+	json_t *r = t_hgs_call(node[i].adm, "/v1/admin/policy", NULL, 200, "Passed");
+	json_int_t v = json_integer_value(json_object_get(
+		json_object_get(json_object_get(r, "policy"), "release_lifetime_s"), which));
+
+	json_decref(r);
+	return v;
+}
+
+/*
+ * The release lifetime is a policy per KP policy, shared by the nodes:
+ * by default 1 h for shielded VMs and 8 h (bounded by the certificate)
+ * for encryption-supported ones; set at node A, node B releases with it
+ * within the change feed's bound; bad values are refused at any node and
+ * change nothing.
+ */
+static void test_release_lifetime_per_policy(void **state)
+{
+	static const char *const bad[] = { "9", "604801", "1h", "", "-60", "+60", "0x3c",
+					   "99999999" };
+	unsigned int es, got = 0;
+	char *cert, *kps, *kpe;
+	struct host h;
+	double t0;
+	size_t i;
+
+	(void)state;
+	host_new(&h, "lifetime-host");
+	cert = cert_of(&h, 1);
+	kps = make_kp_policy(VM1, VMS_KR_POLICY_SHIELDED);
+	kpe = make_kp_policy(VM1, VMS_KR_POLICY_ENCRYPTION_SUPPORTED);
+	assert_int_equal(released_lifetime(1, cert, kps), 3600);
+	es = released_lifetime(1, cert, kpe);
+	assert_true(es > 3600 && es <= 28800);
+
+	set_policy_at(0, "release_lifetime_shielded_s", "600", 200, "Passed");
+	t0 = now_ms();
+	while ((got = released_lifetime(1, cert, kps)) != 600) {
+		assert_int_equal(got, 3600);
+		assert_true(now_ms() - t0 <= REVOCATION_BOUND_MS);
+		usleep(10000);
+	}
+	print_message("# release_lifetime_shielded_s = 600 set at node A: node B releases with it after %.0f ms\n",
+		      now_ms() - t0);
+	assert_int_equal(released_lifetime(2, cert, kps), 600);
+	assert_int_equal(released_lifetime(1, cert, kpe), es);	/* the other policy's own */
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		set_policy_at(i % N_NODES, "release_lifetime_shielded_s", bad[i], 400,
+			      "InvalidRequest");
+		set_policy_at(i % N_NODES, "release_lifetime_encryption_supported_s", bad[i], 400,
+			      "InvalidRequest");
+	}
+	assert_int_equal(shown_lifetime(2, "shielded"), 600);
+	assert_int_equal(shown_lifetime(1, "encryption_supported"), 28800);
+	assert_int_equal(released_lifetime(0, cert, kps), 600);
+
+	set_policy_at(2, "release_lifetime_shielded_s", "3600", 200, "Passed");
+	free(cert);
+	free(kps);
+	free(kpe);
 	host_free(&h);
 }
 
@@ -504,7 +715,9 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nonce_issued_on_a_used_on_b_replay_on_c),
+		cmocka_unit_test(test_tpm_challenge_on_a_answered_on_b_replay_on_c),
 		cmocka_unit_test(test_revocation_on_a_enforced_by_b),
+		cmocka_unit_test(test_release_lifetime_per_policy),
 		cmocka_unit_test(test_kill_node_during_release_burst),
 		cmocka_unit_test(test_database_down_fails_closed),
 	};

@@ -56,6 +56,7 @@
 #include "keyrelease.h"
 #include "swtpm_fixture.h"
 #include "tpm_data.h"
+#include "tpm_exchange.h"
 
 extern char **environ;
 
@@ -69,52 +70,6 @@ static struct vms_host_tpm *tpm;
 static char report[VMS_REPORT_MAX + 1];
 static uint8_t enclave_pk[32];
 static char bios[4200], imal[4200], baseline_json_path[4200];
-
-/* ---------- PCRs: make this TPM's PCRs those the captured logs show ---------- */
-
-static int extend(unsigned int pcr, const uint8_t d[32])
-{
-	char hex[65];
-
-	vms_hex_encode(d, 32, hex);
-	return t_run("tpm2_pcrextend %u:sha256=%s", pcr, hex);
-}
-
-static int replay_logs_into_tpm(void)
-{
-	struct vms_tpm_eventlog log = { 0 };
-	struct vms_ima_log ima = { 0 };
-	uint8_t *buf;
-	size_t len, i;
-	int r = -1;
-
-	if (vms_read_file(bios, VMS_EVLOG_MAX_BYTES, &buf, &len))
-		return -1;
-	if (vms_tpm_eventlog_parse(buf, len, &log)) {
-		free(buf);
-		return -1;
-	}
-	free(buf);
-	for (i = 0; i < log.n_events; i++)
-		if (log.events[i].type != VMS_EV_NO_ACTION &&
-		    extend(log.events[i].pcr, log.events[i].sha256))
-			goto out;
-	if (vms_read_file(imal, VMS_IMA_MAX_BYTES, &buf, &len))
-		goto out;
-	if (vms_ima_log_parse(buf, len, &ima)) {
-		free(buf);
-		goto out;
-	}
-	free(buf);
-	for (i = 0; i < ima.n; i++)
-		if (extend(VMS_IMA_PCR, ima.e[i].template_sha256))
-			goto out;
-	r = 0;
-out:
-	vms_tpm_eventlog_free(&log);
-	vms_ima_log_free(&ima);
-	return r;
-}
 
 /* ---------- calls ---------- */
 
@@ -191,73 +146,7 @@ struct manual {
 static void manual_build(const char *host, const uint8_t pk[32], const char *rep,
 			 struct manual *m)
 {
-	uint8_t *ek, *ak, *id, *es, *nonce, *att, *sig, *pcrs, *evl, *im, name[34], cred[64],
-		qd[32];
-	size_t ekl, akl, nl, idl, esl, nnl, al, sl, pl, evn, imn, credl = sizeof(cred);
-	json_t *ch, *crd, *v;
-	uint32_t mask = 0;
-	char pkhex[65];
-	char *b[8];
-	size_t i;
-
-	assert_int_equal(vms_host_tpm_ek_public(tpm, &ek, &ekl), 0);
-	assert_int_equal(vms_host_tpm_ak_public(tpm, &ak, &akl, name, &nl), 0);
-	b[0] = vms_b64_encode(ek, ekl);
-	b[1] = vms_b64_encode(ak, akl);
-	ch = t_hgs_call(cli, "/v1/attest/tpm/challenge",
-		  json_pack("{s:s, s:s, s:s}", "host", host, "ek_public", b[0], "ak_public", b[1]),
-		  200, "Passed");
-	free(b[0]);
-	free(b[1]);
-	crd = json_object_get(ch, "credential");
-	assert_int_equal(vms_b64_decode(json_string_value(json_object_get(ch, "nonce")), 44, 32,
-					&nonce, &nnl), 0);
-	{
-		const char *s1 = json_string_value(json_object_get(crd, "id_object"));
-		const char *s2 = json_string_value(json_object_get(crd, "secret"));
-
-		assert_int_equal(vms_b64_decode(s1, strlen(s1), 512, &id, &idl), 0);
-		assert_int_equal(vms_b64_decode(s2, strlen(s2), 512, &es, &esl), 0);
-	}
-	json_array_foreach(json_object_get(ch, "pcrs"), i, v)
-		mask |= 1u << json_integer_value(v);
-	assert_int_equal(vms_host_tpm_activate(tpm, id, idl, es, esl, cred, &credl), 0);
-	assert_int_equal(vms_tpm_qualifying_data(nonce, pk, rep, strlen(rep), qd), 0);
-	assert_int_equal(vms_host_tpm_quote(tpm, mask, qd, 32, &att, &al, &sig, &sl, &pcrs, &pl),
-			 0);
-	assert_true(al > 2 && (size_t)(att[0] << 8 | att[1]) == al - 2);	/* TPM2B */
-	memmove(att, att + 2, al - 2);
-	al -= 2;
-	assert_int_equal(vms_read_file(bios, VMS_EVLOG_MAX_BYTES, &evl, &evn), 0);
-	assert_int_equal(vms_read_file(imal, VMS_IMA_MAX_BYTES, &im, &imn), 0);
-	vms_hex_encode(pk, 32, pkhex);
-	b[0] = vms_b64_encode(nonce, nnl);
-	b[1] = vms_b64_encode(cred, credl);
-	b[2] = vms_b64_encode(att, al);
-	b[3] = vms_b64_encode(sig, sl);
-	b[4] = vms_b64_encode(pcrs, pl);
-	b[5] = vms_b64_encode(evl, evn);
-	b[6] = vms_b64_encode(im, imn);
-	m->req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-			   "session", json_string_value(json_object_get(ch, "session")),
-			   "host", host, "enclave_pk", pkhex, "report", rep,
-			   "nonce", b[0], "activated_credential", b[1], "attest", b[2],
-			   "signature", b[3], "pcr_values", b[4], "event_log", b[5],
-			   "ima_log", b[6]);
-	assert_non_null(m->req);
-	for (i = 0; i < 7; i++)
-		free(b[i]);
-	json_decref(ch);
-	free(ek);
-	free(ak);
-	free(id);
-	free(es);
-	free(nonce);
-	free(att);
-	free(sig);
-	free(pcrs);
-	free(evl);
-	free(im);
+	m->req = t_tpm_answer(cli, tpm, host, pk, rep, bios, imal);
 }
 
 /* Flip one bit in base64 field @f of @req. */
@@ -322,7 +211,7 @@ static int group_setup(void **state)
 	snprintf(path, sizeof(path), "%s/tpm", dir);
 	if (t_swtpm_start(&swtpm, dir, path))
 		return -1;
-	if (replay_logs_into_tpm()) {
+	if (t_tpm_replay_logs(bios, imal)) {
 		fprintf(stderr, "# replaying the captured logs into the swtpm failed\n");
 		return -1;
 	}
@@ -800,7 +689,7 @@ static void unlogged_pcr_refused(void **state)
 			       json_pack("{s:s, s:s}", "name", "tpm_pcrs", "value", "0-10,16"),
 			       400, "InvalidRequest"));
 	t_random(junk, sizeof(junk));
-	assert_int_equal(extend(8, junk), 0);
+	assert_int_equal(t_tpm_extend(8, junk), 0);
 	r = attest_as("host-a", 403, "TpmEventLogReplayMismatch");
 	detail = json_string_value(json_object_get(r, "detail"));
 	assert_non_null(detail);
@@ -1158,7 +1047,7 @@ static void load_ima_key_into_list(const char *der_path)
 	assert_int_equal(vms_write_file_atomic(longer, out, o, 0644, 0), 0);
 	free(out);
 	EVP_Digest(rec, n, tmpl256, NULL, EVP_sha256(), NULL);
-	assert_int_equal(extend(VMS_IMA_PCR, tmpl256), 0);
+	assert_int_equal(t_tpm_extend(VMS_IMA_PCR, tmpl256), 0);
 	snprintf(imal, sizeof(imal), "%s", longer);
 }
 

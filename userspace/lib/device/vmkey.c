@@ -79,6 +79,17 @@ int vms_dev_key_unlink(key_serial_t key, key_serial_t ring)
 	return keyctl_unlink(key, ring) < 0 ? -errno : 0;
 }
 
+key_serial_t vms_dev_key_current(const char *desc)
+{
+	long k;
+
+	if (!desc || strncmp(desc, "vm:", 3))
+		return -EINVAL;
+	/* linked into our session keyring: the next renewal unlinks it elsewhere */
+	k = keyctl_search(KEY_SPEC_USER_KEYRING, "vmshield", desc, KEY_SPEC_SESSION_KEYRING);
+	return k < 0 ? -errno : (key_serial_t)k;
+}
+
 void vms_dev_free(void *p, size_t len)
 {
 	if (p)

@@ -83,6 +83,17 @@ key_serial_t vms_dev_key_load_uuid(const char *uuid, const void *release,
 int vms_dev_key_revoke(key_serial_t key);
 /* Unlink @key from @ring. 0 or -errno. */
 int vms_dev_key_unlink(key_serial_t key, key_serial_t ring);
+/*
+ * The newest key for @desc ("vm:<uuid>") in the caller's user keyring,
+ * where hgs-agent links each key it loads and each renewal (a newer one
+ * replaces the older's link; Documentation/agent.md section 3c): its
+ * serial, or -errno (-ENOKEY none, -EKEYEXPIRED / -EKEYREVOKED: the
+ * newest is expired or revoked, no renewal came). The key is linked into
+ * the caller's session keyring, so it lives while the caller uses it
+ * (the agent's next renewal unlinks it from the agent's keyring and the
+ * user keyring).
+ */
+key_serial_t vms_dev_key_current(const char *desc);
 
 /*
  * VMSHIELD_IOC_SEAL: seal @len bytes of @state under @key, recording
