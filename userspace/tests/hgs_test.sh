@@ -470,7 +470,8 @@ db_sql "$T/h4" "DROP TABLE ima_keys;
 	ALTER TABLE admin_certs DROP COLUMN role;
 	ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN prev_hash;
 	ALTER TABLE audit DROP COLUMN hash;
-	DELETE FROM settings WHERE name LIKE 'release_lifetime_%';"
+	DELETE FROM settings WHERE name LIKE 'release_lifetime_%';
+	DROP TABLE vm_key_rolls; DROP TABLE vm_keys;"
 set_schema "$T/h4" 3
 : > "$T/hgsd7.log"
 "$H" -c "$T/h4/hgsd.conf" 2>"$T/hgsd7.log" &
