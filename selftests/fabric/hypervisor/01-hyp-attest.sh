@@ -22,7 +22,7 @@ check "... and it has no certificate for this enclave" \
 report=$(status_q .attestation.module.report)
 echo "module report: $report" | diag
 check "the module's isolation report says placement=hypervisor at the host's level" \
-	eval 'echo "$report" | grep -q "^vmshield-report v1 placement=hypervisor level=kernel-open lockdown=none "'
+	eval 'echo "$report" | grep -q "^vmshield-report v2 placement=hypervisor level=kernel-open lockdown=none "'
 check "the module measured that report into IMA (its log line)" \
 	eval 'dmesg | grep -qF "report $report (ima: recorded)"'
 stop_agent
