@@ -41,7 +41,7 @@ static const struct reason reasons[HGS_R__MAX] = {
 	[HGS_R_NONCE_SESSION_MISMATCH] = { "NonceSessionMismatch", 403,
 		"the nonce was issued to another session; use the session id returned with the nonce" },
 	[HGS_R_REPORT_MALFORMED] = { "IsolationReportMalformed", 400,
-		"the isolation report is not a well-formed 'vmshield-report v1' line, or its facts contradict each other; send the module's report unchanged" },
+		"the isolation report is not a well-formed 'vmshield-report v2' line, or its facts contradict each other; send the module's report unchanged" },
 	[HGS_R_ENCLAVE_KEY_MISMATCH] = { "EnclaveKeyMismatch", 403,
 		"the enclave key in the isolation report differs from the enclave key sent; send the report of the running module" },
 	[HGS_R_ISOLATION_LEVEL_TOO_LOW] = { "IsolationLevelTooLow", 403,
@@ -196,6 +196,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"a key release answers one enclave challenge: get one from the module (VMSHIELD_IOC_RELEASE_CHALLENGE, naming kps_public_key from this answer) and send it as enclave_challenge and challenge_ns" },
 	[HGS_R_ENCLAVE_REPORT_UNEXPECTED] = { "EnclaveReportUnexpected", 403,
 		"the host's isolation report says its enclave is inside the kernel (placement kernel), yet an enclave report came with it: the evidence disagrees about where the keys live; run an agent and a module of the same release" },
+	[HGS_R_KPS_KEY_MISMATCH] = { "KpsKeyMismatch", 403,
+		"the host's enclave accepts key releases from another KPS key than this HGS's (someone named theirs first): restart the enclave (reload the module, or restart vmshield-enclaved) and let the agent name kps_public_key from /v1/metadata before anything else does" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)
