@@ -81,7 +81,7 @@ void handle_nonce(struct hgsd *h, struct request *rq, struct answer *a)
 		answer_ok(a, o);
 }
 
-enum vms_hgs_reason attest_kps_check(const struct vms_isolation_report *rep)
+enum vms_hgs_reason kps_key_check(int set, const uint8_t key[32])
 {
 	uint8_t kps[32];
 
@@ -89,11 +89,16 @@ enum vms_hgs_reason attest_kps_check(const struct vms_isolation_report *rep)
 	 * none: the enclave has accepted no release yet, from anyone; the
 	 * first challenge will name a key, and the next attestation sees it
 	 */
-	if (!rep->kps_set)
+	if (!set)
 		return HGS_PASSED;
 	if (keyproc_kps_public_key(kps))
 		return HGS_R_INTERNAL_ERROR;
-	return CRYPTO_memcmp(kps, rep->kps_pk, sizeof(kps)) ? HGS_R_KPS_KEY_MISMATCH : HGS_PASSED;
+	return CRYPTO_memcmp(kps, key, sizeof(kps)) ? HGS_R_KPS_KEY_MISMATCH : HGS_PASSED;
+}
+
+enum vms_hgs_reason attest_kps_check(const struct vms_isolation_report *rep)
+{
+	return kps_key_check(rep->kps_set, rep->kps_pk);
 }
 
 static void policies_passed(const struct policy *p, const struct vms_isolation_report *rep,

@@ -24,6 +24,8 @@ void handle_tpm_attest(struct hgsd *h, struct request *rq, struct answer *a);
  * enclave identity cures (formats.md §1, "Who may release").
  */
 enum vms_hgs_reason attest_kps_check(const struct vms_isolation_report *rep);
+/* The same for a key named elsewhere (@set 0: none; the enclave report). */
+enum vms_hgs_reason kps_key_check(int set, const uint8_t key[32]);
 /* Load tpm_ek_roots into h->ek_roots (nothing when unset). */
 int tpm_roots_load(struct hgsd *h);
 

@@ -141,6 +141,7 @@ struct er_opts {
 	int kernel_with_report;	/* placement=kernel, yet an enclave report */
 	const uint8_t *program;	/* default: program */
 	const uint8_t *kps;	/* the KPS key the host's report names; default: none */
+	const uint8_t *er_kps;	/* the KPS key the enclave report names; default: none */
 };
 
 static json_t *enclave_report_json(const struct er_opts *o, const uint8_t nonce[32],
@@ -161,6 +162,9 @@ static json_t *enclave_report_json(const struct er_opts *o, const uint8_t nonce[
 	if (o->other_key)
 		t_random(r.enclave_key, 32);
 	memcpy(r.program, o->program ? o->program : program, 32);
+	r.kps_set = o->er_kps != NULL;
+	if (o->er_kps)
+		memcpy(r.kps_key, o->er_kps, 32);
 	blen = t_er_body(&r, body, sizeof(body));
 	if (o->garbage)
 		body[0] = 'X';
@@ -630,8 +634,10 @@ static void test_refuse_report_other_enclave_key(void **state)
 
 /*
  * Issue 17 item 5, placement hypervisor: root named its own KPS key to
- * the enclave first (the module's report says so; the enclave report is
- * genuine, from the registered platform): KpsKeyMismatch, nothing issued.
+ * the enclave first, and the module's report says so (the enclave report
+ * genuine, from the registered platform), or the enclave report says so
+ * under the platform's signature (the module's record says none, e.g.
+ * after a module reload): KpsKeyMismatch, nothing issued.
  * The same host naming HGS's key passes, placement hypervisor.
  */
 static void test_refuse_kps_key_named_by_root(void **state)
@@ -655,7 +661,12 @@ static void test_refuse_kps_key_named_by_root(void **state)
 	t_random(roots, 32);
 	o.kps = roots;
 	attest_expect(&h, &o, "KpsKeyMismatch");
+	/* the enclave's own word, signed by its platform: the module said none */
+	o.kps = NULL;
+	o.er_kps = roots;
+	attest_expect(&h, &o, "KpsKeyMismatch");
 	o.kps = hgs_kps;
+	o.er_kps = hgs_kps;
 	cert = attest_cert(&h, &o, &info);
 	assert_int_equal(info.placement, VMSHIELD_PLACEMENT_HYPERVISOR);
 	free(cert);
