@@ -169,7 +169,7 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the IMA list shows a key loaded into the IMA keyring that HGS has not approved; if it is yours, approve it with `shieldctl hgs ima-key add CERT`, else find out who loaded it" },
 	/* the hypervisor placement */
 	[HGS_R_ENCLAVE_REPORT_MALFORMED] = { "EnclaveReportMalformed", 400,
-		"the enclave report is not a well-formed 'vmshield-enclave-report v1' body with a platform signature; send the enclave's report unchanged" },
+		"the enclave report is not a well-formed 'vmshield-enclave-report v2' body with a platform signature; send the enclave's report unchanged" },
 	[HGS_R_ENCLAVE_PLATFORM_UNKNOWN] = { "EnclavePlatformUnknown", 403,
 		"the enclave report names a platform that is not registered with this HGS; the HGS admin must register the platform (shieldctl hgs platform add)" },
 	[HGS_R_ENCLAVE_PLATFORM_DISABLED] = { "EnclavePlatformDisabled", 403,
