@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * report.c - write and parse the isolation report (version 1); the names
+ * report.c - write and parse the isolation report (version 2); the names
  * of the placement, isolation level and lockdown level values.
  *
  * The one definition of the format and of the name tables: the module,
@@ -140,6 +140,25 @@ void vms_report_from_info(const struct vmshield_info *info,
 	if (r->placement == VMSHIELD_PLACEMENT_HYPERVISOR)
 		r->level = vms_isolation_level_of(r->lockdown, r->sig_enforced);
 	memcpy(r->enclave_pk, info->enclave_pk, VMS_REPORT_PK_LEN);
+	r->kps_set = info->facts & VMSHIELD_FACT_KPS_SET;
+	if (r->kps_set)
+		memcpy(r->kps_pk, info->kps_pk, VMS_REPORT_PK_LEN);
+}
+
+/*
+ * kps_pk: "none" is exactly kps_set 0 with an all-zero key (one spelling);
+ * a named key is never all zero (the module refuses that key).
+ */
+static int report_kps_check(const struct vms_isolation_report *r)
+{
+	size_t i;
+	u8 any = 0;
+
+	for (i = 0; i < VMS_REPORT_PK_LEN; i++)
+		any |= r->kps_pk[i];
+	if (!r->kps_set != !any)
+		return -EINVAL;
+	return 0;
 }
 
 /* The rules of report.h, shared by the writer and the parser. */
@@ -152,7 +171,7 @@ static int report_check(const struct vms_isolation_report *r)
 		return -EINVAL;
 	if (r->level != vms_isolation_level_of(r->lockdown, r->sig_enforced))
 		return -EINVAL;
-	return 0;
+	return report_kps_check(r);
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -187,13 +206,24 @@ static void put_field(struct out *o, const char *key, const char *value)
 	put(o, value);
 }
 
+static void hex_key(const u8 key[VMS_REPORT_PK_LEN],
+		    char out[2 * VMS_REPORT_PK_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < VMS_REPORT_PK_LEN; i++) {
+		out[2 * i] = hex[key[i] >> 4];
+		out[2 * i + 1] = hex[key[i] & 0xf];
+	}
+	out[2 * VMS_REPORT_PK_LEN] = '\0';
+}
+
 int vms_report_format(const struct vms_isolation_report *r, char *buf,
 		      size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	char pk[2 * VMS_REPORT_PK_LEN + 1];
+	char pk[2 * VMS_REPORT_PK_LEN + 1], kps[2 * VMS_REPORT_PK_LEN + 1];
 	struct out o = { buf, len, 0 };
-	size_t i;
 	int ret;
 
 	if (!buf || !len)
@@ -204,19 +234,20 @@ int vms_report_format(const struct vms_isolation_report *r, char *buf,
 	ret = report_check(r);
 	if (ret)
 		return ret;
-	for (i = 0; i < VMS_REPORT_PK_LEN; i++) {
-		pk[2 * i] = hex[r->enclave_pk[i] >> 4];
-		pk[2 * i + 1] = hex[r->enclave_pk[i] & 0xf];
-	}
-	pk[2 * VMS_REPORT_PK_LEN] = '\0';
+	hex_key(r->enclave_pk, pk);
+	if (r->kps_set)
+		hex_key(r->kps_pk, kps);
+	else
+		memcpy(kps, "none", sizeof("none"));
 
-	put(&o, VMS_REPORT_MAGIC " v1");
+	put(&o, VMS_REPORT_MAGIC " v2");
 	put_field(&o, "placement", vms_placement_name(r->placement));
 	put_field(&o, "level", vms_isolation_name(r->level));
 	put_field(&o, "lockdown", vms_lockdown_level_name(r->lockdown));
 	put_field(&o, "sig_enforced", r->sig_enforced ? "1" : "0");
 	put_field(&o, "module_sig_ok", r->module_sig_ok ? "1" : "0");
 	put_field(&o, "enclave_pk", pk);
+	put_field(&o, "kps_pk", kps);
 	if (o.err) {
 		memset(buf, 0, len);	/* no part of a line is left */
 		return o.err;
@@ -306,9 +337,27 @@ static int take_key(struct in *c, const char *key, u8 pk[VMS_REPORT_PK_LEN])
 	return 0;
 }
 
+/* kps_pk=<64 hex> (kps_set) or kps_pk=none (not set, all zero). */
+static int take_kps(struct in *c, struct vms_isolation_report *r)
+{
+	const char *v;
+	size_t vlen;
+	struct in peek = *c;
+
+	if (take(&peek, "kps_pk", &v, &vlen))
+		return -EINVAL;
+	if (vlen == 4 && !memcmp(v, "none", 4)) {
+		*c = peek;
+		r->kps_set = false;
+		return 0;
+	}
+	r->kps_set = true;
+	return take_key(c, "kps_pk", r->kps_pk);
+}
+
 /*
  * "vmshield-report v<N>" then a space or the end: -EILSEQ when the line does
- * not start so, -EPROTONOSUPPORT when N is not 1.
+ * not start so, -EPROTONOSUPPORT when N is not 2.
  */
 static int take_head(struct in *c)
 {
@@ -350,7 +399,8 @@ static int report_fields(const char *text, size_t len,
 	    take_name(&c, "lockdown", &lockdowns, &r->lockdown) ||
 	    take_bit(&c, "sig_enforced", &r->sig_enforced) ||
 	    take_bit(&c, "module_sig_ok", &r->module_sig_ok) ||
-	    take_key(&c, "enclave_pk", r->enclave_pk))
+	    take_key(&c, "enclave_pk", r->enclave_pk) ||
+	    take_kps(&c, r))
 		return -EINVAL;
 	if (c.p != c.end)
 		return -EINVAL;

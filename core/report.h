@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * report.h - the isolation report (version 1), and the names of the values
+ * report.h - the isolation report (version 2), and the names of the values
  * it carries (which are also struct vmshield_info's).
  *
  * The module writes the report and measures it into IMA; the agent writes
@@ -9,10 +9,11 @@
  * newline, these fields in this order with single spaces
  * (Documentation/formats.md, "The isolation report"):
  *
- *   vmshield-report v1 placement=<kernel|hypervisor>
+ *   vmshield-report v2 placement=<kernel|hypervisor>
  *   level=<kernel-open|kernel-locked>
  *   lockdown=<none|integrity|confidentiality> sig_enforced=<0|1>
  *   module_sig_ok=<0|1> enclave_pk=<64 lower-case hex>
+ *   kps_pk=<64 lower-case hex|none>
  *
  * The rules, enforced by the writer and the parser alike (so whatever one
  * writes the other reads back, and nothing else):
@@ -22,13 +23,16 @@
  *     exactly when lockdown is confidentiality and sig_enforced is 1
  *     (vms_isolation_level_of()), else kernel-open. The level
  *     "hypervisor" is never in a report: HGS earns it for the host from
- *     the platform's enclave report.
+ *     the platform's enclave report;
+ *   - kps_pk is the one KPS key the enclave accepts key releases from
+ *     (set by the identity's first release challenge), or "none" before
+ *     one was named; "none" is kps_set 0 with an all-zero key.
  *
  * Errors (negative errno):
  *   -EMSGSIZE        (parse) @len of VMS_REPORT_MAX or more
  *   -EILSEQ          (parse) not a "vmshield-report v<N>" line, or a byte
  *                    that is not printable ASCII
- *   -EPROTONOSUPPORT (parse) a version other than 1
+ *   -EPROTONOSUPPORT (parse) a version other than 2 (v1 had no kps_pk)
  *   -EINVAL          a field missing, out of order, empty or repeated, an
  *                    unknown name, a bit not 0 or 1, a key not 64
  *                    lower-case hex digits, trailing bytes; facts that
@@ -41,9 +45,12 @@
 #include "vms_port.h"
 
 #define VMS_REPORT_MAGIC	"vmshield-report"
-#define VMS_REPORT_VERSION	1
-/* Bytes, NUL included, that hold any v1 report (the longest is 191). */
-#define VMS_REPORT_MAX		256
+#define VMS_REPORT_VERSION	2
+/*
+ * Bytes, NUL included, that hold any report (the longest v2 is 263):
+ * room left for a field or two more.
+ */
+#define VMS_REPORT_MAX		384
 #define VMS_REPORT_PK_LEN	32
 
 struct vmshield_info;
@@ -56,10 +63,12 @@ struct vms_isolation_report {
 	bool sig_enforced;	/* unsigned modules are refused */
 	bool module_sig_ok;	/* the module's own signature verified */
 	u8 enclave_pk[VMS_REPORT_PK_LEN];
+	bool kps_set;		/* a KPS key was named: kps_pk */
+	u8 kps_pk[VMS_REPORT_PK_LEN];	/* all zero when !kps_set */
 };
 
 /*
- * vms_report_format - write the v1 line for @r into @buf, NUL-terminated.
+ * vms_report_format - write the v2 line for @r into @buf, NUL-terminated.
  * Returns its length (without the NUL), or -EINVAL / -ENOSPC; on error
  * all @len bytes of @buf are zero, never part of a line.
  */
@@ -67,14 +76,17 @@ int vms_report_format(const struct vms_isolation_report *r, char *buf,
 		      size_t len);
 
 /*
- * vms_report_parse - strict parse of exactly one v1 line of @len bytes
+ * vms_report_parse - strict parse of exactly one v2 line of @len bytes
  * (no NUL or newline counted in). On any error @r is zeroed: a refused
  * report leaves nothing half-parsed.
  */
 int vms_report_parse(const char *text, size_t len,
 		     struct vms_isolation_report *r);
 
-/* The report's facts as GET_INFO gives them (placement, level, lockdown, facts, key). */
+/*
+ * The report's facts as GET_INFO gives them (placement, level, lockdown,
+ * facts, enclave key, accepted KPS key).
+ */
 void vms_report_from_info(const struct vmshield_info *info,
 			  struct vms_isolation_report *r);
 

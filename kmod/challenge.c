@@ -10,6 +10,12 @@
  * the identity and never changes for it; a new identity (a level rise, a
  * reload) forgets both the key and every pending challenge, so a release
  * captured for the old identity is useless.
+ *
+ * The accepted key is part of the isolation report (kps_pk=), which is
+ * measured into IMA again once the key is set, so HGS sees which key the
+ * enclave took (KpsKeyMismatch when it is not HGS's). In placement
+ * hypervisor the enclave keeps the key; the module remembers the key the
+ * enclave confirmed, for the enclave key it had then, to report it.
  */
 #include <linux/mutex.h>
 #include <linux/uaccess.h>
@@ -25,6 +31,9 @@ static DEFINE_MUTEX(vms_chal_lock);
 static struct vms_chal_table vms_chal;
 static u8 vms_kps_pk[VMSHIELD_X25519_LEN];
 static u64 vms_chal_epoch;	/* the identity both belong to; 0: none */
+/* placement hypervisor: the KPS key the enclave with key @vms_remote_kps_of confirmed */
+static u8 vms_remote_kps[VMSHIELD_X25519_LEN];
+static u8 vms_remote_kps_of[VMSHIELD_X25519_LEN];
 
 /* Caller holds vms_chal_lock: forget what belonged to an old identity. */
 static void vms_chal_follow(u64 epoch)
@@ -83,6 +92,41 @@ int vms_challenge_kps(u64 epoch, u8 kps_pk[32])
 	return ret;
 }
 
+/* Placement hypervisor: remember the key the enclave (@enclave_pk) confirmed. */
+static void vms_remote_kps_record(const u8 enclave_pk[32], const u8 kps_pk[32])
+{
+	mutex_lock(&vms_chal_lock);
+	memcpy(vms_remote_kps_of, enclave_pk, sizeof(vms_remote_kps_of));
+	memcpy(vms_remote_kps, kps_pk, sizeof(vms_remote_kps));
+	mutex_unlock(&vms_chal_lock);
+}
+
+int vms_kps_current(u8 kps_pk[32])
+{
+	static const u8 zero[VMSHIELD_X25519_LEN];
+	u8 pk[VMSHIELD_X25519_LEN];
+	u64 epoch;
+	int ret;
+
+	if (!vms_remote_active()) {
+		ret = vms_enclave_epoch(&epoch);
+		if (!ret)
+			ret = vms_challenge_kps(epoch, kps_pk);
+		return ret ? -ENOKEY : 0;
+	}
+	/* a restarted enclave has a new key and has accepted no KPS key yet */
+	vms_remote_public_key(pk);
+	ret = -ENOKEY;
+	mutex_lock(&vms_chal_lock);
+	if (!crypto_memneq(vms_remote_kps_of, pk, sizeof(pk)) &&
+	    crypto_memneq(vms_remote_kps, zero, sizeof(zero))) {
+		memcpy(kps_pk, vms_remote_kps, sizeof(vms_remote_kps));
+		ret = 0;
+	}
+	mutex_unlock(&vms_chal_lock);
+	return ret;
+}
+
 /*
  * Is (@c, @issued_ns) a pending challenge of identity @epoch? With
  * @consume it is used up. 0, -ESTALE or -ETIME.
@@ -117,8 +161,14 @@ long vms_ioc_release_challenge(void __user *uarg)
 	memset(a.challenge, 0, sizeof(a.challenge));
 	a.challenge_ns = 0;
 	if (vms_remote_active()) {
+		u8 epk[VMSHIELD_X25519_LEN];
+
+		vms_remote_public_key(epk);
 		ret = vms_remote_challenge(a.kps_pk, a.challenge,
 					   &a.challenge_ns);
+		/* the enclave took or confirmed this key for its identity */
+		if (!ret)
+			vms_remote_kps_record(epk, a.kps_pk);
 	} else {
 		/* the identity at the current level, made now if need be */
 		ret = vms_enclave_epoch(&epoch);
@@ -128,5 +178,9 @@ long vms_ioc_release_challenge(void __user *uarg)
 	}
 	if (ret)
 		return ret;
+	/* a key named for the first time changes the report: into IMA now */
+	ret = vms_report_measure_if_changed();
+	if (ret)
+		pr_warn("report with the KPS key not measured (%d)\n", ret);
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
 }

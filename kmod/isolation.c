@@ -94,6 +94,8 @@ static int vms_report_write(char *buf, size_t len)
 	r.lockdown = iso.lockdown;
 	r.sig_enforced = iso.sig_enforced;
 	r.module_sig_ok = iso.module_sig_ok;
+	/* the one KPS key the enclave accepts releases from, once named */
+	r.kps_set = !vms_kps_current(r.kps_pk);
 	return vms_report_format(&r, buf, len);
 }
 

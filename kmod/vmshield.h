@@ -105,6 +105,8 @@ int vms_challenge_kps(u64 epoch, u8 kps_pk[32]);
 int vms_challenge_check(u64 epoch, const u8 c[32], u64 issued_ns,
 			bool consume);
 long vms_ioc_release_challenge(void __user *uarg);
+/* The KPS key the current identity accepts (either placement): 0 or -ENOKEY. */
+int vms_kps_current(u8 kps_pk[32]);
 int vms_remote_challenge(const u8 kps_pk[32], u8 out[32], u64 *issued_ns);
 
 /* The "vmshield" key type. */

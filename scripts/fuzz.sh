@@ -36,7 +36,7 @@ seeds() {
 	fuzz_ima_sig) ls "$DATA"/../ima/*.sig "$DATA"/../ima/*.der ;;
 	fuzz_tpm2b) ls "$DATA"/*.pub "$DATA"/*.attest "$DATA"/*.sig ;;
 	fuzz_worker_ctrl) ls "$DATA"/../ctrl/*.bin ;;
-	fuzz_enclave_report) ls "$DATA"/../enclave-report/report-v1.* ;;
+	fuzz_enclave_report) ls "$DATA"/../enclave-report/report-v2.* ;;
 	fuzz_enclave_req) ls "$DATA"/../enclave/*.bin ;;
 	esac
 }

@@ -149,7 +149,7 @@ static int one_call(int fd, unsigned int *seed, uint8_t *in, uint8_t *out,
 		if (!(rand_r(seed) % 4))
 			a.info.flags = 1u << (rand_r(seed) % 32);
 		if (!(rand_r(seed) % 4))
-			a.info.reserved[rand_r(seed) % 4] = rnd(seed);
+			a.info.kps_pk[rand_r(seed) % 32] = (__u8)rnd(seed);
 	} else {
 		a.seal.key_serial = pick_key(seed);
 		a.seal.generation = rnd(seed);

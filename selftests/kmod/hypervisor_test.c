@@ -125,7 +125,9 @@ TEST_F(hv, enclave_report)
 	ASSERT_LE(r.body_len, sizeof(r.body));
 	ASSERT_GE(r.sig_len, 8);
 	r.body[r.body_len - 1] = 0;	/* the last "\n" */
-	EXPECT_EQ(0, strncmp((char *)r.body, "vmshield-enclave-report v1\nplatform=emulated\n", 45));
+	EXPECT_EQ(0, strncmp((char *)r.body, "vmshield-enclave-report v2\nplatform=emulated\n", 45));
+	/* the KPS key the enclave accepts, or none yet (formats.md §6) */
+	EXPECT_NE(NULL, strstr((char *)r.body, "\nkps_key="));
 	vt_hex(r.nonce, 32, hex);
 	snprintf(line, sizeof(line), "\nnonce=%s\n", hex);
 	EXPECT_NE(NULL, strstr((char *)r.body, line));

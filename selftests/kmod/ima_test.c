@@ -120,4 +120,75 @@ TEST_F(ima, unchanged_report_is_not_measured_again)
 	EXPECT_EQ(0, memcmp(info.enclave_pk, self->info.enclave_pk, 32));
 }
 
+/* The digest of the report GET_INFO gives now is the list's last report entry. */
+static void last_entry_is(struct __test_metadata *_metadata,
+			  const struct vmshield_info *info)
+{
+	char text[VMS_REPORT_MAX];
+	uint8_t d[32];
+	int last = 0, n = 0;
+	char line[2048];
+	FILE *f;
+
+	ASSERT_GT(vt_report_text(info, text, sizeof(text)), 0);
+	vt_sha256(text, strlen(text), d);
+	f = fopen("/sys/kernel/security/ima/ascii_runtime_measurements", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (++n && strstr(line, " vmshield-report"))
+			last = n;
+	fclose(f);
+	EXPECT_EQ(last, vt_ima_line_of(d, "vmshield-report"))
+		TH_LOG("the last report entry is not: %s", text);
+}
+
+/*
+ * Issue 17 item 5: the KPS key the enclave accepts is in the report.
+ * Whoever names a key first (here the tests' key, as root could name its
+ * own), the report says kps_pk=<that key>, the module measures it into
+ * IMA at once (HGS in TPM mode sees it as the last report entry and
+ * refuses a key that is not its own: KpsKeyMismatch), and GET_INFO gives
+ * the same key. A second key is refused (EPERM) and changes nothing:
+ * neither the key, nor the report, nor the list. Run first in a boot, the
+ * report said kps_pk=none before.
+ */
+TEST_F(ima, kps_key_named_is_reported_and_measured)
+{
+	uint8_t want[32], other_sk[32], c[32];
+	struct vmshield_info info, again;
+	char text[VMS_REPORT_MAX], hex[65], field[80];
+	int before, after;
+	uint64_t ns;
+
+	ASSERT_EQ(0, vms_prim_x25519_base(want, vt_kps_sk));
+	before = vms_ima_count("vmshield-report");
+	if (!(self->info.facts & VMSHIELD_FACT_KPS_SET)) {
+		EXPECT_TRUE(vms_all_zero(self->info.kps_pk, 32));
+		ASSERT_GT(vt_report_text(&self->info, text, sizeof(text)), 0);
+		EXPECT_NE(NULL, strstr(text, " kps_pk=none")) TH_LOG("%s", text);
+		last_entry_is(_metadata, &self->info);
+	}
+	ASSERT_EQ(0, vt_challenge(vt_kps_sk, c, &ns));
+	ASSERT_EQ(0, vms_get_info(self->fd, &info));
+	ASSERT_TRUE(info.facts & VMSHIELD_FACT_KPS_SET);
+	EXPECT_EQ(0, memcmp(info.kps_pk, want, 32));
+	ASSERT_GT(vt_report_text(&info, text, sizeof(text)), 0);
+	vt_hex(want, 32, hex);
+	snprintf(field, sizeof(field), " kps_pk=%s", hex);
+	EXPECT_NE(NULL, strstr(text, field)) TH_LOG("%s", text);
+	last_entry_is(_metadata, &info);
+	after = vms_ima_count("vmshield-report");
+	if (!(self->info.facts & VMSHIELD_FACT_KPS_SET))
+		EXPECT_EQ(before + 1, after);	/* measured once, when named */
+
+	/* another key: refused, and nothing changes */
+	memcpy(other_sk, vt_kps_sk, 32);
+	other_sk[0] ^= 0x55;
+	EXPECT_EQ(-EPERM, vt_challenge(other_sk, c, &ns));
+	ASSERT_EQ(0, vms_get_info(self->fd, &again));
+	EXPECT_EQ(0, memcmp(again.kps_pk, want, 32));
+	EXPECT_EQ(after, vms_ima_count("vmshield-report"));
+	last_entry_is(_metadata, &again);
+}
+
 TEST_HARNESS_MAIN

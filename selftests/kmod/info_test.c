@@ -39,7 +39,9 @@ TEST_F(dev, reports_version_placement_and_key)
 	EXPECT_TRUE(info.facts & VMSHIELD_FACT_SELFTEST_OK);
 	EXPECT_EQ(0, info.flags);
 	EXPECT_EQ(0, info.reserved0);
-	EXPECT_TRUE(vms_all_zero(info.reserved, sizeof(info.reserved)));
+	/* the KPS key exactly when its fact says one was named */
+	EXPECT_EQ(!(info.facts & VMSHIELD_FACT_KPS_SET),
+		  vms_all_zero(info.kps_pk, sizeof(info.kps_pk)));
 }
 
 TEST_F(dev, unlocked_host_reports_kernel_open)
@@ -93,7 +95,7 @@ TEST_F(dev, reserved_fields_must_be_zero)
 	ASSERT_EQ(-1, ioctl(self->fd, VMSHIELD_IOC_GET_INFO, &info));
 	EXPECT_EQ(EINVAL, errno);
 	memset(&info, 0, sizeof(info));
-	info.reserved[3] = 1;
+	info.kps_pk[31] = 1;	/* out only: in, it must be zero */
 	ASSERT_EQ(-1, ioctl(self->fd, VMSHIELD_IOC_GET_INFO, &info));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0, info.uapi_version);
@@ -154,7 +156,7 @@ TEST(struct_layout_has_no_padding)
 {
 	EXPECT_EQ(96, sizeof(struct vmshield_info));
 	EXPECT_EQ(24, __builtin_offsetof(struct vmshield_info, enclave_pk));
-	EXPECT_EQ(64, __builtin_offsetof(struct vmshield_info, reserved));
+	EXPECT_EQ(64, __builtin_offsetof(struct vmshield_info, kps_pk));
 }
 
 TEST_HARNESS_MAIN

@@ -169,11 +169,11 @@ out:
 }
 
 int vms_attest_report(struct vms_attest *a, const u8 nonce[32],
-		      const u8 pk[32], const u8 boot_id[16],
+		      const u8 pk[32], const u8 boot_id[16], const u8 *kps,
 		      struct vms_ep_msg *resp)
 {
 	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	char pid[65], hn[65], hk[65], hp[65], hb[33];
+	char pid[65], hn[65], hk[65], hp[65], hb[33], hkps[65] = "none";
 	size_t siglen = sizeof(a->sig);
 	int n, r;
 
@@ -182,15 +182,19 @@ int vms_attest_report(struct vms_attest *a, const u8 nonce[32],
 	vms_hex_encode(pk, 32, hk);
 	vms_hex_encode(a->program, 32, hp);
 	vms_hex_encode(boot_id, 16, hb);
+	/* the one KPS key this identity accepts, under the platform's signature */
+	if (kps)
+		vms_hex_encode(kps, 32, hkps);
 	n = snprintf(a->body, sizeof(a->body),
-		     "vmshield-enclave-report v1\n"
+		     "vmshield-enclave-report v2\n"
 		     "platform=emulated\n"
 		     "platform_id=%s\n"
 		     "placement=hypervisor\n"
 		     "nonce=%s\n"
 		     "enclave_key=%s\n"
 		     "program=%s\n"
-		     "boot_id=%s\n", pid, hn, hk, hp, hb);
+		     "boot_id=%s\n"
+		     "kps_key=%s\n", pid, hn, hk, hp, hb, hkps);
 	if (n <= 0 || (size_t)n > VMS_EP_REPORT_MAX)
 		return -EIO;
 	if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL,

@@ -30,11 +30,13 @@ void vms_attest_free(struct vms_attest *a);
 const u8 *vms_attest_platform_id(const struct vms_attest *a);
 
 /*
- * vms_attest_report - build and sign the body for @nonce; @resp's data and
- * sig point into @a (valid until the next call).
+ * vms_attest_report - build and sign the body for @nonce; @kps is the KPS
+ * key this identity accepts releases from, NULL before one was named
+ * (kps_key=none); @resp's data and sig point into @a (valid until the
+ * next call).
  */
 int vms_attest_report(struct vms_attest *a, const u8 nonce[32],
-		      const u8 pk[32], const u8 boot_id[16],
+		      const u8 pk[32], const u8 boot_id[16], const u8 *kps,
 		      struct vms_ep_msg *resp);
 
 #endif /* VMS_ENCLAVE_ATTEST_H */

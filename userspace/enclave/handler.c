@@ -166,7 +166,8 @@ static int vms_dispatch(struct vms_enclave *e, const struct vms_ep_msg *q,
 		if (!e->attest)
 			return -EOPNOTSUPP;
 		return vms_attest_report(e->attest, q->nonce, e->pk,
-					 e->boot_id, a);
+					 e->boot_id, e->kps_set ? e->kps_pk : NULL,
+					 a);
 	case VMS_EP_STATUS:
 		a->data = (const u8 *)text;
 		a->data_len = vms_enclave_status(e, text, text_len);

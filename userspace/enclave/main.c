@@ -67,7 +67,7 @@ static int vms_attest_warm(struct vms_enclave *e)
 	u8 nonce[32] = { 0 };
 
 	memset(&m, 0, sizeof(m));
-	return vms_attest_report(e->attest, nonce, e->pk, e->boot_id, &m);
+	return vms_attest_report(e->attest, nonce, e->pk, e->boot_id, NULL, &m);
 }
 
 static int vms_run(const char *mailbox, long vsock, const char *key,

@@ -35,16 +35,18 @@ static void hex(const uint8_t *in, size_t n, char *out)
 /* The one text a report's facts have. */
 static size_t render(const struct vms_enclave_report *r, char *buf, size_t len)
 {
-	char id[65], nonce[65], key[65], prog[65], boot[33];
+	char id[65], nonce[65], key[65], prog[65], boot[33], kps[65] = "none";
 
 	hex(r->platform_id, 32, id);
 	hex(r->nonce, 32, nonce);
 	hex(r->enclave_key, 32, key);
 	hex(r->program, 32, prog);
 	hex(r->boot_id, 16, boot);
+	if (r->kps_set)
+		hex(r->kps_key, 32, kps);
 	return (size_t)snprintf(buf, len,
-				"vmshield-enclave-report v1\nplatform=%s\nplatform_id=%s\nplacement=hypervisor\nnonce=%s\nenclave_key=%s\nprogram=%s\nboot_id=%s\n",
-				vms_platform_name(r->platform), id, nonce, key, prog, boot);
+				"vmshield-enclave-report v2\nplatform=%s\nplatform_id=%s\nplacement=hypervisor\nnonce=%s\nenclave_key=%s\nprogram=%s\nboot_id=%s\nkps_key=%s\n",
+				vms_platform_name(r->platform), id, nonce, key, prog, boot, kps);
 }
 
 static int all_zero(const void *p, size_t n)

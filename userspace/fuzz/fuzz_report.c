@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fuzz_report - libFuzzer harness: the isolation report v1 parser
+ * fuzz_report - libFuzzer harness: the isolation report v2 parser
  * (core/report.c), which HGS runs on every host-key attestation. A
  * refused line leaves the report zeroed; an accepted one formats back to
  * a line that parses to the same report. Seeds: corpus/fuzz_report/.

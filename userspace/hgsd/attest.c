@@ -81,6 +81,26 @@ void handle_nonce(struct hgsd *h, struct request *rq, struct answer *a)
 		answer_ok(a, o);
 }
 
+enum vms_hgs_reason kps_key_check(int set, const uint8_t key[32])
+{
+	uint8_t kps[32];
+
+	/*
+	 * none: the enclave has accepted no release yet, from anyone; the
+	 * first challenge will name a key, and the next attestation sees it
+	 */
+	if (!set)
+		return HGS_PASSED;
+	if (keyproc_kps_public_key(kps))
+		return HGS_R_INTERNAL_ERROR;
+	return CRYPTO_memcmp(kps, key, sizeof(kps)) ? HGS_R_KPS_KEY_MISMATCH : HGS_PASSED;
+}
+
+enum vms_hgs_reason attest_kps_check(const struct vms_isolation_report *rep)
+{
+	return kps_key_check(rep->kps_set, rep->kps_pk);
+}
+
 static void policies_passed(const struct policy *p, const struct vms_isolation_report *rep,
 			    char *out, size_t len)
 {
@@ -175,6 +195,9 @@ static enum vms_hgs_reason check_report(struct hgsd *h, struct answer *a,
 		return HGS_R_REPORT_MALFORMED;
 	if (CRYPTO_memcmp(rep->enclave_pk, t->pk, 32))
 		return HGS_R_ENCLAVE_KEY_MISMATCH;
+	r = attest_kps_check(rep);
+	if (r != HGS_PASSED)
+		return r;
 	level = rep->level;
 	/* the two reports must agree on where the keys live */
 	if (t->ev.present && rep->placement != VMSHIELD_PLACEMENT_HYPERVISOR)
@@ -248,6 +271,8 @@ static enum vms_hgs_reason attest_host_key(struct hgsd *h, struct request *rq,
 		return r;
 	/* genuine evidence: the nonce is spent, whatever the outcome now */
 	r = nonce_spend(h->nonces, t.session);
+	if (r == HGS_R_INTERNAL_ERROR)
+		answer_fail(a, r, STORE_NOT_RECORDED);	/* the spend is not durable */
 	if (r != HGS_PASSED)
 		return r;
 	state_policy(h, &pol);

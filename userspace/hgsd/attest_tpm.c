@@ -566,7 +566,8 @@ static enum vms_hgs_reason check_host_still(struct hgsd *h, struct tpm_attempt *
  * The credential came back (only that TPM could activate it): the nonce
  * is spent; then its AK.
  */
-static enum vms_hgs_reason check_activation(struct hgsd *h, struct tpm_attempt *at)
+static enum vms_hgs_reason check_activation(struct hgsd *h, struct tpm_attempt *at,
+					    char *detail, size_t dlen)
 {
 	enum vms_hgs_reason r;
 
@@ -575,6 +576,8 @@ static enum vms_hgs_reason check_activation(struct hgsd *h, struct tpm_attempt *
 	if (r != HGS_PASSED)
 		return r;
 	r = nonce_spend(h->nonces, at->t.session);
+	if (r == HGS_R_INTERNAL_ERROR)
+		snprintf(detail, dlen, "%s", STORE_NOT_RECORDED);	/* the spend is not durable */
 	if (r != HGS_PASSED)
 		return r;
 	return vms_tpm_ak_load(at->c.ak, at->c.ak_len, &at->ak);
@@ -649,9 +652,24 @@ static enum vms_hgs_reason check_placement(struct hgsd *h, struct tpm_attempt *a
 					   struct answer *a)
 {
 	const struct vms_isolation_report *rep = &at->v.report;
+	struct vms_isolation_report last;
 	unsigned int level = rep->level;
 	enum vms_hgs_reason r;
 
+	/*
+	 * The KPS key from the report sent, which the verifier found equal to
+	 * the kernel's last report entry (at->v.report is the first one when
+	 * report_at_load asks for it: that one predates any KPS key).
+	 */
+	if (vms_report_parse(at->t.report, strlen(at->t.report), &last))
+		return HGS_R_REPORT_MALFORMED;
+	r = attest_kps_check(&last);
+	if (r != HGS_PASSED)
+		return r;
+
+	/* the two reports must agree on where the keys live */
+	if (at->t.ev.present && rep->placement != VMSHIELD_PLACEMENT_HYPERVISOR)
+		return HGS_R_ENCLAVE_REPORT_UNEXPECTED;
 	if (at->t.ev.present) {
 		r = enclave_check(h, a, &at->t.ev, at->t.nonce, rep->enclave_pk, &at->pol,
 				  &at->er, at->pname);
@@ -756,7 +774,7 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq, struct ans
 	r = check_host_still(h, &at);
 	if (r != HGS_PASSED)
 		return r;
-	r = check_activation(h, &at);
+	r = check_activation(h, &at, detail, dlen);
 	if (r != HGS_PASSED)
 		return r;
 	r = read_pcrs(&at, a);

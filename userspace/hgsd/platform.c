@@ -19,6 +19,7 @@
 
 #include "hgsd.h"
 #include "log.h"
+#include "attest.h"
 #include "platform.h"
 #include "store.h"
 #include "vms_b64.h"
@@ -207,6 +208,8 @@ static enum vms_hgs_reason check_facts(struct answer *a, const struct vms_enclav
 				       const uint8_t enclave_pk[VMS_ER_KEY_LEN],
 				       const struct policy *pol)
 {
+	enum vms_hgs_reason r;
+
 	if (CRYPTO_memcmp(er->nonce, nonce, VMS_ER_KEY_LEN))
 		return HGS_R_ENCLAVE_REPORT_NONCE_MISMATCH;
 	if (CRYPTO_memcmp(er->enclave_key, enclave_pk, VMS_ER_KEY_LEN)) {
@@ -216,6 +219,12 @@ static enum vms_hgs_reason check_facts(struct answer *a, const struct vms_enclav
 	}
 	if (!program_approved(p->programs, er->program))
 		return HGS_R_ENCLAVE_PROGRAM_NOT_APPROVED;
+	/* the KPS key the enclave itself says it accepts, under the platform's signature */
+	r = kps_key_check(er->kps_set, er->kps_key);
+	if (r == HGS_R_KPS_KEY_MISMATCH)
+		answer_fail(a, r, "the enclave report names another KPS key than this HGS's");
+	if (r != HGS_PASSED)
+		return r;
 	if (!(pol->platform_types & (1u << er->platform))) {
 		answer_failf(a, HGS_R_PLATFORM_TYPE_NOT_ALLOWED,
 			     "platform type %s is not in the policy platform_types",

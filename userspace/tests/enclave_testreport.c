@@ -16,7 +16,7 @@
 
 size_t t_er_body(const struct vms_enclave_report *r, char *buf, size_t len)
 {
-	char id[65], nonce[65], key[65], prog[65], boot[33];
+	char id[65], nonce[65], key[65], prog[65], boot[33], kps[65] = "none";
 	int n;
 
 	vms_hex_encode(r->platform_id, 32, id);
@@ -24,10 +24,12 @@ size_t t_er_body(const struct vms_enclave_report *r, char *buf, size_t len)
 	vms_hex_encode(r->enclave_key, 32, key);
 	vms_hex_encode(r->program, 32, prog);
 	vms_hex_encode(r->boot_id, 16, boot);
+	if (r->kps_set)
+		vms_hex_encode(r->kps_key, 32, kps);
 	n = snprintf(buf, len,
-		     "vmshield-enclave-report v1\nplatform=%s\nplatform_id=%s\nplacement=hypervisor\n"
-		     "nonce=%s\nenclave_key=%s\nprogram=%s\nboot_id=%s\n",
-		     vms_platform_name(r->platform), id, nonce, key, prog, boot);
+		     "vmshield-enclave-report v2\nplatform=%s\nplatform_id=%s\nplacement=hypervisor\n"
+		     "nonce=%s\nenclave_key=%s\nprogram=%s\nboot_id=%s\nkps_key=%s\n",
+		     vms_platform_name(r->platform), id, nonce, key, prog, boot, kps);
 	assert_true(n > 0 && (size_t)n < len);
 	return (size_t)n;
 }

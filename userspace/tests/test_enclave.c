@@ -526,7 +526,7 @@ static void test_report(void **state)
 	assert_true(dl > 0);
 	assert_true(EVP_Digest(der, (size_t)dl, spki_hash, &hl, EVP_sha256(), NULL));
 	OPENSSL_free(der);
-	strcpy(want, "vmshield-enclave-report v1\nplatform=emulated\nplatform_id=");
+	strcpy(want, "vmshield-enclave-report v2\nplatform=emulated\nplatform_id=");
 	vms_hex_encode(spki_hash, 32, hex);
 	strcat(want, hex);
 	strcat(want, "\nplacement=hypervisor\nnonce=");
@@ -541,6 +541,10 @@ static void test_report(void **state)
 	strcat(want, "\nboot_id=");
 	vms_hex_encode(f->e.boot_id, 16, hex);
 	strcat(want, hex);
+	strcat(want, "\nkps_key=");
+	if (f->e.kps_set)
+		vms_hex_encode(f->e.kps_pk, 32, hex);
+	strcat(want, f->e.kps_set ? hex : "none");
 	strcat(want, "\n");
 	assert_int_equal(a.data_len, strlen(want));
 	assert_memory_equal(a.data, want, a.data_len);

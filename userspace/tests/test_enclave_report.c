@@ -64,6 +64,16 @@ static void test_parse_roundtrip(void **state)
 	assert_memory_equal(out.enclave_key, in.enclave_key, 32);
 	assert_memory_equal(out.program, in.program, 32);
 	assert_memory_equal(out.boot_id, in.boot_id, 16);
+	assert_false(out.kps_set);
+	/* the KPS key the enclave accepts, when one was named */
+	in.kps_set = 1;
+	t_random(in.kps_key, sizeof(in.kps_key));
+	in.kps_key[0] |= 1;
+	n = t_er_body(&in, body, sizeof(body));
+	assert_non_null(strstr(body, "\nkps_key="));
+	assert_int_equal(vms_enclave_report_parse((uint8_t *)body, n, &out), 0);
+	assert_true(out.kps_set);
+	assert_memory_equal(out.kps_key, in.kps_key, 32);
 }
 
 /* Edit the body: replace the first @from with @to; the new length. */
@@ -85,11 +95,15 @@ static void test_parse_malformed(void **state)
 		const char *from, *to;
 		int err;
 	} cases[] = {
-		{ "vmshield-enclave-report v1\n", "vmshield-enclave-report v2\n", -EPROTONOSUPPORT },
-		{ "vmshield-enclave-report v1\n", "vmshield-enclave-report v10\n", -EPROTONOSUPPORT },
-		{ "vmshield-enclave-report v1\n", "vmshield-enclave-report v1\x20\n", -EINVAL },
-		{ "vmshield-enclave-report v1\n", "vmshield-report v1\n", -EILSEQ },
-		{ "vmshield-enclave-report v1\n", "VMSHIELD-enclave-report v1\n", -EILSEQ },
+		{ "vmshield-enclave-report v2\n", "vmshield-enclave-report v1\n", -EPROTONOSUPPORT },
+		{ "vmshield-enclave-report v2\n", "vmshield-enclave-report v10\n", -EPROTONOSUPPORT },
+		{ "vmshield-enclave-report v2\n", "vmshield-enclave-report v2\x20\n", -EINVAL },
+		{ "vmshield-enclave-report v2\n", "vmshield-report v2\n", -EILSEQ },
+		{ "vmshield-enclave-report v2\n", "VMSHIELD-enclave-report v2\n", -EILSEQ },
+		{ "kps_key=none\n", "", -EINVAL },			/* v2 without its last line */
+		{ "kps_key=none\n", "kps_key=None\n", -EINVAL },
+		{ "kps_key=none\n", "kps_key=\n", -EINVAL },
+		{ "kps_key=none\n", "kps_key=0000000000000000000000000000000000000000000000000000000000000000\n", -EINVAL },
 		{ "platform=emulated\n", "platform=Emulated\n", -EINVAL },
 		{ "platform=emulated\n", "platform=tdx\n", -EINVAL },
 		{ "platform=emulated\n", "platform=none\n", -EINVAL },
@@ -189,7 +203,7 @@ static void test_parse_order_and_bounds(void **state)
 	/* a truncated body at every length */
 	for (; n > 0; n--)
 		parse_expect(body, n - 1, n - 1 == 0 ? -EMSGSIZE :
-			     (n - 1 < strlen("vmshield-enclave-report v1") ? -EILSEQ : -EINVAL));
+			     (n - 1 < strlen("vmshield-enclave-report v2") ? -EILSEQ : -EINVAL));
 	/* empty, over the bound, NULL */
 	parse_expect("", 0, -EMSGSIZE);
 	memset(big, 'a', sizeof(big));

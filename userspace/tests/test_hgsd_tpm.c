@@ -22,7 +22,10 @@
  * stored reset count and clock ahead of the TPM (rolled back), a
  * runtime allowlist that does not list every measured file, a PCR value
  * flipped, a bad body, IMA appraisal with approved IMA keys and the
- * `shieldctl hgs ima-key` commands. Only 127.0.0.1 is contacted.
+ * `shieldctl hgs ima-key` commands, an enclave report next to the
+ * kernel-placement report (EnclaveReportUnexpected), and the KPS key root
+ * named after the quotes (KpsKeyMismatch; the report from before it is no
+ * longer the last entry: ImaReportMismatch). Only 127.0.0.1 is contacted.
  */
 #include "testutil.h"
 
@@ -503,6 +506,14 @@ static int report_for_nonce(void *arg, const uint8_t nonce[32], uint8_t **body, 
 	return 0;
 }
 
+/*
+ * The rig's report was measured in placement kernel: an enclave report
+ * next to it is refused (EnclaveReportUnexpected) before any platform
+ * check, whether the platform is registered or not, and whatever key it
+ * names; no certificate. Without it the same host passes, placement
+ * kernel. (TPM mode with a genuine placement-hypervisor report and its
+ * enclave report: fabric 05-hyp-tpm.)
+ */
 static void enclave_report_in_tpm_mode(void **state)
 {
 	EVP_PKEY *plat = vms_pkey_gen_p256();
@@ -512,24 +523,18 @@ static void enclave_report_in_tpm_mode(void **state)
 
 	(void)state;
 	assert_non_null(plat);
-	/* no platform registered: refused */
-	json_decref(tpm_with_enclave_report(plat, enclave_pk, 403, "EnclavePlatformUnknown"));
+	json_decref(tpm_with_enclave_report(plat, enclave_pk, 403, "EnclaveReportUnexpected"));
 	assert_int_equal(vms_pkey_to_pem(plat, &pem), 0);
 	t_hgs_call_ok(adm, "/v1/admin/platforms/add",
 		      json_pack("{s:s, s:s, s:s}", "type", "emulated", "name", "tpm-rig",
 				"public_key", pem));
 	free(pem);
-	/* a report naming another enclave key than the measured one */
 	t_random(other, 32);
-	json_decref(tpm_with_enclave_report(plat, other, 403, "EnclaveKeyMismatch"));
-	a = tpm_with_enclave_report(plat, enclave_pk, 200, "Passed");
-	assert_string_equal(json_string_value(json_object_get(a, "placement")), "hypervisor");
-	assert_string_equal(json_string_value(json_object_get(a, "platform")), "emulated");
-	assert_string_equal(json_string_value(json_object_get(a, "isolation_level")), "hypervisor");
-	assert_non_null(strstr(json_string_value(json_object_get(a, "policies")),
-			       "enclave-report,platform=emulated"));
+	json_decref(tpm_with_enclave_report(plat, other, 403, "EnclaveReportUnexpected"));
+	a = tpm_with_enclave_report(plat, enclave_pk, 403, "EnclaveReportUnexpected");
+	assert_null(json_object_get(a, "placement"));
 	json_decref(a);
-	/* the client's hook (what hgs-agent will call) sends it too */
+	/* the client's hook (what hgs-agent calls) sends it too: refused alike */
 	{
 		struct vms_tpm_attest_input in = {
 			.host = "host-a", .enclave_pk = enclave_pk, .report = report,
@@ -540,9 +545,9 @@ static void enclave_report_in_tpm_mode(void **state)
 		long http = 0;
 
 		assert_int_equal(vms_hgs_attest_tpm(cli, tpm, &in, &http, &a, err), 0);
-		assert_int_equal(http, 200);
-		assert_string_equal(json_string_value(json_object_get(a, "placement")),
-				    "hypervisor");
+		assert_int_equal(http, 403);
+		assert_string_equal(vms_hgs_substatus(a), "EnclaveReportUnexpected");
+		assert_null(json_object_get(a, "health_certificate"));
 		json_decref(a);
 	}
 	/* without the report, the same host is kernel placement */
@@ -1227,6 +1232,77 @@ static void agent_identity_writes_the_ek(void **state)
 	assert_int_equal(access("none.pub", F_OK), -1);
 }
 
+/*
+ * Issue 17 item 5 in TPM mode. After its quotes, the capture had root
+ * name its own KPS key to the enclave (capture-guest.sh); the module
+ * measured its report again, naming that key (report_kps.txt, the last
+ * report entry of ima_measurements_kps.bin). Those entries, appended to
+ * the list sent so far and extended into this TPM's PCR 10 as the kernel
+ * would, are what the host must now send: its last report names root's
+ * key, so KpsKeyMismatch and no certificate. The report from before
+ * (kps_pk=none), still in the list, is no longer the last entry:
+ * ImaReportMismatch. Nothing is certified either way.
+ */
+static void kps_key_named_by_root_refused(void **state)
+{
+	uint8_t *shortl, *longl, *cur, *joined;
+	size_t sn, ln, cn, i;
+	struct vms_ima_log tail = { 0 };
+	char path[4200], kps_report[VMS_REPORT_MAX + 1], old_report[VMS_REPORT_MAX + 1];
+	static char kimal[4200];
+	uint8_t *txt;
+	size_t len;
+	json_t *r;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/ima_measurements.bin", data);
+	assert_int_equal(vms_read_file(path, VMS_IMA_MAX_BYTES, &shortl, &sn), 0);
+	snprintf(path, sizeof(path), "%s/ima_measurements_kps.bin", data);
+	assert_int_equal(vms_read_file(path, VMS_IMA_MAX_BYTES, &longl, &ln), 0);
+	/* the kernel's list only grows: the first list is a prefix of the second */
+	assert_true(ln > sn);
+	assert_memory_equal(shortl, longl, sn);
+	assert_int_equal(vms_ima_log_parse(longl + sn, ln - sn, &tail), 0);
+	assert_true(tail.n >= 1);
+	for (i = 0; i < tail.n; i++)
+		assert_int_equal(extend(VMS_IMA_PCR, tail.e[i].template_sha256), 0);
+	assert_int_equal(vms_read_file(imal, VMS_IMA_MAX_BYTES, &cur, &cn), 0);
+	joined = t_malloc(cn + ln - sn);
+	memcpy(joined, cur, cn);
+	memcpy(joined + cn, longl + sn, ln - sn);
+	snprintf(kimal, sizeof(kimal), "%.100s/ima_with_kps.bin", dir);
+	{
+		FILE *f = fopen(kimal, "w");
+
+		assert_non_null(f);
+		assert_int_equal(fwrite(joined, 1, cn + ln - sn, f), cn + ln - sn);
+		assert_int_equal(fclose(f), 0);
+	}
+	snprintf(path, sizeof(path), "%s/report_kps.txt", data);
+	assert_int_equal(vms_read_file(path, VMS_REPORT_MAX, &txt, &len), 0);
+	memcpy(kps_report, txt, len);
+	kps_report[len] = 0;
+	free(txt);
+	assert_non_null(strstr(kps_report, " kps_pk="));
+	assert_null(strstr(kps_report, " kps_pk=none"));
+	snprintf(imal, sizeof(imal), "%s", kimal);
+	snprintf(old_report, sizeof(old_report), "%s", report);
+	snprintf(report, sizeof(report), "%s", kps_report);
+	r = attest_as("host-a", 403, "KpsKeyMismatch");
+	assert_null(json_object_get(r, "health_certificate"));
+	json_decref(r);
+	/* the report from before the key was named: not the kernel's last word */
+	snprintf(report, sizeof(report), "%s", old_report);
+	r = attest_as("host-a", 403, "ImaReportMismatch");
+	assert_null(json_object_get(r, "health_certificate"));
+	json_decref(r);
+	vms_ima_log_free(&tail);
+	free(shortl);
+	free(longl);
+	free(cur);
+	free(joined);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1250,8 +1326,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(bad_bodies_refused),
 		cmocka_unit_test(shieldctl_admin_commands),
 		cmocka_unit_test(agent_identity_writes_the_ek),
-		/* last: it extends PCR 10 and changes the list sent */
+		/* last: they extend PCR 10 and change the list sent */
 		cmocka_unit_test(ima_appraisal_and_keys),
+		cmocka_unit_test(kps_key_named_by_root_refused),
 	};
 
 	t_test_filter(argc, argv);

@@ -58,7 +58,7 @@ static void test_b64(void **state)
 
 /* The report itself is tested in test_report.c; here it is what is signed. */
 static const char report_locked[] =
-	"vmshield-report v1 placement=kernel level=kernel-locked lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=0101010101010101010101010101010101010101010101010101010101010101";
+	"vmshield-report v2 placement=kernel level=kernel-locked lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=0101010101010101010101010101010101010101010101010101010101010101 kps_pk=none";
 
 static void attest_roundtrip(EVP_PKEY *k)
 {

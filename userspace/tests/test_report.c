@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_report.c - the isolation report (core/report.c): the exact v1 line,
+ * test_report.c - the isolation report (core/report.c): the exact v2 line,
  * round trips of every valid report, every malformed report refused with
  * its errno and nothing half-parsed, the writer refusing what the parser
  * would, and the name tables.
@@ -19,13 +19,13 @@
 #define PK01 "0101010101010101010101010101010101010101010101010101010101010101"
 
 static const char locked[] =
-	"vmshield-report v1 placement=kernel level=kernel-locked lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01;
+	"vmshield-report v2 placement=kernel level=kernel-locked lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01 " kps_pk=none";
 static const char open_none[] =
-	"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01;
+	"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none";
 static const char hyp_locked[] =
-	"vmshield-report v1 placement=hypervisor level=kernel-locked lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01;
+	"vmshield-report v2 placement=hypervisor level=kernel-locked lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01 " kps_pk=none";
 static const char hyp_open[] =
-	"vmshield-report v1 placement=hypervisor level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01;
+	"vmshield-report v2 placement=hypervisor level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none";
 
 static void report_locked(struct vms_isolation_report *r)
 {
@@ -60,7 +60,7 @@ static void expect_refused(const char *text, int err)
 
 /* ---- the exact line ---------------------------------------------------- */
 
-static void test_writes_the_v1_line(void **state)
+static void test_writes_the_v2_line(void **state)
 {
 	struct vms_isolation_report r;
 	char buf[VMS_REPORT_MAX];
@@ -80,7 +80,7 @@ static void test_writes_the_v1_line(void **state)
 	assert_string_equal(buf, open_none);
 }
 
-static void test_parses_the_v1_line(void **state)
+static void test_parses_the_v2_line(void **state)
 {
 	struct vms_isolation_report r, want;
 
@@ -90,7 +90,7 @@ static void test_parses_the_v1_line(void **state)
 	assert_memory_equal(&r, &want, sizeof(r));
 }
 
-/* The longest v1 report fits VMS_REPORT_MAX with its NUL. */
+/* The longest v2 report (a KPS key named) fits VMS_REPORT_MAX with its NUL. */
 static void test_longest_fits(void **state)
 {
 	struct vms_isolation_report r;
@@ -99,11 +99,60 @@ static void test_longest_fits(void **state)
 	(void)state;
 	report_locked(&r);
 	r.placement = VMSHIELD_PLACEMENT_HYPERVISOR;
-	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)), 191);
-	assert_true(191 < VMS_REPORT_MAX);
+	r.kps_set = true;
+	memset(r.kps_pk, 0xab, sizeof(r.kps_pk));
+	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)), 263);
+	assert_true(263 < VMS_REPORT_MAX);
 	/* exactly enough room, and one byte less */
-	assert_int_equal(vms_report_format(&r, buf, 192), 191);
-	assert_int_equal(vms_report_format(&r, buf, 191), -ENOSPC);
+	assert_int_equal(vms_report_format(&r, buf, 264), 263);
+	assert_int_equal(vms_report_format(&r, buf, 263), -ENOSPC);
+}
+
+static void expect_not_written(const struct vms_isolation_report *r, int err);
+
+#define PKAB "abababababababababababababababababababababababababababababababab"
+
+/*
+ * kps_pk: the KPS key the enclave accepts, or none; one spelling each.
+ * A named key round-trips; "none" with a key, a key that is all zero,
+ * upper-case or short hex, an empty or missing field: refused.
+ */
+static void test_kps_field(void **state)
+{
+	static const char named[] =
+		"vmshield-report v2 placement=kernel level=kernel-locked lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01 " kps_pk=" PKAB;
+	static const char *const bad[] = {
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=None",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=nonee",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none " PKAB,
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=" PK01 "00",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=ABababababababababababababababababababababababababababababababab",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=0000000000000000000000000000000000000000000000000000000000000000",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 kps_pk=none enclave_pk=" PK01,
+	};
+	struct vms_isolation_report r, want;
+	char buf[VMS_REPORT_MAX];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(vms_report_parse(named, strlen(named), &r), 0);
+	report_locked(&want);
+	want.kps_set = true;
+	memset(want.kps_pk, 0xab, sizeof(want.kps_pk));
+	assert_memory_equal(&r, &want, sizeof(r));
+	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)), (int)strlen(named));
+	assert_string_equal(buf, named);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		expect_refused(bad[i], -EINVAL);
+	/* the writer: a key without kps_set, or kps_set without a key */
+	report_locked(&r);
+	r.kps_pk[31] = 1;
+	expect_not_written(&r, -EINVAL);
+	report_locked(&r);
+	r.kps_set = true;
+	expect_not_written(&r, -EINVAL);
 }
 
 /* ---- round trips --------------------------------------------------------- */
@@ -211,11 +260,11 @@ static void test_not_a_report(void **state)
 	expect_refused("vmshield-report vx placement=kernel", -EILSEQ);
 	expect_refused("vmshield-reporT v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
 		       -EILSEQ);
-	expect_refused(" vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
+	expect_refused(" vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
 		       -EILSEQ);
 	expect_refused("hello world", -EILSEQ);
-	expect_refused("vmshield-report v1x placement=kernel", -EILSEQ);
-	expect_refused("vmshield-report v1placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
+	expect_refused("vmshield-report v2x placement=kernel", -EILSEQ);
+	expect_refused("vmshield-report v2placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
 		       -EILSEQ);
 	expect_parse(NULL, 0, -EINVAL);
 	assert_int_equal(vms_report_parse(locked, strlen(locked), NULL), -EINVAL);
@@ -224,10 +273,15 @@ static void test_not_a_report(void **state)
 static void test_other_version(void **state)
 {
 	(void)state;
-	expect_refused("vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
+	expect_refused("vmshield-report v3 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		       -EPROTONOSUPPORT);
+	/* v1 had no kps_pk: refused, never read as "no KPS key" */
+	expect_refused("vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
+		       -EPROTONOSUPPORT);
+	expect_refused("vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
 		       -EPROTONOSUPPORT);
 	expect_refused("vmshield-report v0 placement=kernel", -EPROTONOSUPPORT);
-	expect_refused("vmshield-report v10 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
+	expect_refused("vmshield-report v20 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
 		       -EPROTONOSUPPORT);
 	expect_refused("vmshield-report v01 placement=kernel", -EPROTONOSUPPORT);
 }
@@ -268,33 +322,33 @@ static void test_malformed_fields(void **state)
 {
 	static const char *const bad[] = {
 		/* spacing */
-		"vmshield-report v1  placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel  level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " ",
+		"vmshield-report v2  placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel  level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " ",
 		/* order, missing, repeated, extra */
-		"vmshield-report v1 level=kernel-open placement=kernel lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0",
-		"vmshield-report v1 placement=kernel placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " extra=1",
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 "00",
+		"vmshield-report v2 level=kernel-open placement=kernel lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0",
+		"vmshield-report v2 placement=kernel placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " extra=1",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 "00",
 		/* keys and values */
-		"vmshield-report v1 placement= level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement:kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 Placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=vm level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel level=Kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel level=kernel-opened lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=full sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=2 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=00 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=yes enclave_pk=" PK01,
+		"vmshield-report v2 placement= level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement:kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 Placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=vm level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel level=Kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel level=kernel-opened lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=full sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=2 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=00 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=yes enclave_pk=" PK01 " kps_pk=none",
 		/* the key: length, case, digits */
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=01010101",
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 "0",
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=010101010101010101010101010101010101010101010101010101010101010",
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=0A01010101010101010101010101010101010101010101010101010101010101",
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=0g01010101010101010101010101010101010101010101010101010101010101",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=01010101",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 "0",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=010101010101010101010101010101010101010101010101010101010101010",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=0A01010101010101010101010101010101010101010101010101010101010101",
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=0g01010101010101010101010101010101010101010101010101010101010101",
 	};
 	size_t i;
 
@@ -308,17 +362,17 @@ static void test_contradicting_facts(void **state)
 {
 	static const char *const bad[] = {
 		/* kernel-locked without confidentiality or without sig_enforced */
-		"vmshield-report v1 placement=kernel level=kernel-locked lockdown=integrity sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel level=kernel-locked lockdown=confidentiality sig_enforced=0 module_sig_ok=1 enclave_pk=" PK01,
-		"vmshield-report v1 placement=kernel level=kernel-locked lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
+		"vmshield-report v2 placement=kernel level=kernel-locked lockdown=integrity sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel level=kernel-locked lockdown=confidentiality sig_enforced=0 module_sig_ok=1 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=kernel level=kernel-locked lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
 		/* kernel-open although both hold */
-		"vmshield-report v1 placement=kernel level=kernel-open lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01,
+		"vmshield-report v2 placement=kernel level=kernel-open lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01 " kps_pk=none",
 		/* the same rule in the hypervisor placement */
-		"vmshield-report v1 placement=hypervisor level=kernel-locked lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=hypervisor level=kernel-open lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01,
+		"vmshield-report v2 placement=hypervisor level=kernel-locked lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=hypervisor level=kernel-open lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01 " kps_pk=none",
 		/* the level hypervisor is HGS's to give, never a report's */
-		"vmshield-report v1 placement=kernel level=hypervisor lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01,
-		"vmshield-report v1 placement=hypervisor level=hypervisor lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01,
+		"vmshield-report v2 placement=kernel level=hypervisor lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01 " kps_pk=none",
+		"vmshield-report v2 placement=hypervisor level=hypervisor lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01 " kps_pk=none",
 	};
 	size_t i;
 
@@ -393,13 +447,25 @@ static void test_from_info(void **state)
 	info.isolation_level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
 	info.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
 	/* facts that are not the report's are ignored */
-	info.facts = VMSHIELD_FACTS_ALL;
+	info.facts = VMSHIELD_FACTS_ALL & ~VMSHIELD_FACT_KPS_SET;
 	memset(info.enclave_pk, 1, sizeof(info.enclave_pk));
 	vms_report_from_info(&info, &r);
 	assert_true(r.sig_enforced && r.module_sig_ok);
 	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)),
 			 (int)strlen(locked));
 	assert_string_equal(buf, locked);
+	/* the KPS key only with its fact: without it, a key there is not read */
+	memset(info.kps_pk, 0xab, sizeof(info.kps_pk));
+	vms_report_from_info(&info, &r);
+	assert_false(r.kps_set);
+	assert_true(t_all(r.kps_pk, sizeof(r.kps_pk), 0));
+	info.facts |= VMSHIELD_FACT_KPS_SET;
+	vms_report_from_info(&info, &r);
+	assert_true(r.kps_set);
+	assert_true(t_all(r.kps_pk, sizeof(r.kps_pk), 0xab));
+	assert_true(vms_report_format(&r, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, " kps_pk=" PKAB));
+	memset(info.kps_pk, 0, sizeof(info.kps_pk));
 
 	info.facts = VMSHIELD_FACT_MODULE_SIG_OK;
 	vms_report_from_info(&info, &r);
@@ -425,7 +491,7 @@ static void test_from_info_hypervisor(void **state)
 	info.placement = VMSHIELD_PLACEMENT_HYPERVISOR;
 	info.isolation_level = VMSHIELD_ISOLATION_HYPERVISOR;
 	info.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
-	info.facts = VMSHIELD_FACTS_ALL;
+	info.facts = VMSHIELD_FACTS_ALL & ~VMSHIELD_FACT_KPS_SET;
 	memset(info.enclave_pk, 1, sizeof(info.enclave_pk));
 	vms_report_from_info(&info, &r);
 	assert_int_equal(r.placement, VMSHIELD_PLACEMENT_HYPERVISOR);
@@ -525,9 +591,10 @@ static void test_libvmshield_names_are_the_core_ones(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_writes_the_v1_line),
-		cmocka_unit_test(test_parses_the_v1_line),
+		cmocka_unit_test(test_writes_the_v2_line),
+		cmocka_unit_test(test_parses_the_v2_line),
 		cmocka_unit_test(test_longest_fits),
+		cmocka_unit_test(test_kps_field),
 		cmocka_unit_test(test_round_trip_every_valid_report),
 		cmocka_unit_test(test_one_byte_changed),
 		cmocka_unit_test(test_every_truncation_refused),

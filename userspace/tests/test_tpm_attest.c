@@ -158,19 +158,16 @@ static void report_at_load_certifies_the_first_report(void **state)
 	(void)state;
 	setup(&f);
 	/*
-	 * The captured host loaded the module before raising lockdown: its
-	 * first report is kernel-open, so with the report at load certified
-	 * the lockdown policy refuses...
+	 * The captured host raised lockdown before anybody asked the module
+	 * for its key (the rig does), and the module makes its identity at
+	 * first use (issue 16): its first report is already kernel-locked,
+	 * and with the report at load certified the verdict is that one.
+	 * (A host measured open first has another key: ImaReportConflict.)
 	 */
 	f.policy.report_at_load = 1;
-	assert_int_equal(HGS_R_POLICY_LOCKDOWN_INSUFFICIENT,
-			 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v, &out));
-	assert_non_null(strstr(out.detail, "lockdown"));
-	/* ...and without that policy the same report is certified, open */
-	f.policy.min_lockdown = VMSHIELD_LOCKDOWN_NONE;
 	assert_int_equal(HGS_PASSED,
 			 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v, &out));
-	assert_int_equal(VMSHIELD_ISOLATION_KERNEL_OPEN, out.report.level);
+	assert_int_equal(VMSHIELD_ISOLATION_KERNEL_LOCKED, out.report.level);
 	assert_memory_equal(f.pk, out.report.enclave_pk, 32);
 	/* the default certifies the latest, kernel-locked */
 	f.policy.report_at_load = 0;

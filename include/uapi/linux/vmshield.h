@@ -195,7 +195,8 @@
 #define VMSHIELD_FACT_MODULE_SIG_OK	(1U << 1) /* this module's signature verified */
 #define VMSHIELD_FACT_SELFTEST_OK	(1U << 2) /* crypto self-test passed at load */
 #define VMSHIELD_FACT_IMA_MEASURED	(1U << 3) /* report recorded by IMA */
-#define VMSHIELD_FACTS_ALL		((1U << 4) - 1)
+#define VMSHIELD_FACT_KPS_SET		(1U << 4) /* @kps_pk names the accepted KPS key */
+#define VMSHIELD_FACTS_ALL		((1U << 5) - 1)
 
 #define VMSHIELD_INFO_FLAGS_ALL		0U	/* no input flag defined yet */
 
@@ -212,7 +213,10 @@
  * @enclave_pk:		out: the enclave's X25519 public key (new every load).
  * @max_state_len:	out: largest plaintext SEAL/UNSEAL accepts, bytes.
  * @reserved0:		in: must be 0.
- * @reserved:		in: must be 0.
+ * @kps_pk:		in: must be 0. out: with VMSHIELD_FACT_KPS_SET, the one
+ *			KPS key the enclave accepts releases from (named by the
+ *			identity's first VMSHIELD_IOC_RELEASE_CHALLENGE, and in
+ *			the isolation report as kps_pk=); else all zero.
  */
 struct vmshield_info {
 	__u32 uapi_version;
@@ -224,7 +228,7 @@ struct vmshield_info {
 	__u8  enclave_pk[VMSHIELD_X25519_LEN];
 	__u32 max_state_len;
 	__u32 reserved0;
-	__u64 reserved[4];
+	__u8  kps_pk[VMSHIELD_X25519_LEN];	/* was __u64 reserved[4] */
 };
 
 #define VMSHIELD_SEAL_FLAGS_ALL		0U	/* no input flag defined yet */

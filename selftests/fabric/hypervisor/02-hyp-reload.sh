@@ -33,7 +33,7 @@ check "insmod again: it binds the mailbox again (placement hypervisor)" \
 check "the agent's certificate still names the enclave's key (the enclave did not restart)" \
 	eval 'start_agent agent && wait_state valid 90 &&
 	      test "$(status_q .attestation.certificate.enclave_pk)" = "$pk1" &&
-	      status_q .attestation.module.report | grep -q "enclave_pk=$pk1\$"'
+	      status_q .attestation.module.report | grep -q "enclave_pk=$pk1 "'
 worker hyp-es --roundtrip
 check "VM hyp-es: released again, state opens, round trip" \
 	test "$RC" = 0 -a -n "$(echo "$OUT" | grep 'unseal matches')" \

@@ -19,7 +19,7 @@ check "its certificate: placement hypervisor, platform emulated, level hyperviso
 	"hypervisor emulated hypervisor"
 report=$(status_q .attestation.module.report)
 check "the module measured placement=hypervisor at kernel-locked into IMA" \
-	eval 'echo "$report" | grep -q "^vmshield-report v1 placement=hypervisor level=kernel-locked lockdown=confidentiality " &&
+	eval 'echo "$report" | grep -q "^vmshield-report v2 placement=hypervisor level=kernel-locked lockdown=confidentiality " &&
 	      dmesg | grep -qF "report $report (ima: recorded)"'
 worker hyp --roundtrip
 check "shielded KP requiring placement hypervisor: released to the enclave, state opens, round trip" \

@@ -15,7 +15,7 @@ pk1=$(cat "$F/vms/hyp.enclave1.pk")
 check "the enclave restarts (the rig's lever)" enclave_ctl restart
 check "the module reports a new enclave key" \
 	eval 'start_agent agent && test -n "$(status_q .attestation.module.report)" &&
-	      ! status_q .attestation.module.report | grep -q "enclave_pk=$pk1\$"'
+	      ! status_q .attestation.module.report | grep -q "enclave_pk=$pk1 "'
 serial=$(load_release hyp "$F/vms/hyp.enclave1.release")
 echo "add_key: ${serial} $(cat "$F/vms/hyp.enclave1.release.err" 2>/dev/null)" | diag
 check "the old enclave's release does not open in the new one" test -z "$serial"

@@ -43,7 +43,7 @@ module_report() {
 
 # rogue_report PK: the module's report, but naming enclave key PK (hex)
 rogue_report() {
-	printf '%senclave_pk=%s' "$(module_report | sed 's/enclave_pk=.*//')" "$1"
+	module_report | sed "s/ enclave_pk=[0-9a-f]* / enclave_pk=$1 /"
 }
 
 # forge_attest HOST PK REPORT IMA-LIST: quote now with the qualifying data

@@ -104,6 +104,25 @@ static int take_word(struct cursor *c, const char *name, const char *want)
 	return vlen == strlen(want) && !memcmp(v, want, vlen) ? 0 : -EINVAL;
 }
 
+/* "kps_key=none\n", or a key that is not all zero. */
+static int take_kps(struct cursor *c, struct vms_enclave_report *r)
+{
+	struct cursor peek = *c;
+	uint8_t any = 0;
+	size_t i;
+
+	if (!take_word(&peek, "kps_key", "none")) {
+		*c = peek;
+		return 0;
+	}
+	if (take_hex(c, "kps_key", r->kps_key, sizeof(r->kps_key)))
+		return -EINVAL;
+	for (i = 0; i < sizeof(r->kps_key); i++)
+		any |= r->kps_key[i];
+	r->kps_set = 1;
+	return any ? 0 : -EINVAL;
+}
+
 static int take_platform(struct cursor *c, unsigned int *type)
 {
 	const char *v;
@@ -139,7 +158,7 @@ static int take_header(struct cursor *c)
 	}
 	while (v < c->end && *v >= '0' && *v <= '9')
 		v++;
-	/* "v2\n", "v10\n": a version this build does not read */
+	/* "v1\n", "v10\n": a version this build does not read */
 	return v < c->end && *v == '\n' ? -EPROTONOSUPPORT : -EINVAL;
 }
 
@@ -165,7 +184,8 @@ static int parse_fields(struct cursor *c, struct vms_enclave_report *r)
 	    take_hex(c, "nonce", r->nonce, sizeof(r->nonce)) ||
 	    take_hex(c, "enclave_key", r->enclave_key, sizeof(r->enclave_key)) ||
 	    take_hex(c, "program", r->program, sizeof(r->program)) ||
-	    take_hex(c, "boot_id", r->boot_id, sizeof(r->boot_id)))
+	    take_hex(c, "boot_id", r->boot_id, sizeof(r->boot_id)) ||
+	    take_kps(c, r))
 		return -EINVAL;
 	if (c->p != c->end)
 		return -EINVAL;

@@ -41,7 +41,7 @@ static const struct reason reasons[HGS_R__MAX] = {
 	[HGS_R_NONCE_SESSION_MISMATCH] = { "NonceSessionMismatch", 403,
 		"the nonce was issued to another session; use the session id returned with the nonce" },
 	[HGS_R_REPORT_MALFORMED] = { "IsolationReportMalformed", 400,
-		"the isolation report is not a well-formed 'vmshield-report v1' line, or its facts contradict each other; send the module's report unchanged" },
+		"the isolation report is not a well-formed 'vmshield-report v2' line, or its facts contradict each other; send the module's report unchanged" },
 	[HGS_R_ENCLAVE_KEY_MISMATCH] = { "EnclaveKeyMismatch", 403,
 		"the enclave key in the isolation report differs from the enclave key sent; send the report of the running module" },
 	[HGS_R_ISOLATION_LEVEL_TOO_LOW] = { "IsolationLevelTooLow", 403,
@@ -169,7 +169,7 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the IMA list shows a key loaded into the IMA keyring that HGS has not approved; if it is yours, approve it with `shieldctl hgs ima-key add CERT`, else find out who loaded it" },
 	/* the hypervisor placement */
 	[HGS_R_ENCLAVE_REPORT_MALFORMED] = { "EnclaveReportMalformed", 400,
-		"the enclave report is not a well-formed 'vmshield-enclave-report v1' body with a platform signature; send the enclave's report unchanged" },
+		"the enclave report is not a well-formed 'vmshield-enclave-report v2' body with a platform signature; send the enclave's report unchanged" },
 	[HGS_R_ENCLAVE_PLATFORM_UNKNOWN] = { "EnclavePlatformUnknown", 403,
 		"the enclave report names a platform that is not registered with this HGS; the HGS admin must register the platform (shieldctl hgs platform add)" },
 	[HGS_R_ENCLAVE_PLATFORM_DISABLED] = { "EnclavePlatformDisabled", 403,
@@ -200,6 +200,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"HGS has rolled this VM's transport key past the version this key protector holds: use the VM's newest key protector (the one the last start wrote); an older one, and state sealed under it, stay refused" },
 	[HGS_R_TK_ROLL_NOT_PENDING] = { "TkRollNotPending", 409,
 		"nothing to confirm: this version of the VM's transport key is not the roll HGS released to this host (superseded by a later start, or released to another host)" },
+	[HGS_R_KPS_KEY_MISMATCH] = { "KpsKeyMismatch", 403,
+		"the host's enclave accepts key releases from another KPS key than this HGS's (someone named theirs first): restart the enclave (reload the module, or restart vmshield-enclaved) and let the agent name kps_public_key from /v1/metadata before anything else does" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

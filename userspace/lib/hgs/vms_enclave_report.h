@@ -9,7 +9,7 @@
  * lines in this order, each ending in "\n", at most VMS_ER_BODY_MAX bytes
  * (Documentation/formats.md, "The enclave report"):
  *
- *   vmshield-enclave-report v1
+ *   vmshield-enclave-report v2
  *   platform=emulated
  *   platform_id=<64 lower-case hex: SHA-256 of the platform key's DER SPKI>
  *   placement=hypervisor
@@ -17,6 +17,8 @@
  *   enclave_key=<64 lower-case hex: X25519 public key>
  *   program=<64 lower-case hex: SHA-256 of vmshield-enclaved>
  *   boot_id=<32 lower-case hex>
+ *   kps_key=<64 lower-case hex: the KPS key the enclave accepts releases
+ *           from, named by its first release challenge> or kps_key=none
  *
  * Signature (emulated platform): ECDSA P-256 with SHA-256 over the exact
  * body bytes, DER, low-S (s <= n/2), nothing after the DER.
@@ -32,7 +34,7 @@
  *                    longer than VMS_ER_SIG_MAX
  *   -EILSEQ          not a "vmshield-enclave-report v<N>" body, or a byte
  *                    that is not printable ASCII or "\n"
- *   -EPROTONOSUPPORT a version other than 1; a platform whose verifier is
+ *   -EPROTONOSUPPORT a version other than 2; a platform whose verifier is
  *                    not in this build
  *   -EINVAL          a line missing, out of order, repeated, unknown or
  *                    without its "\n"; a value of the wrong length or not
@@ -56,7 +58,7 @@
 #include <openssl/evp.h>
 
 #define VMS_ER_MAGIC		"vmshield-enclave-report"
-#define VMS_ER_VERSION		1
+#define VMS_ER_VERSION		2
 #define VMS_ER_BODY_MAX		1024
 /* A DER ECDSA P-256 signature is at most 72 bytes. */
 #define VMS_ER_SIG_MAX		72
@@ -81,6 +83,8 @@ struct vms_enclave_report {
 	uint8_t enclave_key[VMS_ER_KEY_LEN];
 	uint8_t program[VMS_ER_KEY_LEN];	/* SHA-256 of the enclave program */
 	uint8_t boot_id[VMS_ER_BOOT_ID_LEN];
+	int kps_set;				/* kps_key names a key (not "none") */
+	uint8_t kps_key[VMS_ER_KEY_LEN];	/* all zero when !kps_set */
 };
 
 /* The evidence as it arrives: the body and the platform's signature. */
@@ -113,7 +117,7 @@ const char *vms_platform_name(unsigned int type);
 int vms_platform_from_name(const char *name);
 
 /*
- * vms_enclave_report_parse - the strict parse of a v1 body of @len bytes
+ * vms_enclave_report_parse - the strict parse of a v2 body of @len bytes
  * (the format above), without any signature check. For HGS to learn
  * which registered platform to look up; only a verifier's result is
  * evidence.

@@ -125,6 +125,7 @@ enum vms_hgs_reason {
 	HGS_R_ENCLAVE_REPORT_UNEXPECTED,
 	HGS_R_KP_SUPERSEDED,		/* appended: the TK roll (issue 20) */
 	HGS_R_TK_ROLL_NOT_PENDING,
+	HGS_R_KPS_KEY_MISMATCH,			/* appended: formats.md §1 */
 	HGS_R__MAX,
 };
 
