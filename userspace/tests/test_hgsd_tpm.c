@@ -1265,7 +1265,7 @@ static void kps_key_named_by_root_refused(void **state)
 	assert_int_equal(vms_ima_log_parse(longl + sn, ln - sn, &tail), 0);
 	assert_true(tail.n >= 1);
 	for (i = 0; i < tail.n; i++)
-		assert_int_equal(extend(VMS_IMA_PCR, tail.e[i].template_sha256), 0);
+		assert_int_equal(t_tpm_extend(VMS_IMA_PCR, tail.e[i].template_sha256), 0);
 	assert_int_equal(vms_read_file(imal, VMS_IMA_MAX_BYTES, &cur, &cn), 0);
 	joined = t_malloc(cn + ln - sn);
 	memcpy(joined, cur, cn);
