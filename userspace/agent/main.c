@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "vms_exit.h"
 #include "vms_sdnotify.h"
 #include "vms_x509.h"
 
@@ -49,6 +50,11 @@ static void usage(FILE *f)
 
 static int run(struct agent *a)
 {
+	unsigned long long wd = vms_sd_watchdog_usec();
+	/* half the watchdog interval, at most the metrics file's 10 s */
+	unsigned long long tick_us = wd && wd / 2 < 10000000ULL ? wd / 2 : 10000000ULL;
+	struct timespec tick = { .tv_sec = (time_t)(tick_us / 1000000),
+				 .tv_nsec = (long)(tick_us % 1000000 * 1000) };
 	pthread_t srv, ren, rev;
 	sigset_t set;
 	int r, sig, i;
@@ -100,8 +106,17 @@ static int run(struct agent *a)
 	}
 	if (vms_sd_notify("READY=1\nSTATUS=serving") < 0)
 		log_warn("start", "step=\"telling systemd it is ready\" notify_socket=unusable");
+	metrics_file_write(a);
 	for (;;) {
-		if (sigwait(&set, &sig))
+		/* WatchdogSec=: WATCHDOG=1 twice per interval from this loop */
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig < 0 && errno == EAGAIN) {
+			if (wd)
+				vms_sd_notify("WATCHDOG=1");
+			metrics_file_write(a);
+			continue;
+		}
+		if (sig < 0)
 			continue;
 		if (sig == SIGHUP) {
 			log_info("sighup", "note=\"configuration is read at start: restart the agent to apply changes\"");
@@ -111,6 +126,7 @@ static int run(struct agent *a)
 	}
 	log_info("stopping", "signal=%d", sig);
 	vms_sd_notify("STOPPING=1");
+	metrics_file_remove(a);
 	agent_request_stop(a);
 	pthread_join(srv, NULL);
 	server_close(a);
@@ -156,7 +172,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--log-level") && i + 1 < argc) {
 			if (vms_slog_set_level(argv[++i])) {
 				fprintf(stderr, "hgs-agent: unknown log level '%s'\n", argv[i]);
-				return 2;
+				return VMS_EXIT_USAGE;
 			}
 			continue;
 		}
@@ -183,13 +199,15 @@ int main(int argc, char **argv)
 		int help = !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help");
 
 		usage(help ? stdout : stderr);
-		return help ? 0 : 2;
+		return help ? VMS_EXIT_OK : VMS_EXIT_USAGE;
 	}
 	agent_lifecycle_init(&a);
 	agent_config_defaults(&a.cfg);
 	if (agent_config_load(conf, &a.cfg, err, sizeof(err))) {
+		if (mode == STATUS && json)
+			return status_json_error(VMS_EXIT_USAGE, err);
 		fprintf(stderr, "hgs-agent: %s\n", err);
-		return 2;
+		return VMS_EXIT_USAGE;
 	}
 	switch (mode) {
 	case INIT:
