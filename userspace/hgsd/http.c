@@ -25,7 +25,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +60,6 @@ struct listener {
 };
 
 static struct MHD_Daemon *public_d, *admin_d;
-static int public_fd = -1;	/* the HTTPS listening socket (public_d's) */
 static struct listener public_l, admin_l;
 static int admin_fd = -1;
 
@@ -805,7 +803,7 @@ static struct MHD_Daemon *start_public_daemon(struct hgsd *h, int fd, const char
 {
 	return MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
-		MHD_USE_EPOLL,
+		MHD_USE_EPOLL | MHD_USE_ITC,	/* ITC: MHD_quiesce_daemon() at a reload */
 		(uint16_t)h->cfg.port, NULL, NULL, on_request, &public_l,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, fd,
@@ -865,7 +863,6 @@ static int start_public(struct hgsd *h, unsigned int *port)
 			h->cfg.listen_address, h->cfg.port);
 		return -EADDRINUSE;
 	}
-	public_fd = fd;
 	di = MHD_get_daemon_info(public_d, MHD_DAEMON_INFO_BIND_PORT);
 	*port = di ? di->port : h->cfg.port;
 	return 0;
@@ -927,10 +924,12 @@ int http_start(struct hgsd *h)
 }
 
 /*
- * A new HTTPS daemon with @pem (the key, then the certificate) on a copy
- * of the listening socket, started before the old one stops: the port
- * is never closed, and if the new one cannot start the old one serves
- * on. Connections the old daemon holds are closed (clients reconnect).
+ * A new HTTPS daemon with @pem (the key, then the certificate) on the
+ * same listening socket: the old daemon is quiesced (it stops accepting
+ * and hands the socket back, never closed), the new one starts on it,
+ * then the old one stops, closing the connections it held (clients
+ * reconnect). Connections that arrive meanwhile wait in the backlog. If
+ * the new one cannot start, one with the certificate in use takes over.
  */
 int http_reload_tls(struct hgsd *h, const char *pem)
 {
@@ -952,18 +951,24 @@ int http_reload_tls(struct hgsd *h, const char *pem)
 	}
 	memcpy(key, pem, key_len);
 	key[key_len] = 0;
-	fd = fcntl(public_fd, F_DUPFD_CLOEXEC, 0);
-	d = fd < 0 ? NULL : start_public_daemon(h, fd, key, cert_copy);
+	/* the old daemon stops accepting and hands the socket back, still open */
+	fd = MHD_quiesce_daemon(old);
+	if (fd == MHD_INVALID_SOCKET) {
+		free(cert_copy);
+		OPENSSL_clear_free(key, key_len + 1);
+		return -EIO;
+	}
+	d = start_public_daemon(h, fd, key, cert_copy);
 	if (!d) {
-		if (fd >= 0)
-			close(fd);
+		/* serve on with the certificate in use (the pair was checked) */
+		public_d = start_public_daemon(h, fd, h->tls_key_pem, h->tls_cert_pem);
+		MHD_stop_daemon(old);
 		free(cert_copy);
 		OPENSSL_clear_free(key, key_len + 1);
 		return -EIO;
 	}
 	public_d = d;
-	public_fd = fd;
-	MHD_stop_daemon(old);	/* closes its own copy of the socket */
+	MHD_stop_daemon(old);	/* its connections close; clients reconnect */
 	if (h->tls_key_pem)
 		OPENSSL_clear_free(h->tls_key_pem, h->tls_key_len + 1);
 	free(h->tls_cert_pem);
@@ -984,7 +989,6 @@ void http_stop(struct hgsd *h)
 		unlink(h->cfg.admin_socket);
 	}
 	public_d = admin_d = NULL;
-	public_fd = -1;
 	if (admin_fd >= 0) {
 		close(admin_fd);
 		unlink(h->cfg.admin_socket);

@@ -260,6 +260,7 @@ static void serve(struct hgsd *h, const sigset_t *set)
 	unsigned long long wd = vms_sd_watchdog_usec();
 	struct timespec tick = { .tv_sec = (time_t)(wd / 2000000),
 				 .tv_nsec = (long)(wd / 2 % 1000000 * 1000) };
+	siginfo_t si;
 	int sig = 0;
 
 	log_info("started", "version=1 schema=%d hosts=%zu guardians=%u watchdog_ms=%llu",
@@ -269,13 +270,19 @@ static void serve(struct hgsd *h, const sigset_t *set)
 	if (wd)
 		watchdog_tick();
 	for (;;) {
-		sig = wd ? sigtimedwait(set, NULL, &tick) : sigwaitinfo(set, NULL);
+		sig = wd ? sigtimedwait(set, &si, &tick) : sigwaitinfo(set, &si);
 		if (sig < 0 && errno == EAGAIN) {
 			watchdog_tick();
 			continue;
 		}
 		if (sig < 0)
 			continue;	/* EINTR */
+		/* stopped or continued, not gone: /v1/health and the watchdog say so */
+		if (sig == SIGCHLD && (si.si_code == CLD_STOPPED || si.si_code == CLD_CONTINUED)) {
+			log_warn("keyproc", "msg=\"the key process was %s\"",
+				 si.si_code == CLD_STOPPED ? "stopped" : "continued");
+			continue;
+		}
 		if (sig != SIGHUP)
 			break;
 		reload(h);

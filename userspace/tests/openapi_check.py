@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """openapi_check.py SPEC HGSD_SRC_DIR URL CAFILE ADMIN_SOCKET
 

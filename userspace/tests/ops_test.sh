@@ -57,8 +57,8 @@ check "GET /v1/health: 200, store and key process ok" sh -c \
 
 # ---- /metrics: who may read it ----
 hcurl "$URL/metrics" >m_https.out
-check "GET /metrics over HTTPS without an admin certificate: refused (401), no metrics" sh -c \
-	"tail -n1 m_https.out | grep -qx 401 && grep -q AdminCredentialsRequired m_https.out && ! grep -q hgsd_requests_total m_https.out"
+check "GET /metrics over HTTPS without an admin certificate: refused (403), no metrics" sh -c \
+	"tail -n1 m_https.out | grep -qx 403 && grep -q AdminCredentialsRequired m_https.out && ! grep -q hgsd_requests_total m_https.out"
 hcurl -X POST -d '{}' "$URL/metrics" >m_post.out
 check "POST /metrics: MethodNotAllowed" sh -c "tail -n1 m_post.out | grep -qx 405"
 
@@ -73,7 +73,7 @@ check "GET /metrics on the admin socket (root): 200" sh -c "tail -n1 metrics.out
 sed '$d' metrics.out >metrics.txt
 # promcheck: the text parsed by prometheus_client; prints what is wrong
 promcheck() {
-	python3 - "$1" "$2" <<'EOF'
+	/usr/bin/python3 - "$1" "$2" <<'EOF'
 import sys
 from prometheus_client.parser import text_string_to_metric_families
 text = open(sys.argv[1]).read()
@@ -179,7 +179,7 @@ check "... and the previous certificate serves on" sh -c \
 if grep -q -- "-----BEGIN" "$T/hgsd.log"; then nok "no PEM in the log"; else ok "no PEM in the log"; fi
 
 # ---- the OpenAPI description against the route tables and the daemon ----
-if python3 "$HERE/openapi_check.py" "$REPO/Documentation/hgs-openapi.yaml" "$REPO/userspace/hgsd" \
+if /usr/bin/python3 "$HERE/openapi_check.py" "$REPO/Documentation/hgs-openapi.yaml" "$REPO/userspace/hgsd" \
 	"$URL" new.pem "$SOCK" >openapi.out 2>&1; then
 	ok "Documentation/hgs-openapi.yaml: valid, and its routes are the daemon's ($(tail -n1 openapi.out))"
 else
