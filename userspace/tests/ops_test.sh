@@ -185,6 +185,22 @@ if /usr/bin/python3 "$HERE/openapi_check.py" "$REPO/Documentation/hgs-openapi.ya
 else
 	nok "Documentation/hgs-openapi.yaml: valid, and its routes are the daemon's" "$(cat openapi.out)"
 fi
+# the check can fail: a route left out, a $ref that resolves nowhere
+grep -v '^  /v1/admin/events:$' "$REPO/Documentation/hgs-openapi.yaml" |
+	sed '/^    get: {tags: \[admin\], summary: Recent attestation/d' >dropped.yaml
+sed 's|#/components/schemas/Hex64|#/components/schemas/Hex65|' \
+	"$REPO/Documentation/hgs-openapi.yaml" >badref.yaml
+/usr/bin/python3 "$HERE/openapi_check.py" dropped.yaml "$REPO/userspace/hgsd" "$URL" new.pem "$SOCK" >dropped.out 2>&1
+rc1=$?
+/usr/bin/python3 "$HERE/openapi_check.py" badref.yaml "$REPO/userspace/hgsd" "$URL" new.pem "$SOCK" >badref.out 2>&1
+rc2=$?
+if [ $rc1 -eq 1 ] && grep -q 'served but not in the spec: GET /v1/admin/events' dropped.out &&
+	[ $rc2 -eq 1 ] && grep -q 'Hex65 does not resolve' badref.out; then
+	ok "the OpenAPI check refuses a spec missing a route, and one with a dangling \$ref"
+else
+	nok "the OpenAPI check refuses a spec missing a route, and one with a dangling \$ref" \
+		"exit $rc1: $(cat dropped.out)" "exit $rc2: $(cat badref.out)"
+fi
 
 kill "$PID"
 wait "$PID"
