@@ -24,7 +24,7 @@ check "hgsd --init" "$H" --init "$T/hgs" --port 0
 check "hgsd --init --tls-name adds names to the HTTPS certificate" sh -c \
 	"'$H' --init '$T/hsan' --tls-name 10.0.2.2 --tls-name hgs.example.org >/dev/null 2>&1 &&
 	 openssl x509 -in '$T/hsan/tls.pem' -noout -ext subjectAltName | grep -q 'DNS:localhost, IP Address:127.0.0.1, IP Address:10.0.2.2, DNS:hgs.example.org'"
-fails "hgsd --init refuses a bad --tls-name" "bad --tls-name" "$H" --init "$T/hbad" --tls-name "a b"
+fails_rc 2 "hgsd --init refuses a bad --tls-name" "bad --tls-name" "$H" --init "$T/hbad" --tls-name "a b"
 fails "hgsd --init refuses an existing HGS" "already holds" "$H" --init "$T/hgs"
 check "master key and private keys are 0600" sh -c \
 	"test \$(stat -c %a $T/hgs/keys/master.key) = 600 -a \$(stat -c %a $T/hgs/keys/signer.key) = 600"
@@ -110,7 +110,7 @@ check "an enabled guardian is in metadata again" sh -c \
 	"curl -s --cacert '$T/hgs/tls.pem' '$URL/v1/metadata' | grep -q hgs-guardian-2"
 fails "admin over HTTPS is refused" "AdminCredentialsRequired" \
 	env HGSD_ADMIN_SOCKET=/nonexistent sh -c "curl -s --cacert '$T/hgs/tls.pem' '$URL/v1/admin/status' >&2; exit 1"
-fails "hgs without a reachable socket" "cannot reach hgsd" $S hgs --socket "$T/none.sock" status
+fails_rc 3 "hgs without a reachable socket" "cannot reach hgsd" $S hgs --socket "$T/none.sock" status
 
 # ---- enclave platforms (the hypervisor placement) ----
 openssl ecparam -name prime256v1 -genkey -noout -out plat.key 2>/dev/null
@@ -130,7 +130,7 @@ fails "hgs platform add: an Ed25519 key" "must be an ECDSA P-256 public key" \
 	$S hgs platform add --type emulated --name rig3 --key host1.pub
 fails "hgs platform add: sev-snp is not in this build" "EnclavePlatformNotSupported" \
 	$S hgs platform add --type sev-snp --name snp --key plat.pub
-fails "hgs platform add needs --type, --name, --key" "needs --type emulated --name NAME --key" \
+fails_rc 2 "hgs platform add needs --type, --name, --key" "needs --type emulated --name NAME --key" \
 	$S hgs platform add --name rig4
 check "refusals changed nothing" sh -c "[ \$($S hgs platform list | grep -c .) -eq 2 ]"
 check "hgs platform disable" sh -c "$S hgs platform disable rig | grep -q 'platform rig: disabled'"
@@ -196,7 +196,7 @@ fails "kp revoke the owner" "owner cannot be revoked" $S kp revoke --in vm4.kp -
 cp vm.kp bad.kp
 flip_byte bad.kp $(( $(wc -c < vm.kp) - 1 ))
 fails "kp show detects tampering" "altered" $S kp show --in bad.kp
-fails "kp new needs a policy" "needs --policy" $S kp new --owner owner.guardian --vm-id $VM --out x.kp
+fails_rc 2 "kp new needs a policy" "needs --policy" $S kp new --owner owner.guardian --vm-id $VM --out x.kp
 fails "kp new names a missing --tk file" "cannot read --tk missing.tk" \
 	$S kp new --owner owner.guardian --vm-id $VM --policy shielded --tk missing.tk --out x.kp
 head -c 31 vm.tk > short.tk
