@@ -1071,15 +1071,17 @@ static int count_words(int argc, char **argv)
 /* Every --program value (shieldctl_opts() keeps only the last). */
 static int programs_of(int argc, char **argv, struct hgs_conn *h)
 {
+	const char *v;
 	int i;
 
-	for (i = 1; i + 1 < argc; i++) {
-		if (strcmp(argv[i], "--program"))
+	for (i = 1; i < argc; i++) {
+		v = shieldctl_multi_value(argc, argv, &i, "program");
+		if (!v)
 			continue;
 		if (h->n_programs == MAX_PROGRAMS)
 			return shieldctl_fail("hgs platform add", "at most %d --program digests",
 					      MAX_PROGRAMS);
-		h->programs[h->n_programs++] = argv[++i];
+		h->programs[h->n_programs++] = v;
 	}
 	return 0;
 }

@@ -384,12 +384,14 @@ int shieldctl_kp_main(int argc, char **argv)
 	if (!shieldctl_cmd_find(kp_cmds, ARRAY_SIZE(kp_cmds), "kp",
 				(const char *const *)argv + 1, 1, &c, what, sizeof(what)))
 		return shieldctl_usage_error("kp", "unknown command '%s'; see 'shieldctl kp --help'", argv[1]);
-	for (a = 2; a + 1 < argc; a++) {
-		if (strcmp(argv[a], "--guardian"))
+	for (a = 2; a < argc; a++) {
+		const char *g = shieldctl_multi_value(argc, argv, &a, "guardian");
+
+		if (!g)
 			continue;
 		if (gp.n == MAX_GUARDIANS)
 			return shieldctl_fail(c.what, "at most %d --guardian", MAX_GUARDIANS);
-		gp.paths[gp.n++] = argv[++a];
+		gp.paths[gp.n++] = g;
 	}
 	if (shieldctl_opts(c.what, argc - 2, argv + 2, opts, v, pos, 0))
 		return 1;

@@ -42,9 +42,9 @@ static int exit_status;
  */
 static int report(int status, const char *what, const char *fmt, va_list ap)
 {
+	_cleanup_(vms_json_decrefp) json_t *o = NULL;
+	_cleanup_(vms_freep) char *s = NULL;
 	char msg[1024];
-	_cleanup_json_ json_t *o = NULL;
-	_cleanup_free_ char *s = NULL;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (!exit_status)

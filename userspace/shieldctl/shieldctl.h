@@ -48,6 +48,13 @@ int shieldctl_opts(const char *what, int argc, char **argv,
 		   const struct shieldctl_opt *opts, const char **vals,
 		   const char **pos, int npos);
 
+/*
+ * A repeatable option's value at argv[*@i]: "--@name VALUE" (then *@i
+ * moves to the value) or "--@name=VALUE"; NULL if argv[*@i] is not it.
+ * For the options shieldctl_opts() keeps only the last of.
+ */
+const char *shieldctl_multi_value(int argc, char **argv, int *i, const char *name);
+
 struct shieldctl_call;
 
 /*

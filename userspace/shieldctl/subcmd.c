@@ -60,6 +60,20 @@ int shieldctl_opts(const char *what, int argc, char **argv,
 	return 0;
 }
 
+const char *shieldctl_multi_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t len = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, "--", 2) || strncmp(a + 2, name, len))
+		return NULL;
+	if (a[2 + len] == '=')
+		return a + 3 + len;
+	if (a[2 + len] || *i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
 /* 1 when @word is one of the '|' alternatives in @alts[0..@alts_len). */
 static int word_in(const char *word, const char *alts, size_t alts_len)
 {

@@ -69,6 +69,8 @@ status "hgs-agent --log-level loud" 2 "$A" --log-level loud
 status "vmshield-worker frobnicate" 2 "$W" frobnicate
 status "vmshield-worker status --bogus" 2 "$W" status --bogus
 status "vmshield-enclaved --bogus" 2 "$E" --bogus
+check "vmshield-enclaved --version: exit 0, its name and version" sh -c \
+	"'$E' --version | grep -Eqx 'vmshield-enclaved [0-9][0-9.]*'"
 check "a usage error says what is wrong on stderr, nothing on stdout" sh -c \
 	"! '$S' kp new --bogus 2>e.txt >o.txt; grep -q \"unknown option '--bogus'\" e.txt && [ ! -s o.txt ]"
 
@@ -90,6 +92,8 @@ state_dir = $T/agent
 socket = $T/agent.sock
 EOF
 status "hgs-agent status, the agent not running" 3 "$A" status -c agent.conf
+status "hgs-agent --config=FILE --log-level=debug --check-config (getopt_long)" 0 \
+	"$A" --config=agent.conf --log-level=debug --check-config
 
 # ---- refused or failed: 1 ----
 status "shieldctl kp show of a file that is not there" 1 "$S" kp show --in "$T/absent.kp"
@@ -102,6 +106,7 @@ json_error "shieldctl hgs --json --bogus" 2 "$S" hgs --json --bogus status
 json_error "shieldctl host info --json --bogus (usage)" 2 "$S" host info --json --bogus
 json_error "hgs-agent status --json, the agent not running" 3 "$A" status --json -c agent.conf
 json_error "hgs-agent status --json, a broken configuration" 2 "$A" status --json -c /dev/null
+json_error "hgs-agent status --json --bogus (usage)" 2 "$A" status --json --bogus
 check "without --json the same failure is text" sh -c \
 	"! '$S' hgs --socket '$T/none.sock' status 2>e.txt; grep -q '^shieldctl hgs status: cannot reach hgsd' e.txt"
 
