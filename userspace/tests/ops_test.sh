@@ -169,7 +169,20 @@ cp old.pem "$T/hgs/tls.pem"
 kill -HUP "$PID"
 check "a broken configuration is refused at reload" wait_log "event=reload config=.*refused"
 check "... and the previous certificate serves on" sh -c "$(printf '%s' "openssl s_client -connect 127.0.0.1:$PORT </dev/null 2>/dev/null | openssl x509 -noout -subject | grep -q ops-reloaded")"
+# log_requests applies at the reload; another changed setting is named as waiting for a restart
+sed -e 's/^log_requests = 1$/log_requests = 0/' -e 's/^max_nonces = .*/max_nonces = 5000/' \
+	good.conf >"$T/hgs/hgsd.conf"
+cp new.pem "$T/hgs/tls.pem"
+kill -HUP "$PID"
+check "a changed setting other than log_requests is named as waiting for a restart" \
+	wait_log "level=warning event=reload msg=\"settings other than log_requests changed"
+check "... and the reload goes through" sh -c "[ \$(grep -c 'event=reloaded' '$T/hgsd.log') -eq 2 ]"
+hcurl -X POST -d '{}' "$URL/v1/kps/release" --cacert new.pem >/dev/null
+sleep 0.3
+check "log_requests = 0 applies at once: no request line for a refused release" sh -c \
+	"[ \$(grep -c 'event=request .*path=/v1/kps/release' '$T/hgsd.log') -eq 3 ]"
 cp good.conf "$T/hgs/hgsd.conf"
+cp old.pem "$T/hgs/tls.pem"
 # old.pem with new.key: not a pair
 kill -HUP "$PID"
 check "a certificate that does not match the key is refused at reload" \
