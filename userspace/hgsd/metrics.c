@@ -19,6 +19,10 @@
 #include "routes.h"
 #include "store.h"
 
+#ifndef VMS_VERSION
+#define VMS_VERSION	"unknown"	/* a build without it: the fuzz harness */
+#endif
+
 /* Bucket bounds in seconds: 1 ms (a cached release) to 10 s (a slow TPM log). */
 static const double bounds[] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,

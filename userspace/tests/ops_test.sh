@@ -43,6 +43,15 @@ CA="$T/hgs/tls.pem"
 hcurl() { curl -s --cacert "$CA" -w '\n%{http_code}' "$@"; }
 # acurl PATH: the admin socket
 acurl() { curl -s --unix-socket "$SOCK" -w '\n%{http_code}' "http://hgsd$1"; }
+# wait_count PATTERN N: the hgsd log has N lines with PATTERN within 10 s
+wait_count() {
+	wc_i=0
+	while [ "$(grep -c -- "$1" "$T/hgsd.log")" -lt "$2" ] && [ $wc_i -lt 100 ]; do
+		sleep 0.1
+		wc_i=$((wc_i + 1))
+	done
+	[ "$(grep -c -- "$1" "$T/hgsd.log")" -eq "$2" ]
+}
 # wait_log PATTERN: the hgsd log shows PATTERN within 10 s
 wait_log() {
 	wl_i=0
@@ -176,7 +185,7 @@ cp new.pem "$T/hgs/tls.pem"
 kill -HUP "$PID"
 check "a changed setting other than log_requests is named as waiting for a restart" \
 	wait_log "level=warning event=reload msg=\"settings other than log_requests changed"
-check "... and the reload goes through" sh -c "[ \$(grep -c 'event=reloaded' '$T/hgsd.log') -eq 2 ]"
+check "... and the reload goes through" wait_count "event=reloaded" 2
 hcurl -X POST -d '{}' "$URL/v1/kps/release" --cacert new.pem >/dev/null
 sleep 0.3
 check "log_requests = 0 applies at once: no request line for a refused release" sh -c \
