@@ -219,9 +219,10 @@ COMPLETION_DIR	?= $(DATADIR)/bash-completion/completions
 
 # man pages: one scdoc source per program and shieldctl family, in man/
 man: $(MAN_PAGES)
-$(BUILD)/man/%: man/%.scd
+# %EXIT_STATUS% in a page is the one exit status table, man/exit-status.scdi
+$(BUILD)/man/%: man/%.scd man/exit-status.scdi
 	@mkdir -p $(@D)
-	scdoc < $< > $@.tmp && mv $@.tmp $@
+	sed -e '/^%EXIT_STATUS%$$/{r man/exit-status.scdi' -e 'd;}' $< | scdoc > $@.tmp && mv $@.tmp $@
 
 install: userspace selftests man
 	$(MAKE) -C userspace install

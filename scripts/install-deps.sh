@@ -28,6 +28,7 @@ PACKAGES=(
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 	debhelper dh-dkms dpkg-dev fakeroot devscripts lintian scdoc
 	postgresql-15 libpq-dev
+	python3-yaml python3-prometheus-client
 )
 # postgresql-15 and libpq-dev: hgsd's PostgreSQL store (issue 18). The
 # tests start their own PostgreSQL (userspace/tests/pg_fixture.c) and never

@@ -142,6 +142,16 @@ for m in "$B"/man/*; do
 done
 [[ -z $warn ]] && ok "$(ls "$B"/man | wc -l) pages render without a warning" || nok "the pages render without a warning" "$warn"
 
+# every page of a program or family has the one exit status table
+# (man/exit-status.scdi, put in where the source says %EXIT_STATUS%)
+miss=""
+for m in "$B"/man/*; do
+	case $(basename "$m") in vmshield-selftests.8) continue ;; esac
+	grep -q 'a service cannot be reached' "$m" || miss+="$(basename "$m") "
+done
+[[ -z $miss ]] && ok "every program's page has the exit status table (vmshield-exit-codes(7))" ||
+	nok "every program's page has the exit status table" "missing in: $miss"
+
 # --- bash completion ------------------------------------------------------------------
 # complete_words LINE: what the completion offers for LINE (the last
 # word is the one being completed)

@@ -14,14 +14,17 @@
 # ExecStart runs it, with a NOTIFY_SOCKET this script listens on: READY=1
 # arrives once it serves, STOPPING=1 at SIGTERM; with JOURNAL_STREAM
 # naming its stderr every line has a "<N>" priority prefix that matches
-# its level=; --log-level warning drops the info lines.
+# its level=; --log-level warning drops the info lines. Both units have
+# WatchdogSec= and hgsd's ExecReload=; with WATCHDOG_USEC set hgsd sends
+# WATCHDOG=1 twice per interval, and none while its key process is
+# stopped; SIGHUP gives RELOADING=1, a reload and READY=1.
 set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 B=$REPO/build
 units=("userspace/agent/hgs-agent.service:/usr/sbin/hgs-agent:$B/bin/hgs-agent"
        "userspace/hgsd/hgsd.service:/usr/sbin/hgsd:$B/bin/hgsd")
 echo "TAP version 13"
-echo "1..$(( 4 * ${#units[@]} + 1 + 6 ))"
+echo "1..$(( 4 * ${#units[@]} + 1 + 6 + 4 ))"
 if ! command -v systemd-analyze >/dev/null; then
 	echo "Bail out! systemd-analyze is missing: run scripts/install-deps.sh"
 	exit 1
@@ -194,4 +197,58 @@ else
 	echo "not ok $n --log-level warning drops the info lines; an unknown level is refused"
 	sed 's/^/# /' "$W/stderr3" "$W/stderr4"
 fi
+# WatchdogSec= and ExecReload=: the units ask for them, hgsd answers them
+n=$((n + 1))
+if grep -q '^WatchdogSec=' "$REPO/userspace/hgsd/hgsd.service" &&
+	grep -q '^WatchdogSec=' "$REPO/userspace/agent/hgs-agent.service" &&
+	grep -q '^ExecReload=/bin/kill -HUP \$MAINPID' "$REPO/userspace/hgsd/hgsd.service"; then
+	echo "ok $n both units have WatchdogSec=, hgsd.service ExecReload= (SIGHUP)"
+else
+	echo "not ok $n both units have WatchdogSec=, hgsd.service ExecReload= (SIGHUP)"
+fi
+# a fresh listener: count this run's datagrams only
+kill "$LISTENER" 2>/dev/null
+wait "$LISTENER" 2>/dev/null
+rm -f "$W/notify.sock" "$W/notify.out"
+notify_listen "$W/notify.sock" "$W/notify.out"
+NOTIFY_SOCKET=$W/notify.sock WATCHDOG_USEC=1000000 "${cmd[@]}" 2>"$W/stderr5" &
+pid=$!
+wait_for '^READY=1' "$W/notify.out" 20
+sleep 2.2
+n=$((n + 1))
+wd=$(grep -c '^WATCHDOG=1' "$W/notify.out")
+if ((wd >= 3)); then
+	echo "ok $n with WATCHDOG_USEC=1000000 hgsd sends WATCHDOG=1 twice a second ($wd in 2.2 s)"
+else
+	echo "not ok $n with WATCHDOG_USEC=1000000 hgsd sends WATCHDOG=1 twice a second ($wd in 2.2 s)"
+	sed 's/^/# /' "$W/notify.out" "$W/stderr5"
+fi
+n=$((n + 1))
+kill -HUP "$pid"
+if wait_for '^RELOADING=1' "$W/notify.out" 10 && wait_for 'event=reloaded' "$W/stderr5" 10 &&
+	(($(grep -c '^READY=1' "$W/notify.out") >= 2)); then
+	echo "ok $n SIGHUP: RELOADING=1, the reload, then READY=1 again"
+else
+	echo "not ok $n SIGHUP: RELOADING=1, the reload, then READY=1 again"
+	sed 's/^/# /' "$W/notify.out" "$W/stderr5"
+fi
+# the key process stopped: no WATCHDOG=1 until it answers again
+n=$((n + 1))
+kp=$(ps -o pid= --ppid "$pid" | tr -d ' ' | head -n1)
+kill -STOP "$kp"
+sleep 0.6
+before=$(grep -c '^WATCHDOG=1' "$W/notify.out")
+sleep 1.5
+after=$(grep -c '^WATCHDOG=1' "$W/notify.out")
+kill -CONT "$kp"
+sleep 1.2
+again=$(grep -c '^WATCHDOG=1' "$W/notify.out")
+if ((after == before && again > after)) && kill -0 "$pid" 2>/dev/null; then
+	echo "ok $n a stopped key process stops WATCHDOG=1 (systemd would restart hgsd); it resumes after SIGCONT"
+else
+	echo "not ok $n a stopped key process stops WATCHDOG=1; it resumes after SIGCONT ($before $after $again)"
+	sed 's/^/# /' "$W/stderr5"
+fi
+kill -TERM "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
 [[ -n $LISTENER ]] && kill "$LISTENER" 2>/dev/null

@@ -277,8 +277,19 @@ void server_close(struct agent *a);
 
 /* ---- status ---- */
 json_t *status_build(struct agent *a);
-/* `hgs-agent status`: ask the daemon, print. Exit code. */
+/* `hgs-agent status`: ask the daemon, print. Exit code (vms_exit.h). */
 int status_command(const struct agent_config *c, const char *conf, int json);
+/* `status --json`'s failure: one JSON object on stderr; returns @code. */
+int status_json_error(int code, const char *msg);
+/* One answered socket request: its op, whether it passed, its seconds. */
+void status_count_request(enum agent_op op, int passed, double seconds);
+/*
+ * The counters as Prometheus text in hgs-agent.prom next to the socket
+ * (for node_exporter's textfile collector), written atomically; removed
+ * at stop.
+ */
+void metrics_file_write(struct agent *a);
+void metrics_file_remove(struct agent *a);
 
 /* ---- the daemon ---- */
 struct agent {

@@ -13,6 +13,7 @@
  * their retries, the socket is removed.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "vms_exit.h"
 #include "vms_sdnotify.h"
 #include "vms_x509.h"
 
@@ -49,6 +51,11 @@ static void usage(FILE *f)
 
 static int run(struct agent *a)
 {
+	unsigned long long wd = vms_sd_watchdog_usec();
+	/* half the watchdog interval, at most the metrics file's 10 s */
+	unsigned long long tick_us = wd && wd / 2 < 10000000ULL ? wd / 2 : 10000000ULL;
+	struct timespec tick = { .tv_sec = (time_t)(tick_us / 1000000),
+				 .tv_nsec = (long)(tick_us % 1000000 * 1000) };
 	pthread_t srv, ren, rev, rnk;
 	sigset_t set;
 	int r, sig, i;
@@ -107,8 +114,17 @@ static int run(struct agent *a)
 	}
 	if (vms_sd_notify("READY=1\nSTATUS=serving") < 0)
 		log_warn("start", "step=\"telling systemd it is ready\" notify_socket=unusable");
+	metrics_file_write(a);
 	for (;;) {
-		if (sigwait(&set, &sig))
+		/* WatchdogSec=: WATCHDOG=1 twice per interval from this loop */
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig < 0 && errno == EAGAIN) {
+			if (wd)
+				vms_sd_notify("WATCHDOG=1");
+			metrics_file_write(a);
+			continue;
+		}
+		if (sig < 0)
 			continue;
 		if (sig == SIGHUP) {
 			log_info("sighup", "note=\"configuration is read at start: restart the agent to apply changes\"");
@@ -118,6 +134,7 @@ static int run(struct agent *a)
 	}
 	log_info("stopping", "signal=%d", sig);
 	vms_sd_notify("STOPPING=1");
+	metrics_file_remove(a);
 	agent_request_stop(a);
 	pthread_join(srv, NULL);
 	server_close(a);
@@ -147,57 +164,118 @@ static int run(struct agent *a)
 	return 0;
 }
 
+enum agent_mode { RUN, INIT, EXPORT, CHECK, STATUS, IDENTITY };
+
+/* Set *@mode to @m unless another was chosen: 0, or -EINVAL. */
+static int choose(enum agent_mode *mode, enum agent_mode m)
+{
+	if (*mode != RUN && *mode != m)
+		return -EINVAL;
+	*mode = m;
+	return 0;
+}
+
+/*
+ * The command line (getopt_long: "--opt value" and "--opt=value"), the
+ * words status and identity anywhere. -1: go on; else the exit status.
+ */
+static int parse_args(int argc, char **argv, enum agent_mode *mode, const char **conf,
+		      const char **out, int *json)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "init", no_argument, NULL, 'i' },
+		{ "export-key", no_argument, NULL, 'e' },
+		{ "check-config", no_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *why = NULL;
+	char msg[128];
+	int c, bad = 0;
+
+	opterr = 0;	/* said below, as JSON with --json */
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			*conf = optarg;
+			break;
+		case 'i':
+			bad |= choose(mode, INIT);
+			break;
+		case 'e':
+			bad |= choose(mode, EXPORT);
+			break;
+		case 'k':
+			bad |= choose(mode, CHECK);
+			break;
+		case 'j':
+			*json = 1;
+			break;
+		case 'o':
+			*out = optarg;
+			break;
+		case 'l':
+			if (vms_slog_set_level(optarg)) {
+				fprintf(stderr, "hgs-agent: unknown log level '%s'\n", optarg);
+				return VMS_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return VMS_EXIT_OK;
+		case 'V':
+			printf("hgs-agent %s\n", VMS_VERSION);
+			return VMS_EXIT_OK;
+		case ':':
+			snprintf(msg, sizeof(msg), "option '%s' needs a value", argv[optind - 1]);
+			why = msg;
+			bad = 1;
+			break;
+		default:
+			snprintf(msg, sizeof(msg), "unknown option '%s'", argv[optind - 1]);
+			why = msg;
+			bad = 1;
+		}
+	}
+	for (; optind < argc; optind++)
+		bad |= !strcmp(argv[optind], "status") ? choose(mode, STATUS) :
+			!strcmp(argv[optind], "identity") ? choose(mode, IDENTITY) : -EINVAL;
+	/* --json goes with status, --out with identity */
+	if (bad || (*json && *mode != STATUS) || (*out && *mode != IDENTITY)) {
+		if (!why)
+			why = "these options and words do not go together";
+		if (*json)
+			return status_json_error(VMS_EXIT_USAGE, why);
+		fprintf(stderr, "hgs-agent: %s; see 'hgs-agent --help'\n", why);
+		usage(stderr);
+		return VMS_EXIT_USAGE;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct agent a;
-	const char *conf = AGENT_DEFAULT_CONF;
-	enum { RUN, INIT, EXPORT, CHECK, STATUS, IDENTITY } mode = RUN;
-	const char *out = NULL;
-	int i, json = 0;
+	const char *conf = AGENT_DEFAULT_CONF, *out = NULL;
+	enum agent_mode mode = RUN;
+	int r, json = 0;
 	char err[512];
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--version")) {
-			printf("hgs-agent %s\n", VMS_VERSION);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--log-level") && i + 1 < argc) {
-			if (vms_slog_set_level(argv[++i])) {
-				fprintf(stderr, "hgs-agent: unknown log level '%s'\n", argv[i]);
-				return 2;
-			}
-			continue;
-		}
-		if (!strcmp(argv[i], "-c") && i + 1 < argc)
-			conf = argv[++i];
-		else if (!strcmp(argv[i], "--init") && mode == RUN)
-			mode = INIT;
-		else if (!strcmp(argv[i], "--export-key") && mode == RUN)
-			mode = EXPORT;
-		else if (!strcmp(argv[i], "--check-config") && mode == RUN)
-			mode = CHECK;
-		else if (!strcmp(argv[i], "status") && mode == RUN)
-			mode = STATUS;
-		else if (!strcmp(argv[i], "--json") && mode == STATUS)
-			json = 1;
-		else if (!strcmp(argv[i], "identity") && mode == RUN)
-			mode = IDENTITY;
-		else if (!strcmp(argv[i], "--out") && mode == IDENTITY && i + 1 < argc)
-			out = argv[++i];
-		else
-			break;
-	}
-	if (i < argc) {
-		int help = !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help");
-
-		usage(help ? stdout : stderr);
-		return help ? 0 : 2;
-	}
+	r = parse_args(argc, argv, &mode, &conf, &out, &json);
+	if (r >= 0)
+		return r;
 	agent_lifecycle_init(&a);
 	agent_config_defaults(&a.cfg);
 	if (agent_config_load(conf, &a.cfg, err, sizeof(err))) {
+		if (mode == STATUS && json)
+			return status_json_error(VMS_EXIT_USAGE, err);
 		fprintf(stderr, "hgs-agent: %s\n", err);
-		return 2;
+		return VMS_EXIT_USAGE;
 	}
 	switch (mode) {
 	case INIT:

@@ -227,12 +227,14 @@ static json_t *dispatch(struct conn *c, const char *line, size_t len)
 	char err[256];
 	json_t *ans;
 	char *b64;
+	double t0;
 
 	if (agent_request_parse(line, len, &rq, err, sizeof(err))) {
 		log_warn("bad_request", "uid=%u pid=%d error=\"%s\"",
 			 (unsigned int)c->cred.uid, (int)c->cred.pid, err);
 		return fail_answer("InvalidRequest", -EINVAL, err);
 	}
+	t0 = agent_now();
 	switch (rq.op) {
 	case AGENT_OP_RELEASE:
 		ans = release_for_peer(c->a, &rq, c->cred.uid, c->cred.gid);
@@ -256,6 +258,8 @@ static json_t *dispatch(struct conn *c, const char *line, size_t len)
 		ans = status_build(c->a);
 		break;
 	}
+	status_count_request(rq.op, ans && !strcmp(json_string_value(json_object_get(ans, "status")) ?
+						    : "", "Passed"), agent_now() - t0);
 	agent_request_free(&rq);
 	return ans;
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * status.c - `hgs-agent status`: the daemon builds one JSON object
- * (attestation state, certificate, per-URL reachability, loaded keys) and
- * the command prints it, as JSON or for a person. If the daemon is not
- * running, the command says so and how to start it.
+ * (attestation state, certificate, per-URL reachability, loaded keys,
+ * its counters) and the command prints it, as JSON or for a person. If
+ * the daemon is not running, the command says so and how to start it
+ * (exit 3; with --json as a JSON object). The same counters go to
+ * hgs-agent.prom, Prometheus text for node_exporter's textfile collector.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +15,75 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "vms_cleanup_json.h"
+#include "vms_exit.h"
+#include "vms_fileio.h"
+
+/* Socket requests by op (release, status, attest) and result. */
+static const char *const op_names[] = {
+	[AGENT_OP_RELEASE] = "release", [AGENT_OP_STATUS] = "status",
+	[AGENT_OP_ATTEST] = "attest",
+};
+
+#define N_OPS	ARRAY_SIZE(op_names)
+
+static unsigned long op_count[N_OPS][2];	/* [op][passed] */
+
+/* Release latency buckets (seconds): a cached certificate to a slow HGS. */
+static const double bounds[] = { 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 };
+
+#define N_BOUNDS	ARRAY_SIZE(bounds)
+
+static unsigned long release_buckets[N_BOUNDS + 1];
+static unsigned long long release_sum_us;
+
+void status_count_request(enum agent_op op, int passed, double seconds)
+{
+	size_t i;
+
+	if ((size_t)op >= N_OPS || !op_names[op])
+		return;
+	__atomic_fetch_add(&op_count[op][!!passed], 1, __ATOMIC_RELAXED);
+	if (op != AGENT_OP_RELEASE)
+		return;
+	for (i = 0; i < N_BOUNDS && seconds > bounds[i]; i++)
+		;
+	__atomic_fetch_add(&release_buckets[i], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&release_sum_us, (unsigned long long)(seconds * 1e6),
+			   __ATOMIC_RELAXED);
+}
+
+/* The counters as JSON (status --json's "counters"). */
+static json_t *counters_json(void)
+{
+	json_t *o = json_object(), *req = json_object(), *b = json_array();
+	unsigned long cum = 0;
+	size_t i;
+
+	if (!o || !req || !b) {
+		json_decref(o);
+		json_decref(req);
+		json_decref(b);
+		return NULL;
+	}
+	for (i = 0; i < N_OPS; i++)
+		if (op_names[i])
+			json_object_set_new(req, op_names[i], json_pack("{s:I, s:I}",
+				"passed", (json_int_t)__atomic_load_n(&op_count[i][1], __ATOMIC_RELAXED),
+				"failed", (json_int_t)__atomic_load_n(&op_count[i][0], __ATOMIC_RELAXED)));
+	for (i = 0; i <= N_BOUNDS; i++) {
+		cum += __atomic_load_n(&release_buckets[i], __ATOMIC_RELAXED);
+		json_array_append_new(b, json_pack("{s:f, s:I}", "le",
+						   i < N_BOUNDS ? bounds[i] : -1.0,
+						   "count", (json_int_t)cum));
+	}
+	json_object_set_new(o, "requests", req);
+	json_object_set_new(o, "release_seconds", json_pack("{s:I, s:f, s:o}",
+		"count", (json_int_t)cum,
+		"sum", (double)__atomic_load_n(&release_sum_us, __ATOMIC_RELAXED) / 1e6,
+		"buckets", b));
+	return o;
+}
 
 json_t *status_build(struct agent *a)
 {
@@ -36,6 +107,7 @@ json_t *status_build(struct agent *a)
 	json_object_set_new(o, "attestation", attest_status(a));
 	json_object_set_new(o, "hgs", hgs_link_status(a));
 	json_object_set_new(o, "keys", release_status(a));
+	json_object_set_new(o, "counters", counters_json());
 	return o;
 }
 
@@ -120,31 +192,50 @@ static void print_human(json_t *st)
 		       when(jint(u, "expires"), t1, sizeof(t1)));
 }
 
+int status_json_error(int code, const char *msg)
+{
+	_cleanup_json_ json_t *o = json_pack("{s:s, s:s, s:i, s:s}", "status", "Failed",
+					     "command", "status", "exit", code, "error", msg);
+	_cleanup_free_ char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	fprintf(stderr, "%s\n", s ? s : msg);
+	return code;
+}
+
 int status_command(const struct agent_config *c, const char *conf, int json)
 {
-	char *text = NULL;
+	char *text = NULL, msg[512];
 	json_t *st;
 	int r = vms_agent_status(c->socket_path, &text);
 
 	if (r == -ENOENT || r == -ECONNREFUSED) {
-		fprintf(stderr, "hgs-agent is not running (no daemon at %s).\n"
-			"Start it with 'systemctl start hgs-agent', or in the foreground with 'hgs-agent -c %s'.\n",
-			c->socket_path, conf);
-		return 3;
+		snprintf(msg, sizeof(msg), "hgs-agent is not running (no daemon at %s).\n"
+			 "Start it with 'systemctl start hgs-agent', or in the foreground with 'hgs-agent -c %s'.",
+			 c->socket_path, conf);
+		if (json)
+			return status_json_error(VMS_EXIT_UNREACHABLE, msg);
+		fprintf(stderr, "%s\n", msg);
+		return VMS_EXIT_UNREACHABLE;
 	}
 	if (r) {
-		fprintf(stderr, "hgs-agent status: %s: %s%s\n", c->socket_path,
-			strerror(-r), r == -EACCES || r == -ECONNRESET ?
-			" (run as root or as a member of socket_group)" : "");
-		return 1;
+		snprintf(msg, sizeof(msg), "hgs-agent status: %s: %s%s", c->socket_path,
+			 strerror(-r), r == -EACCES || r == -ECONNRESET ?
+			 " (run as root or as a member of socket_group)" : "");
+		if (json)
+			return status_json_error(VMS_EXIT_UNREACHABLE, msg);
+		fprintf(stderr, "%s\n", msg);
+		return VMS_EXIT_UNREACHABLE;
 	}
 	st = json_loads(text, 0, NULL);
 	if (!json_is_object(st) || strcmp(jstr(st, "status"), "Passed")) {
-		fprintf(stderr, "hgs-agent status: %s\n",
-			json_is_object(st) ? jstr(st, "message") : "bad answer");
+		snprintf(msg, sizeof(msg), "hgs-agent status: %s",
+			 json_is_object(st) ? jstr(st, "message") : "bad answer");
 		json_decref(st);
 		free(text);
-		return 1;
+		if (json)
+			return status_json_error(VMS_EXIT_FAILED, msg);
+		fprintf(stderr, "%s\n", msg);
+		return VMS_EXIT_FAILED;
 	}
 	if (json)
 		printf("%s\n", text);
@@ -152,5 +243,101 @@ int status_command(const struct agent_config *c, const char *conf, int json)
 		print_human(st);
 	json_decref(st);
 	free(text);
-	return 0;
+	return VMS_EXIT_OK;
+}
+
+/* ---- hgs-agent.prom ---- */
+
+/* hgs-agent.prom in the socket's directory into @buf. */
+static void metrics_path(const struct agent *a, char *buf, size_t len)
+{
+	const char *slash = strrchr(a->cfg.socket_path, '/');
+
+	snprintf(buf, len, "%.*s/hgs-agent.prom",
+		 slash ? (int)(slash - a->cfg.socket_path) : 1,
+		 slash ? a->cfg.socket_path : ".");
+}
+
+static void put_metrics(FILE *f, struct agent *a)
+{
+	unsigned long cum = 0, attempts, failures;
+	time_t not_after;
+	size_t i, keys;
+
+	fprintf(f, "# HELP hgs_agent_requests_total Socket requests answered, by op and result.\n"
+		"# TYPE hgs_agent_requests_total counter\n");
+	for (i = 0; i < N_OPS; i++)
+		if (op_names[i])
+			fprintf(f, "hgs_agent_requests_total{op=\"%s\",result=\"Passed\"} %lu\n"
+				"hgs_agent_requests_total{op=\"%s\",result=\"Failed\"} %lu\n",
+				op_names[i], __atomic_load_n(&op_count[i][1], __ATOMIC_RELAXED),
+				op_names[i], __atomic_load_n(&op_count[i][0], __ATOMIC_RELAXED));
+	fprintf(f, "# HELP hgs_agent_release_duration_seconds Time to answer a key release request.\n"
+		"# TYPE hgs_agent_release_duration_seconds histogram\n");
+	for (i = 0; i <= N_BOUNDS; i++) {
+		cum += __atomic_load_n(&release_buckets[i], __ATOMIC_RELAXED);
+		if (i < N_BOUNDS)
+			fprintf(f, "hgs_agent_release_duration_seconds_bucket{le=\"%g\"} %lu\n",
+				bounds[i], cum);
+		else
+			fprintf(f, "hgs_agent_release_duration_seconds_bucket{le=\"+Inf\"} %lu\n", cum);
+	}
+	fprintf(f, "hgs_agent_release_duration_seconds_sum %.6f\n"
+		"hgs_agent_release_duration_seconds_count %lu\n",
+		(double)__atomic_load_n(&release_sum_us, __ATOMIC_RELAXED) / 1e6, cum);
+	pthread_mutex_lock(&a->att.lock);
+	attempts = a->att.attempts;
+	failures = a->att.failures;
+	not_after = a->att.cert_b64 ? a->att.info.not_after : 0;
+	pthread_mutex_unlock(&a->att.lock);
+	pthread_mutex_lock(&a->keys_lock);
+	keys = a->n_keys;
+	pthread_mutex_unlock(&a->keys_lock);
+	fprintf(f, "# HELP hgs_agent_attestations_total Attestations to HGS, by result.\n"
+		"# TYPE hgs_agent_attestations_total counter\n"
+		"hgs_agent_attestations_total{result=\"Passed\"} %lu\n"
+		"hgs_agent_attestations_total{result=\"Failed\"} %lu\n"
+		"# HELP hgs_agent_certificate_expiry_seconds When the health certificate expires (Unix time; 0: none).\n"
+		"# TYPE hgs_agent_certificate_expiry_seconds gauge\n"
+		"hgs_agent_certificate_expiry_seconds %lld\n"
+		"# HELP hgs_agent_loaded_keys VM keys loaded into the module.\n"
+		"# TYPE hgs_agent_loaded_keys gauge\n"
+		"hgs_agent_loaded_keys %zu\n"
+		"# HELP hgs_agent_start_time_seconds When the agent started (Unix time).\n"
+		"# TYPE hgs_agent_start_time_seconds gauge\n"
+		"hgs_agent_start_time_seconds %lld\n",
+		attempts - failures, failures, (long long)not_after, keys,
+		(long long)a->started);
+}
+
+void metrics_file_write(struct agent *a)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[AGENT_SOCKET_PATH_MAX + 32];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int r;
+
+	if (!f)
+		return;
+	put_metrics(f, a);
+	if (fclose(f) || !text)
+		return;
+	metrics_path(a, path, sizeof(path));
+	/* counts and times only: no VM id, key or host name */
+	r = vms_write_file_atomic(path, text, len, 0644, 0);
+	if (r) {
+		static int said;
+
+		if (!said++)
+			log_errno(r, "metrics", "step=\"writing the metrics file\" path=%s", path);
+	}
+}
+
+void metrics_file_remove(struct agent *a)
+{
+	char path[AGENT_SOCKET_PATH_MAX + 32];
+
+	metrics_path(a, path, sizeof(path));
+	unlink(path);
 }

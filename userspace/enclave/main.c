@@ -41,7 +41,8 @@ static void vms_usage(FILE *f)
 		"  --vsock PORT         listen on AF_VSOCK, any CID\n"
 		"  --platform-key FILE  EC P-256 PEM: the emulated platform's attestation key\n"
 		"                       (emulates a hypervisor's signature; not hardware evidence)\n"
-		"  --run-dir DIR        write DIR/%s.pid\n", VMS_ENCLAVE_PROG,
+		"  --run-dir DIR        write DIR/%s.pid\n"
+		"  --version            print the version\n", VMS_ENCLAVE_PROG,
 		VMS_ENCLAVE_PROG);
 }
 
@@ -170,6 +171,7 @@ int main(int argc, char **argv)
 		{ "platform-key", required_argument, NULL, 'k' },
 		{ "run-dir", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	const char *mailbox = NULL, *key = NULL, *run_dir = NULL;
@@ -198,6 +200,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			vms_usage(stdout);
+			return 0;
+		case 'V':
+			printf("%s %s\n", VMS_ENCLAVE_PROG, VMS_VERSION);
 			return 0;
 		default:
 			vms_usage(stderr);

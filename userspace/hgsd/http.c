@@ -33,9 +33,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <openssl/crypto.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
@@ -43,6 +45,7 @@
 #include "hgsd.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "request.h"
 #include "routes.h"
 #include "store.h"
@@ -70,6 +73,7 @@ struct conn_ctx {
 	int too_large;
 	int busy;		/* max_inflight_body_bytes reached: not kept */
 	const char *bad;	/* refused before its body: why (static text) */
+	struct timespec t0;	/* its headers arrived: the latency's start */
 };
 
 /* Bytes held beyond max_body_bytes by the bodies being collected, in all. */
@@ -96,6 +100,20 @@ static void client_source(struct MHD_Connection *conn, uint8_t src[16])
 	} else if (sa && sa->sa_family == AF_INET6) {
 		memcpy(src, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
 	}
+}
+
+/* @src (client_source()) as text: an IPv4 or IPv6 address, "local" if zero. */
+static const char *source_text(const uint8_t src[16], char *buf, size_t len)
+{
+	static const uint8_t zero[16];
+
+	if (!memcmp(src, zero, 16))
+		return "local";
+	if (src[10] == 0xff && src[11] == 0xff)
+		inet_ntop(AF_INET, src + 12, buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, src, buf, (socklen_t)len);
+	return buf;
 }
 
 /* One query-string argument into the object @cls (the last of a name holds). */
@@ -211,14 +229,10 @@ static enum vms_hgs_reason credentials_required(struct hgsd *h, struct MHD_Conne
 						const char *why)
 {
 	char addr[INET6_ADDRSTRLEN] = "?", path[80];
-	uint8_t *s = rq->src;
 
 	client_source(conn, rq->src);
-	if (s[10] == 0xff && s[11] == 0xff)
-		inet_ntop(AF_INET, s + 12, addr, sizeof(addr));
-	else
-		inet_ntop(AF_INET6, s, addr, sizeof(addr));
-	log_warn("admin", "client=%s path=%s result=AdminCredentialsRequired why=\"%s\"", addr,
+	log_warn("admin", "client=%s path=%s result=AdminCredentialsRequired why=\"%s\"",
+		 source_text(rq->src, addr, sizeof(addr)),
 		 log_safe(rq->url, path, sizeof(path)), why);
 	answer_fail(a, HGS_R_ADMIN_CREDENTIALS_REQUIRED, h->admin_ca_pem ?
 		    "admin operations over HTTPS need a valid admin client certificate issued by this HGS's admin_client_ca; or use the local admin socket" :
@@ -334,6 +348,24 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct answer *a
 	return ret;
 }
 
+/* GET /metrics: the exposition text, or NULL with @a refused. */
+static enum MHD_Result send_metrics(struct MHD_Connection *conn, char *text)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", METRICS_CONTENT_TYPE);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result refuse(struct MHD_Connection *conn, enum vms_hgs_reason r)
 {
 	struct answer a = ANSWER_INIT;
@@ -386,6 +418,7 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 	if (!c)
 		return MHD_NO;
 	*con_cls = c;
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 	conn_guard_headers_done(conn);
 	c->limit = routes_body_limit(l->h, url, l->admin);
 	c->bad = request_refusal(conn, url);
@@ -393,8 +426,10 @@ static enum MHD_Result begin_request(struct listener *l, struct MHD_Connection *
 		return MHD_YES;	/* answered once the request is in; nothing kept */
 	if (cl && strtoull(cl, NULL, 10) > c->limit) {
 		c->too_large = 1;
-		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT))
+		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT)) {
+			metrics_request(url, HGS_R_REQUEST_TOO_LARGE, 0);
 			return refuse(conn, HGS_R_REQUEST_TOO_LARGE);
+		}
 	}
 	return MHD_YES;
 }
@@ -486,6 +521,65 @@ static int parse_body(const struct conn_ctx *c, struct request *rq, struct answe
 	return -EINVAL;
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * Count, log and send @a: with log_requests, one line per request, with
+ * the client's address and the time since its headers arrived; a refused
+ * request at info, a passed one at debug (--log-level debug: an access
+ * log).
+ */
+static enum MHD_Result finish(struct hgsd *h, struct MHD_Connection *conn,
+			      const struct conn_ctx *c, const struct request *rq,
+			      struct answer *a)
+{
+	double dt = seconds_since(&c->t0);
+	char sbuf[80], addr[INET6_ADDRSTRLEN] = "?";
+
+	metrics_request(rq->url, a->reason, dt);
+	if (h->cfg.log_requests)
+		hlog(a->reason == HGS_PASSED ? "debug" : "info", "request",
+		     "client=%s method=%s path=%s result=%s latency_ms=%.1f",
+		     source_text(rq->src, addr, sizeof(addr)), rq->method,
+		     log_safe(rq->url, sbuf, sizeof(sbuf)),
+		     a->reason == HGS_PASSED ? "Passed" : vms_hgs_reason_name(a->reason),
+		     dt * 1e3);
+	return send_answer(conn, a);
+}
+
+/*
+ * GET /metrics: for admins and reviewers only (the admin socket's uids,
+ * or an admin client certificate over HTTPS): the counters say how many
+ * hosts attest and how often (hgs-admin-guide.md, "Metrics").
+ */
+static enum MHD_Result answer_metrics(struct hgsd *h, struct MHD_Connection *conn,
+				      const struct conn_ctx *c, struct request *rq)
+{
+	struct answer a = ANSWER_INIT;
+	char *text = NULL;
+	int r;
+
+	if (strcmp(rq->method, "GET")) {
+		answer_fail(&a, HGS_R_METHOD_NOT_ALLOWED, NULL);
+		return finish(h, conn, c, rq, &a);
+	}
+	if (!admin_authorized(h, conn, rq, &a))
+		return finish(h, conn, c, rq, &a);
+	r = metrics_render(h, &text);
+	if (r) {
+		answer_fail(&a, HGS_R_INTERNAL_ERROR, NULL);
+		return finish(h, conn, c, rq, &a);
+	}
+	metrics_request(rq->url, HGS_PASSED, seconds_since(&c->t0));
+	return send_metrics(conn, text);
+}
+
 /* The whole request is in: parse, authorize, route, log, answer. */
 static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection *conn,
 				      const struct conn_ctx *c, const char *url,
@@ -494,19 +588,22 @@ static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection 
 	struct hgsd *h = l->h;
 	struct answer a = ANSWER_INIT;
 	struct request rq = { .method = method, .url = url, .admin = l->admin };
-	char sbuf[80];
 
+	client_source(conn, rq.src);
 	if (c->bad) {
 		answer_fail(&a, HGS_R_INVALID_REQUEST, c->bad);
-		return send_answer(conn, &a);
+		return finish(h, conn, c, &rq, &a);
 	}
-	if (c->too_large)
-		return refuse(conn, HGS_R_REQUEST_TOO_LARGE);
+	if (c->too_large) {
+		answer_fail(&a, HGS_R_REQUEST_TOO_LARGE, NULL);
+		return finish(h, conn, c, &rq, &a);
+	}
 	if (c->busy) {
 		answer_fail(&a, HGS_R_BUSY, "too many request bodies in flight: retry");
-		return send_answer(conn, &a);
+		return finish(h, conn, c, &rq, &a);
 	}
-	client_source(conn, rq.src);
+	if (!strcmp(url, "/metrics"))
+		return answer_metrics(h, conn, c, &rq);
 	rq.args = query_args(conn);
 	if (!rq.args) {
 		answer_fail(&a, HGS_R_INTERNAL_ERROR, NULL);
@@ -518,10 +615,7 @@ static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection 
 		json_decref(rq.body);
 	}
 	json_decref(rq.args);
-	if (h->cfg.log_requests && a.reason != HGS_PASSED)
-		log_info("request", "method=%s path=%s result=%s", method,
-			 log_safe(url, sbuf, sizeof(sbuf)), vms_hgs_reason_name(a.reason));
-	return send_answer(conn, &a);
+	return finish(h, conn, c, &rq, &a);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -703,6 +797,35 @@ static int open_public_socket(const struct sockaddr_in *sin)
 	return fd;
 }
 
+/* libmicrohttpd's HTTPS daemon on the listening socket @fd, with @key and @cert. */
+static struct MHD_Daemon *start_public_daemon(struct hgsd *h, int fd, const char *key,
+					      const char *cert)
+{
+	return MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
+		MHD_USE_EPOLL | MHD_USE_ITC,	/* ITC: MHD_quiesce_daemon() at a reload */
+		(uint16_t)h->cfg.port, NULL, NULL, on_request, &public_l,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)h->cfg.threads,
+		MHD_OPTION_CONNECTION_LIMIT, conn_guard_mhd_limit(h),
+		MHD_OPTION_NOTIFY_CONNECTION, conn_guard_notify, NULL,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)h->cfg.max_connections_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)h->cfg.connection_timeout_s,
+		MHD_OPTION_HTTPS_MEM_KEY, key,
+		MHD_OPTION_HTTPS_MEM_CERT, cert,
+		MHD_OPTION_HTTPS_PRIORITIES, HGSD_TLS_PRIORITIES,
+		/*
+		 * with a trust list, libmicrohttpd asks clients for a certificate
+		 * (optional: hosts and tenants need none)
+		 */
+		h->admin_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_ARRAY,
+		h->admin_ca_pem ? (void *)h->admin_ca_pem : (void *)empty_options,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, NULL,
+		MHD_OPTION_END);
+}
+
 /* HTTPS on listen_address:port, for hosts and tenants; its port in *@port. */
 static int start_public(struct hgsd *h, unsigned int *port)
 {
@@ -732,29 +855,7 @@ static int start_public(struct hgsd *h, unsigned int *port)
 	}
 	public_l.h = h;
 	public_l.admin = 0;
-	public_d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
-		MHD_USE_EPOLL,
-		(uint16_t)h->cfg.port, NULL, NULL, on_request, &public_l,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_LISTEN_SOCKET, fd,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)h->cfg.threads,
-		MHD_OPTION_CONNECTION_LIMIT, conn_guard_mhd_limit(h),
-		MHD_OPTION_NOTIFY_CONNECTION, conn_guard_notify, NULL,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)h->cfg.max_connections_per_ip,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)h->cfg.connection_timeout_s,
-		MHD_OPTION_HTTPS_MEM_KEY, h->tls_key_pem,
-		MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert_pem,
-		MHD_OPTION_HTTPS_PRIORITIES, HGSD_TLS_PRIORITIES,
-		/*
-		 * with a trust list, libmicrohttpd asks clients for a certificate
-		 * (optional: hosts and tenants need none)
-		 */
-		h->admin_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_ARRAY,
-		h->admin_ca_pem ? (void *)h->admin_ca_pem : (void *)empty_options,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, NULL,
-		MHD_OPTION_END);
+	public_d = start_public_daemon(h, fd, h->tls_key_pem, h->tls_cert_pem);
 	if (!public_d) {
 		close(fd);
 		conn_guard_stop();
@@ -819,6 +920,61 @@ int http_start(struct hgsd *h)
 		log_warn("http", "port_file=%s error=\"%s\"", h->cfg.port_file, strerror(-r));
 	log_info("listening", "address=%s port=%u threads=%u admin_socket=%s",
 		 h->cfg.listen_address, port, h->cfg.threads, h->cfg.admin_socket);
+	return 0;
+}
+
+/*
+ * A new HTTPS daemon with @pem (the key, then the certificate) on the
+ * same listening socket: the old daemon is quiesced (it stops accepting
+ * and hands the socket back, never closed), the new one starts on it,
+ * then the old one stops, closing the connections it held (clients
+ * reconnect). Connections that arrive meanwhile wait in the backlog. If
+ * the new one cannot start, one with the certificate in use takes over.
+ */
+int http_reload_tls(struct hgsd *h, const char *pem)
+{
+	const char *cert = strstr(pem, "-----BEGIN CERTIFICATE-----");
+	struct MHD_Daemon *d, *old = public_d;
+	size_t key_len = cert ? (size_t)(cert - pem) : 0;
+	char *key, *cert_copy;
+	int fd;
+
+	if (!public_d || !key_len)
+		return -EINVAL;
+	/* like the key process's first key: OPENSSL_malloc, keys_free() wipes it */
+	key = OPENSSL_malloc(key_len + 1);
+	cert_copy = strdup(cert);
+	if (!cert_copy || !key) {
+		free(cert_copy);
+		OPENSSL_free(key);
+		return -ENOMEM;
+	}
+	memcpy(key, pem, key_len);
+	key[key_len] = 0;
+	/* the old daemon stops accepting and hands the socket back, still open */
+	fd = MHD_quiesce_daemon(old);
+	if (fd == MHD_INVALID_SOCKET) {
+		free(cert_copy);
+		OPENSSL_clear_free(key, key_len + 1);
+		return -EIO;
+	}
+	d = start_public_daemon(h, fd, key, cert_copy);
+	if (!d) {
+		/* serve on with the certificate in use (the pair was checked) */
+		public_d = start_public_daemon(h, fd, h->tls_key_pem, h->tls_cert_pem);
+		MHD_stop_daemon(old);
+		free(cert_copy);
+		OPENSSL_clear_free(key, key_len + 1);
+		return -EIO;
+	}
+	public_d = d;
+	MHD_stop_daemon(old);	/* its connections close; clients reconnect */
+	if (h->tls_key_pem)
+		OPENSSL_clear_free(h->tls_key_pem, h->tls_key_len + 1);
+	free(h->tls_cert_pem);
+	h->tls_key_pem = key;
+	h->tls_key_len = key_len;
+	h->tls_cert_pem = cert_copy;
 	return 0;
 }
 

@@ -12,5 +12,11 @@ struct hgsd;
 
 int http_start(struct hgsd *h);
 void http_stop(struct hgsd *h);
+/*
+ * Serve HTTPS with a new key and certificate (@pem: the key's PEM, then
+ * the certificate's), without closing the port; on failure (-EINVAL,
+ * -ENOMEM, -EIO) the old ones serve on.
+ */
+int http_reload_tls(struct hgsd *h, const char *pem);
 
 #endif /* HGSD_HTTP_H */

@@ -18,6 +18,8 @@
  *   GUARDIAN_LOAD load a guardian again from its key file (enabled)
  *   KPS_KEY       the public half of the KPS key (X25519), the static
  *                 sender key of every release (HPKE auth mode)
+ *   TLS_KEY       at a reload (SIGHUP): the HTTPS key and certificate
+ *                 read again from their files, checked to be a pair
  *
  * plus, once at start, the decrypted TLS key for libmicrohttpd.
  * Framing over one socketpair (SOCK_STREAM) per network thread:
@@ -27,6 +29,7 @@
  * (PR_SET_PDEATHSIG) and the parent stops when the key process dies.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -62,6 +65,7 @@
 enum {
 	OP_ISSUE = 1, OP_RELEASE = 2, OP_ADD_GUARDIAN = 3,
 	OP_GUARDIAN_DROP = 4, OP_GUARDIAN_LOAD = 5, OP_KPS_KEY = 6,
+	OP_TLS_KEY = 7,
 };
 
 /*
@@ -530,6 +534,26 @@ static int do_kps_key(struct hgsd *h, int fd, uint32_t op, const uint8_t *p,
 	return send_frame(fd, 0, kps_pk, sizeof(kps_pk), NULL, 0);
 }
 
+/* A reload: the HTTPS key and certificate read again (keys_tls_reload()). */
+static int do_tls_key(struct hgsd *h, int fd, uint32_t op, const uint8_t *p,
+		      size_t len)
+{
+	char *pem = NULL;
+	size_t n = 0;
+	int r;
+
+	(void)op;
+	(void)p;
+	if (len)
+		return send_frame(fd, (uint32_t)-EINVAL, NULL, 0, NULL, 0);
+	r = keys_tls_reload(h, &pem, &n);
+	if (r)
+		return send_frame(fd, (uint32_t)r, NULL, 0, NULL, 0);
+	r = send_frame(fd, 0, pem, n, NULL, 0);
+	vms_wipe_free(pem, n);
+	return r;
+}
+
 /* The KPS key from the signer's private key (see KPS_KEY_LABEL). */
 static int kps_key_derive(struct hgsd *h)
 {
@@ -564,6 +588,7 @@ static const keyproc_op_fn ops[] = {
 	[OP_GUARDIAN_DROP] = do_guardian,
 	[OP_GUARDIAN_LOAD] = do_guardian,
 	[OP_KPS_KEY] = do_kps_key,
+	[OP_TLS_KEY] = do_tls_key,
 };
 
 static void *serve(void *arg)
@@ -941,4 +966,72 @@ int keyproc_kps_public_key(uint8_t pk[32])
 		memcpy(pk, cached, sizeof(cached));
 	pthread_mutex_unlock(&lock);
 	return r;
+}
+
+/* The state letter of /proc/@pid/stat (after the last ')'), or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[40], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+int keyproc_ping(void)
+{
+	pid_t pid = child;
+	uint8_t *p = NULL;
+	size_t len = 0;
+	int32_t st;
+	char s;
+	int r;
+
+	if (pid <= 0)
+		return -ESRCH;
+	s = proc_state(pid);
+	if (!s || s == 'Z' || s == 'X')
+		return -ESRCH;
+	if (s == 'T' || s == 't')
+		return -EAGAIN;
+	r = call(OP_KPS_KEY, NULL, 0, NULL, 0, &st, &p, &len);
+	OPENSSL_free(p);
+	if (r)
+		return r;
+	return st ? st : len == 32 ? 0 : -EPROTO;
+}
+
+int keyproc_tls_key(char **pem, size_t *len)
+{
+	uint8_t *p = NULL;
+	size_t n = 0;
+	int32_t st;
+	int r;
+
+	*pem = NULL;
+	r = call(OP_TLS_KEY, NULL, 0, NULL, 0, &st, &p, &n);
+	if (r)
+		return r;
+	if (!st && n) {
+		*pem = malloc(n + 1);
+		if (*pem) {
+			memcpy(*pem, p, n);
+			(*pem)[n] = 0;
+			*len = n;
+		}
+	}
+	OPENSSL_clear_free(p, n ? n : 1);
+	if (st)
+		return st;
+	return *pem ? 0 : -ENOMEM;
 }

@@ -82,6 +82,17 @@ int keyproc_kps_public_key(uint8_t pk[32]);
  */
 int keyproc_guardian_drop(const char *name);
 int keyproc_guardian_load(const char *name, const char *pem);
+/*
+ * Is the key process there and answering (health, metrics)? 0; -ESRCH
+ * when it is gone, -EAGAIN when it is stopped (SIGSTOP, a debugger: a
+ * round trip would hang), else the round trip's errno. Never cached.
+ */
+int keyproc_ping(void);
+/*
+ * A reload: the HTTPS key then certificate, read again by the key
+ * process, as one malloc'ed PEM text (wipe: vms_wipe_free(*pem, *len)).
+ */
+int keyproc_tls_key(char **pem, size_t *len);
 /* Confine the key process once it is set up (keyproc_confine.c). */
 int keyproc_confine(void);
 

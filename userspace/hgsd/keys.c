@@ -622,3 +622,45 @@ int keys_retire_guardian_file(struct hgsd *h, const char *name, char *out, size_
 		return -errno;
 	return 0;
 }
+
+int keys_tls_reload(struct hgsd *h, char **pem, size_t *len)
+{
+	_cleanup_(password_wipe) struct password pw;
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
+	_cleanup_(X509_freep) X509 *cert = NULL;
+	_cleanup_(vms_freep) char *cert_pem = NULL;
+	const char *dir = h->cfg.state_dir;
+	char *key_pem = NULL, *both;
+	size_t key_len = 0, cert_len;
+	int r;
+
+	*pem = NULL;
+	r = read_password(h->cfg.master_key_file, &pw);
+	if (r)
+		return r;
+	r = read_private_key(dir, "keys/tls.key", pw.s, &key);
+	if (r)
+		return r;
+	r = read_certificate(dir, "tls.pem", &cert);
+	if (r)
+		return r;
+	if (!X509_check_private_key(cert, key))
+		return log_errno(-EKEYREJECTED, "keys", "step=\"matching keys/tls.key to tls.pem\" dir=%s",
+				 dir);
+	r = vms_cert_to_pem(cert, &cert_pem);
+	if (r)
+		return log_errno(r, "keys", "step=\"writing the HTTPS certificate as PEM\"");
+	r = vms_pkey_private_pem(key, &key_pem, &key_len);
+	if (r)
+		return log_errno(r, "keys", "step=\"writing the HTTPS key as PEM\"");
+	cert_len = strlen(cert_pem);
+	both = malloc(key_len + cert_len + 1);
+	if (both) {
+		memcpy(both, key_pem, key_len);
+		memcpy(both + key_len, cert_pem, cert_len + 1);
+		*pem = both;
+		*len = key_len + cert_len;
+	}
+	vms_wipe_free(key_pem, key_len);
+	return both ? 0 : -ENOMEM;
+}

@@ -35,6 +35,13 @@ int keys_init(const char *dir, struct hgsd_config *cfg, const char *tls_san);
 /* Key process: decrypt everything. */
 int keys_load(struct hgsd *h);
 /*
+ * Key process, at a reload (SIGHUP): keys/tls.key (decrypted) and
+ * tls.pem read again, checked to be a pair, as one PEM text: the key,
+ * then the certificate (malloc'ed, NUL-terminated; wipe it with
+ * vms_wipe_free(*pem, *len)). 0 or -errno, logged.
+ */
+int keys_tls_reload(struct hgsd *h, char **pem, size_t *len);
+/*
  * Key process: a new guardian, held in memory and written encrypted;
  * its public PEM in *pem.
  */

@@ -46,6 +46,7 @@
 #include "keyproc.h"
 #include "kps.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "store_vm.h"
 #include "vms_b64.h"
@@ -138,11 +139,14 @@ static enum vms_hgs_reason verify_cert(struct hgsd *h, const uint8_t *der, size_
 {
 	_cleanup_(X509_freep) X509 *c = NULL;
 	uint8_t hash[32];
-	int r;
+	int r, hit;
 
 	if (cache_n && !EVP_Digest(der, len, hash, NULL, EVP_sha256(), NULL))
 		return HGS_R_INTERNAL_ERROR;
-	if (cache_get(hash, info))
+	hit = cache_get(hash, info);
+	if (cache_n)
+		metrics_cert_cache(hit);	/* metrics.c */
+	if (hit)
 		return now >= info->not_before && now <= info->not_after ?
 			HGS_PASSED : HGS_R_CERT_EXPIRED;
 	if (vms_cert_from_der(der, len, &c))

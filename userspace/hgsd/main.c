@@ -3,7 +3,7 @@
  * main.c - hgsd, the Host Guardian Service daemon.
  *
  *   hgsd --init DIR [--port N] [--store T]   create service keys, store and config
- *   hgsd -c DIR/hgsd.conf        run (until SIGTERM/SIGINT)
+ *   hgsd -c DIR/hgsd.conf        run (until SIGTERM/SIGINT; SIGHUP reloads)
  *   hgsd status [-c CONF]        ask a running hgsd (admin socket)
  */
 #include <arpa/inet.h>
@@ -35,6 +35,7 @@
 #include "store.h"
 #include "tpm_session.h"
 #include "vms_cleanup_json.h"
+#include "vms_exit.h"
 #include "vms_hgs_client.h"
 #include "vms_sdnotify.h"
 #include "vms_x509.h"
@@ -76,13 +77,14 @@ static int do_init(const char *dir, const char *port, const char *store,
 		unsigned long p = strtoul(port, &end, 10);
 
 		if (*end || !*port || p > 65535)
-			return fprintf(stderr, "hgsd --init: bad --port '%s'\n", port), 1;
+			return fprintf(stderr, "hgsd --init: bad --port '%s'\n", port), VMS_EXIT_USAGE;
 		cfg.port = (unsigned int)p;
 	}
 	if (store) {
 		if (strncmp(store, "postgresql:", 11) || !store[11] ||
 		    strlen(store) >= sizeof(cfg.store))
-			return fprintf(stderr, "hgsd --init: bad --store (postgresql:CONNINFO)\n"), 1;
+			return fprintf(stderr, "hgsd --init: bad --store (postgresql:CONNINFO)\n"),
+			       VMS_EXIT_USAGE;
 		strcpy(cfg.store, store);
 	}
 	r = keys_init(abs, &cfg, tls_san);
@@ -168,16 +170,123 @@ static int start(struct hgsd *h)
 	return 0;
 }
 
-/* Serve until SIGTERM, SIGINT or the key process's death (SIGCHLD). */
+/* The configuration file hgsd runs with (-c): read again at a reload. */
+static const char *conf_path;
+
+/* The directory of @conf (config_defaults()' state_dir) into @dir. */
+static void conf_dir(const char *conf, char *dir, size_t len)
+{
+	const char *slash = strrchr(conf, '/');
+
+	snprintf(dir, len, "%.*s", slash ? (int)(slash - conf) : 1, slash ? conf : ".");
+}
+
+/*
+ * SIGHUP (systemctl reload): read hgsd.conf again and refuse it whole if
+ * it is broken (the old one serves on); apply log_requests at once and
+ * say that every other change waits for a restart; then the HTTPS key
+ * and certificate, read again by the key process and served by a new
+ * listener on the same port (the old one serves on if that fails).
+ */
+static int reload_config(struct hgsd *h)
+{
+	_cleanup_free_ struct hgsd_config *cfg = calloc(1, sizeof(*cfg));
+	char dir[HGSD_PATH_MAX];
+
+	if (!cfg)
+		return log_errno(-ENOMEM, "reload", "step=\"reading the configuration again\"");
+	conf_dir(conf_path, dir, sizeof(dir));
+	config_defaults(cfg, dir);
+	if (config_load(conf_path, cfg)) {
+		log_err("reload", "config=%s msg=\"the new configuration is refused (the line above says why): still serving with the previous configuration and certificate\"",
+			conf_path);
+		return -EINVAL;
+	}
+	__atomic_store_n(&h->cfg.log_requests, cfg->log_requests, __ATOMIC_RELAXED);
+	cfg->log_requests = h->cfg.log_requests;
+	if (memcmp(cfg, &h->cfg, sizeof(*cfg)))
+		log_warn("reload", "msg=\"settings other than log_requests changed: they take effect when hgsd restarts\"");
+	return 0;
+}
+
+static int reload_tls(struct hgsd *h)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	int r;
+
+	r = keyproc_tls_key(&pem, &len);
+	if (r)
+		return log_errno(r, "reload", "step=\"reading the HTTPS key and certificate again\" msg=\"still serving with the previous certificate\"");
+	r = http_reload_tls(h, pem);
+	vms_wipe_free(pem, len);
+	if (r)
+		return log_errno(r, "reload", "step=\"starting HTTPS with the new certificate\" msg=\"still serving with the previous certificate\"");
+	return 0;
+}
+
+static void reload(struct hgsd *h)
+{
+	vms_sd_notify("RELOADING=1");
+	if (!reload_config(h) && !reload_tls(h))
+		log_info("reloaded", "config=%s tls=reloaded", conf_path);
+	vms_sd_notify("READY=1\nSTATUS=serving");
+}
+
+/*
+ * WatchdogSec=: "WATCHDOG=1" twice per interval while the main loop runs
+ * and the key process answers (without it hgsd cannot serve; a failing
+ * store is /v1/health's to report, not a reason to be restarted).
+ */
+static void watchdog_tick(void)
+{
+	static int said;
+	int r = keyproc_ping();
+
+	if (!r) {
+		vms_sd_notify("WATCHDOG=1");
+		said = 0;
+	} else if (!said++) {
+		log_errno(r, "watchdog", "step=\"asking the key process\" msg=\"no WATCHDOG=1 until it answers: systemd restarts hgsd\"");
+	}
+}
+
+/*
+ * Serve until SIGTERM, SIGINT or the key process's death (SIGCHLD);
+ * SIGHUP reloads.
+ */
 static void serve(struct hgsd *h, const sigset_t *set)
 {
+	unsigned long long wd = vms_sd_watchdog_usec();
+	struct timespec tick = { .tv_sec = (time_t)(wd / 2000000),
+				 .tv_nsec = (long)(wd / 2 % 1000000 * 1000) };
+	siginfo_t si;
 	int sig = 0;
 
-	log_info("started", "version=1 schema=%d hosts=%zu guardians=%u",
-		 store_schema_version(h->st), h->n_hosts, h->n_guardians);
+	log_info("started", "version=1 schema=%d hosts=%zu guardians=%u watchdog_ms=%llu",
+		 store_schema_version(h->st), h->n_hosts, h->n_guardians, wd / 1000);
 	if (vms_sd_notify("READY=1\nSTATUS=serving") < 0)
 		log_warn("start", "step=\"telling systemd it is ready\" notify_socket=unusable");
-	sigwait(set, &sig);
+	if (wd)
+		watchdog_tick();
+	for (;;) {
+		sig = wd ? sigtimedwait(set, &si, &tick) : sigwaitinfo(set, &si);
+		if (sig < 0 && errno == EAGAIN) {
+			watchdog_tick();
+			continue;
+		}
+		if (sig < 0)
+			continue;	/* EINTR */
+		/* stopped or continued, not gone: /v1/health and the watchdog say so */
+		if (sig == SIGCHLD && (si.si_code == CLD_STOPPED || si.si_code == CLD_CONTINUED)) {
+			log_warn("keyproc", "msg=\"the key process was %s\"",
+				 si.si_code == CLD_STOPPED ? "stopped" : "continued");
+			continue;
+		}
+		if (sig != SIGHUP)
+			break;
+		reload(h);
+	}
 	vms_sd_notify("STOPPING=1");
 	if (sig == SIGCHLD)
 		keyproc_report_exit();
@@ -191,14 +300,12 @@ static struct hgsd *hgsd_new(const char *conf)
 {
 	struct hgsd *h = calloc(1, sizeof(*h));
 	char dir[HGSD_PATH_MAX];
-	const char *slash = strrchr(conf, '/');
 
 	if (!h) {
 		fprintf(stderr, "hgsd: %s\n", strerror(ENOMEM));
 		return NULL;
 	}
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - conf) : 1,
-		 slash ? conf : ".");
+	conf_dir(conf, dir, sizeof(dir));
 	config_defaults(&h->cfg, dir);
 	if (config_load(conf, &h->cfg)) {
 		free(h);
@@ -235,11 +342,13 @@ static int run(const char *conf)
 	int r;
 
 	if (!h)
-		return 1;
+		return VMS_EXIT_USAGE;	/* the configuration file: said why */
+	conf_path = conf;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);	/* the key process died */
+	sigaddset(&set, SIGHUP);	/* reload */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* before any thread starts */
 	signal(SIGPIPE, SIG_IGN);
 	r = start(h);
@@ -266,7 +375,7 @@ static int show_status(const char *conf)
 		fprintf(stderr, "hgsd status: %s: %s (is hgsd running? are you root?)\n",
 			cfg.admin_socket, c ? vms_hgs_client_error(c) : strerror(-r));
 		vms_hgs_client_close(c);
-		return 1;
+		return VMS_EXIT_FAILED;
 	}
 	r = vms_hgs_call(c, "/v1/admin/status", NULL, &http, &resp);
 	if (r)
@@ -274,10 +383,10 @@ static int show_status(const char *conf)
 			cfg.admin_socket, vms_hgs_client_error(c));
 	vms_hgs_client_close(c);
 	if (r)
-		return 1;
+		return VMS_EXIT_UNREACHABLE;
 	s = json_dumps(resp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("%s\n", s ? s : "{}");
-	return http == 200 ? 0 : 1;
+	return http == 200 ? VMS_EXIT_OK : VMS_EXIT_FAILED;
 }
 
 /* Append @name to the subjectAltName list @san as DNS: or IP:. */
@@ -342,7 +451,7 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			if (add_tls_name(san, sizeof(san), optarg))
-				return 1;
+				return VMS_EXIT_USAGE;
 			break;
 		case 'c':
 			conf = optarg;
@@ -356,17 +465,17 @@ int main(int argc, char **argv)
 		case 'l':
 			if (vms_slog_set_level(optarg)) {
 				fprintf(stderr, "hgsd: unknown log level '%s'\n", optarg);
-				return 1;
+				return VMS_EXIT_USAGE;
 			}
 			break;
 		default:
 			usage(stderr);
-			return 1;
+			return VMS_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "hgsd: unexpected argument '%s'\n", argv[optind]);
-		return 1;
+		return VMS_EXIT_USAGE;
 	}
 	if (is_status)
 		return show_status(conf);
@@ -376,5 +485,5 @@ int main(int argc, char **argv)
 	if (conf && !init && !port && !store)
 		return run(conf);
 	usage(stderr);
-	return 1;
+	return VMS_EXIT_USAGE;
 }

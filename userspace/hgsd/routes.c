@@ -17,27 +17,29 @@
 #include "hgsd.h"
 #include "host_status.h"
 #include "kps.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "routes.h"
 
 /*
- * Up, and the store takes writes: else 503 Busy with what fails (the
- * answers that need an audit record are refused meanwhile).
+ * Up, the store answers and takes writes, and the key process runs and
+ * answers: else 503 Busy with what fails (metrics.c probes them; the
+ * answers that need an audit record or a key are refused meanwhile).
  */
 static void handle_health(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	int r = store_health(h->st);
+	struct health hs;
+	char why[HGSD_DETAIL_MAX];
 
 	(void)rq;
-	if (!r) {
-		answer_ok(a, json_pack("{s:s}", "store", "ok"));
+	health_probe(h, &hs);
+	if (!hs.store_err && !hs.keyproc_err) {
+		answer_ok(a, json_pack("{s:s, s:s}", "store", "ok", "key_process", "ok"));
 		return;
 	}
-	answer_failf(a, HGS_R_BUSY, "store failing: %s; certificates and key releases are refused",
-		     r == -ENOSPC ? "the disk is full" : r == -EROFS ? "read-only" :
-		     r == -ECONNRESET || r == -ECONNREFUSED ? "the database cannot be reached" :
-		     "write error");
+	health_why(&hs, why, sizeof(why));
+	answer_fail(a, HGS_R_BUSY, why);
 }
 
 struct route {
@@ -59,6 +61,16 @@ static const struct route routes[] = {
 	{ "POST", "/v1/host/status", handle_host_status, 1, 0, 0 },
 	{ "POST", "/v1/kps/confirm", handle_confirm, 1, 0, 0 },
 };
+
+size_t routes_count(void)
+{
+	return ARRAY_SIZE(routes);
+}
+
+const char *routes_path(size_t i)
+{
+	return i < ARRAY_SIZE(routes) ? routes[i].path : NULL;
+}
 
 int routes_is_admin(const char *url)
 {

@@ -4,7 +4,7 @@
  * routes table, the admin API under its prefix, and the body size each
  * route accepts.
  *
- * Included by http.c (the only caller) and routes.c.
+ * Included by http.c, routes.c and metrics.c (its route labels).
  */
 #ifndef HGSD_ROUTES_H
 #define HGSD_ROUTES_H
@@ -13,6 +13,9 @@
 
 #include "request.h"
 
+/* The public routes' paths, for metrics.c's labels: how many; the @i-th. */
+size_t routes_count(void);
+const char *routes_path(size_t i);
 /* 1 if @url is the admin API's: http.c authorizes the peer first. */
 int routes_is_admin(const char *url);
 /* The largest body a request for @url may carry on this listener. */

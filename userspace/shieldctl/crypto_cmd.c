@@ -150,17 +150,17 @@ static int parse_args(const char *what, const struct option *opts, int argc,
 			a->digests[a->n_digests++] = optarg;
 			break;
 		case ':':
-			return shieldctl_fail(what,
+			return shieldctl_usage_error(what,
 				"option '%s' needs a value; see 'shieldctl %s --help'",
 				argv[optind - 1], what);
 		default:
-			return shieldctl_fail(what,
+			return shieldctl_usage_error(what,
 				"unknown option '%s'; see 'shieldctl %s --help'",
 				argv[optind - 1], what);
 		}
 	}
 	if (optind < argc)
-		return shieldctl_fail(what,
+		return shieldctl_usage_error(what,
 			"unexpected argument '%s'; see 'shieldctl %s --help'",
 			argv[optind], what);
 	return 0;
@@ -170,7 +170,7 @@ static int need(const char *what, const char *val, const char *opt)
 {
 	if (val)
 		return 0;
-	return shieldctl_fail(what, "missing %s; see 'shieldctl %s --help'", opt, what);
+	return shieldctl_usage_error(what, "missing %s; see 'shieldctl %s --help'", opt, what);
 }
 
 /* Strict unsigned decimal: digits only, no sign, no overflow. */
@@ -880,10 +880,8 @@ int shieldctl_crypto_main(int argc, char **argv)
 	char what[64];
 	size_t i;
 
-	if (argc < 2) {
-		crypto_usage(stderr);
-		return 1;
-	}
+	if (argc < 2)
+		return shieldctl_usage_exit("crypto", crypto_usage);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		crypto_usage(stdout);
@@ -901,8 +899,6 @@ int shieldctl_crypto_main(int argc, char **argv)
 		}
 		return subcmds[i].run(what, &a);
 	}
-	fprintf(stderr,
-		"shieldctl crypto: unknown subcommand '%s'; run 'shieldctl crypto --help'\n",
-		argv[1]);
-	return 1;
+	return shieldctl_usage_error("crypto", "unknown subcommand '%s'; run 'shieldctl crypto --help'",
+				     argv[1]);
 }

@@ -779,17 +779,17 @@ int shieldctl_diagnose_main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "shieldctl diagnose: unknown argument '%s'\n\n", a);
 			diagnose_usage(stderr);
-			return 1;
+			return VMS_EXIT_USAGE;
 		}
 		if (i + 1 >= argc) {
 			fprintf(stderr, "shieldctl diagnose: %s needs a value\n", a);
-			return 1;
+			return VMS_EXIT_USAGE;
 		}
 		*val = argv[++i];
 	}
 	if (env.cacert && !env.hgs_url) {
 		fprintf(stderr, "shieldctl diagnose: --cacert goes with --hgs URL\n");
-		return 1;
+		return VMS_EXIT_USAGE;
 	}
 	return diag_run_checks(&env, stdout) ? 1 : 0;
 }

@@ -88,7 +88,7 @@ static int guardian_new(const struct shieldctl_call *c)
 	int r;
 
 	if (!name || !out)
-		return shieldctl_fail(c->what, "needs --name and --out");
+		return shieldctl_usage_error(c->what, "needs --name and --out");
 	if (days < 1 || days > 36500)
 		return shieldctl_fail(c->what, "--days must be 1..36500");
 	r = vms_guardian_new(name, days, &g);
@@ -112,7 +112,7 @@ static int read_in(const struct shieldctl_call *c, struct vms_guardian *g)
 	int r;
 
 	if (!in)
-		return shieldctl_fail(c->what, "needs --in");
+		return shieldctl_usage_error(c->what, "needs --in");
 	r = vms_guardian_read(in, password(c), g);
 	if (r)
 		return shieldctl_fail(c->what, "%s: %s", in, shieldctl_guardian_strerror(r));
@@ -128,7 +128,7 @@ static int guardian_export(const struct shieldctl_call *c)
 	if (read_in(c, &g))
 		return 1;
 	if (!out)
-		return shieldctl_fail(c->what, "needs --out");
+		return shieldctl_usage_error(c->what, "needs --out");
 	r = vms_guardian_write(out, &g, 0, NULL, VMS_WRITE_NOCLOBBER);
 	if (r)
 		return shieldctl_fail(c->what, "cannot write %s: %s", out,
@@ -177,7 +177,7 @@ static int guardian_import(const struct shieldctl_call *c)
 	int r;
 
 	if (!url || !c->v[O_CA] || !out)
-		return shieldctl_fail(c->what, "needs --url, --ca and --out");
+		return shieldctl_usage_error(c->what, "needs --url, --ca and --out");
 	r = vms_hgs_client_open(&cl, url, c->v[O_CA], NULL);
 	if (r)
 		return shieldctl_fail(c->what, "%s: %s", url, strerror(-r));
@@ -236,13 +236,15 @@ int shieldctl_guardian_main(int argc, char **argv)
 	char what[64];
 	int r;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2;
+	if (argc < 2)
+		return shieldctl_usage_exit("guardian", usage);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
 	}
 	if (!shieldctl_cmd_find(guardian_cmds, ARRAY_SIZE(guardian_cmds), "guardian",
 				(const char *const *)argv + 1, 1, &c, what, sizeof(what)))
-		return shieldctl_fail("guardian", "unknown command '%s'; see 'shieldctl guardian --help'",
+		return shieldctl_usage_error("guardian", "unknown command '%s'; see 'shieldctl guardian --help'",
 				      argv[1]);
 	if (shieldctl_opts(c.what, argc - 2, argv + 2, opts, v, pos, 0))
 		return 1;

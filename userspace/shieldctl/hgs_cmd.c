@@ -47,11 +47,10 @@ struct hgs_conn {
 
 static void hgs_usage(FILE *f);
 
-/* Wrong words for a subcommand: the usage, exit code 1. */
+/* Wrong words for a subcommand: the usage, exit code 2. */
 static int hgs_usage_error(void)
 {
-	hgs_usage(stderr);
-	return 1;
+	return shieldctl_usage_exit("hgs", hgs_usage);
 }
 
 /* A client of the admin API; prints the failure and returns 1, or 0. */
@@ -103,7 +102,7 @@ static int admin_call(const struct shieldctl_call *c, const char *what,
 		return shieldctl_fail(what, "hgsd at %s: %s", h->url ? h->url : h->sock,
 				      vms_hgs_client_error(cl));
 	if (r)
-		return shieldctl_fail(what, "cannot reach hgsd at %s: %s (is it running? are you an HGS admin?)",
+		return shieldctl_unreachable(what, "cannot reach hgsd at %s: %s (is it running? are you an HGS admin?)",
 				      h->url ? h->url : h->sock, vms_hgs_client_error(cl));
 	if (http != 200) {
 		detail = json_string_value(json_object_get(ans, "detail"));
@@ -430,7 +429,7 @@ static int host_add_key(const struct shieldctl_call *c)
 	int r;
 
 	if (!keyfile)
-		return shieldctl_fail(what, "missing --key PUBKEY.pem");
+		return shieldctl_usage_error(what, "missing --key PUBKEY.pem");
 	r = vms_read_file(keyfile, 16384, &pem, &len);
 	if (r)
 		return shieldctl_fail(what, "%s: %s", keyfile, strerror(-r));
@@ -477,7 +476,7 @@ static int hgs_baseline_capture(const struct shieldctl_call *c)
 	int r;
 
 	if (!log || !name || !cls || !out)
-		return shieldctl_fail(what, "needs --log BIOS_LOG --name NAME --class CLASS --out FILE");
+		return shieldctl_usage_error(what, "needs --log BIOS_LOG --name NAME --class CLASS --out FILE");
 	if (version) {
 		errno = 0;
 		ver = strtoul(version, &end, 10);
@@ -612,7 +611,7 @@ static int hgs_tpm_digest_add(const struct shieldctl_call *c)
 	json_t *req;
 
 	if (!c->v[O_KIND])
-		return shieldctl_fail(what, "missing --kind module|allow");
+		return shieldctl_usage_error(what, "missing --kind module|allow");
 	req = digests_from_sha256sum(what, c->v[O_KIND], c->args[0]);
 	if (!req)
 		return 1;
@@ -624,7 +623,7 @@ static int hgs_tpm_digest_remove(const struct shieldctl_call *c)
 	const char *what = "hgs tpm-digest remove";
 
 	if (!c->v[O_KIND])
-		return shieldctl_fail(what, "missing --kind module|allow");
+		return shieldctl_usage_error(what, "missing --kind module|allow");
 	return admin_show(c, what, "/v1/admin/tpm/digests/remove",
 			  json_pack("{s:s, s:s}", "kind", c->v[O_KIND], "digest", c->args[0]),
 			  NULL);
@@ -876,7 +875,7 @@ static int hgs_platform_add(const struct shieldctl_call *c)
 	int r;
 
 	if (!c->v[O_TYPE] || !c->v[O_NAME] || !keyfile)
-		return shieldctl_fail(what, "needs --type emulated --name NAME --key PLATFORM-PUBKEY.pem");
+		return shieldctl_usage_error(what, "needs --type emulated --name NAME --key PLATFORM-PUBKEY.pem");
 	for (i = 0; i < h->n_programs; i++) {
 		uint8_t raw[32];
 
@@ -1056,7 +1055,7 @@ static int hgs_no_such_command(const char *family)
 		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s'%s%s%s'",
 				      !i ? "" : i + 1 < n ? ", " : " or ", k[i]->name,
 				      *k[i]->args ? " " : "", k[i]->args);
-	return shieldctl_fail("hgs ima-key", "use %s", list);
+	return shieldctl_usage_error("hgs ima-key", "use %s", list);
 }
 
 /* Positional words of the command line: not options, not option values. */
@@ -1067,7 +1066,8 @@ static int count_words(int argc, char **argv)
 	for (i = 1; i < argc; i++)
 		if (strncmp(argv[i], "--", 2))
 			n++;
-		else if (strcmp(argv[i], "--json") && strcmp(argv[i], "--help"))
+		else if (strcmp(argv[i], "--json") && strcmp(argv[i], "--help") &&
+			 !strchr(argv[i], '='))
 			i++;
 	return n;
 }
@@ -1075,15 +1075,17 @@ static int count_words(int argc, char **argv)
 /* Every --program value (shieldctl_opts() keeps only the last). */
 static int programs_of(int argc, char **argv, struct hgs_conn *h)
 {
+	const char *v;
 	int i;
 
-	for (i = 1; i + 1 < argc; i++) {
-		if (strcmp(argv[i], "--program"))
+	for (i = 1; i < argc; i++) {
+		v = shieldctl_multi_value(argc, argv, &i, "program");
+		if (!v)
 			continue;
 		if (h->n_programs == MAX_PROGRAMS)
 			return shieldctl_fail("hgs platform add", "at most %d --program digests",
 					      MAX_PROGRAMS);
-		h->programs[h->n_programs++] = argv[++i];
+		h->programs[h->n_programs++] = v;
 	}
 	return 0;
 }
@@ -1109,7 +1111,7 @@ int shieldctl_hgs_main(int argc, char **argv)
 	int np = count_words(argc, argv);
 
 	if (np > MAX_WORDS)
-		return shieldctl_fail("hgs", "too many arguments; see 'shieldctl hgs --help'");
+		return shieldctl_usage_error("hgs", "too many arguments; see 'shieldctl hgs --help'");
 	if (shieldctl_opts("hgs", argc - 1, argv + 1, opts, v, pos, np))
 		return 1;
 	if (v[O_HELP]) {

@@ -73,9 +73,11 @@ static int host_info(int json)
 
 int shieldctl_host_main(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		host_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 1 : 0;
+	if (argc < 2)
+		return shieldctl_usage_exit("host", host_usage);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		host_usage(stdout);
+		return 0;
 	}
 	if (!strcmp(argv[1], "info")) {
 		if (argc == 2)
@@ -87,6 +89,5 @@ int shieldctl_host_main(int argc, char **argv)
 			return 0;
 		}
 	}
-	host_usage(stderr);
-	return 1;
+	return shieldctl_usage_exit("host", host_usage);
 }

@@ -119,7 +119,7 @@ static int write_kp(const struct shieldctl_call *c, const uint8_t *der, size_t l
 static int needs_owner_out(const struct shieldctl_call *c)
 {
 	if (!c->v[O_OWNER] || !c->v[O_OUT])
-		return shieldctl_fail(c->what, "needs --owner and --out");
+		return shieldctl_usage_error(c->what, "needs --owner and --out");
 	return 0;
 }
 
@@ -175,15 +175,15 @@ static int kp_new_binding(const struct shieldctl_call *c, struct vms_kp_info *b)
 
 	memset(b, 0, sizeof(*b));
 	if (!v[O_VM] || vms_uuid_parse(v[O_VM], b->vm_id))
-		return shieldctl_fail(c->what, "needs --vm-id UUID");
+		return shieldctl_usage_error(c->what, "needs --vm-id UUID");
 	if (v[O_POLICY] && !strcmp(v[O_POLICY], "shielded"))
 		b->policy = VMS_KR_POLICY_SHIELDED;
 	else if (v[O_POLICY] && !strcmp(v[O_POLICY], "encryption-supported"))
 		b->policy = VMS_KR_POLICY_ENCRYPTION_SUPPORTED;
 	else
-		return shieldctl_fail(c->what, "needs --policy shielded|encryption-supported");
+		return shieldctl_usage_error(c->what, "needs --policy shielded|encryption-supported");
 	if (v[O_TK] && v[O_TKOUT])
-		return shieldctl_fail(c->what, "give --tk or --tk-out, not both");
+		return shieldctl_usage_error(c->what, "give --tk or --tk-out, not both");
 	b->min_attestation = VMS_KP_ATTEST_ANY;
 	if (v[O_MINATT] && !strcmp(v[O_MINATT], "host-key"))
 		b->min_attestation = VMS_KP_ATTEST_HOST_KEY;
@@ -261,7 +261,7 @@ static int kp_change(const struct shieldctl_call *c)
 	if (needs_owner_out(c))
 		return 1;
 	if (!c->v[O_IN] || gp->n != 1)
-		return shieldctl_fail(c->what, "needs --in KP and one --guardian PUB");
+		return shieldctl_usage_error(c->what, "needs --in KP and one --guardian PUB");
 	if (kp_keys_load(c, &k))
 		return 1;
 	if (!grant && !X509_cmp(k.certs[0], k.owner.enc_cert))
@@ -288,7 +288,7 @@ static int kp_show(const struct shieldctl_call *c)
 	int r, i;
 
 	if (!path)
-		return shieldctl_fail(c->what, "needs --in KP");
+		return shieldctl_usage_error(c->what, "needs --in KP");
 	r = vms_read_file(path, VMS_KP_MAX_LEN, &der, &len);
 	if (r)
 		return shieldctl_fail(c->what, "%s: %s", path, vms_file_strerror(r));
@@ -375,19 +375,23 @@ int shieldctl_kp_main(int argc, char **argv)
 	char what[64];
 	int a;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2;
+	if (argc < 2)
+		return shieldctl_usage_exit("kp", usage);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
 	}
 	if (!shieldctl_cmd_find(kp_cmds, ARRAY_SIZE(kp_cmds), "kp",
 				(const char *const *)argv + 1, 1, &c, what, sizeof(what)))
-		return shieldctl_fail("kp", "unknown command '%s'; see 'shieldctl kp --help'", argv[1]);
-	for (a = 2; a + 1 < argc; a++) {
-		if (strcmp(argv[a], "--guardian"))
+		return shieldctl_usage_error("kp", "unknown command '%s'; see 'shieldctl kp --help'", argv[1]);
+	for (a = 2; a < argc; a++) {
+		const char *g = shieldctl_multi_value(argc, argv, &a, "guardian");
+
+		if (!g)
 			continue;
 		if (gp.n == MAX_GUARDIANS)
 			return shieldctl_fail(c.what, "at most %d --guardian", MAX_GUARDIANS);
-		gp.paths[gp.n++] = argv[++a];
+		gp.paths[gp.n++] = g;
 	}
 	if (shieldctl_opts(c.what, argc - 2, argv + 2, opts, v, pos, 0))
 		return 1;

@@ -11,6 +11,7 @@
 
 #include "vms_cleanup.h"
 #include "vms_compiler.h"
+#include "vms_exit.h"
 
 /*
  * A command family: `shieldctl NAME ...` runs main(argc, argv) with
@@ -47,6 +48,13 @@ struct shieldctl_opt {
 int shieldctl_opts(const char *what, int argc, char **argv,
 		   const struct shieldctl_opt *opts, const char **vals,
 		   const char **pos, int npos);
+
+/*
+ * A repeatable option's value at argv[*@i]: "--@name VALUE" (then *@i
+ * moves to the value) or "--@name=VALUE"; NULL if argv[*@i] is not it.
+ * For the options shieldctl_opts() keeps only the last of.
+ */
+const char *shieldctl_multi_value(int argc, char **argv, int *i, const char *name);
 
 struct shieldctl_call;
 
@@ -116,11 +124,24 @@ const char *shieldctl_guardian_strerror(int r);
 int shieldctl_read_password(const char *path, struct vms_secret *pw);
 
 /*
- * Print "shieldctl WHAT: message" to stderr; returns 1, the exit code of
- * every failure. Never pass key material.
+ * Print "shieldctl WHAT: message" to stderr (with --json anywhere on the
+ * command line, one JSON object instead: status, command, exit, error);
+ * returns 1, the exit code of every failure. Never pass key material.
  */
 int shieldctl_fail(const char *what, const char *fmt, ...)
 	__printf(2, 3);
+/*
+ * The same for a usage error (returns 2: an unknown option, a missing
+ * argument) and for a service that cannot be reached (returns 3: hgsd,
+ * HGS, hgs-agent). shieldctl exits with the first status reported, so a
+ * caller may still return 1 (vms_exit.h has the table).
+ */
+int shieldctl_usage_error(const char *what, const char *fmt, ...)
+	__printf(2, 3);
+int shieldctl_unreachable(const char *what, const char *fmt, ...)
+	__printf(2, 3);
+/* A family's usage on stderr (with --json: a JSON error) for bad words; returns 2. */
+int shieldctl_usage_exit(const char *what, void (*usage_fn)(FILE *f));
 
 /* Why a write that never replaces a file (VMS_WRITE_NOCLOBBER) failed. */
 const char *shieldctl_write_strerror(int r);

@@ -14,6 +14,8 @@ int shieldctl_opts(const char *what, int argc, char **argv,
 		   const struct shieldctl_opt *opts, const char **vals,
 		   const char **pos, int npos)
 {
+	const char *eq;
+	size_t nlen;
 	int i, j, np = 0;
 
 	for (i = 0; opts[i].name; i++)
@@ -21,28 +23,55 @@ int shieldctl_opts(const char *what, int argc, char **argv,
 	for (i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "--", 2)) {
 			if (np == npos)
-				return shieldctl_fail(what, "unexpected argument '%s'", argv[i]);
+				return shieldctl_usage_error(what, "unexpected argument '%s'", argv[i]);
 			pos[np++] = argv[i];
 			continue;
 		}
-		for (j = 0; opts[j].name && strcmp(opts[j].name, argv[i] + 2); j++)
+		eq = strchr(argv[i], '=');	/* --name=value */
+		nlen = eq ? (size_t)(eq - argv[i] - 2) : strlen(argv[i] + 2);
+		for (j = 0; opts[j].name && (strlen(opts[j].name) != nlen ||
+					     strncmp(opts[j].name, argv[i] + 2, nlen)); j++)
 			;
 		if (!opts[j].name)
-			return shieldctl_fail(what, "unknown option '%s'; see 'shieldctl %s --help'",
+			return shieldctl_usage_error(what, "unknown option '%s'; see 'shieldctl %s --help'",
 					      argv[i], what);
 		if (!opts[j].has_value) {
+			if (eq)
+				return shieldctl_usage_error(what, "option '%.*s' takes no value",
+							     (int)(nlen + 2), argv[i]);
 			vals[j] = "1";
 			continue;
 		}
+		if (eq) {
+			if (vals[j] && !opts[j].multi)
+				return shieldctl_usage_error(what, "option '%.*s' given twice",
+							     (int)(nlen + 2), argv[i]);
+			vals[j] = eq + 1;
+			continue;
+		}
 		if (i + 1 >= argc)
-			return shieldctl_fail(what, "option '%s' needs a value", argv[i]);
+			return shieldctl_usage_error(what, "option '%s' needs a value", argv[i]);
 		if (vals[j] && !opts[j].multi)
-			return shieldctl_fail(what, "option '%s' given twice", argv[i]);
+			return shieldctl_usage_error(what, "option '%s' given twice", argv[i]);
 		vals[j] = argv[++i];
 	}
 	if (np < npos)
-		return shieldctl_fail(what, "missing argument; see 'shieldctl %s --help'", what);
+		return shieldctl_usage_error(what, "missing argument; see 'shieldctl %s --help'", what);
 	return 0;
+}
+
+const char *shieldctl_multi_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t len = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, "--", 2) || strncmp(a + 2, name, len))
+		return NULL;
+	if (a[2 + len] == '=')
+		return a + 3 + len;
+	if (a[2 + len] || *i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
 }
 
 /* 1 when @word is one of the '|' alternatives in @alts[0..@alts_len). */

@@ -238,8 +238,8 @@ static void tpm_usage(FILE *f)
 /* An unknown command, or one without the options it needs. */
 static int tpm_usage_error(const struct shieldctl_call *c)
 {
-	tpm_usage(stderr);
-	return shieldctl_fail("tpm", "unknown command '%s' or missing options", c->words[0]);
+	shieldctl_usage_exit("tpm", tpm_usage);
+	return shieldctl_usage_error("tpm", "unknown command '%s' or missing options", c->words[0]);
 }
 
 int shieldctl_tpm_main(int argc, char **argv)
@@ -257,10 +257,8 @@ int shieldctl_tpm_main(int argc, char **argv)
 	char what[64];
 	int i;
 
-	if (argc < 2) {
-		tpm_usage(stderr);
-		return 1;
-	}
+	if (argc < 2)
+		return shieldctl_usage_exit("tpm", tpm_usage);
 	/* "tpm --help", "tpm ek --help": one usage covers every command */
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {

@@ -20,11 +20,16 @@ check() { # NAME CONDITION... (its output is kept off the TAP stream)
 	name=$1; shift
 	if "$@" >check.out 2>&1; then ok "$name"; else nok "$name" "failed: $*" "$(cat check.out)"; fi
 }
-# fails NAME PATTERN OUTFILE CMD...: exit 1, PATTERN on stderr, no OUTFILE
-fails() {
-	name=$1 pat=$2 outf=$3; shift 3
+# fails NAME PATTERN OUTFILE CMD...: exit 1, PATTERN on stderr, no OUTFILE;
+# usage_fails and unreachable_fails: the same with exit 2 and 3
+# (man/vmshield-exit-codes.7.scd)
+fails() { fails_rc 1 "$@"; }
+usage_fails() { fails_rc 2 "$@"; }
+unreachable_fails() { fails_rc 3 "$@"; }
+fails_rc() {
+	want=$1 name=$2 pat=$3 outf=$4; shift 4
 	"$@" >out.txt 2>err.txt; rc=$?
-	if [ $rc -ne 1 ]; then nok "$name" "exit $rc, want 1" "$(cat err.txt)"; return; fi
+	if [ $rc -ne "$want" ]; then nok "$name" "exit $rc, want $want" "$(cat err.txt)"; return; fi
 	if ! grep -q -- "$pat" err.txt; then nok "$name" "stderr lacks '$pat'" "$(cat err.txt)"; return; fi
 	if [ "$outf" != - ] && [ -e "$outf" ]; then nok "$name" "$outf was left behind"; return; fi
 	if ls -A | grep -q '\.tmp-'; then nok "$name" "temporary file left behind"; return; fi
@@ -107,7 +112,7 @@ fails "release-build bad policy" "--policy must be" rel.bad2 $S crypto release-b
 fails "release-build bad uuid" "not a UUID" rel.bad2 $S crypto release-build --vm-id 6f1c2a5e930d4b718a420c5de177309b --key-id $KID --policy encryption-supported --lifetime 60 --enclave-public e.pub --kps-private k.key --tk tk --out rel.bad2
 fails "release-build bad digest" "64 hex digits" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy shielded --lifetime 60 --worker-digest abcd --enclave-public e.pub --kps-private k.key --tk tk --out rel.bad2
 fails "release-build TK of wrong size" "exactly 32 bytes" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy encryption-supported --lifetime 60 --enclave-public e.pub --kps-private k.key --tk state --out rel.bad2
-fails "release-build missing option" "missing --tk" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy encryption-supported --lifetime 60 --enclave-public e.pub --kps-private k.key --out rel.bad2
+usage_fails "release-build missing option" "missing --tk" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy encryption-supported --lifetime 60 --enclave-public e.pub --kps-private k.key --out rel.bad2
 fails "release-build low-order enclave key" "invalid X25519" rel.bad2 $S crypto release-build --vm-id $VM --key-id $KID --policy encryption-supported --lifetime 60 --enclave-public low.pub --kps-private k.key --tk tk --out rel.bad2
 
 # ---- sealed state ----
@@ -155,43 +160,43 @@ for sub in keygen hpke-seal hpke-open release-build release-open state-seal stat
 done
 check "shieldctl --help lists crypto" sh -c "$S --help | grep -q crypto"
 check "crypto --help lists subcommands" sh -c "$S crypto --help | grep -q release-open"
-fails "unknown command" "unknown command" - $S frobnicate
-fails "unknown subcommand" "unknown subcommand" - $S crypto frobnicate
-fails "unknown option" "unknown option" - $S crypto keygen --frob
-fails "missing option value" "needs a value" - $S crypto keygen --private
-fails "stray argument" "unexpected argument" - $S crypto selftest extra
+usage_fails "unknown command" "unknown command" - $S frobnicate
+usage_fails "unknown subcommand" "unknown subcommand" - $S crypto frobnicate
+usage_fails "unknown option" "unknown option" - $S crypto keygen --frob
+usage_fails "missing option value" "needs a value" - $S crypto keygen --private
+usage_fails "stray argument" "unexpected argument" - $S crypto selftest extra
 check "selftest" sh -c "$S crypto selftest | grep -q passed"
 
 # ---- the families' subcommand tables (no HGS, guardian or TPM needed) ----
 for f in hgs kp guardian tpm; do
 	check "$f --help exits 0 with its usage" sh -c "$S $f --help | grep -q '^Usage: shieldctl $f'"
-	fails "$f alone prints the usage and exits 1" "^Usage: shieldctl $f" - $S $f
+	usage_fails "$f alone prints the usage and exits 2" "^Usage: shieldctl $f" - $S $f
 done
 check "hgs --help lists each word of a grouped line" sh -c \
 	"$S hgs --help | grep -q '^  host disable|enable|remove NAME\$'"
 check "kp --help has a line per subcommand" sh -c \
 	"$S kp --help | grep -q '^       shieldctl kp grant|revoke --in KP'"
-fails "hgs: an unknown subcommand gets the usage" "^Usage: shieldctl hgs" - $S hgs host frob h1
-fails "hgs: a known subcommand with a word too many gets the usage" "^Usage: shieldctl hgs" - \
+usage_fails "hgs: an unknown subcommand gets the usage" "^Usage: shieldctl hgs" - $S hgs host frob h1
+usage_fails "hgs: a known subcommand with a word too many gets the usage" "^Usage: shieldctl hgs" - \
 	$S hgs status extra
-fails "hgs: worker add without DIGEST or --file gets the usage" "^Usage: shieldctl hgs" - \
+usage_fails "hgs: worker add without DIGEST or --file gets the usage" "^Usage: shieldctl hgs" - \
 	$S hgs worker add
-fails "hgs: an ima-key mistake lists the ima-key commands" \
+usage_fails "hgs: an ima-key mistake lists the ima-key commands" \
 	"use 'ima-key add CERT \[--description TEXT\]', 'ima-key list' or 'ima-key remove SHA256'" - \
 	$S hgs ima-key frob
-fails "hgs: more than four words" "too many arguments" - $S hgs a b c d e
-fails "hgs: an unknown option" "unknown option '--frob'" - $S hgs --frob status
+usage_fails "hgs: more than four words" "too many arguments" - $S hgs a b c d e
+usage_fails "hgs: an unknown option" "unknown option '--frob'" - $S hgs --frob status
 fails "hgs: worker history wants a number" "VERSION must be a number" - $S hgs worker history x
-fails "hgs: tpm-digest add needs --kind" "missing --kind module|allow" - $S hgs tpm-digest add f
-fails "hgs: an unreachable socket is named" "cannot reach hgsd at $T/none.sock" - \
+usage_fails "hgs: tpm-digest add needs --kind" "missing --kind module|allow" - $S hgs tpm-digest add f
+unreachable_fails "hgs: an unreachable socket is named" "cannot reach hgsd at $T/none.sock" - \
 	$S hgs --socket "$T/none.sock" policy show
-fails "kp: an unknown subcommand" "unknown command 'frob'" - $S kp frob
-fails "kp grant needs one --guardian" "needs --in KP and one --guardian PUB" - \
+usage_fails "kp: an unknown subcommand" "unknown command 'frob'" - $S kp frob
+usage_fails "kp grant needs one --guardian" "needs --in KP and one --guardian PUB" - \
 	$S kp grant --in a --owner b --out c
-fails "guardian: an unknown subcommand" "unknown command 'frob'" - $S guardian frob
-fails "guardian show needs --in" "guardian show: needs --in" - $S guardian show
-fails "tpm: an unknown subcommand" "unknown command 'frob' or missing options" - $S tpm frob
-fails "tpm ek without --out" "unknown command 'ek' or missing options" - $S tpm ek
+usage_fails "guardian: an unknown subcommand" "unknown command 'frob'" - $S guardian frob
+usage_fails "guardian show needs --in" "guardian show: needs --in" - $S guardian show
+usage_fails "tpm: an unknown subcommand" "unknown command 'frob' or missing options" - $S tpm frob
+usage_fails "tpm ek without --out" "unknown command 'ek' or missing options" - $S tpm ek
 
 echo "1..$n"
 exit $failed

@@ -62,7 +62,7 @@ check "hgsd --init" init_hgsd "$T/hgs" --port 0
 check "hgsd --init --tls-name adds names to the HTTPS certificate" sh -c \
 	"'$H' --init '$T/hsan' --tls-name 10.0.2.2 --tls-name hgs.example.org >/dev/null 2>&1 &&
 	 openssl x509 -in '$T/hsan/tls.pem' -noout -ext subjectAltName | grep -q 'DNS:localhost, IP Address:127.0.0.1, IP Address:10.0.2.2, DNS:hgs.example.org'"
-fails "hgsd --init refuses a bad --tls-name" "bad --tls-name" "$H" --init "$T/hbad" --tls-name "a b"
+fails_rc 2 "hgsd --init refuses a bad --tls-name" "bad --tls-name" "$H" --init "$T/hbad" --tls-name "a b"
 fails "hgsd --init refuses an existing HGS" "already holds" "$H" --init "$T/hgs"
 check "master key and private keys are 0600" sh -c \
 	"test \$(stat -c %a $T/hgs/keys/master.key) = 600 -a \$(stat -c %a $T/hgs/keys/signer.key) = 600"
@@ -150,7 +150,7 @@ check "an enabled guardian is in metadata again" sh -c \
 	"curl -s --cacert '$T/hgs/tls.pem' '$URL/v1/metadata' | grep -q hgs-guardian-2"
 fails "admin over HTTPS is refused" "AdminCredentialsRequired" \
 	env HGSD_ADMIN_SOCKET=/nonexistent sh -c "curl -s --cacert '$T/hgs/tls.pem' '$URL/v1/admin/status' >&2; exit 1"
-fails "hgs without a reachable socket" "cannot reach hgsd" $S hgs --socket "$T/none.sock" status
+fails_rc 3 "hgs without a reachable socket" "cannot reach hgsd" $S hgs --socket "$T/none.sock" status
 
 # ---- enclave platforms (the hypervisor placement) ----
 openssl ecparam -name prime256v1 -genkey -noout -out plat.key 2>/dev/null
@@ -170,7 +170,7 @@ fails "hgs platform add: an Ed25519 key" "must be an ECDSA P-256 public key" \
 	$S hgs platform add --type emulated --name rig3 --key host1.pub
 fails "hgs platform add: sev-snp is not in this build" "EnclavePlatformNotSupported" \
 	$S hgs platform add --type sev-snp --name snp --key plat.pub
-fails "hgs platform add needs --type, --name, --key" "needs --type emulated --name NAME --key" \
+fails_rc 2 "hgs platform add needs --type, --name, --key" "needs --type emulated --name NAME --key" \
 	$S hgs platform add --name rig4
 check "refusals changed nothing" sh -c "[ \$($S hgs platform list | grep -c .) -eq 2 ]"
 check "hgs platform disable" sh -c "$S hgs platform disable rig | grep -q 'platform rig: disabled'"
@@ -236,7 +236,7 @@ fails "kp revoke the owner" "owner cannot be revoked" $S kp revoke --in vm4.kp -
 cp vm.kp bad.kp
 flip_byte bad.kp $(( $(wc -c < vm.kp) - 1 ))
 fails "kp show detects tampering" "altered" $S kp show --in bad.kp
-fails "kp new needs a policy" "needs --policy" $S kp new --owner owner.guardian --vm-id $VM --out x.kp
+fails_rc 2 "kp new needs a policy" "needs --policy" $S kp new --owner owner.guardian --vm-id $VM --out x.kp
 fails "kp new names a missing --tk file" "cannot read --tk missing.tk" \
 	$S kp new --owner owner.guardian --vm-id $VM --policy shielded --tk missing.tk --out x.kp
 head -c 31 vm.tk > short.tk
@@ -335,16 +335,16 @@ fi
 init_hgsd "$T/h2" --port 0 >/dev/null 2>&1
 cp "$T/h2/hgsd.conf" "$T/h2/good.conf"
 echo "nonce_ttl = 5" >> "$T/h2/hgsd.conf"
-fails "an unknown config key stops hgsd with file:line" "hgsd.conf:[0-9]*: unknown key 'nonce_ttl' (Documentation/hgs-admin-guide.md lists every key)" "$H" -c "$T/h2/hgsd.conf"
+fails_rc 2 "an unknown config key stops hgsd with file:line" "hgsd.conf:[0-9]*: unknown key 'nonce_ttl' (Documentation/hgs-admin-guide.md lists every key)" "$H" -c "$T/h2/hgsd.conf"
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "max_body_bytes = lots" >> "$T/h2/hgsd.conf"
-fails "a bad config value stops hgsd" "bad value for 'max_body_bytes'" "$H" -c "$T/h2/hgsd.conf"
+fails_rc 2 "a bad config value stops hgsd" "bad value for 'max_body_bytes'" "$H" -c "$T/h2/hgsd.conf"
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "retention_interval_s = 0" >> "$T/h2/hgsd.conf"
-fails "retention_interval_s = 0 is refused" "bad value for 'retention_interval_s'" "$H" -c "$T/h2/hgsd.conf"
+fails_rc 2 "retention_interval_s = 0 is refused" "bad value for 'retention_interval_s'" "$H" -c "$T/h2/hgsd.conf"
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "keyproc_seccomp = 2" >> "$T/h2/hgsd.conf"
-fails "keyproc_seccomp must be 0 or 1" "bad value for 'keyproc_seccomp'" "$H" -c "$T/h2/hgsd.conf"
+fails_rc 2 "keyproc_seccomp must be 0 or 1" "bad value for 'keyproc_seccomp'" "$H" -c "$T/h2/hgsd.conf"
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "keyproc_seccomp = 0" >> "$T/h2/hgsd.conf"
 rm -f "$T/h2/hgsd.port"
@@ -360,31 +360,31 @@ kill "$PID" && wait "$PID"
 PID=
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "events_max_rows = -5" >> "$T/h2/hgsd.conf"
-fails "a negative events_max_rows is refused" "bad value for 'events_max_rows'" "$H" -c "$T/h2/hgsd.conf"
+fails_rc 2 "a negative events_max_rows is refused" "bad value for 'events_max_rows'" "$H" -c "$T/h2/hgsd.conf"
 # Numbers are digits only, as in hgs-agent.conf (lib/util/conf_parse.c).
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 printf 'max_nonces = \v100\n' >> "$T/h2/hgsd.conf"
-fails "a number with a leading blank is refused, saying digits only" \
+fails_rc 2 "a number with a leading blank is refused, saying digits only" \
 	"hgsd.conf:[0-9]*: bad value for 'max_nonces': must be a whole number from 16 to 10000000, digits only (no sign, space or unit)" \
 	"$H" -c "$T/h2/hgsd.conf"
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "threads = +2" >> "$T/h2/hgsd.conf"
-fails "a signed number is refused" "bad value for 'threads': must be a whole number from 1 to 64, digits only" "$H" -c "$T/h2/hgsd.conf"
+fails_rc 2 "a signed number is refused" "bad value for 'threads': must be a whole number from 1 to 64, digits only" "$H" -c "$T/h2/hgsd.conf"
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "nonce_ttl_s = 60s" >> "$T/h2/hgsd.conf"
-fails "a number with a unit is refused" "bad value for 'nonce_ttl_s': must be a whole number" "$H" -c "$T/h2/hgsd.conf"
+fails_rc 2 "a number with a unit is refused" "bad value for 'nonce_ttl_s': must be a whole number" "$H" -c "$T/h2/hgsd.conf"
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "admin_uids = 0, +1" >> "$T/h2/hgsd.conf"
-fails "a signed admin uid is refused" "bad value for 'admin_uids': must be a comma list" "$H" -c "$T/h2/hgsd.conf"
+fails_rc 2 "a signed admin uid is refused" "bad value for 'admin_uids': must be a comma list" "$H" -c "$T/h2/hgsd.conf"
 for v in 10.0.0.0 10.0.0.0/33 10.0.0.0/ 10.0.0.300/8 ::1/128; do
 	cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 	echo "challenge_rate_exempt = $v" >> "$T/h2/hgsd.conf"
-	fails "challenge_rate_exempt = $v is refused" \
+	fails_rc 2 "challenge_rate_exempt = $v is refused" \
 		"bad value for 'challenge_rate_exempt': must be empty or an IPv4 network" "$H" -c "$T/h2/hgsd.conf"
 done
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 echo "port_file = relative" >> "$T/h2/hgsd.conf"
-fails "a relative path is refused, saying what it must be" "bad value for 'port_file': must be an absolute path" "$H" -c "$T/h2/hgsd.conf"
+fails_rc 2 "a relative path is refused, saying what it must be" "bad value for 'port_file': must be an absolute path" "$H" -c "$T/h2/hgsd.conf"
 cp "$T/h2/good.conf" "$T/h2/hgsd.conf"
 chmod 644 "$T/h2/keys/master.key"
 fails "a readable master key stops hgsd" "must not be readable" "$H" -c "$T/h2/hgsd.conf"

@@ -4,6 +4,7 @@
 #   ok NAME / nok NAME [DETAIL...]   one result line
 #   check NAME CMD...                ok if CMD exits 0
 #   fails NAME PATTERN CMD...        ok if CMD exits 1 with PATTERN on stderr
+#   fails_rc RC NAME PATTERN CMD...  the same with exit RC (2 usage, 3 unreachable)
 # End with: echo "1..$n"; exit $failed
 n=0
 failed=0
@@ -11,9 +12,10 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { name=$1; shift
 	if "$@" >check.out 2>&1; then ok "$name"; else nok "$name" "failed: $*" "$(tail -n 20 check.out)"; fi; }
-fails() { name=$1 pat=$2; shift 2
+fails() { fails_rc 1 "$@"; }
+fails_rc() { want=$1 name=$2 pat=$3; shift 3
 	"$@" >out.txt 2>err.txt; rc=$?
-	if [ $rc -ne 1 ]; then nok "$name" "exit $rc, want 1" "$(cat err.txt)"; return; fi
+	if [ $rc -ne "$want" ]; then nok "$name" "exit $rc, want $want" "$(cat err.txt)"; return; fi
 	if ! grep -q -- "$pat" err.txt; then nok "$name" "stderr lacks '$pat'" "$(cat err.txt)"; return; fi
 	ok "$name"; }
 # flip_byte FILE OFFSET: XOR one byte of FILE with 1, so the file always

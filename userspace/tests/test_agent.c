@@ -455,6 +455,55 @@ static void test_daemon_status_and_release(void **state)
 	assert_non_null(strstr(ans.message, "/dev/vmshield"));
 }
 
+/* How many requests of @op ended @result, from status --json's counters. */
+static json_int_t counter(json_t *st, const char *op, const char *result)
+{
+	return json_integer_value(json_object_get(json_object_get(json_object_get(
+		json_object_get(st, "counters"), "requests"), op), result));
+}
+
+/*
+ * The counters in status --json and hgs-agent.prom: the release refused
+ * above and the status asked above are counted, with the release's
+ * latency; the file is Prometheus text that prometheus_client parses.
+ */
+static void test_daemon_counters_and_metrics_file(void **state)
+{
+	char *text = NULL, path[160], cmd[1024];
+	json_t *st;
+	struct stat sb;
+	int i;
+
+	(void)state;
+	assert_int_equal(vms_agent_status(sock, &text), 0);
+	st = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(st);
+	assert_int_equal(counter(st, "release", "failed"), 1);
+	assert_int_equal(counter(st, "release", "passed"), 0);
+	assert_true(counter(st, "status", "passed") >= 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
+		st, "counters"), "release_seconds"), "count")), 1);
+	json_decref(st);
+	/* rewritten every 10 s by the main loop */
+	snprintf(path, sizeof(path), "%s/hgs-agent.prom", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "grep -q 'hgs_agent_requests_total{op=\"release\",result=\"Failed\"} 1' %s", path);
+	for (i = 0; i < 130 && run_cmd(cmd); i++)
+		usleep(100000);
+	assert_int_equal(run_cmd(cmd), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0644);
+	snprintf(cmd, sizeof(cmd),
+		 "/usr/bin/python3 -c 'import sys\n"
+		 "from prometheus_client.parser import text_string_to_metric_families as p\n"
+		 "f = {m.name: m for m in p(open(sys.argv[1]).read())}\n"
+		 "assert f[\"hgs_agent_release_duration_seconds\"].type == \"histogram\"\n"
+		 "assert f[\"hgs_agent_requests\"].type == \"counter\"\n"
+		 "assert f[\"hgs_agent_loaded_keys\"].samples[0].value == 0\n' %s", path);
+	assert_int_equal(run_cmd(cmd), 0);
+}
+
 static void test_daemon_not_running(void **state)
 {
 	struct vms_agent_answer ans;
@@ -483,6 +532,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_daemon_bad_requests),
 		cmocka_unit_test(test_daemon_status_and_release),
+		cmocka_unit_test(test_daemon_counters_and_metrics_file),
 		cmocka_unit_test(test_daemon_not_running),
 	};
 	int r;

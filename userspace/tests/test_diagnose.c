@@ -580,10 +580,11 @@ static void test_cli(void **state)
 	assert_int_equal(sh(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "'%s' --help | grep -q diagnose", bin);
 	assert_int_equal(sh(cmd), 0);
+	/* usage errors: exit 2 (vms_exit.h) */
 	snprintf(cmd, sizeof(cmd), "'%s' diagnose --bogus 2>/dev/null", bin);
-	assert_int_equal(sh(cmd), 1);
+	assert_int_equal(sh(cmd), 2);
 	snprintf(cmd, sizeof(cmd), "'%s' diagnose --cert 2>/dev/null", bin);
-	assert_int_equal(sh(cmd), 1);
+	assert_int_equal(sh(cmd), 2);
 	/* On a machine without the module the real run must fail with the hint. */
 	if (access("/sys/module/vmshield", F_OK) == 0)
 		return;

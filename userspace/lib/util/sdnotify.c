@@ -43,3 +43,19 @@ int vms_sd_notify(const char *state)
 	close(fd);
 	return r < 0 ? r : 1;
 }
+
+unsigned long long vms_sd_watchdog_usec(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long v;
+	char *end;
+
+	if (!usec || !*usec)
+		return 0;
+	/* set for another process (a child that inherited it): not ours */
+	if (pid && *pid && strtol(pid, NULL, 10) != (long)getpid())
+		return 0;
+	errno = 0;
+	v = strtoull(usec, &end, 10);
+	return errno || *end ? 0 : v;
+}

@@ -15,4 +15,11 @@
  */
 int vms_sd_notify(const char *state);
 
+/*
+ * The watchdog interval systemd asks for (WatchdogSec=: $WATCHDOG_USEC,
+ * for this process when $WATCHDOG_PID is set), in microseconds; 0 when
+ * there is none. Send "WATCHDOG=1" at least twice per interval.
+ */
+unsigned long long vms_sd_watchdog_usec(void);
+
 #endif /* VMS_SDNOTIFY_H */
