@@ -123,7 +123,7 @@ fails "a truncated credential file is refused" "not a credential file" \
 	"$S" tpm --tcti "$TA" activate --credential short --out g
 fails "no TPM at the TCTI: a clear error" "cannot reach the TPM" \
 	"$S" tpm --tcti "swtpm:host=127.0.0.1,port=1" ek --out x
-fails "unknown command" "unknown command" "$S" tpm frobnicate
+fails_rc 2 "unknown command" "unknown command" "$S" tpm frobnicate
 
 echo "1..$n"
 exit $failed
