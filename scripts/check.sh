@@ -18,7 +18,7 @@
 #           (CRASH_ROUNDS, default 3, each crashing the worker and
 #           serve at once), hgsd's tests on PostgreSQL     make check-fabric
 #   soak    all of the rig's own tests, every fabric test (check-fabric
-#           leaves four of boot 4's out), crash tests with
+#           leaves 06b and four of boot 4's out), crash tests with
 #           SOAK_CRASH_ROUNDS and SOAK_CRASH_SERVE_ROUNDS (50) boots,
 #           SOAK_FUZZ_RUNS (10 million) executions per fuzz harness,
 #           SOAK_KMOD_FUZZ_CALLS (1000000) ioctl fuzzer calls in the rig,
@@ -173,8 +173,10 @@ tier_rig() {
 
 # the fabric tests only make soak runs (each costs 30-70 s of boot 4;
 # 01b-hyp-vtpm, the inner VM on the vTPM in the enclave and root's scan of
-# all memory and disk for its secrets, 115-145 s)
-FABRIC_SOAK_ONLY="01b-hyp-vtpm 02-hyp-reload 05-hyp-tpm 06-hyp-enclave-restart"
+# all memory and disk for its secrets, 115-145 s; 06b, renewal and
+# revocation reaching the module, waits out 20 s release lifetimes: about
+# 2 minutes of boot 1)
+FABRIC_SOAK_ONLY="06b-revocation-reaches-keys 01b-hyp-vtpm 02-hyp-reload 05-hyp-tpm 06-hyp-enclave-restart"
 
 # hgsd's test suites again on PostgreSQL (a private cluster each): part of
 # the fabric tier, or a tier of its own in the host lane (--lanes)
