@@ -30,6 +30,7 @@ static void release(const uint8_t *data, size_t size)
 		if (memcmp(&b, &zero, sizeof(b)))
 			abort();
 	} else if (b.n_digests > VMS_KR_MAX_DIGESTS || b.lifetime_s > VMS_KR_MAX_LIFETIME ||
+		   (b.flags & ~VMS_KR_FLAGS_ALL) ||
 		   b.not_after_ns != b.challenge_ns + (u64)b.lifetime_s * 1000000000ull ||
 		   !b.issued_at) {
 		abort();
@@ -54,7 +55,7 @@ static void release_roll(const uint8_t *data, size_t size)
 	if (vms_kr_parse_roll(data, size, &b, &v)) {
 		if (memcmp(&b, &zero, sizeof(b)))
 			abort();
-	} else if (b.flags != VMS_KR_FLAG_ROLL || !v.ct_next ||
+	} else if ((b.flags & ~VMS_KR_FLAGS_ALL) != VMS_KR_FLAG_ROLL || !v.ct_next ||
 		   size != vms_kr_roll_size(b.n_digests)) {
 		abort();
 	}
