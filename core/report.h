@@ -13,6 +13,11 @@
  *   level=<kernel-open|kernel-locked>
  *   lockdown=<none|integrity|confidentiality> sig_enforced=<0|1>
  *   module_sig_ok=<0|1> enclave_pk=<64 lower-case hex>
+ *   [lockdown_at_load=<none|integrity|confidentiality>
+ *    ptrace_scope=<0|1|2|3|unknown>]
+ *
+ * The last two fields (the host facts block) come together or not at
+ * all: a module that records them always writes them.
  *
  * The rules, enforced by the writer and the parser alike (so whatever one
  * writes the other reads back, and nothing else):
@@ -56,6 +61,10 @@ struct vms_isolation_report {
 	bool sig_enforced;	/* unsigned modules are refused */
 	bool module_sig_ok;	/* the module's own signature verified */
 	u8 enclave_pk[VMS_REPORT_PK_LEN];
+	/* the host facts block (optional; written by modules that have it) */
+	bool has_host_facts;
+	u32 lockdown_at_load;	/* VMSHIELD_LOCKDOWN_* when the module loaded */
+	u32 ptrace_scope;	/* Yama's 0..3, or VMSHIELD_PTRACE_SCOPE_UNKNOWN */
 };
 
 /*

@@ -44,7 +44,7 @@ static long vms_ioc_get_info(void __user *uarg)
 		return -EFAULT;
 	if (info.flags & ~VMSHIELD_INFO_FLAGS_ALL)
 		return -EINVAL;
-	if (info.reserved0 ||
+	if (info.lockdown_at_load || info.ptrace_scope ||
 	    !vms_u64_all_zero(info.reserved, ARRAY_SIZE(info.reserved)))
 		return -EINVAL;
 
@@ -84,6 +84,7 @@ static long vms_ioc_get_info(void __user *uarg)
 		info.facts |= VMSHIELD_FACT_SELFTEST_OK;
 	if (vms_report_ima_recorded())
 		info.facts |= VMSHIELD_FACT_IMA_MEASURED;
+	vms_report_host_facts_info(&info);
 	info.max_state_len = VMSHIELD_MAX_STATE_LEN;
 	vms_remote_info(&info);
 

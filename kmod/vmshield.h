@@ -14,6 +14,7 @@
  *   prim_kernel.c the crypto primitives of core/ on the kernel crypto API
  *   mailbox.c     placement hypervisor: the ivshmem mailbox PCI driver
  *   enclave_remote.c placement hypervisor: the enclave as channel calls
+ *   ptrace_scope.c Yama's ptrace_scope, read from its own sysctl file
  *   compat.h      kernel API drift (probes in Kbuild.compat)
  */
 #ifndef VMSHIELD_KMOD_H
@@ -39,6 +40,10 @@ u32 vms_isolation_level_at_load(void);
 
 /* The isolation report (core/report.h), measured into IMA when it changes. */
 int vms_report_measure_if_changed(void);
+/* GET_INFO's lockdown_at_load and ptrace_scope, of the last report measured */
+void vms_report_host_facts_info(struct vmshield_info *info);
+/* Yama's ptrace_scope (0..3) or VMSHIELD_PTRACE_SCOPE_UNKNOWN (ptrace_scope.c) */
+u32 vms_ptrace_scope(void);
 bool vms_report_ima_recorded(void);
 void vms_report_reset(void);
 

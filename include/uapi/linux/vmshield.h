@@ -191,7 +191,11 @@
 #define VMSHIELD_FACT_MODULE_SIG_OK	(1U << 1) /* this module's signature verified */
 #define VMSHIELD_FACT_SELFTEST_OK	(1U << 2) /* crypto self-test passed at load */
 #define VMSHIELD_FACT_IMA_MEASURED	(1U << 3) /* report recorded by IMA */
-#define VMSHIELD_FACTS_ALL		((1U << 4) - 1)
+#define VMSHIELD_FACT_HOST_FACTS	(1U << 4) /* lockdown_at_load, ptrace_scope set */
+#define VMSHIELD_FACTS_ALL		((1U << 5) - 1)
+
+/* vmshield_info.ptrace_scope when Yama's setting cannot be read. */
+#define VMSHIELD_PTRACE_SCOPE_UNKNOWN	0xffff
 
 #define VMSHIELD_INFO_FLAGS_ALL		0U	/* no input flag defined yet */
 
@@ -207,7 +211,11 @@
  * @flags:		in: must be 0.
  * @enclave_pk:		out: the enclave's X25519 public key (new every load).
  * @max_state_len:	out: largest plaintext SEAL/UNSEAL accepts, bytes.
- * @reserved0:		in: must be 0.
+ * @lockdown_at_load:	in: must be 0; out: VMSHIELD_LOCKDOWN_* when the
+ *			module was loaded (with VMSHIELD_FACT_HOST_FACTS).
+ * @ptrace_scope:	in: must be 0; out: Yama's ptrace_scope (0..3) when
+ *			the report was last measured, or
+ *			VMSHIELD_PTRACE_SCOPE_UNKNOWN (with ..._HOST_FACTS).
  * @reserved:		in: must be 0.
  */
 struct vmshield_info {
@@ -219,7 +227,8 @@ struct vmshield_info {
 	__u32 flags;
 	__u8  enclave_pk[VMSHIELD_X25519_LEN];
 	__u32 max_state_len;
-	__u32 reserved0;
+	__u16 lockdown_at_load;
+	__u16 ptrace_scope;
 	__u64 reserved[4];
 };
 

@@ -196,6 +196,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"a key release answers one enclave challenge: get one from the module (VMSHIELD_IOC_RELEASE_CHALLENGE, naming kps_public_key from this answer) and send it as enclave_challenge and challenge_ns" },
 	[HGS_R_ENCLAVE_REPORT_UNEXPECTED] = { "EnclaveReportUnexpected", 403,
 		"the host's isolation report says its enclave is inside the kernel (placement kernel), yet an enclave report came with it: the evidence disagrees about where the keys live; run an agent and a module of the same release" },
+	[HGS_R_IMA_REPORT_LEVEL_LOWER] = { "ImaReportLevelLower", 403,
+		"the quoted IMA list shows the enclave key being certified at a lower isolation level earlier in this boot (the key lived where root could read it): reboot the host with the level on its kernel command line (lockdown=confidentiality), then attest again" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

@@ -123,6 +123,7 @@ enum vms_hgs_reason {
 	HGS_R_VTPM_IN_ENCLAVE_UNAVAILABLE,	/* appended: vtpm-in-enclave.md */
 	HGS_R_ENCLAVE_CHALLENGE_REQUIRED,
 	HGS_R_ENCLAVE_REPORT_UNEXPECTED,
+	HGS_R_IMA_REPORT_LEVEL_LOWER,		/* appended: issue 16 */
 	HGS_R__MAX,
 };
 

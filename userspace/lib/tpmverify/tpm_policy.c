@@ -50,6 +50,34 @@ static enum vms_hgs_reason one_enclave_key(const struct vms_ima_log *ima,
 	return HGS_PASSED;
 }
 
+/*
+ * A key is never certified above the lowest level it lived at (issue 16,
+ * defect 1). one_enclave_key() refuses every report that names another
+ * key; this refuses a report of the same key at a lower level or lockdown
+ * than @r, the one being certified: the key lived where root could read it,
+ * whatever the kernel proves now. The module makes a new key when the
+ * level rises, so a genuine list never shows this.
+ */
+static enum vms_hgs_reason key_never_lower(const struct vms_ima_log *ima,
+					   size_t covered,
+					   const struct vms_isolation_report *r)
+{
+	struct vms_isolation_report other;
+	size_t i;
+
+	for (i = 0; i < covered; i++) {
+		const struct vms_ima_entry *e = &ima->e[i];
+
+		if (!is_report_entry(e) ||
+		    vms_report_parse((const char *)e->buf, e->buf_len, &other) ||
+		    CRYPTO_memcmp(other.enclave_pk, r->enclave_pk, 32))
+			continue;	/* another key: one_enclave_key's */
+		if (other.level < r->level || other.lockdown < r->lockdown)
+			return HGS_R_IMA_REPORT_LEVEL_LOWER;
+	}
+	return HGS_PASSED;
+}
+
 enum vms_hgs_reason vms_tpm_bind_report(const struct vms_ima_log *ima,
 					const uint8_t pcr10[32],
 					const uint8_t enclave_pk[32],
@@ -74,6 +102,8 @@ enum vms_hgs_reason vms_tpm_bind_report(const struct vms_ima_log *ima,
 		return HGS_R_REPORT_MALFORMED;
 	if (CRYPTO_memcmp(r->enclave_pk, enclave_pk, 32))
 		return HGS_R_IMA_REPORT_MISMATCH;
+	if (key_never_lower(ima, *covered, r) != HGS_PASSED)
+		return HGS_R_IMA_REPORT_LEVEL_LOWER;
 	return one_enclave_key(ima, *covered, enclave_pk);
 }
 
