@@ -134,6 +134,15 @@ const char *const store_migrations_sqlite[] = {
 	"ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';\n",
+	/*
+	 * issue 16 (locked): a report of the certified key at a lower level
+	 * earlier in the IMA list is refused unless allowed (only for evidence
+	 * from a module older than the fix; never in production); the
+	 * report's host facts may be required (lockdown at load, Yama 3).
+	 */
+	"INSERT INTO settings VALUES ('tpm_allow_key_level_history', '0', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('tpm_require_locked_at_load', '0', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('tpm_require_ptrace_scope3', '0', strftime('%s','now'));\n",
 };
 
 /*
@@ -235,6 +244,10 @@ const char *const store_migrations_pg[] = {
 	"ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';\n",
+	/* issue 16 (locked): see the SQLite step */
+	"INSERT INTO settings VALUES ('tpm_allow_key_level_history', '0', " PG_NOW ");\n"
+	"INSERT INTO settings VALUES ('tpm_require_locked_at_load', '0', " PG_NOW ");\n"
+	"INSERT INTO settings VALUES ('tpm_require_ptrace_scope3', '0', " PG_NOW ");\n",
 };
 
 const int store_schema_latest = (int)ARRAY_SIZE(store_migrations_sqlite);

@@ -198,6 +198,10 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the host's isolation report says its enclave is inside the kernel (placement kernel), yet an enclave report came with it: the evidence disagrees about where the keys live; run an agent and a module of the same release" },
 	[HGS_R_IMA_REPORT_LEVEL_LOWER] = { "ImaReportLevelLower", 403,
 		"the quoted IMA list shows the enclave key being certified at a lower isolation level earlier in this boot (the key lived where root could read it): reboot the host with the level on its kernel command line (lockdown=confidentiality), then attest again" },
+	[HGS_R_POLICY_LOCKDOWN_AT_LOAD_INSUFFICIENT] = { "PolicyLockdownAtLoadInsufficient", 403,
+		"vmshield.ko was loaded below the lockdown level the policy needs (tpm_require_locked_at_load): raise lockdown before the module loads (kernel command line lockdown=confidentiality), reboot and attest again" },
+	[HGS_R_POLICY_PTRACE_SCOPE_INSUFFICIENT] = { "PolicyPtraceScopeInsufficient", 403,
+		"the host's Yama ptrace_scope is not 3 (tpm_require_ptrace_scope3): set kernel.yama.ptrace_scope=3 (sysctl, final until reboot) and attest again" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

@@ -56,11 +56,13 @@ static enum vms_hgs_reason one_enclave_key(const struct vms_ima_log *ima,
  * key; this refuses a report of the same key at a lower level or lockdown
  * than @r, the one being certified: the key lived where root could read it,
  * whatever the kernel proves now. The module makes a new key when the
- * level rises, so a genuine list never shows this.
+ * level rises (since issue 16), so a list of a current module never
+ * shows this; a module from before that fix does, in the rig's normal
+ * order (loaded open, lockdown raised after).
  */
-static enum vms_hgs_reason key_never_lower(const struct vms_ima_log *ima,
-					   size_t covered,
-					   const struct vms_isolation_report *r)
+enum vms_hgs_reason vms_tpm_key_history(const struct vms_ima_log *ima,
+					size_t covered,
+					const struct vms_isolation_report *r)
 {
 	struct vms_isolation_report other;
 	size_t i;
@@ -102,8 +104,6 @@ enum vms_hgs_reason vms_tpm_bind_report(const struct vms_ima_log *ima,
 		return HGS_R_REPORT_MALFORMED;
 	if (CRYPTO_memcmp(r->enclave_pk, enclave_pk, 32))
 		return HGS_R_IMA_REPORT_MISMATCH;
-	if (key_never_lower(ima, *covered, r) != HGS_PASSED)
-		return HGS_R_IMA_REPORT_LEVEL_LOWER;
 	return one_enclave_key(ima, *covered, enclave_pk);
 }
 
@@ -380,6 +380,43 @@ static enum vms_hgs_reason check_appraisal(const struct vms_tpm_policy *p,
 	return HGS_PASSED;
 }
 
+/*
+ * The report's host facts block (issue 16): the lockdown level held when
+ * the module was loaded (a kernel open after boot may have been changed
+ * before the rise, whatever it proves now), and Yama's ptrace_scope (3:
+ * nobody, root included, attaches to or writes into a worker). A report
+ * without the block proves neither.
+ */
+static enum vms_hgs_reason check_host_facts(const struct vms_tpm_policy *p,
+					    const struct vms_isolation_report *r,
+					    char *detail)
+{
+	if (p->require_locked_at_load &&
+	    (!r->has_host_facts || r->lockdown_at_load < p->min_lockdown)) {
+		if (r->has_host_facts)
+			snprintf(detail, VMS_POLICY_DETAIL_MAX,
+				 "lockdown %s when vmshield.ko was loaded, policy needs %s",
+				 vms_lockdown_level_name(r->lockdown_at_load),
+				 vms_lockdown_level_name(p->min_lockdown));
+		else
+			snprintf(detail, VMS_POLICY_DETAIL_MAX,
+				 "the report has no lockdown_at_load (module too old), policy needs %s",
+				 vms_lockdown_level_name(p->min_lockdown));
+		return HGS_R_POLICY_LOCKDOWN_AT_LOAD_INSUFFICIENT;
+	}
+	if (p->require_ptrace_scope3 &&
+	    (!r->has_host_facts || r->ptrace_scope != 3)) {
+		if (!r->has_host_facts || r->ptrace_scope == VMSHIELD_PTRACE_SCOPE_UNKNOWN)
+			snprintf(detail, VMS_POLICY_DETAIL_MAX,
+				 "Yama's ptrace_scope is not known, policy needs 3");
+		else
+			snprintf(detail, VMS_POLICY_DETAIL_MAX,
+				 "Yama's ptrace_scope is %u, policy needs 3", r->ptrace_scope);
+		return HGS_R_POLICY_PTRACE_SCOPE_INSUFFICIENT;
+	}
+	return HGS_PASSED;
+}
+
 enum vms_hgs_reason
 vms_tpm_policy_evaluate(const struct vms_tpm_policy *p,
 			const struct vms_isolation_report *r,
@@ -397,6 +434,9 @@ vms_tpm_policy_evaluate(const struct vms_tpm_policy *p,
 			 r->lockdown, p->min_lockdown);
 		return HGS_R_POLICY_LOCKDOWN_INSUFFICIENT;
 	}
+	ret = check_host_facts(p, r, detail);
+	if (ret != HGS_PASSED)
+		return ret;
 	if (p->require_module_sig && (!r->sig_enforced || !r->module_sig_ok)) {
 		snprintf(detail, VMS_POLICY_DETAIL_MAX,
 			 "measured sig_enforced=%d module_sig_ok=%d",
