@@ -133,6 +133,7 @@ static void vms_report_host_facts_from_info(const struct vmshield_info *info,
 	r->has_host_facts = true;
 	r->lockdown_at_load = info->lockdown_at_load;
 	r->ptrace_scope = info->ptrace_scope;
+	r->crash_kernel = info->facts & VMSHIELD_FACT_CRASH_KERNEL;
 }
 
 /* Yama's scope as the report spells it: "0".."3" or "unknown". */
@@ -229,6 +230,7 @@ static void put_host_facts(struct out *o, const struct vms_isolation_report *r)
 		return;
 	put_field(o, "lockdown_at_load", vms_lockdown_level_name(r->lockdown_at_load));
 	put_field(o, "ptrace_scope", scope_name(r->ptrace_scope));
+	put_field(o, "crash_kernel", r->crash_kernel ? "1" : "0");
 }
 
 int vms_report_format(const struct vms_isolation_report *r, char *buf,
@@ -369,6 +371,8 @@ static int take_host_facts(struct in *c, struct vms_isolation_report *r)
 	else if (vlen == 7 && !memcmp(v, "unknown", 7))
 		r->ptrace_scope = VMSHIELD_PTRACE_SCOPE_UNKNOWN;
 	else
+		return -EINVAL;
+	if (take_bit(c, "crash_kernel", &r->crash_kernel))
 		return -EINVAL;
 	r->has_host_facts = true;
 	return 0;

@@ -14,9 +14,9 @@
  *   lockdown=<none|integrity|confidentiality> sig_enforced=<0|1>
  *   module_sig_ok=<0|1> enclave_pk=<64 lower-case hex>
  *   [lockdown_at_load=<none|integrity|confidentiality>
- *    ptrace_scope=<0|1|2|3|unknown>]
+ *    ptrace_scope=<0|1|2|3|unknown> crash_kernel=<0|1>]
  *
- * The last two fields (the host facts block) come together or not at
+ * The last three fields (the host facts block) come together or not at
  * all: a module that records them always writes them.
  *
  * The rules, enforced by the writer and the parser alike (so whatever one
@@ -65,6 +65,7 @@ struct vms_isolation_report {
 	bool has_host_facts;
 	u32 lockdown_at_load;	/* VMSHIELD_LOCKDOWN_* when the module loaded */
 	u32 ptrace_scope;	/* Yama's 0..3, or VMSHIELD_PTRACE_SCOPE_UNKNOWN */
+	bool crash_kernel;	/* a crash kernel is loaded (kdump) */
 };
 
 /*

@@ -10,6 +10,7 @@
 #include <linux/security.h>
 #include <linux/mutex.h>
 #include <linux/ima.h>
+#include <linux/kexec.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include "vmshield.h"
@@ -77,12 +78,13 @@ static char vms_report_last[VMS_REPORT_MAX];
 static bool vms_report_recorded;
 static u32 vms_report_last_scope = VMSHIELD_PTRACE_SCOPE_UNKNOWN;
 static u32 vms_report_built_scope;	/* of the report being built */
+static bool vms_report_last_crash, vms_report_built_crash;
 
 /*
  * The host facts block of the report (Documentation/formats.md): the
  * lockdown level held when the module was loaded, which no later rise
  * changes (a kernel open after boot may have been altered while open),
- * and Yama's ptrace_scope now. The key's own level (the identity's, at
+ * Yama's ptrace_scope now, and whether a crash kernel is loaded now. The key's own level (the identity's, at
  * its creation) is the report's level and lockdown fields. Called with
  * vms_report_lock held.
  */
@@ -92,6 +94,9 @@ static void vms_report_host_facts(struct vms_isolation_report *r)
 	r->lockdown_at_load = vms_load_lockdown;
 	r->ptrace_scope = vms_ptrace_scope();
 	vms_report_built_scope = r->ptrace_scope;
+	/* a loaded crash kernel can dump this memory after a panic */
+	r->crash_kernel = kexec_crash_loaded() != 0;
+	vms_report_built_crash = r->crash_kernel;
 }
 
 /*
@@ -103,6 +108,8 @@ void vms_report_host_facts_info(struct vmshield_info *info)
 	mutex_lock(&vms_report_lock);
 	info->lockdown_at_load = vms_load_lockdown;
 	info->ptrace_scope = vms_report_last_scope;
+	if (vms_report_last_crash)
+		info->facts |= VMSHIELD_FACT_CRASH_KERNEL;
 	mutex_unlock(&vms_report_lock);
 	info->facts |= VMSHIELD_FACT_HOST_FACTS;
 }
@@ -169,6 +176,7 @@ int vms_report_measure_if_changed(void)
 		if (!ret) {
 			strscpy(vms_report_last, report, VMS_REPORT_MAX);
 			vms_report_last_scope = vms_report_built_scope;
+			vms_report_last_crash = vms_report_built_crash;
 			pr_info("report %s (ima: %s)\n", report,
 				vms_report_recorded ? "recorded" :
 				"not recorded by policy");

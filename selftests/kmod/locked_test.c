@@ -571,6 +571,9 @@ TEST_F(locked, report_carries_host_facts)
 	ASSERT_GT(vt_report_text(&self->info, text, sizeof(text)), 0);
 	EXPECT_NE(NULL, strstr(text, " lockdown_at_load=none ptrace_scope="))
 		TH_LOG("%s", text);
+	/* the rig loads no crash kernel */
+	EXPECT_FALSE(self->info.facts & VMSHIELD_FACT_CRASH_KERNEL);
+	EXPECT_NE(NULL, strstr(text, " crash_kernel=0")) TH_LOG("%s", text);
 }
 
 TEST_F(locked, kernel_locked_report_is_measured)
@@ -602,6 +605,60 @@ TEST_F(locked, kernel_locked_report_is_measured)
 	EXPECT_EQ(0, vt_ima_count_digest(d_open, "vmshield-report"))
 		TH_LOG("a kernel-open report names the kernel-locked key: %s",
 		       text);
+}
+
+/* Yama's scope as its sysctl file says: 0..3, or -errno. */
+static int yama_scope(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "r");
+	int v = -1;
+
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -EIO;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Last (the harness runs tests in this order): Yama's scope 3 is final
+ * until reboot, and no later test in TESTS uses ptrace. The report and
+ * GET_INFO follow the rise, its IMA entry is recorded, and a traced
+ * child is no longer possible at all.
+ */
+TEST_F(locked, ptrace_scope_3_is_reported_and_final)
+{
+	struct vmshield_info info;
+	char text[VMS_REPORT_MAX];
+	uint8_t d[32];
+	FILE *f;
+
+	if (yama_scope() < 0)
+		SKIP(return, "no Yama in this kernel");
+	EXPECT_EQ(yama_scope(), self->info.ptrace_scope);
+	f = fopen("/proc/sys/kernel/yama/ptrace_scope", "w");
+	ASSERT_NE(NULL, f);
+	ASSERT_GT(fprintf(f, "3\n"), 0);
+	ASSERT_EQ(0, fclose(f));
+	ASSERT_EQ(3, yama_scope());
+	ASSERT_EQ(0, vms_get_info(self->fd, &info));
+	EXPECT_EQ(3, info.ptrace_scope);
+	/* same key: Yama is not the key's level */
+	EXPECT_EQ(0, memcmp(info.enclave_pk, self->info.enclave_pk, 32));
+	ASSERT_GT(vt_report_text(&info, text, sizeof(text)), 0);
+	EXPECT_NE(NULL, strstr(text, " ptrace_scope=3 ")) TH_LOG("%s", text);
+	vt_sha256(text, strlen(text), d);
+	if (vt_ima_count_digest(d, "vmshield-report") != -ENOENT)
+		EXPECT_EQ(1, vt_ima_count_digest(d, "vmshield-report"));
+	/* final: Yama refuses to go back down */
+	f = fopen("/proc/sys/kernel/yama/ptrace_scope", "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "1\n");
+	EXPECT_NE(0, fclose(f));
+	EXPECT_EQ(3, yama_scope());
+	ASSERT_EQ(0, vms_get_info(self->fd, &info));
+	EXPECT_EQ(3, info.ptrace_scope);
 }
 
 TEST_HARNESS_MAIN

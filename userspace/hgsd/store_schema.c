@@ -142,7 +142,8 @@ const char *const store_migrations_sqlite[] = {
 	 */
 	"INSERT INTO settings VALUES ('tpm_allow_key_level_history', '0', strftime('%s','now'));\n"
 	"INSERT INTO settings VALUES ('tpm_require_locked_at_load', '0', strftime('%s','now'));\n"
-	"INSERT INTO settings VALUES ('tpm_require_ptrace_scope3', '0', strftime('%s','now'));\n",
+	"INSERT INTO settings VALUES ('tpm_require_ptrace_scope3', '0', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('tpm_require_no_crash_kernel', '0', strftime('%s','now'));\n",
 };
 
 /*
@@ -247,7 +248,8 @@ const char *const store_migrations_pg[] = {
 	/* issue 16 (locked): see the SQLite step */
 	"INSERT INTO settings VALUES ('tpm_allow_key_level_history', '0', " PG_NOW ");\n"
 	"INSERT INTO settings VALUES ('tpm_require_locked_at_load', '0', " PG_NOW ");\n"
-	"INSERT INTO settings VALUES ('tpm_require_ptrace_scope3', '0', " PG_NOW ");\n",
+	"INSERT INTO settings VALUES ('tpm_require_ptrace_scope3', '0', " PG_NOW ");\n"
+	"INSERT INTO settings VALUES ('tpm_require_no_crash_kernel', '0', " PG_NOW ");\n",
 };
 
 const int store_schema_latest = (int)ARRAY_SIZE(store_migrations_sqlite);

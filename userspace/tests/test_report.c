@@ -454,7 +454,7 @@ static void test_from_info_hypervisor(void **state)
  */
 static const char locked_host[] =
 	"vmshield-report v1 placement=kernel level=kernel-locked lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01
-	" lockdown_at_load=none ptrace_scope=3";
+	" lockdown_at_load=none ptrace_scope=3 crash_kernel=0";
 
 static void test_host_facts(void **state)
 {
@@ -467,7 +467,7 @@ static void test_host_facts(void **state)
 	info.placement = VMSHIELD_PLACEMENT_KERNEL;
 	info.isolation_level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
 	info.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
-	info.facts = VMSHIELD_FACTS_ALL;
+	info.facts = VMSHIELD_FACTS_ALL & ~VMSHIELD_FACT_CRASH_KERNEL;
 	info.lockdown_at_load = VMSHIELD_LOCKDOWN_NONE;
 	info.ptrace_scope = 3;
 	memset(info.enclave_pk, 1, sizeof(info.enclave_pk));
@@ -500,18 +500,31 @@ static void test_host_facts(void **state)
 	snprintf(line, sizeof(line), "%s lockdown_at_load=none", locked);
 	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
 	assert_true(t_all(&back, sizeof(back), 0));
-	snprintf(line, sizeof(line), "%s lockdown_at_load=none ptrace_scope=7", locked);
+	snprintf(line, sizeof(line), "%s lockdown_at_load=none ptrace_scope=7 crash_kernel=0", locked);
 	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
-	snprintf(line, sizeof(line), "%s lockdown_at_load=open ptrace_scope=1", locked);
+	snprintf(line, sizeof(line), "%s lockdown_at_load=open ptrace_scope=1 crash_kernel=0", locked);
 	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
-	snprintf(line, sizeof(line), "%s ptrace_scope=1 lockdown_at_load=none", locked);
+	snprintf(line, sizeof(line), "%s ptrace_scope=1 lockdown_at_load=none crash_kernel=0", locked);
 	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
 	snprintf(line, sizeof(line), "%s ptrace_scope=", locked_host);
 	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
+	snprintf(line, sizeof(line), "%s lockdown_at_load=none ptrace_scope=1", locked);
+	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
+	snprintf(line, sizeof(line), "%s lockdown_at_load=none ptrace_scope=1 crash_kernel=2", locked);
+	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
+
+	/* a loaded crash kernel (kdump) is a fact of its own */
+	info.facts |= VMSHIELD_FACT_CRASH_KERNEL;
+	vms_report_from_info(&info, &r);
+	assert_true(r.crash_kernel);
+	assert_true(vms_report_format(&r, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, " crash_kernel=1"));
+	assert_int_equal(vms_report_parse(buf, strlen(buf), &back), 0);
+	assert_true(back.crash_kernel);
 	/* locked at load, lower now: never */
 	snprintf(line, sizeof(line),
 		 "vmshield-report v1 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01
-		 " lockdown_at_load=confidentiality ptrace_scope=0");
+		 " lockdown_at_load=confidentiality ptrace_scope=0 crash_kernel=0");
 	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
 
 	/* a module without the block: the line is v1 as before */

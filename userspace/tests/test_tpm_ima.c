@@ -605,6 +605,20 @@ static void host_facts_policies(void **state)
 	r.ptrace_scope = 3;
 	assert_int_equal(HGS_PASSED, vms_tpm_policy_evaluate(&p, &r, &e.f.log,
 							     e.covered, &e.boot, detail));
+	p.require_no_crash_kernel = 1;
+	r.crash_kernel = 1;
+	assert_int_equal(HGS_R_POLICY_CRASH_KERNEL_LOADED,
+			 vms_tpm_policy_evaluate(&p, &r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	assert_non_null(strstr(detail, "crash kernel is loaded"));
+	r.crash_kernel = 0;
+	assert_int_equal(HGS_PASSED, vms_tpm_policy_evaluate(&p, &r, &e.f.log,
+							     e.covered, &e.boot, detail));
+	r.has_host_facts = 0;
+	p.require_locked_at_load = p.require_ptrace_scope3 = 0;
+	assert_int_equal(HGS_R_POLICY_CRASH_KERNEL_LOADED,
+			 vms_tpm_policy_evaluate(&p, &r, &e.f.log, e.covered,
+						 &e.boot, detail));
 	evidence_free(&e);
 }
 

@@ -192,7 +192,8 @@
 #define VMSHIELD_FACT_SELFTEST_OK	(1U << 2) /* crypto self-test passed at load */
 #define VMSHIELD_FACT_IMA_MEASURED	(1U << 3) /* report recorded by IMA */
 #define VMSHIELD_FACT_HOST_FACTS	(1U << 4) /* lockdown_at_load, ptrace_scope set */
-#define VMSHIELD_FACTS_ALL		((1U << 5) - 1)
+#define VMSHIELD_FACT_CRASH_KERNEL	(1U << 5) /* a crash kernel is loaded (kdump) */
+#define VMSHIELD_FACTS_ALL		((1U << 6) - 1)
 
 /* vmshield_info.ptrace_scope when Yama's setting cannot be read. */
 #define VMSHIELD_PTRACE_SCOPE_UNKNOWN	0xffff

@@ -202,6 +202,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"vmshield.ko was loaded below the lockdown level the policy needs (tpm_require_locked_at_load): raise lockdown before the module loads (kernel command line lockdown=confidentiality), reboot and attest again" },
 	[HGS_R_POLICY_PTRACE_SCOPE_INSUFFICIENT] = { "PolicyPtraceScopeInsufficient", 403,
 		"the host's Yama ptrace_scope is not 3 (tpm_require_ptrace_scope3): set kernel.yama.ptrace_scope=3 (sysctl, final until reboot) and attest again" },
+	[HGS_R_POLICY_CRASH_KERNEL_LOADED] = { "PolicyCrashKernelLoaded", 403,
+		"a crash kernel is loaded on the host (tpm_require_no_crash_kernel); a kdump kernel can read every key after a panic: unload it (kexec -p -u) or remove crashkernel= and attest again" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

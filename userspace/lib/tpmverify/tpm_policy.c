@@ -383,9 +383,10 @@ static enum vms_hgs_reason check_appraisal(const struct vms_tpm_policy *p,
 /*
  * The report's host facts block (issue 16): the lockdown level held when
  * the module was loaded (a kernel open after boot may have been changed
- * before the rise, whatever it proves now), and Yama's ptrace_scope (3:
- * nobody, root included, attaches to or writes into a worker). A report
- * without the block proves neither.
+ * before the rise, whatever it proves now), Yama's ptrace_scope (3:
+ * nobody, root included, attaches to or writes into a worker), and no
+ * crash kernel loaded (a kdump kernel reads all memory after a panic). A
+ * report without the block proves none of these.
  */
 static enum vms_hgs_reason check_host_facts(const struct vms_tpm_policy *p,
 					    const struct vms_isolation_report *r,
@@ -413,6 +414,12 @@ static enum vms_hgs_reason check_host_facts(const struct vms_tpm_policy *p,
 			snprintf(detail, VMS_POLICY_DETAIL_MAX,
 				 "Yama's ptrace_scope is %u, policy needs 3", r->ptrace_scope);
 		return HGS_R_POLICY_PTRACE_SCOPE_INSUFFICIENT;
+	}
+	if (p->require_no_crash_kernel && (!r->has_host_facts || r->crash_kernel)) {
+		snprintf(detail, VMS_POLICY_DETAIL_MAX, "%s",
+			 r->has_host_facts ? "a crash kernel is loaded (kdump)" :
+			 "the report does not say whether a crash kernel is loaded");
+		return HGS_R_POLICY_CRASH_KERNEL_LOADED;
 	}
 	return HGS_PASSED;
 }

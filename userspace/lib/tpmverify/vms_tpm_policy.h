@@ -85,6 +85,8 @@ struct vms_tpm_policy {
 	int require_locked_at_load;
 	/* the report's Yama ptrace_scope must be 3 (issue 16) */
 	int require_ptrace_scope3;
+	/* the report must say no crash kernel is loaded (issue 16) */
+	int require_no_crash_kernel;
 	/*
 	 * approved IMA signing keys (owned by the caller); none: nothing
 	 * can pass the appraisal check
