@@ -47,8 +47,8 @@
 
 #define VMS_REPORT_MAGIC	"vmshield-report"
 #define VMS_REPORT_VERSION	1
-/* Bytes, NUL included, that hold any v1 report (the longest is 191). */
-#define VMS_REPORT_MAX		256
+/* Bytes, NUL included, that hold any v1 report (the longest is 260). */
+#define VMS_REPORT_MAX		384
 #define VMS_REPORT_PK_LEN	32
 
 struct vmshield_info;

@@ -66,6 +66,7 @@ struct vms_vmkey_info {
 	u32 level;		/* VMSHIELD_ISOLATION_* the key was made at */
 	bool dead;		/* failed closed */
 	bool stale;		/* made under an identity since replaced */
+	bool expired;		/* lifetime over, PRK wiped */
 };
 
 int vms_enclave_init(void);
@@ -116,6 +117,9 @@ int vms_remote_challenge(const u8 kps_pk[32], u8 out[32], u64 *issued_ns);
 extern struct key_type vms_key_type;
 int vms_keytype_init(void);
 void vms_keytype_exit(void);
+
+/* prim_kernel.c: free the pooled crypto transforms (module exit). */
+void vms_prim_exit(void);
 
 /* Worker identity, for shielded keys: may the current task use it? */
 int vms_worker_check(struct vms_vmkey *key);

@@ -104,6 +104,12 @@ static void test_longest_fits(void **state)
 	/* exactly enough room, and one byte less */
 	assert_int_equal(vms_report_format(&r, buf, 192), 191);
 	assert_int_equal(vms_report_format(&r, buf, 191), -ENOSPC);
+	/* with the longest host facts block (issue 16): 260 */
+	r.has_host_facts = true;
+	r.lockdown_at_load = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	r.ptrace_scope = VMSHIELD_PTRACE_SCOPE_UNKNOWN;
+	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)), 260);
+	assert_true(260 < VMS_REPORT_MAX);
 }
 
 /* ---- round trips --------------------------------------------------------- */
