@@ -25,6 +25,9 @@
 #include "common.h"
 #include "vmstest.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 #define IMAGE_MAX	64
 #define ROUNDS_MAX	31
 
@@ -146,7 +149,7 @@ int main(void)
 		return 1;
 	vt_fill_pattern(pt, sizeof(pt), 5);
 	printf("# bench: image check over %d files mapped executable\n", n);
-	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 		for (r = 0; r < rounds; r++) {
 			/* alternate which goes first, so drift hits both */
 			if (r & 1) {

@@ -726,8 +726,8 @@ static int hgs_worker_add(const struct shieldctl_call *c)
  */
 static int hgs_worker_image(const struct shieldctl_call *c)
 {
-	const char *what = "hgs worker image";
 	_cleanup_free_ struct worker_image *img = calloc(1, sizeof(*img));
+	const char *what = "hgs worker image";
 	char hex[65];
 	size_t i;
 	int r;
