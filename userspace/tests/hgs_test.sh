@@ -49,7 +49,7 @@ modes() {
 	done
 }
 check "the state directory's file modes are as documented" modes
-check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 9'"
+check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 10'"
 check "log lines are key=value" grep -q "^hgsd ts=.* level=info event=listening address=127.0.0.1" "$T/hgsd.log"
 check "the signer certificate is a CA openssl reads" sh -c \
 	"openssl x509 -in '$T/hgs/signer.pem' -noout -text | grep -q 'CA:TRUE'"
@@ -369,6 +369,8 @@ sqlite3 "$T/h3/hgsd.db" "DROP TABLE admin_certs; DROP TABLE worker_history;
 	DROP TABLE platforms; DELETE FROM settings WHERE name = 'platform_types';
 	DROP TABLE shared_secrets; DROP TABLE spent_nonces; DROP TABLE tpm_challenges;
 	DELETE FROM settings WHERE name = 'change_seq';
+	DELETE FROM settings WHERE name IN ('tpm_allow_key_level_history',
+	  'tpm_require_locked_at_load', 'tpm_require_ptrace_scope3', 'tpm_require_no_crash_kernel');
 	ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN prev_hash;
 	ALTER TABLE audit DROP COLUMN hash;
 	UPDATE settings SET value = '3' WHERE name = 'worker_policy_version';
@@ -396,6 +398,10 @@ check "... and on to schema 8 (what cluster nodes share) and 9 (roles, the audit
 	"grep -q 'event=store migrated_to=8' '$T/hgsd6.log' &&
 	 grep -q 'event=store migrated_to=9' '$T/hgsd6.log' &&
 	 $S hgs --socket '$T/h3/admin.sock' audit verify | grep -q 'audit chain: '"
+check "... and on to schema 10 (issue 16's TPM host-fact policies, off)" sh -c \
+	"grep -q 'event=store migrated_to=10' '$T/hgsd6.log' &&
+	 $S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"require_ptrace_scope3\": false' &&
+	 $S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"allow_key_level_history\": false'"
 check "the migrated store has the TPM policy at its defaults" sh -c \
 	"$S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"pcrs\": \"0-7,10\"'"
 check "hosts of schema 1 keep their host keys and have no EK" sh -c \
@@ -418,6 +424,8 @@ sqlite3 "$T/h4/hgsd.db" "DROP TABLE ima_keys;
 	DROP TABLE platforms; DELETE FROM settings WHERE name = 'platform_types';
 	DROP TABLE shared_secrets; DROP TABLE spent_nonces; DROP TABLE tpm_challenges;
 	DELETE FROM settings WHERE name = 'change_seq';
+	DELETE FROM settings WHERE name IN ('tpm_allow_key_level_history',
+	  'tpm_require_locked_at_load', 'tpm_require_ptrace_scope3', 'tpm_require_no_crash_kernel');
 	ALTER TABLE admin_certs DROP COLUMN role;
 	ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN prev_hash;
 	ALTER TABLE audit DROP COLUMN hash;
