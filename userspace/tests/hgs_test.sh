@@ -350,9 +350,11 @@ chmod 644 "$T/h2/keys/master.key"
 fails "a readable master key stops hgsd" "must not be readable" "$H" -c "$T/h2/hgsd.conf"
 chmod 600 "$T/h2/keys/master.key"
 if command -v python3 >/dev/null; then
+	# put back the version it had (the latest), whatever number that is
+	uv=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA user_version').fetchone()[0])" "$T/h2/hgsd.db")
 	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()" "$T/h2/hgsd.db"
 	fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
-	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=9'); c.commit()" "$T/h2/hgsd.db"
+	python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=' + sys.argv[2]); c.commit()" "$T/h2/hgsd.db" "$uv"
 fi
 # A schema-1 store (as the previous hgsd left it: two workers, one
 # disabled, worker_policy_version 3; made here by undoing schemas 3 and 2
