@@ -214,7 +214,7 @@ MANDIR		?= $(PREFIX)/share/man
 MAN_SRCS	:= $(sort $(wildcard man/*.scd))
 MAN_PAGES	:= $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
 KSFT_INSTALL	:= $(LIBEXECDIR)/vmshield/selftests
-KSFT_PROGS	:= $(shell grep -v '^\#' selftests/kmod/TESTS) seal_helper bench_seal
+KSFT_PROGS	:= $(shell grep -v '^\#' selftests/kmod/TESTS) seal_helper bench_seal preload_lib.so
 COMPLETION_DIR	?= $(DATADIR)/bash-completion/completions
 
 # man pages: one scdoc source per program and shieldctl family, in man/

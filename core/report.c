@@ -123,6 +123,42 @@ u32 vms_isolation_level_of(u32 lockdown, bool sig_enforced)
 	return VMSHIELD_ISOLATION_KERNEL_OPEN;
 }
 
+/* ---- the host facts block (lockdown at load, Yama) ------------------------ */
+
+static void vms_report_host_facts_from_info(const struct vmshield_info *info,
+					    struct vms_isolation_report *r)
+{
+	if (!(info->facts & VMSHIELD_FACT_HOST_FACTS))
+		return;
+	r->has_host_facts = true;
+	r->lockdown_at_load = info->lockdown_at_load;
+	r->ptrace_scope = info->ptrace_scope;
+	r->crash_kernel = info->facts & VMSHIELD_FACT_CRASH_KERNEL;
+}
+
+/* Yama's scope as the report spells it: "0".."3" or "unknown". */
+static const char *scope_name(u32 scope)
+{
+	static const char *const names[] = { "0", "1", "2", "3" };
+
+	return scope < 4 ? names[scope] : "unknown";
+}
+
+static int host_facts_check(const struct vms_isolation_report *r)
+{
+	if (!r->has_host_facts)
+		return 0;
+	if (!name_of(&lockdowns, r->lockdown_at_load))
+		return -EINVAL;
+	/* lockdown only rises: the key's level cannot be below the load's */
+	if (r->lockdown < r->lockdown_at_load)
+		return -EINVAL;
+	if (r->ptrace_scope > 3 &&
+	    r->ptrace_scope != VMSHIELD_PTRACE_SCOPE_UNKNOWN)
+		return -EINVAL;
+	return 0;
+}
+
 void vms_report_from_info(const struct vmshield_info *info,
 			  struct vms_isolation_report *r)
 {
@@ -143,6 +179,7 @@ void vms_report_from_info(const struct vmshield_info *info,
 	r->kps_set = info->facts & VMSHIELD_FACT_KPS_SET;
 	if (r->kps_set)
 		memcpy(r->kps_pk, info->kps_pk, VMS_REPORT_PK_LEN);
+	vms_report_host_facts_from_info(info, r);
 }
 
 /*
@@ -171,7 +208,9 @@ static int report_check(const struct vms_isolation_report *r)
 		return -EINVAL;
 	if (r->level != vms_isolation_level_of(r->lockdown, r->sig_enforced))
 		return -EINVAL;
-	return report_kps_check(r);
+	if (report_kps_check(r))
+		return -EINVAL;
+	return host_facts_check(r);
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -219,6 +258,15 @@ static void hex_key(const u8 key[VMS_REPORT_PK_LEN],
 	out[2 * VMS_REPORT_PK_LEN] = '\0';
 }
 
+static void put_host_facts(struct out *o, const struct vms_isolation_report *r)
+{
+	if (!r->has_host_facts)
+		return;
+	put_field(o, "lockdown_at_load", vms_lockdown_level_name(r->lockdown_at_load));
+	put_field(o, "ptrace_scope", scope_name(r->ptrace_scope));
+	put_field(o, "crash_kernel", r->crash_kernel ? "1" : "0");
+}
+
 int vms_report_format(const struct vms_isolation_report *r, char *buf,
 		      size_t len)
 {
@@ -248,6 +296,7 @@ int vms_report_format(const struct vms_isolation_report *r, char *buf,
 	put_field(&o, "module_sig_ok", r->module_sig_ok ? "1" : "0");
 	put_field(&o, "enclave_pk", pk);
 	put_field(&o, "kps_pk", kps);
+	put_host_facts(&o, r);
 	if (o.err) {
 		memset(buf, 0, len);	/* no part of a line is left */
 		return o.err;
@@ -355,6 +404,31 @@ static int take_kps(struct in *c, struct vms_isolation_report *r)
 	return take_key(c, "kps_pk", r->kps_pk);
 }
 
+/* The host facts block, when the line goes on with it: both fields. */
+static int take_host_facts(struct in *c, struct vms_isolation_report *r)
+{
+	static const char key[] = " lockdown_at_load=";
+	const char *v;
+	size_t vlen;
+
+	if ((size_t)(c->end - c->p) < sizeof(key) - 1 ||
+	    memcmp(c->p, key, sizeof(key) - 1))
+		return 0;
+	if (take_name(c, "lockdown_at_load", &lockdowns, &r->lockdown_at_load) ||
+	    take(c, "ptrace_scope", &v, &vlen))
+		return -EINVAL;
+	if (vlen == 1 && v[0] >= '0' && v[0] <= '3')
+		r->ptrace_scope = (u32)(v[0] - '0');
+	else if (vlen == 7 && !memcmp(v, "unknown", 7))
+		r->ptrace_scope = VMSHIELD_PTRACE_SCOPE_UNKNOWN;
+	else
+		return -EINVAL;
+	if (take_bit(c, "crash_kernel", &r->crash_kernel))
+		return -EINVAL;
+	r->has_host_facts = true;
+	return 0;
+}
+
 /*
  * "vmshield-report v<N>" then a space or the end: -EILSEQ when the line does
  * not start so, -EPROTONOSUPPORT when N is not 2.
@@ -400,7 +474,8 @@ static int report_fields(const char *text, size_t len,
 	    take_bit(&c, "sig_enforced", &r->sig_enforced) ||
 	    take_bit(&c, "module_sig_ok", &r->module_sig_ok) ||
 	    take_key(&c, "enclave_pk", r->enclave_pk) ||
-	    take_kps(&c, r))
+	    take_kps(&c, r) ||
+	    take_host_facts(&c, r))
 		return -EINVAL;
 	if (c.p != c.end)
 		return -EINVAL;

@@ -14,6 +14,11 @@
  *   lockdown=<none|integrity|confidentiality> sig_enforced=<0|1>
  *   module_sig_ok=<0|1> enclave_pk=<64 lower-case hex>
  *   kps_pk=<64 lower-case hex|none>
+ *   [lockdown_at_load=<none|integrity|confidentiality>
+ *    ptrace_scope=<0|1|2|3|unknown> crash_kernel=<0|1>]
+ *
+ * The last three fields (the host facts block) come together or not at
+ * all: a module that records them always writes them.
  *
  * The rules, enforced by the writer and the parser alike (so whatever one
  * writes the other reads back, and nothing else):
@@ -47,8 +52,8 @@
 #define VMS_REPORT_MAGIC	"vmshield-report"
 #define VMS_REPORT_VERSION	2
 /*
- * Bytes, NUL included, that hold any report (the longest v2 is 263):
- * room left for a field or two more.
+ * Bytes, NUL included, that hold any report (the longest v2, with the
+ * host facts block, is 333): room left for a field or two more.
  */
 #define VMS_REPORT_MAX		384
 #define VMS_REPORT_PK_LEN	32
@@ -65,6 +70,11 @@ struct vms_isolation_report {
 	u8 enclave_pk[VMS_REPORT_PK_LEN];
 	bool kps_set;		/* a KPS key was named: kps_pk */
 	u8 kps_pk[VMS_REPORT_PK_LEN];	/* all zero when !kps_set */
+	/* the host facts block (optional; written by modules that have it) */
+	bool has_host_facts;
+	u32 lockdown_at_load;	/* VMSHIELD_LOCKDOWN_* when the module loaded */
+	u32 ptrace_scope;	/* Yama's 0..3, or VMSHIELD_PTRACE_SCOPE_UNKNOWN */
+	bool crash_kernel;	/* a crash kernel is loaded (kdump) */
 };
 
 /*

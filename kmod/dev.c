@@ -44,7 +44,8 @@ static long vms_ioc_get_info(void __user *uarg)
 		return -EFAULT;
 	if (info.flags & ~VMSHIELD_INFO_FLAGS_ALL)
 		return -EINVAL;
-	if (info.reserved0 || memchr_inv(info.kps_pk, 0, sizeof(info.kps_pk)))
+	if (info.lockdown_at_load || info.ptrace_scope ||
+	    memchr_inv(info.kps_pk, 0, sizeof(info.kps_pk)))
 		return -EINVAL;
 
 	/* placement hypervisor: ask the enclave for its key now */
@@ -85,6 +86,7 @@ static long vms_ioc_get_info(void __user *uarg)
 		info.facts |= VMSHIELD_FACT_IMA_MEASURED;
 	if (!vms_kps_current(info.kps_pk))
 		info.facts |= VMSHIELD_FACT_KPS_SET;
+	vms_report_host_facts_info(&info);
 	info.max_state_len = VMSHIELD_MAX_STATE_LEN;
 	vms_remote_info(&info);
 

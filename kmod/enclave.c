@@ -13,6 +13,8 @@
 #include <linux/rwsem.h>
 #include <linux/mutex.h>
 #include <linux/timekeeping.h>
+#include <linux/workqueue.h>
+#include <linux/jiffies.h>
 #include <crypto/curve25519.h>
 #include <crypto/algapi.h>
 #include "vmshield.h"
@@ -56,6 +58,8 @@ struct vms_vmkey {
 	u64 challenge_ns;
 	u64 epoch;		/* of the identity that opened the release */
 	u32 level;		/* that identity's level: the key's at creation */
+	struct delayed_work expire_work;	/* wipes the PRK at expiry */
+	bool expire_armed;	/* expire_work scheduled (at commit) */
 };
 
 static struct kmem_cache *vms_secret_cache;
@@ -228,6 +232,8 @@ void vms_enclave_exit(void)
 	vms_secret_cache = NULL;
 }
 
+static void vms_enclave_expire_work(struct work_struct *work);
+
 /* The clock for key lifetimes: boot time, which root cannot set. */
 static u64 vms_now_ns(void)
 {
@@ -308,6 +314,7 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	if (!key)
 		return -ENOMEM;
 	mutex_init(&key->seal_lock);
+	INIT_DELAYED_WORK(&key->expire_work, vms_enclave_expire_work);
 	/* a release this load opened before: EALREADY, whatever else holds */
 	vms_opened_digest(blob, len, key->opened);
 	ret = vms_opened_check(key->opened);
@@ -359,6 +366,41 @@ err:
 	return ret;
 }
 
+static int vms_enclave_expire_if_due(struct vms_vmkey *key);
+
+/*
+ * The key's lifetime is over: wipe its PRK now, not at its next use nor
+ * at the keyring's garbage collection (on the wall clock, which root can
+ * set back). Jiffies stop during a suspend while the boot clock runs on,
+ * so this may fire late, never early for the boot clock; the check at
+ * every use (vms_enclave_expire_if_due()) stays the authority, and a
+ * work that finds the key not yet due waits for the rest.
+ */
+static void vms_enclave_expire_work(struct work_struct *work)
+{
+	struct vms_vmkey *key = container_of(to_delayed_work(work),
+					     struct vms_vmkey, expire_work);
+	u64 now;
+
+	mutex_lock(&key->seal_lock);
+	now = vms_now_ns();
+	if (!key->dead && !key->expired && now < key->expires_ns)
+		schedule_delayed_work(&key->expire_work,
+				      nsecs_to_jiffies(key->expires_ns - now) + 1);
+	else
+		vms_enclave_expire_if_due(key);
+	mutex_unlock(&key->seal_lock);
+}
+
+static void vms_enclave_arm_expiry(struct vms_vmkey *key)
+{
+	u64 now = vms_now_ns();
+	u64 left = key->expires_ns > now ? key->expires_ns - now : 0;
+
+	schedule_delayed_work(&key->expire_work, nsecs_to_jiffies(left) + 1);
+	key->expire_armed = true;
+}
+
 /*
  * The key is about to be instantiated (every keyring check passed): use
  * up its challenge and record its release as opened. Done here, not when
@@ -377,7 +419,10 @@ int vms_enclave_commit(struct vms_vmkey *key)
 				  key->challenge_ns, true);
 	if (ret)
 		return ret;
-	return vms_opened_record(key->opened);
+	ret = vms_opened_record(key->opened);
+	if (!ret)
+		vms_enclave_arm_expiry(key);
+	return ret;
 }
 
 /* Wipe and free; called by the key type's destroy and free_preparse. */
@@ -389,6 +434,8 @@ void vms_enclave_destroy(struct vms_vmkey *key)
 	}
 	if (!key)
 		return;
+	if (key->expire_armed)
+		cancel_delayed_work_sync(&key->expire_work);
 	vms_seal_key_wipe(&key->sk);
 	memzero_explicit(key, sizeof(*key));
 	kmem_cache_free(vms_vmkey_cache, key);
@@ -420,7 +467,7 @@ static int vms_enclave_expire_if_due(struct vms_vmkey *key)
 	if (key->dead || vms_now_ns() < key->expires_ns)
 		return 0;
 	vms_seal_key_wipe(&key->sk);
-	key->expired = true;
+	WRITE_ONCE(key->expired, true);
 	return -EKEYEXPIRED;
 }
 
@@ -461,6 +508,7 @@ void vms_enclave_key_info(struct vms_vmkey *key, struct vms_vmkey_info *info)
 	info->unseal_failures = atomic_read(&key->unseal_failures);
 	info->level = key->level;
 	info->stale = key->epoch != atomic64_read(&vms_epoch);
+	info->expired = READ_ONCE(key->expired);
 }
 
 bool vms_enclave_key_digest_approved(struct vms_vmkey *key, const u8 d[32])
@@ -509,9 +557,12 @@ int vms_enclave_seal(struct vms_vmkey *key, u64 generation,
 	ret = vms_ss_seal(&key->sk, vms_now_ns(), generation, pt, ptlen,
 			  out, outlen);
 	/*
-	 * Out of memory (the primitives allocate per call) is transient and
-	 * leaves the key as it was: no nonce was used. Anything else the
-	 * primitive did not foresee kills the key.
+	 * Which errors kill the key (Documentation/uapi.md, "SEAL errors
+	 * that end a key"): out of memory (the primitives and the transform
+	 * pool may allocate) is transient and leaves the key as it was, no
+	 * nonce used; expiry, the seal limit and the caller's sizes are
+	 * states or caller errors. Anything else the primitive did not
+	 * foresee (an integrity or internal failure) kills the key.
 	 */
 	if (ret && ret != -EKEYEXPIRED && ret != -EDQUOT && ret != -ENOSPC &&
 	    ret != -EMSGSIZE && ret != -ENOMEM) {

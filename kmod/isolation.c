@@ -10,6 +10,7 @@
 #include <linux/security.h>
 #include <linux/mutex.h>
 #include <linux/ima.h>
+#include <linux/kexec.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include "vmshield.h"
@@ -47,6 +48,7 @@ void vms_isolation_read(struct vms_isolation *iso)
 }
 
 static u32 vms_load_level;
+static u32 vms_load_lockdown;
 
 /*
  * The level when the module was loaded, kept for the log and for
@@ -59,6 +61,7 @@ void vms_isolation_record_load(void)
 
 	vms_isolation_read(&iso);
 	vms_load_level = iso.level;
+	vms_load_lockdown = iso.lockdown;
 	pr_info("loaded at isolation level %u (lockdown %u, signatures %s)\n",
 		iso.level, iso.lockdown,
 		iso.sig_enforced ? "enforced" : "not enforced");
@@ -67,6 +70,48 @@ void vms_isolation_record_load(void)
 u32 vms_isolation_level_at_load(void)
 {
 	return vms_load_level;
+}
+
+/* Last report handed to IMA; protects the fields below it. */
+static DEFINE_MUTEX(vms_report_lock);
+static char vms_report_last[VMS_REPORT_MAX];
+static bool vms_report_recorded;
+static u32 vms_report_last_scope = VMSHIELD_PTRACE_SCOPE_UNKNOWN;
+static u32 vms_report_built_scope;	/* of the report being built */
+static bool vms_report_last_crash, vms_report_built_crash;
+
+/*
+ * The host facts block of the report (Documentation/formats.md): the
+ * lockdown level held when the module was loaded, which no later rise
+ * changes (a kernel open after boot may have been altered while open),
+ * Yama's ptrace_scope now, and whether a crash kernel is loaded now. The key's own level (the identity's, at
+ * its creation) is the report's level and lockdown fields. Called with
+ * vms_report_lock held.
+ */
+static void vms_report_host_facts(struct vms_isolation_report *r)
+{
+	r->has_host_facts = true;
+	r->lockdown_at_load = vms_load_lockdown;
+	r->ptrace_scope = vms_ptrace_scope();
+	vms_report_built_scope = r->ptrace_scope;
+	/* a loaded crash kernel can dump this memory after a panic */
+	r->crash_kernel = kexec_crash_loaded() != 0;
+	vms_report_built_crash = r->crash_kernel;
+}
+
+/*
+ * GET_INFO's copy of the host facts: those of the report last measured,
+ * so that the line the agent rebuilds from GET_INFO is the one in IMA.
+ */
+void vms_report_host_facts_info(struct vmshield_info *info)
+{
+	mutex_lock(&vms_report_lock);
+	info->lockdown_at_load = vms_load_lockdown;
+	info->ptrace_scope = vms_report_last_scope;
+	if (vms_report_last_crash)
+		info->facts |= VMSHIELD_FACT_CRASH_KERNEL;
+	mutex_unlock(&vms_report_lock);
+	info->facts |= VMSHIELD_FACT_HOST_FACTS;
 }
 
 /*
@@ -96,13 +141,9 @@ static int vms_report_write(char *buf, size_t len)
 	r.module_sig_ok = iso.module_sig_ok;
 	/* the one KPS key the enclave accepts releases from, once named */
 	r.kps_set = !vms_kps_current(r.kps_pk);
+	vms_report_host_facts(&r);
 	return vms_report_format(&r, buf, len);
 }
-
-/* Last report handed to IMA; protects the two fields below it. */
-static DEFINE_MUTEX(vms_report_lock);
-static char vms_report_last[VMS_REPORT_MAX];
-static bool vms_report_recorded;
 
 /*
  * Measure the current report into IMA when it differs from the last one
@@ -136,6 +177,8 @@ int vms_report_measure_if_changed(void)
 			ret = 0;
 		if (!ret) {
 			strscpy(vms_report_last, report, VMS_REPORT_MAX);
+			vms_report_last_scope = vms_report_built_scope;
+			vms_report_last_crash = vms_report_built_crash;
 			pr_info("report %s (ima: %s)\n", report,
 				vms_report_recorded ? "recorded" :
 				"not recorded by policy");

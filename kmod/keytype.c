@@ -137,14 +137,15 @@ static void vms_key_describe(const struct key *key, struct seq_file *m)
 	if (!vk || !key_is_positive(key))
 		return;
 	vms_enclave_key_info(vk, &info);
-	seq_printf(m, ": %s key %16phN seals %llu unseal_failures %u made_at %s%s%s",
+	seq_printf(m, ": %s key %16phN seals %llu unseal_failures %u made_at %s%s%s%s",
 		   info.policy == VMS_KR_POLICY_SHIELDED ? "shielded" :
 		   "encryption-supported", info.key_id, info.seals,
 		   info.unseal_failures,
 		   info.level >= VMSHIELD_ISOLATION_KERNEL_LOCKED ?
 		   "kernel-locked" : "kernel-open",
 		   info.dead ? " failed-closed" : "",
-		   info.stale && !info.dead ? " dropped" : "");
+		   info.stale && !info.dead ? " dropped" : "",
+		   info.expired ? " expired-wiped" : "");
 }
 
 struct key_type vms_key_type = {

@@ -25,6 +25,7 @@ static int __init vms_init(void)
 	ret = vms_core_selftest();
 	if (ret) {
 		pr_err("crypto self-test failed (%d): refusing to load\n", ret);
+		vms_prim_exit();
 		return -ENOTRECOVERABLE;
 	}
 	vms_selftest_ok = true;
@@ -71,6 +72,7 @@ err_mailbox:
 err_opened:
 	vms_opened_exit();
 err_out:
+	vms_prim_exit();	/* the transforms the self-test pooled */
 	return ret;
 }
 
@@ -83,6 +85,7 @@ static void __exit vms_exit(void)
 	vms_mailbox_exit();
 	vms_opened_exit();
 	vms_report_reset();
+	vms_prim_exit();
 	pr_info("unloaded: %lld vm keys created, %lld wiped; enclave identity wiped\n",
 		(long long)atomic64_read(&vms_keys_created),
 		(long long)atomic64_read(&vms_keys_wiped));

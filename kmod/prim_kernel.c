@@ -8,6 +8,7 @@
  * request waits with crypto_wait_req().
  */
 #include <linux/slab.h>
+#include <linux/mutex.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
 #include <linux/scatterlist.h>
@@ -18,6 +19,7 @@
 #include <crypto/algapi.h>
 #include <crypto/curve25519.h>
 #include "vms_prim.h"
+#include "vmshield.h"
 
 void vms_prim_wipe(void *p, size_t len)
 {
@@ -56,6 +58,107 @@ int vms_prim_x25519_base(u8 out[VMS_X25519_LEN],
 	return 0;
 }
 
+/*
+ * Transforms are kept for the module's lifetime in two small pools, not
+ * allocated per call: allocating one (an algorithm lookup and an
+ * instance) cost more than sealing 4 KiB. A transform holds one caller's
+ * key at a time (setkey changes its state): it is taken from the pool,
+ * keyed, used and, before it goes back, keyed again with zeros so that no
+ * caller's key schedule stays in it. Above VMS_TFM_POOL_MAX concurrent
+ * users the extra ones are allocated and freed as before.
+ */
+#define VMS_TFM_POOL_MAX	8
+
+struct vms_tfm_pool {
+	struct mutex lock;
+	unsigned int n;
+	void *tfm[VMS_TFM_POOL_MAX];
+};
+
+static struct vms_tfm_pool vms_hmac_pool = {
+	.lock = __MUTEX_INITIALIZER(vms_hmac_pool.lock),
+};
+static struct vms_tfm_pool vms_gcm_pool = {
+	.lock = __MUTEX_INITIALIZER(vms_gcm_pool.lock),
+};
+static const u8 vms_zero_key[32];
+
+static void *vms_pool_take(struct vms_tfm_pool *pool)
+{
+	void *tfm = NULL;
+
+	mutex_lock(&pool->lock);
+	if (pool->n)
+		tfm = pool->tfm[--pool->n];
+	mutex_unlock(&pool->lock);
+	return tfm;
+}
+
+/* false: the pool is full, the caller frees @tfm */
+static bool vms_pool_give(struct vms_tfm_pool *pool, void *tfm)
+{
+	bool kept = false;
+
+	mutex_lock(&pool->lock);
+	if (pool->n < VMS_TFM_POOL_MAX) {
+		pool->tfm[pool->n++] = tfm;
+		kept = true;
+	}
+	mutex_unlock(&pool->lock);
+	return kept;
+}
+
+static struct crypto_shash *vms_hmac_get(void)
+{
+	struct crypto_shash *tfm = vms_pool_take(&vms_hmac_pool);
+
+	return tfm ? tfm : crypto_alloc_shash("hmac(sha256)", 0, 0);
+}
+
+static void vms_hmac_put(struct crypto_shash *tfm)
+{
+	/* a zero key replaces the caller's; failing that, never pooled */
+	if (crypto_shash_setkey(tfm, vms_zero_key, sizeof(vms_zero_key)) ||
+	    !vms_pool_give(&vms_hmac_pool, tfm))
+		crypto_free_shash(tfm);	/* kfree_sensitive of the keyed state */
+}
+
+static struct crypto_aead *vms_gcm_get(void)
+{
+	struct crypto_aead *tfm = vms_pool_take(&vms_gcm_pool);
+	int ret;
+
+	if (tfm)
+		return tfm;
+	tfm = crypto_alloc_aead("gcm(aes)", 0, 0);
+	if (IS_ERR(tfm))
+		return tfm;
+	ret = crypto_aead_setauthsize(tfm, VMS_GCM_TAG_LEN);
+	if (ret) {
+		crypto_free_aead(tfm);
+		return ERR_PTR(ret);
+	}
+	return tfm;
+}
+
+static void vms_gcm_put(struct crypto_aead *tfm)
+{
+	if (crypto_aead_setkey(tfm, vms_zero_key, sizeof(vms_zero_key)) ||
+	    !vms_pool_give(&vms_gcm_pool, tfm))
+		crypto_free_aead(tfm);
+}
+
+/* At unload: free every pooled transform. */
+void vms_prim_exit(void)
+{
+	void *tfm;
+
+	while ((tfm = vms_pool_take(&vms_hmac_pool)))
+		crypto_free_shash(tfm);
+	while ((tfm = vms_pool_take(&vms_gcm_pool)))
+		crypto_free_aead(tfm);
+}
+
 int vms_prim_hmac_sha256(const u8 *key, size_t keylen,
 			 const struct vms_buf *parts, unsigned int nparts,
 			 u8 out[VMS_SHA256_LEN])
@@ -64,8 +167,7 @@ int vms_prim_hmac_sha256(const u8 *key, size_t keylen,
 	unsigned int i;
 	int ret;
 
-	/* A tfm per call: setkey changes tfm state, so it cannot be shared. */
-	tfm = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	tfm = vms_hmac_get();
 	if (IS_ERR(tfm))
 		return PTR_ERR(tfm);
 
@@ -82,7 +184,7 @@ int vms_prim_hmac_sha256(const u8 *key, size_t keylen,
 			ret = crypto_shash_final(desc, out);
 		shash_desc_zero(desc);
 	}
-	crypto_free_shash(tfm);	/* frees the keyed state with kfree_sensitive */
+	vms_hmac_put(tfm);
 	if (ret)
 		memzero_explicit(out, VMS_SHA256_LEN);
 	return ret;
@@ -150,12 +252,10 @@ static int vms_gcm_run(bool enc, const u8 *key, size_t keylen,
 	unsigned int n;
 	int ret;
 
-	tfm = crypto_alloc_aead("gcm(aes)", 0, 0);
+	tfm = vms_gcm_get();
 	if (IS_ERR(tfm))
 		return PTR_ERR(tfm);
 	ret = crypto_aead_setkey(tfm, key, keylen);
-	if (!ret)
-		ret = crypto_aead_setauthsize(tfm, VMS_GCM_TAG_LEN);
 	if (ret)
 		goto out;
 
@@ -205,7 +305,7 @@ out:
 		kvfree_sensitive(bounce, max_t(size_t, buflen, 1));
 	kfree(abuf);
 	aead_request_free(req);	/* kfree_sensitive inside */
-	crypto_free_aead(tfm);
+	vms_gcm_put(tfm);
 	return ret;
 }
 

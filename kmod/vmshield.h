@@ -14,6 +14,7 @@
  *   prim_kernel.c the crypto primitives of core/ on the kernel crypto API
  *   mailbox.c     placement hypervisor: the ivshmem mailbox PCI driver
  *   enclave_remote.c placement hypervisor: the enclave as channel calls
+ *   ptrace_scope.c Yama's ptrace_scope, read from its own sysctl file
  *   compat.h      kernel API drift (probes in Kbuild.compat)
  */
 #ifndef VMSHIELD_KMOD_H
@@ -39,6 +40,10 @@ u32 vms_isolation_level_at_load(void);
 
 /* The isolation report (core/report.h), measured into IMA when it changes. */
 int vms_report_measure_if_changed(void);
+/* GET_INFO's lockdown_at_load and ptrace_scope, of the last report measured */
+void vms_report_host_facts_info(struct vmshield_info *info);
+/* Yama's ptrace_scope (0..3) or VMSHIELD_PTRACE_SCOPE_UNKNOWN (ptrace_scope.c) */
+u32 vms_ptrace_scope(void);
 bool vms_report_ima_recorded(void);
 void vms_report_reset(void);
 
@@ -61,6 +66,7 @@ struct vms_vmkey_info {
 	u32 level;		/* VMSHIELD_ISOLATION_* the key was made at */
 	bool dead;		/* failed closed */
 	bool stale;		/* made under an identity since replaced */
+	bool expired;		/* lifetime over, PRK wiped */
 };
 
 int vms_enclave_init(void);
@@ -113,6 +119,9 @@ int vms_remote_challenge(const u8 kps_pk[32], u8 out[32], u64 *issued_ns);
 extern struct key_type vms_key_type;
 int vms_keytype_init(void);
 void vms_keytype_exit(void);
+
+/* prim_kernel.c: free the pooled crypto transforms (module exit). */
+void vms_prim_exit(void);
 
 /* Worker identity, for shielded keys: may the current task use it? */
 int vms_worker_check(struct vms_vmkey *key);

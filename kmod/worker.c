@@ -16,10 +16,11 @@
  * the kernel's own), and its exe_file must be mapped executable: a
  * process that merely pointed exe_file at an approved binary
  * (PR_SET_MM_EXE_FILE, or PR_SET_MM_MAP with exe_fd) runs other code
- * and, unless it also maps the binary, is refused. What this does not
- * cover yet: libraries and LD_PRELOAD code, file-backed, inside an
- * approved worker (their digests are not in the release; see
- * Documentation/architecture.md).
+ * and, unless it also maps the binary, is refused. Every file mapped
+ * executable (the program, ld.so, every library, LD_PRELOADed and
+ * dlopen()ed ones) must have its IMA digest in the release's approved
+ * set, which HGS fills with each registered worker's program and
+ * libraries (Documentation/admin-guide.md, "Worker registration").
  */
 #include <linux/fs.h>
 #include <linux/ima.h>
@@ -58,15 +59,53 @@ static bool vms_vma_is_vdso(struct vm_area_struct *vma)
 }
 
 /*
- * The caller's image: no anonymous executable mapping, and @exe mapped
- * executable. A walk of the VMAs under the mmap lock, read only; no file
- * is read here. Return: 0, -EACCES, or -EINTR (fatal signal).
+ * The caller's executable image: every distinct file mapped executable,
+ * with a reference each. More than VMS_IMAGE_MAX_FILES is refused (a
+ * worker maps a dozen); the bound keeps the walk and the array small.
  */
-static int vms_worker_image_check(struct mm_struct *mm, struct file *exe)
+#define VMS_IMAGE_MAX_FILES	64
+
+struct vms_image {
+	struct file *files[VMS_IMAGE_MAX_FILES];
+	unsigned int n;
+	bool exe_mapped;
+};
+
+static void vms_image_put(struct vms_image *img)
+{
+	while (img->n)
+		fput(img->files[--img->n]);
+}
+
+/* Add @file unless a file of the same inode is there. -E2BIG when full. */
+static int vms_image_add(struct vms_image *img, struct file *file)
+{
+	unsigned int i;
+
+	for (i = 0; i < img->n; i++)
+		if (file_inode(img->files[i]) == file_inode(file))
+			return 0;
+	if (img->n == VMS_IMAGE_MAX_FILES)
+		return -E2BIG;
+	img->files[img->n++] = get_file(file);
+	return 0;
+}
+
+/*
+ * Walk the caller's executable mappings under the mmap lock, read only: no
+ * file is read here (hashing may read a file, which must not happen under
+ * the mmap lock). Refused: an anonymous executable mapping (injected or
+ * generated code; the vDSO is the kernel's own), and a file-backed one
+ * with an anon_vma, i.e. a code page that was written after it was mapped
+ * (a ptrace POKETEXT or /proc/pid/mem write, a breakpoint, a uprobe): its
+ * file's digest no longer says what runs.
+ * Return: 0, -EACCES, -EINTR (fatal signal).
+ */
+static int vms_image_collect(struct mm_struct *mm, struct file *exe,
+			     struct vms_image *img)
 {
 	VMA_ITERATOR(vmi, mm, 0);
 	struct vm_area_struct *vma;
-	bool exe_mapped = false;
 	int ret = 0;
 
 	if (mmap_read_lock_killable(mm))
@@ -82,11 +121,23 @@ static int vms_worker_image_check(struct mm_struct *mm, struct file *exe)
 			ret = -EACCES;
 			break;
 		}
+		if (vma->anon_vma) {
+			pr_notice_ratelimited("worker %s refused: code of %pD was written after it was mapped\n",
+					      current->comm, vma->vm_file);
+			ret = -EACCES;
+			break;
+		}
 		if (file_inode(vma->vm_file) == file_inode(exe))
-			exe_mapped = true;
+			img->exe_mapped = true;
+		if (vms_image_add(img, vma->vm_file)) {
+			pr_notice_ratelimited("worker %s refused: more than %d files mapped executable\n",
+					      current->comm, VMS_IMAGE_MAX_FILES);
+			ret = -EACCES;
+			break;
+		}
 	}
 	mmap_read_unlock(mm);
-	if (!ret && !exe_mapped) {
+	if (!ret && !img->exe_mapped) {
 		pr_notice_ratelimited("worker %s refused: its exe_file is not mapped executable (PR_SET_MM_EXE_FILE?)\n",
 				      current->comm);
 		ret = -EACCES;
@@ -94,13 +145,51 @@ static int vms_worker_image_check(struct mm_struct *mm, struct file *exe)
 	return ret;
 }
 
-/* Called for shielded keys only: may the current task use @key? */
-int vms_worker_check(struct vms_vmkey *key)
+/*
+ * Every file of the image: not open for writing anywhere (its pages would
+ * not stay what was hashed), with an IMA SHA-256 digest in @key's
+ * approved set. Return: 0 or -EACCES.
+ */
+static int vms_image_approved(struct vms_vmkey *key, struct vms_image *img)
 {
-	struct file *exe;
 	u8 digest[32];
+	unsigned int i;
 	int algo;
 
+	for (i = 0; i < img->n; i++) {
+		struct file *f = img->files[i];
+
+		if (inode_is_open_for_write(file_inode(f))) {
+			pr_notice_ratelimited("worker %s refused: %pD is open for writing\n",
+					      current->comm, f);
+			return -EACCES;
+		}
+		algo = ima_file_hash(f, digest, sizeof(digest));
+		if (algo != HASH_ALGO_SHA256) {
+			pr_notice_ratelimited("worker %s refused: no IMA SHA-256 digest of %pD (%d)\n",
+					      current->comm, f, algo);
+			return -EACCES;
+		}
+		if (!vms_enclave_key_digest_approved(key, digest)) {
+			pr_notice_ratelimited("worker %s refused: %pD (%32phN) is not approved for this key\n",
+					      current->comm, f, digest);
+			return -EACCES;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Called for shielded keys only: may the current task use @key? Its whole
+ * executable image must be approved code: the program and every library
+ * mapped executable (LD_PRELOADed or dlopen()ed ones too), each by its IMA
+ * digest, checked at every call (a library loaded since the last call is
+ * seen at the next one).
+ */
+int vms_worker_check(struct vms_vmkey *key)
+{
+	struct vms_image *img;
+	struct file *exe;
 	int ret;
 
 	if (!current->mm || get_dumpable(current->mm) != SUID_DUMP_DISABLE)
@@ -114,22 +203,16 @@ int vms_worker_check(struct vms_vmkey *key)
 	exe = vms_current_exe();
 	if (!exe)
 		return -EACCES;
-	ret = vms_worker_image_check(current->mm, exe);
-	if (ret) {
+	img = kzalloc(sizeof(*img), GFP_KERNEL_ACCOUNT);
+	if (!img) {
 		fput(exe);
-		return ret;
+		return -ENOMEM;
 	}
-	algo = ima_file_hash(exe, digest, sizeof(digest));
+	ret = vms_image_collect(current->mm, exe, img);
 	fput(exe);
-	if (algo != HASH_ALGO_SHA256) {
-		pr_notice_ratelimited("worker %s refused: no IMA SHA-256 digest of its executable (%d)\n",
-				      current->comm, algo);
-		return -EACCES;
-	}
-	if (!vms_enclave_key_digest_approved(key, digest)) {
-		pr_notice_ratelimited("worker %s refused: executable %32phN is not approved for this key\n",
-				      current->comm, digest);
-		return -EACCES;
-	}
-	return 0;
+	if (!ret)
+		ret = vms_image_approved(key, img);
+	vms_image_put(img);
+	kfree(img);
+	return ret;
 }

@@ -13,11 +13,11 @@ set -o pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_STORM_VMS=${BENCH_STORM_VMS:-200}
 make -s -C "$REPO/userspace" bench || exit 1
-echo "== module: SEAL/UNSEAL through /dev/vmshield vs OpenSSL, in the guarded host"
+echo "== module: SEAL/UNSEAL through /dev/vmshield vs OpenSSL, then SEAL with the worker image check vs without (bench_image raises lockdown: last), in the guarded host"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 "$REPO/selftests/vm/run" --timeout 600 --test-timeout 500 \
-	"$REPO/build/selftests/bench_seal" >"$out" 2>&1
+	"$REPO/build/selftests/bench_seal" "$REPO/build/selftests/bench_image" >"$out" 2>&1
 rc=$?
 grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
 ((rc == 0)) || { echo "bench: module benchmark failed (rig exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }

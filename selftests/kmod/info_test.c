@@ -38,10 +38,29 @@ TEST_F(dev, reports_version_placement_and_key)
 	EXPECT_EQ(0, info.facts & ~VMSHIELD_FACTS_ALL);
 	EXPECT_TRUE(info.facts & VMSHIELD_FACT_SELFTEST_OK);
 	EXPECT_EQ(0, info.flags);
-	EXPECT_EQ(0, info.reserved0);
 	/* the KPS key exactly when its fact says one was named */
 	EXPECT_EQ(!(info.facts & VMSHIELD_FACT_KPS_SET),
 		  vms_all_zero(info.kps_pk, sizeof(info.kps_pk)));
+}
+
+/* the host facts: lockdown at load (the rig loads at none), Yama's scope */
+TEST_F(dev, reports_lockdown_at_load_and_ptrace_scope)
+{
+	struct vmshield_info info;
+	FILE *f;
+	int scope = -1;
+
+	ASSERT_EQ(0, vms_get_info(self->fd, &info));
+	ASSERT_TRUE(info.facts & VMSHIELD_FACT_HOST_FACTS);
+	EXPECT_EQ(VMSHIELD_LOCKDOWN_NONE, info.lockdown_at_load);
+	f = fopen("/proc/sys/kernel/yama/ptrace_scope", "r");
+	if (f) {
+		ASSERT_EQ(1, fscanf(f, "%d", &scope));
+		fclose(f);
+		EXPECT_EQ(scope, info.ptrace_scope);
+	} else {
+		EXPECT_EQ(VMSHIELD_PTRACE_SCOPE_UNKNOWN, info.ptrace_scope);
+	}
 }
 
 TEST_F(dev, unlocked_host_reports_kernel_open)
@@ -90,8 +109,12 @@ TEST_F(dev, unknown_flag_is_einval)
 
 TEST_F(dev, reserved_fields_must_be_zero)
 {
-	struct vmshield_info info = { .reserved0 = 7 };
+	struct vmshield_info info = { .lockdown_at_load = 7 };
 
+	ASSERT_EQ(-1, ioctl(self->fd, VMSHIELD_IOC_GET_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&info, 0, sizeof(info));
+	info.ptrace_scope = 1;	/* out only: an input is refused */
 	ASSERT_EQ(-1, ioctl(self->fd, VMSHIELD_IOC_GET_INFO, &info));
 	EXPECT_EQ(EINVAL, errno);
 	memset(&info, 0, sizeof(info));

@@ -205,7 +205,10 @@ static int valid_setting(const char *name, const char *value, char *norm, size_t
 	}
 	if (!strcmp(name, "tpm_check_module_digest") || !strcmp(name, "tpm_runtime_allowlist") ||
 	    !strcmp(name, "tpm_require_ima_appraisal") || !strcmp(name, "tpm_require_secure_boot") ||
-	    !strcmp(name, "tpm_report_at_load") || !strcmp(name, "tpm_allow_ima_violations"))
+	    !strcmp(name, "tpm_report_at_load") || !strcmp(name, "tpm_allow_ima_violations") ||
+	    !strcmp(name, "tpm_allow_key_level_history") ||
+	    !strcmp(name, "tpm_require_locked_at_load") || !strcmp(name, "tpm_require_ptrace_scope3") ||
+	    !strcmp(name, "tpm_require_no_crash_kernel"))
 		return strcmp(value, "0") && strcmp(value, "1") ? -EINVAL :
 			(snprintf(norm, len, "%s", value), 0);
 
@@ -258,7 +261,7 @@ static void policy_set(struct hgsd *h, struct request *rq, struct answer *a)
 	r = valid_setting(name, value, norm, sizeof(norm));
 	if (r == -ENOENT) {
 		answer_fail(a, HGS_R_NO_SUCH_OBJECT,
-			    "policies: min_isolation_level, require_module_sig, revocation_cutoff, admin_cert_allow_list, platform_types, release_lifetime_shielded_s, release_lifetime_encryption_supported_s, tpm_pcrs, tpm_check_module_digest, tpm_runtime_allowlist, tpm_require_ima_appraisal, tpm_require_secure_boot, tpm_report_at_load, tpm_allow_ima_violations");
+			    "policies: min_isolation_level, require_module_sig, revocation_cutoff, admin_cert_allow_list, platform_types, release_lifetime_shielded_s, release_lifetime_encryption_supported_s, tpm_pcrs, tpm_check_module_digest, tpm_runtime_allowlist, tpm_require_ima_appraisal, tpm_require_secure_boot, tpm_report_at_load, tpm_allow_ima_violations, tpm_allow_key_level_history, tpm_require_locked_at_load, tpm_require_ptrace_scope3, tpm_require_no_crash_kernel");
 		return;
 	}
 	if (r) {
@@ -867,7 +870,7 @@ static json_t *tpm_policy_json(struct hgsd *h)
 	tpm_pcrs_format(t->pcr_mask, pcrs, sizeof(pcrs));
 	for (i = 0; i < t->n_baselines; i++)
 		enabled += t->baselines[i].enabled ? 1 : 0;
-	o = json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I}",
+	o = json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I}",
 		      "pcrs", pcrs,
 		      "check_module_digest", t->check_module_digest,
 		      "runtime_allowlist", t->runtime_allowlist,
@@ -875,6 +878,10 @@ static json_t *tpm_policy_json(struct hgsd *h)
 		      "require_secure_boot", t->require_secure_boot,
 		      "report_at_load", t->report_at_load,
 		      "allow_ima_violations", t->allow_ima_violations,
+		      "allow_key_level_history", t->allow_key_level_history,
+		      "require_locked_at_load", t->require_locked_at_load,
+		      "require_ptrace_scope3", t->require_ptrace_scope3,
+		      "require_no_crash_kernel", t->require_no_crash_kernel,
 		      "module_digests", (json_int_t)t->n_module_digests,
 		      "allowlist_digests", (json_int_t)t->n_allowlist,
 		      "ima_keys", (json_int_t)t->n_ima_keys,

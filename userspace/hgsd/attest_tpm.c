@@ -466,7 +466,15 @@ static int policies_passed(const struct tpm_state *tpm, const struct policy *pol
 		 tpm->allow_ima_violations && (tpm->runtime_allowlist ||
 					       tpm->require_ima_appraisal) ?
 		 ",ima-violations-allowed" : "");
-	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+	if (n < 0 || (size_t)n >= len)
+		return -ENOSPC;
+	/* issue 16's host facts, and a history check switched off */
+	n += snprintf(out + n, len - (size_t)n, "%s%s%s%s",
+		      tpm->require_locked_at_load ? ",locked-at-load" : "",
+		      tpm->require_ptrace_scope3 ? ",ptrace-scope-3" : "",
+		      tpm->require_no_crash_kernel ? ",no-crash-kernel" : "",
+		      tpm->allow_key_level_history ? ",key-level-history-allowed" : "");
+	return (size_t)n >= len ? -ENOSPC : 0;
 }
 
 /* Store the clock if it still moves forward from what is stored now. */
@@ -607,6 +615,10 @@ static void tpm_policy_of(const struct policy *pol, const struct tpm_state *tpm,
 	tp->require_module_sig = pol->require_module_sig;
 	tp->report_at_load = tpm->report_at_load;
 	tp->allow_ima_violations = tpm->allow_ima_violations;
+	tp->allow_key_level_history = tpm->allow_key_level_history;
+	tp->require_locked_at_load = tpm->require_locked_at_load;
+	tp->require_ptrace_scope3 = tpm->require_ptrace_scope3;
+	tp->require_no_crash_kernel = tpm->require_no_crash_kernel;
 	if (tpm->check_module_digest) {
 		/* an empty list approves nothing: fail closed */
 		tp->module_digests = (const uint8_t (*)[32])tpm->module_digests;

@@ -267,6 +267,10 @@ static const struct {
 	{ "tpm_require_secure_boot", offsetof(struct tpm_state, require_secure_boot) },
 	{ "tpm_report_at_load", offsetof(struct tpm_state, report_at_load) },
 	{ "tpm_allow_ima_violations", offsetof(struct tpm_state, allow_ima_violations) },
+	{ "tpm_allow_key_level_history", offsetof(struct tpm_state, allow_key_level_history) },
+	{ "tpm_require_locked_at_load", offsetof(struct tpm_state, require_locked_at_load) },
+	{ "tpm_require_ptrace_scope3", offsetof(struct tpm_state, require_ptrace_scope3) },
+	{ "tpm_require_no_crash_kernel", offsetof(struct tpm_state, require_no_crash_kernel) },
 };
 
 static int load_tpm_flags(struct store *st, struct tpm_state *t)

@@ -58,6 +58,8 @@ struct tpm_state {
 	uint32_t pcr_mask;
 	int check_module_digest, runtime_allowlist, require_ima_appraisal,
 	    require_secure_boot, report_at_load, allow_ima_violations;
+	int allow_key_level_history, require_locked_at_load, require_ptrace_scope3,
+	    require_no_crash_kernel;
 	uint8_t (*module_digests)[32];
 	size_t n_module_digests;
 	uint8_t (*allowlist)[32];

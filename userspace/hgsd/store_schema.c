@@ -157,6 +157,16 @@ const char *const store_migrations_sqlite[] = {
 	"  confirmed_at BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (vm_id, version, key_id));\n"
 	"CREATE UNIQUE INDEX vm_key_rolls_confirmed ON vm_key_rolls(vm_id, version)\n"
 	"  WHERE confirmed = 1;\n",
+	/*
+	 * 11 -> 12 (issue 16): a report of the certified key at a lower level
+	 * earlier in the IMA list is refused unless allowed (only for evidence
+	 * from a module older than the fix; never in production); the
+	 * report's host facts may be required (lockdown at load, Yama 3).
+	 */
+	"INSERT INTO settings VALUES ('tpm_allow_key_level_history', '0', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('tpm_require_locked_at_load', '0', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('tpm_require_ptrace_scope3', '0', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('tpm_require_no_crash_kernel', '0', strftime('%s','now'));\n",
 };
 
 /*
@@ -273,6 +283,11 @@ const char *const store_migrations_pg[] = {
 	"  confirmed_at BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (vm_id, version, key_id));\n"
 	"CREATE UNIQUE INDEX vm_key_rolls_confirmed ON vm_key_rolls(vm_id, version)\n"
 	"  WHERE confirmed = 1;\n",
+	/* 11 -> 12 (issue 16): see the SQLite step */
+	"INSERT INTO settings VALUES ('tpm_allow_key_level_history', '0', " PG_NOW ");\n"
+	"INSERT INTO settings VALUES ('tpm_require_locked_at_load', '0', " PG_NOW ");\n"
+	"INSERT INTO settings VALUES ('tpm_require_ptrace_scope3', '0', " PG_NOW ");\n"
+	"INSERT INTO settings VALUES ('tpm_require_no_crash_kernel', '0', " PG_NOW ");\n",
 };
 
 const int store_schema_latest = (int)ARRAY_SIZE(store_migrations_sqlite);

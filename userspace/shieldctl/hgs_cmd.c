@@ -23,6 +23,7 @@
 #include "vms_hgs_client.h"
 #include "vms_tpm_baseline.h"
 #include "vms_tpm_eventlog.h"
+#include "worker_image.h"
 
 #define DEFAULT_SOCKET "/var/lib/hgsd/admin.sock"
 #define MAX_WORDS 4	/* positional words: "policy set NAME VALUE" */
@@ -717,6 +718,36 @@ static int hgs_worker_add(const struct shieldctl_call *c)
 			  NULL);
 }
 
+/*
+ * The digests to register for a worker program: its own, its ELF
+ * interpreter's and every library the interpreter loads for it, as
+ * sha256sum prints them ("DIGEST  PATH"); local, no hgsd call.
+ */
+static int hgs_worker_image(const struct shieldctl_call *c)
+{
+	_cleanup_free_ struct worker_image *img = calloc(1, sizeof(*img));
+	const char *what = "hgs worker image";
+	char hex[65];
+	size_t i;
+	int r;
+
+	if (!img)
+		return shieldctl_fail(what, "%s", strerror(ENOMEM));
+	r = worker_image_resolve(c->args[0], img);
+	if (r == -ENOEXEC)
+		return shieldctl_fail(what, "%s: not a 64-bit ELF program its loader accepts",
+				      c->args[0]);
+	if (r)
+		return shieldctl_fail(what, "%s: %s", c->args[0], strerror(-r));
+	for (i = 0; i < img->n; i++) {
+		r = file_digest(img->path[i], hex);
+		if (r)
+			return shieldctl_fail(what, "%s: %s", img->path[i], strerror(-r));
+		printf("%s  %s\n", hex, img->path[i]);
+	}
+	return 0;
+}
+
 static int hgs_worker_state(const struct shieldctl_call *c)
 {
 	char path[128];
@@ -945,7 +976,11 @@ static const struct shieldctl_cmd hgs_cmds[] = {
 	  "tpm_require_ima_appraisal 0|1\n"
 	  "tpm_require_secure_boot 0|1\n"
 	  "tpm_report_at_load 0|1\n"
-	  "tpm_allow_ima_violations 0|1",
+	  "tpm_allow_ima_violations 0|1\n"
+	  "tpm_allow_key_level_history 0|1\n"
+	  "tpm_require_locked_at_load 0|1\n"
+	  "tpm_require_ptrace_scope3 0|1\n"
+	  "tpm_require_no_crash_kernel 0|1",
 	  2, 2, hgs_policy_set },
 	{ "baseline capture",
 	  "--log BIOS_LOG --name NAME --class CLASS [--version N] --out F",
@@ -974,6 +1009,10 @@ static const struct shieldctl_cmd hgs_cmds[] = {
 	LIST("worker"),
 	{ "worker add", "(DIGEST | --file BINARY) [--description TEXT]", "",
 	  0, 1, hgs_worker_add },
+	{ "worker image", "BINARY",
+	  "the digests a worker needs approved: the\n"
+	  "program, ld.so and its libraries (local)",
+	  1, 1, hgs_worker_image },
 	{ "worker disable|enable", "DIGEST", "", 1, 1, hgs_worker_state },
 	{ "worker history", "[VERSION]", "every worker policy version and its digests",
 	  0, 1, hgs_worker_history },

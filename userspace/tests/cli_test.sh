@@ -181,6 +181,23 @@ usage_fails "hgs: a known subcommand with a word too many gets the usage" "^Usag
 	$S hgs status extra
 usage_fails "hgs: worker add without DIGEST or --file gets the usage" "^Usage: shieldctl hgs" - \
 	$S hgs worker add
+# hgs worker image: the program, its ld.so and every library the loader
+# resolves for it, each as sha256sum prints it (issue 16)
+check "hgs worker image: shieldctl's own image" sh -c "$S hgs worker image $S > image.txt"
+check "  ... starts with the program, then its ELF interpreter" sh -c \
+	"head -1 image.txt | grep -q ' $(readlink -f $S)\$' && sed -n 2p image.txt | grep -q '/ld-linux'"
+# every path ldd prints for $1 is a line of image.txt
+ldd_paths_in_image() {
+	grep -q '/libc\.so' image.txt && grep -q '/libcrypto\.so' image.txt || return 1
+	ldd "$1" | awk '/\// { print ($2 == "=>") ? $3 : $1 }' > ldd.txt
+	while read -r p; do grep -q "  $p\$" image.txt || return 1; done < ldd.txt
+}
+check "  ... names libc and libcrypto, and every file ldd names" ldd_paths_in_image $S
+check "  ... each digest is the file's SHA-256" sh -c "sha256sum -c --quiet image.txt"
+printf 'not an ELF program\n' > notelf
+fails "hgs worker image: a file that is not ELF" "not a 64-bit ELF program" - \
+	$S hgs worker image notelf
+fails "hgs worker image: no such file" "No such file" - $S hgs worker image ./missing
 usage_fails "hgs: an ima-key mistake lists the ima-key commands" \
 	"use 'ima-key add CERT \[--description TEXT\]', 'ima-key list' or 'ima-key remove SHA256'" - \
 	$S hgs ima-key frob

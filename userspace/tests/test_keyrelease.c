@@ -69,7 +69,8 @@ static void test_sizes(void **state)
 	assert_int_equal(vms_kr_size(0), 252);
 	assert_int_equal(vms_kr_size(1), 284);
 	assert_int_equal(vms_kr_size(16), 252 + 512);
-	assert_int_equal(vms_kr_size(17), 0);
+	assert_int_equal(vms_kr_size(64), 252 + 2048);	/* a worker's image */
+	assert_int_equal(vms_kr_size(65), 0);
 }
 
 static void round_trip(u32 policy, unsigned int n)
@@ -189,7 +190,7 @@ static int flip_errno(size_t off, unsigned int bit, int want_ids)
 	if (off < 50) {
 		v = 1u ^ (1u << (8 * (49 - off) + bit));
 		if (v == 0 || v > VMS_KR_MAX_DIGESTS)
-			return -EINVAL;		/* shielded needs one; max 16 */
+			return -EINVAL;		/* shielded needs one; max 64 */
 		return -EMSGSIZE;		/* valid count, wrong length */
 	}
 	if (off < 52)
@@ -350,7 +351,7 @@ static void test_bad_binding_values(void **state)
 	}
 	/* Too many digests, and shielded with none. */
 	memcpy(bad, blob, len);
-	vms_put_be16(bad + 48, 17);
+	vms_put_be16(bad + 48, VMS_KR_MAX_DIGESTS + 1);
 	expect_open(bad, len, NULL, NULL, -EINVAL);
 	memcpy(bad, blob, len);
 	vms_put_be16(bad + 48, 0);
@@ -453,7 +454,7 @@ static void test_build_refuses_bad_binding(void **state)
 	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob,
 				      sizeof(blob)),
 			 -EINVAL);
-	binding(&b, VMS_KR_POLICY_SHIELDED, 17);
+	binding(&b, VMS_KR_POLICY_SHIELDED, VMS_KR_MAX_DIGESTS + 1);
 	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob,
 				      sizeof(blob)),
 			 -EINVAL);

@@ -106,6 +106,12 @@ static void test_longest_fits(void **state)
 	/* exactly enough room, and one byte less */
 	assert_int_equal(vms_report_format(&r, buf, 264), 263);
 	assert_int_equal(vms_report_format(&r, buf, 263), -ENOSPC);
+	/* with the longest host facts block (issue 16): 332 */
+	r.has_host_facts = true;
+	r.lockdown_at_load = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	r.ptrace_scope = VMSHIELD_PTRACE_SCOPE_UNKNOWN;
+	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)), 332);
+	assert_true(332 < VMS_REPORT_MAX);
 }
 
 static void expect_not_written(const struct vms_isolation_report *r, int err);
@@ -446,8 +452,9 @@ static void test_from_info(void **state)
 	info.placement = VMSHIELD_PLACEMENT_KERNEL;
 	info.isolation_level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
 	info.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
-	/* facts that are not the report's are ignored */
-	info.facts = VMSHIELD_FACTS_ALL & ~VMSHIELD_FACT_KPS_SET;
+	/* facts that are not the report's are ignored (host facts: below) */
+	info.facts = VMSHIELD_FACTS_ALL & ~VMSHIELD_FACT_KPS_SET &
+		     ~VMSHIELD_FACT_HOST_FACTS;
 	memset(info.enclave_pk, 1, sizeof(info.enclave_pk));
 	vms_report_from_info(&info, &r);
 	assert_true(r.sig_enforced && r.module_sig_ok);
@@ -491,7 +498,8 @@ static void test_from_info_hypervisor(void **state)
 	info.placement = VMSHIELD_PLACEMENT_HYPERVISOR;
 	info.isolation_level = VMSHIELD_ISOLATION_HYPERVISOR;
 	info.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
-	info.facts = VMSHIELD_FACTS_ALL & ~VMSHIELD_FACT_KPS_SET;
+	info.facts = VMSHIELD_FACTS_ALL & ~VMSHIELD_FACT_KPS_SET &
+		     ~VMSHIELD_FACT_HOST_FACTS;
 	memset(info.enclave_pk, 1, sizeof(info.enclave_pk));
 	vms_report_from_info(&info, &r);
 	assert_int_equal(r.placement, VMSHIELD_PLACEMENT_HYPERVISOR);
@@ -513,6 +521,94 @@ static void test_from_info_hypervisor(void **state)
 }
 
 /* ---- the tables ------------------------------------------------------------------- */
+
+/*
+ * The host facts block (lockdown at load, Yama's ptrace_scope): written
+ * after the key when GET_INFO has it, read back, both fields or none.
+ */
+static const char locked_host[] =
+	"vmshield-report v2 placement=kernel level=kernel-locked lockdown=confidentiality sig_enforced=1 module_sig_ok=1 enclave_pk=" PK01
+	" kps_pk=none lockdown_at_load=none ptrace_scope=3 crash_kernel=0";
+
+static void test_host_facts(void **state)
+{
+	struct vmshield_info info;
+	struct vms_isolation_report r, back;
+	char buf[VMS_REPORT_MAX], line[VMS_REPORT_MAX + 64];
+
+	(void)state;
+	memset(&info, 0, sizeof(info));
+	info.placement = VMSHIELD_PLACEMENT_KERNEL;
+	info.isolation_level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	info.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	info.facts = VMSHIELD_FACTS_ALL & ~VMSHIELD_FACT_CRASH_KERNEL &
+		     ~VMSHIELD_FACT_KPS_SET;
+	info.lockdown_at_load = VMSHIELD_LOCKDOWN_NONE;
+	info.ptrace_scope = 3;
+	memset(info.enclave_pk, 1, sizeof(info.enclave_pk));
+	vms_report_from_info(&info, &r);
+	assert_true(r.has_host_facts);
+	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)),
+			 (int)strlen(locked_host));
+	assert_string_equal(buf, locked_host);
+	assert_int_equal(vms_report_parse(buf, strlen(buf), &back), 0);
+	assert_memory_equal(&r, &back, sizeof(r));
+
+	/* unknown scope (no Yama) round-trips too */
+	r.ptrace_scope = VMSHIELD_PTRACE_SCOPE_UNKNOWN;
+	assert_true(vms_report_format(&r, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, " ptrace_scope=unknown"));
+	assert_int_equal(vms_report_parse(buf, strlen(buf), &back), 0);
+	assert_int_equal(back.ptrace_scope, VMSHIELD_PTRACE_SCOPE_UNKNOWN);
+
+	/* the writer refuses what the parser would: nothing written */
+	r.ptrace_scope = 4;
+	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)), -EINVAL);
+	assert_true(t_all(buf, sizeof(buf), 0));
+	r.ptrace_scope = 0;
+	r.lockdown_at_load = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	r.lockdown = VMSHIELD_LOCKDOWN_INTEGRITY;	/* lockdown only rises */
+	r.level = VMSHIELD_ISOLATION_KERNEL_OPEN;
+	assert_int_equal(vms_report_format(&r, buf, sizeof(buf)), -EINVAL);
+
+	/* half a block, a bad value, or a field after it: refused, zeroed */
+	snprintf(line, sizeof(line), "%s lockdown_at_load=none", locked);
+	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
+	assert_true(t_all(&back, sizeof(back), 0));
+	snprintf(line, sizeof(line), "%s lockdown_at_load=none ptrace_scope=7 crash_kernel=0", locked);
+	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
+	snprintf(line, sizeof(line), "%s lockdown_at_load=open ptrace_scope=1 crash_kernel=0", locked);
+	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
+	snprintf(line, sizeof(line), "%s ptrace_scope=1 lockdown_at_load=none crash_kernel=0", locked);
+	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
+	snprintf(line, sizeof(line), "%s ptrace_scope=", locked_host);
+	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
+	snprintf(line, sizeof(line), "%s lockdown_at_load=none ptrace_scope=1", locked);
+	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
+	snprintf(line, sizeof(line), "%s lockdown_at_load=none ptrace_scope=1 crash_kernel=2", locked);
+	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
+
+	/* a loaded crash kernel (kdump) is a fact of its own */
+	info.facts |= VMSHIELD_FACT_CRASH_KERNEL;
+	vms_report_from_info(&info, &r);
+	assert_true(r.crash_kernel);
+	assert_true(vms_report_format(&r, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, " crash_kernel=1"));
+	assert_int_equal(vms_report_parse(buf, strlen(buf), &back), 0);
+	assert_true(back.crash_kernel);
+	/* locked at load, lower now: never */
+	snprintf(line, sizeof(line),
+		 "vmshield-report v2 placement=kernel level=kernel-open lockdown=none sig_enforced=0 module_sig_ok=0 enclave_pk=" PK01
+		 " kps_pk=none lockdown_at_load=confidentiality ptrace_scope=0 crash_kernel=0");
+	assert_int_equal(vms_report_parse(line, strlen(line), &back), -EINVAL);
+
+	/* a module without the block: the line ends at kps_pk */
+	info.facts &= ~VMSHIELD_FACT_HOST_FACTS;
+	vms_report_from_info(&info, &r);
+	assert_false(r.has_host_facts);
+	assert_true(vms_report_format(&r, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, locked);
+}
 
 static void test_names(void **state)
 {
@@ -607,6 +703,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_writer_refuses),
 		cmocka_unit_test(test_from_info),
 		cmocka_unit_test(test_from_info_hypervisor),
+		cmocka_unit_test(test_host_facts),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_names_back_to_values),
 		cmocka_unit_test(test_level_of),

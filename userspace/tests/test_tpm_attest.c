@@ -87,6 +87,8 @@ static void setup(struct afix *f)
 	}
 	vms_ima_log_free(&ima);
 	f->policy.min_lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	/* the capture predates issue 16's fix: key_level_history_refused() */
+	f->policy.allow_key_level_history = 1;
 	f->policy.module_digests = (const uint8_t (*)[32])f->module;
 	f->policy.n_module_digests = 1;
 	f->policy.allowlist = (const uint8_t (*)[32])f->files;
@@ -147,6 +149,35 @@ static void captured_host_passes(void **state)
 		assert_null(again.baseline);
 		assert_true(t_all(again.report.enclave_pk, 32, 0));
 	}
+	teardown(&f);
+}
+
+/*
+ * Issue 16, defect 1, as the rig captured it before the fix: the enclave
+ * key reported kernel-open, then kernel-locked (one key, so no
+ * ImaReportConflict). Refused by default, nothing certified.
+ */
+static void key_level_history_refused(void **state)
+{
+	struct vms_tpm_verdict out;
+	struct afix f;
+
+	(void)state;
+	setup(&f);
+	f.policy.allow_key_level_history = 0;
+	assert_int_equal(HGS_R_IMA_REPORT_LEVEL_LOWER,
+			 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v, &out));
+	assert_true(t_all(out.report.enclave_pk, 32, 0));
+	assert_null(out.baseline);
+	/*
+	 * the report at load (kernel-open) has nothing lower before it: with
+	 * that policy the key is certified, at the level it lived at
+	 */
+	f.policy.report_at_load = 1;
+	f.policy.min_lockdown = VMSHIELD_LOCKDOWN_NONE;
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v, &out));
+	assert_int_equal(VMSHIELD_ISOLATION_KERNEL_OPEN, out.report.level);
 	teardown(&f);
 }
 
@@ -278,6 +309,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(captured_host_passes),
+		cmocka_unit_test(key_level_history_refused),
 		cmocka_unit_test(report_at_load_certifies_the_first_report),
 		cmocka_unit_test(each_stage_refuses_with_its_reason),
 	};

@@ -199,6 +199,45 @@ static void older_report_refused(void **state)
 	unload(&f);
 }
 
+/*
+ * The captured list (a module from before issue 16's fix) reports the
+ * enclave key kernel-open at load, then kernel-locked after the rise: one
+ * key, so the binding passes, but the key's history is lower than the
+ * level being certified.
+ */
+static void key_history_lower_refused(void **state)
+{
+	struct vms_isolation_report r, open;
+	size_t covered;
+	struct ifix f;
+
+	(void)state;
+	load(&f);
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_bind_report(&f.log, f.pcr[10], f.pk,
+					     (char *)f.report, f.rlen,
+					     &covered, &r));
+	assert_int_equal(VMSHIELD_ISOLATION_KERNEL_LOCKED, r.level);
+	assert_int_equal(HGS_R_IMA_REPORT_LEVEL_LOWER,
+			 vms_tpm_key_history(&f.log, covered, &r));
+	/* certified at the lowest level it lived at: nothing lower */
+	assert_int_equal(HGS_PASSED, vms_tpm_first_report(&f.log, covered, &open));
+	assert_int_equal(VMSHIELD_ISOLATION_KERNEL_OPEN, open.level);
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_key_history(&f.log, covered, &open));
+	/* a lockdown below, at the same level, is lower too */
+	r.level = VMSHIELD_ISOLATION_KERNEL_OPEN;
+	r.lockdown = VMSHIELD_LOCKDOWN_INTEGRITY;
+	assert_int_equal(HGS_R_IMA_REPORT_LEVEL_LOWER,
+			 vms_tpm_key_history(&f.log, covered, &r));
+	/* another key's reports are not this check's (one_enclave_key's) */
+	r.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	r.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	r.enclave_pk[0] ^= 1;
+	assert_int_equal(HGS_PASSED, vms_tpm_key_history(&f.log, covered, &r));
+	unload(&f);
+}
+
 static void list_not_replaying_refused(void **state)
 {
 	struct vms_isolation_report r;
@@ -555,6 +594,67 @@ static void lockdown_below_policy_refused(void **state)
 	evidence_free(&e);
 }
 
+/* Issue 16's host facts: lockdown at load and Yama's scope, when asked. */
+static void host_facts_policies(void **state)
+{
+	char detail[VMS_POLICY_DETAIL_MAX];
+	struct vms_isolation_report r;
+	struct vms_tpm_policy p;
+	struct evidence e;
+
+	(void)state;
+	evidence_load(&e);
+	p = full_policy(&e);
+	r = e.r;
+	/* a report without the block passes until a policy asks for it */
+	assert_false(r.has_host_facts);
+	assert_int_equal(HGS_PASSED, vms_tpm_policy_evaluate(&p, &r, &e.f.log,
+							     e.covered, &e.boot, detail));
+	p.require_locked_at_load = 1;
+	assert_int_equal(HGS_R_POLICY_LOCKDOWN_AT_LOAD_INSUFFICIENT,
+			 vms_tpm_policy_evaluate(&p, &r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	assert_non_null(strstr(detail, "no lockdown_at_load"));
+	r.has_host_facts = 1;
+	r.lockdown_at_load = VMSHIELD_LOCKDOWN_NONE;	/* the rig's order */
+	r.ptrace_scope = 0;
+	assert_int_equal(HGS_R_POLICY_LOCKDOWN_AT_LOAD_INSUFFICIENT,
+			 vms_tpm_policy_evaluate(&p, &r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	assert_non_null(strstr(detail, "lockdown none when vmshield.ko was loaded"));
+	r.lockdown_at_load = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	assert_int_equal(HGS_PASSED, vms_tpm_policy_evaluate(&p, &r, &e.f.log,
+							     e.covered, &e.boot, detail));
+	p.require_ptrace_scope3 = 1;
+	assert_int_equal(HGS_R_POLICY_PTRACE_SCOPE_INSUFFICIENT,
+			 vms_tpm_policy_evaluate(&p, &r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	assert_non_null(strstr(detail, "ptrace_scope is 0"));
+	r.ptrace_scope = VMSHIELD_PTRACE_SCOPE_UNKNOWN;
+	assert_int_equal(HGS_R_POLICY_PTRACE_SCOPE_INSUFFICIENT,
+			 vms_tpm_policy_evaluate(&p, &r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	assert_non_null(strstr(detail, "not known"));
+	r.ptrace_scope = 3;
+	assert_int_equal(HGS_PASSED, vms_tpm_policy_evaluate(&p, &r, &e.f.log,
+							     e.covered, &e.boot, detail));
+	p.require_no_crash_kernel = 1;
+	r.crash_kernel = 1;
+	assert_int_equal(HGS_R_POLICY_CRASH_KERNEL_LOADED,
+			 vms_tpm_policy_evaluate(&p, &r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	assert_non_null(strstr(detail, "crash kernel is loaded"));
+	r.crash_kernel = 0;
+	assert_int_equal(HGS_PASSED, vms_tpm_policy_evaluate(&p, &r, &e.f.log,
+							     e.covered, &e.boot, detail));
+	r.has_host_facts = 0;
+	p.require_locked_at_load = p.require_ptrace_scope3 = 0;
+	assert_int_equal(HGS_R_POLICY_CRASH_KERNEL_LOADED,
+			 vms_tpm_policy_evaluate(&p, &r, &e.f.log, e.covered,
+						 &e.boot, detail));
+	evidence_free(&e);
+}
+
 static void module_signature_policy_refused(void **state)
 {
 	char detail[VMS_POLICY_DETAIL_MAX];
@@ -773,6 +873,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(report_entry_binds_enclave_key),
 		cmocka_unit_test(other_enclave_key_refused),
 		cmocka_unit_test(older_report_refused),
+		cmocka_unit_test(key_history_lower_refused),
 		cmocka_unit_test(list_not_replaying_refused),
 		cmocka_unit_test(forged_entry_with_pcr10_extended_refused),
 		cmocka_unit_test(report_entry_outside_quote_refused),
@@ -780,6 +881,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(violation_extends_all_ones),
 		cmocka_unit_test(policies_pass_on_captured_host),
 		cmocka_unit_test(lockdown_below_policy_refused),
+		cmocka_unit_test(host_facts_policies),
 		cmocka_unit_test(module_signature_policy_refused),
 		cmocka_unit_test(unapproved_module_refused),
 		cmocka_unit_test(executable_outside_allowlist_refused),

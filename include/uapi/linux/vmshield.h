@@ -19,9 +19,10 @@
  *  - never writes the argument back on failure, unless a command's
  *    description says otherwise.
  *
- * Version: VMSHIELD_UAPI_VERSION is bumped when a command is added; a
- * command's layout never changes once released (a new number is added
- * instead).
+ * Version: VMSHIELD_UAPI_VERSION is bumped when a command is added or a
+ * reserved field gets a meaning (5: GET_INFO's lockdown_at_load,
+ * ptrace_scope and kps_pk); a command's size and the meaning of a field
+ * never change once released (a new number is added instead).
  *
  * The ioctl magic 0xB9 is unassigned in the kernel's ioctl-number.rst.
  *
@@ -166,7 +167,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define VMSHIELD_UAPI_VERSION		4
+#define VMSHIELD_UAPI_VERSION		5
 #define VMSHIELD_DEVICE_NAME		"vmshield"
 
 /* Where the enclave runs. */
@@ -196,7 +197,12 @@
 #define VMSHIELD_FACT_SELFTEST_OK	(1U << 2) /* crypto self-test passed at load */
 #define VMSHIELD_FACT_IMA_MEASURED	(1U << 3) /* report recorded by IMA */
 #define VMSHIELD_FACT_KPS_SET		(1U << 4) /* @kps_pk names the accepted KPS key */
-#define VMSHIELD_FACTS_ALL		((1U << 5) - 1)
+#define VMSHIELD_FACT_HOST_FACTS	(1U << 5) /* lockdown_at_load, ptrace_scope set */
+#define VMSHIELD_FACT_CRASH_KERNEL	(1U << 6) /* a crash kernel is loaded (kdump) */
+#define VMSHIELD_FACTS_ALL		((1U << 7) - 1)
+
+/* vmshield_info.ptrace_scope when Yama's setting cannot be read. */
+#define VMSHIELD_PTRACE_SCOPE_UNKNOWN	0xffff
 
 #define VMSHIELD_INFO_FLAGS_ALL		0U	/* no input flag defined yet */
 
@@ -212,7 +218,11 @@
  * @flags:		in: must be 0.
  * @enclave_pk:		out: the enclave's X25519 public key (new every load).
  * @max_state_len:	out: largest plaintext SEAL/UNSEAL accepts, bytes.
- * @reserved0:		in: must be 0.
+ * @lockdown_at_load:	in: must be 0; out: VMSHIELD_LOCKDOWN_* when the
+ *			module was loaded (with VMSHIELD_FACT_HOST_FACTS).
+ * @ptrace_scope:	in: must be 0; out: Yama's ptrace_scope (0..3) when
+ *			the report was last measured, or
+ *			VMSHIELD_PTRACE_SCOPE_UNKNOWN (with ..._HOST_FACTS).
  * @kps_pk:		in: must be 0. out: with VMSHIELD_FACT_KPS_SET, the one
  *			KPS key the enclave accepts releases from (named by the
  *			identity's first VMSHIELD_IOC_RELEASE_CHALLENGE, and in
@@ -227,7 +237,8 @@ struct vmshield_info {
 	__u32 flags;
 	__u8  enclave_pk[VMSHIELD_X25519_LEN];
 	__u32 max_state_len;
-	__u32 reserved0;
+	__u16 lockdown_at_load;		/* was __u32 reserved0 */
+	__u16 ptrace_scope;
 	__u8  kps_pk[VMSHIELD_X25519_LEN];	/* was __u64 reserved[4] */
 };
 

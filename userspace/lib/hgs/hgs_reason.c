@@ -202,6 +202,14 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"nothing to confirm: this version of the VM's transport key is not the roll HGS released to this host (superseded by a later start, or released to another host)" },
 	[HGS_R_KPS_KEY_MISMATCH] = { "KpsKeyMismatch", 403,
 		"the host's enclave accepts key releases from another KPS key than this HGS's (someone named theirs first): restart the enclave (reload the module, or restart vmshield-enclaved) and let the agent name kps_public_key from /v1/metadata before anything else does" },
+	[HGS_R_IMA_REPORT_LEVEL_LOWER] = { "ImaReportLevelLower", 403,
+		"the quoted IMA list shows the enclave key being certified at a lower isolation level earlier in this boot (the key lived where root could read it): reboot the host with the level on its kernel command line (lockdown=confidentiality), then attest again" },
+	[HGS_R_POLICY_LOCKDOWN_AT_LOAD_INSUFFICIENT] = { "PolicyLockdownAtLoadInsufficient", 403,
+		"vmshield.ko was loaded below the lockdown level the policy needs (tpm_require_locked_at_load): raise lockdown before the module loads (kernel command line lockdown=confidentiality), reboot and attest again" },
+	[HGS_R_POLICY_PTRACE_SCOPE_INSUFFICIENT] = { "PolicyPtraceScopeInsufficient", 403,
+		"the host's Yama ptrace_scope is not 3 (tpm_require_ptrace_scope3): set kernel.yama.ptrace_scope=3 (sysctl, final until reboot) and attest again" },
+	[HGS_R_POLICY_CRASH_KERNEL_LOADED] = { "PolicyCrashKernelLoaded", 403,
+		"a crash kernel is loaded on the host (tpm_require_no_crash_kernel); a kdump kernel can read every key after a panic: unload it (kexec -p -u) or remove crashkernel= and attest again" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

@@ -126,6 +126,10 @@ enum vms_hgs_reason {
 	HGS_R_KP_SUPERSEDED,		/* appended: the TK roll (issue 20) */
 	HGS_R_TK_ROLL_NOT_PENDING,
 	HGS_R_KPS_KEY_MISMATCH,			/* appended: formats.md §1 */
+	HGS_R_IMA_REPORT_LEVEL_LOWER,		/* appended: issue 16 */
+	HGS_R_POLICY_LOCKDOWN_AT_LOAD_INSUFFICIENT,
+	HGS_R_POLICY_PTRACE_SCOPE_INSUFFICIENT,
+	HGS_R_POLICY_CRASH_KERNEL_LOADED,
 	HGS_R__MAX,
 };
 

@@ -118,6 +118,8 @@ static enum vms_hgs_reason verify(const struct vms_tpm_key *ak,
 				&out->report);
 	if (r == HGS_PASSED && v->policy->report_at_load)
 		r = vms_tpm_first_report(ima, covered, &out->report);
+	if (r == HGS_PASSED && !v->policy->allow_key_level_history)
+		r = vms_tpm_key_history(ima, covered, &out->report);
 	if (r != HGS_PASSED)
 		return r;
 	return vms_tpm_policy_evaluate(v->policy, &out->report, ima, covered,

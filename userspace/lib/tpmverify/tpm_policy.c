@@ -50,6 +50,36 @@ static enum vms_hgs_reason one_enclave_key(const struct vms_ima_log *ima,
 	return HGS_PASSED;
 }
 
+/*
+ * A key is never certified above the lowest level it lived at (issue 16,
+ * defect 1). one_enclave_key() refuses every report that names another
+ * key; this refuses a report of the same key at a lower level or lockdown
+ * than @r, the one being certified: the key lived where root could read it,
+ * whatever the kernel proves now. The module makes a new key when the
+ * level rises (since issue 16), so a list of a current module never
+ * shows this; a module from before that fix does, in the rig's normal
+ * order (loaded open, lockdown raised after).
+ */
+enum vms_hgs_reason vms_tpm_key_history(const struct vms_ima_log *ima,
+					size_t covered,
+					const struct vms_isolation_report *r)
+{
+	struct vms_isolation_report other;
+	size_t i;
+
+	for (i = 0; i < covered; i++) {
+		const struct vms_ima_entry *e = &ima->e[i];
+
+		if (!is_report_entry(e) ||
+		    vms_report_parse((const char *)e->buf, e->buf_len, &other) ||
+		    CRYPTO_memcmp(other.enclave_pk, r->enclave_pk, 32))
+			continue;	/* another key: one_enclave_key's */
+		if (other.level < r->level || other.lockdown < r->lockdown)
+			return HGS_R_IMA_REPORT_LEVEL_LOWER;
+	}
+	return HGS_PASSED;
+}
+
 enum vms_hgs_reason vms_tpm_bind_report(const struct vms_ima_log *ima,
 					const uint8_t pcr10[32],
 					const uint8_t enclave_pk[32],
@@ -350,6 +380,50 @@ static enum vms_hgs_reason check_appraisal(const struct vms_tpm_policy *p,
 	return HGS_PASSED;
 }
 
+/*
+ * The report's host facts block (issue 16): the lockdown level held when
+ * the module was loaded (a kernel open after boot may have been changed
+ * before the rise, whatever it proves now), Yama's ptrace_scope (3:
+ * nobody, root included, attaches to or writes into a worker), and no
+ * crash kernel loaded (a kdump kernel reads all memory after a panic). A
+ * report without the block proves none of these.
+ */
+static enum vms_hgs_reason check_host_facts(const struct vms_tpm_policy *p,
+					    const struct vms_isolation_report *r,
+					    char *detail)
+{
+	if (p->require_locked_at_load &&
+	    (!r->has_host_facts || r->lockdown_at_load < p->min_lockdown)) {
+		if (r->has_host_facts)
+			snprintf(detail, VMS_POLICY_DETAIL_MAX,
+				 "lockdown %s when vmshield.ko was loaded, policy needs %s",
+				 vms_lockdown_level_name(r->lockdown_at_load),
+				 vms_lockdown_level_name(p->min_lockdown));
+		else
+			snprintf(detail, VMS_POLICY_DETAIL_MAX,
+				 "the report has no lockdown_at_load (module too old), policy needs %s",
+				 vms_lockdown_level_name(p->min_lockdown));
+		return HGS_R_POLICY_LOCKDOWN_AT_LOAD_INSUFFICIENT;
+	}
+	if (p->require_ptrace_scope3 &&
+	    (!r->has_host_facts || r->ptrace_scope != 3)) {
+		if (!r->has_host_facts || r->ptrace_scope == VMSHIELD_PTRACE_SCOPE_UNKNOWN)
+			snprintf(detail, VMS_POLICY_DETAIL_MAX,
+				 "Yama's ptrace_scope is not known, policy needs 3");
+		else
+			snprintf(detail, VMS_POLICY_DETAIL_MAX,
+				 "Yama's ptrace_scope is %u, policy needs 3", r->ptrace_scope);
+		return HGS_R_POLICY_PTRACE_SCOPE_INSUFFICIENT;
+	}
+	if (p->require_no_crash_kernel && (!r->has_host_facts || r->crash_kernel)) {
+		snprintf(detail, VMS_POLICY_DETAIL_MAX, "%s",
+			 r->has_host_facts ? "a crash kernel is loaded (kdump)" :
+			 "the report does not say whether a crash kernel is loaded");
+		return HGS_R_POLICY_CRASH_KERNEL_LOADED;
+	}
+	return HGS_PASSED;
+}
+
 enum vms_hgs_reason
 vms_tpm_policy_evaluate(const struct vms_tpm_policy *p,
 			const struct vms_isolation_report *r,
@@ -367,6 +441,9 @@ vms_tpm_policy_evaluate(const struct vms_tpm_policy *p,
 			 r->lockdown, p->min_lockdown);
 		return HGS_R_POLICY_LOCKDOWN_INSUFFICIENT;
 	}
+	ret = check_host_facts(p, r, detail);
+	if (ret != HGS_PASSED)
+		return ret;
 	if (p->require_module_sig && (!r->sig_enforced || !r->module_sig_ok)) {
 		snprintf(detail, VMS_POLICY_DETAIL_MAX,
 			 "measured sig_enforced=%d module_sig_ok=%d",

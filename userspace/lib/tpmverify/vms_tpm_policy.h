@@ -75,6 +75,19 @@ struct vms_tpm_policy {
 	 */
 	int allow_ima_violations;
 	/*
+	 * 1: do not refuse a report of the certified key at a lower level
+	 * earlier in the list (vms_tpm_key_history). Only for evidence
+	 * captured from a module older than issue 16's fix; never in
+	 * production.
+	 */
+	int allow_key_level_history;
+	/* the report's lockdown_at_load must reach min_lockdown (issue 16) */
+	int require_locked_at_load;
+	/* the report's Yama ptrace_scope must be 3 (issue 16) */
+	int require_ptrace_scope3;
+	/* the report must say no crash kernel is loaded (issue 16) */
+	int require_no_crash_kernel;
+	/*
 	 * approved IMA signing keys (owned by the caller); none: nothing
 	 * can pass the appraisal check
 	 */
@@ -103,6 +116,16 @@ enum vms_hgs_reason vms_tpm_bind_report(const struct vms_ima_log *ima,
 enum vms_hgs_reason vms_tpm_first_report(const struct vms_ima_log *ima,
 					 size_t covered,
 					 struct vms_isolation_report *r);
+
+/*
+ * A key is never certified above the lowest level it lived at: among the
+ * first @covered entries, a report naming @r's enclave key at a lower
+ * level or lockdown than @r is HGS_R_IMA_REPORT_LEVEL_LOWER (reports of
+ * other keys are vms_tpm_bind_report()'s). Call after the binding passed.
+ */
+enum vms_hgs_reason vms_tpm_key_history(const struct vms_ima_log *ima,
+					size_t covered,
+					const struct vms_isolation_report *r);
 
 /* @detail (VMS_POLICY_DETAIL_MAX) says what failed, for the admin. */
 enum vms_hgs_reason
