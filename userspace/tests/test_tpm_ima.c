@@ -207,7 +207,7 @@ static void older_report_refused(void **state)
  */
 static void key_history_lower_refused(void **state)
 {
-	struct vms_isolation_report r, open;
+	struct vms_isolation_report r, first;
 	size_t covered;
 	struct ifix f;
 
@@ -218,21 +218,25 @@ static void key_history_lower_refused(void **state)
 					     (char *)f.report, f.rlen,
 					     &covered, &r));
 	assert_int_equal(VMSHIELD_ISOLATION_KERNEL_LOCKED, r.level);
+	/*
+	 * The capture comes from a fixed module: the key was made at the
+	 * level it is certified at, and every report of it says so.
+	 */
+	assert_int_equal(HGS_PASSED, vms_tpm_key_history(&f.log, covered, &r));
+	assert_int_equal(HGS_PASSED, vms_tpm_first_report(&f.log, covered, &first));
+	assert_int_equal(HGS_PASSED, vms_tpm_key_history(&f.log, covered, &first));
+	/* a claim above what the key's history shows is refused */
+	r.level = VMSHIELD_ISOLATION_HYPERVISOR;
 	assert_int_equal(HGS_R_IMA_REPORT_LEVEL_LOWER,
 			 vms_tpm_key_history(&f.log, covered, &r));
-	/* certified at the lowest level it lived at: nothing lower */
-	assert_int_equal(HGS_PASSED, vms_tpm_first_report(&f.log, covered, &open));
-	assert_int_equal(VMSHIELD_ISOLATION_KERNEL_OPEN, open.level);
-	assert_int_equal(HGS_PASSED,
-			 vms_tpm_key_history(&f.log, covered, &open));
-	/* a lockdown below, at the same level, is lower too */
-	r.level = VMSHIELD_ISOLATION_KERNEL_OPEN;
-	r.lockdown = VMSHIELD_LOCKDOWN_INTEGRITY;
+	/* a lockdown above it too, at the same level */
+	r = first;
+	r.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY + 1;
 	assert_int_equal(HGS_R_IMA_REPORT_LEVEL_LOWER,
 			 vms_tpm_key_history(&f.log, covered, &r));
 	/* another key's reports are not this check's (one_enclave_key's) */
 	r.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
-	r.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	r.level = VMSHIELD_ISOLATION_HYPERVISOR;
 	r.enclave_pk[0] ^= 1;
 	assert_int_equal(HGS_PASSED, vms_tpm_key_history(&f.log, covered, &r));
 	unload(&f);
