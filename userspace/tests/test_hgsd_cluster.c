@@ -550,7 +550,12 @@ static void test_release_lifetime_per_policy(void **state)
 	}
 	print_message("# release_lifetime_shielded_s = 600 set at node A: node B releases with it after %.0f ms\n",
 		      now_ms() - t0);
-	assert_int_equal(released_lifetime(2, cert, kps), 600);
+	/* node C polls on its own schedule: within the same bound */
+	while ((got = released_lifetime(2, cert, kps)) != 600) {
+		assert_int_equal(got, 3600);
+		assert_true(now_ms() - t0 <= REVOCATION_BOUND_MS);
+		usleep(10000);
+	}
 	assert_int_equal(released_lifetime(1, cert, kpe), es);	/* the other policy's own */
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
