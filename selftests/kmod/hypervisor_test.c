@@ -302,7 +302,8 @@ static bool freed_pages_zeroed(void)
 	return strstr(line, "init_on_free=1") != NULL;
 }
 
-TEST_F(hv, kcore_scan)
+/* 2 GiB of /proc/kcore under TCG: 30 s alone, more beside make check's host lane */
+TEST_F_TIMEOUT(hv, kcore_scan, 300)
 {
 	struct child_out o;
 	struct needles n;
