@@ -1984,8 +1984,10 @@ static void test_crash_safety(void **state)
 	if (child == 0) {
 		_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = vms_pkey_gen_ed25519();
 		char *pem = pem_of_pubkey(k), name[32];
-		/* a bound, not a pace: the parent kills hgsd after 40 acks (a
-		 * loaded machine managed 22 in 20 s) */
+		/*
+		 * a bound, not a pace: the parent kills hgsd after 40 acks (a
+		 * loaded machine managed 22 in 20 s)
+		 */
 		time_t end = time(NULL) + 120;
 		json_t *resp;
 		long http;
