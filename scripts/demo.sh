@@ -67,8 +67,9 @@ fabric_agent_conf "$S/agent.conf" "$HOST" "$S/agent-state" "$S/hgs-tls.pem"
 say "[host admin] hgs-agent --init: host key made, public half $S/agent-state/host.pub.pem"
 adm host add "$HOST" --key "$S/agent-state/host.pub.pem" >/dev/null || fail "shieldctl hgs host add"
 say "[HGS admin]  shieldctl hgs host add $HOST: registered"
-adm worker add --file "$WORKER" --description "vmshield reference worker" >/dev/null || fail "shieldctl hgs worker add"
-say "[HGS admin]  worker policy: vmshield-worker, sha256 $(sha256sum "$WORKER" | cut -c1-16)..."
+fabric_worker_image_add "$H/admin.sock" "$WORKER" "vmshield reference worker" ||
+	fail "shieldctl hgs worker add (the worker's image)"
+say "[HGS admin]  worker policy: vmshield-worker, sha256 $(sha256sum "$WORKER" | cut -c1-16)..., with ld.so and its $(($("$SHIELDCTL" hgs worker image "$WORKER" | wc -l) - 2)) libraries"
 "$SHIELDCTL" guardian new --name tenant-1 --out "$T/owner.guardian" >/dev/null || fail "guardian new"
 "$SHIELDCTL" guardian import --url "https://127.0.0.1:$PORT" --ca "$H/tls.pem" \
 	--out "$T/hgs.guardian" >/dev/null || fail "guardian import"

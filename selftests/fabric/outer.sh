@@ -11,6 +11,20 @@ SHIELDCTL=$B/bin/shieldctl
 HGSD_PID=
 PORT=
 
+# fabric_worker_image_add SOCKET PROGRAM DESCRIPTION: approve PROGRAM's
+# whole image at HGS (the program, ld.so, every library; issue 16: a
+# shielded key serves only a caller whose every executable file is
+# approved), one worker row per file; a file another worker already
+# brought (libc) is answered "unchanged".
+fabric_worker_image_add() {
+	local sock=$1 prog=$2 desc=$3 img d path
+	img=$("$SHIELDCTL" hgs worker image "$prog") || return 1
+	while read -r d path; do
+		"$SHIELDCTL" hgs --socket "$sock" worker add "$d" \
+			--description "$desc: $path" >/dev/null || return 1
+	done <<<"$img"
+}
+
 # fabric_hgsd_init DIR LOG: a new HGS in DIR whose HTTPS certificate also
 # names 10.0.2.2, the outer machine as the rig's guest sees it.
 fabric_hgsd_init() {

@@ -53,7 +53,7 @@ fail() {
 
 enclave_public "$T/enclave.pub" locked || fail "host is not kernel-locked"
 make_release "$T/rel" "$VMID" "$KEYID" "$SHARE/vm.tk" shielded "$T/enclave.pub" \
-	"$(sha256 "$WORKER")" || fail "cannot build the key release"
+	$(image_digests "$WORKER") || fail "cannot build the key release"
 KEY=$(load_release "$VMID" "$T/rel") || fail "cannot load the key release"
 
 # --- through serve ---------------------------------------------------------------

@@ -18,6 +18,10 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 diag() { sed 's/^/# /'; }
 
 sha256() { sha256sum "$1" | cut -c1-64; }
+# image_digests PROGRAM: the SHA-256 of every file of PROGRAM's image (the
+# program, ld.so, its libraries), each on a line: since issue 16 a shielded
+# key serves only a caller whose whole image the release approves
+image_digests() { "$SHIELDCTL" hgs worker image "$1" | cut -d' ' -f1; }
 
 # The enclave's public key (raw 32 bytes) into $1; fails unless the host
 # is kernel-locked when $2 is "locked".

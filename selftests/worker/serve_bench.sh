@@ -29,7 +29,7 @@ trap 'rm -rf "$D"' EXIT
 enclave_public "$D/enclave.pub" locked || { echo "1..0 # SKIP needs a kernel-locked host"; exit 4; }
 VM=$(new_uuid)
 head -c 32 /dev/urandom >"$D/tk"
-make_release "$D/rel" "$VM" "$(new_key_id)" "$D/tk" shielded "$D/enclave.pub" "$(sha256 "$WORKER")" &&
+make_release "$D/rel" "$VM" "$(new_key_id)" "$D/tk" shielded "$D/enclave.pub" $(image_digests "$WORKER") &&
 	KEY=$(load_release "$VM" "$D/rel") &&
 	"$WORKER" provision --vm "$VM" --state "$D/vm.state" --key "$KEY" \
 		--no-persistent-key >"$D/prov.out" 2>&1 ||

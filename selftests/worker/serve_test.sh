@@ -50,7 +50,7 @@ fi
 VM=$(new_uuid)
 head -c 32 /dev/urandom >"$DIR/vm01.tk"
 make_release "$DIR/vm01.rel" "$VM" "$(new_key_id)" "$DIR/vm01.tk" shielded \
-	"$DIR/enclave.pub" "$(sha256 "$WORKER")" &&
+	"$DIR/enclave.pub" $(image_digests "$WORKER") &&
 	KEY=$(load_release "$VM" "$DIR/vm01.rel")
 check "VM01's key released to the running enclave (serial ${KEY:-none})" test -n "${KEY:-}"
 # The socket and the state file on tmpfs: a 9p share cannot hold a

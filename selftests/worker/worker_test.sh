@@ -36,14 +36,16 @@ fi
 
 WD=$(sha256 "$WORKER")
 PD=$(sha256 "$PROBE")
+WIMG=$(image_digests "$WORKER" | tr '\n' ' ')
+PIMG=$(image_digests "$PROBE" | tr '\n' ' ')
 declare -A VM KEY
 for v in 1 2 3 4; do
 	VM[$v]=$(new_uuid)
 	head -c 32 /dev/urandom >"$DIR/vm0$v.tk"
 done
-make_release "$DIR/vm01.rel" "${VM[1]}" "$(new_key_id)" "$DIR/vm01.tk" shielded "$DIR/enclave.pub" "$WD" &&
-make_release "$DIR/vm02.rel" "${VM[2]}" "$(new_key_id)" "$DIR/vm02.tk" shielded "$DIR/enclave.pub" "$WD" &&
-make_release "$DIR/vm03.rel" "${VM[3]}" "$(new_key_id)" "$DIR/vm03.tk" shielded "$DIR/enclave.pub" "$WD" "$PD" &&
+make_release "$DIR/vm01.rel" "${VM[1]}" "$(new_key_id)" "$DIR/vm01.tk" shielded "$DIR/enclave.pub" $WIMG &&
+make_release "$DIR/vm02.rel" "${VM[2]}" "$(new_key_id)" "$DIR/vm02.tk" shielded "$DIR/enclave.pub" $WIMG &&
+make_release "$DIR/vm03.rel" "${VM[3]}" "$(new_key_id)" "$DIR/vm03.tk" shielded "$DIR/enclave.pub" $WIMG $PIMG &&
 make_release "$DIR/vm04.rel" "${VM[4]}" "$(new_key_id)" "$DIR/vm04.tk" encryption-supported "$DIR/enclave.pub"
 check "key releases built for the running enclave (worker digest ${WD:0:16}...)" test $? -eq 0
 for v in 1 2 3 4; do
