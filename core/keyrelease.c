@@ -176,40 +176,42 @@ static int kr_build_finish(struct vms_hpke_ctx *c, int ret,
 	return ret;
 }
 
-int vms_kr_build(const struct vms_kr_binding *b, const u8 enclave_pk[32],
-		 const u8 kps_sk[32], const u8 tk[VMS_TK_LEN],
-		 u8 *out, size_t outlen)
+/*
+ * One build: begin, the HPKE context (a fresh ephemeral key, or @skE for
+ * the known answers), then the seal of @tk and, for a roll, @tk_next.
+ */
+static int kr_build(const struct vms_kr_binding *b, const u8 enclave_pk[32],
+		    const u8 kps_sk[32], const u8 tk[VMS_TK_LEN],
+		    const u8 *tk_next, const u8 *skE, u8 *out, size_t outlen)
 {
 	struct vms_hpke_ctx c;
 	int ret;
 
-	if (b && (b->flags & VMS_KR_FLAG_ROLL))
-		return -EINVAL;	/* a roll is vms_kr_build_roll() */
 	ret = kr_build_begin(b, enclave_pk, kps_sk, tk, out, outlen);
 	if (ret)
 		return ret;
 	ret = vms_hpke_setup_auth_s(&c, out + OFF_ENC, enclave_pk, kps_sk,
 				    kr_info, KR_INFO_LEN,
-				    VMS_HPKE_AEAD_AES256GCM, NULL);
-	return kr_build_finish(&c, ret, b, tk, NULL, out);
+				    VMS_HPKE_AEAD_AES256GCM, skE);
+	return kr_build_finish(&c, ret, b, tk, tk_next, out);
+}
+
+int vms_kr_build(const struct vms_kr_binding *b, const u8 enclave_pk[32],
+		 const u8 kps_sk[32], const u8 tk[VMS_TK_LEN],
+		 u8 *out, size_t outlen)
+{
+	if (b && (b->flags & VMS_KR_FLAG_ROLL))
+		return -EINVAL;	/* a roll is vms_kr_build_roll() */
+	return kr_build(b, enclave_pk, kps_sk, tk, NULL, NULL, out, outlen);
 }
 
 int vms_kr_build_roll(const struct vms_kr_binding *b, const u8 enclave_pk[32],
 		      const u8 kps_sk[32], const u8 tk[VMS_TK_LEN],
 		      const u8 tk_next[VMS_TK_LEN], u8 *out, size_t outlen)
 {
-	struct vms_hpke_ctx c;
-	int ret;
-
 	if (!b || !(b->flags & VMS_KR_FLAG_ROLL) || !tk_next)
 		return -EINVAL;
-	ret = kr_build_begin(b, enclave_pk, kps_sk, tk, out, outlen);
-	if (ret)
-		return ret;
-	ret = vms_hpke_setup_auth_s(&c, out + OFF_ENC, enclave_pk, kps_sk,
-				    kr_info, KR_INFO_LEN,
-				    VMS_HPKE_AEAD_AES256GCM, NULL);
-	return kr_build_finish(&c, ret, b, tk, tk_next, out);
+	return kr_build(b, enclave_pk, kps_sk, tk, tk_next, NULL, out, outlen);
 }
 
 /* Known answers only (kat_hooks.h): vms_kr_build() with @skE for its draw. */
@@ -217,18 +219,9 @@ int vms_kr_build_kat(const struct vms_kr_binding *b, const u8 enclave_pk[32],
 		     const u8 kps_sk[32], const u8 tk[VMS_TK_LEN],
 		     const u8 skE[32], u8 *out, size_t outlen)
 {
-	struct vms_hpke_ctx c;
-	int ret;
-
 	if (!skE || (b && (b->flags & VMS_KR_FLAG_ROLL)))
 		return -EINVAL;
-	ret = kr_build_begin(b, enclave_pk, kps_sk, tk, out, outlen);
-	if (ret)
-		return ret;
-	ret = vms_hpke_setup_auth_s(&c, out + OFF_ENC, enclave_pk, kps_sk,
-				    kr_info, KR_INFO_LEN,
-				    VMS_HPKE_AEAD_AES256GCM, skE);
-	return kr_build_finish(&c, ret, b, tk, NULL, out);
+	return kr_build(b, enclave_pk, kps_sk, tk, NULL, skE, out, outlen);
 }
 
 /*
