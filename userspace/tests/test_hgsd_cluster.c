@@ -969,7 +969,7 @@ static void test_renewal_never_rolls(void **state)
 		json_object_set_new(q, "roll", json_true());
 		r = t_hgs_call(node[i].cli, "/v1/kps/release", q, 400, "InvalidRequest");
 		assert_null(json_object_get(r, "key_release"));
-		assert_non_null(strstr(json_string_value(json_object_get(r, "message")),
+		assert_non_null(strstr(json_string_value(json_object_get(r, "detail")),
 				       "a renewal never rolls"));
 		json_decref(r);
 		q = burst_release_req(&b, v, 1, c, &(uint64_t){ 0 });
