@@ -9,8 +9,12 @@
  *               sealed), the enclave's open of both, unseal, the re-seal
  *               under the new TK, the confirmation (a store write)
  * The two kinds alternate, VM by VM, over the same VMs. Ratio = rate with
- * roll / rate without (target >= 0.8). Not a test: prints figures,
- * asserts nothing about time. ROLL_BENCH_VMS VMs (default 40), 3 rounds.
+ * roll / rate without (target >= 0.8). A third contender, twin VMs HGS
+ * never rolled (their owner's KP each time), is the start as it was
+ * before the roll. Also printed: each request's round trip and hgsd's
+ * CPU per start (with its key process), where the roll's time goes. Not
+ * a test: prints figures, asserts nothing about time. ROLL_BENCH_VMS VMs
+ * (default 40, and as many twins), 3 rounds.
  */
 #include <errno.h>
 #include <fcntl.h>
