@@ -897,7 +897,7 @@ static void test_kill_node_during_release_burst(void **state)
 			b.killed = 1;
 		}
 	}
-	print_message("# %d starts (roll + confirmation) and %d renewals of %d VMs over %d nodes, node B killed during op %d: %d failed, %d retried at the next node, longest stall %.1f ms, %.0f requests/s\n",
+	print_message("# %d starts (roll + confirmation) and %d renewals of %d VMs over %d nodes, node B killed in its first request from op %d on: %d failed, %d retried at the next node, longest stall %.1f ms, %.0f requests/s\n",
 		      starts, renewals, BURST_VMS, N_NODES, b.kill_at, failed, b.retries, b.stall,
 		      (2 * starts + renewals) * 1000.0 / (now_ms() - t0));
 	assert_int_equal(failed, 0);
