@@ -601,6 +601,9 @@ struct burst {
 	struct burst_vm vm[BURST_VMS];
 	double stall;
 	int retries;
+	int first_lost_op;		/* the first op whose request B never answered */
+	int drop_at, dropped;		/* a roll whose answer the host never saw */
+	const char *first_lost_path;
 	/* the killer: node B dies while the op numbered kill_at is in flight there */
 	pthread_t killer;
 	int kill_at, in_flight_at_b, killed;
@@ -657,7 +660,10 @@ static long call_with_failover(struct burst *b, int *at, int op, const char *pat
 			return http;
 		json_decref(*resp);
 		*resp = NULL;
-		b->retries++;
+		if (!b->retries++) {
+			b->first_lost_op = op;
+			b->first_lost_path = path;
+		}
 		*at = (*at + 1) % N_NODES;	/* transport error: the next URL */
 	}
 	return 0;
@@ -702,6 +708,14 @@ static int burst_start(struct burst *b, struct burst_vm *v, int *at, int op)
 	size_t len;
 	long http;
 
+	if (op == b->drop_at) {
+		/* KPS committed the roll, the answer never arrived: the next node */
+		http = call_with_failover(b, at, op, "/v1/kps/release", q, &r);
+		assert_int_equal(http, 200);
+		json_decref(r);
+		*at = (*at + 1) % N_NODES;
+		b->dropped++;
+	}
 	http = call_with_failover(b, at, op, "/v1/kps/release", q, &r);
 	json_decref(q);
 	if (http != 200) {
@@ -791,9 +805,15 @@ static int burst_renewal(struct burst *b, struct burst_vm *v, int *at, int op)
 	"             AND r.confirmed = 1 AND r.version > k.version)) <> 0\n" \
 	"THEN RAISE EXCEPTION 'a TK version was incremented twice or skipped'; END IF; END $$"
 
-/* HGS's view of @v at node @i: its version, nothing pending, one confirmed roll per version. */
-static void burst_vm_expect(int i, const struct burst_vm *v)
+/*
+ * HGS's view of @v at node @i: its version, nothing pending, one
+ * confirmed roll per version. Returns the rolls never confirmed (made,
+ * then replaced by another roll of the same version: an answer lost).
+ */
+static long burst_vm_expect(int i, const struct burst_vm *v)
 {
+	long lost;
+
 	char path[96];
 	json_t *r, *o;
 
@@ -803,7 +823,10 @@ static void burst_vm_expect(int i, const struct burst_vm *v)
 	assert_int_equal(json_integer_value(json_object_get(o, "version")), v->starts);
 	assert_int_equal(json_integer_value(json_object_get(o, "pending_version")), 0);
 	assert_int_equal(json_integer_value(json_object_get(o, "confirmed_rolls")), v->starts);
+	lost = (long)(json_integer_value(json_object_get(o, "rolls")) - v->starts);
+	assert_true(lost >= 0);
 	json_decref(r);
+	return lost;
 }
 
 static void burst_setup(struct burst *b, const char *host)
@@ -871,11 +894,16 @@ static void test_kill_node_during_release_burst(void **state)
 {
 	struct burst b;
 	double t0;
+	long lost = 0;
 	int i, failed = 0, at = 0, starts = 0, renewals = 0;
 
 	(void)state;
 	burst_setup(&b, "burst-host");
-	b.kill_at = BURST_OPS / 3;
+	b.drop_at = 1;	/* VM 1's first start, at B: its answer is dropped */
+	/* a third of the way in, at a start served by B: a roll may be lost */
+	for (b.kill_at = BURST_OPS / 3; b.kill_at % N_NODES != 1 ||
+	     (b.kill_at / BURST_VMS) % 3; b.kill_at++)
+		;
 	assert_int_equal(pthread_create(&b.killer, NULL, killer_main, &b), 0);
 	t0 = now_ms();
 	for (i = 0; i < BURST_OPS; i++) {
@@ -897,15 +925,22 @@ static void test_kill_node_during_release_burst(void **state)
 			b.killed = 1;
 		}
 	}
-	print_message("# %d starts (roll + confirmation) and %d renewals of %d VMs over %d nodes, node B killed in its first request from op %d on: %d failed, %d retried at the next node, longest stall %.1f ms, %.0f requests/s\n",
+	print_message("# %d starts (roll + confirmation) and %d renewals of %d VMs over %d nodes, node B killed in op %d (a start served by B): %d failed, %d retried at the next node, longest stall %.1f ms, %.0f requests/s\n",
 		      starts, renewals, BURST_VMS, N_NODES, b.kill_at, failed, b.retries, b.stall,
 		      (2 * starts + renewals) * 1000.0 / (now_ms() - t0));
+	print_message("# the first request B did not answer: %s of op %d (the kill %s)\n",
+		      b.first_lost_path ? b.first_lost_path : "none", b.first_lost_op,
+		      b.first_lost_op == b.kill_at ? "landed inside that op" : "came between ops");
 	assert_int_equal(failed, 0);
 	assert_true(b.killed);
 	for (i = 0; i < BURST_VMS; i++) {
 		assert_int_equal(b.vm[i].starts, BURST_OPS / BURST_VMS / 3);
-		burst_vm_expect(2, &b.vm[i]);
+		lost += burst_vm_expect(2, &b.vm[i]);
 	}
+	print_message("# rolls committed whose answer was lost (replaced by the retry's roll of the same version): %ld, %d of them on purpose\n",
+		      lost, b.dropped);
+	assert_int_equal(b.dropped, 1);
+	assert_true(lost >= b.dropped);
 	assert_int_equal(t_hgsd_sql(&node[0], NO_VERSION_TWICE_SQL), 0);
 	/* the check can fail: a second confirmed roll of version 1 breaks it */
 	assert_int_equal(t_hgsd_sql(&node[0],
@@ -946,7 +981,8 @@ static void test_renewal_never_rolls(void **state)
 
 	(void)state;
 	burst_setup(&b, "renewal-host");
-	b.kill_at = INT_MAX;	/* no killing here */
+	b.kill_at = INT_MAX;	/* no killing here, no answer dropped */
+	b.drop_at = -1;
 	b.killed = 1;
 	v = &b.vm[0];
 	snprintf(v->id, sizeof(v->id), "%s", vm);
