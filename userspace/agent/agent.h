@@ -234,6 +234,7 @@ struct agent_request {
 	uint8_t *kp;			/* DER, malloc'd */
 	size_t kp_len;
 	unsigned int deadline_s;	/* 0 = the configured one */
+	int renewal;			/* the renewal thread's: never rolls the TK */
 };
 
 /*

@@ -229,6 +229,17 @@ static json_t *kps_request(const char *cert, const char *kp64, const char *vm,
 			 "challenge_ns", (json_int_t)ns);
 }
 
+/*
+ * A renewal asks for the same TK again and never for a roll
+ * (hgs-cluster.md §3a): the worker keeps its state sealed under the TK
+ * it has. KPS refuses a request that says both.
+ */
+static int renewal_mark(json_t *req)
+{
+	return json_object_set_new(req, "renewal", json_true()) ||
+	       json_object_set_new(req, "roll", json_false()) ? -ENOMEM : 0;
+}
+
 /* 0 with *@answer Passed, or -errno with @f filled. */
 static int ask_kps(struct agent *a, const struct agent_request *rq,
 		   double deadline, json_t **answer, double *cert_s,
@@ -255,6 +266,10 @@ static int ask_kps(struct agent *a, const struct agent_request *rq,
 		free(cert);
 		if (!x.req)
 			return r ? r : -ENOMEM;
+		if (rq->renewal && renewal_mark(x.req)) {
+			json_decref(x.req);
+			return -ENOMEM;
+		}
 		x.answer = NULL;
 		r = hgs_run(a, deadline, kps_exchange, &x, err, sizeof(err));
 		json_decref(x.req);
@@ -547,6 +562,7 @@ static int next_due(struct agent *a, struct agent_request *rq, uid_t *uid,
 		memcpy(rq->kp, k->kp, k->kp_len);
 		rq->kp_len = k->kp_len;
 		rq->op = AGENT_OP_RELEASE;
+		rq->renewal = 1;
 		snprintf(rq->vm_id, sizeof(rq->vm_id), "%s", k->vm_id);
 		*uid = k->uid;
 		*old = k->serial;

@@ -9,8 +9,12 @@
  *               sealed), the enclave's open of both, unseal, the re-seal
  *               under the new TK, the confirmation (a store write)
  * The two kinds alternate, VM by VM, over the same VMs. Ratio = rate with
- * roll / rate without (target >= 0.8). Not a test: prints figures,
- * asserts nothing about time. ROLL_BENCH_VMS VMs (default 40), 3 rounds.
+ * roll / rate without (target >= 0.8). A third contender, twin VMs HGS
+ * never rolled (their owner's KP each time), is the start as it was
+ * before the roll. Also printed: each request's round trip and hgsd's
+ * CPU per start (with its key process), where the roll's time goes. Not
+ * a test: prints figures, asserts nothing about time. ROLL_BENCH_VMS VMs
+ * (default 40, and as many twins), 3 rounds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +48,9 @@ static char dir[64], url[64], ca[128], sock[128];
 static pid_t hgsd_pid;
 static uint8_t esk[32], epk[32], kps_pk[32];
 static char *cert;
+static double t_rel_plain, t_rel_fresh, t_rel_roll, t_confirm;	/* HTTP round trips, s */
+static pid_t keyproc_pid;
+static double cpu_plain, cpu_fresh, cpu_roll;	/* hgsd's and its key process's CPU, s */
 
 struct vm {
 	char id[37];
@@ -67,6 +74,50 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time (user + system) of process @pid so far, in seconds; 0 if unknown. */
+static double cpu_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* the name may hold spaces */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double server_cpu(void)
+{
+	return cpu_of(hgsd_pid) + cpu_of(keyproc_pid);
+}
+
+/* hgsd's key process: its one child (keyproc.c forks it at start). */
+static void find_keyproc(void)
+{
+	char path[64];
+	FILE *f;
+	int pid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)hgsd_pid, (int)hgsd_pid);
+	f = fopen(path, "r");
+	if (f && fscanf(f, "%d", &pid) == 1)
+		keyproc_pid = pid;
+	if (f)
+		fclose(f);
 }
 
 static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req)
@@ -229,14 +280,16 @@ static uint8_t *release_blob(json_t *r, size_t *len)
 	return blob;
 }
 
-/* One start without the roll. */
-static void start_plain(struct vms_hgs_client *c, struct vm *v, uint8_t *pt)
+/* One start without the roll; its release's round trip added to *@t_rel. */
+static void start_plain(struct vms_hgs_client *c, struct vm *v, uint8_t *pt, double *t_rel)
 {
+	double t0 = now_s();
 	json_t *r = call(c, "/v1/kps/release", release_req(v, 0));
 	struct vms_kr_binding b;
 	uint8_t tk[32], *blob;
 	size_t len;
 
+	*t_rel += now_s() - t0;
 	blob = release_blob(r, &len);
 	if (vms_kr_open(blob, len, esk, epk, kps_pk, v->vm_id, NULL, &b, tk))
 		die("open");
@@ -249,12 +302,14 @@ static void start_plain(struct vms_hgs_client *c, struct vm *v, uint8_t *pt)
 /* One start with the roll: re-seal under the new TK, confirm, keep the new KP. */
 static void start_roll(struct vms_hgs_client *c, struct vm *v, uint8_t *pt)
 {
+	double t0 = now_s();
 	json_t *r = call(c, "/v1/kps/release", release_req(v, 1));
 	struct vms_kr_binding b;
 	uint8_t tk[32], tk2[32], *blob;
 	char kid[33];
 	size_t len;
 
+	t_rel_roll += now_s() - t0;
 	blob = release_blob(r, &len);
 	if (vms_kr_open_roll(blob, len, esk, epk, kps_pk, v->vm_id, &b, tk, tk2))
 		die("open roll");
@@ -265,9 +320,11 @@ static void start_roll(struct vms_hgs_client *c, struct vm *v, uint8_t *pt)
 	free(v->kp);
 	v->kp = strdup(json_string_value(json_object_get(r, "key_protector")));
 	vms_hex_encode(b.next_key_id, 16, kid);
+	t0 = now_s();
 	json_decref(call(c, "/v1/kps/confirm", json_pack("{s:s, s:s, s:O, s:s}",
 			 "health_certificate", cert, "vm_id", v->id, "tk_version",
 			 json_object_get(r, "next_tk_version"), "key_id", kid)));
+	t_confirm += now_s() - t0;
 	free(blob);
 	json_decref(r);
 }
@@ -278,14 +335,14 @@ int main(void)
 	unsigned int n = nv ? (unsigned int)atoi(nv) : 40, i, round;
 	struct vms_hgs_client *adm, *c;
 	struct vms_guardian owner, hgs_pub;
-	double t, plain = 0, roll = 0;
+	double t, plain = 0, fresh = 0, roll = 0;
 	uint8_t *pt = malloc(STATE_LEN);
 	struct vm *vms;
 	json_t *r;
 
 	if (!n || n > 10000)
 		n = 40;
-	vms = calloc(n, sizeof(*vms));
+	vms = calloc(2 * (size_t)n, sizeof(*vms));	/* n to roll, n never rolled */
 	if (!pt || !vms)
 		die("memory");
 	start_hgsd(bin ? bin : "../build/bin/hgsd");
@@ -306,7 +363,7 @@ int main(void)
 	json_decref(r);
 	if (vms_guardian_new("bench-owner", 30, &owner) || RAND_bytes(pt, STATE_LEN) != 1)
 		die("owner");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < 2 * n; i++) {
 		uint8_t key_id[16], tk[32], *der;
 		size_t len;
 
@@ -320,19 +377,40 @@ int main(void)
 		seal_state(&vms[i], tk, key_id, pt);
 		free(der);
 	}
+	find_keyproc();
 	/* interleaved VM by VM: a load that comes and goes hits both alike */
 	for (round = 0; round < ROUNDS; round++)
 		for (i = 0; i < n; i++) {
+			double cpu = server_cpu();
+
 			t = now_s();
-			start_plain(c, &vms[i], pt);
+			start_plain(c, &vms[i], pt, &t_rel_plain);
 			plain += now_s() - t;
+			cpu_plain += server_cpu() - cpu;
+			cpu = server_cpu();
+			t = now_s();
+			start_plain(c, &vms[n + i], pt, &t_rel_fresh);
+			fresh += now_s() - t;
+			cpu_fresh += server_cpu() - cpu;
+			cpu = server_cpu();
 			t = now_s();
 			start_roll(c, &vms[i], pt);
 			roll += now_s() - t;
+			cpu_roll += server_cpu() - cpu;
 		}
 	printf("bench: tk roll: %u VMs x %d rounds: starts/s without roll %.1f, with roll %.1f (release+open+unseal+re-seal+confirm): ratio %.2f (target >= 0.8)\n",
 	       n, ROUNDS, n * ROUNDS / plain, n * ROUNDS / roll, plain / roll);
-	for (i = 0; i < n; i++) {
+	printf("bench: tk roll: starts/s of VMs HGS never rolled (their owner's KP, no version kept) %.1f: ratio with roll %.2f\n",
+	       n * ROUNDS / fresh, fresh / roll);
+	printf("bench: tk roll: per start (ms): release %.2f plain, %.2f never rolled, %.2f roll; confirmation %.2f; the rest (open, unseal, re-seal) %.2f plain, %.2f roll\n",
+	       t_rel_plain * 1e3 / (n * ROUNDS), t_rel_fresh * 1e3 / (n * ROUNDS),
+	       t_rel_roll * 1e3 / (n * ROUNDS), t_confirm * 1e3 / (n * ROUNDS),
+	       (plain - t_rel_plain) * 1e3 / (n * ROUNDS),
+	       (roll - t_rel_roll - t_confirm) * 1e3 / (n * ROUNDS));
+	printf("bench: tk roll: hgsd's CPU per start (ms, with its key process): %.2f plain, %.2f never rolled, %.2f roll\n",
+	       cpu_plain * 1e3 / (n * ROUNDS), cpu_fresh * 1e3 / (n * ROUNDS),
+	       cpu_roll * 1e3 / (n * ROUNDS));
+	for (i = 0; i < 2 * n; i++) {
 		free(vms[i].kp);
 		free(vms[i].state);
 	}

@@ -31,7 +31,8 @@
  * KP; the new version is pending until the host confirms it
  *   POST /v1/kps/confirm {health_certificate, vm_id, tk_version, key_id}
  * (or shows the rolled KP at its next release). The version moves in the
- * same transaction that records the release.
+ * same transaction that records the release. An agent's renewal says
+ * "renewal": true and never rolls (with "roll": true: InvalidRequest).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -272,6 +273,7 @@ struct release_out {
 	unsigned int lifetime, worker_version, n_digests;
 	uint8_t *rolled;	/* the rolled KP (roll only; malloc) */
 	size_t rolled_len;
+	int renewal;		/* "renewal": true (never a roll) */
 };
 
 /* "roll": absent or false (a plain release), true (the TK roll). */
@@ -287,6 +289,33 @@ static int req_roll(struct request *rq, struct answer *a, uint32_t *roll)
 		return -EINVAL;
 	}
 	*roll = json_is_true(v);
+	return 0;
+}
+
+/*
+ * "renewal": true marks an agent's renewal of a key it loaded before
+ * expiry (hgs-cluster.md §3a): the same TK again, never a roll (the
+ * worker keeps its state sealed under the TK it has; a roll would leave
+ * a pending version nobody re-seals to). A renewal asking for a roll is
+ * refused before anything is unwrapped.
+ */
+static int req_renewal(struct request *rq, struct answer *a, uint32_t roll, int *renewal)
+{
+	json_t *v = json_object_get(rq->body, "renewal");
+
+	*renewal = 0;
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'renewal' must be true or false");
+		return -EINVAL;
+	}
+	*renewal = json_is_true(v);
+	if (*renewal && roll) {
+		answer_fail(a, HGS_R_INVALID_REQUEST,
+			    "a renewal never rolls the transport key: 'renewal' and 'roll' cannot both be true");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -331,7 +360,7 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 	r = req_challenge(rq, a, &krq);
 	if (r != HGS_PASSED)
 		return r;
-	if (req_roll(rq, a, &krq.roll))
+	if (req_roll(rq, a, &krq.roll) || req_renewal(rq, a, krq.roll, &out->renewal))
 		return a->reason;
 	state_policy(h, &pol);
 	r = check_cert(h, cert, certlen, &pol, now, &out->cert);
@@ -460,9 +489,10 @@ void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 		return;
 	}
-	snprintf(detail, sizeof(detail), "vm_id=%s key_id=%s policy=%u lifetime_s=%u tk_version=%llu%s",
+	snprintf(detail, sizeof(detail), "vm_id=%s key_id=%s policy=%u lifetime_s=%u tk_version=%llu%s%s",
 		 vm, kid, out.rep.info.policy, out.lifetime,
-		 (unsigned long long)out.rep.info.tk_version, out.rolled ? " roll=1" : "");
+		 (unsigned long long)out.rep.info.tk_version, out.rolled ? " roll=1" : "",
+		 out.renewal ? " renewal=1" : "");
 	if (record_release(h, a, &out, vm, detail, &next_version) != HGS_PASSED) {
 		free(out.rolled);
 		release_refused(h, a, &out);

@@ -223,11 +223,23 @@ int store_vm_release(struct store *st, const char *vm_id, uint64_t kp_version,
 	*new_version = 0;
 	if (roll && !next_key_id)
 		return -EINVAL;
-	db = store_lock(st);
+	/*
+	 * A roll is committed durably before the new TK is served (a roll
+	 * HGS forgot would strand a VM re-sealed under it). A release without
+	 * one (a renewal, a start of a KP already rolled) changes no version
+	 * but by confirming the pending roll, which may be lost like a
+	 * confirmation (the rolled KP confirms it again): the quick
+	 * connection, as durable as the events (one fsync fewer per renewal
+	 * on SQLite). Both are write transactions every writer serialises on.
+	 */
+	db = roll ? store_lock(st) : store_lock_quick(st);
 	r = store_db_begin(db);
 	if (!r)
 		r = store_db_end(db, release_txn(db, &a));
-	store_unlock(st);
+	if (roll)
+		store_unlock(st);
+	else
+		store_unlock_quick(st);
 	if (r)
 		*new_version = 0;
 	if (r && r != -ESTALE && r != -EAGAIN)

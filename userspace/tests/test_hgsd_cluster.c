@@ -9,7 +9,10 @@
  *   tpm_challenge_on_a_answered_on_b_replay_on_c   TPM challenges too (swtpm)
  *   revocation_on_a_enforced_by_b             the bound, measured
  *   release_lifetime_per_policy               set at A, released so by B
- *   kill_node_during_release_burst            clients move to the next URL
+ *   kill_node_during_release_burst            clients move to the next URL; VM
+ *                                             starts roll the TK, renewals do not,
+ *                                             no TK version incremented twice
+ *   renewal_never_rolls                       a renewal asking for a roll: refused
  *   database_down_fails_closed                stopped, then read-only
  *
  * The client's failover mirrors the agent's (agent/hgs_link.c): the URLs
@@ -19,6 +22,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -575,74 +579,447 @@ static void test_release_lifetime_per_policy(void **state)
 	host_free(&h);
 }
 
-/* A release at the first node that answers, the next URL on a transport error. */
-static int release_with_failover(int *at, const char *cert, const char *kp, double *stall)
+/* ---------- the burst: VM starts that roll the TK, renewals that do not ---------- */
+
+#define BURST_VMS	5
+#define BURST_OPS	150
+
+/* What the burst's host holds of one VM: its KP and the TK its state is under. */
+struct burst_vm {
+	char id[37];
+	uint8_t vm_id[16];
+	char *kp;			/* the current KP (base64) */
+	uint8_t tk[32], key_id[16];	/* what a release of it must carry */
+	uint64_t version;		/* its version as the host knows it */
+	int starts;
+};
+
+struct burst {
+	struct host h;
+	char *cert;
+	uint8_t kps_pk[32];
+	struct burst_vm vm[BURST_VMS];
+	double stall;
+	int retries;
+	int first_lost_op;		/* the first op whose request B never answered */
+	int drop_at, dropped;		/* a roll whose answer the host never saw */
+	const char *first_lost_path;
+	/* the killer: node B dies while the op numbered kill_at is in flight there */
+	pthread_t killer;
+	int kill_at, in_flight_at_b, killed;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+/*
+ * Node B killed (SIGKILL) while a request is in flight there: a roll it
+ * committed may never be answered, and the client retries at the next
+ * node. A short random delay puts the kill anywhere in the request.
+ */
+static void *killer_main(void *arg)
+{
+	struct burst *b = arg;
+	uint8_t r;
+
+	pthread_mutex_lock(&b->lock);
+	while (!b->in_flight_at_b)
+		pthread_cond_wait(&b->cond, &b->lock);
+	pthread_mutex_unlock(&b->lock);
+	t_random(&r, 1);
+	usleep(r * 20u);	/* 0 - 5 ms into the request */
+	kill(node[1].pid, SIGKILL);
+	return NULL;
+}
+
+/*
+ * @path with @q at the first node that answers, the next URL on a
+ * transport error (as the agent does); @q is not taken. The HTTP status,
+ * the answer in *@resp.
+ */
+static long call_with_failover(struct burst *b, int *at, int op, const char *path, json_t *q,
+			       json_t **resp)
 {
 	int tries;
 
 	for (tries = 0; tries < 2 * N_NODES; tries++) {
 		double t0 = now_ms();
-		json_t *q, *r = NULL;
 		long http = 0;
 		int e;
 
-		q = release_req(cert, kp);
-		e = vms_hgs_call(node[*at].cli, "/v1/kps/release", q, &http, &r);
-		json_decref(q);
-		if (!e && http != 200)
-			print_message("# release at node %d: HTTP %ld %s\n", *at, http,
-				      vms_hgs_substatus(r));
-		json_decref(r);
-		if (now_ms() - t0 > *stall)
-			*stall = now_ms() - t0;
+		if (*at == 1 && op >= b->kill_at && !b->killed) {
+			pthread_mutex_lock(&b->lock);
+			b->in_flight_at_b = 1;
+			pthread_cond_signal(&b->cond);
+			pthread_mutex_unlock(&b->lock);
+		}
+		*resp = NULL;
+		e = vms_hgs_call(node[*at].cli, path, q, &http, resp);
+		if (now_ms() - t0 > b->stall)
+			b->stall = now_ms() - t0;
 		if (!e)
-			return http == 200 ? 0 : -1;
+			return http;
+		json_decref(*resp);
+		*resp = NULL;
+		if (!b->retries++) {
+			b->first_lost_op = op;
+			b->first_lost_path = path;
+		}
 		*at = (*at + 1) % N_NODES;	/* transport error: the next URL */
 	}
-	return -1;
+	return 0;
+}
+
+/* A release request with a fresh enclave challenge (its bytes and clock in @c, @ns). */
+static json_t *burst_release_req(const struct burst *b, const struct burst_vm *v, int renewal,
+				 uint8_t c[32], uint64_t *ns)
+{
+	char hex[65];
+
+	t_random(c, 32);
+	*ns = (uint64_t)now_ms() * 1000000ull + 1;
+	vms_hex_encode(c, 32, hex);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:b}", "health_certificate", b->cert,
+			 "key_protector", v->kp, "vm_id", v->id, "enclave_challenge", hex,
+			 "challenge_ns", (json_int_t)*ns, "roll", !renewal, "renewal", renewal);
+}
+
+/* The release blob of answer @r, opened by the host's enclave key. */
+static uint8_t *burst_blob(json_t *r, size_t *len)
+{
+	const char *rel = json_string_value(json_object_get(r, "key_release"));
+	uint8_t *blob;
+
+	assert_non_null(rel);
+	assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_ROLL_MAX_LEN, &blob, len), 0);
+	return blob;
 }
 
 /*
- * A burst of releases spread over the nodes; node B is killed (-9) in the
- * middle: no release fails, the longest stall is printed, and the store
- * holds one release event per release served.
+ * A start: the roll release (the current TK and a new one, for this
+ * challenge), the host's re-seal, the confirmation at whichever node
+ * answers. The release must carry the TK the VM's state is under.
+ */
+static int burst_start(struct burst *b, struct burst_vm *v, int *at, int op)
+{
+	uint8_t c[32], tk[32], tk_next[32], *blob;
+	json_t *q = burst_release_req(b, v, 0, c, &(uint64_t){ 0 }), *r = NULL;
+	struct vms_kr_binding kb;
+	char kid[33];
+	size_t len;
+	long http;
+
+	if (op == b->drop_at) {
+		/* KPS committed the roll, the answer never arrived: the next node */
+		http = call_with_failover(b, at, op, "/v1/kps/release", q, &r);
+		assert_int_equal(http, 200);
+		json_decref(r);
+		*at = (*at + 1) % N_NODES;
+		b->dropped++;
+	}
+	http = call_with_failover(b, at, op, "/v1/kps/release", q, &r);
+	json_decref(q);
+	if (http != 200) {
+		print_message("# start of %s at node %d: HTTP %ld %s\n", v->id, *at, http,
+			      r ? vms_hgs_substatus(r) : "-");
+		json_decref(r);
+		return -1;
+	}
+	blob = burst_blob(r, &len);
+	assert_int_equal(vms_kr_open_roll(blob, len, b->h.esk, b->h.epk, b->kps_pk, v->vm_id,
+					  &kb, tk, tk_next), 0);
+	assert_memory_equal(kb.challenge, c, 32);	/* this challenge, not another's */
+	assert_memory_equal(kb.key_id, v->key_id, 16);
+	assert_memory_equal(tk, v->tk, 32);
+	assert_int_equal(json_integer_value(json_object_get(r, "tk_version")), v->version);
+	assert_int_equal(json_integer_value(json_object_get(r, "next_tk_version")),
+			 v->version + 1);
+	free(blob);
+	/* the host re-sealed under the new TK: the rolled KP is its KP now */
+	free(v->kp);
+	v->kp = strdup(json_string_value(json_object_get(r, "key_protector")));
+	memcpy(v->tk, tk_next, 32);
+	memcpy(v->key_id, kb.next_key_id, 16);
+	OPENSSL_cleanse(tk, 32);
+	OPENSSL_cleanse(tk_next, 32);
+	json_decref(r);
+	vms_hex_encode(v->key_id, 16, kid);
+	q = json_pack("{s:s, s:s, s:I, s:s}", "health_certificate", b->cert, "vm_id", v->id,
+		      "tk_version", (json_int_t)(v->version + 1), "key_id", kid);
+	http = call_with_failover(b, at, op, "/v1/kps/confirm", q, &r);
+	json_decref(q);
+	if (http != 200) {
+		print_message("# confirmation of %s at node %d: HTTP %ld %s\n", v->id, *at, http,
+			      r ? vms_hgs_substatus(r) : "-");
+		json_decref(r);
+		return -1;
+	}
+	json_decref(r);
+	v->version++;
+	v->starts++;
+	return 0;
+}
+
+/* A renewal: the same TK again for a fresh challenge, no roll. */
+static int burst_renewal(struct burst *b, struct burst_vm *v, int *at, int op)
+{
+	uint8_t c[32], tk[32], *blob;
+	json_t *q = burst_release_req(b, v, 1, c, &(uint64_t){ 0 }), *r = NULL;
+	struct vms_kr_binding kb;
+	size_t len;
+	long http;
+
+	http = call_with_failover(b, at, op, "/v1/kps/release", q, &r);
+	json_decref(q);
+	if (http != 200) {
+		print_message("# renewal of %s at node %d: HTTP %ld %s\n", v->id, *at, http,
+			      r ? vms_hgs_substatus(r) : "-");
+		json_decref(r);
+		return -1;
+	}
+	assert_null(json_object_get(r, "next_tk_version"));
+	assert_null(json_object_get(r, "key_protector"));
+	assert_int_equal(json_integer_value(json_object_get(r, "tk_version")), v->version);
+	blob = burst_blob(r, &len);
+	assert_int_equal(vms_kr_open(blob, len, b->h.esk, b->h.epk, b->kps_pk, v->vm_id,
+				     v->key_id, &kb, tk), 0);
+	assert_false(kb.flags & VMS_KR_FLAG_ROLL);
+	assert_memory_equal(kb.challenge, c, 32);
+	assert_memory_equal(tk, v->tk, 32);
+	OPENSSL_cleanse(tk, 32);
+	free(blob);
+	json_decref(r);
+	return 0;
+}
+
+/*
+ * "No TK version incremented twice", on the shared database: every VM's
+ * acknowledged version is exactly its number of confirmed rolls 1..version
+ * (store_vm_violations()' query, hgs-cluster.md §5); psql fails the
+ * statement otherwise.
+ */
+#define NO_VERSION_TWICE_SQL \
+	"DO $$ BEGIN IF (SELECT COUNT(*) FROM vm_keys k WHERE\n" \
+	"  k.version <> (SELECT COUNT(*) FROM vm_key_rolls r WHERE r.vm_id = k.vm_id\n" \
+	"                AND r.confirmed = 1 AND r.version >= 1 AND r.version <= k.version)\n" \
+	"  OR EXISTS (SELECT 1 FROM vm_key_rolls r WHERE r.vm_id = k.vm_id\n" \
+	"             AND r.confirmed = 1 AND r.version > k.version)) <> 0\n" \
+	"THEN RAISE EXCEPTION 'a TK version was incremented twice or skipped'; END IF; END $$"
+
+/*
+ * HGS's view of @v at node @i: its version, nothing pending, one
+ * confirmed roll per version. Returns the rolls never confirmed (made,
+ * then replaced by another roll of the same version: an answer lost).
+ */
+static long burst_vm_expect(int i, const struct burst_vm *v)
+{
+	long lost;
+
+	char path[96];
+	json_t *r, *o;
+
+	snprintf(path, sizeof(path), "/v1/admin/vms/status/%s", v->id);
+	r = t_hgs_call(node[i].adm, path, NULL, 200, "Passed");
+	o = json_object_get(r, "vm");
+	assert_int_equal(json_integer_value(json_object_get(o, "version")), v->starts);
+	assert_int_equal(json_integer_value(json_object_get(o, "pending_version")), 0);
+	assert_int_equal(json_integer_value(json_object_get(o, "confirmed_rolls")), v->starts);
+	lost = (long)(json_integer_value(json_object_get(o, "rolls")) - v->starts);
+	assert_true(lost >= 0);
+	json_decref(r);
+	return lost;
+}
+
+static void burst_setup(struct burst *b, const char *host)
+{
+	json_t *md;
+	const char *k;
+	int i;
+
+	memset(b, 0, sizeof(*b));
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->cond, NULL);
+	host_new(&b->h, host);
+	for (i = 1; i < N_NODES; i++)	/* every node knows it */
+		free(cert_of(&b->h, i));
+	b->cert = cert_of(&b->h, 0);
+	md = t_hgs_call(node[2].cli, "/v1/metadata", NULL, 200, "Passed");
+	k = json_string_value(json_object_get(md, "kps_public_key"));
+	assert_non_null(k);
+	assert_int_equal(vms_hex_decode_exact(k, b->kps_pk, 32), 0);
+	json_decref(md);
+	for (i = 0; i < BURST_VMS; i++) {
+		struct burst_vm *v = &b->vm[i];
+		uint8_t *der;
+		size_t len;
+
+		snprintf(v->id, sizeof(v->id), "6f1c2a5e-930d-4b71-8a42-0c5de17730%02d", i);
+		assert_int_equal(vms_uuid_parse(v->id, v->vm_id), 0);
+		t_random(v->key_id, 16);
+		t_random(v->tk, 32);
+		assert_int_equal(vms_kp_create(&owner, &hgs_g.enc_cert, 1, v->vm_id, v->key_id,
+					       VMS_KR_POLICY_SHIELDED, v->tk, &der, &len), 0);
+		v->kp = vms_b64_encode(der, len);
+		free(der);
+	}
+}
+
+static void burst_free(struct burst *b)
+{
+	int i;
+
+	for (i = 0; i < BURST_VMS; i++) {
+		free(b->vm[i].kp);
+		OPENSSL_cleanse(b->vm[i].tk, 32);
+	}
+	free(b->cert);
+	host_free(&b->h);
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->cond);
+}
+
+/*
+ * A burst of VM starts and renewals spread over the nodes, as a host
+ * runs them: each start a roll release (the current TK and a new one)
+ * then the confirmation, each renewal the same TK again ("renewal": no
+ * roll), every release for a fresh enclave challenge and opened with the
+ * host's enclave key. Node B is killed (-9) while a request is in flight
+ * there, a third of the way in: no start or renewal fails (clients move
+ * to the next URL; the longest stall is printed), every release carries
+ * the TK the VM's state is under, and no TK version was incremented
+ * twice: each VM's version is its number of starts, one confirmed roll
+ * each, nothing pending (the admin API at node C, and the invariant over
+ * the whole database).
  */
 static void test_kill_node_during_release_burst(void **state)
 {
-	const int total = 150;
-	double stall = 0, t0 = now_ms();
-	struct host h;
-	char *cert, *kp;
-	int i, failed = 0, at = 0;
+	struct burst b;
+	double t0;
+	long lost = 0;
+	int i, failed = 0, at = 0, starts = 0, renewals = 0;
 
 	(void)state;
-	host_new(&h, "burst-host");
-	for (i = 1; i < N_NODES; i++)	/* every node knows it */
-		free(cert_of(&h, i));
-	cert = cert_of(&h, 0);
-	kp = make_kp(VM1);
-	for (i = 0; i < total; i++) {
-		at = i % N_NODES;
-		if (i == total / 3) {	/* the client is not told */
-			kill(node[1].pid, SIGKILL);
+	burst_setup(&b, "burst-host");
+	b.drop_at = 1;	/* VM 1's first start, at B: its answer is dropped */
+	/* a third of the way in, at a start served by B: a roll may be lost */
+	for (b.kill_at = BURST_OPS / 3; b.kill_at % N_NODES != 1 ||
+	     (b.kill_at / BURST_VMS) % 3; b.kill_at++)
+		;
+	assert_int_equal(pthread_create(&b.killer, NULL, killer_main, &b), 0);
+	t0 = now_ms();
+	for (i = 0; i < BURST_OPS; i++) {
+		struct burst_vm *v = &b.vm[i % BURST_VMS];
+		/* per VM: a start, then two renewals of the key it loaded */
+		int start = (i / BURST_VMS) % 3 == 0;
+
+		at = i % N_NODES;	/* B first too once dead: the client is not told */
+		if (start ? burst_start(&b, v, &at, i) : burst_renewal(&b, v, &at, i))
+			failed++;
+		else if (start)
+			starts++;
+		else
+			renewals++;
+		if (!b.killed && i >= b.kill_at && b.in_flight_at_b) {
+			assert_int_equal(pthread_join(b.killer, NULL), 0);
 			waitpid(node[1].pid, NULL, 0);
 			node[1].pid = -1;
+			b.killed = 1;
 		}
-		if (release_with_failover(&at, cert, kp, &stall))
-			failed++;
 	}
-	print_message("# %d releases over %d nodes, node B killed at release %d: %d failed, longest stall %.1f ms, %.0f releases/s\n",
-		      total, N_NODES, total / 3, failed, stall, total * 1000.0 / (now_ms() - t0));
+	print_message("# %d starts (roll + confirmation) and %d renewals of %d VMs over %d nodes, node B killed in op %d (a start served by B): %d failed, %d retried at the next node, longest stall %.1f ms, %.0f requests/s\n",
+		      starts, renewals, BURST_VMS, N_NODES, b.kill_at, failed, b.retries, b.stall,
+		      (2 * starts + renewals) * 1000.0 / (now_ms() - t0));
+	print_message("# the first request B did not answer: %s of op %d (the kill %s)\n",
+		      b.first_lost_path ? b.first_lost_path : "none", b.first_lost_op,
+		      b.first_lost_op == b.kill_at ? "landed inside that op" : "came between ops");
 	assert_int_equal(failed, 0);
+	assert_true(b.killed);
+	for (i = 0; i < BURST_VMS; i++) {
+		assert_int_equal(b.vm[i].starts, BURST_OPS / BURST_VMS / 3);
+		lost += burst_vm_expect(2, &b.vm[i]);
+	}
+	print_message("# rolls committed whose answer was lost (replaced by the retry's roll of the same version): %ld, %d of them on purpose\n",
+		      lost, b.dropped);
+	assert_int_equal(b.dropped, 1);
+	assert_true(lost >= b.dropped);
+	assert_int_equal(t_hgsd_sql(&node[0], NO_VERSION_TWICE_SQL), 0);
+	/* the check can fail: a second confirmed roll of version 1 breaks it */
+	assert_int_equal(t_hgsd_sql(&node[0],
+		"INSERT INTO vm_keys(vm_id, version, key_id, host, released_at, updated_at)\n"
+		"VALUES ('check-probe', 1, '', 'x', 0, 0);\n"
+		"INSERT INTO vm_key_rolls(vm_id, version, key_id, host, rolled_at, confirmed)\n"
+		"VALUES ('check-probe', 1, 'a', 'x', 0, 1), ('check-probe', 2, 'b', 'x', 0, 1)"), 0);
+	assert_int_not_equal(t_hgsd_sql(&node[0], NO_VERSION_TWICE_SQL), 0);
+	assert_int_equal(t_hgsd_sql(&node[0],
+		"DELETE FROM vm_key_rolls WHERE vm_id = 'check-probe';\n"
+		"DELETE FROM vm_keys WHERE vm_id = 'check-probe'"), 0);
+	assert_int_equal(t_hgsd_sql(&node[0], NO_VERSION_TWICE_SQL), 0);
 	/* restart B: it joins with no state of its own to recover */
 	vms_hgs_client_close(node[1].cli);
 	node[1].cli = NULL;
 	vms_hgs_client_close(node[1].adm);
 	node[1].adm = NULL;
 	assert_int_equal(t_hgsd_start(&node[1]), 0);
-	free(cert);
-	free(kp);
-	host_free(&h);
+	burst_vm_expect(1, &b.vm[0]);
+	burst_free(&b);
+}
+
+/*
+ * A renewal never rolls: one that asks for a roll too is refused at any
+ * node (InvalidRequest, naming both fields), releases nothing and changes
+ * nothing (the VM's version, pending roll and release count); a renewal
+ * with a non-boolean flag likewise.
+ */
+static void test_renewal_never_rolls(void **state)
+{
+	static const char vm[] = "6f1c2a5e-930d-4b71-8a42-0c5de17731ff";
+	struct burst b;
+	struct burst_vm *v;
+	char path[96];
+	json_t *q, *r, *before, *after;
+	uint8_t c[32];
+	int at = 0, i;
+
+	(void)state;
+	burst_setup(&b, "renewal-host");
+	b.kill_at = INT_MAX;	/* no killing here, no answer dropped */
+	b.drop_at = -1;
+	b.killed = 1;
+	v = &b.vm[0];
+	snprintf(v->id, sizeof(v->id), "%s", vm);
+	assert_int_equal(vms_uuid_parse(v->id, v->vm_id), 0);
+	{
+		uint8_t *der;
+		size_t len;
+
+		free(v->kp);
+		assert_int_equal(vms_kp_create(&owner, &hgs_g.enc_cert, 1, v->vm_id, v->key_id,
+					       VMS_KR_POLICY_SHIELDED, v->tk, &der, &len), 0);
+		v->kp = vms_b64_encode(der, len);
+		free(der);
+	}
+	assert_int_equal(burst_start(&b, v, &at, 0), 0);
+	snprintf(path, sizeof(path), "/v1/admin/vms/status/%s", vm);
+	before = t_hgs_call(node[0].adm, path, NULL, 200, "Passed");
+	for (i = 0; i < N_NODES; i++) {
+		q = burst_release_req(&b, v, 1, c, &(uint64_t){ 0 });
+		json_object_set_new(q, "roll", json_true());
+		r = t_hgs_call(node[i].cli, "/v1/kps/release", q, 400, "InvalidRequest");
+		assert_null(json_object_get(r, "key_release"));
+		assert_non_null(strstr(json_string_value(json_object_get(r, "detail")),
+				       "a renewal never rolls"));
+		json_decref(r);
+		q = burst_release_req(&b, v, 1, c, &(uint64_t){ 0 });
+		json_object_set_new(q, "renewal", json_string("yes"));
+		json_decref(t_hgs_call(node[i].cli, "/v1/kps/release", q, 400, "InvalidRequest"));
+	}
+	after = t_hgs_call(node[2].adm, path, NULL, 200, "Passed");
+	assert_true(json_equal(json_object_get(before, "vm"), json_object_get(after, "vm")));
+	json_decref(before);
+	json_decref(after);
+	/* the same renewal without the roll: served, version unchanged */
+	assert_int_equal(burst_renewal(&b, v, &at, 0), 0);
+	burst_vm_expect(1, v);
+	burst_free(&b);
 }
 
 /* Until node @i answers @path with @http, at most @max_ms: the time taken. */
@@ -724,6 +1101,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_revocation_on_a_enforced_by_b),
 		cmocka_unit_test(test_release_lifetime_per_policy),
 		cmocka_unit_test(test_kill_node_during_release_burst),
+		cmocka_unit_test(test_renewal_never_rolls),
 		cmocka_unit_test(test_database_down_fails_closed),
 	};
 

@@ -19,7 +19,7 @@
 #     than one lifetime after the revocation (a renewal made just before
 #     it lives out its lifetime: that is the bound).
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 13
 
 LIFE=20
 BOUND=5
@@ -47,6 +47,8 @@ check "a) the worker took the agent's renewals and no seal failed for 35 s" \
 	test "$RC" = 0 -a -n "$(echo "$OUT" | grep -E '^held seals=[0-9]+ switches=[1-9]')"
 check "a) the agent logged its renewals with fresh releases" \
 	test "$(grep -c "event=renewed vm=$(uuid_of es)" "$AGENT_LOG")" -ge 1
+check "a) KPS saw them as renewals, which never roll the TK (renewal=1 in its events)" \
+	ctl renewals-seen
 
 # b) revocation reaches the module: hold in the background, disable the host
 HOLD_OUT=$F/06b-hold.out
