@@ -1464,6 +1464,44 @@ static void lockdown_from_measured_cmdline(void **state)
 					 "value", "yes"), 400, "InvalidRequest"));
 	json_decref(attest_as("host-a", 200, "Passed"));
 
+	/*
+	 * tpm_ima_policy_digests: a digest no quoted entry has is refused; a
+	 * real file entry of the list standing for the policy file passes (the
+	 * captured boot loaded no policy by path); bad values change nothing.
+	 */
+	{
+		struct vms_ima_log ima = { 0 };
+		uint8_t *buf;
+		size_t len, i;
+		char hex[65], two[140];
+
+		assert_int_equal(vms_read_file(orig_ima, VMS_IMA_MAX_BYTES, &buf, &len), 0);
+		assert_int_equal(vms_ima_log_parse(buf, len, &ima), 0);
+		for (i = 1; i < ima.n && !(vms_ima_entry_is_file(&ima.e[i]) &&
+					   !strcmp(ima.e[i].algo, "sha256")); i++)
+			;
+		assert_true(i < ima.n);
+		vms_hex_encode(ima.e[i].digest, 32, hex);
+		set_policy("tpm_ima_policy_digests", "00000000000000000000000000000000"
+			   "00000000000000000000000000000000");
+		r = attest_as("host-a", 403, "PolicyImaPolicyNotProven");
+		detail = json_string_value(json_object_get(r, "detail"));
+		assert_non_null(detail);
+		assert_non_null(strstr(detail, "no approved IMA policy file"));
+		json_decref(r);
+		snprintf(two, sizeof(two), "%.64s,%s",
+			 "1111111111111111111111111111111111111111111111111111111111111111", hex);
+		set_policy("tpm_ima_policy_digests", two);
+		json_decref(attest_as("host-a", 200, "Passed"));
+		json_decref(t_hgs_call(adm, "/v1/admin/policy/set",
+				       json_pack("{s:s, s:s}", "name", "tpm_ima_policy_digests",
+						 "value", "abc"), 400, "InvalidRequest"));
+		json_decref(attest_as("host-a", 200, "Passed"));
+		set_policy("tpm_ima_policy_digests", "none");
+		vms_ima_log_free(&ima);
+		free(buf);
+	}
+
 	/* back to the captured boot */
 	t_hgs_call_ok(adm, "/v1/admin/baselines/disable", json_pack("{s:s}", "name", "rig-grub-locked"));
 	t_hgs_call_ok(adm, "/v1/admin/baselines/disable", json_pack("{s:s}", "name", "rig-grub-open"));
