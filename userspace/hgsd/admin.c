@@ -198,10 +198,10 @@ static int valid_setting(const char *name, const char *value, char *norm, size_t
 		return 0;
 	}
 	if (!strcmp(name, "tpm_ima_policy_digests")) {
+		uint8_t d[VMS_IMA_POLICY_DIGESTS_MAX][32];
 		size_t i, n;
-		_cleanup_free_ uint8_t (*d)[32] = NULL;
 
-		if (tpm_ima_policy_digests_parse(value, &d, &n))
+		if (tpm_ima_policy_digests_parse(value, d, &n))
 			return -EINVAL;
 		if (!n)
 			return snprintf(norm, len, "none"), 0;

@@ -479,7 +479,7 @@ static int policies_passed(const struct tpm_state *tpm, const struct policy *pol
 	/* issue 16's policies read from the measured boot */
 	n += snprintf(out + n, len - (size_t)n, "%s%s",
 		      tpm->require_lockdown_cmdline ? ",lockdown-on-cmdline" : "",
-		      tpm->ima_policy_digests ? ",ima-policy" : "");
+		      tpm->n_ima_policy_digests ? ",ima-policy" : "");
 	return (size_t)n >= len ? -ENOSPC : 0;
 }
 
@@ -626,8 +626,11 @@ static void tpm_policy_of(const struct policy *pol, const struct tpm_state *tpm,
 	tp->require_ptrace_scope3 = tpm->require_ptrace_scope3;
 	tp->require_no_crash_kernel = tpm->require_no_crash_kernel;
 	tp->require_lockdown_cmdline = tpm->require_lockdown_cmdline;
-	tp->ima_policy_digests = (const uint8_t (*)[32])tpm->ima_policy_digests;
-	tp->n_ima_policy_digests = tpm->n_ima_policy_digests;
+	/* "none" (no digest) is the policy off */
+	if (tpm->n_ima_policy_digests) {
+		tp->ima_policy_digests = (const uint8_t (*)[32])tpm->ima_policy_digests;
+		tp->n_ima_policy_digests = tpm->n_ima_policy_digests;
+	}
 	if (tpm->check_module_digest) {
 		/* an empty list approves nothing: fail closed */
 		tp->module_digests = (const uint8_t (*)[32])tpm->module_digests;

@@ -292,19 +292,13 @@ static int load_tpm_flags(struct store *st, struct tpm_state *t)
 	return 0;
 }
 
-int tpm_ima_policy_digests_parse(const char *s, uint8_t (**out)[32], size_t *n)
+int tpm_ima_policy_digests_parse(const char *s, uint8_t out[][32], size_t *n)
 {
-	_cleanup_free_ uint8_t (*d)[32] = NULL;
 	size_t count = 0;
 
-	if (out)
-		*out = NULL;
 	*n = 0;
 	if (!strcmp(s, "none"))
 		return 0;
-	d = calloc(VMS_IMA_POLICY_DIGESTS_MAX, 32);
-	if (!d)
-		return -ENOMEM;
 	for (;;) {
 		char hex[65];
 		const char *end = strchr(s, ',');
@@ -314,7 +308,7 @@ int tpm_ima_policy_digests_parse(const char *s, uint8_t (**out)[32], size_t *n)
 			return -EINVAL;
 		memcpy(hex, s, 64);
 		hex[64] = 0;
-		if (vms_hex_decode_exact(hex, d[count], 32))
+		if (vms_hex_decode_exact(hex, out[count], 32))
 			return -EINVAL;
 		count++;
 		if (!end)
@@ -322,8 +316,6 @@ int tpm_ima_policy_digests_parse(const char *s, uint8_t (**out)[32], size_t *n)
 		s = end + 1;
 	}
 	*n = count;
-	if (out)
-		*out = VMS_TAKE_PTR(d);
 	return 0;
 }
 
@@ -334,7 +326,10 @@ static int load_ima_policy_digests(struct store *st, struct tpm_state *t)
 
 	if (setting(st, "tpm_ima_policy_digests", v, sizeof(v)))
 		return -EIO;
-	if (tpm_ima_policy_digests_parse(v, &t->ima_policy_digests,
+	t->ima_policy_digests = calloc(VMS_IMA_POLICY_DIGESTS_MAX, 32);
+	if (!t->ima_policy_digests)
+		return log_errno(-ENOMEM, "state", "step=\"reading the setting\" setting=tpm_ima_policy_digests");
+	if (tpm_ima_policy_digests_parse(v, t->ima_policy_digests,
 					 &t->n_ima_policy_digests))
 		return log_errno(-EIO, "state", "step=\"reading the setting\" setting=tpm_ima_policy_digests msg=\"not none or a list of SHA-256 digests\"");
 	return 0;

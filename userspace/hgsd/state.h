@@ -96,12 +96,12 @@ int tpm_pcrs_parse(const char *s, uint32_t *mask);
 void tpm_pcrs_format(uint32_t mask, char *buf, size_t len);
 /*
  * tpm_ima_policy_digests: "none", or 1..VMS_IMA_POLICY_DIGESTS_MAX
- * SHA-256 digests in hex separated by commas. 0 and (if @out) the
- * digests, malloc'd, in *@out and *@n; -EINVAL, -ENOMEM.
+ * SHA-256 digests in hex separated by commas. 0 with the digests in @out
+ * (VMS_IMA_POLICY_DIGESTS_MAX of them) and their count in *@n; -EINVAL.
  */
 #define VMS_IMA_POLICY_DIGESTS_MAX	8
 #define VMS_IMA_POLICY_DIGESTS_TEXT	(VMS_IMA_POLICY_DIGESTS_MAX * 65 + 1)
-int tpm_ima_policy_digests_parse(const char *s, uint8_t (**out)[32], size_t *n);
+int tpm_ima_policy_digests_parse(const char *s, uint8_t out[][32], size_t *n);
 
 /*
  * The release lifetime per KP policy (issue 18): settings

@@ -1473,7 +1473,7 @@ static void lockdown_from_measured_cmdline(void **state)
 		struct vms_ima_log ima = { 0 };
 		uint8_t *buf;
 		size_t len, i;
-		char hex[65], two[140];
+		char hex[65], two[140], zeros[65];
 
 		assert_int_equal(vms_read_file(orig_ima, VMS_IMA_MAX_BYTES, &buf, &len), 0);
 		assert_int_equal(vms_ima_log_parse(buf, len, &ima), 0);
@@ -1482,8 +1482,9 @@ static void lockdown_from_measured_cmdline(void **state)
 			;
 		assert_true(i < ima.n);
 		vms_hex_encode(ima.e[i].digest, 32, hex);
-		set_policy("tpm_ima_policy_digests", "00000000000000000000000000000000"
-			   "00000000000000000000000000000000");
+		memset(zeros, '0', 64);
+		zeros[64] = 0;
+		set_policy("tpm_ima_policy_digests", zeros);
 		r = attest_as("host-a", 403, "PolicyImaPolicyNotProven");
 		detail = json_string_value(json_object_get(r, "detail"));
 		assert_non_null(detail);
