@@ -267,7 +267,7 @@ static int vms_gcm_run(bool enc, const u8 *key, size_t keylen,
 		goto out;
 
 	if (vms_needs_bounce(in, buflen) || vms_needs_bounce(out, buflen)) {
-		bounce = kvmalloc(max_t(size_t, buflen, 1), GFP_KERNEL);
+		bounce = kvmalloc(max_t(size_t, buflen, 1), GFP_KERNEL_ACCOUNT);
 		if (!bounce)
 			goto out;
 		memcpy(bounce, in, inlen);

@@ -2,13 +2,15 @@
 /*
  * fuzz_eventlog - libFuzzer harness: the TCG crypto-agile event log
  * parser and replay, then baseline capture, JSON and compare on what
- * parsed. Seeds: the rig's bios_measurements.bin.
+ * parsed, and the kernel command line GRUB logged on PCR 8 read as the
+ * kernel reads it. Seeds: the rig's bios_measurements.bin.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vms_tpm_baseline.h"
+#include "vms_tpm_cmdline.h"
 #include "vms_tpm_eventlog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,6 +48,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		d.kind = VMS_DIFF_DIGEST;
 		vms_baseline_diff_format(&d, line, sizeof(line));
 		vms_baseline_free(&b);
+	}
+	if (log.cmdline) {
+		char weak[VMS_KCMDLINE_VALUE_MAX];
+		int level = vms_kcmdline_lockdown(log.cmdline);
+
+		if (level > 2 || vms_kcmdline_ima_enforced(log.cmdline, weak) > 1)
+			abort();
+	} else if (log.n_cmdlines) {
+		abort();	/* a counted line is kept */
 	}
 	vms_tpm_eventlog_free(&log);
 	return 0;

@@ -197,6 +197,23 @@ static int valid_setting(const char *name, const char *value, char *norm, size_t
 		snprintf(norm, len, "%u", life);
 		return 0;
 	}
+	if (!strcmp(name, "tpm_ima_policy_digests")) {
+		uint8_t d[VMS_IMA_POLICY_DIGESTS_MAX][32];
+		size_t i, n;
+
+		if (tpm_ima_policy_digests_parse(value, d, &n))
+			return -EINVAL;
+		if (!n)
+			return snprintf(norm, len, "none"), 0;
+		norm[0] = 0;
+		for (i = 0; i < n; i++) {
+			char hex[65];
+
+			vms_hex_encode(d[i], 32, hex);
+			snprintf(norm + strlen(norm), len - strlen(norm), "%s%s", i ? "," : "", hex);
+		}
+		return 0;
+	}
 	if (!strcmp(name, "tpm_pcrs")) {
 		if (tpm_pcrs_parse(value, &mask))
 			return -EINVAL;
@@ -208,7 +225,8 @@ static int valid_setting(const char *name, const char *value, char *norm, size_t
 	    !strcmp(name, "tpm_report_at_load") || !strcmp(name, "tpm_allow_ima_violations") ||
 	    !strcmp(name, "tpm_allow_key_level_history") ||
 	    !strcmp(name, "tpm_require_locked_at_load") || !strcmp(name, "tpm_require_ptrace_scope3") ||
-	    !strcmp(name, "tpm_require_no_crash_kernel"))
+	    !strcmp(name, "tpm_require_no_crash_kernel") ||
+	    !strcmp(name, "tpm_require_lockdown_cmdline"))
 		return strcmp(value, "0") && strcmp(value, "1") ? -EINVAL :
 			(snprintf(norm, len, "%s", value), 0);
 
@@ -249,19 +267,20 @@ static int valid_setting(const char *name, const char *value, char *norm, size_t
 static void policy_set(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	const char *name, *value;
-	char norm[32];
+	char norm[VMS_IMA_POLICY_DIGESTS_TEXT];
 	int r;
 
 	name = req_str(rq, a, "name", 64);
 	if (!name)
 		return;
-	value = req_str(rq, a, "value", 64);
+	/* the longest value: tpm_ima_policy_digests' list */
+	value = req_str(rq, a, "value", VMS_IMA_POLICY_DIGESTS_TEXT - 1);
 	if (!value)
 		return;
 	r = valid_setting(name, value, norm, sizeof(norm));
 	if (r == -ENOENT) {
 		answer_fail(a, HGS_R_NO_SUCH_OBJECT,
-			    "policies: min_isolation_level, require_module_sig, revocation_cutoff, admin_cert_allow_list, platform_types, release_lifetime_shielded_s, release_lifetime_encryption_supported_s, tpm_pcrs, tpm_check_module_digest, tpm_runtime_allowlist, tpm_require_ima_appraisal, tpm_require_secure_boot, tpm_report_at_load, tpm_allow_ima_violations, tpm_allow_key_level_history, tpm_require_locked_at_load, tpm_require_ptrace_scope3, tpm_require_no_crash_kernel");
+			    "policies: min_isolation_level, require_module_sig, revocation_cutoff, admin_cert_allow_list, platform_types, release_lifetime_shielded_s, release_lifetime_encryption_supported_s, tpm_pcrs, tpm_check_module_digest, tpm_runtime_allowlist, tpm_require_ima_appraisal, tpm_require_secure_boot, tpm_report_at_load, tpm_allow_ima_violations, tpm_allow_key_level_history, tpm_require_locked_at_load, tpm_require_ptrace_scope3, tpm_require_no_crash_kernel, tpm_require_lockdown_cmdline, tpm_ima_policy_digests");
 		return;
 	}
 	if (r) {
@@ -269,7 +288,7 @@ static void policy_set(struct hgsd *h, struct request *rq, struct answer *a)
 			    "min_isolation_level: kernel-open|kernel-locked|hypervisor; "
 			    "require_module_sig: 0|1; revocation_cutoff: now|unix seconds; "
 			    "admin_cert_allow_list: 0|1; platform_types: a list of emulated, sev-snp, nitro; "
-			    "release_lifetime_*_s: seconds, 10..604800; tpm_pcrs: a list such as 0-7,10 that holds 0-7 and 10 (PCRs 0-15: 10 is checked by the IMA list, the others by the boot event log; 16-23 by nothing); tpm_*: 0|1");
+			    "release_lifetime_*_s: seconds, 10..604800; tpm_pcrs: a list such as 0-7,10 that holds 0-7 and 10 (PCRs 0-15: 10 is checked by the IMA list, the others by the boot event log; 16-23 by nothing); tpm_ima_policy_digests: none or up to 8 SHA-256 digests (hex) separated by commas; other tpm_*: 0|1");
 		return;
 	}
 	finish(h, a, store_setting_set(h->st, name, norm, rq->who),
@@ -870,7 +889,7 @@ static json_t *tpm_policy_json(struct hgsd *h)
 	tpm_pcrs_format(t->pcr_mask, pcrs, sizeof(pcrs));
 	for (i = 0; i < t->n_baselines; i++)
 		enabled += t->baselines[i].enabled ? 1 : 0;
-	o = json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I}",
+	o = json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:b, s:I}",
 		      "pcrs", pcrs,
 		      "check_module_digest", t->check_module_digest,
 		      "runtime_allowlist", t->runtime_allowlist,
@@ -886,7 +905,9 @@ static json_t *tpm_policy_json(struct hgsd *h)
 		      "allowlist_digests", (json_int_t)t->n_allowlist,
 		      "ima_keys", (json_int_t)t->n_ima_keys,
 		      "baselines", (json_int_t)t->n_baselines,
-		      "baselines_enabled", (json_int_t)enabled);
+		      "baselines_enabled", (json_int_t)enabled,
+		      "require_lockdown_cmdline", t->require_lockdown_cmdline,
+		      "ima_policy_digests", (json_int_t)t->n_ima_policy_digests);
 	state_tpm_put(t);
 	return o;
 }

@@ -474,6 +474,12 @@ static int policies_passed(const struct tpm_state *tpm, const struct policy *pol
 		      tpm->require_ptrace_scope3 ? ",ptrace-scope-3" : "",
 		      tpm->require_no_crash_kernel ? ",no-crash-kernel" : "",
 		      tpm->allow_key_level_history ? ",key-level-history-allowed" : "");
+	if ((size_t)n >= len)
+		return -ENOSPC;
+	/* issue 16's policies read from the measured boot */
+	n += snprintf(out + n, len - (size_t)n, "%s%s",
+		      tpm->require_lockdown_cmdline ? ",lockdown-on-cmdline" : "",
+		      tpm->n_ima_policy_digests ? ",ima-policy" : "");
 	return (size_t)n >= len ? -ENOSPC : 0;
 }
 
@@ -619,6 +625,12 @@ static void tpm_policy_of(const struct policy *pol, const struct tpm_state *tpm,
 	tp->require_locked_at_load = tpm->require_locked_at_load;
 	tp->require_ptrace_scope3 = tpm->require_ptrace_scope3;
 	tp->require_no_crash_kernel = tpm->require_no_crash_kernel;
+	tp->require_lockdown_cmdline = tpm->require_lockdown_cmdline;
+	/* "none" (no digest) is the policy off */
+	if (tpm->n_ima_policy_digests) {
+		tp->ima_policy_digests = (const uint8_t (*)[32])tpm->ima_policy_digests;
+		tp->n_ima_policy_digests = tpm->n_ima_policy_digests;
+	}
 	if (tpm->check_module_digest) {
 		/* an empty list approves nothing: fail closed */
 		tp->module_digests = (const uint8_t (*)[32])tpm->module_digests;

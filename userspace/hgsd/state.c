@@ -251,6 +251,7 @@ static void tpm_state_free(struct tpm_state *t)
 	free(t->ima_keys);
 	free(t->module_digests);
 	free(t->allowlist);
+	free(t->ima_policy_digests);
 	free(t);
 }
 
@@ -271,6 +272,7 @@ static const struct {
 	{ "tpm_require_locked_at_load", offsetof(struct tpm_state, require_locked_at_load) },
 	{ "tpm_require_ptrace_scope3", offsetof(struct tpm_state, require_ptrace_scope3) },
 	{ "tpm_require_no_crash_kernel", offsetof(struct tpm_state, require_no_crash_kernel) },
+	{ "tpm_require_lockdown_cmdline", offsetof(struct tpm_state, require_lockdown_cmdline) },
 };
 
 static int load_tpm_flags(struct store *st, struct tpm_state *t)
@@ -287,6 +289,49 @@ static int load_tpm_flags(struct store *st, struct tpm_state *t)
 			return -EIO;
 		*(int *)((char *)t + tpm_flags[i].off) = !strcmp(v, "1");
 	}
+	return 0;
+}
+
+int tpm_ima_policy_digests_parse(const char *s, uint8_t out[][32], size_t *n)
+{
+	size_t count = 0;
+
+	*n = 0;
+	if (!strcmp(s, "none"))
+		return 0;
+	for (;;) {
+		char hex[65];
+		const char *end = strchr(s, ',');
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+
+		if (count == VMS_IMA_POLICY_DIGESTS_MAX || len != 64)
+			return -EINVAL;
+		memcpy(hex, s, 64);
+		hex[64] = 0;
+		if (vms_hex_decode_exact(hex, out[count], 32))
+			return -EINVAL;
+		count++;
+		if (!end)
+			break;
+		s = end + 1;
+	}
+	*n = count;
+	return 0;
+}
+
+/* tpm_ima_policy_digests (a setting: a short list, set with the policy) */
+static int load_ima_policy_digests(struct store *st, struct tpm_state *t)
+{
+	char v[VMS_IMA_POLICY_DIGESTS_TEXT];
+
+	if (setting(st, "tpm_ima_policy_digests", v, sizeof(v)))
+		return -EIO;
+	t->ima_policy_digests = calloc(VMS_IMA_POLICY_DIGESTS_MAX, 32);
+	if (!t->ima_policy_digests)
+		return log_errno(-ENOMEM, "state", "step=\"reading the setting\" setting=tpm_ima_policy_digests");
+	if (tpm_ima_policy_digests_parse(v, t->ima_policy_digests,
+					 &t->n_ima_policy_digests))
+		return log_errno(-EIO, "state", "step=\"reading the setting\" setting=tpm_ima_policy_digests msg=\"not none or a list of SHA-256 digests\"");
 	return 0;
 }
 
@@ -403,6 +448,9 @@ static int load_tpm(struct store *st, struct tpm_state **out)
 	if (r)
 		return r;
 	r = load_ima_keys(st, t);
+	if (r)
+		return r;
+	r = load_ima_policy_digests(st, t);
 	if (r)
 		return r;
 	*out = VMS_TAKE_PTR(t);

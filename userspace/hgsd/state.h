@@ -68,6 +68,11 @@ struct tpm_state {
 	size_t n_baselines;
 	struct vms_ima_key *ima_keys;	/* approved IMA signing keys */
 	size_t n_ima_keys;
+	/* issue 16, from the measured boot: lockdown on the command line */
+	int require_lockdown_cmdline;
+	/* approved IMA policy files (tpm_ima_policy_digests); none: off */
+	uint8_t (*ima_policy_digests)[32];
+	size_t n_ima_policy_digests;
 };
 
 int state_reload(struct hgsd *h);
@@ -89,6 +94,14 @@ void state_tpm_put(struct tpm_state *t);
 /* "0-7,10" <-> mask; -EINVAL unless 0-7 and 10 are in and all are < 24. */
 int tpm_pcrs_parse(const char *s, uint32_t *mask);
 void tpm_pcrs_format(uint32_t mask, char *buf, size_t len);
+/*
+ * tpm_ima_policy_digests: "none", or 1..VMS_IMA_POLICY_DIGESTS_MAX
+ * SHA-256 digests in hex separated by commas. 0 with the digests in @out
+ * (VMS_IMA_POLICY_DIGESTS_MAX of them) and their count in *@n; -EINVAL.
+ */
+#define VMS_IMA_POLICY_DIGESTS_MAX	8
+#define VMS_IMA_POLICY_DIGESTS_TEXT	(VMS_IMA_POLICY_DIGESTS_MAX * 65 + 1)
+int tpm_ima_policy_digests_parse(const char *s, uint8_t out[][32], size_t *n);
 
 /*
  * The release lifetime per KP policy (issue 18): settings

@@ -167,6 +167,13 @@ const char *const store_migrations_sqlite[] = {
 	"INSERT INTO settings VALUES ('tpm_require_locked_at_load', '0', strftime('%s','now'));\n"
 	"INSERT INTO settings VALUES ('tpm_require_ptrace_scope3', '0', strftime('%s','now'));\n"
 	"INSERT INTO settings VALUES ('tpm_require_no_crash_kernel', '0', strftime('%s','now'));\n",
+	/*
+	 * 12 -> 13 (issue 16, locked; the lead renumbers): policies read from
+	 * the measured boot: lockdown on the measured kernel command line, and
+	 * the approved IMA policy files (none: not checked).
+	 */
+	"INSERT INTO settings VALUES ('tpm_require_lockdown_cmdline', '0', strftime('%s','now'));\n"
+	"INSERT INTO settings VALUES ('tpm_ima_policy_digests', 'none', strftime('%s','now'));\n",
 };
 
 /*
@@ -288,6 +295,9 @@ const char *const store_migrations_pg[] = {
 	"INSERT INTO settings VALUES ('tpm_require_locked_at_load', '0', " PG_NOW ");\n"
 	"INSERT INTO settings VALUES ('tpm_require_ptrace_scope3', '0', " PG_NOW ");\n"
 	"INSERT INTO settings VALUES ('tpm_require_no_crash_kernel', '0', " PG_NOW ");\n",
+	/* 12 -> 13 (issue 16, locked): see the SQLite step */
+	"INSERT INTO settings VALUES ('tpm_require_lockdown_cmdline', '0', " PG_NOW ");\n"
+	"INSERT INTO settings VALUES ('tpm_ima_policy_digests', 'none', " PG_NOW ");\n",
 };
 
 const int store_schema_latest = (int)ARRAY_SIZE(store_migrations_sqlite);

@@ -980,7 +980,9 @@ static const struct shieldctl_cmd hgs_cmds[] = {
 	  "tpm_allow_key_level_history 0|1\n"
 	  "tpm_require_locked_at_load 0|1\n"
 	  "tpm_require_ptrace_scope3 0|1\n"
-	  "tpm_require_no_crash_kernel 0|1",
+	  "tpm_require_no_crash_kernel 0|1\n"
+	  "tpm_require_lockdown_cmdline 0|1\n"
+	  "tpm_ima_policy_digests none|SHA256[,SHA256...]",
 	  2, 2, hgs_policy_set },
 	{ "baseline capture",
 	  "--log BIOS_LOG --name NAME --class CLASS [--version N] --out F",

@@ -89,7 +89,7 @@ modes() {
 	done
 }
 check "the state directory's file modes are as documented" modes
-check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 12'"
+check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 13'"
 check "log lines are key=value" grep -q "^hgsd ts=.* level=info event=listening address=127.0.0.1" "$T/hgsd.log"
 check "the signer certificate is a CA openssl reads" sh -c \
 	"openssl x509 -in '$T/hgs/signer.pem' -noout -text | grep -q 'CA:TRUE'"
@@ -391,7 +391,7 @@ fails "a readable master key stops hgsd" "must not be readable" "$H" -c "$T/h2/h
 chmod 600 "$T/h2/keys/master.key"
 set_schema "$T/h2" 99
 fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
-set_schema "$T/h2" 12
+set_schema "$T/h2" 13
 # A schema-1 store (as the previous hgsd left it: two workers, one
 # disabled, worker_policy_version 3; made here by undoing schemas 3 and 2
 # on a new store) is migrated to 2 and 3 at start: the
@@ -451,6 +451,10 @@ check "... and on to schema 12 (issue 16's TPM host-fact policies, off)" sh -c \
 	"grep -q 'event=store migrated_to=12' '$T/hgsd6.log' &&
 	 $S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"require_ptrace_scope3\": false' &&
 	 $S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"allow_key_level_history\": false'"
+check "... and on to schema 13 (issue 16's policies from the measured boot, off)" sh -c \
+	"grep -q 'event=store migrated_to=13' '$T/hgsd6.log' &&
+	 $S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"require_lockdown_cmdline\": false' &&
+	 $S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"ima_policy_digests\": 0'"
 check "the migrated store has the TPM policy at its defaults" sh -c \
 	"$S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"pcrs\": \"0-7,10\"'"
 check "hosts of schema 1 keep their host keys and have no EK" \
@@ -481,7 +485,8 @@ db_sql "$T/h4" "DROP TABLE ima_keys;
 	DELETE FROM settings WHERE name LIKE 'release_lifetime_%';
 	DROP TABLE vm_key_rolls; DROP TABLE vm_keys;
 	DELETE FROM settings WHERE name IN ('tpm_allow_key_level_history',
-	  'tpm_require_locked_at_load', 'tpm_require_ptrace_scope3', 'tpm_require_no_crash_kernel');"
+	  'tpm_require_locked_at_load', 'tpm_require_ptrace_scope3', 'tpm_require_no_crash_kernel');
+	DELETE FROM settings WHERE name IN ('tpm_require_lockdown_cmdline', 'tpm_ima_policy_digests');"
 set_schema "$T/h4" 3
 : > "$T/hgsd7.log"
 "$H" -c "$T/h4/hgsd.conf" 2>"$T/hgsd7.log" &

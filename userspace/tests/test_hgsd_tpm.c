@@ -37,6 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "vms_b64.h"
@@ -1321,6 +1322,195 @@ static void kps_key_named_by_root_refused(void **state)
 	free(joined);
 }
 
+/* ---------- issue 16: policies read from the measured boot ---------- */
+
+#define CMDLINE_LOCKED	"/vmlinuz-6.1.0-57-amd64 root=/dev/vda1 ro lockdown=confidentiality"
+#define CMDLINE_OPEN	"/vmlinuz-6.1.0-57-amd64 root=/dev/vda1 ro"
+
+/*
+ * The captured boot log with GRUB's PCR 8 record appended (EV_IPL,
+ * "kernel_cmdline: " @text NUL, digest SHA-256(@hashed)), written to
+ * @out; the rig's SeaBIOS boot measures no command line (test_tpm_cmdline).
+ */
+static void grub_log(const char *out, const char *text, const char *hashed)
+{
+	size_t len, dlen = strlen("kernel_cmdline: ") + strlen(text) + 1;
+	uint8_t *log, *p;
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/bios_measurements.bin", data);
+	assert_int_equal(vms_read_file(path, VMS_EVLOG_MAX_BYTES, &log, &len), 0);
+	log = realloc(log, len + 50 + dlen);
+	assert_non_null(log);
+	p = log + len;
+	memset(p, 0, 50);
+	p[0] = 8;			/* PCR, u32 LE */
+	p[4] = 0x0d;			/* EV_IPL */
+	p[8] = 1;			/* one digest */
+	p[12] = 0x0b;			/* TPM_ALG_SHA256 */
+	assert_true(EVP_Digest(hashed, strlen(hashed), p + 14, NULL, EVP_sha256(), NULL));
+	p[46] = (uint8_t)dlen;
+	p[47] = (uint8_t)(dlen >> 8);
+	snprintf((char *)p + 50, dlen, "kernel_cmdline: %s", text);
+	f = fopen(out, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(log, 1, len + 50 + dlen, f), len + 50 + dlen);
+	assert_int_equal(fclose(f), 0);
+	free(log);
+}
+
+/* A baseline of @log named @name in class qemu-q35, added to HGS. */
+static void add_baseline_of(const char *log_path, const char *name)
+{
+	struct vms_tpm_eventlog log = { 0 };
+	struct vms_baseline b = { 0 };
+	uint8_t *buf;
+	size_t len;
+	char *js;
+
+	assert_int_equal(vms_read_file(log_path, VMS_EVLOG_MAX_BYTES, &buf, &len), 0);
+	assert_int_equal(vms_tpm_eventlog_parse(buf, len, &log), 0);
+	free(buf);
+	assert_int_equal(vms_baseline_capture(&log, name, "qemu-q35", 1, &b), 0);
+	js = vms_baseline_to_json(&b);
+	assert_non_null(js);
+	t_hgs_call_ok(adm, "/v1/admin/baselines/add", json_pack("{s:s}", "baseline", js));
+	free(js);
+	vms_baseline_free(&b);
+	vms_tpm_eventlog_free(&log);
+}
+
+/*
+ * Power-cycle the swtpm (its control channel's INIT, then Startup(CLEAR):
+ * PCRs back to zero, the EK kept) and extend the logs into it as that
+ * boot would have; the host's TPM context is opened again.
+ */
+static void reboot_tpm_with(const char *boot_log, const char *ima_list)
+{
+	vms_host_tpm_close(tpm);
+	tpm = NULL;
+	assert_int_equal(t_run("swtpm_ioctl --tcp 127.0.0.1:%d -i", swtpm.port + 1), 0);
+	assert_int_equal(t_run("tpm2_startup -c"), 0);
+	assert_int_equal(t_tpm_replay_logs(boot_log, ima_list), 0);
+	assert_int_equal(vms_host_tpm_open(&tpm, swtpm.tcti), 0);
+}
+
+/*
+ * tpm_require_lockdown_cmdline end to end: a host booted with
+ * lockdown=confidentiality on its measured command line passes; one whose
+ * command line has none (its report's confidentiality came from sysfs)
+ * is refused, as is a log whose line was edited under the genuine digest,
+ * and a log whose line does not replay to the TPM's PCR 8. The TPM is
+ * then rebooted into the captured boot, as group_setup left it.
+ */
+static void lockdown_from_measured_cmdline(void **state)
+{
+	char locked[4200], open_[4200], edited[4200], orig_ima[4200];
+	const char *detail;
+	json_t *r;
+
+	(void)state;
+	snprintf(locked, sizeof(locked), "%.100s/bios_grub_locked.bin", dir);
+	snprintf(open_, sizeof(open_), "%.100s/bios_grub_open.bin", dir);
+	snprintf(edited, sizeof(edited), "%.100s/bios_grub_edited.bin", dir);
+	snprintf(orig_ima, sizeof(orig_ima), "%s/ima_measurements.bin", data);
+	grub_log(locked, CMDLINE_LOCKED, CMDLINE_LOCKED);
+	grub_log(open_, CMDLINE_OPEN, CMDLINE_OPEN);
+	grub_log(edited, CMDLINE_LOCKED, CMDLINE_OPEN);
+	snprintf(imal, sizeof(imal), "%s", orig_ima);
+	add_baseline_of(locked, "rig-grub-locked");
+	add_baseline_of(open_, "rig-grub-open");
+	set_policy("tpm_pcrs", "0-10");
+	set_policy("tpm_require_lockdown_cmdline", "1");
+
+	/* booted with lockdown on the measured command line */
+	reboot_tpm_with(locked, orig_ima);
+	snprintf(bios, sizeof(bios), "%s", locked);
+	r = attest_as("host-a", 200, "Passed");
+	assert_non_null(json_object_get(r, "health_certificate"));
+	json_decref(r);
+	/* the same line's digest, the open line's text: does not replay */
+	snprintf(bios, sizeof(bios), "%s", open_);
+	r = attest_as("host-a", 403, "TpmEventLogReplayMismatch");
+	detail = json_string_value(json_object_get(r, "detail"));
+	assert_non_null(detail);
+	assert_non_null(strstr(detail, "PCR 8 "));
+	json_decref(r);
+
+	/* booted without it: lockdown came later, from sysfs */
+	reboot_tpm_with(open_, orig_ima);
+	snprintf(bios, sizeof(bios), "%s", open_);
+	r = attest_as("host-a", 403, "PolicyLockdownNotOnCmdline");
+	detail = json_string_value(json_object_get(r, "detail"));
+	assert_non_null(detail);
+	assert_non_null(strstr(detail, "sets no lockdown="));
+	assert_null(json_object_get(r, "health_certificate"));
+	json_decref(r);
+	/* its text edited to say lockdown, under the genuine digest */
+	snprintf(bios, sizeof(bios), "%s", edited);
+	r = attest_as("host-a", 403, "PolicyLockdownNotOnCmdline");
+	detail = json_string_value(json_object_get(r, "detail"));
+	assert_non_null(detail);
+	assert_non_null(strstr(detail, "not what its digest covers"));
+	json_decref(r);
+	/* the policy off: the same host passes */
+	set_policy("tpm_require_lockdown_cmdline", "0");
+	snprintf(bios, sizeof(bios), "%s", open_);
+	json_decref(attest_as("host-a", 200, "Passed"));
+	/* a value that is not 0 or 1 is refused and changes nothing */
+	json_decref(t_hgs_call(adm, "/v1/admin/policy/set",
+			       json_pack("{s:s, s:s}", "name", "tpm_require_lockdown_cmdline",
+					 "value", "yes"), 400, "InvalidRequest"));
+	json_decref(attest_as("host-a", 200, "Passed"));
+
+	/*
+	 * tpm_ima_policy_digests: a digest no quoted entry has is refused; a
+	 * real file entry of the list standing for the policy file passes (the
+	 * captured boot loaded no policy by path); bad values change nothing.
+	 */
+	{
+		struct vms_ima_log ima = { 0 };
+		uint8_t *buf;
+		size_t len, i;
+		char hex[65], two[140], zeros[65];
+
+		assert_int_equal(vms_read_file(orig_ima, VMS_IMA_MAX_BYTES, &buf, &len), 0);
+		assert_int_equal(vms_ima_log_parse(buf, len, &ima), 0);
+		for (i = 1; i < ima.n && !(vms_ima_entry_is_file(&ima.e[i]) &&
+					   !strcmp(ima.e[i].algo, "sha256")); i++)
+			;
+		assert_true(i < ima.n);
+		vms_hex_encode(ima.e[i].digest, 32, hex);
+		memset(zeros, '0', 64);
+		zeros[64] = 0;
+		set_policy("tpm_ima_policy_digests", zeros);
+		r = attest_as("host-a", 403, "PolicyImaPolicyNotProven");
+		detail = json_string_value(json_object_get(r, "detail"));
+		assert_non_null(detail);
+		assert_non_null(strstr(detail, "no approved IMA policy file"));
+		json_decref(r);
+		snprintf(two, sizeof(two), "%.64s,%s",
+			 "1111111111111111111111111111111111111111111111111111111111111111", hex);
+		set_policy("tpm_ima_policy_digests", two);
+		json_decref(attest_as("host-a", 200, "Passed"));
+		json_decref(t_hgs_call(adm, "/v1/admin/policy/set",
+				       json_pack("{s:s, s:s}", "name", "tpm_ima_policy_digests",
+						 "value", "abc"), 400, "InvalidRequest"));
+		json_decref(attest_as("host-a", 200, "Passed"));
+		set_policy("tpm_ima_policy_digests", "none");
+		vms_ima_log_free(&ima);
+		free(buf);
+	}
+
+	/* back to the captured boot */
+	t_hgs_call_ok(adm, "/v1/admin/baselines/disable", json_pack("{s:s}", "name", "rig-grub-locked"));
+	t_hgs_call_ok(adm, "/v1/admin/baselines/disable", json_pack("{s:s}", "name", "rig-grub-open"));
+	set_policy("tpm_pcrs", "0-7,10");
+	snprintf(bios, sizeof(bios), "%s/bios_measurements.bin", data);
+	reboot_tpm_with(bios, orig_ima);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1348,6 +1538,7 @@ int main(int argc, char **argv)
 		/* last: they extend PCR 10 and change the list sent */
 		cmocka_unit_test(ima_appraisal_and_keys),
 		cmocka_unit_test(kps_key_named_by_root_refused),
+		cmocka_unit_test(lockdown_from_measured_cmdline),
 	};
 
 	t_test_filter(argc, argv);

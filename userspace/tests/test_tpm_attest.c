@@ -299,6 +299,37 @@ static void each_stage_refuses_with_its_reason(void **state)
 	teardown(&f);
 }
 
+/*
+ * The boot policies run last, on the verified evidence: the captured
+ * quote covers PCRs 0-7 and 10, so the command line (PCR 8) cannot be
+ * believed and both refuse, certifying nothing (tpm-attestation.md 6a).
+ */
+static void boot_policies_need_pcr8_quoted(void **state)
+{
+	uint8_t approved[1][32] = { { 0 } };
+	struct vms_tpm_verdict out;
+	struct afix f;
+
+	(void)state;
+	setup(&f);
+	f.policy.require_lockdown_cmdline = 1;
+	assert_int_equal(HGS_R_POLICY_LOCKDOWN_NOT_ON_CMDLINE,
+			 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v, &out));
+	assert_non_null(strstr(out.detail, "PCR 8 (the kernel command line) is not quoted"));
+	assert_int_equal(0, out.report.level);
+	f.policy.require_lockdown_cmdline = 0;
+	f.policy.ima_policy_digests = (const uint8_t (*)[32])approved;
+	f.policy.n_ima_policy_digests = 1;
+	assert_int_equal(HGS_R_POLICY_IMA_POLICY_NOT_PROVEN,
+			 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v, &out));
+	assert_null(out.baseline);
+	f.policy.ima_policy_digests = NULL;
+	f.policy.n_ima_policy_digests = 0;
+	assert_int_equal(HGS_PASSED,
+			 vms_tpm_attest_verify(&f.ak, &f.ev, &f.v, &out));
+	teardown(&f);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +337,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(key_level_history_clean_capture_passes),
 		cmocka_unit_test(report_at_load_certifies_the_first_report),
 		cmocka_unit_test(each_stage_refuses_with_its_reason),
+		cmocka_unit_test(boot_policies_need_pcr8_quoted),
 	};
 
 	t_test_filter(argc, argv);

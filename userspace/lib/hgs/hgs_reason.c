@@ -210,6 +210,10 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the host's Yama ptrace_scope is not 3 (tpm_require_ptrace_scope3): set kernel.yama.ptrace_scope=3 (sysctl, final until reboot) and attest again" },
 	[HGS_R_POLICY_CRASH_KERNEL_LOADED] = { "PolicyCrashKernelLoaded", 403,
 		"a crash kernel is loaded on the host (tpm_require_no_crash_kernel); a kdump kernel can read every key after a panic: unload it (kexec -p -u) or remove crashkernel= and attest again" },
+	[HGS_R_POLICY_LOCKDOWN_NOT_ON_CMDLINE] = { "PolicyLockdownNotOnCmdline", 403,
+		"lockdown does not come from the measured kernel command line (tpm_require_lockdown_cmdline): boot through a loader that measures it (GRUB, PCR 8, quoted in tpm_pcrs) with lockdown=confidentiality on it, and attest again" },
+	[HGS_R_POLICY_IMA_POLICY_NOT_PROVEN] = { "PolicyImaPolicyNotProven", 403,
+		"the host's IMA appraisal policy is not proven (tpm_ima_policy_digests): the measured kernel command line must leave appraisal enforcing and the quoted IMA list must show an approved policy file loaded by path; see the detail" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

@@ -9,6 +9,7 @@
 
 #include "vms_ima_log.h"
 #include "vms_tpm_attest.h"
+#include "vms_tpm_boot_policy.h"
 #include "vms_tpm_eventlog.h"
 
 #define REQUIRED_PCRS	(0xffu | 1u << VMS_IMA_PCR)
@@ -122,8 +123,13 @@ static enum vms_hgs_reason verify(const struct vms_tpm_key *ak,
 		r = vms_tpm_key_history(ima, covered, &out->report);
 	if (r != HGS_PASSED)
 		return r;
-	return vms_tpm_policy_evaluate(v->policy, &out->report, ima, covered,
-				       boot, out->detail);
+	r = vms_tpm_policy_evaluate(v->policy, &out->report, ima, covered,
+				    boot, out->detail);
+	if (r != HGS_PASSED)
+		return r;
+	return vms_tpm_boot_policy_evaluate(v->policy, &out->report, boot,
+					    v->pcr_mask, ima, covered,
+					    out->detail);
 }
 
 enum vms_hgs_reason vms_tpm_attest_verify(const struct vms_tpm_key *ak,

@@ -218,6 +218,47 @@ static int data_matches_digest(const uint8_t *data, uint32_t size,
 	return !memcmp(h, digest, VMS_SHA256_LEN);
 }
 
+/*
+ * GRUB's PCR 8 record of the kernel command line: keep the first line,
+ * count them all, and note the first one whose line is not what its
+ * digest covers (GRUB hashes the line without prefix and NUL).
+ */
+static int note_cmdline(struct vms_tpm_eventlog *log,
+			const struct vms_tpm_event *e, const uint8_t *data,
+			uint32_t size)
+{
+	static const char prefix[] = "kernel_cmdline: ";
+	const size_t plen = sizeof(prefix) - 1;
+	size_t llen;
+	int ok;
+
+	if (e->pcr != VMS_KERNEL_CMDLINE_PCR || e->type != VMS_EV_IPL ||
+	    size < plen || memcmp(data, prefix, plen))
+		return 0;
+	log->n_cmdlines++;
+	llen = size - plen;
+	if (llen && !data[size - 1])
+		llen--;
+	ok = !memchr(data + plen, 0, llen);
+	if (ok) {
+		int ret = data_matches_digest(data + plen, (uint32_t)llen,
+					      e->sha256);
+
+		if (ret < 0)
+			return ret;
+		ok = ret;
+	}
+	if (!ok && !log->cmdline_bad_event)
+		log->cmdline_bad_event = e->index + 1;
+	if (log->cmdline)
+		return 0;
+	log->cmdline = strndup((const char *)data + plen, llen);
+	if (!log->cmdline)
+		return -ENOMEM;
+	log->cmdline_event = e->index;
+	return 0;
+}
+
 static int parse_event2(struct cur *c, const struct bank *banks,
 			uint32_t nbanks, struct vms_tpm_eventlog *log,
 			struct vms_tpm_event *e)
@@ -272,6 +313,12 @@ static int parse_event2(struct cur *c, const struct bank *banks,
 			log->secure_boot_event = e->index;
 		}
 	}
+	if (e->type == VMS_EV_IPL) {
+		int ret = note_cmdline(log, e, data, size);
+
+		if (ret)
+			return ret;
+	}
 	log->pcr_touched |= 1u << e->pcr;
 	return extend(log->pcr[e->pcr], e->sha256);
 }
@@ -279,6 +326,7 @@ static int parse_event2(struct cur *c, const struct bank *banks,
 void vms_tpm_eventlog_free(struct vms_tpm_eventlog *log)
 {
 	free(log->events);
+	free(log->cmdline);
 	memset(log, 0, sizeof(*log));
 	log->secure_boot = -1;
 }

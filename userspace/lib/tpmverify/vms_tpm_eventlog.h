@@ -44,6 +44,7 @@
 #define VMS_EV_SEPARATOR			0x00000004u
 #define VMS_EV_ACTION				0x00000005u
 #define VMS_EV_S_CRTM_VERSION			0x00000008u
+#define VMS_EV_IPL				0x0000000du
 #define VMS_EV_EFI_VARIABLE_DRIVER_CONFIG	0x80000001u
 
 struct vms_tpm_event {
@@ -68,14 +69,30 @@ struct vms_tpm_eventlog {
 	 */
 	int secure_boot;
 	uint32_t secure_boot_event;
+	/*
+	 * The kernel command line a measuring boot loader logged on PCR 8
+	 * (GRUB: EV_IPL "kernel_cmdline: <line>" NUL, digest SHA-256 of
+	 * <line>; vms_tpm_cmdline.h): the first such line, NUL-terminated,
+	 * NULL when none; cmdline_event its index; n_cmdlines how many the
+	 * log has; cmdline_bad_event 1 + the index of the first whose line
+	 * does not hash to its digest or holds a NUL (0: none), so its text
+	 * cannot be believed.
+	 */
+	char *cmdline;
+	uint32_t cmdline_event;
+	uint32_t n_cmdlines;
+	uint32_t cmdline_bad_event;
 };
+
+#define VMS_KERNEL_CMDLINE_PCR	8
 
 #define VMS_SB_DATA_MISMATCH	(-2)
 
 /*
- * Parse and replay @buf. The data of an event HGS interprets (today the
- * SecureBoot variable's EV_EFI_VARIABLE_DRIVER_CONFIG) counts only when
- * its SHA-256 digest is the hash of that data (TCG PC Client PFP: the
+ * Parse and replay @buf. The data of an event HGS interprets (the
+ * SecureBoot variable's EV_EFI_VARIABLE_DRIVER_CONFIG, GRUB's kernel
+ * command line) counts only when its SHA-256 digest is the hash of that
+ * data (of the line, for GRUB's) (TCG PC Client PFP: the
  * digest of UEFI_VARIABLE_DATA); replay uses the digests alone, so edited
  * data would otherwise pass unseen. 0, or -EBADMSG (malformed: the caller maps it to
  * TpmEventLogMalformed), -ENOTSUP (no SHA-256 bank), -E2BIG (over the

@@ -94,6 +94,14 @@ struct vms_tpm_policy {
 	const struct vms_ima_key *ima_keys;
 	size_t n_ima_keys;
 	int require_secure_boot;
+	/*
+	 * Policies read from the measured boot (vms_tpm_boot_policy.h, issue
+	 * 16): lockdown set on the measured kernel command line, and the IMA
+	 * appraisal policy (approved policy file digests; NULL: not checked).
+	 */
+	int require_lockdown_cmdline;
+	const uint8_t (*ima_policy_digests)[32];
+	size_t n_ima_policy_digests;
 };
 
 /*
