@@ -55,7 +55,7 @@ jobs_max=${FUZZ_JOBS:-$(nproc)}
 # FUZZ_BUDGET=T (make check): T seconds of wall time for all of them
 # together (FUZZ_JOBS at a time), shared out evenly, at least 5 s each;
 # it overrides FUZZ_SECONDS, so adding a harness does not lengthen make
-# check (each harness gets less; make soak gives each its 600 s).
+# check (each harness gets less; make soak runs each for FUZZ_RUNS executions).
 if [[ ${FUZZ_BUDGET:-} =~ ^[0-9]+$ ]] && ((FUZZ_BUDGET > 0 && ${#names[@]} > 0 && RUNS == 0)); then
 	waves=$(((${#names[@]} + jobs_max - 1) / jobs_max))
 	SECS=$((FUZZ_BUDGET / waves))

@@ -79,6 +79,8 @@ struct agent_config {
 	char tpm_tcti[256];			/* tpm2-tss TCTI */
 	char bios_log[AGENT_PATH_MAX];		/* TPM mode: boot event log */
 	char ima_log[AGENT_PATH_MAX];		/* TPM mode: IMA list */
+	uint8_t kps_pk[32];			/* kps_public_key, if set: pinned */
+	int kps_pk_set;
 };
 
 #define AGENT_MODE_HOST_KEY	0
@@ -291,6 +293,31 @@ void status_count_request(enum agent_op op, int passed, double seconds);
  */
 void metrics_file_write(struct agent *a);
 void metrics_file_remove(struct agent *a);
+
+/*
+ * HGS's KPS key named to the enclave before attesting (kps_key.c).
+ * What GET_INFO's report says of the key the enclave accepts, against
+ * HGS's: named already, not named yet (name it now), or another one.
+ */
+enum kps_key_state {
+	KPS_KEY_OURS,
+	KPS_KEY_UNNAMED,
+	KPS_KEY_OTHER,
+};
+
+enum kps_key_state kps_key_state_of(int set, const uint8_t named[32],
+				    const uint8_t hgs[32]);
+/* KPS's key from GET /v1/metadata's answer @md: 0, or -EPROTO. */
+int kps_key_from_metadata(json_t *md, uint8_t pk[32]);
+struct agent;
+/*
+ * Before an attestation: HGS's KPS key (kps_public_key, else HGS's
+ * metadata over the verified HTTPS) named to the enclave if it has none
+ * yet. 0 (*@named_other set if the enclave accepts another key: the
+ * attestation will be refused, KpsKeyMismatch), or -errno with @f filled.
+ */
+int kps_key_name_first(struct agent *a, double deadline, int *named_other,
+		       struct agent_fail *f);
 
 /* ---- the daemon ---- */
 struct agent {

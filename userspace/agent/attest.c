@@ -478,6 +478,9 @@ static void refusal(struct agent *a, json_t *resp, long http,
 			       "HGS does not know host '%s': ask the HGS admin to run 'shieldctl hgs host add %s --key %s/%s'",
 			       a->cfg.host_name, a->cfg.host_name,
 			       a->cfg.state_dir, AGENT_HOST_PUB_FILE);
+	else if (code == HGS_R_KPS_KEY_MISMATCH)
+		agent_fail_set(f, "attestation", sub, -EACCES,
+			       "HGS refused the attestation: the enclave accepts key releases from another KPS key than this HGS's (someone on this host named it first); reload vmshield.ko (a new enclave identity; the agent names HGS's key before it attests again), and find out who named it");
 	else if (code == HGS_R_HOST_DISABLED)
 		agent_fail_set(f, "attestation", sub, -EACCES,
 			       "HGS has disabled host '%s': the HGS admin re-enables it with 'shieldctl hgs host enable %s'",
@@ -635,6 +638,25 @@ static void attempt_passed(struct agent *a, char *fresh,
 	save_cert(a, fresh);
 }
 
+/*
+ * HGS's KPS key named to the enclave before attesting (kps_key.c); the
+ * module view read again if that changed its report. An enclave that
+ * accepts another key is still attested: HGS refuses it (KpsKeyMismatch)
+ * and records the refusal where its admin sees it.
+ */
+static int name_kps_key(struct agent *a, struct module_view *m, double deadline,
+			struct agent_fail *f)
+{
+	int other, r;
+
+	r = kps_key_name_first(a, deadline, &other, f);
+	if (r)
+		return r;
+	if (other)
+		log_err("kps_key", "msg=\"the enclave accepts key releases from another KPS key than this HGS's: someone named it first; HGS will refuse the attestation (KpsKeyMismatch) until vmshield.ko is reloaded\"");
+	return read_module(m, f);
+}
+
 int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
 		    struct agent_fail *f)
 {
@@ -658,7 +680,9 @@ int attest_get_cert(struct agent *a, int force, double deadline, char **b64,
 	pthread_mutex_unlock(&s->lock);
 
 	memset(&info, 0, sizeof(info));
-	r = do_attest(a, &m, deadline, &fresh, &info, f);
+	r = name_kps_key(a, &m, deadline, f);
+	if (!r)
+		r = do_attest(a, &m, deadline, &fresh, &info, f);
 
 	pthread_mutex_lock(&s->lock);
 	s->running = 0;

@@ -14,6 +14,7 @@
 #include "agent.h"
 #include "vms_compiler.h"
 #include "vms_conf_parse.h"
+#include "vms_hex.h"
 #include "vms_hgs_tpm_client.h"
 #include "vms_host_tpm.h"
 
@@ -94,6 +95,7 @@ static const char *const keys[] = {
 	"retry_max_ms", "request_deadline_s", "attempt_timeout_s",
 	"max_clients", "attestation_mode", "tpm_tcti", "tpm_event_log", "tpm_ima_log",
 	"revocation_poll_s",
+	"kps_public_key",
 };
 #define N_KEYS ARRAY_SIZE(keys)
 
@@ -206,6 +208,12 @@ static int set_key(void *ctx, const char *k, const char *v, char *why)
 		return vms_conf_path(c->bios_log, sizeof(c->bios_log), v, why);
 	if (!strcmp(k, "tpm_ima_log"))
 		return vms_conf_path(c->ima_log, sizeof(c->ima_log), v, why);
+	if (!strcmp(k, "kps_public_key")) {
+		if (vms_hex_decode_exact(v, c->kps_pk, sizeof(c->kps_pk)))
+			return vms_conf_bad(why, "must be KPS's X25519 key as 64 hex digits (shieldctl hgs metadata, kps_public_key)");
+		c->kps_pk_set = 1;
+		return 0;
+	}
 	if (!strcmp(k, "socket_group")) {
 		if (parse_group(v))
 			return vms_conf_bad(why, "must be a group name or number (empty: root only)");

@@ -269,7 +269,8 @@ static enum vms_hgs_reason not_remembered(struct hgsd *h, int r)
  * remembered with the session, the AK and the PCRs to quote, next to the
  * session's nonce.
  */
-static enum vms_hgs_reason make_challenge(struct hgsd *h, struct tpm_offer *o)
+static enum vms_hgs_reason make_challenge(struct hgsd *h, struct tpm_offer *o,
+					  const char **why)
 {
 	struct tpm_challenge *c = &o->c;
 	struct tpm_state *tpm;
@@ -289,6 +290,8 @@ static enum vms_hgs_reason make_challenge(struct hgsd *h, struct tpm_offer *o)
 	c->pcr_mask = tpm->pcr_mask;
 	state_tpm_put(tpm);
 	r = tpm_sessions_put(h->tpm_sessions, c);
+	if (r && r != -EBUSY && r != -ENOMEM)
+		*why = STORE_NOT_RECORDED;	/* the store refused the challenge */
 	if (r)
 		return not_remembered(h, r);
 	return HGS_PASSED;
@@ -324,7 +327,7 @@ static json_t *challenge_json(struct hgsd *h, const struct tpm_offer *o)
 
 static enum vms_hgs_reason challenge(struct hgsd *h, struct request *rq,
 				     struct answer *a, const char **host_out,
-				     json_t **out)
+				     json_t **out, const char **why)
 {
 	_cleanup_(tpm_offer_done) struct tpm_offer o = { 0 };
 	enum vms_hgs_reason r;
@@ -336,7 +339,7 @@ static enum vms_hgs_reason challenge(struct hgsd *h, struct request *rq,
 	r = check_host_tpm(h, rq, a, &o);
 	if (r != HGS_PASSED)
 		return r;
-	r = make_challenge(h, &o);
+	r = make_challenge(h, &o, why);
 	if (r != HGS_PASSED)
 		return r;
 	*out = challenge_json(h, &o);
@@ -362,12 +365,12 @@ static void finish_fail(struct hgsd *h, struct answer *a, enum vms_hgs_reason r,
 
 void handle_tpm_challenge(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	const char *host = NULL;
+	const char *host = NULL, *why = NULL;
 	json_t *o = NULL;
-	enum vms_hgs_reason r = challenge(h, rq, a, &host, &o);
+	enum vms_hgs_reason r = challenge(h, rq, a, &host, &o, &why);
 
 	if (r != HGS_PASSED) {
-		finish_fail(h, a, r, host, "challenge", NULL);
+		finish_fail(h, a, r, host, "challenge", why);
 		return;
 	}
 	answer_ok(a, o);
@@ -552,6 +555,10 @@ static enum vms_hgs_reason spend_challenge(struct hgsd *h, struct tpm_attempt *a
 	if (r == -EALREADY) {	/* answered at this node or another: a replay */
 		snprintf(detail, dlen, "this challenge was answered already");
 		return HGS_R_NONCE_REPLAYED;
+	}
+	if (r && r != -ENOENT) {	/* the store failed: not the client's fault */
+		snprintf(detail, dlen, "%s", STORE_NOT_RECORDED);
+		return HGS_R_INTERNAL_ERROR;
 	}
 	if (r) {
 		snprintf(detail, dlen, "no challenge for this session: answered already, or replaced by newer challenges for this host");
@@ -808,6 +815,8 @@ static enum vms_hgs_reason attest(struct hgsd *h, struct request *rq, struct ans
 	if (r != HGS_PASSED)
 		return r;
 	r = commit_clock(h, at.t.host, &at.v.clock);
+	if (r == HGS_R_INTERNAL_ERROR)	/* the counters could not be made durable */
+		snprintf(detail, dlen, "%s", STORE_NOT_RECORDED);
 	if (r != HGS_PASSED)
 		return r;
 	return issue_cert(h, &at, info, der, len);

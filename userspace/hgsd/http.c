@@ -22,6 +22,16 @@
  * decodes to a NUL or another control character (%00 would cut it).
  * Every answer is JSON (status, substatus, message) with the HTTP status
  * of its reason code.
+ *
+ * Admission of the anonymous challenge requests (nonces, TPM challenges;
+ * challenge_rate_per_source): a request that finds its source's bucket
+ * empty takes a token on credit and waits for it, its connection
+ * suspended (admission.c), instead of being answered Busy: an over-limit
+ * source then costs hgsd nothing until its token is due, and what it
+ * sends meanwhile waits unread in its own socket. A source already
+ * ADMISSION_MAX_WAIT_S in debt (more connections than the rate serves)
+ * is answered Busy, after waiting that long too: each of its connections
+ * costs hgsd at most one answer per ADMISSION_MAX_WAIT_S.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,11 +51,13 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
+#include "admission.h"
 #include "conn_guard.h"
 #include "hgsd.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "routes.h"
 #include "store.h"
@@ -73,11 +85,20 @@ struct conn_ctx {
 	int too_large;
 	int busy;		/* max_inflight_body_bytes reached: not kept */
 	const char *bad;	/* refused before its body: why (static text) */
+	int rate_checked;	/* admission took its token (or found none) */
+	int rate_refused;	/* its source is ADMISSION_MAX_WAIT_S in debt */
 	struct timespec t0;	/* its headers arrived: the latency's start */
 };
 
 /* Bytes held beyond max_body_bytes by the bodies being collected, in all. */
 static size_t inflight_bytes;
+
+/*
+ * The longest a request waits for its token (capped at half the body
+ * deadline, which runs while it waits); a source further in debt waits
+ * as long, then is answered Busy.
+ */
+#define ADMISSION_MAX_WAIT_S	2.0
 
 /* What unescape_path() leaves of a path that decoded to a control character. */
 #define BAD_PATH	"\x01"
@@ -590,6 +611,7 @@ static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection 
 	struct request rq = { .method = method, .url = url, .admin = l->admin };
 
 	client_source(conn, rq.src);
+	rq.rate_checked = c->rate_checked;
 	if (c->bad) {
 		answer_fail(&a, HGS_R_INVALID_REQUEST, c->bad);
 		return finish(h, conn, c, &rq, &a);
@@ -600,6 +622,11 @@ static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection 
 	}
 	if (c->busy) {
 		answer_fail(&a, HGS_R_BUSY, "too many request bodies in flight: retry");
+		return finish(h, conn, c, &rq, &a);
+	}
+	if (c->rate_refused) {
+		answer_fail(&a, HGS_R_BUSY,
+			    "too many challenges from this address: retry in a second");
 		return finish(h, conn, c, &rq, &a);
 	}
 	if (!strcmp(url, "/metrics"))
@@ -618,6 +645,41 @@ static enum MHD_Result answer_request(struct listener *l, struct MHD_Connection 
 	return finish(h, conn, c, &rq, &a);
 }
 
+/*
+ * Admission (the top of the file): 1 if @conn now waits for its token
+ * (suspended; libmicrohttpd calls again once it is resumed), 0 to answer
+ * now. Decided once per request.
+ */
+static int admission_waits(struct listener *l, struct MHD_Connection *conn,
+			   struct conn_ctx *c, const char *url, const char *method)
+{
+	double max_wait = ADMISSION_MAX_WAIT_S;
+	uint64_t wait_ns;
+	uint8_t src[16];
+
+	if (c->rate_checked)
+		return 0;
+	if (l->admin || c->bad || c->too_large || c->busy ||
+	    !routes_rate_limited(url, method))
+		return 0;	/* routes_dispatch() decides as before */
+	c->rate_checked = 1;
+	if (max_wait > l->h->cfg.body_timeout_s / 2.0)
+		max_wait = l->h->cfg.body_timeout_s / 2.0;
+	client_source(conn, src);
+	if (ratelimit_reserve(l->h->challenge_rate, src, max_wait, &wait_ns)) {
+		/* refused, but only after the longest wait: one answer per wait */
+		c->rate_refused = 1;
+		wait_ns = (uint64_t)(max_wait * 1e9);
+	}
+	if (!wait_ns)
+		return 0;
+	if (admission_defer(conn, wait_ns)) {
+		c->rate_refused = 1;	/* the queue is full, or hgsd stops */
+		return 0;
+	}
+	return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const char *version, const char *upload_data,
@@ -631,6 +693,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return begin_request(l, conn, url, con_cls);
 	if (*upload_data_size)
 		return collect_body(l->h, c, upload_data, upload_data_size);
+	if (admission_waits(l, conn, c, url, method))
+		return MHD_YES;
 	return answer_request(l, conn, c, url, method);
 }
 
@@ -803,7 +867,8 @@ static struct MHD_Daemon *start_public_daemon(struct hgsd *h, int fd, const char
 {
 	return MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
-		MHD_USE_EPOLL | MHD_USE_ITC,	/* ITC: MHD_quiesce_daemon() at a reload */
+		MHD_USE_EPOLL | MHD_USE_ITC |	/* ITC: MHD_quiesce_daemon() at a reload */
+		MHD_ALLOW_SUSPEND_RESUME,	/* admission: a request waits for its token */
 		(uint16_t)h->cfg.port, NULL, NULL, on_request, &public_l,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, fd,
@@ -853,11 +918,18 @@ static int start_public(struct hgsd *h, unsigned int *port)
 		close(fd);
 		return -EAGAIN;
 	}
+	/* every connection of two daemons (a reload) may wait at once */
+	if (admission_start(2 * conn_guard_mhd_limit(h))) {
+		conn_guard_stop();
+		close(fd);
+		return -EAGAIN;
+	}
 	public_l.h = h;
 	public_l.admin = 0;
 	public_d = start_public_daemon(h, fd, h->tls_key_pem, h->tls_cert_pem);
 	if (!public_d) {
 		close(fd);
+		admission_stop();
 		conn_guard_stop();
 		log_err("http", "address=%s port=%u msg=\"cannot start the HTTPS listener\"",
 			h->cfg.listen_address, h->cfg.port);
@@ -962,13 +1034,17 @@ int http_reload_tls(struct hgsd *h, const char *pem)
 	if (!d) {
 		/* serve on with the certificate in use (the pair was checked) */
 		public_d = start_public_daemon(h, fd, h->tls_key_pem, h->tls_cert_pem);
+		admission_drain();
 		MHD_stop_daemon(old);
+		admission_undrain();
 		free(cert_copy);
 		OPENSSL_clear_free(key, key_len + 1);
 		return -EIO;
 	}
 	public_d = d;
+	admission_drain();	/* no connection of @old may stay suspended */
 	MHD_stop_daemon(old);	/* its connections close; clients reconnect */
+	admission_undrain();
 	if (h->tls_key_pem)
 		OPENSSL_clear_free(h->tls_key_pem, h->tls_key_len + 1);
 	free(h->tls_cert_pem);
@@ -980,8 +1056,11 @@ int http_reload_tls(struct hgsd *h, const char *pem)
 
 void http_stop(struct hgsd *h)
 {
-	if (public_d)
+	if (public_d) {
+		admission_drain();
 		MHD_stop_daemon(public_d);
+	}
+	admission_stop();
 	conn_guard_stop();
 	if (admin_d) {
 		MHD_stop_daemon(admin_d);	/* closes the listen socket */

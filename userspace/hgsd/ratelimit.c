@@ -169,3 +169,35 @@ int ratelimit_take(struct ratelimit *rl, const uint8_t src[16])
 	pthread_mutex_unlock(&rl->lock);
 	return r;
 }
+
+/*
+ * Tokens may go negative (a debt the refill pays off): a request that
+ * finds the bucket empty waits for its own token instead of being
+ * answered, so an over-limit source costs nothing until then, and what
+ * it sends meanwhile stays unread in its socket.
+ */
+int ratelimit_reserve(struct ratelimit *rl, const uint8_t src[16], double max_wait_s,
+		      uint64_t *wait_ns)
+{
+	struct bucket *b;
+	uint64_t now = now_ns();
+	double t;
+	int r = 0;
+
+	*wait_ns = 0;
+	if (!rl || rl->rate <= 0 || exempt(rl, src))
+		return 0;
+	pthread_mutex_lock(&rl->lock);
+	b = bucket_of(rl, src, now);
+	t = refilled(rl, b, now) - 1;
+	if (t < -max_wait_s * rl->rate) {
+		r = -EBUSY;
+	} else {
+		b->tokens = t;
+		b->last_ns = now;
+		if (t < 0)
+			*wait_ns = (uint64_t)(-t / rl->rate * 1e9);
+	}
+	pthread_mutex_unlock(&rl->lock);
+	return r;
+}

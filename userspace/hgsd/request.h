@@ -44,6 +44,7 @@ struct request {
 	char who[64];		/* admin: "uid=N pid=N" or "cert=CN sha256=..." */
 	unsigned int peer_uid;
 	uint8_t src[16];	/* the client's address, IPv4 mapped (public listener) */
+	int rate_checked;	/* http.c's admission took its token already */
 };
 
 /*

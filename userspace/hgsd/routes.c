@@ -6,7 +6,8 @@
  * goes to the admin API (admin.c has its own table), only once http.c
  * has authorized the peer. The anonymous requests that make HGS work for
  * a stranger (a nonce, a TPM challenge) are rate limited per source
- * address (ratelimit.c): Busy past the limit. Unknown paths are UnknownEndpoint; a known
+ * address (ratelimit.c): Busy past the limit (over HTTPS, http.c's
+ * admission takes the token first: such a request waits for it). Unknown paths are UnknownEndpoint; a known
  * path with another method is MethodNotAllowed.
  */
 #include <errno.h>
@@ -90,6 +91,17 @@ size_t routes_body_limit(const struct hgsd *h, const char *url, int admin_listen
 	return h->cfg.max_body_bytes;
 }
 
+int routes_rate_limited(const char *url, const char *method)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(routes); i++)
+		if (routes[i].rate_limited && !strcmp(url, routes[i].path) &&
+		    !strcmp(method, routes[i].method))
+			return 1;
+	return 0;
+}
+
 void routes_dispatch(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	int path_known = 0;
@@ -110,7 +122,8 @@ void routes_dispatch(struct hgsd *h, struct request *rq, struct answer *a)
 			continue;
 		if (rq->admin && routes[i].public_only)
 			break;
-		if (routes[i].rate_limited && ratelimit_take(h->challenge_rate, rq->src)) {
+		if (routes[i].rate_limited && !rq->rate_checked &&
+		    ratelimit_take(h->challenge_rate, rq->src)) {
 			answer_fail(a, HGS_R_BUSY,
 				    "too many challenges from this address: retry in a second");
 			return;

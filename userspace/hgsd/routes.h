@@ -20,6 +20,8 @@ const char *routes_path(size_t i);
 int routes_is_admin(const char *url);
 /* The largest body a request for @url may carry on this listener. */
 size_t routes_body_limit(const struct hgsd *h, const char *url, int admin_listener);
+/* 1 if @method @url is anonymous work that challenge_rate_per_source limits. */
+int routes_rate_limited(const char *url, const char *method);
 /*
  * Hand @rq to its handler, or answer UnknownEndpoint / MethodNotAllowed;
  * an admin path without rq->admin_ok is refused (AdminNotAuthorized).

@@ -517,6 +517,86 @@ static void test_daemon_not_running(void **state)
 	assert_string_equal(ans.status, "");
 }
 
+/* ---------- HGS's KPS key, named before attesting ---------- */
+
+#define KPS_HEX "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+/*
+ * kps_public_key pins HGS's KPS key (else the agent takes it from HGS's
+ * metadata over the verified HTTPS); a bad one is refused, naming the
+ * key, and leaves the configuration as it was.
+ */
+static void test_kps_key_config(void **state)
+{
+	static const char *const bad[] = {
+		GOOD "kps_public_key = 0011\n",
+		GOOD "kps_public_key = " KPS_HEX "00\n",
+		GOOD "kps_public_key = zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+		GOOD "kps_public_key =\n",
+		GOOD "kps_public_key = " KPS_HEX "\nkps_public_key = " KPS_HEX "\n",
+	};
+	struct agent_config c, before;
+	unsigned int i;
+
+	(void)state;
+	parse_ok(GOOD, &c);
+	assert_int_equal(c.kps_pk_set, 0);
+	parse_ok(GOOD "kps_public_key = " KPS_HEX "\n", &c);
+	assert_int_equal(c.kps_pk_set, 1);
+	assert_int_equal(c.kps_pk[0], 0x00);
+	assert_int_equal(c.kps_pk[1], 0x11);
+	assert_int_equal(c.kps_pk[31], 0xff);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		char err[512] = "";
+
+		agent_config_defaults(&c);
+		before = c;
+		assert_int_equal(agent_config_parse(bad[i], "t.conf", &c, err, sizeof(err)),
+				 -EINVAL);
+		if (!strstr(err, "t.conf:") || !strstr(err, "kps_public_key"))
+			fail_msg("case %u: error '%s' does not name the line and kps_public_key", i, err);
+		assert_memory_equal(&c, &before, sizeof(c));
+	}
+}
+
+/*
+ * What the agent does with the enclave's report before attesting: HGS's
+ * key named already (attest), none yet (name HGS's first), another one
+ * (root named its own first: HGS will refuse, KpsKeyMismatch). One bit
+ * of difference is another key. And HGS's key out of its metadata: exactly
+ * 64 hex digits, or refused.
+ */
+static void test_kps_key_state(void **state)
+{
+	uint8_t hgs[32], other[32], zero[32] = { 0 }, pk[32];
+	json_t *md;
+
+	(void)state;
+	memset(hgs, 0x5a, sizeof(hgs));
+	memcpy(other, hgs, sizeof(other));
+	other[31] ^= 1;
+	assert_int_equal(kps_key_state_of(1, hgs, hgs), KPS_KEY_OURS);
+	assert_int_equal(kps_key_state_of(0, zero, hgs), KPS_KEY_UNNAMED);
+	assert_int_equal(kps_key_state_of(1, other, hgs), KPS_KEY_OTHER);
+	assert_int_equal(kps_key_state_of(1, zero, hgs), KPS_KEY_OTHER);
+
+	md = json_pack("{s:s}", "kps_public_key", KPS_HEX);
+	assert_int_equal(kps_key_from_metadata(md, pk), 0);
+	assert_int_equal(pk[1], 0x11);
+	json_decref(md);
+	memset(pk, 0, sizeof(pk));
+	md = json_pack("{s:s}", "kps_public_key", KPS_HEX "0");
+	assert_int_equal(kps_key_from_metadata(md, pk), -EPROTO);
+	json_decref(md);
+	md = json_pack("{s:i}", "kps_public_key", 7);
+	assert_int_equal(kps_key_from_metadata(md, pk), -EPROTO);
+	json_decref(md);
+	md = json_object();
+	assert_int_equal(kps_key_from_metadata(md, pk), -EPROTO);
+	json_decref(md);
+	assert_memory_equal(pk, zero, sizeof(pk));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest parse[] = {
@@ -526,6 +606,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_request_ok),
 		cmocka_unit_test(test_request_bad),
 		cmocka_unit_test(test_request_kp_too_large),
+		cmocka_unit_test(test_kps_key_config),
+		cmocka_unit_test(test_kps_key_state),
 	};
 	const struct CMUnitTest daemon[] = {
 		cmocka_unit_test(test_daemon_init_output),

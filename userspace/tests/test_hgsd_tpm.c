@@ -33,6 +33,8 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1511,6 +1513,152 @@ static void lockdown_from_measured_cmdline(void **state)
 	reboot_tpm_with(bios, orig_ima);
 }
 
+/* ---------- a failing store in TPM mode ---------- */
+
+static struct t_hgsd full_d = { .pid = -1 };
+static char full_top[64], full_mnt[96];
+static struct vms_hgs_client *saved_cli, *saved_adm;
+
+/* The test's own hgsd stopped, its tmpfs gone, the group's hgsd back. */
+static int store_full_teardown(void **state)
+{
+	(void)state;
+	t_hgsd_stop(&full_d, SIGKILL);
+	if (full_mnt[0])
+		umount2(full_mnt, MNT_DETACH);
+	full_mnt[0] = 0;
+	if (full_top[0] && t_run("rm -rf %s", full_top))	/* no shell: no quotes */
+		fprintf(stderr, "# could not remove %s\n", full_top);
+	full_top[0] = 0;
+	if (saved_cli) {
+		cli = saved_cli;
+		adm = saved_adm;
+	}
+	saved_cli = saved_adm = NULL;
+	return 0;
+}
+
+/* Fill the file system holding @path until it refuses (a 4 MiB tmpfs). */
+static void fill_until_full(const char *path)
+{
+	static const char block[65536];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), i;
+
+	assert_true(fd >= 0);
+	for (i = 0; i < 1024; i++)
+		if (write(fd, block, sizeof(block)) < (ssize_t)sizeof(block))
+			break;
+	fsync(fd);
+	close(fd);
+	assert_true(i < 1024);
+}
+
+/*
+ * A TPM-mode attestation refused for the store: no certificate, and why.
+ * @req: the final request of an exchange begun before (NULL: the whole
+ * exchange now).
+ */
+static void refused_not_recorded(const char *host, json_t *req)
+{
+	json_t *r = req ? send_expect(req, 500, "InternalError") :
+		    attest_as(host, 500, "InternalError");
+	const char *detail = json_string_value(json_object_get(r, "detail"));
+
+	assert_null(json_object_get(r, "health_certificate"));
+	if (!detail || !strstr(detail, "audit record could not be written")) {
+		char *js = json_dumps(r, JSON_COMPACT);
+
+		char lp[600];
+		uint8_t *lg;
+		size_t ln;
+
+		snprintf(lp, sizeof(lp), "%s/hgsd.log", full_d.dir);
+		if (!vms_read_file(lp, 1 << 20, &lg, &ln)) {
+			fprintf(stderr, "%.*s\n", (int)(ln > 3000 ? 3000 : ln), (char *)lg + (ln > 3000 ? ln - 3000 : 0));
+			free(lg);
+		}
+		fail_msg("refused without STORE_NOT_RECORDED's detail: %s", js ? js : "?");
+	}
+	json_decref(r);
+}
+
+/*
+ * Issue 17 item 4 in TPM mode (test_hgsd_attack's store_fails_closed is
+ * host-key mode): an hgsd whose store is on a 4 MiB tmpfs certifies this
+ * TPM, then the disk fills up between a challenge and its answer: the
+ * answer (ActivateCredential, quote, logs: all of it good) is refused
+ * with STORE_NOT_RECORDED's detail and no certificate, so is a new
+ * challenge, and /v1/health says the disk is full; with room again,
+ * health recovers and the host attests. Needs
+ * root (mount) and SQLite (PostgreSQL's disk: test_hgsd_cluster).
+ */
+static void store_failure_refuses_tpm_attestation(void **state)
+{
+	char sdir[160], fill[200], conf[4400];
+	struct manual m;
+	json_t *r;
+	int i;
+
+	(void)state;
+	if (t_hgsd_on_pg())
+		skip();
+	snprintf(full_top, sizeof(full_top), "/tmp/vms-hgstpmfull.XXXXXX");
+	assert_non_null(mkdtemp(full_top));
+	snprintf(full_mnt, sizeof(full_mnt), "%s/mnt", full_top);
+	assert_int_equal(mkdir(full_mnt, 0700), 0);
+	if (geteuid() != 0 || mount("tmpfs", full_mnt, "tmpfs", 0, "size=4m,mode=0700")) {
+		full_mnt[0] = 0;
+		skip();
+	}
+	snprintf(sdir, sizeof(sdir), "%s/hgs", full_mnt);
+	snprintf(fill, sizeof(fill), "%s/fill", full_mnt);
+	snprintf(conf, sizeof(conf), "threads = 2\nlog_requests = 1\ntpm_ek_roots = %s/roots\n",
+		 dir);
+	/* the group's hgsd binary (its path made absolute before the chdir) */
+	assert_int_equal(setenv("HGSD_BIN", hgsd.bin, 1), 0);
+	assert_int_equal(t_hgsd_init(&full_d, sdir, conf), 0);
+	assert_int_equal(t_hgsd_start(&full_d), 0);
+	saved_cli = cli;
+	saved_adm = adm;
+	cli = full_d.cli;
+	adm = full_d.adm;
+	register_ek("store-tpm", "qemu-q35");
+	add_baseline();
+	json_decref(attest_as("store-tpm", 200, "Passed"));
+	json_decref(t_hgs_call(cli, "/v1/health", NULL, 200, "Passed"));
+
+	/* full between the challenge and the answer, then from the start */
+	manual_build("store-tpm", enclave_pk, report, &m);
+	fill_until_full(fill);
+	refused_not_recorded("store-tpm", m.req);
+	refused_not_recorded("store-tpm", NULL);
+	r = t_hgs_call(cli, "/v1/health", NULL, 503, "Busy");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")), "disk is full"));
+	json_decref(r);
+
+	/*
+	 * Room again: health recovers and the host is certified again (a
+	 * file system remounted read-only under a running hgsd cannot be
+	 * made here, its database is open for writing; start-up's refusal
+	 * of a read-only store is test_hgsd_attack's store_fails_closed)
+	 */
+	assert_int_equal(unlink(fill), 0);
+	for (i = 0; i < 50; i++) {
+		long http;
+
+		r = NULL;
+		if (!vms_hgs_call(cli, "/v1/health", NULL, &http, &r) && http == 200)
+			break;
+		json_decref(r);
+		usleep(100000);
+	}
+	json_decref(r);
+	assert_true(i < 50);
+	r = attest_as("store-tpm", 200, "Passed");
+	assert_non_null(json_object_get(r, "health_certificate"));
+	json_decref(r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1535,6 +1683,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(bad_bodies_refused),
 		cmocka_unit_test(shieldctl_admin_commands),
 		cmocka_unit_test(agent_identity_writes_the_ek),
+		cmocka_unit_test_teardown(store_failure_refuses_tpm_attestation,
+					  store_full_teardown),
 		/* last: they extend PCR 10 and change the list sent */
 		cmocka_unit_test(ima_appraisal_and_keys),
 		cmocka_unit_test(kps_key_named_by_root_refused),
