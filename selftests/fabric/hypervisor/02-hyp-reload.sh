@@ -6,10 +6,12 @@
 # module binds the mailbox again and finds the same enclave, whose key
 # did not change (the enclave, not the module, is the identity here);
 # the agent's certificate still names it and the VM's key is released
-# again. Root's view: a release is bound to a single-use challenge the
-# enclave keeps, so a release that opened before the reload stays used
-# up after it (ESTALE), and one whose challenge was never used opens
-# once, in the new load as in the old.
+# again. Root's view: within one load the module refuses a release it
+# opened before (EALREADY); its record goes with rmmod, but a release is
+# bound to a single-use challenge the enclave keeps, so a release that
+# opened before the reload stays used up after it (ESTALE, from the
+# enclave), and one whose challenge was never used opens once, in the
+# new load as in the old.
 . "$(dirname "$0")/hyplib.sh"
 plan 14
 
@@ -25,8 +27,8 @@ echo "add_key A: ${serial} $(load_err "$A")" | diag
 check "release A opens in the enclave: a key handle in this session's keyring" test -n "$serial"
 again=$(load_release hyp-es "$A")
 echo "add_key A again: ${again} $(load_err "$A")" | diag
-check "A again in the same load: refused, ESTALE (its challenge is used up)" \
-	eval 'test -z "$again" && load_err "$A" | grep -q "Stale file handle"'
+check "A again in the same load: refused, EALREADY (the module's record of what this load opened)" \
+	eval 'test -z "$again" && load_err "$A" | grep -q "Operation already in progress"'
 bound=$(dmesg | grep -c "enclave mailbox bound")
 out=$(rmmod vmshield 2>&1)
 rc=$?
@@ -52,7 +54,7 @@ stop_agent
 keys=$(grep -c " vmshield *vm:$(uuid_of hyp-es)" /proc/keys)
 serial=$(load_release hyp-es "$A")
 echo "add_key A after the reload: ${serial} $(load_err "$A")" | diag
-check "A after the reload: refused, ESTALE (a reload does not give a used release back)" \
+check "A after the reload (the module's record gone with it): refused by the enclave, ESTALE (its challenge stays used)" \
 	eval 'test -z "$serial" && load_err "$A" | grep -q "Stale file handle"'
 check "... and nothing changed: the same vmshield keys for hyp-es in /proc/keys" \
 	test "$(grep -c " vmshield *vm:$(uuid_of hyp-es)" /proc/keys)" = "$keys"
@@ -62,8 +64,8 @@ check "B (its challenge issued before the reload, never used) opens once in the 
 	test -n "$serial"
 again=$(load_release hyp-es "$B")
 echo "add_key B again: ${again} $(load_err "$B")" | diag
-check "B again: refused, ESTALE (replay)" \
-	eval 'test -z "$again" && load_err "$B" | grep -q "Stale file handle"'
+check "B again: refused, EALREADY (replay in this load)" \
+	eval 'test -z "$again" && load_err "$B" | grep -q "Operation already in progress"'
 keyctl unlink "$serial" @s >/dev/null 2>&1
 check "the host is still below kernel-locked (03 raises it)" \
 	grep -q '\[none\]' /sys/kernel/security/lockdown
