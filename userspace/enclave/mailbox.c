@@ -38,6 +38,7 @@ struct vms_mailbox {
 	u8 *shm;
 	u64 last_seq;
 	u64 last_ns;	/* when the last answer went out */
+	u64 spin_ns;	/* VMS_MB_SPIN_NS; the bench changes it */
 	u64 spun;	/* requests seen while spinning / after a sleep */
 	u64 slept;
 };
@@ -101,7 +102,8 @@ static int vms_mb_recv(struct vms_transport *t, u8 *buf, size_t cap,
 		}
 		if (now - start >= VMS_MB_IDLE_NS)
 			return 1;
-		if (now - m->last_ns < VMS_MB_SPIN_NS) {
+		if (now - m->last_ns <
+		    __atomic_load_n(&m->spin_ns, __ATOMIC_RELAXED)) {
 			vms_mb_relax();
 		} else {
 			if (now - m->last_ns >= VMS_MB_DOZE_AFTER_NS)
@@ -144,6 +146,13 @@ static void vms_mb_close(struct vms_transport *t)
 	free(m);
 }
 
+void vms_mailbox_set_spin(struct vms_transport *t, u64 spin_ns)
+{
+	struct vms_mailbox *m = (struct vms_mailbox *)t;
+
+	__atomic_store_n(&m->spin_ns, spin_ns, __ATOMIC_RELAXED);
+}
+
 int vms_mailbox_open(const char *path, struct vms_transport **out)
 {
 	struct vms_mailbox *m;
@@ -175,7 +184,8 @@ int vms_mailbox_open(const char *path, struct vms_transport **out)
 		return -ENOMEM;
 	}
 	m->shm = p;
-	/* a 50 us poll must not sleep 100 (the default slack is 50 us) */
+	m->spin_ns = VMS_MB_SPIN_NS;
+	/* a 50 us poll should not sleep 100 (the default slack is 50 us) */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	m->t.name = "mailbox";
 	m->t.recv = vms_mb_recv;
