@@ -10,7 +10,10 @@
  * meet functions of the other. One request is in flight at a time; every
  * call has a deadline (enclave_timeout_ms) covering the wait for the
  * channel and for the answer, and fails with -EHOSTDOWN past it. Polled:
- * ivshmem-plain has no interrupt.
+ * ivshmem-plain has no interrupt. After the doorbell the caller spins for
+ * enclave_spin_us (an answer the enclave gives at once then costs no
+ * timer wake-up, each one an emulated interrupt under TCG), then sleeps
+ * between looks.
  */
 #include <linux/pci.h>
 #include <linux/io.h>
@@ -29,6 +32,11 @@ static unsigned int enclave_timeout_ms = 3000;
 module_param(enclave_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(enclave_timeout_ms,
 		 "hypervisor placement: bound on every enclave call, ms (100..60000)");
+
+static unsigned int enclave_spin_us = 200;
+module_param(enclave_spin_us, uint, 0644);
+MODULE_PARM_DESC(enclave_spin_us,
+		 "hypervisor placement: spin this long for an answer before sleeping, us (0..2000; 0: sleep at once)");
 
 static DEFINE_MUTEX(vms_mb_lock);	/* one request in flight; guards below */
 static void __iomem *vms_mb_base;	/* NULL: no device (never bound, or gone) */
@@ -67,6 +75,29 @@ static bool vms_mb_ready(void __iomem *base)
 	return !memcmp(magic, VMS_MB_MAGIC, 4) &&
 	       ioread32(base + VMS_MB_OFF_VERSION) == VMS_MB_VERSION &&
 	       ioread32(base + VMS_MB_OFF_STATE) == VMS_MB_STATE_READY;
+}
+
+/*
+ * Wait for resp_seq == @seq: spin up to enclave_spin_us (an answer that
+ * comes at once costs no timer), then sleep 20-100 us between looks.
+ * False at @deadline. Called with vms_mb_lock held and the device bound.
+ */
+static bool vms_mb_answered(u64 seq, unsigned long deadline)
+{
+	u64 spin_ns = (u64)min(READ_ONCE(enclave_spin_us), 2000U) * NSEC_PER_USEC;
+	u64 t0 = ktime_get_ns();
+
+	while (readq(vms_mb_base + VMS_MB_OFF_RESP_SEQ) != seq) {
+		if (time_after(jiffies, deadline))
+			return false;
+		if (ktime_get_ns() - t0 < spin_ns) {
+			cpu_relax();
+			cond_resched();
+		} else {
+			usleep_range(20, 100);
+		}
+	}
+	return true;
 }
 
 /**
@@ -117,12 +148,9 @@ int vms_mailbox_call(struct vms_ep_msg *q, struct vms_ep_msg *a, u8 **buf,
 	wmb();	/* the frame and its length before the doorbell */
 	writeq(seq, vms_mb_base + VMS_MB_OFF_REQ_SEQ);
 
-	while (readq(vms_mb_base + VMS_MB_OFF_RESP_SEQ) != seq) {
-		if (time_after(jiffies, deadline)) {
-			ret = -EHOSTDOWN;
-			goto out_unlock;
-		}
-		usleep_range(20, 100);
+	if (!vms_mb_answered(seq, deadline)) {
+		ret = -EHOSTDOWN;
+		goto out_unlock;
 	}
 	rmb();	/* the answer's bytes after its doorbell */
 	len = ioread32(vms_mb_base + VMS_MB_OFF_RESP_LEN);

@@ -32,6 +32,12 @@ struct vms_transport {
 
 /* The mailbox on the ivshmem backing file @path (created if absent). */
 int vms_mailbox_open(const char *path, struct vms_transport **out);
+/*
+ * How long the mailbox @t spins for the next request after an answer
+ * before it sleeps (mailbox.c; default 200 us). Only the mailbox bench
+ * changes it, to time the pick-up with and without the spin.
+ */
+void vms_mailbox_set_spin(struct vms_transport *t, u64 spin_ns);
 /* A listening AF_VSOCK socket on @port (any CID). */
 int vms_vsock_listen(unsigned int port, struct vms_transport **out);
 /* One connected stream @fd (taken over): the tests' socketpair. */

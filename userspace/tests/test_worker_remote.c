@@ -13,6 +13,10 @@
  *    (sealed: the NV tag is not in it) before they are answered;
  *  - the server SIGKILLed and started again from the state file: the NV
  *    tag is read back (nothing acknowledged lost);
+ *  - a worker SIGKILLed while the enclave lives on (its vTPM still
+ *    running there) and a new worker started for the same key: the old
+ *    vTPM is stopped and the new one starts from the state file with the
+ *    NV tag, where the enclave alone answers EEXIST;
  *  - a TPM command over the enclave's bound and the commands this mode
  *    does not have (hashing): refused, the server serving;
  *  - migration through swtpm's state blobs: GET_STATEBLOB hands out the
@@ -25,6 +29,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -70,6 +75,62 @@ static void run_server(void)
 	r = serve_run(&o, NULL);
 	vtpm_remote_stop(&rem);
 	_exit(r ? 1 : 0);
+}
+
+/*
+ * The enclave outliving its workers, as vmshield-enclaved does: this
+ * process keeps the stand-in and starts a worker for the same key again
+ * whenever one is killed; it ends when a worker exits by itself (its
+ * status then).
+ */
+static void run_supervisor(void)
+{
+	struct serve_opts o = { .io_timeout_ms = 2000 };
+	int st;
+
+	if (vtpm_standin_start(t_vm_id, t_key_id, tk))
+		_exit(3);
+	serve_parse_ctrl("type=unixio,path=/x", &o.ctrl);
+	strcpy(o.ctrl.path, sock_path);
+	for (;;) {
+		struct vtpm_remote rem = { .call = vtpm_standin_call, .fd = -1,
+					   .path = state_path };
+		uint8_t *blob = NULL;
+		size_t len = 0;
+		pid_t w;
+		int r;
+
+		unlink(sock_path);
+		fflush(NULL);
+		w = fork();
+		if (w < 0)
+			_exit(5);
+		if (w) {
+			if (waitpid(w, &st, 0) != w || WIFEXITED(st))
+				_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 6);
+			continue;
+		}
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		vms_read_file(state_path, 1 << 24, &blob, &len);
+		r = vtpm_remote_start(&rem, blob, len);
+		free(blob);
+		if (r)
+			_exit(4);
+		o.remote = &rem;
+		r = serve_run(&o, NULL);
+		vtpm_remote_stop(&rem);
+		_exit(r ? 1 : 0);
+	}
+}
+
+static void wait_socket(void)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 500 && stat(sock_path, &st); i++)
+		usleep(10000);
+	assert_int_equal(0, stat(sock_path, &st));
 }
 
 static void start_server(void)
@@ -394,6 +455,79 @@ static void test_remote_restart_keeps_state(void **state)
 	close(fd);
 }
 
+/* The worker serving @fd (the peer of QEMU's control connection). */
+static pid_t worker_pid(int fd)
+{
+	struct ucred c;
+	socklen_t n = sizeof(c);
+
+	assert_int_equal(0, getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c, &n));
+	return c.pid;
+}
+
+/* QEMU's connection to the worker that replaced @old (up to 5 s). */
+static int connect_new_worker(pid_t old)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, i;
+
+	strcpy(sa.sun_path, sock_path);
+	for (i = 0; i < 500; i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		assert_true(fd >= 0);
+		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+		    worker_pid(fd) != old)
+			return fd;
+		close(fd);
+		usleep(10000);
+	}
+	fail_msg("no new worker serves %s", sock_path);
+	return -1;
+}
+
+static void test_remote_restart_enclave_keeps_vtpm(void **state)
+{
+	uint8_t c[128];
+	int fd, dfd;
+	pid_t w1;
+	u64 g;
+
+	(void)state;
+	fflush(NULL);
+	server = fork();
+	assert_true(server >= 0);
+	if (!server)
+		run_supervisor();
+	wait_socket();
+	fd = ctrl_connect();
+	w1 = worker_pid(fd);
+	dfd = set_datafd(fd);
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
+				    NULL, NULL));
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x12a, true, false), NULL, NULL));
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
+	g = file_generation();
+	assert_true(g > 0);
+	close(dfd);
+	close(fd);
+	/* the worker dies without DESTROY; its vTPM runs on in the enclave */
+	assert_int_equal(0, kill(w1, SIGKILL));
+	/* a new worker for the same key, not one that failed to start (EEXIST) */
+	fd = connect_new_worker(w1);
+	dfd = set_datafd(fd);
+	assert_int_equal(g, file_generation());
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
+				    NULL, NULL));
+	nv_reads_tag(dfd);
+	/* and it takes changes: the next generation reaches the file */
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
+	assert_true(file_generation() > g);
+	close(dfd);
+	close(fd);
+}
+
 static void test_remote_oversized_command(void **state)
 {
 	static uint8_t big[VMSHIELD_VTPM_MAX_CMD + 16];
@@ -555,6 +689,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_remote_qemu_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_restart_keeps_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_restart_enclave_keeps_vtpm, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_remote_oversized_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_stateblob_migration, setup, teardown),
 	};

@@ -99,8 +99,8 @@ static int remote_settle(struct vtpm_remote *r, struct vmshield_vtpm *a)
 	return e;
 }
 
-static int remote_create(struct vtpm_remote *r, const uint8_t *blob,
-			 size_t len)
+static int remote_try_create(struct vtpm_remote *r, const uint8_t *blob,
+			     size_t len)
 {
 	struct vmshield_vtpm a;
 	int e = remote_call(r, VMSHIELD_VTPM_CREATE, 0, 0, blob, len, &a);
@@ -109,12 +109,53 @@ static int remote_create(struct vtpm_remote *r, const uint8_t *blob,
 		r->generation = a.generation;
 		e = remote_settle(r, &a);
 	}
+	return e;
+}
+
+static void remote_created(struct vtpm_remote *r, size_t len, int e)
+{
 	if (e)
 		fprintf(stderr, "worker: cannot start the vTPM in the enclave: %s\n",
 			remote_strerror(e));
 	else
 		printf("worker: vTPM started in the enclave (%s, generation %" PRIu64 ")\n",
 		       len ? "from the sealed state" : "new", r->generation);
+}
+
+static int remote_create(struct vtpm_remote *r, const uint8_t *blob,
+			 size_t len)
+{
+	int e = remote_try_create(r, blob, len);
+
+	remote_created(r, len, e);
+	return e;
+}
+
+/*
+ * A worker starting while the enclave still runs a vTPM for its key
+ * (EEXIST: an earlier worker for this VM died without DESTROY). That
+ * vTPM's volatile state (PCRs, sessions, loaded objects) belonged to a VM
+ * session that ended with the old worker (QEMU does not reconnect to a
+ * new one), and every change it acknowledged is in the state file, an
+ * answer held for a CONFIRM included (never acknowledged). So it is
+ * stopped and started again from the state file, as a restarted swtpm
+ * starts from its files; the enclave's generation floor still refuses an
+ * older file (ESTALE). Documentation/vtpm-in-enclave.md section 5.
+ */
+static int remote_start_create(struct vtpm_remote *r, const uint8_t *blob,
+			       size_t len)
+{
+	struct vmshield_vtpm a;
+	int e = remote_try_create(r, blob, len);
+
+	if (e == -EEXIST) {
+		printf("worker: the enclave still runs this VM's vTPM from an earlier worker: stopped, started again from %s\n",
+		       len ? "the state file" : "nothing (no state file: a new vTPM)");
+		e = remote_call(r, VMSHIELD_VTPM_DESTROY, 0, 0, NULL, 0, &a);
+		if (!e || e == -ENODEV)
+			e = remote_try_create(r, blob, len);
+	}
+	remote_created(r, len, e);
 	return e;
 }
 
@@ -125,7 +166,7 @@ int vtpm_remote_start(struct vtpm_remote *r, const uint8_t *blob, size_t len)
 		return -ENOMEM;
 	if (!r->call)
 		r->call = vtpm_remote_ioctl;
-	return remote_create(r, blob, len);
+	return remote_start_create(r, blob, len);
 }
 
 void vtpm_remote_stop(struct vtpm_remote *r)

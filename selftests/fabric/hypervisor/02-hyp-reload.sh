@@ -6,18 +6,29 @@
 # module binds the mailbox again and finds the same enclave, whose key
 # did not change (the enclave, not the module, is the identity here);
 # the agent's certificate still names it and the VM's key is released
-# again. A release opens once per load of the module.
+# again. Root's view: within one load the module refuses a release it
+# opened before (EALREADY); its record goes with rmmod, but a release is
+# bound to a single-use challenge the enclave keeps, so a release that
+# opened before the reload stays used up after it (ESTALE, from the
+# enclave), and one whose challenge was never used opens once, in the
+# new load as in the old.
 . "$(dirname "$0")/hyplib.sh"
-plan 11
+plan 14
 
+A=$F/vms/hyp-es.reload-a.release
+B=$F/vms/hyp-es.reload-b.release
 check "the agent attests" eval 'start_agent agent && wait_state valid 90'
 pk1=$(status_q .attestation.certificate.enclave_pk)
-check "kept a release of VM hyp-es for this enclave" \
-	save_release hyp-es "$F/vms/hyp-es.enclave1.release"
+check "kept two releases of VM hyp-es for this enclave, each for its own challenge" \
+	eval 'save_release hyp-es "$A" && save_release hyp-es "$B" && ! cmp -s "$A" "$B"'
 stop_agent
-serial=$(load_release hyp-es "$F/vms/hyp-es.enclave1.release")
-echo "add_key: ${serial} $(cat "$F/vms/hyp-es.enclave1.release.err" 2>/dev/null)" | diag
-check "it opens in the enclave: a key handle in this session's keyring" test -n "$serial"
+serial=$(load_release hyp-es "$A")
+echo "add_key A: ${serial} $(load_err "$A")" | diag
+check "release A opens in the enclave: a key handle in this session's keyring" test -n "$serial"
+again=$(load_release hyp-es "$A")
+echo "add_key A again: ${again} $(load_err "$A")" | diag
+check "A again in the same load: refused, EALREADY (the module's record of what this load opened)" \
+	eval 'test -z "$again" && load_err "$A" | grep -q "Operation already in progress"'
 bound=$(dmesg | grep -c "enclave mailbox bound")
 out=$(rmmod vmshield 2>&1)
 rc=$?
@@ -39,15 +50,22 @@ check "VM hyp-es: released again, state opens, round trip" \
 	test "$RC" = 0 -a -n "$(echo "$OUT" | grep 'unseal matches')" \
 	-a -n "$(echo "$OUT" | grep 'roundtrip ok')"
 stop_agent
-# The kept release: the enclave still has the key it was made for, and
-# this load of the module has not opened it yet; a second add_key of the
-# same release in the same load is a replay.
-serial=$(load_release hyp-es "$F/vms/hyp-es.enclave1.release")
-echo "add_key: ${serial} $(cat "$F/vms/hyp-es.enclave1.release.err" 2>/dev/null)" | diag
-check "the kept release opens once in the new load (the enclave kept its key)" test -n "$serial"
-again=$(load_release hyp-es "$F/vms/hyp-es.enclave1.release")
-echo "add_key: ${again} $(cat "$F/vms/hyp-es.enclave1.release.err" 2>/dev/null)" | diag
-check "a second add_key of it in the same load is refused (replay)" test -z "$again"
+# Root replays what it kept across the reload.
+keys=$(grep -c " vmshield *vm:$(uuid_of hyp-es)" /proc/keys)
+serial=$(load_release hyp-es "$A")
+echo "add_key A after the reload: ${serial} $(load_err "$A")" | diag
+check "A after the reload (the module's record gone with it): refused by the enclave, ESTALE (its challenge stays used)" \
+	eval 'test -z "$serial" && load_err "$A" | grep -q "Stale file handle"'
+check "... and nothing changed: the same vmshield keys for hyp-es in /proc/keys" \
+	test "$(grep -c " vmshield *vm:$(uuid_of hyp-es)" /proc/keys)" = "$keys"
+serial=$(load_release hyp-es "$B")
+echo "add_key B after the reload: ${serial} $(load_err "$B")" | diag
+check "B (its challenge issued before the reload, never used) opens once in the new load" \
+	test -n "$serial"
+again=$(load_release hyp-es "$B")
+echo "add_key B again: ${again} $(load_err "$B")" | diag
+check "B again: refused, EALREADY (replay in this load)" \
+	eval 'test -z "$again" && load_err "$B" | grep -q "Operation already in progress"'
 keyctl unlink "$serial" @s >/dev/null 2>&1
 check "the host is still below kernel-locked (03 raises it)" \
 	grep -q '\[none\]' /sys/kernel/security/lockdown

@@ -26,7 +26,7 @@ check "shielded KP requiring placement hypervisor: released to the enclave, stat
 	test "$RC" = 0 -a -n "$(echo "$OUT" | grep 'policy=shielded')" \
 	-a -n "$(echo "$OUT" | grep 'unseal matches')" -a -n "$(echo "$OUT" | grep 'roundtrip ok')"
 check "its key is in /proc/keys" has_key hyp
-check "kept this enclave's release of VM hyp (05 replays it after the enclave restarts)" \
+check "kept this enclave's release of VM hyp (06 replays it after the enclave restarts)" \
 	save_release hyp "$F/vms/hyp.enclave1.release"
 status_q .attestation.certificate.enclave_pk >"$F/vms/hyp.enclave1.pk"
 finish

@@ -24,19 +24,52 @@ enclave_ctl() {
 	return 1
 }
 
-# save_release VM FILE: what KPS releases for VM to the enclave key of the
-# agent's current certificate (public: it opens only in that enclave).
-save_release() {
+# kps_release VM CHALLENGE_ARGS: POST /v1/kps/release for VM with the
+# agent's current certificate, plus CHALLENGE_ARGS (a JSON fragment, or
+# nothing); prints KPS's answer.
+kps_release() {
 	local cert kp
 	cert=$(sed '/^-----/d' "$F/agent-state/health.pem" | tr -d '\n')
 	kp=$(base64 -w0 "$F/vms/$1.kp")
-	printf '{"health_certificate":"%s","key_protector":"%s","vm_id":"%s"}' \
-		"$cert" "$kp" "$(uuid_of "$1")" >"$2.req"
-	curl -sS --cacert "$F/hgs-tls.pem" -H 'Content-Type: application/json' \
-		--data-binary @"$2.req" "$HGS_URL/v1/kps/release" |
-		jq -r .key_release | base64 -d >"$2" 2>/dev/null
-	rm -f "$2.req"
-	test -s "$2"
+	printf '{"health_certificate":"%s","key_protector":"%s","vm_id":"%s"%s}' \
+		"$cert" "$kp" "$(uuid_of "$1")" "$2" |
+		curl -sS --cacert "$F/hgs-tls.pem" -H 'Content-Type: application/json' \
+			--data-binary @- "$HGS_URL/v1/kps/release"
+}
+
+# save_release VM FILE: what KPS releases for VM to the enclave key of the
+# agent's current certificate (public: it opens only in that enclave),
+# made as the agent makes one (release format v2): KPS names its key in
+# the EnclaveChallengeRequired answer, the enclave issues a single-use
+# challenge for it (release_challenge: VMSHIELD_IOC_RELEASE_CHALLENGE),
+# KPS binds the release to that challenge. So FILE opens once, in this
+# enclave instance, within the challenge's 300 s. Fails unless FILE is a
+# release (magic VMKR).
+save_release() {
+	local kps ch
+	kps=$(kps_release "$1" "" | jq -r '.kps_public_key // empty')
+	if [ "${#kps}" != 64 ]; then
+		echo "save_release: KPS named no key" | diag
+		return 1
+	fi
+	echo "$kps" | xxd -r -p >"$2.kps"
+	ch=$("$R/build/selftests/worker/release_challenge" "$2.kps" 2>&1)
+	rm -f "$2.kps"
+	case "$ch" in
+	*[!0-9a-f\ ]* | "")
+		echo "save_release: no challenge: $ch" | diag
+		return 1
+		;;
+	esac
+	kps_release "$1" ",\"enclave_challenge\":\"${ch% *}\",\"challenge_ns\":${ch#* }" |
+		jq -r '.key_release // empty' | base64 -d >"$2" 2>/dev/null
+	[ "$(head -c 4 "$2" 2>/dev/null)" = VMKR ]
+}
+
+# load_err FILE: the error load_release left in FILE.err (keyctl's
+# strerror text), for the diagnostics and the refusal checks.
+load_err() {
+	cat "$1.err" 2>/dev/null
 }
 
 # load_release VM FILE: add_key of a saved release into this session's
