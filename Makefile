@@ -11,10 +11,11 @@
 #                      check-static and hgsd's PostgreSQL suites beside them;
 #                      a summary with each tier's time and the total (budget
 #                      15 min on 2 cores, no KVM)
-#   make check-unit    unit tests, systemd units, docs, fuzz corpus replay
+#   make check-unit    unit tests, systemd units, docs
 #                      (under a minute once built)
-#   make check-san     ASan+UBSan build: unit and hgsd tests, fuzzing (40 s
-#                      of wall time shared by all harnesses)
+#   make check-san     ASan+UBSan build: unit and hgsd tests, the fuzz corpus
+#                      replayed, fuzzing (40 s of wall time shared by all
+#                      harnesses)
 #   make check-static  checkpatch on every file, make install and the man
 #                      pages, the module's W=1 builds (both kernels), sparse
 #   make check-rig     DKMS (both kernels), the rig's verdict tests, the
@@ -119,7 +120,7 @@ BUILD_JOBS ?= $(shell nproc)
 PMAKE := $(MAKE) --no-print-directory -j$(BUILD_JOBS)
 
 check-unit:
-	@$(PMAKE) userspace fuzz
+	@$(PMAKE) userspace
 	@$(REPO)/scripts/check.sh unit
 
 check-static: $(CHECKPATCH)

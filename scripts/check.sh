@@ -3,14 +3,14 @@
 # check.sh [TIER...] - the test tiers (Documentation/testing.md, "Test
 # tiers"), each a list of suites leaving TAP in build/tap/:
 #
-#   unit    unit tests (cmocka, shell), systemd units, docs, fuzz
-#           corpus replay                                 make check-unit
+#   unit    unit tests (cmocka, shell), systemd units, docs
+#                                                         make check-unit
 #   static  checkpatch on every file, make install into a DESTDIR,
 #           --help and man pages, the W=1 module build on the second
 #           kernel, sparse + W=1 on the main one          make check-static
-#   san     the unit and hgsd tests on the ASan+UBSan build, fuzzing
-#           (FUZZ_BUDGET, default 40 s of wall time for all
-#           harnesses together)                           make check-san
+#   san     the unit and hgsd tests on the ASan+UBSan build, the fuzz
+#           corpus replayed, fuzzing (FUZZ_BUDGET, default 40 s of wall
+#           time for all harnesses together)              make check-san
 #   rig     DKMS (both kernels), the rig's verdict tests
 #           (selftest_rig.sh --quick), the module tests in the rig
 #           (both kernels), placement hypervisor          make check-rig
@@ -120,14 +120,13 @@ suite_files() {
 tier_unit() {
 	local side
 
-	SUITES=(unit systemd docs fuzz-replay)
-	# The three small suites (a few CPU-seconds, mostly waiting on
+	SUITES=(unit systemd docs)
+	# The two small suites (a few CPU-seconds, mostly waiting on
 	# systemd-analyze and process start-up) run beside the unit tests and
 	# are printed after them.
 	{
 		run_suite systemd "$REPO/scripts/systemd-check.sh"
 		run_suite docs "$REPO/scripts/docs-check.py"
-		run_suite fuzz-replay env FUZZ_SECONDS=0 FUZZ_BUDGET= "$REPO/scripts/fuzz.sh"
 	} >"$TAP/.unit-side.log" 2>&1 &
 	side=$!
 	run_suite unit make -s -C "$REPO/userspace" check
@@ -136,8 +135,11 @@ tier_unit() {
 }
 
 tier_san() {
-	SUITES=(san fuzz)
+	SUITES=(san fuzz-replay fuzz)
 	run_suite san make -s -C "$REPO/userspace" SAN=1 check
+	# every harness over its seeds and corpus once (ASan+UBSan builds:
+	# about 50 CPU-seconds, which kept check-unit over a minute)
+	run_suite fuzz-replay env FUZZ_SECONDS=0 FUZZ_BUDGET= "$REPO/scripts/fuzz.sh"
 	if [[ -n ${FUZZ_SECONDS:-} ]]; then
 		run_suite fuzz env FUZZ_BUDGET= "$REPO/scripts/fuzz.sh"
 	else
