@@ -242,6 +242,64 @@ static void key_history_lower_refused(void **state)
 	unload(&f);
 }
 
+/*
+ * Placement hypervisor: the enclave's key lives outside the host and stays
+ * the same when the host raises lockdown, so its report at kernel-open
+ * earlier in the boot does not stop its certification at kernel-locked;
+ * the same key reported once in placement kernel still does.
+ */
+static size_t forged_report_record(const char *report, uint8_t *out,
+				   uint8_t tmpl256[32]);
+
+static void hyp_report(const char *kernel_report, const char *level,
+		       const char *lockdown, const char *placement,
+		       char *out, size_t len)
+{
+	const char *rest = strstr(kernel_report, " sig_enforced=");
+
+	assert_non_null(rest);
+	snprintf(out, len, "vmshield-report v2 placement=%s level=%s lockdown=%s%s",
+		 placement, level, lockdown, rest);
+	out[strcspn(out, "\n")] = 0;
+}
+
+static void key_history_placement_hypervisor(void **state)
+{
+	struct vms_isolation_report r;
+	char open_r[512], locked_r[512], kernel_r[512];
+	uint8_t raw[2048], t256[32];
+	struct vms_ima_log log;
+	size_t n;
+	struct ifix f;
+
+	(void)state;
+	load(&f);
+	hyp_report((char *)f.report, "kernel-open", "none", "hypervisor",
+		   open_r, sizeof(open_r));
+	hyp_report((char *)f.report, "kernel-locked", "confidentiality",
+		   "hypervisor", locked_r, sizeof(locked_r));
+	hyp_report((char *)f.report, "kernel-open", "none", "kernel",
+		   kernel_r, sizeof(kernel_r));
+	assert_int_equal(0, vms_report_parse(locked_r, strlen(locked_r), &r));
+	assert_int_equal(VMSHIELD_PLACEMENT_HYPERVISOR, r.placement);
+
+	/* open, then locked, both in placement hypervisor: certified */
+	n = forged_report_record(open_r, raw, t256);
+	n += forged_report_record(locked_r, raw + n, t256);
+	assert_int_equal(0, vms_ima_log_parse(raw, n, &log));
+	assert_int_equal(HGS_PASSED, vms_tpm_key_history(&log, log.n, &r));
+	vms_ima_log_free(&log);
+
+	/* the same key once in placement kernel at kernel-open: refused */
+	n = forged_report_record(kernel_r, raw, t256);
+	n += forged_report_record(locked_r, raw + n, t256);
+	assert_int_equal(0, vms_ima_log_parse(raw, n, &log));
+	assert_int_equal(HGS_R_IMA_REPORT_LEVEL_LOWER,
+			 vms_tpm_key_history(&log, log.n, &r));
+	vms_ima_log_free(&log);
+	unload(&f);
+}
+
 static void list_not_replaying_refused(void **state)
 {
 	struct vms_isolation_report r;
@@ -878,6 +936,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(other_enclave_key_refused),
 		cmocka_unit_test(older_report_refused),
 		cmocka_unit_test(key_history_lower_refused),
+		cmocka_unit_test(key_history_placement_hypervisor),
 		cmocka_unit_test(list_not_replaying_refused),
 		cmocka_unit_test(forged_entry_with_pcr10_extended_refused),
 		cmocka_unit_test(report_entry_outside_quote_refused),

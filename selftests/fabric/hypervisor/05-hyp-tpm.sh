@@ -5,15 +5,9 @@
 # the enclave key and the module's report (placement=hypervisor, found by
 # HGS in the kernel's own IMA list) and the same exchange carries the
 # enclave's report for the challenge's nonce. The host is registered by its
-# EK and this boot captured as a baseline (control channel). This boot ran
-# open first (01, 02: lockdown none) with the same enclave key, and in
-# placement hypervisor a rise of the host's lockdown does not make a new
-# enclave key (the enclave is outside the host), so the kernel's IMA list
-# names this key at kernel-open before kernel-locked: HGS refuses it
-# (ImaReportLevelLower, decisions.md 54, issue 16) and the KP requiring the
-# hypervisor placement is not released. Until the session that made that
-# rule decides on this placement, this test asserts the refusal (it used to
-# wait 150 s for a certificate that never came).
+# EK and this boot captured as a baseline (control channel); HGS certifies
+# mode tpm, binding ima-entry, placement hypervisor, platform emulated,
+# level hypervisor; the KP requiring the hypervisor placement is released.
 . "$(dirname "$0")/hyplib.sh"
 plan 7
 
@@ -29,16 +23,14 @@ check "hgs-agent identity writes this boot's EK" test $rc = 0 -a -s "$F/tpm/ek-h
 check "the admin registers it as fabric-hyp-tpm (control channel)" ctl hyp-tpm-register-ek
 cp /sys/kernel/security/tpm0/binary_bios_measurements "$F/tpm/bios-hyp.bin"
 check "the admin captures this boot as a baseline and adds it" ctl hyp-tpm-baseline-add
-start_agent agent-hyp-tpm
-wait_q '.attestation | .attempts >= 1 and .state != "attesting"' true 120 >/dev/null
+check "the agent attests in TPM mode" eval 'start_agent agent-hyp-tpm && wait_state valid 150'
 st=$(status_json)
-echo "$st" | jq -c '.attestation | {state, last_error}' | diag
-check "TPM mode: refused, ImaReportLevelLower (this enclave key is in the IMA list at kernel-open earlier in this boot)" \
-	test "$(echo "$st" | jq -r '.attestation.last_error.substatus')" = ImaReportLevelLower
-check "... and no certificate from it" \
-	test "$(echo "$st" | jq -r '.attestation.state')" != valid
-worker hyp
-check "the KP requiring placement hypervisor: not released to this TPM-mode agent" \
-	test "$RC" != 0 -a -z "$(echo "$OUT" | grep 'unseal matches')"
-stop_agent
+echo "$st" | jq -c '.attestation.certificate' | diag
+check "the certificate: mode tpm, binding ima-entry, placement hypervisor, platform emulated, level hypervisor" \
+	test "$(echo "$st" | jq -r '.attestation.certificate | "\(.attestation_mode) \(.binding) \(.placement) \(.platform) \(.isolation_level)"')" \
+	= "tpm ima-entry hypervisor emulated hypervisor"
+worker hyp --roundtrip
+check "the KP requiring placement hypervisor: released, the tenant's state opens, round trip" \
+	test "$RC" = 0 -a -n "$(echo "$OUT" | grep 'unseal matches')" \
+	-a -n "$(echo "$OUT" | grep 'roundtrip ok')"
 finish

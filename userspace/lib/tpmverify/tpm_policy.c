@@ -58,7 +58,12 @@ static enum vms_hgs_reason one_enclave_key(const struct vms_ima_log *ima,
  * whatever the kernel proves now. The module makes a new key when the
  * level rises (since issue 16), so a list of a current module never
  * shows this; a module from before that fix does, in the rig's normal
- * order (loaded open, lockdown raised after).
+ * order (loaded open, lockdown raised after). In placement hypervisor the
+ * key lives outside the host, whatever the host's level, and does not
+ * change when lockdown rises: its reports at a lower host level are no
+ * sign that root held it (the host level itself is the at-load and
+ * command-line policies' to judge). A report of the same key in
+ * placement kernel still is.
  */
 enum vms_hgs_reason vms_tpm_key_history(const struct vms_ima_log *ima,
 					size_t covered,
@@ -74,6 +79,9 @@ enum vms_hgs_reason vms_tpm_key_history(const struct vms_ima_log *ima,
 		    vms_report_parse((const char *)e->buf, e->buf_len, &other) ||
 		    CRYPTO_memcmp(other.enclave_pk, r->enclave_pk, 32))
 			continue;	/* another key: one_enclave_key's */
+		if (r->placement == VMSHIELD_PLACEMENT_HYPERVISOR &&
+		    other.placement == VMSHIELD_PLACEMENT_HYPERVISOR)
+			continue;
 		if (other.level < r->level || other.lockdown < r->lockdown)
 			return HGS_R_IMA_REPORT_LEVEL_LOWER;
 	}
