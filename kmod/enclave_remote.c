@@ -129,7 +129,7 @@ int vms_remote_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	u8 *buf;
 	int ret;
 
-	if (len < VMS_KR_MIN_LEN || len > VMS_KR_MAX_LEN)
+	if (len < VMS_KR_MIN_LEN || len > VMS_KR_ROLL_MAX_LEN)
 		return -EMSGSIZE;
 	rk = kzalloc(sizeof(*rk), GFP_KERNEL);
 	if (!rk)
