@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,19 +72,15 @@ static int kp_file_key_id(const char *path, uint8_t key_id[16],
 static int rename_durable(const char *from, const char *to)
 {
 	char dir[PATH_MAX];
-	const char *slash = strrchr(to, '/');
 	int fd, r = 0;
 
+	if (strlen(to) >= sizeof(dir))
+		return -ENAMETOOLONG;
 	if (rename(from, to))
 		return -errno;
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if ((size_t)(slash - to) >= sizeof(dir))
-		return -ENAMETOOLONG;
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == to ? 1 :
-			 (int)(slash - to), to);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* dirname() of a copy: "." for a bare name, "/" for "/x" */
+	memcpy(dir, to, strlen(to) + 1);
+	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fsync(fd))

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # The TK roll at a start (issue 20, Documentation/migration.md §1) with a
 # real hgsd, hgs-agent, vmshield.ko and vmshield-worker --roll, and its
-# crash points: hgsd and the agent stopped before the release, the worker
-# SIGKILLed after the release (and the agent restarted), after the re-seal
-# and after the KP's rename (hgsd restarted before the confirmation).
+# crash points: hgsd stopped and the agent SIGKILLed before the release,
+# the worker SIGKILLed after the release (and the agent too), after the
+# re-seal and after the KP's rename (the agent SIGKILLed and hgsd
+# restarted before the confirmation).
 # After every crash the next start opens the state with its tag (the last
 # acknowledged content) and, once it completed, every earlier KP is
 # refused (KeyProtectorSuperseded): no two versions stay valid.
@@ -35,6 +36,13 @@ superseded() {
 	out=$("$VTPM" resume --vm "$uuid" --state "$ST" --kp "$1" 2>&1)
 	echo "$out" | tail -1 | diag
 	echo "$out" | grep -q KeyProtectorSuperseded
+}
+# kill_agent: SIGKILL the agent (a crash: no cleanup), then start a new one
+kill_agent() {
+	kill -KILL "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null
+	AGENT_PID=
+	rm -f "$PIDFILE"
 }
 # unchanged KPSUM STATESUM: the KP and the state as they were, no KP.new
 unchanged() {
@@ -68,7 +76,7 @@ ctl hgs-stop
 OUT=$(timeout -s KILL 15 "$VTPM" resume --vm "$uuid" --state "$ST" --kp "$KP" \
 	--roll 2>&1)
 echo "$OUT" | tail -2 | diag
-stop_agent
+kill_agent
 ctl hgs-start
 check "hgsd, worker and agent down before the release: nothing changed" \
 	unchanged "$kp_sum" "$st_sum"
@@ -80,7 +88,7 @@ cp "$KP" "$F/vms/$vm.kp.a"
 rolled_start VMSHIELD_WORKER_ROLL_KILL=after-release
 check "worker killed after the release: KP.new written, KP and state untouched" \
 	eval 'test $RC = 137 && test -s "$KP.new" && [ "$(sumof "$KP")" = "$kp_sum" ] && [ "$(sumof "$ST")" = "$st_sum" ]'
-stop_agent
+kill_agent
 start_agent agent && wait_state valid 90
 rolled_start
 check "the next start drops the unused KP.new, rolls and opens the tag" \
@@ -107,10 +115,12 @@ rolled_start VMSHIELD_WORKER_ROLL_KILL=after-rename
 check "worker killed after the rename: the rolled KP in place, not confirmed" \
 	eval 'test $RC = 137 && test ! -e "$KP.new" && ! cmp -s "$KP" "$F/vms/$vm.kp.d"'
 cp "$KP" "$F/vms/$vm.kp.e"
+kill_agent
 ctl hgs-stop
 ctl hgs-start
+start_agent agent && wait_state valid 90
 rolled_start
-check "after an hgsd restart the next start confirms it, rolls and opens the tag" started
+check "after an agent kill and an hgsd restart the next start confirms it, rolls and opens the tag" started
 check "both earlier KPs are superseded" \
 	eval 'superseded "$F/vms/$vm.kp.d" && superseded "$F/vms/$vm.kp.e"'
 
