@@ -205,7 +205,7 @@ static size_t vms_ep_payload_len(const struct vms_ep_msg *m, bool *ok)
 			return 0;
 		case VMS_EP_LOAD_RELEASE:
 			if (!m->vm_id || m->data_len < VMS_KR_MIN_LEN ||
-			    m->data_len > VMS_KR_MAX_LEN)
+			    m->data_len > VMS_KR_ROLL_MAX_LEN)
 				break;
 			return VMS_KR_ID_LEN + m->data_len;
 		case VMS_EP_REVOKE:
@@ -413,7 +413,7 @@ static int vms_ep_decode_req(const u8 *p, size_t n, struct vms_ep_msg *m)
 		return n ? -EPROTO : 0;
 	case VMS_EP_LOAD_RELEASE:
 		if (n < VMS_KR_ID_LEN + VMS_KR_MIN_LEN ||
-		    n > VMS_KR_ID_LEN + VMS_KR_MAX_LEN)
+		    n > VMS_KR_ID_LEN + VMS_KR_ROLL_MAX_LEN)
 			return -EPROTO;
 		m->vm_id = p;
 		m->data = p + VMS_KR_ID_LEN;

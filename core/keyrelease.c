@@ -309,6 +309,13 @@ int vms_kr_parse_roll(const u8 *blob, size_t len, struct vms_kr_binding *b,
 	return kr_parse(blob, len, b, v, VMS_KR_FLAG_ROLL);
 }
 
+u16 vms_kr_roll_flag(const u8 *blob, size_t len)
+{
+	if (!blob || len < VMS_KR_HDR_LEN || memcmp(blob + OFF_MAGIC, VMS_KR_MAGIC, 4))
+		return 0;
+	return vms_get_be16(blob + OFF_FLAGS) & VMS_KR_FLAG_ROLL;
+}
+
 /*
  * Open a release of @flags; @tk_next (roll only) gets the next TK. Both
  * outputs are written only once every seal authenticated.

@@ -169,6 +169,12 @@ int vms_kr_build_roll(const struct vms_kr_binding *b, const u8 enclave_pk[32],
 		      const u8 tk_next[VMS_TK_LEN], u8 *out, size_t outlen);
 int vms_kr_parse_roll(const u8 *blob, size_t len, struct vms_kr_binding *b,
 		      struct vms_kr_view *v);
+/*
+ * vms_kr_roll_flag - VMS_KR_FLAG_ROLL when @blob says it is a roll
+ * release, else 0 (also for anything too short to say): which parser a
+ * loader that takes both kinds calls. Not a check: the parser decides.
+ */
+u16 vms_kr_roll_flag(const u8 *blob, size_t len);
 int vms_kr_open_roll(const u8 *blob, size_t len,
 		     const u8 skR[32], const u8 pkR[32], const u8 kps_pk[32],
 		     const u8 *want_vm_id, struct vms_kr_binding *b,

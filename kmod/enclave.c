@@ -38,9 +38,14 @@ struct vms_identity {
 /*
  * What a released TK becomes inside the enclave. The TK itself is not
  * kept: vms_seal_key_init() keeps only the HKDF PRK derived from it.
+ * A roll release (issue 20) makes one key of both TKs: @sk is the next
+ * TK's, for SEAL and UNSEAL; @sk_prev the current TK's, for UNSEAL only
+ * (the state sealed before the roll), chosen by the blob's key id.
  */
 struct vms_vmkey {
 	struct vms_seal_key sk;
+	struct vms_seal_key sk_prev;	/* roll only; never seals */
+	bool rolled;
 	struct mutex seal_lock;	/* serialises seals (the seal counter) */
 	u32 policy;
 	u32 lifetime_s;
@@ -52,6 +57,7 @@ struct vms_vmkey {
 	/* public copies, never wiped before destroy: read without seal_lock */
 	u8 vm_id[VMS_KR_ID_LEN];
 	u8 key_id[VMS_KR_ID_LEN];
+	u8 prev_key_id[VMS_KR_ID_LEN];	/* roll only: sk_prev's key id */
 	u64 expires_ns;
 	u8 opened[VMS_OPENED_LEN];	/* the release's digest (replay.c) */
 	u8 challenge[VMS_KR_CHALLENGE_LEN];	/* used up at commit */
@@ -240,6 +246,13 @@ static u64 vms_now_ns(void)
 	return ktime_get_boottime_ns();
 }
 
+/* Wipe what the key holds of both TKs (the roll's previous one too). */
+static void vms_vmkey_wipe(struct vms_vmkey *key)
+{
+	vms_seal_key_wipe(&key->sk);
+	vms_seal_key_wipe(&key->sk_prev);
+}
+
 /**
  * vms_enclave_open_release - open a key-release blob addressed to us.
  * @blob: the blob as given to add_key() (kernel memory).
@@ -255,6 +268,10 @@ static u64 vms_now_ns(void)
  * it has not expired. Only then is the TK decrypted (HPKE auth mode:
  * only KPS could have made it), so a refusal never depends on (or reveals
  * anything about) the ciphertext.
+ *
+ * A roll release (VMS_KR_FLAG_ROLL) passes the same checks and becomes
+ * one key holding both TKs, the current one for UNSEAL only
+ * (Documentation/uapi.md, "A rolled key").
  *
  * Context: process context; sleeps. Return: 0 or the errno of
  * core/keyrelease.h; -EPERM for another KPS key (or none set yet);
@@ -273,12 +290,15 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	struct vms_vmkey *key;
 	u8 kps_pk[CURVE25519_KEY_SIZE];
 	u8 tk[VMS_TK_LEN];
+	u8 tk_next[VMS_TK_LEN];
 	u64 epoch = 0;
+	u16 roll = vms_kr_roll_flag(blob, len);
 	int ret;
 
 	if (vms_remote_active())
 		return vms_remote_open_release(blob, len, vm_id, out);
-	ret = vms_kr_parse(blob, len, &b, &v);
+	ret = roll ? vms_kr_parse_roll(blob, len, &b, &v) :
+		     vms_kr_parse(blob, len, &b, &v);
 	if (ret)
 		return ret;
 	/* its KP wants the vTPM in an enclave: this placement has none */
@@ -330,7 +350,11 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 
 	down_read(&vms_identity_lock);
 	if (vms_identity && vms_identity->epoch == epoch) {
-		ret = vms_kr_open(blob, len, vms_identity->sk, vms_identity->pk,
+		ret = roll ?
+		      vms_kr_open_roll(blob, len, vms_identity->sk,
+				       vms_identity->pk, kps_pk, vm_id, &b, tk,
+				       tk_next) :
+		      vms_kr_open(blob, len, vms_identity->sk, vms_identity->pk,
 				  kps_pk, vm_id, NULL, &b, tk);
 		key->epoch = vms_identity->epoch;
 		key->level = vms_identity->iso.level;
@@ -342,25 +366,41 @@ int vms_enclave_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 		goto err;
 
 	/* the lifetime runs from the challenge, on this same clock */
-	ret = vms_seal_key_init(&key->sk, tk, b.vm_id, b.key_id, b.lifetime_s,
-				b.challenge_ns);
+	if (roll) {
+		ret = vms_seal_key_init(&key->sk, tk_next, b.vm_id,
+					b.next_key_id, b.lifetime_s,
+					b.challenge_ns);
+		if (!ret)
+			ret = vms_seal_key_init(&key->sk_prev, tk, b.vm_id,
+						b.key_id, b.lifetime_s,
+						b.challenge_ns);
+		key->rolled = true;
+		memcpy(key->key_id, b.next_key_id, sizeof(key->key_id));
+		memcpy(key->prev_key_id, b.key_id, sizeof(key->prev_key_id));
+	} else {
+		ret = vms_seal_key_init(&key->sk, tk, b.vm_id, b.key_id,
+					b.lifetime_s, b.challenge_ns);
+		memcpy(key->key_id, b.key_id, sizeof(key->key_id));
+	}
 	if (ret)
 		goto err;
 	key->policy = b.policy;
 	key->lifetime_s = b.lifetime_s;
 	memcpy(key->vm_id, b.vm_id, sizeof(key->vm_id));
-	memcpy(key->key_id, b.key_id, sizeof(key->key_id));
 	key->expires_ns = key->sk.expires_ns;
 	key->n_digests = b.n_digests;
 	memcpy(key->digests, b.digests, (size_t)b.n_digests * VMS_KR_DIGEST_LEN);
 	memcpy(key->challenge, b.challenge, sizeof(key->challenge));
 	key->challenge_ns = b.challenge_ns;
 	memzero_explicit(tk, sizeof(tk));
+	memzero_explicit(tk_next, sizeof(tk_next));
 	atomic64_inc(&vms_keys_created);
 	*out = key;
 	return 0;
 err:
 	memzero_explicit(tk, sizeof(tk));
+	memzero_explicit(tk_next, sizeof(tk_next));
+	vms_vmkey_wipe(key);
 	memzero_explicit(key, sizeof(*key));
 	kmem_cache_free(vms_vmkey_cache, key);
 	return ret;
@@ -436,7 +476,7 @@ void vms_enclave_destroy(struct vms_vmkey *key)
 		return;
 	if (key->expire_armed)
 		cancel_delayed_work_sync(&key->expire_work);
-	vms_seal_key_wipe(&key->sk);
+	vms_vmkey_wipe(key);
 	memzero_explicit(key, sizeof(*key));
 	kmem_cache_free(vms_vmkey_cache, key);
 	atomic64_inc(&vms_keys_wiped);
@@ -450,7 +490,7 @@ static void vms_enclave_drop_if_stale(struct vms_vmkey *key)
 {
 	if (key->dead || key->epoch == atomic64_read(&vms_epoch))
 		return;
-	vms_seal_key_wipe(&key->sk);
+	vms_vmkey_wipe(key);
 	WRITE_ONCE(key->dead, true);
 }
 
@@ -466,7 +506,7 @@ static int vms_enclave_expire_if_due(struct vms_vmkey *key)
 		return -EKEYEXPIRED;
 	if (key->dead || vms_now_ns() < key->expires_ns)
 		return 0;
-	vms_seal_key_wipe(&key->sk);
+	vms_vmkey_wipe(key);
 	WRITE_ONCE(key->expired, true);
 	return -EKEYEXPIRED;
 }
@@ -479,7 +519,7 @@ void vms_enclave_kill(struct vms_vmkey *key)
 		return;
 	}
 	mutex_lock(&key->seal_lock);
-	vms_seal_key_wipe(&key->sk);
+	vms_vmkey_wipe(key);
 	WRITE_ONCE(key->dead, true);
 	mutex_unlock(&key->seal_lock);
 }
@@ -509,6 +549,8 @@ void vms_enclave_key_info(struct vms_vmkey *key, struct vms_vmkey_info *info)
 	info->level = key->level;
 	info->stale = key->epoch != atomic64_read(&vms_epoch);
 	info->expired = READ_ONCE(key->expired);
+	info->rolled = key->rolled;
+	memcpy(info->prev_key_id, key->prev_key_id, sizeof(info->prev_key_id));
 }
 
 bool vms_enclave_key_digest_approved(struct vms_vmkey *key, const u8 d[32])
@@ -566,13 +608,29 @@ int vms_enclave_seal(struct vms_vmkey *key, u64 generation,
 	 */
 	if (ret && ret != -EKEYEXPIRED && ret != -EDQUOT && ret != -ENOSPC &&
 	    ret != -EMSGSIZE && ret != -ENOMEM) {
-		vms_seal_key_wipe(&key->sk);
+		vms_vmkey_wipe(key);
 		WRITE_ONCE(key->dead, true);
 		pr_warn("key failed closed after seal error %d\n", ret);
 	}
 out:
 	mutex_unlock(&key->seal_lock);
 	return ret;
+}
+
+/*
+ * The seal key an UNSEAL uses: a rolled key's previous TK for a blob whose
+ * header names its key id, else the key's own (whose checks then refuse
+ * any other key id). Caller holds seal_lock.
+ */
+static const struct vms_seal_key *vms_unseal_key(struct vms_vmkey *key,
+						 const u8 *blob, size_t len)
+{
+	struct vms_ss_header h;
+
+	if (key->rolled && !vms_ss_parse(blob, len, &h) &&
+	    !memcmp(h.key_id, key->prev_key_id, VMS_KR_ID_LEN))
+		return &key->sk_prev;
+	return &key->sk;
 }
 
 int vms_enclave_unseal(struct vms_vmkey *key, const u8 *blob, size_t len,
@@ -590,8 +648,9 @@ int vms_enclave_unseal(struct vms_vmkey *key, const u8 *blob, size_t len,
 	else if (key->expired || vms_enclave_expire_if_due(key))
 		ret = -EKEYEXPIRED;
 	else
-		ret = vms_ss_unseal(&key->sk, vms_now_ns(), blob, len, out,
-				    outlen, generation);
+		ret = vms_ss_unseal(vms_unseal_key(key, blob, len),
+				    vms_now_ns(), blob, len, out, outlen,
+				    generation);
 	mutex_unlock(&key->seal_lock);
 	if (ret == -EBADMSG) {
 		int n = atomic_inc_return(&key->unseal_failures);

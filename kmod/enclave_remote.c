@@ -21,6 +21,8 @@ struct vms_rkey {
 	u64 handle;
 	u8 vm_id[VMS_KR_ID_LEN];
 	u8 key_id[VMS_KR_ID_LEN];
+	u8 prev_key_id[VMS_KR_ID_LEN];	/* a roll's current TK (UNSEAL only) */
+	bool rolled;
 	u32 policy;
 	u32 lifetime_s;
 	u64 expires_ns;		/* our boot clock; the enclave's is authoritative */
@@ -119,6 +121,26 @@ static void vms_remote_revoke(u64 handle)
 	vms_mailbox_free(buf, blen);
 }
 
+/*
+ * A roll release: its public header names both key ids; the enclave's
+ * key must be the next one's (what it seals under), or the answer is not
+ * trusted (-EPROTO). Kept for /proc/keys.
+ */
+static int vms_remote_note_roll(struct vms_rkey *rk, const u8 *blob,
+				size_t len)
+{
+	struct vms_kr_binding b;
+
+	if (!vms_kr_roll_flag(blob, len))
+		return 0;
+	if (vms_kr_parse_roll(blob, len, &b, NULL) ||
+	    memcmp(b.next_key_id, rk->key_id, VMS_KR_ID_LEN))
+		return -EPROTO;
+	memcpy(rk->prev_key_id, b.key_id, sizeof(rk->prev_key_id));
+	rk->rolled = true;
+	return 0;
+}
+
 int vms_remote_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 			    struct vms_vmkey **out)
 {
@@ -129,7 +151,7 @@ int vms_remote_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	u8 *buf;
 	int ret;
 
-	if (len < VMS_KR_MIN_LEN || len > VMS_KR_MAX_LEN)
+	if (len < VMS_KR_MIN_LEN || len > VMS_KR_ROLL_MAX_LEN)
 		return -EMSGSIZE;
 	rk = kzalloc(sizeof(*rk), GFP_KERNEL);
 	if (!rk)
@@ -156,6 +178,11 @@ int vms_remote_open_release(const u8 *blob, size_t len, const u8 vm_id[16],
 	rk->handle = a.handle;
 	memcpy(rk->vm_id, a.vm_id, sizeof(rk->vm_id));
 	memcpy(rk->key_id, a.key_id, sizeof(rk->key_id));
+	ret = vms_remote_note_roll(rk, blob, len);
+	if (ret) {
+		vms_remote_revoke(a.handle);
+		goto err;
+	}
 	rk->policy = a.policy;
 	rk->lifetime_s = a.lifetime_s;
 	rk->expires_ns = ktime_get_boottime_ns() + (u64)a.lifetime_s * NSEC_PER_SEC;
@@ -226,6 +253,8 @@ void vms_remote_key_info(struct vms_vmkey *key, struct vms_vmkey_info *info)
 	info->policy = rk->policy;
 	info->lifetime_s = rk->lifetime_s;
 	info->unseal_failures = atomic_read(&rk->unseal_failures);
+	info->rolled = rk->rolled;
+	memcpy(info->prev_key_id, rk->prev_key_id, sizeof(info->prev_key_id));
 }
 
 bool vms_remote_key_digest_approved(struct vms_vmkey *key, const u8 d[32])

@@ -10,6 +10,11 @@
  * revocation, timeouts and keyctl visibility. There is no read and no
  * update operation: nobody gets the bytes back, and a key is replaced by
  * adding a new release, never edited.
+ *
+ * A roll release (VMS_KR_FLAG_ROLL, issue 20) is added the same way and
+ * becomes one key: SEAL uses the next TK, UNSEAL the next TK or, for
+ * state sealed before the roll, the current one (Documentation/uapi.md,
+ * "A rolled key").
  */
 #include <linux/key-type.h>
 #include <linux/uuid.h>
@@ -59,7 +64,7 @@ static int vms_key_preparse(struct key_preparsed_payload *prep)
 	int ret;
 
 	if (!prep->data || prep->datalen < VMS_KR_MIN_LEN ||
-	    prep->datalen > VMS_KR_MAX_LEN)
+	    prep->datalen > VMS_KR_ROLL_MAX_LEN)
 		return -EMSGSIZE;
 	ret = vms_desc_vm_id(prep->orig_description, vm_id);
 	if (ret)
@@ -146,6 +151,8 @@ static void vms_key_describe(const struct key *key, struct seq_file *m)
 		   info.dead ? " failed-closed" : "",
 		   info.stale && !info.dead ? " dropped" : "",
 		   info.expired ? " expired-wiped" : "");
+	if (info.rolled)
+		seq_printf(m, " rolled_from %16phN", info.prev_key_id);
 }
 
 struct key_type vms_key_type = {

@@ -67,6 +67,8 @@ struct vms_vmkey_info {
 	bool dead;		/* failed closed */
 	bool stale;		/* made under an identity since replaced */
 	bool expired;		/* lifetime over, PRK wiped */
+	bool rolled;		/* a roll release: also opens prev_key_id */
+	u8 prev_key_id[16];	/* rolled: the previous TK's (UNSEAL only) */
 };
 
 int vms_enclave_init(void);

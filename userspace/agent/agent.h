@@ -221,6 +221,12 @@ struct loaded_key {
 	size_t kp_len;
 	time_t renew_at;
 	int superseded;		/* a newer key of this VM replaced it */
+	/*
+	 * The TK roll (confirm.c): the version and key id this key rolled
+	 * to, until the worker's confirmation is passed on; 0 when none.
+	 */
+	uint64_t pending_version;
+	char pending_key_id[33];
 };
 
 /* ---- requests (socket protocol) ---- */
@@ -228,6 +234,7 @@ enum agent_op {
 	AGENT_OP_RELEASE = 1,
 	AGENT_OP_STATUS,
 	AGENT_OP_ATTEST,
+	AGENT_OP_CONFIRM,	/* a TK roll re-sealed: confirm it to KPS */
 };
 
 struct agent_request {
@@ -237,6 +244,9 @@ struct agent_request {
 	size_t kp_len;
 	unsigned int deadline_s;	/* 0 = the configured one */
 	int renewal;			/* the renewal thread's: never rolls the TK */
+	int roll;			/* release: roll the TK (issue 20) */
+	uint64_t tk_version;		/* confirm: the rolled version */
+	char key_id[33];		/* confirm: its key id, lower-case hex */
 };
 
 /*
@@ -253,6 +263,12 @@ int release_init(struct agent *a);
 void release_free(struct agent *a);
 json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 			 uid_t uid, gid_t gid);
+/*
+ * confirm.c: pass a worker's "re-sealed under the rolled TK" on to KPS
+ * (POST /v1/kps/confirm), for a roll this agent released to that peer.
+ */
+json_t *release_confirm_for_peer(struct agent *a,
+				 const struct agent_request *rq, uid_t uid);
 json_t *release_status(struct agent *a);
 /*
  * Renewal before expiry: every key that is its VM's newest is released

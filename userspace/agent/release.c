@@ -204,13 +204,17 @@ static void kps_refusal(struct agent *a, const struct agent_request *rq,
 	}
 }
 
-/* The release request: with the enclave's challenge once KPS's key is known. */
+/*
+ * The release request: with the enclave's challenge once KPS's key is
+ * known, and "roll": true when the worker's start rolls the TK (issue 20).
+ */
 static json_t *kps_request(const char *cert, const char *kp64, const char *vm,
-			   struct agent_fail *f, int *err)
+			   int roll, struct agent_fail *f, int *err)
 {
 	uint8_t c[32];
 	uint64_t ns;
 	char hex[65];
+	json_t *req;
 	int known;
 
 	*err = 0;
@@ -224,9 +228,14 @@ static json_t *kps_request(const char *cert, const char *kp64, const char *vm,
 	if (*err)
 		return NULL;
 	vms_hex_encode(c, sizeof(c), hex);
-	return json_pack("{s:s, s:s, s:s, s:s, s:I}", "health_certificate", cert,
-			 "key_protector", kp64, "vm_id", vm, "enclave_challenge", hex,
-			 "challenge_ns", (json_int_t)ns);
+	req = json_pack("{s:s, s:s, s:s, s:s, s:I}", "health_certificate", cert,
+			"key_protector", kp64, "vm_id", vm, "enclave_challenge", hex,
+			"challenge_ns", (json_int_t)ns);
+	if (req && roll && json_object_set_new(req, "roll", json_true())) {
+		json_decref(req);
+		req = NULL;
+	}
+	return req;
 }
 
 /*
@@ -262,7 +271,7 @@ static int ask_kps(struct agent *a, const struct agent_request *rq,
 		*cert_s += agent_now() - t;
 		if (r)
 			return r;
-		x.req = kps_request(cert, kp64, rq->vm_id, f, &r);
+		x.req = kps_request(cert, kp64, rq->vm_id, rq->roll, f, &r);
 		free(cert);
 		if (!x.req)
 			return r ? r : -ENOMEM;
@@ -412,10 +421,35 @@ static int give_to_peer(struct agent *a, key_serial_t key, uid_t uid,
 	return r;
 }
 
+/*
+ * A roll's answer (hgs-protocol.md §6, "roll"): the rolled KP, the next
+ * version and key id. 0, or -EPROTO when any is missing or malformed
+ * (checked before the release is loaded: a roll half understood loads
+ * nothing).
+ */
+static int roll_answer(json_t *ans, uint8_t **kp, size_t *kp_len,
+		       json_int_t *next_v, const char **next_kid)
+{
+	const char *b64 = json_string_value(json_object_get(ans, "key_protector"));
+	uint8_t id[16];
+
+	*next_v = json_integer_value(json_object_get(ans, "next_tk_version"));
+	*next_kid = json_string_value(json_object_get(ans, "next_key_id"));
+	if (!b64 || *next_v < 1 || !*next_kid || strlen(*next_kid) != 32 ||
+	    vms_hex_decode_exact(*next_kid, id, sizeof(id)))
+		return -EPROTO;
+	return vms_b64_decode(b64, strlen(b64), AGENT_KP_MAX, kp, kp_len) ?
+	       -EPROTO : 0;
+}
+
 json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 			 uid_t uid, gid_t gid)
 {
 	_cleanup_(vms_freep) uint8_t *blob = NULL;
+	_cleanup_(vms_freep) uint8_t *rolled_kp = NULL;
+	size_t rolled_len = 0;
+	json_int_t next_v = 0;
+	const char *next_kid = NULL;
 	unsigned int dl = a->cfg.request_deadline_s;
 	struct loaded_key lk = { 0 };
 	struct agent_fail f = { 0 };
@@ -448,6 +482,14 @@ json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 		r = -EPROTO;
 		goto failed;
 	}
+	if (rq->roll && roll_answer(ans, &rolled_kp, &rolled_len, &next_v,
+				    &next_kid)) {
+		agent_fail_set(&f, "kps", "BadAnswer", -EPROTO,
+			       "KPS's answer to a TK roll for VM %s carries no rolled key protector or next version: hgsd is older than the agent (the roll needs issue 20 on both)",
+			       rq->vm_id);
+		r = -EPROTO;
+		goto failed;
+	}
 	key = vms_dev_key_load_uuid(rq->vm_id, blob, len, a->ring);
 	t_load = agent_now();
 	if (key < 0) {
@@ -468,10 +510,27 @@ json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 	lk.expires = time(NULL) + (time_t)life;
 	/* renewed at two thirds: a third of the lifetime left for retries */
 	lk.renew_at = time(NULL) + (time_t)(life * 2 / 3);
-	lk.kp = malloc(rq->kp_len);
-	if (lk.kp) {
-		memcpy(lk.kp, rq->kp, rq->kp_len);
-		lk.kp_len = rq->kp_len;
+	if (rolled_kp) {
+		/*
+		 * Rolled: renewals present the rolled KP (pending until the
+		 * worker's confirmation, acknowledged after; KP(v) is
+		 * superseded once it is confirmed)
+		 */
+		snprintf(lk.key_id, sizeof(lk.key_id), "%s", next_kid);
+		lk.pending_version = (uint64_t)next_v;
+		snprintf(lk.pending_key_id, sizeof(lk.pending_key_id), "%s",
+			 next_kid);
+		lk.kp = malloc(rolled_len);
+		if (lk.kp) {
+			memcpy(lk.kp, rolled_kp, rolled_len);
+			lk.kp_len = rolled_len;
+		}
+	} else {
+		lk.kp = malloc(rq->kp_len);
+		if (lk.kp) {
+			memcpy(lk.kp, rq->kp, rq->kp_len);
+			lk.kp_len = rq->kp_len;
+		}
 	}
 	r = link_for_peer(key, uid);
 	if (r)
@@ -490,9 +549,26 @@ json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 	{
 		json_t *out = json_pack("{s:s, s:i, s:s, s:s, s:s, s:I}",
 					"status", "Passed", "key_serial", key,
-					"vm_id", lk.vm_id, "key_id", lk.key_id,
+					"vm_id", lk.vm_id, "key_id", kid,
 					"policy", lk.policy, "lifetime_s", life);
+		_cleanup_(vms_freep) char *kp64 = rolled_kp ?
+			vms_b64_encode(rolled_kp, rolled_len) : NULL;
 
+		/* the roll: what the worker writes next to the VM's files */
+		if (out && rolled_kp &&
+		    (!kp64 ||
+		     json_object_set_new(out, "rolled_key_protector",
+					 json_string(kp64)) ||
+		     json_object_set_new(out, "next_tk_version",
+					 json_integer(next_v)) ||
+		     json_object_set_new(out, "next_key_id",
+					 json_string(next_kid)))) {
+			json_decref(out);
+			out = NULL;
+		}
+		if (rolled_kp)
+			log_info("rolled", "vm=%s key_id=%s next_key_id=%s next_tk_version=%lld msg=\"the worker re-seals, then confirms\"",
+				 rq->vm_id, kid, next_kid, (long long)next_v);
 		json_decref(ans);
 		return out;
 	}

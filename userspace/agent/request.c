@@ -51,10 +51,11 @@ static int parse_release(json_t *o, struct agent_request *rq, char *err,
 			 size_t errlen)
 {
 	static const char *const keys[] = { "op", "vm_id", "key_protector",
-					    "deadline_s", NULL };
+					    "deadline_s", "roll", NULL };
 	json_t *vm = json_object_get(o, "vm_id");
 	json_t *kp = json_object_get(o, "key_protector");
 	json_t *dl = json_object_get(o, "deadline_s");
+	json_t *roll = json_object_get(o, "roll");
 	uint8_t id[16];
 	int r;
 
@@ -82,7 +83,39 @@ static int parse_release(json_t *o, struct agent_request *rq, char *err,
 			return bad(err, errlen, "field 'deadline_s' must be a whole number of seconds from 1 to 3600");
 		rq->deadline_s = (unsigned int)d;
 	}
+	if (roll && !json_is_boolean(roll))
+		return bad(err, errlen, "field 'roll' must be true or false");
+	rq->roll = json_is_true(roll);
 	rq->op = AGENT_OP_RELEASE;
+	return 0;
+}
+
+/* {"op":"confirm","vm_id":UUID,"tk_version":N,"key_id":"<32 hex>"} */
+static int parse_confirm(json_t *o, struct agent_request *rq, char *err,
+			 size_t errlen)
+{
+	static const char *const keys[] = { "op", "vm_id", "tk_version",
+					    "key_id", NULL };
+	json_t *vm = json_object_get(o, "vm_id");
+	json_t *ver = json_object_get(o, "tk_version");
+	const char *kid = json_string_value(json_object_get(o, "key_id"));
+	uint8_t id[16];
+	int r;
+
+	r = allowed_keys(o, keys, err, errlen);
+	if (r)
+		return r;
+	if (!json_is_string(vm) || vms_uuid_parse(json_string_value(vm), id))
+		return bad(err, errlen, "field 'vm_id' must be a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+	vms_uuid_format(id, rq->vm_id);
+	if (!json_is_integer(ver) || json_integer_value(ver) < 1)
+		return bad(err, errlen, "field 'tk_version' must be a whole number from 1 (the version the roll answered)");
+	if (!kid || strlen(kid) != 32 || vms_hex_decode_exact(kid, id, 16) ||
+	    strspn(kid, "0123456789abcdef") != 32)
+		return bad(err, errlen, "field 'key_id' must be 32 lower-case hex digits (the roll's next_key_id)");
+	memcpy(rq->key_id, kid, 33);
+	rq->tk_version = (uint64_t)json_integer_value(ver);
+	rq->op = AGENT_OP_CONFIRM;
 	return 0;
 }
 
@@ -109,14 +142,16 @@ int agent_request_parse(const char *line, size_t len, struct agent_request *rq,
 	}
 	op = json_string_value(json_object_get(o, "op"));
 	if (!op)
-		r = bad(err, errlen, "field 'op' must be a string: release, status or attest");
+		r = bad(err, errlen, "field 'op' must be a string: release, confirm, status or attest");
 	else if (!strcmp(op, "release"))
 		r = parse_release(o, rq, err, errlen);
+	else if (!strcmp(op, "confirm"))
+		r = parse_confirm(o, rq, err, errlen);
 	else if (!strcmp(op, "status") || !strcmp(op, "attest")) {
 		r = allowed_keys(o, only_op, err, errlen);
 		rq->op = op[0] == 's' ? AGENT_OP_STATUS : AGENT_OP_ATTEST;
 	} else
-		r = bad(err, errlen, "unknown op: use release, status or attest");
+		r = bad(err, errlen, "unknown op: use release, confirm, status or attest");
 	json_decref(o);
 	if (r)
 		agent_request_free(rq);

@@ -239,6 +239,9 @@ static json_t *dispatch(struct conn *c, const char *line, size_t len)
 	case AGENT_OP_RELEASE:
 		ans = release_for_peer(c->a, &rq, c->cred.uid, c->cred.gid);
 		break;
+	case AGENT_OP_CONFIRM:
+		ans = release_confirm_for_peer(c->a, &rq, c->cred.uid);
+		break;
 	case AGENT_OP_ATTEST:
 		/* renewing on demand costs HGS work: root only */
 		if (c->cred.uid != 0) {

@@ -28,7 +28,9 @@ struct vms_vtpm_mgr;
 /* What a released TK became: the seal key, never the TK. */
 struct vms_ekey {
 	u64 handle;
-	struct vms_seal_key sk;
+	struct vms_seal_key sk;		/* seals; for a roll, the next TK's */
+	struct vms_seal_key sk_prev;	/* roll only: the current TK's, UNSEAL only */
+	bool rolled;			/* loaded from a roll release */
 	u32 policy;
 	u32 lifetime_s;
 	u16 n_digests;
@@ -73,6 +75,13 @@ void vms_enclave_wipe(struct vms_enclave *e);
 int vms_enclave_load(struct vms_enclave *e, const u8 vm_id[16],
 		     const u8 *blob, size_t len, struct vms_ekey **out);
 int vms_enclave_revoke(struct vms_enclave *e, u64 handle);
+/*
+ * The seal key UNSEAL uses for @blob: a rolled key's previous TK when the
+ * blob's header names its key id, else the key's own (which then refuses
+ * any other key id: EKEYREJECTED).
+ */
+const struct vms_seal_key *vms_ekey_unseal_key(const struct vms_ekey *k,
+						const u8 *blob, size_t len);
 int vms_enclave_challenge(struct vms_enclave *e, const u8 kps_pk[32],
 			  u8 out[32], u64 *issued_ns);
 struct vms_ekey *vms_enclave_find(struct vms_enclave *e, u64 handle);

@@ -105,7 +105,8 @@ static int vms_do_unseal(struct vms_enclave *e, const struct vms_ep_msg *q,
 	if (!*scratch)
 		return -ENOMEM;
 	*scratch_len = n;
-	r = vms_ss_unseal(&k->sk, e->now_ns(), q->data, q->data_len,
+	r = vms_ss_unseal(vms_ekey_unseal_key(k, q->data, q->data_len),
+			  e->now_ns(), q->data, q->data_len,
 			  *scratch, n, &a->generation);
 	if (r == -EBADMSG) {
 		k->unseal_failures++;

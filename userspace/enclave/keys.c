@@ -3,7 +3,9 @@
  * keys.c - the enclave's identity and the VM keys it holds: open a key
  * release, keep the seal key it yields under a handle, revoke, expire
  * (CLOCK_BOOTTIME of this machine, which the guarded host cannot set),
- * and wipe everything at the end. The same rules as kmod/enclave.c.
+ * and wipe everything at the end. The same rules as kmod/enclave.c,
+ * including the roll release (issue 20): one key of both TKs, the next
+ * one for SEAL and UNSEAL, the current one for UNSEAL only.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -47,6 +49,7 @@ static void vms_ekey_free(struct vms_ekey *k)
 	if (!k)
 		return;
 	vms_seal_key_wipe(&k->sk);
+	vms_seal_key_wipe(&k->sk_prev);
 	vms_prim_wipe(k, sizeof(*k));
 	free(k);
 }
@@ -134,10 +137,14 @@ static int vms_release_precheck(struct vms_enclave *e, const u8 vm_id[16],
 {
 	struct vms_kr_binding b;
 	struct vms_kr_view v;
-	int r = vms_kr_parse(blob, len, &b, &v);
+	int r = vms_kr_roll_flag(blob, len) ? vms_kr_parse_roll(blob, len, &b, &v) :
+		vms_kr_parse(blob, len, &b, &v);
 
 	if (r)
 		return r;
+	/* a roll of a vTPM-in-enclave key would re-seal inside: not built */
+	if ((b.flags & VMS_KR_FLAG_ROLL) && (b.flags & VMS_KR_F_VTPM_IN_ENCLAVE))
+		return -EOPNOTSUPP;
 	if (vms_prim_memneq(v.enclave_pk, e->pk, 32))
 		return -ENOKEY;
 	if (!e->kps_set || vms_prim_memneq(v.kps_pk, e->kps_pk, 32))
@@ -157,8 +164,9 @@ int vms_enclave_load(struct vms_enclave *e, const u8 vm_id[16],
 {
 	struct vms_kr_binding b;
 	struct vms_ekey *k;
-	u8 tk[VMS_TK_LEN];
+	u8 tk[VMS_TK_LEN], tk_next[VMS_TK_LEN];
 	u64 now = e->now_ns();
+	bool roll = vms_kr_roll_flag(blob, len);
 	unsigned int tries;
 	int r;
 
@@ -171,13 +179,26 @@ int vms_enclave_load(struct vms_enclave *e, const u8 vm_id[16],
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
-	r = vms_kr_open(blob, len, e->sk, e->pk, e->kps_pk, vm_id, NULL, &b,
-			tk);
+	r = roll ? vms_kr_open_roll(blob, len, e->sk, e->pk, e->kps_pk, vm_id,
+				    &b, tk, tk_next) :
+		   vms_kr_open(blob, len, e->sk, e->pk, e->kps_pk, vm_id, NULL,
+			       &b, tk);
 	/* the lifetime runs from the challenge, on this same clock */
-	if (!r)
+	if (!r && roll) {
+		/* sk seals (the next TK); sk_prev only opens the old state */
+		r = vms_seal_key_init(&k->sk, tk_next, b.vm_id, b.next_key_id,
+				      b.lifetime_s, b.challenge_ns);
+		if (!r)
+			r = vms_seal_key_init(&k->sk_prev, tk, b.vm_id,
+					      b.key_id, b.lifetime_s,
+					      b.challenge_ns);
+		k->rolled = true;
+	} else if (!r) {
 		r = vms_seal_key_init(&k->sk, tk, b.vm_id, b.key_id,
 				      b.lifetime_s, b.challenge_ns);
+	}
 	vms_prim_wipe(tk, sizeof(tk));
+	vms_prim_wipe(tk_next, sizeof(tk_next));
 	/* authenticated: its challenge is used up, so it loads only once */
 	if (!r)
 		r = vms_chal_check(&e->chal, now, b.challenge, b.challenge_ns,
@@ -208,6 +229,17 @@ int vms_enclave_load(struct vms_enclave *e, const u8 vm_id[16],
 	}
 	vms_ekey_free(k);
 	return -ENOBUFS;
+}
+
+const struct vms_seal_key *vms_ekey_unseal_key(const struct vms_ekey *k,
+						const u8 *blob, size_t len)
+{
+	struct vms_ss_header h;
+
+	if (k->rolled && !vms_ss_parse(blob, len, &h) &&
+	    !memcmp(h.key_id, k->sk_prev.key_id, VMS_SS_ID_LEN))
+		return &k->sk_prev;
+	return &k->sk;
 }
 
 int vms_enclave_revoke(struct vms_enclave *e, u64 handle)

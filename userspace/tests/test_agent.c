@@ -160,6 +160,7 @@ static void test_config_file_errors(void **state)
 /* ---------- requests ---------- */
 
 #define VM "6F1C2A5E-930D-4B71-8A42-0C5DE177309B"
+#define KID "00112233445566778899aabbccddeeff"
 
 static void test_request_ok(void **state)
 {
@@ -229,6 +230,74 @@ static void test_request_bad(void **state)
 			fail_msg("case %u: error '%s' lacks '%s'", i, err, bad[i].want);
 		assert_null(rq.kp);
 		assert_int_equal(rq.op, 0);
+	}
+}
+
+/*
+ * The TK roll's requests (issue 20): "roll" on a release, and "confirm";
+ * every malformed one refused, naming its field, with nothing set.
+ */
+static void test_request_roll_confirm(void **state)
+{
+	static const struct {
+		const char *line, *want;
+	} bad[] = {
+		{ "{\"op\":\"release\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"roll\":1}",
+		  "field 'roll' must be true or false" },
+		{ "{\"op\":\"release\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"roll\":\"yes\"}",
+		  "field 'roll' must be true or false" },
+		{ "{\"op\":\"confirm\"}", "field 'vm_id' must be a UUID" },
+		{ "{\"op\":\"confirm\",\"vm_id\":\"" VM "\",\"key_id\":\"" KID "\"}",
+		  "field 'tk_version' must be" },
+		{ "{\"op\":\"confirm\",\"vm_id\":\"" VM "\",\"tk_version\":0,\"key_id\":\"" KID "\"}",
+		  "field 'tk_version' must be" },
+		{ "{\"op\":\"confirm\",\"vm_id\":\"" VM "\",\"tk_version\":\"2\",\"key_id\":\"" KID "\"}",
+		  "field 'tk_version' must be" },
+		{ "{\"op\":\"confirm\",\"vm_id\":\"" VM "\",\"tk_version\":2}",
+		  "field 'key_id' must be 32" },
+		{ "{\"op\":\"confirm\",\"vm_id\":\"" VM "\",\"tk_version\":2,\"key_id\":\"00ff\"}",
+		  "field 'key_id' must be 32" },
+		{ "{\"op\":\"confirm\",\"vm_id\":\"" VM "\",\"tk_version\":2,\"key_id\":\"00112233445566778899AABBCCDDEEFF\"}",
+		  "field 'key_id' must be 32" },
+		{ "{\"op\":\"confirm\",\"vm_id\":\"" VM "\",\"tk_version\":2,\"key_id\":\"" KID "\",\"kp\":\"AQID\"}",
+		  "unknown field 'kp'" },
+	};
+	struct agent_request rq;
+	char err[256], line[256];
+	unsigned int i;
+
+	(void)state;
+	snprintf(line, sizeof(line),
+		 "{\"op\":\"release\",\"vm_id\":\"%s\",\"key_protector\":\"AQID\",\"roll\":true}",
+		 VM);
+	assert_int_equal(agent_request_parse(line, strlen(line), &rq, err, sizeof(err)), 0);
+	assert_int_equal(rq.op, AGENT_OP_RELEASE);
+	assert_int_equal(rq.roll, 1);
+	agent_request_free(&rq);
+	snprintf(line, sizeof(line),
+		 "{\"op\":\"release\",\"vm_id\":\"%s\",\"key_protector\":\"AQID\",\"roll\":false}",
+		 VM);
+	assert_int_equal(agent_request_parse(line, strlen(line), &rq, err, sizeof(err)), 0);
+	assert_int_equal(rq.roll, 0);
+	agent_request_free(&rq);
+	snprintf(line, sizeof(line),
+		 "{\"op\":\"confirm\",\"vm_id\":\"%s\",\"tk_version\":7,\"key_id\":\"%s\"}",
+		 VM, KID);
+	assert_int_equal(agent_request_parse(line, strlen(line), &rq, err, sizeof(err)), 0);
+	assert_int_equal(rq.op, AGENT_OP_CONFIRM);
+	assert_int_equal(rq.tk_version, 7);
+	assert_string_equal(rq.key_id, KID);
+	assert_string_equal(rq.vm_id, "6f1c2a5e-930d-4b71-8a42-0c5de177309b");
+	agent_request_free(&rq);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = 0;
+		assert_int_equal(agent_request_parse(bad[i].line, strlen(bad[i].line),
+						     &rq, err, sizeof(err)), -EINVAL);
+		if (!strstr(err, bad[i].want))
+			fail_msg("case %u: error '%s' lacks '%s'", i, err, bad[i].want);
+		assert_null(rq.kp);
+		assert_int_equal(rq.op, 0);
+		assert_int_equal(rq.tk_version, 0);
 	}
 }
 
@@ -504,6 +573,34 @@ static void test_daemon_counters_and_metrics_file(void **state)
 	assert_int_equal(run_cmd(cmd), 0);
 }
 
+/*
+ * A confirmation of a roll this agent never released is refused by the
+ * agent itself (TkRollNotPending, ESRCH): KPS is not asked, so a process
+ * that never held the rolled key cannot end the previous version.
+ */
+static void test_daemon_confirm_unknown_roll(void **state)
+{
+	char *ans = NULL, line[256];
+	json_t *o;
+
+	(void)state;
+	snprintf(line, sizeof(line),
+		 "{\"op\":\"confirm\",\"vm_id\":\"%s\",\"tk_version\":2,\"key_id\":\"%s\"}",
+		 VM, KID);
+	assert_int_equal(vms_agent_call(sock, line, &ans), 0);
+	o = json_loads(ans, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "status")), "Failed");
+	assert_string_equal(json_string_value(json_object_get(o, "source")), "agent");
+	assert_string_equal(json_string_value(json_object_get(o, "substatus")),
+			    "TkRollNotPending");
+	assert_int_equal(json_integer_value(json_object_get(o, "errno")), ESRCH);
+	assert_non_null(strstr(json_string_value(json_object_get(o, "message")),
+			       "released no TK roll"));
+	json_decref(o);
+	free(ans);
+}
+
 static void test_daemon_not_running(void **state)
 {
 	struct vms_agent_answer ans;
@@ -608,6 +705,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_request_kp_too_large),
 		cmocka_unit_test(test_kps_key_config),
 		cmocka_unit_test(test_kps_key_state),
+		cmocka_unit_test(test_request_roll_confirm),
 	};
 	const struct CMUnitTest daemon[] = {
 		cmocka_unit_test(test_daemon_init_output),
@@ -615,6 +713,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_daemon_bad_requests),
 		cmocka_unit_test(test_daemon_status_and_release),
 		cmocka_unit_test(test_daemon_counters_and_metrics_file),
+		cmocka_unit_test(test_daemon_confirm_unknown_roll),
 		cmocka_unit_test(test_daemon_not_running),
 	};
 	int r;

@@ -710,6 +710,116 @@ static void test_mailbox_round_trip(void **state)
 	assert_null(memmem(f->shm, VMS_MB_SIZE, f->e.sk, 32));
 }
 
+/*
+ * The TK roll (issue 20): a roll release becomes one key. SEAL uses the
+ * next TK; UNSEAL opens state under the next TK or, chosen by the blob's
+ * key id, under the current one; nothing opens state of any other key id,
+ * and a bad roll release leaves no key.
+ */
+static const u8 tk_next[32] = "the-next-TK-of-the-enclave-tests";
+
+static size_t make_roll_release(struct fix *f, const u8 next_id[16], u8 *blob)
+{
+	struct vms_kr_binding b;
+	u8 kps_pk[32];
+
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(vms_prim_x25519_base(kps_pk, kps_sk), 0);
+	assert_int_equal(challenge(f, kps_pk, b.challenge, &b.challenge_ns), 0);
+	b.flags = VMS_KR_FLAG_ROLL;
+	memcpy(b.vm_id, t_vm_id, 16);
+	memcpy(b.key_id, t_key_id, 16);
+	memcpy(b.next_key_id, next_id, 16);
+	b.policy = VMS_KR_POLICY_SHIELDED;
+	b.lifetime_s = 60;
+	b.n_digests = 1;
+	b.digests = digest;
+	b.issued_at = 1764892800;
+	assert_int_equal(vms_kr_build_roll(&b, f->e.pk, kps_sk, tk, tk_next,
+					   blob, VMS_KR_ROLL_MAX_LEN), 0);
+	return vms_kr_roll_size(1);
+}
+
+/* State sealed outside the enclave under @key (32 bytes) and @key_id. */
+static size_t seal_outside(const u8 *key, const u8 key_id[16], const u8 *pt,
+			   size_t n, u8 *out)
+{
+	struct vms_seal_key sk;
+
+	assert_int_equal(vms_seal_key_init(&sk, key, t_vm_id, key_id, 0, 0), 0);
+	assert_int_equal(vms_ss_seal(&sk, 0, 7, pt, n, out, n + 96), 0);
+	vms_seal_key_wipe(&sk);
+	return n + 96;
+}
+
+static void test_roll_release(void **state)
+{
+	struct fix *f = *state;
+	static u8 pt[4096], old[4096 + 96], older[4096 + 96], fresh[4096 + 96];
+	static u8 back[4096];
+	u8 next_id[16], blob[VMS_KR_ROLL_MAX_LEN];
+	struct vms_ep_msg q = { .type = VMS_EP_LOAD_RELEASE }, a;
+	struct vms_seal_key sk;
+	size_t n, m;
+	u64 h;
+
+	t_random(pt, sizeof(pt));
+	t_random(next_id, sizeof(next_id));
+	n = seal_outside(tk, t_key_id, pt, sizeof(pt), old);
+	seal_outside(tk, t_other_id, pt, sizeof(pt), older);
+
+	/* refused roll releases leave no key: tampered next TK, truncated */
+	n = make_roll_release(f, next_id, blob);
+	blob[n - 1] ^= 1;
+	q.vm_id = t_vm_id;
+	q.data = blob;
+	q.data_len = n;
+	assert_int_equal(call(f, &q, &a), -EBADMSG);
+	n = make_roll_release(f, next_id, blob);
+	q.data_len = n - VMS_KR_ROLL_EXTRA;
+	assert_int_equal(call(f, &q, &a), -EMSGSIZE);
+	assert_int_equal(n_keys(f), 0);
+
+	/* the good one: one key, named by the next TK's key id */
+	q.data_len = n;
+	assert_int_equal(call(f, &q, &a), 0);
+	assert_memory_equal(a.key_id, next_id, 16);
+	h = a.handle;
+	assert_int_equal(n_keys(f), 1);
+
+	/* the state sealed before the roll opens (the current TK) */
+	assert_int_equal(unseal(f, h, old, sizeof(old), back, &m), 0);
+	assert_memory_equal(back, pt, sizeof(pt));
+	/* re-sealed: under the next TK and its key id, not the current one */
+	assert_int_equal(seal(f, h, back, sizeof(back), fresh, &m), 0);
+	assert_memory_equal(fresh + 24, next_id, 16);
+	assert_int_equal(vms_seal_key_init(&sk, tk_next, t_vm_id, next_id, 0, 0), 0);
+	assert_int_equal(vms_ss_unseal(&sk, 0, fresh, m, back, sizeof(back), NULL), 0);
+	assert_memory_equal(back, pt, sizeof(pt));
+	vms_seal_key_wipe(&sk);
+	assert_int_equal(vms_seal_key_init(&sk, tk, t_vm_id, next_id, 0, 0), 0);
+	assert_int_equal(vms_ss_unseal(&sk, 0, fresh, m, back, sizeof(back), NULL),
+			 -EBADMSG);
+	vms_seal_key_wipe(&sk);
+	assert_int_equal(unseal(f, h, fresh, m, back, &m), 0);
+	assert_memory_equal(back, pt, sizeof(pt));
+
+	/* state of any other version: refused by key id, nothing counted */
+	assert_int_equal(unseal(f, h, older, sizeof(older), back, &m),
+			 -EKEYREJECTED);
+	/* tampered old state: EBADMSG, counted */
+	old[100] ^= 1;
+	assert_int_equal(unseal(f, h, old, sizeof(old), back, &m), -EBADMSG);
+	assert_int_equal(vms_enclave_find(&f->e, h)->unseal_failures, 1);
+	/* revoked: neither TK opens anything */
+	old[100] ^= 1;
+	q.type = VMS_EP_REVOKE;
+	q.handle = h;
+	assert_int_equal(call(f, &q, &a), 0);
+	assert_int_equal(unseal(f, h, old, sizeof(old), back, &m), -EKEYREVOKED);
+	assert_int_equal(n_keys(f), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -730,6 +840,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_garbage_frames, setup_mailbox, teardown),
 		cmocka_unit_test_setup_teardown(test_mailbox_abuse, setup_mailbox, teardown),
 		cmocka_unit_test_setup_teardown(test_mailbox_round_trip, setup_mailbox, teardown),
+		cmocka_unit_test_setup_teardown(test_roll_release, setup_stream, teardown),
 	};
 
 	t_test_filter(argc, argv);

@@ -403,7 +403,9 @@ static void test_malformed_requests(void **state)
 	dec_plen(32, false, 0);
 	set_type(VMS_EP_LOAD_RELEASE, false);
 	dec_plen(16 + VMS_KR_MIN_LEN - 1, false, -EPROTO);
-	dec_plen(16 + VMS_KR_MAX_LEN + 1, false, -EPROTO);
+	/* a roll release (issue 20) is the longest a LOAD_RELEASE carries */
+	dec_plen(16 + VMS_KR_ROLL_MAX_LEN + 1, false, -EPROTO);
+	dec_plen(16 + VMS_KR_ROLL_MAX_LEN, false, 0);
 	dec_plen(16 + VMS_KR_MIN_LEN, false, 0);
 	set_type(VMS_EP_SEAL, false);
 	dec_plen(15, false, -EPROTO);

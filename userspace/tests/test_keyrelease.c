@@ -673,6 +673,32 @@ static void test_roll_truncated_and_trailing(void **state)
 	}
 }
 
+/*
+ * vms_kr_roll_flag(): which parser a loader calls. A hint only: a roll
+ * blob says ROLL, anything else (a plain release, too short, not a
+ * release at all) 0, and the parser it picks still checks everything.
+ */
+static void test_roll_flag_hint(void **state)
+{
+	u8 roll[VMS_KR_ROLL_MAX_LEN], plain[VMS_KR_MAX_LEN];
+	struct vms_kr_binding b;
+	size_t rn, pn;
+
+	(void)state;
+	rn = build_roll(roll, sizeof(roll));
+	pn = build_one(plain, sizeof(plain));
+	assert_int_equal(vms_kr_roll_flag(roll, rn), VMS_KR_FLAG_ROLL);
+	assert_int_equal(vms_kr_roll_flag(plain, pn), 0);
+	assert_int_equal(vms_kr_roll_flag(roll, VMS_KR_HDR_LEN - 1), 0);
+	assert_int_equal(vms_kr_roll_flag(NULL, rn), 0);
+	roll[0] ^= 1;
+	assert_int_equal(vms_kr_roll_flag(roll, rn), 0);
+	roll[0] ^= 1;
+	/* the hint picks the roll parser, which still refuses a cut blob */
+	assert_int_equal(vms_kr_parse_roll(roll, rn - 1, &b, NULL), -EMSGSIZE);
+	assert_int_equal(vms_kr_parse_roll(roll, rn, &b, NULL), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +729,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_roll_not_taken_for_plain),
 		cmocka_unit_test(test_roll_every_bit_flip),
 		cmocka_unit_test(test_roll_truncated_and_trailing),
+		cmocka_unit_test(test_roll_flag_hint),
 	};
 
 	t_test_filter(argc, argv);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "keysrc.h"
+#include "roll.h"
 #include "vms_agent_client.h"
 #include "vms_fileio.h"
 #include "vmshield.h"
@@ -149,7 +150,8 @@ key_serial_t worker_key_acquire(const struct worker_key_source *src,
 		break;
 	case WORKER_KEY_AGENT:
 		/* @want is "vm:<uuid>": the agent takes the bare UUID */
-		serial = from_agent(src, want + 3);
+		serial = src->roll ? worker_roll_release(src->roll, want + 3) :
+			 from_agent(src, want + 3);
 		if (serial < 0)
 			return serial;
 		break;

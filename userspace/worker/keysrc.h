@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <keyutils.h>
 
+struct worker_roll;
+
 enum worker_key_kind {
 	WORKER_KEY_NONE = 0,
 	WORKER_KEY_SERIAL,	/* --key SERIAL */
@@ -23,6 +25,7 @@ struct worker_key_source {
 	const char *desc;
 	const char *kp_file;	/* WORKER_KEY_AGENT: the VM's key protector */
 	const char *socket;	/* WORKER_KEY_AGENT: NULL for the default */
+	struct worker_roll *roll;	/* WORKER_KEY_AGENT: roll the TK (roll.h) */
 };
 
 /*

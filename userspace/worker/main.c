@@ -28,6 +28,7 @@
 #include <openssl/rand.h>
 
 #include "keysrc.h"
+#include "roll.h"
 #include "sealer_dev.h"
 #include "serve.h"
 #include "vms_agent_client.h"
@@ -69,8 +70,12 @@ struct opts {
 	int no_persistent_key;
 	int print_qemu_args;
 	int vtpm_in_enclave;
+	int roll;		/* --roll: the TK roll at this start (roll.c) */
 	struct serve_opts serve;
 };
+
+/* The roll of this start, if --roll (one start per process). */
+static struct worker_roll the_roll;
 
 static const char *const cmd_names[] = {
 	"provision", "resume", "run", "serve", "status",
@@ -137,6 +142,10 @@ static void usage_cmd(FILE *f, enum cmd c)
 	      "  --kp FILE             ask hgs-agent to release it from the VM's key\n"
 	      "                        protector (what a worker does in production)\n"
 	      "  --agent SOCKET        hgs-agent's socket (default " VMS_AGENT_SOCKET ")\n"
+	      "  --roll                with --kp (resume, run, serve): roll the TK at\n"
+	      "                        this start: the state is re-sealed under a new\n"
+	      "                        TK, FILE replaced by the rolled key protector\n"
+	      "                        and the roll confirmed before the vTPM starts\n"
 	      "\n  --min-generation N    refuse a sealed state older than generation N\n"
 	      "                        (a rollback to a superseded file)\n"
 	      "  -h, --help            this help\n", f);
@@ -173,7 +182,7 @@ enum {
 	OPT_VM = 256, OPT_STATE, OPT_KEY, OPT_KEY_DESC, OPT_NV_TEXT,
 	OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY,
 	OPT_KP, OPT_AGENT, OPT_CTRL, OPT_SERVER, OPT_FLAGS, OPT_TERMINATE,
-	OPT_QEMU_ARGS, OPT_VTPM_ENCLAVE,
+	OPT_QEMU_ARGS, OPT_VTPM_ENCLAVE, OPT_ROLL,
 };
 
 static const struct option long_opts[] = {
@@ -195,6 +204,7 @@ static const struct option long_opts[] = {
 	{ "terminate", no_argument, NULL, OPT_TERMINATE },
 	{ "print-qemu-args", no_argument, NULL, OPT_QEMU_ARGS },
 	{ "vtpm-in-enclave", no_argument, NULL, OPT_VTPM_ENCLAVE },
+	{ "roll", no_argument, NULL, OPT_ROLL },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -216,6 +226,8 @@ static int opt_allowed(enum cmd c, int opt)
 		return c == CMD_SERVE;
 	case OPT_STATE:
 		return 1;
+	case OPT_ROLL:
+		return c == CMD_RESUME || c == CMD_RUN || c == CMD_SERVE;
 	default:
 		return c != CMD_STATUS;
 	}
@@ -325,6 +337,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_VTPM_ENCLAVE:
 			o->vtpm_in_enclave = 1;
 			break;
+		case OPT_ROLL:
+			o->roll = 1;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -346,6 +361,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->key.socket && o->key.kind != WORKER_KEY_AGENT) {
 		fprintf(stderr, "worker: --agent goes with --kp FILE (the key protector hgs-agent releases the key from)\n");
+		return -EINVAL;
+	}
+	if (o->roll && (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave)) {
+		fprintf(stderr, "worker: --roll goes with --kp FILE (hgs-agent rolls the TK with KPS) and a vTPM in this process (a roll of a vTPM in the enclave is not built)\n");
 		return -EINVAL;
 	}
 	if (!o->vm || !o->state || o->key.kind == WORKER_KEY_NONE) {
@@ -549,6 +568,35 @@ static void unsealed_release(struct unsealed *u)
 }
 
 /*
+ * The TK roll (--roll): the state just unsealed (under the current TK)
+ * sealed again, unchanged, as the next generation under the next TK and
+ * written atomically; then the rolled KP replaces the KP and the roll is
+ * confirmed. Only then does the start go on: no vTPM change happens
+ * before, so a crash anywhere leaves the last acknowledged content.
+ */
+static int reseal_rolled(const struct opts *o, struct unsealed *u)
+{
+	int r;
+
+	if (u->generation == UINT64_MAX) {
+		fprintf(stderr, "worker: generation counter exhausted\n");
+		return -EOVERFLOW;
+	}
+	r = vms_dev_seal_to_file(u->fd, u->key, u->generation + 1, u->state.p,
+				 u->state.len, o->state);
+	if (r) {
+		fprintf(stderr, "worker: re-seal of %s under the rolled TK: %s\n",
+			o->state, vms_dev_op_strerror(r == -ENOSPC || r == -EIO ?
+						      VMS_OP_FILE : VMS_OP_SEAL, r));
+		return r;
+	}
+	u->generation++;
+	printf("worker: re-sealed %s under the rolled TK as generation %" PRIu64 "\n",
+	       o->state, u->generation);
+	return worker_roll_commit(o->key.roll);
+}
+
+/*
  * Check the state file's header, get the VM's key, unseal the file and
  * parse the container. On failure the step that failed was printed.
  */
@@ -564,6 +612,11 @@ static int unseal_state(const struct opts *o, struct statefile *sf,
 	r = statefile_check(sf, o->vm_id, o->min_generation);
 	if (r)
 		return r;
+	if (o->key.roll) {
+		r = worker_roll_settle(o->key.kp_file, &sf->hdr);
+		if (r)
+			return r;
+	}
 	u->key = worker_key_acquire(&o->key, o->vm_id);
 	if (u->key < 0)
 		return u->key;
@@ -577,10 +630,12 @@ static int unseal_state(const struct opts *o, struct statefile *sf,
 	if (r)
 		return r;
 	r = vts_parse(u->state.p, u->state.len, &u->v);
-	if (r)
+	if (r) {
 		fprintf(stderr, "worker: %s: the unsealed state is not a vmshield-worker vTPM state (%s): it was sealed by another program\n",
 			o->state, strerror(-r));
-	return r;
+		return r;
+	}
+	return o->key.roll ? reseal_rolled(o, u) : 0;
 }
 
 /*
@@ -948,6 +1003,11 @@ int main(int argc, char **argv)
 	r = parse_opts(argc - 1, argv + 1, &o);
 	if (r)
 		return r > 0 ? 0 : 2;
+	if (o.roll) {
+		the_roll.kp_file = o.key.kp_file;
+		the_roll.socket = o.key.socket;
+		o.key.roll = &the_roll;
+	}
 	if (o.cmd == CMD_STATUS)
 		return cmd_status(&o) ? 1 : 0;
 	if (o.cmd == CMD_SERVE && o.print_qemu_args)

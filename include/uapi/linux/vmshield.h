@@ -109,7 +109,9 @@
  *	 EPROTONOSUPPORT - unknown sealed-state version.
  *	 EINVAL          - unknown header flags (also as for SEAL).
  *	 EKEYREJECTED    - the blob belongs to another VM or key id (also as
- *	                   for SEAL).
+ *	                   for SEAL). A key added from a roll release (TK
+ *	                   roll) opens two key ids, the current TK's and
+ *	                   the next one's; SEAL writes only the next one's.
  *	 EBADMSG         - authentication failed: the blob was altered or
  *	                   sealed under another key. Counted per key.
  *
