@@ -213,8 +213,9 @@ tier_rig() {
 # all memory and disk for its secrets, 115-145 s; 06b, renewal and
 # revocation reaching the module, waits out 20 s release lifetimes: about
 # 2 minutes of boot 1; 00-kps-named-first, three attestations and a module
-# reload: 68 s of boot 1 at load 16)
-FABRIC_SOAK_ONLY="06b-revocation-reaches-keys 01b-hyp-vtpm 02-hyp-reload 05-hyp-tpm 06-hyp-enclave-restart 00-kps-named-first"
+# reload: 68 s of boot 1 at load 16; 05g-roll, the TK roll's crash points
+# with the agent, hgsd and the worker killed and restarted: 154-200 s)
+FABRIC_SOAK_ONLY="06b-revocation-reaches-keys 01b-hyp-vtpm 02-hyp-reload 05-hyp-tpm 06-hyp-enclave-restart 00-kps-named-first 05g-roll"
 
 # hgsd's test suites again on PostgreSQL (a private cluster each): part of
 # the fabric tier, or a tier of its own in the host lane (--lanes)
