@@ -59,6 +59,9 @@ set_schema() {
 }
 
 # ---- configuration and store checks ----
+# a host key for the admin commands below
+openssl genpkey -algorithm ed25519 -out host1.key 2>/dev/null
+openssl pkey -in host1.key -pubout -out host1.pub
 init_hgsd "$T/h2" --port 0 >/dev/null 2>&1
 cp "$T/h2/hgsd.conf" "$T/h2/good.conf"
 echo "nonce_ttl = 5" >> "$T/h2/hgsd.conf"
