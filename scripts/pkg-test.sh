@@ -28,7 +28,7 @@ set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 DEB=$REPO/build/deb
 PKGS=(vmshield-dkms hgsd hgs-agent vmshield-worker shieldctl libvmshield0
-      libvmshield-dev vmshield-selftests)
+      libvmshield-dev vmshield-selftests vmshield-enclaved)
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() {
@@ -142,7 +142,7 @@ mv_=$(modinfo -k "$KVER" -F version vmshield 2>&1)
 # --- 4. the installed programs ----------------------------------------------------------
 bad=""
 for p in /usr/bin/shieldctl /usr/sbin/hgsd /usr/sbin/hgs-agent /usr/sbin/vmshield-worker \
-	/usr/sbin/vmshield-selftests; do
+	/usr/sbin/vmshield-selftests /usr/sbin/vmshield-enclaved; do
 	out=$("$p" --version 2>&1)
 	[[ $out == "$(basename "$p") $VER" ]] || bad+="$p: '$out' "
 done
