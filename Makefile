@@ -230,7 +230,7 @@ install: userspace selftests man
 	for m in $(MAN_PAGES); do s=$${m##*.}; \
 		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m) || exit 1; done
 	install -D -m 0644 completion/shieldctl $(DESTDIR)$(COMPLETION_DIR)/shieldctl
-	for p in hgsd hgs-agent vmshield-worker; do \
+	for p in hgsd hgs-agent vmshield-worker vmshield-enclaved; do \
 		ln -sf shieldctl $(DESTDIR)$(COMPLETION_DIR)/$$p || exit 1; done
 	install -d $(DESTDIR)$(KSFT_INSTALL)
 	install -m 0755 $(addprefix $(BUILD)/selftests/,$(KSFT_PROGS)) \

@@ -169,7 +169,7 @@ if make -s -C "$REPO" install DESTDIR="$D2" PREFIX=/opt/vms BINDIR=/opt/vms/b SB
 	LIBDIR=/opt/vms/l LIBEXECDIR=/opt/vms/x SYSCONFDIR=/opt/etc MANDIR=/opt/vms/m \
 	UNITDIR=/opt/units >"$T/install2.log" 2>&1; then
 	miss=""
-	for f in /opt/vms/b/shieldctl /opt/vms/sb/hgsd /opt/vms/sb/vmshield-worker \
+	for f in /opt/vms/b/shieldctl /opt/vms/sb/hgsd /opt/vms/sb/vmshield-worker /opt/vms/sb/vmshield-enclaved \
 		/opt/vms/l/libvmshield.so.0 /opt/vms/l/pkgconfig/libvmshield.pc \
 		/opt/vms/x/vmshield/selftests/run_kselftest.sh /opt/etc/vmshield/hgs-agent.conf \
 		/opt/vms/m/man1/shieldctl.1 /opt/units/hgsd.service /opt/vms/sb/vmshield-selftests; do

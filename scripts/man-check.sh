@@ -3,7 +3,8 @@
 # man-check.sh - every program and every subcommand answers --help, every
 # program --version, and the man pages (man/*.scd) say what the --help
 # texts say; as TAP. Walks the built programs' help:
-#   * shieldctl, hgsd, hgs-agent, vmshield-worker, the selftest runner:
+#   * shieldctl, hgsd, hgs-agent, vmshield-worker, vmshield-enclaved, the
+#     selftest runner:
 #     --help and --version exit 0 on stdout ("NAME VERSION", dkms.conf's);
 #   * each shieldctl family (from shieldctl --help) and each of its
 #     subcommands (the indented words of the family's help), each worker
@@ -70,8 +71,8 @@ page_covers() {
 
 # --- the programs -------------------------------------------------------------------
 declare -A page=([shieldctl]=shieldctl.1 [hgsd]=hgsd.8 [hgs-agent]=hgs-agent.8
-	[vmshield-worker]=vmshield-worker.8)
-for p in shieldctl hgsd hgs-agent vmshield-worker; do
+	[vmshield-worker]=vmshield-worker.8 [vmshield-enclaved]=vmshield-enclaved.8)
+for p in shieldctl hgsd hgs-agent vmshield-worker vmshield-enclaved; do
 	out=$("$B/bin/$p" --version 2>&1)
 	[[ $out == "$p $VER" ]] && ok "$p --version: $out" || nok "$p --version says '$p $VER'" "$out"
 	help_ok "$p" "$B/bin/$p" && page_covers "${page[$p]}" "$T/help" "$p"
@@ -88,7 +89,7 @@ fi
 fams=$(words "$T/top")
 [[ $(wc -w <<<"$fams") -ge 7 ]] && ok "shieldctl --help lists $(wc -w <<<"$fams") families" ||
 	nok "shieldctl --help lists the families" "$fams"
-pages_used=" shieldctl.1 hgsd.8 hgs-agent.8 vmshield-worker.8 vmshield-selftests.8 vmshield-exit-codes.7 "
+pages_used=" shieldctl.1 hgsd.8 hgs-agent.8 vmshield-worker.8 vmshield-enclaved.8 vmshield-selftests.8 vmshield-exit-codes.7 "
 for f in $fams; do
 	pages_used+="shieldctl-$f.1 "
 	help_ok "shieldctl $f" "$S" "$f" || continue
@@ -170,13 +171,15 @@ c2=$(complete_words "shieldctl crypto ")
 c3=$(complete_words "shieldctl crypto keygen --p")
 c4=$(complete_words "vmshield-worker serve --c")
 c5=$(complete_words "hgsd --log-level w")
+c6=$(complete_words "vmshield-enclaved --m")
 if grep -qx tpm <<<"$c1" && grep -qx keygen <<<"$c2" && grep -qx -- --private <<<"$c3" &&
-	grep -qx -- --public <<<"$c3" && grep -qx -- --ctrl <<<"$c4" && [[ $c5 == warning ]]; then
+	grep -qx -- --public <<<"$c3" && grep -qx -- --ctrl <<<"$c4" && [[ $c5 == warning ]] &&
+	[[ $c6 == --mailbox ]]; then
 	ok "bash completion: families, subcommands, options, log levels"
 else
 	nok "bash completion: families, subcommands, options, log levels" \
 		"shieldctl: $(echo $c1)" "crypto: $(echo $c2)" "keygen --p: $(echo $c3)" \
-		"serve --c: $(echo $c4)" "--log-level w: $c5"
+		"serve --c: $(echo $c4)" "--log-level w: $c5" "enclaved --m: $c6"
 fi
 echo "1..$n"
 exit $failed

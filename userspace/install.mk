@@ -35,10 +35,10 @@ D_HEADERS	:= lib/device/vmshield.h lib/device/vms_agent_client.h lib/device/vms_
 
 install: install-bin install-lib install-hook
 
-install-bin: $(SHIELDCTL) $(HGSD) $(AGENT) $(WORKER)
+install-bin: $(SHIELDCTL) $(HGSD) $(AGENT) $(WORKER) $(ENCLAVED)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
 	$(INSTALL) -m 0755 $(SHIELDCTL) $(DESTDIR)$(BINDIR)/shieldctl
-	$(INSTALL) -m 0755 $(HGSD) $(AGENT) $(WORKER) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0755 $(HGSD) $(AGENT) $(WORKER) $(ENCLAVED) $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/vmshield
 	$(INSTALL) -m 0644 agent/hgs-agent.conf.example $(DESTDIR)$(SYSCONFDIR)/vmshield/hgs-agent.conf
 

@@ -36,7 +36,7 @@ static void vms_on_signal(int sig)
 
 static void vms_usage(FILE *f)
 {
-	fprintf(f, "usage: %s (--mailbox FILE | --vsock PORT) [--platform-key FILE] [--run-dir DIR]\n"
+	fprintf(f, "Usage: %s (--mailbox FILE | --vsock PORT) [--platform-key FILE] [--run-dir DIR]\n"
 		"  --mailbox FILE       the ivshmem backing file (created, 4 MiB)\n"
 		"  --vsock PORT         listen on AF_VSOCK, any CID\n"
 		"  --platform-key FILE  EC P-256 PEM: the emulated platform's attestation key\n"

@@ -5,8 +5,15 @@
  * fixed tables: a scrape reads them without stopping a request, and no
  * request, however strange its path, can add a series. Latencies go
  * into fixed-bucket histograms (seconds, as Prometheus names them).
+ *
+ * Store statements are timed by class: the statement's verb and the
+ * first table it names, read from the SQL text (always a constant of
+ * store*.c, never a request's text), so the classes are the store's
+ * own statements and a fixed table bounds them.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +34,34 @@
 static const double bounds[] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 };
+/*
+ * A store statement: 100 us (a SQLite read from the page cache) to 5 s
+ * (a commit behind a slow disk or a far PostgreSQL).
+ */
+static const double store_bounds[] = {
+	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+	0.25, 0.5, 1, 2.5, 5,
+};
 
-#define N_BOUNDS	ARRAY_SIZE(bounds)
+#define MAX_BOUNDS	15
 
 struct histogram {
-	unsigned long counts[N_BOUNDS + 1];	/* the last: above every bound */
-	unsigned long long sum_us;
+	unsigned long counts[MAX_BOUNDS + 1];	/* the last: above every bound */
+	unsigned long long sum_ns;
+	const double *le;	/* NULL: bounds[] */
+	size_t n;
 };
+
+#define HISTOGRAM_OF(b)	{ .le = (b), .n = ARRAY_SIZE(b) }
 
 /* The route labels: every public route, then these, then "other". */
 #define MAX_LABELS	40
 static const char *const extra_labels[] = { ADMIN_PREFIX, "/metrics" };
 
 static unsigned long requests[MAX_LABELS][HGS_R__MAX];
-static struct histogram attest_hkey, attest_tpm, release, store_probe;
+static struct histogram attest_hkey = HISTOGRAM_OF(bounds),
+	attest_tpm = HISTOGRAM_OF(bounds), release = HISTOGRAM_OF(bounds),
+	store_probe = HISTOGRAM_OF(bounds);
 static unsigned long cache_hits, cache_misses;
 
 static size_t n_labels(void)
@@ -80,10 +101,12 @@ static void observe(struct histogram *hg, double seconds)
 {
 	size_t i;
 
-	for (i = 0; i < N_BOUNDS && seconds > bounds[i]; i++)
+	if (seconds < 0)
+		seconds = 0;
+	for (i = 0; i < hg->n && seconds > hg->le[i]; i++)
 		;
 	__atomic_fetch_add(&hg->counts[i], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&hg->sum_us, (unsigned long long)(seconds * 1e6), __ATOMIC_RELAXED);
+	__atomic_fetch_add(&hg->sum_ns, (unsigned long long)(seconds * 1e9), __ATOMIC_RELAXED);
 }
 
 void metrics_request(const char *url, enum vms_hgs_reason result, double seconds)
@@ -106,7 +129,7 @@ void metrics_cert_cache(int hit)
 	__atomic_fetch_add(hit ? &cache_hits : &cache_misses, 1, __ATOMIC_RELAXED);
 }
 
-static double now_s(void)
+double metrics_now(void)
 {
 	struct timespec ts;
 
@@ -114,15 +137,131 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* ---- store statements, by class ---- */
+
+static const char *const stmt_ops[] = {
+	"select", "insert", "update", "delete", "begin", "commit", "rollback",
+};
+
+#define STMT_TABLE_MAX	32
+/* More classes than the store has statements; the last slot takes any excess. */
+#define MAX_STMT_CLASSES	96
+
+struct stmt_class {
+	char op[12];			/* a stmt_ops[] name or "other" */
+	char table[STMT_TABLE_MAX];	/* the first table named, "-" for none */
+	struct histogram hg;
+	unsigned long errors;
+};
+
+static struct stmt_class stmt_classes[MAX_STMT_CLASSES];
+static size_t n_stmt_classes;		/* published with release */
+static const char *stmt_backend = "";	/* the store's backend, as hgsd.conf names it */
+static pthread_mutex_t stmt_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The word at @p (letters, digits, '_') into @out, lowercased; its end. */
+static const char *sql_word(const char *p, char *out, size_t len)
+{
+	size_t n = 0;
+
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	while (*p && (isalnum((unsigned char)*p) || *p == '_')) {
+		if (n + 1 < len)
+			out[n++] = (char)tolower((unsigned char)*p);
+		p++;
+	}
+	out[n] = 0;
+	return p;
+}
+
+/* The word after the first whole word @kw (lowercase) in @sql, or "". */
+static void word_after(const char *sql, const char *kw, char *out, size_t len)
+{
+	char w[STMT_TABLE_MAX];
+	const char *p = sql;
+
+	out[0] = 0;
+	while (*p) {
+		p = sql_word(p, w, sizeof(w));
+		if (!strcmp(w, kw)) {
+			sql_word(p, out, len);
+			return;
+		}
+		if (!w[0])
+			p++;	/* punctuation, a quote, a placeholder */
+	}
+}
+
+/* @sql's class: its verb (op) and the first table it names. */
+static void stmt_classify(const char *sql, char *op, size_t oplen, char *table, size_t tlen)
+{
+	char verb[16];
+	size_t i;
+
+	sql_word(sql, verb, sizeof(verb));
+	snprintf(op, oplen, "other");
+	for (i = 0; i < ARRAY_SIZE(stmt_ops); i++)
+		if (!strcmp(verb, stmt_ops[i]))
+			snprintf(op, oplen, "%s", stmt_ops[i]);
+	if (!strcmp(verb, "select") || !strcmp(verb, "delete"))
+		word_after(sql, "from", table, tlen);
+	else if (!strcmp(verb, "insert"))
+		word_after(sql, "into", table, tlen);
+	else if (!strcmp(verb, "update"))
+		sql_word(sql + strlen("update"), table, tlen);
+	else
+		table[0] = 0;
+	if (!table[0])
+		snprintf(table, tlen, "-");
+}
+
+static struct stmt_class *stmt_class_of(const char *sql)
+{
+	char op[12], table[STMT_TABLE_MAX];
+	struct stmt_class *c;
+	size_t i, n;
+
+	stmt_classify(sql, op, sizeof(op), table, sizeof(table));
+	pthread_mutex_lock(&stmt_lock);
+	n = n_stmt_classes;
+	for (i = 0; i < n; i++)
+		if (!strcmp(stmt_classes[i].op, op) && !strcmp(stmt_classes[i].table, table))
+			break;
+	if (i == n && n == MAX_STMT_CLASSES)
+		i = n - 1;	/* full: the last class takes the rest */
+	c = &stmt_classes[i];
+	if (i == n) {
+		snprintf(c->op, sizeof(c->op), "%s", op);
+		snprintf(c->table, sizeof(c->table), "%s", table);
+		c->hg.le = store_bounds;
+		c->hg.n = ARRAY_SIZE(store_bounds);
+		__atomic_store_n(&n_stmt_classes, n + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&stmt_lock);
+	return c;
+}
+
+void metrics_store_statement(const char *backend, const char *sql, double seconds, int err)
+{
+	struct stmt_class *c = stmt_class_of(sql);
+
+	/* one store per hgsd: always the same name */
+	__atomic_store_n(&stmt_backend, backend, __ATOMIC_RELAXED);
+	observe(&c->hg, seconds);
+	if (err)
+		__atomic_fetch_add(&c->errors, 1, __ATOMIC_RELAXED);
+}
+
 void health_probe(struct hgsd *h, struct health *hs)
 {
 	long long seq = 0;
-	double t0 = now_s();
+	double t0 = metrics_now();
 	int r;
 
 	hs->store_err = store_health(h->st);
 	r = store_change_seq(h->st, &seq);	/* a real round trip to the store */
-	observe(&store_probe, now_s() - t0);
+	observe(&store_probe, metrics_now() - t0);
 	if (r && !hs->store_err)
 		hs->store_err = r;
 	hs->feed_lag = r ? -1 : seq - __atomic_load_n(&h->snapshot_seq, __ATOMIC_ACQUIRE);
@@ -171,18 +310,18 @@ static void put_histogram(FILE *f, const char *name, const char *labels,
 	unsigned long cum = 0;
 	size_t i;
 
-	for (i = 0; i <= N_BOUNDS; i++) {
+	for (i = 0; i <= hg->n; i++) {
 		cum += __atomic_load_n(&hg->counts[i], __ATOMIC_RELAXED);
-		if (i < N_BOUNDS)
+		if (i < hg->n)
 			fprintf(f, "%s_bucket{%s%sle=\"%g\"} %lu\n", name, labels,
-				*labels ? "," : "", bounds[i], cum);
+				*labels ? "," : "", hg->le[i], cum);
 		else
 			fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %lu\n", name, labels,
 				*labels ? "," : "", cum);
 	}
 	fprintf(f, "%s_sum%s%s%s %.6f\n", name, *labels ? "{" : "", labels,
 		*labels ? "}" : "",
-		(double)__atomic_load_n(&hg->sum_us, __ATOMIC_RELAXED) / 1e6);
+		(double)__atomic_load_n(&hg->sum_ns, __ATOMIC_RELAXED) / 1e9);
 	fprintf(f, "%s_count%s%s%s %lu\n", name, *labels ? "{" : "", labels,
 		*labels ? "}" : "", cum);
 }
@@ -226,6 +365,30 @@ static void put_latencies(FILE *f)
 	put_histogram(f, "hgsd_store_probe_duration_seconds", "", &store_probe);
 }
 
+/* Only the classes the store has run so far: each one's histogram and errors. */
+static void put_store_statements(FILE *f)
+{
+	size_t i, n = __atomic_load_n(&n_stmt_classes, __ATOMIC_ACQUIRE);
+	char labels[128];
+
+	put_head(f, "hgsd_store_statement_duration_seconds", "histogram",
+		 "Time of one store statement, by backend, verb (op) and the first table it names.");
+	for (i = 0; i < n; i++) {
+		snprintf(labels, sizeof(labels), "backend=\"%.16s\",op=\"%.11s\",table=\"%.31s\"",
+			 __atomic_load_n(&stmt_backend, __ATOMIC_RELAXED),
+			 stmt_classes[i].op, stmt_classes[i].table);
+		put_histogram(f, "hgsd_store_statement_duration_seconds", labels,
+			      &stmt_classes[i].hg);
+	}
+	put_head(f, "hgsd_store_statement_errors_total", "counter",
+		 "Store statements that failed, by backend, verb (op) and table.");
+	for (i = 0; i < n; i++)
+		fprintf(f, "hgsd_store_statement_errors_total{backend=\"%s\",op=\"%s\",table=\"%s\"} %lu\n",
+			__atomic_load_n(&stmt_backend, __ATOMIC_RELAXED),
+			stmt_classes[i].op, stmt_classes[i].table,
+			__atomic_load_n(&stmt_classes[i].errors, __ATOMIC_RELAXED));
+}
+
 static void put_state(FILE *f, struct hgsd *h, const struct health *hs)
 {
 	put_head(f, "hgsd_cert_cache_lookups_total", "counter",
@@ -265,6 +428,7 @@ int metrics_render(struct hgsd *h, char **text)
 		return -ENOMEM;
 	put_requests(f);
 	put_latencies(f);
+	put_store_statements(f);
 	put_state(f, h, &hs);
 	if (fclose(f) || !*text) {
 		free(*text);

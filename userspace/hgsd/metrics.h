@@ -2,7 +2,8 @@
 /*
  * metrics.h - hgsd's operations counters and their Prometheus text
  * exposition (metrics.c): requests by route and result, latency
- * histograms (attestation, key release, the store's probe), the
+ * histograms (attestation, key release, the store's probe, each store
+ * statement by class), the
  * verified-certificate cache, and the state /v1/health reports (store,
  * key process, change feed).
  *
@@ -10,8 +11,8 @@
  * fixed tables, so no request can add a series (an unknown path counts
  * as route "other"). No host name, address or key is ever a label.
  *
- * Included by http.c (requests, GET /metrics), routes.c (health) and
- * kps.c (the cache).
+ * Included by http.c (requests, GET /metrics), routes.c (health),
+ * kps.c (the cache) and store.c (statement latency).
  */
 #ifndef HGSD_METRICS_H
 #define HGSD_METRICS_H
@@ -27,6 +28,17 @@ void metrics_request(const char *url, enum vms_hgs_reason result, double seconds
 
 /* A lookup in the verified-certificate cache (kps.c): 1 hit, 0 miss. */
 void metrics_cert_cache(int hit);
+
+/*
+ * One store statement (store.c, every statement it sends a backend):
+ * @backend the backend's name ("sqlite", "postgresql"), @sql its text
+ * (a constant of store*.c: classified by its verb and first table), how
+ * long it took, and its result (0 or -errno).
+ */
+void metrics_store_statement(const char *backend, const char *sql, double seconds, int err);
+
+/* CLOCK_MONOTONIC in seconds, for timing what metrics count. */
+double metrics_now(void);
 
 /*
  * What /v1/health checks, measured once: the store takes writes

@@ -5,7 +5,8 @@
 # when the service it needs cannot be reached, 1 for a refusal or a
 # failed check; with --json a failure is one JSON object on stderr that
 # parses and names its status. Walks shieldctl, hgsd, hgs-agent,
-# vmshield-worker and vmshield-enclaved (found next to shieldctl, or
+# vmshield-worker (3 when hgs-agent, or HGS behind it, does not answer
+# its key request) and vmshield-enclaved (found next to shieldctl, or
 # where AGENT_BIN says). Prints TAP.
 set -u
 S=${1:?usage: exitcode_test.sh shieldctl hgsd}
@@ -94,6 +95,42 @@ EOF
 status "hgs-agent status, the agent not running" 3 "$A" status -c agent.conf
 status "hgs-agent --config=FILE --log-level=debug --check-config (getopt_long)" 0 \
 	"$A" --config=agent.conf --log-level=debug --check-config
+
+# the worker asking hgs-agent for a VM's key: 3 when nothing answers at
+# the socket or the agent says HGS did not answer (try again), 1 when the
+# agent refuses; either way no state file is written
+VM=6f1c2a5e-930d-4b71-8a42-0c5de177309b
+head -c 300 /dev/urandom >vm.kp
+status "vmshield-worker provision --kp, no hgs-agent at --agent" 3 \
+	"$W" provision --vm $VM --state w1.state --kp vm.kp --agent "$T/none.sock"
+check "... says the agent cannot be reached at the socket, try again; no state file" sh -c \
+	"grep -q 'hgs-agent cannot be reached at $T/none.sock' err.txt && grep -q 'try again' err.txt && [ ! -e w1.state ]"
+# fake_agent SOCKET ANSWER: one answer line to the first request on SOCKET
+fake_agent() {
+	/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+c, _ = s.accept()
+f = c.makefile("rb")
+f.readline()
+c.sendall(sys.argv[2].encode() + b"\n")
+c.close()' "$1" "$2" &
+	fa_i=0
+	while [ ! -S "$1" ] && [ $fa_i -lt 50 ]; do sleep 0.1; fa_i=$((fa_i + 1)); done
+}
+fake_agent "$T/a1.sock" '{"status":"Failed","source":"kps","substatus":"HgsUnreachable","errno":110,"message":"KPS did not answer before the deadline"}'
+status "vmshield-worker provision --kp, the agent says HGS is unreachable" 3 \
+	"$W" provision --vm $VM --state w2.state --kp vm.kp --agent "$T/a1.sock"
+check "... says so (the agent's message, HGS could not be reached); no state file" sh -c \
+	"grep -q 'KPS did not answer before the deadline (kps HgsUnreachable): HGS could not be reached' err.txt && [ ! -e w2.state ]"
+fake_agent "$T/a2.sock" '{"status":"Failed","source":"kps","substatus":"KeyProtectorNotForThisHgs","errno":13,"message":"the key protector names none of this HGS guardians"}'
+status "vmshield-worker provision --kp, the agent refuses (not unreachable)" 1 \
+	"$W" provision --vm $VM --state w3.state --kp vm.kp --agent "$T/a2.sock"
+check "... says why; no state file" sh -c \
+	"grep -q 'KeyProtectorNotForThisHgs' err.txt && [ ! -e w3.state ]"
+wait
 
 # ---- refused or failed: 1 ----
 status "shieldctl kp show of a file that is not there" 1 "$S" kp show --in "$T/absent.kp"

@@ -3,8 +3,9 @@
 # ops_test.sh SHIELDCTL HGSD - hgsd's operations endpoints on a real hgsd
 # (127.0.0.1, a free port): /v1/health (the store and the key process),
 # GET /metrics parsed by Debian's prometheus_client text parser (who may
-# read it; requests by route and result; latency histograms; no series
-# per strange path), request log lines (client address, latency), a
+# read it; requests by route and result; latency histograms; each store
+# statement's latency by class, moved by a registration; no series per
+# strange path), request log lines (client address, latency), a
 # reload (SIGHUP) that serves a new TLS certificate and refuses a broken
 # configuration or a key that does not match, and the OpenAPI file
 # against the daemon's route tables (openapi_check.py). Prints TAP.
@@ -132,6 +133,57 @@ else
 	nok "/metrics parses as Prometheus text with the expected series" "$(cat prom.out)" "$(head -c 1500 metrics.txt)"
 fi
 check "metrics name no host, address or key" sh -c "! grep -Eq '127\\.0\\.0\\.1|host=\"' metrics.txt"
+
+# ---- store latency: every statement timed by class; a registration moves them ----
+openssl genpkey -algorithm ed25519 -out host-m.key 2>/dev/null
+openssl pkey -in host-m.key -pubout -out host-m.pub 2>/dev/null
+"$S" hgs --socket "$SOCK" host add host-m --key host-m.pub >hostadd.out 2>&1
+acurl /metrics | sed '$d' >metrics_store.txt
+if /usr/bin/python3 - metrics.txt metrics_store.txt >store.out 2>&1 <<'EOF'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+def load(path):
+    fams = {f.name: f for f in text_string_to_metric_families(open(path).read())}
+    f = fams.get("hgsd_store_statement_duration_seconds")
+    e = fams.get("hgsd_store_statement_errors")
+    if not f or f.type != "histogram" or not e or e.type != "counter":
+        print(path, "lacks the store statement histogram or its errors counter")
+        sys.exit(1)
+    got = {}
+    for s in f.samples:
+        k = (s.labels["backend"], s.labels["op"], s.labels["table"])
+        if s.name.endswith("_count"):
+            got.setdefault(k, {})["count"] = s.value
+        elif s.name.endswith("_sum"):
+            got.setdefault(k, {})["sum"] = s.value
+        elif s.labels.get("le") == "+Inf":
+            got.setdefault(k, {})["inf"] = s.value
+    return got
+a, b = load(sys.argv[1]), load(sys.argv[2])
+bad = []
+def count(d, op, table):
+    return d.get(("sqlite", op, table), {}).get("count", 0)
+if {k[0] for k in b} != {"sqlite"}:
+    bad.append("backends: %s" % sorted({k[0] for k in b}))
+for op, table, n in (("insert", "hosts", 1), ("insert", "audit", 1), ("commit", "-", 1)):
+    if count(b, op, table) < count(a, op, table) + n:
+        bad.append("%s %s: %s -> %s, want +%d" % (op, table, count(a, op, table), count(b, op, table), n))
+for k, v in b.items():
+    if v.get("inf") != v.get("count") or v.get("sum", -1) < 0:
+        bad.append("%s: +Inf bucket %s, count %s, sum %s" % (k, v.get("inf"), v.get("count"), v.get("sum")))
+if ("sqlite", "select", "hosts") not in b:
+    bad.append("no select from hosts timed (the snapshot's load)")
+for x in bad:
+    print(x)
+print("%d statement classes, insert hosts %d -> %d" % (len(b), count(a, "insert", "hosts"), count(b, "insert", "hosts")))
+sys.exit(1 if bad else 0)
+EOF
+then
+	ok "/metrics: store statement latency by class on sqlite; a registration moved insert hosts, insert audit and commit ($(tail -n1 store.out))"
+else
+	nok "/metrics: store statement latency by class, moved by a registration" "$(cat store.out)" "$(cat hostadd.out)" \
+		"$(grep hgsd_store_statement metrics_store.txt | head -n 40)"
+fi
 check "request lines: client address, route, result and latency" \
 	grep -Eq "level=info event=request client=127\\.0\\.0\\.1 method=POST path=/v1/kps/release result=InvalidRequest latency_ms=[0-9.]+$" "$T/hgsd.log"
 check "a passed request's line is at debug level" \

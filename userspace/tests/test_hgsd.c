@@ -2050,6 +2050,87 @@ static void test_crash_safety(void **state)
 	host_free(&h);
 }
 
+/* ---------- store latency in /metrics ---------- */
+
+#define VM_METRICS "3c1d2e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5"
+
+/*
+ * One series of a /metrics scrape on the admin socket: the value of the
+ * line that starts with @prefix, or -1 when there is none.
+ */
+static double scrape(const char *prefix)
+{
+	char cmd[256], line[1024];
+	double v = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "curl -sf --unix-socket '%s/admin.sock' http://hgsd/metrics", dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p))
+		if (!strncmp(line, prefix, strlen(prefix)))
+			v = strtod(line + strlen(prefix), NULL);
+	assert_int_equal(pclose(p), 0);
+	return v;
+}
+
+/* A store statement class's count (0 before its first statement). */
+static double stmt_count(const char *op, const char *table)
+{
+	char prefix[192];
+	double v;
+
+	snprintf(prefix, sizeof(prefix),
+		 "hgsd_store_statement_duration_seconds_count{backend=\"%s\",op=\"%s\",table=\"%s\"} ",
+		 t_hgsd_on_pg() ? "postgresql" : "sqlite", op, table);
+	v = scrape(prefix);
+	return v < 0 ? 0 : v;
+}
+
+/*
+ * Real requests move the store's statement classes on this backend: a
+ * registration (insert into hosts, its audit row, the commit), an
+ * attestation and a release (their events), each timed.
+ */
+static void test_store_statement_metrics(void **state)
+{
+	double hosts0 = stmt_count("insert", "hosts"), audit0 = stmt_count("insert", "audit");
+	double commit0 = stmt_count("commit", "-"), events0 = stmt_count("insert", "events");
+	double events1 = events0, sum;
+	struct host h;
+	char *cert, *kp, prefix[192];
+	uint8_t tk[32];
+	int i;
+
+	(void)state;
+	host_new(&h, "host-metrics", 1, VMSHIELD_ISOLATION_KERNEL_LOCKED);
+	add_host(h.name, h.key);
+	cert = attest_host(&h);
+	kp = make_kp(VM_METRICS, VMS_KR_POLICY_SHIELDED, &hgs_g, tk);
+	release_ok(cert, kp, VM_METRICS);
+	assert_true(stmt_count("insert", "hosts") == hosts0 + 1);
+	assert_true(stmt_count("insert", "audit") >= audit0 + 1);
+	assert_true(stmt_count("commit", "-") >= commit0 + 1);
+	/* the events (one attestation, one release) are written in batches */
+	for (i = 0; i < 30 && events1 < events0 + 2; i++) {
+		usleep(100000);
+		events1 = stmt_count("insert", "events");
+	}
+	assert_true(events1 >= events0 + 2);
+	snprintf(prefix, sizeof(prefix),
+		 "hgsd_store_statement_duration_seconds_sum{backend=\"%s\",op=\"insert\",table=\"hosts\"} ",
+		 t_hgsd_on_pg() ? "postgresql" : "sqlite");
+	sum = scrape(prefix);
+	assert_true(sum > 0 && sum < 60);
+	snprintf(prefix, sizeof(prefix),
+		 "hgsd_store_statement_errors_total{backend=\"%s\",op=\"insert\",table=\"hosts\"} ",
+		 t_hgsd_on_pg() ? "postgresql" : "sqlite");
+	assert_true(scrape(prefix) == 0);
+	free(kp);
+	free(cert);
+	host_free(&h);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -2098,6 +2179,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_backup_restore),
 		cmocka_unit_test(test_host_status),
 		cmocka_unit_test(test_crash_safety),
+		cmocka_unit_test(test_store_statement_metrics),
 	};
 
 	t_test_filter(argc, argv);

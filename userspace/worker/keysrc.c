@@ -73,6 +73,18 @@ static int check_key(key_serial_t serial, const char *want)
 }
 
 /*
+ * A failure to try again later: no agent answers at the socket (not
+ * running, or hung past the client's wait), or the agent answered that
+ * HGS did not (HgsUnreachable). A refusal is not one.
+ */
+static int agent_unreachable(int r, const struct vms_agent_answer *ans)
+{
+	if (ans->status[0])
+		return !strcmp(ans->substatus, "HgsUnreachable");
+	return r == -ENOENT || r == -ECONNREFUSED || r == -ETIMEDOUT;
+}
+
+/*
  * Ask hgs-agent for the VM's key: it attests if it must, sends KPS its
  * health certificate and @kp_file, loads the released (still wrapped)
  * key into the module and gives it to us. The TK never passes through
@@ -98,13 +110,23 @@ static key_serial_t from_agent(const struct worker_key_source *src,
 	fflush(stdout);
 	r = vms_agent_release(src->socket, uuid, kp, len, &serial, &ans);
 	free(kp);
+	if (r && agent_unreachable(r, &ans)) {
+		if (ans.status[0])
+			fprintf(stderr, "worker: no key for VM %s: %s (%s %s): HGS could not be reached; nothing was changed, try again\n",
+				uuid, ans.message, ans.source, ans.substatus);
+		else
+			fprintf(stderr, "worker: no key for VM %s: hgs-agent cannot be reached at %s (%s): start it (systemctl start hgs-agent) and try again; nothing was changed\n",
+				uuid, src->socket ? src->socket : VMS_AGENT_SOCKET,
+				strerror(-r));
+		return -EHOSTUNREACH;
+	}
 	if (r) {
 		if (ans.status[0])
 			fprintf(stderr, "worker: no key for VM %s: %s (%s%s%s)\n",
 				uuid, ans.message, ans.source,
 				ans.substatus[0] ? " " : "", ans.substatus);
 		else
-			fprintf(stderr, "worker: no key for VM %s: hgs-agent at %s: %s (is hgs-agent running? Documentation/agent.md)\n",
+			fprintf(stderr, "worker: no key for VM %s: hgs-agent at %s: %s (Documentation/agent.md)\n",
 				uuid, src->socket ? src->socket : VMS_AGENT_SOCKET,
 				strerror(-r));
 		return r;

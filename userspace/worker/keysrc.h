@@ -31,7 +31,9 @@ struct worker_key_source {
 /*
  * Resolve @src to a key and check it is the "vmshield" key of @vm_id
  * (its description is "vm:<uuid>"). Prints what went wrong and what to do;
- * returns the serial (> 0) or a negative errno.
+ * returns the serial (> 0) or a negative errno: -EHOSTUNREACH when
+ * hgs-agent, or HGS through it, cannot be reached (try again later: exit
+ * status 3, vms_exit.h).
  */
 key_serial_t worker_key_acquire(const struct worker_key_source *src,
 				const uint8_t vm_id[16]);

@@ -32,6 +32,7 @@
 #include "sealer_dev.h"
 #include "serve.h"
 #include "vms_agent_client.h"
+#include "vms_exit.h"
 #include "statefile.h"
 #include "tpm_ops.h"
 #include "tpm_state.h"
@@ -968,6 +969,14 @@ static int print_qemu_args(const struct opts *o)
 	return 0;
 }
 
+/* A command's outcome as vms_exit.h's status: 3 is "try again later". */
+static int exit_status(int r)
+{
+	if (!r)
+		return VMS_EXIT_OK;
+	return r == -EHOSTUNREACH ? VMS_EXIT_UNREACHABLE : VMS_EXIT_FAILED;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -1036,5 +1045,5 @@ int main(int argc, char **argv)
 		break;
 	}
 	statefile_close(&sf);
-	return r ? 1 : 0;
+	return exit_status(r);
 }
