@@ -7,12 +7,15 @@
 #   make module        vmshield.ko alone (KVER); make userspace, make selftests
 #   make module-alt    vmshield.ko for the second kernel (KVER_ALT), in build/kmod/
 #   make check         deps, the build, then the tiers in two lanes: check-rig
-#                      and check-fabric in one, check-unit, check-san,
-#                      check-static and hgsd's PostgreSQL suites beside them;
+#                      and check-fabric in one, check-unit, check-hgs,
+#                      check-san, check-static, hgsd's PostgreSQL suites and
+#                      DKMS beside them;
 #                      a summary with each tier's time and the total (budget
 #                      15 min on 2 cores, no KVM)
 #   make check-unit    unit tests, systemd units, docs
 #                      (under a minute once built)
+#   make check-hgs     hgsd's end-to-end suites (a real hgsd over HTTPS) on
+#                      SQLite
 #   make check-san     ASan+UBSan build: unit and hgsd tests, the fuzz corpus
 #                      replayed, fuzzing (40 s of wall time shared by all
 #                      harnesses)
@@ -62,7 +65,7 @@ LINUX_SRC_TAR ?= $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 KSFT_DIR := $(BUILD)/kselftest
 CHECKPATCH := $(BUILD)/linux-tools/scripts/checkpatch.pl
 
-.PHONY: all deps module module-alt userspace selftests check check-unit \
+.PHONY: all deps module module-alt userspace selftests check check-unit check-hgs \
 	check-san check-static check-rig check-rig-self check-fabric soak demo bench fuzz style \
 	style-strict sparse clean help install install-dkms deb check-pkg man
 
@@ -122,6 +125,10 @@ PMAKE := $(MAKE) --no-print-directory -j$(BUILD_JOBS)
 check-unit:
 	@$(PMAKE) userspace
 	@$(REPO)/scripts/check.sh unit
+
+check-hgs:
+	@$(PMAKE) userspace
+	@$(REPO)/scripts/check.sh hgs
 
 check-static: $(CHECKPATCH)
 	@$(PMAKE) module userspace

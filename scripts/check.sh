@@ -5,6 +5,9 @@
 #
 #   unit    unit tests (cmocka, shell), systemd units, docs
 #                                                         make check-unit
+#   hgs     hgsd's end-to-end suites on SQLite (every test that drives a
+#           real hgsd over HTTPS; check-pg: the same on PostgreSQL)
+#                                                         make check-hgs
 #   static  checkpatch on every file, make install into a DESTDIR,
 #           --help and man pages, the W=1 module build on the second
 #           kernel, sparse + W=1 on the main one          make check-static
@@ -30,9 +33,9 @@
 #           main kernel), their module and selftests booted in the rig,
 #           purged, nothing left                          make check-pkg
 #
-# Default: unit san static rig fabric (make check). The Makefile builds first.
+# Default: unit hgs san static rig fabric (make check). The Makefile builds first.
 #
-# --lanes (make check): the tiers that boot no guest (unit, san, static,
+# --lanes (make check): the tiers that boot no guest (unit, hgs, san, static,
 # fabric's PostgreSQL suite as the tier pg, rig's DKMS cycle as the tier
 # dkms) run in a second lane at a lower priority (VMS_HOST_NICE, default
 # 10), alongside the guest tiers (rig, fabric), their lines prefixed
@@ -56,7 +59,7 @@ mkdir -p "$TAP"
 
 # Suites that also leave one TAP file per test program (<suite>-*.tap):
 # those are counted instead of the suite's combined stream.
-PERPROG=" unit san pg "
+PERPROG=" unit hgs san pg "
 
 # child_cpu: CPU_NOW = CPU seconds x10 (user + system) of this shell's
 # waited-for children so far; the difference around a suite is what it
@@ -132,6 +135,11 @@ tier_unit() {
 	run_suite unit make -s -C "$REPO/userspace" check
 	wait "$side"
 	cat "$TAP/.unit-side.log"
+}
+
+tier_hgs() {
+	SUITES=(hgs)
+	run_suite hgs make -s -C "$REPO/userspace" check-hgs
 }
 
 tier_san() {
@@ -290,10 +298,10 @@ if [[ ${1:-} == --lanes ]]; then
 	shift
 fi
 tiers=("$@")
-((${#tiers[@]})) || tiers=(unit san static rig fabric)
+((${#tiers[@]})) || tiers=(unit hgs san static rig fabric)
 for t in "${tiers[@]}"; do
 	[[ $t != hostbuild ]] && declare -F "tier_$t" >/dev/null || {
-		echo "usage: $0 [--lanes] [unit|san|static|rig|fabric|pg|dkms|soak|rig-self|pkg]..." >&2
+		echo "usage: $0 [--lanes] [unit|hgs|san|static|rig|fabric|pg|dkms|soak|rig-self|pkg]..." >&2
 		exit 2
 	}
 done
