@@ -534,6 +534,7 @@ static void test_rate_exempt_network(void **state)
 		      ok, dt);
 	assert_int_equal(ok, 120);
 	assert_true(dt >= 3.8);
+	raw_close(&r);
 	/*
 	 * DEBT_CONNS connections from it then each ask at once: every one is
 	 * answered, the 200s paced by the rate (the burst is spent), the
