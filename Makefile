@@ -163,7 +163,7 @@ soak:
 check: deps
 	@export VMS_CHECK_START=$$(date +%s); \
 	$(PMAKE) all $(CHECKPATCH) && \
-	$(REPO)/scripts/check.sh --lanes unit hgs san static rig fabric
+	$(REPO)/scripts/check.sh --lanes unit san static rig fabric
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -26,6 +26,11 @@ KVER=$("$REPO/scripts/kernels.sh" --headers "$1") || {
 OUT=${2:-$REPO/build/kmod/$KVER}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+# One build per copy at a time: make check's host lane builds the second
+# kernel's copy while the guest lane may ask for the same one (rig-kmod-alt
+# then waits, and finds it built).
+exec {lockfd}>"$OUT/.lock"
+flock "$lockfd"
 
 # The module's sources, as DKMS gets them (selftests/dkms/test.sh).
 mapfile -t srcs < <(cd "$REPO" && find Kbuild dkms.conf kmod core include -type f \
