@@ -8,7 +8,10 @@ set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 DIR=${WORKER_DIR:-$REPO/build/worker-check}
 rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
-exec "$REPO/selftests/vm/run" --lockdown confidentiality --share "$DIR" \
+# --smp 2: serve_test boots a VM inside the guest; its QEMU and the worker
+# answering SeaBIOS's TPM commands need a vCPU each (with one, SeaBIOS's TPM
+# timeouts expire and it disables the TPM)
+exec "$REPO/selftests/vm/run" --smp 2 --lockdown confidentiality --share "$DIR" \
 	--env "WORKER_DIR=$DIR" --test-timeout 600 --timeout 900 "$@" \
 	"$REPO/selftests/worker/worker_test.sh" \
 	"$REPO/selftests/worker/serve_test.sh"

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# rig-smp: 2
 # The vTPM in the enclave, seen from host root (boot 4, lockdown none:
 # after 01 registered the platform, before 03 raises lockdown, since the
 # kernel-memory scan needs /proc/kcore).

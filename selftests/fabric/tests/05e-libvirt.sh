@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# rig-smp: 2
 # libvirt starts a shielded VM on vmshield-worker (issue 14): a real
 # libvirtd, started here inside the guarded host in a private mount
 # namespace on tmpfs (nothing system-wide), with the project's qemu hook
