@@ -198,9 +198,13 @@ tier_kbuild() {
 # installs under /lib/modules (a vmshield.ko and depmod's atomically
 # replaced indexes) is never loaded by a guest (the rig insmods the tree's
 # module; no guest runs udev)
+suite_dkms() {
+	run_suite dkms "$REPO/selftests/dkms/test.sh"
+}
+
 tier_dkms() {
 	SUITES=(dkms)
-	run_suite dkms "$REPO/selftests/dkms/test.sh"
+	suite_dkms
 }
 
 tier_rig() {
@@ -209,7 +213,7 @@ tier_rig() {
 	SUITES=(rig-self rig-kmod rig-kmod-alt rig-hyp)
 	if ((!DKMS_IN_HOST_LANE)); then
 		SUITES=(dkms "${SUITES[@]}")
-		run_suite dkms "$REPO/selftests/dkms/test.sh"
+		suite_dkms
 	fi
 	# the verdict scenarios; the robustness ones are in make soak
 	run_suite rig-self "$REPO/selftests/vm/selftest_rig.sh" --quick
@@ -254,9 +258,13 @@ FABRIC_SOAK_ONLY="06b-revocation-reaches-keys 01b-hyp-vtpm 02-hyp-reload 05-hyp-
 
 # hgsd's test suites again on PostgreSQL (a private cluster each): part of
 # the fabric tier, or a tier of its own in the host lane (--lanes)
+suite_pg() {
+	run_suite pg make -s -C "$REPO/userspace" check-pg
+}
+
 tier_pg() {
 	SUITES=(pg)
-	run_suite pg make -s -C "$REPO/userspace" check-pg
+	suite_pg
 }
 
 # --lanes: the builds only the host lane needs, while the guests boot
@@ -271,7 +279,7 @@ tier_fabric() {
 	SUITES=(fabric worker worker-crash)
 	if ((!PG_IN_HOST_LANE)); then
 		SUITES+=(pg)
-		run_suite pg make -s -C "$REPO/userspace" check-pg
+		suite_pg
 	fi
 	# boot 4 (placement hypervisor) without the module reload, TPM mode
 	# and enclave restart tests: make soak runs them (soak-fabric)

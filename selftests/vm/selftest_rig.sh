@@ -35,10 +35,10 @@ case ${1:-} in
 	exit 2
 	;;
 esac
-# 27 checks in the verdict scenarios (one boot for (a) and (b)); 22 more
+# 28 checks in the verdict scenarios (one boot for (a) and (b)); 22 more
 # in full: (b) in a boot of its own with two checks more, the robustness
 # scenarios
-PLAN=$((27 + 22 * FULL))
+PLAN=$((28 + 22 * FULL))
 
 WORK=$(mktemp -d /tmp/selftest_rig.XXXXXX)
 mkdir -p "$WORK/tmpshare"
@@ -119,6 +119,12 @@ check "--share under /tmp (hidden in the guest) is refused" eval 'rc_is 2 && has
 mkdir -p "$CACHE"
 SHARE=$(mktemp -d "$CACHE/selftest-share.XXXXXX")
 echo "outer says hi" >"$SHARE/from-outer"
+# rig_no_kvm ARGS...: a run whose KVM probe fails on any machine (a fake
+# device, a too-short timeout): it must fall back to TCG, not hang
+rig_no_kvm() {
+	rm -f "$CACHE/kvm-probe_dev_null"
+	RIG_KVM_DEV=/dev/null RIG_KVM_PROBE_TIMEOUT=0.5 rig --no-module --tap-out "$WORK/tap" "$@"
+}
 # --quick: (a) and (b) share one boot (the failing and warning tests run
 # beside the passing ones); every check of both still runs.
 if ((FULL)); then
@@ -127,9 +133,7 @@ if ((FULL)); then
 	check "(a) passing run exits 0" rc_is 0
 	check "(a) nothing is 'not ok'" hasnt '^not ok'
 else
-	rm -f "$CACHE/kvm-probe_dev_null"
-	RIG_KVM_DEV=/dev/null RIG_KVM_PROBE_TIMEOUT=0.5 rig --no-module --tap-out "$WORK/tap" \
-		--env "RIG_SELFTEST_VALUE=hello world" --env "RIG_SELFTEST_SHARE=$SHARE" --share "$SHARE" \
+	rig_no_kvm --env "RIG_SELFTEST_VALUE=hello world" --env "RIG_SELFTEST_SHARE=$SHARE" --share "$SHARE" \
 		"$T/pass.sh" "$T/skip.sh" "$T/env.sh" "$T/share.sh" "$T/fail.sh" "$T/warn.sh"
 	check "(a+b) a run with a failing test exits non-zero" rc_not 0
 	check "(a+b) only fail.sh's failing subtest and 'dmesg clean' are 'not ok'" \
@@ -150,8 +154,7 @@ check "(a) nothing left running" nothing_left
 # The probe is forced on a fake device with a too-short timeout, so it fails
 # on any machine and must fall back to TCG instead of hanging.
 if ((FULL)); then
-	rm -f "$CACHE/kvm-probe_dev_null"
-	RIG_KVM_DEV=/dev/null RIG_KVM_PROBE_TIMEOUT=0.5 rig --no-module --tap-out "$WORK/tap" "$T/fail.sh" "$T/warn.sh"
+	rig_no_kvm "$T/fail.sh" "$T/warn.sh"
 	check "(b) failing run exits non-zero" rc_not 0
 fi
 check "(b) failing subtest is 'not ok'" has '^not ok [0-9]+ fail.sh: this one fails on purpose$'
@@ -159,6 +162,7 @@ check "(b) passing subtest of it still 'ok'" has '^ok [0-9]+ fail.sh: this one p
 check "(b) a WARNING in dmesg fails 'dmesg clean' and is shown" eval 'has "^not ok [0-9]+ dmesg clean$" && has "^#.*WARNING: .*injected by the rig self-test"'
 check "(b) --tap-out holds the same TAP" cmp -s "$WORK/out" "$WORK/tap"
 check "(b) failed KVM probe falls back to TCG" has '^# rig: accel tcg \(probe boot failed'
+check "(b) one vCPU under TCG unless asked (decision 63)" has '^# rig: accel tcg .*, 1 vCPU\(s\)$'
 ((FULL)) && check "(b) nothing left running" nothing_left
 
 # --- the robustness scenarios (not with --quick) -----------------------------------
