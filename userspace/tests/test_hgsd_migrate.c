@@ -639,6 +639,7 @@ static void test_migrate_crash_points(void **state)
 	vm_expect(VM_CRASH, 2, 0, src.name, "replaced");
 
 	/* after 5 (re-sealed), before 6: the confirmation never came */
+	rolled_free(&r1);
 	start_on(&src, VM_CRASH2, &r1);
 	migrate_ok(&dst, r1.kp, VM_CRASH2, src.name, &m2);
 	stop_hgsd(SIGKILL);
