@@ -5,8 +5,8 @@
 #  a) The agent lists the three nodes (A primary, B and C fallbacks). A
 #     burst of key releases loaded into the module (fabric_worker, two
 #     lanes) beside rolled VM starts (vmshield-worker resume --roll, a TK
-#     roll and its confirmation each); node A is killed (SIGKILL) a third
-#     of the way in: no release and no start fails (the agent moves to
+#     roll and its confirmation each, one under way at the kill); node A
+#     is killed (SIGKILL) a third of the way in: no release and no start fails (the agent moves to
 #     the next URL), the longest stall is printed, and the database shows
 #     no TK version incremented twice (hgs-cluster.md §5's invariant; the
 #     roll VM's version is its number of starts).
@@ -16,11 +16,11 @@
 #     printed), and the agent, told so by node B, revokes its keys in the
 #     module (the worker's SEAL fails with EKEYREVOKED; /proc/keys).
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 15
 
 VTPM=$R/build/bin/vmshield-worker
-LANE_RELEASES=12	# per release lane, two lanes
-ROLLS=3
+LANE_RELEASES=10	# per release lane, two lanes
+ROLLS_MIN=2
 BOUND=6	# b): change feed 1 s + revocation_poll_s 1 + a status call and a seal under TCG
 D=/run/fabric-06c
 rm -rf "$D" && mkdir -p "$D"
@@ -44,16 +44,19 @@ release_lane() {
 	done
 }
 
-# roll_lane N: N starts of the roll VM, each rolling its TK
+# roll_lane: starts of the roll VM, each rolling its TK, one after the
+# other until the release lanes are done (at least $ROLLS_MIN): one is
+# under way when node A is killed
 roll_lane() {
-	local i t0 rc
-	for ((i = 0; i < $1; i++)); do
+	local i=0 t0 rc
+	while ((i < ROLLS_MIN)) || [ ! -e "$D/releases-done" ]; do
 		t0=$(ms)
 		"$VTPM" resume --vm "$ROLL_UUID" --state "$ROLL_ST" --kp "$ROLL_KP" \
 			--roll --expect "$TAG" >"$D/roll$i.out" 2>&1
 		rc=$?
 		grep -q "TK roll of VM $ROLL_UUID confirmed" "$D/roll$i.out" || rc=${rc/#0/9}
 		echo "$rc $(($(ms) - t0))" >>"$D/rolls"
+		i=$((i + 1))
 	done
 }
 
@@ -82,16 +85,19 @@ release_lane 1 "$LANE_RELEASES" cluster1 cluster2 &
 L1=$!
 release_lane 2 "$LANE_RELEASES" cluster3 cluster4 &
 L2=$!
-roll_lane "$ROLLS" &
+roll_lane &
 LR=$!
 for i in $(seq 1 1200); do
 	(($(done_count) >= 2 * LANE_RELEASES / 3)) && break
 	sleep 0.1
 done
 killed_after=$(done_count)
+rolls_before=$(cat "$D/rolls" 2>/dev/null | wc -l)
 check "a) node A killed (SIGKILL) after $killed_after of $((2 * LANE_RELEASES)) releases" \
 	ctl cluster-kill-a
-wait "$L1" "$L2" "$LR"
+wait "$L1" "$L2"
+touch "$D/releases-done"
+wait "$LR"
 t_burst=$(($(ms) - t_burst))
 nrel=$(done_count)
 nroll=$(wc -l <"$D/rolls")
@@ -99,14 +105,14 @@ longest=$(cat "$D"/lane[12] "$D/rolls" | sort -k2 -n | tail -1 | cut -d' ' -f2)
 longest_rel=$(cat "$D"/lane[12] | sort -k2 -n | tail -1 | cut -d' ' -f2)
 median_rel=$(cat "$D"/lane[12] | sort -k2 -n | awk '{ a[NR] = $2 } END { print a[int((NR + 1) / 2)] }')
 longest_roll=$(sort -k2 -n "$D/rolls" | tail -1 | cut -d' ' -f2)
-echo "burst: $nrel releases and $nroll rolled starts in $t_burst ms; node A killed after $killed_after releases" | diag
+echo "burst: $nrel releases and $nroll rolled starts in $t_burst ms; node A killed after $killed_after releases and $rolls_before rolled starts" | diag
 echo "longest stall: $longest_rel ms for a release (median $median_rel ms), $longest_roll ms for a rolled start" | diag
 status_json | jq -c '.hgs[] | {url, role, state, successes, failures}' | diag
 check "a) 0 failed releases ($nrel made, each unsealed the tenant's state)" \
 	test "$nrel" = $((2 * LANE_RELEASES)) -a "$(failed_count "$D"/lane[12])" = 0
 [ "$(failed_count "$D"/lane[12])" = 0 ] || tail -5 "$D"/lane*.out | diag
 check "a) 0 failed rolled starts ($nroll made, each confirmed its roll and read its tag)" \
-	test "$nroll" = "$ROLLS" -a "$(failed_count "$D/rolls")" = 0
+	test "$nroll" -ge "$ROLLS_MIN" -a "$(failed_count "$D/rolls")" = 0
 [ "$(failed_count "$D/rolls")" = 0 ] || tail -3 "$D"/roll*.out | diag
 check "a) the agent moved to a fallback node (successes there, failures at node A)" \
 	eval '[ "$(status_q "[.hgs[] | select(.role == \"fallback\") | .successes] | add")" -gt 0 ] &&
@@ -114,8 +120,8 @@ check "a) the agent moved to a fallback node (successes there, failures at node 
 check "a) the database's TK invariant holds: no version incremented twice" \
 	ctl cluster-tk-check
 cat "$F/cluster/tk.txt" | diag
-check "a) the roll VM's version is its number of starts ($ROLLS), one confirmed roll each, none pending" \
-	grep -qx "violations=0 version=$ROLLS confirmed=$ROLLS pending=0" "$F/cluster/tk.txt"
+check "a) the roll VM's version is its number of starts ($nroll), one confirmed roll each, none pending" \
+	grep -qx "violations=0 version=$nroll confirmed=$nroll pending=0" "$F/cluster/tk.txt"
 check "a) node A restarts on its port" ctl cluster-start-a
 worker cluster1
 check "a) a release through the restarted primary works" test "$RC" = 0
