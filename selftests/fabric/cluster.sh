@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # cluster.sh - the outer machine's half of the fabric's HGS cluster (issue
-# 18; tests/06c-cluster.sh), sourced by selftests/fabric/run after it has
-# set W, S, H, T, HOST, WORKER, defined make_vm and sourced outer.sh. Its control actions:
+# 18; tests/06c-cluster-failover.sh, 06d-cluster-revocation.sh), sourced by
+# selftests/fabric/run after it has set W, S, H, T, HOST, WORKER and
+# HERE, defined make_vm and sourced outer.sh. Its control actions:
 #   cluster-start    a private PostgreSQL 15 (tests/pg_serve: initdb as an
 #                    unprivileged user into /tmp, 127.0.0.1, a free port),
 #                    three hgsd nodes on it, copies of the fabric's HGS
@@ -11,12 +12,14 @@
 #                    configurations share/agent-cluster{,-b}.conf
 #   cluster-kill-a   SIGKILL node A (the agents' primary)
 #   cluster-start-a  node A again, on its port
+#   (cluster_start is a no-op when the cluster runs: 06c and 06d share it)
 #   cluster-tk-check the TK invariant of hgs-cluster.md §5 on the database,
 #                    and the roll VM's version, in share/cluster/tk.txt
 #   cluster-revoke-a the host disabled through node A's admin socket, then
 #                    node B asked (POST /v1/host/status with the agent's
-#                    certificate) every 10 ms until it refuses (10 s at
-#                    most): share/cluster/revoke.txt says how long it took
+#                    certificate, cluster_probe.py) every 10 ms until it
+#                    refuses (10 s at most): share/cluster/revoke.txt says
+#                    how long it took
 #   cluster-enable   the host enabled again (through node C)
 #   cluster-stop     the nodes and PostgreSQL stopped (also at the end)
 # Each prints "ok" or "error: why" (the control channel's answer).
@@ -31,7 +34,7 @@ CL_BOUND_MS=1000	# hgs-cluster.md §3: the revocation bound between nodes
 
 cl_adm() { "$SHIELDCTL" hgs --socket "$CL/$1/admin.sock" "${@:2}"; }
 cl_sql() { "$PSQL" "${CL_STORE#postgresql:}" -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"; }
-cl_ms() { date +%s%3N; }
+cl_log() { log "$(date +%T.%3N) cluster: $*"; }
 
 # cl_node_start N: node N in the background; its port pinned in its
 # configuration once chosen, so a restart comes back on it.
@@ -49,7 +52,7 @@ cl_node_start() {
 		kill -0 "${CL_PID[$n]}" 2>/dev/null || break
 		sleep 0.05
 	done
-	log "cluster: node $n did not start: $(tail -3 "$CL/node-$n.log")"
+	cl_log "node $n did not start: $(tail -3 "$CL/node-$n.log")"
 	CL_PID[$n]=
 	return 1
 }
@@ -91,7 +94,7 @@ cluster_start() {
 	echo hgs >&"$CL_PG_IN"
 	read -r -t 180 CL_STORE <&"$CL_PG_OUT"
 	[[ $CL_STORE == postgresql:* ]] || {
-		log "cluster: no PostgreSQL: $(tail -3 "$CL/pg_serve.log")"
+		cl_log "no PostgreSQL: $(tail -3 "$CL/pg_serve.log")"
 		return 1
 	}
 	# The store: hgsd --init makes its schema and publishes a first
@@ -99,7 +102,7 @@ cluster_start() {
 	# the nodes hold), as in the fabric's SQLite store. hgsd has no tool
 	# that moves a SQLite store to PostgreSQL: this is the test's way.
 	"$HGSD" --init "$CL/seed" --store "$CL_STORE" --port 0 >"$CL/seed.log" 2>&1 || {
-		log "cluster: hgsd --init on PostgreSQL failed: $(tail -3 "$CL/seed.log")"
+		cl_log "hgsd --init on PostgreSQL failed: $(tail -3 "$CL/seed.log")"
 		return 1
 	}
 	rm -rf "$CL/seed"
@@ -132,7 +135,7 @@ cluster_start() {
 	mkdir -p "$S/agent-cluster-state" &&
 		cp -a "$S/agent-state"/host* "$S/agent-cluster-state/" || return 1
 	cl_agent_conf agent-cluster a b c && cl_agent_conf agent-cluster-b b c a || return 1
-	log "cluster: nodes a b c on 127.0.0.1:${CL_PORT[a]} ${CL_PORT[b]} ${CL_PORT[c]}, $CL_STORE"
+	cl_log "nodes a b c on 127.0.0.1:${CL_PORT[a]} ${CL_PORT[b]} ${CL_PORT[c]}, $CL_STORE"
 }
 
 cluster_stop() {
@@ -166,36 +169,26 @@ cluster_tk_check() {
 		>"$S/cluster/tk.txt"
 }
 
-# Node B's view of the agent's certificate: the HGS status word it answers
-cl_b_status() {
-	curl -s --max-time 5 --cacert "$H/tls.pem" -H 'Content-Type: application/json' \
-		--data-binary "@$CL/status.json" \
-		"https://127.0.0.1:${CL_PORT[b]}/v1/host/status" |
-		jq -r '(.substatus // .status // "none") | tostring' 2>/dev/null
-}
-
+# The host disabled through node A; node B asked on one keep-alive
+# connection every 10 ms until it refuses (cluster_probe.py). revoke.txt
+# (its ms: from the change to node B's refusal) lets the guest place the
+# change on its own clock: its answer arrives about ms after it.
 cluster_revoke_a() {
-	local cert t0 t1 st
+	local cert line
 	cert=$(sed '1d;$d' "$S/agent-cluster-state/health.pem" | tr -d '\n') &&
 		[[ -n $cert ]] || return 1
 	printf '{"health_certificate":"%s"}\n' "$cert" >"$CL/status.json"
-	st=$(cl_b_status)
-	[[ $st == Passed ]] || { log "cluster: node B does not honor the host before: $st"; return 1; }
-	cl_adm a host disable "$HOST" >/dev/null || return 1
-	t0=$(cl_ms)
-	while :; do
-		st=$(cl_b_status)
-		t1=$(cl_ms)
-		[[ $st == HostDisabled ]] || ((t1 - t0 > 10000)) && break
-		sleep 0.01
-	done
-	echo "status=$st ms=$((t1 - t0)) bound_ms=$CL_BOUND_MS" >"$S/cluster/revoke.txt"
-	log "cluster: disabled at node A, refused by node B $((t1 - t0)) ms later ($st)"
-	[[ $st == HostDisabled ]]
+	line=$(python3 "$HERE/cluster_probe.py" "https://127.0.0.1:${CL_PORT[b]}/v1/host/status" \
+		"$H/tls.pem" "$CL/status.json" HostDisabled 10 -- \
+		"$SHIELDCTL" hgs --socket "$CL/a/admin.sock" host disable "$HOST")
+	cl_log "disabled at node A; node B: $line"
+	echo "$line bound_ms=$CL_BOUND_MS" >"$S/cluster/revoke.txt"
+	[[ $line == status=HostDisabled* ]]
 }
 
 # cluster_do ACTION: one control action (the list above)
 cluster_do() {
+	cl_log "$1"
 	case $1 in
 	cluster-start) cluster_start ;;
 	cluster-kill-a) cl_node_stop a KILL ;;

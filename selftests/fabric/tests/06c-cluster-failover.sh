@@ -1,27 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Issue 18: the real hgs-agent against an HGS cluster (three hgsd nodes
-# on one PostgreSQL 15 on the outer machine: cluster.sh).
-#  a) The agent lists the three nodes (A primary, B and C fallbacks). A
-#     burst of key releases loaded into the module (fabric_worker, two
-#     lanes) beside rolled VM starts (vmshield-worker resume --roll, a TK
-#     roll and its confirmation each, one under way at the kill); node A
-#     is killed (SIGKILL) a third of the way in: no release and no start fails (the agent moves to
-#     the next URL), the longest stall is printed, and the database shows
-#     no TK version incremented twice (hgs-cluster.md §5's invariant; the
-#     roll VM's version is its number of starts).
-#  b) Revocation across nodes: an agent whose primary is node B holds a
-#     key; the host is disabled through node A: node B refuses the host's
-#     certificate within the 1 s bound (measured on the outer machine,
-#     printed), and the agent, told so by node B, revokes its keys in the
-#     module (the worker's SEAL fails with EKEYREVOKED; /proc/keys).
+# on one PostgreSQL 15 on the outer machine: cluster.sh), a node killed.
+# The agent lists the three nodes (A primary, B and C fallbacks). A burst
+# of key releases loaded into the module (fabric_worker, two lanes)
+# beside rolled VM starts (vmshield-worker resume --roll: a TK roll and
+# its confirmation each, one under way at the kill); node A is killed
+# (SIGKILL) a third of the way in: no release and no start fails (the
+# agent moves to the next URL), the longest stall is printed, and the
+# database shows no TK version incremented twice (hgs-cluster.md §5's
+# invariant; the roll VM's version is its number of starts). Node A,
+# restarted, serves again. The cluster stays up for
+# 06d-cluster-revocation (which stops it; the control loop's end does too).
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 11
 
 VTPM=$R/build/bin/vmshield-worker
-LANE_RELEASES=10	# per release lane, two lanes
+LANE_RELEASES=8	# per release lane, two lanes
 ROLLS_MIN=2
-BOUND=6	# b): change feed 1 s + revocation_poll_s 1 + a status call and a seal under TCG
 D=/run/fabric-06c
 rm -rf "$D" && mkdir -p "$D"
 
@@ -66,7 +62,7 @@ failed_count() { cat "$@" 2>/dev/null | awk '$1 != 0' | wc -l; }
 check "three hgsd nodes on one PostgreSQL, the host and the workers registered" \
 	ctl cluster-start 240
 grep "^hgs_url\|^hgs_fallback_url" "$F/agent-cluster.conf" | diag
-check "a) the agent (node A first, then B, C) starts and attests" \
+check "the agent (node A first, then B, C) starts and attests" \
 	eval 'start_agent agent-cluster && wait_state valid 90'
 
 ROLL_UUID=$(uuid_of cluster-roll)
@@ -76,7 +72,7 @@ TAG="tag of cluster-roll $(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 rm -f "$ROLL_ST" "$ROLL_KP.new"
 out=$("$VTPM" provision --vm "$ROLL_UUID" --state "$ROLL_ST" --kp "$ROLL_KP" \
 	--nv-text "$TAG" 2>&1)
-check "a) the roll VM is provisioned (version 0)" test $? = 0
+check "the roll VM is provisioned (version 0)" test $? = 0
 echo "$out" | tail -1 | diag
 
 # a) the burst; node A killed a third of the way in
@@ -93,7 +89,7 @@ for i in $(seq 1 1200); do
 done
 killed_after=$(done_count)
 rolls_before=$(cat "$D/rolls" 2>/dev/null | wc -l)
-check "a) node A killed (SIGKILL) after $killed_after of $((2 * LANE_RELEASES)) releases" \
+check "node A killed (SIGKILL) after $killed_after of $((2 * LANE_RELEASES)) releases" \
 	ctl cluster-kill-a
 wait "$L1" "$L2"
 touch "$D/releases-done"
@@ -108,52 +104,21 @@ longest_roll=$(sort -k2 -n "$D/rolls" | tail -1 | cut -d' ' -f2)
 echo "burst: $nrel releases and $nroll rolled starts in $t_burst ms; node A killed after $killed_after releases and $rolls_before rolled starts" | diag
 echo "longest stall: $longest_rel ms for a release (median $median_rel ms), $longest_roll ms for a rolled start" | diag
 status_json | jq -c '.hgs[] | {url, role, state, successes, failures}' | diag
-check "a) 0 failed releases ($nrel made, each unsealed the tenant's state)" \
+check "0 failed releases ($nrel made, each unsealed the tenant's state)" \
 	test "$nrel" = $((2 * LANE_RELEASES)) -a "$(failed_count "$D"/lane[12])" = 0
 [ "$(failed_count "$D"/lane[12])" = 0 ] || tail -5 "$D"/lane*.out | diag
-check "a) 0 failed rolled starts ($nroll made, each confirmed its roll and read its tag)" \
+check "0 failed rolled starts ($nroll made, each confirmed its roll and read its tag)" \
 	test "$nroll" -ge "$ROLLS_MIN" -a "$(failed_count "$D/rolls")" = 0
 [ "$(failed_count "$D/rolls")" = 0 ] || tail -3 "$D"/roll*.out | diag
-check "a) the agent moved to a fallback node (successes there, failures at node A)" \
+check "the agent moved to a fallback node (successes there, failures at node A)" \
 	eval '[ "$(status_q "[.hgs[] | select(.role == \"fallback\") | .successes] | add")" -gt 0 ] &&
 	      [ "$(status_q ".hgs[0].failures")" -gt 0 ]'
-check "a) the database's TK invariant holds: no version incremented twice" \
+check "the database's TK invariant holds: no version incremented twice" \
 	ctl cluster-tk-check
 cat "$F/cluster/tk.txt" | diag
-check "a) the roll VM's version is its number of starts ($nroll), one confirmed roll each, none pending" \
+check "the roll VM's version is its number of starts ($nroll), one confirmed roll each, none pending" \
 	grep -qx "violations=0 version=$nroll confirmed=$nroll pending=0" "$F/cluster/tk.txt"
-check "a) node A restarts on its port" ctl cluster-start-a
+check "node A restarts on its port" ctl cluster-start-a
 worker cluster1
-check "a) a release through the restarted primary works" test "$RC" = 0
-stop_agent
-
-# b) revocation made at node A reaches the host through node B
-check "b) the agent (node B first) starts" \
-	eval 'start_agent agent-cluster-b && wait_state valid 90'
-HOLD_OUT=$D/hold.out
-"$WORKER" --vm "$(uuid_of cluster1)" --kp "$F/vms/cluster1.kp" --hold 60 >"$HOLD_OUT" 2>&1 &
-HOLD_PID=$!
-for i in $(seq 1 200); do grep -q '^released' "$HOLD_OUT" && break; sleep 0.1; done
-SERIAL=$(sed -n 's/^released serial=\([0-9]*\) .*/\1/p' "$HOLD_OUT")
-t0=$(ms)	# the request to the HGS admin (an upper bound for what follows)
-ctl cluster-revoke-a
-wait "$HOLD_PID"
-RC=$?
-took=$(($(ms) - t0))
-cat "$HOLD_OUT" | diag
-cat "$F/cluster/revoke.txt" | diag
-b_ms=$(sed -n 's/.* ms=\([0-9]*\) .*/\1/p' "$F/cluster/revoke.txt")
-echo "host disabled at node A: node B refused it ${b_ms:-?} ms later (bound 1000 ms); the worker's seal failed $took ms after the admin request (bound $BOUND s)" | diag
-check "b) node B refuses the host (HostDisabled) within 1000 ms of node A's change: ${b_ms:-?} ms" \
-	eval '[ -n "$b_ms" ] && grep -q "^status=HostDisabled " "$F/cluster/revoke.txt" && [ "$b_ms" -le 1000 ]'
-check "b) the worker's SEAL fails with EKEYREVOKED (errno 128) within $BOUND s: $took ms" \
-	test "$RC" = 4 -a -n "$(grep 'seal-failed errno=128 ' "$HOLD_OUT")" -a "$took" -le $((BOUND * 1000))
-check "b) /proc/keys shows the key revoked (or already gone), the agent logged it" \
-	eval 'st=$(awk -v k="$(printf "%08x" "$SERIAL")" "\$1 == k { print \$2; f = 1 } END { if (!f) print \"gone\" }" /proc/keys)
-	      echo "key $SERIAL: $st" | diag
-	      case $st in *R*|gone) true ;; *) false ;; esac &&
-	      grep -q "event=revoked reason=HostDisabled keys_revoked=[1-9]" "$AGENT_LOG"'
-stop_agent
-ctl cluster-enable
-ctl cluster-stop
+check "a release through the restarted primary works" test "$RC" = 0
 finish
