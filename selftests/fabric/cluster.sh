@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # cluster.sh - the outer machine's half of the fabric's HGS cluster (issue
 # 18; tests/06c-cluster-failover.sh, 06d-cluster-revocation.sh), sourced by
 # selftests/fabric/run after it has set W, S, H, T, HOST, WORKER and

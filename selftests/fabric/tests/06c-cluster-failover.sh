@@ -88,7 +88,7 @@ for i in $(seq 1 1200); do
 	sleep 0.1
 done
 killed_after=$(done_count)
-rolls_before=$(cat "$D/rolls" 2>/dev/null | wc -l)
+rolls_before=$( (wc -l <"$D/rolls") 2>/dev/null || echo 0)
 check "node A killed (SIGKILL) after $killed_after of $((2 * LANE_RELEASES)) releases" \
 	ctl cluster-kill-a
 wait "$L1" "$L2"
@@ -97,7 +97,6 @@ wait "$LR"
 t_burst=$(($(ms) - t_burst))
 nrel=$(done_count)
 nroll=$(wc -l <"$D/rolls")
-longest=$(cat "$D"/lane[12] "$D/rolls" | sort -k2 -n | tail -1 | cut -d' ' -f2)
 longest_rel=$(cat "$D"/lane[12] | sort -k2 -n | tail -1 | cut -d' ' -f2)
 median_rel=$(cat "$D"/lane[12] | sort -k2 -n | awk '{ a[NR] = $2 } END { print a[int((NR + 1) / 2)] }')
 longest_roll=$(sort -k2 -n "$D/rolls" | tail -1 | cut -d' ' -f2)
@@ -115,7 +114,7 @@ check "the agent moved to a fallback node (successes there, failures at node A)"
 	      [ "$(status_q ".hgs[0].failures")" -gt 0 ]'
 check "the database's TK invariant holds: no version incremented twice" \
 	ctl cluster-tk-check
-cat "$F/cluster/tk.txt" | diag
+diag <"$F/cluster/tk.txt"
 check "the roll VM's version is its number of starts ($nroll), one confirmed roll each, none pending" \
 	grep -qx "violations=0 version=$nroll confirmed=$nroll pending=0" "$F/cluster/tk.txt"
 check "node A restarts on its port" ctl cluster-start-a

@@ -37,8 +37,8 @@ t_ans=$(ms)
 wait "$HOLD_PID"
 RC=$?
 t_fail=$(ms)
-cat "$HOLD_OUT" | diag
-cat "$F/cluster/revoke.txt" | diag
+diag <"$HOLD_OUT"
+diag <"$F/cluster/revoke.txt"
 b_ms=$(sed -n 's/^status=HostDisabled ms=\([0-9]*\) .*/\1/p' "$F/cluster/revoke.txt")
 # the change was made about b_ms before the answer reached this guest
 took=$((t_fail - t_ans + ${b_ms:-0}))
