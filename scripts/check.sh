@@ -253,8 +253,11 @@ tier_rig() {
 # with the agent, hgsd and the worker killed and restarted: 154-200 s;
 # 05e-libvirt, a real libvirtd starting the shielded VM through the hook:
 # 91 s of boot 1; make check keeps the hook's logic (libvirt_hook_test.sh,
-# check-unit) and the same inner VM on the worker through QEMU (05b))
+# check-unit) and a stock QEMU booting on the worker's vTPM (serve_test.sh,
+# the worker tier); 06c/06d, issue 18's agent against three hgsd nodes on
+# PostgreSQL: 155-169 s and 74-90 s at load 22-24)
 FABRIC_SOAK_ONLY="06b-revocation-reaches-keys 01b-hyp-vtpm 02-hyp-reload 05-hyp-tpm 06-hyp-enclave-restart 00-kps-named-first 05g-roll 05e-libvirt"
+FABRIC_SOAK_ONLY+=" 06c-cluster-failover 06d-cluster-revocation"
 
 # hgsd's test suites again on PostgreSQL (a private cluster each): part of
 # the fabric tier, or a tier of its own in the host lane (--lanes)

@@ -68,8 +68,8 @@ static int group_teardown(void **state)
 	return system(cmd) ? -1 : 0;
 }
 
-/* Register "rev-host" and attest it: its health certificate (base64). */
-static char *certificate(void)
+/* Register host @name and attest it: its health certificate (base64). */
+static char *certificate(const char *name)
 {
 	EVP_PKEY *key = vms_pkey_gen_ed25519();
 	struct vms_isolation_report rep = { 0 };
@@ -83,7 +83,7 @@ static char *certificate(void)
 	assert_int_equal(vms_x25519_keygen(esk, epk), 0);
 	assert_int_equal(vms_pkey_to_pem(key, &pem), 0);
 	t_hgs_call_ok(hgsd.adm, "/v1/admin/hosts/add",
-		      json_pack("{s:s, s:s}", "name", "rev-host", "public_key", pem));
+		      json_pack("{s:s, s:s}", "name", name, "public_key", pem));
 	free(pem);
 	n = t_hgs_call(hgsd.cli, "/v1/attest/nonce", json_object(), 200, "Passed");
 	b64 = json_string_value(json_object_get(n, "nonce"));
@@ -101,7 +101,7 @@ static char *certificate(void)
 	r = t_hgs_call(hgsd.cli, "/v1/attest",
 		       json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session",
 				 json_string_value(json_object_get(n, "session")), "nonce", b64,
-				 "host", "rev-host", "enclave_pk", pkhex, "report", report,
+				 "host", name, "enclave_pk", pkhex, "report", report,
 				 "signature", sig64), 200, "Passed");
 	cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
 	json_decref(n);
@@ -141,6 +141,34 @@ static int revoked(key_serial_t s)
 }
 
 /*
+ * The revocation cut-off (issue 18 item 3): every certificate issued before
+ * it is revoked, so an agent holding one revokes its keys at the next
+ * check (HealthCertificateRevoked). Runs first: the next test stops hgsd.
+ */
+static void test_cutoff_revokes_keys(void **state)
+{
+	key_serial_t k;
+	char *cert = certificate("cutoff-host");
+
+	(void)state;
+	k = load_key("2c7a3c1e-1111-4222-8333-944455556666");
+	agent.att.cert_b64 = strdup(cert);
+	assert_int_equal(revocation_check(&agent), 0);
+	assert_false(revoked(k));
+
+	sleep(1);	/* the cut-off is in seconds: after the issue time */
+	t_hgs_call_ok(hgsd.adm, "/v1/admin/policy/set",
+		      json_pack("{s:s, s:s}", "name", "revocation_cutoff", "value", "now"));
+	assert_int_equal(revocation_check(&agent), 1);
+	assert_true(revoked(k));
+	assert_int_equal(agent.n_keys, 0);
+	assert_null(agent.att.cert_b64);
+	t_hgs_call_ok(hgsd.adm, "/v1/admin/policy/set",
+		      json_pack("{s:s, s:s}", "name", "revocation_cutoff", "value", "0"));
+	free(cert);
+}
+
+/*
  * Honored: nothing happens. Host disabled at HGS: the next check revokes
  * every loaded key and drops the certificate. HGS unreachable: nothing
  * happens (the keys expire with their releases).
@@ -148,7 +176,7 @@ static int revoked(key_serial_t s)
 static void test_revoked_host_revokes_its_keys(void **state)
 {
 	key_serial_t k1, k2, k3;
-	char *cert = certificate();
+	char *cert = certificate("rev-host");
 
 	(void)state;
 	k1 = load_key("6f1c2a5e-930d-4b71-8a42-0c5de177309b");
@@ -241,6 +269,7 @@ static void test_migrated_revokes_the_vms_keys(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cutoff_revokes_keys),
 		cmocka_unit_test(test_revoked_host_revokes_its_keys),
 		cmocka_unit_test(test_migrated_revokes_the_vms_keys),
 	};

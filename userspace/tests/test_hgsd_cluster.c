@@ -16,7 +16,9 @@
  *   database_down_fails_closed                stopped, then read-only
  *
  * The client's failover mirrors the agent's (agent/hgs_link.c): the URLs
- * in order, the next one on a transport error.
+ * in order, the next one on a transport error. The real hgs-agent, with
+ * the module, against three nodes: selftests/fabric/tests/06c-cluster-*
+ * and 06d-cluster-revocation (the rig, make soak).
  */
 #include "testutil.h"
 

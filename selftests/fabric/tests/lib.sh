@@ -104,12 +104,13 @@ no_key() { ! has_key "$1"; }
 
 # --- control channel to the outer driver -----------------------------------------
 
-# ctl ACTION: ask the outer side to act (hgs-stop, hgs-start, host-disable,
-# host-enable); 0 when it answered "ok".
+# ctl ACTION [SECONDS]: ask the outer side to act (hgs-stop, hgs-start,
+# host-disable, host-enable); 0 when it answered "ok" within SECONDS
+# (default 60).
 ctl() {
 	local id="$TEST.$$.$RANDOM" i ans
 	echo "$1" >"$F/ctl/$id.tmp" && mv "$F/ctl/$id.tmp" "$F/ctl/$id.req"
-	for i in $(seq 1 600); do
+	for i in $(seq 1 $((${2:-60} * 10))); do
 		if [ -f "$F/ctl/$id.ans" ]; then
 			ans=$(cat "$F/ctl/$id.ans")
 			rm -f "$F/ctl/$id.ans"
@@ -119,7 +120,7 @@ ctl() {
 		fi
 		sleep 0.1
 	done
-	echo "control: $1 -> no answer in 60 s" | diag
+	echo "control: $1 -> no answer in ${2:-60} s" | diag
 	return 1
 }
 
