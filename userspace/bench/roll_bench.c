@@ -453,10 +453,11 @@ int main(void)
 	cls = calloc(ncl, sizeof(*cls));
 	if (!cls)
 		die("memory");
-	for (i = 0; i < ncl; i++)
-		if (vms_hgs_client_open(&cls[i].c, url, ca, NULL) ||
-		    !(cls[i].pt = malloc(STATE_LEN)))
+	for (i = 0; i < ncl; i++) {
+		cls[i].pt = malloc(STATE_LEN);
+		if (!cls[i].pt || vms_hgs_client_open(&cls[i].c, url, ca, NULL))
 			die("clients");
+	}
 	find_keyproc();
 	/* phase by phase, each all N at once: a load that comes and goes hits all alike */
 	for (round = 0; round < ROUNDS; round++) {

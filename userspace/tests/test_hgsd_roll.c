@@ -701,8 +701,8 @@ static void test_roll_shieldctl_kp_grant(void **state)
 	size_t len;
 	struct rolled r1;
 	char *kp0 = make_kp(vm, tk0);
-	const char *grant = "kp grant --in rolled.kp --owner owner.guardian --guardian other.pub "
-			    "--out granted.kp";
+	const char *grant =
+		"kp grant --in rolled.kp --owner owner.guardian --guardian other.pub --out granted.kp";
 
 	(void)state;
 	roll_ok(&host_a, kp0, vm, &r1);
