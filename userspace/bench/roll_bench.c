@@ -8,16 +8,22 @@
  *   start+roll: roll release (KPS: a new TK, the rolled KP, both TKs
  *               sealed), the enclave's open of both, unseal, the re-seal
  *               under the new TK, the confirmation (a store write)
- * The two kinds alternate, VM by VM, over the same VMs. Ratio = rate with
- * roll / rate without (target >= 0.8). A third contender, twin VMs HGS
- * never rolled (their owner's KP each time), is the start as it was
- * before the roll. Also printed: each request's round trip and hgsd's
- * CPU per start (with its key process), where the roll's time goes. Not
- * a test: prints figures, asserts nothing about time. ROLL_BENCH_VMS VMs
- * (default 40, and as many twins), 3 rounds.
+ * The N VMs start at once, as after a host's boot: ROLL_BENCH_CLIENTS
+ * (default 8) clients, each with its own HTTPS connection, take the VMs
+ * in turn until all N started; the phases alternate (all N without the
+ * roll, all N twins, all N with the roll), 3 rounds, so a load that
+ * comes and goes hits each alike. Ratio = rate with roll / rate without
+ * (target >= 0.8). The twins, VMs HGS never rolled (their owner's KP each
+ * time), are the start as it was before the roll. Also printed: each
+ * request's mean round trip and hgsd's CPU per start (with its key
+ * process), where the roll's time goes. ROLL_BENCH_CLIENTS=1 starts one
+ * VM after the other (the latency of one start). Not a test: prints
+ * figures, asserts nothing about time. ROLL_BENCH_VMS VMs (default 40,
+ * and as many twins).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +55,7 @@ static pid_t hgsd_pid;
 static uint8_t esk[32], epk[32], kps_pk[32];
 static char *cert;
 static double t_rel_plain, t_rel_fresh, t_rel_roll, t_confirm;	/* HTTP round trips, s */
+static pthread_mutex_t t_lock = PTHREAD_MUTEX_INITIALIZER;	/* the sums above */
 static pid_t keyproc_pid;
 static double cpu_plain, cpu_fresh, cpu_roll;	/* hgsd's and its key process's CPU, s */
 
@@ -289,7 +296,10 @@ static void start_plain(struct vms_hgs_client *c, struct vm *v, uint8_t *pt, dou
 	uint8_t tk[32], *blob;
 	size_t len;
 
-	*t_rel += now_s() - t0;
+	t0 = now_s() - t0;
+	pthread_mutex_lock(&t_lock);
+	*t_rel += t0;
+	pthread_mutex_unlock(&t_lock);
 	blob = release_blob(r, &len);
 	if (vms_kr_open(blob, len, esk, epk, kps_pk, v->vm_id, NULL, &b, tk))
 		die("open");
@@ -302,14 +312,14 @@ static void start_plain(struct vms_hgs_client *c, struct vm *v, uint8_t *pt, dou
 /* One start with the roll: re-seal under the new TK, confirm, keep the new KP. */
 static void start_roll(struct vms_hgs_client *c, struct vm *v, uint8_t *pt)
 {
-	double t0 = now_s();
+	double t0 = now_s(), t_rel;
 	json_t *r = call(c, "/v1/kps/release", release_req(v, 1));
 	struct vms_kr_binding b;
 	uint8_t tk[32], tk2[32], *blob;
 	char kid[33];
 	size_t len;
 
-	t_rel_roll += now_s() - t0;
+	t_rel = now_s() - t0;
 	blob = release_blob(r, &len);
 	if (vms_kr_open_roll(blob, len, esk, epk, kps_pk, v->vm_id, &b, tk, tk2))
 		die("open roll");
@@ -324,16 +334,77 @@ static void start_roll(struct vms_hgs_client *c, struct vm *v, uint8_t *pt)
 	json_decref(call(c, "/v1/kps/confirm", json_pack("{s:s, s:s, s:O, s:s}",
 			 "health_certificate", cert, "vm_id", v->id, "tk_version",
 			 json_object_get(r, "next_tk_version"), "key_id", kid)));
+	pthread_mutex_lock(&t_lock);
+	t_rel_roll += t_rel;
 	t_confirm += now_s() - t0;
+	pthread_mutex_unlock(&t_lock);
 	free(blob);
 	json_decref(r);
+}
+
+enum kind { PLAIN, FRESH, ROLL };
+
+/* One phase: every VM of [first, first + n) started once, by many clients. */
+struct phase {
+	struct vm *vms;
+	unsigned int first, n, next;	/* next: the next VM to take */
+	enum kind kind;
+	pthread_mutex_t lock;
+};
+
+struct client {
+	struct vms_hgs_client *c;
+	uint8_t *pt;			/* its plaintext buffer */
+	struct phase *ph;
+	pthread_t tid;
+};
+
+static void *client_run(void *arg)
+{
+	struct client *cl = arg;
+	struct phase *ph = cl->ph;
+	unsigned int i;
+
+	for (;;) {
+		pthread_mutex_lock(&ph->lock);
+		i = ph->next++;
+		pthread_mutex_unlock(&ph->lock);
+		if (i >= ph->n)
+			return NULL;
+		if (ph->kind == ROLL)
+			start_roll(cl->c, &ph->vms[ph->first + i], cl->pt);
+		else
+			start_plain(cl->c, &ph->vms[ph->first + i], cl->pt,
+				    ph->kind == PLAIN ? &t_rel_plain : &t_rel_fresh);
+	}
+}
+
+/* All @n VMs from @first started at once by @ncl clients: the wall time. */
+static double run_phase(struct client *cls, unsigned int ncl, struct vm *vms,
+			unsigned int first, unsigned int n, enum kind kind)
+{
+	struct phase ph = { vms, first, n, 0, kind, PTHREAD_MUTEX_INITIALIZER };
+	double t = now_s();
+	unsigned int i;
+
+	for (i = 0; i < ncl; i++) {
+		cls[i].ph = &ph;
+		if (pthread_create(&cls[i].tid, NULL, client_run, &cls[i]))
+			die("client thread");
+	}
+	for (i = 0; i < ncl; i++)
+		pthread_join(cls[i].tid, NULL);
+	return now_s() - t;
 }
 
 int main(void)
 {
 	const char *bin = getenv("HGSD_BIN"), *nv = getenv("ROLL_BENCH_VMS");
+	const char *nc = getenv("ROLL_BENCH_CLIENTS");
 	unsigned int n = nv ? (unsigned int)atoi(nv) : 40, i, round;
+	unsigned int ncl = nc ? (unsigned int)atoi(nc) : 8;
 	struct vms_hgs_client *adm, *c;
+	struct client *cls;
 	struct vms_guardian owner, hgs_pub;
 	double t, plain = 0, fresh = 0, roll = 0;
 	uint8_t *pt = malloc(STATE_LEN);
@@ -342,6 +413,8 @@ int main(void)
 
 	if (!n || n > 10000)
 		n = 40;
+	if (!ncl || ncl > 64)
+		ncl = 8;
 	vms = calloc(2 * (size_t)n, sizeof(*vms));	/* n to roll, n never rolled */
 	if (!pt || !vms)
 		die("memory");
@@ -377,39 +450,44 @@ int main(void)
 		seal_state(&vms[i], tk, key_id, pt);
 		free(der);
 	}
+	cls = calloc(ncl, sizeof(*cls));
+	if (!cls)
+		die("memory");
+	for (i = 0; i < ncl; i++) {
+		cls[i].pt = malloc(STATE_LEN);
+		if (!cls[i].pt || vms_hgs_client_open(&cls[i].c, url, ca, NULL))
+			die("clients");
+	}
 	find_keyproc();
-	/* interleaved VM by VM: a load that comes and goes hits both alike */
-	for (round = 0; round < ROUNDS; round++)
-		for (i = 0; i < n; i++) {
-			double cpu = server_cpu();
+	/* phase by phase, each all N at once: a load that comes and goes hits all alike */
+	for (round = 0; round < ROUNDS; round++) {
+		double cpu = server_cpu();
 
-			t = now_s();
-			start_plain(c, &vms[i], pt, &t_rel_plain);
-			plain += now_s() - t;
-			cpu_plain += server_cpu() - cpu;
-			cpu = server_cpu();
-			t = now_s();
-			start_plain(c, &vms[n + i], pt, &t_rel_fresh);
-			fresh += now_s() - t;
-			cpu_fresh += server_cpu() - cpu;
-			cpu = server_cpu();
-			t = now_s();
-			start_roll(c, &vms[i], pt);
-			roll += now_s() - t;
-			cpu_roll += server_cpu() - cpu;
-		}
-	printf("bench: tk roll: %u VMs x %d rounds: starts/s without roll %.1f, with roll %.1f (release+open+unseal+re-seal+confirm): ratio %.2f (target >= 0.8)\n",
-	       n, ROUNDS, n * ROUNDS / plain, n * ROUNDS / roll, plain / roll);
+		plain += run_phase(cls, ncl, vms, 0, n, PLAIN);
+		cpu_plain += server_cpu() - cpu;
+		cpu = server_cpu();
+		fresh += run_phase(cls, ncl, vms, n, n, FRESH);
+		cpu_fresh += server_cpu() - cpu;
+		cpu = server_cpu();
+		roll += run_phase(cls, ncl, vms, 0, n, ROLL);
+		cpu_roll += server_cpu() - cpu;
+	}
+	t = plain / roll;
+	printf("bench: tk roll: %u VMs started at once by %u clients, %d rounds: starts/s without roll %.1f, with roll %.1f (release+open+unseal+re-seal+confirm): ratio %.2f (target >= 0.8)\n",
+	       n, ncl, ROUNDS, n * ROUNDS / plain, n * ROUNDS / roll, t);
 	printf("bench: tk roll: starts/s of VMs HGS never rolled (their owner's KP, no version kept) %.1f: ratio with roll %.2f\n",
 	       n * ROUNDS / fresh, fresh / roll);
-	printf("bench: tk roll: per start (ms): release %.2f plain, %.2f never rolled, %.2f roll; confirmation %.2f; the rest (open, unseal, re-seal) %.2f plain, %.2f roll\n",
-	       t_rel_plain * 1e3 / (n * ROUNDS), t_rel_fresh * 1e3 / (n * ROUNDS),
-	       t_rel_roll * 1e3 / (n * ROUNDS), t_confirm * 1e3 / (n * ROUNDS),
-	       (plain - t_rel_plain) * 1e3 / (n * ROUNDS),
-	       (roll - t_rel_roll - t_confirm) * 1e3 / (n * ROUNDS));
+	printf("bench: tk roll: mean round trip (ms, %u at once): release %.2f plain, %.2f never rolled, %.2f roll; confirmation %.2f\n",
+	       ncl, t_rel_plain * 1e3 / (n * ROUNDS), t_rel_fresh * 1e3 / (n * ROUNDS),
+	       t_rel_roll * 1e3 / (n * ROUNDS), t_confirm * 1e3 / (n * ROUNDS));
 	printf("bench: tk roll: hgsd's CPU per start (ms, with its key process): %.2f plain, %.2f never rolled, %.2f roll\n",
 	       cpu_plain * 1e3 / (n * ROUNDS), cpu_fresh * 1e3 / (n * ROUNDS),
 	       cpu_roll * 1e3 / (n * ROUNDS));
+	for (i = 0; i < ncl; i++) {
+		vms_hgs_client_close(cls[i].c);
+		free(cls[i].pt);
+	}
+	free(cls);
 	for (i = 0; i < 2 * n; i++) {
 		free(vms[i].kp);
 		free(vms[i].state);

@@ -337,7 +337,7 @@ static int roll_is_ours(struct hgsd *h, const struct vms_kp_info *info)
 	unsigned int i;
 	int ours = 0;
 
-	if (!info->tk_version)
+	if (!info->roll_signer_fpr[0])	/* no roll: the owner's word */
 		return 1;
 	pthread_rwlock_rdlock(&h->lock);
 	for (i = 0; i < h->n_guardians && !ours; i++)

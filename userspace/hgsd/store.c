@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store_sync.h"
+
 #include "keyrelease.h"
 #include "log.h"
 #include "metrics.h"
@@ -62,6 +64,8 @@ struct store {
 	int write_err;		/* the last event batch's outcome (atomic) */
 	size_t n_durable;	/* durable events queued, under log_lock */
 	char reserve[4200];	/* the reserve file ("" = none) */
+	struct store_gsync gsync;	/* SQLite: group commit (store_sync_quick) */
+	int gsync_on;
 };
 
 static void *event_writer(void *arg);
@@ -195,6 +199,12 @@ int store_open(const char *target, struct store **out)
 	st->ops = store_backend(target, &rest);
 	if (!st->ops->pg)
 		snprintf(st->reserve, sizeof(st->reserve), "%s.reserve", rest);
+	if (!st->ops->pg) {
+		r = store_gsync_init(&st->gsync, rest);
+		st->gsync_on = 1;
+		if (r)
+			return r;
+	}
 	r = st->ops->open(rest, 1, &st->db);
 	if (r)
 		return r;
@@ -237,6 +247,8 @@ void store_close(struct store *st)
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->log_lock);
 	pthread_mutex_destroy(&st->quick_lock);
+	if (st->gsync_on)
+		store_gsync_destroy(&st->gsync);
 	free(st);
 }
 
@@ -1786,4 +1798,9 @@ int store_platform_get(struct store *st, const char *id, struct store_platform *
 	out->enabled = col_int(row, "enabled") == 1;
 	json_decref(row);
 	return 0;
+}
+
+int store_sync_quick(struct store *st)
+{
+	return st->gsync_on ? store_gsync_wait(&st->gsync) : -EOPNOTSUPP;
 }

@@ -91,6 +91,13 @@ void store_unlock(struct store *st);
  * synchronous_commit off), under its own lock.
  */
 struct db *store_lock_quick(struct store *st);
+/*
+ * SQLite: every transaction committed on the quick connection before the
+ * call is on disk when it returns 0 (one fsync of the WAL for all the
+ * callers meanwhile: store_sync.c). -EOPNOTSUPP with PostgreSQL (its
+ * durable commits group themselves), or the fsync's -errno.
+ */
+int store_sync_quick(struct store *st);
 void store_unlock_quick(struct store *st);
 int store_db_run(struct db *db, const char *sql, const char *const *args);
 int store_db_row(struct db *db, const char *sql, const char *const *args, json_t **row);

@@ -240,7 +240,7 @@ int store_vm_release(struct store *st, const char *vm_id, uint64_t kp_version,
 	struct release_arg a = { vm_id, host, detail, kp_version, kp_key_id, next_key_id,
 				 roll, new_version };
 	struct db *db;
-	int r;
+	int r, grouped;
 
 	*new_version = 0;
 	if (roll && !next_key_id)
@@ -253,15 +253,23 @@ int store_vm_release(struct store *st, const char *vm_id, uint64_t kp_version,
 	 * confirmation (the rolled KP confirms it again): the quick
 	 * connection, as durable as the events (one fsync fewer per renewal
 	 * on SQLite). Both are write transactions every writer serialises on.
+	 * On SQLite the roll, too, commits on the quick connection and is
+	 * then made durable by a group commit (store_sync_quick): concurrent
+	 * starts share one fsync of the WAL, and none holds the write lock
+	 * through it; nothing is served before that fsync returned. On
+	 * PostgreSQL the durable connection, whose commits group themselves.
 	 */
-	db = roll ? store_lock(st) : store_lock_quick(st);
+	grouped = roll && !store_dialect_pg(st);
+	db = roll && !grouped ? store_lock(st) : store_lock_quick(st);
 	r = store_db_begin(db);
 	if (!r)
 		r = store_db_end(db, release_txn(db, &a));
-	if (roll)
+	if (roll && !grouped)
 		store_unlock(st);
 	else
 		store_unlock_quick(st);
+	if (!r && grouped)
+		r = store_sync_quick(st);
 	if (r)
 		*new_version = 0;
 	if (r && r != -ESTALE && r != -EAGAIN)

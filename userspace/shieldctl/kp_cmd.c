@@ -28,7 +28,7 @@
 /* The options of every kp subcommand (opts[] in shieldctl_kp_main). */
 enum {
 	O_OWNER, O_GUARDIAN, O_VM, O_POLICY, O_OUT, O_IN, O_TK, O_TKOUT, O_PW,
-	O_HELP, O_MINATT, O_PLACEMENT, O_PLATFORMS, O_VTPM, N_OPTS
+	O_HELP, O_MINATT, O_PLACEMENT, O_PLATFORMS, O_VTPM, O_ROLL_SIGNER, N_OPTS
 };
 
 /* --guardian, which may be repeated (c->family). */
@@ -63,6 +63,8 @@ static const char *kp_strerror(int r)
 	case -EEXIST: return "that guardian is already granted";
 	case -ENOENT: return "that guardian is not granted";
 	case -E2BIG: return "too many guardians (at most 64)";
+	case -EOPNOTSUPP: return "HGS rolled this key protector's transport key: give --roll-signer PUB, the HGS guardian (public, as 'shieldctl guardian import' gives it) you trust to have rolled it";
+	case -EACCES: return "the roll in this key protector is not signed by the --roll-signer guardian: nothing written";
 	default: return vms_file_strerror(r);
 	}
 }
@@ -252,6 +254,7 @@ static int kp_new(const struct shieldctl_call *c)
 static int kp_change(const struct shieldctl_call *c)
 {
 	_cleanup_(kp_keys_free) struct kp_keys k = { 0 };
+	_cleanup_(vms_guardian_free) struct vms_guardian signer = { 0 };
 	_cleanup_(vms_freep) uint8_t *in = NULL, *der = NULL;
 	const struct kp_guardians *gp = c->family;
 	int grant = !strcmp(c->words[0], "grant");
@@ -270,8 +273,15 @@ static int kp_change(const struct shieldctl_call *c)
 	if (r)
 		return shieldctl_fail(c->what, "cannot read %s: %s", c->v[O_IN],
 				      vms_file_strerror(r));
-	r = grant ? vms_kp_grant(in, inlen, &k.owner, k.certs[0], &der, &len) :
-		    vms_kp_revoke(in, inlen, &k.owner, k.certs[0], &der, &len);
+	if (c->v[O_ROLL_SIGNER]) {
+		if (load_pub(c->what, c->v[O_ROLL_SIGNER], &signer))
+			return 1;
+		if (!signer.sign_cert)
+			return shieldctl_fail(c->what, "%s: the guardian has no signing certificate",
+					      c->v[O_ROLL_SIGNER]);
+	}
+	r = grant ? vms_kp_grant(in, inlen, &k.owner, k.certs[0], signer.sign_cert, &der, &len) :
+		    vms_kp_revoke(in, inlen, &k.owner, k.certs[0], signer.sign_cert, &der, &len);
 	if (r)
 		return shieldctl_fail(c->what, "%s", kp_strerror(r));
 	return write_kp(c, der, len);
@@ -317,6 +327,10 @@ static int kp_show(const struct shieldctl_call *c)
 		printf("\n");
 	}
 	printf("owner: %s (signing certificate sha256 %s)\n", info.owner, info.owner_fpr);
+	printf("tk_version: %llu\n", (unsigned long long)info.tk_version);
+	if (info.roll_signer_fpr[0])
+		printf("rolled_by: HGS guardian (signing certificate sha256 %s)\n",
+		       info.roll_signer_fpr);
 	printf("guardians: %u\n", info.n_recipients);
 	for (i = 0; i < sk_X509_num(sk); i++) {
 		X509 *x = sk_X509_value(sk, i);
@@ -338,8 +352,10 @@ static const struct shieldctl_cmd kp_cmds[] = {
 	  "a key protector for a VM: its transport key (new, or --tk)\n"
 	  "for the owner and each --guardian, signed by the owner",
 	  0, 0, kp_new },
-	{ "grant|revoke", "--in KP --owner GUARDIAN --guardian PUB --out NEW",
-	  "the key protector with one guardian more or less", 0, 0, kp_change },
+	{ "grant|revoke", "--in KP --owner GUARDIAN --guardian PUB --out NEW\n"
+			  "[--roll-signer PUB]",
+	  "the key protector with one guardian more or less (a KP HGS\n"
+	  "rolled: --roll-signer, the HGS guardian that rolled it)", 0, 0, kp_change },
 	{ "show", "--in KP", "check the owner's signature; print what it binds", 0, 0, kp_show },
 };
 
@@ -367,7 +383,8 @@ int shieldctl_kp_main(int argc, char **argv)
 		[O_MINATT] = { "min-attestation", 1, 0 },
 		[O_PLACEMENT] = { "require-placement", 1, 0 },
 		[O_PLATFORMS] = { "platform-types", 1, 0 },
-		[O_VTPM] = { "require-vtpm-in-enclave", 0, 0 }, [N_OPTS] = { NULL, 0, 0 },
+		[O_VTPM] = { "require-vtpm-in-enclave", 0, 0 },
+		[O_ROLL_SIGNER] = { "roll-signer", 1, 0 }, [N_OPTS] = { NULL, 0, 0 },
 	};
 	struct kp_guardians gp = { .n = 0 };
 	const char *v[N_OPTS + 1], *pos[1];

@@ -14,6 +14,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -586,6 +587,160 @@ static void test_roll_openssl_cms(void **state)
 	free(kp0);
 }
 
+/* @b64 (a KP) decoded into @der, for the owner's library calls. */
+static size_t kp_der(const char *b64, uint8_t **der)
+{
+	size_t len;
+
+	assert_int_equal(vms_b64_decode(b64, strlen(b64), VMS_KP_MAX_LEN, der, &len), 0);
+	return len;
+}
+
+/*
+ * The owner grants a guardian on a KP KPS rolled (formats.md §7): KPS
+ * releases the owner's new KP as the acknowledged version, its next roll
+ * goes to the new list, and once that roll is confirmed the owner's KP
+ * is superseded like any older one. An owner KP at a version HGS never
+ * reached, and a KP whose HGS guardian the owner revoked, get nothing
+ * and change nothing.
+ */
+static void test_roll_owner_grant_on_rolled_kp(void **state)
+{
+	const char *vm = "7a2b3c4d-1111-4222-8333-944455556608";
+	struct vms_guardian other = { 0 };
+	struct vms_kp_info info, bind;
+	uint8_t tk0[32], tk[32], *der, *granted, *x;
+	size_t len, glen, xlen;
+	struct rolled r1, r2;
+	char *kp0 = make_kp(vm, tk0), *g64, *x64;
+
+	(void)state;
+	assert_int_equal(vms_guardian_new("tenant-dr-site", 30, &other), 0);
+	roll_ok(&host_a, kp0, vm, &r1);
+	confirm_roll(&host_a, vm, &r1, 0);
+	vm_expect(vm, 1, 0);
+	len = kp_der(r1.kp, &der);
+	/* the owner names HGS's guardian as the roll's signer */
+	assert_int_equal(vms_kp_grant(der, len, &owner, other.enc_cert, NULL, &granted, &glen),
+			 -EOPNOTSUPP);
+	assert_int_equal(vms_kp_grant(der, len, &owner, other.enc_cert, hgs_g.sign_cert,
+				      &granted, &glen), 0);
+	g64 = vms_b64_encode(granted, glen);
+	/* released as version 1 with the TK the VM's state is under */
+	roll_ok(&host_a, g64, vm, &r2);
+	assert_int_equal(r2.version, 1);
+	assert_memory_equal(r2.tk, r1.tk_next, 32);
+	assert_memory_equal(r2.key_id, r1.next_key_id, 16);
+	/* the roll goes to the owner's new list: the new guardian opens it */
+	free(der);
+	len = kp_der(r2.kp, &der);
+	assert_int_equal(vms_kp_unwrap(der, len, &other, &info, tk), 0);
+	assert_memory_equal(tk, r2.tk_next, 32);
+	assert_int_equal(info.tk_version, 2);
+	confirm_roll(&host_a, vm, &r2, 0);
+	vm_expect(vm, 2, 0);
+	release_expect(&host_a, g64, vm, 1, 403, "KeyProtectorSuperseded");
+	release_expect(&host_a, r1.kp, vm, 0, 403, "KeyProtectorSuperseded");
+
+	/* an owner KP at a version HGS never reached: nothing released */
+	assert_int_equal(vms_kp_verify(granted, glen, &bind), 0);
+	bind.tk_version = 7;
+	assert_int_equal(vms_kp_create_ex(&owner, &hgs_g.enc_cert, 1, &bind, tk0, &x, &xlen), 0);
+	x64 = vms_b64_encode(x, xlen);
+	release_expect(&host_a, x64, vm, 1, 403, "KeyProtectorSuperseded");
+	vm_expect(vm, 2, 0);
+	free(x);
+	free(x64);
+	/* the owner revokes HGS's guardian: HGS cannot open the next one */
+	assert_int_equal(vms_kp_revoke(der, len, &owner, hgs_g.enc_cert, hgs_g.sign_cert,
+				       &x, &xlen), 0);
+	x64 = vms_b64_encode(x, xlen);
+	release_expect(&host_a, x64, vm, 1, 403, "KeyProtectorNotForThisHgs");
+	vm_expect(vm, 2, 0);
+	free(x);
+	free(x64);
+	free(der);
+	free(granted);
+	free(g64);
+	vms_guardian_free(&other);
+	rolled_free(&r1);
+	rolled_free(&r2);
+	free(kp0);
+}
+
+/* Run `shieldctl @args` (in the scratch directory): its exit status, output in @out. */
+static int shieldctl_in_dir(const char *args, char *out, size_t len)
+{
+	const char *bin = getenv("SHIELDCTL_BIN");
+	char cmd[2048], abs[PATH_MAX];
+	FILE *p;
+	size_t n;
+
+	assert_true(strlen(args) < 512);
+	assert_non_null(realpath(bin ? bin : "../build/bin/shieldctl", abs));
+	snprintf(cmd, sizeof(cmd), "cd '%.*s' && %.1024s %.512s 2>&1",
+		 (int)(strlen(dir) - 4), dir, abs, args);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = 0;
+	return WEXITSTATUS(pclose(p));
+}
+
+/*
+ * `shieldctl kp grant` on a rolled KP: refused without --roll-signer and
+ * with the wrong one (nothing written, the reason said); with HGS's
+ * guardian, the new KP shows the roll's version and key id.
+ */
+static void test_roll_shieldctl_kp_grant(void **state)
+{
+	const char *vm = "7a2b3c4d-1111-4222-8333-944455556609";
+	struct vms_guardian other = { 0 };
+	char path[256], args[512], out[4096], kid[33];
+	uint8_t tk0[32], *der;
+	size_t len;
+	struct rolled r1;
+	char *kp0 = make_kp(vm, tk0);
+	const char *grant =
+		"kp grant --in rolled.kp --owner owner.guardian --guardian other.pub --out granted.kp";
+
+	(void)state;
+	roll_ok(&host_a, kp0, vm, &r1);
+	len = kp_der(r1.kp, &der);
+	snprintf(path, sizeof(path), "%.*s/rolled.kp", (int)(strlen(dir) - 4), dir);
+	assert_int_equal(vms_write_file_atomic(path, der, len, 0644, 0), 0);
+	free(der);
+	snprintf(path, sizeof(path), "%.*s/owner.guardian", (int)(strlen(dir) - 4), dir);
+	assert_int_equal(vms_guardian_write(path, &owner, 1, NULL, 0), 0);
+	snprintf(path, sizeof(path), "%.*s/hgs.pub", (int)(strlen(dir) - 4), dir);
+	assert_int_equal(vms_guardian_write(path, &hgs_g, 0, NULL, 0), 0);
+	assert_int_equal(vms_guardian_new("tenant-dr-site", 30, &other), 0);
+	snprintf(path, sizeof(path), "%.*s/other.pub", (int)(strlen(dir) - 4), dir);
+	assert_int_equal(vms_guardian_write(path, &other, 0, NULL, 0), 0);
+	snprintf(path, sizeof(path), "%.*s/granted.kp", (int)(strlen(dir) - 4), dir);
+
+	assert_int_equal(shieldctl_in_dir(grant, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "give --roll-signer PUB"));
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(args, sizeof(args), "%s --roll-signer other.pub", grant);
+	assert_int_equal(shieldctl_in_dir(args, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "not signed by the --roll-signer guardian"));
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(args, sizeof(args), "%s --roll-signer hgs.pub", grant);
+	assert_int_equal(shieldctl_in_dir(args, out, sizeof(out)), 0);
+	assert_int_equal(shieldctl_in_dir("kp show --in granted.kp", out, sizeof(out)), 0);
+	vms_hex_encode(r1.next_key_id, 16, kid);
+	assert_non_null(strstr(out, "tk_version: 1\n"));
+	assert_non_null(strstr(out, kid));
+	assert_null(strstr(out, "rolled_by:"));
+	assert_non_null(strstr(out, "guardians: 3"));
+	assert_int_equal(shieldctl_in_dir("kp show --in rolled.kp", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "rolled_by: HGS guardian"));
+	vms_guardian_free(&other);
+	rolled_free(&r1);
+	free(kp0);
+}
+
 /* `shieldctl vm status`: its exit status, stdout and stderr in @out. */
 static int vm_status_cli(const char *vm, char *out, size_t len)
 {
@@ -641,6 +796,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_roll_refusals),
 		cmocka_unit_test(test_roll_openssl_cms),
 		cmocka_unit_test(test_roll_shieldctl_vm_status),
+		cmocka_unit_test(test_roll_owner_grant_on_rolled_kp),
+		cmocka_unit_test(test_roll_shieldctl_kp_grant),
 	};
 
 	t_test_filter(argc, argv);

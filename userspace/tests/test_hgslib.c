@@ -546,7 +546,7 @@ static void test_kp_grant_revoke(void **state)
 	size_t glen, rvlen, xlen;
 	STACK_OF(X509) *sk;
 
-	assert_int_equal(vms_kp_grant(f->kp, f->len, &f->owner, f->other.enc_cert,
+	assert_int_equal(vms_kp_grant(f->kp, f->len, &f->owner, f->other.enc_cert, NULL,
 				      &g, &glen), 0);
 	assert_int_equal(vms_kp_unwrap(g, glen, &f->other, &info, tk), 0);
 	assert_memory_equal(tk, f->tk, 32);
@@ -555,17 +555,17 @@ static void test_kp_grant_revoke(void **state)
 	assert_int_equal(sk_X509_num(sk), 3);
 	sk_X509_pop_free(sk, X509_free);
 	/* Granting twice, or by someone who is not the owner, is refused. */
-	assert_int_equal(vms_kp_grant(g, glen, &f->owner, f->other.enc_cert,
+	assert_int_equal(vms_kp_grant(g, glen, &f->owner, f->other.enc_cert, NULL,
 				      &x, &xlen), -EEXIST);
-	assert_int_equal(vms_kp_grant(f->kp, f->len, &f->hgs, f->other.enc_cert,
+	assert_int_equal(vms_kp_grant(f->kp, f->len, &f->hgs, f->other.enc_cert, NULL,
 				      &x, &xlen), -EPERM);
-	assert_int_equal(vms_kp_revoke(g, glen, &f->owner, f->hgs.enc_cert,
+	assert_int_equal(vms_kp_revoke(g, glen, &f->owner, f->hgs.enc_cert, NULL,
 				       &rv, &rvlen), 0);
 	assert_int_equal(vms_kp_unwrap(rv, rvlen, &f->hgs, &info, tk), -ENOKEY);
 	assert_int_equal(vms_kp_unwrap(rv, rvlen, &f->other, &info, tk), 0);
-	assert_int_equal(vms_kp_revoke(rv, rvlen, &f->owner, f->owner.enc_cert,
+	assert_int_equal(vms_kp_revoke(rv, rvlen, &f->owner, f->owner.enc_cert, NULL,
 				       &x, &xlen), -EINVAL);
-	assert_int_equal(vms_kp_revoke(rv, rvlen, &f->owner, f->hgs.enc_cert,
+	assert_int_equal(vms_kp_revoke(rv, rvlen, &f->owner, f->hgs.enc_cert, NULL,
 				       &x, &xlen), -ENOENT);
 	free(g);
 	free(rv);
@@ -578,7 +578,7 @@ static void test_kp_grant_revoke(void **state)
 		memcpy(bind.vm_id, vm, 16);
 		memcpy(bind.key_id, kid, 16);
 		assert_int_equal(vms_kp_create_ex(&f->owner, NULL, 0, &bind, f->tk, &k1, &l1), 0);
-		assert_int_equal(vms_kp_grant(k1, l1, &f->owner, f->hgs.enc_cert, &k2, &l2), 0);
+		assert_int_equal(vms_kp_grant(k1, l1, &f->owner, f->hgs.enc_cert, NULL, &k2, &l2), 0);
 		assert_int_equal(vms_kp_verify(k2, l2, &info), 0);
 		assert_int_equal(info.min_attestation, VMS_KP_ATTEST_TPM);
 		assert_int_equal(vms_kp_verify(f->kp, f->len, &info), 0);
@@ -586,6 +586,87 @@ static void test_kp_grant_revoke(void **state)
 		free(k1);
 		free(k2);
 	}
+}
+
+/*
+ * Grant and revoke on a KP KPS rolled (formats.md §7): the owner names
+ * the HGS guardian that rolled it; the new KP holds the roll's TK and key
+ * id and, owner-signed, its version, so KPS releases it as that version;
+ * the next roll goes above it. Each refusal writes nothing.
+ */
+static void test_kp_grant_revoke_rolled(void **state)
+{
+	struct kpfix *f = *state;
+	struct vms_kp_info info;
+	uint8_t tk1[32], tk2[32], tk[32], kid1[16], kid2[16];
+	uint8_t *rolled, *g, *rv, *r2, *x = NULL;
+	size_t rlen, glen, rvlen, r2len, xlen;
+
+	t_random(tk1, 32);
+	t_random(tk2, 32);
+	t_random(kid1, 16);
+	t_random(kid2, 16);
+	assert_int_equal(vms_kp_roll(f->kp, f->len, &f->hgs, kid1, 3, tk1, &rolled, &rlen), 0);
+	/* without a named roll signer, or with another one: refused */
+	assert_int_equal(vms_kp_grant(rolled, rlen, &f->owner, f->other.enc_cert, NULL,
+				      &x, &xlen), -EOPNOTSUPP);
+	assert_null(x);
+	assert_int_equal(vms_kp_grant(rolled, rlen, &f->owner, f->other.enc_cert,
+				      f->other.sign_cert, &x, &xlen), -EACCES);
+	assert_null(x);
+	assert_int_equal(vms_kp_revoke(rolled, rlen, &f->owner, f->hgs.enc_cert,
+				       f->owner.sign_cert, &x, &xlen), -EACCES);
+	assert_null(x);
+	/* not the owner: refused before the roll is looked at */
+	assert_int_equal(vms_kp_grant(rolled, rlen, &f->hgs, f->other.enc_cert,
+				      f->hgs.sign_cert, &x, &xlen), -EPERM);
+	assert_null(x);
+
+	/* the owner grants: the current TK, key id and version carry over */
+	assert_int_equal(vms_kp_grant(rolled, rlen, &f->owner, f->other.enc_cert,
+				      f->hgs.sign_cert, &g, &glen), 0);
+	assert_int_equal(vms_kp_verify(g, glen, &info), 0);
+	assert_int_equal(info.tk_version, 3);
+	assert_memory_equal(info.key_id, kid1, 16);
+	assert_string_equal(info.roll_signer_fpr, "");
+	assert_int_equal(info.n_recipients, 3);
+	assert_int_equal(vms_kp_unwrap(g, glen, &f->other, &info, tk), 0);
+	assert_memory_equal(tk, tk1, 32);
+	assert_int_equal(vms_kp_unwrap(g, glen, &f->hgs, &info, tk), 0);
+	assert_memory_equal(tk, tk1, 32);
+
+	/* KPS rolls the owner's new KP: above its version, to all three */
+	assert_int_equal(vms_kp_roll(g, glen, &f->hgs, kid2, 3, tk2, &x, &xlen), -EINVAL);
+	assert_null(x);
+	assert_int_equal(vms_kp_roll(g, glen, &f->hgs, kid2, 4, tk2, &r2, &r2len), 0);
+	assert_int_equal(vms_kp_unwrap(r2, r2len, &f->other, &info, tk), 0);
+	assert_memory_equal(tk, tk2, 32);
+	assert_int_equal(info.tk_version, 4);
+	assert_memory_equal(info.key_id, kid2, 16);
+
+	/* the owner revokes the HGS guardian from the rolled KP */
+	assert_int_equal(vms_kp_revoke(r2, r2len, &f->owner, f->other.enc_cert,
+				       f->hgs.sign_cert, &rv, &rvlen), 0);
+	assert_int_equal(vms_kp_verify(rv, rvlen, &info), 0);
+	assert_int_equal(info.tk_version, 4);
+	assert_memory_equal(info.key_id, kid2, 16);
+	assert_int_equal(info.n_recipients, 2);
+	memset(tk, PATTERN, 32);
+	assert_int_equal(vms_kp_unwrap(rv, rvlen, &f->other, &info, tk), -ENOKEY);
+	assert_true(t_all(tk, 32, PATTERN));
+	assert_int_equal(vms_kp_unwrap(rv, rvlen, &f->hgs, &info, tk), 0);
+	assert_memory_equal(tk, tk2, 32);
+	/* and a second change of a KP the owner re-signed keeps the version */
+	assert_int_equal(vms_kp_grant(rv, rvlen, &f->owner, f->other.enc_cert, NULL,
+				      &x, &xlen), 0);
+	assert_int_equal(vms_kp_verify(x, xlen, &info), 0);
+	assert_int_equal(info.tk_version, 4);
+	assert_memory_equal(info.key_id, kid2, 16);
+	free(x);
+	free(rolled);
+	free(g);
+	free(r2);
+	free(rv);
 }
 
 /* The optional placement and platformTypes attributes: kept, checked. */
@@ -602,7 +683,7 @@ static void test_kp_placement(void **state)
 	memcpy(bind.vm_id, vm, 16);
 	memcpy(bind.key_id, kid, 16);
 	assert_int_equal(vms_kp_create_ex(&f->owner, NULL, 0, &bind, f->tk, &k1, &l1), 0);
-	assert_int_equal(vms_kp_grant(k1, l1, &f->owner, f->hgs.enc_cert, &k2, &l2), 0);
+	assert_int_equal(vms_kp_grant(k1, l1, &f->owner, f->hgs.enc_cert, NULL, &k2, &l2), 0);
 	assert_int_equal(vms_kp_verify(k2, l2, &info), 0);
 	assert_int_equal(info.min_placement, VMS_KP_PLACEMENT_HYPERVISOR);
 	assert_int_equal(info.platform_mask, 1u << VMS_PLATFORM_SEV_SNP);
@@ -628,7 +709,7 @@ static void test_kp_placement(void **state)
 	bind.min_placement = VMS_KP_PLACEMENT_HYPERVISOR;
 	bind.vtpm = VMS_KP_VTPM_IN_ENCLAVE;
 	assert_int_equal(vms_kp_create_ex(&f->owner, NULL, 0, &bind, f->tk, &k1, &l1), 0);
-	assert_int_equal(vms_kp_grant(k1, l1, &f->owner, f->hgs.enc_cert, &k2, &l2), 0);
+	assert_int_equal(vms_kp_grant(k1, l1, &f->owner, f->hgs.enc_cert, NULL, &k2, &l2), 0);
 	assert_int_equal(vms_kp_verify(k2, l2, &info), 0);
 	assert_int_equal(info.vtpm, VMS_KP_VTPM_IN_ENCLAVE);
 	assert_int_equal(info.min_placement, VMS_KP_PLACEMENT_HYPERVISOR);
@@ -698,6 +779,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_kp_envelope_format, kp_setup, kp_teardown),
 		cmocka_unit_test(test_kp_legacy_envelope_read),
 		cmocka_unit_test_setup_teardown(test_kp_grant_revoke, kp_setup, kp_teardown),
+		cmocka_unit_test_setup_teardown(test_kp_grant_revoke_rolled, kp_setup, kp_teardown),
 		cmocka_unit_test_setup_teardown(test_kp_placement, kp_setup, kp_teardown),
 		cmocka_unit_test(test_health_cert_placement),
 		cmocka_unit_test(test_guardian_files),

@@ -12,6 +12,7 @@ A domain is shielded when its <metadata> carries
       <vmshield:policy>shielded</vmshield:policy>   (or encryption-supported)
       <vmshield:kp>/var/lib/vmshield/vm01.kp</vmshield:kp>
       <vmshield:state>/var/lib/vmshield/vm01.state</vmshield:state>
+      <vmshield:roll>off</vmshield:roll>     (optional; see below)
     </vmshield:vm>
 
 At "prepare begin" the hook refuses to start a shielded domain that offers
@@ -23,6 +24,14 @@ starts `vmshield-worker serve`, which asks hgs-agent for the VM's key: a
 host that cannot attest fails the start with the agent's reason (libvirt
 shows the hook's stderr in `virsh start`'s error). At "release end" it
 stops a worker that is still running. Other domains and operations pass.
+
+The worker rolls the VM's transport key at every start (KPS releases the
+current TK and a new one, the state is re-sealed under the new one and the
+KP file replaced: Documentation/migration.md §1). <vmshield:roll>off</...>
+starts an encryption-supported domain without the roll (the worker's
+--no-roll: its admin may revert snapshots, vTPM state included); for a
+shielded domain it is refused here, and the worker refuses it too (it reads
+the policy from the owner-signed KP, not from this XML).
 
 The worker's control socket is /run/vmshield/<uuid>.ctrl; the domain's
 TPM must be
@@ -62,12 +71,12 @@ def say(msg):
 
 
 def shielding(dom):
-    """(policy, kp, state) from the domain's metadata, or None."""
+    """(policy, kp, state, roll) from the domain's metadata, or None."""
     vm = dom.find(f"metadata/{{{NS}}}vm")
     if vm is None:
         return None
     get = lambda tag: (vm.findtext(f"{{{NS}}}{tag}") or "").strip()
-    return get("policy"), get("kp"), get("state")
+    return get("policy"), get("kp"), get("state"), get("roll") or "on"
 
 
 def socket_path(uuid):
@@ -118,7 +127,7 @@ def qemu_ids():
         return None
 
 
-def start_worker(uuid, kp, state):
+def start_worker(uuid, kp, state, roll):
     """Start serve; 0 when its socket is up, 1 with the worker's reason."""
     os.makedirs(RUN_DIR, mode=0o700, exist_ok=True)
     sock = socket_path(uuid)
@@ -129,6 +138,8 @@ def start_worker(uuid, kp, state):
     log = os.path.join(RUN_DIR, f"{uuid}.log")
     args = [WORKER, "serve", "--vm", uuid, "--state", state, "--kp", kp,
             "--ctrl", ctrl, "--terminate"]
+    if roll == "off":
+        args.append("--no-roll")
     if os.environ.get("VMSHIELD_AGENT"):
         args += ["--agent", os.environ["VMSHIELD_AGENT"]]
     with open(log, "ab") as f:
@@ -145,7 +156,8 @@ def start_worker(uuid, kp, state):
     else:
         p.kill()
     lines = open(log, errors="replace").read().splitlines()
-    why = [l for l in lines if "no key" in l or "refus" in l or "cannot" in l]
+    why = [l for l in lines if "no key" in l or "no rolled key" in l or
+           "refus" in l or "cannot" in l]
     say(f"cannot start the vTPM of {uuid}: " +
         ((why or lines or ["the worker did not start"])[-1]))
     return 1
@@ -174,7 +186,7 @@ def main():
     s = shielding(dom)
     if s is None:
         return 0
-    policy, kp, state = s
+    policy, kp, state, roll = s
     uuid = (dom.findtext("uuid") or "").strip().lower()
     name = dom.findtext("name") or sys.argv[1]
     if op == "release":
@@ -182,6 +194,12 @@ def main():
     if policy not in ("shielded", "encryption-supported") or not kp or \
             not state or not uuid:
         say(f"domain {name}: vmshield metadata needs <policy> shielded or encryption-supported, <kp> and <state>, and the domain a <uuid>")
+        return 1
+    if roll not in ("on", "off"):
+        say(f"domain {name}: <vmshield:roll> is on or off, not '{roll}'")
+        return 1
+    if roll == "off" and policy == "shielded":
+        say(f"refusing to start shielded domain {name} with <vmshield:roll>off: a shielded VM's transport key rolls at every start (only encryption-supported may opt out)")
         return 1
     if dom.find("features/acpi") is None:
         # libvirt then gives QEMU -no-acpi: no TPM2 table, so neither the
@@ -196,7 +214,7 @@ def main():
         return 1
     if os.environ.get("VMSHIELD_HOOK_CHECK_ONLY") == "1":
         return 0
-    return start_worker(uuid, kp, state)
+    return start_worker(uuid, kp, state, roll)
 
 
 if __name__ == "__main__":

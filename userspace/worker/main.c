@@ -27,6 +27,7 @@
 #include <libtpms/tpm_library.h>
 #include <openssl/rand.h>
 
+#include "keyrelease.h"
 #include "keysrc.h"
 #include "roll.h"
 #include "sealer_dev.h"
@@ -71,11 +72,12 @@ struct opts {
 	int no_persistent_key;
 	int print_qemu_args;
 	int vtpm_in_enclave;
-	int roll;		/* --roll: the TK roll at this start (roll.c) */
+	int roll;		/* the TK roll at this start (roll.c): decide_roll() */
+	int no_roll;		/* --no-roll (an encryption-supported KP only) */
 	struct serve_opts serve;
 };
 
-/* The roll of this start, if --roll (one start per process). */
+/* The roll of this start, if it rolls (one start per process). */
 static struct worker_roll the_roll;
 
 static const char *const cmd_names[] = {
@@ -147,6 +149,10 @@ static void usage_cmd(FILE *f, enum cmd c)
 	      "                        this start: the state is re-sealed under a new\n"
 	      "                        TK, FILE replaced by the rolled key protector\n"
 	      "                        and the roll confirmed before the vTPM starts\n"
+	      "                        (the default for every --kp start of a vTPM in\n"
+	      "                        this process)\n"
+	      "  --no-roll             no TK roll at this start: refused for a shielded\n"
+	      "                        key protector (Documentation/worker.md)\n"
 	      "\n  --min-generation N    refuse a sealed state older than generation N\n"
 	      "                        (a rollback to a superseded file)\n"
 	      "  -h, --help            this help\n", f);
@@ -183,7 +189,7 @@ enum {
 	OPT_VM = 256, OPT_STATE, OPT_KEY, OPT_KEY_DESC, OPT_NV_TEXT,
 	OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY,
 	OPT_KP, OPT_AGENT, OPT_CTRL, OPT_SERVER, OPT_FLAGS, OPT_TERMINATE,
-	OPT_QEMU_ARGS, OPT_VTPM_ENCLAVE, OPT_ROLL,
+	OPT_QEMU_ARGS, OPT_VTPM_ENCLAVE, OPT_ROLL, OPT_NO_ROLL,
 };
 
 static const struct option long_opts[] = {
@@ -206,6 +212,7 @@ static const struct option long_opts[] = {
 	{ "print-qemu-args", no_argument, NULL, OPT_QEMU_ARGS },
 	{ "vtpm-in-enclave", no_argument, NULL, OPT_VTPM_ENCLAVE },
 	{ "roll", no_argument, NULL, OPT_ROLL },
+	{ "no-roll", no_argument, NULL, OPT_NO_ROLL },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -227,7 +234,7 @@ static int opt_allowed(enum cmd c, int opt)
 		return c == CMD_SERVE;
 	case OPT_STATE:
 		return 1;
-	case OPT_ROLL:
+	case OPT_ROLL: case OPT_NO_ROLL:
 		return c == CMD_RESUME || c == CMD_RUN || c == CMD_SERVE;
 	default:
 		return c != CMD_STATUS;
@@ -341,6 +348,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_ROLL:
 			o->roll = 1;
 			break;
+		case OPT_NO_ROLL:
+			o->no_roll = 1;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -366,6 +376,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->roll && (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave)) {
 		fprintf(stderr, "worker: --roll goes with --kp FILE (hgs-agent rolls the TK with KPS) and a vTPM in this process (a roll of a vTPM in the enclave is not built)\n");
+		return -EINVAL;
+	}
+	if (o->no_roll && (o->roll || o->key.kind != WORKER_KEY_AGENT)) {
+		fprintf(stderr, "worker: --no-roll goes with --kp FILE and without --roll\n");
 		return -EINVAL;
 	}
 	if (!o->vm || !o->state || o->key.kind == WORKER_KEY_NONE) {
@@ -866,6 +880,41 @@ static int kp_allows_local_vtpm(const struct opts *o)
 }
 
 /*
+ * Whether this start rolls the TK (Documentation/worker.md, "The TK
+ * roll"; decisions.md "The roll at every start"): every --kp start of a
+ * vTPM in this process does, whatever the policy; --no-roll is taken
+ * for an encryption-supported KP only (a host admin may revert such a
+ * VM's snapshots, vTPM state included), refused for a shielded one. A
+ * KP that cannot be read rolls: its release fails with the reason.
+ * 0, or -EPERM (printed).
+ */
+static int decide_roll(struct opts *o)
+{
+	struct vms_kp_info info;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int r;
+
+	if (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave ||
+	    (o->cmd != CMD_RESUME && o->cmd != CMD_RUN && o->cmd != CMD_SERVE))
+		return 0;
+	r = vms_read_file(o->key.kp_file, VMS_KP_MAX_LEN, &der, &len);
+	if (!r)
+		r = vms_kp_verify(der, len, &info);
+	free(der);
+	if (!r && o->no_roll && info.policy == VMS_KR_POLICY_SHIELDED) {
+		fprintf(stderr, "worker: --no-roll refused: the key protector %s is shielded: its TK rolls at every start, so an older copy of the state or the key protector cannot come back (Documentation/worker.md, \"The TK roll\")\n",
+			o->key.kp_file);
+		return -EPERM;
+	}
+	o->roll = r || !o->no_roll;
+	if (!o->roll)
+		printf("worker: --no-roll: no TK roll at this start of VM %s (encryption-supported key protector %s)\n",
+		       o->vm, o->key.kp_file);
+	return 0;
+}
+
+/*
  * serve --vtpm-in-enclave: the key and the device, the sealed state as
  * it is on disk (never unsealed here), and the enclave's vTPM behind the
  * same sockets.
@@ -1012,6 +1061,8 @@ int main(int argc, char **argv)
 	r = parse_opts(argc - 1, argv + 1, &o);
 	if (r)
 		return r > 0 ? 0 : 2;
+	if (!(o.cmd == CMD_SERVE && o.print_qemu_args) && decide_roll(&o))
+		return 1;
 	if (o.roll) {
 		the_roll.kp_file = o.key.kp_file;
 		the_roll.socket = o.key.socket;

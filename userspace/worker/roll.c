@@ -27,6 +27,8 @@
 #include "vms_kp.h"
 
 #define ROLL_KP_MAX	(64u << 10)
+/* nothing answers at the agent's socket (as keysrc.c tells it) */
+#define AGENT_GONE(r)	((r) == -ENOENT || (r) == -ECONNREFUSED || (r) == -ETIMEDOUT)
 
 void worker_roll_crash_point(const char *step)
 {
@@ -147,6 +149,12 @@ static key_serial_t roll_answer(struct worker_roll *wr, json_t *o,
 		copy_str(o, "message", msg, sizeof(msg));
 		copy_str(o, "source", src, sizeof(src));
 		copy_str(o, "substatus", sub, sizeof(sub));
+		/* as a plain release: HGS out of reach is "try again" (exit 3) */
+		if (!strcmp(sub, "HgsUnreachable")) {
+			fprintf(stderr, "worker: no rolled key for VM %s: %s (%s %s): HGS could not be reached; nothing was changed, try again\n",
+				wr->vm_uuid, msg, src, sub);
+			return -EHOSTUNREACH;
+		}
 		fprintf(stderr, "worker: no rolled key for VM %s: %s (%s %s)\n",
 			wr->vm_uuid, msg, src, sub);
 		return strcmp(status, "Failed") ? -EPROTO : -EACCES;
@@ -196,10 +204,11 @@ key_serial_t worker_roll_release(struct worker_roll *wr, const char *uuid)
 	fflush(stdout);
 	r = vms_agent_call(wr->socket, line, &answer);
 	if (r) {
-		fprintf(stderr, "worker: no key for VM %s: hgs-agent at %s: %s (is hgs-agent running? Documentation/agent.md)\n",
+		fprintf(stderr, "worker: no key for VM %s: hgs-agent at %s: %s (is hgs-agent running? Documentation/agent.md)%s\n",
 			uuid, wr->socket ? wr->socket : VMS_AGENT_SOCKET,
-			strerror(-r));
-		return r;
+			strerror(-r), AGENT_GONE(r) ? "; nothing was changed, try again" : "");
+		/* no agent answers: "try again" (exit 3), as a plain release */
+		return AGENT_GONE(r) ? -EHOSTUNREACH : r;
 	}
 	o = json_loads(answer, 0, NULL);
 	if (!json_is_object(o)) {

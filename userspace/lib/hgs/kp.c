@@ -172,6 +172,15 @@ static int kp_read_binding(CMS_SignerInfo *si, struct vms_kp_info *info)
 	     policy != VMS_KR_POLICY_SHIELDED))
 		return -EINVAL;
 	info->policy = (uint32_t)policy;
+	/*
+	 * Optional: the TK version of a KP the owner re-signed after KPS
+	 * rolled it (grant, revoke); absent means version 0.
+	 */
+	if (CMS_signed_get_attr_by_OBJ(si, obj[A_TK_VERSION], -1) >= 0) {
+		if (kp_attr_int(si, A_TK_VERSION, &m) || m < 1 || m > KP_MAX_TK_VERSION)
+			return -EINVAL;
+		info->tk_version = (uint64_t)m;
+	}
 	/* Optional: absent means any attestation mode (host-key) will do. */
 	if (CMS_signed_get_attr_by_OBJ(si, obj[A_MINATT], -1) >= 0) {
 		if (kp_attr_int(si, A_MINATT, &m) || m < VMS_KP_ATTEST_HOST_KEY ||
@@ -221,6 +230,7 @@ int kp_open(const uint8_t *der, size_t len, struct kp *k)
 	si = sk_CMS_SignerInfo_value(sis, 0);
 	if (kp_read_binding(si, &k->info))
 		return kp_malformed();
+	k->owner_tk_version = k->info.tk_version;
 
 	out = BIO_new(BIO_s_mem());
 	if (!out)
@@ -513,6 +523,11 @@ static int add_binding(CMS_SignerInfo *si, const struct vms_kp_info *bind)
 	r = kp_add_int(si, A_POLICY, (long)bind->policy);
 	if (r)
 		return r;
+	if (bind->tk_version) {	/* absent: version 0, the owner's first TK */
+		r = kp_add_int(si, A_TK_VERSION, (long)bind->tk_version);
+		if (r)
+			return r;
+	}
 	if (bind->min_attestation) {	/* absent: any mode */
 		r = kp_add_int(si, A_MINATT, (long)bind->min_attestation);
 		if (r)
@@ -548,7 +563,8 @@ static int kp_build(const struct vms_guardian *owner, STACK_OF(X509) *recips,
 	if (policy != VMS_KR_POLICY_ENCRYPTION_SUPPORTED &&
 	    policy != VMS_KR_POLICY_SHIELDED)
 		return -EINVAL;
-	if (bind->min_attestation > VMS_KP_ATTEST_TPM)
+	if (bind->min_attestation > VMS_KP_ATTEST_TPM ||
+	    bind->tk_version > KP_MAX_TK_VERSION)
 		return -EINVAL;
 	if ((bind->min_placement && bind->min_placement != VMS_KP_PLACEMENT_HYPERVISOR) ||
 	    (bind->platform_mask && !bind->min_placement) ||
@@ -695,13 +711,30 @@ static int recips_remove(STACK_OF(X509) *recips, X509 *enc_cert,
 	return -ENOENT;
 }
 
+/*
+ * The roll's signer must be the HGS guardian the owner names: anyone can
+ * put a roll signed by a guardian of their own into a KP, and the owner
+ * would then re-sign a TK that party knows.
+ */
+static int roll_signer_trusted(const struct kp *k, X509 *roll_signer)
+{
+	char fpr[65];
+
+	if (!roll_signer)
+		return -EOPNOTSUPP;
+	if (vms_cert_fingerprint(roll_signer, fpr))
+		return -ENOMEM;
+	return strcmp(fpr, k->info.roll_signer_fpr) ? -EACCES : 0;
+}
+
 static int kp_change(const uint8_t *der, size_t len,
-		     const struct vms_guardian *owner, X509 *enc_cert, int add,
-		     uint8_t **out, size_t *outlen)
+		     const struct vms_guardian *owner, X509 *enc_cert,
+		     X509 *roll_signer, int add, uint8_t **out, size_t *outlen)
 {
 	_cleanup_(vms_x509_stack_freep) STACK_OF(X509) *recips = NULL;
 	_cleanup_(kp_free) struct kp k = { 0 };
 	_cleanup_(vms_key32_wipe) struct vms_key32 tk;
+	const struct vms_guardian *gs[1] = { owner };
 	int r;
 
 	*out = NULL;
@@ -711,15 +744,19 @@ static int kp_change(const uint8_t *der, size_t len,
 	if (!owner->sign_cert || X509_cmp(k.signer, owner->sign_cert))
 		return -EPERM;
 	/*
-	 * A KP KPS rolled: its TK is in the roll, whose signer the owner
-	 * cannot check here yet (Documentation/formats.md, "What is not
-	 * built"); refused rather than guessed.
+	 * A KP KPS rolled: its current TK is in the roll (to every recipient
+	 * the owner listed, the owner too). The new KP carries that TK in the
+	 * owner's envelope with the roll's key id and, signed by the owner,
+	 * its version (formats.md §7, "Grant and revoke on a rolled KP").
 	 */
-	if (k.roll_env)
-		return -EOPNOTSUPP;
-	if (!owner->enc_key || !is_recipient(k.env, owner->enc_cert))
+	if (k.roll_env) {
+		r = roll_signer_trusted(&k, roll_signer);
+		if (r)
+			return r;
+	}
+	if (!owner->enc_key || !is_recipient(current_env(&k), owner->enc_cert))
 		return -ENOKEY;
-	r = decrypt_tk(k.env, owner, tk.b);
+	r = kp_unwrap_current(&k, gs, 1, tk.b);
 	if (r)
 		return r;
 	recips = kp_recipient_certs(&k);
@@ -734,14 +771,14 @@ static int kp_change(const uint8_t *der, size_t len,
 
 int vms_kp_grant(const uint8_t *der, size_t len,
 		 const struct vms_guardian *owner, X509 *enc_cert,
-		 uint8_t **out, size_t *outlen)
+		 X509 *roll_signer, uint8_t **out, size_t *outlen)
 {
-	return kp_change(der, len, owner, enc_cert, 1, out, outlen);
+	return kp_change(der, len, owner, enc_cert, roll_signer, 1, out, outlen);
 }
 
 int vms_kp_revoke(const uint8_t *der, size_t len,
 		  const struct vms_guardian *owner, X509 *enc_cert,
-		  uint8_t **out, size_t *outlen)
+		  X509 *roll_signer, uint8_t **out, size_t *outlen)
 {
-	return kp_change(der, len, owner, enc_cert, 0, out, outlen);
+	return kp_change(der, len, owner, enc_cert, roll_signer, 0, out, outlen);
 }

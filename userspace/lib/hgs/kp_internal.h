@@ -19,6 +19,9 @@ enum {
 	A_OWNER_SIG, N_OBJ
 };
 
+/* The highest TK version a KP carries (the owner's or a roll's). */
+#define KP_MAX_TK_VERSION	(1L << 62)
+
 /* The OID object @which (one of the above). */
 ASN1_OBJECT *kp_obj(int which);
 
@@ -29,6 +32,8 @@ struct kp {
 	uint8_t *env_der;	/* ... as the signature covers it (malloc) */
 	size_t env_len;
 	X509 *signer;		/* borrowed from sd */
+	/* the owner's signed tkVersion (0 if absent); a roll must be above */
+	uint64_t owner_tk_version;
 	/* the TK roll, when KPS rolled the KP (kp_roll.c); else NULL */
 	CMS_ContentInfo *roll_env;
 	uint8_t *roll_env_der;	/* malloc */

@@ -31,8 +31,6 @@
 #include "vms_cleanup_ssl.h"
 #include "vms_x509.h"
 
-#define ROLL_MAX_VERSION	(1L << 62)
-
 /* SHA-256 of the owner's signature value: what a roll is bound to. */
 static int owner_sig_hash(CMS_SignerInfo *si, uint8_t out[32])
 {
@@ -70,7 +68,8 @@ static int roll_binding(struct kp *k, CMS_SignerInfo *owner_si, CMS_SignerInfo *
 	if (kp_attr_octets(rsi, A_VM_ID, vm, 16) || memcmp(vm, k->info.vm_id, 16) ||
 	    kp_attr_octets(rsi, A_KEY_ID, key_id, 16) ||
 	    kp_attr_int(rsi, A_TK_VERSION, version) || *version < 1 ||
-	    *version > ROLL_MAX_VERSION ||
+	    *version > KP_MAX_TK_VERSION ||
+	    (uint64_t)*version <= k->owner_tk_version ||
 	    kp_attr_octets(rsi, A_OWNER_SIG, got, 32) || owner_sig_hash(owner_si, want) ||
 	    memcmp(got, want, 32))
 		return -EINVAL;
@@ -192,7 +191,8 @@ static int kp_roll_opened(struct kp *k, const struct vms_guardian *signer,
 	CMS_SignerInfo *si;
 	int envlen, rolllen, n, r;
 
-	if (!version || version > (uint64_t)ROLL_MAX_VERSION)
+	if (!version || version > (uint64_t)KP_MAX_TK_VERSION ||
+	    version <= k->owner_tk_version)
 		return -EINVAL;
 	if (!signer || !signer->sign_key || !signer->sign_cert)
 		return -ENOKEY;

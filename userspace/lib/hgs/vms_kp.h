@@ -87,7 +87,10 @@ struct vms_kp_info {
 	 * The TK roll (issue 20): 0 for a KP as its owner made it; else the
 	 * version KPS rolled it to, @key_id is then the rolled TK's and
 	 * @roll_signer_fpr the SHA-256 of the signing certificate of the
-	 * guardian that signed the roll (KPS trusts only its own).
+	 * guardian that signed the roll (KPS trusts only its own). A KP the
+	 * owner re-signed after a roll (grant, revoke) carries the version
+	 * in its own signed attributes: @tk_version set, no roll, and
+	 * @roll_signer_fpr empty. vms_kp_create_ex() writes @tk_version.
 	 */
 	uint64_t tk_version;
 	char roll_signer_fpr[65];
@@ -150,13 +153,20 @@ int vms_kp_unwrap_any_env(const uint8_t *der, size_t len,
  */
 int vms_kp_recipients(const uint8_t *der, size_t len, STACK_OF(X509) **out);
 
-/* New KP with @enc_cert added to / removed from the recipients. */
+/*
+ * New KP with @enc_cert added to / removed from the recipients, signed by
+ * @owner (-EPERM: not the KP's owner). A KP KPS rolled needs
+ * @roll_signer, the signing certificate of the HGS guardian the owner
+ * trusts to have rolled it (-EOPNOTSUPP without, -EACCES another);
+ * the new KP then holds the roll's TK and key id and, owner-signed, its
+ * TK version (Documentation/formats.md §7). NULL for a KP never rolled.
+ */
 int vms_kp_grant(const uint8_t *der, size_t len,
 		 const struct vms_guardian *owner, X509 *enc_cert,
-		 uint8_t **out, size_t *outlen);
+		 X509 *roll_signer, uint8_t **out, size_t *outlen);
 int vms_kp_revoke(const uint8_t *der, size_t len,
 		  const struct vms_guardian *owner, X509 *enc_cert,
-		  uint8_t **out, size_t *outlen);
+		  X509 *roll_signer, uint8_t **out, size_t *outlen);
 
 /*
  * vms_kp_roll - KPS's TK roll (Documentation/formats.md, "Key protector:
