@@ -107,6 +107,17 @@ static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req)
 	return resp;
 }
 
+/* HGS's KPS key from its metadata: what a host's report names (issue 17). */
+static void kps_key_of(struct vms_hgs_client *c, uint8_t pk[32])
+{
+	json_t *md = call(c, "/v1/metadata", NULL);
+	const char *hex = json_string_value(json_object_get(md, "kps_public_key"));
+
+	if (!hex || vms_hex_decode_exact(hex, pk, 32))
+		die("kps_public_key");
+	json_decref(md);
+}
+
 static void init_hgsd(const char *bin)
 {
 	char cmd[4300];
@@ -841,6 +852,8 @@ int main(void)
 	rep.sig_enforced = 1;
 	rep.module_sig_ok = 1;
 	memcpy(rep.enclave_pk, epk, 32);
+	rep.kps_set = 1;	/* HGS's KPS key, as hgs-agent names it first */
+	kps_key_of(c, rep.kps_pk);
 	vms_report_format(&rep, report, sizeof(report));
 	r = call(c, "/v1/metadata", NULL);
 	{

@@ -214,6 +214,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"lockdown does not come from the measured kernel command line (tpm_require_lockdown_cmdline): boot through a loader that measures it (GRUB, PCR 8, quoted in tpm_pcrs) with lockdown=confidentiality on it, and attest again" },
 	[HGS_R_POLICY_IMA_POLICY_NOT_PROVEN] = { "PolicyImaPolicyNotProven", 403,
 		"the host's IMA appraisal policy is not proven (tpm_ima_policy_digests): the measured kernel command line must leave appraisal enforcing and the quoted IMA list must show an approved policy file loaded by path; see the detail" },
+	[HGS_R_KPS_KEY_NOT_NAMED] = { "KpsKeyNotNamed", 403,
+		"the host's isolation report names no KPS key (kps_pk=none, or kps_key=none in the enclave report): such an enclave takes its release key from whoever names one first, so nothing is certified for it; run an hgs-agent that names kps_public_key from /v1/metadata to the enclave before it attests, then attest again" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

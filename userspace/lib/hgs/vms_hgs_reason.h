@@ -132,6 +132,7 @@ enum vms_hgs_reason {
 	HGS_R_POLICY_CRASH_KERNEL_LOADED,
 	HGS_R_POLICY_LOCKDOWN_NOT_ON_CMDLINE,	/* appended: issue 16 (boot) */
 	HGS_R_POLICY_IMA_POLICY_NOT_PROVEN,
+	HGS_R_KPS_KEY_NOT_NAMED,		/* appended: issue 17, kps_pk=none */
 	HGS_R__MAX,
 };
 
