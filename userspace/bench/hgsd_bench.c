@@ -146,6 +146,7 @@ static void start_hgsd(const char *bin, unsigned int cache)
 	if (!f)
 		die("config");
 	fprintf(f, "threads = 1\nlog_requests = 0\nchallenge_rate_per_source = 0\n"
+		"handshake_rate_per_source = 0\n"
 		"cert_cache_entries = %u\nkp_cache_entries = %u\n%s",
 		cache, cache ? 4096 : 0, extra_conf ? extra_conf : "");
 	fclose(f);
@@ -604,6 +605,7 @@ struct flood {
 struct flood_set {
 	struct flood f[FLOOD_SOURCES * FLOOD_CONNS_MAX];
 	int n;
+	int handshakes;		/* new TLS connections instead of nonces */
 	volatile int stop, on;
 	pthread_mutex_t lock;	/* idle threads wait on @cond, not in a loop */
 	pthread_cond_t cond;
@@ -617,15 +619,62 @@ static size_t flood_sink(void *p, size_t sz, size_t n, void *ud)
 	return sz * n;
 }
 
+/* Idle until the flood is on (or over); 0 when it is over. */
+static int flood_wait_on(struct flood *f)
+{
+	if (!f->set->on) {
+		pthread_mutex_lock(&f->set->lock);
+		while (!f->set->on && !f->set->stop)
+			pthread_cond_wait(&f->set->cond, &f->set->lock);
+		pthread_mutex_unlock(&f->set->lock);
+	}
+	return !f->set->stop;
+}
+
+/*
+ * New TLS connections from f->src, each closed after its handshake
+ * (libcurl's CONNECT_ONLY: connect and handshake, no request), while on:
+ * sent counts the connections tried, issued the handshakes completed.
+ */
+static void hs_flood_thread(struct flood *f)
+{
+	char u[128];
+
+	snprintf(u, sizeof(u), "%s/", url);
+	while (flood_wait_on(f)) {
+		CURL *c = curl_easy_init();
+
+		if (!c)
+			break;
+		curl_easy_setopt(c, CURLOPT_URL, u);
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+		curl_easy_setopt(c, CURLOPT_INTERFACE, f->src);
+		curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+		curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+		f->in_flight = 1;
+		f->issued += curl_easy_perform(c) == CURLE_OK;
+		f->sent++;
+		curl_easy_cleanup(c);
+		f->in_flight = 0;
+	}
+}
+
 /* Nonces as fast as one keep-alive connection from f->src gets them, while on. */
 static void *flood_thread(void *arg)
 {
 	struct flood *f = arg;
 	char u[128];
-	CURL *c = curl_easy_init();
+	CURL *c;
 	long code;
 	int ok;
 
+	if (f->set->handshakes) {
+		hs_flood_thread(f);
+		return NULL;
+	}
+	c = curl_easy_init();
 	if (!c)
 		return NULL;
 	snprintf(u, sizeof(u), "%s/v1/attest/nonce", url);
@@ -657,12 +706,16 @@ static void *flood_thread(void *arg)
 	return NULL;
 }
 
-/* @conns keep-alive connections from each of the FLOOD_SOURCES sources, idle. */
-static void flood_open(struct flood_set *s, int conns)
+/*
+ * @conns keep-alive connections from each of the FLOOD_SOURCES sources,
+ * idle; with @handshakes, @conns threads per source that open new ones.
+ */
+static void flood_open(struct flood_set *s, int conns, int handshakes)
 {
 	int i;
 
 	memset(s, 0, sizeof(*s));
+	s->handshakes = handshakes;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	s->n = FLOOD_SOURCES * conns;
@@ -757,7 +810,7 @@ static void window_measure(unsigned int nclients, struct window *w)
  * the one the target is about. The flood's threads run beside the clients
  * (the bench has one machine); an attacker's run on its own.
  */
-static void flood_phase(unsigned int nclients, int conns, const char *how)
+static void flood_phase(unsigned int nclients, int conns, int handshakes, const char *how)
 {
 	struct window w0[16], w1[16];
 	double a0 = 0, a1 = 0, r0 = 0, r1 = 0, l0 = 0, l1 = 0, secs = 0;
@@ -770,7 +823,7 @@ static void flood_phase(unsigned int nclients, int conns, const char *how)
 	if (rounds < 1 || rounds > 16)
 		rounds = 6;
 	window_s = FLOOD_WINDOW_S;
-	flood_open(&fs, conns);
+	flood_open(&fs, conns, handshakes);
 	for (i = 0; i < rounds; i++) {
 		if (!(i & 1))
 			window_measure(nclients, &w0[i]);
@@ -798,19 +851,48 @@ static void flood_phase(unsigned int nclients, int conns, const char *how)
 	issued = flood_close(&fs, &sent);
 	secs = fs.secs;
 	window_s = 0;
-	printf("under an anonymous nonce flood (%d sources x %d keep-alive connections, %s), same run, caches on,\n"
+	printf("under an anonymous %s (%d sources x %d %s, %s), same run, caches on,\n"
 	       "%d rounds of a %.1f s window without and one with the flood, in alternating order:\n"
 	       "  attestation  %8.0f /s without, %8.0f /s with the flood   ratio %.2f (rounds %.2f .. %.2f)\n"
 	       "  key release  %8.0f /s without, %8.0f /s with the flood   ratio %.2f\n"
 	       "  per CPU-second of hgsd: attestation %.0f without, %.0f with   ratio %.2f;\n"
 	       "                          key release %.0f without, %.0f with   ratio %.2f\n"
 	       "  hgsd CPU     %8.2f without, %8.2f with the flood (1.00 = its core busy)\n"
-	       "  (the flood sent %.0f requests/s and got %.0f nonces/s; target ratio >= 0.8)\n",
-	       FLOOD_SOURCES, conns, how, rounds, FLOOD_WINDOW_S, a0 / rounds, a1 / rounds, a1 / a0,
+	       "  (the flood %s %.0f %s/s and got %.0f %s/s; target ratio >= 0.8)\n",
+	       handshakes ? "flood of new TLS connections" : "nonce flood", FLOOD_SOURCES, conns,
+	       handshakes ? "threads opening new connections" : "keep-alive connections", how, rounds, FLOOD_WINDOW_S, a0 / rounds, a1 / rounds, a1 / a0,
 	       amin, amax, r0 / rounds, r1 / rounds, r1 / r0,
 	       a0 / ac0, a1 / ac1, (a1 / ac1) / (a0 / ac0), r0 / rc0, r1 / rc1,
 	       (r1 / rc1) / (r0 / rc0), l0 / (2 * rounds), l1 / (2 * rounds),
-	       secs > 0 ? (double)sent / secs : 0, secs > 0 ? (double)issued / secs : 0);
+	       handshakes ? "tried" : "sent", secs > 0 ? (double)sent / secs : 0,
+	       handshakes ? "connections" : "requests", secs > 0 ? (double)issued / secs : 0,
+	       handshakes ? "handshakes" : "nonces");
+}
+
+#define HS_THREADS	4	/* per source */
+
+/*
+ * A flood of new TLS connections (issue 17: each handshake costs hgsd
+ * about 1 ms of CPU before any request): HS_THREADS threads per source
+ * open connections and close them after the handshake. Once with no
+ * limit on them (handshake_rate_per_source = 0: what the flood costs),
+ * once with the default limit before the handshake (20/s per source,
+ * bursts of 100) and the clients' network exempt, as a site would run it.
+ */
+static void handshake_phases(const char *bin, unsigned int nclients)
+{
+	kill_hgsd();
+	extra_conf = "challenge_rate_per_source = 20\nchallenge_burst_per_source = 100\n"
+		     "challenge_rate_exempt = 127.0.0.1/32\nhandshake_rate_per_source = 0\n";
+	start_hgsd(bin, 1024);
+	flood_phase(nclients, HS_THREADS, 1, "no handshake limit");
+	kill_hgsd();
+	extra_conf = "challenge_rate_per_source = 20\nchallenge_burst_per_source = 100\n"
+		     "challenge_rate_exempt = 127.0.0.1/32\n"
+		     "handshake_rate_per_source = 20\nhandshake_burst_per_source = 100\n";
+	start_hgsd(bin, 1024);
+	flood_phase(nclients, HS_THREADS, 1,
+		    "handshakes limited before the TLS handshake: 20/s per source, 127.0.0.1/32 exempt");
 }
 
 int main(void)
@@ -913,6 +995,15 @@ int main(void)
 	 * so that a neighbour's load or a frequency change during the run
 	 * hits both sides of the ratio alike.
 	 */
+	if (getenv("HGSD_BENCH_HANDSHAKE_ONLY")) {
+		/* only the flood of new connections (issue 17), e.g. for repeated runs */
+		print_loadavg("before");
+		handshake_phases(bin, nclients);
+		print_loadavg("after ");
+		vms_hgs_client_close(adm);
+		stop_hgsd();
+		return 0;
+	}
 	print_loadavg("before");
 	cr = crypto_bracket(crypto_release, 0, nclients, &er, &ler, &ccr);
 	ca_ = crypto_bracket(crypto_attest, 1, nclients, &ea, &lea, &cca);
@@ -922,14 +1013,15 @@ int main(void)
 	crc = crypto_bracket(crypto_release_cached, 0, nclients, &erc, &lerc, &ccrc);
 	print_loadavg("after ");
 	if (!getenv("HGSD_BENCH_FLOOD_LIMITED_ONLY"))
-		flood_phase(nclients, 1, "unthrottled");
+		flood_phase(nclients, 1, 0, "unthrottled");
 	/* the same with the default per-source limit, the clients' network exempt */
 	kill_hgsd();
 	extra_conf = "challenge_rate_per_source = 20\nchallenge_burst_per_source = 100\n"
 		     "challenge_rate_exempt = 127.0.0.1/32\n";
 	start_hgsd(bin, 1024);
-	flood_phase(nclients, FLOOD_CONNS_MAX,
+	flood_phase(nclients, FLOOD_CONNS_MAX, 0,
 		    "rate limited: 20/s per source, 127.0.0.1/32 exempt");
+	handshake_phases(bin, nclients);
 
 	printf("hgsd, caches off (1 service thread on 1 core, %u keep-alive HTTPS clients on %u other core%s):\n",
 	       nclients, ncpu > 1 ? ncpu - 1 : 1, ncpu > 2 ? "s" : "");

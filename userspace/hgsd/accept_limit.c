@@ -21,10 +21,10 @@
 
 #include "accept_limit.h"
 #include "config.h"
+#include "metrics.h"
 #include "ratelimit.h"
 
 static struct ratelimit *buckets;
-static unsigned long refused;
 
 int accept_limit_start(const struct hgsd_config *c)
 {
@@ -68,11 +68,6 @@ enum MHD_Result accept_limit_check(void *cls, const struct sockaddr *addr, sockl
 	source_of(addr, len, src);
 	if (!ratelimit_take(buckets, src))
 		return MHD_YES;
-	__atomic_add_fetch(&refused, 1, __ATOMIC_RELAXED);
+	metrics_handshake_refused();
 	return MHD_NO;
-}
-
-unsigned long accept_limit_refused(void)
-{
-	return __atomic_load_n(&refused, __ATOMIC_RELAXED);
 }

@@ -3,8 +3,8 @@
  * accept_limit.h - new connections per source, refused before their TLS
  * handshake when the source's token bucket is empty (accept_limit.c).
  *
- * Included by http.c (libmicrohttpd's accept policy callback) and
- * metrics.c (the refusals counted).
+ * Included by http.c only (libmicrohttpd's accept policy callback); the
+ * refusals are counted in metrics.c (hgsd_connections_refused_total).
  */
 #ifndef HGSD_ACCEPT_LIMIT_H
 #define HGSD_ACCEPT_LIMIT_H
@@ -23,7 +23,5 @@ void accept_limit_stop(void);
  * handshake, MHD_NO to close the new connection at once.
  */
 enum MHD_Result accept_limit_check(void *cls, const struct sockaddr *addr, socklen_t len);
-/* Connections closed before their handshake so far. */
-unsigned long accept_limit_refused(void);
 
 #endif /* HGSD_ACCEPT_LIMIT_H */
