@@ -24,9 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <linux/vmshield.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 
 #include "keyrelease.h"
 #include "vms_b64.h"
@@ -48,6 +53,7 @@ static double window_s;
 #define VM "6f1c2a5e-930d-4b71-8a42-0c5de177309b"
 
 static char dir[64], url[64], ca[128], sock[128];
+static int port;	/* hgsd's HTTPS port, while it runs */
 static pid_t hgsd_pid;
 static EVP_PKEY *host_key;
 static uint8_t esk[32], epk[32];
@@ -175,7 +181,8 @@ static void start_hgsd(const char *bin, unsigned int cache)
 	}
 	if (i == 200)
 		die("hgsd start");
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d", atoi(buf));
+	port = atoi(buf);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
 	snprintf(ca, sizeof(ca), "%s/tls.pem", dir);
 	snprintf(sock, sizeof(sock), "%s/admin.sock", dir);
 }
@@ -606,6 +613,8 @@ struct flood_set {
 	struct flood f[FLOOD_SOURCES * FLOOD_CONNS_MAX];
 	int n;
 	int handshakes;		/* new TLS connections instead of nonces */
+	uint8_t hello[2048];	/* ... each sending this ClientHello */
+	size_t hello_len;
 	volatile int stop, on;
 	pthread_mutex_t lock;	/* idle threads wait on @cond, not in a loop */
 	pthread_cond_t cond;
@@ -632,33 +641,68 @@ static int flood_wait_on(struct flood *f)
 }
 
 /*
- * New TLS connections from f->src, each closed after its handshake
- * (libcurl's CONNECT_ONLY: connect and handshake, no request), while on:
- * sent counts the connections tried, issued the handshakes completed.
+ * New TLS connections from f->src, while on: each sends the set's one
+ * ClientHello, reads the server's first flight (by then hgsd has made its
+ * key share and signed: the cost of a handshake) and closes. The sender
+ * spends a connect and a few system calls per connection, as a cheap
+ * attacker would; sent counts the connections tried, issued those hgsd
+ * answered with a handshake flight rather than a close.
  */
 static void hs_flood_thread(struct flood *f)
 {
-	char u[128];
+	struct sockaddr_in sa = { .sin_family = AF_INET }, me = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 2 };
+	uint8_t buf[8192];
 
-	snprintf(u, sizeof(u), "%s/", url);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	sa.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, f->src, &me.sin_addr);
 	while (flood_wait_on(f)) {
-		CURL *c = curl_easy_init();
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ssize_t got = 0, n;
 
-		if (!c)
+		if (fd < 0)
 			break;
-		curl_easy_setopt(c, CURLOPT_URL, u);
-		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
-		curl_easy_setopt(c, CURLOPT_INTERFACE, f->src);
-		curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
-		curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
 		f->in_flight = 1;
-		f->issued += curl_easy_perform(c) == CURLE_OK;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (!bind(fd, (struct sockaddr *)&me, sizeof(me)) &&
+		    !connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+		    send(fd, f->set->hello, f->set->hello_len, MSG_NOSIGNAL) ==
+		    (ssize_t)f->set->hello_len) {
+			/* the flight: ServerHello to Finished, over 200 bytes */
+			while (got < 200 && (n = recv(fd, buf, sizeof(buf), 0)) > 0)
+				got += n;
+		}
+		f->issued += got >= 200;
+		close(fd);
 		f->sent++;
-		curl_easy_cleanup(c);
 		f->in_flight = 0;
 	}
+}
+
+/* The flood's ClientHello (TLS 1.3, X25519), made once by OpenSSL into memory. */
+static void make_client_hello(struct flood_set *s)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	SSL *ssl;
+	int n;
+
+	if (!ctx || !rb || !wb || !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
+	    !SSL_CTX_set1_groups_list(ctx, "X25519"))
+		die("ClientHello");
+	ssl = SSL_new(ctx);
+	if (!ssl)
+		die("ClientHello");
+	SSL_set_bio(ssl, rb, wb);
+	SSL_set_connect_state(ssl);
+	SSL_do_handshake(ssl);	/* wants the server's answer: the hello is written */
+	n = BIO_read(wb, s->hello, sizeof(s->hello));
+	if (n <= 0)
+		die("ClientHello");
+	s->hello_len = (size_t)n;
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
 }
 
 /* Nonces as fast as one keep-alive connection from f->src gets them, while on. */
@@ -716,6 +760,8 @@ static void flood_open(struct flood_set *s, int conns, int handshakes)
 
 	memset(s, 0, sizeof(*s));
 	s->handshakes = handshakes;
+	if (handshakes)
+		make_client_hello(s);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	s->n = FLOOD_SOURCES * conns;
@@ -866,10 +912,10 @@ static void flood_phase(unsigned int nclients, int conns, int handshakes, const 
 	       (r1 / rc1) / (r0 / rc0), l0 / (2 * rounds), l1 / (2 * rounds),
 	       handshakes ? "tried" : "sent", secs > 0 ? (double)sent / secs : 0,
 	       handshakes ? "connections" : "requests", secs > 0 ? (double)issued / secs : 0,
-	       handshakes ? "handshakes" : "nonces");
+	       handshakes ? "handshake flights" : "nonces");
 }
 
-#define HS_THREADS	4	/* per source */
+#define HS_THREADS	2	/* per source */
 
 /*
  * A flood of new TLS connections (issue 17: each handshake costs hgsd

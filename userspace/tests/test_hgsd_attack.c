@@ -72,7 +72,10 @@
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
 #include "vms_hgs_client.h"
+#include "keyrelease.h"
+#include "vms_guardian.h"
 #include "vms_keyfile.h"
+#include "vms_kp.h"
 #include "vms_x509.h"
 
 #define FLOOD_SOURCES	3	/* 127.0.0.2 .. 127.0.0.4 */
@@ -1172,13 +1175,61 @@ static void start_refused(const char *conf, const char *log, const char *what)
 	}
 }
 
+/* The enclave challenge a release answers (any value: KPS binds it, the enclave checks it). */
+#define T_CHALLENGE	"c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
+#define T_VM		"6f1c2a5e-930d-4b71-8a42-0c5de177309b"
+
+static json_t *release_req(const char *cert, const char *kp)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:I}", "health_certificate", cert,
+			 "key_protector", kp, "vm_id", T_VM, "enclave_challenge", T_CHALLENGE,
+			 "challenge_ns", (json_int_t)5000000000LL);
+}
+
+/*
+ * A key protector of T_VM for @d's guardian (policy encryption
+ * supported: the hosts here are kernel-open), an approved worker digest
+ * on @d; the KP in base64.
+ */
+static char *store_test_kp(struct t_hgsd *d)
+{
+	struct vms_guardian owner = { 0 }, hgs_g = { 0 };
+	uint8_t vm_id[16], key_id[16], tk[32], digest[32], *der;
+	const char *pem;
+	char hex[65], *b64;
+	size_t len;
+	json_t *md;
+
+	assert_int_equal(vms_guardian_new("tenant-owner", 30, &owner), 0);
+	md = t_hgs_call(d->cli, "/v1/metadata", NULL, 200, "Passed");
+	pem = json_string_value(json_object_get(json_array_get(json_object_get(md, "guardians"),
+							       0), "certificates"));
+	assert_non_null(pem);
+	assert_int_equal(vms_guardian_from_pem(pem, strlen(pem), NULL, &hgs_g), 0);
+	json_decref(md);
+	t_random(digest, 32);
+	vms_hex_encode(digest, 32, hex);
+	t_hgs_call_ok(d->adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex));
+	assert_int_equal(vms_uuid_parse(T_VM, vm_id), 0);
+	t_random(key_id, 16);
+	t_random(tk, 32);
+	assert_int_equal(vms_kp_create(&owner, &hgs_g.enc_cert, 1, vm_id, key_id,
+				       VMS_KR_POLICY_ENCRYPTION_SUPPORTED, tk, &der, &len), 0);
+	OPENSSL_cleanse(tk, sizeof(tk));
+	b64 = vms_b64_encode(der, len);
+	free(der);
+	vms_guardian_free(&owner);
+	vms_guardian_free(&hgs_g);
+	return b64;
+}
+
 /*
  * Issue 17 item 4 on a 4 MiB tmpfs: full disk, then read-only. Needs
  * root (mount); skipped otherwise.
  */
 static void test_store_fails_closed(void **state)
 {
-	char sdir[160], fill[200], conf[200], log[200], cmd[512];
+	char sdir[160], fill[200], conf[200], log[200], cmd[512], *cert, *kp;
 	struct t_hgsd *d = &store_d;
 	struct host h;
 	json_t *r;
@@ -1204,7 +1255,12 @@ static void test_store_fails_closed(void **state)
 	assert_int_equal(t_hgsd_init(d, sdir, "threads = 2\nlog_requests = 0\n"), 0);
 	assert_int_equal(t_hgsd_start(d), 0);
 	host_register_on(d, &h, "store1");
-	json_decref(attest_on(d, &h, 200, "Passed"));
+	r = attest_on(d, &h, 200, "Passed");
+	cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
+	assert_non_null(cert);
+	json_decref(r);
+	kp = store_test_kp(d);
+	json_decref(t_hgs_call(d->cli, "/v1/kps/release", release_req(cert, kp), 200, "Passed"));
 	json_decref(t_hgs_call(d->cli, "/v1/health", NULL, 200, "Passed"));
 
 	/* full: no certificate without its audit record; health says so */
@@ -1216,6 +1272,14 @@ static void test_store_fails_closed(void **state)
 	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")),
 			       "audit record could not be written"));
 	json_decref(r);
+	/* no key release either: its record cannot be made durable */
+	r = t_hgs_call(d->cli, "/v1/kps/release", release_req(cert, kp), 500, "InternalError");
+	assert_null(json_object_get(r, "key_release"));
+	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")),
+			       "audit record could not be written"));
+	json_decref(r);
+	free(cert);
+	free(kp);
 	r = t_hgs_call(d->cli, "/v1/health", NULL, 503, "Busy");
 	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")), "disk is full"));
 	json_decref(r);
