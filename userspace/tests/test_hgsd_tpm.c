@@ -182,46 +182,6 @@ static json_t *send_expect(json_t *req, long http, const char *sub)
 
 /* ---------- setup ---------- */
 
-/*
- * The captured report names the KPS key of the HGS whose attestation
- * signer is data/hgs_signer.key (capture-guest.sh names it before the
- * quotes, as hgs-agent does): this hgsd gets that signer instead of the
- * one --init made, so its KPS key (derived from the signer, keyproc.c)
- * is the one the captured report names. Test data only: the key is
- * public in the tree. 0 or -1.
- */
-static int use_captured_signer(const char *hgsdir)
-{
-	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = NULL;
-	_cleanup_(X509_freep) X509 *c = NULL;
-	char path[4200], pw[65];
-	uint8_t *raw;
-	size_t len;
-	int r;
-
-	snprintf(path, sizeof(path), "%s/hgs_signer.key", data);
-	if (vms_pkey_read_private(path, NULL, &k))
-		return -1;
-	c = vms_cert_self_signed_san(k, "vmshield HGS attestation signer", 3650, VMS_CERT_CA,
-				     NULL);
-	snprintf(path, sizeof(path), "%.4000s/keys/master.key", hgsdir);
-	if (!c || vms_read_file(path, 64, &raw, &len))
-		return -1;
-	if (len != 64) {
-		OPENSSL_clear_free(raw, len);
-		return -1;
-	}
-	memcpy(pw, raw, 64);
-	pw[64] = 0;
-	OPENSSL_clear_free(raw, len);
-	snprintf(path, sizeof(path), "%.4000s/keys/signer.key", hgsdir);
-	r = vms_pkey_write_private(path, k, pw, 0);
-	OPENSSL_cleanse(pw, sizeof(pw));
-	snprintf(path, sizeof(path), "%.4000s/signer.pem", hgsdir);
-	if (r || vms_cert_write(path, c) || chmod(path, 0644))
-		return -1;
-	return 0;
-}
 
 static int group_setup(void **state)
 {
@@ -254,7 +214,7 @@ static int group_setup(void **state)
 	snprintf(path, sizeof(path), "%s/hgs", dir);
 	snprintf(conf, sizeof(conf),
 		 "nonce_ttl_s = 30\nthreads = 2\ntpm_ek_roots = %s/roots\n", dir);
-	if (t_hgsd_init(&hgsd, path, conf) || use_captured_signer(path))
+	if (t_hgsd_init(&hgsd, path, conf) || t_tpm_use_captured_signer(path))
 		return -1;
 	if (chdir(dir) || mkdir("tpm", 0700) || mkdir("roots", 0700))
 		return -1;
@@ -1695,7 +1655,7 @@ static void store_failure_refuses_tpm_attestation(void **state)
 	/* the group's hgsd binary (its path made absolute before the chdir) */
 	assert_int_equal(setenv("HGSD_BIN", hgsd.bin, 1), 0);
 	assert_int_equal(t_hgsd_init(&full_d, sdir, conf), 0);
-	assert_int_equal(use_captured_signer(sdir), 0);	/* the KPS key the capture names */
+	assert_int_equal(t_tpm_use_captured_signer(sdir), 0);	/* the KPS key the capture names */
 	assert_int_equal(t_hgsd_start(&full_d), 0);
 	saved_cli = cli;
 	saved_adm = adm;
