@@ -24,9 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <linux/vmshield.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 
 #include "keyrelease.h"
 #include "vms_b64.h"
@@ -48,6 +53,7 @@ static double window_s;
 #define VM "6f1c2a5e-930d-4b71-8a42-0c5de177309b"
 
 static char dir[64], url[64], ca[128], sock[128];
+static int port;	/* hgsd's HTTPS port, while it runs */
 static pid_t hgsd_pid;
 static EVP_PKEY *host_key;
 static uint8_t esk[32], epk[32];
@@ -107,6 +113,17 @@ static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req)
 	return resp;
 }
 
+/* HGS's KPS key from its metadata: what a host's report names (issue 17). */
+static void kps_key_of(struct vms_hgs_client *c, uint8_t pk[32])
+{
+	json_t *md = call(c, "/v1/metadata", NULL);
+	const char *hex = json_string_value(json_object_get(md, "kps_public_key"));
+
+	if (!hex || vms_hex_decode_exact(hex, pk, 32))
+		die("kps_public_key");
+	json_decref(md);
+}
+
 static void init_hgsd(const char *bin)
 {
 	char cmd[4300];
@@ -135,6 +152,7 @@ static void start_hgsd(const char *bin, unsigned int cache)
 	if (!f)
 		die("config");
 	fprintf(f, "threads = 1\nlog_requests = 0\nchallenge_rate_per_source = 0\n"
+		"handshake_rate_per_source = 0\n"
 		"cert_cache_entries = %u\nkp_cache_entries = %u\n%s",
 		cache, cache ? 4096 : 0, extra_conf ? extra_conf : "");
 	fclose(f);
@@ -163,7 +181,8 @@ static void start_hgsd(const char *bin, unsigned int cache)
 	}
 	if (i == 200)
 		die("hgsd start");
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d", atoi(buf));
+	port = atoi(buf);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
 	snprintf(ca, sizeof(ca), "%s/tls.pem", dir);
 	snprintf(sock, sizeof(sock), "%s/admin.sock", dir);
 }
@@ -593,6 +612,9 @@ struct flood {
 struct flood_set {
 	struct flood f[FLOOD_SOURCES * FLOOD_CONNS_MAX];
 	int n;
+	int handshakes;		/* new TLS connections instead of nonces */
+	uint8_t hello[2048];	/* ... each sending this ClientHello */
+	size_t hello_len;
 	volatile int stop, on;
 	pthread_mutex_t lock;	/* idle threads wait on @cond, not in a loop */
 	pthread_cond_t cond;
@@ -606,15 +628,97 @@ static size_t flood_sink(void *p, size_t sz, size_t n, void *ud)
 	return sz * n;
 }
 
+/* Idle until the flood is on (or over); 0 when it is over. */
+static int flood_wait_on(struct flood *f)
+{
+	if (!f->set->on) {
+		pthread_mutex_lock(&f->set->lock);
+		while (!f->set->on && !f->set->stop)
+			pthread_cond_wait(&f->set->cond, &f->set->lock);
+		pthread_mutex_unlock(&f->set->lock);
+	}
+	return !f->set->stop;
+}
+
+/*
+ * New TLS connections from f->src, while on: each sends the set's one
+ * ClientHello, reads the server's first flight (by then hgsd has made its
+ * key share and signed: the cost of a handshake) and closes. The sender
+ * spends a connect and a few system calls per connection, as a cheap
+ * attacker would; sent counts the connections tried, issued those hgsd
+ * answered with a handshake flight rather than a close.
+ */
+static void hs_flood_thread(struct flood *f)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET }, me = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 2 };
+	uint8_t buf[8192];
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	sa.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, f->src, &me.sin_addr);
+	while (flood_wait_on(f)) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ssize_t got = 0, n;
+
+		if (fd < 0)
+			break;
+		f->in_flight = 1;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (!bind(fd, (struct sockaddr *)&me, sizeof(me)) &&
+		    !connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+		    send(fd, f->set->hello, f->set->hello_len, MSG_NOSIGNAL) ==
+		    (ssize_t)f->set->hello_len) {
+			/* the flight: ServerHello to Finished, over 200 bytes */
+			while (got < 200 && (n = recv(fd, buf, sizeof(buf), 0)) > 0)
+				got += n;
+		}
+		f->issued += got >= 200;
+		close(fd);
+		f->sent++;
+		f->in_flight = 0;
+	}
+}
+
+/* The flood's ClientHello (TLS 1.3, X25519), made once by OpenSSL into memory. */
+static void make_client_hello(struct flood_set *s)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	SSL *ssl;
+	int n;
+
+	if (!ctx || !rb || !wb || !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
+	    !SSL_CTX_set1_groups_list(ctx, "X25519"))
+		die("ClientHello");
+	ssl = SSL_new(ctx);
+	if (!ssl)
+		die("ClientHello");
+	SSL_set_bio(ssl, rb, wb);
+	SSL_set_connect_state(ssl);
+	SSL_do_handshake(ssl);	/* wants the server's answer: the hello is written */
+	n = BIO_read(wb, s->hello, sizeof(s->hello));
+	if (n <= 0)
+		die("ClientHello");
+	s->hello_len = (size_t)n;
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+}
+
 /* Nonces as fast as one keep-alive connection from f->src gets them, while on. */
 static void *flood_thread(void *arg)
 {
 	struct flood *f = arg;
 	char u[128];
-	CURL *c = curl_easy_init();
+	CURL *c;
 	long code;
 	int ok;
 
+	if (f->set->handshakes) {
+		hs_flood_thread(f);
+		return NULL;
+	}
+	c = curl_easy_init();
 	if (!c)
 		return NULL;
 	snprintf(u, sizeof(u), "%s/v1/attest/nonce", url);
@@ -646,12 +750,18 @@ static void *flood_thread(void *arg)
 	return NULL;
 }
 
-/* @conns keep-alive connections from each of the FLOOD_SOURCES sources, idle. */
-static void flood_open(struct flood_set *s, int conns)
+/*
+ * @conns keep-alive connections from each of the FLOOD_SOURCES sources,
+ * idle; with @handshakes, @conns threads per source that open new ones.
+ */
+static void flood_open(struct flood_set *s, int conns, int handshakes)
 {
 	int i;
 
 	memset(s, 0, sizeof(*s));
+	s->handshakes = handshakes;
+	if (handshakes)
+		make_client_hello(s);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	s->n = FLOOD_SOURCES * conns;
@@ -746,7 +856,7 @@ static void window_measure(unsigned int nclients, struct window *w)
  * the one the target is about. The flood's threads run beside the clients
  * (the bench has one machine); an attacker's run on its own.
  */
-static void flood_phase(unsigned int nclients, int conns, const char *how)
+static void flood_phase(unsigned int nclients, int conns, int handshakes, const char *how)
 {
 	struct window w0[16], w1[16];
 	double a0 = 0, a1 = 0, r0 = 0, r1 = 0, l0 = 0, l1 = 0, secs = 0;
@@ -759,7 +869,7 @@ static void flood_phase(unsigned int nclients, int conns, const char *how)
 	if (rounds < 1 || rounds > 16)
 		rounds = 6;
 	window_s = FLOOD_WINDOW_S;
-	flood_open(&fs, conns);
+	flood_open(&fs, conns, handshakes);
 	for (i = 0; i < rounds; i++) {
 		if (!(i & 1))
 			window_measure(nclients, &w0[i]);
@@ -787,19 +897,48 @@ static void flood_phase(unsigned int nclients, int conns, const char *how)
 	issued = flood_close(&fs, &sent);
 	secs = fs.secs;
 	window_s = 0;
-	printf("under an anonymous nonce flood (%d sources x %d keep-alive connections, %s), same run, caches on,\n"
+	printf("under an anonymous %s (%d sources x %d %s, %s), same run, caches on,\n"
 	       "%d rounds of a %.1f s window without and one with the flood, in alternating order:\n"
 	       "  attestation  %8.0f /s without, %8.0f /s with the flood   ratio %.2f (rounds %.2f .. %.2f)\n"
 	       "  key release  %8.0f /s without, %8.0f /s with the flood   ratio %.2f\n"
 	       "  per CPU-second of hgsd: attestation %.0f without, %.0f with   ratio %.2f;\n"
 	       "                          key release %.0f without, %.0f with   ratio %.2f\n"
 	       "  hgsd CPU     %8.2f without, %8.2f with the flood (1.00 = its core busy)\n"
-	       "  (the flood sent %.0f requests/s and got %.0f nonces/s; target ratio >= 0.8)\n",
-	       FLOOD_SOURCES, conns, how, rounds, FLOOD_WINDOW_S, a0 / rounds, a1 / rounds, a1 / a0,
+	       "  (the flood %s %.0f %s/s and got %.0f %s/s; target ratio >= 0.8)\n",
+	       handshakes ? "flood of new TLS connections" : "nonce flood", FLOOD_SOURCES, conns,
+	       handshakes ? "threads opening new connections" : "keep-alive connections", how, rounds, FLOOD_WINDOW_S, a0 / rounds, a1 / rounds, a1 / a0,
 	       amin, amax, r0 / rounds, r1 / rounds, r1 / r0,
 	       a0 / ac0, a1 / ac1, (a1 / ac1) / (a0 / ac0), r0 / rc0, r1 / rc1,
 	       (r1 / rc1) / (r0 / rc0), l0 / (2 * rounds), l1 / (2 * rounds),
-	       secs > 0 ? (double)sent / secs : 0, secs > 0 ? (double)issued / secs : 0);
+	       handshakes ? "tried" : "sent", secs > 0 ? (double)sent / secs : 0,
+	       handshakes ? "connections" : "requests", secs > 0 ? (double)issued / secs : 0,
+	       handshakes ? "handshake flights" : "nonces");
+}
+
+#define HS_THREADS	2	/* per source */
+
+/*
+ * A flood of new TLS connections (issue 17: each handshake costs hgsd
+ * about 1 ms of CPU before any request): HS_THREADS threads per source
+ * open connections and close them after the handshake. Once with no
+ * limit on them (handshake_rate_per_source = 0: what the flood costs),
+ * once with the default limit before the handshake (20/s per source,
+ * bursts of 100) and the clients' network exempt, as a site would run it.
+ */
+static void handshake_phases(const char *bin, unsigned int nclients)
+{
+	kill_hgsd();
+	extra_conf = "challenge_rate_per_source = 20\nchallenge_burst_per_source = 100\n"
+		     "challenge_rate_exempt = 127.0.0.1/32\nhandshake_rate_per_source = 0\n";
+	start_hgsd(bin, 1024);
+	flood_phase(nclients, HS_THREADS, 1, "no handshake limit");
+	kill_hgsd();
+	extra_conf = "challenge_rate_per_source = 20\nchallenge_burst_per_source = 100\n"
+		     "challenge_rate_exempt = 127.0.0.1/32\n"
+		     "handshake_rate_per_source = 20\nhandshake_burst_per_source = 100\n";
+	start_hgsd(bin, 1024);
+	flood_phase(nclients, HS_THREADS, 1,
+		    "handshakes limited before the TLS handshake: 20/s per source, 127.0.0.1/32 exempt");
 }
 
 int main(void)
@@ -841,6 +980,8 @@ int main(void)
 	rep.sig_enforced = 1;
 	rep.module_sig_ok = 1;
 	memcpy(rep.enclave_pk, epk, 32);
+	rep.kps_set = 1;	/* HGS's KPS key, as hgs-agent names it first */
+	kps_key_of(c, rep.kps_pk);
 	vms_report_format(&rep, report, sizeof(report));
 	r = call(c, "/v1/metadata", NULL);
 	{
@@ -900,6 +1041,15 @@ int main(void)
 	 * so that a neighbour's load or a frequency change during the run
 	 * hits both sides of the ratio alike.
 	 */
+	if (getenv("HGSD_BENCH_HANDSHAKE_ONLY")) {
+		/* only the flood of new connections (issue 17), e.g. for repeated runs */
+		print_loadavg("before");
+		handshake_phases(bin, nclients);
+		print_loadavg("after ");
+		vms_hgs_client_close(adm);
+		stop_hgsd();
+		return 0;
+	}
 	print_loadavg("before");
 	cr = crypto_bracket(crypto_release, 0, nclients, &er, &ler, &ccr);
 	ca_ = crypto_bracket(crypto_attest, 1, nclients, &ea, &lea, &cca);
@@ -909,14 +1059,15 @@ int main(void)
 	crc = crypto_bracket(crypto_release_cached, 0, nclients, &erc, &lerc, &ccrc);
 	print_loadavg("after ");
 	if (!getenv("HGSD_BENCH_FLOOD_LIMITED_ONLY"))
-		flood_phase(nclients, 1, "unthrottled");
+		flood_phase(nclients, 1, 0, "unthrottled");
 	/* the same with the default per-source limit, the clients' network exempt */
 	kill_hgsd();
 	extra_conf = "challenge_rate_per_source = 20\nchallenge_burst_per_source = 100\n"
 		     "challenge_rate_exempt = 127.0.0.1/32\n";
 	start_hgsd(bin, 1024);
-	flood_phase(nclients, FLOOD_CONNS_MAX,
+	flood_phase(nclients, FLOOD_CONNS_MAX, 0,
 		    "rate limited: 20/s per source, 127.0.0.1/32 exempt");
+	handshake_phases(bin, nclients);
 
 	printf("hgsd, caches off (1 service thread on 1 core, %u keep-alive HTTPS clients on %u other core%s):\n",
 	       nclients, ncpu > 1 ? ncpu - 1 : 1, ncpu > 2 ? "s" : "");

@@ -82,6 +82,17 @@ static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req)
 	return resp;
 }
 
+/* HGS's KPS key from its metadata: what a host's report names (issue 17). */
+static void kps_key_of(struct vms_hgs_client *c, uint8_t pk[32])
+{
+	json_t *md = call(c, "/v1/metadata", NULL);
+	const char *hex = json_string_value(json_object_get(md, "kps_public_key"));
+
+	if (!hex || vms_hex_decode_exact(hex, pk, 32))
+		die("kps_public_key");
+	json_decref(md);
+}
+
 /* Node 0 of a phase: hgsd --init (on a new database when @on_pg). */
 static void init_node(struct node *n, int on_pg)
 {
@@ -210,8 +221,7 @@ static void provision(struct node *nodes, int n_nodes)
 	rep.sig_enforced = 1;
 	rep.module_sig_ok = 1;
 	memcpy(rep.enclave_pk, epk, 32);
-	if (vms_report_format(&rep, report, sizeof(report)) <= 0)
-		die("report");
+	rep.kps_set = 1;
 	for (i = n_nodes - 1; i >= 0; i--) {
 		struct vms_hgs_client *c = client_of(&nodes[i]);
 		json_t *n = call(c, "/v1/attest/nonce", json_object()), *r;
@@ -220,6 +230,10 @@ static void provision(struct node *nodes, int n_nodes)
 		size_t rl, sl;
 		char *sig64, pkhex[65];
 
+		/* the report names this node's KPS key, as hgs-agent does */
+		kps_key_of(c, rep.kps_pk);
+		if (vms_report_format(&rep, report, sizeof(report)) <= 0)
+			die("report");
 		if (vms_b64_decode(b64, strlen(b64), 32, &raw, &rl) ||
 		    vms_attest_sign(key, raw, epk, report, strlen(report), &sig, &sl))
 			die("evidence");

@@ -86,11 +86,13 @@ enum vms_hgs_reason kps_key_check(int set, const uint8_t key[32])
 	uint8_t kps[32];
 
 	/*
-	 * none: the enclave has accepted no release yet, from anyone; the
-	 * first challenge will name a key, and the next attestation sees it
+	 * none: the enclave would take its release key from whoever names
+	 * one first, root included, after this certificate is issued; the
+	 * agent names HGS's key before it attests (agent/kps_key.c), so an
+	 * honest host never reports none (issue 17)
 	 */
 	if (!set)
-		return HGS_PASSED;
+		return HGS_R_KPS_KEY_NOT_NAMED;
 	if (keyproc_kps_public_key(kps))
 		return HGS_R_INTERNAL_ERROR;
 	return CRYPTO_memcmp(kps, key, sizeof(kps)) ? HGS_R_KPS_KEY_MISMATCH : HGS_PASSED;

@@ -19,9 +19,10 @@ void handle_attest(struct hgsd *h, struct request *rq, struct answer *a);
 void handle_tpm_challenge(struct hgsd *h, struct request *rq, struct answer *a);
 void handle_tpm_attest(struct hgsd *h, struct request *rq, struct answer *a);
 /*
- * The KPS key the host's isolation report names (kps_pk=): this HGS's
- * KPS key, or none yet; any other key is KpsKeyMismatch, which only a new
- * enclave identity cures (formats.md §1, "Who may release").
+ * The KPS key the host's isolation report names (kps_pk=) must be this
+ * HGS's KPS key: none is KpsKeyNotNamed (the agent names the key before it
+ * attests), any other key KpsKeyMismatch, which only a new enclave
+ * identity cures (formats.md §1, "Who may release").
  */
 enum vms_hgs_reason attest_kps_check(const struct vms_isolation_report *rep);
 /* The same for a key named elsewhere (@set 0: none; the enclave report). */

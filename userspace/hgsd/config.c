@@ -45,6 +45,8 @@ void config_defaults(struct hgsd_config *c, const char *dir)
 	c->nonce_ttl_s = 60;
 	c->challenge_rate_per_source = 20;
 	c->challenge_burst_per_source = 100;
+	c->handshake_rate_per_source = 20;
+	c->handshake_burst_per_source = 100;
 	c->cert_validity_s = 8 * 3600;
 	c->cert_margin_s = 600;
 	c->release_lifetime_s = 8 * 3600;
@@ -128,6 +130,8 @@ static const struct uint_key {
 	UINT_KEY("nonce_ttl_s", nonce_ttl_s, 1, 3600),
 	UINT_KEY("challenge_rate_per_source", challenge_rate_per_source, 0, 1000000),
 	UINT_KEY("challenge_burst_per_source", challenge_burst_per_source, 1, 1000000),
+	UINT_KEY("handshake_rate_per_source", handshake_rate_per_source, 0, 1000000),
+	UINT_KEY("handshake_burst_per_source", handshake_burst_per_source, 1, 1000000),
 	UINT_KEY("cert_validity_s", cert_validity_s, 60, 7 * 86400),
 	UINT_KEY("cert_margin_s", cert_margin_s, 0, 86400),
 	UINT_KEY("release_lifetime_s", release_lifetime_s, 1, VMS_KR_MAX_LIFETIME),

@@ -41,6 +41,9 @@ struct hgsd_config {
 	unsigned int nonce_ttl_s;
 	unsigned int challenge_rate_per_source;	/* per second; 0 = no limit */
 	unsigned int challenge_burst_per_source;
+	/* new TLS connections per second from one address (0 = no limit) */
+	unsigned int handshake_rate_per_source;
+	unsigned int handshake_burst_per_source;
 	/* an IPv4 network whose clients the rate limit spares (mask 0: none) */
 	uint32_t challenge_exempt_net, challenge_exempt_mask;
 	long cert_validity_s;

@@ -32,6 +32,11 @@
  * ADMISSION_MAX_WAIT_S in debt (more connections than the rate serves)
  * is answered Busy, after waiting that long too: each of its connections
  * costs hgsd at most one answer per ADMISSION_MAX_WAIT_S.
+ *
+ * Before all that, new connections: a source past its
+ * handshake_rate_per_source is closed right after accept(), before its
+ * TLS handshake (accept_limit.c), so a flood of new connections costs
+ * hgsd an accept() and a close() each, not a handshake.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,6 +56,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
+#include "accept_limit.h"
 #include "admission.h"
 #include "conn_guard.h"
 #include "hgsd.h"
@@ -869,7 +875,8 @@ static struct MHD_Daemon *start_public_daemon(struct hgsd *h, int fd, const char
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
 		MHD_USE_EPOLL | MHD_USE_ITC |	/* ITC: MHD_quiesce_daemon() at a reload */
 		MHD_ALLOW_SUSPEND_RESUME,	/* admission: a request waits for its token */
-		(uint16_t)h->cfg.port, NULL, NULL, on_request, &public_l,
+		/* new connections per source, before their TLS handshake */
+		(uint16_t)h->cfg.port, accept_limit_check, NULL, on_request, &public_l,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)h->cfg.threads,
@@ -914,13 +921,19 @@ static int start_public(struct hgsd *h, unsigned int *port)
 			h->cfg.listen_address, h->cfg.port, strerror(-fd));
 		return fd;
 	}
+	if (accept_limit_start(&h->cfg)) {
+		close(fd);
+		return -ENOMEM;
+	}
 	if (conn_guard_start(h)) {
+		accept_limit_stop();
 		close(fd);
 		return -EAGAIN;
 	}
 	/* every connection of two daemons (a reload) may wait at once */
 	if (admission_start(2 * conn_guard_mhd_limit(h))) {
 		conn_guard_stop();
+		accept_limit_stop();
 		close(fd);
 		return -EAGAIN;
 	}
@@ -931,6 +944,7 @@ static int start_public(struct hgsd *h, unsigned int *port)
 		close(fd);
 		admission_stop();
 		conn_guard_stop();
+		accept_limit_stop();
 		log_err("http", "address=%s port=%u msg=\"cannot start the HTTPS listener\"",
 			h->cfg.listen_address, h->cfg.port);
 		return -EADDRINUSE;
@@ -1062,6 +1076,7 @@ void http_stop(struct hgsd *h)
 	}
 	admission_stop();
 	conn_guard_stop();
+	accept_limit_stop();
 	if (admin_d) {
 		MHD_stop_daemon(admin_d);	/* closes the listen socket */
 		admin_fd = -1;

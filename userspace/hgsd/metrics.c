@@ -63,6 +63,7 @@ static struct histogram attest_hkey = HISTOGRAM_OF(bounds),
 	attest_tpm = HISTOGRAM_OF(bounds), release = HISTOGRAM_OF(bounds),
 	store_probe = HISTOGRAM_OF(bounds);
 static unsigned long cache_hits, cache_misses;
+static unsigned long handshakes_refused;
 
 static size_t n_labels(void)
 {
@@ -127,6 +128,11 @@ void metrics_request(const char *url, enum vms_hgs_reason result, double seconds
 void metrics_cert_cache(int hit)
 {
 	__atomic_fetch_add(hit ? &cache_hits : &cache_misses, 1, __ATOMIC_RELAXED);
+}
+
+void metrics_handshake_refused(void)
+{
+	__atomic_fetch_add(&handshakes_refused, 1, __ATOMIC_RELAXED);
 }
 
 double metrics_now(void)
@@ -397,6 +403,10 @@ static void put_state(FILE *f, struct hgsd *h, const struct health *hs)
 		__atomic_load_n(&cache_hits, __ATOMIC_RELAXED));
 	fprintf(f, "hgsd_cert_cache_lookups_total{result=\"miss\"} %lu\n",
 		__atomic_load_n(&cache_misses, __ATOMIC_RELAXED));
+	put_head(f, "hgsd_connections_refused_total", "counter",
+		 "New connections closed before their TLS handshake, by reason.");
+	fprintf(f, "hgsd_connections_refused_total{reason=\"handshake_rate\"} %lu\n",
+		__atomic_load_n(&handshakes_refused, __ATOMIC_RELAXED));
 	put_head(f, "hgsd_store_up", "gauge", "1 when the store answers and takes writes.");
 	fprintf(f, "hgsd_store_up %d\n", !hs->store_err);
 	put_head(f, "hgsd_key_process_up", "gauge",

@@ -29,6 +29,9 @@ void metrics_request(const char *url, enum vms_hgs_reason result, double seconds
 /* A lookup in the verified-certificate cache (kps.c): 1 hit, 0 miss. */
 void metrics_cert_cache(int hit);
 
+/* A new connection closed before its handshake (accept_limit.c). */
+void metrics_handshake_refused(void);
+
 /*
  * One store statement (store.c, every statement it sends a backend):
  * @backend the backend's name ("sqlite", "postgresql"), @sql its text

@@ -223,6 +223,8 @@ static enum vms_hgs_reason check_facts(struct answer *a, const struct vms_enclav
 	r = kps_key_check(er->kps_set, er->kps_key);
 	if (r == HGS_R_KPS_KEY_MISMATCH)
 		answer_fail(a, r, "the enclave report names another KPS key than this HGS's");
+	else if (r == HGS_R_KPS_KEY_NOT_NAMED)
+		answer_fail(a, r, "the enclave report names no KPS key (kps_key=none)");
 	if (r != HGS_PASSED)
 		return r;
 	if (!(pol->platform_types & (1u << er->platform))) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hgsd_fixture.h"
+#include "vms_hex.h"
 #include "pg_fixture.h"
 
 /* HGSD_BIN (as make check sets it), else the build tree's, made absolute. */
@@ -232,4 +233,14 @@ json_t *t_hgs_call(struct vms_hgs_client *c, const char *path, json_t *req,
 void t_hgs_call_ok(struct vms_hgs_client *c, const char *path, json_t *req)
 {
 	json_decref(t_hgs_call(c, path, req, 200, "Passed"));
+}
+
+void t_hgs_kps_key(struct vms_hgs_client *c, uint8_t pk[32])
+{
+	json_t *md = t_hgs_call(c, "/v1/metadata", NULL, 200, "Passed");
+	const char *hex = json_string_value(json_object_get(md, "kps_public_key"));
+
+	assert_non_null(hex);
+	assert_int_equal(vms_hex_decode_exact(hex, pk, 32), 0);
+	json_decref(md);
 }

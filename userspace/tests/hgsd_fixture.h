@@ -9,6 +9,7 @@
 #ifndef VMS_HGSD_FIXTURE_H
 #define VMS_HGSD_FIXTURE_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -62,5 +63,10 @@ json_t *t_hgs_call(struct vms_hgs_client *c, const char *path, json_t *req,
 		   long want_http, const char *want_sub);
 /* The same, wanting 200 Passed, the answer dropped. */
 void t_hgs_call_ok(struct vms_hgs_client *c, const char *path, json_t *req);
+/*
+ * HGS's KPS key from its /v1/metadata: what a host's report must name
+ * (kps_pk=) since issue 17, as hgs-agent names it before it attests.
+ */
+void t_hgs_kps_key(struct vms_hgs_client *c, uint8_t pk[32]);
 
 #endif /* VMS_HGSD_FIXTURE_H */

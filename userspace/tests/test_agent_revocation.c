@@ -94,6 +94,8 @@ static char *certificate(const char *name)
 	rep.sig_enforced = 1;
 	rep.module_sig_ok = 1;
 	memcpy(rep.enclave_pk, epk, 32);
+	rep.kps_set = 1;	/* HGS's KPS key, as hgs-agent names it first */
+	t_hgs_kps_key(hgsd.cli, rep.kps_pk);
 	assert_true(vms_report_format(&rep, report, sizeof(report)) > 0);
 	assert_int_equal(vms_attest_sign(key, raw, epk, report, strlen(report), &sig, &siglen), 0);
 	sig64 = vms_b64_encode(sig, siglen);

@@ -54,6 +54,7 @@ static struct vms_hgs_client *cli, *adm;	/* hgsd's, while it runs */
 static struct vms_guardian hgs_g;	/* public: from /v1/metadata */
 static struct vms_guardian owner;	/* the tenant */
 static uint8_t digest1[32];
+static uint8_t hgs_kps[32];	/* HGS's KPS key: every report names it */
 
 /* ---------- the daemon ---------- */
 
@@ -141,6 +142,8 @@ static void report_of(const struct host *h, const uint8_t *pk, char *buf, size_t
 	r.sig_enforced = h->level == VMSHIELD_ISOLATION_KERNEL_LOCKED;
 	r.module_sig_ok = 1;
 	memcpy(r.enclave_pk, pk, 32);
+	r.kps_set = 1;
+	memcpy(r.kps_pk, hgs_kps, 32);
 	assert_true(vms_report_format(&r, buf, len) > 0);
 }
 
@@ -283,6 +286,7 @@ static int group_setup(void **state)
 			"connection_timeout_s = 2\nreviewer_uids = 65533\nnode_name = node-t\n"))
 		return -1;
 	start_hgsd();
+	t_hgs_kps_key(cli, hgs_kps);
 	/* The tenant: an owner guardian, and HGS's guardian from metadata. */
 	if (vms_guardian_new("tenant-owner", 30, &owner))
 		return -1;

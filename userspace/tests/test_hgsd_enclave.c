@@ -140,9 +140,12 @@ struct er_opts {
 	int hyp_no_report;	/* placement=hypervisor, but no enclave report */
 	int kernel_with_report;	/* placement=kernel, yet an enclave report */
 	const uint8_t *program;	/* default: program */
-	const uint8_t *kps;	/* the KPS key the host's report names; default: none */
-	const uint8_t *er_kps;	/* the KPS key the enclave report names; default: none */
+	const uint8_t *kps;	/* the KPS key the host's report names; default: HGS's */
+	const uint8_t *er_kps;	/* the KPS key the enclave report names; default: HGS's */
+	int kps_none, er_kps_none;	/* kps_pk=none, kps_key=none instead */
 };
+
+static uint8_t hgs_kps[32];	/* HGS's KPS key, from /v1/metadata at setup */
 
 static json_t *enclave_report_json(const struct er_opts *o, const uint8_t nonce[32],
 				   const uint8_t epk[32])
@@ -162,9 +165,9 @@ static json_t *enclave_report_json(const struct er_opts *o, const uint8_t nonce[
 	if (o->other_key)
 		t_random(r.enclave_key, 32);
 	memcpy(r.program, o->program ? o->program : program, 32);
-	r.kps_set = o->er_kps != NULL;
-	if (o->er_kps)
-		memcpy(r.kps_key, o->er_kps, 32);
+	r.kps_set = !o->er_kps_none;
+	if (r.kps_set)
+		memcpy(r.kps_key, o->er_kps ? o->er_kps : hgs_kps, 32);
 	blen = t_er_body(&r, body, sizeof(body));
 	if (o->garbage)
 		body[0] = 'X';
@@ -201,9 +204,9 @@ static json_t *attest_hk(const struct host *h, const struct er_opts *o, long htt
 	rep.sig_enforced = !o->host_open;
 	rep.module_sig_ok = 1;
 	memcpy(rep.enclave_pk, h->epk, 32);
-	rep.kps_set = o->kps != NULL;
-	if (o->kps)
-		memcpy(rep.kps_pk, o->kps, 32);
+	rep.kps_set = !o->kps_none;
+	if (rep.kps_set)
+		memcpy(rep.kps_pk, o->kps ? o->kps : hgs_kps, 32);
 	assert_true(vms_report_format(&rep, report, sizeof(report)) > 0);
 	assert_int_equal(vms_attest_sign(h->key, nonce, h->epk, report, strlen(report), &sig,
 					 &siglen), 0);
@@ -334,6 +337,7 @@ static int group_setup(void **state)
 	if (t_hgsd_init(&hgsd, dir, "threads = 2\n") || t_hgsd_start(&hgsd))
 		return -1;
 	cli = hgsd.cli;
+	t_hgs_kps_key(cli, hgs_kps);
 	adm = hgsd.adm;
 	if (vms_guardian_new("tenant-owner", 30, &owner))
 		return -1;
@@ -643,37 +647,37 @@ static void test_refuse_report_other_enclave_key(void **state)
  * Issue 17 item 5, placement hypervisor: root named its own KPS key to
  * the enclave first, and the module's report says so (the enclave report
  * genuine, from the registered platform), or the enclave report says so
- * under the platform's signature (the module's record says none, e.g.
- * after a module reload): KpsKeyMismatch, nothing issued.
- * The same host naming HGS's key passes, placement hypervisor.
+ * under the platform's signature: KpsKeyMismatch, nothing issued. A
+ * report that names no key, the module's (kps_pk=none) or the enclave's
+ * (kps_key=none, under the platform's signature): KpsKeyNotNamed, nothing
+ * issued (issue 17: root could name its own key after the certificate).
+ * The same host naming HGS's key in both passes, placement hypervisor.
  */
 static void test_refuse_kps_key_named_by_root(void **state)
 {
-	uint8_t roots[32], hgs_kps[32];
 	struct er_opts o = { 0 };
 	struct vms_health_cert_info info;
-	const char *hex;
+	uint8_t roots[32];
 	struct host h;
-	json_t *md;
 	char *cert;
 
 	(void)state;
 	ensure_platform();
-	md = t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed");
-	hex = json_string_value(json_object_get(md, "kps_public_key"));
-	assert_non_null(hex);
-	assert_int_equal(vms_hex_decode_exact(hex, hgs_kps, 32), 0);
-	json_decref(md);
 	host_new(&h, "hv-kps");
 	t_random(roots, 32);
 	o.kps = roots;
 	attest_expect(&h, &o, "KpsKeyMismatch");
-	/* the enclave's own word, signed by its platform: the module said none */
+	/* the enclave's own word, signed by its platform */
 	o.kps = NULL;
 	o.er_kps = roots;
 	attest_expect(&h, &o, "KpsKeyMismatch");
-	o.kps = hgs_kps;
-	o.er_kps = hgs_kps;
+	o.er_kps = NULL;
+	o.kps_none = 1;
+	attest_expect(&h, &o, "KpsKeyNotNamed");
+	o.kps_none = 0;
+	o.er_kps_none = 1;
+	attest_expect(&h, &o, "KpsKeyNotNamed");
+	o.er_kps_none = 0;
 	cert = attest_cert(&h, &o, &info);
 	assert_int_equal(info.placement, VMSHIELD_PLACEMENT_HYPERVISOR);
 	free(cert);

@@ -23,9 +23,11 @@
  * runtime allowlist that does not list every measured file, a PCR value
  * flipped, a bad body, IMA appraisal with approved IMA keys and the
  * `shieldctl hgs ima-key` commands, an enclave report next to the
- * kernel-placement report (EnclaveReportUnexpected), and the KPS key root
- * named after the quotes (KpsKeyMismatch; the report from before it is no
- * longer the last entry: ImaReportMismatch). Only 127.0.0.1 is contacted.
+ * kernel-placement report (EnclaveReportUnexpected), and the KPS key: the
+ * report from before the capture named HGS's key is not the last entry
+ * (ImaReportMismatch), a last entry root forged naming its own key
+ * (KpsKeyMismatch) or none (KpsKeyNotNamed) is refused. Only 127.0.0.1
+ * is contacted.
  */
 #include "testutil.h"
 
@@ -43,6 +45,7 @@
 #include <openssl/pem.h>
 
 #include "vms_b64.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_guardian.h"
 #include "vms_hex.h"
@@ -179,6 +182,7 @@ static json_t *send_expect(json_t *req, long http, const char *sub)
 
 /* ---------- setup ---------- */
 
+
 static int group_setup(void **state)
 {
 	char conf[600], path[4200];
@@ -210,7 +214,7 @@ static int group_setup(void **state)
 	snprintf(path, sizeof(path), "%s/hgs", dir);
 	snprintf(conf, sizeof(conf),
 		 "nonce_ttl_s = 30\nthreads = 2\ntpm_ek_roots = %s/roots\n", dir);
-	if (t_hgsd_init(&hgsd, path, conf))
+	if (t_hgsd_init(&hgsd, path, conf) || t_tpm_use_captured_signer(path))
 		return -1;
 	if (chdir(dir) || mkdir("tpm", 0700) || mkdir("roots", 0700))
 		return -1;
@@ -229,6 +233,14 @@ static int group_setup(void **state)
 		return -1;
 	cli = hgsd.cli;
 	adm = hgsd.adm;
+	{
+		uint8_t kps[32];
+		char hex[65];
+
+		t_hgs_kps_key(cli, kps);
+		vms_hex_encode(kps, 32, hex);
+		print_message("# this HGS's KPS key (the capture names it): %s\n", hex);
+	}
 	if (vms_host_tpm_open(&tpm, swtpm.tcti))
 		return -1;
 	/* the reference baseline: this very boot, as an admin captures it */
@@ -1024,35 +1036,36 @@ static void shieldctl_admin_commands(void **state)
 }
 
 /*
- * The rig's list extended by one KEY_CHECK entry (a key loaded into the
- * "_ima" keyring, ima-buf, its DER as the buffer), and this TPM's PCR 10
- * extended by it, as the kernel does: from here on every attestation
- * sends that list.
+ * The list sent so far extended by one ima-buf entry (event @event, @buf
+ * its buffer), written to @name in the scratch directory, and this TPM's
+ * PCR 10 extended by it, as the kernel does (or as root can, with
+ * TPM2_PCR_Extend): from here on every attestation sends that list.
  */
-static void load_ima_key_into_list(const char *der_path)
+static void append_ima_buf(const char *event, const uint8_t *buf, size_t blen,
+			   const char *name)
 {
-	static char longer[4200];
+	static char longer[2][4200];
+	static int which;
 	static const char tname[] = "ima-buf";
-	uint8_t *list, *der, *out, rec[4096], tmpl256[32];
-	size_t llen, dlen, n = 0, o;
+	uint8_t *list, *out, rec[4096], tmpl256[32];
+	size_t llen, n = 0, o;
 	uint32_t u;
 
+	assert_true(blen + strlen(event) + 64 < sizeof(rec));
 	assert_int_equal(vms_read_file(imal, VMS_IMA_MAX_BYTES, &list, &llen), 0);
-	assert_int_equal(vms_read_file(der_path, 2048, &der, &dlen), 0);
 	u = 8 + 32;
 	memcpy(rec, &u, 4);
 	memcpy(rec + 4, "sha256:", 8);
-	EVP_Digest(der, dlen, rec + 12, NULL, EVP_sha256(), NULL);
+	EVP_Digest(buf, blen, rec + 12, NULL, EVP_sha256(), NULL);
 	n = 4 + u;
-	u = 5;
+	u = (uint32_t)strlen(event) + 1;
 	memcpy(rec + n, &u, 4);
-	memcpy(rec + n + 4, "_ima", 5);
+	memcpy(rec + n + 4, event, u);
 	n += 4 + u;
-	u = (uint32_t)dlen;
+	u = (uint32_t)blen;
 	memcpy(rec + n, &u, 4);
-	memcpy(rec + n + 4, der, dlen);
-	n += 4 + dlen;
-	free(der);
+	memcpy(rec + n + 4, buf, blen);
+	n += 4 + blen;
 	out = t_malloc(llen + 64 + n);
 	memcpy(out, list, llen);
 	free(list);
@@ -1069,12 +1082,25 @@ static void load_ima_key_into_list(const char *der_path)
 	memcpy(out + o, &u, 4);
 	memcpy(out + o + 4, rec, n);
 	o += 4 + n;
-	snprintf(longer, sizeof(longer), "%.100s/ima_with_key.bin", dir);
-	assert_int_equal(vms_write_file_atomic(longer, out, o, 0644, 0), 0);
+	/* imal may be the other buffer: alternate between the two */
+	which ^= 1;
+	snprintf(longer[which], sizeof(longer[which]), "%.100s/%s", dir, name);
+	assert_int_equal(vms_write_file_atomic(longer[which], out, o, 0644, 0), 0);
 	free(out);
 	EVP_Digest(rec, n, tmpl256, NULL, EVP_sha256(), NULL);
 	assert_int_equal(t_tpm_extend(VMS_IMA_PCR, tmpl256), 0);
-	snprintf(imal, sizeof(imal), "%s", longer);
+	snprintf(imal, sizeof(imal), "%s", longer[which]);
+}
+
+/* A KEY_CHECK entry: a key loaded into the "_ima" keyring, its DER the buffer. */
+static void load_ima_key_into_list(const char *der_path)
+{
+	uint8_t *der;
+	size_t dlen;
+
+	assert_int_equal(vms_read_file(der_path, 2048, &der, &dlen), 0);
+	append_ima_buf("_ima", der, dlen, "ima_with_key.bin");
+	free(der);
 }
 
 static size_t ima_keys_approved(void)
@@ -1254,74 +1280,86 @@ static void agent_identity_writes_the_ek(void **state)
 }
 
 /*
- * Issue 17 item 5 in TPM mode. After its quotes, the capture had root
- * name its own KPS key to the enclave (capture-guest.sh); the module
- * measured its report again, naming that key (report_kps.txt, the last
- * report entry of ima_measurements_kps.bin). Those entries, appended to
- * the list sent so far and extended into this TPM's PCR 10 as the kernel
- * would, are what the host must now send: its last report names root's
- * key, so KpsKeyMismatch and no certificate. The report from before
- * (kps_pk=none), still in the list, is no longer the last entry:
- * ImaReportMismatch. Nothing is certified either way.
+ * Issue 17 in TPM mode. The capture named this HGS's KPS key before the
+ * quotes (capture-guest.sh), so the kernel's list holds two reports of
+ * one enclave key: kps_pk=none, measured at first use, then the one
+ * naming the key, the last. The first is not the kernel's last word:
+ * ImaReportMismatch. Root, who can extend PCR 10 itself, then appends a
+ * report entry of the same enclave key naming its own KPS key
+ * (KpsKeyMismatch), and one naming none (KpsKeyNotNamed): nothing is
+ * certified, and the passed attestations are not counted. The captured
+ * report once more, last, passes again.
  */
-static void kps_key_named_by_root_refused(void **state)
+static void kps_key_refusals(void **state)
 {
-	uint8_t *shortl, *longl, *cur, *joined;
-	size_t sn, ln, cn, i;
-	struct vms_ima_log tail = { 0 };
-	char path[4200], kps_report[VMS_REPORT_MAX + 1], old_report[VMS_REPORT_MAX + 1];
-	static char kimal[4200];
-	uint8_t *txt;
-	size_t len;
-	json_t *r;
+	char captured[VMS_REPORT_MAX + 1], forged[VMS_REPORT_MAX + 1];
+	struct vms_isolation_report rep;
+	struct vms_ima_log log = { 0 };
+	uint8_t *list;
+	size_t len, i;
+	json_int_t passed;
+	json_t *r, *st;
+	int first = -1;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/ima_measurements.bin", data);
-	assert_int_equal(vms_read_file(path, VMS_IMA_MAX_BYTES, &shortl, &sn), 0);
-	snprintf(path, sizeof(path), "%s/ima_measurements_kps.bin", data);
-	assert_int_equal(vms_read_file(path, VMS_IMA_MAX_BYTES, &longl, &ln), 0);
-	/* the kernel's list only grows: the first list is a prefix of the second */
-	assert_true(ln > sn);
-	assert_memory_equal(shortl, longl, sn);
-	assert_int_equal(vms_ima_log_parse(longl + sn, ln - sn, &tail), 0);
-	assert_true(tail.n >= 1);
-	for (i = 0; i < tail.n; i++)
-		assert_int_equal(t_tpm_extend(VMS_IMA_PCR, tail.e[i].template_sha256), 0);
-	assert_int_equal(vms_read_file(imal, VMS_IMA_MAX_BYTES, &cur, &cn), 0);
-	joined = t_malloc(cn + ln - sn);
-	memcpy(joined, cur, cn);
-	memcpy(joined + cn, longl + sn, ln - sn);
-	snprintf(kimal, sizeof(kimal), "%.100s/ima_with_kps.bin", dir);
-	{
-		FILE *f = fopen(kimal, "w");
-
-		assert_non_null(f);
-		assert_int_equal(fwrite(joined, 1, cn + ln - sn, f), cn + ln - sn);
-		assert_int_equal(fclose(f), 0);
-	}
-	snprintf(path, sizeof(path), "%s/report_kps.txt", data);
-	assert_int_equal(vms_read_file(path, VMS_REPORT_MAX, &txt, &len), 0);
-	memcpy(kps_report, txt, len);
-	kps_report[len] = 0;
-	free(txt);
-	assert_non_null(strstr(kps_report, " kps_pk="));
-	assert_null(strstr(kps_report, " kps_pk=none"));
-	snprintf(imal, sizeof(imal), "%s", kimal);
-	snprintf(old_report, sizeof(old_report), "%s", report);
-	snprintf(report, sizeof(report), "%s", kps_report);
-	r = attest_as("host-a", 403, "KpsKeyMismatch");
-	assert_null(json_object_get(r, "health_certificate"));
-	json_decref(r);
-	/* the report from before the key was named: not the kernel's last word */
-	snprintf(report, sizeof(report), "%s", old_report);
+	snprintf(captured, sizeof(captured), "%s", report);
+	assert_non_null(strstr(captured, " kps_pk="));
+	assert_null(strstr(captured, " kps_pk=none"));
+	st = t_hgs_call(adm, "/v1/admin/status", NULL, 200, "Passed");
+	passed = json_integer_value(json_object_get(json_object_get(st, "counters"),
+						    "attestations_passed"));
+	json_decref(st);
+	/* the report from before the key was named: in the list, not last */
+	assert_int_equal(vms_read_file(imal, VMS_IMA_MAX_BYTES, &list, &len), 0);
+	assert_int_equal(vms_ima_log_parse(list, len, &log), 0);
+	for (i = 0; i < log.n && first < 0; i++)
+		if (log.e[i].buf && !strcmp(log.e[i].name, "vmshield-report"))
+			first = (int)i;
+	assert_true(first >= 0);
+	assert_true(log.e[first].buf_len < sizeof(forged));
+	memcpy(report, log.e[first].buf, log.e[first].buf_len);
+	report[log.e[first].buf_len] = 0;
+	assert_non_null(strstr(report, " kps_pk=none"));
+	vms_ima_log_free(&log);
+	free(list);
 	r = attest_as("host-a", 403, "ImaReportMismatch");
 	assert_null(json_object_get(r, "health_certificate"));
 	json_decref(r);
-	vms_ima_log_free(&tail);
-	free(shortl);
-	free(longl);
-	free(cur);
-	free(joined);
+
+	/* root extends PCR 10 with a report naming its own key */
+	assert_int_equal(vms_report_parse(captured, strlen(captured), &rep), 0);
+	t_random(rep.kps_pk, 32);
+	assert_true(vms_report_format(&rep, forged, sizeof(forged)) > 0);
+	append_ima_buf("vmshield-report", (const uint8_t *)forged, strlen(forged),
+		       "ima_root_kps.bin");
+	snprintf(report, sizeof(report), "%s", forged);
+	r = attest_as("host-a", 403, "KpsKeyMismatch");
+	assert_null(json_object_get(r, "health_certificate"));
+	json_decref(r);
+	/* ... and with one naming none */
+	rep.kps_set = 0;
+	memset(rep.kps_pk, 0, 32);
+	assert_true(vms_report_format(&rep, forged, sizeof(forged)) > 0);
+	append_ima_buf("vmshield-report", (const uint8_t *)forged, strlen(forged),
+		       "ima_no_kps.bin");
+	snprintf(report, sizeof(report), "%s", forged);
+	r = attest_as("host-a", 403, "KpsKeyNotNamed");
+	assert_null(json_object_get(r, "health_certificate"));
+	assert_non_null(strstr(json_string_value(json_object_get(r, "message")),
+			       "kps_public_key"));
+	json_decref(r);
+	st = t_hgs_call(adm, "/v1/admin/status", NULL, 200, "Passed");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "counters"),
+							    "attestations_passed")), passed);
+	json_decref(st);
+
+	/* the captured report measured again, last: certified */
+	append_ima_buf("vmshield-report", (const uint8_t *)captured, strlen(captured),
+		       "ima_kps_again.bin");
+	snprintf(report, sizeof(report), "%s", captured);
+	r = attest_as("host-a", 200, "Passed");
+	assert_non_null(json_object_get(r, "health_certificate"));
+	json_decref(r);
 }
 
 /* ---------- issue 16: policies read from the measured boot ---------- */
@@ -1617,6 +1655,7 @@ static void store_failure_refuses_tpm_attestation(void **state)
 	/* the group's hgsd binary (its path made absolute before the chdir) */
 	assert_int_equal(setenv("HGSD_BIN", hgsd.bin, 1), 0);
 	assert_int_equal(t_hgsd_init(&full_d, sdir, conf), 0);
+	assert_int_equal(t_tpm_use_captured_signer(sdir), 0);	/* the KPS key the capture names */
 	assert_int_equal(t_hgsd_start(&full_d), 0);
 	saved_cli = cli;
 	saved_adm = adm;
@@ -1687,7 +1726,7 @@ int main(int argc, char **argv)
 					  store_full_teardown),
 		/* last: they extend PCR 10 and change the list sent */
 		cmocka_unit_test(ima_appraisal_and_keys),
-		cmocka_unit_test(kps_key_named_by_root_refused),
+		cmocka_unit_test(kps_key_refusals),
 		cmocka_unit_test(lockdown_from_measured_cmdline),
 	};
 

@@ -156,8 +156,9 @@ static void other_enclave_key_refused(void **state)
 }
 
 /*
- * The list captured after root named a KPS key holds two reports of the
- * same key: kps_pk=none, then the one naming the key. Under the PCR 10
+ * The captured list holds two reports of the same key: kps_pk=none,
+ * measured at first use, then the one naming HGS's KPS key (the capture
+ * named it before the quotes, as hgs-agent does). Under the PCR 10
  * that list replays to, the older report is refused (only the latest
  * counts), the latest is certified.
  */
@@ -172,7 +173,7 @@ static void older_report_refused(void **state)
 
 	(void)state;
 	load(&f);
-	raw = t_tpm_read("ima_measurements_kps.bin", &len);
+	raw = t_tpm_read("ima_measurements.bin", &len);
 	assert_int_equal(0, vms_ima_log_parse(raw, len, &log));
 	memset(pcr10, 0, 32);
 	for (i = 0; i < log.n; i++)
@@ -668,18 +669,25 @@ static void host_facts_policies(void **state)
 	evidence_load(&e);
 	p = full_policy(&e);
 	r = e.r;
-	/* a report without the block passes until a policy asks for it */
-	assert_false(r.has_host_facts);
+	/*
+	 * the captured report carries the block, with the rig's facts: the
+	 * module loaded before the rig raised lockdown, Yama's scope 0, no
+	 * crash kernel; it passes until a policy asks for them
+	 */
+	assert_true(r.has_host_facts);
+	assert_int_equal(r.lockdown_at_load, VMSHIELD_LOCKDOWN_NONE);
+	assert_int_equal(r.ptrace_scope, 0);
+	assert_int_equal(r.crash_kernel, 0);
 	assert_int_equal(HGS_PASSED, vms_tpm_policy_evaluate(&p, &r, &e.f.log,
 							     e.covered, &e.boot, detail));
+	/* a report without the block (an older module) is refused when asked */
+	r.has_host_facts = 0;
 	p.require_locked_at_load = 1;
 	assert_int_equal(HGS_R_POLICY_LOCKDOWN_AT_LOAD_INSUFFICIENT,
 			 vms_tpm_policy_evaluate(&p, &r, &e.f.log, e.covered,
 						 &e.boot, detail));
 	assert_non_null(strstr(detail, "no lockdown_at_load"));
 	r.has_host_facts = 1;
-	r.lockdown_at_load = VMSHIELD_LOCKDOWN_NONE;	/* the rig's order */
-	r.ptrace_scope = 0;
 	assert_int_equal(HGS_R_POLICY_LOCKDOWN_AT_LOAD_INSUFFICIENT,
 			 vms_tpm_policy_evaluate(&p, &r, &e.f.log, e.covered,
 						 &e.boot, detail));

@@ -5,16 +5,21 @@
  */
 #include "testutil.h"
 
+#include <sys/stat.h>
+
 #include <openssl/crypto.h>
 
 #include "vms_b64.h"
+#include "vms_cleanup_ssl.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
 #include "vms_hgs_attest.h"
 #include "vms_ima_log.h"
 #include "vms_tpm_eventlog.h"
 #include "vms_tpm_quote.h"
+#include "vms_x509.h"
 #include "hgsd_fixture.h"
+#include "tpm_data.h"
 #include "tpm_exchange.h"
 
 int t_tpm_extend(unsigned int pcr, const uint8_t d[32])
@@ -146,4 +151,37 @@ json_t *t_tpm_answer(struct vms_hgs_client *challenge_at, struct vms_host_tpm *t
 	free(sig);
 	free(pcrs);
 	return req;
+}
+
+int t_tpm_use_captured_signer(const char *hgsdir)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = NULL;
+	_cleanup_(X509_freep) X509 *c = NULL;
+	char path[4200], pw[65];
+	uint8_t *raw;
+	size_t len;
+	int r;
+
+	t_tpm_path("hgs_signer.key", path, sizeof(path));
+	if (vms_pkey_read_private(path, NULL, &k))
+		return -1;
+	c = vms_cert_self_signed_san(k, "vmshield HGS attestation signer", 3650, VMS_CERT_CA,
+				     NULL);
+	snprintf(path, sizeof(path), "%.4000s/keys/master.key", hgsdir);
+	if (!c || vms_read_file(path, 64, &raw, &len))
+		return -1;
+	if (len != 64) {
+		OPENSSL_clear_free(raw, len);
+		return -1;
+	}
+	memcpy(pw, raw, 64);
+	pw[64] = 0;
+	OPENSSL_clear_free(raw, len);
+	snprintf(path, sizeof(path), "%.4000s/keys/signer.key", hgsdir);
+	r = vms_pkey_write_private(path, k, pw, 0);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	snprintf(path, sizeof(path), "%.4000s/signer.pem", hgsdir);
+	if (r || vms_cert_write(path, c) || chmod(path, 0644))
+		return -1;
+	return 0;
 }

@@ -4,7 +4,7 @@
  * to split it (test_hgsd_tpm, test_hgsd_cluster): the captured rig logs
  * replayed into a swtpm's PCRs, and the exchange up to the final request
  * so a test can change it or send it to another hgsd node than the one
- * that issued the challenge.
+ * that issued the challenge; and the signer that goes with the capture.
  */
 #ifndef VMS_TPM_EXCHANGE_H
 #define VMS_TPM_EXCHANGE_H
@@ -33,5 +33,15 @@ int t_tpm_replay_logs(const char *bios, const char *imal);
 json_t *t_tpm_answer(struct vms_hgs_client *challenge_at, struct vms_host_tpm *tpm,
 		     const char *host, const uint8_t pk[32], const char *report,
 		     const char *bios, const char *imal);
+
+/*
+ * The captured report names the KPS key of the HGS whose attestation
+ * signer is data/tpm/hgs_signer.key (capture-guest.sh names it before the
+ * quotes, as hgs-agent does): the hgsd initialised in @hgsdir gets that
+ * signer instead of the one --init made, so its KPS key (derived from the
+ * signer, hgsd/keyproc.c) is the one the captured report names. Before
+ * it starts. Test data only: the key is public in the tree. 0 or -1.
+ */
+int t_tpm_use_captured_signer(const char *hgsdir);
 
 #endif /* VMS_TPM_EXCHANGE_H */

@@ -224,6 +224,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the destination has not confirmed this migration yet (its worker re-seals the VM's state, then its agent confirms): tell HGS again once it has; the source's key is revoked all the same" },
 	[HGS_R_MIGRATION_NOT_FOUND] = { "MigrationNotFound", 409,
 		"HGS holds no migration of this VM from this host (none was asked for, or a later start replaced it)" },
+	[HGS_R_KPS_KEY_NOT_NAMED] = { "KpsKeyNotNamed", 403,
+		"the host's isolation report names no KPS key (kps_pk=none, or kps_key=none in the enclave report): such an enclave takes its release key from whoever names one first, so nothing is certified for it; run an hgs-agent that names kps_public_key from /v1/metadata to the enclave before it attests, then attest again" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

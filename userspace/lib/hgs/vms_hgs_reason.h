@@ -137,6 +137,7 @@ enum vms_hgs_reason {
 	HGS_R_MIGRATION_TO_SOURCE,
 	HGS_R_MIGRATION_NOT_CONFIRMED,
 	HGS_R_MIGRATION_NOT_FOUND,
+	HGS_R_KPS_KEY_NOT_NAMED,		/* appended: issue 17, kps_pk=none */
 	HGS_R__MAX,
 };
 
