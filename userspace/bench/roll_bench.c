@@ -223,6 +223,15 @@ static void host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *c)
 	rep.sig_enforced = 1;
 	rep.module_sig_ok = 1;
 	memcpy(rep.enclave_pk, epk, 32);
+	rep.kps_set = 1;	/* HGS's KPS key, as hgs-agent names it first (issue 17) */
+	{
+		json_t *md = call(c, "/v1/metadata", NULL);
+		const char *kps = json_string_value(json_object_get(md, "kps_public_key"));
+
+		if (!kps || vms_hex_decode_exact(kps, rep.kps_pk, 32))
+			die("kps_public_key");
+		json_decref(md);
+	}
 	if (vms_report_format(&rep, report, sizeof(report)) <= 0)
 		die("report");
 	nr = call(c, "/v1/attest/nonce", json_object());

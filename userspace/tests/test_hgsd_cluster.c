@@ -60,6 +60,7 @@
 
 static char top[64];
 static struct t_hgsd node[N_NODES];
+static uint8_t hgs_kps[32];	/* the nodes' KPS key (one signer), from /v1/metadata */
 static struct vms_guardian owner, hgs_g;
 
 /* ---------- the cluster ---------- */
@@ -110,6 +111,9 @@ static int group_setup(void **state)
 	if (t_hgsd_init(&node[0], a, "threads = 2\nnonce_ttl_s = 30\nlog_requests = 0\n"
 			"challenge_rate_per_source = 0\n"))
 		return -1;
+	/* the signer whose KPS key the captured TPM report names (issue 17) */
+	if (t_tpm_use_captured_signer(a))
+		return -1;
 	for (i = 1; i < N_NODES; i++)
 		if (clone_node(i))
 			return -1;
@@ -118,6 +122,7 @@ static int group_setup(void **state)
 			return -1;
 	if (vms_guardian_new("tenant-owner", 30, &owner))
 		return -1;
+	t_hgs_kps_key(node[0].cli, hgs_kps);
 	md = t_hgs_call(node[1].cli, "/v1/metadata", NULL, 200, "Passed");
 	g = json_array_get(json_object_get(md, "guardians"), 0);
 	{
@@ -202,6 +207,8 @@ static json_t *attest_req(const struct host *h, json_t *nonce_resp)
 	rep.sig_enforced = 1;
 	rep.module_sig_ok = 1;
 	memcpy(rep.enclave_pk, h->epk, 32);
+	rep.kps_set = 1;	/* the nodes' KPS key (one signer), as hgs-agent names it */
+	memcpy(rep.kps_pk, hgs_kps, 32);
 	assert_true(vms_report_format(&rep, report, sizeof(report)) > 0);
 	assert_int_equal(vms_attest_sign(h->key, raw, h->epk, report, strlen(report), &sig,
 					 &siglen), 0);

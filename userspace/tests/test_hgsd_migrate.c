@@ -88,6 +88,8 @@ static void report_of(const uint8_t *pk, char *buf, size_t len)
 	r.sig_enforced = 1;
 	r.module_sig_ok = 1;
 	memcpy(r.enclave_pk, pk, 32);
+	r.kps_set = 1;	/* HGS's KPS key, named first as hgs-agent does (issue 17) */
+	t_hgs_kps_key(cli, r.kps_pk);
 	assert_true(vms_report_format(&r, buf, len) > 0);
 }
 
