@@ -27,6 +27,7 @@
 #include <libtpms/tpm_library.h>
 #include <openssl/rand.h>
 
+#include "keyrelease.h"
 #include "keysrc.h"
 #include "roll.h"
 #include "sealer_dev.h"
@@ -72,6 +73,7 @@ struct opts {
 	int print_qemu_args;
 	int vtpm_in_enclave;
 	int roll;		/* --roll: the TK roll at this start (roll.c) */
+	int migration_tls_only;	/* --migration-tls-only (a shielded KP: always) */
 	struct serve_opts serve;
 };
 
@@ -113,6 +115,7 @@ static void usage_cmd(FILE *f, enum cmd c)
 "                             --ctrl type=unixio,path=PATH[,mode=0600][,uid=N][,gid=N]\n"
 "                             [--server type=tcp,port=N] [--flags not-need-init[,startup-clear]]\n"
 "                             [--terminate] [--min-generation N] [--vtpm-in-enclave]\n"
+"                             [--migration-tls-only]\n"
 "       vmshield-worker serve --ctrl type=unixio,path=PATH --print-qemu-args\n"
 "       (or --ctrl type=tcp,port=N: control channel on 127.0.0.1)\n\n"
 "Serve the VM's vTPM to its VMM over swtpm's socket protocol, as QEMU's\n"
@@ -127,6 +130,9 @@ static void usage_cmd(FILE *f, enum cmd c)
 "--vtpm-in-enclave (placement hypervisor): the vTPM runs in the enclave and\n"
 "the worker forwards to it; FILE holds its state sealed by the enclave (a\n"
 "new vTPM when FILE does not exist). See Documentation/vtpm-in-enclave.md.\n"
+"--migration-tls-only (always for a shielded KP): state blobs (CMD_GET_STATEBLOB)\n"
+"only while FILE.migrate-out announces a TLS migration of this VM to a named\n"
+"host (vmshield-migrate out writes it). See Documentation/migration.md.\n"
 "See Documentation/vmm-integration.md.\n",
 	[CMD_STATUS] =
 "Usage: vmshield-worker status --state FILE\n\n"
@@ -183,7 +189,7 @@ enum {
 	OPT_VM = 256, OPT_STATE, OPT_KEY, OPT_KEY_DESC, OPT_NV_TEXT,
 	OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY,
 	OPT_KP, OPT_AGENT, OPT_CTRL, OPT_SERVER, OPT_FLAGS, OPT_TERMINATE,
-	OPT_QEMU_ARGS, OPT_VTPM_ENCLAVE, OPT_ROLL,
+	OPT_QEMU_ARGS, OPT_VTPM_ENCLAVE, OPT_ROLL, OPT_MIGRATION_TLS,
 };
 
 static const struct option long_opts[] = {
@@ -206,6 +212,7 @@ static const struct option long_opts[] = {
 	{ "print-qemu-args", no_argument, NULL, OPT_QEMU_ARGS },
 	{ "vtpm-in-enclave", no_argument, NULL, OPT_VTPM_ENCLAVE },
 	{ "roll", no_argument, NULL, OPT_ROLL },
+	{ "migration-tls-only", no_argument, NULL, OPT_MIGRATION_TLS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -223,7 +230,7 @@ static int opt_allowed(enum cmd c, int opt)
 	case OPT_RESEAL: case OPT_COUNT:
 		return c == CMD_RUN;
 	case OPT_CTRL: case OPT_SERVER: case OPT_FLAGS: case OPT_TERMINATE:
-	case OPT_QEMU_ARGS: case OPT_VTPM_ENCLAVE:
+	case OPT_QEMU_ARGS: case OPT_VTPM_ENCLAVE: case OPT_MIGRATION_TLS:
 		return c == CMD_SERVE;
 	case OPT_STATE:
 		return 1;
@@ -340,6 +347,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_ROLL:
 			o->roll = 1;
+			break;
+		case OPT_MIGRATION_TLS:
+			o->migration_tls_only = 1;
 			break;
 		}
 	}
@@ -866,6 +876,43 @@ static int kp_allows_local_vtpm(const struct opts *o)
 }
 
 /*
+ * Is serve's GET_STATEBLOB gated (migrate_gate.h)? With
+ * --migration-tls-only, and always for a shielded KP; a KP that cannot
+ * be read here counts as shielded (fail closed). A key given by serial
+ * or description (tests, tools) is gated only when asked.
+ */
+static int migration_gated(const struct opts *o)
+{
+	struct vms_kp_info info;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int r;
+
+	if (o->migration_tls_only)
+		return 1;
+	if (o->key.kind != WORKER_KEY_AGENT)
+		return 0;
+	r = vms_read_file(o->key.kp_file, VMS_KP_MAX_LEN, &der, &len);
+	if (!r)
+		r = vms_kp_verify(der, len, &info);
+	free(der);
+	return r || info.policy == VMS_KR_POLICY_SHIELDED;
+}
+
+/* The gate of @o's serve, or NULL when its blobs are not gated. */
+static const struct migrate_gate *serve_gate(const struct opts *o,
+					     struct migrate_gate *g)
+{
+	if (!migration_gated(o))
+		return NULL;
+	g->state = o->state;
+	memcpy(g->vm_id, o->vm_id, sizeof(g->vm_id));
+	printf("worker: state blobs only for an announced TLS migration (%s%s)\n",
+	       o->state, MIGRATE_GATE_SUFFIX);
+	return g;
+}
+
+/*
  * serve --vtpm-in-enclave: the key and the device, the sealed state as
  * it is on disk (never unsealed here), and the enclave's vTPM behind the
  * same sockets.
@@ -874,6 +921,7 @@ static int cmd_serve_remote(const struct opts *o, struct statefile *sf)
 {
 	struct vtpm_remote rem = { .fd = -1, .path = o->state };
 	struct serve_opts so = o->serve;
+	struct migrate_gate gate;
 	int fresh = access(o->state, F_OK) && errno == ENOENT, r;
 
 	r = fresh ? 0 : statefile_check(sf, o->vm_id, o->min_generation);
@@ -890,6 +938,7 @@ static int cmd_serve_remote(const struct opts *o, struct statefile *sf)
 	}
 	r = vtpm_remote_start(&rem, fresh ? NULL : sf->blob,
 			      fresh ? 0 : sf->len);
+	rem.gate = serve_gate(o, &gate);
 	if (!r) {
 		so.remote = &rem;
 		r = serve_run(&so, NULL);
@@ -906,6 +955,7 @@ static int cmd_serve(const struct opts *o, struct statefile *sf)
 	struct unsealed u = { .fd = -1 };
 	struct dev_sealer sealer;
 	struct persist p = { .path = o->state };
+	struct migrate_gate gate;
 	struct vtpm_srv v;
 	int r;
 
@@ -922,6 +972,7 @@ static int cmd_serve(const struct opts *o, struct statefile *sf)
 		p.generation = u.generation;
 		p.has_volatile = !!(u.v.flags & VTS_F_SUSPENDED);
 		vtpm_srv_init(&v, &p, o->vm_id);
+		v.gate = serve_gate(o, &gate);
 		r = serve_run(&o->serve, &v);
 		vtpm_srv_release(&v);
 		printf("worker: served %" PRIu64 " TPM commands; %" PRIu64 " seals, state file at generation %" PRIu64 "\n",

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "ctrl_proto.h"
+#include "migrate_gate.h"
 #include "persist.h"
 #include "vms_cleanup.h"
 
@@ -26,6 +27,8 @@ struct vtpm_srv {
 	uint64_t commands;	/* TPM commands processed */
 	uint64_t incoming_gen;	/* generation of the permanent blob just set */
 	int volatile_stored;	/* CMD_STORE_VOLATILE took the volatile state */
+	/* shielded: blobs only for an announced TLS migration; NULL: none */
+	const struct migrate_gate *gate;
 };
 
 /* A control reply: a head, and (GET_STATEBLOB) data that follows it. */
