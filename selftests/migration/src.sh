@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# src.sh - the source guarded host of selftests/migration/run: the agent
+# attests (mig-src), vmshield-worker provisions the shielded VM's vTPM
+# with the tenant's tag (sealed under the VM's TK) and serves it; the
+# inner VM's firmware reads the tag through the TIS. Then host root's
+# moves: a plain tcp: migration through vmshield-migrate.py (refused
+# before QEMU is asked), a plain migration straight through QMP (QEMU
+# runs it, but the worker refuses the vTPM's state blobs, so QEMU fails
+# it and the VM runs on here); and the real one, over TLS to mig-dst,
+# whose state blobs are sealed. The PCRs the vTPM ended with go to the
+# destination (sync/src-done) for comparison.
+ROLE=src
+. "$(dirname "$0")/miglib.sh"
+plan 12
+TAG="tenant tag $(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+check "the agent attests (mig-src, kernel-locked)" eval 'start_agent agent-src && wait_state valid 120'
+out=$("$VTPM" provision --vm "$UUID" --state "$STATE" --kp "$F/vms/mig.kp" --nv-text "$TAG" 2>&1)
+rc=$?
+echo "$out" | diag
+printf '%s' "$TAG" >"$F/vms/mig.tag"
+cp "$STATE" "$F/vms/mig.state"	# the VM's files on the storage both hosts see
+signal provisioned
+check "the VM's vTPM provisioned through the agent, the tag sealed under its TK" test $rc = 0
+serve
+check "vmshield-worker serve: state blobs only for an announced TLS migration (a shielded KP)" \
+	grep -q "state blobs only for an announced TLS migration" "$F/src.serve.log"
+
+# the boot sector with TPM2_NV_Read of the tag (the index's own auth)
+python3 - "$NVT" "$TAG" "$R/build/selftests/fabric/nvread_boot.img" "$RUNDIR/boot.img" <<'PY'
+import struct, sys
+idx, tag = int(sys.argv[1], 0), sys.argv[2].encode()
+pw = struct.pack(">IIHBH", 9, 0x40000009, 0, 0, 0)
+body = struct.pack(">II", idx, idx) + pw + struct.pack(">HH", len(tag), 0)
+cmd = struct.pack(">HII", 0x8002, 10 + len(body), 0x14E) + body
+img = bytearray(open(sys.argv[3], "rb").read())
+img[0x180:0x180 + len(cmd)] = cmd
+open(sys.argv[4], "wb").write(img)
+PY
+cp "$RUNDIR/boot.img" "$F/vms/boot.img"
+t0=$(date +%s)
+inner_vm
+for _ in $(seq 1800); do
+	grep -q "vmshield-nvread-end" "$RUNDIR/bios.log" 2>/dev/null && break
+	kill -0 "$QEMU_PID" 2>/dev/null || break
+	sleep 0.1
+done
+resp=$(sed -n 's/^vmshield-nvread-response: \([0-9a-f]*\)$/\1/p' "$RUNDIR/bios.log")
+hextag=$(printf '%s' "$TAG" | od -An -tx1 | tr -d ' \n')
+check "the inner VM (SeaBIOS, $(($(date +%s) - t0)) s) reads the tag through the TIS: '$TAG'" \
+	eval '[[ ${resp:12:8} == 00000000 && $resp == *"$hextag"* ]]'
+signal vm-running
+
+# --- host root's plain migrations ------------------------------------------------------
+python3 "$MIGRATE" out --qmp "$QSOCK" --vm "$UUID" --state "$STATE" \
+	--uri "tcp:10.0.2.2:$MIG_PORT" --dst-host mig-dst >"$RUNDIR/plain.out" 2>&1
+rc=$?
+diag <"$RUNDIR/plain.out"
+check "vmshield-migrate out over plain tcp: refused (\"shielded VMs migrate only over TLS to an attested host\")" \
+	eval '((rc == 1)) && grep -q "refused: shielded VMs migrate only over TLS to an attested host" "$RUNDIR/plain.out"'
+check "... and the VM runs on here ($(vm_status))" test "$(vm_status)" = running
+g0=$(gen_of "$STATE")
+python3 "$QMP" "$QSOCK" migrate '{"uri": "exec:cat >/dev/null"}' 2>&1 | diag
+st=$(python3 "$QMP" "$QSOCK" wait-migration 120 2>&1)
+echo "QEMU's migration: $st" | diag
+check "a plain migration straight through QMP: the worker refuses the vTPM's state, QEMU fails the migration" \
+	eval '[[ $st == failed* ]] && grep -q "CMD_GET_STATEBLOB: refused: shielded VMs migrate only over TLS" "$F/src.serve.log"'
+check "... the VM runs on here, its sealed state untouched (generation $g0)" \
+	eval '[[ $(vm_status) == running && $(gen_of "$STATE") == "$g0" ]]'
+
+# --- the migration ------------------------------------------------------------------------
+await dst-listening 600
+python3 "$MIGRATE" out --qmp "$QSOCK" --vm "$UUID" --state "$STATE" \
+	--uri "tcp:10.0.2.2:$MIG_PORT" --dst-host mig-dst --tls-creds "$F/tls/src" \
+	--tls-hostname mig-dst --timeout 600 >"$RUNDIR/mig.out" 2>&1
+rc=$?
+diag <"$RUNDIR/mig.out"
+grep '^migration:' "$RUNDIR/mig.out" >"$F/migration.cost"
+check "vmshield-migrate out over TLS to mig-dst: $(grep '^migration:' "$RUNDIR/mig.out")" test $rc = 0
+check "... the vTPM's state blobs left sealed (permanent and volatile), never plaintext" \
+	eval 'grep -q "permanent state sealed for migration" "$F/src.serve.log" &&
+		grep -q "volatile state sealed for migration" "$F/src.serve.log"'
+check "... the VM stopped here ($(vm_status))" test "$(vm_status)" = postmigrate
+stop_inner_vm
+python3 "$PROBE" "$SOCK" pcrs >"$F/src.pcrs" 2>>"$F/src.probe.err"
+diag <"$F/src.pcrs"
+signal src-done
+check "the PCRs the source's vTPM ended with (8, measured)" \
+	eval '[[ $(grep -c . "$F/src.pcrs") == 8 ]] && ! grep -q " 0\{64\}$" "$F/src.pcrs"'
+python3 "$PROBE" "$SOCK" shutdown 2>>"$F/src.probe.err"
+wait "$SERVE_PID" 2>/dev/null
+SERVE_PID=
+finish
