@@ -235,6 +235,8 @@ enum agent_op {
 	AGENT_OP_STATUS,
 	AGENT_OP_ATTEST,
 	AGENT_OP_CONFIRM,	/* a TK roll re-sealed: confirm it to KPS */
+	AGENT_OP_MIGRATE_IN,	/* live migration, the destination (migrate.c) */
+	AGENT_OP_MIGRATED,	/* live migration, the source lets the VM go */
 };
 
 struct agent_request {
@@ -247,6 +249,7 @@ struct agent_request {
 	int roll;			/* release: roll the TK (issue 20) */
 	uint64_t tk_version;		/* confirm: the rolled version */
 	char key_id[33];		/* confirm: its key id, lower-case hex */
+	char source_host[65];		/* migrate-in: the host the VM runs on */
 };
 
 /*
@@ -270,6 +273,16 @@ json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 json_t *release_confirm_for_peer(struct agent *a,
 				 const struct agent_request *rq, uid_t uid);
 json_t *release_status(struct agent *a);
+/*
+ * migrate.c, live migration (Documentation/migration.md §2): the
+ * destination's migrate-in (a roll release from KPS's migrate endpoint,
+ * loaded like a start's), and the source's migrated (the VM's keys
+ * revoked in the module, then KPS told).
+ */
+json_t *migrate_in_for_peer(struct agent *a, const struct agent_request *rq,
+			    uid_t uid, gid_t gid);
+json_t *migrated_for_peer(struct agent *a, const struct agent_request *rq,
+			  uid_t uid);
 /*
  * Renewal before expiry: every key that is its VM's newest is released
  * again (a fresh enclave challenge, the same KP, the same peer uid) at

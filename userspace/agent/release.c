@@ -146,6 +146,7 @@ struct kps_ex {
 	json_t *req;
 	long http;
 	json_t *answer;
+	const char *path;	/* NULL: /v1/kps/release */
 };
 
 static int kps_exchange(struct vms_hgs_client *c, void *arg, char *err,
@@ -153,8 +154,8 @@ static int kps_exchange(struct vms_hgs_client *c, void *arg, char *err,
 {
 	struct kps_ex *x = arg;
 
-	return hgs_post(c, "/v1/kps/release", x->req, &x->http, &x->answer,
-			err, errlen);
+	return hgs_post(c, x->path ? x->path : "/v1/kps/release", x->req,
+			&x->http, &x->answer, err, errlen);
 }
 
 /* KPS refusals that a fresh certificate may cure: attest and retry once. */
@@ -279,6 +280,14 @@ static int ask_kps(struct agent *a, const struct agent_request *rq,
 			json_decref(x.req);
 			return -ENOMEM;
 		}
+		/* migrate-in (migrate.c): the same release, from the destination */
+		if (rq->source_host[0] &&
+		    json_object_set_new(x.req, "source_host",
+					json_string(rq->source_host))) {
+			json_decref(x.req);
+			return -ENOMEM;
+		}
+		x.path = rq->source_host[0] ? "/v1/kps/migrate" : NULL;
 		x.answer = NULL;
 		r = hgs_run(a, deadline, kps_exchange, &x, err, sizeof(err));
 		json_decref(x.req);

@@ -47,11 +47,9 @@ static int allowed_keys(json_t *o, const char *const *keys, char *err,
 	return 0;
 }
 
-static int parse_release(json_t *o, struct agent_request *rq, char *err,
-			 size_t errlen)
+static int parse_release_keys(json_t *o, struct agent_request *rq,
+			      const char *const *keys, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "op", "vm_id", "key_protector",
-					    "deadline_s", "roll", NULL };
 	json_t *vm = json_object_get(o, "vm_id");
 	json_t *kp = json_object_get(o, "key_protector");
 	json_t *dl = json_object_get(o, "deadline_s");
@@ -87,6 +85,62 @@ static int parse_release(json_t *o, struct agent_request *rq, char *err,
 		return bad(err, errlen, "field 'roll' must be true or false");
 	rq->roll = json_is_true(roll);
 	rq->op = AGENT_OP_RELEASE;
+	return 0;
+}
+
+static int parse_release(json_t *o, struct agent_request *rq, char *err,
+			 size_t errlen)
+{
+	static const char *const keys[] = { "op", "vm_id", "key_protector",
+					    "deadline_s", "roll", NULL };
+
+	return parse_release_keys(o, rq, keys, err, errlen);
+}
+
+/*
+ * {"op":"migrate-in","vm_id":UUID,"key_protector":B64,"source_host":NAME
+ *  [,"deadline_s":N]}: a release with the roll, from KPS's migrate
+ * endpoint (migrate.c, Documentation/agent.md §4).
+ */
+static int parse_migrate_in(json_t *o, struct agent_request *rq, char *err,
+			    size_t errlen)
+{
+	static const char *const keys[] = { "op", "vm_id", "key_protector",
+					    "deadline_s", "source_host", NULL };
+	json_t *src = json_object_get(o, "source_host");
+	const char *s;
+	int r;
+
+	r = parse_release_keys(o, rq, keys, err, errlen);
+	if (r)
+		return r;
+	s = json_string_value(src);
+	if (!s || !s[0] || json_string_length(src) >= sizeof(rq->source_host) ||
+	    strlen(s) != json_string_length(src))
+		return bad(err, errlen, "field 'source_host' must name the host the VM runs on (1 to %zu characters)",
+			   sizeof(rq->source_host) - 1);
+	memcpy(rq->source_host, s, strlen(s) + 1);
+	rq->roll = 1;
+	rq->op = AGENT_OP_MIGRATE_IN;
+	return 0;
+}
+
+/* {"op":"migrated","vm_id":UUID}: the source lets the VM go (migrate.c). */
+static int parse_migrated(json_t *o, struct agent_request *rq, char *err,
+			  size_t errlen)
+{
+	static const char *const keys[] = { "op", "vm_id", NULL };
+	json_t *vm = json_object_get(o, "vm_id");
+	uint8_t id[16];
+	int r;
+
+	r = allowed_keys(o, keys, err, errlen);
+	if (r)
+		return r;
+	if (!json_is_string(vm) || vms_uuid_parse(json_string_value(vm), id))
+		return bad(err, errlen, "field 'vm_id' must be a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+	vms_uuid_format(id, rq->vm_id);
+	rq->op = AGENT_OP_MIGRATED;
 	return 0;
 }
 
@@ -142,16 +196,20 @@ int agent_request_parse(const char *line, size_t len, struct agent_request *rq,
 	}
 	op = json_string_value(json_object_get(o, "op"));
 	if (!op)
-		r = bad(err, errlen, "field 'op' must be a string: release, confirm, status or attest");
+		r = bad(err, errlen, "field 'op' must be a string: release, confirm, migrate-in, migrated, status or attest");
 	else if (!strcmp(op, "release"))
 		r = parse_release(o, rq, err, errlen);
 	else if (!strcmp(op, "confirm"))
 		r = parse_confirm(o, rq, err, errlen);
+	else if (!strcmp(op, "migrate-in"))
+		r = parse_migrate_in(o, rq, err, errlen);
+	else if (!strcmp(op, "migrated"))
+		r = parse_migrated(o, rq, err, errlen);
 	else if (!strcmp(op, "status") || !strcmp(op, "attest")) {
 		r = allowed_keys(o, only_op, err, errlen);
 		rq->op = op[0] == 's' ? AGENT_OP_STATUS : AGENT_OP_ATTEST;
 	} else
-		r = bad(err, errlen, "unknown op: use release, confirm, status or attest");
+		r = bad(err, errlen, "unknown op: use release, confirm, migrate-in, migrated, status or attest");
 	json_decref(o);
 	if (r)
 		agent_request_free(rq);

@@ -242,6 +242,12 @@ static json_t *dispatch(struct conn *c, const char *line, size_t len)
 	case AGENT_OP_CONFIRM:
 		ans = release_confirm_for_peer(c->a, &rq, c->cred.uid);
 		break;
+	case AGENT_OP_MIGRATE_IN:
+		ans = migrate_in_for_peer(c->a, &rq, c->cred.uid, c->cred.gid);
+		break;
+	case AGENT_OP_MIGRATED:
+		ans = migrated_for_peer(c->a, &rq, c->cred.uid);
+		break;
 	case AGENT_OP_ATTEST:
 		/* renewing on demand costs HGS work: root only */
 		if (c->cred.uid != 0) {

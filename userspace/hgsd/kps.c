@@ -256,7 +256,7 @@ static enum vms_hgs_reason req_challenge(struct request *rq, struct answer *a,
 }
 
 /* kps_public_key, in every release answer (hex); NULL if unavailable. */
-static json_t *kps_key_json(void)
+json_t *kps_key_json(void)
 {
 	uint8_t pk[32];
 	char hex[65];
@@ -267,14 +267,7 @@ static json_t *kps_key_json(void)
 	return json_string(hex);
 }
 
-struct release_out {
-	struct keyproc_release_rep rep;
-	struct vms_health_cert_info cert;
-	unsigned int lifetime, worker_version, n_digests;
-	uint8_t *rolled;	/* the rolled KP (roll only; malloc) */
-	size_t rolled_len;
-	int renewal;		/* "renewal": true (never a roll) */
-};
+/* struct release_out: kps.h (kps_migrate.c makes releases too) */
 
 /* "roll": absent or false (a plain release), true (the TK roll). */
 static int req_roll(struct request *rq, struct answer *a, uint32_t *roll)
@@ -360,8 +353,10 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 	r = req_challenge(rq, a, &krq);
 	if (r != HGS_PASSED)
 		return r;
-	if (req_roll(rq, a, &krq.roll) || req_renewal(rq, a, krq.roll, &out->renewal))
+	if (req_roll(rq, a, &krq.roll) ||
+	    req_renewal(rq, a, krq.roll | out->force_roll, &out->renewal))
 		return a->reason;
+	krq.roll |= out->force_roll;	/* a migration always rolls */
 	state_policy(h, &pol);
 	r = check_cert(h, cert, certlen, &pol, now, &out->cert);
 	if (r != HGS_PASSED)
@@ -440,7 +435,7 @@ static void release_refused(struct hgsd *h, struct answer *a, struct release_out
 }
 
 /* The answer's roll members: the rolled KP and its version and key id. */
-static json_t *roll_json(const struct release_out *out, uint64_t next_version)
+json_t *kps_roll_json(const struct release_out *out, uint64_t next_version)
 {
 	_cleanup_free_ char *kp = NULL;
 	char kid[33];
@@ -502,7 +497,7 @@ void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
 	if (h->cfg.log_requests)
 		log_info("release", "host=%s result=Passed %s", log_safe(out.cert.host, hbuf,
 			 sizeof(hbuf)), detail);
-	roll = roll_json(&out, next_version);
+	roll = kps_roll_json(&out, next_version);
 	free(out.rolled);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o*, s:I}",
 		      "key_release", b64, "vm_id", vm, "key_id", kid,
@@ -650,4 +645,21 @@ void handle_vm_status(struct hgsd *h, struct request *rq, struct answer *a)
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 	else
 		answer_ok(a, json_pack("{s:o}", "vm", o));
+}
+
+/* For kps_migrate.c: a release's checks and wrap, nothing recorded. */
+enum vms_hgs_reason kps_release_checked(struct hgsd *h, struct request *rq, struct answer *a,
+					struct release_out *out)
+{
+	return release(h, rq, a, out);
+}
+
+/* For kps_migrate.c: a health certificate checked as for a release. */
+enum vms_hgs_reason kps_check_cert(struct hgsd *h, const uint8_t *der, size_t len,
+				   struct vms_health_cert_info *info)
+{
+	struct policy pol;
+
+	state_policy(h, &pol);
+	return check_cert(h, der, len, &pol, time(NULL), info);
 }

@@ -2,15 +2,17 @@
 /*
  * kps.h - the key protection service's handlers (kps.c): POST
  * /v1/kps/release and GET /v1/metadata, with the verified-certificate
- * cache behind the release.
+ * cache behind the release; live migration's (kps_migrate.c).
  *
- * Included by routes.c (the handlers), main.c (the cache's life) and
- * kps.c.
+ * Included by routes.c (the handlers), main.c (the cache's life),
+ * kps.c and kps_migrate.c.
  */
 #ifndef HGSD_KPS_H
 #define HGSD_KPS_H
 
+#include "keyproc.h"
 #include "request.h"
+#include "vms_hgs_cert.h"
 
 int kps_init(struct hgsd *h);
 void kps_free(void);
@@ -20,5 +22,34 @@ void handle_confirm(struct hgsd *h, struct request *rq, struct answer *a);
 /* GET /v1/admin/vms/status/VM_ID: HGS's view of a VM's key (admin.c routes it). */
 void handle_vm_status(struct hgsd *h, struct request *rq, struct answer *a);
 void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a);
+
+/*
+ * Live migration (kps_migrate.c, Documentation/migration.md §2):
+ * POST /v1/kps/migrate (the destination) and /v1/kps/migrated (the
+ * source); the destination confirms with /v1/kps/confirm.
+ */
+void handle_migrate(struct hgsd *h, struct request *rq, struct answer *a);
+void handle_migrated(struct hgsd *h, struct request *rq, struct answer *a);
+
+/* What a checked release made (kps.c), for kps_migrate.c too. */
+struct release_out {
+	struct keyproc_release_rep rep;
+	struct vms_health_cert_info cert;
+	unsigned int lifetime, worker_version, n_digests;
+	uint8_t *rolled;	/* the rolled KP (roll only; malloc) */
+	size_t rolled_len;
+	int renewal;		/* "renewal": true (never a roll) */
+	int force_roll;		/* set by the caller: roll whatever the body says */
+};
+
+/* The certificate, KP and policy checks and the wrap; nothing recorded. */
+enum vms_hgs_reason kps_release_checked(struct hgsd *h, struct request *rq, struct answer *a,
+					struct release_out *out);
+/* A health certificate checked as for a release (signer, validity, host). */
+enum vms_hgs_reason kps_check_cert(struct hgsd *h, const uint8_t *der, size_t len,
+				   struct vms_health_cert_info *info);
+/* kps_public_key (hex), and a roll's answer members; NULL on failure. */
+json_t *kps_key_json(void);
+json_t *kps_roll_json(const struct release_out *out, uint64_t next_version);
 
 #endif /* HGSD_KPS_H */

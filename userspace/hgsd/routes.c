@@ -61,6 +61,8 @@ static const struct route routes[] = {
 	{ "GET", "/v1/health", handle_health, 0, 0, 0 },
 	{ "POST", "/v1/host/status", handle_host_status, 1, 0, 0 },
 	{ "POST", "/v1/kps/confirm", handle_confirm, 1, 0, 0 },
+	{ "POST", "/v1/kps/migrate", handle_migrate, 1, 0, 0 },
+	{ "POST", "/v1/kps/migrated", handle_migrated, 1, 0, 0 },
 };
 
 size_t routes_count(void)

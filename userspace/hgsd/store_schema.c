@@ -174,6 +174,17 @@ const char *const store_migrations_sqlite[] = {
 	 */
 	"INSERT INTO settings VALUES ('tpm_require_lockdown_cmdline', '0', strftime('%s','now'));\n"
 	"INSERT INTO settings VALUES ('tpm_ima_policy_digests', 'none', strftime('%s','now'));\n",
+	/*
+	 * 13 -> 14, live migration (issue 20, store_vm.c; the lead
+	 * renumbers): every migration KPS released, from which host to
+	 * which, the version it made pending there, and when the
+	 * destination confirmed it and the source said it was done.
+	 */
+	"CREATE TABLE vm_migrations (\n"
+	"  vm_id TEXT NOT NULL, version BIGINT NOT NULL, key_id TEXT NOT NULL,\n"
+	"  from_host TEXT NOT NULL, to_host TEXT NOT NULL, started_at BIGINT NOT NULL,\n"
+	"  confirmed_at BIGINT NOT NULL DEFAULT 0, migrated_at BIGINT NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (vm_id, version, key_id));\n",
 };
 
 /*
@@ -298,6 +309,12 @@ const char *const store_migrations_pg[] = {
 	/* 12 -> 13 (issue 16, locked): see the SQLite step */
 	"INSERT INTO settings VALUES ('tpm_require_lockdown_cmdline', '0', " PG_NOW ");\n"
 	"INSERT INTO settings VALUES ('tpm_ima_policy_digests', 'none', " PG_NOW ");\n",
+	/* 13 -> 14, live migration (issue 20): as in SQLite */
+	"CREATE TABLE vm_migrations (\n"
+	"  vm_id TEXT NOT NULL, version BIGINT NOT NULL, key_id TEXT NOT NULL,\n"
+	"  from_host TEXT NOT NULL, to_host TEXT NOT NULL, started_at BIGINT NOT NULL,\n"
+	"  confirmed_at BIGINT NOT NULL DEFAULT 0, migrated_at BIGINT NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (vm_id, version, key_id));\n",
 };
 
 const int store_schema_latest = (int)ARRAY_SIZE(store_migrations_sqlite);

@@ -108,6 +108,13 @@ static int roll_confirmed(struct db *db, const char *vm_id, uint64_t version,
 			    "WHERE vm_id = ? AND version = ? AND key_id = ?", a) == 1 ? 0 : -EIO;
 }
 
+/* Live migration's hooks into the roll (defined below, §2 of migration.md). */
+static json_t *migration_json(struct db *db, const char *vm_id, json_t *vm);
+static int migration_confirmed(struct db *db, const char *vm_id, uint64_t version,
+			       const uint8_t key[16]);
+static int migration_in_flight(struct db *db, const char *vm_id, uint64_t version,
+			       const uint8_t key[16]);
+
 struct release_arg {
 	const char *vm_id, *host, *detail;
 	uint64_t kp_version;
@@ -194,6 +201,8 @@ static int release_txn(struct db *db, const struct release_arg *a)
 	base_key = promote ? old.pending_key_id : old.key_id;
 	if (promote) {
 		r = roll_confirmed(db, a->vm_id, base, base_key);
+		if (!r)
+			r = migration_confirmed(db, a->vm_id, base, base_key);
 		if (r)
 			return r;
 	}
@@ -203,7 +212,20 @@ static int release_txn(struct db *db, const struct release_arg *a)
 		if (!r)
 			r = vm_write(db, a, &old, base, base_key, base + 1, a->next_key_id, promote);
 	} else if (old.found) {
-		r = vm_write(db, a, &old, base, base_key, promote ? 0 : old.pending,
+		struct release_arg keep = *a;
+
+		/*
+		 * The source's renewal while its VM migrates: the pending
+		 * version stays with the destination it was released to
+		 */
+		if (!promote && old.pending) {
+			r = migration_in_flight(db, a->vm_id, old.pending, old.pending_key_id);
+			if (r < 0)
+				return r;
+			if (r)
+				keep.host = old.host;
+		}
+		r = vm_write(db, &keep, &old, base, base_key, promote ? 0 : old.pending,
 			     promote ? NULL : old.pending_key_id, promote);
 	}
 	if (r)
@@ -282,7 +304,8 @@ static int confirm_txn(struct db *db, const struct confirm_arg *a)
 		return r;
 	if (r != 1)
 		return -EAGAIN;
-	return roll_confirmed(db, a->vm_id, a->version, a->key_id);
+	r = roll_confirmed(db, a->vm_id, a->version, a->key_id);
+	return r ? r : migration_confirmed(db, a->vm_id, a->version, a->key_id);
 }
 
 int store_vm_confirm(struct store *st, const char *vm_id, uint64_t version,
@@ -327,6 +350,12 @@ json_t *store_vm_status(struct store *st, const char *vm_id, int *r)
 			  "  (SELECT COUNT(*) FROM vm_key_rolls r WHERE r.vm_id = k.vm_id\n"
 			  "   AND r.confirmed = 1) AS confirmed_rolls\n"
 			  "FROM vm_keys k WHERE vm_id = ?", q, &row);
+	if (!*r)
+		{
+		json_t *m = migration_json(db, vm_id, row);
+
+		json_object_set_new(row, "migration", m ? m : json_null());
+	}
 	store_unlock(st);
 	return *r ? NULL : row;
 }
@@ -367,4 +396,269 @@ int store_vm_violations(struct store *st, long *bad)
 			   "                AND r.confirmed = 1 AND r.version >= 1 AND r.version <= k.version)\n"
 			   "  OR EXISTS (SELECT 1 FROM vm_key_rolls r WHERE r.vm_id = k.vm_id\n"
 			   "             AND r.confirmed = 1 AND r.version > k.version)", bad);
+}
+
+/*
+ * ---- Live migration (Documentation/migration.md §2) ----
+ * vm_migrations: one row per migration KPS released, keyed like the roll
+ * it made (VM, version, key id). In flight while its version is the VM's
+ * pending one and unconfirmed; confirmed when the destination confirms
+ * the version (or shows its KP at a release); replaced when a start
+ * rolled past it; completed when the source said it let the VM go.
+ */
+
+static void now_text(char out[24])
+{
+	snprintf(out, 24, "%lld", (long long)time(NULL));
+}
+
+static int migration_confirmed(struct db *db, const char *vm_id, uint64_t version,
+			       const uint8_t key[16])
+{
+	char v[24], kid[33], now[24];
+	const char *const a[] = { now, vm_id, v, kid, NULL };
+
+	u64_text(version, v);
+	vms_hex_encode(key, 16, kid);
+	now_text(now);
+	/* a roll that was no migration has no row: nothing to mark */
+	return store_db_run(db, "UPDATE vm_migrations SET confirmed_at = ?\n"
+			    "WHERE vm_id = ? AND version = ? AND key_id = ? AND confirmed_at = 0",
+			    a) < 0 ? -EIO : 0;
+}
+
+/* 1 if (@vm_id, @version, @key) is a migration not yet confirmed, 0 if not. */
+static int migration_in_flight(struct db *db, const char *vm_id, uint64_t version,
+			       const uint8_t key[16])
+{
+	char v[24], kid[33];
+	const char *const q[] = { vm_id, v, kid, NULL };
+	json_t *row = NULL;
+	int r;
+
+	u64_text(version, v);
+	vms_hex_encode(key, 16, kid);
+	r = store_db_row(db, "SELECT version FROM vm_migrations\n"
+			 "WHERE vm_id = ? AND version = ? AND key_id = ? AND confirmed_at = 0", q, &row);
+	json_decref(row);
+	return r == -ENOENT ? 0 : r ? r : 1;
+}
+
+/*
+ * The host of a never-rolled VM's last release: its newest release event
+ * (a VM HGS never rolled has no vm_keys row). -ENOENT if none.
+ */
+static int last_release_host(struct db *db, const char *vm_id, char host[65])
+{
+	char like[64];
+	const char *const q[] = { like, NULL };
+	json_t *row = NULL;
+	const char *h;
+	int r;
+
+	snprintf(like, sizeof(like), "vm_id=%s %%", vm_id);
+	r = store_db_row(db, "SELECT host FROM events WHERE kind = 'release' AND result = 'Passed'\n"
+			 "  AND detail LIKE ? ORDER BY id DESC LIMIT 1", q, &row);
+	if (r)
+		return r;
+	h = json_string_value(json_object_get(row, "host"));
+	snprintf(host, 65, "%s", h ? h : "");
+	json_decref(row);
+	return 0;
+}
+
+struct migrate_arg {
+	const char *vm_id, *src, *dst, *detail;
+	uint64_t kp_version;
+	const uint8_t *kp_key_id, *next_key_id;
+	uint64_t *new_version;
+};
+
+static int migration_insert(struct db *db, const struct migrate_arg *a, uint64_t version)
+{
+	char v[24], kid[33], now[24];
+	const char *const ins[] = { a->vm_id, v, kid, a->src, a->dst, now, NULL };
+
+	u64_text(version, v);
+	vms_hex_encode(a->next_key_id, 16, kid);
+	now_text(now);
+	return store_db_run(db, "INSERT INTO vm_migrations(vm_id, version, key_id, from_host,\n"
+			    "  to_host, started_at) VALUES (?,?,?,?,?,?)", ins) == 1 ? 0 : -EIO;
+}
+
+static int migrate_txn(struct db *db, const struct migrate_arg *a)
+{
+	struct release_arg ra = { .vm_id = a->vm_id, .host = a->dst };
+	struct vm_row old;
+	uint64_t next;
+	int r;
+
+	r = vm_read(db, a->vm_id, &old);
+	if (r)
+		return r;
+	if (!old.found) {
+		old.version = 0;
+		memcpy(old.key_id, a->kp_key_id, 16);
+		r = last_release_host(db, a->vm_id, old.host);
+		if (r == -ENOENT)
+			return -EXDEV;	/* never released: it runs nowhere */
+		if (r)
+			return r;
+	}
+	if (old.pending) {
+		/* a start's roll or another migration waits for its confirmation */
+		if ((a->kp_version == old.version && !memcmp(a->kp_key_id, old.key_id, 16)) ||
+		    (a->kp_version == old.pending && !memcmp(a->kp_key_id, old.pending_key_id, 16)))
+			return -EBUSY;
+		return -ESTALE;
+	}
+	if (a->kp_version != old.version || memcmp(a->kp_key_id, old.key_id, 16))
+		return -ESTALE;
+	if (strcmp(old.host, a->src))
+		return -EXDEV;
+	next = old.version + 1;
+	r = roll_insert(db, a->vm_id, next, a->next_key_id, a->dst);
+	if (!r)
+		r = vm_write(db, &ra, &old, old.version, old.key_id, next, a->next_key_id, 0);
+	if (!r)
+		r = migration_insert(db, a, next);
+	if (!r)
+		r = event_row(db, a->dst, a->detail);
+	if (!r)
+		*a->new_version = next;
+	return r;
+}
+
+int store_vm_migrate(struct store *st, const char *vm_id, uint64_t kp_version,
+		     const uint8_t kp_key_id[16], const uint8_t next_key_id[16],
+		     const char *src, const char *dst, const char *detail,
+		     uint64_t *new_version)
+{
+	struct migrate_arg a = { vm_id, src, dst, detail, kp_version, kp_key_id,
+				 next_key_id, new_version };
+	struct db *db;
+	int r;
+
+	*new_version = 0;
+	if (!strcmp(src, dst))
+		return -ELOOP;
+	/* durable before the new TK is served, as a roll (store_vm_release) */
+	db = store_lock(st);
+	r = store_db_begin(db);
+	if (!r)
+		r = store_db_end(db, migrate_txn(db, &a));
+	store_unlock(st);
+	if (r)
+		*new_version = 0;
+	if (r && r != -ESTALE && r != -EAGAIN && r != -EBUSY && r != -EXDEV)
+		store_note_failure(st, r);
+	return r;
+}
+
+struct migrated_arg {
+	const char *vm_id, *src;
+	uint64_t *version;
+};
+
+static int migrated_txn(struct db *db, const struct migrated_arg *a)
+{
+	const char *const q[] = { a->vm_id, a->src, NULL };
+	char v[24], kid[33], now[24], detail[96];
+	const char *const upd[] = { now, a->vm_id, v, kid, NULL };
+	const char *const ev[] = { now, a->src, detail, NULL };
+	json_t *row = NULL;
+	uint8_t key[16];
+	struct vm_row cur;
+	uint64_t version;
+	long long confirmed, migrated;
+	int r;
+
+	r = store_db_row(db, "SELECT version, key_id, confirmed_at, migrated_at FROM vm_migrations\n"
+			 "WHERE vm_id = ? AND from_host = ? ORDER BY version DESC LIMIT 1", q, &row);
+	if (r)
+		return r;
+	version = row_u64(row, "version");
+	confirmed = (long long)row_u64(row, "confirmed_at");
+	migrated = (long long)row_u64(row, "migrated_at");
+	r = row_id(row, "key_id", key);
+	json_decref(row);
+	if (r)
+		return r;
+	*a->version = version;
+	if (migrated)
+		return 1;
+	if (!confirmed) {
+		r = vm_read(db, a->vm_id, &cur);
+		if (r)
+			return r;
+		/* still the pending version: the destination has not confirmed */
+		if (cur.pending == version && !memcmp(cur.pending_key_id, key, 16))
+			return -EINPROGRESS;
+		return -ENOENT;	/* a later start replaced it */
+	}
+	u64_text(version, v);
+	vms_hex_encode(key, 16, kid);
+	now_text(now);
+	snprintf(detail, sizeof(detail), "vm_id=%s tk_version=%s", a->vm_id, v);
+	r = store_db_run(db, "UPDATE vm_migrations SET migrated_at = ?\n"
+			 "WHERE vm_id = ? AND version = ? AND key_id = ?", upd);
+	if (r != 1)
+		return r < 0 ? r : -EAGAIN;
+	return store_db_run(db, "INSERT INTO events(at, kind, host, result, detail)\n"
+			    "VALUES (?, 'migrated', ?, 'Passed', ?)", ev) == 1 ? 0 : -EIO;
+}
+
+int store_vm_migrated(struct store *st, const char *vm_id, const char *src, uint64_t *version)
+{
+	struct migrated_arg a = { vm_id, src, version };
+	struct db *db;
+	int r, done;
+
+	*version = 0;
+	/* an audit record: the quick connection, as the confirmation */
+	db = store_lock_quick(st);
+	r = store_db_begin(db);
+	if (!r) {
+		done = migrated_txn(db, &a);
+		r = store_db_end(db, done < 0 ? done : done == 1 ? -EALREADY : 0);
+		if (r == -EALREADY)
+			r = 1;
+	}
+	store_unlock_quick(st);
+	if (r < 0 && r != -ENOENT && r != -EINPROGRESS && r != -EAGAIN)
+		store_note_failure(st, r);
+	return r;
+}
+
+/*
+ * The VM's newest migration as JSON (status): from, to, version, times
+ * and its state: "pending", "confirmed", "completed" or "replaced". NULL
+ * if it never migrated (or on error).
+ */
+static json_t *migration_json(struct db *db, const char *vm_id, json_t *vm)
+{
+	const char *const q[] = { vm_id, NULL };
+	const char *pkid = json_string_value(json_object_get(vm, "pending_key_id"));
+	const char *kid;
+	json_t *row = NULL;
+	const char *state;
+	uint64_t version;
+
+	if (store_db_row(db, "SELECT from_host, to_host, version, key_id, started_at,\n"
+			 "  confirmed_at, migrated_at FROM vm_migrations WHERE vm_id = ?\n"
+			 "ORDER BY version DESC LIMIT 1", q, &row))
+		return NULL;
+	version = row_u64(row, "version");
+	kid = json_string_value(json_object_get(row, "key_id"));
+	if (row_u64(row, "migrated_at"))
+		state = "completed";
+	else if (row_u64(row, "confirmed_at"))
+		state = "confirmed";
+	else if (row_u64(vm, "pending_version") == version && kid && pkid && !strcmp(kid, pkid))
+		state = "pending";
+	else
+		state = "replaced";
+	json_object_del(row, "key_id");
+	json_object_set_new(row, "state", json_string(state));
+	return row;
 }

@@ -6,7 +6,7 @@
  * waiting for the host's confirmation. Same on both backends; in a
  * cluster, in the shared database.
  *
- * Included by kps.c (release and confirmation), admin.c (vm status) and
+ * Included by kps.c (release and confirmation), kps_migrate.c, admin.c (vm status) and
  * the tests' invariant check.
  */
 #ifndef HGSD_STORE_VM_H
@@ -64,7 +64,39 @@ int store_vm_release(struct store *st, const char *vm_id, uint64_t kp_version,
 int store_vm_confirm(struct store *st, const char *vm_id, uint64_t version,
 		     const uint8_t key_id[16], const char *host);
 
-/* HGS's view of one VM, as JSON (shieldctl vm status), or NULL (-ENOENT in *@r). */
+/*
+ * Live migration (Documentation/migration.md §2): the destination @dst
+ * gets the VM's current version and the next one. In one durable
+ * transaction: the KP (@kp_version, @kp_key_id) is the acknowledged
+ * version, no roll is pending, @src is the host of the VM's last release;
+ * then the next version @next_key_id is pending at @dst (a roll row, the
+ * migration row from @src, the release event @detail). 0 with
+ * *@new_version; -ESTALE the KP is superseded; -EBUSY a roll or migration
+ * is pending; -EXDEV @src is not the host of the last release (or the VM
+ * was never released); -ELOOP @src is @dst; -EAGAIN another node changed
+ * the row. The destination confirms with store_vm_confirm() (or by
+ * showing the rolled KP at a release); a roll release of the
+ * acknowledged KP (a start, on the source or elsewhere) replaces a
+ * migration not yet confirmed, as it replaces a roll.
+ */
+int store_vm_migrate(struct store *st, const char *vm_id, uint64_t kp_version,
+		     const uint8_t kp_key_id[16], const uint8_t next_key_id[16],
+		     const char *src, const char *dst, const char *detail,
+		     uint64_t *new_version);
+
+/*
+ * The source @src says it let @vm_id go (its key revoked): the newest
+ * migration from @src is marked completed (audit). 0, 1 already marked,
+ * -EINPROGRESS the destination has not confirmed yet, -ENOENT no
+ * migration from @src (or a later start replaced it); the migration's
+ * version in *@version.
+ */
+int store_vm_migrated(struct store *st, const char *vm_id, const char *src, uint64_t *version);
+
+/*
+ * HGS's view of one VM, as JSON (shieldctl vm status), with its newest
+ * migration ("migration": null if none), or NULL (-ENOENT in *@r).
+ */
 json_t *store_vm_status(struct store *st, const char *vm_id, int *r);
 
 /*

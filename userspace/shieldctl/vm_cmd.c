@@ -2,7 +2,8 @@
 /*
  * vm_cmd.c - `shieldctl vm status VM_ID`: HGS's view of one shielded VM's
  * transport key (issue 20): the version HGS holds, a roll waiting for the
- * host's confirmation, the host and time of the last release. Read only:
+ * host's confirmation, the host and time of the last release, its newest
+ * live migration (from, to, version, state). Read only:
  * an HGS admin or reviewer, over hgsd's admin socket or over HTTPS with
  * an admin client certificate (GET /v1/admin/vms/status/VM_ID).
  */
@@ -28,7 +29,8 @@ static void vm_usage(FILE *f)
 		"                    [--json] status VM_ID\n\n"
 		"HGS's view of a shielded VM's transport key: the version HGS holds\n"
 		"(each start rolls it), a rolled version the host has not confirmed\n"
-		"yet, the host and time of the last release. An HGS admin or reviewer,\n"
+		"yet, the host and time of the last release, the newest live migration\n"
+		"(pending, confirmed, completed or replaced). An HGS admin or reviewer,\n"
 		"over hgsd's admin socket (default %s, or\n"
 		"$HGSD_ADMIN_SOCKET) or over HTTPS with an admin client certificate.\n",
 		DEFAULT_SOCKET);
@@ -42,6 +44,23 @@ static const char *when(json_t *o, const char *key, char *buf, size_t len)
 	if (!t || !gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
 		snprintf(buf, len, "never");
 	return buf;
+}
+
+/* The VM's newest live migration (migration.md §2), or "none". */
+static void print_migration(json_t *m)
+{
+	char t[40];
+
+	if (!json_is_object(m)) {
+		printf("migration: none\n");
+		return;
+	}
+	printf("migration: %s, from %s to %s, version %lld, started %s\n",
+	       json_string_value(json_object_get(m, "state")),
+	       json_string_value(json_object_get(m, "from_host")),
+	       json_string_value(json_object_get(m, "to_host")),
+	       (long long)json_integer_value(json_object_get(m, "version")),
+	       when(m, "started_at", t, sizeof(t)));
 }
 
 static void print_status(json_t *vm)
@@ -66,6 +85,7 @@ static void print_status(json_t *vm)
 	       (long long)json_integer_value(json_object_get(vm, "releases")),
 	       (long long)json_integer_value(json_object_get(vm, "rolls")),
 	       (long long)json_integer_value(json_object_get(vm, "confirmed_rolls")));
+	print_migration(json_object_get(vm, "migration"));
 }
 
 static int open_client(const char *what, const char *const *v, struct vms_hgs_client **cl)

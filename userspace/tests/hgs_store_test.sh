@@ -76,7 +76,7 @@ fails "a readable master key stops hgsd" "must not be readable" "$H" -c "$T/h2/h
 chmod 600 "$T/h2/keys/master.key"
 set_schema "$T/h2" 99
 fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
-set_schema "$T/h2" 13
+set_schema "$T/h2" 14
 # A schema-1 store (as the previous hgsd left it: two workers, one
 # disabled, worker_policy_version 3; made here by undoing schemas 3 and 2
 # on a new store) is migrated to 2 and 3 at start: the
@@ -140,6 +140,9 @@ check "... and on to schema 13 (issue 16's policies from the measured boot, off)
 	"grep -q 'event=store migrated_to=13' '$T/hgsd6.log' &&
 	 $S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"require_lockdown_cmdline\": false' &&
 	 $S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"ima_policy_digests\": 0'"
+nmig=$(db_sql "$T/h3" "SELECT COUNT(*) FROM vm_migrations" 2>&1)
+check "... and on to schema 14 (live migrations: none yet, $nmig rows)" sh -c \
+	"grep -q 'event=store migrated_to=14' '$T/hgsd6.log' && [ '$nmig' = 0 ]"
 check "the migrated store has the TPM policy at its defaults" sh -c \
 	"$S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"pcrs\": \"0-7,10\"'"
 check "hosts of schema 1 keep their host keys and have no EK" \

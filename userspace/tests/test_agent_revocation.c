@@ -177,10 +177,72 @@ static void test_revoked_host_revokes_its_keys(void **state)
 	free(cert);
 }
 
+/*
+ * Live migration's source ({"op":"migrated"}, agent/migrate.c): the
+ * VM's keys this peer holds are revoked before anything else, whatever
+ * happens next (here: no module, so no certificate to tell KPS with:
+ * the answer says so); another peer's key of the VM and the other VMs'
+ * keys stay; root's request reaches every key of the VM; a VM with no
+ * key here is refused.
+ */
+/* A key of @vm for @uid, under its own description (@tag). */
+static key_serial_t load_key_for(const char *vm, const char *tag, uid_t uid)
+{
+	char desc[64];
+	key_serial_t s;
+
+	snprintf(desc, sizeof(desc), "%s-%s", tag, vm);
+	s = load_key(desc);
+	snprintf(agent.keys[agent.n_keys - 1].vm_id, sizeof(agent.keys[0].vm_id), "%s", vm);
+	agent.keys[agent.n_keys - 1].uid = uid;
+	return s;
+}
+
+static void test_migrated_revokes_the_vms_keys(void **state)
+{
+	const char *vm = "2c7a3c1e-1111-4222-8333-944455556666";
+	struct agent_request rq = { .op = AGENT_OP_MIGRATED };
+	key_serial_t mine, other_uid, other_vm;
+	json_t *ans;
+
+	(void)state;
+	mine = load_key_for(vm, "w1000", 1000);
+	agent.keys[agent.n_keys - 1].pending_version = 3;
+	other_uid = load_key_for(vm, "w1001", 1001);
+	other_vm = load_key_for("3c7a3c1e-1111-4222-8333-944455556666", "w1000", 1000);
+	snprintf(rq.vm_id, sizeof(rq.vm_id), "%s", vm);
+	ans = migrated_for_peer(&agent, &rq, 1000);
+	assert_string_equal(json_string_value(json_object_get(ans, "status")), "Failed");
+	assert_string_equal(json_string_value(json_object_get(ans, "source")), "module");
+	json_decref(ans);
+	assert_true(revoked(mine));
+	assert_false(revoked(other_uid));
+	assert_false(revoked(other_vm));
+	/* never renewed, never confirmed from here */
+	assert_true(agent.keys[agent.n_keys - 3].superseded);
+	assert_int_equal(agent.keys[agent.n_keys - 3].pending_version, 0);
+	assert_false(agent.keys[agent.n_keys - 1].superseded);
+	/* root: every key of the VM */
+	ans = migrated_for_peer(&agent, &rq, 0);
+	json_decref(ans);
+	assert_true(revoked(other_uid));
+	assert_false(revoked(other_vm));
+	/* a VM this agent holds no key of, for that peer */
+	snprintf(rq.vm_id, sizeof(rq.vm_id), "%s", "4c7a3c1e-1111-4222-8333-944455556666");
+	ans = migrated_for_peer(&agent, &rq, 1000);
+	assert_string_equal(json_string_value(json_object_get(ans, "substatus")), "NoKeyForVm");
+	json_decref(ans);
+	snprintf(rq.vm_id, sizeof(rq.vm_id), "%s", vm);
+	ans = migrated_for_peer(&agent, &rq, 1002);
+	assert_string_equal(json_string_value(json_object_get(ans, "substatus")), "NoKeyForVm");
+	json_decref(ans);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_revoked_host_revokes_its_keys),
+		cmocka_unit_test(test_migrated_revokes_the_vms_keys),
 	};
 
 	t_test_filter(argc, argv);

@@ -214,6 +214,16 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"lockdown does not come from the measured kernel command line (tpm_require_lockdown_cmdline): boot through a loader that measures it (GRUB, PCR 8, quoted in tpm_pcrs) with lockdown=confidentiality on it, and attest again" },
 	[HGS_R_POLICY_IMA_POLICY_NOT_PROVEN] = { "PolicyImaPolicyNotProven", 403,
 		"the host's IMA appraisal policy is not proven (tpm_ima_policy_digests): the measured kernel command line must leave appraisal enforcing and the quoted IMA list must show an approved policy file loaded by path; see the detail" },
+	[HGS_R_MIGRATION_ROLL_PENDING] = { "MigrationRollPending", 409,
+		"the VM's transport key has a roll or a migration waiting for its host's confirmation: a VM migrates only from its acknowledged version; let the start (or the migration) finish, or start the VM again, then migrate" },
+	[HGS_R_MIGRATION_SOURCE_STALE] = { "MigrationSourceStale", 409,
+		"the source host named is not the host HGS last released this VM's key to: the VM moved or started elsewhere meanwhile; migrate from the host it runs on ('shieldctl vm status' names it)" },
+	[HGS_R_MIGRATION_TO_SOURCE] = { "MigrationToSource", 409,
+		"the destination's health certificate names the source host itself: a VM migrates to another guarded host" },
+	[HGS_R_MIGRATION_NOT_CONFIRMED] = { "MigrationNotConfirmed", 409,
+		"the destination has not confirmed this migration yet (its worker re-seals the VM's state, then its agent confirms): tell HGS again once it has; the source's key is revoked all the same" },
+	[HGS_R_MIGRATION_NOT_FOUND] = { "MigrationNotFound", 409,
+		"HGS holds no migration of this VM from this host (none was asked for, or a later start replaced it)" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)
