@@ -13,7 +13,8 @@ NVT=0x01500016			# the tag provision writes (worker.md)
 UUID=$(uuid_of mig)
 RUNDIR=$(mktemp -d /run/vms-mig.XXXXXX) || exit 1
 STATE=$RUNDIR/mig.state
-SOCK=$RUNDIR/mig.ctrl
+SOCK=$RUNDIR/mig.ctrl		# the worker's (lib.sh's SOCK is the agent's)
+SOCK_AGENT=/run/vmshield/agent.sock
 QSOCK=$RUNDIR/qmp.sock
 SERVE_PID= QEMU_PID=
 SYNC=$F/sync
@@ -41,10 +42,13 @@ await() {
 	return 1
 }
 
-# serve: the VM's vTPM on $SOCK (no --terminate: it outlives QEMU, so the
-# test can look at the vTPM after QEMU is gone), key through the agent
+# serve KP [ARGS]: the VM's vTPM on $SOCK (no --terminate: it outlives
+# QEMU, so the test can look at the vTPM after QEMU is gone), the key
+# through the agent
 serve() {
-	"$VTPM" serve --vm "$UUID" --state "$STATE" --kp "$F/vms/mig.kp" \
+	local kp=$1
+	shift
+	"$VTPM" serve --vm "$UUID" --state "$STATE" --kp "$kp" "$@" \
 		--ctrl "type=unixio,path=$SOCK" >>"$F/$ROLE.serve.log" 2>&1 &
 	SERVE_PID=$!
 	for _ in $(seq 300); do

@@ -8,11 +8,12 @@
 # before QEMU is asked), a plain migration straight through QMP (QEMU
 # runs it, but the worker refuses the vTPM's state blobs, so QEMU fails
 # it and the VM runs on here); and the real one, over TLS to mig-dst,
-# whose state blobs are sealed. The PCRs the vTPM ended with go to the
-# destination (sync/src-done) for comparison.
+# whose state blobs are sealed; then hgs-agent's `migrated` revokes the
+# VM's key here, and KPS refuses the VM's old KP to this host. The PCRs
+# the source's vTPM ended with go to the destination (sync/src-done).
 ROLE=src
 . "$(dirname "$0")/miglib.sh"
-plan 12
+plan 15
 TAG="tenant tag $(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 check "the agent attests (mig-src, kernel-locked)" eval 'start_agent agent-src && wait_state valid 120'
@@ -23,7 +24,7 @@ printf '%s' "$TAG" >"$F/vms/mig.tag"
 cp "$STATE" "$F/vms/mig.state"	# the VM's files on the storage both hosts see
 signal provisioned
 check "the VM's vTPM provisioned through the agent, the tag sealed under its TK" test $rc = 0
-serve
+serve "$F/vms/mig.kp"
 check "vmshield-worker serve: state blobs only for an announced TLS migration (a shielded KP)" \
 	grep -q "state blobs only for an announced TLS migration" "$F/src.serve.log"
 
@@ -48,6 +49,8 @@ for _ in $(seq 1800); do
 done
 resp=$(sed -n 's/^vmshield-nvread-response: \([0-9a-f]*\)$/\1/p' "$RUNDIR/bios.log")
 hextag=$(printf '%s' "$TAG" | od -An -tx1 | tr -d ' \n')
+echo "NV_Read inside the VM: ${resp:-nothing}" | diag
+grep -q "vmshield-nvread-end" "$RUNDIR/bios.log" || tail -c 400 "$RUNDIR/bios.log" | diag
 check "the inner VM (SeaBIOS, $(($(date +%s) - t0)) s) reads the tag through the TIS: '$TAG'" \
 	eval '[[ ${resp:12:8} == 00000000 && $resp == *"$hextag"* ]]'
 signal vm-running
@@ -70,10 +73,13 @@ check "... the VM runs on here, its sealed state untouched (generation $g0)" \
 	eval '[[ $(vm_status) == running && $(gen_of "$STATE") == "$g0" ]]'
 
 # --- the migration ------------------------------------------------------------------------
-await dst-listening 600
-python3 "$MIGRATE" out --qmp "$QSOCK" --vm "$UUID" --state "$STATE" \
-	--uri "tcp:10.0.2.2:$MIG_PORT" --dst-host mig-dst --tls-creds "$F/tls/src" \
-	--tls-hostname mig-dst --timeout 600 >"$RUNDIR/mig.out" 2>&1
+check "the VM runs on here while mig-unreg (never registered) asks for it and gets nothing" \
+	eval 'await dst-unreg-refused 900 && [[ $(vm_status) == running ]]'
+rc=1
+await dst-listening 900 &&
+	python3 "$MIGRATE" out --qmp "$QSOCK" --vm "$UUID" --state "$STATE" \
+		--uri "tcp:10.0.2.2:$MIG_PORT" --dst-host mig-dst --tls-creds "$F/tls/src" \
+		--tls-hostname mig-dst --agent "$SOCK_AGENT" --timeout 600 >"$RUNDIR/mig.out" 2>&1
 rc=$?
 diag <"$RUNDIR/mig.out"
 grep '^migration:' "$RUNDIR/mig.out" >"$F/migration.cost"
@@ -82,6 +88,8 @@ check "... the vTPM's state blobs left sealed (permanent and volatile), never pl
 	eval 'grep -q "permanent state sealed for migration" "$F/src.serve.log" &&
 		grep -q "volatile state sealed for migration" "$F/src.serve.log"'
 check "... the VM stopped here ($(vm_status))" test "$(vm_status)" = postmigrate
+check "hgs-agent's migrated: the VM's key revoked in this host's module" \
+	eval 'grep -q "hgs-agent: the VM.s key revoked here" "$RUNDIR/mig.out" && no_key mig'
 stop_inner_vm
 python3 "$PROBE" "$SOCK" pcrs >"$F/src.pcrs" 2>>"$F/src.probe.err"
 diag <"$F/src.pcrs"
@@ -91,4 +99,9 @@ check "the PCRs the source's vTPM ended with (8, measured)" \
 python3 "$PROBE" "$SOCK" shutdown 2>>"$F/src.probe.err"
 wait "$SERVE_PID" 2>/dev/null
 SERVE_PID=
+out=$("$VTPM" resume --vm "$UUID" --state "$STATE" --kp "$F/vms/mig.kp" 2>&1)
+rc=$?
+echo "$out" | tail -3 | diag
+check "the source can no longer have the key: the VM's old KP is superseded at KPS" \
+	eval '((rc != 0)) && grep -q KeyProtectorSuperseded <<<"$out"'
 finish

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,7 @@ struct opts {
 	int vtpm_in_enclave;
 	int roll;		/* --roll: the TK roll at this start (roll.c) */
 	int migration_tls_only;	/* --migration-tls-only (a shielded KP: always) */
+	const char *incoming;	/* serve --incoming HOST: migrate-in from HOST */
 	struct serve_opts serve;
 };
 
@@ -115,7 +117,7 @@ static void usage_cmd(FILE *f, enum cmd c)
 "                             --ctrl type=unixio,path=PATH[,mode=0600][,uid=N][,gid=N]\n"
 "                             [--server type=tcp,port=N] [--flags not-need-init[,startup-clear]]\n"
 "                             [--terminate] [--min-generation N] [--vtpm-in-enclave]\n"
-"                             [--migration-tls-only]\n"
+"                             [--migration-tls-only] [--incoming SOURCE-HOST]\n"
 "       vmshield-worker serve --ctrl type=unixio,path=PATH --print-qemu-args\n"
 "       (or --ctrl type=tcp,port=N: control channel on 127.0.0.1)\n\n"
 "Serve the VM's vTPM to its VMM over swtpm's socket protocol, as QEMU's\n"
@@ -133,6 +135,10 @@ static void usage_cmd(FILE *f, enum cmd c)
 "--migration-tls-only (always for a shielded KP): state blobs (CMD_GET_STATEBLOB)\n"
 "only while FILE.migrate-out announces a TLS migration of this VM to a named\n"
 "host (vmshield-migrate out writes it). See Documentation/migration.md.\n"
+"--incoming SOURCE-HOST (with --kp): the VM migrates in from SOURCE-HOST: the\n"
+"key is hgs-agent's migrate-in (KPS rolls the TK to this host); the state\n"
+"QEMU brings (SET_STATEBLOB) is sealed under the rolled TK, then FILE's KP is\n"
+"replaced by the rolled one and the roll confirmed.\n"
 "See Documentation/vmm-integration.md.\n",
 	[CMD_STATUS] =
 "Usage: vmshield-worker status --state FILE\n\n"
@@ -190,6 +196,7 @@ enum {
 	OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY,
 	OPT_KP, OPT_AGENT, OPT_CTRL, OPT_SERVER, OPT_FLAGS, OPT_TERMINATE,
 	OPT_QEMU_ARGS, OPT_VTPM_ENCLAVE, OPT_ROLL, OPT_MIGRATION_TLS,
+	OPT_INCOMING,
 };
 
 static const struct option long_opts[] = {
@@ -213,6 +220,7 @@ static const struct option long_opts[] = {
 	{ "vtpm-in-enclave", no_argument, NULL, OPT_VTPM_ENCLAVE },
 	{ "roll", no_argument, NULL, OPT_ROLL },
 	{ "migration-tls-only", no_argument, NULL, OPT_MIGRATION_TLS },
+	{ "incoming", required_argument, NULL, OPT_INCOMING },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -231,6 +239,7 @@ static int opt_allowed(enum cmd c, int opt)
 		return c == CMD_RUN;
 	case OPT_CTRL: case OPT_SERVER: case OPT_FLAGS: case OPT_TERMINATE:
 	case OPT_QEMU_ARGS: case OPT_VTPM_ENCLAVE: case OPT_MIGRATION_TLS:
+	case OPT_INCOMING:
 		return c == CMD_SERVE;
 	case OPT_STATE:
 		return 1;
@@ -351,6 +360,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_MIGRATION_TLS:
 			o->migration_tls_only = 1;
 			break;
+		case OPT_INCOMING:
+			o->incoming = optarg;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -376,6 +388,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->roll && (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave)) {
 		fprintf(stderr, "worker: --roll goes with --kp FILE (hgs-agent rolls the TK with KPS) and a vTPM in this process (a roll of a vTPM in the enclave is not built)\n");
+		return -EINVAL;
+	}
+	if (o->incoming && (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave ||
+			    o->roll || !*o->incoming || strlen(o->incoming) > 64)) {
+		fprintf(stderr, "worker: --incoming SOURCE-HOST (1 to 64 characters) goes with --kp FILE (hgs-agent's migrate-in rolls the TK with KPS), without --roll (a migration always rolls), and a vTPM in this process\n");
 		return -EINVAL;
 	}
 	if (!o->vm || !o->state || o->key.kind == WORKER_KEY_NONE) {
@@ -646,7 +663,31 @@ static int unseal_state(const struct opts *o, struct statefile *sf,
 			o->state, strerror(-r));
 		return r;
 	}
-	return o->key.roll ? reseal_rolled(o, u) : 0;
+	/* an incoming migration re-seals what SET_STATEBLOB brings instead */
+	return o->key.roll && !o->key.roll->migrate_from ?
+	       reseal_rolled(o, u) : 0;
+}
+
+/*
+ * serve --incoming: the migrated state came in (SET_STATEBLOB) and was
+ * sealed under the rolled TK; the rolled KP replaces the KP and the
+ * agent confirms the roll to KPS (roll.c), once.
+ */
+static int incoming_done(void *ctx)
+{
+	struct worker_roll *wr = ctx;
+
+	char np[PATH_MAX];
+
+	printf("worker: the migrated state is sealed here under the rolled TK\n");
+	if (!worker_roll_commit(wr))
+		return 0;
+	/*
+	 * A lost confirmation is made good by the next start (migration.md
+	 * §1.3); a rolled KP that could not be put in place fails the start.
+	 */
+	snprintf(np, sizeof(np), "%s.new", wr->kp_file);
+	return access(np, F_OK) ? 0 : -EIO;
 }
 
 /*
@@ -973,6 +1014,10 @@ static int cmd_serve(const struct opts *o, struct statefile *sf)
 		p.has_volatile = !!(u.v.flags & VTS_F_SUSPENDED);
 		vtpm_srv_init(&v, &p, o->vm_id);
 		v.gate = serve_gate(o, &gate);
+		if (o->incoming) {
+			v.incoming_done = incoming_done;
+			v.incoming_ctx = o->key.roll;
+		}
 		r = serve_run(&o->serve, &v);
 		vtpm_srv_release(&v);
 		printf("worker: served %" PRIu64 " TPM commands; %" PRIu64 " seals, state file at generation %" PRIu64 "\n",
@@ -1063,9 +1108,10 @@ int main(int argc, char **argv)
 	r = parse_opts(argc - 1, argv + 1, &o);
 	if (r)
 		return r > 0 ? 0 : 2;
-	if (o.roll) {
+	if (o.roll || o.incoming) {
 		the_roll.kp_file = o.key.kp_file;
 		the_roll.socket = o.key.socket;
+		the_roll.migrate_from = o.incoming;
 		o.key.roll = &the_roll;
 	}
 	if (o.cmd == CMD_STATUS)

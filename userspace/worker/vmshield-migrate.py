@@ -5,6 +5,7 @@
     vmshield-migrate.py out --qmp SOCK --vm UUID --state FILE --uri URI
                             --dst-host NAME [--tls-creds DIR]
                             [--tls-hostname NAME] [--policy P] [--timeout S]
+                            [--agent SOCK]
     vmshield-migrate.py in  --qmp SOCK --uri URI [--tls-creds DIR]
                             [--policy P] [--timeout S]
 
@@ -16,7 +17,12 @@ migration parameters tls-creds / tls-hostname, checks QEMU took them,
 announces the migration to the VM's worker (FILE.migrate-out: the
 worker's state blobs leave only while it is there, see
 userspace/worker/migrate_gate.h), starts the migration and waits for its
-end. The announcement is removed at the end, whatever happened.
+end. The announcement is removed at the end, whatever happened. Once
+QEMU says completed (never before: until then the VM may resume here),
+with --agent it tells hgs-agent `migrated` (Documentation/agent.md): the
+agent revokes the VM's key in this host's module, then tells KPS; while
+KPS answers MigrationNotConfirmed (the destination has not confirmed its
+roll yet) it asks again, for up to a minute.
 
 `in` (the destination, QEMU started with -incoming defer) sets up the
 server side: tls-creds-x509 (endpoint server, client certificates
@@ -156,11 +162,44 @@ def wait_out(q, timeout):
     return {"status": "failed", "error-desc": f"not done in {timeout} s: cancelled"}
 
 
+def agent_call(path, req, timeout=120):
+    """One request line to hgs-agent, its one answer line (JSON)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(path)
+    s.sendall(json.dumps(req).encode() + b"\n")
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return json.loads(data or b"{}")
+
+
+def tell_migrated(a):
+    """migrated: the source's key revoked here, KPS told."""
+    end = time.monotonic() + 60
+    while True:
+        ans = agent_call(a.agent, {"op": "migrated", "vm_id": a.vm})
+        if ans.get("status") == "Passed":
+            say(f"hgs-agent: the VM's key revoked here ({ans.get('revoked')} "
+                f"key(s)), KPS at TK version {ans.get('tk_version')}")
+            return 0
+        if ans.get("substatus") != "MigrationNotConfirmed" or \
+                time.monotonic() > end:
+            say(f"hgs-agent: migrated: {ans.get('message', ans)} "
+                f"({ans.get('substatus', '')})")
+            return 1
+        time.sleep(1)
+
+
 def cmd_out(a):
     check_tls(a, "client")
     if a.policy == "shielded" and not a.state:
         raise Refused(f"{REFUSAL}: --state names the VM's sealed state (the worker's announcement goes next to it)")
-    q = Qmp(a.qmp, 30)
+    q = Qmp(a.qmp, 180)
     tls_setup(q, a, "client")
     path = announce(a) if a.tls_creds else None
     t0 = time.monotonic()
@@ -180,12 +219,15 @@ def cmd_out(a):
     ram = st.get("ram", {})
     print(f"migration: completed in {secs:.1f} s, {ram.get('transferred', 0)} "
           f"bytes of RAM, downtime {st.get('downtime', 0)} ms", flush=True)
-    return 0
+    if not a.agent:
+        say("no --agent: the VM's key stays loaded on this host")
+        return 0
+    return tell_migrated(a)
 
 
 def cmd_in(a):
     check_tls(a, "server")
-    q = Qmp(a.qmp, 30)
+    q = Qmp(a.qmp, 180)
     tls_setup(q, a, "server")
     q.cmd("migrate-incoming", uri=a.uri)
     say(f"listening for the incoming migration on {a.uri}")
@@ -215,6 +257,8 @@ def main():
     p.add_argument("--policy", default="shielded",
                    choices=("shielded", "encryption-supported"))
     p.add_argument("--timeout", type=int, default=300)
+    p.add_argument("--agent", default="",
+                   help="hgs-agent's socket: tell it `migrated` afterwards")
     a = p.parse_args()
     if a.direction == "out" and not a.vm:
         p.error("out needs --vm")

@@ -238,6 +238,13 @@ static uint32_t init_tpm(struct vtpm_srv *v, uint32_t flags)
 {
 	int resumed = vtpm_nv_get(TPMLIB_STATE_VOLATILE) != NULL;
 
+	if (v->incoming_gen && v->incoming_done) {
+		int (*done)(void *ctx) = v->incoming_done;
+
+		v->incoming_done = NULL;	/* once */
+		if (done(v->incoming_ctx))
+			return TPM_FAIL;
+	}
 	v->incoming_gen = 0;	/* a set of incoming blobs ends here */
 	if (vtpm_init())
 		return TPM_FAIL;

@@ -29,6 +29,12 @@ struct vtpm_srv {
 	int volatile_stored;	/* CMD_STORE_VOLATILE took the volatile state */
 	/* shielded: blobs only for an announced TLS migration; NULL: none */
 	const struct migrate_gate *gate;
+	/*
+	 * serve --incoming: called once, at the CMD_INIT that ends the first
+	 * set of incoming blobs (sealed by then); nonzero fails that INIT
+	 */
+	int (*incoming_done)(void *ctx);
+	void *incoming_ctx;
 };
 
 /* A control reply: a head, and (GET_STATEBLOB) data that follows it. */
