@@ -76,6 +76,22 @@ fails "in: a shielded VM listens only with TLS credentials" "a plain tcp: migrat
 	mig in --qmp "$T/none.qmp" --uri tcp:0.0.0.0:4444
 check "... and nothing was announced to the worker" test ! -e "$T/vm01.state.migrate-out"
 
+# --- vmshield-worker serve --incoming: what it goes with ---------------------------
+W=$TESTS_DIR/../../build/bin/vmshield-worker
+if [ -x "$W" ]; then
+	fails_rc 2 "serve --incoming without --kp (hgs-agent's migrate-in) is a usage error" \
+		"goes with --kp FILE" "$W" serve --vm "$UUID" --state "$T/vm01.state" --key-desc "vm:$UUID" \
+		--incoming host01 --ctrl "type=unixio,path=$T/w.ctrl"
+	fails_rc 2 "serve --incoming with --roll (a migration always rolls) is a usage error" \
+		"without --roll" "$W" serve --vm "$UUID" --state "$T/vm01.state" --kp "$T/vm01.kp" \
+		--incoming host01 --roll --ctrl "type=unixio,path=$T/w.ctrl"
+	fails_rc 2 "serve --incoming with a source host name longer than 64 characters" \
+		"1 to 64 characters" "$W" serve --vm "$UUID" --state "$T/vm01.state" --kp "$T/vm01.kp" \
+		--incoming "$(printf 'h%.0s' $(seq 65))" --ctrl "type=unixio,path=$T/w.ctrl"
+	check "... and none of them left a socket, a KP.new or a state" \
+		test ! -e "$T/w.ctrl" -a ! -e "$T/vm01.kp.new" -a ! -e "$T/vm01.state"
+fi
+
 # --- two QEMUs migrate over TLS -----------------------------------------------------
 QEMU=$(command -v qemu-system-x86_64)
 if [ -z "$QEMU" ] || ! command -v openssl >/dev/null; then
