@@ -32,7 +32,7 @@ static int field(const char *line, const char *key, char *out, size_t size)
 	if (!p)
 		return -ENOENT;
 	p += klen + 1;
-	n = strcspn(p, " \n");
+	n = strcspn(p, "\n ");
 	if (!n || n >= size)
 		return -EINVAL;
 	memcpy(out, p, n);
@@ -101,7 +101,7 @@ static int read_announcement(const char *path, char *buf, size_t size,
 		return -EPERM;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+	    (st.st_mode & 0022)) {
 		close(fd);
 		*why = "the migration announcement is not a file of the worker's user that only it can write";
 		return -EPERM;
