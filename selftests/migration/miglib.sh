@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # miglib.sh - sourced by src.sh and dst.sh (the two guarded hosts of
 # selftests/migration/run): the fabric tests' lib.sh (TAP, the agent, the
 # shared dir $F), the meeting points in $F/sync, the vmshield-worker for
