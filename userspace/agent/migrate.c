@@ -138,6 +138,12 @@ json_t *migrated_for_peer(struct agent *a, const struct agent_request *rq,
 		json_decref(x.answer);
 		return migrated_failed(rq, uid, &f);
 	}
+	/*
+	 * A renewal KPS answered before the destination confirmed may have
+	 * loaded a key while we asked: sweep once more (KP(v) is refused
+	 * from the confirmation on, so no later one comes)
+	 */
+	revoke_vm_keys(a, rq, uid);
 	out = json_pack("{s:s, s:s, s:i, s:I, s:b}", "status", "Passed", "vm_id", rq->vm_id,
 			"revoked", n, "tk_version",
 			json_integer_value(json_object_get(x.answer, "tk_version")),

@@ -53,6 +53,7 @@ static const struct {
 	{ "audit", "id" },
 	{ "vm_keys", "vm_id" },
 	{ "vm_key_rolls", "vm_id, version, key_id" },
+	{ "vm_migrations", "vm_id, version, key_id" },	/* live migration */
 };
 
 json_t *store_backup(struct store *st)
@@ -174,6 +175,9 @@ static const struct {
 	  "  pending_version = excluded.pending_version, pending_key_id = excluded.pending_key_id\n"
 	  "  WHERE excluded.version > vm_keys.version", NULL },
 	{ "vm_key_rolls", "vm_id,version,key_id,host,rolled_at,confirmed,confirmed_at",
+	  "ON CONFLICT DO NOTHING", NULL },
+	/* live migrations: a record, only ever added */
+	{ "vm_migrations", "vm_id,version,key_id,from_host,to_host,started_at,confirmed_at,migrated_at",
 	  "ON CONFLICT DO NOTHING", NULL },
 };
 

@@ -337,6 +337,14 @@ int store_vm_confirm(struct store *st, const char *vm_id, uint64_t version,
 	return r;
 }
 
+/* @vm's "migration": its newest live migration, or null. */
+static void status_add_migration(struct db *db, const char *vm_id, json_t *vm)
+{
+	json_t *m = migration_json(db, vm_id, vm);
+
+	json_object_set_new(vm, "migration", m ? m : json_null());
+}
+
 json_t *store_vm_status(struct store *st, const char *vm_id, int *r)
 {
 	const char *const q[] = { vm_id, NULL };
@@ -351,11 +359,7 @@ json_t *store_vm_status(struct store *st, const char *vm_id, int *r)
 			  "   AND r.confirmed = 1) AS confirmed_rolls\n"
 			  "FROM vm_keys k WHERE vm_id = ?", q, &row);
 	if (!*r)
-		{
-		json_t *m = migration_json(db, vm_id, row);
-
-		json_object_set_new(row, "migration", m ? m : json_null());
-	}
+		status_add_migration(db, vm_id, row);
 	store_unlock(st);
 	return *r ? NULL : row;
 }

@@ -97,7 +97,7 @@ db_sql "$T/h3" "DROP TABLE admin_certs; DROP TABLE worker_history;
 	ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN prev_hash;
 	ALTER TABLE audit DROP COLUMN hash;
 	DELETE FROM settings WHERE name LIKE 'release_lifetime_%';
-	DROP TABLE vm_key_rolls; DROP TABLE vm_keys;
+	DROP TABLE vm_key_rolls; DROP TABLE vm_keys; DROP TABLE vm_migrations;
 	UPDATE settings SET value = '3' WHERE name = 'worker_policy_version';
 	INSERT INTO workers(digest, description, enabled, added_at, updated_at) VALUES ('$D1', '', 1, 1, 1), ('$D2', '', 0, 1, 1);"
 set_schema "$T/h3" 1
@@ -171,7 +171,7 @@ db_sql "$T/h4" "DROP TABLE ima_keys;
 	ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN prev_hash;
 	ALTER TABLE audit DROP COLUMN hash;
 	DELETE FROM settings WHERE name LIKE 'release_lifetime_%';
-	DROP TABLE vm_key_rolls; DROP TABLE vm_keys;
+	DROP TABLE vm_key_rolls; DROP TABLE vm_keys; DROP TABLE vm_migrations;
 	DELETE FROM settings WHERE name IN ('tpm_allow_key_level_history',
 	  'tpm_require_locked_at_load', 'tpm_require_ptrace_scope3', 'tpm_require_no_crash_kernel');
 	DELETE FROM settings WHERE name IN ('tpm_require_lockdown_cmdline', 'tpm_ima_policy_digests');"

@@ -306,6 +306,9 @@ static void test_request_roll_confirm(void **state)
  * the roll and the source host; migrated names the VM alone. Strict as
  * the others: nothing else accepted, nothing kept from a bad line.
  */
+/* One character longer than a host name may be. */
+#define HOST65	"h0123456789012345678901234567890123456789012345678901234567890123"
+
 static void test_request_migrate(void **state)
 {
 	static const struct {
@@ -317,8 +320,7 @@ static void test_request_migrate(void **state)
 		  "field 'source_host' must name" },
 		{ "{\"op\":\"migrate-in\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"source_host\":7}",
 		  "field 'source_host' must name" },
-		{ "{\"op\":\"migrate-in\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"source_host\":"
-		  "\"h0123456789012345678901234567890123456789012345678901234567890123\"}",
+		{ "{\"op\":\"migrate-in\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"source_host\":\"" HOST65 "\"}",
 		  "field 'source_host' must name" },
 		{ "{\"op\":\"migrate-in\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"source_host\":\"a\",\"roll\":true}",
 		  "unknown field 'roll'" },

@@ -639,6 +639,7 @@ static void test_migrate_crash_points(void **state)
 	vm_expect(VM_CRASH, 2, 0, src.name, "replaced");
 
 	/* after 5 (re-sealed), before 6: the confirmation never came */
+	rolled_free(&r1);
 	start_on(&src, VM_CRASH2, &r1);
 	migrate_ok(&dst, r1.kp, VM_CRASH2, src.name, &m2);
 	stop_hgsd(SIGKILL);
@@ -712,6 +713,39 @@ static void test_migrate_bad_input(void **state)
 	rolled_free(&r1);
 }
 
+/*
+ * A backup holds the migrations; restoring one taken while a migration
+ * was pending, after its confirmation, neither lowers the version nor
+ * brings the pending migration back.
+ */
+static void test_migrate_backup_restore(void **state)
+{
+	const char *vm = "8b3c4d5e-2222-4333-8444-a5556666770c";
+	struct rolled r1, m;
+	json_t *backup, *rows, *row;
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	start_on(&src, vm, &r1);
+	migrate_ok(&dst, r1.kp, vm, src.name, &m);
+	backup = t_hgs_call(adm, "/v1/admin/backup", NULL, 200, "Passed");
+	rows = json_object_get(json_object_get(json_object_get(backup, "backup"), "tables"),
+			       "vm_migrations");
+	json_array_foreach(rows, i, row)
+		seen |= !strcmp(json_string_value(json_object_get(row, "vm_id")), vm) &&
+			!strcmp(json_string_value(json_object_get(row, "from_host")), src.name);
+	assert_true(seen);
+	confirm_ok(&dst, vm, &m);
+	t_hgs_call_ok(adm, "/v1/admin/restore",
+		      json_pack("{s:O}", "backup", json_object_get(backup, "backup")));
+	json_decref(backup);
+	vm_expect(vm, 2, 0, dst.name, "confirmed");
+	release_expect(&src, r1.kp, vm, 1, 403, "KeyProtectorSuperseded");
+	rolled_free(&r1);
+	rolled_free(&m);
+}
+
 /* `shieldctl vm status`: its output (stdout and stderr) in @out, its exit status. */
 static int vm_status_cli(const char *vm, char *out, size_t len)
 {
@@ -765,6 +799,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_migrate_captured_release_useless),
 		cmocka_unit_test(test_migrate_crash_points),
 		cmocka_unit_test(test_migrate_bad_input),
+		cmocka_unit_test(test_migrate_backup_restore),
 		cmocka_unit_test(test_migrate_shieldctl_vm_status),
 	};
 
