@@ -301,7 +301,8 @@ tier_rig-self() {
 }
 
 tier_soak() {
-	SUITES=(rig-self-full soak-fabric soak-crash soak-crash-serve soak-fuzz soak-kmod-fuzz)
+	SUITES=(rig-self-full soak-fabric soak-crash soak-crash-serve soak-fuzz soak-kmod-fuzz
+		soak-migration)
 	run_suite rig-self-full "$REPO/selftests/vm/selftest_rig.sh"
 	run_suite soak-fabric env FABRIC_EXCEPT= "$REPO/selftests/fabric/run"
 	run_suite soak-crash env CRASH_ROUNDS="${SOAK_CRASH_ROUNDS:-50}" \
@@ -321,6 +322,8 @@ tier_soak() {
 		--env VMS_FUZZ_CALLS="${SOAK_KMOD_FUZZ_CALLS:-1000000}" \
 		--env VMS_STRESS_SECONDS="${SOAK_STRESS_SECONDS:-600}" \
 		"$REPO/build/selftests/fuzz_test" "$REPO/build/selftests/concurrency_test"
+	# two guarded hosts at once, a shielded VM migrated over TLS (issue 20)
+	run_suite soak-migration "$REPO/selftests/migration/run"
 }
 
 # Not in make check (a Debian build, an install and a guest boot: about

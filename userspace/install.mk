@@ -58,9 +58,11 @@ install-lib: $(DEVICE_SO)
 # libvirt runs every executable in /etc/libvirt/hooks/qemu.d/ (libvirt
 # 6.5 and later) as it runs /etc/libvirt/hooks/qemu, so the hook needs no
 # file another hook may own; it finds the worker where it was installed.
-install-hook: worker/libvirt-hook.py
+install-hook: worker/libvirt-hook.py worker/vmshield-migrate.py
 	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d
 	sed 's#"/usr/libexec/vmshield-worker"#"$(SBINDIR)/vmshield-worker"#' $< \
 		> $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/vmshield
 	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/vmshield
 	grep -q '"$(SBINDIR)/vmshield-worker"' $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/vmshield
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
+	$(INSTALL) -m 0755 worker/vmshield-migrate.py $(DESTDIR)$(SBINDIR)/vmshield-migrate

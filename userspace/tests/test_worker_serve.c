@@ -42,6 +42,7 @@
 #include "sealedstate.h"
 #include "tpm_state.h"
 #include "vms_fileio.h"
+#include "vms_hex.h"
 #include "vtpm.h"
 #include "vtpm_ctrl.h"
 #include "worker_testseal.h"
@@ -52,6 +53,8 @@ static const u8 other_tk[32] = { 9, 8, 7 };
 static char dir[64];
 static char state_path[256], sock_path[256];
 static pid_t server;
+/* the migration gate of the next server (NULL: not gated) */
+static const struct migrate_gate *t_gate;
 
 /* --- the server side (a child process) ------------------------------------ */
 
@@ -112,6 +115,7 @@ static void run_server(const struct serve_opts *o, int fail_after)
 	vms_secret_free(&c);
 	ts.fail_after = fail_after;
 	vtpm_srv_init(&v, &p, t_vm_id);
+	v.gate = t_gate;
 	r = serve_run(o, &v);
 	vtpm_srv_release(&v);
 	vtpm_stop();
@@ -744,6 +748,131 @@ static void test_state_blobs_are_sealed(void **state)
 	close(dfd);
 }
 
+/* One announcement's fields; NULL leaves a field out. */
+struct announcement {
+	const char *magic;
+	const char *transport;
+	const char *dst;
+	int other_vm;
+	long long expires;	/* from now */
+	mode_t mode;
+};
+
+/* Write @a as the announcement next to the state file. */
+static void announce(const struct announcement *a)
+{
+	char path[300], vm[VMS_UUID_STR_LEN];
+	FILE *f;
+
+	vms_uuid_format(a->other_vm ? t_other_id : t_vm_id, vm);
+	snprintf(path, sizeof(path), "%s%s", state_path, MIGRATE_GATE_SUFFIX);
+	unlink(path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s vm=%s", a->magic, vm);
+	if (a->transport)
+		fprintf(f, " transport=%s", a->transport);
+	if (a->dst)
+		fprintf(f, " dst=%s", a->dst);
+	fprintf(f, " expires=%lld\n", (long long)time(NULL) + a->expires);
+	fclose(f);
+	assert_int_equal(0, chmod(path, a->mode));
+}
+
+#define GOOD_MAGIC	MIGRATE_GATE_MAGIC " 1"
+
+/*
+ * A gated server (a shielded VM): GET_STATEBLOB fails, with nothing
+ * sealed or sent, unless FILE.migrate-out announces a TLS migration of
+ * this VM that has not expired; then the blob comes sealed as always.
+ */
+static void test_state_blobs_gated_to_tls_migration(void **state)
+{
+	struct migrate_gate g = { .state = state_path };
+	const struct announcement good = {
+		GOOD_MAGIC, "tls", "host-b", 0, 600, 0600,
+	}, bad[] = {
+		{ GOOD_MAGIC, "tcp", "host-b", 0, 600, 0600 },	/* plain */
+		{ GOOD_MAGIC, NULL, "host-b", 0, 600, 0600 },
+		{ GOOD_MAGIC, "tls", NULL, 0, 600, 0600 },	/* no host */
+		{ MIGRATE_GATE_MAGIC " 2", "tls", "host-b", 0, 600, 0600 },
+		{ "vmshield", "tls", "host-b", 0, 600, 0600 },
+		{ GOOD_MAGIC, "tls", "host-b", 1, 600, 0600 },	/* other VM */
+		{ GOOD_MAGIC, "tls", "host-b", 0, -5, 0600 },	/* expired */
+		{ GOOD_MAGIC, "tls", "host-b", 0, 2 * MIGRATE_GATE_MAX_S, 0600 },
+		{ GOOD_MAGIC, "tls", "host-b", 0, 600, 0622 },	/* writable */
+	};
+	uint8_t *blob;
+	size_t len, i;
+	uint32_t flags;
+	char path[300];
+	u64 g0;
+	int fd, dfd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s%s", state_path, MIGRATE_GATE_SUFFIX);
+	unlink(path);
+	memcpy(g.vm_id, t_vm_id, sizeof(g.vm_id));
+	provision();
+	t_gate = &g;
+	start_server(0);
+	t_gate = NULL;
+	fd = qemu_connect(&dfd);
+	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear,
+				    sizeof(cmd_startup_clear), NULL, NULL));
+	g0 = file_generation();
+	/* no announcement: refused, no data (QEMU aborts its migration) */
+	assert_int_equal(TPM_FAIL, get_blob(fd, PTM_BLOB_TYPE_PERMANENT,
+					     &flags, &blob, &len));
+	assert_int_equal(0, len);
+	free(blob);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		announce(&bad[i]);
+		assert_int_equal(TPM_FAIL, get_blob(fd, PTM_BLOB_TYPE_PERMANENT,
+						     &flags, &blob, &len));
+		assert_int_equal(0, len);
+		free(blob);
+		assert_int_equal(TPM_FAIL, get_blob(fd, PTM_BLOB_TYPE_VOLATILE,
+						     &flags, &blob, &len));
+		assert_int_equal(0, len);
+		free(blob);
+	}
+	/* a symbolic link to a good announcement is not one */
+	announce(&good);
+	{
+		char real[320];
+
+		snprintf(real, sizeof(real), "%s.real", path);
+		assert_int_equal(0, rename(path, real));
+		assert_int_equal(0, symlink(real, path));
+		assert_int_equal(TPM_FAIL, get_blob(fd, PTM_BLOB_TYPE_PERMANENT,
+						     &flags, &blob, &len));
+		free(blob);
+		unlink(path);
+		unlink(real);
+	}
+	assert_int_equal(g0, file_generation());
+	/* the TPM went on running through all of that */
+	assert_int_equal(0, tpm_cmd(dfd, cmd_get_random8,
+				    sizeof(cmd_get_random8), NULL, NULL));
+	/* announced: the blobs, sealed */
+	announce(&good);
+	assert_int_equal(0, get_blob(fd, PTM_BLOB_TYPE_PERMANENT, &flags,
+				     &blob, &len));
+	assert_int_equal(PTM_STATE_FLAG_ENCRYPTED, flags);
+	assert_memory_equal(blob, "VMSS", 4);
+	free(blob);
+	assert_int_equal(0, get_blob(fd, PTM_BLOB_TYPE_VOLATILE, &flags,
+				     &blob, &len));
+	assert_int_equal(PTM_STATE_FLAG_ENCRYPTED, flags);
+	free(blob);
+	unlink(path);
+	assert_int_equal(0, ctrl_res(fd, CMD_SHUTDOWN, NULL, 0));
+	assert_int_equal(0, server_exit());
+	close(fd);
+	close(dfd);
+}
+
 /* Every control command, truncated and then with too long a body. */
 static void test_abuse_control_messages(void **state)
 {
@@ -1216,6 +1345,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_qemu_sequence, end_test),
 		cmocka_unit_test_teardown(test_every_change_is_sealed_first, end_test),
 		cmocka_unit_test_teardown(test_state_blobs_are_sealed, end_test),
+		cmocka_unit_test_teardown(test_state_blobs_gated_to_tls_migration, end_test),
 		cmocka_unit_test_teardown(test_abuse_control_messages, end_test),
 		cmocka_unit_test_teardown(test_failed_seal_is_never_acknowledged, end_test),
 		cmocka_unit_test_teardown(test_qemu_boots_seabios_power_cycle, end_test),

@@ -23,7 +23,13 @@ encryption-supported domain the same findings are warnings. It then
 starts `vmshield-worker serve`, which asks hgs-agent for the VM's key: a
 host that cannot attest fails the start with the agent's reason (libvirt
 shows the hook's stderr in `virsh start`'s error). At "release end" it
-stops a worker that is still running. Other domains and operations pass.
+stops a worker that is still running. At "migrate begin" (libvirt runs it
+on the destination before an incoming migration) it refuses a shielded
+domain unless this host's libvirt forces TLS on migrations
+(qemu.conf: migrate_tls_force = 1, peers verified, the x509 directory
+holding the CA and this host's server certificate and key): "shielded
+VMs migrate only over TLS to an attested host". Other domains and
+operations pass.
 
 The worker rolls the VM's transport key at every start (KPS releases the
 current TK and a new one, the state is re-sealed under the new one and the
@@ -42,7 +48,8 @@ TPM must be
 Environment (tests): VMSHIELD_WORKER (the worker binary),
 VMSHIELD_RUN_DIR (instead of /run/vmshield), VMSHIELD_HOOK_CHECK_ONLY=1
 (check the XML, start nothing), VMSHIELD_QEMU_USER (who QEMU runs as,
-default libvirt-qemu), VMSHIELD_AGENT (hgs-agent's socket).
+default libvirt-qemu), VMSHIELD_AGENT (hgs-agent's socket),
+VMSHIELD_QEMU_CONF (instead of /etc/libvirt/qemu.conf).
 Exit 0: go on; 1: refused (the reason on stderr).
 """
 import os
@@ -172,11 +179,59 @@ def stop_worker(uuid):
     return 0
 
 
+MIGRATION_REFUSAL = "shielded VMs migrate only over TLS to an attested host"
+MIGRATION_TLS_FILES = ("ca-cert.pem", "server-cert.pem", "server-key.pem")
+
+
+def qemu_conf():
+    """qemu.conf's simple 'key = value' settings (strings unquoted)."""
+    path = os.environ.get("VMSHIELD_QEMU_CONF", "/etc/libvirt/qemu.conf")
+    conf = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                line = line.split("#", 1)[0].strip()
+                if "=" in line:
+                    k, v = (x.strip() for x in line.split("=", 1))
+                    conf[k] = v.strip('"')
+    except OSError as e:
+        say(f"cannot read {path}: {e.strerror}")
+        return None
+    return conf
+
+
+def check_migration(name, policy):
+    """migrate begin: a shielded domain comes in only over verified TLS."""
+    if policy != "shielded":
+        return 0
+    conf = qemu_conf()
+    why = None
+    if conf is None:
+        why = "libvirt's qemu.conf cannot be read"
+    elif conf.get("migrate_tls_force") != "1":
+        why = "this host's libvirt does not force TLS on migrations (qemu.conf: migrate_tls_force = 1)"
+    elif conf.get("migrate_tls_x509_verify",
+                  conf.get("default_tls_x509_verify", "1")) != "1":
+        why = "migration TLS does not verify the peer's certificate (migrate_tls_x509_verify)"
+    else:
+        d = conf.get("migrate_tls_x509_cert_dir",
+                     conf.get("default_tls_x509_cert_dir", "/etc/pki/qemu"))
+        missing = [f for f in MIGRATION_TLS_FILES
+                   if not os.path.isfile(os.path.join(d, f))]
+        if missing:
+            why = f"the migration TLS directory {d} lacks {', '.join(missing)}"
+    if why:
+        say(f"refusing the incoming migration of shielded domain {name}: {MIGRATION_REFUSAL}: {why}")
+        return 1
+    return 0
+
+
 def main():
     if len(sys.argv) < 3:
         return 0
     op, sub = sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "-"
-    if (op, sub) not in (("prepare", "begin"), ("release", "end")):
+    if (op, sub) not in (("prepare", "begin"), ("release", "end"),
+                         ("migrate", "begin")):
         return 0
     try:
         dom = ET.fromstring(sys.stdin.read())
@@ -191,6 +246,8 @@ def main():
     name = dom.findtext("name") or sys.argv[1]
     if op == "release":
         return stop_worker(uuid)
+    if op == "migrate":
+        return check_migration(name, policy)
     if policy not in ("shielded", "encryption-supported") or not kp or \
             not state or not uuid:
         say(f"domain {name}: vmshield metadata needs <policy> shielded or encryption-supported, <kp> and <state>, and the domain a <uuid>")

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,8 @@ struct opts {
 	int vtpm_in_enclave;
 	int roll;		/* the TK roll at this start (roll.c): decide_roll() */
 	int no_roll;		/* --no-roll (an encryption-supported KP only) */
+	int migration_tls_only;	/* --migration-tls-only (a shielded KP: always) */
+	const char *incoming;	/* serve --incoming HOST: migrate-in from HOST */
 	struct serve_opts serve;
 };
 
@@ -115,6 +118,7 @@ static void usage_cmd(FILE *f, enum cmd c)
 "                             --ctrl type=unixio,path=PATH[,mode=0600][,uid=N][,gid=N]\n"
 "                             [--server type=tcp,port=N] [--flags not-need-init[,startup-clear]]\n"
 "                             [--terminate] [--min-generation N] [--vtpm-in-enclave]\n"
+"                             [--migration-tls-only] [--incoming SOURCE-HOST]\n"
 "       vmshield-worker serve --ctrl type=unixio,path=PATH --print-qemu-args\n"
 "       (or --ctrl type=tcp,port=N: control channel on 127.0.0.1)\n\n"
 "Serve the VM's vTPM to its VMM over swtpm's socket protocol, as QEMU's\n"
@@ -129,6 +133,13 @@ static void usage_cmd(FILE *f, enum cmd c)
 "--vtpm-in-enclave (placement hypervisor): the vTPM runs in the enclave and\n"
 "the worker forwards to it; FILE holds its state sealed by the enclave (a\n"
 "new vTPM when FILE does not exist). See Documentation/vtpm-in-enclave.md.\n"
+"--migration-tls-only (always for a shielded KP): state blobs (CMD_GET_STATEBLOB)\n"
+"only while FILE.migrate-out announces a TLS migration of this VM to a named\n"
+"host (vmshield-migrate out writes it). See Documentation/migration.md.\n"
+"--incoming SOURCE-HOST (with --kp): the VM migrates in from SOURCE-HOST: the\n"
+"key is hgs-agent's migrate-in (KPS rolls the TK to this host); the state\n"
+"QEMU brings (SET_STATEBLOB) is sealed under the rolled TK, then FILE's KP is\n"
+"replaced by the rolled one and the roll confirmed.\n"
 "See Documentation/vmm-integration.md.\n",
 	[CMD_STATUS] =
 "Usage: vmshield-worker status --state FILE\n\n"
@@ -189,7 +200,8 @@ enum {
 	OPT_VM = 256, OPT_STATE, OPT_KEY, OPT_KEY_DESC, OPT_NV_TEXT,
 	OPT_EXPECT, OPT_MIN_GEN, OPT_RESEAL, OPT_COUNT, OPT_NO_PKEY,
 	OPT_KP, OPT_AGENT, OPT_CTRL, OPT_SERVER, OPT_FLAGS, OPT_TERMINATE,
-	OPT_QEMU_ARGS, OPT_VTPM_ENCLAVE, OPT_ROLL, OPT_NO_ROLL,
+	OPT_QEMU_ARGS, OPT_VTPM_ENCLAVE, OPT_ROLL, OPT_NO_ROLL, OPT_MIGRATION_TLS,
+	OPT_INCOMING,
 };
 
 static const struct option long_opts[] = {
@@ -213,6 +225,8 @@ static const struct option long_opts[] = {
 	{ "vtpm-in-enclave", no_argument, NULL, OPT_VTPM_ENCLAVE },
 	{ "roll", no_argument, NULL, OPT_ROLL },
 	{ "no-roll", no_argument, NULL, OPT_NO_ROLL },
+	{ "migration-tls-only", no_argument, NULL, OPT_MIGRATION_TLS },
+	{ "incoming", required_argument, NULL, OPT_INCOMING },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -230,7 +244,8 @@ static int opt_allowed(enum cmd c, int opt)
 	case OPT_RESEAL: case OPT_COUNT:
 		return c == CMD_RUN;
 	case OPT_CTRL: case OPT_SERVER: case OPT_FLAGS: case OPT_TERMINATE:
-	case OPT_QEMU_ARGS: case OPT_VTPM_ENCLAVE:
+	case OPT_QEMU_ARGS: case OPT_VTPM_ENCLAVE: case OPT_MIGRATION_TLS:
+	case OPT_INCOMING:
 		return c == CMD_SERVE;
 	case OPT_STATE:
 		return 1;
@@ -351,6 +366,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_NO_ROLL:
 			o->no_roll = 1;
 			break;
+		case OPT_MIGRATION_TLS:
+			o->migration_tls_only = 1;
+			break;
+		case OPT_INCOMING:
+			o->incoming = optarg;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -380,6 +401,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->no_roll && (o->roll || o->key.kind != WORKER_KEY_AGENT)) {
 		fprintf(stderr, "worker: --no-roll goes with --kp FILE and without --roll\n");
+		return -EINVAL;
+	}
+	if (o->incoming && (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave ||
+			    o->roll || o->no_roll || !*o->incoming || strlen(o->incoming) > 64)) {
+		fprintf(stderr, "worker: --incoming SOURCE-HOST (1 to 64 characters) goes with --kp FILE (hgs-agent's migrate-in rolls the TK with KPS), without --roll or --no-roll (a migration always rolls), and a vTPM in this process\n");
 		return -EINVAL;
 	}
 	if (!o->vm || !o->state || o->key.kind == WORKER_KEY_NONE) {
@@ -650,7 +676,31 @@ static int unseal_state(const struct opts *o, struct statefile *sf,
 			o->state, strerror(-r));
 		return r;
 	}
-	return o->key.roll ? reseal_rolled(o, u) : 0;
+	/* an incoming migration re-seals what SET_STATEBLOB brings instead */
+	return o->key.roll && !o->key.roll->migrate_from ?
+	       reseal_rolled(o, u) : 0;
+}
+
+/*
+ * serve --incoming: the migrated state came in (SET_STATEBLOB) and was
+ * sealed under the rolled TK; the rolled KP replaces the KP and the
+ * agent confirms the roll to KPS (roll.c), once.
+ */
+static int incoming_done(void *ctx)
+{
+	struct worker_roll *wr = ctx;
+
+	char np[PATH_MAX];
+
+	printf("worker: the migrated state is sealed here under the rolled TK\n");
+	if (!worker_roll_commit(wr))
+		return 0;
+	/*
+	 * A lost confirmation is made good by the next start (migration.md
+	 * §1.3); a rolled KP that could not be put in place fails the start.
+	 */
+	snprintf(np, sizeof(np), "%s.new", wr->kp_file);
+	return access(np, F_OK) ? 0 : -EIO;
 }
 
 /*
@@ -852,6 +902,20 @@ static int load_for_serving(const struct unsealed *u)
 	return r;
 }
 
+/* @o's key protector, read and its signature checked: 0 or -errno. */
+static int read_kp_info(const struct opts *o, struct vms_kp_info *info)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int r;
+
+	r = vms_read_file(o->key.kp_file, VMS_KP_MAX_LEN, &der, &len);
+	if (!r)
+		r = vms_kp_verify(der, len, info);
+	free(der);
+	return r;
+}
+
 /*
  * A key protector that requires the VM's vTPM in the enclave never gets a
  * vTPM in this process (provision, resume, run, serve without
@@ -861,17 +925,12 @@ static int load_for_serving(const struct unsealed *u)
 static int kp_allows_local_vtpm(const struct opts *o)
 {
 	struct vms_kp_info info;
-	uint8_t *der = NULL;
-	size_t len = 0;
 	int r;
 
 	if (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave ||
 	    o->cmd == CMD_STATUS)
 		return 0;
-	r = vms_read_file(o->key.kp_file, VMS_KP_MAX_LEN, &der, &len);
-	if (!r)
-		r = vms_kp_verify(der, len, &info);
-	free(der);
+	r = read_kp_info(o, &info);
 	if (r || !info.vtpm)
 		return 0;
 	fprintf(stderr, "worker: the key protector %s requires the VM's vTPM in the enclave: no vTPM runs in this process (use serve --vtpm-in-enclave on a host in the hypervisor placement)\n",
@@ -891,17 +950,12 @@ static int kp_allows_local_vtpm(const struct opts *o)
 static int decide_roll(struct opts *o)
 {
 	struct vms_kp_info info;
-	uint8_t *der = NULL;
-	size_t len = 0;
 	int r;
 
-	if (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave ||
+	if (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave || o->incoming ||
 	    (o->cmd != CMD_RESUME && o->cmd != CMD_RUN && o->cmd != CMD_SERVE))
 		return 0;
-	r = vms_read_file(o->key.kp_file, VMS_KP_MAX_LEN, &der, &len);
-	if (!r)
-		r = vms_kp_verify(der, len, &info);
-	free(der);
+	r = read_kp_info(o, &info);
 	if (!r && o->no_roll && info.policy == VMS_KR_POLICY_SHIELDED) {
 		fprintf(stderr, "worker: --no-roll refused: the key protector %s is shielded: its TK rolls at every start, so an older copy of the state or the key protector cannot come back (Documentation/worker.md, \"The TK roll\")\n",
 			o->key.kp_file);
@@ -915,6 +969,38 @@ static int decide_roll(struct opts *o)
 }
 
 /*
+ * Is serve's GET_STATEBLOB gated (migrate_gate.h)? With
+ * --migration-tls-only, and always for a shielded KP; a KP that cannot
+ * be read here counts as shielded (fail closed). A key given by serial
+ * or description (tests, tools) is gated only when asked.
+ */
+static int migration_gated(const struct opts *o)
+{
+	struct vms_kp_info info;
+	int r;
+
+	if (o->migration_tls_only)
+		return 1;
+	if (o->key.kind != WORKER_KEY_AGENT)
+		return 0;
+	r = read_kp_info(o, &info);
+	return r || info.policy == VMS_KR_POLICY_SHIELDED;
+}
+
+/* The gate of @o's serve, or NULL when its blobs are not gated. */
+static const struct migrate_gate *serve_gate(const struct opts *o,
+					     struct migrate_gate *g)
+{
+	if (!migration_gated(o))
+		return NULL;
+	g->state = o->state;
+	memcpy(g->vm_id, o->vm_id, sizeof(g->vm_id));
+	printf("worker: state blobs only for an announced TLS migration (%s%s)\n",
+	       o->state, MIGRATE_GATE_SUFFIX);
+	return g;
+}
+
+/*
  * serve --vtpm-in-enclave: the key and the device, the sealed state as
  * it is on disk (never unsealed here), and the enclave's vTPM behind the
  * same sockets.
@@ -923,6 +1009,7 @@ static int cmd_serve_remote(const struct opts *o, struct statefile *sf)
 {
 	struct vtpm_remote rem = { .fd = -1, .path = o->state };
 	struct serve_opts so = o->serve;
+	struct migrate_gate gate;
 	int fresh = access(o->state, F_OK) && errno == ENOENT, r;
 
 	r = fresh ? 0 : statefile_check(sf, o->vm_id, o->min_generation);
@@ -939,6 +1026,7 @@ static int cmd_serve_remote(const struct opts *o, struct statefile *sf)
 	}
 	r = vtpm_remote_start(&rem, fresh ? NULL : sf->blob,
 			      fresh ? 0 : sf->len);
+	rem.gate = serve_gate(o, &gate);
 	if (!r) {
 		so.remote = &rem;
 		r = serve_run(&so, NULL);
@@ -955,6 +1043,7 @@ static int cmd_serve(const struct opts *o, struct statefile *sf)
 	struct unsealed u = { .fd = -1 };
 	struct dev_sealer sealer;
 	struct persist p = { .path = o->state };
+	struct migrate_gate gate;
 	struct vtpm_srv v;
 	int r;
 
@@ -971,6 +1060,11 @@ static int cmd_serve(const struct opts *o, struct statefile *sf)
 		p.generation = u.generation;
 		p.has_volatile = !!(u.v.flags & VTS_F_SUSPENDED);
 		vtpm_srv_init(&v, &p, o->vm_id);
+		v.gate = serve_gate(o, &gate);
+		if (o->incoming) {
+			v.incoming_done = incoming_done;
+			v.incoming_ctx = o->key.roll;
+		}
 		r = serve_run(&o->serve, &v);
 		vtpm_srv_release(&v);
 		printf("worker: served %" PRIu64 " TPM commands; %" PRIu64 " seals, state file at generation %" PRIu64 "\n",
@@ -1063,9 +1157,10 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : 2;
 	if (!(o.cmd == CMD_SERVE && o.print_qemu_args) && decide_roll(&o))
 		return 1;
-	if (o.roll) {
+	if (o.roll || o.incoming) {
 		the_roll.kp_file = o.key.kp_file;
 		the_roll.socket = o.key.socket;
+		the_roll.migrate_from = o.incoming;
 		o.key.roll = &the_roll;
 	}
 	if (o.cmd == CMD_STATUS)

@@ -193,14 +193,25 @@ key_serial_t worker_roll_release(struct worker_roll *wr, const char *uuid)
 		return r;
 	}
 	kp64 = vms_b64_encode(kp, len);
-	o = kp64 ? json_pack("{s:s, s:s, s:s, s:b}", "op", "release", "vm_id",
-			     uuid, "key_protector", kp64, "roll", 1) : NULL;
+	if (!kp64)
+		o = NULL;
+	else if (wr->migrate_from)	/* agent.md: migrate-in always rolls */
+		o = json_pack("{s:s, s:s, s:s, s:s}", "op", "migrate-in",
+			      "vm_id", uuid, "key_protector", kp64,
+			      "source_host", wr->migrate_from);
+	else
+		o = json_pack("{s:s, s:s, s:s, s:b}", "op", "release", "vm_id",
+			      uuid, "key_protector", kp64, "roll", 1);
 	line = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!line)
 		return -ENOMEM;
-	printf("worker: asking hgs-agent for VM %s's key with a TK roll (key protector %s, %zu bytes)\n",
-	       uuid, wr->kp_file, len);
+	if (wr->migrate_from)
+		printf("worker: asking hgs-agent for VM %s's key, migrating in from %s (key protector %s, %zu bytes)\n",
+		       uuid, wr->migrate_from, wr->kp_file, len);
+	else
+		printf("worker: asking hgs-agent for VM %s's key with a TK roll (key protector %s, %zu bytes)\n",
+		       uuid, wr->kp_file, len);
 	fflush(stdout);
 	r = vms_agent_call(wr->socket, line, &answer);
 	if (r) {

@@ -18,6 +18,8 @@
 struct worker_roll {
 	const char *kp_file;		/* the VM's KP; "<kp_file>.new" beside */
 	const char *socket;		/* hgs-agent's; NULL for the default */
+	/* serve --incoming: the migration's source host (migrate-in) */
+	const char *migrate_from;
 	char vm_uuid[37];
 	uint64_t next_version;		/* what the roll answered */
 	char next_key_id[33];		/* hex, as the agent confirms it */
@@ -35,7 +37,9 @@ struct worker_roll {
 int worker_roll_settle(const char *kp_file, const struct vms_ss_header *hdr);
 
 /*
- * Ask the agent for VM @uuid's key with the roll; write the rolled KP to
+ * Ask the agent for VM @uuid's key with the roll (with @wr->migrate_from:
+ * the destination's migrate-in, a roll KPS releases to this host for a VM
+ * running on that one, migration.md §2); write the rolled KP to
  * "KP.new" (atomically) before answering. The key serial (> 0, linked
  * into the session keyring) or -errno (printed).
  */

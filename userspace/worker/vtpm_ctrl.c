@@ -136,6 +136,11 @@ static int get_stateblob(struct vtpm_srv *v, const struct ctrl_req *req,
 		r->head_len = ctrl_reply_res(r->head, TPM_BAD_PARAMETER);
 		return 0;
 	}
+	/* A shielded VM's state leaves only for an announced TLS migration. */
+	if (!off && migrate_gate_check(v->gate)) {
+		r->head_len = ctrl_reply_getstate_hdr(r->head, TPM_FAIL, 0, 0, 0);
+		return 0;
+	}
 	/* A chunked read (offset > 0) continues the blob sealed before. */
 	if (!off || !v->blobs[type].p)
 		res = seal_blob(v, type);
@@ -233,6 +238,13 @@ static uint32_t init_tpm(struct vtpm_srv *v, uint32_t flags)
 {
 	int resumed = vtpm_nv_get(TPMLIB_STATE_VOLATILE) != NULL;
 
+	if (v->incoming_gen && v->incoming_done) {
+		int (*done)(void *ctx) = v->incoming_done;
+
+		v->incoming_done = NULL;	/* once */
+		if (done(v->incoming_ctx))
+			return TPM_FAIL;
+	}
 	v->incoming_gen = 0;	/* a set of incoming blobs ends here */
 	if (vtpm_init())
 		return TPM_FAIL;

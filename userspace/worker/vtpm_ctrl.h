@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "ctrl_proto.h"
+#include "migrate_gate.h"
 #include "persist.h"
 #include "vms_cleanup.h"
 
@@ -26,6 +27,14 @@ struct vtpm_srv {
 	uint64_t commands;	/* TPM commands processed */
 	uint64_t incoming_gen;	/* generation of the permanent blob just set */
 	int volatile_stored;	/* CMD_STORE_VOLATILE took the volatile state */
+	/* shielded: blobs only for an announced TLS migration; NULL: none */
+	const struct migrate_gate *gate;
+	/*
+	 * serve --incoming: called once, at the CMD_INIT that ends the first
+	 * set of incoming blobs (sealed by then); nonzero fails that INIT
+	 */
+	int (*incoming_done)(void *ctx);
+	void *incoming_ctx;
 };
 
 /* A control reply: a head, and (GET_STATEBLOB) data that follows it. */

@@ -269,6 +269,11 @@ static int remote_get_blob(struct vtpm_remote *r, const struct ctrl_req *req,
 		rep->head_len = ctrl_reply_res(rep->head, TPM_BAD_PARAMETER);
 		return 0;
 	}
+	/* A shielded VM's state leaves only for an announced TLS migration. */
+	if (!off && migrate_gate_check(r->gate)) {
+		rep->head_len = ctrl_reply_getstate_hdr(rep->head, TPM_FAIL, 0, 0, 0);
+		return 0;
+	}
 	if (type == PTM_BLOB_TYPE_PERMANENT && (!off || !r->blob)) {
 		/* a TPM that is not running has nothing volatile: its result only */
 		remote_ctrl(r, VMSHIELD_VTPM_CTRL_STORE_VOLATILE, 0, &fatal, NULL);

@@ -31,6 +31,8 @@ struct vtpm_remote {
 	uint8_t *blob;
 	size_t blob_len;
 	int running;		/* CMD_INIT succeeded, no CMD_STOP since */
+	/* shielded: blobs only for an announced TLS migration; NULL: none */
+	const struct migrate_gate *gate;
 	uint8_t resp[VMSHIELD_VTPM_MAX_CMD];
 };
 
