@@ -389,6 +389,16 @@ static int needle_param(char *out, size_t len, const char *name, uint8_t first,
 	return snprintf(out, len, "%s:%s", name, hex);
 }
 
+static void sysctl_write(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(value, f);
+		fclose(f);
+	}
+}
+
 /*
  * vmalloc areas from /proc/vmallocinfo for the walker: only those
  * vmalloc() made (not ioremap'ed device memory, not vmap'ed pages of
@@ -396,12 +406,24 @@ static int needle_param(char *out, size_t len, const char *name, uint8_t first,
  */
 static size_t vmalloc_ranges(char *out, size_t len)
 {
-	FILE *f = fopen("/proc/vmallocinfo", "r");
-	char line[512];
+	char line[512], was[8] = "";
 	size_t used = 0;
+	FILE *f;
 
+	/* %pK: real addresses for root only at kptr_restrict 1, hashed at 0 */
+	f = fopen("/proc/sys/kernel/kptr_restrict", "r+");
 	if (!f)
 		return 0;
+	if (!fgets(was, sizeof(was), f) || fseek(f, 0, SEEK_SET) || fputs("1\n", f) < 0) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	f = fopen("/proc/vmallocinfo", "r");
+	if (!f) {
+		sysctl_write("/proc/sys/kernel/kptr_restrict", was);
+		return 0;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long start, end, pages;
 		const char *p = strstr(line, " pages=");
@@ -418,6 +440,8 @@ static size_t vmalloc_ranges(char *out, size_t len)
 		used += (size_t)w;
 	}
 	fclose(f);
+	/* printed at read time, so put it back only now */
+	sysctl_write("/proc/sys/kernel/kptr_restrict", was);
 	return used;
 }
 

@@ -22,6 +22,8 @@
  * the kernel log; it names no secret. Pages that fault (not mapped in the
  * direct map) are counted, not read: copy_from_kernel_nofault.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
@@ -58,7 +60,7 @@ static int vranges_set(const char *val, const struct kernel_param *kp)
 
 static const struct kernel_param_ops vranges_ops = { .set = vranges_set };
 module_param_cb(vranges, &vranges_ops, NULL, 0);
-MODULE_PARM_DESC(vranges, "vmalloc areas to read too: START-END[,...] (hex)");
+MODULE_PARM_DESC(vranges, "vmalloc and module areas to read too: START-END[,...] (hex)");
 static char result[RESULT_LEN];
 module_param_string(result, result, sizeof(result), 0444);
 MODULE_PARM_DESC(result, "the verdict (read-only)");
@@ -222,6 +224,13 @@ static int walk_ram_range(struct resource *res, void *arg)
 	return 0;
 }
 
+/* vmalloc()'s window, or the modules' (module_alloc() is a vmalloc too) */
+static bool in_vmalloc_space(unsigned long start, unsigned long end)
+{
+	return (is_vmalloc_addr((void *)start) && is_vmalloc_addr((void *)(end - 1))) ||
+	       (start >= MODULES_VADDR && end <= MODULES_END);
+}
+
 /*
  * vmalloc areas: only addresses inside the vmalloc window, page by page;
  * @w NULL: only check the list (before anything is walked).
@@ -238,9 +247,10 @@ static int walk_vranges(struct walk *w, char *list)
 			return -EINVAL;
 		*dash = 0;
 		if (kstrtoul(item, 16, &start) || kstrtoul(dash + 1, 16, &end) ||
-		    start >= end || !PAGE_ALIGNED(start) ||
-		    !is_vmalloc_addr((void *)start) || !is_vmalloc_addr((void *)(end - 1)))
+		    start >= end || !PAGE_ALIGNED(start) || !in_vmalloc_space(start, end)) {
+			pr_err("not a vmalloc or module area: %s-%s\n", item, dash + 1);
 			return -EINVAL;
+		}
 		*dash = '-';
 		if (!w)
 			continue;
