@@ -223,7 +223,7 @@ tier_rig() {
 # 2 minutes of boot 1; 00-kps-named-first, three attestations and a module
 # reload: 68 s of boot 1 at load 16; 05g-roll, the TK roll's crash points
 # with the agent, hgsd and the worker killed and restarted: 154-200 s)
-FABRIC_SOAK_ONLY="06b-revocation-reaches-keys 01b-hyp-vtpm 02-hyp-reload 05-hyp-tpm 06-hyp-enclave-restart 00-kps-named-first 05g-roll"
+FABRIC_SOAK_ONLY="06b-revocation-reaches-keys 01b-hyp-vtpm 02-hyp-reload 05-hyp-tpm 06-hyp-enclave-restart 00-kps-named-first 05g-roll 01-hypreboot-new-enclave"
 
 # hgsd's test suites again on PostgreSQL (a private cluster each): part of
 # the fabric tier, or a tier of its own in the host lane (--lanes)

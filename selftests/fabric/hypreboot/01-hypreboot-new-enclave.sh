@@ -3,13 +3,13 @@
 # Boot 5: the guarded host of boot 4 rebooted, again in placement
 # hypervisor. The enclave does not outlive the host's boot: the rig starts
 # a new vmshield-enclaved with the guest, as a real platform ends an
-# enclave with its parent (vtpm-in-enclave.md has the argument:
-# enclave-protocol.md, "Lifetime"), so it comes back with a new key. The
-# release boot 4 kept (06, for the enclave after its restart: real, for a
-# challenge never used) is refused (ENOKEY: addressed to another enclave),
-# before and after the new attestation; the agent attests (same host key,
-# same disk) naming the new enclave key and the VM's key is released to the
-# new enclave; the tenant's state opens.
+# enclave with its parent (the argument: enclave-protocol.md, "Lifetime"),
+# so it comes back with a new key. The release boot 4 kept (06, for the
+# enclave after its restart: real, for a challenge never used) is refused
+# (ENOKEY: addressed to another enclave), before and after the new
+# attestation; the agent attests (same host key, same disk) naming the new
+# enclave key, and the VM's key is released to the new enclave; the
+# tenant's state opens.
 . "$(dirname "$0")/../hypervisor/hyplib.sh"
 plan 9
 
