@@ -557,17 +557,7 @@ TEST_F_TIMEOUT(hv, module_memory_walk, 300)
 /* The walker refuses what it cannot parse, and stays out of the kernel. */
 TEST(memwalk_bad_parameters)
 {
-	static const char *const bad[] = {
-		"",						/* no needles */
-		"mask=00 needles=tk:00",			/* short */
-		"mask=" "zz00000000000000000000000000000000000000000000000000000000000000"
-		" needles=tk:" "0000000000000000000000000000000000000000000000000000000000000000",
-		"mask=" "0000000000000000000000000000000000000000000000000000000000000000"
-		" needles=" "0000000000000000000000000000000000000000000000000000000000000000",
-		"mask=" "0000000000000000000000000000000000000000000000000000000000000000"
-		" needles=tk:" "0000000000000000000000000000000000000000000000000000000000000000"
-		" vranges=1000-2000",				/* not vmalloc space */
-	};
+	char z[65], bad[5][320];
 	char ko[PATH_MAX];
 	bool in_tree;
 	size_t i;
@@ -577,9 +567,17 @@ TEST(memwalk_bad_parameters)
 		ASSERT_FALSE(in_tree) TH_LOG("%s missing (make selftests builds it)", ko);
 		SKIP(return, "vms_memwalk.ko is test-only and not installed");
 	}
+	memset(z, '0', 64);
+	z[64] = 0;
+	/* none at all; short; not hex; a needle without a name; not vmalloc space */
+	snprintf(bad[0], sizeof(bad[0]), "%s", "");
+	snprintf(bad[1], sizeof(bad[1]), "mask=00 needles=tk:00");
+	snprintf(bad[2], sizeof(bad[2]), "mask=zz%.62s needles=tk:%s", z, z);
+	snprintf(bad[3], sizeof(bad[3]), "mask=%s needles=%s", z, z);
+	snprintf(bad[4], sizeof(bad[4]), "mask=%s needles=tk:%s vranges=1000-2000", z, z);
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-1, syscall(SYS_finit_module, fd, bad[i], 0)) TH_LOG("%s", bad[i]);
 		EXPECT_EQ(EINVAL, errno) TH_LOG("%s", bad[i]);
 		EXPECT_NE(0, access("/sys/module/vms_memwalk", F_OK));
