@@ -95,7 +95,7 @@
 
 /*
  * The vTPM inside the enclave (Documentation/vtpm-in-enclave.md): request
- * types 16..21 and status codes 24..26 (and 18, 21). Every vTPM request carries
+ * types 16..22 and status codes 24..26 (and 18, 21). Every vTPM request carries
  *   0 8 key handle  8 8 generation  16 4 op  20 4 arg  24 .. data
  * and every successful vTPM response
  *   0 8 generation  8 4 result (a TPM result code)  12 4 flags  16 .. data
@@ -107,8 +107,10 @@
 #define VMS_EP_VTPM_CONTROL	19	/* op: VMS_VTPM_CTRL_*, arg */
 #define VMS_EP_VTPM_CONFIRM	20	/* generation: the one stored */
 #define VMS_EP_VTPM_GET_STATE	21	/* answer: the sealed state */
+/* answer: the confirmed generation, signed (vtpm-in-enclave.md §2) */
+#define VMS_EP_VTPM_STATEMENT	22
 #define VMS_EP_VTPM_FIRST	16
-#define VMS_EP_VTPM_LAST	21
+#define VMS_EP_VTPM_LAST	22
 #define VMS_EP_VTPM_REQ_LEN	24
 #define VMS_EP_VTPM_RESP_LEN	16
 /* The largest TPM command or response the channel carries. */

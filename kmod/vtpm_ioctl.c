@@ -30,6 +30,7 @@ static const struct {
 	[VMSHIELD_VTPM_CONTROL] = { VMS_EP_VTPM_CONTROL, 0 },
 	[VMSHIELD_VTPM_CONFIRM] = { VMS_EP_VTPM_CONFIRM, 0 },
 	[VMSHIELD_VTPM_GET_STATE] = { VMS_EP_VTPM_GET_STATE, 0 },
+	[VMSHIELD_VTPM_STATEMENT] = { VMS_EP_VTPM_STATEMENT, 0 },
 };
 
 static int vms_vtpm_arg_check(const struct vmshield_vtpm *arg)

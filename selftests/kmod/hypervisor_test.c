@@ -17,6 +17,10 @@
  *    product is that public key). Placement kernel is the positive
  *    control: the PRK and the secret key must be found. Placement
  *    hypervisor: none of them may be;
+ *  - module_memory_walk: the same search by kernel code, as root's own
+ *    module would do it (selftests/kmod/memwalk: the direct map over every
+ *    RAM range page by page, and every vmalloc() area), with the same
+ *    positive control; the walker refuses bad parameters;
  *  - enclave faults (hypervisor, through the rig's VMS_ENCLAVE_CTL lever):
  *    hung (SIGSTOP) or killed, every call fails closed with EHOSTDOWN and
  *    returns; resumed, it works again; restarted, old keys answer
@@ -27,7 +31,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <limits.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -302,41 +308,58 @@ static bool freed_pages_zeroed(void)
 	return strstr(line, "init_on_free=1") != NULL;
 }
 
+/*
+ * A child makes a VM key, loads it into this session and hands over only
+ * masked needles; the key is used once (its seal key derived). 0 or -errno.
+ */
+static int prepare_needles(int fd, const uint8_t pk[32], struct needles *n, long *serial)
+{
+	struct child_out o;
+	int pfd[2], st, r = 0;
+	pid_t pid;
+
+	memset(n, 0, sizeof(*n));
+	vt_random(n->mask, sizeof(n->mask));
+	memcpy(n->pk, pk, 32);
+	/* a session keyring the child inherits, so this process possesses its key */
+	if (keyctl_get_keyring_ID(KEY_SPEC_SESSION_KEYRING, 1) < 0 || pipe(pfd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		close(pfd[0]);
+		make_key(pfd[1], n->pk, n->mask);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &o, sizeof(o)) != sizeof(o))
+		r = -EIO;
+	close(pfd[0]);
+	if (waitpid(pid, &st, 0) != pid || st)
+		r = -ECHILD;
+	if (r)
+		return r;
+	if (o.serial <= 0)
+		return (int)o.serial ?: -ENOKEY;
+	n->tk0 = o.tk0;
+	n->prk0 = o.prk0;
+	memcpy(n->tkm, o.tkm, 32);
+	memcpy(n->prkm, o.prkm, 32);
+	*serial = o.serial;
+	/* the key is used: the seal key is derived and working */
+	return seal_unseal(fd, o.serial, NULL);
+}
+
 /* 2 GiB of /proc/kcore under TCG: 30 s alone, more beside make check's host lane */
 TEST_F_TIMEOUT(hv, kcore_scan, 300)
 {
-	struct child_out o;
 	struct needles n;
 	uint64_t bytes;
-	int pfd[2], st;
-	pid_t pid;
+	long serial;
 
 	if (!freed_pages_zeroed())
 		SKIP(return, "boot with init_on_free=1 (selftests/vm/run --append init_on_free=1)");
-	memset(&n, 0, sizeof(n));
-	vt_random(n.mask, sizeof(n.mask));
-	memcpy(n.pk, self->info.enclave_pk, 32);
-	/* a session keyring the child inherits, so this process possesses its key */
-	ASSERT_GT(keyctl_get_keyring_ID(KEY_SPEC_SESSION_KEYRING, 1), 0);
-	ASSERT_EQ(0, pipe(pfd));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (!pid) {
-		close(pfd[0]);
-		make_key(pfd[1], n.pk, n.mask);
-	}
-	close(pfd[1]);
-	ASSERT_EQ(sizeof(o), read(pfd[0], &o, sizeof(o)));
-	close(pfd[0]);
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	ASSERT_EQ(0, st);
-	ASSERT_GT(o.serial, 0);
-	n.tk0 = o.tk0;
-	n.prk0 = o.prk0;
-	memcpy(n.tkm, o.tkm, 32);
-	memcpy(n.prkm, o.prkm, 32);
-	/* the key is used: the seal key is derived and working */
-	ASSERT_EQ(0, seal_unseal(self->fd, o.serial, NULL));
+	ASSERT_EQ(0, prepare_needles(self->fd, self->info.enclave_pk, &n, &serial));
 
 	ASSERT_EQ(0, scan_kcore(&n, &bytes)) TH_LOG("/proc/kcore: lockdown must be none");
 	TH_LOG("scanned %llu MiB: tk %d, seal key %d, enclave secret key %d, public key seen %u times",
@@ -351,6 +374,215 @@ TEST_F_TIMEOUT(hv, kcore_scan, 300)
 		EXPECT_TRUE(n.prk_found);
 		EXPECT_TRUE(n.sk_found);
 	}
+}
+
+/* "NAME:" + the first byte and the 31 masked bytes, in hex */
+static int needle_param(char *out, size_t len, const char *name, uint8_t first,
+			const uint8_t masked[32])
+{
+	char hex[65];
+	uint8_t b[32];
+
+	memcpy(b, masked, 32);
+	b[0] = first;
+	vt_hex(b, 32, hex);
+	return snprintf(out, len, "%s:%s", name, hex);
+}
+
+static void sysctl_write(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(value, f);
+		fclose(f);
+	}
+}
+
+/*
+ * vmalloc areas from /proc/vmallocinfo for the walker: only those
+ * vmalloc() made (not ioremap'ed device memory, not vmap'ed pages of
+ * unknown kind), without the guard page. Appends ",START-END" items.
+ */
+static size_t vmalloc_ranges(char *out, size_t len)
+{
+	char line[512], was[8] = "";
+	size_t used = 0;
+	FILE *f;
+
+	/* %pK: real addresses for root only at kptr_restrict 1, hashed at 0 */
+	f = fopen("/proc/sys/kernel/kptr_restrict", "r+");
+	if (!f)
+		return 0;
+	if (!fgets(was, sizeof(was), f) || fseek(f, 0, SEEK_SET) || fputs("1\n", f) < 0) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	f = fopen("/proc/vmallocinfo", "r");
+	if (!f) {
+		sysctl_write("/proc/sys/kernel/kptr_restrict", was);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, pages;
+		const char *p = strstr(line, " pages=");
+		int w;
+
+		if (!strstr(line, " vmalloc") || strstr(line, "ioremap") || !p ||
+		    sscanf(line, "0x%llx-0x%llx", &start, &end) != 2 ||
+		    sscanf(p, " pages=%llu", &pages) != 1 || !pages)
+			continue;
+		w = snprintf(out + used, len - used, "%s%llx-%llx", used ? "," : "",
+			     start, start + pages * 4096);
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+	}
+	fclose(f);
+	/* printed at read time, so put it back only now */
+	sysctl_write("/proc/sys/kernel/kptr_restrict", was);
+	return used;
+}
+
+struct walk_result {
+	unsigned long tk, prk, sk, pk, pages, unreadable, vpages;
+};
+
+/* Load the walker with the needles, take its verdict, unload it. */
+static int run_memwalk(const char *ko, const struct needles *n, struct walk_result *res)
+{
+	enum { PARAMS = 1 << 20 };
+	char *params = malloc(PARAMS), hex[65], line[512] = "";
+	size_t used;
+	FILE *f;
+	int fd, r = 0;
+
+	if (!params)
+		return -ENOMEM;
+	vt_hex(n->mask, 32, hex);
+	used = (size_t)snprintf(params, PARAMS, "mask=%s needles=", hex);
+	used += (size_t)needle_param(params + used, PARAMS - used, "tk", n->tk0, n->tkm);
+	used += (size_t)snprintf(params + used, PARAMS - used, ",");
+	used += (size_t)needle_param(params + used, PARAMS - used, "prk", n->prk0, n->prkm);
+	vt_hex(n->pk, 32, hex);
+	used += (size_t)snprintf(params + used, PARAMS - used, " pk=%s vranges=", hex);
+	if (!vmalloc_ranges(params + used, PARAMS - used))
+		params[used - strlen(" vranges=")] = 0;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || syscall(SYS_finit_module, fd, params, 0))
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(params);
+	if (r)
+		return r;
+	f = fopen("/sys/module/vms_memwalk/parameters/result", "r");
+	if (!f || !fgets(line, sizeof(line), f))
+		r = -EIO;
+	if (f)
+		fclose(f);
+	if (syscall(SYS_delete_module, "vms_memwalk", O_NONBLOCK))
+		r = r ?: -errno;
+	if (!r && sscanf(line, "tk=%lu prk=%lu sk=%lu pk=%lu pages=%lu unreadable=%lu vpages=%lu",
+			 &res->tk, &res->prk, &res->sk, &res->pk, &res->pages,
+			 &res->unreadable, &res->vpages) != 7)
+		r = -EBADMSG;
+	return r;
+}
+
+/* The walker next to this program: the tree's build always has it. */
+static int memwalk_path(char *out, size_t len, bool *in_tree)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -errno;
+	exe[n] = 0;
+	*in_tree = strstr(exe, "/build/selftests/") != NULL;
+	slash = strrchr(exe, '/');
+	*slash = 0;
+	if (strlen(exe) + sizeof("/vms_memwalk.ko") > len)
+		return -ENAMETOOLONG;
+	strcpy(out, exe);
+	strcat(out, "/vms_memwalk.ko");
+	return access(out, R_OK) ? -errno : 0;
+}
+
+/*
+ * Root with kernel code execution: a module (selftests/kmod/memwalk) walks
+ * the direct map over every RAM range, page by page, and every vmalloc()
+ * area, for the TK, the per-VM seal key and the enclave's secret key.
+ * Placement kernel is its positive control; hypervisor: nothing found.
+ */
+TEST_F_TIMEOUT(hv, module_memory_walk, 300)
+{
+	struct walk_result res = { 0 };
+	char ko[PATH_MAX];
+	struct needles n;
+	bool in_tree;
+	long serial;
+	int r;
+
+	if (!freed_pages_zeroed())
+		SKIP(return, "boot with init_on_free=1 (selftests/vm/run --append init_on_free=1)");
+	r = memwalk_path(ko, sizeof(ko), &in_tree);
+	if (r && !in_tree)
+		SKIP(return, "vms_memwalk.ko is test-only and not installed");
+	ASSERT_EQ(0, r) TH_LOG("%s: %s (make selftests builds it)", ko, strerror(-r));
+	ASSERT_EQ(0, prepare_needles(self->fd, self->info.enclave_pk, &n, &serial));
+
+	r = run_memwalk(ko, &n, &res);
+	ASSERT_EQ(0, r) TH_LOG("vms_memwalk: %s (lockdown must be none)", strerror(-r));
+	TH_LOG("walked %lu MiB of RAM (%lu pages unreadable) and %lu MiB of vmalloc: tk %lu, seal key %lu, enclave secret key %lu, public key seen %lu times",
+	       res.pages >> 8, res.unreadable, res.vpages >> 8, res.tk, res.prk, res.sk, res.pk);
+	ASSERT_GT(res.pages, 16384UL);
+	ASSERT_GT(res.vpages, 0UL);
+	/* the public key is not secret: it is in memory in either placement */
+	EXPECT_GT(res.pk, 0UL);
+	if (hyp()) {
+		EXPECT_EQ(0UL, res.tk);
+		EXPECT_EQ(0UL, res.prk);
+		EXPECT_EQ(0UL, res.sk);
+	} else {
+		EXPECT_GT(res.prk, 0UL);
+		EXPECT_GT(res.sk, 0UL);
+	}
+	/* the key is still there and still works */
+	EXPECT_EQ(0, seal_unseal(self->fd, serial, NULL));
+}
+
+/* The walker refuses what it cannot parse, and stays out of the kernel. */
+TEST(memwalk_bad_parameters)
+{
+	char z[65], bad[5][320];
+	char ko[PATH_MAX];
+	bool in_tree;
+	size_t i;
+	int fd;
+
+	if (memwalk_path(ko, sizeof(ko), &in_tree)) {
+		ASSERT_FALSE(in_tree) TH_LOG("%s missing (make selftests builds it)", ko);
+		SKIP(return, "vms_memwalk.ko is test-only and not installed");
+	}
+	memset(z, '0', 64);
+	z[64] = 0;
+	/* none at all; short; not hex; a needle without a name; not vmalloc space */
+	snprintf(bad[0], sizeof(bad[0]), "%s", "");
+	snprintf(bad[1], sizeof(bad[1]), "mask=00 needles=tk:00");
+	snprintf(bad[2], sizeof(bad[2]), "mask=zz%.62s needles=tk:%s", z, z);
+	snprintf(bad[3], sizeof(bad[3]), "mask=%s needles=%s", z, z);
+	snprintf(bad[4], sizeof(bad[4]), "mask=%s needles=tk:%s vranges=1000-2000", z, z);
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-1, syscall(SYS_finit_module, fd, bad[i], 0)) TH_LOG("%s", bad[i]);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s", bad[i]);
+		EXPECT_NE(0, access("/sys/module/vms_memwalk", F_OK));
+	}
+	close(fd);
 }
 
 /* Pull the rig's lever and wait for its acknowledgement. */

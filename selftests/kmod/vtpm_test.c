@@ -240,7 +240,10 @@ TEST_F(vt, argument_checks_come_first)
 
 	arg_init(&a, self->serial, 0);
 	EXPECT_EQ(-EINVAL, vtpm(self->fd, &a));
-	arg_init(&a, self->serial, VMSHIELD_VTPM_GET_STATE + 1);
+	arg_init(&a, self->serial, VMSHIELD_VTPM_STATEMENT + 1);
+	EXPECT_EQ(-EINVAL, vtpm(self->fd, &a));
+	arg_init(&a, self->serial, VMSHIELD_VTPM_STATEMENT);
+	a.generation = 1;	/* not a CONFIRM */
 	EXPECT_EQ(-EINVAL, vtpm(self->fd, &a));
 	arg_init(&a, self->serial, VMSHIELD_VTPM_DESTROY);
 	a.flags = 1;
@@ -330,6 +333,40 @@ TEST_F(vt, tpm_commands_in_the_enclave)
 	start(_metadata, self, true);
 	ASSERT_EQ(0, tpm(_metadata, self, c, nv_cmd(c, 2)));
 	EXPECT_EQ(0, memcmp(out + 16, nv_tag, 32));
+}
+
+/*
+ * STATEMENT: the last confirmed generation, signed by the platform (the
+ * signature is checked by test_enclave_vtpm; here the module's path).
+ */
+TEST_F(vt, generation_statement)
+{
+	struct vmshield_vtpm a;
+	char want[64];
+	uint8_t c[128];
+	size_t body;
+
+	if (!hyp()) {
+		arg_init(&a, self->serial, VMSHIELD_VTPM_STATEMENT);
+		EXPECT_EQ(-EOPNOTSUPP, vtpm(self->fd, &a));
+		return;
+	}
+	arg_init(&a, self->serial, VMSHIELD_VTPM_STATEMENT);
+	EXPECT_EQ(-ENODEV, vtpm(self->fd, &a));
+	start(_metadata, self, false);
+	ASSERT_EQ(0, tpm(_metadata, self, c, nv_cmd(c, 0)));
+	ASSERT_EQ(0, tpm(_metadata, self, c, nv_cmd(c, 1)));
+	arg_init(&a, self->serial, VMSHIELD_VTPM_STATEMENT);
+	ASSERT_EQ(0, vtpm(self->fd, &a));
+	EXPECT_EQ(self->generation, a.generation);
+	EXPECT_EQ(0, a.out_flags);
+	ASSERT_GT(a.out_len, 2);
+	body = (size_t)out[0] << 8 | out[1];
+	ASSERT_LT(body + 2 + 8, a.out_len);
+	EXPECT_EQ(0, memcmp(out + 2, "vmshield-vtpm-statement v1\n", 27));
+	snprintf(want, sizeof(want), "\ngeneration=%llu\n",
+		 (unsigned long long)self->generation);
+	EXPECT_NE(NULL, memmem(out + 2, body, want, strlen(want)));
 }
 
 TEST_F(vt, abuse_is_refused)

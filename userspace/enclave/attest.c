@@ -168,6 +168,59 @@ out:
 	return ret;
 }
 
+/* Sign @n bytes of @body with the platform key into @sig (low S); 0 or -EIO. */
+static int vms_attest_sign(struct vms_attest *a, const u8 *body, size_t n,
+			   u8 *sig, size_t *siglen, size_t cap)
+{
+	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	*siglen = cap;
+	if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL,
+				       a->pkey) != 1 ||
+	    EVP_DigestSign(ctx, sig, siglen, body, n) != 1)
+		return -EIO;
+	return vms_low_s(sig, siglen, cap);
+}
+
+int vms_attest_vtpm_statement(struct vms_attest *a, const u8 pk[32],
+			      const u8 boot_id[16], const u8 vm_id[16],
+			      const u8 key_id[16], u64 generation, u8 *out,
+			      size_t cap, size_t *len)
+{
+	char pid[65], hk[65], hb[33], hv[33], hi[33];
+	size_t siglen;
+	int n, r;
+
+	if (cap < VMS_ATTEST_STATEMENT_MAX)
+		return -EIO;
+	vms_hex_encode(a->platform_id, 32, pid);
+	vms_hex_encode(pk, 32, hk);
+	vms_hex_encode(boot_id, 16, hb);
+	vms_hex_encode(vm_id, 16, hv);
+	vms_hex_encode(key_id, 16, hi);
+	n = snprintf((char *)out + 2, cap - 2,
+		     "vmshield-vtpm-statement v1\n"
+		     "platform=emulated\n"
+		     "platform_id=%s\n"
+		     "enclave_key=%s\n"
+		     "boot_id=%s\n"
+		     "vm_id=%s\n"
+		     "key_id=%s\n"
+		     "generation=%llu\n", pid, hk, hb, hv, hi,
+		     (unsigned long long)generation);
+	/* room for the longest P-256 DER signature (72 bytes) after it */
+	if (n <= 0 || (size_t)n + 2 + 72 > cap)
+		return -EIO;
+	out[0] = (u8)(n >> 8);
+	out[1] = (u8)n;
+	r = vms_attest_sign(a, out + 2, (size_t)n, out + 2 + n, &siglen,
+			    cap - 2 - (size_t)n);
+	if (r)
+		return r;
+	*len = 2 + (size_t)n + siglen;
+	return 0;
+}
+
 int vms_attest_report(struct vms_attest *a, const u8 nonce[32],
 		      const u8 pk[32], const u8 boot_id[16], const u8 *kps,
 		      struct vms_ep_msg *resp)

@@ -39,4 +39,18 @@ int vms_attest_report(struct vms_attest *a, const u8 nonce[32],
 		      const u8 pk[32], const u8 boot_id[16], const u8 *kps,
 		      struct vms_ep_msg *resp);
 
+/*
+ * vms_attest_vtpm_statement - the vTPM generation statement
+ * (vtpm-in-enclave.md §2): the body names the platform, the enclave key
+ * and boot, the VM and key ids and the last confirmed @generation, signed
+ * like a report. Writes [2-byte big-endian body length][body][DER
+ * signature] to @out (@cap >= VMS_ATTEST_STATEMENT_MAX); its length in
+ * *@len. 0, or -EIO.
+ */
+#define VMS_ATTEST_STATEMENT_MAX	1024
+int vms_attest_vtpm_statement(struct vms_attest *a, const u8 pk[32],
+			      const u8 boot_id[16], const u8 vm_id[16],
+			      const u8 key_id[16], u64 generation, u8 *out,
+			      size_t cap, size_t *len);
+
 #endif /* VMS_ENCLAVE_ATTEST_H */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "attest.h"
 #include "hkdf.h"
 #include "vms_cleanup.h"
 #include "vtpm_child.h"
@@ -499,6 +500,43 @@ static int vms_vtpm_confirm(struct vms_enclave *e, const struct vms_ep_msg *q,
 	return 0;
 }
 
+/*
+ * VTPM_STATEMENT: the last confirmed generation of the key's vTPM record
+ * (the process may be gone: the record and its floor outlive it), signed
+ * with the platform key so the host carries it to HGS but cannot alter it.
+ */
+static int vms_vtpm_statement(struct vms_enclave *e, u64 handle,
+			      struct vms_ep_msg *a, u8 **scratch,
+			      size_t *scratch_len)
+{
+	int i = vms_vtpm_slot(e->vtpm, handle);
+	struct vms_vtpm *v;
+	u8 *buf;
+	int r;
+
+	if (i < 0)
+		return -ENODEV;
+	if (!e->attest)
+		return -EOPNOTSUPP;
+	v = e->vtpm->v[i];
+	buf = malloc(VMS_ATTEST_STATEMENT_MAX);
+	if (!buf)
+		return -ENOMEM;
+	r = vms_attest_vtpm_statement(e->attest, e->pk, e->boot_id,
+				      v->sk.vm_id, v->sk.key_id, v->confirmed,
+				      buf, VMS_ATTEST_STATEMENT_MAX,
+				      scratch_len);
+	if (r) {
+		free(buf);
+		return r;
+	}
+	*scratch = buf;
+	a->generation = v->confirmed;
+	a->data = buf;
+	a->data_len = *scratch_len;
+	return 0;
+}
+
 /* Count the running processes for STATUS after every request. */
 static void vms_vtpm_count(struct vms_enclave *e)
 {
@@ -534,6 +572,8 @@ static int vms_vtpm_dispatch(struct vms_enclave *e,
 		return 0;
 	case VMS_EP_VTPM_CONFIRM:
 		return vms_vtpm_confirm(e, q, a, scratch, scratch_len);
+	case VMS_EP_VTPM_STATEMENT:
+		return vms_vtpm_statement(e, q->handle, a, scratch, scratch_len);
 	}
 	return vms_vtpm_run(e, q, a, scratch, scratch_len);
 }

@@ -9,7 +9,8 @@
  * vTPM process killed loses no acknowledged state while the other VM's
  * vTPM runs on; abuse (no key, no vTPM, oversized and malformed
  * requests, stale state, wrong confirmations): refused with the
- * documented errno, nothing changed, the enclave still serving.
+ * documented errno, nothing changed, the enclave still serving; the
+ * signed statement of the last confirmed generation (VTPM_STATEMENT).
  */
 #include "testutil.h"
 
@@ -21,8 +22,12 @@
 #include <unistd.h>
 #include <openssl/sha.h>
 
+#include <openssl/evp.h>
+
+#include "attest.h"
 #include "enclave.h"
 #include "transport.h"
+#include "vms_hex.h"
 #include "vtpm_mgr.h"
 
 struct disk {			/* what the host stored for one VM */
@@ -640,6 +645,136 @@ static void test_vtpm_only_key_refuses_seal(void **state)
 	assert_memory_equal(a.data, plain, sizeof(plain));
 }
 
+/* The statement in @a: its body (NUL-ended into @body) and signature. */
+static void statement_parts(const struct vms_ep_msg *a, char *body, size_t cap,
+			    const u8 **sig, size_t *sig_len)
+{
+	size_t n;
+
+	assert_true(a->data_len > 2);
+	n = vms_get_be16(a->data);
+	assert_true(n + 2 < a->data_len && n < cap);
+	memcpy(body, a->data + 2, n);
+	body[n] = 0;
+	*sig = a->data + 2 + n;
+	*sig_len = a->data_len - 2 - n;
+}
+
+static bool statement_verifies(EVP_PKEY *pub, const char *body, const u8 *sig,
+			       size_t sig_len)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, pub) == 1 &&
+		  EVP_DigestVerify(ctx, sig, sig_len, (const u8 *)body, strlen(body)) == 1;
+
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+static void assert_statement(struct fix *f, EVP_PKEY *platform, u64 h, u64 want)
+{
+	char body[1024], line[128], hex[65];
+	struct vms_ep_msg a;
+	const u8 *sig;
+	size_t sig_len;
+
+	assert_int_equal(vreq(f, VMS_EP_VTPM_STATEMENT, h, 0, 0, 0, NULL, 0, &a), 0);
+	assert_int_equal(a.generation, want);
+	statement_parts(&a, body, sizeof(body), &sig, &sig_len);
+	assert_true(!strncmp(body, "vmshield-vtpm-statement v1\nplatform=emulated\n", 45));
+	snprintf(line, sizeof(line), "\ngeneration=%llu\n", (unsigned long long)want);
+	assert_non_null(strstr(body, line));
+	vms_hex_encode(t_vm_id, 16, hex);
+	snprintf(line, sizeof(line), "\nvm_id=%s\n", hex);
+	assert_non_null(strstr(body, line));
+	vms_hex_encode(t_key_id, 16, hex);
+	snprintf(line, sizeof(line), "\nkey_id=%s\n", hex);
+	assert_non_null(strstr(body, line));
+	vms_hex_encode(f->e.pk, 32, hex);
+	snprintf(line, sizeof(line), "\nenclave_key=%s\n", hex);
+	assert_non_null(strstr(body, line));
+	assert_true(statement_verifies(platform, body, sig, sig_len));
+	/* the signature covers the generation: one digit changed, it fails */
+	*strstr(body, "\ngeneration=") = '\t';
+	assert_false(statement_verifies(platform, body, sig, sig_len));
+}
+
+/*
+ * VTPM_STATEMENT (vtpm-in-enclave.md §2): the last *confirmed* generation,
+ * signed with the platform key; a state handed out but not confirmed does
+ * not raise it; the record outlives the process; refusals change nothing.
+ */
+static void test_vtpm_statement(void **state)
+{
+	struct fix *f = *state;
+	struct disk *d = &f->disk[0];
+	static const u8 program[32] = "the-enclave-program-digest-test!";
+	struct vms_ep_msg q = { .type = VMS_EP_VTPM_STATEMENT }, a;
+	EVP_PKEY *platform = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	u64 h, confirmed;
+	u8 c[256];
+	size_t n, qn;
+
+	assert_non_null(platform);
+	assert_int_equal(load(f, t_vm_id, &h), 0);
+	/* no attestation key: nothing to sign with */
+	create(f, d, h, false);
+	assert_int_equal(vreq(f, VMS_EP_VTPM_STATEMENT, h, 0, 0, 0, NULL, 0, &a),
+			 -EOPNOTSUPP);
+	assert_int_equal(vms_attest_new(platform, program, &f->e.attest), 0);
+	assert_statement(f, platform, h, d->generation);
+	startup(f, d, h);
+	define_and_write(f, d, h);
+	assert_statement(f, platform, h, d->generation);
+
+	/* an NV write handed out for storing, not yet confirmed: the floor stays */
+	confirmed = d->generation;
+	assert_int_equal(vreq(f, VMS_EP_VTPM_COMMAND, h, 0, 0, 0, c,
+			      nv_write(c, nv_tag2), &a), 0);
+	assert_true(a.vtpm_flags & VMS_EP_VTPM_F_STORE);
+	assert_true(a.generation > confirmed);
+	memcpy(d->blob, a.data, a.data_len);
+	d->len = a.data_len;
+	d->generation = a.generation;
+	assert_statement(f, platform, h, confirmed);
+	assert_int_equal(vreq(f, VMS_EP_VTPM_CONFIRM, h, d->generation, 0, 0, NULL, 0, &a), 0);
+	assert_statement(f, platform, h, d->generation);
+
+	/* the record outlives the process */
+	assert_int_equal(vreq(f, VMS_EP_VTPM_DESTROY, h, 0, 0, 0, NULL, 0, &a), 0);
+	assert_statement(f, platform, h, d->generation);
+
+	/* refused: an unknown handle (ENOKEY), a key without a vTPM (ENODEV) */
+	assert_int_equal(vreq(f, VMS_EP_VTPM_STATEMENT, h ^ 1, 0, 0, 0, NULL, 0, &a),
+			 -ENOKEY);
+	{
+		u64 h2;
+
+		assert_int_equal(load(f, vm_b, &h2), 0);
+		assert_int_equal(vreq(f, VMS_EP_VTPM_STATEMENT, h2, 0, 0, 0, NULL, 0, &a),
+				 -ENODEV);
+	}
+	/* fields it does not use must be zero: op, generation (EPROTO) */
+	q.handle = h;
+	q.req_id = ++f->seq;
+	assert_int_equal(vms_ep_encode(&q, f->req, sizeof(f->req), &qn), 0);
+	f->req[VMS_EP_HDR_LEN + 19] = 1;	/* op */
+	n = raw(f, f->req, qn);
+	assert_int_equal(vms_ep_decode(f->resp, n, true, &a), 0);
+	assert_int_equal(a.err, -EPROTO);
+	f->req[VMS_EP_HDR_LEN + 19] = 0;
+	f->req[VMS_EP_HDR_LEN + 15] = 1;	/* generation */
+	n = raw(f, f->req, qn);
+	assert_int_equal(vms_ep_decode(f->resp, n, true, &a), 0);
+	assert_int_equal(a.err, -EPROTO);
+	/* nothing changed */
+	assert_statement(f, platform, h, d->generation);
+
+	vms_attest_free(f->e.attest);
+	f->e.attest = NULL;
+	EVP_PKEY_free(platform);
+}
+
 static void test_vtpm_process_confined(void **state)
 {
 	struct fix *f = *state;
@@ -676,6 +811,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_vtpm_abuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtpm_process_confined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtpm_only_key_refuses_seal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vtpm_statement, setup, teardown),
 	};
 
 	t_test_filter(argc, argv);

@@ -122,6 +122,7 @@ int vtpm_standin_call(struct vtpm_remote *r, struct vmshield_vtpm *arg)
 		[VMSHIELD_VTPM_CONTROL] = VMS_EP_VTPM_CONTROL,
 		[VMSHIELD_VTPM_CONFIRM] = VMS_EP_VTPM_CONFIRM,
 		[VMSHIELD_VTPM_GET_STATE] = VMS_EP_VTPM_GET_STATE,
+		[VMSHIELD_VTPM_STATEMENT] = VMS_EP_VTPM_STATEMENT,
 	};
 	struct vms_ep_msg q = {
 		.handle = handle, .generation = arg->generation,

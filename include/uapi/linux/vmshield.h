@@ -169,7 +169,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define VMSHIELD_UAPI_VERSION		5
+#define VMSHIELD_UAPI_VERSION		6
 #define VMSHIELD_DEVICE_NAME		"vmshield"
 
 /* Where the enclave runs. */
@@ -349,6 +349,11 @@ struct vmshield_release_challenge {
  *	             answer held for it (COMMAND's response, CONTROL's result).
  *	 GET_STATE - the current state, sealed again (a state blob for
  *	             migration), of the current @generation.
+ *	 STATEMENT - the last confirmed @generation of the key's vTPM record
+ *	             (it outlives a destroyed or crashed vTPM), signed by
+ *	             the platform for HGS's freshness record: @out gets a
+ *	             2-byte big-endian body length, the body and the
+ *	             signature (Documentation/vtpm-in-enclave.md §3).
  *	When the command changed the vTPM's state, @out_flags has
  *	VMSHIELD_VTPM_STORE: @out is then the new sealed state of
  *	@generation, to be written to disk (atomically) before CONFIRM; the
@@ -369,7 +374,7 @@ struct vmshield_release_challenge {
  *	 ENOKEY, EKEYREVOKED, EKEYEXPIRED, EACCES, EKEYREJECTED - the key, as
  *	               for SEAL (a key the enclave no longer holds: its vTPM
  *	               is stopped).
- *	 ENODEV      - the key has no running vTPM.
+ *	 ENODEV      - the key has no running vTPM (STATEMENT: no record).
  *	 EEXIST      - CREATE: the key has a running vTPM.
  *	 EPIPE       - the vTPM's process died (CREATE it again from the
  *	               last stored state).
@@ -393,6 +398,7 @@ struct vmshield_release_challenge {
 #define VMSHIELD_VTPM_CONTROL		4
 #define VMSHIELD_VTPM_CONFIRM		5
 #define VMSHIELD_VTPM_GET_STATE		6
+#define VMSHIELD_VTPM_STATEMENT		7
 
 #define VMSHIELD_VTPM_CTRL_INIT			1	/* @arg 1: drop volatile */
 #define VMSHIELD_VTPM_CTRL_SHUTDOWN		2

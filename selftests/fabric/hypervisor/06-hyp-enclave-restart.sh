@@ -11,7 +11,7 @@
 # kernel's IMA list of this boot now names two enclave keys, which HGS's
 # TPM-mode check refuses (ImaReportConflict) until the host reboots.
 . "$(dirname "$0")/hyplib.sh"
-plan 10
+plan 11
 
 OLD=$F/vms/hyp.enclave1.release
 pk1=$(cat "$F/vms/hyp.enclave1.pk")
@@ -35,6 +35,10 @@ check "the new certificate: placement hypervisor, platform emulated, level hyper
 	test "$cert" = "hypervisor emulated hypervisor"
 check "... naming the new key" \
 	eval 'pk2=$(status_q .attestation.certificate.enclave_pk); test -n "$pk2" -a "$pk2" != "$pk1"'
+# for boot 5 (hypreboot/01-hypreboot-new-enclave): a release to this enclave, never used
+check "kept a release of VM hyp-es for this enclave (boot 5 replays it after the host reboots)" \
+	save_release hyp-es "$F/vms/hyp-es.prereboot.release"
+status_q .attestation.certificate.enclave_pk >"$F/vms/hyp-es.prereboot.pk"
 serial=$(load_release hyp "$OLD")
 echo "add_key after the new attestation: ${serial} $(load_err "$OLD")" | diag
 check "the old release after the new attestation: still refused, ENOKEY" \
