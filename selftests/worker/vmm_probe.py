@@ -111,7 +111,13 @@ def nvread(dsock, index, size):
 
 
 def nv_define(dsock, index, size):
-    public = struct.pack(">IHIHH", index, 0x000B, 0x00060006, 0, size)
+    # OWNERWRITE|AUTHWRITE|OWNERREAD|AUTHREAD, and NO_DA: every crash round
+    # is a power cut without TPM2_Shutdown, which raises the TPM's
+    # dictionary-attack counter at the next start; on a DA-protected index
+    # the fifth round's read met TPM_RC_LOCKOUT (0x921), as a real TPM's
+    # would. The crash test proves durability, not DA, so its index is
+    # outside DA.
+    public = struct.pack(">IHIHH", index, 0x000B, 0x02060006, 0, size)
     body = (struct.pack(">I", OWNER) + PW_SESSION + struct.pack(">H", 0) +
             struct.pack(">H", len(public)) + public)
     rc, _ = tpm(dsock, 0x12A, body, tag=0x8002)
