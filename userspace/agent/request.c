@@ -125,21 +125,30 @@ static int parse_migrate_in(json_t *o, struct agent_request *rq, char *err,
 	return 0;
 }
 
+/* The request's "vm_id" (a UUID) into @rq->vm_id, in canonical form. */
+static int parse_vm_id(json_t *o, struct agent_request *rq, char *err, size_t errlen)
+{
+	json_t *vm = json_object_get(o, "vm_id");
+	uint8_t id[16];
+
+	if (!json_is_string(vm) || vms_uuid_parse(json_string_value(vm), id))
+		return bad(err, errlen, "field 'vm_id' must be a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+	vms_uuid_format(id, rq->vm_id);
+	return 0;
+}
+
 /* {"op":"migrated","vm_id":UUID}: the source lets the VM go (migrate.c). */
 static int parse_migrated(json_t *o, struct agent_request *rq, char *err,
 			  size_t errlen)
 {
 	static const char *const keys[] = { "op", "vm_id", NULL };
-	json_t *vm = json_object_get(o, "vm_id");
-	uint8_t id[16];
 	int r;
 
 	r = allowed_keys(o, keys, err, errlen);
+	if (!r)
+		r = parse_vm_id(o, rq, err, errlen);
 	if (r)
 		return r;
-	if (!json_is_string(vm) || vms_uuid_parse(json_string_value(vm), id))
-		return bad(err, errlen, "field 'vm_id' must be a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
-	vms_uuid_format(id, rq->vm_id);
 	rq->op = AGENT_OP_MIGRATED;
 	return 0;
 }
@@ -150,18 +159,16 @@ static int parse_confirm(json_t *o, struct agent_request *rq, char *err,
 {
 	static const char *const keys[] = { "op", "vm_id", "tk_version",
 					    "key_id", NULL };
-	json_t *vm = json_object_get(o, "vm_id");
 	json_t *ver = json_object_get(o, "tk_version");
 	const char *kid = json_string_value(json_object_get(o, "key_id"));
 	uint8_t id[16];
 	int r;
 
 	r = allowed_keys(o, keys, err, errlen);
+	if (!r)
+		r = parse_vm_id(o, rq, err, errlen);
 	if (r)
 		return r;
-	if (!json_is_string(vm) || vms_uuid_parse(json_string_value(vm), id))
-		return bad(err, errlen, "field 'vm_id' must be a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
-	vms_uuid_format(id, rq->vm_id);
 	if (!json_is_integer(ver) || json_integer_value(ver) < 1)
 		return bad(err, errlen, "field 'tk_version' must be a whole number from 1 (the version the roll answered)");
 	if (!kid || strlen(kid) != 32 || vms_hex_decode_exact(kid, id, 16) ||
