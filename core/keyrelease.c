@@ -51,8 +51,22 @@ size_t vms_kr_roll_size(unsigned int n_digests)
 /* The size a blob of @flags has, and the bytes its seals leave as aad. */
 static size_t kr_size(unsigned int n_digests, u16 flags)
 {
-	return flags & VMS_KR_FLAG_ROLL ? vms_kr_roll_size(n_digests) :
-	       vms_kr_size(n_digests);
+	size_t n = flags & VMS_KR_FLAG_ROLL ? vms_kr_roll_size(n_digests) :
+		   vms_kr_size(n_digests);
+
+	return n && (flags & VMS_KR_F_VTPM_FLOOR) ? n + VMS_KR_FLOOR_LEN : n;
+}
+
+size_t vms_kr_size_flags(unsigned int n_digests, u16 flags)
+{
+	return kr_size(n_digests, flags);
+}
+
+/* Where vtpm_floor is: right before ct (after next_key_id in a roll). */
+static size_t kr_floor_off(unsigned int n_digests, u16 flags)
+{
+	return OFF_DIGESTS + (size_t)n_digests * VMS_KR_DIGEST_LEN +
+	       (flags & VMS_KR_FLAG_ROLL ? VMS_KR_ID_LEN : 0);
 }
 
 static size_t kr_aadlen(size_t size, u16 flags)
@@ -148,6 +162,9 @@ static int kr_build_begin(const struct vms_kr_binding *b,
 	if (b->flags & VMS_KR_FLAG_ROLL)
 		memcpy(out + OFF_DIGESTS + (size_t)b->n_digests * VMS_KR_DIGEST_LEN,
 		       b->next_key_id, VMS_KR_ID_LEN);
+	if (b->flags & VMS_KR_F_VTPM_FLOOR)
+		vms_put_be64(out + kr_floor_off(b->n_digests, b->flags),
+			     b->vtpm_floor);
 	return 0;
 }
 
@@ -268,7 +285,7 @@ static int kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
 				 vms_get_be32(blob + OFF_LIFETIME));
 	if (!not_after || not_after != vms_get_be64(blob + OFF_NOT_AFTER))
 		return -EINVAL;
-	size = kr_size(n, flags);
+	size = kr_size(n, wire_flags);
 	if (len != size)
 		return -EMSGSIZE;
 
@@ -286,11 +303,13 @@ static int kr_parse(const u8 *blob, size_t len, struct vms_kr_binding *b,
 	if (flags & VMS_KR_FLAG_ROLL)
 		memcpy(b->next_key_id, blob + OFF_DIGESTS + (size_t)n * VMS_KR_DIGEST_LEN,
 		       VMS_KR_ID_LEN);
+	if (wire_flags & VMS_KR_F_VTPM_FLOOR)
+		b->vtpm_floor = vms_get_be64(blob + kr_floor_off(n, wire_flags));
 	if (v) {
 		v->enclave_pk = blob + OFF_ENCLAVE_PK;
 		v->enc = blob + OFF_ENC;
 		v->kps_pk = blob + OFF_KPS_PK;
-		v->aadlen = kr_aadlen(size, flags);
+		v->aadlen = kr_aadlen(size, wire_flags);
 		v->ct = blob + v->aadlen;
 		v->ct_next = flags & VMS_KR_FLAG_ROLL ? v->ct + VMS_KR_CT_LEN : NULL;
 	}

@@ -33,6 +33,10 @@
  *   220+32n 48 ct = HPKE seal, sequence 0, of the current TK
  *   268+32n 48 ct_next = HPKE seal, sequence 1, of the next TK
  *   total 316 + 32*n; aad of both seals = every byte before ct.
+ * With VMS_KR_F_VTPM_FLOOR (issue 21, either kind) 8 more bytes come
+ * right before ct (after next_key_id in a roll): vtpm_floor, the lowest
+ * vTPM state generation the enclave may start this key's vTPM from (the
+ * highest one HGS holds for the VM); authenticated like the rest.
  * vms_kr_parse()/vms_kr_open() refuse the flag (-EINVAL), as every v2
  * parser did before it was defined: only a caller that handles both keys
  * (vms_kr_parse_roll()/vms_kr_open_roll()) accepts it.
@@ -67,8 +71,15 @@
  * sealed only by the enclave's own vTPM (Documentation/vtpm-in-enclave.md).
  */
 #define VMS_KR_F_VTPM_IN_ENCLAVE	0x0002
+/*
+ * Bit 2 (issue 21): an 8-byte vtpm_floor before ct: the enclave refuses
+ * to start the key's vTPM from a sealed state of a lower generation
+ * (-ESTALE), across enclave restarts and hosts (HGS's freshness record).
+ */
+#define VMS_KR_F_VTPM_FLOOR		0x0004
+#define VMS_KR_FLOOR_LEN		8
 /* the flags every v2 parser and builder accepts */
-#define VMS_KR_FLAGS_ALL		VMS_KR_F_VTPM_IN_ENCLAVE
+#define VMS_KR_FLAGS_ALL		(VMS_KR_F_VTPM_IN_ENCLAVE | VMS_KR_F_VTPM_FLOOR)
 /* bit 0: current TK + next TK (issue 20); only the vms_kr_*_roll() calls */
 #define VMS_KR_FLAG_ROLL		0x0001
 #define VMS_KR_ROLL_EXTRA		(VMS_KR_ID_LEN + VMS_KR_CT_LEN)
@@ -83,7 +94,7 @@
 #define VMS_KR_HDR_LEN			204	/* bytes before the digests */
 #define VMS_KR_CT_LEN			(VMS_TK_LEN + VMS_GCM_TAG_LEN)
 #define VMS_KR_MIN_LEN			(VMS_KR_HDR_LEN + VMS_KR_CT_LEN)
-#define VMS_KR_MAX_LEN			(VMS_KR_MIN_LEN + \
+#define VMS_KR_MAX_LEN			(VMS_KR_MIN_LEN + VMS_KR_FLOOR_LEN + \
 					 VMS_KR_MAX_DIGESTS * VMS_KR_DIGEST_LEN)
 #define VMS_KR_ROLL_MAX_LEN		(VMS_KR_MAX_LEN + VMS_KR_ROLL_EXTRA)
 /* HPKE info: the ASCII label, no NUL. */
@@ -111,6 +122,8 @@ struct vms_kr_binding {
 	u64 issued_at;
 	/* with VMS_KR_FLAG_ROLL: the next TK's key id */
 	u8 next_key_id[VMS_KR_ID_LEN];
+	/* with VMS_KR_F_VTPM_FLOOR: the lowest vTPM generation to start from */
+	u64 vtpm_floor;
 };
 
 /* Where the pieces of a parsed blob are (pointers into the blob). */
@@ -127,11 +140,13 @@ struct vms_kr_view {
 size_t vms_kr_size(unsigned int n_digests);
 /* The same for a roll release (VMS_KR_FLAG_ROLL). */
 size_t vms_kr_roll_size(unsigned int n_digests);
+/* The size of a release with @flags (roll, floor) and @n_digests, or 0. */
+size_t vms_kr_size_flags(unsigned int n_digests, u16 flags);
 
 /*
  * vms_kr_build - wrap @tk from the KPS key @kps_sk for the enclave whose
  * public key is @enclave_pk and the challenge in @b. Writes exactly
- * vms_kr_size(b->n_digests) bytes. Errors: -EINVAL (binding out of range,
+ * vms_kr_size_flags(b->n_digests, b->flags) bytes. Errors: -EINVAL (binding out of range,
  * low-order @enclave_pk), -ENOSPC (@outlen too small; nothing written),
  * primitive errors. On error nothing of @out is left but zeros.
  */

@@ -56,7 +56,7 @@ static void release_roll(const uint8_t *data, size_t size)
 		if (memcmp(&b, &zero, sizeof(b)))
 			abort();
 	} else if ((b.flags & ~VMS_KR_FLAGS_ALL) != VMS_KR_FLAG_ROLL || !v.ct_next ||
-		   size != vms_kr_roll_size(b.n_digests)) {
+		   size != vms_kr_size_flags(b.n_digests, b.flags)) {
 		abort();
 	}
 	memset(tk, 0x5a, sizeof(tk));

@@ -434,12 +434,18 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 		memcpy(b.challenge, rq.challenge, sizeof(b.challenge));
 		b.challenge_ns = rq.challenge_ns;
 		b.issued_at = (u64)time(NULL);
-		rep.blob_len = (uint32_t)vms_kr_size(b.n_digests);
 		/* an expiry that overflows the enclave's clock: not a challenge */
 		if (rq.roll) {
 			b.flags = VMS_KR_FLAG_ROLL;
 			memcpy(b.next_key_id, rep.next_key_id, 16);
-			rep.blob_len = (uint32_t)vms_kr_roll_size(b.n_digests);
+		}
+		/* issue 21: the vTPM generation floor HGS holds for the VM */
+		if (rq.vtpm_floor) {
+			b.flags |= VMS_KR_F_VTPM_FLOOR;
+			b.vtpm_floor = rq.vtpm_floor;
+		}
+		rep.blob_len = (uint32_t)vms_kr_size_flags(b.n_digests, b.flags);
+		if (rq.roll) {
 			r = vms_kr_build_roll(&b, rq.enclave_pk, kps_sk, tk, next.b, rep.blob,
 					      sizeof(rep.blob));
 			if (r == -EINVAL)

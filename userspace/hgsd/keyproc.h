@@ -40,6 +40,8 @@ struct keyproc_release_req {
 	uint32_t roll;
 	uint32_t lifetime_shielded_s;	/* shielded KPs (issue 18: shorter) */
 	uint32_t reserved;
+	/* issue 21: release flag bit 2 with this floor when nonzero */
+	uint64_t vtpm_floor;
 };
 
 struct keyproc_release_rep {

@@ -176,6 +176,9 @@ static int flip_errno(size_t off, unsigned int bit, int want_ids)
 		return -EILSEQ;
 	if (off < 6)
 		return -EPROTONOSUPPORT;
+	/* the floor's bit: 8 more bytes expected, the length is wrong */
+	if (off == 7 && (1u << bit) == VMS_KR_F_VTPM_FLOOR)
+		return -EMSGSIZE;
 	/* a defined flag parses; the AEAD's aad then no longer matches */
 	if (off == 7 && ((1u << bit) & VMS_KR_FLAGS_ALL))
 		return -EBADMSG;
@@ -311,12 +314,71 @@ static void test_vtpm_in_enclave_flag(void **state)
 	/* cleared by host root: the aad changed, the release does not open */
 	vms_put_be16(blob + 6, 0);
 	expect_open(blob, sizeof(blob), t_vm_id, t_key_id, -EBADMSG);
-	/* bit 2 is not defined: build refuses it and writes nothing */
+	/* bit 3 is not defined: build refuses it and writes nothing */
 	memset(blob, PATTERN, sizeof(blob));
-	b.flags = 0x0004;
+	b.flags = 0x0008;
 	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob,
 				      sizeof(blob)), -EINVAL);
 	assert_true(t_all(blob, sizeof(blob), PATTERN));
+}
+
+/*
+ * Flag bit 2 (issue 21): vtpm_floor, 8 bytes right before ct (after
+ * next_key_id in a roll), authenticated; a release without it parses as
+ * before (floor 0, same size); the field cut off or trailing is refused.
+ */
+static void test_vtpm_floor(void **state)
+{
+	u8 blob[VMS_KR_ROLL_MAX_LEN], out[32], out2[32];
+	struct vms_kr_binding b, got;
+	size_t len;
+
+	(void)state;
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	b.flags = VMS_KR_F_VTPM_IN_ENCLAVE | VMS_KR_F_VTPM_FLOOR;
+	b.vtpm_floor = 0x0102030405060708ULL;
+	len = vms_kr_size_flags(1, b.flags);
+	assert_int_equal(len, 284 + 8);
+	assert_int_equal(vms_kr_size_flags(1, 0), 284);
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob, len - 1), -ENOSPC);
+	assert_int_equal(vms_kr_build(&b, PKR, SKS, tk_fixed, blob, sizeof(blob)), 0);
+	assert_int_equal(vms_get_be16(blob + 6), 0x0006);
+	assert_int_equal(vms_get_be64(blob + 204 + 32), b.vtpm_floor);
+	assert_int_equal(vms_kr_open(blob, len, SKR, PKR, PKS, t_vm_id, t_key_id,
+				     &got, out), 0);
+	assert_int_equal(got.vtpm_floor, b.vtpm_floor);
+	assert_int_equal(got.flags, b.flags);
+	assert_memory_equal(out, tk_fixed, 32);
+	/* without the trailing 8 bytes or with one more: refused */
+	expect_open(blob, len - 1, t_vm_id, t_key_id, -EMSGSIZE);
+	expect_open(blob, len + 1, t_vm_id, t_key_id, -EMSGSIZE);
+	/* host root lowers the floor: the aad changed, it does not open */
+	blob[204 + 32 + 7] ^= 1;
+	expect_open(blob, len, t_vm_id, t_key_id, -EBADMSG);
+	blob[204 + 32 + 7] ^= 1;
+	/* or drops the bit (and the field): the aad changed */
+	vms_put_be16(blob + 6, VMS_KR_F_VTPM_IN_ENCLAVE);
+	memmove(blob + 204 + 32, blob + 204 + 40, 48);
+	expect_open(blob, len - 8, t_vm_id, t_key_id, -EBADMSG);
+	/* a release without the bit: floor 0, as before */
+	len = build_one(blob, sizeof(blob));
+	assert_int_equal(vms_kr_open(blob, len, SKR, PKR, PKS, t_vm_id, t_key_id,
+				     &got, out), 0);
+	assert_int_equal(got.vtpm_floor, 0);
+	/* a roll with a floor: after next_key_id, both keys open */
+	binding(&b, VMS_KR_POLICY_SHIELDED, 1);
+	b.flags = VMS_KR_FLAG_ROLL | VMS_KR_F_VTPM_FLOOR;
+	b.vtpm_floor = 42;
+	memset(b.next_key_id, 0x6e, 16);
+	assert_int_equal(vms_kr_build_roll(&b, PKR, SKS, tk_fixed, tk_fixed, blob,
+					   sizeof(blob)), 0);
+	len = vms_kr_size_flags(1, b.flags);
+	assert_int_equal(len, 316 + 32 + 8);
+	assert_int_equal(vms_get_be64(blob + 204 + 32 + 16), 42);
+	assert_int_equal(vms_kr_open_roll(blob, len, SKR, PKR, PKS, t_vm_id, &got,
+					  out, out2), 0);
+	assert_int_equal(got.vtpm_floor, 42);
+	assert_memory_equal(got.next_key_id, b.next_key_id, 16);
 }
 
 static void test_nonzero_reserved(void **state)
@@ -713,6 +775,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unknown_version),
 		cmocka_unit_test(test_unknown_flags),
 		cmocka_unit_test(test_vtpm_in_enclave_flag),
+		cmocka_unit_test(test_vtpm_floor),
 		cmocka_unit_test(test_nonzero_reserved),
 		cmocka_unit_test(test_bad_binding_values),
 		cmocka_unit_test(test_wrong_vm_id),
