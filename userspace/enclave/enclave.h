@@ -36,6 +36,7 @@ struct vms_ekey {
 	u16 n_digests;
 	bool dead;		/* revoked or failed closed */
 	bool vtpm_only;		/* release flag VMS_KR_F_VTPM_IN_ENCLAVE */
+	u64 vtpm_floor;		/* release flag VMS_KR_F_VTPM_FLOOR: HGS's floor */
 	u32 unseal_failures;
 	u8 digests[VMS_KR_MAX_DIGESTS][VMS_KR_DIGEST_LEN];
 };

@@ -210,6 +210,8 @@ int vms_enclave_load(struct vms_enclave *e, const u8 vm_id[16],
 	k->policy = b.policy;
 	k->lifetime_s = b.lifetime_s;
 	k->vtpm_only = b.flags & VMS_KR_F_VTPM_IN_ENCLAVE;
+	/* issue 21: the vTPM starts from no state below HGS's record */
+	k->vtpm_floor = b.vtpm_floor;
 	k->n_digests = b.n_digests;
 	memcpy(k->digests, b.digests, (size_t)b.n_digests * VMS_KR_DIGEST_LEN);
 

@@ -340,6 +340,14 @@ static int vms_vtpm_record(struct vms_enclave *e, const struct vms_ekey *k,
 		return -ENOMEM;
 	v->fd = -1;
 	v->handle = k->handle;
+	/*
+	 * A new record starts from the floor the release carried (HGS's
+	 * highest confirmed generation for the VM), not from whatever state
+	 * the host presents: a rollback across an enclave restart, a host
+	 * reboot or another host is refused (ESTALE). Issue 21.
+	 */
+	v->generation = k->vtpm_floor;
+	v->confirmed = k->vtpm_floor;
 	r = vms_vtpm_derive(k, &v->sk);
 	if (r) {
 		vms_seal_key_wipe(&v->sk);

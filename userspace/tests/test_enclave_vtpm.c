@@ -135,7 +135,8 @@ static const u8 kps_sk[32] = "KPS-sender-key-for-vtpm-tests!!!";
  * A release format v2 for @vm, as KPS makes it: for a challenge the
  * enclave just issued, from the KPS key it was told to accept.
  */
-static int load_flags(struct fix *f, const u8 vm[16], u16 flags, u64 *h)
+static int load_rel(struct fix *f, const u8 vm[16], u16 flags, u64 floor,
+		    u64 *h)
 {
 	struct vms_ep_msg q = { .type = VMS_EP_LOAD_RELEASE }, a;
 	struct vms_ep_msg cq = { .type = VMS_EP_RELEASE_CHALLENGE }, ca;
@@ -159,14 +160,23 @@ static int load_flags(struct fix *f, const u8 vm[16], u16 flags, u64 *h)
 	b.lifetime_s = 600;
 	b.n_digests = 1;
 	b.digests = digest;
+	if (floor) {
+		b.flags |= VMS_KR_F_VTPM_FLOOR;
+		b.vtpm_floor = floor;
+	}
 	assert_int_equal(vms_kr_build(&b, f->e.pk, kps_sk, tk, blob, sizeof(blob)), 0);
 	q.vm_id = vm;
 	q.data = blob;
-	q.data_len = vms_kr_size(1);
+	q.data_len = vms_kr_size_flags(1, b.flags);
 	r = call(f, &q, &a);
 	if (!r)
 		*h = a.handle;
 	return r;
+}
+
+static int load_flags(struct fix *f, const u8 vm[16], u16 flags, u64 *h)
+{
+	return load_rel(f, vm, flags, 0, h);
 }
 
 static int load(struct fix *f, const u8 vm[16], u64 *h)
@@ -457,6 +467,54 @@ static void test_vtpm_state_survives_recreate(void **state)
 	create(f, &old, h, true);
 	startup(f, &old, h);
 	assert_nv_reads(f, &old, h, nv_tag);
+}
+
+/*
+ * The floor a release carries (flag bit 2, issue 21): a key loaded again
+ * (a new handle: as after an enclave restart) starts its vTPM record at
+ * HGS's floor, so a state older than it is refused (ESTALE) although this
+ * record never saw the newer one; without a floor the same old state
+ * opens (the positive control); a new vTPM's first state is above it.
+ */
+static void test_vtpm_release_floor(void **state)
+{
+	struct fix *f = *state;
+	struct disk *d = &f->disk[0];
+	struct disk old, fresh;
+	struct vms_ep_msg a;
+	u64 h, h2, h3, h4;
+
+	assert_int_equal(load(f, t_vm_id, &h), 0);
+	create(f, d, h, false);
+	startup(f, d, h);
+	old = *d;			/* before the NV index existed */
+	define_and_write(f, d, h);
+	assert_true(d->generation > old.generation);
+	assert_int_equal(vreq(f, VMS_EP_VTPM_DESTROY, h, 0, 0, 0, NULL, 0, &a), 0);
+
+	/* floor = the stored generation: the old state is a rollback */
+	assert_int_equal(load_rel(f, t_vm_id, 0, d->generation, &h2), 0);
+	assert_int_equal(vreq(f, VMS_EP_VTPM_CREATE, h2, 0, 0, 0, old.blob,
+			      old.len, &a), -ESTALE);
+	/* nothing changed: the stored state still opens, with its NV */
+	create(f, d, h2, true);
+	startup(f, d, h2);
+	assert_nv_reads(f, d, h2, nv_tag);
+	assert_int_equal(vreq(f, VMS_EP_VTPM_DESTROY, h2, 0, 0, 0, NULL, 0, &a), 0);
+
+	/* a floor above the stored state: that state is refused too */
+	assert_int_equal(load_rel(f, t_vm_id, 0, d->generation + 1, &h3), 0);
+	assert_int_equal(vreq(f, VMS_EP_VTPM_CREATE, h3, 0, 0, 0, d->blob,
+			      d->len, &a), -ESTALE);
+	/* a new vTPM under that floor starts above it */
+	memset(&fresh, 0, sizeof(fresh));
+	fresh.generation = d->generation + 1;
+	create(f, &fresh, h3, false);
+	assert_true(fresh.generation > d->generation + 1);
+
+	/* positive control: without a floor the old state opens */
+	assert_int_equal(load(f, t_vm_id, &h4), 0);
+	create(f, &old, h4, true);
 }
 
 static void test_vtpm_crash(void **state)
@@ -807,6 +865,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_vtpm_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtpm_state_survives_recreate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vtpm_release_floor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtpm_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtpm_abuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtpm_process_confined, setup, teardown),
