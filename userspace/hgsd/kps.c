@@ -364,6 +364,10 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 	remaining = (long)(out->cert.not_after - now);
 	if (remaining < 1)
 		return HGS_R_CERT_EXPIRED;
+	r = kps_vtpm_check(h, rq, a, &out->cert, krq.vm_id, vm_str, &out->vt);
+	if (r != HGS_PASSED)
+		return r;
+	krq.vtpm_floor = out->vt.st.floor;	/* issue 21: release flag bit 2 */
 	/* The key process unwraps, checks VM id and policy, and wraps. */
 	memcpy(krq.enclave_pk, out->cert.enclave_pk, 32);
 	krq.level = out->cert.level;
@@ -378,6 +382,8 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
 	r = keyproc_release_roll(&krq, kp, kplen, &out->rep, &out->rolled, &out->rolled_len);
 	if (r == HGS_R_KP_NOT_FOR_THIS_HGS)
 		r = not_for_us_reason(h, kp, kplen);
+	if (r == HGS_PASSED)
+		r = kps_vtpm_key_check(h, a, vm_str, out->rep.info.key_id, &out->vt);
 	out->lifetime = out->rep.info.policy == VMS_KR_POLICY_SHIELDED ?
 			krq.lifetime_shielded_s : krq.lifetime_s;
 	out->worker_version = pol.worker_policy_version;
@@ -399,19 +405,24 @@ static enum vms_hgs_reason record_release(struct hgsd *h, struct answer *a,
 
 	*next_version = 0;
 	/* the common start of a VM never rolled: no row, one event (as before) */
-	if (!roll && !out->rep.info.tk_version &&
+	if (!roll && !out->rep.info.tk_version && !out->vt.st.statement &&
 	    store_vm_get(h->st, vm, &cur) == -ENOENT)
 		r = store_event_durable(h->st, "release", out->cert.host, "Passed", detail);
 	else
-		r = store_vm_release(h->st, vm, out->rep.info.tk_version, out->rep.info.key_id,
-				     roll, out->rep.next_key_id, out->cert.host, detail,
-				     next_version);
+		r = store_vm_release_vtpm(h->st, vm, out->rep.info.tk_version,
+					  out->rep.info.key_id, roll, out->rep.next_key_id,
+					  out->cert.host, detail, &out->vt.st, next_version);
+	if (r == -ERANGE) {
+		answer_fail(a, HGS_R_VTPM_GENERATION_STALE,
+			    "HGS's vTPM generation for this VM rose above this statement's meanwhile");
+		return a->reason;
+	}
 	if (r == -ESTALE) {
 		answer_fail(a, HGS_R_KP_SUPERSEDED, NULL);
 		return a->reason;
 	}
 	if (r == -EAGAIN) {
-		answer_fail(a, HGS_R_BUSY, "this VM's key version changed meanwhile: retry");
+		answer_fail(a, HGS_R_BUSY, "this VM's key version or vTPM generation changed meanwhile: retry");
 		return a->reason;
 	}
 	if (r) {

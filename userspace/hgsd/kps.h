@@ -11,6 +11,7 @@
 #define HGSD_KPS_H
 
 #include "keyproc.h"
+#include "kps_vtpm_generation.h"
 #include "request.h"
 #include "vms_hgs_cert.h"
 
@@ -40,6 +41,7 @@ struct release_out {
 	size_t rolled_len;
 	int renewal;		/* "renewal": true (never a roll) */
 	int force_roll;		/* set by the caller: roll whatever the body says */
+	struct kps_vtpm vt;	/* issue 21: the statement and the floor */
 };
 
 /* The certificate, KP and policy checks and the wrap; nothing recorded. */

@@ -13,7 +13,7 @@
  *   - lower a counter: TPM clocks and counters, worker_policy_version,
  *     revocation_cutoff and the change feed take the larger of the two
  *     (the TK versions of issue 20 join this list: every version column
- *     is restored as the maximum);
+ *     is restored as the maximum; so do issue 21's vTPM generations);
  *   - resurrect a revoked host or certificate: a host the store does not
  *     hold comes back disabled (it may have been removed after the
  *     backup: an admin re-enables it after checking), a host the store
@@ -54,6 +54,7 @@ static const struct {
 	{ "vm_keys", "vm_id" },
 	{ "vm_key_rolls", "vm_id, version, key_id" },
 	{ "vm_migrations", "vm_id, version, key_id" },	/* live migration */
+	{ "vm_vtpm", "vm_id" },				/* issue 21 */
 };
 
 json_t *store_backup(struct store *st)
@@ -179,6 +180,11 @@ static const struct {
 	/* live migrations: a record, only ever added */
 	{ "vm_migrations", "vm_id,version,key_id,from_host,to_host,started_at,confirmed_at,migrated_at",
 	  "ON CONFLICT DO NOTHING", NULL },
+	/* vTPM generations (issue 21): a freshness floor, only ever raised */
+	{ "vm_vtpm", "vm_id,generation,boot_id,host,updated_at",
+	  "ON CONFLICT(vm_id) DO UPDATE SET generation = excluded.generation,\n"
+	  "  boot_id = excluded.boot_id, host = excluded.host, updated_at = excluded.updated_at\n"
+	  "  WHERE excluded.generation > vm_vtpm.generation", NULL },
 };
 
 /* Settings that only go up: the larger of the store's and the backup's. */

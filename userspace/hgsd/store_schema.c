@@ -185,6 +185,19 @@ const char *const store_migrations_sqlite[] = {
 	"  from_host TEXT NOT NULL, to_host TEXT NOT NULL, started_at BIGINT NOT NULL,\n"
 	"  confirmed_at BIGINT NOT NULL DEFAULT 0, migrated_at BIGINT NOT NULL DEFAULT 0,\n"
 	"  PRIMARY KEY (vm_id, version, key_id));\n",
+	/*
+	 * 14 -> 15, the vTPM generation (issue 21, store_vm_vtpm.c; the lead
+	 * renumbers): per VM the highest confirmed vTPM state generation a
+	 * platform-signed statement proved, the enclave boot and host it
+	 * came from and when; raised only upward, in the release's
+	 * transaction, and put into every release as its floor. A table of
+	 * its own, not vm_keys: a vm_keys row means "HGS rolled this VM" and
+	 * pins its key id, and a VM with its vTPM in the enclave is not
+	 * rolled (decision in vtpm-in-enclave.md §2).
+	 */
+	"CREATE TABLE vm_vtpm (\n"
+	"  vm_id TEXT PRIMARY KEY, generation BIGINT NOT NULL, boot_id TEXT NOT NULL,\n"
+	"  host TEXT NOT NULL, updated_at BIGINT NOT NULL);\n",
 };
 
 /*
@@ -315,6 +328,10 @@ const char *const store_migrations_pg[] = {
 	"  from_host TEXT NOT NULL, to_host TEXT NOT NULL, started_at BIGINT NOT NULL,\n"
 	"  confirmed_at BIGINT NOT NULL DEFAULT 0, migrated_at BIGINT NOT NULL DEFAULT 0,\n"
 	"  PRIMARY KEY (vm_id, version, key_id));\n",
+	/* 14 -> 15, the vTPM generation (issue 21): as in SQLite */
+	"CREATE TABLE vm_vtpm (\n"
+	"  vm_id TEXT PRIMARY KEY, generation BIGINT NOT NULL, boot_id TEXT NOT NULL,\n"
+	"  host TEXT NOT NULL, updated_at BIGINT NOT NULL);\n",
 };
 
 const int store_schema_latest = (int)ARRAY_SIZE(store_migrations_sqlite);

@@ -23,6 +23,7 @@
 #include "store.h"
 #include "store_db.h"
 #include "store_vm.h"
+#include "store_vm_vtpm.h"
 #include "vms_hex.h"
 
 struct vm_row {
@@ -121,6 +122,7 @@ struct release_arg {
 	const uint8_t *kp_key_id, *next_key_id;
 	int roll;
 	uint64_t *new_version;
+	const struct store_vtpm *vtpm;	/* issue 21: NULL, none */
 };
 
 /* Write @vm_id's row as @now_v/@now_key with pending @pend/@pend_key. */
@@ -228,6 +230,8 @@ static int release_txn(struct db *db, const struct release_arg *a)
 		r = vm_write(db, &keep, &old, base, base_key, promote ? 0 : old.pending,
 			     promote ? NULL : old.pending_key_id, promote);
 	}
+	if (!r && a->vtpm)
+		r = store_vm_vtpm_txn(db, a->vm_id, a->host, a->vtpm);
 	if (r)
 		return r;
 	return event_row(db, a->host, a->detail);
@@ -237,8 +241,17 @@ int store_vm_release(struct store *st, const char *vm_id, uint64_t kp_version,
 		     const uint8_t kp_key_id[16], int roll, const uint8_t next_key_id[16],
 		     const char *host, const char *detail, uint64_t *new_version)
 {
+	return store_vm_release_vtpm(st, vm_id, kp_version, kp_key_id, roll, next_key_id,
+				     host, detail, NULL, new_version);
+}
+
+int store_vm_release_vtpm(struct store *st, const char *vm_id, uint64_t kp_version,
+			  const uint8_t kp_key_id[16], int roll, const uint8_t next_key_id[16],
+			  const char *host, const char *detail, const struct store_vtpm *vtpm,
+			  uint64_t *new_version)
+{
 	struct release_arg a = { vm_id, host, detail, kp_version, kp_key_id, next_key_id,
-				 roll, new_version };
+				 roll, new_version, vtpm };
 	struct db *db;
 	int r, grouped;
 
@@ -272,7 +285,7 @@ int store_vm_release(struct store *st, const char *vm_id, uint64_t kp_version,
 		r = store_sync_quick(st);
 	if (r)
 		*new_version = 0;
-	if (r && r != -ESTALE && r != -EAGAIN)
+	if (r && r != -ESTALE && r != -EAGAIN && r != -ERANGE)
 		store_note_failure(st, r);
 	return r;
 }
@@ -362,6 +375,7 @@ json_t *store_vm_status(struct store *st, const char *vm_id, int *r)
 	db = store_lock(st);
 	*r = store_db_row(db, "SELECT vm_id, version, key_id, pending_version, pending_key_id,\n"
 			  "  host, released_at, confirmed_at, releases,\n"
+			  "  (SELECT generation FROM vm_vtpm v WHERE v.vm_id = k.vm_id) AS vtpm_generation,\n"
 			  "  (SELECT COUNT(*) FROM vm_key_rolls r WHERE r.vm_id = k.vm_id) AS rolls,\n"
 			  "  (SELECT COUNT(*) FROM vm_key_rolls r WHERE r.vm_id = k.vm_id\n"
 			  "   AND r.confirmed = 1) AS confirmed_rolls\n"

@@ -54,6 +54,17 @@ int store_vm_release(struct store *st, const char *vm_id, uint64_t kp_version,
 		     const char *host, const char *detail, uint64_t *new_version);
 
 /*
+ * The same with the vTPM generation of issue 21 (store_vm_vtpm.h) in the
+ * same transaction: -ERANGE a statement below the stored generation,
+ * -EAGAIN the floor is older than the stored one; nothing changed then.
+ */
+struct store_vtpm;
+int store_vm_release_vtpm(struct store *st, const char *vm_id, uint64_t kp_version,
+			  const uint8_t kp_key_id[16], int roll, const uint8_t next_key_id[16],
+			  const char *host, const char *detail, const struct store_vtpm *vtpm,
+			  uint64_t *new_version);
+
+/*
  * The host confirms it re-sealed the VM's state under the pending
  * version @version (key id @key_id): it becomes the acknowledged one and
  * the previous version is released no more. 0; 1 if it was confirmed

@@ -76,7 +76,7 @@ fails "a readable master key stops hgsd" "must not be readable" "$H" -c "$T/h2/h
 chmod 600 "$T/h2/keys/master.key"
 set_schema "$T/h2" 99
 fails "a store newer than hgsd is refused" "newer than this hgsd" "$H" -c "$T/h2/hgsd.conf"
-set_schema "$T/h2" 14
+set_schema "$T/h2" 15
 # A schema-1 store (as the previous hgsd left it: two workers, one
 # disabled, worker_policy_version 3; made here by undoing schemas 3 and 2
 # on a new store) is migrated to 2 and 3 at start: the
@@ -97,7 +97,7 @@ db_sql "$T/h3" "DROP TABLE admin_certs; DROP TABLE worker_history;
 	ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN prev_hash;
 	ALTER TABLE audit DROP COLUMN hash;
 	DELETE FROM settings WHERE name LIKE 'release_lifetime_%';
-	DROP TABLE vm_key_rolls; DROP TABLE vm_keys; DROP TABLE vm_migrations;
+	DROP TABLE vm_key_rolls; DROP TABLE vm_keys; DROP TABLE vm_migrations; DROP TABLE vm_vtpm;
 	UPDATE settings SET value = '3' WHERE name = 'worker_policy_version';
 	INSERT INTO workers(digest, description, enabled, added_at, updated_at) VALUES ('$D1', '', 1, 1, 1), ('$D2', '', 0, 1, 1);"
 set_schema "$T/h3" 1
@@ -143,6 +143,9 @@ check "... and on to schema 13 (issue 16's policies from the measured boot, off)
 nmig=$(db_sql "$T/h3" "SELECT COUNT(*) FROM vm_migrations" 2>&1)
 check "... and on to schema 14 (live migrations: none yet, $nmig rows)" sh -c \
 	"grep -q 'event=store migrated_to=14' '$T/hgsd6.log' && [ '$nmig' = 0 ]"
+nvt=$(db_sql "$T/h3" "SELECT COUNT(*) FROM vm_vtpm" 2>&1)
+check "... and on to schema 15 (vTPM generations: none yet, $nvt rows)" sh -c \
+	"grep -q 'event=store migrated_to=15' '$T/hgsd6.log' && [ '$nvt' = 0 ]"
 check "the migrated store has the TPM policy at its defaults" sh -c \
 	"$S hgs --socket '$T/h3/admin.sock' policy show | grep -q '\"pcrs\": \"0-7,10\"'"
 check "hosts of schema 1 keep their host keys and have no EK" \
@@ -171,7 +174,7 @@ db_sql "$T/h4" "DROP TABLE ima_keys;
 	ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN prev_hash;
 	ALTER TABLE audit DROP COLUMN hash;
 	DELETE FROM settings WHERE name LIKE 'release_lifetime_%';
-	DROP TABLE vm_key_rolls; DROP TABLE vm_keys; DROP TABLE vm_migrations;
+	DROP TABLE vm_key_rolls; DROP TABLE vm_keys; DROP TABLE vm_migrations; DROP TABLE vm_vtpm;
 	DELETE FROM settings WHERE name IN ('tpm_allow_key_level_history',
 	  'tpm_require_locked_at_load', 'tpm_require_ptrace_scope3', 'tpm_require_no_crash_kernel');
 	DELETE FROM settings WHERE name IN ('tpm_require_lockdown_cmdline', 'tpm_ima_policy_digests');"

@@ -44,7 +44,7 @@ modes() {
 	done
 }
 check "the state directory's file modes are as documented" modes
-check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 14'"
+check "hgsd status" sh -c "'$H' status -c '$T/hgs/hgsd.conf' | grep -q '\"schema_version\": 15'"
 check "log lines are key=value" grep -q "^hgsd ts=.* level=info event=listening address=127.0.0.1" "$T/hgsd.log"
 check "the signer certificate is a CA openssl reads" sh -c \
 	"openssl x509 -in '$T/hgs/signer.pem' -noout -text | grep -q 'CA:TRUE'"

@@ -35,6 +35,7 @@
 #include "vms_x509.h"
 
 #define VM1 "6f1c2a5e-930d-4b71-8a42-0c5de177309b"
+#define VM2 "2b7d8e1f-44a0-4c3b-9f15-7e6a0d9c1b22"	/* issue 21's tests */
 
 static char dir[64];
 static struct t_hgsd hgsd = { .pid = -1 };
@@ -319,6 +320,115 @@ static json_t *release_kp(const char *cert, const char *kp, long http, const cha
 	if (http != 200)
 		assert_null(json_object_get(r, "key_release"));	/* nothing released */
 	return r;
+}
+
+/* ---------- the vTPM statement (issue 21) ---------- */
+
+struct stmt_opts {
+	EVP_PKEY *signer;	/* default: plat */
+	EVP_PKEY *named;	/* whose platform id the body names; default: signer */
+	const char *vm;		/* default: VM2 */
+	const uint8_t *key_id;
+	uint64_t generation;
+	int high_s;
+};
+
+/* A statement as vmshield-enclaved makes it (attest.c), base64. */
+static char *statement(const struct stmt_opts *o)
+{
+	EVP_PKEY *signer = o->signer ? o->signer : plat;
+	uint8_t pid[32], vm[16], blob[1024], boot[16] = { 0xb0, 0x07 }, ek[32] = { 0xee };
+	char hp[65], he[65], hb[33], hv[33], hk[33];
+	size_t n, slen;
+
+	assert_int_equal(vms_platform_id_of(o->named ? o->named : signer, pid), 0);
+	assert_int_equal(vms_uuid_parse(o->vm ? o->vm : VM2, vm), 0);
+	vms_hex_encode(pid, 32, hp);
+	vms_hex_encode(ek, 32, he);
+	vms_hex_encode(boot, 16, hb);
+	vms_hex_encode(vm, 16, hv);
+	vms_hex_encode(o->key_id, 16, hk);
+	n = (size_t)snprintf((char *)blob + 2, sizeof(blob) - 2,
+			     "vmshield-vtpm-statement v1\nplatform=emulated\nplatform_id=%s\n"
+			     "enclave_key=%s\nboot_id=%s\nvm_id=%s\nkey_id=%s\ngeneration=%llu\n",
+			     hp, he, hb, hv, hk, (unsigned long long)o->generation);
+	blob[0] = (uint8_t)(n >> 8);
+	blob[1] = (uint8_t)n;
+	slen = t_er_sign(signer, blob + 2, n, o->high_s, blob + 2 + n);
+	return vms_b64_encode(blob, 2 + n + slen);
+}
+
+/* A release of VM2 with @st (NULL: none); the release's floor when Passed. */
+static uint64_t release_st(const char *cert, const char *kp, const char *st, long http,
+			   const char *sub, char kid[33])
+{
+	json_t *req = json_pack("{s:s, s:s, s:s, s:s, s:i}", "health_certificate", cert,
+				"key_protector", kp, "vm_id", VM2,
+				"enclave_challenge", "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00",
+				"challenge_ns", 1);
+	struct vms_kr_binding b;
+	const char *rel;
+	uint64_t floor;
+	uint8_t *blob;
+	size_t len;
+	json_t *r;
+
+	if (st)
+		json_object_set_new(req, "vtpm_statement", json_string(st));
+	r = t_hgs_call(cli, "/v1/kps/release", req, http, sub);
+	if (http != 200) {
+		assert_null(json_object_get(r, "key_release"));	/* nothing released */
+		json_decref(r);
+		return 0;
+	}
+	rel = json_string_value(json_object_get(r, "key_release"));
+	assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_MAX_LEN, &blob, &len), 0);
+	assert_int_equal(vms_kr_parse(blob, len, &b, NULL), 0);
+	floor = b.vtpm_floor;
+	/* the bit and the field go together; 0 is no floor at all */
+	assert_int_equal(!!(b.flags & VMS_KR_F_VTPM_FLOOR), floor != 0);
+	if (kid)
+		snprintf(kid, 33, "%s", json_string_value(json_object_get(r, "key_id")));
+	free(blob);
+	json_decref(r);
+	return floor;
+}
+
+static uint64_t release_gen(const char *cert, const char *kp, const struct stmt_opts *o)
+{
+	char *st = statement(o);
+	uint64_t f = release_st(cert, kp, st, 200, "Passed", NULL);
+
+	free(st);
+	return f;
+}
+
+static void release_refused(const char *cert, const char *kp, const struct stmt_opts *o,
+			    long http, const char *sub)
+{
+	char *st = statement(o);
+
+	release_st(cert, kp, st, http, sub, NULL);
+	free(st);
+}
+
+/* A vTPM-in-enclave KP for VM2. */
+static char *make_kp_vtpm_vm2(void)
+{
+	struct vms_kp_info b = { .policy = VMS_KR_POLICY_SHIELDED,
+				 .min_placement = VMS_KP_PLACEMENT_HYPERVISOR,
+				 .vtpm = VMS_KP_VTPM_IN_ENCLAVE };
+	uint8_t tk[32], *der;
+	size_t len;
+	char *b64;
+
+	assert_int_equal(vms_uuid_parse(VM2, b.vm_id), 0);
+	t_random(b.key_id, 16);
+	t_random(tk, 32);
+	assert_int_equal(vms_kp_create_ex(&owner, &hgs_g.enc_cert, 1, &b, tk, &der, &len), 0);
+	b64 = vms_b64_encode(der, len);
+	free(der);
+	return b64;
 }
 
 /* ---------- setup ---------- */
@@ -752,6 +862,118 @@ static void test_platform_disabled_and_policy(void **state)
 	host_free(&h);
 }
 
+/*
+ * Issue 21: the statement a release carries raises HGS's generation for
+ * the VM only upward (in the release's transaction), and every release
+ * then carries it as its floor (flag bit 2); a stale statement, a forged
+ * one, one of another platform, VM or key, and one from a kernel-placement
+ * host are refused with nothing released and the generation unchanged.
+ */
+static void test_vtpm_generation(void **state)
+{
+	struct er_opts hv = { 0 }, kernel = { .absent = 1 };
+	struct vms_health_cert_info hi, ki;
+	struct host h, k;
+	char *hcert, *kcert, *kp, *kp_plain, kid[33], *st;
+	uint8_t key_id[16], other_key[16], tk[32];
+	struct stmt_opts o = { 0 };
+
+	(void)state;
+	ensure_platform();
+	host_new(&h, "vtpm-gen-host");
+	host_new(&k, "vtpm-gen-kernel");
+	hcert = attest_cert(&h, &hv, &hi);
+	kcert = attest_cert(&k, &kernel, &ki);
+	kp = make_kp_vtpm_vm2();
+
+	/* HGS holds nothing yet: no floor */
+	assert_int_equal(release_st(hcert, kp, NULL, 200, "Passed", kid), 0);
+	assert_int_equal(vms_hex_decode_exact(kid, key_id, 16), 0);
+	o.key_id = key_id;
+
+	/* a statement raises it; this release and every later one carry it */
+	o.generation = 5;
+	assert_int_equal(release_gen(hcert, kp, &o), 5);
+	assert_int_equal(release_st(hcert, kp, NULL, 200, "Passed", NULL), 5);
+	/* the same generation again (a renewal with nothing stored since) */
+	assert_int_equal(release_gen(hcert, kp, &o), 5);
+
+	/* below the stored one: old state presented, refused (409) */
+	o.generation = 3;
+	release_refused(hcert, kp, &o, 409, "VtpmGenerationStale");
+	o.generation = 0;
+	release_refused(hcert, kp, &o, 409, "VtpmGenerationStale");
+
+	/* upward */
+	o.generation = 9;
+	assert_int_equal(release_gen(hcert, kp, &o), 9);
+
+	/* forged: signed by a key nobody registered, naming the platform */
+	o.generation = 1000;
+	o.signer = rogue;
+	o.named = plat;
+	release_refused(hcert, kp, &o, 403, "VtpmStatementInvalid");
+	/* ... or naming its own (another platform than the certificate's) */
+	o.named = NULL;
+	release_refused(hcert, kp, &o, 403, "VtpmStatementInvalid");
+	o.signer = NULL;
+	/* a high-S copy of a good signature: one encoding only */
+	o.high_s = 1;
+	release_refused(hcert, kp, &o, 403, "VtpmStatementInvalid");
+	o.high_s = 0;
+	/* the generation changed after signing */
+	{
+		uint8_t *raw;
+		size_t len;
+		char *b64;
+
+		st = statement(&o);
+		assert_int_equal(vms_b64_decode(st, strlen(st), 1024, &raw, &len), 0);
+		raw[2 + (raw[0] << 8 | raw[1]) - 2]++;	/* the last digit */
+		b64 = vms_b64_encode(raw, len);
+		release_st(hcert, kp, b64, 403, "VtpmStatementInvalid", NULL);
+		raw[2]++;	/* and the header */
+		free(b64);
+		b64 = vms_b64_encode(raw, len);
+		release_st(hcert, kp, b64, 403, "VtpmStatementInvalid", NULL);
+		free(b64);
+		free(raw);
+		free(st);
+	}
+	release_st(hcert, kp, "not base64!", 400, "InvalidRequest", NULL);
+	release_st(hcert, kp, "AAAA", 403, "VtpmStatementInvalid", NULL);
+
+	/* another VM's statement, or another key's */
+	o.vm = VM1;
+	release_refused(hcert, kp, &o, 409, "VtpmStatementMismatch");
+	o.vm = NULL;
+	t_random(other_key, 16);
+	o.key_id = other_key;
+	release_refused(hcert, kp, &o, 409, "VtpmStatementMismatch");
+	o.key_id = key_id;
+
+	/* a kernel-placement host has no platform to sign one */
+	kp_plain = make_kp_policy(VMS_KR_POLICY_SHIELDED, 0, 0, tk);
+	release_refused(kcert, kp_plain, &o, 403, "VtpmStatementInvalid");
+	free(kp_plain);
+
+	/* nothing of that changed HGS's generation */
+	assert_int_equal(release_st(hcert, kp, NULL, 200, "Passed", NULL), 9);
+
+	/* the platform disabled: its statements are not evidence any more */
+	o.generation = 10;
+	t_hgs_call_ok(adm, "/v1/admin/platforms/disable", json_pack("{s:s}", "name", "rig"));
+	release_refused(hcert, kp, &o, 403, "VtpmStatementInvalid");
+	t_hgs_call_ok(adm, "/v1/admin/platforms/enable", json_pack("{s:s}", "name", "rig"));
+	assert_int_equal(release_gen(hcert, kp, &o), 10);
+
+	free(kp);
+	free(hcert);
+	free(kcert);
+	host_free(&h);
+	host_free(&k);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -769,6 +991,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_refuse_unapproved_program),
 		cmocka_unit_test(test_refuse_malformed_report),
 		cmocka_unit_test(test_platform_disabled_and_policy),
+		cmocka_unit_test(test_vtpm_generation),
 	};
 
 	t_test_filter(argc, argv);

@@ -296,6 +296,19 @@ static int ecdsa_p256_verify(EVP_PKEY *k, const uint8_t *msg, size_t mlen,
 	return EVP_DigestVerify(ctx, sig, slen, msg, mlen) == 1 ? 0 : -EBADMSG;
 }
 
+int vms_er_p256_verify(EVP_PKEY *key, const uint8_t *msg, size_t mlen,
+		       const uint8_t *sig, size_t slen)
+{
+	int e;
+
+	if (!is_p256(key))
+		return -EKEYREJECTED;
+	if (!sig || slen == 0 || slen > VMS_ER_SIG_MAX)
+		return slen > VMS_ER_SIG_MAX ? -EMSGSIZE : -EBADMSG;
+	e = sig_canonical(sig, slen);
+	return e ? e : ecdsa_p256_verify(key, msg, mlen, sig, slen);
+}
+
 static int verify_emulated(const struct vms_enclave_evidence *ev, EVP_PKEY *key,
 			   struct vms_enclave_report *out)
 {

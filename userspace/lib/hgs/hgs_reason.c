@@ -226,6 +226,12 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"HGS holds no migration of this VM from this host (none was asked for, or a later start replaced it)" },
 	[HGS_R_KPS_KEY_NOT_NAMED] = { "KpsKeyNotNamed", 403,
 		"the host's isolation report names no KPS key (kps_pk=none, or kps_key=none in the enclave report): such an enclave takes its release key from whoever names one first, so nothing is certified for it; run an hgs-agent that names kps_public_key from /v1/metadata to the enclave before it attests, then attest again" },
+	[HGS_R_VTPM_GENERATION_STALE] = { "VtpmGenerationStale", 409,
+		"the vTPM statement names a generation below the one HGS holds for this VM: the host presents old vTPM state (a rollback); start the VM from its newest state file, whose statement is at least HGS's generation ('shieldctl vm status' shows it)" },
+	[HGS_R_VTPM_STATEMENT_INVALID] = { "VtpmStatementInvalid", 403,
+		"the vtpm_statement is not one the host's enclave platform signed (malformed, another platform than the health certificate names, or a bad signature): send the statement the worker stored next to the VM's state file unchanged, or none" },
+	[HGS_R_VTPM_STATEMENT_MISMATCH] = { "VtpmStatementMismatch", 409,
+		"the vtpm_statement is for another VM or another key than the key protector of this request: send the statement of this VM's own vTPM state, or none" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

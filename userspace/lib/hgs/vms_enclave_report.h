@@ -134,6 +134,14 @@ int vms_enclave_report_verify(const struct vms_enclave_evidence *ev, EVP_PKEY *p
 /* 1 when @k is the kind of key @type's platform signs with (EC P-256 for emulated). */
 int vms_platform_key_ok(unsigned int type, EVP_PKEY *k);
 
+/*
+ * The emulated platform's signature over @msg: @key EC P-256 (else
+ * -EKEYREJECTED), @sig strict DER with low S (-EBADMSG, -EMSGSIZE), then
+ * ECDSA-SHA256 (-EBADMSG). For the vTPM statement (vms_vtpm_statement.h).
+ */
+int vms_er_p256_verify(EVP_PKEY *key, const uint8_t *msg, size_t mlen,
+		       const uint8_t *sig, size_t slen);
+
 /* The platform id of @k: SHA-256 of its DER SubjectPublicKeyInfo. 0 or -EINVAL. */
 int vms_platform_id_of(EVP_PKEY *k, uint8_t out[VMS_ER_KEY_LEN]);
 

@@ -138,6 +138,9 @@ enum vms_hgs_reason {
 	HGS_R_MIGRATION_NOT_CONFIRMED,
 	HGS_R_MIGRATION_NOT_FOUND,
 	HGS_R_KPS_KEY_NOT_NAMED,		/* appended: issue 17, kps_pk=none */
+	HGS_R_VTPM_GENERATION_STALE,	/* appended: issue 21, vtpm-in-enclave.md §2 */
+	HGS_R_VTPM_STATEMENT_INVALID,
+	HGS_R_VTPM_STATEMENT_MISMATCH,
 	HGS_R__MAX,
 };
 
