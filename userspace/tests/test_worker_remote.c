@@ -43,6 +43,7 @@
 #include "sealedstate.h"
 #include "serve.h"
 #include "vms_fileio.h"
+#include "vms_hex.h"
 #include "vtpm_mgr.h"
 #include "vtpm_remote.h"
 #include "vtpm_standin.h"
@@ -344,6 +345,37 @@ static u64 file_generation(void)
 	return g;
 }
 
+/*
+ * The enclave's signed statement the worker keeps next to the state file
+ * (issue 21): framed, for this VM, naming a generation (returned).
+ */
+static u64 statement_generation(void)
+{
+	char path[300], hex[33], line[64], *body;
+	uint8_t *blob = NULL;
+	size_t len = 0, n;
+	unsigned long long g;
+	const char *p;
+
+	snprintf(path, sizeof(path), "%s.statement", state_path);
+	assert_int_equal(vms_read_file(path, 4096, &blob, &len), 0);
+	assert_true(len > 2);
+	n = (size_t)blob[0] << 8 | blob[1];
+	assert_true(n + 2 < len);		/* a signature follows */
+	body = strndup((char *)blob + 2, n);
+	assert_non_null(body);
+	assert_true(!strncmp(body, "vmshield-vtpm-statement v1\n", 27));
+	vms_hex_encode(t_vm_id, 16, hex);
+	snprintf(line, sizeof(line), "\nvm_id=%s\n", hex);
+	assert_non_null(strstr(body, line));
+	p = strstr(body, "\ngeneration=");
+	assert_non_null(p);
+	assert_int_equal(sscanf(p, "\ngeneration=%llu\n", &g), 1);
+	free(body);
+	free(blob);
+	return g;
+}
+
 static void nv_reads_tag(int dfd)
 {
 	uint8_t c[128], r[256];
@@ -408,6 +440,8 @@ static void test_remote_qemu_sequence(void **state)
 	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
 	/* both changes were stored before they were answered */
 	assert_true(file_generation() >= g + 2);
+	/* ... and the enclave's statement of the last one is next to it */
+	assert_int_equal(statement_generation(), file_generation());
 	nv_reads_tag(dfd);
 
 	/* a locality out of range: the TPM's answer, nothing else */
@@ -440,12 +474,21 @@ static void test_remote_restart_keeps_state(void **state)
 	g = file_generation();
 	close(dfd);
 	close(fd);
+	assert_int_equal(g, statement_generation());
 	/* the host kills the worker (and with it this enclave stand-in) */
 	kill_server();
 
+	{
+		char path[300];
+
+		snprintf(path, sizeof(path), "%s.statement", state_path);
+		assert_int_equal(0, unlink(path));
+	}
 	start_server();
 	assert_int_equal(g, file_generation());
 	fd = ctrl_connect();
+	/* started from the stored state: a new enclave's statement of it */
+	assert_int_equal(g, statement_generation());
 	dfd = set_datafd(fd);
 	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
 	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),

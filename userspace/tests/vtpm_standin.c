@@ -11,6 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
+#include "attest.h"
 #include "enclave.h"
 #include "vms_compiler.h"
 #include "transport.h"
@@ -55,6 +58,16 @@ int vtpm_standin_start(const uint8_t vm_id[16], const uint8_t key_id[16],
 	if (r)
 		return r;
 	vms_vtpm_attach(&enc, mgr);
+	/* an emulated platform key, so VTPM_STATEMENT answers (issue 21) */
+	{
+		static const uint8_t program[32] = "the-stand-in-enclave-program-id";
+		EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+
+		r = pk ? vms_attest_new(pk, program, &enc.attest) : -ENOMEM;
+		EVP_PKEY_free(pk);	/* vms_attest_new took a reference */
+		if (r)
+			return r;
+	}
 	memcpy(b.vm_id, vm_id, 16);
 	memcpy(b.key_id, key_id, 16);
 	b.issued_at = 1764892800;
@@ -167,6 +180,8 @@ void vtpm_standin_stop(void)
 	}
 	mod_fd = -1;
 	vms_vtpm_mgr_stop(mgr);
+	vms_attest_free(enc.attest);
+	enc.attest = NULL;
 	vms_enclave_wipe(&enc);
 	free(req);
 	free(resp);

@@ -20,6 +20,7 @@
 #include "vmshield.h"
 #include "vms_fileio.h"
 #include "vtpm_remote.h"
+#include "vtpm_statement.h"
 
 int vtpm_remote_ioctl(struct vtpm_remote *r, struct vmshield_vtpm *arg)
 {
@@ -91,9 +92,10 @@ static int remote_settle(struct vtpm_remote *r, struct vmshield_vtpm *a)
 	r->generation = gen;
 	r->stores++;
 	e = remote_call_gen(r, VMSHIELD_VTPM_CONFIRM, gen, 0, 0, NULL, 0, a);
-	if (!e)
+	if (!e) {
 		a->generation = gen;
-	else
+		vtpm_statement_save(r);	/* for HGS; a failure stops nothing */
+	} else
 		fprintf(stderr, "worker: confirm generation %" PRIu64 ": %s\n",
 			gen, remote_strerror(e));
 	return e;
@@ -108,6 +110,9 @@ static int remote_try_create(struct vtpm_remote *r, const uint8_t *blob,
 	if (!e) {
 		r->generation = a.generation;
 		e = remote_settle(r, &a);
+		/* from the stored state: nothing to confirm, still a statement */
+		if (!e && len)
+			vtpm_statement_save(r);
 	}
 	return e;
 }
@@ -177,6 +182,7 @@ void vtpm_remote_stop(struct vtpm_remote *r)
 		remote_call(r, VMSHIELD_VTPM_DESTROY, 0, 0, NULL, 0, &a);
 	free(r->out);	/* sealed state or TPM traffic, never the TPM's state */
 	r->out = NULL;
+	vtpm_statement_free(r);
 	free(r->blob);	/* sealed */
 	r->blob = NULL;
 	r->blob_len = 0;

@@ -34,6 +34,10 @@ struct vtpm_remote {
 	/* shielded: blobs only for an announced TLS migration; NULL: none */
 	const struct migrate_gate *gate;
 	uint8_t resp[VMSHIELD_VTPM_MAX_CMD];
+	/* issue 21, vtpm_statement.c: the statement next to the state file */
+	uint8_t *stmt_out;		/* VMSHIELD_VTPM_OUT_MIN bytes, or NULL */
+	uint64_t statement_generation;	/* of the statement written last */
+	int statement_failed;		/* logged once */
 };
 
 /*
