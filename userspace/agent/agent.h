@@ -227,6 +227,8 @@ struct loaded_key {
 	 */
 	uint64_t pending_version;
 	char pending_key_id[33];
+	/* issue 21: the vTPM statement file renewals send (vtpm_statement.c) */
+	char statement_path[VMS_AGENT_STATEMENT_PATH_MAX + 1];
 };
 
 /* ---- requests (socket protocol) ---- */
@@ -250,6 +252,8 @@ struct agent_request {
 	uint64_t tk_version;		/* confirm: the rolled version */
 	char key_id[33];		/* confirm: its key id, lower-case hex */
 	char source_host[65];		/* migrate-in: the host the VM runs on */
+	/* issue 21: the worker's vTPM statement file, read at each release */
+	char statement_path[VMS_AGENT_STATEMENT_PATH_MAX + 1];
 };
 
 /*
@@ -262,6 +266,16 @@ void agent_request_free(struct agent_request *rq);
 json_t *agent_answer_fail(const struct agent_fail *f);
 
 /* ---- key release ---- */
+/*
+ * vtpm_statement.c (issue 21): @path, a regular file owned by @uid or
+ * root, at most 1024 bytes, as base64 (malloc'd); 0 or -errno.
+ */
+int agent_statement_read(const char *path, uid_t uid, char **b64);
+/*
+ * "vtpm_statement" into @req from @rq's file, if any, which must be the
+ * peer @uid's (unreadable: left out, logged). 0 or -ENOMEM.
+ */
+int agent_statement_add(json_t *req, const struct agent_request *rq, uid_t uid);
 int release_init(struct agent *a);
 void release_free(struct agent *a);
 json_t *release_for_peer(struct agent *a, const struct agent_request *rq,

@@ -251,7 +251,7 @@ static int renewal_mark(json_t *req)
 }
 
 /* 0 with *@answer Passed, or -errno with @f filled. */
-static int ask_kps(struct agent *a, const struct agent_request *rq,
+static int ask_kps(struct agent *a, const struct agent_request *rq, uid_t uid,
 		   double deadline, json_t **answer, double *cert_s,
 		   struct agent_fail *f)
 {
@@ -277,6 +277,11 @@ static int ask_kps(struct agent *a, const struct agent_request *rq,
 		if (!x.req)
 			return r ? r : -ENOMEM;
 		if (rq->renewal && renewal_mark(x.req)) {
+			json_decref(x.req);
+			return -ENOMEM;
+		}
+		/* issue 21: the VM's latest vTPM statement, read now */
+		if (agent_statement_add(x.req, rq, uid)) {
 			json_decref(x.req);
 			return -ENOMEM;
 		}
@@ -473,7 +478,7 @@ json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 	(void)gid;
 	if (rq->deadline_s && rq->deadline_s < dl)
 		dl = rq->deadline_s;
-	r = ask_kps(a, rq, t0 + dl, &ans, &cert_s, &f);
+	r = ask_kps(a, rq, uid, t0 + dl, &ans, &cert_s, &f);
 	t_kps = agent_now();
 	if (r)
 		goto failed;
@@ -516,6 +521,7 @@ json_t *release_for_peer(struct agent *a, const struct agent_request *rq,
 	snprintf(lk.key_id, sizeof(lk.key_id), "%s", kid);
 	snprintf(lk.policy, sizeof(lk.policy), "%s", pol);
 	lk.uid = uid;
+	snprintf(lk.statement_path, sizeof(lk.statement_path), "%s", rq->statement_path);
 	lk.expires = time(NULL) + (time_t)life;
 	/* renewed at two thirds: a third of the lifetime left for retries */
 	lk.renew_at = time(NULL) + (time_t)(life * 2 / 3);
@@ -649,6 +655,8 @@ static int next_due(struct agent *a, struct agent_request *rq, uid_t *uid,
 		rq->op = AGENT_OP_RELEASE;
 		rq->renewal = 1;
 		snprintf(rq->vm_id, sizeof(rq->vm_id), "%s", k->vm_id);
+		snprintf(rq->statement_path, sizeof(rq->statement_path), "%s",
+			 k->statement_path);
 		*uid = k->uid;
 		*old = k->serial;
 		*expires = k->expires;

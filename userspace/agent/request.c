@@ -54,6 +54,7 @@ static int parse_release_keys(json_t *o, struct agent_request *rq,
 	json_t *kp = json_object_get(o, "key_protector");
 	json_t *dl = json_object_get(o, "deadline_s");
 	json_t *roll = json_object_get(o, "roll");
+	json_t *st = json_object_get(o, "vtpm_statement_path");
 	uint8_t id[16];
 	int r;
 
@@ -84,6 +85,15 @@ static int parse_release_keys(json_t *o, struct agent_request *rq,
 	if (roll && !json_is_boolean(roll))
 		return bad(err, errlen, "field 'roll' must be true or false");
 	rq->roll = json_is_true(roll);
+	if (st) {
+		const char *p = json_string_value(st);
+
+		if (!p || p[0] != '/' || json_string_length(st) >= sizeof(rq->statement_path) ||
+		    strlen(p) != json_string_length(st))
+			return bad(err, errlen, "field 'vtpm_statement_path' must be an absolute path (at most %zu characters)",
+				   sizeof(rq->statement_path) - 1);
+		memcpy(rq->statement_path, p, strlen(p) + 1);
+	}
 	rq->op = AGENT_OP_RELEASE;
 	return 0;
 }
@@ -92,7 +102,8 @@ static int parse_release(json_t *o, struct agent_request *rq, char *err,
 			 size_t errlen)
 {
 	static const char *const keys[] = { "op", "vm_id", "key_protector",
-					    "deadline_s", "roll", NULL };
+					    "deadline_s", "roll", "vtpm_statement_path",
+					    NULL };
 
 	return parse_release_keys(o, rq, keys, err, errlen);
 }

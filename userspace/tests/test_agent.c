@@ -24,6 +24,7 @@
 
 #include "agent.h"
 #include "vms_agent_client.h"
+#include "vms_b64.h"
 #include "vms_fileio.h"
 
 #define GOOD "host_name = h1\nhgs_url = https://hgs.example:8443\n" \
@@ -299,6 +300,84 @@ static void test_request_roll_confirm(void **state)
 		assert_int_equal(rq.op, 0);
 		assert_int_equal(rq.tk_version, 0);
 	}
+}
+
+/*
+ * Issue 21: a release names the worker's vTPM statement file; the agent
+ * reads only a regular file (no symlink) of the peer's uid or root, of a
+ * statement's size, and sends it as base64 (vtpm_statement.c).
+ */
+static void test_request_vtpm_statement(void **state)
+{
+	static const char *const bad[] = {
+		"{\"op\":\"release\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"vtpm_statement_path\":\"rel/x\"}",
+		"{\"op\":\"release\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"vtpm_statement_path\":7}",
+		"{\"op\":\"release\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"vtpm_statement_path\":\"\"}",
+		"{\"op\":\"migrate-in\",\"vm_id\":\"" VM "\",\"key_protector\":\"AQID\",\"source_host\":\"a\",\"vtpm_statement_path\":\"/x\"}",
+	};
+	struct agent_request rq;
+	char err[256], line[1024], dir[] = "/tmp/vms-agent-st.XXXXXX", path[128], lnk[128];
+	char *b64 = NULL;
+	uint8_t blob[1025], *back;
+	size_t n;
+	unsigned int i;
+
+	(void)state;
+	snprintf(line, sizeof(line),
+		 "{\"op\":\"release\",\"vm_id\":\"%s\",\"key_protector\":\"AQID\",\"vtpm_statement_path\":\"/var/lib/vm/vtpm.sealed.statement\"}",
+		 VM);
+	assert_int_equal(agent_request_parse(line, strlen(line), &rq, err, sizeof(err)), 0);
+	assert_string_equal(rq.statement_path, "/var/lib/vm/vtpm.sealed.statement");
+	agent_request_free(&rq);
+	/* one character over the bound */
+	n = (size_t)snprintf(line, sizeof(line),
+			     "{\"op\":\"release\",\"vm_id\":\"%s\",\"key_protector\":\"AQID\",\"vtpm_statement_path\":\"/", VM);
+	memset(line + n, 'a', VMS_AGENT_STATEMENT_PATH_MAX);
+	strcpy(line + n + VMS_AGENT_STATEMENT_PATH_MAX, "\"}");
+	assert_int_equal(agent_request_parse(line, strlen(line), &rq, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "vtpm_statement_path"));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = 0;
+		assert_int_equal(agent_request_parse(bad[i], strlen(bad[i]), &rq, err, sizeof(err)),
+				 -EINVAL);
+		assert_null(rq.kp);
+		assert_int_equal(rq.statement_path[0], 0);
+	}
+
+	/* reading it */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/st", dir);
+	snprintf(lnk, sizeof(lnk), "%s/link", dir);
+	t_random(blob, sizeof(blob));
+	assert_int_equal(vms_write_file_atomic(path, blob, 300, 0644, 0), 0);
+	assert_int_equal(agent_statement_read(path, getuid(), &b64), 0);
+	assert_int_equal(vms_b64_decode(b64, strlen(b64), 1024, &back, &n), 0);
+	assert_int_equal(n, 300);
+	assert_memory_equal(back, blob, 300);
+	free(back);
+	free(b64);
+	assert_int_equal(agent_statement_read("rel/st", getuid(), &b64), -EINVAL);
+	assert_null(b64);
+	assert_int_equal(symlink(path, lnk), 0);
+	assert_int_equal(agent_statement_read(lnk, getuid(), &b64), -ELOOP);
+	assert_int_equal(agent_statement_read(dir, getuid(), &b64), -EINVAL);
+	assert_int_equal(agent_statement_read("/nonexistent/st", getuid(), &b64), -ENOENT);
+	assert_int_equal(vms_write_file_atomic(path, blob, 1025, 0644, 0), 0);
+	assert_int_equal(agent_statement_read(path, getuid(), &b64), -EMSGSIZE);
+	/* another uid's file is not read for this peer (root's is) */
+	if (geteuid() == 0) {
+		assert_int_equal(vms_write_file_atomic(path, blob, 300, 0644, 0), 0);
+		assert_int_equal(chown(path, 4321, 4321), 0);
+		assert_int_equal(agent_statement_read(path, 1234, &b64), -EPERM);
+		assert_int_equal(agent_statement_read(path, 4321, &b64), 0);
+		free(b64);
+		assert_int_equal(chown(path, 0, 0), 0);
+		assert_int_equal(agent_statement_read(path, 1234, &b64), 0);
+		free(b64);
+	}
+	unlink(lnk);
+	unlink(path);
+	rmdir(dir);
 }
 
 /*
@@ -819,6 +898,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_kps_key_state),
 		cmocka_unit_test(test_request_roll_confirm),
 		cmocka_unit_test(test_request_migrate),
+		cmocka_unit_test(test_request_vtpm_statement),
 	};
 	const struct CMUnitTest daemon[] = {
 		cmocka_unit_test(test_daemon_init_output),

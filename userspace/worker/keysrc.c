@@ -108,7 +108,11 @@ static key_serial_t from_agent(const struct worker_key_source *src,
 	printf("worker: asking hgs-agent for VM %s's key (key protector %s, %zu bytes)\n",
 	       uuid, src->kp_file, len);
 	fflush(stdout);
-	r = vms_agent_release(src->socket, uuid, kp, len, &serial, &ans);
+	/* issue 21: the agent sends the enclave's statement with each release */
+	r = src->vtpm_statement ?
+	    vms_agent_release_vtpm(src->socket, uuid, kp, len, src->vtpm_statement,
+				   &serial, &ans) :
+	    vms_agent_release(src->socket, uuid, kp, len, &serial, &ans);
 	free(kp);
 	if (r && agent_unreachable(r, &ans)) {
 		if (ans.status[0])

@@ -26,6 +26,8 @@ struct worker_key_source {
 	const char *kp_file;	/* WORKER_KEY_AGENT: the VM's key protector */
 	const char *socket;	/* WORKER_KEY_AGENT: NULL for the default */
 	struct worker_roll *roll;	/* WORKER_KEY_AGENT: roll the TK (roll.h) */
+	/* WORKER_KEY_AGENT, --vtpm-in-enclave: the statement file (issue 21) */
+	const char *vtpm_statement;
 };
 
 /*

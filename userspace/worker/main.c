@@ -30,6 +30,7 @@
 
 #include "keyrelease.h"
 #include "keysrc.h"
+#include "vtpm_statement.h"
 #include "roll.h"
 #include "sealer_dev.h"
 #include "serve.h"
@@ -1012,10 +1013,20 @@ static int cmd_serve_remote(const struct opts *o, struct statefile *sf)
 	struct migrate_gate gate;
 	int fresh = access(o->state, F_OK) && errno == ENOENT, r;
 
+	struct worker_key_source key = o->key;
+	char stmt[4096];
+
 	r = fresh ? 0 : statefile_check(sf, o->vm_id, o->min_generation);
 	if (r)
 		return r;
-	rem.key = worker_key_acquire(&o->key, o->vm_id);
+	/* issue 21: the agent sends the statement file with every release */
+	if (!vtpm_statement_abs_path(o->state, stmt, sizeof(stmt)) &&
+	    strlen(stmt) <= VMS_AGENT_STATEMENT_PATH_MAX)
+		key.vtpm_statement = stmt;
+	else
+		fprintf(stderr, "worker: %s.statement: path too long for hgs-agent (%d characters at most): releases go without the vTPM statement\n",
+			o->state, VMS_AGENT_STATEMENT_PATH_MAX);
+	rem.key = worker_key_acquire(&key, o->vm_id);
 	if (rem.key < 0)
 		return rem.key;
 	rem.fd = vms_dev_open();

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vms_fileio.h"
 #include "vtpm_remote.h"
@@ -24,6 +25,19 @@ int vtpm_statement_path(const char *state_path, char *out, size_t len)
 {
 	int n = snprintf(out, len, "%s.statement", state_path);
 
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int vtpm_statement_abs_path(const char *state_path, char *out, size_t len)
+{
+	char cwd[4096];
+	int n;
+
+	if (state_path[0] == '/')
+		return vtpm_statement_path(state_path, out, len);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	n = snprintf(out, len, "%s/%s.statement", cwd, state_path);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 

@@ -14,6 +14,8 @@ struct vtpm_remote;
 
 /* "<state file>.statement" into @out (@len bytes); 0 or -ENAMETOOLONG. */
 int vtpm_statement_path(const char *state_path, char *out, size_t len);
+/* The same, absolute (a relative @state_path from the current directory). */
+int vtpm_statement_abs_path(const char *state_path, char *out, size_t len);
 
 /*
  * Ask the enclave for the statement of @r's key (VMSHIELD_VTPM_STATEMENT)

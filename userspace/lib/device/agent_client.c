@@ -147,10 +147,10 @@ static int answer_errno(json_t *o)
 	return e > 0 && e < 4096 ? -(int)e : -EACCES;
 }
 
-int vms_agent_release_deadline(const char *socket_path, const char *vm_uuid,
-			       const void *kp, size_t kp_len,
-			       unsigned int deadline_s, key_serial_t *serial,
-			       struct vms_agent_answer *ans)
+static int agent_release(const char *socket_path, const char *vm_uuid,
+			 const void *kp, size_t kp_len, unsigned int deadline_s,
+			 const char *statement_path, key_serial_t *serial,
+			 struct vms_agent_answer *ans)
 {
 	struct vms_agent_answer local;
 	char *kp64 = NULL, *line = NULL, *answer = NULL;
@@ -174,6 +174,11 @@ int vms_agent_release_deadline(const char *socket_path, const char *vm_uuid,
 			"key_protector", kp64);
 	if (req && deadline_s)
 		json_object_set_new(req, "deadline_s", json_integer(deadline_s));
+	if (req && statement_path &&
+	    json_object_set_new(req, "vtpm_statement_path", json_string(statement_path))) {
+		json_decref(req);
+		req = NULL;
+	}
 	line = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
 	free(kp64);
@@ -216,6 +221,32 @@ int vms_agent_release_deadline(const char *socket_path, const char *vm_uuid,
 	}
 	*serial = (key_serial_t)key;
 	return 0;
+}
+
+int vms_agent_release_deadline(const char *socket_path, const char *vm_uuid,
+			       const void *kp, size_t kp_len,
+			       unsigned int deadline_s, key_serial_t *serial,
+			       struct vms_agent_answer *ans)
+{
+	return agent_release(socket_path, vm_uuid, kp, kp_len, deadline_s, NULL,
+			     serial, ans);
+}
+
+int vms_agent_release_vtpm(const char *socket_path, const char *vm_uuid,
+			   const void *kp, size_t kp_len,
+			   const char *statement_path, key_serial_t *serial,
+			   struct vms_agent_answer *ans)
+{
+	if (!statement_path || statement_path[0] != '/' ||
+	    strlen(statement_path) > VMS_AGENT_STATEMENT_PATH_MAX) {
+		if (ans)
+			memset(ans, 0, sizeof(*ans));
+		if (serial)
+			*serial = 0;
+		return -EINVAL;
+	}
+	return agent_release(socket_path, vm_uuid, kp, kp_len, 0, statement_path,
+			     serial, ans);
 }
 
 int vms_agent_release(const char *socket_path, const char *vm_uuid,

@@ -63,6 +63,18 @@ int vms_agent_release_deadline(const char *socket, const char *vm_uuid,
 			       const void *kp, size_t kp_len,
 			       unsigned int deadline_s, key_serial_t *serial,
 			       struct vms_agent_answer *ans);
+/*
+ * The same for a VM whose vTPM runs in the enclave (issue 21): the agent
+ * sends the enclave's signed statement it reads from @statement_path
+ * (absolute; a file of the caller's uid) with this release and with
+ * every renewal of the key (Documentation/vtpm-in-enclave.md §2).
+ * -EINVAL for a relative path or one over VMS_AGENT_STATEMENT_PATH_MAX.
+ */
+#define VMS_AGENT_STATEMENT_PATH_MAX	255
+int vms_agent_release_vtpm(const char *socket, const char *vm_uuid,
+			   const void *kp, size_t kp_len,
+			   const char *statement_path, key_serial_t *serial,
+			   struct vms_agent_answer *ans);
 
 /*
  * The agent's status as JSON text (malloc'd, free() it): attestation,
