@@ -334,7 +334,7 @@ struct stmt_opts {
 };
 
 /* A statement as vmshield-enclaved makes it (attest.c), base64. */
-static char *statement(const struct stmt_opts *o)
+static char *make_statement(const struct stmt_opts *o)
 {
 	EVP_PKEY *signer = o->signer ? o->signer : plat;
 	uint8_t pid[32], vm[16], blob[1024], boot[16] = { 0xb0, 0x07 }, ek[32] = { 0xee };
@@ -396,7 +396,7 @@ static uint64_t release_st(const char *cert, const char *kp, const char *st, lon
 
 static uint64_t release_gen(const char *cert, const char *kp, const struct stmt_opts *o)
 {
-	char *st = statement(o);
+	char *st = make_statement(o);
 	uint64_t f = release_st(cert, kp, st, 200, "Passed", NULL);
 
 	free(st);
@@ -406,7 +406,7 @@ static uint64_t release_gen(const char *cert, const char *kp, const struct stmt_
 static void release_refused(const char *cert, const char *kp, const struct stmt_opts *o,
 			    long http, const char *sub)
 {
-	char *st = statement(o);
+	char *st = make_statement(o);
 
 	release_st(cert, kp, st, http, sub, NULL);
 	free(st);
@@ -927,7 +927,7 @@ static void test_vtpm_generation(void **state)
 		size_t len;
 		char *b64;
 
-		st = statement(&o);
+		st = make_statement(&o);
 		assert_int_equal(vms_b64_decode(st, strlen(st), 1024, &raw, &len), 0);
 		raw[2 + (raw[0] << 8 | raw[1]) - 2]++;	/* the last digit */
 		b64 = vms_b64_encode(raw, len);

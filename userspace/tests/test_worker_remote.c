@@ -351,7 +351,7 @@ static u64 file_generation(void)
  */
 static u64 statement_generation(void)
 {
-	char path[300], hex[33], line[64], *body;
+	char path[300], hex[33], line[64], *body, *end;
 	uint8_t *blob = NULL;
 	size_t len = 0, n;
 	unsigned long long g;
@@ -370,7 +370,8 @@ static u64 statement_generation(void)
 	assert_non_null(strstr(body, line));
 	p = strstr(body, "\ngeneration=");
 	assert_non_null(p);
-	assert_int_equal(sscanf(p, "\ngeneration=%llu\n", &g), 1);
+	g = strtoull(p + strlen("\ngeneration="), &end, 10);
+	assert_int_equal(*end, '\n');
 	free(body);
 	free(blob);
 	return g;
