@@ -148,7 +148,7 @@ fi
 so=$(find "$D" -name 'libvmshield.so.0' | head -n 1)
 soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [[ $soname == libvmshield.so.0 ]] && ok "soname libvmshield.so.0" || nok "soname libvmshield.so.0" "$soname"
-priv=$(nm -D --defined-only "$so" | awk '{ sub(/@.*/, "", $3); print $3 }' | grep -Ev '^(vms_dev_|vms_agent_|vms_.*_strerror$|vms_(isolation|lockdown_level|placement)_name$|VMSHIELD_0$)')
+priv=$(nm -D --defined-only "$so" | awk '{ sub(/@.*/, "", $3); print $3 }' | grep -Ev '^(vms_dev_|vms_agent_|vms_.*_strerror$|vms_(isolation|lockdown_level|placement)_name$|VMSHIELD_[0-9]+$)')
 [[ -z $priv ]] && ok "libvmshield.so.0 exports the device API alone" ||
 	nok "libvmshield.so.0 exports the device API alone" "also: $priv"
 needed=$(readelf -d "$so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
