@@ -4,7 +4,8 @@
  * the strict parse of its body (every field, order, length, hex case,
  * size bound, extra bytes), the emulated platform's verifier (right key,
  * another key, another platform id, a changed byte, high-S, non-DER,
- * trailing bytes), and the platforms this build names but does not verify.
+ * trailing bytes), and the platforms this build names but does not verify;
+ * the vTPM statement (lib/hgs/vtpm_statement.c, issue 21) likewise.
  */
 #include "testutil.h"
 
@@ -16,6 +17,8 @@
 #include "enclave_testreport.h"
 #include "vms_cleanup_ssl.h"
 #include "vms_enclave_report.h"
+#include "vms_hex.h"
+#include "vms_vtpm_statement.h"
 #include "vms_x509.h"
 
 static EVP_PKEY *plat, *other;
@@ -371,6 +374,95 @@ static void test_platforms_not_in_build(void **state)
 	assert_string_equal(vms_platform_name(99), "unknown");
 }
 
+/* ---- the vTPM statement (issue 21, lib/hgs/vtpm_statement.c) ---- */
+
+/* A statement with @gen (text) signed by @k, naming @named's platform id. */
+static size_t vs_make(EVP_PKEY *k, EVP_PKEY *named, const char *gen, const char *tail,
+		      int high_s, uint8_t *out)
+{
+	uint8_t pid[32];
+	char hp[65];
+	size_t n;
+
+	assert_int_equal(vms_platform_id_of(named, pid), 0);
+	vms_hex_encode(pid, 32, hp);
+	n = (size_t)sprintf((char *)out + 2,
+			    "vmshield-vtpm-statement v1\nplatform=emulated\nplatform_id=%s\n"
+			    "enclave_key=%064d\nboot_id=%032d\nvm_id=%032x\nkey_id=%032d\n"
+			    "generation=%s\n%s", hp, 1, 2, 0xab, 3, gen, tail);
+	out[0] = (uint8_t)(n >> 8);
+	out[1] = (uint8_t)n;
+	return 2 + n + t_er_sign(k, out + 2, n, high_s, out + 2 + n);
+}
+
+static void vs_expect(const uint8_t *b, size_t len, EVP_PKEY *k, int want)
+{
+	struct vms_vtpm_statement st;
+
+	memset(&st, 0x5a, sizeof(st));
+	assert_int_equal(vms_vtpm_statement_verify(b, len, k, &st), want);
+	if (want) {
+		static const struct vms_vtpm_statement zero;
+
+		assert_memory_equal(&st, &zero, sizeof(st));	/* nothing kept */
+	}
+}
+
+/*
+ * The statement's strict parse and the platform's signature: one
+ * encoding of every field, nothing after the last line, the generation
+ * decimal without a leading zero and within 64 bits; another platform's
+ * key, a changed byte, high-S and trailing bytes refused.
+ */
+static void test_vtpm_statement(void **state)
+{
+	static const char *const bad_gen[] = {
+		"", "01", "-1", "+1", "1 ", "0x10", "18446744073709551616", "123456789012345678901",
+	};
+	struct vms_vtpm_statement st;
+	uint8_t b[1100];
+	size_t len, i;
+
+	(void)state;
+	len = vs_make(plat, plat, "18446744073709551615", "", 0, b);
+	assert_int_equal(vms_vtpm_statement_verify(b, len, plat, &st), 0);
+	assert_int_equal(st.generation, UINT64_MAX);
+	assert_int_equal(st.platform, VMS_PLATFORM_EMULATED);
+	assert_int_equal(st.vm_id[15], 0xab);
+	len = vs_make(plat, plat, "0", "", 0, b);
+	assert_int_equal(vms_vtpm_statement_verify(b, len, plat, &st), 0);
+	assert_int_equal(st.generation, 0);
+	for (i = 0; i < ARRAY_SIZE(bad_gen); i++) {
+		len = vs_make(plat, plat, bad_gen[i], "", 0, b);
+		vs_expect(b, len, plat, -EINVAL);
+	}
+	/* a line after the last one; upper-case hex */
+	len = vs_make(plat, plat, "7", "extra=1\n", 0, b);
+	vs_expect(b, len, plat, -EINVAL);
+	len = vs_make(plat, plat, "7", "", 0, b);
+	b[2 + strlen("vmshield-vtpm-statement v1\nplatform=emulated\nplatform_id=")] = 'A';
+	vs_expect(b, len, plat, -EINVAL);
+	/* signed by another key naming this platform, or naming its own */
+	len = vs_make(other, plat, "7", "", 0, b);
+	vs_expect(b, len, plat, -EBADMSG);
+	len = vs_make(other, other, "7", "", 0, b);
+	vs_expect(b, len, plat, -EKEYREJECTED);
+	/* high-S, a changed digit, trailing bytes, framing */
+	len = vs_make(plat, plat, "7", "", 1, b);
+	vs_expect(b, len, plat, -EBADMSG);
+	len = vs_make(plat, plat, "7", "", 0, b);
+	b[2 + ((size_t)b[0] << 8 | b[1]) - 2] = '8';
+	vs_expect(b, len, plat, -EBADMSG);
+	len = vs_make(plat, plat, "7", "", 0, b);
+	b[len] = 0;
+	vs_expect(b, len + 1, plat, -EBADMSG);
+	vs_expect(b, 2, plat, -EMSGSIZE);
+	b[0] = 0xff;
+	vs_expect(b, len, plat, -EMSGSIZE);
+	vs_expect(b, 1025, plat, -EMSGSIZE);
+	vs_expect(NULL, 0, plat, -EMSGSIZE);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +474,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_verify_forged),
 		cmocka_unit_test(test_verify_sig_encoding),
 		cmocka_unit_test(test_platforms_not_in_build),
+		cmocka_unit_test(test_vtpm_statement),
 	};
 
 	t_test_filter(argc, argv);
