@@ -129,6 +129,30 @@ int vt_release_build_from(const struct vt_vm *vm, const uint8_t enclave_pk[32],
 	return ret;
 }
 
+int vt_release_build_floor(const struct vt_vm *vm, const uint8_t enclave_pk[32],
+			   uint64_t floor, struct vt_release *rel)
+{
+	struct vms_kr_binding b = {
+		.flags = VMS_KR_F_VTPM_FLOOR,
+		.policy = vm->policy,
+		.lifetime_s = vm->lifetime_s,
+		.issued_at = (uint64_t)time(NULL),
+		.vtpm_floor = floor,
+	};
+	int ret;
+
+	memcpy(b.vm_id, vm->vm_id, sizeof(b.vm_id));
+	memcpy(b.key_id, vm->key_id, sizeof(b.key_id));
+	rel->len = vms_kr_size_flags(0, b.flags);
+	ret = vt_challenge(vt_kps_sk, b.challenge, &b.challenge_ns);
+	if (!ret)
+		ret = vms_kr_build(&b, enclave_pk, vt_kps_sk, vm->tk, rel->blob,
+				   sizeof(rel->blob));
+	if (ret)
+		rel->len = 0;
+	return ret;
+}
+
 int vt_release_build(const struct vt_vm *vm, const uint8_t enclave_pk[32],
 		     const uint8_t *digests, unsigned int n,
 		     struct vt_release *rel)

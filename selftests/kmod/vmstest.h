@@ -39,6 +39,9 @@ struct vt_release {
 /* Random TK, VM id and key id; policy and lifetime as given. */
 int vt_vm_new(struct vt_vm *vm, uint32_t policy, uint32_t lifetime_s);
 
+/* A release of @vm carrying the vTPM floor @floor (flag bit 2, issue 21). */
+int vt_release_build_floor(const struct vt_vm *vm, const uint8_t enclave_pk[32],
+			   uint64_t floor, struct vt_release *rel);
 /* Build a release of @vm to @enclave_pk, approving @n worker @digests. */
 int vt_release_build(const struct vt_vm *vm, const uint8_t enclave_pk[32],
 		     const uint8_t *digests, unsigned int n,

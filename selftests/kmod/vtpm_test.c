@@ -369,6 +369,60 @@ TEST_F(vt, generation_statement)
 	EXPECT_NE(NULL, memmem(out + 2, body, want, strlen(want)));
 }
 
+/*
+ * The release's floor (flag bit 2, issue 21) through the real module to
+ * the enclave: a second key of the VM (a new record, as after an enclave
+ * restart) carrying the stored generation refuses the older state
+ * (ESTALE) and opens the stored one; a key without a floor opens the
+ * older state (the control: the floor refused it, nothing else).
+ */
+TEST_F(vt, release_floor_refuses_older_state)
+{
+	struct vt_release rel;
+	struct vmshield_vtpm a;
+	uint8_t c[128], *old;
+	size_t old_len;
+	long floored, plain;
+
+	if (!hyp())
+		SKIP(return, "placement kernel");
+	start(_metadata, self, false);
+	ASSERT_EQ(0, tpm(_metadata, self, c, nv_cmd(c, 0)));
+	old = malloc(self->disk_len);
+	ASSERT_NE(NULL, old);
+	memcpy(old, self->disk, self->disk_len);
+	old_len = self->disk_len;
+	ASSERT_EQ(0, tpm(_metadata, self, c, nv_cmd(c, 1)));
+	arg_init(&a, self->serial, VMSHIELD_VTPM_DESTROY);
+	ASSERT_EQ(0, vtpm(self->fd, &a));
+
+	ASSERT_EQ(0, vt_release_build_floor(&self->vm, self->info.enclave_pk,
+					    self->generation, &rel));
+	floored = vt_add(self->vm.desc, &rel, KEY_SPEC_PROCESS_KEYRING);
+	ASSERT_GT(floored, 0) TH_LOG("add_key (floor): %s", strerror((int)-floored));
+	arg_init(&a, floored, VMSHIELD_VTPM_CREATE);
+	a.in_ptr = (uintptr_t)old;
+	a.in_len = old_len;
+	EXPECT_EQ(-ESTALE, vtpm(self->fd, &a));
+	arg_init(&a, floored, VMSHIELD_VTPM_CREATE);
+	a.in_ptr = (uintptr_t)self->disk;
+	a.in_len = self->disk_len;
+	EXPECT_EQ(0, vtpm(self->fd, &a));
+	arg_init(&a, floored, VMSHIELD_VTPM_DESTROY);
+	EXPECT_EQ(0, vtpm(self->fd, &a));
+
+	ASSERT_EQ(0, vt_release_build(&self->vm, self->info.enclave_pk, NULL, 0, &rel));
+	plain = vt_add(self->vm.desc, &rel, KEY_SPEC_PROCESS_KEYRING);
+	ASSERT_GT(plain, 0);
+	arg_init(&a, plain, VMSHIELD_VTPM_CREATE);
+	a.in_ptr = (uintptr_t)old;
+	a.in_len = old_len;
+	EXPECT_EQ(0, vtpm(self->fd, &a));
+	arg_init(&a, plain, VMSHIELD_VTPM_DESTROY);
+	EXPECT_EQ(0, vtpm(self->fd, &a));
+	free(old);
+}
+
 TEST_F(vt, abuse_is_refused)
 {
 	uint8_t c[128], *old;
