@@ -19,6 +19,9 @@ SOCK_AGENT=/run/vmshield/agent.sock
 QSOCK=$RUNDIR/qmp.sock
 SERVE_PID= QEMU_PID=
 SYNC=$F/sync
+# placement hypervisor: the vTPM runs in vmshield-enclaved (serve --vtpm-in-enclave)
+HYP=0
+[ "${MIG_PLACEMENT:-kernel}" = hypervisor ] && HYP=1
 
 mig_cleanup() {
 	[ -n "$QEMU_PID" ] && kill -KILL "$QEMU_PID" 2>/dev/null

@@ -437,7 +437,8 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 		rep.blob_len = (uint32_t)vms_kr_size(b.n_digests);
 		/* an expiry that overflows the enclave's clock: not a challenge */
 		if (rq.roll) {
-			b.flags = VMS_KR_FLAG_ROLL;
+			/* the roll keeps bit 1: a rolled vTPM key stays vTPM-only */
+			b.flags |= VMS_KR_FLAG_ROLL;
 			memcpy(b.next_key_id, rep.next_key_id, 16);
 			rep.blob_len = (uint32_t)vms_kr_roll_size(b.n_digests);
 			r = vms_kr_build_roll(&b, rq.enclave_pk, kps_sk, tk, next.b, rep.blob,
