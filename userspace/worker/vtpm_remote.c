@@ -481,7 +481,12 @@ int vtpm_remote_control(struct vtpm_remote *r, const struct ctrl_req *req,
 		break;
 	case CMD_STOP:
 	case CMD_SHUTDOWN:
-		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_SHUTDOWN, 0, &fatal, NULL);
+		/*
+		 * serve --incoming: QEMU stops the TPM at its start and before
+		 * it sets the migrated blobs; there is none yet: stopped.
+		 */
+		res = r->incoming && !r->incoming_in ? 0 :
+		      remote_ctrl(r, VMSHIELD_VTPM_CTRL_SHUTDOWN, 0, &fatal, NULL);
 		r->running = 0;
 		break;
 	case CMD_SET_LOCALITY:
