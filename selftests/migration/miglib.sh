@@ -20,8 +20,8 @@ QSOCK=$RUNDIR/qmp.sock
 SERVE_PID= QEMU_PID=
 SYNC=$F/sync
 # placement hypervisor: the vTPM runs in vmshield-enclaved (serve --vtpm-in-enclave)
-HYP=0
-[ "${MIG_PLACEMENT:-kernel}" = hypervisor ] && HYP=1
+# shellcheck disable=SC2034 # used by src.sh and dst.sh
+HYP=$([ "${MIG_PLACEMENT:-kernel}" = hypervisor ] && echo 1 || echo 0)
 
 mig_cleanup() {
 	[ -n "$QEMU_PID" ] && kill -KILL "$QEMU_PID" 2>/dev/null
