@@ -17,14 +17,15 @@ ROLE=dst
 plan $((10 + HYP))
 
 KP=$RUNDIR/mig.kp		# the VM's KP as this host's storage has it
-await provisioned 900 && cp "$F/vms/mig.state" "$STATE"
-G0=$(gen_of "$STATE")
 REMOTE=()
 [ "$HYP" = 1 ] && REMOTE=(--vtpm-in-enclave)
 
 # --- a destination HGS does not know ------------------------------------------------
-# the KP as the source's start rolled it (version 1)
-await vm-running 900 && cp "$F/vms/mig.kp" "$KP"
+# the VM's files as the source's start left them: its roll made the KP
+# version 1 and sealed the state under that TK
+await provisioned 900
+await vm-running 900 && cp "$F/vms/mig.state" "$STATE" && cp "$F/vms/mig.kp" "$KP"
+G0=$(gen_of "$STATE")
 start_agent agent-unreg
 out=$("$VTPM" serve --vm "$UUID" --state "$STATE" --kp "$KP" --incoming mig-src "${REMOTE[@]}" \
 	--ctrl "type=unixio,path=$SOCK" 2>&1)

@@ -53,6 +53,8 @@ else
 	serve "$F/vms/mig.kp"
 	check "serve rolled the TK at the start (version 1)" \
 		grep -q "TK roll of VM $UUID confirmed: version 1" "$F/src.serve.log"
+	# the state as the roll re-sealed it (under version 1's TK)
+	cp "$STATE" "$F/vms/mig.state"
 fi
 check "vmshield-worker serve: state blobs only for an announced TLS migration (a shielded KP)" \
 	grep -q "state blobs only for an announced TLS migration" "$F/src.serve.log"
