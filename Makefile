@@ -30,7 +30,8 @@
 #                      hgsd's suites on PostgreSQL
 #   make soak          all the rig's own tests, crash tests with 50 rounds
 #                      each, 10 million fuzz executions per harness,
-#                      1000000 module ioctl fuzzer calls in the rig
+#                      1000000 module ioctl fuzzer calls in the rig, the
+#                      live-migration rig in placements kernel and hypervisor
 #   make demo          boot a guarded host and show what the module reports
 #   make bench         benchmarks (ratios against baselines run alongside)
 #   make fuzz          build the libFuzzer harnesses (scripts/fuzz.sh runs them)

@@ -303,7 +303,7 @@ tier_rig-self() {
 
 tier_soak() {
 	SUITES=(rig-self-full soak-fabric soak-crash soak-crash-serve soak-fuzz soak-kmod-fuzz
-		soak-migration)
+		soak-migration soak-migration-hyp)
 	run_suite rig-self-full "$REPO/selftests/vm/selftest_rig.sh"
 	run_suite soak-fabric env FABRIC_EXCEPT= "$REPO/selftests/fabric/run"
 	run_suite soak-crash env CRASH_ROUNDS="${SOAK_CRASH_ROUNDS:-50}" \
@@ -325,6 +325,8 @@ tier_soak() {
 		"$REPO/build/selftests/fuzz_test" "$REPO/build/selftests/concurrency_test"
 	# two guarded hosts at once, a shielded VM migrated over TLS (issue 20)
 	run_suite soak-migration "$REPO/selftests/migration/run"
+	# the same in placement hypervisor: the vTPM in each host's enclave
+	run_suite soak-migration-hyp "$REPO/selftests/migration/run" --placement hypervisor
 }
 
 # Not in make check (a Debian build, an install and a guest boot: about

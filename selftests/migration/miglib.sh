@@ -19,6 +19,9 @@ SOCK_AGENT=/run/vmshield/agent.sock
 QSOCK=$RUNDIR/qmp.sock
 SERVE_PID= QEMU_PID=
 SYNC=$F/sync
+# placement hypervisor: the vTPM runs in vmshield-enclaved (serve --vtpm-in-enclave)
+# shellcheck disable=SC2034 # used by src.sh and dst.sh
+HYP=$([ "${MIG_PLACEMENT:-kernel}" = hypervisor ] && echo 1 || echo 0)
 
 mig_cleanup() {
 	[ -n "$QEMU_PID" ] && kill -KILL "$QEMU_PID" 2>/dev/null

@@ -15,18 +15,47 @@
 # the source's vTPM ended with go to the destination (sync/src-done).
 ROLE=src
 . "$(dirname "$0")/miglib.sh"
-plan 15
+plan $((16 + HYP))
 TAG="tenant tag $(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 check "the agent attests (mig-src, kernel-locked)" eval 'start_agent agent-src && wait_state valid 120'
-out=$("$VTPM" provision --vm "$UUID" --state "$STATE" --kp "$F/vms/mig.kp" --nv-text "$TAG" 2>&1)
-rc=$?
-echo "$out" | diag
-printf '%s' "$TAG" >"$F/vms/mig.tag"
-cp "$STATE" "$F/vms/mig.state"	# the VM's files on the storage both hosts see
-signal provisioned
-check "the VM's vTPM provisioned through the agent, the tag sealed under its TK" test $rc = 0
-serve "$F/vms/mig.kp"
+if [ "$HYP" = 1 ]; then
+	# placement hypervisor: no vTPM in this host's processes; the first
+	# serve makes a new vTPM in the enclave and rolls the TK at the start
+	serve "$F/vms/mig.kp" --vtpm-in-enclave
+	python3 "$PROBE" "$SOCK" init 2>>"$F/src.probe.err"
+	PYTHONPATH=$R/selftests/worker python3 -c '
+import struct, sys, vmm_probe as p
+sock, d = p.connect(sys.argv[1])
+idx, tag = int(sys.argv[2], 0), sys.argv[3].encode()
+rc = p.nv_define(d, idx, len(tag))
+rc = rc or p.tpm(d, 0x137, struct.pack(">II", p.OWNER, idx) + p.PW_SESSION +
+                 struct.pack(">H", len(tag)) + tag + struct.pack(">H", 0), tag=0x8002)[0]
+sys.exit(f"NV define/write: 0x{rc:x}" if rc else 0)
+' "$SOCK" "$NVT" "$TAG" 2>>"$F/src.probe.err"
+	rc=$?
+	tail -12 "$F/src.serve.log" | diag
+	printf '%s' "$TAG" >"$F/vms/mig.tag"
+	cp "$STATE" "$F/vms/mig.state"
+	signal provisioned
+	check "the VM's vTPM made in the enclave, the tenant's tag written through the worker" test $rc = 0
+	check "the TK rolled at the start: the enclave re-sealed the state, the rolled KP is the VM's (version 1)" \
+		eval 'grep -q "the enclave re-sealed .* under the rolled TK" "$F/src.serve.log" &&
+			grep -q "TK roll of VM $UUID confirmed: version 1" "$F/src.serve.log"'
+else
+	out=$("$VTPM" provision --vm "$UUID" --state "$STATE" --kp "$F/vms/mig.kp" --nv-text "$TAG" 2>&1)
+	rc=$?
+	echo "$out" | diag
+	printf '%s' "$TAG" >"$F/vms/mig.tag"
+	cp "$STATE" "$F/vms/mig.state"	# the VM's files on the storage both hosts see
+	signal provisioned
+	check "the VM's vTPM provisioned through the agent, the tag sealed under its TK" test $rc = 0
+	serve "$F/vms/mig.kp"
+	check "serve rolled the TK at the start (version 1)" \
+		grep -q "TK roll of VM $UUID confirmed: version 1" "$F/src.serve.log"
+	# the state as the roll re-sealed it (under version 1's TK)
+	cp "$STATE" "$F/vms/mig.state"
+fi
 check "vmshield-worker serve: state blobs only for an announced TLS migration (a shielded KP)" \
 	grep -q "state blobs only for an announced TLS migration" "$F/src.serve.log"
 
@@ -81,33 +110,65 @@ check "... the VM runs on here, its sealed state untouched (generation $g0)" \
 check "the VM runs on here while mig-unreg (never registered) asks for it and gets nothing" \
 	eval 'await dst-unreg-refused 900 && [[ $(vm_status) == running ]]'
 rc=1
+# With the vTPM in the enclave the source's vTPM ends with its key, so its
+# PCRs are read before `migrated` revokes it: the tool does not tell the
+# agent itself then, this script does, right after.
+AGENT_ARG=(--agent "$SOCK_AGENT")
+[ "$HYP" = 1 ] && AGENT_ARG=()
 await dst-listening 900 &&
 	python3 "$MIGRATE" out --qmp "$QSOCK" --vm "$UUID" --state "$STATE" \
 		--uri "tcp:10.0.2.2:$MIG_PORT" --dst-host mig-dst --tls-creds "$F/tls/src" \
-		--tls-hostname mig-dst --agent "$SOCK_AGENT" --timeout 600 >"$RUNDIR/mig.out" 2>&1
+		--tls-hostname mig-dst "${AGENT_ARG[@]}" --timeout 600 >"$RUNDIR/mig.out" 2>&1
 rc=$?
 diag <"$RUNDIR/mig.out"
 grep '^migration:' "$RUNDIR/mig.out" >"$F/migration.cost"
 check "vmshield-migrate out over TLS to mig-dst: $(grep '^migration:' "$RUNDIR/mig.out")" test $rc = 0
-check "... the vTPM's state blobs left sealed (permanent and volatile), never plaintext" \
-	eval 'grep -q "permanent state sealed for migration" "$F/src.serve.log" &&
-		grep -q "volatile state sealed for migration" "$F/src.serve.log"'
+if [ "$HYP" = 1 ]; then
+	check "... the vTPM's state left sealed by the enclave, never plaintext" \
+		grep -q "the vTPM state sealed by the enclave for migration" "$F/src.serve.log"
+else
+	check "... the vTPM's state blobs left sealed (permanent and volatile), never plaintext" \
+		eval 'grep -q "permanent state sealed for migration" "$F/src.serve.log" &&
+			grep -q "volatile state sealed for migration" "$F/src.serve.log"'
+fi
 check "... the VM stopped here ($(vm_status))" test "$(vm_status)" = postmigrate
+stop_inner_vm
+python3 "$PROBE" "$SOCK" pcrs >"$F/src.pcrs" 2>>"$F/src.probe.err"
+diag <"$F/src.pcrs"
+# only after a completed migration: the VM may still resume here otherwise
+if [ "$HYP" = 1 ] && [ "$rc" = 0 ]; then
+	python3 - "$MIGRATE" "$SOCK_AGENT" "$UUID" >>"$RUNDIR/mig.out" 2>&1 <<'PY'
+import importlib.util, sys, types
+spec = importlib.util.spec_from_file_location("vms_migrate", sys.argv[1])
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+sys.exit(m.tell_migrated(types.SimpleNamespace(agent=sys.argv[2], vm=sys.argv[3])))
+PY
+	tail -2 "$RUNDIR/mig.out" | diag
+fi
 # /proc/keys: a revoked key stays listed (flag R) until the last holder
 # lets go; none of the VM's may be usable
 check "hgs-agent's migrated: the VM's key revoked in this host's module" \
 	eval 'grep -q "hgs-agent: the VM.s key revoked here" "$RUNDIR/mig.out" &&
 		! grep " vmshield *vm:$UUID" /proc/keys | awk "{ print \$2 }" | grep -qv R'
-stop_inner_vm
-python3 "$PROBE" "$SOCK" pcrs >"$F/src.pcrs" 2>>"$F/src.probe.err"
-diag <"$F/src.pcrs"
+if [ "$HYP" = 1 ]; then
+	python3 "$PROBE" "$SOCK" pcrs >"$RUNDIR/pcrs.after" 2>>"$F/src.probe.err"
+	check "... and the source's vTPM in the enclave went with it (the worker's TPM answers no PCR)" \
+		eval '[[ $(grep -c . "$RUNDIR/pcrs.after") != 8 ]]'
+fi
 signal src-done
 check "the PCRs the source's vTPM ended with (8; PCR 7 extended)" \
 	eval '[[ $(grep -c . "$F/src.pcrs") == 8 ]] && ! grep -q "^7 0\{64\}$" "$F/src.pcrs"'
 python3 "$PROBE" "$SOCK" shutdown 2>>"$F/src.probe.err"
 wait "$SERVE_PID" 2>/dev/null
 SERVE_PID=
-out=$("$VTPM" resume --vm "$UUID" --state "$STATE" --kp "$F/vms/mig.kp" 2>&1)
+if [ "$HYP" = 1 ]; then
+	# (a serve that got the key would listen: the timeout ends it)
+	out=$(timeout 300 "$VTPM" serve --vtpm-in-enclave --vm "$UUID" --state "$STATE" \
+		--kp "$F/vms/mig.kp" --ctrl "type=unixio,path=$SOCK.again" 2>&1)
+else
+	out=$("$VTPM" resume --vm "$UUID" --state "$STATE" --kp "$F/vms/mig.kp" 2>&1)
+fi
 rc=$?
 echo "$out" | tail -3 | diag
 check "the source can no longer have the key: the VM's old KP is superseded at KPS" \

@@ -142,9 +142,6 @@ static int vms_release_precheck(struct vms_enclave *e, const u8 vm_id[16],
 
 	if (r)
 		return r;
-	/* a roll of a vTPM-in-enclave key would re-seal inside: not built */
-	if ((b.flags & VMS_KR_FLAG_ROLL) && (b.flags & VMS_KR_F_VTPM_IN_ENCLAVE))
-		return -EOPNOTSUPP;
 	if (vms_prim_memneq(v.enclave_pk, e->pk, 32))
 		return -ENOKEY;
 	if (!e->kps_set || vms_prim_memneq(v.kps_pk, e->kps_pk, 32))

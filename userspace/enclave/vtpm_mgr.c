@@ -25,6 +25,9 @@ struct vms_vtpm {
 	pid_t pid;
 	bool crashed;		/* the process died under us */
 	struct vms_seal_key sk;	/* the vTPM-state key, never the VM's */
+	/* a rolled key's: the state key of its current TK, opens only */
+	struct vms_seal_key sk_prev;
+	bool rolled;
 	u64 generation;		/* sealed last */
 	u64 confirmed;		/* stored, as the host confirmed */
 	bool waiting;		/* an answer waits for CONFIRM(generation) */
@@ -94,6 +97,7 @@ static void vms_vtpm_free(struct vms_vtpm_mgr *m, unsigned int i)
 
 	vms_vtpm_stop_process(v);
 	vms_seal_key_wipe(&v->sk);
+	vms_seal_key_wipe(&v->sk_prev);
 	vms_prim_wipe(v, sizeof(*v));
 	free(v);
 	m->v[i] = NULL;
@@ -301,16 +305,17 @@ static int vms_vtpm_answer(struct vms_enclave *e, struct vms_vtpm *v,
 }
 
 /* The vTPM-state key: its own key, so UNSEAL of the VM key never opens it. */
-static int vms_vtpm_derive(const struct vms_ekey *k, struct vms_seal_key *sk)
+static int vms_vtpm_derive(const struct vms_seal_key *vk,
+			   struct vms_seal_key *sk)
 {
 	struct vms_buf info = {
 		.p = (const u8 *)VMS_VTPM_KEY_LABEL,
 		.len = sizeof(VMS_VTPM_KEY_LABEL) - 1,
 	};
 
-	*sk = k->sk;
+	*sk = *vk;
 	sk->seals = 0;
-	return vms_hkdf_expand(k->sk.prk, &info, 1, sk->prk, sizeof(sk->prk));
+	return vms_hkdf_expand(vk->prk, &info, 1, sk->prk, sizeof(sk->prk));
 }
 
 /* The record of @k, made when there is none (a free slot needed). */
@@ -348,9 +353,14 @@ static int vms_vtpm_record(struct vms_enclave *e, const struct vms_ekey *k,
 	 */
 	v->generation = k->vtpm_floor;
 	v->confirmed = k->vtpm_floor;
-	r = vms_vtpm_derive(k, &v->sk);
+	v->rolled = k->rolled;
+	r = vms_vtpm_derive(&k->sk, &v->sk);
+	/* a roll's current TK: the state sealed before the roll opens */
+	if (!r && k->rolled)
+		r = vms_vtpm_derive(&k->sk_prev, &v->sk_prev);
 	if (r) {
 		vms_seal_key_wipe(&v->sk);
+		vms_seal_key_wipe(&v->sk_prev);
 		free(v);
 		return r;
 	}
@@ -359,19 +369,29 @@ static int vms_vtpm_record(struct vms_enclave *e, const struct vms_ekey *k,
 	return 0;
 }
 
-/* Open a sealed vTPM state: this VM's, not older than the floor. */
+/*
+ * Open a sealed vTPM state: this VM's, not older than the floor. A
+ * rolled key opens it under the next TK or, when the blob's header names
+ * the current TK's key id, under that one (*@old set): the state of
+ * before the roll, which must be sealed again under the next TK.
+ */
 static int vms_vtpm_open(struct vms_enclave *e, struct vms_vtpm *v,
 			 const u8 *blob, size_t len, struct vms_secret *pt,
-			 u64 *gen)
+			 u64 *gen, bool *old)
 {
+	const struct vms_seal_key *sk = &v->sk;
+	struct vms_ss_header h;
 	int r;
 
+	if (v->rolled && !vms_ss_parse(blob, len, &h) &&
+	    !memcmp(h.key_id, v->sk_prev.key_id, VMS_SS_ID_LEN))
+		sk = &v->sk_prev;
+	*old = sk == &v->sk_prev;
 	pt->len = len - VMS_SS_OVERHEAD;
 	pt->p = malloc(pt->len ? pt->len : 1);
 	if (!pt->p)
 		return -ENOMEM;
-	r = vms_ss_unseal(&v->sk, e->now_ns(), blob, len, pt->p, pt->len,
-			  gen);
+	r = vms_ss_unseal(sk, e->now_ns(), blob, len, pt->p, pt->len, gen);
 	if (!r && *gen < v->confirmed)
 		r = -ESTALE;
 	return r;
@@ -384,6 +404,7 @@ static int vms_vtpm_create(struct vms_enclave *e, struct vms_ekey *k,
 	_cleanup_vms_secret_ struct vms_secret pt = { 0 };
 	struct vms_vc_reply rep;
 	struct vms_vtpm *v;
+	bool old = false;
 	u64 gen = 0;
 	int r;
 
@@ -393,7 +414,7 @@ static int vms_vtpm_create(struct vms_enclave *e, struct vms_ekey *k,
 	if (v->fd >= 0)
 		return -EEXIST;
 	if (q->data_len) {
-		r = vms_vtpm_open(e, v, q->data, q->data_len, &pt, &gen);
+		r = vms_vtpm_open(e, v, q->data, q->data_len, &pt, &gen, &old);
 		if (r)
 			return r;
 	}
@@ -417,6 +438,17 @@ static int vms_vtpm_create(struct vms_enclave *e, struct vms_ekey *k,
 		v->generation = gen;
 		v->confirmed = gen;
 	}
+	if (old && !(rep.flags & VMS_VC_F_CHANGED)) {
+		/*
+		 * The TK roll, inside the enclave: the state of before the
+		 * roll, unchanged, sealed under the next TK as the next
+		 * generation; the host stores it and confirms before the
+		 * vTPM takes anything else (migration.md §1.6).
+		 */
+		rep.flags |= VMS_VC_F_CHANGED;
+		rep.state = pt.p;
+		rep.state_len = pt.len;
+	}
 	r = vms_vtpm_answer(e, v, &rep, a, scratch, scratch_len);
 	vms_vc_reply_free(&rep);
 	if (!r)
@@ -424,7 +456,8 @@ static int vms_vtpm_create(struct vms_enclave *e, struct vms_ekey *k,
 			 "handle=%016llx pid=%ld generation=%llu from=%s",
 			 (unsigned long long)v->handle, (long)v->pid,
 			 (unsigned long long)(q->data_len ? gen : a->generation),
-			 q->data_len ? "sealed-state" : "new");
+			 !q->data_len ? "new" : old ? "sealed-state-resealed-for-roll" :
+			 "sealed-state");
 	return r;
 }
 

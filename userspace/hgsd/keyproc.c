@@ -436,7 +436,8 @@ static int do_release(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, siz
 		b.issued_at = (u64)time(NULL);
 		/* an expiry that overflows the enclave's clock: not a challenge */
 		if (rq.roll) {
-			b.flags = VMS_KR_FLAG_ROLL;
+			/* the roll keeps bit 1: a rolled vTPM key stays vTPM-only */
+			b.flags |= VMS_KR_FLAG_ROLL;
 			memcpy(b.next_key_id, rep.next_key_id, 16);
 		}
 		/* issue 21: the vTPM generation floor HGS holds for the VM */

@@ -50,10 +50,14 @@ fails "--roll with --key is a usage error" 2 "--roll goes with --kp" \
 	"$W" resume --vm $VM --state st --key 5 --roll
 fails "provision does not take --roll" 2 "does not take --roll" \
 	"$W" provision --vm $VM --state st --kp cur.kp --roll
-fails "--roll with --vtpm-in-enclave is a usage error" 2 "--roll goes with --kp" \
-	"$W" serve --vm $VM --state st --kp cur.kp --roll --vtpm-in-enclave \
-	--ctrl type=unixio,path="$T/ctrl"
 [ -e st ] && nok "no state file made when refused" || ok "no state file made when refused"
+# with the vTPM in the enclave the roll is built (the enclave re-seals):
+# it goes to the agent like any other start, nothing written before
+fails "--roll with --vtpm-in-enclave goes to the agent" 3 "is hgs-agent running" \
+	"$W" serve --vm $VM --state st --kp cur.kp --roll --vtpm-in-enclave \
+	--agent "$NOAGENT" --ctrl type=unixio,path="$T/ctrl"
+[ -e st ] || [ -e cur.kp.new ] && nok "... no state file, no KP.new" ||
+	ok "... no state file, no KP.new"
 
 # no KP.new: the start goes to the agent, nothing changes
 cp cur.kp kp
@@ -80,6 +84,17 @@ fails "a KP.new the state is under replaces the KP" 3 "had re-sealed the state" 
 [ ! -e kp.new ] && same kp next.kp && same state state.before &&
 	ok "the KP is the rolled one, the state untouched" ||
 	nok "the KP is the rolled one, the state untouched"
+
+# the same settling for serve --vtpm-in-enclave (the state sealed in the
+# enclave carries the same header)
+cp cur.kp kp
+cp next.kp kp.new
+fails "serve --vtpm-in-enclave: a KP.new the state is under replaces the KP" 3 \
+	"had re-sealed the state" "$W" serve --vm $VM --state state --kp kp --roll \
+	--vtpm-in-enclave --agent "$NOAGENT" --ctrl type=unixio,path="$T/ctrl"
+[ ! -e kp.new ] && same kp next.kp && same state state.before &&
+	ok "... the KP is the rolled one, the state untouched" ||
+	nok "... the KP is the rolled one, the state untouched"
 
 # a KP.new that is not a KP: removed, the KP kept
 echo garbage >kp.new

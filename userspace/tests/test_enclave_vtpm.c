@@ -57,7 +57,7 @@ static void *serve_thread(void *arg)
 	return NULL;
 }
 
-static int setup(void **state)
+static struct fix *fix_new(void)
 {
 	struct fix *f = t_malloc(sizeof(*f));
 	struct vms_vtpm_mgr *m;
@@ -73,14 +73,11 @@ static int setup(void **state)
 	assert_int_equal(vms_stream_from_fd(sv[1], &f->t), 0);
 	f->fd = sv[0];
 	assert_int_equal(pthread_create(&f->thr, NULL, serve_thread, f), 0);
-	*state = f;
-	return 0;
+	return f;
 }
 
-static int teardown(void **state)
+static void fix_free(struct fix *f)
 {
-	struct fix *f = *state;
-
 	f->stop = 1;
 	close(f->fd);
 	pthread_join(f->thr, NULL);
@@ -88,6 +85,17 @@ static int teardown(void **state)
 	vms_vtpm_mgr_stop(f->m);
 	vms_enclave_wipe(&f->e);
 	free(f);
+}
+
+static int setup(void **state)
+{
+	*state = fix_new();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fix_free(*state);
 	return 0;
 }
 
@@ -135,13 +143,41 @@ static const u8 kps_sk[32] = "KPS-sender-key-for-vtpm-tests!!!";
  * A release format v2 for @vm, as KPS makes it: for a challenge the
  * enclave just issued, from the KPS key it was told to accept.
  */
-static int load_rel(struct fix *f, const u8 vm[16], u16 flags, u64 floor,
+static int load_any(struct fix *f, const u8 vm[16], u16 flags, u64 floor,
+		    const u8 *cur, const u8 *cur_id, const u8 *next,
+		    const u8 *next_id, u64 *h);
+
+static int load_rel(struct fix *f, const u8 vm[16], u16 flags, const u8 *cur,
+		    const u8 *cur_id, const u8 *next, const u8 *next_id,
 		    u64 *h)
+{
+	return load_any(f, vm, flags, 0, cur, cur_id, next, next_id, h);
+}
+
+/* with the release's vTPM floor (flag bit 2) when @floor is not 0 */
+static int load_floor(struct fix *f, const u8 vm[16], u16 flags, u64 floor,
+		      u64 *h)
+{
+	return load_any(f, vm, flags, floor, tk, t_key_id, NULL, NULL, h);
+}
+
+static int load_flags(struct fix *f, const u8 vm[16], u16 flags, u64 *h)
+{
+	return load_rel(f, vm, flags, tk, t_key_id, NULL, NULL, h);
+}
+
+/*
+ * As KPS makes it: @cur under @cur_id, and with @next a roll release
+ * (VMS_KR_FLAG_ROLL) of @cur and @next (@next_id).
+ */
+static int load_any(struct fix *f, const u8 vm[16], u16 flags, u64 floor,
+		    const u8 *cur, const u8 *cur_id, const u8 *next,
+		    const u8 *next_id, u64 *h)
 {
 	struct vms_ep_msg q = { .type = VMS_EP_LOAD_RELEASE }, a;
 	struct vms_ep_msg cq = { .type = VMS_EP_RELEASE_CHALLENGE }, ca;
 	static u8 digest[32] = "worker-digest-for-the-tests-only";
-	u8 blob[VMS_KR_MAX_LEN];
+	u8 blob[VMS_KR_ROLL_MAX_LEN];
 	struct vms_kr_binding b;
 	u8 kps_pk[32];
 	int r;
@@ -155,7 +191,7 @@ static int load_rel(struct fix *f, const u8 vm[16], u16 flags, u64 floor,
 	b.challenge_ns = ca.challenge_ns;
 	b.issued_at = 1764892800;
 	memcpy(b.vm_id, vm, 16);
-	memcpy(b.key_id, t_key_id, 16);
+	memcpy(b.key_id, cur_id, 16);
 	b.policy = VMS_KR_POLICY_SHIELDED;
 	b.lifetime_s = 600;
 	b.n_digests = 1;
@@ -164,7 +200,15 @@ static int load_rel(struct fix *f, const u8 vm[16], u16 flags, u64 floor,
 		b.flags |= VMS_KR_F_VTPM_FLOOR;
 		b.vtpm_floor = floor;
 	}
-	assert_int_equal(vms_kr_build(&b, f->e.pk, kps_sk, tk, blob, sizeof(blob)), 0);
+	if (next) {
+		b.flags |= VMS_KR_FLAG_ROLL;
+		memcpy(b.next_key_id, next_id, 16);
+		assert_int_equal(vms_kr_build_roll(&b, f->e.pk, kps_sk, cur, next,
+						   blob, sizeof(blob)), 0);
+	} else {
+		assert_int_equal(vms_kr_build(&b, f->e.pk, kps_sk, cur, blob,
+					      sizeof(blob)), 0);
+	}
 	q.vm_id = vm;
 	q.data = blob;
 	q.data_len = vms_kr_size_flags(1, b.flags);
@@ -174,10 +218,6 @@ static int load_rel(struct fix *f, const u8 vm[16], u16 flags, u64 floor,
 	return r;
 }
 
-static int load_flags(struct fix *f, const u8 vm[16], u16 flags, u64 *h)
-{
-	return load_rel(f, vm, flags, 0, h);
-}
 
 static int load(struct fix *f, const u8 vm[16], u64 *h)
 {
@@ -493,7 +533,7 @@ static void test_vtpm_release_floor(void **state)
 	assert_int_equal(vreq(f, VMS_EP_VTPM_DESTROY, h, 0, 0, 0, NULL, 0, &a), 0);
 
 	/* floor = the stored generation: the old state is a rollback */
-	assert_int_equal(load_rel(f, t_vm_id, 0, d->generation, &h2), 0);
+	assert_int_equal(load_floor(f, t_vm_id, 0, d->generation, &h2), 0);
 	assert_int_equal(vreq(f, VMS_EP_VTPM_CREATE, h2, 0, 0, 0, old.blob,
 			      old.len, &a), -ESTALE);
 	/* nothing changed: the stored state still opens, with its NV */
@@ -503,7 +543,7 @@ static void test_vtpm_release_floor(void **state)
 	assert_int_equal(vreq(f, VMS_EP_VTPM_DESTROY, h2, 0, 0, 0, NULL, 0, &a), 0);
 
 	/* a floor above the stored state: that state is refused too */
-	assert_int_equal(load_rel(f, t_vm_id, 0, d->generation + 1, &h3), 0);
+	assert_int_equal(load_floor(f, t_vm_id, 0, d->generation + 1, &h3), 0);
 	assert_int_equal(vreq(f, VMS_EP_VTPM_CREATE, h3, 0, 0, 0, d->blob,
 			      d->len, &a), -ESTALE);
 	/* a new vTPM under that floor starts above it */
@@ -860,6 +900,238 @@ static void test_vtpm_process_confined(void **state)
 	startup(f, d, h);
 }
 
+/* --- the TK roll and live migration (migration.md §1.6, §2.6) ------------ */
+
+static const u8 tk_next[32] = "the-next-TK-of-the-vtpm-tests!!!";
+static const u8 tk_last[32] = "the-TK-after-the-next-one-tests!";
+static const u8 next_id[16] = "next-key-id-tk-1";
+static const u8 last_id[16] = "last-key-id-tk-2";
+
+/* The header of the state on @d names @id and its generation. */
+static void sealed_under(const struct disk *d, const u8 id[16])
+{
+	struct vms_ss_header hdr;
+
+	assert_int_equal(vms_ss_parse(d->blob, d->len, &hdr), 0);
+	assert_memory_equal(hdr.key_id, id, 16);
+	assert_int_equal(hdr.generation, d->generation);
+}
+
+/* CREATE from @blob answers @err, and the key has no vTPM after it. */
+static void create_refused(struct fix *f, u64 h, const u8 *blob, size_t len,
+			   int err)
+{
+	struct vms_ep_msg a;
+
+	assert_int_equal(vreq(f, VMS_EP_VTPM_CREATE, h, 0, 0, 0, blob, len, &a), err);
+	assert_int_equal(a.data_len, 0);
+	assert_int_equal(vreq(f, VMS_EP_VTPM_COMMAND, h, 0, 0, 0, get_random8,
+			      sizeof(get_random8), &a), -ENODEV);
+	assert_int_equal(vms_vtpm_pid(f->m, h), 0);
+}
+
+/*
+ * CREATE of a rolled key from the state of before the roll: STORE, the
+ * same state sealed in the enclave under the next TK (@next_kid) as the
+ * next generation, the CREATE's answer held until the CONFIRM; the worker
+ * stores it on @d. Then INIT.
+ */
+static void create_rolled(struct fix *f, struct disk *d, u64 h,
+			  const u8 next_kid[16])
+{
+	struct vms_ep_msg a;
+	u64 g = d->generation;
+
+	assert_int_equal(vreq(f, VMS_EP_VTPM_CREATE, h, 0, 0, 0, d->blob, d->len, &a), 0);
+	assert_true(a.vtpm_flags & VMS_EP_VTPM_F_STORE);
+	assert_int_equal(a.generation, g + 1);
+	/* sealed inside: the tenant's tag is not in what left the enclave */
+	assert_null(memmem(a.data, a.data_len, nv_tag, sizeof(nv_tag)));
+	memcpy(d->blob, a.data, a.data_len);
+	d->len = a.data_len;
+	d->generation = a.generation;
+	sealed_under(d, next_kid);
+	/* held until stored: nothing else runs, another generation is refused */
+	assert_int_equal(vreq(f, VMS_EP_VTPM_COMMAND, h, 0, 0, 0, get_random8,
+			      sizeof(get_random8), &a), -EBUSY);
+	assert_int_equal(vreq(f, VMS_EP_VTPM_CONFIRM, h, g, 0, 0, NULL, 0, &a), -ESTALE);
+	assert_int_equal(vreq(f, VMS_EP_VTPM_CONFIRM, h, g + 1, 0, 0, NULL, 0, &a), 0);
+	assert_int_equal(a.vtpm_result, 0);
+	assert_int_equal(vreq(f, VMS_EP_VTPM_CONTROL, h, 0, VMS_VTPM_CTRL_INIT, 0,
+			      NULL, 0, &a), 0);
+	assert_int_equal(settle(f, d, h, &a), 0);
+	assert_int_equal(a.vtpm_result, 0);
+}
+
+/*
+ * A start's TK roll with the vTPM in the enclave: a roll release of a
+ * vtpm-in-enclave KP loads (it was EOPNOTSUPP); CREATE from the state
+ * under the current TK re-seals it in the enclave under the next TK
+ * (create_rolled); the vTPM then runs with its NV and seals every change
+ * under the next TK. Refused with nothing changed: a state of another
+ * TK, a tampered one; after the re-seal the state of before the roll is
+ * a rollback (ESTALE), and a key of the old TK alone opens nothing new.
+ */
+static void test_vtpm_roll_reseals_in_enclave(void **state)
+{
+	struct fix *f = *state;
+	struct disk *d = &f->disk[0], *other = &f->disk[1];
+	struct disk *before = t_malloc(sizeof(*before));
+	struct vms_ep_msg a;
+	u64 h, hr, hx;
+
+	/* the VM ran under TK (key id t_key_id) */
+	assert_int_equal(load_flags(f, t_vm_id, VMS_KR_F_VTPM_IN_ENCLAVE, &h), 0);
+	create(f, d, h, false);
+	startup(f, d, h);
+	define_and_write(f, d, h);
+	sealed_under(d, t_key_id);
+	assert_int_equal(vreq(f, VMS_EP_VTPM_DESTROY, h, 0, 0, 0, NULL, 0, &a), 0);
+	*before = *d;
+	/* a state of the same VM under a third TK */
+	assert_int_equal(load_rel(f, t_vm_id, VMS_KR_F_VTPM_IN_ENCLAVE, tk_last,
+				  last_id, NULL, NULL, &hx), 0);
+	create(f, other, hx, false);
+
+	/* the next start: the roll release of TK and TK' loads as one key */
+	assert_int_equal(load_rel(f, t_vm_id, VMS_KR_F_VTPM_IN_ENCLAVE, tk, t_key_id,
+				  tk_next, next_id, &hr), 0);
+	create_refused(f, hr, other->blob, other->len, -EKEYREJECTED);
+	d->blob[d->len - 1] ^= 1;
+	create_refused(f, hr, d->blob, d->len, -EBADMSG);
+	d->blob[d->len - 1] ^= 1;
+	create_rolled(f, d, hr, next_id);
+	startup(f, d, hr);
+	assert_nv_reads(f, d, hr, nv_tag);
+	/* a change now: sealed under the next TK, the next generation */
+	{
+		u8 c[256];
+
+		assert_int_equal(tpm(f, d, hr, c, nv_write(c, nv_tag2), NULL, NULL), 0);
+		sealed_under(d, next_id);
+		assert_true(d->generation >= before->generation + 2);
+	}
+	/* the state of before the roll: a rollback for this key */
+	assert_int_equal(vreq(f, VMS_EP_VTPM_DESTROY, hr, 0, 0, 0, NULL, 0, &a), 0);
+	create_refused(f, hr, before->blob, before->len, -ESTALE);
+	/* a key of the old TK alone cannot open the state under the next one */
+	assert_int_equal(vreq(f, VMS_EP_VTPM_DESTROY, hx, 0, 0, 0, NULL, 0, &a), 0);
+	create_refused(f, h, d->blob, d->len, -EKEYREJECTED);
+	/* nothing of that changed the stored state: it opens, its NV as written */
+	create(f, d, hr, true);
+	startup(f, d, hr);
+	assert_nv_reads(f, d, hr, nv_tag2);
+	free(before);
+}
+
+/*
+ * Live migration between two enclaves (two vmshield-enclaved cores in one
+ * test, each with its own identity and vTPM processes). The source runs
+ * the VM under TK' (its start rolled to it); GET_STATE hands out the state
+ * sealed under TK' (the volatile part stored into it first, as the
+ * worker's GET_STATEBLOB does). The destination holds KPS's migrate roll
+ * {TK', TK''}: CREATE opens the blob and re-seals it under TK'' as the next
+ * generation (STORE), and the vTPM runs on with the source's PCR and NV.
+ * Refused at the destination with nothing changed: a blob under an older
+ * TK, another VM's, a tampered one, a state sealed by the ordinary SEAL.
+ * After it: the migrated blob again is a rollback (ESTALE); the source's
+ * key revoked (its vTPM gone), and another key of TK' (a copy of version
+ * v) cannot open what the destination sealed.
+ */
+static void test_vtpm_migration_two_enclaves(void **state)
+{
+	struct fix *src = *state, *dst = fix_new();
+	struct disk *d = &src->disk[0], *old = &src->disk[1];
+	struct disk *blob = &dst->disk[0], *stale = &dst->disk[1];
+	u8 c[256], r[512], pcr_src[32], ext[32];
+	struct vms_ep_msg a;
+	u64 h0, hs, hb, hd, hc;
+	size_t n;
+
+	/* the source: the VM under TK (v), then its start's roll to TK' */
+	assert_int_equal(load_flags(src, t_vm_id, VMS_KR_F_VTPM_IN_ENCLAVE, &h0), 0);
+	create(src, old, h0, false);
+	startup(src, old, h0);
+	assert_int_equal(vreq(src, VMS_EP_VTPM_DESTROY, h0, 0, 0, 0, NULL, 0, &a), 0);
+	*d = *old;
+	assert_int_equal(load_rel(src, t_vm_id, VMS_KR_F_VTPM_IN_ENCLAVE, tk, t_key_id,
+				  tk_next, next_id, &hs), 0);
+	create_rolled(src, d, hs, next_id);
+	startup(src, d, hs);
+	define_and_write(src, d, hs);
+	t_random(ext, sizeof(ext));
+	assert_int_equal(tpm(src, d, hs, c, pcr_extend(c, 16, ext), NULL, NULL), 0);
+	assert_int_equal(tpm(src, d, hs, c, pcr_read(c, 16), r, &n), 0);
+	memcpy(pcr_src, r + 30, 32);
+	/* GET_STATEBLOB at the source: the volatile state in, then sealed */
+	assert_int_equal(vreq(src, VMS_EP_VTPM_CONTROL, hs, 0,
+			      VMS_VTPM_CTRL_STORE_VOLATILE, 0, NULL, 0, &a), 0);
+	assert_int_equal(settle(src, d, hs, &a), 0);
+	assert_int_equal(vreq(src, VMS_EP_VTPM_GET_STATE, hs, 0, 0, 0, NULL, 0, &a), 0);
+	assert_null(memmem(a.data, a.data_len, nv_tag, sizeof(nv_tag)));
+	memcpy(blob->blob, a.data, a.data_len);
+	blob->len = a.data_len;
+	blob->generation = a.generation;
+	sealed_under(blob, next_id);
+
+	/* the destination's enclave: KPS's migrate roll {TK', TK''} */
+	assert_int_equal(load_rel(dst, t_vm_id, VMS_KR_F_VTPM_IN_ENCLAVE, tk_next,
+				  next_id, tk_last, last_id, &hd), 0);
+	/* refused, nothing changed: an older TK's state, another VM's */
+	create_refused(dst, hd, old->blob, old->len, -EKEYREJECTED);
+	assert_int_equal(load_rel(src, vm_b, VMS_KR_F_VTPM_IN_ENCLAVE, tk_next, next_id,
+				  NULL, NULL, &hb), 0);
+	create(src, stale, hb, false);
+	create_refused(dst, hd, stale->blob, stale->len, -EKEYREJECTED);
+	blob->blob[100] ^= 1;
+	create_refused(dst, hd, blob->blob, blob->len, -EBADMSG);
+	blob->blob[100] ^= 1;
+	{
+		/* what the ordinary SEAL of TK' makes is not a vTPM state */
+		static const u8 plain[64] = "not a vTPM state";
+		struct vms_ep_msg q = { .type = VMS_EP_SEAL, .data = plain,
+					.data_len = sizeof(plain), .generation = 99 };
+		u64 hp;
+		u8 sealed[sizeof(plain) + VMS_SS_OVERHEAD];
+
+		assert_int_equal(load_rel(src, t_vm_id, 0, tk_next, next_id, NULL, NULL,
+					  &hp), 0);
+		q.handle = hp;
+		assert_int_equal(call(src, &q, &a), 0);
+		memcpy(sealed, a.data, sizeof(sealed));
+		create_refused(dst, hd, sealed, sizeof(sealed), -EBADMSG);
+	}
+
+	/* the migrated state opens and is sealed again under TK'' */
+	*stale = *blob;
+	create_rolled(dst, blob, hd, last_id);
+	/* resumed as it ran (no Startup): the source's PCR and NV */
+	assert_int_equal(tpm(dst, blob, hd, c, pcr_read(c, 16), r, &n), 0);
+	assert_memory_equal(r + 30, pcr_src, 32);
+	assert_nv_reads(dst, blob, hd, nv_tag);
+
+	/* the migrated blob again (a replay at the destination): a rollback */
+	assert_int_equal(vreq(dst, VMS_EP_VTPM_DESTROY, hd, 0, 0, 0, NULL, 0, &a), 0);
+	create_refused(dst, hd, stale->blob, stale->len, -ESTALE);
+	/* the source's key revoked when the migration completed */
+	{
+		struct vms_ep_msg q = { .type = VMS_EP_REVOKE, .handle = hs };
+
+		assert_int_equal(call(src, &q, &a), 0);
+		assert_int_equal(vreq(src, VMS_EP_VTPM_COMMAND, hs, 0, 0, 0, get_random8,
+				      sizeof(get_random8), &a), -ENOKEY);
+		assert_int_equal(vms_vtpm_pid(src->m, hs), 0);
+	}
+	/* a copy of version v (another key of TK') opens nothing sealed after */
+	assert_int_equal(load_rel(src, t_vm_id, VMS_KR_F_VTPM_IN_ENCLAVE, tk_next,
+				  next_id, NULL, NULL, &hc), 0);
+	create_refused(src, hc, blob->blob, blob->len, -EKEYREJECTED);
+	/* and the destination's stored state brings its vTPM back */
+	create(dst, blob, hd, true);
+	assert_nv_reads(dst, blob, hd, nv_tag);
+	fix_free(dst);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -871,6 +1143,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_vtpm_process_confined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtpm_only_key_refuses_seal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtpm_statement, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vtpm_roll_reseals_in_enclave, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vtpm_migration_two_enclaves, setup,
+						teardown),
 	};
 
 	t_test_filter(argc, argv);

@@ -974,6 +974,46 @@ static void test_vtpm_generation(void **state)
 	host_free(&k);
 }
 
+/*
+ * The TK roll of a vtpm-in-enclave KP (a start's roll, or a migration's):
+ * the roll release keeps flag bit 1 beside the roll's bit 0, so the
+ * rolled key stays vTPM-only in the enclave (SEAL/UNSEAL refused). Last:
+ * the roll leaves VM1 at a pending version.
+ */
+static void test_roll_release_keeps_vtpm_bit(void **state)
+{
+	struct er_opts hv = { 0 };
+	struct vms_health_cert_info hi;
+	struct vms_kr_binding b;
+	struct host h;
+	char *hcert, *kp;
+	uint8_t tk[32], *blob;
+	const char *rel;
+	json_t *r;
+	size_t len;
+
+	(void)state;
+	ensure_platform();
+	host_new(&h, "hv-roll-host");
+	hcert = attest_cert(&h, &hv, &hi);
+	assert_int_equal(hi.placement, VMSHIELD_PLACEMENT_HYPERVISOR);
+	kp = make_kp_vtpm(tk);
+	r = t_hgs_call(cli, "/v1/kps/release",
+		       json_pack("{s:s, s:s, s:s, s:s, s:i, s:b}", "health_certificate", hcert,
+				 "key_protector", kp, "vm_id", VM1,
+				 "enclave_challenge", "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00",
+				 "challenge_ns", 1, "roll", 1), 200, "Passed");
+	rel = json_string_value(json_object_get(r, "key_release"));
+	assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_ROLL_MAX_LEN, &blob, &len), 0);
+	assert_int_equal(vms_kr_parse_roll(blob, len, &b, NULL), 0);
+	assert_int_equal(b.flags, VMS_KR_FLAG_ROLL | VMS_KR_F_VTPM_IN_ENCLAVE);
+	free(blob);
+	json_decref(r);
+	free(kp);
+	free(hcert);
+	host_free(&h);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -992,6 +1032,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_refuse_malformed_report),
 		cmocka_unit_test(test_platform_disabled_and_policy),
 		cmocka_unit_test(test_vtpm_generation),
+		cmocka_unit_test(test_roll_release_keeps_vtpm_bit),
 	};
 
 	t_test_filter(argc, argv);

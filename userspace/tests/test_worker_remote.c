@@ -27,6 +27,7 @@
  */
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -49,8 +50,25 @@
 #include "vtpm_standin.h"
 
 static const u8 tk[32] = "TK-for-the-worker-remote-tests!!";
-static char dir[64], state_path[256], sock_path[256];
+static const u8 tk_next[32] = "next-TK-for-the-worker-remote!!!";
+static const u8 next_id[16] = "worker-next-kid!";
+static char dir[64], state_path[256], sock_path[256], mark_path[256];
 static pid_t server;
+/* the next server: 1 a roll release ({tk, tk_next}), 2 that and --incoming */
+static int server_mode;
+
+/* serve --incoming's commit (main.c's): here a marker file, once */
+static int mark_committed(void *ctx)
+{
+	int fd;
+
+	(void)ctx;
+	fd = open(mark_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
 
 /* --- the server: the worker with a stand-in module and enclave ----------- */
 
@@ -61,13 +79,21 @@ static void run_server(void)
 				   .path = state_path };
 	uint8_t *blob = NULL;
 	size_t len = 0;
+	struct vms_ss_header h;
 	int r;
 
-	if (vtpm_standin_start(t_vm_id, t_key_id, tk))
+	if (server_mode ? vtpm_standin_start_roll(t_vm_id, t_key_id, tk, next_id,
+						  tk_next) :
+	    vtpm_standin_start(t_vm_id, t_key_id, tk))
 		_exit(3);
 	serve_parse_ctrl("type=unixio,path=/x", &o.ctrl);
 	strcpy(o.ctrl.path, sock_path);
 	vms_read_file(state_path, 1 << 24, &blob, &len);
+	if (server_mode == 2) {
+		rem.incoming = 1;
+		rem.incoming_floor = vms_ss_parse(blob, len, &h) ? 0 : h.generation;
+		rem.incoming_done = mark_committed;
+	}
 	r = vtpm_remote_start(&rem, blob, len);
 	free(blob);
 	if (r)
@@ -394,6 +420,8 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(state_path, sizeof(state_path), "%s/vtpm.sealed", dir);
 	snprintf(sock_path, sizeof(sock_path), "%s/ctrl.sock", dir);
+	snprintf(mark_path, sizeof(mark_path), "%s/committed", dir);
+	server_mode = 0;
 	return 0;
 }
 
@@ -728,6 +756,153 @@ static void test_remote_stateblob_migration(void **state)
 	close(fd);
 }
 
+/* The state file's header: its key id is @id; its generation. */
+static u64 file_under(const u8 id[16])
+{
+	struct vms_ss_header h;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+
+	assert_int_equal(0, vms_read_file(state_path, 1 << 24, &blob, &len));
+	assert_int_equal(0, vms_ss_parse(blob, len, &h));
+	assert_memory_equal(h.key_id, id, 16);
+	free(blob);
+	return h.generation;
+}
+
+/* A vTPM with the tenant's tag, stopped: its state file under TK. */
+static void source_with_tag(void)
+{
+	uint8_t c[128];
+	int fd, dfd;
+
+	server_mode = 0;
+	start_server();
+	fd = ctrl_connect();
+	dfd = set_datafd(fd);
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
+				    NULL, NULL));
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x12a, true, false), NULL, NULL));
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
+	assert_int_equal(0, ctrl_res(fd, CMD_SHUTDOWN, NULL, 0));
+	assert_int_equal(0, server_exit());
+	close(dfd);
+	close(fd);
+}
+
+/*
+ * The TK roll at a start (serve --vtpm-in-enclave --kp rolls): with a
+ * roll release the worker's start has the enclave re-seal the state file
+ * under the next TK, stored (the next generation) before anything is
+ * served; the vTPM then runs with its NV, each change under the next TK.
+ */
+static void test_remote_roll_at_start(void **state)
+{
+	uint8_t c[128];
+	int fd, dfd;
+	u64 g;
+
+	(void)state;
+	source_with_tag();
+	g = file_under(t_key_id);
+	server_mode = 1;
+	start_server();
+	/* re-sealed inside the enclave and stored before the socket was there */
+	assert_int_equal(g + 1, file_under(next_id));
+	assert_int_equal(g + 1, file_generation());
+	fd = ctrl_connect();
+	dfd = set_datafd(fd);
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
+				    NULL, NULL));
+	nv_reads_tag(dfd);
+	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
+	assert_true(file_under(next_id) > g + 1);
+	assert_int_equal(0, ctrl_res(fd, CMD_SHUTDOWN, NULL, 0));
+	assert_int_equal(0, server_exit());
+	close(dfd);
+	close(fd);
+}
+
+/*
+ * serve --vtpm-in-enclave --incoming: the destination's enclave holds the
+ * migration's roll {TK, TK'}; no vTPM runs before the migrated state came
+ * in (CMD_INIT refused, nothing committed); refused with the state file
+ * unchanged and nothing committed: a blob older than the state file, a
+ * tampered one; the migrated blob opens, the enclave seals it again under
+ * TK' (stored before the answer), and the first CMD_INIT after it commits
+ * the roll once; the VM's vTPM runs with the source's NV.
+ */
+static void test_remote_incoming(void **state)
+{
+	uint8_t *blob, *old, *before, *none;
+	size_t len, olen, blen, nlen;
+	uint32_t flags;
+	struct stat st;
+	int fd, dfd;
+
+	(void)state;
+	source_with_tag();
+	assert_int_equal(0, vms_read_file(state_path, 1 << 24, &old, &olen));
+	/* the source runs on: its state handed out for the migration */
+	start_server();
+	fd = ctrl_connect();
+	dfd = set_datafd(fd);
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
+				    NULL, NULL));
+	assert_int_equal(0, get_blob(fd, PTM_BLOB_TYPE_PERMANENT, 0, &blob, &len, &flags));
+	assert_int_equal(0, get_blob(fd, PTM_BLOB_TYPE_VOLATILE, 0, &none, &nlen, &flags));
+	free(none);
+	assert_int_equal(0, ctrl_res(fd, CMD_STOP, NULL, 0));
+	kill_server();
+	close(dfd);
+	close(fd);
+
+	/* the destination: the state file as the shared storage has it */
+	server_mode = 2;
+	start_server();
+	assert_int_equal(0, vms_read_file(state_path, 1 << 24, &before, &blen));
+	fd = ctrl_connect();
+	dfd = set_datafd(fd);
+	/* QEMU stops the TPM at its start and before the blobs: none runs */
+	assert_int_equal(0, ctrl_res(fd, CMD_STOP, NULL, 0));
+	assert_int_equal(TPM_FAIL, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	assert_int_equal(TPM_BAD_VERSION, set_blob(fd, PTM_BLOB_TYPE_PERMANENT,
+						   PTM_STATE_FLAG_ENCRYPTED, old, olen));
+	blob[len - 1] ^= 1;
+	assert_int_equal(TPM_DECRYPT_ERROR, set_blob(fd, PTM_BLOB_TYPE_PERMANENT,
+						     PTM_STATE_FLAG_ENCRYPTED, blob, len));
+	blob[len - 1] ^= 1;
+	assert_int_equal(TPM_FAIL, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	state_file_is(before, blen);
+	assert_int_not_equal(0, stat(mark_path, &st));
+	/* the migrated state: opened, sealed again under TK', stored */
+	assert_int_equal(0, ctrl_res(fd, CMD_STOP, NULL, 0));
+	assert_int_equal(0, set_blob(fd, PTM_BLOB_TYPE_PERMANENT, PTM_STATE_FLAG_ENCRYPTED,
+				     blob, len));
+	assert_int_equal(0, set_blob(fd, PTM_BLOB_TYPE_VOLATILE, PTM_STATE_FLAG_ENCRYPTED,
+				     blob, 0));
+	{
+		struct vms_ss_header h;
+
+		assert_int_equal(0, vms_ss_parse(blob, len, &h));
+		assert_int_equal(h.generation + 1, file_under(next_id));
+	}
+	assert_int_not_equal(0, stat(mark_path, &st));
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	assert_int_equal(0, stat(mark_path, &st));
+	nv_reads_tag(dfd);
+	/* a reset later: an ordinary INIT, nothing committed again */
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	free(old);
+	free(before);
+	free(blob);
+	close(dfd);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -737,6 +912,8 @@ int main(int argc, char **argv)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_remote_oversized_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_stateblob_migration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_roll_at_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_incoming, setup, teardown),
 	};
 
 	t_test_filter(argc, argv);

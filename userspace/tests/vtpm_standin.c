@@ -39,12 +39,19 @@ static void *serve_thread(void *arg)
 int vtpm_standin_start(const uint8_t vm_id[16], const uint8_t key_id[16],
 		       const uint8_t tk[32])
 {
+	return vtpm_standin_start_roll(vm_id, key_id, tk, NULL, NULL);
+}
+
+int vtpm_standin_start_roll(const uint8_t vm_id[16], const uint8_t key_id[16],
+			    const uint8_t tk[32], const uint8_t next_id[16],
+			    const uint8_t tk_next[32])
+{
 	static uint8_t digest[32];
 	struct vms_kr_binding b = { .policy = VMS_KR_POLICY_SHIELDED,
 				    .lifetime_s = 3600, .n_digests = 1,
 				    .digests = digest };
 	static const uint8_t kps_sk[32] = "KPS-sender-key-for-the-stand-in!";
-	uint8_t blob[VMS_KR_MAX_LEN], kps_pk[32];
+	uint8_t blob[VMS_KR_ROLL_MAX_LEN], kps_pk[32];
 	struct vms_ekey *k;
 	int sv[2], r;
 
@@ -75,10 +82,18 @@ int vtpm_standin_start(const uint8_t vm_id[16], const uint8_t key_id[16],
 	r = vms_prim_x25519_base(kps_pk, kps_sk);
 	if (!r)
 		r = vms_enclave_challenge(&enc, kps_pk, b.challenge, &b.challenge_ns);
-	if (!r)
+	if (!r && tk_next) {
+		/* a roll release: the current TK and the next one, one key */
+		b.flags = VMS_KR_FLAG_ROLL;
+		memcpy(b.next_key_id, next_id, 16);
+		r = vms_kr_build_roll(&b, enc.pk, kps_sk, tk, tk_next, blob,
+				      sizeof(blob));
+	} else if (!r) {
 		r = vms_kr_build(&b, enc.pk, kps_sk, tk, blob, sizeof(blob));
+	}
 	if (!r)
-		r = vms_enclave_load(&enc, vm_id, blob, vms_kr_size(1), &k);
+		r = vms_enclave_load(&enc, vm_id, blob, tk_next ? vms_kr_roll_size(1) :
+				     vms_kr_size(1), &k);
 	if (r)
 		return r;
 	handle = k->handle;

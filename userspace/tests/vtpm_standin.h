@@ -20,6 +20,10 @@
  */
 int vtpm_standin_start(const uint8_t vm_id[16], const uint8_t key_id[16],
 		       const uint8_t tk[32]);
+/* The same with a roll release: @tk (@key_id) and @tk_next (@next_id). */
+int vtpm_standin_start_roll(const uint8_t vm_id[16], const uint8_t key_id[16],
+			    const uint8_t tk[32], const uint8_t next_id[16],
+			    const uint8_t tk_next[32]);
 /* vtpm_remote's call: the module's ioctl, minus the key checks. */
 int vtpm_standin_call(struct vtpm_remote *r, struct vmshield_vtpm *arg);
 /* A channel PING through the same path (the channel's own cost). */

@@ -396,17 +396,17 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "worker: --agent goes with --kp FILE (the key protector hgs-agent releases the key from)\n");
 		return -EINVAL;
 	}
-	if (o->roll && (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave)) {
-		fprintf(stderr, "worker: --roll goes with --kp FILE (hgs-agent rolls the TK with KPS) and a vTPM in this process (a roll of a vTPM in the enclave is not built)\n");
+	if (o->roll && o->key.kind != WORKER_KEY_AGENT) {
+		fprintf(stderr, "worker: --roll goes with --kp FILE (hgs-agent rolls the TK with KPS)\n");
 		return -EINVAL;
 	}
 	if (o->no_roll && (o->roll || o->key.kind != WORKER_KEY_AGENT)) {
 		fprintf(stderr, "worker: --no-roll goes with --kp FILE and without --roll\n");
 		return -EINVAL;
 	}
-	if (o->incoming && (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave ||
+	if (o->incoming && (o->key.kind != WORKER_KEY_AGENT ||
 			    o->roll || o->no_roll || !*o->incoming || strlen(o->incoming) > 64)) {
-		fprintf(stderr, "worker: --incoming SOURCE-HOST (1 to 64 characters) goes with --kp FILE (hgs-agent's migrate-in rolls the TK with KPS), without --roll or --no-roll (a migration always rolls), and a vTPM in this process\n");
+		fprintf(stderr, "worker: --incoming SOURCE-HOST (1 to 64 characters) goes with --kp FILE (hgs-agent's migrate-in rolls the TK with KPS), without --roll or --no-roll (a migration always rolls)\n");
 		return -EINVAL;
 	}
 	if (!o->vm || !o->state || o->key.kind == WORKER_KEY_NONE) {
@@ -941,8 +941,8 @@ static int kp_allows_local_vtpm(const struct opts *o)
 
 /*
  * Whether this start rolls the TK (Documentation/worker.md, "The TK
- * roll"; decisions.md "The roll at every start"): every --kp start of a
- * vTPM in this process does, whatever the policy; --no-roll is taken
+ * roll"; decisions.md "The roll at every start"): every --kp start does,
+ * the vTPM in this process or in the enclave, whatever the policy; --no-roll is taken
  * for an encryption-supported KP only (a host admin may revert such a
  * VM's snapshots, vTPM state included), refused for a shielded one. A
  * KP that cannot be read rolls: its release fails with the reason.
@@ -953,7 +953,7 @@ static int decide_roll(struct opts *o)
 	struct vms_kp_info info;
 	int r;
 
-	if (o->key.kind != WORKER_KEY_AGENT || o->vtpm_in_enclave || o->incoming ||
+	if (o->key.kind != WORKER_KEY_AGENT || o->incoming ||
 	    (o->cmd != CMD_RESUME && o->cmd != CMD_RUN && o->cmd != CMD_SERVE))
 		return 0;
 	r = read_kp_info(o, &info);
@@ -1001,14 +1001,69 @@ static const struct migrate_gate *serve_gate(const struct opts *o,
 	return g;
 }
 
+/* Is the state file at @path sealed under the key id @id? */
+static int state_sealed_under(const char *path, const uint8_t id[16])
+{
+	struct vms_ss_header h;
+	size_t len = 0;
+	int in_use, r;
+
+	r = statefile_peek(path, &h, &len, &in_use);
+	if (!r && memcmp(h.key_id, id, sizeof(h.key_id)))
+		r = -EKEYREJECTED;
+	if (r)
+		fprintf(stderr, "worker: %s is not sealed under the rolled TK (%s): the roll is not committed\n",
+			path, strerror(-r));
+	return r;
+}
+
+/* serve --vtpm-in-enclave --incoming: what its commit needs. */
+struct remote_incoming {
+	struct worker_roll *wr;
+	const char *state;
+};
+
+/*
+ * The migrated state came in (SET_STATEBLOB) and the enclave sealed it
+ * under the rolled TK, stored before the answer: the rolled KP replaces
+ * the KP and the agent confirms the roll (incoming_done()), once.
+ */
+static int remote_incoming_done(void *ctx)
+{
+	struct remote_incoming *in = ctx;
+	int r = state_sealed_under(in->state, in->wr->next_key_id_bin);
+
+	return r ? r : incoming_done(in->wr);
+}
+
+/*
+ * The roll of a start with the vTPM in the enclave: the enclave re-sealed
+ * the state under the next TK when it created the vTPM (vtpm_remote_start:
+ * STORE, written, CONFIRM); the file must say so before the rolled KP
+ * replaces the KP and the roll is confirmed (roll.c).
+ */
+static int remote_roll_commit(const struct opts *o)
+{
+	int r = state_sealed_under(o->state, o->key.roll->next_key_id_bin);
+
+	if (r)
+		return r;
+	printf("worker: the enclave re-sealed %s under the rolled TK\n", o->state);
+	return worker_roll_commit(o->key.roll);
+}
+
 /*
  * serve --vtpm-in-enclave: the key and the device, the sealed state as
  * it is on disk (never unsealed here), and the enclave's vTPM behind the
- * same sockets.
+ * same sockets. With a roll, the enclave re-seals the state under the
+ * next TK before anything is served; with --incoming, no vTPM runs until
+ * the migrated state comes in.
  */
 static int cmd_serve_remote(const struct opts *o, struct statefile *sf)
 {
 	struct vtpm_remote rem = { .fd = -1, .path = o->state };
+	struct remote_incoming in = { .wr = o->key.roll, .state = o->state };
+	struct vms_ss_header none = { 0 };
 	struct serve_opts so = o->serve;
 	struct migrate_gate gate;
 	int fresh = access(o->state, F_OK) && errno == ENOENT, r;
@@ -1019,6 +1074,12 @@ static int cmd_serve_remote(const struct opts *o, struct statefile *sf)
 	r = fresh ? 0 : statefile_check(sf, o->vm_id, o->min_generation);
 	if (r)
 		return r;
+	/* a crash inside an earlier roll: its KP.new kept or dropped */
+	if (o->key.roll) {
+		r = worker_roll_settle(o->key.kp_file, fresh ? &none : &sf->hdr);
+		if (r)
+			return r;
+	}
 	/* issue 21: the agent sends the statement file with every release */
 	if (!vtpm_statement_abs_path(o->state, stmt, sizeof(stmt)) &&
 	    strlen(stmt) <= VMS_AGENT_STATEMENT_PATH_MAX)
@@ -1035,8 +1096,16 @@ static int cmd_serve_remote(const struct opts *o, struct statefile *sf)
 			vms_dev_op_strerror(VMS_OP_OPEN, rem.fd));
 		return rem.fd;
 	}
+	if (o->incoming) {
+		rem.incoming = 1;
+		rem.incoming_floor = fresh ? 0 : sf->hdr.generation;
+		rem.incoming_done = remote_incoming_done;
+		rem.incoming_ctx = &in;
+	}
 	r = vtpm_remote_start(&rem, fresh ? NULL : sf->blob,
 			      fresh ? 0 : sf->len);
+	if (!r && o->key.roll && !o->incoming)
+		r = remote_roll_commit(o);
 	rem.gate = serve_gate(o, &gate);
 	if (!r) {
 		so.remote = &rem;

@@ -18,6 +18,7 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "vmshield.h"
+#include "sealedstate.h"
 #include "vms_fileio.h"
 #include "vtpm_remote.h"
 #include "vtpm_statement.h"
@@ -171,6 +172,12 @@ int vtpm_remote_start(struct vtpm_remote *r, const uint8_t *blob, size_t len)
 		return -ENOMEM;
 	if (!r->call)
 		r->call = vtpm_remote_ioctl;
+	if (r->incoming) {
+		/* the state that counts is the one QEMU brings */
+		printf("worker: --incoming: no vTPM in the enclave until the migrated state comes in (CMD_SET_STATEBLOB, not older than generation %" PRIu64 ")\n",
+		       r->incoming_floor);
+		return 0;
+	}
 	return remote_start_create(r, blob, len);
 }
 
@@ -315,14 +322,67 @@ static int remote_get_blob(struct vtpm_remote *r, const struct ctrl_req *req,
 }
 
 /*
+ * A migrated blob (serve --incoming): not older than the state file the
+ * destination started from (the source's last stored generation, on the
+ * storage both hosts see). The enclave checks the rest (this VM, a TK of
+ * the key it holds, authentic); its own floor starts with the new key.
+ */
+static int remote_incoming_floor(const struct vtpm_remote *r,
+				 const uint8_t *blob, size_t len)
+{
+	struct vms_ss_header h;
+
+	if (vms_ss_parse(blob, len, &h))
+		return -EBADMSG;
+	if (h.generation < r->incoming_floor) {
+		fprintf(stderr, "worker: CMD_SET_STATEBLOB: the migrated state is generation %" PRIu64 ", older than the state file's %" PRIu64 "\n",
+			(uint64_t)h.generation, r->incoming_floor);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/*
+ * The vTPM runs from the blob now: store what the enclave answered. A
+ * rolled key (a migration's, or a start's roll) re-seals it under the
+ * next TK: that state is stored and confirmed (STORE); otherwise the blob
+ * itself becomes the state file. 0 or -errno (fail closed).
+ */
+static int remote_blob_stored(struct vtpm_remote *r, const uint8_t *blob,
+			      size_t len, struct vmshield_vtpm *a)
+{
+	int e;
+
+	if (a->out_flags & VMSHIELD_VTPM_STORE) {
+		e = remote_settle(r, a);
+		if (!e)
+			printf("worker: CMD_SET_STATEBLOB: the enclave sealed the migrated state again under the rolled TK (generation %" PRIu64 ")\n",
+			       r->generation);
+		return e;
+	}
+	e = vms_dev_write_sealed(r->path, blob, len);
+	if (e) {
+		fprintf(stderr, "worker: CMD_SET_STATEBLOB: write %s: %s\n", r->path,
+			strerror(-e));
+		return e;
+	}
+	r->generation = a->generation;
+	r->stores++;
+	return 0;
+}
+
+/*
  * SET_STATEBLOB: only a permanent blob sealed by an enclave for this VM's
  * key, not older than what the enclave confirmed (it checks both): the
  * vTPM is re-created from it, and it becomes the state file. Refused:
- * the running vTPM is re-created from the state file, nothing changed.
+ * the running vTPM is re-created from the state file, nothing changed
+ * (with --incoming before a migrated state came in: no vTPM, nothing
+ * stored, the state file as it was).
  */
 static uint32_t remote_set_blob(struct vtpm_remote *r,
 				const struct ctrl_req *req, int *fatal)
 {
+	int incoming = r->incoming && !r->incoming_in;
 	struct vmshield_vtpm a;
 	int e;
 
@@ -337,26 +397,49 @@ static uint32_t remote_set_blob(struct vtpm_remote *r,
 		return req->u.set.len ? TPM_BAD_PARAMETER : 0;
 	if (req->u.set.type != PTM_BLOB_TYPE_PERMANENT || !req->u.set.len)
 		return TPM_BAD_PARAMETER;
-	remote_call(r, VMSHIELD_VTPM_DESTROY, 0, 0, NULL, 0, &a);
-	e = remote_call(r, VMSHIELD_VTPM_CREATE, 0, 0, req->u.set.data,
-			req->u.set.len, &a);
+	e = incoming ? remote_incoming_floor(r, req->u.set.data, req->u.set.len) : 0;
+	if (!e) {
+		remote_call(r, VMSHIELD_VTPM_DESTROY, 0, 0, NULL, 0, &a);
+		e = remote_call(r, VMSHIELD_VTPM_CREATE, 0, 0, req->u.set.data,
+				req->u.set.len, &a);
+	}
 	if (e) {
 		fprintf(stderr, "worker: CMD_SET_STATEBLOB: refusing the state blob: %s\n",
 			remote_strerror(e));
-		*fatal = remote_recreate(r);
+		/* an incoming VM has no state of its own to go back to */
+		*fatal = incoming ? 0 : remote_recreate(r);
 		return e == -ESTALE ? TPM_BAD_VERSION : TPM_DECRYPT_ERROR;
 	}
 	/* the enclave runs it now: it is this VM's state, stored before the answer */
-	*fatal = vms_dev_write_sealed(r->path, req->u.set.data, req->u.set.len);
-	if (*fatal) {
-		fprintf(stderr, "worker: CMD_SET_STATEBLOB: write %s: %s\n", r->path,
-			strerror(-*fatal));
+	*fatal = remote_blob_stored(r, req->u.set.data, req->u.set.len, &a);
+	if (*fatal)
 		return TPM_FAIL;
-	}
-	r->generation = a.generation;
-	r->stores++;
+	if (r->incoming)
+		r->incoming_in = 1;
 	printf("worker: CMD_SET_STATEBLOB: the vTPM in the enclave re-created from the migrated state (generation %" PRIu64 ")\n",
 	       r->generation);
+	return 0;
+}
+
+/*
+ * serve --incoming: CMD_INIT runs a vTPM only once the migrated state
+ * came in (QEMU sends it after the blobs); the first such INIT commits
+ * the migration's roll (@incoming_done), once. TPM_FAIL otherwise.
+ */
+static uint32_t remote_incoming_init(struct vtpm_remote *r)
+{
+	int (*done)(void *ctx) = r->incoming_done;
+
+	if (!r->incoming)
+		return 0;
+	if (!r->incoming_in) {
+		fprintf(stderr, "worker: CMD_INIT refused: serve --incoming runs no vTPM before the migrated state came in (CMD_SET_STATEBLOB)\n");
+		return TPM_FAIL;
+	}
+	r->incoming_done = NULL;
+	if (done && done(r->incoming_ctx))
+		return TPM_FAIL;
+	r->incoming = 0;	/* migrated: an ordinary vTPM from now on */
 	return 0;
 }
 
@@ -394,6 +477,9 @@ int vtpm_remote_control(struct vtpm_remote *r, const struct ctrl_req *req,
 		remote_info(req, rep);
 		return 0;
 	case CMD_INIT:
+		res = remote_incoming_init(r);
+		if (res)
+			break;
 		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_INIT,
 				  req->u.init_flags & PTM_INIT_FLAG_DELETE_VOLATILE ?
 				  1 : 0, &fatal, NULL);
@@ -401,7 +487,12 @@ int vtpm_remote_control(struct vtpm_remote *r, const struct ctrl_req *req,
 		break;
 	case CMD_STOP:
 	case CMD_SHUTDOWN:
-		res = remote_ctrl(r, VMSHIELD_VTPM_CTRL_SHUTDOWN, 0, &fatal, NULL);
+		/*
+		 * serve --incoming: QEMU stops the TPM at its start and before
+		 * it sets the migrated blobs; there is none yet: stopped.
+		 */
+		res = r->incoming && !r->incoming_in ? 0 :
+		      remote_ctrl(r, VMSHIELD_VTPM_CTRL_SHUTDOWN, 0, &fatal, NULL);
 		r->running = 0;
 		break;
 	case CMD_SET_LOCALITY:
@@ -487,6 +578,8 @@ int vtpm_remote_start_now(struct vtpm_remote *r, int startup_clear)
 	size_t len;
 	int fatal = 0, e;
 
+	if (remote_incoming_init(r))
+		return -EIO;
 	if (remote_ctrl(r, VMSHIELD_VTPM_CTRL_INIT, 0, &fatal, NULL))
 		return fatal ? fatal : -EIO;
 	r->running = 1;

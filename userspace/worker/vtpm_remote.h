@@ -33,6 +33,17 @@ struct vtpm_remote {
 	int running;		/* CMD_INIT succeeded, no CMD_STOP since */
 	/* shielded: blobs only for an announced TLS migration; NULL: none */
 	const struct migrate_gate *gate;
+	/*
+	 * serve --incoming: no vTPM until SET_STATEBLOB brings the migrated
+	 * state (not older than @incoming_floor, the state file's
+	 * generation); CMD_INIT before that is refused; the CMD_INIT after
+	 * it calls @incoming_done once (nonzero fails it).
+	 */
+	int incoming;
+	int incoming_in;	/* a migrated state came in and was stored */
+	uint64_t incoming_floor;
+	int (*incoming_done)(void *ctx);
+	void *incoming_ctx;
 	uint8_t resp[VMSHIELD_VTPM_MAX_CMD];
 	/* issue 21, vtpm_statement.c: the statement next to the state file */
 	uint8_t *stmt_out;		/* VMSHIELD_VTPM_OUT_MIN bytes, or NULL */
@@ -44,6 +55,8 @@ struct vtpm_remote {
  * Start the VM's vTPM in the enclave: from the sealed state in @blob
  * (@len bytes, as read from @r->path), or a new vTPM when @len is 0 (its
  * first state is stored at @r->path). @r->call, fd, key and path are set.
+ * A state the enclave seals again (a rolled key: the next TK) is stored
+ * and confirmed before this returns. With @r->incoming nothing starts.
  * 0 or -errno (printed).
  */
 int vtpm_remote_start(struct vtpm_remote *r, const uint8_t *blob, size_t len);

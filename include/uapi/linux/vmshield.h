@@ -340,6 +340,9 @@ struct vmshield_release_challenge {
  *	 CREATE    - start the VM's vTPM: from the sealed state at @in (as a
  *	             STORE output or GET_STATE gave it), or a new TPM when
  *	             @in_len is 0 (its first state is then a STORE output).
+ *	             A rolled key's vTPM from a state under its current TK:
+ *	             that state sealed under the next TK is a STORE output
+ *	             (the TK roll, re-sealed inside the enclave).
  *	 DESTROY   - stop it (its sealed state stays the caller's).
  *	 COMMAND   - one TPM command at @in (10..VMSHIELD_VTPM_MAX_CMD bytes);
  *	             its response goes to @out.
