@@ -299,6 +299,8 @@ void release_forget_all_locked(struct agent *a);
 /* ---- revocation (revocation.c) ---- */
 /* Ask HGS whether this host is revoked; if so revoke every loaded key: 1. */
 int revocation_check(struct agent *a);
+/* The polls' counters for status: polls, host revocations, keys revoked by reason. */
+json_t *revocation_status(void);
 /* The polling thread's body (every revocation_poll_s; 0: returns at once). */
 void *revocation_thread(void *arg);
 

@@ -19,10 +19,11 @@
 #include "vms_exit.h"
 #include "vms_fileio.h"
 
-/* Socket requests by op (release, status, attest) and result. */
+/* Socket requests by op (release, status, attest, confirm, migrate-in, migrated) and result. */
 static const char *const op_names[] = {
 	[AGENT_OP_RELEASE] = "release", [AGENT_OP_STATUS] = "status",
-	[AGENT_OP_ATTEST] = "attest",
+	[AGENT_OP_ATTEST] = "attest", [AGENT_OP_CONFIRM] = "confirm",
+	[AGENT_OP_MIGRATE_IN] = "migrate-in", [AGENT_OP_MIGRATED] = "migrated",
 };
 
 #define N_OPS	ARRAY_SIZE(op_names)
@@ -108,6 +109,7 @@ json_t *status_build(struct agent *a)
 	json_object_set_new(o, "hgs", hgs_link_status(a));
 	json_object_set_new(o, "keys", release_status(a));
 	json_object_set_new(o, "counters", counters_json());
+	json_object_set_new(o, "revocation", revocation_status());
 	return o;
 }
 
