@@ -165,7 +165,9 @@ static json_t *held_batches(struct agent *a)
 	for (i = 0; batches && i < a->n_keys; i++) {
 		const struct loaded_key *k = &a->keys[i];
 
-		if (k->expires <= now)
+		/* HGS refuses a malformed id: such a key is not named at all */
+		if (k->expires <= now || strlen(k->vm_id) != 36 || strlen(k->key_id) != 32 ||
+		    strspn(k->key_id, "0123456789abcdef") != 32)
 			continue;
 		for (j = 0; j < i; j++)
 			if (a->keys[j].expires > now && !strcmp(a->keys[j].vm_id, k->vm_id) &&

@@ -294,15 +294,17 @@ void handle_host_status(struct hgsd *h, struct request *rq, struct answer *a)
 	int given, any_g = 0;
 	char hbuf[80];
 
-	if (req_b64(rq, a, "health_certificate", 16384, &der, &len) ||
-	    parse_keys(rq, a, &keys, &n))
+	if (req_b64(rq, a, "health_certificate", 16384, &der, &len))
 		return;
-	given = json_object_get(rq->body, "keys") != NULL;
+	/* the host first: a revoked host is told so whatever its keys say */
 	r = honored(h, der, len, &info);
 	if (r != HGS_PASSED) {
 		answer_fail(a, r, NULL);
 		return;
 	}
+	if (parse_keys(rq, a, &keys, &n))
+		return;
+	given = json_object_get(rq->body, "keys") != NULL;
 	for (i = 0; i < n; i++)
 		any_g |= keys[i].n_g != 0;
 	if ((any_g && check_guardians(h, keys, n)) || (n && check_rolls(h, info.host, keys, n))) {

@@ -16,15 +16,17 @@
 #include "store_host_status.h"
 #include "vms_cleanup.h"
 
+/* followed by one placeholder per VM and ")" */
+static const char head[] =
+	"SELECT r.vm_id, r.key_id, r.version, k.version AS acked\n"
+	"FROM vm_key_rolls r JOIN vm_keys k ON k.vm_id = r.vm_id\n"
+	"WHERE r.host = ? AND r.vm_id IN (";
+
 json_t *store_host_rolls(struct store *st, const char *host,
 			 const char *const *vm_ids, size_t n)
 {
-	static const char head[] =
-		"SELECT r.vm_id, r.key_id, r.version, k.version AS acked\n"
-		"FROM vm_key_rolls r JOIN vm_keys k ON k.vm_id = r.vm_id\n"
-		"WHERE r.host = ? AND r.vm_id IN (";
-	const char *args[STORE_HOST_STATUS_MAX_VMS + 2];
 	_cleanup_free_ char *sql = NULL;
+	const char *args[STORE_HOST_STATUS_MAX_VMS + 2];
 	json_t *rows = NULL;
 	struct db *db;
 	size_t i, len;
