@@ -490,6 +490,111 @@ static void test_agent_names_keys_in_batches(void **state)
 	free(cert);
 }
 
+/* ---------- sticking to a live node (agent/hgs_link.c) ---------- */
+
+/* One exchange: any answer of HGS will do (this one is InvalidRequest). */
+static int poke(struct vms_hgs_client *c, void *arg, char *err, size_t errlen)
+{
+	json_t *req = json_object(), *resp = NULL;
+	long http = 0;
+	int r = hgs_post(c, "/v1/host/status", req, &http, &resp, err, errlen);
+
+	(void)arg;
+	json_decref(req);
+	json_decref(resp);
+	return r;
+}
+
+/* One hgs_run() of @ag: it must succeed. */
+static void exchange(struct agent *ag)
+{
+	char err[256];
+
+	assert_int_equal(hgs_run(ag, agent_now() + 20, poke, NULL, err, sizeof(err)), 0);
+}
+
+/* Replace hgsd.conf's "port = ..." line of @h so that a restart keeps @port. */
+static void pin_port(const struct t_hgsd *h, unsigned int port)
+{
+	char cmd[1400];
+
+	snprintf(cmd, sizeof(cmd), "sed -i 's/^port = .*/port = %u/' %s/hgsd.conf", port, h->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * Two real hgsds, the primary P and the fallback F. P killed (SIGKILL):
+ * the next exchange fails at P and is answered by F; the ones after go
+ * to F without trying P; once P's back-off is over P is tried first
+ * again (still dead: the back-off doubles, F answers); P restarted on
+ * its port: after the back-off P answers and is preferred again.
+ */
+static void test_agent_sticks_to_live_node(void **state)
+{
+	static struct agent ag;
+	struct t_hgsd p = { .pid = -1 }, f = { .pid = -1 };
+	char dir[160], cmd[1400];
+	unsigned int pport;
+	int i;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/p", top);
+	assert_int_equal(t_hgsd_init(&p, dir, "threads = 1\n"), 0);
+	snprintf(dir, sizeof(dir), "%s/f", top);
+	assert_int_equal(t_hgsd_init(&f, dir, "threads = 1\n"), 0);
+	assert_int_equal(t_hgsd_start(&p), 0);
+	assert_int_equal(t_hgsd_start(&f), 0);
+	pport = p.port;
+	pin_port(&p, pport);
+	snprintf(cmd, sizeof(cmd), "cat %s/tls.pem %s/tls.pem > %s/both-ca.pem", p.dir, f.dir, top);
+	assert_int_equal(system(cmd), 0);
+
+	agent_config_defaults(&ag.cfg);
+	snprintf(ag.cfg.urls[0], sizeof(ag.cfg.urls[0]), "https://127.0.0.1:%u", p.port);
+	snprintf(ag.cfg.urls[1], sizeof(ag.cfg.urls[1]), "https://127.0.0.1:%u", f.port);
+	ag.cfg.n_urls = 2;
+	snprintf(ag.cfg.ca_file, sizeof(ag.cfg.ca_file), "%s/both-ca.pem", top);
+	ag.cfg.attempt_timeout_s = 5;
+	ag.cfg.retry_initial_ms = 10;
+	ag.cfg.retry_max_ms = 50;
+	ag.cfg.primary_retry_s = 2;
+	agent_lifecycle_init(&ag);
+	assert_int_equal(hgs_link_init(&ag), 0);
+
+	exchange(&ag);
+	assert_int_equal(ag.url_stat[0].ok, 1);
+
+	t_hgsd_stop(&p, SIGKILL);
+	exchange(&ag);	/* P refused, F answered */
+	assert_int_equal(ag.url_stat[0].failed, 1);
+	assert_int_equal(ag.url_stat[1].ok, 1);
+	for (i = 0; i < 5; i++)
+		exchange(&ag);
+	assert_int_equal(ag.url_stat[0].failed, 1);	/* P not tried again */
+	assert_int_equal(ag.url_stat[1].ok, 6);
+
+	sleep(3);	/* past the 2 s back-off: P first again, still dead */
+	exchange(&ag);
+	assert_int_equal(ag.url_stat[0].failed, 2);
+	assert_int_equal(ag.url_stat[1].ok, 7);
+	exchange(&ag);	/* within the doubled back-off (4 s): F alone */
+	assert_int_equal(ag.url_stat[0].failed, 2);
+	assert_int_equal(ag.url_stat[1].ok, 8);
+
+	assert_int_equal(t_hgsd_start(&p), 0);
+	assert_int_equal(p.port, pport);
+	sleep(5);	/* past the 4 s back-off: P answers, and is preferred again */
+	exchange(&ag);
+	assert_int_equal(ag.url_stat[0].ok, 2);
+	exchange(&ag);
+	assert_int_equal(ag.url_stat[0].ok, 3);
+	assert_int_equal(ag.url_stat[1].ok, 8);
+
+	hgs_link_free(&ag);
+	t_hgsd_stop(&p, SIGTERM);
+	t_hgsd_stop(&f, SIGTERM);
+}
+
 /*
  * Honored: nothing happens. Host disabled at HGS: the next check revokes
  * every loaded key and drops the certificate. HGS unreachable: nothing
@@ -596,6 +701,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_status_bad_inputs),
 		cmocka_unit_test(test_agent_revokes_keys_not_releasable),
 		cmocka_unit_test(test_agent_names_keys_in_batches),
+		cmocka_unit_test(test_agent_sticks_to_live_node),
 		cmocka_unit_test(test_revoked_host_revokes_its_keys),
 		cmocka_unit_test(test_migrated_revokes_the_vms_keys),
 	};
