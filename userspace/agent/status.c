@@ -260,6 +260,24 @@ static void metrics_path(const struct agent *a, char *buf, size_t len)
 		 slash ? a->cfg.socket_path : ".");
 }
 
+/* The status poll's revocations (revocation.c), by reason. */
+static void put_revocation_metrics(FILE *f)
+{
+	_cleanup_json_ json_t *rv = revocation_status();
+	const char *why;
+	json_t *n;
+
+	fprintf(f, "# HELP hgs_agent_host_revocations_total Times HGS said this host was revoked (every key revoked).\n"
+		"# TYPE hgs_agent_host_revocations_total counter\n"
+		"hgs_agent_host_revocations_total %lld\n"
+		"# HELP hgs_agent_keys_revoked_total Keys revoked because HGS would no longer release them, by reason.\n"
+		"# TYPE hgs_agent_keys_revoked_total counter\n",
+		(long long)json_integer_value(json_object_get(rv, "host_revoked")));
+	json_object_foreach(json_object_get(rv, "keys_revoked"), why, n)
+		fprintf(f, "hgs_agent_keys_revoked_total{reason=\"%s\"} %lld\n", why,
+			(long long)json_integer_value(n));
+}
+
 static void put_metrics(FILE *f, struct agent *a)
 {
 	unsigned long cum = 0, attempts, failures;
@@ -310,6 +328,7 @@ static void put_metrics(FILE *f, struct agent *a)
 		"hgs_agent_start_time_seconds %lld\n",
 		attempts - failures, failures, (long long)not_after, keys,
 		(long long)a->started);
+	put_revocation_metrics(f);
 }
 
 void metrics_file_write(struct agent *a)
