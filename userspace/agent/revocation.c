@@ -40,10 +40,12 @@
 #include "vms_x509.h"
 
 /*
- * Keys named per call: HGS takes at most 256; 128 keys with their
- * guardians and the certificate stay well under its 64 KiB body cap.
+ * Keys named per call: HGS takes at most 256, and a body of at most
+ * max_body_bytes (64 KiB by default) with the certificate (a few KiB):
+ * at most 128 keys and about 40 KB of them per call.
  */
 #define HOLD_BATCH	128
+#define HOLD_BATCH_BYTES	40000
 /* A KP with more recipients is named without them (HGS's cap is 8). */
 #define HOLD_GUARDIANS	8
 
@@ -109,13 +111,14 @@ static int is_revocation(const char *sub)
 }
 
 /* What status shows of the polls (status.c reads them). */
-static unsigned long polls, host_revocations, revoked_guardian, revoked_superseded,
-	revoked_other;
+static unsigned long polls, polls_refused, host_revocations, revoked_guardian,
+	revoked_superseded, revoked_other;
 
 json_t *revocation_status(void)
 {
-	return json_pack("{s:I, s:I, s:{s:I, s:I, s:I}}",
+	return json_pack("{s:I, s:I, s:I, s:{s:I, s:I, s:I}}",
 		"polls", (json_int_t)__atomic_load_n(&polls, __ATOMIC_RELAXED),
+		"calls_refused", (json_int_t)__atomic_load_n(&polls_refused, __ATOMIC_RELAXED),
 		"host_revoked", (json_int_t)__atomic_load_n(&host_revocations, __ATOMIC_RELAXED),
 		"keys_revoked",
 		"KeyProtectorGuardianDisabled",
@@ -151,6 +154,26 @@ static json_t *held_json(const struct loaded_key *k)
 	return o;
 }
 
+/* Append @e (taken) to the current batch, or to a new one when it is full. */
+static int batch_add(json_t *batches, json_t **cur, size_t *bytes, json_t *e)
+{
+	/* its size in the body: ids, fingerprints, quotes and names */
+	size_t sz = 120 + 70 * json_array_size(json_object_get(e, "guardians"));
+
+	if (!e)
+		return -ENOMEM;
+	if (!*cur || json_array_size(*cur) >= HOLD_BATCH || *bytes + sz > HOLD_BATCH_BYTES) {
+		*cur = json_array();
+		*bytes = 0;
+		if (json_array_append_new(batches, *cur)) {
+			json_decref(e);
+			return -ENOMEM;
+		}
+	}
+	*bytes += sz;
+	return json_array_append_new(*cur, e) ? -ENOMEM : 0;
+}
+
 /*
  * The keys held now, one entry per (VM, key id) (a renewal keeps the key
  * id), as HGS's "keys" lists of at most HOLD_BATCH each.
@@ -159,7 +182,7 @@ static json_t *held_batches(struct agent *a)
 {
 	json_t *batches = json_array(), *cur = NULL;
 	time_t now = time(NULL);
-	size_t i, j;
+	size_t i, j, bytes = 0;
 
 	pthread_mutex_lock(&a->keys_lock);
 	for (i = 0; batches && i < a->n_keys; i++) {
@@ -175,15 +198,10 @@ static json_t *held_batches(struct agent *a)
 				break;
 		if (j < i)
 			continue;
-		if (!cur || json_array_size(cur) >= HOLD_BATCH) {
-			cur = json_array();
-			if (json_array_append_new(batches, cur)) {
-				json_decref(batches);
-				batches = NULL;
-				break;
-			}
+		if (batch_add(batches, &cur, &bytes, held_json(k))) {
+			json_decref(batches);
+			batches = NULL;
 		}
-		json_array_append_new(cur, held_json(k));
 	}
 	pthread_mutex_unlock(&a->keys_lock);
 	return batches;
@@ -294,11 +312,13 @@ int revocation_check(struct agent *a)
 			revoked = 1;
 			break;
 		}
-		if (x.http == 200)
+		if (x.http == 200) {
 			revoke_listed(a, x.answer);
-		else
+		} else {
+			__atomic_fetch_add(&polls_refused, 1, __ATOMIC_RELAXED);
 			log_warn("revocation", "http=%ld substatus=%s msg=\"HGS refused the status poll; asking again later\"",
 				 x.http, log_safe(sub, safe, sizeof(safe)));
+		}
 		json_decref(x.answer);
 		x.answer = NULL;
 	}

@@ -455,22 +455,34 @@ static void test_agent_revokes_keys_not_releasable(void **state)
 }
 
 /*
- * More keys than one call names (HOLD_BATCH, 128): the agent asks in
- * batches, and a key in the second batch is revoked as well.
+ * More keys than one call names (HOLD_BATCH, 128), each with a KP of 8
+ * recipients (about 88 KB of keys: over hgsd's 64 KiB body cap in one
+ * call): the agent asks in several calls, and a key in the last one is
+ * revoked as well.
  */
 static void test_agent_names_keys_in_batches(void **state)
 {
-	char *cert = certificate("keys-host3"), vm[37];
+	X509 *eight[7] = { g1.enc_cert, g2.enc_cert, g1.enc_cert, g2.enc_cert,
+			   g1.enc_cert, g2.enc_cert, g1.enc_cert };
+	char *cert = certificate("keys-host3"), vm[37], kid[33];
 	key_serial_t last = 0, first = 0;
 	unsigned int i;
+	uint8_t *kp8;
+	size_t len8;
+	json_int_t refused;
+	json_t *st;
 
 	(void)state;
 	seed_rolls("keys-host3");
+	kp8 = make_kp(VM_ROLL, eight, 7, kid, &len8);	/* owner + 7 */
 	for (i = 0; i < 130; i++) {
+		uint8_t *kp = malloc(len8);
 		key_serial_t s;
 
+		assert_non_null(kp);
+		memcpy(kp, kp8, len8);
 		snprintf(vm, sizeof(vm), "6e1e2f30-1111-4222-8333-%012x", i);
-		s = load_key_kp(i == 129 ? VM_ROLL : vm, KID_R2, NULL, 0);
+		s = load_key_kp(i == 129 ? VM_ROLL : vm, KID_R2, kp, len8);
 		if (!i)
 			first = s;
 		last = s;
@@ -478,10 +490,18 @@ static void test_agent_names_keys_in_batches(void **state)
 	/* the 130th names VM_ROLL's superseded roll */
 	snprintf(agent.keys[agent.n_keys - 1].key_id, sizeof(agent.keys[0].key_id), "%s", KID_R1);
 	agent.att.cert_b64 = strdup(cert);
+	st = revocation_status();
+	refused = json_integer_value(json_object_get(st, "calls_refused"));
+	json_decref(st);
 	assert_int_equal(revocation_check(&agent), 0);
 	assert_true(revoked(last));
 	assert_false(revoked(first));
 	assert_int_equal(agent.n_keys, 129);
+	/* every call fitted HGS's body cap: none was refused */
+	st = revocation_status();
+	assert_int_equal(json_integer_value(json_object_get(st, "calls_refused")), refused);
+	json_decref(st);
+	free(kp8);
 	pthread_mutex_lock(&agent.keys_lock);
 	release_forget_all_locked(&agent);
 	pthread_mutex_unlock(&agent.keys_lock);
