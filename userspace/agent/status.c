@@ -178,13 +178,23 @@ static void print_human(json_t *st)
 		printf("module:       %s\n", jstr(mod, "isolation_level"));
 	printf("HGS:\n");
 	json_array_foreach(json_object_get(st, "hgs"), i, u) {
-		printf("  %-8s %s  %s (last ok %s", jstr(u, "role"), jstr(u, "url"),
-		       jstr(u, "state"), when(jint(u, "last_success"), t1, sizeof(t1)));
+		printf("  %-8s %s  %s%s (last ok %s", jstr(u, "role"), jstr(u, "url"),
+		       jstr(u, "state"), json_is_true(json_object_get(u, "preferred")) ?
+		       ", preferred" : "", when(jint(u, "last_success"), t1, sizeof(t1)));
 		if (jint(u, "last_failure"))
 			printf(", last failure %s: %s",
 			       when(jint(u, "last_failure"), t2, sizeof(t2)),
 			       jstr(u, "last_error"));
 		printf(")\n");
+	}
+	{
+		json_t *rv = json_object_get(st, "revocation");
+		json_t *kr = json_object_get(rv, "keys_revoked");
+
+		printf("revocation:   %lld polls, host revoked %lld times, keys revoked: %lld guardian disabled, %lld superseded\n",
+		       (long long)jint(rv, "polls"), (long long)jint(rv, "host_revoked"),
+		       (long long)jint(kr, "KeyProtectorGuardianDisabled"),
+		       (long long)jint(kr, "KeyProtectorSuperseded"));
 	}
 	printf("loaded keys:  %zu\n", json_array_size(keys));
 	json_array_foreach(keys, i, u)
