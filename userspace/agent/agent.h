@@ -75,6 +75,7 @@ struct agent_config {
 	unsigned int attempt_timeout_s;		/* one HTTPS call */
 	unsigned int max_clients;		/* connections served at once */
 	unsigned int revocation_poll_s;		/* revocation.c; 0 = never ask */
+	unsigned int primary_retry_s;		/* hgs_link.c: a dead primary's first back-off */
 	int attestation_mode;			/* AGENT_MODE_* */
 	char tpm_tcti[256];			/* tpm2-tss TCTI */
 	char bios_log[AGENT_PATH_MAX];		/* TPM mode: boot event log */
@@ -164,7 +165,9 @@ typedef int (*hgs_exchange_fn)(struct vms_hgs_client *c, void *arg,
 int hgs_link_init(struct agent *a);
 void hgs_link_free(struct agent *a);
 /*
- * Run @fn against the primary URL, then each fallback; when all fail,
+ * Run @fn against the URL that answered last (the primary at first, and
+ * again once its back-off after a failure is over), then the others in
+ * order; when all fail,
  * back off (exponential, full jitter) and go round again until @deadline
  * (CLOCK_MONOTONIC seconds). 0, -ETIMEDOUT (last error in @err),
  * -ESHUTDOWN (stopping), or what @fn returned.
@@ -313,6 +316,8 @@ void release_forget_all_locked(struct agent *a);
 /* ---- revocation (revocation.c) ---- */
 /* Ask HGS whether this host is revoked; if so revoke every loaded key: 1. */
 int revocation_check(struct agent *a);
+/* The polls' counters for status: polls, host revocations, keys revoked by reason. */
+json_t *revocation_status(void);
 /* The polling thread's body (every revocation_poll_s; 0: returns at once). */
 void *revocation_thread(void *arg);
 
@@ -379,6 +384,14 @@ struct agent {
 	struct hgs_url_stat url_stat[AGENT_MAX_URLS];
 	struct vms_hgs_client *idle[AGENT_MAX_URLS][AGENT_POOL_MAX];
 	unsigned int n_idle[AGENT_MAX_URLS];
+	/*
+	 * Where an exchange starts: the URL that answered last; the primary
+	 * again once primary_retry_at (CLOCK_MONOTONIC) has passed, a back-off
+	 * that doubles with each failure of the primary in a row.
+	 */
+	unsigned int preferred;
+	unsigned int primary_fails;
+	double primary_retry_at;
 
 	struct attest_state att;
 

@@ -25,6 +25,7 @@ void agent_config_defaults(struct agent_config *c)
 	strcpy(c->socket_path, VMS_AGENT_SOCKET);
 	c->renew_interval_s = 8 * 3600;
 	c->revocation_poll_s = 30;
+	c->primary_retry_s = 30;
 	c->renew_jitter_s = 600;
 	c->renew_fraction_pct = 75;
 	c->cert_min_remaining_s = 300;
@@ -94,7 +95,7 @@ static const char *const keys[] = {
 	"renew_fraction_pct", "cert_min_remaining_s", "retry_initial_ms",
 	"retry_max_ms", "request_deadline_s", "attempt_timeout_s",
 	"max_clients", "attestation_mode", "tpm_tcti", "tpm_event_log", "tpm_ima_log",
-	"revocation_poll_s",
+	"revocation_poll_s", "primary_retry_s",
 	"kps_public_key",
 };
 #define N_KEYS ARRAY_SIZE(keys)
@@ -144,6 +145,7 @@ static const struct uint_key {
 	{ "attempt_timeout_s", offsetof(struct agent_config, attempt_timeout_s), 1, 600 },
 	{ "max_clients", offsetof(struct agent_config, max_clients), 1, 4096 },
 	{ "revocation_poll_s", offsetof(struct agent_config, revocation_poll_s), 0, 86400 },
+	{ "primary_retry_s", offsetof(struct agent_config, primary_retry_s), 1, 3600 },
 };
 
 /* vms_conf_set_fn for hgs-agent.conf. */

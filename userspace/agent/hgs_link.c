@@ -4,7 +4,15 @@
  * fallback; when every URL failed, an exponential backoff with full jitter
  * (a sleep drawn from [0, min(retry_max, initial * 2^round)]) so that 200
  * hosts coming back together do not hit HGS in lockstep; all inside the
- * request's deadline. HTTPS servers are always verified against
+ * request's deadline.
+ *
+ * Sticking to a live node: once the primary failed and another URL
+ * answered, exchanges start at the URL that answered last, and the
+ * primary is tried first again only after a back-off (primary_retry_s,
+ * doubling with each failure in a row, at most 8 times that), so that a
+ * dead primary does not cost every exchange a failed connection (about
+ * 0.4 s through the rig's network). It is still tried when every other
+ * URL fails. HTTPS servers are always verified against
  * hgs_ca_file (the client library sets VERIFYPEER/VERIFYHOST and nothing
  * here can turn them off).
  *
@@ -96,6 +104,54 @@ static void note(struct agent *a, unsigned int u, int ok, const char *err)
 		log_info("hgs_reachable", "url=%s", a->cfg.urls[u]);
 }
 
+/* The most a dead primary's back-off grows to, in primary_retry_s. */
+#define PRIMARY_RETRY_MAX_FACTOR	8
+
+/* Where this exchange starts: the URL that answered last, or the primary. */
+static unsigned int first_url(struct agent *a)
+{
+	unsigned int u;
+
+	pthread_mutex_lock(&a->link_lock);
+	u = a->preferred;
+	if (u >= a->cfg.n_urls || agent_now() >= a->primary_retry_at)
+		u = 0;
+	pthread_mutex_unlock(&a->link_lock);
+	return u;
+}
+
+/*
+ * URL @u answered (@ok) or failed: the preferred URL follows the last
+ * answer; a failure of the primary pushes its next first try back.
+ */
+static void prefer(struct agent *a, unsigned int u, int ok)
+{
+	unsigned int was;
+
+	pthread_mutex_lock(&a->link_lock);
+	was = a->preferred;
+	if (ok) {
+		a->preferred = u;
+		if (!u) {
+			a->primary_fails = 0;
+			a->primary_retry_at = 0;
+		}
+	} else if (!u) {
+		double wait = a->cfg.primary_retry_s;
+		unsigned int i;
+
+		a->primary_fails++;
+		for (i = 1; i < a->primary_fails && wait < a->cfg.primary_retry_s *
+		     (double)PRIMARY_RETRY_MAX_FACTOR; i++)
+			wait *= 2;
+		a->primary_retry_at = agent_now() + wait;
+	}
+	pthread_mutex_unlock(&a->link_lock);
+	if (ok && u != was)
+		log_info("hgs_preferred", "url=%s msg=\"exchanges start at this URL%s\"", a->cfg.urls[u],
+			 u ? " until the primary's back-off is over" : "");
+}
+
 static double random_unit(void)
 {
 	uint32_t x = 0;
@@ -125,11 +181,14 @@ int hgs_run(struct agent *a, double deadline, hgs_exchange_fn fn, void *arg,
 
 	snprintf(err, errlen, "no attempt was made before the deadline");
 	for (round = 0;; round++) {
-		for (u = 0; u < a->cfg.n_urls; u++) {
+		unsigned int first = first_url(a), i;
+
+		for (i = 0; i < a->cfg.n_urls; i++) {
 			struct vms_hgs_client *c = NULL;
 			double left = deadline - agent_now();
 			long total_ms, connect_ms;
 
+			u = (first + i) % a->cfg.n_urls;
 			if (agent_stopping(a))
 				return -ESHUTDOWN;
 			if (left < 0.05)
@@ -149,9 +208,11 @@ int hgs_run(struct agent *a, double deadline, hgs_exchange_fn fn, void *arg,
 			client_give(a, u, c, r == 0);
 			if (r != -EAGAIN) {
 				note(a, u, 1, NULL);
+				prefer(a, u, 1);
 				return r;
 			}
 			note(a, u, 0, err);
+			prefer(a, u, 0);
 		}
 		{
 			double s = backoff_s(&a->cfg, round);
@@ -198,8 +259,10 @@ json_t *hgs_link_status(struct agent *a)
 			s->down ? "unreachable" : "reachable";
 
 		json_array_append_new(arr, json_pack(
-			"{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s}",
+			"{s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:s}",
 			"url", a->cfg.urls[u], "role", u ? "fallback" : "primary",
+			"preferred", u == (a->preferred < a->cfg.n_urls &&
+					   agent_now() < a->primary_retry_at ? a->preferred : 0),
 			"state", state, "last_success", (json_int_t)s->last_ok,
 			"last_failure", (json_int_t)s->last_fail,
 			"successes", (json_int_t)s->ok,

@@ -19,10 +19,11 @@
 #include "vms_exit.h"
 #include "vms_fileio.h"
 
-/* Socket requests by op (release, status, attest) and result. */
+/* Socket requests by op (release, status, attest, confirm, migrate-in, migrated) and result. */
 static const char *const op_names[] = {
 	[AGENT_OP_RELEASE] = "release", [AGENT_OP_STATUS] = "status",
-	[AGENT_OP_ATTEST] = "attest",
+	[AGENT_OP_ATTEST] = "attest", [AGENT_OP_CONFIRM] = "confirm",
+	[AGENT_OP_MIGRATE_IN] = "migrate-in", [AGENT_OP_MIGRATED] = "migrated",
 };
 
 #define N_OPS	ARRAY_SIZE(op_names)
@@ -108,6 +109,7 @@ json_t *status_build(struct agent *a)
 	json_object_set_new(o, "hgs", hgs_link_status(a));
 	json_object_set_new(o, "keys", release_status(a));
 	json_object_set_new(o, "counters", counters_json());
+	json_object_set_new(o, "revocation", revocation_status());
 	return o;
 }
 
@@ -176,13 +178,23 @@ static void print_human(json_t *st)
 		printf("module:       %s\n", jstr(mod, "isolation_level"));
 	printf("HGS:\n");
 	json_array_foreach(json_object_get(st, "hgs"), i, u) {
-		printf("  %-8s %s  %s (last ok %s", jstr(u, "role"), jstr(u, "url"),
-		       jstr(u, "state"), when(jint(u, "last_success"), t1, sizeof(t1)));
+		printf("  %-8s %s  %s%s (last ok %s", jstr(u, "role"), jstr(u, "url"),
+		       jstr(u, "state"), json_is_true(json_object_get(u, "preferred")) ?
+		       ", preferred" : "", when(jint(u, "last_success"), t1, sizeof(t1)));
 		if (jint(u, "last_failure"))
 			printf(", last failure %s: %s",
 			       when(jint(u, "last_failure"), t2, sizeof(t2)),
 			       jstr(u, "last_error"));
 		printf(")\n");
+	}
+	{
+		json_t *rv = json_object_get(st, "revocation");
+		json_t *kr = json_object_get(rv, "keys_revoked");
+
+		printf("revocation:   %lld polls, host revoked %lld times, keys revoked: %lld guardian disabled, %lld superseded\n",
+		       (long long)jint(rv, "polls"), (long long)jint(rv, "host_revoked"),
+		       (long long)jint(kr, "KeyProtectorGuardianDisabled"),
+		       (long long)jint(kr, "KeyProtectorSuperseded"));
 	}
 	printf("loaded keys:  %zu\n", json_array_size(keys));
 	json_array_foreach(keys, i, u)
@@ -258,6 +270,24 @@ static void metrics_path(const struct agent *a, char *buf, size_t len)
 		 slash ? a->cfg.socket_path : ".");
 }
 
+/* The status poll's revocations (revocation.c), by reason. */
+static void put_revocation_metrics(FILE *f)
+{
+	_cleanup_json_ json_t *rv = revocation_status();
+	const char *why;
+	json_t *n;
+
+	fprintf(f, "# HELP hgs_agent_host_revocations_total Times HGS said this host was revoked (every key revoked).\n"
+		"# TYPE hgs_agent_host_revocations_total counter\n"
+		"hgs_agent_host_revocations_total %lld\n"
+		"# HELP hgs_agent_keys_revoked_total Keys revoked because HGS would no longer release them, by reason.\n"
+		"# TYPE hgs_agent_keys_revoked_total counter\n",
+		(long long)json_integer_value(json_object_get(rv, "host_revoked")));
+	json_object_foreach(json_object_get(rv, "keys_revoked"), why, n)
+		fprintf(f, "hgs_agent_keys_revoked_total{reason=\"%s\"} %lld\n", why,
+			(long long)json_integer_value(n));
+}
+
 static void put_metrics(FILE *f, struct agent *a)
 {
 	unsigned long cum = 0, attempts, failures;
@@ -308,6 +338,7 @@ static void put_metrics(FILE *f, struct agent *a)
 		"hgs_agent_start_time_seconds %lld\n",
 		attempts - failures, failures, (long long)not_after, keys,
 		(long long)a->started);
+	put_revocation_metrics(f);
 }
 
 void metrics_file_write(struct agent *a)

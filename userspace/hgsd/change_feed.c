@@ -13,6 +13,12 @@
  * is not reloaded a second time. While the store cannot be read the last snapshot
  * stays (releases and attestations then fail closed at their durable
  * event, store.c) and the failure is logged once.
+ *
+ * Guardians follow too, in the direction that matters for security: a
+ * guardian another node disabled (or removed) is dropped here, from the
+ * key process and from what this node publishes, so that no node
+ * releases under it any more. One enabled or added on another node is
+ * not loaded here: its key file is that node's (hgs-cluster.md §3).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,9 +27,12 @@
 
 #include "change_feed.h"
 #include "hgsd.h"
+#include "keyproc.h"
+#include "keys.h"
 #include "log.h"
 #include "state.h"
 #include "store.h"
+#include "vms_cleanup_json.h"
 
 static pthread_t feed;
 static pthread_mutex_t feed_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -49,6 +58,45 @@ static int wait_ms(unsigned int ms)
 	stop = feed_stop;
 	pthread_mutex_unlock(&feed_lock);
 	return stop;
+}
+
+/* 1 if the store lists guardian @name as enabled (@rows: its guardians). */
+static int enabled_in(json_t *rows, const char *name)
+{
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(rows, i, row)
+		if (!strcmp(json_string_value(json_object_get(row, "name")) ?: "", name))
+			return json_integer_value(json_object_get(row, "enabled")) != 0;
+	return 0;
+}
+
+/* Drop every guardian this node holds that the store no longer enables. */
+static void guardians_follow(struct hgsd *h)
+{
+	_cleanup_json_ json_t *rows = store_list(h->st, STORE_LIST_GUARDIANS, 0);
+	char drop[HGSD_MAX_GUARDIANS][sizeof(h->guardians[0].g.name)];
+	unsigned int i, n = 0;
+
+	if (!rows)
+		return;	/* the next change retries */
+	pthread_rwlock_rdlock(&h->lock);
+	for (i = 0; i < h->n_guardians; i++)
+		if (!enabled_in(rows, h->guardians[i].g.name))
+			snprintf(drop[n++], sizeof(drop[0]), "%s", h->guardians[i].g.name);
+	pthread_rwlock_unlock(&h->lock);
+	for (i = 0; i < n; i++) {
+		int r = keyproc_guardian_drop(drop[i]);
+
+		keys_drop_public_guardian(h, drop[i]);
+		if (r && r != -ENOENT)
+			log_err("change-feed", "guardian=%s error=\"%s\" msg=\"disabled in the store, but the key process still holds it: restart hgsd\"",
+				drop[i], strerror(-r));
+		else
+			log_info("change-feed", "guardian=%s msg=\"disabled in the store: no longer used here\"",
+				 drop[i]);
+	}
 }
 
 static void *follow(void *arg)
@@ -80,6 +128,7 @@ static void *follow(void *arg)
 				seq, strerror(-r));
 			continue;
 		}
+		guardians_follow(h);
 		log_info("change-feed", "seq=%lld msg=\"snapshot reloaded\"", seq);
 	}
 	return NULL;

@@ -37,6 +37,7 @@
 #include "vms_cleanup_json.h"
 #include "vms_exit.h"
 #include "vms_hgs_client.h"
+#include "store_move.h"
 #include "vms_sdnotify.h"
 #include "vms_x509.h"
 
@@ -49,12 +50,40 @@ static void usage(FILE *f)
 		"                                    added to the HTTPS certificate, which\n"
 		"                                    always names localhost and 127.0.0.1\n"
 		"       hgsd -c DIR/hgsd.conf        run it\n"
+		"       hgsd --migrate-store FROM TO copy store FROM (a path, sqlite:PATH or\n"
+		"                                    postgresql:CONNINFO) into the empty store\n"
+		"                                    TO, keys kept (stop hgsd on FROM first)\n"
 		"       hgsd status [-c CONF]        status of a running hgsd (admin socket)\n"
 		"       hgsd --version               its version\n"
 		"Options: --log-level error|warning|notice|info|debug (default info)\n\n"
 		"hgsd is the Host Guardian Service: attestation (host-key mode), health\n"
 		"certificates, key release (KPS) and the admin API. See\n"
 		"Documentation/hgs-admin-guide.md and Documentation/hgs-protocol.md.\n");
+}
+
+/*
+ * hgsd --migrate-store FROM TO: the store moved to another backend
+ * (store_move.c). Neither target is ever printed: a conninfo may hold a
+ * password.
+ */
+static int do_migrate_store(int argc, char **argv)
+{
+	char why[512] = "";
+	int r;
+
+	if (argc != 4 || !argv[2][0] || !argv[3][0]) {
+		fprintf(stderr, "Usage: hgsd --migrate-store FROM TO\n");
+		return VMS_EXIT_USAGE;
+	}
+	umask(0077);
+	r = store_move(argv[2], argv[3], stdout, why, sizeof(why));
+	if (r) {
+		fprintf(stderr, "hgsd --migrate-store: %s; the target is unchanged\n",
+			why[0] ? why : strerror(-r));
+		return r == -EINVAL ? VMS_EXIT_USAGE : 1;
+	}
+	printf("hgsd --migrate-store: now set 'store = ' in hgsd.conf to the target and start hgsd; the keys/ directory is unchanged\n");
+	return 0;
 }
 
 static int do_init(const char *dir, const char *port, const char *store,
@@ -433,6 +462,8 @@ int main(int argc, char **argv)
 	const char *init = NULL, *port = NULL, *conf = NULL, *store = NULL;
 	int c, is_status = 0;
 
+	if (argc > 1 && !strcmp(argv[1], "--migrate-store"))
+		return do_migrate_store(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "status")) {
 		is_status = 1;
 		argv++;

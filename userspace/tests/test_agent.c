@@ -69,6 +69,9 @@ static void test_config_defaults_and_keys(void **state)
 	assert_string_equal(c.urls[2], "https://c:2");
 	assert_string_equal(c.urls[3], "https://d");
 	assert_int_equal(c.attestation_mode, AGENT_MODE_HOST_KEY);
+	assert_int_equal(c.primary_retry_s, 30);	/* the default */
+	parse_ok(GOOD "primary_retry_s = 5\n", &c);
+	assert_int_equal(c.primary_retry_s, 5);
 
 	/* TPM mode and its TPM */
 	parse_ok(GOOD "attestation_mode = tpm\ntpm_tcti = swtpm:host=127.0.0.1,port=2321\n"
@@ -115,6 +118,8 @@ static void test_config_bad(void **state)
 		{ "host_name = h\nhgs_url = https://a\n", "'hgs_ca_file' is required" },
 		{ GOOD "retry_initial_ms = 5000\nretry_max_ms = 100\n", "retry_max_ms is below" },
 		{ GOOD "max_clients = 0\n", "t.conf:4: bad value for 'max_clients'" },
+		{ GOOD "primary_retry_s = 0\n", "t.conf:4: bad value for 'primary_retry_s': must be a whole number from 1 to 3600" },
+		{ GOOD "primary_retry_s = 3601\n", "t.conf:4: bad value for 'primary_retry_s'" },
 		{ GOOD "attestation_mode = tmp\n", "t.conf:4: bad value for 'attestation_mode'" },
 		{ GOOD "tpm_tcti = a b\n", "t.conf:4: bad value for 'tpm_tcti'" },
 		{ GOOD "tpm_ima_log = ima\n", "t.conf:4: bad value for 'tpm_ima_log'" },
@@ -714,7 +719,9 @@ static void test_daemon_counters_and_metrics_file(void **state)
 		 "f = {m.name: m for m in p(open(sys.argv[1]).read())}\n"
 		 "assert f[\"hgs_agent_release_duration_seconds\"].type == \"histogram\"\n"
 		 "assert f[\"hgs_agent_requests\"].type == \"counter\"\n"
-		 "assert f[\"hgs_agent_loaded_keys\"].samples[0].value == 0\n' %s", path);
+		 "assert f[\"hgs_agent_loaded_keys\"].samples[0].value == 0\n"
+		 "assert f[\"hgs_agent_keys_revoked\"].type == \"counter\"\n"
+		 "assert len(f[\"hgs_agent_keys_revoked\"].samples) == 3\n' %s", path);
 	assert_int_equal(run_cmd(cmd), 0);
 }
 
@@ -790,6 +797,37 @@ static void test_daemon_migrate_requests(void **state)
 	o = agent_call_json(line);
 	assert_string_equal(json_string_value(json_object_get(o, "substatus")), "InvalidRequest");
 	json_decref(o);
+}
+
+/*
+ * The TK roll's and live migration's requests are counted too (the
+ * confirm and the migrations refused above), in status and the .prom file.
+ */
+static void test_daemon_counters_roll_ops(void **state)
+{
+	char *text = NULL, cmd[1024];
+	json_t *st;
+	int i;
+
+	(void)state;
+	assert_int_equal(vms_agent_status(sock, &text), 0);
+	st = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(st);
+	assert_int_equal(counter(st, "confirm", "failed"), 1);
+	assert_int_equal(counter(st, "confirm", "passed"), 0);
+	assert_int_equal(counter(st, "migrate-in", "failed"), 1);
+	assert_true(counter(st, "migrated", "failed") >= 1);
+	assert_int_equal(counter(st, "migrated", "passed"), 0);
+	/* the status poll's counters (no HGS here: never asked) */
+	assert_non_null(json_object_get(json_object_get(st, "revocation"), "keys_revoked"));
+	json_decref(st);
+	snprintf(cmd, sizeof(cmd),
+		 "grep -q 'hgs_agent_requests_total{op=\"migrate-in\",result=\"Failed\"} 1' %s/hgs-agent.prom",
+		 dir);
+	for (i = 0; i < 130 && run_cmd(cmd); i++)
+		usleep(100000);
+	assert_int_equal(run_cmd(cmd), 0);
 }
 
 static void test_daemon_not_running(void **state)
@@ -908,6 +946,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_daemon_counters_and_metrics_file),
 		cmocka_unit_test(test_daemon_confirm_unknown_roll),
 		cmocka_unit_test(test_daemon_migrate_requests),
+		cmocka_unit_test(test_daemon_counters_roll_ops),
 		cmocka_unit_test(test_daemon_not_running),
 	};
 	int r;

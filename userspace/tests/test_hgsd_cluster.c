@@ -488,6 +488,106 @@ static void test_revocation_on_a_enforced_by_b(void **state)
 	host_free(&h);
 }
 
+/* Guardian @name's certificates as node @i publishes them (enabled ones). */
+static int published_at(int i, const char *name, struct vms_guardian *g)
+{
+	json_t *md = t_hgs_call(node[i].cli, "/v1/metadata", NULL, 200, "Passed"), *e;
+	int found = 0;
+	size_t k;
+
+	json_array_foreach(json_object_get(md, "guardians"), k, e) {
+		const char *pem = json_string_value(json_object_get(e, "certificates"));
+
+		if (strcmp(json_string_value(json_object_get(e, "name")), name))
+			continue;
+		found = 1;
+		if (g)
+			assert_int_equal(vms_guardian_from_pem(pem, strlen(pem), NULL, g), 0);
+	}
+	json_decref(md);
+	return found;
+}
+
+/*
+ * A guardian disabled at node A: node B, which holds it, stops releasing
+ * under it within the bound (KeyProtectorGuardianDisabled, measured from
+ * A's answer and printed) and stops publishing it; node C's
+ * /v1/host/status names a key released under it to the host that holds
+ * it (issue 18: disabling a guardian reaches hosts).
+ */
+static void test_guardian_disabled_on_a_enforced_by_b(void **state)
+{
+	struct vms_guardian g2 = { 0 };
+	char cmd[1200], kid[33], fo[VMS_FPR_HEX_LEN], f2[VMS_FPR_HEX_LEN], *cert, *kp;
+	uint8_t vm_id[16], key_id[16], tk[32], *der;
+	double t0, waited = 0;
+	struct host h;
+	size_t len;
+	long http;
+	json_t *r, *keys;
+	int refused = 0;
+
+	(void)state;
+	/* hgs-g2 made at A, its key file given to B, held by B */
+	t_hgs_call_ok(node[0].adm, "/v1/admin/guardians/add", json_pack("{s:s}", "name", "hgs-g2"));
+	snprintf(cmd, sizeof(cmd), "cp %s/keys/guardian-hgs-g2.pem %s/keys/", node[0].dir,
+		 node[1].dir);
+	assert_int_equal(run_cmd(cmd), 0);
+	t_hgs_call_ok(node[1].adm, "/v1/admin/guardians/disable", json_pack("{s:s}", "name", "hgs-g2"));
+	t_hgs_call_ok(node[1].adm, "/v1/admin/guardians/enable", json_pack("{s:s}", "name", "hgs-g2"));
+	assert_true(published_at(1, "hgs-g2", &g2));
+
+	host_new(&h, "guardian-host");
+	cert = cert_of(&h, 1);
+	assert_int_equal(vms_uuid_parse(VM1, vm_id), 0);
+	t_random(key_id, 16);
+	t_random(tk, 32);
+	assert_int_equal(vms_kp_create(&owner, &g2.enc_cert, 1, vm_id, key_id,
+				       VMS_KR_POLICY_SHIELDED, tk, &der, &len), 0);
+	kp = vms_b64_encode(der, len);
+	free(der);
+	vms_hex_encode(key_id, 16, kid);
+	json_decref(t_hgs_call(node[1].cli, "/v1/kps/release", release_req(cert, kp), 200, "Passed"));
+
+	t_hgs_call_ok(node[0].adm, "/v1/admin/guardians/disable", json_pack("{s:s}", "name", "hgs-g2"));
+	t0 = now_ms();
+	while (!refused && (waited = now_ms() - t0) < 5000) {
+		json_t *q = release_req(cert, kp);
+
+		r = NULL;
+		assert_int_equal(vms_hgs_call(node[1].cli, "/v1/kps/release", q, &http, &r), 0);
+		json_decref(q);
+		refused = http == 403;
+		if (refused)
+			assert_string_equal(vms_hgs_substatus(r), "KeyProtectorGuardianDisabled");
+		else
+			assert_int_equal(http, 200);
+		json_decref(r);
+		if (!refused)
+			usleep(10000);
+	}
+	print_message("# guardian disabled at node A: node B's KPS refused it after %.0f ms (bound %d ms)\n",
+		      waited, REVOCATION_BOUND_MS);
+	assert_true(refused);
+	assert_true(waited <= REVOCATION_BOUND_MS);
+	assert_false(published_at(1, "hgs-g2", NULL));
+
+	/* node C tells the host the key is no longer releasable */
+	assert_int_equal(vms_cert_fingerprint(owner.enc_cert, fo), 0);
+	assert_int_equal(vms_cert_fingerprint(g2.enc_cert, f2), 0);
+	keys = json_pack("[{s:s, s:s, s:[s, s]}]", "vm_id", VM1, "key_id", kid, "guardians", fo, f2);
+	r = t_hgs_call(node[2].cli, "/v1/host/status",
+		       json_pack("{s:s, s:o}", "health_certificate", cert, "keys", keys), 200, "Passed");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(r, "not_releasable"), 0), "reason")), "KeyProtectorGuardianDisabled");
+	json_decref(r);
+	OPENSSL_cleanse(tk, sizeof(tk));
+	vms_guardian_free(&g2);
+	free(cert);
+	free(kp);
+	host_free(&h);
+}
+
 /*
  * The lifetime a release from node @i carries, in the blob itself (what
  * the enclave enforces); the answer says the same.
@@ -1108,6 +1208,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_nonce_issued_on_a_used_on_b_replay_on_c),
 		cmocka_unit_test(test_tpm_challenge_on_a_answered_on_b_replay_on_c),
 		cmocka_unit_test(test_revocation_on_a_enforced_by_b),
+		cmocka_unit_test(test_guardian_disabled_on_a_enforced_by_b),
 		cmocka_unit_test(test_release_lifetime_per_policy),
 		cmocka_unit_test(test_kill_node_during_release_burst),
 		cmocka_unit_test(test_renewal_never_rolls),
