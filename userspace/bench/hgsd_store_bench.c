@@ -195,8 +195,10 @@ static void *release_loop(void *arg)
 		long http = 0;
 
 		if (vms_hgs_call(c, "/v1/kps/release",
-				 json_pack("{s:s, s:s, s:s}", "health_certificate", cert_b64,
-					   "key_protector", kp_b64, "vm_id", VM), &http, &r) ||
+				 json_pack("{s:s, s:s, s:s, s:s, s:i}", "health_certificate", cert_b64,
+					   "key_protector", kp_b64, "vm_id", VM,
+					   "enclave_challenge", BENCH_CHALLENGE, "challenge_ns", 1),
+				 &http, &r) ||
 		    http != 200)
 			w->failed++;
 		else
