@@ -128,7 +128,11 @@ int vms_mailbox_call(struct vms_ep_msg *q, struct vms_ep_msg *a, u8 **buf,
 	memset(a, 0, sizeof(*a));
 	if (!n || n > VMS_MB_AREA_LEN)
 		return -EMSGSIZE;
-	req = kvmalloc(n, GFP_KERNEL);
+	/*
+	 * Both frames are the calling task's (an ioctl, add_key): charged to
+	 * its memcg, as each caller waiting for the mailbox holds them.
+	 */
+	req = kvmalloc(n, GFP_KERNEL_ACCOUNT);
 	if (!req)
 		return -ENOMEM;
 	ret = vms_mb_lock_until(deadline);
@@ -158,7 +162,7 @@ int vms_mailbox_call(struct vms_ep_msg *q, struct vms_ep_msg *a, u8 **buf,
 		ret = -EPROTO;
 		goto out_unlock;
 	}
-	resp = kvmalloc(len, GFP_KERNEL);
+	resp = kvmalloc(len, GFP_KERNEL_ACCOUNT);
 	if (!resp) {
 		ret = -ENOMEM;
 		goto out_unlock;

@@ -15,6 +15,9 @@
 * Every cmocka test (userspace/tests/test_*.c) takes the test-name filter
   userspace/tests/README.md promises: its main() calls t_test_filter().
   One test.
+* No build output is committed: no file git tracks is Python bytecode
+  (*.pyc, *.pyo, anything under __pycache__/) or an object, module or
+  archive (*.o, *.ko, *.a, *.so). One test.
 
 Misses already known (a folder another change is rewriting) are listed in
 KNOWN_MISSES and reported as TODO, not as failures; a listed file that is
@@ -121,6 +124,18 @@ def tests_without_filter():
     return missing
 
 
+STRAY = ('*.pyc', '*.pyo', '*/__pycache__/*', '__pycache__/*',
+         '*.o', '*.ko', '*.a', '*.so', '*.so.*')
+
+
+def stray_tracked():
+    """Build outputs git tracks (committed or staged): bytecode, objects."""
+    out = subprocess.run(['git', 'ls-files', '--cached', '-z'],
+                         capture_output=True, text=True, check=True).stdout
+    return sorted(f for f in out.split('\0')
+                  if f and any(fnmatch.fnmatchcase(f, g) for g in STRAY))
+
+
 def main():
     os.chdir(REPO)
     roots = code_roots()
@@ -140,7 +155,7 @@ def main():
             result[r][1 if f in KNOWN_MISSES else 0].append(os.path.basename(f))
 
     print('TAP version 13')
-    print('1..%d' % (len(order) + 2))
+    print('1..%d' % (len(order) + 3))
     failed = 0
     n = 0
     for r in order:
@@ -186,6 +201,16 @@ def main():
     if nofilter:
         print('not ok %d %s' % (n, what))
         print('# main() does not call t_test_filter(argc, argv): ' + ' '.join(nofilter))
+        failed = 1
+    else:
+        print('ok %d %s' % (n, what))
+
+    n += 1
+    stray = stray_tracked()
+    what = 'no build output is tracked (bytecode, __pycache__/, objects)'
+    if stray:
+        print('not ok %d %s' % (n, what))
+        print('# tracked: ' + ' '.join(stray))
         failed = 1
     else:
         print('ok %d %s' % (n, what))

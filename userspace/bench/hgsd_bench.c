@@ -33,6 +33,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "hgsd_run.h"
 #include "keyrelease.h"
 #include "vms_b64.h"
 #include "vms_fileio.h"
@@ -52,9 +53,7 @@ static double window_s;
 #define CRYPTO_SECONDS	1.0
 #define VM "6f1c2a5e-930d-4b71-8a42-0c5de177309b"
 
-static char dir[64], url[64], ca[128], sock[128];
-static int port;	/* hgsd's HTTPS port, while it runs */
-static pid_t hgsd_pid;
+static struct bench_hgsd hgsd;
 static EVP_PKEY *host_key;
 static uint8_t esk[32], epk[32];
 static char *cert_b64, *kp_b64;
@@ -62,22 +61,6 @@ static uint8_t *cert_der, *kp_der;
 static size_t cert_len, kp_len;
 static char report[VMS_REPORT_MAX];
 static unsigned int ncpu;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "hgsd bench: %s failed\n", what);
-	if (hgsd_pid > 0)
-		kill(hgsd_pid, SIGTERM);
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void pin(int cpu)
 {
@@ -99,111 +82,44 @@ static void pin_all_but_0(void)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req)
-{
-	json_t *resp = NULL;
-	long http;
-
-	if (vms_hgs_call(c, path, req, &http, &resp) || http != 200) {
-		fprintf(stderr, "%s: %s\n", path, resp ? vms_hgs_substatus(resp) :
-			vms_hgs_client_error(c));
-		die(path);
-	}
-	json_decref(req);
-	return resp;
-}
-
-/* HGS's KPS key from its metadata: what a host's report names (issue 17). */
-static void kps_key_of(struct vms_hgs_client *c, uint8_t pk[32])
-{
-	json_t *md = call(c, "/v1/metadata", NULL);
-	const char *hex = json_string_value(json_object_get(md, "kps_public_key"));
-
-	if (!hex || vms_hex_decode_exact(hex, pk, 32))
-		die("kps_public_key");
-	json_decref(md);
-}
-
+/* hgsd in a new /tmp/vms-hgsbench.XXXXXX/hgs */
 static void init_hgsd(const char *bin)
 {
-	char cmd[4300];
+	char top[64], d[80];
 
-	snprintf(dir, sizeof(dir), "/tmp/vms-hgsbench.XXXXXX");
-	if (!mkdtemp(dir))
-		die("mkdtemp");
-	snprintf(cmd, sizeof(cmd), "%s --init %s/hgs --port 0 >/dev/null 2>&1", bin, dir);
-	if (system(cmd))
-		die("hgsd --init");
-	strcat(dir, "/hgs");
+	snprintf(top, sizeof(top), "/tmp/vms-hgsbench.XXXXXX");
+	if (!mkdtemp(top))
+		bench_die("mkdtemp");
+	snprintf(d, sizeof(d), "%s/hgs", top);
+	bench_hgsd_init(&hgsd, bin, d, NULL);
 }
 
 /* Lines for the next start_hgsd() to add (the flood phase's rate limits). */
 static const char *extra_conf;
 
-/* (Re)start hgsd on the state in dir, with @cache verified-cert slots. */
+/* (Re)start hgsd on its state, with @cache verified-cert slots, on core 0. */
 static void start_hgsd(const char *bin, unsigned int cache)
 {
-	char cmd[4300], pf[128], buf[16];
-	FILE *f;
-	int i, fd;
-
-	snprintf(cmd, sizeof(cmd), "%s/hgsd.conf", dir);
-	f = fopen(cmd, "a");
-	if (!f)
-		die("config");
-	fprintf(f, "threads = 1\nlog_requests = 0\nchallenge_rate_per_source = 0\n"
-		"handshake_rate_per_source = 0\n"
-		"cert_cache_entries = %u\nkp_cache_entries = %u\n%s",
-		cache, cache ? 4096 : 0, extra_conf ? extra_conf : "");
-	fclose(f);
-	snprintf(pf, sizeof(pf), "%s/hgsd.port", dir);
-	unlink(pf);
-	hgsd_pid = fork();
-	if (hgsd_pid == 0) {
-		pin(0);		/* the service gets one core */
-		fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 2);
-		execl(bin, "hgsd", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 200; i++) {
-		fd = open(pf, O_RDONLY);
-		if (fd >= 0) {
-			ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-			close(fd);
-			if (n > 0) {
-				buf[n] = 0;
-				break;
-			}
-		}
-		usleep(50000);
-	}
-	if (i == 200)
-		die("hgsd start");
-	port = atoi(buf);
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
-	snprintf(ca, sizeof(ca), "%s/tls.pem", dir);
-	snprintf(sock, sizeof(sock), "%s/admin.sock", dir);
+	bench_hgsd_conf(&hgsd, "threads = 1\nlog_requests = 0\nchallenge_rate_per_source = 0\n"
+			"handshake_rate_per_source = 0\n"
+			"cert_cache_entries = %u\nkp_cache_entries = %u\n%s",
+			cache, cache ? 4096 : 0, extra_conf ? extra_conf : "");
+	bench_hgsd_start(&hgsd, bin, 0);	/* the service gets one core */
 }
 
 static void kill_hgsd(void)
 {
-	int st;
-
-	kill(hgsd_pid, SIGTERM);
-	waitpid(hgsd_pid, &st, 0);
-	hgsd_pid = 0;
+	bench_hgsd_stop(&hgsd);
 }
 
 static void stop_hgsd(void)
 {
-	char cmd[128];
+	char cmd[200];
 
 	kill_hgsd();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 4), dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(hgsd.dir) - 4), hgsd.dir);
 	if (system(cmd))
-		fprintf(stderr, "hgsd bench: could not remove %s\n", dir);
+		fprintf(stderr, "hgsd bench: could not remove %s\n", hgsd.dir);
 }
 
 /* ---------- the service-side crypto, in this process ---------- */
@@ -215,26 +131,23 @@ static X509 *signer_cert;
 
 static void load_service_keys(void)
 {
-	char path[160], pw[65];
+	char path[256], pw[65];
 
-	snprintf(path, sizeof(path), "%s/keys/master.key", dir);
+	snprintf(path, sizeof(path), "%s/keys/master.key", hgsd.dir);
 	if (vms_read_file_exact(path, (uint8_t *)pw, 64))
-		die("master key");
+		bench_die("master key");
 	pw[64] = 0;
-	snprintf(path, sizeof(path), "%s/keys/signer.key", dir);
+	snprintf(path, sizeof(path), "%s/keys/signer.key", hgsd.dir);
 	if (vms_pkey_read_private(path, pw, &signer_key))
-		die("signer key");
-	snprintf(path, sizeof(path), "%s/signer.pem", dir);
+		bench_die("signer key");
+	snprintf(path, sizeof(path), "%s/signer.pem", hgsd.dir);
 	if (vms_cert_read(path, &signer_cert))
-		die("signer cert");
-	snprintf(path, sizeof(path), "%s/keys/guardian-hgs-guardian-1.pem", dir);
+		bench_die("signer cert");
+	snprintf(path, sizeof(path), "%s/keys/guardian-hgs-guardian-1.pem", hgsd.dir);
 	if (vms_guardian_read(path, pw, &hgs_guardian))
-		die("guardian");
+		bench_die("guardian");
 	OPENSSL_cleanse(pw, sizeof(pw));
 }
-
-/* the enclave challenge the bench's releases answer (KPS only binds it) */
-#define BENCH_CHALLENGE	"c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
 
 /* the bench's stand-in for the KPS key (the releases it times are its own) */
 static const uint8_t bench_kps_sk[32] = "bench-KPS-sender-key-not-a-key!!";
@@ -250,10 +163,10 @@ static void crypto_release(void)
 	if (vms_cert_from_der(cert_der, cert_len, &c) ||
 	    vms_health_cert_verify(c, signer_cert, time(NULL)) ||
 	    vms_health_cert_parse(c, &info))
-		die("crypto: cert");
+		bench_die("crypto: cert");
 	X509_free(c);
 	if (vms_kp_unwrap_any(kp_der, kp_len, hgs_gs, 1, &kpi, tk))
-		die("crypto: kp");
+		bench_die("crypto: kp");
 	memcpy(b.vm_id, kpi.vm_id, 16);
 	memcpy(b.key_id, kpi.key_id, 16);
 	b.policy = kpi.policy;
@@ -262,7 +175,7 @@ static void crypto_release(void)
 	b.digests = digest;
 	b.issued_at = 1;
 	if (vms_kr_build(&b, info.enclave_pk, bench_kps_sk, tk, blob, sizeof(blob)))
-		die("crypto: build");
+		bench_die("crypto: build");
 	OPENSSL_cleanse(tk, 32);
 }
 
@@ -280,13 +193,13 @@ static void crypto_attest(void)
 	/* the host's signature is made once, outside the timing */
 	if (!fixed_sig && vms_attest_sign(host_key, fixed_nonce, epk, report, strlen(report),
 					  &fixed_sig, &fixed_len))
-		die("sign");
+		bench_die("sign");
 	memcpy(nonce, fixed_nonce, 32);
 	sig = fixed_sig;
 	siglen = fixed_len;
 	if (vms_attest_verify(host_key, nonce, epk, report, strlen(report), sig, siglen) ||
 	    vms_report_parse(report, strlen(report), &rep))
-		die("crypto: attest verify");
+		bench_die("crypto: attest verify");
 	strcpy(info.host, "bench-host");
 	strcpy(info.mode, VMS_HC_MODE_HOST_KEY);
 	strcpy(info.binding, VMS_HC_BINDING_HOST_KEY);
@@ -297,7 +210,7 @@ static void crypto_attest(void)
 	memcpy(info.enclave_pk, rep.enclave_pk, 32);
 	info.issued = time(NULL);
 	if (vms_health_cert_issue(signer_key, signer_cert, &info, 28800, 600, &c))
-		die("crypto: issue");
+		bench_die("crypto: issue");
 	X509_free(c);
 }
 
@@ -316,14 +229,14 @@ static void crypto_release_cached(void)
 	if (!EVP_Digest(cert_der, cert_len, md, NULL, EVP_sha256(), NULL) ||
 	    !EVP_Digest(kp_der, kp_len, md, NULL, EVP_sha256(), NULL) ||
 	    vms_kp_unwrap_envelope(env_der, env_len, hgs_gs, 1, tk))
-		die("crypto: cached kp");
+		bench_die("crypto: cached kp");
 	b.policy = 2;
 	b.lifetime_s = 3600;
 	b.n_digests = 1;
 	b.digests = digest;
 	b.issued_at = 1;
 	if (vms_kr_build(&b, epk, bench_kps_sk, tk, blob, sizeof(blob)))
-		die("crypto: build");
+		bench_die("crypto: build");
 	OPENSSL_cleanse(tk, 32);
 }
 
@@ -335,7 +248,7 @@ static void crypto_cert(void)
 	if (vms_cert_from_der(cert_der, cert_len, &c) ||
 	    vms_health_cert_verify(c, signer_cert, time(NULL)) ||
 	    vms_health_cert_parse(c, &info))
-		die("crypto: cert");
+		bench_die("crypto: cert");
 	X509_free(c);
 }
 
@@ -345,7 +258,7 @@ static void crypto_kp(void)
 	uint8_t tk[32];
 
 	if (vms_kp_unwrap_any(kp_der, kp_len, hgs_gs, 1, &kpi, tk))
-		die("crypto: kp");
+		bench_die("crypto: kp");
 }
 
 static void crypto_kr(void)
@@ -359,7 +272,7 @@ static void crypto_kr(void)
 	b.digests = digest;
 	b.issued_at = 1;
 	if (vms_kr_build(&b, epk, bench_kps_sk, tk, blob, sizeof(blob)))
-		die("crypto: build");
+		bench_die("crypto: build");
 }
 
 static double cpu_s(void)
@@ -382,7 +295,7 @@ static void parse_release_body(void)
 	json_t *o = json_loadb(release_body, strlen(release_body), JSON_REJECT_DUPLICATES, &err);
 
 	if (!o)
-		die("parse");
+		bench_die("parse");
 	json_decref(o);
 }
 
@@ -393,14 +306,14 @@ static void decode_release_fields(void)
 
 	if (vms_b64_decode(cert_b64, strlen(cert_b64), 8192, &a, &al) ||
 	    vms_b64_decode(kp_b64, strlen(kp_b64), VMS_KP_MAX_LEN, &b, &bl))
-		die("b64");
+		bench_die("b64");
 	free(a);
 	free(b);
 }
 
 static double crypto_rate(void (*fn)(void))
 {
-	double t0 = now_s(), c0, t;
+	double t0 = bench_now(), c0, t;
 	unsigned long n = 0;
 
 	fn();	/* warm up */
@@ -408,7 +321,7 @@ static double crypto_rate(void (*fn)(void))
 	do {
 		fn();
 		n++;
-		t = now_s() - t0;
+		t = bench_now() - t0;
 	} while (t < CRYPTO_SECONDS);
 	last_crypto_cpu_rate = (double)n / (cpu_s() - c0);
 	return (double)n / t;
@@ -472,11 +385,11 @@ static void *client_thread(void *arg)
 	json_t *req, *resp;
 	long http;
 
-	if (vms_hgs_client_open(&c, url, ca, NULL)) {
+	if (vms_hgs_client_open(&c, hgsd.url, hgsd.ca, NULL)) {
 		w->failed = 1;
 		return NULL;
 	}
-	while (now_s() < w->deadline) {
+	while (bench_now() < w->deadline) {
 		if (!w->attest) {
 			req = json_pack("{s:s, s:s, s:s, s:s, s:i}", "health_certificate", cert_b64,
 					"key_protector", kp_b64, "vm_id", VM,
@@ -498,7 +411,7 @@ static void *client_thread(void *arg)
 			session = json_string_value(json_object_get(resp, "session"));
 			if (vms_b64_decode(nb, strlen(nb), 32, &nonce, &nlen) ||
 			    vms_attest_sign(host_key, nonce, epk, report, strlen(report), &sig, &slen))
-				die("client sign");
+				bench_die("client sign");
 			sig64 = vms_b64_encode(sig, slen);
 			vms_hex_encode(epk, 32, pkhex);
 			req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session", session,
@@ -534,13 +447,13 @@ static double server_cpu(void)
 	int pid, k;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)hgsd_pid, (int)hgsd_pid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)hgsd.pid, (int)hgsd.pid);
 	f = fopen(path, "r");
 	pid = f && fscanf(f, "%d", &k) == 1 ? k : 0;
 	if (f)
 		fclose(f);
 	for (k = 0; k < 2; k++) {
-		snprintf(path, sizeof(path), "/proc/%d/stat", k ? pid : (int)hgsd_pid);
+		snprintf(path, sizeof(path), "/proc/%d/stat", k ? pid : (int)hgsd.pid);
 		f = (k && !pid) ? NULL : fopen(path, "r");
 		if (!f)
 			continue;
@@ -566,7 +479,7 @@ static double e2e_rate(int attest, unsigned int nclients)
 	double c0 = server_cpu();
 
 	memset(w, 0, sizeof(w));
-	t0 = now_s();
+	t0 = bench_now();
 	for (i = 0; i < nclients; i++) {
 		w[i].attest = attest;
 		w[i].deadline = t0 + E2E_SECONDS;
@@ -575,10 +488,10 @@ static double e2e_rate(int attest, unsigned int nclients)
 	for (i = 0; i < nclients; i++) {
 		pthread_join(w[i].t, NULL);
 		if (w[i].failed)
-			die(attest ? "attestation stream" : "release stream");
+			bench_die(attest ? "attestation stream" : "release stream");
 		total += w[i].done;
 	}
-	t = now_s() - t0;
+	t = bench_now() - t0;
 	last_server_load = (server_cpu() - c0) / t;
 	return (double)total / t;
 }
@@ -655,7 +568,7 @@ static void hs_flood_thread(struct flood *f)
 	uint8_t buf[8192];
 
 	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	sa.sin_port = htons((uint16_t)port);
+	sa.sin_port = htons((uint16_t)hgsd.port);
 	inet_pton(AF_INET, f->src, &me.sin_addr);
 	while (flood_wait_on(f)) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -690,16 +603,16 @@ static void make_client_hello(struct flood_set *s)
 
 	if (!ctx || !rb || !wb || !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
 	    !SSL_CTX_set1_groups_list(ctx, "X25519"))
-		die("ClientHello");
+		bench_die("ClientHello");
 	ssl = SSL_new(ctx);
 	if (!ssl)
-		die("ClientHello");
+		bench_die("ClientHello");
 	SSL_set_bio(ssl, rb, wb);
 	SSL_set_connect_state(ssl);
 	SSL_do_handshake(ssl);	/* wants the server's answer: the hello is written */
 	n = BIO_read(wb, s->hello, sizeof(s->hello));
 	if (n <= 0)
-		die("ClientHello");
+		bench_die("ClientHello");
 	s->hello_len = (size_t)n;
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);
@@ -721,9 +634,9 @@ static void *flood_thread(void *arg)
 	c = curl_easy_init();
 	if (!c)
 		return NULL;
-	snprintf(u, sizeof(u), "%s/v1/attest/nonce", url);
+	snprintf(u, sizeof(u), "%s/v1/attest/nonce", hgsd.url);
 	curl_easy_setopt(c, CURLOPT_URL, u);
-	curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+	curl_easy_setopt(c, CURLOPT_CAINFO, hgsd.ca);
 	curl_easy_setopt(c, CURLOPT_INTERFACE, f->src);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{}");
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, flood_sink);
@@ -775,7 +688,7 @@ static void flood_open(struct flood_set *s, int conns, int handshakes)
 
 static void flood_on(struct flood_set *s)
 {
-	s->t0 = now_s();
+	s->t0 = bench_now();
 	pthread_mutex_lock(&s->lock);
 	s->on = 1;
 	pthread_cond_broadcast(&s->cond);
@@ -794,7 +707,7 @@ static void flood_off(struct flood_set *s)
 		for (i = 0, busy = 0; i < s->n; i++)
 			busy |= s->f[i].in_flight;
 	}
-	s->secs += now_s() - s->t0;
+	s->secs += bench_now() - s->t0;
 }
 
 /* End the threads; the nonces the flood got (requests into *@sent). */
@@ -953,6 +866,7 @@ int main(void)
 	double cr, er, ca_, ea, erc, crc, ler, lea, lerc, ccr, cca, ccrc;
 	json_t *r;
 
+	bench_name = "hgsd bench";
 	ncpu = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
 	nclients = ncpu > 1 ? 4 : 2;
 	if (!bin)
@@ -960,20 +874,20 @@ int main(void)
 	init_hgsd(bin);
 	start_hgsd(bin, 0);
 	pin_all_but_0();
-	if (vms_hgs_client_open(&adm, NULL, NULL, sock) ||
-	    vms_hgs_client_open(&c, url, ca, NULL))
-		die("clients");
+	if (vms_hgs_client_open(&adm, NULL, NULL, hgsd.sock) ||
+	    vms_hgs_client_open(&c, hgsd.url, hgsd.ca, NULL))
+		bench_die("clients");
 
 	/* a registered kernel-locked host, an approved worker, a shielded KP */
 	host_key = vms_pkey_gen_ed25519();
 	if (!host_key || vms_x25519_keygen(esk, epk) || vms_pkey_to_pem(host_key, &pem))
-		die("host keys");
-	json_decref(call(adm, "/v1/admin/hosts/add",
+		bench_die("host keys");
+	json_decref(bench_call(adm, "/v1/admin/hosts/add",
 			 json_pack("{s:s, s:s}", "name", "bench-host", "public_key", pem)));
 	free(pem);
 	memset(digest, 0x42, 32);
 	vms_hex_encode(digest, 32, hex);
-	json_decref(call(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex)));
+	json_decref(bench_call(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex)));
 	rep.placement = VMSHIELD_PLACEMENT_KERNEL;
 	rep.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
 	rep.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
@@ -981,24 +895,24 @@ int main(void)
 	rep.module_sig_ok = 1;
 	memcpy(rep.enclave_pk, epk, 32);
 	rep.kps_set = 1;	/* HGS's KPS key, as hgs-agent names it first */
-	kps_key_of(c, rep.kps_pk);
+	bench_kps_key(c, rep.kps_pk);
 	vms_report_format(&rep, report, sizeof(report));
-	r = call(c, "/v1/metadata", NULL);
+	r = bench_call(c, "/v1/metadata", NULL);
 	{
 		const char *g = json_string_value(json_object_get(
 			json_array_get(json_object_get(r, "guardians"), 0), "certificates"));
 
 		if (!g || vms_guardian_from_pem(g, strlen(g), NULL, &hgs_pub))
-			die("metadata");
+			bench_die("metadata");
 	}
 	json_decref(r);
 	if (vms_guardian_new("bench-owner", 30, &owner) || vms_uuid_parse(VM, vm_id) ||
 	    vms_kp_create(&owner, &hgs_pub.enc_cert, 1, vm_id, key_id, VMS_KR_POLICY_SHIELDED,
 			  tk, &kp_der, &kp_len))
-		die("kp");
+		bench_die("kp");
 	kp_b64 = vms_b64_encode(kp_der, kp_len);
 	{
-		json_t *n = call(c, "/v1/attest/nonce", json_object()), *req;
+		json_t *n = bench_call(c, "/v1/attest/nonce", json_object()), *req;
 		const char *nb = json_string_value(json_object_get(n, "nonce"));
 		uint8_t *nonce, *sig;
 		size_t nlen, slen;
@@ -1006,14 +920,14 @@ int main(void)
 
 		if (vms_b64_decode(nb, strlen(nb), 32, &nonce, &nlen) ||
 		    vms_attest_sign(host_key, nonce, epk, report, strlen(report), &sig, &slen))
-			die("attest");
+			bench_die("attest");
 		sig64 = vms_b64_encode(sig, slen);
 		vms_hex_encode(epk, 32, pkhex);
 		req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session",
 				json_string_value(json_object_get(n, "session")), "nonce", nb,
 				"host", "bench-host", "enclave_pk", pkhex, "report", report,
 				"signature", sig64);
-		r = call(c, "/v1/attest", req);
+		r = bench_call(c, "/v1/attest", req);
 		cert_b64 = strdup(json_string_value(json_object_get(r, "health_certificate")));
 		json_decref(r);
 		json_decref(n);
@@ -1022,8 +936,8 @@ int main(void)
 		free(sig64);
 	}
 	if (vms_b64_decode(cert_b64, strlen(cert_b64), 8192, &cert_der, &cert_len))
-		die("cert");
-	json_decref(call(c, "/v1/kps/release", json_pack("{s:s, s:s, s:s, s:s, s:i}",
+		bench_die("cert");
+	json_decref(bench_call(c, "/v1/kps/release", json_pack("{s:s, s:s, s:s, s:s, s:i}",
 		"health_certificate", cert_b64, "key_protector", kp_b64, "vm_id", VM,
 		"enclave_challenge", BENCH_CHALLENGE, "challenge_ns", 1)));
 	vms_hgs_client_close(c);
@@ -1033,7 +947,7 @@ int main(void)
 		struct vms_kp_info kpi;
 
 		if (vms_kp_verify_envelope(kp_der, kp_len, &kpi, &env_der, &env_len))
-			die("envelope");
+			bench_die("envelope");
 	}
 	/*
 	 * Each end-to-end phase is bracketed by its crypto-only measurement

@@ -29,6 +29,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "hgsd_run.h"
 #include "keyrelease.h"
 #include "pg_fixture.h"
 #include "vms_b64.h"
@@ -44,144 +45,50 @@
 #define MAX_NODES 3
 #define CLIENTS 4
 
-struct node {
-	char dir[128], url[64];
-	pid_t pid;
-};
-
 static const char *bin;
 static char top[64];
 static struct t_pg pg = { .watchdog = -1 };
 static struct vms_guardian owner;
 static unsigned int n_db;
 
-static void die(const char *what)
-{
-	fprintf(stderr, "hgsd store bench: %s failed\n", what);
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req)
-{
-	json_t *resp = NULL;
-	long http = 0;
-
-	if (vms_hgs_call(c, path, req, &http, &resp) || http != 200) {
-		fprintf(stderr, "hgsd store bench: %s: HTTP %ld %s\n", path, http,
-			resp ? vms_hgs_substatus(resp) : vms_hgs_client_error(c));
-		die(path);
-	}
-	return resp;
-}
-
-/* HGS's KPS key from its metadata: what a host's report names (issue 17). */
-static void kps_key_of(struct vms_hgs_client *c, uint8_t pk[32])
-{
-	json_t *md = call(c, "/v1/metadata", NULL);
-	const char *hex = json_string_value(json_object_get(md, "kps_public_key"));
-
-	if (!hex || vms_hex_decode_exact(hex, pk, 32))
-		die("kps_public_key");
-	json_decref(md);
-}
-
 /* Node 0 of a phase: hgsd --init (on a new database when @on_pg). */
-static void init_node(struct node *n, int on_pg)
+static void init_node(struct bench_hgsd *n, int on_pg)
 {
-	char cmd[2048], store[1024] = "", conninfo[900], db[32];
+	char d[128], store[1024] = "", conninfo[900], db[32];
 
-	snprintf(n->dir, sizeof(n->dir), "%s/n%u", top, ++n_db);
+	snprintf(d, sizeof(d), "%s/n%u", top, ++n_db);
 	if (on_pg) {
 		snprintf(db, sizeof(db), "bench_%u", n_db);
 		if (t_pg_createdb(&pg, db, conninfo, sizeof(conninfo)))
-			die("createdb");
-		snprintf(store, sizeof(store), "--store 'postgresql:%s'", conninfo);
+			bench_die("createdb");
+		snprintf(store, sizeof(store), "'postgresql:%s'", conninfo);
 	}
-	snprintf(cmd, sizeof(cmd),
-		 "%s --init %s --port 0 %s >/dev/null 2>&1 && printf 'threads = 1\\nlog_requests = 0\\nchallenge_rate_per_source = 0\\n' >> %s/hgsd.conf",
-		 bin, n->dir, store, n->dir);
-	if (system(cmd))
-		die("hgsd --init");
+	bench_hgsd_init(n, bin, d, on_pg ? store : NULL);
+	bench_hgsd_conf(n, "threads = 1\nlog_requests = 0\nchallenge_rate_per_source = 0\n");
 }
 
 /* Node @n: a copy of @first's state directory, its own port and socket. */
-static void clone_node(struct node *n, const struct node *first, int i)
+static void clone_node(struct bench_hgsd *n, const struct bench_hgsd *first, int i)
 {
 	char cmd[2048];
 
+	memset(n, 0, sizeof(*n));
 	snprintf(n->dir, sizeof(n->dir), "%.100s-%d", first->dir, i);
-	snprintf(cmd, sizeof(cmd),
-		 "cp -a %s %s && printf 'state_dir = %s\\nport_file = %s/hgsd.port\\nadmin_socket = %s/admin.sock\\nmaster_key_file = %s/keys/master.key\\n' >> %s/hgsd.conf",
-		 first->dir, n->dir, n->dir, n->dir, n->dir, n->dir, n->dir);
+	snprintf(n->ca, sizeof(n->ca), "%s/tls.pem", n->dir);
+	snprintf(n->sock, sizeof(n->sock), "%s/admin.sock", n->dir);
+	snprintf(cmd, sizeof(cmd), "cp -a %s %s", first->dir, n->dir);
 	if (system(cmd))
-		die("copying a node");
+		bench_die("copying a node");
+	bench_hgsd_conf(n, "state_dir = %s\nport_file = %s/hgsd.port\nadmin_socket = %s\n"
+			"master_key_file = %s/keys/master.key\n", n->dir, n->dir, n->sock, n->dir);
 }
 
-static void start_node(struct node *n, int pin0)
-{
-	char conf[160], pf[160], buf[16];
-	int i, fd;
-
-	snprintf(conf, sizeof(conf), "%.120s/hgsd.conf", n->dir);
-	snprintf(pf, sizeof(pf), "%.120s/hgsd.port", n->dir);
-	unlink(pf);
-	n->pid = fork();
-	if (n->pid == 0) {
-		if (pin0) {
-			cpu_set_t set;
-
-			CPU_ZERO(&set);
-			CPU_SET(0, &set);
-			sched_setaffinity(0, sizeof(set), &set);
-		}
-		fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 2);
-		execl(bin, "hgsd", "-c", conf, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 300; i++) {
-		ssize_t r = -1;
-
-		fd = open(pf, O_RDONLY);
-		if (fd >= 0) {
-			r = read(fd, buf, sizeof(buf) - 1);
-			close(fd);
-		}
-		if (r > 0) {
-			buf[r] = 0;
-			snprintf(n->url, sizeof(n->url), "https://127.0.0.1:%d", atoi(buf));
-			return;
-		}
-		usleep(50000);
-	}
-	die("hgsd start");
-}
-
-static void stop_node(struct node *n)
-{
-	if (n->pid > 0) {
-		kill(n->pid, SIGTERM);
-		waitpid(n->pid, NULL, 0);
-	}
-	n->pid = 0;
-}
-
-static struct vms_hgs_client *client_of(const struct node *n)
+static struct vms_hgs_client *client_of(const struct bench_hgsd *n)
 {
 	struct vms_hgs_client *c;
-	char ca[200];
 
-	snprintf(ca, sizeof(ca), "%s/tls.pem", n->dir);
-	if (vms_hgs_client_open(&c, n->url, ca, NULL))
-		die("client");
+	if (vms_hgs_client_open(&c, n->url, n->ca, NULL))
+		bench_die("client");
 	return c;
 }
 
@@ -189,11 +96,11 @@ static struct vms_hgs_client *client_of(const struct node *n)
 static char *cert_b64, *kp_b64;
 
 /* Register a host at node 0, attest at every node (they know it), make the KP. */
-static void provision(struct node *nodes, int n_nodes)
+static void provision(struct bench_hgsd *nodes, int n_nodes)
 {
 	EVP_PKEY *key = vms_pkey_gen_ed25519();
 	struct vms_isolation_report rep = { 0 };
-	char sock[200], report[VMS_REPORT_MAX], *pem = NULL, hex[65];
+	char report[VMS_REPORT_MAX], *pem = NULL, hex[65];
 	struct vms_hgs_client *adm;
 	struct vms_guardian hgs_g;
 	uint8_t esk[32], epk[32], digest[32], vm_id[16], key_id[16], tk[32], *der;
@@ -201,16 +108,15 @@ static void provision(struct node *nodes, int n_nodes)
 	json_t *md;
 	int i;
 
-	snprintf(sock, sizeof(sock), "%s/admin.sock", nodes[0].dir);
 	if (!key || vms_x25519_keygen(esk, epk) || vms_pkey_to_pem(key, &pem) ||
-	    vms_hgs_client_open(&adm, NULL, NULL, sock))
-		die("host key");
-	json_decref(call(adm, "/v1/admin/hosts/add",
+	    vms_hgs_client_open(&adm, NULL, NULL, nodes[0].sock))
+		bench_die("host key");
+	json_decref(bench_call(adm, "/v1/admin/hosts/add",
 			 json_pack("{s:s, s:s}", "name", "bench-host", "public_key", pem)));
 	if (RAND_bytes(digest, 32) != 1)
-		die("random");
+		bench_die("random");
 	vms_hex_encode(digest, 32, hex);
-	json_decref(call(adm, "/v1/admin/workers/add",
+	json_decref(bench_call(adm, "/v1/admin/workers/add",
 			 json_pack("{s:s, s:s}", "digest", hex, "description", "bench")));
 	vms_hgs_client_close(adm);
 	free(pem);
@@ -224,22 +130,22 @@ static void provision(struct node *nodes, int n_nodes)
 	rep.kps_set = 1;
 	for (i = n_nodes - 1; i >= 0; i--) {
 		struct vms_hgs_client *c = client_of(&nodes[i]);
-		json_t *n = call(c, "/v1/attest/nonce", json_object()), *r;
+		json_t *n = bench_call(c, "/v1/attest/nonce", json_object()), *r;
 		const char *b64 = json_string_value(json_object_get(n, "nonce"));
 		uint8_t *raw, *sig;
 		size_t rl, sl;
 		char *sig64, pkhex[65];
 
 		/* the report names this node's KPS key, as hgs-agent does */
-		kps_key_of(c, rep.kps_pk);
+		bench_kps_key(c, rep.kps_pk);
 		if (vms_report_format(&rep, report, sizeof(report)) <= 0)
-			die("report");
+			bench_die("report");
 		if (vms_b64_decode(b64, strlen(b64), 32, &raw, &rl) ||
 		    vms_attest_sign(key, raw, epk, report, strlen(report), &sig, &sl))
-			die("evidence");
+			bench_die("evidence");
 		sig64 = vms_b64_encode(sig, sl);
 		vms_hex_encode(epk, 32, pkhex);
-		r = call(c, "/v1/attest",
+		r = bench_call(c, "/v1/attest",
 			 json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session",
 				   json_string_value(json_object_get(n, "session")), "nonce", b64,
 				   "host", "bench-host", "enclave_pk", pkhex, "report", report,
@@ -247,11 +153,11 @@ static void provision(struct node *nodes, int n_nodes)
 		free(cert_b64);
 		cert_b64 = strdup(json_string_value(json_object_get(r, "health_certificate")));
 		if (i == 0) {
-			md = call(c, "/v1/metadata", NULL);
+			md = bench_call(c, "/v1/metadata", NULL);
 			pem = (char *)json_string_value(json_object_get(
 				json_array_get(json_object_get(md, "guardians"), 0), "certificates"));
 			if (!pem || vms_guardian_from_pem(pem, strlen(pem), NULL, &hgs_g))
-				die("metadata");
+				bench_die("metadata");
 			json_decref(md);
 		}
 		json_decref(n);
@@ -264,7 +170,7 @@ static void provision(struct node *nodes, int n_nodes)
 	if (vms_uuid_parse(VM, vm_id) || RAND_bytes(key_id, 16) != 1 || RAND_bytes(tk, 32) != 1 ||
 	    vms_kp_create(&owner, &hgs_g.enc_cert, 1, vm_id, key_id, VMS_KR_POLICY_SHIELDED, tk,
 			  &der, &len))
-		die("KP");
+		bench_die("KP");
 	OPENSSL_cleanse(tk, sizeof(tk));
 	free(kp_b64);
 	kp_b64 = vms_b64_encode(der, len);
@@ -274,7 +180,7 @@ static void provision(struct node *nodes, int n_nodes)
 }
 
 struct worker {
-	const struct node *node;
+	const struct bench_hgsd *node;
 	double until;
 	unsigned long ok, failed;
 };
@@ -284,13 +190,15 @@ static void *release_loop(void *arg)
 	struct worker *w = arg;
 	struct vms_hgs_client *c = client_of(w->node);
 
-	while (now_s() < w->until) {
+	while (bench_now() < w->until) {
 		json_t *r = NULL;
 		long http = 0;
 
 		if (vms_hgs_call(c, "/v1/kps/release",
-				 json_pack("{s:s, s:s, s:s}", "health_certificate", cert_b64,
-					   "key_protector", kp_b64, "vm_id", VM), &http, &r) ||
+				 json_pack("{s:s, s:s, s:s, s:s, s:i}", "health_certificate", cert_b64,
+					   "key_protector", kp_b64, "vm_id", VM,
+					   "enclave_challenge", BENCH_CHALLENGE, "challenge_ns", 1),
+				 &http, &r) ||
 		    http != 200)
 			w->failed++;
 		else
@@ -304,7 +212,7 @@ static void *release_loop(void *arg)
 /* Releases per second over @n_nodes nodes (@on_pg), hgsd pinned to core 0 if @pin0. */
 static double phase(const char *name, int on_pg, int n_nodes, int pin0, double secs)
 {
-	struct node nodes[MAX_NODES] = { 0 };
+	struct bench_hgsd nodes[MAX_NODES] = { 0 };
 	struct worker w[CLIENTS * MAX_NODES];
 	pthread_t t[CLIENTS * MAX_NODES];
 	unsigned long ok = 0, failed = 0;
@@ -315,22 +223,22 @@ static double phase(const char *name, int on_pg, int n_nodes, int pin0, double s
 	for (i = 1; i < n_nodes; i++)
 		clone_node(&nodes[i], &nodes[0], i);
 	for (i = 0; i < n_nodes; i++)
-		start_node(&nodes[i], pin0);
+		bench_hgsd_start(&nodes[i], bin, pin0 ? 0 : -1);
 	provision(nodes, n_nodes);
-	t0 = now_s();
+	t0 = bench_now();
 	for (i = 0; i < nw; i++) {
 		w[i] = (struct worker){ .node = &nodes[i % n_nodes], .until = t0 + secs };
 		if (pthread_create(&t[i], NULL, release_loop, &w[i]))
-			die("thread");
+			bench_die("thread");
 	}
 	for (i = 0; i < nw; i++) {
 		pthread_join(t[i], NULL);
 		ok += w[i].ok;
 		failed += w[i].failed;
 	}
-	rate = ok / (now_s() - t0);
+	rate = ok / (bench_now() - t0);
 	for (i = 0; i < n_nodes; i++)
-		stop_node(&nodes[i]);
+		bench_hgsd_stop(&nodes[i]);
 	printf("  %-44s %8.1f releases/s (%lu in %.1f s, %d clients)\n", name, rate, ok, secs, nw);
 	if (failed) {
 		fprintf(stderr, "hgsd store bench: %s: %lu releases failed\n", name, failed);
@@ -345,13 +253,14 @@ int main(void)
 	double secs = s ? atof(s) : 3.0, lite, pg1, pg1u, pg3;
 	char cmd[128];
 
+	bench_name = "hgsd store bench";
 	bin = getenv("HGSD_BIN") ? getenv("HGSD_BIN") : "../build/bin/hgsd";
 	snprintf(top, sizeof(top), "/tmp/vms-hgsstore.XXXXXX");
 	if (!mkdtemp(top) || curl_global_init(CURL_GLOBAL_DEFAULT) ||
 	    vms_guardian_new("bench-owner", 30, &owner))
-		die("setup");
+		bench_die("setup");
 	if (t_pg_start(&pg))
-		die("starting PostgreSQL (make deps installs postgresql-15)");
+		bench_die("starting PostgreSQL (make deps installs postgresql-15)");
 	printf("hgsd store bench: KPS releases/s, one durable event each; hgsd 1 thread\n");
 	lite = phase("SQLite node, hgsd on core 0", 0, 1, 1, secs);
 	pg1 = phase("PostgreSQL node, hgsd on core 0", 1, 1, 1, secs);

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,16 +34,21 @@ static int find_bin(struct t_hgsd *h)
 	return 0;
 }
 
-/* Fork and exec hgsd with @args..., output appended to @log. */
+/*
+ * Fork and exec hgsd with @args..., output appended to @log. It dies with
+ * the test: a test killed, or ended by a sanitizer, runs no teardown.
+ */
 static pid_t spawn_hgsd(const struct t_hgsd *h, const char *log,
 			const char *a1, const char *a2, const char *a3,
 			const char *a4, const char *a5, const char *a6)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	int fd;
 
 	if (pid)
 		return pid;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(127);
 	fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (fd >= 0) {
 		dup2(fd, 2);

@@ -12,18 +12,8 @@
 # --print-qemu-args` for people without libvirt. Prints TAP; exits 1 on a
 # failure.
 set -u
-TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
-HOOK=$TESTS_DIR/../worker/libvirt-hook.py
-T=$(mktemp -d "${TMPDIR:-/tmp}/vms-hook.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-. "$TESTS_DIR/tap.sh"
-echo "TAP version 13"
-if ! command -v python3 >/dev/null; then
-	echo "1..0 # SKIP python3 missing"
-	exit 0
-fi
-UUID=6f1c2a5e-930d-4b71-8a42-0c5de177309b
+T_NAME=vms-hook
+. "$(dirname "$0")/pytools.sh"
 export VMSHIELD_RUN_DIR=$T/run VMSHIELD_QEMU_USER=nobody-such-user
 
 # domain POLICY EXTRA-DEVICES [TPM-PATH] [QEMU-ARGS]: a domain's XML

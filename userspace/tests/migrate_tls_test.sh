@@ -11,25 +11,14 @@
 # destination's CA signed is refused and its VM keeps running. Prints
 # TAP; exits 1 on a failure.
 set -u
-TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
-HOOK=$TESTS_DIR/../worker/libvirt-hook.py
-MIG=$TESTS_DIR/../worker/vmshield-migrate.py
-T=$(mktemp -d "${TMPDIR:-/tmp}/vms-migtls.XXXXXX")
+T_NAME=vms-migtls
+. "$(dirname "$0")/pytools.sh"
 SRC_PID= DST_PID=
-cleanup() {
+# at exit (pytools.sh): the QEMUs still running
+test_cleanup() {
 	[ -n "$SRC_PID" ] && kill -KILL "$SRC_PID" 2>/dev/null
 	[ -n "$DST_PID" ] && kill -KILL "$DST_PID" 2>/dev/null
-	rm -rf "$T"
 }
-trap cleanup EXIT
-cd "$T" || exit 1
-. "$TESTS_DIR/tap.sh"
-echo "TAP version 13"
-if ! command -v python3 >/dev/null; then
-	echo "1..0 # SKIP python3 missing"
-	exit 0
-fi
-UUID=6f1c2a5e-930d-4b71-8a42-0c5de177309b
 
 # --- the libvirt hook at "migrate begin" ----------------------------------------
 domain() {

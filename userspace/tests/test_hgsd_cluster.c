@@ -83,7 +83,7 @@ static double now_ms(void)
 /* Node @i: a copy of A's directory (its keys), its own port and sockets. */
 static int clone_node(int i)
 {
-	char cmd[1024];
+	char cmd[4608];		/* eight directory names of up to 511 bytes */
 
 	node[i] = node[0];
 	node[i].pid = -1;

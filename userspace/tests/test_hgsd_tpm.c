@@ -32,6 +32,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -1644,7 +1645,14 @@ static void store_failure_refuses_tpm_attestation(void **state)
 	assert_non_null(mkdtemp(full_top));
 	snprintf(full_mnt, sizeof(full_mnt), "%s/mnt", full_top);
 	assert_int_equal(mkdir(full_mnt, 0700), 0);
-	if (geteuid() != 0 || mount("tmpfs", full_mnt, "tmpfs", 0, "size=4m,mode=0700")) {
+	/*
+	 * The tmpfs in a mount namespace of this process's own, private: a
+	 * test that dies before its teardown (a signal, a sanitizer's
+	 * report) leaves no mount behind, the namespace goes with it
+	 */
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("tmpfs", full_mnt, "tmpfs", 0, "size=4m,mode=0700")) {
 		full_mnt[0] = 0;
 		skip();
 	}

@@ -301,6 +301,57 @@ static void key_history_placement_hypervisor(void **state)
 	unload(&f);
 }
 
+/*
+ * A v1 report (before issue 17: no kps_pk) measured earlier in the same
+ * boot, the module then replaced by a v2 one: the v1 entry cannot say
+ * which key it held, so the list is refused as a conflict (as any second
+ * key in one boot), not read as "no KPS key" or skipped.
+ */
+static void v1_report_in_list_refused(void **state)
+{
+	char v2[512], v1[512], *kps;
+	uint8_t raw[2048], pcr10[32] = { 0 }, t256[32];
+	struct vms_isolation_report r;
+	struct vms_ima_log log;
+	size_t n, covered;
+	struct ifix f;
+
+	(void)state;
+	load(&f);
+	assert_true(f.rlen < sizeof(v2));
+	memcpy(v2, f.report, f.rlen);
+	v2[f.rlen] = 0;
+	v2[strcspn(v2, "\n")] = 0;
+	assert_int_equal(0, strncmp(v2, "vmshield-report v2 ", 19));
+	snprintf(v1, sizeof(v1), "vmshield-report v1 %s", v2 + 19);
+	kps = strstr(v1, " kps_pk=");
+	assert_non_null(kps);
+	*kps = 0;		/* v1 had no kps_pk */
+	assert_int_equal(-EPROTONOSUPPORT, vms_report_parse(v1, strlen(v1), &r));
+
+	/* the v2 report alone binds... */
+	n = forged_report_record(v2, raw, t256);
+	extend(pcr10, t256);
+	assert_int_equal(0, vms_ima_log_parse(raw, n, &log));
+	assert_int_equal(HGS_PASSED, vms_tpm_bind_report(&log, pcr10, f.pk, v2, strlen(v2),
+							 &covered, &r));
+	vms_ima_log_free(&log);
+
+	/* ...after a v1 report of the same boot it does not */
+	memset(pcr10, 0, sizeof(pcr10));
+	n = forged_report_record(v1, raw, t256);
+	extend(pcr10, t256);
+	n += forged_report_record(v2, raw + n, t256);
+	extend(pcr10, t256);
+	assert_int_equal(0, vms_ima_log_parse(raw, n, &log));
+	assert_int_equal(HGS_R_IMA_REPORT_CONFLICT,
+			 vms_tpm_bind_report(&log, pcr10, f.pk, v2, strlen(v2), &covered, &r));
+	/* and it is no report at load to judge the key's history by */
+	assert_int_equal(HGS_R_REPORT_MALFORMED, vms_tpm_first_report(&log, log.n, &r));
+	vms_ima_log_free(&log);
+	unload(&f);
+}
+
 static void list_not_replaying_refused(void **state)
 {
 	struct vms_isolation_report r;
@@ -945,6 +996,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(older_report_refused),
 		cmocka_unit_test(key_history_lower_refused),
 		cmocka_unit_test(key_history_placement_hypervisor),
+		cmocka_unit_test(v1_report_in_list_refused),
 		cmocka_unit_test(list_not_replaying_refused),
 		cmocka_unit_test(forged_entry_with_pcr10_extended_refused),
 		cmocka_unit_test(report_entry_outside_quote_refused),
