@@ -115,9 +115,11 @@ static void init_node(struct node *n, int on_pg)
 /* Node @n: a copy of @first's state directory, its own port and socket. */
 static void clone_node(struct node *n, const struct node *first, int i)
 {
-	char cmd[2048];
+	char cmd[2048], base[128];
 
-	snprintf(n->dir, sizeof(n->dir), "%.100s-%d", first->dir, i);
+	/* through a copy: n and first are both in one array (-Werror=restrict at -O1) */
+	snprintf(base, sizeof(base), "%.100s", first->dir);
+	snprintf(n->dir, sizeof(n->dir), "%s-%d", base, i);
 	snprintf(cmd, sizeof(cmd),
 		 "cp -a %s %s && printf 'state_dir = %s\\nport_file = %s/hgsd.port\\nadmin_socket = %s/admin.sock\\nmaster_key_file = %s/keys/master.key\\n' >> %s/hgsd.conf",
 		 first->dir, n->dir, n->dir, n->dir, n->dir, n->dir, n->dir);

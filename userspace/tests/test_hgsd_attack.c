@@ -290,7 +290,7 @@ static void flood_start(struct flood *f, int n, const char *path, const char *bo
 
 	for (i = 0; i < n; i++) {
 		memset(&f[i], 0, sizeof(f[i]));
-		snprintf(f[i].source, sizeof(f[i].source), "127.0.0.%d", i + 2);
+		snprintf(f[i].source, sizeof(f[i].source), "127.0.0.%u", (unsigned int)(i + 2) % 256u);
 		f[i].path = path;
 		f[i].body = body;
 		f[i].stop = stop;
