@@ -70,10 +70,12 @@ static void init_node(struct bench_hgsd *n, int on_pg)
 /* Node @n: a copy of @first's state directory, its own port and socket. */
 static void clone_node(struct bench_hgsd *n, const struct bench_hgsd *first, int i)
 {
-	char cmd[2048];
+	char cmd[2048], base[128];
 
 	memset(n, 0, sizeof(*n));
-	snprintf(n->dir, sizeof(n->dir), "%.100s-%d", first->dir, i);
+	/* through a copy: n and first are both in one array (-Werror=restrict at -O1) */
+	snprintf(base, sizeof(base), "%.100s", first->dir);
+	snprintf(n->dir, sizeof(n->dir), "%s-%d", base, i);
 	snprintf(n->ca, sizeof(n->ca), "%s/tls.pem", n->dir);
 	snprintf(n->sock, sizeof(n->sock), "%s/admin.sock", n->dir);
 	snprintf(cmd, sizeof(cmd), "cp -a %s %s", first->dir, n->dir);

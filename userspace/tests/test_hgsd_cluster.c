@@ -961,7 +961,7 @@ static void burst_setup(struct burst *b, const char *host)
 		uint8_t *der;
 		size_t len;
 
-		snprintf(v->id, sizeof(v->id), "6f1c2a5e-930d-4b71-8a42-0c5de17730%02d", i);
+		snprintf(v->id, sizeof(v->id), "6f1c2a5e-930d-4b71-8a42-0c5de17730%02u", (unsigned int)i % 100u);
 		assert_int_equal(vms_uuid_parse(v->id, v->vm_id), 0);
 		t_random(v->key_id, 16);
 		t_random(v->tk, 32);
