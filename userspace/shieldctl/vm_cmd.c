@@ -73,6 +73,16 @@ static void print_status(json_t *vm)
 	json_t *vtpm;
 
 	printf("vm_id: %s\n", json_string_value(json_object_get(vm, "vm_id")));
+	if (!json_is_string(json_object_get(vm, "key_id"))) {
+		/* never rolled: HGS holds only its vTPM generation (issue 21) */
+		printf("tk_version: 0 (the owner's key protector: HGS keeps no key record)\n");
+		printf("vtpm_generation: %lld\n",
+		       (long long)json_integer_value(json_object_get(vm, "vtpm_generation")));
+		printf("vtpm_statement_from: %s\n",
+		       json_string_value(json_object_get(vm, "host")));
+		print_migration(json_object_get(vm, "migration"));
+		return;
+	}
 	printf("tk_version: %lld (key id %s)\n",
 	       (long long)json_integer_value(json_object_get(vm, "version")),
 	       json_string_value(json_object_get(vm, "key_id")));
