@@ -15,7 +15,7 @@
  *   24   16   key_id
  *   40   4    policy (1 encryption-supported, 2 shielded)
  *   44   4    lifetime_s (1 .. 604800)
- *   48   2    n_digests (0 .. 16; shielded needs >= 1)
+ *   48   2    n_digests (0 .. 64; shielded needs >= 1)
  *   50   2    reserved = 0
  *   52   32   enclave_pk (recipient)
  *   84   32   enc

@@ -635,7 +635,8 @@ void handle_metadata(struct hgsd *h, struct request *rq, struct answer *a)
  * GET /v1/admin/vms/status/VM_ID (admin or reviewer): HGS's view of one
  * VM's transport key: the acknowledged version and key id, a pending
  * roll, the host and time of the last release, the rolls made and
- * confirmed (a consistent VM has version == confirmed_rolls).
+ * confirmed (a consistent VM has version == confirmed_rolls), the vTPM
+ * generation; a VM never rolled with a generation: only that (issue 21).
  */
 void handle_vm_status(struct hgsd *h, struct request *rq, struct answer *a)
 {
@@ -651,7 +652,7 @@ void handle_vm_status(struct hgsd *h, struct request *rq, struct answer *a)
 	o = store_vm_status(h->st, vm, &r);
 	if (r == -ENOENT)
 		answer_failf(a, HGS_R_NO_SUCH_OBJECT,
-			     "HGS has not rolled this VM's key (version 0: its owner's key protector)");
+			     "HGS has not rolled this VM's key (version 0: its owner's key protector) and holds no vTPM generation for it");
 	else if (!o)
 		answer_fail(a, HGS_R_INTERNAL_ERROR, NULL);
 	else

@@ -380,6 +380,15 @@ json_t *store_vm_status(struct store *st, const char *vm_id, int *r)
 			  "  (SELECT COUNT(*) FROM vm_key_rolls r WHERE r.vm_id = k.vm_id\n"
 			  "   AND r.confirmed = 1) AS confirmed_rolls\n"
 			  "FROM vm_keys k WHERE vm_id = ?", q, &row);
+	/*
+	 * Never rolled (version 0, no vm_keys row) but HGS holds its vTPM
+	 * generation (issue 21): that much, key and releases unknown here.
+	 */
+	if (*r == -ENOENT)
+		*r = store_db_row(db, "SELECT vm_id, 0 AS version, NULL AS key_id,\n"
+				  "  0 AS pending_version, NULL AS pending_key_id, host,\n"
+				  "  generation AS vtpm_generation, 0 AS rolls, 0 AS confirmed_rolls\n"
+				  "FROM vm_vtpm WHERE vm_id = ?", q, &row);
 	if (!*r)
 		status_add_migration(db, vm_id, row);
 	store_unlock(st);

@@ -2,8 +2,9 @@
 /*
  * vm_cmd.c - `shieldctl vm status VM_ID`: HGS's view of one shielded VM's
  * transport key (issue 20): the version HGS holds, a roll waiting for the
- * host's confirmation, the host and time of the last release, its newest
- * live migration (from, to, version, state). Read only:
+ * host's confirmation, the host and time of the last release, the highest
+ * vTPM generation HGS holds (issue 21), its newest live migration (from,
+ * to, version, state). Read only:
  * an HGS admin or reviewer, over hgsd's admin socket or over HTTPS with
  * an admin client certificate (GET /v1/admin/vms/status/VM_ID).
  */
@@ -30,7 +31,9 @@ static void vm_usage(FILE *f)
 		"HGS's view of a shielded VM's transport key: the version HGS holds\n"
 		"(each start rolls it), a rolled version the host has not confirmed\n"
 		"yet, the host and time of the last release, the newest live migration\n"
-		"(pending, confirmed, completed or replaced). An HGS admin or reviewer,\n"
+		"(pending, confirmed, completed or replaced), the highest vTPM\n"
+		"generation HGS holds for a VM whose vTPM is in the enclave (or none).\n"
+		"An HGS admin or reviewer,\n"
 		"over hgsd's admin socket (default %s, or\n"
 		"$HGSD_ADMIN_SOCKET) or over HTTPS with an admin client certificate.\n",
 		DEFAULT_SOCKET);
@@ -67,8 +70,19 @@ static void print_status(json_t *vm)
 {
 	char t1[40], t2[40];
 	long long pending = json_integer_value(json_object_get(vm, "pending_version"));
+	json_t *vtpm;
 
 	printf("vm_id: %s\n", json_string_value(json_object_get(vm, "vm_id")));
+	if (!json_is_string(json_object_get(vm, "key_id"))) {
+		/* never rolled: HGS holds only its vTPM generation (issue 21) */
+		printf("tk_version: 0 (the owner's key protector: HGS keeps no key record)\n");
+		printf("vtpm_generation: %lld\n",
+		       (long long)json_integer_value(json_object_get(vm, "vtpm_generation")));
+		printf("vtpm_statement_from: %s\n",
+		       json_string_value(json_object_get(vm, "host")));
+		print_migration(json_object_get(vm, "migration"));
+		return;
+	}
 	printf("tk_version: %lld (key id %s)\n",
 	       (long long)json_integer_value(json_object_get(vm, "version")),
 	       json_string_value(json_object_get(vm, "key_id")));
@@ -85,6 +99,11 @@ static void print_status(json_t *vm)
 	       (long long)json_integer_value(json_object_get(vm, "releases")),
 	       (long long)json_integer_value(json_object_get(vm, "rolls")),
 	       (long long)json_integer_value(json_object_get(vm, "confirmed_rolls")));
+	vtpm = json_object_get(vm, "vtpm_generation");
+	if (json_is_integer(vtpm))
+		printf("vtpm_generation: %lld\n", (long long)json_integer_value(vtpm));
+	else
+		printf("vtpm_generation: none\n");
 	print_migration(json_object_get(vm, "migration"));
 }
 

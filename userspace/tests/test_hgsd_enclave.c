@@ -412,6 +412,22 @@ static void release_refused(const char *cert, const char *kp, const struct stmt_
 	free(st);
 }
 
+/*
+ * The admin's view of VM2 (GET /v1/admin/vms/status, `shieldctl vm
+ * status`): never rolled, so only the vTPM generation HGS holds.
+ */
+static void vm2_status_gen(long long want)
+{
+	json_t *a = t_hgs_call(adm, "/v1/admin/vms/status/" VM2, NULL, 200, "Passed");
+	json_t *vm = json_object_get(a, "vm");
+
+	assert_int_equal(json_integer_value(json_object_get(vm, "vtpm_generation")), want);
+	assert_int_equal(json_integer_value(json_object_get(vm, "version")), 0);
+	assert_true(json_is_null(json_object_get(vm, "key_id")));
+	assert_string_equal(json_string_value(json_object_get(vm, "host")), "vtpm-gen-host");
+	json_decref(a);
+}
+
 /* A vTPM-in-enclave KP for VM2. */
 static char *make_kp_vtpm_vm2(void)
 {
@@ -890,6 +906,7 @@ static void test_vtpm_generation(void **state)
 	assert_int_equal(release_st(hcert, kp, NULL, 200, "Passed", kid), 0);
 	assert_int_equal(vms_hex_decode_exact(kid, key_id, 16), 0);
 	o.key_id = key_id;
+	json_decref(t_hgs_call(adm, "/v1/admin/vms/status/" VM2, NULL, 404, "NoSuchObject"));
 
 	/* a statement raises it; this release and every later one carry it */
 	o.generation = 5;
@@ -907,6 +924,7 @@ static void test_vtpm_generation(void **state)
 	/* upward */
 	o.generation = 9;
 	assert_int_equal(release_gen(hcert, kp, &o), 9);
+	vm2_status_gen(9);
 
 	/* forged: signed by a key nobody registered, naming the platform */
 	o.generation = 1000;
@@ -966,6 +984,7 @@ static void test_vtpm_generation(void **state)
 	release_refused(hcert, kp, &o, 403, "VtpmStatementInvalid");
 	t_hgs_call_ok(adm, "/v1/admin/platforms/enable", json_pack("{s:s}", "name", "rig"));
 	assert_int_equal(release_gen(hcert, kp, &o), 10);
+	vm2_status_gen(10);
 
 	free(kp);
 	free(hcert);

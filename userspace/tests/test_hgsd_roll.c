@@ -776,6 +776,7 @@ static void test_roll_shieldctl_vm_status(void **state)
 	assert_non_null(strstr(out, "tk_version: 1 "));
 	assert_non_null(strstr(out, "pending: none"));
 	assert_non_null(strstr(out, "to roll-a"));
+	assert_non_null(strstr(out, "vtpm_generation: none"));	/* no vTPM statement */
 	roll_ok(&host_a, r1.kp, vm, &r2);
 	assert_int_equal(vm_status_cli(vm, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "pending: version 2"));
