@@ -526,40 +526,19 @@ void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
  */
 void handle_confirm(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_free_ uint8_t *cert = NULL;
 	struct vms_health_cert_info info;
-	struct policy pol;
-	enum vms_hgs_reason rr;
-	const char *vm_str;
-	uint8_t vm_id[16], key_id[16];
+	uint8_t key_id[16];
 	char vm[VMS_UUID_STR_LEN], hbuf[80];
 	json_t *ver = json_object_get(rq->body, "tk_version");
-	size_t certlen;
 	int r;
 
-	memset(&info, 0, sizeof(info));
-	if (req_b64(rq, a, "health_certificate", CERT_MAX, &cert, &certlen))
-		return;
-	vm_str = req_str(rq, a, "vm_id", 36);
-	if (!vm_str)
-		return;
-	if (vms_uuid_parse(vm_str, vm_id)) {
-		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'vm_id' must be a UUID");
-		return;
-	}
 	if (!json_is_integer(ver) || json_integer_value(ver) < 1) {
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'tk_version' must be an integer >= 1");
 		return;
 	}
-	if (req_hex(rq, a, "key_id", key_id, sizeof(key_id)))
+	if (req_hex(rq, a, "key_id", key_id, sizeof(key_id)) ||
+	    kps_host_vm_req(h, rq, a, &info, vm))
 		return;
-	state_policy(h, &pol);
-	rr = check_cert(h, cert, certlen, &pol, time(NULL), &info);
-	if (rr != HGS_PASSED) {
-		answer_fail(a, rr, NULL);
-		return;
-	}
-	vms_uuid_format(vm_id, vm);
 	r = store_vm_confirm(h->st, vm, (uint64_t)json_integer_value(ver), key_id, info.host);
 	if (r == -ESTALE || r == -EPERM || r == -ENOENT)
 		answer_fail(a, HGS_R_TK_ROLL_NOT_PENDING, NULL);
@@ -654,12 +633,37 @@ enum vms_hgs_reason kps_release_checked(struct hgsd *h, struct request *rq, stru
 	return release(h, rq, a, out);
 }
 
-/* For kps_migrate.c: a health certificate checked as for a release. */
-enum vms_hgs_reason kps_check_cert(struct hgsd *h, const uint8_t *der, size_t len,
-				   struct vms_health_cert_info *info)
+/*
+ * The start of a host's request about one of its VMs (/v1/kps/confirm,
+ * /v1/kps/migrated): health_certificate checked as for a release, vm_id
+ * a UUID (as text in @vm). 0, or -1 with the answer set.
+ */
+int kps_host_vm_req(struct hgsd *h, struct request *rq, struct answer *a,
+		    struct vms_health_cert_info *info, char vm[VMS_UUID_STR_LEN])
 {
+	_cleanup_free_ uint8_t *cert = NULL;
+	enum vms_hgs_reason rr;
+	const char *vm_str;
+	uint8_t vm_id[16];
 	struct policy pol;
+	size_t certlen;
 
+	memset(info, 0, sizeof(*info));
+	if (req_b64(rq, a, "health_certificate", CERT_MAX, &cert, &certlen))
+		return -1;
+	vm_str = req_str(rq, a, "vm_id", 36);
+	if (!vm_str)
+		return -1;
+	if (vms_uuid_parse(vm_str, vm_id)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'vm_id' must be a UUID");
+		return -1;
+	}
 	state_policy(h, &pol);
-	return check_cert(h, der, len, &pol, time(NULL), info);
+	rr = check_cert(h, cert, certlen, &pol, time(NULL), info);
+	if (rr != HGS_PASSED) {
+		answer_fail(a, rr, NULL);
+		return -1;
+	}
+	vms_uuid_format(vm_id, vm);
+	return 0;
 }

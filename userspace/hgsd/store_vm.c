@@ -283,8 +283,9 @@ struct confirm_arg {
 	const uint8_t *key_id;
 };
 
-static int confirm_txn(struct db *db, const struct confirm_arg *a)
+static int confirm_txn(struct db *db, const void *arg)
 {
+	const struct confirm_arg *a = arg;
 	char v[24], kid[33], now[24];
 	const char *const upd[] = { v, kid, now, now, a->vm_id, v, kid, NULL };
 	struct vm_row old;
@@ -316,33 +317,45 @@ static int confirm_txn(struct db *db, const struct confirm_arg *a)
 	return r ? r : migration_confirmed(db, a->vm_id, a->version, a->key_id);
 }
 
-int store_vm_confirm(struct store *st, const char *vm_id, uint64_t version,
-		     const uint8_t key_id[16], const char *host)
+/*
+ * @txn in one write transaction on the store's quick connection (as
+ * durable as the events): its 1 (done already, nothing to change) rolls
+ * back and is answered 1; its refusals (-ESTALE, -EPERM, -ENOENT,
+ * -EINPROGRESS, -EAGAIN) are no store failure.
+ */
+static int quick_txn(struct store *st, int (*txn)(struct db *db, const void *arg),
+		     const void *arg)
 {
-	struct confirm_arg a = { vm_id, host, version, key_id };
-	struct db *db;
+	struct db *db = store_lock_quick(st);
 	int r, done;
 
-	/*
-	 * The quick connection (as durable as events): a confirmation lost
-	 * with the database machine costs nothing but time, since the rolled
-	 * KP shown at the next start confirms the roll all the same; the
-	 * roll itself (store_vm_release) is committed durably before the new
-	 * TK is served.
-	 */
-	db = store_lock_quick(st);
 	r = store_db_begin(db);
 	if (!r) {
-		done = confirm_txn(db, &a);
-		/* 1 (already confirmed) changes nothing: roll back, answer 1 */
+		done = txn(db, arg);
 		r = store_db_end(db, done < 0 ? done : done == 1 ? -EALREADY : 0);
 		if (r == -EALREADY)
 			r = 1;
 	}
 	store_unlock_quick(st);
-	if (r < 0 && r != -ESTALE && r != -EPERM && r != -ENOENT && r != -EAGAIN)
+	if (r < 0 && r != -ESTALE && r != -EPERM && r != -ENOENT && r != -EINPROGRESS &&
+	    r != -EAGAIN)
 		store_note_failure(st, r);
 	return r;
+}
+
+int store_vm_confirm(struct store *st, const char *vm_id, uint64_t version,
+		     const uint8_t key_id[16], const char *host)
+{
+	struct confirm_arg a = { vm_id, host, version, key_id };
+
+	/*
+	 * The quick connection: a confirmation lost with the database
+	 * machine costs nothing but time, since the rolled KP shown at the
+	 * next start confirms the roll all the same; the roll itself
+	 * (store_vm_release) is committed durably before the new TK is
+	 * served.
+	 */
+	return quick_txn(st, confirm_txn, &a);
 }
 
 /* @vm's "migration": its newest live migration, or null. */
@@ -572,8 +585,9 @@ struct migrated_arg {
 	uint64_t *version;
 };
 
-static int migrated_txn(struct db *db, const struct migrated_arg *a)
+static int migrated_txn(struct db *db, const void *arg)
 {
+	const struct migrated_arg *a = arg;
 	const char *const q[] = { a->vm_id, a->src, NULL };
 	char v[24], kid[33], now[24], detail[96];
 	const char *const upd[] = { now, a->vm_id, v, kid, NULL };
@@ -623,23 +637,10 @@ static int migrated_txn(struct db *db, const struct migrated_arg *a)
 int store_vm_migrated(struct store *st, const char *vm_id, const char *src, uint64_t *version)
 {
 	struct migrated_arg a = { vm_id, src, version };
-	struct db *db;
-	int r, done;
 
 	*version = 0;
 	/* an audit record: the quick connection, as the confirmation */
-	db = store_lock_quick(st);
-	r = store_db_begin(db);
-	if (!r) {
-		done = migrated_txn(db, &a);
-		r = store_db_end(db, done < 0 ? done : done == 1 ? -EALREADY : 0);
-		if (r == -EALREADY)
-			r = 1;
-	}
-	store_unlock_quick(st);
-	if (r < 0 && r != -ENOENT && r != -EINPROGRESS && r != -EAGAIN)
-		store_note_failure(st, r);
-	return r;
+	return quick_txn(st, migrated_txn, &a);
 }
 
 /*
