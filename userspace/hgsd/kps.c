@@ -35,6 +35,7 @@
  * "renewal": true and never rolls (with "roll": true: InvalidRequest).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,11 +391,31 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
  * of or a roll, check and move the version in the same transaction.
  * HGS_PASSED, or the refusal (the answer is set).
  */
+/*
+ * A plain release of a shielded KP (migration.md §1.3b): a renewal, and
+ * the longest lifetime a release of it has (this node's policy, not cut
+ * by a certificate). NULL for a roll or an encryption-supported KP, which
+ * keep plain releases.
+ */
+static const struct store_vm_plain *plain_rule(struct hgsd *h, const struct release_out *out,
+					       struct store_vm_plain *p)
+{
+	struct policy pol;
+
+	if (out->rolled || out->rep.info.policy != VMS_KR_POLICY_SHIELDED)
+		return NULL;
+	state_policy(h, &pol);
+	p->renewal = out->renewal;
+	p->window_s = (long)release_lifetime(h, &pol, VMS_KR_POLICY_SHIELDED, LONG_MAX);
+	return p;
+}
+
 static enum vms_hgs_reason record_release(struct hgsd *h, struct answer *a,
 					  struct release_out *out, const char *vm,
 					  const char *detail, uint64_t *next_version)
 {
 	struct store_vm_key cur;
+	struct store_vm_plain plain;
 	int r, roll = out->rolled != NULL;
 
 	*next_version = 0;
@@ -405,9 +426,13 @@ static enum vms_hgs_reason record_release(struct hgsd *h, struct answer *a,
 	else
 		r = store_vm_release(h->st, vm, out->rep.info.tk_version, out->rep.info.key_id,
 				     roll, out->rep.next_key_id, out->cert.host, detail,
-				     next_version);
+				     plain_rule(h, out, &plain), next_version);
 	if (r == -ESTALE) {
 		answer_fail(a, HGS_R_KP_SUPERSEDED, NULL);
+		return a->reason;
+	}
+	if (r == -ENOKEY) {
+		answer_fail(a, HGS_R_TK_ROLL_REQUIRED, NULL);
 		return a->reason;
 	}
 	if (r == -EAGAIN) {

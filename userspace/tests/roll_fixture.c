@@ -137,7 +137,7 @@ void host_free(struct host *h)
 	h->cert = NULL;
 }
 
-char *make_kp(const char *vm, uint8_t tk[32])
+char *make_kp_policy(const char *vm, unsigned int policy, uint8_t tk[32])
 {
 	uint8_t vm_id[16], key_id[16], *der;
 	size_t len;
@@ -147,10 +147,15 @@ char *make_kp(const char *vm, uint8_t tk[32])
 	t_random(key_id, 16);
 	t_random(tk, 32);
 	assert_int_equal(vms_kp_create(&owner, &hgs_g.enc_cert, 1, vm_id, key_id,
-				       VMS_KR_POLICY_SHIELDED, tk, &der, &len), 0);
+				       policy, tk, &der, &len), 0);
 	b64 = vms_b64_encode(der, len);
 	free(der);
 	return b64;
+}
+
+char *make_kp(const char *vm, uint8_t tk[32])
+{
+	return make_kp_policy(vm, VMS_KR_POLICY_SHIELDED, tk);
 }
 
 json_t *release_req(const struct host *h, const char *kp, const char *vm, int roll)

@@ -62,6 +62,8 @@ void host_free(struct host *h);
 
 /* A shielded KP of @vm for the owner and HGS's guardian; its TK in @tk. */
 char *make_kp(const char *vm, uint8_t tk[32]);
+/* The same with the KP policy @policy (VMS_KR_POLICY_*). */
+char *make_kp_policy(const char *vm, unsigned int policy, uint8_t tk[32]);
 
 /* A start's release request (@roll: with the TK roll). */
 json_t *release_req(const struct host *h, const char *kp, const char *vm, int roll);

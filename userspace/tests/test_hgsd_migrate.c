@@ -189,8 +189,13 @@ static void test_migrate_happy_path(void **state)
 	assert_memory_not_equal(m.tk_next, r1.tk_next, 32);
 	vm_expect(VM_HAPPY, 1, 2, dst.name, "pending");
 	/* the source's renewal while the VM migrates: the same key, the migration stays */
-	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&src, r1.kp, VM_HAPPY, 0),
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&src, r1.kp, VM_HAPPY),
 			       200, "Passed"));
+	vm_expect(VM_HAPPY, 1, 2, dst.name, "pending");
+	/* no one else's: neither a third host's renewal nor the source's plain start */
+	release_expect(&src, r1.kp, VM_HAPPY, 0, 409, "TkRollRequired");
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&third, r1.kp, VM_HAPPY),
+			       409, "TkRollRequired"));
 	vm_expect(VM_HAPPY, 1, 2, dst.name, "pending");
 	/* the source cannot say done before the destination confirmed */
 	json_decref(t_hgs_call(cli, "/v1/kps/migrated", migrated_req(&src, VM_HAPPY), 409,

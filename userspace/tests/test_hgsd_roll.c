@@ -120,8 +120,8 @@ static void test_roll_release_and_confirm(void **state)
 	assert_int_equal(vms_uuid_parse(VM1, vm_id), 0);
 	assert_memory_equal(info.vm_id, vm_id, 16);
 	free(der);
-	/* until confirmed, the previous version stays releasable */
-	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&host_a, kp0, VM1, 0),
+	/* until confirmed, the previous version stays releasable (here renewed) */
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&host_a, kp0, VM1),
 			       200, "Passed"));
 	confirm_roll(&host_a, VM1, &r1, 0);
 	confirm_roll(&host_a, VM1, &r1, 1);	/* once: a second time changes nothing */
@@ -248,12 +248,117 @@ static void test_roll_crash_points(void **state)
 	start_hgsd();
 	vm_expect(VM3, 2, 0);
 	release_expect(&host_a, r1.kp, VM3, 1, 403, "KeyProtectorSuperseded");
-	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&host_a, r2.kp, VM3, 0),
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&host_a, r2.kp, VM3),
 			       200, "Passed"));
 	rolled_free(&lost);
 	rolled_free(&r1);
 	rolled_free(&r2);
 	free(kp0);
+}
+
+/* HGS's record of @vm as JSON (decref it): compared before and after a refusal. */
+static json_t *vm_record(const char *vm)
+{
+	char path[96];
+	json_t *r, *o;
+
+	snprintf(path, sizeof(path), "/v1/admin/vms/status/%s", vm);
+	r = t_hgs_call(adm, path, NULL, 200, "Passed");
+	o = json_incref(json_object_get(r, "vm"));
+	json_decref(r);
+	return o;
+}
+
+/* @req refused with TkRollRequired (409), no key, @vm's record unchanged. */
+static void roll_required(json_t *req, const char *vm)
+{
+	json_t *before = vm_record(vm), *after, *r;
+
+	r = t_hgs_call(cli, "/v1/kps/release", req, 409, "TkRollRequired");
+	assert_null(json_object_get(r, "key_release"));
+	assert_null(json_object_get(r, "key_protector"));
+	json_decref(r);
+	after = vm_record(vm);
+	assert_true(json_equal(before, after));
+	json_decref(before);
+	json_decref(after);
+}
+
+/* Make @vm's last release look older than any release lifetime, behind hgsd's back. */
+static void age_last_release(const char *vm)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql),
+		 "UPDATE vm_keys SET released_at = released_at - 10000000 WHERE vm_id = '%s'", vm);
+	assert_int_equal(t_hgsd_sql(&hgsd, sql), 0);
+}
+
+/*
+ * Host root leaving out the roll (migration.md §1.3b): once HGS holds a
+ * version of a shielded VM, a release without the roll is served only
+ * as the renewal of the live key of the host the VM was last released
+ * to. A plain start, "renewal": false, another host's renewal (of the
+ * acknowledged KP and of a pending one) and a renewal after the last
+ * release's lifetime ran out are TkRollRequired with nothing released
+ * and the VM's record unchanged; the holder's renewal is served; a start
+ * with the roll always is. An encryption-supported KP keeps its plain
+ * releases.
+ */
+static void test_roll_plain_release_needs_live_renewal(void **state)
+{
+	const char *vm = "7a2b3c4d-1111-4222-8333-9444555566a1";
+	const char *es = "7a2b3c4d-1111-4222-8333-9444555566a2";
+	uint8_t tk0[32];
+	struct rolled r1, r2, e1;
+	char *kp0 = make_kp(vm, tk0), *ekp0;
+	json_t *req;
+
+	(void)state;
+	roll_ok(&host_a, kp0, vm, &r1);
+	confirm_roll(&host_a, vm, &r1, 0);
+	vm_expect(vm, 1, 0);
+	/* a start without the roll, by the holder itself */
+	roll_required(release_req(&host_a, r1.kp, vm, 0), vm);
+	req = release_req(&host_a, r1.kp, vm, 0);
+	json_object_set_new(req, "renewal", json_false());
+	roll_required(req, vm);
+	/* the attacker's view: another attested host claims a renewal */
+	roll_required(renewal_req(&host_b, r1.kp, vm), vm);
+	/* the holder's renewal: served, the version unchanged */
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&host_a, r1.kp, vm), 200,
+			       "Passed"));
+	vm_expect(vm, 1, 0);
+	/* a roll pending at host_a: neither KP renews elsewhere */
+	roll_ok(&host_a, r1.kp, vm, &r2);
+	roll_required(renewal_req(&host_b, r1.kp, vm), vm);
+	roll_required(renewal_req(&host_b, r2.kp, vm), vm);
+	vm_expect(vm, 1, 2);
+	/* the live key expired: even its holder must start with the roll */
+	age_last_release(vm);
+	roll_required(renewal_req(&host_a, r1.kp, vm), vm);
+	roll_required(renewal_req(&host_a, r2.kp, vm), vm);
+	vm_expect(vm, 1, 2);
+	rolled_free(&r1);
+	roll_ok(&host_a, r2.kp, vm, &r1);	/* a start: confirms 2, rolls to 3 */
+	vm_expect(vm, 2, 3);
+	/* another host may start it, with the roll */
+	roll_ok(&host_b, r2.kp, vm, &r1);
+	roll_required(renewal_req(&host_a, r2.kp, vm), vm);
+	confirm_roll(&host_b, vm, &r1, 0);
+	vm_expect(vm, 3, 0);
+	/* encryption-supported: plain releases as before, from any host */
+	ekp0 = make_kp_policy(es, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, tk0);
+	roll_ok(&host_a, ekp0, es, &e1);
+	confirm_roll(&host_a, es, &e1, 0);
+	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&host_b, e1.kp, es, 0), 200,
+			       "Passed"));
+	vm_expect(es, 1, 0);
+	rolled_free(&r1);
+	rolled_free(&r2);
+	rolled_free(&e1);
+	free(kp0);
+	free(ekp0);
 }
 
 /* A backup taken at version 1, restored at version 2: still version 2. */
@@ -276,7 +381,7 @@ static void test_roll_restore_keeps_newest(void **state)
 	json_decref(backup);
 	vm_expect(VM4, 2, 0);
 	release_expect(&host_a, r1.kp, VM4, 1, 403, "KeyProtectorSuperseded");
-	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&host_a, r2.kp, VM4, 0),
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&host_a, r2.kp, VM4),
 			       200, "Passed"));
 	rolled_free(&r1);
 	rolled_free(&r2);
@@ -587,6 +692,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_roll_crash_points),
 		cmocka_unit_test(test_roll_restore_keeps_newest),
 		cmocka_unit_test(test_roll_refusals),
+		cmocka_unit_test(test_roll_plain_release_needs_live_renewal),
 		cmocka_unit_test(test_roll_openssl_cms),
 		cmocka_unit_test(test_roll_shieldctl_vm_status),
 		cmocka_unit_test(test_roll_owner_grant_on_rolled_kp),

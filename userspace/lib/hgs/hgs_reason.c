@@ -226,6 +226,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"HGS holds no migration of this VM from this host (none was asked for, or a later start replaced it)" },
 	[HGS_R_KPS_KEY_NOT_NAMED] = { "KpsKeyNotNamed", 403,
 		"the host's isolation report names no KPS key (kps_pk=none, or kps_key=none in the enclave report): such an enclave takes its release key from whoever names one first, so nothing is certified for it; run an hgs-agent that names kps_public_key from /v1/metadata to the enclave before it attests, then attest again" },
+	[HGS_R_TK_ROLL_REQUIRED] = { "TkRollRequired", 409,
+		"HGS holds a version of this shielded VM's key: a start must roll it (\"roll\": true); a release without the roll is served only as the renewal (\"renewal\": true) of the live key of the host the VM was last released to. Start the VM with the roll (vmshield-worker's default)" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

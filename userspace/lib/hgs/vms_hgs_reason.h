@@ -138,6 +138,7 @@ enum vms_hgs_reason {
 	HGS_R_MIGRATION_NOT_CONFIRMED,
 	HGS_R_MIGRATION_NOT_FOUND,
 	HGS_R_KPS_KEY_NOT_NAMED,		/* appended: issue 17, kps_pk=none */
+	HGS_R_TK_ROLL_REQUIRED,			/* appended: the roll left out (issue 20) */
 	HGS_R__MAX,
 };
 
