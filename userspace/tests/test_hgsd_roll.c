@@ -361,6 +361,97 @@ static void test_roll_plain_release_needs_live_renewal(void **state)
 	free(ekp0);
 }
 
+/* @b64 decoded, one byte at @at (from the end if negative) flipped, encoded again. */
+static char *kp_altered(const char *b64, long at)
+{
+	uint8_t *der;
+	size_t len;
+	char *out;
+
+	assert_int_equal(vms_b64_decode(b64, strlen(b64), VMS_KP_MAX_LEN, &der, &len), 0);
+	der[at < 0 ? (long)len + at : at] ^= 0x01;
+	out = vms_b64_encode(der, len);
+	free(der);
+	return out;
+}
+
+/*
+ * KPS remembers the rolled KP it made (migration.md §1.5): the VM's next
+ * start presents exactly that KP and skips its signature checks, a
+ * renewal of it hits the verified-KP cache; what KPS serves from what it
+ * remembers is right (the renewal opens to the rolled TK, the next roll
+ * is a KP the owner opens with every signature checked). A KP that is
+ * not byte for byte the one KPS made (one byte changed in the roll's
+ * signature, or in its middle) is verified in full and refused, with
+ * nothing changed.
+ */
+static void test_roll_made_kp_remembered(void **state)
+{
+	const char *vm = "7a2b3c4d-1111-4222-8333-9444555566a3";
+	uint8_t tk0[32], tk[32], vm_id[16], kps_pk[32], *der, *blob;
+	struct rolled r1, r2, r3;
+	struct vms_kp_info info;
+	struct vms_kr_binding b;
+	char *kp0 = make_kp(vm, tk0), *bad;
+	const char *rel;
+	size_t len;
+	long http;
+	json_t *before, *after, *a;
+
+	(void)state;
+	assert_int_equal(vms_uuid_parse(vm, vm_id), 0);
+	roll_ok(&host_a, kp0, vm, &r1);
+	confirm_roll(&host_a, vm, &r1, 0);
+	/* one byte of the roll's signature changed: a miss, verified, refused */
+	before = vm_record(vm);
+	bad = kp_altered(r1.kp, -1);
+	release_expect(&host_a, bad, vm, 1, 403, "KeyProtectorSignatureInvalid");
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&host_a, bad, vm), 403,
+			       "KeyProtectorSignatureInvalid"));
+	free(bad);
+	/* one byte in its middle: refused too (malformed or not verified) */
+	bad = kp_altered(r1.kp, 600);
+	assert_int_equal(vms_hgs_call(cli, "/v1/kps/release", release_req(&host_a, bad, vm, 1),
+				      &http, &a), 0);
+	assert_int_not_equal(http, 200);
+	assert_null(json_object_get(a, "key_release"));
+	json_decref(a);
+	free(bad);
+	after = vm_record(vm);
+	assert_true(json_equal(before, after));
+	json_decref(before);
+	json_decref(after);
+	/* the KP KPS made: its renewal hits the cache and opens to its TK */
+	a = t_hgs_call(cli, "/v1/kps/release", renewal_req(&host_a, r1.kp, vm), 200, "Passed");
+	rel = json_string_value(json_object_get(a, "key_release"));
+	assert_int_equal(vms_hex_decode_exact(json_string_value(json_object_get(a,
+			 "kps_public_key")), kps_pk, 32), 0);
+	assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_ROLL_MAX_LEN, &blob, &len), 0);
+	assert_int_equal(vms_kr_open(blob, len, host_a.esk, host_a.epk, kps_pk, vm_id,
+				     r1.next_key_id, &b, tk), 0);
+	assert_memory_equal(tk, r1.tk_next, 32);
+	assert_int_equal(json_integer_value(json_object_get(a, "tk_version")), 1);
+	free(blob);
+	json_decref(a);
+	/* its roll (signatures skipped): the KP made from it verifies in full */
+	roll_ok(&host_a, r1.kp, vm, &r2);
+	assert_memory_equal(r2.tk, r1.tk_next, 32);
+	assert_int_equal(vms_b64_decode(r2.kp, strlen(r2.kp), VMS_KP_MAX_LEN, &der, &len), 0);
+	assert_int_equal(vms_kp_unwrap(der, len, &owner, &info, tk), 0);
+	assert_memory_equal(tk, r2.tk_next, 32);
+	assert_int_equal(info.tk_version, 2);
+	free(der);
+	/* and rolls on from there (pending 2 shown: confirmed, rolled to 3) */
+	roll_ok(&host_a, r2.kp, vm, &r3);
+	assert_memory_equal(r3.tk, r2.tk_next, 32);
+	confirm_roll(&host_a, vm, &r3, 0);
+	vm_expect(vm, 3, 0);
+	rolled_free(&r1);
+	rolled_free(&r2);
+	rolled_free(&r3);
+	free(kp0);
+}
+
 /* A backup taken at version 1, restored at version 2: still version 2. */
 static void test_roll_restore_keeps_newest(void **state)
 {
@@ -693,6 +784,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_roll_restore_keeps_newest),
 		cmocka_unit_test(test_roll_refusals),
 		cmocka_unit_test(test_roll_plain_release_needs_live_renewal),
+		cmocka_unit_test(test_roll_made_kp_remembered),
 		cmocka_unit_test(test_roll_openssl_cms),
 		cmocka_unit_test(test_roll_shieldctl_vm_status),
 		cmocka_unit_test(test_roll_owner_grant_on_rolled_kp),
