@@ -256,9 +256,11 @@ tier_rig() {
 # check-unit) and a stock QEMU booting on the worker's vTPM (serve_test.sh,
 # the worker tier); 06c/06d, issue 18's agent against three hgsd nodes on
 # PostgreSQL: 155-169 s and 74-90 s at load 22-24; boot 5 (hypreboot/),
-# the hypervisor-placement host rebooted: 176 s with its boot at load 25)
+# the hypervisor-placement host rebooted: 176 s with its boot at load 25;
+# hostcrash/, the whole host killed during a TK roll: three boots)
 FABRIC_SOAK_ONLY="06b-revocation-reaches-keys 01b-hyp-vtpm 02-hyp-reload 05-hyp-tpm 06-hyp-enclave-restart 00-kps-named-first 05g-roll 05e-libvirt"
 FABRIC_SOAK_ONLY+=" 06c-cluster-failover 06d-cluster-revocation 01-hypreboot-new-enclave 05b-hyp-vtpm-floor"
+FABRIC_SOAK_ONLY+=" 01-host-crash-release 02-host-crash-reseal 03-host-crash-after"
 
 # hgsd's test suites again on PostgreSQL (a private cluster each): part of
 # the fabric tier, or a tier of its own in the host lane (--lanes)

@@ -3,8 +3,10 @@
  * roll_bench.c - starts per second of N shielded VMs with the TK roll
  * against the same starts without it, through a real hgsd on 127.0.0.1,
  * in one run (issue 20; Documentation/migration.md "The TK roll"):
- *   start:      release (KPS), the enclave's open (HPKE), the worker's
- *               unseal of the VM's state (AES-256-GCM, 64 KiB)
+ *   start:      release (KPS; a rolled VM's marked "renewal", the only
+ *               release without the roll KPS serves it), the enclave's
+ *               open (HPKE), the worker's unseal of the VM's state
+ *               (AES-256-GCM, 64 KiB)
  *   start+roll: roll release (KPS: a new TK, the rolled KP, both TKs
  *               sealed), the enclave's open of both, unseal, the re-seal
  *               under the new TK, the confirmation (a store write)
@@ -279,11 +281,17 @@ static void unseal_state(const struct vm *v, const uint8_t tk[32], const uint8_t
 	vms_seal_key_wipe(&k);
 }
 
-static json_t *release_req(const struct vm *v, int roll)
+/*
+ * @renewal: the start without the roll of a VM HGS holds a version of is
+ * served only as this host's renewal of the key it holds live
+ * (migration.md §1.3b, TkRollRequired otherwise): the same work in KPS.
+ */
+static json_t *release_req(const struct vm *v, int roll, int renewal)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "health_certificate", cert,
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:b}", "health_certificate", cert,
 			 "key_protector", v->kp, "vm_id", v->id, "enclave_challenge", CHALLENGE,
-			 "challenge_ns", (json_int_t)5000000000LL, "roll", roll);
+			 "challenge_ns", (json_int_t)5000000000LL, "roll", roll,
+			 "renewal", renewal);
 }
 
 static uint8_t *release_blob(json_t *r, size_t *len)
@@ -297,10 +305,11 @@ static uint8_t *release_blob(json_t *r, size_t *len)
 }
 
 /* One start without the roll; its release's round trip added to *@t_rel. */
-static void start_plain(struct vms_hgs_client *c, struct vm *v, uint8_t *pt, double *t_rel)
+static void start_plain(struct vms_hgs_client *c, struct vm *v, uint8_t *pt, double *t_rel,
+			int renewal)
 {
 	double t0 = now_s();
-	json_t *r = call(c, "/v1/kps/release", release_req(v, 0));
+	json_t *r = call(c, "/v1/kps/release", release_req(v, 0, renewal));
 	struct vms_kr_binding b;
 	uint8_t tk[32], *blob;
 	size_t len;
@@ -322,7 +331,7 @@ static void start_plain(struct vms_hgs_client *c, struct vm *v, uint8_t *pt, dou
 static void start_roll(struct vms_hgs_client *c, struct vm *v, uint8_t *pt)
 {
 	double t0 = now_s(), t_rel;
-	json_t *r = call(c, "/v1/kps/release", release_req(v, 1));
+	json_t *r = call(c, "/v1/kps/release", release_req(v, 1, 0));
 	struct vms_kr_binding b;
 	uint8_t tk[32], tk2[32], *blob;
 	char kid[33];
@@ -384,7 +393,8 @@ static void *client_run(void *arg)
 			start_roll(cl->c, &ph->vms[ph->first + i], cl->pt);
 		else
 			start_plain(cl->c, &ph->vms[ph->first + i], cl->pt,
-				    ph->kind == PLAIN ? &t_rel_plain : &t_rel_fresh);
+				    ph->kind == PLAIN ? &t_rel_plain : &t_rel_fresh,
+				    ph->kind == PLAIN);
 	}
 }
 

@@ -255,11 +255,16 @@ static enum vms_hgs_reason unwrap_reason(int r)
 
 /*
  * The verified-KP cache (key process): SHA-256 of a KP's DER -> its
- * binding and its envelope, remembered once the owner signature has been
- * verified. A VM's KP comes back at every start and migration; a hit
- * skips parsing the SignedData and checking the signature, never the
- * unwrap (the TK is not cached). No secret is kept: the envelope is
- * ciphertext. Direct-mapped, kp_cache_entries slots (0 = off).
+ * binding and its envelope, remembered once the owner signature (and a
+ * roll's) has been verified, or when KPS made the KP itself (the rolled
+ * KP of a roll release). A VM's KP comes back at every start, renewal and
+ * migration; a hit on a plain release skips parsing the SignedData and
+ * checking the signatures, never the unwrap (the TK is not cached); a
+ * hit on a roll skips the two signature checks (the parse stays: the new
+ * roll goes into the owner's SignerInfo). A KP that is not byte for byte
+ * the one remembered misses and is verified in full. No secret is kept:
+ * the envelope is ciphertext. Direct-mapped, kp_cache_entries slots
+ * (0 = off): a new KP replaces whatever shared its slot.
  */
 struct kp_slot {
 	uint8_t hash[32];
@@ -272,6 +277,51 @@ static struct kp_slot *kp_cache;
 static size_t kp_cache_n;
 static pthread_mutex_t kp_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* @kp's cache slot and hash in @hash; NULL when the cache is off. */
+static struct kp_slot *kp_slot_of(const uint8_t *kp, size_t len, uint8_t hash[32])
+{
+	uint64_t x;
+
+	if (!kp_cache_n || !EVP_Digest(kp, len, hash, NULL, EVP_sha256(), NULL))
+		return NULL;
+	memcpy(&x, hash, sizeof(x));
+	return &kp_cache[x % kp_cache_n];
+}
+
+/* Whether @sl remembers @hash; with @info and @env, a copy of what it holds. */
+static int kp_cache_get(struct kp_slot *sl, const uint8_t hash[32], struct vms_kp_info *info,
+			uint8_t **env, size_t *env_len)
+{
+	int hit;
+
+	pthread_mutex_lock(&kp_cache_lock);
+	hit = sl->env && !memcmp(sl->hash, hash, 32);
+	if (hit && env) {
+		*info = sl->info;
+		*env = malloc(sl->env_len);
+		if (*env)
+			memcpy(*env, sl->env, sl->env_len);
+		else
+			hit = 0;
+		*env_len = sl->env_len;
+	}
+	pthread_mutex_unlock(&kp_cache_lock);
+	return hit;
+}
+
+/* Remember @hash in @sl; it takes @env (ciphertext only: no secret cached). */
+static void kp_cache_put(struct kp_slot *sl, const uint8_t hash[32],
+			 const struct vms_kp_info *info, uint8_t *env, size_t env_len)
+{
+	pthread_mutex_lock(&kp_cache_lock);
+	free(sl->env);
+	sl->env = env;
+	sl->env_len = env_len;
+	memcpy(sl->hash, hash, 32);
+	sl->info = *info;
+	pthread_mutex_unlock(&kp_cache_lock);
+}
+
 /*
  * Verify (or find verified) and unwrap: a hit unwraps the remembered
  * envelope; a miss verifies and unwraps in one parse
@@ -281,48 +331,25 @@ static int unwrap_kp(struct hgsd *h, const uint8_t *kp, size_t len,
 		     struct vms_kp_info *info, uint8_t tk[32])
 {
 	uint8_t hash[32], *env = NULL;
-	struct kp_slot *sl = NULL;
+	struct kp_slot *sl = kp_slot_of(kp, len, hash);
 	size_t env_len = 0;
 	int r;
 
-	if (kp_cache_n) {
-		uint64_t x;
-
-		if (!EVP_Digest(kp, len, hash, NULL, EVP_sha256(), NULL))
-			return -EIO;
-		memcpy(&x, hash, sizeof(x));
-		sl = &kp_cache[x % kp_cache_n];
-		pthread_mutex_lock(&kp_cache_lock);
-		if (sl->env && !memcmp(sl->hash, hash, 32)) {
-			*info = sl->info;
-			env = malloc(sl->env_len);
-			if (env)
-				memcpy(env, sl->env, sl->env_len);
-			env_len = sl->env_len;
-		}
-		pthread_mutex_unlock(&kp_cache_lock);
-		if (env) {
-			pthread_rwlock_rdlock(&h->lock);
-			r = vms_kp_unwrap_envelope(env, env_len, h->guardian_ptrs,
-						   h->n_guardians, tk);
-			pthread_rwlock_unlock(&h->lock);
-			free(env);
-			return r;
-		}
+	if (kp_cache_n && !sl)
+		return -EIO;
+	if (sl && kp_cache_get(sl, hash, info, &env, &env_len)) {
+		pthread_rwlock_rdlock(&h->lock);
+		r = vms_kp_unwrap_envelope(env, env_len, h->guardian_ptrs, h->n_guardians, tk);
+		pthread_rwlock_unlock(&h->lock);
+		free(env);
+		return r;
 	}
 	pthread_rwlock_rdlock(&h->lock);
 	r = vms_kp_unwrap_any_env(kp, len, h->guardian_ptrs, h->n_guardians, info, tk,
 				  sl ? &env : NULL, &env_len);
 	pthread_rwlock_unlock(&h->lock);
-	if (env) {
-		pthread_mutex_lock(&kp_cache_lock);
-		free(sl->env);
-		sl->env = env;		/* ciphertext only: no secret cached */
-		sl->env_len = env_len;
-		memcpy(sl->hash, hash, 32);
-		sl->info = *info;
-		pthread_mutex_unlock(&kp_cache_lock);
-	}
+	if (env)
+		kp_cache_put(sl, hash, info, env, env_len);
 	return r;
 }
 
@@ -359,20 +386,32 @@ static int unwrap_roll(struct hgsd *h, const uint8_t *kp, size_t kplen,
 		       uint8_t **kp_out, size_t *kp_out_len)
 {
 	const struct vms_guardian *g = NULL;
+	struct vms_kp_rolled made = { 0 };
+	uint8_t hash[32];
+	struct kp_slot *sl = kp_slot_of(kp, kplen, hash);
 	unsigned int i;
-	int r;
+	int r, trusted;
 
+	if (kp_cache_n && !sl)
+		return -EIO;
 	if (RAND_priv_bytes(next, 32) != 1 ||
 	    RAND_bytes(rep->next_key_id, sizeof(rep->next_key_id)) != 1)
 		return -EIO;
+	/* byte for byte a KP verified or made here before: no signature checks */
+	trusted = sl && kp_cache_get(sl, hash, NULL, NULL, NULL);
 	pthread_rwlock_rdlock(&h->lock);
 	for (i = 0; i < h->n_guardians && !g; i++)
 		if (h->guardian_ptrs[i]->sign_key)
 			g = h->guardian_ptrs[i];
-	r = g ? vms_kp_unwrap_roll(kp, kplen, h->guardian_ptrs, h->n_guardians, g,
-				   rep->next_key_id, next, &rep->info, tk, kp_out,
-				   kp_out_len) : -ENOKEY;
+	r = g ? vms_kp_unwrap_roll_ex(kp, kplen, h->guardian_ptrs, h->n_guardians, g,
+				      rep->next_key_id, next, &rep->info, tk, kp_out,
+				      kp_out_len, trusted, sl ? &made : NULL) : -ENOKEY;
 	pthread_rwlock_unlock(&h->lock);
+	/* the rolled KP comes back at the VM's next start: remember it as made */
+	sl = !r && made.env ? kp_slot_of(*kp_out, *kp_out_len, hash) : NULL;
+	if (sl)
+		kp_cache_put(sl, hash, &made.info, VMS_TAKE_PTR(made.env), made.env_len);
+	free(made.env);
 	return r;
 }
 
@@ -523,7 +562,8 @@ static int do_guardian(struct hgsd *h, int fd, uint32_t op, const uint8_t *p, si
 		return send_frame(fd, (uint32_t)r, NULL, 0, NULL, 0);
 	/*
 	 * The verified-KP cache needs no flush: a hit is still unwrapped,
-	 * and only with the guardians held now.
+	 * and only with the guardians held now; a roll's signer is checked
+	 * against them at every release (roll_is_ours), hit or miss.
 	 */
 	r = op == OP_GUARDIAN_DROP ? keys_guardian_drop(h, name) :
 		keys_guardian_load_held(h, name, pem);

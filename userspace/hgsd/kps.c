@@ -35,6 +35,7 @@
  * "renewal": true and never rolls (with "roll": true: InvalidRequest).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,11 +397,31 @@ static enum vms_hgs_reason release(struct hgsd *h, struct request *rq,
  * of or a roll, check and move the version in the same transaction.
  * HGS_PASSED, or the refusal (the answer is set).
  */
+/*
+ * A plain release of a shielded KP (migration.md §1.3b): a renewal, and
+ * the longest lifetime a release of it has (this node's policy, not cut
+ * by a certificate). NULL for a roll or an encryption-supported KP, which
+ * keep plain releases.
+ */
+static const struct store_vm_plain *plain_rule(struct hgsd *h, const struct release_out *out,
+					       struct store_vm_plain *p)
+{
+	struct policy pol;
+
+	if (out->rolled || out->rep.info.policy != VMS_KR_POLICY_SHIELDED)
+		return NULL;
+	state_policy(h, &pol);
+	p->renewal = out->renewal;
+	p->window_s = (long)release_lifetime(h, &pol, VMS_KR_POLICY_SHIELDED, LONG_MAX);
+	return p;
+}
+
 static enum vms_hgs_reason record_release(struct hgsd *h, struct answer *a,
 					  struct release_out *out, const char *vm,
 					  const char *detail, uint64_t *next_version)
 {
 	struct store_vm_key cur;
+	struct store_vm_plain plain;
 	int r, roll = out->rolled != NULL;
 
 	*next_version = 0;
@@ -411,7 +432,8 @@ static enum vms_hgs_reason record_release(struct hgsd *h, struct answer *a,
 	else
 		r = store_vm_release_vtpm(h->st, vm, out->rep.info.tk_version,
 					  out->rep.info.key_id, roll, out->rep.next_key_id,
-					  out->cert.host, detail, &out->vt.st, next_version);
+					  out->cert.host, detail, &out->vt.st,
+					  plain_rule(h, out, &plain), next_version);
 	if (r == -ERANGE) {
 		answer_fail(a, HGS_R_VTPM_GENERATION_STALE,
 			    "HGS's vTPM generation for this VM rose above this statement's meanwhile");
@@ -419,6 +441,10 @@ static enum vms_hgs_reason record_release(struct hgsd *h, struct answer *a,
 	}
 	if (r == -ESTALE) {
 		answer_fail(a, HGS_R_KP_SUPERSEDED, NULL);
+		return a->reason;
+	}
+	if (r == -ENOKEY) {
+		answer_fail(a, HGS_R_TK_ROLL_REQUIRED, NULL);
 		return a->reason;
 	}
 	if (r == -EAGAIN) {
@@ -537,40 +563,19 @@ void handle_release(struct hgsd *h, struct request *rq, struct answer *a)
  */
 void handle_confirm(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_free_ uint8_t *cert = NULL;
 	struct vms_health_cert_info info;
-	struct policy pol;
-	enum vms_hgs_reason rr;
-	const char *vm_str;
-	uint8_t vm_id[16], key_id[16];
+	uint8_t key_id[16];
 	char vm[VMS_UUID_STR_LEN], hbuf[80];
 	json_t *ver = json_object_get(rq->body, "tk_version");
-	size_t certlen;
 	int r;
 
-	memset(&info, 0, sizeof(info));
-	if (req_b64(rq, a, "health_certificate", CERT_MAX, &cert, &certlen))
-		return;
-	vm_str = req_str(rq, a, "vm_id", 36);
-	if (!vm_str)
-		return;
-	if (vms_uuid_parse(vm_str, vm_id)) {
-		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'vm_id' must be a UUID");
-		return;
-	}
 	if (!json_is_integer(ver) || json_integer_value(ver) < 1) {
 		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'tk_version' must be an integer >= 1");
 		return;
 	}
-	if (req_hex(rq, a, "key_id", key_id, sizeof(key_id)))
+	if (req_hex(rq, a, "key_id", key_id, sizeof(key_id)) ||
+	    kps_host_vm_req(h, rq, a, &info, vm))
 		return;
-	state_policy(h, &pol);
-	rr = check_cert(h, cert, certlen, &pol, time(NULL), &info);
-	if (rr != HGS_PASSED) {
-		answer_fail(a, rr, NULL);
-		return;
-	}
-	vms_uuid_format(vm_id, vm);
 	r = store_vm_confirm(h->st, vm, (uint64_t)json_integer_value(ver), key_id, info.host);
 	if (r == -ESTALE || r == -EPERM || r == -ENOENT)
 		answer_fail(a, HGS_R_TK_ROLL_NOT_PENDING, NULL);
@@ -666,12 +671,37 @@ enum vms_hgs_reason kps_release_checked(struct hgsd *h, struct request *rq, stru
 	return release(h, rq, a, out);
 }
 
-/* For kps_migrate.c: a health certificate checked as for a release. */
-enum vms_hgs_reason kps_check_cert(struct hgsd *h, const uint8_t *der, size_t len,
-				   struct vms_health_cert_info *info)
+/*
+ * The start of a host's request about one of its VMs (/v1/kps/confirm,
+ * /v1/kps/migrated): health_certificate checked as for a release, vm_id
+ * a UUID (as text in @vm). 0, or -1 with the answer set.
+ */
+int kps_host_vm_req(struct hgsd *h, struct request *rq, struct answer *a,
+		    struct vms_health_cert_info *info, char vm[VMS_UUID_STR_LEN])
 {
+	_cleanup_free_ uint8_t *cert = NULL;
+	enum vms_hgs_reason rr;
+	const char *vm_str;
+	uint8_t vm_id[16];
 	struct policy pol;
+	size_t certlen;
 
+	memset(info, 0, sizeof(*info));
+	if (req_b64(rq, a, "health_certificate", CERT_MAX, &cert, &certlen))
+		return -1;
+	vm_str = req_str(rq, a, "vm_id", 36);
+	if (!vm_str)
+		return -1;
+	if (vms_uuid_parse(vm_str, vm_id)) {
+		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'vm_id' must be a UUID");
+		return -1;
+	}
 	state_policy(h, &pol);
-	return check_cert(h, der, len, &pol, time(NULL), info);
+	rr = check_cert(h, cert, certlen, &pol, time(NULL), info);
+	if (rr != HGS_PASSED) {
+		answer_fail(a, rr, NULL);
+		return -1;
+	}
+	vms_uuid_format(vm_id, vm);
+	return 0;
 }

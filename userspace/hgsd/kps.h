@@ -13,6 +13,7 @@
 #include "keyproc.h"
 #include "kps_vtpm_generation.h"
 #include "request.h"
+#include "vms_hex.h"
 #include "vms_hgs_cert.h"
 
 int kps_init(struct hgsd *h);
@@ -47,9 +48,13 @@ struct release_out {
 /* The certificate, KP and policy checks and the wrap; nothing recorded. */
 enum vms_hgs_reason kps_release_checked(struct hgsd *h, struct request *rq, struct answer *a,
 					struct release_out *out);
-/* A health certificate checked as for a release (signer, validity, host). */
-enum vms_hgs_reason kps_check_cert(struct hgsd *h, const uint8_t *der, size_t len,
-				   struct vms_health_cert_info *info);
+/*
+ * A host's request about one of its VMs: its health certificate checked
+ * as for a release (signer, validity, host), its vm_id (text in @vm).
+ * 0, or -1 with the answer set.
+ */
+int kps_host_vm_req(struct hgsd *h, struct request *rq, struct answer *a,
+		    struct vms_health_cert_info *info, char vm[VMS_UUID_STR_LEN]);
 /* kps_public_key (hex), and a roll's answer members; NULL on failure. */
 json_t *kps_key_json(void);
 json_t *kps_roll_json(const struct release_out *out, uint64_t next_version);

@@ -196,32 +196,13 @@ void handle_migrate(struct hgsd *h, struct request *rq, struct answer *a)
  */
 void handle_migrated(struct hgsd *h, struct request *rq, struct answer *a)
 {
-	_cleanup_free_ uint8_t *cert = NULL;
 	struct vms_health_cert_info info;
-	enum vms_hgs_reason rr;
-	const char *vm_str;
-	uint8_t vm_id[16];
 	char vm[VMS_UUID_STR_LEN], hbuf[80];
 	uint64_t version = 0;
-	size_t certlen;
 	int r;
 
-	memset(&info, 0, sizeof(info));
-	if (req_b64(rq, a, "health_certificate", CERT_MAX, &cert, &certlen))
+	if (kps_host_vm_req(h, rq, a, &info, vm))
 		return;
-	vm_str = req_str(rq, a, "vm_id", 36);
-	if (!vm_str)
-		return;
-	if (vms_uuid_parse(vm_str, vm_id)) {
-		answer_fail(a, HGS_R_INVALID_REQUEST, "field 'vm_id' must be a UUID");
-		return;
-	}
-	rr = kps_check_cert(h, cert, certlen, &info);
-	if (rr != HGS_PASSED) {
-		answer_fail(a, rr, NULL);
-		return;
-	}
-	vms_uuid_format(vm_id, vm);
 	r = store_vm_migrated(h->st, vm, info.host, &version);
 	if (r == -ENOENT)
 		answer_fail(a, HGS_R_MIGRATION_NOT_FOUND, NULL);

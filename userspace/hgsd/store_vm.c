@@ -31,6 +31,7 @@ struct vm_row {
 	uint64_t version, pending;
 	uint8_t key_id[16], pending_key_id[16];
 	char host[65];
+	long long released_at;
 };
 
 static void u64_text(uint64_t v, char out[24])
@@ -67,8 +68,8 @@ static int vm_read(struct db *db, const char *vm_id, struct vm_row *out)
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = store_db_row(db, "SELECT version, key_id, pending_version, pending_key_id, host\n"
-			 "FROM vm_keys WHERE vm_id = ?", q, &row);
+	r = store_db_row(db, "SELECT version, key_id, pending_version, pending_key_id, host,\n"
+			 "  released_at FROM vm_keys WHERE vm_id = ?", q, &row);
 	if (r == -ENOENT)
 		return 0;
 	if (r)
@@ -76,6 +77,7 @@ static int vm_read(struct db *db, const char *vm_id, struct vm_row *out)
 	out->found = 1;
 	out->version = row_u64(row, "version");
 	out->pending = row_u64(row, "pending_version");
+	out->released_at = (long long)row_u64(row, "released_at");
 	h = json_string_value(json_object_get(row, "host"));
 	snprintf(out->host, sizeof(out->host), "%s", h ? h : "");
 	r = row_id(row, "key_id", out->key_id);
@@ -114,7 +116,7 @@ static json_t *migration_json(struct db *db, const char *vm_id, json_t *vm);
 static int migration_confirmed(struct db *db, const char *vm_id, uint64_t version,
 			       const uint8_t key[16]);
 static int migration_in_flight(struct db *db, const char *vm_id, uint64_t version,
-			       const uint8_t key[16]);
+			       const uint8_t key[16], char from[65]);
 
 struct release_arg {
 	const char *vm_id, *host, *detail;
@@ -123,6 +125,7 @@ struct release_arg {
 	int roll;
 	uint64_t *new_version;
 	const struct store_vtpm *vtpm;	/* issue 21: NULL, none */
+	const struct store_vm_plain *plain;
 };
 
 /* Write @vm_id's row as @now_v/@now_key with pending @pend/@pend_key. */
@@ -175,6 +178,37 @@ static int roll_insert(struct db *db, const char *vm_id, uint64_t version,
 			    "  confirmed, confirmed_at) VALUES (?,?,?,?,?,0,0)", ins) == 1 ? 0 : -EIO;
 }
 
+/*
+ * A plain release (no roll) of a shielded KP of a VM HGS holds a version
+ * of (migration.md §1.3b): only an agent's renewal of the key its host
+ * holds, live: "renewal": true, from the host of the VM's last release
+ * (or, while the VM migrates, the migration's source), before that
+ * release's lifetime ran out. Anything else would let host root leave
+ * out the roll and open again a state sealed under the current TK
+ * (rollback within one version): -ENOKEY (TkRollRequired).
+ */
+static int plain_allowed(struct db *db, const struct release_arg *a, const struct vm_row *old,
+			 int promote)
+{
+	char from[65] = "";
+	int r;
+
+	if (!a->plain->renewal)
+		return -ENOKEY;
+	if (strcmp(a->host, old->host)) {
+		if (promote || !old->pending)
+			return -ENOKEY;
+		r = migration_in_flight(db, a->vm_id, old->pending, old->pending_key_id, from);
+		if (r < 0)
+			return r;
+		if (!r || strcmp(a->host, from))
+			return -ENOKEY;
+	}
+	if ((long long)time(NULL) >= old->released_at + a->plain->window_s)
+		return -ENOKEY;	/* expired: the host holds no live key to renew */
+	return 0;
+}
+
 static int release_txn(struct db *db, const struct release_arg *a)
 {
 	struct vm_row old;
@@ -200,6 +234,11 @@ static int release_txn(struct db *db, const struct release_arg *a)
 	} else {
 		return -ESTALE;
 	}
+	if (!a->roll && a->plain && old.found) {
+		r = plain_allowed(db, a, &old, promote);
+		if (r)
+			return r;
+	}
 	base_key = promote ? old.pending_key_id : old.key_id;
 	if (promote) {
 		r = roll_confirmed(db, a->vm_id, base, base_key);
@@ -221,7 +260,7 @@ static int release_txn(struct db *db, const struct release_arg *a)
 		 * version stays with the destination it was released to
 		 */
 		if (!promote && old.pending) {
-			r = migration_in_flight(db, a->vm_id, old.pending, old.pending_key_id);
+			r = migration_in_flight(db, a->vm_id, old.pending, old.pending_key_id, NULL);
 			if (r < 0)
 				return r;
 			if (r)
@@ -239,19 +278,20 @@ static int release_txn(struct db *db, const struct release_arg *a)
 
 int store_vm_release(struct store *st, const char *vm_id, uint64_t kp_version,
 		     const uint8_t kp_key_id[16], int roll, const uint8_t next_key_id[16],
-		     const char *host, const char *detail, uint64_t *new_version)
+		     const char *host, const char *detail, const struct store_vm_plain *plain,
+		     uint64_t *new_version)
 {
 	return store_vm_release_vtpm(st, vm_id, kp_version, kp_key_id, roll, next_key_id,
-				     host, detail, NULL, new_version);
+				     host, detail, NULL, plain, new_version);
 }
 
 int store_vm_release_vtpm(struct store *st, const char *vm_id, uint64_t kp_version,
 			  const uint8_t kp_key_id[16], int roll, const uint8_t next_key_id[16],
 			  const char *host, const char *detail, const struct store_vtpm *vtpm,
-			  uint64_t *new_version)
+			  const struct store_vm_plain *plain, uint64_t *new_version)
 {
 	struct release_arg a = { vm_id, host, detail, kp_version, kp_key_id, next_key_id,
-				 roll, new_version, vtpm };
+				 roll, new_version, vtpm, plain };
 	struct db *db;
 	int r, grouped;
 
@@ -296,8 +336,9 @@ struct confirm_arg {
 	const uint8_t *key_id;
 };
 
-static int confirm_txn(struct db *db, const struct confirm_arg *a)
+static int confirm_txn(struct db *db, const void *arg)
 {
+	const struct confirm_arg *a = arg;
 	char v[24], kid[33], now[24];
 	const char *const upd[] = { v, kid, now, now, a->vm_id, v, kid, NULL };
 	struct vm_row old;
@@ -329,33 +370,45 @@ static int confirm_txn(struct db *db, const struct confirm_arg *a)
 	return r ? r : migration_confirmed(db, a->vm_id, a->version, a->key_id);
 }
 
-int store_vm_confirm(struct store *st, const char *vm_id, uint64_t version,
-		     const uint8_t key_id[16], const char *host)
+/*
+ * @txn in one write transaction on the store's quick connection (as
+ * durable as the events): its 1 (done already, nothing to change) rolls
+ * back and is answered 1; its refusals (-ESTALE, -EPERM, -ENOENT,
+ * -EINPROGRESS, -EAGAIN) are no store failure.
+ */
+static int quick_txn(struct store *st, int (*txn)(struct db *db, const void *arg),
+		     const void *arg)
 {
-	struct confirm_arg a = { vm_id, host, version, key_id };
-	struct db *db;
+	struct db *db = store_lock_quick(st);
 	int r, done;
 
-	/*
-	 * The quick connection (as durable as events): a confirmation lost
-	 * with the database machine costs nothing but time, since the rolled
-	 * KP shown at the next start confirms the roll all the same; the
-	 * roll itself (store_vm_release) is committed durably before the new
-	 * TK is served.
-	 */
-	db = store_lock_quick(st);
 	r = store_db_begin(db);
 	if (!r) {
-		done = confirm_txn(db, &a);
-		/* 1 (already confirmed) changes nothing: roll back, answer 1 */
+		done = txn(db, arg);
 		r = store_db_end(db, done < 0 ? done : done == 1 ? -EALREADY : 0);
 		if (r == -EALREADY)
 			r = 1;
 	}
 	store_unlock_quick(st);
-	if (r < 0 && r != -ESTALE && r != -EPERM && r != -ENOENT && r != -EAGAIN)
+	if (r < 0 && r != -ESTALE && r != -EPERM && r != -ENOENT && r != -EINPROGRESS &&
+	    r != -EAGAIN)
 		store_note_failure(st, r);
 	return r;
+}
+
+int store_vm_confirm(struct store *st, const char *vm_id, uint64_t version,
+		     const uint8_t key_id[16], const char *host)
+{
+	struct confirm_arg a = { vm_id, host, version, key_id };
+
+	/*
+	 * The quick connection: a confirmation lost with the database
+	 * machine costs nothing but time, since the rolled KP shown at the
+	 * next start confirms the roll all the same; the roll itself
+	 * (store_vm_release) is committed durably before the new TK is
+	 * served.
+	 */
+	return quick_txn(st, confirm_txn, &a);
 }
 
 /* @vm's "migration": its newest live migration, or null. */
@@ -462,19 +515,27 @@ static int migration_confirmed(struct db *db, const char *vm_id, uint64_t versio
 			    a) < 0 ? -EIO : 0;
 }
 
-/* 1 if (@vm_id, @version, @key) is a migration not yet confirmed, 0 if not. */
+/*
+ * 1 if (@vm_id, @version, @key) is a migration not yet confirmed (its
+ * source host in @from, unless NULL), 0 if not.
+ */
 static int migration_in_flight(struct db *db, const char *vm_id, uint64_t version,
-			       const uint8_t key[16])
+			       const uint8_t key[16], char from[65])
 {
 	char v[24], kid[33];
 	const char *const q[] = { vm_id, v, kid, NULL };
 	json_t *row = NULL;
+	const char *h;
 	int r;
 
 	u64_text(version, v);
 	vms_hex_encode(key, 16, kid);
-	r = store_db_row(db, "SELECT version FROM vm_migrations\n"
+	r = store_db_row(db, "SELECT from_host FROM vm_migrations\n"
 			 "WHERE vm_id = ? AND version = ? AND key_id = ? AND confirmed_at = 0", q, &row);
+	if (!r && from) {
+		h = json_string_value(json_object_get(row, "from_host"));
+		snprintf(from, 65, "%s", h ? h : "");
+	}
 	json_decref(row);
 	return r == -ENOENT ? 0 : r ? r : 1;
 }
@@ -595,8 +656,9 @@ struct migrated_arg {
 	uint64_t *version;
 };
 
-static int migrated_txn(struct db *db, const struct migrated_arg *a)
+static int migrated_txn(struct db *db, const void *arg)
 {
+	const struct migrated_arg *a = arg;
 	const char *const q[] = { a->vm_id, a->src, NULL };
 	char v[24], kid[33], now[24], detail[96];
 	const char *const upd[] = { now, a->vm_id, v, kid, NULL };
@@ -646,23 +708,10 @@ static int migrated_txn(struct db *db, const struct migrated_arg *a)
 int store_vm_migrated(struct store *st, const char *vm_id, const char *src, uint64_t *version)
 {
 	struct migrated_arg a = { vm_id, src, version };
-	struct db *db;
-	int r, done;
 
 	*version = 0;
 	/* an audit record: the quick connection, as the confirmation */
-	db = store_lock_quick(st);
-	r = store_db_begin(db);
-	if (!r) {
-		done = migrated_txn(db, &a);
-		r = store_db_end(db, done < 0 ? done : done == 1 ? -EALREADY : 0);
-		if (r == -EALREADY)
-			r = 1;
-	}
-	store_unlock_quick(st);
-	if (r < 0 && r != -ENOENT && r != -EINPROGRESS && r != -EAGAIN)
-		store_note_failure(st, r);
-	return r;
+	return quick_txn(st, migrated_txn, &a);
 }
 
 /*

@@ -33,6 +33,16 @@ struct store_vm_key {
 int store_vm_get(struct store *st, const char *vm_id, struct store_vm_key *out);
 
 /*
+ * A plain release (no roll) of a shielded KP (migration.md §1.3b): for a
+ * VM HGS holds a version of, served only as a renewal from the host that
+ * holds the VM's live release.
+ */
+struct store_vm_plain {
+	int renewal;		/* the request says "renewal": true */
+	long window_s;		/* the longest lifetime a release of it had */
+};
+
+/*
  * A release for @vm_id of the KP at version @kp_version with key id
  * @kp_key_id, to @host; with @roll, the next version @next_key_id is
  * recorded as pending. One transaction with the release's event row
@@ -44,6 +54,10 @@ int store_vm_get(struct store *st, const char *vm_id, struct store_vm_key *out);
  *     re-sealed under it and did not confirm; showing the rolled KP
  *     confirms it now (it becomes the acknowledged version);
  *   - anything else: -ESTALE (superseded).
+ * With @plain (a shielded KP, no @roll) and a row for @vm_id: -ENOKEY
+ * unless @plain says renewal, @host is the host of the last release (or
+ * the source of a migration in flight) and that release is less than
+ * @plain->window_s old (nothing changed then).
  * A VM HGS never rolled is at version 0 with the owner's key id; a
  * release without @roll of version 0 writes nothing.
  * In *@new_version the version the release makes pending (roll) or 0.
@@ -51,18 +65,19 @@ int store_vm_get(struct store *st, const char *vm_id, struct store_vm_key *out);
  */
 int store_vm_release(struct store *st, const char *vm_id, uint64_t kp_version,
 		     const uint8_t kp_key_id[16], int roll, const uint8_t next_key_id[16],
-		     const char *host, const char *detail, uint64_t *new_version);
+		     const char *host, const char *detail, const struct store_vm_plain *plain,
+		     uint64_t *new_version);
 
 /*
  * The same with the vTPM generation of issue 21 (store_vm_vtpm.h) in the
- * same transaction: -ERANGE a statement below the stored generation,
+ * same transaction (and @plain, store_vm_release's rule): -ERANGE a statement below the stored generation,
  * -EAGAIN the floor is older than the stored one; nothing changed then.
  */
 struct store_vtpm;
 int store_vm_release_vtpm(struct store *st, const char *vm_id, uint64_t kp_version,
 			  const uint8_t kp_key_id[16], int roll, const uint8_t next_key_id[16],
 			  const char *host, const char *detail, const struct store_vtpm *vtpm,
-			  uint64_t *new_version);
+			  const struct store_vm_plain *plain, uint64_t *new_version);
 
 /*
  * The host confirms it re-sealed the VM's state under the pending

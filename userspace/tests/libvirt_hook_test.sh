@@ -8,7 +8,9 @@
 # encryption-supported domain the same are warnings; unmarked domains
 # pass), and the worker start (a stub worker: the agent's refusal reaches
 # the hook's stderr and fails the start; a worker whose socket comes up
-# lets it go on; release stops it); and `vmshield-worker serve
+# lets it go on; release stops it); an incoming migration ("migrate
+# begin" notes the source host, from the metadata or HGS's last release,
+# and the worker starts with --incoming; unknown: refused); and `vmshield-worker serve
 # --print-qemu-args` for people without libvirt. Prints TAP; exits 1 on a
 # failure.
 set -u
@@ -30,6 +32,10 @@ XML
       <vmshield:policy>$1</vmshield:policy>
       <vmshield:kp>$T/vm01.kp</vmshield:kp>
       <vmshield:state>$T/vm01.state</vmshield:state>
+XML
+	[ -n "$1" ] && [ -n "${SRC_HOST:-}" ] &&
+		echo "      <vmshield:source-host>$SRC_HOST</vmshield:source-host>"
+	[ -n "$1" ] && cat <<XML
     </vmshield:vm>
 XML
 	cat <<XML
@@ -111,6 +117,57 @@ check "release stops it" hook clean.xml release end
 sleep 0.2
 # gone, or a zombie its new parent has not reaped yet
 check "the worker is gone" sh -c "! kill -0 $pid 2>/dev/null || grep -q ') Z ' /proc/$pid/stat"
+
+# --- an incoming migration: "migrate begin" notes the source, serve --incoming ----
+# a TLS-forcing qemu.conf, so migrate begin lets a shielded domain come in
+mkdir -p pki
+: >pki/ca-cert.pem; : >pki/server-cert.pem; : >pki/server-key.pem
+printf 'migrate_tls_force = 1\nmigrate_tls_x509_cert_dir = "%s/pki"\n' "$T" >qemu.conf
+export VMSHIELD_QEMU_CONF=$T/qemu.conf
+cat >argv.sh <<'STUB'
+#!/bin/sh
+# records its argument vector (one per line), then serves as serve.sh does
+printf '%s\n' "$@" >"$VMSHIELD_RUN_DIR/argv"
+for a; do case $a in type=unixio,path=*) p=${a#type=unixio,path=}; p=${p%%,*};; esac; done
+: >"$p"
+exec sleep 30
+STUB
+chmod +x argv.sh
+export VMSHIELD_WORKER=$T/argv.sh
+# start_in XML: prepare begin, then release end (the worker stopped)
+start_in() { hook "$1" && hook "$1" release end; }
+SRC_HOST=mig-src domain shielded "" >src.xml
+hook src.xml migrate begin 2>err.txt
+check "migrate begin: the source named in <vmshield:source-host> is noted" \
+	eval 'grep -q "migrates in from mig-src (<vmshield:source-host>)" err.txt &&
+	      test "$(cat "$T/run/$UUID.incoming")" = mig-src'
+check "... and the prepare begin that follows starts serve --incoming mig-src" start_in src.xml
+check "... its argument vector: serve, the VM, --incoming mig-src, no --no-roll" \
+	eval 'grep -qx serve run/argv && grep -qx -- "$UUID" run/argv &&
+	      grep -A1 -x -- --incoming run/argv | tail -1 | grep -qx mig-src &&
+	      ! grep -qx -- --no-roll run/argv && test ! -e "run/$UUID.incoming"'
+check "the next start (no migration) is an ordinary one: no --incoming" \
+	eval 'start_in src.xml && ! grep -qx -- --incoming run/argv'
+fails "a shielded domain whose source host is unknown is refused at migrate begin" \
+	"its source host is unknown (no <vmshield:source-host> in its metadata and no VMSHIELD_VM_STATUS" \
+	hook clean.xml migrate begin
+check "... and nothing is noted" test ! -e "run/$UUID.incoming"
+cat >status.sh <<'STUB'
+#!/bin/sh
+# shieldctl vm --json status UUID, as HGS answers it
+echo "$*" >"$VMSHIELD_RUN_DIR/status-args"
+echo '{"status":"Passed","vm":{"vm_id":"'"$3"'","version":4,"host":"mig-b"}}'
+STUB
+chmod +x status.sh
+VMSHIELD_VM_STATUS="$T/status.sh --json" hook clean.xml migrate begin 2>err.txt
+check "without it, HGS's last release of the VM names the source (VMSHIELD_VM_STATUS)" \
+	eval 'grep -q "migrates in from mig-b (HGS.s last release)" err.txt &&
+	      grep -qx -- "--json status $UUID" run/status-args &&
+	      start_in clean.xml && grep -A1 -x -- --incoming run/argv | tail -1 | grep -qx mig-b'
+SRC_HOST="mig-src; rm -rf x" domain shielded "" >badsrc.xml
+fails "a source host that is not a host name is refused" "is not a host name" \
+	hook badsrc.xml migrate begin
+unset VMSHIELD_WORKER VMSHIELD_QEMU_CONF
 
 # --- without libvirt: the worker prints QEMU's arguments and the rules -----------
 W=$TESTS_DIR/../../build/bin/vmshield-worker

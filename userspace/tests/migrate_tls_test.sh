@@ -27,9 +27,12 @@ domain() {
   <vmshield:vm xmlns:vmshield="urn:vmshield:domain:1">
     <vmshield:policy>$1</vmshield:policy>
     <vmshield:kp>$T/vm01.kp</vmshield:kp><vmshield:state>$T/vm01.state</vmshield:state>
+    <vmshield:source-host>mig-src</vmshield:source-host>
   </vmshield:vm></metadata><devices/></domain>
 XML
 }
+# (where the hook notes the source host for "prepare begin": libvirt_hook_test.sh)
+export VMSHIELD_RUN_DIR=$T/run
 hook() { VMSHIELD_QEMU_CONF=$T/qemu.conf python3 "$HOOK" vm01 migrate begin - <"$1"; }
 domain shielded >sh.xml
 domain encryption-supported >es.xml

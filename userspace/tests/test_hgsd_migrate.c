@@ -22,6 +22,7 @@
 #include <linux/vmshield.h>
 
 #include "hgsd_fixture.h"
+#include "roll_fixture.h"
 #include "keyrelease.h"
 #include "sealedstate.h"
 #include "vms_b64.h"
@@ -43,183 +44,20 @@
 #define VM_CRASH2	"8b3c4d5e-2222-4333-8444-a55566667708"
 #define VM_BAD		"8b3c4d5e-2222-4333-8444-a55566667709"
 #define VM_NEVER	"8b3c4d5e-2222-4333-8444-a5556666770a"
-#define T_CHALLENGE	"d00dfeedd00dfeedd00dfeedd00dfeedd00dfeedd00dfeedd00dfeedd00dfeed"
-#define T_CHALLENGE_NS	7000000000LL
 
 static char dir[64];
-static struct t_hgsd hgsd = { .pid = -1 };
-static struct vms_hgs_client *cli, *adm;
-static struct vms_guardian hgs_g;	/* public: from /v1/metadata */
-static struct vms_guardian owner;	/* the tenant */
-
-struct host {
-	const char *name;
-	EVP_PKEY *key;
-	uint8_t esk[32], epk[32];	/* its enclave's key */
-	char *cert;			/* its health certificate (base64) */
-};
-
 static struct host src = { .name = "mig-a" }, dst = { .name = "mig-b" },
 		   third = { .name = "mig-c" }, gone = { .name = "mig-gone" },
 		   off = { .name = "mig-off" };
 
 /* ---------- hgsd, hosts, KPs ---------- */
 
-static void start_hgsd(void)
-{
-	assert_int_equal(t_hgsd_start(&hgsd), 0);
-	cli = hgsd.cli;
-	adm = hgsd.adm;
-}
-
-static void stop_hgsd(int sig)
-{
-	t_hgsd_stop(&hgsd, sig);
-	cli = adm = NULL;
-}
-
-static void report_of(const uint8_t *pk, char *buf, size_t len)
-{
-	struct vms_isolation_report r = { 0 };
-
-	r.placement = VMSHIELD_PLACEMENT_KERNEL;
-	r.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
-	r.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
-	r.sig_enforced = 1;
-	r.module_sig_ok = 1;
-	memcpy(r.enclave_pk, pk, 32);
-	r.kps_set = 1;	/* HGS's KPS key, named first as hgs-agent does (issue 17) */
-	t_hgs_kps_key(cli, r.kps_pk);
-	assert_true(vms_report_format(&r, buf, len) > 0);
-}
-
-/* Register and attest @h (host-key mode): its certificate in h->cert. */
-static void host_attest(struct host *h)
-{
-	char report[VMS_REPORT_MAX], pkhex[65], *pem = NULL, *sig64;
-	const char *nonce64;
-	uint8_t *nonce, *sig;
-	size_t len, siglen;
-	json_t *nr, *r;
-
-	h->key = vms_pkey_gen_p256();
-	assert_non_null(h->key);
-	assert_int_equal(vms_x25519_keygen(h->esk, h->epk), 0);
-	assert_int_equal(vms_pkey_to_pem(h->key, &pem), 0);
-	t_hgs_call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", h->name,
-							   "public_key", pem));
-	free(pem);
-	nr = t_hgs_call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
-	nonce64 = json_string_value(json_object_get(nr, "nonce"));
-	assert_int_equal(vms_b64_decode(nonce64, strlen(nonce64), 32, &nonce, &len), 0);
-	report_of(h->epk, report, sizeof(report));
-	assert_int_equal(vms_attest_sign(h->key, nonce, h->epk, report, strlen(report),
-					 &sig, &siglen), 0);
-	sig64 = vms_b64_encode(sig, siglen);
-	vms_hex_encode(h->epk, 32, pkhex);
-	r = t_hgs_call(cli, "/v1/attest",
-		       json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-				 "session", json_string_value(json_object_get(nr, "session")),
-				 "nonce", nonce64, "host", h->name, "enclave_pk", pkhex,
-				 "report", report, "signature", sig64), 200, "Passed");
-	h->cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
-	json_decref(r);
-	json_decref(nr);
-	free(nonce);
-	free(sig);
-	free(sig64);
-}
-
-static void host_free(struct host *h)
-{
-	EVP_PKEY_free(h->key);
-	free(h->cert);
-	h->key = NULL;
-	h->cert = NULL;
-}
-
-/* A shielded KP of @vm for the owner and HGS's guardian; its TK in @tk. */
-static char *make_kp(const char *vm, uint8_t tk[32])
-{
-	uint8_t vm_id[16], key_id[16], *der;
-	size_t len;
-	char *b64;
-
-	assert_int_equal(vms_uuid_parse(vm, vm_id), 0);
-	t_random(key_id, 16);
-	t_random(tk, 32);
-	assert_int_equal(vms_kp_create(&owner, &hgs_g.enc_cert, 1, vm_id, key_id,
-				       VMS_KR_POLICY_SHIELDED, tk, &der, &len), 0);
-	b64 = vms_b64_encode(der, len);
-	free(der);
-	return b64;
-}
-
-static json_t *release_req(const struct host *h, const char *kp, const char *vm, int roll)
-{
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "health_certificate", h->cert,
-			 "key_protector", kp, "vm_id", vm, "enclave_challenge", T_CHALLENGE,
-			 "challenge_ns", (json_int_t)T_CHALLENGE_NS, "roll", roll);
-}
-
 static json_t *migrate_req(const struct host *h, const char *kp, const char *vm,
 			   const char *source)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "health_certificate", h->cert,
-			 "key_protector", kp, "vm_id", vm, "enclave_challenge", T_CHALLENGE,
-			 "challenge_ns", (json_int_t)T_CHALLENGE_NS, "source_host", source);
-}
-
-/* What a host keeps of a roll (a start's or a migration's). */
-struct rolled {
-	uint8_t tk[32], tk_next[32], key_id[16], next_key_id[16];
-	uint64_t version, next_version;
-	char *kp;		/* the rolled KP (base64) */
-	uint8_t *blob;		/* the release itself, as captured */
-	size_t blob_len;
-};
-
-static void rolled_free(struct rolled *r)
-{
-	free(r->kp);
-	free(r->blob);
-	memset(r, 0, sizeof(*r));
-}
-
-/* Open @ans's release as @h's enclave would; the answer's roll members. */
-static void open_rolled(const struct host *h, json_t *ans, const char *vm, struct rolled *out)
-{
-	const char *rel = json_string_value(json_object_get(ans, "key_release"));
-	const char *kps = json_string_value(json_object_get(ans, "kps_public_key"));
-	struct vms_kr_binding b;
-	uint8_t kps_pk[32], vm_id[16];
-	char kid[33];
-
-	memset(out, 0, sizeof(*out));
-	assert_non_null(rel);
-	assert_int_equal(vms_hex_decode_exact(kps, kps_pk, 32), 0);
-	assert_int_equal(vms_uuid_parse(vm, vm_id), 0);
-	assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_ROLL_MAX_LEN, &out->blob,
-					&out->blob_len), 0);
-	assert_int_equal(vms_kr_open_roll(out->blob, out->blob_len, h->esk, h->epk, kps_pk,
-					  vm_id, &b, out->tk, out->tk_next), 0);
-	memcpy(out->key_id, b.key_id, 16);
-	memcpy(out->next_key_id, b.next_key_id, 16);
-	out->version = (uint64_t)json_integer_value(json_object_get(ans, "tk_version"));
-	out->next_version = (uint64_t)json_integer_value(json_object_get(ans, "next_tk_version"));
-	assert_int_equal(out->next_version, out->version + 1);
-	out->kp = strdup(json_string_value(json_object_get(ans, "key_protector")));
-	vms_hex_encode(b.next_key_id, 16, kid);
-	assert_string_equal(kid, json_string_value(json_object_get(ans, "next_key_id")));
-}
-
-/* A start with the roll of @kp for @vm on @h. */
-static void roll_ok(const struct host *h, const char *kp, const char *vm, struct rolled *out)
-{
-	json_t *r = t_hgs_call(cli, "/v1/kps/release", release_req(h, kp, vm, 1), 200, "Passed");
-
-	open_rolled(h, r, vm, out);
-	json_decref(r);
+			 "key_protector", kp, "vm_id", vm, "enclave_challenge", RF_CHALLENGE,
+			 "challenge_ns", (json_int_t)RF_CHALLENGE_NS, "source_host", source);
 }
 
 /* The destination @h's migration of @vm (KP @kp) from @source. */
@@ -242,33 +80,6 @@ static void migrate_expect(json_t *req, long http, const char *sub)
 	assert_null(json_object_get(r, "key_release"));
 	assert_null(json_object_get(r, "key_protector"));
 	json_decref(r);
-}
-
-static void release_expect(const struct host *h, const char *kp, const char *vm, int roll,
-			   long http, const char *sub)
-{
-	json_t *r = t_hgs_call(cli, "/v1/kps/release", release_req(h, kp, vm, roll), http, sub);
-
-	assert_null(json_object_get(r, "key_release"));
-	json_decref(r);
-}
-
-static json_t *confirm_req(const struct host *h, const char *vm, uint64_t v, const uint8_t kid[16])
-{
-	char hex[33];
-
-	vms_hex_encode(kid, 16, hex);
-	return json_pack("{s:s, s:s, s:I, s:s}", "health_certificate", h->cert, "vm_id", vm,
-			 "tk_version", (json_int_t)v, "key_id", hex);
-}
-
-static void confirm_ok(const struct host *h, const char *vm, const struct rolled *r)
-{
-	json_t *a = t_hgs_call(cli, "/v1/kps/confirm",
-			       confirm_req(h, vm, r->next_version, r->next_key_id), 200, "Passed");
-
-	assert_false(json_is_true(json_object_get(a, "unchanged")));
-	json_decref(a);
 }
 
 static json_t *migrated_req(const struct host *h, const char *vm)
@@ -320,7 +131,7 @@ static void start_on(const struct host *h, const char *vm, struct rolled *r1)
 	char *kp0 = make_kp(vm, tk0);
 
 	roll_ok(h, kp0, vm, r1);
-	confirm_ok(h, vm, r1);
+	confirm_roll(h, vm, r1, 0);
 	free(kp0);
 	vm_expect(vm, 1, 0, h->name, NULL);
 }
@@ -329,30 +140,10 @@ static void start_on(const struct host *h, const char *vm, struct rolled *r1)
 
 static int group_setup(void **state)
 {
-	uint8_t digest[32];
-	char hex[65];
-	json_t *md;
-	const char *pem;
-
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/vms-hgsd-migrate.XXXXXX");
-	if (!mkdtemp(dir))
+	if (rf_setup(dir, sizeof(dir)))
 		return -1;
-	strcat(dir, "/hgs");
-	if (t_hgsd_init(&hgsd, dir, "threads = 2\nconnection_timeout_s = 2\n"))
-		return -1;
-	start_hgsd();
-	if (vms_guardian_new("tenant-owner", 30, &owner))
-		return -1;
-	md = t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed");
-	pem = json_string_value(json_object_get(json_array_get(json_object_get(md, "guardians"), 0),
-						"certificates"));
-	if (!pem || vms_guardian_from_pem(pem, strlen(pem), NULL, &hgs_g))
-		return -1;
-	json_decref(md);
-	t_random(digest, 32);
-	vms_hex_encode(digest, 32, hex);
-	t_hgs_call_ok(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex));
 	host_attest(&src);
 	host_attest(&dst);
 	host_attest(&third);
@@ -366,21 +157,13 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	char cmd[256];
-
 	(void)state;
-	stop_hgsd(SIGTERM);
-	vms_guardian_free(&owner);
-	vms_guardian_free(&hgs_g);
 	host_free(&src);
 	host_free(&dst);
 	host_free(&third);
 	host_free(&gone);
 	host_free(&off);
-	if (getenv("HGSD_KEEP"))
-		return 0;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 4), dir);
-	return system(cmd) ? -1 : 0;
+	return rf_teardown(dir);
 }
 
 /* ---------- tests ---------- */
@@ -406,8 +189,13 @@ static void test_migrate_happy_path(void **state)
 	assert_memory_not_equal(m.tk_next, r1.tk_next, 32);
 	vm_expect(VM_HAPPY, 1, 2, dst.name, "pending");
 	/* the source's renewal while the VM migrates: the same key, the migration stays */
-	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&src, r1.kp, VM_HAPPY, 0),
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&src, r1.kp, VM_HAPPY),
 			       200, "Passed"));
+	vm_expect(VM_HAPPY, 1, 2, dst.name, "pending");
+	/* no one else's: neither a third host's renewal nor the source's plain start */
+	release_expect(&src, r1.kp, VM_HAPPY, 0, 409, "TkRollRequired");
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&third, r1.kp, VM_HAPPY),
+			       409, "TkRollRequired"));
 	vm_expect(VM_HAPPY, 1, 2, dst.name, "pending");
 	/* the source cannot say done before the destination confirmed */
 	json_decref(t_hgs_call(cli, "/v1/kps/migrated", migrated_req(&src, VM_HAPPY), 409,
@@ -417,7 +205,7 @@ static void test_migrate_happy_path(void **state)
 			       confirm_req(&src, VM_HAPPY, m.next_version, m.next_key_id),
 			       409, "TkRollNotPending"));
 	vm_expect(VM_HAPPY, 1, 2, dst.name, "pending");
-	confirm_ok(&dst, VM_HAPPY, &m);
+	confirm_roll(&dst, VM_HAPPY, &m, 0);
 	vm_expect(VM_HAPPY, 2, 0, dst.name, "confirmed");
 	/* KP(v) is superseded, for the source and for anyone */
 	release_expect(&src, r1.kp, VM_HAPPY, 0, 403, "KeyProtectorSuperseded");
@@ -432,7 +220,7 @@ static void test_migrate_happy_path(void **state)
 	/* the destination's KP is the VM's key: it starts (and rolls) there */
 	roll_ok(&dst, m.kp, VM_HAPPY, &r3);
 	assert_memory_equal(r3.tk, m.tk_next, 32);
-	confirm_ok(&dst, VM_HAPPY, &r3);
+	confirm_roll(&dst, VM_HAPPY, &r3, 0);
 	vm_expect(VM_HAPPY, 3, 0, dst.name, "completed");
 	/* and it migrates back: the source is the destination's destination */
 	a = t_hgs_call(cli, "/v1/kps/migrate", migrate_req(&src, r3.kp, VM_HAPPY, dst.name), 200,
@@ -509,7 +297,7 @@ static void test_migrate_races_pending_roll(void **state)
 	migrate_expect(migrate_req(&dst, kp0, VM_RACE, src.name), 409, "MigrationRollPending");
 	migrate_expect(migrate_req(&dst, r1.kp, VM_RACE, src.name), 409, "MigrationRollPending");
 	vm_expect(VM_RACE, 0, 1, src.name, NULL);
-	confirm_ok(&src, VM_RACE, &r1);
+	confirm_roll(&src, VM_RACE, &r1, 0);
 	migrate_ok(&dst, r1.kp, VM_RACE, src.name, &m);
 	migrate_expect(migrate_req(&third, r1.kp, VM_RACE, src.name), 409,
 		       "MigrationRollPending");
@@ -536,7 +324,7 @@ static void test_migrate_stale_source(void **state)
 		       "MigrationSourceStale");
 	vm_expect(VM_STALE, 1, 0, src.name, NULL);
 	migrate_ok(&dst, r1.kp, VM_STALE, src.name, &m);
-	confirm_ok(&dst, VM_STALE, &m);
+	confirm_roll(&dst, VM_STALE, &m, 0);
 	/* the VM is at dst now: a migration from src is stale, with either KP */
 	migrate_expect(migrate_req(&third, m.kp, VM_STALE, src.name), 409,
 		       "MigrationSourceStale");
@@ -587,7 +375,7 @@ static void test_migrate_captured_release_useless(void **state)
 	assert_int_equal(vms_seal_key_init(&k, m.tk_next, vm_id, m.next_key_id, 0, 0), 0);
 	assert_int_equal(vms_ss_seal(&k, 0, 3, state_v2, sizeof(state_v2), blob, n), 0);
 	vms_seal_key_wipe(&k);
-	confirm_ok(&dst, VM_REPLAY, &m);
+	confirm_roll(&dst, VM_REPLAY, &m, 0);
 	/* what the source held (v0 and v1) opens nothing sealed at the destination */
 	assert_int_equal(vms_seal_key_init(&k, r1.tk_next, vm_id, r1.next_key_id, 0, 0), 0);
 	memset(out, PATTERN, sizeof(out));
@@ -637,7 +425,7 @@ static void test_migrate_crash_points(void **state)
 	release_expect(&dst, m.kp, VM_CRASH, 1, 403, "KeyProtectorSuperseded");
 	json_decref(t_hgs_call(cli, "/v1/kps/migrated", migrated_req(&src, VM_CRASH), 409,
 			       "MigrationNotFound"));
-	confirm_ok(&src, VM_CRASH, &r2);
+	confirm_roll(&src, VM_CRASH, &r2, 0);
 	vm_expect(VM_CRASH, 2, 0, src.name, "replaced");
 
 	/* after 5 (re-sealed), before 6: the confirmation never came */
@@ -651,7 +439,7 @@ static void test_migrate_crash_points(void **state)
 	vm_expect(VM_CRASH2, 2, 3, dst.name, "confirmed");
 	release_expect(&src, r1.kp, VM_CRASH2, 1, 403, "KeyProtectorSuperseded");
 	/* after 6: survives a crash; the source's "done" */
-	confirm_ok(&dst, VM_CRASH2, &r3);
+	confirm_roll(&dst, VM_CRASH2, &r3, 0);
 	stop_hgsd(SIGKILL);
 	start_hgsd();
 	vm_expect(VM_CRASH2, 3, 0, dst.name, "confirmed");
@@ -738,7 +526,7 @@ static void test_migrate_backup_restore(void **state)
 		seen |= !strcmp(json_string_value(json_object_get(row, "vm_id")), vm) &&
 			!strcmp(json_string_value(json_object_get(row, "from_host")), src.name);
 	assert_true(seen);
-	confirm_ok(&dst, vm, &m);
+	confirm_roll(&dst, vm, &m, 0);
 	t_hgs_call_ok(adm, "/v1/admin/restore",
 		      json_pack("{s:O}", "backup", json_object_get(backup, "backup")));
 	json_decref(backup);
@@ -781,7 +569,7 @@ static void test_migrate_shieldctl_vm_status(void **state)
 	assert_non_null(strstr(out, "pending: version 2"));
 	assert_non_null(strstr(out, "released to mig-b"));
 	assert_non_null(strstr(out, "migration: pending, from mig-a to mig-b, version 2"));
-	confirm_ok(&dst, vm, &m);
+	confirm_roll(&dst, vm, &m, 0);
 	migrated_ok(&src, vm, 2, 0);
 	assert_int_equal(vm_status_cli(vm, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "tk_version: 2 "));

@@ -23,6 +23,7 @@
 #include <linux/vmshield.h>
 
 #include "hgsd_fixture.h"
+#include "roll_fixture.h"
 #include "keyrelease.h"
 #include "sealedstate.h"
 #include "vms_b64.h"
@@ -41,191 +42,11 @@
 #define VM3 "7a2b3c4d-1111-4222-8333-944455556603"
 #define VM4 "7a2b3c4d-1111-4222-8333-944455556604"
 #define VM5 "7a2b3c4d-1111-4222-8333-944455556605"
-#define T_CHALLENGE	"c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
-#define T_CHALLENGE_NS	5000000000LL
 
 static char dir[64];
-static struct t_hgsd hgsd = { .pid = -1 };
-static struct vms_hgs_client *cli, *adm;
-static struct vms_guardian hgs_g;	/* public: from /v1/metadata */
-static struct vms_guardian owner;	/* the tenant */
-
-struct host {
-	const char *name;
-	EVP_PKEY *key;
-	uint8_t esk[32], epk[32];
-	char *cert;		/* its health certificate (base64) */
-};
-
 static struct host host_a = { .name = "roll-a" }, host_b = { .name = "roll-b" };
 
 /* ---------- hgsd, hosts, KPs ---------- */
-
-static void start_hgsd(void)
-{
-	assert_int_equal(t_hgsd_start(&hgsd), 0);
-	cli = hgsd.cli;
-	adm = hgsd.adm;
-}
-
-static void stop_hgsd(int sig)
-{
-	t_hgsd_stop(&hgsd, sig);
-	cli = adm = NULL;
-}
-
-static void report_of(const uint8_t *pk, char *buf, size_t len)
-{
-	struct vms_isolation_report r = { 0 };
-
-	r.placement = VMSHIELD_PLACEMENT_KERNEL;
-	r.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
-	r.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
-	r.sig_enforced = 1;
-	r.module_sig_ok = 1;
-	memcpy(r.enclave_pk, pk, 32);
-	r.kps_set = 1;		/* HGS's KPS key, as hgs-agent names it first */
-	t_hgs_kps_key(cli, r.kps_pk);
-	assert_true(vms_report_format(&r, buf, len) > 0);
-}
-
-/* Register and attest @h (host-key mode); its certificate in h->cert. */
-static void host_attest(struct host *h)
-{
-	char report[VMS_REPORT_MAX], pkhex[65], *pem = NULL, *sig64;
-	const char *nonce64;
-	uint8_t *nonce, *sig;
-	size_t len, siglen;
-	json_t *nr, *r;
-
-	h->key = vms_pkey_gen_p256();
-	assert_non_null(h->key);
-	assert_int_equal(vms_x25519_keygen(h->esk, h->epk), 0);
-	assert_int_equal(vms_pkey_to_pem(h->key, &pem), 0);
-	t_hgs_call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", h->name,
-							   "public_key", pem));
-	free(pem);
-	nr = t_hgs_call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
-	nonce64 = json_string_value(json_object_get(nr, "nonce"));
-	assert_int_equal(vms_b64_decode(nonce64, strlen(nonce64), 32, &nonce, &len), 0);
-	report_of(h->epk, report, sizeof(report));
-	assert_int_equal(vms_attest_sign(h->key, nonce, h->epk, report, strlen(report),
-					 &sig, &siglen), 0);
-	sig64 = vms_b64_encode(sig, siglen);
-	vms_hex_encode(h->epk, 32, pkhex);
-	r = t_hgs_call(cli, "/v1/attest",
-		       json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-				 "session", json_string_value(json_object_get(nr, "session")),
-				 "nonce", nonce64, "host", h->name, "enclave_pk", pkhex,
-				 "report", report, "signature", sig64), 200, "Passed");
-	h->cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
-	json_decref(r);
-	json_decref(nr);
-	free(nonce);
-	free(sig);
-	free(sig64);
-}
-
-/* A shielded KP of @vm for the owner and HGS's guardian; its TK in @tk. */
-static char *make_kp(const char *vm, uint8_t tk[32])
-{
-	uint8_t vm_id[16], key_id[16], *der;
-	size_t len;
-	char *b64;
-
-	assert_int_equal(vms_uuid_parse(vm, vm_id), 0);
-	t_random(key_id, 16);
-	t_random(tk, 32);
-	assert_int_equal(vms_kp_create(&owner, &hgs_g.enc_cert, 1, vm_id, key_id,
-				       VMS_KR_POLICY_SHIELDED, tk, &der, &len), 0);
-	b64 = vms_b64_encode(der, len);
-	free(der);
-	return b64;
-}
-
-static json_t *release_req(const struct host *h, const char *kp, const char *vm, int roll)
-{
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "health_certificate", h->cert,
-			 "key_protector", kp, "vm_id", vm, "enclave_challenge", T_CHALLENGE,
-			 "challenge_ns", (json_int_t)T_CHALLENGE_NS, "roll", roll);
-}
-
-/* What the host keeps of a release: the keys its enclave opened, the new KP. */
-struct rolled {
-	uint8_t tk[32], tk_next[32], key_id[16], next_key_id[16];
-	uint64_t version, next_version;
-	char *kp;		/* the rolled KP (base64) */
-	uint8_t *blob;		/* the release itself, as captured */
-	size_t blob_len;
-};
-
-static void rolled_free(struct rolled *r)
-{
-	free(r->kp);
-	free(r->blob);
-	memset(r, 0, sizeof(*r));
-}
-
-/* A roll release of @kp for @vm to @h: opened as its enclave would. */
-static void roll_ok(const struct host *h, const char *kp, const char *vm, struct rolled *out)
-{
-	json_t *r = t_hgs_call(cli, "/v1/kps/release", release_req(h, kp, vm, 1), 200, "Passed");
-	const char *rel = json_string_value(json_object_get(r, "key_release"));
-	const char *kps = json_string_value(json_object_get(r, "kps_public_key"));
-	struct vms_kr_binding b;
-	uint8_t kps_pk[32], vm_id[16];
-
-	memset(out, 0, sizeof(*out));
-	assert_non_null(rel);
-	assert_int_equal(vms_hex_decode_exact(kps, kps_pk, 32), 0);
-	assert_int_equal(vms_uuid_parse(vm, vm_id), 0);
-	assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_ROLL_MAX_LEN, &out->blob,
-					&out->blob_len), 0);
-	assert_int_equal(vms_kr_open_roll(out->blob, out->blob_len, h->esk, h->epk, kps_pk,
-					  vm_id, &b, out->tk, out->tk_next), 0);
-	memcpy(out->key_id, b.key_id, 16);
-	memcpy(out->next_key_id, b.next_key_id, 16);
-	out->version = (uint64_t)json_integer_value(json_object_get(r, "tk_version"));
-	out->next_version = (uint64_t)json_integer_value(json_object_get(r, "next_tk_version"));
-	assert_int_equal(out->next_version, out->version + 1);
-	out->kp = strdup(json_string_value(json_object_get(r, "key_protector")));
-	{
-		char kid[33];
-
-		vms_hex_encode(b.next_key_id, 16, kid);
-		assert_string_equal(kid, json_string_value(json_object_get(r, "next_key_id")));
-	}
-	json_decref(r);
-}
-
-static void release_expect(const struct host *h, const char *kp, const char *vm, int roll,
-			   long http, const char *sub)
-{
-	json_t *r = t_hgs_call(cli, "/v1/kps/release", release_req(h, kp, vm, roll), http, sub);
-
-	assert_null(json_object_get(r, "key_release"));
-	assert_null(json_object_get(r, "key_protector"));
-	json_decref(r);
-}
-
-static json_t *confirm_req(const struct host *h, const char *vm, uint64_t v, const uint8_t kid[16])
-{
-	char hex[33];
-
-	vms_hex_encode(kid, 16, hex);
-	return json_pack("{s:s, s:s, s:I, s:s}", "health_certificate", h->cert, "vm_id", vm,
-			 "tk_version", (json_int_t)v, "key_id", hex);
-}
-
-/* Confirm @r's next version; @unchanged: it was confirmed already. */
-static void confirm_roll(const struct host *h, const char *vm, const struct rolled *r, int unchanged)
-{
-	json_t *a = t_hgs_call(cli, "/v1/kps/confirm",
-			       confirm_req(h, vm, r->next_version, r->next_key_id), 200, "Passed");
-
-	assert_int_equal(json_is_true(json_object_get(a, "unchanged")), unchanged);
-	json_decref(a);
-}
 
 /*
  * HGS's view: @version acknowledged, @pending pending (0: none), and the
@@ -250,30 +71,10 @@ static void vm_expect(const char *vm, uint64_t version, uint64_t pending)
 
 static int group_setup(void **state)
 {
-	uint8_t digest[32];
-	char hex[65];
-	json_t *md;
-	const char *pem;
-
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/vms-hgsd-roll.XXXXXX");
-	if (!mkdtemp(dir))
+	if (rf_setup(dir, sizeof(dir)))
 		return -1;
-	strcat(dir, "/hgs");
-	if (t_hgsd_init(&hgsd, dir, "threads = 2\nconnection_timeout_s = 2\n"))
-		return -1;
-	start_hgsd();
-	if (vms_guardian_new("tenant-owner", 30, &owner))
-		return -1;
-	md = t_hgs_call(cli, "/v1/metadata", NULL, 200, "Passed");
-	pem = json_string_value(json_object_get(json_array_get(json_object_get(md, "guardians"), 0),
-						"certificates"));
-	if (!pem || vms_guardian_from_pem(pem, strlen(pem), NULL, &hgs_g))
-		return -1;
-	json_decref(md);
-	t_random(digest, 32);
-	vms_hex_encode(digest, 32, hex);
-	t_hgs_call_ok(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex));
 	host_attest(&host_a);
 	host_attest(&host_b);
 	return 0;
@@ -281,20 +82,10 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	char cmd[256];
-
 	(void)state;
-	stop_hgsd(SIGTERM);
-	vms_guardian_free(&owner);
-	vms_guardian_free(&hgs_g);
-	EVP_PKEY_free(host_a.key);
-	EVP_PKEY_free(host_b.key);
-	free(host_a.cert);
-	free(host_b.cert);
-	if (getenv("HGSD_KEEP"))
-		return 0;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 4), dir);
-	return system(cmd) ? -1 : 0;
+	host_free(&host_a);
+	host_free(&host_b);
+	return rf_teardown(dir);
 }
 
 /* ---------- tests ---------- */
@@ -329,8 +120,8 @@ static void test_roll_release_and_confirm(void **state)
 	assert_int_equal(vms_uuid_parse(VM1, vm_id), 0);
 	assert_memory_equal(info.vm_id, vm_id, 16);
 	free(der);
-	/* until confirmed, the previous version stays releasable */
-	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&host_a, kp0, VM1, 0),
+	/* until confirmed, the previous version stays releasable (here renewed) */
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&host_a, kp0, VM1),
 			       200, "Passed"));
 	confirm_roll(&host_a, VM1, &r1, 0);
 	confirm_roll(&host_a, VM1, &r1, 1);	/* once: a second time changes nothing */
@@ -457,11 +248,207 @@ static void test_roll_crash_points(void **state)
 	start_hgsd();
 	vm_expect(VM3, 2, 0);
 	release_expect(&host_a, r1.kp, VM3, 1, 403, "KeyProtectorSuperseded");
-	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&host_a, r2.kp, VM3, 0),
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&host_a, r2.kp, VM3),
 			       200, "Passed"));
 	rolled_free(&lost);
 	rolled_free(&r1);
 	rolled_free(&r2);
+	free(kp0);
+}
+
+/* HGS's record of @vm as JSON (decref it): compared before and after a refusal. */
+static json_t *vm_record(const char *vm)
+{
+	char path[96];
+	json_t *r, *o;
+
+	snprintf(path, sizeof(path), "/v1/admin/vms/status/%s", vm);
+	r = t_hgs_call(adm, path, NULL, 200, "Passed");
+	o = json_incref(json_object_get(r, "vm"));
+	json_decref(r);
+	return o;
+}
+
+/* @req refused with TkRollRequired (409), no key, @vm's record unchanged. */
+static void roll_required(json_t *req, const char *vm)
+{
+	json_t *before = vm_record(vm), *after, *r;
+
+	r = t_hgs_call(cli, "/v1/kps/release", req, 409, "TkRollRequired");
+	assert_null(json_object_get(r, "key_release"));
+	assert_null(json_object_get(r, "key_protector"));
+	json_decref(r);
+	after = vm_record(vm);
+	assert_true(json_equal(before, after));
+	json_decref(before);
+	json_decref(after);
+}
+
+/* Make @vm's last release look older than any release lifetime, behind hgsd's back. */
+static void age_last_release(const char *vm)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql),
+		 "UPDATE vm_keys SET released_at = released_at - 10000000 WHERE vm_id = '%s'", vm);
+	assert_int_equal(t_hgsd_sql(&hgsd, sql), 0);
+}
+
+/*
+ * Host root leaving out the roll (migration.md §1.3b): once HGS holds a
+ * version of a shielded VM, a release without the roll is served only
+ * as the renewal of the live key of the host the VM was last released
+ * to. A plain start, "renewal": false, another host's renewal (of the
+ * acknowledged KP and of a pending one) and a renewal after the last
+ * release's lifetime ran out are TkRollRequired with nothing released
+ * and the VM's record unchanged; the holder's renewal is served; a start
+ * with the roll always is. An encryption-supported KP keeps its plain
+ * releases.
+ */
+static void test_roll_plain_release_needs_live_renewal(void **state)
+{
+	const char *vm = "7a2b3c4d-1111-4222-8333-9444555566a1";
+	const char *es = "7a2b3c4d-1111-4222-8333-9444555566a2";
+	uint8_t tk0[32];
+	struct rolled r1, r2, e1;
+	char *kp0 = make_kp(vm, tk0), *ekp0;
+	json_t *req;
+
+	(void)state;
+	roll_ok(&host_a, kp0, vm, &r1);
+	confirm_roll(&host_a, vm, &r1, 0);
+	vm_expect(vm, 1, 0);
+	/* a start without the roll, by the holder itself */
+	roll_required(release_req(&host_a, r1.kp, vm, 0), vm);
+	req = release_req(&host_a, r1.kp, vm, 0);
+	json_object_set_new(req, "renewal", json_false());
+	roll_required(req, vm);
+	/* the attacker's view: another attested host claims a renewal */
+	roll_required(renewal_req(&host_b, r1.kp, vm), vm);
+	/* the holder's renewal: served, the version unchanged */
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&host_a, r1.kp, vm), 200,
+			       "Passed"));
+	vm_expect(vm, 1, 0);
+	/* a roll pending at host_a: neither KP renews elsewhere */
+	roll_ok(&host_a, r1.kp, vm, &r2);
+	roll_required(renewal_req(&host_b, r1.kp, vm), vm);
+	roll_required(renewal_req(&host_b, r2.kp, vm), vm);
+	vm_expect(vm, 1, 2);
+	/* the live key expired: even its holder must start with the roll */
+	age_last_release(vm);
+	roll_required(renewal_req(&host_a, r1.kp, vm), vm);
+	roll_required(renewal_req(&host_a, r2.kp, vm), vm);
+	vm_expect(vm, 1, 2);
+	rolled_free(&r1);
+	roll_ok(&host_a, r2.kp, vm, &r1);	/* a start: confirms 2, rolls to 3 */
+	vm_expect(vm, 2, 3);
+	/* another host may start it, with the roll */
+	roll_ok(&host_b, r2.kp, vm, &r1);
+	roll_required(renewal_req(&host_a, r2.kp, vm), vm);
+	confirm_roll(&host_b, vm, &r1, 0);
+	vm_expect(vm, 3, 0);
+	/* encryption-supported: plain releases as before, from any host */
+	ekp0 = make_kp_policy(es, VMS_KR_POLICY_ENCRYPTION_SUPPORTED, tk0);
+	roll_ok(&host_a, ekp0, es, &e1);
+	confirm_roll(&host_a, es, &e1, 0);
+	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&host_b, e1.kp, es, 0), 200,
+			       "Passed"));
+	vm_expect(es, 1, 0);
+	rolled_free(&r1);
+	rolled_free(&r2);
+	rolled_free(&e1);
+	free(kp0);
+	free(ekp0);
+}
+
+/* @b64 decoded, one byte at @at (from the end if negative) flipped, encoded again. */
+static char *kp_altered(const char *b64, long at)
+{
+	uint8_t *der;
+	size_t len;
+	char *out;
+
+	assert_int_equal(vms_b64_decode(b64, strlen(b64), VMS_KP_MAX_LEN, &der, &len), 0);
+	der[at < 0 ? (long)len + at : at] ^= 0x01;
+	out = vms_b64_encode(der, len);
+	free(der);
+	return out;
+}
+
+/*
+ * KPS remembers the rolled KP it made (migration.md §1.5): the VM's next
+ * start presents exactly that KP and skips its signature checks, a
+ * renewal of it hits the verified-KP cache; what KPS serves from what it
+ * remembers is right (the renewal opens to the rolled TK, the next roll
+ * is a KP the owner opens with every signature checked). A KP that is
+ * not byte for byte the one KPS made (one byte changed in the roll's
+ * signature, or in its middle) is verified in full and refused, with
+ * nothing changed.
+ */
+static void test_roll_made_kp_remembered(void **state)
+{
+	const char *vm = "7a2b3c4d-1111-4222-8333-9444555566a3";
+	uint8_t tk0[32], tk[32], vm_id[16], kps_pk[32], *der, *blob;
+	struct rolled r1, r2, r3;
+	struct vms_kp_info info;
+	struct vms_kr_binding b;
+	char *kp0 = make_kp(vm, tk0), *bad;
+	const char *rel;
+	size_t len;
+	long http;
+	json_t *before, *after, *a;
+
+	(void)state;
+	assert_int_equal(vms_uuid_parse(vm, vm_id), 0);
+	roll_ok(&host_a, kp0, vm, &r1);
+	confirm_roll(&host_a, vm, &r1, 0);
+	/* one byte of the roll's signature changed: a miss, verified, refused */
+	before = vm_record(vm);
+	bad = kp_altered(r1.kp, -1);
+	release_expect(&host_a, bad, vm, 1, 403, "KeyProtectorSignatureInvalid");
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&host_a, bad, vm), 403,
+			       "KeyProtectorSignatureInvalid"));
+	free(bad);
+	/* one byte in its middle: refused too (malformed or not verified) */
+	bad = kp_altered(r1.kp, 600);
+	assert_int_equal(vms_hgs_call(cli, "/v1/kps/release", release_req(&host_a, bad, vm, 1),
+				      &http, &a), 0);
+	assert_int_not_equal(http, 200);
+	assert_null(json_object_get(a, "key_release"));
+	json_decref(a);
+	free(bad);
+	after = vm_record(vm);
+	assert_true(json_equal(before, after));
+	json_decref(before);
+	json_decref(after);
+	/* the KP KPS made: its renewal hits the cache and opens to its TK */
+	a = t_hgs_call(cli, "/v1/kps/release", renewal_req(&host_a, r1.kp, vm), 200, "Passed");
+	rel = json_string_value(json_object_get(a, "key_release"));
+	assert_int_equal(vms_hex_decode_exact(json_string_value(json_object_get(a,
+			 "kps_public_key")), kps_pk, 32), 0);
+	assert_int_equal(vms_b64_decode(rel, strlen(rel), VMS_KR_ROLL_MAX_LEN, &blob, &len), 0);
+	assert_int_equal(vms_kr_open(blob, len, host_a.esk, host_a.epk, kps_pk, vm_id,
+				     r1.next_key_id, &b, tk), 0);
+	assert_memory_equal(tk, r1.tk_next, 32);
+	assert_int_equal(json_integer_value(json_object_get(a, "tk_version")), 1);
+	free(blob);
+	json_decref(a);
+	/* its roll (signatures skipped): the KP made from it verifies in full */
+	roll_ok(&host_a, r1.kp, vm, &r2);
+	assert_memory_equal(r2.tk, r1.tk_next, 32);
+	assert_int_equal(vms_b64_decode(r2.kp, strlen(r2.kp), VMS_KP_MAX_LEN, &der, &len), 0);
+	assert_int_equal(vms_kp_unwrap(der, len, &owner, &info, tk), 0);
+	assert_memory_equal(tk, r2.tk_next, 32);
+	assert_int_equal(info.tk_version, 2);
+	free(der);
+	/* and rolls on from there (pending 2 shown: confirmed, rolled to 3) */
+	roll_ok(&host_a, r2.kp, vm, &r3);
+	assert_memory_equal(r3.tk, r2.tk_next, 32);
+	confirm_roll(&host_a, vm, &r3, 0);
+	vm_expect(vm, 3, 0);
+	rolled_free(&r1);
+	rolled_free(&r2);
+	rolled_free(&r3);
 	free(kp0);
 }
 
@@ -485,7 +472,7 @@ static void test_roll_restore_keeps_newest(void **state)
 	json_decref(backup);
 	vm_expect(VM4, 2, 0);
 	release_expect(&host_a, r1.kp, VM4, 1, 403, "KeyProtectorSuperseded");
-	json_decref(t_hgs_call(cli, "/v1/kps/release", release_req(&host_a, r2.kp, VM4, 0),
+	json_decref(t_hgs_call(cli, "/v1/kps/release", renewal_req(&host_a, r2.kp, VM4),
 			       200, "Passed"));
 	rolled_free(&r1);
 	rolled_free(&r2);
@@ -797,6 +784,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_roll_crash_points),
 		cmocka_unit_test(test_roll_restore_keeps_newest),
 		cmocka_unit_test(test_roll_refusals),
+		cmocka_unit_test(test_roll_plain_release_needs_live_renewal),
+		cmocka_unit_test(test_roll_made_kp_remembered),
 		cmocka_unit_test(test_roll_openssl_cms),
 		cmocka_unit_test(test_roll_shieldctl_vm_status),
 		cmocka_unit_test(test_roll_owner_grant_on_rolled_kp),

@@ -28,7 +28,16 @@ on the destination before an incoming migration) it refuses a shielded
 domain unless this host's libvirt forces TLS on migrations
 (qemu.conf: migrate_tls_force = 1, peers verified, the x509 directory
 holding the CA and this host's server certificate and key): "shielded
-VMs migrate only over TLS to an attested host". Other domains and
+VMs migrate only over TLS to an attested host". It then finds the host
+the domain comes from: <vmshield:source-host>NAME</vmshield:source-host>
+in the metadata (set by whoever starts the migration: the name HGS knows
+the source by), else HGS's last release of the VM (VMSHIELD_VM_STATUS: a
+`shieldctl vm ... --json` command with reviewer credentials, the VM id
+appended after "status"); a shielded domain whose source is unknown is
+refused. It notes the source in <run dir>/<uuid>.incoming, and the
+"prepare begin" that follows (within 10 minutes) starts the worker with
+`serve --incoming SOURCE`: the destination gets the migration's roll
+(Documentation/migration.md §2.4), not a start's. Other domains and
 operations pass.
 
 The worker rolls the VM's transport key at every start (KPS releases the
@@ -49,11 +58,16 @@ Environment (tests): VMSHIELD_WORKER (the worker binary),
 VMSHIELD_RUN_DIR (instead of /run/vmshield), VMSHIELD_HOOK_CHECK_ONLY=1
 (check the XML, start nothing), VMSHIELD_QEMU_USER (who QEMU runs as,
 default libvirt-qemu), VMSHIELD_AGENT (hgs-agent's socket),
-VMSHIELD_QEMU_CONF (instead of /etc/libvirt/qemu.conf).
+VMSHIELD_QEMU_CONF (instead of /etc/libvirt/qemu.conf), VMSHIELD_VM_STATUS
+(the command that asks HGS for a VM's status, e.g. "shieldctl vm --url URL
+--ca CA --cert C --tls-key K --json"; unset: no lookup).
 Exit 0: go on; 1: refused (the reason on stderr).
 """
+import json
 import os
 import pwd
+import re
+import shlex
 import subprocess
 import sys
 import time
@@ -134,7 +148,7 @@ def qemu_ids():
         return None
 
 
-def start_worker(uuid, kp, state, roll):
+def start_worker(uuid, kp, state, roll, incoming=None):
     """Start serve; 0 when its socket is up, 1 with the worker's reason."""
     os.makedirs(RUN_DIR, mode=0o700, exist_ok=True)
     sock = socket_path(uuid)
@@ -145,7 +159,9 @@ def start_worker(uuid, kp, state, roll):
     log = os.path.join(RUN_DIR, f"{uuid}.log")
     args = [WORKER, "serve", "--vm", uuid, "--state", state, "--kp", kp,
             "--ctrl", ctrl, "--terminate"]
-    if roll == "off":
+    if incoming:
+        args += ["--incoming", incoming]    # the migration's roll, not a start's
+    elif roll == "off":
         args.append("--no-roll")
     if os.environ.get("VMSHIELD_AGENT"):
         args += ["--agent", os.environ["VMSHIELD_AGENT"]]
@@ -226,6 +242,69 @@ def check_migration(name, policy):
     return 0
 
 
+HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+INCOMING_TTL_S = 600
+
+
+def incoming_path(uuid):
+    return os.path.join(RUN_DIR, f"{uuid}.incoming")
+
+
+def source_host(dom, uuid):
+    """(host, how) the domain migrates in from, or (None, why not)."""
+    vm = dom.find(f"metadata/{{{NS}}}vm")
+    named = (vm.findtext(f"{{{NS}}}source-host") or "").strip()
+    if named:
+        return named, "<vmshield:source-host>"
+    cmd = os.environ.get("VMSHIELD_VM_STATUS")
+    if not cmd:
+        return None, "no <vmshield:source-host> in its metadata and no VMSHIELD_VM_STATUS to ask HGS"
+    try:
+        p = subprocess.run(shlex.split(cmd) + ["status", uuid], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=30)
+        ans = json.loads(p.stdout or b"null") if p.returncode == 0 else None
+        host = ((ans or {}).get("vm") or ans or {}).get("host")
+    except (OSError, ValueError, AttributeError, subprocess.TimeoutExpired) as e:
+        return None, f"asking HGS for the VM's last release failed: {e}"
+    if not isinstance(host, str) or not host:
+        return None, "HGS names no last release of this VM (exit " + \
+            f"{p.returncode}: {p.stderr.decode(errors='replace').strip()[:200]})"
+    return host, "HGS's last release"
+
+
+def note_incoming(name, policy, dom, uuid):
+    """migrate begin: note where the domain comes from for prepare begin."""
+    host, how = source_host(dom, uuid)
+    if host is not None and not HOST_NAME.match(host):
+        host, how = None, f"'{host[:80]}' is not a host name"
+    if host is None:
+        if policy != "shielded":
+            return 0    # encryption-supported: an ordinary start, as before
+        say(f"refusing the incoming migration of shielded domain {name}: its source host is unknown ({how}): the destination would get a start's roll, not the migration's; set <vmshield:source-host> to the name HGS knows the source by")
+        return 1
+    os.makedirs(RUN_DIR, mode=0o700, exist_ok=True)
+    tmp = incoming_path(uuid) + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(f"{host}\n")
+    os.replace(tmp, incoming_path(uuid))
+    say(f"domain {name} migrates in from {host} ({how})")
+    return 0
+
+
+def take_incoming(uuid):
+    """The source noted by migrate begin (consumed), or None."""
+    path = incoming_path(uuid)
+    try:
+        age = time.time() - os.stat(path).st_mtime
+        host = open(path).read().strip()
+        os.unlink(path)
+    except OSError:
+        return None
+    if age > INCOMING_TTL_S or not HOST_NAME.match(host):
+        return None     # stale: not this start's migration
+    return host
+
+
 def main():
     if len(sys.argv) < 3:
         return 0
@@ -247,7 +326,11 @@ def main():
     if op == "release":
         return stop_worker(uuid)
     if op == "migrate":
-        return check_migration(name, policy)
+        if check_migration(name, policy):
+            return 1
+        if os.environ.get("VMSHIELD_HOOK_CHECK_ONLY") == "1" or not uuid:
+            return 0
+        return note_incoming(name, policy, dom, uuid)
     if policy not in ("shielded", "encryption-supported") or not kp or \
             not state or not uuid:
         say(f"domain {name}: vmshield metadata needs <policy> shielded or encryption-supported, <kp> and <state>, and the domain a <uuid>")
@@ -271,7 +354,7 @@ def main():
         return 1
     if os.environ.get("VMSHIELD_HOOK_CHECK_ONLY") == "1":
         return 0
-    return start_worker(uuid, kp, state, roll)
+    return start_worker(uuid, kp, state, roll, take_incoming(uuid))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,19 @@ void worker_roll_crash_point(const char *step)
 		fflush(stdout);
 		raise(SIGKILL);
 	}
+	/*
+	 * The whole-host crash test's hook: hold here until something outside
+	 * ends the host (the fabric kills QEMU), so the crash comes exactly
+	 * at this step with everything before it on disk.
+	 */
+	want = getenv("VMSHIELD_WORKER_ROLL_WAIT");
+	if (want && !strcmp(want, step)) {
+		printf("worker: VMSHIELD_WORKER_ROLL_WAIT=%s: waiting here\n",
+		       step);
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
 }
 
 static int new_path(const char *kp_file, char *out, size_t size)

@@ -39,10 +39,12 @@ check "the sealed file does not contain the tag" test $? = 0
 # What KPS released to this boot's enclave, kept for the reboot phase: the
 # health certificate is public, the release opens only in this enclave
 # (and only for a challenge it issued: this one is made up, so even here it
-# would be ESTALE; in boot 2 the enclave key itself is new, ENOKEY).
+# would be ESTALE; in boot 2 the enclave key itself is new, ENOKEY). Marked a
+# renewal: for a VM HGS holds a version of, KPS serves no other release
+# without the roll (TkRollRequired; Documentation/migration.md §1.3b).
 cert=$(sed '/^-----/d' "$F/agent-state/health.pem" | tr -d '\n')
 kp=$(base64 -w0 "$F/vms/vt-shielded.kp")
-printf '{"health_certificate":"%s","key_protector":"%s","vm_id":"%s","enclave_challenge":"%s","challenge_ns":1}' \
+printf '{"health_certificate":"%s","key_protector":"%s","vm_id":"%s","enclave_challenge":"%s","challenge_ns":1,"renewal":true}' \
 	"$cert" "$kp" "$(uuid_of vt-shielded)" "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
 	>"$F/vms/old-release.req"
 curl -sS --cacert "$F/hgs-tls.pem" -H 'Content-Type: application/json' \

@@ -232,6 +232,8 @@ static const struct reason reasons[HGS_R__MAX] = {
 		"the vtpm_statement is not one the host's enclave platform signed (malformed, another platform than the health certificate names, or a bad signature): send the statement the worker stored next to the VM's state file unchanged, or none" },
 	[HGS_R_VTPM_STATEMENT_MISMATCH] = { "VtpmStatementMismatch", 409,
 		"the vtpm_statement is for another VM or another key than the key protector of this request: send the statement of this VM's own vTPM state, or none" },
+	[HGS_R_TK_ROLL_REQUIRED] = { "TkRollRequired", 409,
+		"HGS holds a version of this shielded VM's key: a start must roll it (\"roll\": true); a release without the roll is served only as the renewal (\"renewal\": true) of the live key of the host the VM was last released to. Start the VM with the roll (vmshield-worker's default)" },
 };
 
 const char *vms_hgs_reason_name(enum vms_hgs_reason r)

@@ -208,7 +208,13 @@ static int envelope_type_ok(CMS_ContentInfo *env)
 	return nid == NID_id_smime_ct_authEnvelopedData || nid == NID_pkcs7_enveloped;
 }
 
-int kp_open(const uint8_t *der, size_t len, struct kp *k)
+unsigned int kp_verify_flags(const struct kp *k)
+{
+	return CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY |
+	       (k->trusted ? CMS_NO_ATTR_VERIFY | CMS_NO_CONTENT_VERIFY : 0);
+}
+
+static int kp_open_as(const uint8_t *der, size_t len, struct kp *k, int trusted)
 {
 	_cleanup_(BIO_free_allp) BIO *out = NULL;
 	STACK_OF(CMS_SignerInfo) *sis;
@@ -218,6 +224,7 @@ int kp_open(const uint8_t *der, size_t len, struct kp *k)
 
 	pthread_once(&obj_once, obj_init);
 	memset(k, 0, sizeof(*k));
+	k->trusted = trusted;
 	k->sd = kp_d2i_exact(der, len);
 	if (!k->sd || OBJ_obj2nid(CMS_get0_type(k->sd)) != NID_pkcs7_signed)
 		return kp_malformed();
@@ -235,8 +242,7 @@ int kp_open(const uint8_t *der, size_t len, struct kp *k)
 	out = BIO_new(BIO_s_mem());
 	if (!out)
 		return -ENOMEM;
-	if (CMS_verify(k->sd, NULL, NULL, NULL, out,
-		       CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
+	if (CMS_verify(k->sd, NULL, NULL, NULL, out, kp_verify_flags(k)) != 1) {
 		ERR_clear_error();
 		return -EBADMSG;
 	}
@@ -260,6 +266,16 @@ int kp_open(const uint8_t *der, size_t len, struct kp *k)
 		return kp_malformed();
 	/* the TK roll KPS added, if any: from now on its envelope holds the TK */
 	return kp_roll_read(k, si);
+}
+
+int kp_open(const uint8_t *der, size_t len, struct kp *k)
+{
+	return kp_open_as(der, len, k, 0);
+}
+
+int kp_open_trusted(const uint8_t *der, size_t len, struct kp *k)
+{
+	return kp_open_as(der, len, k, 1);
 }
 
 /* The envelope that holds the current TK: the roll's, else the owner's. */

@@ -39,9 +39,19 @@ struct kp {
 	uint8_t *roll_env_der;	/* malloc */
 	size_t roll_env_len;
 	struct vms_kp_info info;
+	/* opened without the signature checks (kp_open_trusted) */
+	int trusted;
 };
 
 int kp_open(const uint8_t *der, size_t len, struct kp *k);
+/*
+ * kp_open() for a DER byte for byte one the caller verified or made
+ * before (KPS's verified-KP cache): the owner's and the roll's signature
+ * checks are skipped, every other check is made.
+ */
+int kp_open_trusted(const uint8_t *der, size_t len, struct kp *k);
+/* The flags kp_open's CMS_verify calls take for @k. */
+unsigned int kp_verify_flags(const struct kp *k);
 void kp_free(struct kp *k);
 CMS_ContentInfo *kp_d2i_exact(const uint8_t *der, size_t len);
 int kp_malformed(void);

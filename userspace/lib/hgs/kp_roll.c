@@ -106,8 +106,7 @@ int kp_roll_read(struct kp *k, CMS_SignerInfo *si)
 	out = BIO_new(BIO_s_mem());
 	if (!out)
 		return -ENOMEM;
-	if (CMS_verify(roll, NULL, NULL, NULL, out,
-		       CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
+	if (CMS_verify(roll, NULL, NULL, NULL, out, kp_verify_flags(k)) != 1) {
 		ERR_clear_error();
 		return -EBADMSG;
 	}
@@ -180,10 +179,29 @@ static int roll_attach(CMS_SignerInfo *si, const uint8_t *roll, int len)
 					     len) ? 0 : -ENOMEM;
 }
 
-/* Roll the opened KP @k to (@key_id, @version, @tk) into *@out. */
+/* What the rolled KP holds, as opening it would say (@env: its new envelope). */
+static int rolled_info(const struct kp *k, const struct vms_guardian *signer,
+		       const uint8_t key_id[16], uint64_t version, const uint8_t *env,
+		       int envlen, struct vms_kp_info *info)
+{
+	_cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *e = kp_d2i_exact(env, (size_t)envlen);
+
+	*info = k->info;
+	memcpy(info->key_id, key_id, 16);
+	info->tk_version = version;
+	info->n_recipients = e ? kp_count_recipients(e) : 0;
+	if (!info->n_recipients || vms_cert_fingerprint(signer->sign_cert, info->roll_signer_fpr))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Roll the opened KP @k to (@key_id, @version, @tk) into *@out; with
+ * @next, also its binding and its envelope (a copy, free()).
+ */
 static int kp_roll_opened(struct kp *k, const struct vms_guardian *signer,
 			  const uint8_t key_id[16], uint64_t version, const uint8_t tk[32],
-			  uint8_t **out, size_t *outlen)
+			  uint8_t **out, size_t *outlen, struct vms_kp_rolled *next)
 {
 	_cleanup_(vms_x509_stack_freep) STACK_OF(X509) *recips = NULL;
 	_cleanup_ossl_ uint8_t *env = NULL, *roll = NULL;
@@ -211,6 +229,16 @@ static int kp_roll_opened(struct kp *k, const struct vms_guardian *signer,
 	r = roll_attach(si, roll, rolllen);
 	if (r)
 		return r;
+	if (next) {
+		r = rolled_info(k, signer, key_id, version, env, envlen, &next->info);
+		if (r)
+			return r;
+		next->env = malloc((size_t)envlen);
+		if (!next->env)
+			return -ENOMEM;
+		memcpy(next->env, env, (size_t)envlen);
+		next->env_len = (size_t)envlen;
+	}
 	n = i2d_CMS_ContentInfo(k->sd, &enc);
 	if (n <= 0)
 		return -ENOMEM;
@@ -237,7 +265,39 @@ int vms_kp_roll(const uint8_t *der, size_t len, const struct vms_guardian *signe
 	r = kp_open(der, len, &k);
 	if (r)
 		return r;
-	return kp_roll_opened(&k, signer, key_id, version, tk, out, outlen);
+	return kp_roll_opened(&k, signer, key_id, version, tk, out, outlen, NULL);
+}
+
+int vms_kp_unwrap_roll_ex(const uint8_t *der, size_t len,
+			  const struct vms_guardian *const *gs, size_t n,
+			  const struct vms_guardian *signer, const uint8_t key_id[16],
+			  const uint8_t tk_next[32], struct vms_kp_info *info, uint8_t tk[32],
+			  uint8_t **out, size_t *outlen, int trusted,
+			  struct vms_kp_rolled *next)
+{
+	_cleanup_(kp_free) struct kp k = { 0 };
+	_cleanup_(vms_key32_wipe) struct vms_key32 cur;
+	int r;
+
+	*out = NULL;
+	if (next)
+		memset(next, 0, sizeof(*next));
+	r = trusted ? kp_open_trusted(der, len, &k) : kp_open(der, len, &k);
+	if (r)
+		return r;
+	*info = k.info;
+	r = kp_unwrap_current(&k, gs, n, cur.b);
+	if (r)
+		return r;
+	r = kp_roll_opened(&k, signer, key_id, k.info.tk_version + 1, tk_next, out, outlen,
+			   next);
+	if (!r)
+		memcpy(tk, cur.b, 32);
+	else if (next) {
+		free(next->env);
+		next->env = NULL;
+	}
+	return r;
 }
 
 int vms_kp_unwrap_roll(const uint8_t *der, size_t len,
@@ -246,20 +306,6 @@ int vms_kp_unwrap_roll(const uint8_t *der, size_t len,
 		       const uint8_t tk_next[32], struct vms_kp_info *info, uint8_t tk[32],
 		       uint8_t **out, size_t *outlen)
 {
-	_cleanup_(kp_free) struct kp k = { 0 };
-	_cleanup_(vms_key32_wipe) struct vms_key32 cur;
-	int r;
-
-	*out = NULL;
-	r = kp_open(der, len, &k);
-	if (r)
-		return r;
-	*info = k.info;
-	r = kp_unwrap_current(&k, gs, n, cur.b);
-	if (r)
-		return r;
-	r = kp_roll_opened(&k, signer, key_id, k.info.tk_version + 1, tk_next, out, outlen);
-	if (!r)
-		memcpy(tk, cur.b, 32);
-	return r;
+	return vms_kp_unwrap_roll_ex(der, len, gs, n, signer, key_id, tk_next, info, tk, out,
+				     outlen, 0, NULL);
 }

@@ -141,6 +141,7 @@ enum vms_hgs_reason {
 	HGS_R_VTPM_GENERATION_STALE,	/* appended: issue 21, vtpm-in-enclave.md §2 */
 	HGS_R_VTPM_STATEMENT_INVALID,
 	HGS_R_VTPM_STATEMENT_MISMATCH,
+	HGS_R_TK_ROLL_REQUIRED,			/* appended: the roll left out (issue 20) */
 	HGS_R__MAX,
 };
 

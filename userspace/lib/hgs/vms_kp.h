@@ -194,4 +194,25 @@ int vms_kp_unwrap_roll(const uint8_t *der, size_t len,
 		       const uint8_t tk_next[32], struct vms_kp_info *info, uint8_t tk[32],
 		       uint8_t **out, size_t *outlen);
 
+/* What KPS keeps of a KP it rolled (vms_kp_unwrap_roll_ex()). */
+struct vms_kp_rolled {
+	struct vms_kp_info info;	/* as opening the rolled KP would say */
+	uint8_t *env;			/* its envelope of the new TK (DER, free()) */
+	size_t env_len;
+};
+
+/*
+ * vms_kp_unwrap_roll() for KPS's verified-KP cache: @trusted (@der is
+ * byte for byte a KP KPS verified or made before) skips the owner's and
+ * the roll's signature checks and nothing else (the parse, the bindings,
+ * the unwrap stay); with @next, the rolled KP's binding and envelope, so
+ * KPS remembers the KP it made without opening it again.
+ */
+int vms_kp_unwrap_roll_ex(const uint8_t *der, size_t len,
+			  const struct vms_guardian *const *gs, size_t n,
+			  const struct vms_guardian *signer, const uint8_t key_id[16],
+			  const uint8_t tk_next[32], struct vms_kp_info *info, uint8_t tk[32],
+			  uint8_t **out, size_t *outlen, int trusted,
+			  struct vms_kp_rolled *next);
+
 #endif /* VMS_KP_H */
