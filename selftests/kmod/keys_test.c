@@ -718,7 +718,9 @@ TEST_F(keys, tampered_release_is_refused_with_its_errno)
 	} flips[] = {
 		{ 0, 0x01, EILSEQ, "magic" },
 		{ 5, 0x02, EPROTONOSUPPORT, "version" },
-		{ 7, 0x04, EINVAL, "flags (an unknown bit)" },
+		{ 7, 0x08, EINVAL, "flags (an unknown bit)" },
+		/* bit 2 announces the vTPM floor: 8 bytes short of one */
+		{ 7, 0x04, EMSGSIZE, "flags (the vTPM floor bit)" },
 		/* bit 0 makes it a roll release, 64 bytes short of one */
 		{ 7, 0x01, EMSGSIZE, "flags (the roll bit)" },
 		{ 8, 0x80, EKEYREJECTED, "vm_id (description)" },

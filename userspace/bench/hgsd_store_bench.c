@@ -70,14 +70,18 @@ static void init_node(struct bench_hgsd *n, int on_pg)
 /* Node @n: a copy of @first's state directory, its own port and socket. */
 static void clone_node(struct bench_hgsd *n, const struct bench_hgsd *first, int i)
 {
-	char cmd[2048], base[128];
+	char cmd[2048], d[128];
 
+	/*
+	 * The paths through a local copy: n and first are in one array, and
+	 * gcc -O1 (the sanitized build) cannot tell their fields apart
+	 * (-Werror=restrict)
+	 */
+	snprintf(d, sizeof(d), "%.100s-%d", first->dir, i);
 	memset(n, 0, sizeof(*n));
-	/* through a copy: n and first are both in one array (-Werror=restrict at -O1) */
-	snprintf(base, sizeof(base), "%.100s", first->dir);
-	snprintf(n->dir, sizeof(n->dir), "%s-%d", base, i);
-	snprintf(n->ca, sizeof(n->ca), "%s/tls.pem", n->dir);
-	snprintf(n->sock, sizeof(n->sock), "%s/admin.sock", n->dir);
+	snprintf(n->dir, sizeof(n->dir), "%s", d);
+	snprintf(n->ca, sizeof(n->ca), "%s/tls.pem", d);
+	snprintf(n->sock, sizeof(n->sock), "%s/admin.sock", d);
 	snprintf(cmd, sizeof(cmd), "cp -a %s %s", first->dir, n->dir);
 	if (system(cmd))
 		bench_die("copying a node");

@@ -16,6 +16,7 @@
 
 #include "vms_cleanup_ssl.h"
 #include "vms_compiler.h"
+#include "kv_body.h"
 #include "vms_enclave_report.h"
 
 /* ---- names ----------------------------------------------------------------- */
@@ -44,78 +45,18 @@ int vms_platform_from_name(const char *name)
 
 /* ---- the body ---------------------------------------------------------------- */
 
-struct cursor {
-	const char *p, *end;
-};
-
-/* Take "NAME=VALUE\n"; the value (not NUL-terminated) in *@v, *@vlen. */
-static int take_line(struct cursor *c, const char *name, const char **v, size_t *vlen)
-{
-	size_t n = strlen(name);
-	const char *nl;
-
-	if ((size_t)(c->end - c->p) < n + 1 || memcmp(c->p, name, n) || c->p[n] != '=')
-		return -EINVAL;
-	*v = c->p + n + 1;
-	nl = memchr(*v, '\n', (size_t)(c->end - *v));
-	if (!nl)
-		return -EINVAL;
-	*vlen = (size_t)(nl - *v);
-	c->p = nl + 1;
-	return 0;
-}
-
-static int lower_hex_nibble(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
-/* "NAME=<2 * @len lower-case hex>\n" into @out. */
-static int take_hex(struct cursor *c, const char *name, uint8_t *out, size_t len)
-{
-	const char *v;
-	size_t vlen, i;
-	int hi, lo;
-
-	if (take_line(c, name, &v, &vlen) || vlen != 2 * len)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		hi = lower_hex_nibble(v[2 * i]);
-		lo = lower_hex_nibble(v[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-/* "NAME=<exactly @want>\n" */
-static int take_word(struct cursor *c, const char *name, const char *want)
-{
-	const char *v;
-	size_t vlen;
-
-	if (take_line(c, name, &v, &vlen))
-		return -EINVAL;
-	return vlen == strlen(want) && !memcmp(v, want, vlen) ? 0 : -EINVAL;
-}
-
 /* "kps_key=none\n", or a key that is not all zero. */
-static int take_kps(struct cursor *c, struct vms_enclave_report *r)
+static int take_kps(struct kv_cursor *c, struct vms_enclave_report *r)
 {
-	struct cursor peek = *c;
+	struct kv_cursor peek = *c;
 	uint8_t any = 0;
 	size_t i;
 
-	if (!take_word(&peek, "kps_key", "none")) {
+	if (!kv_word(&peek, "kps_key", "none")) {
 		*c = peek;
 		return 0;
 	}
-	if (take_hex(c, "kps_key", r->kps_key, sizeof(r->kps_key)))
+	if (kv_hex(c, "kps_key", r->kps_key, sizeof(r->kps_key)))
 		return -EINVAL;
 	for (i = 0; i < sizeof(r->kps_key); i++)
 		any |= r->kps_key[i];
@@ -123,13 +64,13 @@ static int take_kps(struct cursor *c, struct vms_enclave_report *r)
 	return any ? 0 : -EINVAL;
 }
 
-static int take_platform(struct cursor *c, unsigned int *type)
+static int take_platform(struct kv_cursor *c, unsigned int *type)
 {
 	const char *v;
 	size_t vlen;
 	unsigned int i;
 
-	if (take_line(c, "platform", &v, &vlen))
+	if (kv_line(c, "platform", &v, &vlen))
 		return -EINVAL;
 	for (i = VMS_PLATFORM_EMULATED; i < VMS_PLATFORM__MAX; i++) {
 		if (vlen == strlen(platform_names[i]) && !memcmp(v, platform_names[i], vlen)) {
@@ -141,7 +82,7 @@ static int take_platform(struct cursor *c, unsigned int *type)
 }
 
 /* The first line: the magic, the version; -EILSEQ / -EPROTONOSUPPORT / -EINVAL. */
-static int take_header(struct cursor *c)
+static int take_header(struct kv_cursor *c)
 {
 	static const char head[] = VMS_ER_MAGIC " v";
 	size_t n = sizeof(head) - 1;
@@ -172,19 +113,19 @@ static int body_charset_ok(const uint8_t *b, size_t len)
 	return 1;
 }
 
-static int parse_fields(struct cursor *c, struct vms_enclave_report *r)
+static int parse_fields(struct kv_cursor *c, struct vms_enclave_report *r)
 {
 	int e = take_header(c);
 
 	if (e)
 		return e;
 	if (take_platform(c, &r->platform) ||
-	    take_hex(c, "platform_id", r->platform_id, sizeof(r->platform_id)) ||
-	    take_word(c, "placement", "hypervisor") ||
-	    take_hex(c, "nonce", r->nonce, sizeof(r->nonce)) ||
-	    take_hex(c, "enclave_key", r->enclave_key, sizeof(r->enclave_key)) ||
-	    take_hex(c, "program", r->program, sizeof(r->program)) ||
-	    take_hex(c, "boot_id", r->boot_id, sizeof(r->boot_id)) ||
+	    kv_hex(c, "platform_id", r->platform_id, sizeof(r->platform_id)) ||
+	    kv_word(c, "placement", "hypervisor") ||
+	    kv_hex(c, "nonce", r->nonce, sizeof(r->nonce)) ||
+	    kv_hex(c, "enclave_key", r->enclave_key, sizeof(r->enclave_key)) ||
+	    kv_hex(c, "program", r->program, sizeof(r->program)) ||
+	    kv_hex(c, "boot_id", r->boot_id, sizeof(r->boot_id)) ||
 	    take_kps(c, r))
 		return -EINVAL;
 	if (c->p != c->end)
@@ -195,7 +136,7 @@ static int parse_fields(struct cursor *c, struct vms_enclave_report *r)
 
 int vms_enclave_report_parse(const uint8_t *body, size_t len, struct vms_enclave_report *out)
 {
-	struct cursor c;
+	struct kv_cursor c;
 	int e;
 
 	if (!out)
