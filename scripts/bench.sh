@@ -3,7 +3,10 @@
 # make bench: userspace benchmarks (formats, HPKE, hgsd), then the module's
 # SEAL/UNSEAL against OpenSSL inside a guarded host, then the boot storm
 # (selftests/fabric/run --bench: BENCH_STORM_VMS VMs, default 200, through
-# hgs-agent against KPS-only releases), then the hypervisor placement's
+# hgs-agent against KPS-only releases), then shielded-VM starts with the TK
+# roll against starts without it (selftests/fabric/run --bench-roll:
+# BENCH_ROLL_VMS VMs of each kind, default 6; worker serve, QEMU to its
+# first TPM command), then the hypervisor placement's
 # mailbox against the kernel placement in one guest
 # (selftests/kmod/bench_placement.sh), then TPM commands through the vTPM
 # in the enclave against the worker-local vTPM (selftests/kmod/bench_vtpm.sh).
@@ -12,6 +15,7 @@
 set -o pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_STORM_VMS=${BENCH_STORM_VMS:-200}
+BENCH_ROLL_VMS=${BENCH_ROLL_VMS:-6}
 make -s -C "$REPO/userspace" bench || exit 1
 echo "== module: SEAL/UNSEAL through /dev/vmshield vs OpenSSL, then SEAL with the worker image check vs without (bench_image raises lockdown: last), in the guarded host"
 out=$(mktemp)
@@ -33,6 +37,11 @@ echo "== boot storm: $BENCH_STORM_VMS VMs started through hgs-agent vs KPS-only 
 rc=$?
 grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
 ((rc == 0)) || { echo "bench: boot-storm benchmark failed (exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }
+echo "== TK roll: $BENCH_ROLL_VMS shielded VMs started (worker serve, QEMU to its first TPM command) with the roll vs without it, in the guarded host"
+"$REPO/selftests/fabric/run" --bench-roll --bench-vms "$BENCH_ROLL_VMS" >"$out" 2>&1
+rc=$?
+grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
+((rc == 0)) || { echo "bench: roll-start benchmark failed (exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }
 echo "== placement hypervisor: release+load and SEAL/UNSEAL through the mailbox vs placement kernel, in one guarded host"
 "$REPO/selftests/vm/run" --placement hypervisor --timeout 600 --test-timeout 500 \
 	"$REPO/selftests/kmod/bench_placement.sh" >"$out" 2>&1
