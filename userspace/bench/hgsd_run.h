@@ -4,7 +4,7 @@
  * initialised, configured, started on a free port of 127.0.0.1 (its
  * output dropped) and stopped; a call that must answer 200; HGS's KPS
  * key; the bench's one way to give up. Linked by hgsd_bench,
- * hgsd_store_bench (and meant for roll_bench).
+ * hgsd_store_bench and roll_bench.
  */
 #ifndef VMS_BENCH_HGSD_RUN_H
 #define VMS_BENCH_HGSD_RUN_H

@@ -23,20 +23,16 @@
  * figures, asserts nothing about time. ROLL_BENCH_VMS VMs (default 40,
  * and as many twins).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/vmshield.h>
 #include <openssl/rand.h>
 
+#include "hgsd_run.h"
 #include "keyrelease.h"
 #include "sealedstate.h"
 #include "vms_b64.h"
@@ -50,10 +46,9 @@
 
 #define ROUNDS		3
 #define STATE_LEN	(64 * 1024)
-#define CHALLENGE	"c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
 
-static char dir[64], url[64], ca[128], sock[128];
-static pid_t hgsd_pid;
+static char tmp[64];		/* hgsd's state is TMP/hgs */
+static struct bench_hgsd hgsd;
 static uint8_t esk[32], epk[32], kps_pk[32];
 static char *cert;
 static double t_rel_plain, t_rel_fresh, t_rel_roll, t_confirm;	/* HTTP round trips, s */
@@ -68,22 +63,6 @@ struct vm {
 	uint8_t *state;		/* its sealed state, under the current TK */
 	size_t state_len;
 };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "roll bench: %s failed\n", what);
-	if (hgsd_pid > 0)
-		kill(hgsd_pid, SIGTERM);
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* CPU time (user + system) of process @pid so far, in seconds; 0 if unknown. */
 static double cpu_of(pid_t pid)
@@ -111,7 +90,7 @@ static double cpu_of(pid_t pid)
 
 static double server_cpu(void)
 {
-	return cpu_of(hgsd_pid) + cpu_of(keyproc_pid);
+	return cpu_of(hgsd.pid) + cpu_of(keyproc_pid);
 }
 
 /* hgsd's key process: its one child (keyproc.c forks it at start). */
@@ -121,7 +100,7 @@ static void find_keyproc(void)
 	FILE *f;
 	int pid = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)hgsd_pid, (int)hgsd_pid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)hgsd.pid, (int)hgsd.pid);
 	f = fopen(path, "r");
 	if (f && fscanf(f, "%d", &pid) == 1)
 		keyproc_pid = pid;
@@ -129,75 +108,28 @@ static void find_keyproc(void)
 		fclose(f);
 }
 
-static json_t *call(struct vms_hgs_client *c, const char *path, json_t *req)
-{
-	json_t *resp = NULL;
-	long http;
-
-	if (vms_hgs_call(c, path, req, &http, &resp) || http != 200) {
-		fprintf(stderr, "%s: %s\n", path, resp ? vms_hgs_substatus(resp) :
-			vms_hgs_client_error(c));
-		die(path);
-	}
-	json_decref(req);
-	return resp;
-}
-
+/* hgsd --init in a new directory under /tmp, configured, started. */
 static void start_hgsd(const char *bin)
 {
-	char cmd[4300], pf[128], buf[16] = "";
-	FILE *f;
-	int i, fd;
+	char d[80];
 
-	snprintf(dir, sizeof(dir), "/tmp/vms-rollbench.XXXXXX");
-	if (!mkdtemp(dir))
-		die("mkdtemp");
-	snprintf(cmd, sizeof(cmd), "%s --init %s/hgs --port 0 >/dev/null 2>&1", bin, dir);
-	if (system(cmd))
-		die("hgsd --init");
-	strcat(dir, "/hgs");
-	snprintf(cmd, sizeof(cmd), "%s/hgsd.conf", dir);
-	f = fopen(cmd, "a");
-	if (!f)
-		die("config");
-	fprintf(f, "threads = 2\nlog_requests = 0\nchallenge_rate_per_source = 0\n");
-	fclose(f);
-	snprintf(pf, sizeof(pf), "%s/hgsd.port", dir);
-	hgsd_pid = fork();
-	if (hgsd_pid == 0) {
-		fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 2);
-		execl(bin, "hgsd", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 200 && !buf[0]; i++) {
-		fd = open(pf, O_RDONLY);
-		if (fd >= 0) {
-			ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-			close(fd);
-			buf[n > 0 ? n : 0] = 0;
-		}
-		if (!buf[0])
-			usleep(50000);
-	}
-	if (!buf[0])
-		die("hgsd start");
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d", atoi(buf));
-	snprintf(ca, sizeof(ca), "%s/tls.pem", dir);
-	snprintf(sock, sizeof(sock), "%s/admin.sock", dir);
+	snprintf(tmp, sizeof(tmp), "/tmp/vms-rollbench.XXXXXX");
+	if (!mkdtemp(tmp))
+		bench_die("mkdtemp");
+	snprintf(d, sizeof(d), "%s/hgs", tmp);
+	bench_hgsd_init(&hgsd, bin, d, NULL);
+	bench_hgsd_conf(&hgsd, "threads = 2\nlog_requests = 0\nchallenge_rate_per_source = 0\n");
+	bench_hgsd_start(&hgsd, bin, -1);
 }
 
 static void stop_hgsd(void)
 {
-	char cmd[128];
-	int st;
+	char cmd[96];
 
-	kill(hgsd_pid, SIGTERM);
-	waitpid(hgsd_pid, &st, 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 4), dir);
+	bench_hgsd_stop(&hgsd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd))
-		fprintf(stderr, "roll bench: could not remove %s\n", dir);
+		fprintf(stderr, "%s: could not remove %s\n", bench_name, tmp);
 }
 
 /* A registered kernel-locked host with an approved worker; its certificate. */
@@ -212,13 +144,13 @@ static void host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *c)
 	json_t *nr, *r;
 
 	if (!key || vms_x25519_keygen(esk, epk) || vms_pkey_to_pem(key, &pem))
-		die("host keys");
-	json_decref(call(adm, "/v1/admin/hosts/add",
+		bench_die("host keys");
+	json_decref(bench_call(adm, "/v1/admin/hosts/add",
 			 json_pack("{s:s, s:s}", "name", "bench-host", "public_key", pem)));
 	free(pem);
 	memset(digest, 0x42, 32);
 	vms_hex_encode(digest, 32, hex);
-	json_decref(call(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex)));
+	json_decref(bench_call(adm, "/v1/admin/workers/add", json_pack("{s:s}", "digest", hex)));
 	rep.placement = VMSHIELD_PLACEMENT_KERNEL;
 	rep.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
 	rep.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
@@ -226,24 +158,17 @@ static void host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *c)
 	rep.module_sig_ok = 1;
 	memcpy(rep.enclave_pk, epk, 32);
 	rep.kps_set = 1;	/* HGS's KPS key, as hgs-agent names it first (issue 17) */
-	{
-		json_t *md = call(c, "/v1/metadata", NULL);
-		const char *kps = json_string_value(json_object_get(md, "kps_public_key"));
-
-		if (!kps || vms_hex_decode_exact(kps, rep.kps_pk, 32))
-			die("kps_public_key");
-		json_decref(md);
-	}
+	bench_kps_key(c, rep.kps_pk);
 	if (vms_report_format(&rep, report, sizeof(report)) <= 0)
-		die("report");
-	nr = call(c, "/v1/attest/nonce", json_object());
+		bench_die("report");
+	nr = bench_call(c, "/v1/attest/nonce", json_object());
 	n64 = json_string_value(json_object_get(nr, "nonce"));
 	if (!n64 || vms_b64_decode(n64, strlen(n64), 32, &nonce, &len) ||
 	    vms_attest_sign(key, nonce, epk, report, strlen(report), &sig, &siglen))
-		die("evidence");
+		bench_die("evidence");
 	sig64 = vms_b64_encode(sig, siglen);
 	vms_hex_encode(epk, 32, hex);
-	r = call(c, "/v1/attest", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+	r = bench_call(c, "/v1/attest", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
 		 "session", json_string_value(json_object_get(nr, "session")), "nonce", n64,
 		 "host", "bench-host", "enclave_pk", hex, "report", report, "signature", sig64));
 	cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
@@ -266,7 +191,7 @@ static void seal_state(struct vm *v, const uint8_t tk[32], const uint8_t kid[16]
 		v->state = malloc(v->state_len);
 	if (!v->state || vms_seal_key_init(&k, tk, v->vm_id, kid, 0, 0) ||
 	    vms_ss_seal(&k, 0, 1, pt, STATE_LEN, v->state, v->state_len))
-		die("seal");
+		bench_die("seal");
 	vms_seal_key_wipe(&k);
 }
 
@@ -277,7 +202,7 @@ static void unseal_state(const struct vm *v, const uint8_t tk[32], const uint8_t
 
 	if (vms_seal_key_init(&k, tk, v->vm_id, kid, 0, 0) ||
 	    vms_ss_unseal(&k, 0, v->state, v->state_len, pt, STATE_LEN, NULL))
-		die("unseal");
+		bench_die("unseal");
 	vms_seal_key_wipe(&k);
 }
 
@@ -289,7 +214,7 @@ static void unseal_state(const struct vm *v, const uint8_t tk[32], const uint8_t
 static json_t *release_req(const struct vm *v, int roll, int renewal)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:b}", "health_certificate", cert,
-			 "key_protector", v->kp, "vm_id", v->id, "enclave_challenge", CHALLENGE,
+			 "key_protector", v->kp, "vm_id", v->id, "enclave_challenge", BENCH_CHALLENGE,
 			 "challenge_ns", (json_int_t)5000000000LL, "roll", roll,
 			 "renewal", renewal);
 }
@@ -300,7 +225,7 @@ static uint8_t *release_blob(json_t *r, size_t *len)
 	uint8_t *blob;
 
 	if (!b || vms_b64_decode(b, strlen(b), VMS_KR_ROLL_MAX_LEN, &blob, len))
-		die("release answer");
+		bench_die("release answer");
 	return blob;
 }
 
@@ -308,19 +233,19 @@ static uint8_t *release_blob(json_t *r, size_t *len)
 static void start_plain(struct vms_hgs_client *c, struct vm *v, uint8_t *pt, double *t_rel,
 			int renewal)
 {
-	double t0 = now_s();
-	json_t *r = call(c, "/v1/kps/release", release_req(v, 0, renewal));
+	double t0 = bench_now();
+	json_t *r = bench_call(c, "/v1/kps/release", release_req(v, 0, renewal));
 	struct vms_kr_binding b;
 	uint8_t tk[32], *blob;
 	size_t len;
 
-	t0 = now_s() - t0;
+	t0 = bench_now() - t0;
 	pthread_mutex_lock(&t_lock);
 	*t_rel += t0;
 	pthread_mutex_unlock(&t_lock);
 	blob = release_blob(r, &len);
 	if (vms_kr_open(blob, len, esk, epk, kps_pk, v->vm_id, NULL, &b, tk))
-		die("open");
+		bench_die("open");
 	unseal_state(v, tk, b.key_id, pt);
 	OPENSSL_cleanse(tk, 32);
 	free(blob);
@@ -330,17 +255,17 @@ static void start_plain(struct vms_hgs_client *c, struct vm *v, uint8_t *pt, dou
 /* One start with the roll: re-seal under the new TK, confirm, keep the new KP. */
 static void start_roll(struct vms_hgs_client *c, struct vm *v, uint8_t *pt)
 {
-	double t0 = now_s(), t_rel;
-	json_t *r = call(c, "/v1/kps/release", release_req(v, 1, 0));
+	double t0 = bench_now(), t_rel;
+	json_t *r = bench_call(c, "/v1/kps/release", release_req(v, 1, 0));
 	struct vms_kr_binding b;
 	uint8_t tk[32], tk2[32], *blob;
 	char kid[33];
 	size_t len;
 
-	t_rel = now_s() - t0;
+	t_rel = bench_now() - t0;
 	blob = release_blob(r, &len);
 	if (vms_kr_open_roll(blob, len, esk, epk, kps_pk, v->vm_id, &b, tk, tk2))
-		die("open roll");
+		bench_die("open roll");
 	unseal_state(v, tk, b.key_id, pt);
 	seal_state(v, tk2, b.next_key_id, pt);
 	OPENSSL_cleanse(tk, 32);
@@ -348,13 +273,13 @@ static void start_roll(struct vms_hgs_client *c, struct vm *v, uint8_t *pt)
 	free(v->kp);
 	v->kp = strdup(json_string_value(json_object_get(r, "key_protector")));
 	vms_hex_encode(b.next_key_id, 16, kid);
-	t0 = now_s();
-	json_decref(call(c, "/v1/kps/confirm", json_pack("{s:s, s:s, s:O, s:s}",
+	t0 = bench_now();
+	json_decref(bench_call(c, "/v1/kps/confirm", json_pack("{s:s, s:s, s:O, s:s}",
 			 "health_certificate", cert, "vm_id", v->id, "tk_version",
 			 json_object_get(r, "next_tk_version"), "key_id", kid)));
 	pthread_mutex_lock(&t_lock);
 	t_rel_roll += t_rel;
-	t_confirm += now_s() - t0;
+	t_confirm += bench_now() - t0;
 	pthread_mutex_unlock(&t_lock);
 	free(blob);
 	json_decref(r);
@@ -403,17 +328,17 @@ static double run_phase(struct client *cls, unsigned int ncl, struct vm *vms,
 			unsigned int first, unsigned int n, enum kind kind)
 {
 	struct phase ph = { vms, first, n, 0, kind, PTHREAD_MUTEX_INITIALIZER };
-	double t = now_s();
+	double t = bench_now();
 	unsigned int i;
 
 	for (i = 0; i < ncl; i++) {
 		cls[i].ph = &ph;
 		if (pthread_create(&cls[i].tid, NULL, client_run, &cls[i]))
-			die("client thread");
+			bench_die("client thread");
 	}
 	for (i = 0; i < ncl; i++)
 		pthread_join(cls[i].tid, NULL);
-	return now_s() - t;
+	return bench_now() - t;
 }
 
 int main(void)
@@ -430,19 +355,20 @@ int main(void)
 	struct vm *vms;
 	json_t *r;
 
+	bench_name = "roll bench";
 	if (!n || n > 10000)
 		n = 40;
 	if (!ncl || ncl > 64)
 		ncl = 8;
 	vms = calloc(2 * (size_t)n, sizeof(*vms));	/* n to roll, n never rolled */
 	if (!pt || !vms)
-		die("memory");
+		bench_die("memory");
 	start_hgsd(bin ? bin : "../build/bin/hgsd");
-	if (vms_hgs_client_open(&adm, NULL, NULL, sock) ||
-	    vms_hgs_client_open(&c, url, ca, NULL))
-		die("clients");
+	if (vms_hgs_client_open(&adm, NULL, NULL, hgsd.sock) ||
+	    vms_hgs_client_open(&c, hgsd.url, hgsd.ca, NULL))
+		bench_die("clients");
 	host_attest(adm, c);
-	r = call(c, "/v1/metadata", NULL);
+	r = bench_call(c, "/v1/metadata", NULL);
 	{
 		const char *g = json_string_value(json_object_get(
 			json_array_get(json_object_get(r, "guardians"), 0), "certificates"));
@@ -450,11 +376,11 @@ int main(void)
 
 		if (!g || !k || vms_guardian_from_pem(g, strlen(g), NULL, &hgs_pub) ||
 		    vms_hex_decode_exact(k, kps_pk, 32))
-			die("metadata");
+			bench_die("metadata");
 	}
 	json_decref(r);
 	if (vms_guardian_new("bench-owner", 30, &owner) || RAND_bytes(pt, STATE_LEN) != 1)
-		die("owner");
+		bench_die("owner");
 	for (i = 0; i < 2 * n; i++) {
 		uint8_t key_id[16], tk[32], *der;
 		size_t len;
@@ -464,18 +390,18 @@ int main(void)
 		    RAND_bytes(tk, 32) != 1 ||
 		    vms_kp_create(&owner, &hgs_pub.enc_cert, 1, vms[i].vm_id, key_id,
 				  VMS_KR_POLICY_SHIELDED, tk, &der, &len))
-			die("key protector");
+			bench_die("key protector");
 		vms[i].kp = vms_b64_encode(der, len);
 		seal_state(&vms[i], tk, key_id, pt);
 		free(der);
 	}
 	cls = calloc(ncl, sizeof(*cls));
 	if (!cls)
-		die("memory");
+		bench_die("memory");
 	for (i = 0; i < ncl; i++) {
 		cls[i].pt = malloc(STATE_LEN);
-		if (!cls[i].pt || vms_hgs_client_open(&cls[i].c, url, ca, NULL))
-			die("clients");
+		if (!cls[i].pt || vms_hgs_client_open(&cls[i].c, hgsd.url, hgsd.ca, NULL))
+			bench_die("clients");
 	}
 	find_keyproc();
 	/* phase by phase, each all N at once: a load that comes and goes hits all alike */
