@@ -27,7 +27,7 @@ plan 5
 # slower than SeaBIOS waits for a TPM command (serve_test.sh).
 D=$(mktemp -d /run/roll-bench.XXXXXX) || exit 1
 RES=$D/results
-QEMU_PID= WPID=
+QEMU_PID='' WPID=''
 cleanup() {
 	[ -n "$QEMU_PID" ] && kill -KILL "$QEMU_PID" 2>/dev/null
 	[ -n "$WPID" ] && kill -KILL "$WPID" 2>/dev/null
