@@ -194,12 +194,12 @@ END {
 	# QEMU to the first TPM command is the same work whatever the worker
 	# did before it: its median over all starts, plus the median of each kind
 	# exec-to-listening, isolates what the roll changes
-	c = 0
+	pc = 0
 	for (i = 1; i <= 3; i++)
 		for (j = 1; j <= cnt[ks[i]]; j++)
-			tmp[++c] = v[ks[i], 6, j]
-	q = median(tmp, c)
-	printf "# bench: with QEMU to the first TPM command at its median over all %d starts (%.0f ms) and each kind'"'"'s median exec to listening: ratio roll/noroll %.2f, esroll/noroll %.2f\n", c, q, (q + med["noroll", 7]) / (q + med["roll", 7]), (q + med["noroll", 7]) / (q + med["esroll", 7])
+			tmp[++pc] = v[ks[i], 6, j]
+	q = median(tmp, pc)
+	printf "# bench: with QEMU to the first TPM command at its median over all %d starts (%.0f ms) and each kind'"'"'s median exec to listening: ratio roll/noroll %.2f, esroll/noroll %.2f\n", pc, q, (q + med["noroll", 7]) / (q + med["roll", 7]), (q + med["noroll", 7]) / (q + med["esroll", 7])
 	mr = med["roll", 8]; mn = med["noroll", 8]; me = med["esroll", 8]
 	printf "# bench: median start (s): roll %.2f, noroll %.2f, esroll %.2f; ratio of the medians roll/noroll %.2f, esroll/noroll %.2f\n", mr, mn, me, mr ? mn / mr : 0, me ? mn / me : 0
 	for (fc in first)
