@@ -205,7 +205,7 @@ static int vms_vtpm_ask(struct vms_enclave *e, struct vms_vtpm *v, u32 op,
 			struct vms_vc_reply *rep)
 {
 	u32 hdr[2] = { op, arg };
-	u64 t0 = vms_vtpm_mono_ns();
+	u64 t0 = vms_vtpm_mono_ns(), dt;
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
@@ -213,8 +213,7 @@ static int vms_vtpm_ask(struct vms_enclave *e, struct vms_vtpm *v, u32 op,
 	if (!r)
 		r = vms_vc_read(v->fd, VMS_VTPM_TIMEOUT_MS, &rep->msg,
 				&rep->len);
-	e->vtpm_ns += vms_vtpm_mono_ns() - t0;
-	e->vtpm_asks++;
+	dt = vms_vtpm_mono_ns() - t0;
 	if (!r && rep->len < VMS_VC_HDR)
 		r = -EPROTO;
 	if (!r) {
@@ -233,6 +232,13 @@ static int vms_vtpm_ask(struct vms_enclave *e, struct vms_vtpm *v, u32 op,
 		      rep->len - VMS_VC_HDR - rep->resp_len >
 		      VMS_EP_MAX_STATE)))
 			r = -EPROTO;
+	}
+	if (!r && (rep->flags & VMS_VC_F_CHANGED)) {
+		e->vtpm_changed_ns += dt;
+		e->vtpm_changed_asks++;
+	} else {
+		e->vtpm_ns += dt;
+		e->vtpm_asks++;
 	}
 	if (r) {
 		vms_vc_reply_free(rep);
