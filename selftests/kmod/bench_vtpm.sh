@@ -47,13 +47,14 @@ fi
 # without its spin (enclave_spin_us=0: the guest sleeps between looks,
 # each wake-up an emulated timer) and with it (the default), alternating
 # for BENCH_VTPM_ROUNDS rounds, since a shared machine's load moves more
-# between minutes than between the two.
+# between minutes than between the two. BENCH_VTPM_SPINS="0 200 1000"
+# alternates other values (microseconds) instead.
 SPIN=/sys/module/vmshield/parameters/enclave_spin_us
 spin=$(cat "$SPIN")
 cd "$DIR" || exit 1
 rc=0
 for round in $(seq 1 "${BENCH_VTPM_ROUNDS:-3}"); do
-	for s in 0 "$spin"; do
+	for s in ${BENCH_VTPM_SPINS:-0 $spin}; do
 		echo "$s" >"$SPIN"
 		TMPDIR=$DIR "$BENCH" --device "$KEY" 2>"$DIR/err" |
 			sed "s/^bench: vtpm /bench: vtpm (round $round, enclave_spin_us=$s) /; s/^/# /"
