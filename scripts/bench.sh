@@ -49,8 +49,14 @@ rc=$?
 grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
 ((rc == 0)) || { echo "bench: placement benchmark failed (rig exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }
 echo "== vTPM in the enclave: TPM commands per second through the mailbox vs the worker-local vTPM, in one guarded host"
+echo "bench: vtpm: this machine's load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$REPO/selftests/vm/run" --placement hypervisor --timeout 600 --test-timeout 500 \
 	"$REPO/selftests/kmod/bench_vtpm.sh" >"$out" 2>&1
 rc=$?
+echo "bench: vtpm: this machine's load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -E 'bench:|^# rig: accel' "$out" | sed -E 's/^#[[:space:]]+(#[[:space:]]*)?//'
+# the enclave's own account of the run (vtpm-in-enclave.md section 9)
+rundir=$(sed -n 's/.*run dir \([^ ]*\).*/\1/p' "$out" | head -1)
+[[ -n $rundir && -r $rundir/enclave/enclaved.log ]] &&
+	grep -hoE 'event=(stop|mailbox-close) .*' "$rundir/enclave/enclaved.log" | sed 's/^/bench: vtpm enclave: /'
 ((rc == 0)) || { echo "bench: vTPM-in-enclave benchmark failed (rig exit $rc)" >&2; tail -30 "$out" >&2; exit 1; }

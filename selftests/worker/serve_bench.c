@@ -3,11 +3,14 @@
  * serve_bench.c - TPM commands per second through a swtpm-protocol
  * control socket, as a VMM sends them: CMD_SET_DATAFD, CMD_INIT,
  * TPM2_Startup, then timed loops of TPM2_GetRandom(32), TPM2_PCR_Read
- * (PCR 0-7, SHA-256) and TPM2_NV_Write (32 bytes, owner auth). Run it
- * against `vmshield-worker serve` and against swtpm in the same guest
- * (serve_bench.sh) and compare.
+ * (PCR 0-7, SHA-256) and TPM2_NV_Write (32 bytes, owner auth); with
+ * --extend also TPM2_PCR_Extend (PCR 16, SHA-256). Run it against
+ * `vmshield-worker serve` and against swtpm in the same guest
+ * (serve_bench.sh), or against serve with its vTPM in the worker and in
+ * the enclave (selftests/kmod/bench_vtpm.sh), and compare.
  *
- *   serve_bench SOCKET SECONDS   one line: "getrandom R pcrread R nvwrite R"
+ *   serve_bench SOCKET SECONDS [--extend]
+ *     one line: "getrandom R pcrread R [pcrextend R ]nvwrite R"
  */
 #include <errno.h>
 #include <stdint.h>
@@ -196,20 +199,46 @@ static void setup(const char *path)
 	tpm(def, n);	/* TPM_RC_NV_DEFINED the second time: fine */
 }
 
+/* TPM2_PCR_Extend(16, SHA-256) with the empty password session. */
+static size_t pcr_extend_cmd(uint8_t *b)
+{
+	size_t n = 10;
+
+	b[0] = 0x80;
+	b[1] = 0x02;
+	put32(b + 6, 0x182);
+	put32(b + n, 16);
+	n += 4;
+	memcpy(b + n, pw, sizeof(pw));
+	n += sizeof(pw);
+	put32(b + n, 1);
+	b[n + 4] = 0;
+	b[n + 5] = 0x0b;
+	n += 6;
+	memset(b + n, 0x5a, 32);
+	n += 32;
+	put32(b + 2, (uint32_t)n);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	static const uint8_t getrandom[] = { 0x80, 1, 0, 0, 0, 12, 0, 0, 1, 0x7b, 0, 32 };
 	static const uint8_t pcrread[] = {
 		0x80, 1, 0, 0, 0, 20, 0, 0, 1, 0x7e, 0, 0, 0, 1, 0, 0x0b, 3, 0xff, 0, 0,
 	};
+	uint8_t extend[96];
 	double secs;
+	int ext = argc == 4 && !strcmp(argv[3], "--extend");
 
-	if (argc != 3)
-		die("usage: serve_bench SOCKET SECONDS");
+	if (argc != 3 && !ext)
+		die("usage: serve_bench SOCKET SECONDS [--extend]");
 	secs = atof(argv[2]);
 	setup(argv[1]);
 	printf("getrandom %.1f", rate(getrandom, sizeof(getrandom), secs));
 	printf(" pcrread %.1f", rate(pcrread, sizeof(pcrread), secs));
+	if (ext)
+		printf(" pcrextend %.1f", rate(extend, pcr_extend_cmd(extend), secs));
 	printf(" nvwrite %.1f\n", rate(NULL, 0, secs));
 	ctrl(0x03, NULL, 0, -1);	/* CMD_SHUTDOWN */
 	return 0;

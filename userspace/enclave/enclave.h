@@ -61,6 +61,13 @@ struct vms_enclave {
 	u64 vtpm_crashes;	/* vTPM processes that died under us */
 	u64 (*now_ns)(void);	/* CLOCK_BOOTTIME; tests replace it */
 	u64 requests, refused, refused_logged;
+	/*
+	 * Where a request's time goes, for the stop line (CLOCK_MONOTONIC):
+	 * from its pick-up to its answer out, and within that the exchanges
+	 * with vTPM processes (vtpm-in-enclave.md section 9), those whose
+	 * answer carried a changed state apart (the state marshalled).
+	 */
+	u64 busy_ns, vtpm_ns, vtpm_asks, vtpm_changed_ns, vtpm_changed_asks;
 	/* release format v2: the one KPS key (set once), pending challenges */
 	u8 kps_pk[32];
 	bool kps_set;

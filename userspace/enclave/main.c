@@ -151,9 +151,13 @@ static int vms_run(const char *mailbox, long vsock, const char *key,
 		if (r)
 			break;
 	}
-	vms_elog("info", "stop", "requests=%llu refused=%llu keys_wiped=%u",
+	vms_elog("info", "stop", "requests=%llu refused=%llu keys_wiped=%u busy_us=%llu vtpm_hops=%llu vtpm_hop_us=%llu vtpm_hops_changed=%llu vtpm_hop_changed_us=%llu",
 		 (unsigned long long)e.requests, (unsigned long long)e.refused,
-		 e.n_keys);
+		 e.n_keys, (unsigned long long)(e.busy_ns / 1000),
+		 (unsigned long long)e.vtpm_asks,
+		 (unsigned long long)(e.vtpm_ns / 1000),
+		 (unsigned long long)e.vtpm_changed_asks,
+		 (unsigned long long)(e.vtpm_changed_ns / 1000));
 out:
 	if (t)
 		t->close(t);

@@ -4,8 +4,17 @@
  * answer it, wipe both buffers (they may hold vTPM state plaintext).
  */
 #include <stdlib.h>
+#include <time.h>
 
 #include "transport.h"
+
+static u64 vms_serve_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
 
 int vms_serve(struct vms_enclave *e, struct vms_transport *t,
 	      volatile sig_atomic_t *stop)
@@ -21,7 +30,7 @@ int vms_serve(struct vms_enclave *e, struct vms_transport *t,
 	while (!*stop) {
 		size_t len = 0, olen = 0;
 		bool has_id = false;
-		u64 id = 0;
+		u64 id = 0, t0;
 
 		r = t->recv(t, in, VMS_EP_MAX_FRAME, &len, &id, &has_id);
 		if (r == 1) {
@@ -30,10 +39,12 @@ int vms_serve(struct vms_enclave *e, struct vms_transport *t,
 		}
 		if (r < 0)
 			break;
+		t0 = vms_serve_now();
 		vms_enclave_handle(e, in, len, has_id ? &id : NULL, out,
 				   VMS_EP_MAX_FRAME, &olen);
 		vms_prim_wipe(in, len);
 		r = t->send(t, out, olen, id);
+		e->busy_ns += vms_serve_now() - t0;
 		vms_prim_wipe(out, olen);
 		if (r < 0)
 			break;

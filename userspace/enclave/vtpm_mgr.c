@@ -11,6 +11,7 @@
  */
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attest.h"
@@ -191,11 +192,20 @@ static void vms_vc_reply_free(struct vms_vc_reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static u64 vms_vtpm_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
 static int vms_vtpm_ask(struct vms_enclave *e, struct vms_vtpm *v, u32 op,
 			u32 arg, const u8 *data, size_t len,
 			struct vms_vc_reply *rep)
 {
 	u32 hdr[2] = { op, arg };
+	u64 t0 = vms_vtpm_mono_ns(), dt;
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
@@ -203,6 +213,7 @@ static int vms_vtpm_ask(struct vms_enclave *e, struct vms_vtpm *v, u32 op,
 	if (!r)
 		r = vms_vc_read(v->fd, VMS_VTPM_TIMEOUT_MS, &rep->msg,
 				&rep->len);
+	dt = vms_vtpm_mono_ns() - t0;
 	if (!r && rep->len < VMS_VC_HDR)
 		r = -EPROTO;
 	if (!r) {
@@ -221,6 +232,13 @@ static int vms_vtpm_ask(struct vms_enclave *e, struct vms_vtpm *v, u32 op,
 		      rep->len - VMS_VC_HDR - rep->resp_len >
 		      VMS_EP_MAX_STATE)))
 			r = -EPROTO;
+	}
+	if (!r && (rep->flags & VMS_VC_F_CHANGED)) {
+		e->vtpm_changed_ns += dt;
+		e->vtpm_changed_asks++;
+	} else {
+		e->vtpm_ns += dt;
+		e->vtpm_asks++;
 	}
 	if (r) {
 		vms_vc_reply_free(rep);
