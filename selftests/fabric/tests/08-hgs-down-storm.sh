@@ -27,9 +27,11 @@ done
 # down until all N wait at the agent (its status is one more client) and
 # HGS refused 3N attempts (the agent's retries, with backoff); at most 60 s
 outage() {
-	WAITING=none FAILS=0
+	local v
 	st=$(status_json)
-	read -r WAITING FAILS < <(echo "$st" | jq -r '"\(.agent.clients - 1) \(.hgs[0].failures)"')
+	# (no <(...): the guest has no /dev/fd)
+	v=$(echo "$st" | jq -r '"\(.agent.clients - 1) \(.hgs[0].failures)"')
+	WAITING=${v% *} FAILS=${v#* }
 	[ "$WAITING" = "$N" ] && [ "$FAILS" -ge $((3 * N)) ] 2>/dev/null
 }
 while ! outage && [ $(($(date +%s) - down_at)) -lt 60 ]; do sleep 0.5; done
