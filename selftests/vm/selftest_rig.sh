@@ -35,10 +35,10 @@ case ${1:-} in
 	exit 2
 	;;
 esac
-# 28 checks in the verdict scenarios (one boot for (a) and (b)); 22 more
+# 31 checks in the verdict scenarios (one boot for (a) and (b)); 22 more
 # in full: (b) in a boot of its own with two checks more, the robustness
 # scenarios
-PLAN=$((28 + 22 * FULL))
+PLAN=$((31 + 22 * FULL))
 
 WORK=$(mktemp -d /tmp/selftest_rig.XXXXXX)
 mkdir -p "$WORK/tmpshare"
@@ -127,6 +127,9 @@ rig_no_kvm() {
 }
 # --quick: (a) and (b) share one boot (the failing and warning tests run
 # beside the passing ones); every check of both still runs.
+# (a)'s first QEMU dies by SIGSEGV at once (RIG_SELFTEST_QEMU_KILL, as
+# CI-10d's QEMU did in the kernel's SMP bring-up): the rig boots once more
+export RIG_SELFTEST_QEMU_KILL="11 1"
 if ((FULL)); then
 	rig --no-module --env "RIG_SELFTEST_VALUE=hello world" --env "RIG_SELFTEST_SHARE=$SHARE" --share "$SHARE" \
 		"$T/pass.sh" "$T/skip.sh" "$T/env.sh" "$T/share.sh"
@@ -139,6 +142,9 @@ else
 	check "(a+b) only fail.sh's failing subtest and 'dmesg clean' are 'not ok'" \
 		eval '[[ $(grep -c "^not ok" "$WORK/out") == 2 ]]'
 fi
+unset RIG_SELFTEST_QEMU_KILL
+check "(a) QEMU killed by a signal before the first test: retried once, said in the TAP" \
+	eval 'has "^# rig: QEMU died by signal 11 before the first test; retrying once$" && [[ -s $RUNDIR/serial-try1.log || -e $RUNDIR/qemu-try1.out ]]'
 check "(a) subtests flattened as 'ok N pass.sh: ...'" has '^ok [0-9]+ pass.sh: /dev/tpm0 and /dev/tpmrm0$'
 check "(a) guest has TPM event log and IMA list" eval 'has "^ok [0-9]+ pass.sh: TPM event log" && has "^ok [0-9]+ pass.sh: IMA ascii_runtime"'
 check "(a) exit 4 reported as a SKIP directive with its reason" has '^ok [0-9]+ skip.sh # SKIP nothing to test here$'
@@ -164,6 +170,13 @@ check "(b) --tap-out holds the same TAP" cmp -s "$WORK/out" "$WORK/tap"
 check "(b) failed KVM probe falls back to TCG" has '^# rig: accel tcg \(probe boot failed'
 check "(b) one vCPU under TCG unless asked (decision 63)" has '^# rig: accel tcg .*, 1 vCPU\(s\)$'
 ((FULL)) && check "(b) nothing left running" nothing_left
+
+# --- the retry is once: a second QEMU killed by a signal fails the run -------------
+# (no guest boots: both QEMUs die at once)
+RIG_SELFTEST_QEMU_KILL="11 2" rig --no-module "$T/pass.sh"
+check "QEMU killed twice before the first test: one retry, then 'guest did not finish'" \
+	eval '[[ $(grep -c "retrying once" "$WORK/out") == 1 ]] && has "^not ok [0-9]+ guest did not finish: QEMU exited with status 139" && has "^not ok [0-9]+ pass.sh: not run"'
+check "QEMU killed twice: run exits non-zero, nothing left running" eval 'rc_not 0 && nothing_left'
 
 # --- the robustness scenarios (not with --quick) -----------------------------------
 robustness_c_d() {

@@ -14,8 +14,10 @@ status() { echo "$J" | jq -r --arg n "$1" '[.checks[] | select(.name==$n)][0].st
 grep -q '\[confidentiality\]' /sys/kernel/security/lockdown ||
 	echo confidentiality >/sys/kernel/security/lockdown
 check "the agent starts and attests" eval 'start_agent agent && wait_state valid 90'
+t0=$(date +%s)
 J=$("$SH" diagnose --json --hgs "$HGS_URL" --cacert "$F/hgs-tls.pem" \
 	--cert "$F/agent-state/health.pem")
+echo "shieldctl diagnose took $(($(date +%s) - t0)) s" | diag
 echo "$J" | jq -c '.checks[] | [.name, .status, .found]' | diag
 check "module, isolation and lockdown are ok (kernel-locked)" \
 	eval '[ "$(status module)$(status isolation)$(status lockdown)" = okokok ]'
@@ -27,8 +29,10 @@ check "HGS answers directly, and the cached certificate is for this enclave" \
 check "the unsigned rig module fails the signature check, with a fix" \
 	eval '[ "$(status "module signature")" = fail ] && echo "$J" | jq -e ".checks[] | select(.name==\"module signature\") | .fix | test(\"sign\")" >/dev/null'
 stop_agent
+t0=$(date +%s)
 J=$("$SH" diagnose --json)
 rc=$?
+echo "shieldctl diagnose (no agent) took $(($(date +%s) - t0)) s" | diag
 check "with the agent stopped: exit 1" test $rc = 1
 check "... hgs-agent fails, and the fix says how to start it" \
 	eval '[ "$(status hgs-agent)" = fail ] && echo "$J" | jq -e ".checks[] | select(.name==\"hgs-agent\") | .fix | test(\"systemctl start hgs-agent\")" >/dev/null'

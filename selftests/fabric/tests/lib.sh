@@ -18,8 +18,15 @@ T_FAILED=0
 plan() { echo "TAP version 13"; echo "1..$1"; }
 ok() { T_N=$((T_N + 1)); echo "ok $T_N $*"; }
 nok() { T_N=$((T_N + 1)); T_FAILED=1; echo "not ok $T_N $*"; }
-# check DESCRIPTION CMD...: ok when CMD succeeds
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+# check DESCRIPTION CMD...: ok when CMD succeeds; a CMD that took 1 s or
+# more says how long (where a test's time goes; bash's clock, no exec)
+check() {
+	local d=$1 _ck_t0=${EPOCHREALTIME/./} _ck_ms
+	shift
+	if "$@"; then ok "$d"; else nok "$d"; fi
+	_ck_ms=$(((${EPOCHREALTIME/./} - _ck_t0) / 1000))
+	((_ck_ms < 1000)) || echo "# ($((_ck_ms / 1000)).$((_ck_ms % 1000 / 100)) s)"
+}
 diag() { sed 's/^/# /'; }
 
 # --- hgs-agent ---------------------------------------------------------------
