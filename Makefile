@@ -137,7 +137,7 @@ check-static: $(CHECKPATCH)
 
 check-san:
 	@$(PMAKE) fuzz
-	@$(PMAKE) -C userspace SAN=1 all
+	@$(PMAKE) -C userspace SAN=1 check-build
 	@$(REPO)/scripts/check.sh san
 
 check-rig:
