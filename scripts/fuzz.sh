@@ -3,8 +3,8 @@
 # Run the libFuzzer harnesses of userspace/fuzz/ for a bounded time each,
 # seeded from the captured rig artifacts; TAP on stdout, one test per
 # harness. FUZZ_SECONDS (default 20) per harness; FUZZ_SECONDS=0 only
-# replays the seeds and the corpus gathered so far, once each (the smoke
-# test of make check-unit); FUZZ_BUDGET (below) shares a total wall time
+# replays the seeds and the corpus gathered so far, once each (a timed
+# run begins with the same replay: make check-san runs only that); FUZZ_BUDGET (below) shares a total wall time
 # out among them (make check-san: 40 s). FUZZ_RUNS=N instead runs each
 # harness for N executions whatever the time (make soak: 10 million).
 # Each harness's line gives its executions and coverage (edges).
@@ -72,7 +72,7 @@ fi
 # fuzz_one N NAME: run one harness; its TAP lines on stdout
 fuzz_one() {
 	local n=$1 name=$2 bin="$OUT/$2" corpus="$OUT/corpus-$2" log="$OUT/$2.log"
-	local rc execs cov s
+	local rc execs cov s inited
 
 	mkdir -p "$corpus"
 	if [[ ! -x $bin ]]; then
@@ -90,12 +90,14 @@ fuzz_one() {
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | sed 's/cov: //')
+	# "#N INITED": libFuzzer ran every seed and corpus input first
+	inited=$(sed -n 's/^#\([0-9]*\)[[:space:]]*INITED.*/\1/p' "$log" | head -1)
 	if ((rc == 0 && RUNS > 0)); then
 		echo "ok $n $name: ${execs:-?} runs, coverage ${cov:-?} edges, no crash"
 	elif ((rc == 0 && SECS == 0)); then
 		echo "ok $n $name: replayed ${execs:-?} inputs, coverage ${cov:-?} edges, no crash"
 	elif ((rc == 0)); then
-		echo "ok $n $name: ${execs:-?} runs in ${SECS}s, coverage ${cov:-?} edges, no crash"
+		echo "ok $n $name: replayed ${inited:-?} inputs, ${execs:-?} runs in ${SECS}s in all, coverage ${cov:-?} edges, no crash"
 	else
 		echo "not ok $n $name: exit $rc, see $log"
 		grep -m1 -E '^(==[0-9]+==ERROR|SUMMARY)' "$log" | sed 's/^/# /'

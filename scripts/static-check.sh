@@ -27,7 +27,7 @@ USTYLE_IGNORE=VOLATILE,AVOID_EXTERNS
 ufiles=()
 for d in userspace/examples userspace/worker userspace/fuzz userspace/agent \
 	userspace/hgsd userspace/shieldctl userspace/lib/* userspace/bench \
-	userspace/tests selftests/kmod selftests/fabric selftests/worker; do
+	userspace/tests selftests/kmod selftests/fabric selftests/worker userspace/enclave; do
 	for f in "$d"/*.c "$d"/*.h; do
 		[[ -e "$f" ]] && ufiles+=("$f")
 	done

@@ -165,10 +165,21 @@ int t_hgsd_start(struct t_hgsd *h)
 	h->pid = spawn_hgsd(h, log, "-c", conf, NULL, NULL, NULL, NULL);
 	if (h->pid < 0)
 		return -1;
-	for (i = 0; i < 200 && !h->port; i++) {	/* at most 10 s */
+	/*
+	 * At most 60 s, or until hgsd has exited (left for t_hgsd_stop to
+	 * reap): an ASan hgsd at a load of 20 took more than the 10 s this
+	 * was (session 11)
+	 */
+	for (i = 0; i < 1200 && !h->port; i++) {
+		siginfo_t si = { 0 };
+
 		h->port = read_port(pf);
-		if (!h->port)
-			usleep(50000);
+		if (h->port)
+			break;
+		if (!waitid(P_PID, h->pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
+		    si.si_pid == h->pid)
+			break;
+		usleep(50000);
 	}
 	if (!h->port) {
 		fprintf(stderr, "# hgsd did not start: see %s\n", log);

@@ -13,7 +13,17 @@
  * descendants get a grace period to end on their own (a watchdog that
  * stops PostgreSQL, a key process dying with its hgsd); whatever is still
  * there is named on a "not ok" TAP line and killed. The exit status is
- * the test's, or 1 if it passed and left something.
+ * the test's, or 1 if it passed and left something. Its last line is a
+ * TAP comment with the CPU-seconds the test and its descendants used
+ * (where a suite's time goes: Documentation/testing.md).
+ *
+ * `leftovers --cpu FILE NAME CMD [ARG]...` (scripts/check.sh, around each
+ * suite): only the accounting. After the same wait for the descendants,
+ * "USER SYS" (CPU seconds of everything reaped: CMD and every descendant,
+ * orphans included, since they come here) goes to FILE. No mount
+ * namespace, nothing killed, the status is CMD's: a suite is judged by its
+ * TAP; one still running after the grace is named on a comment line and
+ * its CPU is not counted.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +34,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -165,14 +176,67 @@ static int new_mounts(const char *name)
 	return found;
 }
 
+/* CPU seconds (user + system) of every descendant reaped so far */
+static double children_cpu(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_CHILDREN, &ru))
+		return 0;
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* "USER SYS" CPU seconds of every reaped descendant into @path; 0 or -1 */
+static int write_cpu(const char *path)
+{
+	struct rusage ru;
+	FILE *f;
+	int bad;
+
+	if (getrusage(RUSAGE_CHILDREN, &ru))
+		return -1;
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%ld.%06ld %ld.%06ld\n", (long)ru.ru_utime.tv_sec,
+		(long)ru.ru_utime.tv_usec, (long)ru.ru_stime.tv_sec,
+		(long)ru.ru_stime.tv_usec);
+	bad = ferror(f);
+	return fclose(f) || bad ? -1 : 0;
+}
+
+/* The number of this process's children (the orphans re-parented here). */
+static int count_children(void)
+{
+	char path[64];
+	FILE *f;
+	int n = 0;
+	long pid;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", getpid());
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fscanf(f, "%ld", &pid) == 1)
+		n++;
+	fclose(f);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	int st = 0, rc, procs = 0, mounts = 0, mount_check = 0;
-	const char *name;
+	const char *name, *cpu_file = NULL;
 	pid_t pid;
 
+	if (argc >= 3 && !strcmp(argv[1], "--cpu")) {
+		cpu_file = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s NAME CMD [ARG]...\n", argv[0]);
+		fprintf(stderr, "usage: %s [--cpu FILE] NAME CMD [ARG]...\n", argv[0]);
 		return 2;
 	}
 	name = argv[1];
@@ -181,7 +245,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* root: a private mount namespace (else no test can mount anyway) */
-	if (geteuid() == 0 && !unshare(CLONE_NEWNS) &&
+	if (!cpu_file && geteuid() == 0 && !unshare(CLONE_NEWNS) &&
 	    !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
 		n_mount_ids = read_mounts(mount_ids, mount_points, MAX_MOUNTS);
 		mount_check = n_mount_ids > 0;
@@ -201,6 +265,16 @@ int main(int argc, char **argv)
 		;
 	rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 
+	if (cpu_file) {
+		if (!wait_empty(GRACE_MS)) {
+			printf("# %s: %d process(es) still running, their CPU not counted\n",
+			       name, count_children());
+			fflush(stdout);
+		}
+		if (write_cpu(cpu_file))
+			fprintf(stderr, "leftovers: %s: %s\n", cpu_file, strerror(errno));
+		return rc;
+	}
 	if (!wait_empty(GRACE_MS)) {
 		procs = kill_children(name, SIGTERM);
 		if (!wait_empty(2000))
@@ -215,6 +289,7 @@ int main(int argc, char **argv)
 		if (!rc)
 			rc = 1;
 	}
+	printf("# %s: %.1f CPU-s\n", name, children_cpu());
 	fflush(stdout);
 	return rc;
 }

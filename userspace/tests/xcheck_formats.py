@@ -20,6 +20,8 @@ try:
     from cryptography.hazmat.primitives.asymmetric.x25519 import (
         X25519PrivateKey, X25519PublicKey)
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding, PublicFormat)
 except ImportError:
     sys.exit(77)
 
@@ -57,7 +59,10 @@ def lexpand(s, prk, label, info, n):
 
 
 def pub(sk):
-    return X25519PrivateKey.from_private_bytes(sk).public_key().public_bytes_raw()
+    # public_bytes(Raw, Raw), not public_bytes_raw(): that came in
+    # cryptography 40, Debian 12's python3-cryptography is 38
+    return X25519PrivateKey.from_private_bytes(sk).public_key().public_bytes(
+        Encoding.Raw, PublicFormat.Raw)
 
 
 def dh(sk, pk):
