@@ -8,6 +8,11 @@
  *   nonce_issued_on_a_used_on_b_replay_on_c   shared nonces, single use
  *   tpm_challenge_on_a_answered_on_b_replay_on_c   TPM challenges too (swtpm)
  *   revocation_on_a_enforced_by_b             the bound, measured
+ *   guardian_disabled_on_a_enforced_by_b      a guardian disabled: the same bound
+ *   guardian_added_on_a_released_by_b         a guardian added: its shared key
+ *                                             file loaded by B and C, the same bound
+ *   guardian_bad_change_ignored               no key file shared, a bad one,
+ *                                             another guardian's: logged, no change
  *   release_lifetime_per_policy               set at A, released so by B
  *   kill_node_during_release_burst            clients move to the next URL; VM
  *                                             starts roll the TK, renewals do not,
@@ -518,7 +523,7 @@ static int published_at(int i, const char *name, struct vms_guardian *g)
 static void test_guardian_disabled_on_a_enforced_by_b(void **state)
 {
 	struct vms_guardian g2 = { 0 };
-	char cmd[1200], kid[33], fo[VMS_FPR_HEX_LEN], f2[VMS_FPR_HEX_LEN], *cert, *kp;
+	char kid[33], fo[VMS_FPR_HEX_LEN], f2[VMS_FPR_HEX_LEN], *cert, *kp;
 	uint8_t vm_id[16], key_id[16], tk[32], *der;
 	double t0, waited = 0;
 	struct host h;
@@ -528,13 +533,11 @@ static void test_guardian_disabled_on_a_enforced_by_b(void **state)
 	int refused = 0;
 
 	(void)state;
-	/* hgs-g2 made at A, its key file given to B, held by B */
+	/* hgs-g2 made at A, held by B through the change feed */
 	t_hgs_call_ok(node[0].adm, "/v1/admin/guardians/add", json_pack("{s:s}", "name", "hgs-g2"));
-	snprintf(cmd, sizeof(cmd), "cp %s/keys/guardian-hgs-g2.pem %s/keys/", node[0].dir,
-		 node[1].dir);
-	assert_int_equal(run_cmd(cmd), 0);
-	t_hgs_call_ok(node[1].adm, "/v1/admin/guardians/disable", json_pack("{s:s}", "name", "hgs-g2"));
-	t_hgs_call_ok(node[1].adm, "/v1/admin/guardians/enable", json_pack("{s:s}", "name", "hgs-g2"));
+	t0 = now_ms();
+	while (!published_at(1, "hgs-g2", NULL) && now_ms() - t0 < 5000)
+		usleep(10000);
 	assert_true(published_at(1, "hgs-g2", &g2));
 
 	host_new(&h, "guardian-host");
@@ -583,6 +586,203 @@ static void test_guardian_disabled_on_a_enforced_by_b(void **state)
 	json_decref(r);
 	OPENSSL_cleanse(tk, sizeof(tk));
 	vms_guardian_free(&g2);
+	free(cert);
+	free(kp);
+	host_free(&h);
+}
+
+/* A KP of VM1 enveloped to guardian @g only (base64). */
+static char *kp_for(const struct vms_guardian *g)
+{
+	uint8_t vm_id[16], key_id[16], tk[32], *der;
+	size_t len;
+	char *kp;
+
+	assert_int_equal(vms_uuid_parse(VM1, vm_id), 0);
+	t_random(key_id, 16);
+	t_random(tk, 32);
+	assert_int_equal(vms_kp_create(&owner, &g->enc_cert, 1, vm_id, key_id,
+				       VMS_KR_POLICY_SHIELDED, tk, &der, &len), 0);
+	OPENSSL_cleanse(tk, sizeof(tk));
+	kp = vms_b64_encode(der, len);
+	free(der);
+	return kp;
+}
+
+/*
+ * A guardian added at node A: node B, which never had its key file,
+ * releases a KP enveloped only to it within the bound (the change feed
+ * loads the key file A shared through the store; measured from A's
+ * answer, printed), and B and C publish it.
+ */
+static void test_guardian_added_on_a_released_by_b(void **state)
+{
+	struct vms_guardian g3 = { 0 };
+	char path[600], *cert, *kp;
+	double t0, waited = 0;
+	struct host h;
+	long http = 0;
+	json_t *r;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/keys/guardian-hgs-g3.pem", node[1].dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	host_new(&h, "added-guardian-host");
+	cert = cert_of(&h, 1);
+	t_hgs_call_ok(node[0].adm, "/v1/admin/guardians/add", json_pack("{s:s}", "name", "hgs-g3"));
+	t0 = now_ms();
+	assert_true(published_at(0, "hgs-g3", &g3));
+	kp = kp_for(&g3);
+	while ((waited = now_ms() - t0) < 5000) {
+		json_t *q = release_req(cert, kp);
+
+		r = NULL;
+		assert_int_equal(vms_hgs_call(node[1].cli, "/v1/kps/release", q, &http, &r), 0);
+		json_decref(q);
+		json_decref(r);
+		if (http == 200)
+			break;
+		usleep(10000);
+	}
+	print_message("# guardian added at node A: node B's KPS released under it after %.0f ms (bound %d ms)\n",
+		      waited, REVOCATION_BOUND_MS);
+	assert_int_equal(http, 200);
+	assert_true(waited <= REVOCATION_BOUND_MS);
+	assert_true(published_at(1, "hgs-g3", NULL));
+	assert_int_equal(access(path, F_OK), 0);	/* B restarts with it */
+	while (!published_at(2, "hgs-g3", NULL) && now_ms() - t0 <= REVOCATION_BOUND_MS)
+		usleep(10000);
+	assert_true(published_at(2, "hgs-g3", NULL));
+	vms_guardian_free(&g3);
+	free(cert);
+	free(kp);
+	host_free(&h);
+}
+
+/* Wait up to 5 s for @needle in node @i's log; 1 if it is there. */
+static int logged_at(int i, const char *needle)
+{
+	char path[600];
+	double t0 = now_ms();
+
+	snprintf(path, sizeof(path), "%s/hgsd.log", node[i].dir);
+	do {
+		uint8_t *log = NULL;
+		size_t len;
+		int found = 0;
+
+		if (!vms_read_file(path, 64 << 20, &log, &len))
+			found = memmem(log, len, needle, strlen(needle)) != NULL;
+		free(log);
+		if (found)
+			return 1;
+		usleep(20000);
+	} while (now_ms() - t0 < 5000);
+	return 0;
+}
+
+/* How many guardians node @i publishes. */
+static size_t published_count(int i)
+{
+	json_t *md = t_hgs_call(node[i].cli, "/v1/metadata", NULL, 200, "Passed");
+	size_t n = json_array_size(json_object_get(md, "guardians"));
+
+	json_decref(md);
+	return n;
+}
+
+/*
+ * Guardian @name enabled in the store behind the nodes' backs with @g's
+ * certificates, and, unless @keyfile is NULL, a shared key file; then
+ * the change feed moved.
+ */
+static void store_guardian_behind(const char *name, const struct vms_guardian *g,
+				  const char *keyfile)
+{
+	char *pem = NULL, *sql;
+
+	assert_int_equal(vms_guardian_to_pem(g, &pem), 0);
+	assert_true(asprintf(&sql, "INSERT INTO guardians(name, certificates, is_primary, enabled, created_at) VALUES ('%s', '%s', 0, 1, 0);",
+			     name, pem) > 0);
+	assert_int_equal(t_hgsd_sql(&node[0], sql), 0);
+	free(sql);
+	free(pem);
+	if (keyfile) {
+		assert_true(asprintf(&sql, "INSERT INTO shared_secrets(name, value) VALUES ('guardian-key:%s', '%s');",
+				     name, keyfile) > 0);
+		assert_int_equal(t_hgsd_sql(&node[0], sql), 0);
+		free(sql);
+	}
+	assert_int_equal(t_hgsd_sql(&node[0], "UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE name = 'change_seq';"),
+			 0);
+}
+
+static void store_guardian_gone(const char *name)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "DELETE FROM guardians WHERE name = '%s'; DELETE FROM shared_secrets WHERE name = 'guardian-key:%s'; UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE name = 'change_seq';",
+		 name, name);
+	assert_int_equal(t_hgsd_sql(&node[0], sql), 0);
+}
+
+/* Node B did not take guardian @name: not published, no key file, releases as before. */
+static void not_taken(const char *name, size_t count, const char *cert, const char *kp)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/keys/guardian-%s.pem", node[1].dir, name);
+	assert_false(published_at(1, name, NULL));
+	assert_int_equal(published_count(1), count);
+	assert_int_not_equal(access(path, F_OK), 0);
+	json_decref(t_hgs_call(node[1].cli, "/v1/kps/release", release_req(cert, kp), 200,
+			       "Passed"));
+}
+
+/*
+ * Changes a node cannot take are logged and change nothing there: a
+ * guardian enabled in the store whose key file no node shared, one whose
+ * shared key file is not a key file, and one whose shared key file is
+ * another guardian's (HGS's own first guardian: real keys under the
+ * master key, but not the certificates the store publishes).
+ */
+static void test_guardian_bad_change_ignored(void **state)
+{
+	struct vms_guardian u = { 0 };
+	char path[600], *cert, *kp;
+	uint8_t *other;
+	size_t count, len;
+	struct host h;
+
+	(void)state;
+	host_new(&h, "bad-change-host");
+	cert = cert_of(&h, 1);
+	kp = make_kp(VM1);
+	count = published_count(1);
+	assert_int_equal(vms_guardian_new("hgs-unknown", 30, &u), 0);
+
+	store_guardian_behind("hgs-unknown", &u, NULL);
+	assert_true(logged_at(1, "guardian=hgs-unknown msg=\"enabled in the store, but no node shared its key file"));
+	not_taken("hgs-unknown", count, cert, kp);
+	store_guardian_gone("hgs-unknown");
+
+	store_guardian_behind("hgs-garbage", &u, "-----BEGIN NOTHING-----\nAAAA\n-----END NOTHING-----\n");
+	assert_true(logged_at(1, "guardian=hgs-garbage from=\"the key file the store shares\" msg=\"not loaded\""));
+	not_taken("hgs-garbage", count, cert, kp);
+	store_guardian_gone("hgs-garbage");
+
+	snprintf(path, sizeof(path), "%s/keys/guardian-hgs-guardian-1.pem", node[0].dir);
+	assert_int_equal(vms_read_file(path, 1 << 20, &other, &len), 0);
+	other = realloc(other, len + 1);
+	assert_non_null(other);
+	other[len] = 0;
+	store_guardian_behind("hgs-mismatch", &u, (char *)other);
+	assert_true(logged_at(1, "guardian=hgs-mismatch from=\"the key file the store shares\" msg=\"not loaded\""));
+	not_taken("hgs-mismatch", count, cert, kp);
+	store_guardian_gone("hgs-mismatch");
+
+	free(other);
+	vms_guardian_free(&u);
 	free(cert);
 	free(kp);
 	host_free(&h);
@@ -1209,6 +1409,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_tpm_challenge_on_a_answered_on_b_replay_on_c),
 		cmocka_unit_test(test_revocation_on_a_enforced_by_b),
 		cmocka_unit_test(test_guardian_disabled_on_a_enforced_by_b),
+		cmocka_unit_test(test_guardian_added_on_a_released_by_b),
+		cmocka_unit_test(test_guardian_bad_change_ignored),
 		cmocka_unit_test(test_release_lifetime_per_policy),
 		cmocka_unit_test(test_kill_node_during_release_burst),
 		cmocka_unit_test(test_renewal_never_rolls),
