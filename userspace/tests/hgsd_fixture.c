@@ -13,7 +13,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/vmshield.h>
+
 #include "hgsd_fixture.h"
+#include "report.h"
+#include "vms_b64.h"
+#include "vms_hgs_attest.h"
+#include "vms_x509.h"
+#include "vms_fileio.h"
 #include "vms_hex.h"
 #include "pg_fixture.h"
 
@@ -135,22 +142,6 @@ int t_hgsd_init(struct t_hgsd *h, const char *dir, const char *conf_lines)
 	return fclose(f) ? -1 : 0;
 }
 
-/* hgsd writes its port file once it listens; 0 until then. */
-static unsigned int read_port(const char *pf)
-{
-	char buf[16];
-	ssize_t n;
-	int fd = open(pf, O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	return (unsigned int)atoi(buf);
-}
 
 int t_hgsd_start(struct t_hgsd *h)
 {
@@ -166,7 +157,7 @@ int t_hgsd_start(struct t_hgsd *h)
 	if (h->pid < 0)
 		return -1;
 	for (i = 0; i < 200 && !h->port; i++) {	/* at most 10 s */
-		h->port = read_port(pf);
+		h->port = vms_read_port_file(pf);
 		if (!h->port)
 			usleep(50000);
 	}
@@ -249,4 +240,51 @@ void t_hgs_kps_key(struct vms_hgs_client *c, uint8_t pk[32])
 	assert_non_null(hex);
 	assert_int_equal(vms_hex_decode_exact(hex, pk, 32), 0);
 	json_decref(md);
+}
+
+char *t_host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *cli, const char *name,
+		    EVP_PKEY *key, const uint8_t epk[32], json_t **replay)
+{
+	struct vms_isolation_report rep = { 0 };
+	char report[VMS_REPORT_MAX], pkhex[65], *pem = NULL, *sig64, *cert;
+	uint8_t *nonce, *sig;
+	size_t len, siglen;
+	const char *nonce64;
+	json_t *n, *q, *r;
+
+	assert_int_equal(vms_pkey_to_pem(key, &pem), 0);
+	t_hgs_call_ok(adm, "/v1/admin/hosts/add",
+		      json_pack("{s:s, s:s}", "name", name, "public_key", pem));
+	free(pem);
+	n = t_hgs_call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
+	nonce64 = json_string_value(json_object_get(n, "nonce"));
+	assert_int_equal(vms_b64_decode(nonce64, strlen(nonce64), 32, &nonce, &len), 0);
+	rep.placement = VMSHIELD_PLACEMENT_KERNEL;
+	rep.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	rep.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	rep.sig_enforced = 1;
+	rep.module_sig_ok = 1;
+	memcpy(rep.enclave_pk, epk, 32);
+	rep.kps_set = 1;	/* HGS's KPS key, named first as hgs-agent does (issue 17) */
+	t_hgs_kps_key(cli, rep.kps_pk);
+	assert_true(vms_report_format(&rep, report, sizeof(report)) > 0);
+	assert_int_equal(vms_attest_sign(key, nonce, epk, report, strlen(report), &sig, &siglen),
+			 0);
+	sig64 = vms_b64_encode(sig, siglen);
+	vms_hex_encode(epk, 32, pkhex);
+	q = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session",
+		      json_string_value(json_object_get(n, "session")), "nonce", nonce64, "host", name,
+		      "enclave_pk", pkhex, "report", report, "signature", sig64);
+	assert_non_null(q);
+	if (replay)
+		*replay = json_deep_copy(q);
+	r = t_hgs_call(cli, "/v1/attest", q, 200, "Passed");
+	cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
+	assert_non_null(cert);
+	json_decref(n);
+	json_decref(r);
+	free(nonce);
+	free(sig);
+	free(sig64);
+	return cert;
 }

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "vms_hgs_client.h"
 
@@ -69,4 +70,14 @@ void t_hgs_call_ok(struct vms_hgs_client *c, const char *path, json_t *req);
  */
 void t_hgs_kps_key(struct vms_hgs_client *c, uint8_t pk[32]);
 
+/*
+ * Register host @name at @adm with the public half of @key (host-key
+ * mode), take a nonce at @cli and attest with a kernel-locked isolation
+ * report naming @epk (its enclave's key) and HGS's KPS key, signed with
+ * @key: its health certificate (base64, free() it). The attest request,
+ * to replay it, into *@replay when @replay is not NULL. Fails the test
+ * on any error.
+ */
+char *t_host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *cli, const char *name,
+		    EVP_PKEY *key, const uint8_t epk[32], json_t **replay);
 #endif /* VMS_HGSD_FIXTURE_H */

@@ -180,3 +180,26 @@ int vms_write_file_atomic(const char *path, const void *data, size_t len,
 	}
 	return fsync_dir(dir);
 }
+
+unsigned int vms_read_port_file(const char *path)
+{
+	char buf[16], *end;
+	unsigned long port;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	if (buf[0] < '0' || buf[0] > '9')
+		return 0;
+	errno = 0;
+	port = strtoul(buf, &end, 10);
+	if (errno || (*end && strcmp(end, "\n")) || !port || port > 65535)
+		return 0;
+	return (unsigned int)port;
+}
