@@ -430,6 +430,38 @@ static json_t *release_req(const char *cert, const char *kp)
 }
 
 /*
+ * Releases of @kp for @cert retried at node B every 10 ms from @t0 (the
+ * admin change's answer) for up to 5 s: every answer @before_http until
+ * one is @http with substatus @sub. Asserts it came within the bound;
+ * prints how long it took after @what.
+ */
+static void release_at_b_until(const char *cert, const char *kp, double t0, long before_http,
+			       long http_want, const char *sub, const char *what)
+{
+	double waited = 0;
+	int done = 0;
+
+	while (!done && (waited = now_ms() - t0) < 5000) {
+		json_t *q = release_req(cert, kp), *r = NULL;
+		long http = 0;
+
+		assert_int_equal(vms_hgs_call(node[1].cli, "/v1/kps/release", q, &http, &r), 0);
+		json_decref(q);
+		done = http == http_want;
+		if (done)
+			assert_string_equal(vms_hgs_substatus(r), sub);
+		else
+			assert_int_equal(http, before_http);
+		json_decref(r);
+		if (!done)
+			usleep(10000);
+	}
+	print_message("# %s after %.0f ms (bound %d ms)\n", what, waited, REVOCATION_BOUND_MS);
+	assert_true(done);
+	assert_true(waited <= REVOCATION_BOUND_MS);
+}
+
+/*
  * A host disabled at node A: node B refuses its attestation and its
  * releases within the bound (measured from A's answer; printed).
  */
@@ -437,7 +469,7 @@ static void test_revocation_on_a_enforced_by_b(void **state)
 {
 	struct host h;
 	char *cert, *kp;
-	double t0, waited = 0;
+	double t0;
 	long http;
 	json_t *r;
 	int refused = 0;
@@ -451,25 +483,8 @@ static void test_revocation_on_a_enforced_by_b(void **state)
 	t_hgs_call_ok(node[0].adm, "/v1/admin/hosts/disable",
 		      json_pack("{s:s}", "name", h.name));
 	t0 = now_ms();
-	while (!refused && (waited = now_ms() - t0) < 5000) {
-		json_t *q = release_req(cert, kp);
-
-		r = NULL;
-		assert_int_equal(vms_hgs_call(node[1].cli, "/v1/kps/release", q, &http, &r), 0);
-		json_decref(q);
-		refused = http == 403;
-		if (refused)
-			assert_string_equal(vms_hgs_substatus(r), "HostDisabled");
-		else
-			assert_int_equal(http, 200);
-		json_decref(r);
-		if (!refused)
-			usleep(10000);
-	}
-	print_message("# revocation at node A refused by node B's KPS after %.0f ms (bound %d ms)\n",
-		      waited, REVOCATION_BOUND_MS);
-	assert_true(refused);
-	assert_true(waited <= REVOCATION_BOUND_MS);
+	release_at_b_until(cert, kp, t0, 200, 403, "HostDisabled",
+			   "revocation at node A refused by node B's KPS");
 	/* node C too, within the same bound from A's answer: each node polls */
 	while (1) {
 		json_t *n = t_hgs_call(node[2].cli, "/v1/attest/nonce", json_object(), 200,
@@ -525,12 +540,10 @@ static void test_guardian_disabled_on_a_enforced_by_b(void **state)
 	struct vms_guardian g2 = { 0 };
 	char kid[33], fo[VMS_FPR_HEX_LEN], f2[VMS_FPR_HEX_LEN], *cert, *kp;
 	uint8_t vm_id[16], key_id[16], tk[32], *der;
-	double t0, waited = 0;
+	double t0;
 	struct host h;
 	size_t len;
-	long http;
 	json_t *r, *keys;
-	int refused = 0;
 
 	(void)state;
 	/* hgs-g2 made at A, held by B through the change feed */
@@ -553,26 +566,8 @@ static void test_guardian_disabled_on_a_enforced_by_b(void **state)
 	json_decref(t_hgs_call(node[1].cli, "/v1/kps/release", release_req(cert, kp), 200, "Passed"));
 
 	t_hgs_call_ok(node[0].adm, "/v1/admin/guardians/disable", json_pack("{s:s}", "name", "hgs-g2"));
-	t0 = now_ms();
-	while (!refused && (waited = now_ms() - t0) < 5000) {
-		json_t *q = release_req(cert, kp);
-
-		r = NULL;
-		assert_int_equal(vms_hgs_call(node[1].cli, "/v1/kps/release", q, &http, &r), 0);
-		json_decref(q);
-		refused = http == 403;
-		if (refused)
-			assert_string_equal(vms_hgs_substatus(r), "KeyProtectorGuardianDisabled");
-		else
-			assert_int_equal(http, 200);
-		json_decref(r);
-		if (!refused)
-			usleep(10000);
-	}
-	print_message("# guardian disabled at node A: node B's KPS refused it after %.0f ms (bound %d ms)\n",
-		      waited, REVOCATION_BOUND_MS);
-	assert_true(refused);
-	assert_true(waited <= REVOCATION_BOUND_MS);
+	release_at_b_until(cert, kp, now_ms(), 200, 403, "KeyProtectorGuardianDisabled",
+			   "guardian disabled at node A: node B's KPS refused it");
 	assert_false(published_at(1, "hgs-g2", NULL));
 
 	/* node C tells the host the key is no longer releasable */
@@ -619,10 +614,8 @@ static void test_guardian_added_on_a_released_by_b(void **state)
 {
 	struct vms_guardian g3 = { 0 };
 	char path[600], *cert, *kp;
-	double t0, waited = 0;
 	struct host h;
-	long http = 0;
-	json_t *r;
+	double t0;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/keys/guardian-hgs-g3.pem", node[1].dir);
@@ -633,21 +626,8 @@ static void test_guardian_added_on_a_released_by_b(void **state)
 	t0 = now_ms();
 	assert_true(published_at(0, "hgs-g3", &g3));
 	kp = kp_for(&g3);
-	while ((waited = now_ms() - t0) < 5000) {
-		json_t *q = release_req(cert, kp);
-
-		r = NULL;
-		assert_int_equal(vms_hgs_call(node[1].cli, "/v1/kps/release", q, &http, &r), 0);
-		json_decref(q);
-		json_decref(r);
-		if (http == 200)
-			break;
-		usleep(10000);
-	}
-	print_message("# guardian added at node A: node B's KPS released under it after %.0f ms (bound %d ms)\n",
-		      waited, REVOCATION_BOUND_MS);
-	assert_int_equal(http, 200);
-	assert_true(waited <= REVOCATION_BOUND_MS);
+	release_at_b_until(cert, kp, t0, 403, 200, "Passed",
+			   "guardian added at node A: node B's KPS released under it");
 	assert_true(published_at(1, "hgs-g3", NULL));
 	assert_int_equal(access(path, F_OK), 0);	/* B restarts with it */
 	while (!published_at(2, "hgs-g3", NULL) && now_ms() - t0 <= REVOCATION_BOUND_MS)
