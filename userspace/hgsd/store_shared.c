@@ -27,6 +27,7 @@
 
 #include "store.h"
 #include "store_db.h"
+#include "vms_cleanup.h"
 #include "vms_hex.h"
 
 /* Expired rows are deleted every this many spends or challenges. */
@@ -253,11 +254,10 @@ static int guardian_key_row(const char *name, char out[96])
 
 int store_guardian_key_put(struct store *st, const char *name, const char *keyfile)
 {
+	_cleanup_free_ char *there = NULL;
 	char row_name[96];
 	const char *const ins[] = { row_name, keyfile, NULL };
-	const char *const q[] = { row_name, NULL };
 	struct db *db;
-	json_t *row = NULL;
 	int r = guardian_key_row(name, row_name);
 
 	if (r)
@@ -266,14 +266,13 @@ int store_guardian_key_put(struct store *st, const char *name, const char *keyfi
 	/* the first value stays: another one under that name is refused */
 	r = store_db_run(db, "INSERT INTO shared_secrets(name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
 			 ins);
-	if (r >= 0)
-		r = store_db_row(db, "SELECT value FROM shared_secrets WHERE name = ?", q, &row);
 	store_unlock(st);
 	if (r < 0)
 		return r;
-	r = strcmp(json_string_value(json_object_get(row, "value")) ?: "", keyfile) ? -EEXIST : 0;
-	json_decref(row);
-	return r;
+	r = store_guardian_key_get(st, name, &there);
+	if (r)
+		return r;
+	return strcmp(there, keyfile) ? -EEXIST : 0;
 }
 
 int store_guardian_key_get(struct store *st, const char *name, char **keyfile)

@@ -242,22 +242,17 @@ void t_hgs_kps_key(struct vms_hgs_client *c, uint8_t pk[32])
 	json_decref(md);
 }
 
-char *t_host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *cli, const char *name,
-		    EVP_PKEY *key, const uint8_t epk[32], json_t **replay)
+json_t *t_attest_req(const char *name, EVP_PKEY *key, const uint8_t epk[32],
+		     const uint8_t kps_pk[32], json_t *nonce_resp)
 {
+	const char *nonce64 = json_string_value(json_object_get(nonce_resp, "nonce"));
 	struct vms_isolation_report rep = { 0 };
-	char report[VMS_REPORT_MAX], pkhex[65], *pem = NULL, *sig64, *cert;
+	char report[VMS_REPORT_MAX], pkhex[65], *sig64;
 	uint8_t *nonce, *sig;
 	size_t len, siglen;
-	const char *nonce64;
-	json_t *n, *q, *r;
+	json_t *q;
 
-	assert_int_equal(vms_pkey_to_pem(key, &pem), 0);
-	t_hgs_call_ok(adm, "/v1/admin/hosts/add",
-		      json_pack("{s:s, s:s}", "name", name, "public_key", pem));
-	free(pem);
-	n = t_hgs_call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
-	nonce64 = json_string_value(json_object_get(n, "nonce"));
+	assert_non_null(nonce64);
 	assert_int_equal(vms_b64_decode(nonce64, strlen(nonce64), 32, &nonce, &len), 0);
 	rep.placement = VMSHIELD_PLACEMENT_KERNEL;
 	rep.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
@@ -266,16 +261,36 @@ char *t_host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *cli, cons
 	rep.module_sig_ok = 1;
 	memcpy(rep.enclave_pk, epk, 32);
 	rep.kps_set = 1;	/* HGS's KPS key, named first as hgs-agent does (issue 17) */
-	t_hgs_kps_key(cli, rep.kps_pk);
+	memcpy(rep.kps_pk, kps_pk, 32);
 	assert_true(vms_report_format(&rep, report, sizeof(report)) > 0);
 	assert_int_equal(vms_attest_sign(key, nonce, epk, report, strlen(report), &sig, &siglen),
 			 0);
 	sig64 = vms_b64_encode(sig, siglen);
 	vms_hex_encode(epk, 32, pkhex);
 	q = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session",
-		      json_string_value(json_object_get(n, "session")), "nonce", nonce64, "host", name,
-		      "enclave_pk", pkhex, "report", report, "signature", sig64);
+		      json_string_value(json_object_get(nonce_resp, "session")), "nonce", nonce64,
+		      "host", name, "enclave_pk", pkhex, "report", report, "signature", sig64);
 	assert_non_null(q);
+	free(nonce);
+	free(sig);
+	free(sig64);
+	return q;
+}
+
+char *t_host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *cli, const char *name,
+		    EVP_PKEY *key, const uint8_t epk[32], json_t **replay)
+{
+	char *pem = NULL, *cert;
+	uint8_t kps_pk[32];
+	json_t *n, *q, *r;
+
+	assert_int_equal(vms_pkey_to_pem(key, &pem), 0);
+	t_hgs_call_ok(adm, "/v1/admin/hosts/add",
+		      json_pack("{s:s, s:s}", "name", name, "public_key", pem));
+	free(pem);
+	t_hgs_kps_key(cli, kps_pk);
+	n = t_hgs_call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
+	q = t_attest_req(name, key, epk, kps_pk, n);
 	if (replay)
 		*replay = json_deep_copy(q);
 	r = t_hgs_call(cli, "/v1/attest", q, 200, "Passed");
@@ -283,8 +298,5 @@ char *t_host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *cli, cons
 	assert_non_null(cert);
 	json_decref(n);
 	json_decref(r);
-	free(nonce);
-	free(sig);
-	free(sig64);
 	return cert;
 }

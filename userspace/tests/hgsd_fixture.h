@@ -71,6 +71,13 @@ void t_hgs_call_ok(struct vms_hgs_client *c, const char *path, json_t *req);
 void t_hgs_kps_key(struct vms_hgs_client *c, uint8_t pk[32]);
 
 /*
+ * The attest request (host-key mode) of host @name over the nonce answer
+ * @nonce_resp: a kernel-locked isolation report naming its enclave's key
+ * @epk and HGS's KPS key @kps_pk, signed with @key.
+ */
+json_t *t_attest_req(const char *name, EVP_PKEY *key, const uint8_t epk[32],
+		     const uint8_t kps_pk[32], json_t *nonce_resp);
+/*
  * Register host @name at @adm with the public half of @key (host-key
  * mode), take a nonce at @cli and attest with a kernel-locked isolation
  * report naming @epk (its enclave's key) and HGS's KPS key, signed with

@@ -198,35 +198,7 @@ static void host_free(struct host *h)
 /* The attestation request for @h over the nonce answered by @nonce_resp. */
 static json_t *attest_req(const struct host *h, json_t *nonce_resp)
 {
-	const char *b64 = json_string_value(json_object_get(nonce_resp, "nonce"));
-	struct vms_isolation_report rep = { 0 };
-	char report[VMS_REPORT_MAX], pkhex[65], *sig64;
-	uint8_t *raw, *sig;
-	size_t len, siglen;
-	json_t *req;
-
-	assert_int_equal(vms_b64_decode(b64, strlen(b64), 32, &raw, &len), 0);
-	rep.placement = VMSHIELD_PLACEMENT_KERNEL;
-	rep.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
-	rep.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
-	rep.sig_enforced = 1;
-	rep.module_sig_ok = 1;
-	memcpy(rep.enclave_pk, h->epk, 32);
-	rep.kps_set = 1;	/* the nodes' KPS key (one signer), as hgs-agent names it */
-	memcpy(rep.kps_pk, hgs_kps, 32);
-	assert_true(vms_report_format(&rep, report, sizeof(report)) > 0);
-	assert_int_equal(vms_attest_sign(h->key, raw, h->epk, report, strlen(report), &sig,
-					 &siglen), 0);
-	sig64 = vms_b64_encode(sig, siglen);
-	vms_hex_encode(h->epk, 32, pkhex);
-	req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-			"session", json_string_value(json_object_get(nonce_resp, "session")),
-			"nonce", b64, "host", h->name, "enclave_pk", pkhex, "report", report,
-			"signature", sig64);
-	free(raw);
-	free(sig);
-	free(sig64);
-	return req;
+	return t_attest_req(h->name, h->key, h->epk, hgs_kps, nonce_resp);
 }
 
 /* Attest @h at node @i (nonce from @i too): the answer's substatus. */
@@ -270,7 +242,8 @@ static char *cert_of(const struct host *h, int i)
 	return cert;
 }
 
-static char *make_kp_policy(const char *vm, uint32_t policy)
+/* A KP of @vm (@policy) enveloped to guardian @g only (base64). */
+static char *kp_to(const struct vms_guardian *g, const char *vm, uint32_t policy)
 {
 	uint8_t vm_id[16], key_id[16], tk[32], *der;
 	size_t len;
@@ -279,12 +252,17 @@ static char *make_kp_policy(const char *vm, uint32_t policy)
 	assert_int_equal(vms_uuid_parse(vm, vm_id), 0);
 	t_random(key_id, 16);
 	t_random(tk, 32);
-	assert_int_equal(vms_kp_create(&owner, &hgs_g.enc_cert, 1, vm_id, key_id,
+	assert_int_equal(vms_kp_create(&owner, &g->enc_cert, 1, vm_id, key_id,
 				       policy, tk, &der, &len), 0);
 	OPENSSL_cleanse(tk, sizeof(tk));
 	b64 = vms_b64_encode(der, len);
 	free(der);
 	return b64;
+}
+
+static char *make_kp_policy(const char *vm, uint32_t policy)
+{
+	return kp_to(&hgs_g, vm, policy);
 }
 
 static char *make_kp(const char *vm)
@@ -586,24 +564,6 @@ static void test_guardian_disabled_on_a_enforced_by_b(void **state)
 	host_free(&h);
 }
 
-/* A KP of VM1 enveloped to guardian @g only (base64). */
-static char *kp_for(const struct vms_guardian *g)
-{
-	uint8_t vm_id[16], key_id[16], tk[32], *der;
-	size_t len;
-	char *kp;
-
-	assert_int_equal(vms_uuid_parse(VM1, vm_id), 0);
-	t_random(key_id, 16);
-	t_random(tk, 32);
-	assert_int_equal(vms_kp_create(&owner, &g->enc_cert, 1, vm_id, key_id,
-				       VMS_KR_POLICY_SHIELDED, tk, &der, &len), 0);
-	OPENSSL_cleanse(tk, sizeof(tk));
-	kp = vms_b64_encode(der, len);
-	free(der);
-	return kp;
-}
-
 /*
  * A guardian added at node A: node B, which never had its key file,
  * releases a KP enveloped only to it within the bound (the change feed
@@ -625,7 +585,7 @@ static void test_guardian_added_on_a_released_by_b(void **state)
 	t_hgs_call_ok(node[0].adm, "/v1/admin/guardians/add", json_pack("{s:s}", "name", "hgs-g3"));
 	t0 = now_ms();
 	assert_true(published_at(0, "hgs-g3", &g3));
-	kp = kp_for(&g3);
+	kp = kp_to(&g3, VM1, VMS_KR_POLICY_SHIELDED);
 	release_at_b_until(cert, kp, t0, 403, 200, "Passed",
 			   "guardian added at node A: node B's KPS released under it");
 	assert_true(published_at(1, "hgs-g3", NULL));
