@@ -14,11 +14,13 @@
 #include <unistd.h>
 
 #include <linux/vmshield.h>
+#include <openssl/crypto.h>
 
 #include "hgsd_fixture.h"
 #include "report.h"
 #include "vms_b64.h"
 #include "vms_hgs_attest.h"
+#include "vms_keyfile.h"
 #include "vms_x509.h"
 #include "vms_fileio.h"
 #include "vms_hex.h"
@@ -298,5 +300,20 @@ char *t_host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *cli, cons
 	assert_non_null(cert);
 	json_decref(n);
 	json_decref(r);
+	return cert;
+}
+
+char *t_host_attest_new(struct vms_hgs_client *adm, struct vms_hgs_client *cli, const char *name,
+			json_t **replay)
+{
+	EVP_PKEY *key = vms_pkey_gen_ed25519();
+	uint8_t esk[32], epk[32];
+	char *cert;
+
+	assert_non_null(key);
+	assert_int_equal(vms_x25519_keygen(esk, epk), 0);
+	cert = t_host_attest(adm, cli, name, key, epk, replay);
+	OPENSSL_cleanse(esk, sizeof(esk));
+	EVP_PKEY_free(key);
 	return cert;
 }

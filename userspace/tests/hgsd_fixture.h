@@ -87,4 +87,7 @@ json_t *t_attest_req(const char *name, EVP_PKEY *key, const uint8_t epk[32],
  */
 char *t_host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *cli, const char *name,
 		    EVP_PKEY *key, const uint8_t epk[32], json_t **replay);
+/* The same for a new host: an Ed25519 host key and an enclave key, made here and dropped. */
+char *t_host_attest_new(struct vms_hgs_client *adm, struct vms_hgs_client *cli, const char *name,
+			json_t **replay);
 #endif /* VMS_HGSD_FIXTURE_H */

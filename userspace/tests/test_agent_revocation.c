@@ -82,15 +82,7 @@ static int group_teardown(void **state)
 /* Register host @name and attest it: its health certificate (base64). */
 static char *certificate(const char *name)
 {
-	EVP_PKEY *key = vms_pkey_gen_ed25519();
-	uint8_t esk[32], epk[32];
-	char *cert;
-
-	assert_non_null(key);
-	assert_int_equal(vms_x25519_keygen(esk, epk), 0);
-	cert = t_host_attest(hgsd.adm, hgsd.cli, name, key, epk, NULL);
-	EVP_PKEY_free(key);
-	return cert;
+	return t_host_attest_new(hgsd.adm, hgsd.cli, name, NULL);
 }
 
 /* A key in the agent's keyring, remembered as loaded for @vm. */

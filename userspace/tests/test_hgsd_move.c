@@ -77,15 +77,7 @@ static int group_teardown(void **state)
  */
 static char *certificate(const char *name, json_t **replay)
 {
-	EVP_PKEY *key = vms_pkey_gen_ed25519();
-	uint8_t esk[32], epk[32];
-	char *cert;
-
-	assert_non_null(key);
-	assert_int_equal(vms_x25519_keygen(esk, epk), 0);
-	cert = t_host_attest(hgsd.adm, hgsd.cli, name, key, epk, replay);
-	EVP_PKEY_free(key);
-	return cert;
+	return t_host_attest_new(hgsd.adm, hgsd.cli, name, replay);
 }
 
 /* A KP for VM1 to the owner and HGS's primary guardian (from metadata). */
