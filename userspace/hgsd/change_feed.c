@@ -41,6 +41,8 @@
 #include "store.h"
 #include "vms_cleanup.h"
 #include "vms_cleanup_json.h"
+#include "vms_hgs_cert.h"
+#include "vms_slog.h"
 
 static pthread_t feed;
 static pthread_mutex_t feed_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -202,7 +204,17 @@ static void guardians_take(struct hgsd *h, json_t *rows)
 		const char *name = json_string_value(json_object_get(row, "name"));
 		const char *pem = json_string_value(json_object_get(row, "certificates"));
 
-		if (!name || !enabled_row(row) || held(h, name))
+		if (!name || !enabled_row(row))
+			continue;
+		/* the name makes a path (keys/guardian-NAME.pem): the admin API's rule */
+		if (!vms_host_name_valid(name)) {
+			char safe[160];
+
+			log_err("change-feed", "guardian=\"%s\" msg=\"enabled in the store under a name that is not valid: not loaded\"",
+				vms_log_safe_quoted(name, safe, sizeof(safe)));
+			continue;
+		}
+		if (held(h, name))
 			continue;
 		if (!pem || !pem[0]) {
 			log_err("change-feed", "guardian=%s msg=\"enabled in the store without certificates: not loaded\"",

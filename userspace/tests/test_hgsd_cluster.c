@@ -11,8 +11,8 @@
  *   guardian_disabled_on_a_enforced_by_b      a guardian disabled: the same bound
  *   guardian_added_on_a_released_by_b         a guardian added: its shared key
  *                                             file loaded by B and C, the same bound
- *   guardian_bad_change_ignored               no key file shared, a bad one,
- *                                             another guardian's: logged, no change
+ *   guardian_bad_change_ignored               no key file shared, a bad one, a bad
+ *                                             name, another guardian's: logged, no change
  *   release_lifetime_per_policy               set at A, released so by B
  *   kill_node_during_release_burst            clients move to the next URL; VM
  *                                             starts roll the TK, renewals do not,
@@ -682,7 +682,8 @@ static void not_taken(const char *name, size_t count, const char *cert, const ch
 /*
  * Changes a node cannot take are logged and change nothing there: a
  * guardian enabled in the store whose key file no node shared, one whose
- * shared key file is not a key file, and one whose shared key file is
+ * shared key file is not a key file, one under a name that would make a
+ * path out of keys/ (not looked up), and one whose shared key file is
  * another guardian's (HGS's own first guardian: real keys under the
  * master key, but not the certificates the store publishes).
  */
@@ -716,6 +717,13 @@ static void test_guardian_bad_change_ignored(void **state)
 	other = realloc(other, len + 1);
 	assert_non_null(other);
 	other[len] = 0;
+
+	/* a name that would make a path out of keys/: not even looked up */
+	store_guardian_behind("x/../../escaped", &u, (char *)other);
+	assert_true(logged_at(1, "guardian=\"x/../../escaped\" msg=\"enabled in the store under a name that is not valid"));
+	assert_int_equal(published_count(1), count);
+	store_guardian_gone("x/../../escaped");
+
 	store_guardian_behind("hgs-mismatch", &u, (char *)other);
 	assert_true(logged_at(1, "guardian=hgs-mismatch from=\"the key file the store shares\" msg=\"not loaded\""));
 	not_taken("hgs-mismatch", count, cert, kp);
