@@ -136,6 +136,16 @@ def stray_tracked():
                   if f and any(fnmatch.fnmatchcase(f, g) for g in STRAY))
 
 
+def tap_check(n, what, bad, why):
+    """TAP line @n for a check that lists what breaks it (@bad): 1 if any does."""
+    if not bad:
+        print('ok %d %s' % (n, what))
+        return 0
+    print('not ok %d %s' % (n, what))
+    print('# %s: %s' % (why, ' '.join(bad)))
+    return 1
+
+
 def main():
     os.chdir(REPO)
     roots = code_roots()
@@ -196,24 +206,11 @@ def main():
         print('ok %d make help lists every .PHONY target (%d targets)' % (n, len(phony)))
 
     n += 1
-    nofilter = tests_without_filter()
-    what = 'every userspace/tests/test_*.c takes the test-name filter (t_test_filter)'
-    if nofilter:
-        print('not ok %d %s' % (n, what))
-        print('# main() does not call t_test_filter(argc, argv): ' + ' '.join(nofilter))
-        failed = 1
-    else:
-        print('ok %d %s' % (n, what))
-
+    failed |= tap_check(n, 'every userspace/tests/test_*.c takes the test-name filter (t_test_filter)',
+                        tests_without_filter(), 'main() does not call t_test_filter(argc, argv)')
     n += 1
-    stray = stray_tracked()
-    what = 'no build output is tracked (bytecode, __pycache__/, objects)'
-    if stray:
-        print('not ok %d %s' % (n, what))
-        print('# tracked: ' + ' '.join(stray))
-        failed = 1
-    else:
-        print('ok %d %s' % (n, what))
+    failed |= tap_check(n, 'no build output is tracked (bytecode, __pycache__/, objects)',
+                        stray_tracked(), 'tracked')
     return failed
 
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hgsd_run.h"
+#include "vms_fileio.h"
 #include "vms_hex.h"
 
 #define MAX_RUNNING	8
@@ -77,22 +78,6 @@ void bench_hgsd_conf(struct bench_hgsd *h, const char *fmt, ...)
 		bench_die("hgsd's configuration");
 }
 
-/* hgsd writes its port file once it listens; 0 until then. */
-static int read_port(const char *pf)
-{
-	char buf[16];
-	ssize_t n;
-	int fd = open(pf, O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	return atoi(buf);
-}
 
 static void remember(struct bench_hgsd *h)
 {
@@ -138,7 +123,7 @@ void bench_hgsd_start(struct bench_hgsd *h, const char *bin, int cpu)
 	}
 	remember(h);
 	for (i = 0; i < 300 && !h->port; i++) {		/* 15 s */
-		h->port = read_port(pf);
+		h->port = (int)vms_read_port_file(pf);
 		if (!h->port)
 			usleep(50000);
 	}

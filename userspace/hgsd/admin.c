@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "change_feed.h"
 #include "kps.h"
 #include "hgsd.h"
 #include "keyproc.h"
@@ -346,13 +347,15 @@ static void worker_enable(struct hgsd *h, struct request *rq, struct answer *a, 
 }
 
 /*
- * A new guardian: the key process creates it (its keys never leave that
- * process), the store publishes its certificates, the network side
- * serves them. -EEXIST: that name is taken.
+ * A new guardian: the key process creates it (its keys leave that
+ * process only in its key file, encrypted under the master key), the
+ * store shares that file with the other nodes (change_feed.c) and
+ * publishes its certificates, the network side serves them. -EEXIST:
+ * that name is taken.
  */
 static int guardian_create(struct hgsd *h, const char *name, const char *who)
 {
-	_cleanup_free_ char *pem = NULL;
+	_cleanup_free_ char *pem = NULL, *keyfile = NULL;
 	int r;
 
 	r = keyproc_add_guardian(name, &pem);
@@ -361,7 +364,20 @@ static int guardian_create(struct hgsd *h, const char *name, const char *who)
 	if (r)
 		return log_errno(r, "admin", "step=\"creating the guardian in the key process\" guardian=%s",
 				 name);
+	/* shared before the row: a node that sees the row finds the key file */
+	r = keys_guardian_file_read(h, name, &keyfile);
+	if (r)
+		return log_errno(r, "admin", "step=\"reading the new guardian's key file\" guardian=%s",
+				 name);
+	r = store_guardian_key_put(h->st, name, keyfile);
+	if (r == -EEXIST)
+		return r;
+	if (r)
+		return log_errno(r, "admin", "step=\"sharing the guardian's key file through the store\" guardian=%s",
+				 name);
 	r = store_guardian_add(h->st, name, pem, 0, who);
+	if (r)
+		store_guardian_key_drop(h->st, name, keyfile);
 	if (r == -EEXIST)
 		return r;
 	if (r)
@@ -379,7 +395,9 @@ static void guardian_add(struct hgsd *h, struct request *rq, struct answer *a)
 
 	if (!name)
 		return;
+	change_feed_guardians_lock();
 	r = guardian_create(h, name, rq->who);
+	change_feed_guardians_unlock();
 	if (r == -EEXIST) {
 		answer_fail(a, HGS_R_INVALID_REQUEST, "a guardian of that name exists");
 		return;
@@ -451,9 +469,11 @@ static void guardian_disable(struct hgsd *h, struct request *rq, struct answer *
 
 	if (!name)
 		return;
+	change_feed_guardians_lock();
 	r = store_guardian_set_enabled(h->st, name, 0, rq->who);
 	if (r == 0)
 		r = guardian_forget(h, name);
+	change_feed_guardians_unlock();
 	if (r == -EPERM || r == -EBUSY)
 		guardian_refused(a, r);
 	else
@@ -482,6 +502,26 @@ static int guardian_publish(struct hgsd *h, const char *who, const char *name,
 	return 0;
 }
 
+/*
+ * A guardian this node loaded from its own key file (enabled here): the
+ * store shares that file unless it shares one already (a guardian made
+ * before key files were shared), so the other nodes load it too.
+ */
+static void guardian_share(struct hgsd *h, const char *name)
+{
+	_cleanup_free_ char *keyfile = NULL;
+	int r = keys_guardian_file_read(h, name, &keyfile);
+
+	if (!r)
+		r = store_guardian_key_put(h->st, name, keyfile);
+	if (r == -EEXIST)
+		log_warn("admin", "guardian=%s msg=\"the store shares another key file for it: the other nodes load that one, and only if it matches the certificates\"",
+			 name);
+	else if (r)
+		log_errno(r, "admin", "step=\"sharing the guardian's key file through the store\" guardian=%s msg=\"the other nodes will not load it\"",
+			  name);
+}
+
 static void guardian_enable(struct hgsd *h, struct request *rq, struct answer *a)
 {
 	_cleanup_free_ char *pem = NULL;
@@ -490,6 +530,7 @@ static void guardian_enable(struct hgsd *h, struct request *rq, struct answer *a
 
 	if (!name)
 		return;
+	change_feed_guardians_lock();
 	r = store_guardian_pem(h->st, name, &pem, &enabled);
 	if (r == -ENOENT || (r == 0 && enabled)) {
 		/* nothing to load: the store audits "no such" or "unchanged" */
@@ -497,6 +538,7 @@ static void guardian_enable(struct hgsd *h, struct request *rq, struct answer *a
 	} else if (r == 0) {
 		r = keyproc_guardian_load(name, pem);
 		if (r) {
+			change_feed_guardians_unlock();
 			log_errno(r, "admin", "step=\"loading the guardian's key file in the key process\" guardian=%s",
 				  name);
 			store_audit(h->st, rq->who, "guardian-enable", name, "error-key-file");
@@ -504,8 +546,10 @@ static void guardian_enable(struct hgsd *h, struct request *rq, struct answer *a
 				    "the guardian's key file cannot be loaded (see the hgsd log)");
 			return;
 		}
+		guardian_share(h, name);
 		r = guardian_publish(h, rq->who, name, pem);
 	}
+	change_feed_guardians_unlock();
 	finish(h, a, r, json_pack("{s:s, s:b}", "name", name, "enabled", 1));
 	log_info("admin", "who=\"%s\" action=guardian-enable guardian=%s result=%s", rq->who,
 		 name, vms_hgs_reason_name(a->reason));
@@ -519,12 +563,17 @@ static void guardian_remove(struct hgsd *h, struct request *rq, struct answer *a
 
 	if (!name)
 		return;
+	change_feed_guardians_lock();
 	r = store_guardian_remove(h->st, name, rq->who);
+	if (r == 0 && store_guardian_key_drop(h->st, name, NULL))
+		log_warn("admin", "guardian=%s msg=\"removed; the store still shares its key file\"",
+			 name);
 	if (r == 0 && keys_retire_guardian_file(h, name, moved, sizeof(moved))) {
 		log_warn("admin", "guardian=%s msg=\"removed; its key file could not be renamed\"",
 			 name);
 		moved[0] = 0;
 	}
+	change_feed_guardians_unlock();
 	if (r == -EPERM || r == -EBUSY)
 		guardian_refused(a, r);
 	else

@@ -55,6 +55,7 @@
 #include "log.h"
 #include "store.h"
 #include "vms_cleanup_ssl.h"
+#include "vms_fileio.h"
 #include "vms_hgs_cert.h"
 #include "vms_kp.h"
 #include "vms_x509.h"
@@ -1019,18 +1020,10 @@ int keyproc_kps_public_key(uint8_t pk[32])
 static char proc_state(pid_t pid)
 {
 	char path[40], buf[512], *p;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (vms_read_text(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : 0;
 }

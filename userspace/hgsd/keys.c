@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -663,4 +664,54 @@ int keys_tls_reload(struct hgsd *h, char **pem, size_t *len)
 	}
 	vms_wipe_free(key_pem, key_len);
 	return both ? 0 : -ENOMEM;
+}
+
+/* A guardian's key file as the store shares it: certificates and encrypted keys. */
+#define GUARDIAN_FILE_MAX	(64 * 1024)
+
+int keys_guardian_file_read(struct hgsd *h, const char *name, char **keyfile)
+{
+	_cleanup_free_ uint8_t *buf = NULL;
+	char path[HGSD_PATH_MAX];
+	size_t len;
+	int r = guardian_path(&h->cfg, name, path, sizeof(path));
+
+	*keyfile = NULL;
+	if (r)
+		return r;
+	r = vms_read_file(path, GUARDIAN_FILE_MAX, &buf, &len);
+	if (r)
+		return r;
+	if (memchr(buf, 0, len))
+		return -EINVAL;
+	*keyfile = malloc(len + 1);
+	if (!*keyfile)
+		return -ENOMEM;
+	memcpy(*keyfile, buf, len);
+	(*keyfile)[len] = 0;
+	return 0;
+}
+
+int keys_guardian_file_install(struct hgsd *h, const char *name, const char *keyfile)
+{
+	char path[HGSD_PATH_MAX];
+	size_t len = strlen(keyfile);
+	int r = guardian_path(&h->cfg, name, path, sizeof(path));
+
+	if (r)
+		return r;
+	/* the key process checks the rest (keys, certificates) when it loads it */
+	if (!len || len > GUARDIAN_FILE_MAX || !strstr(keyfile, "-----BEGIN "))
+		return -EINVAL;
+	return vms_write_file_atomic(path, keyfile, len, 0600, VMS_WRITE_NOCLOBBER);
+}
+
+int keys_guardian_file_remove(struct hgsd *h, const char *name)
+{
+	char path[HGSD_PATH_MAX];
+	int r = guardian_path(&h->cfg, name, path, sizeof(path));
+
+	if (r)
+		return r;
+	return unlink(path) < 0 ? -errno : 0;
 }

@@ -65,4 +65,14 @@ int keys_drop_public_guardian(struct hgsd *h, const char *name);
 int keys_retire_guardian_file(struct hgsd *h, const char *name, char *out, size_t len);
 void keys_free(struct hgsd *h);
 
+/*
+ * Network process: guardian @name's key file (keys/guardian-NAME.pem,
+ * its private keys encrypted under the master key) as text (malloc),
+ * to share it through the store; write one the store shared (never over
+ * an existing file: -EEXIST; -EINVAL if it is not PEM); remove it.
+ */
+int keys_guardian_file_read(struct hgsd *h, const char *name, char **keyfile);
+int keys_guardian_file_install(struct hgsd *h, const char *name, const char *keyfile);
+int keys_guardian_file_remove(struct hgsd *h, const char *name);
+
 #endif /* HGSD_KEYS_H */

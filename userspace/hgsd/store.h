@@ -210,6 +210,15 @@ int store_host_counts(struct store *st, long *registered, long *enabled);
 long long store_now_ms(void);
 /* A 32-byte secret every node reads the same (made by the first to ask). */
 int store_shared_secret(struct store *st, const char *name, uint8_t out[32]);
+/*
+ * Guardian @name's key file (certificates and encrypted private keys,
+ * as in keys/guardian-NAME.pem) for the other nodes: put (-EEXIST if
+ * another one is there), get (malloc; -ENOENT if none), drop (only
+ * that value unless @keyfile is NULL). 0 or -errno.
+ */
+int store_guardian_key_put(struct store *st, const char *name, const char *keyfile);
+int store_guardian_key_get(struct store *st, const char *name, char **keyfile);
+int store_guardian_key_drop(struct store *st, const char *name, const char *keyfile);
 /* Spend a nonce's session once: 0, -EEXIST (spent already, on any node), -errno. */
 int store_nonce_spend(struct store *st, const uint8_t session[16], long long expires_ms);
 

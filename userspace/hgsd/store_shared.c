@@ -27,6 +27,7 @@
 
 #include "store.h"
 #include "store_db.h"
+#include "vms_cleanup.h"
 #include "vms_hex.h"
 
 /* Expired rows are deleted every this many spends or challenges. */
@@ -234,4 +235,83 @@ int store_change_seq(struct store *st, long long *seq)
 	if (!r)
 		*seq = atoll(buf);
 	return r;
+}
+
+/*
+ * A guardian's key file (its certificates and its private keys,
+ * encrypted under the master key every node holds), shared so that the
+ * other nodes can load a guardian added or enabled on one node
+ * (change_feed.c). A row of shared_secrets named "guardian-key:NAME":
+ * no schema step, and neither backups nor the admin lists read that
+ * table.
+ */
+static int guardian_key_row(const char *name, char out[96])
+{
+	int n = snprintf(out, 96, "guardian-key:%s", name);
+
+	return n < 0 || n >= 96 ? -ENAMETOOLONG : 0;
+}
+
+int store_guardian_key_put(struct store *st, const char *name, const char *keyfile)
+{
+	_cleanup_free_ char *there = NULL;
+	char row_name[96];
+	const char *const ins[] = { row_name, keyfile, NULL };
+	struct db *db;
+	int r = guardian_key_row(name, row_name);
+
+	if (r)
+		return r;
+	db = store_lock(st);
+	/* the first value stays: another one under that name is refused */
+	r = store_db_run(db, "INSERT INTO shared_secrets(name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+			 ins);
+	store_unlock(st);
+	if (r < 0)
+		return r;
+	r = store_guardian_key_get(st, name, &there);
+	if (r)
+		return r;
+	return strcmp(there, keyfile) ? -EEXIST : 0;
+}
+
+int store_guardian_key_get(struct store *st, const char *name, char **keyfile)
+{
+	char row_name[96];
+	const char *const q[] = { row_name, NULL };
+	const char *v;
+	struct db *db;
+	json_t *row = NULL;
+	int r = guardian_key_row(name, row_name);
+
+	*keyfile = NULL;
+	if (r)
+		return r;
+	db = store_lock(st);
+	r = store_db_row(db, "SELECT value FROM shared_secrets WHERE name = ?", q, &row);
+	store_unlock(st);
+	if (r < 0)
+		return r;
+	v = json_string_value(json_object_get(row, "value"));
+	*keyfile = v ? strdup(v) : NULL;
+	r = v ? (*keyfile ? 0 : -ENOMEM) : -EIO;
+	json_decref(row);
+	return r;
+}
+
+int store_guardian_key_drop(struct store *st, const char *name, const char *keyfile)
+{
+	char row_name[96];
+	const char *const one[] = { row_name, keyfile, NULL };
+	const char *const any[] = { row_name, NULL };
+	struct db *db;
+	int r = guardian_key_row(name, row_name);
+
+	if (r)
+		return r;
+	db = store_lock(st);
+	r = keyfile ? store_db_run(db, "DELETE FROM shared_secrets WHERE name = ? AND value = ?", one) :
+		store_db_run(db, "DELETE FROM shared_secrets WHERE name = ?", any);
+	store_unlock(st);
+	return r < 0 ? r : 0;
 }

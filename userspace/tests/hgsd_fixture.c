@@ -13,7 +13,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/vmshield.h>
+#include <openssl/crypto.h>
+
 #include "hgsd_fixture.h"
+#include "report.h"
+#include "vms_b64.h"
+#include "vms_hgs_attest.h"
+#include "vms_keyfile.h"
+#include "vms_x509.h"
+#include "vms_fileio.h"
 #include "vms_hex.h"
 #include "pg_fixture.h"
 
@@ -135,22 +144,6 @@ int t_hgsd_init(struct t_hgsd *h, const char *dir, const char *conf_lines)
 	return fclose(f) ? -1 : 0;
 }
 
-/* hgsd writes its port file once it listens; 0 until then. */
-static unsigned int read_port(const char *pf)
-{
-	char buf[16];
-	ssize_t n;
-	int fd = open(pf, O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	return (unsigned int)atoi(buf);
-}
 
 int t_hgsd_start(struct t_hgsd *h)
 {
@@ -173,7 +166,7 @@ int t_hgsd_start(struct t_hgsd *h)
 	for (i = 0; i < 1200 && !h->port; i++) {
 		siginfo_t si = { 0 };
 
-		h->port = read_port(pf);
+		h->port = vms_read_port_file(pf);
 		if (h->port)
 			break;
 		if (!waitid(P_PID, h->pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
@@ -260,4 +253,78 @@ void t_hgs_kps_key(struct vms_hgs_client *c, uint8_t pk[32])
 	assert_non_null(hex);
 	assert_int_equal(vms_hex_decode_exact(hex, pk, 32), 0);
 	json_decref(md);
+}
+
+json_t *t_attest_req(const char *name, EVP_PKEY *key, const uint8_t epk[32],
+		     const uint8_t kps_pk[32], json_t *nonce_resp)
+{
+	const char *nonce64 = json_string_value(json_object_get(nonce_resp, "nonce"));
+	struct vms_isolation_report rep = { 0 };
+	char report[VMS_REPORT_MAX], pkhex[65], *sig64;
+	uint8_t *nonce, *sig;
+	size_t len, siglen;
+	json_t *q;
+
+	assert_non_null(nonce64);
+	assert_int_equal(vms_b64_decode(nonce64, strlen(nonce64), 32, &nonce, &len), 0);
+	rep.placement = VMSHIELD_PLACEMENT_KERNEL;
+	rep.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
+	rep.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
+	rep.sig_enforced = 1;
+	rep.module_sig_ok = 1;
+	memcpy(rep.enclave_pk, epk, 32);
+	rep.kps_set = 1;	/* HGS's KPS key, named first as hgs-agent does (issue 17) */
+	memcpy(rep.kps_pk, kps_pk, 32);
+	assert_true(vms_report_format(&rep, report, sizeof(report)) > 0);
+	assert_int_equal(vms_attest_sign(key, nonce, epk, report, strlen(report), &sig, &siglen),
+			 0);
+	sig64 = vms_b64_encode(sig, siglen);
+	vms_hex_encode(epk, 32, pkhex);
+	q = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session",
+		      json_string_value(json_object_get(nonce_resp, "session")), "nonce", nonce64,
+		      "host", name, "enclave_pk", pkhex, "report", report, "signature", sig64);
+	assert_non_null(q);
+	free(nonce);
+	free(sig);
+	free(sig64);
+	return q;
+}
+
+char *t_host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *cli, const char *name,
+		    EVP_PKEY *key, const uint8_t epk[32], json_t **replay)
+{
+	char *pem = NULL, *cert;
+	uint8_t kps_pk[32];
+	json_t *n, *q, *r;
+
+	assert_int_equal(vms_pkey_to_pem(key, &pem), 0);
+	t_hgs_call_ok(adm, "/v1/admin/hosts/add",
+		      json_pack("{s:s, s:s}", "name", name, "public_key", pem));
+	free(pem);
+	t_hgs_kps_key(cli, kps_pk);
+	n = t_hgs_call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
+	q = t_attest_req(name, key, epk, kps_pk, n);
+	if (replay)
+		*replay = json_deep_copy(q);
+	r = t_hgs_call(cli, "/v1/attest", q, 200, "Passed");
+	cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
+	assert_non_null(cert);
+	json_decref(n);
+	json_decref(r);
+	return cert;
+}
+
+char *t_host_attest_new(struct vms_hgs_client *adm, struct vms_hgs_client *cli, const char *name,
+			json_t **replay)
+{
+	EVP_PKEY *key = vms_pkey_gen_ed25519();
+	uint8_t esk[32], epk[32];
+	char *cert;
+
+	assert_non_null(key);
+	assert_int_equal(vms_x25519_keygen(esk, epk), 0);
+	cert = t_host_attest(adm, cli, name, key, epk, replay);
+	OPENSSL_cleanse(esk, sizeof(esk));
+	EVP_PKEY_free(key);
+	return cert;
 }

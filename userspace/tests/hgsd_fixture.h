@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "vms_hgs_client.h"
 
@@ -69,4 +70,24 @@ void t_hgs_call_ok(struct vms_hgs_client *c, const char *path, json_t *req);
  */
 void t_hgs_kps_key(struct vms_hgs_client *c, uint8_t pk[32]);
 
+/*
+ * The attest request (host-key mode) of host @name over the nonce answer
+ * @nonce_resp: a kernel-locked isolation report naming its enclave's key
+ * @epk and HGS's KPS key @kps_pk, signed with @key.
+ */
+json_t *t_attest_req(const char *name, EVP_PKEY *key, const uint8_t epk[32],
+		     const uint8_t kps_pk[32], json_t *nonce_resp);
+/*
+ * Register host @name at @adm with the public half of @key (host-key
+ * mode), take a nonce at @cli and attest with a kernel-locked isolation
+ * report naming @epk (its enclave's key) and HGS's KPS key, signed with
+ * @key: its health certificate (base64, free() it). The attest request,
+ * to replay it, into *@replay when @replay is not NULL. Fails the test
+ * on any error.
+ */
+char *t_host_attest(struct vms_hgs_client *adm, struct vms_hgs_client *cli, const char *name,
+		    EVP_PKEY *key, const uint8_t epk[32], json_t **replay);
+/* The same for a new host: an Ed25519 host key and an enclave key, made here and dropped. */
+char *t_host_attest_new(struct vms_hgs_client *adm, struct vms_hgs_client *cli, const char *name,
+			json_t **replay);
 #endif /* VMS_HGSD_FIXTURE_H */

@@ -148,20 +148,23 @@ qemu "$T/dst.qmp" -incoming defer; DST_PID=$!
 mig in --qmp "$T/dst.qmp" --uri "tcp:127.0.0.1:$PORT" --tls-creds "$T/server" --timeout 30 >in.txt 2>&1 &
 IN_PID=$!
 wait_listening
-# the worker's view during the migration: the announcement (the gate, migrate_gate.c)
-# (a busy loop of builtins, no sleep and no fork: a migration of a VM
-# without RAM can take under a millisecond, and a 20 ms poll missed it)
-( i=0; while [ $i -lt 3000000 ]; do
-	{ read -r line <"$T/vm01.state.migrate-out"; } 2>/dev/null &&
-		{ printf '%s\n' "$line" >seen.txt; break; }
-	i=$((i + 1))
-done ) &
-SEEN=$!
-mig out --qmp "$T/src.qmp" --vm "$UUID" --state "$T/vm01.state" --uri "tcp:127.0.0.1:$PORT" \
-	--tls-creds "$T/client" --dst-host migdst --timeout 30 >out.txt 2>&1
-rc=$?
+# the worker's view during the migration: the announcement (the gate,
+# migrate_gate.c), read while `out` holds right after writing it
+# (VMSHIELD_MIGRATE_WAIT, a test hold: a migration of a VM without RAM
+# can take under a millisecond, too short for an observer to be sure to see)
+VMSHIELD_MIGRATE_WAIT=announced python3 "$MIG" out --qmp "$T/src.qmp" --vm "$UUID" \
+	--state "$T/vm01.state" --uri "tcp:127.0.0.1:$PORT" --tls-creds "$T/client" \
+	--dst-host migdst --timeout 30 >out.txt 2>&1 &
+OUT_PID=$!
+held_pid() { sed -n 's/.*VMSHIELD_MIGRATE_WAIT=announced: waiting here (pid \([0-9]*\);.*/\1/p' out.txt; }
+i=0
+while [ -z "$(held_pid)" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+{ read -r line <"$T/vm01.state.migrate-out"; } 2>/dev/null && printf '%s\n' "$line" >seen.txt
+check "... held after the announcement: QEMU not yet asked to migrate" sh -c \
+	"[ -n '$(held_pid)' ] && ! grep -q '^vmshield-migrate: migrating' out.txt"
+[ -n "$(held_pid)" ] && kill -USR1 "$(held_pid)"
+wait "$OUT_PID"; rc=$?
 wait "$IN_PID"; in_rc=$?
-wait "$SEEN"
 if [ $rc -eq 0 ] && [ $in_rc -eq 0 ] && grep -q "^migration: completed in" out.txt &&
    grep -q "TLS: QEMU's migration uses" out.txt; then
 	ok "TLS migration between two QEMUs with the fabric's certificates: $(grep '^migration:' out.txt)"
@@ -171,5 +174,24 @@ fi
 check "... during it the worker saw the announcement: this VM, TLS, the destination" \
 	grep -q "^vmshield-migrate-out 1 vm=$UUID transport=tls dst=migdst expires=[0-9]*$" seen.txt
 check "... and after it the announcement is gone" test ! -e "$T/vm01.state.migrate-out"
+
+# --- the test hold cannot reach a migration of the fabric ---------------------------
+OUTARGS="--qmp $T/src.qmp --vm $UUID --state $T/vm01.state --uri tcp:127.0.0.1:$PORT --tls-creds $T/client --dst-host migdst"
+fails_rc 2 "VMSHIELD_MIGRATE_WAIT with --agent (the fabric's migrations): a usage error" \
+	"a test hold: never with --agent" env VMSHIELD_MIGRATE_WAIT=announced python3 "$MIG" out \
+	$OUTARGS --agent "$T/none.sock"
+fails_rc 2 "VMSHIELD_MIGRATE_WAIT at another step: a usage error" "is only VMSHIELD_MIGRATE_WAIT=announced" \
+	env VMSHIELD_MIGRATE_WAIT=after-migrate python3 "$MIG" out $OUTARGS
+fails_rc 2 "VMSHIELD_MIGRATE_WAIT for in: a usage error" "is only VMSHIELD_MIGRATE_WAIT=announced" \
+	env VMSHIELD_MIGRATE_WAIT=announced python3 "$MIG" in --qmp "$T/dst.qmp" --uri "tcp:127.0.0.1:$PORT" \
+	--tls-creds "$T/server"
+check "... none of them announced anything" test ! -e "$T/vm01.state.migrate-out"
+kill -KILL "$SRC_PID" "$DST_PID" 2>/dev/null; wait 2>/dev/null
+rm -f "$T/src.qmp"
+qemu "$T/src.qmp"; SRC_PID=$!
+fails "a hold never released ends at the announcement's expiry: the migration fails, the VM runs on" \
+	"not released in 2 s; the VM is running on this host" \
+	env VMSHIELD_MIGRATE_WAIT=announced python3 "$MIG" out $OUTARGS --timeout 2
+check "... and the announcement is gone" test ! -e "$T/vm01.state.migrate-out"
 echo "1..$n"
 exit $failed

@@ -78,55 +78,12 @@ int rf_teardown(const char *tmpl)
 	return system(cmd) ? -1 : 0;
 }
 
-static void report_of(const uint8_t *pk, char *buf, size_t len)
-{
-	struct vms_isolation_report r = { 0 };
-
-	r.placement = VMSHIELD_PLACEMENT_KERNEL;
-	r.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
-	r.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
-	r.sig_enforced = 1;
-	r.module_sig_ok = 1;
-	memcpy(r.enclave_pk, pk, 32);
-	r.kps_set = 1;	/* HGS's KPS key, named first as hgs-agent does (issue 17) */
-	t_hgs_kps_key(cli, r.kps_pk);
-	assert_true(vms_report_format(&r, buf, len) > 0);
-}
-
 void host_attest(struct host *h)
 {
-	char report[VMS_REPORT_MAX], pkhex[65], *pem = NULL, *sig64;
-	const char *nonce64;
-	uint8_t *nonce, *sig;
-	size_t len, siglen;
-	json_t *nr, *r;
-
 	h->key = vms_pkey_gen_p256();
 	assert_non_null(h->key);
 	assert_int_equal(vms_x25519_keygen(h->esk, h->epk), 0);
-	assert_int_equal(vms_pkey_to_pem(h->key, &pem), 0);
-	t_hgs_call_ok(adm, "/v1/admin/hosts/add", json_pack("{s:s, s:s}", "name", h->name,
-							   "public_key", pem));
-	free(pem);
-	nr = t_hgs_call(cli, "/v1/attest/nonce", json_object(), 200, "Passed");
-	nonce64 = json_string_value(json_object_get(nr, "nonce"));
-	assert_int_equal(vms_b64_decode(nonce64, strlen(nonce64), 32, &nonce, &len), 0);
-	report_of(h->epk, report, sizeof(report));
-	assert_int_equal(vms_attest_sign(h->key, nonce, h->epk, report, strlen(report),
-					 &sig, &siglen), 0);
-	sig64 = vms_b64_encode(sig, siglen);
-	vms_hex_encode(h->epk, 32, pkhex);
-	r = t_hgs_call(cli, "/v1/attest",
-		       json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-				 "session", json_string_value(json_object_get(nr, "session")),
-				 "nonce", nonce64, "host", h->name, "enclave_pk", pkhex,
-				 "report", report, "signature", sig64), 200, "Passed");
-	h->cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
-	json_decref(r);
-	json_decref(nr);
-	free(nonce);
-	free(sig);
-	free(sig64);
+	h->cert = t_host_attest(adm, cli, h->name, h->key, h->epk, NULL);
 }
 
 void host_free(struct host *h)

@@ -641,25 +641,46 @@ static void test_daemon_bad_requests(void **state)
 	}
 }
 
+/* The agent's status --json (the test fails if there is none). */
+static json_t *agent_status_json(void)
+{
+	char *text = NULL;
+	json_t *st;
+
+	assert_int_equal(vms_agent_status(sock, &text), 0);
+	st = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(st);
+	return st;
+}
+
+/* Wait up to 13 s for @series (a line) in hgs-agent.prom: the main loop rewrites it every 10 s. */
+static void prom_has(const char *series)
+{
+	char cmd[1024];
+	int i;
+
+	snprintf(cmd, sizeof(cmd), "grep -q '%s' %s/hgs-agent.prom", series, dir);
+	for (i = 0; i < 130 && run_cmd(cmd); i++)
+		usleep(100000);
+	assert_int_equal(run_cmd(cmd), 0);
+}
+
 static void test_daemon_status_and_release(void **state)
 {
 	struct vms_agent_answer ans;
 	key_serial_t key = 123;
-	char *text = NULL;
 	json_t *st;
 	const uint8_t kp[3] = { 1, 2, 3 };
 
 	(void)state;
-	assert_int_equal(vms_agent_status(sock, &text), 0);
-	st = json_loads(text, 0, NULL);
-	assert_non_null(st);
+	st = agent_status_json();
 	assert_string_equal(json_string_value(json_object_get(json_object_get(st, "agent"),
 							      "host_name")), "unit-host");
 	/* no vmshield.ko here: the module error is in the status */
 	assert_non_null(json_object_get(json_object_get(json_object_get(st, "attestation"),
 							"module"), "error"));
 	json_decref(st);
-	free(text);
 
 	/* bad arguments never reach the agent */
 	assert_int_equal(vms_agent_release(sock, "vm01", kp, 3, &key, &ans), -EINVAL);
@@ -688,29 +709,20 @@ static json_int_t counter(json_t *st, const char *op, const char *result)
  */
 static void test_daemon_counters_and_metrics_file(void **state)
 {
-	char *text = NULL, path[160], cmd[1024];
+	char path[160], cmd[1024];
 	json_t *st;
 	struct stat sb;
-	int i;
 
 	(void)state;
-	assert_int_equal(vms_agent_status(sock, &text), 0);
-	st = json_loads(text, 0, NULL);
-	free(text);
-	assert_non_null(st);
+	st = agent_status_json();
 	assert_int_equal(counter(st, "release", "failed"), 1);
 	assert_int_equal(counter(st, "release", "passed"), 0);
 	assert_true(counter(st, "status", "passed") >= 1);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
 		st, "counters"), "release_seconds"), "count")), 1);
 	json_decref(st);
-	/* rewritten every 10 s by the main loop */
+	prom_has("hgs_agent_requests_total{op=\"release\",result=\"Failed\"} 1");
 	snprintf(path, sizeof(path), "%s/hgs-agent.prom", dir);
-	snprintf(cmd, sizeof(cmd),
-		 "grep -q 'hgs_agent_requests_total{op=\"release\",result=\"Failed\"} 1' %s", path);
-	for (i = 0; i < 130 && run_cmd(cmd); i++)
-		usleep(100000);
-	assert_int_equal(run_cmd(cmd), 0);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0644);
 	snprintf(cmd, sizeof(cmd),
@@ -805,15 +817,10 @@ static void test_daemon_migrate_requests(void **state)
  */
 static void test_daemon_counters_roll_ops(void **state)
 {
-	char *text = NULL, cmd[1024];
 	json_t *st;
-	int i;
 
 	(void)state;
-	assert_int_equal(vms_agent_status(sock, &text), 0);
-	st = json_loads(text, 0, NULL);
-	free(text);
-	assert_non_null(st);
+	st = agent_status_json();
 	assert_int_equal(counter(st, "confirm", "failed"), 1);
 	assert_int_equal(counter(st, "confirm", "passed"), 0);
 	assert_int_equal(counter(st, "migrate-in", "failed"), 1);
@@ -822,12 +829,7 @@ static void test_daemon_counters_roll_ops(void **state)
 	/* the status poll's counters (no HGS here: never asked) */
 	assert_non_null(json_object_get(json_object_get(st, "revocation"), "keys_revoked"));
 	json_decref(st);
-	snprintf(cmd, sizeof(cmd),
-		 "grep -q 'hgs_agent_requests_total{op=\"migrate-in\",result=\"Failed\"} 1' %s/hgs-agent.prom",
-		 dir);
-	for (i = 0; i < 130 && run_cmd(cmd); i++)
-		usleep(100000);
-	assert_int_equal(run_cmd(cmd), 0);
+	prom_has("hgs_agent_requests_total{op=\"migrate-in\",result=\"Failed\"} 1");
 }
 
 static void test_daemon_not_running(void **state)

@@ -8,6 +8,11 @@
  *   nonce_issued_on_a_used_on_b_replay_on_c   shared nonces, single use
  *   tpm_challenge_on_a_answered_on_b_replay_on_c   TPM challenges too (swtpm)
  *   revocation_on_a_enforced_by_b             the bound, measured
+ *   guardian_disabled_on_a_enforced_by_b      a guardian disabled: the same bound
+ *   guardian_added_on_a_released_by_b         a guardian added: its shared key
+ *                                             file loaded by B and C, the same bound
+ *   guardian_bad_change_ignored               no key file shared, a bad one, a bad
+ *                                             name, another guardian's: logged, no change
  *   release_lifetime_per_policy               set at A, released so by B
  *   kill_node_during_release_burst            clients move to the next URL; VM
  *                                             starts roll the TK, renewals do not,
@@ -193,35 +198,7 @@ static void host_free(struct host *h)
 /* The attestation request for @h over the nonce answered by @nonce_resp. */
 static json_t *attest_req(const struct host *h, json_t *nonce_resp)
 {
-	const char *b64 = json_string_value(json_object_get(nonce_resp, "nonce"));
-	struct vms_isolation_report rep = { 0 };
-	char report[VMS_REPORT_MAX], pkhex[65], *sig64;
-	uint8_t *raw, *sig;
-	size_t len, siglen;
-	json_t *req;
-
-	assert_int_equal(vms_b64_decode(b64, strlen(b64), 32, &raw, &len), 0);
-	rep.placement = VMSHIELD_PLACEMENT_KERNEL;
-	rep.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
-	rep.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
-	rep.sig_enforced = 1;
-	rep.module_sig_ok = 1;
-	memcpy(rep.enclave_pk, h->epk, 32);
-	rep.kps_set = 1;	/* the nodes' KPS key (one signer), as hgs-agent names it */
-	memcpy(rep.kps_pk, hgs_kps, 32);
-	assert_true(vms_report_format(&rep, report, sizeof(report)) > 0);
-	assert_int_equal(vms_attest_sign(h->key, raw, h->epk, report, strlen(report), &sig,
-					 &siglen), 0);
-	sig64 = vms_b64_encode(sig, siglen);
-	vms_hex_encode(h->epk, 32, pkhex);
-	req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-			"session", json_string_value(json_object_get(nonce_resp, "session")),
-			"nonce", b64, "host", h->name, "enclave_pk", pkhex, "report", report,
-			"signature", sig64);
-	free(raw);
-	free(sig);
-	free(sig64);
-	return req;
+	return t_attest_req(h->name, h->key, h->epk, hgs_kps, nonce_resp);
 }
 
 /* Attest @h at node @i (nonce from @i too): the answer's substatus. */
@@ -265,7 +242,8 @@ static char *cert_of(const struct host *h, int i)
 	return cert;
 }
 
-static char *make_kp_policy(const char *vm, uint32_t policy)
+/* A KP of @vm (@policy) enveloped to guardian @g only (base64). */
+static char *kp_to(const struct vms_guardian *g, const char *vm, uint32_t policy)
 {
 	uint8_t vm_id[16], key_id[16], tk[32], *der;
 	size_t len;
@@ -274,12 +252,17 @@ static char *make_kp_policy(const char *vm, uint32_t policy)
 	assert_int_equal(vms_uuid_parse(vm, vm_id), 0);
 	t_random(key_id, 16);
 	t_random(tk, 32);
-	assert_int_equal(vms_kp_create(&owner, &hgs_g.enc_cert, 1, vm_id, key_id,
+	assert_int_equal(vms_kp_create(&owner, &g->enc_cert, 1, vm_id, key_id,
 				       policy, tk, &der, &len), 0);
 	OPENSSL_cleanse(tk, sizeof(tk));
 	b64 = vms_b64_encode(der, len);
 	free(der);
 	return b64;
+}
+
+static char *make_kp_policy(const char *vm, uint32_t policy)
+{
+	return kp_to(&hgs_g, vm, policy);
 }
 
 static char *make_kp(const char *vm)
@@ -425,6 +408,38 @@ static json_t *release_req(const char *cert, const char *kp)
 }
 
 /*
+ * Releases of @kp for @cert retried at node B every 10 ms from @t0 (the
+ * admin change's answer) for up to 5 s: every answer @before_http until
+ * one is @http with substatus @sub. Asserts it came within the bound;
+ * prints how long it took after @what.
+ */
+static void release_at_b_until(const char *cert, const char *kp, double t0, long before_http,
+			       long http_want, const char *sub, const char *what)
+{
+	double waited = 0;
+	int done = 0;
+
+	while (!done && (waited = now_ms() - t0) < 5000) {
+		json_t *q = release_req(cert, kp), *r = NULL;
+		long http = 0;
+
+		assert_int_equal(vms_hgs_call(node[1].cli, "/v1/kps/release", q, &http, &r), 0);
+		json_decref(q);
+		done = http == http_want;
+		if (done)
+			assert_string_equal(vms_hgs_substatus(r), sub);
+		else
+			assert_int_equal(http, before_http);
+		json_decref(r);
+		if (!done)
+			usleep(10000);
+	}
+	print_message("# %s after %.0f ms (bound %d ms)\n", what, waited, REVOCATION_BOUND_MS);
+	assert_true(done);
+	assert_true(waited <= REVOCATION_BOUND_MS);
+}
+
+/*
  * A host disabled at node A: node B refuses its attestation and its
  * releases within the bound (measured from A's answer; printed).
  */
@@ -432,7 +447,7 @@ static void test_revocation_on_a_enforced_by_b(void **state)
 {
 	struct host h;
 	char *cert, *kp;
-	double t0, waited = 0;
+	double t0;
 	long http;
 	json_t *r;
 	int refused = 0;
@@ -446,25 +461,8 @@ static void test_revocation_on_a_enforced_by_b(void **state)
 	t_hgs_call_ok(node[0].adm, "/v1/admin/hosts/disable",
 		      json_pack("{s:s}", "name", h.name));
 	t0 = now_ms();
-	while (!refused && (waited = now_ms() - t0) < 5000) {
-		json_t *q = release_req(cert, kp);
-
-		r = NULL;
-		assert_int_equal(vms_hgs_call(node[1].cli, "/v1/kps/release", q, &http, &r), 0);
-		json_decref(q);
-		refused = http == 403;
-		if (refused)
-			assert_string_equal(vms_hgs_substatus(r), "HostDisabled");
-		else
-			assert_int_equal(http, 200);
-		json_decref(r);
-		if (!refused)
-			usleep(10000);
-	}
-	print_message("# revocation at node A refused by node B's KPS after %.0f ms (bound %d ms)\n",
-		      waited, REVOCATION_BOUND_MS);
-	assert_true(refused);
-	assert_true(waited <= REVOCATION_BOUND_MS);
+	release_at_b_until(cert, kp, t0, 200, 403, "HostDisabled",
+			   "revocation at node A refused by node B's KPS");
 	/* node C too, within the same bound from A's answer: each node polls */
 	while (1) {
 		json_t *n = t_hgs_call(node[2].cli, "/v1/attest/nonce", json_object(), 200,
@@ -518,23 +516,19 @@ static int published_at(int i, const char *name, struct vms_guardian *g)
 static void test_guardian_disabled_on_a_enforced_by_b(void **state)
 {
 	struct vms_guardian g2 = { 0 };
-	char cmd[1200], kid[33], fo[VMS_FPR_HEX_LEN], f2[VMS_FPR_HEX_LEN], *cert, *kp;
+	char kid[33], fo[VMS_FPR_HEX_LEN], f2[VMS_FPR_HEX_LEN], *cert, *kp;
 	uint8_t vm_id[16], key_id[16], tk[32], *der;
-	double t0, waited = 0;
+	double t0;
 	struct host h;
 	size_t len;
-	long http;
 	json_t *r, *keys;
-	int refused = 0;
 
 	(void)state;
-	/* hgs-g2 made at A, its key file given to B, held by B */
+	/* hgs-g2 made at A, held by B through the change feed */
 	t_hgs_call_ok(node[0].adm, "/v1/admin/guardians/add", json_pack("{s:s}", "name", "hgs-g2"));
-	snprintf(cmd, sizeof(cmd), "cp %s/keys/guardian-hgs-g2.pem %s/keys/", node[0].dir,
-		 node[1].dir);
-	assert_int_equal(run_cmd(cmd), 0);
-	t_hgs_call_ok(node[1].adm, "/v1/admin/guardians/disable", json_pack("{s:s}", "name", "hgs-g2"));
-	t_hgs_call_ok(node[1].adm, "/v1/admin/guardians/enable", json_pack("{s:s}", "name", "hgs-g2"));
+	t0 = now_ms();
+	while (!published_at(1, "hgs-g2", NULL) && now_ms() - t0 < 5000)
+		usleep(10000);
 	assert_true(published_at(1, "hgs-g2", &g2));
 
 	host_new(&h, "guardian-host");
@@ -550,26 +544,8 @@ static void test_guardian_disabled_on_a_enforced_by_b(void **state)
 	json_decref(t_hgs_call(node[1].cli, "/v1/kps/release", release_req(cert, kp), 200, "Passed"));
 
 	t_hgs_call_ok(node[0].adm, "/v1/admin/guardians/disable", json_pack("{s:s}", "name", "hgs-g2"));
-	t0 = now_ms();
-	while (!refused && (waited = now_ms() - t0) < 5000) {
-		json_t *q = release_req(cert, kp);
-
-		r = NULL;
-		assert_int_equal(vms_hgs_call(node[1].cli, "/v1/kps/release", q, &http, &r), 0);
-		json_decref(q);
-		refused = http == 403;
-		if (refused)
-			assert_string_equal(vms_hgs_substatus(r), "KeyProtectorGuardianDisabled");
-		else
-			assert_int_equal(http, 200);
-		json_decref(r);
-		if (!refused)
-			usleep(10000);
-	}
-	print_message("# guardian disabled at node A: node B's KPS refused it after %.0f ms (bound %d ms)\n",
-		      waited, REVOCATION_BOUND_MS);
-	assert_true(refused);
-	assert_true(waited <= REVOCATION_BOUND_MS);
+	release_at_b_until(cert, kp, now_ms(), 200, 403, "KeyProtectorGuardianDisabled",
+			   "guardian disabled at node A: node B's KPS refused it");
 	assert_false(published_at(1, "hgs-g2", NULL));
 
 	/* node C tells the host the key is no longer releasable */
@@ -583,6 +559,178 @@ static void test_guardian_disabled_on_a_enforced_by_b(void **state)
 	json_decref(r);
 	OPENSSL_cleanse(tk, sizeof(tk));
 	vms_guardian_free(&g2);
+	free(cert);
+	free(kp);
+	host_free(&h);
+}
+
+/*
+ * A guardian added at node A: node B, which never had its key file,
+ * releases a KP enveloped only to it within the bound (the change feed
+ * loads the key file A shared through the store; measured from A's
+ * answer, printed), and B and C publish it.
+ */
+static void test_guardian_added_on_a_released_by_b(void **state)
+{
+	struct vms_guardian g3 = { 0 };
+	char path[600], *cert, *kp;
+	struct host h;
+	double t0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/keys/guardian-hgs-g3.pem", node[1].dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	host_new(&h, "added-guardian-host");
+	cert = cert_of(&h, 1);
+	t_hgs_call_ok(node[0].adm, "/v1/admin/guardians/add", json_pack("{s:s}", "name", "hgs-g3"));
+	t0 = now_ms();
+	assert_true(published_at(0, "hgs-g3", &g3));
+	kp = kp_to(&g3, VM1, VMS_KR_POLICY_SHIELDED);
+	release_at_b_until(cert, kp, t0, 403, 200, "Passed",
+			   "guardian added at node A: node B's KPS released under it");
+	assert_true(published_at(1, "hgs-g3", NULL));
+	assert_int_equal(access(path, F_OK), 0);	/* B restarts with it */
+	while (!published_at(2, "hgs-g3", NULL) && now_ms() - t0 <= REVOCATION_BOUND_MS)
+		usleep(10000);
+	assert_true(published_at(2, "hgs-g3", NULL));
+	vms_guardian_free(&g3);
+	free(cert);
+	free(kp);
+	host_free(&h);
+}
+
+/* Wait up to 5 s for @needle in node @i's log; 1 if it is there. */
+static int logged_at(int i, const char *needle)
+{
+	char path[600];
+	double t0 = now_ms();
+
+	snprintf(path, sizeof(path), "%s/hgsd.log", node[i].dir);
+	do {
+		uint8_t *log = NULL;
+		size_t len;
+		int found = 0;
+
+		if (!vms_read_file(path, 64 << 20, &log, &len))
+			found = memmem(log, len, needle, strlen(needle)) != NULL;
+		free(log);
+		if (found)
+			return 1;
+		usleep(20000);
+	} while (now_ms() - t0 < 5000);
+	return 0;
+}
+
+/* How many guardians node @i publishes. */
+static size_t published_count(int i)
+{
+	json_t *md = t_hgs_call(node[i].cli, "/v1/metadata", NULL, 200, "Passed");
+	size_t n = json_array_size(json_object_get(md, "guardians"));
+
+	json_decref(md);
+	return n;
+}
+
+/*
+ * Guardian @name enabled in the store behind the nodes' backs with @g's
+ * certificates, and, unless @keyfile is NULL, a shared key file; then
+ * the change feed moved.
+ */
+static void store_guardian_behind(const char *name, const struct vms_guardian *g,
+				  const char *keyfile)
+{
+	char *pem = NULL, *sql;
+
+	assert_int_equal(vms_guardian_to_pem(g, &pem), 0);
+	assert_true(asprintf(&sql, "INSERT INTO guardians(name, certificates, is_primary, enabled, created_at) VALUES ('%s', '%s', 0, 1, 0);",
+			     name, pem) > 0);
+	assert_int_equal(t_hgsd_sql(&node[0], sql), 0);
+	free(sql);
+	free(pem);
+	if (keyfile) {
+		assert_true(asprintf(&sql, "INSERT INTO shared_secrets(name, value) VALUES ('guardian-key:%s', '%s');",
+				     name, keyfile) > 0);
+		assert_int_equal(t_hgsd_sql(&node[0], sql), 0);
+		free(sql);
+	}
+	assert_int_equal(t_hgsd_sql(&node[0], "UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE name = 'change_seq';"),
+			 0);
+}
+
+static void store_guardian_gone(const char *name)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "DELETE FROM guardians WHERE name = '%s'; DELETE FROM shared_secrets WHERE name = 'guardian-key:%s'; UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE name = 'change_seq';",
+		 name, name);
+	assert_int_equal(t_hgsd_sql(&node[0], sql), 0);
+}
+
+/* Node B did not take guardian @name: not published, no key file, releases as before. */
+static void not_taken(const char *name, size_t count, const char *cert, const char *kp)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/keys/guardian-%s.pem", node[1].dir, name);
+	assert_false(published_at(1, name, NULL));
+	assert_int_equal(published_count(1), count);
+	assert_int_not_equal(access(path, F_OK), 0);
+	json_decref(t_hgs_call(node[1].cli, "/v1/kps/release", release_req(cert, kp), 200,
+			       "Passed"));
+}
+
+/*
+ * Changes a node cannot take are logged and change nothing there: a
+ * guardian enabled in the store whose key file no node shared, one whose
+ * shared key file is not a key file, one under a name that would make a
+ * path out of keys/ (not looked up), and one whose shared key file is
+ * another guardian's (HGS's own first guardian: real keys under the
+ * master key, but not the certificates the store publishes).
+ */
+static void test_guardian_bad_change_ignored(void **state)
+{
+	struct vms_guardian u = { 0 };
+	char path[600], *cert, *kp;
+	uint8_t *other;
+	size_t count, len;
+	struct host h;
+
+	(void)state;
+	host_new(&h, "bad-change-host");
+	cert = cert_of(&h, 1);
+	kp = make_kp(VM1);
+	count = published_count(1);
+	assert_int_equal(vms_guardian_new("hgs-unknown", 30, &u), 0);
+
+	store_guardian_behind("hgs-unknown", &u, NULL);
+	assert_true(logged_at(1, "guardian=hgs-unknown msg=\"enabled in the store, but no node shared its key file"));
+	not_taken("hgs-unknown", count, cert, kp);
+	store_guardian_gone("hgs-unknown");
+
+	store_guardian_behind("hgs-garbage", &u, "-----BEGIN NOTHING-----\nAAAA\n-----END NOTHING-----\n");
+	assert_true(logged_at(1, "guardian=hgs-garbage from=\"the key file the store shares\" msg=\"not loaded\""));
+	not_taken("hgs-garbage", count, cert, kp);
+	store_guardian_gone("hgs-garbage");
+
+	snprintf(path, sizeof(path), "%s/keys/guardian-hgs-guardian-1.pem", node[0].dir);
+	assert_int_equal(vms_read_file(path, 1 << 20, &other, &len), 0);
+	other = realloc(other, len + 1);
+	assert_non_null(other);
+	other[len] = 0;
+
+	/* a name that would make a path out of keys/: not even looked up */
+	store_guardian_behind("x/../../escaped", &u, (char *)other);
+	assert_true(logged_at(1, "guardian=\"x/../../escaped\" msg=\"enabled in the store under a name that is not valid"));
+	assert_int_equal(published_count(1), count);
+	store_guardian_gone("x/../../escaped");
+
+	store_guardian_behind("hgs-mismatch", &u, (char *)other);
+	assert_true(logged_at(1, "guardian=hgs-mismatch from=\"the key file the store shares\" msg=\"not loaded\""));
+	not_taken("hgs-mismatch", count, cert, kp);
+	store_guardian_gone("hgs-mismatch");
+
+	free(other);
+	vms_guardian_free(&u);
 	free(cert);
 	free(kp);
 	host_free(&h);
@@ -1209,6 +1357,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_tpm_challenge_on_a_answered_on_b_replay_on_c),
 		cmocka_unit_test(test_revocation_on_a_enforced_by_b),
 		cmocka_unit_test(test_guardian_disabled_on_a_enforced_by_b),
+		cmocka_unit_test(test_guardian_added_on_a_released_by_b),
+		cmocka_unit_test(test_guardian_bad_change_ignored),
 		cmocka_unit_test(test_release_lifetime_per_policy),
 		cmocka_unit_test(test_kill_node_during_release_burst),
 		cmocka_unit_test(test_renewal_never_rolls),

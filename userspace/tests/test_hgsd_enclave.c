@@ -267,22 +267,29 @@ static void ensure_platform(void)
 	json_decref(platform_add("emulated", "rig", plat, progs, 200, "Passed"));
 }
 
+/* A KP (base64) of @vm with the binding @b, to the owner and HGS's guardian, a new TK in @tk. */
+static char *kp_of(struct vms_kp_info *b, const char *vm, uint8_t tk[32])
+{
+	uint8_t *der;
+	size_t len;
+	char *b64;
+
+	assert_int_equal(vms_uuid_parse(vm, b->vm_id), 0);
+	t_random(b->key_id, 16);
+	t_random(tk, 32);
+	assert_int_equal(vms_kp_create_ex(&owner, &hgs_g.enc_cert, 1, b, tk, &der, &len), 0);
+	b64 = vms_b64_encode(der, len);
+	free(der);
+	return b64;
+}
+
 /* A KP for VM1 (@policy), optionally requiring the hypervisor placement. */
 static char *make_kp_policy(uint32_t policy, uint32_t placement, uint32_t mask, uint8_t tk[32])
 {
 	struct vms_kp_info b = { .policy = policy,
 				 .min_placement = placement, .platform_mask = mask };
-	uint8_t *der;
-	size_t len;
-	char *b64;
 
-	assert_int_equal(vms_uuid_parse(VM1, b.vm_id), 0);
-	t_random(b.key_id, 16);
-	t_random(tk, 32);
-	assert_int_equal(vms_kp_create_ex(&owner, &hgs_g.enc_cert, 1, &b, tk, &der, &len), 0);
-	b64 = vms_b64_encode(der, len);
-	free(der);
-	return b64;
+	return kp_of(&b, VM1, tk);
 }
 
 /* A KP for VM1 requiring its vTPM in the enclave (and so hypervisor). */
@@ -434,17 +441,9 @@ static char *make_kp_vtpm_vm2(void)
 	struct vms_kp_info b = { .policy = VMS_KR_POLICY_SHIELDED,
 				 .min_placement = VMS_KP_PLACEMENT_HYPERVISOR,
 				 .vtpm = VMS_KP_VTPM_IN_ENCLAVE };
-	uint8_t tk[32], *der;
-	size_t len;
-	char *b64;
+	uint8_t tk[32];
 
-	assert_int_equal(vms_uuid_parse(VM2, b.vm_id), 0);
-	t_random(b.key_id, 16);
-	t_random(tk, 32);
-	assert_int_equal(vms_kp_create_ex(&owner, &hgs_g.enc_cert, 1, &b, tk, &der, &len), 0);
-	b64 = vms_b64_encode(der, len);
-	free(der);
-	return b64;
+	return kp_of(&b, VM2, tk);
 }
 
 /* ---------- setup ---------- */

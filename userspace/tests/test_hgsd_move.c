@@ -77,47 +77,7 @@ static int group_teardown(void **state)
  */
 static char *certificate(const char *name, json_t **replay)
 {
-	EVP_PKEY *key = vms_pkey_gen_ed25519();
-	struct vms_isolation_report rep = { 0 };
-	char report[VMS_REPORT_MAX], pkhex[65], *pem = NULL, *sig64, *cert;
-	uint8_t esk[32], epk[32], *raw, *sig;
-	size_t len, siglen;
-	const char *b64;
-	json_t *n, *r;
-
-	assert_non_null(key);
-	assert_int_equal(vms_x25519_keygen(esk, epk), 0);
-	assert_int_equal(vms_pkey_to_pem(key, &pem), 0);
-	t_hgs_call_ok(hgsd.adm, "/v1/admin/hosts/add",
-		      json_pack("{s:s, s:s}", "name", name, "public_key", pem));
-	free(pem);
-	n = t_hgs_call(hgsd.cli, "/v1/attest/nonce", json_object(), 200, "Passed");
-	b64 = json_string_value(json_object_get(n, "nonce"));
-	assert_int_equal(vms_b64_decode(b64, strlen(b64), 32, &raw, &len), 0);
-	rep.placement = VMSHIELD_PLACEMENT_KERNEL;
-	rep.level = VMSHIELD_ISOLATION_KERNEL_LOCKED;
-	rep.lockdown = VMSHIELD_LOCKDOWN_CONFIDENTIALITY;
-	rep.sig_enforced = 1;
-	rep.module_sig_ok = 1;
-	memcpy(rep.enclave_pk, epk, 32);
-	rep.kps_set = 1;
-	t_hgs_kps_key(hgsd.cli, rep.kps_pk);
-	assert_true(vms_report_format(&rep, report, sizeof(report)) > 0);
-	assert_int_equal(vms_attest_sign(key, raw, epk, report, strlen(report), &sig, &siglen), 0);
-	sig64 = vms_b64_encode(sig, siglen);
-	vms_hex_encode(epk, 32, pkhex);
-	*replay = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "session",
-			    json_string_value(json_object_get(n, "session")), "nonce", b64,
-			    "host", name, "enclave_pk", pkhex, "report", report, "signature", sig64);
-	r = t_hgs_call(hgsd.cli, "/v1/attest", json_deep_copy(*replay), 200, "Passed");
-	cert = strdup(json_string_value(json_object_get(r, "health_certificate")));
-	json_decref(n);
-	json_decref(r);
-	free(raw);
-	free(sig);
-	free(sig64);
-	EVP_PKEY_free(key);
-	return cert;
+	return t_host_attest_new(hgsd.adm, hgsd.cli, name, replay);
 }
 
 /* A KP for VM1 to the owner and HGS's primary guardian (from metadata). */

@@ -167,6 +167,42 @@ static void test_sealed_file_is_written_atomically(void **state)
 	assert_int_equal(0, rmdir(dir));
 }
 
+/* A small text file cut to the buffer; a port file (hgsd's port_file): a port, or 0 for anything else. */
+static void test_port_file_is_read_strictly(void **state)
+{
+	static const struct {
+		const char *text;
+		unsigned int port;
+	} cases[] = {
+		{ "8443\n", 8443 }, { "1", 1 }, { "65535\n", 65535 }, { "", 0 },
+		{ "\n", 0 }, { "0\n", 0 }, { "65536\n", 0 }, { "-1\n", 0 },
+		{ " 80\n", 0 }, { "80\t", 0 }, { "80\n\n", 0 }, { "8o\n", 0 },
+		{ "99999999999999\n", 0 },
+	};
+	char dir[] = "/tmp/vms-libtest-XXXXXX", path[64], small[4] = "x";
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/port", dir);
+	assert_int_equal(vms_read_port_file(path), 0);	/* not there yet */
+	assert_int_equal(vms_read_text(path, small, sizeof(small)), -ENOENT);
+	assert_string_equal(small, "");
+	assert_int_equal(vms_write_file_atomic(path, "12345", 5, 0600, 0), 0);
+	assert_int_equal(vms_read_text(path, small, sizeof(small)), 3);	/* cut, NUL-terminated */
+	assert_string_equal(small, "123");
+	assert_int_equal(vms_read_text(path, small, 0), -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		assert_int_equal(vms_write_file_atomic(path, cases[i].text, strlen(cases[i].text),
+						       0600, 0), 0);
+		if (vms_read_port_file(path) != cases[i].port)
+			fail_msg("port file \"%s\": got %u, want %u", cases[i].text,
+				 vms_read_port_file(path), cases[i].port);
+	}
+	assert_int_equal(0, unlink(path));
+	assert_int_equal(0, rmdir(dir));
+}
+
 struct doc_err {
 	enum vms_op op;
 	int err;
@@ -285,6 +321,7 @@ static void test_messages_say_what_to_do(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_port_file_is_read_strictly),
 		cmocka_unit_test(test_desc_is_lower_case_canonical),
 		cmocka_unit_test(test_desc_refuses_bad_input),
 		cmocka_unit_test(test_key_calls_check_arguments),

@@ -403,6 +403,26 @@ static u64 statement_generation(void)
 	return g;
 }
 
+/* The data channel of control socket @fd, the TPM initialised and started (TPM2_Startup). */
+static int tpm_up(int fd)
+{
+	int dfd = set_datafd(fd);
+
+	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
+	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
+				    NULL, NULL));
+	return dfd;
+}
+
+/* QEMU's CMD_SHUTDOWN on @fd: the server exits 0; both channels closed. */
+static void server_end(int fd, int dfd)
+{
+	assert_int_equal(0, ctrl_res(fd, CMD_SHUTDOWN, NULL, 0));
+	assert_int_equal(0, server_exit());
+	close(dfd);
+	close(fd);
+}
+
 static void nv_reads_tag(int dfd)
 {
 	uint8_t c[128], r[256];
@@ -457,10 +477,7 @@ static void test_remote_qemu_sequence(void **state)
 	assert_false(cap & PTM_CAP_HASHING);
 	assert_true(cap & PTM_CAP_GET_STATEBLOB);
 	assert_true(cap & PTM_CAP_SET_STATEBLOB);
-	dfd = set_datafd(fd);
-	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
-	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
-				    NULL, NULL));
+	dfd = tpm_up(fd);
 	assert_int_equal(0, tpm_cmd(dfd, cmd_get_random8, sizeof(cmd_get_random8), r, &n));
 	assert_int_equal(20, n);
 
@@ -479,10 +496,7 @@ static void test_remote_qemu_sequence(void **state)
 	assert_int_equal(TPM_BAD_ORDINAL, ctrl_res(fd, CMD_HASH_START, NULL, 0));
 	nv_reads_tag(dfd);
 
-	assert_int_equal(0, ctrl_res(fd, CMD_SHUTDOWN, NULL, 0));
-	assert_int_equal(0, server_exit());
-	close(dfd);
-	close(fd);
+	server_end(fd, dfd);
 }
 
 static void test_remote_restart_keeps_state(void **state)
@@ -494,10 +508,7 @@ static void test_remote_restart_keeps_state(void **state)
 	(void)state;
 	start_server();
 	fd = ctrl_connect();
-	dfd = set_datafd(fd);
-	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
-	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
-				    NULL, NULL));
+	dfd = tpm_up(fd);
 	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x12a, true, false), NULL, NULL));
 	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
 	g = file_generation();
@@ -518,10 +529,7 @@ static void test_remote_restart_keeps_state(void **state)
 	fd = ctrl_connect();
 	/* started from the stored state: a new enclave's statement of it */
 	assert_int_equal(g, statement_generation());
-	dfd = set_datafd(fd);
-	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
-	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
-				    NULL, NULL));
+	dfd = tpm_up(fd);
 	nv_reads_tag(dfd);
 	close(dfd);
 	close(fd);
@@ -573,10 +581,7 @@ static void test_remote_restart_enclave_keeps_vtpm(void **state)
 	wait_socket();
 	fd = ctrl_connect();
 	w1 = worker_pid(fd);
-	dfd = set_datafd(fd);
-	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
-	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
-				    NULL, NULL));
+	dfd = tpm_up(fd);
 	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x12a, true, false), NULL, NULL));
 	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
 	g = file_generation();
@@ -684,10 +689,7 @@ static void test_remote_stateblob_migration(void **state)
 	snprintf(state_path, sizeof(state_path), "%s/source.sealed", dir);
 	start_server();
 	fd = ctrl_connect();
-	dfd = set_datafd(fd);
-	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
-	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
-				    NULL, NULL));
+	dfd = tpm_up(fd);
 	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x12a, true, false), NULL, NULL));
 	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
 	assert_int_equal(0, get_blob(fd, PTM_BLOB_TYPE_PERMANENT, 0, &blob, &len, &flags));
@@ -708,10 +710,7 @@ static void test_remote_stateblob_migration(void **state)
 	assert_int_equal(TPM_BAD_ORDINAL, set_blob(fd, PTM_BLOB_TYPE_PERMANENT,
 						   PTM_STATE_FLAG_ENCRYPTED, blob, len));
 	nv_reads_tag(dfd);
-	assert_int_equal(0, ctrl_res(fd, CMD_SHUTDOWN, NULL, 0));
-	assert_int_equal(0, server_exit());
-	close(dfd);
-	close(fd);
+	server_end(fd, dfd);
 
 	/* the destination: a new enclave with the same key, a new vTPM */
 	snprintf(state_path, sizeof(state_path), "%s/destination.sealed", dir);
@@ -779,16 +778,10 @@ static void source_with_tag(void)
 	server_mode = 0;
 	start_server();
 	fd = ctrl_connect();
-	dfd = set_datafd(fd);
-	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
-	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
-				    NULL, NULL));
+	dfd = tpm_up(fd);
 	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x12a, true, false), NULL, NULL));
 	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
-	assert_int_equal(0, ctrl_res(fd, CMD_SHUTDOWN, NULL, 0));
-	assert_int_equal(0, server_exit());
-	close(dfd);
-	close(fd);
+	server_end(fd, dfd);
 }
 
 /*
@@ -812,17 +805,11 @@ static void test_remote_roll_at_start(void **state)
 	assert_int_equal(g + 1, file_under(next_id));
 	assert_int_equal(g + 1, file_generation());
 	fd = ctrl_connect();
-	dfd = set_datafd(fd);
-	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
-	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
-				    NULL, NULL));
+	dfd = tpm_up(fd);
 	nv_reads_tag(dfd);
 	assert_int_equal(0, tpm_cmd(dfd, c, nv_cmd(c, 0x137, false, true), NULL, NULL));
 	assert_true(file_under(next_id) > g + 1);
-	assert_int_equal(0, ctrl_res(fd, CMD_SHUTDOWN, NULL, 0));
-	assert_int_equal(0, server_exit());
-	close(dfd);
-	close(fd);
+	server_end(fd, dfd);
 }
 
 /*
@@ -848,10 +835,7 @@ static void test_remote_incoming(void **state)
 	/* the source runs on: its state handed out for the migration */
 	start_server();
 	fd = ctrl_connect();
-	dfd = set_datafd(fd);
-	assert_int_equal(0, ctrl_res(fd, CMD_INIT, "\0\0\0\0", 4));
-	assert_int_equal(0, tpm_cmd(dfd, cmd_startup_clear, sizeof(cmd_startup_clear),
-				    NULL, NULL));
+	dfd = tpm_up(fd);
 	assert_int_equal(0, get_blob(fd, PTM_BLOB_TYPE_PERMANENT, 0, &blob, &len, &flags));
 	assert_int_equal(0, get_blob(fd, PTM_BLOB_TYPE_VOLATILE, 0, &none, &nlen, &flags));
 	free(none);

@@ -42,6 +42,7 @@ failed (the VM keeps running where it was); 2: usage.
 import argparse
 import json
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -51,6 +52,17 @@ TLS_ID = "vmshield-migration-tls"
 REFUSAL = "shielded VMs migrate only over TLS to an attested host"
 ANNOUNCE_MAGIC = "vmshield-migrate-out 1"
 ANNOUNCE_SUFFIX = ".migrate-out"
+# A test hold (migrate_tls_test.sh), as VMSHIELD_WORKER_ROLL_WAIT is the
+# worker's: VMSHIELD_MIGRATE_WAIT=announced stops `out` once the
+# announcement is written, before QEMU is asked to migrate, until SIGUSR1,
+# so that a test sees a state that stays (a migration of a VM without RAM
+# ends in under a millisecond). Only a test sets it: any other value, or
+# together with --agent (every migration of the fabric tells the agent),
+# is a usage error before anything is done; a hold never released ends
+# with the announcement's expiry (--timeout): the migration fails, the VM
+# runs on here, the announcement is removed.
+HOLD_ENV = "VMSHIELD_MIGRATE_WAIT"
+HOLD_STEP = "announced"
 TLS_FILES = {"client": ("ca-cert.pem", "client-cert.pem", "client-key.pem"),
              "server": ("ca-cert.pem", "server-cert.pem", "server-key.pem")}
 
@@ -201,9 +213,17 @@ def cmd_out(a):
         raise Refused(f"{REFUSAL}: --state names the VM's sealed state (the worker's announcement goes next to it)")
     q = Qmp(a.qmp, 180)
     tls_setup(q, a, "client")
+    if a.hold:      # blocked before it is announced: no SIGUSR1 is lost
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
     path = announce(a) if a.tls_creds else None
     t0 = time.monotonic()
     try:
+        if a.hold and not hold(a):
+            print(f"vmshield-migrate: migration failed: {HOLD_ENV}={HOLD_STEP}: "
+                  f"not released in {a.timeout} s; the VM is "
+                  f"{q.cmd('query-status').get('status')} on this host",
+                  file=sys.stderr, flush=True)
+            return 1
         q.cmd("migrate", uri=a.uri)
         say(f"migrating {a.vm} to {a.dst_host or a.uri} over "
             f"{'TLS' if a.tls_creds else 'plain ' + transport(a.uri)}")
@@ -223,6 +243,12 @@ def cmd_out(a):
         say("no --agent: the VM's key stays loaded on this host")
         return 0
     return tell_migrated(a)
+
+
+def hold(a):
+    """The test hold: wait for SIGUSR1, at most until the announcement expires."""
+    say(f"{HOLD_ENV}={HOLD_STEP}: waiting here (pid {os.getpid()}; SIGUSR1 goes on)")
+    return signal.sigtimedwait([signal.SIGUSR1], a.timeout) is not None
 
 
 def cmd_in(a):
@@ -262,6 +288,12 @@ def main():
     a = p.parse_args()
     if a.direction == "out" and not a.vm:
         p.error("out needs --vm")
+    a.hold = os.environ.get(HOLD_ENV)
+    if a.hold is not None:
+        if a.direction != "out" or a.hold != HOLD_STEP:
+            p.error(f"{HOLD_ENV} (a test hold) is only {HOLD_ENV}={HOLD_STEP}, for out")
+        if a.agent:
+            p.error(f"{HOLD_ENV} is a test hold: never with --agent")
     try:
         return cmd_out(a) if a.direction == "out" else cmd_in(a)
     except Refused as e:

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # crashlib.sh - sourced by the whole-host crash tests (hostcrash/, one
-# boot each; README.md): tests/lib.sh, the VM "crash" and its files, a
-# roll held at a crash point, the host killed there by the outer side
-# (host-kill), and what the next boot checks of the crash before it.
+# boot each; README.md): tests/lib.sh (with the rolled start), the VM
+# "crash" and its files, a roll held at a crash point, the host killed
+# there by the outer side (host-kill), and what the next boot checks of
+# the crash before it.
 . "$(dirname "$0")/../tests/lib.sh"
 VTPM=$R/build/bin/vmshield-worker
 vm=crash
@@ -14,24 +15,9 @@ mkdir -p "$C"
 
 sumof() { sha256sum "$1" | cut -c1-64; }
 
-# rolled_start: resume --roll --expect the tag; OUT, RC
-rolled_start() {
-	OUT=$("$VTPM" resume --vm "$uuid" --state "$ST" --kp "$KP" --roll \
-		--expect "$(cat "$C/tag")" 2>&1)
-	RC=$?
-	echo "$OUT" | diag
-}
-started() {
-	[ "$RC" = 0 ] && echo "$OUT" | grep -q "NV content matches --expect" &&
-		echo "$OUT" | grep -q "TK roll of VM $uuid confirmed"
-}
-# superseded KPFILE: a start presenting KPFILE is refused by KPS
-superseded() {
-	local out
-	out=$("$VTPM" resume --vm "$uuid" --state "$ST" --kp "$1" 2>&1)
-	echo "$out" | tail -1 | diag
-	echo "$out" | grep -q KeyProtectorSuperseded
-}
+# the NV tag rolled_start expects (tests/lib.sh: rolled_start, started,
+# superseded): written by the first boot
+roll_tag() { cat "$C/tag"; }
 
 # vm_status: HGS's view of the VM (shieldctl vm status, asked of the
 # outer side: crash-vm-status), in VM_STATUS

@@ -19,24 +19,8 @@ ST=$F/vms/$vm.vtpm
 tag="tag of $vm $(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 sumof() { sha256sum "$1" | cut -c1-64; }
-# rolled_start [VAR=VALUE...]: resume --roll --expect the tag; OUT, RC
-rolled_start() {
-	OUT=$(env "$@" "$VTPM" resume --vm "$uuid" --state "$ST" --kp "$KP" \
-		--roll --expect "$tag" 2>&1)
-	RC=$?
-	echo "$OUT" | diag
-}
-started() {
-	[ "$RC" = 0 ] && echo "$OUT" | grep -q "NV content matches --expect" &&
-		echo "$OUT" | grep -q "TK roll of VM $uuid confirmed"
-}
-# superseded KPFILE: a start presenting KPFILE is refused by KPS
-superseded() {
-	local out
-	out=$("$VTPM" resume --vm "$uuid" --state "$ST" --kp "$1" 2>&1)
-	echo "$out" | tail -1 | diag
-	echo "$out" | grep -q KeyProtectorSuperseded
-}
+# the NV tag rolled_start expects (lib.sh)
+roll_tag() { printf '%s' "$tag"; }
 # kill_agent: SIGKILL the agent (a crash: no cleanup), then start a new one
 kill_agent() {
 	kill -KILL "$AGENT_PID" 2>/dev/null

@@ -131,6 +131,32 @@ ctl() {
 	return 1
 }
 
+# --- the TK roll at a start (05g-roll, hostcrash/) --------------------------------
+
+# On the VM $uuid, its state $ST and KP $KP, with the worker $VTPM; the
+# NV tag it holds is what the test's roll_tag prints.
+# rolled_start [VAR=VALUE...]: resume --roll --expect the tag (VAR=VALUE
+# in the worker's environment: a crash point); its output in OUT (and the
+# diagnostics), its status in RC
+rolled_start() {
+	OUT=$(env "$@" "$VTPM" resume --vm "$uuid" --state "$ST" --kp "$KP" \
+		--roll --expect "$(roll_tag)" 2>&1)
+	RC=$?
+	echo "$OUT" | diag
+}
+# started: that start opened the state with the tag and confirmed the roll
+started() {
+	[ "$RC" = 0 ] && echo "$OUT" | grep -q "NV content matches --expect" &&
+		echo "$OUT" | grep -q "TK roll of VM $uuid confirmed"
+}
+# superseded KPFILE: a start presenting KPFILE is refused by KPS
+superseded() {
+	local out
+	out=$("$VTPM" resume --vm "$uuid" --state "$ST" --kp "$1" 2>&1)
+	echo "$out" | tail -1 | diag
+	echo "$out" | grep -q KeyProtectorSuperseded
+}
+
 # end the test: stop the agent (if running) and exit with the verdict
 finish() {
 	[ -n "$AGENT_PID" ] && stop_agent

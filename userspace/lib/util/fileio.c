@@ -180,3 +180,38 @@ int vms_write_file_atomic(const char *path, const void *data, size_t len,
 	}
 	return fsync_dir(dir);
 }
+
+ssize_t vms_read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	if (!size)
+		return -EINVAL;
+	buf[0] = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}
+
+unsigned int vms_read_port_file(const char *path)
+{
+	char buf[16], *end;
+	unsigned long port;
+
+	if (vms_read_text(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	if (buf[0] < '0' || buf[0] > '9')
+		return 0;
+	errno = 0;
+	port = strtoul(buf, &end, 10);
+	if (errno || (*end && strcmp(end, "\n")) || !port || port > 65535)
+		return 0;
+	return (unsigned int)port;
+}

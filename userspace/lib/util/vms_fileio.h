@@ -28,6 +28,21 @@ int vms_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen);
 /* Read @path, which must hold exactly @len bytes (else -EMSGSIZE). */
 int vms_read_file_exact(const char *path, uint8_t *buf, size_t len);
 
+/*
+ * Up to @size - 1 bytes of a small text file (/proc, a port file) into
+ * @buf, NUL-terminated (empty on an error): the count, or -errno. One
+ * read(2): no more than the file gives at once.
+ */
+ssize_t vms_read_text(const char *path, char *buf, size_t size);
+
+/*
+ * A port file (a daemon writes its TCP port there once it listens, as
+ * hgsd's port_file): the port, or 0 while the file is missing, empty or
+ * anything but a port number (1 to 65535 in decimal, one newline after
+ * it at most), as a half-written one would be.
+ */
+unsigned int vms_read_port_file(const char *path);
+
 /* @mode is applied as given (not through the umask); 0600 for secrets. */
 int vms_write_file_atomic(const char *path, const void *data, size_t len,
 			  mode_t mode, unsigned int flags);
