@@ -54,6 +54,7 @@ static const struct {
 	{ "vm_keys", "vm_id", 0 },
 	{ "vm_key_rolls", "vm_id, version, key_id", 0 },
 	{ "vm_migrations", "vm_id, version, key_id", 0 },
+	{ "vm_vtpm", "vm_id", 0 },	/* the generation floor: lost, old state opens */
 	{ "events", "id", 1 },
 };
 

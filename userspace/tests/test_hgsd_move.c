@@ -194,6 +194,11 @@ static void test_move_sqlite_to_postgresql(void **state)
 		 "INSERT INTO vm_keys(vm_id, version, key_id, host, released_at, updated_at)\n"
 		 "  VALUES ('%s', 3, '%s', 'move-host', 1, 1);", VM_ROLL, KID_R);
 	assert_int_equal(t_hgsd_sql(&hgsd, cmd), 0);
+	/* the vTPM generation HGS holds (issue 21): a move that lost it would let older state open */
+	snprintf(cmd, sizeof(cmd),
+		 "INSERT INTO vm_vtpm(vm_id, generation, boot_id, host, updated_at)\n"
+		 "  VALUES ('%s', 7, 'boot-before-move', 'move-host', 1);", VM_ROLL);
+	assert_int_equal(t_hgsd_sql(&hgsd, cmd), 0);
 	before = audit_checked();
 	t_hgsd_stop(&hgsd, SIGTERM);
 
@@ -209,6 +214,7 @@ static void test_move_sqlite_to_postgresql(void **state)
 	print_message("# %s", strstr(out, "hgsd --migrate-store: done") ?: out);
 	assert_non_null(strstr(out, "hgsd --migrate-store: hosts: 2 rows"));
 	assert_non_null(strstr(out, "hgsd --migrate-store: guardians: 2 rows"));
+	assert_non_null(strstr(out, "hgsd --migrate-store: vm_vtpm: 1 rows"));
 	assert_non_null(strstr(out, "counted again in the target"));
 	assert_null(strstr(out, conninfo));	/* a conninfo is never printed */
 
@@ -227,6 +233,8 @@ static void test_move_sqlite_to_postgresql(void **state)
 			       "NonceReplayed"));
 	st = t_hgs_call(hgsd.adm, "/v1/admin/vms/status/" VM_ROLL, NULL, 200, "Passed");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "vm"), "version")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "vm"),
+							    "vtpm_generation")), 7);
 	json_decref(st);
 	st = t_hgs_call(hgsd.adm, "/v1/admin/policy", NULL, 200, "Passed");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "policy"),
