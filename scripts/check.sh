@@ -293,7 +293,8 @@ tier_fabric() {
 		"$REPO/selftests/fabric/run"
 	run_suite worker "$REPO/selftests/worker/run.sh"
 	# CRASH_ROUNDS boots, each crashing the worker sealing and
-	# `vmshield-worker serve` taking NV writes at once (CRASH_BOTH)
+	# `vmshield-worker serve` taking NV writes at once (CRASH_BOTH; the
+	# first provisions before its round), and one that checks the last
 	run_suite worker-crash env CRASH_BOTH=1 CRASH_ROUNDS="${CRASH_ROUNDS:-5}" \
 		"$REPO/selftests/worker/crash_test.sh"
 }
