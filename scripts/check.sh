@@ -224,7 +224,8 @@ tier_rig() {
 	# init_on_free=1: hypervisor_test's kcore scan needs freed pages zeroed;
 	# in placement kernel it is the positive control (the secrets are
 	# found). It proves the scan, which does not depend on the kernel, so
-	# it runs on the main kernel only (2 GiB of /proc/kcore under TCG).
+	# it runs on the main kernel only (1.1 GiB of /proc/kcore under TCG:
+	# RAM, the kernel image, the loaded modules).
 	# concurrency_test's stress runs 10 s here (30 s alone, make soak)
 	# --smp 2: concurrency_test's threads race on two vCPUs (multi-threaded
 	# TCG); every other guest has one (selftests/vm/run, testing.md)
@@ -294,7 +295,8 @@ tier_fabric() {
 		"$REPO/selftests/fabric/run"
 	run_suite worker "$REPO/selftests/worker/run.sh"
 	# CRASH_ROUNDS boots, each crashing the worker sealing and
-	# `vmshield-worker serve` taking NV writes at once (CRASH_BOTH)
+	# `vmshield-worker serve` taking NV writes at once (CRASH_BOTH; the
+	# first provisions before its round), and one that checks the last
 	run_suite worker-crash env CRASH_BOTH=1 CRASH_ROUNDS="${CRASH_ROUNDS:-5}" \
 		"$REPO/selftests/worker/crash_test.sh"
 }

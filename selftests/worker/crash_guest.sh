@@ -23,6 +23,11 @@
 #              crashes both (make check: half the boots of running them
 #              one after the other)
 #
+# CRASH_PROVISION=1 with a round mode provisions first, in the same boot
+# (crash_test.sh's first round: no boot of its own for provisioning). The
+# outer side may leave the worker's image digests in worker.digests and
+# name a KPS key made once (KPS_KEY), so a boot does not redo either.
+#
 # Results go to $CRASH_SHARE/CRASH_TAG.result (the guest may die before
 # its TAP is read): "OK generation G counter C" for the worker, "OK value V
 # generation G" for serve; the worker's output to CRASH_TAG.worker, serve's
@@ -52,8 +57,15 @@ fail() {
 }
 
 enclave_public "$T/enclave.pub" locked || fail "host is not kernel-locked"
+# the worker's image digests, as KPS would hold them: the outer side
+# computes them once for all boots (the same files over the 9p root)
+if [[ -s $SHARE/worker.digests ]]; then
+	DIGESTS=$(cat "$SHARE/worker.digests")
+else
+	DIGESTS=$(image_digests "$WORKER")
+fi
 make_release "$T/rel" "$VMID" "$KEYID" "$SHARE/vm.tk" shielded "$T/enclave.pub" \
-	$(image_digests "$WORKER") || fail "cannot build the key release"
+	$DIGESTS || fail "cannot build the key release"
 KEY=$(load_release "$VMID" "$T/rel") || fail "cannot load the key release"
 
 # --- through serve ---------------------------------------------------------------
@@ -69,13 +81,14 @@ serve_part() {
 		--min-generation "${CRASH_SERVE_ACK_GEN:-${CRASH_ACK_GEN:-0}}" \
 		--ctrl "type=unixio,path=$sock" >"$SHARE/$TAG.serve" 2>&1 &
 	for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.1; done
-	python3 "$py" "$sock" init 2>>"$SHARE/$TAG.serve" ||
-		fail "serve: $(tail -1 "$SHARE/$TAG.serve")"
-	n=-1
+	# one python for init, the read and the writes (a start costs seconds
+	# under TCG): it prints what NV holds, then waits for go or stop
+	coproc PROBE { exec python3 "$py" "$sock" nv-round $NV "${CRASH_ACK_VALUE:--}" \
+		"$acks" 2>>"$SHARE/$TAG.serve"; }
+	read -r -t 120 v <&"${PROBE[0]}" || fail "serve: $(tail -1 "$SHARE/$TAG.serve")"
+	[[ $v =~ ^value\ (-?[0-9]+)$ ]] || fail "NV holds '$v', not a value"
+	n=${BASH_REMATCH[1]}
 	if [[ -n ${CRASH_ACK_VALUE:-} ]]; then
-		v=$(python3 "$py" "$sock" nvread $NV 16 2>>"$SHARE/$TAG.serve" | tr -d '\0')
-		[[ $v =~ ^value\ ([0-9]+)$ ]] || fail "NV holds '$v', not a value"
-		n=${BASH_REMATCH[1]}
 		((n >= CRASH_ACK_VALUE)) ||
 			fail "NV holds value $n, below the acknowledged $CRASH_ACK_VALUE"
 	fi
@@ -83,10 +96,11 @@ serve_part() {
 	echo "OK value $n generation $gen" >>"$RES"
 	pass "through serve: NV value $n, generation $gen"
 	if ((!round)); then
-		python3 "$py" "$sock" shutdown
+		echo stop >&"${PROBE[1]}"
+		wait "$PROBE_PID"
 		return 0
 	fi
-	python3 "$py" "$sock" nvwrite-loop $NV 1000000 $((n + 1)) >"$acks" 2>&1 &
+	echo go >&"${PROBE[1]}"
 }
 
 # provision_part STATE OUT
@@ -118,6 +132,20 @@ worker_part() {
 }
 
 SSTATE=$SHARE/vm01-serve.state
+# CRASH_PROVISION=1: the first round's boot provisions before its round
+# (one boot less than a boot of its own; its check then reads the state
+# just provisioned)
+if [[ ${CRASH_PROVISION:-0} == 1 ]]; then
+	case $MODE in
+	round | serve-round) provision_part "$STATE" "$SHARE/$TAG.provision" ;;
+	both-round)
+		provision_part "$STATE" "$SHARE/$TAG.provision"
+		provision_part "$SSTATE" "$SHARE/$TAG.serve-provision" ;;
+	*) fail "CRASH_PROVISION=1 with CRASH_MODE $MODE" ;;
+	esac
+	echo "OK provisioned generation 1" >>"$RES"
+	pass "provisioned generation 1"
+fi
 case $MODE in
 provision)
 	provision_part "$STATE" "$SHARE/$TAG.worker"

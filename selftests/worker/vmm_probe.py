@@ -14,6 +14,14 @@ the vTPM after (or instead of) a VM:
                                       START + COUNT - 1, printing "acked <i>"
                                       after each answer
   vmm_probe.py SOCKET init            CMD_INIT and TPM2_Startup(CLEAR)
+  vmm_probe.py SOCKET nv-round INDEX FLOOR ACKS
+                                      the crash test's one process a boot:
+                                      init; read INDEX (16 bytes) unless FLOOR
+                                      is "-"; print "value N" (N as read, -1
+                                      with "-"); then wait for a line on
+                                      stdin: "go" writes N+1, N+2... as
+                                      nvwrite-loop does, "acked i" lines into
+                                      the file ACKS; "stop" sends CMD_SHUTDOWN
   vmm_probe.py SOCKET shutdown        CMD_SHUTDOWN
 
 Exit 0 on success; 1 with a message on stderr otherwise.
@@ -138,6 +146,51 @@ def nvwrite_loop(dsock, index, count, start=0):
         print(f"acked {i}", flush=True)
 
 
+def init(sock, dsock):
+    res = ctrl(sock, CMD_INIT, struct.pack(">I", 0))
+    if res:
+        raise OSError(f"CMD_INIT: 0x{res:x}")
+    rc, _ = tpm(dsock, 0x144, struct.pack(">H", 0))
+    if rc not in (0, 0x100):   # TPM_RC_INITIALIZE: already started
+        raise OSError(f"TPM2_Startup: 0x{rc:x}")
+
+
+def shutdown(sock):
+    res = ctrl(sock, CMD_SHUTDOWN)
+    if res:
+        raise OSError(f"CMD_SHUTDOWN: 0x{res:x}")
+
+
+def nv_round(sock, dsock, index, floor, acks):
+    """One python start a crash boot instead of three (each costs seconds
+    under TCG): the caller checks the value and records the state's
+    generation before it says go, so nothing is written before that."""
+    init(sock, dsock)
+    start = -1
+    if floor != "-":
+        body = struct.pack(">II", index, index) + PW_SESSION + struct.pack(">HH", 16, 0)
+        rc, rest = tpm(dsock, 0x14E, body, tag=0x8002)
+        if rc:
+            raise OSError(f"TPM2_NV_Read 0x{index:08x}: 0x{rc:x}")
+        (n,) = struct.unpack(">H", rest[4:6])
+        text = rest[6:6 + n].replace(b"\0", b"").decode(errors="replace")
+        print(text, flush=True)
+        fields = text.split()
+        if len(fields) == 2 and fields[0] == "value" and fields[1].isdigit():
+            start = int(fields[1])
+    else:
+        print("value -1", flush=True)
+    word = sys.stdin.readline().strip()
+    if word == "stop":
+        shutdown(sock)
+    elif word == "go":
+        with open(acks, "w") as out:
+            sys.stdout = out
+            nvwrite_loop(dsock, index, 1000000, start + 1)
+    else:
+        raise OSError(f"nv-round: told '{word}', not go or stop")
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -153,16 +206,11 @@ def main():
             nvwrite_loop(dsock, int(sys.argv[3], 0), int(sys.argv[4]),
                          int(sys.argv[5]) if len(sys.argv) > 5 else 0)
         elif what == "init":
-            res = ctrl(sock, CMD_INIT, struct.pack(">I", 0))
-            if res:
-                raise OSError(f"CMD_INIT: 0x{res:x}")
-            rc, _ = tpm(dsock, 0x144, struct.pack(">H", 0))
-            if rc not in (0, 0x100):   # TPM_RC_INITIALIZE: already started
-                raise OSError(f"TPM2_Startup: 0x{rc:x}")
+            init(sock, dsock)
+        elif what == "nv-round":
+            nv_round(sock, dsock, int(sys.argv[3], 0), sys.argv[4], sys.argv[5])
         elif what == "shutdown":
-            res = ctrl(sock, CMD_SHUTDOWN)
-            if res:
-                raise OSError(f"CMD_SHUTDOWN: 0x{res:x}")
+            shutdown(sock)
         else:
             print(f"vmm_probe: unknown action {what}", file=sys.stderr)
             return 2
