@@ -419,20 +419,6 @@ if ((lanes)); then
 		DKMS_IN_HOST_LANE=1
 		host+=(dkms)
 	fi
-	# static (checkpatch from a cold cache, install, man, sparse: 228 s,
-	# 233 CPU-seconds) follows pg in the side lane: once the guests got
-	# cheaper the host lane was the tail (CI-11a: the guest lane done at
-	# 781 s, the host lane at 906 s, the side lane at 381 s). It needs
-	# nothing hostbuild makes (its install and sparse build into scratch
-	# directories of their own), and it ran beside the guests before too.
-	if ((${#side[@]})) && [[ " ${host[*]} " == *" static "* ]]; then
-		kept=()
-		for t in "${host[@]}"; do
-			[[ $t == static ]] || kept+=("$t")
-		done
-		host=("${kept[@]}")
-		side+=(static)
-	fi
 	order=("${host[@]}" "${side[@]}" "${guest[@]}")
 	echo "== lanes: host ${host[*]}${side[*]:+; side ${side[*]}} (nice ${VMS_HOST_NICE:-10}); guest ${guest[*]}"
 	# The guests are the critical path, and TCG slows down far more than
