@@ -22,8 +22,8 @@
  * "USER SYS" (CPU seconds of everything reaped: CMD and every descendant,
  * orphans included, since they come here) goes to FILE. No mount
  * namespace, nothing killed, the status is CMD's: a suite is judged by its
- * TAP; one still running after the grace is named on a comment line and
- * its CPU is not counted.
+ * TAP; those still running after the grace are counted on a comment line
+ * and their CPU is not.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -176,32 +176,31 @@ static int new_mounts(const char *name)
 	return found;
 }
 
-/* CPU seconds (user + system) of every descendant reaped so far */
-static double children_cpu(void)
+/* CPU seconds in user and system mode of every descendant reaped so far */
+static int reaped_cpu(double *user, double *sys)
 {
 	struct rusage ru;
 
 	if (getrusage(RUSAGE_CHILDREN, &ru))
-		return 0;
-	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+		return -1;
+	*user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	*sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	return 0;
 }
 
 /* "USER SYS" CPU seconds of every reaped descendant into @path; 0 or -1 */
 static int write_cpu(const char *path)
 {
-	struct rusage ru;
+	double user, sys;
 	FILE *f;
 	int bad;
 
-	if (getrusage(RUSAGE_CHILDREN, &ru))
+	if (reaped_cpu(&user, &sys))
 		return -1;
 	f = fopen(path, "w");
 	if (!f)
 		return -1;
-	fprintf(f, "%ld.%06ld %ld.%06ld\n", (long)ru.ru_utime.tv_sec,
-		(long)ru.ru_utime.tv_usec, (long)ru.ru_stime.tv_sec,
-		(long)ru.ru_stime.tv_usec);
+	fprintf(f, "%.6f %.6f\n", user, sys);
 	bad = ferror(f);
 	return fclose(f) || bad ? -1 : 0;
 }
@@ -228,6 +227,7 @@ int main(int argc, char **argv)
 {
 	int st = 0, rc, procs = 0, mounts = 0, mount_check = 0;
 	const char *name, *cpu_file = NULL;
+	double user, sys;
 	pid_t pid;
 
 	if (argc >= 3 && !strcmp(argv[1], "--cpu")) {
@@ -289,7 +289,9 @@ int main(int argc, char **argv)
 		if (!rc)
 			rc = 1;
 	}
-	printf("# %s: %.1f CPU-s\n", name, children_cpu());
+	if (reaped_cpu(&user, &sys))
+		user = sys = 0;
+	printf("# %s: %.1f CPU-s\n", name, user + sys);
 	fflush(stdout);
 	return rc;
 }
