@@ -14,12 +14,14 @@ fi
 # enclave_ctl WORD: the rig acts on vmshield-enclaved (kill, stop, cont,
 # restart, garbage, sane); 0 once it acknowledged, within 10 s.
 enclave_ctl() {
-	local i
+	local i ack
 	rm -f "$VMS_ENCLAVE_CTL.ack"
 	echo "$1" >"$VMS_ENCLAVE_CTL"
-	for i in $(seq 1 100); do
-		[ "$(cat "$VMS_ENCLAVE_CTL.ack" 2>/dev/null)" = "done:$1" ] && return 0
-		sleep 0.1
+	for ((i = 0; i < 100; i++)); do
+		ack=
+		read -r ack 2>/dev/null <"$VMS_ENCLAVE_CTL.ack"
+		[ "$ack" = "done:$1" ] && return 0
+		nap 0.1
 	done
 	return 1
 }
@@ -78,13 +80,11 @@ load_release() {
 	keyctl padd vmshield "vm:$(uuid_of "$1")" @s <"$2" 2>"$2.err"
 }
 
-# wait_q JQ-EXPR WANT [SECONDS]: until the agent's status gives WANT.
+# wait_q JQ-EXPR WANT [SECONDS]: until the agent's status gives WANT
+# (asked as status_poll schedules it).
+status_q_is() { [ "$(status_q "$1" 2>/dev/null)" = "$2" ]; }
 wait_q() {
-	local i
-	for i in $(seq 1 "$((${3:-60} * 2))"); do
-		[ "$(status_q "$1" 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.5
-	done
+	status_poll "${3:-60}" status_q_is "$1" "$2" && return 0
 	status_json | diag
 	return 1
 }

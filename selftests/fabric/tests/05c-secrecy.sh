@@ -21,9 +21,9 @@ check "the agent starts and attests" eval 'start_agent agent && wait_state valid
 "$VTPM" run --vm "$uuid" --state "$F/vms/scan.vtpm" --kp "$F/vms/scan.kp" \
 	--reseal-every 500 --count 1000 >>"$F/scan.out" 2>&1 &
 wpid=$!
-for i in $(seq 1 200); do
-	grep -q "sealed generation 3" "$F/scan.out" && break
-	sleep 0.2
+for ((i = 0; i < 200; i++)); do
+	[[ $(<"$F/scan.out") == *"sealed generation 3"* ]] && break
+	nap 0.2
 done
 check "the worker runs the VM and reseals with the released key" grep -q "sealed generation 3" "$F/scan.out"
 python3 "$SCAN" "$AGENT_PID" "$TK"
@@ -41,7 +41,7 @@ rm -f "$F/hold.ready"
 python3 -c 'import sys, time; k = bytes.fromhex(sys.argv[1]); open(sys.argv[2], "w").write("1"); time.sleep(30)' \
 	"$TK" "$F/hold.ready" &
 hold=$!
-for _ in $(seq 1 300); do [ -s "$F/hold.ready" ] && break; sleep 0.1; done
+for ((i = 0; i < 300; i++)); do [ -s "$F/hold.ready" ] && break; nap 0.1; done
 python3 "$SCAN" "$hold" "$TK"
 check "the same scan finds the TK in a process that holds it" test $? = 0
 kill "$hold" 2>/dev/null

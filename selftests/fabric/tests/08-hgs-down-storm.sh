@@ -34,7 +34,7 @@ outage() {
 	WAITING=${v% *} FAILS=${v#* }
 	[ "$WAITING" = "$N" ] && [ "$FAILS" -ge $((3 * N)) ] 2>/dev/null
 }
-while ! outage && [ $(($(date +%s) - down_at)) -lt 60 ]; do sleep 0.5; done
+while ! outage && [ $(($(date +%s) - down_at)) -lt 60 ]; do nap 0.5; done
 echo "$st" | jq -c '.hgs[0]' | diag
 echo "after $(($(date +%s) - down_at)) s: $WAITING VMs waiting, $FAILS failed attempts at HGS" | diag
 check "while HGS is down no VM got an answer yet" test -z "$(ls "$D"/*.rc 2>/dev/null)"
