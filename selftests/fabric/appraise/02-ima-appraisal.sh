@@ -82,12 +82,11 @@ measured=$(awk -v f="$SIGNED/unsigned-tool" '$5 == f && NF == 5' "$IMA_ASCII")
 echo "$measured" | diag
 check "the kernel refuses the unsigned executable; IMA measured the attempt, no signature" \
 	test "$rc" != 0 -a -n "$measured"
-last_error() { status_json | jq -r ".attestation.last_error.$1"; }
 check "the next attestation fails: PolicyImaAppraisalNotProven, naming the file" \
 	eval 'fresh_start && wait_state failed 150 &&
-	      [ "$(last_error substatus)" = PolicyImaAppraisalNotProven ] &&
-	      last_error message | grep -q unsigned-tool'
-last_error message | diag
+	      read_last_error && [ "$LE_SUB" = PolicyImaAppraisalNotProven ] &&
+	      [[ $LE_MSG == *unsigned-tool* ]]'
+echo "$LE_MSG" | diag
 stop_agent
 
 # root's own key, and a tool signed with it: the kernel runs it
@@ -100,8 +99,8 @@ evmctl ima_sign --hashalgo sha256 --key /run/rogue.key "$SIGNED/root-tool" >/dev
 check "root loads its own key into _ima; a tool it signed runs" "$SIGNED/root-tool"
 check "the next attestation fails: PolicyImaKeyNotApproved" \
 	eval 'fresh_start && wait_state failed 150 &&
-	      [ "$(last_error substatus)" = PolicyImaKeyNotApproved ]'
-last_error message | diag
+	      read_last_error && [ "$LE_SUB" = PolicyImaKeyNotApproved ]'
+echo "$LE_MSG" | diag
 
 # root keeps a file open for writing while a loader maps it executable
 cp /bin/true "$SIGNED/held-open"
@@ -114,7 +113,7 @@ check "mapped executable while open for writing: IMA lists a violation (zero dig
 	test -n "$violation"
 check "the next attestation fails: PolicyImaViolation, naming the file" \
 	eval 'fresh_start && wait_state failed 150 &&
-	      [ "$(last_error substatus)" = PolicyImaViolation ] &&
-	      last_error message | grep -q held-open'
-last_error message | diag
+	      read_last_error && [ "$LE_SUB" = PolicyImaViolation ] &&
+	      [[ $LE_MSG == *held-open* ]]'
+echo "$LE_MSG" | diag
 finish

@@ -37,8 +37,8 @@ fresh_start() { rm -f /run/hgs-agent-tpm/health.pem; start_agent agent-tpm; }
 check "the admin approves them and turns the runtime allowlist on" ctl tpm-allowlist-on
 check "the violations fail the host: PolicyImaViolation" \
 	eval 'fresh_start && wait_state failed 150 &&
-	      [ "$(status_json | jq -r .attestation.last_error.substatus)" = PolicyImaViolation ]'
-status_json | jq -r .attestation.last_error.message | diag
+	      read_last_error && [ "$LE_SUB" = PolicyImaViolation ]'
+echo "$LE_MSG" | diag
 stop_agent
 check "the admin lets violations be (tpm_allow_ima_violations)" ctl tpm-violations-allow
 check "the agent attests with the allowlist on" \

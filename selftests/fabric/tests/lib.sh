@@ -179,6 +179,15 @@ state_is() {
 	[[ $st == *"\"attestation\":{\"state\":\"$1\""* ]]
 }
 
+# read_last_error: the agent's last error from one status read and one jq
+# start (not one of each per field): LE_SUB, the substatus; LE_MSG, the
+# message on one line
+read_last_error() {
+	LE_SUB='' LE_MSG=''
+	{ read -r LE_SUB; IFS= read -r LE_MSG; } <<<"$(status_json |
+		jq -r '.attestation.last_error | .substatus, (.message // "" | gsub("\n"; " "))')"
+}
+
 # wait_state STATE [SECONDS]
 wait_state() {
 	status_poll "${2:-60}" state_is "$1" && return 0
