@@ -355,12 +355,13 @@ for t in "${tiers[@]}"; do
 	}
 done
 
-# The host tiers' Python is Debian's (/usr/bin/python3, what make deps
+# Every tier's Python is Debian's (/usr/bin/python3, what make deps
 # installs the modules for): on a machine whose PATH finds a pyenv shim
 # first (this one, as root), each `python3` start ran bash and pyenv
 # first, about 0.7 CPU-seconds instead of 0.05, and the tests start
 # hundreds (libvirt_hook_test.sh: 19.4 CPU-seconds, 3.8 with Debian's).
-# The guest tiers keep the caller's PATH.
+# The guest tiers' outer sides too (the fabric's scripts, the rig's
+# hostile enclave); inside a guest, guest.sh sets its own PATH.
 PYPIN=$REPO/build/python-bin
 HOST_PATH=$PATH
 if [[ -x /usr/bin/python3 && $(command -v python3) != /usr/bin/python3 ]]; then
@@ -375,10 +376,7 @@ run_tiers() {
 
 	for t in "$@"; do
 		t0=$(date +%s)
-		case $t in
-		rig | fabric | soak | rig-self | pkg) "tier_$t" ;;
-		*) PATH=$HOST_PATH "tier_$t" ;;
-		esac
+		PATH=$HOST_PATH "tier_$t"
 		mapfile -t files < <(suite_files "${SUITES[@]}")
 		secs=$(($(date +%s) - t0))
 		echo "== check-$t summary"
