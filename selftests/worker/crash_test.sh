@@ -90,7 +90,7 @@ qemu_of() {
 		[[ $(cat "$d/rig.pid" 2>/dev/null) == "$1" ]] || continue
 		q=$(cat "$d/qemu.pid" 2>/dev/null) || return 1
 		# only that rig's QEMU: its command line names the run directory
-		tr '\0' ' ' <"/proc/$q/cmdline" 2>/dev/null | grep -qF "${d%/}" &&
+		tr '\0' ' ' 2>/dev/null <"/proc/$q/cmdline" | grep -qF "${d%/}" &&
 			echo "$q" && return 0
 	done
 	return 1
