@@ -224,8 +224,8 @@ tier_rig() {
 	# init_on_free=1: hypervisor_test's kcore scan needs freed pages zeroed;
 	# in placement kernel it is the positive control (the secrets are
 	# found). It proves the scan, which does not depend on the kernel, so
-	# it runs on the main kernel only (1.1 GiB of /proc/kcore under TCG:
-	# RAM, the kernel image, the loaded modules).
+	# it runs on the main kernel only (575 MiB of /proc/kcore under TCG
+	# with 512M: RAM, the kernel image, the loaded modules).
 	# concurrency_test's stress runs 10 s here (30 s alone, make soak)
 	# --smp 2: concurrency_test's threads race on two vCPUs (multi-threaded
 	# TCG); every other guest has one (selftests/vm/run, testing.md)
