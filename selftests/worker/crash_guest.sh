@@ -80,7 +80,7 @@ serve_part() {
 	"$WORKER" serve --vm "$VMID" --state "$state" --key "$KEY" \
 		--min-generation "${CRASH_SERVE_ACK_GEN:-${CRASH_ACK_GEN:-0}}" \
 		--ctrl "type=unixio,path=$sock" >"$SHARE/$TAG.serve" 2>&1 &
-	for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.1; done
+	for _ in $(seq 100); do [[ -S $sock ]] && break; pause 0.1; done
 	# one python for init, the read and the writes (a start costs seconds
 	# under TCG): it prints what NV holds, then waits for go or stop
 	coproc PROBE { exec python3 "$py" "$sock" nv-round $NV "${CRASH_ACK_VALUE:--}" \

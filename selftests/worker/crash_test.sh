@@ -79,7 +79,7 @@ boot() {
 	"$RUN" --lockdown confidentiality --share "$SHARE" --timeout 300 \
 		--test-timeout 280 --env "CRASH_SHARE=$SHARE" --env "KPS_KEY=$SHARE/kps" \
 		--env "CRASH_MODE=$mode" --env "CRASH_TAG=$tag" "${args[@]}" \
-		"$GUEST" >"$SHARE/$tag.rig" 2>&1 &
+		"$GUEST" >"$SHARE/$tag.rig" 2>&1 {TICK_FD}>&- &
 	RIG_PID=$!
 }
 
@@ -90,7 +90,7 @@ qemu_of() {
 		[[ $(cat "$d/rig.pid" 2>/dev/null) == "$1" ]] || continue
 		q=$(cat "$d/qemu.pid" 2>/dev/null) || return 1
 		# only that rig's QEMU: its command line names the run directory
-		tr '\0' ' ' <"/proc/$q/cmdline" 2>/dev/null | grep -qF "${d%/}" &&
+		tr '\0' ' ' 2>/dev/null <"/proc/$q/cmdline" | grep -qF "${d%/}" &&
 			echo "$q" && return 0
 	done
 	return 1
@@ -102,17 +102,38 @@ result_of() {	# TAG PART
 	[[ $2 == serve ]] && re='^OK value'
 	grep -m1 -E "$re|^FAIL" "$SHARE/$1.result" 2>/dev/null
 }
-# Where a part's acknowledgements go, and how they read.
-acks_of() {	# TAG PART
+# Where a part's acknowledgements go, and how they read: sets ACKS and
+# ACKED (no subshell: all_acked asks five times a second for a whole boot)
+ack_src() {	# TAG PART
 	if [[ $2 == worker ]]; then
-		echo "$SHARE/$1.worker"
+		ACKS=$SHARE/$1.worker ACKED="sealed generation"
 	elif ((BOTH)); then
-		echo "$SHARE/$1.serve-worker"
+		ACKS=$SHARE/$1.serve-worker ACKED=acked
 	else
-		echo "$SHARE/$1.worker"
+		ACKS=$SHARE/$1.worker ACKED=acked
 	fi
 }
-acked_word() { [[ $1 == serve ]] && echo acked || echo "sealed generation"; }
+
+# has_line FILE TEXT: a line of FILE holds TEXT. With read, not grep: the
+# file is small until its first acknowledgement, and a fork and exec for
+# each poll cost more CPU than the outer side's whole round otherwise
+has_line() {
+	local line
+	[[ -s $1 ]] || return 1
+	while IFS= read -r line; do
+		[[ $line == *"$2"* ]] && return 0
+	done <"$1"
+	return 1
+}
+
+# pause SECS: sleep without a fork (read's timeout on a FIFO no one writes)
+TICK=$SHARE/.tick
+if ! mkfifo -m 600 "$TICK" || ! exec {TICK_FD}<>"$TICK"; then
+	echo "Bail out! cannot make a FIFO in $SHARE"
+	exit 1
+fi
+rm -f "$TICK"
+pause() { read -r -t "$1" -u "$TICK_FD" _; return 0; }
 
 # --- provision ---------------------------------------------------------------
 # in the first round's boot (CRASH_PROVISION=1), before its round: a boot of
@@ -150,12 +171,12 @@ round_env() {
 # check_part TAG PART WHAT KILLED: report the part's result of boot TAG; a
 # round's verdict needs the kill too
 check_part() {
-	local tag=$1 part=$2 what=$3 killed=$4 r acks seals last torn gen ctr
+	local tag=$1 part=$2 what=$3 killed=$4 r seals last torn gen ctr
 
 	r=$(result_of "$tag" "$part")
-	acks=$(acks_of "$tag" "$part")
-	seals=$(grep -c "$(acked_word "$part")" "$acks" 2>/dev/null)
-	last=$(grep "$(acked_word "$part")" "$acks" 2>/dev/null | tail -1)
+	ack_src "$tag" "$part"
+	seals=$(grep -c "$ACKED" "$ACKS" 2>/dev/null)
+	last=$(grep "$ACKED" "$ACKS" 2>/dev/null | tail -1)
 	if [[ $part == serve ]]; then
 		if [[ $r =~ ^OK\ value\ (-?[0-9]+)\ generation\ ([0-9]+) && $killed != no ]]; then
 			report OK "$what (serve): NV value ${BASH_REMATCH[1]} at least the acknowledged ${ACK_VALUE:-none}, generation ${BASH_REMATCH[2]}${seals:+, killed after $seals writes}"
@@ -187,7 +208,8 @@ check_part() {
 all_acked() {
 	local p
 	for p in "${PARTS[@]}"; do
-		grep -q "$(acked_word "$p")" "$(acks_of "$1" "$p")" 2>/dev/null || return 1
+		ack_src "$1" "$p"
+		has_line "$ACKS" "$ACKED" || return 1
 	done
 }
 
@@ -202,11 +224,11 @@ for ((i = 1; i <= ROUNDS; i++)); do
 	while ! all_acked "$tag"; do
 		kill -0 "$RIG_PID" 2>/dev/null || break
 		((SECONDS - t0 < BOOT_WAIT)) || break
-		sleep 0.2
+		pause 0.2
 	done
 	killed=no
 	if all_acked "$tag"; then
-		sleep "0.$((RANDOM % 1000))"	# a random moment, changes in flight
+		pause "0.$((RANDOM % 1000))"	# a random moment, changes in flight
 		if q=$(qemu_of "$RIG_PID"); then
 			kill -KILL "$q" && killed=yes
 		fi

@@ -18,6 +18,24 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 diag() { sed 's/^/# /'; }
 
 sha256() { sha256sum "$1" | cut -c1-64; }
+
+# pause SECS: sleep without a fork: read's timeout on a FIFO no one
+# writes (the guest's own /tmp). Under TCG a fork and exec of sleep(1)
+# costs tens of milliseconds of CPU, and the tests poll for seconds.
+PAUSE_FD=
+pause() {
+	local f
+	if [[ -z $PAUSE_FD ]]; then
+		if ! f=$(mktemp -u /tmp/.pause.XXXXXX) || ! mkfifo -m 600 "$f"; then
+			sleep "$1"
+			return 0
+		fi
+		exec {PAUSE_FD}<>"$f"
+		rm -f "$f"
+	fi
+	read -r -t "$1" -u "$PAUSE_FD" _
+	return 0
+}
 # image_digests PROGRAM: the SHA-256 of every file of PROGRAM's image (the
 # program, ld.so, its libraries), each on a line: since issue 16 a shielded
 # key serves only a caller whose whole image the release approves. The outer

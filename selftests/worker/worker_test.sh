@@ -113,7 +113,7 @@ w run --vm "${VM[1]}" --state "$S1" --key "${KEY[1]}" --reseal-every 0 --count 1
 cp "$S1" "$DIR/orderly.copy"
 "$WORKER" run --vm "${VM[1]}" --state "$S1" --key "${KEY[1]}" --reseal-every 60000 >"$OUT" 2>&1 &
 RUNPID=$!
-for _ in $(seq 200); do grep -q "sealed generation" "$OUT" && break; sleep 0.1; done
+for _ in $(seq 200); do grep -q "sealed generation" "$OUT" && break; pause 0.1; done
 kill -KILL "$RUNPID"; wait "$RUNPID" 2>/dev/null
 RUNGEN=$(sed -n 's/.*sealed generation \([0-9]*\) counter.*/\1/p' "$OUT" | tail -1)
 w resume --vm "${VM[1]}" --state "$S1" --key "${KEY[1]}" --min-generation "${RUNGEN:-999}"
@@ -123,7 +123,7 @@ check "a worker killed after a seal: its last seal (generation $RUNGEN) resumes 
 # --- one worker per state file ----------------------------------------------
 "$WORKER" run --vm "${VM[1]}" --state "$S1" --key "${KEY[1]}" --reseal-every 100 --count 30 >"$DIR/bg.out" 2>&1 &
 BGPID=$!
-for _ in $(seq 200); do grep -q "sealed generation" "$DIR/bg.out" && break; sleep 0.1; done
+for _ in $(seq 200); do grep -q "sealed generation" "$DIR/bg.out" && break; pause 0.1; done
 w resume --vm "${VM[1]}" --state "$S1" --key "${KEY[1]}"
 rc=$?
 check "a second worker on the same state file is refused (in use)" \
@@ -138,7 +138,7 @@ check "status: key=value header of VM01's file, generation $LASTGEN, no worker" 
 	eval 'has "vm=${VM[1]} " && has "generation=$LASTGEN " && has "worker=none"'
 "$WORKER" run --vm "${VM[1]}" --state "$S1" --key "${KEY[1]}" --reseal-every 60000 >"$DIR/bg.out" 2>&1 &
 BGPID=$!
-for _ in $(seq 200); do grep -q "sealed generation" "$DIR/bg.out" && break; sleep 0.1; done
+for _ in $(seq 200); do grep -q "sealed generation" "$DIR/bg.out" && break; pause 0.1; done
 w status --state "$S1"
 check "status while a worker runs says worker=running" has "worker=running"
 kill -TERM "$BGPID"; wait "$BGPID"
