@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "pg_fixture.h"
+#include "vms_compiler.h"
 
 #define PG_SUPERUSER	"hgs"
 
@@ -71,28 +72,34 @@ static void bin(const struct t_pg *pg, const char *name, char *out, size_t len)
 	snprintf(out, len, "%s/%s", pg->bindir, name);
 }
 
+/*
+ * A throw-away cluster (t_pg.throwaway) has no machine crash to survive:
+ * no fsync, no wait for the WAL at commit, no full pages in it, no
+ * autovacuum and the least WAL. None of that changes what a client sees:
+ * a commit is visible at once and kept across a server stop (no test
+ * crashes the server or the machine). The store bench keeps the defaults
+ * (it counts durable events).
+ */
+static const char *const throwaway[] = {
+	"fsync=off", "synchronous_commit=off", "full_page_writes=off",
+	"autovacuum=off", "wal_level=minimal", "max_wal_senders=0",
+};
+
 int t_pg_start_server(struct t_pg *pg)
 {
 	char ctl[300], data[300], opts[600], log[300];
 	char *const argv[] = { ctl, "-D", data, "-l", log, "-o", opts, "-w", "-t", "60",
 			       "start", NULL };
+	size_t i, n;
 
 	bin(pg, "pg_ctl", ctl, sizeof(ctl));
 	snprintf(data, sizeof(data), "%s/data", pg->dir);
 	snprintf(log, sizeof(log), "%s/server.log", pg->dir);
-	/*
-	 * A throw-away cluster has no machine crash to survive: no fsync, no
-	 * wait for the WAL at commit, no full pages in it, no autovacuum and
-	 * the least WAL. None of that changes what a client sees: a commit is
-	 * visible at once and kept across a server stop (no test crashes the
-	 * server or the machine); the store bench keeps the defaults (it
-	 * counts durable events).
-	 */
-	snprintf(opts, sizeof(opts),
-		 "-c listen_addresses=127.0.0.1 -p %u -k %s -c max_connections=100%s",
-		 pg->port, pg->dir, pg->throwaway ?
-		 " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-		 " -c autovacuum=off -c wal_level=minimal -c max_wal_senders=0" : "");
+	n = snprintf(opts, sizeof(opts),
+		     "-c listen_addresses=127.0.0.1 -p %u -k %s -c max_connections=100",
+		     pg->port, pg->dir);
+	for (i = 0; pg->throwaway && i < ARRAY_SIZE(throwaway) && n < sizeof(opts); i++)
+		n += snprintf(opts + n, sizeof(opts) - n, " -c %s", throwaway[i]);
 	return run_as(pg, argv) ? -1 : 0;
 }
 
