@@ -68,7 +68,7 @@ static pid_t spawn_hgsd(const struct t_hgsd *h, const char *log,
 }
 
 /* The PostgreSQL of this test process, started at the first hgsd on it. */
-static struct t_pg pg = { .watchdog = -1 };
+static struct t_pg pg = { .watchdog = -1, .throwaway = 1 };
 static unsigned int n_databases;
 
 static void stop_pg(void)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "pg_fixture.h"
+#include "vms_compiler.h"
 
 #define PG_SUPERUSER	"hgs"
 
@@ -71,18 +72,36 @@ static void bin(const struct t_pg *pg, const char *name, char *out, size_t len)
 	snprintf(out, len, "%s/%s", pg->bindir, name);
 }
 
+/*
+ * A throw-away cluster (t_pg.throwaway) has no machine crash to survive:
+ * no fsync, no full pages in the WAL, no autovacuum and the least WAL.
+ * None of that changes what a client sees: a commit is visible at once
+ * and kept across a server stop or crash, only not a machine's (no test
+ * crashes the machine). synchronous_commit stays on: hgsd sets it per
+ * connection (off for events only), and with fsync off a commit's flush
+ * is a write. The store bench keeps the defaults (it counts durable
+ * events).
+ */
+static const char *const throwaway[] = {
+	"fsync=off", "full_page_writes=off", "autovacuum=off",
+	"wal_level=minimal", "max_wal_senders=0",
+};
+
 int t_pg_start_server(struct t_pg *pg)
 {
-	char ctl[300], data[300], opts[400], log[300];
+	char ctl[300], data[300], opts[600], log[300];
 	char *const argv[] = { ctl, "-D", data, "-l", log, "-o", opts, "-w", "-t", "60",
 			       "start", NULL };
+	size_t i, n;
 
 	bin(pg, "pg_ctl", ctl, sizeof(ctl));
 	snprintf(data, sizeof(data), "%s/data", pg->dir);
 	snprintf(log, sizeof(log), "%s/server.log", pg->dir);
-	snprintf(opts, sizeof(opts),
-		 "-c listen_addresses=127.0.0.1 -p %u -k %s -c max_connections=100",
-		 pg->port, pg->dir);
+	n = snprintf(opts, sizeof(opts),
+		     "-c listen_addresses=127.0.0.1 -p %u -k %s -c max_connections=100",
+		     pg->port, pg->dir);
+	for (i = 0; pg->throwaway && i < ARRAY_SIZE(throwaway) && n < sizeof(opts); i++)
+		n += snprintf(opts + n, sizeof(opts) - n, " -c %s", throwaway[i]);
 	return run_as(pg, argv) ? -1 : 0;
 }
 
@@ -151,17 +170,57 @@ static int pick_user(struct t_pg *pg)
 	return 0;
 }
 
-int t_pg_start(struct t_pg *pg)
+/* initdb into DIR/data, the superuser's password in DIR/superuser.pw */
+static int make_cluster(struct t_pg *pg)
 {
-	const char *bd = getenv("PG_BINDIR");
-	char initdb[300], data[300], pwfile[300], path[300];
+	char initdb[300], data[300], pwfile[300];
 	char *const argv[] = { initdb, "-D", data, "-U", PG_SUPERUSER, "--pwfile", pwfile,
 			       "--auth-local=trust", "--auth-host=scram-sha-256",
 			       "--locale=C", "-E", "UTF8", "--no-sync", NULL };
-	pid_t parent = getpid();
 	FILE *f;
 
-	pg->watchdog = -1;
+	bin(pg, "initdb", initdb, sizeof(initdb));
+	snprintf(data, sizeof(data), "%s/data", pg->dir);
+	snprintf(pwfile, sizeof(pwfile), "%s/superuser.pw", pg->dir);
+	f = fopen(pwfile, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "test-%u-%d\n", pg->port, (int)getpid());
+	if (fclose(f) || chown(pwfile, pg->uid, pg->gid))
+		return -1;
+	if (run_as(pg, argv)) {
+		fprintf(stderr, "# pg_fixture: initdb failed: see %s/pg.log\n", pg->dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* The template's cluster and its superuser's password copied into DIR */
+static int copy_template(struct t_pg *pg, const char *tpl)
+{
+	static const char *const part[] = { "data", "superuser.pw" };
+	char from[300], to[300];
+	char *const argv[] = { "/bin/cp", "-a", from, to, NULL };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(from, sizeof(from), "%s/%s", tpl, part[i]);
+		snprintf(to, sizeof(to), "%s/%s", pg->dir, part[i]);
+		if (run_as(pg, argv)) {
+			fprintf(stderr, "# pg_fixture: cannot copy %s (VMS_PG_TEMPLATE): see %s/pg.log\n",
+				from, pg->dir);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The binaries, the user and a new directory DIR owned by that user */
+static int prepare(struct t_pg *pg, const char *prefix)
+{
+	const char *bd = getenv("PG_BINDIR");
+	char path[300];
+
 	snprintf(pg->bindir, sizeof(pg->bindir), "%s", bd ? bd : "/usr/lib/postgresql/15/bin");
 	snprintf(path, sizeof(path), "%s/initdb", pg->bindir);
 	if (access(path, X_OK)) {
@@ -170,8 +229,41 @@ int t_pg_start(struct t_pg *pg)
 	}
 	if (pick_user(pg))
 		return -1;
-	snprintf(pg->dir, sizeof(pg->dir), "/tmp/vms-pg-XXXXXX");
+	snprintf(pg->dir, sizeof(pg->dir), "/tmp/%s-XXXXXX", prefix);
 	if (!mkdtemp(pg->dir) || chown(pg->dir, pg->uid, pg->gid))
+		return -1;
+	return 0;
+}
+
+int t_pg_make_template(char *dir, size_t len)
+{
+	struct t_pg pg = { .watchdog = -1 };
+
+	if (prepare(&pg, "vms-pgtpl"))
+		return -1;
+	if (make_cluster(&pg) || strlen(pg.dir) >= len) {
+		char *const rm[] = { "/bin/rm", "-rf", pg.dir, NULL };
+		pid_t p = fork();
+
+		if (p == 0) {
+			execv(rm[0], rm);
+			_exit(127);
+		}
+		if (p > 0)
+			waitpid(p, NULL, 0);
+		return -1;
+	}
+	snprintf(dir, len, "%s", pg.dir);
+	return 0;
+}
+
+int t_pg_start(struct t_pg *pg)
+{
+	const char *tpl = getenv("VMS_PG_TEMPLATE");
+	pid_t parent = getpid();
+
+	pg->watchdog = -1;
+	if (prepare(pg, "vms-pg"))
 		return -1;
 	pg->port = free_port();
 	pg->watchdog = fork();
@@ -179,19 +271,8 @@ int t_pg_start(struct t_pg *pg)
 		return -1;
 	if (pg->watchdog == 0)
 		watchdog(pg, parent);
-	bin(pg, "initdb", initdb, sizeof(initdb));
-	snprintf(data, sizeof(data), "%s/data", pg->dir);
-	snprintf(pwfile, sizeof(pwfile), "%s/superuser.pw", pg->dir);
-	f = fopen(pwfile, "w");
-	if (!f)
+	if (tpl && tpl[0] ? copy_template(pg, tpl) : make_cluster(pg))
 		goto fail;
-	fprintf(f, "test-%u-%d\n", pg->port, (int)getpid());
-	if (fclose(f) || chown(pwfile, pg->uid, pg->gid))
-		goto fail;
-	if (run_as(pg, argv)) {
-		fprintf(stderr, "# pg_fixture: initdb failed: see %s/pg.log\n", pg->dir);
-		goto fail;
-	}
 	if (t_pg_start_server(pg)) {
 		fprintf(stderr, "# pg_fixture: the server did not start: see %s/server.log\n",
 			pg->dir);
@@ -220,7 +301,9 @@ int t_pg_createdb(struct t_pg *pg, const char *name, char *out, size_t len)
 	char sql[256], pw[64] = "", pwfile[300], pass[300];
 	FILE *f;
 
-	snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", name);
+	/* a file copy: with fsync off, cheaper than WAL-logging template1 */
+	snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"%s", name,
+		 pg->throwaway ? " STRATEGY FILE_COPY" : "");
 	if (t_pg_sql(pg, "postgres", sql))
 		return -1;
 	snprintf(pwfile, sizeof(pwfile), "%s/superuser.pw", pg->dir);

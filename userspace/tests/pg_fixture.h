@@ -8,6 +8,10 @@
  * (SCRAM) logins over TCP, trust only on that private socket. A watchdog
  * process stops it and removes the directory when the test process
  * ends, however it ends.
+ *
+ * VMS_PG_TEMPLATE (check-pg sets it, from t_pg_make_template): a stopped
+ * cluster copied instead of running initdb, which is most of a start's
+ * CPU; t_pg_start fails when it is set but cannot be copied.
  */
 #ifndef VMS_PG_FIXTURE_H
 #define VMS_PG_FIXTURE_H
@@ -21,10 +25,16 @@ struct t_pg {
 	uid_t uid;		/* who runs postgres (0: as ourselves) */
 	gid_t gid;
 	pid_t watchdog;		/* -1 when not running */
+	int throwaway;		/* 1: fsync and co. off (set before t_pg_start) */
 };
 
 /* Start one: 0, or -1 with a line on stderr (and nothing left behind). */
 int t_pg_start(struct t_pg *pg);
+/*
+ * A template for VMS_PG_TEMPLATE: initdb into a new directory whose path
+ * goes into @dir, no server started, nothing removed at exit: 0 or -1.
+ */
+int t_pg_make_template(char *dir, size_t len);
 /* A new database @name; its libpq conninfo (TCP, password file) into @out. */
 int t_pg_createdb(struct t_pg *pg, const char *name, char *out, size_t len);
 /* Run @sql in database @db as the superuser (psql): 0 or -1. */

@@ -8,6 +8,10 @@
  * for it ("postgresql:CONNINFO", the password in a password file, never on
  * a command line) or "error". At the end of stdin, or when killed, the
  * fixture's watchdog stops the server and removes its directory.
+ *
+ * pg_serve --template: initdb once into a new directory, print its path
+ * and exit (check-pg's VMS_PG_TEMPLATE, copied by every fixture of the
+ * run instead of an initdb each; the caller removes it).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -28,11 +32,21 @@ static int good_name(const char *s)
 	return 1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	struct t_pg pg = { .watchdog = -1 };
+	struct t_pg pg = { .watchdog = -1, .throwaway = 1 };
 	char line[128], conninfo[1024];
 
+	if (argc == 2 && !strcmp(argv[1], "--template")) {
+		if (t_pg_make_template(line, sizeof(line)))
+			return 1;
+		printf("%s\n", line);
+		return 0;
+	}
+	if (argc != 1) {
+		fprintf(stderr, "usage: pg_serve [--template]\n");
+		return 2;
+	}
 	if (t_pg_start(&pg))
 		return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
