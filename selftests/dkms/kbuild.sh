@@ -32,7 +32,8 @@ FAILS=0
 for k in "${KVERS[@]}"; do
 	N=$((N + 1))
 	t0=$SECONDS
-	if out=$("$REPO/scripts/kmod-build.sh" "$k" "${KBUILD_DIR:-$REPO/build/kmod-check}/$k" 2>&1); then
+	dir=${KBUILD_DIR:-$REPO/build/kmod-check}/$k
+	if out=$("$REPO/scripts/kmod-build.sh" "$k" "$dir" 2>&1); then
 		echo "ok $N vmshield.ko for $k: W=1, no warnings ($((SECONDS - t0)) s)"
 	else
 		FAILS=$((FAILS + 1))
@@ -40,7 +41,7 @@ for k in "${KVERS[@]}"; do
 		grep -E 'warning:|error:' <<<"$out" | head -n 20 | sed 's/^/# /'
 		tail -n 3 <<<"$out" | sed 's/^/# /'
 	fi
-	probes=$(cat "$REPO/build/kmod-check/$k"/kmod/.*.o.cmd 2>/dev/null |
+	probes=$(cat "$dir"/kmod/.*.o.cmd 2>/dev/null |
 		grep -o -- '-DVMS_HAVE_[A-Z0-9_]*' | sort -u | sed 's/^-D//' | paste -sd ' ')
 	echo "# $k: probes that held: ${probes:-none}"
 done
