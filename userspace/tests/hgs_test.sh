@@ -223,7 +223,9 @@ check "100,000 sha256sum lines go through the admin socket in one request" sh -c
 sed '77777s/^./z/' bulk.txt >bulk-typo.txt
 fails "a typo in line 77,777 is named, before any size limit" "bulk-typo.txt:77777: not a SHA-256 digest" \
 	$S hgs tpm-digest add --kind allow bulk-typo.txt
-check "... and nothing was added by it" sh -c "[ \$($S hgs tpm-digest list | grep -c '^allow	') -eq 100000 ]"
+# (the count from hgs status: listing the 100,000 again cost about 5
+# CPU-seconds under ASan, shieldctl's and hgsd's JSON of 10 MB)
+check "... and nothing was added by it" sh -c "$S hgs status | grep -q '\"allowlist_digests\": 100000,'"
 
 # ---- privilege separation ----
 KPID=$(pgrep -P "$PID" -x hgsd | head -1)
