@@ -113,7 +113,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "TAP version 13"
-echo "1..$((3 + 9 * ${#KVERS[@]}))"
+echo "1..$((3 + 10 * ${#KVERS[@]}))"
 echo "# $NAME/$VER for kernels ${KVERS[*]} (running: $(uname -r)); sources from $REPO"
 
 # --- copy the sources as a package would ship them --------------------------------
@@ -157,6 +157,15 @@ for KVER in "${KVERS[@]}"; do
 
 	check "dkms status says built for $KVER" \
 		eval '[[ $(dkms_status -m "$NAME" -v "$VER" -k "$KVER") =~ (built|installed) ]]'
+
+	# DKMS cleans its fresh copy of the sources before each build, and
+	# ignores a failure: the Kbuild's config checks once failed there (no
+	# config is read when cleaning). The same step, on a copy of our own
+	# (DKMS removes its build tree after a build).
+	check "make clean on a copy of the sources, as DKMS runs it, for $KVER" \
+		eval 'rm -rf "$WORK/clean" && cp -r "$SRC" "$WORK/clean" &&
+			make -s -C "/lib/modules/$KVER/build" M="$WORK/clean" clean \
+			>"$WORK/clean.log" 2>&1 || { comment_file "$WORK/clean.log" 5; false; }'
 
 	KO=$(find "$TREE/$VER/$KVER" -name "$MODNAME.ko*" -type f 2>/dev/null | head -n 1)
 	check "built module exists (${KO:-none})" test -n "$KO"
