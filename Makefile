@@ -129,6 +129,7 @@ PMAKE := $(MAKE) --no-print-directory -j$(BUILD_JOBS)
 
 check-unit:
 	@$(PMAKE) userspace
+	@$(MAKE) -s -C selftests/fabric BUILD=$(BUILD) jfield
 	@$(REPO)/scripts/check.sh unit
 
 check-hgs:
