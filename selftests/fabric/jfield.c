@@ -8,12 +8,16 @@
  *   jfield FILE|- PATH...
  *
  * PATH is dotted (a leading dot is allowed): "attestation.state",
- * "hgs.0.failures" (a number indexes an array), "." the whole document.
+ * "hgs.0.failures" (a number indexes an array), "." the whole document;
+ * on an array, "*" goes on with every element ("keys.loaded_keys.*.vm_id")
+ * and "[KEY=VALUE]" with every element whose KEY is VALUE (a string, or a
+ * number's or a bool's JSON: "keys.loaded_keys[policy=shielded].serial").
  * Each value is printed on one line: a string raw with its newlines as
  * spaces (one line a field, as the tests read them), anything else as
  * compact JSON. A PATH ending in "?" prints an empty line when the field
- * is missing or null; any other missing field is an error, exit 1, and
- * nothing is printed. Bad JSON or usage: exit 1 (2 for usage).
+ * is missing or null; any other missing field (or a filter no element
+ * passes) is an error, exit 1, and nothing is printed. Bad JSON: exit 1;
+ * usage: exit 2.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -22,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* one component of a path: a key, or an index when the node is an array */
+/* a key, or an index when the node is an array */
 static json_t *step(json_t *node, const char *comp, size_t len)
 {
 	char key[256], *end;
@@ -43,32 +47,82 @@ static json_t *step(json_t *node, const char *comp, size_t len)
 	return json_array_get(node, idx);
 }
 
-/* the value at PATH (without its "?"), or NULL */
-static json_t *lookup(json_t *root, const char *path, size_t plen)
+/* does element E pass the filter "KEY=VALUE" (F, LEN: inside the brackets) */
+static bool passes(json_t *e, const char *f, size_t len)
 {
-	json_t *node = root;
-	const char *p = path, *end = path + plen, *dot;
+	const char *eq = memchr(f, '=', len), *val;
+	size_t vlen;
+	json_t *v;
+	char *txt;
+	bool same;
 
-	if (p < end && *p == '.')
-		p++;
-	while (node && p < end) {
-		dot = memchr(p, '.', end - p);
-		if (!dot)
-			dot = end;
-		node = step(node, p, dot - p);
-		p = dot + 1;
-		if (dot + 1 == end)	/* a trailing dot names nothing */
-			return NULL;
-	}
-	return node;
+	if (!eq || eq == f || !json_is_object(e))
+		return false;
+	v = step(e, f, eq - f);
+	val = eq + 1;
+	vlen = f + len - val;
+	if (json_is_string(v))
+		return json_string_length(v) == vlen &&
+		       memcmp(json_string_value(v), val, vlen) == 0;
+	if (!v || json_is_object(v) || json_is_array(v))
+		return false;
+	txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	same = txt && strlen(txt) == vlen && memcmp(txt, val, vlen) == 0;
+	free(txt);
+	return same;
 }
 
-/* one value, one line */
-static int print_value(FILE *out, json_t *v)
+static int print_value(FILE *out, json_t *v, bool opt);
+
+/*
+ * Print into OUT every value the path P..END names under NODE; -1 when
+ * one is missing (the caller drops OUT).
+ */
+static int walk(json_t *node, const char *p, const char *end, FILE *out,
+		bool opt)
+{
+	const char *c, *close;
+	size_t i, hits = 0;
+	json_t *e;
+
+	while (p < end) {
+		if (*p == '.' && ++p == end)
+			return -1;	/* a trailing dot names nothing */
+		if (*p == '*' || *p == '[') {
+			if (!json_is_array(node))
+				return -1;
+			close = *p == '*' ? p : memchr(p, ']', end - p);
+			if (!close)
+				return -1;
+			json_array_foreach(node, i, e) {
+				if (*p == '[' && !passes(e, p + 1, close - p - 1))
+					continue;
+				if (walk(e, close + 1, end, out, opt))
+					return -1;
+				hits++;
+			}
+			return *p == '[' && !hits ? -1 : 0;
+		}
+		for (c = p; c < end && *c != '.' && *c != '[' && *c != '*'; c++)
+			;
+		node = step(node, p, c - p);
+		if (!node)
+			return -1;
+		p = c;
+	}
+	return print_value(out, node, opt);
+}
+
+/* one value, one line; with OPT, null as an empty line */
+static int print_value(FILE *out, json_t *v, bool opt)
 {
 	const char *s;
 	char *txt;
 
+	if (opt && json_is_null(v)) {
+		fputc('\n', out);
+		return 0;
+	}
 	if (json_is_string(v)) {
 		for (s = json_string_value(v); *s; s++)
 			fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
@@ -84,13 +138,45 @@ static int print_value(FILE *out, json_t *v)
 	return 0;
 }
 
+/* PATH's values, or with "?" an empty line, into OUT; -1 when missing */
+static int field(json_t *root, const char *path, FILE *out)
+{
+	size_t len = strlen(path), blen;
+	bool opt = len > 0 && path[len - 1] == '?';
+	char *buf = NULL;
+	FILE *one;
+	int r;
+
+	if (opt)
+		len--;
+	if (len == 0)
+		return -1;
+	if (path[0] == '.') {	/* a leading dot; "." alone: the document */
+		path++;
+		len--;
+	}
+	one = open_memstream(&buf, &blen);
+	if (!one)
+		return -1;
+	r = walk(root, path, path + len, one, opt);
+	if (fclose(one))
+		r = -1;
+	if (r == 0)
+		fwrite(buf, 1, blen, out);
+	else if (opt)
+		fputc('\n', out);
+	free(buf);
+	return r == 0 || opt ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	json_error_t err;
-	json_t *root, **vals;
-	size_t len;
-	bool *opt;
-	int i, n, rc = 0;
+	char *buf = NULL;
+	size_t blen;
+	json_t *root;
+	FILE *out;
+	int i, rc = 0;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: jfield FILE|- PATH...\n");
@@ -105,38 +191,26 @@ int main(int argc, char **argv)
 			argv[1], err.line, err.text);
 		return 1;
 	}
-	n = argc - 2;
-	vals = calloc(n, sizeof(*vals));
-	opt = calloc(n, sizeof(*opt));
-	if (!vals || !opt) {
-		fprintf(stderr, "jfield: out of memory\n");
+	/* all paths first: when one is missing nothing is printed */
+	out = open_memstream(&buf, &blen);
+	if (!out) {
+		json_decref(root);
 		return 1;
 	}
-	/* all paths first: a missing one prints nothing at all */
-	for (i = 0; i < n; i++) {
-		const char *path = argv[i + 2];
-
-		len = strlen(path);
-		opt[i] = len > 0 && path[len - 1] == '?';
-		if (opt[i])
-			len--;
-		vals[i] = len ? lookup(root, path, len) : NULL;
-		if (!vals[i] && !opt[i]) {
+	for (i = 2; i < argc; i++) {
+		if (field(root, argv[i], out)) {
 			fprintf(stderr, "jfield: %s: no field %s\n",
-				argv[1], path);
+				argv[1], argv[i]);
 			rc = 1;
 		}
 	}
-	for (i = 0; i < n && rc == 0; i++) {
-		if (opt[i] && (!vals[i] || json_is_null(vals[i])))
-			fputc('\n', stdout);
-		else if (print_value(stdout, vals[i]))
-			rc = 1;
-	}
+	if (fclose(out))
+		rc = 1;
+	if (rc == 0 && fwrite(buf, 1, blen, stdout) != blen)
+		rc = 1;
 	if (fflush(stdout) || ferror(stdout))
 		rc = 1;
-	free(vals);
-	free(opt);
+	free(buf);
 	json_decref(root);
 	return rc;
 }

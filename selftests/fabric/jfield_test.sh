@@ -32,7 +32,7 @@ expect() {
 # errs DESC PATTERN: the last call's stderr names the error
 errs() { if grep -q -- "$2" "$W/err"; then ok "$1"; else nok "$1"; sed 's/^/# /' "$W/err"; fi; }
 
-echo "1..22"
+echo "1..30"
 IN='{"attestation":{"state":"valid","last_error":{"substatus":"HgsUnreachable","message":"line one\nline two","detail":null},"certificate":{"subject_cn":"fabric-host","isolation_level":"kernel-locked","n":3,"ok":true}},"hgs":[{"state":"up","failures":0},{"state":"unreachable","failures":7}],"agent":{"clients":2}}'
 echo "$IN" >"$W/st.json"
 
@@ -51,6 +51,9 @@ expect "a FILE argument reads the file" 0 fabric-host "$W/st.json" attestation.c
 expect "an optional path present" 0 HgsUnreachable - attestation.last_error.substatus?
 expect "an optional path missing or null: an empty line" 0 "$(printf 'unreachable\n\n\nvalid')" \
 	- hgs.1.state\? attestation.nothing? attestation.last_error.detail? attestation.state
+expect "* goes on with every element, one line each" 0 "$(printf 'up\nunreachable')" - hgs.*.state
+expect "[KEY=VALUE] goes on with the elements whose KEY is the string VALUE" 0 7 - 'hgs[state=unreachable].failures'
+expect "[KEY=VALUE] matches a number by its JSON" 0 up - 'hgs[failures=0].state'
 expect "an unreadable FILE: exit 1" 1 "" "$W/none.json" a
 IN='{"a":{"b":1},"l":[1,2]}'
 expect "a missing field: exit 1, nothing printed" 1 "" - a.b a.c
@@ -59,6 +62,13 @@ expect "an index past the array's end: exit 1" 1 "" - l.2
 expect "an index into an object, a key into an array: exit 1" 1 "" - l.x
 expect "a path through a number: exit 1" 1 "" - a.b.c
 expect "an empty component or a trailing dot: exit 1" 1 "" - a..b
+IN='{"a": {"x": [ ]}}'
+expect "\".\" is the whole document, compact" 0 '{"a":{"x":[]}}' - .
+expect "* over an empty array prints nothing and succeeds" 0 "" - a.x.*
+IN='{"l":[{"k":"a","v":1},{"k":"b","v":2}],"o":{"k":"a"}}'
+expect "a filter no element passes: exit 1" 1 "" - 'l[k=c].v'
+expect "a filter or * on an object: exit 1" 1 "" - 'o[k=a]' o.*
+expect "an element without the field under *: exit 1, nothing printed" 1 "" - l.0.k 'l.*.k' 'l.*.w'
 IN='{"a": 1,'
 expect "bad JSON: exit 1, nothing printed" 1 "" - a
 errs "... and stderr says bad JSON" "bad JSON"
