@@ -15,7 +15,7 @@
  * Each value is printed on one line: a string raw with its newlines as
  * spaces (one line a field, as the tests read them), anything else as
  * compact JSON. A PATH ending in "?" prints an empty line when the field
- * is missing or null; any other missing field (or a filter no element
+ * is missing or null (under "*", for each element without it); any other missing field (or a filter no element
  * passes) is an error, exit 1, and nothing is printed. Bad JSON: exit 1;
  * usage: exit 2.
  */
@@ -76,7 +76,8 @@ static int print_value(FILE *out, json_t *v, bool opt);
 
 /*
  * Print into OUT every value the path P..END names under NODE; -1 when
- * one is missing (the caller drops OUT).
+ * one is missing (the caller drops OUT). With OPT a missing field is an
+ * empty line, so "checks.*.fix?" gives one line for every element.
  */
 static int walk(json_t *node, const char *p, const char *end, FILE *out,
 		bool opt)
@@ -106,6 +107,8 @@ static int walk(json_t *node, const char *p, const char *end, FILE *out,
 		for (c = p; c < end && *c != '.' && *c != '[' && *c != '*'; c++)
 			;
 		node = step(node, p, c - p);
+		if (!node && opt && c - p > 0)
+			return fputc('\n', out) == EOF ? -1 : 0;
 		if (!node)
 			return -1;
 		p = c;

@@ -32,7 +32,7 @@ expect() {
 # errs DESC PATTERN: the last call's stderr names the error
 errs() { if grep -q -- "$2" "$W/err"; then ok "$1"; else nok "$1"; sed 's/^/# /' "$W/err"; fi; }
 
-echo "1..30"
+echo "1..31"
 IN='{"attestation":{"state":"valid","last_error":{"substatus":"HgsUnreachable","message":"line one\nline two","detail":null},"certificate":{"subject_cn":"fabric-host","isolation_level":"kernel-locked","n":3,"ok":true}},"hgs":[{"state":"up","failures":0},{"state":"unreachable","failures":7}],"agent":{"clients":2}}'
 echo "$IN" >"$W/st.json"
 
@@ -68,6 +68,8 @@ expect "* over an empty array prints nothing and succeeds" 0 "" - a.x.*
 IN='{"l":[{"k":"a","v":1},{"k":"b","v":2}],"o":{"k":"a"}}'
 expect "a filter no element passes: exit 1" 1 "" - 'l[k=c].v'
 expect "a filter or * on an object: exit 1" 1 "" - 'o[k=a]' o.*
+expect "under *, an optional field: an empty line for each element without it" 0 "$(printf '\n\n1\n2')" \
+	- 'l.*.w?' 'l.*.v'
 expect "an element without the field under *: exit 1, nothing printed" 1 "" - l.0.k 'l.*.k' 'l.*.w'
 IN='{"a": 1,'
 expect "bad JSON: exit 1, nothing printed" 1 "" - a
