@@ -12,7 +12,7 @@
 #                      DKMS beside them;
 #                      a summary with each tier's time and the total (budget
 #                      15 min on 2 cores, no KVM)
-#   make check-unit    unit tests, systemd units, docs
+#   make check-unit    unit tests, systemd units, docs, jfield
 #                      (under a minute once built)
 #   make check-hgs     hgsd's end-to-end suites (a real hgsd over HTTPS) on
 #                      SQLite
@@ -129,6 +129,7 @@ PMAKE := $(MAKE) --no-print-directory -j$(BUILD_JOBS)
 
 check-unit:
 	@$(PMAKE) userspace
+	@$(MAKE) -s -C selftests/fabric BUILD=$(BUILD) jfield
 	@$(REPO)/scripts/check.sh unit
 
 check-hgs:

@@ -126,13 +126,14 @@ suite_files() {
 tier_unit() {
 	local side
 
-	SUITES=(unit systemd docs)
-	# The two small suites (a few CPU-seconds, mostly waiting on
+	SUITES=(unit systemd docs jfield)
+	# The three small suites (a few CPU-seconds, mostly waiting on
 	# systemd-analyze and process start-up) run beside the unit tests and
 	# are printed after them.
 	{
 		run_suite systemd "$REPO/scripts/systemd-check.sh"
 		run_suite docs "$REPO/scripts/docs-check.py"
+		run_suite jfield "$REPO/selftests/fabric/jfield_test.sh"
 	} >"$TAP/.unit-side.log" 2>&1 &
 	side=$!
 	run_suite unit make -s -C "$REPO/userspace" check

@@ -16,10 +16,10 @@ plan 13
 check "lockdown is none (03 raises it)" grep -q '\[none\]' /sys/kernel/security/lockdown
 # (a certificate cached by boots 1-2 names another enclave key: not used)
 check "the agent starts; the platform is not registered: refused with EnclavePlatformUnknown" \
-	eval 'start_agent agent && wait_q .attestation.last_error.substatus EnclavePlatformUnknown 90'
+	eval 'start_agent agent && wait_f attestation.last_error.substatus? EnclavePlatformUnknown 90'
 check "... and it has no certificate for this enclave" \
-	test "$(status_q .attestation.state)" != valid
-report=$(status_q .attestation.module.report)
+	test "$(status_f attestation.state)" != valid
+report=$(status_f attestation.module.report)
 echo "module report: $report" | diag
 check "the module's isolation report says placement=hypervisor at the host's level" \
 	eval 'echo "$report" | grep -q "^vmshield-report v2 placement=hypervisor level=kernel-open lockdown=none "'
@@ -29,11 +29,12 @@ stop_agent
 check "the HGS admin registers the emulated platform (with the enclave program's digest)" \
 	ctl hyp-platform-add
 check "the agent attests" eval 'start_agent agent && wait_state valid 90'
-# one status read for the checks below (each read and jq is a process start)
+# one status read for the checks below (each read and jfield is a process start)
 st=$(status_json)
-echo "$st" | jq .attestation.certificate | diag
-{ read -r cert; read -r pk; } <<<"$(echo "$st" |
-	jq -r '.attestation.certificate | "\(.placement) \(.platform) \(.isolation_level)", .enclave_pk')"
+{ read -r cert_json; read -r placement; read -r platform; read -r level; read -r pk; } <<<"$(echo "$st" |
+	jf attestation.certificate attestation.certificate.{placement,platform,isolation_level,enclave_pk})"
+echo "$cert_json" | diag
+cert="$placement $platform $level"
 check "its certificate: placement hypervisor, platform emulated, level kernel-open" \
 	test "$cert" = "hypervisor emulated kernel-open"
 check "... naming the enclave's key (the one the module reports)" \

@@ -21,7 +21,7 @@ forge() {
 }
 
 check "start the agent (attests)" eval 'start_agent agent && wait_state valid 90'
-before=$(status_q '.attestation.certificate | "\(.enclave_pk) \(.not_after)"')
+before=$(status_fl attestation.certificate.{enclave_pk,not_after})
 check "control: the forger's unchanged exchange passes" eval 'forge honest; test "$SUB" = Passed'
 check "a report signed by another key: EnclaveReportSignatureInvalid" \
 	eval 'forge other-signer; test "$SUB" = EnclaveReportSignatureInvalid'
@@ -32,7 +32,7 @@ check "the enclave's report for another nonce: EnclaveReportNonceMismatch" \
 check "host evidence naming another enclave key: EnclaveKeyMismatch" \
 	eval 'forge other-key; test "$SUB" = EnclaveKeyMismatch'
 check "the agent's certificate is unchanged" \
-	test "$(status_q '.attestation.certificate | "\(.enclave_pk) \(.not_after)"')" = "$before"
+	test "$(status_fl attestation.certificate.{enclave_pk,not_after})" = "$before"
 worker hyp --roundtrip
 check "VM hyp is still released and its state opens" \
 	test "$RC" = 0 -a -n "$(echo "$OUT" | grep 'unseal matches')"

@@ -49,7 +49,7 @@ kps_release() {
 # release (magic VMKR).
 save_release() {
 	local kps ch
-	kps=$(kps_release "$1" "" | jq -r '.kps_public_key // empty')
+	kps=$(kps_release "$1" "" | jf kps_public_key?)
 	if [ "${#kps}" != 64 ]; then
 		echo "save_release: KPS named no key" | diag
 		return 1
@@ -64,7 +64,7 @@ save_release() {
 		;;
 	esac
 	kps_release "$1" ",\"enclave_challenge\":\"${ch% *}\",\"challenge_ns\":${ch#* }" |
-		jq -r '.key_release // empty' | base64 -d >"$2" 2>/dev/null
+		jf key_release? | base64 -d >"$2" 2>/dev/null
 	[ "$(head -c 4 "$2" 2>/dev/null)" = VMKR ]
 }
 
@@ -81,10 +81,17 @@ load_release() {
 }
 
 # wait_q JQ-EXPR WANT [SECONDS]: until the agent's status gives WANT
-# (asked as status_poll schedules it).
+# (asked as status_poll schedules it); wait_f the same for a jfield PATH
+# (no jq start each time it asks)
 status_q_is() { [ "$(status_q "$1" 2>/dev/null)" = "$2" ]; }
+status_f_is() { [ "$(status_f "$1" 2>/dev/null)" = "$2" ]; }
 wait_q() {
 	status_poll "${3:-60}" status_q_is "$1" "$2" && return 0
+	status_json | diag
+	return 1
+}
+wait_f() {
+	status_poll "${3:-60}" status_f_is "$1" "$2" && return 0
 	status_json | diag
 	return 1
 }

@@ -10,7 +10,7 @@ VTPM=$R/build/bin/vmshield-worker
 
 echo confidentiality >/sys/kernel/security/lockdown
 check "the agent attests again after the reboot" eval 'start_agent agent && wait_state valid 90'
-pk=$(status_q .attestation.certificate.enclave_pk)
+pk=$(status_f attestation.certificate.enclave_pk)
 check "the new certificate names a new enclave key" \
 	test -n "$pk" -a "$pk" != "$(cat "$F/vms/boot1.enclave_pk")"
 uuid=$(uuid_of vt-shielded)

@@ -24,10 +24,10 @@ check "hgs-agent identity writes the TPM's EK and says how to register it" \
 check "the TPM-mode agent starts; unregistered, its attestation fails" \
 	eval 'start_agent agent-tpm && wait_state failed 120'
 st=$(status_json)
-# the fields below from one jq start (each is a process start in the guest)
+# the fields below from one jfield start (each is a process start in the guest)
 { IFS= read -r le; read -r sub; IFS= read -r msg; read -r mode; } <<<"$(
-	echo "$st" | jq -c -r '.attestation.last_error, .attestation.last_error.substatus,
-		(.attestation.last_error.message // "" | gsub("\n"; " ")), .agent.attestation_mode')"
+	echo "$st" | jf attestation.last_error attestation.last_error.substatus \
+		attestation.last_error.message? agent.attestation_mode)"
 echo "$le" | diag
 check "status: HostNotRegistered, telling how to register the EK; mode tpm" \
 	eval '[ "$sub" = HostNotRegistered ] && [[ $msg == *"hgs-agent identity"* ]] && [ "$mode" = tpm ]'
@@ -39,11 +39,12 @@ check "the admin captures this boot as the baseline and adds it" ctl tpm-baselin
 
 check "the agent attests in TPM mode" eval 'start_agent agent-tpm && wait_state valid 150'
 st=$(status_json)
-# the fields below from one jq start (each is a process start in the guest)
-{ read -r cert_json; read -r cert; read -r pk; read -r report; } <<<"$(
-	echo "$st" | jq -c -r '.attestation.certificate,
-		(.attestation.certificate | "\(.subject_cn) \(.isolation_level) \(.attestation_mode) \(.binding)"),
-		.attestation.certificate.enclave_pk, .attestation.module.report')"
+# the fields below from one jfield start (each is a process start in the guest)
+{ read -r cert_json; read -r cn; read -r level; read -r mode; read -r binding; read -r pk; read -r report; } <<<"$(
+	echo "$st" | jf attestation.certificate \
+		attestation.certificate.{subject_cn,isolation_level,attestation_mode,binding} \
+		attestation.certificate.enclave_pk attestation.module.report)"
+cert="$cn $level $mode $binding"
 echo "$cert_json" | diag
 check "the certificate: fabric-tpm, kernel-locked, mode tpm, binding ima-entry" \
 	test "$cert" = "fabric-tpm kernel-locked tpm ima-entry"

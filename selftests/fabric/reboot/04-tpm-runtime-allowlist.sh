@@ -50,10 +50,11 @@ stop_agent
 check "after an unapproved executable ran, the attestation fails" \
 	eval 'fresh_start && wait_state failed 150'
 st=$(status_json)
-echo "$st" | jq -c .attestation.last_error | diag
+{ read -r le; read -r sub; IFS= read -r msg; } <<<"$(echo "$st" |
+	jf attestation.last_error attestation.last_error.substatus attestation.last_error.message)"
+echo "$le" | diag
 check "PolicyExecutableNotAllowed, naming the file" \
-	test "$(echo "$st" | jq -r .attestation.last_error.substatus)" = PolicyExecutableNotAllowed \
-	-a -n "$(echo "$st" | jq -r .attestation.last_error.message | grep "unapproved-$$")"
+	eval '[ "$sub" = PolicyExecutableNotAllowed ] && [[ $msg == *"unapproved-$$"* ]]'
 stop_agent
 check "the admin turns the allowlist off again" ctl tpm-allowlist-off
 check "... and refuses violations again (the default)" ctl tpm-violations-refuse

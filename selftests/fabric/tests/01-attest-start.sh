@@ -16,17 +16,17 @@ check "status without a daemon says it is not running and how to start it" \
 check "the agent starts and answers on its socket" start_agent agent
 check "it attests at start: state valid" wait_state valid 90
 st=$(status_json)
-# the fields below from one jq start (each is a process start in the guest)
-{ read -r att; read -r mod_level; read -r cert; read -r left; read -r renew_first; read -r hgs0; } <<<"$(
-	echo "$st" | jq -c -r '.attestation, .attestation.module.isolation_level,
-		(.attestation.certificate | "\(.subject_cn) \(.isolation_level) \(.attestation_mode)"),
-		.attestation.certificate.seconds_left,
-		.attestation.certificate.renew_at < .attestation.certificate.not_after, .hgs[0].state')"
+# the fields below from one jfield start (each is a process start in the guest)
+{ read -r att; read -r mod_level; read -r cn; read -r level; read -r mode; read -r left
+  read -r renew_at; read -r not_after; read -r hgs0; } <<<"$(
+	echo "$st" | jf attestation attestation.module.isolation_level \
+		attestation.certificate.{subject_cn,isolation_level,attestation_mode} \
+		attestation.certificate.{seconds_left,renew_at,not_after} hgs.0.state)"
 echo "$att" | diag
 check "the certificate names this host and the module's level ($mod_level), host-key mode" \
-	test "$cert" = "fabric-host $mod_level host-key"
+	test "$cn $level $mode" = "fabric-host $mod_level host-key"
 check "the certificate is valid for hours ($left s left) and renewal is scheduled before expiry" \
-	test "$left" -gt 3600 -a "$renew_first" = true
+	test "$left" -gt 3600 -a "$renew_at" -lt "$not_after"
 check "the primary HGS URL is reachable" \
 	test "$hgs0" = reachable
 human=$("$AGENT" status -c "$AGENT_CONF")

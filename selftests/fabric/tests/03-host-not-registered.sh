@@ -9,10 +9,12 @@ plan 6
 check "the agent of an unregistered host starts" start_agent agent-unreg
 check "its attestation fails (state failed)" wait_state failed 90
 st=$(status_json)
-echo "$st" | jq -c .attestation.last_error | diag
+{ read -r le; read -r sub; IFS= read -r msg; } <<<"$(echo "$st" |
+	jf attestation.last_error attestation.last_error.substatus attestation.last_error.message)"
+echo "$le" | diag
 check "status: HostNotRegistered, with the shieldctl command to register it" \
-	test "$(echo "$st" | jq -r .attestation.last_error.substatus)" = HostNotRegistered \
-	-a -n "$(echo "$st" | jq -r .attestation.last_error.message | grep "shieldctl hgs host add fabric-unregistered --key $F/agent-unreg-state/host.pub.pem")"
+	test "$sub" = HostNotRegistered \
+	-a -n "$(echo "$msg" | grep "shieldctl hgs host add fabric-unregistered --key $F/agent-unreg-state/host.pub.pem")"
 worker unreg --deadline 30
 check "key release refused: source attestation, HostNotRegistered" \
 	test "$RC" = 1 -a -n "$(echo "$OUT" | grep 'source=attestation substatus=HostNotRegistered')"

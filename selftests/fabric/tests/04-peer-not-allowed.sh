@@ -46,7 +46,7 @@ echo "key $serial: $desc" | diag
 check "the key belongs to the member's uid (the kernel says: $desc)" \
 	test "$(echo "$desc" | cut -d';' -f1,2,5)" = "vmshield;65534;vm:$(uuid_of member)"
 check "status lists it with the member's uid" \
-	test "$(status_q ".keys.loaded_keys[] | select(.vm_id == \"$(uuid_of member)\") | .uid")" = 65534
+	test "$(status_f "keys.loaded_keys[vm_id=$(uuid_of member)].uid")" = 65534
 chmod 0600 /dev/vmshield; chgrp 0 /dev/vmshield
 rm -rf "$V"
 finish

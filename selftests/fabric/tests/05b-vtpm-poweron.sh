@@ -49,8 +49,8 @@ printf '{"health_certificate":"%s","key_protector":"%s","vm_id":"%s","enclave_ch
 	>"$F/vms/old-release.req"
 curl -sS --cacert "$F/hgs-tls.pem" -H 'Content-Type: application/json' \
 	--data-binary @"$F/vms/old-release.req" "$HGS_URL/v1/kps/release" |
-	jq -r .key_release | base64 -d >"$F/vms/vt-shielded.boot1.release" 2>/dev/null
-status_q .attestation.certificate.enclave_pk >"$F/vms/boot1.enclave_pk"
+	jf key_release | base64 -d >"$F/vms/vt-shielded.boot1.release" 2>/dev/null
+status_f attestation.certificate.enclave_pk >"$F/vms/boot1.enclave_pk"
 check "kept boot 1's release of vt-shielded and the enclave key" \
 	test -s "$F/vms/vt-shielded.boot1.release" -a -s "$F/vms/boot1.enclave_pk"
 finish

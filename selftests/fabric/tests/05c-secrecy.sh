@@ -32,7 +32,7 @@ python3 "$SCAN" "$wpid" "$TK"
 check "the TK is not in the worker's memory (it unsealed and sealed with it)" test $? = 1
 kill -TERM "$wpid" 2>/dev/null
 wait "$wpid" 2>/dev/null
-serial=$(status_q ".keys.loaded_keys[] | select(.vm_id==\"$uuid\") | .serial" | tail -1)
+serial=$(status_f "keys.loaded_keys[vm_id=$uuid].serial" | tail -1)
 check "keyctl cannot read the key (no read operation)" \
 	eval '! keyctl pipe "$serial" >/dev/null 2>&1 && ! keyctl print "$serial" >/dev/null 2>&1'
 # the scan can fail: a process holding the TK is found

@@ -12,7 +12,7 @@ grep -q '\[confidentiality\]' /sys/kernel/security/lockdown ||
 	echo confidentiality >/sys/kernel/security/lockdown
 check "the agent attests (placement kernel)" eval 'start_agent agent && wait_state valid 90'
 check "its certificate says placement kernel" \
-	test "$(status_q .attestation.certificate.placement)" = kernel
+	test "$(status_f attestation.certificate.placement)" = kernel
 worker hyp
 check "the KP requiring placement hypervisor: refused by KPS with PlacementNotAllowed" \
 	test "$RC" = 1 -a -n "$(echo "$OUT" | grep 'source=kps substatus=PlacementNotAllowed')"

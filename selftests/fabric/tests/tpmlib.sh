@@ -15,22 +15,42 @@ forge_post() {	# PATH BODY-FILE
 		--data-binary "@$2" "$HGS_URL$1"
 }
 
+# jstr S: S as a JSON string, with builtins (no jq start: about a second
+# of the TCG guest's one vCPU each). Its values here are base64, hex and
+# the module's report (printable): \, " and line ends escaped.
+jstr() {
+	local s=$1
+	s=${s//\\/\\\\}
+	s=${s//\"/\\\"}
+	s=${s//$'\n'/\\n}
+	s=${s//$'\r'/\\r}
+	s=${s//$'\t'/\\t}
+	printf '"%s"' "$s"
+}
+
 # forge_challenge HOST: ask HGS for a challenge with this TPM's EK and a
-# fresh AK, activate its credential in the TPM; CH holds the answer.
-# 0 when HGS answered Passed and the TPM activated the credential.
+# fresh AK, activate its credential in the TPM; CH holds the answer, and
+# CH_NONCE, CH_PCRS (comma-separated), CH_SESSION its fields (read with
+# one jfield start). 0 when HGS answered Passed and the TPM activated the
+# credential.
 forge_challenge() {
+	local st sub id secret
 	"$SC" tpm ek --out "$FORGE/ek.pub" >/dev/null &&
 		"$SC" tpm ak --out "$FORGE/ak.pub" >/dev/null || return 1
-	jq -n --arg h "$1" --arg ek "$(base64 -w0 "$FORGE/ek.pub")" \
-		--arg ak "$(base64 -w0 "$FORGE/ak.pub")" \
-		'{host: $h, ek_public: $ek, ak_public: $ak}' >"$FORGE/ch.json"
+	printf '{"host":%s,"ek_public":"%s","ak_public":"%s"}' "$(jstr "$1")" \
+		"$(base64 -w0 "$FORGE/ek.pub")" "$(base64 -w0 "$FORGE/ak.pub")" >"$FORGE/ch.json"
 	CH=$(forge_post /v1/attest/tpm/challenge "$FORGE/ch.json")
-	echo "$CH" | jq -c '{status, substatus, pcrs}' | diag
-	[ "$(echo "$CH" | jq -r .status)" = Passed ] || return 1
+	{ read -r st; read -r sub; read -r CH_PCRS; read -r id; read -r secret
+	  read -r CH_NONCE; read -r CH_SESSION; } <<<"$(echo "$CH" | jf status substatus? \
+		pcrs? credential.id_object? credential.secret? nonce? session?)"
+	echo "status $st, substatus $sub, pcrs $CH_PCRS" | diag
+	CH_PCRS=${CH_PCRS#[}
+	CH_PCRS=${CH_PCRS%]}
+	[ "$st" = Passed ] || return 1
 	# the credential in tpm2_makecredential's file layout
 	{ printf '\xba\xdc\xc0\xde\x00\x00\x00\x01'
-	  echo "$CH" | jq -r .credential.id_object | base64 -d
-	  echo "$CH" | jq -r .credential.secret | base64 -d; } >"$FORGE/cred.bin"
+	  echo "$id" | base64 -d
+	  echo "$secret" | base64 -d; } >"$FORGE/cred.bin"
 	"$SC" tpm activate --credential "$FORGE/cred.bin" \
 		--out "$FORGE/cred.out" >/dev/null
 }
@@ -51,28 +71,31 @@ rogue_report() {
 # host's IMA list; ANS holds HGS's answer.
 forge_attest() {
 	local nonce qd
-	nonce=$(echo "$CH" | jq -r .nonce)
+	nonce=$CH_NONCE
 	qd=$({ printf 'vmshield-quote v1\0'; echo "$nonce" | base64 -d
 	       echo "$2" | xxd -r -p; printf '%s' "$3"; } | sha256sum | cut -c1-64)
-	"$SC" tpm quote --pcrs "$(echo "$CH" | jq -r '.pcrs | map(tostring) | join(",")')" \
+	"$SC" tpm quote --pcrs "$CH_PCRS" \
 		--qualifying "$qd" --attest-out "$FORGE/attest2b" --sig-out "$FORGE/sig" \
 		--pcrs-out "$FORGE/pcrs" >/dev/null || return 1
 	tail -c +3 "$FORGE/attest2b" >"$FORGE/attest"	# no TPM2B size
 	base64 -w0 /sys/kernel/security/tpm0/binary_bios_measurements >"$FORGE/evl.b64"
 	base64 -w0 "$4" >"$FORGE/ima.b64"
-	jq -n --arg h "$1" --arg s "$(echo "$CH" | jq -r .session)" --arg n "$nonce" \
-		--arg c "$(base64 -w0 "$FORGE/cred.out")" --arg a "$(base64 -w0 "$FORGE/attest")" \
-		--arg g "$(base64 -w0 "$FORGE/sig")" --arg p "$(base64 -w0 "$FORGE/pcrs")" \
-		--rawfile e "$FORGE/evl.b64" --rawfile i "$FORGE/ima.b64" --arg k "$2" --arg r "$3" \
-		'{session: $s, nonce: $n, host: $h, activated_credential: $c, attest: $a,
-		  signature: $g, pcr_values: $p, event_log: $e, ima_log: $i, enclave_pk: $k,
-		  report: $r}' >"$FORGE/attest.json"
+	printf '{"session":%s,"nonce":%s,"host":%s,"activated_credential":"%s","attest":"%s",' \
+		"$(jstr "$CH_SESSION")" "$(jstr "$nonce")" "$(jstr "$1")" \
+		"$(base64 -w0 "$FORGE/cred.out")" "$(base64 -w0 "$FORGE/attest")" >"$FORGE/attest.json"
+	printf '"signature":"%s","pcr_values":"%s","event_log":"%s","ima_log":"%s",' \
+		"$(base64 -w0 "$FORGE/sig")" "$(base64 -w0 "$FORGE/pcrs")" \
+		"$(<"$FORGE/evl.b64")" "$(<"$FORGE/ima.b64")" >>"$FORGE/attest.json"
+	printf '"enclave_pk":%s,"report":%s}' "$(jstr "$2")" "$(jstr "$3")" >>"$FORGE/attest.json"
 	ANS=$(forge_post /v1/attest/tpm "$FORGE/attest.json")
-	echo "$ANS" | jq -c '{status, substatus, message, detail}' | diag
+	# HGS's answer's fields, from one jfield start
+	{ read -r ANS_STATUS; read -r ANS_SUB; IFS= read -r ANS_MSG; IFS= read -r ANS_DETAIL
+	  read -r ANS_CERT; } <<<"$(echo "$ANS" | jf status? substatus? message? detail? health_certificate?)"
+	echo "status $ANS_STATUS, substatus $ANS_SUB, message $ANS_MSG, detail $ANS_DETAIL" | diag
 }
 
-ans_substatus() { echo "$ANS" | jq -r .substatus; }
-ans_has_no_cert() { [ "$(echo "$ANS" | jq -r '.health_certificate // "none"')" = none ]; }
+ans_substatus() { echo "$ANS_SUB"; }
+ans_has_no_cert() { [ -n "$ANS_STATUS" ] && [ -z "$ANS_CERT" ]; }
 
 # --- a forged IMA record -----------------------------------------------------
 #
