@@ -67,6 +67,20 @@ static int run_as(const struct t_pg *pg, char *const argv[])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* rm -rf @dir (a cluster's files belong to the fixture's user) */
+static void remove_tree(const char *dir)
+{
+	char *const rm[] = { "/bin/rm", "-rf", (char *)dir, NULL };
+	pid_t p = fork();
+
+	if (p == 0) {
+		execv(rm[0], rm);
+		_exit(127);
+	}
+	if (p > 0)
+		waitpid(p, NULL, 0);
+}
+
 static void bin(const struct t_pg *pg, const char *name, char *out, size_t len)
 {
 	snprintf(out, len, "%s/%s", pg->bindir, name);
@@ -134,17 +148,7 @@ static void watchdog(struct t_pg *pg, pid_t parent)
 	bin(pg, "pg_ctl", ctl, sizeof(ctl));
 	snprintf(data, sizeof(data), "%s/data", pg->dir);
 	run_as(pg, argv);
-	{
-		char *const rm[] = { "/bin/rm", "-rf", pg->dir, NULL };
-		pid_t p = fork();
-
-		if (p == 0) {
-			execv(rm[0], rm);
-			_exit(127);
-		}
-		if (p > 0)
-			waitpid(p, NULL, 0);
-	}
+	remove_tree(pg->dir);
 	_exit(0);
 }
 
@@ -242,15 +246,7 @@ int t_pg_make_template(char *dir, size_t len)
 	if (prepare(&pg, "vms-pgtpl"))
 		return -1;
 	if (make_cluster(&pg) || strlen(pg.dir) >= len) {
-		char *const rm[] = { "/bin/rm", "-rf", pg.dir, NULL };
-		pid_t p = fork();
-
-		if (p == 0) {
-			execv(rm[0], rm);
-			_exit(127);
-		}
-		if (p > 0)
-			waitpid(p, NULL, 0);
+		remove_tree(pg.dir);
 		return -1;
 	}
 	snprintf(dir, len, "%s", pg.dir);
