@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1593,6 +1594,26 @@ static void fill_until_full(const char *path)
 }
 
 /*
+ * Health did not come back after the fill was removed (CI-12a, once, under
+ * the sanitizers at load): say what hgsd answered last and what takes the
+ * tmpfs's room, so the next failure tells whether the store grew into it.
+ */
+static void store_not_recovered(const char *mnt, long http, json_t *answer)
+{
+	char cmd[400];
+	struct statvfs sv;
+
+	print_message("# health still %ld: %s\n", http,
+		      answer ? json_string_value(json_object_get(answer, "detail")) : "(no answer)");
+	if (statvfs(mnt, &sv) == 0)
+		print_message("# %llu KiB free in the 4 MiB tmpfs\n",
+			      (unsigned long long)sv.f_bavail * sv.f_frsize / 1024);
+	snprintf(cmd, sizeof(cmd), "ls -lR '%s' | sed 's/^/# /' >&2", mnt);
+	if (system(cmd) != 0)
+		print_message("# (could not list %s)\n", mnt);
+}
+
+/*
  * A TPM-mode attestation refused for the store: no certificate, and why.
  * @req: the final request of an exchange begun before (NULL: the whole
  * exchange now).
@@ -1692,11 +1713,13 @@ static void store_failure_refuses_tpm_attestation(void **state)
 	assert_int_equal(unlink(fill), 0);
 	/* up to 30 s: under the sanitizers beside other jobs 5 s was too short */
 	for (i = 0; i < 300; i++) {
-		long http;
+		long http = 0;
 
 		r = NULL;
 		if (!vms_hgs_call(cli, "/v1/health", NULL, &http, &r) && http == 200)
 			break;
+		if (i == 299)
+			store_not_recovered(full_mnt, http, r);
 		json_decref(r);
 		r = NULL;
 		usleep(100000);
