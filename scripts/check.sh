@@ -45,9 +45,7 @@
 # "[host] ". That lane first builds what only it needs (the fuzzers and the
 # ASan+UBSan build: tier hostbuild). The guests are TCG and spend part of
 # their time waiting (timeouts, an HGS outage, the guest's own sleeps); the
-# host tiers fill it. The host lane's last tiers (static, dkms) go to
-# whichever lane is free first, the guest lane included once its guests
-# are done. Every suite's end line gives its wall time and the
+# host tiers fill it. Every suite's end line gives its wall time and the
 # CPU-seconds it used. Nothing the lanes share is rebuilt while the other lane runs
 # (the sparse and W=1 module builds use copies of their own).
 # Each tier ends with "check-TIER: N passed, N failed, N skipped in T s";
@@ -395,23 +393,12 @@ run_tiers() {
 	done
 }
 
-# run_tail: the tiers of $tail no other lane has taken yet, each claimed
-# by an atomic mkdir
-run_tail() {
-	local t
-	for t in "${tail[@]}"; do
-		mkdir "$TAP/.claim-$t" 2>/dev/null || continue
-		run_tiers "$t"
-	done
-}
-
 start=$(date +%s)
-tail=()
 PG_IN_HOST_LANE=0
 DKMS_IN_HOST_LANE=0
 KBUILD_IN_HOST_LANE=0
 order=("${tiers[@]}")
-rm -rf "$TAP"/.tier-* "$TAP"/.claim-*
+rm -f "$TAP"/.tier-*
 if ((lanes)); then
 	host=(hostbuild) guest=() side=()
 	if [[ " ${tiers[*]} " == *" rig "* && " ${tiers[*]} " == *" static "* ]]; then
@@ -434,28 +421,15 @@ if ((lanes)); then
 		DKMS_IN_HOST_LANE=1
 		host+=(dkms)
 	fi
-	# The host lane's last tiers (static, dkms: they boot nothing and
-	# need nothing the others build later) go to whichever lane is free
-	# first: the guest lane ended 134 s before the host lane in CI-12a
-	# (605 s against 739), and those two took 207 s of it.
-	rest=()
-	for t in "${host[@]}"; do
-		case $t in
-		static | dkms) tail+=("$t") ;;
-		*) rest+=("$t") ;;
-		esac
-	done
-	host=("${rest[@]}")
-	order=("${host[@]}" "${side[@]}" "${guest[@]}" "${tail[@]}")
-	echo "== lanes: host ${host[*]}${side[*]:+; side ${side[*]}} (nice ${VMS_HOST_NICE:-10}); guest ${guest[*]}${tail[*]:+; then either: ${tail[*]}}"
+	order=("${host[@]}" "${side[@]}" "${guest[@]}")
+	echo "== lanes: host ${host[*]}${side[*]:+; side ${side[*]}} (nice ${VMS_HOST_NICE:-10}); guest ${guest[*]}"
 	# The guests are the critical path, and TCG slows down far more than
 	# the CPU it loses (session 7: the rig tier took 265 s alone, 735 s
 	# beside an equal-priority host lane), so the host lane yields to them
 	# (VMS_HOST_NICE, default 10) and fills the time they leave idle.
 	# sed -u: whole lines, so the lanes' lines do not tear
 	(renice -n "${VMS_HOST_NICE:-10}" -p "$BASHPID" >/dev/null
-	 run_tiers "${host[@]}"
-	 run_tail) > >(sed -u 's/^/[host] /') 2>&1 &
+	 run_tiers "${host[@]}") > >(sed -u 's/^/[host] /') 2>&1 &
 	host_pid=$!
 	side_pid=
 	if ((${#side[@]})); then
@@ -464,9 +438,7 @@ if ((lanes)); then
 		side_pid=$!
 	fi
 	run_tiers "${guest[@]}"
-	echo "== guest lane done in $(($(date +%s) - start)) s"
-	run_tail
-	echo "== guest lane's share of the rest done in $(($(date +%s) - start)) s; waiting for the host lane"
+	echo "== guest lane done in $(($(date +%s) - start)) s; waiting for the host lane"
 	wait "$host_pid"
 	[[ -z $side_pid ]] || wait "$side_pid"
 	sleep 0.2 # let sed flush
